@@ -1,0 +1,8 @@
+import { loadConfigOrExit } from '@omo/lib/config';
+import { createLogger } from '@omo/lib/logger';
+import { runStandalone } from '@omo/lib/run-subgraph';
+import { startGateway } from './server';
+
+const config = loadConfigOrExit();
+const logger = createLogger(config.LOG_LEVEL).child({ service: 'gateway' });
+void runStandalone(() => startGateway({ config, logger, port: config.GATEWAY_PORT }), logger);

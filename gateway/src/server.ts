@@ -1,0 +1,150 @@
+import { randomUUID } from 'node:crypto';
+import { ApolloGateway } from '@apollo/gateway';
+import { ApolloServer } from '@apollo/server';
+import {
+  ApolloServerPluginSchemaReportingDisabled,
+  ApolloServerPluginUsageReportingDisabled,
+} from '@apollo/server/plugin/disabled';
+import { expressMiddleware } from '@as-integrations/express5';
+import cors from 'cors';
+import express, { type ErrorRequestHandler } from 'express';
+import { REQUEST_ID_HEADER } from '@omo/lib/auth';
+import { subgraphUrls, type AppConfig, type SubgraphName } from '@omo/lib/config';
+import { makeFormatError } from '@omo/lib/errors';
+import type { Logger } from '@omo/lib/logger';
+import { headerValue, listen, type RunningHttpServer } from '@omo/lib/subgraph-server';
+import { GatewayAuthenticator } from './auth';
+import type { GatewayContext } from './context';
+import { IdentityForwardingDataSource } from './datasource';
+import { costLimitPlugin, depthLimitRule } from './limits';
+import { readSupergraph } from './supergraph';
+
+const READY_TIMEOUT_MS = 2_000;
+const MAX_BODY = '100kb';
+
+export type GatewayConfig = Pick<
+  AppConfig,
+  | 'NODE_ENV'
+  | 'JWT_SECRET'
+  | 'INTERNAL_SECRET'
+  | 'CORS_ORIGINS'
+  | 'MAX_QUERY_DEPTH'
+  | 'MAX_QUERY_COST'
+  | 'MAX_QUERY_TOKENS'
+  | 'API_KEY_CACHE_SECONDS'
+  | 'MEMBERS_URL'
+  | 'POINTS_URL'
+  | 'PURCHASES_URL'
+  | 'LINE_URL'
+>;
+
+function baseUrl(graphqlUrl: string): string {
+  return graphqlUrl.replace(/\/graphql\/?$/, '');
+}
+
+/** Asks every subgraph's /ready (which pings its database); reports each one by name. */
+async function readiness(urls: Record<SubgraphName, string>): Promise<Record<SubgraphName, 'up' | 'down'>> {
+  const entries = await Promise.all(
+    Object.entries(urls).map(async ([name, url]) => {
+      try {
+        const response = await fetch(`${baseUrl(url)}/ready`, { signal: AbortSignal.timeout(READY_TIMEOUT_MS) });
+        return [name, response.ok ? 'up' : 'down'] as const;
+      } catch {
+        return [name, 'down'] as const;
+      }
+    }),
+  );
+  return Object.fromEntries(entries) as Record<SubgraphName, 'up' | 'down'>;
+}
+
+/**
+ * The single public endpoint: @apollo/gateway over the committed supergraph (no composition at start-up, no
+ * polling, no Apollo telemetry), with caller authentication, CORS, and depth/cost/size limits.
+ */
+export async function startGateway(options: {
+  config: GatewayConfig;
+  logger: Logger;
+  port: number;
+  host?: string;
+}): Promise<RunningHttpServer & { apollo: ApolloServer<GatewayContext> }> {
+  const { config, logger } = options;
+  const urls = subgraphUrls(config as AppConfig);
+  const gateway = new ApolloGateway({
+    supergraphSdl: readSupergraph(),
+    buildService: ({ name }) => {
+      const url = urls[name as SubgraphName];
+      if (!url) throw new Error(`No URL configured for subgraph ${name}`);
+      return new IdentityForwardingDataSource(url, config.INTERNAL_SECRET);
+    },
+    logger,
+  });
+  const production = config.NODE_ENV === 'production';
+  const apollo = new ApolloServer<GatewayContext>({
+    gateway,
+    formatError: makeFormatError(logger),
+    includeStacktraceInErrorResponses: false,
+    introspection: !production,
+    parseOptions: { maxTokens: config.MAX_QUERY_TOKENS },
+    validationRules: [depthLimitRule(config.MAX_QUERY_DEPTH)],
+    plugins: [
+      ApolloServerPluginUsageReportingDisabled(),
+      ApolloServerPluginSchemaReportingDisabled(),
+      costLimitPlugin<GatewayContext>(config.MAX_QUERY_COST),
+    ],
+  });
+  await apollo.start();
+
+  const authenticator = new GatewayAuthenticator({
+    jwtSecret: config.JWT_SECRET,
+    internalSecret: config.INTERNAL_SECRET,
+    membersBaseUrl: baseUrl(urls.members),
+    keyCacheSeconds: config.API_KEY_CACHE_SECONDS,
+  });
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(cors({ origin: config.CORS_ORIGINS, credentials: true, maxAge: 600 }));
+  app.get('/health', (_req, res) => void res.json({ status: 'ok' }));
+  app.get('/ready', async (_req, res) => {
+    const subgraphs = await readiness(urls);
+    const ready = Object.values(subgraphs).every((s) => s === 'up');
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'unavailable', subgraphs });
+  });
+  app.use(
+    '/graphql',
+    express.json({ limit: MAX_BODY }),
+    expressMiddleware(apollo, {
+      context: async ({ req }) => {
+        const requestId = headerValue(req.headers[REQUEST_ID_HEADER]) ?? randomUUID();
+        const caller = await authenticator.authenticate({
+          authorization: headerValue(req.headers.authorization),
+          apiKey: headerValue(req.headers['x-api-key']),
+        });
+        return { caller, requestId };
+      },
+    }),
+  );
+  const bodyErrors: ErrorRequestHandler = (error: { type?: string; status?: number }, _req, res, next) => {
+    if (error.type === 'entity.too.large') {
+      return void res.status(413).json({
+        errors: [{ message: `The request body is larger than ${MAX_BODY}`, extensions: { code: 'BAD_REQUEST' } }],
+      });
+    }
+    if (error.type === 'entity.parse.failed') {
+      return void res.status(400).json({ errors: [{ message: 'The request body is not valid JSON', extensions: { code: 'BAD_REQUEST' } }] });
+    }
+    next(error);
+  };
+  app.use(bodyErrors);
+
+  const running = await listen(app, options.port, options.host);
+  logger.info({ url: `${running.url}/graphql` }, 'gateway listening');
+  return {
+    ...running,
+    apollo,
+    close: async () => {
+      await running.close();
+      await apollo.stop();
+    },
+  };
+}

@@ -1,0 +1,106 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+
+const port = z.coerce.number().int().min(0).max(65535);
+const secret = z.string().min(32, 'must be at least 32 characters');
+const httpUrl = z.url({ protocol: /^https?$/ });
+
+const configSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  MONGODB_URI: z.string().regex(/^mongodb(\+srv)?:\/\//, 'must be a mongodb:// or mongodb+srv:// URI').optional(),
+  MONGODB_DB: z.string().regex(/^[A-Za-z0-9_-]{1,60}$/, 'letters, digits, _ and - only').default('omo'),
+  JWT_SECRET: secret,
+  INTERNAL_SECRET: secret,
+  GATEWAY_PORT: port.default(4000),
+  MEMBERS_PORT: port.default(4001),
+  POINTS_PORT: port.default(4002),
+  PURCHASES_PORT: port.default(4003),
+  LINE_PORT: port.default(4004),
+  MEMBERS_URL: httpUrl.default('http://127.0.0.1:4001/graphql'),
+  POINTS_URL: httpUrl.default('http://127.0.0.1:4002/graphql'),
+  PURCHASES_URL: httpUrl.default('http://127.0.0.1:4003/graphql'),
+  LINE_URL: httpUrl.default('http://127.0.0.1:4004/graphql'),
+  CORS_ORIGINS: z
+    .string()
+    .default('')
+    .transform((s) => s.split(',').map((o) => o.trim()).filter(Boolean))
+    .pipe(z.array(httpUrl)),
+  MAX_QUERY_DEPTH: z.coerce.number().int().positive().default(10),
+  MAX_QUERY_COST: z.coerce.number().int().positive().default(2000),
+  MAX_QUERY_TOKENS: z.coerce.number().int().positive().default(5000),
+  API_KEY_CACHE_SECONDS: z.coerce.number().int().min(0).default(30),
+});
+
+export type AppConfig = z.infer<typeof configSchema>;
+export type SubgraphName = 'members' | 'points' | 'purchases' | 'line';
+export const SUBGRAPH_NAMES: readonly SubgraphName[] = ['members', 'points', 'purchases', 'line'];
+
+/** Development-only secrets from .env.development; production refuses to run with them. */
+const DEV_SECRET_PREFIX = 'dev-only-';
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export function parseConfig(env: Record<string, string | undefined>): AppConfig {
+  const result = configSchema.safeParse(env);
+  if (!result.success) {
+    throw new ConfigError(
+      result.error.issues.map((issue) => {
+        const name = issue.path.join('.');
+        return env[name] === undefined && issue.code === 'invalid_type'
+          ? `${name} is required but not set`
+          : `${name}: ${issue.message}`;
+      }),
+    );
+  }
+  const config = result.data;
+  if (config.NODE_ENV === 'production') {
+    const devSecrets = (['JWT_SECRET', 'INTERNAL_SECRET'] as const).filter((k) =>
+      config[k].startsWith(DEV_SECRET_PREFIX),
+    );
+    if (devSecrets.length > 0) {
+      throw new ConfigError(devSecrets.map((k) => `${k}: the development secret cannot be used in production`));
+    }
+  }
+  return config;
+}
+
+export function subgraphUrls(config: AppConfig): Record<SubgraphName, string> {
+  return {
+    members: config.MEMBERS_URL,
+    points: config.POINTS_URL,
+    purchases: config.PURCHASES_URL,
+    line: config.LINE_URL,
+  };
+}
+
+export const REPO_ROOT = path.resolve(__dirname, '..');
+
+/**
+ * Reads .env.development (outside production) without overriding variables already set, so `npm start`
+ * and the CLIs work on a fresh clone while a deployment sets everything explicitly.
+ */
+export function loadDevelopmentEnv(): void {
+  const file = path.join(REPO_ROOT, '.env.development');
+  if (process.env.NODE_ENV !== 'production' && existsSync(file)) process.loadEnvFile(file);
+}
+
+/** Parses process.env once at start-up; on any problem prints every one of them and exits. */
+export function loadConfigOrExit(): AppConfig {
+  loadDevelopmentEnv();
+  try {
+    return parseConfig(process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,46 @@
+import mongoose, { type Connection } from 'mongoose';
+
+export type { Connection };
+
+/** Opens one connection per service; each service owns its own collections on it. */
+export async function connectDatabase(
+  uri: string,
+  dbName: string,
+  options: { monitorCommands?: boolean } = {},
+): Promise<Connection> {
+  const connection = mongoose.createConnection(uri, {
+    dbName,
+    monitorCommands: options.monitorCommands ?? false,
+    // Indexes are created explicitly at start-up (ensureIndexes), so a unique index exists before the first write.
+    autoIndex: false,
+    serverSelectionTimeoutMS: 10_000,
+  });
+  await connection.asPromise();
+  return connection;
+}
+
+/** Creates every model's indexes; exclusive claims (unique inserts) depend on them. */
+export async function ensureIndexes(connection: Connection): Promise<void> {
+  for (const model of Object.values(connection.models)) {
+    await model.createCollection().catch(ignoreAlreadyExists);
+    await model.createIndexes();
+  }
+}
+
+function ignoreAlreadyExists(error: unknown): void {
+  if ((error as { codeName?: string }).codeName !== 'NamespaceExists') throw error;
+}
+
+export async function pingDatabase(connection: Connection): Promise<boolean> {
+  try {
+    await connection.db?.admin().ping();
+    return connection.readyState === mongoose.ConnectionStates.connected;
+  } catch {
+    return false;
+  }
+}
+
+/** E11000: the unique-index insert lost (someone else holds the claim). FerretDB gives no keyPattern: re-read. */
+export function isDuplicateKeyError(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 11000;
+}

@@ -1,0 +1,169 @@
+import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
+import {
+  ApolloServerPluginSchemaReportingDisabled,
+  ApolloServerPluginUsageReportingDisabled,
+} from '@apollo/server/plugin/disabled';
+import { expressMiddleware } from '@as-integrations/express5';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap';
+import express, { type Router } from 'express';
+import type { DocumentNode } from 'graphql';
+import { IDENTITY_HEADER, REQUEST_ID_HEADER, verifyIdentity, type Caller } from './auth';
+import { pingDatabase, type Connection } from './db';
+import { makeFormatError } from './errors';
+import type { Logger } from './logger';
+
+export interface BaseContext {
+  caller: Caller;
+  requestId: string;
+  logger: Logger;
+}
+
+export interface SubgraphOptions<TContext extends BaseContext> {
+  name: string;
+  typeDefs: DocumentNode;
+  /** The generated `Resolvers` object of the subgraph. */
+  resolvers: object;
+  logger: Logger;
+  production: boolean;
+}
+
+/** The subgraph's ApolloServer without HTTP: tests run operations on it with `executeOperation`. */
+export function buildSubgraphApollo<TContext extends BaseContext>(options: SubgraphOptions<TContext>) {
+  return new ApolloServer<TContext>({
+    schema: buildSubgraphSchema({
+      typeDefs: options.typeDefs,
+      // codegen's Resolvers type is stricter than Apollo's map; the schema build checks the shape at start-up
+      resolvers: options.resolvers as GraphQLResolverMap<unknown>,
+    }),
+    formatError: makeFormatError(options.logger),
+    includeStacktraceInErrorResponses: false,
+    introspection: !options.production,
+    plugins: [
+      ApolloServerPluginUsageReportingDisabled(),
+      ApolloServerPluginSchemaReportingDisabled(),
+      ApolloServerPluginInlineTraceDisabled(),
+      requestLoggingPlugin<TContext>(),
+    ],
+  });
+}
+
+function requestLoggingPlugin<TContext extends BaseContext>(): ApolloServerPlugin<TContext> {
+  return {
+    async requestDidStart({ contextValue, request }) {
+      const started = process.hrtime.bigint();
+      return {
+        async willSendResponse({ errors }) {
+          contextValue.logger.debug(
+            {
+              operation: request.operationName,
+              ms: Number(process.hrtime.bigint() - started) / 1e6,
+              errors: errors?.length ?? 0,
+            },
+            'graphql request',
+          );
+        },
+      };
+    },
+  };
+}
+
+export interface SubgraphBuildOptions {
+  connection: Connection;
+  logger: Logger;
+  internalSecret: string;
+  production: boolean;
+}
+
+/** A subgraph assembled on a connection but not listening: what tests and the HTTP runner both use. */
+export interface BuiltSubgraph<TContext extends BaseContext> {
+  apollo: ApolloServer<TContext>;
+  createContext(base: BaseContext): TContext;
+  /** Extra HTTP routes (webhooks, internal APIs) mounted before /graphql. */
+  routes?: Router;
+}
+
+export interface SubgraphHttpOptions<TContext extends BaseContext> {
+  subgraph: BuiltSubgraph<TContext>;
+  connection: Connection;
+  internalSecret: string;
+  logger: Logger;
+  port: number;
+  host?: string;
+}
+
+export interface RunningHttpServer {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+/**
+ * Serves a subgraph over HTTP: /health, /ready, /graphql. Every GraphQL request must carry the gateway's signed
+ * identity (HTTP 401 otherwise), so a subgraph cannot be called around the gateway.
+ */
+export async function startSubgraphHttp<TContext extends BaseContext>(
+  options: SubgraphHttpOptions<TContext>,
+): Promise<RunningHttpServer> {
+  const { apollo, routes, createContext } = options.subgraph;
+  await apollo.start();
+  const app = express();
+  app.disable('x-powered-by');
+  app.get('/health', (_req, res) => void res.json({ status: 'ok' }));
+  app.get('/ready', async (_req, res) => {
+    const db = await pingDatabase(options.connection);
+    res.status(db ? 200 : 503).json({ status: db ? 'ready' : 'unavailable', db: db ? 'up' : 'down' });
+  });
+  if (routes) app.use(routes);
+  app.use(
+    '/graphql',
+    express.json({ limit: '1mb' }),
+    expressMiddleware(apollo, {
+      context: async ({ req }) => {
+        const requestId = headerValue(req.headers[REQUEST_ID_HEADER]) ?? randomUUID();
+        const caller = verifyIdentity(headerValue(req.headers[IDENTITY_HEADER]), options.internalSecret);
+        const logger = options.logger.child({ requestId });
+        return createContext({ caller, requestId, logger });
+      },
+    }),
+  );
+  const running = await listen(app, options.port, options.host);
+  return {
+    ...running,
+    close: async () => {
+      await running.close();
+      await apollo.stop();
+    },
+  };
+}
+
+export function headerValue(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+export async function listen(
+  handler: http.RequestListener,
+  port: number,
+  host = '127.0.0.1',
+): Promise<RunningHttpServer> {
+  const server = http.createServer(handler);
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  const actualPort = (server.address() as AddressInfo).port;
+  return {
+    url: `http://${host}:${actualPort}`,
+    port: actualPort,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.closeAllConnections();
+        server.close((error) => (error ? reject(error) : resolve()));
+      }),
+  };
+}

@@ -1,0 +1,16 @@
+import DataLoader from 'dataloader';
+import type { LineLinkDoc, LineLinkModel } from '../models/line-link.model';
+
+export interface LineLoaders {
+  linkByMemberId: DataLoader<string, LineLinkDoc | null>;
+}
+
+export function createLineLoaders(links: LineLinkModel): LineLoaders {
+  return {
+    linkByMemberId: new DataLoader(async (memberIds) => {
+      const docs = await links.find({ memberId: { $in: [...memberIds] } }).lean<LineLinkDoc[]>();
+      const byMember = new Map(docs.map((doc) => [doc.memberId, doc]));
+      return memberIds.map((id) => byMember.get(id) ?? null);
+    }),
+  };
+}

@@ -1,0 +1,29 @@
+import { Schema, type Connection, type Model } from 'mongoose';
+
+/** A POS integrator's key. Only a SHA-256 of its secret is stored; the key itself is shown once at creation. */
+export interface ApiKeyDoc {
+  _id: string;
+  name: string;
+  storeIds: string[];
+  secretHash: string;
+  createdAt: Date;
+  revokedAt?: Date | null;
+}
+
+const apiKeySchema = new Schema<ApiKeyDoc>(
+  {
+    _id: { type: String, required: true },
+    name: { type: String, required: true },
+    storeIds: { type: [String], required: true },
+    secretHash: { type: String, required: true },
+    createdAt: { type: Date, required: true },
+    revokedAt: { type: Date, default: null },
+  },
+  { versionKey: false },
+);
+
+export type ApiKeyModel = Model<ApiKeyDoc>;
+
+export function apiKeyModel(connection: Connection): ApiKeyModel {
+  return connection.model<ApiKeyDoc>('ApiKey', apiKeySchema, 'api_keys');
+}

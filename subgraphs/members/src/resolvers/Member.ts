@@ -1,0 +1,16 @@
+import { assertCanReadMember } from '@omo/lib/auth';
+import type { MemberResolvers } from '../__generated__/resolvers-types';
+import { canSeeContactDetails } from '../services/member.service';
+
+export const Member: MemberResolvers = {
+  __resolveReference: async (reference, { caller, loaders }) => {
+    assertCanReadMember(caller, reference.id);
+    return loaders.byId.load(reference.id);
+  },
+  id: (member) => member._id.toHexString(),
+  email: (member, _args, { caller }) => (canSeeContactDetails(caller, member) ? (member.email ?? null) : null),
+  phone: (member, _args, { caller }) => (canSeeContactDetails(caller, member) ? (member.phone ?? null) : null),
+  registeredStoreId: (member) => member.registeredStoreId ?? null,
+  mergedIntoId: (member) => member.mergedIntoId?.toHexString() ?? null,
+  card: (member) => member,
+};

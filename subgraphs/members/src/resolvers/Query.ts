@@ -1,0 +1,25 @@
+import { assertCanReadMember, requireAuthenticated } from '@omo/lib/auth';
+import { ForbiddenError, NotFoundError } from '@omo/lib/errors';
+import type { QueryResolvers } from '../__generated__/resolvers-types';
+import { parseMemberId } from '../services/member.service';
+
+export const Query: QueryResolvers = {
+  member: async (_parent, { id }, { caller, loaders }) => {
+    const actor = requireAuthenticated(caller);
+    if (actor.kind === 'pos') throw new ForbiddenError('POS keys look members up by code');
+    const memberId = parseMemberId(id).toHexString();
+    assertCanReadMember(actor, memberId);
+    const member = await loaders.byId.load(memberId);
+    if (!member) throw new NotFoundError('Member');
+    return member;
+  },
+  memberByCode: (_parent, { code }, { caller, loaders, members }) => members.resolveCode(caller, code, loaders),
+  me: async (_parent, _args, { caller, loaders }) => {
+    const actor = requireAuthenticated(caller);
+    if (actor.kind !== 'customer') return null;
+    const member = await loaders.byId.load(actor.memberId);
+    if (!member) throw new NotFoundError('Member');
+    return member;
+  },
+  findMembers: (_parent, { email, phone }, { caller, members }) => members.findByContact(caller, email, phone),
+};

@@ -1,0 +1,16 @@
+import { assertCanReadMember } from '@omo/lib/auth';
+import type { MemberResolvers } from '../__generated__/resolvers-types';
+
+/** A reference to a member owned by the members service: the points service only knows the id. */
+export interface MemberRef {
+  id: string;
+}
+
+export const Member: MemberResolvers = {
+  __resolveReference: (reference) => ({ id: reference.id }),
+  points: async (member, _args, { caller, loaders }) => {
+    assertCanReadMember(caller, member.id);
+    const account = await loaders.accountByMemberId.load(member.id);
+    return { balance: account?.balance ?? 0 };
+  },
+};
