@@ -5,7 +5,7 @@ import * as typescriptPlugin from '@graphql-codegen/typescript';
 import * as resolversPlugin from '@graphql-codegen/typescript-resolvers';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { printSchemaWithDirectives } from '@graphql-tools/utils';
-import { Kind, parse, visit, type DocumentNode } from 'graphql';
+import { Kind, OperationTypeNode, parse, visit, type DocumentNode } from 'graphql';
 
 /**
  * GraphQL Code Generator settings per subgraph: typescript + typescript-resolvers with federation support,
@@ -51,7 +51,7 @@ function withoutFederationPlumbing(document: DocumentNode): DocumentNode {
       const hasQuery = document.definitions.some(
         (d) => d.kind === Kind.OBJECT_TYPE_DEFINITION && d.name.value === 'Query' && d.fields?.some((f) => !PLUMBING_FIELDS.has(f.name.value)),
       );
-      return hasQuery ? undefined : { ...node, operationTypes: node.operationTypes.filter((t) => t.operation !== 'query') };
+      return hasQuery ? undefined : { ...node, operationTypes: node.operationTypes.filter((t) => t.operation !== OperationTypeNode.QUERY) };
     },
   });
 }

@@ -25,7 +25,7 @@ export async function provideDatabase(options: {
   log?: (line: string) => void;
 }): Promise<ProvidedDatabase> {
   const log = options.log ?? (() => undefined);
-  if (options.mongodbUri) return { uri: options.mongodbUri, kind: 'external', stop: async () => undefined };
+  if (options.mongodbUri) return { uri: options.mongodbUri, kind: 'external', stop: () => Promise.resolve() };
 
   const memoryServer = await tryMemoryServer(options, log);
   if (memoryServer) {
@@ -33,7 +33,7 @@ export async function provideDatabase(options: {
   }
 
   const ferret = await startFerretDb({ dataDir: options.dataDir, port: options.port });
-  return { uri: ferret.uri, kind: 'ferretdb', stop: ferret.stop };
+  return { uri: ferret.uri, kind: 'ferretdb', stop: () => ferret.stop() };
 }
 
 async function tryMemoryServer(

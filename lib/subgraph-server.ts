@@ -23,7 +23,7 @@ export interface BaseContext {
   logger: Logger;
 }
 
-export interface SubgraphOptions<TContext extends BaseContext> {
+export interface SubgraphOptions {
   name: string;
   typeDefs: DocumentNode;
   /** The generated `Resolvers` object of the subgraph. */
@@ -33,7 +33,7 @@ export interface SubgraphOptions<TContext extends BaseContext> {
 }
 
 /** The subgraph's ApolloServer without HTTP: tests run operations on it with `executeOperation`. */
-export function buildSubgraphApollo<TContext extends BaseContext>(options: SubgraphOptions<TContext>) {
+export function buildSubgraphApollo<TContext extends BaseContext>(options: SubgraphOptions) {
   return new ApolloServer<TContext>({
     schema: buildSubgraphSchema({
       typeDefs: options.typeDefs,
@@ -109,7 +109,8 @@ export interface RunningHttpServer {
 export async function startSubgraphHttp<TContext extends BaseContext>(
   options: SubgraphHttpOptions<TContext>,
 ): Promise<RunningHttpServer> {
-  const { apollo, routes, createContext } = options.subgraph;
+  const { subgraph } = options;
+  const { apollo, routes } = subgraph;
   await apollo.start();
   const app = express();
   app.disable('x-powered-by');
@@ -123,11 +124,11 @@ export async function startSubgraphHttp<TContext extends BaseContext>(
     '/graphql',
     express.json({ limit: '1mb' }),
     expressMiddleware(apollo, {
-      context: async ({ req }) => {
+      context: ({ req }) => {
         const requestId = headerValue(req.headers[REQUEST_ID_HEADER]) ?? randomUUID();
         const caller = verifyIdentity(headerValue(req.headers[IDENTITY_HEADER]), options.internalSecret);
         const logger = options.logger.child({ requestId });
-        return createContext({ caller, requestId, logger });
+        return Promise.resolve(subgraph.createContext({ caller, requestId, logger }));
       },
     }),
   );

@@ -13,8 +13,8 @@ export class IdentityForwardingDataSource extends RemoteGraphQLDataSource<Gatewa
 
   override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): void {
     // Gateway-internal requests (health checks) have no caller: they go as anonymous
-    const caller = 'caller' in context && context.caller ? context.caller : { kind: 'anonymous' as const };
-    request.http?.headers.set(IDENTITY_HEADER, signIdentity(caller, this.internalSecret));
-    if ('requestId' in context && context.requestId) request.http?.headers.set(REQUEST_ID_HEADER, context.requestId);
+    const { caller, requestId } = context as Partial<GatewayContext>;
+    request.http?.headers.set(IDENTITY_HEADER, signIdentity(caller ?? { kind: 'anonymous' }, this.internalSecret));
+    if (requestId) request.http?.headers.set(REQUEST_ID_HEADER, requestId);
   }
 }

@@ -1,6 +1,7 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { getComplexity, type ComplexityEstimator } from 'graphql-query-complexity';
 import depthLimit from 'graphql-depth-limit';
+import type { ValidationRule } from 'graphql';
 import { AppError } from '@omo/lib/errors';
 
 /**
@@ -12,8 +13,8 @@ const pageSizeEstimator: ComplexityEstimator = ({ args, childComplexity }) => {
   return 1 + childComplexity * first;
 };
 
-export function depthLimitRule(maxDepth: number) {
-  return depthLimit(maxDepth);
+export function depthLimitRule(maxDepth: number): ValidationRule {
+  return depthLimit(maxDepth) as ValidationRule;
 }
 
 /** Refuses an operation whose estimated cost exceeds the limit before any subgraph is called. */

@@ -1,7 +1,7 @@
 import type { BaseContext } from '@omo/lib/subgraph-server';
 import { createMemberLoaders, type MemberLoaders } from './loaders/member.loaders';
 import type { MembersModels } from './models';
-import { MemberService } from './services/member.service';
+import type { MemberService } from './services/member.service';
 
 /** What every members resolver receives: the caller, this request's loaders and the domain services. */
 export interface MembersContext extends BaseContext {
