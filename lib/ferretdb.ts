@@ -5,13 +5,13 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { REPO_ROOT } from './config';
 
 const run = promisify(execFile);
 
 export const FERRETDB_MODULE = 'github.com/FerretDB/FerretDB';
 export const FERRETDB_VERSION = 'v1.24.2';
-const CACHE_DIR = path.join(REPO_ROOT, '.cache', 'ferretdb', FERRETDB_VERSION);
+/** Outside the checkout, so a fresh clone on the same machine (CI) reuses the build. */
+const CACHE_DIR = path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'omo-loyalty', `ferretdb-${FERRETDB_VERSION}`);
 export const FERRETDB_BINARY = path.join(CACHE_DIR, 'ferretdb');
 
 /**

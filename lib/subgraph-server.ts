@@ -47,20 +47,22 @@ export function buildSubgraphApollo<TContext extends BaseContext>(options: Subgr
       ApolloServerPluginUsageReportingDisabled(),
       ApolloServerPluginSchemaReportingDisabled(),
       ApolloServerPluginInlineTraceDisabled(),
-      requestLoggingPlugin<TContext>(),
+      requestLoggingPlugin<TContext>('debug'),
     ],
   });
 }
 
-function requestLoggingPlugin<TContext extends BaseContext>(): ApolloServerPlugin<TContext> {
+/** One log line per GraphQL request, on the request's child logger (so it carries the request id). */
+export function requestLoggingPlugin<TContext extends BaseContext>(level: 'info' | 'debug'): ApolloServerPlugin<TContext> {
   return {
     async requestDidStart({ contextValue, request }) {
       const started = process.hrtime.bigint();
       return {
         async willSendResponse({ errors }) {
-          contextValue.logger.debug(
+          contextValue.logger[level](
             {
               operation: request.operationName,
+              caller: contextValue.caller.kind,
               ms: Number(process.hrtime.bigint() - started) / 1e6,
               errors: errors?.length ?? 0,
             },

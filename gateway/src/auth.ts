@@ -3,6 +3,8 @@ import { UnauthenticatedError } from '@omo/lib/errors';
 
 const MAX_CACHED_KEYS = 10_000;
 const VERIFY_TIMEOUT_MS = 3_000;
+/** Real keys are 64 characters; anything much longer is refused here rather than cached or sent to members. */
+const MAX_API_KEY_LENGTH = 256;
 
 /**
  * Establishes who is calling: a customer or staff bearer token (verified here), a POS key (verified by the members
@@ -36,6 +38,7 @@ export class GatewayAuthenticator {
   }
 
   private async verifyApiKey(key: string): Promise<Caller | null> {
+    if (key.length > MAX_API_KEY_LENGTH) return null;
     const now = this.options.now?.() ?? Date.now();
     const cached = this.keyCache.get(key);
     if (cached && cached.expiresAt > now) return cached.caller;

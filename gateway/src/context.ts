@@ -1,6 +1,4 @@
-import type { Caller } from '@omo/lib/auth';
+import type { BaseContext } from '@omo/lib/subgraph-server';
 
-export interface GatewayContext {
-  caller: Caller;
-  requestId: string;
-}
+/** The caller established by the gateway, the request id it forwards, and the request's logger. */
+export type GatewayContext = BaseContext;

@@ -1,7 +1,6 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { getComplexity, type ComplexityEstimator } from 'graphql-query-complexity';
-import depthLimit from 'graphql-depth-limit';
-import type { ValidationRule } from 'graphql';
+import { GraphQLError, Kind, getVariableValues, type SelectionSetNode, type ValidationRule } from 'graphql';
 import { AppError } from '@omo/lib/errors';
 
 /**
@@ -13,8 +12,58 @@ const pageSizeEstimator: ComplexityEstimator = ({ args, childComplexity }) => {
   return 1 + childComplexity * first;
 };
 
+/**
+ * Refuses an operation whose fields nest more than maxDepth levels below the root fields (introspection fields do
+ * not count). Each fragment's depth is computed once, so a fragment spread many times costs nothing extra; unknown
+ * and cyclic fragments count as flat, left to graphql's own KnownFragmentNames and NoFragmentCycles rules.
+ */
 export function depthLimitRule(maxDepth: number): ValidationRule {
-  return depthLimit(maxDepth) as ValidationRule;
+  return (context) => {
+    const fragmentDepths = new Map<string, number>();
+    const inProgress = new Set<string>();
+
+    const fragmentDepth = (name: string): number => {
+      const known = fragmentDepths.get(name);
+      if (known !== undefined) return known;
+      const fragment = context.getFragment(name);
+      if (!fragment || inProgress.has(name)) return 0;
+      inProgress.add(name);
+      const depth = selectionDepth(fragment.selectionSet);
+      inProgress.delete(name);
+      fragmentDepths.set(name, depth);
+      return depth;
+    };
+
+    const selectionDepth = (selectionSet: SelectionSetNode): number => {
+      let depth = 0;
+      for (const selection of selectionSet.selections) {
+        if (selection.kind === Kind.FIELD) {
+          if (selection.selectionSet && !selection.name.value.startsWith('__')) {
+            depth = Math.max(depth, 1 + selectionDepth(selection.selectionSet));
+          }
+        } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+          depth = Math.max(depth, selectionDepth(selection.selectionSet));
+        } else {
+          depth = Math.max(depth, fragmentDepth(selection.name.value));
+        }
+      }
+      return depth;
+    };
+
+    return {
+      OperationDefinition(operation) {
+        const depth = selectionDepth(operation.selectionSet);
+        if (depth > maxDepth) {
+          context.reportError(
+            new GraphQLError(`The query nests ${depth} levels deep; the limit is ${maxDepth}`, {
+              nodes: operation,
+              extensions: { limit: maxDepth },
+            }),
+          );
+        }
+      },
+    };
+  };
 }
 
 /** Refuses an operation whose estimated cost exceeds the limit before any subgraph is called. */
@@ -22,16 +71,25 @@ export function costLimitPlugin<TContext extends object>(maxCost: number): Apoll
   return {
     async requestDidStart() {
       return {
-        async didResolveOperation({ request, document, schema }) {
-          const cost = getComplexity({
-            schema,
-            query: document,
-            operationName: request.operationName,
-            variables: request.variables ?? {},
-            estimators: [pageSizeEstimator],
-          });
+        async didResolveOperation({ request, document, operation, schema }) {
+          // Variables that do not fit the operation are reported by the executor as BAD_USER_INPUT
+          if (getVariableValues(schema, operation?.variableDefinitions ?? [], request.variables ?? {}).errors) return;
+          let cost: number;
+          try {
+            cost = getComplexity({
+              schema,
+              query: document,
+              operationName: request.operationName,
+              variables: request.variables ?? {},
+              estimators: [pageSizeEstimator],
+            });
+          } catch (error) {
+            // The estimator gives up on documents that expand to more than 10,000 selections
+            if (!(error instanceof GraphQLError)) throw error;
+            throw new AppError('The query expands to too many selections', 'QUERY_TOO_COMPLEX', { limit: maxCost }, 400);
+          }
           if (cost > maxCost) {
-            throw new AppError(`Query cost ${cost} exceeds the limit of ${maxCost}`, 'QUERY_TOO_COMPLEX', { limit: maxCost });
+            throw new AppError(`Query cost ${cost} exceeds the limit of ${maxCost}`, 'QUERY_TOO_COMPLEX', { limit: maxCost }, 400);
           }
         },
       };

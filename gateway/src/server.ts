@@ -12,7 +12,7 @@ import { REQUEST_ID_HEADER } from '@omo/lib/auth';
 import { subgraphUrls, type AppConfig, type SubgraphName } from '@omo/lib/config';
 import { makeFormatError } from '@omo/lib/errors';
 import type { Logger } from '@omo/lib/logger';
-import { headerValue, listen, type RunningHttpServer } from '@omo/lib/subgraph-server';
+import { headerValue, listen, requestLoggingPlugin, type RunningHttpServer } from '@omo/lib/subgraph-server';
 import { GatewayAuthenticator } from './auth';
 import type { GatewayContext } from './context';
 import { IdentityForwardingDataSource } from './datasource';
@@ -90,6 +90,7 @@ export async function startGateway(options: {
       ApolloServerPluginUsageReportingDisabled(),
       ApolloServerPluginSchemaReportingDisabled(),
       costLimitPlugin<GatewayContext>(config.MAX_QUERY_COST),
+      requestLoggingPlugin<GatewayContext>('info'),
     ],
   });
   await apollo.start();
@@ -112,15 +113,22 @@ export async function startGateway(options: {
   });
   app.use(
     '/graphql',
+    (req, res, next) => {
+      // A caller's request id is kept (up to 100 safe characters) so their logs and ours line up
+      const given = headerValue(req.headers[REQUEST_ID_HEADER]);
+      res.locals.requestId = given && /^[\w.:-]{1,100}$/.test(given) ? given : randomUUID();
+      res.setHeader(REQUEST_ID_HEADER, res.locals.requestId as string);
+      next();
+    },
     express.json({ limit: MAX_BODY }),
     expressMiddleware(apollo, {
-      context: async ({ req }) => {
-        const requestId = headerValue(req.headers[REQUEST_ID_HEADER]) ?? randomUUID();
+      context: async ({ req, res }) => {
+        const requestId = res.locals.requestId as string;
         const caller = await authenticator.authenticate({
           authorization: headerValue(req.headers.authorization),
           apiKey: headerValue(req.headers['x-api-key']),
         });
-        return { caller, requestId };
+        return { caller, requestId, logger: logger.child({ requestId }) };
       },
     }),
   );

@@ -30,10 +30,13 @@ export interface TestSystem extends RunningSystem {
   posHeaders(storeIds: string[]): Promise<Record<string, string>>;
 }
 
-/** The whole system (four subgraphs + gateway) on free ports against a fresh database; callers use real HTTP. */
-export async function startTestSystem(): Promise<TestSystem> {
+/**
+ * The whole system (four subgraphs + gateway) on free ports against a fresh database; callers use real HTTP.
+ * `overrides` are configuration variables, e.g. a lower MAX_QUERY_DEPTH than the schema's deepest path.
+ */
+export async function startTestSystem(overrides: Record<string, string> = {}): Promise<TestSystem> {
   const dbName = uniqueDbName('e2e');
-  const config = testConfig({ MONGODB_DB: dbName });
+  const config = testConfig({ ...overrides, MONGODB_DB: dbName });
   const mongodbUri = testMongodbUri();
   const system = await startSystem({ config, mongodbUri, logger: createLogger(config.LOG_LEVEL) });
   const db = await connectDatabase(mongodbUri, dbName);

@@ -21,7 +21,8 @@ export function generateMemberCode(): string {
 
 /** Normalises what a person or scanner typed (full-width digits, spaces, hyphens) and validates it. */
 export function parseMemberCode(input: string): string {
-  const code = input.normalize('NFKC').replace(/[\s-]/g, '');
+  // Japanese IMEs often type a minus sign or a long-vowel mark where a hyphen was meant
+  const code = input.normalize('NFKC').replace(/[\s\-\u2212\u30fc]/g, '');
   if (!new RegExp(`^\\d{${LENGTH}}$`).test(code)) {
     throw new BadUserInputError(`A member code has ${LENGTH} digits`, { field: 'code' });
   }

@@ -227,7 +227,9 @@ export class MemberService {
       if (!claim) continue;
       if (claim.memberId.equals(memberId)) return key;
       const holder = await this.models.members.findById(claim.memberId).lean<MemberDoc>();
-      const live = holder ? holder[kind] === value && holder.status !== 'WITHDRAWN' : this.now().getTime() - claim.createdAt.getTime() < IN_FLIGHT_CLAIM_MS;
+      // A holder that does not hold the value yet may be mid-update(): its fresh claim is in flight like a registration's
+      const inFlight = this.now().getTime() - claim.createdAt.getTime() < IN_FLIGHT_CLAIM_MS;
+      const live = holder?.status === 'WITHDRAWN' ? false : holder?.[kind] === value || inFlight;
       if (live) {
         const label = kind === 'email' ? 'e-mail address' : 'phone number';
         throw new AlreadyExistsError(

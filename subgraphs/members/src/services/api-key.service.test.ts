@@ -1,0 +1,96 @@
+import { ensureIndexes } from '@omo/lib/db';
+import { openTestDatabase, type TestDatabase } from '@omo/lib/testing/database';
+import { membersModels, type MembersModels } from '../models';
+import { ApiKeyService } from './api-key.service';
+
+let db: TestDatabase;
+let models: MembersModels;
+let service: ApiKeyService;
+
+beforeAll(async () => {
+  db = await openTestDatabase();
+  models = membersModels(db.connection);
+  await ensureIndexes(db.connection);
+  service = new ApiKeyService(models);
+});
+afterAll(() => db.drop());
+
+/** The part of omo_pos_<keyId>_<secret> after the key id. */
+function secretOf(key: string, keyId: string): string {
+  return key.slice(`omo_pos_${keyId}_`.length);
+}
+
+/** Replaces one character of the secret with a different one that is still a valid base64url character. */
+function tamper(key: string): string {
+  const index = key.length - 10;
+  const replacement = key[index] === 'A' ? 'B' : 'A';
+  return key.slice(0, index) + replacement + key.slice(index + 1);
+}
+
+describe('ApiKeyService', () => {
+  it('returns the key once and stores only a hash of its secret', async () => {
+    const { key, keyId } = await service.create({ name: '新宿店レジ', storeIds: ['store-1'] });
+    expect(key).toMatch(new RegExp(`^omo_pos_${keyId}_[A-Za-z0-9_-]{43}$`));
+    const secret = secretOf(key, keyId);
+
+    const raw = await models.apiKeys.findById(keyId).lean();
+    expect(raw).not.toBeNull();
+    expect(Object.keys(raw ?? {}).sort()).toEqual(['_id', 'createdAt', 'name', 'revokedAt', 'secretHash', 'storeIds']);
+    expect(raw?.secretHash).toMatch(/^[0-9a-f]{64}$/);
+    const stored = JSON.stringify(raw);
+    expect(stored).not.toContain(secret);
+    expect(stored).not.toContain(key);
+  });
+
+  it('gives every key a different id and secret', async () => {
+    const first = await service.create({ name: 'register 1', storeIds: ['store-1'] });
+    const second = await service.create({ name: 'register 1', storeIds: ['store-1'] });
+    expect(second.keyId).not.toBe(first.keyId);
+    expect(secretOf(second.key, second.keyId)).not.toBe(secretOf(first.key, first.keyId));
+  });
+
+  it('verifies a key it created and returns its stores', async () => {
+    const { key, keyId } = await service.create({ name: ' 渋谷店レジ ', storeIds: [' store-2 ', 'store-3', 'store-2', ''] });
+    await expect(service.verify(key)).resolves.toEqual({ keyId, name: '渋谷店レジ', storeIds: ['store-2', 'store-3'] });
+  });
+
+  it('rejects a key whose secret was tampered with', async () => {
+    const { key } = await service.create({ name: 'register', storeIds: ['store-1'] });
+    const tampered = tamper(key);
+    expect(tampered).not.toBe(key);
+    await expect(service.verify(tampered)).resolves.toBeNull();
+  });
+
+  it('rejects a well-formed key with an unknown key id', async () => {
+    const { key, keyId } = await service.create({ name: 'register', storeIds: ['store-1'] });
+    const otherId = keyId[0] === 'A' ? `B${keyId.slice(1)}` : `A${keyId.slice(1)}`;
+    await expect(service.verify(key.replace(keyId, otherId))).resolves.toBeNull();
+  });
+
+  it.each([
+    ['an empty string', () => ''],
+    ['a bare word', () => 'omo_pos_'],
+    ['a bearer token', () => 'Bearer abc.def.ghi'],
+    ['a key with a character added', (key: string) => `${key}x`],
+    ['a key with a character missing', (key: string) => key.slice(0, -1)],
+    ['a key with another prefix', (key: string) => key.replace('omo_pos_', 'omo_web_')],
+    ['a key with surrounding spaces', (key: string) => ` ${key} `],
+  ])('rejects a malformed key: %s', async (_label, malform) => {
+    const { key } = await service.create({ name: 'register', storeIds: ['store-1'] });
+    await expect(service.verify(malform(key))).resolves.toBeNull();
+  });
+
+  it('rejects a revoked key, and revoking twice reports nothing changed', async () => {
+    const { key, keyId } = await service.create({ name: 'register', storeIds: ['store-1'] });
+    await expect(service.revoke(keyId)).resolves.toBe(true);
+    await expect(service.verify(key)).resolves.toBeNull();
+    await expect(service.revoke(keyId)).resolves.toBe(false);
+  });
+
+  it('refuses to create a key without a name or without a store, and stores nothing', async () => {
+    const before = await models.apiKeys.countDocuments();
+    await expect(service.create({ name: '  ', storeIds: ['store-1'] })).rejects.toThrow(/name/);
+    await expect(service.create({ name: 'register', storeIds: [' ', ''] })).rejects.toThrow(/store/);
+    expect(await models.apiKeys.countDocuments()).toBe(before);
+  });
+});
