@@ -1,6 +1,6 @@
-import type { AppConfig, SubgraphName } from './config';
+import { loadConfigOrExit, type AppConfig, type SubgraphName } from './config';
 import { connectDatabase, ensureIndexes, type Connection } from './db';
-import type { Logger } from './logger';
+import { createLogger, type Logger } from './logger';
 import type { BaseContext, BuiltSubgraph, RunningHttpServer, SubgraphBuildOptions } from './subgraph-server';
 import { startSubgraphHttp } from './subgraph-server';
 
@@ -63,4 +63,23 @@ export async function runStandalone(start: () => Promise<{ close(): Promise<void
     logger.fatal({ err: error }, 'failed to start');
     process.exit(1);
   }
+}
+
+/** `src/index.ts` of a subgraph: its own process, configured from the environment, on its configured port. */
+export function startSubgraphProcess<TContext extends BaseContext>(
+  name: SubgraphName,
+  build: (options: SubgraphBuildOptions) => BuiltSubgraph<TContext>,
+): void {
+  const config = loadConfigOrExit();
+  const logger = createLogger(config.LOG_LEVEL);
+  const ports: Record<SubgraphName, number> = {
+    members: config.MEMBERS_PORT,
+    points: config.POINTS_PORT,
+    purchases: config.PURCHASES_PORT,
+    line: config.LINE_PORT,
+  };
+  void runStandalone(async () => {
+    if (!config.MONGODB_URI) throw new Error('MONGODB_URI is required to run a service on its own');
+    return runSubgraph({ name, build, config, mongodbUri: config.MONGODB_URI, port: ports[name], logger });
+  }, logger);
 }

@@ -1,7 +1,7 @@
 import { signUserToken } from '@omo/lib/auth';
 import type { AppConfig } from '@omo/lib/config';
 import { connectDatabase, type Connection } from '@omo/lib/db';
-import { createLogger } from '@omo/lib/logger';
+import { createLogger, type Logger } from '@omo/lib/logger';
 import { testConfig } from '@omo/lib/testing/config';
 import { testMongodbUri, uniqueDbName } from '@omo/lib/testing/database';
 import { membersModels } from '@omo/members/src/models';
@@ -34,11 +34,11 @@ export interface TestSystem extends RunningSystem {
  * The whole system (four subgraphs + gateway) on free ports against a fresh database; callers use real HTTP.
  * `overrides` are configuration variables, e.g. a lower MAX_QUERY_DEPTH than the schema's deepest path.
  */
-export async function startTestSystem(overrides: Record<string, string> = {}): Promise<TestSystem> {
+export async function startTestSystem(overrides: Record<string, string> = {}, logger?: Logger): Promise<TestSystem> {
   const dbName = uniqueDbName('e2e');
   const config = testConfig({ ...overrides, MONGODB_DB: dbName });
   const mongodbUri = testMongodbUri();
-  const system = await startSystem({ config, mongodbUri, logger: createLogger(config.LOG_LEVEL) });
+  const system = await startSystem({ config, mongodbUri, logger: logger ?? createLogger(config.LOG_LEVEL) });
   const db = await connectDatabase(mongodbUri, dbName);
   const apiKeys = new ApiKeyService(membersModels(db));
   return {

@@ -1,18 +1,4 @@
-import { loadConfigOrExit } from '@omo/lib/config';
-import { createLogger } from '@omo/lib/logger';
-import { runStandalone, runSubgraph } from '@omo/lib/run-subgraph';
+import { startSubgraphProcess } from '@omo/lib/run-subgraph';
 import { buildPointsSubgraph } from './server';
 
-const config = loadConfigOrExit();
-const logger = createLogger(config.LOG_LEVEL);
-void runStandalone(async () => {
-  if (!config.MONGODB_URI) throw new Error('MONGODB_URI is required to run a service on its own');
-  return runSubgraph({
-    name: 'points',
-    build: buildPointsSubgraph,
-    config,
-    mongodbUri: config.MONGODB_URI,
-    port: config.POINTS_PORT,
-    logger,
-  });
-}, logger);
+startSubgraphProcess('points', buildPointsSubgraph);

@@ -1,14 +1,6 @@
 import { BadUserInputError } from '@omo/lib/errors';
+import { thrownBy } from '@omo/lib/testing/errors';
 import { normalizeEmail, normalizePhone } from './contact';
-
-function thrownBy(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected the call to throw');
-}
 
 describe('phone normalisation', () => {
   it.each([

@@ -1,16 +1,8 @@
 import { BadUserInputError } from '@omo/lib/errors';
+import { thrownBy } from '@omo/lib/testing/errors';
 import { checkDigit, generateMemberCode, parseMemberCode } from './member-code';
 
 const VALID_CODE = '2900000012349';
-
-function thrownBy(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected the call to throw');
-}
 
 function toFullWidth(digits: string): string {
   return digits.replace(/\d/g, (d) => String.fromCharCode(d.charCodeAt(0) + 0xfee0));
