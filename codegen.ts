@@ -18,7 +18,13 @@ export const subgraphCodegen: Record<string, { contextType: string; mappers: Rec
   },
   points: {
     contextType: '../context#PointsContext',
-    mappers: { Member: '../resolvers/Member#MemberRef' },
+    mappers: {
+      Member: '../resolvers/Member#MemberRef',
+      Purchase: '../resolvers/Purchase#PurchaseRef',
+      PointsAccount: '../services/ledger.service#AccountState',
+      PointTransaction: '../models/ledger-entry.model#LedgerEntryDoc',
+      Campaign: '../models/campaign.model#CampaignDoc',
+    },
   },
   purchases: {
     contextType: '../context#PurchasesContext',

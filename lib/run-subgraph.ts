@@ -1,24 +1,31 @@
-import { loadConfigOrExit, type AppConfig, type SubgraphName } from './config';
+import { loadConfigOrExit, subgraphUrls, type AppConfig, type SubgraphName } from './config';
+import type { ServiceDirectory } from './internal-api';
 import { connectDatabase, ensureIndexes, type Connection } from './db';
 import { createLogger, type Logger } from './logger';
 import type { BaseContext, BuiltSubgraph, RunningHttpServer, SubgraphBuildOptions } from './subgraph-server';
 import { startSubgraphHttp } from './subgraph-server';
 
 
-export interface RunningSubgraph extends RunningHttpServer {
+export interface RunningSubgraph<TBuilt = unknown> extends RunningHttpServer {
   name: SubgraphName;
   connection: Connection;
+  /** The subgraph's services, for tests and scripts that drive it directly. */
+  built: TBuilt;
 }
 
 /** Connects a subgraph to its database, creates its indexes and serves it over HTTP. */
-export async function runSubgraph<TContext extends BaseContext>(options: {
+export async function runSubgraph<TContext extends BaseContext, TBuilt extends BuiltSubgraph<TContext>>(options: {
   name: SubgraphName;
-  build: (options: SubgraphBuildOptions) => BuiltSubgraph<TContext>;
+  build: (options: SubgraphBuildOptions) => TBuilt & BuiltSubgraph<TContext>;
   config: AppConfig;
   mongodbUri: string;
   port: number;
   logger: Logger;
-}): Promise<RunningSubgraph> {
+  services: ServiceDirectory;
+  clock?: () => Date;
+  /** Tests turn background workers off and drive them explicitly. */
+  runBackground?: boolean;
+}): Promise<RunningSubgraph<TBuilt>> {
   const logger = options.logger.child({ service: options.name });
   const connection = await connectDatabase(options.mongodbUri, options.config.MONGODB_DB);
   const subgraph = options.build({
@@ -26,6 +33,8 @@ export async function runSubgraph<TContext extends BaseContext>(options: {
     logger,
     internalSecret: options.config.INTERNAL_SECRET,
     production: options.config.NODE_ENV === 'production',
+    services: options.services,
+    clock: options.clock ?? (() => new Date()),
   });
   await ensureIndexes(connection);
   const http = await startSubgraphHttp({
@@ -36,11 +45,14 @@ export async function runSubgraph<TContext extends BaseContext>(options: {
     port: options.port,
   });
   logger.info({ url: `${http.url}/graphql` }, 'subgraph listening');
+  const background = options.runBackground === false ? undefined : subgraph.startBackground?.();
   return {
     ...http,
     name: options.name,
     connection,
+    built: subgraph,
     close: async () => {
+      await background?.stop();
       await http.close();
       await connection.close();
     },
@@ -80,6 +92,18 @@ export function startSubgraphProcess<TContext extends BaseContext>(
   };
   void runStandalone(async () => {
     if (!config.MONGODB_URI) throw new Error('MONGODB_URI is required to run a service on its own');
-    return runSubgraph({ name, build, config, mongodbUri: config.MONGODB_URI, port: ports[name], logger });
+    const services = directoryFromUrls(subgraphUrls(config));
+    return runSubgraph({ name, build, config, mongodbUri: config.MONGODB_URI, port: ports[name], logger, services });
   }, logger);
+}
+
+/** Service base URLs from their GraphQL URLs; the map may be filled in later (services starting one by one). */
+export function directoryFromUrls(graphqlUrls: Partial<Record<string, string>>): ServiceDirectory {
+  return {
+    baseUrl(service) {
+      const url = graphqlUrls[service];
+      if (!url) throw new Error(`No URL known for service ${service}`);
+      return url.replace(/\/graphql\/?$/, '');
+    },
+  };
 }

@@ -15,6 +15,7 @@ import type { DocumentNode } from 'graphql';
 import { IDENTITY_HEADER, REQUEST_ID_HEADER, verifyIdentity, type Caller } from './auth';
 import { pingDatabase, type Connection } from './db';
 import { makeFormatError } from './errors';
+import type { ServiceDirectory } from './internal-api';
 import type { Logger } from './logger';
 
 export interface BaseContext {
@@ -79,6 +80,10 @@ export interface SubgraphBuildOptions {
   logger: Logger;
   internalSecret: string;
   production: boolean;
+  /** Where the other services are, for internal API calls. */
+  services: ServiceDirectory;
+  /** The time; tests inject a fixed or moving clock. */
+  clock: () => Date;
 }
 
 /** A subgraph assembled on a connection but not listening: what tests and the HTTP runner both use. */
@@ -87,6 +92,8 @@ export interface BuiltSubgraph<TContext extends BaseContext> {
   createContext(base: BaseContext): TContext;
   /** Extra HTTP routes (webhooks, internal APIs) mounted before /graphql. */
   routes?: Router;
+  /** Background work (outbox delivery, jobs) started with the HTTP server and stopped before it closes. */
+  startBackground?(): { stop(): Promise<void> };
 }
 
 export interface SubgraphHttpOptions<TContext extends BaseContext> {

@@ -1,15 +1,26 @@
-import type { AppConfig, SubgraphName } from '@omo/lib/config';
+import { SUBGRAPH_NAMES, type AppConfig, type SubgraphName } from '@omo/lib/config';
 import type { Logger } from '@omo/lib/logger';
-import { runSubgraph, type RunningSubgraph } from '@omo/lib/run-subgraph';
+import { directoryFromUrls, runSubgraph, type RunningSubgraph } from '@omo/lib/run-subgraph';
 import { startGateway } from '@omo/gateway/src/server';
+import type { BuiltSubgraph } from '@omo/lib/subgraph-server';
+import type { LineContext } from '@omo/line/src/context';
 import { buildLineSubgraph } from '@omo/line/src/server';
-import { buildMembersSubgraph } from '@omo/members/src/server';
-import { buildPointsSubgraph } from '@omo/points/src/server';
-import { buildPurchasesSubgraph } from '@omo/purchases/src/server';
+import { buildMembersSubgraph, type MembersSubgraph } from '@omo/members/src/server';
+import { buildPointsSubgraph, type PointsSubgraph } from '@omo/points/src/server';
+import { buildPurchasesSubgraph, type PurchasesSubgraph } from '@omo/purchases/src/server';
 
 export interface RunningSystem {
   gatewayUrl: string;
-  subgraphs: Record<SubgraphName, RunningSubgraph>;
+  subgraphs: {
+    members: RunningSubgraph<MembersSubgraph>;
+    points: RunningSubgraph<PointsSubgraph>;
+    purchases: RunningSubgraph<PurchasesSubgraph>;
+    line: RunningSubgraph<BuiltSubgraph<LineContext>>;
+  };
+  /** Takes one subgraph down (its port stops answering), as if its process had died. */
+  stop(name: SubgraphName): Promise<void>;
+  /** Starts a subgraph again on the same port. */
+  restart(name: SubgraphName): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -22,43 +33,70 @@ export async function startSystem(options: {
   mongodbUri: string;
   logger: Logger;
   ports?: Partial<Record<SubgraphName | 'gateway', number>>;
+  clock?: () => Date;
+  runBackground?: boolean;
 }): Promise<RunningSystem> {
   const { config, logger, mongodbUri } = options;
   const port = (name: SubgraphName | 'gateway', fallback: number) => options.ports?.[name] ?? fallback;
-  const common = { config, mongodbUri, logger };
-  const started: { close(): Promise<void> }[] = [];
+  // filled in as each subgraph gets its port, so each can call the others' internal APIs
+  const urls: Partial<Record<SubgraphName, string>> = {};
+  const common = { config, mongodbUri, logger, services: directoryFromUrls(urls), clock: options.clock, runBackground: options.runBackground };
+  const builders = {
+    members: (p: number) => runSubgraph({ ...common, name: 'members', build: buildMembersSubgraph, port: p }),
+    points: (p: number) => runSubgraph({ ...common, name: 'points', build: buildPointsSubgraph, port: p }),
+    purchases: (p: number) => runSubgraph({ ...common, name: 'purchases', build: buildPurchasesSubgraph, port: p }),
+    line: (p: number) => runSubgraph({ ...common, name: 'line', build: buildLineSubgraph, port: p }),
+  };
+  const defaults: Record<SubgraphName, number> = {
+    members: config.MEMBERS_PORT,
+    points: config.POINTS_PORT,
+    purchases: config.PURCHASES_PORT,
+    line: config.LINE_PORT,
+  };
+  const subgraphs: Partial<RunningSystem['subgraphs']> = {};
+  const stopped = new Set<SubgraphName>();
+  let gateway: { close(): Promise<void> } | undefined;
+  const closeEverything = async () => {
+    await gateway?.close().catch(() => undefined);
+    for (const name of [...SUBGRAPH_NAMES].reverse()) {
+      if (!stopped.has(name)) await subgraphs[name]?.close().catch(() => undefined);
+    }
+  };
   try {
-    const members = await runSubgraph({ ...common, name: 'members', build: buildMembersSubgraph, port: port('members', config.MEMBERS_PORT) });
-    started.push(members);
-    const points = await runSubgraph({ ...common, name: 'points', build: buildPointsSubgraph, port: port('points', config.POINTS_PORT) });
-    started.push(points);
-    const purchases = await runSubgraph({ ...common, name: 'purchases', build: buildPurchasesSubgraph, port: port('purchases', config.PURCHASES_PORT) });
-    started.push(purchases);
-    const line = await runSubgraph({ ...common, name: 'line', build: buildLineSubgraph, port: port('line', config.LINE_PORT) });
-    started.push(line);
-    const gateway = await startGateway({
+    for (const name of SUBGRAPH_NAMES) {
+      const running = await builders[name](port(name, defaults[name]));
+      Object.assign(subgraphs, { [name]: running });
+      urls[name] = `${running.url}/graphql`;
+    }
+    const all = subgraphs as RunningSystem['subgraphs'];
+    const started = await startGateway({
       config: {
         ...config,
-        MEMBERS_URL: `${members.url}/graphql`,
-        POINTS_URL: `${points.url}/graphql`,
-        PURCHASES_URL: `${purchases.url}/graphql`,
-        LINE_URL: `${line.url}/graphql`,
+        MEMBERS_URL: `${all.members.url}/graphql`,
+        POINTS_URL: `${all.points.url}/graphql`,
+        PURCHASES_URL: `${all.purchases.url}/graphql`,
+        LINE_URL: `${all.line.url}/graphql`,
       },
       logger: logger.child({ service: 'gateway' }),
       port: port('gateway', config.GATEWAY_PORT),
     });
-    started.push(gateway);
+    gateway = started;
     return {
-      gatewayUrl: `${gateway.url}/graphql`,
-      subgraphs: { members, points, purchases, line },
-      close: () => closeAll(started),
+      gatewayUrl: `${started.url}/graphql`,
+      subgraphs: all,
+      stop: async (name) => {
+        stopped.add(name);
+        await all[name].close();
+      },
+      restart: async (name) => {
+        if (!stopped.has(name)) await all[name].close();
+        Object.assign(all, { [name]: await builders[name](all[name].port) });
+        stopped.delete(name);
+      },
+      close: closeEverything,
     };
   } catch (error) {
-    await closeAll(started);
+    await closeEverything();
     throw error;
   }
-}
-
-async function closeAll(services: { close(): Promise<void> }[]): Promise<void> {
-  for (const service of [...services].reverse()) await service.close().catch(() => undefined);
 }

@@ -52,13 +52,13 @@ describe('members through the gateway', () => {
     const pos = await system.posHeaders([storeId]);
     const found = await system.graphql<{ memberByCode: Record<string, unknown> }>(BY_CODE, { code: member.memberCode }, pos);
     expect(found.errors).toBeUndefined();
-    // POS sees who the member is and their balance, but not their contact details
+    // POS sees who the member is and their balance (the sign-up bonus), but not their contact details
     expect(found.data!.memberByCode).toEqual({
       id: member.id,
       displayName: '山田花子',
       email: null,
       card: { code: member.memberCode },
-      points: { balance: 0 },
+      points: { balance: 100 },
     });
 
     const me = await system.graphql<{ me: Record<string, unknown> }>(ME, {}, system.customerHeaders(member.id));
@@ -69,7 +69,7 @@ describe('members through the gateway', () => {
       email: 'hanako.yamada@example.com',
       phone: '+819000001234',
       memberCode: member.memberCode,
-      points: { balance: 0 },
+      points: { balance: 100 },
       lineAccount: null,
     });
 

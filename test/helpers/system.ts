@@ -34,11 +34,15 @@ export interface TestSystem extends RunningSystem {
  * The whole system (four subgraphs + gateway) on free ports against a fresh database; callers use real HTTP.
  * `overrides` are configuration variables, e.g. a lower MAX_QUERY_DEPTH than the schema's deepest path.
  */
-export async function startTestSystem(overrides: Record<string, string> = {}, logger?: Logger): Promise<TestSystem> {
+export async function startTestSystem(
+  overrides: Record<string, string> = {},
+  logger?: Logger,
+  options: { runBackground?: boolean; clock?: () => Date } = {},
+): Promise<TestSystem> {
   const dbName = uniqueDbName('e2e');
   const config = testConfig({ ...overrides, MONGODB_DB: dbName });
   const mongodbUri = testMongodbUri();
-  const system = await startSystem({ config, mongodbUri, logger: logger ?? createLogger(config.LOG_LEVEL) });
+  const system = await startSystem({ config, mongodbUri, logger: logger ?? createLogger(config.LOG_LEVEL), ...options });
   const db = await connectDatabase(mongodbUri, dbName);
   const apiKeys = new ApiKeyService(membersModels(db));
   return {

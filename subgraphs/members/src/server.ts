@@ -1,11 +1,13 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { Router, json } from 'express';
+import type { Router } from 'express';
 import { parse } from 'graphql';
-import { IDENTITY_HEADER, verifyIdentity } from '@omo/lib/auth';
+import { Types } from 'mongoose';
+import { BadUserInputError, NotFoundError } from '@omo/lib/errors';
+import { callInternal, internalRouter } from '@omo/lib/internal-api';
+import { Outbox, RetryLater } from '@omo/lib/outbox';
 import {
   buildSubgraphApollo,
-  headerValue,
   type BuiltSubgraph,
   type SubgraphBuildOptions,
 } from '@omo/lib/subgraph-server';
@@ -19,12 +21,41 @@ export const typeDefs = parse(readFileSync(path.join(__dirname, '..', 'schema.gr
 
 export interface MembersSubgraph extends BuiltSubgraph<MembersContext>, MembersDeps {
   apiKeys: ApiKeyService;
+  outbox: Outbox;
 }
+
+/** A registration whose member never appeared (it failed after its outbox item was written) is dropped after this. */
+const ABANDONED_REGISTRATION_MS = 60_000;
+const OUTBOX_INTERVAL_MS = 2_000;
 
 /** Builds the members subgraph on a connection, without a port: tests call `apollo.executeOperation`. */
 export function buildMembersSubgraph(options: SubgraphBuildOptions): MembersSubgraph {
   const models = membersModels(options.connection);
-  const deps: MembersDeps = { models, memberService: new MemberService(models) };
+  const outbox = new Outbox(
+    options.connection,
+    'members',
+    {
+      // Sign-up bonus: once per member (points keys it by member id), retried until points answers.
+      'signup-bonus': async (payload, item) => {
+        const memberId = String(payload.memberId);
+        if (!(await models.members.exists({ _id: memberId }))) {
+          if (options.clock().getTime() - item.createdAt.getTime() < ABANDONED_REGISTRATION_MS) throw new RetryLater('member not stored yet');
+          return { dropped: 'the registration did not complete' };
+        }
+        return callInternal({
+          directory: options.services,
+          target: 'points',
+          path: '/internal/signup-bonuses',
+          body: { memberId, actor: 'system' },
+          internalSecret: options.internalSecret,
+          service: 'members',
+        });
+      },
+    },
+    options.logger,
+    options.clock,
+  );
+  const deps: MembersDeps = { models, memberService: new MemberService(models, options.clock, outbox) };
   const apiKeys = new ApiKeyService(models);
   const apollo = buildSubgraphApollo<MembersContext>({
     name: 'members',
@@ -37,26 +68,33 @@ export function buildMembersSubgraph(options: SubgraphBuildOptions): MembersSubg
     ...deps,
     apollo,
     apiKeys,
-    routes: internalRoutes(apiKeys, options.internalSecret),
+    outbox,
+    routes: internalRoutes(deps, apiKeys, options),
     createContext: (base) => createMembersContext(deps, base),
+    startBackground: () => outbox.start(OUTBOX_INTERVAL_MS),
   };
 }
 
-/** The gateway verifies POS keys here: members owns the keys, and only callers with a service credential may ask. */
-function internalRoutes(apiKeys: ApiKeyService, internalSecret: string): Router {
-  const router = Router();
-  router.post('/internal/api-keys/verify', json({ limit: '4kb' }), async (req, res) => {
-    let caller;
-    try {
-      caller = verifyIdentity(headerValue(req.headers[IDENTITY_HEADER]), internalSecret);
-    } catch {
-      return void res.status(401).json({ error: 'unauthenticated' });
-    }
-    if (caller.kind !== 'service') return void res.status(403).json({ error: 'forbidden' });
-    const key = (req.body as { key?: unknown } | undefined)?.key;
-    const verified = typeof key === 'string' ? await apiKeys.verify(key) : null;
-    if (!verified) return void res.status(404).json({ error: 'invalid key' });
-    res.json(verified);
+/**
+ * Internal routes: the gateway verifies POS keys here (members owns the keys), and other services check that
+ * members exist. Callable only with a service credential.
+ */
+function internalRoutes(deps: MembersDeps, apiKeys: ApiKeyService, options: SubgraphBuildOptions): Router {
+  return internalRouter(options.internalSecret, options.logger, {
+    '/internal/api-keys/verify': async (body) => {
+      const key = (body as { key?: unknown } | undefined)?.key;
+      const verified = typeof key === 'string' ? await apiKeys.verify(key) : null;
+      if (!verified) throw new NotFoundError('API key');
+      return verified;
+    },
+    '/internal/members/exists': async (body) => {
+      const ids = (body as { ids?: unknown } | undefined)?.ids;
+      if (!Array.isArray(ids) || ids.length > 1000 || !ids.every((id): id is string => typeof id === 'string')) {
+        throw new BadUserInputError('ids must be a list of at most 1000 member ids', { field: 'ids' });
+      }
+      const valid = ids.filter((id) => Types.ObjectId.isValid(id)).map((id) => new Types.ObjectId(id));
+      const found = await deps.models.members.find({ _id: { $in: valid } }, { _id: 1 }).lean().exec();
+      return { existing: found.map((m) => m._id.toHexString()) };
+    },
   });
-  return router;
 }

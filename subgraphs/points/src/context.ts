@@ -1,11 +1,42 @@
 import type { BaseContext } from '@omo/lib/subgraph-server';
-import { createPointsLoaders, type PointsLoaders } from './loaders/point-account.loaders';
+import { createPointsLoaders, type PointsLoaders } from './loaders/points.loaders';
+import type { LedgerEntryModel } from './models/ledger-entry.model';
 import type { PointAccountModel } from './models/point-account.model';
+import type { EarnCalculator } from './services/earn-calculator';
+import type { LedgerService } from './services/ledger.service';
+import type { RulesService } from './services/rules.service';
+import type { TierService } from './services/tier.service';
 
+/** What every points resolver receives. `now` is read once per request from the injected clock. */
 export interface PointsContext extends BaseContext {
+  now: Date;
+  clock: () => Date;
   loaders: PointsLoaders;
+  ledger: LedgerService;
+  rules: RulesService;
+  tiers: TierService;
+  calculator: EarnCalculator;
 }
 
-export function createPointsContext(accounts: PointAccountModel, base: BaseContext): PointsContext {
-  return { ...base, loaders: createPointsLoaders(accounts) };
+export interface PointsDeps {
+  models: { ledger: LedgerEntryModel; accounts: PointAccountModel };
+  clock: () => Date;
+  ledger: LedgerService;
+  rules: RulesService;
+  tiers: TierService;
+  calculator: EarnCalculator;
+}
+
+export function createPointsContext(deps: PointsDeps, base: BaseContext): PointsContext {
+  const now = deps.clock();
+  return {
+    ...base,
+    now,
+    clock: deps.clock,
+    ledger: deps.ledger,
+    rules: deps.rules,
+    tiers: deps.tiers,
+    calculator: deps.calculator,
+    loaders: createPointsLoaders({ ...deps.models, tiers: deps.tiers, now }),
+  };
 }

@@ -3,6 +3,7 @@ import type { Caller } from '@omo/lib/auth';
 import { ensureIndexes } from '@omo/lib/db';
 import { createLogger } from '@omo/lib/logger';
 import { findsOn, openTestDatabase, type TestDatabase } from '@omo/lib/testing/database';
+import { testBuildOptions } from '@omo/lib/testing/subgraph';
 import type { MemberDoc } from '../models/member.model';
 import { buildMembersSubgraph, type MembersSubgraph } from '../server';
 
@@ -18,7 +19,7 @@ const staff: Caller = { kind: 'staff', staffId: 'staff-1', role: 'STAFF' };
 
 beforeAll(async () => {
   db = await openTestDatabase();
-  subgraph = buildMembersSubgraph({ connection: db.connection, logger: createLogger('silent'), internalSecret: 'x'.repeat(32), production: false });
+  subgraph = buildMembersSubgraph(testBuildOptions(db.connection));
   await ensureIndexes(db.connection);
   await subgraph.apollo.start();
 });

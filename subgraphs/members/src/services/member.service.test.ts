@@ -7,6 +7,7 @@ import { membersModels, type MembersModels } from '../models';
 import type { MemberDoc } from '../models/member.model';
 import { parseMemberCode } from './member-code';
 import { MemberService, type RegisterMemberInput } from './member.service';
+import { rejection } from '@omo/lib/testing/errors';
 
 const STAFF: Caller = { kind: 'staff', staffId: 'staff-1', role: 'STAFF' };
 const POS: Caller = { kind: 'pos', keyId: 'key-1', storeIds: ['store-1', 'store-2'] };
@@ -38,16 +39,6 @@ function advanceClock(ms: number): void {
 
 function registration(overrides: Partial<RegisterMemberInput> = {}): RegisterMemberInput {
   return { displayName: '山田花子', email: 'hanako@example.com', phone: '090-1234-5678', registeredVia: 'ONLINE', ...overrides };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<GraphQLError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof GraphQLError) return error;
-    throw error;
-  }
-  throw new Error('expected the call to fail');
 }
 
 async function storedCounts(): Promise<{ members: number; claims: number }> {

@@ -4,6 +4,7 @@ import { assertCanReadMember, requireAuthenticated, type Caller } from '@omo/lib
 import { isDuplicateKeyError } from '@omo/lib/db';
 import { AlreadyExistsError, BadUserInputError, ForbiddenError, NotFoundError } from '@omo/lib/errors';
 import type { MemberLoaders } from '../loaders/member.loaders';
+import type { Outbox } from '@omo/lib/outbox';
 import type { MembersModels } from '../models';
 import type { MemberDoc, RegistrationChannel } from '../models/member.model';
 import { normalizeEmail, normalizePhone } from './contact';
@@ -60,6 +61,8 @@ export class MemberService {
   constructor(
     private readonly models: MembersModels,
     private readonly now: () => Date = () => new Date(),
+    /** Where the sign-up bonus is queued; none in tools that only read or seed. */
+    private readonly outbox?: Outbox,
   ) {}
 
   async register(caller: Caller, input: RegisterMemberInput): Promise<MemberDoc> {
@@ -82,12 +85,17 @@ export class MemberService {
     const tags = parseField(tagsSchema, input.tags ?? [], 'tags');
 
     const memberId = new Types.ObjectId();
+    const bonusKey = `signup-bonus:${memberId.toHexString()}`;
     const claimed: string[] = [];
+    let member: MemberDoc;
     try {
       for (const [kind, value] of [['email', email], ['phone', phone]] as const) {
         if (value) claimed.push(await this.claimContact(caller, kind, value, memberId));
       }
-      return await this.insertWithFreshCode(memberId, {
+      // queued before the member is stored, so a crash in between cannot lose the bonus (the handler drops the
+      // item if the member never appears)
+      await this.outbox?.enqueue(bonusKey, 'signup-bonus', { memberId: memberId.toHexString() });
+      member = await this.insertWithFreshCode(memberId, {
         displayName,
         email,
         phone,
@@ -98,6 +106,17 @@ export class MemberService {
     } catch (error) {
       await this.models.contactClaims.deleteMany({ _id: { $in: claimed }, memberId });
       throw error;
+    }
+    await this.deliverSoon(bonusKey);
+    return member;
+  }
+
+  /** Delivers a queued side effect now if its target answers, so the caller sees it; otherwise the worker retries. */
+  private async deliverSoon(key: string): Promise<void> {
+    try {
+      await this.outbox?.process(key);
+    } catch {
+      // the item stays queued: the outbox worker delivers it later
     }
   }
 

@@ -8,9 +8,8 @@ export interface MemberRef {
 
 export const Member: MemberResolvers = {
   __resolveReference: (reference) => ({ id: reference.id }),
-  points: async (member, _args, { caller, loaders }) => {
+  points: (member, _args, { caller, loaders }) => {
     assertCanReadMember(caller, member.id);
-    const account = await loaders.accountByMemberId.load(member.id);
-    return { balance: account?.balance ?? 0 };
+    return loaders.stateByMemberId.load(member.id);
   },
 };

@@ -1,0 +1,94 @@
+import express, { Router, type Request, type Response } from 'express';
+import { IDENTITY_HEADER, signIdentity, verifyIdentity, type Caller } from './auth';
+import { AppError, type ErrorCode } from './errors';
+import type { Logger } from './logger';
+import { headerValue } from './subgraph-server';
+
+/**
+ * Service-to-service HTTP routes (POST, JSON): not in the public supergraph, callable only with a service identity
+ * signed with INTERNAL_SECRET. Expected failures answer { error: { code, message } } with a 4xx status.
+ */
+export type InternalHandler = (body: unknown, caller: Extract<Caller, { kind: 'service' }>) => Promise<unknown>;
+
+const STATUS: Partial<Record<ErrorCode, number>> = {
+  BAD_USER_INPUT: 400,
+  UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  ALREADY_EXISTS: 409,
+  INSUFFICIENT_POINTS: 409,
+};
+
+export function internalRouter(internalSecret: string, logger: Logger, handlers: Record<string, InternalHandler>): Router {
+  const router = Router();
+  for (const [path, handler] of Object.entries(handlers)) {
+    router.post(path, express.json({ limit: '256kb' }), async (req: Request, res: Response) => {
+      let caller: Caller;
+      try {
+        caller = verifyIdentity(headerValue(req.headers[IDENTITY_HEADER]), internalSecret);
+      } catch {
+        return void res.status(401).json({ error: { code: 'UNAUTHENTICATED', message: 'Service credential required' } });
+      }
+      if (caller.kind !== 'service') {
+        return void res.status(403).json({ error: { code: 'FORBIDDEN', message: 'Services only' } });
+      }
+      try {
+        res.json(await handler(req.body, caller));
+      } catch (error) {
+        if (error instanceof AppError) {
+          const code = error.extensions.code as ErrorCode;
+          return void res.status(STATUS[code] ?? 400).json({ error: { code, message: error.message, details: error.extensions } });
+        }
+        logger.error({ err: error, path }, 'internal API failed');
+        res.status(500).json({ error: { code: 'INTERNAL_SERVER_ERROR', message: 'Internal server error' } });
+      }
+    });
+  }
+  return router;
+}
+
+/** A service that could not be reached or failed unexpectedly: the caller keeps the work and retries later. */
+export class ServiceUnavailableError extends Error {
+  constructor(readonly service: string, reason: string) {
+    super(`${service} is unavailable: ${reason}`);
+    this.name = 'ServiceUnavailableError';
+  }
+}
+
+/** Where the other services are; resolved at call time, so services may start in any order. */
+export interface ServiceDirectory {
+  baseUrl(service: string): string;
+}
+
+const TIMEOUT_MS = 10_000;
+
+/** Calls another service's internal route as `service`; AppError for its expected failures, ServiceUnavailableError otherwise. */
+export async function callInternal<T>(options: {
+  directory: ServiceDirectory;
+  target: string;
+  path: string;
+  body: unknown;
+  internalSecret: string;
+  service: string;
+}): Promise<T> {
+  let response: globalThis.Response;
+  try {
+    response = await fetch(`${options.directory.baseUrl(options.target)}${options.path}`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        [IDENTITY_HEADER]: signIdentity({ kind: 'service', service: options.service }, options.internalSecret, options.service),
+      },
+      body: JSON.stringify(options.body),
+      signal: AbortSignal.timeout(TIMEOUT_MS),
+    });
+  } catch (error) {
+    throw new ServiceUnavailableError(options.target, (error as Error).message);
+  }
+  if (response.ok) return (await response.json()) as T;
+  if (response.status >= 500) throw new ServiceUnavailableError(options.target, `HTTP ${response.status}`);
+  const body = (await response.json().catch(() => ({}))) as { error?: { code?: string; message?: string; details?: Record<string, unknown> } };
+  const { code, message, details } = body.error ?? {};
+  const { code: _code, ...rest } = details ?? {};
+  throw new AppError(message ?? `HTTP ${response.status}`, (code ?? 'BAD_USER_INPUT') as ErrorCode, rest);
+}

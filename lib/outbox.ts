@@ -1,0 +1,153 @@
+import { Schema, type Connection, type Model } from 'mongoose';
+import { repeat, type BackgroundTask } from './background';
+import { isDuplicateKeyError } from './db';
+import type { Logger } from './logger';
+
+/**
+ * A durable to-do list of side effects on other services (sign-up bonus, purchase settlement). An item is written
+ * before the change it follows from, so a crash in between loses nothing; handlers are idempotent, so running
+ * an item twice doubles nothing. Workers claim an attempt by inserting `<item>:<attempt>:<lease window>` under a
+ * unique id — the one exclusive write every MongoDB-compatible server does atomically — so several worker
+ * processes can run, and a crashed worker's claim lapses with its lease window.
+ */
+export interface OutboxItemDoc {
+  _id: string;
+  type: string;
+  payload: Record<string, unknown>;
+  createdAt: Date;
+  attempts: number;
+  nextAttemptAt: Date;
+  doneAt: Date | null;
+  /** What the last failed attempt said, for operators. */
+  lastError: string | null;
+  /** The handler's result once done. */
+  result: unknown;
+}
+
+interface OutboxClaimDoc {
+  _id: string;
+  claimedAt: Date;
+}
+
+/** What a handler decides about an item it cannot complete yet. */
+export class RetryLater extends Error {
+  constructor(reason: string) {
+    super(reason);
+    this.name = 'RetryLater';
+  }
+}
+
+export type OutboxHandler = (payload: Record<string, unknown>, item: OutboxItemDoc) => Promise<unknown>;
+
+const LEASE_MS = 30_000;
+const MAX_BACKOFF_MS = 10 * 60_000;
+/** Claims only matter within their lease window; older ones are deleted. */
+const CLAIM_RETENTION_MS = 24 * 3_600_000;
+
+export class Outbox {
+  private readonly items: Model<OutboxItemDoc>;
+  private readonly claims: Model<OutboxClaimDoc>;
+
+  constructor(
+    connection: Connection,
+    private readonly name: string,
+    private readonly handlers: Record<string, OutboxHandler>,
+    private readonly logger: Logger,
+    private readonly clock: () => Date,
+  ) {
+    const itemSchema = new Schema<OutboxItemDoc>(
+      {
+        _id: { type: String, required: true },
+        type: { type: String, required: true },
+        payload: { type: Schema.Types.Mixed, required: true },
+        createdAt: { type: Date, required: true },
+        attempts: { type: Number, required: true, default: 0 },
+        nextAttemptAt: { type: Date, required: true },
+        doneAt: { type: Date, default: null },
+        lastError: { type: String, default: null },
+        result: { type: Schema.Types.Mixed, default: null },
+      },
+      { versionKey: false, minimize: false },
+    );
+    itemSchema.index({ doneAt: 1, nextAttemptAt: 1 });
+    const claimSchema = new Schema<OutboxClaimDoc>({ _id: { type: String, required: true }, claimedAt: { type: Date, required: true } }, { versionKey: false });
+    this.items = connection.model<OutboxItemDoc>(`${name}Outbox`, itemSchema, `${name}_outbox`);
+    this.claims = connection.model<OutboxClaimDoc>(`${name}OutboxClaim`, claimSchema, `${name}_outbox_claims`);
+  }
+
+  /** Records a side effect to carry out; the same key twice is one item. */
+  async enqueue(key: string, type: string, payload: Record<string, unknown>): Promise<void> {
+    if (!this.handlers[type]) throw new Error(`No outbox handler for ${type}`);
+    const now = this.clock();
+    try {
+      await this.items.create({ _id: key, type, payload, createdAt: now, attempts: 0, nextAttemptAt: now, doneAt: null, lastError: null, result: null });
+    } catch (error) {
+      if (!isDuplicateKeyError(error)) throw error;
+    }
+  }
+
+  find(key: string): Promise<OutboxItemDoc | null> {
+    return this.items.findById(key).lean<OutboxItemDoc>().exec();
+  }
+
+  /**
+   * Runs one item now if it is due and nobody else holds it. Returns the item as it is afterwards: done, or
+   * scheduled for a later attempt with the error kept.
+   */
+  async process(key: string): Promise<OutboxItemDoc | null> {
+    const item = await this.find(key);
+    if (!item || item.doneAt || item.nextAttemptAt.getTime() > this.clock().getTime()) return item;
+    if (!(await this.claim(item))) return item;
+    const handler = this.handlers[item.type];
+    try {
+      if (!handler) throw new Error(`No outbox handler for ${item.type}`);
+      const result = await handler(item.payload, item);
+      await this.items.updateOne({ _id: item._id }, { $set: { doneAt: this.clock(), result: result ?? null, lastError: null } });
+    } catch (error) {
+      const attempts = item.attempts + 1;
+      const delay = Math.min(1000 * 2 ** Math.min(attempts, 20), MAX_BACKOFF_MS);
+      const message = error instanceof Error ? error.message : String(error);
+      if (!(error instanceof RetryLater)) this.logger.warn({ outbox: this.name, key, attempts, err: message }, 'outbox item failed; will retry');
+      await this.items.updateOne(
+        { _id: item._id, doneAt: null },
+        { $set: { attempts, nextAttemptAt: new Date(this.clock().getTime() + delay), lastError: message } },
+      );
+    }
+    return this.find(key);
+  }
+
+  /** Processes every due item once; returns how many were completed. */
+  async drain(limit = 100): Promise<number> {
+    await this.claims.deleteMany({ claimedAt: { $lt: new Date(this.clock().getTime() - CLAIM_RETENTION_MS) } });
+    const due = await this.items
+      .find({ doneAt: null, nextAttemptAt: { $lte: this.clock() } })
+      .sort({ nextAttemptAt: 1 })
+      .limit(limit)
+      .lean<OutboxItemDoc[]>()
+      .exec();
+    let done = 0;
+    for (const item of due) if ((await this.process(item._id))?.doneAt) done += 1;
+    return done;
+  }
+
+  /** Items not done yet (for /ready, tests and operators). */
+  pending(): Promise<number> {
+    return this.items.countDocuments({ doneAt: null }).exec();
+  }
+
+  /** Drains on an interval until stopped. */
+  start(intervalMs: number): BackgroundTask {
+    return repeat(`${this.name} outbox`, intervalMs, () => this.drain(), this.logger);
+  }
+
+  private async claim(item: OutboxItemDoc): Promise<boolean> {
+    const window = Math.floor(this.clock().getTime() / LEASE_MS);
+    try {
+      await this.claims.create({ _id: `${item._id}:${item.attempts}:${window}`, claimedAt: this.clock() });
+      return true;
+    } catch (error) {
+      if (isDuplicateKeyError(error)) return false;
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,24 @@
+import type { Connection } from '../db';
+import type { ServiceDirectory } from '../internal-api';
+import { createLogger } from '../logger';
+import type { SubgraphBuildOptions } from '../subgraph-server';
+
+/** A service directory for a subgraph tested alone: any call to another service fails as unreachable. */
+const NO_SERVICES: ServiceDirectory = {
+  baseUrl: () => 'http://127.0.0.1:9',
+};
+
+export const TEST_INTERNAL_SECRET = 'test-internal-secret-0123456789abcdef01234';
+
+/** Build options for a subgraph under test on its own database, with an injectable clock. */
+export function testBuildOptions(connection: Connection, overrides: Partial<SubgraphBuildOptions> = {}): SubgraphBuildOptions {
+  return {
+    connection,
+    logger: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
+    internalSecret: TEST_INTERNAL_SECRET,
+    production: false,
+    services: NO_SERVICES,
+    clock: () => new Date(),
+    ...overrides,
+  };
+}

@@ -1,0 +1,58 @@
+import DataLoader from 'dataloader';
+import type { LedgerEntryDoc, LedgerEntryModel } from '../models/ledger-entry.model';
+import type { PointAccountDoc, PointAccountModel } from '../models/point-account.model';
+import { emptyState, stateFromEntry, type LedgerState } from '../services/lots';
+import type { TierService } from '../services/tier.service';
+
+type TierInfo = Awaited<ReturnType<TierService['tierFor']>>;
+
+export interface PointsLoaders {
+  stateByMemberId: DataLoader<string, LedgerState>;
+  entriesByPurchaseId: DataLoader<string, LedgerEntryDoc[]>;
+  tierByMemberId: DataLoader<string, TierInfo>;
+}
+
+/**
+ * Per request. Accounts: two queries for any number of members — the snapshots, then any ledger entries newer
+ * than each snapshot (normally none), so a lagging snapshot never shows a stale balance.
+ */
+export function createPointsLoaders(deps: {
+  ledger: LedgerEntryModel;
+  accounts: PointAccountModel;
+  tiers: TierService;
+  now: Date;
+}): PointsLoaders {
+  return {
+    stateByMemberId: new DataLoader(async (memberIds) => {
+      const snapshots = await deps.accounts.find({ _id: { $in: [...memberIds] } }).lean<PointAccountDoc[]>().exec();
+      const snapshotOf = new Map(snapshots.map((s) => [s._id, s]));
+      const newer = await deps.ledger
+        .find({ $or: memberIds.map((memberId) => ({ memberId, seq: { $gt: snapshotOf.get(memberId)?.seq ?? 0 } })) })
+        .sort({ seq: -1 })
+        .lean<LedgerEntryDoc[]>()
+        .exec();
+      const headOf = new Map<string, LedgerEntryDoc>();
+      for (const entry of newer) if (!headOf.has(entry.memberId)) headOf.set(entry.memberId, entry);
+      return memberIds.map((memberId) => {
+        const head = headOf.get(memberId);
+        if (head) return stateFromEntry(head);
+        const snapshot = snapshotOf.get(memberId);
+        return snapshot
+          ? { memberId, seq: snapshot.seq, lots: snapshot.lots, debt: snapshot.debt, lifetimeEarned: snapshot.lifetimeEarned, lastPurchaseAt: snapshot.lastPurchaseAt ?? null }
+          : emptyState(memberId);
+      });
+    }),
+    entriesByPurchaseId: new DataLoader(async (purchaseIds) => {
+      const entries = await deps.ledger.find({ purchaseId: { $in: [...purchaseIds] } }).sort({ createdAt: 1, seq: 1 }).lean<LedgerEntryDoc[]>().exec();
+      return purchaseIds.map((id) => entries.filter((e) => e.purchaseId === id));
+    }),
+    tierByMemberId: new DataLoader(async (memberIds) => {
+      const tiers = await deps.tiers.tierForMany(memberIds, deps.now);
+      return memberIds.map((id) => {
+        const tier = tiers.get(id);
+        if (!tier) throw new Error(`no tier computed for ${id}`);
+        return tier;
+      });
+    }),
+  };
+}

@@ -1,0 +1,15 @@
+import type { PointsAccountResolvers } from '../__generated__/resolvers-types';
+import { viewAt } from '../services/lots';
+
+export const PointsAccount: PointsAccountResolvers = {
+  balance: (account, _args, { clock }) => viewAt(account, clock()).balance,
+  pendingBalance: (account, _args, { clock }) => viewAt(account, clock()).pending,
+  lifetimeEarned: (account) => account.lifetimeEarned,
+  tier: async (account, _args, { loaders }) => (await loaders.tierByMemberId.load(account.memberId)).tier,
+  tierProgress: async (account, _args, { loaders }) => {
+    const { qualifyingSpend, nextTier, spendToNextTier } = await loaders.tierByMemberId.load(account.memberId);
+    return { qualifyingSpend, nextTier, spendToNextTier };
+  },
+  expiring: (account, _args, { clock }) => viewAt(account, clock()).expiring,
+  history: (account, { first, after, type }, { ledger }) => ledger.history(account.memberId, first, after, type),
+};

@@ -1,0 +1,167 @@
+import { Types } from 'mongoose';
+import type { Caller } from '@omo/lib/auth';
+import { ensureIndexes } from '@omo/lib/db';
+import { openTestDatabase, type TestDatabase } from '@omo/lib/testing/database';
+import { ledgerEntryModel, type LedgerEntryModel } from '../models/ledger-entry.model';
+import { pointAccountModel, type PointAccountModel } from '../models/point-account.model';
+import { LedgerService } from './ledger.service';
+import { verifyLedger } from './ledger-verify';
+import { viewAt } from './lots';
+import { createRulesModule } from './rules.module';
+
+const staff: Caller = { kind: 'staff', staffId: 'staff-1', role: 'STAFF' };
+const START = new Date('2026-04-01T00:00:00Z');
+
+let db: TestDatabase;
+let ledgerModel: LedgerEntryModel;
+let accounts: PointAccountModel;
+let ledger: LedgerService;
+/** Separate service instances stand for separate processes: only the database arbitrates between them. */
+let processes: LedgerService[];
+let now: Date;
+const knownMembers = new Set<string>();
+
+beforeAll(async () => {
+  db = await openTestDatabase();
+  now = START;
+  const clock = () => now;
+  ledgerModel = ledgerEntryModel(db.connection);
+  accounts = pointAccountModel(db.connection);
+  const { rules } = createRulesModule(db.connection, clock);
+  processes = Array.from({ length: 4 }, () => new LedgerService(ledgerModel, accounts, rules, clock, (id) => Promise.resolve(knownMembers.has(id))));
+  ledger = processes[0]!;
+  await ensureIndexes(db.connection);
+});
+afterEach(async () => {
+  // the invariant holds after every test: balance == sum(ledger) == sum(remaining lots) for every member
+  const report = await verifyLedger(ledgerModel, accounts);
+  expect(report.problems).toEqual([]);
+});
+afterAll(() => db.drop());
+
+function newMember(): string {
+  const id = new Types.ObjectId().toHexString();
+  knownMembers.add(id);
+  return id;
+}
+
+async function balanceOf(memberId: string): Promise<number> {
+  return viewAt(await ledger.state(memberId), now).balance;
+}
+
+const adjust = (memberId: string, amount: number, idempotencyKey: string, reason = 'test', via = ledger) =>
+  via.adjust(staff, { memberId, amount, reason, idempotencyKey });
+const viaProcess = (i: number) => processes[i % processes.length]!;
+
+describe('the points ledger', () => {
+  it('applies the same idempotency key once however many times it is sent at once, returning the same entry', async () => {
+    const memberId = newMember();
+    const results = await Promise.all(Array.from({ length: 50 }, (_, i) => adjust(memberId, 120, 'goodwill-1', 'test', viaProcess(i))));
+    expect(new Set(results.map((r) => r.transaction._id.toHexString())).size).toBe(1);
+    expect(await balanceOf(memberId)).toBe(120);
+    expect(await ledgerModel.countDocuments({ memberId })).toBe(1);
+  });
+
+  it('lets exactly as many concurrent redemptions succeed as the balance covers, never going below zero', async () => {
+    const memberId = newMember();
+    await adjust(memberId, 100, 'fund');
+    const attempts = await Promise.allSettled(
+      Array.from({ length: 50 }, (_, i) =>
+        viaProcess(i).redeem({ memberId, points: 10, key: `redeem-${memberId}-${i}`, actor: 'pos:k1', purchaseId: `p-${i}`, storeId: 's1', channel: 'STORE' }),
+      ),
+    );
+    const refused = attempts.filter((a) => a.status === 'rejected');
+    expect(attempts.filter((a) => a.status === 'fulfilled')).toHaveLength(10);
+    expect(refused).toHaveLength(40);
+    for (const r of refused) expect((r).reason).toMatchObject({ extensions: { code: 'INSUFFICIENT_POINTS' } });
+    expect(await balanceOf(memberId)).toBe(0);
+    const entries = await ledgerModel.find({ memberId }).lean();
+    expect(entries.every((e) => e.balanceAfter >= 0)).toBe(true);
+  });
+
+  it('ends a storm of mixed changes from 12 clients in 4 processes at exactly the arithmetic of the accepted ones', async () => {
+    const memberId = newMember();
+    await adjust(memberId, 100, 'storm-fund');
+    const accepted: number[] = [];
+    const clients = Array.from({ length: 12 }, async (_, client) => {
+      for (let call = 0; call < 5; call += 1) {
+        const amount = (client + call) % 3 === 0 ? 25 : -20;
+        try {
+          await adjust(memberId, amount, `storm-${client}-${call}`, 'storm', viaProcess(client));
+          accepted.push(amount);
+        } catch (error) {
+          expect(error).toMatchObject({ extensions: { code: 'INSUFFICIENT_POINTS' } });
+        }
+      }
+    });
+    await Promise.all(clients);
+    expect(accepted.length).toBeGreaterThan(0);
+    expect(await balanceOf(memberId)).toBe(100 + accepted.reduce((a, b) => a + b, 0));
+    const entries = await ledgerModel.find({ memberId }).lean();
+    expect(entries.every((e) => e.balanceAfter >= 0)).toBe(true);
+  });
+
+  it.each([
+    ['zero', 0],
+    ['a fraction', 1.5],
+    ['more than 10^9', 1_000_000_001],
+    ['less than -10^9', -1_000_000_001],
+  ])('refuses an adjustment of %s as BAD_USER_INPUT and writes nothing', async (_label, amount) => {
+    const memberId = newMember();
+    await expect(adjust(memberId, amount, `bad-${amount}`)).rejects.toMatchObject({ extensions: { code: 'BAD_USER_INPUT', field: 'amount' } });
+    expect(await ledgerModel.countDocuments({ memberId })).toBe(0);
+  });
+
+  it('refuses an unknown member, an empty reason and a non-staff caller, writing nothing', async () => {
+    const stranger = new Types.ObjectId().toHexString();
+    await expect(adjust(stranger, 10, 'x1')).rejects.toMatchObject({ extensions: { code: 'NOT_FOUND' } });
+    const memberId = newMember();
+    await expect(adjust(memberId, 10, 'x2', '  ')).rejects.toMatchObject({ extensions: { code: 'BAD_USER_INPUT', field: 'reason' } });
+    await expect(ledger.adjust({ kind: 'pos', keyId: 'k', storeIds: [] }, { memberId, amount: 10, reason: 'r', idempotencyKey: 'x3' })).rejects.toMatchObject({
+      extensions: { code: 'FORBIDDEN' },
+    });
+    expect(await ledgerModel.countDocuments({ memberId: { $in: [stranger, memberId] } })).toBe(0);
+  });
+
+  it('refuses a replayed idempotency key carrying a different adjustment', async () => {
+    const memberId = newMember();
+    await adjust(memberId, 10, 'same-key');
+    await expect(adjust(memberId, 11, 'same-key')).rejects.toMatchObject({ extensions: { code: 'BAD_USER_INPUT', field: 'idempotencyKey' } });
+    expect(await balanceOf(memberId)).toBe(10);
+  });
+
+  it('stops counting points at their expiry and writes them off once, even when the write-off runs twice at once', async () => {
+    const memberId = newMember();
+    await adjust(memberId, 70, 'to-expire');
+    now = new Date(START.getTime() + 366 * 86_400_000);
+    try {
+      expect(await balanceOf(memberId)).toBe(0);
+      const [first, second] = await Promise.all([viaProcess(0).expireMember(memberId), viaProcess(1).expireMember(memberId)]);
+      const written = [first, second].filter(Boolean);
+      expect(written).toHaveLength(1);
+      expect(written[0]).toMatchObject({ type: 'EXPIRE', amount: -70, balanceAfter: 0 });
+      expect(await ledger.expireMember(memberId)).toBeNull();
+    } finally {
+      now = START;
+    }
+  });
+
+  it('keeps the account snapshot in step with the ledger', async () => {
+    const memberId = newMember();
+    await adjust(memberId, 40, 'snap-1');
+    await adjust(memberId, -15, 'snap-2');
+    const snapshot = await accounts.findById(memberId).lean();
+    expect(snapshot).toMatchObject({ seq: 2, balance: 25 });
+  });
+
+  it('pages through history newest first', async () => {
+    const memberId = newMember();
+    for (let i = 1; i <= 5; i += 1) await adjust(memberId, i, `page-${i}`);
+    const first = await ledger.history(memberId, 2, null, null);
+    expect(first.nodes.map((n) => n.amount)).toEqual([5, 4]);
+    expect(first.hasNextPage).toBe(true);
+    const second = await ledger.history(memberId, 3, first.endCursor, null);
+    expect(second.nodes.map((n) => n.amount)).toEqual([3, 2, 1]);
+    expect(second.hasNextPage).toBe(false);
+  });
+});

@@ -1,0 +1,417 @@
+import { createHash } from 'node:crypto';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import { Types } from 'mongoose';
+import { requireStaff, type Caller } from '@omo/lib/auth';
+import { isDuplicateKeyError } from '@omo/lib/db';
+import { BadUserInputError, NotFoundError } from '@omo/lib/errors';
+import { KeyedLock } from '@omo/lib/keyed-lock';
+import type { LedgerEntryDoc, LedgerEntryModel, LedgerEntryType, Lot } from '../models/ledger-entry.model';
+import type { PointAccountModel } from '../models/point-account.model';
+import type { EarnBreakdown } from './earn-calculator';
+import {
+  clawback,
+  credit,
+  debit,
+  emptyState,
+  expire,
+  extendExpiry,
+  moveIn,
+  moveOut,
+  stateFromEntry,
+  totalPoints,
+  type Change,
+  type LedgerState,
+} from './lots';
+import type { PointsPolicy, RulesService } from './rules.service';
+
+/** What the GraphQL PointsAccount resolves from: the member's state after their latest entry. */
+export type AccountState = LedgerState;
+
+/** The non-state fields of an entry, supplied by each operation. */
+export interface EntryContext {
+  type: LedgerEntryType;
+  actor: string;
+  storeId?: string | null;
+  channel?: 'STORE' | 'ONLINE' | null;
+  purchaseId?: string | null;
+  reason?: string | null;
+  expiresAt?: Date | null;
+  reverses?: 'EARN' | 'REDEEM' | null;
+  earnBreakdown?: EarnBreakdown | null;
+  counterpartMemberId?: string | null;
+}
+
+type Build = (state: LedgerState, now: Date, entryId: Types.ObjectId) => Promise<Change | null> | Change | null;
+
+const MAX_AMOUNT = 1_000_000_000;
+/** Enough for 100 writers racing on one member: each round, one of them wins. */
+const MAX_ATTEMPTS = 200;
+const DAY_MS = 86_400_000;
+
+export function actorOf(caller: Caller): string {
+  switch (caller.kind) {
+    case 'staff':
+      return `staff:${caller.staffId}`;
+    case 'pos':
+      return `pos:${caller.keyId}`;
+    case 'customer':
+      return `customer:${caller.memberId}`;
+    case 'service':
+      return caller.service === 'system' ? 'system' : `service:${caller.service}`;
+    default:
+      return 'anonymous';
+  }
+}
+
+function digest(parts: unknown[]): string {
+  return createHash('sha256').update(JSON.stringify(parts)).digest('base64url');
+}
+
+export function assertPointAmount(amount: number, field = 'amount', allowNegative = false): void {
+  if (!Number.isInteger(amount) || amount === 0 || Math.abs(amount) > MAX_AMOUNT || (!allowNegative && amount < 0)) {
+    throw new BadUserInputError(
+      `${field} must be a whole number of points${allowNegative ? ', not zero,' : ' above zero'} and at most ${MAX_AMOUNT}`,
+      { field },
+    );
+  }
+}
+
+/** Japan Standard Time has no daylight saving: a fixed offset. */
+const JST_OFFSET_MS = 9 * 3_600_000;
+
+/** The last millisecond of the JST calendar day containing `at`: points expire at the end of a day, as printed. */
+export function endOfJstDay(at: Date): Date {
+  const jstDay = Math.floor((at.getTime() + JST_OFFSET_MS) / DAY_MS);
+  return new Date((jstDay + 1) * DAY_MS - JST_OFFSET_MS - 1);
+}
+
+/** When a lot created at `at` expires under the policy in force: N days later, at the end of that JST day. */
+export function lotExpiry(policy: PointsPolicy, at: Date, lastPurchaseAt: Date | null): Date {
+  if (policy.expiryMode === 'AFTER_LAST_PURCHASE') {
+    const base = lastPurchaseAt && lastPurchaseAt.getTime() > at.getTime() ? lastPurchaseAt : at;
+    return endOfJstDay(new Date(base.getTime() + policy.inactivityDays * DAY_MS));
+  }
+  return endOfJstDay(new Date(at.getTime() + policy.lotValidityDays * DAY_MS));
+}
+
+/**
+ * The only writer of the points ledger. Every change is one insert of the member's next entry (seq + 1) under a
+ * unique index: if another change got there first the insert fails with E11000, and the change is recomputed from
+ * the new head. Each insert also carries a unique idempotency key, so a replay returns the entry already written.
+ * Neither transactions nor atomic conditional updates are needed (FerretDB has neither).
+ */
+export class LedgerService {
+  private readonly memberLock = new KeyedLock();
+
+  constructor(
+    private readonly ledger: LedgerEntryModel,
+    private readonly accounts: PointAccountModel,
+    private readonly rules: RulesService,
+    private readonly clock: () => Date,
+    private readonly memberExists: (memberId: string) => Promise<boolean>,
+  ) {}
+
+  async state(memberId: string): Promise<LedgerState> {
+    const head = await this.ledger.findOne({ memberId }).sort({ seq: -1 }).lean<LedgerEntryDoc>().exec();
+    return head ? stateFromEntry(head) : emptyState(memberId);
+  }
+
+  findByKey(idempotencyKey: string): Promise<LedgerEntryDoc | null> {
+    return this.ledger.findOne({ idempotencyKey }).lean<LedgerEntryDoc>().exec();
+  }
+
+  /**
+   * Appends the member's next entry, computed by `build` from the head state (null: nothing to write). Points
+   * that expired are written off first (their own EXPIRE entry), so every entry starts from live lots.
+   */
+  append(
+    memberId: string,
+    idempotencyKey: string,
+    requestDigest: string | null,
+    context: EntryContext,
+    build: Build,
+  ): Promise<LedgerEntryDoc | null> {
+    return this.memberLock.run(memberId, () => this.appendNow(memberId, idempotencyKey, requestDigest, context, build));
+  }
+
+  private async appendNow(
+    memberId: string,
+    idempotencyKey: string,
+    requestDigest: string | null,
+    context: EntryContext,
+    build: Build,
+  ): Promise<LedgerEntryDoc | null> {
+    for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt += 1) {
+      const replay = await this.findByKey(idempotencyKey);
+      if (replay) return this.checkReplay(replay, memberId, requestDigest);
+      const state = await this.state(memberId);
+      const now = this.clock();
+      const expiry = expire(state, now);
+      if (expiry) {
+        await this.tryInsert(state, `expire:${memberId}:${state.seq}`, null, { type: 'EXPIRE', actor: 'system', reason: 'Points expired' }, expiry, new Types.ObjectId());
+        continue;
+      }
+      const entryId = new Types.ObjectId();
+      const change = await build(state, now, entryId);
+      if (!change) return null;
+      const inserted = await this.tryInsert(state, idempotencyKey, requestDigest, context, change, entryId);
+      if (inserted) return inserted;
+      if (attempt % 10 === 0) await yieldToEventLoop();
+    }
+    throw new Error(`Could not append to the ledger of ${memberId} after ${MAX_ATTEMPTS} attempts`);
+  }
+
+  private checkReplay(entry: LedgerEntryDoc, memberId: string, requestDigest: string | null): LedgerEntryDoc {
+    if (entry.memberId !== memberId || (requestDigest && entry.requestDigest && entry.requestDigest !== requestDigest)) {
+      throw new BadUserInputError('This idempotencyKey was already used for a different request', { field: 'idempotencyKey' });
+    }
+    return entry;
+  }
+
+  /** One insert; null when the seq or the key was taken by someone else (the caller re-reads and decides). */
+  private async tryInsert(
+    state: LedgerState,
+    idempotencyKey: string,
+    requestDigest: string | null,
+    context: EntryContext,
+    change: Change,
+    entryId: Types.ObjectId,
+  ): Promise<LedgerEntryDoc | null> {
+    const entry: LedgerEntryDoc = {
+      _id: entryId,
+      memberId: state.memberId,
+      seq: state.seq + 1,
+      ...context,
+      amount: change.amount,
+      balanceAfter: totalPoints(change.lots, change.debt),
+      lotsAfter: change.lots,
+      debtAfter: change.debt,
+      lifetimeEarnedAfter: change.lifetimeEarned,
+      lastPurchaseAt: change.lastPurchaseAt,
+      movedLots: change.movedLots,
+      movedDebt: change.movedDebt ?? null,
+      movedLifetimeEarned: change.movedLifetimeEarned ?? null,
+      expiresAt: change.expiresAt ?? null,
+      createdAt: this.clock(),
+      idempotencyKey,
+      requestDigest,
+    };
+    try {
+      await this.ledger.create(entry);
+    } catch (error) {
+      if (isDuplicateKeyError(error)) return null;
+      throw error;
+    }
+    await this.refreshSnapshot(entry);
+    return entry;
+  }
+
+  /** Best effort: a lagging snapshot is corrected by readers (see account loaders), never trusted alone. */
+  private async refreshSnapshot(entry: LedgerEntryDoc): Promise<void> {
+    try {
+      await this.accounts.updateOne(
+        { _id: entry.memberId, seq: { $lt: entry.seq } },
+        {
+          $set: {
+            seq: entry.seq,
+            lots: entry.lotsAfter,
+            debt: entry.debtAfter,
+            lifetimeEarned: entry.lifetimeEarnedAfter,
+            lastPurchaseAt: entry.lastPurchaseAt ?? null,
+            balance: entry.balanceAfter,
+            updatedAt: entry.createdAt,
+          },
+        },
+        { upsert: true },
+      );
+    } catch (error) {
+      // a newer snapshot already exists (the upsert's insert lost): nothing to do
+      if (!isDuplicateKeyError(error)) throw error;
+    }
+  }
+
+  /** Staff correction: positive adds a lot, negative spends usable points and never overdraws. */
+  async adjust(
+    caller: Caller,
+    input: { memberId: string; amount: number; reason: string; idempotencyKey: string },
+  ): Promise<{ transaction: LedgerEntryDoc; account: AccountState }> {
+    const staff = requireStaff(caller);
+    assertPointAmount(input.amount, 'amount', true);
+    const reason = input.reason.trim();
+    if (reason.length < 1 || reason.length > 200) throw new BadUserInputError('reason must be 1-200 characters', { field: 'reason' });
+    const key = input.idempotencyKey.trim();
+    if (key.length < 1 || key.length > 200) throw new BadUserInputError('idempotencyKey must be 1-200 characters', { field: 'idempotencyKey' });
+    if (!Types.ObjectId.isValid(input.memberId)) throw new BadUserInputError('Not a valid member id', { field: 'memberId' });
+    if (!(await this.memberExists(input.memberId))) throw new NotFoundError('Member');
+    const policy = await this.rules.getPolicy();
+    const entry = await this.append(
+      input.memberId,
+      `adjust:${key}`,
+      digest([input.memberId, input.amount, reason]),
+      { type: 'ADJUST', actor: actorOf(staff), reason },
+      (state, now, entryId) =>
+        input.amount > 0
+          ? credit(state, { lotId: entryId.toHexString(), amount: input.amount, earnedAt: now, availableAt: now, expiresAt: lotExpiry(policy, now, state.lastPurchaseAt) }, false)
+          : debit(state, -input.amount, now),
+    );
+    if (!entry) throw new Error('an adjustment always writes an entry');
+    return { transaction: entry, account: stateFromEntry(await this.headOrSelf(entry)) };
+  }
+
+  /** The member's latest entry (which may already be newer than `entry`). */
+  private async headOrSelf(entry: LedgerEntryDoc): Promise<LedgerEntryDoc> {
+    return (await this.ledger.findOne({ memberId: entry.memberId }).sort({ seq: -1 }).lean<LedgerEntryDoc>().exec()) ?? entry;
+  }
+
+  /** Spends points on a purchase. */
+  redeem(input: { memberId: string; points: number; key: string; actor: string; purchaseId: string; storeId: string; channel: 'STORE' | 'ONLINE' }): Promise<LedgerEntryDoc | null> {
+    return this.append(
+      input.memberId,
+      input.key,
+      digest([input.memberId, input.points, input.purchaseId]),
+      { type: 'REDEEM', actor: input.actor, purchaseId: input.purchaseId, storeId: input.storeId, channel: input.channel },
+      (state, now) => debit(state, input.points, now),
+    );
+  }
+
+  /** Earns a purchase's points as a lot, usable after the pending days; AFTER_LAST_PURCHASE extends every lot. */
+  async earn(input: {
+    memberId: string;
+    breakdown: EarnBreakdown;
+    key: string;
+    actor: string;
+    purchaseId: string;
+    storeId: string;
+    channel: 'STORE' | 'ONLINE';
+    occurredAt: Date;
+  }): Promise<LedgerEntryDoc | null> {
+    const policy = await this.rules.getPolicy();
+    const points = input.breakdown.points;
+    return this.append(
+      input.memberId,
+      input.key,
+      digest([input.memberId, input.purchaseId, points]),
+      { type: 'EARN', actor: input.actor, purchaseId: input.purchaseId, storeId: input.storeId, channel: input.channel, earnBreakdown: input.breakdown },
+      (state, _now, entryId) => {
+        const lastPurchaseAt = latest(state.lastPurchaseAt, input.occurredAt);
+        const expiresAt = lotExpiry(policy, input.occurredAt, lastPurchaseAt);
+        const base = policy.expiryMode === 'AFTER_LAST_PURCHASE' ? { ...state, lots: extendExpiry(state.lots, expiresAt) } : state;
+        const availableAt = new Date(input.occurredAt.getTime() + policy.pendingDays * DAY_MS);
+        const change =
+          points > 0
+            ? credit(base, { lotId: entryId.toHexString(), amount: points, earnedAt: input.occurredAt, availableAt, expiresAt, purchaseId: input.purchaseId }, true)
+            : { amount: 0, lots: base.lots, debt: base.debt, lifetimeEarned: base.lifetimeEarned, lastPurchaseAt };
+        return { ...change, lastPurchaseAt };
+      },
+    );
+  }
+
+  /** A lot given outside a purchase (sign-up bonus); usable at once. */
+  async bonus(input: { memberId: string; points: number; key: string; actor: string; reason: string }): Promise<LedgerEntryDoc | null> {
+    const policy = await this.rules.getPolicy();
+    return this.append(
+      input.memberId,
+      input.key,
+      digest([input.memberId, input.points, input.reason]),
+      { type: 'BONUS', actor: input.actor, reason: input.reason },
+      (state, now, entryId) =>
+        credit(state, { lotId: entryId.toHexString(), amount: input.points, earnedAt: now, availableAt: now, expiresAt: lotExpiry(policy, now, state.lastPurchaseAt) }, true),
+    );
+  }
+
+  /** Refund: takes back earned points (debt if already spent). */
+  takeBack(input: { memberId: string; points: number; key: string; actor: string; purchaseId: string; reason: string }): Promise<LedgerEntryDoc | null> {
+    return this.append(
+      input.memberId,
+      input.key,
+      digest([input.memberId, input.purchaseId, 'EARN', input.points]),
+      { type: 'REVERSAL', reverses: 'EARN', actor: input.actor, purchaseId: input.purchaseId, reason: input.reason },
+      (state, now) => clawback(state, input.points, now, input.purchaseId),
+    );
+  }
+
+  /** Refund: gives back redeemed points as a new lot, valid from now under the policy in force. */
+  async giveBack(input: { memberId: string; points: number; key: string; actor: string; purchaseId: string; reason: string }): Promise<LedgerEntryDoc | null> {
+    const policy = await this.rules.getPolicy();
+    return this.append(
+      input.memberId,
+      input.key,
+      digest([input.memberId, input.purchaseId, 'REDEEM', input.points]),
+      { type: 'REVERSAL', reverses: 'REDEEM', actor: input.actor, purchaseId: input.purchaseId, reason: input.reason },
+      (state, now, entryId) =>
+        credit(state, { lotId: entryId.toHexString(), amount: input.points, earnedAt: now, availableAt: now, expiresAt: lotExpiry(policy, now, state.lastPurchaseAt), purchaseId: input.purchaseId }, false),
+    );
+  }
+
+  /** Writes off expired points of one member now (the expiry job); null when nothing had expired. */
+  expireMember(memberId: string): Promise<LedgerEntryDoc | null> {
+    return this.memberLock.run(memberId, () => this.expireNow(memberId));
+  }
+
+  private async expireNow(memberId: string): Promise<LedgerEntryDoc | null> {
+    for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt += 1) {
+      const state = await this.state(memberId);
+      const expiry = expire(state, this.clock());
+      if (!expiry) return null;
+      const entry = await this.tryInsert(state, `expire:${memberId}:${state.seq}`, null, { type: 'EXPIRE', actor: 'system', reason: 'Points expired' }, expiry, new Types.ObjectId());
+      if (entry) return entry;
+    }
+    throw new Error(`Could not expire points of ${memberId}`);
+  }
+
+  /** Member merge, step 1: empties the merged member's account into a MERGE_OUT entry. */
+  moveOut(input: { mergeId: string; fromMemberId: string; toMemberId: string; actor: string }): Promise<LedgerEntryDoc | null> {
+    return this.append(
+      input.fromMemberId,
+      `merge:${input.mergeId}:out`,
+      digest([input.fromMemberId, input.toMemberId]),
+      { type: 'MERGE_OUT', actor: input.actor, reason: `Merged into member ${input.toMemberId}`, counterpartMemberId: input.toMemberId },
+      (state) => moveOut(state),
+    );
+  }
+
+  /** Member merge, step 2: gives the survivor exactly what MERGE_OUT took (read back from it after a crash). */
+  moveIn(input: { mergeId: string; out: LedgerEntryDoc; toMemberId: string; actor: string }): Promise<LedgerEntryDoc | null> {
+    const moved = {
+      lots: (input.out.movedLots ?? []).map((lot: Lot) => ({ ...lot, lotId: `${input.out.memberId}:${lot.lotId}` })),
+      debt: input.out.movedDebt ?? 0,
+      lifetimeEarned: input.out.movedLifetimeEarned ?? 0,
+      lastPurchaseAt: input.out.lastPurchaseAt ?? null,
+    };
+    return this.append(
+      input.toMemberId,
+      `merge:${input.mergeId}:in`,
+      digest([input.out.memberId, input.toMemberId]),
+      { type: 'MERGE_IN', actor: input.actor, reason: `Merged from member ${input.out.memberId}`, counterpartMemberId: input.out.memberId },
+      (state, now) => moveIn(state, moved, now),
+    );
+  }
+
+  entriesOfPurchase(purchaseId: string): Promise<LedgerEntryDoc[]> {
+    return this.ledger.find({ purchaseId }).sort({ createdAt: 1, seq: 1 }).lean<LedgerEntryDoc[]>().exec();
+  }
+
+  /** A page of a member's ledger, newest first; the cursor is the seq of the last entry returned. */
+  async history(memberId: string, first: number, after: string | null | undefined, type: LedgerEntryType | null | undefined) {
+    if (!Number.isInteger(first) || first < 1 || first > 100) throw new BadUserInputError('first must be 1-100', { field: 'first' });
+    const filter: Record<string, unknown> = { memberId };
+    if (after) {
+      const seq = Number(Buffer.from(after, 'base64url').toString());
+      if (!Number.isInteger(seq) || seq < 1) throw new BadUserInputError('Invalid cursor', { field: 'after' });
+      filter.seq = { $lt: seq };
+    }
+    if (type) filter.type = type;
+    const rows = await this.ledger.find(filter).sort({ seq: -1 }).limit(first + 1).lean<LedgerEntryDoc[]>().exec();
+    const nodes = rows.slice(0, first);
+    const last = nodes.at(-1);
+    return {
+      nodes,
+      hasNextPage: rows.length > first,
+      endCursor: last ? Buffer.from(String(last.seq)).toString('base64url') : null,
+    };
+  }
+}
+
+function latest(a: Date | null, b: Date): Date {
+  return a && a.getTime() > b.getTime() ? a : b;
+}

@@ -1,0 +1,137 @@
+import { Types } from 'mongoose';
+import type { Caller } from '@omo/lib/auth';
+import { ensureIndexes } from '@omo/lib/db';
+import { openTestDatabase, type TestDatabase } from '@omo/lib/testing/database';
+import { ledgerEntryModel, type LedgerEntryModel } from '../models/ledger-entry.model';
+import { pointAccountModel, type PointAccountModel } from '../models/point-account.model';
+import { LedgerService } from './ledger.service';
+import { verifyLedger } from './ledger-verify';
+import { viewAt } from './lots';
+import { createRulesModule } from './rules.module';
+import { SettlementService } from './settlement.service';
+
+const staff: Caller = { kind: 'staff', staffId: 'staff-1', role: 'STAFF' };
+const AT = new Date('2026-05-10T03:00:00Z');
+
+let db: TestDatabase;
+let ledgerModel: LedgerEntryModel;
+let accounts: PointAccountModel;
+let ledger: LedgerService;
+let settlement: SettlementService;
+
+beforeAll(async () => {
+  db = await openTestDatabase();
+  const clock = () => AT;
+  ledgerModel = ledgerEntryModel(db.connection);
+  accounts = pointAccountModel(db.connection);
+  const { rules, tiers, calculator } = createRulesModule(db.connection, clock);
+  ledger = new LedgerService(ledgerModel, accounts, rules, clock, () => Promise.resolve(true));
+  settlement = new SettlementService(ledger, rules, tiers, calculator);
+  await ensureIndexes(db.connection);
+});
+afterEach(async () => {
+  expect((await verifyLedger(ledgerModel, accounts)).problems).toEqual([]);
+});
+afterAll(() => db.drop());
+
+const member = () => new Types.ObjectId().toHexString();
+const balanceOf = async (memberId: string) => viewAt(await ledger.state(memberId), AT).balance;
+
+function purchase(memberId: string, purchaseId: string, amount: number, pointsToRedeem = 0) {
+  return { purchaseId, memberId, storeId: 'store-1', channel: 'STORE', amount, pointsToRedeem, occurredAt: AT.toISOString(), actor: 'pos:key-1' };
+}
+
+describe('settling purchases', () => {
+  it('redeems the requested points, then earns by the rules in force (1 point per 100 yen, rounded down)', async () => {
+    const memberId = member();
+    await ledger.adjust(staff, { memberId, amount: 300, reason: 'start', idempotencyKey: `start-${memberId}` });
+    const result = await settlement.settle(purchase(memberId, 'p-1', 5_360, 200));
+    expect(result).toMatchObject({ pointsEarned: 53, pointsRedeemed: 200 });
+    expect(result.transactions.map((t) => [t.type, t.amount])).toEqual([
+      ['REDEEM', -200],
+      ['EARN', 53],
+    ]);
+    expect(await balanceOf(memberId)).toBe(153);
+  });
+
+  it('settles a purchase once however often it is retried, also concurrently', async () => {
+    const memberId = member();
+    const results = await Promise.all(Array.from({ length: 20 }, () => settlement.settle(purchase(memberId, 'p-2', 10_000))));
+    expect(new Set(results.map((r) => r.pointsEarned))).toEqual(new Set([100]));
+    expect(await ledgerModel.countDocuments({ memberId })).toBe(1);
+  });
+
+  it('refuses a redemption the balance cannot cover and earns nothing', async () => {
+    const memberId = member();
+    await expect(settlement.settle(purchase(memberId, 'p-3', 1_000, 50))).rejects.toMatchObject({ extensions: { code: 'INSUFFICIENT_POINTS' } });
+    expect(await ledgerModel.countDocuments({ memberId })).toBe(0);
+  });
+
+  it('completes a settlement interrupted after its redemption without redeeming twice', async () => {
+    const memberId = member();
+    await ledger.adjust(staff, { memberId, amount: 100, reason: 'start', idempotencyKey: `start-${memberId}` });
+    // the process died after writing the redemption: only that step is on the ledger
+    await ledger.redeem({ memberId, points: 40, key: 'purchase:p-4:redeem', actor: 'pos:key-1', purchaseId: 'p-4', storeId: 'store-1', channel: 'STORE' });
+    const result = await settlement.settle(purchase(memberId, 'p-4', 2_000, 40));
+    expect(result).toMatchObject({ pointsEarned: 20, pointsRedeemed: 40 });
+    expect(await balanceOf(memberId)).toBe(80);
+  });
+
+  it('refuses malformed settlement requests and writes nothing', async () => {
+    const memberId = member();
+    for (const bad of [
+      { ...purchase(memberId, 'p-5', -1) },
+      { ...purchase(memberId, 'p-5', 1.5) },
+      { ...purchase(memberId, 'p-5', 100), memberId: 'not-an-id' },
+      { ...purchase(memberId, 'p-5', 100), channel: 'FAX' },
+      { ...purchase(memberId, 'p-5', 100), pointsToRedeem: -5 },
+    ]) {
+      await expect(settlement.settle(bad)).rejects.toMatchObject({ extensions: { code: 'BAD_USER_INPUT' } });
+    }
+    expect(await ledgerModel.countDocuments({ purchaseId: 'p-5' })).toBe(0);
+  });
+});
+
+describe('refunds', () => {
+  it('takes back earned points and gives back redeemed points in proportion, adding up to a full refund', async () => {
+    const memberId = member();
+    await ledger.adjust(staff, { memberId, amount: 100, reason: 'start', idempotencyKey: `start-${memberId}` });
+    await settlement.settle(purchase(memberId, 'p-6', 9_999, 99)); // earns 99, redeems 99
+    const refund = (refundId: string, refundAmount: number, refundedAmountTotal: number) =>
+      settlement.reverse({ refundId, purchaseId: 'p-6', memberId, refundAmount, refundedAmountTotal, purchaseAmount: 9_999, occurredAt: AT.toISOString(), purchaseOccurredAt: AT.toISOString(), actor: 'pos:key-1' });
+
+    const third = await refund('r-1', 3_333, 3_333);
+    expect(third).toMatchObject({ pointsEarned: 66, pointsRedeemed: 66 });
+    // a retried refund changes nothing
+    expect(await refund('r-1', 3_333, 3_333)).toMatchObject({ pointsEarned: 66, pointsRedeemed: 66 });
+    const rest = await refund('r-2', 6_666, 9_999);
+    expect(rest).toMatchObject({ pointsEarned: 0, pointsRedeemed: 0 });
+    expect(await balanceOf(memberId)).toBe(100);
+  });
+
+  it('lets the balance go negative when refunded points were already spent, and refuses redemption until repaid', async () => {
+    const memberId = member();
+    await settlement.settle(purchase(memberId, 'p-7', 5_000)); // earns 50
+    await settlement.settle(purchase(memberId, 'p-8', 1_000, 50)); // spends them, earns 10
+    await settlement.reverse({ refundId: 'r-3', purchaseId: 'p-7', memberId, refundAmount: 5_000, refundedAmountTotal: 5_000, purchaseAmount: 5_000, occurredAt: AT.toISOString(), purchaseOccurredAt: AT.toISOString(), actor: 'pos:key-1' });
+    expect(await balanceOf(memberId)).toBe(-40);
+    await expect(settlement.settle(purchase(memberId, 'p-9', 1_000, 1))).rejects.toMatchObject({ extensions: { code: 'INSUFFICIENT_POINTS' } });
+    await settlement.settle(purchase(memberId, 'p-10', 6_000)); // earns 60: 40 repay the debt
+    expect(await balanceOf(memberId)).toBe(20);
+  });
+});
+
+describe('merges and bonuses', () => {
+  it('moves a merged member’s points to the survivor once, and the sign-up bonus is given once', async () => {
+    const [merged, survivor] = [member(), member()];
+    await Promise.all(Array.from({ length: 10 }, () => settlement.signupBonus({ memberId: merged, actor: 'system' })));
+    await settlement.signupBonus({ memberId: survivor, actor: 'system' });
+    await settlement.settle(purchase(merged, 'p-11', 3_000));
+    const bonus = await balanceOf(survivor);
+
+    const results = await Promise.all([1, 2, 3].map(() => settlement.merge({ mergeId: 'merge-1', fromMemberId: merged, toMemberId: survivor, actor: 'staff:s1' })));
+    expect(results.map((r) => r.moved)).toEqual([bonus + 30, bonus + 30, bonus + 30]);
+    expect(await balanceOf(merged)).toBe(0);
+    expect(await balanceOf(survivor)).toBe(2 * bonus + 30);
+  });
+});

@@ -1,0 +1,165 @@
+import { z } from 'zod';
+import { BadUserInputError } from '@omo/lib/errors';
+import type { LedgerEntryDoc } from '../models/ledger-entry.model';
+import type { EarnCalculator } from './earn-calculator';
+import { type LedgerService } from './ledger.service';
+import type { RulesService } from './rules.service';
+import type { TierService } from './tier.service';
+
+const objectId = z.string().regex(/^[0-9a-f]{24}$/i, 'must be an id');
+const key = z.string().min(1).max(200);
+const yen = z.number().int().min(0).max(1_000_000_000);
+const channel = z.enum(['STORE', 'ONLINE']);
+
+export const settleSchema = z.object({
+  purchaseId: key,
+  memberId: objectId,
+  storeId: key,
+  channel,
+  /** The yen amount that earns points (paid, after discounts and redeemed points). */
+  amount: yen,
+  pointsToRedeem: z.number().int().min(0).max(1_000_000_000),
+  occurredAt: z.coerce.date(),
+  actor: z.string().min(1).max(200),
+});
+
+export const reverseSchema = z.object({
+  refundId: key,
+  purchaseId: key,
+  memberId: objectId,
+  /** Yen refunded so far on this purchase, this refund included; equal to purchaseAmount for a full refund. */
+  refundedAmountTotal: yen,
+  /** The refund's own yen amount (lowers qualifying spend). */
+  refundAmount: yen,
+  purchaseAmount: yen,
+  /** When the refunded purchase was made: the refund lowers the spend of that day, leaving the tier window with it. */
+  purchaseOccurredAt: z.coerce.date(),
+  actor: z.string().min(1).max(200),
+});
+
+export const mergeSchema = z.object({
+  mergeId: key,
+  fromMemberId: objectId,
+  toMemberId: objectId,
+  actor: z.string().min(1).max(200),
+});
+
+export const signupBonusSchema = z.object({ memberId: objectId, actor: z.string().min(1).max(200) });
+
+export interface SettlementResult {
+  pointsEarned: number;
+  pointsRedeemed: number;
+  transactions: LedgerEntryDoc[];
+}
+
+function parse<T>(schema: z.ZodType<T>, input: unknown): T {
+  const result = schema.safeParse(input);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    throw new BadUserInputError(`${issue?.path.join('.') || 'input'}: ${issue?.message ?? 'invalid'}`, { field: issue?.path.join('.') });
+  }
+  return result.data;
+}
+
+const sumOf = (entries: LedgerEntryDoc[], pick: (e: LedgerEntryDoc) => boolean) =>
+  entries.filter(pick).reduce((total, e) => total + e.amount, 0);
+
+/** Net points a purchase earned and spent, from its ledger entries. */
+export function purchasePoints(entries: LedgerEntryDoc[]): { pointsEarned: number; pointsRedeemed: number } {
+  return {
+    pointsEarned: sumOf(entries, (e) => e.type === 'EARN' || (e.type === 'REVERSAL' && e.reverses === 'EARN')),
+    pointsRedeemed: 0 - sumOf(entries, (e) => e.type === 'REDEEM' || (e.type === 'REVERSAL' && e.reverses === 'REDEEM')),
+  };
+}
+
+/**
+ * The points side of purchases, refunds and merges, for the purchases and members services (internal API).
+ * Every step has its own idempotency key derived from the purchase, refund or merge id, so a caller that retries
+ * after a timeout or a crash completes what is missing and repeats nothing.
+ */
+export class SettlementService {
+  constructor(
+    private readonly ledger: LedgerService,
+    private readonly rules: RulesService,
+    private readonly tiers: TierService,
+    private readonly calculator: EarnCalculator,
+  ) {}
+
+  /** Redeems the requested points (INSUFFICIENT_POINTS writes nothing), then earns by the rules at the purchase time. */
+  async settle(raw: unknown): Promise<SettlementResult> {
+    const input = parse(settleSchema, raw);
+    const base = { memberId: input.memberId, actor: input.actor, purchaseId: input.purchaseId, storeId: input.storeId, channel: input.channel };
+    if (input.pointsToRedeem > 0) {
+      await this.ledger.redeem({ ...base, points: input.pointsToRedeem, key: `purchase:${input.purchaseId}:redeem` });
+    }
+    const earnKey = `purchase:${input.purchaseId}:earn`;
+    if (!(await this.ledger.findByKey(earnKey))) {
+      // the tier before this purchase's own spend is recorded (spend is recorded after the earn, below)
+      const { tier } = await this.tiers.tierFor(input.memberId, input.occurredAt);
+      const breakdown = await this.calculator.calculate({ storeId: input.storeId, channel: input.channel, amount: input.amount, tier, at: input.occurredAt });
+      await this.ledger.earn({ ...base, breakdown, key: earnKey, occurredAt: input.occurredAt });
+    }
+    await this.tiers.recordSpend({ key: `purchase:${input.purchaseId}`, memberId: input.memberId, amountDelta: input.amount, occurredAt: input.occurredAt, purchaseId: input.purchaseId });
+    return this.result(input.purchaseId);
+  }
+
+  /**
+   * A refund takes back earned points and gives back redeemed points in proportion to the yen refunded so far:
+   * after it, floor(earned × refunded ÷ amount) have been taken back in total (all of them for a full refund),
+   * so several partial refunds never drift from one full refund by more than rounding.
+   */
+  async reverse(raw: unknown): Promise<SettlementResult> {
+    const input = parse(reverseSchema, raw);
+    if (input.refundedAmountTotal > input.purchaseAmount) {
+      throw new BadUserInputError('refundedAmountTotal is more than the purchase amount', { field: 'refundedAmountTotal' });
+    }
+    const base = { memberId: input.memberId, actor: input.actor, purchaseId: input.purchaseId, reason: `Refund ${input.refundId}` };
+    const proportion = (points: number) =>
+      input.refundedAmountTotal === input.purchaseAmount ? points : Math.floor((points * input.refundedAmountTotal) / Math.max(input.purchaseAmount, 1));
+
+    const takeBackKey = `refund:${input.refundId}:earn`;
+    const giveBackKey = `refund:${input.refundId}:redeem`;
+    const entries = (await this.ledger.entriesOfPurchase(input.purchaseId)).filter((e) => e.idempotencyKey !== takeBackKey && e.idempotencyKey !== giveBackKey);
+    const earned = sumOf(entries, (e) => e.type === 'EARN');
+    const takenBack = -sumOf(entries, (e) => e.type === 'REVERSAL' && e.reverses === 'EARN');
+    const redeemed = -sumOf(entries, (e) => e.type === 'REDEEM');
+    const givenBack = sumOf(entries, (e) => e.type === 'REVERSAL' && e.reverses === 'REDEEM');
+
+    const toTakeBack = proportion(earned) - takenBack;
+    if (toTakeBack > 0) await this.ledger.takeBack({ ...base, points: toTakeBack, key: takeBackKey });
+    const toGiveBack = proportion(redeemed) - givenBack;
+    if (toGiveBack > 0) await this.ledger.giveBack({ ...base, points: toGiveBack, key: giveBackKey });
+    if (input.refundAmount > 0) {
+      await this.tiers.recordSpend({ key: `refund:${input.refundId}`, memberId: input.memberId, amountDelta: -input.refundAmount, occurredAt: input.purchaseOccurredAt, purchaseId: input.purchaseId });
+    }
+    return this.result(input.purchaseId);
+  }
+
+  /** Moves all of a merged member's points (lots with their expiry, debt) and spend to the survivor. */
+  async merge(raw: unknown): Promise<{ moved: number }> {
+    const input = parse(mergeSchema, raw);
+    if (input.fromMemberId === input.toMemberId) throw new BadUserInputError('A member cannot be merged into themself', { field: 'toMemberId' });
+    const out = (await this.ledger.moveOut(input)) ?? undefined;
+    if (!out) throw new Error('a merge always writes MERGE_OUT');
+    await this.ledger.moveIn({ mergeId: input.mergeId, out, toMemberId: input.toMemberId, actor: input.actor });
+    await this.tiers.transferSpend({ key: `merge:${input.mergeId}`, fromMemberId: input.fromMemberId, toMemberId: input.toMemberId });
+    return { moved: -out.amount };
+  }
+
+  /** Once per member, whatever the retries: the bonus in force at the first attempt. */
+  async signupBonus(raw: unknown): Promise<{ points: number }> {
+    const input = parse(signupBonusSchema, raw);
+    const key = `signup:${input.memberId}`;
+    const existing = await this.ledger.findByKey(key);
+    if (existing) return { points: existing.amount };
+    const { signupBonusPoints } = await this.rules.getPolicy();
+    if (signupBonusPoints <= 0) return { points: 0 };
+    const entry = await this.ledger.bonus({ memberId: input.memberId, points: signupBonusPoints, key, actor: input.actor, reason: 'Sign-up bonus' });
+    return { points: entry?.amount ?? 0 };
+  }
+
+  private async result(purchaseId: string): Promise<SettlementResult> {
+    const transactions = await this.ledger.entriesOfPurchase(purchaseId);
+    return { ...purchasePoints(transactions), transactions };
+  }
+}

@@ -1,0 +1,120 @@
+import { isDuplicateKeyError } from '@omo/lib/db';
+import { BadUserInputError } from '@omo/lib/errors';
+import type { Tier, TierRule } from '../models/points-policy.model';
+import type { QualifyingSpendModel } from '../models/qualifying-spend.model';
+import { objectIdString, validDate } from './rule-inputs';
+import type { RulesService } from './rules.service';
+
+export interface TierStanding {
+  tier: Tier;
+  /** Yen, net of refunds, in the tier window; never below 0. */
+  qualifyingSpend: number;
+  nextTier: Tier | null;
+  spendToNextTier: number;
+  multiplierPercent: number;
+}
+
+export interface RecordSpendInput {
+  key: string;
+  memberId: string;
+  amountDelta: number;
+  occurredAt: Date;
+  purchaseId?: string | null;
+}
+
+const DAY_MS = 86_400_000;
+/** The API's limit on one purchase or refund. */
+const MAX_SPEND_DELTA = 1_000_000_000;
+
+function idempotencyKey(value: unknown, field: string): string {
+  if (typeof value !== 'string' || value.length < 1 || value.length > 200) {
+    throw new BadUserInputError(`${field} must be 1-200 characters`, { field });
+  }
+  return value;
+}
+
+/** The highest tier the spend reaches, given the tier rules lowest first (REGULAR at 0). */
+export function standingFor(spend: number, tiers: readonly TierRule[]): TierStanding {
+  const qualifyingSpend = Math.max(0, spend);
+  let index = 0;
+  tiers.forEach((rule, i) => {
+    if (qualifyingSpend >= rule.minSpend) index = i;
+  });
+  const current = tiers[index];
+  if (!current) throw new Error('The policy has no tier rules');
+  const next = tiers[index + 1];
+  return {
+    tier: current.tier,
+    qualifyingSpend,
+    nextTier: next?.tier ?? null,
+    spendToNextTier: next ? next.minSpend - qualifyingSpend : 0,
+    multiplierPercent: current.multiplierPercent,
+  };
+}
+
+/**
+ * Tiers follow qualifying spend in a rolling window, so a tier is computed when asked, never stored: spend that
+ * drops out of the window lowers it without any job, and a tier can never be stale.
+ */
+export class TierService {
+  constructor(
+    private readonly spend: QualifyingSpendModel,
+    private readonly rules: RulesService,
+    private readonly clock: () => Date,
+  ) {}
+
+  /** Idempotent by `key` (the record's _id): a replay, even concurrent, stores it once. */
+  async recordSpend(input: RecordSpendInput): Promise<void> {
+    const key = idempotencyKey(input.key, 'key');
+    const memberId = objectIdString(input.memberId, 'memberId');
+    if (!Number.isInteger(input.amountDelta) || Math.abs(input.amountDelta) > MAX_SPEND_DELTA) {
+      throw new BadUserInputError(`amountDelta must be a whole number of yen, at most ${MAX_SPEND_DELTA} either way`, { field: 'amountDelta' });
+    }
+    const occurredAt = validDate(input.occurredAt, 'occurredAt');
+    try {
+      await this.spend.create({
+        _id: key,
+        memberId,
+        amount: input.amountDelta,
+        occurredAt,
+        purchaseId: input.purchaseId ?? null,
+        transferKey: null,
+        createdAt: this.clock(),
+      });
+    } catch (error) {
+      if (!isDuplicateKeyError(error)) throw error;
+    }
+  }
+
+  async tierFor(memberId: string, at: Date): Promise<TierStanding> {
+    const standing = (await this.tierForMany([memberId], at)).get(memberId);
+    if (!standing) throw new Error('tierForMany left out a member');
+    return standing;
+  }
+
+  /** One policy read and one aggregation, however many members. */
+  async tierForMany(memberIds: readonly string[], at: Date): Promise<Map<string, TierStanding>> {
+    const policy = await this.rules.getPolicy();
+    const from = new Date(at.getTime() - policy.tierWindowDays * DAY_MS);
+    const totals = memberIds.length
+      ? await this.spend.aggregate<{ _id: string; total: number }>([
+          { $match: { memberId: { $in: [...new Set(memberIds.map((id) => id.toLowerCase()))] }, occurredAt: { $gt: from, $lte: at } } },
+          { $group: { _id: '$memberId', total: { $sum: '$amount' } } },
+        ])
+      : [];
+    const spendOf = new Map(totals.map((t) => [t._id, Number(t.total)]));
+    return new Map(memberIds.map((id) => [id, standingFor(spendOf.get(id.toLowerCase()) ?? 0, policy.tiers)]));
+  }
+
+  /**
+   * Moves every spend record of a merged member to the survivor, keeping when each was spent so it leaves the
+   * survivor's window on time. A rerun (after a crash, or a record that arrived late) moves what is left.
+   */
+  async transferSpend(input: { key: string; fromMemberId: string; toMemberId: string }): Promise<void> {
+    const key = idempotencyKey(input.key, 'key');
+    const fromMemberId = objectIdString(input.fromMemberId, 'fromMemberId');
+    const toMemberId = objectIdString(input.toMemberId, 'toMemberId');
+    if (fromMemberId === toMemberId) throw new BadUserInputError('A member cannot be merged into itself', { field: 'toMemberId' });
+    await this.spend.updateMany({ memberId: fromMemberId }, { $set: { memberId: toMemberId, transferKey: key } });
+  }
+}
