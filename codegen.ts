@@ -28,7 +28,14 @@ export const subgraphCodegen: Record<string, { contextType: string; mappers: Rec
   },
   purchases: {
     contextType: '../context#PurchasesContext',
-    mappers: { Store: '../models/store.model#StoreDoc' },
+    mappers: {
+      Store: '../models/store.model#StoreDoc',
+      Purchase: '../models/purchase.model#PurchaseDoc',
+      PurchaseLine: '../resolvers/PurchaseLine#PurchaseLineView',
+      Refund: '../models/refund.model#RefundDoc',
+      Member: '../resolvers/Member#MemberRef',
+      PurchaseSummary: '../services/stats#PurchaseStats',
+    },
   },
   line: {
     contextType: '../context#LineContext',

@@ -1,6 +1,7 @@
 import { Schema, type Connection, type Model } from 'mongoose';
 import { repeat, type BackgroundTask } from './background';
 import { isDuplicateKeyError } from './db';
+import { KeyedLock } from './keyed-lock';
 import type { Logger } from './logger';
 
 /**
@@ -47,6 +48,7 @@ const CLAIM_RETENTION_MS = 24 * 3_600_000;
 export class Outbox {
   private readonly items: Model<OutboxItemDoc>;
   private readonly claims: Model<OutboxClaimDoc>;
+  private readonly inFlight = new KeyedLock();
 
   constructor(
     connection: Connection,
@@ -94,7 +96,12 @@ export class Outbox {
    * Runs one item now if it is due and nobody else holds it. Returns the item as it is afterwards: done, or
    * scheduled for a later attempt with the error kept.
    */
-  async process(key: string): Promise<OutboxItemDoc | null> {
+  process(key: string): Promise<OutboxItemDoc | null> {
+    // callers in this process wait for an attempt already running, then see its outcome
+    return this.inFlight.run(key, () => this.processNow(key));
+  }
+
+  private async processNow(key: string): Promise<OutboxItemDoc | null> {
     const item = await this.find(key);
     if (!item || item.doneAt || item.nextAttemptAt.getTime() > this.clock().getTime()) return item;
     if (!(await this.claim(item))) return item;

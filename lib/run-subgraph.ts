@@ -25,9 +25,11 @@ export async function runSubgraph<TContext extends BaseContext, TBuilt extends B
   clock?: () => Date;
   /** Tests turn background workers off and drive them explicitly. */
   runBackground?: boolean;
+  /** Tests count the database commands each service sends. */
+  monitorCommands?: boolean;
 }): Promise<RunningSubgraph<TBuilt>> {
   const logger = options.logger.child({ service: options.name });
-  const connection = await connectDatabase(options.mongodbUri, options.config.MONGODB_DB);
+  const connection = await connectDatabase(options.mongodbUri, options.config.MONGODB_DB, { monitorCommands: options.monitorCommands });
   const subgraph = options.build({
     connection,
     logger,

@@ -22,10 +22,10 @@ async function main(): Promise<void> {
   });
   const system = await startSystem({ config, mongodbUri: database.uri, logger });
   writeRuntime({ mongodbUri: database.uri, dbName: config.MONGODB_DB, gatewayUrl: system.gatewayUrl });
-  const seed = await seedDemoData(database.uri, config.MONGODB_DB);
   const staffToken = signUserToken({ sub: 'demo-staff', role: 'ADMIN' }, config.JWT_SECRET);
+  const seed = await seedDemoData({ gatewayUrl: system.gatewayUrl, staffToken, mongodbUri: database.uri, dbName: config.MONGODB_DB });
   const hanako = seed.members[0]!;
-  const customerToken = signUserToken({ sub: hanako._id.toHexString(), role: 'CUSTOMER' }, config.JWT_SECRET);
+  const customerToken = signUserToken({ sub: hanako.id, role: 'CUSTOMER' }, config.JWT_SECRET);
 
   say('');
   say('OMO loyalty supergraph is running');
@@ -33,9 +33,9 @@ async function main(): Promise<void> {
   say(`  Database: ${database.kind} ${database.uri} (db "${config.MONGODB_DB}")`);
   say('');
   say('Demo stores:');
-  for (const store of seed.stores) say(`  ${store.code}  ${store._id.toHexString()}  ${store.name} (${store.kind})`);
+  for (const store of seed.stores) say(`  ${store.code}  ${store.id}  ${store.name} (${store.kind})`);
   say('Demo members:');
-  for (const member of seed.members) say(`  ${member.memberCode}  ${member._id.toHexString()}  ${member.displayName}`);
+  for (const member of seed.members) say(`  ${member.memberCode}  ${member.id}  ${member.displayName}`);
   say('');
   say(`Staff token (Authorization: Bearer ...), valid 12 h:\n  ${staffToken}`);
   say(`Customer token for ${hanako.displayName}:\n  ${customerToken}`);

@@ -35,12 +35,13 @@ export async function startSystem(options: {
   ports?: Partial<Record<SubgraphName | 'gateway', number>>;
   clock?: () => Date;
   runBackground?: boolean;
+  monitorCommands?: boolean;
 }): Promise<RunningSystem> {
   const { config, logger, mongodbUri } = options;
   const port = (name: SubgraphName | 'gateway', fallback: number) => options.ports?.[name] ?? fallback;
   // filled in as each subgraph gets its port, so each can call the others' internal APIs
   const urls: Partial<Record<SubgraphName, string>> = {};
-  const common = { config, mongodbUri, logger, services: directoryFromUrls(urls), clock: options.clock, runBackground: options.runBackground };
+  const common = { config, mongodbUri, logger, services: directoryFromUrls(urls), clock: options.clock, runBackground: options.runBackground, monitorCommands: options.monitorCommands };
   const builders = {
     members: (p: number) => runSubgraph({ ...common, name: 'members', build: buildMembersSubgraph, port: p }),
     points: (p: number) => runSubgraph({ ...common, name: 'points', build: buildPointsSubgraph, port: p }),

@@ -37,7 +37,7 @@ export interface TestSystem extends RunningSystem {
 export async function startTestSystem(
   overrides: Record<string, string> = {},
   logger?: Logger,
-  options: { runBackground?: boolean; clock?: () => Date } = {},
+  options: { runBackground?: boolean; clock?: () => Date; monitorCommands?: boolean } = {},
 ): Promise<TestSystem> {
   const dbName = uniqueDbName('e2e');
   const config = testConfig({ ...overrides, MONGODB_DB: dbName });

@@ -11,6 +11,7 @@ import {
   type BuiltSubgraph,
   type SubgraphBuildOptions,
 } from '@omo/lib/subgraph-server';
+import { createMemberLoaders } from './loaders/member.loaders';
 import { createMembersContext, type MembersContext, type MembersDeps } from './context';
 import { membersModels } from './models';
 import { resolvers } from './resolvers';
@@ -86,6 +87,22 @@ function internalRoutes(deps: MembersDeps, apiKeys: ApiKeyService, options: Subg
       const verified = typeof key === 'string' ? await apiKeys.verify(key) : null;
       if (!verified) throw new NotFoundError('API key');
       return verified;
+    },
+    // purchases resolves the code scanned at a register (a merged member's code leads to the survivor)
+    '/internal/members/resolve-code': async (body) => {
+      const code = (body as { code?: unknown } | undefined)?.code;
+      if (typeof code !== 'string') throw new BadUserInputError('code is required', { field: 'code' });
+      const member = await deps.memberService.resolveCode({ kind: 'service', service: 'internal' }, code, createMemberLoaders(deps.models));
+      return { memberId: member._id.toHexString(), status: member.status };
+    },
+    // purchases matches an online order's customer to a member by e-mail or phone
+    '/internal/members/find-by-contact': async (body) => {
+      const { email, phone } = (body ?? {}) as { email?: unknown; phone?: unknown };
+      const member = await deps.memberService.findActiveByContact(
+        typeof email === 'string' ? email : null,
+        typeof phone === 'string' ? phone : null,
+      );
+      return { memberId: member?._id.toHexString() ?? null };
     },
     '/internal/members/exists': async (body) => {
       const ids = (body as { ids?: unknown } | undefined)?.ids;

@@ -1,13 +1,22 @@
 import type { BaseContext } from '@omo/lib/subgraph-server';
-import { createPurchasesLoaders, type PurchasesLoaders } from './loaders/store.loaders';
-import type { StoreModel } from './models/store.model';
+import { createPurchasesLoaders, type PurchasesLoaders } from './loaders/purchases.loaders';
+import type { PurchasesModels } from './models';
+import type { PurchaseService } from './services/purchase.service';
 import type { StoreService } from './services/store.service';
 
 export interface PurchasesContext extends BaseContext {
   loaders: PurchasesLoaders;
+  models: PurchasesModels;
   stores: StoreService;
+  purchases: PurchaseService;
 }
 
-export function createPurchasesContext(deps: { stores: StoreModel; storeService: StoreService }, base: BaseContext): PurchasesContext {
-  return { ...base, loaders: createPurchasesLoaders(deps.stores), stores: deps.storeService };
+export interface PurchasesDeps {
+  models: PurchasesModels;
+  storeService: StoreService;
+  purchaseService: PurchaseService;
+}
+
+export function createPurchasesContext(deps: PurchasesDeps, base: BaseContext): PurchasesContext {
+  return { ...base, loaders: createPurchasesLoaders(deps.models), models: deps.models, stores: deps.storeService, purchases: deps.purchaseService };
 }

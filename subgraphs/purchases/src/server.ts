@@ -1,21 +1,60 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'graphql';
+import { z } from 'zod';
+import { BadUserInputError } from '@omo/lib/errors';
+import { internalRouter } from '@omo/lib/internal-api';
+import { Outbox } from '@omo/lib/outbox';
 import { buildSubgraphApollo, type BuiltSubgraph, type SubgraphBuildOptions } from '@omo/lib/subgraph-server';
-import { createPurchasesContext, type PurchasesContext } from './context';
-import { storeModel } from './models/store.model';
+import { createPurchasesContext, type PurchasesContext, type PurchasesDeps } from './context';
+import { purchasesModels } from './models';
 import { resolvers } from './resolvers';
+import { MembersClient } from './services/members.client';
+import { settlementHandlers } from './services/points-settlement';
+import { PurchaseService } from './services/purchase.service';
 import { StoreService } from './services/store.service';
 
 export const typeDefs = parse(readFileSync(path.join(__dirname, '..', 'schema.graphql'), 'utf8'));
 
-export interface PurchasesSubgraph extends BuiltSubgraph<PurchasesContext> {
-  storeService: StoreService;
+const OUTBOX_INTERVAL_MS = 2_000;
+
+export interface PurchasesSubgraph extends BuiltSubgraph<PurchasesContext>, PurchasesDeps {
+  outbox: Outbox;
 }
 
+const mergeSchema = z.object({
+  mergeId: z.string().min(1).max(200),
+  fromMemberId: z.string().regex(/^[0-9a-f]{24}$/i),
+  toMemberId: z.string().regex(/^[0-9a-f]{24}$/i),
+});
+
 export function buildPurchasesSubgraph(options: SubgraphBuildOptions): PurchasesSubgraph {
-  const stores = storeModel(options.connection);
-  const storeService = new StoreService(stores);
+  const models = purchasesModels(options.connection);
+  const storeService = new StoreService(models.stores);
+  const members = new MembersClient(options.services, options.internalSecret);
+  const outbox: Outbox = new Outbox(
+    options.connection,
+    'purchases',
+    settlementHandlers({ models, purchases: () => purchaseService, services: options.services, internalSecret: options.internalSecret, clock: options.clock }),
+    options.logger,
+    options.clock,
+  );
+  const purchaseService = new PurchaseService(models, members, outbox, options.clock);
+  const deps: PurchasesDeps = { models, storeService, purchaseService };
   const apollo = buildSubgraphApollo<PurchasesContext>({ name: 'purchases', typeDefs, resolvers, ...options });
-  return { apollo, storeService, createContext: (base) => createPurchasesContext({ stores, storeService }, base) };
+  return {
+    ...deps,
+    apollo,
+    outbox,
+    createContext: (base) => createPurchasesContext(deps, base),
+    startBackground: () => outbox.start(OUTBOX_INTERVAL_MS),
+    routes: internalRouter(options.internalSecret, options.logger, {
+      // member merges: the merged member's purchases and stats become the survivor's (idempotent)
+      '/internal/merges': (body) => {
+        const input = mergeSchema.safeParse(body);
+        if (!input.success) throw new BadUserInputError('mergeId, fromMemberId and toMemberId are required', { field: 'mergeId' });
+        return purchaseService.repointMember(input.data);
+      },
+    }),
+  };
 }

@@ -1,4 +1,5 @@
-import DataLoader from 'dataloader';
+import type DataLoader from 'dataloader';
+import { batchLoader } from '@omo/lib/loader';
 import type { LineLinkDoc, LineLinkModel } from '../models/line-link.model';
 
 export interface LineLoaders {
@@ -7,7 +8,7 @@ export interface LineLoaders {
 
 export function createLineLoaders(links: LineLinkModel): LineLoaders {
   return {
-    linkByMemberId: new DataLoader(async (memberIds) => {
+    linkByMemberId: batchLoader(async (memberIds) => {
       const docs = await links.find({ memberId: { $in: [...memberIds] } }).lean<LineLinkDoc[]>();
       const byMember = new Map(docs.map((doc) => [doc.memberId, doc]));
       return memberIds.map((id) => byMember.get(id) ?? null);

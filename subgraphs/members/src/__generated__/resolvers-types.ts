@@ -70,6 +70,74 @@ export type Member = {
   createdAt: Scalars['DateTime']['output'];
   /** The member card: code and barcode, for the app or a printed card. */
   card: MemberCard;
+  /**
+   * Merges that name this member as the survivor, oldest first, whatever their state (a merge still under way, or
+   * one that was refused, is listed too). Visible to staff and to the member themself; empty for other callers.
+   */
+  merges: Array<MemberMerge>;
+};
+
+/** Where a merge of two members stands. */
+export type MemberMergeState =
+  /**
+   * Waiting for another merge of one of the two members to finish. It then runs, or is REFUSED if that merge made it
+   * impossible (for example, it merged the survivor away). Nothing has changed yet.
+   */
+  | 'PENDING'
+  /**
+   * Under way: the merged member is already MERGED (its card code leads to the survivor) and the steps in
+   * pendingSteps are being retried automatically until the service they need answers. Nothing is lost or doubled;
+   * calling mergeMembers again with the same ids resumes it at once.
+   */
+  | 'IN_PROGRESS'
+  /** Done: points, purchase history, contacts and tags of the merged member belong to the survivor. */
+  | 'COMPLETED'
+  /** Refused when it was about to start (see refusalReason); nothing changed. */
+  | 'REFUSED';
+
+/** A step of a merge, in the order they run. */
+export type MemberMergeStep =
+  /** The merged member becomes MERGED with mergedIntoId, so its card code leads to the survivor. */
+  | 'MEMBER_STATUS'
+  /**
+   * The merged member's tags are added to the survivor's, and its e-mail and phone move to the survivor where the
+   * survivor has none.
+   */
+  | 'PROFILE'
+  /**
+   * The points service moves the merged member's points (with their expiry dates) and spend to the survivor; the
+   * survivor's tier is recomputed on the combined spend.
+   */
+  | 'POINTS'
+  /** The purchases service moves the merged member's purchase history and purchase summary to the survivor. */
+  | 'PURCHASES';
+
+/**
+ * The merge of a duplicate member (the merged member) into the member who stays (the survivor): one person who
+ * signed up twice, e.g. in a store and online.
+ */
+export type MemberMerge = {
+  __typename?: 'MemberMerge';
+  /** The merge's id, "<mergedId>-><survivorId>": merging the same two members again is the same merge. */
+  id: Scalars['ID']['output'];
+  /** The member who stays. */
+  survivorId: Scalars['ID']['output'];
+  /** The member merged away (status MERGED once the merge has started). */
+  mergedId: Scalars['ID']['output'];
+  /** Where the merge stands. */
+  state: MemberMergeState;
+  /** The steps not done yet, in the order they run; empty once COMPLETED or REFUSED. */
+  pendingSteps: Array<MemberMergeStep>;
+  /** Points moved to the survivor (negative if the merged member owed points); null until the POINTS step is done. */
+  pointsMoved?: Maybe<Scalars['Int']['output']>;
+  /** Purchases re-pointed to the survivor; null until the PURCHASES step is done. */
+  purchasesMoved?: Maybe<Scalars['Int']['output']>;
+  /** Why a REFUSED merge was refused. */
+  refusalReason?: Maybe<Scalars['String']['output']>;
+  /** When staff asked for the merge. */
+  requestedAt: Scalars['DateTime']['output'];
+  /** When the last step was done. */
+  completedAt?: Maybe<Scalars['DateTime']['output']>;
 };
 
 /** A member card, shown in the app or printed, scanned at the register. */
@@ -161,6 +229,27 @@ export type Mutation = {
    * so they may register again. Withdrawing twice returns the same result.
    */
   withdrawMember: Member;
+  /**
+   * Staff only: merges a duplicate membership (mergedId) into the one that stays (survivorId), when one person has
+   * signed up twice, e.g. in a store and online. The merged member becomes MERGED with mergedIntoId (its card code
+   * keeps working and leads to the survivor); its points with their expiry dates, its spend (the survivor's tier is
+   * recomputed on the combined spend), its purchase history and its tags move to the survivor; its e-mail and phone
+   * move to the survivor where the survivor has none, and otherwise stay with the merged member, where they still
+   * keep anyone else from registering them.
+   *
+   * Returns the survivor; its `merges` field shows this merge's state. The merge usually completes within the call.
+   * If the points or purchases service cannot be reached, the call still answers, with the merge IN_PROGRESS: it is
+   * completed automatically when the service is back, and calling mergeMembers again with the same ids resumes it
+   * at once. Calling it again after it completed changes nothing and returns the survivor.
+   *
+   * Errors (nothing changes): UNAUTHENTICATED without credentials; FORBIDDEN for callers other than staff;
+   * BAD_USER_INPUT for malformed ids, a member merged into itself, a survivor that is MERGED or WITHDRAWN, a merged
+   * member that is WITHDRAWN or already merged into another member, or tags that would exceed 20 on the survivor
+   * (remove some first); NOT_FOUND for an unknown member. Of two merges started at the same time that would chain or
+   * cycle (A into B while B into A, or B into C), one is refused with BAD_USER_INPUT, or ends REFUSED if it had to
+   * wait for the other.
+   */
+  mergeMembers: Member;
 };
 
 
@@ -177,6 +266,12 @@ export type MutationUpdateMemberArgs = {
 
 export type MutationWithdrawMemberArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+export type MutationMergeMembersArgs = {
+  survivorId: Scalars['ID']['input'];
+  mergedId: Scalars['ID']['input'];
 };
 
 export type Link__Purpose =
@@ -286,6 +381,10 @@ export type ResolversTypes = ResolversObject<{
   BarcodeFormat: BarcodeFormat;
   Member: ResolverTypeWrapper<MemberDoc>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
+  MemberMergeState: MemberMergeState;
+  MemberMergeStep: MemberMergeStep;
+  MemberMerge: ResolverTypeWrapper<MemberMerge>;
+  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   MemberCard: ResolverTypeWrapper<MemberDoc>;
   RegisterMemberInput: RegisterMemberInput;
   UpdateMemberInput: UpdateMemberInput;
@@ -305,6 +404,8 @@ export type ResolversParentTypes = ResolversObject<{
   DateTime: Scalars['DateTime']['output'];
   Member: MemberDoc;
   ID: Scalars['ID']['output'];
+  MemberMerge: MemberMerge;
+  Int: Scalars['Int']['output'];
   MemberCard: MemberDoc;
   RegisterMemberInput: RegisterMemberInput;
   UpdateMemberInput: UpdateMemberInput;
@@ -414,6 +515,20 @@ export type MemberResolvers<ContextType = MembersContext, ParentType extends Res
   mergedIntoId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   card?: Resolver<ResolversTypes['MemberCard'], ParentType, ContextType>;
+  merges?: Resolver<Array<ResolversTypes['MemberMerge']>, ParentType, ContextType>;
+}>;
+
+export type MemberMergeResolvers<ContextType = MembersContext, ParentType extends ResolversParentTypes['MemberMerge'] = ResolversParentTypes['MemberMerge']> = ResolversObject<{
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  survivorId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  mergedId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  state?: Resolver<ResolversTypes['MemberMergeState'], ParentType, ContextType>;
+  pendingSteps?: Resolver<Array<ResolversTypes['MemberMergeStep']>, ParentType, ContextType>;
+  pointsMoved?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  purchasesMoved?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  refusalReason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  requestedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  completedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
 }>;
 
 export type MemberCardResolvers<ContextType = MembersContext, ParentType extends ResolversParentTypes['MemberCard'] = ResolversParentTypes['MemberCard']> = ResolversObject<{
@@ -432,6 +547,7 @@ export type MutationResolvers<ContextType = MembersContext, ParentType extends R
   registerMember?: Resolver<ResolversTypes['Member'], ParentType, ContextType, RequireFields<MutationRegisterMemberArgs, 'input'>>;
   updateMember?: Resolver<ResolversTypes['Member'], ParentType, ContextType, RequireFields<MutationUpdateMemberArgs, 'id' | 'input'>>;
   withdrawMember?: Resolver<ResolversTypes['Member'], ParentType, ContextType, RequireFields<MutationWithdrawMemberArgs, 'id'>>;
+  mergeMembers?: Resolver<ResolversTypes['Member'], ParentType, ContextType, RequireFields<MutationMergeMembersArgs, 'survivorId' | 'mergedId'>>;
 }>;
 
 export interface Link__ImportScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['link__Import'], any> {
@@ -453,6 +569,7 @@ export interface Federation__PolicyScalarConfig extends GraphQLScalarTypeConfig<
 export type Resolvers<ContextType = MembersContext> = ResolversObject<{
   DateTime?: GraphQLScalarType;
   Member?: MemberResolvers<ContextType>;
+  MemberMerge?: MemberMergeResolvers<ContextType>;
   MemberCard?: MemberCardResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;

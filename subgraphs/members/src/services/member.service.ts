@@ -197,6 +197,26 @@ export class MemberService {
     return this.models.members.find({ $or: or }).sort({ createdAt: 1 }).limit(50).lean<MemberDoc[]>().exec();
   }
 
+  /**
+   * The active member holding this e-mail (else phone), for matching an online customer; invalid contacts match
+   * nobody rather than failing the order.
+   */
+  async findActiveByContact(email: string | null, phone: string | null): Promise<MemberDoc | null> {
+    const tryNormalize = (value: string | null, normalize: (v: string) => string) => {
+      try {
+        return value ? normalize(value) : null;
+      } catch {
+        return null;
+      }
+    };
+    for (const [field, value] of [['email', tryNormalize(email, normalizeEmail)], ['phone', tryNormalize(phone, normalizePhone)]] as const) {
+      if (!value) continue;
+      const member = await this.models.members.findOne({ [field]: value, status: 'ACTIVE' }).lean<MemberDoc>().exec();
+      if (member) return member;
+    }
+    return null;
+  }
+
   private async getById(id: Types.ObjectId): Promise<MemberDoc> {
     const member = await this.models.members.findById(id).lean<MemberDoc>();
     if (!member) throw new NotFoundError('Member');

@@ -1,4 +1,5 @@
-import DataLoader from 'dataloader';
+import type DataLoader from 'dataloader';
+import { batchLoader } from '@omo/lib/loader';
 import type { LedgerEntryDoc, LedgerEntryModel } from '../models/ledger-entry.model';
 import type { PointAccountDoc, PointAccountModel } from '../models/point-account.model';
 import { emptyState, stateFromEntry, type LedgerState } from '../services/lots';
@@ -23,7 +24,7 @@ export function createPointsLoaders(deps: {
   now: Date;
 }): PointsLoaders {
   return {
-    stateByMemberId: new DataLoader(async (memberIds) => {
+    stateByMemberId: batchLoader(async (memberIds) => {
       const snapshots = await deps.accounts.find({ _id: { $in: [...memberIds] } }).lean<PointAccountDoc[]>().exec();
       const snapshotOf = new Map(snapshots.map((s) => [s._id, s]));
       const newer = await deps.ledger
@@ -42,11 +43,11 @@ export function createPointsLoaders(deps: {
           : emptyState(memberId);
       });
     }),
-    entriesByPurchaseId: new DataLoader(async (purchaseIds) => {
+    entriesByPurchaseId: batchLoader(async (purchaseIds) => {
       const entries = await deps.ledger.find({ purchaseId: { $in: [...purchaseIds] } }).sort({ createdAt: 1, seq: 1 }).lean<LedgerEntryDoc[]>().exec();
       return purchaseIds.map((id) => entries.filter((e) => e.purchaseId === id));
     }),
-    tierByMemberId: new DataLoader(async (memberIds) => {
+    tierByMemberId: batchLoader(async (memberIds) => {
       const tiers = await deps.tiers.tierForMany(memberIds, deps.now);
       return memberIds.map((id) => {
         const tier = tiers.get(id);

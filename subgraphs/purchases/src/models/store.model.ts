@@ -9,6 +9,12 @@ export interface StoreDoc {
   kind: StoreKind;
   prefecture?: string | null;
   city?: string | null;
+  opensAt?: Date | null;
+  closesAt?: Date | null;
+  /** ONLINE stores fed by Shopify: the shop whose webhooks become this store's purchases. */
+  shopifyShopDomain?: string | null;
+  /** The secret Shopify signs that shop's webhooks with; never returned through GraphQL. */
+  shopifyWebhookSecret?: string | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -20,10 +26,15 @@ const storeSchema = new Schema<StoreDoc>(
     kind: { type: String, required: true, enum: ['PHYSICAL', 'ONLINE', 'POPUP'] },
     prefecture: { type: String, default: null },
     city: { type: String, default: null },
+    opensAt: { type: Date, default: null },
+    closesAt: { type: Date, default: null },
+    shopifyShopDomain: { type: String, default: null },
+    shopifyWebhookSecret: { type: String, default: null },
   },
   { timestamps: true, versionKey: false },
 );
 storeSchema.index({ code: 1 }, { unique: true });
+storeSchema.index({ shopifyShopDomain: 1 });
 
 export type StoreModel = Model<StoreDoc>;
 

@@ -5,4 +5,7 @@ export const Store: StoreResolvers = {
   id: (store) => store._id.toHexString(),
   prefecture: (store) => store.prefecture ?? null,
   city: (store) => store.city ?? null,
+  opensAt: (store) => store.opensAt ?? null,
+  closesAt: (store) => store.closesAt ?? null,
+  shopifyShopDomain: (store, _args, { caller }) => (caller.kind === 'staff' ? (store.shopifyShopDomain ?? null) : null),
 };

@@ -1,5 +1,12 @@
+import { DateTimeScalar } from '@omo/lib/scalars';
 import type { Resolvers } from '../__generated__/resolvers-types';
+import { Member } from './Member';
+import { Mutation } from './Mutation';
+import { Purchase } from './Purchase';
+import { PurchaseLine } from './PurchaseLine';
+import { PurchaseSummary } from './PurchaseSummary';
 import { Query } from './Query';
+import { Refund } from './Refund';
 import { Store } from './Store';
 
-export const resolvers: Resolvers = { Query, Store };
+export const resolvers: Resolvers = { DateTime: DateTimeScalar, Query, Mutation, Store, Purchase, PurchaseLine, Refund, Member, PurchaseSummary };

@@ -1,5 +1,7 @@
+import { z } from 'zod';
+import { requireAuthenticated, requireStaff, type Caller } from '@omo/lib/auth';
 import { isDuplicateKeyError } from '@omo/lib/db';
-import { AlreadyExistsError } from '@omo/lib/errors';
+import { AlreadyExistsError, BadUserInputError, NotFoundError } from '@omo/lib/errors';
 import type { StoreDoc, StoreKind, StoreModel } from '../models/store.model';
 
 export interface CreateStoreInput {
@@ -8,12 +10,51 @@ export interface CreateStoreInput {
   kind: StoreKind;
   prefecture?: string | null;
   city?: string | null;
+  opensAt?: Date | null;
+  closesAt?: Date | null;
+  shopifyShopDomain?: string | null;
+  shopifyWebhookSecret?: string | null;
+}
+
+/** Omitted (undefined) or null fields stay as they are, except that null clears prefecture, city and pop-up dates. */
+export type UpdateStoreInput = { [K in keyof Omit<CreateStoreInput, 'code' | 'kind'>]?: CreateStoreInput[K] | null };
+const CLEARABLE = new Set(['prefecture', 'city', 'opensAt', 'closesAt']);
+
+const text = (max: number) => z.string().trim().min(1).max(max);
+const shopDomain = z.string().trim().toLowerCase().regex(/^[a-z0-9][a-z0-9-]*\.myshopify\.com$/, 'must be a myshopify.com domain');
+const fields = {
+  name: text(100),
+  prefecture: text(20).nullish(),
+  city: text(50).nullish(),
+  opensAt: z.date().nullish(),
+  closesAt: z.date().nullish(),
+  shopifyShopDomain: shopDomain.nullish(),
+  shopifyWebhookSecret: z.string().min(16, 'must be at least 16 characters').max(200).nullish(),
+};
+const createSchema = z.object({ code: z.string().trim().regex(/^[A-Za-z0-9_-]{1,20}$/, 'must be 1-20 letters, digits, - or _'), kind: z.enum(['PHYSICAL', 'ONLINE', 'POPUP']), ...fields });
+const updateSchema = z.object({ ...fields, name: text(100).nullish() }).partial();
+
+function parse<T>(schema: z.ZodType<T>, input: unknown): T {
+  const result = schema.safeParse(input);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const field = issue?.path.join('.') || 'input';
+    throw new BadUserInputError(`${field} ${issue?.message ?? 'is invalid'}`, { field });
+  }
+  return result.data;
+}
+
+function checkWindow(store: Pick<StoreDoc, 'opensAt' | 'closesAt'>): void {
+  if (store.opensAt && store.closesAt && store.closesAt.getTime() <= store.opensAt.getTime()) {
+    throw new BadUserInputError('closesAt must be after opensAt', { field: 'closesAt' });
+  }
 }
 
 export class StoreService {
   constructor(private readonly stores: StoreModel) {}
 
-  list(): Promise<StoreDoc[]> {
+  list(caller: Caller): Promise<StoreDoc[]> {
+    requireAuthenticated(caller);
     return this.stores.find().sort({ code: 1 }).lean<StoreDoc[]>().exec();
   }
 
@@ -21,12 +62,41 @@ export class StoreService {
     return this.stores.findOne({ code }).lean<StoreDoc>().exec();
   }
 
-  async create(input: CreateStoreInput): Promise<StoreDoc> {
+  findByShopDomain(domain: string): Promise<StoreDoc | null> {
+    return this.stores.findOne({ shopifyShopDomain: domain.toLowerCase(), kind: 'ONLINE' }).lean<StoreDoc>().exec();
+  }
+
+  async create(caller: Caller, raw: CreateStoreInput): Promise<StoreDoc> {
+    requireStaff(caller);
+    const input = parse(createSchema, raw);
+    checkWindow(input);
+    if ((input.shopifyShopDomain || input.shopifyWebhookSecret) && input.kind !== 'ONLINE') {
+      throw new BadUserInputError('Only ONLINE stores are fed by Shopify', { field: 'shopifyShopDomain' });
+    }
+    if (Boolean(input.shopifyShopDomain) !== Boolean(input.shopifyWebhookSecret)) {
+      throw new BadUserInputError('shopifyShopDomain and shopifyWebhookSecret go together', { field: 'shopifyWebhookSecret' });
+    }
     try {
       return (await this.stores.create(input)).toObject();
     } catch (error) {
       if (isDuplicateKeyError(error)) throw new AlreadyExistsError(`A store with code ${input.code} already exists`, { field: 'code' });
       throw error;
     }
+  }
+
+  async update(caller: Caller, id: string, raw: UpdateStoreInput): Promise<StoreDoc> {
+    requireStaff(caller);
+    if (!/^[0-9a-f]{24}$/i.test(id)) throw new BadUserInputError('Not a store id', { field: 'id' });
+    const input = parse(updateSchema, raw);
+    const store = await this.stores.findById(id).lean<StoreDoc>().exec();
+    if (!store) throw new NotFoundError('Store');
+    const set = Object.fromEntries(Object.entries(input).filter(([k, v]) => v !== undefined && (v !== null || CLEARABLE.has(k))));
+    checkWindow({ ...store, ...set });
+    if ((set.shopifyShopDomain || set.shopifyWebhookSecret) && store.kind !== 'ONLINE') {
+      throw new BadUserInputError('Only ONLINE stores are fed by Shopify', { field: 'shopifyShopDomain' });
+    }
+    const updated = await this.stores.findOneAndUpdate({ _id: id }, { $set: set }, { new: true }).lean<StoreDoc>().exec();
+    if (!updated) throw new NotFoundError('Store');
+    return updated;
   }
 }

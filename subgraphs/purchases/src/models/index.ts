@@ -1,0 +1,24 @@
+import type { Connection } from 'mongoose';
+import { externalIdClaimModel, type ExternalIdClaimModel } from './external-id-claim.model';
+import { purchaseFactModel, type PurchaseFactModel } from './purchase-fact.model';
+import { purchaseModel, type PurchaseModel } from './purchase.model';
+import { refundModel, type RefundModel } from './refund.model';
+import { storeModel, type StoreModel } from './store.model';
+
+export interface PurchasesModels {
+  stores: StoreModel;
+  purchases: PurchaseModel;
+  externalIds: ExternalIdClaimModel;
+  refunds: RefundModel;
+  facts: PurchaseFactModel;
+}
+
+export function purchasesModels(connection: Connection): PurchasesModels {
+  return {
+    stores: storeModel(connection),
+    purchases: purchaseModel(connection),
+    externalIds: externalIdClaimModel(connection),
+    refunds: refundModel(connection),
+    facts: purchaseFactModel(connection),
+  };
+}

@@ -1,0 +1,81 @@
+import { Schema, type Connection, type Model, type Types } from 'mongoose';
+
+export type Channel = 'STORE' | 'ONLINE';
+export type PurchaseState = 'PENDING_POINTS' | 'COMPLETED' | 'REJECTED';
+
+export interface PurchaseLineDoc {
+  sku: string;
+  name: string;
+  unitPrice: number;
+  quantity: number;
+  category?: string | null;
+}
+
+/**
+ * A purchase. Refund state (PARTIALLY_REFUNDED / REFUNDED) is not stored here: it follows from the refunds, which
+ * are their own append-only records, so there is no second copy to keep in step.
+ */
+export interface PurchaseDoc {
+  _id: Types.ObjectId;
+  /** The register's key; the purchase id is derived from `${storeId}:${idempotencyKey}`, so a retry finds it. */
+  idempotencyKey: string;
+  requestDigest: string;
+  storeId: string;
+  externalId?: string | null;
+  memberId?: string | null;
+  channel: Channel;
+  lines: PurchaseLineDoc[];
+  subtotal: number;
+  discount: number;
+  /** subtotal − discount: the value refunds are measured against. */
+  total: number;
+  pointsApplied: number;
+  amountPaid: number;
+  occurredAt: Date;
+  state: PurchaseState;
+  rejectionReason?: string | null;
+  actor: string;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+const lineSchema = new Schema<PurchaseLineDoc>(
+  {
+    sku: { type: String, required: true },
+    name: { type: String, required: true },
+    unitPrice: { type: Number, required: true },
+    quantity: { type: Number, required: true },
+    category: { type: String, default: null },
+  },
+  { _id: false },
+);
+
+const purchaseSchema = new Schema<PurchaseDoc>(
+  {
+    idempotencyKey: { type: String, required: true },
+    requestDigest: { type: String, required: true },
+    storeId: { type: String, required: true },
+    externalId: { type: String, default: null },
+    memberId: { type: String, default: null },
+    channel: { type: String, required: true, enum: ['STORE', 'ONLINE'] },
+    lines: { type: [lineSchema], required: true },
+    subtotal: { type: Number, required: true },
+    discount: { type: Number, required: true },
+    total: { type: Number, required: true },
+    pointsApplied: { type: Number, required: true },
+    amountPaid: { type: Number, required: true },
+    occurredAt: { type: Date, required: true },
+    state: { type: String, required: true, enum: ['PENDING_POINTS', 'COMPLETED', 'REJECTED'] },
+    rejectionReason: { type: String, default: null },
+    actor: { type: String, required: true },
+  },
+  { timestamps: true, versionKey: false },
+);
+purchaseSchema.index({ memberId: 1, occurredAt: -1 });
+purchaseSchema.index({ state: 1 });
+
+export type PurchaseModel = Model<PurchaseDoc>;
+
+export function purchaseModel(connection: Connection): PurchaseModel {
+  return connection.model<PurchaseDoc>('Purchase', purchaseSchema, 'purchases');
+}

@@ -1,0 +1,32 @@
+import type { PurchaseResolvers } from '../__generated__/resolvers-types';
+import { assertCanReadPurchase } from '../services/purchase-access';
+import { refundStateOf } from '../services/purchase.service';
+
+export const Purchase: PurchaseResolvers = {
+  __resolveReference: async (reference, { caller, loaders }) => {
+    const purchase = await loaders.purchaseById.load(reference.id);
+    if (purchase) assertCanReadPurchase(caller, purchase);
+    return purchase;
+  },
+  id: (purchase) => purchase._id.toHexString(),
+  externalId: (purchase) => purchase.externalId ?? null,
+  member: (purchase) => (purchase.memberId ? { id: purchase.memberId } : null),
+  store: async (purchase, _args, { loaders }) => {
+    const store = await loaders.storeById.load(purchase.storeId);
+    if (!store) throw new Error(`store ${purchase.storeId} of purchase ${purchase._id.toHexString()} is missing`);
+    return store;
+  },
+  lines: async (purchase, _args, { loaders }) => {
+    const { refundedQuantities } = refundStateOf(purchase, await loaders.refundsByPurchaseId.load(purchase._id.toHexString()));
+    return purchase.lines.map((line) => ({ ...line, refundedQuantity: refundedQuantities[line.sku] ?? 0 }));
+  },
+  refundedAmount: async (purchase, _args, { loaders }) =>
+    refundStateOf(purchase, await loaders.refundsByPurchaseId.load(purchase._id.toHexString())).refundedAmount,
+  status: async (purchase, _args, { loaders }) => {
+    if (purchase.state !== 'COMPLETED') return purchase.state;
+    const refunds = await loaders.refundsByPurchaseId.load(purchase._id.toHexString());
+    const { fullyRefunded } = refundStateOf(purchase, refunds);
+    return fullyRefunded ? 'REFUNDED' : refunds.length ? 'PARTIALLY_REFUNDED' : 'COMPLETED';
+  },
+  refunds: (purchase, _args, { loaders }) => loaders.refundsByPurchaseId.load(purchase._id.toHexString()),
+};

@@ -1,0 +1,211 @@
+import type { mongo } from 'mongoose';
+import { ledgerEntryModel } from '@omo/points/src/models/ledger-entry.model';
+import { pointAccountModel } from '@omo/points/src/models/point-account.model';
+import { verifyLedger } from '@omo/points/src/services/ledger-verify';
+import { startTestSystem, type TestSystem } from '../helpers/system';
+
+const RECORD = /* GraphQL */ `
+  mutation Record($input: RecordPurchaseInput!) {
+    recordPurchase(input: $input) {
+      id status subtotal discount pointsApplied amountPaid pointsEarned pointsRedeemed
+      store { code }
+      member { displayName points { balance tier } }
+    }
+  }
+`;
+const REFUND = /* GraphQL */ `
+  mutation Refund($input: RefundPurchaseInput!) {
+    refundPurchase(input: $input) {
+      status refundedAmount pointsEarned pointsRedeemed
+      lines { sku refundedQuantity }
+      refunds { amount lines { sku quantity amount } pointsSettled }
+      member { points { balance } }
+    }
+  }
+`;
+
+interface Recorded {
+  recordPurchase: { id: string; status: string; pointsEarned: number; pointsRedeemed: number; member: { points: { balance: number } } };
+}
+
+let system: TestSystem;
+let storeId: string;
+let otherStoreId: string;
+let pos: Record<string, string>;
+
+beforeAll(async () => {
+  system = await startTestSystem({}, undefined, { runBackground: false, monitorCommands: true });
+  const create = (input: Record<string, unknown>) =>
+    system.graphql<{ createStore: { id: string } }>('mutation($input: CreateStoreInput!) { createStore(input: $input) { id } }', { input }, system.staffHeaders());
+  storeId = (await create({ code: 'S001', name: '新宿店', kind: 'PHYSICAL', prefecture: '東京都', city: '新宿区' })).data!.createStore.id;
+  otherStoreId = (await create({ code: 'S002', name: '渋谷店', kind: 'PHYSICAL' })).data!.createStore.id;
+  pos = await system.posHeaders([storeId]);
+});
+afterAll(() => system.close());
+
+let sequence = 0;
+async function registerAtStore(): Promise<{ id: string; memberCode: string }> {
+  sequence += 1;
+  const response = await system.graphql<{ registerMember: { id: string; memberCode: string } }>(
+    'mutation($input: RegisterMemberInput!) { registerMember(input: $input) { id memberCode } }',
+    { input: { displayName: `来店${sequence}`, phone: `090-1000-${String(1000 + sequence)}`, registeredVia: 'STORE', registeredStoreId: storeId } },
+    pos,
+  );
+  expect(response.errors).toBeUndefined();
+  return response.data!.registerMember;
+}
+
+const teaAndCup = (key: string, memberCode: string | null, pointsToRedeem = 0) => ({
+  idempotencyKey: key,
+  storeId,
+  memberCode,
+  externalId: `R-${key}`,
+  lines: [
+    { sku: 'TEA-01', name: '有機ほうじ茶', unitPrice: 1280, quantity: 2, category: 'tea' },
+    { sku: 'CUP-01', name: '信楽焼 湯呑み', unitPrice: 3300, quantity: 1, category: 'tableware' },
+  ],
+  discount: 500,
+  total: 5360,
+  pointsToRedeem,
+});
+
+async function countIn(collection: string, filter: Record<string, unknown> = {}): Promise<number> {
+  return system.db.collection(collection).countDocuments(filter);
+}
+
+describe('the POS flow through the gateway', () => {
+  it('records a purchase with redemption and returns points earned, redeemed and the new balance in one response; a partial refund adjusts them', async () => {
+    const member = await registerAtStore(); // 100 points sign-up bonus
+    const recorded = await system.graphql<Recorded>(RECORD, { input: teaAndCup('reg1-0001', member.memberCode, 60) }, pos);
+    expect(recorded.errors).toBeUndefined();
+    expect(recorded.data).toEqual({
+      recordPurchase: {
+        id: expect.any(String),
+        status: 'COMPLETED',
+        subtotal: 5860,
+        discount: 500,
+        pointsApplied: 60,
+        amountPaid: 5300,
+        pointsEarned: 53,
+        pointsRedeemed: 60,
+        store: { code: 'S001' },
+        member: { displayName: expect.stringMatching(/^来店/), points: { balance: 93, tier: 'REGULAR' } },
+      },
+    });
+    const purchaseId = recorded.data!.recordPurchase.id;
+
+    // the cup comes back: its share of the total (3300 of 5860 → 3018 yen), points in the same proportion
+    const refunded = await system.graphql(REFUND, { input: { purchaseId, idempotencyKey: 'ret-1', lines: [{ sku: 'CUP-01', quantity: 1 }] } }, pos);
+    expect(refunded.errors).toBeUndefined();
+    expect(refunded.data).toEqual({
+      refundPurchase: {
+        status: 'PARTIALLY_REFUNDED',
+        refundedAmount: 3018,
+        pointsEarned: 24, // 53 − floor(53 × 3018 / 5360) = 53 − 29
+        pointsRedeemed: 27, // 60 − floor(60 × 3018 / 5360) = 60 − 33
+        lines: [
+          { sku: 'TEA-01', refundedQuantity: 0 },
+          { sku: 'CUP-01', refundedQuantity: 1 },
+        ],
+        refunds: [{ amount: 3018, lines: [{ sku: 'CUP-01', quantity: 1, amount: 3018 }], pointsSettled: true }],
+        member: { points: { balance: 97 } },
+      },
+    });
+    // stats for segments: the refund takes its share of the money paid (5300 × 3018 / 5360 = 2984) off the spend
+    const summary = await system.graphql(
+      'query($id: ID!) { member(id: $id) { purchaseSummary { count totalSpent storeCount onlineCount storesVisited { code } } } }',
+      { id: member.id },
+      system.staffHeaders(),
+    );
+    expect(summary.data).toEqual({ member: { purchaseSummary: { count: 1, totalSpent: 2316, storeCount: 1, onlineCount: 0, storesVisited: [{ code: 'S001' }] } } });
+  });
+
+  it('records and settles a purchase once when the register replays it 20 times at once', async () => {
+    const member = await registerAtStore();
+    const responses = await Promise.all(Array.from({ length: 20 }, () => system.graphql<Recorded>(RECORD, { input: teaAndCup('reg1-0002', member.memberCode) }, pos)));
+    expect(responses.every((r) => r.errors === undefined && r.data!.recordPurchase.status === 'COMPLETED')).toBe(true);
+    expect(new Set(responses.map((r) => r.data!.recordPurchase.id)).size).toBe(1);
+    expect(responses.map((r) => r.data!.recordPurchase.member.points.balance)).toEqual(Array(20).fill(153));
+    expect(await countIn('purchases', { idempotencyKey: 'reg1-0002' })).toBe(1);
+    expect(await countIn('point_ledger', { memberId: member.id, type: 'EARN' })).toBe(1);
+  });
+
+  it('keeps a purchase PENDING_POINTS while points is down and completes it once when it returns', async () => {
+    const member = await registerAtStore();
+    await system.stop('points');
+    const pending = await system.graphql<{ recordPurchase: { id: string; status: string } }>(
+      'mutation($input: RecordPurchaseInput!) { recordPurchase(input: $input) { id status } }',
+      { input: teaAndCup('reg1-0003', member.memberCode) },
+      pos,
+    );
+    expect(pending.data!.recordPurchase.status).toBe('PENDING_POINTS');
+    await system.restart('points');
+    const outbox = system.subgraphs.purchases.built.outbox;
+    await system.db.collection('purchases_outbox').updateMany({}, { $set: { nextAttemptAt: new Date(0) } });
+    await outbox.drain();
+    await outbox.drain();
+    const read = await system.graphql<{ purchase: { status: string; pointsEarned: number } }>('query($id: ID!) { purchase(id: $id) { status pointsEarned } }', { id: pending.data!.recordPurchase.id }, pos);
+    expect(read.data!.purchase).toEqual({ status: 'COMPLETED', pointsEarned: 53 });
+    expect(await countIn('point_ledger', { memberId: member.id, type: 'EARN' })).toBe(1);
+    const points = system.subgraphs.points.connection;
+    expect((await verifyLedger(ledgerEntryModel(points), pointAccountModel(points))).problems).toEqual([]);
+  });
+
+  it.each([
+    ['no lines', { lines: [], total: 0, discount: 0 }, 'BAD_USER_INPUT'],
+    ['a negative price', { lines: [{ sku: 'X', name: 'x', unitPrice: -100, quantity: 1 }], total: -100, discount: 0 }, 'BAD_USER_INPUT'],
+    ['a zero quantity', { lines: [{ sku: 'X', name: 'x', unitPrice: 100, quantity: 0 }], total: 0, discount: 0 }, 'BAD_USER_INPUT'],
+    ['a total that does not match', { total: 5000 }, 'BAD_USER_INPUT'],
+    ['an unknown store', { storeId: '0123456789abcdef01234567' }, 'FORBIDDEN'],
+    ['another store', { storeId: 'OTHER' }, 'FORBIDDEN'],
+    ['an unknown member code', { memberCode: '2900000000001' }, 'NOT_FOUND'],
+    ['a mistyped member code', { memberCode: '2900000000002' }, 'BAD_USER_INPUT'],
+    ['more points than the balance', { pointsToRedeem: 5000 }, 'INSUFFICIENT_POINTS'],
+  ])('refuses a purchase with %s with a clear code and stores nothing', async (_label, change, code) => {
+    const member = await registerAtStore();
+    const key = `bad-${sequence}`;
+    const input = { ...teaAndCup(key, member.memberCode), ...change } as Record<string, unknown>;
+    if (input.storeId === 'OTHER') input.storeId = otherStoreId;
+    const before = { purchases: await countIn('purchases', { state: { $ne: 'REJECTED' } }), ledger: await countIn('point_ledger', { memberId: member.id }) };
+    const response = await system.graphql(RECORD, { input }, pos);
+    expect(response.data).toBeNull();
+    expect(response.errors?.[0]?.extensions?.code).toBe(code);
+    expect(await countIn('purchases', { state: { $ne: 'REJECTED' } })).toBe(before.purchases);
+    expect(await countIn('point_ledger', { memberId: member.id })).toBe(before.ledger);
+  });
+
+  it('lists 50 purchases with member, balance and store at a constant number of queries per subgraph', async () => {
+    const member = await registerAtStore();
+    const counts: Record<string, number>[] = [];
+    for (const n of [5, 50]) {
+      const have = await countIn('purchases', { memberId: member.id });
+      await Promise.all(
+        Array.from({ length: n - have }, (_, i) =>
+          system.graphql(RECORD, { input: { ...teaAndCup(`list-${member.id}-${have + i}`, member.memberCode), externalId: null } }, pos),
+        ),
+      );
+      const seen: Record<string, number> = {};
+      const listeners = Object.entries(system.subgraphs).map(([name, subgraph]) => {
+        const listener = (event: mongo.CommandStartedEvent) => {
+          if (['find', 'aggregate'].includes(event.commandName)) seen[name] = (seen[name] ?? 0) + 1;
+        };
+        subgraph.connection.getClient().on('commandStarted', listener);
+        return () => subgraph.connection.getClient().off('commandStarted', listener);
+      });
+      const response = await system.graphql<{ member: { purchases: { nodes: unknown[] } } }>(
+        `query($id: ID!, $n: Int!) { member(id: $id) { purchases(first: $n) { nodes { id amountPaid pointsEarned store { name } member { displayName points { balance } } } } } }`,
+        { id: member.id, n },
+        system.staffHeaders(),
+      );
+      listeners.forEach((off) => off());
+      expect(response.errors).toBeUndefined();
+      expect(response.data!.member.purchases.nodes).toHaveLength(n);
+      counts.push(seen);
+    }
+    expect(counts[1]).toEqual(counts[0]);
+    // members: the member(id) root field, then one batched lookup of every purchase's member
+    expect(counts[0]!.members).toBe(2);
+    // purchases: the page, then one batched store lookup
+    expect(counts[0]!.purchases).toBe(2);
+  });
+});
