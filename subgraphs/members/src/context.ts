@@ -1,19 +1,30 @@
 import type { BaseContext } from '@omo/lib/subgraph-server';
 import { createMemberLoaders, type MemberLoaders } from './loaders/member.loaders';
+import { createMergeLoaders, type MergeLoaders } from './loaders/member-merge.loaders';
 import type { MembersModels } from './models';
 import type { MemberService } from './services/member.service';
+import type { MergeService } from './services/merge.service';
 
 /** What every members resolver receives: the caller, this request's loaders and the domain services. */
 export interface MembersContext extends BaseContext {
   loaders: MemberLoaders;
+  mergeLoaders: MergeLoaders;
   members: MemberService;
+  merges: MergeService;
 }
 
 export interface MembersDeps {
   models: MembersModels;
   memberService: MemberService;
+  mergeService: MergeService;
 }
 
 export function createMembersContext(deps: MembersDeps, base: BaseContext): MembersContext {
-  return { ...base, loaders: createMemberLoaders(deps.models), members: deps.memberService };
+  return {
+    ...base,
+    loaders: createMemberLoaders(deps.models),
+    mergeLoaders: createMergeLoaders(deps.mergeService),
+    members: deps.memberService,
+    merges: deps.mergeService,
+  };
 }

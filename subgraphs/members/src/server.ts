@@ -14,9 +14,11 @@ import {
 import { createMemberLoaders } from './loaders/member.loaders';
 import { createMembersContext, type MembersContext, type MembersDeps } from './context';
 import { membersModels } from './models';
+import { memberMergeModels } from './models/member-merge.model';
 import { resolvers } from './resolvers';
 import { ApiKeyService } from './services/api-key.service';
 import { MemberService } from './services/member.service';
+import { MERGE_OUTBOX_TYPE, MergeService } from './services/merge.service';
 
 export const typeDefs = parse(readFileSync(path.join(__dirname, '..', 'schema.graphql'), 'utf8'));
 
@@ -52,11 +54,19 @@ export function buildMembersSubgraph(options: SubgraphBuildOptions): MembersSubg
           service: 'members',
         });
       },
+      // Member merges: carried on until completed or refused; every step is idempotent (see MergeService).
+      [MERGE_OUTBOX_TYPE]: (payload): Promise<unknown> => mergeService.resume(payload),
     },
     options.logger,
     options.clock,
   );
-  const deps: MembersDeps = { models, memberService: new MemberService(models, options.clock, outbox) };
+  const mergeService = new MergeService(models, memberMergeModels(options.connection), outbox, {
+    services: options.services,
+    internalSecret: options.internalSecret,
+    clock: options.clock,
+    logger: options.logger,
+  });
+  const deps: MembersDeps = { models, memberService: new MemberService(models, options.clock, outbox), mergeService };
   const apiKeys = new ApiKeyService(models);
   const apollo = buildSubgraphApollo<MembersContext>({
     name: 'members',

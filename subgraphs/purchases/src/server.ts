@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { Router } from 'express';
 import { parse } from 'graphql';
 import { z } from 'zod';
 import { BadUserInputError } from '@omo/lib/errors';
@@ -13,6 +14,7 @@ import { MembersClient } from './services/members.client';
 import { settlementHandlers } from './services/points-settlement';
 import { PurchaseService } from './services/purchase.service';
 import { StoreService } from './services/store.service';
+import { shopifyWebhookRoutes } from './webhooks/shopify.routes';
 
 export const typeDefs = parse(readFileSync(path.join(__dirname, '..', 'schema.graphql'), 'utf8'));
 
@@ -48,13 +50,16 @@ export function buildPurchasesSubgraph(options: SubgraphBuildOptions): Purchases
     outbox,
     createContext: (base) => createPurchasesContext(deps, base),
     startBackground: () => outbox.start(OUTBOX_INTERVAL_MS),
-    routes: internalRouter(options.internalSecret, options.logger, {
-      // member merges: the merged member's purchases and stats become the survivor's (idempotent)
-      '/internal/merges': (body) => {
-        const input = mergeSchema.safeParse(body);
-        if (!input.success) throw new BadUserInputError('mergeId, fromMemberId and toMemberId are required', { field: 'mergeId' });
-        return purchaseService.repointMember(input.data);
-      },
-    }),
+    routes: Router().use(
+      shopifyWebhookRoutes({ models, purchases: purchaseService, services: options.services, internalSecret: options.internalSecret, logger: options.logger, clock: options.clock }),
+      internalRouter(options.internalSecret, options.logger, {
+        // member merges: the merged member's purchases and stats become the survivor's (idempotent)
+        '/internal/merges': (body) => {
+          const input = mergeSchema.safeParse(body);
+          if (!input.success) throw new BadUserInputError('mergeId, fromMemberId and toMemberId are required', { field: 'mergeId' });
+          return purchaseService.repointMember(input.data);
+        },
+      }),
+    ),
   };
 }

@@ -80,8 +80,8 @@ export type Member = {
 /** Where a merge of two members stands. */
 export type MemberMergeState =
   /**
-   * Waiting for another merge of one of the two members to finish. It then runs, or is REFUSED if that merge made it
-   * impossible (for example, it merged the survivor away). Nothing has changed yet.
+   * Asked for, but neither started nor refused yet. Seen only for a moment, or after the request was cut off, in which case
+   * the merge is carried on automatically within seconds. Nothing has changed yet.
    */
   | 'PENDING'
   /**
@@ -92,7 +92,10 @@ export type MemberMergeState =
   | 'IN_PROGRESS'
   /** Done: points, purchase history, contacts and tags of the merged member belong to the survivor. */
   | 'COMPLETED'
-  /** Refused when it was about to start (see refusalReason); nothing changed. */
+  /**
+   * Refused when it was about to start (see refusalReason); nothing changed. Asking again with the same ids starts
+   * a new attempt if the reason no longer holds (e.g. the other merge that held one of the members has finished).
+   */
   | 'REFUSED';
 
 /** A step of a merge, in the order they run. */
@@ -118,7 +121,10 @@ export type MemberMergeStep =
  */
 export type MemberMerge = {
   __typename?: 'MemberMerge';
-  /** The merge's id, "<mergedId>-><survivorId>": merging the same two members again is the same merge. */
+  /**
+   * The merge's id, "<mergedId>-><survivorId>": merging the same two members again is the same merge. A new attempt
+   * after a REFUSED one gets "#2", "#3"... appended.
+   */
   id: Scalars['ID']['output'];
   /** The member who stays. */
   survivorId: Scalars['ID']['output'];
@@ -245,9 +251,9 @@ export type Mutation = {
    * Errors (nothing changes): UNAUTHENTICATED without credentials; FORBIDDEN for callers other than staff;
    * BAD_USER_INPUT for malformed ids, a member merged into itself, a survivor that is MERGED or WITHDRAWN, a merged
    * member that is WITHDRAWN or already merged into another member, or tags that would exceed 20 on the survivor
-   * (remove some first); NOT_FOUND for an unknown member. Of two merges started at the same time that would chain or
-   * cycle (A into B while B into A, or B into C), one is refused with BAD_USER_INPUT, or ends REFUSED if it had to
-   * wait for the other.
+   * (remove some first), or a member that is part of another merge that has not finished yet (try again once it
+   * has: this is what keeps two merges started at the same time from forming a chain or a cycle, such as A into B
+   * while B into A or B into C); NOT_FOUND for an unknown member.
    */
   mergeMembers: Member;
 };

@@ -10,13 +10,17 @@ export interface MergeRefusal {
 }
 
 /**
- * A merge of `mergedId` into `survivorId`; `_id` is "<mergedId>-><survivorId>", so asking twice is one merge.
+ * One attempt to merge `mergedId` into `survivorId`. `_id` is "<mergedId>-><survivorId>" for the first attempt, so
+ * asking twice is one merge; only after an attempt was REFUSED may a new request open the next one, "...#2" and so
+ * on. At most one attempt of a pair is ever committed (the others were refused before changing anything), and its
+ * `_id` is the merge id the points and purchases services key their idempotent moves by.
  * Written before anything else and never deleted. Its state is derived from write-once fields (committedAt,
  * refusedAt, the step times, completedAt) rather than kept in one field, because concurrent runners of the same
  * merge then never overwrite each other's progress with an older state.
  */
 export interface MemberMergeDoc {
   _id: string;
+  attempt: number;
   survivorId: Types.ObjectId;
   mergedId: Types.ObjectId;
   /** Who asked, as the points ledger names actors ("staff:<id>"). */
@@ -35,8 +39,9 @@ export interface MemberMergeDoc {
 
 /**
  * A member taking part in an unfinished merge: `_id` is the member id, so a member is in at most one unfinished
- * merge at a time, whichever side. Taken (inserted) before the merge decides to go ahead, released (deleted)
- * once it is completed or refused.
+ * merge at a time, whichever side. Taken (inserted) before the merge decides to go ahead, released (deleted) only
+ * once it is completed or refused, never while it is undecided, so runners of one merge cannot release a claim
+ * another runner of it relies on.
  */
 export interface MergeClaimDoc {
   _id: string;
@@ -69,6 +74,7 @@ const stepsSchema = new Schema<Partial<Record<MergeStep, Date>>>(
 const memberMergeSchema = new Schema<MemberMergeDoc>(
   {
     _id: { type: String, required: true },
+    attempt: { type: Number, required: true },
     survivorId: { type: Schema.Types.ObjectId, required: true },
     mergedId: { type: Schema.Types.ObjectId, required: true },
     requestedBy: { type: String, required: true },
@@ -85,6 +91,7 @@ const memberMergeSchema = new Schema<MemberMergeDoc>(
   { versionKey: false, minimize: false },
 );
 memberMergeSchema.index({ survivorId: 1, requestedAt: 1 });
+memberMergeSchema.index({ mergedId: 1, survivorId: 1, attempt: -1 });
 
 const mergeClaimSchema = new Schema<MergeClaimDoc>(
   {

@@ -1,6 +1,7 @@
 import { assertCanReadMember } from '@omo/lib/auth';
 import type { MemberResolvers } from '../__generated__/resolvers-types';
 import { canSeeContactDetails } from '../services/member.service';
+import { toMemberMergeView } from '../services/merge.service';
 
 export const Member: MemberResolvers = {
   __resolveReference: async (reference, { caller, loaders }) => {
@@ -13,4 +14,6 @@ export const Member: MemberResolvers = {
   registeredStoreId: (member) => member.registeredStoreId ?? null,
   mergedIntoId: (member) => member.mergedIntoId?.toHexString() ?? null,
   card: (member) => member,
+  merges: async (member, _args, { caller, mergeLoaders }) =>
+    canSeeContactDetails(caller, member) ? (await mergeLoaders.bySurvivor.load(member._id.toHexString())).map(toMemberMergeView) : [],
 };

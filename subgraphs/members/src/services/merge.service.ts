@@ -6,7 +6,7 @@ import { BadUserInputError, NotFoundError } from '@omo/lib/errors';
 import { callInternal, type ServiceDirectory } from '@omo/lib/internal-api';
 import { KeyedLock } from '@omo/lib/keyed-lock';
 import type { Logger } from '@omo/lib/logger';
-import { RetryLater, type Outbox } from '@omo/lib/outbox';
+import type { Outbox } from '@omo/lib/outbox';
 import type { MemberMerge } from '../__generated__/resolvers-types';
 import type { MembersModels } from '../models';
 import type { MemberDoc } from '../models/member.model';
@@ -39,6 +39,8 @@ export interface MergeServiceOptions {
 
 /** What the outbox item carries: enough to write the merge record if the request stopped before it did. */
 const mergeRequestSchema = z.object({
+  mergeId: z.string().min(1),
+  attempt: z.number().int().min(1),
   survivorId: z.string().regex(/^[0-9a-f]{24}$/),
   mergedId: z.string().regex(/^[0-9a-f]{24}$/),
   requestedBy: z.string().min(1),
@@ -57,8 +59,9 @@ class MergeStepFailed extends Error {
   }
 }
 
-export function mergeIdOf(mergedId: string, survivorId: string): string {
-  return `${mergedId}->${survivorId}`;
+/** The id of a pair's first merge attempt (and of every attempt, with "#<attempt>" from the second on). */
+export function mergeIdOf(mergedId: string, survivorId: string, attempt = 1): string {
+  return attempt === 1 ? `${mergedId}->${survivorId}` : `${mergedId}->${survivorId}#${attempt}`;
 }
 
 export function mergeState(merge: MemberMergeDoc): MergeState {
@@ -113,11 +116,12 @@ function statusRefusal(survivor: MemberDoc | null, merged: MemberDoc | null): Me
  *
  * 1. The request is checked (nothing written on refusal), queued in the outbox, and the merge record written:
  *    from then on the outbox worker finishes whatever a crash or an unreachable service leaves undone.
- * 2. Each member is claimed (an insert keyed by member id, in id order so two merges cannot each hold what the
- *    other needs). A member held by another unfinished merge makes this one PENDING until that merge finishes;
- *    this is what stops A->B and B->A (or A->B and B->C) from both going ahead.
- * 3. Holding both claims, the statuses are checked again and the outcome inserted: COMMIT or REFUSE. The first
- *    outcome written is the one every runner follows.
+ * 2. Each member is claimed: an insert keyed by member id, so a member is in one unfinished merge at a time.
+ *    This is what stops A->B and B->A (or A->B and B->C) from both going ahead: whichever claims the shared member
+ *    second is refused, and one that starts after the other has finished sees it in the statuses.
+ * 3. The outcome is inserted: REFUSE if a member is held by another unfinished merge or the statuses forbid the
+ *    merge (checked again now that nothing else can change them), else COMMIT. The first outcome written is the
+ *    one every runner of the merge follows.
  * 4. Committed steps, each idempotent and recorded when done: mark the merged member MERGED (its code now leads to
  *    the survivor, so new purchases land there), move tags and contacts, points, purchases. Then the claims go.
  */
@@ -138,23 +142,35 @@ export class MergeService {
     const survivorId = parseId(survivorIdInput, 'survivorId');
     const mergedId = parseId(mergedIdInput, 'mergedId');
     if (survivorId.equals(mergedId)) throw new BadUserInputError('A member cannot be merged into itself', { field: 'mergedId' });
-    const mergeId = mergeIdOf(mergedId.toHexString(), survivorId.toHexString());
-    return this.lock.run(mergeId, async () => {
-      if (!(await this.models.merges.exists({ _id: mergeId }))) {
+    return this.lock.run(mergeIdOf(mergedId.toHexString(), survivorId.toHexString()), async () => {
+      const latest = await this.models.merges
+        .findOne({ mergedId, survivorId })
+        .sort({ attempt: -1 })
+        .lean<MemberMergeDoc>()
+        .exec();
+      let mergeId: string;
+      if (latest && !latest.refusedAt) {
+        mergeId = latest._id;
+      } else {
         await this.checkRequest(survivorId, mergedId);
+        // a refused attempt changed nothing; a new one gets its own id, so its record, outcome and outbox item are fresh
+        const attempt = (latest?.attempt ?? 0) + 1;
         const request: MergeRequest = {
+          mergeId: mergeIdOf(mergedId.toHexString(), survivorId.toHexString(), attempt),
+          attempt,
           survivorId: survivorId.toHexString(),
           mergedId: mergedId.toHexString(),
           requestedBy: `staff:${staff.staffId}`,
           requestedAt: this.options.clock(),
         };
         // queued before the record, so there is no moment after which a crash leaves nobody to finish the merge
-        await this.outbox.enqueue(`${MERGE_OUTBOX_TYPE}:${mergeId}`, MERGE_OUTBOX_TYPE, { ...request, requestedAt: request.requestedAt.toISOString() });
-        await this.writeRecord(mergeId, request);
+        await this.outbox.enqueue(`${MERGE_OUTBOX_TYPE}:${request.mergeId}`, MERGE_OUTBOX_TYPE, { ...request, requestedAt: request.requestedAt.toISOString() });
+        await this.writeRecord(request);
+        mergeId = request.mergeId;
       }
       let merge: MemberMergeDoc;
       try {
-        merge = await this.advance(mergeId, true);
+        merge = await this.advance(mergeId);
       } catch (error) {
         if (!(error instanceof MergeStepFailed)) throw error;
         this.options.logger.warn({ mergeId, step: error.step, err: error.message }, 'merge step failed; the outbox retries it');
@@ -170,13 +186,10 @@ export class MergeService {
   /** The members outbox handler: carries the merge as far as it goes; retried until COMPLETED or REFUSED. */
   async resume(payload: Record<string, unknown>): Promise<{ state: MergeState; pointsMoved: number | null; purchasesMoved: number | null }> {
     const request = mergeRequestSchema.parse(payload);
-    const mergeId = mergeIdOf(request.mergedId, request.survivorId);
-    return this.lock.run(mergeId, async () => {
-      await this.writeRecord(mergeId, request);
-      const merge = await this.advance(mergeId, true);
-      const state = mergeState(merge);
-      if (state === 'PENDING') throw new RetryLater('waiting for another merge of these members to finish');
-      return { state, pointsMoved: merge.pointsMoved, purchasesMoved: merge.purchasesMoved };
+    return this.lock.run(mergeIdOf(request.mergedId, request.survivorId), async () => {
+      await this.writeRecord(request);
+      const merge = await this.advance(request.mergeId);
+      return { state: mergeState(merge), pointsMoved: merge.pointsMoved, purchasesMoved: merge.purchasesMoved };
     });
   }
 
@@ -202,10 +215,11 @@ export class MergeService {
     }
   }
 
-  private async writeRecord(mergeId: string, request: MergeRequest): Promise<void> {
+  private async writeRecord(request: MergeRequest): Promise<void> {
     try {
       await this.models.merges.create({
-        _id: mergeId,
+        _id: request.mergeId,
+        attempt: request.attempt,
         survivorId: request.survivorId,
         mergedId: request.mergedId,
         requestedBy: request.requestedBy,
@@ -218,16 +232,10 @@ export class MergeService {
   }
 
   /** Takes a merge as far as it can go now; throws MergeStepFailed when a service it needs does not answer. */
-  private async advance(mergeId: string, help: boolean): Promise<MemberMergeDoc> {
+  private async advance(mergeId: string): Promise<MemberMergeDoc> {
     const merge = await this.get(mergeId);
     if (merge.completedAt || merge.refusedAt) return merge;
-    let outcome = await this.models.outcomes.findById(mergeId).lean<MergeOutcomeDoc>().exec();
-    if (!outcome) {
-      const blocker = await this.claimMembers(merge, help);
-      // another runner of this merge may have decided it while this one waited
-      outcome = blocker ? await this.models.outcomes.findById(mergeId).lean<MergeOutcomeDoc>().exec() : await this.decide(merge);
-      if (!outcome) return merge;
-    }
+    const outcome = (await this.models.outcomes.findById(mergeId).lean<MergeOutcomeDoc>().exec()) ?? (await this.decide(merge));
     if (outcome.outcome === 'REFUSE') return this.refuse(merge, outcome);
     return this.runSteps(merge, outcome);
   }
@@ -238,19 +246,37 @@ export class MergeService {
     return merge;
   }
 
-  /** Claims both members in id order; returns the id of a merge that holds one of them, or null when both are ours. */
-  private async claimMembers(merge: MemberMergeDoc, help: boolean): Promise<string | null> {
+  /**
+   * Claims both members, then judges: REFUSE when another unfinished merge holds one of them or the statuses
+   * forbid the merge, else COMMIT. Claims are taken in id order, so that of two merges sharing two members
+   * (A->B and B->A) the one that claims the first also gets the second.
+   */
+  private async decide(merge: MemberMergeDoc): Promise<MergeOutcomeDoc> {
     const memberIds = [merge.survivorId.toHexString(), merge.mergedId.toHexString()].sort();
+    let refusal: MergeRefusal | null = null;
     for (const memberId of memberIds) {
-      let blocker = await this.claim(memberId, merge._id);
-      if (blocker && help) {
-        // finishing the other merge (if its services answer) lets this one be decided now rather than by a retry
-        await this.advance(blocker, false).catch(() => undefined);
-        blocker = await this.claim(memberId, merge._id);
+      const holder = await this.claim(memberId, merge._id);
+      if (holder) {
+        const field = memberId === merge.survivorId.toHexString() ? 'survivorId' : 'mergedId';
+        refusal = { message: `Member ${memberId} is part of another merge that has not finished (${holder}); try again once it has`, field };
+        break;
       }
-      if (blocker) return blocker;
     }
-    return null;
+    if (!refusal) {
+      // with both members claimed, nothing but this merge changes their status from here on
+      const [survivor, merged] = await this.loadMembers(merge.survivorId, merge.mergedId);
+      refusal = statusRefusal(survivor, merged);
+    }
+    const outcome: MergeOutcomeDoc = { _id: merge._id, outcome: refusal ? 'REFUSE' : 'COMMIT', refusal, decidedAt: this.options.clock() };
+    try {
+      await this.models.outcomes.create(outcome);
+      return outcome;
+    } catch (error) {
+      if (!isDuplicateKeyError(error)) throw error;
+    }
+    const first = await this.models.outcomes.findById(merge._id).lean<MergeOutcomeDoc>().exec();
+    if (!first) throw new Error(`merge ${merge._id}: outcome clashed but cannot be read`);
+    return first;
   }
 
   /** Null when this merge holds the member; otherwise the id of the unfinished merge that does. */
@@ -280,22 +306,6 @@ export class MergeService {
       this.models.outcomes.findById(mergeId).lean<MergeOutcomeDoc>().exec(),
     ]);
     return !merge || Boolean(merge.completedAt) || outcome?.outcome === 'REFUSE';
-  }
-
-  /** With both members claimed, nothing but this merge changes their status: judge once, and write the judgement. */
-  private async decide(merge: MemberMergeDoc): Promise<MergeOutcomeDoc> {
-    const [survivor, merged] = await this.loadMembers(merge.survivorId, merge.mergedId);
-    const refusal = statusRefusal(survivor, merged);
-    const outcome: MergeOutcomeDoc = { _id: merge._id, outcome: refusal ? 'REFUSE' : 'COMMIT', refusal, decidedAt: this.options.clock() };
-    try {
-      await this.models.outcomes.create(outcome);
-      return outcome;
-    } catch (error) {
-      if (!isDuplicateKeyError(error)) throw error;
-    }
-    const first = await this.models.outcomes.findById(merge._id).lean<MergeOutcomeDoc>().exec();
-    if (!first) throw new Error(`merge ${merge._id}: outcome clashed but cannot be read`);
-    return first;
   }
 
   private async refuse(merge: MemberMergeDoc, outcome: MergeOutcomeDoc): Promise<MemberMergeDoc> {

@@ -66,6 +66,17 @@ export class StoreService {
     return this.stores.findOne({ shopifyShopDomain: domain.toLowerCase(), kind: 'ONLINE' }).lean<StoreDoc>().exec();
   }
 
+  /**
+   * One store per Shopify shop, or webhooks could land in either. Checked, not indexed: a unique index would clash
+   * on the many stores without a shop, and FerretDB has no partial indexes. Store changes are rare staff actions.
+   */
+  private async assertDomainFree(domain: string, exceptId: string | null): Promise<void> {
+    const holder = await this.stores.findOne({ shopifyShopDomain: domain }).lean<StoreDoc>().exec();
+    if (holder && holder._id.toHexString() !== exceptId) {
+      throw new AlreadyExistsError(`Store ${holder.code} already receives the webhooks of ${domain}`, { field: 'shopifyShopDomain' });
+    }
+  }
+
   async create(caller: Caller, raw: CreateStoreInput): Promise<StoreDoc> {
     requireStaff(caller);
     const input = parse(createSchema, raw);
@@ -76,6 +87,7 @@ export class StoreService {
     if (Boolean(input.shopifyShopDomain) !== Boolean(input.shopifyWebhookSecret)) {
       throw new BadUserInputError('shopifyShopDomain and shopifyWebhookSecret go together', { field: 'shopifyWebhookSecret' });
     }
+    if (input.shopifyShopDomain) await this.assertDomainFree(input.shopifyShopDomain, null);
     try {
       return (await this.stores.create(input)).toObject();
     } catch (error) {
@@ -95,6 +107,7 @@ export class StoreService {
     if ((set.shopifyShopDomain || set.shopifyWebhookSecret) && store.kind !== 'ONLINE') {
       throw new BadUserInputError('Only ONLINE stores are fed by Shopify', { field: 'shopifyShopDomain' });
     }
+    if (typeof set.shopifyShopDomain === 'string') await this.assertDomainFree(set.shopifyShopDomain, id);
     const updated = await this.stores.findOneAndUpdate({ _id: id }, { $set: set }, { new: true }).lean<StoreDoc>().exec();
     if (!updated) throw new NotFoundError('Store');
     return updated;

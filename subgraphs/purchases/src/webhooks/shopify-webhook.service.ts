@@ -1,0 +1,338 @@
+import { createHash } from 'node:crypto';
+import type { Caller } from '@omo/lib/auth';
+import { isDuplicateKeyError } from '@omo/lib/db';
+import { AppError } from '@omo/lib/errors';
+import { callInternal, ServiceUnavailableError, type ServiceDirectory } from '@omo/lib/internal-api';
+import type { Logger } from '@omo/lib/logger';
+import type { PurchasesModels } from '../models';
+import type { PurchaseDoc } from '../models/purchase.model';
+import type { RefundDoc } from '../models/refund.model';
+import type { StoreDoc } from '../models/store.model';
+import { webhookDeliveryModel, type WebhookDeliveryDoc, type WebhookDeliveryModel, type WebhookDeliveryOutcome } from '../models/webhook-delivery.model';
+import { refundStateOf, type PurchaseService } from '../services/purchase.service';
+import { mapShopifyOrder, type ShopifyCustomerHints } from './shopify-order';
+import { parseShopifyJson, ShopifyPayloadError } from './shopify-payload';
+import { mapShopifyRefund, refundRequest, type ShopifyRefund } from './shopify-refund';
+
+export const ORDERS_CREATE = 'orders/create';
+export const REFUNDS_CREATE = 'refunds/create';
+
+/** The purchases and refunds a webhook records are the Shopify integration's, at whichever ONLINE store it feeds. */
+const SHOPIFY_CALLER: Caller = { kind: 'service', service: 'shopify' };
+/** Longer than any delivery may take (Shopify gives up after 5 s), so a live lease means a delivery still running. */
+const LEASE_MS = 30_000;
+/** Codes that mean two services do not trust each other (a secret out of step), not that the body is wrong: retried. */
+const MISCONFIGURED = new Set(['UNAUTHENTICATED', 'FORBIDDEN']);
+/** Each members lookup gets this much of Shopify's 5 s; callInternal's own 10 s timeout is too long here. */
+const MEMBERS_TIMEOUT_MS = 1_500;
+
+/** One verified delivery: its store, the Shopify headers and the raw body (parsed only once it is known to be Shopify's). */
+export interface ShopifyDelivery {
+  store: StoreDoc;
+  topic: string;
+  eventId: string | null;
+  webhookId: string | null;
+  triggeredAt: Date | null;
+  rawBody: Buffer;
+}
+
+/**
+ * What to answer Shopify. 200: done, or nothing a retry could change. 409: another delivery of the event is
+ * running. 5xx: something we depend on is down or failed; Shopify retries the delivery.
+ */
+export type WebhookResult =
+  | { status: 200; outcome: WebhookDeliveryOutcome | 'duplicate' }
+  | { status: 409 | 500 | 503; error: string };
+
+interface Processed {
+  outcome: WebhookDeliveryOutcome;
+  reason?: string | null;
+  purchaseId?: string | null;
+  awaiting?: WebhookDeliveryDoc['awaiting'];
+}
+
+/** A dependency is down or a purchase is not ready yet: the delivery fails and Shopify retries it. */
+class RetryableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RetryableError';
+  }
+}
+
+export interface ShopifyWebhookDeps {
+  models: PurchasesModels;
+  purchases: PurchaseService;
+  services: ServiceDirectory;
+  internalSecret: string;
+  logger: Logger;
+  clock: () => Date;
+}
+
+/**
+ * Turns Shopify's orders/create and refunds/create deliveries into ONLINE purchases and refunds. Deliveries are
+ * de-duplicated by their event and webhook ids, and the work itself is idempotent (the purchase is keyed by the
+ * order id, the refund by the refund id), because the Shopify headers are not covered by the signature: a replayed
+ * body with fresh ids must change nothing either.
+ */
+export class ShopifyWebhookService {
+  private readonly deliveries: WebhookDeliveryModel;
+
+  constructor(private readonly deps: ShopifyWebhookDeps) {
+    // on the purchases connection, so ensureIndexes creates its index with the others at start-up
+    this.deliveries = webhookDeliveryModel(deps.models.purchases.db);
+  }
+
+  /** The ONLINE store a shop's webhooks belong to; domains are compared lower-case, as Shopify sends them. */
+  findStore(shopDomain: string): Promise<StoreDoc | null> {
+    return this.deps.models.stores.findOne({ shopifyShopDomain: shopDomain.toLowerCase(), kind: 'ONLINE' }).lean<StoreDoc>().exec();
+  }
+
+  async receive(delivery: ShopifyDelivery): Promise<WebhookResult> {
+    const storeId = delivery.store._id.toHexString();
+    const log = this.deps.logger.child({ webhook: 'shopify', storeId, topic: delivery.topic, eventId: delivery.eventId, webhookId: delivery.webhookId });
+    const webhookKey = delivery.webhookId ? `${storeId}:webhook:${delivery.webhookId}` : null;
+    // Shopify always sends an event id; without one, the body itself is the event
+    const eventKey = delivery.eventId
+      ? `${storeId}:event:${delivery.eventId}`
+      : `${storeId}:body:${createHash('sha256').update(delivery.rawBody).digest('hex')}`;
+
+    const seen = await this.deliveries.find({ _id: { $in: webhookKey ? [eventKey, webhookKey] : [eventKey] } }).lean<WebhookDeliveryDoc[]>().exec();
+    if (seen.some((d) => d.processedAt)) {
+      log.info('duplicate delivery: already processed');
+      return { status: 200, outcome: 'duplicate' };
+    }
+    const claim = await this.claim(eventKey, delivery);
+    if (claim !== 'claimed') {
+      log.info({ claim }, 'duplicate delivery');
+      return claim === 'processed' ? { status: 200, outcome: 'duplicate' } : { status: 409, error: 'This event is being processed by another delivery' };
+    }
+
+    let processed: Processed;
+    try {
+      processed = await this.process(delivery, log);
+    } catch (error) {
+      if (error instanceof ShopifyPayloadError) {
+        log.error({ reason: error.reason, err: error.message }, 'Shopify webhook ignored: its body cannot be recorded');
+        processed = { outcome: 'ignored', reason: `${error.reason}: ${error.message}` };
+      } else if (error instanceof AppError && !MISCONFIGURED.has(String(error.extensions.code))) {
+        // the purchases service refused it for a reason a retry of the same body cannot change
+        log.error({ code: error.extensions.code, err: error.message }, 'Shopify webhook ignored: refused by the purchases service');
+        processed = { outcome: 'ignored', reason: `${String(error.extensions.code)}: ${error.message}` };
+      } else {
+        await this.deliveries.deleteOne({ _id: eventKey, processedAt: null }).catch(() => undefined);
+        if (error instanceof RetryableError || error instanceof ServiceUnavailableError || error instanceof AppError) {
+          log.warn({ err: error.message }, 'Shopify webhook failed; Shopify will retry it');
+          return { status: 503, error: 'Temporarily unavailable' };
+        }
+        throw error;
+      }
+    }
+    await this.complete(eventKey, webhookKey, delivery, processed);
+    log.info({ outcome: processed.outcome, reason: processed.reason, purchaseId: processed.purchaseId }, 'Shopify webhook processed');
+    return { status: 200, outcome: processed.outcome };
+  }
+
+  private async process(delivery: ShopifyDelivery, log: Logger): Promise<Processed> {
+    switch (delivery.topic) {
+      case ORDERS_CREATE:
+        return this.recordOrder(delivery.store, parseShopifyJson(delivery.rawBody), log);
+      case REFUNDS_CREATE:
+        return this.recordRefund(delivery.store, delivery.rawBody, log);
+      default:
+        // a topic this app subscribed to by mistake: answering an error would only make Shopify resend it
+        return { outcome: 'ignored', reason: `unsupported topic ${delivery.topic}` };
+    }
+  }
+
+  private async recordOrder(store: StoreDoc, payload: unknown, log: Logger): Promise<Processed> {
+    const order = mapShopifyOrder(payload);
+    const storeId = store._id.toHexString();
+    // a replayed order keeps its first member match, even if a member has registered with its e-mail since
+    let purchase = await this.deps.purchases.findByExternalId(storeId, order.externalId);
+    if (!purchase) {
+      const memberId = await this.matchMember(order.customer);
+      try {
+        purchase = await this.deps.purchases.record(SHOPIFY_CALLER, {
+          idempotencyKey: order.idempotencyKey,
+          storeId,
+          memberId,
+          externalId: order.externalId,
+          lines: order.lines,
+          discount: order.discount,
+          total: order.total,
+          occurredAt: order.occurredAt,
+        });
+      } catch (error) {
+        // another delivery of the same order (a different event) got there first
+        purchase = await this.deps.purchases.findByExternalId(storeId, order.externalId);
+        if (!purchase) {
+          if (error instanceof AppError && error.extensions.code === 'ALREADY_EXISTS') throw new RetryableError('The order is being recorded by another delivery');
+          throw error;
+        }
+      }
+      log.info({ order: order.name, purchaseId: purchase._id.toHexString(), member: purchase.memberId ? 'matched' : 'guest' }, 'Shopify order recorded');
+    }
+    await this.applyAwaitingRefunds(purchase, log);
+    return { outcome: 'recorded', purchaseId: purchase._id.toHexString() };
+  }
+
+  private async recordRefund(store: StoreDoc, rawBody: Buffer, log: Logger): Promise<Processed> {
+    const refund = mapShopifyRefund(parseShopifyJson(rawBody));
+    const purchase = await this.deps.purchases.findByExternalId(store._id.toHexString(), refund.orderExternalId);
+    if (!purchase) {
+      log.warn({ orderId: refund.orderId }, 'refund for an order without a purchase: kept until the order is recorded');
+      return { outcome: 'awaiting-order', reason: 'no purchase for the order yet', awaiting: { orderExternalId: refund.orderExternalId, body: rawBody.toString('utf8'), appliedAt: null } };
+    }
+    return this.applyRefund(purchase, refund);
+  }
+
+  private async applyRefund(purchase: PurchaseDoc, refund: ShopifyRefund): Promise<Processed> {
+    const purchaseId = purchase._id.toHexString();
+    const refunds = await this.deps.models.refunds.find({ purchaseId }).lean<RefundDoc[]>().exec();
+    // already recorded by an earlier delivery; recomputing it against the refunds since could ask for a different amount
+    if (refunds.some((r) => r.idempotencyKey === refund.idempotencyKey)) return { outcome: 'refunded', purchaseId };
+    // the purchases service refunds only settled purchases; its outbox settles this one shortly
+    if (purchase.state === 'PENDING_POINTS') throw new RetryableError('The purchase’s points are still being settled');
+    const refundable = purchase.total - refundStateOf(purchase, refunds).refundedAmount;
+    const request = refundRequest(refund, purchase.lines, refundable);
+    if (request.kind === 'nothing') return { outcome: 'ignored', reason: 'nothing left to refund', purchaseId };
+    await this.deps.purchases.refund(SHOPIFY_CALLER, {
+      purchaseId,
+      idempotencyKey: refund.idempotencyKey,
+      ...(request.kind === 'lines' ? { lines: request.lines } : { amount: request.amount }),
+    });
+    return { outcome: 'refunded', purchaseId };
+  }
+
+  /**
+   * Refunds that arrived before this order's purchase. Best effort: a failure is logged and leaves the refund
+   * waiting, visible in webhook_deliveries, rather than failing the order that was recorded.
+   */
+  private async applyAwaitingRefunds(purchase: PurchaseDoc, log: Logger): Promise<void> {
+    // without an externalId the filter below would match every delivery that waits for nothing
+    if (!purchase.externalId) return;
+    const waiting = await this.deliveries
+      .find({ storeId: purchase.storeId, 'awaiting.orderExternalId': purchase.externalId, 'awaiting.appliedAt': null })
+      .lean<WebhookDeliveryDoc[]>()
+      .exec();
+    for (const delivery of waiting) {
+      if (!delivery.awaiting) continue;
+      try {
+        const result = await this.applyRefund(purchase, mapShopifyRefund(parseShopifyJson(Buffer.from(delivery.awaiting.body, 'utf8'))));
+        await this.deliveries.updateOne(
+          { _id: delivery._id },
+          { $set: { 'awaiting.appliedAt': this.deps.clock(), outcome: result.outcome, reason: result.reason ?? null, purchaseId: result.purchaseId ?? null } },
+        );
+      } catch (error) {
+        log.error({ err: error, delivery: delivery._id }, 'a refund waiting for this order could not be applied');
+      }
+    }
+  }
+
+  /**
+   * A member id from a customer tag counts only if members knows it (a tag is typed by hand in Shopify's admin);
+   * otherwise the first active member with the order's e-mail, else phone. No match: a guest purchase.
+   */
+  private async matchMember(customer: ShopifyCustomerHints): Promise<string | null> {
+    if (customer.taggedMemberId) {
+      const { existing } = await this.members<{ existing: string[] }>('/internal/members/exists', { ids: [customer.taggedMemberId] });
+      if (existing.includes(customer.taggedMemberId)) return customer.taggedMemberId;
+    }
+    if (!customer.email && !customer.phone) return null;
+    const { memberId } = await this.members<{ memberId: string | null }>('/internal/members/find-by-contact', { email: customer.email, phone: customer.phone });
+    return memberId;
+  }
+
+  private async members<T>(path: string, body: unknown): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new ServiceUnavailableError('members', `no answer within ${MEMBERS_TIMEOUT_MS} ms`)), MEMBERS_TIMEOUT_MS);
+    });
+    try {
+      const call = callInternal<T>({ directory: this.deps.services, target: 'members', path, body, internalSecret: this.deps.internalSecret, service: 'purchases' });
+      return await Promise.race([call, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /**
+   * The exclusive claim on an event is the insert of its id. A claim whose lease lapsed belongs to a delivery
+   * that died; taking it over is a plain update, which FerretDB does not make exclusive, so two late retries
+   * could both run: the work is idempotent, so that costs only time.
+   */
+  private async claim(key: string, delivery: ShopifyDelivery): Promise<'claimed' | 'processed' | 'busy'> {
+    const now = this.deps.clock();
+    const leaseUntil = new Date(now.getTime() + LEASE_MS);
+    for (let attempt = 1; attempt <= 3; attempt += 1) {
+      try {
+        await this.deliveries.create({
+          _id: key,
+          storeId: delivery.store._id.toHexString(),
+          topic: delivery.topic,
+          eventId: delivery.eventId,
+          webhookId: delivery.webhookId,
+          triggeredAt: delivery.triggeredAt,
+          receivedAt: now,
+          leaseUntil,
+          processedAt: null,
+          outcome: null,
+          reason: null,
+          purchaseId: null,
+          awaiting: null,
+        });
+        return 'claimed';
+      } catch (error) {
+        if (!isDuplicateKeyError(error)) throw error;
+      }
+      const holder = await this.deliveries.findById(key).lean<WebhookDeliveryDoc>().exec();
+      if (!holder) continue; // released by a failed delivery in between: claim again
+      if (holder.processedAt) return 'processed';
+      if (holder.leaseUntil && holder.leaseUntil.getTime() > now.getTime()) return 'busy';
+      await this.deliveries.updateOne({ _id: key, processedAt: null }, { $set: { leaseUntil, webhookId: delivery.webhookId, receivedAt: now } });
+      return 'claimed';
+    }
+    return 'busy';
+  }
+
+  private async complete(eventKey: string, webhookKey: string | null, delivery: ShopifyDelivery, processed: Processed): Promise<void> {
+    const now = this.deps.clock();
+    const result = {
+      processedAt: now,
+      leaseUntil: null,
+      outcome: processed.outcome,
+      reason: processed.reason ?? null,
+      purchaseId: processed.purchaseId ?? null,
+      awaiting: processed.awaiting ?? null,
+    };
+    await this.deliveries.updateOne({ _id: eventKey }, { $set: result });
+    if (webhookKey && webhookKey !== eventKey) {
+      try {
+        await this.deliveries.create({
+          _id: webhookKey,
+          storeId: delivery.store._id.toHexString(),
+          topic: delivery.topic,
+          eventId: delivery.eventId,
+          webhookId: delivery.webhookId,
+          triggeredAt: delivery.triggeredAt,
+          receivedAt: now,
+          ...result,
+          // the event's document carries the waiting refund; one copy is enough
+          awaiting: null,
+        });
+      } catch (error) {
+        if (!isDuplicateKeyError(error)) throw error;
+      }
+    }
+    if (processed.awaiting) await this.recheckAwaitingOrder(delivery.store, processed.awaiting.orderExternalId);
+  }
+
+  /**
+   * The order's delivery may have recorded its purchase and looked for waiting refunds just before this one was
+   * stored as waiting; looking once more after storing it closes that gap (applying twice is harmless).
+   */
+  private async recheckAwaitingOrder(store: StoreDoc, orderExternalId: string): Promise<void> {
+    const purchase = await this.deps.purchases.findByExternalId(store._id.toHexString(), orderExternalId);
+    if (purchase) await this.applyAwaitingRefunds(purchase, this.deps.logger.child({ webhook: 'shopify', storeId: store._id.toHexString() }));
+  }
+}

@@ -1,0 +1,355 @@
+import { createHmac } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { webhookDeliveryModel } from '@omo/purchases/src/models/webhook-delivery.model';
+import { startTestSystem, type TestSystem } from '../helpers/system';
+
+/** Shopify's request bodies, sent and signed byte-for-byte as they are in the fixture files. */
+const FIXTURES = path.resolve(__dirname, '../../../shared/fixtures/shopify');
+const ORDER = readFileSync(path.join(FIXTURES, 'orders-create.json'));
+const REFUND = readFileSync(path.join(FIXTURES, 'refunds-create.json'));
+
+const SHOP = 'example-omo-shop.myshopify.com';
+const SECRET = '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';
+const ORDER_GID = 'gid://shopify/Order/5918273645012';
+
+interface DeliveryHeaders {
+  topic: string;
+  webhookId: string;
+  eventId: string;
+  triggeredAt: string;
+}
+
+/** The headers of the fixtures' deliveries, from the fixture README. */
+const ORDER_DELIVERY: DeliveryHeaders = {
+  topic: 'orders/create',
+  webhookId: 'eba0b662-8704-4357-8b68-9e8bb8f33f64',
+  eventId: 'ee6118e7-e846-40aa-9d67-ce7e3c2b643f',
+  triggeredAt: '2025-06-15T05:02:38.417Z',
+};
+const REFUND_DELIVERY: DeliveryHeaders = {
+  topic: 'refunds/create',
+  webhookId: '036454eb-be6e-4ff9-814e-08e68ccf5246',
+  eventId: '16df965f-f8f7-4c32-8906-ad0c82580f3e',
+  triggeredAt: '2025-06-18T02:20:06.052Z',
+};
+
+const PURCHASE = /* GraphQL */ `
+  query Purchase($id: ID!) {
+    purchase(id: $id) {
+      externalId channel status subtotal discount pointsApplied amountPaid refundedAmount pointsEarned occurredAt
+      store { code }
+      lines { sku name unitPrice quantity refundedQuantity }
+      refunds { amount lines { sku quantity amount } pointsSettled }
+      member { id displayName points { balance } }
+    }
+  }
+`;
+
+interface PurchaseView {
+  purchase: {
+    externalId: string;
+    channel: string;
+    status: string;
+    amountPaid: number;
+    refundedAmount: number;
+    pointsEarned: number;
+    member: { id: string; displayName: string; points: { balance: number } } | null;
+    [field: string]: unknown;
+  };
+}
+
+/** The system's clock: the fixtures happened in June 2025, and points earned then must not have expired yet. */
+let now = new Date('2025-06-15T05:02:39.000Z');
+let system: TestSystem;
+let hanakoId: string;
+
+beforeAll(async () => {
+  system = await startTestSystem({}, undefined, { runBackground: false, clock: () => now });
+  const store = await system.graphql<{ createStore: { id: string } }>(
+    'mutation($input: CreateStoreInput!) { createStore(input: $input) { id } }',
+    { input: { code: 'EC', name: 'オンラインストア', kind: 'ONLINE', shopifyShopDomain: SHOP, shopifyWebhookSecret: SECRET } },
+    system.staffHeaders(),
+  );
+  expect(store.errors).toBeUndefined();
+  hanakoId = await register({ displayName: '山田花子', email: 'hanako.yamada@example.com', phone: '090-0000-1234', registeredVia: 'ONLINE' });
+});
+afterAll(() => system.close());
+
+async function register(input: Record<string, unknown>): Promise<string> {
+  const registered = await system.graphql<{ registerMember: { id: string } }>(
+    'mutation($input: RegisterMemberInput!) { registerMember(input: $input) { id } }',
+    { input },
+    system.staffHeaders(),
+  );
+  expect(registered.errors).toBeUndefined();
+  return registered.data!.registerMember.id;
+}
+
+/** POSTs a body as Shopify does: the README's headers, signed with the shop's secret unless told otherwise. */
+async function deliver(body: Buffer, delivery: DeliveryHeaders, options: { shop?: string; signature?: string | null } = {}) {
+  const headers: Record<string, string> = {
+    'Content-Type': 'application/json',
+    'X-Shopify-Topic': delivery.topic,
+    'X-Shopify-Shop-Domain': options.shop ?? SHOP,
+    'X-Shopify-API-Version': '2024-10',
+    'X-Shopify-Webhook-Id': delivery.webhookId,
+    'X-Shopify-Event-Id': delivery.eventId,
+    'X-Shopify-Triggered-At': delivery.triggeredAt,
+  };
+  const signature = options.signature === undefined ? sign(body) : options.signature;
+  if (signature !== null) headers['X-Shopify-Hmac-Sha256'] = signature;
+  const response = await fetch(`${system.subgraphs.purchases.url}/webhooks/shopify`, { method: 'POST', headers, body: new Uint8Array(body) });
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
+
+function sign(body: Buffer, secret = SECRET): string {
+  return createHmac('sha256', secret).update(body).digest('base64');
+}
+
+/** A variant of a fixture for another order: the bytes sent are the edited text, and those are what is signed. */
+function edited(fixture: Buffer, replacements: [string, string][]): Buffer {
+  let text = fixture.toString('utf8');
+  for (const [from, to] of replacements) {
+    if (!text.includes(from)) throw new Error(`The fixture has no ${JSON.stringify(from)}`);
+    text = text.replaceAll(from, to);
+  }
+  return Buffer.from(text, 'utf8');
+}
+
+function newDelivery(base: DeliveryHeaders, n: number): DeliveryHeaders {
+  const suffix = String(n).padStart(12, '0');
+  return { ...base, webhookId: `${base.webhookId.slice(0, 24)}${suffix}`, eventId: `${base.eventId.slice(0, 24)}${suffix}` };
+}
+
+/** Everything a delivery could write, in every service: a refused or repeated delivery must change none of it. */
+async function written() {
+  const count = (name: string) => system.db.collection(name).countDocuments();
+  return {
+    purchases: await count('purchases'),
+    refunds: await count('refunds'),
+    deliveries: await count('webhook_deliveries'),
+    ledger: await count('point_ledger'),
+  };
+}
+
+async function purchaseOf(externalId: string) {
+  const doc = await system.db.collection('purchases').findOne({ externalId });
+  expect(doc).not.toBeNull();
+  const view = await system.graphql<PurchaseView>(PURCHASE, { id: doc!._id.toHexString() }, system.staffHeaders());
+  expect(view.errors).toBeUndefined();
+  return view.data!.purchase;
+}
+
+describe('Shopify order and refund webhooks', () => {
+  it('records the fixture order as an ONLINE purchase of the member with its e-mail, and earns her points', async () => {
+    const response = await deliver(ORDER, ORDER_DELIVERY);
+    expect(response).toEqual({ status: 200, body: { outcome: 'recorded' } });
+
+    expect(await purchaseOf(ORDER_GID)).toEqual({
+      externalId: ORDER_GID,
+      channel: 'ONLINE',
+      status: 'COMPLETED',
+      store: { code: 'EC' },
+      lines: [
+        { sku: 'TEA-HOJI-020', name: '有機ほうじ茶 ティーバッグ - 20包', unitPrice: 1280, quantity: 2, refundedQuantity: 0 },
+        { sku: 'CUP-SHIGA-AI', name: '信楽焼 湯呑み - 藍', unitPrice: 3300, quantity: 1, refundedQuantity: 0 },
+      ],
+      // shipping (660) is not part of the purchase and earns nothing
+      subtotal: 5860,
+      discount: 500,
+      pointsApplied: 0,
+      amountPaid: 5360,
+      refundedAmount: 0,
+      occurredAt: '2025-06-15T05:02:37.000Z',
+      refunds: [],
+      // 1 point per 100 yen on 5360 yen, on top of the 100-point sign-up bonus
+      pointsEarned: 53,
+      member: { id: hanakoId, displayName: '山田花子', points: { balance: 153 } },
+    });
+  });
+
+  it('answers a repeat of the same delivery with 200 and records nothing new', async () => {
+    const before = await written();
+    expect(await deliver(ORDER, ORDER_DELIVERY)).toEqual({ status: 200, body: { outcome: 'duplicate' } });
+    expect(await written()).toEqual(before);
+  });
+
+  it('treats a new delivery of the same event (same Event-Id, new Webhook-Id) as a duplicate', async () => {
+    const before = await written();
+    const again = { ...ORDER_DELIVERY, webhookId: '6a1d8f0e-0000-4000-8000-000000000001' };
+    expect(await deliver(ORDER, again)).toEqual({ status: 200, body: { outcome: 'duplicate' } });
+    expect(await written()).toEqual(before);
+  });
+
+  it('records the same order once even when Shopify sends it as a different event', async () => {
+    const before = await written();
+    expect(await deliver(ORDER, newDelivery(ORDER_DELIVERY, 1))).toEqual({ status: 200, body: { outcome: 'recorded' } });
+    // only the new event's delivery records are new
+    expect(await written()).toEqual({ ...before, deliveries: before.deliveries + 2 });
+    expect((await purchaseOf(ORDER_GID)).member!.points.balance).toBe(153);
+  });
+
+  it('refuses a wrong signature, an unknown shop, a missing signature and a tampered body with 401, writing nothing', async () => {
+    const before = await written();
+    const fresh = newDelivery(ORDER_DELIVERY, 2);
+    const tampered = edited(ORDER, [['"subtotal_price": "5360"', '"subtotal_price": "53600"']]);
+    const refusals = [
+      await deliver(ORDER, fresh, { signature: sign(ORDER, 'shpss_not_the_shops_secret_000000') }),
+      await deliver(ORDER, fresh, { shop: 'another-shop.myshopify.com' }),
+      await deliver(ORDER, fresh, { signature: null }),
+      await deliver(tampered, fresh, { signature: sign(ORDER) }),
+    ];
+    expect(refusals.map((r) => r.status)).toEqual([401, 401, 401, 401]);
+    expect(await written()).toEqual(before);
+  });
+
+  it('refunds the returned cup (3018 yen) and takes back its share of the points', async () => {
+    now = new Date('2025-06-18T02:20:07.000Z');
+    expect(await deliver(REFUND, REFUND_DELIVERY)).toEqual({ status: 200, body: { outcome: 'refunded' } });
+
+    const purchase = await purchaseOf(ORDER_GID);
+    expect(purchase).toMatchObject({
+      status: 'PARTIALLY_REFUNDED',
+      refundedAmount: 3018,
+      refunds: [{ amount: 3018, lines: [{ sku: 'CUP-SHIGA-AI', quantity: 1, amount: 3018 }], pointsSettled: true }],
+      // floor(53 × 3018 / 5360) = 29 points taken back
+      pointsEarned: 24,
+      member: { points: { balance: 124 } },
+    });
+    expect((purchase.lines as { sku: string; refundedQuantity: number }[]).map((l) => [l.sku, l.refundedQuantity])).toEqual([
+      ['TEA-HOJI-020', 0],
+      ['CUP-SHIGA-AI', 1],
+    ]);
+
+    const before = await written();
+    expect(await deliver(REFUND, newDelivery(REFUND_DELIVERY, 1))).toEqual({ status: 200, body: { outcome: 'refunded' } });
+    expect(await written()).toEqual({ ...before, deliveries: before.deliveries + 2 });
+  });
+
+  it('records an order of a customer without tags and with an unknown e-mail and phone as a guest purchase', async () => {
+    const guest = edited(ORDER, [
+      ['5918273645012', '5918273645101'],
+      ['hanako.yamada@example.com', 'guest.buyer@example.com'],
+      ['+819000001234', '+819000005678'],
+      ['    "tags": "LINE連携, リピーター",\n', ''],
+    ]);
+    expect(await deliver(guest, newDelivery(ORDER_DELIVERY, 3))).toEqual({ status: 200, body: { outcome: 'recorded' } });
+    expect(await purchaseOf('gid://shopify/Order/5918273645101')).toMatchObject({ channel: 'ONLINE', status: 'COMPLETED', amountPaid: 5360, member: null, pointsEarned: 0 });
+  });
+
+  it('matches the member named by an omo-member tag before the one with the order’s e-mail', async () => {
+    const taroId = await register({ displayName: '佐藤太郎', email: 'taro.sato@example.com', registeredVia: 'ONLINE' });
+    const tagged = edited(ORDER, [
+      ['5918273645012', '5918273645102'],
+      ['"tags": "LINE連携, リピーター"', `"tags": "LINE連携, omo-member:${taroId}"`],
+    ]);
+    expect((await deliver(tagged, newDelivery(ORDER_DELIVERY, 4))).status).toBe(200);
+    expect((await purchaseOf('gid://shopify/Order/5918273645102')).member).toMatchObject({ id: taroId });
+
+    // a tag naming no member is ignored: the e-mail decides
+    const unknownTag = edited(ORDER, [
+      ['5918273645012', '5918273645103'],
+      ['"tags": "LINE連携, リピーター"', '"tags": "omo-member:0123456789abcdef01234567"'],
+    ]);
+    expect((await deliver(unknownTag, newDelivery(ORDER_DELIVERY, 5))).status).toBe(200);
+    expect((await purchaseOf('gid://shopify/Order/5918273645103')).member).toMatchObject({ id: hanakoId });
+  });
+
+  it('keeps a refund that arrives before its order, and applies it once the order is recorded', async () => {
+    const orderId = '5918273645104';
+    const refund = edited(REFUND, [['5918273645012', orderId], ['1012345678901', '1012345678904']]);
+    expect(await deliver(refund, newDelivery(REFUND_DELIVERY, 4))).toEqual({ status: 200, body: { outcome: 'awaiting-order' } });
+    expect(await system.db.collection('refunds').countDocuments({ idempotencyKey: 'shopify-refund:1012345678904' })).toBe(0);
+
+    const order = edited(ORDER, [['5918273645012', orderId]]);
+    expect(await deliver(order, newDelivery(ORDER_DELIVERY, 6))).toEqual({ status: 200, body: { outcome: 'recorded' } });
+    expect(await purchaseOf(`gid://shopify/Order/${orderId}`)).toMatchObject({ status: 'PARTIALLY_REFUNDED', refundedAmount: 3018 });
+  });
+
+  it('acknowledges an order in another currency without recording it', async () => {
+    const before = await written();
+    const dollars = edited(ORDER, [
+      ['5918273645012', '5918273645105'],
+      ['"currency": "JPY"', '"currency": "USD"'],
+    ]);
+    expect(await deliver(dollars, newDelivery(ORDER_DELIVERY, 7))).toEqual({ status: 200, body: { outcome: 'ignored' } });
+    expect(await written()).toEqual({ ...before, deliveries: before.deliveries + 2 });
+  });
+
+  it('records one purchase when deliveries of one event arrive at once', async () => {
+    const order = edited(ORDER, [['5918273645012', '5918273645108']]);
+    const delivery = newDelivery(ORDER_DELIVERY, 10);
+    const responses = await Promise.all(Array.from({ length: 5 }, () => deliver(order, delivery)));
+    // the one holding the event's claim records it; the others are told to retry (409) or see it done (200)
+    expect(responses.filter((r) => r.body.outcome === 'recorded')).toHaveLength(1);
+    expect(responses.every((r) => r.status === 200 || r.status === 409)).toBe(true);
+    expect(await system.db.collection('purchases').countDocuments({ externalId: 'gid://shopify/Order/5918273645108' })).toBe(1);
+    expect((await purchaseOf('gid://shopify/Order/5918273645108')).pointsEarned).toBe(53);
+  });
+
+  it('answers 409 while another delivery holds the event, and takes over a claim whose delivery died', async () => {
+    const order = edited(ORDER, [['5918273645012', '5918273645109']]);
+    const delivery = newDelivery(ORDER_DELIVERY, 11);
+    const storeId = (await system.db.collection('stores').findOne({ code: 'EC' }))!._id.toHexString();
+    await webhookDeliveryModel(system.db).create({
+      _id: `${storeId}:event:${delivery.eventId}`,
+      storeId,
+      topic: 'orders/create',
+      receivedAt: now,
+      leaseUntil: new Date(now.getTime() + 30_000),
+    });
+    expect(await deliver(order, delivery)).toEqual({ status: 409, body: { error: expect.any(String) } });
+    expect(await system.db.collection('purchases').countDocuments({ externalId: 'gid://shopify/Order/5918273645109' })).toBe(0);
+
+    now = new Date(now.getTime() + 31_000);
+    expect(await deliver(order, delivery)).toEqual({ status: 200, body: { outcome: 'recorded' } });
+  });
+
+  it('records the order while the points service is down, answers 200, and settles it when points is back', async () => {
+    const order = edited(ORDER, [['5918273645012', '5918273645106']]);
+    await system.stop('points');
+    try {
+      expect(await deliver(order, newDelivery(ORDER_DELIVERY, 8))).toEqual({ status: 200, body: { outcome: 'recorded' } });
+      const stored = await system.db.collection('purchases').findOne({ externalId: 'gid://shopify/Order/5918273645106' });
+      expect(stored).toMatchObject({ state: 'PENDING_POINTS', memberId: hanakoId, channel: 'ONLINE' });
+    } finally {
+      await system.restart('points');
+    }
+    now = new Date(now.getTime() + 10 * 60_000);
+    await system.subgraphs.purchases.built.outbox.drain();
+    expect(await purchaseOf('gid://shopify/Order/5918273645106')).toMatchObject({ status: 'COMPLETED', pointsEarned: 53 });
+  });
+
+  it('answers 503 to a refund of a purchase whose points are not settled yet, and refunds it on Shopify’s retry', async () => {
+    const orderId = '5918273645110';
+    const refund = edited(REFUND, [['5918273645012', orderId], ['1012345678901', '1012345678910']]);
+    const delivery = newDelivery(REFUND_DELIVERY, 12);
+    await system.stop('points');
+    try {
+      expect((await deliver(edited(ORDER, [['5918273645012', orderId]]), newDelivery(ORDER_DELIVERY, 12))).status).toBe(200);
+      expect((await deliver(refund, delivery)).status).toBe(503);
+    } finally {
+      await system.restart('points');
+    }
+    now = new Date(now.getTime() + 10 * 60_000);
+    await system.subgraphs.purchases.built.outbox.drain();
+    expect(await deliver(refund, delivery)).toEqual({ status: 200, body: { outcome: 'refunded' } });
+    expect(await purchaseOf(`gid://shopify/Order/${orderId}`)).toMatchObject({ status: 'PARTIALLY_REFUNDED', refundedAmount: 3018, pointsEarned: 24 });
+  });
+
+  it('answers 503 without keeping anything when the members service cannot be reached, so Shopify retries', async () => {
+    const order = edited(ORDER, [['5918273645012', '5918273645107']]);
+    const delivery = newDelivery(ORDER_DELIVERY, 9);
+    const before = await written();
+    await system.stop('members');
+    try {
+      expect((await deliver(order, delivery)).status).toBe(503);
+      expect(await written()).toEqual(before);
+    } finally {
+      await system.restart('members');
+    }
+    expect(await deliver(order, delivery)).toEqual({ status: 200, body: { outcome: 'recorded' } });
+    expect((await purchaseOf('gid://shopify/Order/5918273645107')).member).toMatchObject({ id: hanakoId });
+  });
+});
