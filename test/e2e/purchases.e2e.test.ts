@@ -151,6 +151,57 @@ describe('the POS flow through the gateway', () => {
     expect((await verifyLedger(ledgerEntryModel(points), pointAccountModel(points))).problems).toEqual([]);
   });
 
+  it('lets only the purchase’s store refund it, and a customer see only their own purchases', async () => {
+    const [buyer, other] = [await registerAtStore(), await registerAtStore()];
+    const recorded = await system.graphql<Recorded>(RECORD, { input: teaAndCup(`auth-${buyer.id}`, buyer.memberCode) }, pos);
+    const purchaseId = recorded.data!.recordPurchase.id;
+
+    const otherStorePos = await system.posHeaders([otherStoreId]);
+    const refund = await system.graphql(REFUND, { input: { purchaseId, idempotencyKey: 'auth-r1', amount: 100 } }, otherStorePos);
+    expect(refund.errors?.[0]?.extensions).toEqual({ code: 'FORBIDDEN' });
+    expect(await countIn('refunds', { purchaseId })).toBe(0);
+
+    const READ = 'query($id: ID!) { purchase(id: $id) { id amountPaid } }';
+    const own = await system.graphql(READ, { id: purchaseId }, system.customerHeaders(buyer.id));
+    expect(own.data).toEqual({ purchase: { id: purchaseId, amountPaid: 5360 } });
+    const foreign = await system.graphql(READ, { id: purchaseId }, system.customerHeaders(other.id));
+    expect(foreign.errors?.[0]?.extensions).toEqual({ code: 'FORBIDDEN' });
+    const history = await system.graphql(`query($id: ID!) { member(id: $id) { purchases { nodes { id } } } }`, { id: buyer.id }, system.customerHeaders(other.id));
+    expect(history.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+  });
+
+  it('settles a purchase recorded before its member was merged on the survivor, stranding nothing', async () => {
+    const [merged, survivor] = [await registerAtStore(), await registerAtStore()];
+    await system.stop('points');
+    const pending = await system.graphql<{ recordPurchase: { id: string; status: string } }>(
+      'mutation($input: RecordPurchaseInput!) { recordPurchase(input: $input) { id status } }',
+      { input: teaAndCup(`pre-merge-${merged.id}`, merged.memberCode) },
+      pos,
+    );
+    expect(pending.data!.recordPurchase.status).toBe('PENDING_POINTS');
+    // the merge moves the points while purchases is down, so its history step waits
+    await system.restart('points');
+    await system.stop('purchases');
+    const merge = await system.graphql('mutation($s: ID!, $m: ID!) { mergeMembers(survivorId: $s, mergedId: $m) { id } }', { s: survivor.id, m: merged.id }, system.staffHeaders());
+    expect(merge.errors).toBeUndefined();
+    await system.restart('purchases');
+    // the purchase settles before the merge re-points history: it must not land on the emptied account
+    await system.db.collection('purchases_outbox').updateMany({}, { $set: { nextAttemptAt: new Date(0) } });
+    await system.subgraphs.purchases.built.outbox.drain();
+    await system.db.collection('members_outbox').updateMany({}, { $set: { nextAttemptAt: new Date(0) } });
+    await system.subgraphs.members.built.outbox.drain();
+
+    const balances = await system.graphql<{ a: { points: { balance: number } }; b: { points: { balance: number } } }>(
+      'query($a: ID!, $b: ID!) { a: member(id: $a) { points { balance } } b: member(id: $b) { points { balance } } }',
+      { a: merged.id, b: survivor.id },
+      system.staffHeaders(),
+    );
+    // both sign-up bonuses and the purchase's 53 points end on the survivor
+    expect(balances.data).toEqual({ a: { points: { balance: 0 } }, b: { points: { balance: 253 } } });
+    const points = system.subgraphs.points.connection;
+    expect((await verifyLedger(ledgerEntryModel(points), pointAccountModel(points))).problems).toEqual([]);
+  });
+
   it.each([
     ['no lines', { lines: [], total: 0, discount: 0 }, 'BAD_USER_INPUT'],
     ['a negative price', { lines: [{ sku: 'X', name: 'x', unitPrice: -100, quantity: 1 }], total: -100, discount: 0 }, 'BAD_USER_INPUT'],

@@ -14,6 +14,7 @@ import {
 import { createMemberLoaders } from './loaders/member.loaders';
 import { createMembersContext, type MembersContext, type MembersDeps } from './context';
 import { membersModels } from './models';
+import type { MemberDoc } from './models/member.model';
 import { memberMergeModels } from './models/member-merge.model';
 import { resolvers } from './resolvers';
 import { ApiKeyService } from './services/api-key.service';
@@ -113,6 +114,21 @@ function internalRoutes(deps: MembersDeps, apiKeys: ApiKeyService, options: Subg
         typeof phone === 'string' ? phone : null,
       );
       return { memberId: member?._id.toHexString() ?? null };
+    },
+    // where each member's points and purchases go now: a merged member's survivor (null: no such member)
+    '/internal/members/current': async (body) => {
+      const ids = (body as { ids?: unknown } | undefined)?.ids;
+      if (!Array.isArray(ids) || ids.length > 1000 || !ids.every((id): id is string => typeof id === 'string')) {
+        throw new BadUserInputError('ids must be a list of at most 1000 member ids', { field: 'ids' });
+      }
+      const valid = ids.filter((id) => Types.ObjectId.isValid(id)).map((id) => new Types.ObjectId(id));
+      const found = await deps.models.members.find({ _id: { $in: valid } }).lean<MemberDoc[]>().exec();
+      const current: Record<string, { memberId: string; status: string } | null> = Object.fromEntries(ids.map((id) => [id, null]));
+      for (const member of found) {
+        const now = await deps.memberService.currentMember(member);
+        current[member._id.toHexString()] = now ? { memberId: now._id.toHexString(), status: now.status } : null;
+      }
+      return { current };
     },
     '/internal/members/exists': async (body) => {
       const ids = (body as { ids?: unknown } | undefined)?.ids;

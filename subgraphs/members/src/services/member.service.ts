@@ -211,10 +211,20 @@ export class MemberService {
     };
     for (const [field, value] of [['email', tryNormalize(email, normalizeEmail)], ['phone', tryNormalize(phone, normalizePhone)]] as const) {
       if (!value) continue;
-      const member = await this.models.members.findOne({ [field]: value, status: 'ACTIVE' }).lean<MemberDoc>().exec();
-      if (member) return member;
+      const member = await this.models.members.findOne({ [field]: value, status: { $in: ['ACTIVE', 'MERGED'] } }).lean<MemberDoc>().exec();
+      const current = member && (await this.currentMember(member));
+      if (current?.status === 'ACTIVE') return current;
     }
     return null;
+  }
+
+  /** The member a merged member now lives on (following mergedIntoId); the member itself otherwise. */
+  async currentMember(member: MemberDoc): Promise<MemberDoc | null> {
+    let current: MemberDoc | null = member;
+    for (let hops = 0; current?.status === 'MERGED' && current.mergedIntoId && hops < MAX_MERGE_HOPS; hops += 1) {
+      current = await this.models.members.findById(current.mergedIntoId).lean<MemberDoc>().exec();
+    }
+    return current;
   }
 
   private async getById(id: Types.ObjectId): Promise<MemberDoc> {

@@ -17,9 +17,11 @@ export class MembersClient {
     return (await this.call<{ memberId: string }>('/internal/members/resolve-code', { code })).memberId;
   }
 
-  async assertExists(memberId: string): Promise<string> {
-    const { existing } = await this.call<{ existing: string[] }>('/internal/members/exists', { ids: [memberId] });
-    if (!existing.includes(memberId)) throw new NotFoundError('Member');
-    return memberId;
+  /** The member whose account a purchase by this member id goes to now (a merged member's survivor). */
+  async currentMemberId(memberId: string): Promise<string> {
+    const { current } = await this.call<{ current: Record<string, { memberId: string } | null> }>('/internal/members/current', { ids: [memberId] });
+    const now = current[memberId];
+    if (!now) throw new NotFoundError('Member');
+    return now.memberId;
   }
 }

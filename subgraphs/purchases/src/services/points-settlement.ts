@@ -4,6 +4,7 @@ import { RetryLater, type OutboxHandler } from '@omo/lib/outbox';
 import type { PurchasesModels } from '../models';
 import type { PurchaseDoc } from '../models/purchase.model';
 import type { RefundDoc } from '../models/refund.model';
+import type { MembersClient } from './members.client';
 import type { PurchaseService } from './purchase.service';
 
 /** An outbox item whose purchase or refund never got stored (the request failed after queueing it) is dropped after this. */
@@ -17,6 +18,7 @@ export function settlementHandlers(deps: {
   models: PurchasesModels;
   /** Looked up when a handler runs: the service is built after the outbox it uses. */
   purchases: () => PurchaseService;
+  members: MembersClient;
   services: ServiceDirectory;
   internalSecret: string;
   clock: () => Date;
@@ -33,6 +35,13 @@ export function settlementHandlers(deps: {
       const purchase = await deps.models.purchases.findById(String(payload.purchaseId)).lean<PurchaseDoc>().exec();
       if (!purchase) return missing(item.createdAt, 'purchase');
       if (purchase.state !== 'PENDING_POINTS' || !purchase.memberId) return { state: purchase.state };
+      // a member merged since the purchase was recorded: its points go to the survivor, whose account the merge
+      // has moved (or is moving) the merged member's lots to
+      const memberId = await deps.members.currentMemberId(purchase.memberId);
+      if (memberId !== purchase.memberId) {
+        await deps.models.purchases.updateOne({ _id: purchase._id }, { $set: { memberId } });
+        purchase.memberId = memberId;
+      }
       try {
         const result = await points<{ pointsEarned: number; pointsRedeemed: number }>('/internal/settlements', {
           purchaseId: purchase._id.toHexString(),

@@ -160,7 +160,7 @@ export class PurchaseService {
     const memberId = input.memberCode
       ? await this.members.resolveCode(input.memberCode)
       : input.memberId
-        ? await this.members.assertExists(input.memberId)
+        ? await this.members.currentMemberId(input.memberId)
         : null;
     if (input.externalId) await this.claimExternalId(input.storeId, input.externalId, purchaseId);
     const settleKey = `settle:${purchaseId.toHexString()}`;
