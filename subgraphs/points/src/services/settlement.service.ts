@@ -5,6 +5,7 @@ import type { EarnCalculator } from './earn-calculator';
 import { type LedgerService } from './ledger.service';
 import type { RulesService } from './rules.service';
 import type { TierService } from './tier.service';
+import { parseInput } from '@omo/lib/validation';
 
 const objectId = z.string().regex(/^[0-9a-f]{24}$/i, 'must be an id');
 const key = z.string().min(1).max(200);
@@ -52,15 +53,6 @@ export interface SettlementResult {
   transactions: LedgerEntryDoc[];
 }
 
-function parse<T>(schema: z.ZodType<T>, input: unknown): T {
-  const result = schema.safeParse(input);
-  if (!result.success) {
-    const issue = result.error.issues[0];
-    throw new BadUserInputError(`${issue?.path.join('.') || 'input'}: ${issue?.message ?? 'invalid'}`, { field: issue?.path.join('.') });
-  }
-  return result.data;
-}
-
 const sumOf = (entries: LedgerEntryDoc[], pick: (e: LedgerEntryDoc) => boolean) =>
   entries.filter(pick).reduce((total, e) => total + e.amount, 0);
 
@@ -87,7 +79,7 @@ export class SettlementService {
 
   /** Redeems the requested points (INSUFFICIENT_POINTS writes nothing), then earns by the rules at the purchase time. */
   async settle(raw: unknown): Promise<SettlementResult> {
-    const input = parse(settleSchema, raw);
+    const input = parseInput(settleSchema, raw);
     const base = { memberId: input.memberId, actor: input.actor, purchaseId: input.purchaseId, storeId: input.storeId, channel: input.channel };
     if (input.pointsToRedeem > 0) {
       await this.ledger.redeem({ ...base, points: input.pointsToRedeem, key: `purchase:${input.purchaseId}:redeem` });
@@ -109,7 +101,7 @@ export class SettlementService {
    * so several partial refunds never drift from one full refund by more than rounding.
    */
   async reverse(raw: unknown): Promise<SettlementResult> {
-    const input = parse(reverseSchema, raw);
+    const input = parseInput(reverseSchema, raw);
     if (input.refundedAmountTotal > input.purchaseAmount) {
       throw new BadUserInputError('refundedAmountTotal is more than the purchase amount', { field: 'refundedAmountTotal' });
     }
@@ -137,7 +129,7 @@ export class SettlementService {
 
   /** Moves all of a merged member's points (lots with their expiry, debt) and spend to the survivor. */
   async merge(raw: unknown): Promise<{ moved: number }> {
-    const input = parse(mergeSchema, raw);
+    const input = parseInput(mergeSchema, raw);
     if (input.fromMemberId === input.toMemberId) throw new BadUserInputError('A member cannot be merged into themself', { field: 'toMemberId' });
     const out = (await this.ledger.moveOut(input)) ?? undefined;
     if (!out) throw new Error('a merge always writes MERGE_OUT');
@@ -148,7 +140,7 @@ export class SettlementService {
 
   /** Once per member, whatever the retries: the bonus in force at the first attempt. */
   async signupBonus(raw: unknown): Promise<{ points: number }> {
-    const input = parse(signupBonusSchema, raw);
+    const input = parseInput(signupBonusSchema, raw);
     const key = `signup:${input.memberId}`;
     const existing = await this.ledger.findByKey(key);
     if (existing) return { points: existing.amount };

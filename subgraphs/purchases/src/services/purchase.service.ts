@@ -10,6 +10,7 @@ import type { RefundDoc, RefundLineDoc } from '../models/refund.model';
 import type { StoreDoc } from '../models/store.model';
 import { digestOf, idFromKey } from './ids';
 import type { MembersClient } from './members.client';
+import { parseInput } from '@omo/lib/validation';
 
 export interface RecordPurchaseInput {
   idempotencyKey: string;
@@ -64,16 +65,6 @@ const MAX_CLOCK_SKEW_MS = 5 * 60_000;
 /** An external-id claim whose purchase never appeared is a crashed attempt after this long. */
 const ABANDONED_CLAIM_MS = 60_000;
 const MAX_REFUND_ATTEMPTS = 50;
-
-function parse<T>(schema: z.ZodType<T>, input: unknown): T {
-  const result = schema.safeParse(input);
-  if (!result.success) {
-    const issue = result.error.issues[0];
-    const field = issue?.path.join('.') || 'input';
-    throw new BadUserInputError(`${field} ${issue?.message ?? 'is invalid'}`, { field });
-  }
-  return result.data;
-}
 
 export function actorOf(caller: Caller): string {
   switch (caller.kind) {
@@ -133,7 +124,7 @@ export class PurchaseService {
   ) {}
 
   async record(caller: Caller, raw: RecordPurchaseInput): Promise<PurchaseDoc> {
-    const input = parse(recordSchema, raw);
+    const input = parseInput(recordSchema, raw);
     assertCanTradeAt(caller, input.storeId);
     const store = await this.store(input.storeId);
     const lines: PurchaseLineDoc[] = input.lines.map((l) => ({ sku: l.sku, name: l.name, unitPrice: l.unitPrice, quantity: l.quantity, category: l.category ?? null }));
@@ -196,7 +187,7 @@ export class PurchaseService {
   }
 
   async refund(caller: Caller, raw: RefundPurchaseInput): Promise<PurchaseDoc> {
-    const input = parse(refundSchema, raw);
+    const input = parseInput(refundSchema, raw);
     if (!input.lines === !input.amount) throw new BadUserInputError('Give lines or amount (one of them)', { field: 'lines' });
     const purchase = await this.models.purchases.findById(input.purchaseId).lean<PurchaseDoc>().exec();
     if (!purchase) throw new NotFoundError('Purchase');

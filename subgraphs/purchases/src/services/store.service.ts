@@ -3,6 +3,7 @@ import { requireAuthenticated, requireStaff, type Caller } from '@omo/lib/auth';
 import { isDuplicateKeyError } from '@omo/lib/db';
 import { AlreadyExistsError, BadUserInputError, NotFoundError } from '@omo/lib/errors';
 import type { StoreDoc, StoreKind, StoreModel } from '../models/store.model';
+import { parseInput } from '@omo/lib/validation';
 
 export interface CreateStoreInput {
   code: string;
@@ -33,16 +34,6 @@ const fields = {
 };
 const createSchema = z.object({ code: z.string().trim().regex(/^[A-Za-z0-9_-]{1,20}$/, 'must be 1-20 letters, digits, - or _'), kind: z.enum(['PHYSICAL', 'ONLINE', 'POPUP']), ...fields });
 const updateSchema = z.object({ ...fields, name: text(100).nullish() }).partial();
-
-function parse<T>(schema: z.ZodType<T>, input: unknown): T {
-  const result = schema.safeParse(input);
-  if (!result.success) {
-    const issue = result.error.issues[0];
-    const field = issue?.path.join('.') || 'input';
-    throw new BadUserInputError(`${field} ${issue?.message ?? 'is invalid'}`, { field });
-  }
-  return result.data;
-}
 
 function checkWindow(store: Pick<StoreDoc, 'opensAt' | 'closesAt'>): void {
   if (store.opensAt && store.closesAt && store.closesAt.getTime() <= store.opensAt.getTime()) {
@@ -79,7 +70,7 @@ export class StoreService {
 
   async create(caller: Caller, raw: CreateStoreInput): Promise<StoreDoc> {
     requireStaff(caller);
-    const input = parse(createSchema, raw);
+    const input = parseInput(createSchema, raw);
     checkWindow(input);
     if ((input.shopifyShopDomain || input.shopifyWebhookSecret) && input.kind !== 'ONLINE') {
       throw new BadUserInputError('Only ONLINE stores are fed by Shopify', { field: 'shopifyShopDomain' });
@@ -99,7 +90,7 @@ export class StoreService {
   async update(caller: Caller, id: string, raw: UpdateStoreInput): Promise<StoreDoc> {
     requireStaff(caller);
     if (!/^[0-9a-f]{24}$/i.test(id)) throw new BadUserInputError('Not a store id', { field: 'id' });
-    const input = parse(updateSchema, raw);
+    const input = parseInput(updateSchema, raw);
     const store = await this.stores.findById(id).lean<StoreDoc>().exec();
     if (!store) throw new NotFoundError('Store');
     const set = Object.fromEntries(Object.entries(input).filter(([k, v]) => v !== undefined && (v !== null || CLEARABLE.has(k))));

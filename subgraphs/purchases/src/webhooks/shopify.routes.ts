@@ -1,10 +1,7 @@
 import express, { Router, type Request } from 'express';
-import type { ServiceDirectory } from '@omo/lib/internal-api';
 import type { Logger } from '@omo/lib/logger';
-import type { PurchasesModels } from '../models';
-import type { PurchaseService } from '../services/purchase.service';
 import { verifyShopifyHmac } from './shopify-signature';
-import { ShopifyWebhookService, type WebhookResult } from './shopify-webhook.service';
+import { ShopifyWebhookService, type ShopifyWebhookDeps, type WebhookResult } from './shopify-webhook.service';
 
 /** Shopify counts a delivery as failed after 5 s; answering 503 before that keeps the log honest. */
 const PROCESSING_BUDGET_MS = 4_000;
@@ -17,14 +14,7 @@ export const SHOPIFY_WEBHOOK_PATH = '/webhooks/shopify';
  * X-Shopify-Shop-Domain and the body must carry that shop's X-Shopify-Hmac-Sha256, checked on the raw bytes
  * before anything is parsed or written; otherwise 401.
  */
-export function shopifyWebhookRoutes(deps: {
-  models: PurchasesModels;
-  purchases: PurchaseService;
-  services: ServiceDirectory;
-  internalSecret: string;
-  logger: Logger;
-  clock: () => Date;
-}): Router {
+export function shopifyWebhookRoutes(deps: ShopifyWebhookDeps): Router {
   const service = new ShopifyWebhookService(deps);
   const router = Router();
   // every body is read raw, even one without a Content-Type: the signature, not the header, decides what is accepted
