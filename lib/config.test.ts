@@ -3,6 +3,8 @@ import { ConfigError, parseConfig } from './config';
 const valid = {
   JWT_SECRET: 'a'.repeat(32),
   INTERNAL_SECRET: 'b'.repeat(32),
+  LINE_CHANNEL_SECRET: 'line-secret',
+  LINE_CHANNEL_ACCESS_TOKEN: 'line-token',
 };
 
 function problems(env: Record<string, string>): string[] {
@@ -22,7 +24,12 @@ describe('configuration', () => {
   });
 
   it('names every missing variable at once', () => {
-    expect(problems({})).toEqual(['JWT_SECRET is required but not set', 'INTERNAL_SECRET is required but not set']);
+    expect(problems({})).toEqual([
+      'JWT_SECRET is required but not set',
+      'INTERNAL_SECRET is required but not set',
+      'LINE_CHANNEL_SECRET is required but not set',
+      'LINE_CHANNEL_ACCESS_TOKEN is required but not set',
+    ]);
   });
 
   it('names a malformed variable and says what is wrong', () => {
@@ -34,8 +41,8 @@ describe('configuration', () => {
 
   it('refuses the development secrets in production', () => {
     expect(
-      problems({ NODE_ENV: 'production', JWT_SECRET: `dev-only-${'x'.repeat(30)}`, INTERNAL_SECRET: 'c'.repeat(32) }),
-    ).toEqual(['JWT_SECRET: the development secret cannot be used in production']);
+      problems({ ...valid, NODE_ENV: 'production', JWT_SECRET: `dev-only-${'x'.repeat(30)}`, INTERNAL_SECRET: 'c'.repeat(32) }),
+    ).toEqual(['JWT_SECRET: the development secret cannot be used in production', 'LINE_PUBLIC_BASE_URL: must be https in production']);
   });
 
   it('parses the CORS origins list', () => {
@@ -61,7 +68,8 @@ describe('service start-up', () => {
     });
     expect(result.code).toBe(1);
     expect(result.stderr).toBe(
-      'Invalid configuration:\n  - JWT_SECRET is required but not set\n  - INTERNAL_SECRET: must be at least 32 characters\n',
+      'Invalid configuration:\n  - JWT_SECRET is required but not set\n  - INTERNAL_SECRET: must be at least 32 characters\n' +
+        '  - LINE_CHANNEL_SECRET is required but not set\n  - LINE_CHANNEL_ACCESS_TOKEN is required but not set\n',
     );
   });
 });

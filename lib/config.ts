@@ -31,6 +31,18 @@ const configSchema = z.object({
   MAX_QUERY_COST: z.coerce.number().int().positive().default(2000),
   MAX_QUERY_TOKENS: z.coerce.number().int().positive().default(5000),
   API_KEY_CACHE_SECONDS: z.coerce.number().int().min(0).default(30),
+  /** The Messaging API channel: its secret signs webhooks, its long-lived token authorises our calls. */
+  LINE_CHANNEL_SECRET: z.string().min(1),
+  LINE_CHANNEL_ACCESS_TOKEN: z.string().min(1),
+  LINE_API_BASE_URL: httpUrl.default('https://api.line.me'),
+  /** LINE's account-link dialog; tests point it at a fake. */
+  LINE_ACCOUNT_LINK_URL: httpUrl.default('https://access.line.me/dialog/bot/accountLink'),
+  LINE_TIMEOUT_MS: z.coerce.number().int().positive().default(5000),
+  /** Rich menus for linked members and for everyone else (created by `npm run line:richmenus`). */
+  LINE_MEMBER_RICH_MENU_ID: z.string().optional(),
+  LINE_GUEST_RICH_MENU_ID: z.string().optional(),
+  /** Where customers' browsers reach the line service (link page, member-card images). */
+  LINE_PUBLIC_BASE_URL: httpUrl.default('http://127.0.0.1:4004'),
 });
 
 export type AppConfig = z.infer<typeof configSchema>;
@@ -61,12 +73,13 @@ export function parseConfig(env: Record<string, string | undefined>): AppConfig 
   }
   const config = result.data;
   if (config.NODE_ENV === 'production') {
-    const devSecrets = (['JWT_SECRET', 'INTERNAL_SECRET'] as const).filter((k) =>
+    const devSecrets = (['JWT_SECRET', 'INTERNAL_SECRET', 'LINE_CHANNEL_SECRET', 'LINE_CHANNEL_ACCESS_TOKEN'] as const).filter((k) =>
       config[k].startsWith(DEV_SECRET_PREFIX),
     );
-    if (devSecrets.length > 0) {
-      throw new ConfigError(devSecrets.map((k) => `${k}: the development secret cannot be used in production`));
-    }
+    const problems = devSecrets.map((k) => `${k}: the development secret cannot be used in production`);
+    // LINE only loads images over https, and the link page carries credentials
+    if (!config.LINE_PUBLIC_BASE_URL.startsWith('https://')) problems.push('LINE_PUBLIC_BASE_URL: must be https in production');
+    if (problems.length > 0) throw new ConfigError(problems);
   }
   return config;
 }

@@ -31,6 +31,7 @@ export async function runSubgraph<TContext extends BaseContext, TBuilt extends B
   const logger = options.logger.child({ service: options.name });
   const connection = await connectDatabase(options.mongodbUri, options.config.MONGODB_DB, { monitorCommands: options.monitorCommands });
   const subgraph = options.build({
+    config: options.config,
     connection,
     logger,
     internalSecret: options.config.INTERNAL_SECRET,

@@ -15,6 +15,7 @@ import type { DocumentNode } from 'graphql';
 import { IDENTITY_HEADER, REQUEST_ID_HEADER, verifyIdentity, type Caller } from './auth';
 import { pingDatabase, type Connection } from './db';
 import { makeFormatError } from './errors';
+import type { AppConfig } from './config';
 import type { ServiceDirectory } from './internal-api';
 import type { Logger } from './logger';
 
@@ -76,6 +77,7 @@ export function requestLoggingPlugin<TContext extends BaseContext>(level: 'info'
 }
 
 export interface SubgraphBuildOptions {
+  config: AppConfig;
   connection: Connection;
   logger: Logger;
   internalSecret: string;

@@ -13,6 +13,7 @@ async function main(): Promise<void> {
   const connection = await connectDatabase(resolveMongodbUri(config.MONGODB_URI), config.MONGODB_DB);
   try {
     const points = buildPointsSubgraph({
+      config,
       connection,
       logger,
       internalSecret: config.INTERNAL_SECRET,

@@ -2,9 +2,7 @@ import { SUBGRAPH_NAMES, type AppConfig, type SubgraphName } from '@omo/lib/conf
 import type { Logger } from '@omo/lib/logger';
 import { directoryFromUrls, runSubgraph, type RunningSubgraph } from '@omo/lib/run-subgraph';
 import { startGateway } from '@omo/gateway/src/server';
-import type { BuiltSubgraph } from '@omo/lib/subgraph-server';
-import type { LineContext } from '@omo/line/src/context';
-import { buildLineSubgraph } from '@omo/line/src/server';
+import { buildLineSubgraph, type LineSubgraph } from '@omo/line/src/server';
 import { buildMembersSubgraph, type MembersSubgraph } from '@omo/members/src/server';
 import { buildPointsSubgraph, type PointsSubgraph } from '@omo/points/src/server';
 import { buildPurchasesSubgraph, type PurchasesSubgraph } from '@omo/purchases/src/server';
@@ -15,7 +13,7 @@ export interface RunningSystem {
     members: RunningSubgraph<MembersSubgraph>;
     points: RunningSubgraph<PointsSubgraph>;
     purchases: RunningSubgraph<PurchasesSubgraph>;
-    line: RunningSubgraph<BuiltSubgraph<LineContext>>;
+    line: RunningSubgraph<LineSubgraph>;
   };
   /** Takes one subgraph down (its port stops answering), as if its process had died. */
   stop(name: SubgraphName): Promise<void>;

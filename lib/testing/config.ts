@@ -1,5 +1,6 @@
 import { parseConfig, type AppConfig } from '../config';
-import { TEST_INTERNAL_SECRET } from './subgraph';
+
+export const TEST_INTERNAL_SECRET = 'test-internal-secret-0123456789abcdef01234';
 
 /** A valid configuration for tests: fixed test secrets, silent logs, ports picked by the OS. */
 export function testConfig(overrides: Record<string, string> = {}): AppConfig {
@@ -14,6 +15,11 @@ export function testConfig(overrides: Record<string, string> = {}): AppConfig {
     PURCHASES_PORT: '0',
     LINE_PORT: '0',
     CORS_ORIGINS: 'https://shop.example.com',
+    LINE_CHANNEL_SECRET: 'test-line-channel-secret',
+    LINE_CHANNEL_ACCESS_TOKEN: 'test-line-access-token',
+    LINE_API_BASE_URL: 'http://127.0.0.1:9',
+    LINE_ACCOUNT_LINK_URL: 'http://127.0.0.1:9/dialog/bot/accountLink',
+    LINE_TIMEOUT_MS: '2000',
     ...overrides,
   });
 }

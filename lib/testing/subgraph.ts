@@ -2,17 +2,19 @@ import type { Connection } from '../db';
 import type { ServiceDirectory } from '../internal-api';
 import { createLogger } from '../logger';
 import type { SubgraphBuildOptions } from '../subgraph-server';
+import { TEST_INTERNAL_SECRET, testConfig } from './config';
 
 /** A service directory for a subgraph tested alone: any call to another service fails as unreachable. */
 const NO_SERVICES: ServiceDirectory = {
   baseUrl: () => 'http://127.0.0.1:9',
 };
 
-export const TEST_INTERNAL_SECRET = 'test-internal-secret-0123456789abcdef01234';
+export { TEST_INTERNAL_SECRET };
 
 /** Build options for a subgraph under test on its own database, with an injectable clock. */
 export function testBuildOptions(connection: Connection, overrides: Partial<SubgraphBuildOptions> = {}): SubgraphBuildOptions {
   return {
+    config: testConfig(),
     connection,
     logger: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
     internalSecret: TEST_INTERNAL_SECRET,

@@ -1,15 +1,68 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { Router } from 'express';
 import { parse } from 'graphql';
+import { Outbox } from '@omo/lib/outbox';
 import { buildSubgraphApollo, type BuiltSubgraph, type SubgraphBuildOptions } from '@omo/lib/subgraph-server';
+import { createChat } from './chat/chat';
 import { createLineContext, type LineContext } from './context';
+import { createLinking } from './linking/linking';
 import { lineLinkModel } from './models/line-link.model';
+import { lineUserModel } from './models/line-user.model';
 import { resolvers } from './resolvers';
+import { LineClient } from './services/line-client';
+import { lineEventHandler, type EventHandlers } from './webhook/event-dispatcher';
+import { LINE_EVENT, lineWebhookRoutes } from './webhook/webhook.routes';
 
 export const typeDefs = parse(readFileSync(path.join(__dirname, '..', 'schema.graphql'), 'utf8'));
 
-export function buildLineSubgraph(options: SubgraphBuildOptions): BuiltSubgraph<LineContext> {
-  const links = lineLinkModel(options.connection);
+const OUTBOX_INTERVAL_MS = 1_000;
+
+export interface LineSubgraph extends BuiltSubgraph<LineContext> {
+  outbox: Outbox;
+  client: LineClient;
+}
+
+export function buildLineSubgraph(options: SubgraphBuildOptions): LineSubgraph {
+  const { config, connection, logger, clock } = options;
+  const links = lineLinkModel(connection);
+  const users = lineUserModel(connection);
+  const client = new LineClient(config, logger);
+  const common = { services: options.services, internalSecret: options.internalSecret, config, clock, logger };
+  const chat = createChat({ links, ...common });
+  const linking = createLinking({ links, client, connection, ...common });
+  const handlers: EventHandlers = {
+    onText: (ctx, text) => chat.onText(ctx, text),
+    onPostback: (ctx, data) => chat.onPostback(ctx, data),
+    onLinkRequest: (ctx) => linking.onLinkRequest(ctx),
+    tryLinkCode: (ctx, text) => linking.tryLinkCode(ctx, text),
+    onAccountLink: (ctx, link, userId) => linking.onAccountLink(ctx, link, userId),
+  };
+  const outbox = new Outbox(connection, 'line', { [LINE_EVENT]: lineEventHandler({ client, users, links, handlers: () => handlers, clock, logger }) }, logger, clock);
+  // events are processed right after LINE is answered while the worker runs; with workers off (tests), only on drain
+  let background = false;
+  const kick = (keys: string[]) => {
+    if (!background) return;
+    setImmediate(() => {
+      for (const key of keys) outbox.process(key).catch((error: unknown) => logger.error({ err: error, key }, 'LINE event failed'));
+    });
+  };
   const apollo = buildSubgraphApollo<LineContext>({ name: 'line', typeDefs, resolvers, ...options });
-  return { apollo, createContext: (base) => createLineContext(links, base) };
+  return {
+    apollo,
+    outbox,
+    client,
+    createContext: (base) => createLineContext({ links, linking: linking.service }, base),
+    routes: Router().use(lineWebhookRoutes({ channelSecret: config.LINE_CHANNEL_SECRET, outbox, logger, kick }), linking.routes, chat.routes),
+    startBackground: () => {
+      background = true;
+      const worker = outbox.start(OUTBOX_INTERVAL_MS);
+      return {
+        stop: async () => {
+          background = false;
+          await worker.stop();
+        },
+      };
+    },
+  };
 }

@@ -1,3 +1,4 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Router } from 'express';
@@ -18,7 +19,9 @@ import type { MemberDoc } from './models/member.model';
 import { memberMergeModels } from './models/member-merge.model';
 import { resolvers } from './resolvers';
 import { ApiKeyService } from './services/api-key.service';
-import { MemberService } from './services/member.service';
+import { normalizeEmail, normalizePhone } from './services/contact';
+import { parseMemberCode } from './services/member-code';
+import { MemberService, parseMemberId } from './services/member.service';
 import { MERGE_OUTBOX_TYPE, MergeService } from './services/merge.service';
 
 export const typeDefs = parse(readFileSync(path.join(__dirname, '..', 'schema.graphql'), 'utf8'));
@@ -130,6 +133,32 @@ function internalRoutes(deps: MembersDeps, apiKeys: ApiKeyService, options: Subg
       }
       return { current };
     },
+    // the LINE chat shows a linked member's card; a link to a merged member leads to the survivor
+    '/internal/members/card': async (body) => {
+      const memberId = (body as { memberId?: unknown } | undefined)?.memberId;
+      if (typeof memberId !== 'string') throw new BadUserInputError('memberId is required', { field: 'memberId' });
+      const found = await deps.models.members.findById(parseMemberId(memberId)).lean<MemberDoc>().exec();
+      const member = found && (await deps.memberService.currentMember(found));
+      if (!member) throw new NotFoundError('Member');
+      return { memberId: member._id.toHexString(), memberCode: member.memberCode, displayName: member.displayName, status: member.status };
+    },
+    // line's account-link page: does this member code go with this e-mail or phone? One answer (NOT_FOUND) for an
+    // unknown code, a wrong contact and an inactive member, so the page cannot be used to probe which one it was
+    '/internal/members/verify-identity': async (body) => {
+      const { memberCode, email, phone } = (body ?? {}) as { memberCode?: unknown; email?: unknown; phone?: unknown };
+      if (typeof memberCode !== 'string' || (typeof email !== 'string' && typeof phone !== 'string')) {
+        throw new BadUserInputError('memberCode and an e-mail address or phone number are required', { field: 'memberCode' });
+      }
+      const given: ['email' | 'phone', string][] = [];
+      if (typeof email === 'string') given.push(['email', normalizeEmail(email)]);
+      if (typeof phone === 'string') given.push(['phone', normalizePhone(phone)]);
+      const found = await deps.models.members.findOne({ memberCode: parseMemberCode(memberCode) }).lean<MemberDoc>().exec();
+      // a merged member's old card still proves who they are: the contact is checked on the member it leads to
+      const member = found && (await deps.memberService.currentMember(found));
+      const matches = given.map(([field, value]) => sameSecret(member?.[field] ?? '', value));
+      if (member?.status !== 'ACTIVE' || !matches.every(Boolean)) throw new NotFoundError('Member');
+      return { memberId: member._id.toHexString() };
+    },
     '/internal/members/exists': async (body) => {
       const ids = (body as { ids?: unknown } | undefined)?.ids;
       if (!Array.isArray(ids) || ids.length > 1000 || !ids.every((id): id is string => typeof id === 'string')) {
@@ -140,4 +169,10 @@ function internalRoutes(deps: MembersDeps, apiKeys: ApiKeyService, options: Subg
       return { existing: found.map((m) => m._id.toHexString()) };
     },
   });
+}
+
+/** Compares two strings in constant time (digests first, as timingSafeEqual needs equal lengths). */
+function sameSecret(stored: string, given: string): boolean {
+  const digest = (value: string) => createHash('sha256').update(value).digest();
+  return timingSafeEqual(digest(stored), digest(given)) && stored !== '';
 }

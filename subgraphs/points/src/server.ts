@@ -8,6 +8,7 @@ import { createPointsContext, type PointsContext, type PointsDeps } from './cont
 import { ledgerEntryModel } from './models/ledger-entry.model';
 import { pointAccountModel } from './models/point-account.model';
 import { resolvers } from './resolvers';
+import { accountSummary } from './services/account-summary';
 import { ExpiryJob } from './services/expiry.job';
 import { LedgerService } from './services/ledger.service';
 import { createRulesModule } from './services/rules.module';
@@ -55,6 +56,7 @@ export function buildPointsSubgraph(options: SubgraphBuildOptions): PointsSubgra
       '/internal/reversals': (body) => settlement.reverse(body),
       '/internal/merges': (body) => settlement.merge(body),
       '/internal/signup-bonuses': (body) => settlement.signupBonus(body),
+      '/internal/accounts/summary': (body) => accountSummary(deps, body),
     }),
   };
 }

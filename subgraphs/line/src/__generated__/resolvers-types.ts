@@ -36,13 +36,44 @@ export type Member = {
   lineAccount?: Maybe<LineAccount>;
 };
 
-/** A LINE account linked to a member. */
+/** A LINE account linked to a member. The LINE user id itself is never exposed. */
 export type LineAccount = {
   __typename?: 'LineAccount';
+  /** The LINE profile name at the time of linking (null if LINE did not provide it). */
+  displayName?: Maybe<Scalars['String']['output']>;
   /** When the LINE account was linked to the member. */
   linkedAt: Scalars['DateTime']['output'];
   /** Whether the user currently follows or has blocked the retailer's account. */
   friendStatus: LineFriendStatus;
+};
+
+/** A one-time code a logged-in customer sends in the LINE chat to link their LINE account. */
+export type LineLinkCode = {
+  __typename?: 'LineLinkCode';
+  /** The code to send in the chat (8 characters, no look-alike letters). */
+  code: Scalars['String']['output'];
+  /** When the code stops working (10 minutes after it was issued); it works once. */
+  expiresAt: Scalars['DateTime']['output'];
+};
+
+export type Mutation = {
+  __typename?: 'Mutation';
+  /**
+   * Customers: a one-time code to send in the LINE chat, which links the chat's LINE account to the calling member.
+   * Rate limited: at most 5 codes per member per hour (FORBIDDEN beyond). Errors: ALREADY_EXISTS if the member
+   * already has a linked LINE account.
+   */
+  issueLineLinkCode: LineLinkCode;
+  /**
+   * Removes the link between a member and their LINE account (the member themself, or staff); the LINE user goes
+   * back to the non-member menu. Returns false if nothing was linked.
+   */
+  unlinkLineAccount: Scalars['Boolean']['output'];
+};
+
+
+export type MutationUnlinkLineAccountArgs = {
+  memberId?: InputMaybe<Scalars['ID']['input']>;
 };
 
 export type Link__Purpose =
@@ -151,6 +182,8 @@ export type ResolversTypes = ResolversObject<{
   Member: ResolverTypeWrapper<MemberRef>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   LineAccount: ResolverTypeWrapper<LineLinkDoc>;
+  LineLinkCode: ResolverTypeWrapper<LineLinkCode>;
+  Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   link__Purpose: Link__Purpose;
   link__Import: ResolverTypeWrapper<Scalars['link__Import']['output']>;
   federation__FieldSet: ResolverTypeWrapper<Scalars['federation__FieldSet']['output']>;
@@ -166,6 +199,8 @@ export type ResolversParentTypes = ResolversObject<{
   Member: MemberRef;
   ID: Scalars['ID']['output'];
   LineAccount: LineLinkDoc;
+  LineLinkCode: LineLinkCode;
+  Mutation: Record<PropertyKey, never>;
   link__Import: Scalars['link__Import']['output'];
   federation__FieldSet: Scalars['federation__FieldSet']['output'];
   federation__Scope: Scalars['federation__Scope']['output'];
@@ -263,8 +298,19 @@ export type MemberResolvers<ContextType = LineContext, ParentType extends Resolv
 }>;
 
 export type LineAccountResolvers<ContextType = LineContext, ParentType extends ResolversParentTypes['LineAccount'] = ResolversParentTypes['LineAccount']> = ResolversObject<{
+  displayName?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   linkedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   friendStatus?: Resolver<ResolversTypes['LineFriendStatus'], ParentType, ContextType>;
+}>;
+
+export type LineLinkCodeResolvers<ContextType = LineContext, ParentType extends ResolversParentTypes['LineLinkCode'] = ResolversParentTypes['LineLinkCode']> = ResolversObject<{
+  code?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  expiresAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+}>;
+
+export type MutationResolvers<ContextType = LineContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
+  issueLineLinkCode?: Resolver<ResolversTypes['LineLinkCode'], ParentType, ContextType>;
+  unlinkLineAccount?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, Partial<MutationUnlinkLineAccountArgs>>;
 }>;
 
 export interface Link__ImportScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['link__Import'], any> {
@@ -287,6 +333,8 @@ export type Resolvers<ContextType = LineContext> = ResolversObject<{
   DateTime?: GraphQLScalarType;
   Member?: MemberResolvers<ContextType>;
   LineAccount?: LineAccountResolvers<ContextType>;
+  LineLinkCode?: LineLinkCodeResolvers<ContextType>;
+  Mutation?: MutationResolvers<ContextType>;
   link__Import?: GraphQLScalarType;
   federation__FieldSet?: GraphQLScalarType;
   federation__Scope?: GraphQLScalarType;

@@ -9,6 +9,8 @@ export type LineFriendStatus = 'FRIEND' | 'BLOCKED';
 export interface LineLinkDoc {
   _id: string;
   memberId: string;
+  /** The LINE profile name when linked, for staff screens. */
+  displayName?: string | null;
   linkedAt: Date;
   friendStatus: LineFriendStatus;
 }
@@ -17,6 +19,7 @@ const lineLinkSchema = new Schema<LineLinkDoc>(
   {
     _id: { type: String, required: true },
     memberId: { type: String, required: true },
+    displayName: { type: String, default: null },
     linkedAt: { type: Date, required: true },
     friendStatus: { type: String, required: true, enum: ['FRIEND', 'BLOCKED'], default: 'FRIEND' },
   },

@@ -1,0 +1,58 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { messagingApi } from '@line/bot-sdk';
+
+/** The two menus: linked members get `member`, everyone else `guest` (also the channel's default menu). */
+export const RICH_MENU_NAMES = ['member', 'guest'] as const;
+export type RichMenuName = (typeof RICH_MENU_NAMES)[number];
+
+export interface RichMenuFiles {
+  definition: messagingApi.RichMenuRequest;
+  image: Buffer;
+}
+
+/** `<name>.json` (LINE's rich menu object) and `<name>.png` (its picture, exactly `size`) from this folder. */
+export async function loadRichMenu(name: RichMenuName, dir = __dirname): Promise<RichMenuFiles> {
+  const [json, image] = await Promise.all([readFile(path.join(dir, `${name}.json`), 'utf8'), readFile(path.join(dir, `${name}.png`))]);
+  return { definition: JSON.parse(json) as messagingApi.RichMenuRequest, image };
+}
+
+/**
+ * Images go to LINE's data host, everything else to the API host. A non-default base URL (a fake LINE API, a
+ * proxy) serves both.
+ */
+function dataBaseUrl(apiBaseUrl: string): string {
+  return new URL(apiBaseUrl).host === 'api.line.me' ? 'https://api-data.line.me' : apiBaseUrl;
+}
+
+/**
+ * Creates both menus through the SDK: validate (LINE says what is wrong before anything exists), create, upload
+ * the image, and make the guest menu the channel's default. A menu whose image upload failed is deleted again,
+ * since LINE cannot show a menu without one. Returns the ids for LINE_MEMBER_RICH_MENU_ID / LINE_GUEST_RICH_MENU_ID.
+ */
+export async function createRichMenus(options: {
+  channelAccessToken: string;
+  apiBaseUrl: string;
+  setDefault?: boolean;
+  dir?: string;
+}): Promise<Record<RichMenuName, string>> {
+  const { channelAccessToken, apiBaseUrl } = options;
+  const api = new messagingApi.MessagingApiClient({ channelAccessToken, baseURL: apiBaseUrl });
+  const blob = new messagingApi.MessagingApiBlobClient({ channelAccessToken, baseURL: dataBaseUrl(apiBaseUrl) });
+  const ids: Partial<Record<RichMenuName, string>> = {};
+  for (const name of RICH_MENU_NAMES) {
+    const { definition, image } = await loadRichMenu(name, options.dir);
+    await api.validateRichMenuObject(definition);
+    const { richMenuId } = await api.createRichMenu(definition);
+    try {
+      await blob.setRichMenuImage(richMenuId, new Blob([image], { type: 'image/png' }));
+    } catch (error) {
+      await api.deleteRichMenu(richMenuId).catch(() => undefined);
+      throw error;
+    }
+    ids[name] = richMenuId;
+  }
+  const created = ids as Record<RichMenuName, string>;
+  if (options.setDefault !== false) await api.setDefaultRichMenu(created.guest);
+  return created;
+}

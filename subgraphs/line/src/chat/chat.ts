@@ -1,0 +1,90 @@
+import type { messagingApi } from '@line/bot-sdk';
+import type { Router } from 'express';
+import type { AppConfig } from '@omo/lib/config';
+import type { ServiceDirectory } from '@omo/lib/internal-api';
+import type { Logger } from '@omo/lib/logger';
+import type { LineLinkDoc, LineLinkModel } from '../models/line-link.model';
+import { CARD_IMAGE_PATH, cardImageRoutes } from './card-image.routes';
+import { CardTokens } from './card-token';
+import { matchCommand, postbackCommand, type ChatCommand } from './chat-commands';
+import { guestHelpMessage, historyMessage, memberCardMessage, memberHelpMessage, pointsMessage } from './chat-messages';
+import { fetchAccountSummary, fetchMemberCard, type MemberCard } from './member-account.client';
+
+export { isChatPostback } from './chat-commands';
+
+export interface ChatDeps {
+  links: LineLinkModel;
+  services: ServiceDirectory;
+  internalSecret: string;
+  /**
+   * LINE_PUBLIC_BASE_URL is where customers' phones fetch the member-card image. LINE only accepts https image
+   * URLs (TLS 1.2+), so in production it must be an https URL reachable from the internet; http works only
+   * against the fake LINE API in tests.
+   */
+  config: AppConfig;
+  clock: () => Date;
+  logger: Logger;
+}
+
+/** What the dispatcher gives the chat for each event: who wrote, and how to answer (reply token, else push). */
+export interface ChatContext {
+  userId: string;
+  reply(messages: messagingApi.Message[]): Promise<void>;
+}
+
+export interface Chat {
+  onText(ctx: ChatContext, text: string): Promise<void>;
+  onPostback(ctx: ChatContext, data: string): Promise<void>;
+  /** GET /line/cards/:token.png, the member-card barcode image. */
+  routes: Router;
+}
+
+/**
+ * The customer chat: "ポイント", "会員証", "履歴" (and their English, full-width and postback forms) answered with
+ * Flex cards built from the members and points services' internal APIs. Anything else, or anyone not linked, gets
+ * a short help message. An unreachable service throws ServiceUnavailableError, so the dispatcher's queue retries
+ * the event rather than the customer getting a wrong answer.
+ */
+export function createChat(deps: ChatDeps): Chat {
+  const tokens = new CardTokens(deps.internalSecret);
+  const publicBase = deps.config.LINE_PUBLIC_BASE_URL.replace(/\/+$/, '');
+  if (deps.config.NODE_ENV === 'production' && !publicBase.startsWith('https://')) {
+    // LINE refuses a whole message whose image URL is not https: every member-card answer would fail
+    deps.logger.error({ LINE_PUBLIC_BASE_URL: publicBase }, 'LINE_PUBLIC_BASE_URL must be https in production');
+  }
+
+  /** The linked member as they are now (a merged member's link leads to the survivor); null: answer as to a guest. */
+  async function linkedMember(userId: string): Promise<MemberCard | null> {
+    const link = await deps.links.findById(userId).lean<LineLinkDoc>().exec();
+    if (!link) return null;
+    const member = await fetchMemberCard(deps, link.memberId);
+    return member?.status === 'ACTIVE' ? member : null;
+  }
+
+  async function answer(member: MemberCard, command: ChatCommand | null): Promise<messagingApi.Message> {
+    switch (command) {
+      case 'points':
+        return pointsMessage(member, await fetchAccountSummary(deps, member.memberId));
+      case 'history':
+        return historyMessage(await fetchAccountSummary(deps, member.memberId));
+      case 'card': {
+        const { token, expiresAt } = tokens.issue(member.memberCode, deps.clock());
+        return memberCardMessage(member, { url: `${publicBase}${CARD_IMAGE_PATH}/${token}.png`, expiresAt });
+      }
+      default:
+        return memberHelpMessage();
+    }
+  }
+
+  async function handle(ctx: ChatContext, command: ChatCommand | null): Promise<void> {
+    const member = await linkedMember(ctx.userId);
+    deps.logger.debug({ command, linked: member !== null }, 'chat request');
+    await ctx.reply([member ? await answer(member, command) : guestHelpMessage()]);
+  }
+
+  return {
+    onText: (ctx, text) => handle(ctx, matchCommand(text)),
+    onPostback: (ctx, data) => handle(ctx, postbackCommand(data)),
+    routes: cardImageRoutes({ tokens, clock: deps.clock, logger: deps.logger }),
+  };
+}

@@ -1,0 +1,91 @@
+import express, { Router, type Request, type Response } from 'express';
+import type { AppConfig } from '@omo/lib/config';
+import type { Logger } from '@omo/lib/logger';
+import type { AttemptLimiter } from './attempt-limiter';
+import { linkFormPage, messagePage, PAGE_TEXT, pageSecurityPolicy } from './link-page';
+import { LIMITS, type LinkService } from './link.service';
+
+/** A form or query value, trimmed; anything else (missing, repeated, oversized) is treated as absent. */
+function field(value: unknown, maxLength: number): string | null {
+  if (typeof value !== 'string') return null;
+  const trimmed = value.trim();
+  return trimmed && trimmed.length <= maxLength ? trimmed : null;
+}
+
+/** LINE's link tokens are short; anything longer is not one. */
+const MAX_TOKEN_LENGTH = 512;
+
+/**
+ * GET /line/link?linkToken=... shows the login form; POST /line/link checks the member code and contact with the
+ * members service and sends the browser on to LINE's account-link dialog with a fresh nonce. No cookies and no
+ * session: the post carries the link token (bound to one LINE user when we asked LINE for it) and credentials,
+ * so a forged cross-site post can do no more than the forger could do themself.
+ */
+export function linkPageRoutes(deps: { service: LinkService; limiter: AttemptLimiter; config: AppConfig; logger: Logger }): Router {
+  const { service, limiter, config, logger } = deps;
+  const headers = {
+    'Cache-Control': 'no-store',
+    'Content-Security-Policy': pageSecurityPolicy(config.LINE_ACCOUNT_LINK_URL),
+    // the page's URL holds the link token: it must not leak to LINE or anywhere else as a referrer
+    'Referrer-Policy': 'no-referrer',
+    'X-Content-Type-Options': 'nosniff',
+    'X-Frame-Options': 'DENY',
+  };
+  const send = (res: Response, status: number, html: string) => void res.status(status).set(headers).type('html').send(html);
+  const failed = (res: Response, error: unknown) => {
+    logger.error({ err: error }, 'LINE link page failed');
+    send(res, 503, messagePage(PAGE_TEXT.unavailable));
+  };
+
+  const router = Router();
+  router.get('/line/link', async (req: Request, res: Response) => {
+    try {
+      const linkToken = field(req.query.linkToken, MAX_TOKEN_LENGTH);
+      const token = linkToken ? await service.findLinkToken(linkToken) : null;
+      if (!linkToken || !token) return send(res, 410, messagePage(PAGE_TEXT.invalidLink));
+      if (await service.linkOf(token.lineUserId)) return send(res, 409, messagePage(PAGE_TEXT.lineAlreadyLinked));
+      send(res, 200, linkFormPage({ linkToken }));
+    } catch (error) {
+      failed(res, error);
+    }
+  });
+
+  router.post('/line/link', express.urlencoded({ extended: false, limit: '8kb' }), async (req: Request, res: Response) => {
+    try {
+      const form = (req.body ?? {}) as Record<string, unknown>;
+      const linkToken = field(form.linkToken, MAX_TOKEN_LENGTH);
+      const memberCode = field(form.memberCode, 40);
+      const contact = field(form.contact, 254);
+      const token = linkToken ? await service.findLinkToken(linkToken) : null;
+      if (!linkToken || !token) return send(res, 410, messagePage(PAGE_TEXT.invalidLink));
+      if (await service.linkOf(token.lineUserId)) return send(res, 409, messagePage(PAGE_TEXT.lineAlreadyLinked));
+      if (!memberCode || !contact) {
+        return send(res, 400, linkFormPage({ linkToken, memberCode: memberCode ?? '', error: PAGE_TEXT.missingInput }));
+      }
+      const reservation = await limiter.reserveAll([
+        LIMITS.pageTriesPerToken(token._id),
+        LIMITS.pageTriesPerUser(token.lineUserId),
+      ]);
+      if (!reservation) return send(res, 429, messagePage(PAGE_TEXT.tooManyTries));
+      let memberId: string | null;
+      try {
+        memberId = await service.verifyMember(memberCode, contact);
+      } catch (error) {
+        // the members service could not answer: that was no guess, so it does not count
+        await reservation.release();
+        throw error;
+      }
+      if (!memberId) return send(res, 400, linkFormPage({ linkToken, memberCode, error: PAGE_TEXT.wrongCredentials }));
+      await reservation.release();
+      if (await service.linkOfMember(memberId)) return send(res, 409, messagePage(PAGE_TEXT.memberAlreadyLinked));
+      const nonce = await service.createNonce(token, memberId);
+      const dialog = new URL(config.LINE_ACCOUNT_LINK_URL);
+      dialog.searchParams.set('linkToken', linkToken);
+      dialog.searchParams.set('nonce', nonce);
+      res.set(headers).redirect(302, dialog.href);
+    } catch (error) {
+      failed(res, error);
+    }
+  });
+  return router;
+}

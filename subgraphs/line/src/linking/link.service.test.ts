@@ -1,0 +1,122 @@
+import type { messagingApi } from '@line/bot-sdk';
+import type { Caller } from '@omo/lib/auth';
+import { ensureIndexes } from '@omo/lib/db';
+import { openTestDatabase, type TestDatabase } from '@omo/lib/testing/database';
+import { rejection } from '@omo/lib/testing/errors';
+import { testBuildOptions } from '@omo/lib/testing/subgraph';
+import { startFakeLineApi, type FakeLineApi } from '../../../../test/helpers/fake-line-api';
+import { lineLinkModel, type LineLinkModel } from '../models/line-link.model';
+import { LineClient } from '../services/line-client';
+import { createLinking, type ChatContext, type Linking } from './linking';
+import { secretDigest } from './link-secrets';
+
+/** The linking module on its own database, with a fake LINE API; the races are what the e2e test cannot stage. */
+const START = new Date('2030-01-10T00:00:00.000Z');
+
+let db: TestDatabase;
+let fake: FakeLineApi;
+let links: LineLinkModel;
+let linking: Linking;
+let now: Date;
+let users = 0;
+
+const newUser = () => `U${String((users += 1)).padStart(32, '0')}`;
+const customer = (memberId: string): Caller => ({ kind: 'customer', memberId });
+let members = 0;
+const newMember = () => `member-${(members += 1)}`;
+
+function chatOf(userId: string): ChatContext & { replies: string[] } {
+  const replies: string[] = [];
+  return {
+    userId,
+    replies,
+    reply: async (messages: messagingApi.Message[]) => void replies.push(...messages.map((m) => (m.type === 'text' ? m.text : m.type))),
+  };
+}
+
+beforeAll(async () => {
+  db = await openTestDatabase();
+  fake = await startFakeLineApi();
+  const options = testBuildOptions(db.connection, { clock: () => now });
+  const config = { ...options.config, LINE_API_BASE_URL: fake.url };
+  links = lineLinkModel(db.connection);
+  linking = createLinking({ ...options, config, links, client: new LineClient(config, options.logger) });
+  await ensureIndexes(db.connection);
+});
+afterAll(async () => {
+  await fake.close();
+  await db.drop();
+});
+beforeEach(() => {
+  now = START;
+});
+
+describe('link codes', () => {
+  it('link exactly one of two LINE users sending the same code at once', async () => {
+    const memberId = newMember();
+    const { code } = await linking.service.issueCode(customer(memberId));
+    const [first, second] = [newUser(), newUser()];
+    const outcomes = await Promise.all([linking.service.linkByCode(first, code), linking.service.linkByCode(second, code)]);
+    expect(outcomes.sort()).toEqual(['linked', 'used']);
+    expect(await links.countDocuments({ memberId })).toBe(1);
+  });
+
+  it('link one LINE user when two send different codes of the same member at once', async () => {
+    const memberId = newMember();
+    const codes = [await linking.service.issueCode(customer(memberId)), await linking.service.issueCode(customer(memberId))];
+    const outcomes = await Promise.all(codes.map(({ code }) => linking.service.linkByCode(newUser(), code)));
+    expect(outcomes.sort()).toEqual(['linked', 'member-linked-elsewhere']);
+    expect(await links.countDocuments({ memberId })).toBe(1);
+  });
+
+  it('are issued at most 5 an hour even when asked for all at once', async () => {
+    const memberId = newMember();
+    const results = await Promise.allSettled(Array.from({ length: 8 }, () => linking.service.issueCode(customer(memberId))));
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(5);
+    now = new Date(START.getTime() + 60 * 60_000 + 1);
+    await expect(linking.service.issueCode(customer(memberId))).resolves.toMatchObject({ code: expect.any(String) });
+  });
+
+  it('are refused to anyone but a customer', async () => {
+    const error = await rejection(linking.service.issueCode({ kind: 'staff', staffId: 's', role: 'STAFF' }));
+    expect(error.extensions.code).toBe('FORBIDDEN');
+  });
+
+  it('are looked for only in messages that look like one', async () => {
+    const ctx = chatOf(newUser());
+    for (const text of ['ポイント', 'FEEDBACK', 'points', 'ABCD234', 'ABCD23456', '会員証']) {
+      expect(await linking.tryLinkCode(ctx, text)).toBe(false);
+    }
+    expect(await linking.tryLinkCode(ctx, 'abcd-2345')).toBe(true);
+    expect(ctx.replies).toEqual([expect.stringContaining('正しくありません')]);
+  });
+});
+
+describe('claims', () => {
+  it('let the same event finish after a crash between the claim and the link, and refuse everyone else', async () => {
+    const memberId = newMember();
+    const { code } = await linking.service.issueCode(customer(memberId));
+    const user = newUser();
+    // the state a crash leaves: the code claimed by this user, no link stored
+    await db.connection.collection('line_link_claims').insertOne({
+      _id: `code:${secretDigest(testBuildOptions(db.connection).internalSecret, 'code', code)}` as never,
+      lineUserId: user,
+      memberId,
+      claimedAt: START,
+      completedAt: null,
+    });
+    expect(await linking.service.linkByCode(newUser(), code)).toBe('used');
+    expect(await linking.service.linkByCode(user, code)).toBe('linked');
+    expect(await links.findById(user).lean()).toMatchObject({ memberId });
+  });
+});
+
+describe('account-link events', () => {
+  it('ignore a failed link and an unknown nonce', async () => {
+    const ctx = chatOf(newUser());
+    await linking.onAccountLink(ctx, { result: 'failed', nonce: 'whatever' }, ctx.userId);
+    await linking.onAccountLink(null, { result: 'ok', nonce: 'never-issued' }, ctx.userId);
+    expect(await links.exists({ _id: ctx.userId })).toBeNull();
+    expect(ctx.replies).toEqual([expect.stringContaining('連携できませんでした')]);
+  });
+});

@@ -1,0 +1,320 @@
+import { requireAuthenticated, type Caller } from '@omo/lib/auth';
+import { isDuplicateKeyError } from '@omo/lib/db';
+import { AlreadyExistsError, AppError, BadUserInputError, ForbiddenError } from '@omo/lib/errors';
+import { callInternal, type ServiceDirectory } from '@omo/lib/internal-api';
+import type { Logger } from '@omo/lib/logger';
+import type { LinkClaimModel } from '../models/link-claim.model';
+import type { LinkCodeModel } from '../models/link-code.model';
+import type { LinkNonceModel } from '../models/link-nonce.model';
+import type { LinkTokenDoc, LinkTokenModel } from '../models/link-token.model';
+import type { LineLinkDoc, LineLinkModel } from '../models/line-link.model';
+import type { LineUserModel } from '../models/line-user.model';
+import type { LineClient } from '../services/line-client';
+import type { AttemptLimit, AttemptLimiter } from './attempt-limiter';
+import { generateLinkCode, generateNonce, secretDigest } from './link-secrets';
+
+const MINUTE = 60_000;
+/** LINE's link tokens work for 10 minutes; our nonces and codes live as long. */
+export const LINK_TTL_MS = 10 * MINUTE;
+export const CODES_PER_HOUR = 5;
+
+/**
+ * Rate limits. The link page counts per link token and per LINE user, not per IP address: behind a proxy or
+ * carrier NAT one address is many customers, so an IP limit would let one guesser lock everyone out; and the
+ * page only takes link tokens we issued to real LINE users, so each try costs a guesser a LINE account's quota.
+ */
+export const LIMITS = {
+  codesIssued: (memberId: string): AttemptLimit => ({ key: `code-issue:${memberId}`, limit: CODES_PER_HOUR, windowMs: 60 * MINUTE }),
+  codeTries: (lineUserId: string): AttemptLimit => ({ key: `code-try:${lineUserId}`, limit: 5, windowMs: 10 * MINUTE }),
+  pageTriesPerToken: (tokenDigest: string): AttemptLimit => ({ key: `page-token:${tokenDigest}`, limit: 5, windowMs: LINK_TTL_MS }),
+  pageTriesPerUser: (lineUserId: string): AttemptLimit => ({ key: `page-user:${lineUserId}`, limit: 10, windowMs: 60 * MINUTE }),
+};
+
+/**
+ * How a link attempt ended. `unknown`, `expired` and `used` describe the code or nonce; the `*-elsewhere`
+ * outcomes are the one-to-one rule refusing.
+ */
+export type LinkOutcome =
+  | 'linked'
+  | 'already-linked'
+  | 'user-linked-elsewhere'
+  | 'member-linked-elsewhere'
+  | 'unknown'
+  | 'expired'
+  | 'used'
+  | 'too-many-attempts';
+
+export interface LinkModels {
+  links: LineLinkModel;
+  users: LineUserModel;
+  tokens: LinkTokenModel;
+  nonces: LinkNonceModel;
+  codes: LinkCodeModel;
+  claims: LinkClaimModel;
+}
+
+export interface LinkServiceDeps {
+  models: LinkModels;
+  client: LineClient;
+  limiter: AttemptLimiter;
+  services: ServiceDirectory;
+  internalSecret: string;
+  clock: () => Date;
+  logger: Logger;
+}
+
+/** Bounded retries when a link insert clashes with a link that is removed meanwhile. */
+const MAX_LINK_RACES = 3;
+/** A fresh code colliding with a live one is a one-in-10^11 event; a few tries settle it. */
+const MAX_CODE_COLLISIONS = 5;
+
+/**
+ * Linking LINE users to members, one to one. Every exclusive step is a unique insert: the link itself (`_id` =
+ * LINE user id, unique memberId), the use of a nonce or code (line_link_claims), each counted attempt.
+ */
+export class LinkService {
+  private readonly models: LinkModels;
+
+  constructor(private readonly deps: LinkServiceDeps) {
+    this.models = deps.models;
+  }
+
+  private digest(kind: 'token' | 'nonce' | 'code', value: string): string {
+    return secretDigest(this.deps.internalSecret, kind, value);
+  }
+
+  private expiry(from: Date): Date {
+    return new Date(from.getTime() + LINK_TTL_MS);
+  }
+
+  /** Staff and the member themself see the linked account; anyone else, nothing. */
+  assertCanSeeLink(caller: Caller, memberId: string): void {
+    const actor = requireAuthenticated(caller);
+    if (actor.kind === 'staff' || (actor.kind === 'customer' && actor.memberId === memberId)) return;
+    throw new ForbiddenError('Only staff and the member see the linked LINE account');
+  }
+
+  /** A one-time code for the calling customer to send in the LINE chat. */
+  async issueCode(caller: Caller): Promise<{ code: string; expiresAt: Date }> {
+    const actor = requireAuthenticated(caller);
+    if (actor.kind !== 'customer') throw new ForbiddenError('Only a customer can link their own LINE account');
+    const { memberId } = actor;
+    if (await this.models.links.exists({ memberId })) {
+      throw new AlreadyExistsError('A LINE account is already linked to this member: unlink it first');
+    }
+    if (!(await this.deps.limiter.reserve(LIMITS.codesIssued(memberId)))) {
+      throw new AppError(`At most ${CODES_PER_HOUR} link codes an hour: try again later`, 'FORBIDDEN', { limit: CODES_PER_HOUR });
+    }
+    const now = this.deps.clock();
+    await this.models.codes.deleteMany({ memberId, expiresAt: { $lte: now } }).exec();
+    for (let collision = 0; ; collision += 1) {
+      const code = generateLinkCode();
+      try {
+        await this.models.codes.create({ _id: this.digest('code', code), memberId, createdAt: now, expiresAt: this.expiry(now) });
+        return { code, expiresAt: this.expiry(now) };
+      } catch (error) {
+        if (!isDuplicateKeyError(error) || collision + 1 >= MAX_CODE_COLLISIONS) throw error;
+      }
+    }
+  }
+
+  /** Removes a member's link and puts the LINE user back on the guest menu; false if nothing was linked. */
+  async unlink(caller: Caller, memberId: string | null | undefined): Promise<boolean> {
+    const target = this.memberToUnlink(caller, memberId);
+    const link = await this.linkOfMember(target);
+    if (!link) return false;
+    const { deletedCount } = await this.models.links.deleteOne({ _id: link._id, memberId: target }).exec();
+    if (!deletedCount) return false;
+    this.deps.logger.info({ memberId: target }, 'LINE account unlinked');
+    await this.switchMenu(link._id, 'guest');
+    return true;
+  }
+
+  private memberToUnlink(caller: Caller, memberId: string | null | undefined): string {
+    const actor = requireAuthenticated(caller);
+    if (actor.kind === 'customer') {
+      if (memberId && memberId !== actor.memberId) throw new ForbiddenError('A customer can only unlink their own LINE account');
+      return actor.memberId;
+    }
+    if (actor.kind === 'staff') {
+      if (!memberId) throw new BadUserInputError('memberId is required for staff', { field: 'memberId' });
+      return memberId;
+    }
+    throw new ForbiddenError('Only staff and the member themself can unlink a LINE account');
+  }
+
+  linkOf(lineUserId: string): Promise<LineLinkDoc | null> {
+    return this.models.links.findById(lineUserId).lean<LineLinkDoc>().exec();
+  }
+
+  linkOfMember(memberId: string): Promise<LineLinkDoc | null> {
+    return this.models.links.findOne({ memberId }).lean<LineLinkDoc>().exec();
+  }
+
+  /** Remembers which LINE user a link token was issued to: the page accepts only tokens we asked for. */
+  async recordLinkToken(lineUserId: string, linkToken: string): Promise<void> {
+    const now = this.deps.clock();
+    try {
+      await this.models.tokens.create({ _id: this.digest('token', linkToken), lineUserId, issuedAt: now, expiresAt: this.expiry(now) });
+    } catch (error) {
+      if (!isDuplicateKeyError(error)) throw error;
+    }
+  }
+
+  /** The unexpired link token record, or null. */
+  async findLinkToken(linkToken: string): Promise<LinkTokenDoc | null> {
+    const doc = await this.models.tokens.findById(this.digest('token', linkToken)).lean<LinkTokenDoc>().exec();
+    return doc && doc.expiresAt > this.deps.clock() ? doc : null;
+  }
+
+  /**
+   * Asks the members service whether the member code and e-mail (anything with an @) or phone belong together.
+   * The member id, or null for wrong or malformed credentials (one answer for both, so nothing is learnt).
+   */
+  async verifyMember(memberCode: string, contact: string): Promise<string | null> {
+    const field = contact.includes('@') ? 'email' : 'phone';
+    try {
+      const { memberId } = await callInternal<{ memberId: string }>({
+        directory: this.deps.services,
+        target: 'members',
+        path: '/internal/members/verify-identity',
+        body: { memberCode, [field]: contact },
+        internalSecret: this.deps.internalSecret,
+        service: 'line',
+      });
+      return memberId;
+    } catch (error) {
+      const code = error instanceof AppError ? error.extensions.code : undefined;
+      if (code === 'NOT_FOUND' || code === 'BAD_USER_INPUT') return null;
+      throw error;
+    }
+  }
+
+  /** The nonce for LINE's account-link dialog, bound to the member and to the LINE user of the link token. */
+  async createNonce(token: LinkTokenDoc, memberId: string): Promise<string> {
+    const nonce = generateNonce();
+    const now = this.deps.clock();
+    await this.models.nonces.create({
+      _id: this.digest('nonce', nonce),
+      memberId,
+      lineUserId: token.lineUserId,
+      createdAt: now,
+      expiresAt: this.expiry(now),
+    });
+    return nonce;
+  }
+
+  /** LINE's accountLink event succeeded: the nonce, used once by the user it was made for, links its member. */
+  async linkByNonce(lineUserId: string, nonce: string): Promise<LinkOutcome> {
+    const id = this.digest('nonce', nonce);
+    const doc = await this.models.nonces.findById(id).lean().exec();
+    if (!doc) return 'unknown';
+    if (doc.lineUserId !== lineUserId) {
+      this.deps.logger.warn('accountLink event with a nonce issued to another LINE user');
+      return 'unknown';
+    }
+    if (doc.expiresAt <= this.deps.clock()) return 'expired';
+    return this.claimAndLink(`nonce:${id}`, lineUserId, doc.memberId);
+  }
+
+  /** A failed account link spends its nonce, so it cannot be replayed later. */
+  async spendNonce(lineUserId: string, nonce: string): Promise<void> {
+    const id = this.digest('nonce', nonce);
+    const doc = await this.models.nonces.findById(id).lean().exec();
+    if (doc?.lineUserId === lineUserId) await this.claim(`nonce:${id}`, lineUserId, doc.memberId, true);
+  }
+
+  /** A code sent in the chat. Failed tries count against the LINE user; beyond the limit nothing is checked. */
+  async linkByCode(lineUserId: string, code: string): Promise<LinkOutcome> {
+    const reservation = await this.deps.limiter.reserve(LIMITS.codeTries(lineUserId));
+    if (!reservation) return 'too-many-attempts';
+    const id = this.digest('code', code);
+    const doc = await this.models.codes.findById(id).lean().exec();
+    if (!doc) return 'unknown';
+    if (doc.expiresAt <= this.deps.clock()) return 'expired';
+    // a live code is not a guess: whatever follows does not count against the user
+    await reservation.release();
+    const claimId = `code:${id}`;
+    if ((await this.claimState(claimId, lineUserId, doc.memberId)) === 'used') return 'used';
+    // checked before the claim, so a refused link leaves the code usable once the conflict is resolved
+    const conflict = await this.conflict(lineUserId, doc.memberId);
+    if (conflict) return conflict;
+    return this.claimAndLink(claimId, lineUserId, doc.memberId);
+  }
+
+  private async claimAndLink(claimId: string, lineUserId: string, memberId: string): Promise<LinkOutcome> {
+    if ((await this.claim(claimId, lineUserId, memberId)) === 'used') return 'used';
+    const outcome = await this.attach(lineUserId, memberId);
+    await this.models.claims.updateOne({ _id: claimId }, { $set: { completedAt: this.deps.clock() } }).exec();
+    if (outcome === 'linked' || outcome === 'already-linked') await this.switchMenu(lineUserId, 'member');
+    return outcome;
+  }
+
+  /**
+   * Takes a nonce or code for good. Losing the insert means it was used — unless the claim is ours and unfinished:
+   * the same event retried after a crash between claim and link, which must finish rather than be refused.
+   */
+  private async claim(id: string, lineUserId: string, memberId: string, spent = false): Promise<'claimed' | 'resumed' | 'used'> {
+    const now = this.deps.clock();
+    try {
+      await this.models.claims.create({ _id: id, lineUserId, memberId, claimedAt: now, completedAt: spent ? now : null });
+      return 'claimed';
+    } catch (error) {
+      if (!isDuplicateKeyError(error)) throw error;
+    }
+    return (await this.claimState(id, lineUserId, memberId)) === 'resumable' ? 'resumed' : 'used';
+  }
+
+  private async claimState(id: string, lineUserId: string, memberId: string): Promise<'free' | 'resumable' | 'used'> {
+    const existing = await this.models.claims.findById(id).lean().exec();
+    if (!existing) return 'free';
+    const ours = !existing.completedAt && existing.lineUserId === lineUserId && existing.memberId === memberId;
+    return ours ? 'resumable' : 'used';
+  }
+
+  /** Stores the link; the unique `_id` and memberId refuse a second link on either side. */
+  private async attach(lineUserId: string, memberId: string): Promise<LinkOutcome> {
+    const [displayName, user] = await Promise.all([
+      this.deps.client.profileName(lineUserId),
+      this.models.users.findById(lineUserId).lean().exec(),
+    ]);
+    for (let race = 0; race < MAX_LINK_RACES; race += 1) {
+      try {
+        await this.models.links.create({
+          _id: lineUserId,
+          memberId,
+          displayName,
+          linkedAt: this.deps.clock(),
+          friendStatus: user?.friendStatus ?? 'FRIEND',
+        });
+        this.deps.logger.info({ memberId }, 'LINE account linked');
+        return 'linked';
+      } catch (error) {
+        if (!isDuplicateKeyError(error)) throw error;
+      }
+      // FerretDB's E11000 does not say which key clashed: read both sides
+      const conflict = await this.conflict(lineUserId, memberId);
+      if (conflict) return conflict;
+    }
+    throw new Error('LINE link kept clashing with links that vanished: giving up for a retry');
+  }
+
+  private async conflict(lineUserId: string, memberId: string): Promise<LinkOutcome | null> {
+    const [byUser, byMember] = await Promise.all([this.linkOf(lineUserId), this.linkOfMember(memberId)]);
+    if (byUser) return byUser.memberId === memberId ? 'already-linked' : 'user-linked-elsewhere';
+    return byMember ? 'member-linked-elsewhere' : null;
+  }
+
+  /**
+   * The rich menu follows the link. It is cosmetic next to the link itself, so a LINE failure is logged rather
+   * than failing (and retrying) a link that is already stored; the next link or unlink sets it again.
+   */
+  private async switchMenu(lineUserId: string, menu: 'member' | 'guest'): Promise<void> {
+    try {
+      if (menu === 'member') await this.deps.client.showMemberMenu(lineUserId);
+      else await this.deps.client.showGuestMenu(lineUserId);
+    } catch (error) {
+      this.deps.logger.warn({ err: error, menu }, 'could not switch the LINE rich menu');
+    }
+  }
+}

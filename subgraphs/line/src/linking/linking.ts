@@ -1,0 +1,99 @@
+import type { Router } from 'express';
+import type { AppConfig } from '@omo/lib/config';
+import type { Connection } from '@omo/lib/db';
+import type { ServiceDirectory } from '@omo/lib/internal-api';
+import type { Logger } from '@omo/lib/logger';
+import type { ChatContext } from '../chat/chat';
+import { linkAttemptModel } from '../models/link-attempt.model';
+import { linkClaimModel } from '../models/link-claim.model';
+import { linkCodeModel } from '../models/link-code.model';
+import { linkNonceModel } from '../models/link-nonce.model';
+import { linkTokenModel } from '../models/link-token.model';
+import type { LineLinkModel } from '../models/line-link.model';
+import { lineUserModel } from '../models/line-user.model';
+import type { LineClient } from '../services/line-client';
+import { AttemptLimiter } from './attempt-limiter';
+import { accountLinkReply, ACCOUNT_LINK_FAILED, ALREADY_LINKED, linkCodeReply, linkInvitation } from './link-messages';
+import { linkPageRoutes } from './link-page.routes';
+import { parseLinkCode } from './link-secrets';
+import { LinkService } from './link.service';
+
+export { LinkService };
+export type { ChatContext };
+
+export interface LinkingDeps {
+  links: LineLinkModel;
+  client: LineClient;
+  connection: Connection;
+  services: ServiceDirectory;
+  internalSecret: string;
+  config: AppConfig;
+  clock: () => Date;
+  logger: Logger;
+}
+
+export interface Linking {
+  /** For the GraphQL resolvers. */
+  service: LinkService;
+  /** The user asked to link ("会員連携", "link", the rich menu's action=link_account). */
+  onLinkRequest(ctx: ChatContext): Promise<void>;
+  /** A chat text that looks like a link code is used as one; true when it was (refusals included). */
+  tryLinkCode(ctx: ChatContext, text: string): Promise<boolean>;
+  /** LINE's accountLink event; a failed link has no reply token, hence no ctx. */
+  onAccountLink(ctx: ChatContext | null, link: { result: 'ok' | 'failed'; nonce: string }, userId: string): Promise<void>;
+  /** GET/POST /line/link: the login page of LINE's account-link flow. */
+  routes: Router;
+}
+
+/**
+ * Linking a LINE account to a member, both ways: LINE's account-link flow (link token -> our login page -> nonce
+ * -> LINE's dialog -> accountLink event) and a one-time code issued to a logged-in customer and sent in the chat.
+ */
+export function createLinking(deps: LinkingDeps): Linking {
+  const { connection, clock } = deps;
+  const limiter = new AttemptLimiter(linkAttemptModel(connection), clock);
+  const service = new LinkService({
+    models: {
+      links: deps.links,
+      users: lineUserModel(connection),
+      tokens: linkTokenModel(connection),
+      nonces: linkNonceModel(connection),
+      codes: linkCodeModel(connection),
+      claims: linkClaimModel(connection),
+    },
+    client: deps.client,
+    limiter,
+    services: deps.services,
+    internalSecret: deps.internalSecret,
+    clock,
+    logger: deps.logger,
+  });
+  const pageBase = deps.config.LINE_PUBLIC_BASE_URL.replace(/\/+$/, '');
+
+  return {
+    service,
+    async onLinkRequest(ctx) {
+      if (await service.linkOf(ctx.userId)) return ctx.reply([ALREADY_LINKED]);
+      const linkToken = await deps.client.issueLinkToken(ctx.userId);
+      await service.recordLinkToken(ctx.userId, linkToken);
+      await ctx.reply(linkInvitation(`${pageBase}/line/link?linkToken=${encodeURIComponent(linkToken)}`));
+    },
+    async tryLinkCode(ctx, text) {
+      const code = parseLinkCode(text);
+      if (!code) return false;
+      await ctx.reply(linkCodeReply(await service.linkByCode(ctx.userId, code)));
+      return true;
+    },
+    async onAccountLink(ctx, link, userId) {
+      if (link.result !== 'ok') {
+        await service.spendNonce(userId, link.nonce);
+        deps.logger.info('LINE reported a failed account link');
+        await ctx?.reply([ACCOUNT_LINK_FAILED]);
+        return;
+      }
+      const outcome = await service.linkByNonce(userId, link.nonce);
+      await ctx?.reply(accountLinkReply(outcome));
+    },
+    routes: linkPageRoutes({ service, limiter, config: deps.config, logger: deps.logger }),
+  };
+}

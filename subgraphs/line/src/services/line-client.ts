@@ -1,0 +1,103 @@
+import { createHash } from 'node:crypto';
+import { HTTPFetchError, LINE_REQUEST_ID_HTTP_HEADER_NAME, messagingApi } from '@line/bot-sdk';
+import type { AppConfig } from '@omo/lib/config';
+import type { Logger } from '@omo/lib/logger';
+
+export class LineTimeoutError extends Error {
+  constructor(operation: string, ms: number) {
+    super(`LINE ${operation} did not answer within ${ms} ms`);
+    this.name = 'LineTimeoutError';
+  }
+}
+
+/** A UUID-shaped retry key derived from what the message answers, so a retried push is deduplicated by LINE. */
+export function retryKeyFor(seed: string): string {
+  const hex = createHash('sha256').update(seed).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
+/**
+ * Everything we ask of LINE, through @line/bot-sdk's MessagingApiClient. The SDK has no timeout of its own, so
+ * each call is raced against LINE_TIMEOUT_MS; failures are logged with LINE's x-line-request-id for support.
+ */
+export class LineClient {
+  private readonly api: messagingApi.MessagingApiClient;
+
+  constructor(
+    private readonly config: Pick<AppConfig, 'LINE_CHANNEL_ACCESS_TOKEN' | 'LINE_API_BASE_URL' | 'LINE_TIMEOUT_MS' | 'LINE_MEMBER_RICH_MENU_ID' | 'LINE_GUEST_RICH_MENU_ID'>,
+    private readonly logger: Logger,
+  ) {
+    this.api = new messagingApi.MessagingApiClient({ channelAccessToken: config.LINE_CHANNEL_ACCESS_TOKEN, baseURL: config.LINE_API_BASE_URL });
+  }
+
+  private async call<T>(operation: string, work: () => Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new LineTimeoutError(operation, this.config.LINE_TIMEOUT_MS)), this.config.LINE_TIMEOUT_MS);
+    });
+    try {
+      return await Promise.race([work(), timeout]);
+    } catch (error) {
+      if (error instanceof HTTPFetchError) {
+        this.logger.warn({ operation, status: error.status, lineRequestId: error.headers.get(LINE_REQUEST_ID_HTTP_HEADER_NAME), body: error.body }, 'LINE API call failed');
+      } else {
+        this.logger.warn({ operation, err: error }, 'LINE API call failed');
+      }
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /**
+   * Answers an event: with its reply token when there is one, else (or when the token is used or expired, as on
+   * a redelivered event) by push, with a retry key derived from the event so a retried push is not sent twice.
+   */
+  async answer(event: { replyToken?: string | null; webhookEventId: string }, userId: string, messages: messagingApi.Message[]): Promise<void> {
+    if (event.replyToken) {
+      try {
+        await this.call('reply', () => this.api.replyMessage({ replyToken: event.replyToken!, messages }));
+        return;
+      } catch (error) {
+        // 400 = invalid (used or expired) reply token: fall back to push; anything else is retried by the queue
+        if (!(error instanceof HTTPFetchError && error.status === 400)) throw error;
+      }
+    }
+    await this.push(userId, messages, retryKeyFor(`answer:${event.webhookEventId}`));
+  }
+
+  async push(userId: string, messages: messagingApi.Message[], retryKey: string): Promise<void> {
+    try {
+      await this.call('push', () => this.api.pushMessage({ to: userId, messages }, retryKey));
+    } catch (error) {
+      // 409: a message with this retry key was already accepted: it is sent
+      if (error instanceof HTTPFetchError && error.status === 409) return;
+      throw error;
+    }
+  }
+
+  async issueLinkToken(userId: string): Promise<string> {
+    return (await this.call('issueLinkToken', () => this.api.issueLinkToken(userId))).linkToken;
+  }
+
+  async profileName(userId: string): Promise<string | null> {
+    try {
+      return (await this.call('getProfile', () => this.api.getProfile(userId))).displayName;
+    } catch {
+      return null;
+    }
+  }
+
+  /** Members get the members' rich menu; no-op until a menu id is configured (`npm run line:richmenus`). */
+  async showMemberMenu(userId: string): Promise<void> {
+    const menu = this.config.LINE_MEMBER_RICH_MENU_ID;
+    if (menu) await this.call('linkRichMenuIdToUser', () => this.api.linkRichMenuIdToUser(userId, menu));
+  }
+
+  /** Back to the default (non-member) menu: the per-user menu is removed, or set to the guest menu if configured. */
+  async showGuestMenu(userId: string): Promise<void> {
+    const guest = this.config.LINE_GUEST_RICH_MENU_ID;
+    if (guest) await this.call('linkRichMenuIdToUser', () => this.api.linkRichMenuIdToUser(userId, guest));
+    else if (this.config.LINE_MEMBER_RICH_MENU_ID) await this.call('unlinkRichMenuIdFromUser', () => this.api.unlinkRichMenuIdFromUser(userId));
+  }
+}

@@ -1,0 +1,142 @@
+import express from 'express';
+import { Types } from 'mongoose';
+import type { Caller } from '@omo/lib/auth';
+import { ensureIndexes } from '@omo/lib/db';
+import { callInternal } from '@omo/lib/internal-api';
+import { openTestDatabase, type TestDatabase } from '@omo/lib/testing/database';
+import { rejection } from '@omo/lib/testing/errors';
+import { TEST_INTERNAL_SECRET, testBuildOptions } from '@omo/lib/testing/subgraph';
+import { listen, type RunningHttpServer } from '@omo/lib/subgraph-server';
+import { buildPointsSubgraph, type PointsSubgraph } from '../server';
+import { accountSummary, type AccountSummary } from './account-summary';
+
+const STAFF: Caller = { kind: 'staff', staffId: 'staff-1', role: 'STAFF' };
+const START = new Date('2026-05-10T03:00:00.000Z');
+const DAY_MS = 86_400_000;
+
+let db: TestDatabase;
+let points: PointsSubgraph;
+let http: RunningHttpServer;
+let now: Date;
+
+beforeAll(async () => {
+  db = await openTestDatabase();
+  points = buildPointsSubgraph(testBuildOptions(db.connection, { clock: () => now }));
+  await ensureIndexes(db.connection);
+  http = await listen(express().use(points.routes!), 0);
+});
+afterAll(async () => {
+  await http.close();
+  await db.drop();
+});
+beforeEach(async () => {
+  now = START;
+  // one test turns the return window on: every test starts from the default policy
+  await points.deps.rules.setPointsPolicy(STAFF, { pendingDays: 0 });
+});
+
+const newMember = () => new Types.ObjectId().toHexString();
+const summaryOf = (memberId: string) => accountSummary(points.deps, { memberId });
+const signUp = (memberId: string) => points.settlement.signupBonus({ memberId, actor: 'system' });
+
+let purchases = 0;
+function buy(memberId: string, amount: number, pointsToRedeem = 0) {
+  purchases += 1;
+  return points.settlement.settle({
+    purchaseId: `p-${purchases}`,
+    memberId,
+    storeId: 'store-1',
+    channel: 'STORE',
+    amount,
+    pointsToRedeem,
+    occurredAt: now.toISOString(),
+    actor: 'pos:key-1',
+  });
+}
+
+describe('account summary', () => {
+  it('shows a member without any points as an empty REGULAR account on the way to SILVER', async () => {
+    expect(await summaryOf(newMember())).toEqual<AccountSummary>({
+      balance: 0,
+      pendingBalance: 0,
+      tier: 'REGULAR',
+      qualifyingSpend: 0,
+      nextTier: 'SILVER',
+      spendToNextTier: 50_000,
+      expiring: [],
+      history: [],
+    });
+  });
+
+  it('gives balance, pending points, tier progress, expiry dates and history as of one moment', async () => {
+    const memberId = newMember();
+    await signUp(memberId);
+    await points.deps.rules.setPointsPolicy(STAFF, { pendingDays: 14 });
+    now = new Date(START.getTime() + DAY_MS);
+    await buy(memberId, 60_000, 50);
+
+    expect(await summaryOf(memberId)).toEqual<AccountSummary>({
+      balance: 50,
+      pendingBalance: 600,
+      tier: 'SILVER',
+      qualifyingSpend: 60_000,
+      nextTier: 'GOLD',
+      spendToNextTier: 90_000,
+      // each lot lasts 365 days, to the end of that day in Japan
+      expiring: [
+        { points: 50, expiresAt: new Date('2027-05-10T14:59:59.999Z') },
+        { points: 600, expiresAt: new Date('2027-05-11T14:59:59.999Z') },
+      ],
+      history: [
+        { type: 'EARN', amount: 600, createdAt: now },
+        { type: 'REDEEM', amount: -50, createdAt: now },
+        { type: 'BONUS', amount: 100, createdAt: START },
+      ],
+    });
+  });
+
+  it('lists only the five newest entries, newest first', async () => {
+    const memberId = newMember();
+    await signUp(memberId);
+    for (const amount of [100, 200, 300, 400, 500, 600]) await buy(memberId, amount);
+    const { history } = await summaryOf(memberId);
+    expect(history.map((entry) => [entry.type, entry.amount])).toEqual([
+      ['EARN', 6],
+      ['EARN', 5],
+      ['EARN', 4],
+      ['EARN', 3],
+      ['EARN', 2],
+    ]);
+  });
+
+  it('counts expired points for nothing even before the expiry job writes them off', async () => {
+    const memberId = newMember();
+    await signUp(memberId);
+    now = new Date('2027-05-10T15:00:00.000Z');
+    expect(await summaryOf(memberId)).toMatchObject({ balance: 0, expiring: [], history: [{ type: 'BONUS', amount: 100 }] });
+  });
+
+  it('refuses a malformed member id as BAD_USER_INPUT', async () => {
+    expect((await rejection(summaryOf('not-an-id'))).extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'memberId' });
+  });
+
+  it('is served to other services at POST /internal/accounts/summary, dates as ISO strings', async () => {
+    const memberId = newMember();
+    await signUp(memberId);
+    const call = (body: unknown) =>
+      callInternal<Record<string, unknown>>({
+        directory: { baseUrl: () => http.url },
+        target: 'points',
+        path: '/internal/accounts/summary',
+        body,
+        internalSecret: TEST_INTERNAL_SECRET,
+        service: 'line',
+      });
+    expect(await call({ memberId })).toMatchObject({
+      balance: 100,
+      expiring: [{ points: 100, expiresAt: '2027-05-10T14:59:59.999Z' }],
+      history: [{ type: 'BONUS', amount: 100, createdAt: START.toISOString() }],
+    });
+    expect((await rejection(call({ memberId: 42 }))).extensions).toMatchObject({ code: 'BAD_USER_INPUT' });
+  });
+});

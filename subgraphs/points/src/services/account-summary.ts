@@ -1,0 +1,60 @@
+import { z } from 'zod';
+import { parseInput } from '@omo/lib/validation';
+import type { LedgerEntryType } from '../models/ledger-entry.model';
+import type { Tier } from '../models/points-policy.model';
+import type { LedgerService } from './ledger.service';
+import { emptyState, stateFromEntry, viewAt } from './lots';
+import type { TierService } from './tier.service';
+
+export const accountSummarySchema = z.object({ memberId: z.string().regex(/^[0-9a-f]{24}$/i, 'must be an id') });
+
+/** Entries shown in chat: a phone screen's worth. */
+export const SUMMARY_HISTORY_LENGTH = 5;
+/** Expiry dates shown: the chat shows the soonest, the rest is for callers that want a little more. */
+export const SUMMARY_EXPIRING_LENGTH = 3;
+
+/** A member's points at a glance, for the LINE chat (internal API: POST /internal/accounts/summary). */
+export interface AccountSummary {
+  /** Usable now, minus points owed; may be negative after a refund of spent points. */
+  balance: number;
+  /** Earned but still in the return window. */
+  pendingBalance: number;
+  tier: Tier;
+  /** Yen in the tier window. */
+  qualifyingSpend: number;
+  nextTier: Tier | null;
+  spendToNextTier: number;
+  /** Soonest first. */
+  expiring: { points: number; expiresAt: Date }[];
+  /** Newest first. */
+  history: { type: LedgerEntryType; amount: number; createdAt: Date }[];
+}
+
+/**
+ * Balance, tier and recent entries in one call, so the chat needs one round trip. The newest history entry is the
+ * head of the ledger, whose state is the account: balance and history come from the same read and always agree.
+ * Lots past their expiry count for nothing even before the expiry job writes them off (as everywhere else).
+ */
+export async function accountSummary(
+  deps: { ledger: LedgerService; tiers: TierService; clock: () => Date },
+  raw: unknown,
+): Promise<AccountSummary> {
+  const memberId = parseInput(accountSummarySchema, raw).memberId.toLowerCase();
+  const now = deps.clock();
+  const [page, standing] = await Promise.all([
+    deps.ledger.history(memberId, SUMMARY_HISTORY_LENGTH, null, null),
+    deps.tiers.tierFor(memberId, now),
+  ]);
+  const head = page.nodes[0];
+  const view = viewAt(head ? stateFromEntry(head) : emptyState(memberId), now);
+  return {
+    balance: view.balance,
+    pendingBalance: view.pending,
+    tier: standing.tier,
+    qualifyingSpend: standing.qualifyingSpend,
+    nextTier: standing.nextTier,
+    spendToNextTier: standing.spendToNextTier,
+    expiring: view.expiring.slice(0, SUMMARY_EXPIRING_LENGTH),
+    history: page.nodes.map((entry) => ({ type: entry.type, amount: entry.amount, createdAt: entry.createdAt })),
+  };
+}
