@@ -64,6 +64,7 @@ const CLIENT_CODES = new Set([
   'ALREADY_EXISTS',
   'INSUFFICIENT_POINTS',
   'QUERY_TOO_COMPLEX',
+  'SERVICE_UNAVAILABLE',
 ]);
 
 /** Extension keys a client may see besides `code`; everything else (stack traces, service names) is dropped. */

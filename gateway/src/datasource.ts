@@ -1,6 +1,35 @@
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
+import { Kind, parse, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
 import { IDENTITY_HEADER, REQUEST_ID_HEADER, signIdentity } from '@omo/lib/auth';
 import type { GatewayContext } from './context';
+
+const UNAVAILABLE = 'A service needed to answer part of this query is unavailable; try again shortly';
+
+/** What the fetcher throws when it cannot reach the subgraph at all (refused, reset, no route). */
+function isUnreachable(error: unknown): boolean {
+  return error instanceof Error && error.name === 'FetchError' && (error as { type?: unknown }).type === 'system';
+}
+
+/** The response keys of a selection set, looking through inline fragments (the gateway's fetches use no named ones). */
+function responseKeys(selectionSet: SelectionSetNode): string[] {
+  return selectionSet.selections.flatMap((s) =>
+    s.kind === Kind.FIELD ? [s.alias?.value ?? s.name.value] : s.kind === Kind.INLINE_FRAGMENT ? responseKeys(s.selectionSet) : [],
+  );
+}
+
+/**
+ * The paths of the fields a fetch asked for, in the subgraph's terms, which the gateway maps onto the client's
+ * query: each root field, or each field of each entity of an `_entities(representations:) { ... on T { ... } }`.
+ */
+function requestedPaths(request: GraphQLDataSourceProcessOptions['request']): (string | number)[][] {
+  if (!request.query) return [];
+  const operation = parse(request.query).definitions.find((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
+  if (!operation) return [];
+  const representations: unknown = request.variables?.representations;
+  if (!Array.isArray(representations)) return responseKeys(operation.selectionSet).map((key) => [key]);
+  const fields = operation.selectionSet.selections.flatMap((s) => (s.kind === Kind.FIELD && s.selectionSet ? responseKeys(s.selectionSet) : []));
+  return representations.flatMap((_, i) => fields.map((key) => ['_entities', i, key]));
+}
 
 /** Forwards the caller to a subgraph as a short-lived identity signed with the internal secret. */
 export class IdentityForwardingDataSource extends RemoteGraphQLDataSource<GatewayContext> {
@@ -16,5 +45,22 @@ export class IdentityForwardingDataSource extends RemoteGraphQLDataSource<Gatewa
     const { caller, requestId } = context as Partial<GatewayContext>;
     request.http?.headers.set(IDENTITY_HEADER, signIdentity(caller ?? { kind: 'anonymous' }, this.internalSecret));
     if (requestId) request.http?.headers.set(REQUEST_ID_HEADER, requestId);
+  }
+
+  /**
+   * A subgraph that cannot be reached answers, in its place, SERVICE_UNAVAILABLE on each field it was asked for,
+   * so the client gets the rest of the query and knows which fields are missing and why (the fetcher's own error
+   * names the subgraph's address).
+   */
+  override async process(options: GraphQLDataSourceProcessOptions<GatewayContext>): ReturnType<RemoteGraphQLDataSource['process']> {
+    try {
+      return await super.process(options);
+    } catch (error) {
+      if (!isUnreachable(error)) throw error;
+      const paths = requestedPaths(options.request);
+      if (paths.length === 0) throw error;
+      (options.context as Partial<GatewayContext>).logger?.error({ err: error }, 'subgraph unreachable');
+      return { errors: paths.map((path) => ({ message: UNAVAILABLE, path, extensions: { code: 'SERVICE_UNAVAILABLE' } })) };
+    }
   }
 }

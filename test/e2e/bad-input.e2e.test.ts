@@ -579,13 +579,13 @@ describe('unexpected failures', () => {
   });
   afterAll(() => broken.close());
 
-  it('reports an unreachable subgraph as a bare internal error, naming no address or service', async () => {
+  it('reports an unreachable subgraph as SERVICE_UNAVAILABLE on its fields, naming no address or service', async () => {
     const response = await broken.graphql(BY_CODE, { code: UNUSED_VALID_CODE }, broken.staffHeaders());
     expect(failure(response)).toEqual({
       status: 200,
       data: { memberByCode: null },
-      message: 'Internal server error',
-      extensions: { code: 'INTERNAL_SERVER_ERROR' },
+      message: 'A service needed to answer part of this query is unavailable; try again shortly',
+      extensions: { code: 'SERVICE_UNAVAILABLE' },
     });
   });
 

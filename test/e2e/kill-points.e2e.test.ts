@@ -1,0 +1,126 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { Types } from 'mongoose';
+import { REPO_ROOT } from '@omo/lib/config';
+import { testMongodbUri } from '@omo/lib/testing/database';
+import { TEST_INTERNAL_SECRET } from '@omo/lib/testing/subgraph';
+import { startTestSystem, type TestSystem } from '../helpers/system';
+
+/**
+ * The points service as a real process, killed with SIGKILL in the middle of a stream of purchases: every
+ * purchase the register was told about ends COMPLETED once points is back, none is settled twice, and
+ * `npm run points:verify` finds the ledger sound.
+ */
+const TSX = path.join(REPO_ROOT, 'node_modules', '.bin', 'tsx');
+
+let system: TestSystem;
+let pointsPort: number;
+let points: ChildProcess | null = null;
+
+function env(): NodeJS.ProcessEnv {
+  const c = system.config;
+  return {
+    PATH: process.env.PATH,
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'warn',
+    MONGODB_URI: testMongodbUri(),
+    MONGODB_DB: system.dbName,
+    JWT_SECRET: c.JWT_SECRET,
+    INTERNAL_SECRET: TEST_INTERNAL_SECRET,
+    LINE_CHANNEL_SECRET: c.LINE_CHANNEL_SECRET,
+    LINE_CHANNEL_ACCESS_TOKEN: c.LINE_CHANNEL_ACCESS_TOKEN,
+    POINTS_PORT: String(pointsPort),
+    MEMBERS_URL: `${system.subgraphs.members.url}/graphql`,
+    PURCHASES_URL: `${system.subgraphs.purchases.url}/graphql`,
+    LINE_URL: `${system.subgraphs.line.url}/graphql`,
+  };
+}
+
+/** Starts points as its own process and resolves when it answers /health (bounded). */
+async function startPointsProcess(): Promise<ChildProcess> {
+  const child = spawn(TSX, ['subgraphs/points/src/index.ts'], { cwd: REPO_ROOT, env: env(), stdio: ['ignore', 'ignore', 'inherit'] });
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`points exited with ${child.exitCode}`);
+    const up = await fetch(`http://127.0.0.1:${pointsPort}/health`).then((r) => r.ok, () => false);
+    if (up) return child;
+    if (Date.now() > deadline) throw new Error('points did not start within 20 s');
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
+function killPoints(): Promise<void> {
+  return new Promise((resolve) => {
+    if (!points || points.exitCode !== null || points.signalCode) return resolve();
+    points.once('exit', () => resolve());
+    points.kill('SIGKILL');
+  });
+}
+
+beforeAll(async () => {
+  system = await startTestSystem({}, undefined, { runBackground: false });
+  pointsPort = system.subgraphs.points.port;
+  await system.stop('points'); // its port is taken over by a real process
+  points = await startPointsProcess();
+}, 60_000);
+afterAll(async () => {
+  await killPoints();
+  await system.close();
+});
+
+describe('points killed with SIGKILL mid-stream', () => {
+  it('completes every acknowledged purchase exactly once after a restart, and the ledger verifies', async () => {
+    const store = await system.graphql<{ createStore: { id: string } }>('mutation { createStore(input: { code: "K001", name: "Kill test", kind: PHYSICAL }) { id } }', {}, system.staffHeaders());
+    const storeId = store.data!.createStore.id;
+    const pos = await system.posHeaders([storeId]);
+    const registered = await system.graphql<{ registerMember: { id: string; memberCode: string } }>(
+      'mutation($input: RegisterMemberInput!) { registerMember(input: $input) { id memberCode } }',
+      { input: { displayName: 'Kill', email: 'kill@example.com', registeredVia: 'STORE', registeredStoreId: storeId } },
+      pos,
+    );
+    const member = registered.data!.registerMember;
+
+    const acknowledged = new Set<string>();
+    const record = async (i: number) => {
+      const response = await system.graphql<{ recordPurchase: { id: string; status: string } }>(
+        'mutation($input: RecordPurchaseInput!) { recordPurchase(input: $input) { id status } }',
+        { input: { idempotencyKey: `kill-${i}`, storeId, memberCode: member.memberCode, lines: [{ sku: 'A', name: 'A', unitPrice: 1000, quantity: 1 }], total: 1000 } },
+        pos,
+      );
+      if (response.data?.recordPurchase) acknowledged.add(response.data.recordPurchase.id);
+    };
+    // three registers keep ringing up purchases; points dies after the first ten
+    let next = 0;
+    const register = async () => {
+      while (next < 30) {
+        const i = next++;
+        if (i === 10) await killPoints();
+        await record(i);
+      }
+    };
+    await Promise.all([register(), register(), register()]);
+    expect(acknowledged.size).toBeGreaterThan(10);
+
+    points = await startPointsProcess();
+    await system.db.collection('purchases_outbox').updateMany({}, { $set: { nextAttemptAt: new Date(0) } });
+    await system.subgraphs.purchases.built.outbox.drain();
+    await system.subgraphs.purchases.built.outbox.drain();
+
+    const purchases = await system.db.collection('purchases').find({ _id: { $in: [...acknowledged].map((id) => new Types.ObjectId(id)) } }).toArray();
+    expect(purchases).toHaveLength(acknowledged.size);
+    expect(purchases.filter((p) => p.state !== 'COMPLETED')).toEqual([]);
+    const earns = await system.db.collection('point_ledger').find({ memberId: member.id, type: 'EARN' }).toArray();
+    const perPurchase = new Map<string, number>();
+    for (const e of earns) perPurchase.set(String(e.purchaseId), (perPurchase.get(String(e.purchaseId)) ?? 0) + 1);
+    expect([...perPurchase.values()].every((n) => n === 1)).toBe(true);
+    expect(perPurchase.size).toBe(await system.db.collection('purchases').countDocuments({ memberId: member.id }));
+
+    const verify = await new Promise<{ code: number | null; out: string }>((resolve) => {
+      const child = spawn(TSX, ['scripts/points-verify.ts'], { cwd: REPO_ROOT, env: env() });
+      let out = '';
+      child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+      child.on('exit', (code) => resolve({ code, out }));
+    });
+    expect(verify).toEqual({ code: 0, out: expect.stringContaining('ledger OK') });
+  }, 90_000);
+});
