@@ -281,6 +281,32 @@ describe('linking through LINE’s account-link flow', () => {
     expect(await linkedUser(member.id)).toBe(linked);
   });
 
+  it('links the EC site’s logged-in customer posted with their customer token, and refuses a bad token', async () => {
+    const member = await registerMember('online');
+    const user = 'U00000000000000000000000000000e01';
+    const post = async (customerToken: string) =>
+      fetch(`${system.subgraphs.line.url}/line/link`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ linkToken: await askToLink(user), customerToken }),
+      });
+    const token = system.customerHeaders(member.id).authorization!.replace(/^Bearer /, '');
+
+    const forged = await post(`${token.slice(0, -4)}AAAA`);
+    expect(forged.status).toBe(401);
+    await expect(forged.text()).resolves.toContain('ログインを確認できませんでした');
+    const staff = await post(system.staffHeaders().authorization!.replace(/^Bearer /, ''));
+    expect(staff.status).toBe(401);
+
+    const accepted = await post(token);
+    expect(accepted.status).toBe(302);
+    const dialog = new URL(accepted.headers.get('location')!);
+    expect(`${dialog.origin}${dialog.pathname}`).toBe(`${fake.url}/dialog/bot/accountLink`);
+    await deliver(accountLinkEvent('webhook-account-link-ok.json', user, dialog.searchParams.get('nonce')!));
+    expect(await linkedUser(member.id)).toBe(user);
+  });
+
   it('answers an unknown or forged link token with an explanation instead of the form', async () => {
     const page = await browser.newPage();
     const response = await page.goto(`${system.subgraphs.line.url}/line/link?linkToken=%3Cscript%3Eforged`);

@@ -1,6 +1,7 @@
 import express, { Router, type Request, type Response } from 'express';
 import type { AppConfig } from '@omo/lib/config';
 import type { Logger } from '@omo/lib/logger';
+import type { LinkTokenDoc } from '../models/link-token.model';
 import type { AttemptLimiter } from './attempt-limiter';
 import { linkFormPage, messagePage, PAGE_TEXT, pageSecurityPolicy } from './link-page';
 import { LIMITS, type LinkService } from './link.service';
@@ -17,7 +18,8 @@ const MAX_TOKEN_LENGTH = 512;
 
 /**
  * GET /line/link?linkToken=... shows the login form; POST /line/link checks the member code and contact with the
- * members service and sends the browser on to LINE's account-link dialog with a fresh nonce. No cookies and no
+ * members service (or, posted by the EC site for its logged-in customer, a customer token instead) and sends the
+ * browser on to LINE's account-link dialog with a fresh nonce. No cookies and no
  * session: the post carries the link token (bound to one LINE user when we asked LINE for it) and credentials,
  * so a forged cross-site post can do no more than the forger could do themself.
  */
@@ -35,6 +37,16 @@ export function linkPageRoutes(deps: { service: LinkService; limiter: AttemptLim
   const failed = (res: Response, error: unknown) => {
     logger.error({ err: error }, 'LINE link page failed');
     send(res, 503, messagePage(PAGE_TEXT.unavailable));
+  };
+
+  /** On to LINE's account-link dialog with a fresh nonce, unless the member already has a LINE account linked. */
+  const sendToDialog = async (res: Response, linkToken: string, token: LinkTokenDoc, memberId: string) => {
+    if (await service.linkOfMember(memberId)) return send(res, 409, messagePage(PAGE_TEXT.memberAlreadyLinked));
+    const nonce = await service.createNonce(token, memberId);
+    const dialog = new URL(config.LINE_ACCOUNT_LINK_URL);
+    dialog.searchParams.set('linkToken', linkToken);
+    dialog.searchParams.set('nonce', nonce);
+    res.set(headers).redirect(302, dialog.href);
   };
 
   const router = Router();
@@ -59,6 +71,13 @@ export function linkPageRoutes(deps: { service: LinkService; limiter: AttemptLim
       const token = linkToken ? await service.findLinkToken(linkToken) : null;
       if (!linkToken || !token) return send(res, 410, messagePage(PAGE_TEXT.invalidLink));
       if (await service.linkOf(token.lineUserId)) return send(res, 409, messagePage(PAGE_TEXT.lineAlreadyLinked));
+      const customerToken = field(form.customerToken, MAX_TOKEN_LENGTH * 4);
+      if (customerToken) {
+        // the EC site posts for its logged-in customer: the signed token is the proof, nothing to guess
+        const memberId = await service.verifyCustomerToken(customerToken, config.JWT_SECRET);
+        if (!memberId) return send(res, 401, messagePage(PAGE_TEXT.invalidCustomerToken));
+        return await sendToDialog(res, linkToken, token, memberId);
+      }
       if (!memberCode || !contact) {
         return send(res, 400, linkFormPage({ linkToken, memberCode: memberCode ?? '', error: PAGE_TEXT.missingInput }));
       }
@@ -77,12 +96,7 @@ export function linkPageRoutes(deps: { service: LinkService; limiter: AttemptLim
       }
       if (!memberId) return send(res, 400, linkFormPage({ linkToken, memberCode, error: PAGE_TEXT.wrongCredentials }));
       await reservation.release();
-      if (await service.linkOfMember(memberId)) return send(res, 409, messagePage(PAGE_TEXT.memberAlreadyLinked));
-      const nonce = await service.createNonce(token, memberId);
-      const dialog = new URL(config.LINE_ACCOUNT_LINK_URL);
-      dialog.searchParams.set('linkToken', linkToken);
-      dialog.searchParams.set('nonce', nonce);
-      res.set(headers).redirect(302, dialog.href);
+      await sendToDialog(res, linkToken, token, memberId);
     } catch (error) {
       failed(res, error);
     }

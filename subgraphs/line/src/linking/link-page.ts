@@ -126,6 +126,10 @@ export const PAGE_TEXT = {
     ja: 'この会員は別のLINEアカウントと連携済みです。会員ページで連携を解除してから、もう一度お試しください。',
     en: 'This membership is linked to another LINE account. Unlink it on the member page first.',
   },
+  invalidCustomerToken: {
+    ja: 'オンラインストアのログインを確認できませんでした。もう一度ログインしてからお試しください。',
+    en: 'We could not confirm your online store login. Please sign in again and retry.',
+  },
   unavailable: {
     ja: 'ただいま処理できません。しばらくしてからもう一度お試しください。',
     en: 'We cannot process this right now. Please try again in a moment.',

@@ -1,4 +1,4 @@
-import { requireAuthenticated, type Caller } from '@omo/lib/auth';
+import { requireAuthenticated, verifyUserToken, type Caller } from '@omo/lib/auth';
 import { isDuplicateKeyError } from '@omo/lib/db';
 import { AlreadyExistsError, AppError, BadUserInputError, ForbiddenError } from '@omo/lib/errors';
 import { callInternal, type ServiceDirectory } from '@omo/lib/internal-api';
@@ -188,6 +188,30 @@ export class LinkService {
       if (code === 'NOT_FOUND' || code === 'BAD_USER_INPUT') return null;
       throw error;
     }
+  }
+
+  /**
+   * The member a customer token (the JWT the EC site's logged-in customer uses at the gateway) belongs to, if the
+   * member is active; a merged member's token leads to the survivor. Null for a bad, expired or non-customer token.
+   */
+  async verifyCustomerToken(token: string, jwtSecret: string): Promise<string | null> {
+    let caller: Caller;
+    try {
+      caller = verifyUserToken(token, jwtSecret);
+    } catch {
+      return null;
+    }
+    if (caller.kind !== 'customer') return null;
+    const { current } = await callInternal<{ current: Record<string, { memberId: string; status: string } | null> }>({
+      directory: this.deps.services,
+      target: 'members',
+      path: '/internal/members/current',
+      body: { ids: [caller.memberId] },
+      internalSecret: this.deps.internalSecret,
+      service: 'line',
+    });
+    const member = current[caller.memberId];
+    return member?.status === 'ACTIVE' ? member.memberId : null;
   }
 
   /** The nonce for LINE's account-link dialog, bound to the member and to the LINE user of the link token. */
