@@ -3,7 +3,7 @@ import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { Types } from 'mongoose';
 import { requireStaff, type Caller } from '@omo/lib/auth';
 import { isDuplicateKeyError } from '@omo/lib/db';
-import { BadUserInputError, NotFoundError } from '@omo/lib/errors';
+import { AppError, BadUserInputError, NotFoundError } from '@omo/lib/errors';
 import { KeyedLock } from '@omo/lib/keyed-lock';
 import type { LedgerEntryDoc, LedgerEntryModel, LedgerEntryType, Lot } from '../models/ledger-entry.model';
 import type { PointAccountModel } from '../models/point-account.model';
@@ -27,6 +27,19 @@ import type { PointsPolicy, RulesService } from './rules.service';
 /** What the GraphQL PointsAccount resolves from: the member's state after their latest entry. */
 export type AccountState = LedgerState;
 
+/** A refund's side of one purchase's points (taken back or given back). */
+export interface Reversal {
+  memberId: string;
+  key: string;
+  actor: string;
+  purchaseId: string;
+  reason: string;
+  /** What identifies the refund's request (replayed with other values: refused). */
+  request: unknown;
+  /** Points still to reverse, given every ledger entry of the purchase so far. */
+  owed: (purchaseEntries: LedgerEntryDoc[]) => number;
+}
+
 /** The non-state fields of an entry, supplied by each operation. */
 export interface EntryContext {
   type: LedgerEntryType;
@@ -43,10 +56,29 @@ export interface EntryContext {
 
 type Build = (state: LedgerState, now: Date, entryId: Types.ObjectId) => Promise<Change | null> | Change | null;
 
+/** A digest of a request, for the member whose entry it wrote (a replay may find it on a merged member's ledger). */
+type RequestDigest = (memberId: string) => string;
+
+/**
+ * The member's points moved to another member (MERGE_OUT): nothing more may land on their account. Not an
+ * AppError on purpose: a caller retries (the internal API answers 500), and the retry finds the survivor.
+ */
+export class MemberMergedError extends Error {
+  constructor(
+    readonly memberId: string,
+    readonly survivorId: string | null,
+  ) {
+    super(`Member ${memberId} was merged into member ${survivorId}: retry for the survivor`);
+    this.name = 'MemberMergedError';
+  }
+}
+
 const MAX_AMOUNT = 1_000_000_000;
 /** Enough for 100 writers racing on one member: each round, one of them wins. */
 const MAX_ATTEMPTS = 200;
 const DAY_MS = 86_400_000;
+/** Merges chain (A into B, later B into C); a longer chain can only be a loop. */
+const MAX_MERGE_HOPS = 100;
 
 export function actorOf(caller: Caller): string {
   switch (caller.kind) {
@@ -112,8 +144,28 @@ export class LedgerService {
   ) {}
 
   async state(memberId: string): Promise<LedgerState> {
-    const head = await this.ledger.findOne({ memberId }).sort({ seq: -1 }).lean<LedgerEntryDoc>().exec();
+    const head = await this.head(memberId);
     return head ? stateFromEntry(head) : emptyState(memberId);
+  }
+
+  private head(memberId: string): Promise<LedgerEntryDoc | null> {
+    return this.ledger.findOne({ memberId }).sort({ seq: -1 }).lean<LedgerEntryDoc>().exec();
+  }
+
+  /** The member, then each survivor their points moved to by a merge, in order: the last one holds them now. */
+  private async mergeChain(memberId: string): Promise<string[]> {
+    const chain = [memberId];
+    for (let hop = 0; hop < MAX_MERGE_HOPS; hop += 1) {
+      const out = await this.ledger.findOne({ memberId: chain.at(-1), type: 'MERGE_OUT' }).lean<LedgerEntryDoc>().exec();
+      if (!out?.counterpartMemberId) return chain;
+      chain.push(out.counterpartMemberId);
+    }
+    throw new Error(`The merges of member ${memberId} go on for more than ${MAX_MERGE_HOPS} members`);
+  }
+
+  /** Whose account a purchase or refund of this member goes to now: theirs, or the survivor of their merge. */
+  async currentMember(memberId: string): Promise<string> {
+    return (await this.mergeChain(memberId)).at(-1) ?? memberId;
   }
 
   findByKey(idempotencyKey: string): Promise<LedgerEntryDoc | null> {
@@ -122,12 +174,13 @@ export class LedgerService {
 
   /**
    * Appends the member's next entry, computed by `build` from the head state (null: nothing to write). Points
-   * that expired are written off first (their own EXPIRE entry), so every entry starts from live lots.
+   * that expired are written off first (their own EXPIRE entry), so every entry starts from live lots. A member
+   * whose points moved out in a merge gets no more entries (MemberMergedError).
    */
   append(
     memberId: string,
     idempotencyKey: string,
-    requestDigest: string | null,
+    requestDigest: RequestDigest | null,
     context: EntryContext,
     build: Build,
   ): Promise<LedgerEntryDoc | null> {
@@ -137,14 +190,16 @@ export class LedgerService {
   private async appendNow(
     memberId: string,
     idempotencyKey: string,
-    requestDigest: string | null,
+    requestDigest: RequestDigest | null,
     context: EntryContext,
     build: Build,
   ): Promise<LedgerEntryDoc | null> {
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt += 1) {
       const replay = await this.findByKey(idempotencyKey);
       if (replay) return this.checkReplay(replay, memberId, requestDigest);
-      const state = await this.state(memberId);
+      const head = await this.head(memberId);
+      if (head?.type === 'MERGE_OUT') throw new MemberMergedError(memberId, head.counterpartMemberId ?? null);
+      const state = head ? stateFromEntry(head) : emptyState(memberId);
       const now = this.clock();
       const expiry = expire(state, now);
       if (expiry) {
@@ -152,17 +207,28 @@ export class LedgerService {
         continue;
       }
       const entryId = new Types.ObjectId();
-      const change = await build(state, now, entryId);
+      let change: Change | null;
+      try {
+        change = await build(state, now, entryId);
+      } catch (error) {
+        // A refusal (INSUFFICIENT_POINTS) may only mean that a twin of this request (same key, another process)
+        // was written since the key was looked up and spent what this one finds missing: then it succeeded.
+        const twin = error instanceof AppError ? await this.findByKey(idempotencyKey) : null;
+        if (!twin) throw error;
+        return this.checkReplay(twin, memberId, requestDigest);
+      }
       if (!change) return null;
-      const inserted = await this.tryInsert(state, idempotencyKey, requestDigest, context, change, entryId);
+      const inserted = await this.tryInsert(state, idempotencyKey, requestDigest?.(memberId) ?? null, context, change, entryId);
       if (inserted) return inserted;
       if (attempt % 10 === 0) await yieldToEventLoop();
     }
     throw new Error(`Could not append to the ledger of ${memberId} after ${MAX_ATTEMPTS} attempts`);
   }
 
-  private checkReplay(entry: LedgerEntryDoc, memberId: string, requestDigest: string | null): LedgerEntryDoc {
-    if (entry.memberId !== memberId || (requestDigest && entry.requestDigest && entry.requestDigest !== requestDigest)) {
+  /** A key's entry answers the same request, for the same member or one merged into them since. */
+  private async checkReplay(entry: LedgerEntryDoc, memberId: string, requestDigest: RequestDigest | null): Promise<LedgerEntryDoc> {
+    const sameMember = entry.memberId === memberId || (await this.mergeChain(entry.memberId)).includes(memberId);
+    if (!sameMember || (requestDigest && entry.requestDigest && entry.requestDigest !== requestDigest(entry.memberId))) {
       throw new BadUserInputError('This idempotencyKey was already used for a different request', { field: 'idempotencyKey' });
     }
     return entry;
@@ -247,13 +313,17 @@ export class LedgerService {
     const entry = await this.append(
       input.memberId,
       `adjust:${key}`,
-      digest([input.memberId, input.amount, reason]),
+      (memberId) => digest([memberId, input.amount, reason]),
       { type: 'ADJUST', actor: actorOf(staff), reason },
       (state, now, entryId) =>
         input.amount > 0
           ? credit(state, { lotId: entryId.toHexString(), amount: input.amount, earnedAt: now, availableAt: now, expiresAt: lotExpiry(policy, now, state.lastPurchaseAt) }, false)
           : debit(state, -input.amount, now),
-    );
+    ).catch((error: unknown) => {
+      // staff adjust the member they chose: a merged one's points are the survivor's now
+      if (error instanceof MemberMergedError) throw new BadUserInputError('This member was merged into another member: adjust the survivor', { field: 'memberId' });
+      throw error;
+    });
     if (!entry) throw new Error('an adjustment always writes an entry');
     return { transaction: entry, account: stateFromEntry(await this.headOrSelf(entry)) };
   }
@@ -268,7 +338,7 @@ export class LedgerService {
     return this.append(
       input.memberId,
       input.key,
-      digest([input.memberId, input.points, input.purchaseId]),
+      (memberId) => digest([memberId, input.points, input.purchaseId]),
       { type: 'REDEEM', actor: input.actor, purchaseId: input.purchaseId, storeId: input.storeId, channel: input.channel },
       (state, now) => debit(state, input.points, now),
     );
@@ -290,7 +360,8 @@ export class LedgerService {
     return this.append(
       input.memberId,
       input.key,
-      digest([input.memberId, input.purchaseId, points]),
+      // not the points: a twin of this request computing them a moment later may see another tier
+      (memberId) => digest([memberId, input.purchaseId, 'yen', input.breakdown.amount]),
       { type: 'EARN', actor: input.actor, purchaseId: input.purchaseId, storeId: input.storeId, channel: input.channel, earnBreakdown: input.breakdown },
       (state, _now, entryId) => {
         const lastPurchaseAt = latest(state.lastPurchaseAt, input.occurredAt);
@@ -312,34 +383,45 @@ export class LedgerService {
     return this.append(
       input.memberId,
       input.key,
-      digest([input.memberId, input.points, input.reason]),
+      (memberId) => digest([memberId, input.points, input.reason]),
       { type: 'BONUS', actor: input.actor, reason: input.reason },
       (state, now, entryId) =>
         credit(state, { lotId: entryId.toHexString(), amount: input.points, earnedAt: now, availableAt: now, expiresAt: lotExpiry(policy, now, state.lastPurchaseAt) }, true),
     );
   }
 
-  /** Refund: takes back earned points (debt if already spent). */
-  takeBack(input: { memberId: string; points: number; key: string; actor: string; purchaseId: string; reason: string }): Promise<LedgerEntryDoc | null> {
+  /**
+   * Refund: takes back earned points (debt if already spent). How many is decided from the purchase's entries as
+   * they are at the head this entry follows: two refunds racing for the next seq cannot both count the same
+   * points as not yet taken back, the loser recounts. Null: nothing (more) to take back.
+   */
+  takeBack(input: Reversal): Promise<LedgerEntryDoc | null> {
     return this.append(
       input.memberId,
       input.key,
-      digest([input.memberId, input.purchaseId, 'EARN', input.points]),
+      (memberId) => digest([memberId, input.purchaseId, 'EARN', input.request]),
       { type: 'REVERSAL', reverses: 'EARN', actor: input.actor, purchaseId: input.purchaseId, reason: input.reason },
-      (state, now) => clawback(state, input.points, now, input.purchaseId),
+      async (state, now) => {
+        const points = input.owed(await this.entriesOfPurchase(input.purchaseId));
+        return points > 0 ? clawback(state, points, now, input.purchaseId) : null;
+      },
     );
   }
 
-  /** Refund: gives back redeemed points as a new lot, valid from now under the policy in force. */
-  async giveBack(input: { memberId: string; points: number; key: string; actor: string; purchaseId: string; reason: string }): Promise<LedgerEntryDoc | null> {
+  /** Refund: gives back redeemed points as a new lot, valid from now under the policy in force; counted like takeBack. */
+  async giveBack(input: Reversal): Promise<LedgerEntryDoc | null> {
     const policy = await this.rules.getPolicy();
     return this.append(
       input.memberId,
       input.key,
-      digest([input.memberId, input.purchaseId, 'REDEEM', input.points]),
+      (memberId) => digest([memberId, input.purchaseId, 'REDEEM', input.request]),
       { type: 'REVERSAL', reverses: 'REDEEM', actor: input.actor, purchaseId: input.purchaseId, reason: input.reason },
-      (state, now, entryId) =>
-        credit(state, { lotId: entryId.toHexString(), amount: input.points, earnedAt: now, availableAt: now, expiresAt: lotExpiry(policy, now, state.lastPurchaseAt), purchaseId: input.purchaseId }, false),
+      async (state, now, entryId) => {
+        const points = input.owed(await this.entriesOfPurchase(input.purchaseId));
+        if (points <= 0) return null;
+        const expiresAt = lotExpiry(policy, now, state.lastPurchaseAt);
+        return credit(state, { lotId: entryId.toHexString(), amount: points, earnedAt: now, availableAt: now, expiresAt, purchaseId: input.purchaseId }, false);
+      },
     );
   }
 
@@ -364,7 +446,7 @@ export class LedgerService {
     return this.append(
       input.fromMemberId,
       `merge:${input.mergeId}:out`,
-      digest([input.fromMemberId, input.toMemberId]),
+      (memberId) => digest([memberId, input.toMemberId]),
       { type: 'MERGE_OUT', actor: input.actor, reason: `Merged into member ${input.toMemberId}`, counterpartMemberId: input.toMemberId },
       (state) => moveOut(state),
     );
@@ -381,7 +463,7 @@ export class LedgerService {
     return this.append(
       input.toMemberId,
       `merge:${input.mergeId}:in`,
-      digest([input.out.memberId, input.toMemberId]),
+      (memberId) => digest([input.out.memberId, memberId]),
       { type: 'MERGE_IN', actor: input.actor, reason: `Merged from member ${input.out.memberId}`, counterpartMemberId: input.out.memberId },
       (state, now) => moveIn(state, moved, now),
     );

@@ -18,6 +18,8 @@ let ledgerModel: LedgerEntryModel;
 let accounts: PointAccountModel;
 let ledger: LedgerService;
 let settlement: SettlementService;
+/** Separate service instances stand for separate processes: only the database arbitrates between them. */
+let processes: SettlementService[];
 
 beforeAll(async () => {
   db = await openTestDatabase();
@@ -25,6 +27,10 @@ beforeAll(async () => {
   ledgerModel = ledgerEntryModel(db.connection);
   accounts = pointAccountModel(db.connection);
   const { rules, tiers, calculator } = createRulesModule(db.connection, clock);
+  processes = Array.from({ length: 4 }, () => {
+    const own = new LedgerService(ledgerModel, accounts, rules, clock, () => Promise.resolve(true));
+    return new SettlementService(own, rules, tiers, calculator);
+  });
   ledger = new LedgerService(ledgerModel, accounts, rules, clock, () => Promise.resolve(true));
   settlement = new SettlementService(ledger, rules, tiers, calculator);
   await ensureIndexes(db.connection);
@@ -36,6 +42,8 @@ afterAll(() => db.drop());
 
 const member = () => new Types.ObjectId().toHexString();
 const balanceOf = async (memberId: string) => viewAt(await ledger.state(memberId), AT).balance;
+
+const viaProcess = (i: number) => processes[i % processes.length]!;
 
 function purchase(memberId: string, purchaseId: string, amount: number, pointsToRedeem = 0) {
   return { purchaseId, memberId, storeId: 'store-1', channel: 'STORE', amount, pointsToRedeem, occurredAt: AT.toISOString(), actor: 'pos:key-1' };
@@ -59,6 +67,18 @@ describe('settling purchases', () => {
     const results = await Promise.all(Array.from({ length: 20 }, () => settlement.settle(purchase(memberId, 'p-2', 10_000))));
     expect(new Set(results.map((r) => r.pointsEarned))).toEqual(new Set([100]));
     expect(await ledgerModel.countDocuments({ memberId })).toBe(1);
+  });
+
+  it('answers every copy of a settlement running at once in several processes with its one result, even when it spends the whole balance', async () => {
+    for (let round = 0; round < 5; round += 1) {
+      const memberId = member();
+      await ledger.adjust(staff, { memberId, amount: 300, reason: 'start', idempotencyKey: `start-${memberId}` });
+      const results = await Promise.allSettled(Array.from({ length: 8 }, (_, i) => viaProcess(i).settle(purchase(memberId, `p-twin-${round}`, 5_000, 300))));
+      for (const result of results) {
+        expect(result).toMatchObject({ status: 'fulfilled', value: { pointsRedeemed: 300, pointsEarned: 50 } });
+      }
+      expect(await balanceOf(memberId)).toBe(50);
+    }
   });
 
   it('refuses a redemption the balance cannot cover and earns nothing', async () => {
@@ -109,6 +129,35 @@ describe('refunds', () => {
     expect(await balanceOf(memberId)).toBe(100);
   });
 
+  it('never takes back more than the purchase earned, nor gives back more than it redeemed, when refunds run at once', async () => {
+    const memberId = member();
+    await ledger.adjust(staff, { memberId, amount: 500, reason: 'start', idempotencyKey: `start-${memberId}` });
+    await settlement.settle(purchase(memberId, 'p-race', 10_000, 500)); // redeems 500, earns 100
+    // twelve refunds, each claiming a larger share of the purchase refunded so far: together far more than it
+    const results = await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        viaProcess(i).reverse({
+          refundId: `r-race-${i}`,
+          purchaseId: 'p-race',
+          memberId,
+          refundAmount: 1_000,
+          refundedAmountTotal: Math.min(10_000, 1_000 * (i + 1)),
+          purchaseAmount: 10_000,
+          purchaseOccurredAt: AT.toISOString(),
+          actor: 'pos:key-1',
+        }),
+      ),
+    );
+    for (const result of results) {
+      expect(result.pointsEarned).toBeGreaterThanOrEqual(0);
+      expect(result.pointsRedeemed).toBeGreaterThanOrEqual(0);
+    }
+    const reversals = await ledgerModel.find({ purchaseId: 'p-race', type: 'REVERSAL' }).lean();
+    expect(-reversals.filter((e) => e.reverses === 'EARN').reduce((sum, e) => sum + e.amount, 0)).toBe(100);
+    expect(reversals.filter((e) => e.reverses === 'REDEEM').reduce((sum, e) => sum + e.amount, 0)).toBe(500);
+    expect(await balanceOf(memberId)).toBe(500);
+  });
+
   it('lets the balance go negative when refunded points were already spent, and refuses redemption until repaid', async () => {
     const memberId = member();
     await settlement.settle(purchase(memberId, 'p-7', 5_000)); // earns 50
@@ -122,6 +171,74 @@ describe('refunds', () => {
 });
 
 describe('merges and bonuses', () => {
+  const mergeInto = (fromMemberId: string, toMemberId: string) =>
+    settlement.merge({ mergeId: `merge-${fromMemberId}`, fromMemberId, toMemberId, actor: 'staff:s1' });
+
+  it('settles a late purchase of a merged member on the survivor', async () => {
+    const [merged, survivor] = [member(), member()];
+    await ledger.adjust(staff, { memberId: merged, amount: 100, reason: 'start', idempotencyKey: `start-${merged}` });
+    await mergeInto(merged, survivor);
+    const result = await settlement.settle(purchase(merged, 'p-late', 3_000, 40));
+    expect(result).toMatchObject({ pointsEarned: 30, pointsRedeemed: 40 });
+    expect(result.transactions.every((t) => t.memberId === survivor)).toBe(true);
+    expect(await balanceOf(merged)).toBe(0);
+    expect(await balanceOf(survivor)).toBe(90);
+  });
+
+  it('takes a refund of a merged member’s purchase back from the survivor', async () => {
+    const [merged, survivor] = [member(), member()];
+    await settlement.settle(purchase(merged, 'p-merged-refund', 5_000)); // earns 50
+    await mergeInto(merged, survivor);
+    await settlement.reverse({ refundId: 'r-merged', purchaseId: 'p-merged-refund', memberId: merged, refundAmount: 5_000, refundedAmountTotal: 5_000, purchaseAmount: 5_000, purchaseOccurredAt: AT.toISOString(), actor: 'pos:key-1' });
+    expect(await ledgerModel.countDocuments({ memberId: merged, seq: { $gt: 2 } })).toBe(0);
+    expect(await balanceOf(merged)).toBe(0);
+    expect(await balanceOf(survivor)).toBe(0);
+  });
+
+  it('completes, on the survivor, a settlement interrupted by a merge after its redemption', async () => {
+    const [merged, survivor] = [member(), member()];
+    await ledger.adjust(staff, { memberId: merged, amount: 100, reason: 'start', idempotencyKey: `start-${merged}` });
+    // the redemption was written for the merged member, then the merge ran, then purchases retried for the survivor
+    await ledger.redeem({ memberId: merged, points: 40, key: 'purchase:p-split:redeem', actor: 'pos:key-1', purchaseId: 'p-split', storeId: 'store-1', channel: 'STORE' });
+    await mergeInto(merged, survivor);
+    const result = await settlement.settle(purchase(survivor, 'p-split', 2_000, 40));
+    expect(result).toMatchObject({ pointsEarned: 20, pointsRedeemed: 40 });
+    expect(await balanceOf(survivor)).toBe(80);
+  });
+
+  it('refuses, as a failure to retry rather than a refusal, any entry for a member after their points moved out', async () => {
+    const [merged, survivor] = [member(), member()];
+    await ledger.adjust(staff, { memberId: merged, amount: 100, reason: 'start', idempotencyKey: `start-${merged}` });
+    await mergeInto(merged, survivor);
+    const late = ledger.bonus({ memberId: merged, points: 10, key: `late-bonus-${merged}`, actor: 'system', reason: 'Late bonus' });
+    await expect(late).rejects.toThrow(/merged/);
+    await expect(late).rejects.not.toHaveProperty('extensions');
+    // staff, who chose the member, are told why instead
+    await expect(ledger.adjust(staff, { memberId: merged, amount: 10, reason: 'late', idempotencyKey: `late-${merged}` })).rejects.toMatchObject({
+      extensions: { code: 'BAD_USER_INPUT', field: 'memberId' },
+    });
+    expect(await balanceOf(merged)).toBe(0);
+  });
+
+  it('loses no points of purchases settled while their member is being merged', async () => {
+    const [merged, survivor] = [member(), member()];
+    const settle = (i: number) => viaProcess(i).settle(purchase(merged, `p-during-merge-${merged}-${i}`, 1_000));
+    const outcomes = await Promise.allSettled([
+      ...Array.from({ length: 10 }, (_, i) => settle(i)),
+      mergeInto(merged, survivor),
+      ...Array.from({ length: 10 }, (_, i) => settle(10 + i)),
+    ]);
+    // a settlement refused by the race is retried by its caller (the purchases outbox)
+    for (const [i, outcome] of outcomes.entries()) {
+      if (outcome.status === 'rejected') {
+        expect(outcome.reason).not.toHaveProperty('extensions');
+        if (i !== 10) await settle(i < 10 ? i : i - 1);
+      }
+    }
+    expect(await balanceOf(merged)).toBe(0);
+    expect(await balanceOf(survivor)).toBe(200);
+  });
+
   it('moves a merged member’s points to the survivor once, and the sign-up bonus is given once', async () => {
     const [merged, survivor] = [member(), member()];
     await Promise.all(Array.from({ length: 10 }, () => settlement.signupBonus({ memberId: merged, actor: 'system' })));

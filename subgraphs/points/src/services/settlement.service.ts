@@ -77,52 +77,56 @@ export class SettlementService {
     private readonly calculator: EarnCalculator,
   ) {}
 
-  /** Redeems the requested points (INSUFFICIENT_POINTS writes nothing), then earns by the rules at the purchase time. */
+  /**
+   * Redeems the requested points (INSUFFICIENT_POINTS writes nothing), then earns by the rules at the purchase time.
+   * A member merged since the purchase was made settles on the survivor, who holds their points now.
+   */
   async settle(raw: unknown): Promise<SettlementResult> {
     const input = parseInput(settleSchema, raw);
-    const base = { memberId: input.memberId, actor: input.actor, purchaseId: input.purchaseId, storeId: input.storeId, channel: input.channel };
+    const memberId = await this.ledger.currentMember(input.memberId);
+    const base = { memberId, actor: input.actor, purchaseId: input.purchaseId, storeId: input.storeId, channel: input.channel };
     if (input.pointsToRedeem > 0) {
       await this.ledger.redeem({ ...base, points: input.pointsToRedeem, key: `purchase:${input.purchaseId}:redeem` });
     }
     const earnKey = `purchase:${input.purchaseId}:earn`;
     if (!(await this.ledger.findByKey(earnKey))) {
       // the tier before this purchase's own spend is recorded (spend is recorded after the earn, below)
-      const { tier } = await this.tiers.tierFor(input.memberId, input.occurredAt);
+      const { tier } = await this.tiers.tierFor(memberId, input.occurredAt);
       const breakdown = await this.calculator.calculate({ storeId: input.storeId, channel: input.channel, amount: input.amount, tier, at: input.occurredAt });
       await this.ledger.earn({ ...base, breakdown, key: earnKey, occurredAt: input.occurredAt });
     }
-    await this.tiers.recordSpend({ key: `purchase:${input.purchaseId}`, memberId: input.memberId, amountDelta: input.amount, occurredAt: input.occurredAt, purchaseId: input.purchaseId });
+    await this.tiers.recordSpend({ key: `purchase:${input.purchaseId}`, memberId, amountDelta: input.amount, occurredAt: input.occurredAt, purchaseId: input.purchaseId });
     return this.result(input.purchaseId);
   }
 
   /**
    * A refund takes back earned points and gives back redeemed points in proportion to the yen refunded so far:
    * after it, floor(earned × refunded ÷ amount) have been taken back in total (all of them for a full refund),
-   * so several partial refunds never drift from one full refund by more than rounding.
+   * so several partial refunds never drift from one full refund by more than rounding, nor, running at once, ever
+   * reverse more than the purchase earned or redeemed. A merged member's refund lands on the survivor.
    */
   async reverse(raw: unknown): Promise<SettlementResult> {
     const input = parseInput(reverseSchema, raw);
     if (input.refundedAmountTotal > input.purchaseAmount) {
       throw new BadUserInputError('refundedAmountTotal is more than the purchase amount', { field: 'refundedAmountTotal' });
     }
-    const base = { memberId: input.memberId, actor: input.actor, purchaseId: input.purchaseId, reason: `Refund ${input.refundId}` };
+    const memberId = await this.ledger.currentMember(input.memberId);
+    const base = { memberId, actor: input.actor, purchaseId: input.purchaseId, reason: `Refund ${input.refundId}`, request: [input.refundedAmountTotal, input.purchaseAmount] };
     const proportion = (points: number) =>
       input.refundedAmountTotal === input.purchaseAmount ? points : Math.floor((points * input.refundedAmountTotal) / Math.max(input.purchaseAmount, 1));
 
-    const takeBackKey = `refund:${input.refundId}:earn`;
-    const giveBackKey = `refund:${input.refundId}:redeem`;
-    const entries = (await this.ledger.entriesOfPurchase(input.purchaseId)).filter((e) => e.idempotencyKey !== takeBackKey && e.idempotencyKey !== giveBackKey);
-    const earned = sumOf(entries, (e) => e.type === 'EARN');
-    const takenBack = -sumOf(entries, (e) => e.type === 'REVERSAL' && e.reverses === 'EARN');
-    const redeemed = -sumOf(entries, (e) => e.type === 'REDEEM');
-    const givenBack = sumOf(entries, (e) => e.type === 'REVERSAL' && e.reverses === 'REDEEM');
-
-    const toTakeBack = proportion(earned) - takenBack;
-    if (toTakeBack > 0) await this.ledger.takeBack({ ...base, points: toTakeBack, key: takeBackKey });
-    const toGiveBack = proportion(redeemed) - givenBack;
-    if (toGiveBack > 0) await this.ledger.giveBack({ ...base, points: toGiveBack, key: giveBackKey });
+    await this.ledger.takeBack({
+      ...base,
+      key: `refund:${input.refundId}:earn`,
+      owed: (entries) => proportion(sumOf(entries, (e) => e.type === 'EARN')) + sumOf(entries, (e) => e.type === 'REVERSAL' && e.reverses === 'EARN'),
+    });
+    await this.ledger.giveBack({
+      ...base,
+      key: `refund:${input.refundId}:redeem`,
+      owed: (entries) => proportion(-sumOf(entries, (e) => e.type === 'REDEEM')) - sumOf(entries, (e) => e.type === 'REVERSAL' && e.reverses === 'REDEEM'),
+    });
     if (input.refundAmount > 0) {
-      await this.tiers.recordSpend({ key: `refund:${input.refundId}`, memberId: input.memberId, amountDelta: -input.refundAmount, occurredAt: input.purchaseOccurredAt, purchaseId: input.purchaseId });
+      await this.tiers.recordSpend({ key: `refund:${input.refundId}`, memberId, amountDelta: -input.refundAmount, occurredAt: input.purchaseOccurredAt, purchaseId: input.purchaseId });
     }
     return this.result(input.purchaseId);
   }
