@@ -7,9 +7,11 @@ import type { Logger } from './logger';
 /**
  * A durable to-do list of side effects on other services (sign-up bonus, purchase settlement). An item is written
  * before the change it follows from, so a crash in between loses nothing; handlers are idempotent, so running
- * an item twice doubles nothing. Workers claim an attempt by inserting `<item>:<attempt>:<lease window>` under a
- * unique id — the one exclusive write every MongoDB-compatible server does atomically — so several worker
- * processes can run, and a crashed worker's claim lapses with its lease window.
+ * an item twice doubles nothing. Workers claim an attempt by inserting `<item>:<attempt>` under a unique id — the
+ * one exclusive write every MongoDB-compatible server does atomically — so several worker processes can run and
+ * one runs an attempt. A claim older than the lease (its worker died or hangs) is taken over by inserting
+ * `<item>:<attempt>:takeover:<n>`, again won by exactly one worker. An attempt's outcome is written only while the
+ * item is still at that attempt, so a late finisher cannot overwrite a newer outcome or a rearm.
  */
 export interface OutboxItemDoc {
   _id: string;
@@ -42,7 +44,7 @@ export type OutboxHandler = (payload: Record<string, unknown>, item: OutboxItemD
 
 const LEASE_MS = 30_000;
 const MAX_BACKOFF_MS = 10 * 60_000;
-/** Claims only matter within their lease window; older ones are deleted. */
+/** Claims only matter for their attempt's lease; long after it they are deleted. */
 const CLAIM_RETENTION_MS = 24 * 3_600_000;
 
 export class Outbox {
@@ -88,6 +90,23 @@ export class Outbox {
     }
   }
 
+  /**
+   * For a caller that has just stored (or found) the record an item follows from, still waiting for its effect:
+   * makes sure a run of the item starts after now. Its earlier runs may have looked before the record existed (a
+   * request that died between queueing the item and storing the record, and was retried after the handler had
+   * given the item up), so an item that is done, or whose current attempt has been claimed, gets a new attempt,
+   * due now; an item never written is written. An extra run costs nothing, handlers being idempotent.
+   */
+  async rearm(key: string, type: string, payload: Record<string, unknown>): Promise<void> {
+    const item = await this.find(key);
+    if (!item) return this.enqueue(key, type, payload);
+    if (!item.doneAt && !(await this.claims.exists({ _id: claimId(item, 0) }))) return;
+    await this.items.updateOne(
+      { _id: key },
+      { $set: { doneAt: null, result: null, nextAttemptAt: this.clock() }, $inc: { attempts: 1 } },
+    );
+  }
+
   find(key: string): Promise<OutboxItemDoc | null> {
     return this.items.findById(key).lean<OutboxItemDoc>().exec();
   }
@@ -109,14 +128,14 @@ export class Outbox {
     try {
       if (!handler) throw new Error(`No outbox handler for ${item.type}`);
       const result = await handler(item.payload, item);
-      await this.items.updateOne({ _id: item._id }, { $set: { doneAt: this.clock(), result: result ?? null, lastError: null } });
+      await this.items.updateOne({ _id: item._id, attempts: item.attempts }, { $set: { doneAt: this.clock(), result: result ?? null, lastError: null } });
     } catch (error) {
       const attempts = item.attempts + 1;
       const delay = Math.min(1000 * 2 ** Math.min(attempts, 20), MAX_BACKOFF_MS);
       const message = error instanceof Error ? error.message : String(error);
       if (!(error instanceof RetryLater)) this.logger.warn({ outbox: this.name, key, attempts, err: message }, 'outbox item failed; will retry');
       await this.items.updateOne(
-        { _id: item._id, doneAt: null },
+        { _id: item._id, attempts: item.attempts, doneAt: null },
         { $set: { attempts, nextAttemptAt: new Date(this.clock().getTime() + delay), lastError: message } },
       );
     }
@@ -147,14 +166,24 @@ export class Outbox {
     return repeat(`${this.name} outbox`, intervalMs, () => this.drain(), this.logger);
   }
 
+  /** Claims the item's current attempt, or takes over a claim on it whose lease is over. */
   private async claim(item: OutboxItemDoc): Promise<boolean> {
-    const window = Math.floor(this.clock().getTime() / LEASE_MS);
-    try {
-      await this.claims.create({ _id: `${item._id}:${item.attempts}:${window}`, claimedAt: this.clock() });
-      return true;
-    } catch (error) {
-      if (isDuplicateKeyError(error)) return false;
-      throw error;
+    const now = this.clock();
+    // each step up needs a lease to have passed, so the walk is as long as the attempt's run of dead workers
+    for (let takeover = 0; ; takeover += 1) {
+      const _id = claimId(item, takeover);
+      try {
+        await this.claims.create({ _id, claimedAt: now });
+        return true;
+      } catch (error) {
+        if (!isDuplicateKeyError(error)) throw error;
+      }
+      const held = await this.claims.findById(_id).lean<OutboxClaimDoc>().exec();
+      if (held && now.getTime() - held.claimedAt.getTime() < LEASE_MS) return false;
     }
   }
+}
+
+function claimId(item: OutboxItemDoc, takeover: number): string {
+  return takeover === 0 ? `${item._id}:${item.attempts}` : `${item._id}:${item.attempts}:takeover:${takeover}`;
 }
