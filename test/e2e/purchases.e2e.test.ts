@@ -2,6 +2,7 @@ import type { mongo } from 'mongoose';
 import { ledgerEntryModel } from '@omo/points/src/models/ledger-entry.model';
 import { pointAccountModel } from '@omo/points/src/models/point-account.model';
 import { verifyLedger } from '@omo/points/src/services/ledger-verify';
+import { idFromKey } from '@omo/purchases/src/services/ids';
 import { startTestSystem, type TestSystem } from '../helpers/system';
 
 const RECORD = /* GraphQL */ `
@@ -71,6 +72,18 @@ const teaAndCup = (key: string, memberCode: string | null, pointsToRedeem = 0) =
 
 async function countIn(collection: string, filter: Record<string, unknown> = {}): Promise<number> {
   return system.db.collection(collection).countDocuments(filter);
+}
+
+/**
+ * What a request that died right after queueing its outbox item leaves behind, once the worker has given the item
+ * up: the record it waited for never appeared within a request's time (the item is aged instead of waiting).
+ */
+async function crashedAfterQueueing(key: string, type: string, payload: Record<string, unknown>): Promise<void> {
+  const outbox = system.subgraphs.purchases.built.outbox;
+  await outbox.enqueue(key, type, payload);
+  await system.db.collection<{ _id: string }>('purchases_outbox').updateOne({ _id: key }, { $set: { createdAt: new Date(Date.now() - 120_000) } });
+  await outbox.drain();
+  expect(await outbox.find(key)).toMatchObject({ doneAt: expect.any(Date), result: { dropped: expect.any(String) } });
 }
 
 describe('the POS flow through the gateway', () => {
@@ -149,6 +162,30 @@ describe('the POS flow through the gateway', () => {
     expect(await countIn('point_ledger', { memberId: member.id, type: 'EARN' })).toBe(1);
     const points = system.subgraphs.points.connection;
     expect((await verifyLedger(ledgerEntryModel(points), pointAccountModel(points))).problems).toEqual([]);
+  });
+
+  it('settles a purchase whose first request died between queueing its settlement and storing it, when the register retries after the worker gave the settlement up', async () => {
+    const member = await registerAtStore();
+    const input = teaAndCup('reg1-0004', member.memberCode);
+    const purchaseId = idFromKey(`purchase:${storeId}:${input.idempotencyKey}`).toHexString();
+    await crashedAfterQueueing(`settle:${purchaseId}`, 'settle', { purchaseId });
+
+    const retried = await system.graphql<Recorded>(RECORD, { input }, pos);
+    expect(retried.errors).toBeUndefined();
+    expect(retried.data!.recordPurchase).toMatchObject({ id: purchaseId, status: 'COMPLETED', pointsEarned: 53, member: { points: { balance: 153 } } });
+    expect(await countIn('point_ledger', { memberId: member.id, type: 'EARN' })).toBe(1);
+  });
+
+  it('settles the points of a refund whose first request died between queueing the reversal and storing the refund, when it is retried', async () => {
+    const member = await registerAtStore();
+    const recorded = await system.graphql<Recorded>(RECORD, { input: teaAndCup('reg1-0005', member.memberCode) }, pos);
+    const purchaseId = recorded.data!.recordPurchase.id;
+    const refundId = idFromKey(`refund:${purchaseId}:ret-1`).toHexString();
+    await crashedAfterQueueing(`reverse:${refundId}`, 'reverse', { refundId });
+
+    const retried = await system.graphql(REFUND, { input: { purchaseId, idempotencyKey: 'ret-1', amount: 5360 } }, pos);
+    expect(retried.errors).toBeUndefined();
+    expect(retried.data).toMatchObject({ refundPurchase: { status: 'REFUNDED', pointsEarned: 0, refunds: [{ pointsSettled: true }], member: { points: { balance: 100 } } } });
   });
 
   it('lets only the purchase’s store refund it, and a customer see only their own purchases', async () => {

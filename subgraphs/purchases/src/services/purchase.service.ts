@@ -299,10 +299,16 @@ export class PurchaseService {
     return purchase.state === 'PENDING_POINTS' ? this.settleNow(purchase._id) : this.outcome(purchase);
   }
 
-  /** Settles now if points answers; a purchase refused for lack of points is REJECTED and reported as such. */
+  /**
+   * Settles now if points answers; a purchase refused for lack of points is REJECTED and reported as such. The
+   * purchase is stored and pending here, so its item is rearmed: a request that died after queueing it, retried
+   * after the worker had dropped it for want of the purchase, would otherwise leave the purchase pending for good.
+   */
   private async settleNow(purchaseId: Types.ObjectId): Promise<PurchaseDoc> {
+    const key = `settle:${purchaseId.toHexString()}`;
     try {
-      await this.outbox.process(`settle:${purchaseId.toHexString()}`);
+      await this.outbox.rearm(key, 'settle', { purchaseId: purchaseId.toHexString() });
+      await this.outbox.process(key);
     } catch {
       // stays queued; the worker settles it
     }
@@ -316,9 +322,12 @@ export class PurchaseService {
     return purchase;
   }
 
+  /** Like settleNow: a stored refund whose points are unsettled gets its item rearmed. */
   private async settleRefundNow(refund: RefundDoc): Promise<PurchaseDoc> {
+    const key = `reverse:${refund._id.toHexString()}`;
     try {
-      await this.outbox.process(`reverse:${refund._id.toHexString()}`);
+      if (!refund.pointsSettledAt) await this.outbox.rearm(key, 'reverse', { refundId: refund._id.toHexString() });
+      await this.outbox.process(key);
     } catch {
       // stays queued; the worker settles it
     }
