@@ -67,6 +67,10 @@ const CLIENT_CODES = new Set([
   'SERVICE_UNAVAILABLE',
 ]);
 
+export function isClientCode(code: unknown): code is string {
+  return typeof code === 'string' && CLIENT_CODES.has(code);
+}
+
 /** Extension keys a client may see besides `code`; everything else (stack traces, service names) is dropped. */
 const PUBLIC_EXTENSION_KEYS = new Set(['existingMemberCode', 'field', 'limit']);
 
@@ -76,8 +80,8 @@ const PUBLIC_EXTENSION_KEYS = new Set(['existingMemberCode', 'field', 'limit']);
  */
 export function makeFormatError(logger: Logger) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
-    const code = typeof formatted.extensions?.code === 'string' ? formatted.extensions.code : undefined;
-    if (code && CLIENT_CODES.has(code)) {
+    const code = formatted.extensions?.code;
+    if (isClientCode(code)) {
       const extensions: Record<string, unknown> = { code };
       for (const [key, value] of Object.entries(formatted.extensions ?? {})) {
         if (PUBLIC_EXTENSION_KEYS.has(key)) extensions[key] = value;

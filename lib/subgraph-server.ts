@@ -10,7 +10,7 @@ import {
 import { expressMiddleware } from '@as-integrations/express5';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap';
-import express, { type Router } from 'express';
+import express, { type ErrorRequestHandler, type Router } from 'express';
 import type { DocumentNode } from 'graphql';
 import { IDENTITY_HEADER, REQUEST_ID_HEADER, verifyIdentity, type Caller } from './auth';
 import { pingDatabase, type Connection } from './db';
@@ -143,6 +143,7 @@ export async function startSubgraphHttp<TContext extends BaseContext>(
       },
     }),
   );
+  app.use(jsonErrorHandler(options.logger));
   const running = await listen(app, options.port, options.host);
   return {
     ...running,
@@ -150,6 +151,38 @@ export async function startSubgraphHttp<TContext extends BaseContext>(
       await running.close();
       await apollo.stop();
     },
+  };
+}
+
+/** What body-parser's errors mean to a client, by their `type` (its own messages name its internals). */
+const BODY_ERRORS: Record<string, string> = {
+  'entity.parse.failed': 'The request body is not valid JSON',
+  'charset.unsupported': 'The request body must be UTF-8',
+  'encoding.unsupported': 'The content encoding of the request body is not supported',
+};
+
+function sizeLabel(bytes: number): string {
+  return bytes % 1_048_576 === 0 ? `${bytes / 1_048_576}mb` : `${Math.round(bytes / 1024)}kb`;
+}
+
+/**
+ * The last error handler of every server, in place of Express's HTML page (which shows the stack outside
+ * production): a request refused before GraphQL (a body too large, not JSON, in an unsupported charset or
+ * encoding) gets its 4xx status with a GraphQL-shaped BAD_REQUEST error; anything else a bare 500, logged.
+ */
+export function jsonErrorHandler(logger: Logger): ErrorRequestHandler {
+  return (error: { status?: unknown; type?: unknown; limit?: unknown }, _req, res, next) => {
+    if (res.headersSent) return void next(error);
+    const status = typeof error.status === 'number' && error.status >= 400 && error.status < 500 ? error.status : 500;
+    if (status === 500) {
+      logger.error({ err: error }, 'request failed');
+      return void res.status(500).json({ errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
+    }
+    const message =
+      error.type === 'entity.too.large' && typeof error.limit === 'number'
+        ? `The request body is larger than ${sizeLabel(error.limit)}`
+        : (BODY_ERRORS[String(error.type)] ?? 'The request body could not be read');
+    res.status(status).json({ errors: [{ message, extensions: { code: 'BAD_REQUEST' } }] });
   };
 }
 

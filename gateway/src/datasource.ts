@@ -1,6 +1,7 @@
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
-import { Kind, parse, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
+import { Kind, parse, type GraphQLFormattedError, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
 import { IDENTITY_HEADER, REQUEST_ID_HEADER, signIdentity } from '@omo/lib/auth';
+import { isClientCode } from '@omo/lib/errors';
 import type { GatewayContext } from './context';
 
 const UNAVAILABLE = 'A service needed to answer part of this query is unavailable; try again shortly';
@@ -8,6 +9,22 @@ const UNAVAILABLE = 'A service needed to answer part of this query is unavailabl
 /** What the fetcher throws when it cannot reach the subgraph at all (refused, reset, no route). */
 function isUnreachable(error: unknown): boolean {
   return error instanceof Error && error.name === 'FetchError' && (error as { type?: unknown }).type === 'system';
+}
+
+type SubgraphError = GraphQLFormattedError & { extensions: { code: string } };
+
+/**
+ * The GraphQL errors of a subgraph's HTTP 400 when every one of them is the client's fault (a custom scalar the
+ * gateway cannot check, such as a malformed DateTime, is only refused by the subgraph): the fetcher's error keeps
+ * the subgraph's body in `extensions.response`.
+ */
+function clientErrorsOf(error: unknown): SubgraphError[] | undefined {
+  const response = (error as { extensions?: { response?: { status?: unknown; body?: unknown } } } | null)?.extensions?.response;
+  if (response?.status !== 400) return undefined;
+  const errors = (response.body as { errors?: unknown } | null)?.errors;
+  if (!Array.isArray(errors) || errors.length === 0) return undefined;
+  const all = errors as Partial<GraphQLFormattedError>[];
+  return all.every((e) => typeof e.message === 'string' && isClientCode(e.extensions?.code)) ? (all as SubgraphError[]) : undefined;
 }
 
 /** The response keys of a selection set, looking through inline fragments (the gateway's fetches use no named ones). */
@@ -48,6 +65,8 @@ export class IdentityForwardingDataSource extends RemoteGraphQLDataSource<Gatewa
   }
 
   /**
+   * A subgraph that refuses a request as the client's fault (HTTP 400 with client error codes) answers those
+   * errors, as it would with HTTP 200, instead of a fetch failure the client would see as internal.
    * A subgraph that cannot be reached answers, in its place, SERVICE_UNAVAILABLE on each field it was asked for,
    * so the client gets the rest of the query and knows which fields are missing and why (the fetcher's own error
    * names the subgraph's address).
@@ -56,6 +75,12 @@ export class IdentityForwardingDataSource extends RemoteGraphQLDataSource<Gatewa
     try {
       return await super.process(options);
     } catch (error) {
+      const clientErrors = clientErrorsOf(error);
+      if (clientErrors) {
+        // a stale supergraph would show here too, as a subgraph refusing what the gateway accepted
+        (options.context as Partial<GatewayContext>).logger?.warn({ codes: clientErrors.map((e) => e.extensions.code) }, 'subgraph refused a request');
+        return { errors: clientErrors };
+      }
       if (!isUnreachable(error)) throw error;
       const paths = requestedPaths(options.request);
       if (paths.length === 0) throw error;

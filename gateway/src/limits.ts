@@ -72,8 +72,10 @@ export function costLimitPlugin<TContext extends object>(maxCost: number): Apoll
     async requestDidStart() {
       return {
         async didResolveOperation({ request, document, operation, schema }) {
+          // An operation that cannot be picked is refused by operationResolutionPlugin
+          if (!operation) return;
           // Variables that do not fit the operation are reported by the executor as BAD_USER_INPUT
-          if (getVariableValues(schema, operation?.variableDefinitions ?? [], request.variables ?? {}).errors) return;
+          if (getVariableValues(schema, operation.variableDefinitions ?? [], request.variables ?? {}).errors) return;
           let cost: number;
           try {
             cost = getComplexity({

@@ -7,16 +7,17 @@ import {
 } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import cors from 'cors';
-import express, { type ErrorRequestHandler } from 'express';
+import express from 'express';
 import { REQUEST_ID_HEADER } from '@omo/lib/auth';
 import { subgraphUrls, type AppConfig, type SubgraphName } from '@omo/lib/config';
 import { makeFormatError } from '@omo/lib/errors';
 import type { Logger } from '@omo/lib/logger';
-import { headerValue, listen, requestLoggingPlugin, type RunningHttpServer } from '@omo/lib/subgraph-server';
+import { headerValue, jsonErrorHandler, listen, requestLoggingPlugin, type RunningHttpServer } from '@omo/lib/subgraph-server';
 import { GatewayAuthenticator } from './auth';
 import type { GatewayContext } from './context';
 import { IdentityForwardingDataSource } from './datasource';
 import { costLimitPlugin, depthLimitRule } from './limits';
+import { operationResolutionPlugin } from './operations';
 import { readSupergraph } from './supergraph';
 
 const READY_TIMEOUT_MS = 2_000;
@@ -83,12 +84,15 @@ export async function startGateway(options: {
     gateway,
     formatError: makeFormatError(logger),
     includeStacktraceInErrorResponses: false,
+    // Nothing uses automatic persisted queries (no CDN, no GET caching): one fewer way in for malformed requests
+    persistedQueries: false,
     introspection: !production,
     parseOptions: { maxTokens: config.MAX_QUERY_TOKENS },
     validationRules: [depthLimitRule(config.MAX_QUERY_DEPTH)],
     plugins: [
       ApolloServerPluginUsageReportingDisabled(),
       ApolloServerPluginSchemaReportingDisabled(),
+      operationResolutionPlugin<GatewayContext>(),
       costLimitPlugin<GatewayContext>(config.MAX_QUERY_COST),
       requestLoggingPlugin<GatewayContext>('info'),
     ],
@@ -132,18 +136,7 @@ export async function startGateway(options: {
       },
     }),
   );
-  const bodyErrors: ErrorRequestHandler = (error: { type?: string; status?: number }, _req, res, next) => {
-    if (error.type === 'entity.too.large') {
-      return void res.status(413).json({
-        errors: [{ message: `The request body is larger than ${MAX_BODY}`, extensions: { code: 'BAD_REQUEST' } }],
-      });
-    }
-    if (error.type === 'entity.parse.failed') {
-      return void res.status(400).json({ errors: [{ message: 'The request body is not valid JSON', extensions: { code: 'BAD_REQUEST' } }] });
-    }
-    next(error);
-  };
-  app.use(bodyErrors);
+  app.use(jsonErrorHandler(logger));
 
   const running = await listen(app, options.port, options.host);
   logger.info({ url: `${running.url}/graphql` }, 'gateway listening');

@@ -521,6 +521,42 @@ describe('a subgraph called around the gateway', () => {
   });
 });
 
+describe('a body a server cannot read', () => {
+  const readable = JSON.stringify({ query: '{ __typename }' });
+  const badRequest = (status: number, message: string) => ({
+    status,
+    contentType: expect.stringMatching(/^application\/json/) as string,
+    body: { errors: [{ message, extensions: { code: 'BAD_REQUEST' } }] },
+  });
+
+  it('is refused by the gateway in a charset other than UTF-8 with HTTP 415 and a JSON GraphQL error', async () => {
+    expect(await post(system.gatewayUrl, readable, { 'content-type': 'application/json; charset=latin1' })).toEqual(
+      badRequest(415, 'The request body must be UTF-8'),
+    );
+  });
+
+  it('is refused by the gateway in an unknown content encoding with HTTP 415 and a JSON GraphQL error', async () => {
+    expect(await post(system.gatewayUrl, readable, { 'content-encoding': 'x-unknown' })).toEqual(
+      badRequest(415, 'The content encoding of the request body is not supported'),
+    );
+  });
+
+  it('is refused by a subgraph in a charset other than UTF-8 with HTTP 415 and a JSON GraphQL error', async () => {
+    expect(await post(`${system.subgraphs.members.url}/graphql`, readable, { 'content-type': 'application/json; charset=latin1' })).toEqual(
+      badRequest(415, 'The request body must be UTF-8'),
+    );
+  });
+
+  it('is refused by a subgraph when it is not JSON with HTTP 400 and a JSON GraphQL error', async () => {
+    expect(await post(`${system.subgraphs.points.url}/graphql`, '{"query": ')).toEqual(badRequest(400, 'The request body is not valid JSON'));
+  });
+
+  it('is refused by a subgraph over 1mb with HTTP 413 and a JSON GraphQL error', async () => {
+    const body = JSON.stringify({ query: '{ __typename }', variables: { padding: 'x'.repeat(1_100_000) } });
+    expect(await post(`${system.subgraphs.purchases.url}/graphql`, body)).toEqual(badRequest(413, 'The request body is larger than 1mb'));
+  });
+});
+
 describe('limits set lower than the schema is deep', () => {
   let limited: TestSystem;
   beforeAll(async () => {

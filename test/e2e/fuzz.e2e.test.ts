@@ -580,57 +580,103 @@ describe('a seeded fuzz pass over the gateway', () => {
 });
 
 /**
- * Defects the fuzz pass found, each stated as the behaviour it should have. These tests pass while the defect is
- * there (`it.failing`); once it is fixed, jest reports the test as failing: drop `.failing` then.
+ * Defects the fuzz pass found, each stated as the behaviour it has now: a JSON GraphQL error with a client code and
+ * the right HTTP status, nothing internal in it, nothing written.
  */
-describe('known defects found by fuzzing', () => {
+describe('requests the fuzz pass once found answered badly', () => {
   const query = (payload: unknown, headers: Record<string, string> = {}): FuzzCase => ({
-    label: 'known defect',
+    label: 'found by fuzzing',
     method: 'POST',
     headers: { ...JSON_TYPE, ...headers },
     body: JSON.stringify(payload),
   });
+  let before: Record<string, string>;
 
-  // @apollo/gateway throws on an operation it cannot pick, where Apollo Server expects errors back: HTTP 500
-  it.failing('answers an operationName the document does not define with a GraphQL error, not HTTP 500', async () => {
-    expect(problemsOf(await send(query({ query: 'query A { __typename } query B { __typename }', operationName: 'C' })))).toEqual([]);
+  beforeAll(async () => {
+    before = await databaseContents();
   });
 
-  it.failing('answers a document of two operations and no operationName with a GraphQL error, not HTTP 500', async () => {
-    expect(problemsOf(await send(query({ query: 'query A { __typename } query B { __typename }' })))).toEqual([]);
-  });
-
-  it.failing('answers a subscription, which the schema does not have, with a GraphQL error, not HTTP 500', async () => {
-    expect(problemsOf(await send(query({ query: 'subscription { memberChanged { id } }' })))).toEqual([]);
-  });
-
-  // body-parser errors other than "too large" and "not JSON" reach Express's HTML error page (with the stack outside production)
-  it.failing('answers a JSON body in a charset the gateway does not read with a JSON GraphQL error, not an HTML page', async () => {
-    expect(problemsOf(await send(raw('latin1', JSON.stringify({ query: '{ __typename }' }), { 'content-type': 'application/json; charset=latin1' })))).toEqual([]);
-  });
-
-  it.failing('answers a body that is not in the content encoding it claims with a JSON GraphQL error, not an HTML page', async () => {
-    expect(problemsOf(await send(raw('gzip', JSON.stringify({ query: '{ __typename }' }), { ...JSON_TYPE, 'content-encoding': 'gzip' })))).toEqual([]);
-  });
-
-  it.failing('answers an unknown content encoding with a JSON GraphQL error, not an HTML page', async () => {
-    expect(problemsOf(await send(raw('br2', JSON.stringify({ query: '{ __typename }' }), { ...JSON_TYPE, 'content-encoding': 'x-fuzz' })))).toEqual([]);
-  });
-
-  // Apollo Server's own error for this carries no code, so lib/errors.ts masks it
-  it.failing('answers a persisted-query hash that does not match its query with a client error code, not an internal error', async () => {
-    const answer = await send(query({ query: '{ __typename }', extensions: { persistedQuery: { version: 1, sha256Hash: '00' } } }));
+  /** What the client gets, once problemsOf has found nothing wrong with it: status, data, each error's message and code. */
+  async function answerTo(request: FuzzCase) {
+    const answer = await send(request);
     expect(problemsOf(answer)).toEqual([]);
+    const { data, errors } = JSON.parse(answer.text) as { data?: unknown; errors?: { message: string; extensions: { code: string } }[] };
+    return { status: answer.status, data, errors: errors?.map((e) => ({ message: e.message, code: e.extensions.code })) };
+  }
+
+  const refused = (status: number, message: string, code: string, data?: unknown) => ({ status, data, errors: [{ message, code }] });
+
+  // @apollo/gateway's executor throws on an operation it cannot pick, which Apollo Server answered with HTTP 500
+  it('answers an operationName the document does not define with HTTP 400 OPERATION_RESOLUTION_FAILURE', async () => {
+    expect(await answerTo(query({ query: 'query A { __typename } query B { __typename }', operationName: 'C' }))).toEqual(
+      refused(400, 'The document defines no operation of the given operationName', 'OPERATION_RESOLUTION_FAILURE'),
+    );
   });
 
-  // the gateway cannot check a custom scalar; the subgraph's HTTP 400 comes back as "400: Bad Request", masked as internal
-  it.failing('answers a DateTime variable that is not a date-time with BAD_USER_INPUT, not an internal error', async () => {
-    const answer = await send(query({ query: 'query($at: DateTime) { campaigns(activeAt: $at) { id } }', variables: { at: 'yesterday' } }, callerHeaders.staff));
-    expect(problemsOf(answer)).toEqual([]);
+  it('answers a document of two operations and no operationName with HTTP 400 OPERATION_RESOLUTION_FAILURE', async () => {
+    expect(await answerTo(query({ query: 'query A { __typename } query B { __typename }' }))).toEqual(
+      refused(400, 'The document defines several operations: give the one to run as operationName', 'OPERATION_RESOLUTION_FAILURE'),
+    );
   });
 
-  it.failing('answers a DateTime literal that is not a date-time with BAD_USER_INPUT, not an internal error', async () => {
-    const answer = await send(query({ query: '{ campaigns(activeAt: "yesterday") { id } }' }, callerHeaders.staff));
-    expect(problemsOf(answer)).toEqual([]);
+  it('runs neither of two mutations sent without an operationName', async () => {
+    const mutations = 'mutation A { issueLineLinkCode { code } } mutation B { issueLineLinkCode { code } }';
+    expect(await answerTo(query({ query: mutations }, callerHeaders.customer))).toEqual(
+      refused(400, 'The document defines several operations: give the one to run as operationName', 'OPERATION_RESOLUTION_FAILURE'),
+    );
+  });
+
+  it('answers a subscription, which the gateway does not serve, with HTTP 400 OPERATION_RESOLUTION_FAILURE', async () => {
+    expect(await answerTo(query({ query: 'subscription { memberChanged { id } }' }))).toEqual(
+      refused(400, 'Subscriptions are not supported', 'OPERATION_RESOLUTION_FAILURE'),
+    );
+  });
+
+  // body-parser's errors other than "too large" and "not JSON" reached Express's HTML error page, with the stack
+  it('answers a JSON body in a charset the gateway does not read with HTTP 415 BAD_REQUEST', async () => {
+    const request = raw('latin1', JSON.stringify({ query: '{ __typename }' }), { 'content-type': 'application/json; charset=latin1' });
+    expect(await answerTo(request)).toEqual(refused(415, 'The request body must be UTF-8', 'BAD_REQUEST'));
+  });
+
+  it('answers a body that is not in the content encoding it claims with HTTP 400 BAD_REQUEST', async () => {
+    const request = raw('gzip', JSON.stringify({ query: '{ __typename }' }), { ...JSON_TYPE, 'content-encoding': 'gzip' });
+    expect(await answerTo(request)).toEqual(refused(400, 'The request body could not be read', 'BAD_REQUEST'));
+  });
+
+  it('answers an unknown content encoding with HTTP 415 BAD_REQUEST', async () => {
+    const request = raw('x-fuzz', JSON.stringify({ query: '{ __typename }' }), { ...JSON_TYPE, 'content-encoding': 'x-fuzz' });
+    expect(await answerTo(request)).toEqual(refused(415, 'The content encoding of the request body is not supported', 'BAD_REQUEST'));
+  });
+
+  // Apollo Server's own error for a hash mismatch carries no code; the gateway takes no persisted queries, even
+  // with the right hash (the second one: sha256 of the query)
+  it('answers a persisted query with PERSISTED_QUERY_NOT_SUPPORTED, whatever its hash', async () => {
+    for (const sha256Hash of ['00', '7f56e67dd21ab3f30d1ff8b7bed08893f0a0db86449836189b361dd1e56ddb4b']) {
+      expect(await answerTo(query({ query: '{ __typename }', extensions: { persistedQuery: { version: 1, sha256Hash } } }))).toEqual(
+        refused(200, 'PersistedQueryNotSupported', 'PERSISTED_QUERY_NOT_SUPPORTED'),
+      );
+    }
+  });
+
+  // the gateway cannot check a custom scalar: the subgraph refuses it with HTTP 400, which was masked as internal
+  it('answers a DateTime variable that is not a date-time with the subgraph\'s BAD_USER_INPUT', async () => {
+    const request = query({ query: 'query($at: DateTime) { campaigns(activeAt: $at) { id } }', variables: { at: 'yesterday' } }, callerHeaders.staff);
+    expect(await answerTo(request)).toEqual(
+      refused(200, 'Variable "$at" got invalid value "yesterday"; DateTime must be an ISO-8601 date-time string', 'BAD_USER_INPUT', null),
+    );
+  });
+
+  it('answers a DateTime literal that is not a date-time with the subgraph\'s GRAPHQL_VALIDATION_FAILED', async () => {
+    const request = query({ query: '{ campaigns(activeAt: "yesterday") { id } }' }, callerHeaders.staff);
+    expect(await answerTo(request)).toEqual(refused(200, 'DateTime must be an ISO-8601 date-time string', 'GRAPHQL_VALIDATION_FAILED', null));
+  });
+
+  it('answers a well-formed DateTime variable with data', async () => {
+    const request = query({ query: 'query($at: DateTime) { campaigns(activeAt: $at) { id } }', variables: { at: '2026-01-01T00:00:00.000Z' } }, callerHeaders.staff);
+    expect(await answerTo(request)).toEqual({ status: 200, data: { campaigns: [] }, errors: undefined });
+  });
+
+  it('writes nothing to the database', async () => {
+    expect(await databaseContents()).toEqual(before);
   });
 });
