@@ -2,9 +2,12 @@ import { GraphQLError } from 'graphql';
 import { Types } from 'mongoose';
 import type { Caller } from '@omo/lib/auth';
 import { ensureIndexes } from '@omo/lib/db';
+import type { Outbox } from '@omo/lib/outbox';
 import { openTestDatabase, type TestDatabase } from '@omo/lib/testing/database';
+import { testBuildOptions } from '@omo/lib/testing/subgraph';
 import { membersModels, type MembersModels } from '../models';
 import type { MemberDoc } from '../models/member.model';
+import { buildMembersSubgraph, type MembersSubgraph } from '../server';
 import { parseMemberCode } from './member-code';
 import { MemberService, type RegisterMemberInput } from './member.service';
 import { rejection } from '@omo/lib/testing/errors';
@@ -320,5 +323,34 @@ describe('MemberService.withdraw', () => {
     const second = await service.withdraw(STAFF, hanako._id.toHexString());
     expect(second).toEqual(first);
     await expect(stored(hanako._id)).resolves.toEqual(first);
+  });
+});
+
+describe('the sign-up bonus', () => {
+  let bonusDb: TestDatabase;
+  let subgraph: MembersSubgraph;
+  let now: Date;
+
+  beforeAll(async () => {
+    bonusDb = await openTestDatabase();
+    subgraph = buildMembersSubgraph(testBuildOptions(bonusDb.connection, { clock: () => now }));
+    await ensureIndexes(bonusDb.connection);
+  });
+  afterAll(() => bonusDb.drop());
+
+  it('stays queued for a member stored after a worker had given the bonus up for want of the member', async () => {
+    now = new Date('2030-04-01T09:00:00.000Z');
+    const outbox = subgraph.outbox;
+    // the registration stalls between queueing the bonus and storing the member, and a worker runs meanwhile
+    const stalling = Object.assign(Object.create(outbox) as Outbox, {
+      enqueue: async (...args: Parameters<Outbox['enqueue']>) => {
+        await outbox.enqueue(...args);
+        now = new Date(now.getTime() + 61_000);
+        await outbox.drain();
+      },
+    });
+    const member = await new MemberService(subgraph.models, () => now, stalling).register(STAFF, registration());
+    // points is unreachable in this test: the bonus waits for it instead of being dropped
+    expect(await outbox.find(`signup-bonus:${member._id.toHexString()}`)).toMatchObject({ doneAt: null, lastError: expect.any(String) });
   });
 });

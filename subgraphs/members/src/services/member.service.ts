@@ -107,13 +107,17 @@ export class MemberService {
       await this.models.contactClaims.deleteMany({ _id: { $in: claimed }, memberId });
       throw error;
     }
-    await this.deliverSoon(bonusKey);
+    await this.deliverSoon(bonusKey, 'signup-bonus', { memberId: memberId.toHexString() });
     return member;
   }
 
-  /** Delivers a queued side effect now if its target answers, so the caller sees it; otherwise the worker retries. */
-  private async deliverSoon(key: string): Promise<void> {
+  /**
+   * Delivers a queued side effect now if its target answers, so the caller sees it; otherwise the worker retries.
+   * Rearmed first: its record is stored now, and a worker may have dropped the item while the insert was slow.
+   */
+  private async deliverSoon(key: string, type: string, payload: Record<string, unknown>): Promise<void> {
     try {
+      await this.outbox?.rearm(key, type, payload);
       await this.outbox?.process(key);
     } catch {
       // the item stays queued: the outbox worker delivers it later
