@@ -43,6 +43,11 @@ const configSchema = z.object({
   LINE_GUEST_RICH_MENU_ID: z.string().optional(),
   /** Where customers' browsers reach the line service (link page, member-card images). */
   LINE_PUBLIC_BASE_URL: httpUrl.default('http://127.0.0.1:4004'),
+  /** When segmented messages wait instead of going out, in JST; empty for none. */
+  LINE_QUIET_HOURS: z
+    .string()
+    .regex(/^(([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d)?$/, 'must be HH:MM-HH:MM (JST), or empty for none')
+    .default('21:00-09:00'),
 });
 
 export type AppConfig = z.infer<typeof configSchema>;

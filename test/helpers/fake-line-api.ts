@@ -10,13 +10,34 @@ export interface RecordedRequest {
   status?: number;
 }
 
+type FakeMessage = { type: string; altText?: string; text?: string; contents?: unknown };
+
+export interface FailureOptions {
+  /** Extra response headers, e.g. Retry-After on a 429. */
+  headers?: Record<string, string>;
+  /** LINE took the message (its retry key counts as used) but the answer is lost: the caller sees `status`. */
+  afterAccepting?: boolean;
+}
+
+export interface MulticastCall {
+  to: string[];
+  retryKey: string | null;
+  messages: FakeMessage[];
+  /** What the fake answered: 200 accepted, 409 a reused retry key, or a scripted failure. */
+  status: number;
+}
+
 export interface FakeLineApi {
   url: string;
   requests: RecordedRequest[];
   /** The messages LINE accepted (reply or push), in order, with who they went to. */
-  sent(): { via: 'reply' | 'push'; to: string | null; messages: { type: string; altText?: string; text?: string; contents?: unknown }[] }[];
-  /** The next call to `path` answers `status` (once). */
-  failNext(path: string, status: number, body?: unknown): void;
+  sent(): { via: 'reply' | 'push'; to: string | null; messages: FakeMessage[] }[];
+  /** Every multicast request, in order, whatever it was answered. */
+  multicasts(): MulticastCall[];
+  /** How many times LINE accepted a message for each user, by push or multicast (a 409 replay is not a second one). */
+  acceptedPerUser(): Map<string, number>;
+  /** The next call to `path` answers `status` (once); calls queue up, so several make a script. */
+  failNext(path: string, status: number, body?: unknown, options?: FailureOptions): void;
   /** Reply tokens LINE no longer accepts (used or expired): replies with them get 400. */
   expiredReplyTokens: Set<string>;
   close(): Promise<void>;
@@ -28,8 +49,10 @@ export interface FakeLineApi {
  */
 export async function startFakeLineApi(): Promise<FakeLineApi> {
   const requests: RecordedRequest[] = [];
-  const failures: { path: string; status: number; body: unknown }[] = [];
+  const failures: { path: string; status: number; body: unknown; options: FailureOptions }[] = [];
   const retryKeys = new Set<string>();
+  /** Who each accepted push or multicast went to; a lost answer is still accepted. */
+  const accepted: string[][] = [];
   const expiredReplyTokens = new Set<string>();
   const server = await listen(async (req, res) => {
     const chunks: Buffer[] = [];
@@ -39,15 +62,29 @@ export async function startFakeLineApi(): Promise<FakeLineApi> {
     const body: unknown = raw && req.headers['content-type']?.includes('json') ? JSON.parse(raw) : raw || null;
     const recorded: RecordedRequest = { method: req.method ?? 'GET', path, headers: req.headers, body };
     requests.push(recorded);
-    const send = (status: number, payload: unknown, type = 'application/json') => {
+    const send = (status: number, payload: unknown, type = 'application/json', headers: Record<string, string> = {}) => {
       recorded.status = status;
-      res.writeHead(status, { 'content-type': type, 'x-line-request-id': randomBytes(8).toString('hex') });
+      res.writeHead(status, { 'content-type': type, 'x-line-request-id': randomBytes(8).toString('hex'), ...headers });
       res.end(typeof payload === 'string' ? payload : JSON.stringify(payload));
     };
+    const sending = path === '/v2/bot/message/push' || path === '/v2/bot/message/multicast';
+    const retryKey = sending && typeof req.headers['x-line-retry-key'] === 'string' ? req.headers['x-line-retry-key'] : null;
+    const recipients = () => {
+      const to = (body as { to?: string | string[] }).to;
+      return Array.isArray(to) ? to : to ? [to] : [];
+    };
+    if (retryKey && retryKeys.has(retryKey)) {
+      // LINE answers a reused key with 409 and the id of the request that was accepted, whatever else is wrong
+      return send(409, { message: 'The retry key is already accepted' }, 'application/json', { 'x-line-accepted-request-id': retryKey });
+    }
     const failure = failures.findIndex((f) => f.path === path);
     if (failure >= 0) {
       const [f] = failures.splice(failure, 1);
-      return send(f!.status, f!.body ?? { message: 'fake failure' });
+      if (f!.options.afterAccepting && sending) {
+        if (retryKey) retryKeys.add(retryKey);
+        accepted.push(recipients());
+      }
+      return send(f!.status, f!.body ?? { message: 'fake failure' }, 'application/json', f!.options.headers);
     }
     if (path === '/v2/bot/message/reply') {
       const token = (body as { replyToken?: string }).replyToken ?? '';
@@ -55,12 +92,9 @@ export async function startFakeLineApi(): Promise<FakeLineApi> {
       expiredReplyTokens.add(token); // a reply token works once
       return send(200, { sentMessages: [] });
     }
-    if (path === '/v2/bot/message/push' || path === '/v2/bot/message/multicast') {
-      const key = req.headers['x-line-retry-key'];
-      if (typeof key === 'string') {
-        if (retryKeys.has(key)) return send(409, { message: 'The retry key is already accepted' });
-        retryKeys.add(key);
-      }
+    if (sending) {
+      if (retryKey) retryKeys.add(retryKey);
+      accepted.push(recipients());
       return send(200, { sentMessages: [] });
     }
     const linkToken = /^\/v2\/bot\/user\/([^/]+)\/linkToken$/.exec(path);
@@ -82,7 +116,20 @@ export async function startFakeLineApi(): Promise<FakeLineApi> {
           const body = r.body as { to?: string; messages: { type: string }[] };
           return { via: r.path.endsWith('reply') ? ('reply' as const) : ('push' as const), to: body.to ?? null, messages: body.messages };
         }),
-    failNext: (path, status, body) => void failures.push({ path, status, body }),
+    multicasts: () =>
+      requests
+        .filter((r) => r.path === '/v2/bot/message/multicast')
+        .map((r) => {
+          const body = r.body as { to: string[]; messages: FakeMessage[] };
+          const key = r.headers['x-line-retry-key'];
+          return { to: body.to, retryKey: typeof key === 'string' ? key : null, messages: body.messages, status: r.status ?? 0 };
+        }),
+    acceptedPerUser: () => {
+      const counts = new Map<string, number>();
+      for (const to of accepted) for (const user of to) counts.set(user, (counts.get(user) ?? 0) + 1);
+      return counts;
+    },
+    failNext: (path, status, body, options = {}) => void failures.push({ path, status, body, options }),
     close: () => server.close(),
   };
 }

@@ -16,6 +16,52 @@ export function retryKeyFor(seed: string): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 
+/** What a failed LINE call means for whoever retries it. */
+export interface LineFailure {
+  /** LINE's HTTP status, or null when LINE did not answer (timeout, network). */
+  status: number | null;
+  /** 429, 5xx, a timeout or a network failure: the same request (with its retry key) may succeed later. */
+  retryable: boolean;
+  /** LINE's Retry-After, when it sent one. */
+  retryAfterMs: number | null;
+  /** For operators: the status and LINE's message and details. */
+  reason: string;
+}
+
+export function lineFailureOf(error: unknown, now: Date): LineFailure {
+  if (!(error instanceof HTTPFetchError)) {
+    return { status: null, retryable: true, retryAfterMs: null, reason: error instanceof Error ? error.message : String(error) };
+  }
+  return {
+    status: error.status,
+    retryable: error.status === 429 || error.status >= 500,
+    retryAfterMs: retryAfterMs(error.headers.get('retry-after'), now),
+    reason: `LINE ${error.status}: ${lineErrorMessage(error.body)}`,
+  };
+}
+
+/** Retry-After is delta-seconds or an HTTP date. */
+function retryAfterMs(header: string | null, now: Date): number | null {
+  if (!header) return null;
+  if (/^\d+$/.test(header.trim())) return Number(header.trim()) * 1000;
+  const at = Date.parse(header);
+  return Number.isNaN(at) ? null : Math.max(0, at - now.getTime());
+}
+
+/** LINE's error body is `{ message, details: [{ message, property }] }`; anything else is shown as it came. */
+function lineErrorMessage(body: string): string {
+  try {
+    const parsed = JSON.parse(body) as { message?: unknown; details?: { message?: unknown; property?: unknown }[] };
+    if (typeof parsed.message !== 'string') return body.slice(0, 500);
+    const details = Array.isArray(parsed.details)
+      ? parsed.details.map((d) => [d.property, d.message].filter((part): part is string => typeof part === 'string').join(': '))
+      : [];
+    return details.length > 0 ? `${parsed.message} (${details.join('; ')})` : parsed.message;
+  } catch {
+    return body.slice(0, 500);
+  }
+}
+
 /**
  * Everything we ask of LINE, through @line/bot-sdk's MessagingApiClient. The SDK has no timeout of its own, so
  * each call is raced against LINE_TIMEOUT_MS; failures are logged with LINE's x-line-request-id for support.
@@ -71,6 +117,16 @@ export class LineClient {
       await this.call('push', () => this.api.pushMessage({ to: userId, messages }, retryKey));
     } catch (error) {
       // 409: a message with this retry key was already accepted: it is sent
+      if (error instanceof HTTPFetchError && error.status === 409) return;
+      throw error;
+    }
+  }
+
+  /** One message set to up to 500 users; like push, a 409 for the retry key means LINE already accepted it. */
+  async multicast(userIds: string[], messages: messagingApi.Message[], retryKey: string): Promise<void> {
+    try {
+      await this.call('multicast', () => this.api.multicast({ to: userIds, messages }, retryKey));
+    } catch (error) {
       if (error instanceof HTTPFetchError && error.status === 409) return;
       throw error;
     }

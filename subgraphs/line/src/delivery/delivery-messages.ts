@@ -1,0 +1,75 @@
+import type { messagingApi } from '@line/bot-sdk';
+import { z } from 'zod';
+import { formatNumber } from '../chat/chat-format';
+
+/**
+ * The messages a delivery may carry: text or Flex, checked against the Messaging API's limits so a mistake is
+ * refused when the job is created instead of failing every batch. LINE counts text in UTF-16 code units, as
+ * String.length does.
+ */
+export const MAX_MESSAGES = 5;
+export const TEXT_MAX_LENGTH = 5000;
+export const ALT_TEXT_MAX_LENGTH = 1500;
+const CAROUSEL_MAX_BUBBLES = 12;
+/** LINE's size limits on the JSON of one bubble and of a whole carousel. */
+const BUBBLE_MAX_BYTES = 30 * 1024;
+const CAROUSEL_MAX_BYTES = 50 * 1024;
+
+const PLACEHOLDER = /\{(displayName|points)\}/;
+
+const notBlank = (s: string) => s.trim().length > 0;
+
+const bubble = z.looseObject({ type: z.literal('bubble') });
+const jsonBytes = (value: unknown) => Buffer.byteLength(JSON.stringify(value));
+
+const flexContainer = z
+  .discriminatedUnion('type', [bubble, z.looseObject({ type: z.literal('carousel'), contents: z.array(bubble).min(1, 'must have at least one bubble').max(CAROUSEL_MAX_BUBBLES, `must have at most ${CAROUSEL_MAX_BUBBLES} bubbles`) })], {
+    error: 'must be "bubble" or "carousel"',
+  })
+  .refine((c) => jsonBytes(c) <= (c.type === 'bubble' ? BUBBLE_MAX_BYTES : CAROUSEL_MAX_BYTES), {
+    message: `is larger than LINE allows (${BUBBLE_MAX_BYTES / 1024} KB for a bubble, ${CAROUSEL_MAX_BYTES / 1024} KB for a carousel)`,
+  });
+
+const textMessage = z.strictObject({
+  type: z.literal('text'),
+  text: z
+    .string()
+    .refine(notBlank, 'must not be empty')
+    .refine((s) => s.length <= TEXT_MAX_LENGTH, `must be at most ${TEXT_MAX_LENGTH} characters`),
+});
+
+const flexMessage = z.strictObject({
+  type: z.literal('flex'),
+  altText: z
+    .string()
+    .refine(notBlank, 'must not be empty')
+    .refine((s) => s.length <= ALT_TEXT_MAX_LENGTH, `must be at most ${ALT_TEXT_MAX_LENGTH} characters`),
+  contents: flexContainer,
+});
+
+export const deliveryMessagesSchema = z
+  .array(z.discriminatedUnion('type', [textMessage, flexMessage], { error: 'must be a text or flex message' }))
+  .min(1, 'must have at least one message')
+  .max(MAX_MESSAGES, `must have at most ${MAX_MESSAGES} messages`);
+
+export type DeliveryMessage = z.infer<typeof deliveryMessagesSchema>[number];
+
+/** Whether the messages name the recipient or their points, so each recipient gets their own copy (by push). */
+export function isPersonalised(messages: DeliveryMessage[]): boolean {
+  return messages.some((m) => m.type === 'text' && PLACEHOLDER.test(m.text));
+}
+
+export interface Personal {
+  displayName: string;
+  points: number;
+}
+
+/** The messages as sent: text placeholders filled in for one recipient (clipped to LINE's limit). */
+export function messagesFor(messages: DeliveryMessage[], personal: Personal | null): messagingApi.Message[] {
+  return messages.map((m): messagingApi.Message => {
+    if (m.type === 'flex') return { type: 'flex', altText: m.altText, contents: m.contents as unknown as messagingApi.FlexContainer };
+    if (!personal) return { type: 'text', text: m.text };
+    const text = m.text.replaceAll('{displayName}', personal.displayName).replaceAll('{points}', formatNumber(personal.points));
+    return { type: 'text', text: text.slice(0, TEXT_MAX_LENGTH) };
+  });
+}
