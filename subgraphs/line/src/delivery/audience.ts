@@ -11,7 +11,11 @@ export interface AudienceSpec {
   definition?: unknown;
 }
 
-/** Implemented by segment evaluation: the linked LINE users matching the spec, blocked ones included. */
+/**
+ * Implemented by segment evaluation: the linked LINE users matching the spec, blocked ones included. Throw an
+ * AppError for a problem that will not go away (segment deleted, definition invalid): the delivery FAILS with its
+ * message. Anything else (a service unreachable) is retried with backoff.
+ */
 export interface AudienceSource {
   resolve(spec: AudienceSpec): Promise<Recipient[]>;
 }
