@@ -1,13 +1,24 @@
 import type { BaseContext } from '@omo/lib/subgraph-server';
+import type { DeliveryService } from './delivery/delivery.service';
 import type { LinkService } from './linking/linking';
 import { createLineLoaders, type LineLoaders } from './loaders/line-link.loaders';
 import type { LineLinkModel } from './models/line-link.model';
+import type { SegmentService } from './segments/segment.service';
 
 export interface LineContext extends BaseContext {
   loaders: LineLoaders;
   linking: LinkService;
+  segments: SegmentService;
+  deliveries: DeliveryService;
 }
 
-export function createLineContext(deps: { links: LineLinkModel; linking: LinkService }, base: BaseContext): LineContext {
-  return { ...base, loaders: createLineLoaders(deps.links), linking: deps.linking };
+export interface LineContextDeps {
+  links: LineLinkModel;
+  linking: LinkService;
+  segments: SegmentService;
+  deliveries: DeliveryService;
+}
+
+export function createLineContext(deps: LineContextDeps, base: BaseContext): LineContext {
+  return { ...base, loaders: createLineLoaders(deps.links), linking: deps.linking, segments: deps.segments, deliveries: deps.deliveries };
 }

@@ -6,10 +6,13 @@ import { Outbox } from '@omo/lib/outbox';
 import { buildSubgraphApollo, type BuiltSubgraph, type SubgraphBuildOptions } from '@omo/lib/subgraph-server';
 import { createChat } from './chat/chat';
 import { createLineContext, type LineContext } from './context';
+import { DeliveryService } from './delivery/delivery.service';
+import { parseQuietHours } from './delivery/quiet-hours';
 import { createLinking } from './linking/linking';
 import { lineLinkModel } from './models/line-link.model';
 import { lineUserModel } from './models/line-user.model';
 import { resolvers } from './resolvers';
+import { createSegments } from './segments/segments';
 import { LineClient } from './services/line-client';
 import { lineEventHandler, type EventHandlers } from './webhook/event-dispatcher';
 import { LINE_EVENT, lineWebhookRoutes } from './webhook/webhook.routes';
@@ -17,6 +20,7 @@ import { LINE_EVENT, lineWebhookRoutes } from './webhook/webhook.routes';
 export const typeDefs = parse(readFileSync(path.join(__dirname, '..', 'schema.graphql'), 'utf8'));
 
 const OUTBOX_INTERVAL_MS = 1_000;
+const DELIVERY_INTERVAL_MS = 1_000;
 
 export interface LineSubgraph extends BuiltSubgraph<LineContext> {
   outbox: Outbox;
@@ -31,6 +35,8 @@ export function buildLineSubgraph(options: SubgraphBuildOptions): LineSubgraph {
   const common = { services: options.services, internalSecret: options.internalSecret, config, clock, logger };
   const chat = createChat({ links, ...common });
   const linking = createLinking({ links, client, connection, ...common });
+  const segments = createSegments({ connection, links, users, ...common });
+  const deliveries = new DeliveryService({ connection, lineClient: client, audience: segments.audience, clock, logger, quietHours: parseQuietHours(config.LINE_QUIET_HOURS) });
   const handlers: EventHandlers = {
     onText: (ctx, text) => chat.onText(ctx, text),
     onPostback: (ctx, data) => chat.onPostback(ctx, data),
@@ -52,15 +58,16 @@ export function buildLineSubgraph(options: SubgraphBuildOptions): LineSubgraph {
     apollo,
     outbox,
     client,
-    createContext: (base) => createLineContext({ links, linking: linking.service }, base),
+    createContext: (base) => createLineContext({ links, linking: linking.service, segments: segments.service, deliveries }, base),
     routes: Router().use(lineWebhookRoutes({ channelSecret: config.LINE_CHANNEL_SECRET, outbox, logger, kick }), linking.routes, chat.routes),
     startBackground: () => {
       background = true;
       const worker = outbox.start(OUTBOX_INTERVAL_MS);
+      const sender = deliveries.start(DELIVERY_INTERVAL_MS);
       return {
         stop: async () => {
           background = false;
-          await worker.stop();
+          await Promise.all([worker.stop(), sender.stop()]);
         },
       };
     },

@@ -7,11 +7,13 @@ import { Types } from 'mongoose';
 import { BadUserInputError, NotFoundError } from '@omo/lib/errors';
 import { callInternal, internalRouter } from '@omo/lib/internal-api';
 import { Outbox, RetryLater } from '@omo/lib/outbox';
+import { SEGMENT_FILTER_PATH } from '@omo/lib/segment-filter';
 import {
   buildSubgraphApollo,
   type BuiltSubgraph,
   type SubgraphBuildOptions,
 } from '@omo/lib/subgraph-server';
+import { membersSegmentFilter } from './internal/segment-filter';
 import { createMemberLoaders } from './loaders/member.loaders';
 import { createMembersContext, type MembersContext, type MembersDeps } from './context';
 import { membersModels } from './models';
@@ -159,6 +161,7 @@ function internalRoutes(deps: MembersDeps, apiKeys: ApiKeyService, options: Subg
       if (member?.status !== 'ACTIVE' || !matches.every(Boolean)) throw new NotFoundError('Member');
       return { memberId: member._id.toHexString() };
     },
+    [SEGMENT_FILTER_PATH]: membersSegmentFilter(deps.models.members),
     '/internal/members/exists': async (body) => {
       const ids = (body as { ids?: unknown } | undefined)?.ids;
       if (!Array.isArray(ids) || ids.length > 1000 || !ids.every((id): id is string => typeof id === 'string')) {

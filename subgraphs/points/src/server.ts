@@ -3,8 +3,10 @@ import path from 'node:path';
 import { parse } from 'graphql';
 import { repeat } from '@omo/lib/background';
 import { callInternal, internalRouter } from '@omo/lib/internal-api';
+import { SEGMENT_FILTER_PATH } from '@omo/lib/segment-filter';
 import { buildSubgraphApollo, type BuiltSubgraph, type SubgraphBuildOptions } from '@omo/lib/subgraph-server';
 import { createPointsContext, type PointsContext, type PointsDeps } from './context';
+import { pointsSegmentFilter } from './internal/segment-filter';
 import { ledgerEntryModel } from './models/ledger-entry.model';
 import { pointAccountModel } from './models/point-account.model';
 import { resolvers } from './resolvers';
@@ -57,6 +59,7 @@ export function buildPointsSubgraph(options: SubgraphBuildOptions): PointsSubgra
       '/internal/merges': (body) => settlement.merge(body),
       '/internal/signup-bonuses': (body) => settlement.signupBonus(body),
       '/internal/accounts/summary': (body) => accountSummary(deps, body),
+      [SEGMENT_FILTER_PATH]: pointsSegmentFilter(deps),
     }),
   };
 }

@@ -6,8 +6,10 @@ import { z } from 'zod';
 import { BadUserInputError } from '@omo/lib/errors';
 import { internalRouter } from '@omo/lib/internal-api';
 import { Outbox } from '@omo/lib/outbox';
+import { SEGMENT_FILTER_PATH } from '@omo/lib/segment-filter';
 import { buildSubgraphApollo, type BuiltSubgraph, type SubgraphBuildOptions } from '@omo/lib/subgraph-server';
 import { createPurchasesContext, type PurchasesContext, type PurchasesDeps } from './context';
+import { purchasesSegmentFilter } from './internal/segment-filter';
 import { purchasesModels } from './models';
 import { resolvers } from './resolvers';
 import { MembersClient } from './services/members.client';
@@ -59,6 +61,7 @@ export function buildPurchasesSubgraph(options: SubgraphBuildOptions): Purchases
           if (!input.success) throw new BadUserInputError('mergeId, fromMemberId and toMemberId are required', { field: 'mergeId' });
           return purchaseService.repointMember(input.data);
         },
+        [SEGMENT_FILTER_PATH]: purchasesSegmentFilter(models),
       }),
     ),
   };

@@ -2,9 +2,12 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
 import type { MemberRef } from '../resolvers/Member';
 import type { LineLinkDoc } from '../models/line-link.model';
+import type { SegmentView, SegmentPreviewResult } from '../segments/segment.service';
+import type { MessageDelivery as MessageDeliveryModel } from '../delivery/delivery.service';
 import type { LineContext } from '../context';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
+export type RequireFields<T, K extends keyof T> = Omit<T, K> & { [P in K]-?: NonNullable<T[P]> };
 /** All built-in and custom scalars, mapped to their actual values */
 export type Scalars = {
   ID: { input: string; output: string; }
@@ -14,6 +17,8 @@ export type Scalars = {
   Float: { input: number; output: number; }
   /** An ISO-8601 date-time in UTC, e.g. "2026-11-23T09:00:00.000Z". */
   DateTime: { input: Date; output: Date; }
+  /** Any JSON value: a segment definition as saved, or LINE Flex Message contents. */
+  JSON: { input: unknown; output: unknown; }
   link__Import: { input: unknown; output: unknown; }
   federation__FieldSet: { input: unknown; output: unknown; }
   federation__Scope: { input: unknown; output: unknown; }
@@ -69,11 +74,373 @@ export type Mutation = {
    * back to the non-member menu. Returns false if nothing was linked.
    */
   unlinkLineAccount: Scalars['Boolean']['output'];
+  /** Staff: saves a new segment. The definition is checked (BAD_USER_INPUT naming the node at fault). */
+  createSegment: Segment;
+  /** Staff: changes a saved segment (NOT_FOUND if there is none with this id). */
+  updateSegment: Segment;
+  /**
+   * Staff: deletes a saved segment; its history is kept. Returns false if there was none with this id. Deliveries
+   * already started keep their recipients.
+   */
+  deleteSegment: Scalars['Boolean']['output'];
+  /**
+   * Staff: sends LINE messages to a segment, now or at scheduledAt, as a durable job (see MessageDelivery). POS keys
+   * and customers get FORBIDDEN.
+   */
+  sendSegmentMessage: MessageDelivery;
+  /** Staff: stops a delivery between batches. Returns the delivery; one already finished is returned unchanged. */
+  cancelDelivery: MessageDelivery;
 };
 
 
 export type MutationUnlinkLineAccountArgs = {
   memberId?: InputMaybe<Scalars['ID']['input']>;
+};
+
+
+export type MutationCreateSegmentArgs = {
+  input: CreateSegmentInput;
+};
+
+
+export type MutationUpdateSegmentArgs = {
+  id: Scalars['ID']['input'];
+  input: UpdateSegmentInput;
+};
+
+
+export type MutationDeleteSegmentArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type MutationSendSegmentMessageArgs = {
+  input: SendSegmentMessageInput;
+};
+
+
+export type MutationCancelDeliveryArgs = {
+  id: Scalars['ID']['input'];
+};
+
+/** Membership tiers, from lowest to highest. A member's tier follows their qualifying spend in the tier window. */
+export type Tier =
+  /** Every member starts here. */
+  | 'REGULAR'
+  /** The first tier above REGULAR. */
+  | 'SILVER'
+  /** The second tier above REGULAR. */
+  | 'GOLD'
+  /** The highest tier. */
+  | 'PLATINUM';
+
+/** Where a member signed up. */
+export type RegistrationChannel =
+  /** At a register in a physical or pop-up store. */
+  | 'STORE'
+  /** On the EC site or app. */
+  | 'ONLINE';
+
+/** Which channels a member has bought through. */
+export type ChannelUsage =
+  /** Bought in stores, never online (in the period, if one is given). */
+  | 'STORE_ONLY'
+  /** Bought online, never in a store (in the period, if one is given). */
+  | 'ONLINE_ONLY'
+  /** Bought both in stores and online (in the period, if one is given). */
+  | 'BOTH';
+
+/**
+ * A period of time, evaluated when the segment is used (previewed or sent), so a saved "last 90 days" stays the last
+ * 90 days. Each end is given as a date-time or as a number of days before the moment of evaluation (days of 24 hours),
+ * never both; at least one end is needed; an omitted end is open. The period includes its start and excludes its end.
+ * Days are 0 to 3650, and the start must be before the end.
+ */
+export type TimeWindowInput = {
+  /** The start: this instant. */
+  from?: InputMaybe<Scalars['DateTime']['input']>;
+  /** The start: this many days before evaluation, e.g. 90 for "in the last 90 days". */
+  fromDaysAgo?: InputMaybe<Scalars['Int']['input']>;
+  /** The end (excluded): this instant. */
+  to?: InputMaybe<Scalars['DateTime']['input']>;
+  /** The end (excluded): this many days before evaluation, e.g. 180 for "not since 180 days ago". */
+  toDaysAgo?: InputMaybe<Scalars['Int']['input']>;
+};
+
+/** An inclusive range of whole numbers; at least one bound, min at most max. */
+export type IntRangeInput = {
+  /** The smallest value that matches. */
+  min?: InputMaybe<Scalars['Int']['input']>;
+  /** The largest value that matches. */
+  max?: InputMaybe<Scalars['Int']['input']>;
+};
+
+/** Members with points about to expire. */
+export type PointsExpiringInput = {
+  /** Points that expire within this many days from evaluation (1 to 365). */
+  withinDays: Scalars['Int']['input'];
+  /** At least this many points expiring in that time (default 1). */
+  minPoints?: InputMaybe<Scalars['Int']['input']>;
+};
+
+/** Members by their tags (set by staff on the member). Give any, all or both (both must hold); 1 to 20 tags each. */
+export type TagsConditionInput = {
+  /** Has at least one of these tags. */
+  any?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** Has every one of these tags. */
+  all?: InputMaybe<Array<Scalars['String']['input']>>;
+};
+
+/**
+ * How many purchases a member made in a period (refunded purchases still count as purchases). A member who bought
+ * nothing has 0, so a range including 0 matches them.
+ */
+export type PurchaseCountConditionInput = {
+  /** The period; omitted: all time. */
+  window?: InputMaybe<TimeWindowInput>;
+  /** The number of purchases, e.g. { min: 3 }. */
+  count: IntRangeInput;
+};
+
+/**
+ * How much a member spent in a period: yen paid, net of refunds (points used are not spend). A member who bought
+ * nothing spent 0.
+ */
+export type SpendConditionInput = {
+  /** The period; omitted: all time. */
+  window?: InputMaybe<TimeWindowInput>;
+  /** Yen, e.g. { min: 10000 }. */
+  amount: IntRangeInput;
+};
+
+/** Members by the channels they bought through. */
+export type ChannelUsageConditionInput = {
+  /** Store only, online only, or both. */
+  usage: ChannelUsage;
+  /** Only purchases in this period count; omitted: all time. */
+  window?: InputMaybe<TimeWindowInput>;
+};
+
+/**
+ * Members who bought at any of some stores: give storeIds, or a prefecture and/or city (the stores there, as set on
+ * each store, compared exactly).
+ */
+export type StoresVisitedConditionInput = {
+  /** The stores (1 to 100 ids). */
+  storeIds?: InputMaybe<Array<Scalars['ID']['input']>>;
+  /** The stores in this prefecture, e.g. "東京都". */
+  prefecture?: InputMaybe<Scalars['String']['input']>;
+  /** The stores in this city, e.g. "新宿区". */
+  city?: InputMaybe<Scalars['String']['input']>;
+  /** Only purchases in this period count; omitted: all time. */
+  window?: InputMaybe<TimeWindowInput>;
+};
+
+/**
+ * A segment definition: a tree of conditions. Each node sets EXACTLY ONE field: a combinator (and, or, not) or one
+ * condition; anything else is BAD_USER_INPUT naming the node. At most 50 nodes and 8 levels.
+ *
+ * Every condition applies to the member as the service that owns the data sees them at evaluation time: tier, point
+ * balance and expiring points (points); registeredVia, registration date and tags (members); purchase recency,
+ * frequency, spend, channels and stores (purchases); LINE friend status (line). Only ACTIVE members ever match.
+ *
+ * Example, "bought at store X in the last 90 days but never online":
+ * { and: [ { storesVisited: { storeIds: ["X"], window: { fromDaysAgo: 90 } } }, { channelUsage: { usage: STORE_ONLY } } ] }
+ */
+export type SegmentDefinitionInput = {
+  /** Matches when every one of these (1 to 20) matches. */
+  and?: InputMaybe<Array<SegmentDefinitionInput>>;
+  /** Matches when at least one of these (1 to 20) matches. */
+  or?: InputMaybe<Array<SegmentDefinitionInput>>;
+  /** Matches when this does not. */
+  not?: InputMaybe<SegmentDefinitionInput>;
+  /** The member's current tier is one of these. */
+  tier?: InputMaybe<Array<Tier>>;
+  /** The usable point balance (points owed after a refund count against it, so it may be negative) is in this range. */
+  pointBalance?: InputMaybe<IntRangeInput>;
+  /** Some points expire soon. */
+  pointsExpiring?: InputMaybe<PointsExpiringInput>;
+  /** The member signed up through this channel. */
+  registeredVia?: InputMaybe<RegistrationChannel>;
+  /** The member signed up in this period, e.g. { from: "2026-06-01T00:00:00+09:00" } for new members this month. */
+  registered?: InputMaybe<TimeWindowInput>;
+  /** The member's tags. */
+  tags?: InputMaybe<TagsConditionInput>;
+  /**
+   * The member's latest purchase (any channel) falls in this period: { from } for "bought since", { to } or
+   * { toDaysAgo } for "has bought, but not since". Members who never bought do not match.
+   */
+  lastPurchase?: InputMaybe<TimeWindowInput>;
+  /** Purchase frequency. */
+  purchaseCount?: InputMaybe<PurchaseCountConditionInput>;
+  /** Purchase spend (monetary value). */
+  spend?: InputMaybe<SpendConditionInput>;
+  /** Channels bought through. */
+  channelUsage?: InputMaybe<ChannelUsageConditionInput>;
+  /** Stores bought at. */
+  storesVisited?: InputMaybe<StoresVisitedConditionInput>;
+  /** The linked LINE account follows (FRIEND) or has blocked (BLOCKED) the retailer's account. */
+  lineFriendStatus?: InputMaybe<LineFriendStatus>;
+};
+
+/** A saved, named segment of members, for previews and segmented LINE messages. Staff only. */
+export type Segment = {
+  __typename?: 'Segment';
+  /** The segment's id. */
+  id: Scalars['ID']['output'];
+  /** The name staff gave it (1-100 characters; names need not be unique). */
+  name: Scalars['String']['output'];
+  /** A note for staff (at most 1000 characters). */
+  description?: Maybe<Scalars['String']['output']>;
+  /**
+   * The definition, in the shape of SegmentDefinitionInput (date-times as ISO-8601 strings, only the fields set);
+   * send it back as it is to reuse it.
+   */
+  definition: Scalars['JSON']['output'];
+  /** Increases by one with every change, starting at 1. */
+  revision: Scalars['Int']['output'];
+  /** When the segment was created. */
+  createdAt: Scalars['DateTime']['output'];
+  /** Who created it ("staff:<id>"). */
+  createdBy: Scalars['String']['output'];
+  /** When it was last changed. */
+  updatedAt: Scalars['DateTime']['output'];
+  /** Who last changed it ("staff:<id>"). */
+  updatedBy: Scalars['String']['output'];
+};
+
+/** Who a segment reaches now, among members with a linked LINE account. */
+export type SegmentPreview = {
+  __typename?: 'SegmentPreview';
+  /** ACTIVE members with a linked LINE account who match the definition. */
+  memberCount: Scalars['Int']['output'];
+  /** Of those, the ones whose LINE account has not blocked the retailer's account: who a message would reach. */
+  reachableCount: Scalars['Int']['output'];
+  /** Up to 10 of the matching members (those with the smallest ids), for staff to check the definition. */
+  sample: Array<Member>;
+  /** The moment the definition was evaluated at (relative periods count back from it). */
+  evaluatedAt: Scalars['DateTime']['output'];
+};
+
+/** A new segment. */
+export type CreateSegmentInput = {
+  /** Its name (1-100 characters). */
+  name: Scalars['String']['input'];
+  /** A note for staff (at most 1000 characters). */
+  description?: InputMaybe<Scalars['String']['input']>;
+  /** Who belongs to it. */
+  definition: SegmentDefinitionInput;
+};
+
+/** Changes to a segment; omitted fields stay as they are. */
+export type UpdateSegmentInput = {
+  /** A new name (1-100 characters). */
+  name?: InputMaybe<Scalars['String']['input']>;
+  /** A new note, or null to remove it. */
+  description?: InputMaybe<Scalars['String']['input']>;
+  /** A new definition. */
+  definition?: InputMaybe<SegmentDefinitionInput>;
+};
+
+/** Where a segmented message is in its life. */
+export type MessageDeliveryStatus =
+  /** Waiting for its time (scheduledAt, or the end of quiet hours). */
+  | 'SCHEDULED'
+  /** Being sent. */
+  | 'RUNNING'
+  /** Every batch was sent or failed for good; see sent and failed. */
+  | 'COMPLETED'
+  /** The delivery could not run (e.g. the segment could not be evaluated). */
+  | 'FAILED'
+  /** Stopped by cancelDelivery; batches already sent stay sent. */
+  | 'CANCELLED';
+
+/** One segmented LINE message job: its recipients are fixed when it starts. */
+export type MessageDelivery = {
+  __typename?: 'MessageDelivery';
+  /** The delivery's id. */
+  id: Scalars['ID']['output'];
+  /** Where it is. */
+  status: MessageDeliveryStatus;
+  /** Whether it was a dry run (recipients computed, nothing sent). */
+  dryRun: Scalars['Boolean']['output'];
+  /** Matching members with a linked LINE account (known once it started; 0 before). */
+  recipients: Scalars['Int']['output'];
+  /** Recipients LINE accepted the message for. */
+  sent: Scalars['Int']['output'];
+  /** Recipients whose batch LINE refused for good. */
+  failed: Scalars['Int']['output'];
+  /** Recipients skipped because they have blocked the retailer's account. */
+  skippedBlocked: Scalars['Int']['output'];
+  /** When it is due (null: as soon as possible). */
+  scheduledAt?: Maybe<Scalars['DateTime']['output']>;
+  /** When sending started. */
+  startedAt?: Maybe<Scalars['DateTime']['output']>;
+  /** When it finished (completed, failed or cancelled). */
+  finishedAt?: Maybe<Scalars['DateTime']['output']>;
+};
+
+/** A LINE Flex Message. */
+export type FlexMessageInput = {
+  /** What notifications and chat lists show (1-1500 characters). */
+  altText: Scalars['String']['input'];
+  /** The Flex container as LINE defines it: a "bubble" or a "carousel" object. */
+  contents: Scalars['JSON']['input'];
+};
+
+/** One message of a segmented send: set exactly one of text and flex. */
+export type LineMessageInput = {
+  /** A text message (1-5000 characters). {displayName} and {points} are replaced per recipient. */
+  text?: InputMaybe<Scalars['String']['input']>;
+  /** A Flex Message. */
+  flex?: InputMaybe<FlexMessageInput>;
+};
+
+/** A message to every member of a segment who has a linked LINE account. Give segmentId or definition. */
+export type SendSegmentMessageInput = {
+  /** A saved segment. */
+  segmentId?: InputMaybe<Scalars['ID']['input']>;
+  /** A definition used once, without saving it. */
+  definition?: InputMaybe<SegmentDefinitionInput>;
+  /** 1 to 5 messages, sent together. */
+  messages: Array<LineMessageInput>;
+  /**
+   * A key unique to this send (1-200 characters): resending the same request with it returns the same delivery
+   * instead of sending twice.
+   */
+  idempotencyKey: Scalars['String']['input'];
+  /** When to send (default now). A time in quiet hours waits until they end. */
+  scheduledAt?: InputMaybe<Scalars['DateTime']['input']>;
+  /** Compute the recipients without sending anything. */
+  dryRun?: InputMaybe<Scalars['Boolean']['input']>;
+};
+
+export type Query = {
+  __typename?: 'Query';
+  /** Staff: a saved segment, or null if there is none with this id (or it was deleted). */
+  segment?: Maybe<Segment>;
+  /** Staff: all saved segments, most recently changed first. */
+  segments: Array<Segment>;
+  /** Staff: who a segment reaches now. Give segmentId or definition. */
+  segmentPreview: SegmentPreview;
+  /** Staff: a segmented message delivery, or null if there is none with this id. */
+  messageDelivery?: Maybe<MessageDelivery>;
+};
+
+
+export type QuerySegmentArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type QuerySegmentPreviewArgs = {
+  segmentId?: InputMaybe<Scalars['ID']['input']>;
+  definition?: InputMaybe<SegmentDefinitionInput>;
+};
+
+
+export type QueryMessageDeliveryArgs = {
+  id: Scalars['ID']['input'];
 };
 
 export type Link__Purpose =
@@ -184,6 +551,30 @@ export type ResolversTypes = ResolversObject<{
   LineAccount: ResolverTypeWrapper<LineLinkDoc>;
   LineLinkCode: ResolverTypeWrapper<LineLinkCode>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  JSON: ResolverTypeWrapper<Scalars['JSON']['output']>;
+  Tier: Tier;
+  RegistrationChannel: RegistrationChannel;
+  ChannelUsage: ChannelUsage;
+  TimeWindowInput: TimeWindowInput;
+  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  IntRangeInput: IntRangeInput;
+  PointsExpiringInput: PointsExpiringInput;
+  TagsConditionInput: TagsConditionInput;
+  PurchaseCountConditionInput: PurchaseCountConditionInput;
+  SpendConditionInput: SpendConditionInput;
+  ChannelUsageConditionInput: ChannelUsageConditionInput;
+  StoresVisitedConditionInput: StoresVisitedConditionInput;
+  SegmentDefinitionInput: SegmentDefinitionInput;
+  Segment: ResolverTypeWrapper<SegmentView>;
+  SegmentPreview: ResolverTypeWrapper<SegmentPreviewResult>;
+  CreateSegmentInput: CreateSegmentInput;
+  UpdateSegmentInput: UpdateSegmentInput;
+  MessageDeliveryStatus: MessageDeliveryStatus;
+  MessageDelivery: ResolverTypeWrapper<MessageDeliveryModel>;
+  FlexMessageInput: FlexMessageInput;
+  LineMessageInput: LineMessageInput;
+  SendSegmentMessageInput: SendSegmentMessageInput;
+  Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   link__Purpose: Link__Purpose;
   link__Import: ResolverTypeWrapper<Scalars['link__Import']['output']>;
   federation__FieldSet: ResolverTypeWrapper<Scalars['federation__FieldSet']['output']>;
@@ -201,6 +592,26 @@ export type ResolversParentTypes = ResolversObject<{
   LineAccount: LineLinkDoc;
   LineLinkCode: LineLinkCode;
   Mutation: Record<PropertyKey, never>;
+  JSON: Scalars['JSON']['output'];
+  TimeWindowInput: TimeWindowInput;
+  Int: Scalars['Int']['output'];
+  IntRangeInput: IntRangeInput;
+  PointsExpiringInput: PointsExpiringInput;
+  TagsConditionInput: TagsConditionInput;
+  PurchaseCountConditionInput: PurchaseCountConditionInput;
+  SpendConditionInput: SpendConditionInput;
+  ChannelUsageConditionInput: ChannelUsageConditionInput;
+  StoresVisitedConditionInput: StoresVisitedConditionInput;
+  SegmentDefinitionInput: SegmentDefinitionInput;
+  Segment: SegmentView;
+  SegmentPreview: SegmentPreviewResult;
+  CreateSegmentInput: CreateSegmentInput;
+  UpdateSegmentInput: UpdateSegmentInput;
+  MessageDelivery: MessageDeliveryModel;
+  FlexMessageInput: FlexMessageInput;
+  LineMessageInput: LineMessageInput;
+  SendSegmentMessageInput: SendSegmentMessageInput;
+  Query: Record<PropertyKey, never>;
   link__Import: Scalars['link__Import']['output'];
   federation__FieldSet: Scalars['federation__FieldSet']['output'];
   federation__Scope: Scalars['federation__Scope']['output'];
@@ -311,6 +722,54 @@ export type LineLinkCodeResolvers<ContextType = LineContext, ParentType extends 
 export type MutationResolvers<ContextType = LineContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
   issueLineLinkCode?: Resolver<ResolversTypes['LineLinkCode'], ParentType, ContextType>;
   unlinkLineAccount?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, Partial<MutationUnlinkLineAccountArgs>>;
+  createSegment?: Resolver<ResolversTypes['Segment'], ParentType, ContextType, RequireFields<MutationCreateSegmentArgs, 'input'>>;
+  updateSegment?: Resolver<ResolversTypes['Segment'], ParentType, ContextType, RequireFields<MutationUpdateSegmentArgs, 'id' | 'input'>>;
+  deleteSegment?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationDeleteSegmentArgs, 'id'>>;
+  sendSegmentMessage?: Resolver<ResolversTypes['MessageDelivery'], ParentType, ContextType, RequireFields<MutationSendSegmentMessageArgs, 'input'>>;
+  cancelDelivery?: Resolver<ResolversTypes['MessageDelivery'], ParentType, ContextType, RequireFields<MutationCancelDeliveryArgs, 'id'>>;
+}>;
+
+export interface JsonScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['JSON'], any> {
+  name: 'JSON';
+}
+
+export type SegmentResolvers<ContextType = LineContext, ParentType extends ResolversParentTypes['Segment'] = ResolversParentTypes['Segment']> = ResolversObject<{
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  description?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  definition?: Resolver<ResolversTypes['JSON'], ParentType, ContextType>;
+  revision?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  createdBy?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  updatedBy?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+}>;
+
+export type SegmentPreviewResolvers<ContextType = LineContext, ParentType extends ResolversParentTypes['SegmentPreview'] = ResolversParentTypes['SegmentPreview']> = ResolversObject<{
+  memberCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  reachableCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  sample?: Resolver<Array<ResolversTypes['Member']>, ParentType, ContextType>;
+  evaluatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+}>;
+
+export type MessageDeliveryResolvers<ContextType = LineContext, ParentType extends ResolversParentTypes['MessageDelivery'] = ResolversParentTypes['MessageDelivery']> = ResolversObject<{
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['MessageDeliveryStatus'], ParentType, ContextType>;
+  dryRun?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  recipients?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  sent?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  failed?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  skippedBlocked?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  scheduledAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  startedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  finishedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+}>;
+
+export type QueryResolvers<ContextType = LineContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
+  segment?: Resolver<Maybe<ResolversTypes['Segment']>, ParentType, ContextType, RequireFields<QuerySegmentArgs, 'id'>>;
+  segments?: Resolver<Array<ResolversTypes['Segment']>, ParentType, ContextType>;
+  segmentPreview?: Resolver<ResolversTypes['SegmentPreview'], ParentType, ContextType, Partial<QuerySegmentPreviewArgs>>;
+  messageDelivery?: Resolver<Maybe<ResolversTypes['MessageDelivery']>, ParentType, ContextType, RequireFields<QueryMessageDeliveryArgs, 'id'>>;
 }>;
 
 export interface Link__ImportScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['link__Import'], any> {
@@ -335,6 +794,11 @@ export type Resolvers<ContextType = LineContext> = ResolversObject<{
   LineAccount?: LineAccountResolvers<ContextType>;
   LineLinkCode?: LineLinkCodeResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
+  JSON?: GraphQLScalarType;
+  Segment?: SegmentResolvers<ContextType>;
+  SegmentPreview?: SegmentPreviewResolvers<ContextType>;
+  MessageDelivery?: MessageDeliveryResolvers<ContextType>;
+  Query?: QueryResolvers<ContextType>;
   link__Import?: GraphQLScalarType;
   federation__FieldSet?: GraphQLScalarType;
   federation__Scope?: GraphQLScalarType;

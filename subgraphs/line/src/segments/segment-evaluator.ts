@@ -1,0 +1,110 @@
+import { z } from 'zod';
+import { callInternal, type ServiceDirectory } from '@omo/lib/internal-api';
+import { SEGMENT_FILTER_BATCH, SEGMENT_FILTER_PATH, type SegmentFilterTarget } from '@omo/lib/segment-filter';
+import type { LineLinkDoc, LineLinkModel } from '../models/line-link.model';
+import type { LineUserModel } from '../models/line-user.model';
+import type { SegmentNode } from './segment-definition';
+import { combine, leavesByOwner, planSegment, type LineCondition, type Plan, type PlannedLeaf } from './segment-plan';
+
+/** A linked LINE user: the only members a segment is evaluated over (they are who a message can reach). */
+export interface Candidate {
+  memberId: string;
+  lineUserId: string;
+  blocked: boolean;
+}
+
+export interface SegmentEvaluatorDeps {
+  links: LineLinkModel;
+  users: LineUserModel;
+  services: ServiceDirectory;
+  internalSecret: string;
+  clock: () => Date;
+  /** Member ids per call to each service (default and maximum: SEGMENT_FILTER_BATCH). */
+  batchSize?: number;
+}
+
+/** Batches in flight at once: each is one call to each owner service, run side by side. */
+const CONCURRENT_BATCHES = 2;
+const MEMBER_ID = /^[0-9a-f]{24}$/;
+
+const filterResponseSchema = z.object({ matches: z.record(z.string(), z.array(z.string())) });
+
+/**
+ * Evaluates segments over the linked LINE users. The candidates come from this service's own links; each batch of
+ * their member ids goes, with the conditions it owns, to each service the definition needs (members, points,
+ * purchases: POST /internal/segments/filter, side by side), and AND / OR / NOT are combined here. No collection of
+ * another service is read, and the cost is a few calls per 5,000 members, whatever the definition's shape.
+ */
+export class SegmentEvaluator {
+  constructor(private readonly deps: SegmentEvaluatorDeps) {}
+
+  /** The candidates matching the definition, by member id; `at` is the instant every condition was judged at. */
+  async evaluate(definition: SegmentNode): Promise<{ at: Date; matches: Candidate[] }> {
+    const at = this.deps.clock();
+    const plan = planSegment(definition, at);
+    const candidates = await this.candidates();
+    const size = Math.min(this.deps.batchSize ?? SEGMENT_FILTER_BATCH, SEGMENT_FILTER_BATCH);
+    const batches: Candidate[][] = [];
+    for (let i = 0; i < candidates.length; i += size) batches.push(candidates.slice(i, i + size));
+    const matched: Candidate[][] = new Array<Candidate[]>(batches.length);
+    let nextBatch = 0;
+    const worker = async () => {
+      while (nextBatch < batches.length) {
+        const index = nextBatch++;
+        matched[index] = await this.evaluateBatch(plan, batches[index] ?? [], at);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(CONCURRENT_BATCHES, batches.length) }, worker));
+    return { at, matches: matched.flat() };
+  }
+
+  /** Every link to a member id, by member id, blocked when the user's latest follow/unfollow says so. */
+  private async candidates(): Promise<Candidate[]> {
+    const [links, users] = await Promise.all([
+      this.deps.links.find({}, { _id: 1, memberId: 1, friendStatus: 1 }).lean<Pick<LineLinkDoc, '_id' | 'memberId' | 'friendStatus'>[]>().exec(),
+      // line_users is the truth on friend status (written with the event's timestamp); a link's copy can trail it
+      this.deps.users.find({}, { _id: 1, friendStatus: 1 }).lean<{ _id: string; friendStatus: 'FRIEND' | 'BLOCKED' }[]>().exec(),
+    ]);
+    const statusOf = new Map(users.map((user) => [user._id, user.friendStatus]));
+    return links
+      .filter((link) => MEMBER_ID.test(link.memberId))
+      .map((link) => ({ memberId: link.memberId, lineUserId: link._id, blocked: (statusOf.get(link._id) ?? link.friendStatus) === 'BLOCKED' }))
+      .sort((a, b) => (a.memberId < b.memberId ? -1 : a.memberId > b.memberId ? 1 : 0));
+  }
+
+  private async evaluateBatch(plan: Plan, batch: Candidate[], at: Date): Promise<Candidate[]> {
+    const memberIds = batch.map((c) => c.memberId);
+    const answers = new Map<string, Set<string>>();
+    const calls: Promise<void>[] = [];
+    for (const [owner, leaves] of leavesByOwner(plan)) {
+      if (owner === 'line') {
+        for (const leaf of leaves) answers.set(leaf.key, this.answerLocally(leaf.condition as LineCondition, batch));
+        continue;
+      }
+      calls.push(
+        this.ask(owner, memberIds, leaves, at).then((matches) => {
+          for (const leaf of leaves) answers.set(leaf.key, new Set(matches[leaf.key] ?? []));
+        }),
+      );
+    }
+    await Promise.all(calls);
+    const matched = combine(plan, memberIds, answers);
+    return batch.filter((c) => matched.has(c.memberId));
+  }
+
+  private answerLocally(condition: LineCondition, batch: Candidate[]): Set<string> {
+    return new Set(batch.filter((c) => c.blocked === (condition.status === 'BLOCKED')).map((c) => c.memberId));
+  }
+
+  private async ask(target: SegmentFilterTarget, memberIds: string[], leaves: PlannedLeaf[], at: Date): Promise<Record<string, string[]>> {
+    const response = await callInternal<unknown>({
+      directory: this.deps.services,
+      target,
+      path: SEGMENT_FILTER_PATH,
+      body: { at: at.toISOString(), memberIds, conditions: leaves.map(({ key, condition }) => ({ key, condition })) },
+      internalSecret: this.deps.internalSecret,
+      service: 'line',
+    });
+    return filterResponseSchema.parse(response).matches;
+  }
+}

@@ -1,0 +1,37 @@
+import { Types } from 'mongoose';
+import type { InternalHandler } from '@omo/lib/internal-api';
+import { inBatch, inPeriod, membersConditionSchema, segmentFilterHandler, type MembersCondition } from '@omo/lib/segment-filter';
+import type { MemberModel } from '../models/member.model';
+
+type Profile = { _id: Types.ObjectId; registeredVia: string; tags?: string[] | null; status: string; createdAt: Date };
+
+function matches(condition: MembersCondition, member: Profile): boolean {
+  switch (condition.kind) {
+    case 'active':
+      return member.status === 'ACTIVE';
+    case 'registeredVia':
+      return condition.in.includes(member.registeredVia as 'STORE' | 'ONLINE');
+    case 'registered':
+      return inPeriod(member.createdAt, condition.period);
+    case 'tags': {
+      const tags = new Set(member.tags ?? []);
+      return (!condition.any || condition.any.some((tag) => tags.has(tag))) && (!condition.all || condition.all.every((tag) => tags.has(tag)));
+    }
+  }
+}
+
+/**
+ * POST /internal/segments/filter for the members' profile (lib/segment-filter.ts): one read of the batch's
+ * profiles, every condition judged on it.
+ */
+export function membersSegmentFilter(members: MemberModel): InternalHandler {
+  return segmentFilterHandler(membersConditionSchema, async ({ memberIds, conditions }) => {
+    const profiles = await members
+      .find({ _id: inBatch(memberIds.map((id) => new Types.ObjectId(id))) }, { registeredVia: 1, tags: 1, status: 1, createdAt: 1 })
+      .lean<Profile[]>()
+      .exec();
+    return new Map(
+      conditions.map(({ key, condition }) => [key, new Set(profiles.filter((p) => matches(condition, p)).map((p) => p._id.toHexString()))]),
+    );
+  });
+}
