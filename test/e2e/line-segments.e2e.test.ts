@@ -1,4 +1,5 @@
 import { Types } from 'mongoose';
+import { startFakeLineApi, type FakeLineApi } from '../helpers/fake-line-api';
 import { startTestSystem, type GraphQLResponse, type TestSystem } from '../helpers/system';
 
 /**
@@ -25,6 +26,7 @@ interface LineLinkRow {
 }
 
 let system: TestSystem;
+let fake: FakeLineApi;
 const stores: Record<'shinjuku' | 'umeda' | 'ec', string> = { shinjuku: '', umeda: '', ec: '' };
 const members: Record<string, string> = {};
 
@@ -84,7 +86,9 @@ async function preview(variables: Record<string, unknown>): Promise<Preview['seg
 const names = (sample: { displayName: string }[]) => sample.map((m) => m.displayName).sort();
 
 beforeAll(async () => {
-  system = await startTestSystem({}, undefined, { runBackground: false });
+  fake = await startFakeLineApi();
+  // no quiet hours: the messages below go out whatever time of day the tests run
+  system = await startTestSystem({ LINE_API_BASE_URL: fake.url, LINE_QUIET_HOURS: '' }, undefined, { runBackground: false });
   const createStore = async (input: Record<string, unknown>) =>
     ok(await system.graphql<{ createStore: { id: string } }>('mutation($input: CreateStoreInput!) { createStore(input: $input) { id } }', { input }, system.staffHeaders()))
       .createStore.id;
@@ -121,6 +125,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await system?.close();
+  await fake?.close();
 });
 
 describe('segment previews', () => {
@@ -263,6 +268,36 @@ describe('segmented messages', () => {
     const id = data.sendSegmentMessage.id as string;
     const read = ok(await system.graphql<{ messageDelivery: { id: string } }>('query($id: ID!) { messageDelivery(id: $id) { id status } }', { id }, system.staffHeaders()));
     expect(read.messageDelivery).toEqual({ id, status: 'COMPLETED' });
+    await system.subgraphs.line.built.deliveries.drain();
+    expect(fake.multicasts()).toEqual([]);
+    expect(fake.sent()).toEqual([]);
+  });
+
+  it('sends to the reachable members by multicast, once however often the request is repeated', async () => {
+    const input = { definition: { tier: ['GOLD'] }, messages: [{ text: 'ゴールド会員さま限定セール' }], idempotencyKey: 'gold-sale-1' };
+    const first = ok(await system.graphql<{ sendSegmentMessage: { id: string } }>(SEND, { input }, system.staffHeaders()));
+    await system.subgraphs.line.built.deliveries.drain();
+    const again = ok(await system.graphql<{ sendSegmentMessage: Record<string, unknown> }>(SEND, { input }, system.staffHeaders()));
+    await system.subgraphs.line.built.deliveries.drain();
+
+    expect(again.sendSegmentMessage).toMatchObject({ id: first.sendSegmentMessage.id, status: 'COMPLETED', recipients: 2, sent: 1, skippedBlocked: 1, failed: 0 });
+    expect(fake.multicasts()).toEqual([
+      { to: [`U${members['江藤']}`], retryKey: expect.stringMatching(/^[0-9a-f-]{36}$/), messages: [{ type: 'text', text: 'ゴールド会員さま限定セール' }], status: 200 },
+    ]);
+  });
+
+  it('fills {displayName} and {points} in for each recipient and sends those by push', async () => {
+    const points = ok(
+      await system.graphql<{ member: { points: { balance: number } } }>('query($id: ID!) { member(id: $id) { points { balance } } }', { id: members['江藤'] }, system.staffHeaders()),
+    ).member.points.balance;
+    const pushesBefore = fake.sent().length;
+    const input = { definition: { tier: ['GOLD'] }, messages: [{ text: '{displayName}さま、ただいま{points}ポイントです' }], idempotencyKey: 'gold-personal-1' };
+    ok(await system.graphql(SEND, { input }, system.staffHeaders()));
+    await system.subgraphs.line.built.deliveries.drain();
+
+    expect(fake.sent().slice(pushesBefore)).toEqual([
+      { via: 'push', to: `U${members['江藤']}`, messages: [{ type: 'text', text: `江藤さま、ただいま${points.toLocaleString('ja-JP')}ポイントです` }] },
+    ]);
   });
 
   it('refuses a message with both text and flex', async () => {

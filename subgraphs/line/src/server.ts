@@ -6,6 +6,7 @@ import { Outbox } from '@omo/lib/outbox';
 import { buildSubgraphApollo, type BuiltSubgraph, type SubgraphBuildOptions } from '@omo/lib/subgraph-server';
 import { createChat } from './chat/chat';
 import { createLineContext, type LineContext } from './context';
+import { personaliser } from './chat/member-account.client';
 import { DeliveryService } from './delivery/delivery.service';
 import { parseQuietHours } from './delivery/quiet-hours';
 import { createLinking } from './linking/linking';
@@ -25,6 +26,7 @@ const DELIVERY_INTERVAL_MS = 1_000;
 export interface LineSubgraph extends BuiltSubgraph<LineContext> {
   outbox: Outbox;
   client: LineClient;
+  deliveries: DeliveryService;
 }
 
 export function buildLineSubgraph(options: SubgraphBuildOptions): LineSubgraph {
@@ -36,7 +38,15 @@ export function buildLineSubgraph(options: SubgraphBuildOptions): LineSubgraph {
   const chat = createChat({ links, ...common });
   const linking = createLinking({ links, client, connection, ...common });
   const segments = createSegments({ connection, links, users, ...common });
-  const deliveries = new DeliveryService({ connection, lineClient: client, audience: segments.audience, clock, logger, quietHours: parseQuietHours(config.LINE_QUIET_HOURS) });
+  const deliveries = new DeliveryService({
+    connection,
+    lineClient: client,
+    audience: segments.audience,
+    personalise: personaliser(common),
+    clock,
+    logger,
+    quietHours: parseQuietHours(config.LINE_QUIET_HOURS),
+  });
   const handlers: EventHandlers = {
     onText: (ctx, text) => chat.onText(ctx, text),
     onPostback: (ctx, data) => chat.onPostback(ctx, data),
@@ -58,6 +68,7 @@ export function buildLineSubgraph(options: SubgraphBuildOptions): LineSubgraph {
     apollo,
     outbox,
     client,
+    deliveries,
     createContext: (base) => createLineContext({ links, linking: linking.service, segments: segments.service, deliveries }, base),
     routes: Router().use(lineWebhookRoutes({ channelSecret: config.LINE_CHANNEL_SECRET, outbox, logger, kick }), linking.routes, chat.routes),
     startBackground: () => {

@@ -50,3 +50,28 @@ export async function fetchMemberCard(deps: MemberAccountDeps, memberId: string)
 export async function fetchAccountSummary(deps: MemberAccountDeps, memberId: string): Promise<AccountSummary> {
   return accountSummarySchema.parse(await call(deps, 'points', '/internal/accounts/summary', { memberId }));
 }
+
+/** Member lookups in flight at once when filling in a batch of personalised messages. */
+const PERSONALISE_CONCURRENCY = 8;
+
+/**
+ * {displayName} and {points} for a batch of recipients, from the same owners' APIs the chat reads (the member
+ * card and the points account), a few at a time. A member who no longer exists is left out of the answer.
+ */
+export function personaliser(deps: MemberAccountDeps): (memberIds: string[]) => Promise<Map<string, { displayName: string; points: number }>> {
+  return async (memberIds) => {
+    const found = new Map<string, { displayName: string; points: number }>();
+    let next = 0;
+    const worker = async () => {
+      while (next < memberIds.length) {
+        const memberId = memberIds[next++]!;
+        const card = await fetchMemberCard(deps, memberId);
+        if (!card || card.status !== 'ACTIVE') continue;
+        const account = await fetchAccountSummary(deps, card.memberId);
+        found.set(memberId, { displayName: card.displayName, points: account.balance });
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(PERSONALISE_CONCURRENCY, memberIds.length) }, worker));
+    return found;
+  };
+}
