@@ -91,8 +91,12 @@ export type Member = {
   __typename?: 'Member';
   /** The member's id (owned by the members service). */
   id: Scalars['ID']['output'];
-  /** The member's points. Visible to staff, POS keys and the member themself. */
-  points: PointsAccount;
+  /**
+   * The member's points. Visible to staff, POS keys and the member themself. Never null when the points service
+   * answers; null only when it cannot (the error on this field then has code SERVICE_UNAVAILABLE), so an outage
+   * of points costs a query this field, not the whole member.
+   */
+  points?: Maybe<PointsAccount>;
 };
 
 /** A member's point account. All amounts are whole points. */
@@ -222,12 +226,22 @@ export type Purchase = {
   __typename?: 'Purchase';
   /** The purchase's id (owned by the purchases service). */
   id: Scalars['ID']['output'];
-  /** Points earned by this purchase, net of refunds. */
-  pointsEarned: Scalars['Int']['output'];
-  /** Points spent on this purchase, net of points given back by refunds. */
-  pointsRedeemed: Scalars['Int']['output'];
-  /** The ledger entries of this purchase, oldest first. */
-  pointTransactions: Array<PointTransaction>;
+  /**
+   * Points earned by this purchase, net of refunds. Null only when the points service cannot answer (code
+   * SERVICE_UNAVAILABLE on this field): a purchase recorded during an outage still comes back with its id and
+   * status PENDING_POINTS.
+   */
+  pointsEarned?: Maybe<Scalars['Int']['output']>;
+  /**
+   * Points spent on this purchase, net of points given back by refunds. Null only when the points service cannot
+   * answer (code SERVICE_UNAVAILABLE on this field).
+   */
+  pointsRedeemed?: Maybe<Scalars['Int']['output']>;
+  /**
+   * The ledger entries of this purchase, oldest first. Null only when the points service cannot answer (code
+   * SERVICE_UNAVAILABLE on this field).
+   */
+  pointTransactions?: Maybe<Array<PointTransaction>>;
 };
 
 /** The base earn rate: ratePoints points per ratePerYen yen. */
@@ -772,7 +786,7 @@ export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversT
 export type MemberResolvers<ContextType = PointsContext, ParentType extends ResolversParentTypes['Member'] = ResolversParentTypes['Member'], FederationReferenceType extends FederationReferenceTypes['Member'] = FederationReferenceTypes['Member']> = ResolversObject<{
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Member']> | FederationReferenceType, FederationReferenceType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
-  points?: Resolver<ResolversTypes['PointsAccount'], ParentType, ContextType>;
+  points?: Resolver<Maybe<ResolversTypes['PointsAccount']>, ParentType, ContextType>;
 }>;
 
 export type PointsAccountResolvers<ContextType = PointsContext, ParentType extends ResolversParentTypes['PointsAccount'] = ResolversParentTypes['PointsAccount']> = ResolversObject<{
@@ -835,9 +849,9 @@ export type EarnBreakdownResolvers<ContextType = PointsContext, ParentType exten
 export type PurchaseResolvers<ContextType = PointsContext, ParentType extends ResolversParentTypes['Purchase'] = ResolversParentTypes['Purchase'], FederationReferenceType extends FederationReferenceTypes['Purchase'] = FederationReferenceTypes['Purchase']> = ResolversObject<{
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Purchase']> | FederationReferenceType, FederationReferenceType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
-  pointsEarned?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
-  pointsRedeemed?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
-  pointTransactions?: Resolver<Array<ResolversTypes['PointTransaction']>, ParentType, ContextType>;
+  pointsEarned?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  pointsRedeemed?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  pointTransactions?: Resolver<Maybe<Array<ResolversTypes['PointTransaction']>>, ParentType, ContextType>;
 }>;
 
 export type EarnRateResolvers<ContextType = PointsContext, ParentType extends ResolversParentTypes['EarnRate'] = ResolversParentTypes['EarnRate']> = ResolversObject<{

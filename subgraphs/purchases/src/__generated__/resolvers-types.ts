@@ -195,10 +195,16 @@ export type Member = {
   __typename?: 'Member';
   /** The member's id (owned by the members service). */
   id: Scalars['ID']['output'];
-  /** The member's purchases, newest first. Staff, and the member themself. */
-  purchases: PurchaseConnection;
-  /** The member's buying summary. Staff, and the member themself. */
-  purchaseSummary: PurchaseSummary;
+  /**
+   * The member's purchases, newest first. Staff, and the member themself. Null only when the purchases service
+   * cannot answer (code SERVICE_UNAVAILABLE on this field), so its outage does not cost the whole member.
+   */
+  purchases?: Maybe<PurchaseConnection>;
+  /**
+   * The member's buying summary. Staff, and the member themself. Null only when the purchases service cannot
+   * answer (code SERVICE_UNAVAILABLE on this field).
+   */
+  purchaseSummary?: Maybe<PurchaseSummary>;
 };
 
 
@@ -701,8 +707,8 @@ export type PurchaseSummaryResolvers<ContextType = PurchasesContext, ParentType 
 export type MemberResolvers<ContextType = PurchasesContext, ParentType extends ResolversParentTypes['Member'] = ResolversParentTypes['Member'], FederationReferenceType extends FederationReferenceTypes['Member'] = FederationReferenceTypes['Member']> = ResolversObject<{
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Member']> | FederationReferenceType, FederationReferenceType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
-  purchases?: Resolver<ResolversTypes['PurchaseConnection'], ParentType, ContextType, RequireFields<MemberPurchasesArgs, 'first'>>;
-  purchaseSummary?: Resolver<ResolversTypes['PurchaseSummary'], ParentType, ContextType>;
+  purchases?: Resolver<Maybe<ResolversTypes['PurchaseConnection']>, ParentType, ContextType, RequireFields<MemberPurchasesArgs, 'first'>>;
+  purchaseSummary?: Resolver<Maybe<ResolversTypes['PurchaseSummary']>, ParentType, ContextType>;
 }>;
 
 export type QueryResolvers<ContextType = PurchasesContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
