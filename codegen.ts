@@ -45,6 +45,8 @@ export const subgraphCodegen: Record<string, { contextType: string; mappers: Rec
       Segment: '../segments/segment.service#SegmentView',
       SegmentPreview: '../segments/segment.service#SegmentPreviewResult',
       MessageDelivery: '../delivery/delivery.service#MessageDelivery as MessageDeliveryModel',
+      NotificationRule: '../notifications/notification-rules.service#NotificationRuleView',
+      LineMessage: '../delivery/delivery-messages#DeliveryMessage',
     },
   },
 };

@@ -3,6 +3,7 @@ import type { DeliveryService } from './delivery/delivery.service';
 import type { LinkService } from './linking/linking';
 import { createLineLoaders, type LineLoaders } from './loaders/line-link.loaders';
 import type { LineLinkModel } from './models/line-link.model';
+import type { NotificationRuleService } from './notifications/notification-rules.service';
 import type { SegmentService } from './segments/segment.service';
 
 export interface LineContext extends BaseContext {
@@ -10,6 +11,7 @@ export interface LineContext extends BaseContext {
   linking: LinkService;
   segments: SegmentService;
   deliveries: DeliveryService;
+  notifications: NotificationRuleService;
 }
 
 export interface LineContextDeps {
@@ -17,8 +19,9 @@ export interface LineContextDeps {
   linking: LinkService;
   segments: SegmentService;
   deliveries: DeliveryService;
+  notifications: NotificationRuleService;
 }
 
 export function createLineContext(deps: LineContextDeps, base: BaseContext): LineContext {
-  return { ...base, loaders: createLineLoaders(deps.links), linking: deps.linking, segments: deps.segments, deliveries: deps.deliveries };
+  return { ...base, loaders: createLineLoaders(deps.links), linking: deps.linking, segments: deps.segments, deliveries: deps.deliveries, notifications: deps.notifications };
 }

@@ -12,6 +12,7 @@ import { parseQuietHours } from './delivery/quiet-hours';
 import { createLinking } from './linking/linking';
 import { lineLinkModel } from './models/line-link.model';
 import { lineUserModel } from './models/line-user.model';
+import { createNotifications, type Notifications } from './notifications/notifications';
 import { resolvers } from './resolvers';
 import { createSegments } from './segments/segments';
 import { LineClient } from './services/line-client';
@@ -22,11 +23,14 @@ export const typeDefs = parse(readFileSync(path.join(__dirname, '..', 'schema.gr
 
 const OUTBOX_INTERVAL_MS = 1_000;
 const DELIVERY_INTERVAL_MS = 1_000;
+/** Tier-ups reach members within minutes; the expiring-points run is once a day whatever the interval. */
+const NOTIFICATION_INTERVAL_MS = 5 * 60_000;
 
 export interface LineSubgraph extends BuiltSubgraph<LineContext> {
   outbox: Outbox;
   client: LineClient;
   deliveries: DeliveryService;
+  notifications: Notifications;
 }
 
 export function buildLineSubgraph(options: SubgraphBuildOptions): LineSubgraph {
@@ -47,6 +51,7 @@ export function buildLineSubgraph(options: SubgraphBuildOptions): LineSubgraph {
     logger,
     quietHours: parseQuietHours(config.LINE_QUIET_HOURS),
   });
+  const notifications = createNotifications({ connection, evaluator: segments.evaluator, deliveries, ...common });
   const handlers: EventHandlers = {
     onText: (ctx, text) => chat.onText(ctx, text),
     onPostback: (ctx, data) => chat.onPostback(ctx, data),
@@ -69,16 +74,18 @@ export function buildLineSubgraph(options: SubgraphBuildOptions): LineSubgraph {
     outbox,
     client,
     deliveries,
-    createContext: (base) => createLineContext({ links, linking: linking.service, segments: segments.service, deliveries }, base),
+    notifications,
+    createContext: (base) => createLineContext({ links, linking: linking.service, segments: segments.service, deliveries, notifications: notifications.rules }, base),
     routes: Router().use(lineWebhookRoutes({ channelSecret: config.LINE_CHANNEL_SECRET, outbox, logger, kick }), linking.routes, chat.routes),
     startBackground: () => {
       background = true;
       const worker = outbox.start(OUTBOX_INTERVAL_MS);
       const sender = deliveries.start(DELIVERY_INTERVAL_MS);
+      const notifier = notifications.start(NOTIFICATION_INTERVAL_MS);
       return {
         stop: async () => {
           background = false;
-          await Promise.all([worker.stop(), sender.stop()]);
+          await Promise.all([worker.stop(), sender.stop(), notifier.stop()]);
         },
       };
     },

@@ -4,6 +4,8 @@ import type { MemberRef } from '../resolvers/Member';
 import type { LineLinkDoc } from '../models/line-link.model';
 import type { SegmentView, SegmentPreviewResult } from '../segments/segment.service';
 import type { MessageDelivery as MessageDeliveryModel } from '../delivery/delivery.service';
+import type { NotificationRuleView } from '../notifications/notification-rules.service';
+import type { DeliveryMessage } from '../delivery/delivery-messages';
 import type { LineContext } from '../context';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -90,6 +92,12 @@ export type Mutation = {
   sendSegmentMessage: MessageDelivery;
   /** Staff: stops a delivery between batches. Returns the delivery; one already finished is returned unchanged. */
   cancelDelivery: MessageDelivery;
+  /**
+   * Staff: turns an automatic notification on or off, or changes its messages or daysBefore; fields omitted stay as
+   * they are (give at least one). Every change is kept with who made it and when. POS keys and customers get
+   * FORBIDDEN; BAD_USER_INPUT names the field at fault.
+   */
+  setNotificationRule: NotificationRule;
 };
 
 
@@ -121,6 +129,11 @@ export type MutationSendSegmentMessageArgs = {
 
 export type MutationCancelDeliveryArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+export type MutationSetNotificationRuleArgs = {
+  input: SetNotificationRuleInput;
 };
 
 /** Membership tiers, from lowest to highest. A member's tier follows their qualifying spend in the tier window. */
@@ -355,7 +368,7 @@ export type MessageDeliveryStatus =
   /** Stopped by cancelDelivery; batches already sent stay sent. */
   | 'CANCELLED';
 
-/** One segmented LINE message job: its recipients are fixed when it starts. */
+/** One segmented LINE message (or notification) job: its recipients are fixed when it starts. */
 export type MessageDelivery = {
   __typename?: 'MessageDelivery';
   /** The delivery's id. */
@@ -390,7 +403,11 @@ export type FlexMessageInput = {
 
 /** One message of a segmented send: set exactly one of text and flex. */
 export type LineMessageInput = {
-  /** A text message (1-5000 characters). {displayName} and {points} are replaced per recipient. */
+  /**
+   * A text message (1-5000 characters). Placeholders are replaced per recipient: {displayName}, {points} (usable
+   * balance), {tier} (tier name in Japanese, e.g. ゴールド), {expiringPoints} and {expiresAt} (the points that expire
+   * soonest and their date in Japan, e.g. 2027年5月10日(月)).
+   */
   text?: InputMaybe<Scalars['String']['input']>;
   /** A Flex Message. */
   flex?: InputMaybe<FlexMessageInput>;
@@ -423,7 +440,9 @@ export type Query = {
   segments: Array<Segment>;
   /** Staff: who a segment reaches now. Give segmentId or definition. */
   segmentPreview: SegmentPreview;
-  /** Staff: a segmented message delivery, or null if there is none with this id. */
+  /** Staff: the automatic LINE notifications, one per kind, whether staff ever set them or not. */
+  notificationRules: Array<NotificationRule>;
+  /** Staff: a segmented message or notification delivery, or null if there is none with this id. */
   messageDelivery?: Maybe<MessageDelivery>;
 };
 
@@ -441,6 +460,75 @@ export type QuerySegmentPreviewArgs = {
 
 export type QueryMessageDeliveryArgs = {
   id: Scalars['ID']['input'];
+};
+
+/**
+ * An automatic LINE message the line service sends when something happens in a linked member's account. Each kind is
+ * off until staff turn it on. Its messages go out as deliveries like segmented messages (same batching, retries,
+ * quiet hours), to linked members who have not blocked the retailer's account.
+ */
+export type NotificationKind =
+  /**
+   * A member's tier went up (e.g. SILVER to GOLD). Checked every few minutes while the rule is on; a member hears of
+   * each tier once, even if they drop and reach it again. Tiers reached before the rule was turned on, or before the
+   * member linked their LINE account, are not announced.
+   */
+  | 'TIER_UP'
+  /**
+   * Points expire within daysBefore days. Sent once a day from 10:00 Japan time to the members whose soonest expiry
+   * came that close; a member hears of each expiry date once (a new date, e.g. after their expiry moved, is news).
+   */
+  | 'POINTS_EXPIRING';
+
+/** A text or Flex message, in the shape of LineMessageInput: exactly one of text and flex is set. */
+export type LineMessage = {
+  __typename?: 'LineMessage';
+  /** The text, placeholders as written (they are filled per recipient when sent). */
+  text?: Maybe<Scalars['String']['output']>;
+  /** The Flex Message. */
+  flex?: Maybe<FlexMessage>;
+};
+
+/** A LINE Flex Message. */
+export type FlexMessage = {
+  __typename?: 'FlexMessage';
+  /** What notifications and chat lists show. */
+  altText: Scalars['String']['output'];
+  /** The Flex container: a "bubble" or a "carousel" object as LINE defines it. */
+  contents: Scalars['JSON']['output'];
+};
+
+/** The rule of one automatic notification. Staff only. */
+export type NotificationRule = {
+  __typename?: 'NotificationRule';
+  /** Which notification. */
+  kind: NotificationKind;
+  /** Whether it is sent. Off until staff turn it on. */
+  enabled: Scalars['Boolean']['output'];
+  /** The 1 to 5 messages sent together; placeholders as in LineMessageInput. A default wording until staff set their own. */
+  messages: Array<LineMessage>;
+  /** POINTS_EXPIRING: how many days (1-90) before points expire members are told (default 30). Null for TIER_UP. */
+  daysBefore?: Maybe<Scalars['Int']['output']>;
+  /** Increases by one with every change; 0 while staff never set the rule. */
+  revision: Scalars['Int']['output'];
+  /** When it was last turned on; null while it is off. */
+  enabledAt?: Maybe<Scalars['DateTime']['output']>;
+  /** When it was last changed (null: never). */
+  updatedAt?: Maybe<Scalars['DateTime']['output']>;
+  /** Who last changed it ("staff:<id>"; null: never). */
+  updatedBy?: Maybe<Scalars['String']['output']>;
+};
+
+/** A change to a notification rule; omitted (or null) fields stay as they are, at least one must be given. */
+export type SetNotificationRuleInput = {
+  /** Which notification. */
+  kind: NotificationKind;
+  /** Turn it on (true) or off (false). */
+  enabled?: InputMaybe<Scalars['Boolean']['input']>;
+  /** 1 to 5 messages, checked as sendSegmentMessage checks them. */
+  messages?: InputMaybe<Array<LineMessageInput>>;
+  /** POINTS_EXPIRING only: days before expiry, 1 to 90. */
+  daysBefore?: InputMaybe<Scalars['Int']['input']>;
 };
 
 export type Link__Purpose =
@@ -575,6 +663,11 @@ export type ResolversTypes = ResolversObject<{
   LineMessageInput: LineMessageInput;
   SendSegmentMessageInput: SendSegmentMessageInput;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  NotificationKind: NotificationKind;
+  LineMessage: ResolverTypeWrapper<DeliveryMessage>;
+  FlexMessage: ResolverTypeWrapper<FlexMessage>;
+  NotificationRule: ResolverTypeWrapper<NotificationRuleView>;
+  SetNotificationRuleInput: SetNotificationRuleInput;
   link__Purpose: Link__Purpose;
   link__Import: ResolverTypeWrapper<Scalars['link__Import']['output']>;
   federation__FieldSet: ResolverTypeWrapper<Scalars['federation__FieldSet']['output']>;
@@ -612,6 +705,10 @@ export type ResolversParentTypes = ResolversObject<{
   LineMessageInput: LineMessageInput;
   SendSegmentMessageInput: SendSegmentMessageInput;
   Query: Record<PropertyKey, never>;
+  LineMessage: DeliveryMessage;
+  FlexMessage: FlexMessage;
+  NotificationRule: NotificationRuleView;
+  SetNotificationRuleInput: SetNotificationRuleInput;
   link__Import: Scalars['link__Import']['output'];
   federation__FieldSet: Scalars['federation__FieldSet']['output'];
   federation__Scope: Scalars['federation__Scope']['output'];
@@ -727,6 +824,7 @@ export type MutationResolvers<ContextType = LineContext, ParentType extends Reso
   deleteSegment?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationDeleteSegmentArgs, 'id'>>;
   sendSegmentMessage?: Resolver<ResolversTypes['MessageDelivery'], ParentType, ContextType, RequireFields<MutationSendSegmentMessageArgs, 'input'>>;
   cancelDelivery?: Resolver<ResolversTypes['MessageDelivery'], ParentType, ContextType, RequireFields<MutationCancelDeliveryArgs, 'id'>>;
+  setNotificationRule?: Resolver<ResolversTypes['NotificationRule'], ParentType, ContextType, RequireFields<MutationSetNotificationRuleArgs, 'input'>>;
 }>;
 
 export interface JsonScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['JSON'], any> {
@@ -769,7 +867,29 @@ export type QueryResolvers<ContextType = LineContext, ParentType extends Resolve
   segment?: Resolver<Maybe<ResolversTypes['Segment']>, ParentType, ContextType, RequireFields<QuerySegmentArgs, 'id'>>;
   segments?: Resolver<Array<ResolversTypes['Segment']>, ParentType, ContextType>;
   segmentPreview?: Resolver<ResolversTypes['SegmentPreview'], ParentType, ContextType, Partial<QuerySegmentPreviewArgs>>;
+  notificationRules?: Resolver<Array<ResolversTypes['NotificationRule']>, ParentType, ContextType>;
   messageDelivery?: Resolver<Maybe<ResolversTypes['MessageDelivery']>, ParentType, ContextType, RequireFields<QueryMessageDeliveryArgs, 'id'>>;
+}>;
+
+export type LineMessageResolvers<ContextType = LineContext, ParentType extends ResolversParentTypes['LineMessage'] = ResolversParentTypes['LineMessage']> = ResolversObject<{
+  text?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  flex?: Resolver<Maybe<ResolversTypes['FlexMessage']>, ParentType, ContextType>;
+}>;
+
+export type FlexMessageResolvers<ContextType = LineContext, ParentType extends ResolversParentTypes['FlexMessage'] = ResolversParentTypes['FlexMessage']> = ResolversObject<{
+  altText?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  contents?: Resolver<ResolversTypes['JSON'], ParentType, ContextType>;
+}>;
+
+export type NotificationRuleResolvers<ContextType = LineContext, ParentType extends ResolversParentTypes['NotificationRule'] = ResolversParentTypes['NotificationRule']> = ResolversObject<{
+  kind?: Resolver<ResolversTypes['NotificationKind'], ParentType, ContextType>;
+  enabled?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  messages?: Resolver<Array<ResolversTypes['LineMessage']>, ParentType, ContextType>;
+  daysBefore?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  revision?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  enabledAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  updatedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  updatedBy?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 }>;
 
 export interface Link__ImportScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['link__Import'], any> {
@@ -799,6 +919,9 @@ export type Resolvers<ContextType = LineContext> = ResolversObject<{
   SegmentPreview?: SegmentPreviewResolvers<ContextType>;
   MessageDelivery?: MessageDeliveryResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  LineMessage?: LineMessageResolvers<ContextType>;
+  FlexMessage?: FlexMessageResolvers<ContextType>;
+  NotificationRule?: NotificationRuleResolvers<ContextType>;
   link__Import?: GraphQLScalarType;
   federation__FieldSet?: GraphQLScalarType;
   federation__Scope?: GraphQLScalarType;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { AppError } from '@omo/lib/errors';
 import { callInternal, type ServiceDirectory } from '@omo/lib/internal-api';
+import type { Personal } from '../delivery/delivery-messages';
 
 /**
  * The chat's view of a member, read from the owners' internal APIs (members: the card, points: the account),
@@ -55,12 +56,13 @@ export async function fetchAccountSummary(deps: MemberAccountDeps, memberId: str
 const PERSONALISE_CONCURRENCY = 8;
 
 /**
- * {displayName} and {points} for a batch of recipients, from the same owners' APIs the chat reads (the member
- * card and the points account), a few at a time. A member who no longer exists is left out of the answer.
+ * The placeholders' values ({displayName}, {points}, {tier}, {expiringPoints}, {expiresAt}) for a batch of
+ * recipients, from the same owners' APIs the chat reads (the member card and the points account), a few at a time.
+ * A member who no longer exists is left out of the answer.
  */
-export function personaliser(deps: MemberAccountDeps): (memberIds: string[]) => Promise<Map<string, { displayName: string; points: number }>> {
+export function personaliser(deps: MemberAccountDeps): (memberIds: string[]) => Promise<Map<string, Personal>> {
   return async (memberIds) => {
-    const found = new Map<string, { displayName: string; points: number }>();
+    const found = new Map<string, Personal>();
     let next = 0;
     const worker = async () => {
       while (next < memberIds.length) {
@@ -68,7 +70,7 @@ export function personaliser(deps: MemberAccountDeps): (memberIds: string[]) => 
         const card = await fetchMemberCard(deps, memberId);
         if (!card || card.status !== 'ACTIVE') continue;
         const account = await fetchAccountSummary(deps, card.memberId);
-        found.set(memberId, { displayName: card.displayName, points: account.balance });
+        found.set(memberId, { displayName: card.displayName, points: account.balance, tier: account.tier, expiring: account.expiring[0] ?? null });
       }
     };
     await Promise.all(Array.from({ length: Math.min(PERSONALISE_CONCURRENCY, memberIds.length) }, worker));

@@ -5,11 +5,18 @@ export interface Recipient {
   blocked: boolean;
 }
 
-/** What the delivery is sent to: a saved segment or an inline definition (opaque JSON here; stored on the job). */
+/**
+ * What the delivery is sent to, one of: a saved segment, an inline definition (opaque JSON here; stored on the job),
+ * or named members (a notification to the members an event concerns).
+ */
 export interface AudienceSpec {
   segmentId?: string;
   definition?: unknown;
+  memberIds?: string[];
 }
+
+/** Named members per delivery: a day's expiring-points notices stay one document of a few MB at most. */
+export const MAX_AUDIENCE_MEMBERS = 100_000;
 
 /**
  * Implemented by segment evaluation: the linked LINE users matching the spec, blocked ones included. Throw an

@@ -1,6 +1,6 @@
 import type { messagingApi } from '@line/bot-sdk';
 import { z } from 'zod';
-import { formatNumber } from '../chat/chat-format';
+import { formatJstDate, formatNumber, tierName } from '../chat/chat-format';
 
 /**
  * The messages a delivery may carry: text or Flex, checked against the Messaging API's limits so a mistake is
@@ -15,7 +15,10 @@ const CAROUSEL_MAX_BUBBLES = 12;
 const BUBBLE_MAX_BYTES = 30 * 1024;
 const CAROUSEL_MAX_BYTES = 50 * 1024;
 
-const PLACEHOLDER = /\{(displayName|points)\}/;
+/** What a text message may name; each is filled per recipient (see Personal). */
+export const PLACEHOLDERS = ['displayName', 'points', 'tier', 'expiringPoints', 'expiresAt'] as const;
+const PLACEHOLDER = new RegExp(`\\{(${PLACEHOLDERS.join('|')})\\}`);
+const PLACEHOLDER_ALL = new RegExp(PLACEHOLDER.source, 'g');
 
 const notBlank = (s: string) => s.trim().length > 0;
 
@@ -54,22 +57,41 @@ export const deliveryMessagesSchema = z
 
 export type DeliveryMessage = z.infer<typeof deliveryMessagesSchema>[number];
 
-/** Whether the messages name the recipient or their points, so each recipient gets their own copy (by push). */
+/** Whether the messages use a placeholder, so each recipient gets their own copy (by push). */
 export function isPersonalised(messages: DeliveryMessage[]): boolean {
   return messages.some((m) => m.type === 'text' && PLACEHOLDER.test(m.text));
 }
 
+/** One recipient's values for the placeholders, read when their batch is sent. */
 export interface Personal {
   displayName: string;
+  /** The usable balance. */
   points: number;
+  /** The tier code (REGULAR, SILVER, ...), shown by its Japanese name. */
+  tier: string;
+  /** The soonest expiry: how many points and when (null when nothing expires). */
+  expiring: { points: number; expiresAt: Date } | null;
+}
+
+/** {displayName} {points} {tier} {expiringPoints} {expiresAt} as a Japanese reader expects them. */
+function placeholderValues(personal: Personal): Record<(typeof PLACEHOLDERS)[number], string> {
+  return {
+    displayName: personal.displayName,
+    points: formatNumber(personal.points),
+    tier: tierName(personal.tier),
+    expiringPoints: formatNumber(personal.expiring?.points ?? 0),
+    expiresAt: personal.expiring ? formatJstDate(personal.expiring.expiresAt) : '-',
+  };
 }
 
 /** The messages as sent: text placeholders filled in for one recipient (clipped to LINE's limit). */
 export function messagesFor(messages: DeliveryMessage[], personal: Personal | null): messagingApi.Message[] {
+  const values = personal ? placeholderValues(personal) : null;
   return messages.map((m): messagingApi.Message => {
     if (m.type === 'flex') return { type: 'flex', altText: m.altText, contents: m.contents as unknown as messagingApi.FlexContainer };
-    if (!personal) return { type: 'text', text: m.text };
-    const text = m.text.replaceAll('{displayName}', personal.displayName).replaceAll('{points}', formatNumber(personal.points));
+    if (!values) return { type: 'text', text: m.text };
+    // one pass, so a display name that looks like a placeholder stays as it is
+    const text = m.text.replace(PLACEHOLDER_ALL, (_match, name: keyof typeof values) => values[name]);
     return { type: 'text', text: text.slice(0, TEXT_MAX_LENGTH) };
   });
 }

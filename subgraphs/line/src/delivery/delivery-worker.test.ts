@@ -6,6 +6,7 @@ import { testConfig } from '@omo/lib/testing/config';
 import { startFakeLineApi, type FakeLineApi } from '../../../../test/helpers/fake-line-api';
 import { LineClient } from '../services/line-client';
 import type { AudienceSource, Recipient } from './audience';
+import type { Personal } from './delivery-messages';
 import { LEASE_MS, type DeliverySender } from './delivery-worker';
 import { deliveryModels } from './delivery.model';
 import { DeliveryService, type CreateDeliveryInput, type DeliveryServiceDeps } from './delivery.service';
@@ -21,7 +22,7 @@ let db: TestDatabase;
 let fake: FakeLineApi;
 let now: Date;
 let segments: Map<string, Recipient[] | Error>;
-let profiles: Map<string, { displayName: string; points: number }>;
+let profiles: Map<string, Personal>;
 let keys = 0;
 
 const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
@@ -361,8 +362,8 @@ describe('personalised messages', () => {
   it('fill {displayName} and {points} per recipient and go by push, each with its own retry key', async () => {
     const service = worker();
     const list = recipients(3);
-    profiles.set('m0', { displayName: '山田花子', points: 1200 });
-    profiles.set('m1', { displayName: '佐藤太郎', points: 0 });
+    profiles.set('m0', { displayName: '山田花子', points: 1200, tier: 'REGULAR', expiring: null });
+    profiles.set('m1', { displayName: '佐藤太郎', points: 0, tier: 'REGULAR', expiring: null });
     const { id } = await deliver(service, list, { messages: [message] });
     await service.drain();
     expect(fake.multicasts()).toHaveLength(0);
@@ -378,7 +379,7 @@ describe('personalised messages', () => {
   it('resume a push batch cut short by 429: pushes LINE took answer 409 and count once', async () => {
     const service = worker();
     const list = recipients(25);
-    for (const r of list) profiles.set(r.memberId, { displayName: r.memberId, points: 1 });
+    for (const r of list) profiles.set(r.memberId, { displayName: r.memberId, points: 1, tier: 'REGULAR', expiring: null });
     const { id } = await deliver(service, list, { messages: [message] });
     fake.failNext(PUSH, 429, { message: 'Too many requests' });
     await service.drain();

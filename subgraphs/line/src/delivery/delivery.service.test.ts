@@ -98,6 +98,20 @@ describe('create', () => {
     const definition = { and: [{ tier: 'GOLD' }] };
     expect(await service.create(input({ spec: { definition } }))).toMatchObject({ audience: { definition } });
   });
+
+  it('takes named members instead of a segment, each once', async () => {
+    const [a, b] = ['0123456789abcdef01234567', '0123456789abcdef01234568'];
+    expect(await service.create(input({ spec: { memberIds: [b, a, b] } }))).toMatchObject({ audience: { memberIds: [a, b] } });
+  });
+});
+
+describe('createOnce', () => {
+  it('returns the delivery already recorded for the key, even when asked for something else since', async () => {
+    const first = await service.createOnce(input({ idempotencyKey: 'tier-up:m1:GOLD' }));
+    const again = await service.createOnce(input({ idempotencyKey: 'tier-up:m1:GOLD', messages: [{ type: 'text', text: '新しい文面' }] }));
+    expect(again).toMatchObject({ id: first.id, messages: [{ type: 'text', text: '週末セール' }] });
+    expect(await deliveryModels(db.connection).deliveries.countDocuments({ idempotencyKey: 'tier-up:m1:GOLD' })).toBe(1);
+  });
 });
 
 describe('create refuses, writing nothing,', () => {
@@ -124,9 +138,15 @@ describe('create refuses, writing nothing,', () => {
     await expect(service.create(input({ messages: [text(5000), { type: 'text', text: '🍎'.repeat(2500) }, flex('a'.repeat(1500))] }))).resolves.toMatchObject({ status: 'SCHEDULED' });
   });
 
-  it('both a segment and a definition, or neither', async () => {
+  it('two of a segment, a definition and members, or none', async () => {
     expect(await refused(input({ spec: { segmentId: 'seg-1', definition: {} } }))).toMatchObject({ code: 'BAD_USER_INPUT', field: 'segmentId' });
+    expect(await refused(input({ spec: { segmentId: 'seg-1', memberIds: ['0123456789abcdef01234567'] } }))).toMatchObject({ code: 'BAD_USER_INPUT', field: 'segmentId' });
     expect(await refused(input({ spec: {} }))).toMatchObject({ code: 'BAD_USER_INPUT', field: 'segmentId' });
+  });
+
+  it('members that are not member ids, or an empty list', async () => {
+    expect(await refused(input({ spec: { memberIds: ['m1'] } }))).toMatchObject({ code: 'BAD_USER_INPUT', field: 'spec.memberIds.0' });
+    expect(await refused(input({ spec: { memberIds: [] } }))).toMatchObject({ code: 'BAD_USER_INPUT', field: 'spec.memberIds' });
   });
 
   it('placeholders when no member profiles are available', async () => {

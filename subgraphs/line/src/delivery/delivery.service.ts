@@ -5,7 +5,7 @@ import { isDuplicateKeyError, type Connection } from '@omo/lib/db';
 import { BadUserInputError, NotFoundError } from '@omo/lib/errors';
 import type { Logger } from '@omo/lib/logger';
 import { parseInput } from '@omo/lib/validation';
-import type { AudienceSource, AudienceSpec } from './audience';
+import { MAX_AUDIENCE_MEMBERS, type AudienceSource, type AudienceSpec } from './audience';
 import { DeliveryLeases } from './delivery-lease';
 import { deliveryMessagesSchema, isPersonalised, type DeliveryMessage } from './delivery-messages';
 import { deliveryModels, type DeliveryBatchDoc, type DeliveryCancelDoc, type DeliveryDoc, type DeliveryModels, type DeliveryResultDoc, type DeliveryStartDoc } from './delivery.model';
@@ -65,7 +65,7 @@ export interface DeliveryServiceDeps {
   connection: Connection;
   lineClient: DeliverySender;
   audience: AudienceSource;
-  /** Display names and balances for {displayName} / {points}; without it such messages are refused. */
+  /** The values of placeholders such as {displayName}; without it such messages are refused. */
   personalise?: Personaliser;
   clock: () => Date;
   logger: Logger;
@@ -75,7 +75,11 @@ export interface DeliveryServiceDeps {
 }
 
 const createSchema = z.object({
-  spec: z.object({ segmentId: z.string().trim().min(1).max(100).nullish(), definition: z.unknown().optional() }),
+  spec: z.object({
+    segmentId: z.string().trim().min(1).max(100).nullish(),
+    definition: z.unknown().optional(),
+    memberIds: z.array(z.string().regex(/^[0-9a-f]{24}$/, 'must be member ids')).min(1).max(MAX_AUDIENCE_MEMBERS).nullish(),
+  }),
   messages: deliveryMessagesSchema,
   idempotencyKey: z.string().trim().min(1).max(200),
   scheduledAt: z.date().nullish(),
@@ -84,6 +88,15 @@ const createSchema = z.object({
 });
 
 const MAX_LIST = 100;
+
+/** Exactly one of segmentId, definition and memberIds (duplicates dropped, in a stable order). */
+function audienceOf(spec: z.infer<typeof createSchema>['spec']): AudienceSpec {
+  const given = [spec.segmentId != null, spec.definition != null, spec.memberIds != null].filter(Boolean).length;
+  if (given !== 1) throw new BadUserInputError('Give segmentId, definition or memberIds (one of them)', { field: 'segmentId' });
+  if (spec.segmentId != null) return { segmentId: spec.segmentId };
+  if (spec.memberIds != null) return { memberIds: [...new Set(spec.memberIds)].sort() };
+  return { definition: spec.definition };
+}
 
 /**
  * Segmented LINE messages as durable jobs: recipients frozen into batches when a job starts, each batch sent with
@@ -104,19 +117,30 @@ export class DeliveryService {
    * The same idempotencyKey again returns the same delivery; with a different request it is refused.
    */
   async create(raw: CreateDeliveryInput): Promise<MessageDelivery> {
+    return this.record(raw, 'same-request');
+  }
+
+  /**
+   * The delivery of this idempotencyKey: recorded now, or the one recorded before even if that asked for something
+   * else (a notification whose wording staff changed since). For jobs that must send once per key, whatever changes.
+   */
+  createOnce(raw: CreateDeliveryInput): Promise<MessageDelivery> {
+    return this.record(raw, 'any');
+  }
+
+  private async record(raw: CreateDeliveryInput, replays: 'same-request' | 'any'): Promise<MessageDelivery> {
     const input = parseInput(createSchema, raw);
-    const hasSegment = input.spec.segmentId != null;
-    if (hasSegment === (input.spec.definition != null)) throw new BadUserInputError('Give segmentId or definition (one of them)', { field: 'segmentId' });
-    const audience: AudienceSpec = hasSegment ? { segmentId: input.spec.segmentId! } : { definition: input.spec.definition };
+    const audience = audienceOf(input.spec);
     const personalised = isPersonalised(input.messages);
-    if (personalised && !this.deps.personalise) throw new BadUserInputError('{displayName} and {points} are not available for these messages', { field: 'messages' });
+    if (personalised && !this.deps.personalise) throw new BadUserInputError('Placeholders such as {displayName} are not available for these messages', { field: 'messages' });
     const dryRun = input.dryRun ?? false;
     const id = createHash('sha256').update(`delivery:${input.idempotencyKey}`).digest('hex').slice(0, 24);
     const requestDigest = createHash('sha256')
       .update(JSON.stringify([audience, input.messages, input.scheduledAt?.toISOString() ?? null, dryRun]))
       .digest('base64url');
+    const expected = replays === 'any' ? null : requestDigest;
     const replay = await this.models.deliveries.findById(id).lean<DeliveryDoc>().exec();
-    if (replay) return this.replayed(replay, requestDigest);
+    if (replay) return this.replayed(replay, expected);
 
     const now = this.deps.clock();
     let preview: DeliveryDoc['preview'] = null;
@@ -149,7 +173,7 @@ export class DeliveryService {
       // the same request, sent concurrently, got there first
       const first = await this.models.deliveries.findById(id).lean<DeliveryDoc>().exec();
       if (!first) throw error;
-      return this.replayed(first, requestDigest);
+      return this.replayed(first, expected);
     }
     return this.view(doc, null, null, []);
   }
@@ -244,8 +268,9 @@ export class DeliveryService {
     return repeat('line deliveries', intervalMs, () => this.runDue(), this.deps.logger);
   }
 
-  private async replayed(doc: DeliveryDoc, requestDigest: string): Promise<MessageDelivery> {
-    if (doc.requestDigest !== requestDigest) throw new BadUserInputError('This idempotencyKey was already used for a different delivery', { field: 'idempotencyKey' });
+  /** `requestDigest` null: any request with the key gets the delivery recorded for it. */
+  private async replayed(doc: DeliveryDoc, requestDigest: string | null): Promise<MessageDelivery> {
+    if (requestDigest !== null && doc.requestDigest !== requestDigest) throw new BadUserInputError('This idempotencyKey was already used for a different delivery', { field: 'idempotencyKey' });
     return (await this.views([doc]))[0]!;
   }
 

@@ -21,4 +21,8 @@ export const Mutation: MutationResolvers = {
     });
   },
   cancelDelivery: (_parent, { id }, { caller, deliveries }) => deliveries.cancel(id, `staff:${requireStaff(caller).staffId}`),
+  setNotificationRule: (_parent, { input }, { caller, notifications }) => {
+    requireStaff(caller);
+    return notifications.set(caller, { ...input, messages: input.messages ? deliveryMessagesOf(input.messages) : input.messages });
+  },
 };

@@ -2,9 +2,10 @@ import { DateTimeScalar } from '@omo/lib/scalars';
 import type { Resolvers } from '../__generated__/resolvers-types';
 import { JSONScalar } from './JSON';
 import { LineAccount } from './LineAccount';
+import { LineMessage } from './LineMessage';
 import { Member } from './Member';
 import { Mutation } from './Mutation';
 import { Query } from './Query';
 import { Segment } from './Segment';
 
-export const resolvers: Resolvers = { DateTime: DateTimeScalar, JSON: JSONScalar, Member, LineAccount, Mutation, Query, Segment };
+export const resolvers: Resolvers = { DateTime: DateTimeScalar, JSON: JSONScalar, Member, LineAccount, LineMessage, Mutation, Query, Segment };

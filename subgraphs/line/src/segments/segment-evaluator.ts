@@ -11,6 +11,7 @@ export interface Candidate {
   memberId: string;
   lineUserId: string;
   blocked: boolean;
+  linkedAt: Date;
 }
 
 export interface SegmentEvaluatorDeps {
@@ -41,42 +42,78 @@ export class SegmentEvaluator {
   /** The candidates matching the definition, by member id; `at` is the instant every condition was judged at. */
   async evaluate(definition: SegmentNode): Promise<{ at: Date; matches: Candidate[] }> {
     const at = this.deps.clock();
-    const plan = planSegment(definition, at);
-    const candidates = await this.candidates();
+    const [matches = []] = await this.run([planSegment(definition, at)], await this.candidates(), at);
+    return { at, matches };
+  }
+
+  /**
+   * Several definitions in one pass over the candidates (one call per owner and batch for all of them): the
+   * matches of each, in the order given. E.g. one definition per tier tells each linked member's tier. Their leaves
+   * together must stay within the filter's 50 conditions per service.
+   */
+  async evaluateEach(definitions: readonly SegmentNode[]): Promise<{ at: Date; matches: Candidate[][] }> {
+    const at = this.deps.clock();
+    const plans = definitions.map((definition, i) => planSegment(definition, at, `d${i}c`));
+    return { at, matches: await this.run(plans, await this.candidates(), at) };
+  }
+
+  /** The links of these members, those who are ACTIVE (as any segment would have them). */
+  async members(memberIds: readonly string[]): Promise<Candidate[]> {
+    const at = this.deps.clock();
+    const [matches = []] = await this.run([planSegment(null, at)], await this.candidates(memberIds), at);
+    return matches;
+  }
+
+  /** Each plan's matches among the candidates, in batches, each batch one call per owner service for every plan. */
+  private async run(plans: Plan[], candidates: Candidate[], at: Date): Promise<Candidate[][]> {
     const size = Math.min(this.deps.batchSize ?? SEGMENT_FILTER_BATCH, SEGMENT_FILTER_BATCH);
     const batches: Candidate[][] = [];
     for (let i = 0; i < candidates.length; i += size) batches.push(candidates.slice(i, i + size));
-    const matched: Candidate[][] = new Array<Candidate[]>(batches.length);
+    const matched: Candidate[][][] = new Array<Candidate[][]>(batches.length);
     let nextBatch = 0;
     const worker = async () => {
       while (nextBatch < batches.length) {
         const index = nextBatch++;
-        matched[index] = await this.evaluateBatch(plan, batches[index] ?? [], at);
+        matched[index] = await this.evaluateBatch(plans, batches[index] ?? [], at);
       }
     };
     await Promise.all(Array.from({ length: Math.min(CONCURRENT_BATCHES, batches.length) }, worker));
-    return { at, matches: matched.flat() };
+    return plans.map((_plan, p) => matched.flatMap((batch) => batch[p] ?? []));
   }
 
-  /** Every link to a member id, by member id, blocked when the user's latest follow/unfollow says so. */
-  private async candidates(): Promise<Candidate[]> {
+  /**
+   * Every link to a member id (or to one of `memberIds`), by member id, blocked when the user's latest
+   * follow/unfollow says so.
+   */
+  private async candidates(memberIds?: readonly string[]): Promise<Candidate[]> {
+    const linksRead = this.deps.links
+      .find(memberIds ? { memberId: { $in: [...memberIds] } } : {}, { _id: 1, memberId: 1, friendStatus: 1, linkedAt: 1 })
+      .lean<Pick<LineLinkDoc, '_id' | 'memberId' | 'friendStatus' | 'linkedAt'>[]>()
+      .exec();
+    // line_users is the truth on friend status (written with the event's timestamp); a link's copy can trail it
+    const usersOf = (filter: object) => this.deps.users.find(filter, { _id: 1, friendStatus: 1 }).lean<{ _id: string; friendStatus: 'FRIEND' | 'BLOCKED' }[]>().exec();
     const [links, users] = await Promise.all([
-      this.deps.links.find({}, { _id: 1, memberId: 1, friendStatus: 1 }).lean<Pick<LineLinkDoc, '_id' | 'memberId' | 'friendStatus'>[]>().exec(),
-      // line_users is the truth on friend status (written with the event's timestamp); a link's copy can trail it
-      this.deps.users.find({}, { _id: 1, friendStatus: 1 }).lean<{ _id: string; friendStatus: 'FRIEND' | 'BLOCKED' }[]>().exec(),
+      linksRead,
+      // everyone: both reads at once; named members: only their users
+      memberIds ? linksRead.then((found) => usersOf({ _id: { $in: found.map((link) => link._id) } })) : usersOf({}),
     ]);
     const statusOf = new Map(users.map((user) => [user._id, user.friendStatus]));
     return links
       .filter((link) => MEMBER_ID.test(link.memberId))
-      .map((link) => ({ memberId: link.memberId, lineUserId: link._id, blocked: (statusOf.get(link._id) ?? link.friendStatus) === 'BLOCKED' }))
+      .map((link) => ({
+        memberId: link.memberId,
+        lineUserId: link._id,
+        blocked: (statusOf.get(link._id) ?? link.friendStatus) === 'BLOCKED',
+        linkedAt: link.linkedAt,
+      }))
       .sort((a, b) => (a.memberId < b.memberId ? -1 : a.memberId > b.memberId ? 1 : 0));
   }
 
-  private async evaluateBatch(plan: Plan, batch: Candidate[], at: Date): Promise<Candidate[]> {
+  private async evaluateBatch(plans: Plan[], batch: Candidate[], at: Date): Promise<Candidate[][]> {
     const memberIds = batch.map((c) => c.memberId);
     const answers = new Map<string, Set<string>>();
     const calls: Promise<void>[] = [];
-    for (const [owner, leaves] of leavesByOwner(plan)) {
+    for (const [owner, leaves] of leavesByOwner(...plans)) {
       if (owner === 'line') {
         for (const leaf of leaves) answers.set(leaf.key, this.answerLocally(leaf.condition as LineCondition, batch));
         continue;
@@ -88,8 +125,10 @@ export class SegmentEvaluator {
       );
     }
     await Promise.all(calls);
-    const matched = combine(plan, memberIds, answers);
-    return batch.filter((c) => matched.has(c.memberId));
+    return plans.map((plan) => {
+      const matched = combine(plan, memberIds, answers);
+      return batch.filter((c) => matched.has(c.memberId));
+    });
   }
 
   private answerLocally(condition: LineCondition, batch: Candidate[]): Set<string> {

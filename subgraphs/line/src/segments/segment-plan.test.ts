@@ -45,6 +45,23 @@ describe('planning a segment', () => {
   });
 });
 
+describe('planning several segments evaluated together', () => {
+  it('keeps their leaves apart by a key prefix, so one call per service answers all of them', () => {
+    const gold = planSegment(parseSegmentDefinition({ tier: ['GOLD'] }), at, 'd0c');
+    const silver = planSegment(parseSegmentDefinition({ tier: ['SILVER'] }), at, 'd1c');
+    expect([...leavesByOwner(gold, silver)].map(([owner, leaves]) => [owner, leaves.map((l) => l.key)])).toEqual([
+      ['members', ['d0c0', 'd1c0']],
+      ['points', ['d0c1', 'd1c1']],
+    ]);
+  });
+
+  it('without a definition, matches every active member', () => {
+    const active = planSegment(null, at);
+    expect(leavesOf(active)).toEqual([{ key: 'c0', owner: 'members', condition: { kind: 'active' } }]);
+    expect(combine(active, batch, answers(['a', 'c']))).toEqual(new Set(['a', 'c']));
+  });
+});
+
 describe('combining the services’ answers', () => {
   it('ANDs the definition with the member being active', () => {
     expect(combine(plan({ tier: ['GOLD'] }), batch, answers(['a', 'b', 'c'], ['b', 'c', 'd']))).toEqual(new Set(['b', 'c']));

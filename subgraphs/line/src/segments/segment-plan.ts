@@ -51,18 +51,20 @@ function leafOf(node: SegmentNode, at: Date): Unkeyed {
 
 /**
  * Plans a definition for evaluation at `at`: relative periods become absolute, so every service judges the same
- * instant, and only ACTIVE members can match (the root is ANDed with members' `active`).
+ * instant, and only ACTIVE members can match (the root is ANDed with members' `active`). Without a definition, every
+ * ACTIVE member matches. Leaf keys are `prefix` and a number, so plans evaluated together keep their answers apart.
  */
-export function planSegment(definition: SegmentNode, at: Date): Plan {
+export function planSegment(definition: SegmentNode | null, at: Date, prefix = 'c'): Plan {
   let next = 0;
-  const keyed = (leaf: Unkeyed): Plan => ({ op: 'leaf', leaf: { ...leaf, key: `c${next++}` } });
+  const keyed = (leaf: Unkeyed): Plan => ({ op: 'leaf', leaf: { ...leaf, key: `${prefix}${next++}` } });
   const visit = (node: SegmentNode): Plan => {
     if ('and' in node) return { op: 'and', children: node.and.map(visit) };
     if ('or' in node) return { op: 'or', children: node.or.map(visit) };
     if ('not' in node) return { op: 'not', child: visit(node.not) };
     return keyed(leafOf(node, at));
   };
-  return { op: 'and', children: [keyed({ owner: 'members', condition: { kind: 'active' } }), visit(definition)] };
+  const active = keyed({ owner: 'members', condition: { kind: 'active' } });
+  return { op: 'and', children: definition ? [active, visit(definition)] : [active] };
 }
 
 export function leavesOf(plan: Plan): PlannedLeaf[] {
@@ -71,10 +73,10 @@ export function leavesOf(plan: Plan): PlannedLeaf[] {
   return plan.children.flatMap(leavesOf);
 }
 
-/** The leaves each owner answers, for one call per owner and batch. */
-export function leavesByOwner(plan: Plan): Map<SegmentFilterTarget | 'line', PlannedLeaf[]> {
+/** The leaves each owner answers (of one plan or several), for one call per owner and batch. */
+export function leavesByOwner(...plans: Plan[]): Map<SegmentFilterTarget | 'line', PlannedLeaf[]> {
   const byOwner = new Map<SegmentFilterTarget | 'line', PlannedLeaf[]>();
-  for (const leaf of leavesOf(plan)) {
+  for (const leaf of plans.flatMap(leavesOf)) {
     const leaves = byOwner.get(leaf.owner);
     if (leaves) leaves.push(leaf);
     else byOwner.set(leaf.owner, [leaf]);

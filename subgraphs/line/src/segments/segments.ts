@@ -12,6 +12,8 @@ export interface Segments {
   service: SegmentService;
   /** For deliveries: who a segment reaches when a delivery starts. */
   audience: SegmentAudienceSource;
+  /** For notifications: which linked members an event concerns. */
+  evaluator: SegmentEvaluator;
 }
 
 /** Saved segments and their evaluation over the linked LINE users, asking the owner services in batches. */
@@ -25,5 +27,5 @@ export function createSegments(deps: {
 }): Segments {
   const evaluator = new SegmentEvaluator(deps);
   const service = new SegmentService({ models: segmentModels(deps.connection), evaluator, clock: deps.clock });
-  return { service, audience: new SegmentAudienceSource(service, evaluator) };
+  return { service, audience: new SegmentAudienceSource(service, evaluator), evaluator };
 }

@@ -1,0 +1,106 @@
+import { z } from 'zod';
+import { requireStaff, type Caller } from '@omo/lib/auth';
+import { isDuplicateKeyError } from '@omo/lib/db';
+import { BadUserInputError } from '@omo/lib/errors';
+import { parseInput } from '@omo/lib/validation';
+import { deliveryMessagesSchema } from '../delivery/delivery-messages';
+import { NOTIFICATION_KINDS, type NotificationKind, type NotificationModels, type NotificationRuleRevisionDoc, type NotificationRuleState } from './notification.model';
+
+export type NotificationRuleView = NotificationRuleState;
+
+export interface SetNotificationRuleInput {
+  kind: NotificationKind;
+  enabled?: boolean | null;
+  /** In the delivery's shape ({ type: 'text' | 'flex', ... }), checked like a segmented message's. */
+  messages?: unknown[] | null;
+  daysBefore?: number | null;
+}
+
+/** Who the notifications' deliveries are recorded as made by. */
+export const NOTIFICATION_ACTOR = 'line:notifications';
+export const MIN_DAYS_BEFORE = 1;
+export const MAX_DAYS_BEFORE = 90;
+/** Concurrent changes of one rule: each lost race re-reads and tries again. */
+const MAX_ATTEMPTS = 10;
+
+/** Until staff write their own: a rule is off, with wording ready to turn on. */
+const DEFAULTS: Record<NotificationKind, Pick<NotificationRuleState, 'messages' | 'daysBefore'>> = {
+  TIER_UP: {
+    messages: [{ type: 'text', text: '{displayName}さま、会員ランクが{tier}になりました。いつもご利用いただきありがとうございます。' }],
+    daysBefore: null,
+  },
+  POINTS_EXPIRING: {
+    messages: [{ type: 'text', text: '{displayName}さま、{expiringPoints}ポイントが{expiresAt}に失効します。お早めにご利用ください。' }],
+    daysBefore: 30,
+  },
+};
+
+const inputSchema = z.object({
+  kind: z.enum(NOTIFICATION_KINDS),
+  enabled: z.boolean().nullish(),
+  messages: deliveryMessagesSchema.nullish(),
+  daysBefore: z.number().int().min(MIN_DAYS_BEFORE, `must be ${MIN_DAYS_BEFORE}-${MAX_DAYS_BEFORE}`).max(MAX_DAYS_BEFORE, `must be ${MIN_DAYS_BEFORE}-${MAX_DAYS_BEFORE}`).nullish(),
+});
+
+const stateOf = ({ _id: _id, ...state }: NotificationRuleRevisionDoc): NotificationRuleState => state;
+
+/**
+ * The automatic notifications' rules, owned by the line service: off until staff turn them on (the opt-in), with
+ * their messages. Every change is an appended revision with who made it and when (line_notification_rule_revisions);
+ * the newest revision is the rule.
+ */
+export class NotificationRuleService {
+  constructor(
+    private readonly deps: {
+      models: Pick<NotificationModels, 'rules'>;
+      clock: () => Date;
+    },
+  ) {}
+
+  /** Staff: every kind, in a fixed order, set or not. */
+  async list(caller: Caller): Promise<NotificationRuleView[]> {
+    requireStaff(caller);
+    return Promise.all(NOTIFICATION_KINDS.map((kind) => this.current(kind)));
+  }
+
+  /** The rule in force, for the jobs (the default when staff never set it). */
+  async current(kind: NotificationKind): Promise<NotificationRuleView> {
+    const latest = await this.deps.models.rules.findOne({ kind }).sort({ revision: -1 }).lean<NotificationRuleRevisionDoc>().exec();
+    if (latest) return stateOf(latest);
+    return { kind, enabled: false, ...DEFAULTS[kind], revision: 0, enabledAt: null, updatedAt: null, updatedBy: null };
+  }
+
+  /** Staff: turns a rule on or off and/or changes its messages or daysBefore; omitted (or null) fields stay. */
+  async set(caller: Caller, raw: SetNotificationRuleInput): Promise<NotificationRuleView> {
+    const actor = `staff:${requireStaff(caller).staffId}`;
+    const input = parseInput(inputSchema, raw);
+    if (input.enabled == null && input.messages == null && input.daysBefore == null) {
+      throw new BadUserInputError('Give enabled, messages or daysBefore', { field: 'input' });
+    }
+    if (input.kind !== 'POINTS_EXPIRING' && input.daysBefore != null) {
+      throw new BadUserInputError('daysBefore is for POINTS_EXPIRING only', { field: 'daysBefore' });
+    }
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const current = await this.current(input.kind);
+      const now = this.deps.clock();
+      const enabled = input.enabled ?? current.enabled;
+      const next: NotificationRuleState = {
+        kind: input.kind,
+        enabled,
+        messages: input.messages ?? current.messages,
+        daysBefore: input.daysBefore ?? current.daysBefore,
+        revision: current.revision + 1,
+        enabledAt: !enabled ? null : current.enabled ? current.enabledAt : now,
+        updatedAt: now,
+        updatedBy: actor,
+      };
+      try {
+        await this.deps.models.rules.create({ _id: `${input.kind}:${next.revision}`, ...next });
+        return next;
+      } catch (error) {
+        if (!isDuplicateKeyError(error)) throw error;
+      }
+    }
+    throw new Error(`Notification rule ${input.kind} kept changing under ${MAX_ATTEMPTS} attempts`);
+  }
+}

@@ -1,0 +1,121 @@
+import { isDuplicateKeyError } from '@omo/lib/db';
+import { fetchAccountSummary, type MemberAccountDeps } from '../chat/member-account.client';
+import { MAX_AUDIENCE_MEMBERS } from '../delivery/audience';
+import type { DeliveryService } from '../delivery/delivery.service';
+import { DAY_MS } from '../segments/segment-definition';
+import type { SegmentEvaluator } from '../segments/segment-evaluator';
+import type { ExpiryNoticeDoc, ExpiryRunDoc, NotificationModels } from './notification.model';
+import { NOTIFICATION_ACTOR, type NotificationRuleView } from './notification-rules.service';
+
+/** The day's notices go out from this hour (JST), not at midnight; quiet hours still apply on top. */
+export const SEND_HOUR_JST = 10;
+const JST_OFFSET_MS = 9 * 3_600_000;
+/** Account lookups in flight at once. */
+const LOOKUP_CONCURRENCY = 8;
+/** Notice ids per read of line_expiry_notices. */
+const CHUNK = 5_000;
+
+export interface PointsExpiringRun {
+  /** The JST day the run was for, or null when it was not time (rule off, before SEND_HOUR_JST, done already). */
+  day: string | null;
+  deliveryId: string | null;
+  /** Members the day's delivery is for. */
+  members: number;
+}
+
+/** "2030-01-10" and the hour, on a clock in Japan. */
+function jstDay(at: Date): { day: string; hour: number } {
+  const local = new Date(at.getTime() + JST_OFFSET_MS);
+  return { day: local.toISOString().slice(0, 10), hour: local.getUTCHours() };
+}
+
+/**
+ * POINTS_EXPIRING: once a JST day, from SEND_HOUR_JST, one delivery (key `points-expiring:<day>`) to the linked,
+ * unblocked members whose soonest points expire within `daysBefore` days and who were not told of that expiry yet.
+ * A member hears of each expiry date once, not every day until it: the notice (member, expiry) is recorded with
+ * the delivery, so the next date is news again, and so is a date that moved (points that expire after the last
+ * purchase). Safe to run twice or concurrently: the delivery's key makes one delivery a day, notices and the day's
+ * run are unique inserts, and a run that died half-way is finished by the next run that day.
+ */
+export class PointsExpiringNotifier {
+  constructor(
+    private readonly deps: MemberAccountDeps & {
+      evaluator: SegmentEvaluator;
+      deliveries: Pick<DeliveryService, 'createOnce'>;
+      models: Pick<NotificationModels, 'expiryNotices' | 'expiryRuns'>;
+      clock: () => Date;
+    },
+  ) {}
+
+  async run(rule: NotificationRuleView): Promise<PointsExpiringRun> {
+    const idle = { day: null, deliveryId: null, members: 0 };
+    if (!rule.enabled || rule.daysBefore === null) return idle;
+    const { day, hour } = jstDay(this.deps.clock());
+    if (hour < SEND_HOUR_JST) return idle;
+    const done = await this.deps.models.expiryRuns.findById(day).lean<ExpiryRunDoc>().exec();
+    if (done) return idle;
+
+    const { at, matches } = await this.deps.evaluator.evaluate({ pointsExpiring: { withinDays: rule.daysBefore, minPoints: 1 } });
+    const until = at.getTime() + rule.daysBefore * DAY_MS;
+    const soonest = await this.soonestExpiries(matches.filter((c) => !c.blocked).map((c) => c.memberId));
+    const due = [...soonest]
+      .filter(([, expiresAt]) => expiresAt.getTime() <= until)
+      .map(([memberId, expiresAt]) => ({ _id: `${memberId}:${expiresAt.toISOString()}`, memberId, expiresAt }));
+    const told = await this.noticed(due.map((n) => n._id));
+    const news = due.filter((n) => !told.has(n._id)).slice(0, MAX_AUDIENCE_MEMBERS);
+
+    let deliveryId: string | null = null;
+    let members = 0;
+    if (news.length > 0) {
+      const delivery = await this.deps.deliveries.createOnce({
+        spec: { memberIds: news.map((n) => n.memberId) },
+        messages: rule.messages,
+        idempotencyKey: `points-expiring:${day}`,
+        actor: NOTIFICATION_ACTOR,
+      });
+      // an earlier run today may have made the delivery (and died before this step): notices only for who is in it
+      const inDelivery = new Set(delivery.audience.memberIds ?? []);
+      const notices: ExpiryNoticeDoc[] = news.filter((n) => inDelivery.has(n.memberId)).map((n) => ({ ...n, day, deliveryId: delivery.id }));
+      await this.insertIgnoringDuplicates(() => this.deps.models.expiryNotices.insertMany(notices, { ordered: false }));
+      deliveryId = delivery.id;
+      members = inDelivery.size;
+    }
+    await this.insertIgnoringDuplicates(() => this.deps.models.expiryRuns.create({ _id: day, at: this.deps.clock(), deliveryId, members }));
+    return { day, deliveryId, members };
+  }
+
+  /** Each member's soonest expiry, as their points account shows it (members with none are left out). */
+  private async soonestExpiries(memberIds: string[]): Promise<Map<string, Date>> {
+    const found = new Map<string, Date>();
+    let next = 0;
+    const worker = async () => {
+      while (next < memberIds.length) {
+        const memberId = memberIds[next++]!;
+        const soonest = (await fetchAccountSummary(this.deps, memberId)).expiring[0];
+        if (soonest) found.set(memberId, soonest.expiresAt);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(LOOKUP_CONCURRENCY, memberIds.length) }, worker));
+    return new Map([...found].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  }
+
+  private async noticed(ids: string[]): Promise<Set<string>> {
+    const told = new Set<string>();
+    for (let i = 0; i < ids.length; i += CHUNK) {
+      const docs = await this.deps.models.expiryNotices
+        .find({ _id: { $in: ids.slice(i, i + CHUNK) } }, { _id: 1 })
+        .lean<{ _id: string }[]>()
+        .exec();
+      for (const doc of docs) told.add(doc._id);
+    }
+    return told;
+  }
+
+  private async insertIgnoringDuplicates(insert: () => Promise<unknown>): Promise<void> {
+    try {
+      await insert();
+    } catch (error) {
+      if (!isDuplicateKeyError(error)) throw error;
+    }
+  }
+}
