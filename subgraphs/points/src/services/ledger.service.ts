@@ -78,7 +78,7 @@ const MAX_AMOUNT = 1_000_000_000;
 const MAX_ATTEMPTS = 200;
 const DAY_MS = 86_400_000;
 /** Merges chain (A into B, later B into C); a longer chain can only be a loop. */
-const MAX_MERGE_HOPS = 100;
+export const MAX_MERGE_HOPS = 100;
 
 export function actorOf(caller: Caller): string {
   switch (caller.kind) {
@@ -161,11 +161,6 @@ export class LedgerService {
       chain.push(out.counterpartMemberId);
     }
     throw new Error(`The merges of member ${memberId} go on for more than ${MAX_MERGE_HOPS} members`);
-  }
-
-  /** Whose account a purchase or refund of this member goes to now: theirs, or the survivor of their merge. */
-  async currentMember(memberId: string): Promise<string> {
-    return (await this.mergeChain(memberId)).at(-1) ?? memberId;
   }
 
   findByKey(idempotencyKey: string): Promise<LedgerEntryDoc | null> {

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { BadUserInputError } from '@omo/lib/errors';
 import type { LedgerEntryDoc } from '../models/ledger-entry.model';
 import type { EarnCalculator } from './earn-calculator';
-import { type LedgerService } from './ledger.service';
+import { MAX_MERGE_HOPS, MemberMergedError, type LedgerService } from './ledger.service';
 import type { RulesService } from './rules.service';
 import type { TierService } from './tier.service';
 import { parseInput } from '@omo/lib/validation';
@@ -83,7 +83,11 @@ export class SettlementService {
    */
   async settle(raw: unknown): Promise<SettlementResult> {
     const input = parseInput(settleSchema, raw);
-    const memberId = await this.ledger.currentMember(input.memberId);
+    await this.forCurrentMember(input.memberId, (memberId) => this.settleFor(input, memberId));
+    return this.result(input.purchaseId);
+  }
+
+  private async settleFor(input: z.infer<typeof settleSchema>, memberId: string): Promise<void> {
     const base = { memberId, actor: input.actor, purchaseId: input.purchaseId, storeId: input.storeId, channel: input.channel };
     if (input.pointsToRedeem > 0) {
       await this.ledger.redeem({ ...base, points: input.pointsToRedeem, key: `purchase:${input.purchaseId}:redeem` });
@@ -96,7 +100,6 @@ export class SettlementService {
       await this.ledger.earn({ ...base, breakdown, key: earnKey, occurredAt: input.occurredAt });
     }
     await this.tiers.recordSpend({ key: `purchase:${input.purchaseId}`, memberId, amountDelta: input.amount, occurredAt: input.occurredAt, purchaseId: input.purchaseId });
-    return this.result(input.purchaseId);
   }
 
   /**
@@ -110,7 +113,11 @@ export class SettlementService {
     if (input.refundedAmountTotal > input.purchaseAmount) {
       throw new BadUserInputError('refundedAmountTotal is more than the purchase amount', { field: 'refundedAmountTotal' });
     }
-    const memberId = await this.ledger.currentMember(input.memberId);
+    await this.forCurrentMember(input.memberId, (memberId) => this.reverseFor(input, memberId));
+    return this.result(input.purchaseId);
+  }
+
+  private async reverseFor(input: z.infer<typeof reverseSchema>, memberId: string): Promise<void> {
     const base = { memberId, actor: input.actor, purchaseId: input.purchaseId, reason: `Refund ${input.refundId}`, request: [input.refundedAmountTotal, input.purchaseAmount] };
     const proportion = (points: number) =>
       input.refundedAmountTotal === input.purchaseAmount ? points : Math.floor((points * input.refundedAmountTotal) / Math.max(input.purchaseAmount, 1));
@@ -128,7 +135,22 @@ export class SettlementService {
     if (input.refundAmount > 0) {
       await this.tiers.recordSpend({ key: `refund:${input.refundId}`, memberId, amountDelta: -input.refundAmount, occurredAt: input.purchaseOccurredAt, purchaseId: input.purchaseId });
     }
-    return this.result(input.purchaseId);
+  }
+
+  /**
+   * Runs `step` for the member, or, when their points moved to a survivor in a merge (before or during the step),
+   * for the survivor, who holds them now. Every step is idempotent, so what was already done is not done twice.
+   */
+  private async forCurrentMember(memberId: string, step: (memberId: string) => Promise<void>): Promise<void> {
+    let current = memberId;
+    for (let hop = 0; ; hop += 1) {
+      try {
+        return await step(current);
+      } catch (error) {
+        if (!(error instanceof MemberMergedError) || !error.survivorId || hop >= MAX_MERGE_HOPS) throw error;
+        current = error.survivorId;
+      }
+    }
   }
 
   /** Moves all of a merged member's points (lots with their expiry, debt) and spend to the survivor. */
