@@ -131,7 +131,7 @@ export class EarnCalculator {
     private readonly clock: () => Date,
   ) {}
 
-  /** Points for a purchase by a member of `input.tier`, under the rules in force at `input.at`. */
+  /** Points for a purchase by a member of `input.tier`, under the rules in force at `input.at` (as they stood then). */
   async calculate(input: EarnInput): Promise<EarnBreakdown> {
     const amount = wholeNumber(input.amount, 'amount', 0, MAX_YEN);
     const channel = oneOf(input.channel, CHANNELS, 'channel');
@@ -140,9 +140,9 @@ export class EarnCalculator {
     // store rates and campaign scopes hold store ids as lower-case hex
     const storeId = input.storeId.toLowerCase();
     const [policy, storeRate, campaigns] = await Promise.all([
-      this.rules.getPolicy(),
-      this.rules.storeRate(storeId),
-      this.rules.activeCampaigns(at),
+      this.rules.policyAt(at),
+      this.rules.storeRate(storeId, at),
+      this.rules.activeCampaigns(at, at),
     ]);
     return breakdownFor(policy, storeRate, campaigns, { ...input, storeId, amount, channel, at });
   }

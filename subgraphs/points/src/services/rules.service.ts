@@ -295,6 +295,15 @@ export class RulesService {
     return (await this.policyHead()).policy;
   }
 
+  /**
+   * The policy as it stood at `at`: the latest revision made by then (the defaults before any). A purchase reaching
+   * points late (an offline register) earns what it would have earned on time.
+   */
+  async policyAt(at: Date): Promise<PointsPolicy> {
+    const revision = await this.models.policies.findOne({ 'change.at': { $lte: at } }).sort({ _id: -1 }).lean<PolicyRevisionDoc>();
+    return revision ? policyOf(revision) : defaultPolicy();
+  }
+
   /** Staff and POS keys. */
   async earnRules(caller: Caller): Promise<EarnRules> {
     const actor = requireAuthenticated(caller);
@@ -302,20 +311,25 @@ export class RulesService {
     return this.currentEarnRules();
   }
 
-  /** The store's own rate, whatever its window; null when it has none. */
-  async storeRate(storeId: string): Promise<StoreEarnRate | null> {
-    const head = await this.models.storeRates.findOne({ storeId }).sort({ revision: -1 }).lean<StoreRateRevisionDoc>();
+  /** The store's own rate, whatever its window, as set by `madeBy` (default: now); null when it had none. */
+  async storeRate(storeId: string, madeBy?: Date): Promise<StoreEarnRate | null> {
+    const filter = madeBy ? { storeId, 'change.at': { $lte: madeBy } } : { storeId };
+    const head = await this.models.storeRates.findOne(filter).sort({ revision: -1 }).lean<StoreRateRevisionDoc>();
     return head ? storeRateOf(head) : null;
   }
 
-  /** Campaigns whose window contains `at` (start inclusive, end exclusive), in two queries whatever their number. */
-  async activeCampaigns(at: Date): Promise<CampaignDoc[]> {
-    // A revision whose window contains `at` counts only if no later revision of its campaign replaced it.
-    const candidates = await this.models.campaigns.find({ startsAt: { $lte: at }, endsAt: { $gt: at } }).lean<CampaignDoc[]>();
+  /**
+   * Campaigns whose window contains `at` (start inclusive, end exclusive), in two queries whatever their number;
+   * with `madeBy`, as they stood then (revisions made later, and campaigns created later, do not count).
+   */
+  async activeCampaigns(at: Date, madeBy?: Date): Promise<CampaignDoc[]> {
+    const known = madeBy ? { 'change.at': { $lte: madeBy } } : {};
+    // A revision whose window contains `at` counts only if no later (known) revision of its campaign replaced it.
+    const candidates = await this.models.campaigns.find({ startsAt: { $lte: at }, endsAt: { $gt: at }, ...known }).lean<CampaignDoc[]>();
     if (!candidates.length) return [];
     const ids = [...new Map(candidates.map((c) => [c.campaignId.toHexString(), c.campaignId])).values()];
     const revisions = await this.models.campaigns
-      .find({ campaignId: { $in: ids } }, { campaignId: 1, revision: 1 })
+      .find({ campaignId: { $in: ids }, ...known }, { campaignId: 1, revision: 1 })
       .lean<Pick<CampaignDoc, 'campaignId' | 'revision'>[]>();
     return headsOnly(
       candidates,

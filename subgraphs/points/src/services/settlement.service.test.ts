@@ -8,25 +8,30 @@ import { LedgerService } from './ledger.service';
 import { verifyLedger } from './ledger-verify';
 import { viewAt } from './lots';
 import { createRulesModule } from './rules.module';
+import type { RulesService } from './rules.service';
 import { SettlementService } from './settlement.service';
 
 const staff: Caller = { kind: 'staff', staffId: 'staff-1', role: 'STAFF' };
 const AT = new Date('2026-05-10T03:00:00Z');
+const DAY = 86_400_000;
 
 let db: TestDatabase;
 let ledgerModel: LedgerEntryModel;
 let accounts: PointAccountModel;
 let ledger: LedgerService;
 let settlement: SettlementService;
+let rules: RulesService;
+let now = AT;
 /** Separate service instances stand for separate processes: only the database arbitrates between them. */
 let processes: SettlementService[];
 
 beforeAll(async () => {
   db = await openTestDatabase();
-  const clock = () => AT;
+  const clock = () => now;
   ledgerModel = ledgerEntryModel(db.connection);
   accounts = pointAccountModel(db.connection);
-  const { rules, tiers, calculator } = createRulesModule(db.connection, clock);
+  const { tiers, calculator, ...module } = createRulesModule(db.connection, clock);
+  rules = module.rules;
   processes = Array.from({ length: 4 }, () => {
     const own = new LedgerService(ledgerModel, accounts, rules, clock, () => Promise.resolve(true));
     return new SettlementService(own, rules, tiers, calculator);
@@ -244,5 +249,30 @@ describe('merges and bonuses', () => {
     expect(results.map((r) => r.moved)).toEqual([bonus + 30, bonus + 30, bonus + 30]);
     expect(await balanceOf(merged)).toBe(0);
     expect(await balanceOf(survivor)).toBe(2 * bonus + 30);
+  });
+});
+
+describe('late settlements', () => {
+  it('earn by the rates and campaigns in force when the purchase was made, not by those changed since', async () => {
+    const storeId = new Types.ObjectId().toHexString();
+    now = new Date(AT.getTime() - 10 * DAY);
+    const spring = await rules
+      .setStoreEarnRate(staff, { storeId, ratePoints: 3 })
+      .then(() => rules.createCampaign(staff, { name: 'Spring', kind: 'MULTIPLIER', multiplierPercent: 200, storeIds: [storeId], startsAt: now, endsAt: new Date(AT.getTime() + 10 * DAY) }))
+      .finally(() => {
+        now = AT;
+      });
+    // changed after the purchase below was made, before it reached points
+    await rules.setStoreEarnRate(staff, { storeId, ratePoints: 5 });
+    await rules.updateCampaign(staff, spring.campaignId.toHexString(), { multiplierPercent: 500 });
+    await rules.setPointsPolicy(staff, { channel: 'ONLINE', ratePoints: 4 });
+
+    const memberId = member();
+    const yesterday = new Date(AT.getTime() - DAY).toISOString();
+    // 3 points per 100 yen × 200 %, not 5 × 500 %
+    expect(await settlement.settle({ ...purchase(memberId, 'p-late-store', 10_000), storeId, occurredAt: yesterday })).toMatchObject({ pointsEarned: 600 });
+    expect(await settlement.settle({ ...purchase(memberId, 'p-late-online', 10_000), channel: 'ONLINE', occurredAt: yesterday })).toMatchObject({ pointsEarned: 100 });
+    // a purchase made now earns by the rules of now
+    expect(await settlement.settle({ ...purchase(memberId, 'p-now-store', 10_000), storeId })).toMatchObject({ pointsEarned: 2_500 });
   });
 });

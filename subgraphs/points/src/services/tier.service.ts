@@ -92,9 +92,9 @@ export class TierService {
     return standing;
   }
 
-  /** One policy read and one aggregation, however many members. */
+  /** One policy read and one aggregation, however many members; by the tier rules in force at `at`. */
   async tierForMany(memberIds: readonly string[], at: Date): Promise<Map<string, TierStanding>> {
-    const policy = await this.rules.getPolicy();
+    const policy = await this.rules.policyAt(at);
     const from = new Date(at.getTime() - policy.tierWindowDays * DAY_MS);
     const totals = memberIds.length
       ? await this.spend.aggregate<{ _id: string; total: number }>([
