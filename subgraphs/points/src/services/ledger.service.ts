@@ -60,8 +60,9 @@ type Build = (state: LedgerState, now: Date, entryId: Types.ObjectId) => Promise
 type RequestDigest = (memberId: string) => string;
 
 /**
- * The member's points moved to another member (MERGE_OUT): nothing more may land on their account. Not an
- * AppError on purpose: a caller retries (the internal API answers 500), and the retry finds the survivor.
+ * The member's points moved to another member (MERGE_OUT): nothing more may land on their account. Settlements
+ * move on to the survivor it names. Not an AppError on purpose: through the internal API it is a 500, which
+ * callers retry, never a refusal they would record.
  */
 export class MemberMergedError extends Error {
   constructor(
