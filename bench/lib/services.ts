@@ -1,0 +1,114 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { REPO_ROOT } from '@omo/lib/config';
+
+/** The IPC protocol between the bench and a service process (bench/service-process.ts). */
+export type ServiceMessage =
+  | { type: 'commands?' }
+  | { type: 'commands'; count: number }
+  | { type: 'drain-outbox' }
+  | { type: 'outbox-drained'; completed: number; pending: number };
+
+export interface ServiceProcess {
+  name: string;
+  pid: number;
+  /** Where it answers, e.g. http://127.0.0.1:41234 */
+  baseUrl: string;
+  /** Database commands the process has sent so far; undefined for a process without a database. */
+  commands(): Promise<number | undefined>;
+  /**
+   * Delivers the service's due outbox items once, as its background worker would (the bench runs services with
+   * workers off, so that their polling does not count as request work). Services without an outbox report zeros.
+   */
+  drainOutbox(): Promise<{ completed: number; pending: number }>;
+  /** The last lines it printed, for error messages. */
+  output(): string;
+  stop(): Promise<void>;
+}
+
+const START_TIMEOUT_MS = 90_000;
+const OUTPUT_TAIL = 4_000;
+
+/**
+ * Starts a Node process running TypeScript through tsx's loader in the same process (`node --import tsx`), so
+ * its pid is the server itself and its /proc counters are the server's alone; resolves once `healthPath` answers.
+ */
+export async function spawnService(options: {
+  name: string;
+  args: string[];
+  env: NodeJS.ProcessEnv;
+  baseUrl: string;
+  healthPath: string;
+  /** The process answers the IPC command-count question (bench/service-process.ts). */
+  countsCommands: boolean;
+}): Promise<ServiceProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', ...options.args], {
+    cwd: REPO_ROOT,
+    env: options.env,
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+  });
+  let tail = '';
+  const keep = (chunk: Buffer) => {
+    tail = (tail + chunk.toString()).slice(-OUTPUT_TAIL);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  const pid = child.pid;
+  if (pid === undefined) throw new Error(`${options.name} did not start`);
+
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  for (;;) {
+    if (child.exitCode !== null || child.signalCode) throw new Error(`${options.name} exited (${child.exitCode ?? child.signalCode}):\n${tail}`);
+    const up = await fetch(`${options.baseUrl}${options.healthPath}`).then((r) => r.ok, () => false);
+    if (up) break;
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`${options.name} did not answer ${options.healthPath} within ${START_TIMEOUT_MS / 1000} s:\n${tail}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+
+  return {
+    name: options.name,
+    pid,
+    baseUrl: options.baseUrl,
+    commands: async () => (options.countsCommands ? (await ask(child, options.name, { type: 'commands?' }, 'commands')).count : undefined),
+    drainOutbox: async () => {
+      if (!options.countsCommands) return { completed: 0, pending: 0 };
+      const { completed, pending } = await ask(child, options.name, { type: 'drain-outbox' }, 'outbox-drained');
+      return { completed, pending };
+    },
+    output: () => tail,
+    stop: () => stopChild(child),
+  };
+}
+
+/** Sends one question over IPC and waits for the answer of the given type. */
+function ask<T extends ServiceMessage['type']>(child: ChildProcess, name: string, question: ServiceMessage, answer: T): Promise<Extract<ServiceMessage, { type: T }>> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.off('message', onMessage);
+      reject(new Error(`${name} did not answer ${question.type}`));
+    }, 120_000);
+    const onMessage = (message: ServiceMessage) => {
+      if (message.type !== answer) return;
+      clearTimeout(timer);
+      child.off('message', onMessage);
+      resolve(message as Extract<ServiceMessage, { type: T }>);
+    };
+    child.on('message', onMessage);
+    child.send(question);
+  });
+}
+
+/** SIGTERM (the services close their servers and connections), SIGKILL after 10 s. */
+function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}

@@ -1,0 +1,114 @@
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { signUserToken } from '@omo/lib/auth';
+import { SUBGRAPH_NAMES, REPO_ROOT, type SubgraphName } from '@omo/lib/config';
+import { freePort } from '@omo/lib/ferretdb';
+import { SUPERGRAPH_PATH } from '@omo/gateway/src/supergraph';
+import { spawnService, type ServiceProcess } from './services';
+
+/** Secrets made for this run, and the database every process of it uses. */
+export interface BenchSettings {
+  mongodbUri: string;
+  jwtSecret: string;
+  internalSecret: string;
+}
+
+export function benchSettings(mongodbUri: string): BenchSettings {
+  return { mongodbUri, jwtSecret: randomBytes(32).toString('hex'), internalSecret: randomBytes(32).toString('hex') };
+}
+
+export function staffToken(settings: BenchSettings): string {
+  return signUserToken({ sub: 'bench-staff', role: 'STAFF' }, settings.jwtSecret);
+}
+
+/** The environment of every service process: production mode, warnings only in the logs, LINE pointed nowhere. */
+export function serviceEnv(settings: BenchSettings, dbName: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    TMPDIR: process.env.TMPDIR,
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'warn',
+    MONGODB_URI: settings.mongodbUri,
+    MONGODB_DB: dbName,
+    JWT_SECRET: settings.jwtSecret,
+    INTERNAL_SECRET: settings.internalSecret,
+    LINE_CHANNEL_SECRET: 'bench-line-channel-secret',
+    LINE_CHANNEL_ACCESS_TOKEN: 'bench-line-access-token',
+    LINE_API_BASE_URL: 'http://127.0.0.1:9',
+    LINE_ACCOUNT_LINK_URL: 'http://127.0.0.1:9/dialog/bot/accountLink',
+    LINE_PUBLIC_BASE_URL: 'https://line.bench.invalid',
+    ...extra,
+  };
+}
+
+export const graphqlUrl = (service: ServiceProcess): string => `${service.baseUrl}/graphql`;
+
+/** The four subgraphs and our gateway, each its own process, on one database. */
+export interface BenchSystem {
+  gateway: ServiceProcess;
+  subgraphs: Record<SubgraphName, ServiceProcess>;
+  /** MEMBERS_URL and the others, for another gateway over the same subgraphs. */
+  subgraphUrls: Record<string, string>;
+  stop(): Promise<void>;
+}
+
+async function stopAll(services: ServiceProcess[]): Promise<void> {
+  await Promise.all(services.map((s) => s.stop()));
+}
+
+export async function startSystem(settings: BenchSettings, dbName: string): Promise<BenchSystem> {
+  const ports = { gateway: await freePort() } as Record<SubgraphName | 'gateway', number>;
+  for (const name of SUBGRAPH_NAMES) ports[name] = await freePort();
+  const urls: Record<string, string> = {};
+  const portVars: Record<string, string> = { GATEWAY_PORT: String(ports.gateway) };
+  for (const name of SUBGRAPH_NAMES) {
+    urls[`${name.toUpperCase()}_URL`] = `http://127.0.0.1:${ports[name]}/graphql`;
+    portVars[`${name.toUpperCase()}_PORT`] = String(ports[name]);
+  }
+  const env = serviceEnv(settings, dbName, { ...urls, ...portVars });
+  const started = await Promise.allSettled([
+    ...SUBGRAPH_NAMES.map((name) =>
+      spawnService({ name, args: ['bench/service-process.ts', name], env, baseUrl: `http://127.0.0.1:${ports[name]}`, healthPath: '/health', countsCommands: true }),
+    ),
+    spawnService({ name: 'gateway', args: ['gateway/src/index.ts'], env, baseUrl: `http://127.0.0.1:${ports.gateway}`, healthPath: '/health', countsCommands: false }),
+  ]);
+  const running = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+  const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (failed) {
+    await stopAll(running);
+    throw failed.reason;
+  }
+  const byName = new Map(running.map((s) => [s.name, s]));
+  const subgraphs = Object.fromEntries(SUBGRAPH_NAMES.map((name) => [name, byName.get(name)])) as Record<SubgraphName, ServiceProcess>;
+  const gateway = byName.get('gateway') as ServiceProcess;
+  return { gateway, subgraphs, subgraphUrls: urls, stop: () => stopAll(running) };
+}
+
+/** The monolith (bench/monolith.ts) as its own process on the same database. */
+export async function startMonolithProcess(settings: BenchSettings, dbName: string): Promise<ServiceProcess> {
+  const port = await freePort();
+  return spawnService({
+    name: 'monolith',
+    args: ['bench/service-process.ts', 'monolith'],
+    env: serviceEnv(settings, dbName, { GATEWAY_PORT: String(port) }),
+    baseUrl: `http://127.0.0.1:${port}`,
+    healthPath: '/health',
+    countsCommands: true,
+  });
+}
+
+const HIVE_BIN = path.join(REPO_ROOT, 'node_modules', '@graphql-hive', 'gateway', 'dist', 'bin.js');
+
+/** Hive Gateway, one worker, over the system's subgraphs, with bench/hive/gateway.config.ts. */
+export async function startHiveGateway(settings: BenchSettings, system: BenchSystem): Promise<ServiceProcess> {
+  const port = await freePort();
+  return spawnService({
+    name: 'hive-gateway',
+    args: [HIVE_BIN, 'supergraph', SUPERGRAPH_PATH, '--config-path', 'bench/hive/gateway.config.ts', '--fork', '1', '--host', '127.0.0.1', '--port', String(port)],
+    env: serviceEnv(settings, 'unused', system.subgraphUrls),
+    baseUrl: `http://127.0.0.1:${port}`,
+    healthPath: '/healthcheck',
+    countsCommands: false,
+  });
+}
