@@ -9,7 +9,8 @@ export type ErrorCode =
   | 'NOT_FOUND'
   | 'ALREADY_EXISTS'
   | 'INSUFFICIENT_POINTS'
-  | 'QUERY_TOO_COMPLEX';
+  | 'QUERY_TOO_COMPLEX'
+  | 'SERVICE_UNAVAILABLE';
 
 /** An expected failure the caller can act on: its message and code reach the client as they are. */
 export class AppError extends GraphQLError {

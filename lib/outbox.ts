@@ -113,16 +113,18 @@ export class Outbox {
 
   /**
    * Runs one item now if it is due and nobody else holds it. Returns the item as it is afterwards: done, or
-   * scheduled for a later attempt with the error kept.
+   * scheduled for a later attempt with the error kept. `ignoreBackoff`: a caller waiting on the outcome (a
+   * client resending its request) runs the next attempt now rather than after the back-off; the attempt is
+   * still claimed exclusively, so this only brings it forward.
    */
-  process(key: string): Promise<OutboxItemDoc | null> {
+  process(key: string, options: { ignoreBackoff?: boolean } = {}): Promise<OutboxItemDoc | null> {
     // callers in this process wait for an attempt already running, then see its outcome
-    return this.inFlight.run(key, () => this.processNow(key));
+    return this.inFlight.run(key, () => this.processNow(key, options.ignoreBackoff ?? false));
   }
 
-  private async processNow(key: string): Promise<OutboxItemDoc | null> {
+  private async processNow(key: string, ignoreBackoff: boolean): Promise<OutboxItemDoc | null> {
     const item = await this.find(key);
-    if (!item || item.doneAt || item.nextAttemptAt.getTime() > this.clock().getTime()) return item;
+    if (!item || item.doneAt || (!ignoreBackoff && item.nextAttemptAt.getTime() > this.clock().getTime())) return item;
     if (!(await this.claim(item))) return item;
     const handler = this.handlers[item.type];
     try {

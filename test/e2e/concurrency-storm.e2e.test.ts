@@ -103,26 +103,15 @@ function refusal(response: GraphQLResponse): string {
   return (response.errors ?? []).map((e) => `${e.extensions?.code ?? 'NO_CODE'}: ${e.message}`).join('; ') || `HTTP ${response.status} without data`;
 }
 
+/** Resends a purchase answered SERVICE_UNAVAILABLE (its redemption not yet confirmed), as docs/pos-integration.md tells registers to. */
+const MAX_RESENDS = 10;
+
 async function send(call: Call): Promise<Outcome> {
   if (call.kind === 'purchase') {
-    const response = await system.graphql<{ recordPurchase: { id: string; status: string; pointsEarned: number; pointsRedeemed: number } | null }>(
-      RECORD,
-      {
-        input: {
-          idempotencyKey: call.key,
-          storeId,
-          memberCode: member.memberCode,
-          lines: [{ sku: 'TEA-01', name: '煎茶', unitPrice: call.total, quantity: 1 }],
-          total: call.total,
-          pointsToRedeem: call.pointsToRedeem,
-        },
-      },
-      pos,
-    );
-    const purchase = response.data?.recordPurchase;
-    if (!purchase || response.errors) return { call, refused: refusal(response) };
-    const pending = purchase.status === 'PENDING_POINTS';
-    return { call, accepted: { id: purchase.id, earned: purchase.pointsEarned, redeemed: purchase.pointsRedeemed, adjusted: 0, pending } };
+    for (let resend = 0; ; resend += 1) {
+      const outcome = await sendPurchase(call);
+      if (!('refused' in outcome) || !outcome.refused.startsWith('SERVICE_UNAVAILABLE:') || resend === MAX_RESENDS) return outcome;
+    }
   }
   const response = await system.graphql<{ adjustPoints: { transaction: { id: string; amount: number } } | null }>(
     ADJUST,
@@ -132,6 +121,27 @@ async function send(call: Call): Promise<Outcome> {
   const adjusted = response.data?.adjustPoints;
   if (!adjusted || response.errors) return { call, refused: refusal(response) };
   return { call, accepted: { id: adjusted.transaction.id, earned: 0, redeemed: 0, adjusted: adjusted.transaction.amount, pending: false } };
+}
+
+async function sendPurchase(call: Extract<Call, { kind: 'purchase' }>): Promise<Outcome> {
+  const response = await system.graphql<{ recordPurchase: { id: string; status: string; pointsEarned: number; pointsRedeemed: number } | null }>(
+    RECORD,
+    {
+      input: {
+        idempotencyKey: call.key,
+        storeId,
+        memberCode: member.memberCode,
+        lines: [{ sku: 'TEA-01', name: '煎茶', unitPrice: call.total, quantity: 1 }],
+        total: call.total,
+        pointsToRedeem: call.pointsToRedeem,
+      },
+    },
+    pos,
+  );
+  const purchase = response.data?.recordPurchase;
+  if (!purchase || response.errors) return { call, refused: refusal(response) };
+  const pending = purchase.status === 'PENDING_POINTS';
+  return { call, accepted: { id: purchase.id, earned: purchase.pointsEarned, redeemed: purchase.pointsRedeemed, adjusted: 0, pending } };
 }
 
 /** A purchase as it stands once every settlement has run, read through the gateway. */

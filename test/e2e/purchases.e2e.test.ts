@@ -164,6 +164,22 @@ describe('the POS flow through the gateway', () => {
     expect((await verifyLedger(ledgerEntryModel(points), pointAccountModel(points))).problems).toEqual([]);
   });
 
+  it('never acknowledges a redeeming purchase as PENDING_POINTS: SERVICE_UNAVAILABLE until a resend learns its outcome', async () => {
+    const member = await registerAtStore();
+    const input = teaAndCup('reg1-0006', member.memberCode, 60);
+    await system.stop('points');
+    const unconfirmed = await system.graphql<Recorded>(RECORD, { input }, pos);
+    expect(unconfirmed.data).toBeNull();
+    expect(unconfirmed.errors?.map((e) => e.extensions?.code)).toEqual(['SERVICE_UNAVAILABLE']);
+    expect(await countIn('purchases', { memberId: member.id, state: 'PENDING_POINTS' })).toBe(1);
+    await system.restart('points');
+
+    const resent = await system.graphql<Recorded>(RECORD, { input }, pos);
+    expect(resent.errors).toBeUndefined();
+    expect(resent.data!.recordPurchase).toMatchObject({ status: 'COMPLETED', pointsRedeemed: 60 });
+    expect(await countIn('point_ledger', { memberId: member.id, type: 'REDEEM' })).toBe(1);
+  });
+
   it('settles a purchase whose first request died between queueing its settlement and storing it, when the register retries after the worker gave the settlement up', async () => {
     const member = await registerAtStore();
     const input = teaAndCup('reg1-0004', member.memberCode);
@@ -300,5 +316,5 @@ describe('the POS flow through the gateway', () => {
     expect(counts[0]!.members).toBe(2);
     // purchases: the page, then one batched store lookup
     expect(counts[0]!.purchases).toBe(2);
-  });
+  }, 120_000); // 50 purchases through the whole flow: FerretDB scans a table per query
 });

@@ -151,9 +151,8 @@ describe('a purchase recorded while points is down', () => {
   beforeAll(() => system.stop('points'));
   afterAll(() => system.restart('points'));
 
-  // Purchase.pointsEarned and Member.points are non-null fields of another subgraph's entity: their error nulls the
-  // Purchase, and recordPurchase returns Purchase!, so the register gets `data: null` for a purchase that was recorded
-  // (PENDING_POINTS, settled later). Passes once those fields are nullable in subgraphs/points/schema.graphql.
+  // Purchase.pointsEarned and Member.points are nullable for this: the register gets the purchase it recorded
+  // (PENDING_POINTS, settled later) with only the points fields null.
   it('answers a purchase recorded meanwhile with its id and PENDING_POINTS, and null for its points', async () => {
     const stores = await system.db.collection('stores').insertMany([{ code: 'S900', name: '停電店', kind: 'PHYSICAL' }]);
     const storeId = stores.insertedIds[0]!.toHexString();

@@ -308,16 +308,30 @@ export class PurchaseService {
     const key = `settle:${purchaseId.toHexString()}`;
     try {
       await this.outbox.rearm(key, 'settle', { purchaseId: purchaseId.toHexString() });
-      await this.outbox.process(key);
+      // the register is waiting (or resending to learn the outcome): try now, whatever the back-off says
+      await this.outbox.process(key, { ignoreBackoff: true });
     } catch {
       // stays queued; the worker settles it
     }
     return this.outcome(await this.get(purchaseId));
   }
 
+  /**
+   * What the register is told. A purchase that only earns may be acknowledged PENDING_POINTS: its points follow.
+   * One that redeems may not: the cashier would hand over a discount the points service may still refuse. Until
+   * its settlement is known it answers SERVICE_UNAVAILABLE, and the register resends the same request (same
+   * idempotencyKey) to learn the outcome — COMPLETED or INSUFFICIENT_POINTS — as docs/pos-integration.md says.
+   */
   private outcome(purchase: PurchaseDoc): PurchaseDoc {
     if (purchase.state === 'REJECTED') {
       throw new AppError(purchase.rejectionReason ?? 'Not enough points', 'INSUFFICIENT_POINTS', { purchaseId: purchase._id.toHexString() });
+    }
+    if (purchase.state === 'PENDING_POINTS' && purchase.pointsApplied > 0) {
+      throw new AppError(
+        'The points to redeem could not be confirmed yet; resend the same request with the same idempotencyKey',
+        'SERVICE_UNAVAILABLE',
+        { purchaseId: purchase._id.toHexString() },
+      );
     }
     return purchase;
   }
@@ -327,7 +341,7 @@ export class PurchaseService {
     const key = `reverse:${refund._id.toHexString()}`;
     try {
       if (!refund.pointsSettledAt) await this.outbox.rearm(key, 'reverse', { refundId: refund._id.toHexString() });
-      await this.outbox.process(key);
+      await this.outbox.process(key, { ignoreBackoff: true });
     } catch {
       // stays queued; the worker settles it
     }
