@@ -1,5 +1,4 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
 import { Types } from 'mongoose';
 import { REPO_ROOT } from '@omo/lib/config';
 import { testMongodbUri } from '@omo/lib/testing/database';
@@ -11,7 +10,9 @@ import { startTestSystem, type TestSystem } from '../helpers/system';
  * purchase the register was told about ends COMPLETED once points is back, none is settled twice, and
  * `npm run points:verify` finds the ledger sound.
  */
-const TSX = path.join(REPO_ROOT, 'node_modules', '.bin', 'tsx');
+/** One process per service: node with tsx's loader (the tsx CLI would put a wrapper process in between, and a
+ * SIGKILL to the wrapper leaves the server running). */
+const NODE_ARGS = ['--import', 'tsx'];
 
 let system: TestSystem;
 let pointsPort: number;
@@ -38,7 +39,7 @@ function env(): NodeJS.ProcessEnv {
 
 /** Starts points as its own process and resolves when it answers /health (bounded). */
 async function startPointsProcess(): Promise<ChildProcess> {
-  const child = spawn(TSX, ['subgraphs/points/src/index.ts'], { cwd: REPO_ROOT, env: env(), stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn(process.execPath, [...NODE_ARGS, 'subgraphs/points/src/index.ts'], { cwd: REPO_ROOT, env: env(), stdio: ['ignore', 'ignore', 'inherit'] });
   const deadline = Date.now() + 20_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`points exited with ${child.exitCode}`);
@@ -81,6 +82,7 @@ describe('points killed with SIGKILL mid-stream', () => {
     const member = registered.data!.registerMember;
 
     const acknowledged = new Set<string>();
+    const statusAfterKill: string[] = [];
     const record = async (i: number) => {
       const response = await system.graphql<{ recordPurchase: { id: string; status: string } }>(
         'mutation($input: RecordPurchaseInput!) { recordPurchase(input: $input) { id status } }',
@@ -88,6 +90,7 @@ describe('points killed with SIGKILL mid-stream', () => {
         pos,
       );
       if (response.data?.recordPurchase) acknowledged.add(response.data.recordPurchase.id);
+      if (i >= 13) statusAfterKill.push(response.data?.recordPurchase?.status ?? 'not acknowledged');
     };
     // three registers keep ringing up purchases; points dies after the first ten
     let next = 0;
@@ -100,6 +103,9 @@ describe('points killed with SIGKILL mid-stream', () => {
     };
     await Promise.all([register(), register(), register()]);
     expect(acknowledged.size).toBeGreaterThan(10);
+    // the server really died: purchases rung up well after the kill could not be settled
+    expect(statusAfterKill.length).toBeGreaterThan(0);
+    expect(statusAfterKill.every((status) => status === 'PENDING_POINTS')).toBe(true);
 
     points = await startPointsProcess();
     await system.db.collection('purchases_outbox').updateMany({}, { $set: { nextAttemptAt: new Date(0) } });
@@ -116,7 +122,7 @@ describe('points killed with SIGKILL mid-stream', () => {
     expect(perPurchase.size).toBe(await system.db.collection('purchases').countDocuments({ memberId: member.id }));
 
     const verify = await new Promise<{ code: number | null; out: string }>((resolve) => {
-      const child = spawn(TSX, ['scripts/points-verify.ts'], { cwd: REPO_ROOT, env: env() });
+      const child = spawn(process.execPath, [...NODE_ARGS, 'scripts/points-verify.ts'], { cwd: REPO_ROOT, env: env() });
       let out = '';
       child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
       child.on('exit', (code) => resolve({ code, out }));
