@@ -1,8 +1,9 @@
 import type DataLoader from 'dataloader';
 import { batchLoader } from '@omo/lib/loader';
 import type { LedgerEntryDoc, LedgerEntryModel } from '../models/ledger-entry.model';
-import type { PointAccountDoc, PointAccountModel } from '../models/point-account.model';
-import { emptyState, stateFromEntry, type LedgerState } from '../services/lots';
+import type { PointAccountModel } from '../models/point-account.model';
+import { accountStates } from '../services/account-states';
+import type { LedgerState } from '../services/lots';
 import type { TierService } from '../services/tier.service';
 
 type TierInfo = Awaited<ReturnType<TierService['tierFor']>>;
@@ -24,25 +25,7 @@ export function createPointsLoaders(deps: {
   now: Date;
 }): PointsLoaders {
   return {
-    stateByMemberId: batchLoader(async (memberIds) => {
-      const snapshots = await deps.accounts.find({ _id: { $in: [...memberIds] } }).lean<PointAccountDoc[]>().exec();
-      const snapshotOf = new Map(snapshots.map((s) => [s._id, s]));
-      const newer = await deps.ledger
-        .find({ $or: memberIds.map((memberId) => ({ memberId, seq: { $gt: snapshotOf.get(memberId)?.seq ?? 0 } })) })
-        .sort({ seq: -1 })
-        .lean<LedgerEntryDoc[]>()
-        .exec();
-      const headOf = new Map<string, LedgerEntryDoc>();
-      for (const entry of newer) if (!headOf.has(entry.memberId)) headOf.set(entry.memberId, entry);
-      return memberIds.map((memberId) => {
-        const head = headOf.get(memberId);
-        if (head) return stateFromEntry(head);
-        const snapshot = snapshotOf.get(memberId);
-        return snapshot
-          ? { memberId, seq: snapshot.seq, lots: snapshot.lots, debt: snapshot.debt, lifetimeEarned: snapshot.lifetimeEarned, lastPurchaseAt: snapshot.lastPurchaseAt ?? null }
-          : emptyState(memberId);
-      });
-    }),
+    stateByMemberId: batchLoader((memberIds) => accountStates(deps, [...memberIds])),
     entriesByPurchaseId: batchLoader(async (purchaseIds) => {
       const entries = await deps.ledger.find({ purchaseId: { $in: [...purchaseIds] } }).sort({ createdAt: 1, seq: 1 }).lean<LedgerEntryDoc[]>().exec();
       return purchaseIds.map((id) => entries.filter((e) => e.purchaseId === id));

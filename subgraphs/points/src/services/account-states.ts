@@ -1,0 +1,37 @@
+import { inBatch } from '@omo/lib/segment-filter';
+import type { LedgerEntryDoc, LedgerEntryModel } from '../models/ledger-entry.model';
+import type { PointAccountDoc, PointAccountModel } from '../models/point-account.model';
+import { emptyState, stateFromEntry, type LedgerState } from './lots';
+
+/**
+ * The batch's accounts in two queries: the snapshots, then the ledger entries newer than each (normally none).
+ * Members are grouped by snapshot seq, so the second query has one clause per distinct seq, not one per member.
+ */
+export async function accountStates(models: { ledger: LedgerEntryModel; accounts: PointAccountModel }, memberIds: string[]): Promise<LedgerState[]> {
+  if (memberIds.length === 0) return [];
+  const snapshots = await models.accounts.find({ _id: inBatch(memberIds) }).lean<PointAccountDoc[]>().exec();
+  const snapshotOf = new Map(snapshots.map((s) => [s._id, s]));
+  const bySeq = new Map<number, string[]>();
+  for (const id of memberIds) {
+    const seq = snapshotOf.get(id)?.seq ?? 0;
+    const group = bySeq.get(seq);
+    if (group) group.push(id);
+    else bySeq.set(seq, [id]);
+  }
+  const newer = await models.ledger
+    .find({ $or: [...bySeq].map(([seq, ids]) => ({ memberId: inBatch(ids), seq: { $gt: seq } })) })
+    .lean<LedgerEntryDoc[]>()
+    .exec();
+  const headOf = new Map<string, LedgerEntryDoc>();
+  for (const entry of newer) {
+    if ((headOf.get(entry.memberId)?.seq ?? -1) < entry.seq) headOf.set(entry.memberId, entry);
+  }
+  return memberIds.map((memberId) => {
+    const head = headOf.get(memberId);
+    if (head) return stateFromEntry(head);
+    const snapshot = snapshotOf.get(memberId);
+    return snapshot
+      ? { memberId, seq: snapshot.seq, lots: snapshot.lots, debt: snapshot.debt, lifetimeEarned: snapshot.lifetimeEarned, lastPurchaseAt: snapshot.lastPurchaseAt ?? null }
+      : emptyState(memberId);
+  });
+}
