@@ -1,4 +1,4 @@
-import type { mongo } from 'mongoose';
+import { Types, type mongo } from 'mongoose';
 import { ledgerEntryModel } from '@omo/points/src/models/ledger-entry.model';
 import { pointAccountModel } from '@omo/points/src/models/point-account.model';
 import { verifyLedger } from '@omo/points/src/services/ledger-verify';
@@ -190,6 +190,31 @@ describe('the POS flow through the gateway', () => {
     expect(retried.errors).toBeUndefined();
     expect(retried.data!.recordPurchase).toMatchObject({ id: purchaseId, status: 'COMPLETED', pointsEarned: 53, member: { points: { balance: 153 } } });
     expect(await countIn('point_ledger', { memberId: member.id, type: 'EARN' })).toBe(1);
+  });
+
+  it('re-arms, once it is 5 minutes old, a pending purchase whose outbox item finished without settling it', async () => {
+    const member = await registerAtStore();
+    await system.stop('points');
+    const pending = await system.graphql<Recorded>(RECORD, { input: teaAndCup('reg1-0007', member.memberCode) }, pos);
+    await system.restart('points');
+    const purchaseId = pending.data!.recordPurchase.id;
+    expect(pending.data!.recordPurchase.status).toBe('PENDING_POINTS');
+    const key = `settle:${purchaseId}`;
+    // the item's result written over its re-arm (a database without atomic conditional updates): done, not settled
+    await system.db.collection<{ _id: string }>('purchases_outbox').updateOne({ _id: key }, { $set: { doneAt: new Date() } });
+    const purchases = system.subgraphs.purchases.built.purchaseService;
+    const outbox = system.subgraphs.purchases.built.outbox;
+
+    await purchases.rearmStuck();
+    expect(await outbox.find(key)).toMatchObject({ doneAt: expect.any(Date) }); // too recent to be called stuck
+    await system.db.collection('purchases').updateOne({ _id: new Types.ObjectId(purchaseId) }, { $set: { createdAt: new Date(Date.now() - 10 * 60_000) } });
+    expect(await purchases.rearmStuck()).toBeGreaterThanOrEqual(1);
+    await outbox.drain();
+
+    const read = await system.graphql<{ purchase: { status: string; pointsEarned: number } }>('query($id: ID!) { purchase(id: $id) { status pointsEarned } }', { id: purchaseId }, pos);
+    expect(read.data!.purchase).toEqual({ status: 'COMPLETED', pointsEarned: 53 });
+    expect(await countIn('point_ledger', { memberId: member.id, type: 'EARN' })).toBe(1);
+    expect(await purchases.rearmStuck()).toBe(0);
   });
 
   it('settles the points of a refund whose first request died between queueing the reversal and storing the refund, when it is retried', async () => {

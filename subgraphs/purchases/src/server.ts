@@ -3,6 +3,7 @@ import path from 'node:path';
 import { Router } from 'express';
 import { parse } from 'graphql';
 import { z } from 'zod';
+import { all, repeat } from '@omo/lib/background';
 import { BadUserInputError } from '@omo/lib/errors';
 import { internalRouter } from '@omo/lib/internal-api';
 import { Outbox } from '@omo/lib/outbox';
@@ -21,6 +22,8 @@ import { shopifyWebhookRoutes } from './webhooks/shopify.routes';
 export const typeDefs = parse(readFileSync(path.join(__dirname, '..', 'schema.graphql'), 'utf8'));
 
 const OUTBOX_INTERVAL_MS = 2_000;
+/** How often settlements stuck past the outbox are looked for (rearmStuck). */
+const SWEEP_INTERVAL_MS = 60_000;
 
 export interface PurchasesSubgraph extends BuiltSubgraph<PurchasesContext>, PurchasesDeps {
   outbox: Outbox;
@@ -51,7 +54,11 @@ export function buildPurchasesSubgraph(options: SubgraphBuildOptions): Purchases
     apollo,
     outbox,
     createContext: (base) => createPurchasesContext(deps, base),
-    startBackground: () => outbox.start(OUTBOX_INTERVAL_MS),
+    startBackground: () =>
+      all([
+        outbox.start(OUTBOX_INTERVAL_MS),
+        repeat('rearm stuck settlements', SWEEP_INTERVAL_MS, () => purchaseService.rearmStuck(), options.logger),
+      ]),
     routes: Router().use(
       shopifyWebhookRoutes({ models, purchases: purchaseService, services: options.services, internalSecret: options.internalSecret, logger: options.logger, clock: options.clock }),
       internalRouter(options.internalSecret, options.logger, {

@@ -110,6 +110,9 @@ export function refundStateOf(purchase: PurchaseDoc, refunds: RefundDoc[]): Refu
   return { refundedAmount, refundedQuantities, fullyRefunded: Boolean(last) && (allUnits || refundedAmount >= purchase.total) };
 }
 
+/** A purchase or refund whose points are still unsettled this long after it was stored is checked by rearmStuck. */
+const STUCK_AFTER_MS = 5 * 60_000;
+
 /**
  * Purchases and refunds. A purchase is stored PENDING_POINTS and its settlement queued in the outbox before the
  * points service is called, so a crash or an unreachable points service loses nothing; the settlement is keyed by
@@ -334,6 +337,33 @@ export class PurchaseService {
       );
     }
     return purchase;
+  }
+
+  /**
+   * The safety net under the outbox: purchases still PENDING_POINTS and refunds still unsettled after `olderThanMs`
+   * whose item is finished or gone (dropped before the record was stored, or a result written over a re-arm by a
+   * database without atomic conditional updates) get their item re-armed. Items still waiting are left to the
+   * worker. Returns how many were re-armed. Safe to run anywhere, any number of times: re-arming is idempotent
+   * and the handlers are keyed by the purchase or refund id.
+   */
+  async rearmStuck(olderThanMs = STUCK_AFTER_MS, limit = 500): Promise<number> {
+    const before = new Date(this.clock().getTime() - olderThanMs);
+    const [purchases, refunds] = await Promise.all([
+      this.models.purchases.find({ state: 'PENDING_POINTS', createdAt: { $lt: before } }, { _id: 1 }).limit(limit).lean<{ _id: Types.ObjectId }[]>().exec(),
+      this.models.refunds.find({ pointsSettledAt: null, createdAt: { $lt: before } }, { _id: 1 }).limit(limit).lean<{ _id: Types.ObjectId }[]>().exec(),
+    ]);
+    const stuck = [
+      ...purchases.map((p) => ({ key: `settle:${p._id.toHexString()}`, type: 'settle', payload: { purchaseId: p._id.toHexString() } })),
+      ...refunds.map((r) => ({ key: `reverse:${r._id.toHexString()}`, type: 'reverse', payload: { refundId: r._id.toHexString() } })),
+    ];
+    let rearmed = 0;
+    for (const { key, type, payload } of stuck) {
+      const item = await this.outbox.find(key);
+      if (item && !item.doneAt) continue;
+      await this.outbox.rearm(key, type, payload);
+      rearmed += 1;
+    }
+    return rearmed;
   }
 
   /** Like settleNow: a stored refund whose points are unsettled gets its item rearmed. */
