@@ -362,6 +362,23 @@ describe('linking with a one-time code', () => {
     expect(await linkedUser(jiro.id)).toBe(taroUser);
   });
 
+  it('switches the rich menu later when LINE refuses it at link time, without holding up the link', async () => {
+    const member = await registerMember('menu');
+    const user = 'U00000000000000000000000000000c03';
+    fake.failNext(`/v2/bot/user/${user}/richmenu/${MEMBER_MENU}`, 500, { message: 'temporary' });
+    const { code } = (await issueCode(member.id)).data!.issueLineLinkCode;
+    expect((await chat(user, code)).join('\n')).toContain('連携しました');
+    expect(await linkedUser(member.id)).toBe(user);
+    const menuAnswers = () => fake.requests.filter((r) => r.path.startsWith(`/v2/bot/user/${user}/richmenu`)).map((r) => r.status);
+    expect(menuAnswers()).toEqual([500]);
+
+    // the worker's retry, once its back-off is over
+    await system.db.collection<{ _id: string }>('line_outbox').updateOne({ _id: `rich-menu:${user}` }, { $set: { nextAttemptAt: new Date(0) } });
+    await system.subgraphs.line.built.outbox.drain();
+    expect(menuAnswers()).toEqual([500, 200]);
+    expect(richMenuCalls(user)).toEqual([`POST /richmenu/${MEMBER_MENU}`, `POST /richmenu/${MEMBER_MENU}`]);
+  });
+
   it('lets only customers issue codes, at most 5 an hour', async () => {
     expect((await system.graphql(`mutation { issueLineLinkCode { code } }`, {}, system.staffHeaders())).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     const member = await registerMember('eager');

@@ -19,6 +19,9 @@ import { LineClient } from './services/line-client';
 import { lineEventHandler, type EventHandlers } from './webhook/event-dispatcher';
 import { LINE_EVENT, lineWebhookRoutes } from './webhook/webhook.routes';
 
+/** Outbox items that set a LINE user's rich menu to what their link calls for. */
+const RICH_MENU = 'rich-menu';
+
 export const typeDefs = parse(readFileSync(path.join(__dirname, '..', 'schema.graphql'), 'utf8'));
 
 const OUTBOX_INTERVAL_MS = 1_000;
@@ -40,7 +43,14 @@ export function buildLineSubgraph(options: SubgraphBuildOptions): LineSubgraph {
   const client = new LineClient(config, logger);
   const common = { services: options.services, internalSecret: options.internalSecret, config, clock, logger };
   const chat = createChat({ links, ...common });
-  const linking = createLinking({ links, client, connection, ...common });
+  // the rich menu follows the link: an outbox item per LINE user that sets the menu the link calls for when it
+  // runs (so the last change wins), tried at once and retried by the worker until LINE accepts
+  const followMenu = async (lineUserId: string) => {
+    const key = `${RICH_MENU}:${lineUserId}`;
+    await outbox.rearm(key, RICH_MENU, { lineUserId });
+    await outbox.process(key, { ignoreBackoff: true });
+  };
+  const linking = createLinking({ links, client, followMenu, connection, ...common });
   const segments = createSegments({ connection, links, users, ...common });
   const deliveries = new DeliveryService({
     connection,
@@ -59,7 +69,20 @@ export function buildLineSubgraph(options: SubgraphBuildOptions): LineSubgraph {
     tryLinkCode: (ctx, text) => linking.tryLinkCode(ctx, text),
     onAccountLink: (ctx, link, userId) => linking.onAccountLink(ctx, link, userId),
   };
-  const outbox = new Outbox(connection, 'line', { [LINE_EVENT]: lineEventHandler({ client, users, links, handlers: () => handlers, clock, logger }) }, logger, clock);
+  const outbox = new Outbox(
+    connection,
+    'line',
+    {
+      [LINE_EVENT]: lineEventHandler({ client, users, links, handlers: () => handlers, clock, logger }),
+      [RICH_MENU]: async (payload) => {
+        const lineUserId = String(payload.lineUserId);
+        if (await links.exists({ _id: lineUserId })) await client.showMemberMenu(lineUserId);
+        else await client.showGuestMenu(lineUserId);
+      },
+    },
+    logger,
+    clock,
+  );
   // events are processed right after LINE is answered while the worker runs; with workers off (tests), only on drain
   let background = false;
   const kick = (keys: string[]) => {

@@ -40,7 +40,7 @@ beforeAll(async () => {
   const options = testBuildOptions(db.connection, { clock: () => now });
   const config = { ...options.config, LINE_API_BASE_URL: fake.url };
   links = lineLinkModel(db.connection);
-  linking = createLinking({ ...options, config, links, client: new LineClient(config, options.logger) });
+  linking = createLinking({ ...options, config, links, client: new LineClient(config, options.logger), followMenu: () => Promise.resolve() });
   await ensureIndexes(db.connection);
 });
 afterAll(async () => {

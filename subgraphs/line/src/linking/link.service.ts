@@ -56,6 +56,8 @@ export interface LinkModels {
 export interface LinkServiceDeps {
   models: LinkModels;
   client: LineClient;
+  /** Makes the user's rich menu follow their link (members' menu when linked, guest menu otherwise), durably. */
+  followMenu: (lineUserId: string) => Promise<void>;
   limiter: AttemptLimiter;
   services: ServiceDirectory;
   internalSecret: string;
@@ -330,15 +332,15 @@ export class LinkService {
   }
 
   /**
-   * The rich menu follows the link. It is cosmetic next to the link itself, so a LINE failure is logged rather
-   * than failing (and retrying) a link that is already stored; the next link or unlink sets it again.
+   * The rich menu follows the link, through the durable `followMenu` (an outbox item that sets the menu the user's
+   * link calls for when it runs, retried until LINE accepts). Nothing here fails a link that is already stored:
+   * if even queueing fails, that is logged and the next link or unlink sets the menu again.
    */
   private async switchMenu(lineUserId: string, menu: 'member' | 'guest'): Promise<void> {
     try {
-      if (menu === 'member') await this.deps.client.showMemberMenu(lineUserId);
-      else await this.deps.client.showGuestMenu(lineUserId);
+      await this.deps.followMenu(lineUserId);
     } catch (error) {
-      this.deps.logger.warn({ err: error, menu }, 'could not switch the LINE rich menu');
+      this.deps.logger.warn({ err: error, menu }, 'could not queue the LINE rich menu switch');
     }
   }
 }

@@ -24,6 +24,7 @@ export type { ChatContext };
 export interface LinkingDeps {
   links: LineLinkModel;
   client: LineClient;
+  followMenu: (lineUserId: string) => Promise<void>;
   connection: Connection;
   services: ServiceDirectory;
   internalSecret: string;
@@ -62,6 +63,7 @@ export function createLinking(deps: LinkingDeps): Linking {
       claims: linkClaimModel(connection),
     },
     client: deps.client,
+    followMenu: deps.followMenu,
     limiter,
     services: deps.services,
     internalSecret: deps.internalSecret,
