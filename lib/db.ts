@@ -40,13 +40,13 @@ export async function pingDatabase(connection: Connection): Promise<boolean> {
   }
 }
 
-/** E11000: the unique-index insert lost (someone else holds the claim). FerretDB gives no keyPattern: re-read. */
 /**
  * FerretDB 1.x reports a unique-index clash caused by an update or upsert not as 11000 but as code 1 carrying its
  * backend's message (SQLite "UNIQUE constraint failed", PostgreSQL SQLSTATE 23505).
  */
 const FERRETDB_UNIQUE_VIOLATION = /UNIQUE constraint failed|duplicate key value violates unique constraint|SQLSTATE 23505/;
 
+/** E11000: the unique-index insert lost (someone else holds the claim). FerretDB gives no keyPattern: re-read. */
 export function isDuplicateKeyError(error: unknown): boolean {
   if (typeof error !== 'object' || error === null) return false;
   const { code, message } = error as { code?: unknown; message?: unknown };

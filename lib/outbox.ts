@@ -107,6 +107,15 @@ export class Outbox {
     );
   }
 
+  /**
+   * For a caller that has just stored (or found) the record an item follows from and waits on its outcome:
+   * rearm it, then run it now. See rearm and process.
+   */
+  async runNow(key: string, type: string, payload: Record<string, unknown>, options: { ignoreBackoff?: boolean } = {}): Promise<OutboxItemDoc | null> {
+    await this.rearm(key, type, payload);
+    return this.process(key, options);
+  }
+
   find(key: string): Promise<OutboxItemDoc | null> {
     return this.items.findById(key).lean<OutboxItemDoc>().exec();
   }

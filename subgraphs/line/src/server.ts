@@ -46,9 +46,7 @@ export function buildLineSubgraph(options: SubgraphBuildOptions): LineSubgraph {
   // the rich menu follows the link: an outbox item per LINE user that sets the menu the link calls for when it
   // runs (so the last change wins), tried at once and retried by the worker until LINE accepts
   const followMenu = async (lineUserId: string) => {
-    const key = `${RICH_MENU}:${lineUserId}`;
-    await outbox.rearm(key, RICH_MENU, { lineUserId });
-    await outbox.process(key, { ignoreBackoff: true });
+    await outbox.runNow(`${RICH_MENU}:${lineUserId}`, RICH_MENU, { lineUserId }, { ignoreBackoff: true });
   };
   const linking = createLinking({ links, client, followMenu, connection, ...common });
   const segments = createSegments({ connection, links, users, ...common });

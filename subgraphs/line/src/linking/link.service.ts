@@ -128,7 +128,7 @@ export class LinkService {
     const { deletedCount } = await this.models.links.deleteOne({ _id: link._id, memberId: target }).exec();
     if (!deletedCount) return false;
     this.deps.logger.info({ memberId: target }, 'LINE account unlinked');
-    await this.switchMenu(link._id, 'guest');
+    await this.switchMenu(link._id);
     return true;
   }
 
@@ -272,7 +272,7 @@ export class LinkService {
     if ((await this.claim(claimId, lineUserId, memberId)) === 'used') return 'used';
     const outcome = await this.attach(lineUserId, memberId);
     await this.models.claims.updateOne({ _id: claimId }, { $set: { completedAt: this.deps.clock() } }).exec();
-    if (outcome === 'linked' || outcome === 'already-linked') await this.switchMenu(lineUserId, 'member');
+    if (outcome === 'linked' || outcome === 'already-linked') await this.switchMenu(lineUserId);
     return outcome;
   }
 
@@ -336,11 +336,11 @@ export class LinkService {
    * link calls for when it runs, retried until LINE accepts). Nothing here fails a link that is already stored:
    * if even queueing fails, that is logged and the next link or unlink sets the menu again.
    */
-  private async switchMenu(lineUserId: string, menu: 'member' | 'guest'): Promise<void> {
+  private async switchMenu(lineUserId: string): Promise<void> {
     try {
       await this.deps.followMenu(lineUserId);
     } catch (error) {
-      this.deps.logger.warn({ err: error, menu }, 'could not queue the LINE rich menu switch');
+      this.deps.logger.warn({ err: error }, 'could not queue the LINE rich menu switch');
     }
   }
 }

@@ -117,8 +117,7 @@ export class MemberService {
    */
   private async deliverSoon(key: string, type: string, payload: Record<string, unknown>): Promise<void> {
     try {
-      await this.outbox?.rearm(key, type, payload);
-      await this.outbox?.process(key);
+      await this.outbox?.runNow(key, type, payload);
     } catch {
       // the item stays queued: the outbox worker delivers it later
     }

@@ -310,9 +310,8 @@ export class PurchaseService {
   private async settleNow(purchaseId: Types.ObjectId): Promise<PurchaseDoc> {
     const key = `settle:${purchaseId.toHexString()}`;
     try {
-      await this.outbox.rearm(key, 'settle', { purchaseId: purchaseId.toHexString() });
       // the register is waiting (or resending to learn the outcome): try now, whatever the back-off says
-      await this.outbox.process(key, { ignoreBackoff: true });
+      await this.outbox.runNow(key, 'settle', { purchaseId: purchaseId.toHexString() }, { ignoreBackoff: true });
     } catch {
       // stays queued; the worker settles it
     }
@@ -370,8 +369,8 @@ export class PurchaseService {
   private async settleRefundNow(refund: RefundDoc): Promise<PurchaseDoc> {
     const key = `reverse:${refund._id.toHexString()}`;
     try {
-      if (!refund.pointsSettledAt) await this.outbox.rearm(key, 'reverse', { refundId: refund._id.toHexString() });
-      await this.outbox.process(key, { ignoreBackoff: true });
+      if (refund.pointsSettledAt) await this.outbox.process(key, { ignoreBackoff: true });
+      else await this.outbox.runNow(key, 'reverse', { refundId: refund._id.toHexString() }, { ignoreBackoff: true });
     } catch {
       // stays queued; the worker settles it
     }
