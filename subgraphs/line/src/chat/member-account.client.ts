@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { mapLimit } from '@omo/lib/concurrency';
 import { AppError } from '@omo/lib/errors';
 import { callInternal, type ServiceDirectory } from '@omo/lib/internal-api';
 import type { Personal } from '../delivery/delivery-messages';
@@ -62,18 +63,12 @@ const PERSONALISE_CONCURRENCY = 8;
  */
 export function personaliser(deps: MemberAccountDeps): (memberIds: string[]) => Promise<Map<string, Personal>> {
   return async (memberIds) => {
-    const found = new Map<string, Personal>();
-    let next = 0;
-    const worker = async () => {
-      while (next < memberIds.length) {
-        const memberId = memberIds[next++]!;
-        const card = await fetchMemberCard(deps, memberId);
-        if (!card || card.status !== 'ACTIVE') continue;
-        const account = await fetchAccountSummary(deps, card.memberId);
-        found.set(memberId, { displayName: card.displayName, points: account.balance, tier: account.tier, expiring: account.expiring[0] ?? null });
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(PERSONALISE_CONCURRENCY, memberIds.length) }, worker));
-    return found;
+    const found = await mapLimit(memberIds, PERSONALISE_CONCURRENCY, async (memberId): Promise<[string, Personal] | null> => {
+      const card = await fetchMemberCard(deps, memberId);
+      if (!card || card.status !== 'ACTIVE') return null;
+      const account = await fetchAccountSummary(deps, card.memberId);
+      return [memberId, { displayName: card.displayName, points: account.balance, tier: account.tier, expiring: account.expiring[0] ?? null }];
+    });
+    return new Map(found.filter((entry) => entry !== null));
   };
 }

@@ -1,3 +1,4 @@
+import { mapLimit } from '@omo/lib/concurrency';
 import { isDuplicateKeyError } from '@omo/lib/db';
 import { fetchAccountSummary, type MemberAccountDeps } from '../chat/member-account.client';
 import { MAX_AUDIENCE_MEMBERS } from '../delivery/audience';
@@ -86,17 +87,11 @@ export class PointsExpiringNotifier {
 
   /** Each member's soonest expiry, as their points account shows it (members with none are left out). */
   private async soonestExpiries(memberIds: string[]): Promise<Map<string, Date>> {
-    const found = new Map<string, Date>();
-    let next = 0;
-    const worker = async () => {
-      while (next < memberIds.length) {
-        const memberId = memberIds[next++]!;
-        const soonest = (await fetchAccountSummary(this.deps, memberId)).expiring[0];
-        if (soonest) found.set(memberId, soonest.expiresAt);
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(LOOKUP_CONCURRENCY, memberIds.length) }, worker));
-    return new Map([...found].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+    const found = await mapLimit(memberIds, LOOKUP_CONCURRENCY, async (memberId): Promise<[string, Date] | null> => {
+      const soonest = (await fetchAccountSummary(this.deps, memberId)).expiring[0];
+      return soonest ? [memberId, soonest.expiresAt] : null;
+    });
+    return new Map(found.filter((entry) => entry !== null).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
   }
 
   private async noticed(ids: string[]): Promise<Set<string>> {

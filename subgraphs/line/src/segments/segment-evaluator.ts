@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { mapLimit } from '@omo/lib/concurrency';
 import { callInternal, type ServiceDirectory } from '@omo/lib/internal-api';
 import { SEGMENT_FILTER_BATCH, SEGMENT_FILTER_PATH, type SegmentFilterTarget } from '@omo/lib/segment-filter';
 import type { LineLinkDoc, LineLinkModel } from '../models/line-link.model';
@@ -69,15 +70,7 @@ export class SegmentEvaluator {
     const size = Math.min(this.deps.batchSize ?? SEGMENT_FILTER_BATCH, SEGMENT_FILTER_BATCH);
     const batches: Candidate[][] = [];
     for (let i = 0; i < candidates.length; i += size) batches.push(candidates.slice(i, i + size));
-    const matched: Candidate[][][] = new Array<Candidate[][]>(batches.length);
-    let nextBatch = 0;
-    const worker = async () => {
-      while (nextBatch < batches.length) {
-        const index = nextBatch++;
-        matched[index] = await this.evaluateBatch(plans, batches[index] ?? [], at);
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(CONCURRENT_BATCHES, batches.length) }, worker));
+    const matched = await mapLimit(batches, CONCURRENT_BATCHES, (batch) => this.evaluateBatch(plans, batch, at));
     return plans.map((_plan, p) => matched.flatMap((batch) => batch[p] ?? []));
   }
 
