@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Types } from 'mongoose';
+import { prng } from '@omo/lib/testing/random';
 import type { ContactClaimDoc } from '@omo/members/src/models/contact-claim.model';
 import type { MemberDoc } from '@omo/members/src/models/member.model';
 import { checkDigit } from '@omo/members/src/services/member-code';
@@ -50,17 +51,8 @@ const DAY_MS = 86_400_000;
 const HISTORY_DAYS = 330;
 const POLICY = defaultPolicy();
 
-/** mulberry32: a tiny deterministic PRNG, one per member so members can be generated in any order. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// one PRNG per member (lib/testing/random), so members can be generated in any order
+export { prng };
 
 function hashInt(text: string): number {
   return createHash('sha256').update(text).digest().readUInt32BE(0);

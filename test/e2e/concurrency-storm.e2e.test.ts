@@ -1,5 +1,6 @@
 import { ledgerEntryModel } from '@omo/points/src/models/ledger-entry.model';
 import { pointAccountModel } from '@omo/points/src/models/point-account.model';
+import { prng } from '@omo/lib/testing/random';
 import { verifyLedger } from '@omo/points/src/services/ledger-verify';
 import { startTestSystem, type GraphQLResponse, type TestSystem } from '../helpers/system';
 
@@ -38,18 +39,6 @@ interface Effect {
 }
 
 type Outcome = { call: Call; accepted: Effect } | { call: Call; refused: string };
-
-/** mulberry32: a small seeded PRNG, so the storm's plan is the same on every run (only the interleaving varies). */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Per client: earning purchases, purchases that also redeem, and staff adjustments up and down, sized so that the

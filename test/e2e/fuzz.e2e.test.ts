@@ -1,3 +1,4 @@
+import { prng } from '@omo/lib/testing/random';
 import { startTestSystem, type TestSystem } from '../helpers/system';
 
 /**
@@ -49,18 +50,10 @@ interface Answer {
 
 /** mulberry32, with the helpers the generator needs. */
 class Random {
-  private state: number;
+  readonly next: () => number;
 
   constructor(seed: number) {
-    this.state = seed >>> 0;
-  }
-
-  next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    this.next = prng(seed);
   }
 
   int(low: number, high: number): number {
