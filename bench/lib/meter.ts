@@ -35,7 +35,7 @@ const QUIET_CPU_MS = QUIET_WINDOW_MS / 10;
  * Waits until the processes are idle, at most `maxMs`: requests still in flight when a load run ends are finished
  * by the servers, and must neither slow down the next run nor escape this one's accounts.
  */
-export async function waitForQuiet(processes: Metered[], maxMs = 120_000): Promise<void> {
+async function waitForQuiet(processes: Metered[], maxMs = 120_000): Promise<void> {
   const deadline = Date.now() + maxMs;
   const total = () => processes.reduce((sum, p) => sum + cpuMs(p.pid), 0);
   while (Date.now() < deadline) {

@@ -21,8 +21,6 @@ export function cpuMs(pid: number): number {
 }
 
 export interface MemoryUse {
-  /** Resident set size now, MB. */
-  rssMb: number;
   /** Peak resident set size since the process started (VmHWM), MB. */
   peakMb: number;
 }
@@ -30,7 +28,7 @@ export interface MemoryUse {
 export function memoryUse(pid: number): MemoryUse {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0);
-  return { rssMb: kb('VmRSS') / 1024, peakMb: kb('VmHWM') / 1024 };
+  return { peakMb: kb('VmHWM') / 1024 };
 }
 
 /**

@@ -20,8 +20,6 @@ export interface ServiceProcess {
    * workers off, so that their polling does not count as request work). Services without an outbox report zeros.
    */
   drainOutbox(): Promise<{ completed: number; pending: number }>;
-  /** The last lines it printed, for error messages. */
-  output(): string;
   stop(): Promise<void>;
 }
 
@@ -77,7 +75,6 @@ export async function spawnService(options: {
       const { completed, pending } = await ask(child, options.name, { type: 'drain-outbox' }, 'outbox-drained');
       return { completed, pending };
     },
-    output: () => tail,
     stop: () => stopChild(child),
   };
 }

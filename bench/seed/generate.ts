@@ -28,7 +28,7 @@ function today(): Date {
   return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
 }
 
-export function parseDatasetArgs(args: string[]): { options: DatasetOptions; drop: boolean } {
+function parseDatasetArgs(args: string[]): { options: DatasetOptions; drop: boolean } {
   const { values } = parseArgs({
     args,
     options: {
