@@ -3,12 +3,14 @@ import { lookup } from 'node:dns/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { MongoMemoryServer } from 'mongodb-memory-server-core';
-import { startFerretDb } from './ferretdb';
+import { ferretDbBackend, startFerretDb, type FerretDbBackend, type RunningFerretDb } from './ferretdb';
 
 export interface ProvidedDatabase {
   uri: string;
   /** Which server answered: the one in MONGODB_URI, a real mongod, or FerretDB. */
   kind: 'external' | 'mongodb-memory-server' | 'ferretdb';
+  /** Set when kind is ferretdb. */
+  ferret?: RunningFerretDb;
   stop(): Promise<void>;
 }
 
@@ -16,13 +18,15 @@ const MEMORY_SERVER_TIMEOUT_MS = 60_000;
 
 /**
  * The database for tests and `npm start`, in this order: MONGODB_URI; else a real mongod from
- * mongodb-memory-server (it downloads one where the internet is reachable); else FerretDB on loopback.
+ * mongodb-memory-server (it downloads one where the internet is reachable); else FerretDB on loopback, on the
+ * backend given (default: OMO_FERRETDB_BACKEND, else SQLite).
  */
 export async function provideDatabase(options: {
   mongodbUri?: string;
   dataDir: string;
   port?: number;
   log?: (line: string) => void;
+  ferretDbBackend?: FerretDbBackend;
 }): Promise<ProvidedDatabase> {
   const log = options.log ?? (() => undefined);
   if (options.mongodbUri) return { uri: options.mongodbUri, kind: 'external', stop: () => Promise.resolve() };
@@ -32,8 +36,8 @@ export async function provideDatabase(options: {
     return { uri: memoryServer.getUri(), kind: 'mongodb-memory-server', stop: async () => void (await memoryServer.stop()) };
   }
 
-  const ferret = await startFerretDb({ dataDir: options.dataDir, port: options.port });
-  return { uri: ferret.uri, kind: 'ferretdb', stop: () => ferret.stop() };
+  const ferret = await startFerretDb({ dataDir: options.dataDir, port: options.port, backend: options.ferretDbBackend ?? ferretDbBackend() });
+  return { uri: ferret.uri, kind: 'ferretdb', ferret, stop: () => ferret.stop() };
 }
 
 async function tryMemoryServer(

@@ -1,26 +1,46 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { provideDatabase, type ProvidedDatabase } from '@omo/lib/db-provider';
+import { provideDatabase } from '@omo/lib/db-provider';
+import { addPushdownIndexes, ferretDbBackend, type FerretDbBackend } from '@omo/lib/ferretdb';
+import { postgresBinDir } from '@omo/lib/postgres';
 import { listeningPid } from './proc-stats';
 
 export interface BenchDatabase {
   uri: string;
-  kind: ProvidedDatabase['kind'];
+  /** external, mongodb-memory-server, ferretdb-postgresql or ferretdb-sqlite. */
+  kind: string;
   /** The server's process when it runs on this machine, so its CPU can be counted too. */
   pid: number | undefined;
+  /** Under FerretDB's PostgreSQL backend, the postmaster (its CPU includes its connections' backends). */
+  postgresPid: number | undefined;
+  /** Creates the indexes FerretDB's PostgreSQL backend needs for new collections and fields (else nothing). */
+  prepareIndexes(log: (line: string) => void): Promise<void>;
   stop(): Promise<void>;
 }
 
-/** The database the tests use: MONGODB_URI, else mongodb-memory-server, else FerretDB (lib/db-provider.ts). */
+/**
+ * The bench's database: MONGODB_URI, else mongodb-memory-server, else FerretDB (lib/db-provider.ts) on PostgreSQL
+ * when Debian's postgresql is installed (OMO_FERRETDB_BACKEND chooses otherwise), since on SQLite every query reads
+ * the whole collection and the issue's data set sizes cannot be measured.
+ */
 export async function startBenchDatabase(log: (line: string) => void): Promise<BenchDatabase> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'omo-bench-db-'));
-  const database = await provideDatabase({ mongodbUri: process.env.MONGODB_URI, dataDir, log });
+  const backend: FerretDbBackend = process.env.OMO_FERRETDB_BACKEND ? ferretDbBackend() : postgresBinDir() ? 'postgresql' : 'sqlite';
+  const database = await provideDatabase({ mongodbUri: process.env.MONGODB_URI, dataDir, log, ferretDbBackend: backend });
   const port = localPort(database.uri);
+  const postgres = database.ferret?.postgres;
   return {
     uri: database.uri,
-    kind: database.kind,
+    kind: database.kind === 'ferretdb' ? `ferretdb-${postgres ? 'postgresql' : 'sqlite'}` : database.kind,
     pid: port === undefined ? undefined : listeningPid(port),
+    postgresPid: postgres?.process.pid,
+    prepareIndexes: async (say) => {
+      if (!postgres) return;
+      const started = Date.now();
+      const created = await addPushdownIndexes(postgres);
+      if (created) say(`PostgreSQL: ${created} pushdown indexes created in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    },
     stop: async () => {
       await database.stop();
       await rm(dataDir, { recursive: true, force: true });

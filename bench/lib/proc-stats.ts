@@ -10,14 +10,35 @@ const TICKS_PER_SECOND = (() => {
   }
 })();
 
-/** User + system CPU time the process has used so far, in ms (resolution: one clock tick, usually 10 ms). */
+/**
+ * User + system CPU time the process and its children have used so far, in ms (resolution: one clock tick,
+ * usually 10 ms). Children count because PostgreSQL serves each connection from a child of the postmaster: a
+ * live child's own times, and an exited one's as the parent's cutime/cstime.
+ */
 export function cpuMs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const ticks = [pid, ...childrenOf(pid)].reduce((sum, p) => sum + ownTicks(p), 0);
+  return (ticks * 1000) / TICKS_PER_SECOND;
+}
+
+/** utime + stime + cutime + cstime of one process, in ticks (0 once it is gone). */
+function ownTicks(pid: number): number {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return 0;
+  }
   // the command name (field 2) may hold spaces and parentheses: count fields after its closing parenthesis
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const utime = Number(fields[11]);
-  const stime = Number(fields[12]);
-  return ((utime + stime) * 1000) / TICKS_PER_SECOND;
+  return Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]);
+}
+
+function childrenOf(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').split(' ').filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
 }
 
 export interface MemoryUse {

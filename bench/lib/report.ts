@@ -51,7 +51,7 @@ export interface ScenarioReport {
 
 export interface RunInfo {
   startedAt: Date;
-  /** Which server answered (lib/db-provider.ts): external, mongodb-memory-server or ferretdb. */
+  /** Which server answered (bench/lib/database.ts): external, mongodb-memory-server, ferretdb-postgresql or ferretdb-sqlite. */
   database: string;
   machine: Machine;
 }

@@ -36,7 +36,11 @@ export interface BenchRun {
   log(line: string): void;
 }
 
-/** The database server as a metered process, when it runs on this machine. */
+/** The database server (and PostgreSQL under FerretDB's PostgreSQL backend) as metered processes, when local. */
 export function databaseProcess(run: BenchRun): Metered[] {
-  return run.database.pid === undefined ? [] : [{ name: 'database', pid: run.database.pid }];
+  const { pid, postgresPid } = run.database;
+  return [
+    ...(pid === undefined ? [] : [{ name: 'database', pid }]),
+    ...(postgresPid === undefined ? [] : [{ name: 'postgres', pid: postgresPid }]),
+  ];
 }

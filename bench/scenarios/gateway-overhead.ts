@@ -101,7 +101,7 @@ export async function gatewayOverhead(
       r.p99Ms,
       r.target === 'monolith' ? cpu(r, ['monolith']) : cpu(r, [r.target === 'ours' ? 'gateway' : 'hive-gateway']),
       r.target === 'monolith' ? null : cpu(r, subgraphNames),
-      r.perProcess.database?.cpuMs,
+      cpu(r, ['database', 'postgres']),
       r.dbOpsPerRequest,
       r.errors,
     ]),

@@ -169,7 +169,7 @@ export async function posWriteScenario(run: BenchRun, system: BenchSystem, dbNam
       r.p99Ms,
       cpu(r, ['gateway']),
       cpu(r, subgraphNames),
-      r.perProcess.database?.cpuMs,
+      cpu(r, ['database', 'postgres']),
       r.dbOpsPerRequest,
       r.acknowledged,
       r.replays,

@@ -1,24 +1,24 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
+import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
 import { Types } from 'mongoose';
 import { signUserToken } from '@omo/lib/auth';
 import { connectDatabase } from '@omo/lib/db';
-import { provideDatabase } from '@omo/lib/db-provider';
 import { createLogger } from '@omo/lib/logger';
 import { testConfig } from '@omo/lib/testing/config';
+import { startFakeLineApi } from '../test/helpers/fake-line-api';
 import { startSystem } from '../scripts/system';
+import { startBenchDatabase } from './lib/database';
+import { machine, printTable, writeReport, type RunInfo } from './lib/report';
 
 /**
- * segmentPreview over N linked members (BENCH_SEGMENT_MEMBERS, default 100,000), through the gateway: the line
- * service reads its links and asks members, points and purchases in batches of 5,000. The data is written straight
- * into each service's collections (one member, one link, a point account, a spend record and two purchases each).
- * Run on MongoDB (MONGODB_URI) for numbers that mean anything: FerretDB scans a whole collection per query.
- *
- *   MONGODB_URI=mongodb://... npx tsx bench/segment-preview.ts
+ * `npm run bench:segments`: segmentPreview over N linked members (default 100,000) through the gateway, then one
+ * segmented message delivered to the fake LINE API (test/helpers/fake-line-api.ts) and timed until COMPLETED.
+ * The line service reads its links and asks members, points and purchases in batches of 5,000. The data is
+ * written straight into each service's collections (one member, one link, a point account, a spend record and two
+ * purchases each). The services run in this process (scripts/system.ts), background workers off; the delivery is
+ * driven by its worker's `drain`, as a worker process would. Database: as `npm run bench` (bench/lib/database.ts).
  */
-const MEMBERS = Number(process.env.BENCH_SEGMENT_MEMBERS ?? 100_000);
+const USAGE = 'usage: npm run bench:segments -- [--members N]   (default 100000)';
 const INSERT_BATCH = 1_000;
 const DAY_MS = 86_400_000;
 
@@ -33,7 +33,7 @@ const DEFINITIONS: Record<string, unknown> = {
   },
 };
 
-async function seed(uri: string, dbName: string, storeIds: string[], onlineStoreId: string): Promise<void> {
+async function seed(uri: string, dbName: string, members: number, storeIds: string[], onlineStoreId: string): Promise<void> {
   const db = await connectDatabase(uri, dbName);
   const now = Date.now();
   const buffers: Record<string, object[]> = { members: [], line_links: [], point_accounts: [], qualifying_spend: [], purchase_facts: [] };
@@ -42,7 +42,7 @@ async function seed(uri: string, dbName: string, storeIds: string[], onlineStore
       if (docs.length && (force || docs.length >= INSERT_BATCH)) await db.collection(name).insertMany(docs.splice(0), { ordered: false });
     }
   };
-  for (let i = 0; i < MEMBERS; i++) {
+  for (let i = 0; i < members; i++) {
     const _id = new Types.ObjectId();
     const memberId = _id.toHexString();
     const created = new Date(now - (i % 400) * DAY_MS);
@@ -64,10 +64,17 @@ async function seed(uri: string, dbName: string, storeIds: string[], onlineStore
 }
 
 async function main(): Promise<void> {
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'segment-bench-'));
-  const database = await provideDatabase({ mongodbUri: process.env.MONGODB_URI, dataDir });
-  const dbName = `bench_segments_${Date.now()}`;
-  const config = testConfig({ MONGODB_DB: dbName, LOG_LEVEL: 'warn' });
+  const { values } = parseArgs({ options: { members: { type: 'string', default: '100000' }, help: { type: 'boolean', default: false } } });
+  const members = Number(values.members);
+  if (values.help || !Number.isInteger(members) || members < 1) throw new Error(USAGE);
+  const started = Date.now();
+  const log = (line: string) => process.stderr.write(`[segments ${((Date.now() - started) / 1000).toFixed(0).padStart(3)} s] ${line}\n`);
+  const info: RunInfo = { startedAt: new Date(), machine: machine(), database: '' };
+  const database = await startBenchDatabase(log);
+  info.database = database.kind;
+  const fake = await startFakeLineApi();
+  const dbName = 'omo_bench_segments';
+  const config = testConfig({ MONGODB_DB: dbName, LOG_LEVEL: 'warn', LINE_API_BASE_URL: fake.url, LINE_QUIET_HOURS: '' });
   const system = await startSystem({ config, mongodbUri: database.uri, logger: createLogger(config.LOG_LEVEL), runBackground: false });
   const staff = { authorization: `Bearer ${signUserToken({ sub: 'bench', role: 'STAFF' }, config.JWT_SECRET)}` };
   const graphql = async (query: string, variables: Record<string, unknown>) => {
@@ -77,33 +84,55 @@ async function main(): Promise<void> {
     return body.data!;
   };
   try {
+    log(`database: ${database.kind}; ${info.machine.cpus} CPUs, load average ${info.machine.loadAverage}`);
     const storeIds: string[] = [];
     for (let s = 0; s < 20; s++) {
       const data = await graphql('mutation($input: CreateStoreInput!) { createStore(input: $input) { id } }', { input: { code: `B${s}`, name: `店${s}`, kind: 'PHYSICAL' } });
       storeIds.push((data.createStore as { id: string }).id);
     }
-    const seeding = performance.now();
     const online = await graphql('mutation($input: CreateStoreInput!) { createStore(input: $input) { id } }', { input: { code: 'BEC', name: 'EC', kind: 'ONLINE' } });
-    await seed(database.uri, dbName, storeIds, (online.createStore as { id: string }).id);
-    process.stdout.write(`seeded ${MEMBERS} linked members on ${database.kind} in ${((performance.now() - seeding) / 1000).toFixed(1)} s\n`);
+    log(`seeding ${members.toLocaleString('en')} linked members`);
+    const seeding = performance.now();
+    await seed(database.uri, dbName, members, storeIds, (online.createStore as { id: string }).id);
+    const seedSeconds = (performance.now() - seeding) / 1000;
+    await database.prepareIndexes(log);
+    const previews: { segment: string; memberCount: number; reachableCount: number; seconds: number }[] = [];
     for (const [name, raw] of Object.entries(DEFINITIONS)) {
       const definition = JSON.parse(JSON.stringify(raw).replace('__STORE__', storeIds[0]!)) as unknown;
-      const started = performance.now();
+      log(`segmentPreview: ${name}`);
+      const t = performance.now();
       const data = await graphql('query($d: SegmentDefinitionInput) { segmentPreview(definition: $d) { memberCount reachableCount sample { id } } }', { d: definition });
       const { memberCount, reachableCount } = data.segmentPreview as { memberCount: number; reachableCount: number };
-      process.stdout.write(`${name}: ${memberCount} members, ${reachableCount} reachable, ${((performance.now() - started) / 1000).toFixed(2)} s\n`);
+      previews.push({ segment: name, memberCount, reachableCount, seconds: Number(((performance.now() - t) / 1000).toFixed(2)) });
     }
+    log('delivery: new members this month');
+    const t = performance.now();
+    const sent = await graphql('mutation($input: SendSegmentMessageInput!) { sendSegmentMessage(input: $input) { id } }', {
+      input: { definition: DEFINITIONS['new members this month'], messages: [{ text: '今月ご入会の皆さまへ' }], idempotencyKey: `bench-${Date.now()}` },
+    });
+    const id = (sent.sendSegmentMessage as { id: string }).id;
+    await system.subgraphs.line.built.deliveries.drain(1_000);
+    const seconds = (performance.now() - t) / 1000;
+    const read = await graphql('query($id: ID!) { messageDelivery(id: $id) { status recipients sent failed skippedBlocked } }', { id });
+    const delivery = { ...(read.messageDelivery as { status: string; recipients: number; sent: number; failed: number; skippedBlocked: number }), multicastCalls: fake.multicasts().length, seconds: Number(seconds.toFixed(2)) };
+    const recipients = delivery.sent;
+    printTable(`segmentPreview over ${members.toLocaleString('en')} linked members (${database.kind}; seeded in ${seedSeconds.toFixed(1)} s)`, ['segment', 'members', 'reachable', 'seconds'], previews.map((p) => [p.segment, p.memberCount, p.reachableCount, p.seconds]));
+    printTable('Segmented message to the fake LINE API (sendSegmentMessage to COMPLETED)', ['status', 'recipients', 'sent', 'skipped blocked', 'multicast calls', 'seconds', 'recipients/s'], [
+      [delivery.status, delivery.recipients, recipients, delivery.skippedBlocked, delivery.multicastCalls, delivery.seconds, Number((recipients / seconds).toFixed(0))],
+    ]);
+    writeReport(
+      { scenario: 'segments', title: 'Segments: segmentPreview and a segmented delivery', parameters: { members }, results: { seedSeconds: Number(seedSeconds.toFixed(1)), previews, delivery }, notes: [] },
+      info,
+    );
   } finally {
-    const db = await connectDatabase(database.uri, dbName);
-    await db.dropDatabase().catch(() => undefined);
-    await db.close();
     await system.close();
+    await fake.close();
     await database.stop();
-    rmSync(dataDir, { recursive: true, force: true });
   }
+  log(`done in ${((Date.now() - started) / 1000).toFixed(0)} s`);
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`${String(error)}\n`);
+  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
   process.exit(1);
 });
