@@ -102,7 +102,7 @@ async function readScenarios(run: BenchRun, scenarios: Set<number>): Promise<voi
   let monolith: ServiceProcess | undefined;
   let hive: ServiceProcess | undefined;
   try {
-    await run.database.prepareIndexes(run.log);
+    await run.database.prepareIndexes();
     if (scenarios.has(1)) {
       run.log('starting the monolith and Hive Gateway');
       [monolith, hive] = await Promise.all([
@@ -116,7 +116,7 @@ async function readScenarios(run: BenchRun, scenarios: Set<number>): Promise<voi
       const connection = await connectDatabase(run.database.uri, READS_DB);
       await writeDataset(connection, { ...run.options.reads, probes: DATALOADER_PROBES }, { withStores: false });
       await connection.close();
-      await run.database.prepareIndexes(run.log);
+      await run.database.prepareIndexes();
       await dataloaderScenario(run, system);
     }
   } finally {
@@ -131,7 +131,7 @@ async function scaleScenarios(run: BenchRun, scenarios: Set<number>): Promise<vo
   run.log('starting the gateway and the four subgraphs on the scale data set');
   const system = await startSystem(run.settings, SCALE_DB);
   try {
-    await run.database.prepareIndexes(run.log);
+    await run.database.prepareIndexes();
     if (scenarios.has(2)) await posWriteScenario(run, system, SCALE_DB);
     if (scenarios.has(4)) await scaleScenario(run, system, SCALE_DB, seeded);
   } finally {

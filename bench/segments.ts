@@ -95,7 +95,7 @@ async function main(): Promise<void> {
     const seeding = performance.now();
     await seed(database.uri, dbName, members, storeIds, (online.createStore as { id: string }).id);
     const seedSeconds = (performance.now() - seeding) / 1000;
-    await database.prepareIndexes(log);
+    await database.prepareIndexes();
     const previews: { segment: string; memberCount: number; reachableCount: number; seconds: number }[] = [];
     for (const [name, raw] of Object.entries(DEFINITIONS)) {
       const definition = JSON.parse(JSON.stringify(raw).replace('__STORE__', storeIds[0]!)) as unknown;

@@ -15,7 +15,7 @@ export interface BenchDatabase {
   /** Under FerretDB's PostgreSQL backend, the postmaster (its CPU includes its connections' backends). */
   postgresPid: number | undefined;
   /** Creates the indexes FerretDB's PostgreSQL backend needs for new collections and fields (else nothing). */
-  prepareIndexes(log: (line: string) => void): Promise<void>;
+  prepareIndexes(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -35,11 +35,11 @@ export async function startBenchDatabase(log: (line: string) => void): Promise<B
     kind: database.kind === 'ferretdb' ? `ferretdb-${postgres ? 'postgresql' : 'sqlite'}` : database.kind,
     pid: port === undefined ? undefined : listeningPid(port),
     postgresPid: postgres?.process.pid,
-    prepareIndexes: async (say) => {
+    prepareIndexes: async () => {
       if (!postgres) return;
       const started = Date.now();
       const created = await addPushdownIndexes(postgres);
-      if (created) say(`PostgreSQL: ${created} pushdown indexes created in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      if (created) log(`PostgreSQL: ${created} pushdown indexes created in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     },
     stop: async () => {
       await database.stop();
