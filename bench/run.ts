@@ -1,11 +1,11 @@
 import { parseArgs } from 'node:util';
 import { connectDatabase } from '@omo/lib/db';
-import { startBenchDatabase, type BenchDatabase } from './lib/database';
+import { benchDatabaseIsIndexed, startBenchDatabase, type BenchDatabase } from './lib/database';
 import { PeakMemory } from './lib/meter';
 import { machine, RESULTS_DIR } from './lib/report';
 import type { ServiceProcess } from './lib/services';
 import { benchSettings, startHiveGateway, startMonolithProcess, startSystem, type BenchSystem } from './lib/system';
-import { DEFAULT_SIZE, FULL_SIZE } from './seed/generate';
+import { DEFAULT_SIZE, FULL_SIZE, INDEXED_SIZE } from './seed/generate';
 import { totalMembers, totalPurchases } from './seed/dataset';
 import { writeDataset } from './seed/seed-writer';
 import type { BenchOptions, BenchRun } from './scenarios/bench-run';
@@ -22,9 +22,9 @@ const USAGE = `usage: npm run bench -- [options]
   --warmup S           seconds of the unmeasured run before each (default 2)
   --connections N      concurrent connections of the read scenarios (default 10)
   --registers N        concurrent registers of the POS scenario (default 10)
-  --members N          ordinary members of the scale data set (default ${DEFAULT_SIZE.members.toLocaleString('en')})
-  --purchases N        their purchases (default ${DEFAULT_SIZE.purchases.toLocaleString('en')})
-  --full               ${FULL_SIZE.members.toLocaleString('en')} members / ${FULL_SIZE.purchases.toLocaleString('en')} purchases (use MongoDB: see bench/README.md)
+  --members N          ordinary members of the scale data set (default ${INDEXED_SIZE.members.toLocaleString('en')}; ${DEFAULT_SIZE.members} on FerretDB/SQLite)
+  --purchases N        their purchases (default ${INDEXED_SIZE.purchases.toLocaleString('en')}; ${DEFAULT_SIZE.purchases} on FerretDB/SQLite)
+  --full               ${FULL_SIZE.members.toLocaleString('en')} members / ${FULL_SIZE.purchases.toLocaleString('en')} purchases (longer than 10 minutes: see bench/README.md)
   --seed N             data set seed (default 42)`;
 
 function positive(value: string | undefined, fallback: number, name: string): number {
@@ -51,7 +51,7 @@ function parseOptions(): { options: BenchOptions; scenarios: Set<number> } {
     },
   });
   if (values.help) throw new Error(USAGE);
-  const size = values.full ? FULL_SIZE : DEFAULT_SIZE;
+  const size = values.full ? FULL_SIZE : benchDatabaseIsIndexed() ? INDEXED_SIZE : DEFAULT_SIZE;
   const now = new Date();
   const anchor = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
   const seed = positive(values.seed, 42, 'seed');

@@ -8,6 +8,7 @@ import { testConfig } from '@omo/lib/testing/config';
 import { startFakeLineApi } from '../test/helpers/fake-line-api';
 import { startSystem } from '../scripts/system';
 import { startBenchDatabase } from './lib/database';
+import { cpuMs } from './lib/proc-stats';
 import { machine, printTable, writeReport, type RunInfo } from './lib/report';
 
 /**
@@ -96,17 +97,26 @@ async function main(): Promise<void> {
     await seed(database.uri, dbName, members, storeIds, (online.createStore as { id: string }).id);
     const seedSeconds = (performance.now() - seeding) / 1000;
     await database.prepareIndexes();
-    const previews: { segment: string; memberCount: number; reachableCount: number; seconds: number }[] = [];
+    // where the time goes: FerretDB, PostgreSQL (postmaster and its backends) and this process (the services)
+    const processes = { ferretdb: database.pid, postgres: database.postgresPid, services: process.pid };
+    const cpu = () => Object.fromEntries(Object.entries(processes).map(([name, pid]) => [name, pid === undefined ? 0 : cpuMs(pid)]));
+    const cpuSeconds = (before: Record<string, number>) => {
+      const after = cpu();
+      return Object.fromEntries(Object.keys(after).map((name) => [name, Number(((after[name]! - before[name]!) / 1000).toFixed(1))]));
+    };
+    const previews: { segment: string; memberCount: number; reachableCount: number; seconds: number; cpuSeconds: Record<string, number> }[] = [];
     for (const [name, raw] of Object.entries(DEFINITIONS)) {
       const definition = JSON.parse(JSON.stringify(raw).replace('__STORE__', storeIds[0]!)) as unknown;
       log(`segmentPreview: ${name}`);
       const t = performance.now();
+      const before = cpu();
       const data = await graphql('query($d: SegmentDefinitionInput) { segmentPreview(definition: $d) { memberCount reachableCount sample { id } } }', { d: definition });
       const { memberCount, reachableCount } = data.segmentPreview as { memberCount: number; reachableCount: number };
-      previews.push({ segment: name, memberCount, reachableCount, seconds: Number(((performance.now() - t) / 1000).toFixed(2)) });
+      previews.push({ segment: name, memberCount, reachableCount, seconds: Number(((performance.now() - t) / 1000).toFixed(2)), cpuSeconds: cpuSeconds(before) });
     }
     log('delivery: new members this month');
     const t = performance.now();
+    const before = cpu();
     const sent = await graphql('mutation($input: SendSegmentMessageInput!) { sendSegmentMessage(input: $input) { id } }', {
       input: { definition: DEFINITIONS['new members this month'], messages: [{ text: '今月ご入会の皆さまへ' }], idempotencyKey: `bench-${Date.now()}` },
     });
@@ -114,11 +124,16 @@ async function main(): Promise<void> {
     await system.subgraphs.line.built.deliveries.drain(1_000);
     const seconds = (performance.now() - t) / 1000;
     const read = await graphql('query($id: ID!) { messageDelivery(id: $id) { status recipients sent failed skippedBlocked } }', { id });
-    const delivery = { ...(read.messageDelivery as { status: string; recipients: number; sent: number; failed: number; skippedBlocked: number }), multicastCalls: fake.multicasts().length, seconds: Number(seconds.toFixed(2)) };
+    const delivery = {
+      ...(read.messageDelivery as { status: string; recipients: number; sent: number; failed: number; skippedBlocked: number }),
+      multicastCalls: fake.multicasts().length,
+      seconds: Number(seconds.toFixed(2)),
+      cpuSeconds: cpuSeconds(before),
+    };
     const recipients = delivery.sent;
-    printTable(`segmentPreview over ${members.toLocaleString('en')} linked members (${database.kind}; seeded in ${seedSeconds.toFixed(1)} s)`, ['segment', 'members', 'reachable', 'seconds'], previews.map((p) => [p.segment, p.memberCount, p.reachableCount, p.seconds]));
-    printTable('Segmented message to the fake LINE API (sendSegmentMessage to COMPLETED)', ['status', 'recipients', 'sent', 'skipped blocked', 'multicast calls', 'seconds', 'recipients/s'], [
-      [delivery.status, delivery.recipients, recipients, delivery.skippedBlocked, delivery.multicastCalls, delivery.seconds, Number((recipients / seconds).toFixed(0))],
+    printTable(`segmentPreview over ${members.toLocaleString('en')} linked members (${database.kind}; seeded in ${seedSeconds.toFixed(1)} s)`, ['segment', 'members', 'reachable', 'seconds', 'CPU s: FerretDB', 'PostgreSQL', 'services'], previews.map((p) => [p.segment, p.memberCount, p.reachableCount, p.seconds, p.cpuSeconds.ferretdb, p.cpuSeconds.postgres, p.cpuSeconds.services]));
+    printTable('Segmented message to the fake LINE API (sendSegmentMessage to COMPLETED)', ['status', 'recipients', 'sent', 'skipped blocked', 'multicast calls', 'seconds', 'recipients/s', 'CPU s: FerretDB', 'PostgreSQL', 'services'], [
+      [delivery.status, delivery.recipients, recipients, delivery.skippedBlocked, delivery.multicastCalls, delivery.seconds, Number((recipients / seconds).toFixed(0)), delivery.cpuSeconds.ferretdb, delivery.cpuSeconds.postgres, delivery.cpuSeconds.services],
     ]);
     writeReport(
       { scenario: 'segments', title: 'Segments: segmentPreview and a segmented delivery', parameters: { members }, results: { seedSeconds: Number(seedSeconds.toFixed(1)), previews, delivery }, notes: [] },

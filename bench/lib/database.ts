@@ -26,8 +26,7 @@ export interface BenchDatabase {
  */
 export async function startBenchDatabase(log: (line: string) => void): Promise<BenchDatabase> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'omo-bench-db-'));
-  const backend: FerretDbBackend = process.env.OMO_FERRETDB_BACKEND ? ferretDbBackend() : postgresBinDir() ? 'postgresql' : 'sqlite';
-  const database = await provideDatabase({ mongodbUri: process.env.MONGODB_URI, dataDir, log, ferretDbBackend: backend });
+  const database = await provideDatabase({ mongodbUri: process.env.MONGODB_URI, dataDir, log, ferretDbBackend: benchFerretDbBackend() });
   const port = localPort(database.uri);
   const postgres = database.ferret?.postgres;
   return {
@@ -46,6 +45,16 @@ export async function startBenchDatabase(log: (line: string) => void): Promise<B
       await rm(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+export function benchFerretDbBackend(): FerretDbBackend {
+  if (process.env.OMO_FERRETDB_BACKEND) return ferretDbBackend();
+  return postgresBinDir() ? 'postgresql' : 'sqlite';
+}
+
+/** Whether the bench's database answers queries from indexes: anything but FerretDB on SQLite. */
+export function benchDatabaseIsIndexed(): boolean {
+  return Boolean(process.env.MONGODB_URI) || benchFerretDbBackend() === 'postgresql';
 }
 
 /** The port of a single-host mongodb:// URI on loopback; undefined for anything else. */

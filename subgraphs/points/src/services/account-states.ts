@@ -18,10 +18,11 @@ export async function accountStates(models: { ledger: LedgerEntryModel; accounts
     if (group) group.push(id);
     else bySeq.set(seq, [id]);
   }
-  const newer = await models.ledger
-    .find({ $or: [...bySeq].map(([seq, ids]) => ({ memberId: inBatch(ids), seq: { $gt: seq } })) })
-    .lean<LedgerEntryDoc[]>()
-    .exec();
+  const clauses = [...bySeq].map(([seq, ids]) => ({ memberId: inBatch(ids), seq: { $gt: seq } }));
+  // the batch's memberIds at the top level too: a database that does not plan $or clauses with indexes (FerretDB
+  // pushes only top-level equality and $in down) still reads only the batch's entries, not the whole ledger
+  const filter = clauses.length === 1 ? clauses[0]! : { memberId: inBatch(memberIds), $or: clauses };
+  const newer = await models.ledger.find(filter).lean<LedgerEntryDoc[]>().exec();
   const headOf = new Map<string, LedgerEntryDoc>();
   for (const entry of newer) {
     if ((headOf.get(entry.memberId)?.seq ?? -1) < entry.seq) headOf.set(entry.memberId, entry);
