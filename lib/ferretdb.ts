@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { startPostgres, type RunningPostgres } from './postgres';
+import { waitForReadyLine } from './server-process';
 
 const run = promisify(execFile);
 
@@ -114,26 +115,7 @@ export async function startFerretDb(options: { dataDir: string; port?: number; b
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
   try {
-    await new Promise<void>((resolve, reject) => {
-      let stderr = '';
-      const timer = setTimeout(() => fail(new Error(`FerretDB did not start within 30 s:\n${stderr}`)), 30_000);
-      const fail = (error: Error) => {
-        clearTimeout(timer);
-        child.kill('SIGKILL');
-        reject(error);
-      };
-      child.once('exit', (code) => fail(new Error(`FerretDB exited with code ${code}:\n${stderr}`)));
-      child.stderr?.on('data', (chunk: Buffer) => {
-        stderr += chunk.toString();
-        if (stderr.includes('Listening on TCP')) {
-          clearTimeout(timer);
-          child.removeAllListeners('exit');
-          child.stderr?.removeAllListeners('data');
-          child.stderr?.resume();
-          resolve();
-        }
-      });
-    });
+    await waitForReadyLine(child, 'FerretDB', 'Listening on TCP');
   } catch (error) {
     await postgres?.stop();
     throw error;

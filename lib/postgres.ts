@@ -3,6 +3,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { chown, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { waitForReadyLine } from './server-process';
 
 const run = promisify(execFile);
 
@@ -74,26 +75,7 @@ export async function startPostgres(options: { dataDir: string; port: number }):
     '-c',
     'shared_buffers=1GB',
   ], { ...owner, stdio: ['ignore', 'ignore', 'pipe'] });
-  await new Promise<void>((resolve, reject) => {
-    let stderr = '';
-    const timer = setTimeout(() => fail(new Error(`PostgreSQL did not start within 30 s:\n${stderr}`)), 30_000);
-    const fail = (error: Error) => {
-      clearTimeout(timer);
-      child.kill('SIGKILL');
-      reject(error);
-    };
-    child.once('exit', (code) => fail(new Error(`PostgreSQL exited with code ${code}:\n${stderr}`)));
-    child.stderr?.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-      if (stderr.includes('ready to accept connections')) {
-        clearTimeout(timer);
-        child.removeAllListeners('exit');
-        child.stderr?.removeAllListeners('data');
-        child.stderr?.resume();
-        resolve();
-      }
-    });
-  });
+  await waitForReadyLine(child, 'PostgreSQL', 'ready to accept connections');
   const sql = async (statement: string, database = POSTGRES_DATABASE): Promise<string> => {
     const { stdout } = await run(
       path.join(bin, 'psql'),
