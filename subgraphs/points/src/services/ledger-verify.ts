@@ -9,42 +9,51 @@ export interface VerifyReport {
 }
 
 const MAX_PROBLEMS = 100;
+/** Members whose entries are read at once. */
+const MEMBER_BATCH = 1_000;
 
 /**
- * Checks the whole ledger, one member at a time in seq order, streaming (it never holds more than one member):
- * seqs run 1, 2, 3...; each balanceAfter is the running sum of amounts and equals the remaining lots minus debt;
- * lots and debt are never negative; a snapshot that claims a seq agrees with that entry.
+ * Checks the whole ledger, one member at a time in seq order: seqs run 1, 2, 3...; each balanceAfter is the running
+ * sum of amounts and equals the remaining lots minus debt; lots and debt are never negative; a snapshot that claims
+ * a seq agrees with that entry. The members come from the snapshots and the first entries; their entries are read
+ * in batches of 1,000 members by the (memberId, seq) index, so it holds one batch at a time and needs no sort of
+ * the whole ledger. An entry of a member with neither a snapshot nor a first entry is caught by the count taken
+ * first (entries written while it runs only add to what it checks).
  */
 export async function verifyLedger(ledger: LedgerEntryModel, accounts: PointAccountModel): Promise<VerifyReport> {
   const report: VerifyReport = { members: 0, entries: 0, problems: [] };
   const problem = (text: string) => {
     if (report.problems.length < MAX_PROBLEMS) report.problems.push(text);
   };
-  let current: string | null = null;
+  const counted = await ledger.countDocuments({}).exec();
+  const memberIds = new Set<string>();
+  for await (const account of accounts.find({}, { _id: 1 }).lean<{ _id: string }[]>().cursor()) memberIds.add(account._id);
+  for await (const first of ledger.find({ seq: 1 }, { memberId: 1 }).lean<{ memberId: string }[]>().cursor()) memberIds.add(first.memberId);
+  const ids = [...memberIds].sort();
+  for (let i = 0; i < ids.length; i += MEMBER_BATCH) {
+    const batch = ids.slice(i, i + MEMBER_BATCH);
+    const [entries, snapshots] = await Promise.all([
+      ledger.find({ memberId: { $in: batch } }).lean<LedgerEntryDoc[]>().exec(),
+      accounts.find({ _id: { $in: batch } }).lean<PointAccountDoc[]>().exec(),
+    ]);
+    const entriesOf = new Map<string, LedgerEntryDoc[]>();
+    for (const entry of entries) entriesOf.set(entry.memberId, [...(entriesOf.get(entry.memberId) ?? []), entry]);
+    const snapshotOf = new Map(snapshots.map((snapshot) => [snapshot._id, snapshot]));
+    for (const memberId of batch) {
+      const own = (entriesOf.get(memberId) ?? []).sort((a, b) => a.seq - b.seq);
+      if (own.length) report.members += 1;
+      report.entries += own.length;
+      verifyMember(memberId, own, snapshotOf.get(memberId) ?? null, problem);
+    }
+  }
+  if (report.entries < counted) problem(`${counted - report.entries} ledger entries belong to members with neither a snapshot nor a first entry`);
+  return report;
+}
+
+function verifyMember(memberId: string, entries: LedgerEntryDoc[], snapshot: PointAccountDoc | null, problem: (text: string) => void): void {
   let expectedSeq = 1;
   let runningTotal = 0;
-  let head: LedgerEntryDoc | null = null;
-
-  const finishMember = async () => {
-    if (!head) return;
-    const snapshot = await accounts.findById(head.memberId).lean<PointAccountDoc>().exec();
-    if (snapshot && snapshot.seq > head.seq) problem(`${head.memberId}: snapshot seq ${snapshot.seq} is ahead of the ledger (${head.seq})`);
-    if (snapshot && snapshot.seq === head.seq && snapshot.balance !== head.balanceAfter) {
-      problem(`${head.memberId}: snapshot balance ${snapshot.balance} differs from ledger ${head.balanceAfter} at seq ${head.seq}`);
-    }
-  };
-
-  for await (const entry of ledger.find({}).sort({ memberId: 1, seq: 1 }).lean<LedgerEntryDoc[]>().cursor()) {
-    const e = entry;
-    if (e.memberId !== current) {
-      await finishMember();
-      current = e.memberId;
-      report.members += 1;
-      expectedSeq = 1;
-      runningTotal = 0;
-    }
-    report.entries += 1;
-    head = e;
+  for (const e of entries) {
     const where = `${e.memberId} seq ${e.seq}`;
     if (e.seq !== expectedSeq) problem(`${where}: expected seq ${expectedSeq}`);
     expectedSeq = e.seq + 1;
@@ -58,6 +67,14 @@ export async function verifyLedger(ledger: LedgerEntryModel, accounts: PointAcco
       if (!(lot.remaining > 0 && lot.remaining <= lot.amount)) problem(`${where}: lot ${lot.lotId} has ${lot.remaining} of ${lot.amount} left`);
     }
   }
-  await finishMember();
-  return report;
+  const head = entries.at(-1);
+  if (!snapshot) return;
+  if (!head) {
+    if (snapshot.seq > 0) problem(`${memberId}: snapshot seq ${snapshot.seq} but no ledger entries`);
+    return;
+  }
+  if (snapshot.seq > head.seq) problem(`${memberId}: snapshot seq ${snapshot.seq} is ahead of the ledger (${head.seq})`);
+  if (snapshot.seq === head.seq && snapshot.balance !== head.balanceAfter) {
+    problem(`${memberId}: snapshot balance ${snapshot.balance} differs from ledger ${head.balanceAfter} at seq ${head.seq}`);
+  }
 }
