@@ -136,7 +136,7 @@ export async function startFerretDb(options: { dataDir: string; port?: number; b
 }
 
 /**
- * Indexes for the filters FerretDB pushes down to PostgreSQL, on every top-level field of every index of every
+ * Indexes for the filters FerretDB pushes down to PostgreSQL, on every top-level field named by an index of a
  * collection (and `_id`): a GIN index for equality (`_jsonb->'f' @> value`; FerretDB's own indexes are btrees,
  * which `@>` cannot use), and for `$in` (our patch: `_jsonb->'f' = ANY(...) OR jsonb_typeof(_jsonb->'f') =
  * 'array'`) a btree plus a partial btree over the documents whose value is an array. Without them every query
@@ -153,7 +153,9 @@ export async function addPushdownIndexes(postgres: RunningPostgres): Promise<num
       const table = `${quoteIdent(schema)}.${quoteIdent(collection.table)}`;
       const fields = new Set(['_id']);
       for (const index of collection.indexes ?? []) {
-        for (const field of Object.keys(index.key)) if (field !== '$s') fields.add(field.split('.')[0]!);
+        // a dotted key is pushed down as a path (`#>`), which these indexes do not serve; and its top-level field
+        // may hold large values (arrays of sub-documents) that a btree row cannot
+        for (const field of Object.keys(index.key)) if (field !== '$s' && !field.includes('.')) fields.add(field);
       }
       for (const field of fields) {
         const value = `(_jsonb -> ${quoteLiteral(field)})`;
