@@ -10,7 +10,7 @@ import { hasData, writeDataset } from './seed-writer';
 export const FULL_SIZE = { members: 100_000, purchases: 1_000_000 } as const;
 export const DEFAULT_SIZE = { members: 50, purchases: 250 } as const;
 /** The bench's default on a database with indexes (FerretDB on PostgreSQL, MongoDB): the issue's POS run size. */
-export const INDEXED_SIZE = { members: 50_000, purchases: 250_000 } as const;
+export const INDEXED_SIZE = { members: 50_000, purchases: 100_000 } as const;
 
 const USAGE = `usage: npm run bench:seed -- [--members N] [--purchases N] [--stores N] [--seed N] [--anchor ISO-date] [--full] [--drop]
   Seeds MONGODB_URI / MONGODB_DB (or the database of a running \`npm start\`) with a deterministic data set.
