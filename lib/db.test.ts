@@ -1,3 +1,4 @@
+import { Types } from 'mongoose';
 import { isDuplicateKeyError } from './db';
 import { openTestDatabase, type TestDatabase } from './testing/database';
 
@@ -29,5 +30,33 @@ describe('isDuplicateKeyError', () => {
     expect(error).not.toBeNull();
     expect(isDuplicateKeyError(error)).toBe(false);
     expect(isDuplicateKeyError(new Error('UNIQUE constraint failed'))).toBe(false);
+  });
+});
+
+describe('the database answers long $in lists as MongoDB does (our FerretDB patch looks them up in a set)', () => {
+  const hex = (n: number) => n.toString(16).padStart(24, '0');
+  beforeAll(async () => {
+    await db.connection.collection('lists').insertMany([
+      { _id: 'string' as never, v: hex(1) },
+      { _id: 'objectid' as never, v: new Types.ObjectId(hex(2)) },
+      { _id: 'array' as never, v: ['x', hex(3)] },
+      { _id: 'number' as never, v: 7 },
+      { _id: 'other' as never, v: 'nope' },
+      { _id: 'missing' as never },
+    ]);
+  });
+  const matching = async (values: unknown[]) =>
+    (await db.connection.collection('lists').find({ v: { $in: values } }).toArray()).map((d) => d._id as unknown as string).sort();
+  const filler = Array.from({ length: 20 }, (_, i) => `filler-${i}`);
+
+  it('matches strings and ObjectIDs by type and value, and an array holding one of them', async () => {
+    expect(await matching([...filler, hex(1), hex(3)])).toEqual(['array', 'string']);
+    // the same hex as an ObjectID matches the ObjectID only, never the string
+    expect(await matching([...filler, new Types.ObjectId(hex(1)), new Types.ObjectId(hex(2))])).toEqual(['objectid']);
+  });
+
+  it('falls back to comparing each element when the list holds other types (numbers, null)', async () => {
+    expect(await matching([...filler, 7, hex(1)])).toEqual(['number', 'string']);
+    expect(await matching([...filler, null])).toEqual(['missing']);
   });
 });
