@@ -9,7 +9,7 @@ import type { PointAccountDoc } from '@omo/points/src/models/point-account.model
 import type { QualifyingSpendDoc } from '@omo/points/src/models/qualifying-spend.model';
 import { breakdownFor } from '@omo/points/src/services/earn-calculator';
 import { lotExpiry } from '@omo/points/src/services/ledger.service';
-import { credit, emptyState, totalPoints, type Change, type LedgerState } from '@omo/points/src/services/lots';
+import { credit, emptyState, entryFieldsFor, stateFromEntry, type Change, type LedgerState } from '@omo/points/src/services/lots';
 import { defaultPolicy } from '@omo/points/src/services/rules.service';
 import { standingFor } from '@omo/points/src/services/tier.service';
 import type { PurchaseFactDoc } from '@omo/purchases/src/models/purchase-fact.model';
@@ -189,23 +189,9 @@ export function memberDocs(options: DatasetOptions, index: number): MemberDocs {
   const ledger: LedgerEntryDoc[] = [];
   let state: LedgerState = emptyState(id);
   const append = (change: Change, fields: Omit<LedgerEntryDoc, keyof Change | 'seq' | 'memberId' | 'balanceAfter' | 'lotsAfter' | 'debtAfter' | 'lifetimeEarnedAfter'> & { expiresAt?: Date | null }) => {
-    const entry: LedgerEntryDoc = {
-      ...fields,
-      memberId: id,
-      seq: state.seq + 1,
-      amount: change.amount,
-      balanceAfter: totalPoints(change.lots, change.debt),
-      lotsAfter: change.lots,
-      debtAfter: change.debt,
-      lifetimeEarnedAfter: change.lifetimeEarned,
-      lastPurchaseAt: change.lastPurchaseAt,
-      expiresAt: change.expiresAt ?? null,
-      requestDigest: fields.requestDigest ?? null,
-      movedDebt: null,
-      movedLifetimeEarned: null,
-    };
+    const entry: LedgerEntryDoc = { ...fields, ...entryFieldsFor(state, change), requestDigest: fields.requestDigest ?? null };
     ledger.push(entry);
-    state = { memberId: id, seq: entry.seq, lots: change.lots, debt: change.debt, lifetimeEarned: change.lifetimeEarned, lastPurchaseAt: change.lastPurchaseAt };
+    state = stateFromEntry(entry);
   };
 
   const bonusId = objectIdOf(`bench:${options.seed}:bonus:${index}`);

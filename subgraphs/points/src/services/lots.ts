@@ -52,6 +52,30 @@ export function stateFromEntry(entry: LedgerEntryDoc): LedgerState {
 const sum = (values: number[]): number => values.reduce((a, b) => a + b, 0);
 
 /** All points on the account, usable or not: what the ledger's amounts add up to. */
+/** The entry fields that `change`, applied after `state`, determines: its seq, what it moves and the state after it. */
+export type EntryChangeFields = Pick<
+  LedgerEntryDoc,
+  'memberId' | 'seq' | 'amount' | 'balanceAfter' | 'lotsAfter' | 'debtAfter' | 'lifetimeEarnedAfter' | 'lastPurchaseAt' | 'movedLots' | 'movedDebt' | 'movedLifetimeEarned' | 'expiresAt'
+>;
+
+export function entryFieldsFor(state: LedgerState, change: Change): EntryChangeFields {
+  return {
+    memberId: state.memberId,
+    seq: state.seq + 1,
+    amount: change.amount,
+    balanceAfter: totalPoints(change.lots, change.debt),
+    lotsAfter: change.lots,
+    debtAfter: change.debt,
+    lifetimeEarnedAfter: change.lifetimeEarned,
+    lastPurchaseAt: change.lastPurchaseAt,
+    // only MERGE_OUT moves lots; elsewhere the field stays absent
+    ...(change.movedLots ? { movedLots: change.movedLots } : {}),
+    movedDebt: change.movedDebt ?? null,
+    movedLifetimeEarned: change.movedLifetimeEarned ?? null,
+    expiresAt: change.expiresAt ?? null,
+  };
+}
+
 export function totalPoints(lots: Lot[], debt: number): number {
   return sum(lots.map((l) => l.remaining)) - debt;
 }
