@@ -1,5 +1,5 @@
 import { startFakeLineApi, type FakeLineApi } from '../helpers/fake-line-api';
-import { startTestSystem, type GraphQLResponse, type TestSystem } from '../helpers/system';
+import { ok, recordOneLinePurchase, startTestSystem, type TestSystem } from '../helpers/system';
 
 /**
  * Tier-up and points-expiring notifications end to end: staff turn the rules on through the gateway, members buy
@@ -31,33 +31,12 @@ const later = (ms: number) => {
 };
 const lineUser = (name: string) => `U${members[name]}`;
 
-function ok<T>(response: GraphQLResponse<T>): T {
-  expect(response.errors).toBeUndefined();
-  return response.data!;
-}
-
 async function setRule(input: Record<string, unknown>) {
   return ok(await system.graphql<{ setNotificationRule: Record<string, unknown> }>(SET_RULE, { input }, system.staffHeaders())).setNotificationRule;
 }
 
 async function buy(name: string, yen: number): Promise<void> {
-  const data = ok(
-    await system.graphql<{ recordPurchase: { status: string } }>(
-      'mutation($input: RecordPurchaseInput!) { recordPurchase(input: $input) { status } }',
-      {
-        input: {
-          idempotencyKey: `${name}-${now.getTime()}-${yen}`,
-          storeId: store,
-          memberId: members[name],
-          lines: [{ sku: 'SKU-1', name: '商品', unitPrice: yen, quantity: 1 }],
-          total: yen,
-          occurredAt: now.toISOString(),
-        },
-      },
-      system.staffHeaders(),
-    ),
-  );
-  expect(data.recordPurchase.status).toBe('COMPLETED');
+  expect(await recordOneLinePurchase(system, { idempotencyKey: `${name}-${now.getTime()}-${yen}`, storeId: store, memberId: members[name]!, yen, occurredAt: now })).toBe('COMPLETED');
 }
 
 async function soonestExpiry(name: string): Promise<{ points: number; expiresAt: string }> {

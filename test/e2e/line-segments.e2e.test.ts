@@ -1,6 +1,6 @@
 import { Types } from 'mongoose';
 import { startFakeLineApi, type FakeLineApi } from '../helpers/fake-line-api';
-import { startTestSystem, type GraphQLResponse, type TestSystem } from '../helpers/system';
+import { ok, recordOneLinePurchase, startTestSystem, type TestSystem } from '../helpers/system';
 
 /**
  * Segments end to end through the gateway: members, purchases and LINE links seeded as the system stores them,
@@ -38,11 +38,6 @@ function startOfMonthJst(): Date {
   return new Date(Date.UTC(jst.getUTCFullYear(), jst.getUTCMonth(), 1) - 9 * 3_600_000);
 }
 
-function ok<T>(response: GraphQLResponse<T>): T {
-  expect(response.errors).toBeUndefined();
-  return response.data!;
-}
-
 async function register(name: string, registeredVia: 'STORE' | 'ONLINE', phone: string): Promise<string> {
   const data = ok(
     await system.graphql<{ registerMember: { id: string } }>(
@@ -56,23 +51,7 @@ async function register(name: string, registeredVia: 'STORE' | 'ONLINE', phone: 
 }
 
 async function buy(name: string, store: keyof typeof stores, yen: number, occurredAt: Date): Promise<void> {
-  const data = ok(
-    await system.graphql<{ recordPurchase: { status: string } }>(
-      'mutation($input: RecordPurchaseInput!) { recordPurchase(input: $input) { status } }',
-      {
-        input: {
-          idempotencyKey: `${name}-${store}-${occurredAt.getTime()}`,
-          storeId: stores[store],
-          memberId: members[name],
-          lines: [{ sku: 'SKU-1', name: '商品', unitPrice: yen, quantity: 1 }],
-          total: yen,
-          occurredAt: occurredAt.toISOString(),
-        },
-      },
-      system.staffHeaders(),
-    ),
-  );
-  expect(data.recordPurchase.status).toBe('COMPLETED');
+  expect(await recordOneLinePurchase(system, { idempotencyKey: `${name}-${store}-${occurredAt.getTime()}`, storeId: stores[store], memberId: members[name]!, yen, occurredAt: occurredAt })).toBe('COMPLETED');
 }
 
 async function link(name: string, friendStatus: 'FRIEND' | 'BLOCKED'): Promise<void> {

@@ -71,3 +71,34 @@ export async function startTestSystem(
     },
   };
 }
+
+/** The response's data, after asserting it carries no errors. */
+export function ok<T>(response: GraphQLResponse<T>): T {
+  expect(response.errors).toBeUndefined();
+  return response.data!;
+}
+
+/** Records a one-line purchase of a ¥`yen` item as staff, and returns its status. */
+export async function recordOneLinePurchase(
+  system: TestSystem,
+  input: { idempotencyKey: string; storeId: string; memberId: string; yen: number; occurredAt: Date },
+): Promise<string> {
+  const { idempotencyKey, storeId, memberId, yen, occurredAt } = input;
+  const data = ok(
+    await system.graphql<{ recordPurchase: { status: string } }>(
+      'mutation($input: RecordPurchaseInput!) { recordPurchase(input: $input) { status } }',
+      {
+        input: {
+          idempotencyKey,
+          storeId,
+          memberId,
+          lines: [{ sku: 'SKU-1', name: '商品', unitPrice: yen, quantity: 1 }],
+          total: yen,
+          occurredAt: occurredAt.toISOString(),
+        },
+      },
+      system.staffHeaders(),
+    ),
+  );
+  return data.recordPurchase.status;
+}
