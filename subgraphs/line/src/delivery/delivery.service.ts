@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { repeat, type BackgroundTask } from '@omo/lib/background';
+import { groupBy } from '@omo/lib/collections';
 import { isDuplicateKeyError, type Connection } from '@omo/lib/db';
 import { BadUserInputError, NotFoundError } from '@omo/lib/errors';
 import type { Logger } from '@omo/lib/logger';
@@ -284,8 +285,7 @@ export class DeliveryService {
     ]);
     const startOf = new Map(starts.map((s) => [s._id, s]));
     const cancelOf = new Map(cancels.map((c) => [c._id, c]));
-    const resultsOf = new Map<string, DeliveryResultDoc[]>();
-    for (const r of results) resultsOf.set(r.deliveryId, [...(resultsOf.get(r.deliveryId) ?? []), r]);
+    const resultsOf = groupBy(results, (r) => r.deliveryId);
     return docs.map((d) => this.view(d, startOf.get(d._id) ?? null, cancelOf.get(d._id) ?? null, resultsOf.get(d._id) ?? []));
   }
 

@@ -1,3 +1,4 @@
+import { groupBy } from '@omo/lib/collections';
 import { inBatch } from '@omo/lib/segment-filter';
 import type { LedgerEntryDoc, LedgerEntryModel } from '../models/ledger-entry.model';
 import type { PointAccountDoc, PointAccountModel } from '../models/point-account.model';
@@ -11,13 +12,7 @@ export async function accountStates(models: { ledger: LedgerEntryModel; accounts
   if (memberIds.length === 0) return [];
   const snapshots = await models.accounts.find({ _id: inBatch(memberIds) }).lean<PointAccountDoc[]>().exec();
   const snapshotOf = new Map(snapshots.map((s) => [s._id, s]));
-  const bySeq = new Map<number, string[]>();
-  for (const id of memberIds) {
-    const seq = snapshotOf.get(id)?.seq ?? 0;
-    const group = bySeq.get(seq);
-    if (group) group.push(id);
-    else bySeq.set(seq, [id]);
-  }
+  const bySeq = groupBy(memberIds, (id) => snapshotOf.get(id)?.seq ?? 0);
   const clauses = [...bySeq].map(([seq, ids]) => ({ memberId: inBatch(ids), seq: { $gt: seq } }));
   // the batch's memberIds at the top level too: a database that does not plan $or clauses with indexes (FerretDB
   // pushes only top-level equality and $in down) still reads only the batch's entries, not the whole ledger

@@ -1,3 +1,4 @@
+import { groupBy } from '@omo/lib/collections';
 import type { LedgerEntryDoc, LedgerEntryModel } from '../models/ledger-entry.model';
 import type { PointAccountDoc, PointAccountModel } from '../models/point-account.model';
 import { totalPoints } from './lots';
@@ -36,8 +37,7 @@ export async function verifyLedger(ledger: LedgerEntryModel, accounts: PointAcco
       ledger.find({ memberId: { $in: batch } }).lean<LedgerEntryDoc[]>().exec(),
       accounts.find({ _id: { $in: batch } }).lean<PointAccountDoc[]>().exec(),
     ]);
-    const entriesOf = new Map<string, LedgerEntryDoc[]>();
-    for (const entry of entries) entriesOf.set(entry.memberId, [...(entriesOf.get(entry.memberId) ?? []), entry]);
+    const entriesOf = groupBy(entries, (entry) => entry.memberId);
     const snapshotOf = new Map(snapshots.map((snapshot) => [snapshot._id, snapshot]));
     for (const memberId of batch) {
       const own = (entriesOf.get(memberId) ?? []).sort((a, b) => a.seq - b.seq);
