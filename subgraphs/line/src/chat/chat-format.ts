@@ -1,5 +1,5 @@
-/** Japan Standard Time has no daylight saving: a fixed offset, so dates need no time-zone database. */
-const JST_OFFSET_MS = 9 * 3_600_000;
+import { JST_OFFSET_MS } from '@omo/lib/jst';
+
 const WEEKDAYS = ['日', '月', '火', '水', '木', '金', '土'] as const;
 const GROUPED = new Intl.NumberFormat('ja-JP', { maximumFractionDigits: 0 });
 

@@ -1,10 +1,11 @@
+import { JST_OFFSET_MS } from '@omo/lib/jst';
+
 /** Quiet hours as minutes after midnight JST; start after end wraps past midnight (21:00-09:00). */
 export interface QuietHours {
   start: number;
   end: number;
 }
 
-const JST_OFFSET_MS = 9 * 3_600_000;
 const DAY_MS = 86_400_000;
 
 /** "HH:MM-HH:MM" (LINE_QUIET_HOURS) to quiet hours; empty, or the same start and end, means none. */

@@ -1,5 +1,6 @@
 import { mapLimit } from '@omo/lib/concurrency';
 import { isDuplicateKeyError } from '@omo/lib/db';
+import { JST_OFFSET_MS } from '@omo/lib/jst';
 import { fetchAccountSummary, type MemberAccountDeps } from '../chat/member-account.client';
 import { MAX_AUDIENCE_MEMBERS } from '../delivery/audience';
 import type { DeliveryService } from '../delivery/delivery.service';
@@ -10,7 +11,6 @@ import { NOTIFICATION_ACTOR, type NotificationRuleView } from './notification-ru
 
 /** The day's notices go out from this hour (JST), not at midnight; quiet hours still apply on top. */
 export const SEND_HOUR_JST = 10;
-const JST_OFFSET_MS = 9 * 3_600_000;
 /** Account lookups in flight at once. */
 const LOOKUP_CONCURRENCY = 8;
 /** Notice ids per read of line_expiry_notices. */

@@ -5,6 +5,7 @@ import { requireStaff, type Caller } from '@omo/lib/auth';
 import { isDuplicateKeyError } from '@omo/lib/db';
 import { AppError, BadUserInputError, NotFoundError } from '@omo/lib/errors';
 import { KeyedLock } from '@omo/lib/keyed-lock';
+import { JST_OFFSET_MS } from '@omo/lib/jst';
 import type { LedgerEntryDoc, LedgerEntryModel, LedgerEntryType, Lot } from '../models/ledger-entry.model';
 import type { PointAccountModel } from '../models/point-account.model';
 import type { EarnBreakdown } from './earn-calculator';
@@ -108,9 +109,6 @@ export function assertPointAmount(amount: number, field = 'amount', allowNegativ
     );
   }
 }
-
-/** Japan Standard Time has no daylight saving: a fixed offset. */
-const JST_OFFSET_MS = 9 * 3_600_000;
 
 /** The last millisecond of the JST calendar day containing `at`: points expire at the end of a day, as printed. */
 export function endOfJstDay(at: Date): Date {

@@ -1,0 +1,2 @@
+/** Japan Standard Time's offset from UTC. JST has no daylight saving: a fixed offset, no time-zone database needed. */
+export const JST_OFFSET_MS = 9 * 3_600_000;
