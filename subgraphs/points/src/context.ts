@@ -4,7 +4,7 @@ import type { LedgerEntryModel } from './models/ledger-entry.model';
 import type { PointAccountModel } from './models/point-account.model';
 import type { EarnCalculator } from './services/earn-calculator';
 import type { LedgerService } from './services/ledger.service';
-import type { RulesService } from './services/rules.service';
+import type { EarnRules, RulesService } from './services/rules.service';
 import type { TierService } from './services/tier.service';
 
 /** What every points resolver receives. `now` is read once per request from the injected clock. */
@@ -16,6 +16,8 @@ export interface PointsContext extends BaseContext {
   rules: RulesService;
   tiers: TierService;
   calculator: EarnCalculator;
+  /** The earn rules for this request's caller, read once however many fields (or aliases) ask for them. */
+  earnRules: () => Promise<EarnRules>;
 }
 
 export interface PointsDeps {
@@ -29,6 +31,7 @@ export interface PointsDeps {
 
 export function createPointsContext(deps: PointsDeps, base: BaseContext): PointsContext {
   const now = deps.clock();
+  let earnRules: Promise<EarnRules> | undefined;
   return {
     ...base,
     now,
@@ -38,5 +41,6 @@ export function createPointsContext(deps: PointsDeps, base: BaseContext): Points
     tiers: deps.tiers,
     calculator: deps.calculator,
     loaders: createPointsLoaders({ ...deps.models, tiers: deps.tiers, now }),
+    earnRules: () => (earnRules ??= deps.rules.earnRules(base.caller)),
   };
 }
