@@ -95,6 +95,7 @@ async function pointsVerify(run: BenchRun, dbName: string): Promise<VerifyRun> {
 export async function scaleScenario(run: BenchRun, system: BenchSystem, dbName: string, seeded: SeedRun): Promise<{ history: TimedRun; verify: VerifyRun }> {
   run.log('scenario 4: member-history page and points:verify');
   const history = await historyPages(run, system);
+  run.log(`member-history page: median ${history.medianMs} ms, p95 ${history.p95Ms} ms over ${history.requests} requests; now points:verify`);
   const verify = await pointsVerify(run, dbName);
   const notes = verify.ok ? [] : ['points:verify found a mismatch (or failed): see its output above'];
   printTable(

@@ -88,9 +88,11 @@ describe('points:verify (verifyLedger)', () => {
     );
   });
 
-  it('counts entries of a member it cannot find (no first entry, no snapshot) as a problem', async () => {
+  it('finds a member whose first entry is gone and who has no snapshot, and reports the missing seq', async () => {
     const lost = member();
-    await ledger.collection.insertMany(entries(lost, [10, 20]).filter((e) => e.seq !== 1));
-    expect((await verifyLedger(ledger, accounts)).problems).toEqual(['1 ledger entries belong to members with neither a snapshot nor a first entry']);
+    await ledger.collection.insertMany(entries(lost, [10, 20, 5]).filter((e) => e.seq !== 1));
+    const report = await verifyLedger(ledger, accounts);
+    expect(report).toMatchObject({ members: 1, entries: 2 });
+    expect(report.problems).toEqual([`${lost} seq 2: expected seq 1`, `${lost} seq 2: balanceAfter 30 but the amounts add up to 20`, `${lost} seq 3: balanceAfter 35 but the amounts add up to 25`]);
   });
 });

@@ -16,20 +16,20 @@ const MEMBER_BATCH = 1_000;
 /**
  * Checks the whole ledger, one member at a time in seq order: seqs run 1, 2, 3...; each balanceAfter is the running
  * sum of amounts and equals the remaining lots minus debt; lots and debt are never negative; a snapshot that claims
- * a seq agrees with that entry. The members come from the snapshots and the first entries; their entries are read
- * in batches of 1,000 members by the (memberId, seq) index, so it holds one batch at a time and needs no sort of
- * the whole ledger. An entry of a member with neither a snapshot nor a first entry is caught by the count taken
- * first (entries written while it runs only add to what it checks).
+ * a seq agrees with that entry. The members come from the snapshots and from one streamed pass over the entries'
+ * memberIds (so a member whose first entry is gone is still found, and reported); their entries are then read in
+ * batches of 1,000 members by the (memberId, seq) index, so it holds one batch at a time and needs no sort of the
+ * whole ledger. No count or group over the whole collection: FerretDB 1.x evaluates those by holding every document
+ * in memory (18 GB for 1.1M entries). Entries written while it runs only add to what it checks.
  */
 export async function verifyLedger(ledger: LedgerEntryModel, accounts: PointAccountModel): Promise<VerifyReport> {
   const report: VerifyReport = { members: 0, entries: 0, problems: [] };
   const problem = (text: string) => {
     if (report.problems.length < MAX_PROBLEMS) report.problems.push(text);
   };
-  const counted = await ledger.countDocuments({}).exec();
   const memberIds = new Set<string>();
   for await (const account of accounts.find({}, { _id: 1 }).lean<{ _id: string }[]>().cursor()) memberIds.add(account._id);
-  for await (const first of ledger.find({ seq: 1 }, { memberId: 1 }).lean<{ memberId: string }[]>().cursor()) memberIds.add(first.memberId);
+  for await (const entry of ledger.find({}, { _id: 0, memberId: 1 }).lean<{ memberId: string }[]>().cursor({ batchSize: 5_000 })) memberIds.add(entry.memberId);
   const ids = [...memberIds].sort();
   for (let i = 0; i < ids.length; i += MEMBER_BATCH) {
     const batch = ids.slice(i, i + MEMBER_BATCH);
@@ -46,7 +46,6 @@ export async function verifyLedger(ledger: LedgerEntryModel, accounts: PointAcco
       verifyMember(memberId, own, snapshotOf.get(memberId) ?? null, problem);
     }
   }
-  if (report.entries < counted) problem(`${counted - report.entries} ledger entries belong to members with neither a snapshot nor a first entry`);
   return report;
 }
 
