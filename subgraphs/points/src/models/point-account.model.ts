@@ -14,6 +14,11 @@ export interface PointAccountDoc {
   lifetimeEarned: number;
   lastPurchaseAt?: Date | null;
   balance: number;
+  /**
+   * Set from the entry the snapshot copies: the survivor when it is a MERGE_OUT, else null. Absent on snapshots
+   * written before it existed: the ledger writer then reads the head from the ledger instead.
+   */
+  mergedInto?: string | null;
   updatedAt: Date;
 }
 
@@ -39,6 +44,7 @@ const pointAccountSchema = new Schema<PointAccountDoc>(
     lifetimeEarned: { type: Number, required: true, default: 0 },
     lastPurchaseAt: { type: Date, default: null },
     balance: { type: Number, required: true },
+    mergedInto: { type: String, default: undefined },
     updatedAt: { type: Date, required: true },
   },
   { versionKey: false },

@@ -2,7 +2,7 @@ import { groupBy } from '@omo/lib/collections';
 import { inBatch } from '@omo/lib/segment-filter';
 import type { LedgerEntryDoc, LedgerEntryModel } from '../models/ledger-entry.model';
 import type { PointAccountDoc, PointAccountModel } from '../models/point-account.model';
-import { emptyState, stateFromEntry, type LedgerState } from './lots';
+import { emptyState, stateFromEntry, stateFromSnapshot, type LedgerState } from './lots';
 
 /**
  * The batch's accounts in two queries: the snapshots, then the ledger entries newer than each (normally none).
@@ -26,8 +26,6 @@ export async function accountStates(models: { ledger: LedgerEntryModel; accounts
     const head = headOf.get(memberId);
     if (head) return stateFromEntry(head);
     const snapshot = snapshotOf.get(memberId);
-    return snapshot
-      ? { memberId, seq: snapshot.seq, lots: snapshot.lots, debt: snapshot.debt, lifetimeEarned: snapshot.lifetimeEarned, lastPurchaseAt: snapshot.lastPurchaseAt ?? null }
-      : emptyState(memberId);
+    return snapshot ? stateFromSnapshot(snapshot) : emptyState(memberId);
   });
 }

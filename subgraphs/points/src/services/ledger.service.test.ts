@@ -154,6 +154,50 @@ describe('the points ledger', () => {
     expect(snapshot).toMatchObject({ seq: 2, balance: 25 });
   });
 
+  describe('starting from the snapshot, which may be stale, missing or older than its mergedInto field', () => {
+    it('appends after the real head when the snapshot lags it or is gone', async () => {
+      const lagging = newMember();
+      await adjust(lagging, 40, 'lag-1');
+      const stale = await accounts.findById(lagging).lean();
+      await adjust(lagging, 60, 'lag-2');
+      await adjust(lagging, -30, 'lag-3');
+      await accounts.replaceOne({ _id: lagging }, stale!); // back to seq 1, as a lost refresh would leave it
+      const gone = newMember();
+      await adjust(gone, 25, 'gone-1');
+      await accounts.deleteOne({ _id: gone });
+      const [afterLag, afterGone] = await Promise.all([adjust(lagging, -50, 'lag-4'), adjust(gone, 5, 'gone-2')]);
+      expect(afterLag.transaction).toMatchObject({ seq: 4, balanceAfter: 20 });
+      expect(afterGone.transaction).toMatchObject({ seq: 2, balanceAfter: 30 });
+      await expect(accounts.findById(lagging).lean()).resolves.toMatchObject({ seq: 4, balance: 20 });
+    });
+
+    it('answers a replay from the entry the key wrote, though the snapshot has moved on', async () => {
+      const memberId = newMember();
+      const first = await adjust(memberId, 70, 'replay-1');
+      await adjust(memberId, -20, 'replay-2');
+      const again = await adjust(memberId, 70, 'replay-1');
+      expect(again.transaction._id).toEqual(first.transaction._id);
+      expect(await balanceOf(memberId)).toBe(50);
+      await expect(adjust(memberId, 71, 'replay-1')).rejects.toMatchObject({ extensions: { code: 'BAD_USER_INPUT' } });
+    });
+
+    it('writes nothing more for a merged member, whether its snapshot records the merge or predates the field', async () => {
+      const [recorded, legacy, survivor] = [newMember(), newMember(), newMember()];
+      await adjust(recorded, 10, 'merge-r');
+      await adjust(legacy, 10, 'merge-l');
+      await ledger.moveOut({ mergeId: 'm-recorded', fromMemberId: recorded, toMemberId: survivor, actor: 'staff:s1' });
+      await ledger.moveOut({ mergeId: 'm-legacy', fromMemberId: legacy, toMemberId: survivor, actor: 'staff:s1' });
+      await expect(accounts.findById(recorded).lean()).resolves.toMatchObject({ seq: 2, mergedInto: survivor });
+      await accounts.updateOne({ _id: legacy }, { $unset: { mergedInto: 1 } });
+      for (const merged of [recorded, legacy]) {
+        await expect(ledger.bonus({ memberId: merged, points: 5, key: `late-${merged}`, actor: 'test', reason: 'late' })).rejects.toMatchObject({ name: 'MemberMergedError', survivorId: survivor });
+      }
+      // the merge's own key still answers with its entry
+      const replayed = await ledger.moveOut({ mergeId: 'm-recorded', fromMemberId: recorded, toMemberId: survivor, actor: 'staff:s1' });
+      expect(replayed).toMatchObject({ type: 'MERGE_OUT', seq: 2 });
+    });
+  });
+
   it('pages through history newest first', async () => {
     const memberId = newMember();
     for (let i = 1; i <= 5; i += 1) await adjust(memberId, i, `page-${i}`);

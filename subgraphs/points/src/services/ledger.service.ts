@@ -7,7 +7,7 @@ import { AppError, BadUserInputError, NotFoundError } from '@omo/lib/errors';
 import { KeyedLock } from '@omo/lib/keyed-lock';
 import { JST_OFFSET_MS } from '@omo/lib/jst';
 import type { LedgerEntryDoc, LedgerEntryModel, LedgerEntryType, Lot } from '../models/ledger-entry.model';
-import type { PointAccountModel } from '../models/point-account.model';
+import type { PointAccountDoc, PointAccountModel } from '../models/point-account.model';
 import type { EarnBreakdown } from './earn-calculator';
 import {
   clawback,
@@ -20,6 +20,7 @@ import {
   moveIn,
   moveOut,
   stateFromEntry,
+  stateFromSnapshot,
   type Change,
   type LedgerState,
 } from './lots';
@@ -56,6 +57,12 @@ export interface EntryContext {
 }
 
 type Build = (state: LedgerState, now: Date, entryId: Types.ObjectId) => Promise<Change | null> | Change | null;
+
+/** A member's head state, and whether their points moved out in a merge (the survivor's id, '' if unknown). */
+interface Head {
+  state: LedgerState;
+  mergedInto: string | null;
+}
 
 /** A digest of a request, for the member whose entry it wrote (a replay may find it on a merged member's ledger). */
 type RequestDigest = (memberId: string) => string;
@@ -181,6 +188,14 @@ export class LedgerService {
     return this.memberLock.run(memberId, () => this.appendNow(memberId, idempotencyKey, requestDigest, context, build));
   }
 
+  /**
+   * The first try trusts the snapshot as the head (one read by _id) and does not look the key up: the unique
+   * indexes on (memberId, seq) and on the key refuse the insert when the snapshot lags or the request is a replay,
+   * and the next try reads the real head and the key. Only the real head may refuse or find nothing to do, and
+   * any answer other than a new entry looks the key up first. On
+   * FerretDB, where a query on anything but _id reads every entry of the member (or of the ledger), that turns an
+   * append from four such reads into none.
+   */
   private async appendNow(
     memberId: string,
     idempotencyKey: string,
@@ -188,16 +203,29 @@ export class LedgerService {
     context: EntryContext,
     build: Build,
   ): Promise<LedgerEntryDoc | null> {
-    for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt += 1) {
+    let trustSnapshot = true;
+    const replayOr = async <T>(otherwise: () => T | Promise<T>): Promise<LedgerEntryDoc | T> => {
       const replay = await this.findByKey(idempotencyKey);
-      if (replay) return this.checkReplay(replay, memberId, requestDigest);
-      const head = await this.head(memberId);
-      if (head?.type === 'MERGE_OUT') throw new MemberMergedError(memberId, head.counterpartMemberId ?? null);
-      const state = head ? stateFromEntry(head) : emptyState(memberId);
+      return replay ? this.checkReplay(replay, memberId, requestDigest) : otherwise();
+    };
+    for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt += 1) {
+      if (!trustSnapshot) {
+        const replay = await this.findByKey(idempotencyKey);
+        if (replay) return this.checkReplay(replay, memberId, requestDigest);
+      }
+      const head = (trustSnapshot ? await this.snapshotHead(memberId) : null) ?? (await this.headState(memberId));
+      if (head.mergedInto !== null) {
+        const mergedInto = head.mergedInto;
+        return replayOr(() => {
+          throw new MemberMergedError(memberId, mergedInto || null);
+        });
+      }
+      const { state } = head;
       const now = this.clock();
       const expiry = expire(state, now);
       if (expiry) {
-        await this.tryInsert(state, `expire:${memberId}:${state.seq}`, null, { type: 'EXPIRE', actor: 'system', reason: 'Points expired' }, expiry, new Types.ObjectId());
+        const expired = await this.tryInsert(state, `expire:${memberId}:${state.seq}`, null, { type: 'EXPIRE', actor: 'system', reason: 'Points expired' }, expiry, new Types.ObjectId());
+        trustSnapshot &&= expired !== null;
         continue;
       }
       const entryId = new Types.ObjectId();
@@ -207,16 +235,41 @@ export class LedgerService {
       } catch (error) {
         // A refusal (INSUFFICIENT_POINTS) may only mean that a twin of this request (same key, another process)
         // was written since the key was looked up and spent what this one finds missing: then it succeeded.
-        const twin = error instanceof AppError ? await this.findByKey(idempotencyKey) : null;
-        if (!twin) throw error;
-        return this.checkReplay(twin, memberId, requestDigest);
+        if (!(error instanceof AppError)) throw error;
+        if (trustSnapshot) {
+          trustSnapshot = false; // only the real head may refuse: a lagging snapshot may lack points since earned
+          continue;
+        }
+        return replayOr(() => {
+          throw error;
+        });
       }
-      if (!change) return null;
+      if (!change) {
+        if (!trustSnapshot) return replayOr(() => null);
+        trustSnapshot = false;
+        continue;
+      }
       const inserted = await this.tryInsert(state, idempotencyKey, requestDigest?.(memberId) ?? null, context, change, entryId);
       if (inserted) return inserted;
+      trustSnapshot = false;
       if (attempt % 10 === 0) await yieldToEventLoop();
     }
     throw new Error(`Could not append to the ledger of ${memberId} after ${MAX_ATTEMPTS} attempts`);
+  }
+
+  /** The head as the ledger itself has it. */
+  private async headState(memberId: string): Promise<Head> {
+    const head = await this.head(memberId);
+    if (head?.type === 'MERGE_OUT') return { state: stateFromEntry(head), mergedInto: head.counterpartMemberId ?? '' };
+    return { state: head ? stateFromEntry(head) : emptyState(memberId), mergedInto: null };
+  }
+
+  /** The head as the snapshot has it, when the snapshot says whether it is a MERGE_OUT (older ones do not: null). */
+  private async snapshotHead(memberId: string): Promise<Head | null> {
+    const snapshot = await this.accounts.findById(memberId).lean<PointAccountDoc>().exec();
+    if (!snapshot) return { state: emptyState(memberId), mergedInto: null };
+    if (snapshot.mergedInto === undefined) return null;
+    return { state: stateFromSnapshot(snapshot), mergedInto: snapshot.mergedInto };
   }
 
   /** A key's entry answers the same request, for the same member or one merged into them since. */
@@ -268,6 +321,7 @@ export class LedgerService {
             lifetimeEarned: entry.lifetimeEarnedAfter,
             lastPurchaseAt: entry.lastPurchaseAt ?? null,
             balance: entry.balanceAfter,
+            mergedInto: entry.type === 'MERGE_OUT' ? (entry.counterpartMemberId ?? '') : null,
             updatedAt: entry.createdAt,
           },
         },
@@ -308,12 +362,13 @@ export class LedgerService {
       throw error;
     });
     if (!entry) throw new Error('an adjustment always writes an entry');
-    return { transaction: entry, account: stateFromEntry(await this.headOrSelf(entry)) };
+    return { transaction: entry, account: await this.stateSince(entry) };
   }
 
-  /** The member's latest entry (which may already be newer than `entry`). */
-  private async headOrSelf(entry: LedgerEntryDoc): Promise<LedgerEntryDoc> {
-    return (await this.ledger.findOne({ memberId: entry.memberId }).sort({ seq: -1 }).lean<LedgerEntryDoc>().exec()) ?? entry;
+  /** The member's state now: the snapshot's when it is already past `entry` (another change followed), else the entry's. */
+  private async stateSince(entry: LedgerEntryDoc): Promise<AccountState> {
+    const snapshot = await this.accounts.findById(entry.memberId).lean<PointAccountDoc>().exec();
+    return snapshot && snapshot.seq > entry.seq ? stateFromSnapshot(snapshot) : stateFromEntry(entry);
   }
 
   /** Spends points on a purchase. */

@@ -1,5 +1,6 @@
 import { AppError } from '@omo/lib/errors';
 import type { LedgerEntryDoc, Lot } from '../models/ledger-entry.model';
+import type { PointAccountDoc } from '../models/point-account.model';
 
 /** A member's points after their latest ledger entry (seq 0: no entry yet). */
 export interface LedgerState {
@@ -47,6 +48,10 @@ export function stateFromEntry(entry: LedgerEntryDoc): LedgerState {
     lifetimeEarned: entry.lifetimeEarnedAfter,
     lastPurchaseAt: entry.lastPurchaseAt ?? null,
   };
+}
+
+export function stateFromSnapshot(snapshot: PointAccountDoc): LedgerState {
+  return { memberId: snapshot._id, seq: snapshot.seq, lots: snapshot.lots, debt: snapshot.debt, lifetimeEarned: snapshot.lifetimeEarned, lastPurchaseAt: snapshot.lastPurchaseAt ?? null };
 }
 
 const sum = (values: number[]): number => values.reduce((a, b) => a + b, 0);

@@ -92,13 +92,11 @@ export class SettlementService {
     if (input.pointsToRedeem > 0) {
       await this.ledger.redeem({ ...base, points: input.pointsToRedeem, key: `purchase:${input.purchaseId}:redeem` });
     }
-    const earnKey = `purchase:${input.purchaseId}:earn`;
-    if (!(await this.ledger.findByKey(earnKey))) {
-      // the tier before this purchase's own spend is recorded (spend is recorded after the earn, below)
-      const { tier } = await this.tiers.tierFor(memberId, input.occurredAt);
-      const breakdown = await this.calculator.calculate({ storeId: input.storeId, channel: input.channel, amount: input.amount, tier, at: input.occurredAt });
-      await this.ledger.earn({ ...base, breakdown, key: earnKey, occurredAt: input.occurredAt });
-    }
+    // the tier before this purchase's own spend is recorded (spend is recorded after the earn, below); a retried
+    // settlement computes it again, and the earn's key answers with the entry written the first time
+    const { tier } = await this.tiers.tierFor(memberId, input.occurredAt);
+    const breakdown = await this.calculator.calculate({ storeId: input.storeId, channel: input.channel, amount: input.amount, tier, at: input.occurredAt });
+    await this.ledger.earn({ ...base, breakdown, key: `purchase:${input.purchaseId}:earn`, occurredAt: input.occurredAt });
     await this.tiers.recordSpend({ key: `purchase:${input.purchaseId}`, memberId, amountDelta: input.amount, occurredAt: input.occurredAt, purchaseId: input.purchaseId });
   }
 
