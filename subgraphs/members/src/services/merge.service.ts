@@ -197,7 +197,7 @@ export class MergeService {
   async bySurvivors(survivorIds: readonly string[]): Promise<MemberMergeDoc[][]> {
     const merges = await this.models.merges
       .find({ survivorId: { $in: survivorIds } })
-      .sort({ requestedAt: 1 })
+      .sort({ requestedAt: 1, _id: 1 }) // the id breaks ties: two merges asked in the same millisecond
       .lean<MemberMergeDoc[]>()
       .exec();
     return survivorIds.map((id) => merges.filter((merge) => merge.survivorId.toHexString() === id));
