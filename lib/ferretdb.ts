@@ -6,7 +6,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { startPostgres, type RunningPostgres } from './postgres';
+import { postgresBinDir, startPostgres, type RunningPostgres } from './postgres';
 import { waitForReadyLine } from './server-process';
 
 const run = promisify(execFile);
@@ -89,10 +89,11 @@ export interface RunningFerretDb {
 }
 
 /**
- * Which storage FerretDB uses. `sqlite` (the default, tests and `npm start`): files in dataDir, every query reads
- * the whole collection. `postgresql` (the bench, OMO_FERRETDB_BACKEND=postgresql): a throwaway cluster of Debian's
- * PostgreSQL in dataDir; FerretDB pushes equality and `$in` (our patch) down as JSONB containment, which the GIN
- * indexes of `addContainmentIndexes` serve.
+ * Which storage FerretDB uses. `sqlite` (the default for `npm start`): files in dataDir, and every query reads the
+ * whole collection (FerretDB pushes only a lone _id down to SQLite). `postgresql` (tests and the bench when Debian's
+ * PostgreSQL is installed, or OMO_FERRETDB_BACKEND=postgresql): a throwaway cluster in dataDir; FerretDB pushes
+ * equality and `$in` (our patch) on top-level fields down as JSONB containment, so it decodes only the matching
+ * documents, and the bench adds the GIN indexes (`addPushdownIndexes`) that make those lookups indexed.
  */
 export type FerretDbBackend = 'sqlite' | 'postgresql';
 
@@ -100,6 +101,12 @@ export function ferretDbBackend(value = process.env.OMO_FERRETDB_BACKEND): Ferre
   if (value === undefined || value === '' || value === 'sqlite') return 'sqlite';
   if (value === 'postgresql') return 'postgresql';
   throw new Error(`OMO_FERRETDB_BACKEND must be sqlite or postgresql, not ${value}`);
+}
+
+/** OMO_FERRETDB_BACKEND when set; else PostgreSQL when Debian's is installed, else SQLite (tests and the bench). */
+export function preferredFerretDbBackend(): FerretDbBackend {
+  if (process.env.OMO_FERRETDB_BACKEND) return ferretDbBackend();
+  return postgresBinDir() ? 'postgresql' : 'sqlite';
 }
 
 /** Starts FerretDB on loopback and resolves once it logs "Listening on TCP". */

@@ -2,8 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { provideDatabase } from '@omo/lib/db-provider';
-import { addPushdownIndexes, ferretDbBackend, type FerretDbBackend } from '@omo/lib/ferretdb';
-import { postgresBinDir } from '@omo/lib/postgres';
+import { addPushdownIndexes, preferredFerretDbBackend } from '@omo/lib/ferretdb';
 import { listeningPid } from './proc-stats';
 
 export interface BenchDatabase {
@@ -26,7 +25,7 @@ export interface BenchDatabase {
  */
 export async function startBenchDatabase(log: (line: string) => void): Promise<BenchDatabase> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'omo-bench-db-'));
-  const database = await provideDatabase({ mongodbUri: process.env.MONGODB_URI, dataDir, log, ferretDbBackend: benchFerretDbBackend() });
+  const database = await provideDatabase({ mongodbUri: process.env.MONGODB_URI, dataDir, log, ferretDbBackend: preferredFerretDbBackend() });
   const port = localPort(database.uri);
   const postgres = database.ferret?.postgres;
   return {
@@ -47,14 +46,9 @@ export async function startBenchDatabase(log: (line: string) => void): Promise<B
   };
 }
 
-export function benchFerretDbBackend(): FerretDbBackend {
-  if (process.env.OMO_FERRETDB_BACKEND) return ferretDbBackend();
-  return postgresBinDir() ? 'postgresql' : 'sqlite';
-}
-
 /** Whether the bench's database answers queries from indexes: anything but FerretDB on SQLite. */
 export function benchDatabaseIsIndexed(): boolean {
-  return Boolean(process.env.MONGODB_URI) || benchFerretDbBackend() === 'postgresql';
+  return Boolean(process.env.MONGODB_URI) || preferredFerretDbBackend() === 'postgresql';
 }
 
 /** The port of a single-host mongodb:// URI on loopback; undefined for anything else. */
