@@ -1,3 +1,4 @@
+import { createSecretKey, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { z } from 'zod';
 import { ForbiddenError, UnauthenticatedError } from './errors';
@@ -23,9 +24,25 @@ export const REQUEST_ID_HEADER = 'x-request-id';
 const IDENTITY_AUDIENCE = 'omo-subgraphs';
 const IDENTITY_TTL_SECONDS = 60;
 
+const hmacKeys = new Map<string, KeyObject>();
+
+/**
+ * The HMAC key of a secret, made once. Given the string, jsonwebtoken first tries to parse it as a PEM private or
+ * public key and builds the secret key only when that throws, on every sign and verify: 8% of the CPU of a
+ * 200-purchase test run went to those failed parses (about 1.5 s).
+ */
+function hmacKey(secret: string): KeyObject {
+  let key = hmacKeys.get(secret);
+  if (!key) {
+    key = createSecretKey(Buffer.from(secret));
+    hmacKeys.set(secret, key);
+  }
+  return key;
+}
+
 /** Signs the caller for one hop gateway -> subgraph (or service -> service). Short-lived, HMAC with INTERNAL_SECRET. */
 export function signIdentity(caller: Caller, internalSecret: string, issuer = 'gateway'): string {
-  return jwt.sign({ caller }, internalSecret, {
+  return jwt.sign({ caller }, hmacKey(internalSecret), {
     algorithm: 'HS256',
     audience: IDENTITY_AUDIENCE,
     issuer,
@@ -37,7 +54,7 @@ export function signIdentity(caller: Caller, internalSecret: string, issuer = 'g
 export function verifyIdentity(header: string | undefined, internalSecret: string): Caller {
   if (!header) throw new UnauthenticatedError('Missing gateway credential', 401);
   try {
-    const payload = jwt.verify(header, internalSecret, { algorithms: ['HS256'], audience: IDENTITY_AUDIENCE });
+    const payload = jwt.verify(header, hmacKey(internalSecret), { algorithms: ['HS256'], audience: IDENTITY_AUDIENCE });
     const parsed = callerSchema.safeParse(typeof payload === 'object' ? payload.caller : undefined);
     if (parsed.success) return parsed.data;
   } catch {
@@ -55,7 +72,7 @@ const userClaimsSchema = z.object({
 export function verifyUserToken(token: string, jwtSecret: string, httpStatus?: number): Caller {
   let payload: unknown;
   try {
-    payload = jwt.verify(token, jwtSecret, { algorithms: ['HS256'] });
+    payload = jwt.verify(token, hmacKey(jwtSecret), { algorithms: ['HS256'] });
   } catch {
     throw new UnauthenticatedError('Invalid or expired token', httpStatus);
   }
@@ -72,7 +89,7 @@ export function signUserToken(
   jwtSecret: string,
   expiresInSeconds = 60 * 60 * 12,
 ): string {
-  return jwt.sign(claims, jwtSecret, { algorithm: 'HS256', expiresIn: expiresInSeconds });
+  return jwt.sign(claims, hmacKey(jwtSecret), { algorithm: 'HS256', expiresIn: expiresInSeconds });
 }
 
 export function isStaff(caller: Caller): caller is Extract<Caller, { kind: 'staff' }> {
