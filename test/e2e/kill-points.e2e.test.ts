@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Types } from 'mongoose';
 import { REPO_ROOT } from '@omo/lib/config';
+import { waitForReadyLine } from '@omo/lib/server-process';
 import { testMongodbUri } from '@omo/lib/testing/database';
 import { TEST_INTERNAL_SECRET } from '@omo/lib/testing/subgraph';
 import { startTestSystem, type TestSystem } from '../helpers/system';
@@ -23,7 +24,7 @@ function env(): NodeJS.ProcessEnv {
   return {
     PATH: process.env.PATH,
     NODE_ENV: 'test',
-    LOG_LEVEL: 'warn',
+    LOG_LEVEL: 'info', // its "subgraph listening" line says it is up
     MONGODB_URI: testMongodbUri(),
     MONGODB_DB: system.dbName,
     JWT_SECRET: c.JWT_SECRET,
@@ -37,17 +38,11 @@ function env(): NodeJS.ProcessEnv {
   };
 }
 
-/** Starts points as its own process and resolves when it answers /health (bounded). */
+/** Starts points as its own process and resolves when it logs that it listens (bounded). */
 async function startPointsProcess(): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [...NODE_ARGS, 'subgraphs/points/src/index.ts'], { cwd: REPO_ROOT, env: env(), stdio: ['ignore', 'ignore', 'inherit'] });
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`points exited with ${child.exitCode}`);
-    const up = await fetch(`http://127.0.0.1:${pointsPort}/health`).then((r) => r.ok, () => false);
-    if (up) return child;
-    if (Date.now() > deadline) throw new Error('points did not start within 20 s');
-    await new Promise((resolve) => setImmediate(resolve));
-  }
+  const child = spawn(process.execPath, [...NODE_ARGS, 'subgraphs/points/src/index.ts'], { cwd: REPO_ROOT, env: env(), stdio: ['ignore', 'pipe', 'inherit'] });
+  await waitForReadyLine(child, 'points', 'subgraph listening', 20_000, 'stdout');
+  return child;
 }
 
 function killPoints(): Promise<void> {
