@@ -4,7 +4,7 @@ import { signUserToken } from '@omo/lib/auth';
 import { SUBGRAPH_NAMES, REPO_ROOT, type SubgraphName } from '@omo/lib/config';
 import { freePort } from '@omo/lib/ferretdb';
 import { SUPERGRAPH_PATH } from '@omo/gateway/src/supergraph';
-import { spawnService, type ServiceProcess } from './services';
+import { SERVICE_NODE_FLAGS, spawnService, type ServiceProcess } from './services';
 
 /** Secrets made for this run, and the database every process of it uses. */
 export interface BenchSettings {
@@ -69,9 +69,9 @@ export async function startSystem(settings: BenchSettings, dbName: string): Prom
   const env = serviceEnv(settings, dbName, { ...urls, ...portVars });
   const started = await Promise.allSettled([
     ...SUBGRAPH_NAMES.map((name) =>
-      spawnService({ name, args: ['bench/service-process.ts', name], env, baseUrl: `http://127.0.0.1:${ports[name]}`, healthPath: '/health', countsCommands: true }),
+      spawnService({ name, args: ['bench/service-process.ts', name], env, baseUrl: `http://127.0.0.1:${ports[name]}`, healthPath: '/health', countsCommands: true, nodeFlags: SERVICE_NODE_FLAGS }),
     ),
-    spawnService({ name: 'gateway', args: ['gateway/src/index.ts'], env, baseUrl: `http://127.0.0.1:${ports.gateway}`, healthPath: '/health', countsCommands: false }),
+    spawnService({ name: 'gateway', args: ['gateway/src/index.ts'], env, baseUrl: `http://127.0.0.1:${ports.gateway}`, healthPath: '/health', countsCommands: false, nodeFlags: SERVICE_NODE_FLAGS }),
   ]);
   const running = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
   const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
@@ -95,6 +95,7 @@ export async function startMonolithProcess(settings: BenchSettings, dbName: stri
     baseUrl: `http://127.0.0.1:${port}`,
     healthPath: '/health',
     countsCommands: true,
+    nodeFlags: SERVICE_NODE_FLAGS,
   });
 }
 
