@@ -2,7 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { mkdtemp } from 'node:fs/promises';
 import { provideDatabase, type ProvidedDatabase } from '../db-provider';
-import { preferredFerretDbBackend } from '../ferretdb';
+import { preferredFerretDbBackend, type FerretDbBackend } from '../ferretdb';
 
 declare global {
   var __OMO_TEST_DATABASE__: ProvidedDatabase | undefined;
@@ -15,13 +15,19 @@ declare global {
  */
 export default async function globalSetup(): Promise<void> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'omo-test-db-'));
-  const database = await provideDatabase({
-    mongodbUri: process.env.MONGODB_URI,
-    dataDir,
-    ferretDbBackend: preferredFerretDbBackend(),
-    log: (line) => process.stderr.write(`[test db] ${line}\n`),
-  });
-  process.stderr.write(`[test db] ${database.kind} at ${database.uri}\n`);
+  const log = (line: string) => process.stderr.write(`[test db] ${line}\n`);
+  const provide = (backend: FerretDbBackend) => provideDatabase({ mongodbUri: process.env.MONGODB_URI, dataDir: path.join(dataDir, backend), ferretDbBackend: backend, log });
+  const preferred = preferredFerretDbBackend();
+  let database: ProvidedDatabase;
+  try {
+    database = await provide(preferred);
+  } catch (error) {
+    // PostgreSQL chosen only because its binaries are there, and it would not start: the suite still runs, slower
+    if (preferred !== 'postgresql' || process.env.OMO_FERRETDB_BACKEND) throw error;
+    log(`FerretDB on PostgreSQL did not start (${(error as Error).message.split('\n')[0]}); using SQLite`);
+    database = await provide('sqlite');
+  }
+  process.stderr.write(`[test db] ${database.kind}${database.ferret ? ` (${database.ferret.postgres ? 'PostgreSQL' : 'SQLite'})` : ''} at ${database.uri}\n`);
   process.env.OMO_TEST_MONGODB_URI = database.uri;
   process.env.OMO_TEST_DATA_DIR = dataDir;
   globalThis.__OMO_TEST_DATABASE__ = database;
