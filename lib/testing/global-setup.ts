@@ -16,16 +16,17 @@ declare global {
 export default async function globalSetup(): Promise<void> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'omo-test-db-'));
   const log = (line: string) => process.stderr.write(`[test db] ${line}\n`);
-  const provide = (backend: FerretDbBackend) => provideDatabase({ mongodbUri: process.env.MONGODB_URI, dataDir: path.join(dataDir, backend), ferretDbBackend: backend, log });
+  const provide = (backend: FerretDbBackend, dir: string) => provideDatabase({ mongodbUri: process.env.MONGODB_URI, dataDir: dir, ferretDbBackend: backend, log });
   const preferred = preferredFerretDbBackend();
   let database: ProvidedDatabase;
   try {
-    database = await provide(preferred);
+    // the directory itself: PostgreSQL's user must own it (it cannot enter a subdirectory of our 0700 temp dir)
+    database = await provide(preferred, dataDir);
   } catch (error) {
     // PostgreSQL chosen only because its binaries are there, and it would not start: the suite still runs, slower
     if (preferred !== 'postgresql' || process.env.OMO_FERRETDB_BACKEND) throw error;
     log(`FerretDB on PostgreSQL did not start (${(error as Error).message.split('\n')[0]}); using SQLite`);
-    database = await provide('sqlite');
+    database = await provide('sqlite', path.join(dataDir, 'sqlite'));
   }
   process.stderr.write(`[test db] ${database.kind}${database.ferret ? ` (${database.ferret.postgres ? 'PostgreSQL' : 'SQLite'})` : ''} at ${database.uri}\n`);
   process.env.OMO_TEST_MONGODB_URI = database.uri;
