@@ -269,7 +269,7 @@ export function memberDocs(options: DatasetOptions, index: number): MemberDocs {
     purchases,
     facts,
     ledger,
-    account: { _id: id, seq: head.seq, lots: head.lotsAfter, debt: head.debtAfter, lifetimeEarned: head.lifetimeEarnedAfter, lastPurchaseAt: head.lastPurchaseAt ?? null, balance: head.balanceAfter, mergedInto: null, updatedAt: head.createdAt },
+    account: { _id: id, seq: head.seq, lots: head.lotsAfter, debt: head.debtAfter, lifetimeEarned: head.lifetimeEarnedAfter, lastPurchaseAt: head.lastPurchaseAt ?? null, balance: head.balanceAfter, mergedInto: null, mergedIntoSeq: head.seq, updatedAt: head.createdAt },
     spend,
   };
 }

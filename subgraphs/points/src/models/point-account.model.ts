@@ -14,11 +14,13 @@ export interface PointAccountDoc {
   lifetimeEarned: number;
   lastPurchaseAt?: Date | null;
   balance: number;
-  /**
-   * Set from the entry the snapshot copies: the survivor when it is a MERGE_OUT, else null. Absent on snapshots
-   * written before it existed: the ledger writer then reads the head from the ledger instead.
-   */
+  /** Set from the entry the snapshot copies: the survivor when it is a MERGE_OUT, else null. */
   mergedInto?: string | null;
+  /**
+   * The seq mergedInto was set for. A writer that predates the field updates seq without it, so the ledger writer
+   * trusts mergedInto (and starts from the snapshot) only when mergedIntoSeq equals seq.
+   */
+  mergedIntoSeq?: number;
   updatedAt: Date;
 }
 
@@ -45,6 +47,7 @@ const pointAccountSchema = new Schema<PointAccountDoc>(
     lastPurchaseAt: { type: Date, default: null },
     balance: { type: Number, required: true },
     mergedInto: { type: String, default: undefined },
+    mergedIntoSeq: { type: Number, default: undefined },
     updatedAt: { type: Date, required: true },
   },
   { versionKey: false },

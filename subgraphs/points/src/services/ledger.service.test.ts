@@ -181,17 +181,23 @@ describe('the points ledger', () => {
       await expect(adjust(memberId, 71, 'replay-1')).rejects.toMatchObject({ extensions: { code: 'BAD_USER_INPUT' } });
     });
 
-    it('writes nothing more for a merged member, whether its snapshot records the merge or predates the field', async () => {
+    it('writes nothing more for a merged member, whether its snapshot records the merge, predates the field or has it for an older seq', async () => {
       const [recorded, legacy, survivor] = [newMember(), newMember(), newMember()];
       await adjust(recorded, 10, 'merge-r');
       await adjust(legacy, 10, 'merge-l');
       await ledger.moveOut({ mergeId: 'm-recorded', fromMemberId: recorded, toMemberId: survivor, actor: 'staff:s1' });
       await ledger.moveOut({ mergeId: 'm-legacy', fromMemberId: legacy, toMemberId: survivor, actor: 'staff:s1' });
       await expect(accounts.findById(recorded).lean()).resolves.toMatchObject({ seq: 2, mergedInto: survivor });
-      await accounts.updateOne({ _id: legacy }, { $unset: { mergedInto: 1 } });
+      await accounts.updateOne({ _id: legacy }, { $unset: { mergedInto: 1, mergedIntoSeq: 1 } });
       for (const merged of [recorded, legacy]) {
         await expect(ledger.bonus({ memberId: merged, points: 5, key: `late-${merged}`, actor: 'test', reason: 'late' })).rejects.toMatchObject({ name: 'MemberMergedError', survivorId: survivor });
       }
+      // a writer that predates mergedInto moved seq on without it: the field is for an older seq, not trusted
+      const [stale, survivor2] = [newMember(), newMember()];
+      await adjust(stale, 10, 'merge-s');
+      await ledger.moveOut({ mergeId: 'm-stale', fromMemberId: stale, toMemberId: survivor2, actor: 'staff:s1' });
+      await accounts.updateOne({ _id: stale }, { $set: { mergedInto: null, mergedIntoSeq: 1 } });
+      await expect(ledger.bonus({ memberId: stale, points: 5, key: `late-${stale}`, actor: 'test', reason: 'late' })).rejects.toMatchObject({ name: 'MemberMergedError', survivorId: survivor2 });
       // the merge's own key still answers with its entry
       const replayed = await ledger.moveOut({ mergeId: 'm-recorded', fromMemberId: recorded, toMemberId: survivor, actor: 'staff:s1' });
       expect(replayed).toMatchObject({ type: 'MERGE_OUT', seq: 2 });

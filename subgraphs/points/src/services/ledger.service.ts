@@ -264,11 +264,14 @@ export class LedgerService {
     return { state: head ? stateFromEntry(head) : emptyState(memberId), mergedInto: null };
   }
 
-  /** The head as the snapshot has it, when the snapshot says whether it is a MERGE_OUT (older ones do not: null). */
+  /**
+   * The head as the snapshot has it, when the snapshot says whether that head is a MERGE_OUT; null when it cannot
+   * (written by a version without mergedInto, or last updated by one: mergedIntoSeq is not its seq).
+   */
   private async snapshotHead(memberId: string): Promise<Head | null> {
     const snapshot = await this.accounts.findById(memberId).lean<PointAccountDoc>().exec();
     if (!snapshot) return { state: emptyState(memberId), mergedInto: null };
-    if (snapshot.mergedInto === undefined) return null;
+    if (snapshot.mergedInto === undefined || snapshot.mergedIntoSeq !== snapshot.seq) return null;
     return { state: stateFromSnapshot(snapshot), mergedInto: snapshot.mergedInto };
   }
 
@@ -322,6 +325,7 @@ export class LedgerService {
             lastPurchaseAt: entry.lastPurchaseAt ?? null,
             balance: entry.balanceAfter,
             mergedInto: entry.type === 'MERGE_OUT' ? (entry.counterpartMemberId ?? '') : null,
+            mergedIntoSeq: entry.seq,
             updatedAt: entry.createdAt,
           },
         },
