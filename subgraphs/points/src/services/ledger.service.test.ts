@@ -171,6 +171,20 @@ describe('the points ledger', () => {
       await expect(accounts.findById(lagging).lean()).resolves.toMatchObject({ seq: 4, balance: 20 });
     });
 
+    it('answers a replay after the points expired with its entry, writing no EXPIRE', async () => {
+      const memberId = newMember();
+      const first = await adjust(memberId, 30, 'expired-replay');
+      now = new Date(START.getTime() + 366 * 86_400_000);
+      try {
+        const again = await adjust(memberId, 30, 'expired-replay');
+        expect(again.transaction._id).toEqual(first.transaction._id);
+        await expect(adjust(memberId, 31, 'expired-replay')).rejects.toMatchObject({ extensions: { code: 'BAD_USER_INPUT' } });
+        expect((await ledgerModel.find({ memberId }).lean()).map((e) => e.type)).toEqual(['ADJUST']);
+      } finally {
+        now = START;
+      }
+    });
+
     it('answers a replay from the entry the key wrote, though the snapshot has moved on', async () => {
       const memberId = newMember();
       const first = await adjust(memberId, 70, 'replay-1');

@@ -192,9 +192,9 @@ export class LedgerService {
    * The first try trusts the snapshot as the head (one read by _id) and does not look the key up: the unique
    * indexes on (memberId, seq) and on the key refuse the insert when the snapshot lags or the request is a replay,
    * and the next try reads the real head and the key. Only the real head may refuse or find nothing to do, and
-   * any answer other than a new entry looks the key up first. On
-   * FerretDB, where a query on anything but _id reads every entry of the member (or of the ledger), that turns an
-   * append from four such reads into none.
+   * any answer other than a new entry (an EXPIRE write-off included) looks the key up first. On FerretDB, where a
+   * query on anything but _id reads every entry of the member (or of the ledger), that turns an append from four
+   * such reads into none.
    */
   private async appendNow(
     memberId: string,
@@ -224,8 +224,9 @@ export class LedgerService {
       const now = this.clock();
       const expiry = expire(state, now);
       if (expiry) {
-        const expired = await this.tryInsert(state, `expire:${memberId}:${state.seq}`, null, { type: 'EXPIRE', actor: 'system', reason: 'Points expired' }, expiry, new Types.ObjectId());
-        trustSnapshot &&= expired !== null;
+        // written only after the key was looked up: a replay must not leave an EXPIRE behind
+        if (!trustSnapshot) await this.tryInsert(state, `expire:${memberId}:${state.seq}`, null, { type: 'EXPIRE', actor: 'system', reason: 'Points expired' }, expiry, new Types.ObjectId());
+        trustSnapshot = false;
         continue;
       }
       const entryId = new Types.ObjectId();
@@ -266,12 +267,12 @@ export class LedgerService {
 
   /**
    * The head as the snapshot has it, when the snapshot says whether that head is a MERGE_OUT; null when it cannot
-   * (written by a version without mergedInto, or last updated by one: mergedIntoSeq is not its seq).
+   * (written by a version without mergedInto, or last updated by one: mergedIntoSeq is not its seq), or when there
+   * is none (a new member, or a lost snapshot: an empty state would restart a damaged ledger at seq 1).
    */
   private async snapshotHead(memberId: string): Promise<Head | null> {
     const snapshot = await this.accounts.findById(memberId).lean<PointAccountDoc>().exec();
-    if (!snapshot) return { state: emptyState(memberId), mergedInto: null };
-    if (snapshot.mergedInto === undefined || snapshot.mergedIntoSeq !== snapshot.seq) return null;
+    if (!snapshot || snapshot.mergedInto === undefined || snapshot.mergedIntoSeq !== snapshot.seq) return null;
     return { state: stateFromSnapshot(snapshot), mergedInto: snapshot.mergedInto };
   }
 
@@ -369,10 +370,14 @@ export class LedgerService {
     return { transaction: entry, account: await this.stateSince(entry) };
   }
 
-  /** The member's state now: the snapshot's when it is already past `entry` (another change followed), else the entry's. */
+  /**
+   * The member's state now: the snapshot's when it has caught up with `entry` (it normally has: the writer refreshed
+   * it), else the ledger's head.
+   */
   private async stateSince(entry: LedgerEntryDoc): Promise<AccountState> {
     const snapshot = await this.accounts.findById(entry.memberId).lean<PointAccountDoc>().exec();
-    return snapshot && snapshot.seq > entry.seq ? stateFromSnapshot(snapshot) : stateFromEntry(entry);
+    if (snapshot && snapshot.seq >= entry.seq) return stateFromSnapshot(snapshot);
+    return stateFromEntry((await this.head(entry.memberId)) ?? entry);
   }
 
   /** Spends points on a purchase. */

@@ -10,6 +10,8 @@ import { viewAt } from './lots';
 import { createRulesModule } from './rules.module';
 import type { RulesService } from './rules.service';
 import { SettlementService } from './settlement.service';
+import type { EarnCalculator } from './earn-calculator';
+import { BadUserInputError } from '@omo/lib/errors';
 
 const staff: Caller = { kind: 'staff', staffId: 'staff-1', role: 'STAFF' };
 const AT = new Date('2026-05-10T03:00:00Z');
@@ -84,6 +86,18 @@ describe('settling purchases', () => {
       }
       expect(await balanceOf(memberId)).toBe(50);
     }
+  });
+
+  it('answers a retry with the first settlement even when its earn can no longer be computed, and refuses a first one', async () => {
+    const memberId = member();
+    const first = await settlement.settle(purchase(memberId, 'p-recompute', 4_000));
+    // as when the rules changed or the purchase's own spend moved the member to a tier the amount overflows in
+    const failing = { calculate: () => Promise.reject(new BadUserInputError('points out of range', { field: 'amount' })) } as unknown as EarnCalculator;
+    const { tiers } = createRulesModule(db.connection, () => now);
+    const strict = new SettlementService(ledger, rules, tiers, failing);
+    await expect(strict.settle(purchase(memberId, 'p-recompute', 4_000))).resolves.toEqual(first);
+    await expect(strict.settle(purchase(memberId, 'p-new', 4_000))).rejects.toMatchObject({ extensions: { code: 'BAD_USER_INPUT' } });
+    expect(await ledgerModel.countDocuments({ memberId })).toBe(1);
   });
 
   it('refuses a redemption the balance cannot cover and earns nothing', async () => {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { BadUserInputError } from '@omo/lib/errors';
+import { AppError, BadUserInputError } from '@omo/lib/errors';
 import type { LedgerEntryDoc } from '../models/ledger-entry.model';
 import type { EarnCalculator } from './earn-calculator';
 import { MAX_MERGE_HOPS, MemberMergedError, type LedgerService } from './ledger.service';
@@ -94,9 +94,16 @@ export class SettlementService {
     }
     // the tier before this purchase's own spend is recorded (spend is recorded after the earn, below); a retried
     // settlement computes it again, and the earn's key answers with the entry written the first time
-    const { tier } = await this.tiers.tierFor(memberId, input.occurredAt);
-    const breakdown = await this.calculator.calculate({ storeId: input.storeId, channel: input.channel, amount: input.amount, tier, at: input.occurredAt });
-    await this.ledger.earn({ ...base, breakdown, key: `purchase:${input.purchaseId}:earn`, occurredAt: input.occurredAt });
+    const earnKey = `purchase:${input.purchaseId}:earn`;
+    const breakdown = await this.tiers
+      .tierFor(memberId, input.occurredAt)
+      .then(({ tier }) => this.calculator.calculate({ storeId: input.storeId, channel: input.channel, amount: input.amount, tier, at: input.occurredAt }))
+      .catch(async (error: unknown) => {
+        // a retry may no longer compute (its own spend moved the tier, the rules changed): the earn it wrote stands
+        if (error instanceof AppError && (await this.ledger.findByKey(earnKey))) return null;
+        throw error;
+      });
+    if (breakdown) await this.ledger.earn({ ...base, breakdown, key: earnKey, occurredAt: input.occurredAt });
     await this.tiers.recordSpend({ key: `purchase:${input.purchaseId}`, memberId, amountDelta: input.amount, occurredAt: input.occurredAt, purchaseId: input.purchaseId });
   }
 
