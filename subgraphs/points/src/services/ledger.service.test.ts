@@ -171,6 +171,21 @@ describe('the points ledger', () => {
       await expect(accounts.findById(lagging).lean()).resolves.toMatchObject({ seq: 4, balance: 20 });
     });
 
+    it('continues a damaged ledger (first entry and snapshot gone) after its head, never at seq 1 again', async () => {
+      const memberId = newMember();
+      await adjust(memberId, 40, 'damaged-1');
+      await adjust(memberId, 20, 'damaged-2');
+      await ledgerModel.deleteOne({ memberId, seq: 1 });
+      await accounts.deleteOne({ _id: memberId });
+      try {
+        const next = await adjust(memberId, 5, 'damaged-3');
+        expect(next.transaction).toMatchObject({ seq: 3, balanceAfter: 65 });
+      } finally {
+        await ledgerModel.deleteMany({ memberId }); // leaves the database sound for the check after each test
+        await accounts.deleteOne({ _id: memberId });
+      }
+    });
+
     it('answers a replay after the points expired with its entry, writing no EXPIRE', async () => {
       const memberId = newMember();
       const first = await adjust(memberId, 30, 'expired-replay');
