@@ -150,8 +150,7 @@ export class LedgerService {
   ) {}
 
   async state(memberId: string): Promise<LedgerState> {
-    const head = await this.head(memberId);
-    return head ? stateFromEntry(head) : emptyState(memberId);
+    return (await this.headState(memberId)).state;
   }
 
   private head(memberId: string): Promise<LedgerEntryDoc | null> {

@@ -56,7 +56,6 @@ export function stateFromSnapshot(snapshot: PointAccountDoc): LedgerState {
 
 const sum = (values: number[]): number => values.reduce((a, b) => a + b, 0);
 
-/** All points on the account, usable or not: what the ledger's amounts add up to. */
 /** The entry fields that `change`, applied after `state`, determines: its seq, what it moves and the state after it. */
 export type EntryChangeFields = Pick<
   LedgerEntryDoc,
@@ -81,6 +80,7 @@ export function entryFieldsFor(state: LedgerState, change: Change): EntryChangeF
   };
 }
 
+/** All points on the account, usable or not: what the ledger's amounts add up to. */
 export function totalPoints(lots: Lot[], debt: number): number {
   return sum(lots.map((l) => l.remaining)) - debt;
 }
