@@ -92,10 +92,6 @@ export function signUserToken(
   return jwt.sign(claims, hmacKey(jwtSecret), { algorithm: 'HS256', expiresIn: expiresInSeconds });
 }
 
-export function isStaff(caller: Caller): caller is Extract<Caller, { kind: 'staff' }> {
-  return caller.kind === 'staff';
-}
-
 /** Any authenticated caller; anonymous gets UNAUTHENTICATED. */
 export function requireAuthenticated(caller: Caller): Exclude<Caller, { kind: 'anonymous' }> {
   if (caller.kind === 'anonymous') throw new UnauthenticatedError();
@@ -106,6 +102,13 @@ export function requireStaff(caller: Caller): Extract<Caller, { kind: 'staff' }>
   const authenticated = requireAuthenticated(caller);
   if (authenticated.kind !== 'staff') throw new ForbiddenError('Staff only');
   return authenticated;
+}
+
+/** Staff with the ADMIN role: the people who change the program's rules, stores, keys and identities. */
+export function requireAdmin(caller: Caller): Extract<Caller, { kind: 'staff' }> {
+  const staff = requireStaff(caller);
+  if (staff.role !== 'ADMIN') throw new ForbiddenError('Administrators only');
+  return staff;
 }
 
 /** Whether the caller may read this member's data: the member themself, staff, POS keys and services. */
