@@ -18,10 +18,10 @@ import {
   type GraphQLResolveInfo,
   type GraphQLSchema,
 } from 'graphql';
-import { verifyUserToken, type Caller } from '@omo/lib/auth';
+import type { BearerVerifier } from '@omo/lib/bearer-tokens';
 import { makeFormatError } from '@omo/lib/errors';
 import type { Logger } from '@omo/lib/logger';
-import { headerValue, listen, type BaseContext, type RunningHttpServer } from '@omo/lib/subgraph-server';
+import { callerOf, headerValue, listen, type BaseContext, type RunningHttpServer } from '@omo/lib/subgraph-server';
 
 /**
  * The monolith of scenario 1: the four subgraphs' own resolvers, unchanged, mounted in ONE non-federated schema
@@ -162,7 +162,7 @@ export function buildMonolithSchema(supergraphSdl: string, parts: MonolithPart[]
 export async function startMonolith(options: {
   supergraphSdl: string;
   parts: MonolithPart[];
-  jwtSecret: string;
+  verifier: BearerVerifier;
   logger: Logger;
   port: number;
 }): Promise<RunningHttpServer> {
@@ -182,10 +182,7 @@ export async function startMonolith(options: {
     express.json({ limit: '100kb' }),
     expressMiddleware(apollo, {
       context: async ({ req }) => {
-        const authorization = headerValue(req.headers.authorization);
-        const caller: Caller = authorization?.startsWith('Bearer ')
-          ? verifyUserToken(authorization.slice('Bearer '.length), options.jwtSecret, 401)
-          : { kind: 'anonymous' };
+        const caller = await callerOf(headerValue(req.headers.authorization), options.verifier);
         const requestId = randomUUID();
         const base: BaseContext = { caller, requestId, logger: logger.child({ requestId }) };
         const contexts = new Map<string, BaseContext>();

@@ -153,13 +153,14 @@ async function main(): Promise<void> {
   info.database = database.kind;
   log(`database: ${database.kind}${database.pid ? ` (pid ${database.pid})` : ''}; ${info.machine.cpus} CPUs, load average ${info.machine.loadAverage}`);
   log(`scale data set: ${totalMembers(options.scale).toLocaleString('en')} members, ${totalPurchases(options.scale).toLocaleString('en')} purchases`);
-  const run: BenchRun = { options, info, settings: benchSettings(database.uri), database, memory: new PeakMemory(), log };
+  const run: BenchRun = { options, info, settings: await benchSettings(database.uri), database, memory: new PeakMemory(), log };
   try {
     if (scenarios.has(1) || scenarios.has(3)) await readScenarios(run, scenarios);
     if (scenarios.has(2) || scenarios.has(4)) await scaleScenarios(run, scenarios);
     if (scenarios.has(5)) memoryScenario(run, run.memory);
     if (database.kind === 'external') await dropDatabases(database, [READS_DB, SCALE_DB]);
   } finally {
+    await run.settings.issuer.close();
     await database.stop();
   }
   log(`done in ${((Date.now() - started) / 1000).toFixed(0)} s; results in ${RESULTS_DIR}`);

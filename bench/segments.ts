@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
 import { Types } from 'mongoose';
-import { signUserToken } from '@omo/lib/auth';
+import { signUserToken } from '@omo/lib/bearer-tokens';
 import { connectDatabase } from '@omo/lib/db';
 import { createLogger } from '@omo/lib/logger';
 import { testConfig } from '@omo/lib/testing/config';
@@ -77,7 +77,7 @@ async function main(): Promise<void> {
   const dbName = 'omo_bench_segments';
   const config = testConfig({ MONGODB_DB: dbName, LOG_LEVEL: 'warn', LINE_API_BASE_URL: fake.url, LINE_QUIET_HOURS: '' });
   const system = await startSystem({ config, mongodbUri: database.uri, logger: createLogger(config.LOG_LEVEL), runBackground: false });
-  const staff = { authorization: `Bearer ${signUserToken({ sub: 'bench', role: 'STAFF' }, config.JWT_SECRET)}` };
+  const staff = { authorization: `Bearer ${signUserToken({ sub: 'bench', role: 'STAFF' }, config)}` };
   const graphql = async (query: string, variables: Record<string, unknown>) => {
     const response = await fetch(system.gatewayUrl, { method: 'POST', headers: { 'content-type': 'application/json', ...staff }, body: JSON.stringify({ query, variables }) });
     const body = (await response.json()) as { data?: Record<string, unknown>; errors?: unknown[] };

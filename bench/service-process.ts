@@ -1,5 +1,6 @@
 import type { mongo } from 'mongoose';
 import { loadConfigOrExit, subgraphUrls, type SubgraphName } from '@omo/lib/config';
+import { BearerVerifier, userIssuers } from '@omo/lib/bearer-tokens';
 import { connectDatabase, ensureIndexes, type Connection } from '@omo/lib/db';
 import { createLogger } from '@omo/lib/logger';
 import type { Outbox } from '@omo/lib/outbox';
@@ -95,7 +96,7 @@ async function startMonolithProcess(): Promise<{ close(): Promise<void> }> {
     monolithPart('purchases', buildPurchasesSubgraph, purchasesResolvers),
     monolithPart('line', buildLineSubgraph, lineResolvers),
   ]);
-  const running = await startMonolith({ supergraphSdl: readSupergraph(), parts, jwtSecret: config.JWT_SECRET, logger, port: config.GATEWAY_PORT });
+  const running = await startMonolith({ supergraphSdl: readSupergraph(), parts, verifier: new BearerVerifier(userIssuers(config)), logger, port: config.GATEWAY_PORT });
   return {
     close: async () => {
       await running.close();

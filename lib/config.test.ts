@@ -1,7 +1,9 @@
 import { ConfigError, parseConfig } from './config';
 
 const valid = {
-  JWT_SECRET: 'a'.repeat(32),
+  CUSTOMER_JWT_SECRET: 'a'.repeat(32),
+  STAFF_JWT_SECRET: 'd'.repeat(32),
+  GATEWAY_SECRET: 'e'.repeat(32),
   INTERNAL_SECRET: 'b'.repeat(32),
   LINE_CHANNEL_SECRET: 'line-secret',
   LINE_CHANNEL_ACCESS_TOKEN: 'line-token',
@@ -25,7 +27,7 @@ describe('configuration', () => {
 
   it('names every missing variable at once', () => {
     expect(problems({})).toEqual([
-      'JWT_SECRET is required but not set',
+      'GATEWAY_SECRET is required but not set',
       'INTERNAL_SECRET is required but not set',
       'LINE_CHANNEL_SECRET is required but not set',
       'LINE_CHANNEL_ACCESS_TOKEN is required but not set',
@@ -35,14 +37,57 @@ describe('configuration', () => {
   it('names a malformed variable and says what is wrong', () => {
     expect(problems({ ...valid, GATEWAY_PORT: 'eighty' })).toEqual([expect.stringMatching(/^GATEWAY_PORT: /)]);
     expect(problems({ ...valid, MONGODB_URI: 'postgres://x' })).toEqual(['MONGODB_URI: must be a mongodb:// or mongodb+srv:// URI']);
-    expect(problems({ ...valid, JWT_SECRET: 'short' })).toEqual(['JWT_SECRET: must be at least 32 characters']);
+    expect(problems({ ...valid, STAFF_JWT_SECRET: 'short' })).toEqual(['STAFF_JWT_SECRET: must be at least 32 characters']);
     expect(problems({ ...valid, CORS_ORIGINS: 'https://ok.example.com,not a url' })).toEqual([expect.stringMatching(/^CORS_ORIGINS/)]);
   });
 
+  const production = {
+    NODE_ENV: 'production',
+    CUSTOMER_JWKS_URL: 'https://login.shop.example.com/.well-known/jwks.json',
+    STAFF_JWKS_URL: 'https://sso.example.com/keys',
+    GATEWAY_SECRET: 'e'.repeat(32),
+    INTERNAL_SECRET: 'b'.repeat(32),
+    POS_TOKEN_SIGNING_KEY: '{"kty":"EC"}',
+    LINE_CHANNEL_SECRET: 'line-secret',
+    LINE_CHANNEL_ACCESS_TOKEN: 'line-token',
+    LINE_PUBLIC_BASE_URL: 'https://line.shop.example.com',
+  };
+
+  it('accepts a production environment that verifies tokens against JWKS URLs', () => {
+    expect(problems(production)).toEqual([]);
+  });
+
   it('refuses the development secrets in production', () => {
-    expect(
-      problems({ ...valid, NODE_ENV: 'production', JWT_SECRET: `dev-only-${'x'.repeat(30)}`, INTERNAL_SECRET: 'c'.repeat(32) }),
-    ).toEqual(['JWT_SECRET: the development secret cannot be used in production', 'LINE_PUBLIC_BASE_URL: must be https in production']);
+    expect(problems({ ...production, GATEWAY_SECRET: `dev-only-${'x'.repeat(30)}`, LINE_PUBLIC_BASE_URL: 'http://line.example.com' })).toEqual([
+      'GATEWAY_SECRET: the development secret cannot be used in production',
+      'LINE_PUBLIC_BASE_URL: must be https in production',
+    ]);
+  });
+
+  it('refuses shared HS256 secrets for customers and staff in production, and a missing POS signing key', () => {
+    const { CUSTOMER_JWKS_URL: _c, STAFF_JWKS_URL: _s, POS_TOKEN_SIGNING_KEY: _p, ...rest } = production;
+    expect(problems({ ...rest, CUSTOMER_JWT_SECRET: 'a'.repeat(32), STAFF_JWT_SECRET: 'd'.repeat(32) })).toEqual([
+      'CUSTOMER_JWT_SECRET: production verifies tokens against a JWKS URL, not a shared secret',
+      'STAFF_JWT_SECRET: production verifies tokens against a JWKS URL, not a shared secret',
+      'POS_TOKEN_SIGNING_KEY is required in production',
+    ]);
+  });
+
+  it('refuses one key for two purposes: a secret that signs customer tokens cannot sign staff tokens or service identities', () => {
+    expect(problems({ ...valid, STAFF_JWT_SECRET: valid.CUSTOMER_JWT_SECRET, INTERNAL_SECRET: valid.CUSTOMER_JWT_SECRET })).toEqual([
+      'STAFF_JWT_SECRET: must differ from CUSTOMER_JWT_SECRET',
+      'INTERNAL_SECRET: must differ from CUSTOMER_JWT_SECRET',
+    ]);
+    expect(problems({ ...valid, GATEWAY_SECRET: valid.INTERNAL_SECRET })).toEqual(['INTERNAL_SECRET: must differ from GATEWAY_SECRET']);
+  });
+
+  it('needs one key source per issuer, and two issuers of different names', () => {
+    const { CUSTOMER_JWT_SECRET: _c, ...noCustomerKey } = valid;
+    expect(problems(noCustomerKey)).toEqual(['CUSTOMER_JWKS_URL or CUSTOMER_JWT_SECRET is required']);
+    expect(problems({ ...valid, STAFF_JWKS_URL: 'https://sso.example.com/keys' })).toEqual([
+      'STAFF_JWKS_URL and STAFF_JWT_SECRET: set one of them, not both',
+    ]);
+    expect(problems({ ...valid, STAFF_JWT_ISSUER: 'same', CUSTOMER_JWT_ISSUER: 'same' })).toEqual(['STAFF_JWT_ISSUER: must differ from CUSTOMER_JWT_ISSUER']);
   });
 
   it('parses the CORS origins list', () => {
@@ -68,7 +113,7 @@ describe('service start-up', () => {
     });
     expect(result.code).toBe(1);
     expect(result.stderr).toBe(
-      'Invalid configuration:\n  - JWT_SECRET is required but not set\n  - INTERNAL_SECRET: must be at least 32 characters\n' +
+      'Invalid configuration:\n  - GATEWAY_SECRET is required but not set\n  - INTERNAL_SECRET: must be at least 32 characters\n' +
         '  - LINE_CHANNEL_SECRET is required but not set\n  - LINE_CHANNEL_ACCESS_TOKEN is required but not set\n',
     );
   });

@@ -11,13 +11,35 @@ const configSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   MONGODB_URI: z.string().regex(/^mongodb(\+srv)?:\/\//, 'must be a mongodb:// or mongodb+srv:// URI').optional(),
   MONGODB_DB: z.string().regex(/^[A-Za-z0-9_-]{1,60}$/, 'letters, digits, _ and - only').default('omo'),
-  JWT_SECRET: secret,
+  /**
+   * Customers' tokens come from the retailer's identity provider (the EC site's login), staff tokens from another
+   * issuer with another key: each is verified against its own issuer, audience and key (a JWKS URL, RS256/ES256;
+   * or, outside production, a shared HS256 secret).
+   */
+  CUSTOMER_JWT_ISSUER: z.string().min(1).default('omo-dev-customers'),
+  CUSTOMER_JWT_AUDIENCE: z.string().min(1).default('omo-loyalty'),
+  CUSTOMER_JWKS_URL: httpUrl.optional(),
+  CUSTOMER_JWT_SECRET: secret.optional(),
+  STAFF_JWT_ISSUER: z.string().min(1).default('omo-dev-staff'),
+  STAFF_JWT_AUDIENCE: z.string().min(1).default('omo-loyalty-staff'),
+  STAFF_JWKS_URL: httpUrl.optional(),
+  STAFF_JWT_SECRET: secret.optional(),
+  /** The longest lifetime (exp - iat) a customer or staff token may claim. */
+  JWT_MAX_LIFETIME_SECONDS: z.coerce.number().int().positive().default(24 * 60 * 60),
+  /** POS keys are exchanged for store-scoped tokens signed by the members service with this key (a private JWK, ES256). */
+  POS_TOKEN_SIGNING_KEY: z.string().min(1).optional(),
+  POS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).max(3600).default(300),
+  /** The credential every gateway adds to its subgraph requests (a static header, as Apollo Router and Hive Gateway can add). */
+  GATEWAY_SECRET: secret,
+  /** Service-to-service identities (internal routes), each signed for the one service it is meant for. */
   INTERNAL_SECRET: secret,
   GATEWAY_PORT: port.default(4000),
   MEMBERS_PORT: port.default(4001),
   POINTS_PORT: port.default(4002),
   PURCHASES_PORT: port.default(4003),
   LINE_PORT: port.default(4004),
+  /** `npm start`'s development token issuer (its JWKS), when no issuer is configured. */
+  DEV_ISSUER_PORT: port.default(4005),
   MEMBERS_URL: httpUrl.default('http://127.0.0.1:4001/graphql'),
   POINTS_URL: httpUrl.default('http://127.0.0.1:4002/graphql'),
   PURCHASES_URL: httpUrl.default('http://127.0.0.1:4003/graphql'),
@@ -30,7 +52,17 @@ const configSchema = z.object({
   MAX_QUERY_DEPTH: z.coerce.number().int().positive().default(10),
   MAX_QUERY_COST: z.coerce.number().int().positive().default(2000),
   MAX_QUERY_TOKENS: z.coerce.number().int().positive().default(5000),
-  API_KEY_CACHE_SECONDS: z.coerce.number().int().min(0).default(30),
+  /** How long a subgraph trusts what members said of a customer (withdrawn, merged into another member). */
+  CUSTOMER_STATUS_CACHE_SECONDS: z.coerce.number().int().min(0).default(30),
+  /** Requests per minute for each caller at the gateway: each POS key, customer, staff member and anonymous address. */
+  RATE_LIMIT_POS_PER_MINUTE: z.coerce.number().int().positive().default(1200),
+  RATE_LIMIT_CUSTOMER_PER_MINUTE: z.coerce.number().int().positive().default(120),
+  RATE_LIMIT_STAFF_PER_MINUTE: z.coerce.number().int().positive().default(600),
+  RATE_LIMIT_ANONYMOUS_PER_MINUTE: z.coerce.number().int().positive().default(60),
+  /** Express's `trust proxy` for the gateway, so the anonymous limit sees the client's address behind a load balancer. */
+  TRUST_PROXY: z.string().default(''),
+  /** The largest points adjustment (either sign) a STAFF member may make; ADMIN has no such limit. */
+  STAFF_MAX_POINTS_ADJUSTMENT: z.coerce.number().int().positive().default(10_000),
   /** The Messaging API channel: its secret signs webhooks, its long-lived token authorises our calls. */
   LINE_CHANNEL_SECRET: z.string().min(1),
   LINE_CHANNEL_ACCESS_TOKEN: z.string().min(1),
@@ -77,16 +109,47 @@ export function parseConfig(env: Record<string, string | undefined>): AppConfig 
     );
   }
   const config = result.data;
+  const problems = [...issuerProblems(config), ...reusedSecretProblems(config)];
   if (config.NODE_ENV === 'production') {
-    const devSecrets = (['JWT_SECRET', 'INTERNAL_SECRET', 'LINE_CHANNEL_SECRET', 'LINE_CHANNEL_ACCESS_TOKEN'] as const).filter((k) =>
+    const devSecrets = (['GATEWAY_SECRET', 'INTERNAL_SECRET', 'LINE_CHANNEL_SECRET', 'LINE_CHANNEL_ACCESS_TOKEN'] as const).filter((k) =>
       config[k].startsWith(DEV_SECRET_PREFIX),
     );
-    const problems = devSecrets.map((k) => `${k}: the development secret cannot be used in production`);
+    problems.push(...devSecrets.map((k) => `${k}: the development secret cannot be used in production`));
+    // a shared secret would let whoever holds it (the EC site) mint tokens: production verifies against the issuer's public keys
+    for (const k of ['CUSTOMER_JWT_SECRET', 'STAFF_JWT_SECRET'] as const) {
+      if (config[k]) problems.push(`${k}: production verifies tokens against a JWKS URL, not a shared secret`);
+    }
+    // a key made at start-up would be one per process and lost on restart
+    if (!config.POS_TOKEN_SIGNING_KEY) problems.push('POS_TOKEN_SIGNING_KEY is required in production');
     // LINE only loads images over https, and the link page carries credentials
     if (!config.LINE_PUBLIC_BASE_URL.startsWith('https://')) problems.push('LINE_PUBLIC_BASE_URL: must be https in production');
-    if (problems.length > 0) throw new ConfigError(problems);
   }
+  if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+/** Each issuer has one key source, and customers' and staff's issuers are told apart by name. */
+function issuerProblems(config: AppConfig): string[] {
+  const problems: string[] = [];
+  for (const who of ['CUSTOMER', 'STAFF'] as const) {
+    const jwks = config[`${who}_JWKS_URL`];
+    const secret = config[`${who}_JWT_SECRET`];
+    if (!jwks && !secret) problems.push(`${who}_JWKS_URL or ${who}_JWT_SECRET is required`);
+    if (jwks && secret) problems.push(`${who}_JWKS_URL and ${who}_JWT_SECRET: set one of them, not both`);
+  }
+  if (config.CUSTOMER_JWT_ISSUER === config.STAFF_JWT_ISSUER) problems.push('STAFF_JWT_ISSUER: must differ from CUSTOMER_JWT_ISSUER');
+  return problems;
+}
+
+/** No key may serve two purposes: one that mints customer tokens must not mint staff tokens or service identities. */
+function reusedSecretProblems(config: AppConfig): string[] {
+  const secrets = (['CUSTOMER_JWT_SECRET', 'STAFF_JWT_SECRET', 'GATEWAY_SECRET', 'INTERNAL_SECRET'] as const).filter((k) => config[k]);
+  const problems: string[] = [];
+  secrets.forEach((k, i) => {
+    const same = secrets.slice(0, i).find((earlier) => config[earlier] === config[k]);
+    if (same) problems.push(`${k}: must differ from ${same}`);
+  });
+  return problems;
 }
 
 export function subgraphUrls(config: AppConfig): Record<SubgraphName, string> {

@@ -1,14 +1,14 @@
 import express, { Router, type Request, type Response } from 'express';
-import { IDENTITY_HEADER, signIdentity, verifyIdentity, type Caller } from './auth';
+import { SERVICE_IDENTITY_HEADER, signServiceIdentity, verifyServiceIdentity, type ServiceCaller } from './auth';
 import { AppError, type ErrorCode } from './errors';
 import type { Logger } from './logger';
 import { headerValue } from './subgraph-server';
 
 /**
  * Service-to-service HTTP routes (POST, JSON): not in the public supergraph, callable only with a service identity
- * signed with INTERNAL_SECRET. Expected failures answer { error: { code, message } } with a 4xx status.
+ * signed with INTERNAL_SECRET for this service. Expected failures answer { error: { code, message } } with a 4xx status.
  */
-export type InternalHandler = (body: unknown, caller: Extract<Caller, { kind: 'service' }>) => Promise<unknown>;
+export type InternalHandler = (body: unknown, caller: ServiceCaller) => Promise<unknown>;
 
 const STATUS: Partial<Record<ErrorCode, number>> = {
   BAD_USER_INPUT: 400,
@@ -19,18 +19,20 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   INSUFFICIENT_POINTS: 409,
 };
 
-export function internalRouter(internalSecret: string, logger: Logger, handlers: Record<string, InternalHandler>): Router {
+export function internalRouter(
+  self: string,
+  internalSecret: string,
+  logger: Logger,
+  handlers: Record<string, InternalHandler>,
+): Router {
   const router = Router();
   for (const [path, handler] of Object.entries(handlers)) {
     router.post(path, express.json({ limit: '256kb' }), async (req: Request, res: Response) => {
-      let caller: Caller;
+      let caller: ServiceCaller;
       try {
-        caller = verifyIdentity(headerValue(req.headers[IDENTITY_HEADER]), internalSecret);
+        caller = verifyServiceIdentity(headerValue(req.headers[SERVICE_IDENTITY_HEADER]), internalSecret, self);
       } catch {
         return void res.status(401).json({ error: { code: 'UNAUTHENTICATED', message: 'Service credential required' } });
-      }
-      if (caller.kind !== 'service') {
-        return void res.status(403).json({ error: { code: 'FORBIDDEN', message: 'Services only' } });
       }
       try {
         res.json(await handler(req.body, caller));
@@ -77,7 +79,7 @@ export async function callInternal<T>(options: {
       method: 'POST',
       headers: {
         'content-type': 'application/json',
-        [IDENTITY_HEADER]: signIdentity({ kind: 'service', service: options.service }, options.internalSecret, options.service),
+        [SERVICE_IDENTITY_HEADER]: signServiceIdentity(options.service, options.target, options.internalSecret),
       },
       body: JSON.stringify(options.body),
       signal: AbortSignal.timeout(TIMEOUT_MS),

@@ -4,6 +4,9 @@ import { connectDatabase, ensureIndexes, type Connection } from './db';
 import { createLogger, type Logger } from './logger';
 import type { BaseContext, BuiltSubgraph, RunningHttpServer, SubgraphBuildOptions } from './subgraph-server';
 import { startSubgraphHttp } from './subgraph-server';
+import { bearerVerifierFor } from './bearer-tokens';
+import { CustomerStatus } from './customer-status';
+import { currentMemberClient } from './current-member.client';
 
 
 export interface RunningSubgraph<TBuilt = unknown> extends RunningHttpServer {
@@ -40,10 +43,13 @@ export async function runSubgraph<TContext extends BaseContext, TBuilt extends B
     clock: options.clock ?? (() => new Date()),
   });
   await ensureIndexes(connection);
+  const lookup = subgraph.currentMember ?? currentMemberClient(options.services, options.config.INTERNAL_SECRET, options.name);
   const http = await startSubgraphHttp({
     subgraph,
     connection,
-    internalSecret: options.config.INTERNAL_SECRET,
+    gatewaySecret: options.config.GATEWAY_SECRET,
+    verifier: bearerVerifierFor(options.config, () => options.services.baseUrl('members')),
+    customers: new CustomerStatus(lookup, options.config.CUSTOMER_STATUS_CACHE_SECONDS),
     logger,
     port: options.port,
   });

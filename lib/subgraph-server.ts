@@ -12,9 +12,11 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap';
 import express, { type ErrorRequestHandler, type Router } from 'express';
 import type { DocumentNode } from 'graphql';
-import { IDENTITY_HEADER, REQUEST_ID_HEADER, verifyIdentity, type Caller } from './auth';
+import { AUTHORIZATION_HEADER, GATEWAY_CREDENTIAL_HEADER, REQUEST_ID_HEADER, checkGatewayCredential, type Caller } from './auth';
+import type { BearerVerifier } from './bearer-tokens';
+import type { CurrentMemberLookup, CustomerStatus } from './customer-status';
 import { pingDatabase, type Connection } from './db';
-import { makeFormatError } from './errors';
+import { UnauthenticatedError, makeFormatError } from './errors';
 import type { AppConfig } from './config';
 import type { ServiceDirectory } from './internal-api';
 import type { Logger } from './logger';
@@ -96,12 +98,16 @@ export interface BuiltSubgraph<TContext extends BaseContext> {
   routes?: Router;
   /** Background work (outbox delivery, jobs) started with the HTTP server and stopped before it closes. */
   startBackground?(): { stop(): Promise<void> };
+  /** Where a customer's membership is now; the members service answers from its own data, the others ask it. */
+  currentMember?: CurrentMemberLookup;
 }
 
 export interface SubgraphHttpOptions<TContext extends BaseContext> {
   subgraph: BuiltSubgraph<TContext>;
   connection: Connection;
-  internalSecret: string;
+  gatewaySecret: string;
+  verifier: BearerVerifier;
+  customers: CustomerStatus;
   logger: Logger;
   port: number;
   host?: string;
@@ -114,8 +120,9 @@ export interface RunningHttpServer {
 }
 
 /**
- * Serves a subgraph over HTTP: /health, /ready, /graphql. Every GraphQL request must carry the gateway's signed
- * identity (HTTP 401 otherwise), so a subgraph cannot be called around the gateway.
+ * Serves a subgraph over HTTP: /health, /ready, /graphql. Every GraphQL request must carry the gateway credential
+ * (HTTP 401 otherwise), so a subgraph cannot be called around a gateway; the caller is who its bearer token says,
+ * verified here against the token's own issuer, so what reaches a subgraph is what any gateway can pass on.
  */
 export async function startSubgraphHttp<TContext extends BaseContext>(
   options: SubgraphHttpOptions<TContext>,
@@ -135,11 +142,12 @@ export async function startSubgraphHttp<TContext extends BaseContext>(
     '/graphql',
     express.json({ limit: '1mb' }),
     expressMiddleware(apollo, {
-      context: ({ req }) => {
+      context: async ({ req }) => {
         const requestId = headerValue(req.headers[REQUEST_ID_HEADER]) ?? randomUUID();
-        const caller = verifyIdentity(headerValue(req.headers[IDENTITY_HEADER]), options.internalSecret);
+        checkGatewayCredential(headerValue(req.headers[GATEWAY_CREDENTIAL_HEADER]), options.gatewaySecret);
+        const caller = await options.customers.resolve(await callerOf(headerValue(req.headers[AUTHORIZATION_HEADER]), options.verifier));
         const logger = options.logger.child({ requestId });
-        return Promise.resolve(subgraph.createContext({ caller, requestId, logger }));
+        return subgraph.createContext({ caller, requestId, logger });
       },
     }),
   );
@@ -152,6 +160,14 @@ export async function startSubgraphHttp<TContext extends BaseContext>(
       await apollo.stop();
     },
   };
+}
+
+/** The caller of an Authorization header: none is anonymous; anything but a valid bearer token is UNAUTHENTICATED. */
+export async function callerOf(authorization: string | undefined, verifier: BearerVerifier): Promise<Caller> {
+  if (authorization === undefined) return { kind: 'anonymous' };
+  const match = /^Bearer\s+(\S+)$/i.exec(authorization.trim());
+  if (!match?.[1]) throw new UnauthenticatedError('The Authorization header must be "Bearer <token>"', 401);
+  return verifier.verify(match[1]);
 }
 
 /** What body-parser's errors mean to a client, by their `type` (its own messages name its internals). */

@@ -1,8 +1,8 @@
 import path from 'node:path';
-import { signUserToken } from '@omo/lib/auth';
 import { loadConfigOrExit } from '@omo/lib/config';
 import { provideDatabase } from '@omo/lib/db-provider';
 import { createLogger } from '@omo/lib/logger';
+import { signWithDevIssuer, startDevIssuer, trustingDevIssuer } from './dev-issuer';
 import { DATA_DIR, writeRuntime } from './runtime';
 import { seedDemoData } from './seed';
 import { startSystem } from './system';
@@ -12,7 +12,15 @@ import { startSystem } from './system';
  * .data/), the four subgraphs and the gateway in this process, demo data, and what a new user needs to try it.
  */
 async function main(): Promise<void> {
-  const config = loadConfigOrExit();
+  const configured = loadConfigOrExit();
+  // no identity provider configured: a development issuer stands in for both customers' and staff's
+  const devIssuer = configured.CUSTOMER_JWKS_URL || configured.STAFF_JWKS_URL ? undefined : await startDevIssuer(configured.DEV_ISSUER_PORT);
+  const config = devIssuer ? trustingDevIssuer(configured, devIssuer.port) : configured;
+  const token = (claims: { sub: string; role: 'CUSTOMER' | 'STAFF' | 'ADMIN' }) => {
+    const signed = signWithDevIssuer(claims, config);
+    if (!signed) throw new Error('npm start prints tokens only with its development issuer (no *_JWKS_URL set)');
+    return signed;
+  };
   const logger = createLogger(config.LOG_LEVEL);
   const say = (line: string) => process.stdout.write(`${line}\n`);
   const database = await provideDatabase({
@@ -22,10 +30,11 @@ async function main(): Promise<void> {
   });
   const system = await startSystem({ config, mongodbUri: database.uri, logger });
   writeRuntime({ mongodbUri: database.uri, dbName: config.MONGODB_DB, gatewayUrl: system.gatewayUrl });
-  const staffToken = signUserToken({ sub: 'demo-staff', role: 'ADMIN' }, config.JWT_SECRET);
-  const seed = await seedDemoData({ gatewayUrl: system.gatewayUrl, staffToken, mongodbUri: database.uri, dbName: config.MONGODB_DB });
+  const adminToken = token({ sub: 'demo-admin', role: 'ADMIN' });
+  const staffToken = token({ sub: 'demo-staff', role: 'STAFF' });
+  const seed = await seedDemoData({ gatewayUrl: system.gatewayUrl, staffToken: adminToken, mongodbUri: database.uri, dbName: config.MONGODB_DB });
   const hanako = seed.members[0]!;
-  const customerToken = signUserToken({ sub: hanako.id, role: 'CUSTOMER' }, config.JWT_SECRET);
+  const customerToken = token({ sub: hanako.id, role: 'CUSTOMER' });
 
   say('');
   say('OMO loyalty supergraph is running');
@@ -37,7 +46,9 @@ async function main(): Promise<void> {
   say('Demo members:');
   for (const member of seed.members) say(`  ${member.memberCode}  ${member.id}  ${member.displayName}`);
   say('');
-  say(`Staff token (Authorization: Bearer ...), valid 12 h:\n  ${staffToken}`);
+  say(`Tokens (Authorization: Bearer ...) from the development issuer (JWKS at ${config.STAFF_JWKS_URL}), valid 12 h:`);
+  say(`  ADMIN (rules, stores, POS keys, merges):\n  ${adminToken}`);
+  say(`  STAFF (look members up, adjust points within the limit, segments and messages):\n  ${staffToken}`);
   say(`Customer token for ${hanako.displayName}:\n  ${customerToken}`);
   say(`POS key for the demo stores (x-api-key: ...), shown once:\n  ${seed.posKey}`);
   say('');
@@ -50,6 +61,7 @@ async function main(): Promise<void> {
   const stop = () => {
     void system
       .close()
+      .then(() => devIssuer?.close())
       .then(() => database.stop())
       .finally(() => process.exit(0));
   };

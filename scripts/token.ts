@@ -1,16 +1,23 @@
-import { signUserToken } from '@omo/lib/auth';
+import { signUserToken } from '@omo/lib/bearer-tokens';
 import { loadConfigOrExit } from '@omo/lib/config';
+import { signWithDevIssuer } from './dev-issuer';
 
 const USAGE = 'usage: npm run token -- staff [staffId] | admin [staffId] | customer <memberId>';
 
+/**
+ * A development token: from `npm start`'s development issuer when it has run (its keys are in .data/), else signed
+ * with the shared secrets of .env.development (for services run as their own processes).
+ */
 const config = loadConfigOrExit();
-const [role, subject] = process.argv.slice(2);
-if (role === 'staff' || role === 'admin') {
-  const token = signUserToken({ sub: subject ?? `dev-${role}`, role: role === 'admin' ? 'ADMIN' : 'STAFF' }, config.JWT_SECRET);
-  process.stdout.write(`${token}\n`);
-} else if (role === 'customer' && subject) {
-  process.stdout.write(`${signUserToken({ sub: subject, role: 'CUSTOMER' }, config.JWT_SECRET)}\n`);
-} else {
+const [kind, subject] = process.argv.slice(2);
+const claims =
+  kind === 'staff' || kind === 'admin'
+    ? { sub: subject ?? `dev-${kind}`, role: kind === 'admin' ? ('ADMIN' as const) : ('STAFF' as const) }
+    : kind === 'customer' && subject
+      ? { sub: subject, role: 'CUSTOMER' as const }
+      : undefined;
+if (!claims) {
   process.stderr.write(`${USAGE}\n`);
   process.exit(2);
 }
+process.stdout.write(`${signWithDevIssuer(claims, config) ?? signUserToken(claims, config)}\n`);

@@ -1,10 +1,9 @@
-import { IDENTITY_HEADER, signIdentity, verifyUserToken, type Caller } from '@omo/lib/auth';
-
 /**
  * Hive Gateway for scenario 1, serving the committed schema/supergraph.graphql over the same subgraph processes as
- * our gateway. The subgraphs accept only a caller identity signed with INTERNAL_SECRET, so this config does what
- * gateway/src does for a bearer token: verify the caller's JWT once per request and forward the caller to every
- * subgraph fetch as a freshly signed x-omo-identity. Request deduplication is off in both directions.
+ * our gateway, with nothing of ours in it: the subgraphs verify the caller's bearer token themselves, so this config
+ * uses only Hive's built-in header propagation to pass the client's Authorization header on and add the gateway
+ * credential (GATEWAY_SECRET), as Apollo Router's `headers` rules (propagate, insert) would. Request deduplication
+ * is off in both directions.
  */
 function required(name: string): string {
   const value = process.env[name];
@@ -12,19 +11,7 @@ function required(name: string): string {
   return value;
 }
 
-const jwtSecret = required('JWT_SECRET');
-const internalSecret = required('INTERNAL_SECRET');
-const callers = new WeakMap<object, Caller>();
-
-function callerOf(request: Request, context: object): Caller {
-  let caller = callers.get(context);
-  if (!caller) {
-    const authorization = request.headers.get('authorization');
-    caller = authorization?.startsWith('Bearer ') ? verifyUserToken(authorization.slice('Bearer '.length), jwtSecret) : { kind: 'anonymous' };
-    callers.set(context, caller);
-  }
-  return caller;
-}
+const gatewaySecret = required('GATEWAY_SECRET');
 
 /**
  * The options used, typed here rather than with the package's defineConfig: its type declarations bring a second
@@ -35,7 +22,7 @@ interface HiveGatewayConfig {
   inboundInflightRequestDeduplication: boolean;
   transportEntries: Record<string, { location?: string; options?: Record<string, unknown> }>;
   propagateHeaders: {
-    fromClientToSubgraphs(payload: { request: Request; context: object; subgraphName: string }): Record<string, string>;
+    fromClientToSubgraphs(payload: { request: Request; subgraphName: string }): Record<string, string>;
   };
 }
 
@@ -50,6 +37,9 @@ export const gatewayConfig: HiveGatewayConfig = {
     line: { location: required('LINE_URL') },
   },
   propagateHeaders: {
-    fromClientToSubgraphs: ({ request, context }) => ({ [IDENTITY_HEADER]: signIdentity(callerOf(request, context), internalSecret) }),
+    fromClientToSubgraphs: ({ request }) => {
+      const authorization = request.headers.get('authorization');
+      return { 'x-omo-gateway': gatewaySecret, ...(authorization ? { authorization } : {}) };
+    },
   },
 };

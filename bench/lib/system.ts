@@ -1,24 +1,50 @@
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
-import { signUserToken } from '@omo/lib/auth';
-import { SUBGRAPH_NAMES, REPO_ROOT, type SubgraphName } from '@omo/lib/config';
+import { SUBGRAPH_NAMES, REPO_ROOT, parseConfig, type SubgraphName } from '@omo/lib/config';
+import type { RunningHttpServer } from '@omo/lib/subgraph-server';
+import { signWithDevIssuer, startDevIssuer, trustingDevIssuer } from '../../scripts/dev-issuer';
 import { freePort } from '@omo/lib/ferretdb';
 import { SUPERGRAPH_PATH } from '@omo/gateway/src/supergraph';
 import { SERVICE_NODE_FLAGS, spawnService, type ServiceProcess } from './services';
 
-/** Secrets made for this run, and the database every process of it uses. */
+/** Secrets and keys made for this run, the token issuer every process trusts, and the database they all use. */
 export interface BenchSettings {
   mongodbUri: string;
-  jwtSecret: string;
+  gatewaySecret: string;
   internalSecret: string;
+  posSigningKey: string;
+  customerJwksUrl: string;
+  staffJwksUrl: string;
+  staffToken: string;
+  /** The development issuer serving the two JWKS (stopped with the run). */
+  issuer: RunningHttpServer;
 }
 
-export function benchSettings(mongodbUri: string): BenchSettings {
-  return { mongodbUri, jwtSecret: randomBytes(32).toString('hex'), internalSecret: randomBytes(32).toString('hex') };
+export async function benchSettings(mongodbUri: string): Promise<BenchSettings> {
+  const keyFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'omo-bench-issuer-')), 'keys.json');
+  const issuer = await startDevIssuer(0, keyFile);
+  const secret = () => randomBytes(32).toString('hex');
+  const config = trustingDevIssuer(
+    parseConfig({ GATEWAY_SECRET: secret(), INTERNAL_SECRET: secret(), CUSTOMER_JWT_SECRET: secret(), STAFF_JWT_SECRET: secret(), LINE_CHANNEL_SECRET: 'x', LINE_CHANNEL_ACCESS_TOKEN: 'x' }),
+    issuer.port,
+  );
+  const posKey = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'jwk' });
+  return {
+    mongodbUri,
+    gatewaySecret: config.GATEWAY_SECRET,
+    internalSecret: config.INTERNAL_SECRET,
+    posSigningKey: JSON.stringify({ ...posKey, kid: 'bench-pos' }),
+    customerJwksUrl: config.CUSTOMER_JWKS_URL!,
+    staffJwksUrl: config.STAFF_JWKS_URL!,
+    staffToken: signWithDevIssuer({ sub: 'bench-staff', role: 'STAFF' }, config, keyFile)!,
+    issuer,
+  };
 }
 
 export function staffToken(settings: BenchSettings): string {
-  return signUserToken({ sub: 'bench-staff', role: 'STAFF' }, settings.jwtSecret);
+  return settings.staffToken;
 }
 
 /** The environment of every service process: production mode, warnings only in the logs, LINE pointed nowhere. */
@@ -31,8 +57,14 @@ export function serviceEnv(settings: BenchSettings, dbName: string, extra: Recor
     LOG_LEVEL: 'warn',
     MONGODB_URI: settings.mongodbUri,
     MONGODB_DB: dbName,
-    JWT_SECRET: settings.jwtSecret,
+    GATEWAY_SECRET: settings.gatewaySecret,
     INTERNAL_SECRET: settings.internalSecret,
+    CUSTOMER_JWKS_URL: settings.customerJwksUrl,
+    STAFF_JWKS_URL: settings.staffJwksUrl,
+    POS_TOKEN_SIGNING_KEY: settings.posSigningKey,
+    // the bench measures throughput, not the limits
+    RATE_LIMIT_STAFF_PER_MINUTE: '100000000',
+    RATE_LIMIT_POS_PER_MINUTE: '100000000',
     LINE_CHANNEL_SECRET: 'bench-line-channel-secret',
     LINE_CHANNEL_ACCESS_TOKEN: 'bench-line-access-token',
     LINE_API_BASE_URL: 'http://127.0.0.1:9',

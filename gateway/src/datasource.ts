@@ -1,6 +1,6 @@
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { Kind, parse, type GraphQLFormattedError, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
-import { IDENTITY_HEADER, REQUEST_ID_HEADER, signIdentity } from '@omo/lib/auth';
+import { AUTHORIZATION_HEADER, GATEWAY_CREDENTIAL_HEADER, REQUEST_ID_HEADER } from '@omo/lib/auth';
 import { isClientCode } from '@omo/lib/errors';
 import type { GatewayContext } from './context';
 
@@ -20,7 +20,8 @@ type SubgraphError = GraphQLFormattedError & { extensions: { code: string } };
  */
 function clientErrorsOf(error: unknown): SubgraphError[] | undefined {
   const response = (error as { extensions?: { response?: { status?: unknown; body?: unknown } } } | null)?.extensions?.response;
-  if (response?.status !== 400) return undefined;
+  // 400: the request was refused; 401: the customer behind a valid token was withdrawn since it was issued
+  if (response?.status !== 400 && response?.status !== 401) return undefined;
   const errors = (response.body as { errors?: unknown } | null)?.errors;
   if (!Array.isArray(errors) || errors.length === 0) return undefined;
   const all = errors as Partial<GraphQLFormattedError>[];
@@ -48,19 +49,23 @@ function requestedPaths(request: GraphQLDataSourceProcessOptions['request']): (s
   return representations.flatMap((_, i) => fields.map((key) => ['_entities', i, key]));
 }
 
-/** Forwards the caller to a subgraph as a short-lived identity signed with the internal secret. */
+/**
+ * Forwards the caller's bearer token to a subgraph with the gateway credential: two headers that Apollo Router and
+ * Hive Gateway can send too (propagate Authorization, insert a static header), so the subgraphs need no gateway of ours.
+ */
 export class IdentityForwardingDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   constructor(
     url: string,
-    private readonly internalSecret: string,
+    private readonly gatewaySecret: string,
   ) {
     super({ url });
   }
 
   override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): void {
     // Gateway-internal requests (health checks) have no caller: they go as anonymous
-    const { caller, requestId } = context as Partial<GatewayContext>;
-    request.http?.headers.set(IDENTITY_HEADER, signIdentity(caller ?? { kind: 'anonymous' }, this.internalSecret));
+    const { bearer, requestId } = context as Partial<GatewayContext>;
+    request.http?.headers.set(GATEWAY_CREDENTIAL_HEADER, this.gatewaySecret);
+    if (bearer) request.http?.headers.set(AUTHORIZATION_HEADER, bearer);
     if (requestId) request.http?.headers.set(REQUEST_ID_HEADER, requestId);
   }
 

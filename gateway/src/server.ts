@@ -9,35 +9,24 @@ import { expressMiddleware } from '@as-integrations/express5';
 import cors from 'cors';
 import express from 'express';
 import { REQUEST_ID_HEADER } from '@omo/lib/auth';
+import { bearerVerifierFor } from '@omo/lib/bearer-tokens';
 import { subgraphUrls, type AppConfig, type SubgraphName } from '@omo/lib/config';
-import { makeFormatError } from '@omo/lib/errors';
+import { AppError, makeFormatError } from '@omo/lib/errors';
+import { POS_TOKEN_PATH } from '@omo/members/src/internal/pos-token.routes';
 import type { Logger } from '@omo/lib/logger';
 import { headerValue, jsonErrorHandler, listen, requestLoggingPlugin, type RunningHttpServer } from '@omo/lib/subgraph-server';
-import { GatewayAuthenticator } from './auth';
+import { GatewayAuthenticator, type Authenticated } from './auth';
 import type { GatewayContext } from './context';
 import { IdentityForwardingDataSource } from './datasource';
 import { costLimitPlugin, depthLimitRule } from './limits';
 import { operationResolutionPlugin } from './operations';
+import { rateLimit } from './rate-limit';
 import { readSupergraph } from './supergraph';
 
 const READY_TIMEOUT_MS = 2_000;
 const MAX_BODY = '100kb';
 
-export type GatewayConfig = Pick<
-  AppConfig,
-  | 'NODE_ENV'
-  | 'JWT_SECRET'
-  | 'INTERNAL_SECRET'
-  | 'CORS_ORIGINS'
-  | 'MAX_QUERY_DEPTH'
-  | 'MAX_QUERY_COST'
-  | 'MAX_QUERY_TOKENS'
-  | 'API_KEY_CACHE_SECONDS'
-  | 'MEMBERS_URL'
-  | 'POINTS_URL'
-  | 'PURCHASES_URL'
-  | 'LINE_URL'
->;
+export type GatewayConfig = AppConfig;
 
 function baseUrl(graphqlUrl: string): string {
   return graphqlUrl.replace(/\/graphql\/?$/, '');
@@ -69,13 +58,13 @@ export async function startGateway(options: {
   host?: string;
 }): Promise<RunningHttpServer & { apollo: ApolloServer<GatewayContext> }> {
   const { config, logger } = options;
-  const urls = subgraphUrls(config as AppConfig);
+  const urls = subgraphUrls(config);
   const gateway = new ApolloGateway({
     supergraphSdl: readSupergraph(),
     buildService: ({ name }) => {
       const url = urls[name as SubgraphName];
       if (!url) throw new Error(`No URL configured for subgraph ${name}`);
-      return new IdentityForwardingDataSource(url, config.INTERNAL_SECRET);
+      return new IdentityForwardingDataSource(url, config.GATEWAY_SECRET);
     },
     logger,
   });
@@ -99,15 +88,13 @@ export async function startGateway(options: {
   });
   await apollo.start();
 
-  const authenticator = new GatewayAuthenticator({
-    jwtSecret: config.JWT_SECRET,
-    internalSecret: config.INTERNAL_SECRET,
-    membersBaseUrl: baseUrl(urls.members),
-    keyCacheSeconds: config.API_KEY_CACHE_SECONDS,
-  });
+  const membersBaseUrl = baseUrl(urls.members);
+  const authenticator = new GatewayAuthenticator({ verifier: bearerVerifierFor(config, () => membersBaseUrl), membersBaseUrl });
+  const limit = rateLimit(config, (res) => (res.locals.auth as Authenticated | undefined)?.caller);
 
   const app = express();
   app.disable('x-powered-by');
+  if (config.TRUST_PROXY) app.set('trust proxy', config.TRUST_PROXY);
   app.use(cors({ origin: config.CORS_ORIGINS, credentials: true, maxAge: 600 }));
   app.get('/health', (_req, res) => void res.json({ status: 'ok' }));
   app.get('/ready', async (_req, res) => {
@@ -124,18 +111,56 @@ export async function startGateway(options: {
       res.setHeader(REQUEST_ID_HEADER, res.locals.requestId as string);
       next();
     },
+    (req, res, next) => {
+      authenticator.authenticate({ authorization: headerValue(req.headers.authorization), apiKey: headerValue(req.headers['x-api-key']) }).then(
+        (auth) => {
+          res.locals.auth = auth;
+          next();
+        },
+        (error: unknown) => {
+          res.locals.authError = error;
+          next();
+        },
+      );
+    },
+    limit,
+    (_req, res, next) => {
+      const error: unknown = res.locals.authError;
+      if (error === undefined) return next();
+      if (error instanceof AppError) {
+        const status = (error.extensions.http as { status?: number } | undefined)?.status ?? 401;
+        return void res.status(status).json({ errors: [{ message: error.message, extensions: { code: error.extensions.code } }] });
+      }
+      logger.error({ err: error, requestId: res.locals.requestId as string }, 'authentication failed');
+      res.status(503).json({ errors: [{ message: 'Authentication is unavailable; try again shortly', extensions: { code: 'SERVICE_UNAVAILABLE' } }] });
+    },
     express.json({ limit: MAX_BODY }),
     expressMiddleware(apollo, {
-      context: async ({ req, res }) => {
+      context: ({ res }) => {
         const requestId = res.locals.requestId as string;
-        const caller = await authenticator.authenticate({
-          authorization: headerValue(req.headers.authorization),
-          apiKey: headerValue(req.headers['x-api-key']),
-        });
-        return { caller, requestId, logger: logger.child({ requestId }) };
+        const { caller, bearer } = res.locals.auth as Authenticated;
+        return Promise.resolve({ caller, bearer, requestId, logger: logger.child({ requestId }) });
       },
     }),
   );
+  // POS integrators may exchange their key for a token themselves (OAuth 2 client credentials) and send that instead
+  app.post(POS_TOKEN_PATH, limit, express.raw({ type: () => true, limit: '4kb' }), async (req, res) => {
+    try {
+      const answer = await fetch(`${membersBaseUrl}${POS_TOKEN_PATH}`, {
+        method: 'POST',
+        headers: {
+          'content-type': headerValue(req.headers['content-type']) ?? 'application/x-www-form-urlencoded',
+          ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}),
+        },
+        body: req.body as Buffer,
+        signal: AbortSignal.timeout(3_000),
+      });
+      res.status(answer.status).set('cache-control', 'no-store').type('application/json').send(Buffer.from(await answer.arrayBuffer()));
+    } catch (error) {
+      logger.error({ err: error }, 'POS token exchange unreachable');
+      res.status(503).json({ error: 'temporarily_unavailable', error_description: 'Try again shortly' });
+    }
+  });
   app.use(jsonErrorHandler(logger));
 
   const running = await listen(app, options.port, options.host);

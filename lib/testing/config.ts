@@ -2,13 +2,24 @@ import { parseConfig, type AppConfig } from '../config';
 
 export const TEST_INTERNAL_SECRET = 'test-internal-secret-0123456789abcdef01234';
 
-/** A valid configuration for tests: fixed test secrets, silent logs, ports picked by the OS. */
-export function testConfig(overrides: Record<string, string> = {}): AppConfig {
-  return parseConfig({
+/** A valid configuration for tests (an override of undefined unsets the variable): fixed test secrets (HS256 issuers, as in development), silent logs, ports picked by the OS. */
+export function testConfig(overrides: Record<string, string | undefined> = {}): AppConfig {
+  const env: Record<string, string | undefined> = {
     NODE_ENV: 'test',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
-    JWT_SECRET: 'test-jwt-secret-0123456789abcdef0123456789',
+    CUSTOMER_JWT_SECRET: 'test-customer-jwt-secret-0123456789abcdef',
+    STAFF_JWT_SECRET: 'test-staff-jwt-secret-0123456789abcdef0123',
+    GATEWAY_SECRET: 'test-gateway-secret-0123456789abcdef012345',
     INTERNAL_SECRET: TEST_INTERNAL_SECRET,
+    // a token of a minute or less is exchanged on every request: a revoked key stops at once
+    POS_TOKEN_TTL_SECONDS: '60',
+    // what members says of a customer is asked every time, so a withdrawal shows at once
+    CUSTOMER_STATUS_CACHE_SECONDS: '0',
+    // tests that are not about limits must never meet one
+    RATE_LIMIT_POS_PER_MINUTE: '1000000',
+    RATE_LIMIT_CUSTOMER_PER_MINUTE: '1000000',
+    RATE_LIMIT_STAFF_PER_MINUTE: '1000000',
+    RATE_LIMIT_ANONYMOUS_PER_MINUTE: '1000000',
     GATEWAY_PORT: '0',
     MEMBERS_PORT: '0',
     POINTS_PORT: '0',
@@ -21,5 +32,6 @@ export function testConfig(overrides: Record<string, string> = {}): AppConfig {
     LINE_ACCOUNT_LINK_URL: 'http://127.0.0.1:9/dialog/bot/accountLink',
     LINE_TIMEOUT_MS: '2000',
     ...overrides,
-  });
+  };
+  return parseConfig(env);
 }

@@ -364,8 +364,11 @@ describe('authentication at the gateway', () => {
   });
 
   it('refuses an expired bearer token with HTTP 401', async () => {
-    const expired = jwt.sign({ sub: 'staff-1', role: 'STAFF', exp: Math.floor(Date.now() / 1000) - 60 }, system.config.JWT_SECRET, {
+    const now = Math.floor(Date.now() / 1000);
+    const expired = jwt.sign({ sub: 'staff-1', role: 'STAFF', iat: now - 3600, exp: now - 60 }, system.config.STAFF_JWT_SECRET!, {
       algorithm: 'HS256',
+      issuer: system.config.STAFF_JWT_ISSUER,
+      audience: system.config.STAFF_JWT_AUDIENCE,
     });
     const response = await system.graphql(BY_ID, { id: member.id }, { authorization: `Bearer ${expired}` });
     expect(failure(response)).toEqual({
@@ -377,7 +380,12 @@ describe('authentication at the gateway', () => {
   });
 
   it('refuses a bearer token signed with another secret with HTTP 401', async () => {
-    const forged = jwt.sign({ sub: 'staff-1', role: 'ADMIN' }, WRONG_SECRET, { algorithm: 'HS256', expiresIn: 600 });
+    const forged = jwt.sign({ sub: 'staff-1', role: 'ADMIN' }, WRONG_SECRET, {
+      algorithm: 'HS256',
+      expiresIn: 600,
+      issuer: system.config.STAFF_JWT_ISSUER,
+      audience: system.config.STAFF_JWT_AUDIENCE,
+    });
     const response = await system.graphql(BY_ID, { id: member.id }, { authorization: `Bearer ${forged}` });
     expect(failure(response)).toEqual({
       status: 401,
@@ -389,7 +397,7 @@ describe('authentication at the gateway', () => {
 
   it('refuses an unsigned (alg "none") bearer token with HTTP 401', async () => {
     const part = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
-    const unsigned = `${part({ alg: 'none', typ: 'JWT' })}.${part({ sub: 'staff-1', role: 'ADMIN', exp: Math.floor(Date.now() / 1000) + 600 })}.`;
+    const unsigned = `${part({ alg: 'none', typ: 'JWT' })}.${part({ sub: 'staff-1', role: 'ADMIN', iss: system.config.STAFF_JWT_ISSUER, aud: system.config.STAFF_JWT_AUDIENCE, iat: Math.floor(Date.now() / 1000), exp: Math.floor(Date.now() / 1000) + 600 })}.`;
     const response = await system.graphql(BY_ID, { id: member.id }, { authorization: `Bearer ${unsigned}` });
     expect(failure(response)).toEqual({
       status: 401,
@@ -400,7 +408,11 @@ describe('authentication at the gateway', () => {
   });
 
   it('refuses a bearer token without an expiry with HTTP 401', async () => {
-    const forever = jwt.sign({ sub: 'staff-1', role: 'STAFF' }, system.config.JWT_SECRET, { algorithm: 'HS256' });
+    const forever = jwt.sign({ sub: 'staff-1', role: 'STAFF' }, system.config.STAFF_JWT_SECRET!, {
+      algorithm: 'HS256',
+      issuer: system.config.STAFF_JWT_ISSUER,
+      audience: system.config.STAFF_JWT_AUDIENCE,
+    });
     const response = await system.graphql(BY_ID, { id: member.id }, { authorization: `Bearer ${forever}` });
     expect(failure(response)).toEqual({
       status: 401,
@@ -492,15 +504,9 @@ describe('a subgraph called around the gateway', () => {
     expect(await registrationWrites()).toEqual(before);
   });
 
-  it('refuses a gateway credential signed with another secret with HTTP 401, writing nothing', async () => {
-    const forged = jwt.sign({ caller: { kind: 'staff', staffId: 'intruder', role: 'ADMIN' } }, WRONG_SECRET, {
-      algorithm: 'HS256',
-      audience: 'omo-subgraphs',
-      issuer: 'gateway',
-      expiresIn: 60,
-    });
+  it('refuses a wrong gateway credential with HTTP 401 even with a valid staff token, writing nothing', async () => {
     const before = await registrationWrites();
-    expect(await post(`${system.subgraphs.members.url}/graphql`, registerDirectly, { 'x-omo-identity': forged })).toEqual({
+    expect(await post(`${system.subgraphs.members.url}/graphql`, registerDirectly, { 'x-omo-gateway': WRONG_SECRET, ...system.adminHeaders() })).toEqual({
       status: 401,
       contentType: expect.stringMatching(/^application\/json/) as string,
       body: { errors: [{ message: 'Invalid gateway credential', extensions: { code: 'UNAUTHENTICATED' } }] },
@@ -511,7 +517,7 @@ describe('a subgraph called around the gateway', () => {
   it('refuses a customer bearer token in place of the gateway credential with HTTP 401', async () => {
     const userToken = system.customerHeaders(member.id).authorization!.replace(/^Bearer /, '');
     const response = await post(`${system.subgraphs.points.url}/graphql`, JSON.stringify({ query: '{ __typename }' }), {
-      'x-omo-identity': userToken,
+      'x-omo-gateway': userToken,
     });
     expect(response).toEqual({
       status: 401,
@@ -625,13 +631,13 @@ describe('unexpected failures', () => {
     });
   });
 
-  it('reports a POS key that cannot be verified as a bare internal error', async () => {
+  it('answers a POS key that cannot be exchanged (members down) with HTTP 503 SERVICE_UNAVAILABLE, naming nothing internal', async () => {
     const response = await broken.graphql(BY_CODE, { code: UNUSED_VALID_CODE }, pos);
     expect(failure(response)).toEqual({
-      status: 500,
+      status: 503,
       data: undefined,
-      message: 'Internal server error',
-      extensions: { code: 'INTERNAL_SERVER_ERROR' },
+      message: 'Authentication is unavailable; try again shortly',
+      extensions: { code: 'SERVICE_UNAVAILABLE' },
     });
   });
 });

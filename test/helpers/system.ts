@@ -1,4 +1,4 @@
-import { signUserToken } from '@omo/lib/auth';
+import { signUserToken } from '@omo/lib/bearer-tokens';
 import type { AppConfig } from '@omo/lib/config';
 import { connectDatabase, type Connection } from '@omo/lib/db';
 import { createLogger, type Logger } from '@omo/lib/logger';
@@ -25,7 +25,9 @@ export interface TestSystem extends RunningSystem {
     variables?: Record<string, unknown>,
     headers?: Record<string, string>,
   ): Promise<GraphQLResponse<T>>;
+  /** A STAFF member's token; `adminHeaders()` an ADMIN's. */
   staffHeaders(): Record<string, string>;
+  adminHeaders(): Record<string, string>;
   customerHeaders(memberId: string): Record<string, string>;
   posHeaders(storeIds: string[]): Promise<Record<string, string>>;
 }
@@ -35,7 +37,7 @@ export interface TestSystem extends RunningSystem {
  * `overrides` are configuration variables, e.g. a lower MAX_QUERY_DEPTH than the schema's deepest path.
  */
 export async function startTestSystem(
-  overrides: Record<string, string> = {},
+  overrides: Record<string, string | undefined> = {},
   logger?: Logger,
   options: { runBackground?: boolean; clock?: () => Date; monitorCommands?: boolean } = {},
 ): Promise<TestSystem> {
@@ -59,10 +61,9 @@ export async function startTestSystem(
       const body = (await response.json()) as Omit<GraphQLResponse, 'status' | 'headers'>;
       return { status: response.status, headers: response.headers, ...body } as GraphQLResponse<never>;
     },
-    staffHeaders: () => ({ authorization: `Bearer ${signUserToken({ sub: 'staff-1', role: 'STAFF' }, config.JWT_SECRET)}` }),
-    customerHeaders: (memberId) => ({
-      authorization: `Bearer ${signUserToken({ sub: memberId, role: 'CUSTOMER' }, config.JWT_SECRET)}`,
-    }),
+    staffHeaders: () => ({ authorization: `Bearer ${signUserToken({ sub: 'staff-1', role: 'STAFF' }, config)}` }),
+    adminHeaders: () => ({ authorization: `Bearer ${signUserToken({ sub: 'admin-1', role: 'ADMIN' }, config)}` }),
+    customerHeaders: (memberId) => ({ authorization: `Bearer ${signUserToken({ sub: memberId, role: 'CUSTOMER' }, config)}` }),
     posHeaders: async (storeIds) => ({ 'x-api-key': (await apiKeys.create({ name: 'test-pos', storeIds })).key }),
     close: async () => {
       await system.close();

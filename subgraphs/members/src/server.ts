@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Router } from 'express';
+import { Router } from 'express';
 import { parse } from 'graphql';
 import { Types } from 'mongoose';
 import { BadUserInputError, NotFoundError } from '@omo/lib/errors';
@@ -13,6 +13,7 @@ import {
   type BuiltSubgraph,
   type SubgraphBuildOptions,
 } from '@omo/lib/subgraph-server';
+import { posTokenRoutes } from './internal/pos-token.routes';
 import { membersSegmentFilter } from './internal/segment-filter';
 import { createMemberLoaders } from './loaders/member.loaders';
 import { createMembersContext, type MembersContext, type MembersDeps } from './context';
@@ -25,11 +26,13 @@ import { normalizeEmail, normalizePhone } from './services/contact';
 import { parseMemberCode } from './services/member-code';
 import { MemberService, parseMemberId } from './services/member.service';
 import { MERGE_OUTBOX_TYPE, MergeService } from './services/merge.service';
+import { PosTokenService } from './services/pos-token.service';
 
 export const typeDefs = parse(readFileSync(path.join(__dirname, '..', 'schema.graphql'), 'utf8'));
 
 export interface MembersSubgraph extends BuiltSubgraph<MembersContext>, MembersDeps {
   apiKeys: ApiKeyService;
+  posTokens: PosTokenService;
   outbox: Outbox;
 }
 
@@ -74,6 +77,10 @@ export function buildMembersSubgraph(options: SubgraphBuildOptions): MembersSubg
   });
   const deps: MembersDeps = { models, memberService: new MemberService(models, options.clock, outbox), mergeService };
   const apiKeys = new ApiKeyService(models);
+  const posTokens = new PosTokenService(apiKeys, {
+    signingKey: options.config.POS_TOKEN_SIGNING_KEY,
+    ttlSeconds: options.config.POS_TOKEN_TTL_SECONDS,
+  });
   const apollo = buildSubgraphApollo<MembersContext>({
     name: 'members',
     typeDefs,
@@ -85,25 +92,22 @@ export function buildMembersSubgraph(options: SubgraphBuildOptions): MembersSubg
     ...deps,
     apollo,
     apiKeys,
+    posTokens,
     outbox,
-    routes: internalRoutes(deps, apiKeys, options),
+    routes: Router().use(posTokenRoutes(posTokens, options.logger), internalRoutes(deps, options)),
     createContext: (base) => createMembersContext(deps, base),
+    currentMember: async (memberId) => {
+      const found = Types.ObjectId.isValid(memberId) ? await models.members.findById(memberId).lean<MemberDoc>().exec() : null;
+      const current = found && (await deps.memberService.currentMember(found));
+      return current ? { memberId: current._id.toHexString(), status: current.status } : null;
+    },
     startBackground: () => outbox.start(OUTBOX_INTERVAL_MS),
   };
 }
 
-/**
- * Internal routes: the gateway verifies POS keys here (members owns the keys), and other services check that
- * members exist. Callable only with a service credential.
- */
-function internalRoutes(deps: MembersDeps, apiKeys: ApiKeyService, options: SubgraphBuildOptions): Router {
-  return internalRouter(options.internalSecret, options.logger, {
-    '/internal/api-keys/verify': async (body) => {
-      const key = (body as { key?: unknown } | undefined)?.key;
-      const verified = typeof key === 'string' ? await apiKeys.verify(key) : null;
-      if (!verified) throw new NotFoundError('API key');
-      return verified;
-    },
+/** Internal routes: other services resolve member codes, contacts and merges here. Callable only with a service credential. */
+function internalRoutes(deps: MembersDeps, options: SubgraphBuildOptions): Router {
+  return internalRouter('members', options.internalSecret, options.logger, {
     // purchases resolves the code scanned at a register (a merged member's code leads to the survivor)
     '/internal/members/resolve-code': async (body) => {
       const code = (body as { code?: unknown } | undefined)?.code;

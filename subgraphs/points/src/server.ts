@@ -53,7 +53,7 @@ export function buildPointsSubgraph(options: SubgraphBuildOptions): PointsSubgra
     expiry,
     createContext: (base) => createPointsContext(deps, base),
     startBackground: () => repeat('points expiry', EXPIRY_INTERVAL_MS, () => expiry.run(options.clock()), options.logger),
-    routes: internalRouter(options.internalSecret, options.logger, {
+    routes: internalRouter('points', options.internalSecret, options.logger, {
       '/internal/settlements': (body) => settlement.settle(body),
       '/internal/reversals': (body) => settlement.reverse(body),
       '/internal/merges': (body) => settlement.merge(body),

@@ -61,7 +61,7 @@ export function buildPurchasesSubgraph(options: SubgraphBuildOptions): Purchases
       ]),
     routes: Router().use(
       shopifyWebhookRoutes({ models, purchases: purchaseService, services: options.services, internalSecret: options.internalSecret, logger: options.logger, clock: options.clock }),
-      internalRouter(options.internalSecret, options.logger, {
+      internalRouter('purchases', options.internalSecret, options.logger, {
         // member merges: the merged member's purchases and stats become the survivor's (idempotent)
         '/internal/merges': (body) => {
           const input = mergeSchema.safeParse(body);

@@ -1,4 +1,5 @@
 import express, { Router, type Request, type Response } from 'express';
+import { BearerVerifier, userIssuers } from '@omo/lib/bearer-tokens';
 import type { AppConfig } from '@omo/lib/config';
 import type { Logger } from '@omo/lib/logger';
 import type { LinkTokenDoc } from '../models/link-token.model';
@@ -25,6 +26,8 @@ const MAX_TOKEN_LENGTH = 512;
  */
 export function linkPageRoutes(deps: { service: LinkService; limiter: AttemptLimiter; config: AppConfig; logger: Logger }): Router {
   const { service, limiter, config, logger } = deps;
+  // only customers' tokens prove who is linking: a staff or POS token names nobody's membership
+  const customerTokens = new BearerVerifier({ customer: userIssuers(config).customer });
   const headers = {
     'Cache-Control': 'no-store',
     'Content-Security-Policy': pageSecurityPolicy(config.LINE_ACCOUNT_LINK_URL),
@@ -74,7 +77,7 @@ export function linkPageRoutes(deps: { service: LinkService; limiter: AttemptLim
       const customerToken = field(form.customerToken, MAX_TOKEN_LENGTH * 4);
       if (customerToken) {
         // the EC site posts for its logged-in customer: the signed token is the proof, nothing to guess
-        const memberId = await service.verifyCustomerToken(customerToken, config.JWT_SECRET);
+        const memberId = await service.verifyCustomerToken(customerToken, customerTokens);
         if (!memberId) return send(res, 401, messagePage(PAGE_TEXT.invalidCustomerToken));
         return await sendToDialog(res, linkToken, token, memberId);
       }

@@ -1,4 +1,5 @@
-import { requireAuthenticated, verifyUserToken, type Caller } from '@omo/lib/auth';
+import { requireAuthenticated, type Caller } from '@omo/lib/auth';
+import type { BearerVerifier } from '@omo/lib/bearer-tokens';
 import { isDuplicateKeyError } from '@omo/lib/db';
 import { AlreadyExistsError, AppError, BadUserInputError, ForbiddenError } from '@omo/lib/errors';
 import { callInternal, type ServiceDirectory } from '@omo/lib/internal-api';
@@ -196,10 +197,10 @@ export class LinkService {
    * The member a customer token (the JWT the EC site's logged-in customer uses at the gateway) belongs to, if the
    * member is active; a merged member's token leads to the survivor. Null for a bad, expired or non-customer token.
    */
-  async verifyCustomerToken(token: string, jwtSecret: string): Promise<string | null> {
+  async verifyCustomerToken(token: string, customers: BearerVerifier): Promise<string | null> {
     let caller: Caller;
     try {
-      caller = verifyUserToken(token, jwtSecret);
+      caller = await customers.verify(token);
     } catch {
       return null;
     }

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Types } from 'mongoose';
-import { IDENTITY_HEADER, verifyIdentity, type Caller } from '@omo/lib/auth';
+import { SERVICE_IDENTITY_HEADER, verifyServiceIdentity, type Caller } from '@omo/lib/auth';
 import { ensureIndexes } from '@omo/lib/db';
 import type { ServiceDirectory } from '@omo/lib/internal-api';
 import { openTestDatabase, type TestDatabase } from '@omo/lib/testing/database';
@@ -45,7 +45,7 @@ async function startServicesStub(): Promise<ServicesStub> {
       const path = `/${rest.join('/')}`;
       if (down.has(service)) return void res.writeHead(503).end();
       try {
-        verifyIdentity(req.headers[IDENTITY_HEADER] as string | undefined, TEST_INTERNAL_SECRET);
+        verifyServiceIdentity(req.headers[SERVICE_IDENTITY_HEADER] as string | undefined, TEST_INTERNAL_SECRET, service);
       } catch {
         return void res.writeHead(401).end();
       }

@@ -1,0 +1,49 @@
+import express, { Router } from 'express';
+import { POS_JWKS_PATH } from '@omo/lib/bearer-tokens';
+import type { Logger } from '@omo/lib/logger';
+import type { PosTokenService } from '../services/pos-token.service';
+
+/** The OAuth 2 token endpoint's path (client credentials), here and at the gateway in front of it. */
+export const POS_TOKEN_PATH = '/oauth/token';
+
+/** An RFC 6749 §5.2 error answer. */
+function oauthError(res: express.Response, status: number, error: string, description: string): void {
+  res.status(status).set('cache-control', 'no-store').json({ error, error_description: description });
+}
+
+/** The client secret of a client-credentials request: in the body (form or JSON), or as HTTP Basic's password. */
+function clientSecretOf(req: express.Request): string | undefined {
+  const body = (req.body ?? {}) as Record<string, unknown>;
+  if (typeof body.client_secret === 'string') return body.client_secret;
+  const basic = /^Basic\s+(\S+)$/i.exec(req.headers.authorization ?? '');
+  if (!basic?.[1]) return undefined;
+  const decoded = Buffer.from(basic[1], 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  return colon >= 0 ? decodeURIComponent(decoded.slice(colon + 1)) : undefined;
+}
+
+/**
+ * POST /oauth/token (grant_type=client_credentials, the POS key as client_secret) and GET /.well-known/jwks.json:
+ * public routes, as a token endpoint and a key set are; the key itself is the credential.
+ */
+export function posTokenRoutes(tokens: PosTokenService, logger: Logger): Router {
+  const router = Router();
+  router.post(POS_TOKEN_PATH, express.urlencoded({ extended: false, limit: '4kb' }), express.json({ limit: '4kb' }), async (req, res) => {
+    const grant = (req.body as Record<string, unknown> | undefined)?.grant_type;
+    if (grant !== 'client_credentials') return oauthError(res, 400, 'unsupported_grant_type', 'grant_type must be client_credentials');
+    const secret = clientSecretOf(req);
+    if (!secret) return oauthError(res, 400, 'invalid_request', 'client_secret (the POS key) is required');
+    try {
+      const token = await tokens.exchange(secret.trim());
+      if (!token) return oauthError(res, 401, 'invalid_client', 'Invalid API key');
+      res.set('cache-control', 'no-store').json(token);
+    } catch (error) {
+      logger.error({ err: error }, 'POS token exchange failed');
+      oauthError(res, 500, 'server_error', 'Internal server error');
+    }
+  });
+  router.get(POS_JWKS_PATH, async (_req, res) => {
+    res.set('cache-control', 'public, max-age=300').json(await tokens.jwks());
+  });
+  return router;
+}
