@@ -5,7 +5,7 @@ import { webhookDeliveryModel } from '@omo/purchases/src/models/webhook-delivery
 import { startTestSystem, type TestSystem } from '../helpers/system';
 
 /** Shopify's request bodies, sent and signed byte-for-byte as they are in the fixture files. */
-const FIXTURES = path.resolve(__dirname, '../../../shared/fixtures/shopify');
+const FIXTURES = path.resolve(__dirname, '../fixtures/shopify');
 const ORDER = readFileSync(path.join(FIXTURES, 'orders-create.json'));
 const REFUND = readFileSync(path.join(FIXTURES, 'refunds-create.json'));
 
@@ -23,15 +23,15 @@ interface DeliveryHeaders {
 /** The headers of the fixtures' deliveries, from the fixture README. */
 const ORDER_DELIVERY: DeliveryHeaders = {
   topic: 'orders/create',
-  webhookId: 'eba0b662-8704-4357-8b68-9e8bb8f33f64',
-  eventId: 'ee6118e7-e846-40aa-9d67-ce7e3c2b643f',
-  triggeredAt: '2025-06-15T05:02:38.417Z',
+  webhookId: 'e9ed7383-9789-4549-ae6e-bd3cb2999e6a',
+  eventId: '86047f25-2fcc-43b8-8537-1c46d2075f40',
+  triggeredAt: '2025-06-15T05:02:38.204Z',
 };
 const REFUND_DELIVERY: DeliveryHeaders = {
   topic: 'refunds/create',
-  webhookId: '036454eb-be6e-4ff9-814e-08e68ccf5246',
-  eventId: '16df965f-f8f7-4c32-8906-ad0c82580f3e',
-  triggeredAt: '2025-06-18T02:20:06.052Z',
+  webhookId: '916f9509-22b8-4cd3-aeb9-c0e1339f313e',
+  eventId: '6b3b6b15-5aac-401a-a676-dbdc1ec34ca8',
+  triggeredAt: '2025-06-18T02:20:06.318Z',
 };
 
 const PURCHASE = /* GraphQL */ `

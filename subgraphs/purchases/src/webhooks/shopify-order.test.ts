@@ -3,7 +3,7 @@ import path from 'node:path';
 import { mapShopifyOrder } from './shopify-order';
 import { parseShopifyJson, ShopifyPayloadError } from './shopify-payload';
 
-const raw = readFileSync(path.resolve(__dirname, '../../../../../shared/fixtures/shopify/orders-create.json'));
+const raw = readFileSync(path.resolve(__dirname, '../../../../test/fixtures/shopify/orders-create.json'));
 
 type Json = Record<string, unknown> & { line_items: Record<string, unknown>[]; customer: Record<string, unknown> | null };
 
