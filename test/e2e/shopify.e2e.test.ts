@@ -382,6 +382,12 @@ describe('Shopify payment status, cancellations and the online return window', (
   const asIchiro = (body: Buffer, replacements: [string, string][] = []) =>
     edited(body, [['hanako.yamada@example.com', 'ichiro.suzuki@example.com'], ['+819000001234', '+819000005555'], ...replacements]);
 
+  /** The refunds/create body of a cancellation's refund: the Refund object its order carries in `refunds`. */
+  const refundOf = (cancelledOrder: Buffer) => {
+    const [refund] = (JSON.parse(cancelledOrder.toString('utf8')) as { refunds: unknown[] }).refunds;
+    return Buffer.from(`${JSON.stringify(refund, null, 2)}\n`, 'utf8');
+  };
+
   async function pointsOf(memberId: string) {
     const view = await system.graphql<{ member: { points: { balance: number; pendingBalance: number } } }>(
       'query($id: ID!) { member(id: $id) { points { balance pendingBalance } } }',
@@ -425,12 +431,31 @@ describe('Shopify payment status, cancellations and the online return window', (
 
     const cancelled = asIchiro(CANCELLED, [['5918273645012', orderId]]);
     expect(await deliver(cancelled, newDelivery(CANCEL_DELIVERY, 20))).toEqual({ status: 200, body: { outcome: 'cancelled' } });
-    expect(await purchaseOf(gid)).toMatchObject({ status: 'REFUNDED', refundedAmount: 5360, pointsEarned: 0, refunds: [{ amount: 5360, pointsSettled: true }] });
+    expect(await purchaseOf(gid)).toMatchObject({
+      status: 'REFUNDED',
+      refundedAmount: 5360,
+      pointsEarned: 0,
+      lines: [{ sku: 'TEA-HOJI-020', refundedQuantity: 2 }, { sku: 'CUP-SHIGA-AI', refundedQuantity: 1 }],
+      refunds: [{ amount: 5360, pointsSettled: true }],
+    });
     expect(await pointsOf(ichiroId)).toEqual({ balance: 100, pendingBalance: 53 });
 
     const before = await written();
     expect(await deliver(cancelled, newDelivery(CANCEL_DELIVERY, 21))).toEqual({ status: 200, body: { outcome: 'cancelled' } });
-    expect(await written()).toEqual({ ...before, deliveries: before.deliveries + 2 });
+    // Shopify also sends refunds/create for the money the cancellation paid back: nothing is left to refund
+    expect(await deliver(refundOf(cancelled), newDelivery(REFUND_DELIVERY, 21))).toEqual({ status: 200, body: { outcome: 'ignored' } });
+    expect(await written()).toEqual({ ...before, deliveries: before.deliveries + 4 });
+    expect(await pointsOf(ichiroId)).toEqual({ balance: 100, pendingBalance: 53 });
+  });
+
+  it('takes the points back once when the cancellation’s refunds/create arrives before orders/cancelled', async () => {
+    const orderId = '5918273645121';
+    const gid = `gid://shopify/Order/${orderId}`;
+    expect((await deliver(asIchiro(ORDER, [['5918273645012', orderId]]), newDelivery(ORDER_DELIVERY, 23))).status).toBe(200);
+    const cancelled = asIchiro(CANCELLED, [['5918273645012', orderId], ['1012345678902', '1012345678923']]);
+    expect(await deliver(refundOf(cancelled), newDelivery(REFUND_DELIVERY, 23))).toEqual({ status: 200, body: { outcome: 'refunded' } });
+    expect(await deliver(cancelled, newDelivery(CANCEL_DELIVERY, 23))).toEqual({ status: 200, body: { outcome: 'cancelled' } });
+    expect(await purchaseOf(gid)).toMatchObject({ status: 'REFUNDED', refundedAmount: 5360, pointsEarned: 0, refunds: [{ amount: 5360 }] });
     expect(await pointsOf(ichiroId)).toEqual({ balance: 100, pendingBalance: 53 });
   });
 

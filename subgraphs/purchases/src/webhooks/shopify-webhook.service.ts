@@ -214,17 +214,26 @@ export class ShopifyWebhookService {
 
   /**
    * Cancelling refunds whatever the purchase still has, through the refund path: earned points are taken back
-   * and redeemed points returned. Shopify also sends refunds/create for the money a cancellation pays back;
-   * whichever of the two comes second finds nothing left to refund.
+   * and redeemed points returned. The units not refunded yet are named, so the purchase's lines show them returned.
+   * Shopify also sends refunds/create for the money a cancellation pays back; whichever of the two comes second
+   * finds nothing left to refund.
    */
   private async applyCancellation(purchase: PurchaseDoc, cancellation: ShopifyCancellation): Promise<Processed> {
     const purchaseId = purchase._id.toHexString();
     const refunds = await this.deps.models.refunds.find({ purchaseId }).lean<RefundDoc[]>().exec();
     if (refunds.some((r) => r.idempotencyKey === cancellation.idempotencyKey)) return { outcome: 'cancelled', purchaseId };
     if (purchase.state === 'PENDING_POINTS') throw new RetryableError('The purchase’s points are still being settled');
-    const refundable = purchase.total - refundStateOf(purchase, refunds).refundedAmount;
+    const state = refundStateOf(purchase, refunds);
+    const refundable = purchase.total - state.refundedAmount;
     if (refundable <= 0) return { outcome: 'cancelled', reason: 'already refunded in full', purchaseId };
-    await this.deps.purchases.refund(SHOPIFY_CALLER, { purchaseId, idempotencyKey: cancellation.idempotencyKey, amount: refundable });
+    const lines = purchase.lines
+      .map((line) => ({ sku: line.sku, quantity: line.quantity - (state.refundedQuantities[line.sku] ?? 0) }))
+      .filter((line) => line.quantity > 0);
+    await this.deps.purchases.refund(SHOPIFY_CALLER, {
+      purchaseId,
+      idempotencyKey: cancellation.idempotencyKey,
+      ...(lines.length > 0 ? { lines } : { amount: refundable }),
+    });
     return { outcome: 'cancelled', purchaseId };
   }
 
@@ -251,6 +260,8 @@ export class ShopifyWebhookService {
     // the purchases service refunds only settled purchases; its outbox settles this one shortly
     if (purchase.state === 'PENDING_POINTS') throw new RetryableError('The purchase’s points are still being settled');
     const refundable = purchase.total - refundStateOf(purchase, refunds).refundedAmount;
+    // a refund by units would still be recorded, for 0 yen, once a cancellation or an amount refund took everything
+    if (refundable <= 0) return { outcome: 'ignored', reason: 'nothing left to refund', purchaseId };
     const request = refundRequest(refund, purchase.lines, refundable);
     if (request.kind === 'nothing') return { outcome: 'ignored', reason: 'nothing left to refund', purchaseId };
     await this.deps.purchases.refund(SHOPIFY_CALLER, {
