@@ -10,7 +10,7 @@ import type { QualifyingSpendDoc } from '@omo/points/src/models/qualifying-spend
 import { breakdownFor } from '@omo/points/src/services/earn-calculator';
 import { lotExpiry } from '@omo/points/src/services/ledger.service';
 import { credit, emptyState, entryFieldsFor, stateFromEntry, type Change, type LedgerState } from '@omo/points/src/services/lots';
-import { defaultPolicy } from '@omo/points/src/services/rules.service';
+import { defaultPolicy, pendingDaysOf } from '@omo/points/src/services/rules.service';
 import { standingFor } from '@omo/points/src/services/tier.service';
 import type { PurchaseFactDoc } from '@omo/purchases/src/models/purchase-fact.model';
 import type { PurchaseDoc, PurchaseLineDoc } from '@omo/purchases/src/models/purchase.model';
@@ -250,7 +250,7 @@ export function memberDocs(options: DatasetOptions, index: number): MemberDocs {
     const breakdown = breakdownFor(POLICY, null, [], { storeId, channel, amount: subtotal, tier, at: occurredAt });
     const entryId = objectIdOf(`bench:${options.seed}:earn:${pid}`);
     const lastPurchaseAt = occurredAt;
-    const lot = { lotId: entryId.toHexString(), amount: breakdown.points, earnedAt: occurredAt, availableAt: new Date(occurredAt.getTime() + POLICY.pendingDays * DAY_MS), expiresAt: lotExpiry(POLICY, occurredAt, lastPurchaseAt), purchaseId: pid };
+    const lot = { lotId: entryId.toHexString(), amount: breakdown.points, earnedAt: occurredAt, availableAt: new Date(occurredAt.getTime() + pendingDaysOf(POLICY, channel) * DAY_MS), expiresAt: lotExpiry(POLICY, occurredAt, lastPurchaseAt), purchaseId: pid };
     const change: Change =
       breakdown.points > 0 ? credit(state, lot, true) : { amount: 0, lots: state.lots, debt: state.debt, lifetimeEarned: state.lifetimeEarned, lastPurchaseAt };
     append(

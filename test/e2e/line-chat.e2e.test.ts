@@ -8,7 +8,7 @@ import { startTestSystem, type TestSystem } from '../helpers/system';
  * A customer's chat end to end: LINE's signed webhook bodies (the shared fixtures) into the line service, the
  * answer built from the members and points services, sent back to a fake LINE API.
  */
-const FIXTURES = path.resolve(__dirname, '../../../shared/fixtures/line');
+const FIXTURES = path.resolve(__dirname, '../fixtures/line');
 const SECRET = 'test-line-channel-secret';
 const HANAKO = 'U9d477349dd2a163f08517a6a01aa37ab';
 const STRANGER = 'Uba197b1ade7c3b587bf2f8e2d801b3c4';

@@ -10,7 +10,7 @@ import { listen } from '@omo/lib/subgraph-server';
 import { startFakeLineApi, type FakeLineApi } from '../helpers/fake-line-api';
 import { startTestSystem, type TestSystem } from '../helpers/system';
 
-const FIXTURES = path.resolve(__dirname, '../../../shared/fixtures/line');
+const FIXTURES = path.resolve(__dirname, '../fixtures/line');
 const SECRET = 'test-line-channel-secret';
 const CHROMIUM = '/usr/bin/chromium';
 const HANAKO = 'U9d477349dd2a163f08517a6a01aa37ab';

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { startFakeLineApi, type FakeLineApi } from '../helpers/fake-line-api';
 import { startTestSystem, type TestSystem } from '../helpers/system';
 
-const FIXTURES = path.resolve(__dirname, '../../../shared/fixtures/line');
+const FIXTURES = path.resolve(__dirname, '../fixtures/line');
 const SECRET = 'test-line-channel-secret';
 const HANAKO = 'U9d477349dd2a163f08517a6a01aa37ab';
 

@@ -5,9 +5,12 @@ import { webhookDeliveryModel } from '@omo/purchases/src/models/webhook-delivery
 import { startTestSystem, type TestSystem } from '../helpers/system';
 
 /** Shopify's request bodies, sent and signed byte-for-byte as they are in the fixture files. */
-const FIXTURES = path.resolve(__dirname, '../../../shared/fixtures/shopify');
+const FIXTURES = path.resolve(__dirname, '../fixtures/shopify');
 const ORDER = readFileSync(path.join(FIXTURES, 'orders-create.json'));
 const REFUND = readFileSync(path.join(FIXTURES, 'refunds-create.json'));
+const CANCELLED = readFileSync(path.join(FIXTURES, 'orders-cancelled.json'));
+const COD_ORDER = readFileSync(path.join(FIXTURES, 'orders-create-cod.json'));
+const COD_PAID = readFileSync(path.join(FIXTURES, 'orders-paid-cod.json'));
 
 const SHOP = 'example-omo-shop.myshopify.com';
 const SECRET = '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';
@@ -23,15 +26,33 @@ interface DeliveryHeaders {
 /** The headers of the fixtures' deliveries, from the fixture README. */
 const ORDER_DELIVERY: DeliveryHeaders = {
   topic: 'orders/create',
-  webhookId: 'eba0b662-8704-4357-8b68-9e8bb8f33f64',
-  eventId: 'ee6118e7-e846-40aa-9d67-ce7e3c2b643f',
-  triggeredAt: '2025-06-15T05:02:38.417Z',
+  webhookId: 'e9ed7383-9789-4549-ae6e-bd3cb2999e6a',
+  eventId: '86047f25-2fcc-43b8-8537-1c46d2075f40',
+  triggeredAt: '2025-06-15T05:02:38.204Z',
 };
 const REFUND_DELIVERY: DeliveryHeaders = {
   topic: 'refunds/create',
-  webhookId: '036454eb-be6e-4ff9-814e-08e68ccf5246',
-  eventId: '16df965f-f8f7-4c32-8906-ad0c82580f3e',
-  triggeredAt: '2025-06-18T02:20:06.052Z',
+  webhookId: '916f9509-22b8-4cd3-aeb9-c0e1339f313e',
+  eventId: '6b3b6b15-5aac-401a-a676-dbdc1ec34ca8',
+  triggeredAt: '2025-06-18T02:20:06.318Z',
+};
+const CANCEL_DELIVERY: DeliveryHeaders = {
+  topic: 'orders/cancelled',
+  webhookId: '5bcd7fca-ae19-4dc2-899a-1255dfce54ae',
+  eventId: '9875a032-5be9-49e2-9bee-9d9a15fe9d46',
+  triggeredAt: '2025-06-15T08:05:13.460Z',
+};
+const COD_DELIVERY: DeliveryHeaders = {
+  topic: 'orders/create',
+  webhookId: '8d9c8955-0545-49f9-9a97-4b673a7d1909',
+  eventId: '41c26458-b693-466b-83ae-1a67c47b0c9b',
+  triggeredAt: '2025-06-16T00:41:06.077Z',
+};
+const COD_PAID_DELIVERY: DeliveryHeaders = {
+  topic: 'orders/paid',
+  webhookId: '3bac25d5-2a94-4f8c-bc33-6edfda036801',
+  eventId: '34a5c334-de07-4910-a73c-09df8b3c0031',
+  triggeredAt: '2025-06-18T07:22:48.913Z',
 };
 
 const PURCHASE = /* GraphQL */ `
@@ -41,7 +62,7 @@ const PURCHASE = /* GraphQL */ `
       store { code }
       lines { sku name unitPrice quantity refundedQuantity }
       refunds { amount lines { sku quantity amount } pointsSettled }
-      member { id displayName points { balance } }
+      member { id displayName points { balance pendingBalance } }
     }
   }
 `;
@@ -54,7 +75,7 @@ interface PurchaseView {
     amountPaid: number;
     refundedAmount: number;
     pointsEarned: number;
-    member: { id: string; displayName: string; points: { balance: number } } | null;
+    member: { id: string; displayName: string; points: { balance: number; pendingBalance: number } } | null;
     [field: string]: unknown;
   };
 }
@@ -163,9 +184,9 @@ describe('Shopify order and refund webhooks', () => {
       refundedAmount: 0,
       occurredAt: '2025-06-15T05:02:37.000Z',
       refunds: [],
-      // 1 point per 100 yen on 5360 yen, on top of the 100-point sign-up bonus
+      // 1 point per 100 yen on 5360 yen, pending through the 14-day online return window; the 100-point sign-up bonus is usable
       pointsEarned: 53,
-      member: { id: hanakoId, displayName: '山田花子', points: { balance: 153 } },
+      member: { id: hanakoId, displayName: '山田花子', points: { balance: 100, pendingBalance: 53 } },
     });
   });
 
@@ -187,7 +208,7 @@ describe('Shopify order and refund webhooks', () => {
     expect(await deliver(ORDER, newDelivery(ORDER_DELIVERY, 1))).toEqual({ status: 200, body: { outcome: 'recorded' } });
     // only the new event's delivery records are new
     expect(await written()).toEqual({ ...before, deliveries: before.deliveries + 2 });
-    expect((await purchaseOf(ORDER_GID)).member!.points.balance).toBe(153);
+    expect((await purchaseOf(ORDER_GID)).member!.points).toEqual({ balance: 100, pendingBalance: 53 });
   });
 
   it('refuses a wrong signature, an unknown shop, a missing signature and a tampered body with 401, writing nothing', async () => {
@@ -213,9 +234,9 @@ describe('Shopify order and refund webhooks', () => {
       status: 'PARTIALLY_REFUNDED',
       refundedAmount: 3018,
       refunds: [{ amount: 3018, lines: [{ sku: 'CUP-SHIGA-AI', quantity: 1, amount: 3018 }], pointsSettled: true }],
-      // floor(53 × 3018 / 5360) = 29 points taken back
+      // floor(53 × 3018 / 5360) = 29 points taken back, from the points still pending
       pointsEarned: 24,
-      member: { points: { balance: 124 } },
+      member: { points: { balance: 100, pendingBalance: 24 } },
     });
     expect((purchase.lines as { sku: string; refundedQuantity: number }[]).map((l) => [l.sku, l.refundedQuantity])).toEqual([
       ['TEA-HOJI-020', 0],
@@ -351,5 +372,121 @@ describe('Shopify order and refund webhooks', () => {
     }
     expect(await deliver(order, delivery)).toEqual({ status: 200, body: { outcome: 'recorded' } });
     expect((await purchaseOf('gid://shopify/Order/5918273645107')).member).toMatchObject({ id: hanakoId });
+  });
+});
+
+describe('Shopify payment status, cancellations and the online return window', () => {
+  const COD_GID = 'gid://shopify/Order/5918273645201';
+  let ichiroId: string;
+  /** A fixture as Ichiro's order: his e-mail and phone instead of Hanako's, so his points start from the bonus alone. */
+  const asIchiro = (body: Buffer, replacements: [string, string][] = []) =>
+    edited(body, [['hanako.yamada@example.com', 'ichiro.suzuki@example.com'], ['+819000001234', '+819000005555'], ...replacements]);
+
+  /** The refunds/create body of a cancellation's refund: the Refund object its order carries in `refunds`. */
+  const refundOf = (cancelledOrder: Buffer) => {
+    const [refund] = (JSON.parse(cancelledOrder.toString('utf8')) as { refunds: unknown[] }).refunds;
+    return Buffer.from(`${JSON.stringify(refund, null, 2)}\n`, 'utf8');
+  };
+
+  async function pointsOf(memberId: string) {
+    const view = await system.graphql<{ member: { points: { balance: number; pendingBalance: number } } }>(
+      'query($id: ID!) { member(id: $id) { points { balance pendingBalance } } }',
+      { id: memberId },
+      system.staffHeaders(),
+    );
+    expect(view.errors).toBeUndefined();
+    return view.data!.member.points;
+  }
+
+  beforeAll(async () => {
+    ichiroId = await register({ displayName: '鈴木一郎', email: 'ichiro.suzuki@example.com', registeredVia: 'ONLINE' });
+  });
+
+  it('records nothing that earns for a cash-on-delivery order until it is paid', async () => {
+    const before = await written();
+    expect(await deliver(asIchiro(COD_ORDER), COD_DELIVERY)).toEqual({ status: 200, body: { outcome: 'awaiting-payment' } });
+    expect(await written()).toEqual({ ...before, deliveries: before.deliveries + 2 });
+    expect(await pointsOf(ichiroId)).toEqual({ balance: 100, pendingBalance: 0 });
+  });
+
+  it('earns once when the order is paid, however often and under whichever topic the payment arrives', async () => {
+    expect(await deliver(asIchiro(COD_PAID), COD_PAID_DELIVERY)).toEqual({ status: 200, body: { outcome: 'recorded' } });
+    expect(await purchaseOf(COD_GID)).toMatchObject({ status: 'COMPLETED', amountPaid: 5360, pointsEarned: 53, member: { id: ichiroId } });
+    expect(await pointsOf(ichiroId)).toEqual({ balance: 100, pendingBalance: 53 });
+
+    const before = await written();
+    expect(await deliver(asIchiro(COD_PAID), COD_PAID_DELIVERY)).toEqual({ status: 200, body: { outcome: 'duplicate' } });
+    // the orders/updated that follows a payment carries the paid status too: another event about the same order
+    const updated = { ...newDelivery(COD_PAID_DELIVERY, 1), topic: 'orders/updated' };
+    expect(await deliver(asIchiro(COD_PAID), updated)).toEqual({ status: 200, body: { outcome: 'recorded' } });
+    expect(await written()).toEqual({ ...before, deliveries: before.deliveries + 2 });
+    expect(await pointsOf(ichiroId)).toEqual({ balance: 100, pendingBalance: 53 });
+  });
+
+  it('takes the points back when a paid order is cancelled, once, whichever event of the cancellation arrives', async () => {
+    const orderId = '5918273645120';
+    const gid = `gid://shopify/Order/${orderId}`;
+    expect(await deliver(asIchiro(ORDER, [['5918273645012', orderId]]), newDelivery(ORDER_DELIVERY, 20))).toEqual({ status: 200, body: { outcome: 'recorded' } });
+    expect(await pointsOf(ichiroId)).toEqual({ balance: 100, pendingBalance: 106 });
+
+    const cancelled = asIchiro(CANCELLED, [['5918273645012', orderId]]);
+    expect(await deliver(cancelled, newDelivery(CANCEL_DELIVERY, 20))).toEqual({ status: 200, body: { outcome: 'cancelled' } });
+    expect(await purchaseOf(gid)).toMatchObject({
+      status: 'REFUNDED',
+      refundedAmount: 5360,
+      pointsEarned: 0,
+      lines: [{ sku: 'TEA-HOJI-020', refundedQuantity: 2 }, { sku: 'CUP-SHIGA-AI', refundedQuantity: 1 }],
+      refunds: [{ amount: 5360, pointsSettled: true }],
+    });
+    expect(await pointsOf(ichiroId)).toEqual({ balance: 100, pendingBalance: 53 });
+
+    const before = await written();
+    expect(await deliver(cancelled, newDelivery(CANCEL_DELIVERY, 21))).toEqual({ status: 200, body: { outcome: 'cancelled' } });
+    // Shopify also sends refunds/create for the money the cancellation paid back: nothing is left to refund
+    expect(await deliver(refundOf(cancelled), newDelivery(REFUND_DELIVERY, 21))).toEqual({ status: 200, body: { outcome: 'ignored' } });
+    expect(await written()).toEqual({ ...before, deliveries: before.deliveries + 4 });
+    expect(await pointsOf(ichiroId)).toEqual({ balance: 100, pendingBalance: 53 });
+  });
+
+  it('takes the points back once when the cancellation’s refunds/create arrives before orders/cancelled', async () => {
+    const orderId = '5918273645121';
+    const gid = `gid://shopify/Order/${orderId}`;
+    expect((await deliver(asIchiro(ORDER, [['5918273645012', orderId]]), newDelivery(ORDER_DELIVERY, 23))).status).toBe(200);
+    const cancelled = asIchiro(CANCELLED, [['5918273645012', orderId], ['1012345678902', '1012345678923']]);
+    expect(await deliver(refundOf(cancelled), newDelivery(REFUND_DELIVERY, 23))).toEqual({ status: 200, body: { outcome: 'refunded' } });
+    expect(await deliver(cancelled, newDelivery(CANCEL_DELIVERY, 23))).toEqual({ status: 200, body: { outcome: 'cancelled' } });
+    expect(await purchaseOf(gid)).toMatchObject({ status: 'REFUNDED', refundedAmount: 5360, pointsEarned: 0, refunds: [{ amount: 5360 }] });
+    expect(await pointsOf(ichiroId)).toEqual({ balance: 100, pendingBalance: 53 });
+  });
+
+  it('acknowledges the cancellation of an order it never recorded, and a payment arriving after it earns nothing', async () => {
+    const orderId = '5918273645221';
+    const before = await written();
+    expect(await deliver(asIchiro(COD_ORDER, [['5918273645201', orderId]]), newDelivery(COD_DELIVERY, 22))).toEqual({ status: 200, body: { outcome: 'awaiting-payment' } });
+    const cancelled = asIchiro(CANCELLED, [['5918273645012', orderId]]);
+    expect(await deliver(cancelled, newDelivery(CANCEL_DELIVERY, 22))).toEqual({ status: 200, body: { outcome: 'ignored' } });
+    // Shopify does not promise the order of events: a payment delivered late must not bring the order back
+    expect(await deliver(asIchiro(COD_PAID, [['5918273645201', orderId]]), newDelivery(COD_PAID_DELIVERY, 22))).toEqual({ status: 200, body: { outcome: 'ignored' } });
+    expect(await written()).toEqual({ ...before, deliveries: before.deliveries + 6 });
+    expect(await pointsOf(ichiroId)).toEqual({ balance: 100, pendingBalance: 53 });
+  });
+
+  it('keeps an online order’s points pending, not spendable, until its 14-day return window ends', async () => {
+    const storeId = (await system.db.collection('stores').findOne({ code: 'EC' }))!._id.toHexString();
+    const redeem = (key: string) =>
+      system.graphql<{ recordPurchase: { status: string } }>(
+        'mutation($input: RecordPurchaseInput!) { recordPurchase(input: $input) { status } }',
+        { input: { idempotencyKey: key, storeId, memberId: ichiroId, lines: [{ sku: 'GIFT-BOX', name: 'ギフト箱', unitPrice: 1000, quantity: 1 }], total: 1000, pointsToRedeem: 150 } },
+        system.staffHeaders(),
+      );
+    // #1043 was placed at 2025-06-16T00:41:05Z
+    now = new Date('2025-06-30T00:41:04.000Z');
+    expect(await pointsOf(ichiroId)).toEqual({ balance: 100, pendingBalance: 53 });
+    expect((await redeem('ichiro-redeem-early')).errors?.[0]?.extensions?.code).toBe('INSUFFICIENT_POINTS');
+
+    now = new Date('2025-06-30T00:41:06.000Z');
+    expect(await pointsOf(ichiroId)).toEqual({ balance: 153, pendingBalance: 0 });
+    expect((await redeem('ichiro-redeem-after')).errors).toBeUndefined();
+    expect((await pointsOf(ichiroId)).balance).toBe(3);
   });
 });

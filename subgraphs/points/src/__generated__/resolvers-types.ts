@@ -285,8 +285,13 @@ export type EarnRules = {
   tierWindowDays: Scalars['Int']['output'];
   /** How earned points are rounded. */
   rounding: Rounding;
-  /** Days after a purchase before its points can be used (0 = at once). */
+  /** Days after a store purchase before its points can be used (0 = at once). */
   pendingDays: Scalars['Int']['output'];
+  /**
+   * Days after an online purchase (a Shopify order) before its points can be used: the return window, in which a
+   * return takes back points that cannot have been spent yet. 14 unless staff change it.
+   */
+  onlinePendingDays: Scalars['Int']['output'];
   /** How points expire. */
   expiryMode: ExpiryMode;
   /** PER_LOT: days a lot stays valid. */
@@ -424,8 +429,10 @@ export type SetPointsPolicyInput = {
   ratePerYen?: InputMaybe<Scalars['Int']['input']>;
   /** Rounding of earned points. */
   rounding?: InputMaybe<Rounding>;
-  /** Days before purchase points become usable (0-365). */
+  /** Days before store purchase points become usable (0-365). */
   pendingDays?: InputMaybe<Scalars['Int']['input']>;
+  /** Days before online purchase points become usable (0-365). */
+  onlinePendingDays?: InputMaybe<Scalars['Int']['input']>;
   /** How points expire. */
   expiryMode?: InputMaybe<ExpiryMode>;
   /** PER_LOT validity (1-3650 days). */
@@ -876,6 +883,7 @@ export type EarnRulesResolvers<ContextType = PointsContext, ParentType extends R
   tierWindowDays?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   rounding?: Resolver<ResolversTypes['Rounding'], ParentType, ContextType>;
   pendingDays?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  onlinePendingDays?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   expiryMode?: Resolver<ResolversTypes['ExpiryMode'], ParentType, ContextType>;
   lotValidityDays?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   inactivityDays?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;

@@ -25,7 +25,10 @@ export interface TierRule {
 /** The point policy as a whole: what decides how a purchase earns and when points expire. */
 export interface PointsPolicy {
   rounding: Rounding;
+  /** The return window of STORE purchases, in days. */
   pendingDays: number;
+  /** The return window of ONLINE purchases: goods bought online come back by post, days after they arrive. */
+  onlinePendingDays: number;
   expiryMode: ExpiryMode;
   lotValidityDays: number;
   inactivityDays: number;
@@ -69,6 +72,8 @@ const policyRevisionSchema = new Schema<PolicyRevisionDoc>(
     _id: { type: Number, required: true },
     rounding: { type: String, required: true, enum: ['FLOOR', 'HALF_UP'] },
     pendingDays: { type: Number, required: true },
+    // revisions written before ONLINE had its own window leave it out; policyOf reads them as they were meant
+    onlinePendingDays: { type: Number },
     expiryMode: { type: String, required: true, enum: ['PER_LOT', 'AFTER_LAST_PURCHASE'] },
     lotValidityDays: { type: Number, required: true },
     inactivityDays: { type: Number, required: true },

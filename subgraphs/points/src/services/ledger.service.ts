@@ -24,7 +24,7 @@ import {
   type Change,
   type LedgerState,
 } from './lots';
-import type { PointsPolicy, RulesService } from './rules.service';
+import { pendingDaysOf, type PointsPolicy, type RulesService } from './rules.service';
 
 /** What the GraphQL PointsAccount resolves from: the member's state after their latest entry. */
 export type AccountState = LedgerState;
@@ -390,7 +390,7 @@ export class LedgerService {
     );
   }
 
-  /** Earns a purchase's points as a lot, usable after the pending days; AFTER_LAST_PURCHASE extends every lot. */
+  /** Earns a purchase's points as a lot, usable after its channel's pending days; AFTER_LAST_PURCHASE extends every lot. */
   async earn(input: {
     memberId: string;
     breakdown: EarnBreakdown;
@@ -413,7 +413,7 @@ export class LedgerService {
         const lastPurchaseAt = latest(state.lastPurchaseAt, input.occurredAt);
         const expiresAt = lotExpiry(policy, input.occurredAt, lastPurchaseAt);
         const base = policy.expiryMode === 'AFTER_LAST_PURCHASE' ? { ...state, lots: extendExpiry(state.lots, expiresAt) } : state;
-        const availableAt = new Date(input.occurredAt.getTime() + policy.pendingDays * DAY_MS);
+        const availableAt = new Date(input.occurredAt.getTime() + pendingDaysOf(policy, input.channel) * DAY_MS);
         const change =
           points > 0
             ? credit(base, { lotId: entryId.toHexString(), amount: points, earnedAt: input.occurredAt, availableAt, expiresAt, purchaseId: input.purchaseId }, true)

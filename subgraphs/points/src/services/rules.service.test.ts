@@ -73,6 +73,7 @@ describe('RulesService.getPolicy', () => {
     await expect(rules.getPolicy()).resolves.toEqual({
       rounding: 'FLOOR',
       pendingDays: 0,
+      onlinePendingDays: 14,
       expiryMode: 'PER_LOT',
       lotValidityDays: 365,
       inactivityDays: 365,
@@ -89,6 +90,14 @@ describe('RulesService.getPolicy', () => {
         { tier: 'PLATINUM', minSpend: 400_000, multiplierPercent: 150 },
       ],
     });
+  });
+});
+
+describe('RulesService.getPolicy of a policy written before ONLINE had its own return window', () => {
+  it('keeps online purchases pending as long as store ones, as that revision meant', async () => {
+    const { onlinePendingDays: _online, ...before } = defaultPolicy();
+    await models.policies.create({ _id: 1, ...before, pendingDays: 5, change: { actor: 'staff:staff-1', at: START, action: 'SET_POINTS_POLICY', changes: [{ field: 'pendingDays', before: 0, after: 5 }] } });
+    await expect(rules.getPolicy()).resolves.toMatchObject({ pendingDays: 5, onlinePendingDays: 5 });
   });
 });
 
@@ -144,6 +153,7 @@ describe('RulesService.setPointsPolicy', () => {
   it('keeps every one of several concurrent changes to different fields, each audited once', async () => {
     const changes: SetPointsPolicyInput[] = [
       { pendingDays: 7 },
+      { onlinePendingDays: 30 },
       { signupBonusPoints: 500 },
       { lotValidityDays: 730 },
       { inactivityDays: 400 },
@@ -155,6 +165,7 @@ describe('RulesService.setPointsPolicy', () => {
     await Promise.all(changes.map((change) => rules.setPointsPolicy(STAFF, change)));
     await expect(rules.getPolicy()).resolves.toMatchObject({
       pendingDays: 7,
+      onlinePendingDays: 30,
       signupBonusPoints: 500,
       lotValidityDays: 730,
       inactivityDays: 400,
@@ -164,7 +175,7 @@ describe('RulesService.setPointsPolicy', () => {
       channelRates: [{ channel: 'STORE', ratePoints: 1, ratePerYen: 200 }, { channel: 'ONLINE' }],
     });
     const revisions = await models.policies.find().sort({ _id: 1 }).lean();
-    expect(revisions.map((r) => r._id)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(revisions.map((r) => r._id)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
     expect(revisions.every((r) => r.change.changes.length === 1)).toBe(true);
   });
 });
@@ -447,6 +458,7 @@ describe('bad input', () => {
     ['a channel yen unit of 0', { channel: 'ONLINE', ratePerYen: 0 }, 'ratePerYen'],
     ['pending days over 365', { pendingDays: 366 }, 'pendingDays'],
     ['negative pending days', { pendingDays: -1 }, 'pendingDays'],
+    ['online pending days over 365', { onlinePendingDays: 366 }, 'onlinePendingDays'],
     ['a lot validity of 0 days', { lotValidityDays: 0 }, 'lotValidityDays'],
     ['a lot validity over 3650 days', { lotValidityDays: 3651 }, 'lotValidityDays'],
     ['fractional inactivity days', { inactivityDays: 1.5 }, 'inactivityDays'],

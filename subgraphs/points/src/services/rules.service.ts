@@ -72,6 +72,7 @@ export interface SetPointsPolicyInput {
   ratePerYen?: number | null;
   rounding?: Rounding | null;
   pendingDays?: number | null;
+  onlinePendingDays?: number | null;
   expiryMode?: ExpiryMode | null;
   lotValidityDays?: number | null;
   inactivityDays?: number | null;
@@ -85,11 +86,24 @@ export interface RuleModels {
   campaigns: CampaignModel;
 }
 
+/**
+ * Online orders come back by post after they are delivered: without a stated return policy, Japan's Act on
+ * Specified Commercial Transactions lets a mail-order buyer return goods within 8 days of receiving them, and
+ * delivery and the return's own shipping come on top. Points that wait this long are rarely spent and then taken back.
+ */
+const DEFAULT_ONLINE_PENDING_DAYS = 14;
+
+/** The days a purchase's points stay pending, by its channel. */
+export function pendingDaysOf(policy: PointsPolicy, channel: Channel): number {
+  return channel === 'ONLINE' ? policy.onlinePendingDays : policy.pendingDays;
+}
+
 /** The rules in force until staff change them. */
 export function defaultPolicy(): PointsPolicy {
   return {
     rounding: 'FLOOR',
     pendingDays: 0,
+    onlinePendingDays: DEFAULT_ONLINE_PENDING_DAYS,
     expiryMode: 'PER_LOT',
     lotValidityDays: 365,
     inactivityDays: 365,
@@ -111,6 +125,7 @@ export function defaultPolicy(): PointsPolicy {
 const POLICY_FIELDS = [
   'rounding',
   'pendingDays',
+  'onlinePendingDays',
   'expiryMode',
   'lotValidityDays',
   'inactivityDays',
@@ -243,6 +258,7 @@ function policyPatch(input: SetPointsPolicyInput): { scalars: Partial<PolicyScal
   if (isGiven(input.rounding)) scalars.rounding = oneOf(input.rounding, ['FLOOR', 'HALF_UP'] as const, 'rounding');
   if (isGiven(input.expiryMode)) scalars.expiryMode = oneOf(input.expiryMode, ['PER_LOT', 'AFTER_LAST_PURCHASE'] as const, 'expiryMode');
   if (isGiven(input.pendingDays)) scalars.pendingDays = wholeNumber(input.pendingDays, 'pendingDays', 0, 365);
+  if (isGiven(input.onlinePendingDays)) scalars.onlinePendingDays = wholeNumber(input.onlinePendingDays, 'onlinePendingDays', 0, 365);
   if (isGiven(input.lotValidityDays)) scalars.lotValidityDays = wholeNumber(input.lotValidityDays, 'lotValidityDays', 1, 3650);
   if (isGiven(input.inactivityDays)) scalars.inactivityDays = wholeNumber(input.inactivityDays, 'inactivityDays', 1, 3650);
   if (isGiven(input.signupBonusPoints)) scalars.signupBonusPoints = wholeNumber(input.signupBonusPoints, 'signupBonusPoints', 0, 100_000);
@@ -268,6 +284,8 @@ function policyPatch(input: SetPointsPolicyInput): { scalars: Partial<PolicyScal
 function policyOf(doc: PolicyRevisionDoc): PointsPolicy {
   return {
     ...pick(doc, POLICY_FIELDS),
+    // before ONLINE had its own window, pendingDays applied to every purchase
+    onlinePendingDays: doc.onlinePendingDays ?? doc.pendingDays,
     channelRates: doc.channelRates.map((rate) => pick(rate, ['channel', 'ratePoints', 'ratePerYen'])),
     tiers: doc.tiers.map((rule) => pick(rule, ['tier', 'minSpend', 'multiplierPercent'])),
   };

@@ -290,3 +290,30 @@ describe('late settlements', () => {
     expect(await settlement.settle({ ...purchase(memberId, 'p-now-store', 10_000), storeId })).toMatchObject({ pointsEarned: 2_500 });
   });
 });
+
+describe('the return window of each channel', () => {
+  const viewOn = async (memberId: string, at: Date) => {
+    const { balance, pending } = viewAt(await ledger.state(memberId), at);
+    return { balance, pending };
+  };
+
+  it('keeps online purchase points pending through the online window (14 days unless changed), store ones through pendingDays', async () => {
+    const memberId = member();
+    const store = await settlement.settle(purchase(memberId, 'p-window-store', 1_000));
+    const online = await settlement.settle({ ...purchase(memberId, 'p-window-online', 2_000), channel: 'ONLINE' });
+    expect(store.pointsEarned).toBeGreaterThan(0);
+    expect(online.pointsEarned).toBeGreaterThan(0);
+    expect(await viewOn(memberId, AT)).toEqual({ balance: store.pointsEarned, pending: online.pointsEarned });
+    expect(await viewOn(memberId, new Date(AT.getTime() + 14 * DAY - 1))).toEqual({ balance: store.pointsEarned, pending: online.pointsEarned });
+    expect(await viewOn(memberId, new Date(AT.getTime() + 14 * DAY))).toEqual({ balance: store.pointsEarned + online.pointsEarned, pending: 0 });
+  });
+
+  it('applies a changed online window to online purchases and leaves store purchases alone', async () => {
+    await rules.setPointsPolicy(staff, { onlinePendingDays: 3 });
+    const memberId = member();
+    const store = await settlement.settle(purchase(memberId, 'p-window-store-2', 1_000));
+    const online = await settlement.settle({ ...purchase(memberId, 'p-window-online-2', 2_000), channel: 'ONLINE' });
+    expect(await viewOn(memberId, new Date(AT.getTime() + 3 * DAY - 1))).toEqual({ balance: store.pointsEarned, pending: online.pointsEarned });
+    expect(await viewOn(memberId, new Date(AT.getTime() + 3 * DAY))).toEqual({ balance: store.pointsEarned + online.pointsEarned, pending: 0 });
+  });
+});

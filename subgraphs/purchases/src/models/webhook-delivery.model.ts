@@ -1,11 +1,11 @@
 import { Schema, type Connection, type Model } from 'mongoose';
 
-export type WebhookDeliveryOutcome = 'recorded' | 'refunded' | 'ignored' | 'awaiting-order';
+export type WebhookDeliveryOutcome = 'recorded' | 'refunded' | 'cancelled' | 'ignored' | 'awaiting-order' | 'awaiting-payment';
 
-/** A refund that arrived before its order's purchase existed: carried out when the order is recorded. */
+/** A refund or cancellation that arrived before its order's purchase existed: carried out when the order is recorded. */
 export interface AwaitingRefundDoc {
   orderExternalId: string;
-  /** The refunds/create body as it was signed, mapped again when the order's purchase exists. */
+  /** The refunds/create or orders/cancelled body as it was signed, mapped again when the order's purchase exists. */
   body: string;
   appliedAt: Date | null;
 }

@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { mapShopifyOrder } from './shopify-order';
+import { mapShopifyCancellation, mapShopifyOrder } from './shopify-order';
 import { parseShopifyJson, ShopifyPayloadError } from './shopify-payload';
 
-const raw = readFileSync(path.resolve(__dirname, '../../../../../shared/fixtures/shopify/orders-create.json'));
+const raw = readFileSync(path.resolve(__dirname, '../../../../test/fixtures/shopify/orders-create.json'));
+const cancelledRaw = readFileSync(path.resolve(__dirname, '../../../../test/fixtures/shopify/orders-cancelled.json'));
 
 type Json = Record<string, unknown> & { line_items: Record<string, unknown>[]; customer: Record<string, unknown> | null };
 
@@ -39,7 +40,27 @@ describe('mapping a Shopify orders/create body to a purchase', () => {
       total: 5360,
       occurredAt: new Date('2025-06-15T05:02:37Z'),
       customer: { taggedMemberId: null, email: 'hanako.yamada@example.com', phone: '+819000001234' },
+      paid: true,
+      financialStatus: 'paid',
+      cancelled: false,
     });
+  });
+
+  it.each([
+    ['paid', true],
+    ['partially_refunded', true],
+    ['refunded', true],
+    ['pending', false],
+    ['authorized', false],
+    ['partially_paid', false],
+    ['voided', false],
+    [null, false],
+  ])('reads financial_status %p as paid: %p', (status, paid) => {
+    expect(mapShopifyOrder(order((o) => (o.financial_status = status))).paid).toBe(paid);
+  });
+
+  it('sees a cancelled order in cancelled_at', () => {
+    expect(mapShopifyOrder(parseShopifyJson(cancelledRaw))).toMatchObject({ orderId: '5918273645012', cancelled: true, financialStatus: 'refunded' });
   });
 
   it('keeps an 18-digit order id exact, preferring admin_graphql_api_id', () => {
@@ -112,5 +133,24 @@ describe('mapping a Shopify orders/create body to a purchase', () => {
     ['no line items array', (o) => Reflect.deleteProperty(o, 'line_items'), 'unexpected-shape'],
   ])('refuses %s', (_what, change, reason) => {
     expect(refusal(() => mapShopifyOrder(order(change)))).toBe(reason);
+  });
+});
+
+describe('mapping a Shopify orders/cancelled body', () => {
+  const cancellation = (change: (body: Json) => void = () => undefined) => {
+    const body = parseShopifyJson(cancelledRaw) as Json;
+    change(body);
+    return mapShopifyCancellation(body);
+  };
+
+  it('names the order’s purchase and one refund key per order', () => {
+    expect(cancellation()).toEqual({ orderId: '5918273645012', name: '#1042', externalId: 'gid://shopify/Order/5918273645012', idempotencyKey: 'shopify-cancel:5918273645012' });
+  });
+
+  it.each<[string, (o: Json) => void, string]>([
+    ['a body without cancelled_at', (o) => (o.cancelled_at = null), 'not-cancelled'],
+    ['a shop currency other than yen', (o) => (o.currency = 'USD'), 'unsupported-currency'],
+  ])('refuses %s', (_what, change, reason) => {
+    expect(refusal(() => cancellation(change))).toBe(reason);
   });
 });

@@ -14,6 +14,8 @@ const orderSchema = z.object({
   currency: z.string(),
   created_at: z.string().nullish(),
   processed_at: z.string().nullish(),
+  financial_status: z.string().nullish(),
+  cancelled_at: z.string().nullish(),
   subtotal_price: money,
   total_discounts: money.nullish(),
   total_line_items_price: money.nullish(),
@@ -46,7 +48,7 @@ export interface ShopifyCustomerHints {
   phone: string | null;
 }
 
-/** An orders/create body as the purchase it becomes (less the store and the member, which need lookups). */
+/** An orders/create, orders/paid or orders/updated body as the purchase it becomes (less the store and the member, which need lookups). */
 export interface ShopifyOrder {
   /** Shopify's numeric order id, as decimal digits. */
   orderId: string;
@@ -59,7 +61,37 @@ export interface ShopifyOrder {
   total: number;
   occurredAt: Date;
   customer: ShopifyCustomerHints;
+  /** Whether the customer has paid (see PAID_STATUSES); only a paid order becomes a purchase that earns. */
+  paid: boolean;
+  /** For logs: Shopify's financial_status as sent. */
+  financialStatus: string | null;
+  /** The body already shows the order cancelled (an orders/updated sent after orders/cancelled). */
+  cancelled: boolean;
 }
+
+/**
+ * The financial statuses of an order whose payment was captured. `pending` (cash on delivery, bank transfer) and
+ * `authorized` have taken no money yet, `partially_paid` not all of it, and `voided` none ever; a refunded order
+ * was paid first, and its refunds/create bodies take the refunded part back.
+ */
+const PAID_STATUSES = new Set(['paid', 'partially_refunded', 'refunded']);
+
+/** An orders/cancelled body: which order, and that Shopify says it is cancelled. */
+export interface ShopifyCancellation {
+  orderId: string;
+  name: string | null;
+  externalId: string;
+  /** The key of the refund a cancellation records: one per order, however many of its events arrive. */
+  idempotencyKey: string;
+}
+
+const cancellationSchema = z.object({
+  id: shopifyId,
+  admin_graphql_api_id: z.string().nullish(),
+  name: z.string().nullish(),
+  currency: z.string(),
+  cancelled_at: z.string().nullish(),
+});
 
 const ORDER_GID = /^gid:\/\/shopify\/Order\/(\d+)$/;
 const MEMBER_TAG = /^omo-member:([0-9a-f]{24})$/i;
@@ -75,18 +107,17 @@ export function orderIdempotencyKey(orderId: string): string {
 }
 
 /**
- * Maps an orders/create body. Shipping earns no points, so the purchase is the goods only: its total is
+ * Maps an order body (orders/create, orders/paid and orders/updated send the same order object). Shipping earns no points, so the purchase is the goods only: its total is
  * `subtotal_price` (line items after their discounts, before shipping; tax included when the shop's prices
  * include it). The discount is what separates the line prices from that subtotal, which is `total_discounts`
  * unless part of the discount was on shipping.
  */
 export function mapShopifyOrder(payload: unknown): ShopifyOrder {
-  const order = readPayload(orderSchema, payload, 'orders/create');
+  const order = readPayload(orderSchema, payload, 'order');
   if (order.currency !== SHOP_CURRENCY) {
     throw new ShopifyPayloadError('unsupported-currency', `Order ${order.name ?? order.id} is in ${order.currency}; only ${SHOP_CURRENCY} is recorded`);
   }
-  // admin_graphql_api_id is a string, so it carries the id without any float rounding
-  const orderId = ORDER_GID.exec(order.admin_graphql_api_id ?? '')?.[1] ?? order.id;
+  const orderId = orderIdOf(order);
   const lines = mapLines(order.line_items);
   if (lines.length === 0) throw new ShopifyPayloadError('no-lines', `Order ${order.name ?? orderId} has no line items`);
   const subtotal = lines.reduce((sum, line) => sum + line.unitPrice * line.quantity, 0);
@@ -113,7 +144,29 @@ export function mapShopifyOrder(payload: unknown): ShopifyOrder {
       email: nonEmpty(order.customer?.email) ?? nonEmpty(order.email) ?? nonEmpty(order.contact_email),
       phone: nonEmpty(order.customer?.phone) ?? nonEmpty(order.phone),
     },
+    paid: PAID_STATUSES.has(order.financial_status ?? ''),
+    financialStatus: order.financial_status ?? null,
+    cancelled: nonEmpty(order.cancelled_at) !== null,
   };
+}
+
+/**
+ * Maps an orders/cancelled body. Only the order's identity is read: the cancellation takes back whatever the
+ * purchase still has, so its lines and amounts (which Shopify reports as after the cancellation) are not needed.
+ */
+export function mapShopifyCancellation(payload: unknown): ShopifyCancellation {
+  const order = readPayload(cancellationSchema, payload, 'orders/cancelled');
+  const orderId = orderIdOf(order);
+  if (!nonEmpty(order.cancelled_at)) throw new ShopifyPayloadError('not-cancelled', `Order ${order.name ?? orderId} has no cancelled_at`);
+  if (order.currency !== SHOP_CURRENCY) {
+    throw new ShopifyPayloadError('unsupported-currency', `Order ${order.name ?? orderId} is in ${order.currency}; only ${SHOP_CURRENCY} is recorded`);
+  }
+  return { orderId, name: order.name ?? null, externalId: orderExternalId(orderId), idempotencyKey: `shopify-cancel:${orderId}` };
+}
+
+/** admin_graphql_api_id is a string, so it carries the id without any float rounding. */
+function orderIdOf(order: { id: string; admin_graphql_api_id?: string | null }): string {
+  return ORDER_GID.exec(order.admin_graphql_api_id ?? '')?.[1] ?? order.id;
 }
 
 type OrderLineItem = z.infer<typeof orderSchema>['line_items'][number];

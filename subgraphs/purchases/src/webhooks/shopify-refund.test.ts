@@ -4,7 +4,7 @@ import type { PurchaseLineDoc } from '../models/purchase.model';
 import { parseShopifyJson, ShopifyPayloadError } from './shopify-payload';
 import { mapShopifyRefund, refundRequest } from './shopify-refund';
 
-const raw = readFileSync(path.resolve(__dirname, '../../../../../shared/fixtures/shopify/refunds-create.json'));
+const raw = readFileSync(path.resolve(__dirname, '../../../../test/fixtures/shopify/refunds-create.json'));
 
 type Json = Record<string, unknown> & { refund_line_items: Record<string, unknown>[]; transactions: Record<string, unknown>[] };
 

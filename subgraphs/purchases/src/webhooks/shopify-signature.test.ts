@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { shopifyHmac, verifyShopifyHmac } from './shopify-signature';
 
-const body = readFileSync(path.resolve(__dirname, '../../../../../shared/fixtures/shopify/orders-create.json'));
+const body = readFileSync(path.resolve(__dirname, '../../../../test/fixtures/shopify/orders-create.json'));
 const secret = 'shpss_test_secret';
 
 describe('Shopify webhook signature', () => {

@@ -10,12 +10,17 @@ import type { RefundDoc } from '../models/refund.model';
 import type { StoreDoc } from '../models/store.model';
 import { webhookDeliveryModel, type WebhookDeliveryDoc, type WebhookDeliveryModel, type WebhookDeliveryOutcome } from '../models/webhook-delivery.model';
 import { refundStateOf, type PurchaseService } from '../services/purchase.service';
-import { mapShopifyOrder, type ShopifyCustomerHints } from './shopify-order';
+import { mapShopifyCancellation, mapShopifyOrder, type ShopifyCancellation, type ShopifyCustomerHints } from './shopify-order';
 import { parseShopifyJson, ShopifyPayloadError } from './shopify-payload';
 import { mapShopifyRefund, refundRequest, type ShopifyRefund } from './shopify-refund';
 
 export const ORDERS_CREATE = 'orders/create';
+export const ORDERS_PAID = 'orders/paid';
+export const ORDERS_UPDATED = 'orders/updated';
+export const ORDERS_CANCELLED = 'orders/cancelled';
 export const REFUNDS_CREATE = 'refunds/create';
+/** Every one carries the whole order; whichever first shows it paid records its purchase. */
+const ORDER_TOPICS = new Set([ORDERS_CREATE, ORDERS_PAID, ORDERS_UPDATED]);
 
 /** The purchases and refunds a webhook records are the Shopify integration's, at whichever ONLINE store it feeds. */
 const SHOPIFY_CALLER: Caller = { kind: 'service', service: 'shopify' };
@@ -69,7 +74,7 @@ export interface ShopifyWebhookDeps {
 }
 
 /**
- * Turns Shopify's orders/create and refunds/create deliveries into ONLINE purchases and refunds. Deliveries are
+ * Turns Shopify's order, cancellation and refund deliveries into ONLINE purchases and refunds. Deliveries are
  * de-duplicated by their event and webhook ids, and the work itself is idempotent (the purchase is keyed by the
  * order id, the refund by the refund id), because the Shopify headers are not covered by the signature: a replayed
  * body with fresh ids must change nothing either.
@@ -133,9 +138,10 @@ export class ShopifyWebhookService {
   }
 
   private async process(delivery: ShopifyDelivery, log: Logger): Promise<Processed> {
+    if (ORDER_TOPICS.has(delivery.topic)) return this.recordOrder(delivery.store, parseShopifyJson(delivery.rawBody), log);
     switch (delivery.topic) {
-      case ORDERS_CREATE:
-        return this.recordOrder(delivery.store, parseShopifyJson(delivery.rawBody), log);
+      case ORDERS_CANCELLED:
+        return this.recordCancellation(delivery.store, delivery.rawBody, log);
       case REFUNDS_CREATE:
         return this.recordRefund(delivery.store, delivery.rawBody, log);
       default:
@@ -144,12 +150,24 @@ export class ShopifyWebhookService {
     }
   }
 
+  /**
+   * An order becomes a purchase once it is paid, so points are never earned on money not taken: a pending
+   * (cash on delivery) order is acknowledged and waits for its orders/paid. A cancelled order is not recorded at
+   * all, whether the body says so or its orders/cancelled was delivered first.
+   */
   private async recordOrder(store: StoreDoc, payload: unknown, log: Logger): Promise<Processed> {
     const order = mapShopifyOrder(payload);
     const storeId = store._id.toHexString();
     // a replayed order keeps its first member match, even if a member has registered with its e-mail since
     let purchase = await this.deps.purchases.findByExternalId(storeId, order.externalId);
     if (!purchase) {
+      if (order.cancelled || (await this.cancellationWaiting(storeId, order.externalId))) {
+        return { outcome: 'ignored', reason: `order ${order.name ?? order.orderId} was cancelled before it was recorded` };
+      }
+      if (!order.paid) {
+        log.info({ order: order.name, financialStatus: order.financialStatus }, 'Shopify order not paid yet: recorded when it is');
+        return { outcome: 'awaiting-payment', reason: `financial_status ${order.financialStatus ?? 'missing'}` };
+      }
       const memberId = await this.matchMember(order.customer);
       try {
         purchase = await this.deps.purchases.record(SHOPIFY_CALLER, {
@@ -172,8 +190,56 @@ export class ShopifyWebhookService {
       }
       log.info({ order: order.name, purchaseId: purchase._id.toHexString(), member: purchase.memberId ? 'matched' : 'guest' }, 'Shopify order recorded');
     }
-    await this.applyAwaitingRefunds(purchase, log);
+    await this.applyAwaiting(purchase, log);
     return { outcome: 'recorded', purchaseId: purchase._id.toHexString() };
+  }
+
+  /**
+   * A cancellation of an order without a purchase (never paid, or its payment not delivered yet) has nothing to
+   * take back. It is kept, so that a payment Shopify delivers after it does not record the order.
+   */
+  private async recordCancellation(store: StoreDoc, rawBody: Buffer, log: Logger): Promise<Processed> {
+    const cancellation = mapShopifyCancellation(parseShopifyJson(rawBody));
+    const purchase = await this.deps.purchases.findByExternalId(store._id.toHexString(), cancellation.externalId);
+    if (!purchase) {
+      log.info({ order: cancellation.name }, 'cancellation of an order without a purchase: nothing to take back');
+      return {
+        outcome: 'ignored',
+        reason: 'cancelled before it was recorded',
+        awaiting: { orderExternalId: cancellation.externalId, body: rawBody.toString('utf8'), appliedAt: null },
+      };
+    }
+    return this.applyCancellation(purchase, cancellation);
+  }
+
+  /**
+   * Cancelling refunds whatever the purchase still has, through the refund path: earned points are taken back
+   * and redeemed points returned. The units not refunded yet are named, so the purchase's lines show them returned.
+   * Shopify also sends refunds/create for the money a cancellation pays back; whichever of the two comes second
+   * finds nothing left to refund.
+   */
+  private async applyCancellation(purchase: PurchaseDoc, cancellation: ShopifyCancellation): Promise<Processed> {
+    const purchaseId = purchase._id.toHexString();
+    const refunds = await this.deps.models.refunds.find({ purchaseId }).lean<RefundDoc[]>().exec();
+    if (refunds.some((r) => r.idempotencyKey === cancellation.idempotencyKey)) return { outcome: 'cancelled', purchaseId };
+    if (purchase.state === 'PENDING_POINTS') throw new RetryableError('The purchase’s points are still being settled');
+    const state = refundStateOf(purchase, refunds);
+    const refundable = purchase.total - state.refundedAmount;
+    if (refundable <= 0) return { outcome: 'cancelled', reason: 'already refunded in full', purchaseId };
+    const lines = purchase.lines
+      .map((line) => ({ sku: line.sku, quantity: line.quantity - (state.refundedQuantities[line.sku] ?? 0) }))
+      .filter((line) => line.quantity > 0);
+    await this.deps.purchases.refund(SHOPIFY_CALLER, {
+      purchaseId,
+      idempotencyKey: cancellation.idempotencyKey,
+      ...(lines.length > 0 ? { lines } : { amount: refundable }),
+    });
+    return { outcome: 'cancelled', purchaseId };
+  }
+
+  private async cancellationWaiting(storeId: string, orderExternalId: string): Promise<boolean> {
+    const found = await this.deliveries.findOne({ storeId, topic: ORDERS_CANCELLED, 'awaiting.orderExternalId': orderExternalId }).lean<WebhookDeliveryDoc>().exec();
+    return found !== null;
   }
 
   private async recordRefund(store: StoreDoc, rawBody: Buffer, log: Logger): Promise<Processed> {
@@ -194,6 +260,8 @@ export class ShopifyWebhookService {
     // the purchases service refunds only settled purchases; its outbox settles this one shortly
     if (purchase.state === 'PENDING_POINTS') throw new RetryableError('The purchase’s points are still being settled');
     const refundable = purchase.total - refundStateOf(purchase, refunds).refundedAmount;
+    // a refund by units would still be recorded, for 0 yen, once a cancellation or an amount refund took everything
+    if (refundable <= 0) return { outcome: 'ignored', reason: 'nothing left to refund', purchaseId };
     const request = refundRequest(refund, purchase.lines, refundable);
     if (request.kind === 'nothing') return { outcome: 'ignored', reason: 'nothing left to refund', purchaseId };
     await this.deps.purchases.refund(SHOPIFY_CALLER, {
@@ -205,10 +273,10 @@ export class ShopifyWebhookService {
   }
 
   /**
-   * Refunds that arrived before this order's purchase. Best effort: a failure is logged and leaves the refund
-   * waiting, visible in webhook_deliveries, rather than failing the order that was recorded.
+   * Refunds and cancellations that arrived before this order's purchase. Best effort: a failure is logged and
+   * leaves it waiting, visible in webhook_deliveries, rather than failing the order that was recorded.
    */
-  private async applyAwaitingRefunds(purchase: PurchaseDoc, log: Logger): Promise<void> {
+  private async applyAwaiting(purchase: PurchaseDoc, log: Logger): Promise<void> {
     // without an externalId the filter below would match every delivery that waits for nothing
     if (!purchase.externalId) return;
     const waiting = await this.deliveries
@@ -218,13 +286,14 @@ export class ShopifyWebhookService {
     for (const delivery of waiting) {
       if (!delivery.awaiting) continue;
       try {
-        const result = await this.applyRefund(purchase, mapShopifyRefund(parseShopifyJson(Buffer.from(delivery.awaiting.body, 'utf8'))));
+        const body = parseShopifyJson(Buffer.from(delivery.awaiting.body, 'utf8'));
+        const result = delivery.topic === ORDERS_CANCELLED ? await this.applyCancellation(purchase, mapShopifyCancellation(body)) : await this.applyRefund(purchase, mapShopifyRefund(body));
         await this.deliveries.updateOne(
           { _id: delivery._id },
           { $set: { 'awaiting.appliedAt': this.deps.clock(), outcome: result.outcome, reason: result.reason ?? null, purchaseId: result.purchaseId ?? null } },
         );
       } catch (error) {
-        log.error({ err: error, delivery: delivery._id }, 'a refund waiting for this order could not be applied');
+        log.error({ err: error, delivery: delivery._id }, 'a refund or cancellation waiting for this order could not be applied');
       }
     }
   }
@@ -328,11 +397,11 @@ export class ShopifyWebhookService {
   }
 
   /**
-   * The order's delivery may have recorded its purchase and looked for waiting refunds just before this one was
+   * The order's delivery may have recorded its purchase and looked for what waits for it just before this was
    * stored as waiting; looking once more after storing it closes that gap (applying twice is harmless).
    */
   private async recheckAwaitingOrder(store: StoreDoc, orderExternalId: string): Promise<void> {
     const purchase = await this.deps.purchases.findByExternalId(store._id.toHexString(), orderExternalId);
-    if (purchase) await this.applyAwaitingRefunds(purchase, this.deps.logger.child({ webhook: 'shopify', storeId: store._id.toHexString() }));
+    if (purchase) await this.applyAwaiting(purchase, this.deps.logger.child({ webhook: 'shopify', storeId: store._id.toHexString() }));
   }
 }
