@@ -26,6 +26,7 @@ export interface TestSystem extends RunningSystem {
     headers?: Record<string, string>,
   ): Promise<GraphQLResponse<T>>;
   staffHeaders(): Record<string, string>;
+  adminHeaders(): Record<string, string>;
   customerHeaders(memberId: string): Record<string, string>;
   posHeaders(storeIds: string[]): Promise<Record<string, string>>;
 }
@@ -60,6 +61,7 @@ export async function startTestSystem(
       return { status: response.status, headers: response.headers, ...body } as GraphQLResponse<never>;
     },
     staffHeaders: () => ({ authorization: `Bearer ${signUserToken({ sub: 'staff-1', role: 'STAFF' }, config.JWT_SECRET)}` }),
+    adminHeaders: () => ({ authorization: `Bearer ${signUserToken({ sub: 'admin-1', role: 'ADMIN' }, config.JWT_SECRET)}` }),
     customerHeaders: (memberId) => ({
       authorization: `Bearer ${signUserToken({ sub: memberId, role: 'CUSTOMER' }, config.JWT_SECRET)}`,
     }),

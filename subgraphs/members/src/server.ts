@@ -25,11 +25,11 @@ import { normalizeEmail, normalizePhone } from './services/contact';
 import { parseMemberCode } from './services/member-code';
 import { MemberService, parseMemberId } from './services/member.service';
 import { MERGE_OUTBOX_TYPE, MergeService } from './services/merge.service';
+import { StoresClient } from './services/stores.client';
 
 export const typeDefs = parse(readFileSync(path.join(__dirname, '..', 'schema.graphql'), 'utf8'));
 
 export interface MembersSubgraph extends BuiltSubgraph<MembersContext>, MembersDeps {
-  apiKeys: ApiKeyService;
   outbox: Outbox;
 }
 
@@ -72,8 +72,13 @@ export function buildMembersSubgraph(options: SubgraphBuildOptions): MembersSubg
     clock: options.clock,
     logger: options.logger,
   });
-  const deps: MembersDeps = { models, memberService: new MemberService(models, options.clock, outbox), mergeService };
-  const apiKeys = new ApiKeyService(models);
+  const deps: MembersDeps = {
+    models,
+    memberService: new MemberService(models, options.clock, outbox),
+    mergeService,
+    apiKeys: new ApiKeyService(models, options.clock),
+    stores: new StoresClient(options.services, options.internalSecret),
+  };
   const apollo = buildSubgraphApollo<MembersContext>({
     name: 'members',
     typeDefs,
@@ -84,9 +89,8 @@ export function buildMembersSubgraph(options: SubgraphBuildOptions): MembersSubg
   return {
     ...deps,
     apollo,
-    apiKeys,
     outbox,
-    routes: internalRoutes(deps, apiKeys, options),
+    routes: internalRoutes(deps, options),
     createContext: (base) => createMembersContext(deps, base),
     startBackground: () => outbox.start(OUTBOX_INTERVAL_MS),
   };
@@ -96,11 +100,11 @@ export function buildMembersSubgraph(options: SubgraphBuildOptions): MembersSubg
  * Internal routes: the gateway verifies POS keys here (members owns the keys), and other services check that
  * members exist. Callable only with a service credential.
  */
-function internalRoutes(deps: MembersDeps, apiKeys: ApiKeyService, options: SubgraphBuildOptions): Router {
+function internalRoutes(deps: MembersDeps, options: SubgraphBuildOptions): Router {
   return internalRouter(options.internalSecret, options.logger, {
     '/internal/api-keys/verify': async (body) => {
       const key = (body as { key?: unknown } | undefined)?.key;
-      const verified = typeof key === 'string' ? await apiKeys.verify(key) : null;
+      const verified = typeof key === 'string' ? await deps.apiKeys.verify(key) : null;
       if (!verified) throw new NotFoundError('API key');
       return verified;
     },
