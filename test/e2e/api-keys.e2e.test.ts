@@ -1,7 +1,12 @@
+import { spawn } from 'node:child_process';
+import { REPO_ROOT } from '@omo/lib/config';
+import { testMongodbUri } from '@omo/lib/testing/database';
+import { TEST_INTERNAL_SECRET } from '@omo/lib/testing/subgraph';
 import { ok, startTestSystem, type GraphQLResponse, type TestSystem } from '../helpers/system';
 
 /**
- * POS key management by administrators through the gateway. The gateway trusts no cached verification (API_KEY_CACHE_SECONDS=0), so a revocation shows at once.
+ * POS key management by administrators through the gateway, and the `npm run apikey` CLI against the running
+ * system. The gateway trusts no cached verification (API_KEY_CACHE_SECONDS=0), so a revocation shows at once.
  */
 const KEY_FIELDS = 'id label stores { id code } createdAt lastUsedAt revokedAt';
 const CREATE = /* GraphQL */ `
@@ -196,4 +201,48 @@ describe('POS keys managed by administrators', () => {
       expect(listed.find((k) => k.id === victim.id)?.revokedAt).toBeNull();
     });
   });
+});
+
+describe('npm run apikey', () => {
+  function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+    const c = system.config;
+    const env: NodeJS.ProcessEnv = {
+      PATH: process.env.PATH,
+      NODE_ENV: 'test',
+      MONGODB_URI: testMongodbUri(),
+      MONGODB_DB: system.dbName,
+      JWT_SECRET: c.JWT_SECRET,
+      INTERNAL_SECRET: TEST_INTERNAL_SECRET,
+      LINE_CHANNEL_SECRET: c.LINE_CHANNEL_SECRET,
+      LINE_CHANNEL_ACCESS_TOKEN: c.LINE_CHANNEL_ACCESS_TOKEN,
+      PURCHASES_URL: `${system.subgraphs.purchases.url}/graphql`,
+    };
+    return new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/apikey.ts', ...args], { cwd: REPO_ROOT, env });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      child.on('error', reject);
+      child.on('exit', (code) => resolve({ code, stdout, stderr }));
+    });
+  }
+
+  it('refuses an unknown store code with a clear message and exit 1, and writes no key', async () => {
+    const before = await keyCount();
+    await expect(cli(['create', '--store', 'S404', '--name', 'register'])).resolves.toEqual({ code: 1, stdout: '', stderr: 'Unknown store: S404\n' });
+    expect(await keyCount()).toBe(before);
+  }, 60_000);
+
+  it('creates a key from a store code and a store id, and revokes it', async () => {
+    const created = await cli(['create', '--store', 'S002', '--store', shinjuku.id, '--name', '渋谷店レジ']);
+    expect(created).toMatchObject({ code: 0, stderr: '' });
+    const match = /^Created key ([A-Za-z0-9_-]{12}) for S002 \(([0-9a-f]{24})\), S001 \(([0-9a-f]{24})\)\. It is shown only once:\n(omo_pos_\S+)\n$/.exec(created.stdout);
+    expect(match?.slice(2, 4)).toEqual([shibuya.id, shinjuku.id]);
+    const [, keyId, , , key] = match!;
+    expect(ok(await lookUp(key!)).memberByCode.id).toBe(member.id);
+
+    await expect(cli(['revoke', '--id', keyId!])).resolves.toEqual({ code: 0, stdout: `Revoked ${keyId}\n`, stderr: '' });
+    expect(refusal(await lookUp(key!))).toEqual({ status: 401, data: undefined, codes: ['UNAUTHENTICATED'] });
+  }, 60_000);
 });
