@@ -14,7 +14,12 @@ import { Kind, OperationTypeNode, parse, visit, type DocumentNode } from 'graphq
 export const subgraphCodegen: Record<string, { contextType: string; mappers: Record<string, string> }> = {
   members: {
     contextType: '../context#MembersContext',
-    mappers: { Member: '../models/member.model#MemberDoc', MemberCard: '../models/member.model#MemberDoc' },
+    mappers: {
+      Member: '../models/member.model#MemberDoc',
+      MemberCard: '../models/member.model#MemberDoc',
+      ApiKey: '../models/api-key.model#ApiKeyView',
+      CreatedApiKey: '../services/api-key.service#IssuedApiKey',
+    },
   },
   points: {
     contextType: '../context#PointsContext',

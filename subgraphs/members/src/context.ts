@@ -2,6 +2,7 @@ import type { BaseContext } from '@omo/lib/subgraph-server';
 import { createMemberLoaders, type MemberLoaders } from './loaders/member.loaders';
 import { createMergeLoaders, type MergeLoaders } from './loaders/member-merge.loaders';
 import type { MembersModels } from './models';
+import type { ApiKeyService, StoreDirectory } from './services/api-key.service';
 import type { MemberService } from './services/member.service';
 import type { MergeService } from './services/merge.service';
 
@@ -11,12 +12,17 @@ export interface MembersContext extends BaseContext {
   mergeLoaders: MergeLoaders;
   members: MemberService;
   merges: MergeService;
+  apiKeys: ApiKeyService;
+  /** Where the stores of new POS keys are checked (the purchases service). */
+  stores: StoreDirectory;
 }
 
 export interface MembersDeps {
   models: MembersModels;
   memberService: MemberService;
   mergeService: MergeService;
+  apiKeys: ApiKeyService;
+  stores: StoreDirectory;
 }
 
 export function createMembersContext(deps: MembersDeps, base: BaseContext): MembersContext {
@@ -26,5 +32,7 @@ export function createMembersContext(deps: MembersDeps, base: BaseContext): Memb
     mergeLoaders: createMergeLoaders(deps.mergeService),
     members: deps.memberService,
     merges: deps.mergeService,
+    apiKeys: deps.apiKeys,
+    stores: deps.stores,
   };
 }

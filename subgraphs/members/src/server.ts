@@ -27,11 +27,11 @@ import { parseMemberCode } from './services/member-code';
 import { MemberService, parseMemberId } from './services/member.service';
 import { MERGE_OUTBOX_TYPE, MergeService } from './services/merge.service';
 import { PosTokenService } from './services/pos-token.service';
+import { StoresClient } from './services/stores.client';
 
 export const typeDefs = parse(readFileSync(path.join(__dirname, '..', 'schema.graphql'), 'utf8'));
 
 export interface MembersSubgraph extends BuiltSubgraph<MembersContext>, MembersDeps {
-  apiKeys: ApiKeyService;
   posTokens: PosTokenService;
   outbox: Outbox;
 }
@@ -75,8 +75,14 @@ export function buildMembersSubgraph(options: SubgraphBuildOptions): MembersSubg
     clock: options.clock,
     logger: options.logger,
   });
-  const deps: MembersDeps = { models, memberService: new MemberService(models, options.clock, outbox), mergeService };
-  const apiKeys = new ApiKeyService(models);
+  const apiKeys = new ApiKeyService(models, options.clock);
+  const deps: MembersDeps = {
+    models,
+    memberService: new MemberService(models, options.clock, outbox),
+    mergeService,
+    apiKeys,
+    stores: new StoresClient(options.services, options.internalSecret),
+  };
   const posTokens = new PosTokenService(apiKeys, {
     signingKey: options.config.POS_TOKEN_SIGNING_KEY,
     ttlSeconds: options.config.POS_TOKEN_TTL_SECONDS,
@@ -91,7 +97,6 @@ export function buildMembersSubgraph(options: SubgraphBuildOptions): MembersSubg
   return {
     ...deps,
     apollo,
-    apiKeys,
     posTokens,
     outbox,
     routes: Router().use(posTokenRoutes(posTokens, options.logger), internalRoutes(deps, options)),

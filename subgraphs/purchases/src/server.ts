@@ -35,6 +35,8 @@ const mergeSchema = z.object({
   toMemberId: z.string().regex(/^[0-9a-f]{24}$/i),
 });
 
+const storeRefsSchema = z.object({ refs: z.array(z.string().min(1).max(100)).min(1).max(100) });
+
 export function buildPurchasesSubgraph(options: SubgraphBuildOptions): PurchasesSubgraph {
   const models = purchasesModels(options.connection);
   const storeService = new StoreService(models.stores);
@@ -69,6 +71,13 @@ export function buildPurchasesSubgraph(options: SubgraphBuildOptions): Purchases
           return purchaseService.repointMember(input.data);
         },
         [SEGMENT_FILTER_PATH]: purchasesSegmentFilter(models),
+        // members checks the stores a new POS key is for, named by id or by code; NOT_FOUND names the unknown ones
+        '/internal/stores/resolve': async (body) => {
+          const input = storeRefsSchema.safeParse(body);
+          if (!input.success) throw new BadUserInputError('refs must be a list of 1-100 store ids or codes', { field: 'refs' });
+          const stores = await storeService.resolveRefs(input.data.refs);
+          return { stores: stores.map((store) => ({ id: store._id.toHexString(), code: store.code })) };
+        },
       }),
     ),
   };

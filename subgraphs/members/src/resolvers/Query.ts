@@ -1,4 +1,4 @@
-import { assertCanReadMember, requireAuthenticated } from '@omo/lib/auth';
+import { assertCanReadMember, requireAdmin, requireAuthenticated } from '@omo/lib/auth';
 import { ForbiddenError, NotFoundError } from '@omo/lib/errors';
 import type { QueryResolvers } from '../__generated__/resolvers-types';
 import { parseMemberId } from '../services/member.service';
@@ -22,4 +22,8 @@ export const Query: QueryResolvers = {
     return member;
   },
   findMembers: (_parent, { email, phone }, { caller, members }) => members.findByContact(caller, email, phone),
+  apiKeys: (_parent, _args, { caller, apiKeys }) => {
+    requireAdmin(caller);
+    return apiKeys.list();
+  },
 };

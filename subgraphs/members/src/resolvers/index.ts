@@ -1,8 +1,9 @@
 import { DateTimeScalar } from '@omo/lib/scalars';
 import type { Resolvers } from '../__generated__/resolvers-types';
+import { ApiKey } from './ApiKey';
 import { Member } from './Member';
 import { MemberCard } from './MemberCard';
 import { Mutation } from './Mutation';
 import { Query } from './Query';
 
-export const resolvers: Resolvers = { DateTime: DateTimeScalar, Query, Mutation, Member, MemberCard };
+export const resolvers: Resolvers = { DateTime: DateTimeScalar, Query, Mutation, Member, MemberCard, ApiKey };

@@ -6,12 +6,18 @@ import { ApiKeyService } from './api-key.service';
 let db: TestDatabase;
 let models: MembersModels;
 let service: ApiKeyService;
+let now = new Date('2026-12-01T01:00:00.000Z');
+
+function advance(ms: number): Date {
+  now = new Date(now.getTime() + ms);
+  return now;
+}
 
 beforeAll(async () => {
   db = await openTestDatabase();
   models = membersModels(db.connection);
   await ensureIndexes(db.connection);
-  service = new ApiKeyService(models);
+  service = new ApiKeyService(models, () => now);
 });
 afterAll(() => db.drop());
 
@@ -35,7 +41,7 @@ describe('ApiKeyService', () => {
 
     const raw = await models.apiKeys.findById(keyId).lean();
     expect(raw).not.toBeNull();
-    expect(Object.keys(raw ?? {}).sort()).toEqual(['_id', 'createdAt', 'name', 'revokedAt', 'secretHash', 'storeIds']);
+    expect(Object.keys(raw ?? {}).sort()).toEqual(['_id', 'createdAt', 'lastUsedAt', 'name', 'revokedAt', 'secretHash', 'storeIds']);
     expect(raw?.secretHash).toMatch(/^[0-9a-f]{64}$/);
     const stored = JSON.stringify(raw);
     expect(stored).not.toContain(secret);
@@ -80,16 +86,55 @@ describe('ApiKeyService', () => {
     await expect(service.verify(malform(key))).resolves.toBeNull();
   });
 
-  it('rejects a revoked key, and revoking twice reports nothing changed', async () => {
+  it('rejects a revoked key, and revoking twice keeps the first revocation time', async () => {
     const { key, keyId } = await service.create({ name: 'register', storeIds: ['store-1'] });
-    await expect(service.revoke(keyId)).resolves.toBe(true);
+    const revokedAt = advance(1_000);
+    await expect(service.revoke(keyId)).resolves.toMatchObject({ _id: keyId, revokedAt });
     await expect(service.verify(key)).resolves.toBeNull();
-    await expect(service.revoke(keyId)).resolves.toBe(false);
+    advance(1_000);
+    await expect(service.revoke(keyId)).resolves.toMatchObject({ _id: keyId, revokedAt });
+    await expect(service.revoke('AAAAAAAAAAAA')).resolves.toBeNull();
   });
 
-  it('refuses to create a key without a name or without a store, and stores nothing', async () => {
+  it('records when a key was last used, writing it at most once a minute', async () => {
+    const { key, keyId } = await service.create({ name: 'register', storeIds: ['store-1'] });
+    const lastUsed = async () => (await models.apiKeys.findById(keyId).lean())?.lastUsedAt;
+    await expect(lastUsed()).resolves.toBeNull();
+    const firstUse = advance(1_000);
+    await service.verify(key);
+    await expect(lastUsed()).resolves.toEqual(firstUse);
+    advance(59_000);
+    await service.verify(key);
+    await expect(lastUsed()).resolves.toEqual(firstUse);
+    const minuteLater = advance(1_000);
+    await service.verify(key);
+    await expect(lastUsed()).resolves.toEqual(minuteLater);
+  });
+
+  it('does not record a use of a tampered or revoked key', async () => {
+    const { key, keyId } = await service.create({ name: 'register', storeIds: ['store-1'] });
+    advance(1_000);
+    await service.verify(tamper(key));
+    await service.revoke(keyId);
+    advance(60_000);
+    await service.verify(key);
+    expect((await models.apiKeys.findById(keyId).lean())?.lastUsedAt).toBeNull();
+  });
+
+  it('lists keys newest first, without their secret hashes', async () => {
+    const older = await service.create({ name: 'older', storeIds: ['store-1'] });
+    advance(1_000);
+    const newer = await service.create({ name: 'newer', storeIds: ['store-2'] });
+    const listed = await service.list();
+    expect(listed.slice(0, 2).map((k) => k._id)).toEqual([newer.keyId, older.keyId]);
+    expect(listed.every((k) => !('secretHash' in k))).toBe(true);
+    expect(listed).toHaveLength(await models.apiKeys.countDocuments());
+  });
+
+  it('refuses to create a key without a label (or with a long one) or without a store, and stores nothing', async () => {
     const before = await models.apiKeys.countDocuments();
-    await expect(service.create({ name: '  ', storeIds: ['store-1'] })).rejects.toThrow(/name/);
+    await expect(service.create({ name: '  ', storeIds: ['store-1'] })).rejects.toThrow(/label/);
+    await expect(service.create({ name: 'x'.repeat(101), storeIds: ['store-1'] })).rejects.toThrow(/label/);
     await expect(service.create({ name: 'register', storeIds: [' ', ''] })).rejects.toThrow(/store/);
     expect(await models.apiKeys.countDocuments()).toBe(before);
   });

@@ -1,7 +1,16 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { BadUserInputError } from '@omo/lib/errors';
 import type { MembersModels } from '../models';
+import type { ApiKeyView } from '../models/api-key.model';
 
 const KEY_PREFIX = 'omo_pos_';
+const MAX_LABEL_LENGTH = 100;
+const MAX_STORES = 100;
+/**
+ * lastUsedAt only tells an administrator whether a key is still in use, so it is written at most this often: most
+ * verifications stay a single read.
+ */
+const LAST_USED_RESOLUTION_MS = 60_000;
 
 export interface VerifiedApiKey {
   keyId: string;
@@ -9,26 +18,76 @@ export interface VerifiedApiKey {
   storeIds: string[];
 }
 
+export interface StoreRef {
+  id: string;
+  code: string;
+}
+
+/** Where a key's stores are checked: the purchases service owns them (see stores.client.ts). */
+export interface StoreDirectory {
+  /** The stores these ids or codes name, one per reference in order; BAD_USER_INPUT naming any unknown ones. */
+  resolve(refs: string[]): Promise<StoreRef[]>;
+}
+
+export interface IssuedApiKey {
+  /** The whole key, secret included: shown once, never stored. */
+  key: string;
+  keyId: string;
+  apiKey: ApiKeyView;
+}
+
 function hashSecret(secret: string): string {
   return createHash('sha256').update(secret).digest('hex');
+}
+
+function parseLabel(raw: string): string {
+  const label = raw.trim();
+  if (!label || label.length > MAX_LABEL_LENGTH) {
+    throw new BadUserInputError(`An API key needs a label of 1-${MAX_LABEL_LENGTH} characters`, { field: 'label' });
+  }
+  return label;
+}
+
+function parseStoreRefs(raw: string[]): string[] {
+  const refs = [...new Set(raw.map((s) => s.trim()).filter(Boolean))];
+  if (!refs.length) throw new BadUserInputError('An API key needs at least one store', { field: 'storeIds' });
+  if (refs.length > MAX_STORES) throw new BadUserInputError(`An API key has at most ${MAX_STORES} stores`, { field: 'storeIds' });
+  return refs;
 }
 
 /**
  * POS keys look like omo_pos_<keyId>_<secret>. The secret has 256 bits of entropy, so a plain SHA-256 is enough
  * to store it (no password-style stretching needed), and verification costs one indexed read.
+ *
+ * Who may manage keys is decided by the callers of this class (administrators through GraphQL, whoever holds the
+ * database for the CLI); it only keeps the keys.
  */
 export class ApiKeyService {
-  constructor(private readonly models: MembersModels) {}
+  constructor(
+    private readonly models: MembersModels,
+    private readonly clock: () => Date = () => new Date(),
+  ) {}
 
-  async create(input: { name: string; storeIds: string[] }): Promise<{ key: string; keyId: string }> {
-    const name = input.name.trim();
-    const storeIds = [...new Set(input.storeIds.map((s) => s.trim()).filter(Boolean))];
-    if (!name) throw new Error('An API key needs a name');
-    if (!storeIds.length) throw new Error('An API key needs at least one store');
+  /** A key for stores already known to exist (ids as given); createForStores checks them with their owner. */
+  async create(input: { name: string; storeIds: string[] }): Promise<IssuedApiKey> {
+    const name = parseLabel(input.name);
+    const storeIds = parseStoreRefs(input.storeIds);
     const keyId = randomBytes(9).toString('base64url');
     const secret = randomBytes(32).toString('base64url');
-    await this.models.apiKeys.create({ _id: keyId, name, storeIds, secretHash: hashSecret(secret), createdAt: new Date() });
-    return { key: `${KEY_PREFIX}${keyId}_${secret}`, keyId };
+    const doc = { _id: keyId, name, storeIds, createdAt: this.clock(), lastUsedAt: null, revokedAt: null };
+    await this.models.apiKeys.create({ ...doc, secretHash: hashSecret(secret) });
+    return { key: `${KEY_PREFIX}${keyId}_${secret}`, keyId, apiKey: doc };
+  }
+
+  /**
+   * A key for the stores these ids or codes name, after the store directory has found every one of them: an unknown
+   * store is BAD_USER_INPUT and no key is written. A store named twice (by id and by code) counts once.
+   */
+  async createForStores(input: { name: string; stores: string[] }, directory: StoreDirectory): Promise<IssuedApiKey & { stores: StoreRef[] }> {
+    const name = parseLabel(input.name);
+    const resolved = await directory.resolve(parseStoreRefs(input.stores));
+    const stores = [...new Map(resolved.map((store) => [store.id, store])).values()];
+    return { ...(await this.create({ name, storeIds: stores.map((s) => s.id) })), stores };
   }
 
   async verify(key: string): Promise<VerifiedApiKey | null> {
@@ -40,11 +99,25 @@ export class ApiKeyService {
     const expected = Buffer.from(doc.secretHash, 'hex');
     const actual = Buffer.from(hashSecret(secret), 'hex');
     if (!timingSafeEqual(expected, actual)) return null;
+    const now = this.clock();
+    // a plain $set: two verifications racing both write about the same time, and nothing is decided by it
+    if (!doc.lastUsedAt || now.getTime() - doc.lastUsedAt.getTime() >= LAST_USED_RESOLUTION_MS) {
+      await this.models.apiKeys.updateOne({ _id: keyId }, { $set: { lastUsedAt: now } });
+    }
     return { keyId: doc._id, name: doc.name, storeIds: doc.storeIds };
   }
 
-  async revoke(keyId: string): Promise<boolean> {
-    const result = await this.models.apiKeys.updateOne({ _id: keyId, revokedAt: null }, { $set: { revokedAt: new Date() } });
-    return result.modifiedCount > 0;
+  /** Every key, newest first, revoked ones included. */
+  list(): Promise<ApiKeyView[]> {
+    return this.models.apiKeys.find({}, { secretHash: 0 }).sort({ createdAt: -1, _id: -1 }).lean<ApiKeyView[]>().exec();
+  }
+
+  /**
+   * Revokes a key and returns it (null for an unknown id). Revoking again changes nothing: the key keeps the time
+   * it was first revoked (two revocations racing may both write theirs, a moment apart; nothing depends on it).
+   */
+  async revoke(keyId: string): Promise<ApiKeyView | null> {
+    await this.models.apiKeys.updateOne({ _id: keyId, revokedAt: null }, { $set: { revokedAt: this.clock() } });
+    return this.models.apiKeys.findById(keyId, { secretHash: 0 }).lean<ApiKeyView>().exec();
   }
 }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { requireAuthenticated, requireStaff, type Caller } from '@omo/lib/auth';
 import { isDuplicateKeyError } from '@omo/lib/db';
-import { AlreadyExistsError, BadUserInputError, NotFoundError } from '@omo/lib/errors';
+import { AlreadyExistsError, AppError, BadUserInputError, NotFoundError } from '@omo/lib/errors';
 import type { StoreDoc, StoreKind, StoreModel } from '../models/store.model';
 import { parseInput } from '@omo/lib/validation';
 
@@ -51,6 +51,22 @@ export class StoreService {
 
   findByCode(code: string): Promise<StoreDoc | null> {
     return this.stores.findOne({ code }).lean<StoreDoc>().exec();
+  }
+
+  /**
+   * The stores these references name, each an id or a code (a code is at most 20 characters, an id 24 hex digits,
+   * so one cannot be taken for the other), one per reference in order. NOT_FOUND naming the unknown ones.
+   */
+  async resolveRefs(refs: string[]): Promise<StoreDoc[]> {
+    const isId = (ref: string) => /^[0-9a-f]{24}$/i.test(ref);
+    const found = await this.stores
+      .find({ $or: [{ _id: { $in: refs.filter(isId) } }, { code: { $in: refs.filter((ref) => !isId(ref)) } }] })
+      .lean<StoreDoc[]>()
+      .exec();
+    const byRef = new Map(found.flatMap((store) => [[store._id.toHexString(), store] as const, [store.code, store] as const]));
+    const unknown = refs.filter((ref) => !byRef.has(isId(ref) ? ref.toLowerCase() : ref));
+    if (unknown.length) throw new AppError(`Unknown ${unknown.length === 1 ? 'store' : 'stores'}: ${unknown.join(', ')}`, 'NOT_FOUND');
+    return refs.map((ref) => byRef.get(isId(ref) ? ref.toLowerCase() : ref)!);
   }
 
   findByShopDomain(domain: string): Promise<StoreDoc | null> {
