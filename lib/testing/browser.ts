@@ -50,18 +50,18 @@ export class BrowserUnavailableError extends Error {
  */
 export async function findBrowser(log: (line: string) => void = () => undefined): Promise<FoundBrowser> {
   const attempts: string[] = [];
-  const candidates = process.env.CHROME_PATH
-    ? [async (): Promise<FoundBrowser> => ({ executablePath: process.env.CHROME_PATH!, source: 'CHROME_PATH' })]
-    : [() => unpackNpmChromium(log), ...SYSTEM_BROWSERS.map((name) => async () => systemBrowser(name))];
-  for (const candidate of candidates) {
+  const candidates: { name: string; find: () => Promise<FoundBrowser> }[] = process.env.CHROME_PATH
+    ? [{ name: 'CHROME_PATH', find: async () => ({ executablePath: process.env.CHROME_PATH!, source: 'CHROME_PATH' }) }]
+    : [{ name: '@sparticuz/chromium', find: () => unpackNpmChromium(log) }, ...SYSTEM_BROWSERS.map((name) => ({ name, find: async () => systemBrowser(name) }))];
+  for (const { name, find } of candidates) {
     let found: FoundBrowser | undefined;
     try {
-      found = await candidate();
+      found = await find();
       const browser = await chromium.launch({ executablePath: found.executablePath, args: LAUNCH_ARGS, timeout: LAUNCH_TIMEOUT_MS });
       await browser.close();
       return found;
     } catch (error) {
-      attempts.push(`${found ? `${found.source} (${found.executablePath})` : 'candidate'}: ${firstLine(error)}`);
+      attempts.push(`${found ? `${found.source} (${found.executablePath})` : name}: ${firstLine(error)}`);
     }
   }
   throw new BrowserUnavailableError(attempts);
@@ -82,7 +82,7 @@ function systemBrowser(name: string): FoundBrowser {
         .filter(Boolean)
         .map((dir) => path.join(dir, name))
         .find((file) => existsSync(file));
-  if (!executablePath || !existsSync(executablePath)) throw new Error(`${name}: not installed`);
+  if (!executablePath || !existsSync(executablePath)) throw new Error('not installed');
   return { executablePath, source: name };
 }
 

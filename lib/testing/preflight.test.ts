@@ -71,7 +71,7 @@ describe('npm test preflight', () => {
     );
     expect(stderr).not.toContain('config.test.ts');
     expect(stderr).not.toMatch(/\n\s+at /);
-  }, 60_000);
+  }, 120_000);
 
   it('names a Go too old to build FerretDB', async () => {
     await writeFile(path.join(bin, 'go'), '#!/bin/sh\necho "go version go1.19.8 linux/amd64"\n');
@@ -82,7 +82,7 @@ describe('npm test preflight', () => {
     expect(code).toBe(1);
     expect(stderr).toContain(['npm test cannot run on this machine yet:', '', NO_DATABASE, '  Go is too old: `go version` says go1.19.', INSTALL_GO].join('\n'));
     expect(stderr).not.toContain('No browser');
-  }, 60_000);
+  }, 120_000);
 
   it('asks for no Go when MONGODB_URI names the database', async () => {
     const { code, stderr } = await npmTest({ MONGODB_URI: process.env.OMO_TEST_MONGODB_URI!, CHROME_PATH: workingBrowser() });
@@ -90,5 +90,5 @@ describe('npm test preflight', () => {
     expect(stderr).not.toContain('cannot run on this machine');
     expect(stderr).toContain('PASS lib/config.test.ts');
     expect(code).toBe(0);
-  }, 60_000);
+  }, 120_000);
 });
