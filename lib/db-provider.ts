@@ -71,7 +71,7 @@ async function tryMemoryServer(
  * mongodb-memory-server needs a mongod: a configured one, one it downloaded before, or a download. Checking
  * first keeps an offline start quiet and fast instead of failing through three download retries.
  */
-async function mongodCanBeObtained(): Promise<boolean> {
+export async function mongodCanBeObtained(): Promise<boolean> {
   if (process.env.MONGOMS_SYSTEM_BINARY) return true;
   const cacheDir = process.env.MONGOMS_DOWNLOAD_DIR ?? path.join(os.homedir(), '.cache', 'mongodb-binaries');
   if (existsSync(cacheDir) && readdirSync(cacheDir).some((f) => f.startsWith('mongod'))) return true;

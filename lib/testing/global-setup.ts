@@ -3,17 +3,23 @@ import path from 'node:path';
 import { mkdtemp } from 'node:fs/promises';
 import { provideDatabase, type ProvidedDatabase } from '../db-provider';
 import { preferredFerretDbBackend, type FerretDbBackend } from '../ferretdb';
+import { BROWSER_ENV } from './browser';
+import { goMissingDuringBuild, preflight } from './preflight';
 
 declare global {
   var __OMO_TEST_DATABASE__: ProvidedDatabase | undefined;
 }
 
 /**
- * One database server for the whole run (MONGODB_URI, else mongod, else FerretDB, over PostgreSQL when it is
+ * First the preflight (what npm cannot install: one message and the run stops, instead of every test file failing
+ * on its own). Then one database server for the whole run (MONGODB_URI, else mongod, else FerretDB, over PostgreSQL when it is
  * installed: there FerretDB decodes only the documents a query matches, which makes the suite about twice as fast);
  * each test file uses its own database on it.
  */
 export default async function globalSetup(): Promise<void> {
+  const { browser } = await preflight((line) => process.stderr.write(`[test browser] ${line}\n`));
+  process.stderr.write(`[test browser] ${browser.source} at ${browser.executablePath}\n`);
+  process.env[BROWSER_ENV] = JSON.stringify(browser);
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'omo-test-db-'));
   const log = (line: string) => process.stderr.write(`[test db] ${line}\n`);
   const provide = (backend: FerretDbBackend, dir: string) => provideDatabase({ mongodbUri: process.env.MONGODB_URI, dataDir: dir, ferretDbBackend: backend, log });
@@ -23,6 +29,8 @@ export default async function globalSetup(): Promise<void> {
     // the directory itself: PostgreSQL's user must own it (it cannot enter a subdirectory of our 0700 temp dir)
     database = await provide(preferred, dataDir);
   } catch (error) {
+    const goMissing = goMissingDuringBuild(error);
+    if (goMissing) throw goMissing;
     // PostgreSQL chosen only because its binaries are there, and it would not start: the suite still runs, slower
     if (preferred !== 'postgresql' || process.env.OMO_FERRETDB_BACKEND) throw error;
     log(`FerretDB on PostgreSQL did not start (${(error as Error).message.split('\n')[0]}); using SQLite`);

@@ -1,18 +1,18 @@
 import { createHmac, randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { isChatPostback } from '@omo/line/src/chat/chat';
 import { createRichMenus, loadRichMenu, RICH_MENU_NAMES } from '@omo/line/richmenus/rich-menus';
 import { listen } from '@omo/lib/subgraph-server';
+import { launchBrowser } from '@omo/lib/testing/browser';
 import { startFakeLineApi, type FakeLineApi } from '../helpers/fake-line-api';
 import { startTestSystem, type TestSystem } from '../helpers/system';
 
 const FIXTURES = path.resolve(__dirname, '../fixtures/line');
 const SECRET = 'test-line-channel-secret';
-const CHROMIUM = '/usr/bin/chromium';
 const HANAKO = 'U9d477349dd2a163f08517a6a01aa37ab';
 const FAILED_USER = 'Uba197b1ade7c3b587bf2f8e2d801b3c4';
 const MEMBER_MENU = 'richmenu-members-0001';
@@ -28,7 +28,6 @@ let userDataDir: string;
 let clockOffsetMs = 0;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: .ci/run installs Debian's chromium package`);
   fake = await startFakeLineApi();
   system = await startTestSystem(
     {
@@ -41,10 +40,7 @@ beforeAll(async () => {
     { runBackground: false, clock: () => new Date(Date.now() + clockOffsetMs) },
   );
   userDataDir = await mkdtemp(path.join(os.tmpdir(), 'omo-chromium-'));
-  browser = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchBrowser(userDataDir);
 }, 60_000);
 afterAll(async () => {
   await browser?.close();
