@@ -31,6 +31,8 @@ const configSchema = z.object({
   MAX_QUERY_COST: z.coerce.number().int().positive().default(2000),
   MAX_QUERY_TOKENS: z.coerce.number().int().positive().default(5000),
   API_KEY_CACHE_SECONDS: z.coerce.number().int().min(0).default(30),
+  /** How far back a POS key may date a purchase (an offline register catching up); older ones are staff's. */
+  POS_MAX_BACKDATE_HOURS: z.coerce.number().int().min(0).max(8760).default(72),
   /** The Messaging API channel: its secret signs webhooks, its long-lived token authorises our calls. */
   LINE_CHANNEL_SECRET: z.string().min(1),
   LINE_CHANNEL_ACCESS_TOKEN: z.string().min(1),

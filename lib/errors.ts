@@ -33,8 +33,8 @@ export class UnauthenticatedError extends AppError {
 }
 
 export class ForbiddenError extends AppError {
-  constructor(message = 'Not allowed for this caller') {
-    super(message, 'FORBIDDEN');
+  constructor(message = 'Not allowed for this caller', details: Record<string, unknown> = {}) {
+    super(message, 'FORBIDDEN', details);
   }
 }
 

@@ -2,7 +2,7 @@ import { Types } from 'mongoose';
 import { z } from 'zod';
 import { assertCanReadMember, requireAuthenticated, type Caller } from '@omo/lib/auth';
 import { isDuplicateKeyError } from '@omo/lib/db';
-import { AlreadyExistsError, BadUserInputError, ForbiddenError, NotFoundError } from '@omo/lib/errors';
+import { AlreadyExistsError, AppError, BadUserInputError, ForbiddenError, NotFoundError } from '@omo/lib/errors';
 import type { MemberLoaders } from '../loaders/member.loaders';
 import type { Outbox } from '@omo/lib/outbox';
 import type { MembersModels } from '../models';
@@ -187,6 +187,8 @@ export class MemberService {
     }
     if (!member) throw new NotFoundError('Member');
     if (actor.kind === 'customer') assertCanReadMember(actor, member._id.toHexString());
+    // the card of a withdrawn membership records and redeems nothing; staff still look it up to help the customer
+    if (member.status === 'WITHDRAWN' && actor.kind !== 'staff') throw new AppError('This card’s membership was withdrawn', 'NOT_FOUND');
     return member;
   }
 

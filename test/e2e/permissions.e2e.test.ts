@@ -1,0 +1,135 @@
+import { startTestSystem, type GraphQLResponse, type TestSystem } from '../helpers/system';
+
+const RECORD = /* GraphQL */ `
+  mutation Record($input: RecordPurchaseInput!) {
+    recordPurchase(input: $input) { id status pointsEarned pointsRedeemed member { points { balance } } }
+  }
+`;
+const REGISTER = /* GraphQL */ `
+  mutation Register($input: RegisterMemberInput!) { registerMember(input: $input) { id memberCode } }
+`;
+const UPDATE = /* GraphQL */ `
+  mutation Update($id: ID!, $input: UpdateMemberInput!) { updateMember(id: $id, input: $input) { email phone } }
+`;
+const HISTORY = /* GraphQL */ `
+  query History($code: String!, $first: Int!) {
+    memberByCode(code: $code) {
+      points { history(first: $first) { nodes { type amount storeId purchaseId actor reason } hasNextPage } }
+    }
+  }
+`;
+
+interface Recorded {
+  recordPurchase: { id: string; status: string; pointsEarned: number; pointsRedeemed: number; member: { points: { balance: number } } };
+}
+interface HistoryPage {
+  memberByCode: { points: { history: { nodes: Record<string, unknown>[]; hasNextPage: boolean } } };
+}
+
+/** The system's clock: tests move it to check what depends on time (backdating windows, rate-limit windows). */
+let now = new Date('2026-12-01T01:00:00.000Z');
+const HOUR_MS = 3_600_000;
+
+let system: TestSystem;
+let storeA: string;
+let storeB: string;
+let posA: Record<string, string>;
+let posB: Record<string, string>;
+
+beforeAll(async () => {
+  system = await startTestSystem({}, undefined, { runBackground: false, clock: () => now });
+  const create = async (code: string) =>
+    (await system.graphql<{ createStore: { id: string } }>('mutation($input: CreateStoreInput!) { createStore(input: $input) { id } }', { input: { code, name: code, kind: 'PHYSICAL' } }, system.staffHeaders()))
+      .data!.createStore.id;
+  storeA = await create('S001');
+  storeB = await create('S002');
+  posA = await system.posHeaders([storeA]);
+  posB = await system.posHeaders([storeB]);
+});
+afterAll(() => system.close());
+
+let sequence = 0;
+async function registerAt(storeId: string, pos: Record<string, string>): Promise<{ id: string; memberCode: string }> {
+  sequence += 1;
+  const response = await system.graphql<{ registerMember: { id: string; memberCode: string } }>(
+    REGISTER,
+    { input: { displayName: `会員${sequence}`, phone: `090-2000-${String(1000 + sequence)}`, registeredVia: 'STORE', registeredStoreId: storeId } },
+    pos,
+  );
+  expect(response.errors).toBeUndefined();
+  return response.data!.registerMember;
+}
+
+const purchase = (key: string, storeId: string, member: { memberCode?: string; memberId?: string }, yen = 1000, extra: Record<string, unknown> = {}) => ({
+  input: { idempotencyKey: key, storeId, ...member, lines: [{ sku: 'TEA-01', name: 'ほうじ茶', unitPrice: yen, quantity: 1 }], total: yen, ...extra },
+});
+
+const count = (collection: string, filter: Record<string, unknown>) => system.db.collection(collection).countDocuments(filter);
+
+/** The one error of a response that returned nothing (data null, or its one nullable field null). */
+function errorOf(response: GraphQLResponse): { message?: string; extensions?: Record<string, unknown> } {
+  expect(Object.values(response.data ?? {}).filter((value) => value !== null)).toEqual([]);
+  expect(response.errors).toHaveLength(1);
+  return { message: response.errors?.[0]?.message, extensions: response.errors?.[0]?.extensions };
+}
+
+describe('POS keys identify members by their card', () => {
+  it('refuses a purchase by memberId from a POS key with FORBIDDEN, writing nothing; the card code works and staff may use the id', async () => {
+    const member = await registerAt(storeA, posA);
+
+    const byId = await system.graphql(RECORD, purchase('by-id', storeA, { memberId: member.id }, 1000, { pointsToRedeem: 100 }), posA);
+    expect(errorOf(byId)).toEqual({
+      message: 'POS keys identify the member by the card (memberCode); memberId is for staff',
+      extensions: { code: 'FORBIDDEN', field: 'memberId' },
+    });
+    expect(await count('purchases', { idempotencyKey: 'by-id' })).toBe(0);
+    expect(await count('point_ledger', { memberId: member.id })).toBe(1);
+
+    const byCode = await system.graphql<Recorded>(RECORD, purchase('by-code', storeA, { memberCode: member.memberCode }, 1000, { pointsToRedeem: 100 }), posA);
+    expect(byCode.data?.recordPurchase).toMatchObject({ status: 'COMPLETED', pointsEarned: 9, pointsRedeemed: 100, member: { points: { balance: 9 } } });
+
+    const byStaff = await system.graphql<Recorded>(RECORD, purchase('by-staff', storeA, { memberId: member.id }), system.staffHeaders());
+    expect(byStaff.data?.recordPurchase).toMatchObject({ status: 'COMPLETED', pointsEarned: 10, member: { points: { balance: 19 } } });
+  });
+});
+
+describe('a withdrawn member’s card', () => {
+  it('is not found at the POS, and records no purchase by card or (staff) by id', async () => {
+    const member = await registerAt(storeA, posA);
+    const withdrawn = await system.graphql(`mutation($id: ID!) { withdrawMember(id: $id) { status } }`, { id: member.id }, system.customerHeaders(member.id));
+    expect(withdrawn.data).toEqual({ withdrawMember: { status: 'WITHDRAWN' } });
+
+    const lookup = await system.graphql(`query($code: String!) { memberByCode(code: $code) { id } }`, { code: member.memberCode }, posA);
+    expect(errorOf(lookup)).toEqual({ message: 'This card’s membership was withdrawn', extensions: { code: 'NOT_FOUND' } });
+
+    const byCard = await system.graphql(RECORD, purchase('withdrawn-card', storeA, { memberCode: member.memberCode }, 1000, { pointsToRedeem: 50 }), posA);
+    expect(errorOf(byCard)).toEqual({ message: 'This card’s membership was withdrawn', extensions: { code: 'NOT_FOUND' } });
+    const byId = await system.graphql(RECORD, purchase('withdrawn-id', storeA, { memberId: member.id }), system.staffHeaders());
+    expect(errorOf(byId)).toEqual({ message: 'This member’s membership was withdrawn', extensions: { code: 'NOT_FOUND' } });
+    expect(await count('purchases', { idempotencyKey: { $in: ['withdrawn-card', 'withdrawn-id'] } })).toBe(0);
+    expect(await count('point_ledger', { memberId: member.id })).toBe(1);
+
+    const byStaff = await system.graphql(`query($code: String!) { memberByCode(code: $code) { id status } }`, { code: member.memberCode }, system.staffHeaders());
+    expect(byStaff.data).toEqual({ memberByCode: { id: member.id, status: 'WITHDRAWN' } });
+  });
+});
+
+describe('backdated purchases', () => {
+  it('lets a POS key backdate within POS_MAX_BACKDATE_HOURS (72) and staff beyond it', async () => {
+    const member = await registerAt(storeA, posA);
+    const hoursAgo = (hours: number) => new Date(now.getTime() - hours * HOUR_MS).toISOString();
+
+    const tooOld = await system.graphql(RECORD, purchase('backdate-73h', storeA, { memberCode: member.memberCode }, 1000, { occurredAt: hoursAgo(73) }), posA);
+    expect(errorOf(tooOld)).toEqual({
+      message: 'occurredAt is more than 72 hours ago; older purchases are recorded by staff',
+      extensions: { code: 'BAD_USER_INPUT', field: 'occurredAt' },
+    });
+    expect(await count('purchases', { idempotencyKey: 'backdate-73h' })).toBe(0);
+
+    const offline = await system.graphql<Recorded>(RECORD, purchase('backdate-71h', storeA, { memberCode: member.memberCode }, 1000, { occurredAt: hoursAgo(71) }), posA);
+    expect(offline.data?.recordPurchase).toMatchObject({ status: 'COMPLETED', pointsEarned: 10 });
+
+    const byStaff = await system.graphql<Recorded>(RECORD, purchase('backdate-30d', storeA, { memberCode: member.memberCode }, 1000, { occurredAt: hoursAgo(30 * 24) }), system.staffHeaders());
+    expect(byStaff.data?.recordPurchase).toMatchObject({ status: 'COMPLETED', pointsEarned: 10 });
+  });
+});
