@@ -133,3 +133,56 @@ describe('backdated purchases', () => {
     expect(byStaff.data?.recordPurchase).toMatchObject({ status: 'COMPLETED', pointsEarned: 10 });
   });
 });
+
+describe('point history by caller', () => {
+  it('shows a POS key only its own stores’ entries, paged in the query, without actors or reasons; the member all entries without actors; staff everything', async () => {
+    const member = await registerAt(storeA, posA);
+    const atA = (await system.graphql<Recorded>(RECORD, purchase('history-a', storeA, { memberCode: member.memberCode }, 1000), posA)).data!.recordPurchase;
+    const atB = (await system.graphql<Recorded>(RECORD, purchase('history-b', storeB, { memberCode: member.memberCode }, 2000), posB)).data!.recordPurchase;
+    const refund = await system.graphql(
+      'mutation($input: RefundPurchaseInput!) { refundPurchase(input: $input) { status } }',
+      { input: { purchaseId: atA.id, idempotencyKey: 'history-a-r1', amount: 500 } },
+      posA,
+    );
+    expect(refund.data).toEqual({ refundPurchase: { status: 'PARTIALLY_REFUNDED' } });
+    const adjust = await system.graphql(
+      'mutation($id: ID!) { adjustPoints(memberId: $id, amount: 7, reason: "お詫び", idempotencyKey: "history-adjust") { transaction { amount } } }',
+      { id: member.id },
+      system.staffHeaders(),
+    );
+    expect(adjust.errors).toBeUndefined();
+
+    const byPosA = await system.graphql<HistoryPage>(HISTORY, { code: member.memberCode, first: 2 }, posA);
+    expect(byPosA.data?.memberByCode.points.history).toEqual({
+      nodes: [
+        { type: 'REVERSAL', amount: -5, storeId: storeA, purchaseId: atA.id, actor: null, reason: null },
+        { type: 'EARN', amount: 10, storeId: storeA, purchaseId: atA.id, actor: null, reason: null },
+      ],
+      hasNextPage: false,
+    });
+    const byPosB = await system.graphql<HistoryPage>(HISTORY, { code: member.memberCode, first: 1 }, posB);
+    expect(byPosB.data?.memberByCode.points.history).toEqual({
+      nodes: [{ type: 'EARN', amount: 20, storeId: storeB, purchaseId: atB.id, actor: null, reason: null }],
+      hasNextPage: false,
+    });
+
+    const byMember = await system.graphql<{ me: HistoryPage['memberByCode'] }>(
+      '{ me { points { history(first: 10) { nodes { type amount storeId actor reason } hasNextPage } } } }',
+      {},
+      system.customerHeaders(member.id),
+    );
+    expect(byMember.data?.me.points.history.nodes).toEqual([
+      { type: 'ADJUST', amount: 7, storeId: null, actor: null, reason: 'お詫び' },
+      { type: 'REVERSAL', amount: -5, storeId: storeA, actor: null, reason: expect.stringMatching(/^Refund /) },
+      { type: 'EARN', amount: 20, storeId: storeB, actor: null, reason: null },
+      { type: 'EARN', amount: 10, storeId: storeA, actor: null, reason: null },
+      { type: 'BONUS', amount: 100, storeId: null, actor: null, reason: 'Sign-up bonus' },
+    ]);
+
+    const byStaff = await system.graphql<HistoryPage>(HISTORY, { code: member.memberCode, first: 1 }, system.staffHeaders());
+    expect(byStaff.data?.memberByCode.points.history).toEqual({
+      nodes: [{ type: 'ADJUST', amount: 7, storeId: null, purchaseId: null, actor: 'staff:staff-1', reason: 'お詫び' }],
+      hasNextPage: true,
+    });
+  });
+});
