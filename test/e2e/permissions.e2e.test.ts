@@ -186,3 +186,50 @@ describe('point history by caller', () => {
     });
   });
 });
+
+describe('a customer changing their contact details', () => {
+  it('is told an address in use "cannot be used", names nobody, and gets 5 contact changes an hour', async () => {
+    const other = await registerAt(storeA, posA);
+    await system.graphql(UPDATE, { id: other.id, input: { email: 'taken@example.com' } }, system.staffHeaders());
+    const member = await registerAt(storeA, posA);
+    const customer = system.customerHeaders(member.id);
+    const start = now;
+
+    const taken = await system.graphql(UPDATE, { id: member.id, input: { email: 'Taken@example.com' } }, customer);
+    expect(errorOf(taken)).toEqual({
+      message: 'This e-mail address cannot be used; choose another one',
+      extensions: { code: 'BAD_USER_INPUT', field: 'email' },
+    });
+    for (let n = 1; n <= 4; n += 1) {
+      const changed = await system.graphql(UPDATE, { id: member.id, input: { email: `mine${n}@example.com` } }, customer);
+      expect(changed.data).toEqual({ updateMember: { email: `mine${n}@example.com`, phone: expect.any(String) } });
+    }
+    const sixth = await system.graphql(UPDATE, { id: member.id, input: { email: 'mine5@example.com' } }, customer);
+    expect(errorOf(sixth)).toEqual({
+      message: 'Too many contact changes; try again later',
+      extensions: { code: 'RATE_LIMITED', retryAfterSeconds: 3600 },
+    });
+
+    now = new Date(start.getTime() + 30 * 60_000);
+    const later = await system.graphql(UPDATE, { id: member.id, input: { phone: '090-9999-0001' } }, customer);
+    expect(errorOf(later).extensions).toEqual({ code: 'RATE_LIMITED', retryAfterSeconds: 1800 });
+    const name = await system.graphql(`mutation($id: ID!) { updateMember(id: $id, input: { displayName: "新しい名前" }) { displayName } }`, { id: member.id }, customer);
+    expect(name.data).toEqual({ updateMember: { displayName: '新しい名前' } });
+    const byStaff = await system.graphql(UPDATE, { id: member.id, input: { email: 'staff-set@example.com' } }, system.staffHeaders());
+    expect(byStaff.data).toEqual({ updateMember: { email: 'staff-set@example.com', phone: expect.any(String) } });
+
+    now = new Date(start.getTime() + HOUR_MS);
+    const nextHour = await system.graphql(UPDATE, { id: member.id, input: { email: 'mine5@example.com' } }, customer);
+    expect(nextHour.data).toEqual({ updateMember: { email: 'mine5@example.com', phone: expect.any(String) } });
+  });
+
+  it('accepts exactly 5 of 10 contact changes sent at once', async () => {
+    const member = await registerAt(storeA, posA);
+    const customer = system.customerHeaders(member.id);
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, (_, n) => system.graphql(UPDATE, { id: member.id, input: { email: `burst${n}@example.com` } }, customer)),
+    );
+    const codes = answers.map((answer) => answer.errors?.[0]?.extensions?.code ?? 'OK').sort();
+    expect(codes).toEqual([...Array(5).fill('OK'), ...Array(5).fill('RATE_LIMITED')]);
+  });
+});
