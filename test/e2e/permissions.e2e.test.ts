@@ -93,6 +93,33 @@ describe('POS keys identify members by their card', () => {
   });
 });
 
+const PREVIEW = /* GraphQL */ `
+  query Preview($storeId: ID!, $memberCode: String, $memberId: ID) {
+    earnPreview(storeId: $storeId, channel: STORE, amount: 1000, memberCode: $memberCode, memberId: $memberId) { points breakdown { tier } }
+  }
+`;
+
+describe('earnPreview names the member as recordPurchase does', () => {
+  it('refuses a POS key a preview by memberId, previews by card, and previews nothing for a withdrawn membership', async () => {
+    const member = await registerAt(storeA, posA);
+    const byId = await system.graphql(PREVIEW, { storeId: storeA, memberId: member.id }, posA);
+    expect(errorOf(byId)).toEqual({
+      message: 'POS keys identify the member by the card (memberCode); memberId is for staff',
+      extensions: { code: 'FORBIDDEN', field: 'memberId' },
+    });
+    const byCard = await system.graphql(PREVIEW, { storeId: storeA, memberCode: member.memberCode }, posA);
+    expect(byCard.data).toEqual({ earnPreview: { points: 10, breakdown: { tier: 'REGULAR' } } });
+    const byStaff = await system.graphql(PREVIEW, { storeId: storeA, memberId: member.id }, system.staffHeaders());
+    expect(byStaff.data).toEqual({ earnPreview: { points: 10, breakdown: { tier: 'REGULAR' } } });
+
+    await system.graphql(`mutation($id: ID!) { withdrawMember(id: $id) { status } }`, { id: member.id }, system.staffHeaders());
+    const withdrawnCard = await system.graphql(PREVIEW, { storeId: storeA, memberCode: member.memberCode }, posA);
+    expect(errorOf(withdrawnCard)).toEqual({ message: 'This card’s membership was withdrawn', extensions: { code: 'NOT_FOUND' } });
+    const withdrawnId = await system.graphql(PREVIEW, { storeId: storeA, memberId: member.id }, system.staffHeaders());
+    expect(errorOf(withdrawnId)).toEqual({ message: 'This member’s membership was withdrawn', extensions: { code: 'NOT_FOUND' } });
+  });
+});
+
 describe('a withdrawn member’s card', () => {
   it('is not found at the POS, and records no purchase by card or (staff) by id', async () => {
     const member = await registerAt(storeA, posA);

@@ -462,6 +462,7 @@ export type QueryEarnPreviewArgs = {
   storeId: Scalars['ID']['input'];
   channel: Channel;
   amount: Scalars['Int']['input'];
+  memberCode?: InputMaybe<Scalars['String']['input']>;
   memberId?: InputMaybe<Scalars['ID']['input']>;
 };
 
