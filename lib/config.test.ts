@@ -22,7 +22,7 @@ function problems(env: Record<string, string>): string[] {
 describe('configuration', () => {
   it('applies defaults to a minimal valid environment', () => {
     const config = parseConfig(valid);
-    expect(config).toMatchObject({ NODE_ENV: 'development', GATEWAY_PORT: 4000, MONGODB_DB: 'omo', CORS_ORIGINS: [] });
+    expect(config).toMatchObject({ NODE_ENV: 'development', GATEWAY_PORT: 4000, MONGODB_DB: 'omo', CORS_ORIGINS: [], POS_MAX_BACKDATE_HOURS: 72 });
   });
 
   it('names every missing variable at once', () => {
@@ -38,6 +38,7 @@ describe('configuration', () => {
     expect(problems({ ...valid, GATEWAY_PORT: 'eighty' })).toEqual([expect.stringMatching(/^GATEWAY_PORT: /)]);
     expect(problems({ ...valid, MONGODB_URI: 'postgres://x' })).toEqual(['MONGODB_URI: must be a mongodb:// or mongodb+srv:// URI']);
     expect(problems({ ...valid, STAFF_JWT_SECRET: 'short' })).toEqual(['STAFF_JWT_SECRET: must be at least 32 characters']);
+    expect(problems({ ...valid, POS_MAX_BACKDATE_HOURS: '72.5' })).toEqual([expect.stringMatching(/^POS_MAX_BACKDATE_HOURS: /)]);
     expect(problems({ ...valid, CORS_ORIGINS: 'https://ok.example.com,not a url' })).toEqual([expect.stringMatching(/^CORS_ORIGINS/)]);
   });
 

@@ -10,7 +10,8 @@ export type ErrorCode =
   | 'ALREADY_EXISTS'
   | 'INSUFFICIENT_POINTS'
   | 'QUERY_TOO_COMPLEX'
-  | 'SERVICE_UNAVAILABLE';
+  | 'SERVICE_UNAVAILABLE'
+  | 'RATE_LIMITED';
 
 /** An expected failure the caller can act on: its message and code reach the client as they are. */
 export class AppError extends GraphQLError {
@@ -33,14 +34,21 @@ export class UnauthenticatedError extends AppError {
 }
 
 export class ForbiddenError extends AppError {
-  constructor(message = 'Not allowed for this caller') {
-    super(message, 'FORBIDDEN');
+  constructor(message = 'Not allowed for this caller', details: Record<string, unknown> = {}) {
+    super(message, 'FORBIDDEN', details);
   }
 }
 
 export class NotFoundError extends AppError {
   constructor(what: string) {
     super(`${what} not found`, 'NOT_FOUND');
+  }
+}
+
+/** Too many attempts of something counted per caller; `retryAfterSeconds` says when the next one is accepted. */
+export class RateLimitedError extends AppError {
+  constructor(message: string, retryAfterSeconds: number) {
+    super(message, 'RATE_LIMITED', { retryAfterSeconds });
   }
 }
 
@@ -66,6 +74,7 @@ const CLIENT_CODES = new Set([
   'INSUFFICIENT_POINTS',
   'QUERY_TOO_COMPLEX',
   'SERVICE_UNAVAILABLE',
+  'RATE_LIMITED',
 ]);
 
 export function isClientCode(code: unknown): code is string {
@@ -73,7 +82,7 @@ export function isClientCode(code: unknown): code is string {
 }
 
 /** Extension keys a client may see besides `code`; everything else (stack traces, service names) is dropped. */
-const PUBLIC_EXTENSION_KEYS = new Set(['existingMemberCode', 'field', 'limit']);
+const PUBLIC_EXTENSION_KEYS = new Set(['existingMemberCode', 'field', 'limit', 'retryAfterSeconds']);
 
 /**
  * Apollo `formatError` for every server: known client errors keep their message and code, anything else

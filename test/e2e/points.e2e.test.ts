@@ -93,9 +93,10 @@ describe('points through the gateway', () => {
 
   it('shows a register what a purchase would earn before payment', async () => {
     const memberId = await register();
+    const code = await system.graphql<{ member: { memberCode: string } }>('query($id: ID!) { member(id: $id) { memberCode } }', { id: memberId }, system.staffHeaders());
     const preview = await system.graphql(
-      `query($storeId: ID!, $memberId: ID) { earnPreview(storeId: $storeId, channel: STORE, amount: 5360, memberId: $memberId) { points breakdown { ratePoints ratePerYen tier rounding } } }`,
-      { storeId, memberId },
+      `query($storeId: ID!, $code: String) { earnPreview(storeId: $storeId, channel: STORE, amount: 5360, memberCode: $code) { points breakdown { ratePoints ratePerYen tier rounding } } }`,
+      { storeId, code: code.data!.member.memberCode },
       await system.posHeaders([storeId]),
     );
     expect(preview.data).toEqual({ earnPreview: { points: 53, breakdown: { ratePoints: 1, ratePerYen: 100, tier: 'REGULAR', rounding: 'FLOOR' } } });

@@ -4,6 +4,7 @@ import type { LedgerEntryModel } from './models/ledger-entry.model';
 import type { PointAccountModel } from './models/point-account.model';
 import type { EarnCalculator } from './services/earn-calculator';
 import type { LedgerService } from './services/ledger.service';
+import type { MembersClient } from './services/members.client';
 import type { EarnRules, RulesService } from './services/rules.service';
 import type { TierService } from './services/tier.service';
 
@@ -16,6 +17,7 @@ export interface PointsContext extends BaseContext {
   rules: RulesService;
   tiers: TierService;
   calculator: EarnCalculator;
+  members: MembersClient;
   /** The earn rules for this request's caller, read once however many fields (or aliases) ask for them. */
   earnRules: () => Promise<EarnRules>;
 }
@@ -27,6 +29,7 @@ export interface PointsDeps {
   rules: RulesService;
   tiers: TierService;
   calculator: EarnCalculator;
+  members: MembersClient;
 }
 
 export function createPointsContext(deps: PointsDeps, base: BaseContext): PointsContext {
@@ -40,6 +43,7 @@ export function createPointsContext(deps: PointsDeps, base: BaseContext): Points
     rules: deps.rules,
     tiers: deps.tiers,
     calculator: deps.calculator,
+    members: deps.members,
     loaders: createPointsLoaders({ ...deps.models, tiers: deps.tiers, now }),
     earnRules: () => (earnRules ??= deps.rules.earnRules(base.caller)),
   };

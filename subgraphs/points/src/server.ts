@@ -13,6 +13,7 @@ import { resolvers } from './resolvers';
 import { accountSummary } from './services/account-summary';
 import { ExpiryJob } from './services/expiry.job';
 import { LedgerService } from './services/ledger.service';
+import { MembersClient } from './services/members.client';
 import { createRulesModule } from './services/rules.module';
 import { SettlementService } from './services/settlement.service';
 
@@ -44,7 +45,8 @@ export function buildPointsSubgraph(options: SubgraphBuildOptions): PointsSubgra
   const ledger = new LedgerService(models.ledger, models.accounts, rules, options.clock, memberExists);
   const settlement = new SettlementService(ledger, rules, tiers, calculator);
   const expiry = new ExpiryJob(models.accounts, ledger, options.logger);
-  const deps: PointsDeps = { models, clock: options.clock, ledger, rules, tiers, calculator };
+  const members = new MembersClient(options.services, options.internalSecret);
+  const deps: PointsDeps = { models, clock: options.clock, ledger, rules, tiers, calculator, members };
   const apollo = buildSubgraphApollo<PointsContext>({ name: 'points', typeDefs, resolvers, ...options });
   return {
     apollo,

@@ -48,7 +48,7 @@ export function buildPurchasesSubgraph(options: SubgraphBuildOptions): Purchases
     options.logger,
     options.clock,
   );
-  const purchaseService = new PurchaseService(models, members, outbox, options.clock);
+  const purchaseService = new PurchaseService(models, members, outbox, options.clock, { posMaxBackdateHours: options.config.POS_MAX_BACKDATE_HOURS });
   const deps: PurchasesDeps = { models, storeService, purchaseService };
   const apollo = buildSubgraphApollo<PurchasesContext>({ name: 'purchases', typeDefs, resolvers, ...options });
   return {

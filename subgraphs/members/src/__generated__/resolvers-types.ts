@@ -198,7 +198,8 @@ export type Query = {
   /**
    * A member by the code on their card, as scanned at the register (POS keys and staff). A merged member's old
    * code resolves to the member it was merged into, so old cards keep working. Errors: BAD_USER_INPUT for a code
-   * that is not 13 digits or whose check digit is wrong (a mistyped code), NOT_FOUND for an unknown code.
+   * that is not 13 digits or whose check digit is wrong (a mistyped code), NOT_FOUND for an unknown code and, to
+   * everyone but staff, for the card of a withdrawn membership ("This card’s membership was withdrawn").
    */
   memberByCode?: Maybe<Member>;
   /** The calling customer's own membership; null for staff and POS callers. */
@@ -235,7 +236,12 @@ export type Mutation = {
    * or phone already belongs to a member; staff see that member's code in extensions.existingMemberCode.
    */
   registerMember: Member;
-  /** Changes a member's details (staff, or the member themself without tags). */
+  /**
+   * Changes a member's details (staff, or the member themself without tags). A member changes their e-mail or phone
+   * at most 5 times an hour, refused or not (RATE_LIMITED, with extensions.retryAfterSeconds); an e-mail or phone
+   * that belongs to another member is refused to them as BAD_USER_INPUT "cannot be used", naming nobody. Staff are
+   * not limited and get ALREADY_EXISTS with extensions.existingMemberCode.
+   */
   updateMember: Member;
   /**
    * Ends a membership (staff, or the member themself): status becomes WITHDRAWN and e-mail and phone are erased,

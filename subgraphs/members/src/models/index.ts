@@ -1,11 +1,13 @@
 import type { Connection } from 'mongoose';
 import { apiKeyModel, type ApiKeyModel } from './api-key.model';
+import { contactChangeAttemptModel, type ContactChangeAttemptModel } from './contact-change-attempt.model';
 import { contactClaimModel, type ContactClaimModel } from './contact-claim.model';
 import { memberModel, type MemberModel } from './member.model';
 
 export interface MembersModels {
   members: MemberModel;
   contactClaims: ContactClaimModel;
+  contactChangeAttempts: ContactChangeAttemptModel;
   apiKeys: ApiKeyModel;
 }
 
@@ -13,6 +15,7 @@ export function membersModels(connection: Connection): MembersModels {
   return {
     members: memberModel(connection),
     contactClaims: contactClaimModel(connection),
+    contactChangeAttempts: contactChangeAttemptModel(connection),
     apiKeys: apiKeyModel(connection),
   };
 }

@@ -2,12 +2,13 @@ import { Types } from 'mongoose';
 import { z } from 'zod';
 import { assertCanReadMember, requireAuthenticated, type Caller } from '@omo/lib/auth';
 import { isDuplicateKeyError } from '@omo/lib/db';
-import { AlreadyExistsError, BadUserInputError, ForbiddenError, NotFoundError } from '@omo/lib/errors';
+import { AlreadyExistsError, AppError, BadUserInputError, ForbiddenError, NotFoundError } from '@omo/lib/errors';
 import type { MemberLoaders } from '../loaders/member.loaders';
 import type { Outbox } from '@omo/lib/outbox';
 import type { MembersModels } from '../models';
 import type { MemberDoc, RegistrationChannel } from '../models/member.model';
 import { normalizeEmail, normalizePhone } from './contact';
+import { ContactChangeLimit } from './contact-change-limit';
 import { generateMemberCode, parseMemberCode } from './member-code';
 
 export interface RegisterMemberInput {
@@ -57,13 +58,27 @@ export function canSeeContactDetails(caller: Caller, member: MemberDoc): boolean
   return caller.kind === 'staff' || (caller.kind === 'customer' && caller.memberId === member._id.toHexString());
 }
 
+/**
+ * What a customer is told when the contact they ask for is someone else's: that it cannot be used, not that a
+ * member holds it. The refusal itself still says the value is taken (nothing short of confirming it by a code sent
+ * to it could hide that); ContactChangeLimit bounds how many values a member can try.
+ */
+function unusableContact(kind: ContactKind): BadUserInputError {
+  const label = kind === 'email' ? 'e-mail address' : 'phone number';
+  return new BadUserInputError(`This ${label} cannot be used; choose another one`, { field: kind });
+}
+
 export class MemberService {
+  private readonly contactChanges: ContactChangeLimit;
+
   constructor(
     private readonly models: MembersModels,
     private readonly now: () => Date = () => new Date(),
     /** Where the sign-up bonus is queued; none in tools that only read or seed. */
     private readonly outbox?: Outbox,
-  ) {}
+  ) {
+    this.contactChanges = new ContactChangeLimit(models.contactChangeAttempts, now);
+  }
 
   async register(caller: Caller, input: RegisterMemberInput): Promise<MemberDoc> {
     const actor = requireAuthenticated(caller);
@@ -141,6 +156,8 @@ export class MemberService {
     const phoneAfter = set.phone !== undefined ? set.phone : member.phone;
     if (!emailAfter && !phoneAfter) throw new BadUserInputError('A member keeps an e-mail address or a phone number', { field: 'email' });
 
+    // customers only: staff correct records in bulk, and nobody else may change a member
+    if (caller.kind === 'customer' && changes.some((c) => c.to)) await this.contactChanges.take(member._id.toHexString());
     const claimed: string[] = [];
     try {
       for (const change of changes) {
@@ -187,6 +204,8 @@ export class MemberService {
     }
     if (!member) throw new NotFoundError('Member');
     if (actor.kind === 'customer') assertCanReadMember(actor, member._id.toHexString());
+    // the card of a withdrawn membership records and redeems nothing; staff still look it up to help the customer
+    if (member.status === 'WITHDRAWN' && actor.kind !== 'staff') throw new AppError('This card’s membership was withdrawn', 'NOT_FOUND');
     return member;
   }
 
@@ -284,6 +303,7 @@ export class MemberService {
       const live = holder?.status === 'WITHDRAWN' ? false : holder?.[kind] === value || inFlight;
       if (live) {
         const label = kind === 'email' ? 'e-mail address' : 'phone number';
+        if (caller.kind === 'customer') throw unusableContact(kind);
         throw new AlreadyExistsError(
           `A member with this ${label} already exists`,
           caller.kind === 'staff' && holder ? { field: kind, existingMemberCode: holder.memberCode } : { field: kind },
@@ -291,6 +311,7 @@ export class MemberService {
       }
       await this.models.contactClaims.deleteOne({ _id: key, memberId: claim.memberId });
     }
+    if (caller.kind === 'customer') throw unusableContact(kind);
     throw new AlreadyExistsError(`This ${kind} is being registered by someone else; try again`, { field: kind });
   }
 }

@@ -117,7 +117,10 @@ export type PointsAccount = {
   tierProgress: TierProgress;
   /** The member's points grouped by expiry date, soonest first. */
   expiring: Array<ExpiringPoints>;
-  /** The member's ledger, newest first. */
+  /**
+   * The member's ledger, newest first. Staff and the member see every entry; a POS key sees only the entries of
+   * purchases at its own stores (earned, redeemed and refunded points there), without actor or reason.
+   */
   history: PointTransactionConnection;
 };
 
@@ -166,10 +169,16 @@ export type PointTransaction = {
   channel?: Maybe<Channel>;
   /** The purchase it belongs to, if any. */
   purchaseId?: Maybe<Scalars['ID']['output']>;
-  /** Why: the staff's reason for an adjustment, or a system description. */
+  /**
+   * Why: the staff's reason for an adjustment, or a system description. Shown to staff and the member (write
+   * adjustment reasons for them); null for POS keys.
+   */
   reason?: Maybe<Scalars['String']['output']>;
-  /** Who made the change: "pos:<keyId>", "staff:<id>", "customer:<id>" or "system". */
-  actor: Scalars['String']['output'];
+  /**
+   * Who made the change: "pos:<keyId>", "staff:<id>", "customer:<id>" or "system". Staff only: null for the member
+   * and POS keys.
+   */
+  actor?: Maybe<Scalars['String']['output']>;
   /** When the entry was written. */
   createdAt: Scalars['DateTime']['output'];
   /** For EARN and BONUS: when these points expire (as first set; AFTER_LAST_PURCHASE extends it). */
@@ -460,6 +469,7 @@ export type QueryEarnPreviewArgs = {
   storeId: Scalars['ID']['input'];
   channel: Channel;
   amount: Scalars['Int']['input'];
+  memberCode?: InputMaybe<Scalars['String']['input']>;
   memberId?: InputMaybe<Scalars['ID']['input']>;
 };
 
@@ -826,7 +836,7 @@ export type PointTransactionResolvers<ContextType = PointsContext, ParentType ex
   channel?: Resolver<Maybe<ResolversTypes['Channel']>, ParentType, ContextType>;
   purchaseId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
   reason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
-  actor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  actor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   expiresAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   earnBreakdown?: Resolver<Maybe<ResolversTypes['EarnBreakdown']>, ParentType, ContextType>;

@@ -1,4 +1,5 @@
 import type { PointsAccountResolvers } from '../__generated__/resolvers-types';
+import { historyStoresFor } from '../services/history-access';
 import { viewAt } from '../services/lots';
 
 export const PointsAccount: PointsAccountResolvers = {
@@ -11,5 +12,5 @@ export const PointsAccount: PointsAccountResolvers = {
     return { qualifyingSpend, nextTier, spendToNextTier };
   },
   expiring: (account, _args, { clock }) => viewAt(account, clock()).expiring,
-  history: (account, { first, after, type }, { ledger }) => ledger.history(account.memberId, first, after, type),
+  history: (account, { first, after, type }, { caller, ledger }) => ledger.history(account.memberId, first, after, type, historyStoresFor(caller)),
 };

@@ -1,7 +1,8 @@
 import type { QueryResolvers } from '../__generated__/resolvers-types';
+import { earnPreview } from '../services/earn-preview';
 
 export const Query: QueryResolvers = {
-  earnPreview: (_parent, args, { caller, calculator }) => calculator.preview(caller, args),
+  earnPreview: (_parent, args, { caller, calculator, members }) => earnPreview(caller, args, { calculator, members }),
   campaigns: (_parent, { activeAt, all }, { caller, rules }) => rules.campaigns(caller, { activeAt, all }),
   earnRules: (_parent, _args, { earnRules }) => earnRules(),
 };

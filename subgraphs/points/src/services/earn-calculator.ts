@@ -124,6 +124,17 @@ export function breakdownFor(policy: PointsPolicy, storeRate: StoreEarnRate | nu
   };
 }
 
+/** Staff, and POS keys at their own stores, preview purchases; returns the store id as rules hold it. */
+export function assertCanPreviewAt(caller: Caller, rawStoreId: string): string {
+  const actor = requireAuthenticated(caller);
+  if (actor.kind !== 'staff' && actor.kind !== 'pos') throw new ForbiddenError('Staff and POS keys only');
+  const storeId = objectIdString(rawStoreId, 'storeId');
+  if (actor.kind === 'pos' && !actor.storeIds.some((id) => id.toLowerCase() === storeId)) {
+    throw new ForbiddenError('This key may only preview purchases at its own stores');
+  }
+  return storeId;
+}
+
 export class EarnCalculator {
   constructor(
     private readonly rules: RulesService,
@@ -149,12 +160,7 @@ export class EarnCalculator {
 
   /** Staff, and POS keys at their own stores: what a purchase would earn now, at the member's tier now. */
   async preview(caller: Caller, input: EarnPreviewInput): Promise<EarnPreview> {
-    const actor = requireAuthenticated(caller);
-    if (actor.kind !== 'staff' && actor.kind !== 'pos') throw new ForbiddenError('Staff and POS keys only');
-    const storeId = objectIdString(input.storeId, 'storeId');
-    if (actor.kind === 'pos' && !actor.storeIds.some((id) => id.toLowerCase() === storeId)) {
-      throw new ForbiddenError('This key may only preview purchases at its own stores');
-    }
+    const storeId = assertCanPreviewAt(caller, input.storeId);
     const amount = wholeNumber(input.amount, 'amount', 0, MAX_YEN);
     const memberId = isGiven(input.memberId) ? objectIdString(input.memberId, 'memberId') : null;
     const now = this.clock();

@@ -6,7 +6,7 @@ import { isDuplicateKeyError } from '@omo/lib/db';
 import { AppError, BadUserInputError, NotFoundError } from '@omo/lib/errors';
 import { KeyedLock } from '@omo/lib/keyed-lock';
 import { JST_OFFSET_MS } from '@omo/lib/jst';
-import type { LedgerEntryDoc, LedgerEntryModel, LedgerEntryType, Lot } from '../models/ledger-entry.model';
+import type { Channel, LedgerEntryDoc, LedgerEntryModel, LedgerEntryType, Lot } from '../models/ledger-entry.model';
 import type { PointAccountDoc, PointAccountModel } from '../models/point-account.model';
 import type { EarnBreakdown } from './earn-calculator';
 import {
@@ -441,12 +441,13 @@ export class LedgerService {
    * they are at the head this entry follows: two refunds racing for the next seq cannot both count the same
    * points as not yet taken back, the loser recounts. Null: nothing (more) to take back.
    */
-  takeBack(input: Reversal): Promise<LedgerEntryDoc | null> {
+  async takeBack(input: Reversal): Promise<LedgerEntryDoc | null> {
+    const where = await this.whereOfPurchase(input.purchaseId);
     return this.append(
       input.memberId,
       input.key,
       (memberId) => digest([memberId, input.purchaseId, 'EARN', input.request]),
-      { type: 'REVERSAL', reverses: 'EARN', actor: input.actor, purchaseId: input.purchaseId, reason: input.reason },
+      { type: 'REVERSAL', reverses: 'EARN', actor: input.actor, purchaseId: input.purchaseId, reason: input.reason, ...where },
       async (state, now) => {
         const points = input.owed(await this.entriesOfPurchase(input.purchaseId));
         return points > 0 ? clawback(state, points, now, input.purchaseId) : null;
@@ -456,12 +457,12 @@ export class LedgerService {
 
   /** Refund: gives back redeemed points as a new lot, valid from now under the policy in force; counted like takeBack. */
   async giveBack(input: Reversal): Promise<LedgerEntryDoc | null> {
-    const policy = await this.rules.getPolicy();
+    const [policy, where] = await Promise.all([this.rules.getPolicy(), this.whereOfPurchase(input.purchaseId)]);
     return this.append(
       input.memberId,
       input.key,
       (memberId) => digest([memberId, input.purchaseId, 'REDEEM', input.request]),
-      { type: 'REVERSAL', reverses: 'REDEEM', actor: input.actor, purchaseId: input.purchaseId, reason: input.reason },
+      { type: 'REVERSAL', reverses: 'REDEEM', actor: input.actor, purchaseId: input.purchaseId, reason: input.reason, ...where },
       async (state, now, entryId) => {
         const points = input.owed(await this.entriesOfPurchase(input.purchaseId));
         if (points <= 0) return null;
@@ -515,12 +516,24 @@ export class LedgerService {
     );
   }
 
+  /**
+   * The store and channel of a purchase, from the entries its settlement wrote: a refund's reversals carry them
+   * too, so a store's view of the ledger (history filtered by store) includes its refunds.
+   */
+  private async whereOfPurchase(purchaseId: string): Promise<{ storeId: string | null; channel: Channel | null }> {
+    const settled = await this.ledger.findOne({ purchaseId, storeId: { $ne: null } }, { storeId: 1, channel: 1 }).lean<Pick<LedgerEntryDoc, 'storeId' | 'channel'>>().exec();
+    return { storeId: settled?.storeId ?? null, channel: settled?.channel ?? null };
+  }
+
   entriesOfPurchase(purchaseId: string): Promise<LedgerEntryDoc[]> {
     return this.ledger.find({ purchaseId }).sort({ createdAt: 1, seq: 1 }).lean<LedgerEntryDoc[]>().exec();
   }
 
-  /** A page of a member's ledger, newest first; the cursor is the seq of the last entry returned. */
-  async history(memberId: string, first: number, after: string | null | undefined, type: LedgerEntryType | null | undefined) {
+  /**
+   * A page of a member's ledger, newest first; the cursor is the seq of the last entry returned. With `storeIds`,
+   * only entries of purchases at those stores, filtered in the query so that every page is full.
+   */
+  async history(memberId: string, first: number, after: string | null | undefined, type: LedgerEntryType | null | undefined, storeIds?: string[]) {
     if (!Number.isInteger(first) || first < 1 || first > 100) throw new BadUserInputError('first must be 1-100', { field: 'first' });
     const filter: Record<string, unknown> = { memberId };
     if (after) {
@@ -529,6 +542,7 @@ export class LedgerService {
       filter.seq = { $lt: seq };
     }
     if (type) filter.type = type;
+    if (storeIds) filter.storeId = { $in: storeIds };
     const rows = await this.ledger.find(filter).sort({ seq: -1 }).limit(first + 1).lean<LedgerEntryDoc[]>().exec();
     const nodes = rows.slice(0, first);
     const last = nodes.at(-1);

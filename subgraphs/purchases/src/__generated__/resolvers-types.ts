@@ -239,9 +239,15 @@ export type RecordPurchaseInput = {
   idempotencyKey: Scalars['String']['input'];
   /** The store (one of the POS key's stores). */
   storeId: Scalars['ID']['input'];
-  /** The code on the member's card, as scanned. Give this or memberId, or neither for a guest purchase. */
+  /**
+   * The code on the member's card, as scanned. Give this or memberId, or neither for a guest purchase. POS keys name
+   * the member this way. A withdrawn membership's card is NOT_FOUND.
+   */
   memberCode?: InputMaybe<Scalars['String']['input']>;
-  /** The member's id (EC backends that know it). */
+  /**
+   * Staff (and the services behind webhooks): the member's id. From a POS key it is FORBIDDEN: a register names the
+   * member by the card in front of it.
+   */
   memberId?: InputMaybe<Scalars['ID']['input']>;
   /** The receipt number or order id; unique per store. */
   externalId?: InputMaybe<Scalars['String']['input']>;
@@ -253,7 +259,11 @@ export type RecordPurchaseInput = {
   total: Scalars['Int']['input'];
   /** Points to use as payment (default 0); a member is needed, and at most total. */
   pointsToRedeem?: InputMaybe<Scalars['Int']['input']>;
-  /** When the purchase happened (default now; at most 5 minutes in the future). */
+  /**
+   * When the purchase happened (default now; at most 5 minutes in the future). A POS key may date it at most
+   * POS_MAX_BACKDATE_HOURS (72 by default) back, for a register that was offline; older purchases are recorded by
+   * staff. A resend of a purchase already recorded is answered however late it comes.
+   */
   occurredAt?: InputMaybe<Scalars['DateTime']['input']>;
 };
 
@@ -342,8 +352,8 @@ export type Mutation = {
   /**
    * POS keys (for their stores) and staff: records a purchase and settles its points in the same call — redeems
    * pointsToRedeem, then earns on amountPaid. Errors: BAD_USER_INPUT (empty lines, negative prices or quantities,
-   * total mismatch, malformed code), NOT_FOUND (unknown store or member code), FORBIDDEN (another store's key),
-   * INSUFFICIENT_POINTS (the purchase is REJECTED and nothing else changes). If the points service is unreachable
+   * total mismatch, malformed code, a POS key's occurredAt too far back), NOT_FOUND (unknown store or member code, or
+   * a withdrawn membership), FORBIDDEN (another store's key, or memberId from a POS key), INSUFFICIENT_POINTS (the purchase is REJECTED and nothing else changes). If the points service is unreachable
    * the purchase comes back PENDING_POINTS and is settled automatically later.
    */
   recordPurchase: Purchase;

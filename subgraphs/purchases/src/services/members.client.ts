@@ -1,5 +1,5 @@
 import { callInternal, type ServiceDirectory } from '@omo/lib/internal-api';
-import { NotFoundError } from '@omo/lib/errors';
+import { AppError, NotFoundError } from '@omo/lib/errors';
 
 /** The members service's internal API, as purchases needs it: members owns codes and contact details. */
 export class MembersClient {
@@ -19,9 +19,20 @@ export class MembersClient {
 
   /** The member whose account a purchase by this member id goes to now (a merged member's survivor). */
   async currentMemberId(memberId: string): Promise<string> {
-    const { current } = await this.call<{ current: Record<string, { memberId: string } | null> }>('/internal/members/current', { ids: [memberId] });
+    return (await this.current(memberId)).memberId;
+  }
+
+  /** Like currentMemberId, for a new purchase: a withdrawn membership takes none. */
+  async activeMemberId(memberId: string): Promise<string> {
+    const now = await this.current(memberId);
+    if (now.status === 'WITHDRAWN') throw new AppError('This member’s membership was withdrawn', 'NOT_FOUND');
+    return now.memberId;
+  }
+
+  private async current(memberId: string): Promise<{ memberId: string; status: string }> {
+    const { current } = await this.call<{ current: Record<string, { memberId: string; status: string } | null> }>('/internal/members/current', { ids: [memberId] });
     const now = current[memberId];
     if (!now) throw new NotFoundError('Member');
-    return now.memberId;
+    return now;
   }
 }

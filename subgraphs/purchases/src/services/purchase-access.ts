@@ -1,5 +1,5 @@
 import { requireAuthenticated, type Caller } from '@omo/lib/auth';
-import { ForbiddenError } from '@omo/lib/errors';
+import { BadUserInputError, ForbiddenError } from '@omo/lib/errors';
 import type { PurchaseDoc } from '../models/purchase.model';
 
 /** Staff see every purchase, a customer their own, a POS key those of its stores. */
@@ -17,4 +17,25 @@ export function assertCanReadHistory(caller: Caller, memberId: string): void {
   if (actor.kind === 'staff' || actor.kind === 'service') return;
   if (actor.kind === 'customer' && actor.memberId === memberId) return;
   throw new ForbiddenError('Only staff and the member see purchase history');
+}
+
+/**
+ * A POS key names the member by the card in front of it: a member id is not something a customer shows at a
+ * register, so a key accepting ids could spend anyone's points. Staff and services (webhooks) know ids.
+ */
+export function assertCanIdentifyMember(caller: Caller, input: { memberId?: string | null }): void {
+  if (caller.kind === 'pos' && input.memberId) {
+    throw new ForbiddenError('POS keys identify the member by the card (memberCode); memberId is for staff', { field: 'memberId' });
+  }
+}
+
+/**
+ * An offline register may send a purchase late, but a key that could date purchases freely could earn from
+ * campaigns long over; older purchases are recorded by staff.
+ */
+export function assertCanBackdate(caller: Caller, occurredAt: Date, now: Date, posMaxBackdateHours: number): void {
+  if (caller.kind !== 'pos') return;
+  if (occurredAt.getTime() < now.getTime() - posMaxBackdateHours * 3_600_000) {
+    throw new BadUserInputError(`occurredAt is more than ${posMaxBackdateHours} hours ago; older purchases are recorded by staff`, { field: 'occurredAt' });
+  }
 }

@@ -9,6 +9,7 @@ import type { PurchaseDoc, PurchaseLineDoc } from '../models/purchase.model';
 import type { RefundDoc, RefundLineDoc } from '../models/refund.model';
 import type { StoreDoc } from '../models/store.model';
 import { digestOf, idFromKey } from './ids';
+import { assertCanBackdate, assertCanIdentifyMember } from './purchase-access';
 import type { MembersClient } from './members.client';
 import { parseInput } from '@omo/lib/validation';
 
@@ -124,11 +125,13 @@ export class PurchaseService {
     private readonly members: MembersClient,
     private readonly outbox: Outbox,
     private readonly clock: () => Date,
+    private readonly limits: { posMaxBackdateHours: number },
   ) {}
 
   async record(caller: Caller, raw: RecordPurchaseInput): Promise<PurchaseDoc> {
     const input = parseInput(recordSchema, raw);
     assertCanTradeAt(caller, input.storeId);
+    assertCanIdentifyMember(caller, input);
     const store = await this.store(input.storeId);
     const lines: PurchaseLineDoc[] = input.lines.map((l) => ({ sku: l.sku, name: l.name, unitPrice: l.unitPrice, quantity: l.quantity, category: l.category ?? null }));
     if (new Set(lines.map((l) => l.sku)).size !== lines.length) throw new BadUserInputError('Each sku may appear on one line only', { field: 'lines' });
@@ -150,11 +153,13 @@ export class PurchaseService {
     const requestDigest = digestOf([input.memberCode ?? null, input.memberId ?? null, input.externalId ?? null, lines, discount, pointsApplied, input.occurredAt?.toISOString() ?? null]);
     const replay = await this.models.purchases.findById(purchaseId).lean<PurchaseDoc>().exec();
     if (replay) return this.replayed(replay, requestDigest);
+    // after the replay: a register resending a purchase it sent in time learns its outcome however late it is
+    assertCanBackdate(caller, occurredAt, now, this.limits.posMaxBackdateHours);
 
     const memberId = input.memberCode
       ? await this.members.resolveCode(input.memberCode)
       : input.memberId
-        ? await this.members.currentMemberId(input.memberId)
+        ? await this.members.activeMemberId(input.memberId)
         : null;
     if (input.externalId) await this.claimExternalId(input.storeId, input.externalId, purchaseId);
     const settleKey = `settle:${purchaseId.toHexString()}`;
