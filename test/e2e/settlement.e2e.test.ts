@@ -222,6 +222,25 @@ const direct: ServiceDirectory = { baseUrl: (service) => system.subgraphs[servic
 
 const ADJUST = 'mutation($m: ID!, $k: String!) { adjustPoints(memberId: $m, amount: 100, reason: "お詫び", idempotencyKey: $k) { account { balance } } }';
 
+describe('a settlement that can still succeed', () => {
+  it.each([429, 408])('retries a settlement that points (or a proxy in front of it) answers HTTP %i without our error body', async (status) => {
+    const member = await registerMember();
+    const purchaseId = await recordWhilePointsDown(purchaseInput(`busy-${status}-${sequence}`, member.memberCode, 60));
+    const busy = createServer((_req, res) => void res.writeHead(status, { 'content-type': 'text/plain' }).end('slow down'));
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(busy.address() as AddressInfo).port}`;
+    const item = (await system.subgraphs.purchases.built.outbox.find(`settle:${purchaseId}`))!;
+    try {
+      const settle = settleThrough({ baseUrl: (service) => (service === 'points' ? url : system.subgraphs[service as 'members'].url) });
+      await expect(settle({ purchaseId }, item)).rejects.toThrow(`points is unavailable: HTTP ${status}`);
+    } finally {
+      await new Promise<void>((resolve) => busy.close(() => resolve()));
+    }
+    const read = await system.graphql(READ, { id: purchaseId }, system.staffHeaders());
+    expect(read.data).toEqual({ purchase: { status: 'PENDING_POINTS', statusReason: null, pointsRedeemed: 0, member: { points: { balance: 100 } } } });
+  });
+});
+
 describe('two attempts at one settlement', () => {
   it('does not end a purchase REJECTED when an attempt refused for want of points finishes after another one redeemed them', async () => {
     const member = await registerMember(); // 100 points
