@@ -185,7 +185,7 @@ export type PurchaseConnection = {
   hasNextPage: Scalars['Boolean']['output'];
 };
 
-/** A member's buying, across stores and online, net of refunds (REJECTED purchases do not count). */
+/** A member's buying, across stores and online, net of refunds (REJECTED and SETTLEMENT_FAILED purchases do not count). */
 export type PurchaseSummary = {
   __typename?: 'PurchaseSummary';
   /** Number of purchases. */
