@@ -150,6 +150,11 @@ describe('a settlement that can never succeed', () => {
     const read = await system.graphql(READ, { id: purchaseId }, system.staffHeaders());
     expect(read.data).toMatchObject({ purchase: { status: 'SETTLEMENT_FAILED', pointsRedeemed: 0, member: { points: { balance: 100 } } } });
     expect(await countIn('point_ledger', { purchaseId })).toBe(0);
+
+    // its points were never settled, so there are none to reverse: staff resolve it first
+    const refund = await system.graphql('mutation($input: RefundPurchaseInput!) { refundPurchase(input: $input) { status } }', { input: { purchaseId, idempotencyKey: 'r-1', amount: 100 } }, pos);
+    expect(refund.errors?.map((e) => e.extensions)).toEqual([{ code: 'BAD_USER_INPUT', field: 'purchaseId' }]);
+    expect(await countIn('refunds', { purchaseId })).toBe(0);
   });
 });
 
