@@ -88,7 +88,8 @@ export async function callInternal<T>(options: {
     throw new ServiceUnavailableError(options.target, (error as Error).message);
   }
   if (response.ok) return (await response.json()) as T;
-  if (response.status >= 500) throw new ServiceUnavailableError(options.target, `HTTP ${response.status}`);
+  // a timeout or a rate limit (ours or a proxy's) says nothing about the request: the same one may pass later
+  if (response.status >= 500 || response.status === 408 || response.status === 429) throw new ServiceUnavailableError(options.target, `HTTP ${response.status}`);
   const body = (await response.json().catch(() => ({}))) as { error?: { code?: string; message?: string; details?: Record<string, unknown> } };
   const { code, message, details } = body.error ?? {};
   const { code: _code, ...rest } = details ?? {};

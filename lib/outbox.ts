@@ -96,11 +96,16 @@ export class Outbox {
    * request that died between queueing the item and storing the record, and was retried after the handler had
    * given the item up), so an item that is done, or whose current attempt has been claimed, gets a new attempt,
    * due now; an item never written is written. An extra run costs nothing, handlers being idempotent.
+   *
+   * `joinRunning`: an item not done is left as it is even while an attempt runs, and the caller gets that
+   * attempt's outcome. For a handler whose concurrent runs could disagree (a settlement refused by one run and
+   * redeemed by the next): an attempt that looked before the record existed still retries, for the item is too
+   * young to be given up, or ends done, and a later call starts a new one.
    */
-  async rearm(key: string, type: string, payload: Record<string, unknown>): Promise<void> {
+  async rearm(key: string, type: string, payload: Record<string, unknown>, options: { joinRunning?: boolean } = {}): Promise<void> {
     const item = await this.find(key);
     if (!item) return this.enqueue(key, type, payload);
-    if (!item.doneAt && !(await this.claims.exists({ _id: claimId(item, 0) }))) return;
+    if (!item.doneAt && (options.joinRunning || !(await this.claims.exists({ _id: claimId(item, 0) })))) return;
     await this.items.updateOne(
       { _id: key },
       { $set: { doneAt: null, result: null, nextAttemptAt: this.clock() }, $inc: { attempts: 1 } },
@@ -111,8 +116,13 @@ export class Outbox {
    * For a caller that has just stored (or found) the record an item follows from and waits on its outcome:
    * rearm it, then run it now. See rearm and process.
    */
-  async runNow(key: string, type: string, payload: Record<string, unknown>, options: { ignoreBackoff?: boolean } = {}): Promise<OutboxItemDoc | null> {
-    await this.rearm(key, type, payload);
+  async runNow(
+    key: string,
+    type: string,
+    payload: Record<string, unknown>,
+    options: { ignoreBackoff?: boolean; joinRunning?: boolean } = {},
+  ): Promise<OutboxItemDoc | null> {
+    await this.rearm(key, type, payload, { joinRunning: options.joinRunning });
     return this.process(key, options);
   }
 

@@ -57,6 +57,7 @@ export function buildPointsSubgraph(options: SubgraphBuildOptions): PointsSubgra
     startBackground: () => repeat('points expiry', EXPIRY_INTERVAL_MS, () => expiry.run(options.clock()), options.logger),
     routes: internalRouter('points', options.internalSecret, options.logger, {
       '/internal/settlements': (body) => settlement.settle(body),
+      '/internal/settlements/redemption': (body) => settlement.redemption(body),
       '/internal/reversals': (body) => settlement.reverse(body),
       '/internal/merges': (body) => settlement.merge(body),
       '/internal/signup-bonuses': (body) => settlement.signupBonus(body),

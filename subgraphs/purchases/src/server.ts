@@ -44,7 +44,7 @@ export function buildPurchasesSubgraph(options: SubgraphBuildOptions): Purchases
   const outbox: Outbox = new Outbox(
     options.connection,
     'purchases',
-    settlementHandlers({ models, purchases: () => purchaseService, members, services: options.services, internalSecret: options.internalSecret, clock: options.clock }),
+    settlementHandlers({ models, purchases: () => purchaseService, members, services: options.services, internalSecret: options.internalSecret, clock: options.clock, logger: options.logger }),
     options.logger,
     options.clock,
   );

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { AppError, BadUserInputError } from '@omo/lib/errors';
+import { MAX_YEN } from '@omo/lib/limits';
 import type { LedgerEntryDoc } from '../models/ledger-entry.model';
 import type { EarnCalculator } from './earn-calculator';
 import { MAX_MERGE_HOPS, MemberMergedError, type LedgerService } from './ledger.service';
@@ -9,7 +10,7 @@ import { parseInput } from '@omo/lib/validation';
 
 const objectId = z.string().regex(/^[0-9a-f]{24}$/i, 'must be an id');
 const key = z.string().min(1).max(200);
-const yen = z.number().int().min(0).max(1_000_000_000);
+const yen = z.number().int().min(0).max(MAX_YEN);
 const channel = z.enum(['STORE', 'ONLINE']);
 
 export const settleSchema = z.object({
@@ -19,7 +20,7 @@ export const settleSchema = z.object({
   channel,
   /** The yen amount that earns points (paid, after discounts and redeemed points). */
   amount: yen,
-  pointsToRedeem: z.number().int().min(0).max(1_000_000_000),
+  pointsToRedeem: z.number().int().min(0).max(MAX_YEN),
   occurredAt: z.coerce.date(),
   actor: z.string().min(1).max(200),
 });
@@ -45,6 +46,8 @@ export const mergeSchema = z.object({
   actor: z.string().min(1).max(200),
 });
 
+export const redemptionSchema = z.object({ purchaseId: key });
+
 export const signupBonusSchema = z.object({ memberId: objectId, actor: z.string().min(1).max(200) });
 
 export interface SettlementResult {
@@ -52,6 +55,8 @@ export interface SettlementResult {
   pointsRedeemed: number;
   transactions: LedgerEntryDoc[];
 }
+
+const redeemKey = (purchaseId: string) => `purchase:${purchaseId}:redeem`;
 
 const sumOf = (entries: LedgerEntryDoc[], pick: (e: LedgerEntryDoc) => boolean) =>
   entries.filter(pick).reduce((total, e) => total + e.amount, 0);
@@ -90,7 +95,7 @@ export class SettlementService {
   private async settleFor(input: z.infer<typeof settleSchema>, memberId: string): Promise<void> {
     const base = { memberId, actor: input.actor, purchaseId: input.purchaseId, storeId: input.storeId, channel: input.channel };
     if (input.pointsToRedeem > 0) {
-      await this.ledger.redeem({ ...base, points: input.pointsToRedeem, key: `purchase:${input.purchaseId}:redeem` });
+      await this.ledger.redeem({ ...base, points: input.pointsToRedeem, key: redeemKey(input.purchaseId) });
     }
     // the tier before this purchase's own spend is recorded (spend is recorded after the earn, below); a retried
     // settlement computes it again, and the earn's key answers with the entry written the first time
@@ -105,6 +110,15 @@ export class SettlementService {
       });
     if (breakdown) await this.ledger.earn({ ...base, breakdown, key: earnKey, occurredAt: input.occurredAt });
     await this.tiers.recordSpend({ key: `purchase:${input.purchaseId}`, memberId, amountDelta: input.amount, occurredAt: input.occurredAt, purchaseId: input.purchaseId });
+  }
+
+  /**
+   * Whether the ledger holds the purchase's redemption. Purchases asks before it rejects a purchase that was
+   * refused for want of points: another attempt at the same settlement may have redeemed since the balance grew.
+   */
+  async redemption(raw: unknown): Promise<{ redeemed: boolean }> {
+    const input = parseInput(redemptionSchema, raw);
+    return { redeemed: (await this.ledger.findByKey(redeemKey(input.purchaseId))) !== null };
   }
 
   /**

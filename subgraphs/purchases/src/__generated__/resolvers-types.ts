@@ -44,7 +44,10 @@ export type Channel =
 
 /** Where a purchase is in its life. */
 export type PurchaseStatus =
-  /** Recorded; its points are being settled (the points service was unreachable and a retry will complete it). */
+  /**
+   * Recorded; its points are being settled (the points service was unreachable and a retry will complete it, for
+   * up to 24 hours).
+   */
   | 'PENDING_POINTS'
   /** Recorded and its points settled. */
   | 'COMPLETED'
@@ -52,8 +55,18 @@ export type PurchaseStatus =
   | 'PARTIALLY_REFUNDED'
   /** All of it has been refunded. */
   | 'REFUNDED'
-  /** Refused: the member did not have the points to redeem. Nothing was charged in points. */
-  | 'REJECTED';
+  /**
+   * Refused: the member did not have the points to redeem, and the ledger holds no redemption for it. Nothing was
+   * charged in points. Final.
+   */
+  | 'REJECTED'
+  /**
+   * Recorded, but its points could not be settled and never will be by retrying: the points service refused the
+   * settlement for a reason a retry cannot change, or could not settle it within 24 hours. It earned and redeemed
+   * nothing (any points an attempt settled are given back). Final; staff see why in statusReason and find such
+   * purchases with purchasesNeedingAttention.
+   */
+  | 'SETTLEMENT_FAILED';
 
 /** A place where members buy: a physical store, a pop-up or an online shop. */
 export type Store = {
@@ -152,6 +165,11 @@ export type Purchase = {
   occurredAt: Scalars['DateTime']['output'];
   /** Where the purchase is in its life. */
   status: PurchaseStatus;
+  /**
+   * Why the purchase is REJECTED or SETTLEMENT_FAILED, e.g. "Not enough points: 30 available, 60 requested". Staff
+   * only: null for other callers, and for purchases in other states.
+   */
+  statusReason?: Maybe<Scalars['String']['output']>;
   /** The refunds of this purchase, oldest first. */
   refunds: Array<Refund>;
 };
@@ -167,7 +185,7 @@ export type PurchaseConnection = {
   hasNextPage: Scalars['Boolean']['output'];
 };
 
-/** A member's buying, across stores and online, net of refunds (REJECTED purchases do not count). */
+/** A member's buying, across stores and online, net of refunds (REJECTED and SETTLEMENT_FAILED purchases do not count). */
 export type PurchaseSummary = {
   __typename?: 'PurchaseSummary';
   /** Number of purchases. */
@@ -224,7 +242,7 @@ export type PurchaseLineInput = {
   name: Scalars['String']['input'];
   /** Price of one unit in yen, tax included (0 to 10,000,000). */
   unitPrice: Scalars['Int']['input'];
-  /** Units (1 to 10,000). */
+  /** Units (1 to 10,000). The lines' unitPrice × quantity may add up to 1,000,000,000 yen at most. */
   quantity: Scalars['Int']['input'];
   /** Product category. */
   category?: InputMaybe<Scalars['String']['input']>;
@@ -251,11 +269,14 @@ export type RecordPurchaseInput = {
   memberId?: InputMaybe<Scalars['ID']['input']>;
   /** The receipt number or order id; unique per store. */
   externalId?: InputMaybe<Scalars['String']['input']>;
-  /** What was bought (1-200 lines). */
+  /** What was bought (1-200 lines), adding up to at most 1,000,000,000 yen. */
   lines: Array<PurchaseLineInput>;
   /** Discounts in yen (default 0), at most the subtotal. */
   discount?: InputMaybe<Scalars['Int']['input']>;
-  /** The amount the register computed after discounts (subtotal − discount); a mismatch is refused. */
+  /**
+   * The amount the register computed after discounts (subtotal − discount, at most 1,000,000,000); a mismatch is
+   * refused.
+   */
   total: Scalars['Int']['input'];
   /** Points to use as payment (default 0); a member is needed, and at most total. */
   pointsToRedeem?: InputMaybe<Scalars['Int']['input']>;
@@ -283,7 +304,7 @@ export type RefundPurchaseInput = {
   idempotencyKey: Scalars['String']['input'];
   /** Lines to refund (their amount is their share of amountPaid). Give lines or amount. */
   lines?: InputMaybe<Array<RefundLineInput>>;
-  /** Yen to refund (at most what is left of amountPaid). */
+  /** Yen to refund (at most what is left of amountPaid, and at most 1,000,000,000). */
   amount?: InputMaybe<Scalars['Int']['input']>;
 };
 
@@ -335,6 +356,11 @@ export type Query = {
   store?: Maybe<Store>;
   /** One purchase: staff, the buying member, or a POS key of its store. */
   purchase?: Maybe<Purchase>;
+  /**
+   * Staff: purchases whose points could not be settled (status SETTLEMENT_FAILED), most recently recorded first,
+   * each with its statusReason. They need a person: the customer paid, and earned or redeemed nothing.
+   */
+  purchasesNeedingAttention: PurchaseConnection;
 };
 
 
@@ -347,14 +373,23 @@ export type QueryPurchaseArgs = {
   id: Scalars['ID']['input'];
 };
 
+
+export type QueryPurchasesNeedingAttentionArgs = {
+  first?: Scalars['Int']['input'];
+  after?: InputMaybe<Scalars['String']['input']>;
+};
+
 export type Mutation = {
   __typename?: 'Mutation';
   /**
    * POS keys (for their stores) and staff: records a purchase and settles its points in the same call — redeems
    * pointsToRedeem, then earns on amountPaid. Errors: BAD_USER_INPUT (empty lines, negative prices or quantities,
-   * total mismatch, malformed code, a POS key's occurredAt too far back), NOT_FOUND (unknown store or member code, or
-   * a withdrawn membership), FORBIDDEN (another store's key, or memberId from a POS key), INSUFFICIENT_POINTS (the purchase is REJECTED and nothing else changes). If the points service is unreachable
-   * the purchase comes back PENDING_POINTS and is settled automatically later.
+   * total mismatch, amounts above 1,000,000,000 yen, malformed code, a POS key's occurredAt too far back; nothing is
+   * written), NOT_FOUND (unknown store or member code, or a withdrawn membership), FORBIDDEN (another store's key, or
+   * memberId from a POS key), INSUFFICIENT_POINTS (the purchase is REJECTED and nothing else changes). If the points
+   * service is unreachable the purchase comes back PENDING_POINTS and is settled automatically later (one that redeems
+   * answers SERVICE_UNAVAILABLE until a resend learns its outcome); one whose points can never be settled comes back
+   * SETTLEMENT_FAILED, and so does every resend of it.
    */
   recordPurchase: Purchase;
   /**
@@ -693,6 +728,7 @@ export type PurchaseResolvers<ContextType = PurchasesContext, ParentType extends
   refundedAmount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   occurredAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   status?: Resolver<ResolversTypes['PurchaseStatus'], ParentType, ContextType>;
+  statusReason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   refunds?: Resolver<Array<ResolversTypes['Refund']>, ParentType, ContextType>;
 }>;
 
@@ -725,6 +761,7 @@ export type QueryResolvers<ContextType = PurchasesContext, ParentType extends Re
   stores?: Resolver<Array<ResolversTypes['Store']>, ParentType, ContextType>;
   store?: Resolver<Maybe<ResolversTypes['Store']>, ParentType, ContextType, RequireFields<QueryStoreArgs, 'id'>>;
   purchase?: Resolver<Maybe<ResolversTypes['Purchase']>, ParentType, ContextType, RequireFields<QueryPurchaseArgs, 'id'>>;
+  purchasesNeedingAttention?: Resolver<ResolversTypes['PurchaseConnection'], ParentType, ContextType, RequireFields<QueryPurchasesNeedingAttentionArgs, 'first'>>;
 }>;
 
 export type MutationResolvers<ContextType = PurchasesContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{

@@ -1,6 +1,7 @@
 import type { Connection } from 'mongoose';
 import { externalIdClaimModel, type ExternalIdClaimModel } from './external-id-claim.model';
 import { purchaseFactModel, type PurchaseFactModel } from './purchase-fact.model';
+import { purchaseOutcomeModel, type PurchaseOutcomeModel } from './purchase-outcome.model';
 import { purchaseModel, type PurchaseModel } from './purchase.model';
 import { refundModel, type RefundModel } from './refund.model';
 import { storeModel, type StoreModel } from './store.model';
@@ -8,6 +9,7 @@ import { storeModel, type StoreModel } from './store.model';
 export interface PurchasesModels {
   stores: StoreModel;
   purchases: PurchaseModel;
+  outcomes: PurchaseOutcomeModel;
   externalIds: ExternalIdClaimModel;
   refunds: RefundModel;
   facts: PurchaseFactModel;
@@ -17,6 +19,7 @@ export function purchasesModels(connection: Connection): PurchasesModels {
   return {
     stores: storeModel(connection),
     purchases: purchaseModel(connection),
+    outcomes: purchaseOutcomeModel(connection),
     externalIds: externalIdClaimModel(connection),
     refunds: refundModel(connection),
     facts: purchaseFactModel(connection),

@@ -1,7 +1,7 @@
 import { Schema, type Connection, type Model, type Types } from 'mongoose';
 
 export type Channel = 'STORE' | 'ONLINE';
-export type PurchaseState = 'PENDING_POINTS' | 'COMPLETED' | 'REJECTED';
+export type PurchaseState = 'PENDING_POINTS' | 'COMPLETED' | 'REJECTED' | 'SETTLEMENT_FAILED';
 
 export interface PurchaseLineDoc {
   sku: string;
@@ -32,7 +32,9 @@ export interface PurchaseDoc {
   pointsApplied: number;
   amountPaid: number;
   occurredAt: Date;
+  /** A copy of the purchase's outcome (purchase_outcomes) once settled. */
   state: PurchaseState;
+  /** Why it is REJECTED or SETTLEMENT_FAILED, for staff. */
   rejectionReason?: string | null;
   actor: string;
   createdAt: Date;
@@ -65,7 +67,7 @@ const purchaseSchema = new Schema<PurchaseDoc>(
     pointsApplied: { type: Number, required: true },
     amountPaid: { type: Number, required: true },
     occurredAt: { type: Date, required: true },
-    state: { type: String, required: true, enum: ['PENDING_POINTS', 'COMPLETED', 'REJECTED'] },
+    state: { type: String, required: true, enum: ['PENDING_POINTS', 'COMPLETED', 'REJECTED', 'SETTLEMENT_FAILED'] },
     rejectionReason: { type: String, default: null },
     actor: { type: String, required: true },
   },

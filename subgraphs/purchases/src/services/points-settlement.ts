@@ -1,7 +1,10 @@
+import { isDuplicateKeyError } from '@omo/lib/db';
 import { AppError } from '@omo/lib/errors';
 import { callInternal, type ServiceDirectory } from '@omo/lib/internal-api';
-import { RetryLater, type OutboxHandler } from '@omo/lib/outbox';
+import type { Logger } from '@omo/lib/logger';
+import { RetryLater, type OutboxHandler, type OutboxItemDoc } from '@omo/lib/outbox';
 import type { PurchasesModels } from '../models';
+import type { PurchaseOutcomeDoc } from '../models/purchase-outcome.model';
 import type { PurchaseDoc } from '../models/purchase.model';
 import type { RefundDoc } from '../models/refund.model';
 import type { MembersClient } from './members.client';
@@ -9,10 +12,21 @@ import type { PurchaseService } from './purchase.service';
 
 /** An outbox item whose purchase or refund never got stored (the request failed after queueing it) is dropped after this. */
 const ABANDONED_MS = 60_000;
+/**
+ * A settlement that points could not carry out for this long (unreachable, 5xx, timeouts) ends SETTLEMENT_FAILED
+ * for staff to resolve rather than retrying for ever; the outbox's back-off tops out at 10 minutes, so that is
+ * well over a hundred attempts, through any outage a deploy or a restart causes.
+ */
+const GIVE_UP_MS = 24 * 3_600_000;
+/** Codes that mean two services do not trust each other (a secret out of step), not that the request is wrong. */
+const RETRIED_CODES = new Set(['UNAUTHENTICATED', 'FORBIDDEN', 'SERVICE_UNAVAILABLE']);
 
 /**
  * The outbox handlers that carry purchases and refunds to the points service. Both are safe to run again: points
- * keys every step by the purchase or refund id, and the state changes here only move forward.
+ * keys every step by the purchase or refund id, and the state changes here only move forward. A settlement ends
+ * COMPLETED, REJECTED (points refused the redemption and its ledger holds none) or SETTLEMENT_FAILED (points
+ * refused it for another reason, which retrying cannot change, or could not be reached for 24 hours); never in an
+ * endless retry.
  */
 export function settlementHandlers(deps: {
   models: PurchasesModels;
@@ -22,6 +36,7 @@ export function settlementHandlers(deps: {
   services: ServiceDirectory;
   internalSecret: string;
   clock: () => Date;
+  logger: Logger;
 }): Record<string, OutboxHandler> {
   const points = <T>(path: string, body: unknown) =>
     callInternal<T>({ directory: deps.services, target: 'points', path, body, internalSecret: deps.internalSecret, service: 'purchases' });
@@ -30,20 +45,79 @@ export function settlementHandlers(deps: {
     return { dropped: `the ${what} was never stored` };
   };
 
+  /**
+   * Makes `wanted` the purchase's outcome unless another attempt decided first (see PurchaseOutcomeDoc), and
+   * returns the outcome that stands. An attempt that settled points but lost to a refusal gives them back: a
+   * purchase that is not COMPLETED holds no points.
+   */
+  const decide = async (purchase: PurchaseDoc, wanted: Omit<PurchaseOutcomeDoc, '_id' | 'decidedAt'>, settled: boolean): Promise<PurchaseOutcomeDoc> => {
+    let outcome: PurchaseOutcomeDoc | null = { _id: purchase._id, ...wanted, decidedAt: deps.clock() };
+    try {
+      await deps.models.outcomes.create(outcome);
+    } catch (error) {
+      if (!isDuplicateKeyError(error)) throw error;
+      outcome = await deps.models.outcomes.findById(purchase._id).lean<PurchaseOutcomeDoc>().exec();
+      if (!outcome) throw error;
+    }
+    if (outcome.state === 'COMPLETED') await deps.purchases().recordPurchaseFact(purchase);
+    else if (settled) await undo(purchase, outcome);
+    await deps.models.purchases.updateOne({ _id: purchase._id }, { $set: { state: outcome.state, rejectionReason: outcome.reason } });
+    return outcome;
+  };
+  const undo = async (purchase: PurchaseDoc, outcome: PurchaseOutcomeDoc) => {
+    deps.logger.error({ purchaseId: purchase._id.toHexString(), state: outcome.state }, 'points were settled for a purchase another attempt had ended: giving them back');
+    await points('/internal/reversals', {
+      refundId: `outcome:${purchase._id.toHexString()}`,
+      purchaseId: purchase._id.toHexString(),
+      memberId: purchase.memberId,
+      refundedAmountTotal: purchase.total,
+      refundAmount: purchase.amountPaid,
+      purchaseAmount: purchase.total,
+      purchaseOccurredAt: purchase.occurredAt.toISOString(),
+      actor: purchase.actor,
+    });
+  };
+  /** What a failed settlement means for the purchase: an outcome, or (thrown) another attempt later. */
+  const failure = async (purchase: PurchaseDoc, error: unknown, item: OutboxItemDoc): Promise<Omit<PurchaseOutcomeDoc, '_id' | 'decidedAt'>> => {
+    const purchaseId = purchase._id.toHexString();
+    if (!(error instanceof AppError) || RETRIED_CODES.has(String(error.extensions.code))) return retryOrGiveUp(purchaseId, error, item);
+    if (error.extensions.code === 'INSUFFICIENT_POINTS') {
+      // another attempt (a lease taken over, a resend) may have redeemed since the balance grew: only a ledger
+      // without this purchase's redemption makes it REJECTED
+      let redeemed: boolean;
+      try {
+        ({ redeemed } = await points<{ redeemed: boolean }>('/internal/settlements/redemption', { purchaseId }));
+      } catch (askError) {
+        return retryOrGiveUp(purchaseId, askError, item);
+      }
+      if (redeemed) throw new Error('points refused the redemption, yet its ledger holds it: settling again');
+      return { state: 'REJECTED', reason: error.message };
+    }
+    deps.logger.error({ purchaseId, code: error.extensions.code, err: error.message }, 'purchase settlement refused for good');
+    return { state: 'SETTLEMENT_FAILED', reason: `Its points were refused: ${error.message}` };
+  };
+  const retryOrGiveUp = (purchaseId: string, error: unknown, item: OutboxItemDoc): Omit<PurchaseOutcomeDoc, '_id' | 'decidedAt'> => {
+    if (deps.clock().getTime() - item.createdAt.getTime() < GIVE_UP_MS) throw error;
+    deps.logger.error({ purchaseId, err: error instanceof Error ? error.message : String(error) }, 'purchase settlement given up after 24 hours of failures');
+    return { state: 'SETTLEMENT_FAILED', reason: 'Its points could not be settled within 24 hours: the points service did not answer' };
+  };
+
   return {
     settle: async (payload, item) => {
       const purchase = await deps.models.purchases.findById(String(payload.purchaseId)).lean<PurchaseDoc>().exec();
       if (!purchase) return missing(item.createdAt, 'purchase');
       if (purchase.state !== 'PENDING_POINTS' || !purchase.memberId) return { state: purchase.state };
-      // a member merged since the purchase was recorded: its points go to the survivor, whose account the merge
-      // has moved (or is moving) the merged member's lots to
-      const memberId = await deps.members.currentMemberId(purchase.memberId);
-      if (memberId !== purchase.memberId) {
-        await deps.models.purchases.updateOne({ _id: purchase._id }, { $set: { memberId } });
-        purchase.memberId = memberId;
-      }
+      let result: { pointsEarned: number; pointsRedeemed: number } | null = null;
+      let wanted: Omit<PurchaseOutcomeDoc, '_id' | 'decidedAt'>;
       try {
-        const result = await points<{ pointsEarned: number; pointsRedeemed: number }>('/internal/settlements', {
+        // a member merged since the purchase was recorded: its points go to the survivor, whose account the merge
+        // has moved (or is moving) the merged member's lots to
+        const memberId = await deps.members.currentMemberId(purchase.memberId);
+        if (memberId !== purchase.memberId) {
+          await deps.models.purchases.updateOne({ _id: purchase._id }, { $set: { memberId } });
+          purchase.memberId = memberId;
+        }
+        result = await points<{ pointsEarned: number; pointsRedeemed: number }>('/internal/settlements', {
           purchaseId: purchase._id.toHexString(),
           memberId: purchase.memberId,
           storeId: purchase.storeId,
@@ -53,16 +127,12 @@ export function settlementHandlers(deps: {
           occurredAt: purchase.occurredAt.toISOString(),
           actor: purchase.actor,
         });
-        await deps.purchases().recordPurchaseFact(purchase);
-        await deps.models.purchases.updateOne({ _id: purchase._id, state: 'PENDING_POINTS' }, { $set: { state: 'COMPLETED' } });
-        return result;
+        wanted = { state: 'COMPLETED', reason: null };
       } catch (error) {
-        if (error instanceof AppError && error.extensions.code === 'INSUFFICIENT_POINTS') {
-          await deps.models.purchases.updateOne({ _id: purchase._id, state: 'PENDING_POINTS' }, { $set: { state: 'REJECTED', rejectionReason: error.message } });
-          return { state: 'REJECTED', reason: error.message };
-        }
-        throw error;
+        wanted = await failure(purchase, error, item);
       }
+      const outcome = await decide(purchase, wanted, result !== null);
+      return outcome.state === 'COMPLETED' && result ? result : { state: outcome.state, reason: outcome.reason };
     },
     reverse: async (payload, item) => {
       const refund = await deps.models.refunds.findById(String(payload.refundId)).lean<RefundDoc>().exec();

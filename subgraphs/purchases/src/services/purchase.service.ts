@@ -2,6 +2,7 @@ import { type Types } from 'mongoose';
 import { z } from 'zod';
 import { requireAuthenticated, type Caller } from '@omo/lib/auth';
 import { isDuplicateKeyError } from '@omo/lib/db';
+import { MAX_YEN } from '@omo/lib/limits';
 import { AlreadyExistsError, AppError, BadUserInputError, ForbiddenError, NotFoundError } from '@omo/lib/errors';
 import type { Outbox } from '@omo/lib/outbox';
 import type { PurchasesModels } from '../models';
@@ -49,16 +50,16 @@ const recordSchema = z.object({
   memberId: z.string().regex(/^[0-9a-f]{24}$/i, 'is not a member id').nullish(),
   externalId: z.string().trim().min(1).max(100).nullish(),
   lines: z.array(lineSchema).min(1, 'must have at least one line').max(200),
-  discount: yen(1_000_000_000).nullish(),
+  discount: yen(MAX_YEN).nullish(),
   total: z.number().int('must be a whole number of yen'),
-  pointsToRedeem: z.number().int('must be a whole number').min(0, 'must not be negative').max(1_000_000_000).nullish(),
+  pointsToRedeem: z.number().int('must be a whole number').min(0, 'must not be negative').max(MAX_YEN).nullish(),
   occurredAt: z.date().nullish(),
 });
 const refundSchema = z.object({
   purchaseId: z.string().regex(/^[0-9a-f]{24}$/i, 'is not a purchase id'),
   idempotencyKey: key,
   lines: z.array(z.object({ sku: z.string().trim().min(1).max(64), quantity: z.number().int('must be a whole number').min(1, 'must be at least 1') })).min(1).max(200).nullish(),
-  amount: z.number().int('must be a whole number of yen').min(1, 'must be at least 1').nullish(),
+  amount: z.number().int('must be a whole number of yen').min(1, 'must be at least 1').max(MAX_YEN).nullish(),
 });
 
 /** Registers' clocks drift; a purchase dated further ahead than this is refused. */
@@ -136,6 +137,8 @@ export class PurchaseService {
     const lines: PurchaseLineDoc[] = input.lines.map((l) => ({ sku: l.sku, name: l.name, unitPrice: l.unitPrice, quantity: l.quantity, category: l.category ?? null }));
     if (new Set(lines.map((l) => l.sku)).size !== lines.length) throw new BadUserInputError('Each sku may appear on one line only', { field: 'lines' });
     const subtotal = lines.reduce((sum, l) => sum + l.unitPrice * l.quantity, 0);
+    // points settles nothing above this: accepted here, such a purchase could never complete
+    if (subtotal > MAX_YEN) throw new BadUserInputError(`The lines add up to ${subtotal} yen, more than the ${MAX_YEN} a purchase may carry`, { field: 'lines' });
     const discount = input.discount ?? 0;
     if (discount > subtotal) throw new BadUserInputError('discount is more than the subtotal', { field: 'discount' });
     if (input.total !== subtotal - discount) {
@@ -201,6 +204,9 @@ export class PurchaseService {
     if (!purchase) throw new NotFoundError('Purchase');
     assertCanTradeAt(caller, purchase.storeId);
     if (purchase.state === 'REJECTED') throw new BadUserInputError('A rejected purchase cannot be refunded', { field: 'purchaseId' });
+    if (purchase.state === 'SETTLEMENT_FAILED') {
+      throw new BadUserInputError('This purchase’s points could not be settled; staff must resolve it before it is refunded', { field: 'purchaseId' });
+    }
     if (purchase.state === 'PENDING_POINTS') {
       throw new BadUserInputError('This purchase’s points are still being settled; retry the refund shortly', { field: 'purchaseId' });
     }
@@ -309,14 +315,16 @@ export class PurchaseService {
 
   /**
    * Settles now if points answers; a purchase refused for lack of points is REJECTED and reported as such. The
-   * purchase is stored and pending here, so its item is rearmed: a request that died after queueing it, retried
-   * after the worker had dropped it for want of the purchase, would otherwise leave the purchase pending for good.
+   * purchase is stored and pending here, so a finished item is rearmed: a request that died after queueing it,
+   * retried after the worker had dropped it for want of the purchase, would otherwise leave the purchase pending
+   * for good. An attempt already running (the worker's, or another resend's) is joined, not doubled: a second
+   * attempt could redeem what the first was refused.
    */
   private async settleNow(purchaseId: Types.ObjectId): Promise<PurchaseDoc> {
     const key = `settle:${purchaseId.toHexString()}`;
     try {
       // the register is waiting (or resending to learn the outcome): try now, whatever the back-off says
-      await this.outbox.runNow(key, 'settle', { purchaseId: purchaseId.toHexString() }, { ignoreBackoff: true });
+      await this.outbox.runNow(key, 'settle', { purchaseId: purchaseId.toHexString() }, { ignoreBackoff: true, joinRunning: true });
     } catch {
       // stays queued; the worker settles it
     }
@@ -327,7 +335,8 @@ export class PurchaseService {
    * What the register is told. A purchase that only earns may be acknowledged PENDING_POINTS: its points follow.
    * One that redeems may not: the cashier would hand over a discount the points service may still refuse. Until
    * its settlement is known it answers SERVICE_UNAVAILABLE, and the register resends the same request (same
-   * idempotencyKey) to learn the outcome — COMPLETED or INSUFFICIENT_POINTS — as docs/pos-integration.md says.
+   * idempotencyKey) to learn the outcome — COMPLETED, INSUFFICIENT_POINTS, or SETTLEMENT_FAILED (returned as the
+   * purchase: its points were not used) — as docs/pos-integration.md says.
    */
   private outcome(purchase: PurchaseDoc): PurchaseDoc {
     if (purchase.state === 'REJECTED') {
