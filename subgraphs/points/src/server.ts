@@ -42,7 +42,7 @@ export function buildPointsSubgraph(options: SubgraphBuildOptions): PointsSubgra
     });
     return existing.includes(memberId);
   };
-  const ledger = new LedgerService(models.ledger, models.accounts, rules, options.clock, memberExists);
+  const ledger = new LedgerService(models.ledger, models.accounts, rules, options.clock, memberExists, options.config.STAFF_MAX_POINTS_ADJUSTMENT);
   const settlement = new SettlementService(ledger, rules, tiers, calculator);
   const expiry = new ExpiryJob(models.accounts, ledger, options.logger);
   const members = new MembersClient(options.services, options.internalSecret);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { requireStaff, type Caller } from '@omo/lib/auth';
+import { requireAdmin, requireStaff, type Caller } from '@omo/lib/auth';
 import { isDuplicateKeyError } from '@omo/lib/db';
 import { BadUserInputError } from '@omo/lib/errors';
 import { parseInput } from '@omo/lib/validation';
@@ -70,9 +70,9 @@ export class NotificationRuleService {
     return { kind, enabled: false, ...DEFAULTS[kind], revision: 0, enabledAt: null, updatedAt: null, updatedBy: null };
   }
 
-  /** Staff: turns a rule on or off and/or changes its messages or daysBefore; omitted (or null) fields stay. */
+  /** Administrators: turns a rule on or off and/or changes its messages or daysBefore; omitted (or null) fields stay. */
   async set(caller: Caller, raw: SetNotificationRuleInput): Promise<NotificationRuleView> {
-    const actor = `staff:${requireStaff(caller).staffId}`;
+    const actor = `staff:${requireAdmin(caller).staffId}`;
     const input = parseInput(inputSchema, raw);
     if (input.enabled == null && input.messages == null && input.daysBefore == null) {
       throw new BadUserInputError('Give enabled, messages or daysBefore', { field: 'input' });

@@ -1,6 +1,6 @@
 import type { Types } from 'mongoose';
 import { z } from 'zod';
-import { requireStaff, type Caller } from '@omo/lib/auth';
+import { requireAdmin, type Caller } from '@omo/lib/auth';
 import { isDuplicateKeyError } from '@omo/lib/db';
 import { BadUserInputError, NotFoundError } from '@omo/lib/errors';
 import { callInternal, type ServiceDirectory } from '@omo/lib/internal-api';
@@ -138,7 +138,7 @@ export class MergeService {
 
   /** Staff's mergeMembers: starts or resumes the merge and returns the survivor as it is afterwards. */
   async merge(caller: Caller, survivorIdInput: string, mergedIdInput: string): Promise<MemberDoc> {
-    const staff = requireStaff(caller);
+    const staff = requireAdmin(caller);
     const survivorId = parseId(survivorIdInput, 'survivorId');
     const mergedId = parseId(mergedIdInput, 'mergedId');
     if (survivorId.equals(mergedId)) throw new BadUserInputError('A member cannot be merged into itself', { field: 'mergedId' });

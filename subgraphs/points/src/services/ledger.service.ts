@@ -3,7 +3,7 @@ import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { Types } from 'mongoose';
 import { requireStaff, type Caller } from '@omo/lib/auth';
 import { isDuplicateKeyError } from '@omo/lib/db';
-import { AppError, BadUserInputError, NotFoundError } from '@omo/lib/errors';
+import { AppError, BadUserInputError, ForbiddenError, NotFoundError } from '@omo/lib/errors';
 import { KeyedLock } from '@omo/lib/keyed-lock';
 import { JST_OFFSET_MS } from '@omo/lib/jst';
 import type { Channel, LedgerEntryDoc, LedgerEntryModel, LedgerEntryType, Lot } from '../models/ledger-entry.model';
@@ -147,6 +147,8 @@ export class LedgerService {
     private readonly rules: RulesService,
     private readonly clock: () => Date,
     private readonly memberExists: (memberId: string) => Promise<boolean>,
+    /** The largest adjustment (either sign) a STAFF member may make; ADMIN may make any. */
+    private readonly staffMaxAdjustment = Number.POSITIVE_INFINITY,
   ) {}
 
   async state(memberId: string): Promise<LedgerState> {
@@ -344,6 +346,9 @@ export class LedgerService {
   ): Promise<{ transaction: LedgerEntryDoc; account: AccountState }> {
     const staff = requireStaff(caller);
     assertPointAmount(input.amount, 'amount', true);
+    if (staff.role !== 'ADMIN' && Math.abs(input.amount) > this.staffMaxAdjustment) {
+      throw new ForbiddenError(`Adjustments of more than ${this.staffMaxAdjustment} points are for administrators`, { field: 'amount', limit: this.staffMaxAdjustment });
+    }
     const reason = input.reason.trim();
     if (reason.length < 1 || reason.length > 200) throw new BadUserInputError('reason must be 1-200 characters', { field: 'reason' });
     const key = input.idempotencyKey.trim();

@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import { Types } from 'mongoose';
-import { requireAuthenticated, requireStaff, type Caller } from '@omo/lib/auth';
+import { requireAdmin, requireAuthenticated, requireStaff, type Caller } from '@omo/lib/auth';
 import { isDuplicateKeyError } from '@omo/lib/db';
 import { BadUserInputError, ForbiddenError, NotFoundError } from '@omo/lib/errors';
 import type { CampaignDoc, CampaignFields, CampaignKind, CampaignModel } from '../models/campaign.model';
@@ -191,8 +191,9 @@ function byStartThenId(a: CampaignDoc, b: CampaignDoc): number {
   return a.startsAt.getTime() - b.startsAt.getTime() || a.campaignId.toHexString().localeCompare(b.campaignId.toHexString());
 }
 
-function staffActor(caller: Caller): string {
-  return `staff:${requireStaff(caller).staffId}`;
+/** Rules, campaigns, tiers and the policy are changed by administrators only. */
+function adminActor(caller: Caller): string {
+  return `staff:${requireAdmin(caller).staffId}`;
 }
 
 function campaignName(value: unknown): string {
@@ -365,7 +366,7 @@ export class RulesService {
   }
 
   async createCampaign(caller: Caller, input: CreateCampaignInput): Promise<CampaignDoc> {
-    const actor = staffActor(caller);
+    const actor = adminActor(caller);
     const now = this.clock();
     const kind = oneOf(input.kind, ['MULTIPLIER', 'FIXED_BONUS'] as const, 'kind');
     const fields: CampaignFields = {
@@ -393,7 +394,7 @@ export class RulesService {
 
   /** Staff: omitted (or null) fields stay as they are; a campaign that is over cannot change. */
   async updateCampaign(caller: Caller, id: string, input: UpdateCampaignInput): Promise<CampaignDoc> {
-    const actor = staffActor(caller);
+    const actor = adminActor(caller);
     const campaignId = objectIdString(id, 'id');
     const patch: Partial<CampaignFields> = {};
     if (isGiven(input.name)) patch.name = campaignName(input.name);
@@ -424,7 +425,7 @@ export class RulesService {
 
   /** Staff: ends a campaign now; one that is already over is returned unchanged, one not started yet never starts. */
   async endCampaign(caller: Caller, id: string): Promise<CampaignDoc> {
-    const actor = staffActor(caller);
+    const actor = adminActor(caller);
     const campaignId = objectIdString(id, 'id');
     return retryOnClash(async () => {
       const head = await this.campaignHead(campaignId);
@@ -437,7 +438,7 @@ export class RulesService {
 
   /** Staff: sets a store's own rate, or removes it (ratePoints null) so the channel default applies again. */
   async setStoreEarnRate(caller: Caller, input: SetStoreEarnRateInput): Promise<EarnRules> {
-    const actor = staffActor(caller);
+    const actor = adminActor(caller);
     const storeId = objectIdString(input.storeId, 'storeId');
     const removing = !isGiven(input.ratePoints);
     if (removing) {
@@ -471,7 +472,7 @@ export class RulesService {
 
   /** Staff: replaces all four tier rules at once. */
   async setTierRules(caller: Caller, tiers: readonly TierRuleInput[]): Promise<EarnRules> {
-    const actor = staffActor(caller);
+    const actor = adminActor(caller);
     const rules = tierRules(tiers);
     await this.changePolicy(actor, 'SET_TIER_RULES', (policy) => ({ ...policy, tiers: rules }));
     return this.currentEarnRules();
@@ -479,7 +480,7 @@ export class RulesService {
 
   /** Staff: changes what is given; a channel rate change keeps the part of the rate not given. */
   async setPointsPolicy(caller: Caller, input: SetPointsPolicyInput): Promise<EarnRules> {
-    const actor = staffActor(caller);
+    const actor = adminActor(caller);
     const { scalars, rate } = policyPatch(input);
     await this.changePolicy(actor, 'SET_POINTS_POLICY', (policy) => ({
       ...policy,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { requireAuthenticated, requireStaff, type Caller } from '@omo/lib/auth';
+import { requireAdmin, requireAuthenticated, type Caller } from '@omo/lib/auth';
 import { isDuplicateKeyError } from '@omo/lib/db';
 import { AlreadyExistsError, AppError, BadUserInputError, NotFoundError } from '@omo/lib/errors';
 import type { StoreDoc, StoreKind, StoreModel } from '../models/store.model';
@@ -85,7 +85,7 @@ export class StoreService {
   }
 
   async create(caller: Caller, raw: CreateStoreInput): Promise<StoreDoc> {
-    requireStaff(caller);
+    requireAdmin(caller);
     const input = parseInput(createSchema, raw);
     checkWindow(input);
     if ((input.shopifyShopDomain || input.shopifyWebhookSecret) && input.kind !== 'ONLINE') {
@@ -104,7 +104,7 @@ export class StoreService {
   }
 
   async update(caller: Caller, id: string, raw: UpdateStoreInput): Promise<StoreDoc> {
-    requireStaff(caller);
+    requireAdmin(caller);
     if (!/^[0-9a-f]{24}$/i.test(id)) throw new BadUserInputError('Not a store id', { field: 'id' });
     const input = parseInput(updateSchema, raw);
     const store = await this.stores.findById(id).lean<StoreDoc>().exec();
