@@ -66,6 +66,7 @@ export function buildLineSubgraph(options: SubgraphBuildOptions): LineSubgraph {
     onLinkRequest: (ctx) => linking.onLinkRequest(ctx),
     tryLinkCode: (ctx, text) => linking.tryLinkCode(ctx, text),
     onAccountLink: (ctx, link, userId) => linking.onAccountLink(ctx, link, userId),
+    onSharedChatRequest: (reply) => chat.onSharedChatRequest(reply),
   };
   const outbox = new Outbox(
     connection,
