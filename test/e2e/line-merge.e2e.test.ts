@@ -80,10 +80,14 @@ async function register(displayName: string, tag: string): Promise<string> {
   return ok(await system.graphql<{ registerMember: { id: string } }>(REGISTER, { input }, system.staffHeaders())).registerMember.id;
 }
 
-/** Links as a customer does: a code issued on the member page, sent in the LINE chat. */
-async function link(memberId: string, lineUserId: string): Promise<LineAccount> {
+/** What a customer logged in as `memberId` does to link: a code issued on the member page, sent in the LINE chat. */
+async function sendLinkCode(memberId: string, lineUserId: string): Promise<void> {
   const { code } = ok(await system.graphql<{ issueLineLinkCode: { code: string } }>('mutation { issueLineLinkCode { code } }', {}, system.customerHeaders(memberId))).issueLineLinkCode;
   await say(lineUserId, code);
+}
+
+async function link(memberId: string, lineUserId: string): Promise<LineAccount> {
+  await sendLinkCode(memberId, lineUserId);
   const account = (await accounts(memberId)).lineAccount;
   expect(account).not.toBeNull();
   return account!;
@@ -146,6 +150,9 @@ describe('a member merge and the LINE link', () => {
     expect(await preview('merge-moved')).toEqual({ memberCount: 1, reachableCount: 1, sample: [{ id: survivor, displayName: '店舗の山田' }] });
     expect(await message('merge-moved')).toEqual({ delivery: { status: 'COMPLETED', recipients: 1, sent: 1 }, pushed: [{ to: lineUser, text: '店舗の山田さま、ただいま200ポイントです' }] });
     expect(lastRichMenuCall(lineUser)).toBe(`POST /richmenu/${MEMBER_MENU}`);
+    // the merged member's login is the survivor's now: no second LINE account for it through the old id
+    const again = await system.graphql('mutation { issueLineLinkCode { code } }', {}, system.customerHeaders(merged));
+    expect(again.errors?.[0]?.extensions?.code).toBe('ALREADY_EXISTS');
   });
 
   it('keeps the survivor’s own link when both were linked, and records the merged member’s for staff', async () => {
@@ -198,6 +205,10 @@ describe('a member merge and the LINE link', () => {
 
     expect(await accounts(survivor)).toEqual({ lineAccount: null, mergedLineAccounts: [] });
     expect(await preview('merge-none')).toEqual({ memberCount: 0, reachableCount: 0, sample: [] });
+    // a customer still logged in as the merged member links their LINE account to the member they now are
+    await sendLinkCode(merged, 'U5e6f708192a3b4c5d6e7f80912233445');
+    expect((await accounts(survivor)).lineAccount).toMatchObject({ friendStatus: 'FRIEND' });
+    expect((await accounts(merged)).lineAccount).toBeNull();
     const own = await system.graphql(LINE_ACCOUNTS, { id: survivor }, system.customerHeaders(survivor));
     expect(own.errors).toBeUndefined();
     const other = await system.graphql(LINE_ACCOUNTS, { id: survivor }, system.customerHeaders(merged));

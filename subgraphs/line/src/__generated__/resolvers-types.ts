@@ -91,9 +91,10 @@ export type LineLinkCode = {
 export type Mutation = {
   __typename?: 'Mutation';
   /**
-   * Customers: a one-time code to send in the LINE chat, which links the chat's LINE account to the calling member.
-   * Rate limited: at most 5 codes per member per hour (FORBIDDEN beyond). Errors: ALREADY_EXISTS if the member
-   * already has a linked LINE account.
+   * Customers: a one-time code to send in the LINE chat, which links the chat's LINE account to the calling member
+   * (for a member merged into another, to the member it was merged into). Rate limited: at most 5 codes per member
+   * per hour (FORBIDDEN beyond). Errors: ALREADY_EXISTS if the member already has a linked LINE account; FORBIDDEN
+   * for a withdrawn member.
    */
   issueLineLinkCode: LineLinkCode;
   /**
