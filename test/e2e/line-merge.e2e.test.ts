@@ -214,4 +214,12 @@ describe('a member merge and the LINE link', () => {
     const other = await system.graphql(LINE_ACCOUNTS, { id: survivor }, system.customerHeaders(merged));
     expect(other.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
   });
+
+  it('issues no link code to a withdrawn member', async () => {
+    const withdrawn = await register('退会した山田', 'withdrawn');
+    ok(await system.graphql('mutation($id: ID!) { withdrawMember(id: $id) { status } }', { id: withdrawn }, system.staffHeaders()));
+    const issued = await system.graphql('mutation { issueLineLinkCode { code } }', {}, system.customerHeaders(withdrawn));
+    expect(issued.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    expect(await system.db.collection('line_link_codes').countDocuments({ memberId: withdrawn })).toBe(0);
+  });
 });
