@@ -47,6 +47,7 @@ export const subgraphCodegen: Record<string, { contextType: string; mappers: Rec
     mappers: {
       Member: '../resolvers/Member#MemberRef',
       LineAccount: '../models/line-link.model#LineLinkDoc',
+      MergedLineAccount: '../linking/link-merge.service#KeptLinkRecord',
       Segment: '../segments/segment.service#SegmentView',
       SegmentPreview: '../segments/segment.service#SegmentPreviewResult',
       MessageDelivery: '../delivery/delivery.service#MessageDelivery as MessageDeliveryModel',

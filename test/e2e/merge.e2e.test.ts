@@ -152,7 +152,7 @@ describe('mergeMembers through the gateway', () => {
     expect(during.errors).toBeUndefined();
     expect(during.data!.mergeMembers).toEqual({
       id: store.id,
-      merges: [{ mergedId: online.id, state: 'IN_PROGRESS', pendingSteps: ['POINTS', 'PURCHASES'] }],
+      merges: [{ mergedId: online.id, state: 'IN_PROGRESS', pendingSteps: ['POINTS', 'PURCHASES', 'LINE'] }],
     });
     const status = await system.graphql<{ member: { status: string; mergedIntoId: string } }>('query($id: ID!) { member(id: $id) { status mergedIntoId } }', { id: online.id }, system.staffHeaders());
     expect(status.data!.member).toEqual({ status: 'MERGED', mergedIntoId: store.id });

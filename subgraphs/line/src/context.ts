@@ -1,6 +1,6 @@
 import type { BaseContext } from '@omo/lib/subgraph-server';
 import type { DeliveryService } from './delivery/delivery.service';
-import type { LinkService } from './linking/linking';
+import type { LinkMergeService, LinkService } from './linking/linking';
 import { createLineLoaders, type LineLoaders } from './loaders/line-link.loaders';
 import type { LineLinkModel } from './models/line-link.model';
 import type { NotificationRuleService } from './notifications/notification-rules.service';
@@ -17,11 +17,12 @@ export interface LineContext extends BaseContext {
 export interface LineContextDeps {
   links: LineLinkModel;
   linking: LinkService;
+  linkMerges: LinkMergeService;
   segments: SegmentService;
   deliveries: DeliveryService;
   notifications: NotificationRuleService;
 }
 
 export function createLineContext(deps: LineContextDeps, base: BaseContext): LineContext {
-  return { ...base, loaders: createLineLoaders(deps.links), linking: deps.linking, segments: deps.segments, deliveries: deps.deliveries, notifications: deps.notifications };
+  return { ...base, loaders: createLineLoaders(deps.links, deps.linkMerges), linking: deps.linking, segments: deps.segments, deliveries: deps.deliveries, notifications: deps.notifications };
 }

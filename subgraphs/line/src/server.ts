@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Router } from 'express';
 import { parse } from 'graphql';
+import { internalRouter } from '@omo/lib/internal-api';
 import { Outbox } from '@omo/lib/outbox';
 import { buildSubgraphApollo, type BuiltSubgraph, type SubgraphBuildOptions } from '@omo/lib/subgraph-server';
 import { createChat } from './chat/chat';
@@ -66,6 +67,7 @@ export function buildLineSubgraph(options: SubgraphBuildOptions): LineSubgraph {
     onLinkRequest: (ctx) => linking.onLinkRequest(ctx),
     tryLinkCode: (ctx, text) => linking.tryLinkCode(ctx, text),
     onAccountLink: (ctx, link, userId) => linking.onAccountLink(ctx, link, userId),
+    onSharedChatRequest: (reply) => chat.onSharedChatRequest(reply),
   };
   const outbox = new Outbox(
     connection,
@@ -96,8 +98,16 @@ export function buildLineSubgraph(options: SubgraphBuildOptions): LineSubgraph {
     client,
     deliveries,
     notifications,
-    createContext: (base) => createLineContext({ links, linking: linking.service, segments: segments.service, deliveries, notifications: notifications.rules }, base),
-    routes: Router().use(lineWebhookRoutes({ channelSecret: config.LINE_CHANNEL_SECRET, outbox, logger, kick }), linking.routes, chat.routes),
+    createContext: (base) => createLineContext({ links, linking: linking.service, linkMerges: linking.merges, segments: segments.service, deliveries, notifications: notifications.rules }, base),
+    routes: Router().use(
+      lineWebhookRoutes({ channelSecret: config.LINE_CHANNEL_SECRET, outbox, logger, kick }),
+      linking.routes,
+      chat.routes,
+      internalRouter(options.internalSecret, logger, {
+        // member merges: the merged member's LINE link follows it to the survivor (idempotent by mergeId)
+        '/internal/merges': (body) => linking.merges.merge(body),
+      }),
+    ),
     startBackground: () => {
       background = true;
       const worker = outbox.start(OUTBOX_INTERVAL_MS);

@@ -2,6 +2,7 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
 import type { MemberRef } from '../resolvers/Member';
 import type { LineLinkDoc } from '../models/line-link.model';
+import type { KeptLinkRecord } from '../linking/link-merge.service';
 import type { SegmentView, SegmentPreviewResult } from '../segments/segment.service';
 import type { MessageDelivery as MessageDeliveryModel } from '../delivery/delivery.service';
 import type { NotificationRuleView } from '../notifications/notification-rules.service';
@@ -39,8 +40,32 @@ export type Member = {
   __typename?: 'Member';
   /** The member's id (owned by the members service). */
   id: Scalars['ID']['output'];
-  /** The LINE account linked to this member, or null if none is linked. Visible to staff and the member themself. */
+  /**
+   * The LINE account linked to this member, or null if none is linked. Visible to staff and the member themself. A
+   * member merged into this one brings its LINE account along when this member had none.
+   */
   lineAccount?: Maybe<LineAccount>;
+  /**
+   * LINE accounts of members merged into this one that were unlinked because this member kept its own (a member has
+   * at most one LINE account), oldest first. Their owners can link them again to another member. Visible to staff
+   * and the member themself.
+   */
+  mergedLineAccounts: Array<MergedLineAccount>;
+};
+
+/** The LINE account of a merged member, unlinked by the merge because the surviving member kept its own. */
+export type MergedLineAccount = {
+  __typename?: 'MergedLineAccount';
+  /** The LINE profile name at the time of linking (null if LINE did not provide it). */
+  displayName?: Maybe<Scalars['String']['output']>;
+  /** When it had been linked to the merged member. */
+  linkedAt: Scalars['DateTime']['output'];
+  /** The merged member it was linked to. */
+  mergedMemberId: Scalars['ID']['output'];
+  /** The merge that unlinked it (MemberMerge.id). */
+  mergeId: Scalars['ID']['output'];
+  /** When the merge unlinked it. */
+  unlinkedAt: Scalars['DateTime']['output'];
 };
 
 /** A LINE account linked to a member. The LINE user id itself is never exposed. */
@@ -66,9 +91,10 @@ export type LineLinkCode = {
 export type Mutation = {
   __typename?: 'Mutation';
   /**
-   * Customers: a one-time code to send in the LINE chat, which links the chat's LINE account to the calling member.
-   * Rate limited: at most 5 codes per member per hour (FORBIDDEN beyond). Errors: ALREADY_EXISTS if the member
-   * already has a linked LINE account.
+   * Customers: a one-time code to send in the LINE chat, which links the chat's LINE account to the calling member
+   * (for a member merged into another, to the member it was merged into). Rate limited: at most 5 codes per member
+   * per hour (FORBIDDEN beyond). Errors: ALREADY_EXISTS if the member already has a linked LINE account; FORBIDDEN
+   * for a withdrawn member.
    */
   issueLineLinkCode: LineLinkCode;
   /**
@@ -636,6 +662,7 @@ export type ResolversTypes = ResolversObject<{
   LineFriendStatus: LineFriendStatus;
   Member: ResolverTypeWrapper<MemberRef>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
+  MergedLineAccount: ResolverTypeWrapper<KeptLinkRecord>;
   LineAccount: ResolverTypeWrapper<LineLinkDoc>;
   LineLinkCode: ResolverTypeWrapper<LineLinkCode>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
@@ -682,6 +709,7 @@ export type ResolversParentTypes = ResolversObject<{
   DateTime: Scalars['DateTime']['output'];
   Member: MemberRef;
   ID: Scalars['ID']['output'];
+  MergedLineAccount: KeptLinkRecord;
   LineAccount: LineLinkDoc;
   LineLinkCode: LineLinkCode;
   Mutation: Record<PropertyKey, never>;
@@ -803,6 +831,15 @@ export type MemberResolvers<ContextType = LineContext, ParentType extends Resolv
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Member']> | FederationReferenceType, FederationReferenceType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   lineAccount?: Resolver<Maybe<ResolversTypes['LineAccount']>, ParentType, ContextType>;
+  mergedLineAccounts?: Resolver<Array<ResolversTypes['MergedLineAccount']>, ParentType, ContextType>;
+}>;
+
+export type MergedLineAccountResolvers<ContextType = LineContext, ParentType extends ResolversParentTypes['MergedLineAccount'] = ResolversParentTypes['MergedLineAccount']> = ResolversObject<{
+  displayName?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  linkedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  mergedMemberId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  mergeId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  unlinkedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
 }>;
 
 export type LineAccountResolvers<ContextType = LineContext, ParentType extends ResolversParentTypes['LineAccount'] = ResolversParentTypes['LineAccount']> = ResolversObject<{
@@ -911,6 +948,7 @@ export interface Federation__PolicyScalarConfig extends GraphQLScalarTypeConfig<
 export type Resolvers<ContextType = LineContext> = ResolversObject<{
   DateTime?: GraphQLScalarType;
   Member?: MemberResolvers<ContextType>;
+  MergedLineAccount?: MergedLineAccountResolvers<ContextType>;
   LineAccount?: LineAccountResolvers<ContextType>;
   LineLinkCode?: LineLinkCodeResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;

@@ -26,6 +26,15 @@ export const IMAGE_URL_MAX = 2000;
 /** Members' names are at most 50 characters; a shorter cut keeps the header on one line on small phones. */
 const NAME_MAX = 30;
 
+/**
+ * The answer to a personal request in a group or multi-person chat, where everyone would see a balance or a card:
+ * plain text, no buttons (a postback from it would come from the group again).
+ */
+export const SHARED_CHAT_POINTER: messagingApi.TextMessage = {
+  type: 'text',
+  text: 'ポイント・会員証・履歴は、ご本人だけに見えるよう1対1のトークでお送りしています。このアカウントとの1対1のトークで「ポイント」などと送ってください。',
+};
+
 /** The linking module answers this postback (issues a link token, replies with the link page). */
 export const LINK_ACCOUNT_POSTBACK = 'action=link_account';
 

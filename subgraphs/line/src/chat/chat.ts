@@ -7,7 +7,7 @@ import type { LineLinkDoc, LineLinkModel } from '../models/line-link.model';
 import { CARD_IMAGE_PATH, cardImageRoutes } from './card-image.routes';
 import { CardTokens } from './card-token';
 import { matchCommand, postbackCommand, type ChatCommand } from './chat-commands';
-import { guestHelpMessage, historyMessage, memberCardMessage, memberHelpMessage, pointsMessage } from './chat-messages';
+import { guestHelpMessage, historyMessage, memberCardMessage, memberHelpMessage, pointsMessage, SHARED_CHAT_POINTER } from './chat-messages';
 import { fetchAccountSummary, fetchMemberCard, type MemberCard } from './member-account.client';
 
 export { isChatPostback } from './chat-commands';
@@ -35,6 +35,8 @@ export interface ChatContext {
 export interface Chat {
   onText(ctx: ChatContext, text: string): Promise<void>;
   onPostback(ctx: ChatContext, data: string): Promise<void>;
+  /** A personal request in a group or multi-person chat: a pointer to the one-to-one chat, and nothing of the account. */
+  onSharedChatRequest(reply: ChatContext['reply']): Promise<void>;
   /** GET /line/cards/:token.png, the member-card barcode image. */
   routes: Router;
 }
@@ -85,6 +87,7 @@ export function createChat(deps: ChatDeps): Chat {
   return {
     onText: (ctx, text) => handle(ctx, matchCommand(text)),
     onPostback: (ctx, data) => handle(ctx, postbackCommand(data)),
+    onSharedChatRequest: (reply) => reply([SHARED_CHAT_POINTER]),
     routes: cardImageRoutes({ tokens, clock: deps.clock, logger: deps.logger }),
   };
 }

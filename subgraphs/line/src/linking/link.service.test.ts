@@ -1,3 +1,5 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { messagingApi } from '@line/bot-sdk';
 import type { Caller } from '@omo/lib/auth';
 import { ensureIndexes } from '@omo/lib/db';
@@ -34,16 +36,36 @@ function chatOf(userId: string): ChatContext & { replies: string[] } {
   };
 }
 
+/** The members service's POST /internal/members/current, for members that are all active and never merged. */
+async function startMembersStub(): Promise<http.Server> {
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const { ids } = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { ids: string[] };
+      const current = Object.fromEntries(ids.map((id) => [id, { memberId: id, status: 'ACTIVE' }]));
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ current }));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return server;
+}
+
+let membersService: http.Server;
+
 beforeAll(async () => {
   db = await openTestDatabase();
   fake = await startFakeLineApi();
-  const options = testBuildOptions(db.connection, { clock: () => now });
+  membersService = await startMembersStub();
+  const services = { baseUrl: () => `http://127.0.0.1:${(membersService.address() as AddressInfo).port}` };
+  const options = testBuildOptions(db.connection, { clock: () => now, services });
   const config = { ...options.config, LINE_API_BASE_URL: fake.url };
   links = lineLinkModel(db.connection);
   linking = createLinking({ ...options, config, links, client: new LineClient(config, options.logger), followMenu: () => Promise.resolve() });
   await ensureIndexes(db.connection);
 });
 afterAll(async () => {
+  await new Promise((resolve) => membersService.close(resolve));
   await fake.close();
   await db.drop();
 });

@@ -101,7 +101,10 @@ export class LinkService {
   async issueCode(caller: Caller): Promise<{ code: string; expiresAt: Date }> {
     const actor = requireAuthenticated(caller);
     if (actor.kind !== 'customer') throw new ForbiddenError('Only a customer can link their own LINE account');
-    const { memberId } = actor;
+    // a merged member's login links the member it was merged into: a code for the old id would give the survivor a
+    // second LINE account, one the one-to-one rule on memberId cannot see
+    const memberId = await this.activeMemberOf(actor.memberId);
+    if (!memberId) throw new ForbiddenError('Only an active member can link a LINE account');
     if (await this.models.links.exists({ memberId })) {
       throw new AlreadyExistsError('A LINE account is already linked to this member: unlink it first');
     }
@@ -205,15 +208,20 @@ export class LinkService {
       return null;
     }
     if (caller.kind !== 'customer') return null;
+    return this.activeMemberOf(caller.memberId);
+  }
+
+  /** The member a member id stands for now (the survivor of a merged one), or null if that one is not active. */
+  private async activeMemberOf(memberId: string): Promise<string | null> {
     const { current } = await callInternal<{ current: Record<string, { memberId: string; status: string } | null> }>({
       directory: this.deps.services,
       target: 'members',
       path: '/internal/members/current',
-      body: { ids: [caller.memberId] },
+      body: { ids: [memberId] },
       internalSecret: this.deps.internalSecret,
       service: 'line',
     });
-    const member = current[caller.memberId];
+    const member = current[memberId];
     return member?.status === 'ACTIVE' ? member.memberId : null;
   }
 

@@ -4,6 +4,7 @@ import type { Connection } from '@omo/lib/db';
 import type { ServiceDirectory } from '@omo/lib/internal-api';
 import type { Logger } from '@omo/lib/logger';
 import type { ChatContext } from '../chat/chat';
+import { lineLinkMergeModel } from '../models/line-link-merge.model';
 import { linkAttemptModel } from '../models/link-attempt.model';
 import { linkClaimModel } from '../models/link-claim.model';
 import { linkCodeModel } from '../models/link-code.model';
@@ -15,10 +16,11 @@ import type { LineClient } from '../services/line-client';
 import { AttemptLimiter } from './attempt-limiter';
 import { accountLinkReply, ACCOUNT_LINK_FAILED, ALREADY_LINKED, linkCodeReply, linkInvitation } from './link-messages';
 import { linkPageRoutes } from './link-page.routes';
+import { LinkMergeService } from './link-merge.service';
 import { parseLinkCode } from './link-secrets';
 import { LinkService } from './link.service';
 
-export { LinkService };
+export { LinkMergeService, LinkService };
 export type { ChatContext };
 
 export interface LinkingDeps {
@@ -36,6 +38,8 @@ export interface LinkingDeps {
 export interface Linking {
   /** For the GraphQL resolvers. */
   service: LinkService;
+  /** The LINE step of member merges (the members service's POST /internal/merges), and what it kept for staff. */
+  merges: LinkMergeService;
   /** The user asked to link ("会員連携", "link", the rich menu's action=link_account). */
   onLinkRequest(ctx: ChatContext): Promise<void>;
   /** A chat text that looks like a link code is used as one; true when it was (refusals included). */
@@ -53,13 +57,15 @@ export interface Linking {
 export function createLinking(deps: LinkingDeps): Linking {
   const { connection, clock } = deps;
   const limiter = new AttemptLimiter(linkAttemptModel(connection), clock);
+  const nonces = linkNonceModel(connection);
+  const codes = linkCodeModel(connection);
   const service = new LinkService({
     models: {
       links: deps.links,
       users: lineUserModel(connection),
       tokens: linkTokenModel(connection),
-      nonces: linkNonceModel(connection),
-      codes: linkCodeModel(connection),
+      nonces,
+      codes,
       claims: linkClaimModel(connection),
     },
     client: deps.client,
@@ -70,10 +76,20 @@ export function createLinking(deps: LinkingDeps): Linking {
     clock,
     logger: deps.logger,
   });
+  const merges = new LinkMergeService({
+    links: deps.links,
+    merges: lineLinkMergeModel(connection),
+    codes,
+    nonces,
+    followMenu: deps.followMenu,
+    clock,
+    logger: deps.logger,
+  });
   const pageBase = deps.config.LINE_PUBLIC_BASE_URL.replace(/\/+$/, '');
 
   return {
     service,
+    merges,
     async onLinkRequest(ctx) {
       if (await service.linkOf(ctx.userId)) return ctx.reply([ALREADY_LINKED]);
       const linkToken = await deps.client.issueLinkToken(ctx.userId);

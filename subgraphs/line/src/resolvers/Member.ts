@@ -11,4 +11,8 @@ export const Member: MemberResolvers = {
     linking.assertCanSeeLink(caller, member.id);
     return loaders.linkByMemberId.load(member.id);
   },
+  mergedLineAccounts: (member, _args, { caller, loaders, linking }) => {
+    linking.assertCanSeeLink(caller, member.id);
+    return loaders.mergedLinksBySurvivor.load(member.id);
+  },
 };

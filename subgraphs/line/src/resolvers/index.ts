@@ -4,8 +4,9 @@ import { JSONScalar } from './JSON';
 import { LineAccount } from './LineAccount';
 import { LineMessage } from './LineMessage';
 import { Member } from './Member';
+import { MergedLineAccount } from './MergedLineAccount';
 import { Mutation } from './Mutation';
 import { Query } from './Query';
 import { Segment } from './Segment';
 
-export const resolvers: Resolvers = { DateTime: DateTimeScalar, JSON: JSONScalar, Member, LineAccount, LineMessage, Mutation, Query, Segment };
+export const resolvers: Resolvers = { DateTime: DateTimeScalar, JSON: JSONScalar, Member, MergedLineAccount, LineAccount, LineMessage, Mutation, Query, Segment };

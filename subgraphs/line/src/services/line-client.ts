@@ -97,9 +97,10 @@ export class LineClient {
 
   /**
    * Answers an event: with its reply token when there is one, else (or when the token is used or expired, as on
-   * a redelivered event) by push, with a retry key derived from the event so a retried push is not sent twice.
+   * a redelivered event) by push to `to` (the user, or the group or multi-person chat the event came from), with a
+   * retry key derived from the event so a retried push is not sent twice.
    */
-  async answer(event: { replyToken?: string | null; webhookEventId: string }, userId: string, messages: messagingApi.Message[]): Promise<void> {
+  async answer(event: { replyToken?: string | null; webhookEventId: string }, to: string, messages: messagingApi.Message[]): Promise<void> {
     if (event.replyToken) {
       try {
         await this.call('reply', () => this.api.replyMessage({ replyToken: event.replyToken!, messages }));
@@ -109,7 +110,7 @@ export class LineClient {
         if (!(error instanceof HTTPFetchError && error.status === 400)) throw error;
       }
     }
-    await this.push(userId, messages, retryKeyFor(`answer:${event.webhookEventId}`));
+    await this.push(to, messages, retryKeyFor(`answer:${event.webhookEventId}`));
   }
 
   async push(userId: string, messages: messagingApi.Message[], retryKey: string): Promise<void> {

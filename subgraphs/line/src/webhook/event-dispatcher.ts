@@ -1,6 +1,9 @@
 import type { messagingApi, webhook } from '@line/bot-sdk';
 import type { Logger } from '@omo/lib/logger';
 import type { OutboxHandler } from '@omo/lib/outbox';
+import { isChatPostback, matchCommand } from '../chat/chat-commands';
+import { LINK_ACCOUNT_POSTBACK } from '../chat/chat-messages';
+import { parseLinkCode } from '../linking/link-secrets';
 import type { LineLinkModel } from '../models/line-link.model';
 import type { LineUserModel } from '../models/line-user.model';
 import type { LineClient } from '../services/line-client';
@@ -17,9 +20,29 @@ export interface EventHandlers {
   onLinkRequest(ctx: EventContext): Promise<void>;
   tryLinkCode(ctx: EventContext, text: string): Promise<boolean>;
   onAccountLink(ctx: EventContext | null, link: { result: 'ok' | 'failed'; nonce: string }, userId: string): Promise<void>;
+  /** Someone asked a group or multi-person chat for something personal: point them to the one-to-one chat. */
+  onSharedChatRequest(reply: EventContext['reply']): Promise<void>;
 }
 
 const LINK_REQUEST = /^(会員連携|連携|link|link account)$/;
+
+/** The group or multi-person chat ("room") an event happened in; null for a one-to-one chat. */
+function sharedChatOf(source: webhook.Source | undefined): string | null {
+  if (source?.type === 'group') return source.groupId;
+  if (source?.type === 'room') return source.roomId;
+  return null;
+}
+
+/**
+ * Whether a text or postback in a shared chat asks for what only its sender may see: a chat command, a link
+ * request, or a link code (taken there, it would be shown to everyone, and its link page or answer with it).
+ */
+function asksForAccount(event: webhook.Event): boolean {
+  if (event.type === 'postback') return event.postback.data === LINK_ACCOUNT_POSTBACK || isChatPostback(event.postback.data);
+  if (event.type !== 'message' || event.message.type !== 'text') return false;
+  const text = event.message.text.normalize('NFKC').trim();
+  return LINK_REQUEST.test(text.toLowerCase()) || matchCommand(text) !== null || parseLinkCode(text) !== null;
+}
 
 /** What one LINE event does. Unknown event types (LINE keeps adding them) and standby-mode events are ignored. */
 export function lineEventHandler(deps: {
@@ -43,9 +66,17 @@ export function lineEventHandler(deps: {
   return async (payload) => {
     const event = payload.event as webhook.Event;
     if (event.mode === 'standby') return { ignored: 'standby' };
+    const replyToken = 'replyToken' in event ? (event.replyToken) : undefined;
+    const sharedChat = sharedChatOf(event.source);
+    if (sharedChat) {
+      // everything said in a group is seen by all its members: never a balance, card, history or link there, and
+      // no answer at all to the group's own talk
+      if (!asksForAccount(event)) return { ignored: `${event.type} in a ${event.source!.type}` };
+      await deps.handlers().onSharedChatRequest((messages) => deps.client.answer({ replyToken, webhookEventId: event.webhookEventId }, sharedChat, messages));
+      return { handled: `request in a ${event.source!.type}` };
+    }
     const userId = event.source && 'userId' in event.source ? (event.source.userId ?? null) : null;
     if (!userId) return { ignored: 'no user' };
-    const replyToken = 'replyToken' in event ? (event.replyToken) : undefined;
     const ctx: EventContext = { userId, reply: (messages) => deps.client.answer({ replyToken, webhookEventId: event.webhookEventId }, userId, messages) };
     const handlers = deps.handlers();
     switch (event.type) {
@@ -67,7 +98,7 @@ export function lineEventHandler(deps: {
         return { handled: 'text' };
       }
       case 'postback':
-        if (event.postback.data === 'action=link_account') await handlers.onLinkRequest(ctx);
+        if (event.postback.data === LINK_ACCOUNT_POSTBACK) await handlers.onLinkRequest(ctx);
         else await handlers.onPostback(ctx, event.postback.data);
         return { handled: 'postback' };
       case 'accountLink':

@@ -92,7 +92,7 @@ export type MemberMergeState =
    * calling mergeMembers again with the same ids resumes it at once.
    */
   | 'IN_PROGRESS'
-  /** Done: points, purchase history, contacts and tags of the merged member belong to the survivor. */
+  /** Done: points, purchase history, contacts, tags and the LINE link of the merged member belong to the survivor. */
   | 'COMPLETED'
   /**
    * Refused when it was about to start (see refusalReason); nothing changed. Asking again with the same ids starts
@@ -115,7 +115,12 @@ export type MemberMergeStep =
    */
   | 'POINTS'
   /** The purchases service moves the merged member's purchase history and purchase summary to the survivor. */
-  | 'PURCHASES';
+  | 'PURCHASES'
+  /**
+   * The LINE service moves the merged member's LINE link to the survivor, or, when the survivor has a LINE account of
+   * its own, keeps that one and unlinks the merged member's (listed in the survivor's mergedLineAccounts).
+   */
+  | 'LINE';
 
 /**
  * The merge of a duplicate member (the merged member) into the member who stays (the survivor): one person who
@@ -254,10 +259,11 @@ export type Mutation = {
    * keeps working and leads to the survivor); its points with their expiry dates, its spend (the survivor's tier is
    * recomputed on the combined spend), its purchase history and its tags move to the survivor; its e-mail and phone
    * move to the survivor where the survivor has none, and otherwise stay with the merged member, where they still
-   * keep anyone else from registering them.
+   * keep anyone else from registering them. Its LINE link moves to the survivor, unless the survivor has one of its
+   * own: then that one stays and the merged member's is unlinked (see Member.mergedLineAccounts).
    *
    * Returns the survivor; its `merges` field shows this merge's state. The merge usually completes within the call.
-   * If the points or purchases service cannot be reached, the call still answers, with the merge IN_PROGRESS: it is
+   * If the points, purchases or line service cannot be reached, the call still answers, with the merge IN_PROGRESS: it is
    * completed automatically when the service is back, and calling mergeMembers again with the same ids resumes it
    * at once. Calling it again after it completed changes nothing and returns the survivor.
    *

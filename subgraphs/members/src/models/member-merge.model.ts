@@ -1,7 +1,7 @@
 import { Schema, type Connection, type Model, type Types } from 'mongoose';
 
-export type MergeStep = 'MEMBER_STATUS' | 'PROFILE' | 'POINTS' | 'PURCHASES';
-export const MERGE_STEPS: readonly MergeStep[] = ['MEMBER_STATUS', 'PROFILE', 'POINTS', 'PURCHASES'];
+export type MergeStep = 'MEMBER_STATUS' | 'PROFILE' | 'POINTS' | 'PURCHASES' | 'LINE';
+export const MERGE_STEPS: readonly MergeStep[] = ['MEMBER_STATUS', 'PROFILE', 'POINTS', 'PURCHASES', 'LINE'];
 
 /** Why a merge was refused, kept so that asking again gives the same answer. */
 export interface MergeRefusal {
@@ -13,7 +13,7 @@ export interface MergeRefusal {
  * One attempt to merge `mergedId` into `survivorId`. `_id` is "<mergedId>-><survivorId>" for the first attempt, so
  * asking twice is one merge; only after an attempt was REFUSED may a new request open the next one, "...#2" and so
  * on. At most one attempt of a pair is ever committed (the others were refused before changing anything), and its
- * `_id` is the merge id the points and purchases services key their idempotent moves by.
+ * `_id` is the merge id the points, purchases and line services key their idempotent moves by.
  * Written before anything else and never deleted. Its state is derived from write-once fields (committedAt,
  * refusedAt, the step times, completedAt) rather than kept in one field, because concurrent runners of the same
  * merge then never overwrite each other's progress with an older state.
@@ -67,7 +67,7 @@ const refusalSchema = new Schema<MergeRefusal>(
 );
 
 const stepsSchema = new Schema<Partial<Record<MergeStep, Date>>>(
-  { MEMBER_STATUS: Date, PROFILE: Date, POINTS: Date, PURCHASES: Date },
+  { MEMBER_STATUS: Date, PROFILE: Date, POINTS: Date, PURCHASES: Date, LINE: Date },
   { _id: false },
 );
 

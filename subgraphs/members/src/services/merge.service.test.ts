@@ -22,7 +22,7 @@ interface StubCall {
   body: Record<string, unknown>;
 }
 
-/** Stands in for the points and purchases internal APIs: checks the service credential, records calls, can be down. */
+/** Stands in for the points, purchases and line internal APIs: checks the service credential, records calls, can be down. */
 interface ServicesStub {
   directory: ServiceDirectory;
   calls: StubCall[];
@@ -147,6 +147,7 @@ describe('MergeService.merge', () => {
     const route = { mergeId, fromMemberId: idOf(merged), toMemberId: idOf(survivor) };
     expect(mergeCalls('points').map((c) => c.body)).toEqual([{ ...route, actor: 'staff:staff-1' }]);
     expect(mergeCalls('purchases').map((c) => c.body)).toEqual([route]);
+    expect(mergeCalls('line').map((c) => c.body)).toEqual([route]);
     expect(await mergeView(survivor, merged)).toEqual({
       id: mergeId,
       survivorId: idOf(survivor),
@@ -284,7 +285,7 @@ describe('MergeService when a service is down or a request stops half-way', () =
     const result = await merge(survivor, merged);
 
     expect(idOf(result)).toBe(idOf(survivor));
-    expect(await mergeView(survivor, merged)).toMatchObject({ state: 'IN_PROGRESS', pendingSteps: ['POINTS', 'PURCHASES'], pointsMoved: null });
+    expect(await mergeView(survivor, merged)).toMatchObject({ state: 'IN_PROGRESS', pendingSteps: ['POINTS', 'PURCHASES', 'LINE'], pointsMoved: null });
     expect(await stored(merged)).toMatchObject({ status: 'MERGED', mergedIntoId: survivor._id });
     expect(await mergeModels.claims.countDocuments()).toBe(2);
 
@@ -305,7 +306,7 @@ describe('MergeService when a service is down or a request stops half-way', () =
     const merged = await register();
     stub.down.add('purchases');
     await merge(survivor, merged);
-    expect(await mergeView(survivor, merged)).toMatchObject({ state: 'IN_PROGRESS', pendingSteps: ['PURCHASES'], pointsMoved: 150 });
+    expect(await mergeView(survivor, merged)).toMatchObject({ state: 'IN_PROGRESS', pendingSteps: ['PURCHASES', 'LINE'], pointsMoved: 150 });
 
     stub.down.delete('purchases');
     await merge(survivor, merged);
@@ -313,6 +314,20 @@ describe('MergeService when a service is down or a request stops half-way', () =
     expect(await mergeView(survivor, merged)).toMatchObject({ state: 'COMPLETED', purchasesMoved: 2 });
     expect(mergeCalls('points')).toHaveLength(1);
     expect(mergeCalls('purchases')).toHaveLength(1);
+  });
+
+  it('waits for the line service like the others: the LINE step is retried, and nothing else is done twice', async () => {
+    const survivor = await register();
+    const merged = await register();
+    stub.down.add('line');
+    await merge(survivor, merged);
+    expect(await mergeView(survivor, merged)).toMatchObject({ state: 'IN_PROGRESS', pendingSteps: ['LINE'], pointsMoved: 150, purchasesMoved: 2 });
+
+    stub.down.delete('line');
+    await drainOutbox();
+
+    expect(await mergeView(survivor, merged)).toMatchObject({ state: 'COMPLETED', pendingSteps: [] });
+    expect([mergeCalls('points'), mergeCalls('purchases'), mergeCalls('line')].map((calls) => calls.length)).toEqual([1, 1, 1]);
   });
 
   it('finishes, from the outbox, a merge whose request stopped right after queueing it', async () => {

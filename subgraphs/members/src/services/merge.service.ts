@@ -123,7 +123,8 @@ function statusRefusal(survivor: MemberDoc | null, merged: MemberDoc | null): Me
  *    merge (checked again now that nothing else can change them), else COMMIT. The first outcome written is the
  *    one every runner of the merge follows.
  * 4. Committed steps, each idempotent and recorded when done: mark the merged member MERGED (its code now leads to
- *    the survivor, so new purchases land there), move tags and contacts, points, purchases. Then the claims go.
+ *    the survivor, so new purchases land there), move tags and contacts, points, purchases, the LINE link. Then
+ *    the claims go.
  */
 export class MergeService {
   /** Spares the request and the worker in one process from running the same merge side by side (harmless, wasteful). */
@@ -346,11 +347,14 @@ export class MergeService {
         const { moved } = await this.callStep<{ moved: number }>(merge, step, 'purchases', {});
         return { purchasesMoved: moved };
       }
+      case 'LINE':
+        await this.callStep(merge, step, 'line', {});
+        return {};
     }
   }
 
-  /** Both internal merge routes are idempotent by mergeId, so a retry after a timeout or a crash moves nothing twice. */
-  private async callStep<T>(merge: MemberMergeDoc, step: MergeStep, target: 'points' | 'purchases', extra: Record<string, string>): Promise<T> {
+  /** The internal merge routes are idempotent by mergeId, so a retry after a timeout or a crash moves nothing twice. */
+  private async callStep<T>(merge: MemberMergeDoc, step: MergeStep, target: 'points' | 'purchases' | 'line', extra: Record<string, string>): Promise<T> {
     try {
       return await callInternal<T>({
         directory: this.options.services,
