@@ -103,7 +103,7 @@ export function buildLineSubgraph(options: SubgraphBuildOptions): LineSubgraph {
       lineWebhookRoutes({ channelSecret: config.LINE_CHANNEL_SECRET, outbox, logger, kick }),
       linking.routes,
       chat.routes,
-      internalRouter(options.internalSecret, logger, {
+      internalRouter('line', options.internalSecret, logger, {
         // member merges: the merged member's LINE link follows it to the survivor (idempotent by mergeId)
         '/internal/merges': (body) => linking.merges.merge(body),
       }),
