@@ -70,8 +70,9 @@ export async function startGateway(options: {
 }): Promise<RunningHttpServer & { apollo: ApolloServer<GatewayContext> }> {
   const { config, logger } = options;
   const urls = subgraphUrls(config as AppConfig);
+  const supergraphSdl = readSupergraph();
   const gateway = new ApolloGateway({
-    supergraphSdl: readSupergraph(),
+    supergraphSdl,
     buildService: ({ name }) => {
       const url = urls[name as SubgraphName];
       if (!url) throw new Error(`No URL configured for subgraph ${name}`);
@@ -93,7 +94,7 @@ export async function startGateway(options: {
       ApolloServerPluginUsageReportingDisabled(),
       ApolloServerPluginSchemaReportingDisabled(),
       operationResolutionPlugin<GatewayContext>(),
-      costLimitPlugin<GatewayContext>(config.MAX_QUERY_COST),
+      costLimitPlugin<GatewayContext>(config.MAX_QUERY_COST, supergraphSdl),
       requestLoggingPlugin<GatewayContext>('info'),
     ],
   });

@@ -1,0 +1,56 @@
+import { barcodeRenderCount } from '@omo/members/src/services/barcode';
+import { ok, startTestSystem, type TestSystem } from '../helpers/system';
+
+const REGISTER = /* GraphQL */ `
+  mutation Register($input: RegisterMemberInput!) { registerMember(input: $input) { id memberCode } }
+`;
+
+interface Member {
+  id: string;
+  memberCode: string;
+}
+
+let system: TestSystem;
+let registered = 0;
+
+beforeAll(async () => {
+  system = await startTestSystem();
+});
+afterAll(() => system.close());
+
+/** A new member each time: barcode renders are cached per code, so each test draws codes no other test drew. */
+async function registerMember(on: TestSystem = system): Promise<Member> {
+  registered += 1;
+  const data = ok(
+    await on.graphql<{ registerMember: Member }>(
+      REGISTER,
+      { input: { displayName: `会員${registered}`, email: `cost-${registered}@example.com`, registeredVia: 'ONLINE' } },
+      on.staffHeaders(),
+    ),
+  );
+  return data.registerMember;
+}
+
+function barcodeAliases(count: number): string {
+  return Array.from({ length: count }, (_, i) => `b${i}: barcodeSvg`).join(' ');
+}
+
+describe('the cost of a query through the gateway', () => {
+  it('refuses a customer’s 1,900 barcode renders as QUERY_TOO_COMPLEX before any barcode is drawn', async () => {
+    const member = await registerMember();
+    // 19 aliases of `me`, each spreading 100 aliased renders: 1,900 renders in a document of a few hundred tokens
+    const query = `{ ${Array.from({ length: 19 }, (_, i) => `m${i}: me { card { ...Barcodes } }`).join(' ')} }
+      fragment Barcodes on MemberCard { ${barcodeAliases(100)} }`;
+    const before = barcodeRenderCount();
+
+    const response = await system.graphql(query, {}, system.customerHeaders(member.id));
+
+    expect({ status: response.status, data: response.data, errors: response.errors }).toEqual({
+      status: 400,
+      data: undefined,
+      // each `me`: 1 + card (1 + 100 renders at the weight of 50 that barcodeSvg declares)
+      errors: [{ message: 'Query cost 95038 exceeds the limit of 2000', extensions: { code: 'QUERY_TOO_COMPLEX', limit: 2000 } }],
+    });
+    expect(barcodeRenderCount()).toBe(before);
+  });
+});
