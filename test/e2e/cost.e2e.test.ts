@@ -35,6 +35,8 @@ function barcodeAliases(count: number): string {
   return Array.from({ length: count }, (_, i) => `b${i}: barcodeSvg`).join(' ');
 }
 
+const SVG = /^<svg [\s\S]*<\/svg>\s*$/;
+
 describe('the cost of a query through the gateway', () => {
   it('refuses a customer’s 1,900 barcode renders as QUERY_TOO_COMPLEX before any barcode is drawn', async () => {
     const member = await registerMember();
@@ -52,5 +54,31 @@ describe('the cost of a query through the gateway', () => {
       errors: [{ message: 'Query cost 95038 exceeds the limit of 2000', extensions: { code: 'QUERY_TOO_COMPLEX', limit: 2000 } }],
     });
     expect(barcodeRenderCount()).toBe(before);
+  });
+
+  it('answers a card with three barcodes, drawing each (code, format) once and later ones from the cache', async () => {
+    const member = await registerMember();
+    const query = `{ me { card { code a: barcodeSvg b: barcodeSvg(format: QR) c: barcodeSvg(format: CODE128) } } }`;
+    const before = barcodeRenderCount();
+
+    const first = ok(
+      await system.graphql<{ me: { card: { code: string; a: string; b: string; c: string } } }>(
+        query,
+        {},
+        system.customerHeaders(member.id),
+      ),
+    );
+
+    const { code, a, b, c } = first.me.card;
+    expect(code).toBe(member.memberCode);
+    expect(a).toMatch(SVG);
+    expect(b).toMatch(SVG);
+    expect(b).not.toBe(a);
+    expect(c).toBe(a);
+    expect(barcodeRenderCount() - before).toBe(2);
+
+    const again = ok(await system.graphql(query, {}, system.customerHeaders(member.id)));
+    expect(again).toEqual(first);
+    expect(barcodeRenderCount() - before).toBe(2);
   });
 });

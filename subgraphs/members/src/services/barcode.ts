@@ -1,17 +1,35 @@
 import bwipjs from 'bwip-js';
+import { LRUCache } from 'lru-cache';
 
 export type BarcodeFormat = 'CODE128' | 'QR';
 
+/**
+ * Drawn barcodes by format and code. A card's barcode never changes and drawing one costs milliseconds of CPU, so
+ * a card shown again (or asked for under many aliases) is drawn once. About 1-3 kB each; the bound keeps the cache
+ * to a few MB.
+ */
+const drawn = new LRUCache<string, string>({ max: 2_000 });
+
 let renders = 0;
 
-/** How many barcodes this process has drawn: lets tests see which requests reached the renderer. */
+/** How many barcodes this process has drawn (cache misses): lets tests see which requests reached the renderer. */
 export function barcodeRenderCount(): number {
   return renders;
 }
 
-export function renderBarcodeSvg(code: string, format: BarcodeFormat): string {
+function draw(code: string, format: BarcodeFormat): string {
   renders += 1;
   return format === 'QR'
     ? bwipjs.toSVG({ bcid: 'qrcode', text: code })
     : bwipjs.toSVG({ bcid: 'code128', text: code, includetext: true, textxalign: 'center', height: 12 });
+}
+
+export function renderBarcodeSvg(code: string, format: BarcodeFormat): string {
+  const key = `${format}:${code}`;
+  let svg = drawn.get(key);
+  if (svg === undefined) {
+    svg = draw(code, format);
+    drawn.set(key, svg);
+  }
+  return svg;
 }
