@@ -30,6 +30,8 @@ const configSchema = z.object({
   MAX_QUERY_DEPTH: z.coerce.number().int().positive().default(10),
   MAX_QUERY_COST: z.coerce.number().int().positive().default(2000),
   MAX_QUERY_TOKENS: z.coerce.number().int().positive().default(5000),
+  /** The largest response (its JSON, in bytes) the gateway sends; a larger one is replaced by RESPONSE_TOO_LARGE. */
+  MAX_RESPONSE_BYTES: z.coerce.number().int().positive().default(1_000_000),
   API_KEY_CACHE_SECONDS: z.coerce.number().int().min(0).default(30),
   /** The Messaging API channel: its secret signs webhooks, its long-lived token authorises our calls. */
   LINE_CHANNEL_SECRET: z.string().min(1),

@@ -10,6 +10,7 @@ export type ErrorCode =
   | 'ALREADY_EXISTS'
   | 'INSUFFICIENT_POINTS'
   | 'QUERY_TOO_COMPLEX'
+  | 'RESPONSE_TOO_LARGE'
   | 'SERVICE_UNAVAILABLE';
 
 /** An expected failure the caller can act on: its message and code reach the client as they are. */
@@ -65,6 +66,7 @@ const CLIENT_CODES = new Set([
   'ALREADY_EXISTS',
   'INSUFFICIENT_POINTS',
   'QUERY_TOO_COMPLEX',
+  'RESPONSE_TOO_LARGE',
   'SERVICE_UNAVAILABLE',
 ]);
 

@@ -32,6 +32,7 @@ import {
   type ValidationRule,
 } from 'graphql';
 import { AppError } from '@omo/lib/errors';
+import type { Logger } from '@omo/lib/logger';
 
 /**
  * Refuses an operation whose fields nest more than maxDepth levels below the root fields (introspection fields do
@@ -312,3 +313,27 @@ export function costLimitPlugin<TContext extends object>(maxCost: number, superg
   };
 }
 
+/**
+ * Replaces a response whose JSON is larger than maxBytes with a RESPONSE_TOO_LARGE error, and logs it: the work is
+ * done by then, but the caller is not sent megabytes, and the log shows who asks for them.
+ */
+export function responseSizeLimitPlugin<TContext extends { logger: Logger }>(maxBytes: number): ApolloServerPlugin<TContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async willSendResponse({ request, response, contextValue }) {
+          if (response.body.kind !== 'single') return;
+          const bytes = Buffer.byteLength(JSON.stringify(response.body.singleResult));
+          if (bytes <= maxBytes) return;
+          contextValue.logger.warn({ operation: request.operationName, bytes, limit: maxBytes }, 'response too large');
+          const error = new AppError(
+            `The response is larger than ${maxBytes} bytes; ask for fewer fields, aliases or items`,
+            'RESPONSE_TOO_LARGE',
+            { limit: maxBytes },
+          );
+          response.body.singleResult = { data: null, errors: [error.toJSON()] };
+        },
+      };
+    },
+  };
+}

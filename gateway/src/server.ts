@@ -16,7 +16,7 @@ import { headerValue, jsonErrorHandler, listen, requestLoggingPlugin, type Runni
 import { GatewayAuthenticator } from './auth';
 import type { GatewayContext } from './context';
 import { IdentityForwardingDataSource } from './datasource';
-import { costLimitPlugin, depthLimitRule } from './limits';
+import { costLimitPlugin, depthLimitRule, responseSizeLimitPlugin } from './limits';
 import { operationResolutionPlugin } from './operations';
 import { readSupergraph } from './supergraph';
 
@@ -32,6 +32,7 @@ export type GatewayConfig = Pick<
   | 'MAX_QUERY_DEPTH'
   | 'MAX_QUERY_COST'
   | 'MAX_QUERY_TOKENS'
+  | 'MAX_RESPONSE_BYTES'
   | 'API_KEY_CACHE_SECONDS'
   | 'MEMBERS_URL'
   | 'POINTS_URL'
@@ -95,6 +96,7 @@ export async function startGateway(options: {
       ApolloServerPluginSchemaReportingDisabled(),
       operationResolutionPlugin<GatewayContext>(),
       costLimitPlugin<GatewayContext>(config.MAX_QUERY_COST, supergraphSdl),
+      responseSizeLimitPlugin<GatewayContext>(config.MAX_RESPONSE_BYTES),
       requestLoggingPlugin<GatewayContext>('info'),
     ],
   });

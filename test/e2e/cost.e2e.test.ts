@@ -1,3 +1,5 @@
+import { Writable } from 'node:stream';
+import pino from 'pino';
 import { barcodeRenderCount } from '@omo/members/src/services/barcode';
 import { ok, startTestSystem, type TestSystem } from '../helpers/system';
 
@@ -80,5 +82,62 @@ describe('the cost of a query through the gateway', () => {
     const again = ok(await system.graphql(query, {}, system.customerHeaders(member.id)));
     expect(again).toEqual(first);
     expect(barcodeRenderCount() - before).toBe(2);
+  });
+});
+
+describe('a response larger than MAX_RESPONSE_BYTES', () => {
+  interface LogLine {
+    msg?: string;
+    service?: string;
+    requestId?: string;
+    bytes?: number;
+    limit?: number;
+  }
+  const lines: LogLine[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(line) as LogLine);
+      done();
+    },
+  });
+  let capped: TestSystem;
+  let member: Member;
+  beforeAll(async () => {
+    capped = await startTestSystem({ MAX_RESPONSE_BYTES: '2000' }, pino({ level: 'warn' }, sink));
+    member = await registerMember(capped);
+  });
+  afterAll(() => capped.close());
+
+  it('is replaced by a RESPONSE_TOO_LARGE error, and logged with its size', async () => {
+    const response = await fetch(capped.gatewayUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-request-id': 'too-large-1', ...capped.customerHeaders(member.id) },
+      body: JSON.stringify({ query: `{ me { card { ${barcodeAliases(3)} } } }` }),
+    });
+
+    expect({ status: response.status, body: await response.json() }).toEqual({
+      status: 200,
+      body: {
+        data: null,
+        errors: [
+          {
+            message: 'The response is larger than 2000 bytes; ask for fewer fields, aliases or items',
+            extensions: { code: 'RESPONSE_TOO_LARGE', limit: 2000 },
+          },
+        ],
+      },
+    });
+    const logged = lines.filter((l) => l.requestId === 'too-large-1' && l.msg === 'response too large');
+    expect(logged).toEqual([expect.objectContaining({ service: 'gateway', limit: 2000, bytes: expect.any(Number) })]);
+    expect(logged[0]!.bytes).toBeGreaterThan(2000);
+  });
+
+  it('leaves a response within the limit as it is', async () => {
+    const response = await capped.graphql(`{ me { id card { code } } }`, {}, capped.customerHeaders(member.id));
+    expect({ status: response.status, data: response.data, errors: response.errors }).toEqual({
+      status: 200,
+      data: { me: { id: member.id, card: { code: member.memberCode } } },
+      errors: undefined,
+    });
   });
 });
