@@ -5,10 +5,11 @@ export type BarcodeFormat = 'CODE128' | 'QR';
 
 /**
  * Drawn barcodes by format and code. A card's barcode never changes and drawing one costs milliseconds of CPU, so
- * a card shown again (or asked for under many aliases) is drawn once. About 1-3 kB each; the bound keeps the cache
- * to a few MB.
+ * a card shown again (or asked for under many aliases) is drawn once. Bounded by size, not count: a QR code is
+ * about 1.6 kB of SVG, a Code 128 with its digits about 16 kB, and 8 MB keeps 500 cards of the latter in a heap of
+ * 128 MB.
  */
-const drawn = new LRUCache<string, string>({ max: 2_000 });
+const drawn = new LRUCache<string, string>({ maxSize: 8_000_000, sizeCalculation: (svg) => svg.length });
 
 let renders = 0;
 
