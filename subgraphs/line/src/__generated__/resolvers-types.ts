@@ -439,7 +439,7 @@ export type Query = {
   segment?: Maybe<Segment>;
   /** Staff: all saved segments, most recently changed first. */
   segments: Array<Segment>;
-  /** Staff: who a segment reaches now. Give segmentId or definition. */
+  /** Staff: who a segment reaches now. Give segmentId or definition. Counts 500 towards the query cost limit. */
   segmentPreview: SegmentPreview;
   /** Staff: the automatic LINE notifications, one per kind, whether staff ever set them or not. */
   notificationRules: Array<NotificationRule>;

@@ -152,7 +152,7 @@ export type MemberCard = {
   __typename?: 'MemberCard';
   /** The member code the barcode encodes. */
   code: Scalars['String']['output'];
-  /** The barcode as a standalone SVG document. */
+  /** The barcode as a standalone SVG document. Each one asked for (each alias) counts 50 towards the query cost limit. */
   barcodeSvg: Scalars['String']['output'];
 };
 
