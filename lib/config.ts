@@ -65,6 +65,8 @@ const configSchema = z.object({
   STAFF_MAX_POINTS_ADJUSTMENT: z.coerce.number().int().positive().default(10_000),
   /** How far back a POS key may date a purchase (an offline register catching up); older ones are staff's. */
   POS_MAX_BACKDATE_HOURS: z.coerce.number().int().min(0).max(8760).default(72),
+  /** The largest response (its JSON, in bytes) the gateway sends; a larger one is replaced by RESPONSE_TOO_LARGE. */
+  MAX_RESPONSE_BYTES: z.coerce.number().int().positive().default(1_000_000),
   /** The Messaging API channel: its secret signs webhooks, its long-lived token authorises our calls. */
   LINE_CHANNEL_SECRET: z.string().min(1),
   LINE_CHANNEL_ACCESS_TOKEN: z.string().min(1),

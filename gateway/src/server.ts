@@ -18,7 +18,7 @@ import { headerValue, jsonErrorHandler, listen, requestLoggingPlugin, type Runni
 import { GatewayAuthenticator, type Authenticated } from './auth';
 import type { GatewayContext } from './context';
 import { IdentityForwardingDataSource } from './datasource';
-import { costLimitPlugin, depthLimitRule } from './limits';
+import { costLimitPlugin, depthLimitRule, responseSizeLimitPlugin } from './limits';
 import { operationResolutionPlugin } from './operations';
 import { rateLimit } from './rate-limit';
 import { readSupergraph } from './supergraph';
@@ -59,8 +59,9 @@ export async function startGateway(options: {
 }): Promise<RunningHttpServer & { apollo: ApolloServer<GatewayContext> }> {
   const { config, logger } = options;
   const urls = subgraphUrls(config);
+  const supergraphSdl = readSupergraph();
   const gateway = new ApolloGateway({
-    supergraphSdl: readSupergraph(),
+    supergraphSdl,
     buildService: ({ name }) => {
       const url = urls[name as SubgraphName];
       if (!url) throw new Error(`No URL configured for subgraph ${name}`);
@@ -82,7 +83,8 @@ export async function startGateway(options: {
       ApolloServerPluginUsageReportingDisabled(),
       ApolloServerPluginSchemaReportingDisabled(),
       operationResolutionPlugin<GatewayContext>(),
-      costLimitPlugin<GatewayContext>(config.MAX_QUERY_COST),
+      costLimitPlugin<GatewayContext>(config.MAX_QUERY_COST, supergraphSdl),
+      responseSizeLimitPlugin<GatewayContext>(config.MAX_RESPONSE_BYTES),
       requestLoggingPlugin<GatewayContext>('info'),
     ],
   });

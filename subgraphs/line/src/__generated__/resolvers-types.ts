@@ -26,6 +26,7 @@ export type Scalars = {
   federation__FieldSet: { input: unknown; output: unknown; }
   federation__Scope: { input: unknown; output: unknown; }
   federation__Policy: { input: unknown; output: unknown; }
+  federation__ContextFieldValue: { input: unknown; output: unknown; }
 };
 
 /** Whether the member's LINE account can receive messages from the retailer's official account. */
@@ -464,7 +465,7 @@ export type Query = {
   segment?: Maybe<Segment>;
   /** Staff: all saved segments, most recently changed first. */
   segments: Array<Segment>;
-  /** Staff: who a segment reaches now. Give segmentId or definition. */
+  /** Staff: who a segment reaches now. Give segmentId or definition. Counts 500 towards the query cost limit. */
   segmentPreview: SegmentPreview;
   /** Staff: the automatic LINE notifications, one per kind, whether staff ever set them or not. */
   notificationRules: Array<NotificationRule>;
@@ -671,7 +672,6 @@ export type ResolversTypes = ResolversObject<{
   RegistrationChannel: RegistrationChannel;
   ChannelUsage: ChannelUsage;
   TimeWindowInput: TimeWindowInput;
-  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   IntRangeInput: IntRangeInput;
   PointsExpiringInput: PointsExpiringInput;
   TagsConditionInput: TagsConditionInput;
@@ -700,8 +700,10 @@ export type ResolversTypes = ResolversObject<{
   federation__FieldSet: ResolverTypeWrapper<Scalars['federation__FieldSet']['output']>;
   federation__Scope: ResolverTypeWrapper<Scalars['federation__Scope']['output']>;
   federation__Policy: ResolverTypeWrapper<Scalars['federation__Policy']['output']>;
+  federation__ContextFieldValue: ResolverTypeWrapper<Scalars['federation__ContextFieldValue']['output']>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
 }>;
 
 /** Mapping between all available schema types and the resolvers parents */
@@ -715,7 +717,6 @@ export type ResolversParentTypes = ResolversObject<{
   Mutation: Record<PropertyKey, never>;
   JSON: Scalars['JSON']['output'];
   TimeWindowInput: TimeWindowInput;
-  Int: Scalars['Int']['output'];
   IntRangeInput: IntRangeInput;
   PointsExpiringInput: PointsExpiringInput;
   TagsConditionInput: TagsConditionInput;
@@ -741,8 +742,10 @@ export type ResolversParentTypes = ResolversObject<{
   federation__FieldSet: Scalars['federation__FieldSet']['output'];
   federation__Scope: Scalars['federation__Scope']['output'];
   federation__Policy: Scalars['federation__Policy']['output'];
+  federation__ContextFieldValue: Scalars['federation__ContextFieldValue']['output'];
   String: Scalars['String']['output'];
   Boolean: Scalars['Boolean']['output'];
+  Int: Scalars['Int']['output'];
 }>;
 
 export type LinkDirectiveArgs = {
@@ -822,6 +825,33 @@ export type Federation__PolicyDirectiveArgs = {
 };
 
 export type Federation__PolicyDirectiveResolver<Result, Parent, ContextType = LineContext, Args = Federation__PolicyDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
+
+export type Federation__ContextDirectiveArgs = {
+  name: Scalars['String']['input'];
+};
+
+export type Federation__ContextDirectiveResolver<Result, Parent, ContextType = LineContext, Args = Federation__ContextDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
+
+export type Federation__FromContextDirectiveArgs = {
+  field?: Maybe<Scalars['federation__ContextFieldValue']['input']>;
+};
+
+export type Federation__FromContextDirectiveResolver<Result, Parent, ContextType = LineContext, Args = Federation__FromContextDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
+
+export type CostDirectiveArgs = {
+  weight: Scalars['Int']['input'];
+};
+
+export type CostDirectiveResolver<Result, Parent, ContextType = LineContext, Args = CostDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
+
+export type ListSizeDirectiveArgs = {
+  assumedSize?: Maybe<Scalars['Int']['input']>;
+  slicingArguments?: Maybe<Array<Scalars['String']['input']>>;
+  sizedFields?: Maybe<Array<Scalars['String']['input']>>;
+  requireOneSlicingArgument?: Maybe<Scalars['Boolean']['input']>;
+};
+
+export type ListSizeDirectiveResolver<Result, Parent, ContextType = LineContext, Args = ListSizeDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
   name: 'DateTime';
@@ -945,6 +975,10 @@ export interface Federation__PolicyScalarConfig extends GraphQLScalarTypeConfig<
   name: 'federation__Policy';
 }
 
+export interface Federation__ContextFieldValueScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['federation__ContextFieldValue'], any> {
+  name: 'federation__ContextFieldValue';
+}
+
 export type Resolvers<ContextType = LineContext> = ResolversObject<{
   DateTime?: GraphQLScalarType;
   Member?: MemberResolvers<ContextType>;
@@ -964,6 +998,7 @@ export type Resolvers<ContextType = LineContext> = ResolversObject<{
   federation__FieldSet?: GraphQLScalarType;
   federation__Scope?: GraphQLScalarType;
   federation__Policy?: GraphQLScalarType;
+  federation__ContextFieldValue?: GraphQLScalarType;
 }>;
 
 export type DirectiveResolvers<ContextType = LineContext> = ResolversObject<{
@@ -981,4 +1016,8 @@ export type DirectiveResolvers<ContextType = LineContext> = ResolversObject<{
   federation__authenticated?: Federation__AuthenticatedDirectiveResolver<any, any, ContextType>;
   federation__requiresScopes?: Federation__RequiresScopesDirectiveResolver<any, any, ContextType>;
   federation__policy?: Federation__PolicyDirectiveResolver<any, any, ContextType>;
+  federation__context?: Federation__ContextDirectiveResolver<any, any, ContextType>;
+  federation__fromContext?: Federation__FromContextDirectiveResolver<any, any, ContextType>;
+  cost?: CostDirectiveResolver<any, any, ContextType>;
+  listSize?: ListSizeDirectiveResolver<any, any, ContextType>;
 }>;

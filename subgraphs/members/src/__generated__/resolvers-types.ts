@@ -20,6 +20,7 @@ export type Scalars = {
   federation__FieldSet: { input: unknown; output: unknown; }
   federation__Scope: { input: unknown; output: unknown; }
   federation__Policy: { input: unknown; output: unknown; }
+  federation__ContextFieldValue: { input: unknown; output: unknown; }
 };
 
 /** Where a member signed up. */
@@ -158,7 +159,7 @@ export type MemberCard = {
   __typename?: 'MemberCard';
   /** The member code the barcode encodes. */
   code: Scalars['String']['output'];
-  /** The barcode as a standalone SVG document. */
+  /** The barcode as a standalone SVG document. Each one asked for (each alias) counts 50 towards the query cost limit. */
   barcodeSvg: Scalars['String']['output'];
 };
 
@@ -480,7 +481,6 @@ export type ResolversTypes = ResolversObject<{
   MemberMergeState: MemberMergeState;
   MemberMergeStep: MemberMergeStep;
   MemberMerge: ResolverTypeWrapper<MemberMerge>;
-  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   MemberCard: ResolverTypeWrapper<MemberDoc>;
   RegisterMemberInput: RegisterMemberInput;
   UpdateMemberInput: UpdateMemberInput;
@@ -495,8 +495,10 @@ export type ResolversTypes = ResolversObject<{
   federation__FieldSet: ResolverTypeWrapper<Scalars['federation__FieldSet']['output']>;
   federation__Scope: ResolverTypeWrapper<Scalars['federation__Scope']['output']>;
   federation__Policy: ResolverTypeWrapper<Scalars['federation__Policy']['output']>;
+  federation__ContextFieldValue: ResolverTypeWrapper<Scalars['federation__ContextFieldValue']['output']>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
 }>;
 
 /** Mapping between all available schema types and the resolvers parents */
@@ -505,7 +507,6 @@ export type ResolversParentTypes = ResolversObject<{
   Member: MemberDoc;
   ID: Scalars['ID']['output'];
   MemberMerge: MemberMerge;
-  Int: Scalars['Int']['output'];
   MemberCard: MemberDoc;
   RegisterMemberInput: RegisterMemberInput;
   UpdateMemberInput: UpdateMemberInput;
@@ -519,8 +520,10 @@ export type ResolversParentTypes = ResolversObject<{
   federation__FieldSet: Scalars['federation__FieldSet']['output'];
   federation__Scope: Scalars['federation__Scope']['output'];
   federation__Policy: Scalars['federation__Policy']['output'];
+  federation__ContextFieldValue: Scalars['federation__ContextFieldValue']['output'];
   String: Scalars['String']['output'];
   Boolean: Scalars['Boolean']['output'];
+  Int: Scalars['Int']['output'];
 }>;
 
 export type LinkDirectiveArgs = {
@@ -600,6 +603,33 @@ export type Federation__PolicyDirectiveArgs = {
 };
 
 export type Federation__PolicyDirectiveResolver<Result, Parent, ContextType = MembersContext, Args = Federation__PolicyDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
+
+export type Federation__ContextDirectiveArgs = {
+  name: Scalars['String']['input'];
+};
+
+export type Federation__ContextDirectiveResolver<Result, Parent, ContextType = MembersContext, Args = Federation__ContextDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
+
+export type Federation__FromContextDirectiveArgs = {
+  field?: Maybe<Scalars['federation__ContextFieldValue']['input']>;
+};
+
+export type Federation__FromContextDirectiveResolver<Result, Parent, ContextType = MembersContext, Args = Federation__FromContextDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
+
+export type CostDirectiveArgs = {
+  weight: Scalars['Int']['input'];
+};
+
+export type CostDirectiveResolver<Result, Parent, ContextType = MembersContext, Args = CostDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
+
+export type ListSizeDirectiveArgs = {
+  assumedSize?: Maybe<Scalars['Int']['input']>;
+  slicingArguments?: Maybe<Array<Scalars['String']['input']>>;
+  sizedFields?: Maybe<Array<Scalars['String']['input']>>;
+  requireOneSlicingArgument?: Maybe<Scalars['Boolean']['input']>;
+};
+
+export type ListSizeDirectiveResolver<Result, Parent, ContextType = MembersContext, Args = ListSizeDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
   name: 'DateTime';
@@ -691,6 +721,10 @@ export interface Federation__PolicyScalarConfig extends GraphQLScalarTypeConfig<
   name: 'federation__Policy';
 }
 
+export interface Federation__ContextFieldValueScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['federation__ContextFieldValue'], any> {
+  name: 'federation__ContextFieldValue';
+}
+
 export type Resolvers<ContextType = MembersContext> = ResolversObject<{
   DateTime?: GraphQLScalarType;
   Member?: MemberResolvers<ContextType>;
@@ -705,6 +739,7 @@ export type Resolvers<ContextType = MembersContext> = ResolversObject<{
   federation__FieldSet?: GraphQLScalarType;
   federation__Scope?: GraphQLScalarType;
   federation__Policy?: GraphQLScalarType;
+  federation__ContextFieldValue?: GraphQLScalarType;
 }>;
 
 export type DirectiveResolvers<ContextType = MembersContext> = ResolversObject<{
@@ -722,4 +757,8 @@ export type DirectiveResolvers<ContextType = MembersContext> = ResolversObject<{
   federation__authenticated?: Federation__AuthenticatedDirectiveResolver<any, any, ContextType>;
   federation__requiresScopes?: Federation__RequiresScopesDirectiveResolver<any, any, ContextType>;
   federation__policy?: Federation__PolicyDirectiveResolver<any, any, ContextType>;
+  federation__context?: Federation__ContextDirectiveResolver<any, any, ContextType>;
+  federation__fromContext?: Federation__FromContextDirectiveResolver<any, any, ContextType>;
+  cost?: CostDirectiveResolver<any, any, ContextType>;
+  listSize?: ListSizeDirectiveResolver<any, any, ContextType>;
 }>;

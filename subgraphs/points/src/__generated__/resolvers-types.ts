@@ -23,6 +23,7 @@ export type Scalars = {
   federation__FieldSet: { input: unknown; output: unknown; }
   federation__Scope: { input: unknown; output: unknown; }
   federation__Policy: { input: unknown; output: unknown; }
+  federation__ContextFieldValue: { input: unknown; output: unknown; }
 };
 
 /** Where a purchase or a point change happened. */
@@ -655,7 +656,6 @@ export type ResolversTypes = ResolversObject<{
   Member: ResolverTypeWrapper<MemberRef>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   PointsAccount: ResolverTypeWrapper<AccountState>;
-  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   TierProgress: ResolverTypeWrapper<TierProgress>;
   ExpiringPoints: ResolverTypeWrapper<ExpiringPoints>;
   PointTransaction: ResolverTypeWrapper<LedgerEntryDoc>;
@@ -680,8 +680,10 @@ export type ResolversTypes = ResolversObject<{
   federation__FieldSet: ResolverTypeWrapper<Scalars['federation__FieldSet']['output']>;
   federation__Scope: ResolverTypeWrapper<Scalars['federation__Scope']['output']>;
   federation__Policy: ResolverTypeWrapper<Scalars['federation__Policy']['output']>;
+  federation__ContextFieldValue: ResolverTypeWrapper<Scalars['federation__ContextFieldValue']['output']>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
 }>;
 
 /** Mapping between all available schema types and the resolvers parents */
@@ -690,7 +692,6 @@ export type ResolversParentTypes = ResolversObject<{
   Member: MemberRef;
   ID: Scalars['ID']['output'];
   PointsAccount: AccountState;
-  Int: Scalars['Int']['output'];
   TierProgress: TierProgress;
   ExpiringPoints: ExpiringPoints;
   PointTransaction: LedgerEntryDoc;
@@ -714,8 +715,10 @@ export type ResolversParentTypes = ResolversObject<{
   federation__FieldSet: Scalars['federation__FieldSet']['output'];
   federation__Scope: Scalars['federation__Scope']['output'];
   federation__Policy: Scalars['federation__Policy']['output'];
+  federation__ContextFieldValue: Scalars['federation__ContextFieldValue']['output'];
   String: Scalars['String']['output'];
   Boolean: Scalars['Boolean']['output'];
+  Int: Scalars['Int']['output'];
 }>;
 
 export type LinkDirectiveArgs = {
@@ -795,6 +798,33 @@ export type Federation__PolicyDirectiveArgs = {
 };
 
 export type Federation__PolicyDirectiveResolver<Result, Parent, ContextType = PointsContext, Args = Federation__PolicyDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
+
+export type Federation__ContextDirectiveArgs = {
+  name: Scalars['String']['input'];
+};
+
+export type Federation__ContextDirectiveResolver<Result, Parent, ContextType = PointsContext, Args = Federation__ContextDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
+
+export type Federation__FromContextDirectiveArgs = {
+  field?: Maybe<Scalars['federation__ContextFieldValue']['input']>;
+};
+
+export type Federation__FromContextDirectiveResolver<Result, Parent, ContextType = PointsContext, Args = Federation__FromContextDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
+
+export type Federation__CostDirectiveArgs = {
+  weight: Scalars['Int']['input'];
+};
+
+export type Federation__CostDirectiveResolver<Result, Parent, ContextType = PointsContext, Args = Federation__CostDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
+
+export type ListSizeDirectiveArgs = {
+  assumedSize?: Maybe<Scalars['Int']['input']>;
+  slicingArguments?: Maybe<Array<Scalars['String']['input']>>;
+  sizedFields?: Maybe<Array<Scalars['String']['input']>>;
+  requireOneSlicingArgument?: Maybe<Scalars['Boolean']['input']>;
+};
+
+export type ListSizeDirectiveResolver<Result, Parent, ContextType = PointsContext, Args = ListSizeDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
   name: 'DateTime';
@@ -957,6 +987,10 @@ export interface Federation__PolicyScalarConfig extends GraphQLScalarTypeConfig<
   name: 'federation__Policy';
 }
 
+export interface Federation__ContextFieldValueScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['federation__ContextFieldValue'], any> {
+  name: 'federation__ContextFieldValue';
+}
+
 export type Resolvers<ContextType = PointsContext> = ResolversObject<{
   DateTime?: GraphQLScalarType;
   Member?: MemberResolvers<ContextType>;
@@ -979,6 +1013,7 @@ export type Resolvers<ContextType = PointsContext> = ResolversObject<{
   federation__FieldSet?: GraphQLScalarType;
   federation__Scope?: GraphQLScalarType;
   federation__Policy?: GraphQLScalarType;
+  federation__ContextFieldValue?: GraphQLScalarType;
 }>;
 
 export type DirectiveResolvers<ContextType = PointsContext> = ResolversObject<{
@@ -996,4 +1031,8 @@ export type DirectiveResolvers<ContextType = PointsContext> = ResolversObject<{
   federation__authenticated?: Federation__AuthenticatedDirectiveResolver<any, any, ContextType>;
   federation__requiresScopes?: Federation__RequiresScopesDirectiveResolver<any, any, ContextType>;
   federation__policy?: Federation__PolicyDirectiveResolver<any, any, ContextType>;
+  federation__context?: Federation__ContextDirectiveResolver<any, any, ContextType>;
+  federation__fromContext?: Federation__FromContextDirectiveResolver<any, any, ContextType>;
+  federation__cost?: Federation__CostDirectiveResolver<any, any, ContextType>;
+  listSize?: ListSizeDirectiveResolver<any, any, ContextType>;
 }>;
