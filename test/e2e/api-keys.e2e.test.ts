@@ -42,7 +42,7 @@ async function createStore(code: string, name: string): Promise<{ id: string; co
     await system.graphql<{ createStore: { id: string; code: string } }>(
       'mutation($input: CreateStoreInput!) { createStore(input: $input) { id code } }',
       { input: { code, name, kind: 'PHYSICAL' } },
-      system.staffHeaders(),
+      system.adminHeaders(),
     ),
   );
   return data.createStore;
@@ -73,7 +73,7 @@ beforeAll(async () => {
     await system.graphql<{ registerMember: { id: string; memberCode: string } }>(
       'mutation($input: RegisterMemberInput!) { registerMember(input: $input) { id memberCode } }',
       { input: { displayName: '山田花子', email: 'hanako@example.com', registeredVia: 'STORE', registeredStoreId: shinjuku.id } },
-      system.staffHeaders(),
+      system.adminHeaders(),
     ),
   );
   member = registered.registerMember;

@@ -75,7 +75,7 @@ beforeAll(async () => {
   const store = await system.graphql<{ createStore: { id: string } }>(
     'mutation { createStore(input: { code: "ST01", name: "嵐の店", kind: PHYSICAL }) { id } }',
     {},
-    system.staffHeaders(),
+    system.adminHeaders(),
   );
   storeId = store.data!.createStore.id;
   pos = await system.posHeaders([storeId]);
@@ -105,7 +105,7 @@ async function send(call: Call): Promise<Outcome> {
   const response = await system.graphql<{ adjustPoints: { transaction: { id: string; amount: number } } | null }>(
     ADJUST,
     { memberId: member.id, amount: call.amount, reason: 'storm', key: call.key },
-    system.staffHeaders(),
+    system.adminHeaders(),
   );
   const adjusted = response.data?.adjustPoints;
   if (!adjusted || response.errors) return { call, refused: refusal(response) };
@@ -151,7 +151,7 @@ async function settleAndRead(purchaseIds: string[]): Promise<Map<string, Settled
     expect(await outbox.drain()).toBeGreaterThan(0);
   }
   const fields = purchaseIds.map((id, i) => `p${i}: purchase(id: "${id}") { status pointsEarned pointsRedeemed }`).join(' ');
-  const read = await system.graphql<Record<string, Settled>>(`{ ${fields} }`, {}, system.staffHeaders());
+  const read = await system.graphql<Record<string, Settled>>(`{ ${fields} }`, {}, system.adminHeaders());
   expect(read.errors).toBeUndefined();
   return new Map(purchaseIds.map((id, i) => [id, read.data![`p${i}`]!]));
 }
@@ -231,7 +231,7 @@ describe('a storm of concurrent earn, redeem and adjust calls on one member', ()
     const read = await system.graphql<{ member: { points: { balance: number } } }>(
       'query($id: ID!) { member(id: $id) { points { balance } } }',
       { id: member.id },
-      system.staffHeaders(),
+      system.adminHeaders(),
     );
     expect(read.errors).toBeUndefined();
     expect(read.data!.member.points.balance).toBe(SIGNUP_BONUS + delta);

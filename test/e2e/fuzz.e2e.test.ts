@@ -102,7 +102,7 @@ beforeAll(async () => {
     const response = await system.graphql<{ registerMember: { id: string; memberCode: string } }>(
       'mutation($input: RegisterMemberInput!) { registerMember(input: $input) { id memberCode } }',
       { input },
-      system.staffHeaders(),
+      system.adminHeaders(),
     );
     return response.data!.registerMember;
   };
@@ -111,7 +111,7 @@ beforeAll(async () => {
   callerHeaders = {
     anonymous: {},
     customer: system.customerHeaders(member.id),
-    staff: system.staffHeaders(),
+    staff: system.adminHeaders(),
     pos: await system.posHeaders([storeId]),
     forged: { authorization: 'Bearer eyJhbGciOiJub25lIn0.eyJzdWIiOiJzdGFmZi0xIiwicm9sZSI6IkFETUlOIn0.' },
   };
@@ -533,7 +533,9 @@ async function databaseContents(): Promise<Record<string, string>> {
   const collections = await system.db.listCollections();
   const contents: Record<string, string> = {};
   for (const { name } of collections.sort((a, b) => a.name.localeCompare(b.name))) {
-    contents[name] = JSON.stringify(await system.db.collection(name).find({}).sort({ _id: 1 }).toArray());
+    // a POS key's lastUsedAt is informational: using a key is not a write the fuzz pass must not make
+    const projection = name === 'api_keys' ? { lastUsedAt: 0 } : {};
+    contents[name] = JSON.stringify(await system.db.collection(name).find({}, { projection }).sort({ _id: 1 }).toArray());
   }
   return contents;
 }
@@ -565,7 +567,7 @@ describe('a seeded fuzz pass over the gateway', () => {
   });
 
   it('still answers a normal query afterwards', async () => {
-    const response = await system.graphql('query($id: ID!) { member(id: $id) { displayName points { balance } } }', { id: member.id }, system.staffHeaders());
+    const response = await system.graphql('query($id: ID!) { member(id: $id) { displayName points { balance } } }', { id: member.id }, system.adminHeaders());
     expect({ data: response.data, errors: response.errors }).toEqual({ data: { member: { displayName: '山田花子', points: { balance: 100 } } }, errors: undefined });
     const health = await fetch(system.gatewayUrl.replace(/\/graphql$/, '/health'));
     expect(health.status).toBe(200);

@@ -68,7 +68,7 @@ afterAll(async () => {
 
 describe('points killed with SIGKILL mid-stream', () => {
   it('completes every acknowledged purchase exactly once after a restart, and the ledger verifies', async () => {
-    const store = await system.graphql<{ createStore: { id: string } }>('mutation { createStore(input: { code: "K001", name: "Kill test", kind: PHYSICAL }) { id } }', {}, system.staffHeaders());
+    const store = await system.graphql<{ createStore: { id: string } }>('mutation { createStore(input: { code: "K001", name: "Kill test", kind: PHYSICAL }) { id } }', {}, system.adminHeaders());
     const storeId = store.data!.createStore.id;
     const pos = await system.posHeaders([storeId]);
     const registered = await system.graphql<{ registerMember: { id: string; memberCode: string } }>(

@@ -77,7 +77,7 @@ async function say(lineUserId: string, text: string): Promise<void> {
 async function register(displayName: string, tag: string): Promise<string> {
   sequence += 1;
   const input = { displayName, email: `line-merge-${sequence}@example.com`, registeredVia: 'ONLINE', tags: [tag] };
-  return ok(await system.graphql<{ registerMember: { id: string } }>(REGISTER, { input }, system.staffHeaders())).registerMember.id;
+  return ok(await system.graphql<{ registerMember: { id: string } }>(REGISTER, { input }, system.adminHeaders())).registerMember.id;
 }
 
 /** What a customer logged in as `memberId` does to link: a code issued on the member page, sent in the LINE chat. */
@@ -94,24 +94,24 @@ async function link(memberId: string, lineUserId: string): Promise<LineAccount> 
 }
 
 async function accounts(memberId: string): Promise<{ lineAccount: LineAccount | null; mergedLineAccounts: MergedLineAccount[] }> {
-  return ok(await system.graphql<{ member: { lineAccount: LineAccount | null; mergedLineAccounts: MergedLineAccount[] } }>(LINE_ACCOUNTS, { id: memberId }, system.staffHeaders())).member;
+  return ok(await system.graphql<{ member: { lineAccount: LineAccount | null; mergedLineAccounts: MergedLineAccount[] } }>(LINE_ACCOUNTS, { id: memberId }, system.adminHeaders())).member;
 }
 
 async function merge(survivorId: string, mergedId: string): Promise<void> {
-  const merged = ok(await system.graphql<{ mergeMembers: { id: string; merges: unknown[] } }>(MERGE, { survivorId, mergedId }, system.staffHeaders()));
+  const merged = ok(await system.graphql<{ mergeMembers: { id: string; merges: unknown[] } }>(MERGE, { survivorId, mergedId }, system.adminHeaders()));
   expect(merged.mergeMembers).toEqual({ id: survivorId, merges: [{ state: 'COMPLETED', pendingSteps: [] }] });
   await system.subgraphs.line.built.outbox.drain(); // the rich menu follows the link
 }
 
-const preview = async (tag: string) => ok(await system.graphql<{ segmentPreview: unknown }>(PREVIEW, { definition: { tags: { all: [tag] } } }, system.staffHeaders())).segmentPreview;
+const preview = async (tag: string) => ok(await system.graphql<{ segmentPreview: unknown }>(PREVIEW, { definition: { tags: { all: [tag] } } }, system.adminHeaders())).segmentPreview;
 
 /** A personalised segment message to whoever holds the tag: what LINE was asked to push, to whom. */
 async function message(tag: string): Promise<{ delivery: { status: string; recipients: number; sent: number }; pushed: { to: string | null; text: string }[] }> {
   const before = fake.sent().length;
   const input = { definition: { tags: { all: [tag] } }, messages: [{ text: '{displayName}さま、ただいま{points}ポイントです' }], idempotencyKey: `message-${tag}` };
-  const { id } = ok(await system.graphql<{ sendSegmentMessage: { id: string } }>(SEND, { input }, system.staffHeaders())).sendSegmentMessage;
+  const { id } = ok(await system.graphql<{ sendSegmentMessage: { id: string } }>(SEND, { input }, system.adminHeaders())).sendSegmentMessage;
   await system.subgraphs.line.built.deliveries.drain();
-  const delivery = ok(await system.graphql<{ messageDelivery: { status: string; recipients: number; sent: number } }>(DELIVERY, { id }, system.staffHeaders())).messageDelivery;
+  const delivery = ok(await system.graphql<{ messageDelivery: { status: string; recipients: number; sent: number } }>(DELIVERY, { id }, system.adminHeaders())).messageDelivery;
   const pushed = fake.sent().slice(before).map((sent) => ({ to: sent.to, text: (sent.messages[0] as { text: string }).text }));
   return { delivery, pushed };
 }
@@ -188,7 +188,7 @@ describe('a member merge and the LINE link', () => {
     const account = await link(merged, lineUser);
     await system.stop('line');
 
-    const during = ok(await system.graphql<{ mergeMembers: unknown }>(MERGE, { survivorId: survivor, mergedId: merged }, system.staffHeaders()));
+    const during = ok(await system.graphql<{ mergeMembers: unknown }>(MERGE, { survivorId: survivor, mergedId: merged }, system.adminHeaders()));
 
     expect(during.mergeMembers).toEqual({ id: survivor, merges: [{ state: 'IN_PROGRESS', pendingSteps: ['LINE'] }] });
     await system.restart('line');
@@ -200,6 +200,7 @@ describe('a member merge and the LINE link', () => {
   it('leaves a merge without links as it was, and shows a member’s past LINE accounts only to staff and the member', async () => {
     const survivor = await register('店舗の鈴木', 'merge-none-survivor');
     const merged = await register('ECの鈴木', 'merge-none');
+    const stranger = await register('別人の佐藤', 'merge-none-stranger');
 
     await merge(survivor, merged);
 
@@ -211,15 +212,18 @@ describe('a member merge and the LINE link', () => {
     expect((await accounts(merged)).lineAccount).toBeNull();
     const own = await system.graphql(LINE_ACCOUNTS, { id: survivor }, system.customerHeaders(survivor));
     expect(own.errors).toBeUndefined();
-    const other = await system.graphql(LINE_ACCOUNTS, { id: survivor }, system.customerHeaders(merged));
+    // the merged member's login acts as the survivor; another member sees nothing
+    expect((await system.graphql(LINE_ACCOUNTS, { id: survivor }, system.customerHeaders(merged))).errors).toBeUndefined();
+    const other = await system.graphql(LINE_ACCOUNTS, { id: survivor }, system.customerHeaders(stranger));
     expect(other.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
   });
 
   it('issues no link code to a withdrawn member', async () => {
     const withdrawn = await register('退会した山田', 'withdrawn');
-    ok(await system.graphql('mutation($id: ID!) { withdrawMember(id: $id) { status } }', { id: withdrawn }, system.staffHeaders()));
+    ok(await system.graphql('mutation($id: ID!) { withdrawMember(id: $id) { status } }', { id: withdrawn }, system.adminHeaders()));
+    // the withdrawn member's token itself is refused
     const issued = await system.graphql('mutation { issueLineLinkCode { code } }', {}, system.customerHeaders(withdrawn));
-    expect(issued.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    expect(issued.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
     expect(await system.db.collection('line_link_codes').countDocuments({ memberId: withdrawn })).toBe(0);
   });
 });

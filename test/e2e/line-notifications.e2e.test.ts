@@ -32,7 +32,7 @@ const later = (ms: number) => {
 const lineUser = (name: string) => `U${members[name]}`;
 
 async function setRule(input: Record<string, unknown>) {
-  return ok(await system.graphql<{ setNotificationRule: Record<string, unknown> }>(SET_RULE, { input }, system.staffHeaders())).setNotificationRule;
+  return ok(await system.graphql<{ setNotificationRule: Record<string, unknown> }>(SET_RULE, { input }, system.adminHeaders())).setNotificationRule;
 }
 
 async function buy(name: string, yen: number): Promise<void> {
@@ -44,7 +44,7 @@ async function soonestExpiry(name: string): Promise<{ points: number; expiresAt:
     await system.graphql<{ member: { points: { expiring: { points: number; expiresAt: string }[] } } }>(
       'query($id: ID!) { member(id: $id) { points { expiring { points expiresAt } } } }',
       { id: members[name] },
-      system.staffHeaders(),
+      system.adminHeaders(),
     ),
   );
   return data.member.points.expiring[0]!;
@@ -60,7 +60,7 @@ beforeAll(async () => {
     await system.graphql<{ createStore: { id: string } }>(
       'mutation($input: CreateStoreInput!) { createStore(input: $input) { id } }',
       { input: { code: 'S001', name: '新宿店', kind: 'PHYSICAL', prefecture: '東京都', city: '新宿区' } },
-      system.staffHeaders(),
+      system.adminHeaders(),
     ),
   ).createStore.id;
   const register = async (name: string, phone: string) => {
@@ -68,7 +68,7 @@ beforeAll(async () => {
       await system.graphql<{ registerMember: { id: string } }>(
         'mutation($input: RegisterMemberInput!) { registerMember(input: $input) { id } }',
         { input: { displayName: name, phone, registeredVia: 'STORE', registeredStoreId: store } },
-        system.staffHeaders(),
+        system.adminHeaders(),
       ),
     ).registerMember.id;
   };
@@ -91,7 +91,7 @@ afterAll(async () => {
 
 describe('notification rules', () => {
   it('are off until staff turn them on, with a default wording ready', async () => {
-    const { notificationRules } = ok(await system.graphql<{ notificationRules: Record<string, unknown>[] }>(`{ notificationRules { ${RULE_FIELDS} } }`, {}, system.staffHeaders()));
+    const { notificationRules } = ok(await system.graphql<{ notificationRules: Record<string, unknown>[] }>(`{ notificationRules { ${RULE_FIELDS} } }`, {}, system.adminHeaders()));
     expect(notificationRules).toEqual([
       { kind: 'TIER_UP', enabled: false, messages: [{ text: expect.stringContaining('{tier}'), flex: null }], daysBefore: null, revision: 0, enabledAt: null, updatedAt: null, updatedBy: null },
       {
@@ -117,7 +117,7 @@ describe('notification rules', () => {
       revision: 1,
       enabledAt: null,
       updatedAt: now.toISOString(),
-      updatedBy: 'staff:staff-1',
+      updatedBy: 'staff:admin-1',
     });
     const flex = { altText: 'ポイント失効のお知らせ', contents: { type: 'bubble', body: { type: 'box', layout: 'vertical', contents: [] } } };
     await setRule({ kind: 'POINTS_EXPIRING', daysBefore: 14, messages: [{ text: '{displayName}さま、{expiringPoints}ポイントが{expiresAt}に失効します' }, { flex }] });
@@ -126,8 +126,8 @@ describe('notification rules', () => {
       .find({}, { sort: { _id: 1 } })
       .toArray();
     expect(audit.map((r) => [r._id, r.revision, r.updatedBy, r.daysBefore])).toEqual([
-      ['POINTS_EXPIRING:1', 1, 'staff:staff-1', 14],
-      ['TIER_UP:1', 1, 'staff:staff-1', null],
+      ['POINTS_EXPIRING:1', 1, 'staff:admin-1', 14],
+      ['TIER_UP:1', 1, 'staff:admin-1', null],
     ]);
   });
 
@@ -139,7 +139,7 @@ describe('notification rules', () => {
     ['messages.0', { kind: 'TIER_UP', messages: [{ text: 'a', flex: { altText: 'b', contents: { type: 'bubble' } } }] }],
     ['input', { kind: 'TIER_UP' }],
   ])('refuse a bad change naming %s', async (field, input) => {
-    const response = await system.graphql(SET_RULE, { input }, system.staffHeaders());
+    const response = await system.graphql(SET_RULE, { input }, system.adminHeaders());
     expect(response.errors?.[0]?.extensions).toEqual({ code: 'BAD_USER_INPUT', field });
   });
 
@@ -153,7 +153,7 @@ describe('notification rules', () => {
       expect(response.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
       expect(Object.values(response.data ?? {}).every((value) => value === null)).toBe(true);
     }
-    const rules = ok(await system.graphql<{ notificationRules: { enabled: boolean }[] }>('{ notificationRules { enabled } }', {}, system.staffHeaders()));
+    const rules = ok(await system.graphql<{ notificationRules: { enabled: boolean }[] }>('{ notificationRules { enabled } }', {}, system.adminHeaders()));
     expect(rules.notificationRules.every((rule) => !rule.enabled)).toBe(true);
   });
 });
@@ -228,7 +228,7 @@ describe('points-expiring notifications', () => {
       await system.graphql<{ messageDelivery: Record<string, unknown> }>(
         'query($id: ID!) { messageDelivery(id: $id) { status recipients sent failed skippedBlocked } }',
         { id: deliveryId },
-        system.staffHeaders(),
+        system.adminHeaders(),
       ),
     ).messageDelivery;
     expect(delivery).toEqual({ status: 'COMPLETED', recipients: 2, sent: 2, failed: 0, skippedBlocked: 0 });

@@ -43,7 +43,7 @@ async function register(name: string, registeredVia: 'STORE' | 'ONLINE', phone: 
     await system.graphql<{ registerMember: { id: string } }>(
       'mutation($input: RegisterMemberInput!) { registerMember(input: $input) { id } }',
       { input: { displayName: name, phone, registeredVia, ...(registeredVia === 'STORE' ? { registeredStoreId: stores.shinjuku } : {}) } },
-      system.staffHeaders(),
+      system.adminHeaders(),
     ),
   );
   members[name] = data.registerMember.id;
@@ -59,7 +59,7 @@ async function link(name: string, friendStatus: 'FRIEND' | 'BLOCKED'): Promise<v
 }
 
 async function preview(variables: Record<string, unknown>): Promise<Preview['segmentPreview']> {
-  return ok(await system.graphql<Preview>(PREVIEW, variables, system.staffHeaders())).segmentPreview;
+  return ok(await system.graphql<Preview>(PREVIEW, variables, system.adminHeaders())).segmentPreview;
 }
 
 const names = (sample: { displayName: string }[]) => sample.map((m) => m.displayName).sort();
@@ -69,7 +69,7 @@ beforeAll(async () => {
   // no quiet hours: the messages below go out whatever time of day the tests run
   system = await startTestSystem({ LINE_API_BASE_URL: fake.url, LINE_QUIET_HOURS: '' }, undefined, { runBackground: false });
   const createStore = async (input: Record<string, unknown>) =>
-    ok(await system.graphql<{ createStore: { id: string } }>('mutation($input: CreateStoreInput!) { createStore(input: $input) { id } }', { input }, system.staffHeaders()))
+    ok(await system.graphql<{ createStore: { id: string } }>('mutation($input: CreateStoreInput!) { createStore(input: $input) { id } }', { input }, system.adminHeaders()))
       .createStore.id;
   stores.shinjuku = await createStore({ code: 'S001', name: '新宿店', kind: 'PHYSICAL', prefecture: '東京都', city: '新宿区' });
   stores.umeda = await createStore({ code: 'S002', name: '梅田店', kind: 'PHYSICAL', prefecture: '大阪府', city: '大阪市北区' });
@@ -94,7 +94,7 @@ beforeAll(async () => {
   await buy('小川', 'shinjuku', 160_000, daysAgo(40));
   await buy('木村', 'shinjuku', 2_000, daysAgo(5));
   await buy('工藤', 'shinjuku', 2_000, daysAgo(5));
-  ok(await system.graphql('mutation($id: ID!) { withdrawMember(id: $id) { status } }', { id: members['工藤'] }, system.staffHeaders()));
+  ok(await system.graphql('mutation($id: ID!) { withdrawMember(id: $id) { status } }', { id: members['工藤'] }, system.adminHeaders()));
 
   for (const name of ['青木', '井上', '上田', '江藤', '加藤', '工藤']) await link(name, 'FRIEND');
   await link('小川', 'BLOCKED');
@@ -158,7 +158,7 @@ describe('segment previews', () => {
         await system.graphql<{ member: { points: { balance: number; expiring: { points: number; expiresAt: string }[] } } }>(
           'query($id: ID!) { member(id: $id) { points { balance expiring { points expiresAt } } } }',
           { id: members[name] },
-          system.staffHeaders(),
+          system.adminHeaders(),
         ),
       ).member.points;
     const aoki = await account('青木');
@@ -174,7 +174,7 @@ describe('segment previews', () => {
   });
 
   it('refuses a node with two conditions, naming it', async () => {
-    const response = await system.graphql(PREVIEW, { definition: { or: [{ tier: ['GOLD'], registeredVia: 'STORE' }] } }, system.staffHeaders());
+    const response = await system.graphql(PREVIEW, { definition: { or: [{ tier: ['GOLD'], registeredVia: 'STORE' }] } }, system.adminHeaders());
     expect(response.errors?.[0]?.extensions).toEqual({ code: 'BAD_USER_INPUT', field: 'definition.or.0' });
   });
 });
@@ -187,34 +187,34 @@ describe('saved segments', () => {
       await system.graphql<{ createSegment: { id: string; revision: number; createdBy: string; definition: unknown } }>(
         `mutation($input: CreateSegmentInput!) { createSegment(input: $input) { ${FIELDS} } }`,
         { input: { name: 'GOLD会員', definition: { tier: ['GOLD'] } } },
-        system.staffHeaders(),
+        system.adminHeaders(),
       ),
     ).createSegment;
-    expect(created).toMatchObject({ revision: 1, createdBy: 'staff:staff-1', definition: { tier: ['GOLD'] } });
+    expect(created).toMatchObject({ revision: 1, createdBy: 'staff:admin-1', definition: { tier: ['GOLD'] } });
     expect((await preview({ segmentId: created.id })).memberCount).toBe(2);
 
     const updated = ok(
       await system.graphql<{ updateSegment: { name: string; revision: number; updatedBy: string; definition: unknown } }>(
         `mutation($id: ID!, $input: UpdateSegmentInput!) { updateSegment(id: $id, input: $input) { ${FIELDS} } }`,
         { id: created.id, input: { definition: { tier: ['GOLD', 'PLATINUM'] }, description: '上位ランク' } },
-        system.staffHeaders(),
+        system.adminHeaders(),
       ),
     ).updateSegment;
-    expect(updated).toMatchObject({ name: 'GOLD会員', revision: 2, updatedBy: 'staff:staff-1', definition: { tier: ['GOLD', 'PLATINUM'] } });
-    const listed = ok(await system.graphql<{ segments: { id: string; description: string }[] }>(`{ segments { ${FIELDS} } }`, {}, system.staffHeaders()));
+    expect(updated).toMatchObject({ name: 'GOLD会員', revision: 2, updatedBy: 'staff:admin-1', definition: { tier: ['GOLD', 'PLATINUM'] } });
+    const listed = ok(await system.graphql<{ segments: { id: string; description: string }[] }>(`{ segments { ${FIELDS} } }`, {}, system.adminHeaders()));
     expect(listed.segments).toEqual([expect.objectContaining({ id: created.id, description: '上位ランク' })]);
 
-    const deleted = ok(await system.graphql<{ deleteSegment: boolean }>('mutation($id: ID!) { deleteSegment(id: $id) }', { id: created.id }, system.staffHeaders()));
+    const deleted = ok(await system.graphql<{ deleteSegment: boolean }>('mutation($id: ID!) { deleteSegment(id: $id) }', { id: created.id }, system.adminHeaders()));
     expect(deleted.deleteSegment).toBe(true);
-    expect(ok(await system.graphql<{ segment: null }>('query($id: ID!) { segment(id: $id) { id } }', { id: created.id }, system.staffHeaders())).segment).toBeNull();
-    const gone = await system.graphql(PREVIEW, { segmentId: created.id }, system.staffHeaders());
+    expect(ok(await system.graphql<{ segment: null }>('query($id: ID!) { segment(id: $id) { id } }', { id: created.id }, system.adminHeaders())).segment).toBeNull();
+    const gone = await system.graphql(PREVIEW, { segmentId: created.id }, system.adminHeaders());
     expect(gone.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
 
     const audit = await system.db.collection<{ action: string; revision: number; updatedBy: string }>('segment_revisions').find({ segmentId: created.id }).sort({ revision: 1 }).toArray();
     expect(audit.map((r) => [r.action, r.revision, r.updatedBy])).toEqual([
-      ['CREATE', 1, 'staff:staff-1'],
-      ['UPDATE', 2, 'staff:staff-1'],
-      ['DELETE', 3, 'staff:staff-1'],
+      ['CREATE', 1, 'staff:admin-1'],
+      ['UPDATE', 2, 'staff:admin-1'],
+      ['DELETE', 3, 'staff:admin-1'],
     ]);
   });
 
@@ -222,7 +222,7 @@ describe('saved segments', () => {
     const response = await system.graphql(
       'mutation($input: CreateSegmentInput!) { createSegment(input: $input) { id } }',
       { input: { name: 'bad', definition: { pointBalance: { min: 10, max: 1 } } } },
-      system.staffHeaders(),
+      system.adminHeaders(),
     );
     expect(response.errors?.[0]?.extensions).toEqual({ code: 'BAD_USER_INPUT', field: 'definition.pointBalance' });
   });
@@ -240,12 +240,12 @@ describe('segmented messages', () => {
       await system.graphql<{ sendSegmentMessage: Record<string, unknown> }>(
         SEND,
         { input: { definition: { tier: ['GOLD'] }, messages: [{ text: 'ゴールド会員さまへ' }], idempotencyKey: 'dry-1', dryRun: true } },
-        system.staffHeaders(),
+        system.adminHeaders(),
       ),
     );
     expect(data.sendSegmentMessage).toMatchObject({ status: 'COMPLETED', dryRun: true, recipients: 2, skippedBlocked: 1, sent: 0, failed: 0 });
     const id = data.sendSegmentMessage.id as string;
-    const read = ok(await system.graphql<{ messageDelivery: { id: string } }>('query($id: ID!) { messageDelivery(id: $id) { id status } }', { id }, system.staffHeaders()));
+    const read = ok(await system.graphql<{ messageDelivery: { id: string } }>('query($id: ID!) { messageDelivery(id: $id) { id status } }', { id }, system.adminHeaders()));
     expect(read.messageDelivery).toEqual({ id, status: 'COMPLETED' });
     await system.subgraphs.line.built.deliveries.drain();
     expect(fake.multicasts()).toEqual([]);
@@ -254,9 +254,9 @@ describe('segmented messages', () => {
 
   it('sends to the reachable members by multicast, once however often the request is repeated', async () => {
     const input = { definition: { tier: ['GOLD'] }, messages: [{ text: 'ゴールド会員さま限定セール' }], idempotencyKey: 'gold-sale-1' };
-    const first = ok(await system.graphql<{ sendSegmentMessage: { id: string } }>(SEND, { input }, system.staffHeaders()));
+    const first = ok(await system.graphql<{ sendSegmentMessage: { id: string } }>(SEND, { input }, system.adminHeaders()));
     await system.subgraphs.line.built.deliveries.drain();
-    const again = ok(await system.graphql<{ sendSegmentMessage: Record<string, unknown> }>(SEND, { input }, system.staffHeaders()));
+    const again = ok(await system.graphql<{ sendSegmentMessage: Record<string, unknown> }>(SEND, { input }, system.adminHeaders()));
     await system.subgraphs.line.built.deliveries.drain();
 
     expect(again.sendSegmentMessage).toMatchObject({ id: first.sendSegmentMessage.id, status: 'COMPLETED', recipients: 2, sent: 1, skippedBlocked: 1, failed: 0 });
@@ -267,11 +267,11 @@ describe('segmented messages', () => {
 
   it('fills {displayName} and {points} in for each recipient and sends those by push', async () => {
     const points = ok(
-      await system.graphql<{ member: { points: { balance: number } } }>('query($id: ID!) { member(id: $id) { points { balance } } }', { id: members['江藤'] }, system.staffHeaders()),
+      await system.graphql<{ member: { points: { balance: number } } }>('query($id: ID!) { member(id: $id) { points { balance } } }', { id: members['江藤'] }, system.adminHeaders()),
     ).member.points.balance;
     const pushesBefore = fake.sent().length;
     const input = { definition: { tier: ['GOLD'] }, messages: [{ text: '{displayName}さま、ただいま{points}ポイントです' }], idempotencyKey: 'gold-personal-1' };
-    ok(await system.graphql(SEND, { input }, system.staffHeaders()));
+    ok(await system.graphql(SEND, { input }, system.adminHeaders()));
     await system.subgraphs.line.built.deliveries.drain();
 
     expect(fake.sent().slice(pushesBefore)).toEqual([
@@ -283,7 +283,7 @@ describe('segmented messages', () => {
     const response = await system.graphql(
       SEND,
       { input: { definition: { tier: ['GOLD'] }, messages: [{ text: 'a', flex: { altText: 'b', contents: { type: 'bubble' } } }], idempotencyKey: 'bad-1' } },
-      system.staffHeaders(),
+      system.adminHeaders(),
     );
     expect(response.errors?.[0]?.extensions).toEqual({ code: 'BAD_USER_INPUT', field: 'messages.0' });
   });

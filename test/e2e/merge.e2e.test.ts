@@ -78,18 +78,18 @@ async function registerAtStore(): Promise<Registered> {
 async function registerOnline(extra = 0): Promise<Registered> {
   sequence += 1;
   const input = { displayName: `オンライン${sequence}`, email: `online${sequence}@example.com`, registeredVia: 'ONLINE', tags: ['online'] };
-  const response = await system.graphql<{ registerMember: Registered }>(REGISTER, { input }, system.staffHeaders());
+  const response = await system.graphql<{ registerMember: Registered }>(REGISTER, { input }, system.adminHeaders());
   expect(response.errors).toBeUndefined();
   const member = response.data!.registerMember;
   if (extra) {
-    const adjusted = await system.graphql(ADJUST, { memberId: member.id, amount: extra, key: `extra-${member.id}` }, system.staffHeaders());
+    const adjusted = await system.graphql(ADJUST, { memberId: member.id, amount: extra, key: `extra-${member.id}` }, system.adminHeaders());
     expect(adjusted.errors).toBeUndefined();
   }
   return member;
 }
 
-const merge = (survivorId: string, mergedId: string, query = MERGE) => system.graphql<Merged>(query, { survivorId, mergedId }, system.staffHeaders());
-const readMember = async (id: string) => (await system.graphql<MemberRead>(MEMBER, { id }, system.staffHeaders())).data!.member;
+const merge = (survivorId: string, mergedId: string, query = MERGE) => system.graphql<Merged>(query, { survivorId, mergedId }, system.adminHeaders());
+const readMember = async (id: string) => (await system.graphql<MemberRead>(MEMBER, { id }, system.adminHeaders())).data!.member;
 
 async function ledgerProblems(): Promise<string[]> {
   const points = system.subgraphs.points.connection;
@@ -154,7 +154,7 @@ describe('mergeMembers through the gateway', () => {
       id: store.id,
       merges: [{ mergedId: online.id, state: 'IN_PROGRESS', pendingSteps: ['POINTS', 'PURCHASES', 'LINE'] }],
     });
-    const status = await system.graphql<{ member: { status: string; mergedIntoId: string } }>('query($id: ID!) { member(id: $id) { status mergedIntoId } }', { id: online.id }, system.staffHeaders());
+    const status = await system.graphql<{ member: { status: string; mergedIntoId: string } }>('query($id: ID!) { member(id: $id) { status mergedIntoId } }', { id: online.id }, system.adminHeaders());
     expect(status.data!.member).toEqual({ status: 'MERGED', mergedIntoId: store.id });
 
     await system.restart('points');
@@ -162,7 +162,7 @@ describe('mergeMembers through the gateway', () => {
 
     expect((await readMember(store.id)).points.balance).toBe(270);
     expect((await readMember(online.id)).points.balance).toBe(0);
-    const after = await system.graphql<{ member: { merges: unknown[] } }>('query($id: ID!) { member(id: $id) { merges { mergedId state pendingSteps } } }', { id: store.id }, system.staffHeaders());
+    const after = await system.graphql<{ member: { merges: unknown[] } }>('query($id: ID!) { member(id: $id) { merges { mergedId state pendingSteps } } }', { id: store.id }, system.adminHeaders());
     expect(after.data!.member.merges).toEqual([{ mergedId: online.id, state: 'COMPLETED', pendingSteps: [] }]);
     expect(await ledgerProblems()).toEqual([]);
   });
@@ -192,7 +192,7 @@ describe('mergeMembers through the gateway', () => {
     const history = await system.graphql<{ member: { purchases: { nodes: { id: string }[] }; purchaseSummary: { count: number } } }>(
       'query($id: ID!) { member(id: $id) { purchases(first: 10) { nodes { id } } purchaseSummary { count } } }',
       { id: store.id },
-      system.staffHeaders(),
+      system.adminHeaders(),
     );
     expect(history.data!.member).toEqual({ purchases: { nodes: [{ id: recorded.data!.recordPurchase.id }] }, purchaseSummary: { count: 1 } });
   });

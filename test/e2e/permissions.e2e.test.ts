@@ -39,7 +39,7 @@ let posB: Record<string, string>;
 beforeAll(async () => {
   system = await startTestSystem({}, undefined, { runBackground: false, clock: () => now });
   const create = async (code: string) =>
-    (await system.graphql<{ createStore: { id: string } }>('mutation($input: CreateStoreInput!) { createStore(input: $input) { id } }', { input: { code, name: code, kind: 'PHYSICAL' } }, system.staffHeaders()))
+    (await system.graphql<{ createStore: { id: string } }>('mutation($input: CreateStoreInput!) { createStore(input: $input) { id } }', { input: { code, name: code, kind: 'PHYSICAL' } }, system.adminHeaders()))
       .data!.createStore.id;
   storeA = await create('S001');
   storeB = await create('S002');
@@ -88,7 +88,7 @@ describe('POS keys identify members by their card', () => {
     const byCode = await system.graphql<Recorded>(RECORD, purchase('by-code', storeA, { memberCode: member.memberCode }, 1000, { pointsToRedeem: 100 }), posA);
     expect(byCode.data?.recordPurchase).toMatchObject({ status: 'COMPLETED', pointsEarned: 9, pointsRedeemed: 100, member: { points: { balance: 9 } } });
 
-    const byStaff = await system.graphql<Recorded>(RECORD, purchase('by-staff', storeA, { memberId: member.id }), system.staffHeaders());
+    const byStaff = await system.graphql<Recorded>(RECORD, purchase('by-staff', storeA, { memberId: member.id }), system.adminHeaders());
     expect(byStaff.data?.recordPurchase).toMatchObject({ status: 'COMPLETED', pointsEarned: 10, member: { points: { balance: 19 } } });
   });
 });
@@ -109,13 +109,13 @@ describe('earnPreview names the member as recordPurchase does', () => {
     });
     const byCard = await system.graphql(PREVIEW, { storeId: storeA, memberCode: member.memberCode }, posA);
     expect(byCard.data).toEqual({ earnPreview: { points: 10, breakdown: { tier: 'REGULAR' } } });
-    const byStaff = await system.graphql(PREVIEW, { storeId: storeA, memberId: member.id }, system.staffHeaders());
+    const byStaff = await system.graphql(PREVIEW, { storeId: storeA, memberId: member.id }, system.adminHeaders());
     expect(byStaff.data).toEqual({ earnPreview: { points: 10, breakdown: { tier: 'REGULAR' } } });
 
-    await system.graphql(`mutation($id: ID!) { withdrawMember(id: $id) { status } }`, { id: member.id }, system.staffHeaders());
+    await system.graphql(`mutation($id: ID!) { withdrawMember(id: $id) { status } }`, { id: member.id }, system.adminHeaders());
     const withdrawnCard = await system.graphql(PREVIEW, { storeId: storeA, memberCode: member.memberCode }, posA);
     expect(errorOf(withdrawnCard)).toEqual({ message: 'This card’s membership was withdrawn', extensions: { code: 'NOT_FOUND' } });
-    const withdrawnId = await system.graphql(PREVIEW, { storeId: storeA, memberId: member.id }, system.staffHeaders());
+    const withdrawnId = await system.graphql(PREVIEW, { storeId: storeA, memberId: member.id }, system.adminHeaders());
     expect(errorOf(withdrawnId)).toEqual({ message: 'This member’s membership was withdrawn', extensions: { code: 'NOT_FOUND' } });
   });
 });
@@ -131,12 +131,12 @@ describe('a withdrawn member’s card', () => {
 
     const byCard = await system.graphql(RECORD, purchase('withdrawn-card', storeA, { memberCode: member.memberCode }, 1000, { pointsToRedeem: 50 }), posA);
     expect(errorOf(byCard)).toEqual({ message: 'This card’s membership was withdrawn', extensions: { code: 'NOT_FOUND' } });
-    const byId = await system.graphql(RECORD, purchase('withdrawn-id', storeA, { memberId: member.id }), system.staffHeaders());
+    const byId = await system.graphql(RECORD, purchase('withdrawn-id', storeA, { memberId: member.id }), system.adminHeaders());
     expect(errorOf(byId)).toEqual({ message: 'This member’s membership was withdrawn', extensions: { code: 'NOT_FOUND' } });
     expect(await count('purchases', { idempotencyKey: { $in: ['withdrawn-card', 'withdrawn-id'] } })).toBe(0);
     expect(await count('point_ledger', { memberId: member.id })).toBe(1);
 
-    const byStaff = await system.graphql(`query($code: String!) { memberByCode(code: $code) { id status } }`, { code: member.memberCode }, system.staffHeaders());
+    const byStaff = await system.graphql(`query($code: String!) { memberByCode(code: $code) { id status } }`, { code: member.memberCode }, system.adminHeaders());
     expect(byStaff.data).toEqual({ memberByCode: { id: member.id, status: 'WITHDRAWN' } });
   });
 });
@@ -156,7 +156,7 @@ describe('backdated purchases', () => {
     const offline = await system.graphql<Recorded>(RECORD, purchase('backdate-71h', storeA, { memberCode: member.memberCode }, 1000, { occurredAt: hoursAgo(71) }), posA);
     expect(offline.data?.recordPurchase).toMatchObject({ status: 'COMPLETED', pointsEarned: 10 });
 
-    const byStaff = await system.graphql<Recorded>(RECORD, purchase('backdate-30d', storeA, { memberCode: member.memberCode }, 1000, { occurredAt: hoursAgo(30 * 24) }), system.staffHeaders());
+    const byStaff = await system.graphql<Recorded>(RECORD, purchase('backdate-30d', storeA, { memberCode: member.memberCode }, 1000, { occurredAt: hoursAgo(30 * 24) }), system.adminHeaders());
     expect(byStaff.data?.recordPurchase).toMatchObject({ status: 'COMPLETED', pointsEarned: 10 });
   });
 });
@@ -175,7 +175,7 @@ describe('point history by caller', () => {
     const adjust = await system.graphql(
       'mutation($id: ID!) { adjustPoints(memberId: $id, amount: 7, reason: "お詫び", idempotencyKey: "history-adjust") { transaction { amount } } }',
       { id: member.id },
-      system.staffHeaders(),
+      system.adminHeaders(),
     );
     expect(adjust.errors).toBeUndefined();
 
@@ -206,9 +206,9 @@ describe('point history by caller', () => {
       { type: 'BONUS', amount: 100, storeId: null, actor: null, reason: 'Sign-up bonus' },
     ]);
 
-    const byStaff = await system.graphql<HistoryPage>(HISTORY, { code: member.memberCode, first: 1 }, system.staffHeaders());
+    const byStaff = await system.graphql<HistoryPage>(HISTORY, { code: member.memberCode, first: 1 }, system.adminHeaders());
     expect(byStaff.data?.memberByCode.points.history).toEqual({
-      nodes: [{ type: 'ADJUST', amount: 7, storeId: null, purchaseId: null, actor: 'staff:staff-1', reason: 'お詫び' }],
+      nodes: [{ type: 'ADJUST', amount: 7, storeId: null, purchaseId: null, actor: 'staff:admin-1', reason: 'お詫び' }],
       hasNextPage: true,
     });
   });
@@ -217,7 +217,7 @@ describe('point history by caller', () => {
 describe('a customer changing their contact details', () => {
   it('is told an address in use "cannot be used", names nobody, and gets 5 contact changes an hour', async () => {
     const other = await registerAt(storeA, posA);
-    await system.graphql(UPDATE, { id: other.id, input: { email: 'taken@example.com' } }, system.staffHeaders());
+    await system.graphql(UPDATE, { id: other.id, input: { email: 'taken@example.com' } }, system.adminHeaders());
     const member = await registerAt(storeA, posA);
     const customer = system.customerHeaders(member.id);
     const start = now;
@@ -242,7 +242,7 @@ describe('a customer changing their contact details', () => {
     expect(errorOf(later).extensions).toEqual({ code: 'RATE_LIMITED', retryAfterSeconds: 1800 });
     const name = await system.graphql(`mutation($id: ID!) { updateMember(id: $id, input: { displayName: "新しい名前" }) { displayName } }`, { id: member.id }, customer);
     expect(name.data).toEqual({ updateMember: { displayName: '新しい名前' } });
-    const byStaff = await system.graphql(UPDATE, { id: member.id, input: { email: 'staff-set@example.com' } }, system.staffHeaders());
+    const byStaff = await system.graphql(UPDATE, { id: member.id, input: { email: 'staff-set@example.com' } }, system.adminHeaders());
     expect(byStaff.data).toEqual({ updateMember: { email: 'staff-set@example.com', phone: expect.any(String) } });
 
     now = new Date(start.getTime() + HOUR_MS);

@@ -55,13 +55,13 @@ beforeAll(async () => {
   const store = await system.graphql<{ createStore: { id: string } }>(
     'mutation { createStore(input: { code: "S001", name: "OMO 新宿店", kind: PHYSICAL }) { id } }',
     {},
-    system.staffHeaders(),
+    system.adminHeaders(),
   );
   values.$STORE_ID = store.data!.createStore.id;
   const member = await system.graphql<{ registerMember: { id: string; memberCode: string } }>(
     'mutation($input: RegisterMemberInput!) { registerMember(input: $input) { id memberCode } }',
     { input: { displayName: '山田花子', phone: '090-0000-1234', registeredVia: 'STORE', registeredStoreId: values.$STORE_ID } },
-    system.staffHeaders(),
+    system.adminHeaders(),
   );
   values.$MEMBER_ID = member.data!.registerMember.id;
   values.$MEMBER_CODE = member.data!.registerMember.memberCode;

@@ -37,7 +37,7 @@ let pos: Record<string, string>;
 beforeAll(async () => {
   system = await startTestSystem({}, undefined, { runBackground: false, monitorCommands: true });
   const create = (input: Record<string, unknown>) =>
-    system.graphql<{ createStore: { id: string } }>('mutation($input: CreateStoreInput!) { createStore(input: $input) { id } }', { input }, system.staffHeaders());
+    system.graphql<{ createStore: { id: string } }>('mutation($input: CreateStoreInput!) { createStore(input: $input) { id } }', { input }, system.adminHeaders());
   storeId = (await create({ code: 'S001', name: '新宿店', kind: 'PHYSICAL', prefecture: '東京都', city: '新宿区' })).data!.createStore.id;
   otherStoreId = (await create({ code: 'S002', name: '渋谷店', kind: 'PHYSICAL' })).data!.createStore.id;
   pos = await system.posHeaders([storeId]);
@@ -128,7 +128,7 @@ describe('the POS flow through the gateway', () => {
     const summary = await system.graphql(
       'query($id: ID!) { member(id: $id) { purchaseSummary { count totalSpent storeCount onlineCount storesVisited { code } } } }',
       { id: member.id },
-      system.staffHeaders(),
+      system.adminHeaders(),
     );
     expect(summary.data).toEqual({ member: { purchaseSummary: { count: 1, totalSpent: 2316, storeCount: 1, onlineCount: 0, storesVisited: [{ code: 'S001' }] } } });
   });
@@ -260,7 +260,7 @@ describe('the POS flow through the gateway', () => {
     // the merge moves the points while purchases is down, so its history step waits
     await system.restart('points');
     await system.stop('purchases');
-    const merge = await system.graphql('mutation($s: ID!, $m: ID!) { mergeMembers(survivorId: $s, mergedId: $m) { id } }', { s: survivor.id, m: merged.id }, system.staffHeaders());
+    const merge = await system.graphql('mutation($s: ID!, $m: ID!) { mergeMembers(survivorId: $s, mergedId: $m) { id } }', { s: survivor.id, m: merged.id }, system.adminHeaders());
     expect(merge.errors).toBeUndefined();
     await system.restart('purchases');
     // the purchase settles before the merge re-points history: it must not land on the emptied account
@@ -272,7 +272,7 @@ describe('the POS flow through the gateway', () => {
     const balances = await system.graphql<{ a: { points: { balance: number } }; b: { points: { balance: number } } }>(
       'query($a: ID!, $b: ID!) { a: member(id: $a) { points { balance } } b: member(id: $b) { points { balance } } }',
       { a: merged.id, b: survivor.id },
-      system.staffHeaders(),
+      system.adminHeaders(),
     );
     // both sign-up bonuses and the purchase's 53 points end on the survivor
     expect(balances.data).toEqual({ a: { points: { balance: 0 } }, b: { points: { balance: 253 } } });
@@ -332,7 +332,7 @@ describe('the POS flow through the gateway', () => {
       const response = await system.graphql<{ member: { purchases: { nodes: unknown[] } } }>(
         `query($id: ID!, $n: Int!) { member(id: $id) { purchases(first: $n) { nodes { id amountPaid pointsEarned store { name } member { displayName points { balance } } } } } }`,
         { id: member.id, n },
-        system.staffHeaders(),
+        system.adminHeaders(),
       );
       listeners.forEach((off) => off());
       expect(response.errors).toBeUndefined();

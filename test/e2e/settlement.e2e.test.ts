@@ -36,7 +36,7 @@ const errorLogs: { msg: string; purchaseId?: string }[] = [];
 beforeAll(async () => {
   const logger = pino({ level: 'error' }, { write: (line: string) => void errorLogs.push(JSON.parse(line) as { msg: string }) });
   system = await startTestSystem({}, logger, { runBackground: false });
-  const store = await system.graphql<{ createStore: { id: string } }>('mutation { createStore(input: { code: "T001", name: "決済店", kind: PHYSICAL }) { id } }', {}, system.staffHeaders());
+  const store = await system.graphql<{ createStore: { id: string } }>('mutation { createStore(input: { code: "T001", name: "決済店", kind: PHYSICAL }) { id } }', {}, system.adminHeaders());
   storeId = store.data!.createStore.id;
   pos = await system.posHeaders([storeId]);
 });
@@ -110,10 +110,10 @@ describe('a settlement that can never succeed', () => {
     await outbox.drain();
 
     const reason = 'Its points were refused: amount Too big: expected number to be <=1000000000';
-    const read = await system.graphql(READ, { id: purchaseId.toHexString() }, system.staffHeaders());
+    const read = await system.graphql(READ, { id: purchaseId.toHexString() }, system.adminHeaders());
     expect(read.data).toEqual({ purchase: { status: 'SETTLEMENT_FAILED', statusReason: reason, pointsRedeemed: 0, member: { points: { balance: 100 } } } });
     expect(await outbox.find(`settle:${purchaseId.toHexString()}`)).toMatchObject({ attempts: 0, doneAt: expect.any(Date) });
-    const attention = await system.graphql<{ purchasesNeedingAttention: { nodes: { id: string }[] } }>(ATTENTION, {}, system.staffHeaders());
+    const attention = await system.graphql<{ purchasesNeedingAttention: { nodes: { id: string }[] } }>(ATTENTION, {}, system.adminHeaders());
     expect(attention.data!.purchasesNeedingAttention.nodes).toContainEqual({ id: purchaseId.toHexString(), status: 'SETTLEMENT_FAILED', statusReason: reason });
     expect(errorLogs).toContainEqual(expect.objectContaining({ msg: 'purchase settlement refused for good', purchaseId: purchaseId.toHexString() }));
 
@@ -141,13 +141,13 @@ describe('a settlement that can never succeed', () => {
       const resent = await system.graphql(RECORD, { input }, pos);
       expect(resent.errors).toBeUndefined();
       expect(resent.data).toEqual({ recordPurchase: { id: purchaseId, status: 'SETTLEMENT_FAILED', statusReason: null } });
-      const asStaff = await system.graphql(RECORD, { input }, system.staffHeaders());
+      const asStaff = await system.graphql(RECORD, { input }, system.adminHeaders());
       expect(asStaff.data).toEqual({ recordPurchase: { id: purchaseId, status: 'SETTLEMENT_FAILED', statusReason: reason } });
       expect(errorLogs).toContainEqual(expect.objectContaining({ msg: 'purchase settlement given up after 24 hours of failures', purchaseId }));
     } finally {
       await system.restart('points');
     }
-    const read = await system.graphql(READ, { id: purchaseId }, system.staffHeaders());
+    const read = await system.graphql(READ, { id: purchaseId }, system.adminHeaders());
     expect(read.data).toMatchObject({ purchase: { status: 'SETTLEMENT_FAILED', pointsRedeemed: 0, member: { points: { balance: 100 } } } });
     expect(await countIn('point_ledger', { purchaseId })).toBe(0);
 
@@ -241,7 +241,7 @@ describe('a settlement that can still succeed', () => {
     } finally {
       await new Promise<void>((resolve) => busy.close(() => resolve()));
     }
-    const read = await system.graphql(READ, { id: purchaseId }, system.staffHeaders());
+    const read = await system.graphql(READ, { id: purchaseId }, system.adminHeaders());
     expect(read.data).toEqual({ purchase: { status: 'PENDING_POINTS', statusReason: null, pointsRedeemed: 0, member: { points: { balance: 100 } } } });
   });
 });
@@ -257,7 +257,7 @@ describe('two attempts at one settlement', () => {
     try {
       const first = settle({ purchaseId }, item);
       await gate.reached(0); // points refused it: 100 points, 150 asked
-      expect((await system.graphql(ADJUST, { m: member.id, k: `race-${purchaseId}` }, system.staffHeaders())).errors).toBeUndefined();
+      expect((await system.graphql(ADJUST, { m: member.id, k: `race-${purchaseId}` }, system.adminHeaders())).errors).toBeUndefined();
       const second = settle({ purchaseId }, item); // a lease taken over, say
       await gate.reached(1); // points redeemed the 150 and earned on the 4,850 yen paid
       gate.release(0);
@@ -267,7 +267,7 @@ describe('two attempts at one settlement', () => {
     } finally {
       await gate.close();
     }
-    const read = await system.graphql(READ, { id: purchaseId }, system.staffHeaders());
+    const read = await system.graphql(READ, { id: purchaseId }, system.adminHeaders());
     expect(read.data).toEqual({ purchase: { status: 'COMPLETED', statusReason: null, pointsRedeemed: 150, member: { points: { balance: 98 } } } });
     // the refused attempt is retried, and its retry finds the redemption
     expect(firstOutcome).toBe('retried');
@@ -307,13 +307,13 @@ describe('two attempts at one settlement', () => {
         state: 'REJECTED',
         reason: 'Not enough points: 100 available, 150 requested',
       });
-      expect((await system.graphql(ADJUST, { m: member.id, k: `late-${purchaseId}` }, system.staffHeaders())).errors).toBeUndefined();
+      expect((await system.graphql(ADJUST, { m: member.id, k: `late-${purchaseId}` }, system.adminHeaders())).errors).toBeUndefined();
       slowMembers.release(0);
       await expect(late).resolves.toEqual({ state: 'REJECTED', reason: 'Not enough points: 100 available, 150 requested' });
     } finally {
       await slowMembers.close();
     }
-    const read = await system.graphql(READ, { id: purchaseId }, system.staffHeaders());
+    const read = await system.graphql(READ, { id: purchaseId }, system.adminHeaders());
     expect(read.data).toEqual({
       purchase: { status: 'REJECTED', statusReason: 'Not enough points: 100 available, 150 requested', pointsRedeemed: 0, member: { points: { balance: 200 } } },
     });

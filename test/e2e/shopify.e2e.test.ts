@@ -90,7 +90,7 @@ beforeAll(async () => {
   const store = await system.graphql<{ createStore: { id: string } }>(
     'mutation($input: CreateStoreInput!) { createStore(input: $input) { id } }',
     { input: { code: 'EC', name: 'オンラインストア', kind: 'ONLINE', shopifyShopDomain: SHOP, shopifyWebhookSecret: SECRET } },
-    system.staffHeaders(),
+    system.adminHeaders(),
   );
   expect(store.errors).toBeUndefined();
   hanakoId = await register({ displayName: '山田花子', email: 'hanako.yamada@example.com', phone: '090-0000-1234', registeredVia: 'ONLINE' });
@@ -101,7 +101,7 @@ async function register(input: Record<string, unknown>): Promise<string> {
   const registered = await system.graphql<{ registerMember: { id: string } }>(
     'mutation($input: RegisterMemberInput!) { registerMember(input: $input) { id } }',
     { input },
-    system.staffHeaders(),
+    system.adminHeaders(),
   );
   expect(registered.errors).toBeUndefined();
   return registered.data!.registerMember.id;
@@ -157,7 +157,7 @@ async function written() {
 async function purchaseOf(externalId: string) {
   const doc = await system.db.collection('purchases').findOne({ externalId });
   expect(doc).not.toBeNull();
-  const view = await system.graphql<PurchaseView>(PURCHASE, { id: doc!._id.toHexString() }, system.staffHeaders());
+  const view = await system.graphql<PurchaseView>(PURCHASE, { id: doc!._id.toHexString() }, system.adminHeaders());
   expect(view.errors).toBeUndefined();
   return view.data!.purchase;
 }
@@ -392,7 +392,7 @@ describe('Shopify payment status, cancellations and the online return window', (
     const view = await system.graphql<{ member: { points: { balance: number; pendingBalance: number } } }>(
       'query($id: ID!) { member(id: $id) { points { balance pendingBalance } } }',
       { id: memberId },
-      system.staffHeaders(),
+      system.adminHeaders(),
     );
     expect(view.errors).toBeUndefined();
     return view.data!.member.points;
@@ -477,7 +477,7 @@ describe('Shopify payment status, cancellations and the online return window', (
       system.graphql<{ recordPurchase: { status: string } }>(
         'mutation($input: RecordPurchaseInput!) { recordPurchase(input: $input) { status } }',
         { input: { idempotencyKey: key, storeId, memberId: ichiroId, lines: [{ sku: 'GIFT-BOX', name: 'ギフト箱', unitPrice: 1000, quantity: 1 }], total: 1000, pointsToRedeem: 150 } },
-        system.staffHeaders(),
+        system.adminHeaders(),
       );
     // #1043 was placed at 2025-06-16T00:41:05Z
     now = new Date('2025-06-30T00:41:04.000Z');

@@ -14,7 +14,7 @@ import { buildMembersSubgraph, type MembersSubgraph } from '../server';
 import type { RegisterMemberInput } from './member.service';
 import { MERGE_OUTBOX_TYPE, mergeIdOf, toMemberMergeView } from './merge.service';
 
-const STAFF: Caller = { kind: 'staff', staffId: 'staff-1', role: 'STAFF' };
+const ADMIN: Caller = { kind: 'staff', staffId: 'staff-1', role: 'ADMIN' };
 
 interface StubCall {
   service: string;
@@ -93,7 +93,7 @@ beforeEach(async () => {
 let sequence = 0;
 async function register(overrides: Partial<RegisterMemberInput> = {}): Promise<MemberDoc> {
   sequence += 1;
-  return subgraph.memberService.register(STAFF, {
+  return subgraph.memberService.register(ADMIN, {
     displayName: `会員${sequence}`,
     email: `m${sequence}@example.com`,
     registeredVia: 'ONLINE',
@@ -102,7 +102,7 @@ async function register(overrides: Partial<RegisterMemberInput> = {}): Promise<M
 }
 
 const idOf = (member: MemberDoc) => member._id.toHexString();
-const merge = (survivor: MemberDoc, merged: MemberDoc, caller: Caller = STAFF) => subgraph.mergeService.merge(caller, idOf(survivor), idOf(merged));
+const merge = (survivor: MemberDoc, merged: MemberDoc, caller: Caller = ADMIN) => subgraph.mergeService.merge(caller, idOf(survivor), idOf(merged));
 
 async function stored(member: MemberDoc): Promise<MemberDoc> {
   const found = await subgraph.models.members.findById(member._id).lean<MemberDoc>().exec();
@@ -167,7 +167,7 @@ describe('MergeService.merge', () => {
     const survivor = await register();
     const merged = await register();
     await merge(survivor, merged);
-    const found = await subgraph.memberService.resolveCode(STAFF, merged.memberCode, createMemberLoaders(subgraph.models));
+    const found = await subgraph.memberService.resolveCode(ADMIN, merged.memberCode, createMemberLoaders(subgraph.models));
     expect(idOf(found)).toBe(idOf(survivor));
   });
 
@@ -243,21 +243,21 @@ describe('MergeService.merge refuses', () => {
   });
 
   it('malformed ids, naming the argument', async () => {
-    const error = await rejection(subgraph.mergeService.merge(STAFF, 'not-an-id', new Types.ObjectId().toHexString()));
+    const error = await rejection(subgraph.mergeService.merge(ADMIN, 'not-an-id', new Types.ObjectId().toHexString()));
     expect(error.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'survivorId' });
   });
 
   it('unknown members with NOT_FOUND', async () => {
     const member = await register();
     const unknown = new Types.ObjectId().toHexString();
-    expect((await rejection(subgraph.mergeService.merge(STAFF, unknown, idOf(member)))).extensions).toMatchObject({ code: 'NOT_FOUND' });
-    expect((await rejection(subgraph.mergeService.merge(STAFF, idOf(member), unknown))).extensions).toMatchObject({ code: 'NOT_FOUND' });
+    expect((await rejection(subgraph.mergeService.merge(ADMIN, unknown, idOf(member)))).extensions).toMatchObject({ code: 'NOT_FOUND' });
+    expect((await rejection(subgraph.mergeService.merge(ADMIN, idOf(member), unknown))).extensions).toMatchObject({ code: 'NOT_FOUND' });
     expect(await mergeWrites()).toEqual({ merges: 0, claims: 0, outcomes: 0, queued: 0 });
   });
 
   it('merges into a MERGED or WITHDRAWN member, and of a WITHDRAWN member or one already merged into someone else', async () => {
     const [a, b, c, withdrawn] = [await register(), await register(), await register(), await register()];
-    await subgraph.memberService.withdraw(STAFF, idOf(withdrawn));
+    await subgraph.memberService.withdraw(ADMIN, idOf(withdrawn));
     await merge(b, a); // a is now MERGED into b
     const writes = await mergeWrites();
     const cases: [MemberDoc, MemberDoc, string, RegExp][] = [

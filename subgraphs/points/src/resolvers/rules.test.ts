@@ -6,7 +6,7 @@ import { openTestDatabase, type TestDatabase } from '@omo/lib/testing/database';
 import { testBuildOptions } from '@omo/lib/testing/subgraph';
 import { buildPointsSubgraph, type PointsSubgraph } from '../server';
 
-const STAFF: Caller = { kind: 'staff', staffId: 'staff-1', role: 'STAFF' };
+const ADMIN: Caller = { kind: 'staff', staffId: 'staff-1', role: 'ADMIN' };
 const STORE = new Types.ObjectId().toHexString();
 const POS: Caller = { kind: 'pos', keyId: 'key-1', storeIds: [STORE] };
 const NOW = new Date('2030-04-01T00:00:00.000Z');
@@ -40,7 +40,7 @@ const CREATE_CAMPAIGN = /* GraphQL */ `
 
 describe('rules over GraphQL', () => {
   it('creates a campaign that staff then find in campaigns and that earnPreview applies', async () => {
-    const created = await execute(STAFF, CREATE_CAMPAIGN, {
+    const created = await execute(ADMIN, CREATE_CAMPAIGN, {
       input: { name: 'Double', kind: 'MULTIPLIER', multiplierPercent: 200, storeIds: [STORE], startsAt: NOW.toISOString(), endsAt: '2030-04-08T00:00:00.000Z' },
     });
     expect(created.errors).toBeUndefined();
@@ -60,7 +60,7 @@ describe('rules over GraphQL', () => {
       createdAt: '2030-04-01T00:00:00.000Z',
     });
 
-    const listed = await execute(STAFF, '{ campaigns { id } }');
+    const listed = await execute(ADMIN, '{ campaigns { id } }');
     expect(listed.data).toEqual({ campaigns: [{ id: campaign.id }] });
 
     const preview = await execute(POS, `query ($storeId: ID!) { earnPreview(storeId: $storeId, channel: STORE, amount: 1999) { points breakdown { basePoints campaignMultiplierPercent multiplierCampaignId campaignIds tier rounding } } }`, {
@@ -76,7 +76,7 @@ describe('rules over GraphQL', () => {
 
   it('returns the earn rules after each rule mutation', async () => {
     const result = await execute(
-      STAFF,
+      ADMIN,
       `mutation ($storeId: ID!) {
         setStoreEarnRate(input: { storeId: $storeId, ratePoints: 3 }) { storeRates { storeId channel ratePoints ratePerYen startsAt endsAt } }
         setPointsPolicy(input: { channel: ONLINE, ratePoints: 2 }) { channelRates { channel storeId ratePoints ratePerYen } }
@@ -98,7 +98,7 @@ describe('rules over GraphQL', () => {
   });
 
   it('reports bad input, refusals and unknown campaigns with their codes', async () => {
-    const bad = await execute(STAFF, CREATE_CAMPAIGN, {
+    const bad = await execute(ADMIN, CREATE_CAMPAIGN, {
       input: { name: 'Bonus', kind: 'FIXED_BONUS', bonusPoints: 10, multiplierPercent: 200, startsAt: NOW.toISOString(), endsAt: '2030-04-08T00:00:00.000Z' },
     });
     expect(bad.errors?.[0]?.extensions).toEqual({ code: 'BAD_USER_INPUT', field: 'multiplierPercent' });
@@ -106,7 +106,7 @@ describe('rules over GraphQL', () => {
     const refused = await execute(POS, 'mutation { setTierRules(tiers: []) { tierWindowDays } }');
     expect(refused.errors?.[0]?.extensions).toEqual({ code: 'FORBIDDEN' });
 
-    const unknown = await execute(STAFF, `mutation { endCampaign(id: "${new Types.ObjectId().toHexString()}") { id } }`);
+    const unknown = await execute(ADMIN, `mutation { endCampaign(id: "${new Types.ObjectId().toHexString()}") { id } }`);
     expect(unknown.errors?.[0]?.extensions).toEqual({ code: 'NOT_FOUND' });
   });
 });

@@ -10,7 +10,7 @@ import { listen, type RunningHttpServer } from '@omo/lib/subgraph-server';
 import { buildPointsSubgraph, type PointsSubgraph } from '../server';
 import { accountSummary, type AccountSummary } from './account-summary';
 
-const STAFF: Caller = { kind: 'staff', staffId: 'staff-1', role: 'STAFF' };
+const ADMIN: Caller = { kind: 'staff', staffId: 'staff-1', role: 'ADMIN' };
 const START = new Date('2026-05-10T03:00:00.000Z');
 const DAY_MS = 86_400_000;
 
@@ -32,7 +32,7 @@ afterAll(async () => {
 beforeEach(async () => {
   now = START;
   // one test turns the return window on: every test starts from the default policy
-  await points.deps.rules.setPointsPolicy(STAFF, { pendingDays: 0 });
+  await points.deps.rules.setPointsPolicy(ADMIN, { pendingDays: 0 });
 });
 
 const newMember = () => new Types.ObjectId().toHexString();
@@ -71,7 +71,7 @@ describe('account summary', () => {
   it('gives balance, pending points, tier progress, expiry dates and history as of one moment', async () => {
     const memberId = newMember();
     await signUp(memberId);
-    await points.deps.rules.setPointsPolicy(STAFF, { pendingDays: 14 });
+    await points.deps.rules.setPointsPolicy(ADMIN, { pendingDays: 14 });
     now = new Date(START.getTime() + DAY_MS);
     await buy(memberId, 60_000, 50);
 

@@ -8,7 +8,7 @@ import type { CreateCampaignInput, Rounding, RulesService } from './rules.servic
 import type { TierService } from './tier.service';
 import { rejection } from '@omo/lib/testing/errors';
 
-const STAFF: Caller = { kind: 'staff', staffId: 'staff-1', role: 'STAFF' };
+const ADMIN: Caller = { kind: 'staff', staffId: 'staff-1', role: 'ADMIN' };
 const STORE = new Types.ObjectId().toHexString();
 const OTHER_STORE = new Types.ObjectId().toHexString();
 const POS: Caller = { kind: 'pos', keyId: 'key-1', storeIds: [STORE] };
@@ -45,7 +45,7 @@ const pointsFor = async (overrides: Partial<EarnInput> = {}) => (await calculato
 
 function campaign(overrides: Partial<CreateCampaignInput>): Promise<string> {
   const base: CreateCampaignInput = { name: 'Campaign', kind: 'MULTIPLIER', multiplierPercent: 200, startsAt: START, endsAt: at(7 * DAY) };
-  return rules.createCampaign(STAFF, { ...base, ...overrides }).then((c) => c.campaignId.toHexString());
+  return rules.createCampaign(ADMIN, { ...base, ...overrides }).then((c) => c.campaignId.toHexString());
 }
 
 describe('EarnCalculator.calculate: rates and rounding', () => {
@@ -83,19 +83,19 @@ describe('EarnCalculator.calculate: rates and rounding', () => {
     [1999, 'FLOOR', 19],
     [1999, 'HALF_UP', 20],
   ])('%i yen with %s earns %i points', async (amount, rounding, points) => {
-    if (rounding !== 'FLOOR') await rules.setPointsPolicy(STAFF, { rounding });
+    if (rounding !== 'FLOOR') await rules.setPointsPolicy(ADMIN, { rounding });
     await expect(pointsFor({ amount })).resolves.toBe(points);
   });
 
   it('rounds once, after every multiplier, not at each step', async () => {
     // 19.99 × 1.1 = 21.989: rounding the base first would give 19 × 1.1 = 20.9 → 20
     await expect(pointsFor({ amount: 1999, tier: 'SILVER' })).resolves.toBe(21);
-    await rules.setPointsPolicy(STAFF, { rounding: 'HALF_UP' });
+    await rules.setPointsPolicy(ADMIN, { rounding: 'HALF_UP' });
     await expect(pointsFor({ amount: 1999, tier: 'SILVER' })).resolves.toBe(22);
   });
 
   it('is exact where float arithmetic is not', async () => {
-    await rules.setTierRules(STAFF, [
+    await rules.setTierRules(ADMIN, [
       { tier: 'REGULAR', minSpend: 0, multiplierPercent: 100 },
       { tier: 'SILVER', minSpend: 50_000, multiplierPercent: 115 },
       { tier: 'GOLD', minSpend: 150_000, multiplierPercent: 125 },
@@ -113,19 +113,19 @@ describe('EarnCalculator.calculate: rates and rounding', () => {
   });
 
   it('refuses a purchase that would earn more points than an Int holds, rather than overflow', async () => {
-    await rules.setStoreEarnRate(STAFF, { storeId: STORE, ratePoints: 1000, ratePerYen: 1 });
+    await rules.setStoreEarnRate(ADMIN, { storeId: STORE, ratePoints: 1000, ratePerYen: 1 });
     const error = await rejection(calculator.calculate(purchase({ amount: 10_000_000 })));
     expect(error.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'amount' });
   });
 
   it("applies each channel's default rate", async () => {
-    await rules.setPointsPolicy(STAFF, { channel: 'ONLINE', ratePoints: 3, ratePerYen: 200 });
+    await rules.setPointsPolicy(ADMIN, { channel: 'ONLINE', ratePoints: 3, ratePerYen: 200 });
     await expect(pointsFor({ channel: 'ONLINE', amount: 1000 })).resolves.toBe(15);
     await expect(pointsFor({ channel: 'STORE', amount: 1000 })).resolves.toBe(10);
   });
 
   it("overrides the channel default with the store's rate only inside its window", async () => {
-    await rules.setStoreEarnRate(STAFF, { storeId: STORE, ratePoints: 3, startsAt: at(DAY), endsAt: at(15 * DAY) });
+    await rules.setStoreEarnRate(ADMIN, { storeId: STORE, ratePoints: 3, startsAt: at(DAY), endsAt: at(15 * DAY) });
     await expect(pointsFor({ at: at(DAY - 1) })).resolves.toBe(10);
     await expect(pointsFor({ at: at(DAY) })).resolves.toBe(30);
     await expect(pointsFor({ at: at(15 * DAY - 1) })).resolves.toBe(30);
@@ -134,9 +134,9 @@ describe('EarnCalculator.calculate: rates and rounding', () => {
   });
 
   it('goes back to the channel default once the store rate is removed', async () => {
-    await rules.setStoreEarnRate(STAFF, { storeId: STORE, ratePoints: 3 });
+    await rules.setStoreEarnRate(ADMIN, { storeId: STORE, ratePoints: 3 });
     await expect(pointsFor()).resolves.toBe(30);
-    await rules.setStoreEarnRate(STAFF, { storeId: STORE, ratePoints: null });
+    await rules.setStoreEarnRate(ADMIN, { storeId: STORE, ratePoints: null });
     await expect(pointsFor()).resolves.toBe(10);
   });
 
@@ -204,14 +204,14 @@ describe('EarnCalculator.calculate: campaigns', () => {
   it('stops applying a campaign from the moment it is ended', async () => {
     const id = await campaign({});
     now = at(HOUR);
-    await rules.endCampaign(STAFF, id);
+    await rules.endCampaign(ADMIN, id);
     await expect(pointsFor({ at: at(HOUR - 1) })).resolves.toBe(20);
     await expect(pointsFor({ at: at(HOUR) })).resolves.toBe(10);
   });
 
   it('applies the latest revision of a changed campaign', async () => {
     const id = await campaign({ multiplierPercent: 200 });
-    await rules.updateCampaign(STAFF, id, { multiplierPercent: 500 });
+    await rules.updateCampaign(ADMIN, id, { multiplierPercent: 500 });
     await expect(pointsFor()).resolves.toBe(50);
   });
 });
@@ -223,19 +223,19 @@ describe('EarnCalculator.preview', () => {
   it("uses the member's tier now", async () => {
     const memberId = new Types.ObjectId().toHexString();
     await tiers.recordSpend({ key: 'purchase:p-1', memberId, amountDelta: 150_000, occurredAt: at(-DAY) });
-    const result = await preview(STAFF, { memberId });
+    const result = await preview(ADMIN, { memberId });
     expect(result).toMatchObject({ points: 12, breakdown: { tier: 'GOLD', tierMultiplierPercent: 125, points: 12 } });
   });
 
   it('uses REGULAR without a member', async () => {
-    await expect(preview(STAFF)).resolves.toMatchObject({ points: 10, breakdown: { tier: 'REGULAR' } });
+    await expect(preview(ADMIN)).resolves.toMatchObject({ points: 10, breakdown: { tier: 'REGULAR' } });
   });
 
   it('uses the rules in force now', async () => {
     await campaign({ startsAt: at(DAY), endsAt: at(2 * DAY) });
-    await expect(preview(STAFF)).resolves.toMatchObject({ points: 10 });
+    await expect(preview(ADMIN)).resolves.toMatchObject({ points: 10 });
     now = at(DAY);
-    await expect(preview(STAFF)).resolves.toMatchObject({ points: 20 });
+    await expect(preview(ADMIN)).resolves.toMatchObject({ points: 20 });
   });
 
   it('lets a POS key preview a purchase at its own store', async () => {
@@ -258,7 +258,7 @@ describe('EarnCalculator.preview', () => {
     ['a malformed store id', { storeId: 'store-1' }, 'storeId'],
     ['a malformed member id', { memberId: 'member-1' }, 'memberId'],
   ])('rejects %s as BAD_USER_INPUT', async (_label, overrides, field) => {
-    const error = await rejection(preview(STAFF, overrides));
+    const error = await rejection(preview(ADMIN, overrides));
     expect(error.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field });
   });
 });

@@ -14,7 +14,8 @@ import {
   type UpdateCampaignInput,
 } from './rules.service';
 
-const STAFF: Caller = { kind: 'staff', staffId: 'staff-1', role: 'STAFF' };
+const ADMIN: Caller = { kind: 'staff', staffId: 'staff-1', role: 'ADMIN' };
+const STAFF: Caller = { kind: 'staff', staffId: 'staff-2', role: 'STAFF' };
 const OTHER_STAFF: Caller = { kind: 'staff', staffId: 'staff-2', role: 'ADMIN' };
 const STORE_A = new Types.ObjectId().toHexString();
 const STORE_B = new Types.ObjectId().toHexString();
@@ -106,7 +107,7 @@ describe('RulesService.earnRules', () => {
     ['staff', STAFF],
     ['a POS key', POS],
   ])('shows %s the policy and the store rates in force', async (_who, caller) => {
-    await rules.setStoreEarnRate(STAFF, { storeId: STORE_A, ratePoints: 3 });
+    await rules.setStoreEarnRate(ADMIN, { storeId: STORE_A, ratePoints: 3 });
     const earnRules = await rules.earnRules(caller);
     expect(earnRules).toMatchObject({ ...defaultPolicy(), storeRates: [{ storeId: STORE_A, ratePoints: 3, ratePerYen: 100 }] });
   });
@@ -122,7 +123,7 @@ describe('RulesService.earnRules', () => {
 
 describe('RulesService.setPointsPolicy', () => {
   it('changes only the fields given and audits each with its value before and after', async () => {
-    const earnRules = await rules.setPointsPolicy(STAFF, { rounding: 'HALF_UP', pendingDays: 14 });
+    const earnRules = await rules.setPointsPolicy(ADMIN, { rounding: 'HALF_UP', pendingDays: 14 });
     expect(earnRules).toMatchObject({ rounding: 'HALF_UP', pendingDays: 14, expiryMode: 'PER_LOT', signupBonusPoints: 100 });
     const [revision] = await models.policies.find().lean();
     expect(revision?.change).toEqual({
@@ -137,7 +138,7 @@ describe('RulesService.setPointsPolicy', () => {
   });
 
   it("changes one channel's rate and keeps the part of it not given", async () => {
-    await rules.setPointsPolicy(STAFF, { channel: 'ONLINE', ratePoints: 2 });
+    await rules.setPointsPolicy(ADMIN, { channel: 'ONLINE', ratePoints: 2 });
     const { channelRates } = await rules.getPolicy();
     expect(channelRates).toEqual([
       { channel: 'STORE', ratePoints: 1, ratePerYen: 100 },
@@ -146,7 +147,7 @@ describe('RulesService.setPointsPolicy', () => {
   });
 
   it('writes nothing when nothing would change', async () => {
-    await rules.setPointsPolicy(STAFF, { rounding: 'FLOOR', pendingDays: 0 });
+    await rules.setPointsPolicy(ADMIN, { rounding: 'FLOOR', pendingDays: 0 });
     await expect(storedCounts()).resolves.toEqual({ policies: 0, storeRates: 0, campaigns: 0 });
   });
 
@@ -162,7 +163,7 @@ describe('RulesService.setPointsPolicy', () => {
       { rounding: 'HALF_UP' },
       { channel: 'STORE', ratePerYen: 200 },
     ];
-    await Promise.all(changes.map((change) => rules.setPointsPolicy(STAFF, change)));
+    await Promise.all(changes.map((change) => rules.setPointsPolicy(ADMIN, change)));
     await expect(rules.getPolicy()).resolves.toMatchObject({
       pendingDays: 7,
       onlinePendingDays: 30,
@@ -182,7 +183,7 @@ describe('RulesService.setPointsPolicy', () => {
 
 describe('RulesService.setTierRules', () => {
   it('replaces the four tier rules, lowest first, whatever order they are given in', async () => {
-    const earnRules = await rules.setTierRules(STAFF, [...TIER_RULES].reverse());
+    const earnRules = await rules.setTierRules(ADMIN, [...TIER_RULES].reverse());
     expect(earnRules.tiers).toEqual(TIER_RULES);
     const [revision] = await models.policies.find().lean();
     expect(revision?.change).toMatchObject({ actor: 'staff:staff-1', action: 'SET_TIER_RULES', changes: [{ field: 'tiers', before: defaultPolicy().tiers, after: TIER_RULES }] });
@@ -191,26 +192,26 @@ describe('RulesService.setTierRules', () => {
 
 describe('RulesService.setStoreEarnRate', () => {
   it('sets a store rate from now, open-ended unless an end is given', async () => {
-    const earnRules = await rules.setStoreEarnRate(STAFF, { storeId: STORE_A, ratePoints: 3 });
+    const earnRules = await rules.setStoreEarnRate(ADMIN, { storeId: STORE_A, ratePoints: 3 });
     expect(earnRules.storeRates).toEqual([{ storeId: STORE_A, ratePoints: 3, ratePerYen: 100, startsAt: START, endsAt: null }]);
   });
 
   it('lists only rates not over yet, and only the latest of each store', async () => {
-    await rules.setStoreEarnRate(STAFF, { storeId: STORE_A, ratePoints: 3, endsAt: at(14 * DAY) });
-    await rules.setStoreEarnRate(STAFF, { storeId: STORE_A, ratePoints: 2, ratePerYen: 100, startsAt: at(DAY), endsAt: at(3 * DAY) });
-    await rules.setStoreEarnRate(STAFF, { storeId: STORE_B, ratePoints: 5, endsAt: at(DAY) });
-    expect((await rules.earnRules(STAFF)).storeRates.map((r) => [r.storeId, r.ratePoints])).toEqual(
+    await rules.setStoreEarnRate(ADMIN, { storeId: STORE_A, ratePoints: 3, endsAt: at(14 * DAY) });
+    await rules.setStoreEarnRate(ADMIN, { storeId: STORE_A, ratePoints: 2, ratePerYen: 100, startsAt: at(DAY), endsAt: at(3 * DAY) });
+    await rules.setStoreEarnRate(ADMIN, { storeId: STORE_B, ratePoints: 5, endsAt: at(DAY) });
+    expect((await rules.earnRules(ADMIN)).storeRates.map((r) => [r.storeId, r.ratePoints])).toEqual(
       [
         [STORE_A, 2],
         [STORE_B, 5],
       ].sort(([a], [b]) => String(a).localeCompare(String(b))),
     );
     now = at(DAY);
-    expect((await rules.earnRules(STAFF)).storeRates.map((r) => r.storeId)).toEqual([STORE_A]);
+    expect((await rules.earnRules(ADMIN)).storeRates.map((r) => r.storeId)).toEqual([STORE_A]);
   });
 
   it('removes a store rate with a null ratePoints, audited as a removal', async () => {
-    await rules.setStoreEarnRate(STAFF, { storeId: STORE_A, ratePoints: 3 });
+    await rules.setStoreEarnRate(ADMIN, { storeId: STORE_A, ratePoints: 3 });
     const earnRules = await rules.setStoreEarnRate(OTHER_STAFF, { storeId: STORE_A, ratePoints: null });
     expect(earnRules.storeRates).toEqual([]);
     await expect(rules.storeRate(STORE_A)).resolves.toBeNull();
@@ -223,14 +224,14 @@ describe('RulesService.setStoreEarnRate', () => {
   });
 
   it('writes nothing when removing a rate the store does not have', async () => {
-    await rules.setStoreEarnRate(STAFF, { storeId: STORE_A, ratePoints: null });
+    await rules.setStoreEarnRate(ADMIN, { storeId: STORE_A, ratePoints: null });
     await expect(storedCounts()).resolves.toEqual({ policies: 0, storeRates: 0, campaigns: 0 });
   });
 });
 
 describe('RulesService campaigns', () => {
   it('creates a campaign with defaults for the fields not given, audited as a creation', async () => {
-    const campaign = await rules.createCampaign(STAFF, multiplierCampaign({ name: '  Ｄouble week ' }));
+    const campaign = await rules.createCampaign(ADMIN, multiplierCampaign({ name: '  Ｄouble week ' }));
     expect(campaign).toMatchObject({
       name: 'Double week',
       kind: 'MULTIPLIER',
@@ -248,9 +249,9 @@ describe('RulesService campaigns', () => {
   });
 
   it('lists the campaigns active at a moment: start inclusive, end exclusive', async () => {
-    const first = await rules.createCampaign(STAFF, multiplierCampaign({ startsAt: at(0), endsAt: at(DAY) }));
-    const second = await rules.createCampaign(STAFF, bonusCampaign({ startsAt: at(DAY), endsAt: at(2 * DAY) }));
-    const ids = async (activeAt: Date) => (await rules.campaigns(STAFF, { activeAt })).map((c) => c.campaignId.toHexString());
+    const first = await rules.createCampaign(ADMIN, multiplierCampaign({ startsAt: at(0), endsAt: at(DAY) }));
+    const second = await rules.createCampaign(ADMIN, bonusCampaign({ startsAt: at(DAY), endsAt: at(2 * DAY) }));
+    const ids = async (activeAt: Date) => (await rules.campaigns(ADMIN, { activeAt })).map((c) => c.campaignId.toHexString());
     await expect(ids(at(0))).resolves.toEqual([first.campaignId.toHexString()]);
     await expect(ids(at(DAY - 1))).resolves.toEqual([first.campaignId.toHexString()]);
     await expect(ids(at(DAY))).resolves.toEqual([second.campaignId.toHexString()]);
@@ -258,15 +259,15 @@ describe('RulesService campaigns', () => {
   });
 
   it('lists every campaign, once each at its latest revision, with all', async () => {
-    const first = await rules.createCampaign(STAFF, multiplierCampaign({ endsAt: at(DAY) }));
-    await rules.updateCampaign(STAFF, first.campaignId.toHexString(), { name: 'Renamed' });
-    await rules.createCampaign(STAFF, bonusCampaign({ startsAt: at(10 * DAY), endsAt: at(20 * DAY) }));
-    const all = await rules.campaigns(STAFF, { all: true });
+    const first = await rules.createCampaign(ADMIN, multiplierCampaign({ endsAt: at(DAY) }));
+    await rules.updateCampaign(ADMIN, first.campaignId.toHexString(), { name: 'Renamed' });
+    await rules.createCampaign(ADMIN, bonusCampaign({ startsAt: at(10 * DAY), endsAt: at(20 * DAY) }));
+    const all = await rules.campaigns(ADMIN, { all: true });
     expect(all.map((c) => c.name)).toEqual(['Renamed', 'Spring bonus']);
   });
 
   it('updates the fields given, audited with their values before and after, keeping the others', async () => {
-    const created = await rules.createCampaign(STAFF, multiplierCampaign());
+    const created = await rules.createCampaign(ADMIN, multiplierCampaign());
     now = at(HOUR);
     const updated = await rules.updateCampaign(OTHER_STAFF, created.campaignId.toHexString(), { multiplierPercent: 300, channels: ['ONLINE'] });
     expect(updated).toMatchObject({ revision: 2, multiplierPercent: 300, channels: ['ONLINE'], name: 'Double points week', createdAt: START });
@@ -282,55 +283,55 @@ describe('RulesService campaigns', () => {
   });
 
   it('no longer finds a campaign at a moment its latest window has left', async () => {
-    const campaign = await rules.createCampaign(STAFF, multiplierCampaign({ startsAt: at(0), endsAt: at(7 * DAY) }));
-    await rules.updateCampaign(STAFF, campaign.campaignId.toHexString(), { startsAt: at(3 * DAY) });
+    const campaign = await rules.createCampaign(ADMIN, multiplierCampaign({ startsAt: at(0), endsAt: at(7 * DAY) }));
+    await rules.updateCampaign(ADMIN, campaign.campaignId.toHexString(), { startsAt: at(3 * DAY) });
     await expect(rules.activeCampaigns(at(DAY))).resolves.toEqual([]);
     await expect(rules.activeCampaigns(at(3 * DAY))).resolves.toHaveLength(1);
   });
 
   it('keeps every one of several concurrent updates to one campaign, as consecutive revisions', async () => {
-    const campaign = await rules.createCampaign(STAFF, multiplierCampaign());
+    const campaign = await rules.createCampaign(ADMIN, multiplierCampaign());
     const id = campaign.campaignId.toHexString();
     const updates: UpdateCampaignInput[] = [{ name: 'A' }, { multiplierPercent: 500 }, { minAmount: 1000 }, { channels: ['STORE'] }, { tiers: ['GOLD'] }];
-    await Promise.all(updates.map((update) => rules.updateCampaign(STAFF, id, update)));
+    await Promise.all(updates.map((update) => rules.updateCampaign(ADMIN, id, update)));
     const [latest] = await rules.activeCampaigns(at(HOUR));
     expect(latest).toMatchObject({ revision: 6, name: 'A', multiplierPercent: 500, minAmount: 1000, channels: ['STORE'], tiers: ['GOLD'] });
   });
 
   it('ends a running campaign now, so it no longer applies from this moment', async () => {
-    const campaign = await rules.createCampaign(STAFF, multiplierCampaign());
+    const campaign = await rules.createCampaign(ADMIN, multiplierCampaign());
     now = at(DAY);
-    const ended = await rules.endCampaign(STAFF, campaign.campaignId.toHexString());
+    const ended = await rules.endCampaign(ADMIN, campaign.campaignId.toHexString());
     expect(ended).toMatchObject({ startsAt: START, endsAt: at(DAY), change: { action: 'END_CAMPAIGN' } });
     await expect(rules.activeCampaigns(at(DAY))).resolves.toEqual([]);
     await expect(rules.activeCampaigns(at(DAY - 1))).resolves.toHaveLength(1);
   });
 
   it('ends a campaign that has not started yet so that it never starts', async () => {
-    const campaign = await rules.createCampaign(STAFF, multiplierCampaign({ startsAt: at(2 * DAY), endsAt: at(3 * DAY) }));
-    const ended = await rules.endCampaign(STAFF, campaign.campaignId.toHexString());
+    const campaign = await rules.createCampaign(ADMIN, multiplierCampaign({ startsAt: at(2 * DAY), endsAt: at(3 * DAY) }));
+    const ended = await rules.endCampaign(ADMIN, campaign.campaignId.toHexString());
     expect(ended).toMatchObject({ startsAt: START, endsAt: START });
     await expect(rules.activeCampaigns(at(2 * DAY))).resolves.toEqual([]);
   });
 
   it('returns a campaign that is already over unchanged and writes nothing', async () => {
-    const campaign = await rules.createCampaign(STAFF, multiplierCampaign({ endsAt: at(DAY) }));
+    const campaign = await rules.createCampaign(ADMIN, multiplierCampaign({ endsAt: at(DAY) }));
     now = at(2 * DAY);
-    const ended = await rules.endCampaign(STAFF, campaign.campaignId.toHexString());
+    const ended = await rules.endCampaign(ADMIN, campaign.campaignId.toHexString());
     expect(ended).toMatchObject({ revision: 1, endsAt: at(DAY) });
     await expect(models.campaigns.countDocuments()).resolves.toBe(1);
   });
 
   it('refuses to change a campaign that is over', async () => {
-    const campaign = await rules.createCampaign(STAFF, multiplierCampaign({ endsAt: at(DAY) }));
+    const campaign = await rules.createCampaign(ADMIN, multiplierCampaign({ endsAt: at(DAY) }));
     now = at(DAY);
-    const error = await rejection(rules.updateCampaign(STAFF, campaign.campaignId.toHexString(), { endsAt: at(5 * DAY) }));
+    const error = await rejection(rules.updateCampaign(ADMIN, campaign.campaignId.toHexString(), { endsAt: at(5 * DAY) }));
     expect(error.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'id' });
   });
 
   it.each<[string, (id: string) => Promise<unknown>]>([
-    ['updateCampaign', (id) => rules.updateCampaign(STAFF, id, { name: 'x' })],
-    ['endCampaign', (id) => rules.endCampaign(STAFF, id)],
+    ['updateCampaign', (id) => rules.updateCampaign(ADMIN, id, { name: 'x' })],
+    ['endCampaign', (id) => rules.endCampaign(ADMIN, id)],
   ])('%s of an unknown campaign is NOT_FOUND', async (_name, call) => {
     const error = await rejection(call(new Types.ObjectId().toHexString()));
     expect(error.extensions.code).toBe('NOT_FOUND');
@@ -388,7 +389,7 @@ describe('bad input', () => {
     ['an invalid start', multiplierCampaign({ startsAt: new Date('nope') }), 'startsAt'],
   ];
   it.each(badCampaigns)('createCampaign rejects %s as BAD_USER_INPUT and writes nothing', async (_label, input, field) => {
-    const error = await rejection(rules.createCampaign(STAFF, input));
+    const error = await rejection(rules.createCampaign(ADMIN, input));
     expect(error.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field });
     await expect(storedCounts()).resolves.toEqual({ policies: 0, storeRates: 0, campaigns: 0 });
   });
@@ -402,15 +403,15 @@ describe('bad input', () => {
     ['an empty name', 'MULTIPLIER', { name: '' }, 'name'],
   ];
   it.each(badUpdates)('updateCampaign rejects %s as BAD_USER_INPUT and writes nothing', async (_label, kind, input, field) => {
-    const campaign = await rules.createCampaign(STAFF, kind === 'MULTIPLIER' ? multiplierCampaign() : bonusCampaign());
-    const error = await rejection(rules.updateCampaign(STAFF, campaign.campaignId.toHexString(), input));
+    const campaign = await rules.createCampaign(ADMIN, kind === 'MULTIPLIER' ? multiplierCampaign() : bonusCampaign());
+    const error = await rejection(rules.updateCampaign(ADMIN, campaign.campaignId.toHexString(), input));
     expect(error.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field });
     await expect(storedCounts()).resolves.toEqual({ policies: 0, storeRates: 0, campaigns: 1 });
   });
 
   it.each<[string, (id: string) => Promise<unknown>]>([
-    ['updateCampaign', (id) => rules.updateCampaign(STAFF, id, { name: 'x' })],
-    ['endCampaign', (id) => rules.endCampaign(STAFF, id)],
+    ['updateCampaign', (id) => rules.updateCampaign(ADMIN, id, { name: 'x' })],
+    ['endCampaign', (id) => rules.endCampaign(ADMIN, id)],
   ])('%s rejects a malformed id as BAD_USER_INPUT', async (_name, call) => {
     const error = await rejection(call('not-an-id'));
     expect(error.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'id' });
@@ -429,7 +430,7 @@ describe('bad input', () => {
     ['a multiplier over 1000', withTier('PLATINUM', { multiplierPercent: 1001 }), 'multiplierPercent'],
   ];
   it.each(badTiers)('setTierRules rejects %s as BAD_USER_INPUT and writes nothing', async (_label, tiers, field) => {
-    const error = await rejection(rules.setTierRules(STAFF, tiers));
+    const error = await rejection(rules.setTierRules(ADMIN, tiers));
     expect(error.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field });
     await expect(storedCounts()).resolves.toEqual({ policies: 0, storeRates: 0, campaigns: 0 });
   });
@@ -446,7 +447,7 @@ describe('bad input', () => {
     ['a window on a removal', { storeId: STORE_A, ratePoints: null, endsAt: at(DAY) }, 'endsAt'],
   ];
   it.each(badStoreRates)('setStoreEarnRate rejects %s as BAD_USER_INPUT and writes nothing', async (_label, input, field) => {
-    const error = await rejection(rules.setStoreEarnRate(STAFF, input));
+    const error = await rejection(rules.setStoreEarnRate(ADMIN, input));
     expect(error.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field });
     await expect(storedCounts()).resolves.toEqual({ policies: 0, storeRates: 0, campaigns: 0 });
   });
@@ -470,7 +471,7 @@ describe('bad input', () => {
     ['a valid field next to an invalid one', { pendingDays: 3, tierWindowDays: 0 }, 'tierWindowDays'],
   ];
   it.each(badPolicies)('setPointsPolicy rejects %s as BAD_USER_INPUT and writes nothing', async (_label, input, field) => {
-    const error = await rejection(rules.setPointsPolicy(STAFF, input));
+    const error = await rejection(rules.setPointsPolicy(ADMIN, input));
     expect(error.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field });
     await expect(storedCounts()).resolves.toEqual({ policies: 0, storeRates: 0, campaigns: 0 });
   });
@@ -478,15 +479,15 @@ describe('bad input', () => {
 
 describe('the audit of rule changes', () => {
   it('records every change exactly once, naming the staff member who made it', async () => {
-    const campaign = await rules.createCampaign(STAFF, multiplierCampaign());
+    const campaign = await rules.createCampaign(ADMIN, multiplierCampaign());
     const id = campaign.campaignId.toHexString();
-    await rules.updateCampaign(STAFF, id, { name: 'Triple' });
+    await rules.updateCampaign(ADMIN, id, { name: 'Triple' });
     now = at(HOUR);
-    await rules.endCampaign(STAFF, id);
-    await rules.setStoreEarnRate(STAFF, { storeId: STORE_A, ratePoints: 3 });
-    await rules.setStoreEarnRate(STAFF, { storeId: STORE_A, ratePoints: null });
-    await rules.setTierRules(STAFF, TIER_RULES);
-    await rules.setPointsPolicy(STAFF, { signupBonusPoints: 300 });
+    await rules.endCampaign(ADMIN, id);
+    await rules.setStoreEarnRate(ADMIN, { storeId: STORE_A, ratePoints: 3 });
+    await rules.setStoreEarnRate(ADMIN, { storeId: STORE_A, ratePoints: null });
+    await rules.setTierRules(ADMIN, TIER_RULES);
+    await rules.setPointsPolicy(ADMIN, { signupBonusPoints: 300 });
 
     const records = (
       await Promise.all([models.campaigns.find().lean(), models.storeRates.find().lean(), models.policies.find().lean()])

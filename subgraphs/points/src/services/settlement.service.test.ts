@@ -13,7 +13,7 @@ import { SettlementService } from './settlement.service';
 import type { EarnCalculator } from './earn-calculator';
 import { BadUserInputError } from '@omo/lib/errors';
 
-const staff: Caller = { kind: 'staff', staffId: 'staff-1', role: 'STAFF' };
+const admin: Caller = { kind: 'staff', staffId: 'staff-1', role: 'ADMIN' };
 const AT = new Date('2026-05-10T03:00:00Z');
 const DAY = 86_400_000;
 
@@ -59,7 +59,7 @@ function purchase(memberId: string, purchaseId: string, amount: number, pointsTo
 describe('settling purchases', () => {
   it('redeems the requested points, then earns by the rules in force (1 point per 100 yen, rounded down)', async () => {
     const memberId = member();
-    await ledger.adjust(staff, { memberId, amount: 300, reason: 'start', idempotencyKey: `start-${memberId}` });
+    await ledger.adjust(admin, { memberId, amount: 300, reason: 'start', idempotencyKey: `start-${memberId}` });
     const result = await settlement.settle(purchase(memberId, 'p-1', 5_360, 200));
     expect(result).toMatchObject({ pointsEarned: 53, pointsRedeemed: 200 });
     expect(result.transactions.map((t) => [t.type, t.amount])).toEqual([
@@ -79,7 +79,7 @@ describe('settling purchases', () => {
   it('answers every copy of a settlement running at once in several processes with its one result, even when it spends the whole balance', async () => {
     for (let round = 0; round < 5; round += 1) {
       const memberId = member();
-      await ledger.adjust(staff, { memberId, amount: 300, reason: 'start', idempotencyKey: `start-${memberId}` });
+      await ledger.adjust(admin, { memberId, amount: 300, reason: 'start', idempotencyKey: `start-${memberId}` });
       const results = await Promise.allSettled(Array.from({ length: 8 }, (_, i) => viaProcess(i).settle(purchase(memberId, `p-twin-${round}`, 5_000, 300))));
       for (const result of results) {
         expect(result).toMatchObject({ status: 'fulfilled', value: { pointsRedeemed: 300, pointsEarned: 50 } });
@@ -108,7 +108,7 @@ describe('settling purchases', () => {
 
   it('completes a settlement interrupted after its redemption without redeeming twice', async () => {
     const memberId = member();
-    await ledger.adjust(staff, { memberId, amount: 100, reason: 'start', idempotencyKey: `start-${memberId}` });
+    await ledger.adjust(admin, { memberId, amount: 100, reason: 'start', idempotencyKey: `start-${memberId}` });
     // the process died after writing the redemption: only that step is on the ledger
     await ledger.redeem({ memberId, points: 40, key: 'purchase:p-4:redeem', actor: 'pos:key-1', purchaseId: 'p-4', storeId: 'store-1', channel: 'STORE' });
     const result = await settlement.settle(purchase(memberId, 'p-4', 2_000, 40));
@@ -134,7 +134,7 @@ describe('settling purchases', () => {
 describe('refunds', () => {
   it('takes back earned points and gives back redeemed points in proportion, adding up to a full refund', async () => {
     const memberId = member();
-    await ledger.adjust(staff, { memberId, amount: 100, reason: 'start', idempotencyKey: `start-${memberId}` });
+    await ledger.adjust(admin, { memberId, amount: 100, reason: 'start', idempotencyKey: `start-${memberId}` });
     await settlement.settle(purchase(memberId, 'p-6', 9_999, 99)); // earns 99, redeems 99
     const refund = (refundId: string, refundAmount: number, refundedAmountTotal: number) =>
       settlement.reverse({ refundId, purchaseId: 'p-6', memberId, refundAmount, refundedAmountTotal, purchaseAmount: 9_999, occurredAt: AT.toISOString(), purchaseOccurredAt: AT.toISOString(), actor: 'pos:key-1' });
@@ -150,7 +150,7 @@ describe('refunds', () => {
 
   it('never takes back more than the purchase earned, nor gives back more than it redeemed, when refunds run at once', async () => {
     const memberId = member();
-    await ledger.adjust(staff, { memberId, amount: 500, reason: 'start', idempotencyKey: `start-${memberId}` });
+    await ledger.adjust(admin, { memberId, amount: 500, reason: 'start', idempotencyKey: `start-${memberId}` });
     await settlement.settle(purchase(memberId, 'p-race', 10_000, 500)); // redeems 500, earns 100
     // twelve refunds, each claiming a larger share of the purchase refunded so far: together far more than it
     const results = await Promise.all(
@@ -195,7 +195,7 @@ describe('merges and bonuses', () => {
 
   it('settles a late purchase of a merged member on the survivor', async () => {
     const [merged, survivor] = [member(), member()];
-    await ledger.adjust(staff, { memberId: merged, amount: 100, reason: 'start', idempotencyKey: `start-${merged}` });
+    await ledger.adjust(admin, { memberId: merged, amount: 100, reason: 'start', idempotencyKey: `start-${merged}` });
     await mergeInto(merged, survivor);
     const result = await settlement.settle(purchase(merged, 'p-late', 3_000, 40));
     expect(result).toMatchObject({ pointsEarned: 30, pointsRedeemed: 40 });
@@ -216,7 +216,7 @@ describe('merges and bonuses', () => {
 
   it('completes, on the survivor, a settlement interrupted by a merge after its redemption', async () => {
     const [merged, survivor] = [member(), member()];
-    await ledger.adjust(staff, { memberId: merged, amount: 100, reason: 'start', idempotencyKey: `start-${merged}` });
+    await ledger.adjust(admin, { memberId: merged, amount: 100, reason: 'start', idempotencyKey: `start-${merged}` });
     // the redemption was written for the merged member, then the merge ran, then purchases retried for the survivor
     await ledger.redeem({ memberId: merged, points: 40, key: 'purchase:p-split:redeem', actor: 'pos:key-1', purchaseId: 'p-split', storeId: 'store-1', channel: 'STORE' });
     await mergeInto(merged, survivor);
@@ -227,13 +227,13 @@ describe('merges and bonuses', () => {
 
   it('refuses, as a failure to retry rather than a refusal, any entry for a member after their points moved out', async () => {
     const [merged, survivor] = [member(), member()];
-    await ledger.adjust(staff, { memberId: merged, amount: 100, reason: 'start', idempotencyKey: `start-${merged}` });
+    await ledger.adjust(admin, { memberId: merged, amount: 100, reason: 'start', idempotencyKey: `start-${merged}` });
     await mergeInto(merged, survivor);
     const late = ledger.bonus({ memberId: merged, points: 10, key: `late-bonus-${merged}`, actor: 'system', reason: 'Late bonus' });
     await expect(late).rejects.toThrow(/merged/);
     await expect(late).rejects.not.toHaveProperty('extensions');
-    // staff, who chose the member, are told why instead
-    await expect(ledger.adjust(staff, { memberId: merged, amount: 10, reason: 'late', idempotencyKey: `late-${merged}` })).rejects.toMatchObject({
+    // admin, who chose the member, are told why instead
+    await expect(ledger.adjust(admin, { memberId: merged, amount: 10, reason: 'late', idempotencyKey: `late-${merged}` })).rejects.toMatchObject({
       extensions: { code: 'BAD_USER_INPUT', field: 'memberId' },
     });
     expect(await balanceOf(merged)).toBe(0);
@@ -271,15 +271,15 @@ describe('late settlements', () => {
     const storeId = new Types.ObjectId().toHexString();
     now = new Date(AT.getTime() - 10 * DAY);
     const spring = await rules
-      .setStoreEarnRate(staff, { storeId, ratePoints: 3 })
-      .then(() => rules.createCampaign(staff, { name: 'Spring', kind: 'MULTIPLIER', multiplierPercent: 200, storeIds: [storeId], startsAt: now, endsAt: new Date(AT.getTime() + 10 * DAY) }))
+      .setStoreEarnRate(admin, { storeId, ratePoints: 3 })
+      .then(() => rules.createCampaign(admin, { name: 'Spring', kind: 'MULTIPLIER', multiplierPercent: 200, storeIds: [storeId], startsAt: now, endsAt: new Date(AT.getTime() + 10 * DAY) }))
       .finally(() => {
         now = AT;
       });
     // changed after the purchase below was made, before it reached points
-    await rules.setStoreEarnRate(staff, { storeId, ratePoints: 5 });
-    await rules.updateCampaign(staff, spring.campaignId.toHexString(), { multiplierPercent: 500 });
-    await rules.setPointsPolicy(staff, { channel: 'ONLINE', ratePoints: 4 });
+    await rules.setStoreEarnRate(admin, { storeId, ratePoints: 5 });
+    await rules.updateCampaign(admin, spring.campaignId.toHexString(), { multiplierPercent: 500 });
+    await rules.setPointsPolicy(admin, { channel: 'ONLINE', ratePoints: 4 });
 
     const memberId = member();
     const yesterday = new Date(AT.getTime() - DAY).toISOString();
@@ -309,7 +309,7 @@ describe('the return window of each channel', () => {
   });
 
   it('applies a changed online window to online purchases and leaves store purchases alone', async () => {
-    await rules.setPointsPolicy(staff, { onlinePendingDays: 3 });
+    await rules.setPointsPolicy(admin, { onlinePendingDays: 3 });
     const memberId = member();
     const store = await settlement.settle(purchase(memberId, 'p-window-store-2', 1_000));
     const online = await settlement.settle({ ...purchase(memberId, 'p-window-online-2', 2_000), channel: 'ONLINE' });

@@ -7,7 +7,7 @@ import type { RulesService } from './rules.service';
 import type { RecordSpendInput, TierService } from './tier.service';
 import { rejection } from '@omo/lib/testing/errors';
 
-const STAFF: Caller = { kind: 'staff', staffId: 'staff-1', role: 'STAFF' };
+const ADMIN: Caller = { kind: 'staff', staffId: 'staff-1', role: 'ADMIN' };
 const START = new Date('2030-04-01T00:00:00.000Z');
 const DAY = 86_400_000;
 
@@ -87,14 +87,14 @@ describe('TierService.tierFor', () => {
     const memberId = newMember();
     await spend(memberId, 60_000, at(-200 * DAY));
     await expect(tiers.tierFor(memberId, START)).resolves.toMatchObject({ tier: 'SILVER' });
-    await rules.setPointsPolicy(STAFF, { tierWindowDays: 180 });
+    await rules.setPointsPolicy(ADMIN, { tierWindowDays: 180 });
     await expect(tiers.tierFor(memberId, START)).resolves.toMatchObject({ tier: 'REGULAR' });
   });
 
   it('follows a change of the tier rules', async () => {
     const memberId = newMember();
     await spend(memberId, 60_000);
-    await rules.setTierRules(STAFF, [
+    await rules.setTierRules(ADMIN, [
       { tier: 'REGULAR', minSpend: 0, multiplierPercent: 100 },
       { tier: 'SILVER', minSpend: 10_000, multiplierPercent: 105 },
       { tier: 'GOLD', minSpend: 50_000, multiplierPercent: 120 },
