@@ -1,7 +1,5 @@
 import { spawn } from 'node:child_process';
 import { REPO_ROOT } from '@omo/lib/config';
-import { testMongodbUri } from '@omo/lib/testing/database';
-import { TEST_INTERNAL_SECRET } from '@omo/lib/testing/subgraph';
 import { ok, startTestSystem, type GraphQLResponse, type TestSystem } from '../helpers/system';
 
 /**
@@ -205,20 +203,7 @@ describe('POS keys managed by administrators', () => {
 
 describe('npm run apikey', () => {
   function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-    const c = system.config;
-    const env: NodeJS.ProcessEnv = {
-      PATH: process.env.PATH,
-      NODE_ENV: 'test',
-      MONGODB_URI: testMongodbUri(),
-      MONGODB_DB: system.dbName,
-      CUSTOMER_JWT_SECRET: c.CUSTOMER_JWT_SECRET,
-      STAFF_JWT_SECRET: c.STAFF_JWT_SECRET,
-      GATEWAY_SECRET: c.GATEWAY_SECRET,
-      INTERNAL_SECRET: TEST_INTERNAL_SECRET,
-      LINE_CHANNEL_SECRET: c.LINE_CHANNEL_SECRET,
-      LINE_CHANNEL_ACCESS_TOKEN: c.LINE_CHANNEL_ACCESS_TOKEN,
-      PURCHASES_URL: `${system.subgraphs.purchases.url}/graphql`,
-    };
+    const env = system.processEnv({ PURCHASES_URL: `${system.subgraphs.purchases.url}/graphql` });
     return new Promise((resolve, reject) => {
       const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/apikey.ts', ...args], { cwd: REPO_ROOT, env });
       let stdout = '';

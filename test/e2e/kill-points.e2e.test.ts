@@ -2,8 +2,6 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { Types } from 'mongoose';
 import { REPO_ROOT } from '@omo/lib/config';
 import { waitForReadyLine } from '@omo/lib/server-process';
-import { testMongodbUri } from '@omo/lib/testing/database';
-import { TEST_INTERNAL_SECRET } from '@omo/lib/testing/subgraph';
 import { startTestSystem, type TestSystem } from '../helpers/system';
 
 /**
@@ -20,24 +18,13 @@ let pointsPort: number;
 let points: ChildProcess | null = null;
 
 function env(): NodeJS.ProcessEnv {
-  const c = system.config;
-  return {
-    PATH: process.env.PATH,
-    NODE_ENV: 'test',
+  return system.processEnv({
     LOG_LEVEL: 'info', // its "subgraph listening" line says it is up
-    MONGODB_URI: testMongodbUri(),
-    MONGODB_DB: system.dbName,
-    CUSTOMER_JWT_SECRET: c.CUSTOMER_JWT_SECRET,
-    STAFF_JWT_SECRET: c.STAFF_JWT_SECRET,
-    GATEWAY_SECRET: c.GATEWAY_SECRET,
-    INTERNAL_SECRET: TEST_INTERNAL_SECRET,
-    LINE_CHANNEL_SECRET: c.LINE_CHANNEL_SECRET,
-    LINE_CHANNEL_ACCESS_TOKEN: c.LINE_CHANNEL_ACCESS_TOKEN,
     POINTS_PORT: String(pointsPort),
     MEMBERS_URL: `${system.subgraphs.members.url}/graphql`,
     PURCHASES_URL: `${system.subgraphs.purchases.url}/graphql`,
     LINE_URL: `${system.subgraphs.line.url}/graphql`,
-  };
+  });
 }
 
 /** Starts points as its own process and resolves when it logs that it listens (bounded). */

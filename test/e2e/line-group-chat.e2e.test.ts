@@ -1,13 +1,11 @@
-import { createHmac } from 'node:crypto';
 import { startFakeLineApi, type FakeLineApi } from '../helpers/fake-line-api';
-import { ok, startTestSystem, type TestSystem } from '../helpers/system';
+import { deliverLineEvent, ok, startTestSystem, type TestSystem } from '../helpers/system';
 
 /**
  * The bot added to a LINE group or multi-person chat: whatever a linked member asks for there would be shown to
  * everyone in it, so personal answers only ever go to one-to-one chats. Signed webhook bodies, shaped as the
  * Messaging API reference documents group and room sources, into the line service; what it sent, from the fake.
  */
-const SECRET = 'test-line-channel-secret';
 const HANAKO = 'U9d477349dd2a163f08517a6a01aa37ab';
 const JIRO = 'Uba197b1ade7c3b587bf2f8e2d801b3c4';
 const GROUP = 'Ca56f94637c0a3f2e7d1b3a8f35b1c2e9';
@@ -22,7 +20,6 @@ let system: TestSystem;
 let hanakoId = '';
 let sequence = 0;
 
-const sign = (body: Buffer) => createHmac('sha256', SECRET).update(body).digest('base64');
 const inGroup = (userId?: string): Source => ({ type: 'group', groupId: GROUP, ...(userId ? { userId } : {}) });
 const inRoom = (userId: string): Source => ({ type: 'room', roomId: ROOM, userId });
 
@@ -39,14 +36,7 @@ async function deliver(source: Source, body: Record<string, unknown>): Promise<s
     replyToken,
     deliveryContext: { isRedelivery: false },
   };
-  const raw = Buffer.from(JSON.stringify({ destination: 'Uf0e1d2c3b4a5968778695a4b3c2d1e0f', events: [event] }));
-  const response = await fetch(`${system.subgraphs.line.url}/line/webhook`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json; charset=utf-8', 'x-line-signature': sign(raw) },
-    body: raw,
-  });
-  expect(response.status).toBe(200);
-  await system.subgraphs.line.built.outbox.drain();
+  await deliverLineEvent(system, event);
   return replyToken;
 }
 

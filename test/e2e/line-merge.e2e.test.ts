@@ -1,13 +1,11 @@
-import { createHmac } from 'node:crypto';
 import { startFakeLineApi, type FakeLineApi } from '../helpers/fake-line-api';
-import { ok, startTestSystem, type TestSystem } from '../helpers/system';
+import { deliverLineEvent, ok, startTestSystem, type TestSystem } from '../helpers/system';
 
 /**
  * A member merge and the LINE link, end to end through the gateway: members linked the way customers link (a code
  * from the member page, sent in the LINE chat), merged by staff, then reached by a segment preview and a segment
  * message through the fake LINE API.
  */
-const SECRET = 'test-line-channel-secret';
 const MEMBER_MENU = 'richmenu-members-0001';
 const GUEST_MENU = 'richmenu-guests-0001';
 
@@ -48,7 +46,6 @@ let fake: FakeLineApi;
 let system: TestSystem;
 let sequence = 0;
 
-const sign = (body: Buffer) => createHmac('sha256', SECRET).update(body).digest('base64');
 
 /** A text from a LINE user in the one-to-one chat, signed as LINE signs it, then processed. */
 async function say(lineUserId: string, text: string): Promise<void> {
@@ -63,14 +60,7 @@ async function say(lineUserId: string, text: string): Promise<void> {
     replyToken: `merge-reply-${sequence}`,
     deliveryContext: { isRedelivery: false },
   };
-  const raw = Buffer.from(JSON.stringify({ destination: 'Uf0e1d2c3b4a5968778695a4b3c2d1e0f', events: [event] }));
-  const response = await fetch(`${system.subgraphs.line.url}/line/webhook`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json; charset=utf-8', 'x-line-signature': sign(raw) },
-    body: raw,
-  });
-  expect(response.status).toBe(200);
-  await system.subgraphs.line.built.outbox.drain();
+  await deliverLineEvent(system, event);
 }
 
 /** A member registered by staff, with a tag of its own so a segment can find whoever holds it after the merge. */

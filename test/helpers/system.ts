@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { signUserToken } from '@omo/lib/bearer-tokens';
 import type { AppConfig } from '@omo/lib/config';
 import { connectDatabase, type Connection } from '@omo/lib/db';
@@ -25,6 +26,8 @@ export interface TestSystem extends RunningSystem {
     variables?: Record<string, unknown>,
     headers?: Record<string, string>,
   ): Promise<GraphQLResponse<T>>;
+  /** The environment of a service or CLI spawned as its own process against this system's database and secrets. */
+  processEnv(extra?: Record<string, string>): NodeJS.ProcessEnv;
   /** A STAFF member's token; `adminHeaders()` an ADMIN's. */
   staffHeaders(): Record<string, string>;
   adminHeaders(): Record<string, string>;
@@ -61,6 +64,19 @@ export async function startTestSystem(
       const body = (await response.json()) as Omit<GraphQLResponse, 'status' | 'headers'>;
       return { status: response.status, headers: response.headers, ...body } as GraphQLResponse<never>;
     },
+    processEnv: (extra = {}) => ({
+      PATH: process.env.PATH,
+      NODE_ENV: 'test',
+      MONGODB_URI: mongodbUri,
+      MONGODB_DB: dbName,
+      CUSTOMER_JWT_SECRET: config.CUSTOMER_JWT_SECRET,
+      STAFF_JWT_SECRET: config.STAFF_JWT_SECRET,
+      GATEWAY_SECRET: config.GATEWAY_SECRET,
+      INTERNAL_SECRET: config.INTERNAL_SECRET,
+      LINE_CHANNEL_SECRET: config.LINE_CHANNEL_SECRET,
+      LINE_CHANNEL_ACCESS_TOKEN: config.LINE_CHANNEL_ACCESS_TOKEN,
+      ...extra,
+    }),
     staffHeaders: () => ({ authorization: `Bearer ${signUserToken({ sub: 'staff-1', role: 'STAFF' }, config)}` }),
     adminHeaders: () => ({ authorization: `Bearer ${signUserToken({ sub: 'admin-1', role: 'ADMIN' }, config)}` }),
     customerHeaders: (memberId) => ({ authorization: `Bearer ${signUserToken({ sub: memberId, role: 'CUSTOMER' }, config)}` }),
@@ -102,4 +118,20 @@ export async function recordOneLinePurchase(
     ),
   );
   return data.recordPurchase.status;
+}
+
+/**
+ * One LINE webhook event posted to the line service as LINE sends it (signed with the channel secret over the exact
+ * bytes), then the line service's queue processed.
+ */
+export async function deliverLineEvent(system: TestSystem, event: Record<string, unknown>): Promise<void> {
+  const raw = Buffer.from(JSON.stringify({ destination: 'Uf0e1d2c3b4a5968778695a4b3c2d1e0f', events: [event] }));
+  const signature = createHmac('sha256', system.config.LINE_CHANNEL_SECRET).update(raw).digest('base64');
+  const response = await fetch(`${system.subgraphs.line.url}/line/webhook`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json; charset=utf-8', 'x-line-signature': signature },
+    body: raw,
+  });
+  expect(response.status).toBe(200);
+  await system.subgraphs.line.built.outbox.drain();
 }
