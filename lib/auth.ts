@@ -64,6 +64,8 @@ export function verifyServiceIdentity(header: string | undefined, internalSecret
       algorithms: ['HS256'],
       audience: serviceAudience(self),
       issuer: 'omo-services',
+      // an identity signed without exp would never expire
+      maxAge: SERVICE_IDENTITY_TTL_SECONDS,
     });
     const service = typeof payload === 'object' ? payload.sub : undefined;
     if (service) return { kind: 'service', service };

@@ -1,10 +1,10 @@
 import type { KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
-import { createRemoteJWKSet, decodeJwt, jwtVerify, type JWTPayload, type JWTVerifyGetKey, type KeyLike } from 'jose';
+import { createRemoteJWKSet, decodeJwt, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey, type KeyLike } from 'jose';
 import { z } from 'zod';
 import { hmacKey, type Caller } from './auth';
 import type { AppConfig } from './config';
-import { UnauthenticatedError } from './errors';
+import { AppError, UnauthenticatedError } from './errors';
 
 /** POS keys are exchanged for tokens of this issuer (the members service, which owns the keys). */
 export const POS_TOKEN_ISSUER = 'omo-members';
@@ -16,6 +16,9 @@ export const POS_JWKS_PATH = '/.well-known/jwks.json';
 const CLOCK_TOLERANCE_SECONDS = 30;
 
 type Kind = 'customer' | 'staff' | 'pos';
+
+/** jose's codes for a key set it could not fetch (a timeout; a non-200 answer or a body that is no JWKS). */
+const UNREACHABLE_KEYS = new Set(['ERR_JWKS_TIMEOUT', 'ERR_JOSE_GENERIC', 'ERR_JWKS_INVALID']);
 
 /** One issuer callers' tokens may come from: its name, the audience its tokens must name, and its keys. */
 export interface IssuerSpec {
@@ -70,6 +73,10 @@ export class BearerVerifier {
       else if ('key' in spec.keys) payload = (await jwtVerify(token, spec.keys.key, options)).payload;
       else payload = (await jwtVerify(token, this.remoteKeySet(spec.keys.jwksUrl()), options)).payload;
     } catch (error) {
+      // an issuer's key set that cannot be fetched says nothing about the token: try again, do not sign the caller out
+      if (!(error instanceof errors.JOSEError) || UNREACHABLE_KEYS.has(error.code)) {
+        throw new AppError('Tokens cannot be verified right now; try again shortly', 'SERVICE_UNAVAILABLE', {}, 503);
+      }
       // a token that verifies but lacks a claim we require is told so; other reasons are not the caller's business
       if ((error as { reason?: unknown }).reason === 'missing') throw new UnauthenticatedError('Token is missing required claims', 401);
       throw new UnauthenticatedError('Invalid or expired token', 401);

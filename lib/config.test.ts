@@ -82,6 +82,18 @@ describe('configuration', () => {
     expect(problems({ ...valid, GATEWAY_SECRET: valid.INTERNAL_SECRET })).toEqual(['INTERNAL_SECRET: must differ from GATEWAY_SECRET']);
   });
 
+  it('refuses plain-http key sets in production, one key set for both issuers, and our own issuer names', () => {
+    expect(problems({ ...production, STAFF_JWKS_URL: 'http://sso.example.com/keys' })).toEqual(['STAFF_JWKS_URL: must be https in production']);
+    expect(problems({ ...production, STAFF_JWKS_URL: production.CUSTOMER_JWKS_URL })).toEqual(['STAFF_JWKS_URL: must differ from CUSTOMER_JWKS_URL']);
+    expect(problems({ ...valid, CUSTOMER_JWT_ISSUER: 'omo-members' })).toEqual(["CUSTOMER_JWT_ISSUER: omo-members is this system's own issuer"]);
+  });
+
+  it('reads TRUST_PROXY as a hop count or addresses, and refuses true', () => {
+    expect(parseConfig({ ...valid, TRUST_PROXY: '1' }).TRUST_PROXY).toBe(1);
+    expect(parseConfig({ ...valid, TRUST_PROXY: 'loopback, 10.0.0.0/8' }).TRUST_PROXY).toBe('loopback, 10.0.0.0/8');
+    expect(problems({ ...valid, TRUST_PROXY: 'true' })).toEqual([expect.stringMatching(/^TRUST_PROXY: true would trust any X-Forwarded-For/)]);
+  });
+
   it('needs one key source per issuer, and two issuers of different names', () => {
     const { CUSTOMER_JWT_SECRET: _c, ...noCustomerKey } = valid;
     expect(problems(noCustomerKey)).toEqual(['CUSTOMER_JWKS_URL or CUSTOMER_JWT_SECRET is required']);

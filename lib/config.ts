@@ -60,7 +60,11 @@ const configSchema = z.object({
   RATE_LIMIT_STAFF_PER_MINUTE: z.coerce.number().int().positive().default(600),
   RATE_LIMIT_ANONYMOUS_PER_MINUTE: z.coerce.number().int().positive().default(60),
   /** Express's `trust proxy` for the gateway, so the anonymous limit sees the client's address behind a load balancer. */
-  TRUST_PROXY: z.string().default(''),
+  TRUST_PROXY: z
+    .string()
+    .default('')
+    .transform((value) => (/^\d+$/.test(value) ? Number(value) : value))
+    .refine((value) => value !== 'true', 'true would trust any X-Forwarded-For a client sends: give the number of proxies, or their addresses'),
   /** The largest points adjustment (either sign) a STAFF member may make; ADMIN has no such limit. */
   STAFF_MAX_POINTS_ADJUSTMENT: z.coerce.number().int().positive().default(10_000),
   /** How far back a POS key may date a purchase (an offline register catching up); older ones are staff's. */
@@ -123,6 +127,10 @@ export function parseConfig(env: Record<string, string | undefined>): AppConfig 
     for (const k of ['CUSTOMER_JWT_SECRET', 'STAFF_JWT_SECRET'] as const) {
       if (config[k]) problems.push(`${k}: production verifies tokens against a JWKS URL, not a shared secret`);
     }
+    // whoever can answer a plain-http key set fetch could mint ADMIN tokens
+    for (const k of ['CUSTOMER_JWKS_URL', 'STAFF_JWKS_URL'] as const) {
+      if (config[k]?.startsWith('http://')) problems.push(`${k}: must be https in production`);
+    }
     // a key made at start-up would be one per process and lost on restart
     if (!config.POS_TOKEN_SIGNING_KEY) problems.push('POS_TOKEN_SIGNING_KEY is required in production');
     // LINE only loads images over https, and the link page carries credentials
@@ -131,6 +139,9 @@ export function parseConfig(env: Record<string, string | undefined>): AppConfig 
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
 }
+
+/** The issuers of our own tokens (POS tokens, service identities), which no identity provider may take. */
+const RESERVED_ISSUERS = ['omo-members', 'omo-services'];
 
 /** Each issuer has one key source, and customers' and staff's issuers are told apart by name. */
 function issuerProblems(config: AppConfig): string[] {
@@ -142,6 +153,11 @@ function issuerProblems(config: AppConfig): string[] {
     if (jwks && secret) problems.push(`${who}_JWKS_URL and ${who}_JWT_SECRET: set one of them, not both`);
   }
   if (config.CUSTOMER_JWT_ISSUER === config.STAFF_JWT_ISSUER) problems.push('STAFF_JWT_ISSUER: must differ from CUSTOMER_JWT_ISSUER');
+  // one key set for both would let whoever signs customers' tokens sign staff's
+  if (config.CUSTOMER_JWKS_URL && config.CUSTOMER_JWKS_URL === config.STAFF_JWKS_URL) problems.push('STAFF_JWKS_URL: must differ from CUSTOMER_JWKS_URL');
+  for (const who of ['CUSTOMER', 'STAFF'] as const) {
+    if (RESERVED_ISSUERS.includes(config[`${who}_JWT_ISSUER`])) problems.push(`${who}_JWT_ISSUER: ${config[`${who}_JWT_ISSUER`]} is this system's own issuer`);
+  }
   return problems;
 }
 

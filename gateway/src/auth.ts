@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import type { Caller } from '@omo/lib/auth';
 import type { BearerVerifier } from '@omo/lib/bearer-tokens';
 import { UnauthenticatedError } from '@omo/lib/errors';
@@ -6,8 +7,8 @@ import { POS_TOKEN_PATH } from '@omo/members/src/internal/pos-token.routes';
 
 const MAX_CACHED_KEYS = 10_000;
 const EXCHANGE_TIMEOUT_MS = 3_000;
-/** Real keys are 64 characters; anything much longer is refused here rather than cached or sent to members. */
-const MAX_API_KEY_LENGTH = 256;
+/** What a POS key looks like; anything else is refused here rather than cached or sent to members. */
+const API_KEY_FORMAT = /^omo_pos_[A-Za-z0-9_-]{12}_[A-Za-z0-9_-]{43}$/;
 /** A cached POS token is renewed this long before it expires, so none expires on its way to a subgraph. */
 const RENEW_BEFORE_MS = 60_000;
 
@@ -24,7 +25,9 @@ export interface Authenticated {
  * again, so they trust no gateway for who the caller is.
  */
 export class GatewayAuthenticator {
-  private readonly posTokens = new Map<string, { bearer: string | null; renewAt: number }>();
+  // valid keys' tokens and refused keys apart, so a flood of wrong keys cannot push the integrators' tokens out
+  private readonly posTokens = new LRUCache<string, { bearer: string; renewAt: number }>({ max: MAX_CACHED_KEYS });
+  private readonly refusedKeys = new LRUCache<string, number>({ max: MAX_CACHED_KEYS });
 
   constructor(
     private readonly options: {
@@ -48,17 +51,20 @@ export class GatewayAuthenticator {
   }
 
   private async posToken(key: string): Promise<string | null> {
-    if (key.length > MAX_API_KEY_LENGTH) return null;
+    if (!API_KEY_FORMAT.test(key)) return null;
     const now = this.options.now?.() ?? Date.now();
     const cached = this.posTokens.get(key);
     if (cached && cached.renewAt > now) return cached.bearer;
+    // a refused key is remembered briefly, so a bad key hammering the gateway does not hammer members
+    if ((this.refusedKeys.get(key) ?? 0) > now) return null;
     const answer = await this.exchange(key);
-    if (this.posTokens.size >= MAX_CACHED_KEYS) this.posTokens.clear();
-    // a refused key is remembered briefly too, so a bad key hammering the gateway does not hammer members
+    if (!answer) {
+      this.refusedKeys.set(key, now + RENEW_BEFORE_MS / 2);
+      return null;
+    }
     // (a token of 60 s or less is not kept at all: each request exchanges the key, so a revoked key stops at once)
-    const renewAt = answer ? now + answer.expiresInSeconds * 1000 - RENEW_BEFORE_MS : now + RENEW_BEFORE_MS / 2;
-    this.posTokens.set(key, { bearer: answer?.token ?? null, renewAt });
-    return answer?.token ?? null;
+    this.posTokens.set(key, { bearer: answer.token, renewAt: now + answer.expiresInSeconds * 1000 - RENEW_BEFORE_MS });
+    return answer.token;
   }
 
   private async exchange(key: string): Promise<{ token: string; expiresInSeconds: number } | null> {

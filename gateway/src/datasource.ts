@@ -20,8 +20,9 @@ type SubgraphError = GraphQLFormattedError & { extensions: { code: string } };
  */
 function clientErrorsOf(error: unknown): SubgraphError[] | undefined {
   const response = (error as { extensions?: { response?: { status?: unknown; body?: unknown } } } | null)?.extensions?.response;
-  // 400: the request was refused; 401: the customer behind a valid token was withdrawn since it was issued
-  if (response?.status !== 400 && response?.status !== 401) return undefined;
+  // 400: the request was refused; 401: the customer behind a valid token was withdrawn since it was issued;
+  // 503: the subgraph could not check the caller (an issuer's keys or members unreachable)
+  if (response?.status !== 400 && response?.status !== 401 && response?.status !== 503) return undefined;
   const errors = (response.body as { errors?: unknown } | null)?.errors;
   if (!Array.isArray(errors) || errors.length === 0) return undefined;
   const all = errors as Partial<GraphQLFormattedError>[];

@@ -254,3 +254,18 @@ describe('service identities', () => {
     expect({ status: accepted.status, body: (await accepted.json()) }).toEqual({ status: 200, body: { existing: [] } });
   });
 });
+
+describe("an issuer whose keys cannot be fetched", () => {
+  it('makes its tokens SERVICE_UNAVAILABLE (HTTP 503), not a sign-out', async () => {
+    const unreachable = await startTestSystem({ CUSTOMER_JWKS_URL: 'http://127.0.0.1:9/jwks.json', CUSTOMER_JWT_SECRET: undefined, CUSTOMER_JWT_ISSUER: CUSTOMER_ISSUER, CUSTOMER_JWT_AUDIENCE: 'shop-members' });
+    try {
+      const response = await unreachable.graphql(ME, {}, bearer(customerToken('6b0000000000000000000001')));
+      expect({ status: response.status, errors: response.errors }).toEqual({
+        status: 503,
+        errors: [{ message: 'Tokens cannot be verified right now; try again shortly', extensions: { code: 'SERVICE_UNAVAILABLE' } }],
+      });
+    } finally {
+      await unreachable.close();
+    }
+  });
+});

@@ -19,7 +19,12 @@ function clientSecretOf(req: express.Request): string | undefined {
   if (!basic?.[1]) return undefined;
   const decoded = Buffer.from(basic[1], 'base64').toString('utf8');
   const colon = decoded.indexOf(':');
-  return colon >= 0 ? decodeURIComponent(decoded.slice(colon + 1)) : undefined;
+  if (colon < 0) return undefined;
+  try {
+    return decodeURIComponent(decoded.slice(colon + 1));
+  } catch {
+    return undefined;
+  }
 }
 
 /**

@@ -73,7 +73,7 @@ describe('crash recovery', () => {
     const run = () =>
       promisify(execFile)(path.join(REPO_ROOT, 'node_modules', '.bin', 'tsx'), ['scripts/points-verify.ts'], {
         cwd: REPO_ROOT,
-        env: { ...process.env, NODE_ENV: 'test', MONGODB_URI: testMongodbUri(), MONGODB_DB: db.dbName, JWT_SECRET: TEST_INTERNAL_SECRET, INTERNAL_SECRET: TEST_INTERNAL_SECRET },
+        env: { ...process.env, NODE_ENV: 'test', MONGODB_URI: testMongodbUri(), MONGODB_DB: db.dbName, INTERNAL_SECRET: TEST_INTERNAL_SECRET },
       });
     await expect(run()).resolves.toMatchObject({ stdout: expect.stringContaining('ledger OK') });
 
