@@ -127,9 +127,10 @@ export function parseConfig(env: Record<string, string | undefined>): AppConfig 
     for (const k of ['CUSTOMER_JWT_SECRET', 'STAFF_JWT_SECRET'] as const) {
       if (config[k]) problems.push(`${k}: production verifies tokens against a JWKS URL, not a shared secret`);
     }
-    // whoever can answer a plain-http key set fetch could mint ADMIN tokens
+    // whoever can answer a plain-http key set fetch could mint ADMIN tokens (loopback stays on the machine)
     for (const k of ['CUSTOMER_JWKS_URL', 'STAFF_JWKS_URL'] as const) {
-      if (config[k]?.startsWith('http://')) problems.push(`${k}: must be https in production`);
+      const url = config[k] ? new URL(config[k]) : undefined;
+      if (url?.protocol === 'http:' && !['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname)) problems.push(`${k}: must be https in production`);
     }
     // a key made at start-up would be one per process and lost on restart
     if (!config.POS_TOKEN_SIGNING_KEY) problems.push('POS_TOKEN_SIGNING_KEY is required in production');
