@@ -5,7 +5,7 @@ import { startFakeLineApi, type FakeLineApi } from '../helpers/fake-line-api';
 import { startTestSystem, type TestSystem } from '../helpers/system';
 
 /**
- * A customer's chat end to end: LINE's signed webhook bodies (the shared fixtures) into the line service, the
+ * A customer's chat end to end: LINE's signed webhook bodies (test/fixtures/line) into the line service, the
  * answer built from the members and points services, sent back to a fake LINE API.
  */
 const FIXTURES = path.resolve(__dirname, '../fixtures/line');
