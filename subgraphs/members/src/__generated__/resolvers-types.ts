@@ -285,8 +285,8 @@ export type Mutation = {
    */
   createApiKey: CreatedApiKey;
   /**
-   * Administrators only: revokes a POS key. The gateway stops accepting it within API_KEY_CACHE_SECONDS (30 s by
-   * default). Revoking a revoked key changes nothing and returns it as it is. Errors: UNAUTHENTICATED without
+   * Administrators only: revokes a POS key. It gets no new POS token, so it stops working within POS_TOKEN_TTL_SECONDS
+   * (5 minutes by default). Revoking a revoked key changes nothing and returns it as it is. Errors: UNAUTHENTICATED without
    * credentials; FORBIDDEN for callers other than ADMIN staff; NOT_FOUND for an unknown key id.
    */
   revokeApiKey: ApiKey;
@@ -343,8 +343,8 @@ export type ApiKey = {
   /** When the key was issued. */
   createdAt: Scalars['DateTime']['output'];
   /**
-   * When the key was last accepted, to within about a minute (and the gateway's API_KEY_CACHE_SECONDS); null if
-   * never.
+   * When the key was last exchanged for a POS token, to within about a minute (the gateway keeps a token for up to
+   * POS_TOKEN_TTL_SECONDS less a minute); null if never.
    */
   lastUsedAt?: Maybe<Scalars['DateTime']['output']>;
   /** When the key was revoked; null while it is active. */
