@@ -75,10 +75,13 @@ export function verifyServiceIdentity(header: string | undefined, internalSecret
   throw new UnauthenticatedError('Invalid service credential', 401);
 }
 
-/** Compares a presented secret with the expected one in constant time (digests first: timingSafeEqual needs equal lengths). */
+/**
+ * Compares a presented secret with the expected one in constant time (digests first: timingSafeEqual needs equal
+ * lengths); an empty expected value matches nothing, after the same comparison.
+ */
 export function sameSecret(expected: string, given: string): boolean {
   const digest = (value: string) => createHash('sha256').update(value).digest();
-  return expected !== '' && timingSafeEqual(digest(expected), digest(given));
+  return timingSafeEqual(digest(expected), digest(given)) && expected !== '';
 }
 
 /** The subgraph side of the gateway credential: missing or wrong is UNAUTHENTICATED (HTTP 401). */

@@ -1,9 +1,9 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Router } from 'express';
 import { parse } from 'graphql';
 import { Types } from 'mongoose';
+import { sameSecret } from '@omo/lib/auth';
 import { BadUserInputError, NotFoundError } from '@omo/lib/errors';
 import { callInternal, internalRouter } from '@omo/lib/internal-api';
 import { Outbox, RetryLater } from '@omo/lib/outbox';
@@ -181,10 +181,4 @@ function internalRoutes(deps: MembersDeps, options: SubgraphBuildOptions): Route
       return { existing: found.map((m) => m._id.toHexString()) };
     },
   });
-}
-
-/** Compares two strings in constant time (digests first, as timingSafeEqual needs equal lengths). */
-function sameSecret(stored: string, given: string): boolean {
-  const digest = (value: string) => createHash('sha256').update(value).digest();
-  return timingSafeEqual(digest(stored), digest(given)) && stored !== '';
 }
