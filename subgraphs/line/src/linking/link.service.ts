@@ -2,6 +2,8 @@ import { requireAuthenticated, type Caller } from '@omo/lib/auth';
 import type { BearerVerifier } from '@omo/lib/bearer-tokens';
 import { isDuplicateKeyError } from '@omo/lib/db';
 import { AlreadyExistsError, AppError, BadUserInputError, ForbiddenError } from '@omo/lib/errors';
+import { currentMemberClient } from '@omo/lib/current-member.client';
+import type { CurrentMemberLookup } from '@omo/lib/customer-status';
 import { callInternal, type ServiceDirectory } from '@omo/lib/internal-api';
 import type { Logger } from '@omo/lib/logger';
 import type { LinkClaimModel } from '../models/link-claim.model';
@@ -77,9 +79,11 @@ const MAX_CODE_COLLISIONS = 5;
  */
 export class LinkService {
   private readonly models: LinkModels;
+  private readonly currentMember: CurrentMemberLookup;
 
   constructor(private readonly deps: LinkServiceDeps) {
     this.models = deps.models;
+    this.currentMember = currentMemberClient(deps.services, deps.internalSecret, 'line');
   }
 
   private digest(kind: 'token' | 'nonce' | 'code', value: string): string {
@@ -213,15 +217,7 @@ export class LinkService {
 
   /** The member a member id stands for now (the survivor of a merged one), or null if that one is not active. */
   private async activeMemberOf(memberId: string): Promise<string | null> {
-    const { current } = await callInternal<{ current: Record<string, { memberId: string; status: string } | null> }>({
-      directory: this.deps.services,
-      target: 'members',
-      path: '/internal/members/current',
-      body: { ids: [memberId] },
-      internalSecret: this.deps.internalSecret,
-      service: 'line',
-    });
-    const member = current[memberId];
+    const member = await this.currentMember(memberId);
     return member?.status === 'ACTIVE' ? member.memberId : null;
   }
 
