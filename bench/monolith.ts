@@ -18,10 +18,10 @@ import {
   type GraphQLResolveInfo,
   type GraphQLSchema,
 } from 'graphql';
-import type { BearerVerifier } from '@omo/lib/bearer-tokens';
+import { callerOf, type BearerVerifier } from '@omo/lib/bearer-tokens';
 import { makeFormatError } from '@omo/lib/errors';
 import type { Logger } from '@omo/lib/logger';
-import { callerOf, headerValue, listen, type BaseContext, type RunningHttpServer } from '@omo/lib/subgraph-server';
+import { headerValue, listen, type BaseContext, type RunningHttpServer } from '@omo/lib/subgraph-server';
 
 /**
  * The monolith of scenario 1: the four subgraphs' own resolvers, unchanged, mounted in ONE non-federated schema

@@ -55,7 +55,7 @@ export class BearerVerifier {
     const spec = kind && this.issuers[kind];
     if (!kind || !spec) throw new UnauthenticatedError('Invalid or expired token', 401);
     const payload = await this.verifyWith(spec, token);
-    return callerOf(kind, payload);
+    return callerOfClaims(kind, payload);
   }
 
   private async verifyWith(spec: IssuerSpec, token: string): Promise<JWTPayload> {
@@ -99,7 +99,15 @@ export class BearerVerifier {
   }
 }
 
-function callerOf(kind: Kind, payload: JWTPayload): Caller {
+/** The caller of an Authorization header: none is anonymous; anything but a valid bearer token is UNAUTHENTICATED. */
+export async function callerOf(authorization: string | undefined, verifier: BearerVerifier): Promise<Caller> {
+  if (authorization === undefined) return { kind: 'anonymous' };
+  const match = /^Bearer\s+(\S+)$/i.exec(authorization.trim());
+  if (!match?.[1]) throw new UnauthenticatedError('The Authorization header must be "Bearer <token>"', 401);
+  return verifier.verify(match[1]);
+}
+
+function callerOfClaims(kind: Kind, payload: JWTPayload): Caller {
   const missing = () => new UnauthenticatedError('Token is missing required claims', 401);
   if (kind === 'customer') {
     const claims = customerClaims.safeParse(payload);

@@ -13,10 +13,10 @@ import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/res
 import express, { type ErrorRequestHandler, type Router } from 'express';
 import type { DocumentNode } from 'graphql';
 import { AUTHORIZATION_HEADER, GATEWAY_CREDENTIAL_HEADER, REQUEST_ID_HEADER, checkGatewayCredential, type Caller } from './auth';
-import type { BearerVerifier } from './bearer-tokens';
+import { callerOf, type BearerVerifier } from './bearer-tokens';
 import type { CurrentMemberLookup, CustomerStatus } from './customer-status';
 import { pingDatabase, type Connection } from './db';
-import { UnauthenticatedError, makeFormatError } from './errors';
+import { makeFormatError } from './errors';
 import type { AppConfig } from './config';
 import type { ServiceDirectory } from './internal-api';
 import type { Logger } from './logger';
@@ -160,14 +160,6 @@ export async function startSubgraphHttp<TContext extends BaseContext>(
       await apollo.stop();
     },
   };
-}
-
-/** The caller of an Authorization header: none is anonymous; anything but a valid bearer token is UNAUTHENTICATED. */
-export async function callerOf(authorization: string | undefined, verifier: BearerVerifier): Promise<Caller> {
-  if (authorization === undefined) return { kind: 'anonymous' };
-  const match = /^Bearer\s+(\S+)$/i.exec(authorization.trim());
-  if (!match?.[1]) throw new UnauthenticatedError('The Authorization header must be "Bearer <token>"', 401);
-  return verifier.verify(match[1]);
 }
 
 /** What body-parser's errors mean to a client, by their `type` (its own messages name its internals). */

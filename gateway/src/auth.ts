@@ -1,8 +1,7 @@
 import { LRUCache } from 'lru-cache';
 import type { Caller } from '@omo/lib/auth';
-import type { BearerVerifier } from '@omo/lib/bearer-tokens';
+import { callerOf, type BearerVerifier } from '@omo/lib/bearer-tokens';
 import { UnauthenticatedError } from '@omo/lib/errors';
-import { callerOf } from '@omo/lib/subgraph-server';
 import { POS_TOKEN_PATH } from '@omo/members/src/internal/pos-token.routes';
 
 const MAX_CACHED_KEYS = 10_000;
