@@ -5,7 +5,7 @@ import { UnauthenticatedError } from '@omo/lib/errors';
 import { POS_TOKEN_PATH } from '@omo/members/src/internal/pos-token.routes';
 
 const MAX_CACHED_KEYS = 10_000;
-const EXCHANGE_TIMEOUT_MS = 3_000;
+export const EXCHANGE_TIMEOUT_MS = 3_000;
 /** What a POS key looks like; anything else is refused here rather than cached or sent to members. */
 const API_KEY_FORMAT = /^omo_pos_[A-Za-z0-9_-]{12}_[A-Za-z0-9_-]{43}$/;
 /** A cached POS token is renewed this long before it expires, so none expires on its way to a subgraph. */
@@ -25,7 +25,7 @@ export interface Authenticated {
  */
 export class GatewayAuthenticator {
   // valid keys' tokens and refused keys apart, so a flood of wrong keys cannot push the integrators' tokens out
-  private readonly posTokens = new LRUCache<string, { bearer: string; renewAt: number }>({ max: MAX_CACHED_KEYS });
+  private readonly posTokens = new LRUCache<string, { auth: Required<Authenticated>; renewAt: number }>({ max: MAX_CACHED_KEYS });
   private readonly refusedKeys = new LRUCache<string, number>({ max: MAX_CACHED_KEYS });
 
   constructor(
@@ -42,18 +42,19 @@ export class GatewayAuthenticator {
       return { caller, bearer: headers.authorization.trim() };
     }
     if (headers.apiKey !== undefined) {
-      const token = await this.posToken(headers.apiKey.trim());
-      if (!token) throw new UnauthenticatedError('Invalid API key', 401);
-      return { caller: await this.options.verifier.verify(token), bearer: `Bearer ${token}` };
+      const auth = await this.posToken(headers.apiKey.trim());
+      if (!auth) throw new UnauthenticatedError('Invalid API key', 401);
+      return auth;
     }
     return { caller: { kind: 'anonymous' } };
   }
 
-  private async posToken(key: string): Promise<string | null> {
+  /** The key's caller and POS token: verified once when exchanged, then kept until it is renewed. */
+  private async posToken(key: string): Promise<Required<Authenticated> | null> {
     if (!API_KEY_FORMAT.test(key)) return null;
     const now = this.options.now?.() ?? Date.now();
     const cached = this.posTokens.get(key);
-    if (cached && cached.renewAt > now) return cached.bearer;
+    if (cached && cached.renewAt > now) return cached.auth;
     // a refused key is remembered briefly, so a bad key hammering the gateway does not hammer members
     if ((this.refusedKeys.get(key) ?? 0) > now) return null;
     const answer = await this.exchange(key);
@@ -61,9 +62,10 @@ export class GatewayAuthenticator {
       this.refusedKeys.set(key, now + RENEW_BEFORE_MS / 2);
       return null;
     }
+    const auth = { caller: await this.options.verifier.verify(answer.token), bearer: `Bearer ${answer.token}` };
     // (a token of 60 s or less is not kept at all: each request exchanges the key, so a revoked key stops at once)
-    this.posTokens.set(key, { bearer: answer.token, renewAt: now + answer.expiresInSeconds * 1000 - RENEW_BEFORE_MS });
-    return answer.token;
+    this.posTokens.set(key, { auth, renewAt: now + answer.expiresInSeconds * 1000 - RENEW_BEFORE_MS });
+    return auth;
   }
 
   private async exchange(key: string): Promise<{ token: string; expiresInSeconds: number } | null> {

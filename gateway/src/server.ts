@@ -15,7 +15,7 @@ import { AppError, makeFormatError } from '@omo/lib/errors';
 import { POS_TOKEN_PATH } from '@omo/members/src/internal/pos-token.routes';
 import type { Logger } from '@omo/lib/logger';
 import { headerValue, jsonErrorHandler, listen, requestLoggingPlugin, type RunningHttpServer } from '@omo/lib/subgraph-server';
-import { GatewayAuthenticator, type Authenticated } from './auth';
+import { EXCHANGE_TIMEOUT_MS, GatewayAuthenticator, type Authenticated } from './auth';
 import type { GatewayContext } from './context';
 import { IdentityForwardingDataSource } from './datasource';
 import { costLimitPlugin, depthLimitRule, responseSizeLimitPlugin } from './limits';
@@ -25,8 +25,6 @@ import { readSupergraph } from './supergraph';
 
 const READY_TIMEOUT_MS = 2_000;
 const MAX_BODY = '100kb';
-
-export type GatewayConfig = AppConfig;
 
 function baseUrl(graphqlUrl: string): string {
   return graphqlUrl.replace(/\/graphql\/?$/, '');
@@ -52,7 +50,7 @@ async function readiness(urls: Record<SubgraphName, string>): Promise<Record<Sub
  * polling, no Apollo telemetry), with caller authentication, CORS, and depth/cost/size limits.
  */
 export async function startGateway(options: {
-  config: GatewayConfig;
+  config: AppConfig;
   logger: Logger;
   port: number;
   host?: string;
@@ -155,7 +153,7 @@ export async function startGateway(options: {
           ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}),
         },
         body: req.body as Buffer,
-        signal: AbortSignal.timeout(3_000),
+        signal: AbortSignal.timeout(EXCHANGE_TIMEOUT_MS),
       });
       res.status(answer.status).set('cache-control', 'no-store').type('application/json').send(Buffer.from(await answer.arrayBuffer()));
     } catch (error) {
