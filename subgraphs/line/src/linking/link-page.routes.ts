@@ -3,7 +3,7 @@ import { BearerVerifier, userIssuers } from '@omo/lib/bearer-tokens';
 import type { AppConfig } from '@omo/lib/config';
 import type { Logger } from '@omo/lib/logger';
 import type { LinkTokenDoc } from '../models/link-token.model';
-import type { AttemptLimiter } from './attempt-limiter';
+import type { AttemptLimiter } from '@omo/lib/attempt-limiter';
 import { linkFormPage, messagePage, PAGE_TEXT, pageSecurityPolicy } from './link-page';
 import { LIMITS, type LinkService } from './link.service';
 

@@ -13,7 +13,7 @@ import type { LinkTokenDoc, LinkTokenModel } from '../models/link-token.model';
 import type { LineLinkDoc, LineLinkModel } from '../models/line-link.model';
 import type { LineUserModel } from '../models/line-user.model';
 import type { LineClient } from '../services/line-client';
-import type { AttemptLimit, AttemptLimiter } from './attempt-limiter';
+import type { AttemptLimit, AttemptLimiter } from '@omo/lib/attempt-limiter';
 import { generateLinkCode, generateNonce, secretDigest } from './link-secrets';
 
 const MINUTE = 60_000;

@@ -13,7 +13,7 @@ import { linkTokenModel } from '../models/link-token.model';
 import type { LineLinkModel } from '../models/line-link.model';
 import { lineUserModel } from '../models/line-user.model';
 import type { LineClient } from '../services/line-client';
-import { AttemptLimiter } from './attempt-limiter';
+import { AttemptLimiter } from '@omo/lib/attempt-limiter';
 import { accountLinkReply, ACCOUNT_LINK_FAILED, ALREADY_LINKED, linkCodeReply, linkInvitation } from './link-messages';
 import { linkPageRoutes } from './link-page.routes';
 import { LinkMergeService } from './link-merge.service';

@@ -1,5 +1,34 @@
-import { isDuplicateKeyError } from '@omo/lib/db';
-import type { LinkAttemptModel } from '../models/link-attempt.model';
+import { Schema, type Connection, type Model } from 'mongoose';
+import { isDuplicateKeyError } from './db';
+
+/**
+ * One counted attempt under a rate-limit key (a link token, a LINE user, a member changing contacts...). `_id` is
+ * "<key>#<seq>": taking the next sequence number is a unique insert, so concurrent attempts cannot all squeeze under
+ * the limit the way a count-then-insert would let them on a server without transactions.
+ */
+export interface AttemptDoc {
+  _id: string;
+  key: string;
+  seq: number;
+  at: Date;
+}
+
+export type AttemptModel = Model<AttemptDoc>;
+
+/** The attempts collection of one service (each service keeps its own). */
+export function attemptModel(connection: Connection, modelName: string, collection: string): AttemptModel {
+  const schema = new Schema<AttemptDoc>(
+    {
+      _id: { type: String, required: true },
+      key: { type: String, required: true },
+      seq: { type: Number, required: true },
+      at: { type: Date, required: true },
+    },
+    { versionKey: false },
+  );
+  schema.index({ key: 1, seq: -1 });
+  return connection.model<AttemptDoc>(modelName, schema, collection);
+}
 
 export interface AttemptLimit {
   key: string;
@@ -21,7 +50,7 @@ const MAX_RACES = 5;
  */
 export class AttemptLimiter {
   constructor(
-    private readonly attempts: LinkAttemptModel,
+    private readonly attempts: AttemptModel,
     private readonly clock: () => Date,
   ) {}
 
@@ -45,6 +74,13 @@ export class AttemptLimiter {
       }
     }
     return null;
+  }
+
+  /** How long until `limit` lets one more attempt in: the whole window while its recent attempts race for places. */
+  async retryAfterMs({ key, limit, windowMs }: AttemptLimit): Promise<number> {
+    const since = this.clock().getTime() - windowMs;
+    const oldest = (await this.attempts.find({ key }).sort({ seq: -1 }).skip(limit - 1).limit(1).lean().exec())[0];
+    return oldest && oldest.at.getTime() > since ? oldest.at.getTime() - since : windowMs;
   }
 
   /** Counts one attempt under every limit, or none of them when any is reached. */
