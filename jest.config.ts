@@ -4,10 +4,10 @@ import type { Config } from 'jest';
 const config: Config = {
   testEnvironment: 'node',
   transform: { '^.+\\.ts$': 'ts-jest' },
-  roots: ['<rootDir>/lib', '<rootDir>/gateway', '<rootDir>/subgraphs', '<rootDir>/test'],
+  roots: ['<rootDir>/lib', '<rootDir>/tools', '<rootDir>/gateway', '<rootDir>/subgraphs', '<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
-  globalSetup: '<rootDir>/lib/testing/global-setup.ts',
-  globalTeardown: '<rootDir>/lib/testing/global-teardown.ts',
+  globalSetup: '<rootDir>/tools/testing/global-setup.ts',
+  globalTeardown: '<rootDir>/tools/testing/global-teardown.ts',
   testTimeout: 30_000,
   maxWorkers: 2,
 };

@@ -18,10 +18,11 @@ import {
   type GraphQLResolveInfo,
   type GraphQLSchema,
 } from 'graphql';
-import { callerOf, type BearerVerifier } from '@omo/lib/bearer-tokens';
-import { makeFormatError } from '@omo/lib/errors';
-import type { Logger } from '@omo/lib/logger';
-import { headerValue, listen, type BaseContext, type RunningHttpServer } from '@omo/lib/subgraph-server';
+import { callerOf, type BearerVerifier } from '@omo/lib/core/bearer-tokens';
+import { makeFormatError } from '@omo/lib/core/errors';
+import type { Logger } from '@omo/lib/core/logger';
+import { type BaseContext } from '@omo/lib/server/subgraph-server';
+import { headerValue, listen, type RunningHttpServer } from '@omo/lib/server/http';
 
 /**
  * The monolith of scenario 1: the four subgraphs' own resolvers, unchanged, mounted in ONE non-federated schema

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { connectDatabase } from '@omo/lib/db';
+import { connectDatabase } from '@omo/lib/core/db';
 import { benchDatabaseIsIndexed, startBenchDatabase, type BenchDatabase } from './lib/database';
 import { PeakMemory } from './lib/meter';
 import { machine, RESULTS_DIR } from './lib/report';

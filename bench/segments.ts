@@ -1,10 +1,10 @@
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
 import { Types } from 'mongoose';
-import { signUserToken } from '@omo/lib/bearer-tokens';
-import { connectDatabase } from '@omo/lib/db';
-import { createLogger } from '@omo/lib/logger';
-import { testConfig } from '@omo/lib/testing/config';
+import { signUserToken } from '@omo/lib/core/bearer-tokens';
+import { connectDatabase } from '@omo/lib/core/db';
+import { createLogger } from '@omo/lib/core/logger';
+import { testConfig } from '@omo/tools/testing/config';
 import { startFakeLineApi } from '../test/helpers/fake-line-api';
 import { startSystem } from '../scripts/system';
 import { startBenchDatabase } from './lib/database';

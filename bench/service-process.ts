@@ -1,11 +1,11 @@
 import type { mongo } from 'mongoose';
-import { loadConfigOrExit, subgraphUrls, type SubgraphName } from '@omo/lib/config';
-import { BearerVerifier, userIssuers } from '@omo/lib/bearer-tokens';
-import { connectDatabase, ensureIndexes, type Connection } from '@omo/lib/db';
-import { createLogger } from '@omo/lib/logger';
-import type { Outbox } from '@omo/lib/outbox';
-import { directoryFromUrls, runStandalone, runSubgraph } from '@omo/lib/run-subgraph';
-import type { BaseContext, BuiltSubgraph, SubgraphBuildOptions } from '@omo/lib/subgraph-server';
+import { loadConfigOrExit, subgraphUrls, type SubgraphName } from '@omo/lib/core/config';
+import { BearerVerifier, userIssuers } from '@omo/lib/core/bearer-tokens';
+import { connectDatabase, ensureIndexes, type Connection } from '@omo/lib/core/db';
+import { createLogger } from '@omo/lib/core/logger';
+import type { Outbox } from '@omo/lib/outbox/outbox';
+import { directoryFromUrls, runStandalone, runSubgraph } from '@omo/lib/server/run-subgraph';
+import type { BaseContext, BuiltSubgraph, SubgraphBuildOptions } from '@omo/lib/server/subgraph-server';
 import { readSupergraph } from '@omo/gateway/src/supergraph';
 import { resolvers as lineResolvers } from '@omo/line/src/resolvers';
 import { buildLineSubgraph } from '@omo/line/src/server';

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
-import { loadConfigOrExit } from '@omo/lib/config';
-import { connectDatabase, ensureIndexes } from '@omo/lib/db';
-import { directoryFromUrls } from '@omo/lib/run-subgraph';
+import { loadConfigOrExit } from '@omo/lib/core/config';
+import { connectDatabase, ensureIndexes } from '@omo/lib/core/db';
+import { directoryFromUrls } from '@omo/lib/server/run-subgraph';
 import { membersModels } from '@omo/members/src/models';
 import { ApiKeyService } from '@omo/members/src/services/api-key.service';
 import { StoresClient } from '@omo/members/src/services/stores.client';

@@ -2,9 +2,9 @@ import { createPrivateKey, createPublicKey, generateKeyPairSync, randomUUID, typ
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import express from 'express';
-import { signUserToken, type SigningKey } from '@omo/lib/bearer-tokens';
-import type { AppConfig } from '@omo/lib/config';
-import { listen, type RunningHttpServer } from '@omo/lib/subgraph-server';
+import { signUserToken, type SigningKey } from '@omo/lib/core/bearer-tokens';
+import type { AppConfig } from '@omo/lib/core/config';
+import { listen, type RunningHttpServer } from '@omo/lib/server/http';
 import { DATA_DIR } from './runtime';
 
 const KEY_FILE = path.join(DATA_DIR, 'dev-issuer.json');

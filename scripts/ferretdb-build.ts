@@ -1,4 +1,4 @@
-import { ensureFerretDbBinary } from '@omo/lib/ferretdb';
+import { ensureFerretDbBinary } from '@omo/tools/dev-db/ferretdb';
 
 /** Builds (or finds cached) the FerretDB binary; .ci/run calls it so the build shows as its own step. */
 ensureFerretDbBinary((line) => process.stdout.write(`${line}\n`)).then(

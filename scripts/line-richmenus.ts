@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { HTTPFetchError } from '@line/bot-sdk';
-import { loadConfigOrExit } from '@omo/lib/config';
+import { loadConfigOrExit } from '@omo/lib/core/config';
 import { createRichMenus } from '@omo/line/richmenus/rich-menus';
 
 const USAGE = `usage: npm run line:richmenus [-- --keep-default]

@@ -1,8 +1,8 @@
-import { loadConfigOrExit } from '@omo/lib/config';
-import { connectDatabase, ensureIndexes } from '@omo/lib/db';
-import { createLogger } from '@omo/lib/logger';
-import { directoryFromUrls } from '@omo/lib/run-subgraph';
-import { subgraphUrls } from '@omo/lib/config';
+import { loadConfigOrExit } from '@omo/lib/core/config';
+import { connectDatabase, ensureIndexes } from '@omo/lib/core/db';
+import { createLogger } from '@omo/lib/core/logger';
+import { directoryFromUrls } from '@omo/lib/server/run-subgraph';
+import { subgraphUrls } from '@omo/lib/core/config';
 import { buildPointsSubgraph } from '@omo/points/src/server';
 import { resolveMongodbUri } from './runtime';
 

@@ -1,5 +1,5 @@
-import { loadConfigOrExit } from '@omo/lib/config';
-import { connectDatabase } from '@omo/lib/db';
+import { loadConfigOrExit } from '@omo/lib/core/config';
+import { connectDatabase } from '@omo/lib/core/db';
 import { ledgerEntryModel } from '@omo/points/src/models/ledger-entry.model';
 import { pointAccountModel } from '@omo/points/src/models/point-account.model';
 import { verifyLedger } from '@omo/points/src/services/ledger-verify';

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { REPO_ROOT } from '@omo/lib/config';
+import { REPO_ROOT } from '@omo/lib/core/config';
 
 export const DATA_DIR = path.join(REPO_ROOT, '.data');
 const RUNTIME_FILE = path.join(DATA_DIR, 'runtime.json');

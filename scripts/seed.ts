@@ -1,4 +1,4 @@
-import { connectDatabase, ensureIndexes } from '@omo/lib/db';
+import { connectDatabase, ensureIndexes } from '@omo/lib/core/db';
 import { membersModels } from '@omo/members/src/models';
 import { ApiKeyService } from '@omo/members/src/services/api-key.service';
 

@@ -1,7 +1,7 @@
 import path from 'node:path';
-import { loadConfigOrExit } from '@omo/lib/config';
-import { provideDatabase } from '@omo/lib/db-provider';
-import { createLogger } from '@omo/lib/logger';
+import { loadConfigOrExit } from '@omo/lib/core/config';
+import { provideDatabase } from '@omo/tools/dev-db/db-provider';
+import { createLogger } from '@omo/lib/core/logger';
 import { signWithDevIssuer, startDevIssuer, trustingDevIssuer } from './dev-issuer';
 import { DATA_DIR, writeRuntime } from './runtime';
 import { seedDemoData } from './seed';

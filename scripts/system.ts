@@ -1,6 +1,6 @@
-import { SUBGRAPH_NAMES, type AppConfig, type SubgraphName } from '@omo/lib/config';
-import type { Logger } from '@omo/lib/logger';
-import { directoryFromUrls, runSubgraph, type RunningSubgraph } from '@omo/lib/run-subgraph';
+import { SUBGRAPH_NAMES, type AppConfig, type SubgraphName } from '@omo/lib/core/config';
+import type { Logger } from '@omo/lib/core/logger';
+import { directoryFromUrls, runSubgraph, type RunningSubgraph } from '@omo/lib/server/run-subgraph';
 import { startGateway } from '@omo/gateway/src/server';
 import { buildLineSubgraph, type LineSubgraph } from '@omo/line/src/server';
 import { buildMembersSubgraph, type MembersSubgraph } from '@omo/members/src/server';

@@ -1,5 +1,5 @@
-import { signUserToken } from '@omo/lib/bearer-tokens';
-import { loadConfigOrExit } from '@omo/lib/config';
+import { signUserToken } from '@omo/lib/core/bearer-tokens';
+import { loadConfigOrExit } from '@omo/lib/core/config';
 import { signWithDevIssuer } from './dev-issuer';
 
 const USAGE = 'usage: npm run token -- staff [staffId] | admin [staffId] | customer <memberId>';

@@ -1,8 +1,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { provideDatabase } from '@omo/lib/db-provider';
-import { addPushdownIndexes, preferredFerretDbBackend } from '@omo/lib/ferretdb';
+import { provideDatabase } from '@omo/tools/dev-db/db-provider';
+import { addPushdownIndexes, preferredFerretDbBackend } from '@omo/tools/dev-db/ferretdb';
 import { listeningPid } from './proc-stats';
 
 export interface BenchDatabase {

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { REPO_ROOT } from '@omo/lib/config';
+import { REPO_ROOT } from '@omo/lib/core/config';
 
 /** The IPC protocol between the bench and a service process (bench/service-process.ts). */
 export type ServiceMessage =

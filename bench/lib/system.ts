@@ -2,10 +2,10 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { SUBGRAPH_NAMES, REPO_ROOT, parseConfig, type SubgraphName } from '@omo/lib/config';
-import type { RunningHttpServer } from '@omo/lib/subgraph-server';
+import { SUBGRAPH_NAMES, REPO_ROOT, parseConfig, type SubgraphName } from '@omo/lib/core/config';
+import type { RunningHttpServer } from '@omo/lib/server/http';
 import { signWithDevIssuer, startDevIssuer, trustingDevIssuer } from '../../scripts/dev-issuer';
-import { freePort } from '@omo/lib/ferretdb';
+import { freePort } from '@omo/tools/dev-db/ferretdb';
 import { SUPERGRAPH_PATH } from '@omo/gateway/src/supergraph';
 import { SERVICE_NODE_FLAGS, spawnService, type ServiceProcess } from './services';
 

@@ -1,4 +1,4 @@
-import { SUBGRAPH_NAMES } from '@omo/lib/config';
+import { SUBGRAPH_NAMES } from '@omo/lib/core/config';
 import type { PeakMemory } from '../lib/meter';
 import { printTable, writeReport } from '../lib/report';
 import type { BenchRun } from './bench-run';

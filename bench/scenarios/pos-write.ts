@@ -1,4 +1,4 @@
-import { connectDatabase } from '@omo/lib/db';
+import { connectDatabase } from '@omo/lib/core/db';
 import { membersModels } from '@omo/members/src/models';
 import { ApiKeyService } from '@omo/members/src/services/api-key.service';
 import { purchasesModels } from '@omo/purchases/src/models';

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { REPO_ROOT } from '@omo/lib/config';
+import { REPO_ROOT } from '@omo/lib/core/config';
 import { memberIdOf, ordinaryMemberIndex, prng, totalMembers, totalPurchases, type DatasetOptions } from '../seed/dataset';
 import { printTable, writeReport } from '../lib/report';
 import { graphqlUrl, serviceEnv, staffToken, type BenchSystem } from '../lib/system';

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Types } from 'mongoose';
-import { prng } from '@omo/lib/testing/random';
+import { prng } from '@omo/tools/testing/random';
 import type { ContactClaimDoc } from '@omo/members/src/models/contact-claim.model';
 import type { MemberDoc } from '@omo/members/src/models/member.model';
 import { checkDigit } from '@omo/members/src/services/member-code';
@@ -51,7 +51,7 @@ const DAY_MS = 86_400_000;
 const HISTORY_DAYS = 330;
 const POLICY = defaultPolicy();
 
-// one PRNG per member (lib/testing/random), so members can be generated in any order
+// one PRNG per member (tools/testing/random), so members can be generated in any order
 export { prng };
 
 function hashInt(text: string): number {

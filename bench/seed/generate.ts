@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { SingleBar } from 'cli-progress';
-import { loadConfigOrExit } from '@omo/lib/config';
-import { connectDatabase } from '@omo/lib/db';
+import { loadConfigOrExit } from '@omo/lib/core/config';
+import { connectDatabase } from '@omo/lib/core/db';
 import { resolveMongodbUri } from '../../scripts/runtime';
 import { totalMembers, totalPurchases, type DatasetOptions } from './dataset';
 import { hasData, writeDataset } from './seed-writer';

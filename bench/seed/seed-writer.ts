@@ -1,5 +1,5 @@
-import type { Connection } from '@omo/lib/db';
-import { ensureIndexes } from '@omo/lib/db';
+import type { Connection } from '@omo/lib/core/db';
+import { ensureIndexes } from '@omo/lib/core/db';
 import { membersModels } from '@omo/members/src/models';
 import { ledgerEntryModel } from '@omo/points/src/models/ledger-entry.model';
 import { pointAccountModel } from '@omo/points/src/models/point-account.model';

@@ -1,7 +1,7 @@
 import { LRUCache } from 'lru-cache';
-import type { Caller } from '@omo/lib/auth';
-import { callerOf, type BearerVerifier } from '@omo/lib/bearer-tokens';
-import { UnauthenticatedError } from '@omo/lib/errors';
+import type { Caller } from '@omo/lib/core/auth';
+import { callerOf, type BearerVerifier } from '@omo/lib/core/bearer-tokens';
+import { UnauthenticatedError } from '@omo/lib/core/errors';
 import { POS_TOKEN_PATH } from '@omo/members/src/internal/pos-token.routes';
 
 const MAX_CACHED_KEYS = 10_000;

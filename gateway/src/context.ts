@@ -1,4 +1,4 @@
-import type { BaseContext } from '@omo/lib/subgraph-server';
+import type { BaseContext } from '@omo/lib/server/subgraph-server';
 
 /** The caller established by the gateway, the bearer token that speaks for them, the request id and the request's logger. */
 export interface GatewayContext extends BaseContext {

@@ -1,7 +1,7 @@
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { Kind, parse, type GraphQLFormattedError, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
-import { AUTHORIZATION_HEADER, GATEWAY_CREDENTIAL_HEADER, REQUEST_ID_HEADER } from '@omo/lib/auth';
-import { isClientCode } from '@omo/lib/errors';
+import { AUTHORIZATION_HEADER, GATEWAY_CREDENTIAL_HEADER, REQUEST_ID_HEADER } from '@omo/lib/core/auth';
+import { isClientCode } from '@omo/lib/core/errors';
 import type { GatewayContext } from './context';
 
 const UNAVAILABLE = 'A service needed to answer part of this query is unavailable; try again shortly';

@@ -1,6 +1,6 @@
-import { loadConfigOrExit } from '@omo/lib/config';
-import { createLogger } from '@omo/lib/logger';
-import { runStandalone } from '@omo/lib/run-subgraph';
+import { loadConfigOrExit } from '@omo/lib/core/config';
+import { createLogger } from '@omo/lib/core/logger';
+import { runStandalone } from '@omo/lib/server/run-subgraph';
 import { startGateway } from './server';
 
 const config = loadConfigOrExit();

@@ -12,7 +12,7 @@ import {
   type GraphQLObjectType,
   type OperationDefinitionNode,
 } from 'graphql';
-import { AppError } from '@omo/lib/errors';
+import { AppError } from '@omo/lib/core/errors';
 import { estimateCost, readCostDirectives, TooManySelections } from './limits';
 import { composeSupergraph } from './supergraph';
 

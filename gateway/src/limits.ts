@@ -31,8 +31,8 @@ import {
   type SelectionSetNode,
   type ValidationRule,
 } from 'graphql';
-import { AppError } from '@omo/lib/errors';
-import type { Logger } from '@omo/lib/logger';
+import { AppError } from '@omo/lib/core/errors';
+import type { Logger } from '@omo/lib/core/logger';
 
 /**
  * Refuses an operation whose fields nest more than maxDepth levels below the root fields (introspection fields do

@@ -1,7 +1,7 @@
 import type { RequestHandler } from 'express';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
-import type { Caller } from '@omo/lib/auth';
-import type { AppConfig } from '@omo/lib/config';
+import type { Caller } from '@omo/lib/core/auth';
+import type { AppConfig } from '@omo/lib/core/config';
 
 export type RateLimitConfig = Pick<
   AppConfig,

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { composeServices } from '@apollo/composition';
 import { parse } from 'graphql';
-import { REPO_ROOT, SUBGRAPH_NAMES } from '@omo/lib/config';
+import { REPO_ROOT, SUBGRAPH_NAMES } from '@omo/lib/core/config';
 
 export const SUPERGRAPH_PATH = path.join(REPO_ROOT, 'schema', 'supergraph.graphql');
 

@@ -1,9 +1,9 @@
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import express from 'express';
 import jwt from 'jsonwebtoken';
-import { signServiceIdentity } from '@omo/lib/auth';
-import { listen, type RunningHttpServer } from '@omo/lib/subgraph-server';
-import { TEST_INTERNAL_SECRET } from '@omo/lib/testing/config';
+import { signServiceIdentity } from '@omo/lib/core/auth';
+import { listen, type RunningHttpServer } from '@omo/lib/server/http';
+import { TEST_INTERNAL_SECRET } from '@omo/tools/testing/config';
 import { ok, startTestSystem, type GraphQLResponse, type TestSystem } from '../helpers/system';
 
 /**

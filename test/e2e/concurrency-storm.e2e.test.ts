@@ -1,6 +1,6 @@
 import { ledgerEntryModel } from '@omo/points/src/models/ledger-entry.model';
 import { pointAccountModel } from '@omo/points/src/models/point-account.model';
-import { prng } from '@omo/lib/testing/random';
+import { prng } from '@omo/tools/testing/random';
 import { verifyLedger } from '@omo/points/src/services/ledger-verify';
 import { startTestSystem, type GraphQLResponse, type TestSystem } from '../helpers/system';
 

@@ -1,4 +1,4 @@
-import { prng } from '@omo/lib/testing/random';
+import { prng } from '@omo/tools/testing/random';
 import { startTestSystem, type TestSystem } from '../helpers/system';
 
 /**
@@ -27,7 +27,7 @@ const LEAKS: [string, RegExp][] = [
   ['a database error', /E11000|MongoServerError|FerretDB/i],
   ['a loopback address', /127\.0\.0\.1|localhost:\d+/],
 ];
-/** Extension keys the gateway lets through (see lib/errors.ts); anything else is internal detail. */
+/** Extension keys the gateway lets through (see lib/core/errors.ts); anything else is internal detail. */
 const PUBLIC_EXTENSIONS = new Set(['code', 'field', 'limit', 'existingMemberCode']);
 const ERROR_KEYS = new Set(['message', 'locations', 'path', 'extensions']);
 

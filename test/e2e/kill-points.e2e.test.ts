@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Types } from 'mongoose';
-import { REPO_ROOT } from '@omo/lib/config';
-import { waitForReadyLine } from '@omo/lib/server-process';
+import { REPO_ROOT } from '@omo/lib/core/config';
+import { waitForReadyLine } from '@omo/lib/server/server-process';
 import { startTestSystem, type TestSystem } from '../helpers/system';
 
 /**

@@ -6,8 +6,8 @@ import path from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { isChatPostback } from '@omo/line/src/chat/chat';
 import { createRichMenus, loadRichMenu, RICH_MENU_NAMES } from '@omo/line/richmenus/rich-menus';
-import { listen } from '@omo/lib/subgraph-server';
-import { launchBrowser } from '@omo/lib/testing/browser';
+import { listen } from '@omo/lib/server/http';
+import { launchBrowser } from '@omo/tools/testing/browser';
 import { startFakeLineApi, type FakeLineApi } from '../helpers/fake-line-api';
 import { startTestSystem, type TestSystem } from '../helpers/system';
 

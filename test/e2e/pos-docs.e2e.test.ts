@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { REPO_ROOT } from '@omo/lib/config';
+import { REPO_ROOT } from '@omo/lib/core/config';
 import { startTestSystem, type TestSystem } from '../helpers/system';
 
 /**

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Supergraph } from '@apollo/federation-internals';
 import { Types } from 'mongoose';
-import { REPO_ROOT } from '@omo/lib/config';
+import { REPO_ROOT } from '@omo/lib/core/config';
 import { ok, startTestSystem, type GraphQLResponse, type TestSystem } from '../helpers/system';
 
 /**

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { listen } from '@omo/lib/subgraph-server';
+import { listen } from '@omo/lib/server/http';
 
 export interface RecordedRequest {
   method: string;

@@ -1,10 +1,10 @@
 import { createHmac } from 'node:crypto';
-import { signUserToken } from '@omo/lib/bearer-tokens';
-import type { AppConfig } from '@omo/lib/config';
-import { connectDatabase, type Connection } from '@omo/lib/db';
-import { createLogger, type Logger } from '@omo/lib/logger';
-import { testConfig } from '@omo/lib/testing/config';
-import { testMongodbUri, uniqueDbName } from '@omo/lib/testing/database';
+import { signUserToken } from '@omo/lib/core/bearer-tokens';
+import type { AppConfig } from '@omo/lib/core/config';
+import { connectDatabase, type Connection } from '@omo/lib/core/db';
+import { createLogger, type Logger } from '@omo/lib/core/logger';
+import { testConfig } from '@omo/tools/testing/config';
+import { testMongodbUri, uniqueDbName } from '@omo/tools/testing/database';
 import { membersModels } from '@omo/members/src/models';
 import { ApiKeyService } from '@omo/members/src/services/api-key.service';
 import { startSystem, type RunningSystem } from '../../scripts/system';

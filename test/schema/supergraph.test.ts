@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { parse, visit } from 'graphql';
-import { REPO_ROOT, SUBGRAPH_NAMES } from '@omo/lib/config';
+import { REPO_ROOT, SUBGRAPH_NAMES } from '@omo/lib/core/config';
 import { composeSupergraph, readSupergraph } from '@omo/gateway/src/supergraph';
 
 describe('schema/supergraph.graphql', () => {

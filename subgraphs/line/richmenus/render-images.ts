@@ -2,12 +2,12 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { messagingApi } from '@line/bot-sdk';
-import { launchBrowser } from '@omo/lib/testing/browser';
+import { launchBrowser } from '@omo/tools/testing/browser';
 
 /**
  * Redraws member.png and guest.png from the tap areas in member.json and guest.json, so the pictures always match
  * where a tap lands. Run by hand after changing a menu: `npx tsx subgraphs/line/richmenus/render-images.ts`.
- * Draws in the browser the tests use (lib/testing/browser.ts: the npm build of Chromium unless CHROME_PATH says
+ * Draws in the browser the tests use (tools/testing/browser.ts: the npm build of Chromium unless CHROME_PATH says
  * otherwise). That build has no Japanese font, so the page embeds Noto Sans JP from @fontsource/noto-sans-jp as a
  * web font, served to the page from node_modules; the PNGs are committed, so neither CI nor
  * `npm run line:richmenus` needs any of this. Retailers may replace the PNGs with their own artwork of the same size.

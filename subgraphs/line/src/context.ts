@@ -1,4 +1,4 @@
-import type { BaseContext } from '@omo/lib/subgraph-server';
+import type { BaseContext } from '@omo/lib/server/subgraph-server';
 import type { DeliveryService } from './delivery/delivery.service';
 import type { LinkMergeService, LinkService } from './linking/linking';
 import { createLineLoaders, type LineLoaders } from './loaders/line-link.loaders';

@@ -1,4 +1,4 @@
-import type { BaseContext } from '@omo/lib/subgraph-server';
+import type { BaseContext } from '@omo/lib/server/subgraph-server';
 import { createMemberLoaders, type MemberLoaders } from './loaders/member.loaders';
 import { createMergeLoaders, type MergeLoaders } from './loaders/member-merge.loaders';
 import type { MembersModels } from './models';

@@ -1,4 +1,4 @@
-import { startSubgraphProcess } from '@omo/lib/run-subgraph';
+import { startSubgraphProcess } from '@omo/lib/server/run-subgraph';
 import { buildMembersSubgraph } from './server';
 
 startSubgraphProcess('members', buildMembersSubgraph);

@@ -3,16 +3,16 @@ import path from 'node:path';
 import { Router } from 'express';
 import { parse } from 'graphql';
 import { Types } from 'mongoose';
-import { sameSecret } from '@omo/lib/auth';
-import { BadUserInputError, NotFoundError } from '@omo/lib/errors';
-import { callInternal, internalRouter } from '@omo/lib/internal-api';
-import { Outbox, RetryLater } from '@omo/lib/outbox';
-import { SEGMENT_FILTER_PATH } from '@omo/lib/segment-filter';
+import { sameSecret } from '@omo/lib/core/auth';
+import { BadUserInputError, NotFoundError } from '@omo/lib/core/errors';
+import { callInternal, internalRouter } from '@omo/lib/server/internal-api';
+import { Outbox, RetryLater } from '@omo/lib/outbox/outbox';
+import { SEGMENT_FILTER_PATH } from '@omo/lib/contracts/segment-filter';
 import {
   buildSubgraphApollo,
   type BuiltSubgraph,
   type SubgraphBuildOptions,
-} from '@omo/lib/subgraph-server';
+} from '@omo/lib/server/subgraph-server';
 import { posTokenRoutes } from './internal/pos-token.routes';
 import { membersSegmentFilter } from './internal/segment-filter';
 import { createMemberLoaders } from './loaders/member.loaders';

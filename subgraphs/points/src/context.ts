@@ -1,4 +1,4 @@
-import type { BaseContext } from '@omo/lib/subgraph-server';
+import type { BaseContext } from '@omo/lib/server/subgraph-server';
 import { createPointsLoaders, type PointsLoaders } from './loaders/points.loaders';
 import type { LedgerEntryModel } from './models/ledger-entry.model';
 import type { PointAccountModel } from './models/point-account.model';

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'graphql';
-import { repeat } from '@omo/lib/background';
-import { callInternal, internalRouter } from '@omo/lib/internal-api';
-import { SEGMENT_FILTER_PATH } from '@omo/lib/segment-filter';
-import { buildSubgraphApollo, type BuiltSubgraph, type SubgraphBuildOptions } from '@omo/lib/subgraph-server';
+import { repeat } from '@omo/lib/server/background';
+import { callInternal, internalRouter } from '@omo/lib/server/internal-api';
+import { SEGMENT_FILTER_PATH } from '@omo/lib/contracts/segment-filter';
+import { buildSubgraphApollo, type BuiltSubgraph, type SubgraphBuildOptions } from '@omo/lib/server/subgraph-server';
 import { createPointsContext, type PointsContext, type PointsDeps } from './context';
 import { pointsSegmentFilter } from './internal/segment-filter';
 import { ledgerEntryModel } from './models/ledger-entry.model';

@@ -1,4 +1,4 @@
-import type { BaseContext } from '@omo/lib/subgraph-server';
+import type { BaseContext } from '@omo/lib/server/subgraph-server';
 import { createPurchasesLoaders, type PurchasesLoaders } from './loaders/purchases.loaders';
 import type { PurchasesModels } from './models';
 import type { PurchaseService } from './services/purchase.service';

@@ -1,4 +1,4 @@
-import { startSubgraphProcess } from '@omo/lib/run-subgraph';
+import { startSubgraphProcess } from '@omo/lib/server/run-subgraph';
 import { buildPurchasesSubgraph } from './server';
 
 startSubgraphProcess('purchases', buildPurchasesSubgraph);

@@ -1,6 +1,6 @@
 import express from 'express';
-import { createLogger } from '@omo/lib/logger';
-import { listen, type RunningHttpServer } from '@omo/lib/subgraph-server';
+import { createLogger } from '@omo/lib/core/logger';
+import { listen, type RunningHttpServer } from '@omo/lib/server/http';
 import { cardImageRoutes } from './card-image.routes';
 import { CARD_TOKEN_TTL_MS, CardTokens } from './card-token';
 

@@ -1,6 +1,6 @@
 import bwipjs from 'bwip-js';
 import { Router } from 'express';
-import type { Logger } from '@omo/lib/logger';
+import type { Logger } from '@omo/lib/core/logger';
 import type { CardTokens } from './card-token';
 
 /** Where the card images are served; the Flex card links here with a fresh token. */

@@ -1,8 +1,8 @@
 import type { messagingApi } from '@line/bot-sdk';
 import type { Router } from 'express';
-import type { AppConfig } from '@omo/lib/config';
-import type { ServiceDirectory } from '@omo/lib/internal-api';
-import type { Logger } from '@omo/lib/logger';
+import type { AppConfig } from '@omo/lib/core/config';
+import type { ServiceDirectory } from '@omo/lib/server/internal-api';
+import type { Logger } from '@omo/lib/core/logger';
 import type { LineLinkDoc, LineLinkModel } from '../models/line-link.model';
 import { CARD_IMAGE_PATH, cardImageRoutes } from './card-image.routes';
 import { CardTokens } from './card-token';

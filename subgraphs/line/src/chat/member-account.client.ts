@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { mapLimit } from '@omo/lib/concurrency';
-import { AppError } from '@omo/lib/errors';
-import { callInternal, type ServiceDirectory } from '@omo/lib/internal-api';
+import { mapLimit } from '@omo/lib/core/concurrency';
+import { AppError } from '@omo/lib/core/errors';
+import { callInternal, type ServiceDirectory } from '@omo/lib/server/internal-api';
 import type { Personal } from '../delivery/delivery-messages';
 
 /**

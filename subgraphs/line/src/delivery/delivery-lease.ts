@@ -1,5 +1,5 @@
 import { Schema, type Connection, type Model } from 'mongoose';
-import { isDuplicateKeyError } from '@omo/lib/db';
+import { isDuplicateKeyError } from '@omo/lib/core/db';
 
 /**
  * Which worker works on a delivery. A lease is the insert of `<delivery>:<generation>`: the first lease is

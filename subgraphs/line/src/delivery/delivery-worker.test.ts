@@ -1,8 +1,8 @@
-import { ensureIndexes } from '@omo/lib/db';
-import { NotFoundError } from '@omo/lib/errors';
-import { createLogger } from '@omo/lib/logger';
-import { openTestDatabase, type TestDatabase } from '@omo/lib/testing/database';
-import { testConfig } from '@omo/lib/testing/config';
+import { ensureIndexes } from '@omo/lib/core/db';
+import { NotFoundError } from '@omo/lib/core/errors';
+import { createLogger } from '@omo/lib/core/logger';
+import { openTestDatabase, type TestDatabase } from '@omo/tools/testing/database';
+import { testConfig } from '@omo/tools/testing/config';
 import { startFakeLineApi, type FakeLineApi } from '../../../../test/helpers/fake-line-api';
 import { LineClient } from '../services/line-client';
 import type { AudienceSource, Recipient } from './audience';

@@ -1,11 +1,11 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { repeat, type BackgroundTask } from '@omo/lib/background';
-import { groupBy } from '@omo/lib/collections';
-import { isDuplicateKeyError, type Connection } from '@omo/lib/db';
-import { BadUserInputError, NotFoundError } from '@omo/lib/errors';
-import type { Logger } from '@omo/lib/logger';
-import { parseInput } from '@omo/lib/validation';
+import { repeat, type BackgroundTask } from '@omo/lib/server/background';
+import { groupBy } from '@omo/lib/core/collections';
+import { isDuplicateKeyError, type Connection } from '@omo/lib/core/db';
+import { BadUserInputError, NotFoundError } from '@omo/lib/core/errors';
+import type { Logger } from '@omo/lib/core/logger';
+import { parseInput } from '@omo/lib/core/validation';
 import { MAX_AUDIENCE_MEMBERS, type AudienceSource, type AudienceSpec } from './audience';
 import { DeliveryLeases } from './delivery-lease';
 import { deliveryMessagesSchema, isPersonalised, type DeliveryMessage } from './delivery-messages';

@@ -1,7 +1,7 @@
-import { ensureIndexes } from '@omo/lib/db';
-import { openTestDatabase, type TestDatabase } from '@omo/lib/testing/database';
-import { rejection } from '@omo/lib/testing/errors';
-import { testBuildOptions } from '@omo/lib/testing/subgraph';
+import { ensureIndexes } from '@omo/lib/core/db';
+import { openTestDatabase, type TestDatabase } from '@omo/tools/testing/database';
+import { rejection } from '@omo/tools/testing/errors';
+import { testBuildOptions } from '@omo/tools/testing/subgraph';
 import { lineLinkMergeModel, type LineLinkMergeModel } from '../models/line-link-merge.model';
 import { lineLinkModel, type LineLinkModel } from '../models/line-link.model';
 import { linkCodeModel } from '../models/link-code.model';

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { isDuplicateKeyError } from '@omo/lib/db';
-import { BadUserInputError } from '@omo/lib/errors';
-import type { Logger } from '@omo/lib/logger';
+import { isDuplicateKeyError } from '@omo/lib/core/db';
+import { BadUserInputError } from '@omo/lib/core/errors';
+import type { Logger } from '@omo/lib/core/logger';
 import type { LineLinkDoc, LineLinkModel } from '../models/line-link.model';
 import type { LineLinkMergeDoc, LineLinkMergeModel, LinkMergeOutcome } from '../models/line-link-merge.model';
 import type { LinkCodeModel } from '../models/link-code.model';

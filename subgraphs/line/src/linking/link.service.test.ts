@@ -1,11 +1,11 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { messagingApi } from '@line/bot-sdk';
-import type { Caller } from '@omo/lib/auth';
-import { ensureIndexes } from '@omo/lib/db';
-import { openTestDatabase, type TestDatabase } from '@omo/lib/testing/database';
-import { rejection } from '@omo/lib/testing/errors';
-import { testBuildOptions } from '@omo/lib/testing/subgraph';
+import type { Caller } from '@omo/lib/core/auth';
+import { ensureIndexes } from '@omo/lib/core/db';
+import { openTestDatabase, type TestDatabase } from '@omo/tools/testing/database';
+import { rejection } from '@omo/tools/testing/errors';
+import { testBuildOptions } from '@omo/tools/testing/subgraph';
 import { startFakeLineApi, type FakeLineApi } from '../../../../test/helpers/fake-line-api';
 import { lineLinkModel, type LineLinkModel } from '../models/line-link.model';
 import { LineClient } from '../services/line-client';

@@ -1,11 +1,11 @@
-import { requireAuthenticated, type Caller } from '@omo/lib/auth';
-import type { BearerVerifier } from '@omo/lib/bearer-tokens';
-import { isDuplicateKeyError } from '@omo/lib/db';
-import { AlreadyExistsError, AppError, BadUserInputError, ForbiddenError } from '@omo/lib/errors';
-import { currentMemberClient } from '@omo/lib/current-member.client';
-import type { CurrentMemberLookup } from '@omo/lib/customer-status';
-import { callInternal, type ServiceDirectory } from '@omo/lib/internal-api';
-import type { Logger } from '@omo/lib/logger';
+import { requireAuthenticated, type Caller } from '@omo/lib/core/auth';
+import type { BearerVerifier } from '@omo/lib/core/bearer-tokens';
+import { isDuplicateKeyError } from '@omo/lib/core/db';
+import { AlreadyExistsError, AppError, BadUserInputError, ForbiddenError } from '@omo/lib/core/errors';
+import { currentMemberClient } from '@omo/lib/contracts/current-member.client';
+import type { CurrentMemberLookup } from '@omo/lib/core/customer-status';
+import { callInternal, type ServiceDirectory } from '@omo/lib/server/internal-api';
+import type { Logger } from '@omo/lib/core/logger';
 import type { LinkClaimModel } from '../models/link-claim.model';
 import type { LinkCodeModel } from '../models/link-code.model';
 import type { LinkNonceModel } from '../models/link-nonce.model';
@@ -13,7 +13,7 @@ import type { LinkTokenDoc, LinkTokenModel } from '../models/link-token.model';
 import type { LineLinkDoc, LineLinkModel } from '../models/line-link.model';
 import type { LineUserModel } from '../models/line-user.model';
 import type { LineClient } from '../services/line-client';
-import type { AttemptLimit, AttemptLimiter } from '@omo/lib/attempt-limiter';
+import type { AttemptLimit, AttemptLimiter } from '@omo/lib/core/attempt-limiter';
 import { generateLinkCode, generateNonce, secretDigest } from './link-secrets';
 
 const MINUTE = 60_000;

@@ -1,5 +1,5 @@
 import type DataLoader from 'dataloader';
-import { batchLoader } from '@omo/lib/loader';
+import { batchLoader } from '@omo/lib/core/loader';
 import type { KeptLinkRecord, LinkMergeService } from '../linking/link-merge.service';
 import type { LineLinkDoc, LineLinkModel } from '../models/line-link.model';
 

@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { requireAdmin, requireStaff, type Caller } from '@omo/lib/auth';
-import { isDuplicateKeyError } from '@omo/lib/db';
-import { BadUserInputError } from '@omo/lib/errors';
-import { parseInput } from '@omo/lib/validation';
+import { requireAdmin, requireStaff, type Caller } from '@omo/lib/core/auth';
+import { isDuplicateKeyError } from '@omo/lib/core/db';
+import { BadUserInputError } from '@omo/lib/core/errors';
+import { parseInput } from '@omo/lib/core/validation';
 import { deliveryMessagesSchema } from '../delivery/delivery-messages';
 import { NOTIFICATION_KINDS, type NotificationKind, type NotificationModels, type NotificationRuleRevisionDoc, type NotificationRuleState } from './notification.model';
 

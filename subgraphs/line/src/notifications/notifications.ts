@@ -1,7 +1,7 @@
-import { repeat, type BackgroundTask } from '@omo/lib/background';
-import type { Connection } from '@omo/lib/db';
-import type { ServiceDirectory } from '@omo/lib/internal-api';
-import type { Logger } from '@omo/lib/logger';
+import { repeat, type BackgroundTask } from '@omo/lib/server/background';
+import type { Connection } from '@omo/lib/core/db';
+import type { ServiceDirectory } from '@omo/lib/server/internal-api';
+import type { Logger } from '@omo/lib/core/logger';
 import type { DeliveryService } from '../delivery/delivery.service';
 import type { SegmentEvaluator } from '../segments/segment-evaluator';
 import { notificationModels } from './notification.model';
@@ -17,7 +17,7 @@ export interface Notifications {
    * time. Safe to run twice or concurrently (in this process or several). Both kinds run; if either failed, it throws.
    */
   run(): Promise<{ tierUp: TierUpRun; pointsExpiring: PointsExpiringRun }>;
-  /** run() on an interval (lib/background.ts). */
+  /** run() on an interval (lib/server/background.ts). */
   start(intervalMs: number): BackgroundTask;
 }
 

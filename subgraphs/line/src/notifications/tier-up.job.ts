@@ -1,4 +1,4 @@
-import { isDuplicateKeyError } from '@omo/lib/db';
+import { isDuplicateKeyError } from '@omo/lib/core/db';
 import type { DeliveryService } from '../delivery/delivery.service';
 import type { Candidate, SegmentEvaluator } from '../segments/segment-evaluator';
 import type { Tier } from '../segments/segment-definition';

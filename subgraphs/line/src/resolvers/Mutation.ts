@@ -1,4 +1,4 @@
-import { requireStaff } from '@omo/lib/auth';
+import { requireStaff } from '@omo/lib/core/auth';
 import type { MutationResolvers } from '../__generated__/resolvers-types';
 import { deliveryMessagesOf } from '../segments/segment-message.input';
 

@@ -1,4 +1,4 @@
-import { requireStaff } from '@omo/lib/auth';
+import { requireStaff } from '@omo/lib/core/auth';
 import type { QueryResolvers } from '../__generated__/resolvers-types';
 
 export const Query: QueryResolvers = {

@@ -1,4 +1,4 @@
-import { DateTimeScalar } from '@omo/lib/scalars';
+import { DateTimeScalar } from '@omo/lib/core/scalars';
 import type { Resolvers } from '../__generated__/resolvers-types';
 import { JSONScalar } from './JSON';
 import { LineAccount } from './LineAccount';

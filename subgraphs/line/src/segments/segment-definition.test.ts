@@ -1,5 +1,5 @@
 import { GraphQLError } from 'graphql';
-import { thrownBy } from '@omo/lib/testing/errors';
+import { thrownBy } from '@omo/tools/testing/errors';
 import { parseSegmentDefinition, resolveWindow, definitionToJson, MAX_NODES } from './segment-definition';
 
 const at = new Date('2026-06-15T03:00:00.000Z');

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { BadUserInputError } from '@omo/lib/errors';
-import type { Period } from '@omo/lib/segment-filter';
+import { BadUserInputError } from '@omo/lib/core/errors';
+import type { Period } from '@omo/lib/contracts/segment-filter';
 
 /**
  * A segment definition: the tree of SegmentDefinitionInput (schema.graphql documents every condition), checked

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { mapLimit } from '@omo/lib/concurrency';
-import { callInternal, type ServiceDirectory } from '@omo/lib/internal-api';
-import { SEGMENT_FILTER_BATCH, SEGMENT_FILTER_PATH, type SegmentFilterTarget } from '@omo/lib/segment-filter';
+import { mapLimit } from '@omo/lib/core/concurrency';
+import { callInternal, type ServiceDirectory } from '@omo/lib/server/internal-api';
+import { SEGMENT_FILTER_BATCH, SEGMENT_FILTER_PATH, type SegmentFilterTarget } from '@omo/lib/contracts/segment-filter';
 import type { LineLinkDoc, LineLinkModel } from '../models/line-link.model';
 import type { LineUserModel } from '../models/line-user.model';
 import type { SegmentNode } from './segment-definition';

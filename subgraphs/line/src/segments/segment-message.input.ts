@@ -1,4 +1,4 @@
-import { BadUserInputError } from '@omo/lib/errors';
+import { BadUserInputError } from '@omo/lib/core/errors';
 import type { LineMessageInput } from '../__generated__/resolvers-types';
 
 /**

@@ -1,4 +1,4 @@
-import type { MembersCondition, PointsCondition, PurchasesCondition, SegmentFilterTarget } from '@omo/lib/segment-filter';
+import type { MembersCondition, PointsCondition, PurchasesCondition, SegmentFilterTarget } from '@omo/lib/contracts/segment-filter';
 import { DAY_MS, resolveWindow, type SegmentNode } from './segment-definition';
 
 /** A condition the line service answers itself, from the candidates it already holds. */
@@ -10,7 +10,7 @@ export type PlannedLeaf =
   | { key: string; owner: 'purchases'; condition: PurchasesCondition }
   | { key: string; owner: 'line'; condition: LineCondition };
 
-/** The definition with each leaf given a key and its owner's wire condition (lib/segment-filter.ts), dates absolute. */
+/** The definition with each leaf given a key and its owner's wire condition (lib/contracts/segment-filter.ts), dates absolute. */
 export type Plan =
   | { op: 'and' | 'or'; children: Plan[] }
   | { op: 'not'; child: Plan }

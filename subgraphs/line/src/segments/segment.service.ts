@@ -1,9 +1,9 @@
 import { Types } from 'mongoose';
 import { z } from 'zod';
-import { requireStaff, type Caller } from '@omo/lib/auth';
-import { isDuplicateKeyError } from '@omo/lib/db';
-import { BadUserInputError, NotFoundError } from '@omo/lib/errors';
-import { parseInput } from '@omo/lib/validation';
+import { requireStaff, type Caller } from '@omo/lib/core/auth';
+import { isDuplicateKeyError } from '@omo/lib/core/db';
+import { BadUserInputError, NotFoundError } from '@omo/lib/core/errors';
+import { parseInput } from '@omo/lib/core/validation';
 import type { SegmentAction, SegmentModel, SegmentRevisionDoc, SegmentRevisionModel, SegmentState } from '../models/segment.model';
 import type { AudienceSpec } from '../delivery/audience';
 import { definitionToJson, parseSegmentDefinition, type SegmentNode } from './segment-definition';

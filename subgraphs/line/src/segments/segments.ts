@@ -1,5 +1,5 @@
-import type { Connection } from '@omo/lib/db';
-import type { ServiceDirectory } from '@omo/lib/internal-api';
+import type { Connection } from '@omo/lib/core/db';
+import type { ServiceDirectory } from '@omo/lib/server/internal-api';
 import type { LineLinkModel } from '../models/line-link.model';
 import type { LineUserModel } from '../models/line-user.model';
 import { segmentModels } from '../models/segment.model';

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { HTTPFetchError, LINE_REQUEST_ID_HTTP_HEADER_NAME, messagingApi } from '@line/bot-sdk';
-import type { AppConfig } from '@omo/lib/config';
-import type { Logger } from '@omo/lib/logger';
+import type { AppConfig } from '@omo/lib/core/config';
+import type { Logger } from '@omo/lib/core/logger';
 
 export class LineTimeoutError extends Error {
   constructor(operation: string, ms: number) {

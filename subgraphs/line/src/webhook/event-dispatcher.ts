@@ -1,6 +1,6 @@
 import type { messagingApi, webhook } from '@line/bot-sdk';
-import type { Logger } from '@omo/lib/logger';
-import type { OutboxHandler } from '@omo/lib/outbox';
+import type { Logger } from '@omo/lib/core/logger';
+import type { OutboxHandler } from '@omo/lib/outbox/outbox';
 import { isChatPostback, matchCommand } from '../chat/chat-commands';
 import { LINK_ACCOUNT_POSTBACK } from '../chat/chat-messages';
 import { parseLinkCode } from '../linking/link-secrets';

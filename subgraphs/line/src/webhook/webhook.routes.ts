@@ -1,8 +1,8 @@
 import express, { Router } from 'express';
 import { LINE_SIGNATURE_HTTP_HEADER_NAME, validateSignature, type webhook } from '@line/bot-sdk';
-import type { Logger } from '@omo/lib/logger';
-import type { Outbox } from '@omo/lib/outbox';
-import { headerValue } from '@omo/lib/subgraph-server';
+import type { Logger } from '@omo/lib/core/logger';
+import type { Outbox } from '@omo/lib/outbox/outbox';
+import { headerValue } from '@omo/lib/server/http';
 
 export const LINE_EVENT = 'line-event';
 

@@ -1,6 +1,6 @@
 import express, { Router } from 'express';
-import { POS_JWKS_PATH } from '@omo/lib/bearer-tokens';
-import type { Logger } from '@omo/lib/logger';
+import { POS_JWKS_PATH } from '@omo/lib/core/bearer-tokens';
+import type { Logger } from '@omo/lib/core/logger';
 import type { PosTokenService } from '../services/pos-token.service';
 
 /** The OAuth 2 token endpoint's path (client credentials), here and at the gateway in front of it. */

@@ -1,6 +1,6 @@
 import { Types } from 'mongoose';
-import type { InternalHandler } from '@omo/lib/internal-api';
-import { inBatch, inPeriod, membersConditionSchema, segmentFilterHandler, type MembersCondition } from '@omo/lib/segment-filter';
+import type { InternalHandler } from '@omo/lib/server/internal-api';
+import { inBatch, inPeriod, membersConditionSchema, segmentFilterHandler, type MembersCondition } from '@omo/lib/contracts/segment-filter';
 import type { MemberModel } from '../models/member.model';
 
 type Profile = { _id: Types.ObjectId; registeredVia: string; tags?: string[] | null; status: string; createdAt: Date };
@@ -21,7 +21,7 @@ function matches(condition: MembersCondition, member: Profile): boolean {
 }
 
 /**
- * POST /internal/segments/filter for the members' profile (lib/segment-filter.ts): one read of the batch's
+ * POST /internal/segments/filter for the members' profile (lib/contracts/segment-filter.ts): one read of the batch's
  * profiles, every condition judged on it.
  */
 export function membersSegmentFilter(members: MemberModel): InternalHandler {

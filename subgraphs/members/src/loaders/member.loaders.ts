@@ -1,5 +1,5 @@
 import type DataLoader from 'dataloader';
-import { batchLoader } from '@omo/lib/loader';
+import { batchLoader } from '@omo/lib/core/loader';
 import { Types } from 'mongoose';
 import type { MembersModels } from '../models';
 import type { MemberDoc } from '../models/member.model';

@@ -1,5 +1,5 @@
 import type { Connection } from 'mongoose';
-import { attemptModel, type AttemptModel } from '@omo/lib/attempt-limiter';
+import { attemptModel, type AttemptModel } from '@omo/lib/core/attempt-limiter';
 
 /** The e-mail and phone changes members asked for, counted under ContactChangeLimit. */
 export type ContactChangeAttemptModel = AttemptModel;

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import type { Caller } from '@omo/lib/auth';
-import { ensureIndexes } from '@omo/lib/db';
-import { createLogger } from '@omo/lib/logger';
-import { findsOn, openTestDatabase, type TestDatabase } from '@omo/lib/testing/database';
-import { testBuildOptions } from '@omo/lib/testing/subgraph';
+import type { Caller } from '@omo/lib/core/auth';
+import { ensureIndexes } from '@omo/lib/core/db';
+import { createLogger } from '@omo/lib/core/logger';
+import { findsOn, openTestDatabase, type TestDatabase } from '@omo/tools/testing/database';
+import { testBuildOptions } from '@omo/tools/testing/subgraph';
 import type { MemberDoc } from '../models/member.model';
 import { buildMembersSubgraph, type MembersSubgraph } from '../server';
 

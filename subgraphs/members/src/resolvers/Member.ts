@@ -1,4 +1,4 @@
-import { assertCanReadMember } from '@omo/lib/auth';
+import { assertCanReadMember } from '@omo/lib/core/auth';
 import type { MemberResolvers } from '../__generated__/resolvers-types';
 import { canSeeContactDetails } from '../services/member.service';
 import { toMemberMergeView } from '../services/merge.service';

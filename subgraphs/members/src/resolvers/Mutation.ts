@@ -1,5 +1,5 @@
-import { requireAdmin } from '@omo/lib/auth';
-import { NotFoundError } from '@omo/lib/errors';
+import { requireAdmin } from '@omo/lib/core/auth';
+import { NotFoundError } from '@omo/lib/core/errors';
 import type { MutationResolvers } from '../__generated__/resolvers-types';
 
 export const Mutation: MutationResolvers = {

@@ -1,5 +1,5 @@
-import { assertCanReadMember, requireAdmin, requireAuthenticated } from '@omo/lib/auth';
-import { ForbiddenError, NotFoundError } from '@omo/lib/errors';
+import { assertCanReadMember, requireAdmin, requireAuthenticated } from '@omo/lib/core/auth';
+import { ForbiddenError, NotFoundError } from '@omo/lib/core/errors';
 import type { QueryResolvers } from '../__generated__/resolvers-types';
 import { parseMemberId } from '../services/member.service';
 

@@ -1,5 +1,5 @@
-import { ensureIndexes } from '@omo/lib/db';
-import { openTestDatabase, type TestDatabase } from '@omo/lib/testing/database';
+import { ensureIndexes } from '@omo/lib/core/db';
+import { openTestDatabase, type TestDatabase } from '@omo/tools/testing/database';
 import { membersModels, type MembersModels } from '../models';
 import { ApiKeyService } from './api-key.service';
 

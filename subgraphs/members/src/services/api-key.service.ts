@@ -1,5 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { BadUserInputError } from '@omo/lib/errors';
+import { BadUserInputError } from '@omo/lib/core/errors';
 import type { MembersModels } from '../models';
 import type { ApiKeyView } from '../models/api-key.model';
 

@@ -1,5 +1,5 @@
-import { AttemptLimiter } from '@omo/lib/attempt-limiter';
-import { RateLimitedError } from '@omo/lib/errors';
+import { AttemptLimiter } from '@omo/lib/core/attempt-limiter';
+import { RateLimitedError } from '@omo/lib/core/errors';
 import type { ContactChangeAttemptModel } from '../models/contact-change-attempt.model';
 
 /**

@@ -1,5 +1,5 @@
-import { BadUserInputError } from '@omo/lib/errors';
-import { thrownBy } from '@omo/lib/testing/errors';
+import { BadUserInputError } from '@omo/lib/core/errors';
+import { thrownBy } from '@omo/tools/testing/errors';
 import { normalizeEmail, normalizePhone } from './contact';
 
 describe('phone normalisation', () => {

@@ -1,6 +1,6 @@
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { z } from 'zod';
-import { BadUserInputError } from '@omo/lib/errors';
+import { BadUserInputError } from '@omo/lib/core/errors';
 
 const emailSchema = z.email();
 const JAPANESE_NATIONAL_NUMBER = /^(?:[5789]0\d{8}|800\d{7}|(?![5789]0|800)\d{9})$/;

@@ -1,5 +1,5 @@
-import { BadUserInputError } from '@omo/lib/errors';
-import { thrownBy } from '@omo/lib/testing/errors';
+import { BadUserInputError } from '@omo/lib/core/errors';
+import { thrownBy } from '@omo/tools/testing/errors';
 import { checkDigit, generateMemberCode, parseMemberCode } from './member-code';
 
 const VALID_CODE = '2900000012349';

@@ -1,5 +1,5 @@
 import { randomInt } from 'node:crypto';
-import { BadUserInputError } from '@omo/lib/errors';
+import { BadUserInputError } from '@omo/lib/core/errors';
 
 /**
  * Member codes are 13 digits in the JAN/EAN-13 in-store range (prefix "29"), ending in the EAN-13 check digit,

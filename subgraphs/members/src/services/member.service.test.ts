@@ -1,16 +1,16 @@
 import { GraphQLError } from 'graphql';
 import { Types } from 'mongoose';
-import type { Caller } from '@omo/lib/auth';
-import { ensureIndexes } from '@omo/lib/db';
-import type { Outbox } from '@omo/lib/outbox';
-import { openTestDatabase, type TestDatabase } from '@omo/lib/testing/database';
-import { testBuildOptions } from '@omo/lib/testing/subgraph';
+import type { Caller } from '@omo/lib/core/auth';
+import { ensureIndexes } from '@omo/lib/core/db';
+import type { Outbox } from '@omo/lib/outbox/outbox';
+import { openTestDatabase, type TestDatabase } from '@omo/tools/testing/database';
+import { testBuildOptions } from '@omo/tools/testing/subgraph';
 import { membersModels, type MembersModels } from '../models';
 import type { MemberDoc } from '../models/member.model';
 import { buildMembersSubgraph, type MembersSubgraph } from '../server';
 import { parseMemberCode } from './member-code';
 import { MemberService, type RegisterMemberInput } from './member.service';
-import { rejection } from '@omo/lib/testing/errors';
+import { rejection } from '@omo/tools/testing/errors';
 
 const STAFF: Caller = { kind: 'staff', staffId: 'staff-1', role: 'STAFF' };
 const POS: Caller = { kind: 'pos', keyId: 'key-1', storeIds: ['store-1', 'store-2'] };

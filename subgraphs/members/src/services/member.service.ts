@@ -1,10 +1,10 @@
 import { Types } from 'mongoose';
 import { z } from 'zod';
-import { assertCanReadMember, requireAuthenticated, type Caller } from '@omo/lib/auth';
-import { isDuplicateKeyError } from '@omo/lib/db';
-import { AlreadyExistsError, AppError, BadUserInputError, ForbiddenError, NotFoundError } from '@omo/lib/errors';
+import { assertCanReadMember, requireAuthenticated, type Caller } from '@omo/lib/core/auth';
+import { isDuplicateKeyError } from '@omo/lib/core/db';
+import { AlreadyExistsError, AppError, BadUserInputError, ForbiddenError, NotFoundError } from '@omo/lib/core/errors';
 import type { MemberLoaders } from '../loaders/member.loaders';
-import type { Outbox } from '@omo/lib/outbox';
+import type { Outbox } from '@omo/lib/outbox/outbox';
 import type { MembersModels } from '../models';
 import type { MemberDoc, RegistrationChannel } from '../models/member.model';
 import { normalizeEmail, normalizePhone } from './contact';

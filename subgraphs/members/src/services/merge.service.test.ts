@@ -1,12 +1,12 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Types } from 'mongoose';
-import { SERVICE_IDENTITY_HEADER, verifyServiceIdentity, type Caller } from '@omo/lib/auth';
-import { ensureIndexes } from '@omo/lib/db';
-import type { ServiceDirectory } from '@omo/lib/internal-api';
-import { openTestDatabase, type TestDatabase } from '@omo/lib/testing/database';
-import { rejection } from '@omo/lib/testing/errors';
-import { TEST_INTERNAL_SECRET, testBuildOptions } from '@omo/lib/testing/subgraph';
+import { SERVICE_IDENTITY_HEADER, verifyServiceIdentity, type Caller } from '@omo/lib/core/auth';
+import { ensureIndexes } from '@omo/lib/core/db';
+import type { ServiceDirectory } from '@omo/lib/server/internal-api';
+import { openTestDatabase, type TestDatabase } from '@omo/tools/testing/database';
+import { rejection } from '@omo/tools/testing/errors';
+import { TEST_INTERNAL_SECRET, testBuildOptions } from '@omo/tools/testing/subgraph';
 import { createMemberLoaders } from '../loaders/member.loaders';
 import { memberMergeModels, type MemberMergeModels } from '../models/member-merge.model';
 import type { MemberDoc } from '../models/member.model';

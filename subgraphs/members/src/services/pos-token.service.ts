@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { exportJWK, generateKeyPair, importJWK, SignJWT, type JWK, type KeyLike } from 'jose';
-import { POS_TOKEN_AUDIENCE, POS_TOKEN_ISSUER } from '@omo/lib/bearer-tokens';
+import { POS_TOKEN_AUDIENCE, POS_TOKEN_ISSUER } from '@omo/lib/core/bearer-tokens';
 import type { ApiKeyService } from './api-key.service';
 
 export interface PosAccessToken {

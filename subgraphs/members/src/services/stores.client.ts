@@ -1,5 +1,5 @@
-import { AppError, BadUserInputError } from '@omo/lib/errors';
-import { callInternal, ServiceUnavailableError, type ServiceDirectory } from '@omo/lib/internal-api';
+import { AppError, BadUserInputError } from '@omo/lib/core/errors';
+import { callInternal, ServiceUnavailableError, type ServiceDirectory } from '@omo/lib/server/internal-api';
 import type { StoreDirectory, StoreRef } from './api-key.service';
 
 /** The purchases service's internal API, as members needs it: purchases owns the stores POS keys are scoped to. */

@@ -1,5 +1,5 @@
-import type { InternalHandler } from '@omo/lib/internal-api';
-import { inRange, pointsConditionSchema, segmentFilterHandler, type PointsCondition } from '@omo/lib/segment-filter';
+import type { InternalHandler } from '@omo/lib/server/internal-api';
+import { inRange, pointsConditionSchema, segmentFilterHandler, type PointsCondition } from '@omo/lib/contracts/segment-filter';
 import type { LedgerEntryModel } from '../models/ledger-entry.model';
 import type { PointAccountModel } from '../models/point-account.model';
 import { accountStates } from '../services/account-states';
@@ -21,7 +21,7 @@ function matches(condition: PointsCondition, view: AccountView, standing: TierSt
 }
 
 /**
- * POST /internal/segments/filter for points (lib/segment-filter.ts): tier, usable balance and points expiring,
+ * POST /internal/segments/filter for points (lib/contracts/segment-filter.ts): tier, usable balance and points expiring,
  * all as of the request's `at`, as the member's own screens would show them then.
  */
 export function pointsSegmentFilter(deps: {

@@ -1,5 +1,5 @@
 import type DataLoader from 'dataloader';
-import { batchLoader } from '@omo/lib/loader';
+import { batchLoader } from '@omo/lib/core/loader';
 import type { LedgerEntryDoc, LedgerEntryModel } from '../models/ledger-entry.model';
 import type { PointAccountModel } from '../models/point-account.model';
 import { accountStates } from '../services/account-states';

@@ -1,4 +1,4 @@
-import { assertCanReadMember } from '@omo/lib/auth';
+import { assertCanReadMember } from '@omo/lib/core/auth';
 import type { MemberResolvers } from '../__generated__/resolvers-types';
 
 /** A reference to a member owned by the members service: the points service only knows the id. */

@@ -1,5 +1,5 @@
-import { requireAuthenticated } from '@omo/lib/auth';
-import { ForbiddenError } from '@omo/lib/errors';
+import { requireAuthenticated } from '@omo/lib/core/auth';
+import { ForbiddenError } from '@omo/lib/core/errors';
 import type { PurchaseResolvers } from '../__generated__/resolvers-types';
 import { purchasePoints } from '../services/settlement.service';
 

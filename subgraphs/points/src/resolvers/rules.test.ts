@@ -1,9 +1,9 @@
 import { Types } from 'mongoose';
-import type { Caller } from '@omo/lib/auth';
-import { ensureIndexes } from '@omo/lib/db';
-import { createLogger } from '@omo/lib/logger';
-import { openTestDatabase, type TestDatabase } from '@omo/lib/testing/database';
-import { testBuildOptions } from '@omo/lib/testing/subgraph';
+import type { Caller } from '@omo/lib/core/auth';
+import { ensureIndexes } from '@omo/lib/core/db';
+import { createLogger } from '@omo/lib/core/logger';
+import { openTestDatabase, type TestDatabase } from '@omo/tools/testing/database';
+import { testBuildOptions } from '@omo/tools/testing/subgraph';
 import { buildPointsSubgraph, type PointsSubgraph } from '../server';
 
 const ADMIN: Caller = { kind: 'staff', staffId: 'staff-1', role: 'ADMIN' };

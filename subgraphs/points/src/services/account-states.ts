@@ -1,5 +1,5 @@
-import { groupBy } from '@omo/lib/collections';
-import { inBatch } from '@omo/lib/segment-filter';
+import { groupBy } from '@omo/lib/core/collections';
+import { inBatch } from '@omo/lib/contracts/segment-filter';
 import type { LedgerEntryDoc, LedgerEntryModel } from '../models/ledger-entry.model';
 import type { PointAccountDoc, PointAccountModel } from '../models/point-account.model';
 import { emptyState, stateFromEntry, stateFromSnapshot, type LedgerState } from './lots';

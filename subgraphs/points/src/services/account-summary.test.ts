@@ -1,12 +1,12 @@
 import express from 'express';
 import { Types } from 'mongoose';
-import type { Caller } from '@omo/lib/auth';
-import { ensureIndexes } from '@omo/lib/db';
-import { callInternal } from '@omo/lib/internal-api';
-import { openTestDatabase, type TestDatabase } from '@omo/lib/testing/database';
-import { rejection } from '@omo/lib/testing/errors';
-import { TEST_INTERNAL_SECRET, testBuildOptions } from '@omo/lib/testing/subgraph';
-import { listen, type RunningHttpServer } from '@omo/lib/subgraph-server';
+import type { Caller } from '@omo/lib/core/auth';
+import { ensureIndexes } from '@omo/lib/core/db';
+import { callInternal } from '@omo/lib/server/internal-api';
+import { openTestDatabase, type TestDatabase } from '@omo/tools/testing/database';
+import { rejection } from '@omo/tools/testing/errors';
+import { TEST_INTERNAL_SECRET, testBuildOptions } from '@omo/tools/testing/subgraph';
+import { listen, type RunningHttpServer } from '@omo/lib/server/http';
 import { buildPointsSubgraph, type PointsSubgraph } from '../server';
 import { accountSummary, type AccountSummary } from './account-summary';
 

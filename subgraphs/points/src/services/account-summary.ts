@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseInput } from '@omo/lib/validation';
+import { parseInput } from '@omo/lib/core/validation';
 import type { LedgerEntryType } from '../models/ledger-entry.model';
 import type { Tier } from '../models/points-policy.model';
 import type { LedgerService } from './ledger.service';

@@ -1,5 +1,5 @@
-import { requireAuthenticated, type Caller } from '@omo/lib/auth';
-import { BadUserInputError, ForbiddenError } from '@omo/lib/errors';
+import { requireAuthenticated, type Caller } from '@omo/lib/core/auth';
+import { BadUserInputError, ForbiddenError } from '@omo/lib/core/errors';
 import type { CampaignDoc } from '../models/campaign.model';
 import { CHANNELS, type Channel, type PointsPolicy, type Rounding, type Tier } from '../models/points-policy.model';
 import { MAX_INT, MAX_YEN, isGiven, objectIdString, oneOf, validDate, wholeNumber } from './rule-inputs';

@@ -1,5 +1,5 @@
-import type { Caller } from '@omo/lib/auth';
-import { BadUserInputError, ForbiddenError } from '@omo/lib/errors';
+import type { Caller } from '@omo/lib/core/auth';
+import { BadUserInputError, ForbiddenError } from '@omo/lib/core/errors';
 import type { Channel } from '../models/points-policy.model';
 import { assertCanPreviewAt, type EarnCalculator, type EarnPreview } from './earn-calculator';
 import type { MembersClient } from './members.client';

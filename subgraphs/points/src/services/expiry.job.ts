@@ -1,4 +1,4 @@
-import type { Logger } from '@omo/lib/logger';
+import type { Logger } from '@omo/lib/core/logger';
 import type { PointAccountModel } from '../models/point-account.model';
 import type { LedgerService } from './ledger.service';
 

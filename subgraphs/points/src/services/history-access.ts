@@ -1,4 +1,4 @@
-import type { Caller } from '@omo/lib/auth';
+import type { Caller } from '@omo/lib/core/auth';
 
 /**
  * The stores whose ledger entries a caller may see, or undefined for all of them. A POS key sees the entries of

@@ -1,5 +1,5 @@
 import { Types } from 'mongoose';
-import { openTestDatabase, type TestDatabase } from '@omo/lib/testing/database';
+import { openTestDatabase, type TestDatabase } from '@omo/tools/testing/database';
 import { ledgerEntryModel, type LedgerEntryDoc, type LedgerEntryModel } from '../models/ledger-entry.model';
 import { pointAccountModel, type PointAccountModel } from '../models/point-account.model';
 import { verifyLedger } from './ledger-verify';

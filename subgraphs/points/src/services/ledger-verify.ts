@@ -1,4 +1,4 @@
-import { groupBy } from '@omo/lib/collections';
+import { groupBy } from '@omo/lib/core/collections';
 import type { LedgerEntryDoc, LedgerEntryModel } from '../models/ledger-entry.model';
 import type { PointAccountDoc, PointAccountModel } from '../models/point-account.model';
 import { totalPoints } from './lots';

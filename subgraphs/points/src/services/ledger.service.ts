@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { Types } from 'mongoose';
-import { requireStaff, type Caller } from '@omo/lib/auth';
-import { isDuplicateKeyError } from '@omo/lib/db';
-import { AppError, BadUserInputError, ForbiddenError, NotFoundError } from '@omo/lib/errors';
-import { KeyedLock } from '@omo/lib/keyed-lock';
-import { JST_OFFSET_MS } from '@omo/lib/jst';
+import { requireStaff, type Caller } from '@omo/lib/core/auth';
+import { isDuplicateKeyError } from '@omo/lib/core/db';
+import { AppError, BadUserInputError, ForbiddenError, NotFoundError } from '@omo/lib/core/errors';
+import { KeyedLock } from '@omo/lib/core/keyed-lock';
+import { JST_OFFSET_MS } from '@omo/lib/core/jst';
 import type { Channel, LedgerEntryDoc, LedgerEntryModel, LedgerEntryType, Lot } from '../models/ledger-entry.model';
 import type { PointAccountDoc, PointAccountModel } from '../models/point-account.model';
 import type { EarnBreakdown } from './earn-calculator';

@@ -1,4 +1,4 @@
-import { thrownBy } from '@omo/lib/testing/errors';
+import { thrownBy } from '@omo/tools/testing/errors';
 import type { Lot } from '../models/ledger-entry.model';
 import { clawback, credit, debit, emptyState, expire, moveIn, moveOut, totalPoints, viewAt, InsufficientPointsError, type LedgerState } from './lots';
 

@@ -1,4 +1,4 @@
-import { AppError } from '@omo/lib/errors';
+import { AppError } from '@omo/lib/core/errors';
 import type { LedgerEntryDoc, Lot } from '../models/ledger-entry.model';
 import type { PointAccountDoc } from '../models/point-account.model';
 

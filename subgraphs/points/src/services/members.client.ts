@@ -1,5 +1,5 @@
-import { AppError, NotFoundError } from '@omo/lib/errors';
-import { callInternal, type ServiceDirectory } from '@omo/lib/internal-api';
+import { AppError, NotFoundError } from '@omo/lib/core/errors';
+import { callInternal, type ServiceDirectory } from '@omo/lib/server/internal-api';
 
 /** The members service's internal API, as earnPreview needs it: members owns card codes and membership status. */
 export class MembersClient {

@@ -1,7 +1,7 @@
 import { Types } from 'mongoose';
-import type { Caller } from '@omo/lib/auth';
-import { ensureIndexes } from '@omo/lib/db';
-import { openTestDatabase, type TestDatabase } from '@omo/lib/testing/database';
+import type { Caller } from '@omo/lib/core/auth';
+import { ensureIndexes } from '@omo/lib/core/db';
+import { openTestDatabase, type TestDatabase } from '@omo/tools/testing/database';
 import { ledgerEntryModel, type LedgerEntryModel } from '../models/ledger-entry.model';
 import { pointAccountModel, type PointAccountModel } from '../models/point-account.model';
 import { ExpiryJob } from './expiry.job';
@@ -10,7 +10,7 @@ import { verifyLedger } from './ledger-verify';
 import { viewAt } from './lots';
 import { createRulesModule, type RulesModule } from './rules.module';
 import { SettlementService } from './settlement.service';
-import { createLogger } from '@omo/lib/logger';
+import { createLogger } from '@omo/lib/core/logger';
 
 const staff: Caller = { kind: 'staff', staffId: 'policy-admin', role: 'ADMIN' };
 const DAY = 86_400_000;

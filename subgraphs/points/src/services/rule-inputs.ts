@@ -1,4 +1,4 @@
-import { BadUserInputError } from '@omo/lib/errors';
+import { BadUserInputError } from '@omo/lib/core/errors';
 
 /** The largest value a GraphQL Int carries. */
 export const MAX_INT = 2_147_483_647;

@@ -1,9 +1,9 @@
 import { Types } from 'mongoose';
-import type { Caller } from '@omo/lib/auth';
-import { ensureIndexes } from '@omo/lib/db';
-import { openTestDatabase, type TestDatabase } from '@omo/lib/testing/database';
+import type { Caller } from '@omo/lib/core/auth';
+import { ensureIndexes } from '@omo/lib/core/db';
+import { openTestDatabase, type TestDatabase } from '@omo/tools/testing/database';
 import { createRulesModule, rulesModels, type RulesModels } from './rules.module';
-import { rejection } from '@omo/lib/testing/errors';
+import { rejection } from '@omo/tools/testing/errors';
 import {
   defaultPolicy,
   type CreateCampaignInput,

@@ -1,8 +1,8 @@
 import { isDeepStrictEqual } from 'node:util';
 import { Types } from 'mongoose';
-import { requireAdmin, requireAuthenticated, requireStaff, type Caller } from '@omo/lib/auth';
-import { isDuplicateKeyError } from '@omo/lib/db';
-import { BadUserInputError, ForbiddenError, NotFoundError } from '@omo/lib/errors';
+import { requireAdmin, requireAuthenticated, requireStaff, type Caller } from '@omo/lib/core/auth';
+import { isDuplicateKeyError } from '@omo/lib/core/db';
+import { BadUserInputError, ForbiddenError, NotFoundError } from '@omo/lib/core/errors';
 import type { CampaignDoc, CampaignFields, CampaignKind, CampaignModel } from '../models/campaign.model';
 import {
   CHANNELS,

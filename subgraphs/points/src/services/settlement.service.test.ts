@@ -1,7 +1,7 @@
 import { Types } from 'mongoose';
-import type { Caller } from '@omo/lib/auth';
-import { ensureIndexes } from '@omo/lib/db';
-import { openTestDatabase, type TestDatabase } from '@omo/lib/testing/database';
+import type { Caller } from '@omo/lib/core/auth';
+import { ensureIndexes } from '@omo/lib/core/db';
+import { openTestDatabase, type TestDatabase } from '@omo/tools/testing/database';
 import { ledgerEntryModel, type LedgerEntryModel } from '../models/ledger-entry.model';
 import { pointAccountModel, type PointAccountModel } from '../models/point-account.model';
 import { LedgerService } from './ledger.service';
@@ -11,7 +11,7 @@ import { createRulesModule } from './rules.module';
 import type { RulesService } from './rules.service';
 import { SettlementService } from './settlement.service';
 import type { EarnCalculator } from './earn-calculator';
-import { BadUserInputError } from '@omo/lib/errors';
+import { BadUserInputError } from '@omo/lib/core/errors';
 
 const admin: Caller = { kind: 'staff', staffId: 'staff-1', role: 'ADMIN' };
 const AT = new Date('2026-05-10T03:00:00Z');

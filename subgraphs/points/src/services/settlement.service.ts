@@ -1,12 +1,12 @@
 import { z } from 'zod';
-import { AppError, BadUserInputError } from '@omo/lib/errors';
-import { MAX_YEN } from '@omo/lib/limits';
+import { AppError, BadUserInputError } from '@omo/lib/core/errors';
+import { MAX_YEN } from '@omo/lib/core/limits';
 import type { LedgerEntryDoc } from '../models/ledger-entry.model';
 import type { EarnCalculator } from './earn-calculator';
 import { MAX_MERGE_HOPS, MemberMergedError, type LedgerService } from './ledger.service';
 import type { RulesService } from './rules.service';
 import type { TierService } from './tier.service';
-import { parseInput } from '@omo/lib/validation';
+import { parseInput } from '@omo/lib/core/validation';
 
 const objectId = z.string().regex(/^[0-9a-f]{24}$/i, 'must be an id');
 const key = z.string().min(1).max(200);

@@ -1,11 +1,11 @@
 import { Types } from 'mongoose';
-import type { Caller } from '@omo/lib/auth';
-import { ensureIndexes } from '@omo/lib/db';
-import { openTestDatabase, type TestDatabase } from '@omo/lib/testing/database';
+import type { Caller } from '@omo/lib/core/auth';
+import { ensureIndexes } from '@omo/lib/core/db';
+import { openTestDatabase, type TestDatabase } from '@omo/tools/testing/database';
 import { createRulesModule, rulesModels, type RulesModels } from './rules.module';
 import type { RulesService } from './rules.service';
 import type { RecordSpendInput, TierService } from './tier.service';
-import { rejection } from '@omo/lib/testing/errors';
+import { rejection } from '@omo/tools/testing/errors';
 
 const ADMIN: Caller = { kind: 'staff', staffId: 'staff-1', role: 'ADMIN' };
 const START = new Date('2030-04-01T00:00:00.000Z');

@@ -1,5 +1,5 @@
-import { isDuplicateKeyError } from '@omo/lib/db';
-import { BadUserInputError } from '@omo/lib/errors';
+import { isDuplicateKeyError } from '@omo/lib/core/db';
+import { BadUserInputError } from '@omo/lib/core/errors';
 import type { Tier, TierRule } from '../models/points-policy.model';
 import type { QualifyingSpendModel } from '../models/qualifying-spend.model';
 import { objectIdString, validDate } from './rule-inputs';

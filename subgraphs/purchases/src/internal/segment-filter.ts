@@ -1,6 +1,6 @@
 import type { FilterQuery } from 'mongoose';
-import type { InternalHandler } from '@omo/lib/internal-api';
-import { inBatch, inRange, purchasesConditionSchema, segmentFilterHandler, type Period, type PurchasesCondition } from '@omo/lib/segment-filter';
+import type { InternalHandler } from '@omo/lib/server/internal-api';
+import { inBatch, inRange, purchasesConditionSchema, segmentFilterHandler, type Period, type PurchasesCondition } from '@omo/lib/contracts/segment-filter';
 import type { PurchasesModels } from '../models';
 import type { PurchaseFactDoc } from '../models/purchase-fact.model';
 

@@ -1,5 +1,5 @@
 import { Types } from 'mongoose';
-import { BadUserInputError } from '@omo/lib/errors';
+import { BadUserInputError } from '@omo/lib/core/errors';
 import type { MemberResolvers } from '../__generated__/resolvers-types';
 import type { PurchaseDoc } from '../models/purchase.model';
 import { assertCanReadHistory } from '../services/purchase-access';

@@ -1,6 +1,6 @@
 import { Types } from 'mongoose';
-import { requireAuthenticated, requireStaff } from '@omo/lib/auth';
-import { BadUserInputError, NotFoundError } from '@omo/lib/errors';
+import { requireAuthenticated, requireStaff } from '@omo/lib/core/auth';
+import { BadUserInputError, NotFoundError } from '@omo/lib/core/errors';
 import type { QueryResolvers } from '../__generated__/resolvers-types';
 import type { PurchaseDoc } from '../models/purchase.model';
 import { assertCanReadPurchase } from '../services/purchase-access';

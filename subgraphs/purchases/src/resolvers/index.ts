@@ -1,4 +1,4 @@
-import { DateTimeScalar } from '@omo/lib/scalars';
+import { DateTimeScalar } from '@omo/lib/core/scalars';
 import type { Resolvers } from '../__generated__/resolvers-types';
 import { Member } from './Member';
 import { Mutation } from './Mutation';

@@ -1,5 +1,5 @@
-import { callInternal, type ServiceDirectory } from '@omo/lib/internal-api';
-import { AppError, NotFoundError } from '@omo/lib/errors';
+import { callInternal, type ServiceDirectory } from '@omo/lib/server/internal-api';
+import { AppError, NotFoundError } from '@omo/lib/core/errors';
 
 /** The members service's internal API, as purchases needs it: members owns codes and contact details. */
 export class MembersClient {

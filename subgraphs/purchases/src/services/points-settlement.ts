@@ -1,8 +1,8 @@
-import { isDuplicateKeyError } from '@omo/lib/db';
-import { AppError } from '@omo/lib/errors';
-import { callInternal, type ServiceDirectory } from '@omo/lib/internal-api';
-import type { Logger } from '@omo/lib/logger';
-import { RetryLater, type OutboxHandler, type OutboxItemDoc } from '@omo/lib/outbox';
+import { isDuplicateKeyError } from '@omo/lib/core/db';
+import { AppError } from '@omo/lib/core/errors';
+import { callInternal, type ServiceDirectory } from '@omo/lib/server/internal-api';
+import type { Logger } from '@omo/lib/core/logger';
+import { RetryLater, type OutboxHandler, type OutboxItemDoc } from '@omo/lib/outbox/outbox';
 import type { PurchasesModels } from '../models';
 import type { PurchaseOutcomeDoc } from '../models/purchase-outcome.model';
 import type { PurchaseDoc } from '../models/purchase.model';

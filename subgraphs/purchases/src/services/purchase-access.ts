@@ -1,5 +1,5 @@
-import { requireAuthenticated, type Caller } from '@omo/lib/auth';
-import { BadUserInputError, ForbiddenError } from '@omo/lib/errors';
+import { requireAuthenticated, type Caller } from '@omo/lib/core/auth';
+import { BadUserInputError, ForbiddenError } from '@omo/lib/core/errors';
 import type { PurchaseDoc } from '../models/purchase.model';
 
 /** Staff see every purchase, a customer their own, a POS key those of its stores. */

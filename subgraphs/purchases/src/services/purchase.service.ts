@@ -1,10 +1,10 @@
 import { type Types } from 'mongoose';
 import { z } from 'zod';
-import { requireAuthenticated, type Caller } from '@omo/lib/auth';
-import { isDuplicateKeyError } from '@omo/lib/db';
-import { MAX_YEN } from '@omo/lib/limits';
-import { AlreadyExistsError, AppError, BadUserInputError, ForbiddenError, NotFoundError } from '@omo/lib/errors';
-import type { Outbox } from '@omo/lib/outbox';
+import { requireAuthenticated, type Caller } from '@omo/lib/core/auth';
+import { isDuplicateKeyError } from '@omo/lib/core/db';
+import { MAX_YEN } from '@omo/lib/core/limits';
+import { AlreadyExistsError, AppError, BadUserInputError, ForbiddenError, NotFoundError } from '@omo/lib/core/errors';
+import type { Outbox } from '@omo/lib/outbox/outbox';
 import type { PurchasesModels } from '../models';
 import type { PurchaseDoc, PurchaseLineDoc } from '../models/purchase.model';
 import type { RefundDoc, RefundLineDoc } from '../models/refund.model';
@@ -12,7 +12,7 @@ import type { StoreDoc } from '../models/store.model';
 import { digestOf, idFromKey } from './ids';
 import { assertCanBackdate, assertCanIdentifyMember } from './purchase-access';
 import type { MembersClient } from './members.client';
-import { parseInput } from '@omo/lib/validation';
+import { parseInput } from '@omo/lib/core/validation';
 
 export interface RecordPurchaseInput {
   idempotencyKey: string;

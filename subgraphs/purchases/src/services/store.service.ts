@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { requireAdmin, requireAuthenticated, type Caller } from '@omo/lib/auth';
-import { isDuplicateKeyError } from '@omo/lib/db';
-import { AlreadyExistsError, AppError, BadUserInputError, NotFoundError } from '@omo/lib/errors';
+import { requireAdmin, requireAuthenticated, type Caller } from '@omo/lib/core/auth';
+import { isDuplicateKeyError } from '@omo/lib/core/db';
+import { AlreadyExistsError, AppError, BadUserInputError, NotFoundError } from '@omo/lib/core/errors';
 import type { StoreDoc, StoreKind, StoreModel } from '../models/store.model';
-import { parseInput } from '@omo/lib/validation';
+import { parseInput } from '@omo/lib/core/validation';
 
 export interface CreateStoreInput {
   code: string;

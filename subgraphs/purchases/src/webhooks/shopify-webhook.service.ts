@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import type { Caller } from '@omo/lib/auth';
-import { isDuplicateKeyError } from '@omo/lib/db';
-import { AppError } from '@omo/lib/errors';
-import { callInternal, ServiceUnavailableError, type ServiceDirectory } from '@omo/lib/internal-api';
-import type { Logger } from '@omo/lib/logger';
+import type { Caller } from '@omo/lib/core/auth';
+import { isDuplicateKeyError } from '@omo/lib/core/db';
+import { AppError } from '@omo/lib/core/errors';
+import { callInternal, ServiceUnavailableError, type ServiceDirectory } from '@omo/lib/server/internal-api';
+import type { Logger } from '@omo/lib/core/logger';
 import type { PurchasesModels } from '../models';
 import type { PurchaseDoc } from '../models/purchase.model';
 import type { RefundDoc } from '../models/refund.model';

@@ -1,5 +1,5 @@
 import express, { Router, type Request } from 'express';
-import type { Logger } from '@omo/lib/logger';
+import type { Logger } from '@omo/lib/core/logger';
 import { verifyShopifyHmac } from './shopify-signature';
 import { ShopifyWebhookService, type ShopifyWebhookDeps, type WebhookResult } from './shopify-webhook.service';
 

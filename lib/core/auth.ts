@@ -1,0 +1,118 @@
+import { createHash, createSecretKey, timingSafeEqual, type KeyObject } from 'node:crypto';
+import jwt from 'jsonwebtoken';
+import { ForbiddenError, UnauthenticatedError } from '@omo/lib/core/errors';
+
+/** Who is calling, as established from the caller's bearer token (or a service's identity). */
+export type Caller =
+  | { kind: 'anonymous' }
+  | { kind: 'customer'; memberId: string }
+  | { kind: 'staff'; staffId: string; role: 'STAFF' | 'ADMIN' }
+  | { kind: 'pos'; keyId: string; storeIds: string[] }
+  | { kind: 'service'; service: string };
+
+export type ServiceCaller = Extract<Caller, { kind: 'service' }>;
+
+/** The bearer token as the caller sent it: subgraphs verify it themselves, so any gateway may simply pass it on. */
+export const AUTHORIZATION_HEADER = 'authorization';
+/** The static credential a gateway adds to every subgraph request (GATEWAY_SECRET). */
+export const GATEWAY_CREDENTIAL_HEADER = 'x-omo-gateway';
+/** A service's identity on another service's internal routes. */
+export const SERVICE_IDENTITY_HEADER = 'x-omo-identity';
+export const REQUEST_ID_HEADER = 'x-request-id';
+const SERVICE_IDENTITY_TTL_SECONDS = 60;
+
+const hmacKeys = new Map<string, KeyObject>();
+
+/**
+ * The HMAC key of a secret, made once. Given the string, jsonwebtoken first tries to parse it as a PEM private or
+ * public key and builds the secret key only when that throws, on every sign and verify: 8% of the CPU of a
+ * 200-purchase test run went to those failed parses (about 1.5 s).
+ */
+export function hmacKey(secret: string): KeyObject {
+  let key = hmacKeys.get(secret);
+  if (!key) {
+    key = createSecretKey(Buffer.from(secret));
+    hmacKeys.set(secret, key);
+  }
+  return key;
+}
+
+/** The audience of a service identity: the one service it is meant for. */
+function serviceAudience(target: string): string {
+  return `omo-service:${target}`;
+}
+
+/** Signs `service`'s identity for one call to `target`'s internal routes. Short-lived, HMAC with INTERNAL_SECRET. */
+export function signServiceIdentity(service: string, target: string, internalSecret: string): string {
+  return jwt.sign({}, hmacKey(internalSecret), {
+    algorithm: 'HS256',
+    audience: serviceAudience(target),
+    issuer: 'omo-services',
+    subject: service,
+    expiresIn: SERVICE_IDENTITY_TTL_SECONDS,
+  });
+}
+
+/**
+ * Verifies a service identity on `self`'s internal routes: one signed for another service is refused, so an identity
+ * seen by one service cannot be replayed against another. Anything missing, forged or expired is UNAUTHENTICATED.
+ */
+export function verifyServiceIdentity(header: string | undefined, internalSecret: string, self: string): ServiceCaller {
+  if (!header) throw new UnauthenticatedError('Missing service credential', 401);
+  try {
+    const payload = jwt.verify(header, hmacKey(internalSecret), {
+      algorithms: ['HS256'],
+      audience: serviceAudience(self),
+      issuer: 'omo-services',
+      // an identity signed without exp would never expire
+      maxAge: SERVICE_IDENTITY_TTL_SECONDS,
+    });
+    const service = typeof payload === 'object' ? payload.sub : undefined;
+    if (service) return { kind: 'service', service };
+  } catch {
+    // fall through: the reason (expired, bad signature, another audience) is not the caller's business
+  }
+  throw new UnauthenticatedError('Invalid service credential', 401);
+}
+
+/**
+ * Compares a presented secret with the expected one in constant time (digests first: timingSafeEqual needs equal
+ * lengths); an empty expected value matches nothing, after the same comparison.
+ */
+export function sameSecret(expected: string, given: string): boolean {
+  const digest = (value: string) => createHash('sha256').update(value).digest();
+  return timingSafeEqual(digest(expected), digest(given)) && expected !== '';
+}
+
+/** The subgraph side of the gateway credential: missing or wrong is UNAUTHENTICATED (HTTP 401). */
+export function checkGatewayCredential(header: string | undefined, gatewaySecret: string): void {
+  if (!header) throw new UnauthenticatedError('Missing gateway credential', 401);
+  if (!sameSecret(gatewaySecret, header)) throw new UnauthenticatedError('Invalid gateway credential', 401);
+}
+
+/** Any authenticated caller; anonymous gets UNAUTHENTICATED. */
+export function requireAuthenticated(caller: Caller): Exclude<Caller, { kind: 'anonymous' }> {
+  if (caller.kind === 'anonymous') throw new UnauthenticatedError();
+  return caller;
+}
+
+export function requireStaff(caller: Caller): Extract<Caller, { kind: 'staff' }> {
+  const authenticated = requireAuthenticated(caller);
+  if (authenticated.kind !== 'staff') throw new ForbiddenError('Staff only');
+  return authenticated;
+}
+
+/** Staff with the ADMIN role: the people who change the program's rules, stores, keys and identities. */
+export function requireAdmin(caller: Caller): Extract<Caller, { kind: 'staff' }> {
+  const staff = requireStaff(caller);
+  if (staff.role !== 'ADMIN') throw new ForbiddenError('Administrators only');
+  return staff;
+}
+
+/** Whether the caller may read this member's data: the member themself, staff, POS keys and services. */
+export function assertCanReadMember(caller: Caller, memberId: string): void {
+  const authenticated = requireAuthenticated(caller);
+  if (authenticated.kind === 'customer' && authenticated.memberId !== memberId) {
+    throw new ForbiddenError('A customer can only see their own membership');
+  }
+}

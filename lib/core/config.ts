@@ -1,0 +1,208 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+
+const port = z.coerce.number().int().min(0).max(65535);
+const secret = z.string().min(32, 'must be at least 32 characters');
+const httpUrl = z.url({ protocol: /^https?$/ });
+
+const configSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  MONGODB_URI: z.string().regex(/^mongodb(\+srv)?:\/\//, 'must be a mongodb:// or mongodb+srv:// URI').optional(),
+  MONGODB_DB: z.string().regex(/^[A-Za-z0-9_-]{1,60}$/, 'letters, digits, _ and - only').default('omo'),
+  /**
+   * Customers' tokens come from the retailer's identity provider (the EC site's login), staff tokens from another
+   * issuer with another key: each is verified against its own issuer, audience and key (a JWKS URL, RS256/ES256;
+   * or, outside production, a shared HS256 secret).
+   */
+  CUSTOMER_JWT_ISSUER: z.string().min(1).default('omo-dev-customers'),
+  CUSTOMER_JWT_AUDIENCE: z.string().min(1).default('omo-loyalty'),
+  CUSTOMER_JWKS_URL: httpUrl.optional(),
+  CUSTOMER_JWT_SECRET: secret.optional(),
+  STAFF_JWT_ISSUER: z.string().min(1).default('omo-dev-staff'),
+  STAFF_JWT_AUDIENCE: z.string().min(1).default('omo-loyalty-staff'),
+  STAFF_JWKS_URL: httpUrl.optional(),
+  STAFF_JWT_SECRET: secret.optional(),
+  /** The longest lifetime (exp - iat) a customer or staff token may claim. */
+  JWT_MAX_LIFETIME_SECONDS: z.coerce.number().int().positive().default(24 * 60 * 60),
+  /** POS keys are exchanged for store-scoped tokens signed by the members service with this key (a private JWK, ES256). */
+  POS_TOKEN_SIGNING_KEY: z.string().min(1).optional(),
+  POS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).max(3600).default(300),
+  /** The credential every gateway adds to its subgraph requests (a static header, as Apollo Router and Hive Gateway can add). */
+  GATEWAY_SECRET: secret,
+  /** Service-to-service identities (internal routes), each signed for the one service it is meant for. */
+  INTERNAL_SECRET: secret,
+  GATEWAY_PORT: port.default(4000),
+  MEMBERS_PORT: port.default(4001),
+  POINTS_PORT: port.default(4002),
+  PURCHASES_PORT: port.default(4003),
+  LINE_PORT: port.default(4004),
+  /** `npm start`'s development token issuer (its JWKS), when no issuer is configured. */
+  DEV_ISSUER_PORT: port.default(4005),
+  MEMBERS_URL: httpUrl.default('http://127.0.0.1:4001/graphql'),
+  POINTS_URL: httpUrl.default('http://127.0.0.1:4002/graphql'),
+  PURCHASES_URL: httpUrl.default('http://127.0.0.1:4003/graphql'),
+  LINE_URL: httpUrl.default('http://127.0.0.1:4004/graphql'),
+  CORS_ORIGINS: z
+    .string()
+    .default('')
+    .transform((s) => s.split(',').map((o) => o.trim()).filter(Boolean))
+    .pipe(z.array(httpUrl)),
+  MAX_QUERY_DEPTH: z.coerce.number().int().positive().default(10),
+  MAX_QUERY_COST: z.coerce.number().int().positive().default(2000),
+  MAX_QUERY_TOKENS: z.coerce.number().int().positive().default(5000),
+  /** How long a subgraph trusts what members said of a customer (withdrawn, merged into another member). */
+  CUSTOMER_STATUS_CACHE_SECONDS: z.coerce.number().int().min(0).default(30),
+  /** Requests per minute for each caller at the gateway: each POS key, customer, staff member and anonymous address. */
+  RATE_LIMIT_POS_PER_MINUTE: z.coerce.number().int().positive().default(1200),
+  RATE_LIMIT_CUSTOMER_PER_MINUTE: z.coerce.number().int().positive().default(120),
+  RATE_LIMIT_STAFF_PER_MINUTE: z.coerce.number().int().positive().default(600),
+  RATE_LIMIT_ANONYMOUS_PER_MINUTE: z.coerce.number().int().positive().default(60),
+  /** Express's `trust proxy` for the gateway, so the anonymous limit sees the client's address behind a load balancer. */
+  TRUST_PROXY: z
+    .string()
+    .default('')
+    .transform((value) => (/^\d+$/.test(value) ? Number(value) : value))
+    .refine((value) => value !== 'true', 'true would trust any X-Forwarded-For a client sends: give the number of proxies, or their addresses'),
+  /** The largest points adjustment (either sign) a STAFF member may make; ADMIN has no such limit. */
+  STAFF_MAX_POINTS_ADJUSTMENT: z.coerce.number().int().positive().default(10_000),
+  /** How far back a POS key may date a purchase (an offline register catching up); older ones are staff's. */
+  POS_MAX_BACKDATE_HOURS: z.coerce.number().int().min(0).max(8760).default(72),
+  /** The largest response (its JSON, in bytes) the gateway sends; a larger one is replaced by RESPONSE_TOO_LARGE. */
+  MAX_RESPONSE_BYTES: z.coerce.number().int().positive().default(1_000_000),
+  /** The Messaging API channel: its secret signs webhooks, its long-lived token authorises our calls. */
+  LINE_CHANNEL_SECRET: z.string().min(1),
+  LINE_CHANNEL_ACCESS_TOKEN: z.string().min(1),
+  LINE_API_BASE_URL: httpUrl.default('https://api.line.me'),
+  /** LINE's account-link dialog; tests point it at a fake. */
+  LINE_ACCOUNT_LINK_URL: httpUrl.default('https://access.line.me/dialog/bot/accountLink'),
+  LINE_TIMEOUT_MS: z.coerce.number().int().positive().default(5000),
+  /** Rich menus for linked members and for everyone else (created by `npm run line:richmenus`). */
+  LINE_MEMBER_RICH_MENU_ID: z.string().optional(),
+  LINE_GUEST_RICH_MENU_ID: z.string().optional(),
+  /** Where customers' browsers reach the line service (link page, member-card images). */
+  LINE_PUBLIC_BASE_URL: httpUrl.default('http://127.0.0.1:4004'),
+  /** When segmented messages wait instead of going out, in JST; empty for none. */
+  LINE_QUIET_HOURS: z
+    .string()
+    .regex(/^(([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d)?$/, 'must be HH:MM-HH:MM (JST), or empty for none')
+    .default('21:00-09:00'),
+});
+
+export type AppConfig = z.infer<typeof configSchema>;
+export type SubgraphName = 'members' | 'points' | 'purchases' | 'line';
+export const SUBGRAPH_NAMES: readonly SubgraphName[] = ['members', 'points', 'purchases', 'line'];
+
+/** Development-only secrets from .env.development; production refuses to run with them. */
+const DEV_SECRET_PREFIX = 'dev-only-';
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export function parseConfig(env: Record<string, string | undefined>): AppConfig {
+  const result = configSchema.safeParse(env);
+  if (!result.success) {
+    throw new ConfigError(
+      result.error.issues.map((issue) => {
+        const name = issue.path.join('.');
+        return env[name] === undefined && issue.code === 'invalid_type'
+          ? `${name} is required but not set`
+          : `${name}: ${issue.message}`;
+      }),
+    );
+  }
+  const config = result.data;
+  const problems = [...issuerProblems(config), ...reusedSecretProblems(config)];
+  if (config.NODE_ENV === 'production') {
+    const devSecrets = (['GATEWAY_SECRET', 'INTERNAL_SECRET', 'LINE_CHANNEL_SECRET', 'LINE_CHANNEL_ACCESS_TOKEN'] as const).filter((k) =>
+      config[k].startsWith(DEV_SECRET_PREFIX),
+    );
+    problems.push(...devSecrets.map((k) => `${k}: the development secret cannot be used in production`));
+    // a shared secret would let whoever holds it (the EC site) mint tokens: production verifies against the issuer's public keys
+    for (const k of ['CUSTOMER_JWT_SECRET', 'STAFF_JWT_SECRET'] as const) {
+      if (config[k]) problems.push(`${k}: production verifies tokens against a JWKS URL, not a shared secret`);
+    }
+    // whoever can answer a plain-http key set fetch could mint ADMIN tokens (loopback stays on the machine)
+    for (const k of ['CUSTOMER_JWKS_URL', 'STAFF_JWKS_URL'] as const) {
+      const url = config[k] ? new URL(config[k]) : undefined;
+      if (url?.protocol === 'http:' && !['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname)) problems.push(`${k}: must be https in production`);
+    }
+    // a key made at start-up would be one per process and lost on restart
+    if (!config.POS_TOKEN_SIGNING_KEY) problems.push('POS_TOKEN_SIGNING_KEY is required in production');
+    // LINE only loads images over https, and the link page carries credentials
+    if (!config.LINE_PUBLIC_BASE_URL.startsWith('https://')) problems.push('LINE_PUBLIC_BASE_URL: must be https in production');
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}
+
+/** The issuers of our own tokens (POS tokens, service identities), which no identity provider may take. */
+const RESERVED_ISSUERS = ['omo-members', 'omo-services'];
+
+/** Each issuer has one key source, and customers' and staff's issuers are told apart by name. */
+function issuerProblems(config: AppConfig): string[] {
+  const problems: string[] = [];
+  for (const who of ['CUSTOMER', 'STAFF'] as const) {
+    const jwks = config[`${who}_JWKS_URL`];
+    const secret = config[`${who}_JWT_SECRET`];
+    if (!jwks && !secret) problems.push(`${who}_JWKS_URL or ${who}_JWT_SECRET is required`);
+    if (jwks && secret) problems.push(`${who}_JWKS_URL and ${who}_JWT_SECRET: set one of them, not both`);
+  }
+  if (config.CUSTOMER_JWT_ISSUER === config.STAFF_JWT_ISSUER) problems.push('STAFF_JWT_ISSUER: must differ from CUSTOMER_JWT_ISSUER');
+  // one key set for both would let whoever signs customers' tokens sign staff's
+  if (config.CUSTOMER_JWKS_URL && config.CUSTOMER_JWKS_URL === config.STAFF_JWKS_URL) problems.push('STAFF_JWKS_URL: must differ from CUSTOMER_JWKS_URL');
+  for (const who of ['CUSTOMER', 'STAFF'] as const) {
+    if (RESERVED_ISSUERS.includes(config[`${who}_JWT_ISSUER`])) problems.push(`${who}_JWT_ISSUER: ${config[`${who}_JWT_ISSUER`]} is this system's own issuer`);
+  }
+  return problems;
+}
+
+/** No key may serve two purposes: one that mints customer tokens must not mint staff tokens or service identities. */
+function reusedSecretProblems(config: AppConfig): string[] {
+  const secrets = (['CUSTOMER_JWT_SECRET', 'STAFF_JWT_SECRET', 'GATEWAY_SECRET', 'INTERNAL_SECRET'] as const).filter((k) => config[k]);
+  const problems: string[] = [];
+  secrets.forEach((k, i) => {
+    const same = secrets.slice(0, i).find((earlier) => config[earlier] === config[k]);
+    if (same) problems.push(`${k}: must differ from ${same}`);
+  });
+  return problems;
+}
+
+export function subgraphUrls(config: AppConfig): Record<SubgraphName, string> {
+  return {
+    members: config.MEMBERS_URL,
+    points: config.POINTS_URL,
+    purchases: config.PURCHASES_URL,
+    line: config.LINE_URL,
+  };
+}
+
+export const REPO_ROOT = path.resolve(__dirname, '../..');
+
+/**
+ * Reads .env.development (outside production) without overriding variables already set, so `npm start`
+ * and the CLIs work on a fresh clone while a deployment sets everything explicitly.
+ */
+export function loadDevelopmentEnv(): void {
+  const file = path.join(REPO_ROOT, '.env.development');
+  if (process.env.NODE_ENV !== 'production' && existsSync(file)) process.loadEnvFile(file);
+}
+
+/** Parses process.env once at start-up; on any problem prints every one of them and exits. */
+export function loadConfigOrExit(): AppConfig {
+  loadDevelopmentEnv();
+  try {
+    return parseConfig(process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,216 @@
+import { createLogger } from '@omo/lib/core/logger';
+import { Outbox, RetryLater, type OutboxHandler } from '@omo/lib/outbox/outbox';
+import { openTestDatabase, uniqueDbName, type TestDatabase } from '@omo/tools/testing/database';
+
+/**
+ * Several workers (each its own connection, as separate processes would have) share one outbox. Handlers here
+ * block until the test lets them finish, so "running at the same time" is observable without timing.
+ */
+const LEASE_MS = 30_000;
+
+let databases: TestDatabase[] = [];
+let now: number;
+const clock = () => new Date(now);
+
+interface Run {
+  worker: string;
+  finish(result?: unknown): void;
+  fail(error: Error): void;
+}
+
+let runs: Run[];
+/** Every `process` a test starts, settled before its database goes. */
+let processing: Promise<unknown>[];
+
+function blockingHandler(worker: string): OutboxHandler {
+  return () =>
+    new Promise((resolve, reject) => {
+      runs.push({ worker, finish: resolve, fail: reject });
+    });
+}
+
+async function workers(...names: string[]): Promise<Outbox[]> {
+  const dbName = uniqueDbName('outbox');
+  return Promise.all(
+    names.map(async (name) => {
+      const db = await openTestDatabase(dbName);
+      databases.push(db);
+      const outbox = new Outbox(db.connection, 'test', { effect: blockingHandler(name) }, createLogger('silent'), clock);
+      const processNow = outbox.process.bind(outbox);
+      outbox.process = (key) => {
+        const running = processNow(key);
+        processing.push(running.catch(() => undefined));
+        return running;
+      };
+      return outbox;
+    }),
+  );
+}
+
+/** Waits (bounded) for what concurrent workers do on their own: return, or block in a handler. */
+async function until(condition: () => boolean): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not reached');
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
+/** A `process` whose return the test can wait for alongside other conditions. */
+function watch<T>(promise: Promise<T>): { promise: Promise<T>; returned: boolean } {
+  const watched = { promise, returned: false };
+  void promise.then(() => (watched.returned = true), () => (watched.returned = true));
+  return watched;
+}
+
+beforeEach(() => {
+  runs = [];
+  processing = [];
+  // one millisecond before a 30 s boundary, where the old window-keyed claims split
+  now = Date.UTC(2025, 0, 1, 0, 0, 29, 999);
+});
+afterEach(async () => {
+  for (const run of runs) run.finish();
+  await Promise.all(processing);
+  await Promise.all(databases.map((db) => db.drop()));
+  databases = [];
+});
+
+describe('Outbox claims', () => {
+  it('lets one worker run an item at a time, across any lease-window boundary', async () => {
+    const [a, b] = await workers('a', 'b');
+    await a!.enqueue('item-1', 'effect', {});
+    const first = a!.process('item-1');
+    await until(() => runs.length === 1);
+    now += 2;
+    const second = watch(b!.process('item-1'));
+    await until(() => second.returned || runs.length > 1);
+    expect(runs.map((r) => r.worker)).toEqual(['a']);
+    expect((await second.promise)?.doneAt).toBeNull();
+    runs[0]!.finish('ok');
+    expect((await first)?.doneAt).toEqual(expect.any(Date));
+  });
+
+  it('hands the item of a worker that stopped answering to exactly one other worker once its lease is over', async () => {
+    const [a, b, c] = await workers('a', 'b', 'c');
+    await a!.enqueue('item-1', 'effect', {});
+    void a!.process('item-1');
+    await until(() => runs.length === 1);
+
+    now += LEASE_MS - 1;
+    const early = [watch(b!.process('item-1')), watch(c!.process('item-1'))];
+    await until(() => runs.length > 1 || early.every((t) => t.returned));
+    expect(runs).toHaveLength(1);
+
+    now += 2;
+    const taking = [watch(b!.process('item-1')), watch(c!.process('item-1'))];
+    await until(() => runs.length > 2 || (runs.length === 2 && taking.some((t) => t.returned)));
+    expect(runs).toHaveLength(2);
+    const loser = taking.findIndex((t) => t.returned);
+    expect(runs[1]!.worker).toBe(loser === 0 ? 'c' : 'b');
+    runs[1]!.finish('taken over');
+    await Promise.all(taking.map((t) => t.promise));
+    expect(await a!.find('item-1')).toMatchObject({ doneAt: expect.any(Date), result: 'taken over', attempts: 0 });
+  });
+
+  it('hands an item on again when the worker that took it over stops answering too', async () => {
+    const [a, b, c] = await workers('a', 'b', 'c');
+    await a!.enqueue('item-1', 'effect', {});
+    void a!.process('item-1');
+    await until(() => runs.length === 1);
+    now += LEASE_MS + 1;
+    void b!.process('item-1');
+    await until(() => runs.length === 2);
+
+    now += LEASE_MS - 1;
+    expect((await c!.process('item-1'))?.doneAt).toBeNull();
+    expect(runs).toHaveLength(2);
+
+    now += 2;
+    const third = c!.process('item-1');
+    await until(() => runs.length === 3);
+    runs[2]!.finish('third');
+    expect((await third)?.result).toBe('third');
+    expect(runs.map((r) => r.worker)).toEqual(['a', 'b', 'c']);
+  });
+
+  it('gives a failed attempt’s retry a fresh claim: due after its back-off, not after the failed claim’s lease', async () => {
+    const [a, b] = await workers('a', 'b');
+    await a!.enqueue('item-1', 'effect', {});
+    const first = a!.process('item-1');
+    await until(() => runs.length === 1);
+    runs[0]!.fail(new RetryLater('not yet'));
+    const failed = await first;
+    expect(failed).toMatchObject({ attempts: 1, doneAt: null, lastError: 'not yet' });
+
+    now = failed!.nextAttemptAt.getTime();
+    const retry = b!.process('item-1');
+    await until(() => runs.length === 2);
+    runs[1]!.finish('second time');
+    expect(await retry).toMatchObject({ attempts: 1, doneAt: expect.any(Date), result: 'second time' });
+  });
+
+  it('does not let a late finisher of an attempt overwrite the outcome of a later one', async () => {
+    const [a, b] = await workers('a', 'b');
+    await a!.enqueue('item-1', 'effect', {});
+    const slow = a!.process('item-1');
+    await until(() => runs.length === 1);
+    now += LEASE_MS + 1;
+    const takeover = b!.process('item-1');
+    await until(() => runs.length === 2);
+    runs[1]!.fail(new RetryLater('points down'));
+    await takeover;
+    runs[0]!.fail(new RetryLater('late failure'));
+    await slow;
+    expect(await a!.find('item-1')).toMatchObject({ attempts: 1, lastError: 'points down' });
+  });
+});
+
+describe('Outbox.rearm', () => {
+  it('runs an item again that had finished before the record it follows from existed', async () => {
+    const [a] = await workers('a');
+    await a!.enqueue('item-1', 'effect', {});
+    const first = a!.process('item-1');
+    await until(() => runs.length === 1);
+    runs[0]!.finish({ dropped: 'no record yet' });
+    expect((await first)?.doneAt).toEqual(expect.any(Date));
+
+    await a!.rearm('item-1', 'effect', {});
+    expect(await a!.pending()).toBe(1);
+    const again = a!.process('item-1');
+    await until(() => runs.length === 2);
+    runs[1]!.finish('settled');
+    expect(await again).toMatchObject({ doneAt: expect.any(Date), result: 'settled' });
+  });
+
+  it('creates an item that was never written', async () => {
+    const [a] = await workers('a');
+    await a!.rearm('item-1', 'effect', { n: 1 });
+    expect(await a!.find('item-1')).toMatchObject({ type: 'effect', payload: { n: 1 }, doneAt: null });
+  });
+
+  it('leaves an item that nobody has started yet as it is', async () => {
+    const [a] = await workers('a');
+    await a!.enqueue('item-1', 'effect', {});
+    const before = await a!.find('item-1');
+    now += 5;
+    await a!.rearm('item-1', 'effect', {});
+    expect(await a!.find('item-1')).toEqual(before);
+  });
+
+  it('runs an item again whose run had started before the record existed, even when that run finishes afterwards', async () => {
+    const [worker, request] = await workers('worker', 'request');
+    await worker!.enqueue('item-1', 'effect', {});
+    const stale = worker!.process('item-1');
+    await until(() => runs.length === 1);
+
+    await request!.rearm('item-1', 'effect', {});
+    runs[0]!.finish({ dropped: 'no record when this run looked' });
+    expect((await stale)?.doneAt).toBeNull();
+
+    const fresh = request!.process('item-1');
+    await until(() => runs.length === 2);
+    runs[1]!.finish('settled');
+    expect(await fresh).toMatchObject({ doneAt: expect.any(Date), result: 'settled' });
+  });
+});

@@ -1,0 +1,210 @@
+import { Schema, type Connection, type Model } from 'mongoose';
+import { repeat, type BackgroundTask } from '@omo/lib/server/background';
+import { isDuplicateKeyError } from '@omo/lib/core/db';
+import { KeyedLock } from '@omo/lib/core/keyed-lock';
+import type { Logger } from '@omo/lib/core/logger';
+
+/**
+ * A durable to-do list of side effects on other services (sign-up bonus, purchase settlement). An item is written
+ * before the change it follows from, so a crash in between loses nothing; handlers are idempotent, so running
+ * an item twice doubles nothing. Workers claim an attempt by inserting `<item>:<attempt>` under a unique id — the
+ * one exclusive write every MongoDB-compatible server does atomically — so several worker processes can run and
+ * one runs an attempt. A claim older than the lease (its worker died or hangs) is taken over by inserting
+ * `<item>:<attempt>:takeover:<n>`, again won by exactly one worker. An attempt's outcome is written only while the
+ * item is still at that attempt, so a late finisher cannot overwrite a newer outcome or a rearm.
+ */
+export interface OutboxItemDoc {
+  _id: string;
+  type: string;
+  payload: Record<string, unknown>;
+  createdAt: Date;
+  attempts: number;
+  nextAttemptAt: Date;
+  doneAt: Date | null;
+  /** What the last failed attempt said, for operators. */
+  lastError: string | null;
+  /** The handler's result once done. */
+  result: unknown;
+}
+
+interface OutboxClaimDoc {
+  _id: string;
+  claimedAt: Date;
+}
+
+/** What a handler decides about an item it cannot complete yet. */
+export class RetryLater extends Error {
+  constructor(reason: string) {
+    super(reason);
+    this.name = 'RetryLater';
+  }
+}
+
+export type OutboxHandler = (payload: Record<string, unknown>, item: OutboxItemDoc) => Promise<unknown>;
+
+const LEASE_MS = 30_000;
+const MAX_BACKOFF_MS = 10 * 60_000;
+/** Claims only matter for their attempt's lease; long after it they are deleted. */
+const CLAIM_RETENTION_MS = 24 * 3_600_000;
+
+export class Outbox {
+  private readonly items: Model<OutboxItemDoc>;
+  private readonly claims: Model<OutboxClaimDoc>;
+  private readonly inFlight = new KeyedLock();
+
+  constructor(
+    connection: Connection,
+    private readonly name: string,
+    private readonly handlers: Record<string, OutboxHandler>,
+    private readonly logger: Logger,
+    private readonly clock: () => Date,
+  ) {
+    const itemSchema = new Schema<OutboxItemDoc>(
+      {
+        _id: { type: String, required: true },
+        type: { type: String, required: true },
+        payload: { type: Schema.Types.Mixed, required: true },
+        createdAt: { type: Date, required: true },
+        attempts: { type: Number, required: true, default: 0 },
+        nextAttemptAt: { type: Date, required: true },
+        doneAt: { type: Date, default: null },
+        lastError: { type: String, default: null },
+        result: { type: Schema.Types.Mixed, default: null },
+      },
+      { versionKey: false, minimize: false },
+    );
+    itemSchema.index({ doneAt: 1, nextAttemptAt: 1 });
+    const claimSchema = new Schema<OutboxClaimDoc>({ _id: { type: String, required: true }, claimedAt: { type: Date, required: true } }, { versionKey: false });
+    this.items = connection.model<OutboxItemDoc>(`${name}Outbox`, itemSchema, `${name}_outbox`);
+    this.claims = connection.model<OutboxClaimDoc>(`${name}OutboxClaim`, claimSchema, `${name}_outbox_claims`);
+  }
+
+  /** Records a side effect to carry out; the same key twice is one item. */
+  async enqueue(key: string, type: string, payload: Record<string, unknown>): Promise<void> {
+    if (!this.handlers[type]) throw new Error(`No outbox handler for ${type}`);
+    const now = this.clock();
+    try {
+      await this.items.create({ _id: key, type, payload, createdAt: now, attempts: 0, nextAttemptAt: now, doneAt: null, lastError: null, result: null });
+    } catch (error) {
+      if (!isDuplicateKeyError(error)) throw error;
+    }
+  }
+
+  /**
+   * For a caller that has just stored (or found) the record an item follows from, still waiting for its effect:
+   * makes sure a run of the item starts after now. Its earlier runs may have looked before the record existed (a
+   * request that died between queueing the item and storing the record, and was retried after the handler had
+   * given the item up), so an item that is done, or whose current attempt has been claimed, gets a new attempt,
+   * due now; an item never written is written. An extra run costs nothing, handlers being idempotent.
+   *
+   * `joinRunning`: an item not done is left as it is even while an attempt runs, and the caller gets that
+   * attempt's outcome. For a handler whose concurrent runs could disagree (a settlement refused by one run and
+   * redeemed by the next): an attempt that looked before the record existed still retries, for the item is too
+   * young to be given up, or ends done, and a later call starts a new one.
+   */
+  async rearm(key: string, type: string, payload: Record<string, unknown>, options: { joinRunning?: boolean } = {}): Promise<void> {
+    const item = await this.find(key);
+    if (!item) return this.enqueue(key, type, payload);
+    if (!item.doneAt && (options.joinRunning || !(await this.claims.exists({ _id: claimId(item, 0) })))) return;
+    await this.items.updateOne(
+      { _id: key },
+      { $set: { doneAt: null, result: null, nextAttemptAt: this.clock() }, $inc: { attempts: 1 } },
+    );
+  }
+
+  /**
+   * For a caller that has just stored (or found) the record an item follows from and waits on its outcome:
+   * rearm it, then run it now. See rearm and process.
+   */
+  async runNow(
+    key: string,
+    type: string,
+    payload: Record<string, unknown>,
+    options: { ignoreBackoff?: boolean; joinRunning?: boolean } = {},
+  ): Promise<OutboxItemDoc | null> {
+    await this.rearm(key, type, payload, { joinRunning: options.joinRunning });
+    return this.process(key, options);
+  }
+
+  find(key: string): Promise<OutboxItemDoc | null> {
+    return this.items.findById(key).lean<OutboxItemDoc>().exec();
+  }
+
+  /**
+   * Runs one item now if it is due and nobody else holds it. Returns the item as it is afterwards: done, or
+   * scheduled for a later attempt with the error kept. `ignoreBackoff`: a caller waiting on the outcome (a
+   * client resending its request) runs the next attempt now rather than after the back-off; the attempt is
+   * still claimed exclusively, so this only brings it forward.
+   */
+  process(key: string, options: { ignoreBackoff?: boolean } = {}): Promise<OutboxItemDoc | null> {
+    // callers in this process wait for an attempt already running, then see its outcome
+    return this.inFlight.run(key, () => this.processNow(key, options.ignoreBackoff ?? false));
+  }
+
+  private async processNow(key: string, ignoreBackoff: boolean): Promise<OutboxItemDoc | null> {
+    const item = await this.find(key);
+    if (!item || item.doneAt || (!ignoreBackoff && item.nextAttemptAt.getTime() > this.clock().getTime())) return item;
+    if (!(await this.claim(item))) return item;
+    const handler = this.handlers[item.type];
+    try {
+      if (!handler) throw new Error(`No outbox handler for ${item.type}`);
+      const result = await handler(item.payload, item);
+      await this.items.updateOne({ _id: item._id, attempts: item.attempts }, { $set: { doneAt: this.clock(), result: result ?? null, lastError: null } });
+    } catch (error) {
+      const attempts = item.attempts + 1;
+      const delay = Math.min(1000 * 2 ** Math.min(attempts, 20), MAX_BACKOFF_MS);
+      const message = error instanceof Error ? error.message : String(error);
+      if (!(error instanceof RetryLater)) this.logger.warn({ outbox: this.name, key, attempts, err: message }, 'outbox item failed; will retry');
+      await this.items.updateOne(
+        { _id: item._id, attempts: item.attempts, doneAt: null },
+        { $set: { attempts, nextAttemptAt: new Date(this.clock().getTime() + delay), lastError: message } },
+      );
+    }
+    return this.find(key);
+  }
+
+  /** Processes every due item once; returns how many were completed. */
+  async drain(limit = 100): Promise<number> {
+    await this.claims.deleteMany({ claimedAt: { $lt: new Date(this.clock().getTime() - CLAIM_RETENTION_MS) } });
+    const due = await this.items
+      .find({ doneAt: null, nextAttemptAt: { $lte: this.clock() } })
+      .sort({ nextAttemptAt: 1 })
+      .limit(limit)
+      .lean<OutboxItemDoc[]>()
+      .exec();
+    let done = 0;
+    for (const item of due) if ((await this.process(item._id))?.doneAt) done += 1;
+    return done;
+  }
+
+  /** Items not done yet (for /ready, tests and operators). */
+  pending(): Promise<number> {
+    return this.items.countDocuments({ doneAt: null }).exec();
+  }
+
+  /** Drains on an interval until stopped. */
+  start(intervalMs: number): BackgroundTask {
+    return repeat(`${this.name} outbox`, intervalMs, () => this.drain(), this.logger);
+  }
+
+  /** Claims the item's current attempt, or takes over a claim on it whose lease is over. */
+  private async claim(item: OutboxItemDoc): Promise<boolean> {
+    const now = this.clock();
+    // each step up needs a lease to have passed, so the walk is as long as the attempt's run of dead workers
+    for (let takeover = 0; ; takeover += 1) {
+      const _id = claimId(item, takeover);
+      try {
+        await this.claims.create({ _id, claimedAt: now });
+        return true;
+      } catch (error) {
+        if (!isDuplicateKeyError(error)) throw error;
+      }
+      const held = await this.claims.findById(_id).lean<OutboxClaimDoc>().exec();
+      if (held && now.getTime() - held.claimedAt.getTime() < LEASE_MS) return false;
+    }
+  }
+}
+
+function claimId(item: OutboxItemDoc, takeover: number): string {
+  return takeover === 0 ? `${item._id}:${item.attempts}` : `${item._id}:${item.attempts}:takeover:${takeover}`;
+}
