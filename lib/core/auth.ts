@@ -12,6 +12,22 @@ export type Caller =
 
 export type ServiceCaller = Extract<Caller, { kind: 'service' }>;
 
+/** The caller as it is written into audit fields (`actor`) of ledger entries, purchases and rule changes. */
+export function actorOf(caller: Caller): string {
+  switch (caller.kind) {
+    case 'staff':
+      return `staff:${caller.staffId}`;
+    case 'pos':
+      return `pos:${caller.keyId}`;
+    case 'customer':
+      return `customer:${caller.memberId}`;
+    case 'service':
+      return caller.service === 'system' ? 'system' : `service:${caller.service}`;
+    default:
+      return 'anonymous';
+  }
+}
+
 /** The bearer token as the caller sent it: subgraphs verify it themselves, so any gateway may simply pass it on. */
 export const AUTHORIZATION_HEADER = 'authorization';
 /** The static credential a gateway adds to every subgraph request (GATEWAY_SECRET). */

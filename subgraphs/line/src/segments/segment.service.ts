@@ -1,6 +1,6 @@
 import { Types } from 'mongoose';
 import { z } from 'zod';
-import { requireStaff, type Caller } from '@omo/lib/core/auth';
+import { actorOf, requireStaff, type Caller } from '@omo/lib/core/auth';
 import { isDuplicateKeyError } from '@omo/lib/core/db';
 import { BadUserInputError, NotFoundError } from '@omo/lib/core/errors';
 import { parseInput } from '@omo/lib/core/validation';
@@ -39,7 +39,6 @@ function field<T>(schema: z.ZodType<T>, name: string, value: unknown): T {
   return parseInput(z.object({ [name]: schema }), { [name]: value })[name] as T;
 }
 
-const actorOf = (caller: Caller) => `staff:${requireStaff(caller).staffId}`;
 const isSegmentId = (id: string) => /^[0-9a-f]{24}$/.test(id);
 const stateOf = ({ _id: _id, segmentId: _segmentId, action: _action, ...state }: SegmentRevisionDoc): SegmentState => state;
 
@@ -85,7 +84,7 @@ export class SegmentService {
   }
 
   async create(caller: Caller, input: { name: string; description?: string | null; definition: unknown }): Promise<SegmentView> {
-    const actor = actorOf(caller);
+    const actor = actorOf(requireStaff(caller));
     const now = this.deps.clock();
     const id = new Types.ObjectId().toHexString();
     const state: SegmentState = {
@@ -108,7 +107,7 @@ export class SegmentService {
 
   /** Omitted (or null) name and definition stay; description null removes it. */
   async update(caller: Caller, id: string, input: { name?: string | null; description?: string | null; definition?: unknown }): Promise<SegmentView> {
-    const actor = actorOf(caller);
+    const actor = actorOf(requireStaff(caller));
     const changes: Partial<SegmentState> = {};
     if (input.name !== undefined && input.name !== null) changes.name = field(nameSchema, 'name', input.name);
     if (input.description !== undefined) changes.description = field(descriptionSchema, 'description', input.description) || null;
@@ -118,7 +117,7 @@ export class SegmentService {
 
   /** False when there is no such segment (or it was deleted already); its revisions stay as the audit trail. */
   async delete(caller: Caller, id: string): Promise<boolean> {
-    const actor = actorOf(caller);
+    const actor = actorOf(requireStaff(caller));
     try {
       await this.change(id, 'DELETE', (current) => {
         const now = this.deps.clock();

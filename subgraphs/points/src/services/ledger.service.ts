@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { Types } from 'mongoose';
-import { requireStaff, type Caller } from '@omo/lib/core/auth';
+import { actorOf, requireStaff, type Caller } from '@omo/lib/core/auth';
 import { isDuplicateKeyError } from '@omo/lib/core/db';
 import { AppError, BadUserInputError, ForbiddenError, NotFoundError } from '@omo/lib/core/errors';
 import { KeyedLock } from '@omo/lib/core/keyed-lock';
@@ -88,21 +88,6 @@ const MAX_ATTEMPTS = 200;
 const DAY_MS = 86_400_000;
 /** Merges chain (A into B, later B into C); a longer chain can only be a loop. */
 export const MAX_MERGE_HOPS = 100;
-
-export function actorOf(caller: Caller): string {
-  switch (caller.kind) {
-    case 'staff':
-      return `staff:${caller.staffId}`;
-    case 'pos':
-      return `pos:${caller.keyId}`;
-    case 'customer':
-      return `customer:${caller.memberId}`;
-    case 'service':
-      return caller.service === 'system' ? 'system' : `service:${caller.service}`;
-    default:
-      return 'anonymous';
-  }
-}
 
 function digest(parts: unknown[]): string {
   return createHash('sha256').update(JSON.stringify(parts)).digest('base64url');

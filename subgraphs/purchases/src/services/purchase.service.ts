@@ -1,6 +1,6 @@
 import { type Types } from 'mongoose';
 import { z } from 'zod';
-import { requireAuthenticated, type Caller } from '@omo/lib/core/auth';
+import { actorOf, requireAuthenticated, type Caller } from '@omo/lib/core/auth';
 import { isDuplicateKeyError } from '@omo/lib/core/db';
 import { MAX_YEN } from '@omo/lib/core/limits';
 import { AlreadyExistsError, AppError, BadUserInputError, ForbiddenError, NotFoundError } from '@omo/lib/core/errors';
@@ -67,21 +67,6 @@ const MAX_CLOCK_SKEW_MS = 5 * 60_000;
 /** An external-id claim whose purchase never appeared is a crashed attempt after this long. */
 const ABANDONED_CLAIM_MS = 60_000;
 const MAX_REFUND_ATTEMPTS = 50;
-
-export function actorOf(caller: Caller): string {
-  switch (caller.kind) {
-    case 'pos':
-      return `pos:${caller.keyId}`;
-    case 'staff':
-      return `staff:${caller.staffId}`;
-    case 'service':
-      return `service:${caller.service}`;
-    case 'customer':
-      return `customer:${caller.memberId}`;
-    default:
-      return 'anonymous';
-  }
-}
 
 /** Who may record and refund at a store: its POS keys, staff, and services (webhooks). */
 export function assertCanTradeAt(caller: Caller, storeId: string): void {
