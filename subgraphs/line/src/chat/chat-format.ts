@@ -1,4 +1,4 @@
-import { JST_OFFSET_MS } from '@omo/lib/core/jst';
+import { JST_OFFSET_MS } from '@omo/lib/core/time';
 
 const WEEKDAYS = ['日', '月', '火', '水', '木', '金', '土'] as const;
 const GROUPED = new Intl.NumberFormat('ja-JP', { maximumFractionDigits: 0 });

@@ -1,4 +1,4 @@
-import { JST_OFFSET_MS } from '@omo/lib/core/jst';
+import { JST_OFFSET_MS } from '@omo/lib/core/time';
 
 /** Quiet hours as minutes after midnight JST; start after end wraps past midnight (21:00-09:00). */
 export interface QuietHours {

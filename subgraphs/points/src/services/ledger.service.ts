@@ -5,7 +5,7 @@ import { actorOf, requireStaff, type Caller } from '@omo/lib/core/auth';
 import { isDuplicateKeyError } from '@omo/lib/core/db';
 import { AppError, BadUserInputError, ForbiddenError, NotFoundError } from '@omo/lib/core/errors';
 import { KeyedLock } from '@omo/lib/core/keyed-lock';
-import { JST_OFFSET_MS } from '@omo/lib/core/jst';
+import { JST_OFFSET_MS } from '@omo/lib/core/time';
 import type { Channel, LedgerEntryDoc, LedgerEntryModel, LedgerEntryType, Lot } from '../models/ledger-entry.model';
 import type { PointAccountDoc, PointAccountModel } from '../models/point-account.model';
 import type { EarnBreakdown } from './earn-calculator';
