@@ -1,3 +1,4 @@
+import { DAY_MS } from '@omo/lib/core/time';
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
 import { Types } from 'mongoose';
@@ -21,7 +22,6 @@ import { machine, printTable, writeReport, type RunInfo } from './lib/report';
  */
 const USAGE = 'usage: npm run bench:segments -- [--members N]   (default 100000)';
 const INSERT_BATCH = 1_000;
-const DAY_MS = 86_400_000;
 
 const DEFINITIONS: Record<string, unknown> = {
   'store X in the last 90 days, never online': {

@@ -1,3 +1,4 @@
+import { DAY_MS } from '@omo/lib/core/time';
 import { createHash } from 'node:crypto';
 import { Types } from 'mongoose';
 import { prng } from '@omo/tools/testing/random';
@@ -47,7 +48,6 @@ export const PROBES = [
 export type ProbeName = (typeof PROBES)[number]['name'];
 
 export const SEED_ACTOR = 'pos:bench-seed';
-const DAY_MS = 86_400_000;
 const HISTORY_DAYS = 330;
 const POLICY = defaultPolicy();
 
