@@ -12,7 +12,9 @@ import { memberMergeModels, type MemberMergeModels } from '../models/member-merg
 import type { MemberDoc } from '../models/member.model';
 import { buildMembersSubgraph, type MembersSubgraph } from '../server';
 import type { RegisterMemberInput } from './member.service';
-import { MERGE_OUTBOX_TYPE, mergeIdOf, toMemberMergeView } from './merge.service';
+import { MERGE_OUTBOX_TYPE } from './merge.service';
+import { mergeIdOf } from './merge-request';
+import { toMemberMergeView } from './merge-view';
 
 const ADMIN: Caller = { kind: 'staff', staffId: 'staff-1', role: 'ADMIN' };
 
