@@ -9,7 +9,7 @@ import { MemberLookup } from './member-lookup.service';
 import { ProfileChangeService } from './profile-change.service';
 import { SignUpService } from './sign-up.service';
 
-// kept importable from here, where the resolvers and the internal routes have always found them
+// the resolvers and the internal routes import these from here, beside the service
 export { parseMemberId } from './member-id';
 export type { RegisterMemberInput, UpdateMemberInput } from './member-input';
 

@@ -2,8 +2,9 @@ import type { Types } from 'mongoose';
 import type { MemberDoc } from '../models/member.model';
 
 /**
- * How many merges a chain is followed through. Every merge refuses a survivor that is itself merged, so a chain
- * only grows by merging its current end into someone else; this bounds the reads, not a real chain.
+ * How many merges a chain is followed through. A chain grows one merge at a time (a survivor merged later into
+ * someone else), never into a cycle, since a merged member cannot be a survivor; the bound caps what one look-up
+ * may read, and past it the member reached is answered as it is.
  */
 const MAX_MERGE_HOPS = 10;
 
