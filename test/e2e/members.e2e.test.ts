@@ -1,3 +1,4 @@
+import { renderBarcodeSvg } from '@omo/members/src/services/barcode';
 import { startTestSystem, type TestSystem } from '../helpers/system';
 
 const REGISTER = /* GraphQL */ `
@@ -142,7 +143,10 @@ describe('members through the gateway', () => {
       { id: member.id },
       system.customerHeaders(member.id),
     );
-    expect(card.data!.member.card.code128).toMatch(/^<svg[^>]*viewBox/);
+    expect(card.data!.member.card).toEqual({
+      code128: renderBarcodeSvg(member.memberCode, 'CODE128'),
+      qr: renderBarcodeSvg(member.memberCode, 'QR'),
+    });
     expect(card.data!.member.card.qr).toMatch(/^<svg[^>]*viewBox/);
     expect(card.data!.member.card.qr).not.toBe(card.data!.member.card.code128);
   });

@@ -105,18 +105,21 @@ async function drainMembersOutbox(): Promise<void> {
 describe('mergeMembers through the gateway', () => {
   it('gives the survivor the merged member points, e-mail and tags, and leads the old card to the survivor', async () => {
     const store = await registerAtStore();
+    const storePhone = `+81902000${1000 + sequence}`; // the number registerAtStore gave, in E.164
     const online = await registerOnline(250);
 
     const merged = await merge(store.id, online.id);
 
     expect(merged.errors).toBeUndefined();
-    expect(merged.data!.mergeMembers).toMatchObject({
+    expect(merged.data!.mergeMembers).toEqual({
       id: store.id,
       email: `online${sequence}@example.com`,
-      phone: expect.stringMatching(/^\+8190/),
+      phone: storePhone,
       tags: ['online'],
       points: { balance: 450 },
-      merges: [{ id: `${online.id}->${store.id}`, mergedId: online.id, pointsMoved: 350, refusalReason: null }],
+      merges: [
+        { id: `${online.id}->${store.id}`, mergedId: online.id, state: 'COMPLETED', pendingSteps: [], pointsMoved: 350, purchasesMoved: 0, refusalReason: null },
+      ],
     });
     const scanned = await system.graphql<{ memberByCode: { id: string; points: { balance: number }; merges: unknown[] } }>(BY_CODE, { code: online.memberCode }, pos);
     // a register scanning the old card reaches the survivor; merge details are for staff and the member only

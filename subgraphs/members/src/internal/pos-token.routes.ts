@@ -1,4 +1,5 @@
 import express, { Router } from 'express';
+import { z } from 'zod';
 import { POS_JWKS_PATH } from '@omo/lib/core/bearer-tokens';
 import type { Logger } from '@omo/lib/core/logger';
 import type { PosTokenService } from '../services/pos-token.service';
@@ -11,10 +12,18 @@ function oauthError(res: express.Response, status: number, error: string, descri
   res.status(status).set('cache-control', 'no-store').json({ error, error_description: description });
 }
 
+/** The fields of a token request read here; a field of another type counts as absent, and the rest is ignored. */
+const tokenRequestSchema = z
+  .object({
+    grant_type: z.string().optional().catch(undefined),
+    client_secret: z.string().optional().catch(undefined),
+  })
+  .catch({});
+type TokenRequest = z.infer<typeof tokenRequestSchema>;
+
 /** The client secret of a client-credentials request: in the body (form or JSON), or as HTTP Basic's password. */
-function clientSecretOf(req: express.Request): string | undefined {
-  const body = (req.body ?? {}) as Record<string, unknown>;
-  if (typeof body.client_secret === 'string') return body.client_secret;
+function clientSecretOf(req: express.Request, body: TokenRequest): string | undefined {
+  if (body.client_secret !== undefined) return body.client_secret;
   const basic = /^Basic\s+(\S+)$/i.exec(req.headers.authorization ?? '');
   if (!basic?.[1]) return undefined;
   const decoded = Buffer.from(basic[1], 'base64').toString('utf8');
@@ -34,9 +43,9 @@ function clientSecretOf(req: express.Request): string | undefined {
 export function posTokenRoutes(tokens: PosTokenService, logger: Logger): Router {
   const router = Router();
   router.post(POS_TOKEN_PATH, express.urlencoded({ extended: false, limit: '4kb' }), express.json({ limit: '4kb' }), async (req, res) => {
-    const grant = (req.body as Record<string, unknown> | undefined)?.grant_type;
-    if (grant !== 'client_credentials') return oauthError(res, 400, 'unsupported_grant_type', 'grant_type must be client_credentials');
-    const secret = clientSecretOf(req);
+    const body = tokenRequestSchema.parse(req.body ?? {});
+    if (body.grant_type !== 'client_credentials') return oauthError(res, 400, 'unsupported_grant_type', 'grant_type must be client_credentials');
+    const secret = clientSecretOf(req, body);
     if (!secret) return oauthError(res, 400, 'invalid_request', 'client_secret (the POS key) is required');
     try {
       const token = await tokens.exchange(secret.trim());

@@ -1,5 +1,7 @@
+import { createHash } from 'node:crypto';
 import { ensureIndexes } from '@omo/lib/core/db';
 import { openTestDatabase, type TestDatabase } from '@omo/tools/testing/database';
+import { rejection } from '@omo/tools/testing/errors';
 import { membersModels, type MembersModels } from '../models';
 import { ApiKeyService } from './api-key.service';
 
@@ -40,9 +42,15 @@ describe('ApiKeyService', () => {
     const secret = secretOf(key, keyId);
 
     const raw = await models.apiKeys.findById(keyId).lean();
-    expect(raw).not.toBeNull();
-    expect(Object.keys(raw ?? {}).sort()).toEqual(['_id', 'createdAt', 'lastUsedAt', 'name', 'revokedAt', 'secretHash', 'storeIds']);
-    expect(raw?.secretHash).toMatch(/^[0-9a-f]{64}$/);
+    expect(raw).toEqual({
+      _id: keyId,
+      name: '新宿店レジ',
+      storeIds: ['store-1'],
+      secretHash: createHash('sha256').update(secret).digest('hex'),
+      createdAt: now,
+      lastUsedAt: null,
+      revokedAt: null,
+    });
     const stored = JSON.stringify(raw);
     expect(stored).not.toContain(secret);
     expect(stored).not.toContain(key);
@@ -133,9 +141,21 @@ describe('ApiKeyService', () => {
 
   it('refuses to create a key without a label (or with a long one) or without a store, and stores nothing', async () => {
     const before = await models.apiKeys.countDocuments();
-    await expect(service.create({ name: '  ', storeIds: ['store-1'] })).rejects.toThrow(/label/);
-    await expect(service.create({ name: 'x'.repeat(101), storeIds: ['store-1'] })).rejects.toThrow(/label/);
-    await expect(service.create({ name: 'register', storeIds: [' ', ''] })).rejects.toThrow(/store/);
+    const refusal = async (input: { name: string; storeIds: string[] }) => {
+      const error = await rejection(service.create(input));
+      return { message: error.message, extensions: error.extensions };
+    };
+    const noLabel = { message: 'An API key needs a label of 1-100 characters', extensions: { code: 'BAD_USER_INPUT', field: 'label' } };
+    await expect(refusal({ name: '  ', storeIds: ['store-1'] })).resolves.toEqual(noLabel);
+    await expect(refusal({ name: 'x'.repeat(101), storeIds: ['store-1'] })).resolves.toEqual(noLabel);
+    await expect(refusal({ name: 'register', storeIds: [' ', ''] })).resolves.toEqual({
+      message: 'An API key needs at least one store',
+      extensions: { code: 'BAD_USER_INPUT', field: 'storeIds' },
+    });
+    await expect(refusal({ name: 'register', storeIds: Array.from({ length: 101 }, (_, i) => `store-${i}`) })).resolves.toEqual({
+      message: 'An API key has at most 100 stores',
+      extensions: { code: 'BAD_USER_INPUT', field: 'storeIds' },
+    });
     expect(await models.apiKeys.countDocuments()).toBe(before);
   });
 });

@@ -1,4 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { z } from 'zod';
 import { BadUserInputError } from '@omo/lib/core/errors';
 import type { MembersModels } from '../models';
 import type { ApiKeyView } from '../models/api-key.model';
@@ -40,19 +41,28 @@ function hashSecret(secret: string): string {
   return createHash('sha256').update(secret).digest('hex');
 }
 
+const labelSchema = z.string().trim().min(1).max(MAX_LABEL_LENGTH);
+/** Store ids or codes as typed: trimmed, blanks dropped, each once. */
+const storeRefsSchema = z
+  .array(z.string())
+  .transform((refs) => [...new Set(refs.map((s) => s.trim()).filter(Boolean))])
+  .pipe(
+    z
+      .array(z.string())
+      .min(1, 'An API key needs at least one store')
+      .max(MAX_STORES, `An API key has at most ${MAX_STORES} stores`),
+  );
+
 function parseLabel(raw: string): string {
-  const label = raw.trim();
-  if (!label || label.length > MAX_LABEL_LENGTH) {
-    throw new BadUserInputError(`An API key needs a label of 1-${MAX_LABEL_LENGTH} characters`, { field: 'label' });
-  }
-  return label;
+  const label = labelSchema.safeParse(raw);
+  if (!label.success) throw new BadUserInputError(`An API key needs a label of 1-${MAX_LABEL_LENGTH} characters`, { field: 'label' });
+  return label.data;
 }
 
 function parseStoreRefs(raw: string[]): string[] {
-  const refs = [...new Set(raw.map((s) => s.trim()).filter(Boolean))];
-  if (!refs.length) throw new BadUserInputError('An API key needs at least one store', { field: 'storeIds' });
-  if (refs.length > MAX_STORES) throw new BadUserInputError(`An API key has at most ${MAX_STORES} stores`, { field: 'storeIds' });
-  return refs;
+  const refs = storeRefsSchema.safeParse(raw);
+  if (!refs.success) throw new BadUserInputError(refs.error.issues[0]?.message ?? 'The stores are not valid', { field: 'storeIds' });
+  return refs.data;
 }
 
 /**

@@ -1,4 +1,5 @@
 import http from 'node:http';
+import type { GraphQLError } from 'graphql';
 import type { AddressInfo } from 'node:net';
 import { Types } from 'mongoose';
 import { SERVICE_IDENTITY_HEADER, verifyServiceIdentity, type Caller } from '@omo/lib/core/auth';
@@ -12,7 +13,9 @@ import { memberMergeModels, type MemberMergeModels } from '../models/member-merg
 import type { MemberDoc } from '../models/member.model';
 import { buildMembersSubgraph, type MembersSubgraph } from '../server';
 import type { RegisterMemberInput } from './member.service';
-import { MERGE_OUTBOX_TYPE, mergeIdOf, toMemberMergeView } from './merge.service';
+import { MERGE_OUTBOX_TYPE } from './merge.service';
+import { mergeIdOf } from './merge-request';
+import { toMemberMergeView } from './merge-view';
 
 const ADMIN: Caller = { kind: 'staff', staffId: 'staff-1', role: 'ADMIN' };
 
@@ -27,32 +30,34 @@ interface ServicesStub {
   directory: ServiceDirectory;
   calls: StubCall[];
   down: Set<string>;
-  /** Milliseconds each answer takes, to keep a merge under way while another one starts. */
-  delay: { ms: number };
+  /** Awaited before a service answers, to keep a merge under way at that step while another one runs. */
+  hold: { before: ((service: string) => Promise<void>) | null };
   close(): Promise<void>;
 }
 
 async function startServicesStub(): Promise<ServicesStub> {
   const calls: StubCall[] = [];
   const down = new Set<string>();
-  const delay = { ms: 0 };
+  const hold: ServicesStub['hold'] = { before: null };
   const moved: Record<string, number> = { points: 150, purchases: 2 };
+  const answer = async (req: http.IncomingMessage, res: http.ServerResponse, body: string): Promise<void> => {
+    const [, service = '', ...rest] = (req.url ?? '').split('/');
+    const path = `/${rest.join('/')}`;
+    if (down.has(service)) return void res.writeHead(503).end();
+    try {
+      verifyServiceIdentity(req.headers[SERVICE_IDENTITY_HEADER] as string | undefined, TEST_INTERNAL_SECRET, service);
+    } catch {
+      return void res.writeHead(401).end();
+    }
+    await hold.before?.(service);
+    calls.push({ service, path, body: JSON.parse(body) as Record<string, unknown> });
+    const reply = path === '/internal/merges' ? { moved: moved[service] } : {};
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(reply));
+  };
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => setTimeout(() => {
-      const [, service = '', ...rest] = (req.url ?? '').split('/');
-      const path = `/${rest.join('/')}`;
-      if (down.has(service)) return void res.writeHead(503).end();
-      try {
-        verifyServiceIdentity(req.headers[SERVICE_IDENTITY_HEADER] as string | undefined, TEST_INTERNAL_SECRET, service);
-      } catch {
-        return void res.writeHead(401).end();
-      }
-      calls.push({ service, path, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown> });
-      const answer = path === '/internal/merges' ? { moved: moved[service] } : {};
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(answer));
-    }, delay.ms));
+    req.on('end', () => void answer(req, res, Buffer.concat(chunks).toString('utf8')));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
@@ -60,7 +65,7 @@ async function startServicesStub(): Promise<ServicesStub> {
     directory: { baseUrl: (service) => `http://127.0.0.1:${port}/${service}` },
     calls,
     down,
-    delay,
+    hold,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }
@@ -86,7 +91,7 @@ beforeEach(async () => {
   for (const model of Object.values(db.connection.models)) await model.deleteMany({});
   stub.calls.length = 0;
   stub.down.clear();
-  stub.delay.ms = 0;
+  stub.hold.before = null;
   now = new Date('2030-04-01T09:00:00.000Z');
 });
 
@@ -260,16 +265,16 @@ describe('MergeService.merge refuses', () => {
     await subgraph.memberService.withdraw(ADMIN, idOf(withdrawn));
     await merge(b, a); // a is now MERGED into b
     const writes = await mergeWrites();
-    const cases: [MemberDoc, MemberDoc, string, RegExp][] = [
-      [a, c, 'survivorId', /merged into another member/],
-      [withdrawn, c, 'survivorId', /withdrawn member/],
-      [c, withdrawn, 'mergedId', /withdrawn member/],
-      [c, a, 'mergedId', /already been merged into another member/],
+    const cases: [MemberDoc, MemberDoc, string, string][] = [
+      [a, c, 'survivorId', 'Cannot merge into a member that has been merged into another member'],
+      [withdrawn, c, 'survivorId', 'Cannot merge into a withdrawn member'],
+      [c, withdrawn, 'mergedId', 'A withdrawn member cannot be merged'],
+      [c, a, 'mergedId', 'This member has already been merged into another member'],
     ];
     for (const [survivor, merged, field, message] of cases) {
       const error = await rejection(merge(survivor, merged));
       expect(error.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field });
-      expect(error.message).toMatch(message);
+      expect(error.message).toBe(message);
     }
     expect(await mergeWrites()).toEqual(writes);
     expect((await stored(c)).status).toBe('ACTIVE');
@@ -295,7 +300,7 @@ describe('MergeService when a service is down or a request stops half-way', () =
     expect(await mergeView(survivor, merged)).toMatchObject({ state: 'COMPLETED', pendingSteps: [], pointsMoved: 150, purchasesMoved: 2 });
     expect(mergeCalls('points')).toHaveLength(1);
     expect(await subgraph.outbox.find(`merge:${mergeIdOf(idOf(merged), idOf(survivor))}`)).toMatchObject({
-      doneAt: expect.any(Date),
+      doneAt: now,
       result: { state: 'COMPLETED', pointsMoved: 150, purchasesMoved: 2 },
     });
     expect(await mergeModels.claims.countDocuments()).toBe(0);
@@ -360,37 +365,115 @@ describe('MergeService when a service is down or a request stops half-way', () =
   });
 });
 
+function deferred(): { promise: Promise<void>; resolve: () => void } {
+  let resolve!: () => void;
+  const promise = new Promise<void>((done) => (resolve = done));
+  return { promise, resolve };
+}
+
+/**
+ * Runs two merges so that they overlap for certain: neither writes anything before both have passed their checks
+ * (a barrier at the outbox, the first write of a request), and the points step of whichever goes ahead is held
+ * until the other has been answered, so the first still holds its members when the second claims them. Were both
+ * to go ahead, both would reach the points step, which then lets them finish rather than hang.
+ */
+async function overlapping(first: () => Promise<MemberDoc>, second: () => Promise<MemberDoc>): Promise<PromiseSettledResult<MemberDoc>[]> {
+  const checked = deferred();
+  let arrived = 0;
+  const enqueue = subgraph.outbox.enqueue.bind(subgraph.outbox);
+  const spy = jest.spyOn(subgraph.outbox, 'enqueue').mockImplementation(async (...args) => {
+    arrived += 1;
+    if (arrived === 2) checked.resolve();
+    await checked.promise;
+    return enqueue(...args);
+  });
+  const pointsHeld = deferred();
+  let held = 0;
+  stub.hold.before = async (service) => {
+    if (service !== 'points') return;
+    held += 1;
+    if (held === 2) pointsHeld.resolve();
+    await pointsHeld.promise;
+  };
+  try {
+    const runs = [first(), second()];
+    // once one is answered, nothing is held any more: the other goes on (or, refused early, is not waited for)
+    const release = () => {
+      checked.resolve();
+      pointsHeld.resolve();
+    };
+    void Promise.race(runs).then(release, release);
+    return await Promise.allSettled(runs);
+  } finally {
+    spy.mockRestore();
+    stub.hold.before = null;
+  }
+}
+
+/** The reason of the one rejected result, after checking that exactly one of the two was. */
+function onlyRefusal(results: PromiseSettledResult<MemberDoc>[]): { refused: number; error: GraphQLError } {
+  expect(results.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
+  const refused = results.findIndex((r) => r.status === 'rejected');
+  return { refused, error: (results[refused] as PromiseRejectedResult).reason as GraphQLError };
+}
+
+const busy = (member: MemberDoc, holder: string) =>
+  `Member ${idOf(member)} is part of another merge that has not finished (${holder}); try again once it has`;
+
 describe('MergeService with merges of the same members at the same time', () => {
-  it('lets only one of A into B and B into A go ahead', async () => {
-    for (let round = 0; round < 5; round += 1) {
+  it('lets only one of A into B and B into A go ahead, refusing the one that claims A second', async () => {
+    const winners: string[] = [];
+    for (let round = 0; round < 3; round += 1) {
       const [a, b] = [await register(), await register()];
 
-      const results = await Promise.allSettled([merge(b, a), merge(a, b)]);
+      const { refused, error } = onlyRefusal(await overlapping(() => merge(b, a), () => merge(a, b)));
 
-      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
-      const refused = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-      expect(refused?.reason).toMatchObject({ extensions: { code: 'BAD_USER_INPUT' } });
-      const statuses = [(await stored(a)).status, (await stored(b)).status].sort();
-      expect(statuses).toEqual(['ACTIVE', 'MERGED']);
-      expect(mergeCalls('points')).toHaveLength(round + 1);
+      // the winner's two members; both merges claim the lower id, a's, first, so the loser clashes on a
+      const [merged, survivor] = refused === 1 ? [a, b] : [b, a];
+      const winner = mergeIdOf(idOf(merged), idOf(survivor));
+      winners.push(winner);
+      expect({ code: error.extensions.code, field: error.extensions.field, message: error.message }).toEqual({
+        code: 'BAD_USER_INPUT',
+        field: merged === a ? 'survivorId' : 'mergedId',
+        message: busy(a, winner),
+      });
+      expect(await stored(merged)).toMatchObject({ status: 'MERGED', mergedIntoId: survivor._id });
+      expect((await stored(survivor)).status).toBe('ACTIVE');
+      // the refused merge is the same pair the other way round
+      expect(await mergeView(merged, survivor)).toMatchObject({ state: 'REFUSED', refusalReason: busy(a, winner) });
+      expect(await mergeView(survivor, merged)).toMatchObject({ state: 'COMPLETED' });
     }
+    expect(mergeCalls('points').map((call) => call.body.mergeId)).toEqual(winners);
     expect(await mergeModels.claims.countDocuments()).toBe(0);
   });
 
-  it('lets only one of A into B and B into C go ahead', async () => {
+  it('lets only one of A into B and B into C go ahead, refusing the one that claims B second', async () => {
+    const winners: string[] = [];
     for (let round = 0; round < 3; round += 1) {
       const [a, b, c] = [await register(), await register(), await register()];
-      stub.delay.ms = 200;
 
-      const results = await Promise.allSettled([merge(b, a), merge(c, b)]);
-      stub.delay.ms = 0;
+      const { refused, error } = onlyRefusal(await overlapping(() => merge(b, a), () => merge(c, b)));
 
-      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
-      const refused = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-      expect(refused?.reason).toMatchObject({ extensions: { code: 'BAD_USER_INPUT' } });
-      const after = await Promise.all([a, b].map(stored));
-      expect(after.filter((m) => m.status === 'MERGED')).toHaveLength(1);
+      // the winner's two members, and the loser's: they share b
+      const [[merged, survivor], [loserSurvivor, loserMerged]] = refused === 1 ? [[a, b], [c, b]] : [[b, c], [b, a]];
+      const winner = mergeIdOf(idOf(merged), idOf(survivor));
+      winners.push(winner);
+      expect({ code: error.extensions.code, field: error.extensions.field, message: error.message }).toEqual({
+        code: 'BAD_USER_INPUT',
+        field: loserSurvivor === b ? 'survivorId' : 'mergedId',
+        message: busy(b, winner),
+      });
+      const statuses = (await Promise.all([a, b, c].map(stored))).map((m) => [m.status, m.mergedIntoId?.toHexString() ?? null]);
+      expect(statuses).toEqual(
+        refused === 1
+          ? [['MERGED', idOf(b)], ['ACTIVE', null], ['ACTIVE', null]]
+          : [['ACTIVE', null], ['MERGED', idOf(c)], ['ACTIVE', null]],
+      );
+      expect(await mergeView(loserSurvivor, loserMerged)).toMatchObject({ state: 'REFUSED', refusalReason: busy(b, winner) });
+      expect(await mergeView(survivor, merged)).toMatchObject({ state: 'COMPLETED' });
     }
+    expect(mergeCalls('points').map((call) => call.body.mergeId)).toEqual(winners);
+    expect(await mergeModels.claims.countDocuments()).toBe(0);
   });
 
   it('refuses a merge involving a member of an unfinished merge, and lets it be asked again once that one completes', async () => {
@@ -401,7 +484,7 @@ describe('MergeService with merges of the same members at the same time', () => 
     const refused = await rejection(merge(survivor, second));
 
     expect(refused.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'survivorId' });
-    expect(refused.message).toMatch(/another merge that has not finished .*try again once it has/);
+    expect(refused.message).toBe(busy(survivor, mergeIdOf(idOf(first), idOf(survivor))));
     expect(await mergeView(survivor, second)).toMatchObject({ state: 'REFUSED', pendingSteps: [] });
     expect((await stored(second)).status).toBe('ACTIVE');
 
@@ -431,8 +514,8 @@ describe('MergeService with merges of the same members at the same time', () => 
 
     await drainOutbox();
 
-    expect(await mergeView(a, b)).toMatchObject({ state: 'REFUSED', refusalReason: expect.stringMatching(/another merge that has not finished/) });
-    expect(await subgraph.outbox.find(`merge:${reverse}`)).toMatchObject({ doneAt: expect.any(Date), result: { state: 'REFUSED' } });
+    expect(await mergeView(a, b)).toMatchObject({ state: 'REFUSED', refusalReason: busy(a, mergeIdOf(idOf(a), idOf(b))) });
+    expect(await subgraph.outbox.find(`merge:${reverse}`)).toMatchObject({ doneAt: now, result: { state: 'REFUSED', pointsMoved: null, purchasesMoved: null } });
     stub.down.delete('points');
     await drainOutbox();
     expect(await mergeView(b, a)).toMatchObject({ state: 'COMPLETED' });

@@ -1,0 +1,61 @@
+import { assertCanReadMember, requireAuthenticated, type Caller } from '@omo/lib/core/auth';
+import { AppError, BadUserInputError, ForbiddenError, NotFoundError } from '@omo/lib/core/errors';
+import type { MemberLoaders } from '../loaders/member.loaders';
+import type { MembersModels } from '../models';
+import type { MemberDoc } from '../models/member.model';
+import { normalizeEmail, normalizePhone } from './contact';
+import { parseMemberCode } from './member-code';
+import { currentMemberOf } from './merge-chain';
+
+/** Finding members: by card code, by contact, and where a merged member lives on now. */
+export class MemberLookup {
+  constructor(private readonly models: MembersModels) {}
+
+  /** Resolves a scanned or typed card code; a merged member's code leads to the member it was merged into. */
+  async resolveCode(caller: Caller, code: string, loaders: MemberLoaders): Promise<MemberDoc> {
+    const actor = requireAuthenticated(caller);
+    const memberCode = parseMemberCode(code);
+    const member = await currentMemberOf(await loaders.byCode.load(memberCode), (id) => loaders.byId.load(id.toHexString()));
+    if (!member) throw new NotFoundError('Member');
+    if (actor.kind === 'customer') assertCanReadMember(actor, member._id.toHexString());
+    // the card of a withdrawn membership records and redeems nothing; staff still look it up to help the customer
+    if (member.status === 'WITHDRAWN' && actor.kind !== 'staff') throw new AppError('This card’s membership was withdrawn', 'NOT_FOUND');
+    return member;
+  }
+
+  async findByContact(caller: Caller, email?: string | null, phone?: string | null): Promise<MemberDoc[]> {
+    const actor = requireAuthenticated(caller);
+    if (actor.kind !== 'staff') throw new ForbiddenError('Staff only');
+    const or: Record<string, string>[] = [];
+    if (email) or.push({ email: normalizeEmail(email) });
+    if (phone) or.push({ phone: normalizePhone(phone) });
+    if (!or.length) throw new BadUserInputError('Give an e-mail address or a phone number', { field: 'email' });
+    return this.models.members.find({ $or: or }).sort({ createdAt: 1 }).limit(50).lean<MemberDoc[]>().exec();
+  }
+
+  /**
+   * The active member holding this e-mail (else phone), for matching an online customer; invalid contacts match
+   * nobody rather than failing the order.
+   */
+  async findActiveByContact(email: string | null, phone: string | null): Promise<MemberDoc | null> {
+    const tryNormalize = (value: string | null, normalize: (v: string) => string) => {
+      try {
+        return value ? normalize(value) : null;
+      } catch {
+        return null;
+      }
+    };
+    for (const [field, value] of [['email', tryNormalize(email, normalizeEmail)], ['phone', tryNormalize(phone, normalizePhone)]] as const) {
+      if (!value) continue;
+      const member = await this.models.members.findOne({ [field]: value, status: { $in: ['ACTIVE', 'MERGED'] } }).lean<MemberDoc>().exec();
+      const current = member && (await this.currentMember(member));
+      if (current?.status === 'ACTIVE') return current;
+    }
+    return null;
+  }
+
+  /** The member a merged member now lives on (following mergedIntoId); the member itself otherwise. */
+  currentMember(member: MemberDoc): Promise<MemberDoc | null> {
+    return currentMemberOf(member, (id) => this.models.members.findById(id).lean<MemberDoc>().exec());
+  }
+}

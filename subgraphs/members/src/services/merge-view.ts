@@ -1,0 +1,27 @@
+import type { MemberMerge } from '../__generated__/resolvers-types';
+import { MERGE_STEPS, type MemberMergeDoc } from '../models/member-merge.model';
+
+export type MergeState = 'PENDING' | 'IN_PROGRESS' | 'COMPLETED' | 'REFUSED';
+
+export function mergeState(merge: MemberMergeDoc): MergeState {
+  if (merge.refusedAt) return 'REFUSED';
+  if (merge.completedAt) return 'COMPLETED';
+  return merge.committedAt ? 'IN_PROGRESS' : 'PENDING';
+}
+
+/** A merge record as the API shows it (Member.merges). */
+export function toMemberMergeView(merge: MemberMergeDoc): MemberMerge {
+  const state = mergeState(merge);
+  return {
+    id: merge._id,
+    survivorId: merge.survivorId.toHexString(),
+    mergedId: merge.mergedId.toHexString(),
+    state,
+    pendingSteps: state === 'PENDING' || state === 'IN_PROGRESS' ? MERGE_STEPS.filter((step) => !merge.steps[step]) : [],
+    pointsMoved: merge.pointsMoved,
+    purchasesMoved: merge.purchasesMoved,
+    refusalReason: merge.refusal?.message ?? null,
+    requestedAt: merge.requestedAt,
+    completedAt: merge.completedAt,
+  };
+}

@@ -1,0 +1,96 @@
+import type { Types } from 'mongoose';
+import { assertCanReadMember, requireAuthenticated, type Caller } from '@omo/lib/core/auth';
+import { BadUserInputError, ForbiddenError, NotFoundError } from '@omo/lib/core/errors';
+import type { MembersModels } from '../models';
+import type { MemberDoc } from '../models/member.model';
+import { normalizeEmail, normalizePhone } from './contact';
+import { ContactChangeLimit } from './contact-change-limit';
+import { contactClaimKey, type ContactClaims, type ContactKind } from './contact-claims';
+import { displayNameSchema, parseField, tagsSchema, type UpdateMemberInput } from './member-input';
+import { parseMemberId } from './member-id';
+
+/** A member's own record changing: profile and contacts (claimed before, released after), and withdrawal. */
+export class ProfileChangeService {
+  private readonly contactChanges: ContactChangeLimit;
+
+  constructor(
+    private readonly models: MembersModels,
+    private readonly contacts: ContactClaims,
+    private readonly clock: () => Date,
+  ) {
+    this.contactChanges = new ContactChangeLimit(models.contactChangeAttempts, clock);
+  }
+
+  async update(caller: Caller, id: string, input: UpdateMemberInput): Promise<MemberDoc> {
+    const member = await this.getForChange(caller, id);
+    if (input.tags !== undefined && caller.kind !== 'staff') throw new ForbiddenError('Only staff can change tags');
+    const set: Partial<MemberDoc> = {};
+    if (input.displayName != null) set.displayName = parseField(displayNameSchema, input.displayName, 'displayName');
+    if (input.tags != null) set.tags = parseField(tagsSchema, input.tags, 'tags');
+    const changes: { kind: ContactKind; from: string | null; to: string | null }[] = [];
+    for (const kind of ['email', 'phone'] as const) {
+      const raw = input[kind];
+      if (raw === undefined) continue;
+      const to = raw === null || raw === '' ? null : kind === 'email' ? normalizeEmail(raw) : normalizePhone(raw);
+      if (to !== (member[kind] ?? null)) changes.push({ kind, from: member[kind] ?? null, to });
+      set[kind] = to;
+    }
+    const emailAfter = set.email !== undefined ? set.email : member.email;
+    const phoneAfter = set.phone !== undefined ? set.phone : member.phone;
+    if (!emailAfter && !phoneAfter) throw new BadUserInputError('A member keeps an e-mail address or a phone number', { field: 'email' });
+
+    // customers only: staff correct records in bulk, and nobody else may change a member
+    if (caller.kind === 'customer' && changes.some((c) => c.to)) await this.contactChanges.take(member._id.toHexString());
+    const claimed: string[] = [];
+    try {
+      for (const change of changes) {
+        if (change.to) claimed.push(await this.contacts.claim(caller, change.kind, change.to, member._id));
+      }
+    } catch (error) {
+      await this.contacts.release(claimed, member._id);
+      throw error;
+    }
+    const updated = await this.models.members
+      .findOneAndUpdate({ _id: member._id }, { $set: set }, { new: true })
+      .lean<MemberDoc>();
+    if (!updated) throw new NotFoundError('Member');
+    // Released after the member changed: a crash in between leaves a stale claim, which ContactClaims.claim detects.
+    const released = changes.flatMap((c) => (c.from ? [contactClaimKey(c.kind, c.from)] : []));
+    if (released.length) await this.contacts.release(released, member._id);
+    return updated;
+  }
+
+  async withdraw(caller: Caller, id: string): Promise<MemberDoc> {
+    const member = await this.getForChange(caller, id);
+    if (member.status === 'WITHDRAWN') return member;
+    const updated = await this.models.members
+      .findOneAndUpdate(
+        { _id: member._id, status: 'ACTIVE' },
+        { $set: { status: 'WITHDRAWN', withdrawnAt: this.clock(), email: null, phone: null } },
+        { new: true },
+      )
+      .lean<MemberDoc>();
+    const held = (['email', 'phone'] as const).flatMap((kind) => {
+      const value = member[kind];
+      return value ? [contactClaimKey(kind, value)] : [];
+    });
+    await this.contacts.release(held, member._id);
+    return updated ?? (await this.getById(member._id));
+  }
+
+  private async getById(id: Types.ObjectId): Promise<MemberDoc> {
+    const member = await this.models.members.findById(id).lean<MemberDoc>();
+    if (!member) throw new NotFoundError('Member');
+    return member;
+  }
+
+  private async getForChange(caller: Caller, id: string): Promise<MemberDoc> {
+    const actor = requireAuthenticated(caller);
+    const memberId = parseMemberId(id);
+    if (actor.kind === 'pos') throw new ForbiddenError('POS keys cannot change members');
+    assertCanReadMember(actor, memberId.toHexString());
+    const member = await this.getById(memberId);
+    if (member.status === 'MERGED') throw new BadUserInputError('This member was merged into another member', { field: 'id' });
+    return member;
+  }
+}
