@@ -50,7 +50,8 @@ async function startServicesStub(): Promise<ServicesStub> {
         return void res.writeHead(401).end();
       }
       calls.push({ service, path, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown> });
-      const answer = path === '/internal/merges' ? { moved: moved[service] } : {};
+      // each owner answers as its contract says: line tells what became of the link, the others how much moved
+      const answer = path !== '/internal/merges' ? {} : service === 'line' ? { outcome: 'MOVED' } : { moved: moved[service] };
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(answer));
     }, delay.ms));
   });

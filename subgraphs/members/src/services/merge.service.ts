@@ -3,7 +3,10 @@ import { z } from 'zod';
 import { requireAdmin, type Caller } from '@omo/lib/core/auth';
 import { isDuplicateKeyError } from '@omo/lib/core/db';
 import { BadUserInputError, NotFoundError } from '@omo/lib/core/errors';
-import { callInternal, type ServiceDirectory } from '@omo/lib/server/internal-api';
+import { lineContract } from '@omo/lib/contracts/line';
+import { pointsContract } from '@omo/lib/contracts/points';
+import { purchasesContract } from '@omo/lib/contracts/purchases';
+import { internalClient, type InternalCallerOptions, type ServiceDirectory } from '@omo/lib/server/internal-api';
 import { KeyedLock } from '@omo/lib/core/keyed-lock';
 import type { Logger } from '@omo/lib/core/logger';
 import type { Outbox } from '@omo/lib/outbox/outbox';
@@ -340,30 +343,30 @@ export class MergeService {
         await this.mergeProfile(merge);
         return {};
       case 'POINTS': {
-        const { moved } = await this.callStep<{ moved: number }>(merge, step, 'points', { actor: merge.requestedBy });
+        const { moved } = await this.callStep(merge, step, (caller, request) => internalClient(pointsContract, caller).merge({ ...request, actor: merge.requestedBy }));
         return { pointsMoved: moved };
       }
       case 'PURCHASES': {
-        const { moved } = await this.callStep<{ moved: number }>(merge, step, 'purchases', {});
+        const { moved } = await this.callStep(merge, step, (caller, request) => internalClient(purchasesContract, caller).merge(request));
         return { purchasesMoved: moved };
       }
       case 'LINE':
-        await this.callStep(merge, step, 'line', {});
+        await this.callStep(merge, step, (caller, request) => internalClient(lineContract, caller).merge(request));
         return {};
     }
   }
 
   /** The internal merge routes are idempotent by mergeId, so a retry after a timeout or a crash moves nothing twice. */
-  private async callStep<T>(merge: MemberMergeDoc, step: MergeStep, target: 'points' | 'purchases' | 'line', extra: Record<string, string>): Promise<T> {
+  private async callStep<T>(
+    merge: MemberMergeDoc,
+    step: MergeStep,
+    send: (caller: InternalCallerOptions, request: { mergeId: string; fromMemberId: string; toMemberId: string }) => Promise<T>,
+  ): Promise<T> {
     try {
-      return await callInternal<T>({
-        directory: this.options.services,
-        target,
-        path: '/internal/merges',
-        body: { mergeId: merge._id, fromMemberId: merge.mergedId.toHexString(), toMemberId: merge.survivorId.toHexString(), ...extra },
-        internalSecret: this.options.internalSecret,
-        service: 'members',
-      });
+      return await send(
+        { directory: this.options.services, internalSecret: this.options.internalSecret, service: 'members' },
+        { mergeId: merge._id, fromMemberId: merge.mergedId.toHexString(), toMemberId: merge.survivorId.toHexString() },
+      );
     } catch (error) {
       // Whatever the reason (down, or a refusal that can only be a bug on one side), the merge is committed: it
       // waits for the step to succeed rather than surface the other service's error as the caller's mistake.

@@ -1,20 +1,18 @@
-import { callInternal, type ServiceDirectory } from '@omo/lib/server/internal-api';
+import { membersContract } from '@omo/lib/contracts/members';
 import { AppError, NotFoundError } from '@omo/lib/core/errors';
+import { internalClient, type InternalClient, type ServiceDirectory } from '@omo/lib/server/internal-api';
 
 /** The members service's internal API, as purchases needs it: members owns codes and contact details. */
 export class MembersClient {
-  constructor(
-    private readonly services: ServiceDirectory,
-    private readonly internalSecret: string,
-  ) {}
+  private readonly members: InternalClient<typeof membersContract>;
 
-  private call<T>(path: string, body: unknown): Promise<T> {
-    return callInternal<T>({ directory: this.services, target: 'members', path, body, internalSecret: this.internalSecret, service: 'purchases' });
+  constructor(services: ServiceDirectory, internalSecret: string) {
+    this.members = internalClient(membersContract, { directory: services, internalSecret, service: 'purchases' });
   }
 
   /** The member a scanned card code belongs to (a merged member's code gives the survivor). */
   async resolveCode(code: string): Promise<string> {
-    return (await this.call<{ memberId: string }>('/internal/members/resolve-code', { code })).memberId;
+    return (await this.members.resolveCode({ code })).memberId;
   }
 
   /** The member whose account a purchase by this member id goes to now (a merged member's survivor). */
@@ -30,7 +28,7 @@ export class MembersClient {
   }
 
   private async current(memberId: string): Promise<{ memberId: string; status: string }> {
-    const { current } = await this.call<{ current: Record<string, { memberId: string; status: string } | null> }>('/internal/members/current', { ids: [memberId] });
+    const { current } = await this.members.current({ ids: [memberId] });
     const now = current[memberId];
     if (!now) throw new NotFoundError('Member');
     return now;
