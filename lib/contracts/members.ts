@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import type { CurrentMemberLookup } from '@omo/lib/core/customer-status';
+import { AppError, NotFoundError } from '@omo/lib/core/errors';
 import { contract, route } from '@omo/lib/contracts/contract';
 import { membersConditionSchema, segmentFilterRoute } from '@omo/lib/contracts/segment-filter';
-import { internalClient, type ServiceDirectory } from '@omo/lib/server/internal-api';
+import { internalClient, type InternalCallerOptions, type InternalClient, type ServiceDirectory } from '@omo/lib/server/internal-api';
 
 const memberStatus = z.enum(['ACTIVE', 'MERGED', 'WITHDRAWN']);
 const memberRef = z.object({ memberId: z.string(), status: memberStatus });
@@ -55,6 +56,44 @@ export const membersContract = contract('members', {
 });
 
 export type MemberCard = z.infer<typeof membersContract.routes.card.response>;
+
+/** The member lookups other services make, as one caller's client (points and purchases name themselves). */
+export class MembersClient {
+  private readonly members: InternalClient<typeof membersContract>;
+
+  constructor(options: InternalCallerOptions) {
+    this.members = internalClient(membersContract, options);
+  }
+
+  /** The member a scanned card code belongs to (a merged member's code gives the survivor; a withdrawn one, NOT_FOUND). */
+  async resolveCode(code: string): Promise<string> {
+    return (await this.members.resolveCode({ code })).memberId;
+  }
+
+  /** Whether members knows this member id (in any state). */
+  async exists(memberId: string): Promise<boolean> {
+    return (await this.members.exists({ ids: [memberId] })).existing.includes(memberId);
+  }
+
+  /** The member whose points and purchases this member id means now (a merged member's survivor). */
+  async currentMemberId(memberId: string): Promise<string> {
+    return (await this.current(memberId)).memberId;
+  }
+
+  /** Like currentMemberId, for something new (a purchase, a preview): a withdrawn membership takes none. */
+  async activeMemberId(memberId: string): Promise<string> {
+    const now = await this.current(memberId);
+    if (now.status === 'WITHDRAWN') throw new AppError('This member’s membership was withdrawn', 'NOT_FOUND');
+    return now.memberId;
+  }
+
+  private async current(memberId: string): Promise<{ memberId: string; status: string }> {
+    const { current } = await this.members.current({ ids: [memberId] });
+    const now = current[memberId];
+    if (!now) throw new NotFoundError('Member');
+    return now;
+  }
+}
 
 /** Asks the members service where a customer's membership is now (its own subgraph answers from its data instead). */
 export function currentMemberClient(directory: ServiceDirectory, internalSecret: string, service: string): CurrentMemberLookup {
