@@ -2,7 +2,7 @@ import { LRUCache } from 'lru-cache';
 import type { Caller } from '@omo/lib/core/auth';
 import { callerOf, type BearerVerifier } from '@omo/lib/core/bearer-tokens';
 import { UnauthenticatedError } from '@omo/lib/core/errors';
-import { POS_TOKEN_PATH } from '@omo/members/src/internal/pos-token.routes';
+import { POS_TOKEN_PATH, posTokenResponseSchema, type PosTokenRequest } from '@omo/lib/contracts/members';
 
 const MAX_CACHED_KEYS = 10_000;
 export const EXCHANGE_TIMEOUT_MS = 3_000;
@@ -69,15 +69,17 @@ export class GatewayAuthenticator {
   }
 
   private async exchange(key: string): Promise<{ token: string; expiresInSeconds: number } | null> {
+    const request: PosTokenRequest = { grant_type: 'client_credentials', client_secret: key };
     const response = await fetch(`${this.options.membersBaseUrl}${POS_TOKEN_PATH}`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'client_credentials', client_secret: key }).toString(),
+      body: new URLSearchParams(request).toString(),
       signal: AbortSignal.timeout(EXCHANGE_TIMEOUT_MS),
     });
     if (response.status === 401) return null;
     if (!response.ok) throw new Error(`POS key exchange failed with HTTP ${response.status}`);
-    const body = (await response.json()) as { access_token: string; expires_in: number };
-    return { token: body.access_token, expiresInSeconds: body.expires_in };
+    const answer = posTokenResponseSchema.safeParse(await response.json());
+    if (!answer.success) throw new Error('POS key exchange failed: members answered something other than a token');
+    return { token: answer.data.access_token, expiresInSeconds: answer.data.expires_in };
   }
 }

@@ -8,11 +8,11 @@ import {
 import { expressMiddleware } from '@as-integrations/express5';
 import cors from 'cors';
 import express from 'express';
-import { REQUEST_ID_HEADER } from '@omo/lib/core/auth';
+import { API_KEY_HEADER, AUTHORIZATION_HEADER, REQUEST_ID_HEADER } from '@omo/lib/core/auth';
 import { bearerVerifierFor } from '@omo/lib/core/bearer-tokens';
 import { subgraphUrls, type AppConfig, type SubgraphName } from '@omo/lib/core/config';
 import { AppError, makeFormatError } from '@omo/lib/core/errors';
-import { POS_TOKEN_PATH } from '@omo/members/src/internal/pos-token.routes';
+import { POS_TOKEN_PATH } from '@omo/lib/contracts/members';
 import type { Logger } from '@omo/lib/core/logger';
 import { requestLoggingPlugin } from '@omo/lib/server/subgraph-server';
 import { headerValue, jsonErrorHandler, listen, type RunningHttpServer } from '@omo/lib/server/http';
@@ -113,7 +113,7 @@ export async function startGateway(options: {
       next();
     },
     (req, res, next) => {
-      authenticator.authenticate({ authorization: headerValue(req.headers.authorization), apiKey: headerValue(req.headers['x-api-key']) }).then(
+      authenticator.authenticate({ authorization: headerValue(req.headers.authorization), apiKey: headerValue(req.headers[API_KEY_HEADER]) }).then(
         (auth) => {
           res.locals.auth = auth;
           next();
@@ -151,7 +151,7 @@ export async function startGateway(options: {
         method: 'POST',
         headers: {
           'content-type': headerValue(req.headers['content-type']) ?? 'application/x-www-form-urlencoded',
-          ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}),
+          ...(req.headers.authorization ? { [AUTHORIZATION_HEADER]: req.headers.authorization } : {}),
         },
         body: req.body as Buffer,
         signal: AbortSignal.timeout(EXCHANGE_TIMEOUT_MS),

@@ -1,14 +1,14 @@
 import { z } from 'zod';
-import type { InternalHandler } from '@omo/lib/server/internal-api';
-import { parseInput } from '@omo/lib/core/validation';
+import { CANONICAL_OBJECT_ID } from '@omo/lib/core/validation';
+import { instant, route } from '@omo/lib/contracts/contract';
 
-/**
- * The contract of POST /internal/segments/filter, which members, points and purchases each serve for their own
- * data: the line service sends a batch of member ids and the conditions that service owns (every date already
- * absolute, so all services judge one segment at the same instant), and gets back, per condition, the ids in the
- * batch that match. AND / OR / NOT are combined by the caller; a service only ever answers leaves.
+/*
+ * POST /internal/segments/filter, which members, points and purchases each serve for their own data (each
+ * contract declares it with segmentFilterRoute and its own conditions): the line service sends a batch of member
+ * ids and the conditions that service owns (every date already absolute, so all services judge one segment at the
+ * same instant), and gets back, per condition, the ids in the batch that match. AND / OR / NOT are combined by the
+ * caller; a service only ever answers leaves.
  */
-export const SEGMENT_FILTER_PATH = '/internal/segments/filter';
 
 /** Member ids per call: about 135 kB of ids, under the internal API's 256 kB body limit. */
 export const SEGMENT_FILTER_BATCH = 5_000;
@@ -16,10 +16,8 @@ export const SEGMENT_FILTER_BATCH = 5_000;
 /** Leaves per call: a definition has at most 50 nodes. */
 const MAX_CONDITIONS = 50;
 
-const isoDate = z.union([z.date(), z.iso.datetime().transform((value) => new Date(value))]);
-
 /** A half-open period [from, to); either end may be open. */
-export const periodSchema = z.object({ from: isoDate.optional(), to: isoDate.optional() });
+export const periodSchema = z.object({ from: instant.optional(), to: instant.optional() });
 export type Period = z.infer<typeof periodSchema>;
 
 const intRange = { min: z.number().int().optional(), max: z.number().int().optional() };
@@ -37,7 +35,7 @@ export type MembersCondition = z.infer<typeof membersConditionSchema>;
 export const pointsConditionSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('tier'), in: z.array(z.enum(['REGULAR', 'SILVER', 'GOLD', 'PLATINUM'])).min(1) }),
   z.object({ kind: z.literal('pointBalance'), ...intRange }),
-  z.object({ kind: z.literal('pointsExpiring'), until: isoDate, minPoints: z.number().int().min(1) }),
+  z.object({ kind: z.literal('pointsExpiring'), until: instant, minPoints: z.number().int().min(1) }),
 ]);
 export type PointsCondition = z.infer<typeof pointsConditionSchema>;
 
@@ -70,30 +68,30 @@ export interface SegmentFilterRequest<C> {
   conditions: { key: string; condition: C }[];
 }
 
-export interface SegmentFilterResponse {
+const responseSchema = z.object({
   /** Per condition key, the ids of the batch that match it. */
-  matches: Record<string, string[]>;
-}
+  matches: z.record(z.string(), z.array(z.string())),
+});
+export type SegmentFilterResponse = z.infer<typeof responseSchema>;
 
-function requestSchema<C>(condition: z.ZodType<C>) {
-  return z.object({
-    at: isoDate,
-    memberIds: z.array(z.string().regex(/^[0-9a-f]{24}$/, 'must be lower-case member ids')).max(SEGMENT_FILTER_BATCH),
+/** The route in each owner's contract, with the conditions that owner answers. */
+export function segmentFilterRoute<C extends z.ZodType>(condition: C) {
+  const request = z.object({
+    at: instant,
+    memberIds: z.array(z.string().regex(CANONICAL_OBJECT_ID, 'must be lower-case member ids')).max(SEGMENT_FILTER_BATCH),
     conditions: z.array(z.object({ key: z.string().min(1).max(20), condition })).max(MAX_CONDITIONS),
   });
+  return route('/internal/segments/filter', request, responseSchema);
 }
 
 /**
- * The route handler of one service: parses the request and answers each condition with `evaluate`, which gets
- * the whole batch and list at once so it can read its data for the batch in a few queries.
+ * The route handler of one service: answers each condition with `evaluate`, which gets the whole batch and list
+ * at once so it can read its data for the batch in a few queries.
  */
 export function segmentFilterHandler<C>(
-  condition: z.ZodType<C>,
   evaluate: (request: SegmentFilterRequest<C>) => Promise<Map<string, Set<string>>>,
-): InternalHandler {
-  const schema = requestSchema(condition);
-  return async (body): Promise<SegmentFilterResponse> => {
-    const request = parseInput(schema, body) as SegmentFilterRequest<C>;
+): (request: SegmentFilterRequest<C>) => Promise<SegmentFilterResponse> {
+  return async (request) => {
     const found = await evaluate(request);
     return { matches: Object.fromEntries(request.conditions.map(({ key }) => [key, [...(found.get(key) ?? [])]])) };
   };

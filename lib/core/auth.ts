@@ -32,6 +32,8 @@ export function actorOf(caller: Caller): string {
 export const AUTHORIZATION_HEADER = 'authorization';
 /** The static credential a gateway adds to every subgraph request (GATEWAY_SECRET). */
 export const GATEWAY_CREDENTIAL_HEADER = 'x-omo-gateway';
+/** A POS key, sent by a register that does not exchange it for a token itself (the gateway does it then). */
+export const API_KEY_HEADER = 'x-api-key';
 /** A service's identity on another service's internal routes. */
 export const SERVICE_IDENTITY_HEADER = 'x-omo-identity';
 export const REQUEST_ID_HEADER = 'x-request-id';

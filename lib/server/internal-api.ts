@@ -1,14 +1,20 @@
 import express, { Router, type Request, type Response } from 'express';
 import { SERVICE_IDENTITY_HEADER, signServiceIdentity, verifyServiceIdentity, type ServiceCaller } from '@omo/lib/core/auth';
-import { AppError, type ErrorCode } from '@omo/lib/core/errors';
+import { AppError, BadUserInputError, type ErrorCode } from '@omo/lib/core/errors';
 import type { Logger } from '@omo/lib/core/logger';
+import { parseInput } from '@omo/lib/core/validation';
+import type { Contract, ParsedRequestOf, ReplyOf, RequestOf, ResponseOf, Route } from '@omo/lib/contracts/contract';
 import { headerValue } from '@omo/lib/server/http';
 
 /**
- * Service-to-service HTTP routes (POST, JSON): not in the public supergraph, callable only with a service identity
- * signed with INTERNAL_SECRET for this service. Expected failures answer { error: { code, message } } with a 4xx status.
+ * Service-to-service HTTP routes (POST, JSON), declared in lib/contracts/<owner>.ts: not in the public supergraph,
+ * callable only with a service identity signed with INTERNAL_SECRET for the owner. Expected failures answer
+ * { error: { code, message } } with a 4xx status.
  */
-export type InternalHandler = (body: unknown, caller: ServiceCaller) => Promise<unknown>;
+export type InternalHandler<R extends Route> = (input: ParsedRequestOf<R>, caller: ServiceCaller) => Promise<ReplyOf<R>>;
+
+/** Every route of a contract, each from a handler typed by it. */
+export type InternalHandlers<C extends Contract> = { [K in keyof C['routes']]: InternalHandler<C['routes'][K]> };
 
 const STATUS: Partial<Record<ErrorCode, number>> = {
   BAD_USER_INPUT: 400,
@@ -19,29 +25,37 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   INSUFFICIENT_POINTS: 409,
 };
 
-export function internalRouter(
-  self: string,
-  internalSecret: string,
-  logger: Logger,
-  handlers: Record<string, InternalHandler>,
+function parseRequest<R extends Route>(route: R, body: unknown): ParsedRequestOf<R> {
+  if (!route.invalid) return parseInput(route.request, body) as ParsedRequestOf<R>;
+  const result = route.request.safeParse(body);
+  if (!result.success) throw new BadUserInputError(route.invalid.message, { field: route.invalid.field });
+  return result.data as ParsedRequestOf<R>;
+}
+
+/** The owner's side of a contract: every route mounted, its request parsed before the handler sees it. */
+export function internalRouter<C extends Contract>(
+  contract: C,
+  handlers: InternalHandlers<C>,
+  options: { internalSecret: string; logger: Logger },
 ): Router {
   const router = Router();
-  for (const [path, handler] of Object.entries(handlers)) {
-    router.post(path, express.json({ limit: '256kb' }), async (req: Request, res: Response) => {
+  for (const [name, route] of Object.entries(contract.routes)) {
+    const handler = handlers[name] as InternalHandler<Route>;
+    router.post(route.path, express.json({ limit: '256kb' }), async (req: Request, res: Response) => {
       let caller: ServiceCaller;
       try {
-        caller = verifyServiceIdentity(headerValue(req.headers[SERVICE_IDENTITY_HEADER]), internalSecret, self);
+        caller = verifyServiceIdentity(headerValue(req.headers[SERVICE_IDENTITY_HEADER]), options.internalSecret, contract.owner);
       } catch {
         return void res.status(401).json({ error: { code: 'UNAUTHENTICATED', message: 'Service credential required' } });
       }
       try {
-        res.json(await handler(req.body, caller));
+        res.json(await handler(parseRequest(route, req.body), caller));
       } catch (error) {
         if (error instanceof AppError) {
           const code = error.extensions.code as ErrorCode;
           return void res.status(STATUS[code] ?? 400).json({ error: { code, message: error.message, details: error.extensions } });
         }
-        logger.error({ err: error, path }, 'internal API failed');
+        options.logger.error({ err: error, path: route.path }, 'internal API failed');
         res.status(500).json({ error: { code: 'INTERNAL_SERVER_ERROR', message: 'Internal server error' } });
       }
     });
@@ -62,34 +76,57 @@ export interface ServiceDirectory {
   baseUrl(service: string): string;
 }
 
+/** Who calls, and how it finds and proves itself to the owner. */
+export interface InternalCallerOptions {
+  directory: ServiceDirectory;
+  internalSecret: string;
+  /** The calling service, named in the identity it signs. */
+  service: string;
+}
+
+/** A contract's routes as methods: each sends a typed request and resolves to the owner's parsed reply. */
+export type InternalClient<C extends Contract> = {
+  [K in keyof C['routes']]: (request: RequestOf<C['routes'][K]>) => Promise<ResponseOf<C['routes'][K]>>;
+};
+
 const TIMEOUT_MS = 10_000;
 
-/** Calls another service's internal route as `service`; AppError for its expected failures, ServiceUnavailableError otherwise. */
-export async function callInternal<T>(options: {
-  directory: ServiceDirectory;
-  target: string;
-  path: string;
-  body: unknown;
-  internalSecret: string;
-  service: string;
-}): Promise<T> {
+/**
+ * The callers' side of a contract. A route's expected failures are rethrown as the AppError of their code; a
+ * timeout, a refused connection, a 5xx and a reply that does not match the contract (the owner failing, not the
+ * request) are ServiceUnavailableError, which callers keep and retry.
+ */
+export function internalClient<C extends Contract>(contract: C, options: InternalCallerOptions): InternalClient<C> {
+  return Object.fromEntries(
+    Object.entries(contract.routes).map(([name, route]) => [name, (request: unknown) => call(contract.owner, route, request, options)]),
+  ) as InternalClient<C>;
+}
+
+async function call(target: string, route: Route, request: unknown, options: InternalCallerOptions): Promise<unknown> {
   let response: globalThis.Response;
   try {
-    response = await fetch(`${options.directory.baseUrl(options.target)}${options.path}`, {
-      method: 'POST',
+    response = await fetch(`${options.directory.baseUrl(target)}${route.path}`, {
+      method: route.method,
       headers: {
         'content-type': 'application/json',
-        [SERVICE_IDENTITY_HEADER]: signServiceIdentity(options.service, options.target, options.internalSecret),
+        [SERVICE_IDENTITY_HEADER]: signServiceIdentity(options.service, target, options.internalSecret),
       },
-      body: JSON.stringify(options.body),
+      body: JSON.stringify(request),
       signal: AbortSignal.timeout(TIMEOUT_MS),
     });
   } catch (error) {
-    throw new ServiceUnavailableError(options.target, (error as Error).message);
+    throw new ServiceUnavailableError(target, (error as Error).message);
   }
-  if (response.ok) return (await response.json()) as T;
+  if (response.ok) {
+    const reply = route.response.safeParse(await response.json().catch(() => undefined));
+    if (!reply.success) {
+      const issue = reply.error.issues[0];
+      throw new ServiceUnavailableError(target, `its reply to ${route.path} does not match the contract (${issue?.path.join('.') || 'reply'}: ${issue?.message ?? 'invalid'})`);
+    }
+    return reply.data;
+  }
   // a timeout or a rate limit (ours or a proxy's) says nothing about the request: the same one may pass later
-  if (response.status >= 500 || response.status === 408 || response.status === 429) throw new ServiceUnavailableError(options.target, `HTTP ${response.status}`);
+  if (response.status >= 500 || response.status === 408 || response.status === 429) throw new ServiceUnavailableError(target, `HTTP ${response.status}`);
   const body = (await response.json().catch(() => ({}))) as { error?: { code?: string; message?: string; details?: Record<string, unknown> } };
   const { code, message, details } = body.error ?? {};
   const { code: _code, ...rest } = details ?? {};

@@ -7,7 +7,7 @@ import type { RunningHttpServer } from '@omo/lib/server/http';
 import { startSubgraphHttp } from '@omo/lib/server/subgraph-server';
 import { bearerVerifierFor } from '@omo/lib/core/bearer-tokens';
 import { CustomerStatus } from '@omo/lib/core/customer-status';
-import { currentMemberClient } from '@omo/lib/contracts/current-member.client';
+import { currentMemberClient } from '@omo/lib/contracts/members';
 
 
 export interface RunningSubgraph<TBuilt = unknown> extends RunningHttpServer {

@@ -2,11 +2,11 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Router } from 'express';
 import { parse } from 'graphql';
-import { internalRouter } from '@omo/lib/server/internal-api';
 import { Outbox } from '@omo/lib/outbox/outbox';
 import { buildSubgraphApollo, type BuiltSubgraph, type SubgraphBuildOptions } from '@omo/lib/server/subgraph-server';
 import { createChat } from './chat/chat';
 import { createLineContext, type LineContext } from './context';
+import { lineRoutes } from './internal/line.routes';
 import { personaliser } from './chat/member-account.client';
 import { DeliveryService } from './delivery/delivery.service';
 import { parseQuietHours } from './delivery/quiet-hours';
@@ -103,10 +103,7 @@ export function buildLineSubgraph(options: SubgraphBuildOptions): LineSubgraph {
       lineWebhookRoutes({ channelSecret: config.LINE_CHANNEL_SECRET, outbox, logger, kick }),
       linking.routes,
       chat.routes,
-      internalRouter('line', options.internalSecret, logger, {
-        // member merges: the merged member's LINE link follows it to the survivor (idempotent by mergeId)
-        '/internal/merges': (body) => linking.merges.merge(body),
-      }),
+      lineRoutes(linking.merges, { internalSecret: options.internalSecret, logger }),
     ),
     startBackground: () => {
       background = true;

@@ -2,15 +2,11 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Router } from 'express';
 import { parse } from 'graphql';
-import { z } from 'zod';
 import { all, repeat } from '@omo/lib/server/background';
-import { BadUserInputError } from '@omo/lib/core/errors';
-import { internalRouter } from '@omo/lib/server/internal-api';
 import { Outbox } from '@omo/lib/outbox/outbox';
-import { SEGMENT_FILTER_PATH } from '@omo/lib/contracts/segment-filter';
 import { buildSubgraphApollo, type BuiltSubgraph, type SubgraphBuildOptions } from '@omo/lib/server/subgraph-server';
 import { createPurchasesContext, type PurchasesContext, type PurchasesDeps } from './context';
-import { purchasesSegmentFilter } from './internal/segment-filter';
+import { purchasesRoutes } from './internal/purchases.routes';
 import { purchasesModels } from './models';
 import { resolvers } from './resolvers';
 import { MembersClient } from './services/members.client';
@@ -28,14 +24,6 @@ const SWEEP_INTERVAL_MS = 60_000;
 export interface PurchasesSubgraph extends BuiltSubgraph<PurchasesContext>, PurchasesDeps {
   outbox: Outbox;
 }
-
-const mergeSchema = z.object({
-  mergeId: z.string().min(1).max(200),
-  fromMemberId: z.string().regex(/^[0-9a-f]{24}$/i),
-  toMemberId: z.string().regex(/^[0-9a-f]{24}$/i),
-});
-
-const storeRefsSchema = z.object({ refs: z.array(z.string().min(1).max(100)).min(1).max(100) });
 
 export function buildPurchasesSubgraph(options: SubgraphBuildOptions): PurchasesSubgraph {
   const models = purchasesModels(options.connection);
@@ -63,22 +51,7 @@ export function buildPurchasesSubgraph(options: SubgraphBuildOptions): Purchases
       ]),
     routes: Router().use(
       shopifyWebhookRoutes({ models, purchases: purchaseService, services: options.services, internalSecret: options.internalSecret, logger: options.logger, clock: options.clock }),
-      internalRouter('purchases', options.internalSecret, options.logger, {
-        // member merges: the merged member's purchases and stats become the survivor's (idempotent)
-        '/internal/merges': (body) => {
-          const input = mergeSchema.safeParse(body);
-          if (!input.success) throw new BadUserInputError('mergeId, fromMemberId and toMemberId are required', { field: 'mergeId' });
-          return purchaseService.repointMember(input.data);
-        },
-        [SEGMENT_FILTER_PATH]: purchasesSegmentFilter(models),
-        // members checks the stores a new POS key is for, named by id or by code; NOT_FOUND names the unknown ones
-        '/internal/stores/resolve': async (body) => {
-          const input = storeRefsSchema.safeParse(body);
-          if (!input.success) throw new BadUserInputError('refs must be a list of 1-100 store ids or codes', { field: 'refs' });
-          const stores = await storeService.resolveRefs(input.data.refs);
-          return { stores: stores.map((store) => ({ id: store._id.toHexString(), code: store.code })) };
-        },
-      }),
+      purchasesRoutes({ models, purchaseService, storeService }, options),
     ),
   };
 }

@@ -1,7 +1,8 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 import { isDuplicateKeyError } from '@omo/lib/core/db';
 import { BadUserInputError } from '@omo/lib/core/errors';
 import type { Logger } from '@omo/lib/core/logger';
+import { lineContract } from '@omo/lib/contracts/line';
 import type { LineLinkDoc, LineLinkModel } from '../models/line-link.model';
 import type { LineLinkMergeDoc, LineLinkMergeModel, LinkMergeOutcome } from '../models/line-link-merge.model';
 import type { LinkCodeModel } from '../models/link-code.model';
@@ -10,11 +11,8 @@ import type { LinkNonceModel } from '../models/link-nonce.model';
 /** A KEPT_SURVIVOR decision, which always names the merged member's link it unlinked. */
 export type KeptLinkRecord = LineLinkMergeDoc & { lineUserId: string; linkedAt: Date };
 
-const mergeSchema = z.object({
-  mergeId: z.string().min(1).max(200),
-  fromMemberId: z.string().regex(/^[0-9a-f]{24}$/),
-  toMemberId: z.string().regex(/^[0-9a-f]{24}$/),
-});
+/** The request of the line contract's merge route: the route parses it, and so does a direct caller's merge(). */
+const mergeSchema = lineContract.routes.merge.request;
 
 export interface LinkMergeDeps {
   links: LineLinkModel;

@@ -2,9 +2,9 @@ import { requireAuthenticated, type Caller } from '@omo/lib/core/auth';
 import type { BearerVerifier } from '@omo/lib/core/bearer-tokens';
 import { isDuplicateKeyError } from '@omo/lib/core/db';
 import { AlreadyExistsError, AppError, BadUserInputError, ForbiddenError } from '@omo/lib/core/errors';
-import { currentMemberClient } from '@omo/lib/contracts/current-member.client';
+import { currentMemberClient, membersContract } from '@omo/lib/contracts/members';
 import type { CurrentMemberLookup } from '@omo/lib/core/customer-status';
-import { callInternal, type ServiceDirectory } from '@omo/lib/server/internal-api';
+import { internalClient, type ServiceDirectory } from '@omo/lib/server/internal-api';
 import type { Logger } from '@omo/lib/core/logger';
 import type { LinkClaimModel } from '../models/link-claim.model';
 import type { LinkCodeModel } from '../models/link-code.model';
@@ -184,14 +184,8 @@ export class LinkService {
   async verifyMember(memberCode: string, contact: string): Promise<string | null> {
     const field = contact.includes('@') ? 'email' : 'phone';
     try {
-      const { memberId } = await callInternal<{ memberId: string }>({
-        directory: this.deps.services,
-        target: 'members',
-        path: '/internal/members/verify-identity',
-        body: { memberCode, [field]: contact },
-        internalSecret: this.deps.internalSecret,
-        service: 'line',
-      });
+      const members = internalClient(membersContract, { directory: this.deps.services, internalSecret: this.deps.internalSecret, service: 'line' });
+      const { memberId } = await members.verifyIdentity({ memberCode, [field]: contact });
       return memberId;
     } catch (error) {
       const code = error instanceof AppError ? error.extensions.code : undefined;

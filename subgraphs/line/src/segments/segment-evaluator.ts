@@ -1,7 +1,9 @@
-import { z } from 'zod';
 import { mapLimit } from '@omo/lib/core/concurrency';
-import { callInternal, type ServiceDirectory } from '@omo/lib/server/internal-api';
-import { SEGMENT_FILTER_BATCH, SEGMENT_FILTER_PATH, type SegmentFilterTarget } from '@omo/lib/contracts/segment-filter';
+import { membersContract } from '@omo/lib/contracts/members';
+import { pointsContract } from '@omo/lib/contracts/points';
+import { purchasesContract } from '@omo/lib/contracts/purchases';
+import { SEGMENT_FILTER_BATCH, type SegmentFilterTarget } from '@omo/lib/contracts/segment-filter';
+import { internalClient, type ServiceDirectory } from '@omo/lib/server/internal-api';
 import type { LineLinkDoc, LineLinkModel } from '../models/line-link.model';
 import type { LineUserModel } from '../models/line-user.model';
 import type { SegmentNode } from './segment-definition';
@@ -28,8 +30,6 @@ export interface SegmentEvaluatorDeps {
 /** Batches in flight at once: each is one call to each owner service, run side by side. */
 const CONCURRENT_BATCHES = 2;
 const MEMBER_ID = /^[0-9a-f]{24}$/;
-
-const filterResponseSchema = z.object({ matches: z.record(z.string(), z.array(z.string())) });
 
 /**
  * Evaluates segments over the linked LINE users. The candidates come from this service's own links; each batch of
@@ -129,14 +129,15 @@ export class SegmentEvaluator {
   }
 
   private async ask(target: SegmentFilterTarget, memberIds: string[], leaves: PlannedLeaf[], at: Date): Promise<Record<string, string[]>> {
-    const response = await callInternal<unknown>({
-      directory: this.deps.services,
-      target,
-      path: SEGMENT_FILTER_PATH,
-      body: { at: at.toISOString(), memberIds, conditions: leaves.map(({ key, condition }) => ({ key, condition })) },
-      internalSecret: this.deps.internalSecret,
-      service: 'line',
-    });
-    return filterResponseSchema.parse(response).matches;
+    const caller = { directory: this.deps.services, internalSecret: this.deps.internalSecret, service: 'line' };
+    // each owner is sent the leaves planned for it, typed by its own contract's conditions
+    const request = <C>(conditions: { key: string; condition: C }[]) => ({ at, memberIds, conditions });
+    const answer =
+      target === 'members'
+        ? internalClient(membersContract, caller).segmentFilter(request(leaves.flatMap((l) => (l.owner === 'members' ? [{ key: l.key, condition: l.condition }] : []))))
+        : target === 'points'
+          ? internalClient(pointsContract, caller).segmentFilter(request(leaves.flatMap((l) => (l.owner === 'points' ? [{ key: l.key, condition: l.condition }] : []))))
+          : internalClient(purchasesContract, caller).segmentFilter(request(leaves.flatMap((l) => (l.owner === 'purchases' ? [{ key: l.key, condition: l.condition }] : []))));
+    return (await answer).matches;
   }
 }

@@ -2,10 +2,8 @@ import express, { Router } from 'express';
 import { z } from 'zod';
 import { POS_JWKS_PATH } from '@omo/lib/core/bearer-tokens';
 import type { Logger } from '@omo/lib/core/logger';
+import { POS_TOKEN_PATH } from '@omo/lib/contracts/members';
 import type { PosTokenService } from '../services/pos-token.service';
-
-/** The OAuth 2 token endpoint's path (client credentials), here and at the gateway in front of it. */
-export const POS_TOKEN_PATH = '/oauth/token';
 
 /** An RFC 6749 §5.2 error answer. */
 function oauthError(res: express.Response, status: number, error: string, description: string): void {

@@ -3,7 +3,7 @@ import type { MemberDoc } from '../models/member.model';
 import { MERGE_STEPS, type MemberMergeDoc, type MemberMergeModels, type MergeOutcomeDoc, type MergeStep } from '../models/member-merge.model';
 import { contactClaimKey, type ContactClaims } from './contact-claims';
 import type { MergeDecision } from './merge-decision';
-import type { MergeFanoutClient, MergeTarget } from './merge-fanout.client';
+import type { MergeFanoutClient } from './merge-fanout.client';
 import { loadPair } from './merge-request';
 
 /** A step that needs another service failed; the merge is committed and stays IN_PROGRESS until a retry succeeds. */
@@ -54,23 +54,19 @@ export class MergeSteps {
       case 'PROFILE':
         await this.mergeProfile(merge);
         return {};
-      case 'POINTS': {
-        const { moved } = await this.move<{ moved: number }>(merge, step, 'points', { actor: merge.requestedBy });
-        return { pointsMoved: moved };
-      }
-      case 'PURCHASES': {
-        const { moved } = await this.move<{ moved: number }>(merge, step, 'purchases', {});
-        return { purchasesMoved: moved };
-      }
+      case 'POINTS':
+        return { pointsMoved: await this.move(merge, step, () => this.fanout.points(merge)) };
+      case 'PURCHASES':
+        return { purchasesMoved: await this.move(merge, step, () => this.fanout.purchases(merge)) };
       case 'LINE':
-        await this.move(merge, step, 'line', {});
+        await this.move(merge, step, () => this.fanout.line(merge));
         return {};
     }
   }
 
-  private async move<T>(merge: MemberMergeDoc, step: MergeStep, target: MergeTarget, extra: Record<string, string>): Promise<T> {
+  private async move<T>(merge: MemberMergeDoc, step: MergeStep, send: () => Promise<T>): Promise<T> {
     try {
-      return await this.fanout.move<T>(merge, target, extra);
+      return await send();
     } catch (error) {
       // Whatever the reason (down, or a refusal that can only be a bug on one side), the merge is committed: it
       // waits for the step to succeed rather than surface the other service's error as the caller's mistake.

@@ -51,7 +51,8 @@ async function startServicesStub(): Promise<ServicesStub> {
     }
     await hold.before?.(service);
     calls.push({ service, path, body: JSON.parse(body) as Record<string, unknown> });
-    const reply = path === '/internal/merges' ? { moved: moved[service] } : {};
+    // each owner answers as its contract says: line tells what became of the link, the others how much moved
+    const reply = path !== '/internal/merges' ? {} : service === 'line' ? { outcome: 'MOVED' } : { moved: moved[service] };
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(reply));
   };
   const server = http.createServer((req, res) => {

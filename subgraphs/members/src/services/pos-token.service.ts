@@ -1,13 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { exportJWK, generateKeyPair, importJWK, SignJWT, type JWK, type KeyLike } from 'jose';
 import { POS_TOKEN_AUDIENCE, POS_TOKEN_ISSUER } from '@omo/lib/core/bearer-tokens';
+import type { PosAccessToken } from '@omo/lib/contracts/members';
 import type { ApiKeyService } from './api-key.service';
-
-export interface PosAccessToken {
-  access_token: string;
-  token_type: 'Bearer';
-  expires_in: number;
-}
 
 interface SigningKeys {
   privateKey: KeyLike | Uint8Array;

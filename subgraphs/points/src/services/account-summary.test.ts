@@ -2,13 +2,14 @@ import express from 'express';
 import { Types } from 'mongoose';
 import type { Caller } from '@omo/lib/core/auth';
 import { ensureIndexes } from '@omo/lib/core/db';
-import { callInternal } from '@omo/lib/server/internal-api';
+import { internalClient } from '@omo/lib/server/internal-api';
 import { openTestDatabase, type TestDatabase } from '@omo/tools/testing/database';
 import { rejection } from '@omo/tools/testing/errors';
 import { TEST_INTERNAL_SECRET, testBuildOptions } from '@omo/tools/testing/subgraph';
 import { listen, type RunningHttpServer } from '@omo/lib/server/http';
 import { buildPointsSubgraph, type PointsSubgraph } from '../server';
-import { accountSummary, type AccountSummary } from './account-summary';
+import { pointsContract, type AccountSummary } from '@omo/lib/contracts/points';
+import { accountSummary } from './account-summary';
 
 const ADMIN: Caller = { kind: 'staff', staffId: 'staff-1', role: 'ADMIN' };
 const START = new Date('2026-05-10T03:00:00.000Z');
@@ -120,23 +121,15 @@ describe('account summary', () => {
     expect((await rejection(summaryOf('not-an-id'))).extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'memberId' });
   });
 
-  it('is served to other services at POST /internal/accounts/summary, dates as ISO strings', async () => {
+  it('is served to other services at POST /internal/accounts/summary, its dates read back as the same instants', async () => {
     const memberId = newMember();
     await signUp(memberId);
-    const call = (body: unknown) =>
-      callInternal<Record<string, unknown>>({
-        directory: { baseUrl: () => http.url },
-        target: 'points',
-        path: '/internal/accounts/summary',
-        body,
-        internalSecret: TEST_INTERNAL_SECRET,
-        service: 'line',
-      });
-    expect(await call({ memberId })).toMatchObject({
+    const client = internalClient(pointsContract, { directory: { baseUrl: () => http.url }, internalSecret: TEST_INTERNAL_SECRET, service: 'line' });
+    expect(await client.accountSummary({ memberId })).toMatchObject({
       balance: 100,
-      expiring: [{ points: 100, expiresAt: '2027-05-10T14:59:59.999Z' }],
-      history: [{ type: 'BONUS', amount: 100, createdAt: START.toISOString() }],
+      expiring: [{ points: 100, expiresAt: new Date('2027-05-10T14:59:59.999Z') }],
+      history: [{ type: 'BONUS', amount: 100, createdAt: START }],
     });
-    expect((await rejection(call({ memberId: 42 }))).extensions).toMatchObject({ code: 'BAD_USER_INPUT' });
+    expect((await rejection(client.accountSummary({ memberId: 42 as unknown as string }))).extensions).toMatchObject({ code: 'BAD_USER_INPUT' });
   });
 });

@@ -1,38 +1,17 @@
-import { z } from 'zod';
 import { parseInput } from '@omo/lib/core/validation';
-import type { LedgerEntryType } from '../models/ledger-entry.model';
-import type { Tier } from '../models/points-policy.model';
+import { accountSummarySchema, type AccountSummary } from '@omo/lib/contracts/points';
 import type { LedgerService } from './ledger.service';
 import { emptyState, stateFromEntry, viewAt } from './lots';
 import type { TierService } from './tier.service';
-
-export const accountSummarySchema = z.object({ memberId: z.string().regex(/^[0-9a-f]{24}$/i, 'must be an id') });
 
 /** Entries shown in chat: a phone screen's worth. */
 export const SUMMARY_HISTORY_LENGTH = 5;
 /** Expiry dates shown: the chat shows the soonest, the rest is for callers that want a little more. */
 export const SUMMARY_EXPIRING_LENGTH = 3;
 
-/** A member's points at a glance, for the LINE chat (internal API: POST /internal/accounts/summary). */
-export interface AccountSummary {
-  /** Usable now, minus points owed; may be negative after a refund of spent points. */
-  balance: number;
-  /** Earned but still in the return window. */
-  pendingBalance: number;
-  tier: Tier;
-  /** Yen in the tier window. */
-  qualifyingSpend: number;
-  nextTier: Tier | null;
-  spendToNextTier: number;
-  /** Soonest first. */
-  expiring: { points: number; expiresAt: Date }[];
-  /** Newest first. */
-  history: { type: LedgerEntryType; amount: number; createdAt: Date }[];
-}
-
 /**
- * Balance, tier and recent entries in one call, so the chat needs one round trip. The newest history entry is the
- * head of the ledger, whose state is the account: balance and history come from the same read and always agree.
+ * A member's points at a glance (the points contract's accountSummary): balance, tier and recent entries in one
+ * call, so the chat needs one round trip. The newest history entry is the head of the ledger, whose state is the account: balance and history come from the same read and always agree.
  * Lots past their expiry count for nothing even before the expiry job writes them off (as everywhere else).
  */
 export async function accountSummary(

@@ -1,54 +1,12 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 import { AppError, BadUserInputError } from '@omo/lib/core/errors';
-import { MAX_YEN } from '@omo/lib/core/limits';
+import { mergeSchema, redemptionSchema, reverseSchema, settleSchema, signupBonusSchema } from '@omo/lib/contracts/points';
 import type { LedgerEntryDoc } from '../models/ledger-entry.model';
 import type { EarnCalculator } from './earn-calculator';
 import { MAX_MERGE_HOPS, MemberMergedError, type LedgerService } from './ledger.service';
 import type { RulesService } from './rules.service';
 import type { TierService } from './tier.service';
 import { parseInput } from '@omo/lib/core/validation';
-
-const objectId = z.string().regex(/^[0-9a-f]{24}$/i, 'must be an id');
-const key = z.string().min(1).max(200);
-const yen = z.number().int().min(0).max(MAX_YEN);
-const channel = z.enum(['STORE', 'ONLINE']);
-
-export const settleSchema = z.object({
-  purchaseId: key,
-  memberId: objectId,
-  storeId: key,
-  channel,
-  /** The yen amount that earns points (paid, after discounts and redeemed points). */
-  amount: yen,
-  pointsToRedeem: z.number().int().min(0).max(MAX_YEN),
-  occurredAt: z.coerce.date(),
-  actor: z.string().min(1).max(200),
-});
-
-export const reverseSchema = z.object({
-  refundId: key,
-  purchaseId: key,
-  memberId: objectId,
-  /** Yen refunded so far on this purchase, this refund included; equal to purchaseAmount for a full refund. */
-  refundedAmountTotal: yen,
-  /** The refund's own yen amount (lowers qualifying spend). */
-  refundAmount: yen,
-  purchaseAmount: yen,
-  /** When the refunded purchase was made: the refund lowers the spend of that day, leaving the tier window with it. */
-  purchaseOccurredAt: z.coerce.date(),
-  actor: z.string().min(1).max(200),
-});
-
-export const mergeSchema = z.object({
-  mergeId: key,
-  fromMemberId: objectId,
-  toMemberId: objectId,
-  actor: z.string().min(1).max(200),
-});
-
-export const redemptionSchema = z.object({ purchaseId: key });
-
-export const signupBonusSchema = z.object({ memberId: objectId, actor: z.string().min(1).max(200) });
 
 export interface SettlementResult {
   pointsEarned: number;

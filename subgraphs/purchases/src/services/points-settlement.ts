@@ -1,6 +1,7 @@
 import { isDuplicateKeyError } from '@omo/lib/core/db';
 import { AppError } from '@omo/lib/core/errors';
-import { callInternal, type ServiceDirectory } from '@omo/lib/server/internal-api';
+import { pointsContract } from '@omo/lib/contracts/points';
+import { internalClient, type ServiceDirectory } from '@omo/lib/server/internal-api';
 import type { Logger } from '@omo/lib/core/logger';
 import { RetryLater, type OutboxHandler, type OutboxItemDoc } from '@omo/lib/outbox/outbox';
 import type { PurchasesModels } from '../models';
@@ -38,8 +39,7 @@ export function settlementHandlers(deps: {
   clock: () => Date;
   logger: Logger;
 }): Record<string, OutboxHandler> {
-  const points = <T>(path: string, body: unknown) =>
-    callInternal<T>({ directory: deps.services, target: 'points', path, body, internalSecret: deps.internalSecret, service: 'purchases' });
+  const points = internalClient(pointsContract, { directory: deps.services, internalSecret: deps.internalSecret, service: 'purchases' });
   const missing = (createdAt: Date, what: string) => {
     if (deps.clock().getTime() - createdAt.getTime() < ABANDONED_MS) throw new RetryLater(`${what} not stored yet`);
     return { dropped: `the ${what} was never stored` };
@@ -66,10 +66,10 @@ export function settlementHandlers(deps: {
   };
   const undo = async (purchase: PurchaseDoc, outcome: PurchaseOutcomeDoc) => {
     deps.logger.error({ purchaseId: purchase._id.toHexString(), state: outcome.state }, 'points were settled for a purchase another attempt had ended: giving them back');
-    await points('/internal/reversals', {
+    await points.reverse({
       refundId: `outcome:${purchase._id.toHexString()}`,
       purchaseId: purchase._id.toHexString(),
-      memberId: purchase.memberId,
+      memberId: purchase.memberId!, // only a member's purchase was settled
       refundedAmountTotal: purchase.total,
       refundAmount: purchase.amountPaid,
       purchaseAmount: purchase.total,
@@ -86,7 +86,7 @@ export function settlementHandlers(deps: {
       // without this purchase's redemption makes it REJECTED
       let redeemed: boolean;
       try {
-        ({ redeemed } = await points<{ redeemed: boolean }>('/internal/settlements/redemption', { purchaseId }));
+        ({ redeemed } = await points.redemption({ purchaseId }));
       } catch (askError) {
         return retryOrGiveUp(purchaseId, askError, item);
       }
@@ -117,7 +117,7 @@ export function settlementHandlers(deps: {
           await deps.models.purchases.updateOne({ _id: purchase._id }, { $set: { memberId } });
           purchase.memberId = memberId;
         }
-        result = await points<{ pointsEarned: number; pointsRedeemed: number }>('/internal/settlements', {
+        result = await points.settle({
           purchaseId: purchase._id.toHexString(),
           memberId: purchase.memberId,
           storeId: purchase.storeId,
@@ -141,7 +141,7 @@ export function settlementHandlers(deps: {
       const purchase = await deps.models.purchases.findById(refund.purchaseId).lean<PurchaseDoc>().exec();
       if (!purchase?.memberId) return { settled: false, reason: 'guest purchase' };
       await deps.purchases().recordRefundFact(purchase, refund);
-      const result = await points('/internal/reversals', {
+      const result = await points.reverse({
         refundId: refund._id.toHexString(),
         purchaseId: purchase._id.toHexString(),
         memberId: purchase.memberId,

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import type { Caller } from '@omo/lib/core/auth';
 import { isDuplicateKeyError } from '@omo/lib/core/db';
 import { AppError } from '@omo/lib/core/errors';
-import { callInternal, ServiceUnavailableError, type ServiceDirectory } from '@omo/lib/server/internal-api';
+import { membersContract } from '@omo/lib/contracts/members';
+import { internalClient, ServiceUnavailableError, type InternalClient, type ServiceDirectory } from '@omo/lib/server/internal-api';
 import type { Logger } from '@omo/lib/core/logger';
 import type { PurchasesModels } from '../models';
 import type { PurchaseDoc } from '../models/purchase.model';
@@ -28,7 +29,7 @@ const SHOPIFY_CALLER: Caller = { kind: 'service', service: 'shopify' };
 const LEASE_MS = 30_000;
 /** Codes that mean two services do not trust each other (a secret out of step), not that the body is wrong: retried. */
 const MISCONFIGURED = new Set(['UNAUTHENTICATED', 'FORBIDDEN']);
-/** Each members lookup gets this much of Shopify's 5 s; callInternal's own 10 s timeout is too long here. */
+/** Each members lookup gets this much of Shopify's 5 s; the internal client's own 10 s timeout is too long here. */
 const MEMBERS_TIMEOUT_MS = 1_500;
 
 /** One verified delivery: its store, the Shopify headers and the raw body (parsed only once it is known to be Shopify's). */
@@ -304,21 +305,21 @@ export class ShopifyWebhookService {
    */
   private async matchMember(customer: ShopifyCustomerHints): Promise<string | null> {
     if (customer.taggedMemberId) {
-      const { existing } = await this.members<{ existing: string[] }>('/internal/members/exists', { ids: [customer.taggedMemberId] });
+      const { existing } = await this.members((members) => members.exists({ ids: [customer.taggedMemberId!] }));
       if (existing.includes(customer.taggedMemberId)) return customer.taggedMemberId;
     }
     if (!customer.email && !customer.phone) return null;
-    const { memberId } = await this.members<{ memberId: string | null }>('/internal/members/find-by-contact', { email: customer.email, phone: customer.phone });
+    const { memberId } = await this.members((members) => members.findByContact({ email: customer.email, phone: customer.phone }));
     return memberId;
   }
 
-  private async members<T>(path: string, body: unknown): Promise<T> {
+  private async members<T>(ask: (members: InternalClient<typeof membersContract>) => Promise<T>): Promise<T> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new ServiceUnavailableError('members', `no answer within ${MEMBERS_TIMEOUT_MS} ms`)), MEMBERS_TIMEOUT_MS);
     });
     try {
-      const call = callInternal<T>({ directory: this.deps.services, target: 'members', path, body, internalSecret: this.deps.internalSecret, service: 'purchases' });
+      const call = ask(internalClient(membersContract, { directory: this.deps.services, internalSecret: this.deps.internalSecret, service: 'purchases' }));
       return await Promise.race([call, timeout]);
     } finally {
       clearTimeout(timer);

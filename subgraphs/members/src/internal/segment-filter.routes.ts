@@ -1,6 +1,5 @@
 import { Types } from 'mongoose';
-import type { InternalHandler } from '@omo/lib/server/internal-api';
-import { inBatch, inPeriod, membersConditionSchema, segmentFilterHandler, type MembersCondition } from '@omo/lib/contracts/segment-filter';
+import { inBatch, inPeriod, segmentFilterHandler, type MembersCondition } from '@omo/lib/contracts/segment-filter';
 import type { MemberModel } from '../models/member.model';
 
 type Profile = { _id: Types.ObjectId; registeredVia: string; tags?: string[] | null; status: string; createdAt: Date };
@@ -24,8 +23,8 @@ function matches(condition: MembersCondition, member: Profile): boolean {
  * POST /internal/segments/filter for the members' profile (lib/contracts/segment-filter.ts): one read of the batch's
  * profiles, every condition judged on it.
  */
-export function membersSegmentFilter(members: MemberModel): InternalHandler {
-  return segmentFilterHandler(membersConditionSchema, async ({ memberIds, conditions }) => {
+export function membersSegmentFilter(members: MemberModel) {
+  return segmentFilterHandler<MembersCondition>(async ({ memberIds, conditions }) => {
     const profiles = await members
       .find({ _id: inBatch(memberIds.map((id) => new Types.ObjectId(id))) }, { registeredVia: 1, tags: 1, status: 1, createdAt: 1 })
       .lean<Profile[]>()

@@ -1,5 +1,4 @@
-import type { InternalHandler } from '@omo/lib/server/internal-api';
-import { inRange, pointsConditionSchema, segmentFilterHandler, type PointsCondition } from '@omo/lib/contracts/segment-filter';
+import { inRange, segmentFilterHandler, type PointsCondition } from '@omo/lib/contracts/segment-filter';
 import type { LedgerEntryModel } from '../models/ledger-entry.model';
 import type { PointAccountModel } from '../models/point-account.model';
 import { accountStates } from '../services/account-states';
@@ -27,8 +26,8 @@ function matches(condition: PointsCondition, view: AccountView, standing: TierSt
 export function pointsSegmentFilter(deps: {
   models: { ledger: LedgerEntryModel; accounts: PointAccountModel };
   tiers: TierService;
-}): InternalHandler {
-  return segmentFilterHandler(pointsConditionSchema, async ({ at, memberIds, conditions }) => {
+}) {
+  return segmentFilterHandler<PointsCondition>(async ({ at, memberIds, conditions }) => {
     const needsAccounts = conditions.some(({ condition }) => condition.kind !== 'tier');
     const needsTiers = conditions.some(({ condition }) => condition.kind === 'tier');
     const [states, tiers] = await Promise.all([

@@ -1,6 +1,5 @@
 import type { FilterQuery } from 'mongoose';
-import type { InternalHandler } from '@omo/lib/server/internal-api';
-import { inBatch, inRange, purchasesConditionSchema, segmentFilterHandler, type Period, type PurchasesCondition } from '@omo/lib/contracts/segment-filter';
+import { inBatch, inRange, segmentFilterHandler, type Period, type PurchasesCondition } from '@omo/lib/contracts/segment-filter';
 import type { PurchasesModels } from '../models';
 import type { PurchaseFactDoc } from '../models/purchase-fact.model';
 
@@ -16,7 +15,7 @@ const PURCHASED = { count: { $gt: 0 } };
  * Answers each condition with aggregations over purchase_facts (the source of the per-member stats), summed per
  * member on the server: one small result per condition and batch however many purchases the members made.
  */
-export function purchasesSegmentFilter(models: Pick<PurchasesModels, 'facts' | 'stores'>): InternalHandler {
+export function purchasesSegmentFilter(models: Pick<PurchasesModels, 'facts' | 'stores'>) {
   // one accumulator per $group: FerretDB 1.x answers 0 for every $sum after the first
   const sums = async (memberIds: string[], match: FilterQuery<PurchaseFactDoc>, field: 'count' | 'amount'): Promise<Map<string, number>> => {
     if (memberIds.length === 0) return new Map();
@@ -65,7 +64,7 @@ export function purchasesSegmentFilter(models: Pick<PurchasesModels, 'facts' | '
     }
   };
 
-  return segmentFilterHandler(purchasesConditionSchema, async ({ memberIds, conditions }) => {
+  return segmentFilterHandler<PurchasesCondition>(async ({ memberIds, conditions }) => {
     const answers = await Promise.all(conditions.map(async ({ key, condition }) => [key, await evaluate(memberIds, condition)] as const));
     return new Map(answers);
   });

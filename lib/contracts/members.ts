@@ -1,0 +1,120 @@
+import { z } from 'zod';
+import type { CurrentMemberLookup } from '@omo/lib/core/customer-status';
+import { AppError, NotFoundError } from '@omo/lib/core/errors';
+import { contract, route } from '@omo/lib/contracts/contract';
+import { membersConditionSchema, segmentFilterRoute } from '@omo/lib/contracts/segment-filter';
+import { internalClient, type InternalCallerOptions, type InternalClient, type ServiceDirectory } from '@omo/lib/server/internal-api';
+
+const memberStatus = z.enum(['ACTIVE', 'MERGED', 'WITHDRAWN']);
+const memberRef = z.object({ memberId: z.string(), status: memberStatus });
+
+/** Member ids per call of `current` and `exists`. */
+const MAX_IDS = 1000;
+const idsRequest = z.object({ ids: z.array(z.string()).max(MAX_IDS) });
+const idsRefused = { message: `ids must be a list of at most ${MAX_IDS} member ids`, field: 'ids' };
+
+/** A contact given as anything but a string counts as not given, as it always has. */
+const contact = z.string().nullish().catch(null);
+
+/**
+ * The members service's internal routes. Ids in requests are any ObjectId spelling the service can read (an id
+ * it cannot read is answered as no member, not refused); ids in answers are lower case.
+ */
+export const membersContract = contract('members', {
+  /** purchases and points: the member a scanned card code belongs to (a merged member's code leads to the survivor). */
+  resolveCode: route('/internal/members/resolve-code', z.object({ code: z.string() }), memberRef, { message: 'code is required', field: 'code' }),
+  /** purchases: an online order's customer, by e-mail or phone (null: no active member has either). */
+  findByContact: route(
+    '/internal/members/find-by-contact',
+    z.object({ email: contact, phone: contact }).catch({ email: null, phone: null }),
+    z.object({ memberId: z.string().nullable() }),
+  ),
+  /** Where each member's points and purchases go now: a merged member's survivor (null: no such member). */
+  current: route('/internal/members/current', idsRequest, z.object({ current: z.record(z.string(), memberRef.nullable()) }), idsRefused),
+  /** line's chat: a linked member's card (a link to a merged member leads to the survivor); NOT_FOUND when there is none. */
+  card: route(
+    '/internal/members/card',
+    z.object({ memberId: z.string() }),
+    z.object({ memberId: z.string(), memberCode: z.string().min(1), displayName: z.string(), status: memberStatus }),
+    { message: 'memberId is required', field: 'memberId' },
+  ),
+  /**
+   * line's account-link page: does this member code go with this e-mail or phone? One answer (NOT_FOUND) for an
+   * unknown code, a wrong contact and an inactive member, so the page cannot be used to probe which one it was.
+   */
+  verifyIdentity: route(
+    '/internal/members/verify-identity',
+    z
+      .object({ memberCode: z.string(), email: z.string().optional().catch(undefined), phone: z.string().optional().catch(undefined) })
+      .refine((request) => request.email !== undefined || request.phone !== undefined),
+    z.object({ memberId: z.string() }),
+    { message: 'memberCode and an e-mail address or phone number are required', field: 'memberCode' },
+  ),
+  /** points and purchases: which of these member ids exist (in any state). */
+  exists: route('/internal/members/exists', idsRequest, z.object({ existing: z.array(z.string()) }), idsRefused),
+  segmentFilter: segmentFilterRoute(membersConditionSchema),
+});
+
+export type MemberCard = z.infer<typeof membersContract.routes.card.response>;
+
+/** The member lookups other services make, as one caller's client (points and purchases name themselves). */
+export class MembersClient {
+  private readonly members: InternalClient<typeof membersContract>;
+
+  constructor(options: InternalCallerOptions) {
+    this.members = internalClient(membersContract, options);
+  }
+
+  /** The member a scanned card code belongs to (a merged member's code gives the survivor; a withdrawn one, NOT_FOUND). */
+  async resolveCode(code: string): Promise<string> {
+    return (await this.members.resolveCode({ code })).memberId;
+  }
+
+  /** Whether members knows this member id (in any state). */
+  async exists(memberId: string): Promise<boolean> {
+    return (await this.members.exists({ ids: [memberId] })).existing.includes(memberId);
+  }
+
+  /** The member whose points and purchases this member id means now (a merged member's survivor). */
+  async currentMemberId(memberId: string): Promise<string> {
+    return (await this.current(memberId)).memberId;
+  }
+
+  /** Like currentMemberId, for something new (a purchase, a preview): a withdrawn membership takes none. */
+  async activeMemberId(memberId: string): Promise<string> {
+    const now = await this.current(memberId);
+    if (now.status === 'WITHDRAWN') throw new AppError('This member’s membership was withdrawn', 'NOT_FOUND');
+    return now.memberId;
+  }
+
+  private async current(memberId: string): Promise<{ memberId: string; status: string }> {
+    const { current } = await this.members.current({ ids: [memberId] });
+    const now = current[memberId];
+    if (!now) throw new NotFoundError('Member');
+    return now;
+  }
+}
+
+/** Asks the members service where a customer's membership is now (its own subgraph answers from its data instead). */
+export function currentMemberClient(directory: ServiceDirectory, internalSecret: string, service: string): CurrentMemberLookup {
+  const members = internalClient(membersContract, { directory, internalSecret, service });
+  return async (memberId) => (await members.current({ ids: [memberId] })).current[memberId] ?? null;
+}
+
+/**
+ * POST /oauth/token, members' public OAuth 2 token endpoint (client credentials), here and at the gateway in front
+ * of it: a POS key (the client secret) exchanged for a short-lived store-scoped token. Not an internal route: the
+ * key is the credential, and errors are OAuth's ({ error, error_description }).
+ */
+export const POS_TOKEN_PATH = '/oauth/token';
+
+export const posTokenRequestSchema = z.object({ grant_type: z.literal('client_credentials'), client_secret: z.string().min(1) });
+export type PosTokenRequest = z.infer<typeof posTokenRequestSchema>;
+
+export const posTokenResponseSchema = z.object({
+  access_token: z.string().min(1),
+  token_type: z.literal('Bearer'),
+  /** Seconds. */
+  expires_in: z.number().int().positive(),
+});
+export type PosAccessToken = z.infer<typeof posTokenResponseSchema>;

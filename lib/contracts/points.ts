@@ -1,0 +1,89 @@
+import { z } from 'zod';
+import { MAX_YEN } from '@omo/lib/core/limits';
+import { objectIdSchema } from '@omo/lib/core/validation';
+import { contract, instant, route } from '@omo/lib/contracts/contract';
+import { pointsConditionSchema, segmentFilterRoute } from '@omo/lib/contracts/segment-filter';
+
+const memberId = objectIdSchema();
+const key = z.string().min(1).max(200);
+const actor = z.string().min(1).max(200);
+const yen = z.number().int().min(0).max(MAX_YEN);
+const points = z.number().int();
+const tier = z.enum(['REGULAR', 'SILVER', 'GOLD', 'PLATINUM']);
+const ledgerEntryType = z.enum(['EARN', 'REDEEM', 'ADJUST', 'EXPIRE', 'REVERSAL', 'BONUS', 'MERGE_OUT', 'MERGE_IN']);
+
+export const settleSchema = z.object({
+  purchaseId: key,
+  memberId,
+  storeId: key,
+  channel: z.enum(['STORE', 'ONLINE']),
+  /** The yen amount that earns points (paid, after discounts and redeemed points). */
+  amount: yen,
+  pointsToRedeem: z.number().int().min(0).max(MAX_YEN),
+  occurredAt: z.coerce.date(),
+  actor,
+});
+
+export const reverseSchema = z.object({
+  refundId: key,
+  purchaseId: key,
+  memberId,
+  /** Yen refunded so far on this purchase, this refund included; equal to purchaseAmount for a full refund. */
+  refundedAmountTotal: yen,
+  /** The refund's own yen amount (lowers qualifying spend). */
+  refundAmount: yen,
+  purchaseAmount: yen,
+  /** When the refunded purchase was made: the refund lowers the spend of that day, leaving the tier window with it. */
+  purchaseOccurredAt: z.coerce.date(),
+  actor,
+});
+
+export const mergeSchema = z.object({ mergeId: key, fromMemberId: memberId, toMemberId: memberId, actor });
+
+export const redemptionSchema = z.object({ purchaseId: key });
+
+export const signupBonusSchema = z.object({ memberId, actor });
+
+export const accountSummarySchema = z.object({ memberId });
+
+/** What a purchase or a refund came to in points (net of its reversals). */
+const settlementResult = z.object({ pointsEarned: points, pointsRedeemed: points });
+
+const accountSummaryResponse = z.object({
+  /** Usable now, minus points owed; may be negative after a refund of spent points. */
+  balance: points,
+  /** Earned but still in the return window. */
+  pendingBalance: points,
+  tier,
+  /** Yen in the tier window. */
+  qualifyingSpend: z.number().int(),
+  nextTier: tier.nullable(),
+  spendToNextTier: z.number().int(),
+  /** Soonest first. */
+  expiring: z.array(z.object({ points, expiresAt: instant })),
+  /** Newest first. */
+  history: z.array(z.object({ type: ledgerEntryType, amount: points, createdAt: instant })),
+});
+
+/** A member's points at a glance, for the LINE chat. */
+export type AccountSummary = z.output<typeof accountSummaryResponse>;
+
+/**
+ * The points service's internal routes. Every write is idempotent by its key (purchase, refund, merge or member
+ * id), so a caller that retries after a timeout or a crash completes what is missing and repeats nothing.
+ */
+export const pointsContract = contract('points', {
+  /** purchases (outbox): a purchase's redeem, then its earn; INSUFFICIENT_POINTS writes nothing. */
+  settle: route('/internal/settlements', settleSchema, settlementResult),
+  /** purchases: whether a purchase's redemption is in the ledger (after INSUFFICIENT_POINTS, before REJECTED). */
+  redemption: route('/internal/settlements/redemption', redemptionSchema, z.object({ redeemed: z.boolean() })),
+  /** purchases (outbox): a refund's take-back of earned points and give-back of redeemed ones. */
+  reverse: route('/internal/reversals', reverseSchema, settlementResult),
+  /** members (outbox): a merged member's points move to the survivor. */
+  merge: route('/internal/merges', mergeSchema, z.object({ moved: points })),
+  /** members (outbox): the sign-up bonus, once per member. */
+  signupBonus: route('/internal/signup-bonuses', signupBonusSchema, z.object({ points })),
+  /** line: balance, tier, expiring points and recent entries in one call, for the chat. */
+  accountSummary: route('/internal/accounts/summary', accountSummarySchema, accountSummaryResponse),
+  segmentFilter: segmentFilterRoute(pointsConditionSchema),
+});
