@@ -46,7 +46,7 @@ export const subgraphCodegen: Record<string, { contextType: string; mappers: Rec
     contextType: '../context#LineContext',
     mappers: {
       Member: '../resolvers/Member#MemberRef',
-      LineAccount: '../models/line-link.model#LineLinkDoc',
+      LineAccount: '../linking/line-link.model#LineLinkDoc',
       MergedLineAccount: '../linking/link-merge.service#KeptLinkRecord',
       Segment: '../segments/segment.service#SegmentView',
       SegmentPreview: '../segments/segment.service#SegmentPreviewResult',

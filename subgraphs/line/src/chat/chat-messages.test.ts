@@ -1,6 +1,6 @@
 import type { messagingApi } from '@line/bot-sdk';
 import { postbackCommand } from './chat-commands';
-import { formatJstDate, formatJstShortDate, formatJstTime, formatMemberCode, formatPoints, formatPointsChange, formatYen, truncate } from './chat-format';
+import { formatJstDate, formatJstShortDate, formatJstTime, formatMemberCode, formatPoints, formatPointsChange, formatYen, truncate } from '../member-view/format';
 import {
   ALT_TEXT_MAX,
   BUBBLE_MAX_BYTES,
@@ -11,7 +11,7 @@ import {
   memberHelpMessage,
   pointsMessage,
 } from './chat-messages';
-import type { AccountSummary } from './member-account.client';
+import type { AccountSummary } from '../member-view/member-account.client';
 
 /** Every component of a bubble, depth first. */
 function componentsOf(bubble: messagingApi.FlexBubble): messagingApi.FlexComponent[] {

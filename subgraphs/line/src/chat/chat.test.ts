@@ -12,7 +12,7 @@ import { listen, type RunningHttpServer } from '@omo/lib/server/http';
 import type { MemberDoc } from '@omo/members/src/models/member.model';
 import { buildMembersSubgraph, type MembersSubgraph } from '@omo/members/src/server';
 import { buildPointsSubgraph } from '@omo/points/src/server';
-import { lineLinkModel, type LineLinkModel } from '../models/line-link.model';
+import { lineLinkModel, type LineLinkModel } from '../linking/line-link.model';
 import { createChat, type Chat, type ChatContext } from './chat';
 
 /**

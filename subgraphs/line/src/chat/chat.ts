@@ -3,12 +3,12 @@ import type { Router } from 'express';
 import type { AppConfig } from '@omo/lib/core/config';
 import type { ServiceDirectory } from '@omo/lib/server/internal-api';
 import type { Logger } from '@omo/lib/core/logger';
-import type { LineLinkDoc, LineLinkModel } from '../models/line-link.model';
+import type { LineLinkDoc, LineLinkModel } from '../linking/line-link.model';
 import { CARD_IMAGE_PATH, cardImageRoutes } from './card-image.routes';
 import { CardTokens } from './card-token';
 import { matchCommand, postbackCommand, type ChatCommand } from './chat-commands';
 import { guestHelpMessage, historyMessage, memberCardMessage, memberHelpMessage, pointsMessage, SHARED_CHAT_POINTER } from './chat-messages';
-import { fetchAccountSummary, fetchMemberCard, type MemberCard } from './member-account.client';
+import { fetchAccountSummary, fetchMemberCard, type MemberCard } from '../member-view/member-account.client';
 
 export { isChatPostback } from './chat-commands';
 

@@ -4,7 +4,7 @@ import { createLogger } from '@omo/lib/core/logger';
 import { openTestDatabase, type TestDatabase } from '@omo/tools/testing/database';
 import { testConfig } from '@omo/tools/testing/config';
 import { startFakeLineApi, type FakeLineApi } from '../../../../test/helpers/fake-line-api';
-import { LineClient } from '../services/line-client';
+import { LineClient } from '../line-api/line.client';
 import type { AudienceSource, Recipient } from './audience';
 import type { Personal } from './delivery-messages';
 import { LEASE_MS, type DeliverySender } from './delivery-worker';

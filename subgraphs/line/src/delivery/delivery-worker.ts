@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { isDuplicateKeyError } from '@omo/lib/core/db';
 import { AppError } from '@omo/lib/core/errors';
 import type { Logger } from '@omo/lib/core/logger';
-import { lineFailureOf, type LineClient, type LineFailure } from '../services/line-client';
+import { lineFailureOf, type LineClient, type LineFailure } from '../line-api/line.client';
 import type { AudienceSource, Recipient } from './audience';
 import type { DeliveryLease, DeliveryLeases } from './delivery-lease';
 import { messagesFor, type Personal } from './delivery-messages';

@@ -2,10 +2,10 @@ import { z } from 'zod';
 import { isDuplicateKeyError } from '@omo/lib/core/db';
 import { BadUserInputError } from '@omo/lib/core/errors';
 import type { Logger } from '@omo/lib/core/logger';
-import type { LineLinkDoc, LineLinkModel } from '../models/line-link.model';
-import type { LineLinkMergeDoc, LineLinkMergeModel, LinkMergeOutcome } from '../models/line-link-merge.model';
-import type { LinkCodeModel } from '../models/link-code.model';
-import type { LinkNonceModel } from '../models/link-nonce.model';
+import type { LineLinkDoc, LineLinkModel } from './line-link.model';
+import type { LineLinkMergeDoc, LineLinkMergeModel, LinkMergeOutcome } from './line-link-merge.model';
+import type { LinkCodeModel } from './link-code.model';
+import type { LinkNonceModel } from './link-nonce.model';
 
 /** A KEPT_SURVIVOR decision, which always names the merged member's link it unlinked. */
 export type KeptLinkRecord = LineLinkMergeDoc & { lineUserId: string; linkedAt: Date };

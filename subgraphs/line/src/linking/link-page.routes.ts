@@ -2,7 +2,7 @@ import express, { Router, type Request, type Response } from 'express';
 import { BearerVerifier, userIssuers } from '@omo/lib/core/bearer-tokens';
 import type { AppConfig } from '@omo/lib/core/config';
 import type { Logger } from '@omo/lib/core/logger';
-import type { LinkTokenDoc } from '../models/link-token.model';
+import type { LinkTokenDoc } from './link-token.model';
 import type { AttemptLimiter } from '@omo/lib/core/attempt-limiter';
 import { linkFormPage, messagePage, PAGE_TEXT, pageSecurityPolicy } from './link-page';
 import { LIMITS, type LinkService } from './link.service';

@@ -7,8 +7,8 @@ import { openTestDatabase, type TestDatabase } from '@omo/tools/testing/database
 import { rejection } from '@omo/tools/testing/errors';
 import { testBuildOptions } from '@omo/tools/testing/subgraph';
 import { startFakeLineApi, type FakeLineApi } from '../../../../test/helpers/fake-line-api';
-import { lineLinkModel, type LineLinkModel } from '../models/line-link.model';
-import { LineClient } from '../services/line-client';
+import { lineLinkModel, type LineLinkModel } from './line-link.model';
+import { LineClient } from '../line-api/line.client';
 import { createLinking, type ChatContext, type Linking } from './linking';
 import { secretDigest } from './link-secrets';
 

@@ -1,7 +1,7 @@
 import { mapLimit } from '@omo/lib/core/concurrency';
 import { isDuplicateKeyError } from '@omo/lib/core/db';
 import { JST_OFFSET_MS } from '@omo/lib/core/time';
-import { fetchAccountSummary, type MemberAccountDeps } from '../chat/member-account.client';
+import { fetchAccountSummary, type MemberAccountDeps } from '../member-view/member-account.client';
 import { MAX_AUDIENCE_MEMBERS } from '../delivery/audience';
 import type { DeliveryService } from '../delivery/delivery.service';
 import { DAY_MS } from '../segments/segment-definition';

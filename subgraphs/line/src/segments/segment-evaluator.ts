@@ -2,8 +2,8 @@ import { z } from 'zod';
 import { mapLimit } from '@omo/lib/core/concurrency';
 import { callInternal, type ServiceDirectory } from '@omo/lib/server/internal-api';
 import { SEGMENT_FILTER_BATCH, SEGMENT_FILTER_PATH, type SegmentFilterTarget } from '@omo/lib/contracts/segment-filter';
-import type { LineLinkDoc, LineLinkModel } from '../models/line-link.model';
-import type { LineUserModel } from '../models/line-user.model';
+import type { LineLinkDoc, LineLinkModel } from '../linking/line-link.model';
+import type { LineUserModel } from '../webhook/line-user.model';
 import type { SegmentNode } from './segment-definition';
 import { combine, leavesByOwner, planSegment, type LineCondition, type Plan, type PlannedLeaf } from './segment-plan';
 

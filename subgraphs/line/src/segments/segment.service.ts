@@ -4,7 +4,7 @@ import { actorOf, requireStaff, type Caller } from '@omo/lib/core/auth';
 import { isDuplicateKeyError } from '@omo/lib/core/db';
 import { BadUserInputError, NotFoundError } from '@omo/lib/core/errors';
 import { parseInput } from '@omo/lib/core/validation';
-import type { SegmentAction, SegmentModel, SegmentRevisionDoc, SegmentRevisionModel, SegmentState } from '../models/segment.model';
+import type { SegmentAction, SegmentModel, SegmentRevisionDoc, SegmentRevisionModel, SegmentState } from './segment.model';
 import type { AudienceSpec } from '../delivery/audience';
 import { definitionToJson, parseSegmentDefinition, type SegmentNode } from './segment-definition';
 import type { SegmentEvaluator } from './segment-evaluator';

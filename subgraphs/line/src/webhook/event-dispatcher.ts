@@ -4,9 +4,9 @@ import type { OutboxHandler } from '@omo/lib/outbox/outbox';
 import { isChatPostback, matchCommand } from '../chat/chat-commands';
 import { LINK_ACCOUNT_POSTBACK } from '../chat/chat-messages';
 import { parseLinkCode } from '../linking/link-secrets';
-import type { LineLinkModel } from '../models/line-link.model';
-import type { LineUserModel } from '../models/line-user.model';
-import type { LineClient } from '../services/line-client';
+import type { LineLinkModel } from '../linking/line-link.model';
+import type { LineUserModel } from './line-user.model';
+import type { LineClient } from '../line-api/line.client';
 
 /** Who wrote and how to answer them: the reply token, falling back to push with a retry key. */
 export interface EventContext {
