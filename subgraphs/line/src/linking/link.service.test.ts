@@ -9,7 +9,8 @@ import { testBuildOptions } from '@omo/tools/testing/subgraph';
 import { startFakeLineApi, type FakeLineApi } from '../../../../test/helpers/fake-line-api';
 import { lineLinkModel, type LineLinkModel } from './line-link.model';
 import { LineClient } from '../line-api/line.client';
-import { createLinking, type ChatContext, type Linking } from './linking';
+import { createLinking, type Linking } from './linking';
+import type { EventContext } from '../webhook/event-context';
 import { secretDigest } from './link-secrets';
 
 /** The linking module on its own database, with a fake LINE API; the races are what the e2e test cannot stage. */
@@ -27,7 +28,7 @@ const customer = (memberId: string): Caller => ({ kind: 'customer', memberId });
 let members = 0;
 const newMember = () => `member-${(members += 1)}`;
 
-function chatOf(userId: string): ChatContext & { replies: string[] } {
+function chatOf(userId: string): EventContext & { replies: string[] } {
   const replies: string[] = [];
   return {
     userId,
