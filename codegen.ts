@@ -50,7 +50,7 @@ export const subgraphCodegen: Record<string, { contextType: string; mappers: Rec
       MergedLineAccount: '../linking/link-merge.service#KeptLinkRecord',
       Segment: '../segments/segment.service#SegmentView',
       SegmentPreview: '../segments/segment.service#SegmentPreviewResult',
-      MessageDelivery: '../delivery/delivery.service#MessageDelivery as MessageDeliveryModel',
+      MessageDelivery: '../delivery/delivery-views#MessageDelivery as MessageDeliveryModel',
       NotificationRule: '../notifications/notification-rules.service#NotificationRuleView',
       LineMessage: '../delivery/delivery-messages#DeliveryMessage',
     },

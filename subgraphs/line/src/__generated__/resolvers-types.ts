@@ -4,7 +4,7 @@ import type { MemberRef } from '../resolvers/Member';
 import type { LineLinkDoc } from '../linking/line-link.model';
 import type { KeptLinkRecord } from '../linking/link-merge.service';
 import type { SegmentView, SegmentPreviewResult } from '../segments/segment.service';
-import type { MessageDelivery as MessageDeliveryModel } from '../delivery/delivery.service';
+import type { MessageDelivery as MessageDeliveryModel } from '../delivery/delivery-views';
 import type { NotificationRuleView } from '../notifications/notification-rules.service';
 import type { DeliveryMessage } from '../delivery/delivery-messages';
 import type { LineContext } from '../context';

@@ -7,7 +7,8 @@ import { startFakeLineApi, type FakeLineApi } from '../../../../test/helpers/fak
 import { LineClient } from '../line-api/line.client';
 import type { AudienceSource, Recipient } from './audience';
 import type { Personal } from './delivery-messages';
-import { LEASE_MS, type DeliverySender } from './delivery-worker';
+import type { DeliverySender } from './batch-sender';
+import { LEASE_MS } from './delivery-worker';
 import { deliveryModels } from './delivery.model';
 import { DeliveryService, type CreateDeliveryInput, type DeliveryServiceDeps } from './delivery.service';
 import { parseQuietHours } from './quiet-hours';
@@ -95,7 +96,7 @@ beforeEach(async () => {
   segments = new Map();
   profiles = new Map();
   fake = await startFakeLineApi();
-  for (const name of ['line_deliveries', 'line_delivery_starts', 'line_delivery_cancels', 'line_delivery_batches', 'line_delivery_results', 'line_delivery_leases']) {
+  for (const name of ['line_deliveries', 'line_delivery_starts', 'line_delivery_cancels', 'line_delivery_batches', 'line_delivery_results', 'line_delivery_lease_generations']) {
     await db.connection.collection(name).deleteMany({});
   }
 });

@@ -67,7 +67,7 @@ afterAll(async () => {
 beforeEach(async () => {
   now = NOON_JST;
   fake.requests.length = 0;
-  for (const name of ['line_deliveries', 'line_delivery_starts', 'line_delivery_cancels', 'line_delivery_batches', 'line_delivery_results', 'line_delivery_leases']) {
+  for (const name of ['line_deliveries', 'line_delivery_starts', 'line_delivery_cancels', 'line_delivery_batches', 'line_delivery_results', 'line_delivery_lease_generations']) {
     await db.connection.collection(name).deleteMany({});
   }
 });
