@@ -1,7 +1,9 @@
 import { z } from 'zod';
+import { claimOnce } from '@omo/lib/core/claims';
 import { isDuplicateKeyError } from '@omo/lib/core/db';
 import { BadUserInputError } from '@omo/lib/core/errors';
 import type { Logger } from '@omo/lib/core/logger';
+import { CANONICAL_OBJECT_ID } from '@omo/lib/core/validation';
 import type { LineLinkDoc, LineLinkModel } from './line-link.model';
 import type { LineLinkMergeDoc, LineLinkMergeModel, LinkMergeOutcome } from './line-link-merge.model';
 import type { LinkCodeModel } from './link-code.model';
@@ -12,8 +14,8 @@ export type KeptLinkRecord = LineLinkMergeDoc & { lineUserId: string; linkedAt: 
 
 const mergeSchema = z.object({
   mergeId: z.string().min(1).max(200),
-  fromMemberId: z.string().regex(/^[0-9a-f]{24}$/),
-  toMemberId: z.string().regex(/^[0-9a-f]{24}$/),
+  fromMemberId: z.string().regex(CANONICAL_OBJECT_ID),
+  toMemberId: z.string().regex(CANONICAL_OBJECT_ID),
 });
 
 export interface LinkMergeDeps {
@@ -64,16 +66,10 @@ export class LinkMergeService {
   private async decide(input: z.infer<typeof mergeSchema>): Promise<LineLinkMergeDoc> {
     const [from, to] = await Promise.all([this.linkOfMember(input.fromMemberId), this.linkOfMember(input.toMemberId)]);
     const outcome: LinkMergeOutcome = !from ? 'NONE' : to ? 'KEPT_SURVIVOR' : 'MOVED';
-    const decision = this.decisionDoc(input, outcome, from);
-    try {
-      await this.deps.merges.create(decision);
-      return decision;
-    } catch (error) {
-      if (!isDuplicateKeyError(error)) throw error;
-    }
-    const first = await this.deps.merges.findById(input.mergeId).lean<LineLinkMergeDoc>().exec();
-    if (!first) throw new Error(`link merge ${input.mergeId} clashed but cannot be read`);
-    return first;
+    const claim = await claimOnce(this.deps.merges, this.decisionDoc(input, outcome, from));
+    if (claim.won) return claim.doc;
+    if (!claim.existing) throw new Error(`link merge ${input.mergeId} clashed but cannot be read`);
+    return claim.existing;
   }
 
   private decisionDoc(input: z.infer<typeof mergeSchema>, outcome: LinkMergeOutcome, from: LineLinkDoc | null): LineLinkMergeDoc {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { requireAdmin, requireStaff, type Caller } from '@omo/lib/core/auth';
-import { isDuplicateKeyError } from '@omo/lib/core/db';
+import { insertOnce } from '@omo/lib/core/claims';
 import { BadUserInputError } from '@omo/lib/core/errors';
 import { parseInput } from '@omo/lib/core/validation';
 import { deliveryMessagesSchema } from '../delivery/delivery-messages';
@@ -94,12 +94,7 @@ export class NotificationRuleService {
         updatedAt: now,
         updatedBy: actor,
       };
-      try {
-        await this.deps.models.rules.create({ _id: `${input.kind}:${next.revision}`, ...next });
-        return next;
-      } catch (error) {
-        if (!isDuplicateKeyError(error)) throw error;
-      }
+      if (await insertOnce(this.deps.models.rules, { _id: `${input.kind}:${next.revision}`, ...next })) return next;
     }
     throw new Error(`Notification rule ${input.kind} kept changing under ${MAX_ATTEMPTS} attempts`);
   }

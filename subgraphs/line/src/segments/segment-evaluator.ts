@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { mapLimit } from '@omo/lib/core/concurrency';
+import { CANONICAL_OBJECT_ID } from '@omo/lib/core/validation';
 import { callInternal, type ServiceDirectory } from '@omo/lib/server/internal-api';
 import { SEGMENT_FILTER_BATCH, SEGMENT_FILTER_PATH, type SegmentFilterTarget } from '@omo/lib/contracts/segment-filter';
 import type { LineLinkDoc, LineLinkModel } from '../linking/line-link.model';
@@ -27,7 +28,6 @@ export interface SegmentEvaluatorDeps {
 
 /** Batches in flight at once: each is one call to each owner service, run side by side. */
 const CONCURRENT_BATCHES = 2;
-const MEMBER_ID = /^[0-9a-f]{24}$/;
 
 const filterResponseSchema = z.object({ matches: z.record(z.string(), z.array(z.string())) });
 
@@ -92,7 +92,7 @@ export class SegmentEvaluator {
     ]);
     const statusOf = new Map(users.map((user) => [user._id, user.friendStatus]));
     return links
-      .filter((link) => MEMBER_ID.test(link.memberId))
+      .filter((link) => CANONICAL_OBJECT_ID.test(link.memberId))
       .map((link) => ({
         memberId: link.memberId,
         lineUserId: link._id,
