@@ -1,5 +1,6 @@
 import { insertOnce } from '@omo/lib/core/claims';
 import type { Logger } from '@omo/lib/core/logger';
+import { HOUR_MS } from '@omo/lib/core/time';
 import { lineFailureOf, type LineClient, type LineFailure } from '../line-api/line.client';
 import { messagesFor, type Personal } from './delivery-messages';
 import type { BatchCheckpoint, DeliveryBatchDoc, DeliveryDoc, DeliveryModels } from './delivery.model';
@@ -10,7 +11,7 @@ const BASE_BACKOFF_MS = 1_000;
 const MAX_BACKOFF_MS = 10 * 60_000;
 const MAX_RETRY_AFTER_MS = 60 * 60_000;
 /** LINE keeps a retry key 24 hours from its first use; past that a resend could be delivered twice, so it stops. */
-const RETRY_KEY_LIFETIME_MS = 23 * 3_600_000;
+const RETRY_KEY_LIFETIME_MS = 23 * HOUR_MS;
 const MAX_REASONS = 5;
 
 export type Personaliser = (memberIds: string[]) => Promise<Map<string, Personal>>;

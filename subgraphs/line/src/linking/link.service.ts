@@ -6,6 +6,7 @@ import { currentMemberClient } from '@omo/lib/contracts/current-member.client';
 import type { CurrentMemberLookup } from '@omo/lib/core/customer-status';
 import { callInternal, type ServiceDirectory } from '@omo/lib/server/internal-api';
 import type { Logger } from '@omo/lib/core/logger';
+import { HOUR_MS } from '@omo/lib/core/time';
 import type { LinkClaimModel } from './link-claim.model';
 import type { LinkCodeModel } from './link-code.model';
 import type { LinkNonceModel } from './link-nonce.model';
@@ -28,10 +29,10 @@ export const CODES_PER_HOUR = 5;
  * page only takes link tokens we issued to real LINE users, so each try costs a guesser a LINE account's quota.
  */
 export const LIMITS = {
-  codesIssued: (memberId: string): AttemptLimit => ({ key: `code-issue:${memberId}`, limit: CODES_PER_HOUR, windowMs: 60 * MINUTE }),
+  codesIssued: (memberId: string): AttemptLimit => ({ key: `code-issue:${memberId}`, limit: CODES_PER_HOUR, windowMs: HOUR_MS }),
   codeTries: (lineUserId: string): AttemptLimit => ({ key: `code-try:${lineUserId}`, limit: 5, windowMs: 10 * MINUTE }),
   pageTriesPerToken: (tokenDigest: string): AttemptLimit => ({ key: `page-token:${tokenDigest}`, limit: 5, windowMs: LINK_TTL_MS }),
-  pageTriesPerUser: (lineUserId: string): AttemptLimit => ({ key: `page-user:${lineUserId}`, limit: 10, windowMs: 60 * MINUTE }),
+  pageTriesPerUser: (lineUserId: string): AttemptLimit => ({ key: `page-user:${lineUserId}`, limit: 10, windowMs: HOUR_MS }),
 };
 
 export interface LinkModels {

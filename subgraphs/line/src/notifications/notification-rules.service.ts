@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { requireAdmin, requireStaff, type Caller } from '@omo/lib/core/auth';
+import { actorOf, requireAdmin, requireStaff, type Caller } from '@omo/lib/core/auth';
 import { insertOnce } from '@omo/lib/core/claims';
 import { BadUserInputError } from '@omo/lib/core/errors';
 import { parseInput } from '@omo/lib/core/validation';
@@ -72,7 +72,7 @@ export class NotificationRuleService {
 
   /** Administrators: turns a rule on or off and/or changes its messages or daysBefore; omitted (or null) fields stay. */
   async set(caller: Caller, raw: SetNotificationRuleInput): Promise<NotificationRuleView> {
-    const actor = `staff:${requireAdmin(caller).staffId}`;
+    const actor = actorOf(requireAdmin(caller));
     const input = parseInput(inputSchema, raw);
     if (input.enabled == null && input.messages == null && input.daysBefore == null) {
       throw new BadUserInputError('Give enabled, messages or daysBefore', { field: 'input' });
