@@ -150,7 +150,7 @@ export class LinkService {
   /** Remembers which LINE user a link token was issued to: the page accepts only tokens we asked for. */
   async recordLinkToken(lineUserId: string, linkToken: string): Promise<void> {
     const now = this.deps.clock();
-    // LINE issued the same token twice: the record made for it the first time stands
+    // a token recorded already keeps its first record (the same user, and the expiry it was issued with)
     await insertOnce(this.models.tokens, { _id: this.digest('token', linkToken), lineUserId, issuedAt: now, expiresAt: this.expiry(now) });
   }
 
