@@ -46,11 +46,11 @@ export const subgraphCodegen: Record<string, { contextType: string; mappers: Rec
     contextType: '../context#LineContext',
     mappers: {
       Member: '../resolvers/Member#MemberRef',
-      LineAccount: '../models/line-link.model#LineLinkDoc',
+      LineAccount: '../linking/line-link.model#LineLinkDoc',
       MergedLineAccount: '../linking/link-merge.service#KeptLinkRecord',
       Segment: '../segments/segment.service#SegmentView',
       SegmentPreview: '../segments/segment.service#SegmentPreviewResult',
-      MessageDelivery: '../delivery/delivery.service#MessageDelivery as MessageDeliveryModel',
+      MessageDelivery: '../delivery/delivery-views#MessageDelivery as MessageDeliveryModel',
       NotificationRule: '../notifications/notification-rules.service#NotificationRuleView',
       LineMessage: '../delivery/delivery-messages#DeliveryMessage',
     },

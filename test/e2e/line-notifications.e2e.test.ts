@@ -1,3 +1,4 @@
+import { DAY_MS, JST_OFFSET_MS } from '@omo/lib/core/time';
 import { startFakeLineApi, type FakeLineApi } from '../helpers/fake-line-api';
 import { ok, recordOneLinePurchase, startTestSystem, type TestSystem } from '../helpers/system';
 
@@ -6,7 +7,6 @@ import { ok, recordOneLinePurchase, startTestSystem, type TestSystem } from '../
  * through the purchases service, and the line service's job (run here on demand, as the background runs it) sends
  * through the fake LINE API. The system's clock only moves when a test moves it.
  */
-const DAY_MS = 86_400_000;
 /** 10:30 in Japan: after the expiring-points hour, outside the default quiet hours (21:00-09:00). */
 const START = new Date('2030-01-10T01:30:00.000Z');
 
@@ -235,7 +235,7 @@ describe('points-expiring notifications', () => {
 
     const sato = await soonestExpiry('佐藤');
     const takahashi = await soonestExpiry('高橋');
-    expect(new Date(sato.expiresAt).getTime() - now.getTime()).toBeLessThan(30 * DAY_MS);
+    expect([sato.expiresAt, takahashi.expiresAt]).toEqual(['2031-01-10T14:59:59.999Z', '2031-01-10T14:59:59.999Z']);
     const sent = pushesTo(before).sort((a, b) => (a.to ?? '').localeCompare(b.to ?? ''));
     const expected = [
       { to: lineUser('佐藤'), text: `佐藤さま、${sato.points.toLocaleString('ja-JP')}ポイントが2031年1月10日(金)に失効します` },
@@ -249,7 +249,7 @@ describe('points-expiring notifications', () => {
     // a run that died after making the day's delivery, before it noted whom it told: the next run finishes it
     await system.db.collection('line_expiry_notices').deleteMany({});
     await system.db.collection('line_expiry_runs').deleteMany({});
-    expect((await notifications().run()).pointsExpiring).toEqual({ day: expect.any(String), deliveryId, members: 2 });
+    expect((await notifications().run()).pointsExpiring).toEqual({ day: new Date(now.getTime() + JST_OFFSET_MS).toISOString().slice(0, 10), deliveryId, members: 2 });
     await deliveries().drain();
     expect(fake.sent()).toHaveLength(before + 2);
     expect(await system.db.collection('line_expiry_notices').countDocuments()).toBe(2);
@@ -261,7 +261,18 @@ describe('points-expiring notifications', () => {
     later(DAY_MS);
     expect((await notifications().run()).pointsExpiring).toMatchObject({ members: 1 });
     await deliveries().drain();
-    expect(pushesTo(before)).toEqual([{ via: 'push', to: lineUser('鈴木'), messages: [expect.objectContaining({ text: expect.stringContaining('鈴木さま') }), expect.anything()] }]);
+    const suzuki = await soonestExpiry('鈴木');
+    expect(suzuki.expiresAt).toBe('2031-01-10T14:59:59.999Z');
+    expect(pushesTo(before)).toEqual([
+      {
+        via: 'push',
+        to: lineUser('鈴木'),
+        messages: [
+          { type: 'text', text: `鈴木さま、${suzuki.points.toLocaleString('ja-JP')}ポイントが2031年1月10日(金)に失効します` },
+          { type: 'flex', altText: 'ポイント失効のお知らせ', contents: expect.any(Object) },
+        ],
+      },
+    ]);
 
     later(DAY_MS);
     expect((await notifications().run()).pointsExpiring).toMatchObject({ deliveryId: null, members: 0 });

@@ -1,4 +1,5 @@
 import { Types } from 'mongoose';
+import { DAY_MS } from '@omo/lib/core/time';
 import { startFakeLineApi, type FakeLineApi } from '../helpers/fake-line-api';
 import { ok, recordOneLinePurchase, startTestSystem, type TestSystem } from '../helpers/system';
 
@@ -6,7 +7,6 @@ import { ok, recordOneLinePurchase, startTestSystem, type TestSystem } from '../
  * Segments end to end through the gateway: members, purchases and LINE links seeded as the system stores them,
  * segments previewed (the line service asking members, points and purchases for their part), staff-only access.
  */
-const DAY_MS = 86_400_000;
 
 const PREVIEW = /* GraphQL */ `
   query Preview($segmentId: ID, $definition: SegmentDefinitionInput) {

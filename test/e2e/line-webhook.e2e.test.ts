@@ -50,6 +50,16 @@ describe('the LINE webhook', () => {
     expect(await queued()).toBe(before);
   });
 
+  it('refuses a signed body that is not JSON, or not a callback, with 400 and queues nothing', async () => {
+    const before = await queued();
+    for (const text of ['not json', '{"events":{"webhookEventId":"01J0000000000000000000000"}}', '{"events":[{"webhookEventId":7}]}']) {
+      const body = Buffer.from(text);
+      const response = await post(body);
+      expect([response.status, await response.json()]).toEqual([400, { message: 'invalid JSON' }]);
+    }
+    expect(await queued()).toBe(before);
+  });
+
   it('processes an event once, however often LINE redelivers it', async () => {
     expect((await post(fixture('webhook-text-message.json'))).status).toBe(200);
     expect((await post(fixture('webhook-redelivered-text.json'))).status).toBe(200);

@@ -2,7 +2,7 @@ import type { BaseContext } from '@omo/lib/server/subgraph-server';
 import type { DeliveryService } from './delivery/delivery.service';
 import type { LinkMergeService, LinkService } from './linking/linking';
 import { createLineLoaders, type LineLoaders } from './loaders/line-link.loaders';
-import type { LineLinkModel } from './models/line-link.model';
+import type { LineLinkModel } from './linking/line-link.model';
 import type { NotificationRuleService } from './notifications/notification-rules.service';
 import type { SegmentService } from './segments/segment.service';
 

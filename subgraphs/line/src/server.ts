@@ -7,16 +7,16 @@ import { buildSubgraphApollo, type BuiltSubgraph, type SubgraphBuildOptions } fr
 import { createChat } from './chat/chat';
 import { createLineContext, type LineContext } from './context';
 import { lineRoutes } from './internal/line.routes';
-import { personaliser } from './chat/member-account.client';
+import { personaliser } from './member-view/member-account.client';
 import { DeliveryService } from './delivery/delivery.service';
 import { parseQuietHours } from './delivery/quiet-hours';
 import { createLinking } from './linking/linking';
-import { lineLinkModel } from './models/line-link.model';
-import { lineUserModel } from './models/line-user.model';
+import { lineLinkModel } from './linking/line-link.model';
+import { lineUserModel } from './webhook/line-user.model';
 import { createNotifications, type Notifications } from './notifications/notifications';
 import { resolvers } from './resolvers';
 import { createSegments } from './segments/segments';
-import { LineClient } from './services/line-client';
+import { LineClient } from './line-api/line.client';
 import { lineEventHandler, type EventHandlers } from './webhook/event-dispatcher';
 import { LINE_EVENT, lineWebhookRoutes } from './webhook/webhook.routes';
 

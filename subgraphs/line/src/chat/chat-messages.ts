@@ -12,8 +12,8 @@ import {
   formatYen,
   tierName,
   truncate,
-} from './chat-format';
-import type { AccountSummary } from './member-account.client';
+} from '../member-view/format';
+import type { AccountSummary } from '../member-view/member-account.client';
 
 /**
  * LINE's limits (Messaging API reference, Flex Message): altText at most 1500 characters; we keep to 400 so the

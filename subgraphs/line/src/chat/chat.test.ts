@@ -12,8 +12,9 @@ import { listen, type RunningHttpServer } from '@omo/lib/server/http';
 import type { MemberDoc } from '@omo/members/src/models/member.model';
 import { buildMembersSubgraph, type MembersSubgraph } from '@omo/members/src/server';
 import { buildPointsSubgraph } from '@omo/points/src/server';
-import { lineLinkModel, type LineLinkModel } from '../models/line-link.model';
-import { createChat, type Chat, type ChatContext } from './chat';
+import { lineLinkModel, type LineLinkModel } from '../linking/line-link.model';
+import { createChat, type Chat } from './chat';
+import type { EventContext } from '../webhook/event-context';
 
 /**
  * The chat against the real members and points services (their internal routes over HTTP, each on its own
@@ -77,12 +78,12 @@ async function linkedMember(userId: string): Promise<MemberDoc> {
 }
 
 /** A chat context that records what would be sent to LINE. */
-function conversation(userId: string): { ctx: ChatContext; replies: messagingApi.Message[][] } {
+function conversation(userId: string): { ctx: EventContext; replies: messagingApi.Message[][] } {
   const replies: messagingApi.Message[][] = [];
   return { ctx: { userId, reply: async (messages) => void replies.push(messages) }, replies };
 }
 
-async function onlyReply(userId: string, send: (ctx: ChatContext) => Promise<void>): Promise<messagingApi.FlexMessage> {
+async function onlyReply(userId: string, send: (ctx: EventContext) => Promise<void>): Promise<messagingApi.FlexMessage> {
   const { ctx, replies } = conversation(userId);
   await send(ctx);
   expect(replies).toHaveLength(1);
@@ -104,7 +105,7 @@ describe('the chat', () => {
 
   it('understands English, full width and the rich-menu postback alike', async () => {
     await linkedMember(HANAKO);
-    for (const send of [(ctx: ChatContext) => chat.onText(ctx, 'ＰＯＩＮＴＳ'), (ctx: ChatContext) => chat.onText(ctx, '残高'), (ctx: ChatContext) => chat.onPostback(ctx, 'action=show_points')]) {
+    for (const send of [(ctx: EventContext) => chat.onText(ctx, 'ＰＯＩＮＴＳ'), (ctx: EventContext) => chat.onText(ctx, '残高'), (ctx: EventContext) => chat.onPostback(ctx, 'action=show_points')]) {
       expect((await onlyReply(HANAKO, send)).altText).toMatch(/^ポイント残高 100 pt/);
     }
   });
@@ -134,7 +135,7 @@ describe('the chat', () => {
   });
 
   it('answers someone not linked with help and the link action, whatever they ask', async () => {
-    for (const send of [(ctx: ChatContext) => chat.onText(ctx, 'ポイント'), (ctx: ChatContext) => chat.onText(ctx, 'hello'), (ctx: ChatContext) => chat.onPostback(ctx, 'action=show_member_card')]) {
+    for (const send of [(ctx: EventContext) => chat.onText(ctx, 'ポイント'), (ctx: EventContext) => chat.onText(ctx, 'hello'), (ctx: EventContext) => chat.onPostback(ctx, 'action=show_member_card')]) {
       const message = await onlyReply(STRANGER, send);
       expect(json(message)).toContain('"data":"action=link_account"');
       expect(json(message)).not.toContain('100 pt');

@@ -3,12 +3,13 @@ import type { Router } from 'express';
 import type { AppConfig } from '@omo/lib/core/config';
 import type { ServiceDirectory } from '@omo/lib/server/internal-api';
 import type { Logger } from '@omo/lib/core/logger';
-import type { LineLinkDoc, LineLinkModel } from '../models/line-link.model';
+import type { LineLinkDoc, LineLinkModel } from '../linking/line-link.model';
+import type { EventContext } from '../webhook/event-context';
 import { CARD_IMAGE_PATH, cardImageRoutes } from './card-image.routes';
 import { CardTokens } from './card-token';
 import { matchCommand, postbackCommand, type ChatCommand } from './chat-commands';
 import { guestHelpMessage, historyMessage, memberCardMessage, memberHelpMessage, pointsMessage, SHARED_CHAT_POINTER } from './chat-messages';
-import { fetchAccountSummary, fetchMemberCard, type MemberCard } from './member-account.client';
+import { fetchAccountSummary, fetchMemberCard, type MemberCard } from '../member-view/member-account.client';
 
 export { isChatPostback } from './chat-commands';
 
@@ -18,25 +19,19 @@ export interface ChatDeps {
   internalSecret: string;
   /**
    * LINE_PUBLIC_BASE_URL is where customers' phones fetch the member-card image. LINE only accepts https image
-   * URLs (TLS 1.2+), so in production it must be an https URL reachable from the internet; http works only
-   * against the fake LINE API in tests.
+   * URLs (TLS 1.2+), so in production it must be an https URL reachable from the internet (the config refuses
+   * anything else there); http works only against the fake LINE API in tests.
    */
   config: AppConfig;
   clock: () => Date;
   logger: Logger;
 }
 
-/** What the dispatcher gives the chat for each event: who wrote, and how to answer (reply token, else push). */
-export interface ChatContext {
-  userId: string;
-  reply(messages: messagingApi.Message[]): Promise<void>;
-}
-
 export interface Chat {
-  onText(ctx: ChatContext, text: string): Promise<void>;
-  onPostback(ctx: ChatContext, data: string): Promise<void>;
+  onText(ctx: EventContext, text: string): Promise<void>;
+  onPostback(ctx: EventContext, data: string): Promise<void>;
   /** A personal request in a group or multi-person chat: a pointer to the one-to-one chat, and nothing of the account. */
-  onSharedChatRequest(reply: ChatContext['reply']): Promise<void>;
+  onSharedChatRequest(reply: EventContext['reply']): Promise<void>;
   /** GET /line/cards/:token.png, the member-card barcode image. */
   routes: Router;
 }
@@ -50,10 +45,6 @@ export interface Chat {
 export function createChat(deps: ChatDeps): Chat {
   const tokens = new CardTokens(deps.internalSecret);
   const publicBase = deps.config.LINE_PUBLIC_BASE_URL.replace(/\/+$/, '');
-  if (deps.config.NODE_ENV === 'production' && !publicBase.startsWith('https://')) {
-    // LINE refuses a whole message whose image URL is not https: every member-card answer would fail
-    deps.logger.error({ LINE_PUBLIC_BASE_URL: publicBase }, 'LINE_PUBLIC_BASE_URL must be https in production');
-  }
 
   /** The linked member as they are now (a merged member's link leads to the survivor); null: answer as to a guest. */
   async function linkedMember(userId: string): Promise<MemberCard | null> {
@@ -78,7 +69,7 @@ export function createChat(deps: ChatDeps): Chat {
     }
   }
 
-  async function handle(ctx: ChatContext, command: ChatCommand | null): Promise<void> {
+  async function handle(ctx: EventContext, command: ChatCommand | null): Promise<void> {
     const member = await linkedMember(ctx.userId);
     deps.logger.debug({ command, linked: member !== null }, 'chat request');
     await ctx.reply([member ? await answer(member, command) : guestHelpMessage()]);

@@ -1,6 +1,6 @@
 import type { messagingApi } from '@line/bot-sdk';
 import { z } from 'zod';
-import { formatJstDate, formatNumber, tierName } from '../chat/chat-format';
+import { formatJstDate, formatNumber, tierName } from '../member-view/format';
 
 /**
  * The messages a delivery may carry: text or Flex, checked against the Messaging API's limits so a mistake is

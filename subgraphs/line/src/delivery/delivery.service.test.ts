@@ -4,7 +4,7 @@ import { openTestDatabase, type TestDatabase } from '@omo/tools/testing/database
 import { testConfig } from '@omo/tools/testing/config';
 import { rejection } from '@omo/tools/testing/errors';
 import { startFakeLineApi, type FakeLineApi } from '../../../../test/helpers/fake-line-api';
-import { LineClient } from '../services/line-client';
+import { LineClient } from '../line-api/line.client';
 import type { AudienceSource, Recipient } from './audience';
 import { deliveryModels } from './delivery.model';
 import { DeliveryService, type CreateDeliveryInput } from './delivery.service';
@@ -67,7 +67,7 @@ afterAll(async () => {
 beforeEach(async () => {
   now = NOON_JST;
   fake.requests.length = 0;
-  for (const name of ['line_deliveries', 'line_delivery_starts', 'line_delivery_cancels', 'line_delivery_batches', 'line_delivery_results', 'line_delivery_leases']) {
+  for (const name of ['line_deliveries', 'line_delivery_starts', 'line_delivery_cancels', 'line_delivery_batches', 'line_delivery_results', 'line_delivery_lease_generations']) {
     await db.connection.collection(name).deleteMany({});
   }
 });

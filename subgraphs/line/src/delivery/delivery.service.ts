@@ -1,56 +1,18 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { repeat, type BackgroundTask } from '@omo/lib/server/background';
-import { groupBy } from '@omo/lib/core/collections';
-import { isDuplicateKeyError, type Connection } from '@omo/lib/core/db';
+import { claimOnce, insertOnce, Leases } from '@omo/lib/core/claims';
+import type { Connection } from '@omo/lib/core/db';
 import { BadUserInputError, NotFoundError } from '@omo/lib/core/errors';
 import type { Logger } from '@omo/lib/core/logger';
-import { parseInput } from '@omo/lib/core/validation';
+import { CANONICAL_OBJECT_ID, parseInput } from '@omo/lib/core/validation';
 import { MAX_AUDIENCE_MEMBERS, type AudienceSource, type AudienceSpec } from './audience';
-import { DeliveryLeases } from './delivery-lease';
-import { deliveryMessagesSchema, isPersonalised, type DeliveryMessage } from './delivery-messages';
-import { deliveryModels, type DeliveryBatchDoc, type DeliveryCancelDoc, type DeliveryDoc, type DeliveryModels, type DeliveryResultDoc, type DeliveryStartDoc } from './delivery.model';
-import { DeliveryWorker, LEASE_MS, type DeliverySender, type Personaliser } from './delivery-worker';
+import { deliveryMessagesSchema, isPersonalised } from './delivery-messages';
+import type { DeliverySender, Personaliser } from './batch-sender';
+import { deliveryModels, type DeliveryDoc, type DeliveryModels } from './delivery.model';
+import { batchViews, deliveryView, deliveryViews, type DeliveryBatchView, type MessageDelivery } from './delivery-views';
+import { DeliveryWorker, LEASE_MS } from './delivery-worker';
 import type { QuietHours } from './quiet-hours';
-
-export type DeliveryStatus = 'SCHEDULED' | 'RUNNING' | 'COMPLETED' | 'FAILED' | 'CANCELLED';
-
-/** A delivery as callers see it; every number is counted from the batch results when it is read. */
-export interface MessageDelivery {
-  id: string;
-  status: DeliveryStatus;
-  dryRun: boolean;
-  audience: AudienceSpec;
-  messages: DeliveryMessage[];
-  /** Placeholders filled per recipient, sent by push instead of multicast. */
-  personalised: boolean;
-  scheduledAt: Date | null;
-  createdAt: Date;
-  createdBy: string;
-  /** Linked LINE users the audience matched when the job started (0 before), blocked ones included. */
-  recipients: number;
-  sent: number;
-  failed: number;
-  skippedBlocked: number;
-  startedAt: Date | null;
-  finishedAt: Date | null;
-  cancelledAt: Date | null;
-  /** Why batches (or the start) failed, as LINE or the audience said; distinct, for operators. */
-  failureReasons: string[];
-}
-
-export interface DeliveryBatchView {
-  index: number;
-  recipients: number;
-  mode: 'multicast' | 'push';
-  status: 'PENDING' | 'SENT' | 'FAILED';
-  sent: number;
-  failed: number;
-  attempts: number;
-  nextAttemptAt: Date;
-  lastError: string | null;
-  reason: string | null;
-}
 
 export interface CreateDeliveryInput {
   spec: AudienceSpec;
@@ -79,7 +41,7 @@ const createSchema = z.object({
   spec: z.object({
     segmentId: z.string().trim().min(1).max(100).nullish(),
     definition: z.unknown().optional(),
-    memberIds: z.array(z.string().regex(/^[0-9a-f]{24}$/, 'must be member ids')).min(1).max(MAX_AUDIENCE_MEMBERS).nullish(),
+    memberIds: z.array(z.string().regex(CANONICAL_OBJECT_ID, 'must be member ids')).min(1).max(MAX_AUDIENCE_MEMBERS).nullish(),
   }),
   messages: deliveryMessagesSchema,
   idempotencyKey: z.string().trim().min(1).max(200),
@@ -89,6 +51,15 @@ const createSchema = z.object({
 });
 
 const MAX_LIST = 100;
+
+/**
+ * The lease generations (lib/core/claims): `<delivery>#<n>` with a `resource` field. They are not the shape of the
+ * former line_delivery_leases (`<delivery>:<n>`, `deliveryId`), so they live in a collection of their own, and
+ * that one can be dropped once no worker of the older release runs. During a rolling deploy an old and a new
+ * worker may both step the same delivery for a while: that spares less work and never sends twice, since the
+ * batches' retry keys and their once-only results are what make a send happen once (README.md).
+ */
+const DELIVERY_LEASES = 'line_delivery_lease_generations';
 
 /** Exactly one of segmentId, definition and memberIds (duplicates dropped, in a stable order). */
 function audienceOf(spec: z.infer<typeof createSchema>['spec']): AudienceSpec {
@@ -109,8 +80,8 @@ export class DeliveryService {
 
   constructor(private readonly deps: DeliveryServiceDeps) {
     this.models = deliveryModels(deps.connection);
-    const leases = new DeliveryLeases(deps.connection, deps.clock, deps.workerId ?? randomUUID(), LEASE_MS);
-    this.worker = new DeliveryWorker({ ...deps, models: this.models, leases });
+    const leases = new Leases(deps.connection, { model: 'LineDeliveryLease', collection: DELIVERY_LEASES }, deps.clock, LEASE_MS);
+    this.worker = new DeliveryWorker({ ...deps, models: this.models, leases, holder: deps.workerId ?? randomUUID() });
   }
 
   /**
@@ -167,16 +138,11 @@ export class DeliveryService {
       attempts: 0,
       lastError: null,
     };
-    try {
-      await this.models.deliveries.create(doc);
-    } catch (error) {
-      if (!isDuplicateKeyError(error)) throw error;
-      // the same request, sent concurrently, got there first
-      const first = await this.models.deliveries.findById(id).lean<DeliveryDoc>().exec();
-      if (!first) throw error;
-      return this.replayed(first, expected);
-    }
-    return this.view(doc, null, null, []);
+    const claim = await claimOnce(this.models.deliveries, doc);
+    if (claim.won) return deliveryView(doc, null, null, []);
+    // the same request, sent concurrently, got there first
+    if (!claim.existing) throw new Error(`delivery ${id} clashed but cannot be read`);
+    return this.replayed(claim.existing, expected);
   }
 
   async get(id: string): Promise<MessageDelivery | null> {
@@ -186,7 +152,7 @@ export class DeliveryService {
   /** Several deliveries in four queries, in the order asked (null where none), for a DataLoader. */
   async getMany(ids: readonly string[]): Promise<(MessageDelivery | null)[]> {
     const docs = await this.models.deliveries.find({ _id: { $in: ids } }).lean<DeliveryDoc[]>().exec();
-    const views = new Map((await this.views(docs)).map((v) => [v.id, v]));
+    const views = new Map((await deliveryViews(this.models, docs)).map((v) => [v.id, v]));
     return ids.map((id) => views.get(id) ?? null);
   }
 
@@ -200,7 +166,7 @@ export class DeliveryService {
       .limit(limit)
       .lean<DeliveryDoc[]>()
       .exec();
-    return this.views(docs);
+    return deliveryViews(this.models, docs);
   }
 
   /**
@@ -214,38 +180,13 @@ export class DeliveryService {
     if (before.status !== 'SCHEDULED' && before.status !== 'RUNNING') {
       throw new BadUserInputError(`This delivery is already ${before.status.toLowerCase()}`, { field: 'id' });
     }
-    try {
-      await this.models.cancels.create({ _id: id, cancelledAt: this.deps.clock(), actor });
-    } catch (error) {
-      if (!isDuplicateKeyError(error)) throw error;
-    }
+    await insertOnce(this.models.cancels, { _id: id, cancelledAt: this.deps.clock(), actor });
     return (await this.get(id))!;
   }
 
   /** A delivery's batches and how each went, for operators and tests. */
-  async batches(id: string): Promise<DeliveryBatchView[]> {
-    const start = await this.models.starts.findById(id).lean<DeliveryStartDoc>().exec();
-    if (!start) return [];
-    const [batches, results] = await Promise.all([
-      this.models.batches.find({ deliveryId: id, freezeId: start.freezeId }).sort({ index: 1 }).lean<DeliveryBatchDoc[]>().exec(),
-      this.models.results.find({ deliveryId: id }).lean<DeliveryResultDoc[]>().exec(),
-    ]);
-    const outcome = new Map(results.map((r) => [r._id, r]));
-    return batches.map((b) => {
-      const result = outcome.get(b._id);
-      return {
-        index: b.index,
-        recipients: b.recipients.length,
-        mode: b.mode,
-        status: !result ? 'PENDING' : result.sent === 0 && result.failed > 0 ? 'FAILED' : 'SENT',
-        sent: result?.sent ?? 0,
-        failed: result?.failed ?? 0,
-        attempts: b.attempts,
-        nextAttemptAt: b.nextAttemptAt,
-        lastError: b.lastError,
-        reason: result?.reason ?? null,
-      };
-    });
+  batches(id: string): Promise<DeliveryBatchView[]> {
+    return batchViews(this.models, id);
   }
 
   /** One pass of the worker over due deliveries; returns how many starts and batches it completed. */
@@ -272,48 +213,6 @@ export class DeliveryService {
   /** `requestDigest` null: any request with the key gets the delivery recorded for it. */
   private async replayed(doc: DeliveryDoc, requestDigest: string | null): Promise<MessageDelivery> {
     if (requestDigest !== null && doc.requestDigest !== requestDigest) throw new BadUserInputError('This idempotencyKey was already used for a different delivery', { field: 'idempotencyKey' });
-    return (await this.views([doc]))[0]!;
-  }
-
-  private async views(docs: DeliveryDoc[]): Promise<MessageDelivery[]> {
-    if (docs.length === 0) return [];
-    const ids = docs.map((d) => d._id);
-    const [starts, cancels, results] = await Promise.all([
-      this.models.starts.find({ _id: { $in: ids } }).lean<DeliveryStartDoc[]>().exec(),
-      this.models.cancels.find({ _id: { $in: ids } }).lean<DeliveryCancelDoc[]>().exec(),
-      this.models.results.find({ deliveryId: { $in: ids } }).lean<DeliveryResultDoc[]>().exec(),
-    ]);
-    const startOf = new Map(starts.map((s) => [s._id, s]));
-    const cancelOf = new Map(cancels.map((c) => [c._id, c]));
-    const resultsOf = groupBy(results, (r) => r.deliveryId);
-    return docs.map((d) => this.view(d, startOf.get(d._id) ?? null, cancelOf.get(d._id) ?? null, resultsOf.get(d._id) ?? []));
-  }
-
-  private view(doc: DeliveryDoc, start: DeliveryStartDoc | null, cancel: DeliveryCancelDoc | null, results: DeliveryResultDoc[]): MessageDelivery {
-    const base = {
-      id: doc._id,
-      dryRun: doc.dryRun,
-      audience: doc.audience,
-      messages: doc.messages,
-      personalised: doc.personalised,
-      scheduledAt: doc.scheduledAt,
-      createdAt: doc.createdAt,
-      createdBy: doc.actor,
-      cancelledAt: cancel?.cancelledAt ?? null,
-    };
-    if (doc.preview) {
-      return { ...base, status: 'COMPLETED', ...doc.preview, sent: 0, failed: 0, startedAt: doc.createdAt, finishedAt: doc.createdAt, failureReasons: [] };
-    }
-    const sent = results.reduce((n, r) => n + r.sent, 0);
-    const failed = results.reduce((n, r) => n + r.failed, 0);
-    const failureReasons = [...new Set([start?.failure, ...results.map((r) => r.reason)].filter((r): r is string => Boolean(r)))];
-    const counts = { recipients: start?.recipients ?? 0, skippedBlocked: start?.skippedBlocked ?? 0, sent, failed, startedAt: start?.startedAt ?? null, failureReasons };
-    const finished = start !== null && results.length >= start.batches;
-    if (start?.failure) return { ...base, ...counts, status: 'FAILED', finishedAt: start.startedAt };
-    if (cancel && !finished) return { ...base, ...counts, status: 'CANCELLED', finishedAt: cancel.cancelledAt };
-    if (!start) return { ...base, ...counts, status: 'SCHEDULED', finishedAt: null };
-    if (!finished) return { ...base, ...counts, status: 'RUNNING', finishedAt: null };
-    const finishedAt = results.reduce((at, r) => (r.at.getTime() > at.getTime() ? r.at : at), start.startedAt);
-    return { ...base, ...counts, status: sent === 0 && failed > 0 ? 'FAILED' : 'COMPLETED', finishedAt };
+    return (await deliveryViews(this.models, [doc]))[0]!;
   }
 }

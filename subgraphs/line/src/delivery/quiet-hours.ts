@@ -1,12 +1,10 @@
-import { JST_OFFSET_MS } from '@omo/lib/core/time';
+import { DAY_MS, JST_OFFSET_MS } from '@omo/lib/core/time';
 
 /** Quiet hours as minutes after midnight JST; start after end wraps past midnight (21:00-09:00). */
 export interface QuietHours {
   start: number;
   end: number;
 }
-
-const DAY_MS = 86_400_000;
 
 /** "HH:MM-HH:MM" (LINE_QUIET_HOURS) to quiet hours; empty, or the same start and end, means none. */
 export function parseQuietHours(spec: string): QuietHours | null {

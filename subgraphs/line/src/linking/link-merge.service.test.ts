@@ -2,10 +2,10 @@ import { ensureIndexes } from '@omo/lib/core/db';
 import { openTestDatabase, type TestDatabase } from '@omo/tools/testing/database';
 import { rejection } from '@omo/tools/testing/errors';
 import { testBuildOptions } from '@omo/tools/testing/subgraph';
-import { lineLinkMergeModel, type LineLinkMergeModel } from '../models/line-link-merge.model';
-import { lineLinkModel, type LineLinkModel } from '../models/line-link.model';
-import { linkCodeModel } from '../models/link-code.model';
-import { linkNonceModel } from '../models/link-nonce.model';
+import { lineLinkMergeModel, type LineLinkMergeModel } from './line-link-merge.model';
+import { lineLinkModel, type LineLinkModel } from './line-link.model';
+import { linkCodeModel } from './link-code.model';
+import { linkNonceModel } from './link-nonce.model';
 import { LinkMergeService } from './link-merge.service';
 
 /** The LINE step of a merge on its own database: the retries and interleavings the e2e test cannot stage. */

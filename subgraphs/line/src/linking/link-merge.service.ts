@@ -1,12 +1,13 @@
 import type { z } from 'zod';
+import { claimOnce } from '@omo/lib/core/claims';
 import { isDuplicateKeyError } from '@omo/lib/core/db';
 import { BadUserInputError } from '@omo/lib/core/errors';
 import type { Logger } from '@omo/lib/core/logger';
 import { lineContract } from '@omo/lib/contracts/line';
-import type { LineLinkDoc, LineLinkModel } from '../models/line-link.model';
-import type { LineLinkMergeDoc, LineLinkMergeModel, LinkMergeOutcome } from '../models/line-link-merge.model';
-import type { LinkCodeModel } from '../models/link-code.model';
-import type { LinkNonceModel } from '../models/link-nonce.model';
+import type { LineLinkDoc, LineLinkModel } from './line-link.model';
+import type { LineLinkMergeDoc, LineLinkMergeModel, LinkMergeOutcome } from './line-link-merge.model';
+import type { LinkCodeModel } from './link-code.model';
+import type { LinkNonceModel } from './link-nonce.model';
 
 /** A KEPT_SURVIVOR decision, which always names the merged member's link it unlinked. */
 export type KeptLinkRecord = LineLinkMergeDoc & { lineUserId: string; linkedAt: Date };
@@ -62,16 +63,10 @@ export class LinkMergeService {
   private async decide(input: z.infer<typeof mergeSchema>): Promise<LineLinkMergeDoc> {
     const [from, to] = await Promise.all([this.linkOfMember(input.fromMemberId), this.linkOfMember(input.toMemberId)]);
     const outcome: LinkMergeOutcome = !from ? 'NONE' : to ? 'KEPT_SURVIVOR' : 'MOVED';
-    const decision = this.decisionDoc(input, outcome, from);
-    try {
-      await this.deps.merges.create(decision);
-      return decision;
-    } catch (error) {
-      if (!isDuplicateKeyError(error)) throw error;
-    }
-    const first = await this.deps.merges.findById(input.mergeId).lean<LineLinkMergeDoc>().exec();
-    if (!first) throw new Error(`link merge ${input.mergeId} clashed but cannot be read`);
-    return first;
+    const claim = await claimOnce(this.deps.merges, this.decisionDoc(input, outcome, from));
+    if (claim.won) return claim.doc;
+    if (!claim.existing) throw new Error(`link merge ${input.mergeId} clashed but cannot be read`);
+    return claim.existing;
   }
 
   private decisionDoc(input: z.infer<typeof mergeSchema>, outcome: LinkMergeOutcome, from: LineLinkDoc | null): LineLinkMergeDoc {

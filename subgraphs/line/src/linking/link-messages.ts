@@ -1,5 +1,5 @@
 import type { messagingApi } from '@line/bot-sdk';
-import type { LinkOutcome } from './link.service';
+import type { LinkOutcome } from './link-claims';
 
 function text(value: string): messagingApi.TextMessage {
   return { type: 'text', text: value };

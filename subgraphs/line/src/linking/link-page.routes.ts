@@ -1,21 +1,28 @@
 import express, { Router, type Request, type Response } from 'express';
+import { z } from 'zod';
 import { BearerVerifier, userIssuers } from '@omo/lib/core/bearer-tokens';
 import type { AppConfig } from '@omo/lib/core/config';
 import type { Logger } from '@omo/lib/core/logger';
-import type { LinkTokenDoc } from '../models/link-token.model';
+import type { LinkTokenDoc } from './link-token.model';
 import type { AttemptLimiter } from '@omo/lib/core/attempt-limiter';
 import { linkFormPage, messagePage, PAGE_TEXT, pageSecurityPolicy } from './link-page';
 import { LIMITS, type LinkService } from './link.service';
 
-/** A form or query value, trimmed; anything else (missing, repeated, oversized) is treated as absent. */
-function field(value: unknown, maxLength: number): string | null {
-  if (typeof value !== 'string') return null;
-  const trimmed = value.trim();
-  return trimmed && trimmed.length <= maxLength ? trimmed : null;
-}
+/** A form or query value, trimmed; anything else (missing, empty, repeated, oversized) is treated as absent. */
+const field = (maxLength: number) => z.string().trim().min(1).max(maxLength).nullable().catch(null);
 
 /** LINE's link tokens are short; anything longer is not one. */
 const MAX_TOKEN_LENGTH = 512;
+
+const linkTokenField = field(MAX_TOKEN_LENGTH);
+
+/** The login form's post; the EC site posts a customer token instead of the member code and contact. */
+const linkFormSchema = z.object({
+  linkToken: linkTokenField,
+  memberCode: field(40),
+  contact: field(254),
+  customerToken: field(MAX_TOKEN_LENGTH * 4),
+});
 
 /**
  * GET /line/link?linkToken=... shows the login form; POST /line/link checks the member code and contact with the
@@ -55,7 +62,7 @@ export function linkPageRoutes(deps: { service: LinkService; limiter: AttemptLim
   const router = Router();
   router.get('/line/link', async (req: Request, res: Response) => {
     try {
-      const linkToken = field(req.query.linkToken, MAX_TOKEN_LENGTH);
+      const linkToken = linkTokenField.parse(req.query.linkToken);
       const token = linkToken ? await service.findLinkToken(linkToken) : null;
       if (!linkToken || !token) return send(res, 410, messagePage(PAGE_TEXT.invalidLink));
       if (await service.linkOf(token.lineUserId)) return send(res, 409, messagePage(PAGE_TEXT.lineAlreadyLinked));
@@ -67,14 +74,10 @@ export function linkPageRoutes(deps: { service: LinkService; limiter: AttemptLim
 
   router.post('/line/link', express.urlencoded({ extended: false, limit: '8kb' }), async (req: Request, res: Response) => {
     try {
-      const form = (req.body ?? {}) as Record<string, unknown>;
-      const linkToken = field(form.linkToken, MAX_TOKEN_LENGTH);
-      const memberCode = field(form.memberCode, 40);
-      const contact = field(form.contact, 254);
+      const { linkToken, memberCode, contact, customerToken } = linkFormSchema.parse(req.body ?? {});
       const token = linkToken ? await service.findLinkToken(linkToken) : null;
       if (!linkToken || !token) return send(res, 410, messagePage(PAGE_TEXT.invalidLink));
       if (await service.linkOf(token.lineUserId)) return send(res, 409, messagePage(PAGE_TEXT.lineAlreadyLinked));
-      const customerToken = field(form.customerToken, MAX_TOKEN_LENGTH * 4);
       if (customerToken) {
         // the EC site posts for its logged-in customer: the signed token is the proof, nothing to guess
         const memberId = await service.verifyCustomerToken(customerToken, customerTokens);

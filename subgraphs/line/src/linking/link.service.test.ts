@@ -7,9 +7,10 @@ import { openTestDatabase, type TestDatabase } from '@omo/tools/testing/database
 import { rejection } from '@omo/tools/testing/errors';
 import { testBuildOptions } from '@omo/tools/testing/subgraph';
 import { startFakeLineApi, type FakeLineApi } from '../../../../test/helpers/fake-line-api';
-import { lineLinkModel, type LineLinkModel } from '../models/line-link.model';
-import { LineClient } from '../services/line-client';
-import { createLinking, type ChatContext, type Linking } from './linking';
+import { lineLinkModel, type LineLinkModel } from './line-link.model';
+import { LineClient } from '../line-api/line.client';
+import { createLinking, type Linking } from './linking';
+import type { EventContext } from '../webhook/event-context';
 import { secretDigest } from './link-secrets';
 
 /** The linking module on its own database, with a fake LINE API; the races are what the e2e test cannot stage. */
@@ -27,7 +28,7 @@ const customer = (memberId: string): Caller => ({ kind: 'customer', memberId });
 let members = 0;
 const newMember = () => `member-${(members += 1)}`;
 
-function chatOf(userId: string): ChatContext & { replies: string[] } {
+function chatOf(userId: string): EventContext & { replies: string[] } {
   const replies: string[] = [];
   return {
     userId,
@@ -96,7 +97,7 @@ describe('link codes', () => {
     const results = await Promise.allSettled(Array.from({ length: 8 }, () => linking.service.issueCode(customer(memberId))));
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(5);
     now = new Date(START.getTime() + 60 * 60_000 + 1);
-    await expect(linking.service.issueCode(customer(memberId))).resolves.toMatchObject({ code: expect.any(String) });
+    await expect(linking.service.issueCode(customer(memberId))).resolves.toEqual({ code: expect.stringMatching(/^[2-9A-HJ-NP-Z]{8}$/) as string, expiresAt: new Date(now.getTime() + 10 * 60_000) });
   });
 
   it('are refused to anyone but a customer', async () => {
@@ -110,7 +111,7 @@ describe('link codes', () => {
       expect(await linking.tryLinkCode(ctx, text)).toBe(false);
     }
     expect(await linking.tryLinkCode(ctx, 'abcd-2345')).toBe(true);
-    expect(ctx.replies).toEqual([expect.stringContaining('正しくありません')]);
+    expect(ctx.replies).toEqual(['連携コードが正しくありません。会員ページに表示された8桁のコードをご確認ください。']);
   });
 });
 
@@ -139,6 +140,6 @@ describe('account-link events', () => {
     await linking.onAccountLink(ctx, { result: 'failed', nonce: 'whatever' }, ctx.userId);
     await linking.onAccountLink(null, { result: 'ok', nonce: 'never-issued' }, ctx.userId);
     expect(await links.exists({ _id: ctx.userId })).toBeNull();
-    expect(ctx.replies).toEqual([expect.stringContaining('連携できませんでした')]);
+    expect(ctx.replies).toEqual(['連携できませんでした。もう一度「会員連携」と送って、やり直してください。']);
   });
 });

@@ -1,18 +1,20 @@
 import { requireAuthenticated, type Caller } from '@omo/lib/core/auth';
 import type { BearerVerifier } from '@omo/lib/core/bearer-tokens';
-import { isDuplicateKeyError } from '@omo/lib/core/db';
+import { insertOnce } from '@omo/lib/core/claims';
 import { AlreadyExistsError, AppError, BadUserInputError, ForbiddenError } from '@omo/lib/core/errors';
 import { currentMemberClient, membersContract } from '@omo/lib/contracts/members';
 import type { CurrentMemberLookup } from '@omo/lib/core/customer-status';
 import { internalClient, type ServiceDirectory } from '@omo/lib/server/internal-api';
 import type { Logger } from '@omo/lib/core/logger';
-import type { LinkClaimModel } from '../models/link-claim.model';
-import type { LinkCodeModel } from '../models/link-code.model';
-import type { LinkNonceModel } from '../models/link-nonce.model';
-import type { LinkTokenDoc, LinkTokenModel } from '../models/link-token.model';
-import type { LineLinkDoc, LineLinkModel } from '../models/line-link.model';
-import type { LineUserModel } from '../models/line-user.model';
-import type { LineClient } from '../services/line-client';
+import { HOUR_MS } from '@omo/lib/core/time';
+import type { LinkClaimModel } from './link-claim.model';
+import type { LinkCodeModel } from './link-code.model';
+import type { LinkNonceModel } from './link-nonce.model';
+import type { LinkTokenDoc, LinkTokenModel } from './link-token.model';
+import { LinkClaims, type LinkOutcome } from './link-claims';
+import type { LineLinkDoc, LineLinkModel } from './line-link.model';
+import type { LineUserModel } from '../webhook/line-user.model';
+import type { LineClient } from '../line-api/line.client';
 import type { AttemptLimit, AttemptLimiter } from '@omo/lib/core/attempt-limiter';
 import { generateLinkCode, generateNonce, secretDigest } from './link-secrets';
 
@@ -27,25 +29,11 @@ export const CODES_PER_HOUR = 5;
  * page only takes link tokens we issued to real LINE users, so each try costs a guesser a LINE account's quota.
  */
 export const LIMITS = {
-  codesIssued: (memberId: string): AttemptLimit => ({ key: `code-issue:${memberId}`, limit: CODES_PER_HOUR, windowMs: 60 * MINUTE }),
+  codesIssued: (memberId: string): AttemptLimit => ({ key: `code-issue:${memberId}`, limit: CODES_PER_HOUR, windowMs: HOUR_MS }),
   codeTries: (lineUserId: string): AttemptLimit => ({ key: `code-try:${lineUserId}`, limit: 5, windowMs: 10 * MINUTE }),
   pageTriesPerToken: (tokenDigest: string): AttemptLimit => ({ key: `page-token:${tokenDigest}`, limit: 5, windowMs: LINK_TTL_MS }),
-  pageTriesPerUser: (lineUserId: string): AttemptLimit => ({ key: `page-user:${lineUserId}`, limit: 10, windowMs: 60 * MINUTE }),
+  pageTriesPerUser: (lineUserId: string): AttemptLimit => ({ key: `page-user:${lineUserId}`, limit: 10, windowMs: HOUR_MS }),
 };
-
-/**
- * How a link attempt ended. `unknown`, `expired` and `used` describe the code or nonce; the `*-elsewhere`
- * outcomes are the one-to-one rule refusing.
- */
-export type LinkOutcome =
-  | 'linked'
-  | 'already-linked'
-  | 'user-linked-elsewhere'
-  | 'member-linked-elsewhere'
-  | 'unknown'
-  | 'expired'
-  | 'used'
-  | 'too-many-attempts';
 
 export interface LinkModels {
   links: LineLinkModel;
@@ -68,8 +56,6 @@ export interface LinkServiceDeps {
   logger: Logger;
 }
 
-/** Bounded retries when a link insert clashes with a link that is removed meanwhile. */
-const MAX_LINK_RACES = 3;
 /** A fresh code colliding with a live one is a one-in-10^11 event; a few tries settle it. */
 const MAX_CODE_COLLISIONS = 5;
 
@@ -80,9 +66,11 @@ const MAX_CODE_COLLISIONS = 5;
 export class LinkService {
   private readonly models: LinkModels;
   private readonly currentMember: CurrentMemberLookup;
+  private readonly claims: LinkClaims;
 
   constructor(private readonly deps: LinkServiceDeps) {
     this.models = deps.models;
+    this.claims = new LinkClaims({ ...deps.models, client: deps.client, followMenu: deps.followMenu, clock: deps.clock, logger: deps.logger });
     this.currentMember = currentMemberClient(deps.services, deps.internalSecret, 'line');
   }
 
@@ -117,15 +105,13 @@ export class LinkService {
     }
     const now = this.deps.clock();
     await this.models.codes.deleteMany({ memberId, expiresAt: { $lte: now } }).exec();
-    for (let collision = 0; ; collision += 1) {
+    for (let collision = 0; collision < MAX_CODE_COLLISIONS; collision += 1) {
       const code = generateLinkCode();
-      try {
-        await this.models.codes.create({ _id: this.digest('code', code), memberId, createdAt: now, expiresAt: this.expiry(now) });
+      if (await insertOnce(this.models.codes, { _id: this.digest('code', code), memberId, createdAt: now, expiresAt: this.expiry(now) })) {
         return { code, expiresAt: this.expiry(now) };
-      } catch (error) {
-        if (!isDuplicateKeyError(error) || collision + 1 >= MAX_CODE_COLLISIONS) throw error;
       }
     }
+    throw new Error(`${MAX_CODE_COLLISIONS} fresh link codes in a row collided with live ones`);
   }
 
   /** Removes a member's link and puts the LINE user back on the guest menu; false if nothing was linked. */
@@ -136,7 +122,7 @@ export class LinkService {
     const { deletedCount } = await this.models.links.deleteOne({ _id: link._id, memberId: target }).exec();
     if (!deletedCount) return false;
     this.deps.logger.info({ memberId: target }, 'LINE account unlinked');
-    await this.switchMenu(link._id);
+    await this.claims.switchMenu(link._id);
     return true;
   }
 
@@ -154,21 +140,18 @@ export class LinkService {
   }
 
   linkOf(lineUserId: string): Promise<LineLinkDoc | null> {
-    return this.models.links.findById(lineUserId).lean<LineLinkDoc>().exec();
+    return this.claims.linkOf(lineUserId);
   }
 
   linkOfMember(memberId: string): Promise<LineLinkDoc | null> {
-    return this.models.links.findOne({ memberId }).lean<LineLinkDoc>().exec();
+    return this.claims.linkOfMember(memberId);
   }
 
   /** Remembers which LINE user a link token was issued to: the page accepts only tokens we asked for. */
   async recordLinkToken(lineUserId: string, linkToken: string): Promise<void> {
     const now = this.deps.clock();
-    try {
-      await this.models.tokens.create({ _id: this.digest('token', linkToken), lineUserId, issuedAt: now, expiresAt: this.expiry(now) });
-    } catch (error) {
-      if (!isDuplicateKeyError(error)) throw error;
-    }
+    // a token recorded already keeps its first record (the same user, and the expiry it was issued with)
+    await insertOnce(this.models.tokens, { _id: this.digest('token', linkToken), lineUserId, issuedAt: now, expiresAt: this.expiry(now) });
   }
 
   /** The unexpired link token record, or null. */
@@ -239,14 +222,14 @@ export class LinkService {
       return 'unknown';
     }
     if (doc.expiresAt <= this.deps.clock()) return 'expired';
-    return this.claimAndLink(`nonce:${id}`, lineUserId, doc.memberId);
+    return this.claims.claimAndLink(`nonce:${id}`, lineUserId, doc.memberId);
   }
 
   /** A failed account link spends its nonce, so it cannot be replayed later. */
   async spendNonce(lineUserId: string, nonce: string): Promise<void> {
     const id = this.digest('nonce', nonce);
     const doc = await this.models.nonces.findById(id).lean().exec();
-    if (doc?.lineUserId === lineUserId) await this.claim(`nonce:${id}`, lineUserId, doc.memberId, true);
+    if (doc?.lineUserId === lineUserId) await this.claims.claim(`nonce:${id}`, lineUserId, doc.memberId, true);
   }
 
   /** A code sent in the chat. Failed tries count against the LINE user; beyond the limit nothing is checked. */
@@ -260,86 +243,10 @@ export class LinkService {
     // a live code is not a guess: whatever follows does not count against the user
     await reservation.release();
     const claimId = `code:${id}`;
-    if ((await this.claimState(claimId, lineUserId, doc.memberId)) === 'used') return 'used';
+    if ((await this.claims.claimState(claimId, lineUserId, doc.memberId)) === 'used') return 'used';
     // checked before the claim, so a refused link leaves the code usable once the conflict is resolved
-    const conflict = await this.conflict(lineUserId, doc.memberId);
+    const conflict = await this.claims.conflict(lineUserId, doc.memberId);
     if (conflict) return conflict;
-    return this.claimAndLink(claimId, lineUserId, doc.memberId);
-  }
-
-  private async claimAndLink(claimId: string, lineUserId: string, memberId: string): Promise<LinkOutcome> {
-    if ((await this.claim(claimId, lineUserId, memberId)) === 'used') return 'used';
-    const outcome = await this.attach(lineUserId, memberId);
-    await this.models.claims.updateOne({ _id: claimId }, { $set: { completedAt: this.deps.clock() } }).exec();
-    if (outcome === 'linked' || outcome === 'already-linked') await this.switchMenu(lineUserId);
-    return outcome;
-  }
-
-  /**
-   * Takes a nonce or code for good. Losing the insert means it was used — unless the claim is ours and unfinished:
-   * the same event retried after a crash between claim and link, which must finish rather than be refused.
-   */
-  private async claim(id: string, lineUserId: string, memberId: string, spent = false): Promise<'claimed' | 'resumed' | 'used'> {
-    const now = this.deps.clock();
-    try {
-      await this.models.claims.create({ _id: id, lineUserId, memberId, claimedAt: now, completedAt: spent ? now : null });
-      return 'claimed';
-    } catch (error) {
-      if (!isDuplicateKeyError(error)) throw error;
-    }
-    return (await this.claimState(id, lineUserId, memberId)) === 'resumable' ? 'resumed' : 'used';
-  }
-
-  private async claimState(id: string, lineUserId: string, memberId: string): Promise<'free' | 'resumable' | 'used'> {
-    const existing = await this.models.claims.findById(id).lean().exec();
-    if (!existing) return 'free';
-    const ours = !existing.completedAt && existing.lineUserId === lineUserId && existing.memberId === memberId;
-    return ours ? 'resumable' : 'used';
-  }
-
-  /** Stores the link; the unique `_id` and memberId refuse a second link on either side. */
-  private async attach(lineUserId: string, memberId: string): Promise<LinkOutcome> {
-    const [displayName, user] = await Promise.all([
-      this.deps.client.profileName(lineUserId),
-      this.models.users.findById(lineUserId).lean().exec(),
-    ]);
-    for (let race = 0; race < MAX_LINK_RACES; race += 1) {
-      try {
-        await this.models.links.create({
-          _id: lineUserId,
-          memberId,
-          displayName,
-          linkedAt: this.deps.clock(),
-          friendStatus: user?.friendStatus ?? 'FRIEND',
-        });
-        this.deps.logger.info({ memberId }, 'LINE account linked');
-        return 'linked';
-      } catch (error) {
-        if (!isDuplicateKeyError(error)) throw error;
-      }
-      // FerretDB's E11000 does not say which key clashed: read both sides
-      const conflict = await this.conflict(lineUserId, memberId);
-      if (conflict) return conflict;
-    }
-    throw new Error('LINE link kept clashing with links that vanished: giving up for a retry');
-  }
-
-  private async conflict(lineUserId: string, memberId: string): Promise<LinkOutcome | null> {
-    const [byUser, byMember] = await Promise.all([this.linkOf(lineUserId), this.linkOfMember(memberId)]);
-    if (byUser) return byUser.memberId === memberId ? 'already-linked' : 'user-linked-elsewhere';
-    return byMember ? 'member-linked-elsewhere' : null;
-  }
-
-  /**
-   * The rich menu follows the link, through the durable `followMenu` (an outbox item that sets the menu the user's
-   * link calls for when it runs, retried until LINE accepts). Nothing here fails a link that is already stored:
-   * if even queueing fails, that is logged and the next link or unlink sets the menu again.
-   */
-  private async switchMenu(lineUserId: string): Promise<void> {
-    try {
-      await this.deps.followMenu(lineUserId);
-    } catch (error) {
-      this.deps.logger.warn({ err: error }, 'could not queue the LINE rich menu switch');
-    }
+    return this.claims.claimAndLink(claimId, lineUserId, doc.memberId);
   }
 }

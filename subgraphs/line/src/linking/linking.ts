@@ -3,16 +3,16 @@ import type { AppConfig } from '@omo/lib/core/config';
 import type { Connection } from '@omo/lib/core/db';
 import type { ServiceDirectory } from '@omo/lib/server/internal-api';
 import type { Logger } from '@omo/lib/core/logger';
-import type { ChatContext } from '../chat/chat';
-import { lineLinkMergeModel } from '../models/line-link-merge.model';
-import { linkAttemptModel } from '../models/link-attempt.model';
-import { linkClaimModel } from '../models/link-claim.model';
-import { linkCodeModel } from '../models/link-code.model';
-import { linkNonceModel } from '../models/link-nonce.model';
-import { linkTokenModel } from '../models/link-token.model';
-import type { LineLinkModel } from '../models/line-link.model';
-import { lineUserModel } from '../models/line-user.model';
-import type { LineClient } from '../services/line-client';
+import { lineLinkMergeModel } from './line-link-merge.model';
+import { linkAttemptModel } from './link-attempt.model';
+import { linkClaimModel } from './link-claim.model';
+import { linkCodeModel } from './link-code.model';
+import { linkNonceModel } from './link-nonce.model';
+import { linkTokenModel } from './link-token.model';
+import type { LineLinkModel } from './line-link.model';
+import { lineUserModel } from '../webhook/line-user.model';
+import type { LineClient } from '../line-api/line.client';
+import type { EventContext } from '../webhook/event-context';
 import { AttemptLimiter } from '@omo/lib/core/attempt-limiter';
 import { accountLinkReply, ACCOUNT_LINK_FAILED, ALREADY_LINKED, linkCodeReply, linkInvitation } from './link-messages';
 import { linkPageRoutes } from './link-page.routes';
@@ -21,7 +21,6 @@ import { parseLinkCode } from './link-secrets';
 import { LinkService } from './link.service';
 
 export { LinkMergeService, LinkService };
-export type { ChatContext };
 
 export interface LinkingDeps {
   links: LineLinkModel;
@@ -41,11 +40,11 @@ export interface Linking {
   /** The LINE step of member merges (the members service's POST /internal/merges), and what it kept for staff. */
   merges: LinkMergeService;
   /** The user asked to link ("会員連携", "link", the rich menu's action=link_account). */
-  onLinkRequest(ctx: ChatContext): Promise<void>;
+  onLinkRequest(ctx: EventContext): Promise<void>;
   /** A chat text that looks like a link code is used as one; true when it was (refusals included). */
-  tryLinkCode(ctx: ChatContext, text: string): Promise<boolean>;
+  tryLinkCode(ctx: EventContext, text: string): Promise<boolean>;
   /** LINE's accountLink event; a failed link has no reply token, hence no ctx. */
-  onAccountLink(ctx: ChatContext | null, link: { result: 'ok' | 'failed'; nonce: string }, userId: string): Promise<void>;
+  onAccountLink(ctx: EventContext | null, link: { result: 'ok' | 'failed'; nonce: string }, userId: string): Promise<void>;
   /** GET/POST /line/link: the login page of LINE's account-link flow. */
   routes: Router;
 }

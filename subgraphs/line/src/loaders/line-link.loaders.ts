@@ -1,7 +1,7 @@
 import type DataLoader from 'dataloader';
 import { batchLoader } from '@omo/lib/core/loader';
 import type { KeptLinkRecord, LinkMergeService } from '../linking/link-merge.service';
-import type { LineLinkDoc, LineLinkModel } from '../models/line-link.model';
+import type { LineLinkDoc, LineLinkModel } from '../linking/line-link.model';
 
 export interface LineLoaders {
   linkByMemberId: DataLoader<string, LineLinkDoc | null>;

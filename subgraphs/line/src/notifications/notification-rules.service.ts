@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { requireAdmin, requireStaff, type Caller } from '@omo/lib/core/auth';
-import { isDuplicateKeyError } from '@omo/lib/core/db';
+import { actorOf, requireAdmin, requireStaff, type Caller } from '@omo/lib/core/auth';
+import { insertOnce } from '@omo/lib/core/claims';
 import { BadUserInputError } from '@omo/lib/core/errors';
 import { parseInput } from '@omo/lib/core/validation';
 import { deliveryMessagesSchema } from '../delivery/delivery-messages';
@@ -72,7 +72,7 @@ export class NotificationRuleService {
 
   /** Administrators: turns a rule on or off and/or changes its messages or daysBefore; omitted (or null) fields stay. */
   async set(caller: Caller, raw: SetNotificationRuleInput): Promise<NotificationRuleView> {
-    const actor = `staff:${requireAdmin(caller).staffId}`;
+    const actor = actorOf(requireAdmin(caller));
     const input = parseInput(inputSchema, raw);
     if (input.enabled == null && input.messages == null && input.daysBefore == null) {
       throw new BadUserInputError('Give enabled, messages or daysBefore', { field: 'input' });
@@ -94,12 +94,7 @@ export class NotificationRuleService {
         updatedAt: now,
         updatedBy: actor,
       };
-      try {
-        await this.deps.models.rules.create({ _id: `${input.kind}:${next.revision}`, ...next });
-        return next;
-      } catch (error) {
-        if (!isDuplicateKeyError(error)) throw error;
-      }
+      if (await insertOnce(this.deps.models.rules, { _id: `${input.kind}:${next.revision}`, ...next })) return next;
     }
     throw new Error(`Notification rule ${input.kind} kept changing under ${MAX_ATTEMPTS} attempts`);
   }

@@ -1,10 +1,10 @@
 import { mapLimit } from '@omo/lib/core/concurrency';
+import { insertOnce } from '@omo/lib/core/claims';
 import { isDuplicateKeyError } from '@omo/lib/core/db';
-import { JST_OFFSET_MS } from '@omo/lib/core/time';
-import { fetchAccountSummary, type MemberAccountDeps } from '../chat/member-account.client';
+import { DAY_MS, JST_OFFSET_MS } from '@omo/lib/core/time';
+import { fetchAccountSummary, type MemberAccountDeps } from '../member-view/member-account.client';
 import { MAX_AUDIENCE_MEMBERS } from '../delivery/audience';
 import type { DeliveryService } from '../delivery/delivery.service';
-import { DAY_MS } from '../segments/segment-definition';
 import type { SegmentEvaluator } from '../segments/segment-evaluator';
 import type { ExpiryNoticeDoc, ExpiryRunDoc, NotificationModels } from './notification.model';
 import { NOTIFICATION_ACTOR, type NotificationRuleView } from './notification-rules.service';
@@ -77,11 +77,11 @@ export class PointsExpiringNotifier {
       // an earlier run today may have made the delivery (and died before this step): notices only for who is in it
       const inDelivery = new Set(delivery.audience.memberIds ?? []);
       const notices: ExpiryNoticeDoc[] = news.filter((n) => inDelivery.has(n.memberId)).map((n) => ({ ...n, day, deliveryId: delivery.id }));
-      await this.insertIgnoringDuplicates(() => this.deps.models.expiryNotices.insertMany(notices, { ordered: false }));
+      await this.insertNotices(notices);
       deliveryId = delivery.id;
       members = inDelivery.size;
     }
-    await this.insertIgnoringDuplicates(() => this.deps.models.expiryRuns.create({ _id: day, at: this.deps.clock(), deliveryId, members }));
+    await insertOnce(this.deps.models.expiryRuns, { _id: day, at: this.deps.clock(), deliveryId, members });
     return { day, deliveryId, members };
   }
 
@@ -106,9 +106,13 @@ export class PointsExpiringNotifier {
     return told;
   }
 
-  private async insertIgnoringDuplicates(insert: () => Promise<unknown>): Promise<void> {
+  /**
+   * Not insertOnce: thousands of notices go in one unordered insertMany, each one its own unique insert, and the
+   * duplicates (members an earlier run today already recorded) fail alone while the rest are written.
+   */
+  private async insertNotices(notices: ExpiryNoticeDoc[]): Promise<void> {
     try {
-      await insert();
+      await this.deps.models.expiryNotices.insertMany(notices, { ordered: false });
     } catch (error) {
       if (!isDuplicateKeyError(error)) throw error;
     }

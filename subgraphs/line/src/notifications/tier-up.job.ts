@@ -82,7 +82,7 @@ export class TierUpNotifier {
         { ordered: false },
       );
     } catch (error) {
-      // two runs inserting the same first sighting: either one is true
+      // upserts, not a claim (so not insertOnce): two runs inserting the same first sighting clash, and either is true
       if (!isDuplicateKeyError(error)) throw error;
     }
   }

@@ -1,4 +1,4 @@
-import { requireStaff } from '@omo/lib/core/auth';
+import { actorOf, requireStaff } from '@omo/lib/core/auth';
 import type { MutationResolvers } from '../__generated__/resolvers-types';
 import { deliveryMessagesOf } from '../segments/segment-message.input';
 
@@ -17,10 +17,10 @@ export const Mutation: MutationResolvers = {
       idempotencyKey: input.idempotencyKey,
       scheduledAt: input.scheduledAt,
       dryRun: input.dryRun,
-      actor: `staff:${staff.staffId}`,
+      actor: actorOf(staff),
     });
   },
-  cancelDelivery: (_parent, { id }, { caller, deliveries }) => deliveries.cancel(id, `staff:${requireStaff(caller).staffId}`),
+  cancelDelivery: (_parent, { id }, { caller, deliveries }) => deliveries.cancel(id, actorOf(requireStaff(caller))),
   setNotificationRule: (_parent, { input }, { caller, notifications }) => {
     requireStaff(caller);
     return notifications.set(caller, { ...input, messages: input.messages ? deliveryMessagesOf(input.messages) : input.messages });

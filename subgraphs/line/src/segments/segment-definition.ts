@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { BadUserInputError } from '@omo/lib/core/errors';
 import type { Period } from '@omo/lib/contracts/segment-filter';
+import { DAY_MS } from '@omo/lib/core/time';
+import { OBJECT_ID } from '@omo/lib/core/validation';
 
 /**
  * A segment definition: the tree of SegmentDefinitionInput (schema.graphql documents every condition), checked
@@ -42,7 +44,6 @@ export const MAX_NODES = 50;
 export const MAX_DEPTH = 8;
 const MAX_CHILDREN = 20;
 const MAX_DAYS = 3650;
-export const DAY_MS = 86_400_000;
 
 const date = z.union([z.date(), z.iso.datetime({ offset: true }).transform((value) => new Date(value))]);
 const days = z.number().int().min(0).max(MAX_DAYS);
@@ -90,7 +91,7 @@ const LEAVES = {
   channelUsage: z.strictObject({ usage: z.enum(['STORE_ONLY', 'ONLINE_ONLY', 'BOTH']), window: timeWindow.optional() }),
   storesVisited: z
     .strictObject({
-      storeIds: z.array(z.string().regex(/^[0-9a-fA-F]{24}$/, 'must be store ids').transform((id) => id.toLowerCase())).min(1).max(100).optional(),
+      storeIds: z.array(z.string().regex(OBJECT_ID, 'must be store ids').transform((id) => id.toLowerCase())).min(1).max(100).optional(),
       prefecture: place.optional(),
       city: place.optional(),
       window: timeWindow.optional(),

@@ -1,11 +1,12 @@
 import { mapLimit } from '@omo/lib/core/concurrency';
+import { CANONICAL_OBJECT_ID } from '@omo/lib/core/validation';
 import { membersContract } from '@omo/lib/contracts/members';
 import { pointsContract } from '@omo/lib/contracts/points';
 import { purchasesContract } from '@omo/lib/contracts/purchases';
 import { SEGMENT_FILTER_BATCH, type SegmentFilterTarget } from '@omo/lib/contracts/segment-filter';
 import { internalClient, type ServiceDirectory } from '@omo/lib/server/internal-api';
-import type { LineLinkDoc, LineLinkModel } from '../models/line-link.model';
-import type { LineUserModel } from '../models/line-user.model';
+import type { LineLinkDoc, LineLinkModel } from '../linking/line-link.model';
+import type { LineUserModel } from '../webhook/line-user.model';
 import type { SegmentNode } from './segment-definition';
 import { combine, leavesByOwner, planSegment, type LineCondition, type Plan, type PlannedLeaf } from './segment-plan';
 
@@ -29,7 +30,6 @@ export interface SegmentEvaluatorDeps {
 
 /** Batches in flight at once: each is one call to each owner service, run side by side. */
 const CONCURRENT_BATCHES = 2;
-const MEMBER_ID = /^[0-9a-f]{24}$/;
 
 /**
  * Evaluates segments over the linked LINE users. The candidates come from this service's own links; each batch of
@@ -92,7 +92,7 @@ export class SegmentEvaluator {
     ]);
     const statusOf = new Map(users.map((user) => [user._id, user.friendStatus]));
     return links
-      .filter((link) => MEMBER_ID.test(link.memberId))
+      .filter((link) => CANONICAL_OBJECT_ID.test(link.memberId))
       .map((link) => ({
         memberId: link.memberId,
         lineUserId: link._id,

@@ -1,5 +1,6 @@
 import type { MembersCondition, PointsCondition, PurchasesCondition, SegmentFilterTarget } from '@omo/lib/contracts/segment-filter';
-import { DAY_MS, resolveWindow, type SegmentNode } from './segment-definition';
+import { DAY_MS } from '@omo/lib/core/time';
+import { resolveWindow, type SegmentNode } from './segment-definition';
 
 /** A condition the line service answers itself, from the candidates it already holds. */
 export type LineCondition = { kind: 'lineFriendStatus'; status: 'FRIEND' | 'BLOCKED' };

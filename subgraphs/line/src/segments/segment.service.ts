@@ -1,10 +1,10 @@
 import { Types } from 'mongoose';
 import { z } from 'zod';
 import { actorOf, requireStaff, type Caller } from '@omo/lib/core/auth';
-import { isDuplicateKeyError } from '@omo/lib/core/db';
+import { insertOnce } from '@omo/lib/core/claims';
 import { BadUserInputError, NotFoundError } from '@omo/lib/core/errors';
-import { parseInput } from '@omo/lib/core/validation';
-import type { SegmentAction, SegmentModel, SegmentRevisionDoc, SegmentRevisionModel, SegmentState } from '../models/segment.model';
+import { CANONICAL_OBJECT_ID, parseInput } from '@omo/lib/core/validation';
+import type { SegmentAction, SegmentModel, SegmentRevisionDoc, SegmentRevisionModel, SegmentState } from './segment.model';
 import type { AudienceSpec } from '../delivery/audience';
 import { definitionToJson, parseSegmentDefinition, type SegmentNode } from './segment-definition';
 import type { SegmentEvaluator } from './segment-evaluator';
@@ -39,7 +39,7 @@ function field<T>(schema: z.ZodType<T>, name: string, value: unknown): T {
   return parseInput(z.object({ [name]: schema }), { [name]: value })[name] as T;
 }
 
-const isSegmentId = (id: string) => /^[0-9a-f]{24}$/.test(id);
+const isSegmentId = (id: string) => CANONICAL_OBJECT_ID.test(id);
 const stateOf = ({ _id: _id, segmentId: _segmentId, action: _action, ...state }: SegmentRevisionDoc): SegmentState => state;
 
 /**
@@ -181,12 +181,7 @@ export class SegmentService {
       if (!current || current.deletedAt) throw new NotFoundError('Segment');
       const { id: _id, ...state } = current;
       const after: SegmentState = { ...next(state), revision: current.revision + 1 };
-      try {
-        await this.deps.models.revisions.create({ _id: `${id}:${after.revision}`, segmentId: id, action, ...after });
-      } catch (error) {
-        if (isDuplicateKeyError(error)) continue;
-        throw error;
-      }
+      if (!(await insertOnce(this.deps.models.revisions, { _id: `${id}:${after.revision}`, segmentId: id, action, ...after }))) continue;
       await this.deps.models.segments.updateOne({ _id: id, revision: { $lt: after.revision } }, { $set: after }).exec();
       return { ...after, id };
     }

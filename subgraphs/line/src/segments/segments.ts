@@ -1,8 +1,8 @@
 import type { Connection } from '@omo/lib/core/db';
 import type { ServiceDirectory } from '@omo/lib/server/internal-api';
-import type { LineLinkModel } from '../models/line-link.model';
-import type { LineUserModel } from '../models/line-user.model';
-import { segmentModels } from '../models/segment.model';
+import type { LineLinkModel } from '../linking/line-link.model';
+import type { LineUserModel } from '../webhook/line-user.model';
+import { segmentModels } from './segment.model';
 import { SegmentAudienceSource } from './audience-source';
 import { SegmentEvaluator } from './segment-evaluator';
 import { SegmentService } from './segment.service';

@@ -1,18 +1,14 @@
-import type { messagingApi, webhook } from '@line/bot-sdk';
+import type { webhook } from '@line/bot-sdk';
+import { isDuplicateKeyError } from '@omo/lib/core/db';
 import type { Logger } from '@omo/lib/core/logger';
 import type { OutboxHandler } from '@omo/lib/outbox/outbox';
 import { isChatPostback, matchCommand } from '../chat/chat-commands';
 import { LINK_ACCOUNT_POSTBACK } from '../chat/chat-messages';
 import { parseLinkCode } from '../linking/link-secrets';
-import type { LineLinkModel } from '../models/line-link.model';
-import type { LineUserModel } from '../models/line-user.model';
-import type { LineClient } from '../services/line-client';
-
-/** Who wrote and how to answer them: the reply token, falling back to push with a retry key. */
-export interface EventContext {
-  userId: string;
-  reply(messages: messagingApi.Message[]): Promise<void>;
-}
+import type { LineLinkModel } from '../linking/line-link.model';
+import type { LineUserModel } from './line-user.model';
+import type { LineClient } from '../line-api/line.client';
+import type { EventContext } from './event-context';
 
 export interface EventHandlers {
   onText(ctx: EventContext, text: string): Promise<void>;
@@ -58,7 +54,8 @@ export function lineEventHandler(deps: {
     await deps.users
       .updateOne({ _id: userId, statusAt: { $lt: at } }, { $set: { friendStatus, statusAt: at, updatedAt: deps.clock() } }, { upsert: true })
       .catch((error: unknown) => {
-        if ((error as { code?: number }).code !== 11000) throw error;
+        // a newer state is stored: the filter misses it, and the upsert's insert clashes with its _id (no claim here)
+        if (!isDuplicateKeyError(error)) throw error;
       });
     await deps.links.updateOne({ _id: userId }, { $set: { friendStatus } });
   };

@@ -1,10 +1,28 @@
 import express, { Router } from 'express';
-import { LINE_SIGNATURE_HTTP_HEADER_NAME, validateSignature, type webhook } from '@line/bot-sdk';
+import { LINE_SIGNATURE_HTTP_HEADER_NAME, validateSignature } from '@line/bot-sdk';
+import { z } from 'zod';
 import type { Logger } from '@omo/lib/core/logger';
 import type { Outbox } from '@omo/lib/outbox/outbox';
 import { headerValue } from '@omo/lib/server/http';
 
 export const LINE_EVENT = 'line-event';
+
+/** What is read of LINE's callback here; each event is queued whole, as LINE sent it, for the dispatcher. */
+const callbackSchema = z.object({
+  destination: z.string().optional(),
+  events: z.array(z.looseObject({ webhookEventId: z.string().optional() })).optional(),
+});
+
+function parseCallback(body: Buffer): z.infer<typeof callbackSchema> | null {
+  let json: unknown;
+  try {
+    json = JSON.parse(body.toString('utf8'));
+  } catch {
+    return null;
+  }
+  const parsed = callbackSchema.safeParse(json);
+  return parsed.success ? parsed.data : null;
+}
 
 /**
  * POST /line/webhook. The signature is checked on the raw bytes before anything is parsed (401 otherwise). Each
@@ -25,12 +43,8 @@ export function lineWebhookRoutes(deps: {
     if (!signature || !validateSignature(body, deps.channelSecret, signature)) {
       return void res.status(401).json({ message: 'invalid signature' });
     }
-    let callback: webhook.CallbackRequest;
-    try {
-      callback = JSON.parse(body.toString('utf8')) as webhook.CallbackRequest;
-    } catch {
-      return void res.status(400).json({ message: 'invalid JSON' });
-    }
+    const callback = parseCallback(body);
+    if (!callback) return void res.status(400).json({ message: 'invalid JSON' });
     const keys: string[] = [];
     for (const event of callback.events ?? []) {
       if (!event.webhookEventId) continue;

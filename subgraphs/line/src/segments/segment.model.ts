@@ -1,5 +1,5 @@
 import { Schema, type Connection, type Model } from 'mongoose';
-import type { SegmentNode } from '../segments/segment-definition';
+import type { SegmentNode } from './segment-definition';
 
 /** What a segment is at one revision: the snapshot in `segments` and every audit row in `segment_revisions`. */
 export interface SegmentState {

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { HTTPFetchError, LINE_REQUEST_ID_HTTP_HEADER_NAME, messagingApi } from '@line/bot-sdk';
+import { z } from 'zod';
 import type { AppConfig } from '@omo/lib/core/config';
 import type { Logger } from '@omo/lib/core/logger';
 
@@ -48,18 +49,25 @@ function retryAfterMs(header: string | null, now: Date): number | null {
   return Number.isNaN(at) ? null : Math.max(0, at - now.getTime());
 }
 
+/** LINE's error body: a message, and details when there are any (anything but a list of them counts as none). */
+const lineErrorSchema = z.object({
+  message: z.string(),
+  details: z.unknown().optional().transform((details) => (Array.isArray(details) ? (details as unknown[]) : [])).pipe(z.array(z.object({ property: z.unknown(), message: z.unknown() }))),
+});
+
 /** LINE's error body is `{ message, details: [{ message, property }] }`; anything else is shown as it came. */
 function lineErrorMessage(body: string): string {
+  let json: unknown;
   try {
-    const parsed = JSON.parse(body) as { message?: unknown; details?: { message?: unknown; property?: unknown }[] };
-    if (typeof parsed.message !== 'string') return body.slice(0, 500);
-    const details = Array.isArray(parsed.details)
-      ? parsed.details.map((d) => [d.property, d.message].filter((part): part is string => typeof part === 'string').join(': '))
-      : [];
-    return details.length > 0 ? `${parsed.message} (${details.join('; ')})` : parsed.message;
+    json = JSON.parse(body);
   } catch {
     return body.slice(0, 500);
   }
+  const parsed = lineErrorSchema.safeParse(json);
+  if (!parsed.success) return body.slice(0, 500);
+  const { message, details } = parsed.data;
+  const parts = details.map((d) => [d.property, d.message].filter((part): part is string => typeof part === 'string').join(': '));
+  return parts.length > 0 ? `${message} (${parts.join('; ')})` : message;
 }
 
 /**

@@ -1,0 +1,10 @@
+import type { messagingApi } from '@line/bot-sdk';
+
+/**
+ * What the dispatcher gives whoever handles a LINE event (the chat, linking): who wrote, and how to answer them
+ * (the reply token, falling back to push with a retry key derived from the event).
+ */
+export interface EventContext {
+  userId: string;
+  reply(messages: messagingApi.Message[]): Promise<void>;
+}
