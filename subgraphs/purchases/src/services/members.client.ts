@@ -17,19 +17,15 @@ export class MembersClient {
     return (await this.call<{ memberId: string }>('/internal/members/resolve-code', { code })).memberId;
   }
 
-  /** The member whose account a purchase by this member id goes to now (a merged member's survivor). */
-  async currentMemberId(memberId: string): Promise<string> {
-    return (await this.current(memberId)).memberId;
-  }
-
-  /** Like currentMemberId, for a new purchase: a withdrawn membership takes none. */
+  /** Like current, for a new purchase: a withdrawn membership takes none. */
   async activeMemberId(memberId: string): Promise<string> {
     const now = await this.current(memberId);
     if (now.status === 'WITHDRAWN') throw new AppError('This member’s membership was withdrawn', 'NOT_FOUND');
     return now.memberId;
   }
 
-  private async current(memberId: string): Promise<{ memberId: string; status: string }> {
+  /** The member whose account a purchase by this member id goes to now (a merged member's survivor), and its status. */
+  async current(memberId: string): Promise<{ memberId: string; status: string }> {
     const { current } = await this.call<{ current: Record<string, { memberId: string; status: string } | null> }>('/internal/members/current', { ids: [memberId] });
     const now = current[memberId];
     if (!now) throw new NotFoundError('Member');
