@@ -1,5 +1,6 @@
 import { Types } from 'mongoose';
 import { BadUserInputError } from '@omo/lib/core/errors';
+import { isObjectId } from '@omo/lib/core/validation';
 import type { MemberResolvers } from '../__generated__/resolvers-types';
 import type { PurchaseDoc } from '../models/purchase.model';
 import { assertCanReadHistory } from '../services/purchase-access';
@@ -12,7 +13,7 @@ export interface MemberRef {
 function decodeCursor(cursor: string): { at: Date; id: string } {
   const [at, id] = Buffer.from(cursor, 'base64url').toString().split('|');
   const date = new Date(at ?? '');
-  if (!id || !/^[0-9a-f]{24}$/i.test(id) || Number.isNaN(date.getTime())) throw new BadUserInputError('Invalid cursor', { field: 'after' });
+  if (!id || !isObjectId(id) || Number.isNaN(date.getTime())) throw new BadUserInputError('Invalid cursor', { field: 'after' });
   return { at: date, id };
 }
 

@@ -1,11 +1,10 @@
 import { Types } from 'mongoose';
 import { requireAuthenticated, requireStaff } from '@omo/lib/core/auth';
 import { BadUserInputError, NotFoundError } from '@omo/lib/core/errors';
+import { isObjectId } from '@omo/lib/core/validation';
 import type { QueryResolvers } from '../__generated__/resolvers-types';
 import type { PurchaseDoc } from '../models/purchase.model';
 import { assertCanReadPurchase } from '../services/purchase-access';
-
-const isObjectId = (id: string) => /^[0-9a-f]{24}$/i.test(id);
 
 export const Query: QueryResolvers = {
   stores: (_parent, _args, { caller, stores }) => stores.list(caller),
