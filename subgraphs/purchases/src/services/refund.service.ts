@@ -63,6 +63,8 @@ export class RefundService {
       const refund = this.nextRefund(purchase, previous, request, refundId, input.idempotencyKey, requestDigest, caller);
       const claim = await claimOnce(this.models.refunds, refund);
       if (claim.won) {
+        // a stored refund lowers spend whether or not points has settled it yet; the reverse handler writes the
+        // same fact once more, for a request that died right here
         await recordRefundFact(this.models.facts, purchase, refund);
         return this.settleNow(refund);
       }
