@@ -16,7 +16,7 @@ import { standingFor } from '@omo/points/src/services/tier.service';
 import type { PurchaseFactDoc } from '@omo/purchases/src/models/purchase-fact.model';
 import type { PurchaseDoc, PurchaseLineDoc } from '@omo/purchases/src/models/purchase.model';
 import type { StoreDoc, StoreKind } from '@omo/purchases/src/models/store.model';
-import { digestOf, idFromKey } from '@omo/purchases/src/services/ids';
+import { digestOf, idFromKey } from '@omo/purchases/src/services/idempotency';
 
 /**
  * The bench data set as pure functions of (seed, sizes, anchor day): the same options give the same documents,

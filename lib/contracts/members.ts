@@ -87,7 +87,8 @@ export class MembersClient {
     return now.memberId;
   }
 
-  private async current(memberId: string): Promise<{ memberId: string; status: string }> {
+  /** Where this member id is now (a merged member's survivor) and in which state; NOT_FOUND when members knows no such id. */
+  async current(memberId: string): Promise<{ memberId: string; status: string }> {
     const { current } = await this.members.current({ ids: [memberId] });
     const now = current[memberId];
     if (!now) throw new NotFoundError('Member');

@@ -2,7 +2,7 @@ import { Types, type mongo } from 'mongoose';
 import { ledgerEntryModel } from '@omo/points/src/models/ledger-entry.model';
 import { pointAccountModel } from '@omo/points/src/models/point-account.model';
 import { verifyLedger } from '@omo/points/src/services/ledger-verify';
-import { idFromKey } from '@omo/purchases/src/services/ids';
+import { idFromKey } from '@omo/purchases/src/services/idempotency';
 import { startTestSystem, type TestSystem } from '../helpers/system';
 
 const RECORD = /* GraphQL */ `
@@ -202,19 +202,19 @@ describe('the POS flow through the gateway', () => {
     const key = `settle:${purchaseId}`;
     // the item's result written over its re-arm (a database without atomic conditional updates): done, not settled
     await system.db.collection<{ _id: string }>('purchases_outbox').updateOne({ _id: key }, { $set: { doneAt: new Date() } });
-    const purchases = system.subgraphs.purchases.built.purchaseService;
+    const sweep = system.subgraphs.purchases.built.settlementSweep;
     const outbox = system.subgraphs.purchases.built.outbox;
 
-    await purchases.rearmStuck();
+    await sweep.rearmStuck();
     expect(await outbox.find(key)).toMatchObject({ doneAt: expect.any(Date) }); // too recent to be called stuck
     await system.db.collection('purchases').updateOne({ _id: new Types.ObjectId(purchaseId) }, { $set: { createdAt: new Date(Date.now() - 10 * 60_000) } });
-    expect(await purchases.rearmStuck()).toBeGreaterThanOrEqual(1);
+    expect(await sweep.rearmStuck()).toBe(1);
     await outbox.drain();
 
     const read = await system.graphql<{ purchase: { status: string; pointsEarned: number } }>('query($id: ID!) { purchase(id: $id) { status pointsEarned } }', { id: purchaseId }, pos);
     expect(read.data!.purchase).toEqual({ status: 'COMPLETED', pointsEarned: 53 });
     expect(await countIn('point_ledger', { memberId: member.id, type: 'EARN' })).toBe(1);
-    expect(await purchases.rearmStuck()).toBe(0);
+    expect(await sweep.rearmStuck()).toBe(0);
   });
 
   it('settles the points of a refund whose first request died between queueing the reversal and storing the refund, when it is retried', async () => {

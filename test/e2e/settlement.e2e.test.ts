@@ -6,7 +6,7 @@ import { SERVICE_IDENTITY_HEADER } from '@omo/lib/core/auth';
 import type { ServiceDirectory } from '@omo/lib/server/internal-api';
 import { MembersClient } from '@omo/purchases/src/services/members.client';
 import { settlementHandlers } from '@omo/purchases/src/services/points-settlement';
-import { idFromKey } from '@omo/purchases/src/services/ids';
+import { idFromKey } from '@omo/purchases/src/services/idempotency';
 import { startTestSystem, type TestSystem } from '../helpers/system';
 
 /**
@@ -214,7 +214,6 @@ function settleThrough(directory: ServiceDirectory) {
   const built = system.subgraphs.purchases.built;
   return settlementHandlers({
     models: built.models,
-    purchases: () => built.purchaseService,
     members: new MembersClient(directory, system.config.INTERNAL_SECRET),
     services: directory,
     internalSecret: system.config.INTERNAL_SECRET,

@@ -2,6 +2,7 @@ import type { BaseContext } from '@omo/lib/server/subgraph-server';
 import { createPurchasesLoaders, type PurchasesLoaders } from './loaders/purchases.loaders';
 import type { PurchasesModels } from './models';
 import type { PurchaseService } from './services/purchase.service';
+import type { RefundService } from './services/refund.service';
 import type { StoreService } from './services/store.service';
 
 export interface PurchasesContext extends BaseContext {
@@ -9,14 +10,16 @@ export interface PurchasesContext extends BaseContext {
   models: PurchasesModels;
   stores: StoreService;
   purchases: PurchaseService;
+  refunds: RefundService;
 }
 
 export interface PurchasesDeps {
   models: PurchasesModels;
   storeService: StoreService;
   purchaseService: PurchaseService;
+  refundService: RefundService;
 }
 
 export function createPurchasesContext(deps: PurchasesDeps, base: BaseContext): PurchasesContext {
-  return { ...base, loaders: createPurchasesLoaders(deps.models), models: deps.models, stores: deps.storeService, purchases: deps.purchaseService };
+  return { ...base, loaders: createPurchasesLoaders(deps.models), models: deps.models, stores: deps.storeService, purchases: deps.purchaseService, refunds: deps.refundService };
 }

@@ -12,45 +12,51 @@ import { resolvers } from './resolvers';
 import { MembersClient } from './services/members.client';
 import { settlementHandlers } from './services/points-settlement';
 import { PurchaseService } from './services/purchase.service';
+import { RefundService } from './services/refund.service';
+import { SettlementSweepJob } from './services/settlement-sweep.job';
 import { StoreService } from './services/store.service';
 import { shopifyWebhookRoutes } from './webhooks/shopify.routes';
 
 export const typeDefs = parse(readFileSync(path.join(__dirname, '..', 'schema.graphql'), 'utf8'));
 
 const OUTBOX_INTERVAL_MS = 2_000;
-/** How often settlements stuck past the outbox are looked for (rearmStuck). */
+/** How often settlements stuck past the outbox are looked for (SettlementSweepJob). */
 const SWEEP_INTERVAL_MS = 60_000;
 
 export interface PurchasesSubgraph extends BuiltSubgraph<PurchasesContext>, PurchasesDeps {
   outbox: Outbox;
+  settlementSweep: SettlementSweepJob;
 }
 
 export function buildPurchasesSubgraph(options: SubgraphBuildOptions): PurchasesSubgraph {
   const models = purchasesModels(options.connection);
   const storeService = new StoreService(models.stores);
   const members = new MembersClient(options.services, options.internalSecret);
-  const outbox: Outbox = new Outbox(
+  const outbox = new Outbox(
     options.connection,
     'purchases',
-    settlementHandlers({ models, purchases: () => purchaseService, members, services: options.services, internalSecret: options.internalSecret, clock: options.clock, logger: options.logger }),
+    settlementHandlers({ models, members, services: options.services, internalSecret: options.internalSecret, clock: options.clock, logger: options.logger }),
     options.logger,
     options.clock,
   );
   const purchaseService = new PurchaseService(models, members, outbox, options.clock, { posMaxBackdateHours: options.config.POS_MAX_BACKDATE_HOURS });
-  const deps: PurchasesDeps = { models, storeService, purchaseService };
+  const refundService = new RefundService(models, outbox, options.clock);
+  const settlementSweep = new SettlementSweepJob(models, outbox, options.clock);
+  const deps: PurchasesDeps = { models, storeService, purchaseService, refundService };
   const apollo = buildSubgraphApollo<PurchasesContext>({ name: 'purchases', typeDefs, resolvers, ...options });
   return {
     ...deps,
     apollo,
     outbox,
+    settlementSweep,
     createContext: (base) => createPurchasesContext(deps, base),
     startBackground: () =>
       all([
         outbox.start(OUTBOX_INTERVAL_MS),
-        repeat('rearm stuck settlements', SWEEP_INTERVAL_MS, () => purchaseService.rearmStuck(), options.logger),
+        repeat('rearm stuck settlements', SWEEP_INTERVAL_MS, () => settlementSweep.rearmStuck(), options.logger),
       ]),
     routes: Router().use(
-      shopifyWebhookRoutes({ models, purchases: purchaseService, services: options.services, internalSecret: options.internalSecret, logger: options.logger, clock: options.clock }),
+      shopifyWebhookRoutes({ models, purchases: purchaseService, refunds: refundService, services: options.services, internalSecret: options.internalSecret, logger: options.logger, clock: options.clock }),
       purchasesRoutes({ models, purchaseService, storeService }, options),
     ),
   };

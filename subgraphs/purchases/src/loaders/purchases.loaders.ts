@@ -1,5 +1,6 @@
 import type DataLoader from 'dataloader';
 import { batchLoader } from '@omo/lib/core/loader';
+import { isObjectId } from '@omo/lib/core/validation';
 import { Types } from 'mongoose';
 import type { PurchasesModels } from '../models';
 import type { PurchaseFactDoc } from '../models/purchase-fact.model';
@@ -15,7 +16,7 @@ export interface PurchasesLoaders {
   statsByMemberId: DataLoader<string, PurchaseStats>;
 }
 
-const objectIds = (ids: readonly string[]) => ids.filter((id) => /^[0-9a-f]{24}$/i.test(id)).map((id) => new Types.ObjectId(id));
+const objectIds = (ids: readonly string[]) => ids.filter(isObjectId).map((id) => new Types.ObjectId(id));
 
 /** Per request; each loader answers any number of keys with one query, in key order. */
 export function createPurchasesLoaders(models: PurchasesModels): PurchasesLoaders {

@@ -2,7 +2,7 @@ import type { MutationResolvers } from '../__generated__/resolvers-types';
 
 export const Mutation: MutationResolvers = {
   recordPurchase: (_parent, { input }, { caller, purchases }) => purchases.record(caller, input),
-  refundPurchase: (_parent, { input }, { caller, purchases }) => purchases.refund(caller, input),
+  refundPurchase: (_parent, { input }, { caller, refunds }) => refunds.refund(caller, input),
   createStore: (_parent, { input }, { caller, stores }) => stores.create(caller, input),
   updateStore: (_parent, { id, input }, { caller, stores }) => stores.update(caller, id, input),
 };

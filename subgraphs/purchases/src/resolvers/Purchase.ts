@@ -1,6 +1,6 @@
 import type { PurchaseResolvers } from '../__generated__/resolvers-types';
 import { assertCanReadPurchase } from '../services/purchase-access';
-import { refundStateOf } from '../services/purchase.service';
+import { refundStateOf } from '../services/refund-amounts';
 
 export const Purchase: PurchaseResolvers = {
   __resolveReference: async (reference, { caller, loaders }) => {

@@ -1,4 +1,4 @@
-import { isDuplicateKeyError } from '@omo/lib/core/db';
+import { claimOnce } from '@omo/lib/core/claims';
 import { AppError } from '@omo/lib/core/errors';
 import { pointsContract } from '@omo/lib/contracts/points';
 import { internalClient, type ServiceDirectory } from '@omo/lib/server/internal-api';
@@ -9,7 +9,8 @@ import type { PurchaseOutcomeDoc } from '../models/purchase-outcome.model';
 import type { PurchaseDoc } from '../models/purchase.model';
 import type { RefundDoc } from '../models/refund.model';
 import type { MembersClient } from './members.client';
-import type { PurchaseService } from './purchase.service';
+import { paidShare } from './refund-amounts';
+import { recordPurchaseFact, recordRefundFact } from './stats';
 
 /** An outbox item whose purchase or refund never got stored (the request failed after queueing it) is dropped after this. */
 const ABANDONED_MS = 60_000;
@@ -27,12 +28,11 @@ const RETRIED_CODES = new Set(['UNAUTHENTICATED', 'FORBIDDEN', 'SERVICE_UNAVAILA
  * keys every step by the purchase or refund id, and the state changes here only move forward. A settlement ends
  * COMPLETED, REJECTED (points refused the redemption and its ledger holds none) or SETTLEMENT_FAILED (points
  * refused it for another reason, which retrying cannot change, or could not be reached for 24 hours); never in an
- * endless retry.
+ * endless retry. What follows a settlement is written here — the outcome, the purchase's state, the stats fact —
+ * so nothing calls back into the service that queued the item.
  */
 export function settlementHandlers(deps: {
   models: PurchasesModels;
-  /** Looked up when a handler runs: the service is built after the outbox it uses. */
-  purchases: () => PurchaseService;
   members: MembersClient;
   services: ServiceDirectory;
   internalSecret: string;
@@ -51,15 +51,10 @@ export function settlementHandlers(deps: {
    * purchase that is not COMPLETED holds no points.
    */
   const decide = async (purchase: PurchaseDoc, wanted: Omit<PurchaseOutcomeDoc, '_id' | 'decidedAt'>, settled: boolean): Promise<PurchaseOutcomeDoc> => {
-    let outcome: PurchaseOutcomeDoc | null = { _id: purchase._id, ...wanted, decidedAt: deps.clock() };
-    try {
-      await deps.models.outcomes.create(outcome);
-    } catch (error) {
-      if (!isDuplicateKeyError(error)) throw error;
-      outcome = await deps.models.outcomes.findById(purchase._id).lean<PurchaseOutcomeDoc>().exec();
-      if (!outcome) throw error;
-    }
-    if (outcome.state === 'COMPLETED') await deps.purchases().recordPurchaseFact(purchase);
+    const claim = await claimOnce(deps.models.outcomes, { _id: purchase._id, ...wanted, decidedAt: deps.clock() });
+    const outcome = claim.won ? claim.doc : claim.existing;
+    if (!outcome) throw new Error(`the outcome of purchase ${purchase._id.toHexString()} clashed on insert and is gone`);
+    if (outcome.state === 'COMPLETED') await recordPurchaseFact(deps.models.facts, purchase);
     else if (settled) await undo(purchase, outcome);
     await deps.models.purchases.updateOne({ _id: purchase._id }, { $set: { state: outcome.state, rejectionReason: outcome.reason } });
     return outcome;
@@ -112,7 +107,7 @@ export function settlementHandlers(deps: {
       try {
         // a member merged since the purchase was recorded: its points go to the survivor, whose account the merge
         // has moved (or is moving) the merged member's lots to
-        const memberId = await deps.members.currentMemberId(purchase.memberId);
+        const { memberId } = await deps.members.current(purchase.memberId);
         if (memberId !== purchase.memberId) {
           await deps.models.purchases.updateOne({ _id: purchase._id }, { $set: { memberId } });
           purchase.memberId = memberId;
@@ -140,13 +135,13 @@ export function settlementHandlers(deps: {
       if (refund.pointsSettledAt) return { settled: true };
       const purchase = await deps.models.purchases.findById(refund.purchaseId).lean<PurchaseDoc>().exec();
       if (!purchase?.memberId) return { settled: false, reason: 'guest purchase' };
-      await deps.purchases().recordRefundFact(purchase, refund);
+      await recordRefundFact(deps.models.facts, purchase, refund);
       const result = await points.reverse({
         refundId: refund._id.toHexString(),
         purchaseId: purchase._id.toHexString(),
         memberId: purchase.memberId,
         refundedAmountTotal: refund.refundedAmountAfter,
-        refundAmount: deps.purchases().paidShare(purchase, refund),
+        refundAmount: paidShare(purchase, refund),
         purchaseAmount: purchase.total,
         purchaseOccurredAt: purchase.occurredAt.toISOString(),
         actor: refund.actor,

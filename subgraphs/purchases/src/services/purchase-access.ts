@@ -2,6 +2,14 @@ import { requireAuthenticated, type Caller } from '@omo/lib/core/auth';
 import { BadUserInputError, ForbiddenError } from '@omo/lib/core/errors';
 import type { PurchaseDoc } from '../models/purchase.model';
 
+/** Who may record and refund at a store: its POS keys, staff, and services (webhooks). */
+export function assertCanTradeAt(caller: Caller, storeId: string): void {
+  const actor = requireAuthenticated(caller);
+  if (actor.kind === 'staff' || actor.kind === 'service') return;
+  if (actor.kind === 'pos' && actor.storeIds.includes(storeId)) return;
+  throw new ForbiddenError(actor.kind === 'pos' ? 'This key may only record purchases at its own stores' : 'Only POS keys and staff record purchases');
+}
+
 /** Staff see every purchase, a customer their own, a POS key those of its stores. */
 export function assertCanReadPurchase(caller: Caller, purchase: PurchaseDoc): void {
   const actor = requireAuthenticated(caller);

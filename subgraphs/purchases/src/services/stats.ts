@@ -1,5 +1,13 @@
-import type { PurchaseFactDoc } from '../models/purchase-fact.model';
+import { insertOnce } from '@omo/lib/core/claims';
+import type { PurchaseFactDoc, PurchaseFactModel } from '../models/purchase-fact.model';
+import type { PurchaseDoc } from '../models/purchase.model';
+import type { RefundDoc } from '../models/refund.model';
+import { paidShare } from './refund-amounts';
 
+/**
+ * Members' purchase stats: the facts a completed purchase or a refund writes, once each under its unique id (so a
+ * retried handler counts nothing twice), and their sum.
+ */
 export interface PurchaseStats {
   count: number;
   totalSpent: number;
@@ -34,4 +42,16 @@ export function statsOf(facts: PurchaseFactDoc[]): PurchaseStats {
   }
   stats.storeIds = [...stores].sort();
   return stats;
+}
+
+/** A completed purchase counts once, with what was paid (points used are not spend). A guest's counts for no one. */
+export async function recordPurchaseFact(facts: PurchaseFactModel, purchase: PurchaseDoc): Promise<void> {
+  if (!purchase.memberId) return;
+  await insertOnce(facts, { _id: `purchase:${purchase._id.toHexString()}`, memberId: purchase.memberId, storeId: purchase.storeId, channel: purchase.channel, count: 1, amount: purchase.amountPaid, occurredAt: purchase.occurredAt });
+}
+
+/** Spend falls by the refunded share of the money paid (points used are not spend). */
+export async function recordRefundFact(facts: PurchaseFactModel, purchase: PurchaseDoc, refund: RefundDoc): Promise<void> {
+  if (!purchase.memberId) return;
+  await insertOnce(facts, { _id: `refund:${refund._id.toHexString()}`, memberId: purchase.memberId, storeId: purchase.storeId, channel: purchase.channel, count: 0, amount: -paidShare(purchase, refund), occurredAt: purchase.occurredAt });
 }

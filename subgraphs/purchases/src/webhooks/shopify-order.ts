@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { RecordPurchaseInput } from '../services/purchase.service';
+import type { RecordPurchaseInput } from '../services/purchase-inputs';
 import { lineItemIdentity, lineItemKey, lineKey, money, parseYen, readPayload, shopifyId, ShopifyPayloadError } from './shopify-payload';
 
 /** Points are counted in yen; another shop currency would need exchange rates we do not have. */

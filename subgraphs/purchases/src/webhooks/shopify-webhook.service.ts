@@ -10,7 +10,9 @@ import type { PurchaseDoc } from '../models/purchase.model';
 import type { RefundDoc } from '../models/refund.model';
 import type { StoreDoc } from '../models/store.model';
 import { webhookDeliveryModel, type WebhookDeliveryDoc, type WebhookDeliveryModel, type WebhookDeliveryOutcome } from '../models/webhook-delivery.model';
-import { refundStateOf, type PurchaseService } from '../services/purchase.service';
+import type { PurchaseService } from '../services/purchase.service';
+import { refundStateOf } from '../services/refund-amounts';
+import type { RefundService } from '../services/refund.service';
 import { mapShopifyCancellation, mapShopifyOrder, type ShopifyCancellation, type ShopifyCustomerHints } from './shopify-order';
 import { parseShopifyJson, ShopifyPayloadError } from './shopify-payload';
 import { mapShopifyRefund, refundRequest, type ShopifyRefund } from './shopify-refund';
@@ -68,6 +70,7 @@ class RetryableError extends Error {
 export interface ShopifyWebhookDeps {
   models: PurchasesModels;
   purchases: PurchaseService;
+  refunds: RefundService;
   services: ServiceDirectory;
   internalSecret: string;
   logger: Logger;
@@ -230,7 +233,7 @@ export class ShopifyWebhookService {
     const lines = purchase.lines
       .map((line) => ({ sku: line.sku, quantity: line.quantity - (state.refundedQuantities[line.sku] ?? 0) }))
       .filter((line) => line.quantity > 0);
-    await this.deps.purchases.refund(SHOPIFY_CALLER, {
+    await this.deps.refunds.refund(SHOPIFY_CALLER, {
       purchaseId,
       idempotencyKey: cancellation.idempotencyKey,
       ...(lines.length > 0 ? { lines } : { amount: refundable }),
@@ -265,7 +268,7 @@ export class ShopifyWebhookService {
     if (refundable <= 0) return { outcome: 'ignored', reason: 'nothing left to refund', purchaseId };
     const request = refundRequest(refund, purchase.lines, refundable);
     if (request.kind === 'nothing') return { outcome: 'ignored', reason: 'nothing left to refund', purchaseId };
-    await this.deps.purchases.refund(SHOPIFY_CALLER, {
+    await this.deps.refunds.refund(SHOPIFY_CALLER, {
       purchaseId,
       idempotencyKey: refund.idempotencyKey,
       ...(request.kind === 'lines' ? { lines: request.lines } : { amount: request.amount }),
