@@ -27,8 +27,8 @@ beforeAll(async () => {
   const clock = () => now;
   ledgerModel = ledgerEntryModel(db.connection);
   accounts = pointAccountModel(db.connection);
-  const { rules } = createRulesModule(db.connection, clock);
-  processes = Array.from({ length: 4 }, () => new LedgerService(ledgerModel, accounts, rules, clock, (id) => Promise.resolve(knownMembers.has(id))));
+  const { policy } = createRulesModule(db.connection, clock);
+  processes = Array.from({ length: 4 }, () => new LedgerService(ledgerModel, accounts, policy, clock, (id) => Promise.resolve(knownMembers.has(id))));
   ledger = processes[0]!;
   await ensureIndexes(db.connection);
 });

@@ -43,3 +43,11 @@ export function uniqueList<T>(values: unknown, field: string, maxLength: number,
 export function isGiven<T>(value: T | null | undefined): value is T {
   return value !== null && value !== undefined;
 }
+
+export function assertWindow(startsAt: Date, endsAt: Date): void {
+  if (endsAt.getTime() <= startsAt.getTime()) throw new BadUserInputError('endsAt must be after startsAt', { field: 'endsAt' });
+}
+
+export function assertFuture(endsAt: Date, now: Date): void {
+  if (endsAt.getTime() <= now.getTime()) throw new BadUserInputError('endsAt must be in the future', { field: 'endsAt' });
+}
