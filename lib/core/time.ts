@@ -2,3 +2,9 @@
 export const JST_OFFSET_MS = 9 * 3_600_000;
 export const HOUR_MS = 3_600_000;
 export const DAY_MS = 86_400_000;
+
+/** The last millisecond of the JST calendar day containing `at`: what "until the end of the day" means in Japan. */
+export function endOfJstDay(at: Date): Date {
+  const jstDay = Math.floor((at.getTime() + JST_OFFSET_MS) / DAY_MS);
+  return new Date((jstDay + 1) * DAY_MS - JST_OFFSET_MS - 1);
+}

@@ -2,10 +2,13 @@ import type { BaseContext } from '@omo/lib/server/subgraph-server';
 import { createPointsLoaders, type PointsLoaders } from './loaders/points.loaders';
 import type { LedgerEntryModel } from './models/ledger-entry.model';
 import type { PointAccountModel } from './models/point-account.model';
+import type { CampaignService } from './services/campaign.service';
 import type { EarnCalculator } from './services/earn-calculator';
+import { currentEarnRules, earnRulesFor, type EarnRules } from './services/earn-rules';
 import type { LedgerService } from './services/ledger.service';
 import type { MembersClient } from './services/members.client';
-import type { EarnRules, RulesService } from './services/rules.service';
+import type { PolicyService } from './services/policy.service';
+import type { StoreRateService } from './services/store-rate.service';
 import type { TierService } from './services/tier.service';
 
 /** What every points resolver receives. `now` is read once per request from the injected clock. */
@@ -14,19 +17,25 @@ export interface PointsContext extends BaseContext {
   clock: () => Date;
   loaders: PointsLoaders;
   ledger: LedgerService;
-  rules: RulesService;
+  policy: PolicyService;
+  storeRates: StoreRateService;
+  campaigns: CampaignService;
   tiers: TierService;
   calculator: EarnCalculator;
   members: MembersClient;
   /** The earn rules for this request's caller, read once however many fields (or aliases) ask for them. */
   earnRules: () => Promise<EarnRules>;
+  /** The earn rules as they are now: what a rule mutation answers, read again after each. */
+  currentEarnRules: () => Promise<EarnRules>;
 }
 
 export interface PointsDeps {
   models: { ledger: LedgerEntryModel; accounts: PointAccountModel };
   clock: () => Date;
   ledger: LedgerService;
-  rules: RulesService;
+  policy: PolicyService;
+  storeRates: StoreRateService;
+  campaigns: CampaignService;
   tiers: TierService;
   calculator: EarnCalculator;
   members: MembersClient;
@@ -40,11 +49,14 @@ export function createPointsContext(deps: PointsDeps, base: BaseContext): Points
     now,
     clock: deps.clock,
     ledger: deps.ledger,
-    rules: deps.rules,
+    policy: deps.policy,
+    storeRates: deps.storeRates,
+    campaigns: deps.campaigns,
     tiers: deps.tiers,
     calculator: deps.calculator,
     members: deps.members,
     loaders: createPointsLoaders({ ...deps.models, tiers: deps.tiers, now }),
-    earnRules: () => (earnRules ??= deps.rules.earnRules(base.caller)),
+    earnRules: () => (earnRules ??= earnRulesFor(base.caller, deps)),
+    currentEarnRules: () => currentEarnRules(deps),
   };
 }

@@ -27,13 +27,13 @@ export interface PointsSubgraph extends BuiltSubgraph<PointsContext> {
 
 export function buildPointsSubgraph(options: SubgraphBuildOptions): PointsSubgraph {
   const models = { ledger: ledgerEntryModel(options.connection), accounts: pointAccountModel(options.connection) };
-  const { rules, tiers, calculator } = createRulesModule(options.connection, options.clock);
+  const { policy, storeRates, campaigns, tiers, calculator } = createRulesModule(options.connection, options.clock);
   const members = new MembersClient(options.services, options.internalSecret);
   const memberExists = (memberId: string) => members.exists(memberId);
-  const ledger = new LedgerService(models.ledger, models.accounts, rules, options.clock, memberExists, options.config.STAFF_MAX_POINTS_ADJUSTMENT);
-  const settlement = new SettlementService(ledger, rules, tiers, calculator);
+  const ledger = new LedgerService(models.ledger, models.accounts, policy, options.clock, memberExists, options.config.STAFF_MAX_POINTS_ADJUSTMENT);
+  const settlement = new SettlementService(ledger, policy, tiers, calculator);
   const expiry = new ExpiryJob(models.accounts, ledger, options.logger);
-  const deps: PointsDeps = { models, clock: options.clock, ledger, rules, tiers, calculator, members };
+  const deps: PointsDeps = { models, clock: options.clock, ledger, policy, storeRates, campaigns, tiers, calculator, members };
   const apollo = buildSubgraphApollo<PointsContext>({ name: 'points', typeDefs, resolvers, ...options });
   return {
     apollo,

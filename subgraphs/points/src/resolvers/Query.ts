@@ -3,6 +3,6 @@ import { earnPreview } from '../services/earn-preview';
 
 export const Query: QueryResolvers = {
   earnPreview: (_parent, args, { caller, calculator, members }) => earnPreview(caller, args, { calculator, members }),
-  campaigns: (_parent, { activeAt, all }, { caller, rules }) => rules.campaigns(caller, { activeAt, all }),
+  campaigns: (_parent, { activeAt, all }, { caller, campaigns }) => campaigns.list(caller, { activeAt, all }),
   earnRules: (_parent, _args, { earnRules }) => earnRules(),
 };

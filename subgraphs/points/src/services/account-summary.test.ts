@@ -33,7 +33,7 @@ afterAll(async () => {
 beforeEach(async () => {
   now = START;
   // one test turns the return window on: every test starts from the default policy
-  await points.deps.rules.setPointsPolicy(ADMIN, { pendingDays: 0 });
+  await points.deps.policy.setPointsPolicy(ADMIN, { pendingDays: 0 });
 });
 
 const newMember = () => new Types.ObjectId().toHexString();
@@ -72,7 +72,7 @@ describe('account summary', () => {
   it('gives balance, pending points, tier progress, expiry dates and history as of one moment', async () => {
     const memberId = newMember();
     await signUp(memberId);
-    await points.deps.rules.setPointsPolicy(ADMIN, { pendingDays: 14 });
+    await points.deps.policy.setPointsPolicy(ADMIN, { pendingDays: 14 });
     now = new Date(START.getTime() + DAY_MS);
     await buy(memberId, 60_000, 50);
 

@@ -31,8 +31,8 @@ beforeAll(async () => {
   ledgerModel = ledgerEntryModel(db.connection);
   accounts = pointAccountModel(db.connection);
   rules = createRulesModule(db.connection, () => NOW);
-  ledger = new LedgerService(ledgerModel, accounts, rules.rules, () => NOW, () => Promise.resolve(true));
-  settlement = new SettlementService(ledger, rules.rules, rules.tiers, rules.calculator);
+  ledger = new LedgerService(ledgerModel, accounts, rules.policy, () => NOW, () => Promise.resolve(true));
+  settlement = new SettlementService(ledger, rules.policy, rules.tiers, rules.calculator);
   await ensureIndexes(db.connection);
 });
 afterAll(() => db.drop());

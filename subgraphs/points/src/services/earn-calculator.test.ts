@@ -3,8 +3,9 @@ import type { Caller } from '@omo/lib/core/auth';
 import { ensureIndexes } from '@omo/lib/core/db';
 import { openTestDatabase, type TestDatabase } from '@omo/tools/testing/database';
 import { decimalString, type EarnCalculator, type EarnInput, type EarnPreviewInput } from './earn-calculator';
-import { createRulesModule, rulesModels, type RulesModels } from './rules.module';
-import type { CreateCampaignInput, Rounding, RulesService } from './rules.service';
+import type { Rounding } from '../models/points-policy.model';
+import type { CreateCampaignInput } from './campaign.service';
+import { createRulesModule, rulesModels, type RulesModels, type RulesModule } from './rules.module';
 import type { TierService } from './tier.service';
 import { rejection } from '@omo/tools/testing/errors';
 
@@ -18,14 +19,15 @@ const DAY = 24 * HOUR;
 
 let db: TestDatabase;
 let models: RulesModels;
-let rules: RulesService;
+let rules: RulesModule;
 let tiers: TierService;
 let calculator: EarnCalculator;
 let now: Date;
 
 beforeAll(async () => {
   db = await openTestDatabase();
-  ({ rules, tiers, calculator } = createRulesModule(db.connection, () => now));
+  rules = createRulesModule(db.connection, () => now);
+  ({ tiers, calculator } = rules);
   models = rulesModels(db.connection);
   await ensureIndexes(db.connection);
 });
@@ -45,7 +47,7 @@ const pointsFor = async (overrides: Partial<EarnInput> = {}) => (await calculato
 
 function campaign(overrides: Partial<CreateCampaignInput>): Promise<string> {
   const base: CreateCampaignInput = { name: 'Campaign', kind: 'MULTIPLIER', multiplierPercent: 200, startsAt: START, endsAt: at(7 * DAY) };
-  return rules.createCampaign(ADMIN, { ...base, ...overrides }).then((c) => c.campaignId.toHexString());
+  return rules.campaigns.createCampaign(ADMIN, { ...base, ...overrides }).then((c) => c.campaignId.toHexString());
 }
 
 describe('EarnCalculator.calculate: rates and rounding', () => {
@@ -83,19 +85,19 @@ describe('EarnCalculator.calculate: rates and rounding', () => {
     [1999, 'FLOOR', 19],
     [1999, 'HALF_UP', 20],
   ])('%i yen with %s earns %i points', async (amount, rounding, points) => {
-    if (rounding !== 'FLOOR') await rules.setPointsPolicy(ADMIN, { rounding });
+    if (rounding !== 'FLOOR') await rules.policy.setPointsPolicy(ADMIN, { rounding });
     await expect(pointsFor({ amount })).resolves.toBe(points);
   });
 
   it('rounds once, after every multiplier, not at each step', async () => {
     // 19.99 × 1.1 = 21.989: rounding the base first would give 19 × 1.1 = 20.9 → 20
     await expect(pointsFor({ amount: 1999, tier: 'SILVER' })).resolves.toBe(21);
-    await rules.setPointsPolicy(ADMIN, { rounding: 'HALF_UP' });
+    await rules.policy.setPointsPolicy(ADMIN, { rounding: 'HALF_UP' });
     await expect(pointsFor({ amount: 1999, tier: 'SILVER' })).resolves.toBe(22);
   });
 
   it('is exact where float arithmetic is not', async () => {
-    await rules.setTierRules(ADMIN, [
+    await rules.policy.setTierRules(ADMIN, [
       { tier: 'REGULAR', minSpend: 0, multiplierPercent: 100 },
       { tier: 'SILVER', minSpend: 50_000, multiplierPercent: 115 },
       { tier: 'GOLD', minSpend: 150_000, multiplierPercent: 125 },
@@ -113,19 +115,19 @@ describe('EarnCalculator.calculate: rates and rounding', () => {
   });
 
   it('refuses a purchase that would earn more points than an Int holds, rather than overflow', async () => {
-    await rules.setStoreEarnRate(ADMIN, { storeId: STORE, ratePoints: 1000, ratePerYen: 1 });
+    await rules.storeRates.setStoreEarnRate(ADMIN, { storeId: STORE, ratePoints: 1000, ratePerYen: 1 });
     const error = await rejection(calculator.calculate(purchase({ amount: 10_000_000 })));
     expect(error.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'amount' });
   });
 
   it("applies each channel's default rate", async () => {
-    await rules.setPointsPolicy(ADMIN, { channel: 'ONLINE', ratePoints: 3, ratePerYen: 200 });
+    await rules.policy.setPointsPolicy(ADMIN, { channel: 'ONLINE', ratePoints: 3, ratePerYen: 200 });
     await expect(pointsFor({ channel: 'ONLINE', amount: 1000 })).resolves.toBe(15);
     await expect(pointsFor({ channel: 'STORE', amount: 1000 })).resolves.toBe(10);
   });
 
   it("overrides the channel default with the store's rate only inside its window", async () => {
-    await rules.setStoreEarnRate(ADMIN, { storeId: STORE, ratePoints: 3, startsAt: at(DAY), endsAt: at(15 * DAY) });
+    await rules.storeRates.setStoreEarnRate(ADMIN, { storeId: STORE, ratePoints: 3, startsAt: at(DAY), endsAt: at(15 * DAY) });
     await expect(pointsFor({ at: at(DAY - 1) })).resolves.toBe(10);
     await expect(pointsFor({ at: at(DAY) })).resolves.toBe(30);
     await expect(pointsFor({ at: at(15 * DAY - 1) })).resolves.toBe(30);
@@ -134,9 +136,9 @@ describe('EarnCalculator.calculate: rates and rounding', () => {
   });
 
   it('goes back to the channel default once the store rate is removed', async () => {
-    await rules.setStoreEarnRate(ADMIN, { storeId: STORE, ratePoints: 3 });
+    await rules.storeRates.setStoreEarnRate(ADMIN, { storeId: STORE, ratePoints: 3 });
     await expect(pointsFor()).resolves.toBe(30);
-    await rules.setStoreEarnRate(ADMIN, { storeId: STORE, ratePoints: null });
+    await rules.storeRates.setStoreEarnRate(ADMIN, { storeId: STORE, ratePoints: null });
     await expect(pointsFor()).resolves.toBe(10);
   });
 
@@ -204,14 +206,14 @@ describe('EarnCalculator.calculate: campaigns', () => {
   it('stops applying a campaign from the moment it is ended', async () => {
     const id = await campaign({});
     now = at(HOUR);
-    await rules.endCampaign(ADMIN, id);
+    await rules.campaigns.endCampaign(ADMIN, id);
     await expect(pointsFor({ at: at(HOUR - 1) })).resolves.toBe(20);
     await expect(pointsFor({ at: at(HOUR) })).resolves.toBe(10);
   });
 
   it('applies the latest revision of a changed campaign', async () => {
     const id = await campaign({ multiplierPercent: 200 });
-    await rules.updateCampaign(ADMIN, id, { multiplierPercent: 500 });
+    await rules.campaigns.updateCampaign(ADMIN, id, { multiplierPercent: 500 });
     await expect(pointsFor()).resolves.toBe(50);
   });
 });

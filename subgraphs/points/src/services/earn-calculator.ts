@@ -3,7 +3,9 @@ import { BadUserInputError, ForbiddenError } from '@omo/lib/core/errors';
 import type { CampaignDoc } from '../models/campaign.model';
 import { CHANNELS, type Channel, type PointsPolicy, type Rounding, type Tier } from '../models/points-policy.model';
 import { MAX_INT, MAX_YEN, isGiven, objectIdString, oneOf, validDate, wholeNumber } from './rule-inputs';
-import type { RulesService, StoreEarnRate } from './rules.service';
+import type { CampaignService } from './campaign.service';
+import type { PolicyService } from './policy.service';
+import type { StoreEarnRate, StoreRateService } from './store-rate.service';
 import type { TierService } from './tier.service';
 
 /** How a purchase's points were computed; stored on EARN ledger entries and shown by earnPreview. */
@@ -137,7 +139,7 @@ export function assertCanPreviewAt(caller: Caller, rawStoreId: string): string {
 
 export class EarnCalculator {
   constructor(
-    private readonly rules: RulesService,
+    private readonly rules: { policy: PolicyService; storeRates: StoreRateService; campaigns: CampaignService },
     private readonly tiers: TierService,
     private readonly clock: () => Date,
   ) {}
@@ -151,9 +153,9 @@ export class EarnCalculator {
     // store rates and campaign scopes hold store ids as lower-case hex
     const storeId = input.storeId.toLowerCase();
     const [policy, storeRate, campaigns] = await Promise.all([
-      this.rules.policyAt(at),
-      this.rules.storeRate(storeId, at),
-      this.rules.activeCampaigns(at, at),
+      this.rules.policy.policyAt(at),
+      this.rules.storeRates.storeRate(storeId, at),
+      this.rules.campaigns.activeCampaigns(at, at),
     ]);
     return breakdownFor(policy, storeRate, campaigns, { ...input, storeId, amount, channel, at });
   }

@@ -27,8 +27,8 @@ beforeAll(async () => {
   const clock = () => now;
   ledgerModel = ledgerEntryModel(db.connection);
   accounts = pointAccountModel(db.connection);
-  const { rules } = createRulesModule(db.connection, clock);
-  processes = Array.from({ length: 4 }, () => new LedgerService(ledgerModel, accounts, rules, clock, (id) => Promise.resolve(knownMembers.has(id))));
+  const { policy } = createRulesModule(db.connection, clock);
+  processes = Array.from({ length: 4 }, () => new LedgerService(ledgerModel, accounts, policy, clock, (id) => Promise.resolve(knownMembers.has(id))));
   ledger = processes[0]!;
   await ensureIndexes(db.connection);
 });
@@ -95,7 +95,8 @@ describe('the points ledger', () => {
       }
     });
     await Promise.all(clients);
-    expect(accepted.length).toBeGreaterThan(0);
+    // a credit is never refused: the 20 calls of the 60 that add points all went in, whatever the debits did
+    expect(accepted.filter((amount) => amount > 0)).toHaveLength(20);
     expect(await balanceOf(memberId)).toBe(100 + accepted.reduce((a, b) => a + b, 0));
     const entries = await ledgerModel.find({ memberId }).lean();
     expect(entries.every((e) => e.balanceAfter >= 0)).toBe(true);

@@ -4,8 +4,9 @@ import { ensureIndexes } from '@omo/lib/core/db';
 import { openTestDatabase, type TestDatabase } from '@omo/tools/testing/database';
 import { ledgerEntryModel, type LedgerEntryModel } from '../models/ledger-entry.model';
 import { pointAccountModel, type PointAccountModel } from '../models/point-account.model';
+import { endOfJstDay } from '@omo/lib/core/time';
 import { ExpiryJob } from './expiry.job';
-import { LedgerService, endOfJstDay } from './ledger.service';
+import { LedgerService } from './ledger.service';
 import { verifyLedger } from './ledger-verify';
 import { viewAt } from './lots';
 import { createRulesModule, type RulesModule } from './rules.module';
@@ -31,8 +32,8 @@ beforeEach(async () => {
   ledgerModel = ledgerEntryModel(db.connection);
   accounts = pointAccountModel(db.connection);
   rules = createRulesModule(db.connection, clock);
-  ledger = new LedgerService(ledgerModel, accounts, rules.rules, clock, () => Promise.resolve(true));
-  settlement = new SettlementService(ledger, rules.rules, rules.tiers, rules.calculator);
+  ledger = new LedgerService(ledgerModel, accounts, rules.policy, clock, () => Promise.resolve(true));
+  settlement = new SettlementService(ledger, rules.policy, rules.tiers, rules.calculator);
   await ensureIndexes(db.connection);
 });
 afterEach(async () => {
@@ -53,7 +54,7 @@ describe('point policy over time', () => {
   });
 
   it('keeps purchase points pending through the return window, then makes them usable', async () => {
-    await rules.rules.setPointsPolicy(staff, { pendingDays: 14 });
+    await rules.policy.setPointsPolicy(staff, { pendingDays: 14 });
     const id = memberId();
     await buy(id, 'p-1', 10_000, START);
     expect(await view(id)).toMatchObject({ balance: 0, pending: 100 });
@@ -65,7 +66,7 @@ describe('point policy over time', () => {
   });
 
   it('expires each lot a validity period after it was earned, soonest first, with the job writing each off once', async () => {
-    await rules.rules.setPointsPolicy(staff, { lotValidityDays: 30 });
+    await rules.policy.setPointsPolicy(staff, { lotValidityDays: 30 });
     const id = memberId();
     await buy(id, 'p-3', 5_000, START);
     await buy(id, 'p-4', 7_000, new Date(START.getTime() + 10 * DAY));
@@ -81,7 +82,7 @@ describe('point policy over time', () => {
   });
 
   it('under AFTER_LAST_PURCHASE, extends every lot with each purchase and expires all after inactivity', async () => {
-    await rules.rules.setPointsPolicy(staff, { expiryMode: 'AFTER_LAST_PURCHASE', inactivityDays: 60 });
+    await rules.policy.setPointsPolicy(staff, { expiryMode: 'AFTER_LAST_PURCHASE', inactivityDays: 60 });
     const id = memberId();
     await buy(id, 'p-5', 3_000, START);
     const later = new Date(START.getTime() + 50 * DAY);

@@ -1,19 +1,27 @@
 import type { Connection } from 'mongoose';
-import { campaignModel } from '../models/campaign.model';
-import { policyRevisionModel } from '../models/points-policy.model';
+import { campaignModel, type CampaignModel } from '../models/campaign.model';
+import { policyRevisionModel, type PolicyRevisionModel } from '../models/points-policy.model';
 import { qualifyingSpendModel, type QualifyingSpendModel } from '../models/qualifying-spend.model';
-import { storeRateRevisionModel } from '../models/store-earn-rate.model';
+import { storeRateRevisionModel, type StoreRateRevisionModel } from '../models/store-earn-rate.model';
+import { CampaignService } from './campaign.service';
 import { EarnCalculator } from './earn-calculator';
-import { RulesService, type RuleModels } from './rules.service';
+import { PolicyService } from './policy.service';
+import { StoreRateService } from './store-rate.service';
 import { TierService } from './tier.service';
 
+/** The rules staff change at run time, each its own service, and what computes from them (tiers, earnings). */
 export interface RulesModule {
-  rules: RulesService;
+  policy: PolicyService;
+  storeRates: StoreRateService;
+  campaigns: CampaignService;
   tiers: TierService;
   calculator: EarnCalculator;
 }
 
-export interface RulesModels extends RuleModels {
+export interface RulesModels {
+  policies: PolicyRevisionModel;
+  storeRates: StoreRateRevisionModel;
+  campaigns: CampaignModel;
   spend: QualifyingSpendModel;
 }
 
@@ -29,7 +37,9 @@ export function rulesModels(connection: Connection): RulesModels {
 
 export function createRulesModule(connection: Connection, clock: () => Date): RulesModule {
   const models = rulesModels(connection);
-  const rules = new RulesService(models, clock);
-  const tiers = new TierService(models.spend, rules, clock);
-  return { rules, tiers, calculator: new EarnCalculator(rules, tiers, clock) };
+  const policy = new PolicyService(models.policies, clock);
+  const storeRates = new StoreRateService(models.storeRates, clock);
+  const campaigns = new CampaignService(models.campaigns, clock);
+  const tiers = new TierService(models.spend, policy, clock);
+  return { policy, storeRates, campaigns, tiers, calculator: new EarnCalculator({ policy, storeRates, campaigns }, tiers, clock) };
 }

@@ -3,10 +3,11 @@ import { AppError, BadUserInputError } from '@omo/lib/core/errors';
 import { mergeSchema, redemptionSchema, reverseSchema, settleSchema, signupBonusSchema } from '@omo/lib/contracts/points';
 import type { LedgerEntryDoc } from '../models/ledger-entry.model';
 import type { EarnCalculator } from './earn-calculator';
-import { MAX_MERGE_HOPS, MemberMergedError, type LedgerService } from './ledger.service';
-import type { RulesService } from './rules.service';
-import type { TierService } from './tier.service';
 import { parseInput } from '@omo/lib/core/validation';
+import type { LedgerService } from './ledger.service';
+import { MemberMergedError, followMerges } from './ledger-merges';
+import type { PolicyService } from './policy.service';
+import type { TierService } from './tier.service';
 
 export interface SettlementResult {
   pointsEarned: number;
@@ -35,7 +36,7 @@ export function purchasePoints(entries: LedgerEntryDoc[]): { pointsEarned: numbe
 export class SettlementService {
   constructor(
     private readonly ledger: LedgerService,
-    private readonly rules: RulesService,
+    private readonly policy: PolicyService,
     private readonly tiers: TierService,
     private readonly calculator: EarnCalculator,
   ) {}
@@ -118,16 +119,15 @@ export class SettlementService {
    * Runs `step` for the member, or, when their points moved to a survivor in a merge (before or during the step),
    * for the survivor, who holds them now. Every step is idempotent, so what was already done is not done twice.
    */
-  private async forCurrentMember(memberId: string, step: (memberId: string) => Promise<void>): Promise<void> {
-    let current = memberId;
-    for (let hop = 0; ; hop += 1) {
+  private forCurrentMember(memberId: string, step: (memberId: string) => Promise<void>): Promise<void> {
+    return followMerges(memberId, async (current) => {
       try {
-        return await step(current);
+        return { done: await step(current) };
       } catch (error) {
-        if (!(error instanceof MemberMergedError) || !error.survivorId || hop >= MAX_MERGE_HOPS) throw error;
-        current = error.survivorId;
+        if (!(error instanceof MemberMergedError) || !error.survivorId) throw error;
+        return { next: error.survivorId };
       }
-    }
+    });
   }
 
   /** Moves all of a merged member's points (lots with their expiry, debt) and spend to the survivor. */
@@ -147,7 +147,7 @@ export class SettlementService {
     const key = `signup:${input.memberId}`;
     const existing = await this.ledger.findByKey(key);
     if (existing) return { points: existing.amount };
-    const { signupBonusPoints } = await this.rules.getPolicy();
+    const { signupBonusPoints } = await this.policy.getPolicy();
     if (signupBonusPoints <= 0) return { points: 0 };
     const entry = await this.ledger.bonus({ memberId: input.memberId, points: signupBonusPoints, key, actor: input.actor, reason: 'Sign-up bonus' });
     return { points: entry?.amount ?? 0 };

@@ -1,9 +1,10 @@
-import { isDuplicateKeyError } from '@omo/lib/core/db';
+import { insertOnce } from '@omo/lib/core/claims';
 import { BadUserInputError } from '@omo/lib/core/errors';
+import { DAY_MS } from '@omo/lib/core/time';
 import type { Tier, TierRule } from '../models/points-policy.model';
 import type { QualifyingSpendModel } from '../models/qualifying-spend.model';
 import { objectIdString, validDate } from './rule-inputs';
-import type { RulesService } from './rules.service';
+import type { PolicyService } from './policy.service';
 
 export interface TierStanding {
   tier: Tier;
@@ -22,7 +23,6 @@ export interface RecordSpendInput {
   purchaseId?: string | null;
 }
 
-const DAY_MS = 86_400_000;
 /** The API's limit on one purchase or refund. */
 const MAX_SPEND_DELTA = 1_000_000_000;
 
@@ -59,7 +59,7 @@ export function standingFor(spend: number, tiers: readonly TierRule[]): TierStan
 export class TierService {
   constructor(
     private readonly spend: QualifyingSpendModel,
-    private readonly rules: RulesService,
+    private readonly policy: PolicyService,
     private readonly clock: () => Date,
   ) {}
 
@@ -71,19 +71,15 @@ export class TierService {
       throw new BadUserInputError(`amountDelta must be a whole number of yen, at most ${MAX_SPEND_DELTA} either way`, { field: 'amountDelta' });
     }
     const occurredAt = validDate(input.occurredAt, 'occurredAt');
-    try {
-      await this.spend.create({
-        _id: key,
-        memberId,
-        amount: input.amountDelta,
-        occurredAt,
-        purchaseId: input.purchaseId ?? null,
-        transferKey: null,
-        createdAt: this.clock(),
-      });
-    } catch (error) {
-      if (!isDuplicateKeyError(error)) throw error;
-    }
+    await insertOnce(this.spend, {
+      _id: key,
+      memberId,
+      amount: input.amountDelta,
+      occurredAt,
+      purchaseId: input.purchaseId ?? null,
+      transferKey: null,
+      createdAt: this.clock(),
+    });
   }
 
   async tierFor(memberId: string, at: Date): Promise<TierStanding> {
@@ -94,7 +90,7 @@ export class TierService {
 
   /** One policy read and one aggregation, however many members; by the tier rules in force at `at`. */
   async tierForMany(memberIds: readonly string[], at: Date): Promise<Map<string, TierStanding>> {
-    const policy = await this.rules.policyAt(at);
+    const policy = await this.policy.policyAt(at);
     const from = new Date(at.getTime() - policy.tierWindowDays * DAY_MS);
     const totals = memberIds.length
       ? await this.spend.aggregate<{ _id: string; total: number }>([
