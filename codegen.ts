@@ -24,8 +24,8 @@ export const subgraphCodegen: Record<string, { contextType: string; mappers: Rec
   points: {
     contextType: '../context#PointsContext',
     mappers: {
-      Member: '../resolvers/Member#MemberRef',
-      Purchase: '../resolvers/Purchase#PurchaseRef',
+      Member: '../mappers#MemberRef',
+      Purchase: '../mappers#PurchaseRef',
       PointsAccount: '../services/ledger.service#AccountState',
       PointTransaction: '../models/ledger-entry.model#LedgerEntryDoc',
       Campaign: '../models/campaign.model#CampaignDoc',
@@ -36,16 +36,16 @@ export const subgraphCodegen: Record<string, { contextType: string; mappers: Rec
     mappers: {
       Store: '../models/store.model#StoreDoc',
       Purchase: '../models/purchase.model#PurchaseDoc',
-      PurchaseLine: '../resolvers/PurchaseLine#PurchaseLineView',
+      PurchaseLine: '../mappers#PurchaseLineView',
       Refund: '../models/refund.model#RefundDoc',
-      Member: '../resolvers/Member#MemberRef',
+      Member: '../mappers#MemberRef',
       PurchaseSummary: '../services/stats#PurchaseStats',
     },
   },
   line: {
     contextType: '../context#LineContext',
     mappers: {
-      Member: '../resolvers/Member#MemberRef',
+      Member: '../mappers#MemberRef',
       LineAccount: '../linking/line-link.model#LineLinkDoc',
       MergedLineAccount: '../linking/link-merge.service#KeptLinkRecord',
       Segment: '../segments/segment.service#SegmentView',

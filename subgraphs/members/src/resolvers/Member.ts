@@ -1,7 +1,7 @@
 import { assertCanReadMember } from '@omo/lib/core/auth';
 import type { MemberResolvers } from '../__generated__/resolvers-types';
 import { canSeeContactDetails } from '../services/member.service';
-import { toMemberMergeView } from '../services/merge-view';
+import { toMemberMergeView } from './member-merge-view';
 
 export const Member: MemberResolvers = {
   __resolveReference: async (reference, { caller, loaders }) => {

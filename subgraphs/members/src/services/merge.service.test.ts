@@ -15,7 +15,7 @@ import { buildMembersSubgraph, type MembersSubgraph } from '../server';
 import type { RegisterMemberInput } from './member.service';
 import { MERGE_OUTBOX_TYPE } from './merge.service';
 import { mergeIdOf } from './merge-request';
-import { toMemberMergeView } from './merge-view';
+import { toMemberMergeView } from '../resolvers/member-merge-view';
 
 const ADMIN: Caller = { kind: 'staff', staffId: 'staff-1', role: 'ADMIN' };
 

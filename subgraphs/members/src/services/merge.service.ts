@@ -15,7 +15,7 @@ import { MergeDecision } from './merge-decision';
 import { MergeFanoutClient } from './merge-fanout.client';
 import { checkMergeRequest, mergeIdOf, mergeRequestSchema, type MergeRequest } from './merge-request';
 import { MergeStepFailed, MergeSteps } from './merge-steps';
-import { mergeState, type MergeState } from './merge-view';
+import { mergeState, type MergeState } from './merge-state';
 
 /** The members outbox item type that resumes a merge. */
 export const MERGE_OUTBOX_TYPE = 'merge';

@@ -3,11 +3,6 @@ import { ForbiddenError } from '@omo/lib/core/errors';
 import type { PurchaseResolvers } from '../__generated__/resolvers-types';
 import { purchasePoints } from '../services/settlement.service';
 
-/** A reference to a purchase owned by the purchases service. */
-export interface PurchaseRef {
-  id: string;
-}
-
 export const Purchase: PurchaseResolvers = {
   __resolveReference: (reference) => ({ id: reference.id }),
   pointsEarned: async (purchase, _args, { loaders }) => purchasePoints(await loaders.entriesByPurchaseId.load(purchase.id)).pointsEarned,

@@ -2,9 +2,8 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
 import type { StoreDoc } from '../models/store.model';
 import type { PurchaseDoc } from '../models/purchase.model';
-import type { PurchaseLineView } from '../resolvers/PurchaseLine';
+import type { PurchaseLineView, MemberRef } from '../mappers';
 import type { RefundDoc } from '../models/refund.model';
-import type { MemberRef } from '../resolvers/Member';
 import type { PurchaseStats } from '../services/stats';
 import type { PurchasesContext } from '../context';
 export type Maybe<T> = T | null;

@@ -2,11 +2,6 @@ import type { MemberResolvers } from '../__generated__/resolvers-types';
 import { assertCanReadHistory } from '../services/purchase-access';
 import { pageOfPurchases } from '../services/purchase-pages';
 
-/** A reference to a member owned by the members service. */
-export interface MemberRef {
-  id: string;
-}
-
 export const Member: MemberResolvers = {
   __resolveReference: (reference) => ({ id: reference.id }),
   purchases: (member, { first, after, channel, storeId }, { caller, models }) => {

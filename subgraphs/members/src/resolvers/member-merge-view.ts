@@ -1,13 +1,6 @@
 import type { MemberMerge } from '../__generated__/resolvers-types';
 import { MERGE_STEPS, type MemberMergeDoc } from '../models/member-merge.model';
-
-export type MergeState = 'PENDING' | 'IN_PROGRESS' | 'COMPLETED' | 'REFUSED';
-
-export function mergeState(merge: MemberMergeDoc): MergeState {
-  if (merge.refusedAt) return 'REFUSED';
-  if (merge.completedAt) return 'COMPLETED';
-  return merge.committedAt ? 'IN_PROGRESS' : 'PENDING';
-}
+import { mergeState } from '../services/merge-state';
 
 /** A merge record as the API shows it (Member.merges). */
 export function toMemberMergeView(merge: MemberMergeDoc): MemberMerge {
