@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { isDuplicateKeyError } from '@omo/lib/core/db';
+import { insertOnce, Leases, type Lease } from '@omo/lib/core/claims';
 import { AppError } from '@omo/lib/core/errors';
 import { ServiceUnavailableError } from '@omo/lib/server/internal-api';
 import type { Logger } from '@omo/lib/core/logger';
@@ -11,6 +11,11 @@ import { RetryableError, type Processed, type ShopifyWebhookService } from './sh
 
 /** Longer than any delivery may take (Shopify gives up after 5 s), so a live lease means a delivery still running. */
 const LEASE_MS = 30_000;
+/**
+ * A hold with less than this left counts as over for releasing it: another process's clock may already see it
+ * lapsed and take the event over, and the release itself takes a round trip.
+ */
+const RELEASE_MARGIN_MS = 5_000;
 /** Codes that mean two services do not trust each other (a secret out of step), not that the body is wrong: retried. */
 const MISCONFIGURED = new Set(['UNAUTHENTICATED', 'FORBIDDEN']);
 
@@ -32,6 +37,17 @@ export type WebhookResult =
   | { status: 200; outcome: WebhookDeliveryOutcome | 'duplicate' }
   | { status: 409 | 500 | 503; error: string };
 
+/**
+ * A delivery's hold on its event: the insert of the event's document, or, when the delivery holding that died, a
+ * takeover lease. `until`: when another delivery may take the event over.
+ */
+interface Hold {
+  until: Date;
+  lease: Lease | null;
+}
+
+type Claim = { state: 'claimed'; hold: Hold } | { state: 'processed' | 'busy' };
+
 export interface ShopifyDeliveryDeps {
   models: PurchasesModels;
   /** Carries out the event of a delivery that holds it. */
@@ -47,9 +63,12 @@ export interface ShopifyDeliveryDeps {
  */
 export class ShopifyDeliveryService {
   private readonly deliveries: WebhookDeliveryModel;
+  private readonly takeovers: Leases;
 
   constructor(private readonly deps: ShopifyDeliveryDeps) {
+    // on the purchases connection, so ensureIndexes creates their indexes with the others at start-up
     this.deliveries = webhookDeliveryModel(deps.models.purchases.db);
+    this.takeovers = new Leases(deps.models.purchases.db, { model: 'WebhookDeliveryLease', collection: 'webhook_delivery_leases' }, deps.clock, LEASE_MS);
   }
 
   /** The ONLINE store a shop's webhooks belong to; domains are compared lower-case, as Shopify sends them. */
@@ -72,9 +91,9 @@ export class ShopifyDeliveryService {
       return { status: 200, outcome: 'duplicate' };
     }
     const claim = await this.claim(eventKey, delivery);
-    if (claim !== 'claimed') {
-      log.info({ claim }, 'duplicate delivery');
-      return claim === 'processed' ? { status: 200, outcome: 'duplicate' } : { status: 409, error: 'This event is being processed by another delivery' };
+    if (claim.state !== 'claimed') {
+      log.info({ claim: claim.state }, 'duplicate delivery');
+      return claim.state === 'processed' ? { status: 200, outcome: 'duplicate' } : { status: 409, error: 'This event is being processed by another delivery' };
     }
 
     let processed: Processed;
@@ -89,7 +108,7 @@ export class ShopifyDeliveryService {
         log.error({ code: error.extensions.code, err: error.message }, 'Shopify webhook ignored: refused by the purchases service');
         processed = { outcome: 'ignored', reason: `${String(error.extensions.code)}: ${error.message}` };
       } else {
-        await this.deliveries.deleteOne({ _id: eventKey, processedAt: null }).catch(() => undefined);
+        await this.release(eventKey, claim.hold).catch(() => undefined);
         if (error instanceof RetryableError || error instanceof ServiceUnavailableError || error instanceof AppError) {
           log.warn({ err: error.message }, 'Shopify webhook failed; Shopify will retry it');
           return { status: 503, error: 'Temporarily unavailable' };
@@ -97,51 +116,61 @@ export class ShopifyDeliveryService {
         throw error;
       }
     }
-    await this.complete(eventKey, webhookKey, delivery, processed);
+    await this.complete(eventKey, webhookKey, delivery, processed, claim.hold);
     log.info({ outcome: processed.outcome, reason: processed.reason, purchaseId: processed.purchaseId }, 'Shopify webhook processed');
     return { status: 200, outcome: processed.outcome };
   }
 
   /**
-   * The exclusive claim on an event is the insert of its id. A claim whose lease lapsed belongs to a delivery
-   * that died; taking it over is a plain update, which FerretDB does not make exclusive, so two late retries
-   * could both run: the work is idempotent, so that costs only time.
+   * The exclusive claim on an event is the insert of its document. A claim whose hold lapsed belongs to a
+   * delivery that died; it is taken over by a lease on the event (a unique insert of its next generation, see
+   * lib/core/claims.ts), so of several retries at once one runs it, and a taker that dies is taken over in turn.
    */
-  private async claim(key: string, delivery: ShopifyDelivery): Promise<'claimed' | 'processed' | 'busy'> {
+  private async claim(key: string, delivery: ShopifyDelivery): Promise<Claim> {
     const now = this.deps.clock();
-    const leaseUntil = new Date(now.getTime() + LEASE_MS);
+    const until = new Date(now.getTime() + LEASE_MS);
     for (let attempt = 1; attempt <= 3; attempt += 1) {
-      try {
-        await this.deliveries.create({
-          _id: key,
-          storeId: delivery.store._id.toHexString(),
-          topic: delivery.topic,
-          eventId: delivery.eventId,
-          webhookId: delivery.webhookId,
-          triggeredAt: delivery.triggeredAt,
-          receivedAt: now,
-          leaseUntil,
-          processedAt: null,
-          outcome: null,
-          reason: null,
-          purchaseId: null,
-          awaiting: null,
-        });
-        return 'claimed';
-      } catch (error) {
-        if (!isDuplicateKeyError(error)) throw error;
-      }
+      const claimed = await insertOnce(this.deliveries, {
+        _id: key,
+        storeId: delivery.store._id.toHexString(),
+        topic: delivery.topic,
+        eventId: delivery.eventId,
+        webhookId: delivery.webhookId,
+        triggeredAt: delivery.triggeredAt,
+        receivedAt: now,
+        leaseUntil: until,
+        processedAt: null,
+        outcome: null,
+        reason: null,
+        purchaseId: null,
+        awaiting: null,
+      });
+      if (claimed) return { state: 'claimed', hold: { until, lease: null } };
       const holder = await this.deliveries.findById(key).lean<WebhookDeliveryDoc>().exec();
       if (!holder) continue; // released by a failed delivery in between: claim again
-      if (holder.processedAt) return 'processed';
-      if (holder.leaseUntil && holder.leaseUntil.getTime() > now.getTime()) return 'busy';
-      await this.deliveries.updateOne({ _id: key, processedAt: null }, { $set: { leaseUntil, webhookId: delivery.webhookId, receivedAt: now } });
-      return 'claimed';
+      if (holder.processedAt) return { state: 'processed' };
+      if (holder.leaseUntil && holder.leaseUntil.getTime() > now.getTime()) return { state: 'busy' };
+      const lease = await this.takeovers.acquire(key, delivery.webhookId ?? 'no webhook id');
+      if (!lease) return { state: 'busy' };
+      // only the lease's winner writes here; later deliveries then see the event busy from its document alone
+      await this.deliveries.updateOne({ _id: key, processedAt: null }, { $set: { leaseUntil: lease.expiresAt, webhookId: delivery.webhookId, receivedAt: now } });
+      return { state: 'claimed', hold: { until: lease.expiresAt, lease } };
     }
-    return 'busy';
+    return { state: 'busy' };
   }
 
-  private async complete(eventKey: string, webhookKey: string | null, delivery: ShopifyDelivery, processed: Processed): Promise<void> {
+  /**
+   * Frees the event for Shopify's retry, keeping nothing of this delivery; only while the hold has time left.
+   * Once it is over, another delivery may have taken the event over, and freeing it would let a third in beside
+   * that one: the event is left to lapse instead, and a later retry takes it over.
+   */
+  private async release(key: string, hold: Hold): Promise<void> {
+    if (this.deps.clock().getTime() >= hold.until.getTime() - RELEASE_MARGIN_MS) return;
+    if (hold.lease) await this.takeovers.clear(key);
+    await this.deliveries.deleteOne({ _id: key, processedAt: null });
+  }
+
+  private async complete(eventKey: string, webhookKey: string | null, delivery: ShopifyDelivery, processed: Processed, hold: Hold): Promise<void> {
     const now = this.deps.clock();
     const result = {
       processedAt: now,
@@ -152,23 +181,21 @@ export class ShopifyDeliveryService {
       awaiting: processed.awaiting ?? null,
     };
     await this.deliveries.updateOne({ _id: eventKey }, { $set: result });
+    // a done event's leases would otherwise stay: it is never claimed again
+    if (hold.lease) await this.takeovers.clear(eventKey);
     if (webhookKey && webhookKey !== eventKey) {
-      try {
-        await this.deliveries.create({
-          _id: webhookKey,
-          storeId: delivery.store._id.toHexString(),
-          topic: delivery.topic,
-          eventId: delivery.eventId,
-          webhookId: delivery.webhookId,
-          triggeredAt: delivery.triggeredAt,
-          receivedAt: now,
-          ...result,
-          // the event's document carries the waiting refund; one copy is enough
-          awaiting: null,
-        });
-      } catch (error) {
-        if (!isDuplicateKeyError(error)) throw error;
-      }
+      await insertOnce(this.deliveries, {
+        _id: webhookKey,
+        storeId: delivery.store._id.toHexString(),
+        topic: delivery.topic,
+        eventId: delivery.eventId,
+        webhookId: delivery.webhookId,
+        triggeredAt: delivery.triggeredAt,
+        receivedAt: now,
+        ...result,
+        // the event's document carries the waiting refund; one copy is enough
+        awaiting: null,
+      });
     }
     if (processed.awaiting) await this.deps.events.recheckAwaitingOrder(delivery.store, processed.awaiting.orderExternalId);
   }
