@@ -1,5 +1,6 @@
 import { Types } from 'mongoose';
 import { createLogger } from '@omo/lib/core/logger';
+import { until, watch } from '@omo/tools/testing/concurrency';
 import { openTestDatabase, uniqueDbName, type TestDatabase } from '@omo/tools/testing/database';
 import { purchasesModels } from '../models';
 import type { StoreDoc } from '../models/store.model';
@@ -58,21 +59,10 @@ function delivery(webhookId: string, eventId = 'evt-1'): ShopifyDelivery {
 }
 
 /** A `receive` whose return the test can wait for alongside other conditions. */
-function watch(service: ShopifyDeliveryService, webhookId: string, eventId?: string): { promise: Promise<WebhookResult>; returned: boolean } {
+function receive(service: ShopifyDeliveryService, webhookId: string, eventId?: string): { promise: Promise<WebhookResult>; returned: boolean } {
   const promise = service.receive(delivery(webhookId, eventId));
   receiving.push(promise.catch(() => undefined));
-  const watched = { promise, returned: false };
-  void promise.then(() => (watched.returned = true), () => (watched.returned = true));
-  return watched;
-}
-
-/** Waits (bounded) for what concurrent deliveries do on their own: return, or block in the event's work. */
-async function until(condition: () => boolean): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not reached');
-    await new Promise((resolve) => setImmediate(resolve));
-  }
+  return watch(promise);
 }
 
 beforeEach(() => {
@@ -106,7 +96,7 @@ describe('Shopify deliveries of one event', () => {
       });
     }
 
-    const retries = events.map((eventId) => [watch(a!, `wh-a-${eventId}`, eventId), watch(b!, `wh-b-${eventId}`, eventId)] as const);
+    const retries = events.map((eventId) => [receive(a!, `wh-a-${eventId}`, eventId), receive(b!, `wh-b-${eventId}`, eventId)] as const);
     // each event settled: both retries answered, or one answered and the other is running the event
     const settled = (n: number) => retries[n]!.filter((r) => r.returned).length + runs.filter((r) => r.eventId === events[n]).length >= 2;
     await until(() => events.every((_, n) => settled(n)) || runs.length > events.length);
@@ -123,16 +113,16 @@ describe('Shopify deliveries of one event', () => {
 
   it('hands the event on again when the delivery that took it over dies too, and to one delivery at a time', async () => {
     const [a, b, c] = await receivers('a', 'b', 'c');
-    void watch(a!, 'wh-a');
+    void receive(a!, 'wh-a');
     await until(() => runs.length === 1);
     now += LEASE_MS + 1;
-    void watch(b!, 'wh-b');
+    void receive(b!, 'wh-b');
     await until(() => runs.length === 2);
 
     now += LEASE_MS - 1;
     expect(await c!.receive(delivery('wh-c'))).toEqual(BUSY);
     now += 2;
-    const third = watch(c!, 'wh-c');
+    const third = receive(c!, 'wh-c');
     await until(() => runs.length === 3);
     runs[2]!.finish({ outcome: 'recorded', purchaseId: 'p-1' });
     expect(await third.promise).toEqual({ status: 200, outcome: 'recorded' });
@@ -141,15 +131,15 @@ describe('Shopify deliveries of one event', () => {
 
   it('does not let a delivery that fails after its lease is over free the event for a third while another has taken it over', async () => {
     const [a, b, c] = await receivers('a', 'b', 'c');
-    const slow = watch(a!, 'wh-a');
+    const slow = receive(a!, 'wh-a');
     await until(() => runs.length === 1);
     now += LEASE_MS + 1;
-    void watch(b!, 'wh-b');
+    void receive(b!, 'wh-b');
     await until(() => runs.length === 2);
 
     runs[0]!.fail(new RetryableError('members answered too late'));
     expect(await slow.promise).toEqual({ status: 503, error: 'Temporarily unavailable' });
-    const third = watch(c!, 'wh-c');
+    const third = receive(c!, 'wh-c');
     await until(() => third.returned || runs.length > 2);
     expect(runs).toHaveLength(2);
     expect(await third.promise).toEqual(BUSY);
@@ -157,13 +147,13 @@ describe('Shopify deliveries of one event', () => {
 
   it('keeps nothing of a delivery that fails within its lease, so Shopify’s retry runs the event afresh', async () => {
     const [a, b] = await receivers('a', 'b');
-    const first = watch(a!, 'wh-a');
+    const first = receive(a!, 'wh-a');
     await until(() => runs.length === 1);
     runs[0]!.fail(new RetryableError('members is down'));
     expect(await first.promise).toEqual({ status: 503, error: 'Temporarily unavailable' });
     expect(await webhookDeliveryModel(databases[0]!.connection).countDocuments()).toBe(0);
 
-    const retry = watch(b!, 'wh-a');
+    const retry = receive(b!, 'wh-a');
     await until(() => runs.length === 2);
     runs[1]!.finish({ outcome: 'recorded', purchaseId: 'p-1' });
     expect(await retry.promise).toEqual({ status: 200, outcome: 'recorded' });

@@ -132,12 +132,7 @@ export class ShopifyDeliveryService {
     for (let attempt = 1; attempt <= 3; attempt += 1) {
       const claimed = await insertOnce(this.deliveries, {
         _id: key,
-        storeId: delivery.store._id.toHexString(),
-        topic: delivery.topic,
-        eventId: delivery.eventId,
-        webhookId: delivery.webhookId,
-        triggeredAt: delivery.triggeredAt,
-        receivedAt: now,
+        ...aboutDelivery(delivery, now),
         leaseUntil: until,
         processedAt: null,
         outcome: null,
@@ -186,12 +181,7 @@ export class ShopifyDeliveryService {
     if (webhookKey && webhookKey !== eventKey) {
       await insertOnce(this.deliveries, {
         _id: webhookKey,
-        storeId: delivery.store._id.toHexString(),
-        topic: delivery.topic,
-        eventId: delivery.eventId,
-        webhookId: delivery.webhookId,
-        triggeredAt: delivery.triggeredAt,
-        receivedAt: now,
+        ...aboutDelivery(delivery, now),
         ...result,
         // the event's document carries the waiting refund; one copy is enough
         awaiting: null,
@@ -199,4 +189,16 @@ export class ShopifyDeliveryService {
     }
     if (processed.awaiting) await this.deps.events.recheckAwaitingOrder(delivery.store, processed.awaiting.orderExternalId);
   }
+}
+
+/** What each document kept of a delivery says about it. */
+function aboutDelivery(delivery: ShopifyDelivery, receivedAt: Date) {
+  return {
+    storeId: delivery.store._id.toHexString(),
+    topic: delivery.topic,
+    eventId: delivery.eventId,
+    webhookId: delivery.webhookId,
+    triggeredAt: delivery.triggeredAt,
+    receivedAt,
+  };
 }
