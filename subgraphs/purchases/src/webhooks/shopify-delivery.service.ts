@@ -58,8 +58,8 @@ export interface ShopifyDeliveryDeps {
 
 /**
  * Receives Shopify's deliveries: de-duplicates them by their event and webhook ids, lets one delivery of an event
- * at a time carry it out, and keeps what it came to. A delivery that fails is released, and Shopify's retry runs
- * the event again.
+ * at a time carry it out, and keeps what it came to. A delivery that fails frees the event while its hold lasts,
+ * and Shopify's retry runs the event again; the event of one that died is taken over once its hold is over.
  */
 export class ShopifyDeliveryService {
   private readonly deliveries: WebhookDeliveryModel;
