@@ -1,5 +1,5 @@
 import { Schema, type Connection, type Model } from 'mongoose';
-import { isDuplicateKeyError } from '@omo/lib/core/db';
+import { insertOnce } from '@omo/lib/core/claims';
 
 /**
  * One counted attempt under a rate-limit key (a link token, a LINE user, a member changing contacts...). `_id` is
@@ -66,11 +66,8 @@ export class AttemptLimiter {
       if (oldest) await this.attempts.deleteMany({ key, at: { $lte: since } }).exec();
       const seq = (recent[0]?.seq ?? 0) + 1;
       const id = `${key}#${seq}`;
-      try {
-        await this.attempts.create({ _id: id, key, seq, at: now });
+      if (await insertOnce(this.attempts, { _id: id, key, seq, at: now })) {
         return { release: async () => void (await this.attempts.deleteOne({ _id: id }).exec()) };
-      } catch (error) {
-        if (!isDuplicateKeyError(error)) throw error;
       }
     }
     return null;

@@ -66,6 +66,18 @@ describe('Leases', () => {
     expect((await leases.newest('job-1'))?.holder).toBe(taken[0]!.holder);
   });
 
+  it('gives a new resource to the first of acquireNew’s callers, and a lapsed one to exactly one of two takers', async () => {
+    const leases = new Leases(db.connection, { model: 'TestLease', collection: 'test_leases' }, clock, 1000);
+    expect(await leases.acquireNew('job-3', 'w1')).toMatchObject({ _id: 'job-3#0', generation: 0, holder: 'w1' });
+    expect(await leases.acquireNew('job-3', 'w2')).toBeNull();
+
+    now = new Date(now.getTime() + 1001);
+    const takers = await Promise.all([leases.acquireNew('job-3', 'w2'), leases.acquireNew('job-3', 'w3')]);
+    const taken = takers.filter((t) => t !== null);
+    expect(taken).toHaveLength(1);
+    expect(taken[0]).toMatchObject({ _id: 'job-3#1', generation: 1 });
+  });
+
   it('hands the resource on at once when released, and ignores a release by a holder already taken over', async () => {
     const leases = new Leases(db.connection, { model: 'TestLease', collection: 'test_leases' }, clock, 1000);
     const first = (await leases.acquire('job-2', 'w1'))!;

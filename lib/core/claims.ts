@@ -82,16 +82,18 @@ export class Leases {
     const now = this.clock();
     const newest = await this.newest(resource);
     if (newest && newest.expiresAt.getTime() > now.getTime()) return null;
-    const generation = newest ? newest.generation + 1 : 0;
-    const lease: LeaseDoc = {
-      _id: `${resource}#${generation}`,
-      resource,
-      generation,
-      holder,
-      acquiredAt: now,
-      expiresAt: new Date(now.getTime() + this.leaseMs),
-    };
+    const lease = this.lease(resource, newest ? newest.generation + 1 : 0, holder, now);
     return (await insertOnce(this.leases, lease)) ? lease : null;
+  }
+
+  /**
+   * As acquire, for a resource that is most likely new (an outbox item's next attempt): generation 0 is inserted
+   * before anything is read, so the usual case costs one command; only on a clash is the newest lease looked at.
+   */
+  async acquireNew(resource: string, holder: string): Promise<Lease | null> {
+    const first = this.lease(resource, 0, holder, this.clock());
+    if (await insertOnce(this.leases, first)) return first;
+    return this.acquire(resource, holder);
   }
 
   /** The resource's newest lease, running or not. */
@@ -112,5 +114,9 @@ export class Leases {
   /** Deletes leases that expired before `before` (they only matter while they run). */
   async prune(before: Date): Promise<void> {
     await this.leases.deleteMany({ expiresAt: { $lt: before } });
+  }
+
+  private lease(resource: string, generation: number, holder: string, now: Date): LeaseDoc {
+    return { _id: `${resource}#${generation}`, resource, generation, holder, acquiredAt: now, expiresAt: new Date(now.getTime() + this.leaseMs) };
   }
 }

@@ -1,5 +1,6 @@
 import { createLogger } from '@omo/lib/core/logger';
 import { Outbox, RetryLater, type OutboxHandler } from '@omo/lib/outbox/outbox';
+import { until, watch } from '@omo/tools/testing/concurrency';
 import { openTestDatabase, uniqueDbName, type TestDatabase } from '@omo/tools/testing/database';
 
 /**
@@ -47,22 +48,6 @@ async function workers(...names: string[]): Promise<Outbox[]> {
   );
 }
 
-/** Waits (bounded) for what concurrent workers do on their own: return, or block in a handler. */
-async function until(condition: () => boolean): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not reached');
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-}
-
-/** A `process` whose return the test can wait for alongside other conditions. */
-function watch<T>(promise: Promise<T>): { promise: Promise<T>; returned: boolean } {
-  const watched = { promise, returned: false };
-  void promise.then(() => (watched.returned = true), () => (watched.returned = true));
-  return watched;
-}
-
 beforeEach(() => {
   runs = [];
   processing = [];
@@ -89,6 +74,18 @@ describe('Outbox claims', () => {
     expect((await second.promise)?.doneAt).toBeNull();
     runs[0]!.finish('ok');
     expect((await first)?.doneAt).toEqual(expect.any(Date));
+  });
+
+  it('claims a fresh attempt with one insert into its leases, reading none', async () => {
+    const [a] = await workers('a');
+    await a!.enqueue('item-1', 'effect', {});
+    databases[0]!.commands.length = 0;
+    const first = a!.process('item-1');
+    await until(() => runs.length === 1);
+    const onLeases = databases[0]!.commands.filter((c) => Object.values(c.command).includes('test_outbox_leases'));
+    expect(onLeases.map((c) => c.commandName)).toEqual(['insert']);
+    runs[0]!.finish('ok');
+    await first;
   });
 
   it('hands the item of a worker that stopped answering to exactly one other worker once its lease is over', async () => {

@@ -1,36 +1,12 @@
-import { Schema, type Connection, type Model } from 'mongoose';
+import { randomUUID } from 'node:crypto';
+import type { Connection } from 'mongoose';
 import { repeat, type BackgroundTask } from '@omo/lib/server/background';
-import { isDuplicateKeyError } from '@omo/lib/core/db';
+import { insertOnce, Leases } from '@omo/lib/core/claims';
 import { KeyedLock } from '@omo/lib/core/keyed-lock';
 import type { Logger } from '@omo/lib/core/logger';
+import { outboxItemModel, type OutboxItemDoc, type OutboxItemModel } from './outbox-item.model';
 
-/**
- * A durable to-do list of side effects on other services (sign-up bonus, purchase settlement). An item is written
- * before the change it follows from, so a crash in between loses nothing; handlers are idempotent, so running
- * an item twice doubles nothing. Workers claim an attempt by inserting `<item>:<attempt>` under a unique id — the
- * one exclusive write every MongoDB-compatible server does atomically — so several worker processes can run and
- * one runs an attempt. A claim older than the lease (its worker died or hangs) is taken over by inserting
- * `<item>:<attempt>:takeover:<n>`, again won by exactly one worker. An attempt's outcome is written only while the
- * item is still at that attempt, so a late finisher cannot overwrite a newer outcome or a rearm.
- */
-export interface OutboxItemDoc {
-  _id: string;
-  type: string;
-  payload: Record<string, unknown>;
-  createdAt: Date;
-  attempts: number;
-  nextAttemptAt: Date;
-  doneAt: Date | null;
-  /** What the last failed attempt said, for operators. */
-  lastError: string | null;
-  /** The handler's result once done. */
-  result: unknown;
-}
-
-interface OutboxClaimDoc {
-  _id: string;
-  claimedAt: Date;
-}
+export type { OutboxItemDoc } from './outbox-item.model';
 
 /** What a handler decides about an item it cannot complete yet. */
 export class RetryLater extends Error {
@@ -44,12 +20,29 @@ export type OutboxHandler = (payload: Record<string, unknown>, item: OutboxItemD
 
 const LEASE_MS = 30_000;
 const MAX_BACKOFF_MS = 10 * 60_000;
-/** Claims only matter for their attempt's lease; long after it they are deleted. */
-const CLAIM_RETENTION_MS = 24 * 3_600_000;
+/** Leases only matter while they run (and, for rearm, while their attempt is current); long after it they are deleted. */
+const LEASE_RETENTION_MS = 24 * 3_600_000;
 
+/**
+ * A durable to-do list of side effects on other services (sign-up bonus, purchase settlement). An item is written
+ * before the change it follows from, so a crash in between loses nothing; handlers are idempotent, so running
+ * an item twice doubles nothing. Several worker processes can run: each attempt of an item (`<item>:<attempt>`)
+ * is run under a lease (lib/core/claims.ts), which one worker gets by a unique insert; a lease older than
+ * LEASE_MS (its worker died or hangs) is taken over by inserting its next generation, again won by exactly one
+ * worker. An attempt's outcome is written only while the item is still at that attempt, so a late finisher cannot
+ * overwrite a newer outcome or a rearm.
+ *
+ * Leases live in `<name>_outbox_leases`. The version before them claimed attempts in `<name>_outbox_claims`
+ * (`<item>:<attempt>`, then `:takeover:<n>`), which this one neither reads nor writes: during a rolling deploy
+ * an old and a new worker can each run the same attempt once, as a takeover would. Handlers being
+ * idempotent (and a settlement's outcome decided by its own unique insert), that costs a repeated call and nothing
+ * else; the old collection can be dropped once no old worker runs.
+ */
 export class Outbox {
-  private readonly items: Model<OutboxItemDoc>;
-  private readonly claims: Model<OutboxClaimDoc>;
+  private readonly items: OutboxItemModel;
+  private readonly leases: Leases;
+  /** This process's name on its leases, for operators reading them. */
+  private readonly holder = randomUUID();
   private readonly inFlight = new KeyedLock();
 
   constructor(
@@ -59,35 +52,15 @@ export class Outbox {
     private readonly logger: Logger,
     private readonly clock: () => Date,
   ) {
-    const itemSchema = new Schema<OutboxItemDoc>(
-      {
-        _id: { type: String, required: true },
-        type: { type: String, required: true },
-        payload: { type: Schema.Types.Mixed, required: true },
-        createdAt: { type: Date, required: true },
-        attempts: { type: Number, required: true, default: 0 },
-        nextAttemptAt: { type: Date, required: true },
-        doneAt: { type: Date, default: null },
-        lastError: { type: String, default: null },
-        result: { type: Schema.Types.Mixed, default: null },
-      },
-      { versionKey: false, minimize: false },
-    );
-    itemSchema.index({ doneAt: 1, nextAttemptAt: 1 });
-    const claimSchema = new Schema<OutboxClaimDoc>({ _id: { type: String, required: true }, claimedAt: { type: Date, required: true } }, { versionKey: false });
-    this.items = connection.model<OutboxItemDoc>(`${name}Outbox`, itemSchema, `${name}_outbox`);
-    this.claims = connection.model<OutboxClaimDoc>(`${name}OutboxClaim`, claimSchema, `${name}_outbox_claims`);
+    this.items = outboxItemModel(connection, name);
+    this.leases = new Leases(connection, { model: `${name}OutboxLease`, collection: `${name}_outbox_leases` }, clock, LEASE_MS);
   }
 
   /** Records a side effect to carry out; the same key twice is one item. */
   async enqueue(key: string, type: string, payload: Record<string, unknown>): Promise<void> {
     if (!this.handlers[type]) throw new Error(`No outbox handler for ${type}`);
     const now = this.clock();
-    try {
-      await this.items.create({ _id: key, type, payload, createdAt: now, attempts: 0, nextAttemptAt: now, doneAt: null, lastError: null, result: null });
-    } catch (error) {
-      if (!isDuplicateKeyError(error)) throw error;
-    }
+    await insertOnce(this.items, { _id: key, type, payload, createdAt: now, attempts: 0, nextAttemptAt: now, doneAt: null, lastError: null, result: null });
   }
 
   /**
@@ -105,7 +78,7 @@ export class Outbox {
   async rearm(key: string, type: string, payload: Record<string, unknown>, options: { joinRunning?: boolean } = {}): Promise<void> {
     const item = await this.find(key);
     if (!item) return this.enqueue(key, type, payload);
-    if (!item.doneAt && (options.joinRunning || !(await this.claims.exists({ _id: claimId(item, 0) })))) return;
+    if (!item.doneAt && (options.joinRunning || !(await this.leases.newest(attemptOf(item))))) return;
     await this.items.updateOne(
       { _id: key },
       { $set: { doneAt: null, result: null, nextAttemptAt: this.clock() }, $inc: { attempts: 1 } },
@@ -144,7 +117,7 @@ export class Outbox {
   private async processNow(key: string, ignoreBackoff: boolean): Promise<OutboxItemDoc | null> {
     const item = await this.find(key);
     if (!item || item.doneAt || (!ignoreBackoff && item.nextAttemptAt.getTime() > this.clock().getTime())) return item;
-    if (!(await this.claim(item))) return item;
+    if (!(await this.leases.acquireNew(attemptOf(item), this.holder))) return item;
     const handler = this.handlers[item.type];
     try {
       if (!handler) throw new Error(`No outbox handler for ${item.type}`);
@@ -165,7 +138,7 @@ export class Outbox {
 
   /** Processes every due item once; returns how many were completed. */
   async drain(limit = 100): Promise<number> {
-    await this.claims.deleteMany({ claimedAt: { $lt: new Date(this.clock().getTime() - CLAIM_RETENTION_MS) } });
+    await this.leases.prune(new Date(this.clock().getTime() - LEASE_RETENTION_MS));
     const due = await this.items
       .find({ doneAt: null, nextAttemptAt: { $lte: this.clock() } })
       .sort({ nextAttemptAt: 1 })
@@ -186,25 +159,9 @@ export class Outbox {
   start(intervalMs: number): BackgroundTask {
     return repeat(`${this.name} outbox`, intervalMs, () => this.drain(), this.logger);
   }
-
-  /** Claims the item's current attempt, or takes over a claim on it whose lease is over. */
-  private async claim(item: OutboxItemDoc): Promise<boolean> {
-    const now = this.clock();
-    // each step up needs a lease to have passed, so the walk is as long as the attempt's run of dead workers
-    for (let takeover = 0; ; takeover += 1) {
-      const _id = claimId(item, takeover);
-      try {
-        await this.claims.create({ _id, claimedAt: now });
-        return true;
-      } catch (error) {
-        if (!isDuplicateKeyError(error)) throw error;
-      }
-      const held = await this.claims.findById(_id).lean<OutboxClaimDoc>().exec();
-      if (held && now.getTime() - held.claimedAt.getTime() < LEASE_MS) return false;
-    }
-  }
 }
 
-function claimId(item: OutboxItemDoc, takeover: number): string {
-  return takeover === 0 ? `${item._id}:${item.attempts}` : `${item._id}:${item.attempts}:takeover:${takeover}`;
+/** The resource an attempt's leases are on: a failed attempt's retry and a rearm start with a fresh one. */
+function attemptOf(item: OutboxItemDoc): string {
+  return `${item._id}:${item.attempts}`;
 }

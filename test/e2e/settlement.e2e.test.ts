@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { Types } from 'mongoose';
 import pino from 'pino';
 import { SERVICE_IDENTITY_HEADER } from '@omo/lib/core/auth';
+import type { LeaseDoc } from '@omo/lib/core/claims';
 import type { ServiceDirectory } from '@omo/lib/server/internal-api';
 import { MembersClient } from '@omo/purchases/src/services/members.client';
 import { settlementHandlers } from '@omo/purchases/src/services/points-settlement';
@@ -279,8 +280,11 @@ describe('two attempts at one settlement', () => {
     const key = `settle:${purchaseId}`;
     const { outbox } = system.subgraphs.purchases.built;
     const attempts = (await outbox.find(key))!.attempts;
-    // a worker elsewhere has claimed the current attempt and is waiting on points
-    await system.db.collection<{ _id: string; claimedAt: Date }>('purchases_outbox_claims').insertOne({ _id: `${key}:${attempts}`, claimedAt: new Date() });
+    // a worker elsewhere has leased the current attempt and is waiting on points
+    const leases = system.db.collection<LeaseDoc>('purchases_outbox_leases');
+    const resource = `${key}:${attempts}`;
+    const acquiredAt = new Date();
+    await leases.insertOne({ _id: `${resource}#0`, resource, generation: 0, holder: 'elsewhere', acquiredAt, expiresAt: new Date(acquiredAt.getTime() + 30_000) });
 
     const during = await system.graphql(RECORD, { input }, pos);
     expect(during.errors?.map((e) => e.extensions?.code)).toEqual(['SERVICE_UNAVAILABLE']);
@@ -288,7 +292,7 @@ describe('two attempts at one settlement', () => {
     expect((await outbox.find(key))!.attempts).toBe(attempts);
 
     // that worker died: its lease passes, and the next resend carries the attempt through
-    await system.db.collection<{ _id: string; claimedAt: Date }>('purchases_outbox_claims').updateOne({ _id: `${key}:${attempts}` }, { $set: { claimedAt: new Date(Date.now() - 60_000) } });
+    await leases.updateOne({ _id: `${resource}#0` }, { $set: { expiresAt: new Date(Date.now() - 30_000) } });
     const after = await system.graphql(RECORD, { input }, pos);
     expect(after.data).toEqual({ recordPurchase: { id: purchaseId, status: 'COMPLETED', statusReason: null } });
     expect(await countIn('point_ledger', { purchaseId, type: 'REDEEM' })).toBe(1);

@@ -14,7 +14,9 @@ export interface AwaitingRefundDoc {
  * One Shopify webhook event per store, claimed by inserting its `_id` (`<storeId>:event:<X-Shopify-Event-Id>`),
  * plus one document per delivery that completed (`<storeId>:webhook:<X-Shopify-Webhook-Id>`), so a repeat of
  * either id is recognised. Ids are scoped by store so that one shop cannot block another's events by sending
- * their ids. An event whose delivery failed is released (or its lease lapses) and Shopify's retry runs it again.
+ * their ids. An event whose delivery failed is released and Shopify's retry runs it again; one whose delivery
+ * died is taken over by a lease in `webhook_delivery_leases` once `leaseUntil` has passed
+ * (webhooks/shopify-delivery.service.ts).
  */
 export interface WebhookDeliveryDoc {
   _id: string;
@@ -24,7 +26,7 @@ export interface WebhookDeliveryDoc {
   webhookId: string | null;
   triggeredAt: Date | null;
   receivedAt: Date;
-  /** While set and in the future, a delivery is working on the event; another delivery of it waits (409). */
+  /** While set and in the future, a delivery is working on the event (the first, or one that took it over); another waits (409). */
   leaseUntil: Date | null;
   processedAt: Date | null;
   outcome: WebhookDeliveryOutcome | null;

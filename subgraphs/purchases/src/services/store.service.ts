@@ -95,6 +95,8 @@ export class StoreService {
       throw new BadUserInputError('shopifyShopDomain and shopifyWebhookSecret go together', { field: 'shopifyWebhookSecret' });
     }
     if (input.shopifyShopDomain) await this.assertDomainFree(input.shopifyShopDomain, null);
+    // not insertOnce: the caller gets the document as mongoose stored it (id, defaults, timestamps), which only
+    // create returns, and a clash is refused, not re-read
     try {
       return (await this.stores.create(input)).toObject();
     } catch (error) {

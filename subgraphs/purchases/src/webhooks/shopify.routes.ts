@@ -1,7 +1,8 @@
 import express, { Router, type Request } from 'express';
 import type { Logger } from '@omo/lib/core/logger';
 import { verifyShopifyHmac } from './shopify-signature';
-import { ShopifyWebhookService, type ShopifyWebhookDeps, type WebhookResult } from './shopify-webhook.service';
+import { ShopifyDeliveryService, type WebhookResult } from './shopify-delivery.service';
+import { ShopifyWebhookService, type ShopifyWebhookDeps } from './shopify-webhook.service';
 
 /** Shopify counts a delivery as failed after 5 s; answering 503 before that keeps the log honest. */
 const PROCESSING_BUDGET_MS = 4_000;
@@ -16,7 +17,7 @@ export const SHOPIFY_WEBHOOK_PATH = '/webhooks/shopify';
  * before anything is parsed or written; otherwise 401.
  */
 export function shopifyWebhookRoutes(deps: ShopifyWebhookDeps): Router {
-  const service = new ShopifyWebhookService(deps);
+  const service = new ShopifyDeliveryService({ models: deps.models, events: new ShopifyWebhookService(deps), logger: deps.logger, clock: deps.clock });
   const router = Router();
   // every body is read raw, even one without a Content-Type: the signature, not the header, decides what is accepted
   router.post(SHOPIFY_WEBHOOK_PATH, express.raw({ type: () => true, limit: '1mb' }), async (req, res) => {
