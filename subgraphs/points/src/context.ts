@@ -12,17 +12,9 @@ import type { StoreRateService } from './services/store-rate.service';
 import type { TierService } from './services/tier.service';
 
 /** What every points resolver receives. `now` is read once per request from the injected clock. */
-export interface PointsContext extends BaseContext {
+export interface PointsContext extends BaseContext, Omit<PointsDeps, 'models'> {
   now: Date;
-  clock: () => Date;
   loaders: PointsLoaders;
-  ledger: LedgerService;
-  policy: PolicyService;
-  storeRates: StoreRateService;
-  campaigns: CampaignService;
-  tiers: TierService;
-  calculator: EarnCalculator;
-  members: MembersClient;
   /** The earn rules for this request's caller, read once however many fields (or aliases) ask for them. */
   earnRules: () => Promise<EarnRules>;
   /** The earn rules as they are now: what a rule mutation answers, read again after each. */
@@ -44,18 +36,12 @@ export interface PointsDeps {
 export function createPointsContext(deps: PointsDeps, base: BaseContext): PointsContext {
   const now = deps.clock();
   let earnRules: Promise<EarnRules> | undefined;
+  const { models, ...services } = deps;
   return {
     ...base,
+    ...services,
     now,
-    clock: deps.clock,
-    ledger: deps.ledger,
-    policy: deps.policy,
-    storeRates: deps.storeRates,
-    campaigns: deps.campaigns,
-    tiers: deps.tiers,
-    calculator: deps.calculator,
-    members: deps.members,
-    loaders: createPointsLoaders({ ...deps.models, tiers: deps.tiers, now }),
+    loaders: createPointsLoaders({ ...models, tiers: deps.tiers, now }),
     earnRules: () => (earnRules ??= earnRulesFor(base.caller, deps)),
     currentEarnRules: () => currentEarnRules(deps),
   };
