@@ -19,7 +19,9 @@ import { headerValue, jsonErrorHandler, listen, type RunningHttpServer } from '@
 import { EXCHANGE_TIMEOUT_MS, GatewayAuthenticator, type Authenticated } from './auth';
 import type { GatewayContext } from './context';
 import { IdentityForwardingDataSource } from './datasource';
-import { costLimitPlugin, depthLimitRule, responseSizeLimitPlugin } from './limits';
+import { depthLimitRule } from './depth-limit';
+import { costLimitPlugin } from './query-cost';
+import { responseSizeLimitPlugin } from './response-size';
 import { operationResolutionPlugin } from './operations';
 import { rateLimit } from './rate-limit';
 import { readSupergraph } from './supergraph';

@@ -13,7 +13,7 @@ import {
   type OperationDefinitionNode,
 } from 'graphql';
 import { AppError } from '@omo/lib/core/errors';
-import { estimateCost, readCostDirectives, TooManySelections } from './limits';
+import { estimateCost, readCostDirectives, TooManySelections } from './query-cost';
 import { composeSupergraph } from './supergraph';
 
 const LINK = /* GraphQL */ `

@@ -1,6 +1,5 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import {
-  GraphQLError,
   GraphQLIncludeDirective,
   GraphQLSkipDirective,
   Kind,
@@ -29,66 +28,9 @@ import {
   type OperationDefinitionNode,
   type SelectionNode,
   type SelectionSetNode,
-  type ValidationRule,
 } from 'graphql';
 import { AppError } from '@omo/lib/core/errors';
-import type { Logger } from '@omo/lib/core/logger';
 
-/**
- * Refuses an operation whose fields nest more than maxDepth levels below the root fields (introspection fields do
- * not count). Each fragment's depth is computed once, so a fragment spread many times costs nothing extra; unknown
- * and cyclic fragments count as flat, left to graphql's own KnownFragmentNames and NoFragmentCycles rules.
- */
-export function depthLimitRule(maxDepth: number): ValidationRule {
-  return (context) => {
-    const fragmentDepths = new Map<string, number>();
-    const inProgress = new Set<string>();
-
-    const fragmentDepth = (name: string): number => {
-      const known = fragmentDepths.get(name);
-      if (known !== undefined) return known;
-      const fragment = context.getFragment(name);
-      if (!fragment || inProgress.has(name)) return 0;
-      inProgress.add(name);
-      const depth = selectionDepth(fragment.selectionSet);
-      inProgress.delete(name);
-      fragmentDepths.set(name, depth);
-      return depth;
-    };
-
-    const selectionDepth = (selectionSet: SelectionSetNode): number => {
-      let depth = 0;
-      for (const selection of selectionSet.selections) {
-        if (selection.kind === Kind.FIELD) {
-          if (selection.selectionSet && !selection.name.value.startsWith('__')) {
-            depth = Math.max(depth, 1 + selectionDepth(selection.selectionSet));
-          }
-        } else if (selection.kind === Kind.INLINE_FRAGMENT) {
-          depth = Math.max(depth, selectionDepth(selection.selectionSet));
-        } else {
-          depth = Math.max(depth, fragmentDepth(selection.name.value));
-        }
-      }
-      return depth;
-    };
-
-    return {
-      OperationDefinition(operation) {
-        const depth = selectionDepth(operation.selectionSet);
-        if (depth > maxDepth) {
-          context.reportError(
-            new GraphQLError(`The query nests ${depth} levels deep; the limit is ${maxDepth}`, {
-              nodes: operation,
-              extensions: { limit: maxDepth },
-            }),
-          );
-        }
-      },
-    };
-  };
-}
-
-/** A field's @listSize, as the cost spec defines it. */
 interface ListSize {
   assumedSize?: number;
   slicingArguments: string[];
@@ -307,31 +249,6 @@ export function costLimitPlugin<TContext extends object>(maxCost: number, superg
           if (cost > maxCost) {
             throw new AppError(`Query cost ${cost} exceeds the limit of ${maxCost}`, 'QUERY_TOO_COMPLEX', { limit: maxCost }, 400);
           }
-        },
-      };
-    },
-  };
-}
-
-/**
- * Replaces a response whose JSON is larger than maxBytes with a RESPONSE_TOO_LARGE error, and logs it: the work is
- * done by then, but the caller is not sent megabytes, and the log shows who asks for them.
- */
-export function responseSizeLimitPlugin<TContext extends { logger: Logger }>(maxBytes: number): ApolloServerPlugin<TContext> {
-  return {
-    async requestDidStart() {
-      return {
-        async willSendResponse({ request, response, contextValue }) {
-          if (response.body.kind !== 'single') return;
-          const bytes = Buffer.byteLength(JSON.stringify(response.body.singleResult));
-          if (bytes <= maxBytes) return;
-          contextValue.logger.warn({ operation: request.operationName, bytes, limit: maxBytes }, 'response too large');
-          const error = new AppError(
-            `The response is larger than ${maxBytes} bytes; ask for fewer fields, aliases or items`,
-            'RESPONSE_TOO_LARGE',
-            { limit: maxBytes },
-          );
-          response.body.singleResult = { data: null, errors: [error.toJSON()] };
         },
       };
     },
