@@ -74,7 +74,11 @@ export class Leases {
     private readonly clock: () => Date,
     private readonly leaseMs: number,
   ) {
-    this.leases = (connection.models[options.model] as Model<LeaseDoc> | undefined) ?? connection.model<LeaseDoc>(options.model, leaseSchema, options.collection);
+    const existing = connection.models[options.model] as Model<LeaseDoc> | undefined;
+    if (existing && existing.collection.collectionName !== options.collection) {
+      throw new Error(`Lease model ${options.model} is already bound to ${existing.collection.collectionName}, not ${options.collection}`);
+    }
+    this.leases = existing ?? connection.model<LeaseDoc>(options.model, leaseSchema, options.collection);
   }
 
   /** The resource's lease for `holder`, or null while another holder's lease runs (or another took it just now). */
@@ -94,6 +98,11 @@ export class Leases {
     const first = this.lease(resource, 0, holder, this.clock());
     if (await insertOnce(this.leases, first)) return first;
     return this.acquire(resource, holder);
+  }
+
+  /** Whether the resource has ever been leased: one look-up of generation 0 by `_id` (which every store serves fast). */
+  async started(resource: string): Promise<boolean> {
+    return (await this.leases.exists({ _id: `${resource}#0` })) !== null;
   }
 
   /** The resource's newest lease, running or not. */

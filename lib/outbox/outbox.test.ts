@@ -191,8 +191,12 @@ describe('Outbox.rearm', () => {
     await a!.enqueue('item-1', 'effect', {});
     const before = await a!.find('item-1');
     now += 5;
+    databases[0]!.commands.length = 0;
     await a!.rearm('item-1', 'effect', {});
     expect(await a!.find('item-1')).toEqual(before);
+    // whether the attempt started is one look-up by _id, which FerretDB on SQLite serves without a scan
+    const onLeases = databases[0]!.commands.filter((c) => Object.values(c.command).includes('test_outbox_leases'));
+    expect(onLeases.map((c) => [c.commandName, (c.command as { filter?: unknown }).filter])).toEqual([['find', { _id: 'item-1:0#0' }]]);
   });
 
   it('runs an item again whose run had started before the record existed, even when that run finishes afterwards', async () => {

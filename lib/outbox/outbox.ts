@@ -78,7 +78,7 @@ export class Outbox {
   async rearm(key: string, type: string, payload: Record<string, unknown>, options: { joinRunning?: boolean } = {}): Promise<void> {
     const item = await this.find(key);
     if (!item) return this.enqueue(key, type, payload);
-    if (!item.doneAt && (options.joinRunning || !(await this.leases.newest(attemptOf(item))))) return;
+    if (!item.doneAt && (options.joinRunning || !(await this.leases.started(attemptOf(item))))) return;
     await this.items.updateOne(
       { _id: key },
       { $set: { doneAt: null, result: null, nextAttemptAt: this.clock() }, $inc: { attempts: 1 } },

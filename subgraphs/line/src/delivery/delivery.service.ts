@@ -80,7 +80,7 @@ export class DeliveryService {
 
   constructor(private readonly deps: DeliveryServiceDeps) {
     this.models = deliveryModels(deps.connection);
-    const leases = new Leases(deps.connection, { model: 'LineDeliveryLease', collection: DELIVERY_LEASES }, deps.clock, LEASE_MS);
+    const leases = new Leases(deps.connection, { model: 'LineDeliveryLeaseGeneration', collection: DELIVERY_LEASES }, deps.clock, LEASE_MS);
     this.worker = new DeliveryWorker({ ...deps, models: this.models, leases, holder: deps.workerId ?? randomUUID() });
   }
 

@@ -111,6 +111,40 @@ describe('Shopify deliveries of one event', () => {
     expect(await a!.receive(delivery('wh-c', 'evt-0'))).toEqual({ status: 200, outcome: 'duplicate' });
   });
 
+  it('does not run an event again for a retry that saw its claim lapse before another retry took it over and finished it', async () => {
+    const [, b, c] = await receivers('a', 'b', 'c');
+    await webhookDeliveryModel(databases[0]!.connection).create({
+      _id: `${store._id.toHexString()}:event:evt-1`,
+      storeId: store._id.toHexString(),
+      topic: 'orders/create',
+      eventId: 'evt-1',
+      receivedAt: new Date(now - 60_000),
+      leaseUntil: new Date(now - 30_000),
+    });
+    // c has read the lapsed claim and is about to take it over when b takes it over first and finishes the event
+    let reached = false;
+    let proceed!: () => void;
+    const gate = new Promise<void>((resolve) => (proceed = resolve));
+    const takeovers = (c as unknown as { takeovers: { acquire: (...args: unknown[]) => Promise<unknown> } }).takeovers;
+    const acquire = takeovers.acquire.bind(takeovers);
+    takeovers.acquire = async (...args) => {
+      reached = true;
+      await gate;
+      return acquire(...args);
+    };
+    const late = receive(c!, 'wh-c');
+    await until(() => reached);
+    const first = receive(b!, 'wh-b');
+    await until(() => runs.length === 1);
+    runs[0]!.finish({ outcome: 'recorded', purchaseId: 'p-1' });
+    expect(await first.promise).toEqual({ status: 200, outcome: 'recorded' });
+
+    proceed();
+    await until(() => late.returned || runs.length > 1);
+    expect(runs.map((r) => r.receiver)).toEqual(['b']);
+    expect(await late.promise).toEqual({ status: 200, outcome: 'duplicate' });
+  });
+
   it('hands the event on again when the delivery that took it over dies too, and to one delivery at a time', async () => {
     const [a, b, c] = await receivers('a', 'b', 'c');
     void receive(a!, 'wh-a');

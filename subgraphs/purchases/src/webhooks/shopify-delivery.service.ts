@@ -125,6 +125,8 @@ export class ShopifyDeliveryService {
    * The exclusive claim on an event is the insert of its document. A claim whose hold lapsed belongs to a
    * delivery that died; it is taken over by a lease on the event (a unique insert of its next generation, see
    * lib/core/claims.ts), so of several retries at once one runs it, and a taker that dies is taken over in turn.
+   * During a rolling deploy a process of the previous version still takes over with a plain update, so a retry on
+   * each side may run one event once each; the work is idempotent by order and refund id, so nothing doubles.
    */
   private async claim(key: string, delivery: ShopifyDelivery): Promise<Claim> {
     const now = this.deps.clock();
@@ -147,9 +149,15 @@ export class ShopifyDeliveryService {
       if (holder.leaseUntil && holder.leaseUntil.getTime() > now.getTime()) return { state: 'busy' };
       const lease = await this.takeovers.acquire(key, delivery.webhookId ?? 'no webhook id');
       if (!lease) return { state: 'busy' };
-      // only the lease's winner writes here; later deliveries then see the event busy from its document alone
-      await this.deliveries.updateOne({ _id: key, processedAt: null }, { $set: { leaseUntil: lease.expiresAt, webhookId: delivery.webhookId, receivedAt: now } });
-      return { state: 'claimed', hold: { until: lease.expiresAt, lease } };
+      // only the lease's winner writes here; later deliveries then see the event busy from its document alone. The
+      // document must still be the lapsed claim read above: a delivery that finished or freed the event in between
+      // clears its leases, so this lease can be won after the event was done (or claimed afresh by a new delivery)
+      const taken = await this.deliveries.updateOne(
+        { _id: key, processedAt: null, leaseUntil: holder.leaseUntil },
+        { $set: { leaseUntil: lease.expiresAt, webhookId: delivery.webhookId, receivedAt: now } },
+      );
+      if (taken.matchedCount === 1) return { state: 'claimed', hold: { until: lease.expiresAt, lease } };
+      await this.takeovers.release(lease);
     }
     return { state: 'busy' };
   }
