@@ -5,7 +5,8 @@ import { openTestDatabase, uniqueDbName, type TestDatabase } from '@omo/tools/te
 import { purchasesModels } from '../models';
 import type { StoreDoc } from '../models/store.model';
 import { webhookDeliveryModel } from '../models/webhook-delivery.model';
-import { ShopifyDeliveryService, type ShopifyDelivery, type WebhookResult } from './shopify-delivery.service';
+import type { ShopifyDelivery } from './shopify-delivery';
+import { ShopifyDeliveryService, type WebhookResult } from './shopify-delivery.service';
 import { RetryableError, type Processed } from './shopify-webhook.service';
 
 /**

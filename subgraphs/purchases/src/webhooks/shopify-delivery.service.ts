@@ -6,6 +6,7 @@ import type { Logger } from '@omo/lib/core/logger';
 import type { PurchasesModels } from '../models';
 import type { StoreDoc } from '../models/store.model';
 import { webhookDeliveryModel, type WebhookDeliveryDoc, type WebhookDeliveryModel, type WebhookDeliveryOutcome } from '../models/webhook-delivery.model';
+import type { ShopifyDelivery } from './shopify-delivery';
 import { ShopifyPayloadError } from './shopify-payload';
 import { RetryableError, type Processed, type ShopifyWebhookService } from './shopify-webhook.service';
 
@@ -18,16 +19,6 @@ const LEASE_MS = 30_000;
 const RELEASE_MARGIN_MS = 5_000;
 /** Codes that mean two services do not trust each other (a secret out of step), not that the body is wrong: retried. */
 const MISCONFIGURED = new Set(['UNAUTHENTICATED', 'FORBIDDEN']);
-
-/** One verified delivery: its store, the Shopify headers and the raw body (parsed only once it is known to be Shopify's). */
-export interface ShopifyDelivery {
-  store: StoreDoc;
-  topic: string;
-  eventId: string | null;
-  webhookId: string | null;
-  triggeredAt: Date | null;
-  rawBody: Buffer;
-}
 
 /**
  * What to answer Shopify. 200: done, or nothing a retry could change. 409: another delivery of the event is

@@ -11,7 +11,7 @@ import { webhookDeliveryModel, type WebhookDeliveryDoc, type WebhookDeliveryMode
 import type { PurchaseService } from '../services/purchase.service';
 import { refundStateOf } from '../services/refund-amounts';
 import type { RefundService } from '../services/refund.service';
-import type { ShopifyDelivery } from './shopify-delivery.service';
+import type { ShopifyDelivery } from './shopify-delivery';
 import { mapShopifyCancellation, mapShopifyOrder, type ShopifyCancellation, type ShopifyCustomerHints } from './shopify-order';
 import { parseShopifyJson } from './shopify-payload';
 import { mapShopifyRefund, refundRequest, type ShopifyRefund } from './shopify-refund';
