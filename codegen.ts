@@ -29,6 +29,10 @@ export const subgraphCodegen: Record<string, { contextType: string; mappers: Rec
       PointsAccount: '../services/ledger.service#AccountState',
       PointTransaction: '../models/ledger-entry.model#LedgerEntryDoc',
       Campaign: '../models/campaign.model#CampaignDoc',
+      Reward: '../models/reward.model#RewardDoc',
+      RewardChange: '../models/reward.model#RewardDoc',
+      RewardFieldChange: '../models/rule-change.schema#FieldChange',
+      Coupon: '../models/coupon.model#CouponDoc',
     },
   },
   purchases: {

@@ -3,11 +3,13 @@ import { createPointsLoaders, type PointsLoaders } from './loaders/points.loader
 import type { LedgerEntryModel } from './models/ledger-entry.model';
 import type { PointAccountModel } from './models/point-account.model';
 import type { CampaignService } from './services/campaign.service';
+import type { CouponService } from './services/coupon.service';
 import type { EarnCalculator } from './services/earn-calculator';
 import { currentEarnRules, earnRulesFor, type EarnRules } from './services/earn-rules';
 import type { LedgerService } from './services/ledger.service';
 import type { MembersClient } from './services/members.client';
 import type { PolicyService } from './services/policy.service';
+import type { RewardService } from './services/reward.service';
 import type { StoreRateService } from './services/store-rate.service';
 import type { TierService } from './services/tier.service';
 
@@ -31,6 +33,8 @@ export interface PointsDeps {
   tiers: TierService;
   calculator: EarnCalculator;
   members: MembersClient;
+  rewards: RewardService;
+  coupons: CouponService;
 }
 
 export function createPointsContext(deps: PointsDeps, base: BaseContext): PointsContext {

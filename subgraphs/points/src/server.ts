@@ -1,20 +1,25 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'graphql';
-import { repeat } from '@omo/lib/server/background';
+import { all, repeat } from '@omo/lib/server/background';
 import { buildSubgraphApollo, type BuiltSubgraph, type SubgraphBuildOptions } from '@omo/lib/server/subgraph-server';
 import { createPointsContext, type PointsContext, type PointsDeps } from './context';
 import { pointsRoutes } from './internal/points.routes';
 import { ledgerEntryModel } from './models/ledger-entry.model';
+import { couponModels } from './models/coupon.model';
 import { pointAccountModel } from './models/point-account.model';
+import { rewardModel } from './models/reward.model';
 import { resolvers } from './resolvers';
+import { CouponExpiryJob } from './services/coupon-expiry.job';
+import { CouponService } from './services/coupon.service';
 import { ExpiryJob } from './services/expiry.job';
 import { LedgerService } from './services/ledger.service';
 import { MembersClient } from './services/members.client';
+import { RewardService } from './services/reward.service';
 import { createRulesModule } from './services/rules.module';
 import { SettlementService } from './services/settlement.service';
 
-/** Expired points are written off hourly; balances never count them in the meantime. */
+/** Expired points are written off, and expired coupons' points given back, hourly; balances never count expired points meanwhile. */
 const EXPIRY_INTERVAL_MS = 3_600_000;
 
 export const typeDefs = parse(readFileSync(path.join(__dirname, '..', 'schema.graphql'), 'utf8'));
@@ -23,6 +28,7 @@ export interface PointsSubgraph extends BuiltSubgraph<PointsContext> {
   deps: PointsDeps;
   settlement: SettlementService;
   expiry: ExpiryJob;
+  couponExpiry: CouponExpiryJob;
 }
 
 export function buildPointsSubgraph(options: SubgraphBuildOptions): PointsSubgraph {
@@ -33,15 +39,25 @@ export function buildPointsSubgraph(options: SubgraphBuildOptions): PointsSubgra
   const ledger = new LedgerService(models.ledger, models.accounts, policy, options.clock, memberExists, options.config.STAFF_MAX_POINTS_ADJUSTMENT);
   const settlement = new SettlementService(ledger, policy, tiers, calculator);
   const expiry = new ExpiryJob(models.accounts, ledger, options.logger);
-  const deps: PointsDeps = { models, clock: options.clock, ledger, policy, storeRates, campaigns, tiers, calculator, members };
+  const tierOf = async (memberId: string, at: Date) => (await tiers.tierFor(memberId, at)).tier;
+  const rewards = new RewardService(rewardModel(options.connection), options.clock, tierOf);
+  const couponStore = couponModels(options.connection);
+  const coupons = new CouponService(couponStore, rewards, ledger, tierOf, options.clock);
+  const couponExpiry = new CouponExpiryJob(couponStore, coupons, options.logger);
+  const deps: PointsDeps = { models, clock: options.clock, ledger, policy, storeRates, campaigns, tiers, calculator, members, rewards, coupons };
   const apollo = buildSubgraphApollo<PointsContext>({ name: 'points', typeDefs, resolvers, ...options });
   return {
     apollo,
     deps,
     settlement,
     expiry,
+    couponExpiry,
     createContext: (base) => createPointsContext(deps, base),
-    startBackground: () => repeat('points expiry', EXPIRY_INTERVAL_MS, () => expiry.run(options.clock()), options.logger),
+    startBackground: () =>
+      all([
+        repeat('points expiry', EXPIRY_INTERVAL_MS, () => expiry.run(options.clock()), options.logger),
+        repeat('coupon expiry', EXPIRY_INTERVAL_MS, () => couponExpiry.run(options.clock()), options.logger),
+      ]),
     routes: pointsRoutes(deps, settlement, options),
   };
 }

@@ -4,6 +4,9 @@ import type { MemberRef, PurchaseRef } from '../mappers';
 import type { AccountState } from '../services/ledger.service';
 import type { LedgerEntryDoc } from '../models/ledger-entry.model';
 import type { CampaignDoc } from '../models/campaign.model';
+import type { RewardDoc } from '../models/reward.model';
+import type { FieldChange } from '../models/rule-change.schema';
+import type { CouponDoc } from '../models/coupon.model';
 import type { PointsContext } from '../context';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -97,6 +100,14 @@ export type Member = {
    * of points costs a query this field, not the whole member.
    */
   points?: Maybe<PointsAccount>;
+  /** The member's reward coupons, newest first. Visible to the member themself and staff. */
+  coupons: Array<Coupon>;
+};
+
+
+/** A loyalty member, as seen by the points service: one point balance across stores and online. */
+export type MemberCouponsArgs = {
+  first?: Scalars['Int']['input'];
 };
 
 /** A member's point account. All amounts are whole points. */
@@ -454,6 +465,199 @@ export type SetPointsPolicyInput = {
   tierWindowDays?: InputMaybe<Scalars['Int']['input']>;
 };
 
+/** A text in Japanese and English. */
+export type LocalizedText = {
+  __typename?: 'LocalizedText';
+  /** Japanese. */
+  ja: Scalars['String']['output'];
+  /** English. */
+  en: Scalars['String']['output'];
+};
+
+/** What a reward's coupon gives. */
+export type BenefitKind =
+  /** A fixed number of yen off the sale (yenOff). */
+  | 'YEN_OFF'
+  /** A percentage off the sale (percentOff), at most capYen yen. */
+  | 'PERCENT_OFF'
+  /** One item free (sku). */
+  | 'FREE_ITEM';
+
+/** What a coupon takes off a sale: only its kind's fields are set. */
+export type RewardBenefit = {
+  __typename?: 'RewardBenefit';
+  /** The kind of benefit. */
+  kind: BenefitKind;
+  /** YEN_OFF: yen off. */
+  yenOff?: Maybe<Scalars['Int']['output']>;
+  /** PERCENT_OFF: percent off (1-100). */
+  percentOff?: Maybe<Scalars['Int']['output']>;
+  /** PERCENT_OFF: the most yen it takes off. */
+  capYen?: Maybe<Scalars['Int']['output']>;
+  /** FREE_ITEM: the item's SKU. */
+  sku?: Maybe<Scalars['String']['output']>;
+};
+
+/** A reward of the catalogue: points buy a coupon for it. */
+export type Reward = {
+  __typename?: 'Reward';
+  /** The reward's id. */
+  id: Scalars['ID']['output'];
+  /** Its name. */
+  name: LocalizedText;
+  /** Its description (may be empty). */
+  description: LocalizedText;
+  /** Points a coupon costs. */
+  pointsCost: Scalars['Int']['output'];
+  /** What its coupon gives. */
+  benefit: RewardBenefit;
+  /** Stores where its coupons are valid. */
+  storeIds: Array<Scalars['ID']['output']>;
+  /** Whether its coupons are valid online. */
+  online: Scalars['Boolean']['output'];
+  /** From when it may be redeemed. */
+  validFrom: Scalars['DateTime']['output'];
+  /** Until when it may be redeemed (exclusive); null: no end. */
+  validUntil?: Maybe<Scalars['DateTime']['output']>;
+  /**
+   * How many of its coupons may be outstanding (ISSUED or used) at once; null: unlimited. A cancelled or expired
+   * coupon frees its unit.
+   */
+  stock?: Maybe<Scalars['Int']['output']>;
+  /** How many of its coupons one member may hold at once; null: no limit. */
+  perMemberLimit?: Maybe<Scalars['Int']['output']>;
+  /** The lowest tier that may redeem it; null: every tier. */
+  minTier?: Maybe<Tier>;
+  /** Whether it may be redeemed at all. */
+  active: Scalars['Boolean']['output'];
+  /** A coupon expires this many days (of 24 hours) after it was issued. */
+  couponValidityDays: Scalars['Int']['output'];
+  /** Its current revision (1 when created; each edit adds one). */
+  revision: Scalars['Int']['output'];
+};
+
+/** One field an edit of a reward changed. */
+export type RewardFieldChange = {
+  __typename?: 'RewardFieldChange';
+  /** The field (e.g. pointsCost). */
+  field: Scalars['String']['output'];
+  /** Its value before, as JSON; null when the reward was created. */
+  before?: Maybe<Scalars['String']['output']>;
+  /** Its value after, as JSON. */
+  after?: Maybe<Scalars['String']['output']>;
+};
+
+/** The audit of one revision of a reward: who changed what, when. */
+export type RewardChange = {
+  __typename?: 'RewardChange';
+  /** The revision it made. */
+  revision: Scalars['Int']['output'];
+  /** Who (staff:<id>). */
+  actor: Scalars['String']['output'];
+  /** When. */
+  at: Scalars['DateTime']['output'];
+  /** CREATE_REWARD or UPDATE_REWARD. */
+  action: Scalars['String']['output'];
+  /** The fields it changed. */
+  changes: Array<RewardFieldChange>;
+};
+
+/** Where a coupon is in its life. */
+export type CouponState =
+  /** Issued, usable until expiresAt. */
+  | 'ISSUED'
+  /** Cancelled by the member or staff: its points were given back. */
+  | 'CANCELLED'
+  /** Past expiresAt unused: its points were given back. */
+  | 'EXPIRED';
+
+/**
+ * A single-use coupon a member bought with points. What it gives is the reward's at redemption: later edits of the
+ * reward do not change it.
+ */
+export type Coupon = {
+  __typename?: 'Coupon';
+  /** The coupon's id. */
+  id: Scalars['ID']['output'];
+  /** The single-use code: 16 characters of 23456789ABCDEFGHJKMNPQRSTUVWXYZ (no 0/O, 1/I/L), unguessable. */
+  code: Scalars['String']['output'];
+  /** The value to print as a barcode (Code 128) or QR code: the code itself. */
+  barcodeValue: Scalars['String']['output'];
+  /** The member who holds it. */
+  memberId: Scalars['ID']['output'];
+  /** The reward it was bought for. */
+  rewardId: Scalars['ID']['output'];
+  /** The reward's name at redemption. */
+  name: LocalizedText;
+  /** Points it cost (given back when it is cancelled or expires). */
+  pointsCost: Scalars['Int']['output'];
+  /** What it gives. */
+  benefit: RewardBenefit;
+  /** Stores where it is valid. */
+  storeIds: Array<Scalars['ID']['output']>;
+  /** Whether it is valid online. */
+  online: Scalars['Boolean']['output'];
+  /** Where it is in its life. */
+  state: CouponState;
+  /** When it was issued. */
+  issuedAt: Scalars['DateTime']['output'];
+  /** When it expires: issuedAt plus the reward's couponValidityDays (24-hour days). */
+  expiresAt: Scalars['DateTime']['output'];
+  /** When it was cancelled or expired; null while ISSUED. */
+  endedAt?: Maybe<Scalars['DateTime']['output']>;
+};
+
+/** The benefit of a reward: give the fields of its kind only. */
+export type RewardBenefitInput = {
+  /** The kind. */
+  kind: BenefitKind;
+  /** YEN_OFF: yen off (1-10,000,000). */
+  yenOff?: InputMaybe<Scalars['Int']['input']>;
+  /** PERCENT_OFF: percent off (1-100). */
+  percentOff?: InputMaybe<Scalars['Int']['input']>;
+  /** PERCENT_OFF: the most yen off (1-10,000,000). */
+  capYen?: InputMaybe<Scalars['Int']['input']>;
+  /** FREE_ITEM: the item's SKU (1-100 characters). */
+  sku?: InputMaybe<Scalars['String']['input']>;
+};
+
+/**
+ * A reward's settings. On create, nameJa, nameEn, pointsCost and benefit are required; on update, omitted fields stay
+ * as they are (give null to clear validUntil, stock, perMemberLimit or minTier).
+ */
+export type RewardInput = {
+  /** Name in Japanese (1-100 characters). */
+  nameJa?: InputMaybe<Scalars['String']['input']>;
+  /** Name in English (1-100 characters). */
+  nameEn?: InputMaybe<Scalars['String']['input']>;
+  /** Description in Japanese (up to 1000 characters; default empty). */
+  descriptionJa?: InputMaybe<Scalars['String']['input']>;
+  /** Description in English (up to 1000 characters; default empty). */
+  descriptionEn?: InputMaybe<Scalars['String']['input']>;
+  /** Points a coupon costs (1-1,000,000). */
+  pointsCost?: InputMaybe<Scalars['Int']['input']>;
+  /** What its coupon gives (replaces the whole benefit on update). */
+  benefit?: InputMaybe<RewardBenefitInput>;
+  /** Stores where its coupons are valid (default none; a reward needs a store or online). */
+  storeIds?: InputMaybe<Array<Scalars['ID']['input']>>;
+  /** Whether its coupons are valid online (default false). */
+  online?: InputMaybe<Scalars['Boolean']['input']>;
+  /** From when it may be redeemed (default now). */
+  validFrom?: InputMaybe<Scalars['DateTime']['input']>;
+  /** Until when (exclusive; default no end). */
+  validUntil?: InputMaybe<Scalars['DateTime']['input']>;
+  /** Coupons outstanding at once (1-1,000,000; default unlimited). */
+  stock?: InputMaybe<Scalars['Int']['input']>;
+  /** Coupons one member may hold at once (1-1000; default no limit). */
+  perMemberLimit?: InputMaybe<Scalars['Int']['input']>;
+  /** The lowest tier that may redeem it (default every tier). */
+  minTier?: InputMaybe<Tier>;
+  /** Whether it may be redeemed (default true). */
+  active?: InputMaybe<Scalars['Boolean']['input']>;
+  /** Days (of 24 hours) a coupon is valid after it is issued (1-365; default 30). */
+  couponValidityDays?: InputMaybe<Scalars['Int']['input']>;
+};
+
 export type Query = {
   __typename?: 'Query';
   /** Staff and POS keys: how many points a purchase would earn now and why, before payment. */
@@ -462,6 +666,13 @@ export type Query = {
   campaigns: Array<Campaign>;
   /** Staff and POS keys: the earn rules and point policy in force. */
   earnRules: EarnRules;
+  /**
+   * Staff: every reward. A customer: the rewards they may redeem now (active, in their window, their tier; stock and
+   * limits are checked on redemption). POS keys: FORBIDDEN.
+   */
+  rewards: Array<Reward>;
+  /** Staff: the audit of a reward, every revision oldest first. NOT_FOUND for an unknown reward. */
+  rewardChanges: Array<RewardChange>;
 };
 
 
@@ -477,6 +688,11 @@ export type QueryEarnPreviewArgs = {
 export type QueryCampaignsArgs = {
   activeAt?: InputMaybe<Scalars['DateTime']['input']>;
   all?: InputMaybe<Scalars['Boolean']['input']>;
+};
+
+
+export type QueryRewardChangesArgs = {
+  rewardId: Scalars['ID']['input'];
 };
 
 export type Mutation = {
@@ -499,6 +715,27 @@ export type Mutation = {
   setTierRules: EarnRules;
   /** Staff: changes channel rates, rounding, pending days, expiry and the sign-up bonus. */
   setPointsPolicy: EarnRules;
+  /** Administrators: adds a reward to the catalogue. Errors: BAD_USER_INPUT. */
+  createReward: Reward;
+  /**
+   * Administrators: edits a reward; the edit is a new revision, audited (rewardChanges). Coupons already issued keep
+   * what they give. Errors: BAD_USER_INPUT, NOT_FOUND.
+   */
+  updateReward: Reward;
+  /**
+   * The member (customers only; staff and POS keys cannot redeem for a member): spends the reward's points for a
+   * coupon, in one REDEEM entry of their ledger. The same idempotencyKey again answers the same coupon and spends
+   * nothing more. Errors: BAD_USER_INPUT, NOT_FOUND, REWARD_UNAVAILABLE (inactive, outside its window, tier too
+   * low), INSUFFICIENT_POINTS, OUT_OF_STOCK, LIMIT_REACHED; none of them reserves or spends anything.
+   */
+  redeemReward: Coupon;
+  /**
+   * The member for their own coupon, or staff for any: cancels an ISSUED coupon. Its points come back once, as a new
+   * lot valid from now under the points policy (like a refund's given-back points), and its stock and limit units
+   * are freed. Cancelling again answers the same; a coupon already past expiresAt ends as EXPIRED instead.
+   * Errors: BAD_USER_INPUT, NOT_FOUND, FORBIDDEN.
+   */
+  cancelCoupon: Coupon;
 };
 
 
@@ -538,6 +775,28 @@ export type MutationSetTierRulesArgs = {
 
 export type MutationSetPointsPolicyArgs = {
   input: SetPointsPolicyInput;
+};
+
+
+export type MutationCreateRewardArgs = {
+  input: RewardInput;
+};
+
+
+export type MutationUpdateRewardArgs = {
+  id: Scalars['ID']['input'];
+  input: RewardInput;
+};
+
+
+export type MutationRedeemRewardArgs = {
+  rewardId: Scalars['ID']['input'];
+  idempotencyKey: Scalars['String']['input'];
+};
+
+
+export type MutationCancelCouponArgs = {
+  couponId: Scalars['ID']['input'];
 };
 
 export type Link__Purpose =
@@ -672,6 +931,16 @@ export type ResolversTypes = ResolversObject<{
   SetStoreEarnRateInput: SetStoreEarnRateInput;
   TierRuleInput: TierRuleInput;
   SetPointsPolicyInput: SetPointsPolicyInput;
+  LocalizedText: ResolverTypeWrapper<LocalizedText>;
+  BenefitKind: BenefitKind;
+  RewardBenefit: ResolverTypeWrapper<RewardBenefit>;
+  Reward: ResolverTypeWrapper<RewardDoc>;
+  RewardFieldChange: ResolverTypeWrapper<FieldChange>;
+  RewardChange: ResolverTypeWrapper<RewardDoc>;
+  CouponState: CouponState;
+  Coupon: ResolverTypeWrapper<CouponDoc>;
+  RewardBenefitInput: RewardBenefitInput;
+  RewardInput: RewardInput;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   link__Purpose: Link__Purpose;
@@ -708,6 +977,14 @@ export type ResolversParentTypes = ResolversObject<{
   SetStoreEarnRateInput: SetStoreEarnRateInput;
   TierRuleInput: TierRuleInput;
   SetPointsPolicyInput: SetPointsPolicyInput;
+  LocalizedText: LocalizedText;
+  RewardBenefit: RewardBenefit;
+  Reward: RewardDoc;
+  RewardFieldChange: FieldChange;
+  RewardChange: RewardDoc;
+  Coupon: CouponDoc;
+  RewardBenefitInput: RewardBenefitInput;
+  RewardInput: RewardInput;
   Query: Record<PropertyKey, never>;
   Mutation: Record<PropertyKey, never>;
   link__Import: Scalars['link__Import']['output'];
@@ -833,6 +1110,7 @@ export type MemberResolvers<ContextType = PointsContext, ParentType extends Reso
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Member']> | FederationReferenceType, FederationReferenceType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   points?: Resolver<Maybe<ResolversTypes['PointsAccount']>, ParentType, ContextType>;
+  coupons?: Resolver<Array<ResolversTypes['Coupon']>, ParentType, ContextType, RequireFields<MemberCouponsArgs, 'first'>>;
 }>;
 
 export type PointsAccountResolvers<ContextType = PointsContext, ParentType extends ResolversParentTypes['PointsAccount'] = ResolversParentTypes['PointsAccount']> = ResolversObject<{
@@ -954,10 +1232,74 @@ export type AdjustPointsResultResolvers<ContextType = PointsContext, ParentType 
   account?: Resolver<ResolversTypes['PointsAccount'], ParentType, ContextType>;
 }>;
 
+export type LocalizedTextResolvers<ContextType = PointsContext, ParentType extends ResolversParentTypes['LocalizedText'] = ResolversParentTypes['LocalizedText']> = ResolversObject<{
+  ja?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  en?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+}>;
+
+export type RewardBenefitResolvers<ContextType = PointsContext, ParentType extends ResolversParentTypes['RewardBenefit'] = ResolversParentTypes['RewardBenefit']> = ResolversObject<{
+  kind?: Resolver<ResolversTypes['BenefitKind'], ParentType, ContextType>;
+  yenOff?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  percentOff?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  capYen?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  sku?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+}>;
+
+export type RewardResolvers<ContextType = PointsContext, ParentType extends ResolversParentTypes['Reward'] = ResolversParentTypes['Reward']> = ResolversObject<{
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['LocalizedText'], ParentType, ContextType>;
+  description?: Resolver<ResolversTypes['LocalizedText'], ParentType, ContextType>;
+  pointsCost?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  benefit?: Resolver<ResolversTypes['RewardBenefit'], ParentType, ContextType>;
+  storeIds?: Resolver<Array<ResolversTypes['ID']>, ParentType, ContextType>;
+  online?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  validFrom?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  validUntil?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  stock?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  perMemberLimit?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  minTier?: Resolver<Maybe<ResolversTypes['Tier']>, ParentType, ContextType>;
+  active?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  couponValidityDays?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  revision?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+}>;
+
+export type RewardFieldChangeResolvers<ContextType = PointsContext, ParentType extends ResolversParentTypes['RewardFieldChange'] = ResolversParentTypes['RewardFieldChange']> = ResolversObject<{
+  field?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  before?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  after?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+}>;
+
+export type RewardChangeResolvers<ContextType = PointsContext, ParentType extends ResolversParentTypes['RewardChange'] = ResolversParentTypes['RewardChange']> = ResolversObject<{
+  revision?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  actor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  action?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  changes?: Resolver<Array<ResolversTypes['RewardFieldChange']>, ParentType, ContextType>;
+}>;
+
+export type CouponResolvers<ContextType = PointsContext, ParentType extends ResolversParentTypes['Coupon'] = ResolversParentTypes['Coupon']> = ResolversObject<{
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  code?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  barcodeValue?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  memberId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  rewardId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['LocalizedText'], ParentType, ContextType>;
+  pointsCost?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  benefit?: Resolver<ResolversTypes['RewardBenefit'], ParentType, ContextType>;
+  storeIds?: Resolver<Array<ResolversTypes['ID']>, ParentType, ContextType>;
+  online?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  state?: Resolver<ResolversTypes['CouponState'], ParentType, ContextType>;
+  issuedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  expiresAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  endedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+}>;
+
 export type QueryResolvers<ContextType = PointsContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
   earnPreview?: Resolver<ResolversTypes['EarnPreview'], ParentType, ContextType, RequireFields<QueryEarnPreviewArgs, 'storeId' | 'channel' | 'amount'>>;
   campaigns?: Resolver<Array<ResolversTypes['Campaign']>, ParentType, ContextType, RequireFields<QueryCampaignsArgs, 'all'>>;
   earnRules?: Resolver<ResolversTypes['EarnRules'], ParentType, ContextType>;
+  rewards?: Resolver<Array<ResolversTypes['Reward']>, ParentType, ContextType>;
+  rewardChanges?: Resolver<Array<ResolversTypes['RewardChange']>, ParentType, ContextType, RequireFields<QueryRewardChangesArgs, 'rewardId'>>;
 }>;
 
 export type MutationResolvers<ContextType = PointsContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
@@ -968,6 +1310,10 @@ export type MutationResolvers<ContextType = PointsContext, ParentType extends Re
   setStoreEarnRate?: Resolver<ResolversTypes['EarnRules'], ParentType, ContextType, RequireFields<MutationSetStoreEarnRateArgs, 'input'>>;
   setTierRules?: Resolver<ResolversTypes['EarnRules'], ParentType, ContextType, RequireFields<MutationSetTierRulesArgs, 'tiers'>>;
   setPointsPolicy?: Resolver<ResolversTypes['EarnRules'], ParentType, ContextType, RequireFields<MutationSetPointsPolicyArgs, 'input'>>;
+  createReward?: Resolver<ResolversTypes['Reward'], ParentType, ContextType, RequireFields<MutationCreateRewardArgs, 'input'>>;
+  updateReward?: Resolver<ResolversTypes['Reward'], ParentType, ContextType, RequireFields<MutationUpdateRewardArgs, 'id' | 'input'>>;
+  redeemReward?: Resolver<ResolversTypes['Coupon'], ParentType, ContextType, RequireFields<MutationRedeemRewardArgs, 'rewardId' | 'idempotencyKey'>>;
+  cancelCoupon?: Resolver<ResolversTypes['Coupon'], ParentType, ContextType, RequireFields<MutationCancelCouponArgs, 'couponId'>>;
 }>;
 
 export interface Link__ImportScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['link__Import'], any> {
@@ -1006,6 +1352,12 @@ export type Resolvers<ContextType = PointsContext> = ResolversObject<{
   Campaign?: CampaignResolvers<ContextType>;
   EarnPreview?: EarnPreviewResolvers<ContextType>;
   AdjustPointsResult?: AdjustPointsResultResolvers<ContextType>;
+  LocalizedText?: LocalizedTextResolvers<ContextType>;
+  RewardBenefit?: RewardBenefitResolvers<ContextType>;
+  Reward?: RewardResolvers<ContextType>;
+  RewardFieldChange?: RewardFieldChangeResolvers<ContextType>;
+  RewardChange?: RewardChangeResolvers<ContextType>;
+  Coupon?: CouponResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   link__Import?: GraphQLScalarType;

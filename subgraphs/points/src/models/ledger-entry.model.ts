@@ -52,6 +52,8 @@ export interface LedgerEntryDoc {
   movedDebt?: number | null;
   movedLifetimeEarned?: number | null;
   counterpartMemberId?: string | null;
+  /** A reward's redemption (REDEEM) or its points given back (REVERSAL): the coupon it issued. */
+  couponId?: string | null;
 }
 
 const lotSchema = new Schema<Lot>(
@@ -93,6 +95,7 @@ const ledgerEntrySchema = new Schema<LedgerEntryDoc>(
     movedDebt: { type: Number, default: null },
     movedLifetimeEarned: { type: Number, default: null },
     counterpartMemberId: { type: String, default: null },
+    couponId: { type: String, default: null },
   },
   { versionKey: false },
 );

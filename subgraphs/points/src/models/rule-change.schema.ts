@@ -7,7 +7,9 @@ export type RuleAction =
   | 'REMOVE_STORE_EARN_RATE'
   | 'CREATE_CAMPAIGN'
   | 'UPDATE_CAMPAIGN'
-  | 'END_CAMPAIGN';
+  | 'END_CAMPAIGN'
+  | 'CREATE_REWARD'
+  | 'UPDATE_REWARD';
 
 /** One field a rule change touched, with its value before (null when the rule was created) and after. */
 export interface FieldChange {

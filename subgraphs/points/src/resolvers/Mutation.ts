@@ -5,6 +5,10 @@ export const Mutation: MutationResolvers = {
   createCampaign: (_parent, { input }, { caller, campaigns }) => campaigns.createCampaign(caller, input),
   updateCampaign: (_parent, { id, input }, { caller, campaigns }) => campaigns.updateCampaign(caller, id, input),
   endCampaign: (_parent, { id }, { caller, campaigns }) => campaigns.endCampaign(caller, id),
+  createReward: (_parent, { input }, { caller, rewards }) => rewards.create(caller, input),
+  updateReward: (_parent, { id, input }, { caller, rewards }) => rewards.update(caller, id, input),
+  redeemReward: (_parent, args, { caller, coupons }) => coupons.redeem(caller, args),
+  cancelCoupon: (_parent, { couponId }, { caller, coupons }) => coupons.cancel(caller, couponId),
   // each answers with the earn rules after the change
   setStoreEarnRate: (_parent, { input }, { caller, storeRates, currentEarnRules }) => storeRates.setStoreEarnRate(caller, input).then(currentEarnRules),
   setTierRules: (_parent, { tiers }, { caller, policy, currentEarnRules }) => policy.setTierRules(caller, tiers).then(currentEarnRules),

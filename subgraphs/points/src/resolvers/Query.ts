@@ -5,4 +5,6 @@ export const Query: QueryResolvers = {
   earnPreview: (_parent, args, { caller, calculator, members }) => earnPreview(caller, args, { calculator, members }),
   campaigns: (_parent, { activeAt, all }, { caller, campaigns }) => campaigns.list(caller, { activeAt, all }),
   earnRules: (_parent, _args, { earnRules }) => earnRules(),
+  rewards: (_parent, _args, { caller, rewards }) => rewards.list(caller),
+  rewardChanges: (_parent, { rewardId }, { caller, rewards }) => rewards.changes(caller, rewardId),
 };

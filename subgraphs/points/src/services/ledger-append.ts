@@ -22,6 +22,7 @@ export interface EntryContext {
   reverses?: 'EARN' | 'REDEEM' | null;
   earnBreakdown?: EarnBreakdown | null;
   counterpartMemberId?: string | null;
+  couponId?: string | null;
 }
 
 /** Computes an entry's change from the head state (null: nothing to write; an AppError: refused). */

@@ -118,6 +118,31 @@ export class LedgerService {
     );
   }
 
+  /** Spends a reward's points on the coupon it issues (coupon.service.ts); a replay of the key returns the first entry. */
+  spendOnCoupon(input: { memberId: string; points: number; key: string; actor: string; rewardId: string; couponId: string }): Promise<LedgerEntryDoc | null> {
+    return this.appender.append(
+      input.memberId,
+      input.key,
+      // not the coupon: a twin of this request (same key) issues another coupon id, and must get the first one
+      (memberId) => digest([memberId, 'reward', input.rewardId, input.points]),
+      { type: 'REDEEM', actor: input.actor, couponId: input.couponId, reason: `Reward ${input.rewardId}` },
+      (state, now) => debit(state, input.points, now),
+    );
+  }
+
+  /** Gives a cancelled or expired coupon's points back, once per coupon, as a new lot valid from now under the policy. */
+  async returnCouponPoints(input: { memberId: string; points: number; couponId: string; actor: string; reason: string }): Promise<LedgerEntryDoc | null> {
+    const policy = await this.policy.getPolicy();
+    return this.appender.append(
+      input.memberId,
+      `coupon:${input.couponId}:return`,
+      (memberId) => digest([memberId, input.couponId, input.points]),
+      { type: 'REVERSAL', reverses: 'REDEEM', actor: input.actor, couponId: input.couponId, reason: input.reason },
+      (state, now, entryId) =>
+        credit(state, { lotId: entryId.toHexString(), amount: input.points, earnedAt: now, availableAt: now, expiresAt: lotExpiry(policy, now, state.lastPurchaseAt) }, false),
+    );
+  }
+
   /** Earns a purchase's points as a lot, usable after its channel's pending days; AFTER_LAST_PURCHASE extends every lot. */
   async earn(input: {
     memberId: string;

@@ -1,0 +1,122 @@
+import { Schema, type Connection, type Model, type Types } from 'mongoose';
+import type { RewardBenefit } from './reward.model';
+
+/** ISSUED until its one end: CANCELLED or EXPIRED (points given back); a sale consuming it comes next. */
+export type CouponState = 'ISSUED' | 'CANCELLED' | 'EXPIRED';
+export type CouponEnd = Exclude<CouponState, 'ISSUED'>;
+
+/**
+ * A coupon a member bought with points: what the reward gave at redemption, copied, so later edits of the reward
+ * do not change coupons already issued. `state` mirrors the coupon's end claim (coupon_ends), which decides it.
+ */
+export interface CouponDoc {
+  _id: Types.ObjectId;
+  /** Single use, unguessable; printed as the barcode / QR value. */
+  code: string;
+  memberId: string;
+  /** The member's redemption key: one coupon per key. */
+  redeemKey: string;
+  rewardId: string;
+  rewardRevision: number;
+  nameJa: string;
+  nameEn: string;
+  pointsCost: number;
+  benefit: RewardBenefit;
+  storeIds: string[];
+  online: boolean;
+  state: CouponState;
+  issuedAt: Date;
+  expiresAt: Date;
+  endedAt: Date | null;
+}
+
+/** The one end of a coupon, `_id` the coupon's: a unique insert, so of a cancel and an expiry run at once one wins. */
+export interface CouponEndDoc {
+  _id: Types.ObjectId;
+  state: CouponEnd;
+  actor: string;
+  at: Date;
+}
+
+/**
+ * A unit of a reward's stock (`<reward>:stock:<n>`) or one of a member's uses of it (`<reward>:<member>:<n>`), held
+ * by a coupon: a unique insert each, so no two coupons hold the same unit; deleted when the coupon ends.
+ */
+export interface RewardSlotDoc {
+  _id: string;
+  rewardId: string;
+  /** 'stock', or the member whose use it is. */
+  scope: string;
+  couponId: string;
+}
+
+const benefitSchema = new Schema<RewardBenefit>(
+  {
+    kind: { type: String, required: true },
+    yenOff: { type: Number, default: null },
+    percentOff: { type: Number, default: null },
+    capYen: { type: Number, default: null },
+    sku: { type: String, default: null },
+  },
+  { _id: false },
+);
+
+const couponSchema = new Schema<CouponDoc>(
+  {
+    code: { type: String, required: true },
+    memberId: { type: String, required: true },
+    redeemKey: { type: String, required: true },
+    rewardId: { type: String, required: true },
+    rewardRevision: { type: Number, required: true },
+    nameJa: { type: String, required: true },
+    nameEn: { type: String, required: true },
+    pointsCost: { type: Number, required: true },
+    benefit: { type: benefitSchema, required: true },
+    storeIds: { type: [String], default: [] },
+    online: { type: Boolean, required: true },
+    state: { type: String, required: true, enum: ['ISSUED', 'CANCELLED', 'EXPIRED'] },
+    issuedAt: { type: Date, required: true },
+    expiresAt: { type: Date, required: true },
+    endedAt: { type: Date, default: null },
+  },
+  { versionKey: false },
+);
+couponSchema.index({ code: 1 }, { unique: true });
+couponSchema.index({ redeemKey: 1 }, { unique: true });
+couponSchema.index({ memberId: 1, issuedAt: -1 });
+couponSchema.index({ state: 1, expiresAt: 1 });
+
+const couponEndSchema = new Schema<CouponEndDoc>(
+  {
+    state: { type: String, required: true, enum: ['CANCELLED', 'EXPIRED'] },
+    actor: { type: String, required: true },
+    at: { type: Date, required: true },
+  },
+  { versionKey: false },
+);
+
+const rewardSlotSchema = new Schema<RewardSlotDoc>(
+  {
+    _id: { type: String, required: true },
+    rewardId: { type: String, required: true },
+    scope: { type: String, required: true },
+    couponId: { type: String, required: true },
+  },
+  { versionKey: false },
+);
+rewardSlotSchema.index({ rewardId: 1, scope: 1 });
+rewardSlotSchema.index({ couponId: 1 });
+
+export interface CouponModels {
+  coupons: Model<CouponDoc>;
+  ends: Model<CouponEndDoc>;
+  slots: Model<RewardSlotDoc>;
+}
+
+export function couponModels(connection: Connection): CouponModels {
+  return {
+    coupons: connection.model<CouponDoc>('Coupon', couponSchema, 'coupons'),
+    ends: connection.model<CouponEndDoc>('CouponEnd', couponEndSchema, 'coupon_ends'),
+    slots: connection.model<RewardSlotDoc>('RewardSlot', rewardSlotSchema, 'reward_slots'),
+  };
+}
