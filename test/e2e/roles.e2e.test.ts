@@ -69,6 +69,9 @@ const ROWS: Record<string, Row> = {
   },
   campaigns: { query: '{ campaigns { id } }', variables: () => ({}), expect: staffOnly },
   earnRules: { query: '{ earnRules { rounding } }', variables: () => ({}), expect: { ...staffOnly, posOwnStore: A, posOtherStore: A } },
+  // staff see the catalogue, a customer what they may redeem; registers read coupons by code (next), not rewards
+  rewards: { query: '{ rewards { id } }', variables: () => ({}), expect: { ...customersOnly, staff: A, admin: A } },
+  rewardChanges: { query: 'query($id: ID!) { rewardChanges(rewardId: $id) { revision } }', variables: () => ({ id: unknownId() }), expect: staffOnly },
   stores: { query: '{ stores { id } }', variables: () => ({}), expect: signedIn },
   store: { query: 'query($id: ID!) { store(id: $id) { id } }', variables: (f) => ({ id: f.ownStore }), expect: signedIn },
   purchase: { query: 'query($id: ID!) { purchase(id: $id) { id } }', variables: (f) => ({ id: f.purchase }), expect: { ...ownData, posOtherStore: F, mergedAway: F } },
@@ -128,6 +131,15 @@ const ROWS: Record<string, Row> = {
     variables: (f) => ({ input: { purchaseId: f.purchase, idempotencyKey: randomUUID(), amount: 1 } }),
     expect: registers,
   },
+  createReward: {
+    query: 'mutation { createReward(input: { nameJa: "", nameEn: "x", pointsCost: 1, benefit: { kind: YEN_OFF, yenOff: 1 }, online: true }) { id } }',
+    variables: () => ({}),
+    expect: adminOnly,
+  },
+  updateReward: { query: 'mutation($id: ID!) { updateReward(id: $id, input: { pointsCost: 1 }) { id } }', variables: () => ({ id: unknownId() }), expect: adminOnly },
+  // a member's points are theirs to spend: staff and registers do not redeem for them
+  redeemReward: { query: 'mutation($id: ID!, $k: String!) { redeemReward(rewardId: $id, idempotencyKey: $k) { id } }', variables: () => ({ id: unknownId(), k: randomUUID() }), expect: customersOnly },
+  cancelCoupon: { query: 'mutation($id: ID!) { cancelCoupon(couponId: $id) { id } }', variables: () => ({ id: unknownId() }), expect: { ...signedIn, posOwnStore: F, posOtherStore: F } },
   createStore: { query: 'mutation { createStore(input: { code: "", name: "x", kind: PHYSICAL }) { id } }', variables: () => ({}), expect: adminOnly },
   updateStore: { query: 'mutation($id: ID!) { updateStore(id: $id, input: { name: "" }) { id } }', variables: (f) => ({ id: f.ownStore }), expect: adminOnly },
   // last: a customer withdrawing themself is allowed, and it is what this row does for customerSelf (the last caller)
