@@ -2,10 +2,11 @@ import { Types } from 'mongoose';
 import { z } from 'zod';
 import { actorOf, requireAuthenticated, type Caller } from '@omo/lib/core/auth';
 import { claimOnce } from '@omo/lib/core/claims';
-import { BadUserInputError, ForbiddenError, NotFoundError } from '@omo/lib/core/errors';
+import { AppError, BadUserInputError, ForbiddenError, NotFoundError } from '@omo/lib/core/errors';
 import { DAY_MS } from '@omo/lib/core/time';
 import { objectIdSchema, parseInput } from '@omo/lib/core/validation';
 import type { CouponDoc, CouponEnd, CouponEndDoc, CouponModels } from '../models/coupon.model';
+import type { LedgerEntryDoc } from '../models/ledger-entry.model';
 import type { Tier } from '../models/points-policy.model';
 import type { RewardDoc } from '../models/reward.model';
 import { newCouponCode } from './coupon-code';
@@ -50,31 +51,42 @@ export class CouponService {
     const redeemKey = `reward:${memberId}:${idempotencyKey}`;
     const replay = await this.models.coupons.findOne({ redeemKey }).lean<CouponDoc>().exec();
     if (replay) return this.sameRequest(replay, rewardId);
-
     const reward = await this.rewards.head(rewardId);
-    const now = this.clock();
-    const why = unavailability(reward, now, await this.tierOf(memberId, now));
-    if (why) throw new RewardUnavailableError(why);
-    // refused before any unit is reserved; the ledger checks again when it takes them
-    const { balance } = viewAt(await this.ledger.state(memberId), now);
-    if (balance < reward.pointsCost) throw new InsufficientPointsError(Math.max(balance, 0), reward.pointsCost);
-
-    const couponId = new Types.ObjectId();
-    await this.slots.reserve(reward, memberId, couponId.toHexString());
-    let entry;
-    try {
-      entry = await this.ledger.spendOnCoupon({ memberId, points: reward.pointsCost, key: redeemKey, actor: actorOf(caller), rewardId, couponId: couponId.toHexString() });
-    } catch (error) {
-      await this.slots.release(couponId.toHexString());
-      throw error;
-    }
-    if (!entry?.couponId) throw new Error('a redemption always writes an entry with its coupon');
-    if (entry.couponId !== couponId.toHexString()) await this.slots.release(couponId.toHexString());
+    const entry = await this.spend(reward, memberId, redeemKey, actorOf(caller)).catch(async (error: unknown) => {
+      // A refusal may only mean this key's points are spent already: by a twin still issuing its coupon, or by an
+      // attempt that died before it did. Then the coupon is that entry's.
+      if (!(error instanceof AppError)) throw error;
+      const spent = await this.ledger.couponSpendOf(redeemKey, memberId, rewardId);
+      if (!spent) throw error;
+      return spent;
+    });
+    if (!entry.couponId) throw new Error('a redemption entry always names its coupon');
     const coupon = couponOf(new Types.ObjectId(entry.couponId), reward, memberId, redeemKey, entry.createdAt);
     const claim = await claimOnce(this.models.coupons, coupon);
     if (claim.won) return claim.doc;
     if (!claim.existing) throw new Error(`coupon ${entry.couponId} clashed and is gone`);
     return this.sameRequest(claim.existing, rewardId);
+  }
+
+  /** The checks, the units, then the points: a refusal at any step leaves nothing reserved. */
+  private async spend(reward: RewardDoc, memberId: string, redeemKey: string, actor: string): Promise<LedgerEntryDoc> {
+    const now = this.clock();
+    const why = unavailability(reward, now, await this.tierOf(memberId, now));
+    if (why) throw new RewardUnavailableError(why);
+    // refused before any unit is reserved; the ledger checks again when it takes the points
+    const { balance } = viewAt(await this.ledger.state(memberId), now);
+    if (balance < reward.pointsCost) throw new InsufficientPointsError(Math.max(balance, 0), reward.pointsCost);
+    const couponId = new Types.ObjectId().toHexString();
+    await this.slots.reserve(reward, memberId, couponId);
+    try {
+      const entry = await this.ledger.spendOnCoupon({ memberId, points: reward.pointsCost, key: redeemKey, actor, rewardId: reward.rewardId.toHexString(), couponId });
+      if (!entry) throw new Error('a redemption always writes an entry');
+      if (entry.couponId !== couponId) await this.slots.release(couponId);
+      return entry;
+    } catch (error) {
+      await this.slots.release(couponId);
+      throw error;
+    }
   }
 
   /** The customer cancels their own ISSUED coupon, or staff any; cancelling again answers the same. */

@@ -35,6 +35,14 @@ function digest(parts: unknown[]): string {
   return createHash('sha256').update(JSON.stringify(parts)).digest('base64url');
 }
 
+/**
+ * Not the coupon: a twin of the request (same key) draws another coupon id and must get the first one. Not the
+ * points either: the reward's cost may be edited between an attempt and its retry.
+ */
+function couponSpendDigest(memberId: string, rewardId: string): string {
+  return digest([memberId, 'reward', rewardId]);
+}
+
 export function assertPointAmount(amount: number, field = 'amount', allowNegative = false): void {
   if (!Number.isInteger(amount) || amount === 0 || Math.abs(amount) > MAX_AMOUNT || (!allowNegative && amount < 0)) {
     throw new BadUserInputError(
@@ -123,11 +131,20 @@ export class LedgerService {
     return this.appender.append(
       input.memberId,
       input.key,
-      // not the coupon: a twin of this request (same key) issues another coupon id, and must get the first one
-      (memberId) => digest([memberId, 'reward', input.rewardId, input.points]),
+      (memberId) => couponSpendDigest(memberId, input.rewardId),
       { type: 'REDEEM', actor: input.actor, couponId: input.couponId, reason: `Reward ${input.rewardId}` },
       (state, now) => debit(state, input.points, now),
     );
+  }
+
+  /** The entry a redemption's key wrote, if any; one written for another reward (the key reused) is refused. */
+  async couponSpendOf(key: string, memberId: string, rewardId: string): Promise<LedgerEntryDoc | null> {
+    const entry = await this.appender.findByKey(key);
+    if (!entry) return null;
+    if (entry.type !== 'REDEEM' || !entry.couponId || entry.requestDigest !== couponSpendDigest(memberId, rewardId)) {
+      throw new BadUserInputError('This idempotencyKey was already used for a different request', { field: 'idempotencyKey' });
+    }
+    return entry;
   }
 
   /** Gives a cancelled or expired coupon's points back, once per coupon, as a new lot valid from now under the policy. */
