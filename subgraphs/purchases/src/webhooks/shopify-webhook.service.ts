@@ -12,6 +12,7 @@ import type { PurchaseService } from '../services/purchase.service';
 import { refundStateOf } from '../services/refund-amounts';
 import type { RefundService } from '../services/refund.service';
 import type { ShopifyDelivery } from './shopify-delivery';
+import { mapShopifyCustomer } from './shopify-customer';
 import { mapShopifyCancellation, mapShopifyOrder, type ShopifyCancellation, type ShopifyCustomerHints } from './shopify-order';
 import { parseShopifyJson } from './shopify-payload';
 import { mapShopifyRefund, refundRequest, type ShopifyRefund } from './shopify-refund';
@@ -21,6 +22,8 @@ export const ORDERS_PAID = 'orders/paid';
 export const ORDERS_UPDATED = 'orders/updated';
 export const ORDERS_CANCELLED = 'orders/cancelled';
 export const REFUNDS_CREATE = 'refunds/create';
+export const CUSTOMERS_CREATE = 'customers/create';
+export const CUSTOMERS_UPDATE = 'customers/update';
 /** Every one carries the whole order; whichever first shows it paid records its purchase. */
 const ORDER_TOPICS = new Set([ORDERS_CREATE, ORDERS_PAID, ORDERS_UPDATED]);
 
@@ -34,6 +37,7 @@ export interface Processed {
   outcome: WebhookDeliveryOutcome;
   reason?: string | null;
   purchaseId?: string | null;
+  memberId?: string | null;
   awaiting?: WebhookDeliveryDoc['awaiting'];
 }
 
@@ -56,9 +60,10 @@ export interface ShopifyWebhookDeps {
 }
 
 /**
- * Carries out Shopify's order, cancellation and refund events as ONLINE purchases and refunds, once their
- * delivery holds the event (shopify-delivery.service.ts). The work is idempotent (the purchase is keyed by the
- * order id, the refund by the refund id), because the Shopify headers are not covered by the signature: a
+ * Carries out Shopify's order, cancellation and refund events as ONLINE purchases and refunds, and its customer
+ * events through the members service, once their delivery holds the event (shopify-delivery.service.ts). The work
+ * is idempotent (the purchase is keyed by the order id, the refund by the refund id, the member by the customer
+ * id), because the Shopify headers are not covered by the signature: a
  * replayed body with fresh ids must change nothing either.
  */
 export class ShopifyWebhookService {
@@ -80,6 +85,9 @@ export class ShopifyWebhookService {
         return this.recordCancellation(delivery.store, delivery.rawBody, log);
       case REFUNDS_CREATE:
         return this.recordRefund(delivery.store, delivery.rawBody, log);
+      case CUSTOMERS_CREATE:
+      case CUSTOMERS_UPDATE:
+        return this.recordCustomer(delivery.store, delivery.rawBody, log);
       default:
         // a topic this app subscribed to by mistake: answering an error would only make Shopify resend it
         return { outcome: 'ignored', reason: `unsupported topic ${delivery.topic}` };
@@ -128,6 +136,21 @@ export class ShopifyWebhookService {
     }
     await this.applyAwaiting(purchase, log);
     return { outcome: 'recorded', purchaseId: purchase._id.toHexString() };
+  }
+
+  /**
+   * Members decides what a Shopify customer is (linked, matched or new, lib/contracts/members.ts): create and
+   * update are the same call, so an update delivered before its create still finds or makes the member.
+   */
+  private async recordCustomer(store: StoreDoc, rawBody: Buffer, log: Logger): Promise<Processed> {
+    const customer = mapShopifyCustomer(parseShopifyJson(rawBody), store._id.toHexString());
+    const result = await this.members((members) => members.upsertOnlineCustomer(customer));
+    if (result.conflicts.length) log.warn({ memberId: result.memberId, conflicts: result.conflicts }, 'Shopify customer contact held by another member: not applied');
+    return {
+      outcome: `member-${result.outcome}`,
+      reason: result.conflicts.length ? `held by another member: ${result.conflicts.join(', ')}` : null,
+      memberId: result.memberId,
+    };
   }
 
   /**
