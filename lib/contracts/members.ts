@@ -15,6 +15,8 @@ const idsRefused = { message: `ids must be a list of at most ${MAX_IDS} member i
 
 /** A contact given as anything but a string counts as not given, as it always has. */
 const contact = z.string().nullish().catch(null);
+/** A customer field Shopify may leave out or send as null: null either way. */
+const optional = z.string().nullish().catch(null).transform((value) => value ?? null);
 
 /**
  * The members service's internal routes. Ids in requests are any ObjectId spelling the service can read (an id
@@ -52,8 +54,41 @@ export const membersContract = contract('members', {
   ),
   /** points and purchases: which of these member ids exist (in any state). */
   exists: route('/internal/members/exists', idsRequest, z.object({ existing: z.array(z.string()) }), idsRefused),
+  /**
+   * purchases' Shopify webhooks (customers/create, customers/update): keep the member of a Shopify customer in
+   * step. members decides: the member already linked to this customer, else the active member with its e-mail or
+   * phone (then linked), else a new ONLINE member (with the sign-up bonus). A contact another member holds is not
+   * taken: it is named in `conflicts` and the rest is applied.
+   */
+  upsertOnlineCustomer: route(
+    '/internal/members/upsert-online-customer',
+    z.object({
+      /** The ONLINE store (purchases' id) whose shop the customer belongs to. */
+      storeId: z.string().min(1),
+      /** Shopify's customer id, as decimal digits. */
+      customerId: z.string().regex(/^\d{1,30}$/),
+      email: optional,
+      phone: optional,
+      firstName: optional,
+      lastName: optional,
+      /** Shopify's customer state (enabled, disabled, invited, declined); kept with the link. */
+      state: optional,
+      /** Shopify's email / SMS marketing consent states when the payload has them (API versions before 2025-01). */
+      emailMarketing: optional,
+      smsMarketing: optional,
+    }),
+    z.object({
+      memberId: z.string(),
+      outcome: z.enum(['created', 'linked', 'updated', 'unchanged', 'withdrawn']),
+      conflicts: z.array(z.enum(['email', 'phone'])),
+    }),
+  ),
   segmentFilter: segmentFilterRoute(membersConditionSchema),
 });
+
+/** A Shopify customer as members reads it (every field present, null when Shopify sent none). */
+export type OnlineCustomer = z.output<typeof membersContract.routes.upsertOnlineCustomer.request>;
+export type OnlineCustomerOutcome = z.infer<typeof membersContract.routes.upsertOnlineCustomer.response>;
 
 export type MemberCard = z.infer<typeof membersContract.routes.card.response>;
 

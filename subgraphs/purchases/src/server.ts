@@ -30,7 +30,7 @@ export interface PurchasesSubgraph extends BuiltSubgraph<PurchasesContext>, Purc
 
 export function buildPurchasesSubgraph(options: SubgraphBuildOptions): PurchasesSubgraph {
   const models = purchasesModels(options.connection);
-  const storeService = new StoreService(models.stores);
+  const storeService = new StoreService(models.stores, models.storeLocations, options.clock);
   const members = new MembersClient(options.services, options.internalSecret);
   const outbox = new Outbox(
     options.connection,

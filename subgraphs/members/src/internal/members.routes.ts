@@ -55,6 +55,7 @@ export function membersRoutes(deps: MembersDeps, options: { internalSecret: stri
       return { memberId: member._id.toHexString() };
     },
     exists: async ({ ids }) => ({ existing: (await membersOf(ids, { _id: 1 })).map((member) => member._id.toHexString()) }),
+    upsertOnlineCustomer: (customer) => memberService.upsertOnlineCustomer(customer),
     segmentFilter: membersSegmentFilter(models.members),
   }, options);
 }

@@ -3,12 +3,14 @@ import { apiKeyModel, type ApiKeyModel } from './api-key.model';
 import { contactChangeAttemptModel, type ContactChangeAttemptModel } from './contact-change-attempt.model';
 import { contactClaimModel, type ContactClaimModel } from './contact-claim.model';
 import { memberModel, type MemberModel } from './member.model';
+import { shopifyCustomerLinkModel, type ShopifyCustomerLinkModel } from './shopify-customer-link.model';
 
 export interface MembersModels {
   members: MemberModel;
   contactClaims: ContactClaimModel;
   contactChangeAttempts: ContactChangeAttemptModel;
   apiKeys: ApiKeyModel;
+  shopifyCustomers: ShopifyCustomerLinkModel;
 }
 
 export function membersModels(connection: Connection): MembersModels {
@@ -17,5 +19,6 @@ export function membersModels(connection: Connection): MembersModels {
     contactClaims: contactClaimModel(connection),
     contactChangeAttempts: contactChangeAttemptModel(connection),
     apiKeys: apiKeyModel(connection),
+    shopifyCustomers: shopifyCustomerLinkModel(connection),
   };
 }

@@ -16,6 +16,8 @@ export interface MemberDoc {
   status: MemberStatus;
   mergedIntoId?: Types.ObjectId | null;
   withdrawnAt?: Date | null;
+  /** The Shopify customers this member is, as "<storeId>:<customerId>" (claimed in member_shopify_customers). */
+  shopifyCustomerIds?: string[];
   createdAt: Date;
   updatedAt: Date;
 }
@@ -32,6 +34,7 @@ const memberSchema = new Schema<MemberDoc>(
     status: { type: String, required: true, enum: ['ACTIVE', 'MERGED', 'WITHDRAWN'], default: 'ACTIVE' },
     mergedIntoId: { type: Schema.Types.ObjectId, default: null },
     withdrawnAt: { type: Date, default: null },
+    shopifyCustomerIds: { type: [String], default: [] },
   },
   { timestamps: true, versionKey: false },
 );

@@ -1,4 +1,5 @@
 import type { Caller } from '@omo/lib/core/auth';
+import type { OnlineCustomer, OnlineCustomerOutcome } from '@omo/lib/contracts/members';
 import type { Outbox } from '@omo/lib/outbox/outbox';
 import type { MemberLoaders } from '../loaders/member.loaders';
 import type { MembersModels } from '../models';
@@ -7,6 +8,7 @@ import { ContactClaims } from './contact-claims';
 import type { RegisterMemberInput, UpdateMemberInput } from './member-input';
 import { MemberLookup } from './member-lookup.service';
 import { ProfileChangeService } from './profile-change.service';
+import { ShopifyCustomerService } from './shopify-customer.service';
 import { SignUpService } from './sign-up.service';
 
 // the resolvers and the internal routes import these from here, beside the service
@@ -26,6 +28,7 @@ export class MemberService {
   private readonly signUp: SignUpService;
   private readonly changes: ProfileChangeService;
   private readonly lookup: MemberLookup;
+  private readonly shopifyCustomers: ShopifyCustomerService;
 
   constructor(
     models: MembersModels,
@@ -37,6 +40,7 @@ export class MemberService {
     this.signUp = new SignUpService(models, contacts, outbox);
     this.changes = new ProfileChangeService(models, contacts, now);
     this.lookup = new MemberLookup(models);
+    this.shopifyCustomers = new ShopifyCustomerService(models, this.signUp, this.changes, this.lookup, now);
   }
 
   register(caller: Caller, input: RegisterMemberInput): Promise<MemberDoc> {
@@ -49,6 +53,11 @@ export class MemberService {
 
   withdraw(caller: Caller, id: string): Promise<MemberDoc> {
     return this.changes.withdraw(caller, id);
+  }
+
+  /** A Shopify customer's member, matched, linked or registered (shopify-customer.service.ts). */
+  upsertOnlineCustomer(customer: OnlineCustomer): Promise<OnlineCustomerOutcome> {
+    return this.shopifyCustomers.upsert(customer);
   }
 
   /** Resolves a scanned or typed card code; a merged member's code leads to the member it was merged into. */

@@ -24,7 +24,8 @@ export class SignUpService {
     private readonly outbox?: Outbox,
   ) {}
 
-  async register(caller: Caller, input: RegisterMemberInput): Promise<MemberDoc> {
+  /** `memberId`: chosen by a caller that claimed something for the member before registering it (a Shopify customer link). */
+  async register(caller: Caller, input: RegisterMemberInput, memberId = new Types.ObjectId()): Promise<MemberDoc> {
     const actor = requireAuthenticated(caller);
     if (actor.kind !== 'staff' && actor.kind !== 'pos' && actor.kind !== 'service') {
       throw new ForbiddenError('Only staff and POS keys can register members');
@@ -43,7 +44,6 @@ export class SignUpService {
     if (input.tags && actor.kind === 'pos') throw new ForbiddenError('Only staff can set tags');
     const tags = parseField(tagsSchema, input.tags ?? [], 'tags');
 
-    const memberId = new Types.ObjectId();
     const bonusKey = `${SIGNUP_BONUS_OUTBOX_TYPE}:${memberId.toHexString()}`;
     const claimed: string[] = [];
     let member: MemberDoc;

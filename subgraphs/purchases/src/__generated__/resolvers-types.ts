@@ -89,6 +89,11 @@ export type Store = {
   closesAt?: Maybe<Scalars['DateTime']['output']>;
   /** The myshopify.com domain of an online store fed by Shopify webhooks (staff only; null otherwise). */
   shopifyShopDomain?: Maybe<Scalars['String']['output']>;
+  /**
+   * PHYSICAL and POPUP stores: the Shopify POS location ids whose orders are this store's purchases, at its earn
+   * rates (staff only; empty otherwise).
+   */
+  shopifyLocationIds: Array<Scalars['String']['output']>;
 };
 
 /** One line of a receipt or order. */
@@ -328,6 +333,11 @@ export type CreateStoreInput = {
   shopifyShopDomain?: InputMaybe<Scalars['String']['input']>;
   /** ONLINE stores fed by Shopify: the app's client secret that signs webhooks (write-only). */
   shopifyWebhookSecret?: InputMaybe<Scalars['String']['input']>;
+  /**
+   * PHYSICAL and POPUP stores: the Shopify POS location ids (digits, at most 50) whose orders are this store's
+   * purchases; each location feeds one store.
+   */
+  shopifyLocationIds?: InputMaybe<Array<Scalars['String']['input']>>;
 };
 
 /** Changes to a store; omitted fields stay as they are. */
@@ -346,6 +356,8 @@ export type UpdateStoreInput = {
   shopifyShopDomain?: InputMaybe<Scalars['String']['input']>;
   /** New Shopify webhook secret (write-only). */
   shopifyWebhookSecret?: InputMaybe<Scalars['String']['input']>;
+  /** The Shopify POS location ids, all of them (replaces the list; [] removes every one). */
+  shopifyLocationIds?: InputMaybe<Array<Scalars['String']['input']>>;
 };
 
 export type Query = {
@@ -716,6 +728,7 @@ export type StoreResolvers<ContextType = PurchasesContext, ParentType extends Re
   opensAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   closesAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   shopifyShopDomain?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  shopifyLocationIds?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
 }>;
 
 export type PurchaseLineResolvers<ContextType = PurchasesContext, ParentType extends ResolversParentTypes['PurchaseLine'] = ResolversParentTypes['PurchaseLine']> = ResolversObject<{

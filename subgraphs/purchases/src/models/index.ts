@@ -4,10 +4,12 @@ import { purchaseFactModel, type PurchaseFactModel } from './purchase-fact.model
 import { purchaseOutcomeModel, type PurchaseOutcomeModel } from './purchase-outcome.model';
 import { purchaseModel, type PurchaseModel } from './purchase.model';
 import { refundModel, type RefundModel } from './refund.model';
+import { storeLocationClaimModel, type StoreLocationClaimModel } from './store-location-claim.model';
 import { storeModel, type StoreModel } from './store.model';
 
 export interface PurchasesModels {
   stores: StoreModel;
+  storeLocations: StoreLocationClaimModel;
   purchases: PurchaseModel;
   outcomes: PurchaseOutcomeModel;
   externalIds: ExternalIdClaimModel;
@@ -18,6 +20,7 @@ export interface PurchasesModels {
 export function purchasesModels(connection: Connection): PurchasesModels {
   return {
     stores: storeModel(connection),
+    storeLocations: storeLocationClaimModel(connection),
     purchases: purchaseModel(connection),
     outcomes: purchaseOutcomeModel(connection),
     externalIds: externalIdClaimModel(connection),

@@ -1,6 +1,18 @@
 import { Schema, type Connection, type Model } from 'mongoose';
 
-export type WebhookDeliveryOutcome = 'recorded' | 'refunded' | 'cancelled' | 'ignored' | 'awaiting-order' | 'awaiting-payment';
+/** `member-*`: a customers/* event, by what members did with the customer (lib/contracts/members.ts upsertOnlineCustomer). */
+export type WebhookDeliveryOutcome =
+  | 'recorded'
+  | 'refunded'
+  | 'cancelled'
+  | 'ignored'
+  | 'awaiting-order'
+  | 'awaiting-payment'
+  | 'member-created'
+  | 'member-linked'
+  | 'member-updated'
+  | 'member-unchanged'
+  | 'member-withdrawn';
 
 /** A refund or cancellation that arrived before its order's purchase existed: carried out when the order is recorded. */
 export interface AwaitingRefundDoc {
@@ -33,6 +45,8 @@ export interface WebhookDeliveryDoc {
   /** Why an event was ignored, for operators reading the log. */
   reason: string | null;
   purchaseId: string | null;
+  /** The member a customers/* event was applied to. */
+  memberId?: string | null;
   awaiting: AwaitingRefundDoc | null;
 }
 
@@ -50,6 +64,7 @@ const deliverySchema = new Schema<WebhookDeliveryDoc>(
     outcome: { type: String, default: null },
     reason: { type: String, default: null },
     purchaseId: { type: String, default: null },
+    memberId: { type: String, default: null },
     awaiting: {
       type: new Schema<AwaitingRefundDoc>(
         {

@@ -8,4 +8,5 @@ export const Store: StoreResolvers = {
   opensAt: (store) => store.opensAt ?? null,
   closesAt: (store) => store.closesAt ?? null,
   shopifyShopDomain: (store, _args, { caller }) => (caller.kind === 'staff' ? (store.shopifyShopDomain ?? null) : null),
+  shopifyLocationIds: (store, _args, { caller }) => (caller.kind === 'staff' ? (store.shopifyLocationIds ?? []) : []),
 };

@@ -2,6 +2,9 @@ import { z } from 'zod';
 import { requireAdmin, requireAuthenticated, type Caller } from '@omo/lib/core/auth';
 import { isDuplicateKeyError } from '@omo/lib/core/db';
 import { AlreadyExistsError, AppError, BadUserInputError, NotFoundError } from '@omo/lib/core/errors';
+import { Types } from 'mongoose';
+import { claimOnce } from '@omo/lib/core/claims';
+import type { StoreLocationClaimModel } from '../models/store-location-claim.model';
 import type { StoreDoc, StoreKind, StoreModel } from '../models/store.model';
 import { parseInput } from '@omo/lib/core/validation';
 
@@ -15,6 +18,7 @@ export interface CreateStoreInput {
   closesAt?: Date | null;
   shopifyShopDomain?: string | null;
   shopifyWebhookSecret?: string | null;
+  shopifyLocationIds?: string[] | null;
 }
 
 /** Omitted (undefined) or null fields stay as they are, except that null clears prefecture, city and pop-up dates. */
@@ -31,9 +35,18 @@ const fields = {
   closesAt: z.date().nullish(),
   shopifyShopDomain: shopDomain.nullish(),
   shopifyWebhookSecret: z.string().min(16, 'must be at least 16 characters').max(200).nullish(),
+  shopifyLocationIds: z
+    .array(z.string().trim().regex(/^\d{1,30}$/, 'must be Shopify location ids (digits)'))
+    .max(50)
+    .transform((ids) => [...new Set(ids)])
+    .nullish(),
 };
 const createSchema = z.object({ code: z.string().trim().regex(/^[A-Za-z0-9_-]{1,20}$/, 'must be 1-20 letters, digits, - or _'), kind: z.enum(['PHYSICAL', 'ONLINE', 'POPUP']), ...fields });
 const updateSchema = z.object({ ...fields, name: text(100).nullish() }).partial();
+
+function onlyRegisterStores(): BadUserInputError {
+  return new BadUserInputError('Only PHYSICAL and POPUP stores have Shopify POS locations', { field: 'shopifyLocationIds' });
+}
 
 function checkWindow(store: Pick<StoreDoc, 'opensAt' | 'closesAt'>): void {
   if (store.opensAt && store.closesAt && store.closesAt.getTime() <= store.opensAt.getTime()) {
@@ -42,7 +55,11 @@ function checkWindow(store: Pick<StoreDoc, 'opensAt' | 'closesAt'>): void {
 }
 
 export class StoreService {
-  constructor(private readonly stores: StoreModel) {}
+  constructor(
+    private readonly stores: StoreModel,
+    private readonly locations: StoreLocationClaimModel,
+    private readonly clock: () => Date,
+  ) {}
 
   list(caller: Caller): Promise<StoreDoc[]> {
     requireAuthenticated(caller);
@@ -95,14 +112,54 @@ export class StoreService {
       throw new BadUserInputError('shopifyShopDomain and shopifyWebhookSecret go together', { field: 'shopifyWebhookSecret' });
     }
     if (input.shopifyShopDomain) await this.assertDomainFree(input.shopifyShopDomain, null);
+    if (input.shopifyLocationIds?.length && input.kind === 'ONLINE') throw onlyRegisterStores();
+    const id = new Types.ObjectId();
+    const claimed = await this.claimLocations(id.toHexString(), input.shopifyLocationIds ?? []);
     // not insertOnce: the caller gets the document as mongoose stored it (id, defaults, timestamps), which only
     // create returns, and a clash is refused, not re-read
     try {
-      return (await this.stores.create(input)).toObject();
+      return (await this.stores.create({ ...input, _id: id, shopifyLocationIds: input.shopifyLocationIds ?? [] })).toObject();
     } catch (error) {
+      await this.locations.deleteMany({ _id: { $in: claimed }, storeId: id.toHexString() });
       if (isDuplicateKeyError(error)) throw new AlreadyExistsError(`A store with code ${input.code} already exists`, { field: 'code' });
       throw error;
     }
+  }
+
+  /** The store a Shopify POS location feeds, if one does. */
+  async findByShopifyLocation(locationId: string): Promise<StoreDoc | null> {
+    const claim = await this.locations.findById(locationId).lean().exec();
+    return claim ? this.stores.findOne({ _id: claim.storeId, shopifyLocationIds: locationId }).lean<StoreDoc>().exec() : null;
+  }
+
+  /**
+   * Claims each location for the store (one store per location: Shopify POS orders there become its purchases),
+   * and returns the new claims. A claim left by a store that no longer lists the location (a crash between the
+   * claim and the store's write) is taken over; one a store lists is ALREADY_EXISTS, and this call's claims go.
+   */
+  private async claimLocations(storeId: string, locationIds: string[]): Promise<string[]> {
+    const claimed: string[] = [];
+    try {
+      for (const locationId of locationIds) {
+        const claim = await claimOnce(this.locations, { _id: locationId, storeId, createdAt: this.clock() });
+        if (claim.won) {
+          claimed.push(locationId);
+          continue;
+        }
+        if (claim.existing?.storeId === storeId) continue;
+        const holder = claim.existing && (await this.stores.findOne({ _id: claim.existing.storeId, shopifyLocationIds: locationId }).lean<StoreDoc>().exec());
+        if (holder || !claim.existing) {
+          throw new AlreadyExistsError(`Shopify location ${locationId} already feeds ${holder ? `store ${holder.code}` : 'another store'}`, { field: 'shopifyLocationIds' });
+        }
+        // FerretDB's conditional updates are not atomic, but a leftover is only ever taken over by an admin's edit
+        await this.locations.updateOne({ _id: locationId, storeId: claim.existing.storeId }, { $set: { storeId, createdAt: this.clock() } });
+        claimed.push(locationId);
+      }
+    } catch (error) {
+      await this.locations.deleteMany({ _id: { $in: claimed }, storeId });
+      throw error;
+    }
+    return claimed;
   }
 
   async update(caller: Caller, id: string, raw: UpdateStoreInput): Promise<StoreDoc> {
@@ -117,8 +174,17 @@ export class StoreService {
       throw new BadUserInputError('Only ONLINE stores are fed by Shopify', { field: 'shopifyShopDomain' });
     }
     if (typeof set.shopifyShopDomain === 'string') await this.assertDomainFree(set.shopifyShopDomain, id);
+    const locations = input.shopifyLocationIds;
+    if (locations?.length && store.kind === 'ONLINE') throw onlyRegisterStores();
+    const before = store.shopifyLocationIds ?? [];
+    const claimed = locations ? await this.claimLocations(id, locations.filter((l) => !before.includes(l))) : [];
     const updated = await this.stores.findOneAndUpdate({ _id: id }, { $set: set }, { new: true }).lean<StoreDoc>().exec();
-    if (!updated) throw new NotFoundError('Store');
+    if (!updated) {
+      await this.locations.deleteMany({ _id: { $in: claimed }, storeId: id });
+      throw new NotFoundError('Store');
+    }
+    // released after the store stopped listing them: a crash in between leaves a claim the next claimer takes over
+    if (locations) await this.locations.deleteMany({ _id: { $in: before.filter((l) => !locations.includes(l)) }, storeId: id });
     return updated;
   }
 }

@@ -108,7 +108,7 @@ export class ShopifyDeliveryService {
       }
     }
     await this.complete(eventKey, webhookKey, delivery, processed, claim.hold);
-    log.info({ outcome: processed.outcome, reason: processed.reason, purchaseId: processed.purchaseId }, 'Shopify webhook processed');
+    log.info({ outcome: processed.outcome, reason: processed.reason, purchaseId: processed.purchaseId, memberId: processed.memberId }, 'Shopify webhook processed');
     return { status: 200, outcome: processed.outcome };
   }
 
@@ -172,6 +172,7 @@ export class ShopifyDeliveryService {
       outcome: processed.outcome,
       reason: processed.reason ?? null,
       purchaseId: processed.purchaseId ?? null,
+      memberId: processed.memberId ?? null,
       awaiting: processed.awaiting ?? null,
     };
     await this.deliveries.updateOne({ _id: eventKey }, { $set: result });

@@ -43,6 +43,7 @@ describe('mapping a Shopify orders/create body to a purchase', () => {
       paid: true,
       financialStatus: 'paid',
       cancelled: false,
+      posLocationId: null,
     });
   });
 

@@ -22,6 +22,9 @@ const orderSchema = z.object({
   email: z.string().nullish(),
   contact_email: z.string().nullish(),
   phone: z.string().nullish(),
+  /** "web" at the online checkout, "pos" at a Shopify POS register (then `location_id` is where). */
+  source_name: z.string().nullish(),
+  location_id: shopifyId.nullish(),
   line_items: z.array(
     lineItemIdentity.extend({
       title: z.string().nullish(),
@@ -67,6 +70,8 @@ export interface ShopifyOrder {
   financialStatus: string | null;
   /** The body already shows the order cancelled (an orders/updated sent after orders/cancelled). */
   cancelled: boolean;
+  /** The Shopify location of an order rung up at a Shopify POS register; null for every other order. */
+  posLocationId: string | null;
 }
 
 /**
@@ -133,6 +138,7 @@ export function mapShopifyOrder(payload: unknown): ShopifyOrder {
   return {
     orderId,
     name: order.name ?? null,
+    posLocationId: order.source_name === 'pos' ? (order.location_id ?? null) : null,
     idempotencyKey: orderIdempotencyKey(orderId),
     externalId: orderExternalId(orderId),
     lines,

@@ -12,8 +12,10 @@ import type { PurchaseService } from '../services/purchase.service';
 import { refundStateOf } from '../services/refund-amounts';
 import type { RefundService } from '../services/refund.service';
 import type { ShopifyDelivery } from './shopify-delivery';
+import { mapShopifyCustomer } from './shopify-customer';
 import { mapShopifyCancellation, mapShopifyOrder, type ShopifyCancellation, type ShopifyCustomerHints } from './shopify-order';
 import { parseShopifyJson } from './shopify-payload';
+import { ShopifyStores } from './shopify-stores';
 import { mapShopifyRefund, refundRequest, type ShopifyRefund } from './shopify-refund';
 
 export const ORDERS_CREATE = 'orders/create';
@@ -21,6 +23,8 @@ export const ORDERS_PAID = 'orders/paid';
 export const ORDERS_UPDATED = 'orders/updated';
 export const ORDERS_CANCELLED = 'orders/cancelled';
 export const REFUNDS_CREATE = 'refunds/create';
+export const CUSTOMERS_CREATE = 'customers/create';
+export const CUSTOMERS_UPDATE = 'customers/update';
 /** Every one carries the whole order; whichever first shows it paid records its purchase. */
 const ORDER_TOPICS = new Set([ORDERS_CREATE, ORDERS_PAID, ORDERS_UPDATED]);
 
@@ -34,6 +38,7 @@ export interface Processed {
   outcome: WebhookDeliveryOutcome;
   reason?: string | null;
   purchaseId?: string | null;
+  memberId?: string | null;
   awaiting?: WebhookDeliveryDoc['awaiting'];
 }
 
@@ -56,17 +61,20 @@ export interface ShopifyWebhookDeps {
 }
 
 /**
- * Carries out Shopify's order, cancellation and refund events as ONLINE purchases and refunds, once their
- * delivery holds the event (shopify-delivery.service.ts). The work is idempotent (the purchase is keyed by the
- * order id, the refund by the refund id), because the Shopify headers are not covered by the signature: a
+ * Carries out Shopify's order, cancellation and refund events as ONLINE purchases and refunds, and its customer
+ * events through the members service, once their delivery holds the event (shopify-delivery.service.ts). The work
+ * is idempotent (the purchase is keyed by the order id, the refund by the refund id, the member by the customer
+ * id), because the Shopify headers are not covered by the signature: a
  * replayed body with fresh ids must change nothing either.
  */
 export class ShopifyWebhookService {
   private readonly deliveries: WebhookDeliveryModel;
+  private readonly stores: ShopifyStores;
 
   constructor(private readonly deps: ShopifyWebhookDeps) {
     // on the purchases connection, so ensureIndexes creates its index with the others at start-up
     this.deliveries = webhookDeliveryModel(deps.models.purchases.db);
+    this.stores = new ShopifyStores(deps.models);
   }
 
   /**
@@ -80,6 +88,9 @@ export class ShopifyWebhookService {
         return this.recordCancellation(delivery.store, delivery.rawBody, log);
       case REFUNDS_CREATE:
         return this.recordRefund(delivery.store, delivery.rawBody, log);
+      case CUSTOMERS_CREATE:
+      case CUSTOMERS_UPDATE:
+        return this.recordCustomer(delivery.store, delivery.rawBody, log);
       default:
         // a topic this app subscribed to by mistake: answering an error would only make Shopify resend it
         return { outcome: 'ignored', reason: `unsupported topic ${delivery.topic}` };
@@ -93,11 +104,16 @@ export class ShopifyWebhookService {
    */
   private async recordOrder(store: StoreDoc, payload: unknown, log: Logger): Promise<Processed> {
     const order = mapShopifyOrder(payload);
-    const storeId = store._id.toHexString();
+    const shopId = store._id.toHexString();
     // a replayed order keeps its first member match, even if a member has registered with its e-mail since
-    let purchase = await this.deps.purchases.findByExternalId(storeId, order.externalId);
+    let purchase = await this.stores.purchaseOf(store, order.externalId);
+    let unmapped: string | null = null;
     if (!purchase) {
-      if (order.cancelled || (await this.cancellationWaiting(storeId, order.externalId))) {
+      const at = await this.stores.orderStore(store, order.posLocationId);
+      unmapped = at.unmapped;
+      const storeId = at.store._id.toHexString();
+      if (at.unmapped) log.warn({ order: order.name, locationId: order.posLocationId }, at.unmapped);
+      if (order.cancelled || (await this.cancellationWaiting(shopId, order.externalId))) {
         return { outcome: 'ignored', reason: `order ${order.name ?? order.orderId} was cancelled before it was recorded` };
       }
       if (!order.paid) {
@@ -126,8 +142,23 @@ export class ShopifyWebhookService {
       }
       log.info({ order: order.name, purchaseId: purchase._id.toHexString(), member: purchase.memberId ? 'matched' : 'guest' }, 'Shopify order recorded');
     }
-    await this.applyAwaiting(purchase, log);
-    return { outcome: 'recorded', purchaseId: purchase._id.toHexString() };
+    await this.applyAwaiting(purchase, shopId, log);
+    return { outcome: 'recorded', purchaseId: purchase._id.toHexString(), reason: unmapped };
+  }
+
+  /**
+   * Members decides what a Shopify customer is (linked, matched or new, lib/contracts/members.ts): create and
+   * update are the same call, so an update delivered before its create still finds or makes the member.
+   */
+  private async recordCustomer(store: StoreDoc, rawBody: Buffer, log: Logger): Promise<Processed> {
+    const customer = mapShopifyCustomer(parseShopifyJson(rawBody), store._id.toHexString());
+    const result = await this.members((members) => members.upsertOnlineCustomer(customer));
+    if (result.conflicts.length) log.warn({ memberId: result.memberId, conflicts: result.conflicts }, 'Shopify customer contact held by another member: not applied');
+    return {
+      outcome: `member-${result.outcome}`,
+      reason: result.conflicts.length ? `held by another member: ${result.conflicts.join(', ')}` : null,
+      memberId: result.memberId,
+    };
   }
 
   /**
@@ -136,7 +167,7 @@ export class ShopifyWebhookService {
    */
   private async recordCancellation(store: StoreDoc, rawBody: Buffer, log: Logger): Promise<Processed> {
     const cancellation = mapShopifyCancellation(parseShopifyJson(rawBody));
-    const purchase = await this.deps.purchases.findByExternalId(store._id.toHexString(), cancellation.externalId);
+    const purchase = await this.stores.purchaseOf(store, cancellation.externalId);
     if (!purchase) {
       log.info({ order: cancellation.name }, 'cancellation of an order without a purchase: nothing to take back');
       return {
@@ -180,7 +211,7 @@ export class ShopifyWebhookService {
 
   private async recordRefund(store: StoreDoc, rawBody: Buffer, log: Logger): Promise<Processed> {
     const refund = mapShopifyRefund(parseShopifyJson(rawBody));
-    const purchase = await this.deps.purchases.findByExternalId(store._id.toHexString(), refund.orderExternalId);
+    const purchase = await this.stores.purchaseOf(store, refund.orderExternalId);
     if (!purchase) {
       log.warn({ orderId: refund.orderId }, 'refund for an order without a purchase: kept until the order is recorded');
       return { outcome: 'awaiting-order', reason: 'no purchase for the order yet', awaiting: { orderExternalId: refund.orderExternalId, body: rawBody.toString('utf8'), appliedAt: null } };
@@ -212,11 +243,11 @@ export class ShopifyWebhookService {
    * Refunds and cancellations that arrived before this order's purchase. Best effort: a failure is logged and
    * leaves it waiting, visible in webhook_deliveries, rather than failing the order that was recorded.
    */
-  private async applyAwaiting(purchase: PurchaseDoc, log: Logger): Promise<void> {
+  private async applyAwaiting(purchase: PurchaseDoc, shopId: string, log: Logger): Promise<void> {
     // without an externalId the filter below would match every delivery that waits for nothing
     if (!purchase.externalId) return;
     const waiting = await this.deliveries
-      .find({ storeId: purchase.storeId, 'awaiting.orderExternalId': purchase.externalId, 'awaiting.appliedAt': null })
+      .find({ storeId: shopId, 'awaiting.orderExternalId': purchase.externalId, 'awaiting.appliedAt': null })
       .lean<WebhookDeliveryDoc[]>()
       .exec();
     for (const delivery of waiting) {
@@ -266,7 +297,7 @@ export class ShopifyWebhookService {
    * stored as waiting; looking once more after storing it closes that gap (applying twice is harmless).
    */
   async recheckAwaitingOrder(store: StoreDoc, orderExternalId: string): Promise<void> {
-    const purchase = await this.deps.purchases.findByExternalId(store._id.toHexString(), orderExternalId);
-    if (purchase) await this.applyAwaiting(purchase, this.deps.logger.child({ webhook: 'shopify', storeId: store._id.toHexString() }));
+    const purchase = await this.stores.purchaseOf(store, orderExternalId);
+    if (purchase) await this.applyAwaiting(purchase, store._id.toHexString(), this.deps.logger.child({ webhook: 'shopify', storeId: store._id.toHexString() }));
   }
 }

@@ -11,8 +11,8 @@ export const SHOPIFY_WEBHOOK_PATH = '/webhooks/shopify';
 
 /**
  * POST /webhooks/shopify: every topic of every connected shop at one address, dispatched on X-Shopify-Topic
- * (orders/create, orders/paid, orders/updated, orders/cancelled and refunds/create; other topics are acknowledged
- * and ignored). The shop is found by
+ * (orders/create, orders/paid, orders/updated, orders/cancelled, refunds/create, customers/create and
+ * customers/update; other topics are acknowledged and ignored). The shop is found by
  * X-Shopify-Shop-Domain and the body must carry that shop's X-Shopify-Hmac-Sha256, checked on the raw bytes
  * before anything is parsed or written; otherwise 401.
  */
