@@ -175,6 +175,17 @@ describe('Shopify customers/create and customers/update', () => {
     expect(await memberView(makotoId)).toMatchObject({ registeredVia: 'STORE', email: 'makoto.takahashi@example.com', phone: '+819000004321', points: { balance: 100 } });
   });
 
+  it('does not write a linked store member’s contacts from Shopify, which never verified them', async () => {
+    const makotoId = await linkedMemberId('7623451099003');
+    const body = edited(UPDATE, [
+      ['7623451099001', '7623451099003'],
+      ['kenta.sato.new@example.com', 'someone.else@example.com'],
+      ['+819000005678', '+819000008765'],
+    ]);
+    expect(await deliver(body, another(UPDATE_DELIVERY, 7))).toEqual({ status: 200, body: { outcome: 'member-unchanged' } });
+    expect(await memberView(makotoId)).toMatchObject({ email: 'makoto.takahashi@example.com', phone: '+819000004321' });
+  });
+
   it('changes the member’s e-mail on customers/update', async () => {
     now = new Date('2025-06-22T09:03:12.000Z');
     expect(await deliver(UPDATE, UPDATE_DELIVERY)).toEqual({ status: 200, body: { outcome: 'member-updated' } });

@@ -14,6 +14,13 @@ export interface ShopifyCustomerLinkDoc {
   phone: string | null;
   /** Shopify's customer state: a disabled or declined customer keeps the member (their points are ours to keep). */
   state: string | null;
+  /**
+   * Linked to a member who was found by e-mail or phone (not made for this customer): Shopify's later contact
+   * changes are kept here but not written onto the member, whose contacts are the ones the member gave us. Shopify
+   * does not verify a checkout's e-mail or phone, so anyone checking out with a member's address could otherwise
+   * rewrite that member's contacts.
+   */
+  matched: boolean;
   emailMarketing: string | null;
   smsMarketing: string | null;
   createdAt: Date;
@@ -29,6 +36,7 @@ const linkSchema = new Schema<ShopifyCustomerLinkDoc>(
     email: { type: String, default: null },
     phone: { type: String, default: null },
     state: { type: String, default: null },
+    matched: { type: Boolean, default: false },
     emailMarketing: { type: String, default: null },
     smsMarketing: { type: String, default: null },
     createdAt: { type: Date, required: true },

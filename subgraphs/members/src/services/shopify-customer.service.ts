@@ -59,6 +59,7 @@ export class ShopifyCustomerService {
       memberId,
       storeId: input.storeId,
       customerId: input.customerId,
+      matched: match !== null,
       ...this.seen(input, { email, phone }),
       createdAt: now,
       updatedAt: now,
@@ -113,7 +114,7 @@ export class ShopifyCustomerService {
     for (const kind of ['email', 'phone'] as const) {
       const value = sent[kind];
       // a contact Shopify dropped stays on the member: it may be the one the member uses at the register
-      if (!value || value === link[kind] || value === member[kind]) continue;
+      if (!value || value === link[kind] || value === member[kind] || link.matched) continue;
       try {
         await this.changes.update(SHOPIFY_CALLER, memberId, { [kind]: value });
         changed = true;
