@@ -13,6 +13,9 @@ const CREATE = /* GraphQL */ `
     createReward(input: $input) { id name { ja en } pointsCost benefit { kind yenOff percentOff capYen sku } stock perMemberLimit active couponValidityDays revision }
   }
 `;
+const UPDATE = /* GraphQL */ `
+  mutation ($id: ID!, $input: RewardInput!) { updateReward(id: $id, input: $input) { id revision } }
+`;
 const REDEEM = /* GraphQL */ `
   mutation ($rewardId: ID!, $key: String!) {
     redeemReward(rewardId: $rewardId, idempotencyKey: $key) { id code barcodeValue rewardId pointsCost state issuedAt expiresAt endedAt benefit { kind yenOff } }
@@ -157,6 +160,19 @@ describe('rewards and coupons through the gateway', () => {
     expect(after.balance).toBe(0);
     expect(after.entries.filter((e) => e.type === 'REDEEM')).toEqual([{ type: 'REDEEM', amount: -500 }]);
     expect(await slotsOf(rewardId)).toBe(1);
+  });
+
+  it('issues what was paid for when the key is resent after a crash and an edit of the reward', async () => {
+    const memberId = await memberWith(1000);
+    const rewardId = await createReward();
+    const first = ok(await redeem(memberId, rewardId, 'edited')).redeemReward;
+    await system.db.collection('coupons').deleteOne({ code: first.code });
+    ok(await system.graphql(UPDATE, { id: rewardId, input: { pointsCost: 1000, benefit: { kind: 'YEN_OFF', yenOff: 1000 } } }, system.adminHeaders()));
+    const again = ok(await redeem(memberId, rewardId, 'edited')).redeemReward;
+    expect(again).toMatchObject({ id: first.id, pointsCost: 500, benefit: { kind: 'YEN_OFF', yenOff: 500 } });
+    expect((await account(memberId)).balance).toBe(500);
+    ok(await system.graphql(CANCEL, { id: again.id }, system.customerHeaders(memberId)));
+    expect((await account(memberId)).balance).toBe(1000);
   });
 
   it('gives the last unit of stock to one of two concurrent redemptions', async () => {

@@ -54,6 +54,8 @@ export interface LedgerEntryDoc {
   counterpartMemberId?: string | null;
   /** A reward's redemption (REDEEM) or its points given back (REVERSAL): the coupon it issued. */
   couponId?: string | null;
+  /** A coupon's spend: the reward revision it bought, so a resent redemption issues what was paid for. */
+  rewardRevision?: number | null;
 }
 
 const lotSchema = new Schema<Lot>(
@@ -96,6 +98,7 @@ const ledgerEntrySchema = new Schema<LedgerEntryDoc>(
     movedLifetimeEarned: { type: Number, default: null },
     counterpartMemberId: { type: String, default: null },
     couponId: { type: String, default: null },
+    rewardRevision: { type: Number, default: null },
   },
   { versionKey: false },
 );

@@ -61,7 +61,9 @@ export class CouponService {
       return spent;
     });
     if (!entry.couponId) throw new Error('a redemption entry always names its coupon');
-    const coupon = couponOf(new Types.ObjectId(entry.couponId), reward, memberId, redeemKey, entry.createdAt);
+    // a resent key after an edit of the reward: the coupon is what the entry paid for, not the reward as it is now
+    const paidFor = entry.rewardRevision && entry.rewardRevision !== reward.revision ? await this.rewards.revision(rewardId, entry.rewardRevision) : reward;
+    const coupon = { ...couponOf(new Types.ObjectId(entry.couponId), paidFor, memberId, redeemKey, entry.createdAt), pointsCost: -entry.amount };
     const claim = await claimOnce(this.models.coupons, coupon);
     if (claim.won) return claim.doc;
     if (!claim.existing) throw new Error(`coupon ${entry.couponId} clashed and is gone`);
@@ -79,7 +81,7 @@ export class CouponService {
     const couponId = new Types.ObjectId().toHexString();
     await this.slots.reserve(reward, memberId, couponId);
     try {
-      const entry = await this.ledger.spendOnCoupon({ memberId, points: reward.pointsCost, key: redeemKey, actor, rewardId: reward.rewardId.toHexString(), couponId });
+      const entry = await this.ledger.spendOnCoupon({ memberId, points: reward.pointsCost, key: redeemKey, actor, rewardId: reward.rewardId.toHexString(), rewardRevision: reward.revision, couponId });
       if (!entry) throw new Error('a redemption always writes an entry');
       if (entry.couponId !== couponId) await this.slots.release(couponId);
       return entry;

@@ -23,6 +23,7 @@ export interface EntryContext {
   earnBreakdown?: EarnBreakdown | null;
   counterpartMemberId?: string | null;
   couponId?: string | null;
+  rewardRevision?: number | null;
 }
 
 /** Computes an entry's change from the head state (null: nothing to write; an AppError: refused). */

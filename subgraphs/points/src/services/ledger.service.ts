@@ -127,12 +127,12 @@ export class LedgerService {
   }
 
   /** Spends a reward's points on the coupon it issues (coupon.service.ts); a replay of the key returns the first entry. */
-  spendOnCoupon(input: { memberId: string; points: number; key: string; actor: string; rewardId: string; couponId: string }): Promise<LedgerEntryDoc | null> {
+  spendOnCoupon(input: { memberId: string; points: number; key: string; actor: string; rewardId: string; rewardRevision: number; couponId: string }): Promise<LedgerEntryDoc | null> {
     return this.appender.append(
       input.memberId,
       input.key,
       (memberId) => couponSpendDigest(memberId, input.rewardId),
-      { type: 'REDEEM', actor: input.actor, couponId: input.couponId, reason: `Reward ${input.rewardId}` },
+      { type: 'REDEEM', actor: input.actor, couponId: input.couponId, rewardRevision: input.rewardRevision, reason: `Reward ${input.rewardId}` },
       (state, now) => debit(state, input.points, now),
     );
   }

@@ -173,6 +173,13 @@ export class RewardService {
     return revisions;
   }
 
+  /** One revision of a reward (what a coupon bought). */
+  async revision(rewardId: string, revision: number): Promise<RewardDoc> {
+    const found = await this.rewards.findOne({ rewardId: new Types.ObjectId(rewardId), revision }).lean<RewardDoc>().exec();
+    if (!found) throw new NotFoundError('Reward');
+    return found;
+  }
+
   async head(rewardId: string): Promise<RewardDoc> {
     const head = await this.rewards.findOne({ rewardId: new Types.ObjectId(rewardId) }).sort({ revision: -1 }).lean<RewardDoc>().exec();
     if (!head) throw new NotFoundError('Reward');
