@@ -1,7 +1,7 @@
-import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Types } from 'mongoose';
+import { deliver as deliverShopify, edited, newDelivery, SECRET, SHOP, type DeliveryHeaders as ShopifyDeliveryHeaders } from '../helpers/shopify';
 import { startTestSystem, type TestSystem } from '../helpers/system';
 
 /** Shopify's customers/* bodies, sent and signed byte-for-byte as in the fixture files (or as edited here). */
@@ -9,14 +9,8 @@ const FIXTURES = path.resolve(__dirname, '../fixtures/shopify');
 const CREATE = readFileSync(path.join(FIXTURES, 'customers-create.json'));
 const UPDATE = readFileSync(path.join(FIXTURES, 'customers-update.json'));
 
-const SHOP = 'example-omo-shop.myshopify.com';
-const SECRET = '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';
 
-interface DeliveryHeaders {
-  topic: string;
-  webhookId: string;
-  eventId: string;
-}
+type DeliveryHeaders = Omit<ShopifyDeliveryHeaders, 'triggeredAt'>;
 
 /** The headers of the fixtures' deliveries, from the fixture README. */
 const CREATE_DELIVERY: DeliveryHeaders = {
@@ -58,38 +52,9 @@ beforeAll(async () => {
 });
 afterAll(() => system.close());
 
-async function deliver(body: Buffer, delivery: DeliveryHeaders) {
-  const response = await fetch(`${system.subgraphs.purchases.url}/webhooks/shopify`, {
-    method: 'POST',
-    headers: {
-      'Content-Type': 'application/json',
-      'X-Shopify-Topic': delivery.topic,
-      'X-Shopify-Shop-Domain': SHOP,
-      'X-Shopify-API-Version': '2024-10',
-      'X-Shopify-Webhook-Id': delivery.webhookId,
-      'X-Shopify-Event-Id': delivery.eventId,
-      'X-Shopify-Triggered-At': now.toISOString(),
-      'X-Shopify-Hmac-Sha256': createHmac('sha256', SECRET).update(body).digest('base64'),
-    },
-    body: new Uint8Array(body),
-  });
-  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
-}
-
-/** A variant of a fixture for another customer: the edited bytes are what is signed and sent. */
-function edited(fixture: Buffer, replacements: [string, string][]): Buffer {
-  let text = fixture.toString('utf8');
-  for (const [from, to] of replacements) {
-    if (!text.includes(from)) throw new Error(`The fixture has no ${JSON.stringify(from)}`);
-    text = text.replaceAll(from, to);
-  }
-  return Buffer.from(text, 'utf8');
-}
-
-function another(base: DeliveryHeaders, n: number): DeliveryHeaders {
-  const suffix = String(n).padStart(12, '0');
-  return { ...base, webhookId: `${base.webhookId.slice(0, 24)}${suffix}`, eventId: `${base.eventId.slice(0, 24)}${suffix}` };
-}
+const deliver = (body: Buffer, delivery: DeliveryHeaders) =>
+  deliverShopify(system.subgraphs.purchases.url, body, { ...delivery, triggeredAt: now.toISOString() });
+const another = newDelivery<DeliveryHeaders>;
 
 async function memberView(id: string) {
   const view = await system.graphql<{ member: Record<string, unknown> }>(MEMBER, { id }, system.adminHeaders());

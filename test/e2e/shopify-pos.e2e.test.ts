@@ -1,12 +1,10 @@
-import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { deliver as deliverShopify, newDelivery, SECRET, SHOP } from '../helpers/shopify';
 import { startTestSystem, type TestSystem } from '../helpers/system';
 
 /** A Shopify POS order, sent and signed byte-for-byte as in the fixture file (or as edited here). */
 const POS_ORDER = readFileSync(path.resolve(__dirname, '../fixtures/shopify/orders-create-pos.json'));
-const SHOP = 'example-omo-shop.myshopify.com';
-const SECRET = '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';
 const LOCATION = '81234567890';
 const ORDER_GID = 'gid://shopify/Order/5918273645388';
 
@@ -54,24 +52,9 @@ beforeAll(async () => {
 });
 afterAll(() => system.close());
 
-async function deliver(body: Buffer, n: number) {
-  const suffix = String(n).padStart(12, '0');
-  const response = await fetch(`${system.subgraphs.purchases.url}/webhooks/shopify`, {
-    method: 'POST',
-    headers: {
-      'Content-Type': 'application/json',
-      'X-Shopify-Topic': 'orders/create',
-      'X-Shopify-Shop-Domain': SHOP,
-      'X-Shopify-API-Version': '2024-10',
-      'X-Shopify-Webhook-Id': `2f6d1a9e-7c3b-4e58-a0d4-${suffix}`,
-      'X-Shopify-Event-Id': `9b4e7c21-5d8a-4f36-b1e0-${suffix}`,
-      'X-Shopify-Triggered-At': now.toISOString(),
-      'X-Shopify-Hmac-Sha256': createHmac('sha256', SECRET).update(body).digest('base64'),
-    },
-    body: new Uint8Array(body),
-  });
-  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
-}
+const POS_DELIVERY = { topic: 'orders/create', webhookId: '2f6d1a9e-7c3b-4e58-a0d4-000000000000', eventId: '9b4e7c21-5d8a-4f36-b1e0-000000000000' };
+const deliver = (body: Buffer, n: number) =>
+  deliverShopify(system.subgraphs.purchases.url, body, { ...newDelivery(POS_DELIVERY, n), triggeredAt: now.toISOString() });
 
 async function purchaseOf(externalId: string) {
   const doc = await system.db.collection('purchases').findOne({ externalId });

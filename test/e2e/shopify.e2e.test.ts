@@ -1,7 +1,7 @@
-import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { webhookDeliveryModel } from '@omo/purchases/src/models/webhook-delivery.model';
+import { deliver as deliverShopify, edited, newDelivery, SECRET, sign, SHOP, type DeliveryHeaders } from '../helpers/shopify';
 import { startTestSystem, type TestSystem } from '../helpers/system';
 
 /** Shopify's request bodies, sent and signed byte-for-byte as they are in the fixture files. */
@@ -12,16 +12,7 @@ const CANCELLED = readFileSync(path.join(FIXTURES, 'orders-cancelled.json'));
 const COD_ORDER = readFileSync(path.join(FIXTURES, 'orders-create-cod.json'));
 const COD_PAID = readFileSync(path.join(FIXTURES, 'orders-paid-cod.json'));
 
-const SHOP = 'example-omo-shop.myshopify.com';
-const SECRET = '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';
 const ORDER_GID = 'gid://shopify/Order/5918273645012';
-
-interface DeliveryHeaders {
-  topic: string;
-  webhookId: string;
-  eventId: string;
-  triggeredAt: string;
-}
 
 /** The headers of the fixtures' deliveries, from the fixture README. */
 const ORDER_DELIVERY: DeliveryHeaders = {
@@ -97,6 +88,9 @@ beforeAll(async () => {
 });
 afterAll(() => system.close());
 
+const deliver = (body: Buffer, delivery: DeliveryHeaders, options: { shop?: string; signature?: string | null } = {}) =>
+  deliverShopify(system.subgraphs.purchases.url, body, delivery, options);
+
 async function register(input: Record<string, unknown>): Promise<string> {
   const registered = await system.graphql<{ registerMember: { id: string } }>(
     'mutation($input: RegisterMemberInput!) { registerMember(input: $input) { id } }',
@@ -105,42 +99,6 @@ async function register(input: Record<string, unknown>): Promise<string> {
   );
   expect(registered.errors).toBeUndefined();
   return registered.data!.registerMember.id;
-}
-
-/** POSTs a body as Shopify does: the README's headers, signed with the shop's secret unless told otherwise. */
-async function deliver(body: Buffer, delivery: DeliveryHeaders, options: { shop?: string; signature?: string | null } = {}) {
-  const headers: Record<string, string> = {
-    'Content-Type': 'application/json',
-    'X-Shopify-Topic': delivery.topic,
-    'X-Shopify-Shop-Domain': options.shop ?? SHOP,
-    'X-Shopify-API-Version': '2024-10',
-    'X-Shopify-Webhook-Id': delivery.webhookId,
-    'X-Shopify-Event-Id': delivery.eventId,
-    'X-Shopify-Triggered-At': delivery.triggeredAt,
-  };
-  const signature = options.signature === undefined ? sign(body) : options.signature;
-  if (signature !== null) headers['X-Shopify-Hmac-Sha256'] = signature;
-  const response = await fetch(`${system.subgraphs.purchases.url}/webhooks/shopify`, { method: 'POST', headers, body: new Uint8Array(body) });
-  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
-}
-
-function sign(body: Buffer, secret = SECRET): string {
-  return createHmac('sha256', secret).update(body).digest('base64');
-}
-
-/** A variant of a fixture for another order: the bytes sent are the edited text, and those are what is signed. */
-function edited(fixture: Buffer, replacements: [string, string][]): Buffer {
-  let text = fixture.toString('utf8');
-  for (const [from, to] of replacements) {
-    if (!text.includes(from)) throw new Error(`The fixture has no ${JSON.stringify(from)}`);
-    text = text.replaceAll(from, to);
-  }
-  return Buffer.from(text, 'utf8');
-}
-
-function newDelivery(base: DeliveryHeaders, n: number): DeliveryHeaders {
-  const suffix = String(n).padStart(12, '0');
-  return { ...base, webhookId: `${base.webhookId.slice(0, 24)}${suffix}`, eventId: `${base.eventId.slice(0, 24)}${suffix}` };
 }
 
 /** Everything a delivery could write, in every service: a refused or repeated delivery must change none of it. */
