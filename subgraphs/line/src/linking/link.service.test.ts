@@ -80,7 +80,9 @@ describe('link codes', () => {
     const { code } = await linking.service.issueCode(customer(memberId));
     const [first, second] = [newUser(), newUser()];
     const outcomes = await Promise.all([linking.service.linkByCode(first, code), linking.service.linkByCode(second, code)]);
-    expect(outcomes.sort()).toEqual(['linked', 'used']);
+    // the loser is told either that the code was used or that the member is linked now, by when it looked: both true
+    expect(outcomes.filter((o) => o === 'linked')).toHaveLength(1);
+    expect(['used', 'member-linked-elsewhere']).toContain(outcomes.find((o) => o !== 'linked'));
     expect(await links.countDocuments({ memberId })).toBe(1);
   });
 
