@@ -9,7 +9,7 @@ import { resolveMongodbUri } from './runtime';
 
 const USAGE = `usage:
   npm run apikey -- create --store <storeId or code> [--store <storeId or code> ...] --name <label>
-  npm run apikey -- revoke --id <keyId>`;
+  npm run apikey -- revoke --id=<keyId>`;
 
 /**
  * The members service's own tool for its keys, so it writes them to members' database directly. The stores belong

@@ -230,7 +230,7 @@ describe('npm run apikey', () => {
     const [, keyId, , , key] = match!;
     expect(ok(await lookUp(key!)).memberByCode.id).toBe(member.id);
 
-    await expect(cli(['revoke', '--id', keyId!])).resolves.toEqual({ code: 0, stdout: `Revoked ${keyId}\n`, stderr: '' });
+    await expect(cli(['revoke', `--id=${keyId!}`])).resolves.toEqual({ code: 0, stdout: `Revoked ${keyId}\n`, stderr: '' });
     expect(refusal(await lookUp(key!))).toEqual({ status: 401, data: undefined, codes: ['UNAUTHENTICATED'] });
   }, 60_000);
 });
