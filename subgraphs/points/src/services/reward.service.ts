@@ -27,8 +27,9 @@ const REWARD_FIELDS = [
 ] as const satisfies readonly (keyof RewardFields)[];
 
 const MAX_YEN = 10_000_000;
-const text = (max: number) => z.string().transform((v) => v.normalize('NFKC').trim()).pipe(z.string().min(1).max(max));
-const description = z.string().transform((v) => v.normalize('NFKC').trim()).pipe(z.string().max(1000));
+const cleaned = z.string().transform((v) => v.normalize('NFKC').trim());
+const text = (max: number) => cleaned.pipe(z.string().min(1).max(max));
+const description = cleaned.pipe(z.string().max(1000));
 const count = (min: number, max: number) => z.number().int().min(min).max(max);
 
 const benefitInput = z.discriminatedUnion('kind', [
