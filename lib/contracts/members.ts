@@ -83,6 +83,13 @@ export const membersContract = contract('members', {
       conflicts: z.array(z.enum(['email', 'phone'])),
     }),
   ),
+  /** purchases (Shopify discount codes): the Shopify customers this member is, per ONLINE store (none: not linked). */
+  shopifyCustomers: route(
+    '/internal/members/shopify-customers',
+    z.object({ memberId: z.string() }),
+    z.object({ customers: z.array(z.object({ storeId: z.string(), customerId: z.string() })) }),
+    { message: 'memberId is required', field: 'memberId' },
+  ),
   segmentFilter: segmentFilterRoute(membersConditionSchema),
 });
 

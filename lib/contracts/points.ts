@@ -12,6 +12,18 @@ const points = z.number().int();
 const tier = z.enum(['REGULAR', 'SILVER', 'GOLD', 'PLATINUM']);
 const ledgerEntryType = z.enum(['EARN', 'REDEEM', 'ADJUST', 'EXPIRE', 'REVERSAL', 'BONUS', 'MERGE_OUT', 'MERGE_IN']);
 
+/** Coupons one purchase may present. */
+export const MAX_COUPONS_PER_PURCHASE = 5;
+/** A coupon's code as a register scans it or a customer types it (case and surrounding spaces do not matter). */
+export const couponCodeSchema = z.string().trim().min(1).max(40).transform((code) => code.toUpperCase());
+
+/**
+ * How a settlement treats its coupons. STRICT (a register's sale): each coupon is consumed by this purchase or the
+ * settlement is refused with the coupon's code and writes nothing. RECORD (an online order: Shopify has applied the
+ * discount already, so it cannot be refused): consumed if it still can be; one that cannot is reported, not refused.
+ */
+export const couponPolicySchema = z.enum(['STRICT', 'RECORD']);
+
 export const settleSchema = z.object({
   purchaseId: key,
   memberId,
@@ -22,7 +34,35 @@ export const settleSchema = z.object({
   pointsToRedeem: z.number().int().min(0).max(MAX_YEN),
   occurredAt: z.coerce.date(),
   actor,
+  /** The coupons the purchase uses (quoted by couponQuote when it was recorded), each with the discount it gave. */
+  coupons: z.array(z.object({ couponId: objectIdSchema(), discount: yen })).max(MAX_COUPONS_PER_PURCHASE).default([]),
+  couponPolicy: couponPolicySchema.default('STRICT'),
 });
+
+/**
+ * What coupons take off a sale, checked against the member, the store, the channel and the time, read-only: the
+ * coupons are consumed by the purchase's settlement. Refusals: NOT_FOUND (no such code), COUPON_ALREADY_USED,
+ * COUPON_ENDED (expired or cancelled), COUPON_NOT_APPLICABLE (another member's, not valid at this store or channel,
+ * its item not in the sale, or the same coupon twice); `couponCode` in the error's extensions names the coupon.
+ */
+export const couponQuoteSchema = z.object({
+  codes: z.array(couponCodeSchema).min(1).max(MAX_COUPONS_PER_PURCHASE),
+  /** The member the sale is for; null: the coupons' member (all of them must be the same member's). */
+  memberId: memberId.nullable(),
+  storeId: key,
+  channel: z.enum(['STORE', 'ONLINE']),
+  lines: z.array(z.object({ sku: z.string().min(1).max(64), unitPrice: yen, quantity: z.number().int().min(1) })).min(1).max(200),
+  /** The sale's total before coupons (after the register's own discount): no coupon takes more than what is left. */
+  amount: yen,
+  occurredAt: z.coerce.date(),
+});
+
+const couponQuoteResponse = z.object({
+  memberId: z.string(),
+  /** In the order the codes were given; each discount is taken from what the ones before it left. */
+  coupons: z.array(z.object({ couponId: z.string(), code: z.string(), discount: yen, rewardId: z.string().nullable() })),
+});
+export type CouponQuote = z.output<typeof couponQuoteResponse>;
 
 export const reverseSchema = z.object({
   refundId: key,
@@ -79,6 +119,8 @@ export const pointsContract = contract('points', {
   redemption: route('/internal/settlements/redemption', redemptionSchema, z.object({ redeemed: z.boolean() })),
   /** purchases (outbox): a refund's take-back of earned points and give-back of redeemed ones. */
   reverse: route('/internal/reversals', reverseSchema, settlementResult),
+  /** purchases (recordPurchase, Shopify orders): what the presented coupons take off the sale; consumes nothing. */
+  couponQuote: route('/internal/coupons/quote', couponQuoteSchema, couponQuoteResponse),
   /** members (outbox): a merged member's points move to the survivor. */
   merge: route('/internal/merges', mergeSchema, z.object({ moved: points })),
   /** members (outbox): the sign-up bonus, once per member. */

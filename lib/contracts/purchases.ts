@@ -1,7 +1,20 @@
 import { z } from 'zod';
 import { objectIdSchema } from '@omo/lib/core/validation';
-import { contract, route } from '@omo/lib/contracts/contract';
+import { contract, instant, route } from '@omo/lib/contracts/contract';
 import { purchasesConditionSchema, segmentFilterRoute } from '@omo/lib/contracts/segment-filter';
+
+/**
+ * What a Shopify Admin call for a coupon's discount code came to. DONE: the code exists (CREATE) or is inactive
+ * (DEACTIVATE) in every shop that takes it (`shops`: the ONLINE store ids; none configured: DONE with none). RETRY:
+ * Shopify throttled (429, or the GraphQL cost throttle) or failed (5xx, timeout); ask again after retryAfterMs.
+ * REFUSED: Shopify refused the input (its userErrors), which asking again cannot change: staff see the reason.
+ */
+const shopifyDiscountOutcome = z.discriminatedUnion('status', [
+  z.object({ status: z.literal('DONE'), shops: z.array(z.string()) }),
+  z.object({ status: z.literal('RETRY'), retryAfterMs: z.number().int().min(0), reason: z.string() }),
+  z.object({ status: z.literal('REFUSED'), reason: z.string() }),
+]);
+export type ShopifyDiscountOutcome = z.output<typeof shopifyDiscountOutcome>;
 
 /** The purchases service's internal routes. */
 export const purchasesContract = contract('purchases', {
@@ -18,6 +31,34 @@ export const purchasesContract = contract('purchases', {
     z.object({ refs: z.array(z.string().min(1).max(100)).min(1).max(100) }),
     z.object({ stores: z.array(z.object({ id: z.string(), code: z.string() })) }),
     { message: 'refs must be a list of 1-100 store ids or codes', field: 'refs' },
+  ),
+  /**
+   * points (outbox): make a coupon's code a Shopify discount code in each ONLINE store's shop (customer-specific when
+   * members knows the member's Shopify customer there, usage limit 1, ending at the coupon's expiry). Idempotent by
+   * the code: a code the shop has already is DONE.
+   */
+  createShopifyDiscount: route(
+    '/internal/shopify/discount-codes/create',
+    z.object({
+      couponId: objectIdSchema(),
+      code: z.string().min(1).max(40),
+      memberId: objectIdSchema(),
+      /** Shown to staff in the Shopify admin. */
+      title: z.string().min(1).max(255),
+      benefit: z.discriminatedUnion('kind', [
+        z.object({ kind: z.literal('YEN_OFF'), yenOff: z.number().int().min(1) }),
+        z.object({ kind: z.literal('PERCENT_OFF'), percentOff: z.number().int().min(1).max(100) }),
+      ]),
+      startsAt: instant,
+      endsAt: instant,
+    }),
+    shopifyDiscountOutcome,
+  ),
+  /** points (outbox): the coupon ended (expired, cancelled, used in a store): its Shopify code can no longer be used. */
+  deactivateShopifyDiscount: route(
+    '/internal/shopify/discount-codes/deactivate',
+    z.object({ couponId: objectIdSchema(), code: z.string().min(1).max(40) }),
+    shopifyDiscountOutcome,
   ),
   segmentFilter: segmentFilterRoute(purchasesConditionSchema),
 });

@@ -12,6 +12,9 @@ export type ErrorCode =
   | 'REWARD_UNAVAILABLE'
   | 'OUT_OF_STOCK'
   | 'LIMIT_REACHED'
+  | 'COUPON_ALREADY_USED'
+  | 'COUPON_ENDED'
+  | 'COUPON_NOT_APPLICABLE'
   | 'QUERY_TOO_COMPLEX'
   | 'RESPONSE_TOO_LARGE'
   | 'SERVICE_UNAVAILABLE'
@@ -79,6 +82,9 @@ const CLIENT_CODES = new Set([
   'REWARD_UNAVAILABLE',
   'OUT_OF_STOCK',
   'LIMIT_REACHED',
+  'COUPON_ALREADY_USED',
+  'COUPON_ENDED',
+  'COUPON_NOT_APPLICABLE',
   'QUERY_TOO_COMPLEX',
   'RESPONSE_TOO_LARGE',
   'SERVICE_UNAVAILABLE',
@@ -90,7 +96,7 @@ export function isClientCode(code: unknown): code is string {
 }
 
 /** Extension keys a client may see besides `code`; everything else (stack traces, service names) is dropped. */
-const PUBLIC_EXTENSION_KEYS = new Set(['existingMemberCode', 'field', 'limit', 'retryAfterSeconds']);
+const PUBLIC_EXTENSION_KEYS = new Set(['couponCode', 'existingMemberCode', 'field', 'limit', 'purchaseId', 'retryAfterSeconds']);
 
 /**
  * Apollo `formatError` for every server: known client errors keep their message and code, anything else

@@ -37,6 +37,15 @@ export function membersRoutes(deps: MembersDeps, options: { internalSecret: stri
       }
       return { current };
     },
+    shopifyCustomers: async ({ memberId }) => {
+      const found = Types.ObjectId.isValid(memberId) ? await models.members.findById(memberId, { shopifyCustomerIds: 1 }).lean<MemberDoc>().exec() : null;
+      // "<storeId>:<customerId>", as the link claims keep them
+      const customers = (found?.shopifyCustomerIds ?? []).map((link) => {
+        const at = link.indexOf(':');
+        return { storeId: link.slice(0, at), customerId: link.slice(at + 1) };
+      });
+      return { customers };
+    },
     card: async ({ memberId }) => {
       const found = await models.members.findById(parseMemberId(memberId)).lean<MemberDoc>().exec();
       const member = found && (await memberService.currentMember(found));

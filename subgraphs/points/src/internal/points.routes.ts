@@ -1,7 +1,7 @@
 import type { Router } from 'express';
 import type { Logger } from '@omo/lib/core/logger';
 import { pointsContract } from '@omo/lib/contracts/points';
-import { internalRouter } from '@omo/lib/server/internal-api';
+import { internalRouter, ServiceUnavailableError } from '@omo/lib/server/internal-api';
 import type { PointsDeps } from '../context';
 import { accountSummary } from '../services/account-summary';
 import type { SettlementService } from '../services/settlement.service';
@@ -11,6 +11,7 @@ import { pointsSegmentFilter } from './segment-filter.routes';
 export function pointsRoutes(deps: PointsDeps, settlement: SettlementService, options: { internalSecret: string; logger: Logger }): Router {
   return internalRouter(pointsContract, {
     settle: (input) => settlement.settle(input),
+    couponQuote: () => Promise.reject(new ServiceUnavailableError('points', 'coupon quotes are not served yet')),
     redemption: (input) => settlement.redemption(input),
     reverse: (input) => settlement.reverse(input),
     merge: (input) => settlement.merge(input),

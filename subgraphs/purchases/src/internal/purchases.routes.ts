@@ -1,7 +1,7 @@
 import type { Router } from 'express';
 import type { Logger } from '@omo/lib/core/logger';
 import { purchasesContract } from '@omo/lib/contracts/purchases';
-import { internalRouter } from '@omo/lib/server/internal-api';
+import { internalRouter, ServiceUnavailableError } from '@omo/lib/server/internal-api';
 import type { PurchasesModels } from '../models';
 import type { PurchaseService } from '../services/purchase.service';
 import type { StoreService } from '../services/store.service';
@@ -18,6 +18,8 @@ export function purchasesRoutes(
       const stores = await deps.storeService.resolveRefs(refs);
       return { stores: stores.map((store) => ({ id: store._id.toHexString(), code: store.code })) };
     },
+    createShopifyDiscount: () => Promise.reject(new ServiceUnavailableError('purchases', 'Shopify discount codes are not served yet')),
+    deactivateShopifyDiscount: () => Promise.reject(new ServiceUnavailableError('purchases', 'Shopify discount codes are not served yet')),
     segmentFilter: purchasesSegmentFilter(deps.models),
   }, options);
 }
