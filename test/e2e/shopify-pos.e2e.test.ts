@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { deliver as deliverShopify, newDelivery, SECRET, SHOP } from '../helpers/shopify';
+import { deliver as deliverShopify, edited, newDelivery, SECRET, SHOP } from '../helpers/shopify';
 import { startTestSystem, type TestSystem } from '../helpers/system';
 
 /** A Shopify POS order, sent and signed byte-for-byte as in the fixture file (or as edited here). */
 const POS_ORDER = readFileSync(path.resolve(__dirname, '../fixtures/shopify/orders-create-pos.json'));
+const CANCELLED = readFileSync(path.resolve(__dirname, '../fixtures/shopify/orders-cancelled.json'));
 const LOCATION = '81234567890';
 const ORDER_GID = 'gid://shopify/Order/5918273645388';
 
@@ -53,8 +54,20 @@ beforeAll(async () => {
 afterAll(() => system.close());
 
 const POS_DELIVERY = { topic: 'orders/create', webhookId: '2f6d1a9e-7c3b-4e58-a0d4-000000000000', eventId: '9b4e7c21-5d8a-4f36-b1e0-000000000000' };
-const deliver = (body: Buffer, n: number) =>
-  deliverShopify(system.subgraphs.purchases.url, body, { ...newDelivery(POS_DELIVERY, n), triggeredAt: now.toISOString() });
+const deliver = (body: Buffer, n: number, topic = POS_DELIVERY.topic) =>
+  deliverShopify(system.subgraphs.purchases.url, body, { ...newDelivery(POS_DELIVERY, n), topic, triggeredAt: now.toISOString() });
+/** Another POS order at the same register, its payment still to be taken (a card authorised, not captured). */
+const UNPAID_ORDER = edited(POS_ORDER, [
+  ['5918273645388', '5918273645391'],
+  ['"financial_status": "paid"', '"financial_status": "authorized"'],
+]);
+const PAID_ORDER = edited(UNPAID_ORDER, [['"financial_status": "authorized"', '"financial_status": "paid"']]);
+
+async function balanceOf(memberId: string): Promise<number> {
+  const view = await system.graphql<{ member: { points: { balance: number } } }>('query($id: ID!) { member(id: $id) { points { balance } } }', { id: memberId }, system.adminHeaders());
+  expect(view.errors).toBeUndefined();
+  return view.data!.member.points.balance;
+}
 
 async function purchaseOf(externalId: string) {
   const doc = await system.db.collection('purchases').findOne({ externalId });
@@ -92,6 +105,12 @@ describe('Shopify POS orders', () => {
     expect(delivery).toMatchObject({ reason: 'Shopify POS location 81234567999 feeds none of our stores: recorded online' });
   });
 
+  it('records nothing that earns for an unpaid POS order', async () => {
+    expect(await deliver(UNPAID_ORDER, 4)).toEqual({ status: 200, body: { outcome: 'awaiting-payment' } });
+    expect(await system.db.collection('purchases').countDocuments({ externalId: 'gid://shopify/Order/5918273645391' })).toBe(0);
+    expect(await balanceOf(hanakoId)).toBe(260);
+  });
+
   it('lets one store hold a location: another store claiming it is refused and writes nothing', async () => {
     const stores = await system.db.collection('stores').countDocuments();
     const clash = await system.graphql(CREATE_STORE, { input: { code: 'S002', name: '渋谷店', kind: 'PHYSICAL', shopifyLocationIds: [LOCATION] } }, system.adminHeaders());
@@ -112,4 +131,47 @@ describe('Shopify POS orders', () => {
     expect(taken.errors).toBeUndefined();
     expect(taken.data!.createStore.shopifyLocationIds).toEqual([LOCATION]);
   });
+
+  it('keeps each order at the store it was rung up at after its location moved to another store', async () => {
+    // the location is S002's now (above): a later event about the order Shinjuku rang up is still Shinjuku's
+    expect(await deliver(POS_ORDER, 6, 'orders/updated')).toEqual({ status: 200, body: { outcome: 'recorded' } });
+    expect(await system.db.collection('purchases').countDocuments({ externalId: ORDER_GID })).toBe(1);
+    expect(await purchaseOf(ORDER_GID)).toMatchObject({ store: { code: 'S001' }, pointsEarned: 160 });
+    expect(await balanceOf(hanakoId)).toBe(260);
+
+    // the unpaid order was rung up at Shinjuku too: paid now, it earns there, at Shinjuku's rate
+    expect(await deliver(PAID_ORDER, 7, 'orders/paid')).toEqual({ status: 200, body: { outcome: 'recorded' } });
+    expect(await purchaseOf('gid://shopify/Order/5918273645391')).toMatchObject({ channel: 'STORE', store: { code: 'S001' }, pointsEarned: 160 });
+    expect(await balanceOf(hanakoId)).toBe(420);
+  });
+
+  it('takes a POS order’s points back when it is cancelled, at its store, once', async () => {
+    const cancelled = edited(CANCELLED, [['5918273645012', '5918273645388']]);
+    expect(await deliver(cancelled, 8, 'orders/cancelled')).toEqual({ status: 200, body: { outcome: 'cancelled' } });
+    expect(await purchaseOf(ORDER_GID)).toMatchObject({ store: { code: 'S001' }, amountPaid: 5360, pointsEarned: 0 });
+    expect(await balanceOf(hanakoId)).toBe(260);
+    expect(await deliver(cancelled, 9, 'orders/cancelled')).toEqual({ status: 200, body: { outcome: 'cancelled' } });
+    expect(await balanceOf(hanakoId)).toBe(260);
+  });
+
+  it('gives a location left behind by a crash to one of several stores claiming it at once', async () => {
+    const location = '81234567777';
+    // a claim whose store died before listing the location, long enough ago to be a leftover
+    await system.db.collection('store_shopify_locations').insertOne({ _id: location as never, storeId: '665f000000000000000000aa', createdAt: new Date('2025-06-20T00:00:00.000Z') });
+    const answers = await Promise.all(
+      ['P01', 'P02', 'P03', 'P04'].map((code) =>
+        system.graphql<{ createStore: { id: string } }>(CREATE_STORE, { input: { code, name: `ポップアップ ${code}`, kind: 'POPUP', shopifyLocationIds: [location] } }, system.adminHeaders()),
+      ),
+    );
+    const won = answers.filter((a) => !a.errors);
+    expect(won).toHaveLength(1);
+    expect(answers.filter((a) => a.errors).map((a) => a.errors!.map((e) => e.extensions?.code))).toEqual([['ALREADY_EXISTS'], ['ALREADY_EXISTS'], ['ALREADY_EXISTS']]);
+    expect(await system.db.collection('stores').countDocuments({ shopifyLocationIds: location })).toBe(1);
+
+    const order = edited(POS_ORDER, [['5918273645388', '5918273645392'], [`"location_id": ${LOCATION}`, `"location_id": ${location}`]]);
+    expect(await deliver(order, 10)).toEqual({ status: 200, body: { outcome: 'recorded' } });
+    const purchase = await system.db.collection('purchases').findOne({ externalId: 'gid://shopify/Order/5918273645392' });
+    expect(purchase?.storeId).toBe(won[0]!.data!.createStore.id);
+  });
 });
+

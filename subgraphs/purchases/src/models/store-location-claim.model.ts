@@ -1,8 +1,10 @@
 import { Schema, type Connection, type Model } from 'mongoose';
 
 /**
- * A Shopify location's store: `_id` is the location id (Shopify's ids are unique across shops), claimed by its
- * insert, so a Shopify POS location feeds one store. The store lists it in `shopifyLocationIds`.
+ * One generation of a Shopify location's claim: `_id` is the location id (Shopify's ids are unique across shops) for
+ * the first, "<location id>#<n>" for the n-th store that took it over, each claimed by its insert and never changed,
+ * so a Shopify POS location feeds one store: the newest claim's, while that store lists it in `shopifyLocationIds`
+ * (services/store-locations.ts).
  */
 export interface StoreLocationClaimDoc {
   _id: string;

@@ -3,10 +3,10 @@ import { requireAdmin, requireAuthenticated, type Caller } from '@omo/lib/core/a
 import { isDuplicateKeyError } from '@omo/lib/core/db';
 import { AlreadyExistsError, AppError, BadUserInputError, NotFoundError } from '@omo/lib/core/errors';
 import { Types } from 'mongoose';
-import { claimOnce } from '@omo/lib/core/claims';
 import type { StoreLocationClaimModel } from '../models/store-location-claim.model';
 import type { StoreDoc, StoreKind, StoreModel } from '../models/store.model';
 import { parseInput } from '@omo/lib/core/validation';
+import { StoreLocations } from './store-locations';
 
 export interface CreateStoreInput {
   code: string;
@@ -48,6 +48,10 @@ function onlyRegisterStores(): BadUserInputError {
   return new BadUserInputError('Only PHYSICAL and POPUP stores have Shopify POS locations', { field: 'shopifyLocationIds' });
 }
 
+function duplicateCode(code: string): AlreadyExistsError {
+  return new AlreadyExistsError(`A store with code ${code} already exists`, { field: 'code' });
+}
+
 function checkWindow(store: Pick<StoreDoc, 'opensAt' | 'closesAt'>): void {
   if (store.opensAt && store.closesAt && store.closesAt.getTime() <= store.opensAt.getTime()) {
     throw new BadUserInputError('closesAt must be after opensAt', { field: 'closesAt' });
@@ -55,11 +59,15 @@ function checkWindow(store: Pick<StoreDoc, 'opensAt' | 'closesAt'>): void {
 }
 
 export class StoreService {
+  private readonly locations: StoreLocations;
+
   constructor(
     private readonly stores: StoreModel,
-    private readonly locations: StoreLocationClaimModel,
-    private readonly clock: () => Date,
-  ) {}
+    locationClaims: StoreLocationClaimModel,
+    clock: () => Date,
+  ) {
+    this.locations = new StoreLocations(locationClaims, stores, clock);
+  }
 
   list(caller: Caller): Promise<StoreDoc[]> {
     requireAuthenticated(caller);
@@ -113,53 +121,19 @@ export class StoreService {
     }
     if (input.shopifyShopDomain) await this.assertDomainFree(input.shopifyShopDomain, null);
     if (input.shopifyLocationIds?.length && input.kind === 'ONLINE') throw onlyRegisterStores();
+    // a taken code is refused before any location is claimed: a claim of a store never written keeps its location
+    // from others for a while
+    if (await this.findByCode(input.code)) throw duplicateCode(input.code);
     const id = new Types.ObjectId();
-    const claimed = await this.claimLocations(id.toHexString(), input.shopifyLocationIds ?? []);
+    await this.locations.claim(id.toHexString(), input.shopifyLocationIds ?? []);
     // not insertOnce: the caller gets the document as mongoose stored it (id, defaults, timestamps), which only
     // create returns, and a clash is refused, not re-read
     try {
       return (await this.stores.create({ ...input, _id: id, shopifyLocationIds: input.shopifyLocationIds ?? [] })).toObject();
     } catch (error) {
-      await this.locations.deleteMany({ _id: { $in: claimed }, storeId: id.toHexString() });
-      if (isDuplicateKeyError(error)) throw new AlreadyExistsError(`A store with code ${input.code} already exists`, { field: 'code' });
+      if (isDuplicateKeyError(error)) throw duplicateCode(input.code);
       throw error;
     }
-  }
-
-  /** The store a Shopify POS location feeds, if one does. */
-  async findByShopifyLocation(locationId: string): Promise<StoreDoc | null> {
-    const claim = await this.locations.findById(locationId).lean().exec();
-    return claim ? this.stores.findOne({ _id: claim.storeId, shopifyLocationIds: locationId }).lean<StoreDoc>().exec() : null;
-  }
-
-  /**
-   * Claims each location for the store (one store per location: Shopify POS orders there become its purchases),
-   * and returns the new claims. A claim left by a store that no longer lists the location (a crash between the
-   * claim and the store's write) is taken over; one a store lists is ALREADY_EXISTS, and this call's claims go.
-   */
-  private async claimLocations(storeId: string, locationIds: string[]): Promise<string[]> {
-    const claimed: string[] = [];
-    try {
-      for (const locationId of locationIds) {
-        const claim = await claimOnce(this.locations, { _id: locationId, storeId, createdAt: this.clock() });
-        if (claim.won) {
-          claimed.push(locationId);
-          continue;
-        }
-        if (claim.existing?.storeId === storeId) continue;
-        const holder = claim.existing && (await this.stores.findOne({ _id: claim.existing.storeId, shopifyLocationIds: locationId }).lean<StoreDoc>().exec());
-        if (holder || !claim.existing) {
-          throw new AlreadyExistsError(`Shopify location ${locationId} already feeds ${holder ? `store ${holder.code}` : 'another store'}`, { field: 'shopifyLocationIds' });
-        }
-        // FerretDB's conditional updates are not atomic, but a leftover is only ever taken over by an admin's edit
-        await this.locations.updateOne({ _id: locationId, storeId: claim.existing.storeId }, { $set: { storeId, createdAt: this.clock() } });
-        claimed.push(locationId);
-      }
-    } catch (error) {
-      await this.locations.deleteMany({ _id: { $in: claimed }, storeId });
-      throw error;
-    }
-    return claimed;
   }
 
   async update(caller: Caller, id: string, raw: UpdateStoreInput): Promise<StoreDoc> {
@@ -177,14 +151,10 @@ export class StoreService {
     const locations = input.shopifyLocationIds;
     if (locations?.length && store.kind === 'ONLINE') throw onlyRegisterStores();
     const before = store.shopifyLocationIds ?? [];
-    const claimed = locations ? await this.claimLocations(id, locations.filter((l) => !before.includes(l))) : [];
+    // locations the store stops listing need no release: a claim whose store does not list its location is free
+    if (locations) await this.locations.claim(id, locations.filter((l) => !before.includes(l)));
     const updated = await this.stores.findOneAndUpdate({ _id: id }, { $set: set }, { new: true }).lean<StoreDoc>().exec();
-    if (!updated) {
-      await this.locations.deleteMany({ _id: { $in: claimed }, storeId: id });
-      throw new NotFoundError('Store');
-    }
-    // released after the store stopped listing them: a crash in between leaves a claim the next claimer takes over
-    if (locations) await this.locations.deleteMany({ _id: { $in: before.filter((l) => !locations.includes(l)) }, storeId: id });
+    if (!updated) throw new NotFoundError('Store');
     return updated;
   }
 }

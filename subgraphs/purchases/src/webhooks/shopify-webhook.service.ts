@@ -74,7 +74,7 @@ export class ShopifyWebhookService {
   constructor(private readonly deps: ShopifyWebhookDeps) {
     // on the purchases connection, so ensureIndexes creates its index with the others at start-up
     this.deliveries = webhookDeliveryModel(deps.models.purchases.db);
-    this.stores = new ShopifyStores(deps.models);
+    this.stores = new ShopifyStores(deps.models, deps.clock);
   }
 
   /**
@@ -109,7 +109,7 @@ export class ShopifyWebhookService {
     let purchase = await this.stores.purchaseOf(store, order.externalId);
     let unmapped: string | null = null;
     if (!purchase) {
-      const at = await this.stores.orderStore(store, order.posLocationId);
+      const at = await this.stores.orderStore(store, order.externalId, order.posLocationId);
       unmapped = at.unmapped;
       const storeId = at.store._id.toHexString();
       if (at.unmapped) log.warn({ order: order.name, locationId: order.posLocationId }, at.unmapped);
