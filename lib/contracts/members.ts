@@ -25,10 +25,15 @@ const optional = z.string().nullish().catch(null).transform((value) => value ?? 
 export const membersContract = contract('members', {
   /** purchases and points: the member a scanned card code belongs to (a merged member's code leads to the survivor). */
   resolveCode: route('/internal/members/resolve-code', z.object({ code: z.string() }), memberRef, { message: 'code is required', field: 'code' }),
-  /** purchases: an online order's customer, by e-mail or phone (null: no active member has either). */
+  /**
+   * purchases: an online order's customer: the active member its Shopify customer is linked to (when the shop's
+   * ONLINE store id and the customer id are given), else by e-mail, else phone (null: none of them leads to one).
+   */
   findByContact: route(
     '/internal/members/find-by-contact',
-    z.object({ email: contact, phone: contact }).catch({ email: null, phone: null }),
+    z
+      .object({ email: contact, phone: contact, storeId: contact, customerId: contact })
+      .catch({ email: null, phone: null, storeId: null, customerId: null }),
     z.object({ memberId: z.string().nullable() }),
   ),
   /** Where each member's points and purchases go now: a merged member's survivor (null: no such member). */

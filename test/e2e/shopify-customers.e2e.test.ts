@@ -8,6 +8,7 @@ import { startTestSystem, type TestSystem } from '../helpers/system';
 const FIXTURES = path.resolve(__dirname, '../fixtures/shopify');
 const CREATE = readFileSync(path.join(FIXTURES, 'customers-create.json'));
 const UPDATE = readFileSync(path.join(FIXTURES, 'customers-update.json'));
+const ORDER = readFileSync(path.join(FIXTURES, 'orders-create.json'));
 
 
 type DeliveryHeaders = Omit<ShopifyDeliveryHeaders, 'triggeredAt'>;
@@ -149,6 +150,24 @@ describe('Shopify customers/create and customers/update', () => {
     ]);
     expect(await deliver(body, another(UPDATE_DELIVERY, 7))).toEqual({ status: 200, body: { outcome: 'member-unchanged' } });
     expect(await memberView(makotoId)).toMatchObject({ email: 'makoto.takahashi@example.com', phone: '+819000004321' });
+  });
+
+  it('records an order of a linked Shopify customer as its member’s, whatever e-mail the checkout carried', async () => {
+    const makotoId = await linkedMemberId('7623451099003');
+    // Shopify's customer 7623451099003 has changed their e-mail to one no member has (above); the link still says who they are
+    const order = edited(ORDER, [
+      ['5918273645012', '5918273645301'],
+      ['7623451098234', '7623451099003'],
+      ['hanako.yamada@example.com', 'someone.else@example.com'],
+      ['+819000001234', '+819000008765'],
+    ]);
+    const delivery = { topic: 'orders/create', webhookId: 'e9ed7383-9789-4549-ae6e-000000000301', eventId: '86047f25-2fcc-43b8-8537-000000000301' };
+    expect(await deliver(order, delivery)).toEqual({ status: 200, body: { outcome: 'recorded' } });
+    const purchase = await system.db.collection('purchases').findOne({ externalId: 'gid://shopify/Order/5918273645301' });
+    expect(purchase?.memberId).toBe(makotoId);
+    // 1 point per 100 yen on 5360 yen, pending through the online return window
+    const points = await system.graphql<{ member: { points: unknown } }>('query($id: ID!) { member(id: $id) { points { balance pendingBalance } } }', { id: makotoId }, system.adminHeaders());
+    expect(points.data?.member.points).toEqual({ balance: 100, pendingBalance: 53 });
   });
 
   it('changes the member’s e-mail on customers/update', async () => {

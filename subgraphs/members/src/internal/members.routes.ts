@@ -25,8 +25,9 @@ export function membersRoutes(deps: MembersDeps, options: { internalSecret: stri
 
   return internalRouter(membersContract, {
     resolveCode: async ({ code }) => ref(await memberService.resolveCode({ kind: 'service', service: 'internal' }, code, createMemberLoaders(models))),
-    findByContact: async ({ email, phone }) => {
-      const member = await memberService.findActiveByContact(email ?? null, phone ?? null);
+    findByContact: async ({ email, phone, storeId, customerId }) => {
+      const linked = storeId && customerId ? await memberService.findActiveByShopifyCustomer(storeId, customerId) : null;
+      const member = linked ?? (await memberService.findActiveByContact(email ?? null, phone ?? null));
       return { memberId: member?._id.toHexString() ?? null };
     },
     current: async ({ ids }) => {

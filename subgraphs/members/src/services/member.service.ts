@@ -60,6 +60,11 @@ export class MemberService {
     return this.shopifyCustomers.upsert(customer);
   }
 
+  /** The active member a Shopify customer is linked to, after merges; null for none. */
+  findActiveByShopifyCustomer(storeId: string, customerId: string): Promise<MemberDoc | null> {
+    return this.shopifyCustomers.linkedActiveMember(storeId, customerId);
+  }
+
   /** Resolves a scanned or typed card code; a merged member's code leads to the member it was merged into. */
   resolveCode(caller: Caller, code: string, loaders: MemberLoaders): Promise<MemberDoc> {
     return this.lookup.resolveCode(caller, code, loaders);

@@ -91,6 +91,17 @@ export class ShopifyCustomerService {
     return { memberId: member._id.toHexString(), outcome: 'created', conflicts: [] };
   }
 
+  /**
+   * The active member a Shopify customer's link leads to (a merged member's survivor), for matching its orders;
+   * null when there is no link, or its member is withdrawn or still being registered.
+   */
+  async linkedActiveMember(storeId: string, customerId: string): Promise<MemberDoc | null> {
+    const link = await this.models.shopifyCustomers.findById(shopifyCustomerLinkKey(storeId, customerId)).lean<ShopifyCustomerLinkDoc>().exec();
+    const found = link && (await this.models.members.findById(link.memberId).lean<MemberDoc>().exec());
+    const member = found && (await this.lookup.currentMember(found));
+    return member?.status === 'ACTIVE' ? member : null;
+  }
+
   private async updateLinked(link: ShopifyCustomerLinkDoc, input: OnlineCustomer, sent: Record<ContactKind, string | null>): Promise<OnlineCustomerOutcome> {
     const found = await this.models.members.findById(link.memberId).lean<MemberDoc>().exec();
     const member = found && (await this.lookup.currentMember(found));

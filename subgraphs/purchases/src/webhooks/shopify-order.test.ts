@@ -39,7 +39,7 @@ describe('mapping a Shopify orders/create body to a purchase', () => {
       discount: 500,
       total: 5360,
       occurredAt: new Date('2025-06-15T05:02:37Z'),
-      customer: { taggedMemberId: null, email: 'hanako.yamada@example.com', phone: '+819000001234' },
+      customer: { taggedMemberId: null, customerId: '7623451098234', email: 'hanako.yamada@example.com', phone: '+819000001234' },
       paid: true,
       financialStatus: 'paid',
       cancelled: false,
@@ -89,8 +89,8 @@ describe('mapping a Shopify orders/create body to a purchase', () => {
   });
 
   it('works without customer tags (API 2025-01 and later) and without a customer (guest checkout)', () => {
-    expect(mapShopifyOrder(order((o) => delete o.customer!.tags)).customer).toEqual({ taggedMemberId: null, email: 'hanako.yamada@example.com', phone: '+819000001234' });
-    expect(mapShopifyOrder(order((o) => (o.customer = null))).customer).toEqual({ taggedMemberId: null, email: 'hanako.yamada@example.com', phone: null });
+    expect(mapShopifyOrder(order((o) => delete o.customer!.tags)).customer).toEqual({ taggedMemberId: null, customerId: '7623451098234', email: 'hanako.yamada@example.com', phone: '+819000001234' });
+    expect(mapShopifyOrder(order((o) => (o.customer = null))).customer).toEqual({ taggedMemberId: null, customerId: null, email: 'hanako.yamada@example.com', phone: null });
   });
 
   it('falls back to the variant id, then the line item id, for lines without a sku', () => {

@@ -35,6 +35,7 @@ const orderSchema = z.object({
   ),
   customer: z
     .object({
+      id: shopifyId.nullish(),
       email: z.string().nullish(),
       phone: z.string().nullish(),
       // absent from API version 2025-01 on
@@ -47,6 +48,8 @@ const orderSchema = z.object({
 export interface ShopifyCustomerHints {
   /** From a customer tag `omo-member:<memberId>`, which the EC site sets when a logged-in member checks out. */
   taggedMemberId: string | null;
+  /** Shopify's customer id: the member its customers/create linked it to comes before e-mail and phone. */
+  customerId: string | null;
   email: string | null;
   phone: string | null;
 }
@@ -147,6 +150,7 @@ export function mapShopifyOrder(payload: unknown): ShopifyOrder {
     occurredAt,
     customer: {
       taggedMemberId: taggedMemberId(order.customer?.tags),
+      customerId: order.customer?.id ?? null,
       email: nonEmpty(order.customer?.email) ?? nonEmpty(order.email) ?? nonEmpty(order.contact_email),
       phone: nonEmpty(order.customer?.phone) ?? nonEmpty(order.phone),
     },

@@ -120,7 +120,7 @@ export class ShopifyWebhookService {
         log.info({ order: order.name, financialStatus: order.financialStatus }, 'Shopify order not paid yet: recorded when it is');
         return { outcome: 'awaiting-payment', reason: `financial_status ${order.financialStatus ?? 'missing'}` };
       }
-      const memberId = await this.matchMember(order.customer);
+      const memberId = await this.matchMember(order.customer, shopId);
       try {
         purchase = await this.deps.purchases.record(SHOPIFY_CALLER, {
           idempotencyKey: order.idempotencyKey,
@@ -267,15 +267,19 @@ export class ShopifyWebhookService {
 
   /**
    * A member id from a customer tag counts only if members knows it (a tag is typed by hand in Shopify's admin);
-   * otherwise the first active member with the order's e-mail, else phone. No match: a guest purchase.
+   * otherwise the member the shop's customer is linked to (customers/create), else the first active member with
+   * the order's e-mail, else phone: a checkout's e-mail may be one the customer changed since, or another's.
+   * No match: a guest purchase.
    */
-  private async matchMember(customer: ShopifyCustomerHints): Promise<string | null> {
+  private async matchMember(customer: ShopifyCustomerHints, shopId: string): Promise<string | null> {
     if (customer.taggedMemberId) {
       const { existing } = await this.members((members) => members.exists({ ids: [customer.taggedMemberId!] }));
       if (existing.includes(customer.taggedMemberId)) return customer.taggedMemberId;
     }
-    if (!customer.email && !customer.phone) return null;
-    const { memberId } = await this.members((members) => members.findByContact({ email: customer.email, phone: customer.phone }));
+    if (!customer.customerId && !customer.email && !customer.phone) return null;
+    const { memberId } = await this.members((members) =>
+      members.findByContact({ email: customer.email, phone: customer.phone, storeId: customer.customerId ? shopId : null, customerId: customer.customerId }),
+    );
     return memberId;
   }
 
