@@ -81,10 +81,15 @@ export const membersContract = contract('members', {
       /** Shopify's email / SMS marketing consent states when the payload has them (API versions before 2025-01). */
       emailMarketing: optional,
       smsMarketing: optional,
+      /**
+       * Shopify's `updated_at` of the customer (ISO 8601): Shopify does not deliver in order, so an update older
+       * than the last one applied is not applied (`stale`). Optional: without it an update is applied as it comes.
+       */
+      updatedAt: optional,
     }),
     z.object({
       memberId: z.string(),
-      outcome: z.enum(['created', 'linked', 'updated', 'unchanged', 'withdrawn']),
+      outcome: z.enum(['created', 'linked', 'updated', 'unchanged', 'withdrawn', 'stale']),
       conflicts: z.array(z.enum(['email', 'phone'])),
     }),
   ),

@@ -182,6 +182,7 @@ describe('Shopify customers/create and customers/update', () => {
     const body = edited(UPDATE, [
       ['kenta.sato.new@example.com', 'makoto.takahashi@example.com'],
       ['+819000005678', '+819000005670'],
+      ['"updated_at": "2025-06-22T18:03:11+09:00"', '"updated_at": "2025-06-22T18:05:40+09:00"'],
     ]);
     expect(await deliver(body, another(UPDATE_DELIVERY, 1))).toEqual({ status: 200, body: { outcome: 'member-updated' } });
     expect(await memberView(kentaId)).toMatchObject({ email: 'kenta.sato.new@example.com', phone: '+819000005670' });
@@ -193,9 +194,23 @@ describe('Shopify customers/create and customers/update', () => {
     const body = edited(UPDATE, [
       ['"state": "enabled"', '"state": "disabled"'],
       ['+819000005678', '+819000005670'],
+      ['"updated_at": "2025-06-22T18:03:11+09:00"', '"updated_at": "2025-06-22T18:07:02+09:00"'],
     ]);
     expect(await deliver(body, another(UPDATE_DELIVERY, 2))).toEqual({ status: 200, body: { outcome: 'member-unchanged' } });
     expect(await memberView(kentaId)).toMatchObject({ status: 'ACTIVE', points: { balance: 100 } });
     expect(await linkOf('7623451099001')).toMatchObject({ state: 'disabled' });
   });
+
+  it('changes nothing for an update Shopify made before the last one applied, delivered late', async () => {
+    // Shopify does not deliver in order: an edit from the day before the ones above arrives now
+    const older = edited(UPDATE, [
+      ['kenta.sato.new@example.com', 'kenta.sato.old@example.com'],
+      ['+819000005678', '+819000005671'],
+      ['"updated_at": "2025-06-22T18:03:11+09:00"', '"updated_at": "2025-06-21T08:12:30+09:00"'],
+    ]);
+    expect(await deliver(older, another(UPDATE_DELIVERY, 3))).toEqual({ status: 200, body: { outcome: 'member-stale' } });
+    expect(await memberView(kentaId)).toMatchObject({ email: 'kenta.sato.new@example.com', phone: '+819000005670' });
+    expect(await linkOf('7623451099001')).toMatchObject({ state: 'disabled', phone: '+819000005670' });
+  });
 });
+

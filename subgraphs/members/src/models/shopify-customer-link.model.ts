@@ -23,6 +23,8 @@ export interface ShopifyCustomerLinkDoc {
   matched: boolean;
   emailMarketing: string | null;
   smsMarketing: string | null;
+  /** Shopify's `updated_at` of the customer as last applied: an update older than it is not applied. */
+  shopifyUpdatedAt: Date | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -39,6 +41,7 @@ const linkSchema = new Schema<ShopifyCustomerLinkDoc>(
     matched: { type: Boolean, default: false },
     emailMarketing: { type: String, default: null },
     smsMarketing: { type: String, default: null },
+    shopifyUpdatedAt: { type: Date, default: null },
     createdAt: { type: Date, required: true },
     updatedAt: { type: Date, required: true },
   },

@@ -20,7 +20,12 @@ beforeAll(async () => {
 });
 afterAll(() => db.drop());
 beforeEach(async () => {
-  await Promise.all([models.members.deleteMany({}), models.contactClaims.deleteMany({}), models.shopifyCustomers.deleteMany({})]);
+  await Promise.all([
+    models.members.deleteMany({}),
+    models.contactClaims.deleteMany({}),
+    models.shopifyCustomers.deleteMany({}),
+    db.connection.collection('member_shopify_customer_leases').deleteMany({}),
+  ]);
   clock = new Date('2030-04-01T09:00:00.000Z');
   service = new MemberService(models, () => clock);
 });
@@ -36,6 +41,7 @@ function customer(overrides: Partial<OnlineCustomer> = {}): OnlineCustomer {
     state: 'enabled',
     emailMarketing: null,
     smsMarketing: null,
+    updatedAt: '2030-04-01T18:00:00+09:00',
     ...overrides,
   };
 }
@@ -53,6 +59,7 @@ async function orphanLink(createdAt: Date): Promise<Types.ObjectId> {
     state: null,
     emailMarketing: null,
     smsMarketing: null,
+    shopifyUpdatedAt: null,
     createdAt,
     updatedAt: createdAt,
   });
@@ -65,10 +72,10 @@ describe('a Shopify customer’s member', () => {
     const created = outcomes.filter((o) => o.status === 'fulfilled' && o.value.outcome === 'created');
     expect(created).toHaveLength(1);
     expect(await models.members.countDocuments()).toBe(1);
-    // the others found the member the first made, or were told to retry while it was being stored
+    // the others came after it and found its member, or were told to retry while it held the customer
     for (const outcome of outcomes) {
       if (outcome.status === 'fulfilled') expect(['created', 'unchanged']).toContain(outcome.value.outcome);
-      else expect((outcome.reason as Error).message).toBe('The Shopify customer’s member is still being registered; retry');
+      else expect((outcome.reason as Error).message).toBe('Another event of this Shopify customer is being applied; retry');
     }
     expect(await service.upsertOnlineCustomer(customer())).toMatchObject({ outcome: 'unchanged', conflicts: [] });
   });
@@ -96,4 +103,48 @@ describe('a Shopify customer’s member', () => {
     expect(await service.upsertOnlineCustomer(customer({ email: 'kenta.new@example.com' }))).toEqual({ memberId, outcome: 'withdrawn', conflicts: [] });
     expect(await models.members.findById(memberId).lean()).toMatchObject({ status: 'WITHDRAWN', email: null });
   });
+
+  it('applies a customer’s updates in Shopify’s order, not in the order they arrive', async () => {
+    const { memberId } = await service.upsertOnlineCustomer(customer());
+    const newer = customer({ email: 'kenta.newer@example.com', updatedAt: '2030-04-03T10:00:00+09:00' });
+    const older = customer({ email: 'kenta.older@example.com', phone: '+819000005670', updatedAt: '2030-04-02T10:00:00+09:00' });
+    expect(await service.upsertOnlineCustomer(newer)).toEqual({ memberId, outcome: 'updated', conflicts: [] });
+    expect(await service.upsertOnlineCustomer(older)).toEqual({ memberId, outcome: 'stale', conflicts: [] });
+    expect(await models.members.findById(memberId).lean()).toMatchObject({ email: 'kenta.newer@example.com', phone: '+819000005678' });
+    // the newer one again, as another event: the same state of the customer, nothing to apply
+    expect(await service.upsertOnlineCustomer(newer)).toEqual({ memberId, outcome: 'unchanged', conflicts: [] });
+    // an update without updated_at (a caller that does not send it) is applied as it comes
+    expect(await service.upsertOnlineCustomer(customer({ phone: '+819000005671', updatedAt: null }))).toEqual({ memberId, outcome: 'updated', conflicts: [] });
+  });
+
+  it('applies one event of a customer at a time: another meanwhile is told to retry, and is applied after', async () => {
+    const { memberId } = await service.upsertOnlineCustomer(customer());
+    const first = service.upsertOnlineCustomer(customer({ email: 'kenta.first@example.com', updatedAt: '2030-04-02T10:00:00+09:00' }));
+    const second = service.upsertOnlineCustomer(customer({ email: 'kenta.second@example.com', updatedAt: '2030-04-03T10:00:00+09:00' }));
+    const [a, b] = await Promise.allSettled([first, second]);
+    for (const o of [a, b]) {
+      if (o.status === 'rejected') expect((o.reason as Error).message).toBe('Another event of this Shopify customer is being applied; retry');
+    }
+    // Shopify's retry of whichever was refused: the later edit ends up on the member either way
+    if (b.status === 'rejected') await service.upsertOnlineCustomer(customer({ email: 'kenta.second@example.com', updatedAt: '2030-04-03T10:00:00+09:00' }));
+    if (a.status === 'rejected') expect(await service.upsertOnlineCustomer(customer({ email: 'kenta.first@example.com', updatedAt: '2030-04-02T10:00:00+09:00' }))).toMatchObject({ outcome: 'stale' });
+    expect(await models.members.findById(memberId).lean()).toMatchObject({ email: 'kenta.second@example.com' });
+  });
+
+  it('lets a customer’s next event through once a holder that died has let its lease lapse', async () => {
+    const { memberId } = await service.upsertOnlineCustomer(customer());
+    await db.connection.collection('member_shopify_customer_leases').insertOne({
+      _id: `shopify:${STORE}:7623451099001#1` as never,
+      resource: `shopify:${STORE}:7623451099001`,
+      generation: 1,
+      holder: 'a delivery that died',
+      acquiredAt: clock,
+      expiresAt: new Date(clock.getTime() + 30_000),
+    });
+    const update = customer({ email: 'kenta.later@example.com', updatedAt: '2030-04-02T10:00:00+09:00' });
+    await expect(service.upsertOnlineCustomer(update)).rejects.toThrow('being applied; retry');
+    clock = new Date(clock.getTime() + 30_000);
+    expect(await service.upsertOnlineCustomer(update)).toEqual({ memberId, outcome: 'updated', conflicts: [] });
+  });
 });
+

@@ -1,6 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import { Types } from 'mongoose';
 import type { Caller } from '@omo/lib/core/auth';
-import { claimOnce } from '@omo/lib/core/claims';
+import { claimOnce, Leases } from '@omo/lib/core/claims';
 import { AlreadyExistsError } from '@omo/lib/core/errors';
 import type { OnlineCustomer, OnlineCustomerOutcome } from '@omo/lib/contracts/members';
 import type { MembersModels } from '../models';
@@ -16,9 +17,17 @@ import type { SignUpService } from './sign-up.service';
 const SHOPIFY_CALLER: Caller = { kind: 'service', service: 'shopify' };
 /** A link whose member never appeared is a registration still in flight for this long; after it, a crash's leftover. */
 const IN_FLIGHT_LINK_MS = 30_000;
+/** How long one delivery holds a customer: Shopify gives a delivery 5 s, so only a holder that hangs or died loses it. */
+const CUSTOMER_LEASE_MS = 30_000;
 /** Shopify allows longer names than a member's display name. */
 const MAX_DISPLAY_NAME = 50;
 const FALLBACK_DISPLAY_NAME = 'Shopify customer';
+
+/** Shopify's `updated_at`; one we cannot read counts as not sent (the update is applied as it comes). */
+function shopifyTime(value: string | null): Date | null {
+  const time = value ? new Date(value) : null;
+  return time && !Number.isNaN(time.getTime()) ? time : null;
+}
 
 /** A contact Shopify sent that our rules cannot read counts as not sent (it cannot match or be claimed). */
 function readable(value: string | null, normalize: (v: string) => string): string | null {
@@ -36,16 +45,41 @@ function readable(value: string | null, normalize: (v: string) => string): strin
  * recorded, and a contact another member holds is reported, never merged.
  */
 export class ShopifyCustomerService {
+  private readonly leases: Leases;
+
   constructor(
     private readonly models: MembersModels,
     private readonly signUp: SignUpService,
     private readonly changes: ProfileChangeService,
     private readonly lookup: MemberLookup,
     private readonly clock: () => Date,
-  ) {}
+  ) {
+    this.leases = new Leases(models.shopifyCustomers.db, { model: 'ShopifyCustomerLease', collection: 'member_shopify_customer_leases' }, clock, CUSTOMER_LEASE_MS);
+  }
 
+  /**
+   * Shopify does not deliver in order, so an update is applied only when its `updated_at` is later than the one
+   * the link keeps (older: `stale`; the same second: `unchanged`, as it is the same state of the customer as far
+   * as Shopify's clock tells). Comparing and writing must not interleave with another delivery's, and FerretDB
+   * has no atomic conditional update to do it, so one delivery at a time applies a customer's events, under a
+   * lease on its link key (an insert, lib/core/claims.ts); another meanwhile is told to retry (the webhook answers
+   * 503 and Shopify retries). What is left: a holder stalled past the lease (30 s, six times Shopify's patience)
+   * while a later delivery takes over could write after it; and two edits within one second cannot be told apart,
+   * so the first delivered is kept. The leases stay (one small document per event): deleting them could let two
+   * deliveries take generation 0 at once.
+   */
   async upsert(input: OnlineCustomer): Promise<OnlineCustomerOutcome> {
     const key = shopifyCustomerLinkKey(input.storeId, input.customerId);
+    const lease = await this.leases.acquire(key, randomUUID());
+    if (!lease) throw new Error('Another event of this Shopify customer is being applied; retry');
+    try {
+      return await this.apply(key, input);
+    } finally {
+      await this.leases.release(lease);
+    }
+  }
+
+  private async apply(key: string, input: OnlineCustomer): Promise<OnlineCustomerOutcome> {
     const email = readable(input.email, normalizeEmail);
     const phone = readable(input.phone, normalizePhone);
     const link = await this.models.shopifyCustomers.findById(key).lean<ShopifyCustomerLinkDoc>().exec();
@@ -61,6 +95,7 @@ export class ShopifyCustomerService {
       customerId: input.customerId,
       matched: match !== null,
       ...this.seen(input, { email, phone }),
+      shopifyUpdatedAt: shopifyTime(input.updatedAt),
       createdAt: now,
       updatedAt: now,
     });
@@ -112,14 +147,19 @@ export class ShopifyCustomerService {
       }
       // a crash between the link and its member: the link is removed and the customer matched afresh
       await this.models.shopifyCustomers.deleteOne({ _id: link._id, memberId: link.memberId });
-      return this.upsert(input);
+      return this.apply(link._id, input);
     }
     const memberId = member._id.toHexString();
-    const seen = this.seen(input, sent);
+    const stamp = shopifyTime(input.updatedAt);
+    // later than the link's, earlier, or the same second; either unknown: applied
+    const order = stamp && link.shopifyUpdatedAt ? Math.sign(stamp.getTime() - link.shopifyUpdatedAt.getTime()) : 1;
+    const seen = { ...this.seen(input, sent), shopifyUpdatedAt: stamp ?? link.shopifyUpdatedAt ?? null };
     if (member.status === 'WITHDRAWN') {
-      await this.models.shopifyCustomers.updateOne({ _id: link._id }, { $set: { ...seen, updatedAt: this.clock() } });
+      if (order > 0) await this.models.shopifyCustomers.updateOne({ _id: link._id }, { $set: { ...seen, updatedAt: this.clock() } });
       return { memberId, outcome: 'withdrawn', conflicts: [] };
     }
+    if (order < 0) return { memberId, outcome: 'stale', conflicts: [] };
+    if (order === 0) return { memberId, outcome: 'unchanged', conflicts: [] };
     const conflicts: ContactKind[] = [];
     let changed = false;
     for (const kind of ['email', 'phone'] as const) {

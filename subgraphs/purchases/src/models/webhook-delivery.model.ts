@@ -12,7 +12,8 @@ export type WebhookDeliveryOutcome =
   | 'member-linked'
   | 'member-updated'
   | 'member-unchanged'
-  | 'member-withdrawn';
+  | 'member-withdrawn'
+  | 'member-stale';
 
 /** A refund or cancellation that arrived before its order's purchase existed: carried out when the order is recorded. */
 export interface AwaitingRefundDoc {

@@ -26,6 +26,7 @@ describe('mapping a Shopify customers/create or customers/update body', () => {
       state: 'enabled',
       emailMarketing: 'subscribed',
       smsMarketing: 'not_subscribed',
+      updatedAt: '2025-06-20T10:15:42+09:00',
     });
   });
 

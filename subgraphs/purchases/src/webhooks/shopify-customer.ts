@@ -17,6 +17,7 @@ const customerSchema = z.object({
   first_name: text,
   last_name: text,
   state: text,
+  updated_at: text,
   email_marketing_consent: consent,
   sms_marketing_consent: consent,
 });
@@ -34,5 +35,6 @@ export function mapShopifyCustomer(payload: unknown, storeId: string): OnlineCus
     state: customer.state,
     emailMarketing: customer.email_marketing_consent?.state ?? null,
     smsMarketing: customer.sms_marketing_consent?.state ?? null,
+    updatedAt: customer.updated_at,
   };
 }
