@@ -146,5 +146,17 @@ describe('a Shopify customer’s member', () => {
     clock = new Date(clock.getTime() + 30_000);
     expect(await service.upsertOnlineCustomer(update)).toEqual({ memberId, outcome: 'updated', conflicts: [] });
   });
+
+  it('gives an order its customer’s linked member, and asks it to retry while that member is still being registered', async () => {
+    const orphan = await orphanLink(new Date(clock.getTime() - IN_FLIGHT_MS + 1));
+    await expect(service.findActiveByShopifyCustomer(STORE, '7623451099001')).rejects.toThrow('still being registered');
+    clock = new Date(clock.getTime() + 1);
+    // a crash's leftover names no member: the order is matched by its contacts instead
+    expect(await service.findActiveByShopifyCustomer(STORE, '7623451099001')).toBeNull();
+    await models.shopifyCustomers.deleteOne({ memberId: orphan });
+    const { memberId } = await service.upsertOnlineCustomer(customer());
+    expect((await service.findActiveByShopifyCustomer(STORE, '7623451099001'))?._id.toHexString()).toBe(memberId);
+    expect(await service.findActiveByShopifyCustomer(STORE, '7623451099999')).toBeNull();
+  });
 });
 

@@ -128,11 +128,17 @@ export class ShopifyCustomerService {
 
   /**
    * The active member a Shopify customer's link leads to (a merged member's survivor), for matching its orders;
-   * null when there is no link, or its member is withdrawn or still being registered.
+   * null when there is no link, or its member is withdrawn or a crash's leftover. While the member is still being
+   * registered (Shopify sends a new customer's customers/create and first order together), the order is asked to
+   * retry rather than be recorded as a guest's, which it would stay.
    */
   async linkedActiveMember(storeId: string, customerId: string): Promise<MemberDoc | null> {
     const link = await this.models.shopifyCustomers.findById(shopifyCustomerLinkKey(storeId, customerId)).lean<ShopifyCustomerLinkDoc>().exec();
-    const found = link && (await this.models.members.findById(link.memberId).lean<MemberDoc>().exec());
+    if (!link) return null;
+    const found = await this.models.members.findById(link.memberId).lean<MemberDoc>().exec();
+    if (!found && this.clock().getTime() - link.createdAt.getTime() < IN_FLIGHT_LINK_MS) {
+      throw new Error('The Shopify customer’s member is still being registered; retry');
+    }
     const member = found && (await this.lookup.currentMember(found));
     return member?.status === 'ACTIVE' ? member : null;
   }
