@@ -30,6 +30,11 @@ export class ShopifyStores {
     this.locations = new StoreLocations(models.storeLocations, models.stores, clock);
   }
 
+  /**
+   * The store to record the order at. A POS order's claim is taken before its purchase is recorded (also for an
+   * order not paid yet, which names where it was rung up as well): a crash between the two leaves the claim, and
+   * the next event records the order at the store it names.
+   */
   async orderStore(shop: StoreDoc, externalId: string, posLocationId: string | null): Promise<OrderStore> {
     if (!posLocationId) return { store: shop, unmapped: null };
     const mapped = await this.locations.storeOf(posLocationId);
