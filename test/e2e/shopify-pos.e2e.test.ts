@@ -173,5 +173,20 @@ describe('Shopify POS orders', () => {
     const purchase = await system.db.collection('purchases').findOne({ externalId: 'gid://shopify/Order/5918273645392' });
     expect(purchase?.storeId).toBe(won[0]!.data!.createStore.id);
   });
+
+  it('waits for a store being saved with a location before another may take it', async () => {
+    const location = '81234567778';
+    // a claim taken 10 s ago by a store whose write has not landed yet
+    await system.db.collection('store_shopify_locations').insertOne({ _id: location as never, storeId: '665f000000000000000000ab', createdAt: new Date(now.getTime() - 10_000) });
+    const create = () => system.graphql(CREATE_STORE, { input: { code: 'P05', name: 'ポップアップ P05', kind: 'POPUP', shopifyLocationIds: [location] } }, system.adminHeaders());
+    const early = await create();
+    expect(early.errors?.map((e) => [e.extensions?.code, e.message])).toEqual([['ALREADY_EXISTS', `Shopify location ${location} is being given to another store; try again in a minute`]]);
+    expect(await system.db.collection('stores').countDocuments({ code: 'P05' })).toBe(0);
+
+    now = new Date(now.getTime() + 20_000);
+    const later = await create();
+    expect(later.errors).toBeUndefined();
+    expect(await system.db.collection('store_shopify_locations').findOne({ _id: `${location}#1` as never })).toMatchObject({ storeId: (later.data as { createStore: { id: string } }).createStore.id });
+  });
 });
 
