@@ -109,6 +109,17 @@ describe('rewards and coupons through the gateway', () => {
     expect(bad.errors?.[0]?.extensions).toEqual({ code: 'BAD_USER_INPUT', field: expect.stringMatching(/^benefit/) as unknown });
   });
 
+  it('audits restoreCouponOnRefund like the other fields and copies it onto the coupons issued', async () => {
+    const rewardId = await createReward();
+    const edit = 'mutation ($id: ID!) { updateReward(id: $id, input: { restoreCouponOnRefund: true }) { restoreCouponOnRefund revision } }';
+    expect(ok(await system.graphql(edit, { id: rewardId }, system.adminHeaders()))).toEqual({ updateReward: { restoreCouponOnRefund: true, revision: 2 } });
+    const audit = ok(await system.graphql<{ rewardChanges: unknown[] }>('query ($id: ID!) { rewardChanges(rewardId: $id) { revision changes { field before after } } }', { id: rewardId }, system.staffHeaders()));
+    expect(audit.rewardChanges[1]).toEqual({ revision: 2, changes: [{ field: 'restoreCouponOnRefund', before: 'false', after: 'true' }] });
+    const memberId = await memberWith(500);
+    const coupon = ok(await system.graphql<{ redeemReward: unknown }>('mutation ($r: ID!) { redeemReward(rewardId: $r, idempotencyKey: "restore") { restoreCouponOnRefund } }', { r: rewardId }, system.customerHeaders(memberId)));
+    expect(coupon).toEqual({ redeemReward: { restoreCouponOnRefund: true } });
+  });
+
   it('redeems 500 points for a ¥500 coupon once per key', async () => {
     const memberId = await memberWith(600);
     const rewardId = await createReward();
