@@ -178,6 +178,46 @@ describe('coupons consumed by a settlement', () => {
     expect((await quote([yen.code])).coupons.map((c) => c.discount)).toEqual([500]);
   });
 
+  it('claims the coupons again when a sibling attempt redeemed while this one was refused, and fails to be retried', async () => {
+    const memberId = await memberWith(700);
+    const yen = await coupon(memberId, await reward());
+    const sale = purchaseId();
+    const ledger = system.subgraphs.points.built.deps.ledger;
+    const redeem = ledger.redeem.bind(ledger);
+    // the sibling attempt's redemption lands just as this attempt is told the points are short
+    const sibling = jest.spyOn(ledger, 'redeem').mockImplementationOnce(async (input) => {
+      await redeem(input);
+      throw new AppError('Not enough points', 'INSUFFICIENT_POINTS');
+    });
+    try {
+      await expect(settle(memberId, sale, [{ couponId: yen.id, discount: 500 }], { pointsToRedeem: 200 })).rejects.toThrow('points is unavailable: HTTP 500');
+    } finally {
+      sibling.mockRestore();
+    }
+    expect(await byCode(yen.code)).toMatchObject({ state: 'USED', purchaseId: sale });
+    expect(await settle(memberId, sale, [{ couponId: yen.id, discount: 500 }], { pointsToRedeem: 200 })).toEqual({ pointsEarned: 20, pointsRedeemed: 200, unconsumedCoupons: [] });
+    expect((await account(memberId)).balance).toBe(20);
+  });
+
+  it('puts back a claim a refused sibling attempt undid while this one settled', async () => {
+    const memberId = await memberWith(500);
+    const yen = await coupon(memberId, await reward());
+    const sale = purchaseId();
+    const ledger = system.subgraphs.points.built.deps.ledger;
+    const earn = ledger.earn.bind(ledger);
+    const undone = jest.spyOn(ledger, 'earn').mockImplementationOnce(async (input) => {
+      await system.db.collection('coupon_ends').deleteOne({ _id: new Types.ObjectId(yen.id), state: 'USED', purchaseId: sale });
+      return earn(input);
+    });
+    try {
+      expect(await settle(memberId, sale, [{ couponId: yen.id, discount: 500 }])).toEqual({ pointsEarned: 20, pointsRedeemed: 0, unconsumedCoupons: [] });
+    } finally {
+      undone.mockRestore();
+    }
+    expect(await system.db.collection('coupon_ends').findOne({ _id: new Types.ObjectId(yen.id) })).toMatchObject({ state: 'USED', purchaseId: sale });
+    expect(await refusal(quote([yen.code]))).toEqual({ code: 'COUPON_ALREADY_USED', couponCode: yen.code });
+  });
+
   it('records an online order that used a cancelled coupon, takes its returned points back, and reports it', async () => {
     const memberId = await memberWith(500);
     const online = await coupon(memberId, await reward({ online: true }));
