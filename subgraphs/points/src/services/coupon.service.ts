@@ -53,7 +53,7 @@ export class CouponService {
 
   /**
    * The customer buys a reward's coupon with points. The same key again answers the same coupon; a twin request
-   * racing with it reserves its own units, loses the ledger's key to the first and frees them.
+   * racing with it names the same coupon, so it finds the units the first one holds and the entry it wrote.
    */
   async redeem(caller: Caller, input: { rewardId: string; idempotencyKey: string }): Promise<CouponDoc> {
     const customer = requireAuthenticated(caller);
