@@ -40,6 +40,15 @@ describe('review findings on redemptions', () => {
     expect((await account(memberId)).balance).toBe(0);
   });
 
+  it('frees the units of a key reused for another reward after the first died before its coupon', async () => {
+    const memberId = await memberWith(1000);
+    const first = ok(await redeem(memberId, await createReward(), 'reused')).redeemReward;
+    await system.db.collection('coupons').deleteOne({ code: first.code });
+    const other = await createReward({ stock: 1 });
+    expect((await redeem(memberId, other, 'reused')).errors?.[0]?.extensions).toEqual({ code: 'BAD_USER_INPUT', field: 'idempotencyKey' });
+    expect(await slotsOf(other)).toBe(0);
+  });
+
   it('frees a unit whose redemption died before its points, and issues the coupon of one that died after them', async () => {
     const rewardId = await createReward({ stock: 2 });
     // a redemption that died after reserving: its unit, no entry, no coupon, its key never sent again
