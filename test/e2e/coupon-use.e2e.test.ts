@@ -168,6 +168,13 @@ describe('coupons consumed by a settlement', () => {
     expect(await system.db.collection('coupon_ends').countDocuments({ purchaseId: lost })).toBe(0);
   });
 
+  it("refuses a register's sale of another member's coupon and leaves it unused", async () => {
+    const [memberId, other] = [await memberWith(500), await memberWith(100)];
+    const yen = await coupon(memberId, await reward());
+    expect(await refusal(settle(other, purchaseId(), [{ couponId: yen.id, discount: 500 }]))).toEqual({ code: 'COUPON_NOT_APPLICABLE', couponCode: yen.code });
+    expect(await byCode(yen.code)).toMatchObject({ state: 'ISSUED', purchaseId: null });
+  });
+
   it('leaves the coupons unused when the points of the sale are refused', async () => {
     const memberId = await memberWith(600);
     const yen = await coupon(memberId, await reward());
