@@ -1,42 +1,8 @@
 import { ok, startTestSystem, type TestSystem } from '../helpers/system';
+import { CANCEL, CREATE_REWARD as CREATE, REDEEM, rewardsDriver } from '../helpers/rewards';
 
-const REGISTER = /* GraphQL */ `
-  mutation ($input: RegisterMemberInput!) { registerMember(input: $input) { id } }
-`;
-const ADJUST = /* GraphQL */ `
-  mutation ($memberId: ID!, $amount: Int!, $key: String!) {
-    adjustPoints(memberId: $memberId, amount: $amount, reason: "rewards test", idempotencyKey: $key) { account { balance } }
-  }
-`;
-const CREATE = /* GraphQL */ `
-  mutation ($input: RewardInput!) {
-    createReward(input: $input) { id name { ja en } pointsCost benefit { kind yenOff percentOff capYen sku } stock perMemberLimit active couponValidityDays revision }
-  }
-`;
-const UPDATE = /* GraphQL */ `
-  mutation ($id: ID!, $input: RewardInput!) { updateReward(id: $id, input: $input) { id revision } }
-`;
-const REDEEM = /* GraphQL */ `
-  mutation ($rewardId: ID!, $key: String!) {
-    redeemReward(rewardId: $rewardId, idempotencyKey: $key) { id code barcodeValue rewardId pointsCost state issuedAt expiresAt endedAt benefit { kind yenOff } }
-  }
-`;
-const CANCEL = /* GraphQL */ `
-  mutation ($id: ID!) { cancelCoupon(couponId: $id) { id state endedAt } }
-`;
-const BALANCE = /* GraphQL */ `
-  query ($id: ID!) { member(id: $id) { points { balance history(first: 10) { nodes { type amount } } } coupons { id state } } }
-`;
-
-interface Coupon {
-  id: string;
-  code: string;
-  barcodeValue: string;
-  state: string;
-  issuedAt: string;
-  expiresAt: string;
-  endedAt: string | null;
-}
+const UPDATE = 'mutation ($id: ID!, $input: RewardInput!) { updateReward(id: $id, input: $input) { id revision } }';
+const BALANCE = 'query ($id: ID!) { member(id: $id) { points { balance history(first: 10) { nodes { type amount } } } coupons { id state } } }';
 
 let system: TestSystem;
 let storeId: string;
@@ -46,33 +12,7 @@ beforeAll(async () => {
 });
 afterAll(() => system.close());
 
-let counter = 0;
-/** A member with `points` usable points (the sign-up bonus topped up). */
-async function memberWith(points: number): Promise<string> {
-  counter += 1;
-  const { registerMember } = ok(
-    await system.graphql<{ registerMember: { id: string } }>(REGISTER, { input: { displayName: `特典${counter}`, email: `r${counter}@example.com`, registeredVia: 'ONLINE' } }, system.staffHeaders()),
-  );
-  const top = points - 100;
-  if (top !== 0) ok(await system.graphql(ADJUST, { memberId: registerMember.id, amount: top, key: `top-${registerMember.id}` }, system.adminHeaders()));
-  return registerMember.id;
-}
-
-async function createReward(extra: Record<string, unknown> = {}): Promise<string> {
-  const input = { nameJa: '500円引き', nameEn: '¥500 off', pointsCost: 500, benefit: { kind: 'YEN_OFF', yenOff: 500 }, storeIds: [storeId], online: true, ...extra };
-  return ok(await system.graphql<{ createReward: { id: string } }>(CREATE, { input }, system.adminHeaders())).createReward.id;
-}
-
-async function account(memberId: string) {
-  const { member } = ok(await system.graphql<{ member: { points: { balance: number; history: { nodes: { type: string; amount: number }[] } }; coupons: { id: string; state: string }[] } }>(BALANCE, { id: memberId }, system.staffHeaders()));
-  return { balance: member.points.balance, entries: member.points.history.nodes, coupons: member.coupons };
-}
-
-function redeem(memberId: string, rewardId: string, key: string) {
-  return system.graphql<{ redeemReward: Coupon }>(REDEEM, { rewardId, key }, system.customerHeaders(memberId));
-}
-
-const slotsOf = (rewardId: string) => system.db.collection('reward_slots').countDocuments({ rewardId });
+const { memberWith, createReward, account, redeem, slotsOf } = rewardsDriver(() => system, () => storeId);
 
 describe('rewards and coupons through the gateway', () => {
   it('lets an administrator create and edit a reward, audited, and refuses staff', async () => {
@@ -107,6 +47,17 @@ describe('rewards and coupons through the gateway', () => {
     expect(audit.rewardChanges[0]).toMatchObject({ revision: 1, actor: 'staff:admin-1', action: 'CREATE_REWARD' });
     const bad = await system.graphql(CREATE, { input: { ...input, benefit: { kind: 'YEN_OFF', sku: 'X' } } }, system.adminHeaders());
     expect(bad.errors?.[0]?.extensions).toEqual({ code: 'BAD_USER_INPUT', field: expect.stringMatching(/^benefit/) as unknown });
+  });
+
+  it('audits restoreCouponOnRefund like the other fields and copies it onto the coupons issued', async () => {
+    const rewardId = await createReward();
+    const edit = 'mutation ($id: ID!) { updateReward(id: $id, input: { restoreCouponOnRefund: true }) { restoreCouponOnRefund revision } }';
+    expect(ok(await system.graphql(edit, { id: rewardId }, system.adminHeaders()))).toEqual({ updateReward: { restoreCouponOnRefund: true, revision: 2 } });
+    const audit = ok(await system.graphql<{ rewardChanges: unknown[] }>('query ($id: ID!) { rewardChanges(rewardId: $id) { revision changes { field before after } } }', { id: rewardId }, system.staffHeaders()));
+    expect(audit.rewardChanges[1]).toEqual({ revision: 2, changes: [{ field: 'restoreCouponOnRefund', before: 'false', after: 'true' }] });
+    const memberId = await memberWith(500);
+    const coupon = ok(await system.graphql<{ redeemReward: unknown }>('mutation ($r: ID!) { redeemReward(rewardId: $r, idempotencyKey: "restore") { restoreCouponOnRefund } }', { r: rewardId }, system.customerHeaders(memberId)));
+    expect(coupon).toEqual({ redeemReward: { restoreCouponOnRefund: true } });
   });
 
   it('redeems 500 points for a ¥500 coupon once per key', async () => {
@@ -201,7 +152,8 @@ describe('rewards and coupons through the gateway', () => {
     const memberId = await memberWith(1000);
     const rewardId = await createReward({ perMemberLimit: 1, stock: 1 });
     const coupon = ok(await redeem(memberId, rewardId, 'one')).redeemReward;
-    expect((await redeem(memberId, rewardId, 'two')).errors?.[0]?.extensions?.code).toBe('OUT_OF_STOCK');
+    // the member's own limit is checked first: they are told why, and take no unit of stock meanwhile
+    expect((await redeem(memberId, rewardId, 'two')).errors?.[0]?.extensions).toEqual({ code: 'LIMIT_REACHED', field: 'rewardId', limit: 1 });
     const other = await memberWith(500);
     const cancels = await Promise.all([
       system.graphql<{ cancelCoupon: unknown }>(CANCEL, { id: coupon.id }, system.customerHeaders(memberId)),
@@ -221,7 +173,7 @@ describe('rewards and coupons through the gateway', () => {
     const limited = await createReward({ stock: 5, perMemberLimit: 1 });
     ok(await redeem(memberId, limited, 'first'));
     expect((await redeem(memberId, limited, 'second')).errors?.[0]?.extensions).toEqual({ code: 'LIMIT_REACHED', field: 'rewardId', limit: 1 });
-    // the stock unit the refused one took is back: one of stock, one of the member's uses
+    // the refused one took no unit: one of stock, one of the member's uses
     expect(await slotsOf(limited)).toBe(2);
     expect((await account(memberId)).balance).toBe(500);
   });
@@ -232,7 +184,7 @@ describe('rewards and coupons through the gateway', () => {
     const coupon = ok(await redeem(memberId, rewardId, 'soon')).redeemReward;
     const job = system.subgraphs.points.built.couponExpiry;
     const later = new Date(new Date(coupon.expiresAt).getTime() + 1);
-    expect(await job.run(new Date(new Date(coupon.expiresAt).getTime() - 1))).toEqual({ couponsChecked: 0, couponsExpired: 0 });
+    expect(await job.run(new Date(new Date(coupon.expiresAt).getTime() - 1))).toEqual({ couponsChecked: 0, couponsExpired: 0, couponsIssued: 0, unitsFreed: 0 });
     const runs = await Promise.all([job.run(later), job.run(later)]);
     expect(runs.map((r) => r.couponsExpired).sort()).toEqual([0, 1]);
     const after = await account(memberId);
@@ -240,7 +192,7 @@ describe('rewards and coupons through the gateway', () => {
     expect(after.entries.filter((e) => e.type === 'REVERSAL')).toEqual([{ type: 'REVERSAL', amount: 500 }]);
     expect(after.coupons).toEqual([{ id: coupon.id, state: 'EXPIRED' }]);
     expect(await slotsOf(rewardId)).toBe(0);
-    expect(await job.run(later)).toEqual({ couponsChecked: 0, couponsExpired: 0 });
+    expect(await job.run(later)).toEqual({ couponsChecked: 0, couponsExpired: 0, couponsIssued: 0, unitsFreed: 0 });
   });
 
   it('shows customers only what they may redeem now, and keeps other members and registers out', async () => {
