@@ -11,6 +11,7 @@ import type { Tier } from '../models/points-policy.model';
 import type { RewardDoc } from '../models/reward.model';
 import { newCouponCode } from './coupon-code';
 import { CouponSlots } from './coupon-slots';
+import type { CouponShopifySync } from './coupon-shopify-sync';
 import type { LedgerService } from './ledger.service';
 import { InsufficientPointsError, viewAt } from './lots';
 import { RewardUnavailableError, unavailability, type RewardService } from './reward.service';
@@ -34,6 +35,8 @@ export class CouponService {
     private readonly ledger: LedgerService,
     private readonly tierOf: (memberId: string, at: Date) => Promise<Tier>,
     private readonly clock: () => Date,
+    /** The Shopify discount code of a coupon valid online: queued before the coupon is stored and before it ends. */
+    private readonly online: Pick<CouponShopifySync, 'issuing' | 'ending'>,
   ) {
     this.slots = new CouponSlots(models.slots);
   }
@@ -64,6 +67,7 @@ export class CouponService {
     // a resent key after an edit of the reward: the coupon is what the entry paid for, not the reward as it is now
     const paidFor = entry.rewardRevision && entry.rewardRevision !== reward.revision ? await this.rewards.revision(rewardId, entry.rewardRevision) : reward;
     const coupon = { ...couponOf(new Types.ObjectId(entry.couponId), paidFor, memberId, redeemKey, entry.createdAt), pointsCost: -entry.amount };
+    await this.online.issuing(coupon);
     const claim = await claimOnce(this.models.coupons, coupon);
     if (claim.won) return claim.doc;
     if (!claim.existing) throw new Error(`coupon ${entry.couponId} clashed and is gone`);
@@ -112,6 +116,7 @@ export class CouponService {
    * state written), whoever claimed it: every step is idempotent, so a retry finishes what a crash left half done.
    */
   async end(coupon: CouponDoc, state: CouponEnd, actor: string): Promise<{ coupon: CouponDoc; claimed: boolean }> {
+    await this.online.ending(coupon);
     const claim = await claimOnce<CouponEndDoc>(this.models.ends, { _id: coupon._id, state, actor, at: this.clock() });
     const ended = claim.won ? claim.doc : claim.existing;
     if (!ended) throw new Error(`the end of coupon ${coupon._id.toHexString()} clashed and is gone`);
