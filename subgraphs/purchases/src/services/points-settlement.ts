@@ -8,6 +8,7 @@ import type { PurchasesModels } from '../models';
 import type { PurchaseOutcomeDoc } from '../models/purchase-outcome.model';
 import type { PurchaseDoc } from '../models/purchase.model';
 import type { RefundDoc } from '../models/refund.model';
+import { COUPON_REFUSALS } from './coupon-quotes';
 import type { MembersClient } from './members.client';
 import { paidShare } from './refund-amounts';
 import { recordPurchaseFact, recordRefundFact } from './stats';
@@ -56,7 +57,10 @@ export function settlementHandlers(deps: {
     if (!outcome) throw new Error(`the outcome of purchase ${purchase._id.toHexString()} clashed on insert and is gone`);
     if (outcome.state === 'COMPLETED') await recordPurchaseFact(deps.models.facts, purchase);
     else if (settled) await undo(purchase, outcome);
-    await deps.models.purchases.updateOne({ _id: purchase._id }, { $set: { state: outcome.state, rejectionReason: outcome.reason } });
+    await deps.models.purchases.updateOne(
+      { _id: purchase._id },
+      { $set: { state: outcome.state, rejectionReason: outcome.reason, rejectionCode: outcome.code ?? null, rejectionCouponCode: outcome.couponCode ?? null } },
+    );
     return outcome;
   };
   const undo = async (purchase: PurchaseDoc, outcome: PurchaseOutcomeDoc) => {
@@ -76,17 +80,20 @@ export function settlementHandlers(deps: {
   const failure = async (purchase: PurchaseDoc, error: unknown, item: OutboxItemDoc): Promise<Omit<PurchaseOutcomeDoc, '_id' | 'decidedAt'>> => {
     const purchaseId = purchase._id.toHexString();
     if (!(error instanceof AppError) || RETRIED_CODES.has(String(error.extensions.code))) return retryOrGiveUp(purchaseId, error, item);
-    if (error.extensions.code === 'INSUFFICIENT_POINTS') {
+    const code = String(error.extensions.code);
+    if (code === 'INSUFFICIENT_POINTS' || COUPON_REFUSALS.has(code)) {
       // another attempt (a lease taken over, a resend) may have redeemed since the balance grew: only a ledger
-      // without this purchase's redemption makes it REJECTED
+      // without this purchase's redemption makes it REJECTED. A STRICT coupon refusal writes nothing either: the
+      // coupon was used by another purchase (another register, a moment before) or ended since the quote.
       let redeemed: boolean;
       try {
         ({ redeemed } = await points.redemption({ purchaseId }));
       } catch (askError) {
         return retryOrGiveUp(purchaseId, askError, item);
       }
-      if (redeemed) throw new Error('points refused the redemption, yet its ledger holds it: settling again');
-      return { state: 'REJECTED', reason: error.message };
+      if (redeemed) throw new Error('points refused the settlement, yet its ledger holds its redemption: settling again');
+      const couponCode = typeof error.extensions.couponCode === 'string' ? error.extensions.couponCode : null;
+      return { state: 'REJECTED', reason: error.message, code, couponCode };
     }
     deps.logger.error({ purchaseId, code: error.extensions.code, err: error.message }, 'purchase settlement refused for good');
     return { state: 'SETTLEMENT_FAILED', reason: `Its points were refused: ${error.message}` };
@@ -121,6 +128,8 @@ export function settlementHandlers(deps: {
           pointsToRedeem: purchase.pointsApplied,
           occurredAt: purchase.occurredAt.toISOString(),
           actor: purchase.actor,
+          coupons: (purchase.coupons ?? []).map((c) => ({ couponId: c.couponId, discount: c.discount })),
+          couponPolicy: purchase.couponPolicy ?? 'STRICT',
         });
         wanted = { state: 'COMPLETED', reason: null };
       } catch (error) {
