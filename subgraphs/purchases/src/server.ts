@@ -42,7 +42,8 @@ export function buildPurchasesSubgraph(options: SubgraphBuildOptions): Purchases
     options.logger,
     options.clock,
   );
-  const purchaseService = new PurchaseService(models, members, new CouponQuotes(options.services, options.internalSecret), outbox, options.clock, { posMaxBackdateHours: options.config.POS_MAX_BACKDATE_HOURS });
+  const coupons = new CouponQuotes(options.services, options.internalSecret);
+  const purchaseService = new PurchaseService(models, members, coupons, outbox, options.clock, { posMaxBackdateHours: options.config.POS_MAX_BACKDATE_HOURS });
   const refundService = new RefundService(models, outbox, options.clock);
   const settlementSweep = new SettlementSweepJob(models, outbox, options.clock);
   const discountCodes = new ShopifyDiscountCodes({
@@ -66,7 +67,7 @@ export function buildPurchasesSubgraph(options: SubgraphBuildOptions): Purchases
         repeat('rearm stuck settlements', SWEEP_INTERVAL_MS, () => settlementSweep.rearmStuck(), options.logger),
       ]),
     routes: Router().use(
-      shopifyWebhookRoutes({ models, purchases: purchaseService, refunds: refundService, services: options.services, internalSecret: options.internalSecret, logger: options.logger, clock: options.clock }),
+      shopifyWebhookRoutes({ models, purchases: purchaseService, refunds: refundService, coupons, services: options.services, internalSecret: options.internalSecret, logger: options.logger, clock: options.clock }),
       purchasesRoutes({ models, purchaseService, storeService, discountCodes }, options),
     ),
   };
