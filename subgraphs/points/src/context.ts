@@ -3,6 +3,7 @@ import { createPointsLoaders, type PointsLoaders } from './loaders/points.loader
 import type { LedgerEntryModel } from './models/ledger-entry.model';
 import type { PointAccountModel } from './models/point-account.model';
 import type { CampaignService } from './services/campaign.service';
+import type { CouponUseService } from './services/coupon-use.service';
 import type { CouponService } from './services/coupon.service';
 import type { EarnCalculator } from './services/earn-calculator';
 import { currentEarnRules, earnRulesFor, type EarnRules } from './services/earn-rules';
@@ -35,6 +36,7 @@ export interface PointsDeps {
   members: MembersClient;
   rewards: RewardService;
   coupons: CouponService;
+  couponUse: CouponUseService;
 }
 
 export function createPointsContext(deps: PointsDeps, base: BaseContext): PointsContext {
@@ -45,7 +47,7 @@ export function createPointsContext(deps: PointsDeps, base: BaseContext): Points
     ...base,
     ...services,
     now,
-    loaders: createPointsLoaders({ ...models, tiers: deps.tiers, now }),
+    loaders: createPointsLoaders({ ...models, tiers: deps.tiers, coupons: deps.coupons, now }),
     earnRules: () => (earnRules ??= earnRulesFor(base.caller, deps)),
     currentEarnRules: () => currentEarnRules(deps),
   };

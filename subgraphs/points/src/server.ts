@@ -11,6 +11,7 @@ import { pointAccountModel } from './models/point-account.model';
 import { rewardModel } from './models/reward.model';
 import { resolvers } from './resolvers';
 import { CouponExpiryJob } from './services/coupon-expiry.job';
+import { CouponUseService } from './services/coupon-use.service';
 import { CouponService } from './services/coupon.service';
 import { ExpiryJob } from './services/expiry.job';
 import { LedgerService } from './services/ledger.service';
@@ -37,14 +38,15 @@ export function buildPointsSubgraph(options: SubgraphBuildOptions): PointsSubgra
   const members = new MembersClient(options.services, options.internalSecret);
   const memberExists = (memberId: string) => members.exists(memberId);
   const ledger = new LedgerService(models.ledger, models.accounts, policy, options.clock, memberExists, options.config.STAFF_MAX_POINTS_ADJUSTMENT);
-  const settlement = new SettlementService(ledger, policy, tiers, calculator);
   const expiry = new ExpiryJob(models.accounts, ledger, options.logger);
   const tierOf = async (memberId: string, at: Date) => (await tiers.tierFor(memberId, at)).tier;
   const rewards = new RewardService(rewardModel(options.connection), options.clock, tierOf);
   const couponStore = couponModels(options.connection);
   const coupons = new CouponService(couponStore, rewards, ledger, tierOf, options.clock);
   const couponExpiry = new CouponExpiryJob(couponStore, coupons, options.logger);
-  const deps: PointsDeps = { models, clock: options.clock, ledger, policy, storeRates, campaigns, tiers, calculator, members, rewards, coupons };
+  const couponUse = new CouponUseService(couponStore, coupons, ledger, options.clock, options.logger);
+  const settlement = new SettlementService(ledger, policy, tiers, calculator, couponUse);
+  const deps: PointsDeps = { models, clock: options.clock, ledger, policy, storeRates, campaigns, tiers, calculator, members, rewards, coupons, couponUse };
   const apollo = buildSubgraphApollo<PointsContext>({ name: 'points', typeDefs, resolvers, ...options });
   return {
     apollo,
