@@ -2,7 +2,7 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
 import type { StoreDoc } from '../models/store.model';
 import type { PurchaseDoc } from '../models/purchase.model';
-import type { PurchaseLineView, MemberRef } from '../mappers';
+import type { PurchaseLineView, MemberRef, CouponRef } from '../mappers';
 import type { RefundDoc } from '../models/refund.model';
 import type { PurchaseStats } from '../services/stats';
 import type { PurchasesContext } from '../context';
@@ -142,11 +142,18 @@ export type RefundLine = {
   amount: Scalars['Int']['output'];
 };
 
+/** A coupon (owned by the points service, which resolves its fields). */
+export type Coupon = {
+  __typename?: 'Coupon';
+  /** The coupon's id. */
+  id: Scalars['ID']['output'];
+};
+
 /** A coupon a purchase used, and what it took off. */
 export type PurchaseCoupon = {
   __typename?: 'PurchaseCoupon';
-  /** The coupon's id (the points service's coupon). */
-  couponId: Scalars['ID']['output'];
+  /** The coupon (its state, reward and holder come from the points service). */
+  coupon: Coupon;
   /** The code that was presented (a register's scan, or the Shopify discount code). */
   code: Scalars['String']['output'];
   /** Yen it took off the purchase. */
@@ -591,7 +598,8 @@ export type ResolversTypes = ResolversObject<{
   PurchaseLine: ResolverTypeWrapper<PurchaseLineView>;
   Refund: ResolverTypeWrapper<RefundDoc>;
   RefundLine: ResolverTypeWrapper<RefundLine>;
-  PurchaseCoupon: ResolverTypeWrapper<PurchaseCoupon>;
+  Coupon: ResolverTypeWrapper<CouponRef>;
+  PurchaseCoupon: ResolverTypeWrapper<Omit<PurchaseCoupon, 'coupon'> & { coupon: ResolversTypes['Coupon'] }>;
   Purchase: ResolverTypeWrapper<PurchaseDoc>;
   PurchaseConnection: ResolverTypeWrapper<Omit<PurchaseConnection, 'nodes'> & { nodes: Array<ResolversTypes['Purchase']> }>;
   PurchaseSummary: ResolverTypeWrapper<PurchaseStats>;
@@ -623,7 +631,8 @@ export type ResolversParentTypes = ResolversObject<{
   PurchaseLine: PurchaseLineView;
   Refund: RefundDoc;
   RefundLine: RefundLine;
-  PurchaseCoupon: PurchaseCoupon;
+  Coupon: CouponRef;
+  PurchaseCoupon: Omit<PurchaseCoupon, 'coupon'> & { coupon: ResolversParentTypes['Coupon'] };
   Purchase: PurchaseDoc;
   PurchaseConnection: Omit<PurchaseConnection, 'nodes'> & { nodes: Array<ResolversParentTypes['Purchase']> };
   PurchaseSummary: PurchaseStats;
@@ -793,8 +802,12 @@ export type RefundLineResolvers<ContextType = PurchasesContext, ParentType exten
   amount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 }>;
 
+export type CouponResolvers<ContextType = PurchasesContext, ParentType extends ResolversParentTypes['Coupon'] = ResolversParentTypes['Coupon']> = ResolversObject<{
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+}>;
+
 export type PurchaseCouponResolvers<ContextType = PurchasesContext, ParentType extends ResolversParentTypes['PurchaseCoupon'] = ResolversParentTypes['PurchaseCoupon']> = ResolversObject<{
-  couponId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  coupon?: Resolver<ResolversTypes['Coupon'], ParentType, ContextType>;
   code?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   discount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 }>;
@@ -885,6 +898,7 @@ export type Resolvers<ContextType = PurchasesContext> = ResolversObject<{
   PurchaseLine?: PurchaseLineResolvers<ContextType>;
   Refund?: RefundResolvers<ContextType>;
   RefundLine?: RefundLineResolvers<ContextType>;
+  Coupon?: CouponResolvers<ContextType>;
   PurchaseCoupon?: PurchaseCouponResolvers<ContextType>;
   Purchase?: PurchaseResolvers<ContextType>;
   PurchaseConnection?: PurchaseConnectionResolvers<ContextType>;

@@ -74,6 +74,8 @@ export function settlementHandlers(deps: {
       purchaseAmount: purchase.total,
       purchaseOccurredAt: purchase.occurredAt.toISOString(),
       actor: purchase.actor,
+      // the sale never happened: its coupons are released whatever their reward says of refunds
+      voidsPurchase: true,
     });
   };
   /** What a failed settlement means for the purchase: an outcome, or (thrown) another attempt later. */
@@ -109,7 +111,7 @@ export function settlementHandlers(deps: {
       const purchase = await deps.models.purchases.findById(String(payload.purchaseId)).lean<PurchaseDoc>().exec();
       if (!purchase) return missing(item.createdAt, 'purchase');
       if (purchase.state !== 'PENDING_POINTS' || !purchase.memberId) return { state: purchase.state };
-      let result: { pointsEarned: number; pointsRedeemed: number } | null = null;
+      let result: { pointsEarned: number; pointsRedeemed: number; unconsumedCoupons: { code: string; state: string }[] } | null = null;
       let wanted: Omit<PurchaseOutcomeDoc, '_id' | 'decidedAt'>;
       try {
         // a member merged since the purchase was recorded: its points go to the survivor, whose account the merge
@@ -132,6 +134,10 @@ export function settlementHandlers(deps: {
           couponPolicy: purchase.couponPolicy ?? 'STRICT',
         });
         wanted = { state: 'COMPLETED', reason: null };
+        // RECORD (an online order): Shopify gave the discount already; a coupon used or ended meanwhile is for staff
+        if (result.unconsumedCoupons.length) {
+          deps.logger.warn({ purchaseId: purchase._id.toHexString(), coupons: result.unconsumedCoupons }, 'an online order used coupons points could not consume');
+        }
       } catch (error) {
         wanted = await failure(purchase, error, item);
       }
