@@ -76,6 +76,11 @@ export const reverseSchema = z.object({
   /** When the refunded purchase was made: the refund lowers the spend of that day, leaving the tier window with it. */
   purchaseOccurredAt: z.coerce.date(),
   actor,
+  /**
+   * The sale never happened (an attempt that settled lost to a refusal): its coupons are released whatever their
+   * reward says. A full refund releases only those whose reward restores them; a partial one none.
+   */
+  voidsPurchase: z.boolean().default(false),
 });
 
 export const mergeSchema = z.object({ mergeId: key, fromMemberId: memberId, toMemberId: memberId, actor });
@@ -88,6 +93,14 @@ export const accountSummarySchema = z.object({ memberId });
 
 /** What a purchase or a refund came to in points (net of its reversals). */
 const settlementResult = z.object({ pointsEarned: points, pointsRedeemed: points });
+
+/**
+ * A settlement's result and, for a RECORD settlement, the coupons it could not consume: USED by another purchase,
+ * or CANCELLED / EXPIRED first (their returned points then taken back by an ADJUST of this purchase).
+ */
+const settleResult = settlementResult.extend({
+  unconsumedCoupons: z.array(z.object({ couponId: z.string(), code: z.string(), state: z.enum(['USED', 'CANCELLED', 'EXPIRED']) })).default([]),
+});
 
 const accountSummaryResponse = z.object({
   /** Usable now, minus points owed; may be negative after a refund of spent points. */
@@ -114,7 +127,7 @@ export type AccountSummary = z.output<typeof accountSummaryResponse>;
  */
 export const pointsContract = contract('points', {
   /** purchases (outbox): a purchase's redeem, then its earn; INSUFFICIENT_POINTS writes nothing. */
-  settle: route('/internal/settlements', settleSchema, settlementResult),
+  settle: route('/internal/settlements', settleSchema, settleResult),
   /** purchases: whether a purchase's redemption is in the ledger (after INSUFFICIENT_POINTS, before REJECTED). */
   redemption: route('/internal/settlements/redemption', redemptionSchema, z.object({ redeemed: z.boolean() })),
   /** purchases (outbox): a refund's take-back of earned points and give-back of redeemed ones. */

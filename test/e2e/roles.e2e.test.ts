@@ -69,9 +69,11 @@ const ROWS: Record<string, Row> = {
   },
   campaigns: { query: '{ campaigns { id } }', variables: () => ({}), expect: staffOnly },
   earnRules: { query: '{ earnRules { rounding } }', variables: () => ({}), expect: { ...staffOnly, posOwnStore: A, posOtherStore: A } },
-  // staff see the catalogue, a customer what they may redeem; registers read coupons by code (next), not rewards
+  // staff see the catalogue, a customer what they may redeem; registers read coupons by code, not rewards
   rewards: { query: '{ rewards { id } }', variables: () => ({}), expect: { ...customersOnly, staff: A, admin: A } },
   rewardChanges: { query: 'query($id: ID!) { rewardChanges(rewardId: $id) { revision } }', variables: () => ({ id: unknownId() }), expect: staffOnly },
+  // an unknown code: NOT_FOUND for every register (a key at other stores is told the same of a real one)
+  couponByCode: { query: '{ couponByCode(code: "NOSUCHCODE234567") { id } }', variables: () => ({}), expect: { ...registers, posOtherStore: A } },
   stores: { query: '{ stores { id } }', variables: () => ({}), expect: signedIn },
   store: { query: 'query($id: ID!) { store(id: $id) { id } }', variables: (f) => ({ id: f.ownStore }), expect: signedIn },
   purchase: { query: 'query($id: ID!) { purchase(id: $id) { id } }', variables: (f) => ({ id: f.purchase }), expect: { ...ownData, posOtherStore: F, mergedAway: F } },

@@ -8,6 +8,7 @@ import type { PointAccountModel } from './models/point-account.model';
 import type { CampaignService } from './services/campaign.service';
 import type { CouponOnlineService } from './services/coupon-online.service';
 import type { CouponShopifySync } from './services/coupon-shopify-sync';
+import type { CouponUseService } from './services/coupon-use.service';
 import type { CouponService } from './services/coupon.service';
 import type { EarnCalculator } from './services/earn-calculator';
 import { currentEarnRules, earnRulesFor, type EarnRules } from './services/earn-rules';
@@ -44,6 +45,7 @@ export interface PointsDeps {
   coupons: CouponService;
   checkoutCodes: CouponOnlineService;
   shopifySync: CouponShopifySync;
+  couponUse: CouponUseService;
 }
 
 export function createPointsContext(deps: PointsDeps, base: BaseContext): PointsContext {
@@ -54,7 +56,7 @@ export function createPointsContext(deps: PointsDeps, base: BaseContext): Points
     ...base,
     ...services,
     now,
-    loaders: createPointsLoaders({ ...models, tiers: deps.tiers, now }),
+    loaders: createPointsLoaders({ ...models, tiers: deps.tiers, coupons: deps.coupons, now }),
     onlineCodeOutcomes: batchLoader((couponIds) => deps.shopifySync.outcomes(couponIds)),
     earnRules: () => (earnRules ??= earnRulesFor(base.caller, deps)),
     currentEarnRules: () => currentEarnRules(deps),

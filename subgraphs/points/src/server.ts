@@ -15,6 +15,7 @@ import { resolvers } from './resolvers';
 import { CouponExpiryJob } from './services/coupon-expiry.job';
 import { CouponOnlineService } from './services/coupon-online.service';
 import { CouponShopifySync } from './services/coupon-shopify-sync';
+import { CouponUseService } from './services/coupon-use.service';
 import { CouponService } from './services/coupon.service';
 import { ExpiryJob } from './services/expiry.job';
 import { LedgerService } from './services/ledger.service';
@@ -44,7 +45,6 @@ export function buildPointsSubgraph(options: SubgraphBuildOptions): PointsSubgra
   const members = new MembersClient(options.services, options.internalSecret);
   const memberExists = (memberId: string) => members.exists(memberId);
   const ledger = new LedgerService(models.ledger, models.accounts, policy, options.clock, memberExists, options.config.STAFF_MAX_POINTS_ADJUSTMENT);
-  const settlement = new SettlementService(ledger, policy, tiers, calculator);
   const expiry = new ExpiryJob(models.accounts, ledger, options.logger);
   const tierOf = async (memberId: string, at: Date) => (await tiers.tierFor(memberId, at)).tier;
   const rewards = new RewardService(rewardModel(options.connection), options.clock, tierOf);
@@ -66,7 +66,9 @@ export function buildPointsSubgraph(options: SubgraphBuildOptions): PointsSubgra
     validityHours: options.config.CHECKOUT_CODE_VALIDITY_HOURS,
   }, options.clock);
   const couponExpiry = new CouponExpiryJob(couponStore, coupons, options.logger);
-  const deps: PointsDeps = { models, clock: options.clock, ledger, policy, storeRates, campaigns, tiers, calculator, members, rewards, coupons, checkoutCodes, shopifySync };
+  const couponUse = new CouponUseService(couponStore, coupons, ledger, options.clock, options.logger);
+  const settlement = new SettlementService(ledger, policy, tiers, calculator, couponUse);
+  const deps: PointsDeps = { models, clock: options.clock, ledger, policy, storeRates, campaigns, tiers, calculator, members, rewards, coupons, couponUse, checkoutCodes, shopifySync };
   const apollo = buildSubgraphApollo<PointsContext>({ name: 'points', typeDefs, resolvers, ...options });
   return {
     apollo,

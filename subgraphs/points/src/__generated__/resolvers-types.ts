@@ -100,7 +100,10 @@ export type Member = {
    * of points costs a query this field, not the whole member.
    */
   points?: Maybe<PointsAccount>;
-  /** The member's reward coupons, newest first. Visible to the member themself and staff. */
+  /**
+   * The member's reward coupons, newest first (a merged member's are the survivor's). Visible to the member
+   * themself and staff only (FORBIDDEN for anyone else: a register reads one coupon by its code, couponByCode).
+   */
   coupons: Array<Coupon>;
 };
 
@@ -532,6 +535,11 @@ export type Reward = {
   active: Scalars['Boolean']['output'];
   /** A coupon expires this many days (of 24 hours) after it was issued. */
   couponValidityDays: Scalars['Int']['output'];
+  /**
+   * Whether a full refund of a purchase that used one of its coupons makes that coupon ISSUED again (a partial refund
+   * never does; a voided purchase always does).
+   */
+  restoreCouponOnRefund: Scalars['Boolean']['output'];
   /** Its current revision (1 when created; each edit adds one). */
   revision: Scalars['Int']['output'];
 };
@@ -569,11 +577,17 @@ export type CouponState =
   /** Cancelled by the member or staff: its points were given back. */
   | 'CANCELLED'
   /** Past expiresAt unused: its points were given back. */
-  | 'EXPIRED';
+  | 'EXPIRED'
+  /**
+   * Used by a purchase (purchaseId): its points are spent. ISSUED again only if that purchase is voided, or fully
+   * refunded when its reward says restoreCouponOnRefund.
+   */
+  | 'USED';
 
 /**
  * A single-use coupon a member bought with points. What it gives is the reward's at redemption: later edits of the
- * reward do not change it.
+ * reward do not change it. An entity, so other services (purchases: Purchase.coupons) can name the coupons a sale
+ * used; resolving one is for the member themself, staff, and registers at a store where it is valid.
  */
 export type Coupon = {
   __typename?: 'Coupon';
@@ -603,8 +617,14 @@ export type Coupon = {
   issuedAt: Scalars['DateTime']['output'];
   /** When it expires: issuedAt plus the reward's couponValidityDays (24-hour days). */
   expiresAt: Scalars['DateTime']['output'];
-  /** When it was cancelled or expired; null while ISSUED. */
+  /** When it was cancelled, expired or used; null while ISSUED. */
   endedAt?: Maybe<Scalars['DateTime']['output']>;
+  /** USED: when the purchase used it; null otherwise. */
+  usedAt?: Maybe<Scalars['DateTime']['output']>;
+  /** USED: the purchase that used it; null otherwise. */
+  purchaseId?: Maybe<Scalars['ID']['output']>;
+  /** Whether a full refund of the purchase that uses it makes it ISSUED again (copied from the reward at redemption). */
+  restoreCouponOnRefund: Scalars['Boolean']['output'];
   /** Its Shopify discount code (the same code, typed at the online checkout): whether there is one and where it is. */
   onlineCode: OnlineCode;
 };
@@ -693,6 +713,11 @@ export type RewardInput = {
   active?: InputMaybe<Scalars['Boolean']['input']>;
   /** Days (of 24 hours) a coupon is valid after it is issued (1-365; default 30). */
   couponValidityDays?: InputMaybe<Scalars['Int']['input']>;
+  /**
+   * Whether a full refund of the purchase that used a coupon makes it ISSUED again (default false). Coupons already
+   * issued keep what they were issued with.
+   */
+  restoreCouponOnRefund?: InputMaybe<Scalars['Boolean']['input']>;
 };
 
 export type Query = {
@@ -710,6 +735,11 @@ export type Query = {
   rewards: Array<Reward>;
   /** Staff: the audit of a reward, every revision oldest first. NOT_FOUND for an unknown reward. */
   rewardChanges: Array<RewardChange>;
+  /**
+   * A register (only a coupon valid at one of its stores) or staff: the coupon of a code, to show what it gives and
+   * whether it can be used before the sale. NOT_FOUND for an unknown code, or one not valid at the key's stores.
+   */
+  couponByCode: Coupon;
 };
 
 
@@ -730,6 +760,11 @@ export type QueryCampaignsArgs = {
 
 export type QueryRewardChangesArgs = {
   rewardId: Scalars['ID']['input'];
+};
+
+
+export type QueryCouponByCodeArgs = {
+  code: Scalars['String']['input'];
 };
 
 export type Mutation = {
@@ -779,7 +814,8 @@ export type Mutation = {
   /**
    * The member for their own coupon, or staff for any: cancels an ISSUED coupon. Its points come back once, as a new
    * lot valid from now under the points policy (like a refund's given-back points), and its stock and limit units
-   * are freed. Cancelling again answers the same; a coupon already past expiresAt ends as EXPIRED instead.
+   * are freed. Cancelling again answers the same; a coupon already past expiresAt ends as EXPIRED instead; a USED
+   * coupon is answered as it is (USED, nothing given back).
    * Errors: BAD_USER_INPUT, NOT_FOUND, FORBIDDEN.
    */
   cancelCoupon: Coupon;
@@ -941,6 +977,7 @@ export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = 
 export type FederationTypes = ResolversObject<{
   Member: Member;
   Purchase: Purchase;
+  Coupon: Coupon;
 }>;
 
 /** Mapping of federation reference types */
@@ -951,6 +988,9 @@ export type FederationReferenceTypes = ResolversObject<{
   Purchase:
     ( { __typename: 'Purchase' }
     & GraphQLRecursivePick<FederationTypes['Purchase'], {"id":true}> );
+  Coupon:
+    ( { __typename: 'Coupon' }
+    & GraphQLRecursivePick<FederationTypes['Coupon'], {"id":true}> );
 }>;
 
 
@@ -1316,6 +1356,7 @@ export type RewardResolvers<ContextType = PointsContext, ParentType extends Reso
   minTier?: Resolver<Maybe<ResolversTypes['Tier']>, ParentType, ContextType>;
   active?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   couponValidityDays?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  restoreCouponOnRefund?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   revision?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 }>;
 
@@ -1333,7 +1374,8 @@ export type RewardChangeResolvers<ContextType = PointsContext, ParentType extend
   changes?: Resolver<Array<ResolversTypes['RewardFieldChange']>, ParentType, ContextType>;
 }>;
 
-export type CouponResolvers<ContextType = PointsContext, ParentType extends ResolversParentTypes['Coupon'] = ResolversParentTypes['Coupon']> = ResolversObject<{
+export type CouponResolvers<ContextType = PointsContext, ParentType extends ResolversParentTypes['Coupon'] = ResolversParentTypes['Coupon'], FederationReferenceType extends FederationReferenceTypes['Coupon'] = FederationReferenceTypes['Coupon']> = ResolversObject<{
+  __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Coupon']> | FederationReferenceType, FederationReferenceType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   code?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   barcodeValue?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -1348,6 +1390,9 @@ export type CouponResolvers<ContextType = PointsContext, ParentType extends Reso
   issuedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   expiresAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   endedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  usedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  purchaseId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  restoreCouponOnRefund?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   onlineCode?: Resolver<ResolversTypes['OnlineCode'], ParentType, ContextType>;
 }>;
 
@@ -1363,6 +1408,7 @@ export type QueryResolvers<ContextType = PointsContext, ParentType extends Resol
   earnRules?: Resolver<ResolversTypes['EarnRules'], ParentType, ContextType>;
   rewards?: Resolver<Array<ResolversTypes['Reward']>, ParentType, ContextType>;
   rewardChanges?: Resolver<Array<ResolversTypes['RewardChange']>, ParentType, ContextType, RequireFields<QueryRewardChangesArgs, 'rewardId'>>;
+  couponByCode?: Resolver<ResolversTypes['Coupon'], ParentType, ContextType, RequireFields<QueryCouponByCodeArgs, 'code'>>;
 }>;
 
 export type MutationResolvers<ContextType = PointsContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{

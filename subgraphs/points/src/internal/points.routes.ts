@@ -1,17 +1,17 @@
 import type { Router } from 'express';
 import type { Logger } from '@omo/lib/core/logger';
 import { pointsContract } from '@omo/lib/contracts/points';
-import { internalRouter, ServiceUnavailableError } from '@omo/lib/server/internal-api';
+import { internalRouter } from '@omo/lib/server/internal-api';
 import type { PointsDeps } from '../context';
 import { accountSummary } from '../services/account-summary';
 import type { SettlementService } from '../services/settlement.service';
 import { pointsSegmentFilter } from './segment-filter.routes';
 
-/** The points contract's routes (lib/contracts/points.ts): purchases settles here, members merges, line reads accounts. */
+/** The points contract's routes (lib/contracts/points.ts): purchases quotes coupons and settles here, members merges, line reads accounts. */
 export function pointsRoutes(deps: PointsDeps, settlement: SettlementService, options: { internalSecret: string; logger: Logger }): Router {
   return internalRouter(pointsContract, {
     settle: (input) => settlement.settle(input),
-    couponQuote: () => Promise.reject(new ServiceUnavailableError('points', 'coupon quotes are not served yet')),
+    couponQuote: (input) => deps.couponUse.quote(input),
     redemption: (input) => settlement.redemption(input),
     reverse: (input) => settlement.reverse(input),
     merge: (input) => settlement.merge(input),

@@ -1,9 +1,11 @@
 import type DataLoader from 'dataloader';
 import { batchLoader } from '@omo/lib/core/loader';
+import type { CouponDoc } from '../models/coupon.model';
 import type { LedgerEntryDoc, LedgerEntryModel } from '../models/ledger-entry.model';
 import type { PointAccountModel } from '../models/point-account.model';
 import { accountStates } from '../services/account-states';
 import type { LedgerState } from '../services/lots';
+import type { CouponService } from '../services/coupon.service';
 import type { TierService } from '../services/tier.service';
 
 type TierInfo = Awaited<ReturnType<TierService['tierFor']>>;
@@ -12,6 +14,7 @@ export interface PointsLoaders {
   stateByMemberId: DataLoader<string, LedgerState>;
   entriesByPurchaseId: DataLoader<string, LedgerEntryDoc[]>;
   tierByMemberId: DataLoader<string, TierInfo>;
+  couponById: DataLoader<string, CouponDoc | null>;
 }
 
 /**
@@ -22,6 +25,7 @@ export function createPointsLoaders(deps: {
   ledger: LedgerEntryModel;
   accounts: PointAccountModel;
   tiers: TierService;
+  coupons: Pick<CouponService, 'byIds'>;
   now: Date;
 }): PointsLoaders {
   return {
@@ -38,5 +42,6 @@ export function createPointsLoaders(deps: {
         return tier;
       });
     }),
+    couponById: batchLoader((ids) => deps.coupons.byIds(ids)),
   };
 }

@@ -1,8 +1,11 @@
 import { Schema, type Connection, type Model, type Types } from 'mongoose';
 import type { RewardBenefit } from './reward.model';
 
-/** ISSUED until its one end: CANCELLED or EXPIRED (points given back); a sale consuming it comes next. */
-export type CouponState = 'ISSUED' | 'CANCELLED' | 'EXPIRED';
+/**
+ * ISSUED until its one end: CANCELLED or EXPIRED (points given back, for good), or USED by a purchase (no
+ * give-back; undone only when that purchase is voided, or fully refunded under restoreCouponOnRefund).
+ */
+export type CouponState = 'ISSUED' | 'CANCELLED' | 'EXPIRED' | 'USED';
 export type CouponEnd = Exclude<CouponState, 'ISSUED'>;
 
 /**
@@ -25,18 +28,27 @@ export interface CouponDoc {
   benefit: RewardBenefit;
   storeIds: string[];
   online: boolean;
+  /** Copied from the reward: whether a full refund of the purchase that used it makes it ISSUED again. */
+  restoreCouponOnRefund?: boolean;
   state: CouponState;
   issuedAt: Date;
   expiresAt: Date;
   endedAt: Date | null;
+  /** USED: when, and by which purchase (mirrored from its end). */
+  usedAt?: Date | null;
+  purchaseId?: string | null;
 }
 
-/** The one end of a coupon, `_id` the coupon's: a unique insert, so of a cancel and an expiry run at once one wins. */
+/**
+ * The one end of a coupon, `_id` the coupon's: a unique insert, so of a cancel, an expiry run and two registers
+ * at once one wins. A USED end names its purchase; it is the only kind ever deleted (coupon-use.service.ts).
+ */
 export interface CouponEndDoc {
   _id: Types.ObjectId;
   state: CouponEnd;
   actor: string;
   at: Date;
+  purchaseId?: string | null;
 }
 
 /**
@@ -49,6 +61,8 @@ export interface RewardSlotDoc {
   /** 'stock', or the member whose use it is. */
   scope: string;
   couponId: string;
+  /** When it was taken: the expiry job frees units whose coupon never came to be (a redemption that died). */
+  createdAt?: Date;
 }
 
 const benefitSchema = new Schema<RewardBenefit>(
@@ -75,10 +89,13 @@ const couponSchema = new Schema<CouponDoc>(
     benefit: { type: benefitSchema, required: true },
     storeIds: { type: [String], default: [] },
     online: { type: Boolean, required: true },
-    state: { type: String, required: true, enum: ['ISSUED', 'CANCELLED', 'EXPIRED'] },
+    restoreCouponOnRefund: { type: Boolean, default: false },
+    state: { type: String, required: true, enum: ['ISSUED', 'CANCELLED', 'EXPIRED', 'USED'] },
     issuedAt: { type: Date, required: true },
     expiresAt: { type: Date, required: true },
     endedAt: { type: Date, default: null },
+    usedAt: { type: Date, default: null },
+    purchaseId: { type: String, default: null },
   },
   { versionKey: false },
 );
@@ -89,12 +106,14 @@ couponSchema.index({ state: 1, expiresAt: 1 });
 
 const couponEndSchema = new Schema<CouponEndDoc>(
   {
-    state: { type: String, required: true, enum: ['CANCELLED', 'EXPIRED'] },
+    state: { type: String, required: true, enum: ['CANCELLED', 'EXPIRED', 'USED'] },
     actor: { type: String, required: true },
     at: { type: Date, required: true },
+    purchaseId: { type: String, default: null },
   },
   { versionKey: false },
 );
+couponEndSchema.index({ purchaseId: 1 });
 
 const rewardSlotSchema = new Schema<RewardSlotDoc>(
   {
@@ -102,11 +121,13 @@ const rewardSlotSchema = new Schema<RewardSlotDoc>(
     rewardId: { type: String, required: true },
     scope: { type: String, required: true },
     couponId: { type: String, required: true },
+    createdAt: { type: Date },
   },
   { versionKey: false },
 );
 rewardSlotSchema.index({ rewardId: 1, scope: 1 });
 rewardSlotSchema.index({ couponId: 1 });
+rewardSlotSchema.index({ createdAt: 1 });
 
 export interface CouponModels {
   coupons: Model<CouponDoc>;

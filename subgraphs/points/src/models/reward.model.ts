@@ -35,6 +35,8 @@ export interface RewardFields {
   minTier: Tier | null;
   active: boolean;
   couponValidityDays: number;
+  /** Whether a full refund of a purchase that used one of its coupons makes that coupon ISSUED again. */
+  restoreCouponOnRefund: boolean;
 }
 
 /**
@@ -79,6 +81,7 @@ const rewardSchema = new Schema<RewardDoc>(
     minTier: { type: String, default: null },
     active: { type: Boolean, required: true },
     couponValidityDays: { type: Number, required: true },
+    restoreCouponOnRefund: { type: Boolean, default: false },
     createdAt: { type: Date, required: true },
     change: { type: ruleChangeSchema, required: true },
   },

@@ -1,6 +1,6 @@
 import { assertCanReadMember } from '@omo/lib/core/auth';
-import { ForbiddenError } from '@omo/lib/core/errors';
 import type { MemberResolvers } from '../__generated__/resolvers-types';
+import { assertCanListCoupons } from '../services/coupon-access';
 
 export const Member: MemberResolvers = {
   __resolveReference: (reference) => ({ id: reference.id }),
@@ -9,8 +9,7 @@ export const Member: MemberResolvers = {
     return loaders.stateByMemberId.load(member.id);
   },
   coupons: (member, { first }, { caller, coupons }) => {
-    assertCanReadMember(caller, member.id);
-    if (caller.kind === 'pos') throw new ForbiddenError('Registers read a coupon by its code, not a member\'s coupons');
+    assertCanListCoupons(caller, member.id);
     return coupons.forMember(member.id, first);
   },
 };

@@ -7,4 +7,5 @@ export const Query: QueryResolvers = {
   earnRules: (_parent, _args, { earnRules }) => earnRules(),
   rewards: (_parent, _args, { caller, rewards }) => rewards.list(caller),
   rewardChanges: (_parent, { rewardId }, { caller, rewards }) => rewards.changes(caller, rewardId),
+  couponByCode: (_parent, { code }, { caller, coupons }) => coupons.byCode(caller, code),
 };

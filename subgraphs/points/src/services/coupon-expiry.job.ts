@@ -6,6 +6,8 @@ import type { CouponService } from './coupon.service';
  * Ends every ISSUED coupon past its expiresAt as EXPIRED, its points given back, and finishes any whose end a run
  * claimed before it died. Safe to run twice or concurrently: each coupon's end is one unique insert, and the
  * give-back is keyed by the coupon, so only the run that claimed an end counts it and the points come back once.
+ * Then it sweeps the units of redemptions that died before their coupon (CouponService.sweepUnits), so neither
+ * stock nor a member's limit leaks.
  */
 export class CouponExpiryJob {
   constructor(
@@ -14,7 +16,7 @@ export class CouponExpiryJob {
     private readonly logger: Logger,
   ) {}
 
-  async run(now: Date): Promise<{ couponsChecked: number; couponsExpired: number }> {
+  async run(now: Date): Promise<{ couponsChecked: number; couponsExpired: number; couponsIssued: number; unitsFreed: number }> {
     const due = await this.models.coupons.find({ state: 'ISSUED', expiresAt: { $lte: now } }).lean<CouponDoc[]>().exec();
     let couponsExpired = 0;
     for (const coupon of due) {
@@ -25,7 +27,8 @@ export class CouponExpiryJob {
         this.logger.error({ err: error, couponId: coupon._id.toHexString() }, 'coupon expiry failed');
       }
     }
-    this.logger.info({ couponsChecked: due.length, couponsExpired }, 'coupon expiry run');
-    return { couponsChecked: due.length, couponsExpired };
+    const { issued, freed } = await this.coupons.sweepUnits(now);
+    this.logger.info({ couponsChecked: due.length, couponsExpired, couponsIssued: issued, unitsFreed: freed }, 'coupon expiry run');
+    return { couponsChecked: due.length, couponsExpired, couponsIssued: issued, unitsFreed: freed };
   }
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Types } from 'mongoose';
 import { z } from 'zod';
 import { actorOf, requireAuthenticated, type Caller } from '@omo/lib/core/auth';
@@ -5,6 +6,7 @@ import { claimOnce } from '@omo/lib/core/claims';
 import { AppError, BadUserInputError, ForbiddenError, NotFoundError } from '@omo/lib/core/errors';
 import { DAY_MS } from '@omo/lib/core/time';
 import { objectIdSchema, parseInput } from '@omo/lib/core/validation';
+import { couponCodeSchema } from '@omo/lib/contracts/points';
 import type { CouponDoc, CouponEnd, CouponEndDoc, CouponModels } from '../models/coupon.model';
 import type { LedgerEntryDoc } from '../models/ledger-entry.model';
 import type { Tier } from '../models/points-policy.model';
@@ -13,18 +15,29 @@ import { newCouponCode } from './coupon-code';
 import { CouponSlots } from './coupon-slots';
 import type { CouponShopifySync } from './coupon-shopify-sync';
 import type { LedgerService } from './ledger.service';
+import { forCurrentMember } from './ledger-merges';
 import { InsufficientPointsError, viewAt } from './lots';
 import { RewardUnavailableError, unavailability, type RewardService } from './reward.service';
 
 const redeemInput = z.object({ rewardId: objectIdSchema().transform((id) => id.toLowerCase()), idempotencyKey: z.string().trim().min(1).max(200) });
 const couponIdInput = objectIdSchema();
 const MAX_COUPONS = 100;
+/** A redemption still writing is done within this; units older with no coupon were left by one that died. */
+const ORPHAN_AFTER_MS = 5 * 60_000;
+
+/**
+ * The coupon a redemption key buys: every attempt with the key names the same coupon, so a twin (or a resend after
+ * a crash) finds the units the first one reserved held by its own coupon rather than taking more or being refused.
+ */
+function couponIdFor(redeemKey: string): Types.ObjectId {
+  return new Types.ObjectId(createHash('sha256').update(`coupon:${redeemKey}`).digest('hex').slice(0, 24));
+}
 
 /**
  * Coupons: a member spends a reward's points (one REDEEM entry keyed by their idempotency key) for a single-use
  * code. A coupon is ISSUED until its one end, decided by a unique insert into coupon_ends: CANCELLED (by the
  * member or staff) or EXPIRED (the job) give the points back once (a REVERSAL keyed by the coupon) and free its
- * stock and limit units. A sale using it (next) will be one more kind of end, without the give-back.
+ * stock and limit units. USED (a purchase, coupon-use.service.ts) is the third kind, without the give-back.
  */
 export class CouponService {
   private readonly slots: CouponSlots;
@@ -38,7 +51,7 @@ export class CouponService {
     /** The Shopify discount code of a coupon valid online: queued before the coupon is stored and before it ends. */
     private readonly online: Pick<CouponShopifySync, 'issuing' | 'ending'>,
   ) {
-    this.slots = new CouponSlots(models.slots);
+    this.slots = new CouponSlots(models.slots, clock);
   }
 
   /**
@@ -63,15 +76,23 @@ export class CouponService {
       if (!spent) throw error;
       return spent;
     });
+    return this.sameRequest(await this.issue(entry, rewardId, reward), rewardId);
+  }
+
+  /**
+   * The coupon a REDEEM entry paid for, inserted unless it exists: what the entry's reward revision gave (an edit
+   * since does not change what was paid for), for the points the entry took.
+   */
+  private async issue(entry: LedgerEntryDoc, rewardId: string, head?: RewardDoc, memberId = entry.memberId): Promise<CouponDoc> {
     if (!entry.couponId) throw new Error('a redemption entry always names its coupon');
-    // a resent key after an edit of the reward: the coupon is what the entry paid for, not the reward as it is now
+    const reward = head ?? (await this.rewards.head(rewardId));
     const paidFor = entry.rewardRevision && entry.rewardRevision !== reward.revision ? await this.rewards.revision(rewardId, entry.rewardRevision) : reward;
-    const coupon = { ...couponOf(new Types.ObjectId(entry.couponId), paidFor, memberId, redeemKey, entry.createdAt), pointsCost: -entry.amount };
+    const coupon = { ...couponOf(new Types.ObjectId(entry.couponId), paidFor, memberId, entry.idempotencyKey, entry.createdAt), pointsCost: -entry.amount };
     await this.online.issuing(coupon);
     const claim = await claimOnce(this.models.coupons, coupon);
     if (claim.won) return claim.doc;
     if (!claim.existing) throw new Error(`coupon ${entry.couponId} clashed and is gone`);
-    return this.sameRequest(claim.existing, rewardId);
+    return claim.existing;
   }
 
   /** The checks, the units, then the points: a refusal at any step leaves nothing reserved. */
@@ -82,17 +103,25 @@ export class CouponService {
     // refused before any unit is reserved; the ledger checks again when it takes the points
     const { balance } = viewAt(await this.ledger.state(memberId), now);
     if (balance < reward.pointsCost) throw new InsufficientPointsError(Math.max(balance, 0), reward.pointsCost);
-    const couponId = new Types.ObjectId().toHexString();
+    const couponId = couponIdFor(redeemKey).toHexString();
     await this.slots.reserve(reward, memberId, couponId);
+    let entry: LedgerEntryDoc | null;
     try {
-      const entry = await this.ledger.spendOnCoupon({ memberId, points: reward.pointsCost, key: redeemKey, actor, rewardId: reward.rewardId.toHexString(), rewardRevision: reward.revision, couponId });
-      if (!entry) throw new Error('a redemption always writes an entry');
-      if (entry.couponId !== couponId) await this.slots.release(couponId);
-      return entry;
+      entry = await this.ledger.spendOnCoupon({ memberId, points: reward.pointsCost, key: redeemKey, actor, rewardId: reward.rewardId.toHexString(), rewardRevision: reward.revision, couponId });
     } catch (error) {
-      await this.slots.release(couponId);
+      // Units are freed only when no entry can be paying for them: after a refusal with no entry under the key, or
+      // an error after which the key holds none. An error may come after the entry was written (the snapshot's
+      // update, a lost reply): freeing then would issue a coupon without its units. If even the look-up fails,
+      // the expiry job's sweep decides later.
+      const written = await this.ledger.findByKey(redeemKey).catch(() => undefined);
+      if (written === null || (written && written.couponId !== couponId)) await this.slots.release(couponId);
       throw error;
     }
+    if (!entry) throw new Error('a redemption always writes an entry');
+    // an entry written before coupons were named by their key has another coupon: this reservation is not its
+    if (entry.couponId !== couponId) await this.slots.release(couponId);
+    else await this.slots.trim(couponId);
+    return entry;
   }
 
   /** The customer cancels their own ISSUED coupon, or staff any; cancelling again answers the same. */
@@ -112,26 +141,68 @@ export class CouponService {
   }
 
   /**
-   * Claims the coupon's end, or reads the end another got first, then finishes it (points back, units freed,
-   * state written), whoever claimed it: every step is idempotent, so a retry finishes what a crash left half done.
+   * The one way a coupon ends, whatever the kind: claims the end, or reads the end another got first, then
+   * finishes it, whoever claimed it. CANCELLED and EXPIRED give the points back (to the survivor of any merge,
+   * who holds the member's points now) and free the units; USED (a purchase) keeps both. Every step is
+   * idempotent, so a retry finishes what a crash left half done.
    */
-  async end(coupon: CouponDoc, state: CouponEnd, actor: string): Promise<{ coupon: CouponDoc; claimed: boolean }> {
+  async end(coupon: CouponDoc, state: CouponEnd, actor: string, purchaseId: string | null = null): Promise<{ coupon: CouponDoc; claimed: boolean; end: CouponEndDoc }> {
     await this.online.ending(coupon);
-    const claim = await claimOnce<CouponEndDoc>(this.models.ends, { _id: coupon._id, state, actor, at: this.clock() });
+    const claim = await claimOnce<CouponEndDoc>(this.models.ends, { _id: coupon._id, state, actor, at: this.clock(), purchaseId });
     const ended = claim.won ? claim.doc : claim.existing;
     if (!ended) throw new Error(`the end of coupon ${coupon._id.toHexString()} clashed and is gone`);
     const couponId = coupon._id.toHexString();
-    await this.ledger.returnCouponPoints({
-      memberId: coupon.memberId,
-      points: coupon.pointsCost,
-      couponId,
-      actor: ended.actor,
-      reason: ended.state === 'EXPIRED' ? 'Coupon expired' : 'Coupon cancelled',
-    });
-    await this.slots.release(couponId);
+    if (ended.state !== 'USED') {
+      const reason = ended.state === 'EXPIRED' ? 'Coupon expired' : 'Coupon cancelled';
+      await forCurrentMember(coupon.memberId, (memberId) => this.ledger.returnCouponPoints({ memberId, points: coupon.pointsCost, couponId, actor: ended.actor, reason }));
+      await this.slots.release(couponId);
+    }
     // derived from the end claim, never deciding anything: a plain update is enough
-    await this.models.coupons.updateOne({ _id: coupon._id }, { $set: { state: ended.state, endedAt: ended.at } }).exec();
-    return { coupon: { ...coupon, state: ended.state, endedAt: ended.at }, claimed: claim.won };
+    const mirror = { state: ended.state, endedAt: ended.at, usedAt: ended.state === 'USED' ? ended.at : null, purchaseId: ended.purchaseId ?? null };
+    await this.models.coupons.updateOne({ _id: coupon._id }, { $set: mirror }).exec();
+    return { coupon: { ...coupon, ...mirror }, claimed: claim.won, end: ended };
+  }
+
+  /** A register (only a coupon valid at one of its stores) or staff: the coupon of a code, before the sale. */
+  async byCode(caller: Caller, code: string): Promise<CouponDoc> {
+    const who = requireAuthenticated(caller);
+    if (who.kind !== 'pos' && who.kind !== 'staff') throw new ForbiddenError('Registers and staff read coupons by code');
+    const coupon = await this.models.coupons.findOne({ code: parseInput(couponCodeSchema, code) }).lean<CouponDoc>().exec();
+    // a register is told nothing of coupons it cannot take, not even that they exist
+    if (!coupon || (who.kind === 'pos' && !coupon.storeIds.some((id) => who.storeIds.includes(id)))) throw new NotFoundError('Coupon');
+    return coupon;
+  }
+
+  /** Coupons by id, for the federation references (Purchase.coupons): in the order asked, null where none. */
+  async byIds(ids: readonly string[]): Promise<(CouponDoc | null)[]> {
+    const found = await this.models.coupons.find({ _id: { $in: ids.filter((id) => Types.ObjectId.isValid(id)) } }).lean<CouponDoc[]>().exec();
+    return ids.map((id) => found.find((c) => c._id.toHexString() === id) ?? null);
+  }
+
+  /**
+   * Units a redemption reserved and then died with, its key never sent again: a unit older than a redemption
+   * takes whose coupon does not exist. If a REDEEM entry names the coupon, the points were taken: the coupon is
+   * issued from it, as the resent key would have. Otherwise nothing paid for it and the unit is freed.
+   */
+  async sweepUnits(now: Date): Promise<{ issued: number; freed: number }> {
+    const old = await this.slots.takenBefore(new Date(now.getTime() - ORPHAN_AFTER_MS));
+    const couponIds = [...new Set(old.map((s) => s.couponId))];
+    const existing = new Set((await this.models.coupons.find({ _id: { $in: couponIds } }, { _id: 1 }).lean<Pick<CouponDoc, '_id'>[]>().exec()).map((c) => c._id.toHexString()));
+    let issued = 0;
+    let freed = 0;
+    for (const couponId of couponIds.filter((id) => !existing.has(id))) {
+      const entry = await this.ledger.spendOfCoupon(couponId);
+      const rewardId = old.find((s) => s.couponId === couponId)?.rewardId;
+      if (entry && rewardId) {
+        // the member may have been merged since: the coupon is the survivor's, like the points it was paid with
+        await this.issue(entry, rewardId, undefined, await this.ledger.currentMemberOf(entry.memberId));
+        issued += 1;
+      } else {
+        await this.slots.release(couponId);
+        freed += 1;
+      }
+    }
+    return { issued, freed };
   }
 
   private async find(id: string): Promise<CouponDoc> {
@@ -161,9 +232,12 @@ function couponOf(id: Types.ObjectId, reward: RewardDoc, memberId: string, redee
     benefit: reward.benefit,
     storeIds: reward.storeIds,
     online: reward.online,
+    restoreCouponOnRefund: reward.restoreCouponOnRefund ?? false,
     state: 'ISSUED',
     issuedAt,
     expiresAt: new Date(issuedAt.getTime() + reward.couponValidityDays * DAY_MS),
     endedAt: null,
+    usedAt: null,
+    purchaseId: null,
   };
 }

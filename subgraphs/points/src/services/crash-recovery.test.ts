@@ -47,7 +47,7 @@ describe('crash recovery', () => {
     // as if the process died between inserting entry 2 and updating the snapshot
     await accounts.updateOne({ _id: id }, { $set: { seq: 1, balance: 40 } });
 
-    const loaders = createPointsLoaders({ ledger: ledgerModel, accounts, tiers: rules.tiers, now: NOW });
+    const loaders = createPointsLoaders({ ledger: ledgerModel, accounts, tiers: rules.tiers, coupons: { byIds: () => Promise.resolve([]) }, now: NOW });
     expect(viewAt(await loaders.stateByMemberId.load(id), NOW).balance).toBe(42);
     // and the next write starts from the ledger, not the stale snapshot
     await ledger.adjust(staff, { memberId: id, amount: -42, reason: 'c', idempotencyKey: `c-${id}` });

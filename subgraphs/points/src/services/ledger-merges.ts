@@ -49,3 +49,19 @@ export function mergeChain(ledger: LedgerEntryModel, memberId: string): Promise<
     return out?.counterpartMemberId ? { next: out.counterpartMemberId } : { done: chain };
   });
 }
+
+/**
+ * Runs `step` for the member, or, when their points moved to a survivor in a merge (before or during the step),
+ * for the survivor, who holds them now. Every step must be idempotent: what was done before the merge moved the
+ * points is not done twice.
+ */
+export function forCurrentMember<T>(memberId: string, step: (memberId: string) => Promise<T>): Promise<T> {
+  return followMerges<T>(memberId, async (current): Promise<MergeHop<T>> => {
+    try {
+      return { done: await step(current) };
+    } catch (error) {
+      if (!(error instanceof MemberMergedError) || !error.survivorId) throw error;
+      return { next: error.survivorId };
+    }
+  });
+}

@@ -8,7 +8,7 @@ import type { PointAccountModel } from '../models/point-account.model';
 import type { EarnBreakdown } from './earn-calculator';
 import { LedgerAppend } from './ledger-append';
 import { historyPage, type HistoryPage } from './ledger-history';
-import { MemberMergedError } from './ledger-merges';
+import { MemberMergedError, mergeChain } from './ledger-merges';
 import { clawback, credit, debit, extendExpiry, moveIn, moveOut, type LedgerState } from './lots';
 import { lotExpiry, pendingDaysOf } from './points-policy';
 import type { PolicyService } from './policy.service';
@@ -182,6 +182,32 @@ export class LedgerService {
       (state, now, entryId) =>
         credit(state, { lotId: entryId.toHexString(), amount: input.points, earnedAt: now, availableAt: now, expiresAt: lotExpiry(policy, now, state.lastPurchaseAt) }, false),
     );
+  }
+
+  /**
+   * An online order used a coupon whose points had come back (it was cancelled or expired first; Shopify gave the
+   * discount all the same): the returned points are taken back, once per coupon and order, as an ADJUST of the
+   * order, a debt if they are spent already, like a refund of spent points. Not earned points: lifetimeEarned stays.
+   */
+  takeBackCouponReturn(input: { memberId: string; points: number; couponId: string; purchaseId: string; actor: string; reason: string }): Promise<LedgerEntryDoc | null> {
+    return this.appender.append(
+      input.memberId,
+      `coupon:${input.couponId}:used-after-end:${input.purchaseId}`,
+      (memberId) => digest([memberId, input.couponId, input.purchaseId, input.points]),
+      { type: 'ADJUST', actor: input.actor, couponId: input.couponId, purchaseId: input.purchaseId, reason: input.reason },
+      (state, now) => ({ ...clawback(state, input.points, now, input.purchaseId), lifetimeEarned: state.lifetimeEarned }),
+    );
+  }
+
+  /** The REDEEM entry that paid for a coupon, if any (the expiry job's sweep of units left by a crash). */
+  spendOfCoupon(couponId: string): Promise<LedgerEntryDoc | null> {
+    return this.ledger.findOne({ couponId, type: 'REDEEM' }).lean<LedgerEntryDoc>().exec();
+  }
+
+  /** The member who holds a member's points now: themself, or the last survivor of their merges. */
+  async currentMemberOf(memberId: string): Promise<string> {
+    const chain = await mergeChain(this.ledger, memberId);
+    return chain[chain.length - 1] ?? memberId;
   }
 
   /** Earns a purchase's points as a lot, usable after its channel's pending days; AFTER_LAST_PURCHASE extends every lot. */

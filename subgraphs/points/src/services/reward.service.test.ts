@@ -18,6 +18,7 @@ const reward: RewardFields = {
   minTier: 'SILVER',
   active: true,
   couponValidityDays: 30,
+  restoreCouponOnRefund: false,
 };
 
 describe('whether a reward may be redeemed', () => {

@@ -24,6 +24,7 @@ const REWARD_FIELDS = [
   'minTier',
   'active',
   'couponValidityDays',
+  'restoreCouponOnRefund',
 ] as const satisfies readonly (keyof RewardFields)[];
 
 const MAX_YEN = 10_000_000;
@@ -54,13 +55,14 @@ const fieldsInput = z.object({
   minTier: z.enum(TIERS as [Tier, ...Tier[]]).nullable(),
   active: z.boolean(),
   couponValidityDays: count(1, 365),
+  restoreCouponOnRefund: z.boolean(),
 });
 
 /** GraphQL's nulls for omitted optional fields: the schema decides which are optional. */
 type Input<T> = { [K in keyof T]?: T[K] | null };
 export type RewardInput = Omit<Input<RewardFields>, 'benefit'> & { benefit?: Input<RewardFields['benefit']> | null };
 
-const createInput = fieldsInput.partial({ descriptionJa: true, descriptionEn: true, storeIds: true, online: true, validFrom: true, validUntil: true, stock: true, perMemberLimit: true, minTier: true, active: true, couponValidityDays: true });
+const createInput = fieldsInput.partial({ descriptionJa: true, descriptionEn: true, storeIds: true, online: true, validFrom: true, validUntil: true, stock: true, perMemberLimit: true, minTier: true, active: true, couponValidityDays: true, restoreCouponOnRefund: true });
 const updateInput = z.object({ id: objectIdSchema(), patch: fieldsInput.partial() });
 
 /** Drops GraphQL's nulls from fields that cannot be null, so they read as "not given" (nullable ones keep them). */
@@ -125,6 +127,7 @@ export class RewardService {
       minTier: null,
       active: true,
       couponValidityDays: 30,
+      restoreCouponOnRefund: false,
       ...parsed,
       benefit: benefitOf(parsed.benefit),
     };

@@ -4,8 +4,9 @@ import { mergeSchema, redemptionSchema, reverseSchema, settleSchema, signupBonus
 import type { LedgerEntryDoc } from '../models/ledger-entry.model';
 import type { EarnCalculator } from './earn-calculator';
 import { parseInput } from '@omo/lib/core/validation';
+import type { CouponUseService, UnconsumedCoupon } from './coupon-use.service';
 import type { LedgerService } from './ledger.service';
-import { MemberMergedError, followMerges } from './ledger-merges';
+import { forCurrentMember } from './ledger-merges';
 import type { PolicyService } from './policy.service';
 import type { TierService } from './tier.service';
 
@@ -13,6 +14,8 @@ export interface SettlementResult {
   pointsEarned: number;
   pointsRedeemed: number;
   transactions: LedgerEntryDoc[];
+  /** RECORD only: the coupons the settlement could not consume (coupon-use.service.ts). */
+  unconsumedCoupons: UnconsumedCoupon[];
 }
 
 const redeemKey = (purchaseId: string) => `purchase:${purchaseId}:redeem`;
@@ -39,23 +42,26 @@ export class SettlementService {
     private readonly policy: PolicyService,
     private readonly tiers: TierService,
     private readonly calculator: EarnCalculator,
+    /** Null only where a test builds the ledger side alone: then a settlement naming coupons is a bug. */
+    private readonly couponUse: CouponUseService | null = null,
   ) {}
 
   /**
-   * Redeems the requested points (INSUFFICIENT_POINTS writes nothing), then earns by the rules at the purchase time.
-   * A member merged since the purchase was made settles on the survivor, who holds their points now.
+   * Consumes the purchase's coupons, redeems the requested points (a STRICT refusal of either writes nothing),
+   * then earns by the rules at the purchase time. A member merged since the purchase was made settles on the
+   * survivor, who holds their points now.
    */
   async settle(raw: unknown): Promise<SettlementResult> {
     const input = parseInput(settleSchema, raw);
-    await this.forCurrentMember(input.memberId, (memberId) => this.settleFor(input, memberId));
-    return this.result(input.purchaseId);
+    const unconsumedCoupons = await forCurrentMember(input.memberId, (memberId) => this.settleFor(input, memberId));
+    return { ...(await this.result(input.purchaseId)), unconsumedCoupons };
   }
 
-  private async settleFor(input: z.infer<typeof settleSchema>, memberId: string): Promise<void> {
+  private async settleFor(input: z.infer<typeof settleSchema>, memberId: string): Promise<UnconsumedCoupon[]> {
     const base = { memberId, actor: input.actor, purchaseId: input.purchaseId, storeId: input.storeId, channel: input.channel };
-    if (input.pointsToRedeem > 0) {
-      await this.ledger.redeem({ ...base, points: input.pointsToRedeem, key: redeemKey(input.purchaseId) });
-    }
+    const coupons = input.coupons.length ? this.couponUseOrFail() : null;
+    const unconsumed = coupons ? await coupons.consume(input, memberId) : [];
+    if (input.pointsToRedeem > 0) await this.redeemAfterCoupons(input, base, coupons);
     // the tier before this purchase's own spend is recorded (spend is recorded after the earn, below); a retried
     // settlement computes it again, and the earn's key answers with the entry written the first time
     const earnKey = `purchase:${input.purchaseId}:earn`;
@@ -69,6 +75,33 @@ export class SettlementService {
       });
     if (breakdown) await this.ledger.earn({ ...base, breakdown, key: earnKey, occurredAt: input.occurredAt });
     await this.tiers.recordSpend({ key: `purchase:${input.purchaseId}`, memberId, amountDelta: input.amount, occurredAt: input.occurredAt, purchaseId: input.purchaseId });
+    // Another attempt at this purchase refused for want of points may have undone the claims after this one made
+    // them (its delete names this purchase): claiming again puts them back. What is lost by then was taken by
+    // another sale in that moment, and is reported, not refused: this purchase's points are settled.
+    if (coupons && input.couponPolicy === 'STRICT') return coupons.consume({ ...input, couponPolicy: 'RECORD' }, memberId);
+    return unconsumed;
+  }
+
+  /**
+   * The redemption of a sale whose coupons are claimed. A STRICT refusal undoes the claims; if the ledger then
+   * holds this purchase's redemption, another attempt at it settled meanwhile, and may have counted on the claims
+   * just undone: they are claimed again and this attempt fails to be retried (it will find the redemption).
+   */
+  private async redeemAfterCoupons(input: z.infer<typeof settleSchema>, base: { memberId: string; actor: string; purchaseId: string; storeId: string; channel: 'STORE' | 'ONLINE' }, coupons: CouponUseService | null): Promise<void> {
+    try {
+      await this.ledger.redeem({ ...base, points: input.pointsToRedeem, key: redeemKey(input.purchaseId) });
+    } catch (error) {
+      if (!(error instanceof AppError) || input.couponPolicy !== 'STRICT' || !coupons) throw error;
+      await coupons.undo(input);
+      if (!(await this.ledger.findByKey(redeemKey(input.purchaseId)))) throw error;
+      await coupons.consume({ ...input, couponPolicy: 'RECORD' }, base.memberId);
+      throw new Error(`purchase ${input.purchaseId} was redeemed by another attempt while this one was refused: retry`);
+    }
+  }
+
+  private couponUseOrFail(): CouponUseService {
+    if (!this.couponUse) throw new Error('this settlement service was built without coupons');
+    return this.couponUse;
   }
 
   /**
@@ -91,8 +124,9 @@ export class SettlementService {
     if (input.refundedAmountTotal > input.purchaseAmount) {
       throw new BadUserInputError('refundedAmountTotal is more than the purchase amount', { field: 'refundedAmountTotal' });
     }
-    await this.forCurrentMember(input.memberId, (memberId) => this.reverseFor(input, memberId));
-    return this.result(input.purchaseId);
+    await forCurrentMember(input.memberId, (memberId) => this.reverseFor(input, memberId));
+    await this.couponUse?.release(input);
+    return { ...(await this.result(input.purchaseId)), unconsumedCoupons: [] };
   }
 
   private async reverseFor(input: z.infer<typeof reverseSchema>, memberId: string): Promise<void> {
@@ -115,21 +149,6 @@ export class SettlementService {
     }
   }
 
-  /**
-   * Runs `step` for the member, or, when their points moved to a survivor in a merge (before or during the step),
-   * for the survivor, who holds them now. Every step is idempotent, so what was already done is not done twice.
-   */
-  private forCurrentMember(memberId: string, step: (memberId: string) => Promise<void>): Promise<void> {
-    return followMerges(memberId, async (current) => {
-      try {
-        return { done: await step(current) };
-      } catch (error) {
-        if (!(error instanceof MemberMergedError) || !error.survivorId) throw error;
-        return { next: error.survivorId };
-      }
-    });
-  }
-
   /** Moves all of a merged member's points (lots with their expiry, debt) and spend to the survivor. */
   async merge(raw: unknown): Promise<{ moved: number }> {
     const input = parseInput(mergeSchema, raw);
@@ -138,6 +157,9 @@ export class SettlementService {
     if (!out) throw new Error('a merge always writes MERGE_OUT');
     await this.ledger.moveIn({ mergeId: input.mergeId, out, toMemberId: input.toMemberId, actor: input.actor });
     await this.tiers.transferSpend({ key: `merge:${input.mergeId}`, fromMemberId: input.fromMemberId, toMemberId: input.toMemberId });
+    // after the points: a coupon not re-pointed yet (a crash here; the merge is retried) still gives its points
+    // back to the survivor, since the give-back follows the ledger's merges
+    await this.couponUse?.repoint(input.fromMemberId, input.toMemberId);
     return { moved: -out.amount };
   }
 
@@ -153,7 +175,7 @@ export class SettlementService {
     return { points: entry?.amount ?? 0 };
   }
 
-  private async result(purchaseId: string): Promise<SettlementResult> {
+  private async result(purchaseId: string): Promise<Omit<SettlementResult, 'unconsumedCoupons'>> {
     const transactions = await this.ledger.entriesOfPurchase(purchaseId);
     return { ...purchasePoints(transactions), transactions };
   }

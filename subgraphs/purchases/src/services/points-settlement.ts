@@ -8,6 +8,7 @@ import type { PurchasesModels } from '../models';
 import type { PurchaseOutcomeDoc } from '../models/purchase-outcome.model';
 import type { PurchaseDoc } from '../models/purchase.model';
 import type { RefundDoc } from '../models/refund.model';
+import { COUPON_REFUSALS } from './coupon-quotes';
 import type { MembersClient } from './members.client';
 import { paidShare } from './refund-amounts';
 import { recordPurchaseFact, recordRefundFact } from './stats';
@@ -56,7 +57,10 @@ export function settlementHandlers(deps: {
     if (!outcome) throw new Error(`the outcome of purchase ${purchase._id.toHexString()} clashed on insert and is gone`);
     if (outcome.state === 'COMPLETED') await recordPurchaseFact(deps.models.facts, purchase);
     else if (settled) await undo(purchase, outcome);
-    await deps.models.purchases.updateOne({ _id: purchase._id }, { $set: { state: outcome.state, rejectionReason: outcome.reason } });
+    await deps.models.purchases.updateOne(
+      { _id: purchase._id },
+      { $set: { state: outcome.state, rejectionReason: outcome.reason, rejectionCode: outcome.code ?? null, rejectionCouponCode: outcome.couponCode ?? null } },
+    );
     return outcome;
   };
   const undo = async (purchase: PurchaseDoc, outcome: PurchaseOutcomeDoc) => {
@@ -70,23 +74,28 @@ export function settlementHandlers(deps: {
       purchaseAmount: purchase.total,
       purchaseOccurredAt: purchase.occurredAt.toISOString(),
       actor: purchase.actor,
+      // the sale never happened: its coupons are released whatever their reward says of refunds
+      voidsPurchase: true,
     });
   };
   /** What a failed settlement means for the purchase: an outcome, or (thrown) another attempt later. */
   const failure = async (purchase: PurchaseDoc, error: unknown, item: OutboxItemDoc): Promise<Omit<PurchaseOutcomeDoc, '_id' | 'decidedAt'>> => {
     const purchaseId = purchase._id.toHexString();
     if (!(error instanceof AppError) || RETRIED_CODES.has(String(error.extensions.code))) return retryOrGiveUp(purchaseId, error, item);
-    if (error.extensions.code === 'INSUFFICIENT_POINTS') {
+    const code = String(error.extensions.code);
+    if (code === 'INSUFFICIENT_POINTS' || COUPON_REFUSALS.has(code)) {
       // another attempt (a lease taken over, a resend) may have redeemed since the balance grew: only a ledger
-      // without this purchase's redemption makes it REJECTED
+      // without this purchase's redemption makes it REJECTED. A STRICT coupon refusal writes nothing either: the
+      // coupon was used by another purchase (another register, a moment before) or ended since the quote.
       let redeemed: boolean;
       try {
         ({ redeemed } = await points.redemption({ purchaseId }));
       } catch (askError) {
         return retryOrGiveUp(purchaseId, askError, item);
       }
-      if (redeemed) throw new Error('points refused the redemption, yet its ledger holds it: settling again');
-      return { state: 'REJECTED', reason: error.message };
+      if (redeemed) throw new Error('points refused the settlement, yet its ledger holds its redemption: settling again');
+      const couponCode = typeof error.extensions.couponCode === 'string' ? error.extensions.couponCode : null;
+      return { state: 'REJECTED', reason: error.message, code, couponCode };
     }
     deps.logger.error({ purchaseId, code: error.extensions.code, err: error.message }, 'purchase settlement refused for good');
     return { state: 'SETTLEMENT_FAILED', reason: `Its points were refused: ${error.message}` };
@@ -102,7 +111,7 @@ export function settlementHandlers(deps: {
       const purchase = await deps.models.purchases.findById(String(payload.purchaseId)).lean<PurchaseDoc>().exec();
       if (!purchase) return missing(item.createdAt, 'purchase');
       if (purchase.state !== 'PENDING_POINTS' || !purchase.memberId) return { state: purchase.state };
-      let result: { pointsEarned: number; pointsRedeemed: number } | null = null;
+      let result: { pointsEarned: number; pointsRedeemed: number; unconsumedCoupons: { code: string; state: string }[] } | null = null;
       let wanted: Omit<PurchaseOutcomeDoc, '_id' | 'decidedAt'>;
       try {
         // a member merged since the purchase was recorded: its points go to the survivor, whose account the merge
@@ -121,8 +130,14 @@ export function settlementHandlers(deps: {
           pointsToRedeem: purchase.pointsApplied,
           occurredAt: purchase.occurredAt.toISOString(),
           actor: purchase.actor,
+          coupons: (purchase.coupons ?? []).map((c) => ({ couponId: c.couponId, discount: c.discount })),
+          couponPolicy: purchase.couponPolicy ?? 'STRICT',
         });
         wanted = { state: 'COMPLETED', reason: null };
+        // RECORD (an online order): Shopify gave the discount already; a coupon used or ended meanwhile is for staff
+        if (result.unconsumedCoupons.length) {
+          deps.logger.warn({ purchaseId: purchase._id.toHexString(), coupons: result.unconsumedCoupons }, 'an online order used coupons points could not consume');
+        }
       } catch (error) {
         wanted = await failure(purchase, error, item);
       }

@@ -8,12 +8,14 @@ import type { PurchaseDoc } from '../models/purchase.model';
 import type { RefundDoc } from '../models/refund.model';
 import type { StoreDoc } from '../models/store.model';
 import { webhookDeliveryModel, type WebhookDeliveryDoc, type WebhookDeliveryModel, type WebhookDeliveryOutcome } from '../models/webhook-delivery.model';
+import type { CouponQuotes } from '../services/coupon-quotes';
 import type { PurchaseService } from '../services/purchase.service';
 import { refundStateOf } from '../services/refund-amounts';
 import type { RefundService } from '../services/refund.service';
 import type { ShopifyDelivery } from './shopify-delivery';
 import { mapShopifyCustomer } from './shopify-customer';
 import { mapShopifyCancellation, mapShopifyOrder, type ShopifyCancellation, type ShopifyCustomerHints } from './shopify-order';
+import { orderCoupons } from './shopify-order-coupons';
 import { parseShopifyJson } from './shopify-payload';
 import { ShopifyStores } from './shopify-stores';
 import { mapShopifyRefund, refundRequest, type ShopifyRefund } from './shopify-refund';
@@ -54,6 +56,7 @@ export interface ShopifyWebhookDeps {
   models: PurchasesModels;
   purchases: PurchaseService;
   refunds: RefundService;
+  coupons: CouponQuotes;
   services: ServiceDirectory;
   internalSecret: string;
   logger: Logger;
@@ -108,6 +111,7 @@ export class ShopifyWebhookService {
     // a replayed order keeps its first member match, even if a member has registered with its e-mail since
     let purchase = await this.stores.purchaseOf(store, order.externalId);
     let unmapped: string | null = null;
+    let couponNote: string | null = null;
     if (!purchase) {
       const at = await this.stores.orderStore(store, order.posLocationId);
       unmapped = at.unmapped;
@@ -120,18 +124,24 @@ export class ShopifyWebhookService {
         log.info({ order: order.name, financialStatus: order.financialStatus }, 'Shopify order not paid yet: recorded when it is');
         return { outcome: 'awaiting-payment', reason: `financial_status ${order.financialStatus ?? 'missing'}` };
       }
-      const memberId = await this.matchMember(order.customer);
+      const matched = await this.matchMember(order.customer);
+      const used = await orderCoupons(this.deps.coupons, order, storeId, matched, log);
+      if (used.refused.length) couponNote = `coupons not consumed: ${used.refused.map((r) => `${r.code} (${r.reason})`).join(', ')}`;
       try {
-        purchase = await this.deps.purchases.record(SHOPIFY_CALLER, {
-          idempotencyKey: order.idempotencyKey,
-          storeId,
-          memberId,
-          externalId: order.externalId,
-          lines: order.lines,
-          discount: order.discount,
-          total: order.total,
-          occurredAt: order.occurredAt,
-        });
+        purchase = await this.deps.purchases.record(
+          SHOPIFY_CALLER,
+          {
+            idempotencyKey: order.idempotencyKey,
+            storeId,
+            memberId: used.memberId,
+            externalId: order.externalId,
+            lines: order.lines,
+            discount: order.discount,
+            total: order.total,
+            occurredAt: order.occurredAt,
+          },
+          used.coupons,
+        );
       } catch (error) {
         // another delivery of the same order (a different event) got there first
         purchase = await this.deps.purchases.findByExternalId(storeId, order.externalId);
@@ -143,7 +153,7 @@ export class ShopifyWebhookService {
       log.info({ order: order.name, purchaseId: purchase._id.toHexString(), member: purchase.memberId ? 'matched' : 'guest' }, 'Shopify order recorded');
     }
     await this.applyAwaiting(purchase, shopId, log);
-    return { outcome: 'recorded', purchaseId: purchase._id.toHexString(), reason: unmapped };
+    return { outcome: 'recorded', purchaseId: purchase._id.toHexString(), reason: [unmapped, couponNote].filter(Boolean).join('; ') || null };
   }
 
   /**
