@@ -69,6 +69,10 @@ const configSchema = z.object({
   STAFF_MAX_POINTS_ADJUSTMENT: z.coerce.number().int().positive().default(10_000),
   /** How far back a POS key may date a purchase (an offline register catching up); older ones are staff's. */
   POS_MAX_BACKDATE_HOURS: z.coerce.number().int().min(0).max(8760).default(72),
+  /** "Use N points" at the online checkout: the points one code may take, and the hours it is valid unused. */
+  CHECKOUT_CODE_MIN_POINTS: z.coerce.number().int().min(1).default(100),
+  CHECKOUT_CODE_MAX_POINTS: z.coerce.number().int().min(1).max(1_000_000).default(50_000),
+  CHECKOUT_CODE_VALIDITY_HOURS: z.coerce.number().int().min(1).max(8760).default(24),
   /** The largest response (its JSON, in bytes) the gateway sends; a larger one is replaced by RESPONSE_TOO_LARGE. */
   MAX_RESPONSE_BYTES: z.coerce.number().int().positive().default(1_000_000),
   /** The Messaging API channel: its secret signs webhooks, its long-lived token authorises our calls. */

@@ -1,0 +1,135 @@
+import { Types } from 'mongoose';
+import { z } from 'zod';
+import { actorOf, requireAuthenticated, type Caller } from '@omo/lib/core/auth';
+import { claimOnce } from '@omo/lib/core/claims';
+import { AppError, BadUserInputError, ForbiddenError } from '@omo/lib/core/errors';
+import { parseInput } from '@omo/lib/core/validation';
+import type { CouponOnlineCodeDoc } from '../models/coupon-online-code.model';
+import type { CouponDoc, CouponModels } from '../models/coupon.model';
+import { newCouponCode } from './coupon-code';
+import { offeredOnline, type CouponShopifySync } from './coupon-shopify-sync';
+import type { LedgerService } from './ledger.service';
+import { InsufficientPointsError, viewAt } from './lots';
+
+/** A point is worth a yen at the online checkout as at the register (recordPurchase's pointsToRedeem). */
+const YEN_PER_POINT = 1;
+const HOUR_MS = 3_600_000;
+
+export interface CheckoutCodeRules {
+  /** Points one code may take, at least and at most. */
+  minPoints: number;
+  maxPoints: number;
+  /** Hours a code is valid after it is issued; unused, it expires and its points come back. */
+  validityHours: number;
+}
+
+export type OnlineCodeState = 'NONE' | 'NOT_OFFERED' | 'PENDING' | 'ACTIVE' | 'FAILED' | 'DEACTIVATED';
+
+export interface OnlineCodeView {
+  state: OnlineCodeState;
+  reason: string | null;
+  storeIds: string[];
+}
+
+/**
+ * A coupon's Shopify discount code as the customer and staff see it: NONE (not valid online), NOT_OFFERED (valid
+ * online, but its benefit cannot be a Shopify basic code), then PENDING until Shopify answers, ACTIVE or FAILED,
+ * and DEACTIVATED (or FAILED) once its deactivation ran, which then is what shows.
+ */
+export function onlineCodeView(coupon: CouponDoc, outcomes: CouponOnlineCodeDoc[]): OnlineCodeView {
+  if (!coupon.online) return { state: 'NONE', reason: null, storeIds: [] };
+  if (!offeredOnline(coupon)) {
+    const what = coupon.benefit.kind === 'FREE_ITEM' ? 'A free item' : 'A percentage off with a cap';
+    return { state: 'NOT_OFFERED', reason: `${what} cannot be a Shopify discount code: not available online`, storeIds: [] };
+  }
+  const latest = outcomes.find((o) => o.stage === 'DEACTIVATE') ?? outcomes.find((o) => o.stage === 'CREATE');
+  if (!latest) return { state: 'PENDING', reason: null, storeIds: [] };
+  return { state: latest.outcome, reason: latest.reason, storeIds: latest.shops };
+}
+
+/**
+ * "Use N points" at the online checkout: the member turns N points into a one-time Shopify discount code worth N
+ * yen, valid online only. The points are one REDEEM entry keyed by the member's idempotency key (the same key again
+ * answers the same coupon); the coupon is an ordinary one without a reward, so it is cancelled, expires and gives
+ * its points back like a reward's (coupon.service.ts, coupon-expiry.job.ts), and its code is made and deactivated
+ * by the same outbox items. The redemption never waits for Shopify.
+ */
+export class CouponOnlineService {
+  private readonly input;
+
+  constructor(
+    private readonly models: CouponModels,
+    private readonly ledger: LedgerService,
+    private readonly sync: CouponShopifySync,
+    private readonly rules: CheckoutCodeRules,
+    private readonly clock: () => Date,
+  ) {
+    if (rules.minPoints > rules.maxPoints) throw new Error('CHECKOUT_CODE_MIN_POINTS is above CHECKOUT_CODE_MAX_POINTS');
+    this.input = z.object({
+      points: z.number().int().min(rules.minPoints, `must be at least ${rules.minPoints}`).max(rules.maxPoints, `must be at most ${rules.maxPoints}`),
+      idempotencyKey: z.string().trim().min(1).max(200),
+    });
+  }
+
+  async redeemPointsForCheckout(caller: Caller, input: { points: number; idempotencyKey: string }): Promise<CouponDoc> {
+    const customer = requireAuthenticated(caller);
+    if (customer.kind !== 'customer') throw new ForbiddenError('Members turn their own points into checkout codes');
+    const { points, idempotencyKey } = parseInput(this.input, input);
+    const memberId = customer.memberId;
+    const redeemKey = `checkout:${memberId}:${idempotencyKey}`;
+    const replay = await this.models.coupons.findOne({ redeemKey }).lean<CouponDoc>().exec();
+    if (replay) return sameRequest(replay, points);
+    const entry = await this.spend(memberId, points, redeemKey, actorOf(caller)).catch(async (error: unknown) => {
+      // refused, yet this key's points may be spent: by a twin still storing its coupon, or an attempt that died before it
+      if (!(error instanceof AppError)) throw error;
+      const spent = await this.ledger.checkoutSpendOf(redeemKey, memberId, points);
+      if (!spent) throw error;
+      return spent;
+    });
+    if (!entry.couponId) throw new Error('a checkout code entry always names its coupon');
+    const coupon = this.couponOf(new Types.ObjectId(entry.couponId), memberId, redeemKey, -entry.amount, entry.createdAt);
+    // Crash points: after the entry, before the coupon, the points are spent and no coupon holds them: the same key
+    // resent finds the entry and stores its coupon. The create item goes first, so a stored coupon always has one.
+    await this.sync.issuing(coupon);
+    const claim = await claimOnce(this.models.coupons, coupon);
+    if (claim.won) return claim.doc;
+    if (!claim.existing) throw new Error(`coupon ${entry.couponId} clashed and is gone`);
+    return sameRequest(claim.existing, points);
+  }
+
+  private async spend(memberId: string, points: number, key: string, actor: string) {
+    // refused before anything is written; the ledger checks again when it takes the points
+    const { balance } = viewAt(await this.ledger.state(memberId), this.clock());
+    if (balance < points) throw new InsufficientPointsError(Math.max(balance, 0), points);
+    const entry = await this.ledger.spendOnCheckoutCode({ memberId, points, key, actor, couponId: new Types.ObjectId().toHexString() });
+    if (!entry) throw new Error('a checkout code always writes an entry');
+    return entry;
+  }
+
+  private couponOf(id: Types.ObjectId, memberId: string, redeemKey: string, points: number, issuedAt: Date): CouponDoc {
+    const yen = points * YEN_PER_POINT;
+    return {
+      _id: id,
+      code: newCouponCode(),
+      memberId,
+      redeemKey,
+      rewardId: null,
+      rewardRevision: null,
+      nameJa: `${points}ポイント利用（${yen}円引き）`,
+      nameEn: `${points} points (¥${yen} off)`,
+      pointsCost: points,
+      benefit: { kind: 'YEN_OFF', yenOff: yen, percentOff: null, capYen: null, sku: null },
+      storeIds: [],
+      online: true,
+      state: 'ISSUED',
+      issuedAt,
+      expiresAt: new Date(issuedAt.getTime() + this.rules.validityHours * HOUR_MS),
+      endedAt: null,
+    };
+  }
+}
+
+function sameRequest(coupon: CouponDoc, points: number): CouponDoc {
+  if (coupon.pointsCost !== points) throw new BadUserInputError('This idempotencyKey was already used for a different request', { field: 'idempotencyKey' });
+  return coupon;
+}
