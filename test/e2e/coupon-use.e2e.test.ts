@@ -198,6 +198,22 @@ describe('coupons consumed by a settlement', () => {
   });
 });
 
+describe('an online order using a coupon a register used first', () => {
+  it('is recorded and reported, with nothing more taken: the points were spent once', async () => {
+    const memberId = await memberWith(500);
+    const both = await coupon(memberId, await reward({ online: true }));
+    const register = purchaseId();
+    await settle(memberId, register, [{ couponId: both.id, discount: 500 }]);
+    const order = purchaseId();
+    const result = await settle(memberId, order, [{ couponId: both.id, discount: 500 }], { channel: 'ONLINE', couponPolicy: 'RECORD', amount: 1000 });
+    expect(result).toEqual({ pointsEarned: 10, pointsRedeemed: 0, unconsumedCoupons: [{ couponId: both.id, code: both.code, state: 'USED' }] });
+    expect(await byCode(both.code)).toMatchObject({ state: 'USED', purchaseId: register });
+    // 500 − 500 for the coupon + 20 earned at the register (the order's 10 are pending in its return window)
+    expect((await account(memberId)).balance).toBe(20);
+    expect(logs.some((l) => l.msg === 'an online order used a coupon another purchase had used')).toBe(true);
+  });
+});
+
 describe('refunds and voided sales', () => {
   async function used(restoreCouponOnRefund: boolean) {
     const memberId = await memberWith(500);

@@ -40,15 +40,23 @@ export class CouponSlots {
   /**
    * Takes the coupon's units (none when the reward has no stock and no limit), or none and refuses. The member's
    * own limit first: a member at their limit must not hold a unit of stock, even for a moment, that another
-   * member would be refused for. A unit this coupon holds already (its key sent again) is kept, not doubled.
+   * member would be refused for. A unit this coupon holds already (a twin of the request, or its key sent again)
+   * is kept, not doubled. Answers the units this call inserted: a failure frees those only, never a twin's.
    */
-  async reserve(reward: RewardDoc, memberId: string, couponId: string): Promise<void> {
+  async reserve(reward: RewardDoc, memberId: string, couponId: string): Promise<string[]> {
     const rewardId = reward.rewardId.toHexString();
-    if (reward.perMemberLimit !== null && !(await this.take(rewardId, memberId, reward.perMemberLimit, couponId))) throw new LimitReachedError(reward.perMemberLimit);
-    if (reward.stock !== null && !(await this.take(rewardId, 'stock', reward.stock, couponId))) {
-      await this.release(couponId);
+    const mine: string[] = [];
+    if (reward.perMemberLimit !== null && !(await this.take(rewardId, memberId, reward.perMemberLimit, couponId, mine))) throw new LimitReachedError(reward.perMemberLimit);
+    if (reward.stock !== null && !(await this.take(rewardId, 'stock', reward.stock, couponId, mine))) {
+      await this.free(mine);
       throw new OutOfStockError();
     }
+    return mine;
+  }
+
+  /** Frees these units; safe to repeat. */
+  async free(units: string[]): Promise<void> {
+    if (units.length) await this.slots.deleteMany({ _id: { $in: units } }).exec();
   }
 
   /** Frees every unit the coupon holds; safe to repeat. */
@@ -75,7 +83,7 @@ export class CouponSlots {
     return this.slots.find({ $or: [{ createdAt: { $lt: before } }, { createdAt: null }] }).lean<RewardSlotDoc[]>().exec();
   }
 
-  private async take(rewardId: string, scope: string, units: number, couponId: string): Promise<boolean> {
+  private async take(rewardId: string, scope: string, units: number, couponId: string, mine: string[]): Promise<boolean> {
     for (let round = 1; round <= MAX_ROUNDS; round += 1) {
       const held = await this.slots.find({ rewardId, scope }, { _id: 1, couponId: 1 }).lean<Pick<RewardSlotDoc, '_id' | 'couponId'>[]>().exec();
       if (held.some((slot) => slot.couponId === couponId)) return true;
@@ -88,7 +96,10 @@ export class CouponSlots {
       }
       if (!free.length) return false;
       for (const _id of free) {
-        if (await insertOnce(this.slots, { _id, rewardId, scope, couponId, createdAt: this.clock() })) return true;
+        if (await insertOnce(this.slots, { _id, rewardId, scope, couponId, createdAt: this.clock() })) {
+          mine.push(_id);
+          return true;
+        }
       }
     }
     return false;

@@ -104,7 +104,7 @@ export class CouponService {
     const { balance } = viewAt(await this.ledger.state(memberId), now);
     if (balance < reward.pointsCost) throw new InsufficientPointsError(Math.max(balance, 0), reward.pointsCost);
     const couponId = couponIdFor(redeemKey).toHexString();
-    await this.slots.reserve(reward, memberId, couponId);
+    const reserved = await this.slots.reserve(reward, memberId, couponId);
     let entry: LedgerEntryDoc | null;
     try {
       entry = await this.ledger.spendOnCoupon({ memberId, points: reward.pointsCost, key: redeemKey, actor, rewardId: reward.rewardId.toHexString(), rewardRevision: reward.revision, couponId });
@@ -112,14 +112,14 @@ export class CouponService {
       // Units are freed only when no entry can be paying for them: after a refusal with no entry under the key, or
       // an error after which the key holds none. An error may come after the entry was written (the snapshot's
       // update, a lost reply): freeing then would issue a coupon without its units. If even the look-up fails,
-      // the expiry job's sweep decides later.
+      // the expiry job's sweep decides later. Only the units this call took: a twin's are its own to free.
       const written = await this.ledger.findByKey(redeemKey).catch(() => undefined);
-      if (written === null || (written && written.couponId !== couponId)) await this.slots.release(couponId);
+      if (written === null || (written && written.couponId !== couponId)) await this.slots.free(reserved);
       throw error;
     }
     if (!entry) throw new Error('a redemption always writes an entry');
     // an entry written before coupons were named by their key has another coupon: this reservation is not its
-    if (entry.couponId !== couponId) await this.slots.release(couponId);
+    if (entry.couponId !== couponId) await this.slots.free(reserved);
     else await this.slots.trim(couponId);
     return entry;
   }

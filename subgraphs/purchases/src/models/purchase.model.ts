@@ -43,6 +43,11 @@ export interface PurchaseDoc {
   couponDiscount?: number;
   coupons?: PurchaseCouponDoc[];
   couponPolicy?: CouponPolicy;
+  /**
+   * An online order's discount codes points could not be asked about when it arrived (unreachable), with the yen
+   * Shopify took off for each: the settlement asks, and moves those that are coupons into `coupons`.
+   */
+  unquotedCoupons?: { code: string; discount: number }[];
   pointsApplied: number;
   amountPaid: number;
   occurredAt: Date;
@@ -93,6 +98,7 @@ const purchaseSchema = new Schema<PurchaseDoc>(
     couponDiscount: { type: Number, default: 0 },
     coupons: { type: [couponSchema], default: [] },
     couponPolicy: { type: String, enum: ['STRICT', 'RECORD'], default: 'STRICT' },
+    unquotedCoupons: { type: [new Schema({ code: { type: String, required: true }, discount: { type: Number, required: true } }, { _id: false })], default: [] },
     pointsApplied: { type: Number, required: true },
     amountPaid: { type: Number, required: true },
     occurredAt: { type: Date, required: true },

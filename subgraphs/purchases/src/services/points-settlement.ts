@@ -8,8 +8,9 @@ import type { PurchasesModels } from '../models';
 import type { PurchaseOutcomeDoc } from '../models/purchase-outcome.model';
 import type { PurchaseDoc } from '../models/purchase.model';
 import type { RefundDoc } from '../models/refund.model';
-import { COUPON_REFUSALS } from './coupon-quotes';
+import { COUPON_REFUSALS, CouponQuotes } from './coupon-quotes';
 import type { MembersClient } from './members.client';
+import { onlineCoupons } from './online-coupons';
 import { paidShare } from './refund-amounts';
 import { recordPurchaseFact, recordRefundFact } from './stats';
 
@@ -41,6 +42,25 @@ export function settlementHandlers(deps: {
   logger: Logger;
 }): Record<string, OutboxHandler> {
   const points = internalClient(pointsContract, { directory: deps.services, internalSecret: deps.internalSecret, service: 'purchases' });
+  const quotes = new CouponQuotes(deps.services, deps.internalSecret);
+
+  /**
+   * An online order whose codes points could not be asked about when it came: asked now, and those that are
+   * coupons stored as its coupons (the coupons' member its member, for a guest's order) before it is settled. A
+   * crash after the write settles what was written; one before it asks again, which reads nothing but points.
+   */
+  const quoteWaitingCoupons = async (purchase: PurchaseDoc): Promise<void> => {
+    const sale = { storeId: purchase.storeId, lines: purchase.lines, total: purchase.total, occurredAt: purchase.occurredAt, name: purchase.externalId ?? null };
+    const used = await onlineCoupons(quotes, sale, purchase.unquotedCoupons ?? [], purchase.memberId ?? null, deps.logger);
+    const found = {
+      coupons: used.coupons,
+      couponDiscount: used.coupons.reduce((sum, c) => sum + c.discount, 0),
+      memberId: used.memberId,
+      unquotedCoupons: [],
+    };
+    await deps.models.purchases.updateOne({ _id: purchase._id }, { $set: found });
+    Object.assign(purchase, found);
+  };
   const missing = (createdAt: Date, what: string) => {
     if (deps.clock().getTime() - createdAt.getTime() < ABANDONED_MS) throw new RetryLater(`${what} not stored yet`);
     return { dropped: `the ${what} was never stored` };
@@ -106,14 +126,22 @@ export function settlementHandlers(deps: {
     return { state: 'SETTLEMENT_FAILED', reason: 'Its points could not be settled within 24 hours: the points service did not answer' };
   };
 
+  /** A guest's order whose codes turned out to be no member's coupons: nothing to settle. */
+  const guestCompleted = async (purchase: PurchaseDoc) => {
+    const outcome = await decide(purchase, { state: 'COMPLETED', reason: null }, false);
+    return { state: outcome.state };
+  };
+
   return {
     settle: async (payload, item) => {
       const purchase = await deps.models.purchases.findById(String(payload.purchaseId)).lean<PurchaseDoc>().exec();
       if (!purchase) return missing(item.createdAt, 'purchase');
-      if (purchase.state !== 'PENDING_POINTS' || !purchase.memberId) return { state: purchase.state };
+      if (purchase.state !== 'PENDING_POINTS' || (!purchase.memberId && !purchase.unquotedCoupons?.length)) return { state: purchase.state };
       let result: { pointsEarned: number; pointsRedeemed: number; unconsumedCoupons: { code: string; state: string }[] } | null = null;
       let wanted: Omit<PurchaseOutcomeDoc, '_id' | 'decidedAt'>;
       try {
+        if (purchase.unquotedCoupons?.length) await quoteWaitingCoupons(purchase);
+        if (!purchase.memberId) return guestCompleted(purchase);
         // a member merged since the purchase was recorded: its points go to the survivor, whose account the merge
         // has moved (or is moving) the merged member's lots to
         const { memberId } = await deps.members.current(purchase.memberId);

@@ -10,6 +10,7 @@ import type { StoreDoc } from '../models/store.model';
 import type { CouponQuotes, QuoteRequest } from './coupon-quotes';
 import { assertSameRequest, digestOf, purchaseIdFor } from './idempotency';
 import type { MembersClient } from './members.client';
+import type { AppliedCode } from './online-coupons';
 import { assertCanBackdate, assertCanIdentifyMember, assertCanTradeAt } from './purchase-access';
 import { recordSchema, type RecordPurchaseInput } from './purchase-inputs';
 import { totalsOf } from './purchase-totals';
@@ -22,6 +23,12 @@ interface CouponTerms {
   couponDiscount: number;
   discount: number;
   total: number;
+}
+
+/** An online order's coupons as the webhook found them: quoted by points, or waiting for points to be asked. */
+export interface OnlineCouponTerms {
+  coupons: PurchaseCouponDoc[];
+  unquoted: AppliedCode[];
 }
 
 /** Registers' clocks drift; a purchase dated further ahead than this is refused. */
@@ -48,10 +55,11 @@ export class PurchaseService {
   /**
    * Records a purchase. Coupon codes (a register's) are quoted by points before anything is written, so a refused
    * code writes nothing; their discounts come off the register's total (docs/pos-integration.md, "Coupons"), and
-   * the settlement consumes them STRICT. `onlineCoupons` are an online order's, whose discount Shopify has already
-   * taken off the order's amounts: they are recorded as given, and consumed RECORD.
+   * the settlement consumes them STRICT. `online` are an online order's coupons, whose discount Shopify has already
+   * taken off the order's amounts: they are recorded as given and consumed RECORD, and the codes points could not
+   * be asked about yet are kept for the settlement to ask (a guest's order too, for they may make it a member's).
    */
-  async record(caller: Caller, raw: RecordPurchaseInput, onlineCoupons?: PurchaseCouponDoc[]): Promise<PurchaseDoc> {
+  async record(caller: Caller, raw: RecordPurchaseInput, online?: OnlineCouponTerms): Promise<PurchaseDoc> {
     const input = parseInput(recordSchema, raw);
     assertCanTradeAt(caller, input.storeId);
     assertCanIdentifyMember(caller, input);
@@ -64,7 +72,7 @@ export class PurchaseService {
     if (occurredAt.getTime() > now.getTime() + MAX_CLOCK_SKEW_MS) throw new BadUserInputError('occurredAt is in the future', { field: 'occurredAt' });
 
     const purchaseId = purchaseIdFor(input.storeId, input.idempotencyKey);
-    const codes = input.couponCodes ?? onlineCoupons?.map((c) => c.code) ?? [];
+    const codes = input.couponCodes ?? (online ? [...online.coupons, ...online.unquoted].map((c) => c.code) : []);
     // a purchase without coupons keeps the digest it had before coupons existed, so its resend still matches
     const requestDigest = digestOf([input.memberCode ?? null, input.memberId ?? null, input.externalId ?? null, lines, discount, pointsApplied, input.occurredAt?.toISOString() ?? null, ...(codes.length ? [codes] : [])]);
     const replay = await this.models.purchases.findById(purchaseId).lean<PurchaseDoc>().exec();
@@ -78,13 +86,15 @@ export class PurchaseService {
         ? await this.members.activeMemberId(input.memberId)
         : null;
     const channel = store.kind === 'ONLINE' ? 'ONLINE' : 'STORE';
-    const couponTerms = onlineCoupons
-      ? this.onlineTerms(onlineCoupons, named, input.total, discount)
+    const couponTerms = online
+      ? this.onlineTerms(online, named, input.total, discount)
       : await this.registerTerms(codes, { memberId: named, storeId: input.storeId, channel, lines, amount: input.total, occurredAt }, discount, pointsApplied);
     const memberId = couponTerms.memberId;
+    const unquoted = online?.unquoted ?? [];
+    const settles = Boolean(memberId) || unquoted.length > 0;
     if (input.externalId) await this.claimExternalId(input.storeId, input.externalId, purchaseId);
     const item = settleItem(purchaseId);
-    if (memberId) await this.outbox.enqueue(item.key, item.type, item.payload);
+    if (settles) await this.outbox.enqueue(item.key, item.type, item.payload);
     const purchase: Omit<PurchaseDoc, 'createdAt' | 'updatedAt'> = {
       _id: purchaseId,
       idempotencyKey: input.idempotencyKey,
@@ -99,12 +109,13 @@ export class PurchaseService {
       total: couponTerms.total,
       couponDiscount: couponTerms.couponDiscount,
       coupons: couponTerms.coupons,
-      couponPolicy: onlineCoupons ? 'RECORD' : 'STRICT',
+      couponPolicy: online ? 'RECORD' : 'STRICT',
+      unquotedCoupons: unquoted,
       pointsApplied,
       amountPaid: couponTerms.total - pointsApplied,
       occurredAt,
       // a guest purchase has no points to settle
-      state: memberId ? 'PENDING_POINTS' : 'COMPLETED',
+      state: settles ? 'PENDING_POINTS' : 'COMPLETED',
       actor: actorOf(caller),
     };
     // createdAt and updatedAt are the schema's timestamps, which the insert sets
@@ -114,7 +125,7 @@ export class PurchaseService {
       if (!claim.existing) throw new Error(`purchase ${purchaseId.toHexString()} clashed on insert and is gone`);
       return this.replayed(claim.existing, requestDigest);
     }
-    return memberId ? this.settleNow(purchaseId) : this.get(purchaseId);
+    return settles ? this.settleNow(purchaseId) : this.get(purchaseId);
   }
 
   /**
@@ -134,10 +145,11 @@ export class PurchaseService {
   }
 
   /** An online order's coupons are already in its discount and total (Shopify applied them at checkout). */
-  private onlineTerms(coupons: PurchaseCouponDoc[], memberId: string | null, total: number, discount: number): CouponTerms {
-    const couponDiscount = coupons.reduce((sum, c) => sum + c.discount, 0);
-    if (couponDiscount > discount) throw new BadUserInputError(`The coupons' ${couponDiscount} yen is more than the order's discount ${discount}`, { field: 'discount' });
-    return { memberId, coupons, couponDiscount, discount, total };
+  private onlineTerms(online: OnlineCouponTerms, memberId: string | null, total: number, discount: number): CouponTerms {
+    const couponDiscount = online.coupons.reduce((sum, c) => sum + c.discount, 0);
+    const applied = couponDiscount + online.unquoted.reduce((sum, c) => sum + c.discount, 0);
+    if (applied > discount) throw new BadUserInputError(`The coupons' ${applied} yen is more than the order's discount ${discount}`, { field: 'discount' });
+    return { memberId, coupons: online.coupons, couponDiscount, discount, total };
   }
 
   findByExternalId(storeId: string, externalId: string): Promise<PurchaseDoc | null> {

@@ -44,6 +44,7 @@ describe('mapping a Shopify orders/create body to a purchase', () => {
       financialStatus: 'paid',
       cancelled: false,
       posLocationId: null,
+      discountCodes: [{ code: 'WELCOME500', amount: 500 }],
     });
   });
 
