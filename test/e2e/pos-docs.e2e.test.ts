@@ -67,14 +67,38 @@ beforeAll(async () => {
   values.$MEMBER_CODE = member.data!.registerMember.memberCode;
   const code = values.$MEMBER_CODE;
   values.$MISTYPED_CODE = code.slice(0, 12) + String((Number(code[12]) + 1) % 10);
+  await couponHolder();
 });
+
+/** A second member who has bought a ¥500 coupon valid at the store with 500 points (the coupon examples). */
+async function couponHolder(): Promise<void> {
+  const holder = await system.graphql<{ registerMember: { id: string; memberCode: string } }>(
+    'mutation($input: RegisterMemberInput!) { registerMember(input: $input) { id memberCode } }',
+    { input: { displayName: '佐藤健太', phone: '090-0000-5678', registeredVia: 'STORE', registeredStoreId: values.$STORE_ID } },
+    system.adminHeaders(),
+  );
+  const { id, memberCode } = holder.data!.registerMember;
+  values.$COUPON_MEMBER_CODE = memberCode;
+  await system.graphql(`mutation { adjustPoints(memberId: "${id}", amount: 400, reason: "docs", idempotencyKey: "docs-coupon") { account { balance } } }`, {}, system.adminHeaders());
+  const reward = await system.graphql<{ createReward: { id: string } }>(
+    `mutation { createReward(input: { nameJa: "500円引き", nameEn: "¥500 off", pointsCost: 500, benefit: { kind: YEN_OFF, yenOff: 500 }, storeIds: ["${values.$STORE_ID}"], online: false }) { id } }`,
+    {},
+    system.adminHeaders(),
+  );
+  const coupon = await system.graphql<{ redeemReward: { code: string } }>(
+    `mutation { redeemReward(rewardId: "${reward.data!.createReward.id}", idempotencyKey: "docs-coupon") { code } }`,
+    {},
+    system.customerHeaders(id),
+  );
+  values.$COUPON_CODE = coupon.data!.redeemReward.code;
+}
 afterAll(() => system.close());
 
 const examples = examplesOf(readFileSync(path.join(REPO_ROOT, 'docs', 'pos-integration.md'), 'utf8'));
 
 describe('docs/pos-integration.md', () => {
   it('has its examples', () => {
-    expect(examples.map((e) => e.name)).toEqual(['lookup', 'preview', 'record', 'retry', 'refund', 'mistyped']);
+    expect(examples.map((e) => e.name)).toEqual(['lookup', 'preview', 'record', 'retry', 'refund', 'coupon', 'couponused', 'mistyped']);
   });
 
   it.each(examples.map((e) => [e.name, e] as const))('example "%s" answers as documented', async (_name, example) => {
