@@ -58,13 +58,13 @@ export function buildPointsSubgraph(options: SubgraphBuildOptions): PointsSubgra
     logger: options.logger,
     outbox: (): Outbox => outbox,
   });
-  const outbox: Outbox = new Outbox(options.connection, 'points', shopifySync.handlers(), options.logger, options.clock);
-  const coupons = new CouponService(couponStore, rewards, ledger, tierOf, options.clock, shopifySync);
   const checkoutCodes = new CouponOnlineService(couponStore, ledger, shopifySync, {
     minPoints: options.config.CHECKOUT_CODE_MIN_POINTS,
     maxPoints: options.config.CHECKOUT_CODE_MAX_POINTS,
     validityHours: options.config.CHECKOUT_CODE_VALIDITY_HOURS,
-  }, options.clock);
+  }, options.clock, (): Outbox => outbox);
+  const outbox: Outbox = new Outbox(options.connection, 'points', { ...shopifySync.handlers(), ...checkoutCodes.handlers() }, options.logger, options.clock);
+  const coupons = new CouponService(couponStore, rewards, ledger, tierOf, options.clock, shopifySync);
   const couponExpiry = new CouponExpiryJob(couponStore, coupons, options.logger);
   const couponUse = new CouponUseService(couponStore, coupons, ledger, options.clock, options.logger);
   const settlement = new SettlementService(ledger, policy, tiers, calculator, couponUse);

@@ -4,8 +4,10 @@ import { actorOf, requireAuthenticated, type Caller } from '@omo/lib/core/auth';
 import { claimOnce } from '@omo/lib/core/claims';
 import { AppError, BadUserInputError, ForbiddenError } from '@omo/lib/core/errors';
 import { parseInput } from '@omo/lib/core/validation';
+import { RetryLater, type Outbox, type OutboxHandler } from '@omo/lib/outbox/outbox';
 import type { CouponOnlineCodeDoc } from '../models/coupon-online-code.model';
 import type { CouponDoc, CouponModels } from '../models/coupon.model';
+import type { LedgerEntryDoc } from '../models/ledger-entry.model';
 import { newCouponCode } from './coupon-code';
 import { offeredOnline, type CouponShopifySync } from './coupon-shopify-sync';
 import type { LedgerService } from './ledger.service';
@@ -14,6 +16,9 @@ import { InsufficientPointsError, viewAt } from './lots';
 /** A point is worth a yen at the online checkout as at the register (recordPurchase's pointsToRedeem). */
 const YEN_PER_POINT = 1;
 const HOUR_MS = 3_600_000;
+export const ISSUE_ITEM = 'checkout-code-issue';
+/** An issue item whose key never spent points (refused, or the request died before) is dropped after this. */
+const ABANDONED_MS = 60_000;
 
 export interface CheckoutCodeRules {
   /** Points one code may take, at least and at most. */
@@ -63,6 +68,8 @@ export class CouponOnlineService {
     private readonly sync: CouponShopifySync,
     private readonly rules: CheckoutCodeRules,
     private readonly clock: () => Date,
+    /** Points' outbox, made with these handlers. */
+    private readonly outbox: () => Outbox,
   ) {
     if (rules.minPoints > rules.maxPoints) throw new Error('CHECKOUT_CODE_MIN_POINTS is above CHECKOUT_CODE_MAX_POINTS');
     this.input = z.object({
@@ -86,21 +93,45 @@ export class CouponOnlineService {
       if (!spent) throw error;
       return spent;
     });
+    return sameRequest(await this.issue(entry), points);
+  }
+
+  /**
+   * `checkout-code-issue`, queued before the points are spent: a request that died after the REDEEM entry and
+   * before its coupon leaves points spent for nothing, unless the key is resent, and the customer may never resend
+   * it. This item finds the entry and stores its coupon (normally the request has, and it does nothing).
+   */
+  handlers(): Record<string, OutboxHandler> {
+    return {
+      [ISSUE_ITEM]: async (payload, item) => {
+        const entry = await this.ledger.findByKey(String(payload.redeemKey));
+        if (!entry) {
+          if (this.clock().getTime() - item.createdAt.getTime() < ABANDONED_MS) throw new RetryLater('no points spent yet');
+          return { dropped: 'no points were spent' };
+        }
+        return { couponId: (await this.issue(entry))._id.toHexString() };
+      },
+    };
+  }
+
+  /** The coupon a REDEEM entry paid for, stored unless it is: the create item first, so a stored coupon has one. */
+  private async issue(entry: LedgerEntryDoc): Promise<CouponDoc> {
     if (!entry.couponId) throw new Error('a checkout code entry always names its coupon');
-    const coupon = this.couponOf(new Types.ObjectId(entry.couponId), memberId, redeemKey, -entry.amount, entry.createdAt);
-    // Crash points: after the entry, before the coupon, the points are spent and no coupon holds them: the same key
-    // resent finds the entry and stores its coupon. The create item goes first, so a stored coupon always has one.
+    const coupon = this.couponOf(new Types.ObjectId(entry.couponId), entry.memberId, entry.idempotencyKey, -entry.amount, entry.createdAt);
     await this.sync.issuing(coupon);
     const claim = await claimOnce(this.models.coupons, coupon);
     if (claim.won) return claim.doc;
     if (!claim.existing) throw new Error(`coupon ${entry.couponId} clashed and is gone`);
-    return sameRequest(claim.existing, points);
+    return claim.existing;
   }
 
   private async spend(memberId: string, points: number, key: string, actor: string) {
     // refused before anything is written; the ledger checks again when it takes the points
     const { balance } = viewAt(await this.ledger.state(memberId), this.clock());
     if (balance < points) throw new InsufficientPointsError(Math.max(balance, 0), points);
+    // Outbox first: a crash between the entry and its coupon is put right by this item. A refusal by the ledger
+    // after it (a concurrent spend took the points) leaves the item, which finds no entry and is dropped.
+    await this.outbox().enqueue(`${ISSUE_ITEM}:${key}`, ISSUE_ITEM, { redeemKey: key });
     const entry = await this.ledger.spendOnCheckoutCode({ memberId, points, key, actor, couponId: new Types.ObjectId().toHexString() });
     if (!entry) throw new Error('a checkout code always writes an entry');
     return entry;

@@ -211,4 +211,23 @@ describe("a coupon's Shopify discount code", () => {
     expect(await onlineCode(coupon)).toMatchObject({ state: 'DEACTIVATED' });
     await otherDb.connection.close();
   });
+
+  it('is made for the coupon of a checkout code whose request died after spending the points', async () => {
+    const { memberId, customer } = await memberWith(1_000);
+    const redeemKey = `checkout:${memberId}:k1`;
+    // what the request had written when it died: its issue item, then the REDEEM entry, and no coupon
+    await points.outbox.enqueue(`checkout-code-issue:${redeemKey}`, 'checkout-code-issue', { redeemKey });
+    const couponId = new Types.ObjectId().toHexString();
+    await points.deps.ledger.spendOnCheckoutCode({ memberId, points: 700, key: redeemKey, actor: `customer:${memberId}`, couponId });
+
+    await points.outbox.drain();
+    const coupon = (await points.deps.coupons.forMember(memberId, 10))[0]!;
+    expect(coupon).toMatchObject({ _id: new Types.ObjectId(couponId), pointsCost: 700, rewardId: null, benefit: { kind: 'YEN_OFF', yenOff: 700 }, state: 'ISSUED' });
+    await points.outbox.drain();
+    expect(await onlineCode(coupon)).toMatchObject({ state: 'ACTIVE' });
+    expect(calls.map((c) => c.body.benefit)).toEqual([{ kind: 'YEN_OFF', yenOff: 700 }]);
+    // the key resent answers the same coupon, spending nothing more
+    expect((await points.deps.checkoutCodes.redeemPointsForCheckout(customer, { points: 700, idempotencyKey: 'k1' }))._id).toEqual(coupon._id);
+    expect(await balanceOf(memberId)).toBe(300);
+  });
 });
