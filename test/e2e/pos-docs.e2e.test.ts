@@ -1,52 +1,13 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { REPO_ROOT } from '@omo/lib/core/config';
+import { examplesOf, resolve } from '../helpers/doc-examples';
 import { startTestSystem, type TestSystem } from '../helpers/system';
 
 /**
  * docs/pos-integration.md is the POS integrators' contract: every example in it is run here, in order, against a
  * fresh system, and the documented response must be what comes back.
  */
-interface Example {
-  name: string;
-  query: string;
-  variables: unknown;
-  response: unknown;
-}
-
-function examplesOf(markdown: string): Example[] {
-  const blocks = new Map<string, string>();
-  const order: string[] = [];
-  for (const match of markdown.matchAll(/```(graphql|json) ([\w.]+)\n([\s\S]*?)```/g)) {
-    const [, , label, body] = match as unknown as [string, string, string, string];
-    blocks.set(label, body);
-    if (!label.includes('.')) order.push(label);
-  }
-  return order.map((name) => {
-    const variables = JSON.parse(blocks.get(`${name}.variables`) ?? '{}') as { $from?: string };
-    return {
-      name,
-      query: blocks.get(name)!,
-      variables: variables.$from ? JSON.parse(blocks.get(variables.$from)!) : variables,
-      response: JSON.parse(blocks.get(`${name}.response`) ?? 'null'),
-    };
-  });
-}
-
-/** Replaces $NAME placeholders in a value; unknown names are captured from `actual` the first time they appear. */
-function resolve(expected: unknown, actual: unknown, values: Record<string, string>): unknown {
-  if (typeof expected === 'string' && /^\$[A-Z_]+$/.test(expected)) {
-    if (expected === '$ANY') return actual;
-    if (!(expected in values) && typeof actual === 'string') values[expected] = actual;
-    return values[expected];
-  }
-  if (Array.isArray(expected)) return expected.map((item, i) => resolve(item, (actual as unknown[] | undefined)?.[i], values));
-  if (expected && typeof expected === 'object') {
-    return Object.fromEntries(Object.entries(expected).map(([k, v]) => [k, resolve(v, (actual as Record<string, unknown> | undefined)?.[k], values)]));
-  }
-  return expected;
-}
-
 let system: TestSystem;
 const values: Record<string, string> = {};
 
@@ -104,7 +65,7 @@ describe('docs/pos-integration.md', () => {
   it.each(examples.map((e) => [e.name, e] as const))('example "%s" answers as documented', async (_name, example) => {
     const pos = await system.posHeaders([values.$STORE_ID!]);
     const variables = resolve(example.variables, undefined, values) as Record<string, unknown>;
-    const response = await system.graphql(example.query, variables, pos);
+    const response = await system.graphql(example.body, variables, pos);
     const actual = { data: response.data, ...(response.errors ? { errors: response.errors } : {}) };
     expect(actual).toEqual(resolve(example.response, actual, values));
   });
