@@ -129,6 +129,11 @@ export class PurchaseService {
   }
 
   /**
+   * Crash points with coupons: the quote writes nothing, and a coupon is consumed only by the settlement of the
+   * stored purchase. Dying before the purchase is stored leaves the coupon untouched (the queued item drops itself);
+   * after, the item consumes it or, if another sale consumed it meanwhile, ends the purchase REJECTED with nothing
+   * redeemed, which the register's resend learns.
+   *
    * A register's coupons come off its total: the register sends total = subtotal − its own discount, as without
    * coupons; the purchase keeps discount = its discount + couponDiscount and total = subtotal − discount, so refunds
    * measure against what was paid in money and points, never the coupons' part. Presented without a card, the

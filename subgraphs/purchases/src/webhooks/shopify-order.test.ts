@@ -61,6 +61,19 @@ describe('mapping a Shopify orders/create body to a purchase', () => {
     expect(mapShopifyOrder(order((o) => (o.financial_status = status))).paid).toBe(paid);
   });
 
+  it('keeps the discount codes on the goods with the yen each took off, not a shipping code', () => {
+    const mapped = mapShopifyOrder(
+      order((body) => {
+        body.discount_codes = [
+          { code: ' K7PQ2M9XW4RT8HNB ', amount: '500.00', type: 'fixed_amount' },
+          { code: 'FREESHIP', amount: '660', type: 'shipping' },
+        ];
+      }),
+    );
+    expect(mapped.discountCodes).toEqual([{ code: 'K7PQ2M9XW4RT8HNB', amount: 500 }]);
+    expect(mapShopifyOrder(order((body) => delete body.discount_codes)).discountCodes).toEqual([]);
+  });
+
   it('sees a cancelled order in cancelled_at', () => {
     expect(mapShopifyOrder(parseShopifyJson(cancelledRaw))).toMatchObject({ orderId: '5918273645012', cancelled: true, financialStatus: 'refunded' });
   });
