@@ -44,6 +44,7 @@ export const subgraphCodegen: Record<string, { contextType: string; mappers: Rec
       Refund: '../models/refund.model#RefundDoc',
       Member: '../mappers#MemberRef',
       PurchaseSummary: '../services/stats#PurchaseStats',
+      Coupon: '../mappers#CouponRef',
     },
   },
   line: {

@@ -69,6 +69,10 @@ const configSchema = z.object({
   STAFF_MAX_POINTS_ADJUSTMENT: z.coerce.number().int().positive().default(10_000),
   /** How far back a POS key may date a purchase (an offline register catching up); older ones are staff's. */
   POS_MAX_BACKDATE_HOURS: z.coerce.number().int().min(0).max(8760).default(72),
+  /** "Use N points" at the online checkout: the points one code may take, and the hours it is valid unused. */
+  CHECKOUT_CODE_MIN_POINTS: z.coerce.number().int().min(1).default(100),
+  CHECKOUT_CODE_MAX_POINTS: z.coerce.number().int().min(1).max(1_000_000).default(50_000),
+  CHECKOUT_CODE_VALIDITY_HOURS: z.coerce.number().int().min(1).max(8760).default(24),
   /** The largest response (its JSON, in bytes) the gateway sends; a larger one is replaced by RESPONSE_TOO_LARGE. */
   MAX_RESPONSE_BYTES: z.coerce.number().int().positive().default(1_000_000),
   /** The Messaging API channel: its secret signs webhooks, its long-lived token authorises our calls. */
@@ -81,6 +85,11 @@ const configSchema = z.object({
   /** Rich menus for linked members and for everyone else (created by `npm run line:richmenus`). */
   LINE_MEMBER_RICH_MENU_ID: z.string().optional(),
   LINE_GUEST_RICH_MENU_ID: z.string().optional(),
+  /** The Shopify Admin GraphQL API version the purchases service calls (discount codes: `context` needs 2025-10 on). */
+  SHOPIFY_ADMIN_API_VERSION: z.string().regex(/^\d{4}-(01|04|07|10)$/, 'must be a Shopify API version such as 2025-10').default('2025-10'),
+  /** Tests only: where the Admin API is called instead of https://<shop>/ (a fake on loopback). */
+  SHOPIFY_ADMIN_BASE_URL: httpUrl.optional(),
+  SHOPIFY_ADMIN_TIMEOUT_MS: z.coerce.number().int().positive().default(5000),
   /** Where customers' browsers reach the line service (link page, member-card images). */
   LINE_PUBLIC_BASE_URL: httpUrl.default('http://127.0.0.1:4004'),
   /** When segmented messages wait instead of going out, in JST; empty for none. */
@@ -136,6 +145,8 @@ export function parseConfig(env: Record<string, string | undefined>): AppConfig 
     if (!config.POS_TOKEN_SIGNING_KEY) problems.push('POS_TOKEN_SIGNING_KEY is required in production');
     // LINE only loads images over https, and the link page carries credentials
     if (!config.LINE_PUBLIC_BASE_URL.startsWith('https://')) problems.push('LINE_PUBLIC_BASE_URL: must be https in production');
+    // the shops' access tokens would go wherever it points
+    if (config.SHOPIFY_ADMIN_BASE_URL) problems.push('SHOPIFY_ADMIN_BASE_URL: only for tests; production calls each shop at https://<shop>/');
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

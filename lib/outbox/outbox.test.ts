@@ -147,6 +147,21 @@ describe('Outbox claims', () => {
     expect(await retry).toMatchObject({ attempts: 1, doneAt: expect.any(Date), result: 'second time' });
   });
 
+  it('makes the next attempt due when a RetryLater says, not after the back-off, and caps a long wait at the back-off’s ceiling', async () => {
+    const [a] = await workers('a');
+    await a!.enqueue('item-1', 'effect', {});
+    const first = a!.process('item-1');
+    await until(() => runs.length === 1);
+    runs[0]!.fail(new RetryLater('throttled', { afterMs: 250 }));
+    expect(await first).toMatchObject({ attempts: 1, lastError: 'throttled', nextAttemptAt: new Date(now + 250) });
+
+    now += 250;
+    const second = a!.process('item-1');
+    await until(() => runs.length === 2);
+    runs[1]!.fail(new RetryLater('throttled for an hour', { afterMs: 3_600_000 }));
+    expect(await second).toMatchObject({ attempts: 2, nextAttemptAt: new Date(now + 10 * 60_000) });
+  });
+
   it('does not let a late finisher of an attempt overwrite the outcome of a later one', async () => {
     const [a, b] = await workers('a', 'b');
     await a!.enqueue('item-1', 'effect', {});

@@ -8,18 +8,26 @@ import { outboxItemModel, type OutboxItemDoc, type OutboxItemModel } from './out
 
 export type { OutboxItemDoc } from './outbox-item.model';
 
-/** What a handler decides about an item it cannot complete yet. */
+const MAX_BACKOFF_MS = 10 * 60_000;
+
+/**
+ * What a handler decides about an item it cannot complete yet. `afterMs`: when the other side said when to ask
+ * again (Shopify's Retry-After, its cost throttle's restore time), the next attempt is due then instead of after
+ * the item's back-off; never later than MAX_BACKOFF_MS, so a wrong answer cannot park an item for long.
+ */
 export class RetryLater extends Error {
-  constructor(reason: string) {
+  readonly afterMs: number | null;
+
+  constructor(reason: string, options: { afterMs?: number } = {}) {
     super(reason);
     this.name = 'RetryLater';
+    this.afterMs = options.afterMs === undefined ? null : Math.min(Math.max(Math.ceil(options.afterMs), 0), MAX_BACKOFF_MS);
   }
 }
 
 export type OutboxHandler = (payload: Record<string, unknown>, item: OutboxItemDoc) => Promise<unknown>;
 
 const LEASE_MS = 30_000;
-const MAX_BACKOFF_MS = 10 * 60_000;
 /** Leases only matter while they run (and, for rearm, while their attempt is current); long after it they are deleted. */
 const LEASE_RETENTION_MS = 24 * 3_600_000;
 
@@ -125,7 +133,7 @@ export class Outbox {
       await this.items.updateOne({ _id: item._id, attempts: item.attempts }, { $set: { doneAt: this.clock(), result: result ?? null, lastError: null } });
     } catch (error) {
       const attempts = item.attempts + 1;
-      const delay = Math.min(1000 * 2 ** Math.min(attempts, 20), MAX_BACKOFF_MS);
+      const delay = error instanceof RetryLater && error.afterMs !== null ? error.afterMs : Math.min(1000 * 2 ** Math.min(attempts, 20), MAX_BACKOFF_MS);
       const message = error instanceof Error ? error.message : String(error);
       if (!(error instanceof RetryLater)) this.logger.warn({ outbox: this.name, key, attempts, err: message }, 'outbox item failed; will retry');
       await this.items.updateOne(

@@ -141,6 +141,7 @@ const ROWS: Record<string, Row> = {
   updateReward: { query: 'mutation($id: ID!) { updateReward(id: $id, input: { pointsCost: 1 }) { id } }', variables: () => ({ id: unknownId() }), expect: adminOnly },
   // a member's points are theirs to spend: staff and registers do not redeem for them
   redeemReward: { query: 'mutation($id: ID!, $k: String!) { redeemReward(rewardId: $id, idempotencyKey: $k) { id } }', variables: () => ({ id: unknownId(), k: randomUUID() }), expect: customersOnly },
+  redeemPointsForCheckout: { query: 'mutation($k: String!) { redeemPointsForCheckout(points: 100, idempotencyKey: $k) { id } }', variables: () => ({ k: randomUUID() }), expect: customersOnly },
   cancelCoupon: { query: 'mutation($id: ID!) { cancelCoupon(couponId: $id) { id } }', variables: () => ({ id: unknownId() }), expect: { ...signedIn, posOwnStore: F, posOtherStore: F } },
   createStore: { query: 'mutation { createStore(input: { code: "", name: "x", kind: PHYSICAL }) { id } }', variables: () => ({}), expect: adminOnly },
   updateStore: { query: 'mutation($id: ID!) { updateStore(id: $id, input: { name: "" }) { id } }', variables: (f) => ({ id: f.ownStore }), expect: adminOnly },

@@ -1,8 +1,13 @@
+import type DataLoader from 'dataloader';
+import { batchLoader } from '@omo/lib/core/loader';
 import type { BaseContext } from '@omo/lib/server/subgraph-server';
 import { createPointsLoaders, type PointsLoaders } from './loaders/points.loaders';
+import type { CouponOnlineCodeDoc } from './models/coupon-online-code.model';
 import type { LedgerEntryModel } from './models/ledger-entry.model';
 import type { PointAccountModel } from './models/point-account.model';
 import type { CampaignService } from './services/campaign.service';
+import type { CouponOnlineService } from './services/coupon-online.service';
+import type { CouponShopifySync } from './services/coupon-shopify-sync';
 import type { CouponUseService } from './services/coupon-use.service';
 import type { CouponService } from './services/coupon.service';
 import type { EarnCalculator } from './services/earn-calculator';
@@ -18,6 +23,8 @@ import type { TierService } from './services/tier.service';
 export interface PointsContext extends BaseContext, Omit<PointsDeps, 'models'> {
   now: Date;
   loaders: PointsLoaders;
+  /** What each coupon's Shopify code has come to (coupon-shopify-sync.ts), for any number of coupons in one query. */
+  onlineCodeOutcomes: DataLoader<string, CouponOnlineCodeDoc[]>;
   /** The earn rules for this request's caller, read once however many fields (or aliases) ask for them. */
   earnRules: () => Promise<EarnRules>;
   /** The earn rules as they are now: what a rule mutation answers, read again after each. */
@@ -36,6 +43,8 @@ export interface PointsDeps {
   members: MembersClient;
   rewards: RewardService;
   coupons: CouponService;
+  checkoutCodes: CouponOnlineService;
+  shopifySync: CouponShopifySync;
   couponUse: CouponUseService;
 }
 
@@ -48,6 +57,7 @@ export function createPointsContext(deps: PointsDeps, base: BaseContext): Points
     ...services,
     now,
     loaders: createPointsLoaders({ ...models, tiers: deps.tiers, coupons: deps.coupons, now }),
+    onlineCodeOutcomes: batchLoader((couponIds) => deps.shopifySync.outcomes(couponIds)),
     earnRules: () => (earnRules ??= earnRulesFor(base.caller, deps)),
     currentEarnRules: () => currentEarnRules(deps),
   };

@@ -2,15 +2,19 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'graphql';
 import { all, repeat } from '@omo/lib/server/background';
+import { Outbox } from '@omo/lib/outbox/outbox';
 import { buildSubgraphApollo, type BuiltSubgraph, type SubgraphBuildOptions } from '@omo/lib/server/subgraph-server';
 import { createPointsContext, type PointsContext, type PointsDeps } from './context';
 import { pointsRoutes } from './internal/points.routes';
 import { ledgerEntryModel } from './models/ledger-entry.model';
 import { couponModels } from './models/coupon.model';
+import { couponOnlineCodeModel } from './models/coupon-online-code.model';
 import { pointAccountModel } from './models/point-account.model';
 import { rewardModel } from './models/reward.model';
 import { resolvers } from './resolvers';
 import { CouponExpiryJob } from './services/coupon-expiry.job';
+import { CouponOnlineService } from './services/coupon-online.service';
+import { CouponShopifySync } from './services/coupon-shopify-sync';
 import { CouponUseService } from './services/coupon-use.service';
 import { CouponService } from './services/coupon.service';
 import { ExpiryJob } from './services/expiry.job';
@@ -22,6 +26,8 @@ import { SettlementService } from './services/settlement.service';
 
 /** Expired points are written off, and expired coupons' points given back, hourly; balances never count expired points meanwhile. */
 const EXPIRY_INTERVAL_MS = 3_600_000;
+/** How often points' outbox (coupons' Shopify codes) is worked through, as the other services' are. */
+const OUTBOX_INTERVAL_MS = 2_000;
 
 export const typeDefs = parse(readFileSync(path.join(__dirname, '..', 'schema.graphql'), 'utf8'));
 
@@ -30,6 +36,7 @@ export interface PointsSubgraph extends BuiltSubgraph<PointsContext> {
   settlement: SettlementService;
   expiry: ExpiryJob;
   couponExpiry: CouponExpiryJob;
+  outbox: Outbox;
 }
 
 export function buildPointsSubgraph(options: SubgraphBuildOptions): PointsSubgraph {
@@ -42,11 +49,26 @@ export function buildPointsSubgraph(options: SubgraphBuildOptions): PointsSubgra
   const tierOf = async (memberId: string, at: Date) => (await tiers.tierFor(memberId, at)).tier;
   const rewards = new RewardService(rewardModel(options.connection), options.clock, tierOf);
   const couponStore = couponModels(options.connection);
-  const coupons = new CouponService(couponStore, rewards, ledger, tierOf, options.clock);
+  const shopifySync = new CouponShopifySync({
+    coupons: couponStore,
+    onlineCodes: couponOnlineCodeModel(options.connection),
+    services: options.services,
+    internalSecret: options.internalSecret,
+    clock: options.clock,
+    logger: options.logger,
+    outbox: (): Outbox => outbox,
+  });
+  const checkoutCodes = new CouponOnlineService(couponStore, ledger, shopifySync, {
+    minPoints: options.config.CHECKOUT_CODE_MIN_POINTS,
+    maxPoints: options.config.CHECKOUT_CODE_MAX_POINTS,
+    validityHours: options.config.CHECKOUT_CODE_VALIDITY_HOURS,
+  }, options.clock, (): Outbox => outbox);
+  const outbox: Outbox = new Outbox(options.connection, 'points', { ...shopifySync.handlers(), ...checkoutCodes.handlers() }, options.logger, options.clock);
+  const coupons = new CouponService(couponStore, rewards, ledger, tierOf, options.clock, shopifySync);
   const couponExpiry = new CouponExpiryJob(couponStore, coupons, options.logger);
   const couponUse = new CouponUseService(couponStore, coupons, ledger, options.clock, options.logger);
   const settlement = new SettlementService(ledger, policy, tiers, calculator, couponUse);
-  const deps: PointsDeps = { models, clock: options.clock, ledger, policy, storeRates, campaigns, tiers, calculator, members, rewards, coupons, couponUse };
+  const deps: PointsDeps = { models, clock: options.clock, ledger, policy, storeRates, campaigns, tiers, calculator, members, rewards, coupons, couponUse, checkoutCodes, shopifySync };
   const apollo = buildSubgraphApollo<PointsContext>({ name: 'points', typeDefs, resolvers, ...options });
   return {
     apollo,
@@ -54,11 +76,13 @@ export function buildPointsSubgraph(options: SubgraphBuildOptions): PointsSubgra
     settlement,
     expiry,
     couponExpiry,
+    outbox,
     createContext: (base) => createPointsContext(deps, base),
     startBackground: () =>
       all([
         repeat('points expiry', EXPIRY_INTERVAL_MS, () => expiry.run(options.clock()), options.logger),
         repeat('coupon expiry', EXPIRY_INTERVAL_MS, () => couponExpiry.run(options.clock()), options.logger),
+        outbox.start(OUTBOX_INTERVAL_MS),
       ]),
     routes: pointsRoutes(deps, settlement, options),
   };

@@ -13,3 +13,8 @@ export interface MemberRef {
 export interface PurchaseLineView extends PurchaseLineDoc {
   refundedQuantity: number;
 }
+
+/** A reference to a coupon owned by the points service. */
+export interface CouponRef {
+  id: string;
+}

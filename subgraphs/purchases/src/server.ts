@@ -9,12 +9,15 @@ import { createPurchasesContext, type PurchasesContext, type PurchasesDeps } fro
 import { purchasesRoutes } from './internal/purchases.routes';
 import { purchasesModels } from './models';
 import { resolvers } from './resolvers';
+import { CouponQuotes } from './services/coupon-quotes';
 import { MembersClient } from './services/members.client';
 import { settlementHandlers } from './services/points-settlement';
 import { PurchaseService } from './services/purchase.service';
 import { RefundService } from './services/refund.service';
 import { SettlementSweepJob } from './services/settlement-sweep.job';
 import { StoreService } from './services/store.service';
+import { ShopifyDiscountCodes } from './shopify-admin/discount-codes.service';
+import { ShopifyAdminClient } from './shopify-admin/shopify-admin.client';
 import { shopifyWebhookRoutes } from './webhooks/shopify.routes';
 
 export const typeDefs = parse(readFileSync(path.join(__dirname, '..', 'schema.graphql'), 'utf8'));
@@ -39,9 +42,17 @@ export function buildPurchasesSubgraph(options: SubgraphBuildOptions): Purchases
     options.logger,
     options.clock,
   );
-  const purchaseService = new PurchaseService(models, members, outbox, options.clock, { posMaxBackdateHours: options.config.POS_MAX_BACKDATE_HOURS });
+  const coupons = new CouponQuotes(options.services, options.internalSecret);
+  const purchaseService = new PurchaseService(models, members, coupons, outbox, options.clock, { posMaxBackdateHours: options.config.POS_MAX_BACKDATE_HOURS });
   const refundService = new RefundService(models, outbox, options.clock);
   const settlementSweep = new SettlementSweepJob(models, outbox, options.clock);
+  const discountCodes = new ShopifyDiscountCodes({
+    stores: models.stores,
+    client: new ShopifyAdminClient(options.config),
+    services: options.services,
+    internalSecret: options.internalSecret,
+    logger: options.logger,
+  });
   const deps: PurchasesDeps = { models, storeService, purchaseService, refundService };
   const apollo = buildSubgraphApollo<PurchasesContext>({ name: 'purchases', typeDefs, resolvers, ...options });
   return {
@@ -56,8 +67,8 @@ export function buildPurchasesSubgraph(options: SubgraphBuildOptions): Purchases
         repeat('rearm stuck settlements', SWEEP_INTERVAL_MS, () => settlementSweep.rearmStuck(), options.logger),
       ]),
     routes: Router().use(
-      shopifyWebhookRoutes({ models, purchases: purchaseService, refunds: refundService, services: options.services, internalSecret: options.internalSecret, logger: options.logger, clock: options.clock }),
-      purchasesRoutes({ models, purchaseService, storeService }, options),
+      shopifyWebhookRoutes({ models, purchases: purchaseService, refunds: refundService, coupons, services: options.services, internalSecret: options.internalSecret, logger: options.logger, clock: options.clock }),
+      purchasesRoutes({ models, purchaseService, storeService, discountCodes }, options),
     ),
   };
 }

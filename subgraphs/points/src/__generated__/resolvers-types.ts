@@ -599,8 +599,8 @@ export type Coupon = {
   barcodeValue: Scalars['String']['output'];
   /** The member who holds it. */
   memberId: Scalars['ID']['output'];
-  /** The reward it was bought for. */
-  rewardId: Scalars['ID']['output'];
+  /** The reward it was bought for; null for a code bought with points at the online checkout (redeemPointsForCheckout). */
+  rewardId?: Maybe<Scalars['ID']['output']>;
   /** The reward's name at redemption. */
   name: LocalizedText;
   /** Points it cost (given back when it is cancelled or expires). */
@@ -625,6 +625,43 @@ export type Coupon = {
   purchaseId?: Maybe<Scalars['ID']['output']>;
   /** Whether a full refund of the purchase that uses it makes it ISSUED again (copied from the reward at redemption). */
   restoreCouponOnRefund: Scalars['Boolean']['output'];
+  /** Its Shopify discount code (the same code, typed at the online checkout): whether there is one and where it is. */
+  onlineCode: OnlineCode;
+};
+
+/**
+ * Where a coupon's Shopify discount code is. The code is made in the background after the coupon is issued, so it
+ * may be PENDING for a while (Shopify slow, throttling or down); the coupon is valid meanwhile.
+ */
+export type OnlineCodeState =
+  /** The coupon is not valid online: no code. */
+  | 'NONE'
+  /**
+   * Valid online, but what it gives cannot be a Shopify discount code (a free item, or a percentage off with a cap):
+   * not available online; use it in the stores it names.
+   */
+  | 'NOT_OFFERED'
+  /** Being made in Shopify: the code works at the online checkout once it is ACTIVE. */
+  | 'PENDING'
+  /**
+   * The code exists in Shopify: usable once at the online checkout until the coupon expires (by this member's Shopify
+   * customer only, where members knows it).
+   */
+  | 'ACTIVE'
+  /** Shopify refused the code, or refused to turn it off (reason): not available online. */
+  | 'FAILED'
+  /** The coupon ended (used, expired, cancelled) and its code was turned off in Shopify. */
+  | 'DEACTIVATED';
+
+/** A coupon's Shopify discount code. */
+export type OnlineCode = {
+  __typename?: 'OnlineCode';
+  /** Where it is. */
+  state: OnlineCodeState;
+  /** Why it is NOT_OFFERED or FAILED, or how its deactivation ended; null otherwise. */
+  reason?: Maybe<Scalars['String']['output']>;
+  /** The ONLINE stores whose Shopify shops hold (or held) the code. */
+  storeIds: Array<Scalars['ID']['output']>;
 };
 
 /** The benefit of a reward: give the fields of its kind only. */
@@ -765,6 +802,16 @@ export type Mutation = {
    */
   redeemReward: Coupon;
   /**
+   * The member (customers only): turns `points` points into a one-time discount code for the online checkout, worth
+   * 1 yen a point (as pointsToRedeem at a register), valid online only, for CHECKOUT_CODE_VALIDITY_HOURS
+   * (24 by default). The points are one REDEEM entry: the same idempotencyKey again answers the same coupon and spends
+   * nothing more. Unused, it expires (or is cancelled with cancelCoupon) and its points come back once. Its Shopify
+   * code follows in the background (onlineCode PENDING, then ACTIVE): the coupon is issued even while Shopify is down.
+   * Errors: BAD_USER_INPUT (points outside CHECKOUT_CODE_MIN_POINTS-CHECKOUT_CODE_MAX_POINTS, 100-50,000 by default;
+   * a key used for another request), INSUFFICIENT_POINTS (nothing spent), FORBIDDEN (not a customer).
+   */
+  redeemPointsForCheckout: Coupon;
+  /**
    * The member for their own coupon, or staff for any: cancels an ISSUED coupon. Its points come back once, as a new
    * lot valid from now under the points policy (like a refund's given-back points), and its stock and limit units
    * are freed. Cancelling again answers the same; a coupon already past expiresAt ends as EXPIRED instead; a USED
@@ -827,6 +874,12 @@ export type MutationUpdateRewardArgs = {
 
 export type MutationRedeemRewardArgs = {
   rewardId: Scalars['ID']['input'];
+  idempotencyKey: Scalars['String']['input'];
+};
+
+
+export type MutationRedeemPointsForCheckoutArgs = {
+  points: Scalars['Int']['input'];
   idempotencyKey: Scalars['String']['input'];
 };
 
@@ -979,6 +1032,8 @@ export type ResolversTypes = ResolversObject<{
   RewardChange: ResolverTypeWrapper<RewardDoc>;
   CouponState: CouponState;
   Coupon: ResolverTypeWrapper<CouponDoc>;
+  OnlineCodeState: OnlineCodeState;
+  OnlineCode: ResolverTypeWrapper<OnlineCode>;
   RewardBenefitInput: RewardBenefitInput;
   RewardInput: RewardInput;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
@@ -1023,6 +1078,7 @@ export type ResolversParentTypes = ResolversObject<{
   RewardFieldChange: FieldChange;
   RewardChange: RewardDoc;
   Coupon: CouponDoc;
+  OnlineCode: OnlineCode;
   RewardBenefitInput: RewardBenefitInput;
   RewardInput: RewardInput;
   Query: Record<PropertyKey, never>;
@@ -1324,7 +1380,7 @@ export type CouponResolvers<ContextType = PointsContext, ParentType extends Reso
   code?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   barcodeValue?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   memberId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
-  rewardId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  rewardId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
   name?: Resolver<ResolversTypes['LocalizedText'], ParentType, ContextType>;
   pointsCost?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   benefit?: Resolver<ResolversTypes['RewardBenefit'], ParentType, ContextType>;
@@ -1337,6 +1393,13 @@ export type CouponResolvers<ContextType = PointsContext, ParentType extends Reso
   usedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   purchaseId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
   restoreCouponOnRefund?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  onlineCode?: Resolver<ResolversTypes['OnlineCode'], ParentType, ContextType>;
+}>;
+
+export type OnlineCodeResolvers<ContextType = PointsContext, ParentType extends ResolversParentTypes['OnlineCode'] = ResolversParentTypes['OnlineCode']> = ResolversObject<{
+  state?: Resolver<ResolversTypes['OnlineCodeState'], ParentType, ContextType>;
+  reason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  storeIds?: Resolver<Array<ResolversTypes['ID']>, ParentType, ContextType>;
 }>;
 
 export type QueryResolvers<ContextType = PointsContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
@@ -1359,6 +1422,7 @@ export type MutationResolvers<ContextType = PointsContext, ParentType extends Re
   createReward?: Resolver<ResolversTypes['Reward'], ParentType, ContextType, RequireFields<MutationCreateRewardArgs, 'input'>>;
   updateReward?: Resolver<ResolversTypes['Reward'], ParentType, ContextType, RequireFields<MutationUpdateRewardArgs, 'id' | 'input'>>;
   redeemReward?: Resolver<ResolversTypes['Coupon'], ParentType, ContextType, RequireFields<MutationRedeemRewardArgs, 'rewardId' | 'idempotencyKey'>>;
+  redeemPointsForCheckout?: Resolver<ResolversTypes['Coupon'], ParentType, ContextType, RequireFields<MutationRedeemPointsForCheckoutArgs, 'points' | 'idempotencyKey'>>;
   cancelCoupon?: Resolver<ResolversTypes['Coupon'], ParentType, ContextType, RequireFields<MutationCancelCouponArgs, 'couponId'>>;
 }>;
 
@@ -1404,6 +1468,7 @@ export type Resolvers<ContextType = PointsContext> = ResolversObject<{
   RewardFieldChange?: RewardFieldChangeResolvers<ContextType>;
   RewardChange?: RewardChangeResolvers<ContextType>;
   Coupon?: CouponResolvers<ContextType>;
+  OnlineCode?: OnlineCodeResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   link__Import?: GraphQLScalarType;

@@ -19,8 +19,9 @@ export interface CouponDoc {
   memberId: string;
   /** The member's redemption key: one coupon per key. */
   redeemKey: string;
-  rewardId: string;
-  rewardRevision: number;
+  /** The reward it was bought for; null for a code bought with points at the online checkout (coupon-online.service.ts). */
+  rewardId: string | null;
+  rewardRevision: number | null;
   nameJa: string;
   nameEn: string;
   pointsCost: number;
@@ -80,8 +81,8 @@ const couponSchema = new Schema<CouponDoc>(
     code: { type: String, required: true },
     memberId: { type: String, required: true },
     redeemKey: { type: String, required: true },
-    rewardId: { type: String, required: true },
-    rewardRevision: { type: Number, required: true },
+    rewardId: { type: String, default: null },
+    rewardRevision: { type: Number, default: null },
     nameJa: { type: String, required: true },
     nameEn: { type: String, required: true },
     pointsCost: { type: Number, required: true },

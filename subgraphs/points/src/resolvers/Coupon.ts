@@ -1,4 +1,5 @@
 import type { CouponResolvers } from '../__generated__/resolvers-types';
+import { onlineCodeView } from '../services/coupon-online.service';
 import { couponReadableBy } from '../services/coupon-access';
 
 export const Coupon: CouponResolvers = {
@@ -10,6 +11,7 @@ export const Coupon: CouponResolvers = {
   barcodeValue: (coupon) => coupon.code,
   name: (coupon) => ({ ja: coupon.nameJa, en: coupon.nameEn }),
   endedAt: (coupon) => coupon.endedAt ?? null,
+  onlineCode: async (coupon, _args, { onlineCodeOutcomes }) => onlineCodeView(coupon, await onlineCodeOutcomes.load(coupon._id.toHexString())),
   usedAt: (coupon) => coupon.usedAt ?? null,
   purchaseId: (coupon) => coupon.purchaseId ?? null,
   restoreCouponOnRefund: (coupon) => coupon.restoreCouponOnRefund ?? false,

@@ -8,6 +8,7 @@ export const Mutation: MutationResolvers = {
   createReward: (_parent, { input }, { caller, rewards }) => rewards.create(caller, input),
   updateReward: (_parent, { id, input }, { caller, rewards }) => rewards.update(caller, id, input),
   redeemReward: (_parent, args, { caller, coupons }) => coupons.redeem(caller, args),
+  redeemPointsForCheckout: (_parent, args, { caller, checkoutCodes }) => checkoutCodes.redeemPointsForCheckout(caller, args),
   cancelCoupon: (_parent, { couponId }, { caller, coupons }) => coupons.cancel(caller, couponId),
   // each answers with the earn rules after the change
   setStoreEarnRate: (_parent, { input }, { caller, storeRates, currentEarnRules }) => storeRates.setStoreEarnRate(caller, input).then(currentEarnRules),

@@ -13,6 +13,7 @@ import type { Tier } from '../models/points-policy.model';
 import type { RewardDoc } from '../models/reward.model';
 import { newCouponCode } from './coupon-code';
 import { CouponSlots } from './coupon-slots';
+import type { CouponShopifySync } from './coupon-shopify-sync';
 import type { LedgerService } from './ledger.service';
 import { forCurrentMember } from './ledger-merges';
 import { InsufficientPointsError, viewAt } from './lots';
@@ -47,6 +48,8 @@ export class CouponService {
     private readonly ledger: LedgerService,
     private readonly tierOf: (memberId: string, at: Date) => Promise<Tier>,
     private readonly clock: () => Date,
+    /** The Shopify discount code of a coupon valid online: queued before the coupon is stored and before it ends. */
+    private readonly online: Pick<CouponShopifySync, 'issuing' | 'ending'>,
   ) {
     this.slots = new CouponSlots(models.slots, clock);
   }
@@ -85,6 +88,7 @@ export class CouponService {
     const reward = head ?? (await this.rewards.head(rewardId));
     const paidFor = entry.rewardRevision && entry.rewardRevision !== reward.revision ? await this.rewards.revision(rewardId, entry.rewardRevision) : reward;
     const coupon = { ...couponOf(new Types.ObjectId(entry.couponId), paidFor, memberId, entry.idempotencyKey, entry.createdAt), pointsCost: -entry.amount };
+    await this.online.issuing(coupon);
     const claim = await claimOnce(this.models.coupons, coupon);
     if (claim.won) return claim.doc;
     if (!claim.existing) throw new Error(`coupon ${entry.couponId} clashed and is gone`);
@@ -144,6 +148,7 @@ export class CouponService {
    * idempotent, so a retry finishes what a crash left half done.
    */
   async end(coupon: CouponDoc, state: CouponEnd, actor: string, purchaseId: string | null = null): Promise<{ coupon: CouponDoc; claimed: boolean; end: CouponEndDoc }> {
+    await this.online.ending(coupon);
     const claim = await claimOnce<CouponEndDoc>(this.models.ends, { _id: coupon._id, state, actor, at: this.clock(), purchaseId });
     const ended = claim.won ? claim.doc : claim.existing;
     if (!ended) throw new Error(`the end of coupon ${coupon._id.toHexString()} clashed and is gone`);

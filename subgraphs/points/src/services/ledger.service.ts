@@ -147,6 +147,30 @@ export class LedgerService {
     return entry;
   }
 
+  /**
+   * Spends points on an online checkout code (coupon-online.service.ts); a replay of the key returns the first
+   * entry, and the entry a key wrote is refused for another number of points.
+   */
+  spendOnCheckoutCode(input: { memberId: string; points: number; key: string; actor: string; couponId: string }): Promise<LedgerEntryDoc | null> {
+    return this.appender.append(
+      input.memberId,
+      input.key,
+      (memberId) => digest([memberId, 'checkout', input.points]),
+      { type: 'REDEEM', actor: input.actor, couponId: input.couponId, reason: 'Online checkout code' },
+      (state, now) => debit(state, input.points, now),
+    );
+  }
+
+  /** The entry a checkout code's key wrote, if any; one written for another request (the key reused) is refused. */
+  async checkoutSpendOf(key: string, memberId: string, points: number): Promise<LedgerEntryDoc | null> {
+    const entry = await this.appender.findByKey(key);
+    if (!entry) return null;
+    if (entry.type !== 'REDEEM' || !entry.couponId || entry.requestDigest !== digest([memberId, 'checkout', points])) {
+      throw new BadUserInputError('This idempotencyKey was already used for a different request', { field: 'idempotencyKey' });
+    }
+    return entry;
+  }
+
   /** Gives a cancelled or expired coupon's points back, once per coupon, as a new lot valid from now under the policy. */
   async returnCouponPoints(input: { memberId: string; points: number; couponId: string; actor: string; reason: string }): Promise<LedgerEntryDoc | null> {
     const policy = await this.policy.getPolicy();

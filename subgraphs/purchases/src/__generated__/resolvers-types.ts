@@ -2,7 +2,7 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
 import type { StoreDoc } from '../models/store.model';
 import type { PurchaseDoc } from '../models/purchase.model';
-import type { PurchaseLineView, MemberRef } from '../mappers';
+import type { PurchaseLineView, MemberRef, CouponRef } from '../mappers';
 import type { RefundDoc } from '../models/refund.model';
 import type { PurchaseStats } from '../services/stats';
 import type { PurchasesContext } from '../context';
@@ -56,8 +56,9 @@ export type PurchaseStatus =
   /** All of it has been refunded. */
   | 'REFUNDED'
   /**
-   * Refused: the member did not have the points to redeem, and the ledger holds no redemption for it. Nothing was
-   * charged in points. Final.
+   * Refused: the member did not have the points to redeem, or a coupon could no longer be used (another register
+   * used it a moment before, or it ended), and the ledger holds no redemption for it. Nothing was charged in points
+   * and no coupon was consumed. Final.
    */
   | 'REJECTED'
   /**
@@ -141,6 +142,24 @@ export type RefundLine = {
   amount: Scalars['Int']['output'];
 };
 
+/** A coupon (owned by the points service, which resolves its fields). */
+export type Coupon = {
+  __typename?: 'Coupon';
+  /** The coupon's id. */
+  id: Scalars['ID']['output'];
+};
+
+/** A coupon a purchase used, and what it took off. */
+export type PurchaseCoupon = {
+  __typename?: 'PurchaseCoupon';
+  /** The coupon (its state, reward and holder come from the points service). */
+  coupon: Coupon;
+  /** The code that was presented (a register's scan, or the Shopify discount code). */
+  code: Scalars['String']['output'];
+  /** Yen it took off the purchase. */
+  discount: Scalars['Int']['output'];
+};
+
 /** A purchase in a store or online: one purchase history whatever the channel. */
 export type Purchase = {
   __typename?: 'Purchase';
@@ -158,11 +177,18 @@ export type Purchase = {
   lines: Array<PurchaseLine>;
   /** Sum of the lines in yen. */
   subtotal: Scalars['Int']['output'];
-  /** Discounts in yen (coupons, sales), already taken off the amount paid. */
+  /** Discounts in yen (the register's or the shop's own, and couponDiscount), already taken off the amount paid. */
   discount: Scalars['Int']['output'];
+  /** The part of discount the coupons gave (0 without coupons). */
+  couponDiscount: Scalars['Int']['output'];
+  /** The coupons used, in the order they were presented (each consumed by this purchase once it is COMPLETED). */
+  coupons: Array<PurchaseCoupon>;
   /** Points used as payment at the time of purchase (1 point = 1 yen). */
   pointsApplied: Scalars['Int']['output'];
-  /** What the customer paid in money: subtotal − discount − pointsApplied. Points are earned on this amount. */
+  /**
+   * What the customer paid in money: subtotal − discount − pointsApplied (discount includes the coupons). Points are
+   * earned on this amount.
+   */
   amountPaid: Scalars['Int']['output'];
   /** Yen refunded so far. */
   refundedAmount: Scalars['Int']['output'];
@@ -283,8 +309,16 @@ export type RecordPurchaseInput = {
    * refused.
    */
   total: Scalars['Int']['input'];
-  /** Points to use as payment (default 0); a member is needed, and at most total. */
+  /** Points to use as payment (default 0); a member is needed, and at most total less the coupons' discount. */
   pointsToRedeem?: InputMaybe<Scalars['Int']['input']>;
+  /**
+   * Coupon codes as scanned or typed (at most 5; case and surrounding spaces do not matter). Each must be the
+   * member's (with no member named, the purchase becomes the coupons' member's), valid at this store, unused and
+   * unexpired; their discounts come off total (the purchase's discount includes them) and they are consumed when
+   * the purchase settles. A refused code (NOT_FOUND, COUPON_ALREADY_USED, COUPON_ENDED, COUPON_NOT_APPLICABLE, with
+   * couponCode in the extensions) writes nothing.
+   */
+  couponCodes?: InputMaybe<Array<Scalars['String']['input']>>;
   /**
    * When the purchase happened (default now; at most 5 minutes in the future). A POS key may date it at most
    * POS_MAX_BACKDATE_HOURS (72 by default) back, for a register that was offline; older purchases are recorded by
@@ -334,6 +368,11 @@ export type CreateStoreInput = {
   /** ONLINE stores fed by Shopify: the app's client secret that signs webhooks (write-only). */
   shopifyWebhookSecret?: InputMaybe<Scalars['String']['input']>;
   /**
+   * ONLINE stores fed by Shopify: the app's Admin API access token for the shop (write-only, at least 16
+   * characters; needs write_discounts), with which coupons become the shop's discount codes.
+   */
+  shopifyAdminAccessToken?: InputMaybe<Scalars['String']['input']>;
+  /**
    * PHYSICAL and POPUP stores: the Shopify POS location ids (digits, at most 50) whose orders are this store's
    * purchases; each location feeds one store.
    */
@@ -356,6 +395,8 @@ export type UpdateStoreInput = {
   shopifyShopDomain?: InputMaybe<Scalars['String']['input']>;
   /** New Shopify webhook secret (write-only). */
   shopifyWebhookSecret?: InputMaybe<Scalars['String']['input']>;
+  /** New Shopify Admin API access token (write-only; ONLINE stores with a shop). */
+  shopifyAdminAccessToken?: InputMaybe<Scalars['String']['input']>;
   /** The Shopify POS location ids, all of them (replaces the list; [] removes every one). */
   shopifyLocationIds?: InputMaybe<Array<Scalars['String']['input']>>;
 };
@@ -398,9 +439,11 @@ export type Mutation = {
    * pointsToRedeem, then earns on amountPaid. Errors: BAD_USER_INPUT (empty lines, negative prices or quantities,
    * total mismatch, amounts above 1,000,000,000 yen, malformed code, a POS key's occurredAt too far back; nothing is
    * written), NOT_FOUND (unknown store or member code, or a withdrawn membership), FORBIDDEN (another store's key, or
-   * memberId from a POS key), INSUFFICIENT_POINTS (the purchase is REJECTED and nothing else changes). If the points
-   * service is unreachable the purchase comes back PENDING_POINTS and is settled automatically later (one that redeems
-   * answers SERVICE_UNAVAILABLE until a resend learns its outcome); one whose points can never be settled comes back
+   * memberId from a POS key), NOT_FOUND / COUPON_ALREADY_USED / COUPON_ENDED / COUPON_NOT_APPLICABLE for a refused
+   * coupon code (nothing is written), INSUFFICIENT_POINTS or a COUPON_* code at settlement (the purchase is REJECTED
+   * and nothing else changes; purchaseId in the extensions). If the points service is unreachable the purchase comes
+   * back PENDING_POINTS and is settled automatically later (one that redeems points or uses coupons answers
+   * SERVICE_UNAVAILABLE until a resend learns its outcome); one whose points can never be settled comes back
    * SETTLEMENT_FAILED, and so does every resend of it.
    */
   recordPurchase: Purchase;
@@ -555,6 +598,8 @@ export type ResolversTypes = ResolversObject<{
   PurchaseLine: ResolverTypeWrapper<PurchaseLineView>;
   Refund: ResolverTypeWrapper<RefundDoc>;
   RefundLine: ResolverTypeWrapper<RefundLine>;
+  Coupon: ResolverTypeWrapper<CouponRef>;
+  PurchaseCoupon: ResolverTypeWrapper<Omit<PurchaseCoupon, 'coupon'> & { coupon: ResolversTypes['Coupon'] }>;
   Purchase: ResolverTypeWrapper<PurchaseDoc>;
   PurchaseConnection: ResolverTypeWrapper<Omit<PurchaseConnection, 'nodes'> & { nodes: Array<ResolversTypes['Purchase']> }>;
   PurchaseSummary: ResolverTypeWrapper<PurchaseStats>;
@@ -586,6 +631,8 @@ export type ResolversParentTypes = ResolversObject<{
   PurchaseLine: PurchaseLineView;
   Refund: RefundDoc;
   RefundLine: RefundLine;
+  Coupon: CouponRef;
+  PurchaseCoupon: Omit<PurchaseCoupon, 'coupon'> & { coupon: ResolversParentTypes['Coupon'] };
   Purchase: PurchaseDoc;
   PurchaseConnection: Omit<PurchaseConnection, 'nodes'> & { nodes: Array<ResolversParentTypes['Purchase']> };
   PurchaseSummary: PurchaseStats;
@@ -755,6 +802,16 @@ export type RefundLineResolvers<ContextType = PurchasesContext, ParentType exten
   amount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 }>;
 
+export type CouponResolvers<ContextType = PurchasesContext, ParentType extends ResolversParentTypes['Coupon'] = ResolversParentTypes['Coupon']> = ResolversObject<{
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+}>;
+
+export type PurchaseCouponResolvers<ContextType = PurchasesContext, ParentType extends ResolversParentTypes['PurchaseCoupon'] = ResolversParentTypes['PurchaseCoupon']> = ResolversObject<{
+  coupon?: Resolver<ResolversTypes['Coupon'], ParentType, ContextType>;
+  code?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  discount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+}>;
+
 export type PurchaseResolvers<ContextType = PurchasesContext, ParentType extends ResolversParentTypes['Purchase'] = ResolversParentTypes['Purchase'], FederationReferenceType extends FederationReferenceTypes['Purchase'] = FederationReferenceTypes['Purchase']> = ResolversObject<{
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Purchase']> | FederationReferenceType, FederationReferenceType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
@@ -765,6 +822,8 @@ export type PurchaseResolvers<ContextType = PurchasesContext, ParentType extends
   lines?: Resolver<Array<ResolversTypes['PurchaseLine']>, ParentType, ContextType>;
   subtotal?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   discount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  couponDiscount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  coupons?: Resolver<Array<ResolversTypes['PurchaseCoupon']>, ParentType, ContextType>;
   pointsApplied?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   amountPaid?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   refundedAmount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
@@ -839,6 +898,8 @@ export type Resolvers<ContextType = PurchasesContext> = ResolversObject<{
   PurchaseLine?: PurchaseLineResolvers<ContextType>;
   Refund?: RefundResolvers<ContextType>;
   RefundLine?: RefundLineResolvers<ContextType>;
+  Coupon?: CouponResolvers<ContextType>;
+  PurchaseCoupon?: PurchaseCouponResolvers<ContextType>;
   Purchase?: PurchaseResolvers<ContextType>;
   PurchaseConnection?: PurchaseConnectionResolvers<ContextType>;
   PurchaseSummary?: PurchaseSummaryResolvers<ContextType>;

@@ -14,6 +14,9 @@ export interface PurchaseOutcomeDoc {
   state: SettledState;
   /** Why a purchase is REJECTED or SETTLEMENT_FAILED, for staff. */
   reason: string | null;
+  /** A REJECTED purchase's error code (null before coupons: INSUFFICIENT_POINTS) and the coupon it names. */
+  code?: string | null;
+  couponCode?: string | null;
   decidedAt: Date;
 }
 
@@ -21,6 +24,8 @@ const outcomeSchema = new Schema<PurchaseOutcomeDoc>(
   {
     state: { type: String, required: true, enum: ['COMPLETED', 'REJECTED', 'SETTLEMENT_FAILED'] },
     reason: { type: String, default: null },
+    code: { type: String, default: null },
+    couponCode: { type: String, default: null },
     decidedAt: { type: Date, required: true },
   },
   { versionKey: false },

@@ -2,6 +2,15 @@ import { Schema, type Connection, type Model, type Types } from 'mongoose';
 
 export type Channel = 'STORE' | 'ONLINE';
 export type PurchaseState = 'PENDING_POINTS' | 'COMPLETED' | 'REJECTED' | 'SETTLEMENT_FAILED';
+/** How the settlement treats the coupons (lib/contracts/points.ts): STRICT at a register, RECORD for an online order. */
+export type CouponPolicy = 'STRICT' | 'RECORD';
+
+/** A coupon (owned by points) a purchase used, with what it took off. */
+export interface PurchaseCouponDoc {
+  couponId: string;
+  code: string;
+  discount: number;
+}
 
 export interface PurchaseLineDoc {
   sku: string;
@@ -26,9 +35,19 @@ export interface PurchaseDoc {
   channel: Channel;
   lines: PurchaseLineDoc[];
   subtotal: number;
+  /** The register's (or Shopify's) own discount plus couponDiscount. */
   discount: number;
-  /** subtotal − discount: the value refunds are measured against. */
+  /** subtotal − discount, so after the coupons: the value refunds are measured against. */
   total: number;
+  /** The part of `discount` the coupons gave: Σ coupons[].discount. */
+  couponDiscount?: number;
+  coupons?: PurchaseCouponDoc[];
+  couponPolicy?: CouponPolicy;
+  /**
+   * An online order's discount codes points could not be asked about when it arrived (unreachable), with the yen
+   * Shopify took off for each: the settlement asks, and moves those that are coupons into `coupons`.
+   */
+  unquotedCoupons?: { code: string; discount: number }[];
   pointsApplied: number;
   amountPaid: number;
   occurredAt: Date;
@@ -36,6 +55,9 @@ export interface PurchaseDoc {
   state: PurchaseState;
   /** Why it is REJECTED or SETTLEMENT_FAILED, for staff. */
   rejectionReason?: string | null;
+  /** The error code a REJECTED purchase answers (INSUFFICIENT_POINTS, COUPON_ALREADY_USED, ...), and the coupon it names. */
+  rejectionCode?: string | null;
+  rejectionCouponCode?: string | null;
   actor: string;
   createdAt: Date;
   updatedAt: Date;
@@ -52,6 +74,15 @@ const lineSchema = new Schema<PurchaseLineDoc>(
   { _id: false },
 );
 
+const couponSchema = new Schema<PurchaseCouponDoc>(
+  {
+    couponId: { type: String, required: true },
+    code: { type: String, required: true },
+    discount: { type: Number, required: true },
+  },
+  { _id: false },
+);
+
 const purchaseSchema = new Schema<PurchaseDoc>(
   {
     idempotencyKey: { type: String, required: true },
@@ -64,11 +95,17 @@ const purchaseSchema = new Schema<PurchaseDoc>(
     subtotal: { type: Number, required: true },
     discount: { type: Number, required: true },
     total: { type: Number, required: true },
+    couponDiscount: { type: Number, default: 0 },
+    coupons: { type: [couponSchema], default: [] },
+    couponPolicy: { type: String, enum: ['STRICT', 'RECORD'], default: 'STRICT' },
+    unquotedCoupons: { type: [new Schema({ code: { type: String, required: true }, discount: { type: Number, required: true } }, { _id: false })], default: [] },
     pointsApplied: { type: Number, required: true },
     amountPaid: { type: Number, required: true },
     occurredAt: { type: Date, required: true },
     state: { type: String, required: true, enum: ['PENDING_POINTS', 'COMPLETED', 'REJECTED', 'SETTLEMENT_FAILED'] },
     rejectionReason: { type: String, default: null },
+    rejectionCode: { type: String, default: null },
+    rejectionCouponCode: { type: String, default: null },
     actor: { type: String, required: true },
   },
   { timestamps: true, versionKey: false },

@@ -15,6 +15,8 @@ export interface StoreDoc {
   shopifyShopDomain?: string | null;
   /** The secret Shopify signs that shop's webhooks with; never returned through GraphQL. */
   shopifyWebhookSecret?: string | null;
+  /** The shop's Admin API access token (discount codes for coupons); never returned through GraphQL. */
+  shopifyAdminAccessToken?: string | null;
   /** PHYSICAL and POPUP stores: the Shopify POS locations whose orders are this store's purchases (claimed in store_shopify_locations). */
   shopifyLocationIds?: string[];
   createdAt: Date;
@@ -32,6 +34,7 @@ const storeSchema = new Schema<StoreDoc>(
     closesAt: { type: Date, default: null },
     shopifyShopDomain: { type: String, default: null },
     shopifyWebhookSecret: { type: String, default: null },
+    shopifyAdminAccessToken: { type: String, default: null },
     shopifyLocationIds: { type: [String], default: [] },
   },
   { timestamps: true, versionKey: false },

@@ -8,7 +8,9 @@ import type { PurchasesModels } from '../models';
 import type { PurchaseOutcomeDoc } from '../models/purchase-outcome.model';
 import type { PurchaseDoc } from '../models/purchase.model';
 import type { RefundDoc } from '../models/refund.model';
+import { COUPON_REFUSALS, CouponQuotes } from './coupon-quotes';
 import type { MembersClient } from './members.client';
+import { onlineCoupons } from './online-coupons';
 import { paidShare } from './refund-amounts';
 import { recordPurchaseFact, recordRefundFact } from './stats';
 
@@ -40,6 +42,25 @@ export function settlementHandlers(deps: {
   logger: Logger;
 }): Record<string, OutboxHandler> {
   const points = internalClient(pointsContract, { directory: deps.services, internalSecret: deps.internalSecret, service: 'purchases' });
+  const quotes = new CouponQuotes(deps.services, deps.internalSecret);
+
+  /**
+   * An online order whose codes points could not be asked about when it came: asked now, and those that are
+   * coupons stored as its coupons (the coupons' member its member, for a guest's order) before it is settled. A
+   * crash after the write settles what was written; one before it asks again, which reads nothing but points.
+   */
+  const quoteWaitingCoupons = async (purchase: PurchaseDoc): Promise<void> => {
+    const sale = { storeId: purchase.storeId, lines: purchase.lines, total: purchase.total, occurredAt: purchase.occurredAt, name: purchase.externalId ?? null };
+    const used = await onlineCoupons(quotes, sale, purchase.unquotedCoupons ?? [], purchase.memberId ?? null, deps.logger);
+    const found = {
+      coupons: used.coupons,
+      couponDiscount: used.coupons.reduce((sum, c) => sum + c.discount, 0),
+      memberId: used.memberId,
+      unquotedCoupons: [],
+    };
+    await deps.models.purchases.updateOne({ _id: purchase._id }, { $set: found });
+    Object.assign(purchase, found);
+  };
   const missing = (createdAt: Date, what: string) => {
     if (deps.clock().getTime() - createdAt.getTime() < ABANDONED_MS) throw new RetryLater(`${what} not stored yet`);
     return { dropped: `the ${what} was never stored` };
@@ -56,7 +77,10 @@ export function settlementHandlers(deps: {
     if (!outcome) throw new Error(`the outcome of purchase ${purchase._id.toHexString()} clashed on insert and is gone`);
     if (outcome.state === 'COMPLETED') await recordPurchaseFact(deps.models.facts, purchase);
     else if (settled) await undo(purchase, outcome);
-    await deps.models.purchases.updateOne({ _id: purchase._id }, { $set: { state: outcome.state, rejectionReason: outcome.reason } });
+    await deps.models.purchases.updateOne(
+      { _id: purchase._id },
+      { $set: { state: outcome.state, rejectionReason: outcome.reason, rejectionCode: outcome.code ?? null, rejectionCouponCode: outcome.couponCode ?? null } },
+    );
     return outcome;
   };
   const undo = async (purchase: PurchaseDoc, outcome: PurchaseOutcomeDoc) => {
@@ -70,23 +94,28 @@ export function settlementHandlers(deps: {
       purchaseAmount: purchase.total,
       purchaseOccurredAt: purchase.occurredAt.toISOString(),
       actor: purchase.actor,
+      // the sale never happened: its coupons are released whatever their reward says of refunds
+      voidsPurchase: true,
     });
   };
   /** What a failed settlement means for the purchase: an outcome, or (thrown) another attempt later. */
   const failure = async (purchase: PurchaseDoc, error: unknown, item: OutboxItemDoc): Promise<Omit<PurchaseOutcomeDoc, '_id' | 'decidedAt'>> => {
     const purchaseId = purchase._id.toHexString();
     if (!(error instanceof AppError) || RETRIED_CODES.has(String(error.extensions.code))) return retryOrGiveUp(purchaseId, error, item);
-    if (error.extensions.code === 'INSUFFICIENT_POINTS') {
+    const code = String(error.extensions.code);
+    if (code === 'INSUFFICIENT_POINTS' || COUPON_REFUSALS.has(code)) {
       // another attempt (a lease taken over, a resend) may have redeemed since the balance grew: only a ledger
-      // without this purchase's redemption makes it REJECTED
+      // without this purchase's redemption makes it REJECTED. A STRICT coupon refusal writes nothing either: the
+      // coupon was used by another purchase (another register, a moment before) or ended since the quote.
       let redeemed: boolean;
       try {
         ({ redeemed } = await points.redemption({ purchaseId }));
       } catch (askError) {
         return retryOrGiveUp(purchaseId, askError, item);
       }
-      if (redeemed) throw new Error('points refused the redemption, yet its ledger holds it: settling again');
-      return { state: 'REJECTED', reason: error.message };
+      if (redeemed) throw new Error('points refused the settlement, yet its ledger holds its redemption: settling again');
+      const couponCode = typeof error.extensions.couponCode === 'string' ? error.extensions.couponCode : null;
+      return { state: 'REJECTED', reason: error.message, code, couponCode };
     }
     deps.logger.error({ purchaseId, code: error.extensions.code, err: error.message }, 'purchase settlement refused for good');
     return { state: 'SETTLEMENT_FAILED', reason: `Its points were refused: ${error.message}` };
@@ -97,14 +126,22 @@ export function settlementHandlers(deps: {
     return { state: 'SETTLEMENT_FAILED', reason: 'Its points could not be settled within 24 hours: the points service did not answer' };
   };
 
+  /** A guest's order whose codes turned out to be no member's coupons: nothing to settle. */
+  const guestCompleted = async (purchase: PurchaseDoc) => {
+    const outcome = await decide(purchase, { state: 'COMPLETED', reason: null }, false);
+    return { state: outcome.state };
+  };
+
   return {
     settle: async (payload, item) => {
       const purchase = await deps.models.purchases.findById(String(payload.purchaseId)).lean<PurchaseDoc>().exec();
       if (!purchase) return missing(item.createdAt, 'purchase');
-      if (purchase.state !== 'PENDING_POINTS' || !purchase.memberId) return { state: purchase.state };
-      let result: { pointsEarned: number; pointsRedeemed: number } | null = null;
+      if (purchase.state !== 'PENDING_POINTS' || (!purchase.memberId && !purchase.unquotedCoupons?.length)) return { state: purchase.state };
+      let result: { pointsEarned: number; pointsRedeemed: number; unconsumedCoupons: { code: string; state: string }[] } | null = null;
       let wanted: Omit<PurchaseOutcomeDoc, '_id' | 'decidedAt'>;
       try {
+        if (purchase.unquotedCoupons?.length) await quoteWaitingCoupons(purchase);
+        if (!purchase.memberId) return guestCompleted(purchase);
         // a member merged since the purchase was recorded: its points go to the survivor, whose account the merge
         // has moved (or is moving) the merged member's lots to
         const { memberId } = await deps.members.current(purchase.memberId);
@@ -121,8 +158,14 @@ export function settlementHandlers(deps: {
           pointsToRedeem: purchase.pointsApplied,
           occurredAt: purchase.occurredAt.toISOString(),
           actor: purchase.actor,
+          coupons: (purchase.coupons ?? []).map((c) => ({ couponId: c.couponId, discount: c.discount })),
+          couponPolicy: purchase.couponPolicy ?? 'STRICT',
         });
         wanted = { state: 'COMPLETED', reason: null };
+        // RECORD (an online order): Shopify gave the discount already; a coupon used or ended meanwhile is for staff
+        if (result.unconsumedCoupons.length) {
+          deps.logger.warn({ purchaseId: purchase._id.toHexString(), coupons: result.unconsumedCoupons }, 'an online order used coupons points could not consume');
+        }
       } catch (error) {
         wanted = await failure(purchase, error, item);
       }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { MAX_YEN } from '@omo/lib/core/limits';
 import { objectIdSchema } from '@omo/lib/core/validation';
+import { couponCodeSchema, MAX_COUPONS_PER_PURCHASE } from '@omo/lib/contracts/points';
 
 /** recordPurchase's input, as the resolver and the Shopify webhooks pass it. */
 export interface RecordPurchaseInput {
@@ -13,6 +14,8 @@ export interface RecordPurchaseInput {
   discount?: number | null;
   total: number;
   pointsToRedeem?: number | null;
+  /** Coupon codes as scanned or typed; their discounts come off `total`. */
+  couponCodes?: string[] | null;
   occurredAt?: Date | null;
 }
 
@@ -44,6 +47,7 @@ export const recordSchema = z.object({
   discount: yen(MAX_YEN).nullish(),
   total: z.number().int('must be a whole number of yen'),
   pointsToRedeem: z.number().int('must be a whole number').min(0, 'must not be negative').max(MAX_YEN).nullish(),
+  couponCodes: z.array(couponCodeSchema).max(MAX_COUPONS_PER_PURCHASE, `must be at most ${MAX_COUPONS_PER_PURCHASE} codes`).nullish(),
   occurredAt: z.date().nullish(),
 });
 export type RecordInput = z.infer<typeof recordSchema>;

@@ -1,18 +1,35 @@
 import type { Types } from 'mongoose';
 import { actorOf, type Caller } from '@omo/lib/core/auth';
 import { claimOnce } from '@omo/lib/core/claims';
-import { AlreadyExistsError, AppError, BadUserInputError, NotFoundError } from '@omo/lib/core/errors';
+import { AlreadyExistsError, AppError, BadUserInputError, NotFoundError, type ErrorCode } from '@omo/lib/core/errors';
 import { parseInput } from '@omo/lib/core/validation';
 import type { Outbox } from '@omo/lib/outbox/outbox';
 import type { PurchasesModels } from '../models';
-import type { PurchaseDoc } from '../models/purchase.model';
+import type { PurchaseCouponDoc, PurchaseDoc } from '../models/purchase.model';
 import type { StoreDoc } from '../models/store.model';
+import type { CouponQuotes, QuoteRequest } from './coupon-quotes';
 import { assertSameRequest, digestOf, purchaseIdFor } from './idempotency';
 import type { MembersClient } from './members.client';
+import type { AppliedCode } from './online-coupons';
 import { assertCanBackdate, assertCanIdentifyMember, assertCanTradeAt } from './purchase-access';
 import { recordSchema, type RecordPurchaseInput } from './purchase-inputs';
 import { totalsOf } from './purchase-totals';
 import { settleItem } from './settlement-items';
+
+/** A purchase's coupons as they shape its amounts, and the member they make it (the coupons' when none was named). */
+interface CouponTerms {
+  memberId: string | null;
+  coupons: PurchaseCouponDoc[];
+  couponDiscount: number;
+  discount: number;
+  total: number;
+}
+
+/** An online order's coupons as the webhook found them: quoted by points, or waiting for points to be asked. */
+export interface OnlineCouponTerms {
+  coupons: PurchaseCouponDoc[];
+  unquoted: AppliedCode[];
+}
 
 /** Registers' clocks drift; a purchase dated further ahead than this is refused. */
 const MAX_CLOCK_SKEW_MS = 5 * 60_000;
@@ -29,12 +46,20 @@ export class PurchaseService {
   constructor(
     private readonly models: PurchasesModels,
     private readonly members: MembersClient,
+    private readonly coupons: CouponQuotes,
     private readonly outbox: Outbox,
     private readonly clock: () => Date,
     private readonly limits: { posMaxBackdateHours: number },
   ) {}
 
-  async record(caller: Caller, raw: RecordPurchaseInput): Promise<PurchaseDoc> {
+  /**
+   * Records a purchase. Coupon codes (a register's) are quoted by points before anything is written, so a refused
+   * code writes nothing; their discounts come off the register's total (docs/pos-integration.md, "Coupons"), and
+   * the settlement consumes them STRICT. `online` are an online order's coupons, whose discount Shopify has already
+   * taken off the order's amounts: they are recorded as given and consumed RECORD, and the codes points could not
+   * be asked about yet are kept for the settlement to ask (a guest's order too, for they may make it a member's).
+   */
+  async record(caller: Caller, raw: RecordPurchaseInput, online?: OnlineCouponTerms): Promise<PurchaseDoc> {
     const input = parseInput(recordSchema, raw);
     assertCanTradeAt(caller, input.storeId);
     assertCanIdentifyMember(caller, input);
@@ -47,20 +72,29 @@ export class PurchaseService {
     if (occurredAt.getTime() > now.getTime() + MAX_CLOCK_SKEW_MS) throw new BadUserInputError('occurredAt is in the future', { field: 'occurredAt' });
 
     const purchaseId = purchaseIdFor(input.storeId, input.idempotencyKey);
-    const requestDigest = digestOf([input.memberCode ?? null, input.memberId ?? null, input.externalId ?? null, lines, discount, pointsApplied, input.occurredAt?.toISOString() ?? null]);
+    const codes = input.couponCodes ?? (online ? [...online.coupons, ...online.unquoted].map((c) => c.code) : []);
+    // a purchase without coupons keeps the digest it had before coupons existed, so its resend still matches
+    const requestDigest = digestOf([input.memberCode ?? null, input.memberId ?? null, input.externalId ?? null, lines, discount, pointsApplied, input.occurredAt?.toISOString() ?? null, ...(codes.length ? [codes] : [])]);
     const replay = await this.models.purchases.findById(purchaseId).lean<PurchaseDoc>().exec();
     if (replay) return this.replayed(replay, requestDigest);
     // after the replay: a register resending a purchase it sent in time learns its outcome however late it is
     assertCanBackdate(caller, occurredAt, now, this.limits.posMaxBackdateHours);
 
-    const memberId = input.memberCode
+    const named = input.memberCode
       ? await this.members.resolveCode(input.memberCode)
       : input.memberId
         ? await this.members.activeMemberId(input.memberId)
         : null;
+    const channel = store.kind === 'ONLINE' ? 'ONLINE' : 'STORE';
+    const couponTerms = online
+      ? this.onlineTerms(online, named, input.total, discount)
+      : await this.registerTerms(codes, { memberId: named, storeId: input.storeId, channel, lines, amount: input.total, occurredAt }, discount, pointsApplied);
+    const memberId = couponTerms.memberId;
+    const unquoted = online?.unquoted ?? [];
+    const settles = Boolean(memberId) || unquoted.length > 0;
     if (input.externalId) await this.claimExternalId(input.storeId, input.externalId, purchaseId);
     const item = settleItem(purchaseId);
-    if (memberId) await this.outbox.enqueue(item.key, item.type, item.payload);
+    if (settles) await this.outbox.enqueue(item.key, item.type, item.payload);
     const purchase: Omit<PurchaseDoc, 'createdAt' | 'updatedAt'> = {
       _id: purchaseId,
       idempotencyKey: input.idempotencyKey,
@@ -68,16 +102,20 @@ export class PurchaseService {
       storeId: input.storeId,
       externalId: input.externalId ?? null,
       memberId,
-      channel: store.kind === 'ONLINE' ? 'ONLINE' : 'STORE',
+      channel,
       lines,
       subtotal,
-      discount,
-      total: input.total,
+      discount: couponTerms.discount,
+      total: couponTerms.total,
+      couponDiscount: couponTerms.couponDiscount,
+      coupons: couponTerms.coupons,
+      couponPolicy: online ? 'RECORD' : 'STRICT',
+      unquotedCoupons: unquoted,
       pointsApplied,
-      amountPaid: input.total - pointsApplied,
+      amountPaid: couponTerms.total - pointsApplied,
       occurredAt,
       // a guest purchase has no points to settle
-      state: memberId ? 'PENDING_POINTS' : 'COMPLETED',
+      state: settles ? 'PENDING_POINTS' : 'COMPLETED',
       actor: actorOf(caller),
     };
     // createdAt and updatedAt are the schema's timestamps, which the insert sets
@@ -87,7 +125,36 @@ export class PurchaseService {
       if (!claim.existing) throw new Error(`purchase ${purchaseId.toHexString()} clashed on insert and is gone`);
       return this.replayed(claim.existing, requestDigest);
     }
-    return memberId ? this.settleNow(purchaseId) : this.get(purchaseId);
+    return settles ? this.settleNow(purchaseId) : this.get(purchaseId);
+  }
+
+  /**
+   * Crash points with coupons: the quote writes nothing, and a coupon is consumed only by the settlement of the
+   * stored purchase. Dying before the purchase is stored leaves the coupon untouched (the queued item drops itself);
+   * after, the item consumes it or, if another sale consumed it meanwhile, ends the purchase REJECTED with nothing
+   * redeemed, which the register's resend learns.
+   *
+   * A register's coupons come off its total: the register sends total = subtotal − its own discount, as without
+   * coupons; the purchase keeps discount = its discount + couponDiscount and total = subtotal − discount, so refunds
+   * measure against what was paid in money and points, never the coupons' part. Presented without a card, the
+   * purchase is the coupons' member's.
+   */
+  private async registerTerms(codes: string[], quote: Omit<QuoteRequest, 'codes'>, discount: number, pointsApplied: number): Promise<CouponTerms> {
+    if (codes.length === 0) return { memberId: quote.memberId, coupons: [], couponDiscount: 0, discount, total: quote.amount };
+    const quoted = await this.coupons.quote({ ...quote, codes });
+    const couponDiscount = quoted.coupons.reduce((sum, c) => sum + c.discount, 0);
+    if (couponDiscount > quote.amount) throw new Error(`points quoted ${couponDiscount} yen of coupons on a ${quote.amount} yen sale`);
+    const total = quote.amount - couponDiscount;
+    if (pointsApplied > total) throw new BadUserInputError(`pointsToRedeem is more than the total after coupons (${total})`, { field: 'pointsToRedeem' });
+    return { memberId: quoted.memberId, coupons: quoted.coupons, couponDiscount, discount: discount + couponDiscount, total };
+  }
+
+  /** An online order's coupons are already in its discount and total (Shopify applied them at checkout). */
+  private onlineTerms(online: OnlineCouponTerms, memberId: string | null, total: number, discount: number): CouponTerms {
+    const couponDiscount = online.coupons.reduce((sum, c) => sum + c.discount, 0);
+    const applied = couponDiscount + online.unquoted.reduce((sum, c) => sum + c.discount, 0);
+    if (applied > discount) throw new BadUserInputError(`The coupons' ${applied} yen is more than the order's discount ${discount}`, { field: 'discount' });
+    return { memberId, coupons: online.coupons, couponDiscount, discount, total };
   }
 
   findByExternalId(storeId: string, externalId: string): Promise<PurchaseDoc | null> {
@@ -134,16 +201,19 @@ export class PurchaseService {
    * What the register is told. A purchase that only earns may be acknowledged PENDING_POINTS: its points follow.
    * One that redeems may not: the cashier would hand over a discount the points service may still refuse. Until
    * its settlement is known it answers SERVICE_UNAVAILABLE, and the register resends the same request (same
-   * idempotencyKey) to learn the outcome — COMPLETED, INSUFFICIENT_POINTS, or SETTLEMENT_FAILED (returned as the
+   * idempotencyKey) to learn the outcome — COMPLETED, INSUFFICIENT_POINTS or a coupon's refusal, or SETTLEMENT_FAILED (returned as the
    * purchase: its points were not used) — as docs/pos-integration.md says.
    */
   private outcome(purchase: PurchaseDoc): PurchaseDoc {
     if (purchase.state === 'REJECTED') {
-      throw new AppError(purchase.rejectionReason ?? 'Not enough points', 'INSUFFICIENT_POINTS', { purchaseId: purchase._id.toHexString() });
+      const couponCode = purchase.rejectionCouponCode ? { couponCode: purchase.rejectionCouponCode } : {};
+      throw new AppError(purchase.rejectionReason ?? 'Not enough points', (purchase.rejectionCode ?? 'INSUFFICIENT_POINTS') as ErrorCode, { purchaseId: purchase._id.toHexString(), ...couponCode });
     }
-    if (purchase.state === 'PENDING_POINTS' && purchase.pointsApplied > 0) {
+    // a register's coupon is like its points: the cashier must not give its discount before points consumed it
+    const unconfirmed = purchase.pointsApplied > 0 || (purchase.couponPolicy !== 'RECORD' && (purchase.coupons?.length ?? 0) > 0);
+    if (purchase.state === 'PENDING_POINTS' && unconfirmed) {
       throw new AppError(
-        'The points to redeem could not be confirmed yet; resend the same request with the same idempotencyKey',
+        'The points or coupons to redeem could not be confirmed yet; resend the same request with the same idempotencyKey',
         'SERVICE_UNAVAILABLE',
         { purchaseId: purchase._id.toHexString() },
       );

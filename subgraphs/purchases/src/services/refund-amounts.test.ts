@@ -66,4 +66,12 @@ describe('the refund arithmetic', () => {
     expect(refundStateOf(purchase, partly)).toEqual({ refundedAmount: 1170, refundedQuantities: { 'TEA-01': 1 }, fullyRefunded: false });
     expect(refundStateOf(purchase, refundInTurn([{ amount: 5360 }])).fullyRefunded).toBe(true);
   });
+
+  it('measures a purchase with a coupon against what was paid after it, never the coupon’s value', () => {
+    // the same sale without the register's own discount, 500 off by a coupon and 60 paid in points
+    const withCoupon = { ...purchase, discount: 500, couponDiscount: 500, total: 5360, amountPaid: 5300 } as PurchaseDoc;
+    const all = nextRefundAmounts(withCoupon, null, { lines: [{ sku: 'TEA-01', quantity: 2 }, { sku: 'CUP-01', quantity: 1 }] });
+    expect(all).toMatchObject({ amount: 5360, refundedAmountAfter: 5360 });
+    expect(paidShare(withCoupon, { ...all, _id: new Types.ObjectId(), seq: 1 } as RefundDoc)).toBe(5300);
+  });
 });

@@ -18,6 +18,7 @@ export interface CreateStoreInput {
   closesAt?: Date | null;
   shopifyShopDomain?: string | null;
   shopifyWebhookSecret?: string | null;
+  shopifyAdminAccessToken?: string | null;
   shopifyLocationIds?: string[] | null;
 }
 
@@ -35,6 +36,7 @@ const fields = {
   closesAt: z.date().nullish(),
   shopifyShopDomain: shopDomain.nullish(),
   shopifyWebhookSecret: z.string().min(16, 'must be at least 16 characters').max(200).nullish(),
+  shopifyAdminAccessToken: z.string().trim().min(16, 'must be at least 16 characters').max(200).nullish(),
   shopifyLocationIds: z
     .array(z.string().trim().regex(/^\d{1,30}$/, 'must be Shopify location ids (digits)'))
     .max(50)
@@ -116,6 +118,10 @@ export class StoreService {
     if ((input.shopifyShopDomain || input.shopifyWebhookSecret) && input.kind !== 'ONLINE') {
       throw new BadUserInputError('Only ONLINE stores are fed by Shopify', { field: 'shopifyShopDomain' });
     }
+    if (input.shopifyAdminAccessToken && input.kind !== 'ONLINE') throw new BadUserInputError('Only ONLINE stores have a Shopify shop', { field: 'shopifyAdminAccessToken' });
+    if (input.shopifyAdminAccessToken && !input.shopifyShopDomain) {
+      throw new BadUserInputError('shopifyAdminAccessToken needs the shop it is for (shopifyShopDomain)', { field: 'shopifyAdminAccessToken' });
+    }
     if (Boolean(input.shopifyShopDomain) !== Boolean(input.shopifyWebhookSecret)) {
       throw new BadUserInputError('shopifyShopDomain and shopifyWebhookSecret go together', { field: 'shopifyWebhookSecret' });
     }
@@ -144,8 +150,11 @@ export class StoreService {
     if (!store) throw new NotFoundError('Store');
     const set = Object.fromEntries(Object.entries(input).filter(([k, v]) => v !== undefined && (v !== null || CLEARABLE.has(k))));
     checkWindow({ ...store, ...set });
-    if ((set.shopifyShopDomain || set.shopifyWebhookSecret) && store.kind !== 'ONLINE') {
+    if ((set.shopifyShopDomain || set.shopifyWebhookSecret || set.shopifyAdminAccessToken) && store.kind !== 'ONLINE') {
       throw new BadUserInputError('Only ONLINE stores are fed by Shopify', { field: 'shopifyShopDomain' });
+    }
+    if (set.shopifyAdminAccessToken && !(set.shopifyShopDomain ?? store.shopifyShopDomain)) {
+      throw new BadUserInputError('shopifyAdminAccessToken needs the shop it is for (shopifyShopDomain)', { field: 'shopifyAdminAccessToken' });
     }
     if (typeof set.shopifyShopDomain === 'string') await this.assertDomainFree(set.shopifyShopDomain, id);
     const locations = input.shopifyLocationIds;

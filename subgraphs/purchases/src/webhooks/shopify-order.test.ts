@@ -44,6 +44,7 @@ describe('mapping a Shopify orders/create body to a purchase', () => {
       financialStatus: 'paid',
       cancelled: false,
       posLocationId: null,
+      discountCodes: [{ code: 'WELCOME500', amount: 500 }],
     });
   });
 
@@ -58,6 +59,19 @@ describe('mapping a Shopify orders/create body to a purchase', () => {
     [null, false],
   ])('reads financial_status %p as paid: %p', (status, paid) => {
     expect(mapShopifyOrder(order((o) => (o.financial_status = status))).paid).toBe(paid);
+  });
+
+  it('keeps the discount codes on the goods with the yen each took off, not a shipping code', () => {
+    const mapped = mapShopifyOrder(
+      order((body) => {
+        body.discount_codes = [
+          { code: ' K7PQ2M9XW4RT8HNB ', amount: '500.00', type: 'fixed_amount' },
+          { code: 'FREESHIP', amount: '660', type: 'shipping' },
+        ];
+      }),
+    );
+    expect(mapped.discountCodes).toEqual([{ code: 'K7PQ2M9XW4RT8HNB', amount: 500 }]);
+    expect(mapShopifyOrder(order((body) => delete body.discount_codes)).discountCodes).toEqual([]);
   });
 
   it('sees a cancelled order in cancelled_at', () => {

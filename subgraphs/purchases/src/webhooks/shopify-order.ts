@@ -25,6 +25,8 @@ const orderSchema = z.object({
   /** "web" at the online checkout, "pos" at a Shopify POS register (then `location_id` is where). */
   source_name: z.string().nullish(),
   location_id: shopifyId.nullish(),
+  /** The codes the customer entered at checkout, each with the amount it took off (calculated once the order exists). */
+  discount_codes: z.array(z.object({ code: z.string(), amount: money, type: z.string().nullish() })).nullish(),
   line_items: z.array(
     lineItemIdentity.extend({
       title: z.string().nullish(),
@@ -75,6 +77,8 @@ export interface ShopifyOrder {
   cancelled: boolean;
   /** The Shopify location of an order rung up at a Shopify POS register; null for every other order. */
   posLocationId: string | null;
+  /** The discount codes on the goods (not shipping), each with the yen it took off: some may be our coupons. */
+  discountCodes: { code: string; amount: number }[];
 }
 
 /**
@@ -157,6 +161,10 @@ export function mapShopifyOrder(payload: unknown): ShopifyOrder {
     paid: PAID_STATUSES.has(order.financial_status ?? ''),
     financialStatus: order.financial_status ?? null,
     cancelled: nonEmpty(order.cancelled_at) !== null,
+    discountCodes: (order.discount_codes ?? [])
+      // a shipping code's amount is not in subtotal_price, and no coupon of ours is one
+      .filter((d) => d.type !== 'shipping' && d.code.trim() !== '')
+      .map((d) => ({ code: d.code.trim(), amount: parseYen(d.amount, `discount code ${d.code} amount`) })),
   };
 }
 
