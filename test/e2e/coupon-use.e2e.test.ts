@@ -168,6 +168,13 @@ describe('coupons consumed by a settlement', () => {
     expect(await system.db.collection('coupon_ends').countDocuments({ purchaseId: lost })).toBe(0);
   });
 
+  it("refuses a register's sale of another member's coupon and leaves it unused", async () => {
+    const [memberId, other] = [await memberWith(500), await memberWith(100)];
+    const yen = await coupon(memberId, await reward());
+    expect(await refusal(settle(other, purchaseId(), [{ couponId: yen.id, discount: 500 }]))).toEqual({ code: 'COUPON_NOT_APPLICABLE', couponCode: yen.code });
+    expect(await byCode(yen.code)).toMatchObject({ state: 'ISSUED', purchaseId: null });
+  });
+
   it('leaves the coupons unused when the points of the sale are refused', async () => {
     const memberId = await memberWith(600);
     const yen = await coupon(memberId, await reward());
@@ -176,6 +183,46 @@ describe('coupons consumed by a settlement', () => {
     expect(await byCode(yen.code)).toMatchObject({ state: 'ISSUED', purchaseId: null });
     expect(await system.db.collection('coupon_ends').countDocuments({ _id: new Types.ObjectId(yen.id) })).toBe(0);
     expect((await quote([yen.code])).coupons.map((c) => c.discount)).toEqual([500]);
+  });
+
+  it('claims the coupons again when a sibling attempt redeemed while this one was refused, and fails to be retried', async () => {
+    const memberId = await memberWith(700);
+    const yen = await coupon(memberId, await reward());
+    const sale = purchaseId();
+    const ledger = system.subgraphs.points.built.deps.ledger;
+    const redeem = ledger.redeem.bind(ledger);
+    // the sibling attempt's redemption lands just as this attempt is told the points are short
+    const sibling = jest.spyOn(ledger, 'redeem').mockImplementationOnce(async (input) => {
+      await redeem(input);
+      throw new AppError('Not enough points', 'INSUFFICIENT_POINTS');
+    });
+    try {
+      await expect(settle(memberId, sale, [{ couponId: yen.id, discount: 500 }], { pointsToRedeem: 200 })).rejects.toThrow('points is unavailable: HTTP 500');
+    } finally {
+      sibling.mockRestore();
+    }
+    expect(await byCode(yen.code)).toMatchObject({ state: 'USED', purchaseId: sale });
+    expect(await settle(memberId, sale, [{ couponId: yen.id, discount: 500 }], { pointsToRedeem: 200 })).toEqual({ pointsEarned: 20, pointsRedeemed: 200, unconsumedCoupons: [] });
+    expect((await account(memberId)).balance).toBe(20);
+  });
+
+  it('puts back a claim a refused sibling attempt undid while this one settled', async () => {
+    const memberId = await memberWith(500);
+    const yen = await coupon(memberId, await reward());
+    const sale = purchaseId();
+    const ledger = system.subgraphs.points.built.deps.ledger;
+    const earn = ledger.earn.bind(ledger);
+    const undone = jest.spyOn(ledger, 'earn').mockImplementationOnce(async (input) => {
+      await system.db.collection('coupon_ends').deleteOne({ _id: new Types.ObjectId(yen.id), state: 'USED', purchaseId: sale });
+      return earn(input);
+    });
+    try {
+      expect(await settle(memberId, sale, [{ couponId: yen.id, discount: 500 }])).toEqual({ pointsEarned: 20, pointsRedeemed: 0, unconsumedCoupons: [] });
+    } finally {
+      undone.mockRestore();
+    }
+    expect(await system.db.collection('coupon_ends').findOne({ _id: new Types.ObjectId(yen.id) })).toMatchObject({ state: 'USED', purchaseId: sale });
+    expect(await refusal(quote([yen.code]))).toEqual({ code: 'COUPON_ALREADY_USED', couponCode: yen.code });
   });
 
   it('records an online order that used a cancelled coupon, takes its returned points back, and reports it', async () => {

@@ -1,42 +1,8 @@
 import { ok, startTestSystem, type TestSystem } from '../helpers/system';
+import { CANCEL, CREATE_REWARD as CREATE, REDEEM, rewardsDriver } from '../helpers/rewards';
 
-const REGISTER = /* GraphQL */ `
-  mutation ($input: RegisterMemberInput!) { registerMember(input: $input) { id } }
-`;
-const ADJUST = /* GraphQL */ `
-  mutation ($memberId: ID!, $amount: Int!, $key: String!) {
-    adjustPoints(memberId: $memberId, amount: $amount, reason: "rewards test", idempotencyKey: $key) { account { balance } }
-  }
-`;
-const CREATE = /* GraphQL */ `
-  mutation ($input: RewardInput!) {
-    createReward(input: $input) { id name { ja en } pointsCost benefit { kind yenOff percentOff capYen sku } stock perMemberLimit active couponValidityDays revision }
-  }
-`;
-const UPDATE = /* GraphQL */ `
-  mutation ($id: ID!, $input: RewardInput!) { updateReward(id: $id, input: $input) { id revision } }
-`;
-const REDEEM = /* GraphQL */ `
-  mutation ($rewardId: ID!, $key: String!) {
-    redeemReward(rewardId: $rewardId, idempotencyKey: $key) { id code barcodeValue rewardId pointsCost state issuedAt expiresAt endedAt benefit { kind yenOff } }
-  }
-`;
-const CANCEL = /* GraphQL */ `
-  mutation ($id: ID!) { cancelCoupon(couponId: $id) { id state endedAt } }
-`;
-const BALANCE = /* GraphQL */ `
-  query ($id: ID!) { member(id: $id) { points { balance history(first: 10) { nodes { type amount } } } coupons { id state } } }
-`;
-
-interface Coupon {
-  id: string;
-  code: string;
-  barcodeValue: string;
-  state: string;
-  issuedAt: string;
-  expiresAt: string;
-  endedAt: string | null;
-}
+const UPDATE = 'mutation ($id: ID!, $input: RewardInput!) { updateReward(id: $id, input: $input) { id revision } }';
+const BALANCE = 'query ($id: ID!) { member(id: $id) { points { balance history(first: 10) { nodes { type amount } } } coupons { id state } } }';
 
 let system: TestSystem;
 let storeId: string;
@@ -46,33 +12,7 @@ beforeAll(async () => {
 });
 afterAll(() => system.close());
 
-let counter = 0;
-/** A member with `points` usable points (the sign-up bonus topped up). */
-async function memberWith(points: number): Promise<string> {
-  counter += 1;
-  const { registerMember } = ok(
-    await system.graphql<{ registerMember: { id: string } }>(REGISTER, { input: { displayName: `特典${counter}`, email: `r${counter}@example.com`, registeredVia: 'ONLINE' } }, system.staffHeaders()),
-  );
-  const top = points - 100;
-  if (top !== 0) ok(await system.graphql(ADJUST, { memberId: registerMember.id, amount: top, key: `top-${registerMember.id}` }, system.adminHeaders()));
-  return registerMember.id;
-}
-
-async function createReward(extra: Record<string, unknown> = {}): Promise<string> {
-  const input = { nameJa: '500円引き', nameEn: '¥500 off', pointsCost: 500, benefit: { kind: 'YEN_OFF', yenOff: 500 }, storeIds: [storeId], online: true, ...extra };
-  return ok(await system.graphql<{ createReward: { id: string } }>(CREATE, { input }, system.adminHeaders())).createReward.id;
-}
-
-async function account(memberId: string) {
-  const { member } = ok(await system.graphql<{ member: { points: { balance: number; history: { nodes: { type: string; amount: number }[] } }; coupons: { id: string; state: string }[] } }>(BALANCE, { id: memberId }, system.staffHeaders()));
-  return { balance: member.points.balance, entries: member.points.history.nodes, coupons: member.coupons };
-}
-
-function redeem(memberId: string, rewardId: string, key: string) {
-  return system.graphql<{ redeemReward: Coupon }>(REDEEM, { rewardId, key }, system.customerHeaders(memberId));
-}
-
-const slotsOf = (rewardId: string) => system.db.collection('reward_slots').countDocuments({ rewardId });
+const { memberWith, createReward, account, redeem, slotsOf } = rewardsDriver(() => system, () => storeId);
 
 describe('rewards and coupons through the gateway', () => {
   it('lets an administrator create and edit a reward, audited, and refuses staff', async () => {
@@ -107,6 +47,17 @@ describe('rewards and coupons through the gateway', () => {
     expect(audit.rewardChanges[0]).toMatchObject({ revision: 1, actor: 'staff:admin-1', action: 'CREATE_REWARD' });
     const bad = await system.graphql(CREATE, { input: { ...input, benefit: { kind: 'YEN_OFF', sku: 'X' } } }, system.adminHeaders());
     expect(bad.errors?.[0]?.extensions).toEqual({ code: 'BAD_USER_INPUT', field: expect.stringMatching(/^benefit/) as unknown });
+  });
+
+  it('audits restoreCouponOnRefund like the other fields and copies it onto the coupons issued', async () => {
+    const rewardId = await createReward();
+    const edit = 'mutation ($id: ID!) { updateReward(id: $id, input: { restoreCouponOnRefund: true }) { restoreCouponOnRefund revision } }';
+    expect(ok(await system.graphql(edit, { id: rewardId }, system.adminHeaders()))).toEqual({ updateReward: { restoreCouponOnRefund: true, revision: 2 } });
+    const audit = ok(await system.graphql<{ rewardChanges: unknown[] }>('query ($id: ID!) { rewardChanges(rewardId: $id) { revision changes { field before after } } }', { id: rewardId }, system.staffHeaders()));
+    expect(audit.rewardChanges[1]).toEqual({ revision: 2, changes: [{ field: 'restoreCouponOnRefund', before: 'false', after: 'true' }] });
+    const memberId = await memberWith(500);
+    const coupon = ok(await system.graphql<{ redeemReward: unknown }>('mutation ($r: ID!) { redeemReward(rewardId: $r, idempotencyKey: "restore") { restoreCouponOnRefund } }', { r: rewardId }, system.customerHeaders(memberId)));
+    expect(coupon).toEqual({ redeemReward: { restoreCouponOnRefund: true } });
   });
 
   it('redeems 500 points for a ¥500 coupon once per key', async () => {
@@ -261,79 +212,5 @@ describe('rewards and coupons through the gateway', () => {
     expect(theirs.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     const staffRedeem = await system.graphql(REDEEM, { rewardId: open, key: 'staff' }, system.staffHeaders());
     expect(staffRedeem.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
-  });
-});
-
-describe('review findings on redemptions', () => {
-  const job = () => system.subgraphs.points.built.couponExpiry;
-  const inTenMinutes = () => new Date(Date.now() + 10 * 60_000);
-
-  it('keeps the units of a redemption whose entry was written before an error, and issues its coupon on the resend', async () => {
-    const memberId = await memberWith(500);
-    const rewardId = await createReward({ stock: 1 });
-    const ledger = system.subgraphs.points.built.deps.ledger;
-    const spend = ledger.spendOnCoupon.bind(ledger);
-    const lostReply = jest.spyOn(ledger, 'spendOnCoupon').mockImplementationOnce(async (input) => {
-      await spend(input);
-      throw new Error('the reply was lost after the entry was written');
-    });
-    try {
-      expect((await redeem(memberId, rewardId, 'lost')).errors?.map((e) => e.extensions?.code)).toEqual(['INTERNAL_SERVER_ERROR']);
-    } finally {
-      lostReply.mockRestore();
-    }
-    expect(await slotsOf(rewardId)).toBe(1);
-    const coupon = ok(await redeem(memberId, rewardId, 'lost')).redeemReward;
-    expect(coupon.state).toBe('ISSUED');
-    expect(await system.db.collection('reward_slots').find({ rewardId }).map((s) => s.couponId as string).toArray()).toEqual([coupon.id]);
-    expect((await account(memberId)).balance).toBe(0);
-  });
-
-  it('frees a unit whose redemption died before its points, and issues the coupon of one that died after them', async () => {
-    const rewardId = await createReward({ stock: 2 });
-    // a redemption that died after reserving: its unit, no entry, no coupon, its key never sent again
-    await system.db.collection('reward_slots').insertOne({ _id: `${rewardId}:stock:0` as never, rewardId, scope: 'stock', couponId: '0123456789abcdef01234567', createdAt: new Date() });
-    // and one that died after its REDEEM entry, before its coupon
-    const paid = await memberWith(500);
-    const lost = ok(await redeem(paid, rewardId, 'died')).redeemReward;
-    await system.db.collection('coupons').deleteOne({ code: lost.code });
-    const late = await memberWith(500);
-    expect((await redeem(late, rewardId, 'late')).errors?.[0]?.extensions?.code).toBe('OUT_OF_STOCK');
-    // within the few minutes a redemption may still be writing, nothing is touched
-    expect(await job().run(new Date())).toMatchObject({ couponsIssued: 0, unitsFreed: 0 });
-    expect(await job().run(inTenMinutes())).toMatchObject({ couponsIssued: 1, unitsFreed: 1 });
-    expect((await account(paid)).coupons).toEqual([{ id: lost.id, state: 'ISSUED' }]);
-    expect(ok(await redeem(late, rewardId, 'late')).redeemReward.state).toBe('ISSUED');
-    expect(await slotsOf(rewardId)).toBe(2);
-    expect(await job().run(inTenMinutes())).toMatchObject({ couponsIssued: 0, unitsFreed: 0 });
-  });
-
-  it('answers a same-key twin of the redemption that takes the last unit with the same coupon', async () => {
-    for (let round = 0; round < 3; round += 1) {
-      const memberId = await memberWith(500);
-      const rewardId = await createReward({ stock: 1 });
-      const answers = await Promise.all([redeem(memberId, rewardId, 'twin'), redeem(memberId, rewardId, 'twin')]);
-      const [a, b] = answers.map((r) => ok(r).redeemReward);
-      expect(b).toEqual(a);
-      expect(await slotsOf(rewardId)).toBe(1);
-    }
-  });
-
-  it("gives a merged member's coupons to the survivor, and their points back to the survivor even if not moved yet", async () => {
-    const survivor = await memberWith(100);
-    const merged = await memberWith(1000);
-    const rewardId = await createReward({ couponValidityDays: 1 });
-    const moved = ok(await redeem(merged, rewardId, 'before-merge')).redeemReward;
-    const stranded = ok(await redeem(merged, rewardId, 'stranded')).redeemReward;
-    const merge = 'mutation ($a: ID!, $b: ID!) { mergeMembers(survivorId: $a, mergedId: $b) { merges { state } } }';
-    expect(ok(await system.graphql(merge, { a: survivor, b: merged }, system.adminHeaders()))).toEqual({ mergeMembers: { merges: [{ state: 'COMPLETED' }] } });
-    const mine = ok(await system.graphql<{ me: { coupons: { id: string }[] } }>('{ me { coupons { id } } }', {}, system.customerHeaders(survivor))).me.coupons;
-    expect(mine.map((c) => c.id).sort()).toEqual([moved.id, stranded.id].sort());
-    // as if the merge had died between moving the points and re-pointing this coupon
-    await system.db.collection('coupons').updateOne({ code: stranded.code }, { $set: { memberId: merged } });
-    expect(ok(await system.graphql<{ cancelCoupon: { state: string } }>(CANCEL, { id: moved.id }, system.customerHeaders(survivor))).cancelCoupon.state).toBe('CANCELLED');
-    await job().run(new Date(new Date(stranded.expiresAt).getTime() + 1));
-    expect((await account(survivor)).balance).toBe(1100);
-    expect(await system.db.collection('coupons').findOne({ code: stranded.code })).toMatchObject({ state: 'EXPIRED' });
   });
 });

@@ -84,6 +84,12 @@ export class CouponUseService {
    * and this purchase's claims are undone first, so a refusal leaves nothing. RECORD: the sale happened whatever
    * points think; what could not be consumed is returned (and logged), and a coupon that had ended, its points
    * given back, has those points taken back (LedgerService.takeBackCouponReturn).
+   *
+   * Crash points: after some claims and before the rest, or before the undo of a refusal, the claims stand with
+   * the purchase unsettled; purchases retries the settlement until it answers, and the retry counts them as its
+   * own and goes on (to the same refusal and its undo, or to the end). Between a claim and its mirror on the
+   * coupon, the retry writes the mirror again (end() mirrors whoever claimed). Between an ended coupon's give-back
+   * and its take-back, the retry takes back once (keyed by coupon and order).
    */
   async consume(input: SettleInput, memberId: string): Promise<UnconsumedCoupon[]> {
     if (!input.coupons.length) return [];
@@ -126,7 +132,8 @@ export class CouponUseService {
    * A voided purchase (the sale never happened) gives up all its coupons; a full refund those whose reward says
    * restoreCouponOnRefund; a partial refund none. Each is ISSUED again (one past its expiresAt then expires by
    * the job, its points back). The candidates are the ends and the coupons' mirrors naming the purchase, so a
-   * retry after a crash between the two writes still finds the coupon to put right.
+   * retry after a crash between the two writes still finds the coupon to put right. The refund's item is retried by
+   * purchases' outbox until this answers, so a crash before or within the release only delays it.
    */
   async release(input: ReverseInput): Promise<number> {
     if (!input.voidsPurchase && input.refundedAmountTotal !== input.purchaseAmount) return 0;

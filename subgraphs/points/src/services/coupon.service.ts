@@ -56,7 +56,7 @@ export class CouponService {
 
   /**
    * The customer buys a reward's coupon with points. The same key again answers the same coupon; a twin request
-   * racing with it reserves its own units, loses the ledger's key to the first and frees them.
+   * racing with it names the same coupon, so it finds the units the first one holds and the entry it wrote.
    */
   async redeem(caller: Caller, input: { rewardId: string; idempotencyKey: string }): Promise<CouponDoc> {
     const customer = requireAuthenticated(caller);
@@ -113,7 +113,8 @@ export class CouponService {
       // an error after which the key holds none. An error may come after the entry was written (the snapshot's
       // update, a lost reply): freeing then would issue a coupon without its units. If even the look-up fails,
       // the expiry job's sweep decides later. Only the units this call took: a twin's are its own to free.
-      const written = await this.ledger.findByKey(redeemKey).catch(() => undefined);
+      // An entry the key wrote for another reward (the key reused) pays for nothing here either.
+      const written = await this.ledger.couponSpendOf(redeemKey, memberId, reward.rewardId.toHexString()).catch((e: unknown) => (e instanceof BadUserInputError ? null : undefined));
       if (written === null || (written && written.couponId !== couponId)) await this.slots.free(reserved);
       throw error;
     }
