@@ -18,7 +18,7 @@ const START = Date.parse('2026-11-20T01:00:00.000Z');
 
 const COUPON_FIELDS = 'id code rewardId pointsCost state expiresAt benefit { kind yenOff } onlineCode { state reason storeIds }';
 const REDEEM = `mutation ($rewardId: ID!, $key: String!) { redeemReward(rewardId: $rewardId, idempotencyKey: $key) { ${COUPON_FIELDS} } }`;
-const CHECKOUT = `mutation ($points: Int!, $key: String!) { redeemPointsForCheckout(points: $points, idempotencyKey: $key) { ${COUPON_FIELDS} } }`;
+const CHECKOUT = `mutation ($points: Int!, $key: String!) { redeemPointsForCheckout(points: $points, idempotencyKey: $key) { ${COUPON_FIELDS} restoreCouponOnRefund } }`;
 const COUPONS = `{ me { points { balance } coupons { ${COUPON_FIELDS} } } }`;
 
 interface Coupon {
@@ -144,7 +144,7 @@ describe('coupons at the online checkout', () => {
     const { balance } = await me();
     const k = key();
     const coupon = ok(await system.graphql<{ redeemPointsForCheckout: Coupon }>(CHECKOUT, { points: 700, key: k }, asKenta())).redeemPointsForCheckout;
-    expect(coupon).toMatchObject({ rewardId: null, pointsCost: 700, state: 'ISSUED', benefit: { kind: 'YEN_OFF', yenOff: 700 }, onlineCode: { state: 'PENDING' } });
+    expect(coupon).toMatchObject({ rewardId: null, pointsCost: 700, state: 'ISSUED', benefit: { kind: 'YEN_OFF', yenOff: 700 }, onlineCode: { state: 'PENDING' }, restoreCouponOnRefund: true });
     expect(Date.parse(coupon.expiresAt)).toBe(nowMs + 24 * 3_600_000);
     const again = ok(await system.graphql<{ redeemPointsForCheckout: Coupon }>(CHECKOUT, { points: 700, key: k }, asKenta())).redeemPointsForCheckout;
     expect(again.id).toBe(coupon.id);

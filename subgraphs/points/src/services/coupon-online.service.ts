@@ -156,6 +156,9 @@ export class CouponOnlineService {
       issuedAt,
       expiresAt: new Date(issuedAt.getTime() + this.rules.validityHours * HOUR_MS),
       endedAt: null,
+      // as a register's refund gives redeemed points back: a fully refunded order makes its code's coupon ISSUED
+      // again (its Shopify code spent), and cancelling it, or its expiry, gives the points back
+      restoreCouponOnRefund: true,
     };
   }
 }
