@@ -58,6 +58,13 @@ describe('configuration', () => {
     expect(problems(production)).toEqual([]);
   });
 
+  it('refuses a Shopify Admin API base URL in production, where the shops’ tokens would go to it', () => {
+    expect(problems({ ...production, SHOPIFY_ADMIN_BASE_URL: 'http://127.0.0.1:9999' })).toEqual([
+      'SHOPIFY_ADMIN_BASE_URL: only for tests; production calls each shop at https://<shop>/',
+    ]);
+    expect(problems({ ...production, SHOPIFY_ADMIN_API_VERSION: '2025-11' })).toEqual(['SHOPIFY_ADMIN_API_VERSION: must be a Shopify API version such as 2025-10']);
+  });
+
   it('refuses the development secrets in production', () => {
     expect(problems({ ...production, GATEWAY_SECRET: `dev-only-${'x'.repeat(30)}`, LINE_PUBLIC_BASE_URL: 'http://line.example.com' })).toEqual([
       'GATEWAY_SECRET: the development secret cannot be used in production',

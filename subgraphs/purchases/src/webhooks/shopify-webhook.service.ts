@@ -9,13 +9,13 @@ import type { RefundDoc } from '../models/refund.model';
 import type { StoreDoc } from '../models/store.model';
 import { webhookDeliveryModel, type WebhookDeliveryDoc, type WebhookDeliveryModel, type WebhookDeliveryOutcome } from '../models/webhook-delivery.model';
 import type { CouponQuotes } from '../services/coupon-quotes';
-import { candidateCodes, onlineCoupons, type AppliedCode, type OnlineCoupons } from '../services/online-coupons';
 import type { PurchaseService } from '../services/purchase.service';
 import { refundStateOf } from '../services/refund-amounts';
 import type { RefundService } from '../services/refund.service';
 import type { ShopifyDelivery } from './shopify-delivery';
 import { mapShopifyCustomer } from './shopify-customer';
-import { mapShopifyCancellation, mapShopifyOrder, type ShopifyCancellation, type ShopifyCustomerHints, type ShopifyOrder } from './shopify-order';
+import { mapShopifyCancellation, mapShopifyOrder, type ShopifyCancellation, type ShopifyCustomerHints } from './shopify-order';
+import { couponsOfOrder } from './shopify-order-coupons';
 import { parseShopifyJson } from './shopify-payload';
 import { ShopifyStores } from './shopify-stores';
 import { mapShopifyRefund, refundRequest, type ShopifyRefund } from './shopify-refund';
@@ -125,7 +125,7 @@ export class ShopifyWebhookService {
         return { outcome: 'awaiting-payment', reason: `financial_status ${order.financialStatus ?? 'missing'}` };
       }
       const matched = await this.matchMember(order.customer, shopId);
-      const used = await this.orderCoupons(order, storeId, matched, log);
+      const used = await couponsOfOrder(this.deps.coupons, order, storeId, matched, log);
       if (used.refused.length) couponNote = `coupons not consumed: ${used.refused.map((r) => `${r.code} (${r.reason})`).join(', ')}`;
       try {
         purchase = await this.deps.purchases.record(
@@ -154,24 +154,6 @@ export class ShopifyWebhookService {
     }
     await this.applyAwaiting(purchase, shopId, log);
     return { outcome: 'recorded', purchaseId: purchase._id.toHexString(), reason: [unmapped, couponNote].filter(Boolean).join('; ') || null };
-  }
-
-  /**
-   * The order's coupons (services/online-coupons.ts). While points cannot be asked, the order is recorded all the
-   * same with its codes kept for the settlement to ask: answering 503 instead would lose the order once Shopify
-   * stops retrying, and an order is never refused for its coupons anyway.
-   */
-  private async orderCoupons(order: ShopifyOrder, storeId: string, matched: string | null, log: Logger): Promise<OnlineCoupons & { unquoted: AppliedCode[] }> {
-    const applied = order.discountCodes.map((d) => ({ code: d.code, discount: d.amount }));
-    if (candidateCodes(applied).length === 0) return { memberId: matched, coupons: [], refused: [], unquoted: [] };
-    const sale = { storeId, lines: order.lines, total: order.total, occurredAt: order.occurredAt, name: order.name };
-    try {
-      return { ...(await onlineCoupons(this.deps.coupons, sale, applied, matched, log)), unquoted: [] };
-    } catch (error) {
-      if (!(error instanceof ServiceUnavailableError)) throw error;
-      log.warn({ order: order.name, err: error.message }, 'points could not be asked about the order’s discount codes: its settlement will');
-      return { memberId: matched, coupons: [], refused: [], unquoted: candidateCodes(applied) };
-    }
   }
 
   /**
