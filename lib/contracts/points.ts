@@ -54,13 +54,29 @@ export const couponQuoteSchema = z.object({
   lines: z.array(z.object({ sku: z.string().min(1).max(64), unitPrice: yen, quantity: z.number().int().min(1) })).min(1).max(200),
   /** The sale's total before coupons (after the register's own discount): no coupon takes more than what is left. */
   amount: yen,
+  /** When the sale happened: a coupon is valid for a sale made before its expiresAt. */
   occurredAt: z.coerce.date(),
+  /**
+   * STRICT (a register's sale): any coupon that cannot be used refuses the quote. RECORD (an order already paid with
+   * the codes, e.g. online): only NOT_FOUND refuses; a coupon that is used, ended or another member's is answered
+   * with its `refusal`, so the settlement's RECORD consumption can deal with it (take back points it gave back).
+   */
+  policy: couponPolicySchema.default('STRICT'),
 });
 
 const couponQuoteResponse = z.object({
   memberId: z.string(),
   /** In the order the codes were given; each discount is taken from what the ones before it left. */
-  coupons: z.array(z.object({ couponId: z.string(), code: z.string(), discount: yen, rewardId: z.string().nullable() })),
+  coupons: z.array(
+    z.object({
+      couponId: z.string(),
+      code: z.string(),
+      discount: yen,
+      rewardId: z.string().nullable(),
+      /** RECORD only: why a STRICT quote would have refused this coupon (null: usable). */
+      refusal: z.enum(['COUPON_ALREADY_USED', 'COUPON_ENDED', 'COUPON_NOT_APPLICABLE']).nullable().default(null),
+    }),
+  ),
 });
 export type CouponQuote = z.output<typeof couponQuoteResponse>;
 
@@ -81,6 +97,12 @@ export const reverseSchema = z.object({
    * reward says. A full refund releases only those whose reward restores them; a partial one none.
    */
   voidsPurchase: z.boolean().default(false),
+  /**
+   * Every unit and every yen of the purchase has been refunded now (purchases decides, from its lines and amounts).
+   * Absent (an older caller): refundedAmountTotal equal to purchaseAmount, as before. A refund of a purchase whose
+   * coupons brought its total to 0 is full only when this says so.
+   */
+  fullyRefunded: z.boolean().optional(),
 });
 
 export const mergeSchema = z.object({ mergeId: key, fromMemberId: memberId, toMemberId: memberId, actor });

@@ -73,7 +73,7 @@ export class CouponUseService {
       }
       const discount = discountOf(coupon.benefit, left, input.lines, freeUnits, code);
       left -= discount;
-      quoted.push({ couponId: coupon._id.toHexString(), code, discount, rewardId: coupon.rewardId });
+      quoted.push({ couponId: coupon._id.toHexString(), code, discount, rewardId: coupon.rewardId, refusal: null });
     }
     return { memberId: input.memberId ?? saleMember!, coupons: quoted };
   }
