@@ -107,6 +107,17 @@ describe('an online order paid with coupons that could not be used any more', ()
     expect((await account(memberId)).balance).toBe(0);
   });
 
+  it('takes a cancelled coupon’s points back once when orders in two shops used its code', async () => {
+    const memberId = await memberWith(500);
+    const c = await coupon(memberId);
+    ok(await system.graphql(CANCEL, { id: c.id }, system.customerHeaders(memberId)));
+    await settleOrder(memberId, purchaseId(), c.id);
+    await settleOrder(memberId, purchaseId(), c.id);
+    const after = await account(memberId);
+    expect(after.balance).toBe(0);
+    expect(after.entries.filter((e) => e.type === 'ADJUST' && e.amount < 0)).toEqual([{ type: 'ADJUST', amount: -500 }]);
+  });
+
   it("uses another member's coupon for the order, and takes a cancelled one's points back from its holder", async () => {
     const [holder, buyer] = [await memberWith(1000), await memberWith(100)];
     const [open, cancelled] = [await coupon(holder), await coupon(holder)];

@@ -105,8 +105,9 @@ export class CouponUseService {
    * Crash points: after some claims and before the rest, or before the undo of a refusal, the claims stand with
    * the purchase unsettled; purchases retries the settlement until it answers, and the retry counts them as its
    * own and goes on (to the same refusal and its undo, or to the end). Between a claim and its mirror on the
-   * coupon, the retry writes the mirror again (end() mirrors whoever claimed). Between an ended coupon's give-back
-   * and its take-back, the retry takes back once (keyed by coupon and order).
+   * coupon, the retry writes the mirror again (end() mirrors this purchase's own end). Between an ended coupon's
+   * give-back and its take-back, the retry takes back once (keyed by the coupon). Between a claim and the queueing
+   * of its code's deactivation (codeUsed, under RECORD: a STRICT settlement's last step), the retry queues it.
    */
   async consume(input: SettleInput, memberId: string): Promise<UnconsumedCoupon[]> {
     if (!input.coupons.length) return [];

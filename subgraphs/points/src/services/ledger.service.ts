@@ -186,14 +186,16 @@ export class LedgerService {
 
   /**
    * An online order used a coupon whose points had come back (it was cancelled or expired first; Shopify gave the
-   * discount all the same): the returned points are taken back, once per coupon and order, as an ADJUST of the
-   * order, a debt if they are spent already, like a refund of spent points. Not earned points: lifetimeEarned stays.
+   * discount all the same): the returned points are taken back as an ADJUST of the order, a debt if they are spent
+   * already, like a refund of spent points. Not earned points: lifetimeEarned stays. Once per coupon, not per order,
+   * as they came back once: its code is single use in each shop, but several shops may each take it once.
    */
   takeBackCouponReturn(input: { memberId: string; points: number; couponId: string; purchaseId: string; actor: string; reason: string }): Promise<LedgerEntryDoc | null> {
     return this.appender.append(
       input.memberId,
-      `coupon:${input.couponId}:used-after-end:${input.purchaseId}`,
-      (memberId) => digest([memberId, input.couponId, input.purchaseId, input.points]),
+      `coupon:${input.couponId}:used-after-end`,
+      // without the order: a second order's take-back is the first one's replay, not a different request
+      (memberId) => digest([memberId, input.couponId, input.points]),
       { type: 'ADJUST', actor: input.actor, couponId: input.couponId, purchaseId: input.purchaseId, reason: input.reason },
       (state, now) => ({ ...clawback(state, input.points, now, input.purchaseId), lifetimeEarned: state.lifetimeEarned }),
     );
