@@ -147,6 +147,13 @@ describe('refunds', () => {
     expect(await balanceOf(memberId)).toBe(100);
   });
 
+  it('settles all of it when purchases says the purchase is fully refunded, whatever the yen refunded came to', async () => {
+    const memberId = member();
+    await settlement.settle(purchase(memberId, 'p-all-units', 9_999));
+    const refund = { refundId: 'r-all-units', purchaseId: 'p-all-units', memberId, refundAmount: 9_998, refundedAmountTotal: 9_998, purchaseAmount: 9_999, purchaseOccurredAt: AT.toISOString(), actor: 'pos:key-1' };
+    expect(await settlement.reverse({ ...refund, fullyRefunded: true })).toMatchObject({ pointsEarned: 0 });
+  });
+
   it('never takes back more than the purchase earned, nor gives back more than it redeemed, when refunds run at once', async () => {
     const memberId = member();
     await ledger.adjust(admin, { memberId, amount: 500, reason: 'start', idempotencyKey: `start-${memberId}` });

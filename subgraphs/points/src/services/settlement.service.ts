@@ -131,8 +131,9 @@ export class SettlementService {
 
   private async reverseFor(input: z.infer<typeof reverseSchema>, memberId: string): Promise<void> {
     const base = { memberId, actor: input.actor, purchaseId: input.purchaseId, reason: `Refund ${input.refundId}`, request: [input.refundedAmountTotal, input.purchaseAmount] };
-    const proportion = (points: number) =>
-      input.refundedAmountTotal === input.purchaseAmount ? points : Math.floor((points * input.refundedAmountTotal) / Math.max(input.purchaseAmount, 1));
+    // purchases saying the purchase is fully refunded (every unit back) settles all of it, whatever the yen came to
+    const full = input.fullyRefunded === true || input.refundedAmountTotal === input.purchaseAmount;
+    const proportion = (points: number) => (full ? points : Math.floor((points * input.refundedAmountTotal) / Math.max(input.purchaseAmount, 1)));
 
     await this.ledger.takeBack({
       ...base,
