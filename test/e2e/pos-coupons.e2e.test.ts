@@ -42,8 +42,8 @@ beforeAll(async () => {
 });
 afterAll(() => system.close());
 
-/** A member with `balance` points (the sign-up bonus topped up) who has redeemed 500 of them for a ¥500 coupon. */
-async function memberWithCoupon(balance: number): Promise<{ memberId: string; memberCode: string; code: string; couponId: string }> {
+/** A member with `balance` points (the sign-up bonus topped up) who has redeemed 500 of them for a ¥500 coupon (of `reward`). */
+async function memberWithCoupon(balance: number, reward = rewardId): Promise<{ memberId: string; memberCode: string; code: string; couponId: string }> {
   counter += 1;
   const registered = await system.graphql<{ registerMember: { id: string; memberCode: string } }>(
     'mutation ($input: RegisterMemberInput!) { registerMember(input: $input) { id memberCode } }',
@@ -54,7 +54,7 @@ async function memberWithCoupon(balance: number): Promise<{ memberId: string; me
   ok(await system.graphql(ADJUST, { memberId, amount: balance - 100, key: `top-${memberId}` }, system.adminHeaders()));
   const redeemed = await system.graphql<{ redeemReward: { id: string; code: string } }>(
     'mutation ($rewardId: ID!, $key: String!) { redeemReward(rewardId: $rewardId, idempotencyKey: $key) { id code } }',
-    { rewardId, key: `redeem-${counter}` },
+    { rewardId: reward, key: `redeem-${counter}` },
     system.customerHeaders(memberId),
   );
   const { id: couponId, code } = ok(redeemed).redeemReward;
@@ -188,5 +188,24 @@ describe('refunding a sale with a coupon', () => {
     expect(rest.refundPurchase).toEqual({ status: 'REFUNDED', refundedAmount: 2300, refunds: [{ amount: 1642 }, { amount: 658 }] });
     // the 23 earned are taken back
     expect(await balanceOf(memberId)).toBe(0);
+  });
+
+  it('keeps the coupon of a sale it paid in full (total 0) used through a partial refund, and restores it on the full one', async () => {
+    const restoring = await system.graphql<{ createReward: { id: string } }>(
+      'mutation ($input: RewardInput!) { createReward(input: $input) { id } }',
+      { input: { nameJa: '500円引き（返品で復活）', nameEn: '¥500 off (restored)', pointsCost: 500, benefit: { kind: 'YEN_OFF', yenOff: 500 }, storeIds: [storeId], online: false, restoreCouponOnRefund: true } },
+      system.adminHeaders(),
+    );
+    const { memberCode, code } = await memberWithCoupon(500, ok(restoring).createReward.id);
+    const coffees = { lines: [{ sku: 'COFFEE-S', name: 'コーヒー S', unitPrice: 250, quantity: 2 }], total: 500 };
+    const recorded = ok(await system.graphql<{ recordPurchase: { id: string; amountPaid: number } }>(RECORD, { input: { ...sale('pos-free-1', { memberCode, couponCodes: [code] }), ...coffees } }, pos));
+    expect(recorded.recordPurchase.amountPaid).toBe(0);
+    const purchaseId = recorded.recordPurchase.id;
+    const one = ok(await system.graphql<{ refundPurchase: Record<string, unknown> }>(REFUND, { input: { purchaseId, idempotencyKey: 'f1', lines: [{ sku: 'COFFEE-S', quantity: 1 }] } }, pos));
+    expect(one.refundPurchase).toEqual({ status: 'PARTIALLY_REFUNDED', refundedAmount: 0, refunds: [{ amount: 0 }] });
+    expect((await couponOf(code)).state).toBe('USED');
+    const other = ok(await system.graphql<{ refundPurchase: Record<string, unknown> }>(REFUND, { input: { purchaseId, idempotencyKey: 'f2', lines: [{ sku: 'COFFEE-S', quantity: 1 }] } }, pos));
+    expect(other.refundPurchase).toEqual({ status: 'REFUNDED', refundedAmount: 0, refunds: [{ amount: 0 }, { amount: 0 }] });
+    expect(await couponOf(code)).toMatchObject({ state: 'ISSUED', purchaseId: null });
   });
 });

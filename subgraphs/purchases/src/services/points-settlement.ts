@@ -11,7 +11,7 @@ import type { RefundDoc } from '../models/refund.model';
 import { COUPON_REFUSALS, CouponQuotes } from './coupon-quotes';
 import type { MembersClient } from './members.client';
 import { onlineCoupons } from './online-coupons';
-import { paidShare } from './refund-amounts';
+import { paidShare, refundStateOf } from './refund-amounts';
 import { recordPurchaseFact, recordRefundFact } from './stats';
 
 /** An outbox item whose purchase or refund never got stored (the request failed after queueing it) is dropped after this. */
@@ -188,6 +188,8 @@ export function settlementHandlers(deps: {
         purchaseAmount: purchase.total,
         purchaseOccurredAt: purchase.occurredAt.toISOString(),
         actor: refund.actor,
+        // as of this refund (its running totals), not of later ones: points releases coupons on a full refund
+        fullyRefunded: refundStateOf(purchase, [refund]).fullyRefunded,
       });
       await deps.models.refunds.updateOne({ _id: refund._id }, { $set: { pointsSettledAt: deps.clock() } });
       return result;
