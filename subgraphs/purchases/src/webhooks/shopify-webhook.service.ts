@@ -126,7 +126,7 @@ export class ShopifyWebhookService {
       }
       const matched = await this.matchMember(order.customer, shopId);
       const used = await couponsOfOrder(this.deps.coupons, order, storeId, matched, log);
-      if (used.refused.length) couponNote = `coupons not consumed: ${used.refused.map((r) => `${r.code} (${r.reason})`).join(', ')}`;
+      if (used.refused.length) couponNote = `coupons a register would have refused: ${used.refused.map((r) => `${r.code} (${r.reason})`).join(', ')}`;
       try {
         purchase = await this.deps.purchases.record(
           SHOPIFY_CALLER,
