@@ -63,10 +63,10 @@ export function buildPointsSubgraph(options: SubgraphBuildOptions): PointsSubgra
     maxPoints: options.config.CHECKOUT_CODE_MAX_POINTS,
     validityHours: options.config.CHECKOUT_CODE_VALIDITY_HOURS,
   }, options.clock, (): Outbox => outbox);
-  const outbox: Outbox = new Outbox(options.connection, 'points', { ...shopifySync.handlers(), ...checkoutCodes.handlers() }, options.logger, options.clock);
-  const coupons = new CouponService(couponStore, rewards, ledger, tierOf, options.clock, shopifySync);
+  const coupons = new CouponService(couponStore, rewards, ledger, tierOf, options.clock, shopifySync, (): Outbox => outbox);
+  const outbox: Outbox = new Outbox(options.connection, 'points', { ...shopifySync.handlers(), ...checkoutCodes.handlers(), ...coupons.handlers() }, options.logger, options.clock);
   const couponExpiry = new CouponExpiryJob(couponStore, coupons, options.logger);
-  const couponUse = new CouponUseService(couponStore, coupons, ledger, options.clock, options.logger);
+  const couponUse = new CouponUseService(couponStore, coupons, ledger, options.logger);
   const settlement = new SettlementService(ledger, policy, tiers, calculator, couponUse);
   const deps: PointsDeps = { models, clock: options.clock, ledger, policy, storeRates, campaigns, tiers, calculator, members, rewards, coupons, couponUse, checkoutCodes, shopifySync };
   const apollo = buildSubgraphApollo<PointsContext>({ name: 'points', typeDefs, resolvers, ...options });

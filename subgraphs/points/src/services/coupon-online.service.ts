@@ -38,7 +38,7 @@ export interface OnlineCodeView {
 
 /**
  * A coupon's Shopify discount code as the customer and staff see it: NONE (not valid online), NOT_OFFERED (valid
- * online, but its benefit cannot be a Shopify basic code), then PENDING until Shopify answers, ACTIVE or FAILED,
+ * online, but its benefit cannot be a Shopify basic code, or no ONLINE store has a shop to make it in), then PENDING until Shopify answers, ACTIVE or FAILED,
  * and DEACTIVATED (or FAILED) once its deactivation ran, which then is what shows.
  */
 export function onlineCodeView(coupon: CouponDoc, outcomes: CouponOnlineCodeDoc[]): OnlineCodeView {
@@ -49,6 +49,10 @@ export function onlineCodeView(coupon: CouponDoc, outcomes: CouponOnlineCodeDoc[
   }
   const latest = outcomes.find((o) => o.stage === 'DEACTIVATE') ?? outcomes.find((o) => o.stage === 'CREATE');
   if (!latest) return { state: 'PENDING', reason: null, storeIds: [] };
+  // made in no shop at all: there is nowhere online to use it, whatever Shopify said
+  if (latest.stage === 'CREATE' && latest.outcome === 'ACTIVE' && latest.shops.length === 0) {
+    return { state: 'NOT_OFFERED', reason: 'No online shop is configured: not available online', storeIds: [] };
+  }
   return { state: latest.outcome, reason: latest.reason, storeIds: latest.shops };
 }
 

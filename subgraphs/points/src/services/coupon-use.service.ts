@@ -7,6 +7,7 @@ import type { CouponDoc, CouponEnd, CouponEndDoc, CouponModels } from '../models
 import type { RewardBenefit } from '../models/reward.model';
 import type { CouponService } from './coupon.service';
 import type { LedgerService } from './ledger.service';
+import { forCurrentMember } from './ledger-merges';
 
 type QuoteInput = z.infer<typeof couponQuoteSchema>;
 type SettleInput = z.infer<typeof settleSchema>;
@@ -43,17 +44,21 @@ export class CouponUseService {
     private readonly models: CouponModels,
     private readonly coupons: CouponService,
     private readonly ledger: LedgerService,
-    private readonly clock: () => Date,
     private readonly logger: Logger,
   ) {}
 
-  /** What the codes take off the sale, in the order given, each from what the ones before left; one read of them all. */
+  /**
+   * What the codes take off the sale, in the order given, each from what the ones before left; one read of them all.
+   * STRICT: a coupon that cannot be used refuses the quote. RECORD (the order was paid with the codes already): only
+   * an unknown code refuses; every other coupon is answered with the refusal STRICT would have made, for the
+   * settlement's RECORD consumption to account for it. Expiry is by the sale's time, not the quote's: an order's
+   * webhook may come after its coupon's expiresAt.
+   */
   async quote(input: QuoteInput): Promise<CouponQuote> {
     const found = await this.models.coupons.find({ code: { $in: input.codes } }).lean<CouponDoc[]>().exec();
     const ends = await this.endsOf(found.map((c) => c._id));
     const holders = new Map<string, Promise<string>>();
     const currentOf = (memberId: string) => holders.get(memberId) ?? holders.set(memberId, this.ledger.currentMemberOf(memberId)).get(memberId)!;
-    const now = this.clock();
     let saleMember = input.memberId ? await currentOf(input.memberId) : null;
     const freeUnits = new Map(input.lines.map((line) => [line.sku, 0]));
     let left = input.amount;
@@ -61,21 +66,33 @@ export class CouponUseService {
     for (const code of input.codes) {
       const coupon = found.find((c) => c.code === code);
       if (!coupon) throw new CouponRefusedError('NOT_FOUND', code, 'No coupon has this code');
-      if (quoted.some((q) => q.code === code)) throw new CouponRefusedError('COUPON_NOT_APPLICABLE', code, 'This coupon was presented twice');
-      const end = ends.get(coupon._id.toHexString());
-      if (end) throw endRefusal(end.state, code);
-      if (coupon.expiresAt.getTime() <= now.getTime()) throw endRefusal('EXPIRED', code);
       const holder = await currentOf(coupon.memberId);
       saleMember ??= holder;
-      if (holder !== saleMember) throw new CouponRefusedError('COUPON_NOT_APPLICABLE', code, "This coupon is another member's");
-      if (input.channel === 'ONLINE' ? !coupon.online : !coupon.storeIds.includes(input.storeId)) {
-        throw new CouponRefusedError('COUPON_NOT_APPLICABLE', code, `This coupon is not valid ${input.channel === 'ONLINE' ? 'online' : 'at this store'}`);
+      let refused = quoted.some((q) => q.code === code) ? new CouponRefusedError('COUPON_NOT_APPLICABLE', code, 'This coupon was presented twice') : this.refusalOf(coupon, ends.get(coupon._id.toHexString()), holder, saleMember, input);
+      let discount = 0;
+      try {
+        if (!refused) discount = discountOf(coupon.benefit, left, input.lines, freeUnits, code);
+      } catch (error) {
+        if (!(error instanceof CouponRefusedError)) throw error;
+        refused = error;
       }
-      const discount = discountOf(coupon.benefit, left, input.lines, freeUnits, code);
+      if (refused && input.policy === 'STRICT') throw refused;
       left -= discount;
-      quoted.push({ couponId: coupon._id.toHexString(), code, discount, rewardId: coupon.rewardId, refusal: null });
+      quoted.push({ couponId: coupon._id.toHexString(), code, discount, rewardId: coupon.rewardId, refusal: refused ? (refused.extensions.code as Exclude<Refusal, 'NOT_FOUND'>) : null });
     }
     return { memberId: input.memberId ?? saleMember!, coupons: quoted };
+  }
+
+  /** Why a STRICT sale could not use the coupon (its end, its expiry at the sale's time, its member, where it is valid), or null. */
+  private refusalOf(coupon: CouponDoc, end: CouponEndDoc | undefined, holder: string, saleMember: string, input: QuoteInput): CouponRefusedError | null {
+    const code = coupon.code;
+    if (end) return endRefusal(end.state, code);
+    if (coupon.expiresAt.getTime() <= input.occurredAt.getTime()) return endRefusal('EXPIRED', code);
+    if (holder !== saleMember) return new CouponRefusedError('COUPON_NOT_APPLICABLE', code, "This coupon is another member's");
+    if (input.channel === 'ONLINE' ? !coupon.online : !coupon.storeIds.includes(input.storeId)) {
+      return new CouponRefusedError('COUPON_NOT_APPLICABLE', code, `This coupon is not valid ${input.channel === 'ONLINE' ? 'online' : 'at this store'}`);
+    }
+    return null;
   }
 
   /**
@@ -106,13 +123,19 @@ export class CouponUseService {
         throw new CouponRefusedError('COUPON_NOT_APPLICABLE', coupon.code, "This coupon is another member's");
       }
       const { end } = await this.coupons.end(coupon, 'USED', input.actor, input.purchaseId);
-      if (end.state === 'USED' && end.purchaseId === input.purchaseId) continue;
+      if (end.state === 'USED' && end.purchaseId === input.purchaseId) {
+        // RECORD: the order was paid with it (a code made for any buyer), so it is used, whoever held it
+        if (saleMember === null && coupon.memberId !== memberId && (await this.ledger.currentMemberOf(coupon.memberId)) !== memberId) {
+          this.logger.warn({ purchaseId: input.purchaseId, couponId, holder: coupon.memberId, memberId }, "an online order used another member's coupon");
+        }
+        continue;
+      }
       if (input.couponPolicy === 'STRICT') {
         await this.undo(input);
         throw endRefusal(end.state, coupon.code);
       }
       unconsumed.push({ couponId, code: coupon.code, state: end.state });
-      await this.recordLateUse(input, memberId, coupon, end);
+      await this.recordLateUse(input, coupon, end);
     }
     return unconsumed;
   }
@@ -136,7 +159,9 @@ export class CouponUseService {
    * purchases' outbox until this answers, so a crash before or within the release only delays it.
    */
   async release(input: ReverseInput): Promise<number> {
-    if (!input.voidsPurchase && input.refundedAmountTotal !== input.purchaseAmount) return 0;
+    // an older caller says nothing: a refund of the whole amount is full, but not of a total of 0 (every refund would be)
+    const full = input.fullyRefunded ?? (input.purchaseAmount > 0 && input.refundedAmountTotal === input.purchaseAmount);
+    if (!input.voidsPurchase && !full) return 0;
     const [ends, mirrors] = await Promise.all([
       this.models.ends.find({ purchaseId: input.purchaseId, state: 'USED' }, { _id: 1 }).lean<Pick<CouponEndDoc, '_id'>[]>().exec(),
       this.models.coupons.find({ purchaseId: input.purchaseId }).lean<CouponDoc[]>().exec(),
@@ -162,7 +187,11 @@ export class CouponUseService {
     await this.models.coupons.updateMany({ _id: { $in: ids }, purchaseId }, { $set: { state: 'ISSUED', endedAt: null, usedAt: null, purchaseId: null } }).exec();
   }
 
-  private async recordLateUse(input: SettleInput, memberId: string, coupon: CouponDoc, end: CouponEndDoc): Promise<void> {
+  /**
+   * The points an ended coupon gave back are taken back from whoever holds its member's points now (the coupon's
+   * member, or the survivor of their merges), not from the order's member: they are the ones it gave the points to.
+   */
+  private async recordLateUse(input: SettleInput, coupon: CouponDoc, end: CouponEndDoc): Promise<void> {
     const log = { purchaseId: input.purchaseId, couponId: coupon._id.toHexString(), end: end.state, endedBy: end.purchaseId ?? end.actor };
     if (end.state === 'USED') {
       // its points were spent once, for the other sale: nothing on the ledger to put right, a discount given twice
@@ -170,14 +199,16 @@ export class CouponUseService {
       return;
     }
     this.logger.warn(log, 'an online order used a coupon that had ended: its returned points are taken back');
-    await this.ledger.takeBackCouponReturn({
-      memberId,
-      points: coupon.pointsCost,
-      couponId: coupon._id.toHexString(),
-      purchaseId: input.purchaseId,
-      actor: input.actor,
-      reason: `Coupon ${coupon.code} was used online after it was ${end.state.toLowerCase()}: the points it gave back are taken back`,
-    });
+    await forCurrentMember(coupon.memberId, (memberId) =>
+      this.ledger.takeBackCouponReturn({
+        memberId,
+        points: coupon.pointsCost,
+        couponId: coupon._id.toHexString(),
+        purchaseId: input.purchaseId,
+        actor: input.actor,
+        reason: `Coupon ${coupon.code} was used online after it was ${end.state.toLowerCase()}: the points it gave back are taken back`,
+      }),
+    );
   }
 
   private async endsOf(ids: Types.ObjectId[]): Promise<Map<string, CouponEndDoc>> {
@@ -196,7 +227,8 @@ function discountOf(benefit: RewardBenefit, left: number, lines: QuoteInput['lin
     case 'YEN_OFF':
       return Math.min(benefit.yenOff ?? 0, left);
     case 'PERCENT_OFF':
-      return Math.min(Math.floor((left * (benefit.percentOff ?? 0)) / 100), benefit.capYen ?? 0, left);
+      // no cap (capYen null): the percentage of what is left, as a Shopify percentage code gives it
+      return Math.min(Math.floor((left * (benefit.percentOff ?? 0)) / 100), benefit.capYen ?? left, left);
     case 'FREE_ITEM': {
       const sku = benefit.sku ?? '';
       const units = lines.filter((l) => l.sku === sku).reduce((n, l) => n + l.quantity, 0);

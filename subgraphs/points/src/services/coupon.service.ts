@@ -6,6 +6,7 @@ import { claimOnce } from '@omo/lib/core/claims';
 import { AppError, BadUserInputError, ForbiddenError, NotFoundError } from '@omo/lib/core/errors';
 import { DAY_MS } from '@omo/lib/core/time';
 import { objectIdSchema, parseInput } from '@omo/lib/core/validation';
+import { RetryLater, type Outbox, type OutboxHandler } from '@omo/lib/outbox/outbox';
 import { couponCodeSchema } from '@omo/lib/contracts/points';
 import type { CouponDoc, CouponEnd, CouponEndDoc, CouponModels } from '../models/coupon.model';
 import type { LedgerEntryDoc } from '../models/ledger-entry.model';
@@ -24,6 +25,9 @@ const couponIdInput = objectIdSchema();
 const MAX_COUPONS = 100;
 /** A redemption still writing is done within this; units older with no coupon were left by one that died. */
 const ORPHAN_AFTER_MS = 5 * 60_000;
+export const ISSUE_ITEM = 'reward-coupon-issue';
+/** By reward too: a key refused for one reward and then spent on another has an item that reads the right entry. */
+const issueKey = (redeemKey: string, rewardId: string) => `${ISSUE_ITEM}:${redeemKey}:${rewardId}`;
 
 /**
  * The coupon a redemption key buys: every attempt with the key names the same coupon, so a twin (or a resend after
@@ -50,6 +54,8 @@ export class CouponService {
     private readonly clock: () => Date,
     /** The Shopify discount code of a coupon valid online: queued before the coupon is stored and before it ends. */
     private readonly online: Pick<CouponShopifySync, 'issuing' | 'ending'>,
+    /** Points' outbox, made with these handlers. */
+    private readonly outbox: () => Outbox,
   ) {
     this.slots = new CouponSlots(models.slots, clock);
   }
@@ -76,7 +82,35 @@ export class CouponService {
       if (!spent) throw error;
       return spent;
     });
-    return this.sameRequest(await this.issue(entry, rewardId, reward), rewardId);
+    const coupon = await this.issue(entry, rewardId, reward);
+    // the coupon is stored: its issue item finds it and is done now rather than at the worker's next round
+    await this.outbox().process(issueKey(redeemKey, rewardId), { ignoreBackoff: true });
+    return this.sameRequest(coupon, rewardId);
+  }
+
+  /**
+   * `reward-coupon-issue`, queued before the points are spent: a request that died after the REDEEM entry and
+   * before its coupon leaves points spent for nothing unless the key is resent, and the member may never resend it;
+   * a reward with stock or a limit leaves units for the expiry job's sweep to find, one with neither leaves nothing
+   * else. This item finds the entry and issues its coupon, to the member who holds the points now. No entry by the
+   * time a redemption is done writing: nothing was spent (refused, or the request died before), and it is dropped.
+   */
+  handlers(): Record<string, OutboxHandler> {
+    return {
+      [ISSUE_ITEM]: async (payload, item) => {
+        const redeemKey = String(payload.redeemKey);
+        const rewardId = String(payload.rewardId);
+        const stored = await this.models.coupons.findOne({ redeemKey }, { _id: 1 }).lean<Pick<CouponDoc, '_id'>>().exec();
+        if (stored) return { couponId: stored._id.toHexString() };
+        const entry = await this.ledger.findByKey(redeemKey);
+        const paid = entry && (await this.ledger.couponSpendOf(redeemKey, entry.memberId, rewardId).catch((e: unknown) => (e instanceof BadUserInputError ? null : Promise.reject(e))));
+        if (!paid || paid.couponId !== couponIdFor(redeemKey).toHexString()) {
+          if (this.clock().getTime() - item.createdAt.getTime() < ORPHAN_AFTER_MS) throw new RetryLater('no points spent for this coupon yet');
+          return { dropped: 'no points were spent for this coupon' };
+        }
+        return { couponId: (await this.issue(paid, rewardId, undefined, await this.ledger.currentMemberOf(paid.memberId)))._id.toHexString() };
+      },
+    };
   }
 
   /**
@@ -107,6 +141,8 @@ export class CouponService {
     const reserved = await this.slots.reserve(reward, memberId, couponId);
     let entry: LedgerEntryDoc | null;
     try {
+      // Outbox first: a crash between the entry and its coupon is put right by this item (handlers above)
+      await this.outbox().enqueue(issueKey(redeemKey, reward.rewardId.toHexString()), ISSUE_ITEM, { redeemKey, rewardId: reward.rewardId.toHexString() });
       entry = await this.ledger.spendOnCoupon({ memberId, points: reward.pointsCost, key: redeemKey, actor, rewardId: reward.rewardId.toHexString(), rewardRevision: reward.revision, couponId });
     } catch (error) {
       // Units are freed only when no entry can be paying for them: after a refusal with no entry under the key, or

@@ -35,7 +35,8 @@ const count = (min: number, max: number) => z.number().int().min(min).max(max);
 
 const benefitInput = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('YEN_OFF'), yenOff: count(1, MAX_YEN) }).strict(),
-  z.object({ kind: z.literal('PERCENT_OFF'), percentOff: count(1, 100), capYen: count(1, MAX_YEN) }).strict(),
+  // capYen null or omitted: no cap (such a reward's coupons can be a Shopify percentage code online)
+  z.object({ kind: z.literal('PERCENT_OFF'), percentOff: count(1, 100), capYen: count(1, MAX_YEN).nullish() }).strict(),
   z.object({ kind: z.literal('FREE_ITEM'), sku: text(100) }).strict(),
 ]);
 
@@ -77,7 +78,7 @@ function given(input: RewardInput): Record<string, unknown> {
 }
 
 function benefitOf(input: z.infer<typeof benefitInput>): RewardFields['benefit'] {
-  return { yenOff: null, percentOff: null, capYen: null, sku: null, ...input };
+  return { yenOff: null, percentOff: null, sku: null, ...input, capYen: input.kind === 'PERCENT_OFF' ? (input.capYen ?? null) : null };
 }
 
 export class RewardUnavailableError extends AppError {
