@@ -83,8 +83,14 @@ const purchaseOf = async (orderId: string) => {
   const stored = await system.db.collection('purchases').findOne({ externalId: `gid://shopify/Order/${orderId}` });
   return ok(await system.graphql<{ purchase: Record<string, unknown> }>(PURCHASE, { id: stored!._id.toHexString() }, system.staffHeaders())).purchase;
 };
-const balanceOf = async (memberId: string) =>
-  ok(await system.graphql<{ member: { points: { balance: number } } }>('query ($id: ID!) { member(id: $id) { points { balance } } }', { id: memberId }, system.staffHeaders())).member.points.balance;
+const pointsOf = async (memberId: string) =>
+  ok(await system.graphql<{ member: { points: { balance: number; pendingBalance: number } } }>('query ($id: ID!) { member(id: $id) { points { balance pendingBalance } } }', { id: memberId }, system.staffHeaders())).member.points;
+const balanceOf = async (memberId: string) => (await pointsOf(memberId)).balance;
+/** Usable and pending: which of them a take-back draws on is points' rule, what she holds in all is not. */
+const heldBy = async (memberId: string) => {
+  const { balance, pendingBalance } = await pointsOf(memberId);
+  return balance + pendingBalance;
+};
 const couponOf = async (code: string) => ok(await system.graphql<{ couponByCode: { id: string; state: string; purchaseId: string | null } }>(COUPON, { code }, system.staffHeaders())).couponByCode;
 
 describe('a coupon at the online checkout', () => {
@@ -133,11 +139,11 @@ describe('a coupon at the online checkout', () => {
   });
 
   it('records an order whose coupon was cancelled meanwhile with it, and takes back the points the cancellation gave back', async () => {
-    const before = await balanceOf(hanakoId);
+    const before = await heldBy(hanakoId);
     const coupon = await redeem();
     const cancelled = await system.graphql('mutation ($id: ID!) { cancelCoupon(couponId: $id) { state } }', { id: coupon.id }, system.customerHeaders(hanakoId));
     expect(ok(cancelled)).toEqual({ cancelCoupon: { state: 'CANCELLED' } });
-    expect(await balanceOf(hanakoId)).toBe(before);
+    expect(await heldBy(hanakoId)).toBe(before);
     // Shopify still took the ¥500 off: its code was used before the deactivation reached the shop
     expect(await deliver(orderWith('5918273645203', coupon.code), 4)).toEqual({ status: 200, body: { outcome: 'recorded' } });
     expect(await purchaseOf('5918273645203')).toMatchObject({
@@ -148,8 +154,12 @@ describe('a coupon at the online checkout', () => {
     });
     const delivery = await system.db.collection('webhook_deliveries').findOne({ eventId: newDelivery(ORDER_DELIVERY, 4).eventId });
     expect(delivery?.reason).toBe(`coupons a register would have refused: ${coupon.code} (COUPON_ENDED)`);
-    // the 500 the cancellation gave back are taken back: she had the discount (the order's own points are pending)
-    expect(await balanceOf(hanakoId)).toBe(before - 500);
+    // the 500 the cancellation gave back are taken back: she had the discount; the order earns as any other (pending
+    // through the return window)
+    const stored = await system.db.collection('purchases').findOne({ externalId: 'gid://shopify/Order/5918273645203' });
+    const earned = ok(await system.graphql<{ purchase: { pointsEarned: number } }>('query ($id: ID!) { purchase(id: $id) { pointsEarned } }', { id: stored!._id.toHexString() }, system.staffHeaders()));
+    expect(earned.purchase.pointsEarned).toBe(53);
+    expect(await heldBy(hanakoId)).toBe(before - 500 + 53);
   });
 
   it('records an order that used another member’s coupon (a code any buyer may use) with it, consuming the coupon', async () => {
