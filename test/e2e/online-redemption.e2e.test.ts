@@ -9,6 +9,7 @@ import { ok, startTestSystem, type TestSystem } from '../helpers/system';
  * webhook that carries the code consuming the coupon, once, whatever Shopify redelivers.
  */
 const ORDER = readFileSync(path.resolve(__dirname, '../fixtures/shopify/orders-create.json'));
+const CANCELLED = readFileSync(path.resolve(__dirname, '../fixtures/shopify/orders-cancelled.json'));
 const ORDER_DELIVERY: DeliveryHeaders = {
   topic: 'orders/create',
   webhookId: 'e9ed7383-9789-4549-ae6e-bd3cb2999e6a',
@@ -191,6 +192,16 @@ describe('a coupon at the online checkout', () => {
     const cancel = await system.graphql('mutation ($id: ID!) { cancelCoupon(couponId: $id) { state } }', { id: coupon.id }, system.customerHeaders(taroId));
     expect(ok(cancel)).toEqual({ cancelCoupon: { state: 'USED' } });
     expect(await balanceOf(taroId)).toBe(0);
+  });
+
+  it('refunds the whole of a cancelled order its discounts paid in full (total 0), not taking it as refunded already', async () => {
+    const coupon = await redeem();
+    const free = edited(orderWith('5918273645206', coupon.code), [['"subtotal_price": "5360"', '"subtotal_price": "0"'], ['"total_discounts": "500"', '"total_discounts": "5860"']]);
+    expect(await deliver(free, 7)).toEqual({ status: 200, body: { outcome: 'recorded' } });
+    expect(await purchaseOf('5918273645206')).toMatchObject({ status: 'COMPLETED', discount: 5860, couponDiscount: 500, amountPaid: 0 });
+    const cancel = edited(CANCELLED, [['5918273645012', '5918273645206']]);
+    expect(await deliverShopify(system.subgraphs.purchases.url, cancel, { ...newDelivery(ORDER_DELIVERY, 8), topic: 'orders/cancelled' })).toEqual({ status: 200, body: { outcome: 'cancelled' } });
+    expect((await purchaseOf('5918273645206')).status).toBe('REFUNDED');
   });
 
   it('records the order while points is down, and its settlement consumes the coupon when points is back', async () => {
