@@ -93,10 +93,10 @@ describe('couponQuote', () => {
     expect(await quote([yen.code, percent.code, coffee.code])).toEqual({
       memberId,
       coupons: [
-        { couponId: yen.id, code: yen.code, discount: 500, rewardId: expect.any(String) as unknown },
+        { couponId: yen.id, code: yen.code, discount: 500, rewardId: expect.any(String) as unknown, refusal: null },
         // 10% of the 2300 left is 230, capped at 200
-        { couponId: percent.id, code: percent.code, discount: 200, rewardId: expect.any(String) as unknown },
-        { couponId: coffee.id, code: coffee.code, discount: 400, rewardId: expect.any(String) as unknown },
+        { couponId: percent.id, code: percent.code, discount: 200, rewardId: expect.any(String) as unknown, refusal: null },
+        { couponId: coffee.id, code: coffee.code, discount: 400, rewardId: expect.any(String) as unknown, refusal: null },
       ],
     });
     // lower-case and spaced as typed; a sale smaller than the coupon gets all of it off, no more

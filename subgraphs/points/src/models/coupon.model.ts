@@ -103,6 +103,8 @@ couponSchema.index({ code: 1 }, { unique: true });
 couponSchema.index({ redeemKey: 1 }, { unique: true });
 couponSchema.index({ memberId: 1, issuedAt: -1 });
 couponSchema.index({ state: 1, expiresAt: 1 });
+// a refund's release finds the coupons whose mirror names its purchase
+couponSchema.index({ purchaseId: 1 });
 
 const couponEndSchema = new Schema<CouponEndDoc>(
   {

@@ -105,6 +105,8 @@ const ledgerEntrySchema = new Schema<LedgerEntryDoc>(
 ledgerEntrySchema.index({ memberId: 1, seq: 1 }, { unique: true });
 ledgerEntrySchema.index({ idempotencyKey: 1 }, { unique: true });
 ledgerEntrySchema.index({ purchaseId: 1 });
+// the expiry job's sweep finds the entry that paid for a coupon
+ledgerEntrySchema.index({ couponId: 1 });
 
 export type LedgerEntryModel = Model<LedgerEntryDoc>;
 

@@ -152,6 +152,38 @@ describe("a coupon's Shopify discount code", () => {
     expect([await item('create', free), await item('create', percent), await item('deactivate', free)]).toEqual([null, null, null]);
   });
 
+  it('is made for a percentage without a cap, as a Shopify percentage', async () => {
+    const { customer } = await memberWith(500);
+    const coupon = await points.deps.coupons.redeem(customer, { rewardId: await reward({ kind: 'PERCENT_OFF', percentOff: 10 }), idempotencyKey: 'k1' });
+    await run('create', coupon);
+    expect(calls.map((c) => c.body.benefit)).toEqual([{ kind: 'PERCENT_OFF', percentOff: 10 }]);
+    expect(await onlineCode(coupon)).toEqual({ state: 'ACTIVE', reason: null, storeIds: ['shop-store-1'] });
+  });
+
+  it('is NOT_OFFERED when purchases made it in no shop, there being none configured', async () => {
+    const { customer } = await memberWith(500);
+    const coupon = await points.deps.coupons.redeem(customer, { rewardId: await reward(), idempotencyKey: 'k1' });
+    answer('create', { status: 'DONE', shops: [] });
+    await run('create', coupon);
+    expect(await onlineCode(coupon)).toEqual({ state: 'NOT_OFFERED', reason: 'No online shop is configured: not available online', storeIds: [] });
+  });
+
+  it("stays usable online when a register's sale of its coupon is refused, and is turned off once a sale uses it", async () => {
+    const { memberId, customer } = await memberWith(500);
+    const coupon = await points.deps.coupons.redeem(customer, { rewardId: await reward(), idempotencyKey: 'k1' });
+    await run('create', coupon);
+    const sale = { memberId, storeId: 'store-1', channel: 'STORE', amount: 1_000, occurredAt: new Date(now).toISOString(), actor: 'pos:key-1', coupons: [{ couponId: coupon._id.toHexString(), discount: 500 }] };
+    await expect(points.settlement.settle({ ...sale, purchaseId: 'refused', pointsToRedeem: 100 })).rejects.toMatchObject({ extensions: { code: 'INSUFFICIENT_POINTS' } });
+    expect(await item('deactivate', coupon)).toBeNull();
+    await points.outbox.drain();
+    expect(await onlineCode(coupon)).toMatchObject({ state: 'ACTIVE' });
+
+    await points.settlement.settle({ ...sale, purchaseId: 'used', pointsToRedeem: 0 });
+    await points.outbox.drain();
+    expect(calls.map((c) => c.route)).toEqual(['create', 'deactivate']);
+    expect(await onlineCode(coupon)).toMatchObject({ state: 'DEACTIVATED' });
+  });
+
   it('is NONE for a coupon valid in stores only', async () => {
     const { customer } = await memberWith(500);
     const coupon = await points.deps.coupons.redeem(customer, { rewardId: await reward(undefined, { online: false, storeIds: [new Types.ObjectId().toHexString()] }), idempotencyKey: 'k1' });

@@ -77,10 +77,15 @@ export class CouponSlots {
     }
   }
 
-  /** Units taken before `before`, each with its coupon: those whose coupon does not exist are for the expiry job. */
-  takenBefore(before: Date): Promise<RewardSlotDoc[]> {
+  /** Frees the units of one reward the coupon id holds; safe to repeat. */
+  async freeReward(couponId: string, rewardId: string): Promise<void> {
+    await this.slots.deleteMany({ couponId, rewardId }).exec();
+  }
+
+  /** Units taken from `since` to before `before`, each with its coupon: those whose coupon does not exist are for the expiry job. */
+  takenBetween(since: Date, before: Date): Promise<RewardSlotDoc[]> {
     // units written before createdAt existed have none: as old as any
-    return this.slots.find({ $or: [{ createdAt: { $lt: before } }, { createdAt: null }] }).lean<RewardSlotDoc[]>().exec();
+    return this.slots.find({ $or: [{ createdAt: { $gte: since, $lt: before } }, { createdAt: null }] }).lean<RewardSlotDoc[]>().exec();
   }
 
   private async take(rewardId: string, scope: string, units: number, couponId: string, mine: string[]): Promise<boolean> {

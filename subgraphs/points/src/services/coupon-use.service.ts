@@ -124,10 +124,13 @@ export class CouponUseService {
       }
       const { end } = await this.coupons.end(coupon, 'USED', input.actor, input.purchaseId);
       if (end.state === 'USED' && end.purchaseId === input.purchaseId) {
+        if (saleMember !== null) continue;
         // RECORD: the order was paid with it (a code made for any buyer), so it is used, whoever held it
-        if (saleMember === null && coupon.memberId !== memberId && (await this.ledger.currentMemberOf(coupon.memberId)) !== memberId) {
+        if (coupon.memberId !== memberId && (await this.ledger.currentMemberOf(coupon.memberId)) !== memberId) {
           this.logger.warn({ purchaseId: input.purchaseId, couponId, holder: coupon.memberId, memberId }, "an online order used another member's coupon");
         }
+        // a STRICT settlement's claims stand once it consumes them again under RECORD at its end (SettlementService)
+        await this.coupons.codeUsed(coupon);
         continue;
       }
       if (input.couponPolicy === 'STRICT') {

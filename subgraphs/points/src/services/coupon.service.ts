@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { Types } from 'mongoose';
 import { z } from 'zod';
 import { actorOf, requireAuthenticated, type Caller } from '@omo/lib/core/auth';
@@ -6,13 +5,14 @@ import { claimOnce } from '@omo/lib/core/claims';
 import { AppError, BadUserInputError, ForbiddenError, NotFoundError } from '@omo/lib/core/errors';
 import { DAY_MS } from '@omo/lib/core/time';
 import { objectIdSchema, parseInput } from '@omo/lib/core/validation';
-import { RetryLater, type Outbox, type OutboxHandler } from '@omo/lib/outbox/outbox';
+import type { Outbox, OutboxHandler } from '@omo/lib/outbox/outbox';
 import { couponCodeSchema } from '@omo/lib/contracts/points';
 import type { CouponDoc, CouponEnd, CouponEndDoc, CouponModels } from '../models/coupon.model';
 import type { LedgerEntryDoc } from '../models/ledger-entry.model';
 import type { Tier } from '../models/points-policy.model';
 import type { RewardDoc } from '../models/reward.model';
 import { newCouponCode } from './coupon-code';
+import { couponIdFor, CouponRecovery, ISSUE_ITEM, issueKey } from './coupon-recovery';
 import { CouponSlots } from './coupon-slots';
 import type { CouponShopifySync } from './coupon-shopify-sync';
 import type { LedgerService } from './ledger.service';
@@ -23,19 +23,6 @@ import { RewardUnavailableError, unavailability, type RewardService } from './re
 const redeemInput = z.object({ rewardId: objectIdSchema().transform((id) => id.toLowerCase()), idempotencyKey: z.string().trim().min(1).max(200) });
 const couponIdInput = objectIdSchema();
 const MAX_COUPONS = 100;
-/** A redemption still writing is done within this; units older with no coupon were left by one that died. */
-const ORPHAN_AFTER_MS = 5 * 60_000;
-export const ISSUE_ITEM = 'reward-coupon-issue';
-/** By reward too: a key refused for one reward and then spent on another has an item that reads the right entry. */
-const issueKey = (redeemKey: string, rewardId: string) => `${ISSUE_ITEM}:${redeemKey}:${rewardId}`;
-
-/**
- * The coupon a redemption key buys: every attempt with the key names the same coupon, so a twin (or a resend after
- * a crash) finds the units the first one reserved held by its own coupon rather than taking more or being refused.
- */
-function couponIdFor(redeemKey: string): Types.ObjectId {
-  return new Types.ObjectId(createHash('sha256').update(`coupon:${redeemKey}`).digest('hex').slice(0, 24));
-}
 
 /**
  * Coupons: a member spends a reward's points (one REDEEM entry keyed by their idempotency key) for a single-use
@@ -45,6 +32,7 @@ function couponIdFor(redeemKey: string): Types.ObjectId {
  */
 export class CouponService {
   private readonly slots: CouponSlots;
+  private readonly recovery: CouponRecovery;
 
   constructor(
     private readonly models: CouponModels,
@@ -58,6 +46,17 @@ export class CouponService {
     private readonly outbox: () => Outbox,
   ) {
     this.slots = new CouponSlots(models.slots, clock);
+    this.recovery = new CouponRecovery(models, ledger, this.slots, clock, (entry, rewardId, memberId) => this.issue(entry, rewardId, undefined, memberId));
+  }
+
+  /** The outbox item that issues the coupon of a redemption that died after its points (coupon-recovery.ts). */
+  handlers(): Record<string, OutboxHandler> {
+    return this.recovery.handlers();
+  }
+
+  /** The expiry job's sweep of units a redemption died with (coupon-recovery.ts). */
+  sweepUnits(now: Date): Promise<{ issued: number; freed: number }> {
+    return this.recovery.sweepUnits(now);
   }
 
   /**
@@ -89,31 +88,6 @@ export class CouponService {
   }
 
   /**
-   * `reward-coupon-issue`, queued before the points are spent: a request that died after the REDEEM entry and
-   * before its coupon leaves points spent for nothing unless the key is resent, and the member may never resend it;
-   * a reward with stock or a limit leaves units for the expiry job's sweep to find, one with neither leaves nothing
-   * else. This item finds the entry and issues its coupon, to the member who holds the points now. No entry by the
-   * time a redemption is done writing: nothing was spent (refused, or the request died before), and it is dropped.
-   */
-  handlers(): Record<string, OutboxHandler> {
-    return {
-      [ISSUE_ITEM]: async (payload, item) => {
-        const redeemKey = String(payload.redeemKey);
-        const rewardId = String(payload.rewardId);
-        const stored = await this.models.coupons.findOne({ redeemKey }, { _id: 1 }).lean<Pick<CouponDoc, '_id'>>().exec();
-        if (stored) return { couponId: stored._id.toHexString() };
-        const entry = await this.ledger.findByKey(redeemKey);
-        const paid = entry && (await this.ledger.couponSpendOf(redeemKey, entry.memberId, rewardId).catch((e: unknown) => (e instanceof BadUserInputError ? null : Promise.reject(e))));
-        if (!paid || paid.couponId !== couponIdFor(redeemKey).toHexString()) {
-          if (this.clock().getTime() - item.createdAt.getTime() < ORPHAN_AFTER_MS) throw new RetryLater('no points spent for this coupon yet');
-          return { dropped: 'no points were spent for this coupon' };
-        }
-        return { couponId: (await this.issue(paid, rewardId, undefined, await this.ledger.currentMemberOf(paid.memberId)))._id.toHexString() };
-      },
-    };
-  }
-
-  /**
    * The coupon a REDEEM entry paid for, inserted unless it exists: what the entry's reward revision gave (an edit
    * since does not change what was paid for), for the points the entry took.
    */
@@ -141,17 +115,19 @@ export class CouponService {
     const reserved = await this.slots.reserve(reward, memberId, couponId);
     let entry: LedgerEntryDoc | null;
     try {
-      // Outbox first: a crash between the entry and its coupon is put right by this item (handlers above)
+      // before the points: a crash between the entry and its coupon is put right by this item (coupon-recovery.ts)
       await this.outbox().enqueue(issueKey(redeemKey, reward.rewardId.toHexString()), ISSUE_ITEM, { redeemKey, rewardId: reward.rewardId.toHexString() });
       entry = await this.ledger.spendOnCoupon({ memberId, points: reward.pointsCost, key: redeemKey, actor, rewardId: reward.rewardId.toHexString(), rewardRevision: reward.revision, couponId });
     } catch (error) {
       // Units are freed only when no entry can be paying for them: after a refusal with no entry under the key, or
       // an error after which the key holds none. An error may come after the entry was written (the snapshot's
       // update, a lost reply): freeing then would issue a coupon without its units. If even the look-up fails,
-      // the expiry job's sweep decides later. Only the units this call took: a twin's are its own to free.
+      // the issue item decides later (coupon-recovery.ts). Only the units this call took: a twin's are its own to free.
       // An entry the key wrote for another reward (the key reused) pays for nothing here either.
       const written = await this.ledger.couponSpendOf(redeemKey, memberId, reward.rewardId.toHexString()).catch((e: unknown) => (e instanceof BadUserInputError ? null : undefined));
       if (written === null || (written && written.couponId !== couponId)) await this.slots.free(reserved);
+      // a twin that reserved at the same moment may have won the entry: its units and this call's are one coupon's
+      else if (written) await this.slots.trim(couponId);
       throw error;
     }
     if (!entry) throw new Error('a redemption always writes an entry');
@@ -182,9 +158,14 @@ export class CouponService {
    * finishes it, whoever claimed it. CANCELLED and EXPIRED give the points back (to the survivor of any merge,
    * who holds the member's points now) and free the units; USED (a purchase) keeps both. Every step is
    * idempotent, so a retry finishes what a crash left half done.
+   *
+   * The online code's deactivation is queued before a CANCELLED or EXPIRED claim (a crash after it must not leave
+   * the code usable, and nobody is bound to call again). Not before a USED one: a register's claim may be undone by
+   * its refused sale a moment later, and the code of a coupon ISSUED again must stay usable. The settlement queues
+   * it once its claims stand (codeUsed); a crash before that is retried by purchases until it answers.
    */
   async end(coupon: CouponDoc, state: CouponEnd, actor: string, purchaseId: string | null = null): Promise<{ coupon: CouponDoc; claimed: boolean; end: CouponEndDoc }> {
-    await this.online.ending(coupon);
+    if (state !== 'USED') await this.online.ending(coupon);
     const claim = await claimOnce<CouponEndDoc>(this.models.ends, { _id: coupon._id, state, actor, at: this.clock(), purchaseId });
     const ended = claim.won ? claim.doc : claim.existing;
     if (!ended) throw new Error(`the end of coupon ${coupon._id.toHexString()} clashed and is gone`);
@@ -194,10 +175,18 @@ export class CouponService {
       await forCurrentMember(coupon.memberId, (memberId) => this.ledger.returnCouponPoints({ memberId, points: coupon.pointsCost, couponId, actor: ended.actor, reason }));
       await this.slots.release(couponId);
     }
-    // derived from the end claim, never deciding anything: a plain update is enough
+    // Derived from the end claim, never deciding anything: a plain update is enough. Not from another purchase's
+    // USED end, which that purchase may delete (a refused sale, a void, a refund) just before this write lands: the
+    // coupon would show USED with no end, and the expiry job (which reads ISSUED mirrors) never expire it. That
+    // purchase's own settlement writes its mirror (retried until it answers); CANCELLED and EXPIRED are for good.
     const mirror = { state: ended.state, endedAt: ended.at, usedAt: ended.state === 'USED' ? ended.at : null, purchaseId: ended.purchaseId ?? null };
-    await this.models.coupons.updateOne({ _id: coupon._id }, { $set: mirror }).exec();
+    if (claim.won || ended.state !== 'USED' || ended.purchaseId === purchaseId) await this.models.coupons.updateOne({ _id: coupon._id }, { $set: mirror }).exec();
     return { coupon: { ...coupon, ...mirror }, claimed: claim.won, end: ended };
+  }
+
+  /** A coupon a settlement has used for good: its online code is turned off (an online order used it up already). */
+  async codeUsed(coupon: CouponDoc): Promise<void> {
+    await this.online.ending(coupon);
   }
 
   /** A register (only a coupon valid at one of its stores) or staff: the coupon of a code, before the sale. */
@@ -214,32 +203,6 @@ export class CouponService {
   async byIds(ids: readonly string[]): Promise<(CouponDoc | null)[]> {
     const found = await this.models.coupons.find({ _id: { $in: ids.filter((id) => Types.ObjectId.isValid(id)) } }).lean<CouponDoc[]>().exec();
     return ids.map((id) => found.find((c) => c._id.toHexString() === id) ?? null);
-  }
-
-  /**
-   * Units a redemption reserved and then died with, its key never sent again: a unit older than a redemption
-   * takes whose coupon does not exist. If a REDEEM entry names the coupon, the points were taken: the coupon is
-   * issued from it, as the resent key would have. Otherwise nothing paid for it and the unit is freed.
-   */
-  async sweepUnits(now: Date): Promise<{ issued: number; freed: number }> {
-    const old = await this.slots.takenBefore(new Date(now.getTime() - ORPHAN_AFTER_MS));
-    const couponIds = [...new Set(old.map((s) => s.couponId))];
-    const existing = new Set((await this.models.coupons.find({ _id: { $in: couponIds } }, { _id: 1 }).lean<Pick<CouponDoc, '_id'>[]>().exec()).map((c) => c._id.toHexString()));
-    let issued = 0;
-    let freed = 0;
-    for (const couponId of couponIds.filter((id) => !existing.has(id))) {
-      const entry = await this.ledger.spendOfCoupon(couponId);
-      const rewardId = old.find((s) => s.couponId === couponId)?.rewardId;
-      if (entry && rewardId) {
-        // the member may have been merged since: the coupon is the survivor's, like the points it was paid with
-        await this.issue(entry, rewardId, undefined, await this.ledger.currentMemberOf(entry.memberId));
-        issued += 1;
-      } else {
-        await this.slots.release(couponId);
-        freed += 1;
-      }
-    }
-    return { issued, freed };
   }
 
   private async find(id: string): Promise<CouponDoc> {
