@@ -151,6 +151,35 @@ describe('a refund of a sale its coupons paid in full', () => {
   });
 });
 
+describe("a coupon's state", () => {
+  it("is not left USED by a cancel that read a sale's end just before the sale was voided", async () => {
+    const memberId = await memberWith(500);
+    const c = await coupon(memberId, { online: false });
+    const sale = purchaseId();
+    await points.settle({ purchaseId: sale, memberId, storeId, channel: 'STORE', amount: 0, pointsToRedeem: 0, occurredAt: new Date().toISOString(), actor: 'pos:1', coupons: [{ couponId: c.id, discount: 500 }] });
+    const ends = system.subgraphs.points.built.deps.models.ledger.db.model('CouponEnd');
+    const read = ends.findById.bind(ends);
+    // the cancel loses its claim to the sale's USED end and reads it; the sale is voided before the cancel goes on
+    const voided = jest.spyOn(ends, 'findById').mockImplementationOnce(((id: unknown) => ({
+      lean: () => ({
+        exec: async () => {
+          const end: unknown = await read(id).lean().exec();
+          await points.reverse({ refundId: `outcome:${sale}`, purchaseId: sale, memberId, refundedAmountTotal: 0, refundAmount: 0, purchaseAmount: 0, purchaseOccurredAt: new Date().toISOString(), actor: 'system', voidsPurchase: true });
+          return end;
+        },
+      }),
+    })) as never);
+    try {
+      expect(ok(await system.graphql<{ cancelCoupon: { state: string } }>(CANCEL, { id: c.id }, system.customerHeaders(memberId))).cancelCoupon.state).toBe('USED');
+    } finally {
+      voided.mockRestore();
+    }
+    expect(await byCode(c.code)).toEqual({ id: c.id, state: 'ISSUED', purchaseId: null });
+    expect(ok(await system.graphql<{ cancelCoupon: { state: string } }>(CANCEL, { id: c.id }, system.customerHeaders(memberId))).cancelCoupon.state).toBe('CANCELLED');
+    expect((await account(memberId)).balance).toBe(500);
+  });
+});
+
 describe('a percentage off without a cap', () => {
   it('is created without capYen and takes its percentage of what is left', async () => {
     const memberId = await memberWith(1000);

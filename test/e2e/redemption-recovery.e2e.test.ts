@@ -1,4 +1,5 @@
 import { ok, startTestSystem, type TestSystem } from '../helpers/system';
+import { couponIdFor } from '@omo/points/src/services/coupon-recovery';
 import { CANCEL, rewardsDriver } from '../helpers/rewards';
 
 /**
@@ -38,6 +39,51 @@ describe('review findings on redemptions', () => {
     expect(coupon.state).toBe('ISSUED');
     expect(await system.db.collection('reward_slots').find({ rewardId }).map((s) => s.couponId as string).toArray()).toEqual([coupon.id]);
     expect((await account(memberId)).balance).toBe(0);
+  });
+
+  it('issues the coupon of a redemption that died after its points, for a reward with neither stock nor limit', async () => {
+    const memberId = await memberWith(500);
+    const rewardId = await createReward();
+    const ledger = system.subgraphs.points.built.deps.ledger;
+    const spend = ledger.spendOnCoupon.bind(ledger);
+    const died = jest.spyOn(ledger, 'spendOnCoupon').mockImplementationOnce(async (input) => {
+      await spend(input);
+      throw new Error('the process died after the entry was written');
+    });
+    try {
+      expect((await redeem(memberId, rewardId, 'never-resent')).errors?.map((e) => e.extensions?.code)).toEqual(['INTERNAL_SERVER_ERROR']);
+    } finally {
+      died.mockRestore();
+    }
+    expect((await account(memberId)).coupons).toEqual([]);
+    await system.subgraphs.points.built.outbox.drain();
+    const after = await account(memberId);
+    expect(after.coupons).toEqual([{ id: couponIdFor(`reward:${memberId}:never-resent`).toHexString(), state: 'ISSUED' }]);
+    expect(after.balance).toBe(0);
+  });
+
+  it('keeps one unit when a twin took one at the same moment and this attempt failed after the entry', async () => {
+    const memberId = await memberWith(500);
+    const rewardId = await createReward({ stock: 2 });
+    const couponId = couponIdFor(`reward:${memberId}:twins`).toHexString();
+    const ledger = system.subgraphs.points.built.deps.ledger;
+    const spend = ledger.spendOnCoupon.bind(ledger);
+    const twin = jest.spyOn(ledger, 'spendOnCoupon').mockImplementationOnce(async (input) => {
+      // the twin read the units before this attempt's insert, and took the other one
+      const mine = await system.db.collection<{ _id: string }>('reward_slots').findOne({ couponId });
+      const other = mine?._id === `${rewardId}:stock:0` ? 1 : 0;
+      await system.db.collection<{ _id: string; rewardId: string; scope: string; couponId: string; createdAt: Date }>('reward_slots').insertOne({ _id: `${rewardId}:stock:${other}`, rewardId, scope: 'stock', couponId, createdAt: new Date() });
+      await spend(input);
+      throw new Error('the reply was lost after the entry was written');
+    });
+    try {
+      expect((await redeem(memberId, rewardId, 'twins')).errors?.map((e) => e.extensions?.code)).toEqual(['INTERNAL_SERVER_ERROR']);
+    } finally {
+      twin.mockRestore();
+    }
+    expect(await slotsOf(rewardId)).toBe(1);
+    expect(ok(await redeem(memberId, rewardId, 'twins')).redeemReward).toMatchObject({ id: couponId, state: 'ISSUED' });
+    expect(await slotsOf(rewardId)).toBe(1);
   });
 
   it('frees the units of a key reused for another reward after the first died before its coupon', async () => {

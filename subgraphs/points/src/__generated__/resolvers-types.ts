@@ -481,7 +481,7 @@ export type LocalizedText = {
 export type BenefitKind =
   /** A fixed number of yen off the sale (yenOff). */
   | 'YEN_OFF'
-  /** A percentage off the sale (percentOff), at most capYen yen. */
+  /** A percentage off the sale (percentOff), at most capYen yen when it has a cap (capYen null: no cap). */
   | 'PERCENT_OFF'
   /** One item free (sku). */
   | 'FREE_ITEM';
@@ -495,7 +495,7 @@ export type RewardBenefit = {
   yenOff?: Maybe<Scalars['Int']['output']>;
   /** PERCENT_OFF: percent off (1-100). */
   percentOff?: Maybe<Scalars['Int']['output']>;
-  /** PERCENT_OFF: the most yen it takes off. */
+  /** PERCENT_OFF: the most yen it takes off; null: no cap. */
   capYen?: Maybe<Scalars['Int']['output']>;
   /** FREE_ITEM: the item's SKU. */
   sku?: Maybe<Scalars['String']['output']>;
@@ -637,8 +637,9 @@ export type OnlineCodeState =
   /** The coupon is not valid online: no code. */
   | 'NONE'
   /**
-   * Valid online, but what it gives cannot be a Shopify discount code (a free item, or a percentage off with a cap):
-   * not available online; use it in the stores it names.
+   * Valid online, but what it gives cannot be a Shopify discount code (a free item, or a percentage off with a cap),
+   * or no online store has a Shopify shop configured to make it in: not available online; use it in the stores it
+   * names.
    */
   | 'NOT_OFFERED'
   /** Being made in Shopify: the code works at the online checkout once it is ACTIVE. */
@@ -672,7 +673,10 @@ export type RewardBenefitInput = {
   yenOff?: InputMaybe<Scalars['Int']['input']>;
   /** PERCENT_OFF: percent off (1-100). */
   percentOff?: InputMaybe<Scalars['Int']['input']>;
-  /** PERCENT_OFF: the most yen off (1-10,000,000). */
+  /**
+   * PERCENT_OFF: the most yen off (1-10,000,000); omitted or null: no cap (a percentage without a cap can be a
+   * Shopify discount code online, one with a cap cannot).
+   */
   capYen?: InputMaybe<Scalars['Int']['input']>;
   /** FREE_ITEM: the item's SKU (1-100 characters). */
   sku?: InputMaybe<Scalars['String']['input']>;
