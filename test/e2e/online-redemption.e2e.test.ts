@@ -9,6 +9,7 @@ import { ok, startTestSystem, type TestSystem } from '../helpers/system';
  * webhook that carries the code consuming the coupon, once, whatever Shopify redelivers.
  */
 const ORDER = readFileSync(path.resolve(__dirname, '../fixtures/shopify/orders-create.json'));
+const CANCELLED = readFileSync(path.resolve(__dirname, '../fixtures/shopify/orders-cancelled.json'));
 const ORDER_DELIVERY: DeliveryHeaders = {
   topic: 'orders/create',
   webhookId: 'e9ed7383-9789-4549-ae6e-bd3cb2999e6a',
@@ -83,6 +84,14 @@ const purchaseOf = async (orderId: string) => {
   const stored = await system.db.collection('purchases').findOne({ externalId: `gid://shopify/Order/${orderId}` });
   return ok(await system.graphql<{ purchase: Record<string, unknown> }>(PURCHASE, { id: stored!._id.toHexString() }, system.staffHeaders())).purchase;
 };
+const pointsOf = async (memberId: string) =>
+  ok(await system.graphql<{ member: { points: { balance: number; pendingBalance: number } } }>('query ($id: ID!) { member(id: $id) { points { balance pendingBalance } } }', { id: memberId }, system.staffHeaders())).member.points;
+const balanceOf = async (memberId: string) => (await pointsOf(memberId)).balance;
+/** Usable and pending: which of them a take-back draws on is points' rule, what she holds in all is not. */
+const heldBy = async (memberId: string) => {
+  const { balance, pendingBalance } = await pointsOf(memberId);
+  return balance + pendingBalance;
+};
 const couponOf = async (code: string) => ok(await system.graphql<{ couponByCode: { id: string; state: string; purchaseId: string | null } }>(COUPON, { code }, system.staffHeaders())).couponByCode;
 
 describe('a coupon at the online checkout', () => {
@@ -130,14 +139,69 @@ describe('a coupon at the online checkout', () => {
     expect(await purchaseOf('5918273645202')).toMatchObject({ status: 'COMPLETED', discount: 500, couponDiscount: 0, amountPaid: 5360, coupons: [] });
   });
 
-  it('records an order whose coupon was cancelled meanwhile without it, and says so on the delivery', async () => {
+  it('records an order whose coupon was cancelled meanwhile with it, and takes back the points the cancellation gave back', async () => {
+    const before = await heldBy(hanakoId);
     const coupon = await redeem();
     const cancelled = await system.graphql('mutation ($id: ID!) { cancelCoupon(couponId: $id) { state } }', { id: coupon.id }, system.customerHeaders(hanakoId));
     expect(ok(cancelled)).toEqual({ cancelCoupon: { state: 'CANCELLED' } });
+    expect(await heldBy(hanakoId)).toBe(before);
+    // Shopify still took the ¥500 off: its code was used before the deactivation reached the shop
     expect(await deliver(orderWith('5918273645203', coupon.code), 4)).toEqual({ status: 200, body: { outcome: 'recorded' } });
-    expect(await purchaseOf('5918273645203')).toMatchObject({ status: 'COMPLETED', discount: 500, couponDiscount: 0, coupons: [] });
+    expect(await purchaseOf('5918273645203')).toMatchObject({
+      status: 'COMPLETED',
+      discount: 500,
+      couponDiscount: 500,
+      coupons: [{ code: coupon.code, discount: 500, coupon: { id: coupon.id, state: 'CANCELLED' } }],
+    });
     const delivery = await system.db.collection('webhook_deliveries').findOne({ eventId: newDelivery(ORDER_DELIVERY, 4).eventId });
-    expect(delivery?.reason).toBe(`coupons not consumed: ${coupon.code} (This coupon was cancelled)`);
+    expect(delivery?.reason).toBe(`coupons a register would have refused: ${coupon.code} (COUPON_ENDED)`);
+    // the 500 the cancellation gave back are taken back: she had the discount; the order earns as any other (pending
+    // through the return window)
+    const stored = await system.db.collection('purchases').findOne({ externalId: 'gid://shopify/Order/5918273645203' });
+    const earned = ok(await system.graphql<{ purchase: { pointsEarned: number } }>('query ($id: ID!) { purchase(id: $id) { pointsEarned } }', { id: stored!._id.toHexString() }, system.staffHeaders()));
+    expect(earned.purchase.pointsEarned).toBe(53);
+    expect(await heldBy(hanakoId)).toBe(before - 500 + 53);
+  });
+
+  it('records an order that used another member’s coupon (a code any buyer may use) with it, consuming the coupon', async () => {
+    const registered = await system.graphql<{ registerMember: { id: string } }>(
+      'mutation($input: RegisterMemberInput!) { registerMember(input: $input) { id } }',
+      { input: { displayName: '佐藤太郎', email: 'taro.sato@example.com', registeredVia: 'ONLINE' } },
+      system.adminHeaders(),
+    );
+    const taroId = ok(registered).registerMember.id;
+    ok(await system.graphql('mutation ($id: ID!) { adjustPoints(memberId: $id, amount: 400, reason: "test", idempotencyKey: "taro-top-up") { account { balance } } }', { id: taroId }, system.adminHeaders()));
+    const redeemed = await system.graphql<{ redeemReward: { id: string; code: string } }>(
+      'mutation ($rewardId: ID!) { redeemReward(rewardId: $rewardId, idempotencyKey: "taro-1") { id code } }',
+      { rewardId },
+      system.customerHeaders(taroId),
+    );
+    const coupon = ok(redeemed).redeemReward;
+    expect(await balanceOf(taroId)).toBe(0);
+    // Hanako's order (matched by her e-mail) carries Taro's code
+    expect(await deliver(orderWith('5918273645205', coupon.code), 6)).toEqual({ status: 200, body: { outcome: 'recorded' } });
+    expect(await purchaseOf('5918273645205')).toMatchObject({
+      status: 'COMPLETED',
+      couponDiscount: 500,
+      member: { id: hanakoId },
+      coupons: [{ code: coupon.code, discount: 500, coupon: { id: coupon.id, state: 'USED' } }],
+    });
+    const delivery = await system.db.collection('webhook_deliveries').findOne({ eventId: newDelivery(ORDER_DELIVERY, 6).eventId });
+    expect(delivery?.reason).toBe(`coupons a register would have refused: ${coupon.code} (COUPON_NOT_APPLICABLE)`);
+    // used: Taro cannot cancel it for his 500 points back
+    const cancel = await system.graphql('mutation ($id: ID!) { cancelCoupon(couponId: $id) { state } }', { id: coupon.id }, system.customerHeaders(taroId));
+    expect(ok(cancel)).toEqual({ cancelCoupon: { state: 'USED' } });
+    expect(await balanceOf(taroId)).toBe(0);
+  });
+
+  it('refunds the whole of a cancelled order its discounts paid in full (total 0), not taking it as refunded already', async () => {
+    const coupon = await redeem();
+    const free = edited(orderWith('5918273645206', coupon.code), [['"subtotal_price": "5360"', '"subtotal_price": "0"'], ['"total_discounts": "500"', '"total_discounts": "5860"']]);
+    expect(await deliver(free, 7)).toEqual({ status: 200, body: { outcome: 'recorded' } });
+    expect(await purchaseOf('5918273645206')).toMatchObject({ status: 'COMPLETED', discount: 5860, couponDiscount: 500, amountPaid: 0 });
+    const cancel = edited(CANCELLED, [['5918273645012', '5918273645206']]);
+    expect(await deliverShopify(system.subgraphs.purchases.url, cancel, { ...newDelivery(ORDER_DELIVERY, 8), topic: 'orders/cancelled' })).toEqual({ status: 200, body: { outcome: 'cancelled' } });
+    expect((await purchaseOf('5918273645206')).status).toBe('REFUNDED');
   });
 
   it('records the order while points is down, and its settlement consumes the coupon when points is back', async () => {

@@ -1,5 +1,12 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import pino from 'pino';
+import { SERVICE_IDENTITY_HEADER } from '@omo/lib/core/auth';
 import type { LeaseDoc } from '@omo/lib/core/claims';
+import type { ServiceDirectory } from '@omo/lib/server/internal-api';
 import { purchaseIdFor } from '@omo/purchases/src/services/idempotency';
+import { MembersClient } from '@omo/purchases/src/services/members.client';
+import { settlementHandlers } from '@omo/purchases/src/services/points-settlement';
 import { ok, startTestSystem, type GraphQLResponse, type TestSystem } from '../helpers/system';
 
 /**
@@ -42,8 +49,8 @@ beforeAll(async () => {
 });
 afterAll(() => system.close());
 
-/** A member with `balance` points (the sign-up bonus topped up) who has redeemed 500 of them for a ¥500 coupon. */
-async function memberWithCoupon(balance: number): Promise<{ memberId: string; memberCode: string; code: string; couponId: string }> {
+/** A member with `balance` points (the sign-up bonus topped up) who has redeemed 500 of them for a ¥500 coupon (of `reward`). */
+async function memberWithCoupon(balance: number, reward = rewardId): Promise<{ memberId: string; memberCode: string; code: string; couponId: string }> {
   counter += 1;
   const registered = await system.graphql<{ registerMember: { id: string; memberCode: string } }>(
     'mutation ($input: RegisterMemberInput!) { registerMember(input: $input) { id memberCode } }',
@@ -54,7 +61,7 @@ async function memberWithCoupon(balance: number): Promise<{ memberId: string; me
   ok(await system.graphql(ADJUST, { memberId, amount: balance - 100, key: `top-${memberId}` }, system.adminHeaders()));
   const redeemed = await system.graphql<{ redeemReward: { id: string; code: string } }>(
     'mutation ($rewardId: ID!, $key: String!) { redeemReward(rewardId: $rewardId, idempotencyKey: $key) { id code } }',
-    { rewardId, key: `redeem-${counter}` },
+    { rewardId: reward, key: `redeem-${counter}` },
     system.customerHeaders(memberId),
   );
   const { id: couponId, code } = ok(redeemed).redeemReward;
@@ -176,6 +183,67 @@ describe('one coupon at two registers', () => {
   });
 });
 
+/**
+ * points behind a proxy that carries out settlements but loses their answers (HTTP 503, as a network failing
+ * after points answered); every other call passes. The directory is for a settlement handler made with it.
+ */
+async function pointsLosingSettlements(): Promise<{ directory: ServiceDirectory; close: () => Promise<void> }> {
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', async () => {
+      const upstream = await fetch(`${system.subgraphs.points.url}${req.url}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', [SERVICE_IDENTITY_HEADER]: String(req.headers[SERVICE_IDENTITY_HEADER]) },
+        body: Buffer.concat(chunks),
+      });
+      const body = await upstream.text();
+      if (req.url === '/internal/settlements') res.writeHead(503, { 'content-type': 'text/plain' }).end('upstream connect error');
+      else res.writeHead(upstream.status, { 'content-type': 'application/json' }).end(body);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    directory: { baseUrl: (service) => (service === 'points' ? url : system.subgraphs[service as 'members'].url) },
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+describe('a sale with a coupon that never completes', () => {
+  it('releases the coupon points claimed before failing for 24 hours, and takes back what it earned', async () => {
+    const { memberId, memberCode, code, couponId } = await memberWithCoupon(600);
+    const input = sale('pos-failed-1', { memberCode, couponCodes: [code] });
+    const purchaseId = purchaseIdFor(storeId, input.idempotencyKey).toHexString();
+    const key = `settle:${purchaseId}`;
+    // stored PENDING_POINTS with its coupon quoted: another process holds its first attempt
+    const leases = system.db.collection<LeaseDoc>('purchases_outbox_leases');
+    await leases.insertOne({ _id: `${key}:0#0`, resource: `${key}:0`, generation: 0, holder: 'elsewhere', acquiredAt: new Date(), expiresAt: new Date(Date.now() + 60_000) });
+    expect(codesOf(await system.graphql(RECORD, { input }, pos))).toEqual([{ code: 'SERVICE_UNAVAILABLE', couponCode: undefined }]);
+    await system.db.collection<{ _id: string }>(OUTBOX).updateOne({ _id: key }, { $set: { createdAt: new Date(Date.now() - 24 * 3_600_000 - 1) } });
+
+    // the attempt of the 24th hour: points claims the coupon and earns, and its answer is lost
+    const proxy = await pointsLosingSettlements();
+    try {
+      const settle = settlementHandlers({
+        models: system.subgraphs.purchases.built.models,
+        members: new MembersClient(proxy.directory, system.config.INTERNAL_SECRET),
+        services: proxy.directory,
+        internalSecret: system.config.INTERNAL_SECRET,
+        clock: () => new Date(),
+        logger: pino({ level: 'silent' }),
+      }).settle!;
+      const item = await system.subgraphs.purchases.built.outbox.find(key);
+      expect(await settle({ purchaseId }, item!)).toEqual({ state: 'SETTLEMENT_FAILED', reason: 'Its points could not be settled within 24 hours: the points service did not answer' });
+    } finally {
+      await proxy.close();
+    }
+    // the register was told no discount: the coupon is the member's to use again, and the 23 points earned are gone
+    expect(await couponOf(code)).toEqual({ id: couponId, state: 'ISSUED', purchaseId: null });
+    expect(await balanceOf(memberId)).toBe(100);
+  });
+});
+
 describe('refunding a sale with a coupon', () => {
   it('gives back only what was paid: the coupon’s part is not money', async () => {
     const { memberId, memberCode, code } = await memberWithCoupon(500);
@@ -188,5 +256,24 @@ describe('refunding a sale with a coupon', () => {
     expect(rest.refundPurchase).toEqual({ status: 'REFUNDED', refundedAmount: 2300, refunds: [{ amount: 1642 }, { amount: 658 }] });
     // the 23 earned are taken back
     expect(await balanceOf(memberId)).toBe(0);
+  });
+
+  it('keeps the coupon of a sale it paid in full (total 0) used through a partial refund, and restores it on the full one', async () => {
+    const restoring = await system.graphql<{ createReward: { id: string } }>(
+      'mutation ($input: RewardInput!) { createReward(input: $input) { id } }',
+      { input: { nameJa: '500円引き（返品で復活）', nameEn: '¥500 off (restored)', pointsCost: 500, benefit: { kind: 'YEN_OFF', yenOff: 500 }, storeIds: [storeId], online: false, restoreCouponOnRefund: true } },
+      system.adminHeaders(),
+    );
+    const { memberCode, code } = await memberWithCoupon(500, ok(restoring).createReward.id);
+    const coffees = { lines: [{ sku: 'COFFEE-S', name: 'コーヒー S', unitPrice: 250, quantity: 2 }], total: 500 };
+    const recorded = ok(await system.graphql<{ recordPurchase: { id: string; amountPaid: number } }>(RECORD, { input: { ...sale('pos-free-1', { memberCode, couponCodes: [code] }), ...coffees } }, pos));
+    expect(recorded.recordPurchase.amountPaid).toBe(0);
+    const purchaseId = recorded.recordPurchase.id;
+    const one = ok(await system.graphql<{ refundPurchase: Record<string, unknown> }>(REFUND, { input: { purchaseId, idempotencyKey: 'f1', lines: [{ sku: 'COFFEE-S', quantity: 1 }] } }, pos));
+    expect(one.refundPurchase).toEqual({ status: 'PARTIALLY_REFUNDED', refundedAmount: 0, refunds: [{ amount: 0 }] });
+    expect((await couponOf(code)).state).toBe('USED');
+    const other = ok(await system.graphql<{ refundPurchase: Record<string, unknown> }>(REFUND, { input: { purchaseId, idempotencyKey: 'f2', lines: [{ sku: 'COFFEE-S', quantity: 1 }] } }, pos));
+    expect(other.refundPurchase).toEqual({ status: 'REFUNDED', refundedAmount: 0, refunds: [{ amount: 0 }, { amount: 0 }] });
+    expect(await couponOf(code)).toMatchObject({ state: 'ISSUED', purchaseId: null });
   });
 });

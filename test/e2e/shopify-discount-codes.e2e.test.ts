@@ -1,8 +1,11 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Types } from 'mongoose';
+import pino from 'pino';
 import { purchasesContract } from '@omo/lib/contracts/purchases';
 import { internalClient } from '@omo/lib/server/internal-api';
+import { ShopifyAdminClient } from '@omo/purchases/src/shopify-admin/shopify-admin.client';
+import { ShopifyDiscountCodes } from '@omo/purchases/src/shopify-admin/discount-codes.service';
 import { startFakeShopifyAdmin, type FakeShopifyAdmin } from '@omo/tools/testing/fake-shopify-admin';
 import { TEST_INTERNAL_SECRET } from '@omo/tools/testing/config';
 import { deliver, SECRET, SHOP } from '../helpers/shopify';
@@ -22,7 +25,9 @@ const inDays = (days: number) => new Date(now.getTime() + days * 86_400_000);
 let system: TestSystem;
 let fake: FakeShopifyAdmin;
 let ecId: string;
+let secondId: string;
 let kentaId: string;
+const errorLogs: Record<string, unknown>[] = [];
 let purchases: ReturnType<typeof internalClient<typeof purchasesContract>>;
 
 const coupon = (code: string, memberId: string, change: Record<string, unknown> = {}) => ({
@@ -44,7 +49,8 @@ async function createStore(input: Record<string, unknown>): Promise<string> {
 
 beforeAll(async () => {
   fake = await startFakeShopifyAdmin({ tokens: { [TOKEN]: SHOP, [SECOND_TOKEN]: SECOND_SHOP }, now: () => now });
-  system = await startTestSystem({ SHOPIFY_ADMIN_BASE_URL: fake.url }, undefined, { runBackground: false, clock: () => now });
+  const logger = pino({ level: 'error' }, { write: (line: string) => void errorLogs.push(JSON.parse(line) as Record<string, unknown>) });
+  system = await startTestSystem({ SHOPIFY_ADMIN_BASE_URL: fake.url }, logger, { runBackground: false, clock: () => now });
   ecId = await createStore({ code: 'EC', name: 'オンラインストア', kind: 'ONLINE', shopifyShopDomain: SHOP, shopifyWebhookSecret: SECRET, shopifyAdminAccessToken: TOKEN });
   // Kenta's customers/create links him to the EC store's Shopify customer 7623451099001
   const linked = await deliver(system.subgraphs.purchases.url, CUSTOMER_CREATE, {
@@ -130,7 +136,7 @@ describe('createShopifyDiscount', () => {
   });
 
   it('answers RETRY while a shop refuses the token (an admin must set a new one), and DONE in every shop once it is', async () => {
-    const secondId = await createStore({
+    secondId = await createStore({
       code: 'EC2',
       name: 'セカンドストア',
       kind: 'ONLINE',
@@ -151,6 +157,46 @@ describe('createShopifyDiscount', () => {
     expect(await purchases.createShopifyDiscount(coupon(code, kentaId))).toEqual({ status: 'DONE', shops: [ecId, secondId] });
     // Kenta is a Shopify customer of the first shop only
     expect(fake.code(SECOND_SHOP, code)).toMatchObject({ buyers: 'ALL', usageLimit: 1 });
+  });
+
+  it('answers DONE with the shops that made the code when another refuses it, logging the refusal for staff', async () => {
+    const code = 'P3L8K2J7H4G9F5D6';
+    fake.refuseCreates(SECOND_SHOP, { field: ['basicCodeDiscount'], code: 'EXCEEDED_MAX', message: 'The shop has reached its limit of discount codes' });
+    try {
+      expect(await purchases.createShopifyDiscount(coupon(code, kentaId))).toEqual({ status: 'DONE', shops: [ecId] });
+    } finally {
+      fake.refuseCreates(SECOND_SHOP, null);
+    }
+    // the code works in the first shop, so the coupon is usable online there
+    expect(fake.use(SHOP, code, 'gid://shopify/Customer/7623451099001')).toEqual({ applied: true });
+    expect(fake.code(SECOND_SHOP, code)).toBeUndefined();
+    expect(errorLogs).toContainEqual(expect.objectContaining({ msg: 'Shopify refused a coupon’s discount code', shop: SECOND_SHOP }));
+  });
+
+  it('starts no Shopify create it could not finish before the caller gives up, and answers RETRY in time', async () => {
+    // points' client waits 10 s; with the default 8 s this is the same rule, in a test's time
+    const deps = {
+      stores: system.subgraphs.purchases.built.models.stores,
+      client: new ShopifyAdminClient(system.config),
+      services: { baseUrl: (name: string) => system.subgraphs[name as 'members'].url },
+      internalSecret: TEST_INTERNAL_SECRET,
+      logger: pino({ level: 'silent' }),
+      createBudgetMs: 1_500,
+    };
+    const codes = new ShopifyDiscountCodes(deps);
+    const code = 'W6E5R4T3Y2U9I8O7';
+    // Shopify takes a second over each look-up (both shops): half a second is left, too little for a create
+    fake.failNext({ kind: 'slow', ms: 1_000 }, 2);
+    const before = fake.calls.length;
+    const started = performance.now();
+    expect(await codes.create(coupon(code, kentaId))).toEqual({
+      status: 'RETRY',
+      retryAfterMs: 5000,
+      reason: `${SHOP}: no time left for the call before the caller gives up; ${SECOND_SHOP}: no time left for the call before the caller gives up`,
+    });
+    expect(performance.now() - started).toBeLessThan(1_500);
+    expect(fake.calls.slice(before).map((c) => c.field)).toEqual(['codeDiscountNodeByCode', 'codeDiscountNodeByCode']);
+    expect(fake.codes().filter((c) => c.code === code)).toEqual([]);
   });
 
   it('never returns the access token through GraphQL', async () => {

@@ -7,7 +7,8 @@ import { listen } from '@omo/lib/server/http';
  * discountCodeBasicCreate and discountCodeDeactivate. Like Shopify it answers 401 to a token it does not know,
  * keeps codes case-insensitively unique per shop (userErrors TAKEN), reports a deactivated or ended code as EXPIRED,
  * and puts the query cost in extensions. A test can `use` a code as a checkout would (usage limit, window,
- * customer), and script the next calls' failures: 429 with Retry-After, the cost throttle (THROTTLED), or a 5xx.
+ * customer), script the next calls' failures (429 with Retry-After, the cost throttle (THROTTLED), a 5xx, a slow
+ * call), and have one shop refuse creates with a userError.
  */
 export interface FakeDiscountCode {
   id: string;
@@ -26,8 +27,22 @@ export interface FakeDiscountCode {
   uses: string[];
 }
 
-/** A failure of the next call: an HTTP status (429 with Retry-After in seconds), or the cost throttle for a query of `requestedQueryCost` points. */
-export type ScriptedFailure = { kind: 'http'; status: number; retryAfterSeconds?: number } | { kind: 'throttled'; requestedQueryCost: number; currentlyAvailable: number };
+/**
+ * A failure of the next call: an HTTP status (429 with Retry-After in seconds), the cost throttle for a query of
+ * `requestedQueryCost` points, or a slow call (carried out and answered after `ms`, whether or not the caller still
+ * waits, as Shopify finishes a request its client gave up on).
+ */
+export type ScriptedFailure =
+  | { kind: 'http'; status: number; retryAfterSeconds?: number }
+  | { kind: 'throttled'; requestedQueryCost: number; currentlyAvailable: number }
+  | { kind: 'slow'; ms: number };
+
+/** A userError as Shopify puts it in a mutation's payload. */
+export interface FakeUserError {
+  field: string[];
+  code: string;
+  message: string;
+}
 
 export interface FakeShopifyAdmin {
   url: string;
@@ -37,6 +52,8 @@ export interface FakeShopifyAdmin {
   code(shop: string, code: string): FakeDiscountCode | undefined;
   /** The next `times` calls (any shop) fail this way. */
   failNext(failure: ScriptedFailure, times?: number): void;
+  /** From now on `shop` refuses every discountCodeBasicCreate with this userError (null: no more). */
+  refuseCreates(shop: string, userError: FakeUserError | null): void;
   /** A checkout applying `code`: whether Shopify accepts it now, and if so it counts as used once. */
   use(shop: string, code: string, customerGid?: string | null): { applied: true } | { applied: false; reason: string };
   close(): Promise<void>;
@@ -50,6 +67,7 @@ export async function startFakeShopifyAdmin(options: { tokens: Record<string, st
   const codes: FakeDiscountCode[] = [];
   const calls: FakeShopifyAdmin['calls'] = [];
   const failures: ScriptedFailure[] = [];
+  const refusals = new Map<string, FakeUserError>();
   let nextId = 1_000_000;
 
   const statusOf = (code: FakeDiscountCode): 'ACTIVE' | 'EXPIRED' | 'SCHEDULED' => {
@@ -64,7 +82,9 @@ export async function startFakeShopifyAdmin(options: { tokens: Record<string, st
   });
 
   const create = (shop: string, input: Record<string, unknown>) => {
-    const userErrors: { field: string[]; code: string; message: string }[] = [];
+    const userErrors: FakeUserError[] = [];
+    const refusal = refusals.get(shop);
+    if (refusal) userErrors.push(refusal);
     const code = typeof input.code === 'string' ? input.code : '';
     if (!code) userErrors.push({ field: ['basicCodeDiscount', 'code'], code: 'BLANK', message: "Code can't be blank" });
     else if (find(shop, code)) userErrors.push({ field: ['basicCodeDiscount', 'code'], code: 'TAKEN', message: 'Code must be unique. Please try a different code.' });
@@ -128,6 +148,7 @@ export async function startFakeShopifyAdmin(options: { tokens: Record<string, st
     call.field = field?.name.value ?? null;
     call.variables = body.variables ?? {};
     const failure = failures.shift();
+    if (failure?.kind === 'slow') await new Promise((resolve) => setTimeout(resolve, failure.ms));
     if (failure?.kind === 'http') {
       const headers: Record<string, string> = failure.retryAfterSeconds !== undefined ? { 'retry-after': String(failure.retryAfterSeconds) } : {};
       return answer(failure.status, { errors: failure.status === 429 ? 'Exceeded 2 calls per second for api client. Reduce request rates to resume uninterrupted service.' : 'Internal Server Error' }, headers);
@@ -158,6 +179,7 @@ export async function startFakeShopifyAdmin(options: { tokens: Record<string, st
     failNext: (failure, times = 1) => {
       for (let i = 0; i < times; i += 1) failures.push(failure);
     },
+    refuseCreates: (shop, userError) => void (userError ? refusals.set(shop, userError) : refusals.delete(shop)),
     use: (shop, value, customerGid = null) => {
       const code = find(shop, value);
       if (!code) return { applied: false, reason: 'Enter a valid discount code' };

@@ -1,7 +1,7 @@
 import { AppError } from '@omo/lib/core/errors';
 import { pointsContract, type CouponQuote } from '@omo/lib/contracts/points';
 import { internalClient, type InternalClient, type ServiceDirectory } from '@omo/lib/server/internal-api';
-import type { PurchaseCouponDoc, PurchaseLineDoc } from '../models/purchase.model';
+import type { CouponPolicy, PurchaseCouponDoc, PurchaseLineDoc } from '../models/purchase.model';
 
 /** The refusals of couponQuote and of a STRICT settlement that name a coupon (lib/contracts/points.ts). */
 export const COUPON_REFUSALS = new Set(['COUPON_ALREADY_USED', 'COUPON_ENDED', 'COUPON_NOT_APPLICABLE']);
@@ -23,12 +23,20 @@ export interface QuoteRequest {
   /** The sale's total before the coupons. */
   amount: number;
   occurredAt: Date;
+  /** STRICT (a register's sale, the default) or RECORD (an order already paid with the codes). */
+  policy?: CouponPolicy;
 }
 
-/** What the coupons take off, as the purchase keeps it: the member they are for and each coupon's discount. */
+/** Why a RECORD quote says a STRICT one would have refused a coupon. */
+export type CouponRefusal = NonNullable<CouponQuote['coupons'][number]['refusal']>;
+
+/**
+ * What the coupons take off, as the purchase keeps it: the member they are for and each coupon's discount, with
+ * (RECORD only) the refusal a STRICT quote would have made of it.
+ */
 export interface QuotedCoupons {
   memberId: string;
-  coupons: PurchaseCouponDoc[];
+  coupons: (PurchaseCouponDoc & { refusal: CouponRefusal | null })[];
 }
 
 /**
@@ -51,7 +59,8 @@ export class CouponQuotes {
       lines: request.lines.map((line) => ({ sku: line.sku, unitPrice: line.unitPrice, quantity: line.quantity })),
       amount: request.amount,
       occurredAt: request.occurredAt,
+      policy: request.policy ?? 'STRICT',
     });
-    return { memberId: quote.memberId, coupons: quote.coupons.map((c) => ({ couponId: c.couponId, code: c.code, discount: c.discount })) };
+    return { memberId: quote.memberId, coupons: quote.coupons.map((c) => ({ couponId: c.couponId, code: c.code, discount: c.discount, refusal: c.refusal })) };
   }
 }

@@ -1,4 +1,3 @@
-import { AppError } from '@omo/lib/core/errors';
 import type { Logger } from '@omo/lib/core/logger';
 import { couponCodeSchema, MAX_COUPONS_PER_PURCHASE } from '@omo/lib/contracts/points';
 import type { PurchaseCouponDoc, PurchaseLineDoc } from '../models/purchase.model';
@@ -24,8 +23,9 @@ export interface OnlineSale {
 /** The coupons an online sale used, and the member they make it (the coupons' when no member matched the order). */
 export interface OnlineCoupons {
   memberId: string | null;
+  /** Every coupon of ours the order used, those points would not have let it use included (RECORD settles them). */
   coupons: PurchaseCouponDoc[];
-  /** Our coupons points would not let this sale consume (used in a store meanwhile, ended, another member's). */
+  /** Of those, the ones a register could not have used (used in a store meanwhile, ended, another member's), and why. */
   refused: { code: string; reason: string }[];
 }
 
@@ -40,15 +40,16 @@ export function candidateCodes(codes: AppliedCode[]): AppliedCode[] {
 }
 
 /**
- * Which of an online sale's discount codes are our coupons. Points' couponQuote (channel ONLINE) decides; a code it
- * does not know (NOT_FOUND) is the shop's own and ignored, and one it refuses is left out and reported: Shopify has
- * applied its discount already, so the sale is recorded whatever points says (the settlement's RECORD policy).
- * Each coupon is kept with the yen Shopify took off for it, which the sale's discount already includes. Points
- * unreachable: its ServiceUnavailableError is thrown, for the caller to keep the codes and ask later.
+ * Which of an online sale's discount codes are our coupons. Points' couponQuote (channel ONLINE, policy RECORD, at
+ * the order's time) decides; a code it does not know (NOT_FOUND) is the shop's own and ignored. Shopify has applied
+ * every code's discount already, so each coupon is kept, also one that is used, ended or another member's (its
+ * `refusal`): the settlement's RECORD consumption then claims it, or takes back the points its end gave back.
+ * Leaving it out would let the member keep both the discount and those points. Each coupon is kept with the yen
+ * Shopify took off for it, which the sale's discount already includes. Points unreachable: its
+ * ServiceUnavailableError is thrown, for the caller to keep the codes and ask later.
  */
 export async function onlineCoupons(quotes: CouponQuotes, sale: OnlineSale, applied: AppliedCode[], memberId: string | null, log: Logger): Promise<OnlineCoupons> {
   let codes = candidateCodes(applied);
-  const refused: OnlineCoupons['refused'] = [];
   const subtotal = sale.lines.reduce((sum, line) => sum + line.unitPrice * line.quantity, 0);
   while (codes.length > 0) {
     try {
@@ -60,19 +61,20 @@ export async function onlineCoupons(quotes: CouponQuotes, sale: OnlineSale, appl
         lines: sale.lines,
         amount: Math.min(subtotal, codes.reduce((sum, c) => sum + c.discount, sale.total)),
         occurredAt: sale.occurredAt,
+        policy: 'RECORD',
       });
       const given = new Map(codes.map((c) => [c.code, c.discount]));
       const coupons = quoted.coupons.map((c) => ({ couponId: c.couponId, code: c.code, discount: given.get(c.code) ?? c.discount }));
+      const refused = quoted.coupons.flatMap((c) => (c.refusal ? [{ code: c.code, reason: c.refusal }] : []));
+      if (refused.length) log.warn({ order: sale.name, refused }, 'an online order used coupons a register could not have: recorded, for points to settle');
       return { memberId: memberId ?? quoted.memberId, coupons, refused };
     } catch (error) {
+      // NOT_FOUND, the only refusal of a RECORD quote: the shop's own code (a points from before RECORD quotes
+      // refuses ours too, and they are left out as it did then)
       const code = refusedCouponCode(error);
       if (!code || !codes.some((c) => c.code === code)) throw error;
       codes = codes.filter((c) => c.code !== code);
-      if (error instanceof AppError && error.extensions.code !== 'NOT_FOUND') {
-        refused.push({ code, reason: error.message });
-        log.warn({ order: sale.name, code, reason: error.message }, 'an online order used a coupon points would not consume: recorded without it');
-      }
     }
   }
-  return { memberId, coupons: [], refused };
+  return { memberId, coupons: [], refused: [] };
 }

@@ -11,7 +11,7 @@ import type { RefundDoc } from '../models/refund.model';
 import { COUPON_REFUSALS, CouponQuotes } from './coupon-quotes';
 import type { MembersClient } from './members.client';
 import { onlineCoupons } from './online-coupons';
-import { paidShare } from './refund-amounts';
+import { paidShare, refundStateOf } from './refund-amounts';
 import { recordPurchaseFact, recordRefundFact } from './stats';
 
 /** An outbox item whose purchase or refund never got stored (the request failed after queueing it) is dropped after this. */
@@ -68,35 +68,53 @@ export function settlementHandlers(deps: {
 
   /**
    * Makes `wanted` the purchase's outcome unless another attempt decided first (see PurchaseOutcomeDoc), and
-   * returns the outcome that stands. An attempt that settled points but lost to a refusal gives them back: a
-   * purchase that is not COMPLETED holds no points.
+   * returns the outcome that stands. A purchase that is not COMPLETED holds no points and no coupons: an attempt
+   * that settled points but lost to a refusal gives them back, and a purchase with coupons ending REJECTED or
+   * SETTLEMENT_FAILED releases them, for an earlier attempt may have claimed them before points failed (its answer
+   * lost, or a 5xx after the claims) and the register was told no discount.
+   *
+   * Crash points: the outcome is claimed first and the purchase's state written last, so a crash in between
+   * leaves it PENDING_POINTS and its item retried, and the retry finds the outcome claimed and voids again (keyed
+   * by the purchase, so once). A void points cannot answer is retried the same way, the purchase showing
+   * PENDING_POINTS until it can; one it refuses for good is logged for staff, not retried for ever.
    */
   const decide = async (purchase: PurchaseDoc, wanted: Omit<PurchaseOutcomeDoc, '_id' | 'decidedAt'>, settled: boolean): Promise<PurchaseOutcomeDoc> => {
     const claim = await claimOnce(deps.models.outcomes, { _id: purchase._id, ...wanted, decidedAt: deps.clock() });
     const outcome = claim.won ? claim.doc : claim.existing;
     if (!outcome) throw new Error(`the outcome of purchase ${purchase._id.toHexString()} clashed on insert and is gone`);
     if (outcome.state === 'COMPLETED') await recordPurchaseFact(deps.models.facts, purchase);
-    else if (settled) await undo(purchase, outcome);
+    else if (purchase.memberId && (settled || (purchase.coupons?.length ?? 0) > 0)) await voidPurchase(purchase, outcome, settled);
     await deps.models.purchases.updateOne(
       { _id: purchase._id },
       { $set: { state: outcome.state, rejectionReason: outcome.reason, rejectionCode: outcome.code ?? null, rejectionCouponCode: outcome.couponCode ?? null } },
     );
     return outcome;
   };
-  const undo = async (purchase: PurchaseDoc, outcome: PurchaseOutcomeDoc) => {
-    deps.logger.error({ purchaseId: purchase._id.toHexString(), state: outcome.state }, 'points were settled for a purchase another attempt had ended: giving them back');
-    await points.reverse({
-      refundId: `outcome:${purchase._id.toHexString()}`,
-      purchaseId: purchase._id.toHexString(),
-      memberId: purchase.memberId!, // only a member's purchase was settled
-      refundedAmountTotal: purchase.total,
-      refundAmount: purchase.amountPaid,
-      purchaseAmount: purchase.total,
-      purchaseOccurredAt: purchase.occurredAt.toISOString(),
-      actor: purchase.actor,
-      // the sale never happened: its coupons are released whatever their reward says of refunds
-      voidsPurchase: true,
-    });
+  /**
+   * Points' reverse of the whole purchase as a sale that never happened: its coupons released whatever their
+   * reward says of refunds, its earned points taken back and its redeemed ones returned (none when nothing was
+   * settled). Its spend is lowered only when this attempt settled it: an attempt that did not cannot say points
+   * recorded any. The same refund id each time, so a later attempt settling after the void voids what it wrote.
+   */
+  const voidPurchase = async (purchase: PurchaseDoc, outcome: PurchaseOutcomeDoc, settled: boolean) => {
+    const purchaseId = purchase._id.toHexString();
+    if (settled) deps.logger.error({ purchaseId, state: outcome.state }, 'points were settled for a purchase another attempt had ended: giving them back');
+    try {
+      await points.reverse({
+        refundId: `outcome:${purchaseId}`,
+        purchaseId,
+        memberId: purchase.memberId!,
+        refundedAmountTotal: purchase.total,
+        refundAmount: settled ? purchase.amountPaid : 0,
+        purchaseAmount: purchase.total,
+        purchaseOccurredAt: purchase.occurredAt.toISOString(),
+        actor: purchase.actor,
+        voidsPurchase: true,
+      });
+    } catch (error) {
+      if (!(error instanceof AppError) || RETRIED_CODES.has(String(error.extensions.code))) throw error;
+      deps.logger.error({ purchaseId, state: outcome.state, code: error.extensions.code, err: error.message }, 'points refused to void a purchase that did not complete: its coupons and points need staff');
+    }
   };
   /** What a failed settlement means for the purchase: an outcome, or (thrown) another attempt later. */
   const failure = async (purchase: PurchaseDoc, error: unknown, item: OutboxItemDoc): Promise<Omit<PurchaseOutcomeDoc, '_id' | 'decidedAt'>> => {
@@ -188,6 +206,8 @@ export function settlementHandlers(deps: {
         purchaseAmount: purchase.total,
         purchaseOccurredAt: purchase.occurredAt.toISOString(),
         actor: refund.actor,
+        // as of this refund (its running totals), not of later ones: points releases coupons on a full refund
+        fullyRefunded: refundStateOf(purchase, [refund]).fullyRefunded,
       });
       await deps.models.refunds.updateOne({ _id: refund._id }, { $set: { pointsSettledAt: deps.clock() } });
       return result;

@@ -146,7 +146,8 @@ export class PurchaseService {
     if (couponDiscount > quote.amount) throw new Error(`points quoted ${couponDiscount} yen of coupons on a ${quote.amount} yen sale`);
     const total = quote.amount - couponDiscount;
     if (pointsApplied > total) throw new BadUserInputError(`pointsToRedeem is more than the total after coupons (${total})`, { field: 'pointsToRedeem' });
-    return { memberId: quoted.memberId, coupons: quoted.coupons, couponDiscount, discount: discount + couponDiscount, total };
+    const coupons = quoted.coupons.map((c) => ({ couponId: c.couponId, code: c.code, discount: c.discount }));
+    return { memberId: quoted.memberId, coupons, couponDiscount, discount: discount + couponDiscount, total };
   }
 
   /** An online order's coupons are already in its discount and total (Shopify applied them at checkout). */

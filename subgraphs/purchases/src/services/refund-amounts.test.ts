@@ -74,4 +74,13 @@ describe('the refund arithmetic', () => {
     expect(all).toMatchObject({ amount: 5360, refundedAmountAfter: 5360 });
     expect(paidShare(withCoupon, { ...all, _id: new Types.ObjectId(), seq: 1 } as RefundDoc)).toBe(5300);
   });
+
+  it('calls a purchase its coupons paid in full (total 0) fully refunded only once every unit is', () => {
+    const free = { ...purchase, discount: 5860, couponDiscount: 5860, total: 0, pointsApplied: 0, amountPaid: 0 } as PurchaseDoc;
+    const cup = nextRefundAmounts(free, null, { lines: [{ sku: 'CUP-01', quantity: 1 }] });
+    const partly = { ...cup, _id: new Types.ObjectId(), seq: 1 } as RefundDoc;
+    expect(refundStateOf(free, [partly])).toEqual({ refundedAmount: 0, refundedQuantities: { 'CUP-01': 1 }, fullyRefunded: false });
+    const teas = { ...nextRefundAmounts(free, partly, { lines: [{ sku: 'TEA-01', quantity: 2 }] }), _id: new Types.ObjectId(), seq: 2 } as RefundDoc;
+    expect(refundStateOf(free, [partly, teas]).fullyRefunded).toBe(true);
+  });
 });

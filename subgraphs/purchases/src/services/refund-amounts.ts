@@ -20,13 +20,18 @@ export interface RefundState {
   fullyRefunded: boolean;
 }
 
-/** Where a purchase's refunds stand: the last refund carries the running totals after it. */
+/**
+ * Where a purchase's refunds stand: the last refund carries the running totals after it. Full: every unit is
+ * back, or the whole total was refunded. A total of 0 (coupons paid it all) is "refunded" by any refund of units,
+ * so only its units can say it is full: else returning one item of it would count as returning the sale.
+ */
 export function refundStateOf(purchase: PurchaseDoc, refunds: RefundDoc[]): RefundState {
   const last = refunds.reduce<RefundDoc | null>((head, r) => (!head || r.seq > head.seq ? r : head), null);
   const refundedQuantities = last?.refundedQuantitiesAfter ?? {};
   const allUnits = purchase.lines.every((line) => (refundedQuantities[line.sku] ?? 0) >= line.quantity);
   const refundedAmount = last?.refundedAmountAfter ?? 0;
-  return { refundedAmount, refundedQuantities, fullyRefunded: Boolean(last) && (allUnits || refundedAmount >= purchase.total) };
+  const wholeTotal = purchase.total > 0 && refundedAmount >= purchase.total;
+  return { refundedAmount, refundedQuantities, fullyRefunded: Boolean(last) && (allUnits || wholeTotal) };
 }
 
 /** What a refund asks for: some line units, or an amount of yen. */

@@ -17,6 +17,8 @@ export interface AdminShop {
 const DEFAULT_RETRY_MS = 5_000;
 /** A token Shopify refuses needs an admin to set a new one (updateStore): asking every few seconds would only be noise. */
 const BAD_TOKEN_RETRY_MS = 10 * 60_000;
+/** A call with less time than this before its deadline is not started: it would be cut off, its outcome unknown. */
+const MIN_CALL_MS = 1_000;
 
 interface ThrottleStatus {
   maximumAvailable: number;
@@ -40,15 +42,21 @@ interface GraphQLBody<T> {
 export class ShopifyAdminClient {
   constructor(private readonly config: Pick<AppConfig, 'SHOPIFY_ADMIN_API_VERSION' | 'SHOPIFY_ADMIN_BASE_URL' | 'SHOPIFY_ADMIN_TIMEOUT_MS'>) {}
 
-  async request<T>(shop: AdminShop, query: string, variables: Record<string, unknown>): Promise<AdminResult<T>> {
+  /**
+   * `deadline` (performance.now() time, as the timeouts are real time, not the clock's): the call is over by then,
+   * or, with too little time left, not started.
+   */
+  async request<T>(shop: AdminShop, query: string, variables: Record<string, unknown>, options: { deadline?: number } = {}): Promise<AdminResult<T>> {
     const base = this.config.SHOPIFY_ADMIN_BASE_URL?.replace(/\/$/, '') ?? `https://${shop.domain}`;
+    const left = options.deadline === undefined ? Infinity : options.deadline - performance.now();
+    if (left < MIN_CALL_MS) return { kind: 'retry', retryAfterMs: DEFAULT_RETRY_MS, reason: `${shop.domain}: no time left for the call before the caller gives up` };
     let response: Response;
     try {
       response = await fetch(`${base}/admin/api/${this.config.SHOPIFY_ADMIN_API_VERSION}/graphql.json`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'x-shopify-access-token': shop.accessToken },
         body: JSON.stringify({ query, variables }),
-        signal: AbortSignal.timeout(this.config.SHOPIFY_ADMIN_TIMEOUT_MS),
+        signal: AbortSignal.timeout(Math.floor(Math.min(this.config.SHOPIFY_ADMIN_TIMEOUT_MS, left))),
       });
     } catch (error) {
       return { kind: 'retry', retryAfterMs: DEFAULT_RETRY_MS, reason: `${shop.domain} did not answer: ${(error as Error).message}` };

@@ -126,7 +126,7 @@ export class ShopifyWebhookService {
       }
       const matched = await this.matchMember(order.customer, shopId);
       const used = await couponsOfOrder(this.deps.coupons, order, storeId, matched, log);
-      if (used.refused.length) couponNote = `coupons not consumed: ${used.refused.map((r) => `${r.code} (${r.reason})`).join(', ')}`;
+      if (used.refused.length) couponNote = `coupons a register would have refused: ${used.refused.map((r) => `${r.code} (${r.reason})`).join(', ')}`;
       try {
         purchase = await this.deps.purchases.record(
           SHOPIFY_CALLER,
@@ -202,7 +202,8 @@ export class ShopifyWebhookService {
     if (purchase.state === 'PENDING_POINTS') throw new RetryableError('The purchase’s points are still being settled');
     const state = refundStateOf(purchase, refunds);
     const refundable = purchase.total - state.refundedAmount;
-    if (refundable <= 0) return { outcome: 'cancelled', reason: 'already refunded in full', purchaseId };
+    // not `refundable <= 0`: an order its coupons paid in full (total 0) has its units to return, and its coupons
+    if (state.fullyRefunded) return { outcome: 'cancelled', reason: 'already refunded in full', purchaseId };
     const lines = purchase.lines
       .map((line) => ({ sku: line.sku, quantity: line.quantity - (state.refundedQuantities[line.sku] ?? 0) }))
       .filter((line) => line.quantity > 0);
@@ -236,9 +237,11 @@ export class ShopifyWebhookService {
     if (refunds.some((r) => r.idempotencyKey === refund.idempotencyKey)) return { outcome: 'refunded', purchaseId };
     // the purchases service refunds only settled purchases; its outbox settles this one shortly
     if (purchase.state === 'PENDING_POINTS') throw new RetryableError('The purchase’s points are still being settled');
-    const refundable = purchase.total - refundStateOf(purchase, refunds).refundedAmount;
-    // a refund by units would still be recorded, for 0 yen, once a cancellation or an amount refund took everything
-    if (refundable <= 0) return { outcome: 'ignored', reason: 'nothing left to refund', purchaseId };
+    const state = refundStateOf(purchase, refunds);
+    const refundable = purchase.total - state.refundedAmount;
+    // a refund by units would still be recorded, for 0 yen, once a cancellation or an amount refund took everything;
+    // of an order its coupons paid in full (total 0), a refund of units is what returns it
+    if (state.fullyRefunded) return { outcome: 'ignored', reason: 'nothing left to refund', purchaseId };
     const request = refundRequest(refund, purchase.lines, refundable);
     if (request.kind === 'nothing') return { outcome: 'ignored', reason: 'nothing left to refund', purchaseId };
     await this.deps.refunds.refund(SHOPIFY_CALLER, {
