@@ -113,6 +113,41 @@ export const signupBonusSchema = z.object({ memberId, actor });
 
 export const accountSummarySchema = z.object({ memberId });
 
+export const memberRewardsSchema = z.object({ memberId });
+
+/** line (chat postback): the customer's own redemption, the one redeemReward makes; the key makes a retry the same. */
+export const redeemForMemberSchema = z.object({ memberId, rewardId: objectIdSchema(), idempotencyKey: key });
+
+const benefit = z.object({
+  kind: z.enum(['YEN_OFF', 'PERCENT_OFF', 'FREE_ITEM']),
+  yenOff: yen.nullable(),
+  percentOff: z.number().int().nullable(),
+  capYen: yen.nullable(),
+  sku: z.string().nullable(),
+});
+/** What a reward's coupon gives, for the chat to say. */
+export type RewardBenefit = z.output<typeof benefit>;
+
+const memberRewardsResponse = z.object({
+  /** What the member may redeem now (active, in its window, their tier), oldest reward first; stock and limits checked on redeeming. */
+  rewards: z.array(z.object({ rewardId: z.string(), nameJa: z.string(), nameEn: z.string(), pointsCost: points, benefit })),
+  /** Their ISSUED coupons, newest first. */
+  coupons: z.array(z.object({ couponId: z.string(), code: z.string(), nameJa: z.string(), nameEn: z.string(), expiresAt: instant })),
+});
+export type MemberRewards = z.output<typeof memberRewardsResponse>;
+
+const redeemedCoupon = z.object({
+  couponId: z.string(),
+  code: z.string(),
+  nameJa: z.string(),
+  nameEn: z.string(),
+  pointsCost: points,
+  expiresAt: instant,
+  /** The member's usable balance once the coupon is paid for. */
+  balance: points,
+});
+export type RedeemedCoupon = z.output<typeof redeemedCoupon>;
+
 /** What a purchase or a refund came to in points (net of its reversals). */
 const settlementResult = z.object({ pointsEarned: points, pointsRedeemed: points });
 
@@ -162,5 +197,12 @@ export const pointsContract = contract('points', {
   signupBonus: route('/internal/signup-bonuses', signupBonusSchema, z.object({ points })),
   /** line: balance, tier, expiring points and recent entries in one call, for the chat. */
   accountSummary: route('/internal/accounts/summary', accountSummarySchema, accountSummaryResponse),
+  /** line: the rewards a member may redeem now and their ISSUED coupons, for the chat. */
+  memberRewards: route('/internal/rewards/for-member', memberRewardsSchema, memberRewardsResponse),
+  /**
+   * line: redeems a reward as the member themselves (CouponService.redeem, as redeemReward does); the same key
+   * answers the same coupon. Refusals: INSUFFICIENT_POINTS, OUT_OF_STOCK, LIMIT_REACHED, REWARD_UNAVAILABLE, NOT_FOUND.
+   */
+  redeemForMember: route('/internal/rewards/redeem', redeemForMemberSchema, redeemedCoupon),
   segmentFilter: segmentFilterRoute(pointsConditionSchema),
 });

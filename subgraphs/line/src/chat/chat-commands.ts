@@ -1,5 +1,5 @@
 /** What a customer can ask for in the chat. */
-export type ChatCommand = 'points' | 'card' | 'history' | 'help';
+export type ChatCommand = 'points' | 'card' | 'history' | 'rewards' | 'help';
 
 /**
  * Spellings each command answers to, written already normalised (see compactText). Exact matches only: free text
@@ -9,6 +9,7 @@ const ALIASES: Record<ChatCommand, readonly string[]> = {
   points: ['ポイント', 'ぽいんと', 'ポイント残高', '残高', 'ざんだか', 'ポイント確認', 'point', 'points', 'pt', 'balance', 'mypoints'],
   card: ['会員証', 'かいいんしょう', '会員カード', 'カード', 'バーコード', 'card', 'membercard', 'membershipcard', 'barcode'],
   history: ['履歴', 'りれき', 'ポイント履歴', '利用履歴', 'history', 'pointhistory'],
+  rewards: ['特典', 'とくてん', '特典一覧', 'クーポン', 'くーぽん', 'ポイント交換', 'rewards', 'reward', 'coupons', 'coupon'],
   help: ['ヘルプ', 'へるぷ', 'メニュー', 'help', 'menu', '?'],
 };
 
@@ -40,6 +41,7 @@ const POSTBACK_ACTION: Readonly<Record<ChatCommand, string>> = {
   points: 'show_points',
   card: 'show_member_card',
   history: 'show_history',
+  rewards: 'show_rewards',
   help: 'show_help',
 };
 
@@ -57,7 +59,22 @@ export function postbackCommand(data: string): ChatCommand | null {
   return (action !== null && COMMAND_OF_ACTION.get(action)) || null;
 }
 
+/** A reward button's action: the reward travels in the postback (LINE allows 300 characters of data). */
+const REDEEM_ACTION = 'redeem_reward';
+const REWARD_ID = /^[0-9a-f]{24}$/i;
+
+export function redeemPostbackData(rewardId: string): string {
+  return `action=${REDEEM_ACTION}&reward=${rewardId}`;
+}
+
+/** The reward a redeem button asks for; null for any other postback, or one whose reward id is malformed. */
+export function redeemPostbackReward(data: string): string | null {
+  const params = new URLSearchParams(data);
+  const reward = params.get('reward');
+  return params.get('action') === REDEEM_ACTION && reward !== null && REWARD_ID.test(reward) ? reward.toLowerCase() : null;
+}
+
 /** Whether a postback belongs to the chat; the dispatcher sends the others to their owners. */
 export function isChatPostback(data: string): boolean {
-  return postbackCommand(data) !== null;
+  return postbackCommand(data) !== null || new URLSearchParams(data).get('action') === REDEEM_ACTION;
 }

@@ -1,5 +1,6 @@
 import type { messagingApi } from '@line/bot-sdk';
-import { postbackData, type ChatCommand } from './chat-commands';
+import type { MemberRewards, RedeemedCoupon, RewardBenefit } from '@omo/lib/contracts/points';
+import { postbackData, redeemPostbackData, type ChatCommand } from './chat-commands';
 import {
   entryTypeName,
   formatJstDate,
@@ -23,6 +24,13 @@ import type { AccountSummary } from '../member-view/member-account.client';
 export const ALT_TEXT_MAX = 400;
 export const BUBBLE_MAX_BYTES = 30 * 1024;
 export const IMAGE_URL_MAX = 2000;
+/** A carousel: at most 12 bubbles and 50 KB of JSON. */
+export const CAROUSEL_MAX_BUBBLES = 12;
+export const CAROUSEL_MAX_BYTES = 50 * 1024;
+/** Rewards shown at once: the carousel's last bubble is the coupons'. */
+export const REWARDS_SHOWN = CAROUSEL_MAX_BUBBLES - 1;
+/** Coupons listed in their bubble: a phone screen's worth. */
+export const COUPONS_SHOWN = 5;
 /** Members' names are at most 50 characters; a shorter cut keeps the header on one line on small phones. */
 const NAME_MAX = 30;
 
@@ -78,10 +86,16 @@ const honorific = (displayName: string) => `${truncate(displayName, NAME_MAX)} �
  * Every reply goes through here: the altText is cut to fit, and a bubble over LINE's size limit (a programming
  * error: all our texts are bounded) fails loudly in tests instead of being refused by LINE in production.
  */
-function flexMessage(altText: string, bubble: messagingApi.FlexBubble): messagingApi.FlexMessage {
-  const bytes = Buffer.byteLength(JSON.stringify(bubble));
-  if (bytes > BUBBLE_MAX_BYTES) throw new Error(`Flex bubble of ${bytes} bytes is over LINE's ${BUBBLE_MAX_BYTES}`);
-  return { type: 'flex', altText: truncate(altText, ALT_TEXT_MAX), contents: bubble };
+function flexMessage(altText: string, contents: messagingApi.FlexBubble | messagingApi.FlexCarousel): messagingApi.FlexMessage {
+  const bubbles = contents.type === 'carousel' ? contents.contents : [contents];
+  for (const bubble of bubbles) {
+    const bytes = Buffer.byteLength(JSON.stringify(bubble));
+    if (bytes > BUBBLE_MAX_BYTES) throw new Error(`Flex bubble of ${bytes} bytes is over LINE's ${BUBBLE_MAX_BYTES}`);
+  }
+  if (bubbles.length > CAROUSEL_MAX_BUBBLES) throw new Error(`carousel of ${bubbles.length} bubbles is over LINE's ${CAROUSEL_MAX_BUBBLES}`);
+  const bytes = Buffer.byteLength(JSON.stringify(contents));
+  if (contents.type === 'carousel' && bytes > CAROUSEL_MAX_BYTES) throw new Error(`carousel of ${bytes} bytes is over LINE's ${CAROUSEL_MAX_BYTES}`);
+  return { type: 'flex', altText: truncate(altText, ALT_TEXT_MAX), contents };
 }
 
 /** How far the member is towards the next tier, as a bar; full at the top tier. */
@@ -197,6 +211,105 @@ export function guestHelpMessage(): messagingApi.FlexMessage {
     ]),
   };
   return flexMessage('会員連携をすると、ポイント残高や会員証をLINEで確認できます。', bubble);
+}
+
+/** "500円引き", "10%引き（上限1,000円）", "商品1点無料（COFFEE-S）": what a reward's coupon gives. */
+export function benefitText(benefit: RewardBenefit): string {
+  if (benefit.kind === 'YEN_OFF') return `${formatYen(benefit.yenOff ?? 0)}引き`;
+  if (benefit.kind === 'PERCENT_OFF') return `${benefit.percentOff ?? 0}%引き${benefit.capYen === null ? '' : `（上限${formatYen(benefit.capYen)}）`}`;
+  return `商品1点無料（${benefit.sku ?? ''}）`;
+}
+
+/** Reward names are at most 100 characters; a bubble's header keeps to two lines. */
+const REWARD_NAME_MAX = 40;
+
+function rewardBubble(reward: MemberRewards['rewards'][number]): messagingApi.FlexBubble {
+  const name = truncate(reward.nameJa, REWARD_NAME_MAX);
+  return {
+    type: 'bubble',
+    size: 'kilo',
+    header: header('特典', name),
+    body: box('vertical', [row('必要ポイント', formatPoints(reward.pointsCost), { weight: 'bold' }), row('内容', benefitText(reward.benefit))], { spacing: 'sm' }),
+    footer: box('vertical', [
+      { type: 'button', style: 'primary', color: BRAND, height: 'sm', action: { type: 'postback', label: '交換する', data: redeemPostbackData(reward.rewardId), displayText: `「${name}」と交換` } },
+    ]),
+  };
+}
+
+function couponsBubble(coupons: MemberRewards['coupons']): messagingApi.FlexBubble {
+  const shown = coupons.slice(0, COUPONS_SHOWN).flatMap((coupon, i): FlexComponent[] => [
+    ...(i > 0 ? [{ type: 'separator', margin: 'md' } as const] : []),
+    text(truncate(coupon.nameJa, REWARD_NAME_MAX), { size: 'sm', weight: 'bold', margin: 'md' }),
+    row('コード', coupon.code, { weight: 'bold' }),
+    row('有効期限', `${formatJstDate(coupon.expiresAt)}まで`),
+  ]);
+  const more = coupons.length > COUPONS_SHOWN ? [text(`ほか${coupons.length - COUPONS_SHOWN}枚`, { size: 'xs', color: MUTED, margin: 'md' })] : [];
+  return {
+    type: 'bubble',
+    size: 'kilo',
+    header: header('お持ちのクーポン', `${coupons.length}枚`),
+    body: box('vertical', shown.length ? [...shown, ...more] : [text('お持ちのクーポンはありません', { size: 'sm', color: MUTED })], { spacing: 'sm' }),
+  };
+}
+
+/**
+ * "特典" / "クーポン" / "rewards": a carousel of the rewards the member may redeem now, each with its redeem button,
+ * then their ISSUED coupons. A coupon's code is on screen only: the altText (lock screens) names no code.
+ */
+export function rewardsMessage(account: { balance: number }, offer: MemberRewards): messagingApi.FlexMessage {
+  const rewards = offer.rewards.slice(0, REWARDS_SHOWN).map(rewardBubble);
+  const none: messagingApi.FlexBubble = {
+    type: 'bubble',
+    size: 'kilo',
+    header: header('特典', `残高 ${formatPoints(account.balance)}`),
+    body: box('vertical', [text('いま交換できる特典はありません。', { size: 'sm' }), text('No rewards to redeem right now.', { size: 'xs', color: MUTED })]),
+  };
+  const carousel: messagingApi.FlexCarousel = { type: 'carousel', contents: [...(rewards.length ? rewards : [none]), couponsBubble(offer.coupons)] };
+  return flexMessage(`交換できる特典 ${offer.rewards.length}件、お持ちのクーポン ${offer.coupons.length}枚（残高 ${formatPoints(account.balance)}）`, carousel);
+}
+
+/** A redemption done: the coupon's code to show at the register or type online, its expiry, and the points left. */
+export function redeemedMessage(coupon: RedeemedCoupon): messagingApi.FlexMessage {
+  const name = truncate(coupon.nameJa, REWARD_NAME_MAX);
+  const bubble: messagingApi.FlexBubble = {
+    type: 'bubble',
+    header: header('クーポンを発行しました', name),
+    body: box(
+      'vertical',
+      [
+        text('クーポンコード', { size: 'xs', color: MUTED }),
+        text(coupon.code, { size: 'xl', weight: 'bold' }),
+        row('有効期限', `${formatJstDate(coupon.expiresAt)}まで`),
+        row('使ったポイント', formatPoints(coupon.pointsCost)),
+        row('残りのポイント', formatPoints(coupon.balance), { weight: 'bold' }),
+        text('お会計のときにこのコードをお伝えください。オンラインストアではチェックアウトで入力できます。', { size: 'xs', color: MUTED, margin: 'md' }),
+        text('Show this code at the register, or enter it at the online checkout.', { size: 'xxs', color: MUTED }),
+      ],
+      { spacing: 'sm' },
+    ),
+    footer: box('vertical', [commandButton('お持ちのクーポン', 'rewards', 'クーポン')]),
+  };
+  return flexMessage(`クーポン「${name}」を発行しました（${formatJstDate(coupon.expiresAt)}まで）。残り ${formatPoints(coupon.balance)}`, bubble);
+}
+
+/** The points service's refusals of a redemption the chat answers; anything else is not the customer's to read. */
+export type RedeemRefusal = 'INSUFFICIENT_POINTS' | 'OUT_OF_STOCK' | 'LIMIT_REACHED' | 'REWARD_UNAVAILABLE' | 'NOT_FOUND';
+
+const REFUSAL_TEXT: Readonly<Record<RedeemRefusal, string>> = {
+  INSUFFICIENT_POINTS: 'ポイントが足りないため、この特典と交換できませんでした。ポイントは使われていません。\nNot enough points for this reward. No points were used.',
+  OUT_OF_STOCK: 'この特典は在庫がなくなりました。ポイントは使われていません。\nThis reward is out of stock. No points were used.',
+  LIMIT_REACHED: 'この特典のクーポンは、お一人さまが一度に持てる枚数までお持ちです。ポイントは使われていません。\nYou already hold as many coupons of this reward as one member may.',
+  REWARD_UNAVAILABLE: 'この特典は現在交換できません。ポイントは使われていません。「特典」と送ると、いま交換できる特典を表示します。\nThis reward cannot be redeemed now.',
+  NOT_FOUND: 'この特典は現在交換できません。ポイントは使われていません。「特典」と送ると、いま交換できる特典を表示します。\nThis reward cannot be redeemed now.',
+};
+
+export const isRedeemRefusal = (code: unknown): code is RedeemRefusal => typeof code === 'string' && Object.hasOwn(REFUSAL_TEXT, code);
+
+/** Why a redemption was refused, in the customer's words; a shortfall says how many points it needs. */
+export function redeemRefusedMessage(code: RedeemRefusal, shortfall?: { available: number; requested: number }): messagingApi.TextMessage {
+  const need = code === 'INSUFFICIENT_POINTS' && shortfall ? `（必要 ${formatPoints(shortfall.requested)}・残高 ${formatPoints(shortfall.available)}）` : '';
+  const [ja, en] = REFUSAL_TEXT[code].split('\n');
+  return { type: 'text', text: `${ja}${need}\n${en}` };
 }
 
 /** Anything else from a member: the three things the chat does. */

@@ -78,9 +78,9 @@ async function linkedMember(userId: string): Promise<MemberDoc> {
 }
 
 /** A chat context that records what would be sent to LINE. */
-function conversation(userId: string): { ctx: EventContext; replies: messagingApi.Message[][] } {
+function conversation(userId: string, eventId = 'chat-test-event'): { ctx: EventContext; replies: messagingApi.Message[][] } {
   const replies: messagingApi.Message[][] = [];
-  return { ctx: { userId, reply: async (messages) => void replies.push(messages) }, replies };
+  return { ctx: { userId, eventId, reply: async (messages) => void replies.push(messages) }, replies };
 }
 
 async function onlyReply(userId: string, send: (ctx: EventContext) => Promise<void>): Promise<messagingApi.FlexMessage> {

@@ -7,8 +7,19 @@ import type { LineLinkDoc, LineLinkModel } from '../linking/line-link.model';
 import type { EventContext } from '../webhook/event-context';
 import { CARD_IMAGE_PATH, cardImageRoutes } from './card-image.routes';
 import { CardTokens } from './card-token';
-import { matchCommand, postbackCommand, type ChatCommand } from './chat-commands';
-import { guestHelpMessage, historyMessage, memberCardMessage, memberHelpMessage, pointsMessage, SHARED_CHAT_POINTER } from './chat-messages';
+import { matchCommand, postbackCommand, redeemPostbackReward, type ChatCommand } from './chat-commands';
+import {
+  guestHelpMessage,
+  historyMessage,
+  memberCardMessage,
+  memberHelpMessage,
+  pointsMessage,
+  redeemedMessage,
+  redeemRefusedMessage,
+  rewardsMessage,
+  SHARED_CHAT_POINTER,
+} from './chat-messages';
+import { fetchMemberRewards, redeemForMember } from './chat-rewards.client';
 import { fetchAccountSummary, fetchMemberCard, type MemberCard } from '../member-view/member-account.client';
 
 export { isChatPostback } from './chat-commands';
@@ -37,9 +48,9 @@ export interface Chat {
 }
 
 /**
- * The customer chat: "ポイント", "会員証", "履歴" (and their English, full-width and postback forms) answered with
+ * The customer chat: "ポイント", "会員証", "履歴", "特典" (and their English, full-width and postback forms) answered with
  * Flex cards built from the members and points services' internal APIs. Anything else, or anyone not linked, gets
- * a short help message. An unreachable service throws ServiceUnavailableError, so the dispatcher's queue retries
+ * a short help message. A reward's button redeems it as the member (the points service's redeemForMember). An unreachable service throws ServiceUnavailableError, so the dispatcher's queue retries
  * the event rather than the customer getting a wrong answer.
  */
 export function createChat(deps: ChatDeps): Chat {
@@ -60,6 +71,10 @@ export function createChat(deps: ChatDeps): Chat {
         return pointsMessage(member, await fetchAccountSummary(deps, member.memberId));
       case 'history':
         return historyMessage(await fetchAccountSummary(deps, member.memberId));
+      case 'rewards': {
+        const [account, offer] = await Promise.all([fetchAccountSummary(deps, member.memberId), fetchMemberRewards(deps, member.memberId)]);
+        return rewardsMessage(account, offer);
+      }
       case 'card': {
         const { token, expiresAt } = tokens.issue(member.memberCode, deps.clock());
         return memberCardMessage(member, { url: `${publicBase}${CARD_IMAGE_PATH}/${token}.png`, expiresAt });
@@ -75,9 +90,24 @@ export function createChat(deps: ChatDeps): Chat {
     await ctx.reply([member ? await answer(member, command) : guestHelpMessage()]);
   }
 
+  /**
+   * A reward's redeem button. The key is LINE's id of the event: the queue's retry of it, or LINE's redelivery,
+   * redeems under the same key and answers the coupon already issued, never a second one.
+   */
+  async function redeem(ctx: EventContext, rewardId: string): Promise<void> {
+    const member = await linkedMember(ctx.userId);
+    if (!member) return ctx.reply([guestHelpMessage()]);
+    const outcome = await redeemForMember(deps, { memberId: member.memberId, rewardId, idempotencyKey: `line:${ctx.eventId}` });
+    deps.logger.info({ rewardId, refused: 'refused' in outcome ? outcome.refused : null }, 'chat redemption');
+    await ctx.reply(['redeemed' in outcome ? redeemedMessage(outcome.redeemed) : redeemRefusedMessage(outcome.refused, outcome.shortfall)]);
+  }
+
   return {
     onText: (ctx, text) => handle(ctx, matchCommand(text)),
-    onPostback: (ctx, data) => handle(ctx, postbackCommand(data)),
+    onPostback: (ctx, data) => {
+      const rewardId = redeemPostbackReward(data);
+      return rewardId ? redeem(ctx, rewardId) : handle(ctx, postbackCommand(data));
+    },
     onSharedChatRequest: (reply) => reply([SHARED_CHAT_POINTER]),
     routes: cardImageRoutes({ tokens, clock: deps.clock, logger: deps.logger }),
   };

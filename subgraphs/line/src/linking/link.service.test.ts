@@ -32,6 +32,7 @@ function chatOf(userId: string): EventContext & { replies: string[] } {
   const replies: string[] = [];
   return {
     userId,
+    eventId: 'link-test-event',
     replies,
     reply: async (messages: messagingApi.Message[]) => void replies.push(...messages.map((m) => (m.type === 'text' ? m.text : m.type))),
   };

@@ -6,5 +6,7 @@ import type { messagingApi } from '@line/bot-sdk';
  */
 export interface EventContext {
   userId: string;
+  /** LINE's webhookEventId: the same on a redelivery, so what an event writes is keyed by it. */
+  eventId: string;
   reply(messages: messagingApi.Message[]): Promise<void>;
 }

@@ -74,7 +74,7 @@ export function lineEventHandler(deps: {
     }
     const userId = event.source && 'userId' in event.source ? (event.source.userId ?? null) : null;
     if (!userId) return { ignored: 'no user' };
-    const ctx: EventContext = { userId, reply: (messages) => deps.client.answer({ replyToken, webhookEventId: event.webhookEventId }, userId, messages) };
+    const ctx: EventContext = { userId, eventId: event.webhookEventId, reply: (messages) => deps.client.answer({ replyToken, webhookEventId: event.webhookEventId }, userId, messages) };
     const handlers = deps.handlers();
     switch (event.type) {
       case 'follow':
