@@ -133,6 +133,17 @@ describe('redeeming a reward in the LINE chat', () => {
     expect(await me(taro)).toEqual({ points: { balance: 100 }, coupons: [] });
   });
 
+  it('answers a redeem button pressed in a group with the pointer to the one-to-one chat, redeeming nothing', async () => {
+    const before = await me(hanako);
+    const body = JSON.parse(event(HANAKO, '01JXRW0000000000000000RW07', 'reply-group-0001', { postback: `action=redeem_reward&reward=${rewardId}` }).toString('utf8')) as {
+      events: { source: Record<string, string> }[];
+    };
+    body.events[0]!.source = { type: 'group', groupId: 'Ca56f94637cc4347f90a25382909b24b9', userId: HANAKO };
+    await deliver(Buffer.from(JSON.stringify(body)));
+    expect(replyWith('reply-group-0001').text).toMatch(/^ポイント・会員証・履歴は、ご本人だけに見えるよう1対1のトークでお送りしています。/);
+    expect(await me(hanako)).toEqual(before);
+  });
+
   it('answers someone not linked with the link-first help, redeeming nothing', async () => {
     await deliver(event('Ucafebabe0000000000000000000000001', '01JXRW0000000000000000RW05', 'reply-guest-0001', { postback: `action=redeem_reward&reward=${rewardId}` }));
     expect(JSON.stringify(replyWith('reply-guest-0001').contents)).toContain('"data":"action=link_account"');
