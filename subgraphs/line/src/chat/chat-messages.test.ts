@@ -2,8 +2,6 @@ import type { messagingApi } from '@line/bot-sdk';
 import { postbackCommand } from './chat-commands';
 import { formatJstDate, formatJstShortDate, formatJstTime, formatMemberCode, formatPoints, formatPointsChange, formatYen, truncate } from '../member-view/format';
 import {
-  ALT_TEXT_MAX,
-  BUBBLE_MAX_BYTES,
   LINK_ACCOUNT_POSTBACK,
   guestHelpMessage,
   historyMessage,
@@ -11,45 +9,16 @@ import {
   memberHelpMessage,
   pointsMessage,
 } from './chat-messages';
+import { bubbleActions, bubbleTexts, componentsOf, expectWithinLineLimits } from './flex-expectations';
 import type { AccountSummary } from '../member-view/member-account.client';
-
-/** Every component of a bubble, depth first. */
-function componentsOf(bubble: messagingApi.FlexBubble): messagingApi.FlexComponent[] {
-  const all: messagingApi.FlexComponent[] = [];
-  const visit = (component: messagingApi.FlexComponent | undefined) => {
-    if (!component) return;
-    all.push(component);
-    if (component.type === 'box') component.contents.forEach(visit);
-  };
-  [bubble.header, bubble.hero, bubble.body, bubble.footer].forEach(visit);
-  return all;
-}
 
 function bubbleOf(message: messagingApi.FlexMessage): messagingApi.FlexBubble {
   if (message.contents.type !== 'bubble') throw new Error('expected a bubble');
   return message.contents;
 }
 
-const textsOf = (message: messagingApi.FlexMessage) =>
-  componentsOf(bubbleOf(message)).flatMap((c) => (c.type === 'text' && c.text !== undefined ? [c.text] : []));
-
-const actionsOf = (message: messagingApi.FlexMessage) =>
-  componentsOf(bubbleOf(message)).flatMap((c) => (c.type === 'button' ? [c.action] : []));
-
-/** What LINE would refuse, checked on every message the builders produce, with the altText it should carry. */
-function expectWithinLineLimits(message: messagingApi.FlexMessage, altText: string) {
-  expect(message.type).toBe('flex');
-  expect(message.altText).toBe(altText);
-  expect(message.altText.length).toBeLessThanOrEqual(ALT_TEXT_MAX);
-  expect(Buffer.byteLength(JSON.stringify(message.contents))).toBeLessThanOrEqual(BUBBLE_MAX_BYTES);
-  for (const action of actionsOf(message)) {
-    expect(action.label?.length ?? 0).toBeLessThanOrEqual(20);
-    if (action.type === 'postback') {
-      expect(action.data?.length ?? 0).toBeLessThanOrEqual(300);
-      expect(action.displayText?.length ?? 0).toBeLessThanOrEqual(300);
-    }
-  }
-}
+const textsOf = (message: messagingApi.FlexMessage) => bubbleTexts(bubbleOf(message));
+const actionsOf = (message: messagingApi.FlexMessage) => bubbleActions(bubbleOf(message));
 
 const account: AccountSummary = {
   balance: 12_345,

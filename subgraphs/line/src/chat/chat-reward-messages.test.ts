@@ -2,50 +2,16 @@ import type { messagingApi } from '@line/bot-sdk';
 import type { MemberRewards } from '@omo/lib/contracts/points';
 import { isChatPostback, matchCommand, postbackCommand, redeemPostbackData, redeemPostbackReward } from './chat-commands';
 import {
-  ALT_TEXT_MAX,
-  BUBBLE_MAX_BYTES,
   CAROUSEL_MAX_BUBBLES,
-  CAROUSEL_MAX_BYTES,
   benefitText,
   redeemedMessage,
   redeemRefusedMessage,
   rewardsMessage,
 } from './chat-messages';
+import { bubbleActions, bubblesOf, bubbleTexts, expectWithinLineLimits } from './flex-expectations';
 
-/** Every component of a bubble, depth first. */
-function componentsOf(bubble: messagingApi.FlexBubble): messagingApi.FlexComponent[] {
-  const all: messagingApi.FlexComponent[] = [];
-  const visit = (component: messagingApi.FlexComponent | undefined) => {
-    if (!component) return;
-    all.push(component);
-    if (component.type === 'box') component.contents.forEach(visit);
-  };
-  [bubble.header, bubble.hero, bubble.body, bubble.footer].forEach(visit);
-  return all;
-}
-
-const bubblesOf = (message: messagingApi.FlexMessage) => (message.contents.type === 'carousel' ? message.contents.contents : [message.contents]);
-const textsOf = (bubble: messagingApi.FlexBubble) => componentsOf(bubble).flatMap((c) => (c.type === 'text' && c.text !== undefined ? [c.text] : []));
-const actionsOf = (bubble: messagingApi.FlexBubble) => componentsOf(bubble).flatMap((c) => (c.type === 'button' ? [c.action] : []));
-
-/** LINE's limits: altText, each bubble's and the carousel's size, the number of bubbles, labels and postback data. */
-function expectWithinLineLimits(message: messagingApi.FlexMessage, altText: string) {
-  expect(message.altText).toBe(altText);
-  expect(message.altText.length).toBeLessThanOrEqual(ALT_TEXT_MAX);
-  const bubbles = bubblesOf(message);
-  expect(bubbles.length).toBeLessThanOrEqual(CAROUSEL_MAX_BUBBLES);
-  expect(Buffer.byteLength(JSON.stringify(message.contents))).toBeLessThanOrEqual(CAROUSEL_MAX_BYTES);
-  for (const bubble of bubbles) {
-    expect(Buffer.byteLength(JSON.stringify(bubble))).toBeLessThanOrEqual(BUBBLE_MAX_BYTES);
-    for (const action of actionsOf(bubble)) {
-      expect(action.label?.length ?? 0).toBeLessThanOrEqual(20);
-      if (action.type === 'postback') {
-        expect(action.data?.length ?? 0).toBeLessThanOrEqual(300);
-        expect(action.displayText?.length ?? 0).toBeLessThanOrEqual(300);
-      }
-    }
-  }
-}
+const textsOf = bubbleTexts;
+const actionsOf = bubbleActions;
 
 const REWARD_ID = '65f0a1b2c3d4e5f601234567';
 const yenOff = { kind: 'YEN_OFF', yenOff: 500, percentOff: null, capYen: null, sku: null } as const;
