@@ -17,6 +17,12 @@ const DEMO_MEMBERS = [
   { displayName: 'Emily Carter', email: 'emily.carter@example.com', phone: '+81 70 0000 4321', registeredVia: 'STORE' },
 ] as const;
 
+/** Rewards a demo member can redeem with the points the demo gives them (in the store, and online for the first). */
+const DEMO_REWARDS = [
+  { nameJa: '100円引きクーポン', nameEn: '¥100 off', pointsCost: 100, benefit: { kind: 'YEN_OFF', yenOff: 100 }, online: true, atStores: true },
+  { nameJa: 'ドリンク1杯無料', nameEn: 'A free drink', pointsCost: 300, benefit: { kind: 'FREE_ITEM', sku: 'DRINK-001' }, online: false, atStores: true },
+] as const;
+
 export interface SeededStore {
   id: string;
   code: string;
@@ -50,7 +56,7 @@ function staffClient(gatewayUrl: string, staffToken: string): GraphQL {
   };
 }
 
-/** Idempotent demo data: two stores, five members, and a fresh POS key for both stores (older demo keys revoked). */
+/** Idempotent demo data: two stores, two rewards, five members, and a fresh POS key for both stores (older demo keys revoked). */
 export async function seedDemoData(options: { gatewayUrl: string; staffToken: string; mongodbUri: string; dbName: string }): Promise<SeedResult> {
   const graphql = staffClient(options.gatewayUrl, options.staffToken);
   const existingStores = (await graphql<{ stores: SeededStore[] }>('{ stores { id code name kind } }')).stores;
@@ -60,6 +66,12 @@ export async function seedDemoData(options: { gatewayUrl: string; staffToken: st
     stores.push(found ?? (await graphql<{ createStore: SeededStore }>('mutation($input: CreateStoreInput!) { createStore(input: $input) { id code name kind } }', { input })).createStore);
   }
   const physical = stores[0]!;
+
+  const existingRewards = (await graphql<{ rewards: { name: { ja: string } }[] }>('{ rewards { name { ja } } }')).rewards;
+  for (const { atStores, ...input } of DEMO_REWARDS) {
+    if (existingRewards.some((r) => r.name.ja === input.nameJa)) continue;
+    await graphql('mutation($input: RewardInput!) { createReward(input: $input) { id } }', { input: { ...input, storeIds: atStores ? [physical.id] : [] } });
+  }
 
   const members: SeededMember[] = [];
   for (const input of DEMO_MEMBERS) {
