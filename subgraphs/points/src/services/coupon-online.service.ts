@@ -113,6 +113,9 @@ export class CouponOnlineService {
           if (this.clock().getTime() - item.createdAt.getTime() < ABANDONED_MS) throw new RetryLater('no points spent yet');
           return { dropped: 'no points were spent' };
         }
+        // the request stored its coupon (the usual case): issuing again would rearm the code's finished create, and
+        // a cancel right then would have its deactivation wait on it
+        if (entry.couponId && (await this.models.coupons.exists({ _id: entry.couponId }))) return { couponId: entry.couponId };
         return { couponId: (await this.issue(entry))._id.toHexString() };
       },
     };
@@ -121,10 +124,6 @@ export class CouponOnlineService {
   /** The coupon a REDEEM entry paid for, stored unless it is: the create item first, so a stored coupon has one. */
   private async issue(entry: LedgerEntryDoc): Promise<CouponDoc> {
     if (!entry.couponId) throw new Error('a checkout code entry always names its coupon');
-    // stored already (the request did it, and this is its issue item): rearming the code's create would reopen a
-    // finished create, and a cancel right then would have its deactivation wait on it
-    const stored = await this.models.coupons.findById(entry.couponId).lean<CouponDoc>().exec();
-    if (stored) return stored;
     const coupon = this.couponOf(new Types.ObjectId(entry.couponId), entry.memberId, entry.idempotencyKey, -entry.amount, entry.createdAt);
     await this.sync.issuing(coupon);
     const claim = await claimOnce(this.models.coupons, coupon);
