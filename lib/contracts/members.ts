@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { CurrentMemberLookup } from '@omo/lib/core/customer-status';
 import { AppError, NotFoundError } from '@omo/lib/core/errors';
-import { contract, route } from '@omo/lib/contracts/contract';
+import { contract, instant, route } from '@omo/lib/contracts/contract';
 import { membersConditionSchema, segmentFilterRoute } from '@omo/lib/contracts/segment-filter';
 import { internalClient, type InternalCallerOptions, type InternalClient, type ServiceDirectory } from '@omo/lib/server/internal-api';
 
@@ -17,6 +17,31 @@ const idsRefused = { message: `ids must be a list of at most ${MAX_IDS} member i
 const contact = z.string().nullish().catch(null);
 /** A customer field Shopify may leave out or send as null: null either way. */
 const optional = z.string().nullish().catch(null).transform((value) => value ?? null);
+
+/** A birthday as the member gave it: YYYY-MM-DD (a real calendar date, not in the future; members checks). */
+const birthday = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD');
+
+/** Where a consent choice was made: the LINE member page, staff, a POS register, an online shop, or LEGACY (see below). */
+export const consentSource = z.enum(['LINE', 'STAFF', 'POS', 'ONLINE', 'LEGACY']);
+
+/**
+ * A member as they see and change it on the LINE member page. `marketingConsent`: whether segment (marketing)
+ * messages may be sent to them. Members registered before consent was recorded have no recorded choice: they count
+ * as consented with source LEGACY and `updatedAt` null (they became LINE friends of the account, LINE's own opt-in
+ * for its messages; they withdraw on the member page). Every member registered since records an explicit choice.
+ */
+const memberProfile = z.object({
+  memberId: z.string(),
+  memberCode: z.string().min(1),
+  displayName: z.string(),
+  status: memberStatus,
+  birthday: birthday.nullable(),
+  marketingConsent: z.object({ granted: z.boolean(), source: consentSource, updatedAt: instant.nullable() }),
+});
+export type MemberProfile = z.infer<typeof memberProfile>;
+
+/** A LINE user id as LINE writes it: U and 32 hex digits. */
+export const lineUserId = z.string().regex(/^U[0-9a-f]{32}$/, 'must be a LINE user id');
 
 /**
  * The members service's internal routes. Ids in requests are any ObjectId spelling the service can read (an id
@@ -99,6 +124,47 @@ export const membersContract = contract('members', {
     z.object({ memberId: z.string() }),
     z.object({ customers: z.array(z.object({ storeId: z.string(), customerId: z.string() })) }),
     { message: 'memberId is required', field: 'memberId' },
+  ),
+  /**
+   * line's member page: someone not yet a member joins from LINE. One member per LINE user: the first join creates
+   * an ONLINE member (with the sign-up bonus, consent recorded with source LINE) and a repeat with the same LINE
+   * user id answers that member with `created: false` (a retry after a lost answer), whatever else it carries.
+   * Refusals, nothing written: BAD_USER_INPUT (a field, named in `field`), ALREADY_EXISTS when the e-mail or phone
+   * belongs to another member (the page offers linking that membership instead; no member is named).
+   */
+  joinFromLine: route(
+    '/internal/members/join-line',
+    z.object({
+      lineUserId,
+      displayName: z.string(),
+      email: z.string().nullish().transform((value) => value ?? null),
+      phone: z.string().nullish().transform((value) => value ?? null),
+      birthday: birthday.nullish().transform((value) => value ?? null),
+      marketingConsent: z.boolean(),
+      /** The page shows the terms and the join button is refused without this box ticked. */
+      termsAccepted: z.literal(true),
+    }),
+    z.object({ memberId: z.string(), memberCode: z.string().min(1), created: z.boolean() }),
+  ),
+  /** line's member page: the member's card, birthday and consent (a merged member's id leads to the survivor); NOT_FOUND when none. */
+  profile: route('/internal/members/profile', z.object({ memberId: z.string() }), memberProfile, { message: 'memberId is required', field: 'memberId' }),
+  /**
+   * line's member page: the member changes their birthday (null removes it) or their marketing consent; an
+   * omitted field stays. Answers the profile after the change. BAD_USER_INPUT for an impossible or future date.
+   */
+  updateProfile: route(
+    '/internal/members/profile/update',
+    z.object({ memberId: z.string(), birthday: birthday.nullable().optional(), marketingConsent: z.boolean().optional(), source: consentSource.exclude(['LEGACY']) }),
+    memberProfile,
+  ),
+  /**
+   * points' birthday bonus job: the ACTIVE members whose birthday falls in `month` (1-12), by id, a page at a
+   * time: pass the last page's `next` as `after` until it is null.
+   */
+  birthdays: route(
+    '/internal/members/birthdays',
+    z.object({ month: z.number().int().min(1).max(12), after: z.string().optional(), limit: z.number().int().min(1).max(1000).default(500) }),
+    z.object({ members: z.array(z.object({ memberId: z.string(), birthday })), next: z.string().nullable() }),
   ),
   segmentFilter: segmentFilterRoute(membersConditionSchema),
 });

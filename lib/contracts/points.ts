@@ -172,7 +172,18 @@ const accountSummaryResponse = z.object({
   /** Soonest first. */
   expiring: z.array(z.object({ points, expiresAt: instant })),
   /** Newest first. */
-  history: z.array(z.object({ type: ledgerEntryType, amount: points, createdAt: instant })),
+  history: z.array(
+    z.object({
+      type: ledgerEntryType,
+      amount: points,
+      createdAt: instant,
+      /** Where it happened (a purchase's channel and store); null for entries of no sale (bonus, adjustment, expiry). Optional for older points services. */
+      channel: z.enum(['STORE', 'ONLINE']).nullable().optional(),
+      storeId: z.string().nullable().optional(),
+      /** BONUS: what for ("signup", "birthday", a campaign...), as the ledger keeps it; null otherwise. */
+      reason: z.string().nullable().optional(),
+    }),
+  ),
 });
 
 /** A member's points at a glance, for the LINE chat. */

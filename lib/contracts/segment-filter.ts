@@ -28,6 +28,10 @@ export const membersConditionSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('registeredVia'), in: z.array(z.enum(['STORE', 'ONLINE'])).min(1) }),
   z.object({ kind: z.literal('registered'), period: periodSchema }),
   z.object({ kind: z.literal('tags'), any: z.array(z.string()).optional(), all: z.array(z.string()).optional() }),
+  /** Consented to marketing messages (a member with no recorded choice, registered before consent was kept, counts as consented). */
+  z.object({ kind: z.literal('marketingConsent') }),
+  /** A birthday in one of these months (1-12); the caller turns "this month" into a number at the segment's instant, in JST. */
+  z.object({ kind: z.literal('birthdayMonth'), months: z.array(z.number().int().min(1).max(12)).min(1).max(12) }),
 ]);
 export type MembersCondition = z.infer<typeof membersConditionSchema>;
 

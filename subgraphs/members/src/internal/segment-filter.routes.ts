@@ -1,4 +1,5 @@
 import { Types } from 'mongoose';
+import { ServiceUnavailableError } from '@omo/lib/server/internal-api';
 import { inBatch, inPeriod, segmentFilterHandler, type MembersCondition } from '@omo/lib/contracts/segment-filter';
 import type { MemberModel } from '../models/member.model';
 
@@ -16,6 +17,10 @@ function matches(condition: MembersCondition, member: Profile): boolean {
       const tags = new Set(member.tags ?? []);
       return (!condition.any || condition.any.some((tag) => tags.has(tag))) && (!condition.all || condition.all.every((tag) => tags.has(tag)));
     }
+    // answered by the members profile work (issue 16) once members keep consent and birthdays
+    case 'marketingConsent':
+    case 'birthdayMonth':
+      throw new ServiceUnavailableError('members', 'not served yet');
   }
 }
 
