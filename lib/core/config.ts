@@ -90,6 +90,18 @@ const configSchema = z.object({
   /** Tests only: where the Admin API is called instead of https://<shop>/ (a fake on loopback). */
   SHOPIFY_ADMIN_BASE_URL: httpUrl.optional(),
   SHOPIFY_ADMIN_TIMEOUT_MS: z.coerce.number().int().positive().default(5000),
+  /**
+   * The LINE Login channel of the LIFF member page (issue 16, docs/line-setup.md): its id is the ID tokens' `aud`,
+   * its secret verifies HS256 tokens; ES256 tokens are verified against LINE's keys at LINE_LOGIN_JWKS_URL.
+   * Without a channel id the member page answers that it is not set up.
+   */
+  LINE_LOGIN_CHANNEL_ID: z.string().regex(/^\d{1,20}$/, 'must be the LINE Login channel id (digits)').optional(),
+  LINE_LOGIN_CHANNEL_SECRET: z.string().min(1).optional(),
+  LINE_LOGIN_JWKS_URL: httpUrl.default('https://api.line.me/oauth2/v2.1/certs'),
+  /** The LIFF app of the member page ("<channel id>-<suffix>"); its URL https://liff.line.me/<LIFF_ID> opens the page in LINE. */
+  LIFF_ID: z.string().regex(/^\d{1,20}-[A-Za-z0-9]{1,20}$/, 'must be a LIFF ID such as 1234567890-AbcdEfgh').optional(),
+  /** The LIFF SDK the page loads; tests serve a stand-in. */
+  LIFF_SDK_URL: httpUrl.default('https://static.line-scdn.net/liff/edge/2/sdk.js'),
   /** Where customers' browsers reach the line service (link page, member-card images). */
   LINE_PUBLIC_BASE_URL: httpUrl.default('http://127.0.0.1:4004'),
   /** When segmented messages wait instead of going out, in JST; empty for none. */
