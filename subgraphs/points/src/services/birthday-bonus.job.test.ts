@@ -3,6 +3,7 @@ import type { Caller } from '@omo/lib/core/auth';
 import { ensureIndexes } from '@omo/lib/core/db';
 import { createLogger } from '@omo/lib/core/logger';
 import { ServiceUnavailableError } from '@omo/lib/server/internal-api';
+import { until } from '@omo/tools/testing/concurrency';
 import { openTestDatabase, type TestDatabase } from '@omo/tools/testing/database';
 import { ledgerEntryModel, type LedgerEntryModel } from '../models/ledger-entry.model';
 import { pointAccountModel, type PointAccountModel } from '../models/point-account.model';
@@ -111,6 +112,33 @@ describe('the birthday bonus job', () => {
     now = new Date('2027-05-20T03:00:00.000Z');
     expect(await job().job.run(now)).toMatchObject({ membersListed: 5, bonusesGiven: 0, finished: true });
     expect(await entries.countDocuments()).toBe(5);
+  });
+
+  it('keeps the first amount when a run that read the old policy writes after a run that read the new one', async () => {
+    await rules.policy.setPointsPolicy(ADMIN, { birthdayBonusPoints: 300 });
+    const id = member(5);
+    const slow = job();
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let waiting = false;
+    const bonus = slow.ledger.bonus.bind(slow.ledger);
+    slow.ledger.bonus = async (input) => {
+      waiting = true;
+      await gate;
+      return bonus(input);
+    };
+    const logger = createLogger('silent');
+    const errors = jest.spyOn(logger, 'error');
+    const oldPolicyRun = new BirthdayBonusJob(rules.policy, slow.ledger, entries, birthdays, logger).run(now);
+    // the slow run has read 300 and found no bonus given; the policy changes and another run gives 500 first
+    await until(() => waiting);
+    await rules.policy.setPointsPolicy(ADMIN, { birthdayBonusPoints: 500 });
+    await job().job.run(now);
+    release();
+    expect(await oldPolicyRun).toMatchObject({ membersListed: 1, finished: true });
+    expect(errors).not.toHaveBeenCalled();
+    expect(await balanceOf(id)).toBe(500);
+    expect(await entries.countDocuments()).toBe(1);
   });
 
   it('gives another bonus the next year, the first one having expired like any other lot', async () => {
