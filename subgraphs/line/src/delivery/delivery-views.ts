@@ -22,6 +22,8 @@ export interface MessageDelivery {
   sent: number;
   failed: number;
   skippedBlocked: number;
+  /** Recipients of a segment's message left out because their member has not consented to marketing. */
+  skippedNoConsent: number;
   startedAt: Date | null;
   finishedAt: Date | null;
   cancelledAt: Date | null;
@@ -73,12 +75,12 @@ export function deliveryView(doc: DeliveryDoc, start: DeliveryStartDoc | null, c
     cancelledAt: cancel?.cancelledAt ?? null,
   };
   if (doc.preview) {
-    return { ...base, status: 'COMPLETED', ...doc.preview, sent: 0, failed: 0, startedAt: doc.createdAt, finishedAt: doc.createdAt, failureReasons: [] };
+    return { ...base, status: 'COMPLETED', ...doc.preview, skippedNoConsent: doc.preview.skippedNoConsent ?? 0, sent: 0, failed: 0, startedAt: doc.createdAt, finishedAt: doc.createdAt, failureReasons: [] };
   }
   const sent = results.reduce((n, r) => n + r.sent, 0);
   const failed = results.reduce((n, r) => n + r.failed, 0);
   const failureReasons = [...new Set([start?.failure, ...results.map((r) => r.reason)].filter((r): r is string => Boolean(r)))];
-  const counts = { recipients: start?.recipients ?? 0, skippedBlocked: start?.skippedBlocked ?? 0, sent, failed, startedAt: start?.startedAt ?? null, failureReasons };
+  const counts = { recipients: start?.recipients ?? 0, skippedBlocked: start?.skippedBlocked ?? 0, skippedNoConsent: start?.skippedNoConsent ?? 0, sent, failed, startedAt: start?.startedAt ?? null, failureReasons };
   const finished = start !== null && results.length >= start.batches;
   if (start?.failure) return { ...base, ...counts, status: 'FAILED', finishedAt: start.startedAt };
   if (cancel && !finished) return { ...base, ...counts, status: 'CANCELLED', finishedAt: cancel.cancelledAt };

@@ -21,7 +21,7 @@ export interface DeliveryDoc {
   createdAt: Date;
   actor: string;
   /** A dry run's counts, taken when it was asked. */
-  preview: { recipients: number; skippedBlocked: number } | null;
+  preview: { recipients: number; skippedBlocked: number; skippedNoConsent?: number } | null;
   /** Whether a worker still has something to do, and from when. */
   open: boolean;
   dueAt: Date;
@@ -37,6 +37,8 @@ export interface DeliveryStartDoc {
   startedAt: Date;
   recipients: number;
   skippedBlocked: number;
+  /** Members of a segment without marketing consent at the freeze; missing on starts written before consent was kept. */
+  skippedNoConsent?: number;
   batches: number;
   /** Why the audience could not be resolved: the delivery FAILED without sending. */
   failure: string | null;
@@ -78,6 +80,7 @@ const startSchema = new Schema<DeliveryStartDoc>(
     startedAt: { type: Date, required: true },
     recipients: { type: Number, required: true },
     skippedBlocked: { type: Number, required: true },
+    skippedNoConsent: { type: Number, default: 0 },
     batches: { type: Number, required: true },
     failure: { type: String, default: null },
   },

@@ -8,7 +8,7 @@ import { internalClient, type ServiceDirectory } from '@omo/lib/server/internal-
 import type { LineLinkDoc, LineLinkModel } from '../linking/line-link.model';
 import type { LineUserModel } from '../webhook/line-user.model';
 import type { SegmentNode } from './segment-definition';
-import { combine, leavesByOwner, planSegment, type LineCondition, type Plan, type PlannedLeaf } from './segment-plan';
+import { combine, consentPlan, leavesByOwner, planSegment, type LineCondition, type Plan, type PlannedLeaf } from './segment-plan';
 
 /** A linked LINE user: the only members a segment is evaluated over (they are who a message can reach). */
 export interface Candidate {
@@ -16,6 +16,11 @@ export interface Candidate {
   lineUserId: string;
   blocked: boolean;
   linkedAt: Date;
+}
+
+/** A candidate a marketing message is meant for, with whether the member consented to marketing at evaluation. */
+export interface MarketingCandidate extends Candidate {
+  consented: boolean;
 }
 
 export interface SegmentEvaluatorDeps {
@@ -45,6 +50,17 @@ export class SegmentEvaluator {
     const at = this.deps.clock();
     const [matches = []] = await this.run([planSegment(definition, at)], await this.candidates(), at);
     return { at, matches };
+  }
+
+  /**
+   * The candidates matching the definition, each with the member's marketing consent judged at the same instant.
+   * The consent leaf rides along in the members call each batch makes anyway (for `active`), so it costs no call.
+   */
+  async evaluateForMarketing(definition: SegmentNode): Promise<{ at: Date; matches: MarketingCandidate[] }> {
+    const at = this.deps.clock();
+    const [matches = [], consented = []] = await this.run([planSegment(definition, at), consentPlan()], await this.candidates(), at);
+    const consentedIds = new Set(consented.map((c) => c.memberId));
+    return { at, matches: matches.map((c) => ({ ...c, consented: consentedIds.has(c.memberId) })) };
   }
 
   /**
