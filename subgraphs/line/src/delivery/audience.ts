@@ -28,4 +28,9 @@ export const MAX_AUDIENCE_MEMBERS = 100_000;
  */
 export interface AudienceSource {
   resolve(spec: AudienceSpec): Promise<Recipient[]>;
+  /**
+   * Which of these members consent to marketing messages now: asked again just before a segment's batch is first
+   * sent, so a member who withdrew since the start is skipped. Throws when that cannot be known (retried).
+   */
+  consenting(memberIds: string[]): Promise<Set<string>>;
 }

@@ -147,6 +147,7 @@ export class DeliveryWorker {
         attempts: 0,
         nextAttemptAt: now,
         firstAttemptAt: null,
+        withdrawn: null,
         lastError: null,
         checkpoint: null,
       });

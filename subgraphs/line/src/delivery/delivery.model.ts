@@ -120,6 +120,12 @@ export interface DeliveryBatchDoc {
   nextAttemptAt: Date;
   /** LINE keeps a retry key for 24 hours from its first use. */
   firstAttemptAt: Date | null;
+  /**
+   * A segment's batch: the members who had withdrawn their marketing consent when it was first attempted, written
+   * with firstAttemptAt and never changed, so every resend under the batch's retry key(s) goes to the same users.
+   * Null for notifications, and for batches first attempted before consent was kept.
+   */
+  withdrawn: string[] | null;
   lastError: string | null;
   checkpoint: BatchCheckpoint | null;
 }
@@ -131,6 +137,8 @@ export interface DeliveryResultDoc {
   index: number;
   sent: number;
   failed: number;
+  /** Recipients left out as `withdrawn`; missing on results recorded before consent was kept. */
+  skippedNoConsent?: number;
   reason: string | null;
   at: Date;
 }
@@ -150,6 +158,7 @@ const batchSchema = new Schema<DeliveryBatchDoc>(
     attempts: { type: Number, required: true, default: 0 },
     nextAttemptAt: { type: Date, required: true },
     firstAttemptAt: { type: Date, default: null },
+    withdrawn: { type: [String], default: null },
     lastError: { type: String, default: null },
     checkpoint: { type: Schema.Types.Mixed, default: null },
   },
@@ -164,6 +173,7 @@ const resultSchema = new Schema<DeliveryResultDoc>(
     index: { type: Number, required: true },
     sent: { type: Number, required: true },
     failed: { type: Number, required: true },
+    skippedNoConsent: { type: Number, default: 0 },
     reason: { type: String, default: null },
     at: { type: Date, required: true },
   },

@@ -27,6 +27,7 @@ const audience: AudienceSource = {
     resolved += 1;
     return segment;
   },
+  consenting: async (memberIds) => new Set(memberIds),
 };
 
 const input = (overrides: Partial<CreateDeliveryInput> = {}): CreateDeliveryInput => ({

@@ -23,4 +23,8 @@ export class SegmentAudienceSource implements AudienceSource {
     const { matches } = await this.evaluator.evaluateForMarketing(await this.segments.definitionFor(spec));
     return matches.map(({ memberId, lineUserId, blocked, consented }) => ({ memberId, lineUserId, blocked, noConsent: !consented }));
   }
+
+  consenting(memberIds: string[]): Promise<Set<string>> {
+    return this.evaluator.consenting(memberIds);
+  }
 }
