@@ -297,8 +297,9 @@ export type BirthdayMonthInput = {
  * condition; anything else is BAD_USER_INPUT naming the node. At most 50 nodes and 8 levels.
  *
  * Every condition applies to the member as the service that owns the data sees them at evaluation time: tier, point
- * balance and expiring points (points); registeredVia, registration date, tags and birthday month (members); purchase recency,
- * frequency, spend, channels and stores (purchases); LINE friend status (line). Only ACTIVE members ever match.
+ * balance and expiring points (points); registeredVia, registration date, tags and birthday month (members);
+ * purchase recency, frequency, spend, channels and stores (purchases); LINE friend status (line). Only ACTIVE members
+ * ever match, and a message sent to a segment reaches only those who consent to marketing (SendSegmentMessageInput).
  *
  * Example, "bought at store X in the last 90 days but never online":
  * { and: [ { storesVisited: { storeIds: ["X"], window: { fromDaysAgo: 90 } } }, { channelUsage: { usage: STORE_ONLY } } ] }
