@@ -66,7 +66,8 @@ async function say(lineUserId: string, text: string): Promise<void> {
 /** A member registered by staff, with a tag of its own so a segment can find whoever holds it after the merge. */
 async function register(displayName: string, tag: string): Promise<string> {
   sequence += 1;
-  const input = { displayName, email: `line-merge-${sequence}@example.com`, registeredVia: 'ONLINE', tags: [tag] };
+  // consenting to marketing: the segmented messages below go to no one else
+  const input = { displayName, email: `line-merge-${sequence}@example.com`, registeredVia: 'ONLINE', tags: [tag], marketingConsent: true };
   return ok(await system.graphql<{ registerMember: { id: string } }>(REGISTER, { input }, system.adminHeaders())).registerMember.id;
 }
 

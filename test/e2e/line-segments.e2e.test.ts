@@ -10,12 +10,12 @@ import { ok, recordOneLinePurchase, startTestSystem, type TestSystem } from '../
 
 const PREVIEW = /* GraphQL */ `
   query Preview($segmentId: ID, $definition: SegmentDefinitionInput) {
-    segmentPreview(segmentId: $segmentId, definition: $definition) { memberCount reachableCount sample { id displayName } evaluatedAt }
+    segmentPreview(segmentId: $segmentId, definition: $definition) { memberCount reachableCount consentedCount recipientCount sample { id displayName } evaluatedAt }
   }
 `;
 
 interface Preview {
-  segmentPreview: { memberCount: number; reachableCount: number; sample: { id: string; displayName: string }[]; evaluatedAt: string };
+  segmentPreview: { memberCount: number; reachableCount: number; consentedCount: number; recipientCount: number; sample: { id: string; displayName: string }[]; evaluatedAt: string };
 }
 
 interface LineLinkRow {
@@ -42,7 +42,8 @@ async function register(name: string, registeredVia: 'STORE' | 'ONLINE', phone: 
   const data = ok(
     await system.graphql<{ registerMember: { id: string } }>(
       'mutation($input: RegisterMemberInput!) { registerMember(input: $input) { id } }',
-      { input: { displayName: name, phone, registeredVia, ...(registeredVia === 'STORE' ? { registeredStoreId: stores.shinjuku } : {}) } },
+      // consenting to marketing: segmented messages go to no one else
+      { input: { displayName: name, phone, registeredVia, marketingConsent: true, ...(registeredVia === 'STORE' ? { registeredStoreId: stores.shinjuku } : {}) } },
       system.adminHeaders(),
     ),
   );
@@ -126,7 +127,7 @@ describe('segment previews', () => {
   it('"GOLD members", whichever store made them GOLD', async () => {
     const result = await preview({ definition: { tier: ['GOLD'] } });
     expect(names(result.sample)).toEqual(['小川', '江藤'].sort());
-    expect(result).toMatchObject({ memberCount: 2, reachableCount: 1 });
+    expect(result).toMatchObject({ memberCount: 2, reachableCount: 1, consentedCount: 2, recipientCount: 1 });
   });
 
   it('"new members this month"', async () => {
@@ -231,7 +232,7 @@ describe('saved segments', () => {
 describe('segmented messages', () => {
   const SEND = /* GraphQL */ `
     mutation($input: SendSegmentMessageInput!) {
-      sendSegmentMessage(input: $input) { id status dryRun recipients sent failed skippedBlocked startedAt finishedAt }
+      sendSegmentMessage(input: $input) { id status dryRun recipients sent failed skippedBlocked skippedNoConsent startedAt finishedAt }
     }
   `;
 
@@ -243,7 +244,7 @@ describe('segmented messages', () => {
         system.adminHeaders(),
       ),
     );
-    expect(data.sendSegmentMessage).toMatchObject({ status: 'COMPLETED', dryRun: true, recipients: 2, skippedBlocked: 1, sent: 0, failed: 0 });
+    expect(data.sendSegmentMessage).toMatchObject({ status: 'COMPLETED', dryRun: true, recipients: 2, skippedBlocked: 1, skippedNoConsent: 0, sent: 0, failed: 0 });
     const id = data.sendSegmentMessage.id as string;
     const read = ok(await system.graphql<{ messageDelivery: { id: string } }>('query($id: ID!) { messageDelivery(id: $id) { id status } }', { id }, system.adminHeaders()));
     expect(read.messageDelivery).toEqual({ id, status: 'COMPLETED' });

@@ -277,12 +277,29 @@ export type StoresVisitedConditionInput = {
 };
 
 /**
+ * Members by the month of their birthday (a date in Japan, which members give optionally; members without one never
+ * match). Give months or currentMonth, one of them.
+ */
+export type BirthdayMonthInput = {
+  /** Born in one of these months (1 to 12 of them, each 1 = January to 12 = December). */
+  months?: InputMaybe<Array<Scalars['Int']['input']>>;
+  /**
+   * true: born in the month, in Japan (JST), of the moment the segment is evaluated, e.g. a saved "birthday this month"
+   * segment sent on 1 May 00:30 JST selects May birthdays. A delivery is evaluated when it starts (its scheduledAt, or
+   * the end of quiet hours), a preview when it runs. Only true is accepted: for "not this month", put the condition
+   * under not.
+   */
+  currentMonth?: InputMaybe<Scalars['Boolean']['input']>;
+};
+
+/**
  * A segment definition: a tree of conditions. Each node sets EXACTLY ONE field: a combinator (and, or, not) or one
  * condition; anything else is BAD_USER_INPUT naming the node. At most 50 nodes and 8 levels.
  *
  * Every condition applies to the member as the service that owns the data sees them at evaluation time: tier, point
- * balance and expiring points (points); registeredVia, registration date and tags (members); purchase recency,
- * frequency, spend, channels and stores (purchases); LINE friend status (line). Only ACTIVE members ever match.
+ * balance and expiring points (points); registeredVia, registration date, tags and birthday month (members);
+ * purchase recency, frequency, spend, channels and stores (purchases); LINE friend status (line). Only ACTIVE members
+ * ever match, and a message sent to a segment reaches only those who consent to marketing (SendSegmentMessageInput).
  *
  * Example, "bought at store X in the last 90 days but never online":
  * { and: [ { storesVisited: { storeIds: ["X"], window: { fromDaysAgo: 90 } } }, { channelUsage: { usage: STORE_ONLY } } ] }
@@ -321,6 +338,8 @@ export type SegmentDefinitionInput = {
   storesVisited?: InputMaybe<StoresVisitedConditionInput>;
   /** The linked LINE account follows (FRIEND) or has blocked (BLOCKED) the retailer's account. */
   lineFriendStatus?: InputMaybe<LineFriendStatus>;
+  /** The member's birthday falls in one of these months (or in the month of evaluation). */
+  birthdayMonth?: InputMaybe<BirthdayMonthInput>;
 };
 
 /** A saved, named segment of members, for previews and segmented LINE messages. Staff only. */
@@ -349,13 +368,22 @@ export type Segment = {
   updatedBy: Scalars['String']['output'];
 };
 
-/** Who a segment reaches now, among members with a linked LINE account. */
+/**
+ * Who a segment reaches now, among members with a linked LINE account. A segmented message is marketing, so it goes
+ * only to members who consented to marketing messages: recipientCount is who sendSegmentMessage would send to now.
+ * Members who have never made a choice (they registered before consent was recorded) count as consented (their
+ * consent's source is LEGACY) until they change it; members registering now record their choice.
+ */
 export type SegmentPreview = {
   __typename?: 'SegmentPreview';
-  /** ACTIVE members with a linked LINE account who match the definition. */
+  /** ACTIVE members with a linked LINE account who match the definition: the segment's size. */
   memberCount: Scalars['Int']['output'];
-  /** Of those, the ones whose LINE account has not blocked the retailer's account: who a message would reach. */
+  /** Of those, the ones whose LINE account has not blocked the retailer's account, consented or not. */
   reachableCount: Scalars['Int']['output'];
+  /** Of the matching members, the ones who consent to marketing messages (or never chose, see above). */
+  consentedCount: Scalars['Int']['output'];
+  /** Of the matching members, the ones who consent and have not blocked the account: who a message would reach now. */
+  recipientCount: Scalars['Int']['output'];
   /** Up to 10 of the matching members (those with the smallest ids), for staff to check the definition. */
   sample: Array<Member>;
   /** The moment the definition was evaluated at (relative periods count back from it). */
@@ -404,14 +432,23 @@ export type MessageDelivery = {
   status: MessageDeliveryStatus;
   /** Whether it was a dry run (recipients computed, nothing sent). */
   dryRun: Scalars['Boolean']['output'];
-  /** Matching members with a linked LINE account (known once it started; 0 before). */
+  /**
+   * Matching members with a linked LINE account (known once it started; 0 before), the skipped ones included: once
+   * it completed, sent + failed + skippedBlocked + skippedNoConsent = recipients.
+   */
   recipients: Scalars['Int']['output'];
   /** Recipients LINE accepted the message for. */
   sent: Scalars['Int']['output'];
   /** Recipients whose batch LINE refused for good. */
   failed: Scalars['Int']['output'];
-  /** Recipients skipped because they have blocked the retailer's account. */
+  /** Recipients skipped because they have blocked the retailer's account (and consented, where consent counts). */
   skippedBlocked: Scalars['Int']['output'];
+  /**
+   * Recipients of a segmented message skipped because their member had not consented to marketing messages when the
+   * delivery started (members who never chose count as consented). Always 0 for notifications, which are about the
+   * member's own account and are sent whatever the member chose.
+   */
+  skippedNoConsent: Scalars['Int']['output'];
   /** When it is due (null: as soon as possible). */
   scheduledAt?: Maybe<Scalars['DateTime']['output']>;
   /** When sending started. */
@@ -440,7 +477,11 @@ export type LineMessageInput = {
   flex?: InputMaybe<FlexMessageInput>;
 };
 
-/** A message to every member of a segment who has a linked LINE account. Give segmentId or definition. */
+/**
+ * A message to every member of a segment who has a linked LINE account and consents to marketing messages, whatever
+ * the segment's conditions (consent is judged when the delivery starts; members who never chose count as consented).
+ * Give segmentId or definition.
+ */
 export type SendSegmentMessageInput = {
   /** A saved segment. */
   segmentId?: InputMaybe<Scalars['ID']['input']>;
@@ -679,6 +720,7 @@ export type ResolversTypes = ResolversObject<{
   SpendConditionInput: SpendConditionInput;
   ChannelUsageConditionInput: ChannelUsageConditionInput;
   StoresVisitedConditionInput: StoresVisitedConditionInput;
+  BirthdayMonthInput: BirthdayMonthInput;
   SegmentDefinitionInput: SegmentDefinitionInput;
   Segment: ResolverTypeWrapper<SegmentView>;
   SegmentPreview: ResolverTypeWrapper<SegmentPreviewResult>;
@@ -724,6 +766,7 @@ export type ResolversParentTypes = ResolversObject<{
   SpendConditionInput: SpendConditionInput;
   ChannelUsageConditionInput: ChannelUsageConditionInput;
   StoresVisitedConditionInput: StoresVisitedConditionInput;
+  BirthdayMonthInput: BirthdayMonthInput;
   SegmentDefinitionInput: SegmentDefinitionInput;
   Segment: SegmentView;
   SegmentPreview: SegmentPreviewResult;
@@ -913,6 +956,8 @@ export type SegmentResolvers<ContextType = LineContext, ParentType extends Resol
 export type SegmentPreviewResolvers<ContextType = LineContext, ParentType extends ResolversParentTypes['SegmentPreview'] = ResolversParentTypes['SegmentPreview']> = ResolversObject<{
   memberCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   reachableCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  consentedCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  recipientCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   sample?: Resolver<Array<ResolversTypes['Member']>, ParentType, ContextType>;
   evaluatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
 }>;
@@ -925,6 +970,7 @@ export type MessageDeliveryResolvers<ContextType = LineContext, ParentType exten
   sent?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   failed?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   skippedBlocked?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  skippedNoConsent?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   scheduledAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   startedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   finishedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;

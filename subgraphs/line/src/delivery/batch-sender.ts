@@ -2,8 +2,9 @@ import { insertOnce } from '@omo/lib/core/claims';
 import type { Logger } from '@omo/lib/core/logger';
 import { HOUR_MS } from '@omo/lib/core/time';
 import { lineFailureOf, type LineClient, type LineFailure } from '../line-api/line.client';
+import type { AudienceSource } from './audience';
 import { messagesFor, type Personal } from './delivery-messages';
-import type { BatchCheckpoint, DeliveryBatchDoc, DeliveryDoc, DeliveryModels } from './delivery.model';
+import type { BatchCheckpoint, BatchRecipient, DeliveryBatchDoc, DeliveryDoc, DeliveryModels } from './delivery.model';
 
 /** Pushes in flight at once within a batch (LINE allows 2,000 requests a second). */
 const PUSH_CONCURRENCY = 10;
@@ -20,13 +21,16 @@ export type DeliverySender = Pick<LineClient, 'multicast' | 'push'>;
 export interface BatchSenderDeps {
   models: DeliveryModels;
   lineClient: DeliverySender;
+  audience: Pick<AudienceSource, 'consenting'>;
   personalise?: Personaliser;
   clock: () => Date;
   logger: Logger;
 }
 
+type Outcome = { sent: number; failed: number; skippedNoConsent: number; reason: string | null };
+
 type SendOutcome =
-  | { kind: 'done'; sent: number; failed: number; reason: string | null }
+  | ({ kind: 'done' } & Outcome)
   | { kind: 'retry'; at: Date; reason: string; checkpoint: BatchCheckpoint | null }
   | { kind: 'paused'; checkpoint: BatchCheckpoint };
 
@@ -46,17 +50,36 @@ export class BatchSender {
   async send(delivery: DeliveryDoc, batchId: string, stopBy: Date): Promise<Date | null> {
     const { models, clock } = this.deps;
     if (await models.results.exists({ _id: batchId })) return null;
-    const batch = await models.batches.findById(batchId).lean<DeliveryBatchDoc>().exec();
-    if (!batch) throw new Error(`Delivery batch ${batchId} is missing`);
+    const stored = await models.batches.findById(batchId).lean<DeliveryBatchDoc>().exec();
+    if (!stored) throw new Error(`Delivery batch ${batchId} is missing`);
     const now = clock();
-    if (batch.firstAttemptAt && now.getTime() - batch.firstAttemptAt.getTime() > RETRY_KEY_LIFETIME_MS) {
+    let batch = stored;
+    if (!batch.firstAttemptAt) {
+      let withdrawn: string[] | null;
+      try {
+        withdrawn = await this.withdrawn(delivery, batch);
+      } catch (error) {
+        return this.retry(delivery, batch, { kind: 'retry', at: this.retryAt(batch.attempts, []), reason: `marketing consent unavailable: ${error instanceof Error ? error.message : String(error)}`, checkpoint: null });
+      }
+      // A crash after this write resends to the same users under the same keys; one before it asks consent again, nothing sent yet
+      await models.batches.updateOne({ _id: batch._id }, { $set: { firstAttemptAt: now, withdrawn } });
+      batch = { ...batch, firstAttemptAt: now, withdrawn };
+    }
+    const withdrawn = new Set(batch.withdrawn ?? []);
+    const recipients = batch.recipients.filter((r) => !withdrawn.has(r.memberId));
+    const skippedNoConsent = batch.recipients.length - recipients.length;
+    if (now.getTime() - batch.firstAttemptAt!.getTime() > RETRY_KEY_LIFETIME_MS) {
       const done = batch.checkpoint ?? { next: 0, sent: 0, failed: 0, reasons: [] };
       const reason = 'LINE did not accept the batch within a day of the first attempt; not resent, as LINE forgets retry keys after 24 hours';
-      await this.record(batch, { sent: done.sent, failed: done.failed + batch.recipients.length - done.next, reason });
+      await this.record(batch, { sent: done.sent, failed: done.failed + recipients.length - done.next, skippedNoConsent, reason });
       return null;
     }
-    if (!batch.firstAttemptAt) await models.batches.updateOne({ _id: batch._id }, { $set: { firstAttemptAt: now } });
-    const outcome = batch.mode === 'multicast' ? await this.multicast(delivery, batch) : await this.pushAll(delivery, batch, stopBy);
+    const outcome =
+      recipients.length === 0
+        ? { kind: 'done' as const, sent: 0, failed: 0, skippedNoConsent, reason: null }
+        : batch.mode === 'multicast'
+          ? await this.multicast(delivery, batch, recipients, skippedNoConsent)
+          : await this.pushAll(delivery, batch, recipients, skippedNoConsent, stopBy);
     if (outcome.kind === 'done') {
       await this.record(batch, outcome);
       return null;
@@ -65,32 +88,48 @@ export class BatchSender {
       await models.batches.updateOne({ _id: batch._id }, { $set: { checkpoint: outcome.checkpoint } });
       return clock();
     }
+    return this.retry(delivery, batch, outcome);
+  }
+
+  private async retry(delivery: DeliveryDoc, batch: DeliveryBatchDoc, outcome: Extract<SendOutcome, { kind: 'retry' }>): Promise<Date> {
     this.deps.logger.warn({ deliveryId: delivery._id, batch: batch.index, attempts: batch.attempts + 1, reason: outcome.reason, retryAt: outcome.at }, 'delivery batch will be retried');
-    await models.batches.updateOne(
+    await this.deps.models.batches.updateOne(
       { _id: batch._id },
       { $set: { attempts: batch.attempts + 1, nextAttemptAt: outcome.at, lastError: outcome.reason, checkpoint: outcome.checkpoint ?? batch.checkpoint } },
     );
     return outcome.at;
   }
 
-  private async multicast(delivery: DeliveryDoc, batch: DeliveryBatchDoc): Promise<SendOutcome> {
-    const to = batch.recipients.map((r) => r.lineUserId);
+  /**
+   * A segment's members in the batch who no longer consent to marketing; null for a notification (named members),
+   * which is about the member's own account and goes whatever they chose. Consent was judged at the start too:
+   * this catches a withdrawal in the hours a large or scheduled delivery can take, at one members call per batch.
+   */
+  private async withdrawn(delivery: DeliveryDoc, batch: DeliveryBatchDoc): Promise<string[] | null> {
+    if (delivery.audience.memberIds) return null;
+    const consenting = await this.deps.audience.consenting(batch.recipients.map((r) => r.memberId));
+    return batch.recipients.filter((r) => !consenting.has(r.memberId)).map((r) => r.memberId);
+  }
+
+  private async multicast(delivery: DeliveryDoc, batch: DeliveryBatchDoc, recipients: BatchRecipient[], skippedNoConsent: number): Promise<SendOutcome> {
+    const to = recipients.map((r) => r.lineUserId);
     try {
       // a resend carries the batch's own key: if LINE took the first one, it answers 409 and nobody gets it twice
       await this.deps.lineClient.multicast(to, messagesFor(delivery.messages, null), batch.retryKey!);
-      return { kind: 'done', sent: to.length, failed: 0, reason: null };
+      return { kind: 'done', sent: to.length, failed: 0, skippedNoConsent, reason: null };
     } catch (error) {
       const failure = lineFailureOf(error, this.deps.clock());
       if (failure.retryable) return { kind: 'retry', at: this.retryAt(batch.attempts, [failure]), reason: failure.reason, checkpoint: null };
-      return { kind: 'done', sent: 0, failed: to.length, reason: failure.reason };
+      return { kind: 'done', sent: 0, failed: to.length, skippedNoConsent, reason: failure.reason };
     }
   }
 
   /** A personalised batch: one push per recipient with its own retry key, a few at a time, from the checkpoint on. */
-  private async pushAll(delivery: DeliveryDoc, batch: DeliveryBatchDoc, stopBy: Date): Promise<SendOutcome> {
+  private async pushAll(delivery: DeliveryDoc, batch: DeliveryBatchDoc, recipients: BatchRecipient[], skippedNoConsent: number, stopBy: Date): Promise<SendOutcome> {
     const { clock } = this.deps;
+    // `next` counts in `recipients`, which `withdrawn` fixed before the first push
     const progress: BatchCheckpoint = batch.checkpoint ?? { next: 0, sent: 0, failed: 0, reasons: [] };
-    const remaining = batch.recipients.slice(progress.next);
+    const remaining = recipients.slice(progress.next);
     let personal: Map<string, Personal>;
     try {
       personal = await this.deps.personalise!(remaining.map((r) => r.memberId));
@@ -100,9 +139,9 @@ export class BatchSender {
     }
     let { next, sent, failed } = progress;
     const reasons = [...progress.reasons];
-    while (next < batch.recipients.length) {
+    while (next < recipients.length) {
       if (clock().getTime() >= stopBy.getTime()) return { kind: 'paused', checkpoint: { next, sent, failed, reasons } };
-      const chunk = batch.recipients.slice(next, next + PUSH_CONCURRENCY);
+      const chunk = recipients.slice(next, next + PUSH_CONCURRENCY);
       const outcomes = await Promise.all(
         chunk.map(async (r): Promise<PushOutcome> => {
           const profile = personal.get(r.memberId);
@@ -130,7 +169,7 @@ export class BatchSender {
       }
       next += chunk.length;
     }
-    return { kind: 'done', sent, failed, reason: reasons.length > 0 ? reasons.join('; ') : null };
+    return { kind: 'done', sent, failed, skippedNoConsent, reason: reasons.length > 0 ? reasons.join('; ') : null };
   }
 
   /** Backoff doubling per attempt, or LINE's Retry-After when it sent one. */
@@ -141,9 +180,10 @@ export class BatchSender {
   }
 
   /** Another worker may have recorded the batch first; both saw the same keys accepted, so either outcome is true. */
-  private async record(batch: DeliveryBatchDoc, outcome: { sent: number; failed: number; reason: string | null }): Promise<void> {
-    await insertOnce(this.deps.models.results, { _id: batch._id, deliveryId: batch.deliveryId, index: batch.index, sent: outcome.sent, failed: outcome.failed, reason: outcome.reason, at: this.deps.clock() });
-    const log = { deliveryId: batch.deliveryId, batch: batch.index, sent: outcome.sent, failed: outcome.failed, reason: outcome.reason };
+  private async record(batch: DeliveryBatchDoc, outcome: Outcome): Promise<void> {
+    const { sent, failed, skippedNoConsent, reason } = outcome;
+    await insertOnce(this.deps.models.results, { _id: batch._id, deliveryId: batch.deliveryId, index: batch.index, sent, failed, skippedNoConsent, reason, at: this.deps.clock() });
+    const log = { deliveryId: batch.deliveryId, batch: batch.index, sent, failed, skippedNoConsent, reason };
     if (outcome.failed > 0) this.deps.logger.warn(log, 'delivery batch failed');
     else this.deps.logger.info(log, 'delivery batch sent');
   }

@@ -22,6 +22,8 @@ export interface MessageDelivery {
   sent: number;
   failed: number;
   skippedBlocked: number;
+  /** Recipients of a segment's message left out because their member had not consented to marketing at the start, or withdrew before their batch. */
+  skippedNoConsent: number;
   startedAt: Date | null;
   finishedAt: Date | null;
   cancelledAt: Date | null;
@@ -36,6 +38,8 @@ export interface DeliveryBatchView {
   status: 'PENDING' | 'SENT' | 'FAILED';
   sent: number;
   failed: number;
+  /** Left out as their member withdrew marketing consent before the batch went. */
+  skippedNoConsent: number;
   attempts: number;
   nextAttemptAt: Date;
   lastError: string | null;
@@ -73,12 +77,13 @@ export function deliveryView(doc: DeliveryDoc, start: DeliveryStartDoc | null, c
     cancelledAt: cancel?.cancelledAt ?? null,
   };
   if (doc.preview) {
-    return { ...base, status: 'COMPLETED', ...doc.preview, sent: 0, failed: 0, startedAt: doc.createdAt, finishedAt: doc.createdAt, failureReasons: [] };
+    return { ...base, status: 'COMPLETED', ...doc.preview, skippedNoConsent: doc.preview.skippedNoConsent ?? 0, sent: 0, failed: 0, startedAt: doc.createdAt, finishedAt: doc.createdAt, failureReasons: [] };
   }
   const sent = results.reduce((n, r) => n + r.sent, 0);
   const failed = results.reduce((n, r) => n + r.failed, 0);
+  const skippedNoConsent = (start?.skippedNoConsent ?? 0) + results.reduce((n, r) => n + (r.skippedNoConsent ?? 0), 0);
   const failureReasons = [...new Set([start?.failure, ...results.map((r) => r.reason)].filter((r): r is string => Boolean(r)))];
-  const counts = { recipients: start?.recipients ?? 0, skippedBlocked: start?.skippedBlocked ?? 0, sent, failed, startedAt: start?.startedAt ?? null, failureReasons };
+  const counts = { recipients: start?.recipients ?? 0, skippedBlocked: start?.skippedBlocked ?? 0, skippedNoConsent, sent, failed, startedAt: start?.startedAt ?? null, failureReasons };
   const finished = start !== null && results.length >= start.batches;
   if (start?.failure) return { ...base, ...counts, status: 'FAILED', finishedAt: start.startedAt };
   if (cancel && !finished) return { ...base, ...counts, status: 'CANCELLED', finishedAt: cancel.cancelledAt };
@@ -106,6 +111,7 @@ export async function batchViews(models: DeliveryModels, id: string): Promise<De
       status: !result ? 'PENDING' : result.sent === 0 && result.failed > 0 ? 'FAILED' : 'SENT',
       sent: result?.sent ?? 0,
       failed: result?.failed ?? 0,
+      skippedNoConsent: result?.skippedNoConsent ?? 0,
       attempts: b.attempts,
       nextAttemptAt: b.nextAttemptAt,
       lastError: b.lastError,

@@ -34,6 +34,8 @@ const audience: AudienceSource = {
     if (!found) throw new NotFoundError('Segment');
     return found;
   },
+  // whether consent changed before a batch: delivery-consent.test.ts
+  consenting: async (memberIds) => new Set(memberIds),
 };
 const lineClient = () => new LineClient(testConfig({ LINE_API_BASE_URL: fake.url }), logger);
 
@@ -50,8 +52,8 @@ function worker(overrides: Partial<DeliveryServiceDeps> = {}): DeliveryService {
   });
 }
 
-function recipients(count: number, blocked: (i: number) => boolean = () => false): Recipient[] {
-  return Array.from({ length: count }, (_, i) => ({ memberId: `m${i}`, lineUserId: `U${String(i).padStart(32, '0')}`, blocked: blocked(i) }));
+function recipients(count: number, blocked: (i: number) => boolean = () => false, noConsent: (i: number) => boolean = () => false): Recipient[] {
+  return Array.from({ length: count }, (_, i) => ({ memberId: `m${i}`, lineUserId: `U${String(i).padStart(32, '0')}`, blocked: blocked(i), noConsent: noConsent(i) }));
 }
 
 /** A segment of `list` and a delivery of one text message to it. */
@@ -126,6 +128,15 @@ describe('multicast batches', () => {
     await service.drain();
     expect(fake.multicasts().map((c) => c.to)).toEqual([list.filter((r) => !r.blocked).map((r) => r.lineUserId)]);
     expect(await service.get(id)).toMatchObject({ status: 'COMPLETED', recipients: 10, sent: 6, skippedBlocked: 4 });
+  });
+
+  it('skip members without marketing consent, blocked or not, and count them apart from the blocked', async () => {
+    const service = worker();
+    const list = recipients(10, (i) => i % 3 === 0, (i) => i % 2 === 0);
+    const { id } = await deliver(service, list);
+    await service.drain();
+    expect(fake.multicasts().map((c) => c.to)).toEqual([[1, 5, 7].map((i) => list[i]!.lineUserId)]);
+    expect(await service.get(id)).toMatchObject({ status: 'COMPLETED', recipients: 10, sent: 3, failed: 0, skippedBlocked: 2, skippedNoConsent: 5 });
   });
 
   it('send a LINE user matched twice once', async () => {

@@ -120,7 +120,7 @@ export class DeliveryWorker {
     try {
       resolved = await this.deps.audience.resolve(delivery.audience);
     } catch (error) {
-      if (error instanceof AppError) return this.claimStart({ _id: delivery._id, freezeId: randomUUID(), startedAt: clock(), recipients: 0, skippedBlocked: 0, batches: 0, failure: error.message });
+      if (error instanceof AppError) return this.claimStart({ _id: delivery._id, freezeId: randomUUID(), startedAt: clock(), recipients: 0, skippedBlocked: 0, skippedNoConsent: 0, batches: 0, failure: error.message });
       const attempts = delivery.attempts + 1;
       const message = error instanceof Error ? error.message : String(error);
       logger.warn({ deliveryId: delivery._id, attempts, err: message }, 'delivery audience could not be resolved; will retry');
@@ -128,7 +128,8 @@ export class DeliveryWorker {
       return null;
     }
     const recipients = uniqueByLineUser(resolved);
-    const sendable = recipients.filter((r) => !r.blocked);
+    const sendable = recipients.filter((r) => !r.blocked && !r.noConsent);
+    const skippedNoConsent = recipients.filter((r) => r.noConsent).length;
     const freezeId = randomUUID();
     const mode = delivery.personalised ? 'push' : 'multicast';
     const size = mode === 'push' ? PUSH_BATCH_SIZE : MULTICAST_BATCH_SIZE;
@@ -146,14 +147,15 @@ export class DeliveryWorker {
         attempts: 0,
         nextAttemptAt: now,
         firstAttemptAt: null,
+        withdrawn: null,
         lastError: null,
         checkpoint: null,
       });
     }
     if (batches.length > 0) await models.batches.insertMany(batches, { ordered: true });
-    const start = await this.claimStart({ _id: delivery._id, freezeId, startedAt: now, recipients: recipients.length, skippedBlocked: recipients.length - sendable.length, batches: batches.length, failure: null });
+    const start = await this.claimStart({ _id: delivery._id, freezeId, startedAt: now, recipients: recipients.length, skippedBlocked: recipients.length - sendable.length - skippedNoConsent, skippedNoConsent, batches: batches.length, failure: null });
     if (start.freezeId !== freezeId) await models.batches.deleteMany({ deliveryId: delivery._id, freezeId });
-    else logger.info({ deliveryId: delivery._id, recipients: start.recipients, skippedBlocked: start.skippedBlocked, batches: start.batches }, 'delivery started');
+    else logger.info({ deliveryId: delivery._id, recipients: start.recipients, skippedBlocked: start.skippedBlocked, skippedNoConsent, batches: start.batches }, 'delivery started');
     return start;
   }
 

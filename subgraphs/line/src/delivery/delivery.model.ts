@@ -21,7 +21,7 @@ export interface DeliveryDoc {
   createdAt: Date;
   actor: string;
   /** A dry run's counts, taken when it was asked. */
-  preview: { recipients: number; skippedBlocked: number } | null;
+  preview: { recipients: number; skippedBlocked: number; skippedNoConsent?: number } | null;
   /** Whether a worker still has something to do, and from when. */
   open: boolean;
   dueAt: Date;
@@ -37,6 +37,8 @@ export interface DeliveryStartDoc {
   startedAt: Date;
   recipients: number;
   skippedBlocked: number;
+  /** Members of a segment without marketing consent at the freeze; missing on starts written before consent was kept. */
+  skippedNoConsent?: number;
   batches: number;
   /** Why the audience could not be resolved: the delivery FAILED without sending. */
   failure: string | null;
@@ -78,6 +80,7 @@ const startSchema = new Schema<DeliveryStartDoc>(
     startedAt: { type: Date, required: true },
     recipients: { type: Number, required: true },
     skippedBlocked: { type: Number, required: true },
+    skippedNoConsent: { type: Number, default: 0 },
     batches: { type: Number, required: true },
     failure: { type: String, default: null },
   },
@@ -117,6 +120,12 @@ export interface DeliveryBatchDoc {
   nextAttemptAt: Date;
   /** LINE keeps a retry key for 24 hours from its first use. */
   firstAttemptAt: Date | null;
+  /**
+   * A segment's batch: the members who had withdrawn their marketing consent when it was first attempted, written
+   * with firstAttemptAt and never changed, so every resend under the batch's retry key(s) goes to the same users.
+   * Null for notifications, and for batches first attempted before consent was kept.
+   */
+  withdrawn: string[] | null;
   lastError: string | null;
   checkpoint: BatchCheckpoint | null;
 }
@@ -128,6 +137,8 @@ export interface DeliveryResultDoc {
   index: number;
   sent: number;
   failed: number;
+  /** Recipients left out as `withdrawn`; missing on results recorded before consent was kept. */
+  skippedNoConsent?: number;
   reason: string | null;
   at: Date;
 }
@@ -147,6 +158,7 @@ const batchSchema = new Schema<DeliveryBatchDoc>(
     attempts: { type: Number, required: true, default: 0 },
     nextAttemptAt: { type: Date, required: true },
     firstAttemptAt: { type: Date, default: null },
+    withdrawn: { type: [String], default: null },
     lastError: { type: String, default: null },
     checkpoint: { type: Schema.Types.Mixed, default: null },
   },
@@ -161,6 +173,7 @@ const resultSchema = new Schema<DeliveryResultDoc>(
     index: { type: Number, required: true },
     sent: { type: Number, required: true },
     failed: { type: Number, required: true },
+    skippedNoConsent: { type: Number, default: 0 },
     reason: { type: String, default: null },
     at: { type: Date, required: true },
   },

@@ -21,12 +21,13 @@ let keys = 0;
 let resolved = 0;
 
 const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
-const segment: Recipient[] = Array.from({ length: 12 }, (_, i) => ({ memberId: `m${i}`, lineUserId: `U${String(i).padStart(32, '0')}`, blocked: i < 2 }));
+const segment: Recipient[] = Array.from({ length: 12 }, (_, i) => ({ memberId: `m${i}`, lineUserId: `U${String(i).padStart(32, '0')}`, blocked: i < 2, noConsent: i === 1 || i === 2 }));
 const audience: AudienceSource = {
   resolve: async () => {
     resolved += 1;
     return segment;
   },
+  consenting: async (memberIds) => new Set(memberIds),
 };
 
 const input = (overrides: Partial<CreateDeliveryInput> = {}): CreateDeliveryInput => ({
@@ -161,7 +162,7 @@ describe('dry run', () => {
     const before = resolved;
     const delivery = await service.create(input({ dryRun: true }));
     expect(resolved).toBe(before + 1);
-    expect(delivery).toMatchObject({ status: 'COMPLETED', dryRun: true, recipients: 12, skippedBlocked: 2, sent: 0, failed: 0, startedAt: NOON_JST, finishedAt: NOON_JST });
+    expect(delivery).toMatchObject({ status: 'COMPLETED', dryRun: true, recipients: 12, skippedBlocked: 1, skippedNoConsent: 2, sent: 0, failed: 0, startedAt: NOON_JST, finishedAt: NOON_JST });
     expect(await service.drain()).toBe(0);
     expect(await service.get(delivery.id)).toEqual(delivery);
     expect(fake.requests).toHaveLength(0);

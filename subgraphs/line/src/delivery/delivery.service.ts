@@ -118,8 +118,9 @@ export class DeliveryService {
     let preview: DeliveryDoc['preview'] = null;
     if (dryRun) {
       const resolved = await this.deps.audience.resolve(audience);
-      const users = new Map(resolved.map((r) => [r.lineUserId, r.blocked]));
-      preview = { recipients: users.size, skippedBlocked: [...users.values()].filter(Boolean).length };
+      const users = [...new Map(resolved.map((r) => [r.lineUserId, r])).values()];
+      const skippedNoConsent = users.filter((r) => r.noConsent).length;
+      preview = { recipients: users.length, skippedBlocked: users.filter((r) => r.blocked && !r.noConsent).length, skippedNoConsent };
     }
     const doc: DeliveryDoc = {
       _id: id,

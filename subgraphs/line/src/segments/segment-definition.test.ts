@@ -75,6 +75,23 @@ describe('a segment definition', () => {
     expect(refusal({ pointsExpiring: { withinDays: 0 } }).field).toBe('definition.pointsExpiring.withinDays');
   });
 
+  it('takes birthday months as a sorted set, or the month of evaluation', () => {
+    expect(parseSegmentDefinition({ birthdayMonth: { months: [12, 1, 12], currentMonth: null } })).toEqual({ birthdayMonth: { months: [1, 12] } });
+    expect(parseSegmentDefinition({ birthdayMonth: { currentMonth: true } })).toEqual({ birthdayMonth: { currentMonth: true } });
+    const saved = parseSegmentDefinition({ not: { birthdayMonth: { currentMonth: true } } });
+    expect(parseSegmentDefinition(definitionToJson(saved))).toEqual(saved);
+  });
+
+  it('refuses birthday months outside 1-12, none, both ways at once, and currentMonth false', () => {
+    expect(refusal({ birthdayMonth: { months: [0] } })).toEqual({ code: 'BAD_USER_INPUT', field: 'definition.birthdayMonth.months.0', message: 'definition.birthdayMonth.months.0: months are 1 to 12' });
+    expect(refusal({ birthdayMonth: { months: [3, 13] } }).field).toBe('definition.birthdayMonth.months.1');
+    expect(refusal({ birthdayMonth: { months: [2.5] } }).field).toBe('definition.birthdayMonth.months.0');
+    expect(refusal({ birthdayMonth: { months: [] } }).message).toBe('definition.birthdayMonth.months: needs 1 to 12 months');
+    expect(refusal({ birthdayMonth: {} }).message).toBe('definition.birthdayMonth: give months or currentMonth, one of them');
+    expect(refusal({ birthdayMonth: { months: [5], currentMonth: true } }).message).toBe('definition.birthdayMonth: give months or currentMonth, one of them');
+    expect(refusal({ birthdayMonth: { currentMonth: false } }).message).toBe('definition.birthdayMonth.currentMonth: must be true (for "not this month", put this condition under not)');
+  });
+
   it(`refuses more than ${MAX_NODES} nodes and more than 8 levels`, () => {
     const wide = { or: Array.from({ length: 20 }, () => ({ and: [{ tier: ['GOLD'] }, { registeredVia: 'STORE' }] })) };
     expect(refusal(wide).message).toContain(`at most ${MAX_NODES} nodes`);

@@ -38,7 +38,11 @@ export type SegmentNode =
   | { spend: { window?: TimeWindow; amount: IntRange } }
   | { channelUsage: { usage: ChannelUsage; window?: TimeWindow } }
   | { storesVisited: { storeIds?: string[]; prefecture?: string; city?: string; window?: TimeWindow } }
-  | { lineFriendStatus: 'FRIEND' | 'BLOCKED' };
+  | { lineFriendStatus: 'FRIEND' | 'BLOCKED' }
+  | { birthdayMonth: BirthdayMonths };
+
+/** Explicit months (1-12), or the month (JST) of the instant the segment is evaluated at. */
+export type BirthdayMonths = { months: number[] } | { currentMonth: true };
 
 export const MAX_NODES = 50;
 export const MAX_DEPTH = 8;
@@ -98,6 +102,14 @@ const LEAVES = {
     })
     .refine((s) => (s.storeIds !== undefined) !== (s.prefecture !== undefined || s.city !== undefined), 'give storeIds, or a prefecture and/or city'),
   lineFriendStatus: z.enum(['FRIEND', 'BLOCKED']),
+  birthdayMonth: z
+    .strictObject({
+      months: z.array(z.number().int().min(1, 'months are 1 to 12').max(12, 'months are 1 to 12')).min(1, 'needs 1 to 12 months').max(12, 'needs 1 to 12 months').optional(),
+      // false would read as "not this month", which is `not` over this condition: one way to say each thing
+      currentMonth: z.literal(true, 'must be true (for "not this month", put this condition under not)').optional(),
+    })
+    .refine((b) => (b.months !== undefined) !== (b.currentMonth !== undefined), 'give months or currentMonth, one of them')
+    .transform((b): BirthdayMonths => (b.months ? { months: [...new Set(b.months)].sort((x, y) => x - y) } : { currentMonth: true })),
 } satisfies Record<string, z.ZodType>;
 
 export type LeafField = keyof typeof LEAVES;

@@ -8,7 +8,7 @@ import { internalClient, type ServiceDirectory } from '@omo/lib/server/internal-
 import type { LineLinkDoc, LineLinkModel } from '../linking/line-link.model';
 import type { LineUserModel } from '../webhook/line-user.model';
 import type { SegmentNode } from './segment-definition';
-import { combine, leavesByOwner, planSegment, type LineCondition, type Plan, type PlannedLeaf } from './segment-plan';
+import { combine, consentPlan, leavesByOwner, leavesOf, planSegment, type LineCondition, type Plan, type PlannedLeaf } from './segment-plan';
 
 /** A linked LINE user: the only members a segment is evaluated over (they are who a message can reach). */
 export interface Candidate {
@@ -16,6 +16,11 @@ export interface Candidate {
   lineUserId: string;
   blocked: boolean;
   linkedAt: Date;
+}
+
+/** A candidate a marketing message is meant for, with whether the member consented to marketing at evaluation. */
+export interface MarketingCandidate extends Candidate {
+  consented: boolean;
 }
 
 export interface SegmentEvaluatorDeps {
@@ -48,6 +53,17 @@ export class SegmentEvaluator {
   }
 
   /**
+   * The candidates matching the definition, each with the member's marketing consent judged at the same instant.
+   * The consent leaf rides along in the members call each batch makes anyway (for `active`), so it costs no call.
+   */
+  async evaluateForMarketing(definition: SegmentNode): Promise<{ at: Date; matches: MarketingCandidate[] }> {
+    const at = this.deps.clock();
+    const [matches = [], consented = []] = await this.run([planSegment(definition, at), consentPlan()], await this.candidates(), at);
+    const consentedIds = new Set(consented.map((c) => c.memberId));
+    return { at, matches: matches.map((c) => ({ ...c, consented: consentedIds.has(c.memberId) })) };
+  }
+
+  /**
    * Several definitions in one pass over the candidates (one call per owner and batch for all of them): the
    * matches of each, in the order given. E.g. one definition per tier tells each linked member's tier. Their leaves
    * together must stay within the filter's 50 conditions per service.
@@ -63,6 +79,20 @@ export class SegmentEvaluator {
     const at = this.deps.clock();
     const [matches = []] = await this.run([planSegment(null, at)], await this.candidates(memberIds), at);
     return matches;
+  }
+
+  /** Which of these members consent to marketing now, asking members only (one call per batch of ids). */
+  async consenting(memberIds: readonly string[]): Promise<Set<string>> {
+    const at = this.deps.clock();
+    const plan = consentPlan();
+    const size = Math.min(this.deps.batchSize ?? SEGMENT_FILTER_BATCH, SEGMENT_FILTER_BATCH);
+    const found = new Set<string>();
+    for (let i = 0; i < memberIds.length; i += size) {
+      const batch = memberIds.slice(i, i + size);
+      const matches = await this.ask('members', batch, leavesOf(plan), at);
+      for (const id of combine(plan, batch, new Map(Object.entries(matches).map(([key, ids]) => [key, new Set(ids)])))) found.add(id);
+    }
+    return found;
   }
 
   /** Each plan's matches among the candidates, in batches, each batch one call per owner service for every plan. */

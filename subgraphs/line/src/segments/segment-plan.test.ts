@@ -1,5 +1,5 @@
 import { parseSegmentDefinition } from './segment-definition';
-import { combine, leavesByOwner, leavesOf, planSegment, type Plan } from './segment-plan';
+import { combine, consentPlan, jstMonth, leavesByOwner, leavesOf, planSegment, type Plan } from './segment-plan';
 
 const at = new Date('2026-06-15T03:00:00.000Z');
 const batch = ['a', 'b', 'c', 'd'];
@@ -42,6 +42,43 @@ describe('planning a segment', () => {
       ['purchases', ['c3', 'c4']],
       ['line', ['c6']],
     ]);
+  });
+});
+
+describe('planning a birthday month', () => {
+  it('sends explicit months to members as they are', () => {
+    expect(leavesOf(plan({ birthdayMonth: { months: [3, 4] } }))[1]).toEqual({ key: 'c1', owner: 'members', condition: { kind: 'birthdayMonth', months: [3, 4] } });
+  });
+
+  it('turns "the month of evaluation" into the month in Japan at that instant, also where UTC is still in the month before', () => {
+    const monthAt = (instant: string) => leavesOf(planSegment(parseSegmentDefinition({ birthdayMonth: { currentMonth: true } }), new Date(instant)))[1];
+    expect(monthAt('2026-06-15T03:00:00.000Z')).toEqual({ key: 'c1', owner: 'members', condition: { kind: 'birthdayMonth', months: [6] } });
+    // 1 May 00:30 JST is 30 April 15:30 UTC
+    expect(monthAt('2026-04-30T15:30:00.000Z')).toMatchObject({ condition: { months: [5] } });
+    expect(monthAt('2026-04-30T14:59:59.999Z')).toMatchObject({ condition: { months: [4] } });
+    // New Year in Japan
+    expect(monthAt('2026-12-31T15:00:00.000Z')).toMatchObject({ condition: { months: [1] } });
+  });
+
+  it('reads the month in Japan', () => {
+    expect(jstMonth(new Date('2026-01-31T14:59:59.999Z'))).toBe(1);
+    expect(jstMonth(new Date('2026-01-31T15:00:00.000Z'))).toBe(2);
+  });
+});
+
+describe('the marketing consent leaf', () => {
+  it('is the members service\'s marketingConsent, under a key no definition leaf can take', () => {
+    const consent = consentPlan();
+    expect(leavesOf(consent)).toEqual([{ key: 'consent', owner: 'members', condition: { kind: 'marketingConsent' } }]);
+    const segment = plan({ and: [{ tier: ['GOLD'] }, { registeredVia: 'STORE' }] });
+    expect([...leavesByOwner(segment, consent)].map(([owner, leaves]) => [owner, leaves.map((l) => l.key)])).toEqual([
+      ['members', ['c0', 'c2', 'consent']],
+      ['points', ['c1']],
+    ]);
+  });
+
+  it('matches the consented members of the batch, whatever the segment', () => {
+    expect(combine(consentPlan(), batch, new Map([['consent', new Set(['a', 'd'])]]))).toEqual(new Set(['a', 'd']));
   });
 });
 

@@ -17,6 +17,8 @@ export interface SegmentView extends SegmentState {
 export interface SegmentPreviewResult {
   memberCount: number;
   reachableCount: number;
+  consentedCount: number;
+  recipientCount: number;
   sample: { id: string }[];
   evaluatedAt: Date;
 }
@@ -132,10 +134,12 @@ export class SegmentService {
 
   async preview(caller: Caller, spec: SegmentSpec): Promise<SegmentPreviewResult> {
     requireStaff(caller);
-    const { at, matches } = await this.deps.evaluator.evaluate(await this.definitionFor(spec));
+    const { at, matches } = await this.deps.evaluator.evaluateForMarketing(await this.definitionFor(spec));
     return {
       memberCount: matches.length,
       reachableCount: matches.filter((c) => !c.blocked).length,
+      consentedCount: matches.filter((c) => c.consented).length,
+      recipientCount: matches.filter((c) => c.consented && !c.blocked).length,
       sample: matches.slice(0, PREVIEW_SAMPLE_SIZE).map((c) => ({ id: c.memberId })),
       evaluatedAt: at,
     };
