@@ -61,7 +61,7 @@ export function pointsMessage(view: ReplyView, member: { displayName: string }, 
     footer: box(
       'vertical',
       [
-        box('horizontal', [commandButton(locale, CHAT.buttonCard, 'card', CHAT.typedCard), commandButton(locale, CHAT.buttonHistory, 'history', CHAT.typedHistory)], { spacing: 'sm' }),
+        box('horizontal', [commandButton(locale, CHAT.buttonCard, 'card', CHAT.typedCard), commandButton(locale, CHAT.buttonHistoryShort, 'history', CHAT.typedHistory)], { spacing: 'sm' }),
         ...memberPageButtons(view),
       ],
     ),

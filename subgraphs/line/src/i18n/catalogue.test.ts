@@ -71,7 +71,7 @@ describe('the message catalogue', () => {
   });
 
   it('keeps button labels within LINE’s 20 characters and a buttons template’s text within 160', () => {
-    const labels = [CHAT.buttonPoints, CHAT.buttonCard, CHAT.buttonShowCardAgain, CHAT.buttonHistory, CHAT.buttonRewards, CHAT.buttonLink, CHAT.buttonMemberPage, REWARDS.buttonRedeem, REWARDS.buttonCoupons, LINK_CHAT.buttonLink, LINK_CHAT.buttonMemberPage];
+    const labels = [CHAT.buttonPoints, CHAT.buttonCard, CHAT.buttonShowCardAgain, CHAT.buttonHistory, CHAT.buttonHistoryShort, CHAT.buttonRewards, CHAT.buttonLink, CHAT.buttonMemberPage, REWARDS.buttonRedeem, REWARDS.buttonCoupons, LINK_CHAT.buttonLink, LINK_CHAT.buttonMemberPage];
     for (const label of labels) for (const value of [label.ja, label.en]) expect(value.length).toBeLessThanOrEqual(20);
     for (const text of [LINK_CHAT.invitation, LINK_CHAT.invitationWithPage, LINK_CHAT.userElsewhereWithPage, LINK_CHAT.memberElsewhereWithPage]) {
       for (const value of [text.ja, text.en]) expect(value.length).toBeLessThanOrEqual(160);

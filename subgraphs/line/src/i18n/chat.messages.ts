@@ -85,6 +85,8 @@ export const CHAT = {
   buttonCard: { ja: '会員証', en: 'Member card' },
   buttonShowCardAgain: { ja: 'バーコードを再表示', en: 'Show barcode again' },
   buttonHistory: { ja: 'ポイント履歴', en: 'History' },
+  /** Beside 会員証 on the points card, where two buttons share a row. */
+  buttonHistoryShort: { ja: '履歴', en: 'History' },
   buttonRewards: { ja: '特典', en: 'Rewards' },
   buttonLink: { ja: '会員連携する', en: 'Link membership' },
   buttonMemberPage: { ja: '会員ページ', en: 'Member page' },

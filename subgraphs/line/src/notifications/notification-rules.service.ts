@@ -54,7 +54,7 @@ const inputSchema = z.object({
   kind: z.enum(NOTIFICATION_KINDS),
   enabled: z.boolean().nullish(),
   messages: deliveryMessagesSchema.nullish(),
-  messagesEn: z.union([z.array(z.never()).length(0), deliveryMessagesSchema]).nullish(),
+  messagesEn: deliveryMessagesSchema.nullish(),
   daysBefore: z.number().int().min(MIN_DAYS_BEFORE, `must be ${MIN_DAYS_BEFORE}-${MAX_DAYS_BEFORE}`).max(MAX_DAYS_BEFORE, `must be ${MIN_DAYS_BEFORE}-${MAX_DAYS_BEFORE}`).nullish(),
 });
 
@@ -97,8 +97,10 @@ export class NotificationRuleService {
   /** Administrators: turns a rule on or off and/or changes its messages or daysBefore; omitted (or null) fields stay. */
   async set(caller: Caller, raw: SetNotificationRuleInput): Promise<NotificationRuleView> {
     const actor = actorOf(requireAdmin(caller));
-    const input = parseInput(inputSchema, raw);
-    if (input.enabled == null && input.messages == null && input.messagesEn == null && input.daysBefore == null) {
+    // an empty English variant removes it: checked apart, so a wrong one is refused like `messages` is
+    const clearEn = Array.isArray(raw.messagesEn) && raw.messagesEn.length === 0;
+    const input = parseInput(inputSchema, clearEn ? { ...raw, messagesEn: null } : raw);
+    if (input.enabled == null && input.messages == null && input.messagesEn == null && !clearEn && input.daysBefore == null) {
       throw new BadUserInputError('Give enabled, messages, messagesEn or daysBefore', { field: 'input' });
     }
     if (input.kind !== 'POINTS_EXPIRING' && input.daysBefore != null) {
@@ -113,7 +115,7 @@ export class NotificationRuleService {
         enabled,
         messages: input.messages ?? current.messages,
         // new Japanese words without English ones: everyone gets the new words, rather than English members the old
-        messagesEn: input.messagesEn != null ? (input.messagesEn.length ? inEnglish(input.messagesEn) : null) : input.messages != null ? null : current.messagesEn,
+        messagesEn: clearEn ? null : input.messagesEn ? inEnglish(input.messagesEn) : input.messages != null ? null : current.messagesEn,
         daysBefore: input.daysBefore ?? current.daysBefore,
         revision: current.revision + 1,
         enabledAt: !enabled ? null : current.enabled ? current.enabledAt : now,
