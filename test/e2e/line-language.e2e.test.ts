@@ -366,4 +366,37 @@ describe('notifications', () => {
     const rules = ok(await system.graphql<{ notificationRules: { kind: string; revision: number }[] }>('{ notificationRules { kind revision } }', {}, system.adminHeaders()));
     expect(rules.notificationRules.find((r) => r.kind === 'TIER_UP')?.revision).toBe(4);
   });
+
+  it('tell of expiring points in each member’s language, one delivery per language, once however often the job runs', async () => {
+    const soonest = async (memberId: string) =>
+      ok(
+        await system.graphql<{ member: { points: { expiring: { points: number; expiresAt: string }[] } } }>(
+          'query($id: ID!) { member(id: $id) { points { expiring { points expiresAt } } } }',
+          { id: memberId },
+          system.staffHeaders(),
+        ),
+      ).member.points.expiring[0];
+    now = new Date(START.getTime() + 345 * DAY_MS); // 10:30 in Japan
+    await setRule({ kind: 'POINTS_EXPIRING', enabled: true, daysBefore: 30 });
+    const [emily, ken] = [await soonest(ids.emily!), await soonest(ids.ken!)];
+    expect([emily, ken]).toEqual([{ points: 1_700, expiresAt: '2031-01-16T14:59:59.999Z' }, { points: 100, expiresAt: '2031-01-10T14:59:59.999Z' }]);
+    const before = fake.sent().length;
+    const [first] = await Promise.all([notifications().run(), notifications().run()]);
+    await deliveries().drain();
+    expect(first.pointsExpiring).toMatchObject({ members: 2 });
+    const sent = fake.sent().slice(before).sort((a, b) => (a.to ?? '').localeCompare(b.to ?? ''));
+    expect(sent).toEqual([
+      { via: 'push', to: KEN, messages: [{ type: 'text', text: '山田健さま、100ポイントが2031年1月10日(金)に失効します。お早めにご利用ください。' }] },
+      { via: 'push', to: EMILY, messages: [{ type: 'text', text: 'Emily Carter, 1,700 points expire on Thu, Jan 16, 2031. Use them before then.' }] },
+    ]);
+    expect(await system.db.collection('line_deliveries').countDocuments({ idempotencyKey: { $regex: '^points-expiring:' } })).toBe(2);
+
+    // a run that died after making the day's deliveries, before it noted whom it told: the next run tells nobody again
+    await system.db.collection('line_expiry_notices').deleteMany({});
+    await system.db.collection('line_expiry_runs').deleteMany({});
+    expect((await notifications().run()).pointsExpiring).toMatchObject({ deliveryId: first.pointsExpiring.deliveryId, members: 2 });
+    await deliveries().drain();
+    expect(fake.sent()).toHaveLength(before + 2);
+    expect(await system.db.collection('line_expiry_notices').countDocuments()).toBe(2);
+  });
 });
