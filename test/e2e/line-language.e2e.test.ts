@@ -1,12 +1,13 @@
 import { DAY_MS } from '@omo/lib/core/time';
 import { startFakeLineApi, type FakeLineApi } from '../helpers/fake-line-api';
 import { rewardsDriver } from '../helpers/rewards';
-import { deliverLineEvent, ok, recordOneLinePurchase, startTestSystem, type TestSystem } from '../helpers/system';
+import { deliverLineEvent, ok, startTestSystem, type TestSystem } from '../helpers/system';
 
 /**
  * Answers in the customer's language end to end: signed events into /line/webhook, the line service reading each
- * user's language from LINE's profile (the fake LINE API answers what a test sets), the replies and pushes LINE was
- * asked to send. The system's clock only moves when a test moves it.
+ * user's language from LINE's profile (the fake LINE API answers what a test sets), the replies LINE was asked to
+ * send, and the link page. Notifications in each member's language: line-notifications-language.e2e.test.ts. The
+ * system's clock only moves when a test moves it.
  */
 /** 10:30 in Japan, outside the default quiet hours. */
 const START = new Date('2030-01-10T01:30:00.000Z');
@@ -306,97 +307,5 @@ describe('a LINE in Japanese, or a language LINE cannot tell', () => {
     fake.profileLanguages.set(EMILY, 'en');
     now = new Date(now.getTime() + 3 * DAY_MS + 60_000);
     expect((await only(EMILY, { text: 'hello' })).altText).toBe('What would you like to see: points / card / history / rewards');
-  });
-});
-
-describe('notifications', () => {
-  const SET_RULE = 'mutation($input: SetNotificationRuleInput!) { setNotificationRule(input: $input) { messages { text } messagesEn { text } } }';
-  const setRule = async (input: Record<string, unknown>) =>
-    ok(await system.graphql<{ setNotificationRule: { messages: { text: string }[]; messagesEn: { text: string }[] | null } }>(SET_RULE, { input }, system.adminHeaders())).setNotificationRule;
-  const notifications = () => system.subgraphs.line.built.notifications;
-  const deliveries = () => system.subgraphs.line.built.deliveries;
-  const buy = async (memberId: string, yen: number) => {
-    expect(await recordOneLinePurchase(system, { idempotencyKey: `${memberId}-${now.getTime()}-${yen}`, storeId, memberId, yen, occurredAt: now })).toBe('COMPLETED');
-  };
-
-  it('tell a member whose LINE is in English of a tier-up in English, a Japanese member in Japanese', async () => {
-    expect(await setRule({ kind: 'TIER_UP', enabled: true })).toEqual({
-      messages: [{ text: '{displayName}さま、会員ランクが{tier}になりました。いつもご利用いただきありがとうございます。' }],
-      messagesEn: [{ text: '{displayName}, you have reached the {tier} tier. Thank you for shopping with us.' }],
-    });
-    now = new Date(now.getTime() + 60_000);
-    await notifications().run(); // the tiers as they are when the rule is on: nothing to announce
-    await buy(ids.emily!, 60_000);
-    await buy(ids.ken!, 60_000);
-    now = new Date(now.getTime() + 60_000);
-    const before = fake.sent().length;
-    expect((await notifications().run()).tierUp).toEqual({ checked: 2, notified: 2 });
-    await deliveries().drain();
-    const sent = fake.sent().slice(before).sort((a, b) => (a.to ?? '').localeCompare(b.to ?? ''));
-    expect(sent).toEqual([
-      { via: 'push', to: KEN, messages: [{ type: 'text', text: '山田健さま、会員ランクがシルバーになりました。いつもご利用いただきありがとうございます。' }] },
-      { via: 'push', to: EMILY, messages: [{ type: 'text', text: 'Emily Carter, you have reached the Silver tier. Thank you for shopping with us.' }] },
-    ]);
-  });
-
-  it('send staff’s own words as written, and their English variant to English members once staff write one', async () => {
-    expect(await setRule({ kind: 'TIER_UP', messages: [{ text: '{displayName}さま、{tier}会員になりました' }] })).toEqual({ messages: [{ text: '{displayName}さま、{tier}会員になりました' }], messagesEn: null });
-    expect(await setRule({ kind: 'TIER_UP', messagesEn: [{ text: '{displayName}, welcome to {tier}' }] })).toEqual({
-      messages: [{ text: '{displayName}さま、{tier}会員になりました' }],
-      messagesEn: [{ text: '{displayName}, welcome to {tier}' }],
-    });
-    await buy(ids.emily!, 100_000);
-    await buy(ids.ken!, 100_000);
-    now = new Date(now.getTime() + 60_000);
-    const before = fake.sent().length;
-    await notifications().run();
-    await deliveries().drain();
-    const sent = fake.sent().slice(before).sort((a, b) => (a.to ?? '').localeCompare(b.to ?? ''));
-    expect(sent).toEqual([
-      { via: 'push', to: KEN, messages: [{ type: 'text', text: '山田健さま、ゴールド会員になりました' }] },
-      { via: 'push', to: EMILY, messages: [{ type: 'text', text: 'Emily Carter, welcome to Gold' }] },
-    ]);
-    expect(await setRule({ kind: 'TIER_UP', messagesEn: [] })).toEqual({ messages: [{ text: '{displayName}さま、{tier}会員になりました' }], messagesEn: null });
-  });
-
-  it('refuse an English variant LINE would refuse, and change nothing', async () => {
-    const response = await system.graphql(SET_RULE, { input: { kind: 'TIER_UP', messagesEn: Array.from({ length: 6 }, () => ({ text: 'x' })) } }, system.adminHeaders());
-    expect(response.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'messagesEn' });
-    expect(response.errors?.[0]?.message).toMatch(/at most 5 messages/);
-    const rules = ok(await system.graphql<{ notificationRules: { kind: string; revision: number }[] }>('{ notificationRules { kind revision } }', {}, system.adminHeaders()));
-    expect(rules.notificationRules.find((r) => r.kind === 'TIER_UP')?.revision).toBe(4);
-  });
-
-  it('tell of expiring points in each member’s language, one delivery per language, once however often the job runs', async () => {
-    const soonest = async (memberId: string) =>
-      ok(
-        await system.graphql<{ member: { points: { expiring: { points: number; expiresAt: string }[] } } }>(
-          'query($id: ID!) { member(id: $id) { points { expiring { points expiresAt } } } }',
-          { id: memberId },
-          system.staffHeaders(),
-        ),
-      ).member.points.expiring[0];
-    now = new Date(START.getTime() + 345 * DAY_MS); // 10:30 in Japan
-    await setRule({ kind: 'POINTS_EXPIRING', enabled: true, daysBefore: 30 });
-    const [emily, ken] = [await soonest(ids.emily!), await soonest(ids.ken!)];
-    expect([emily, ken]).toEqual([{ points: 1_700, expiresAt: '2031-01-16T14:59:59.999Z' }, { points: 100, expiresAt: '2031-01-10T14:59:59.999Z' }]);
-    const before = fake.sent().length;
-    const [first] = await Promise.all([notifications().run(), notifications().run()]);
-    await deliveries().drain();
-    expect(first.pointsExpiring).toMatchObject({ members: 2 });
-    const sent = fake.sent().slice(before).sort((a, b) => (a.to ?? '').localeCompare(b.to ?? ''));
-    expect(sent).toEqual([
-      { via: 'push', to: KEN, messages: [{ type: 'text', text: '山田健さま、100ポイントが2031年1月10日(金)に失効します。お早めにご利用ください。' }] },
-      { via: 'push', to: EMILY, messages: [{ type: 'text', text: 'Emily Carter, 1,700 points expire on Thu, Jan 16, 2031. Use them before then.' }] },
-    ]);
-    expect(await system.db.collection('line_deliveries').countDocuments({ idempotencyKey: { $regex: '^points-expiring:' } })).toBe(2);
-
-    // a run that died after making the day's deliveries, before it noted whom it told: the next run tells nobody again
-    await system.db.collection('line_expiry_notices').deleteMany({});
-    await system.db.collection('line_expiry_runs').deleteMany({});
-    expect((await notifications().run()).pointsExpiring).toMatchObject({ deliveryId: first.pointsExpiring.deliveryId, members: 2 });
-    await deliveries().drain();
-    expect(fake.sent()).toHaveLength(before + 2);
-    expect(await system.db.collection('line_expiry_notices').countDocuments()).toBe(2);
   });
 });
