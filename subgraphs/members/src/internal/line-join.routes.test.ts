@@ -78,7 +78,7 @@ describe('joinFromLine', () => {
 
   it('answers a repeat with the same member, created false, whatever else it carries', async () => {
     const first = await line().joinFromLine(join());
-    const again = await line().joinFromLine(join({ displayName: 'Someone Else', email: 'else@example.com', marketingConsent: false }));
+    const again = await line().joinFromLine(join({ displayName: 'Someone Else', email: 'else@example.com', birthday: '2999-01-01', marketingConsent: false }));
     expect(again).toEqual({ memberId: first.memberId, memberCode: first.memberCode, created: false });
     expect(await stored(first.memberId)).toMatchObject({ displayName: 'Emily Carter', email: 'emily@example.com', marketingConsent: { granted: true } });
     expect(await counts()).toEqual({ members: 1, contactClaims: 1, lineJoins: 1 });

@@ -3,6 +3,7 @@ import type { Caller } from '@omo/lib/core/auth';
 import { claimOnce, insertOnce } from '@omo/lib/core/claims';
 import { AppError } from '@omo/lib/core/errors';
 import type { MembersModels } from '../models';
+import type { LineJoinDoc } from '../models/line-join.model';
 import type { MemberDoc } from '../models/member.model';
 import type { MemberLookup } from './member-lookup.service';
 import type { RegisterMemberInput } from './member-input';
@@ -64,32 +65,41 @@ export class LineJoinService {
       consentSource: 'LINE',
       registeredVia: 'ONLINE',
     };
-    // refused before anything is written
+    // a repeat is answered whatever else it carries; a new join is checked before anything is written
+    const joined = await this.models.lineJoins.findById(request.lineUserId).lean<LineJoinDoc>().exec();
+    const standing = joined && (await this.standing(joined));
+    if (standing && standing !== 'ABSENT' && standing !== 'WITHDRAWN') return outcome(standing, false);
     this.signUp.check(LINE_CALLER, input);
     for (let attempt = 1; attempt <= MAX_JOIN_ATTEMPTS; attempt += 1) {
       const claim = await claimOnce(this.models.lineJoins, { _id: request.lineUserId, memberId: new Types.ObjectId(), createdAt: this.clock() });
       // released between our insert and our read: claimed afresh
       const held = claim.won ? claim.doc : claim.existing;
       if (!held) continue;
-      const memberId = held.memberId;
       if (!claim.won) {
-        const found = await this.models.members.findById(memberId).lean<MemberDoc>().exec();
-        const current = found && (await this.lookup.currentMember(found));
-        if (current && current.status !== 'WITHDRAWN') return outcome(current, false);
-        if (found) {
-          await this.models.lineJoins.deleteOne({ _id: request.lineUserId, memberId });
+        const now = await this.standing(held);
+        if (now === 'WITHDRAWN') {
+          await this.models.lineJoins.deleteOne({ _id: request.lineUserId, memberId: held.memberId });
           continue;
         }
+        if (now !== 'ABSENT') return outcome(now, false);
       }
       try {
-        const { member, created } = await this.signUp.registerAs(LINE_CALLER, input, memberId);
+        const { member, created } = await this.signUp.registerAs(LINE_CALLER, input, held.memberId);
         return outcome(member, created);
       } catch (error) {
-        await this.releaseClaim(request.lineUserId, memberId);
+        await this.releaseClaim(request.lineUserId, held.memberId);
         throw error;
       }
     }
     throw new AppError('This LINE account is joining in another request; try again', 'SERVICE_UNAVAILABLE');
+  }
+
+  /** What a claim's member is now: the member to answer (a merged one's survivor), WITHDRAWN, or ABSENT (not stored). */
+  private async standing(claim: LineJoinDoc): Promise<MemberDoc | 'WITHDRAWN' | 'ABSENT'> {
+    const found = await this.models.members.findById(claim.memberId).lean<MemberDoc>().exec();
+    if (!found) return 'ABSENT';
+    const current = await this.lookup.currentMember(found);
+    return current && current.status !== 'WITHDRAWN' ? current : 'WITHDRAWN';
   }
 
   /**
