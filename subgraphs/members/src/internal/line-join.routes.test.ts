@@ -153,6 +153,19 @@ describe('joinFromLine', () => {
     expect(again.created).toBe(true);
     expect(again.memberId).not.toBe(first.memberId);
     expect(await subgraph.models.lineJoins.findById(LINE_USER).lean().exec()).toMatchObject({ memberId: new Types.ObjectId(again.memberId) });
+    // the first membership's bonus was its only one
+    expect(await subgraph.outbox.find(`signup-bonus:${first.memberId}`)).toMatchObject({ payload: { memberId: first.memberId } });
+    expect(await subgraph.outbox.find(`signup-bonus:${again.memberId}`)).toBeNull();
+  });
+
+  it('gives no second bonus to a rejoin that died after the withdrawn member’s claim was removed', async () => {
+    const first = await line().joinFromLine(join());
+    await subgraph.memberService.withdraw({ kind: 'staff', staffId: 'staff-1', role: 'STAFF' }, first.memberId);
+    await subgraph.models.lineJoins.create({ _id: `rejoined:${LINE_USER}`, memberId: new Types.ObjectId(first.memberId), createdAt: clock });
+    await subgraph.models.lineJoins.deleteOne({ _id: LINE_USER });
+    const again = await line().joinFromLine(join());
+    expect(again.created).toBe(true);
+    expect(await subgraph.outbox.find(`signup-bonus:${again.memberId}`)).toBeNull();
   });
 
   it('answers the survivor when the LINE user’s member was merged', async () => {
