@@ -86,6 +86,15 @@ describe('profile and updateProfile', () => {
     const unknown = new Types.ObjectId().toHexString();
     expect((await rejection(client('line').profile({ memberId: unknown }))).extensions.code).toBe('NOT_FOUND');
     expect((await rejection(client('line').updateProfile({ memberId: unknown, source: 'LINE' }))).extensions.code).toBe('NOT_FOUND');
+    expect((await rejection(client('line').profile({ memberId: 'not-an-id' }))).extensions.code).toBe('NOT_FOUND');
+  });
+
+  it('answer a withdrawn member’s profile but refuse changing it as NOT_FOUND', async () => {
+    const withdrawn = await member({ status: 'WITHDRAWN', email: null });
+    expect(await client('line').profile({ memberId: id(withdrawn) })).toMatchObject({ status: 'WITHDRAWN' });
+    const refused = await rejection(client('line').updateProfile({ memberId: id(withdrawn), marketingConsent: false, source: 'LINE' }));
+    expect([refused.extensions.code, refused.message]).toEqual(['NOT_FOUND', 'This member’s membership was withdrawn']);
+    expect((await subgraph.models.members.findById(withdrawn._id).lean<MemberDoc>().exec())?.marketingConsent).toBeUndefined();
   });
 });
 

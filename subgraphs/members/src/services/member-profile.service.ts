@@ -1,6 +1,7 @@
 import type { Types } from 'mongoose';
 import type { MemberProfile } from '@omo/lib/contracts/members';
-import { NotFoundError } from '@omo/lib/core/errors';
+import { AppError, NotFoundError } from '@omo/lib/core/errors';
+import { OBJECT_ID } from '@omo/lib/core/validation';
 import type { MembersModels } from '../models';
 import type { MarketingConsentDoc, MemberDoc } from '../models/member.model';
 import { parseMemberId } from './member-id';
@@ -36,6 +37,8 @@ export class MemberProfiles {
     source: MarketingConsentDoc['source'],
   ): Promise<MemberProfile> {
     const member = await this.current(memberId);
+    // its contacts are erased and it receives nothing: there is no choice left to make
+    if (member.status === 'WITHDRAWN') throw new AppError('This member’s membership was withdrawn', 'NOT_FOUND');
     return profileOf(await this.changes.update(LINE_CALLER, member._id.toHexString(), change, source));
   }
 
@@ -56,8 +59,9 @@ export class MemberProfiles {
     };
   }
 
+  /** The member this id stands for now; an id that is not an ObjectId names no member (NOT_FOUND), as the contract says. */
   private async current(memberId: string): Promise<MemberDoc> {
-    const found = await this.models.members.findById(parseMemberId(memberId, 'memberId')).lean<MemberDoc>().exec();
+    const found = OBJECT_ID.test(memberId) ? await this.models.members.findById(memberId).lean<MemberDoc>().exec() : null;
     const member = found && (await this.lookup.currentMember(found));
     if (!member) throw new NotFoundError('Member');
     return member;
