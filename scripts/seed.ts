@@ -10,11 +10,11 @@ const DEMO_STORES = [
 ] as const;
 
 const DEMO_MEMBERS = [
-  { displayName: '山田花子', email: 'hanako.yamada@example.com', phone: '090-0000-1234', registeredVia: 'STORE', tags: ['vip'] },
-  { displayName: '佐藤太郎', email: 'taro.sato@example.com', registeredVia: 'ONLINE' },
+  { displayName: '山田花子', email: 'hanako.yamada@example.com', phone: '090-0000-1234', registeredVia: 'STORE', tags: ['vip'], marketingConsent: true, birthday: '1990-12-05' },
+  { displayName: '佐藤太郎', email: 'taro.sato@example.com', registeredVia: 'ONLINE', marketingConsent: true },
   { displayName: '鈴木一郎', phone: '080-0000-5678', registeredVia: 'STORE' },
-  { displayName: '高橋美咲', email: 'misaki.takahashi@example.com', registeredVia: 'ONLINE', tags: ['newsletter'] },
-  { displayName: 'Emily Carter', email: 'emily.carter@example.com', phone: '+81 70 0000 4321', registeredVia: 'STORE' },
+  { displayName: '高橋美咲', email: 'misaki.takahashi@example.com', registeredVia: 'ONLINE', tags: ['newsletter'], marketingConsent: true },
+  { displayName: 'Emily Carter', email: 'emily.carter@example.com', phone: '+81 70 0000 4321', registeredVia: 'STORE', marketingConsent: true, birthday: '1988-04-17' },
 ] as const;
 
 /** Rewards a demo member can redeem with the points the demo gives them (in the store, and online for the first). */

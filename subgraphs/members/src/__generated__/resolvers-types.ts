@@ -292,7 +292,7 @@ export type Mutation = {
    */
   updateMember: Member;
   /**
-   * Ends a membership (staff, or the member themself): status becomes WITHDRAWN and e-mail and phone are erased,
+   * Ends a membership (staff, or the member themself): status becomes WITHDRAWN and e-mail, phone and birthday are erased,
    * so they may register again. Withdrawing twice returns the same result.
    */
   withdrawMember: Member;

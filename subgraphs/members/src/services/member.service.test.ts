@@ -299,11 +299,12 @@ describe('MemberService.update', () => {
 });
 
 describe('MemberService.withdraw', () => {
-  it('erases e-mail and phone and marks the member withdrawn at the current time', async () => {
-    const hanako = await service.register(STAFF, registration());
+  it('erases e-mail, phone and birthday and marks the member withdrawn at the current time', async () => {
+    const hanako = await service.register(STAFF, registration({ birthday: '1990-05-10' }));
+    await expect(stored(hanako._id)).resolves.toMatchObject({ birthday: '1990-05-10', birthMonth: 5 });
     const withdrawn = await service.withdraw(STAFF, hanako._id.toHexString());
-    expect(withdrawn).toMatchObject({ status: 'WITHDRAWN', email: null, phone: null, withdrawnAt: clock, memberCode: hanako.memberCode });
-    await expect(stored(hanako._id)).resolves.toMatchObject({ status: 'WITHDRAWN', email: null, phone: null });
+    expect(withdrawn).toMatchObject({ status: 'WITHDRAWN', email: null, phone: null, birthday: null, withdrawnAt: clock, memberCode: hanako.memberCode });
+    await expect(stored(hanako._id)).resolves.toMatchObject({ status: 'WITHDRAWN', email: null, phone: null, birthday: null, birthMonth: null });
   });
 
   it('releases both contacts, so they can be registered again', async () => {

@@ -76,7 +76,8 @@ export class ProfileChangeService {
     const updated = await this.models.members
       .findOneAndUpdate(
         { _id: member._id, status: 'ACTIVE' },
-        { $set: { status: 'WITHDRAWN', withdrawnAt: this.clock(), email: null, phone: null } },
+        // the birthday is personal data like the contacts: a withdrawn membership keeps none of it
+        { $set: { status: 'WITHDRAWN', withdrawnAt: this.clock(), email: null, phone: null, birthday: null, birthMonth: null } },
         { new: true },
       )
       .lean<MemberDoc>();
