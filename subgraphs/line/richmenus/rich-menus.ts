@@ -34,7 +34,7 @@ export function withLiff(name: RichMenuName, definition: messagingApi.RichMenuRe
   return {
     ...definition,
     areas: definition.areas?.map((area) =>
-      area.action?.type === 'postback' && (area.action).data === CARD_POSTBACK
+      area.action?.type === 'postback' && area.action.data === CARD_POSTBACK
         ? { ...area, action: { type: 'uri', label: area.action.label, uri: liffUrl(liffId) } }
         : area,
     ),
