@@ -4,6 +4,8 @@ import path from 'node:path';
 import { BarcodeFormat, BinaryBitmap, DecodeHintType, HybridBinarizer, MultiFormatReader, RGBLuminanceSource } from '@zxing/library';
 import { PNG } from 'pngjs';
 import type { BrowserContext, Page } from 'playwright-core';
+import { createRichMenus } from '@omo/line/richmenus/rich-menus';
+import { listen } from '@omo/lib/server/http';
 import { launchBrowser } from '@omo/tools/testing/browser';
 import { startFakeLineApi, type FakeLineApi } from '../helpers/fake-line-api';
 import { startFakeLiff, type FakeLiff, type MintOptions } from '../helpers/fake-liff';
@@ -334,5 +336,28 @@ describe('the LIFF member page', () => {
     expect(big.status).toBe(413);
     expect(await big.json()).toEqual({ error: { code: 'BAD_REQUEST', message: 'What you entered is too long.' }, locale: 'en' });
     expect(await system.db.collection('members').countDocuments()).toBe(before);
+  });
+
+  it('is what the member menu’s card button opens once LIFF_ID is set (npm run line:richmenus)', async () => {
+    const created: { name: string; areas: { action: Record<string, string> }[] }[] = [];
+    const lineApi = await listen(async (req, res) => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of req) chunks.push(chunk as Buffer);
+      if (req.url === '/v2/bot/richmenu') created.push(JSON.parse(Buffer.concat(chunks).toString('utf8')) as (typeof created)[number]);
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(req.url === '/v2/bot/richmenu' ? JSON.stringify({ richMenuId: `richmenu-${created.length}` }) : '{}');
+    }, 0);
+    try {
+      await createRichMenus({ channelAccessToken: 'test-token', apiBaseUrl: lineApi.url, liffId: liff.liffId });
+    } finally {
+      await lineApi.close();
+    }
+    const actions = (name: string) => created.find((menu) => menu.name === name)!.areas.map((area) => area.action);
+    expect(actions('omo-members')).toEqual([
+      { type: 'postback', label: 'ポイント', data: 'action=show_points', displayText: 'ポイント' },
+      { type: 'uri', label: '会員証', uri: `https://liff.line.me/${liff.liffId}` },
+      { type: 'postback', label: '履歴', data: 'action=show_history', displayText: '履歴' },
+    ]);
+    expect(actions('omo-guests').every((action) => action.type === 'postback')).toBe(true);
   });
 });

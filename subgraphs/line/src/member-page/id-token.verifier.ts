@@ -71,6 +71,8 @@ export class LineIdTokenVerifier {
       if (isKeySetUnreachable(error)) throw new ServiceUnavailableError('LINE Login', 'its key set could not be fetched');
       return null;
     }
+    // jose checks iat only with a maximum age; a token issued "later than now" is no token LINE has issued yet
+    if (typeof payload.iat !== 'number' || payload.iat > checks.currentDate.getTime() / 1000 + CLOCK_TOLERANCE_SECONDS) return null;
     const sub = lineUserId.safeParse(payload.sub);
     if (!sub.success) return null;
     return { lineUserId: sub.data, name: typeof payload.name === 'string' && payload.name ? payload.name : null };
