@@ -39,6 +39,30 @@ export type MemberStatus =
   /** Left the program; contact details have been erased. */
   | 'WITHDRAWN';
 
+/** Where a member's marketing-consent choice was made. */
+export type ConsentSource =
+  /** On the LINE member page (joining from LINE, or changing it there). */
+  | 'LINE'
+  /** By staff, in the console or at registration. */
+  | 'STAFF'
+  /** At a POS register, at registration. */
+  | 'POS'
+  /** Online: the member themself, or an online shop's sign-up (Shopify's e-mail marketing subscription). */
+  | 'ONLINE'
+  /** No choice recorded: the member registered before consent was kept, and counts as consented. */
+  | 'LEGACY';
+
+/** Whether segment (marketing) messages may be sent to a member. */
+export type MarketingConsent = {
+  __typename?: 'MarketingConsent';
+  /** True: the member accepts marketing messages. */
+  granted: Scalars['Boolean']['output'];
+  /** Where the choice was made; LEGACY for a member with no recorded choice (they count as consented). */
+  source: ConsentSource;
+  /** When the choice was made; null for LEGACY. */
+  updatedAt?: Maybe<Scalars['DateTime']['output']>;
+};
+
 /** A symbology for the member card barcode. */
 export type BarcodeFormat =
   /** Code 128, the linear barcode every POS scanner reads. */
@@ -59,6 +83,10 @@ export type Member = {
   email?: Maybe<Scalars['String']['output']>;
   /** Phone number in E.164 form (+819012345678). Visible to staff and to the member themself; null for other callers. */
   phone?: Maybe<Scalars['String']['output']>;
+  /** The member's birthday, YYYY-MM-DD, if they gave it. Visible to staff and to the member themself; null for other callers. */
+  birthday?: Maybe<Scalars['String']['output']>;
+  /** The member's marketing-consent choice. Visible to staff and to the member themself; null for other callers. */
+  marketingConsent?: Maybe<MarketingConsent>;
   /** The channel the member signed up through. */
   registeredVia: RegistrationChannel;
   /** The store where the member signed up, if any. */
@@ -183,9 +211,19 @@ export type RegisterMemberInput = {
   registeredStoreId?: InputMaybe<Scalars['ID']['input']>;
   /** Labels for segments (staff only; at most 20, each 1-40 letters, digits, '-', '_' or ':'). */
   tags?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** Birthday, YYYY-MM-DD: a real calendar date, not in the future (in Japan), not before 1900-01-01. */
+  birthday?: InputMaybe<Scalars['String']['input']>;
+  /**
+   * Whether the member accepts marketing messages; omitted means false (a member who was not asked did not consent).
+   * Recorded with source POS for a POS key, STAFF for staff.
+   */
+  marketingConsent?: InputMaybe<Scalars['Boolean']['input']>;
 };
 
-/** Changes to a member. Omitted fields stay as they are; null clears email or phone (one of them must remain). */
+/**
+ * Changes to a member. Omitted fields stay as they are; null clears email, phone or birthday (one of email and
+ * phone must remain).
+ */
 export type UpdateMemberInput = {
   /** New display name (1-50 characters). */
   displayName?: InputMaybe<Scalars['String']['input']>;
@@ -195,6 +233,10 @@ export type UpdateMemberInput = {
   phone?: InputMaybe<Scalars['String']['input']>;
   /** Replaces the member's tags (staff only). */
   tags?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** New birthday, YYYY-MM-DD (a real calendar date, not in the future, not before 1900-01-01), or null to remove it. */
+  birthday?: InputMaybe<Scalars['String']['input']>;
+  /** The member's marketing-consent choice, recorded with source ONLINE when the member changes it, STAFF when staff do. */
+  marketingConsent?: InputMaybe<Scalars['Boolean']['input']>;
 };
 
 export type Query = {
@@ -475,6 +517,8 @@ export type ResolversTypes = ResolversObject<{
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   RegistrationChannel: RegistrationChannel;
   MemberStatus: MemberStatus;
+  ConsentSource: ConsentSource;
+  MarketingConsent: ResolverTypeWrapper<MarketingConsent>;
   BarcodeFormat: BarcodeFormat;
   Member: ResolverTypeWrapper<MemberDoc>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
@@ -504,6 +548,7 @@ export type ResolversTypes = ResolversObject<{
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = ResolversObject<{
   DateTime: Scalars['DateTime']['output'];
+  MarketingConsent: MarketingConsent;
   Member: MemberDoc;
   ID: Scalars['ID']['output'];
   MemberMerge: MemberMerge;
@@ -635,6 +680,12 @@ export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversT
   name: 'DateTime';
 }
 
+export type MarketingConsentResolvers<ContextType = MembersContext, ParentType extends ResolversParentTypes['MarketingConsent'] = ResolversParentTypes['MarketingConsent']> = ResolversObject<{
+  granted?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  source?: Resolver<ResolversTypes['ConsentSource'], ParentType, ContextType>;
+  updatedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+}>;
+
 export type MemberResolvers<ContextType = MembersContext, ParentType extends ResolversParentTypes['Member'] = ResolversParentTypes['Member'], FederationReferenceType extends FederationReferenceTypes['Member'] = FederationReferenceTypes['Member']> = ResolversObject<{
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Member']> | FederationReferenceType, FederationReferenceType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
@@ -642,6 +693,8 @@ export type MemberResolvers<ContextType = MembersContext, ParentType extends Res
   displayName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   email?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   phone?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  birthday?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  marketingConsent?: Resolver<Maybe<ResolversTypes['MarketingConsent']>, ParentType, ContextType>;
   registeredVia?: Resolver<ResolversTypes['RegistrationChannel'], ParentType, ContextType>;
   registeredStoreId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
   tags?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
@@ -727,6 +780,7 @@ export interface Federation__ContextFieldValueScalarConfig extends GraphQLScalar
 
 export type Resolvers<ContextType = MembersContext> = ResolversObject<{
   DateTime?: GraphQLScalarType;
+  MarketingConsent?: MarketingConsentResolvers<ContextType>;
   Member?: MemberResolvers<ContextType>;
   MemberMerge?: MemberMergeResolvers<ContextType>;
   MemberCard?: MemberCardResolvers<ContextType>;

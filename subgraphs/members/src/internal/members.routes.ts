@@ -4,7 +4,7 @@ import { sameSecret } from '@omo/lib/core/auth';
 import { NotFoundError } from '@omo/lib/core/errors';
 import type { Logger } from '@omo/lib/core/logger';
 import { membersContract } from '@omo/lib/contracts/members';
-import { internalRouter, ServiceUnavailableError } from '@omo/lib/server/internal-api';
+import { internalRouter } from '@omo/lib/server/internal-api';
 import type { MembersDeps } from '../context';
 import { createMemberLoaders } from '../loaders/member.loaders';
 import type { MemberDoc } from '../models/member.model';
@@ -47,10 +47,10 @@ export function membersRoutes(deps: MembersDeps, options: { internalSecret: stri
       });
       return { customers };
     },
-    joinFromLine: () => Promise.reject(new ServiceUnavailableError('members', 'not served yet')),
-    profile: () => Promise.reject(new ServiceUnavailableError('members', 'not served yet')),
-    updateProfile: () => Promise.reject(new ServiceUnavailableError('members', 'not served yet')),
-    birthdays: () => Promise.reject(new ServiceUnavailableError('members', 'not served yet')),
+    joinFromLine: (request) => memberService.joinFromLine(request),
+    profile: ({ memberId }) => memberService.profile(memberId),
+    updateProfile: ({ memberId, source, ...change }) => memberService.updateProfile(memberId, change, source),
+    birthdays: ({ month, after, limit }) => memberService.birthdays(month, after, limit),
     card: async ({ memberId }) => {
       const found = await models.members.findById(parseMemberId(memberId)).lean<MemberDoc>().exec();
       const member = found && (await memberService.currentMember(found));

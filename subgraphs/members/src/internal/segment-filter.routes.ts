@@ -1,26 +1,26 @@
 import { Types } from 'mongoose';
-import { ServiceUnavailableError } from '@omo/lib/server/internal-api';
 import { inBatch, inPeriod, segmentFilterHandler, type MembersCondition } from '@omo/lib/contracts/segment-filter';
-import type { MemberModel } from '../models/member.model';
+import type { MemberDoc, MemberModel } from '../models/member.model';
+import { consentOf } from '../services/member-profile';
 
-type Profile = { _id: Types.ObjectId; registeredVia: string; tags?: string[] | null; status: string; createdAt: Date };
+type Profile = Pick<MemberDoc, '_id' | 'registeredVia' | 'tags' | 'status' | 'createdAt' | 'birthMonth' | 'marketingConsent'>;
 
 function matches(condition: MembersCondition, member: Profile): boolean {
   switch (condition.kind) {
     case 'active':
       return member.status === 'ACTIVE';
     case 'registeredVia':
-      return condition.in.includes(member.registeredVia as 'STORE' | 'ONLINE');
+      return condition.in.includes(member.registeredVia);
     case 'registered':
       return inPeriod(member.createdAt, condition.period);
     case 'tags': {
       const tags = new Set(member.tags ?? []);
       return (!condition.any || condition.any.some((tag) => tags.has(tag))) && (!condition.all || condition.all.every((tag) => tags.has(tag)));
     }
-    // answered by the members profile work (issue 16) once members keep consent and birthdays
     case 'marketingConsent':
+      return consentOf(member).granted;
     case 'birthdayMonth':
-      throw new ServiceUnavailableError('members', 'not served yet');
+      return member.birthMonth != null && condition.months.includes(member.birthMonth);
   }
 }
 
@@ -31,7 +31,7 @@ function matches(condition: MembersCondition, member: Profile): boolean {
 export function membersSegmentFilter(members: MemberModel) {
   return segmentFilterHandler<MembersCondition>(async ({ memberIds, conditions }) => {
     const profiles = await members
-      .find({ _id: inBatch(memberIds.map((id) => new Types.ObjectId(id))) }, { registeredVia: 1, tags: 1, status: 1, createdAt: 1 })
+      .find({ _id: inBatch(memberIds.map((id) => new Types.ObjectId(id))) }, { registeredVia: 1, tags: 1, status: 1, createdAt: 1, birthMonth: 1, marketingConsent: 1 })
       .lean<Profile[]>()
       .exec();
     return new Map(

@@ -2,6 +2,7 @@ import type { Connection } from 'mongoose';
 import { apiKeyModel, type ApiKeyModel } from './api-key.model';
 import { contactChangeAttemptModel, type ContactChangeAttemptModel } from './contact-change-attempt.model';
 import { contactClaimModel, type ContactClaimModel } from './contact-claim.model';
+import { lineJoinModel, type LineJoinModel } from './line-join.model';
 import { memberModel, type MemberModel } from './member.model';
 import { shopifyCustomerLinkModel, type ShopifyCustomerLinkModel } from './shopify-customer-link.model';
 
@@ -11,6 +12,7 @@ export interface MembersModels {
   contactChangeAttempts: ContactChangeAttemptModel;
   apiKeys: ApiKeyModel;
   shopifyCustomers: ShopifyCustomerLinkModel;
+  lineJoins: LineJoinModel;
 }
 
 export function membersModels(connection: Connection): MembersModels {
@@ -20,5 +22,6 @@ export function membersModels(connection: Connection): MembersModels {
     contactChangeAttempts: contactChangeAttemptModel(connection),
     apiKeys: apiKeyModel(connection),
     shopifyCustomers: shopifyCustomerLinkModel(connection),
+    lineJoins: lineJoinModel(connection),
   };
 }

@@ -46,6 +46,35 @@ async function resolveEntities(caller: Caller, ids: string[]) {
   return response.body.singleResult;
 }
 
+const PROFILE = /* GraphQL */ `
+  query ($representations: [_Any!]!) {
+    _entities(representations: $representations) { ... on Member { id birthday marketingConsent { granted source updatedAt } } }
+  }
+`;
+
+describe('Member profile fields', () => {
+  it('show birthday and consent to staff and the member themself, null to other callers', async () => {
+    const member = await subgraph.memberService.register(staff, {
+      displayName: '誕生日',
+      email: `b-${randomUUID()}@example.com`,
+      registeredVia: 'ONLINE',
+      birthday: '1995-05-05',
+      marketingConsent: true,
+    });
+    const id = member._id.toHexString();
+    const read = async (caller: Caller) => {
+      const contextValue = subgraph.createContext({ caller, requestId: 'test', logger: createLogger('silent') });
+      const response = await subgraph.apollo.executeOperation({ query: PROFILE, variables: { representations: [{ __typename: 'Member', id }] } }, { contextValue });
+      if (response.body.kind !== 'single') throw new Error('expected a single result');
+      return response.body.singleResult.data;
+    };
+    const visible = { _entities: [{ id, birthday: '1995-05-05', marketingConsent: { granted: true, source: 'STAFF', updatedAt: member.marketingConsent?.updatedAt.toISOString() } }] };
+    expect(await read(staff)).toEqual(visible);
+    expect(await read({ kind: 'customer', memberId: id })).toEqual(visible);
+    expect(await read({ kind: 'pos', keyId: 'key-1', storeIds: ['store-1'] })).toEqual({ _entities: [{ id, birthday: null, marketingConsent: null }] });
+  });
+});
+
 describe('Member entity references', () => {
   it('resolves N references with one database query, in the order asked', async () => {
     const members = await registerMembers(25);

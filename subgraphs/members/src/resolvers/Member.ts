@@ -1,6 +1,7 @@
 import { assertCanReadMember } from '@omo/lib/core/auth';
 import type { MemberResolvers } from '../__generated__/resolvers-types';
 import { canSeeContactDetails } from '../services/member.service';
+import { consentOf } from '../services/member-profile';
 import { toMemberMergeView } from './member-merge-view';
 
 export const Member: MemberResolvers = {
@@ -11,6 +12,8 @@ export const Member: MemberResolvers = {
   id: (member) => member._id.toHexString(),
   email: (member, _args, { caller }) => (canSeeContactDetails(caller, member) ? (member.email ?? null) : null),
   phone: (member, _args, { caller }) => (canSeeContactDetails(caller, member) ? (member.phone ?? null) : null),
+  birthday: (member, _args, { caller }) => (canSeeContactDetails(caller, member) ? (member.birthday ?? null) : null),
+  marketingConsent: (member, _args, { caller }) => (canSeeContactDetails(caller, member) ? consentOf(member) : null),
   registeredStoreId: (member) => member.registeredStoreId ?? null,
   mergedIntoId: (member) => member.mergedIntoId?.toHexString() ?? null,
   card: (member) => member,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { BadUserInputError } from '@omo/lib/core/errors';
-import type { RegistrationChannel } from '../models/member.model';
+import type { MarketingConsentDoc, RegistrationChannel } from '../models/member.model';
 
 export interface RegisterMemberInput {
   displayName: string;
@@ -9,6 +9,12 @@ export interface RegisterMemberInput {
   registeredVia: RegistrationChannel;
   registeredStoreId?: string | null;
   tags?: string[] | null;
+  /** YYYY-MM-DD; omitted or null: not given. */
+  birthday?: string | null;
+  /** Omitted: false (a new member who was not asked did not consent). */
+  marketingConsent?: boolean | null;
+  /** Where the choice was made; omitted: POS for a POS key, STAFF otherwise (a service caller names its own). */
+  consentSource?: MarketingConsentDoc['source'];
 }
 
 export interface UpdateMemberInput {
@@ -16,6 +22,10 @@ export interface UpdateMemberInput {
   email?: string | null;
   phone?: string | null;
   tags?: string[] | null;
+  /** YYYY-MM-DD; null removes it; omitted stays. */
+  birthday?: string | null;
+  /** Omitted or null: stays. */
+  marketingConsent?: boolean | null;
 }
 
 /** A member's tags: at registration, on update, and the two members' together in a merge. */

@@ -1,12 +1,14 @@
 import type { Caller } from '@omo/lib/core/auth';
-import type { OnlineCustomer, OnlineCustomerOutcome } from '@omo/lib/contracts/members';
+import type { MemberProfile, OnlineCustomer, OnlineCustomerOutcome } from '@omo/lib/contracts/members';
 import type { Outbox } from '@omo/lib/outbox/outbox';
 import type { MemberLoaders } from '../loaders/member.loaders';
 import type { MembersModels } from '../models';
-import type { MemberDoc } from '../models/member.model';
+import type { MarketingConsentDoc, MemberDoc } from '../models/member.model';
 import { ContactClaims } from './contact-claims';
+import { LineJoinService, type LineJoinOutcome, type LineJoinRequest } from './line-join.service';
 import type { RegisterMemberInput, UpdateMemberInput } from './member-input';
 import { MemberLookup } from './member-lookup.service';
+import { MemberProfiles, type BirthdayPage } from './member-profile.service';
 import { ProfileChangeService } from './profile-change.service';
 import { ShopifyCustomerService } from './shopify-customer.service';
 import { SignUpService } from './sign-up.service';
@@ -22,13 +24,16 @@ export function canSeeContactDetails(caller: Caller, member: MemberDoc): boolean
 /**
  * The members service as its resolvers and internal routes see it; each job is in its own file: sign-up
  * (sign-up.service.ts), profile and contact changes (profile-change.service.ts), look-ups and the merge chain
- * (member-lookup.service.ts), the contact claims they share (contact-claims.ts).
+ * (member-lookup.service.ts), joining from LINE (line-join.service.ts), the LINE member page's profile and the
+ * birthdays of a month (member-profile.service.ts), the contact claims they share (contact-claims.ts).
  */
 export class MemberService {
   private readonly signUp: SignUpService;
   private readonly changes: ProfileChangeService;
   private readonly lookup: MemberLookup;
   private readonly shopifyCustomers: ShopifyCustomerService;
+  private readonly lineJoins: LineJoinService;
+  private readonly profiles: MemberProfiles;
 
   constructor(
     models: MembersModels,
@@ -37,10 +42,12 @@ export class MemberService {
     outbox?: Outbox,
   ) {
     const contacts = new ContactClaims(models, now);
-    this.signUp = new SignUpService(models, contacts, outbox);
+    this.signUp = new SignUpService(models, contacts, now, outbox);
     this.changes = new ProfileChangeService(models, contacts, now);
     this.lookup = new MemberLookup(models);
     this.shopifyCustomers = new ShopifyCustomerService(models, this.signUp, this.changes, this.lookup, now);
+    this.lineJoins = new LineJoinService(models, this.signUp, this.lookup, now);
+    this.profiles = new MemberProfiles(models, this.changes, this.lookup);
   }
 
   register(caller: Caller, input: RegisterMemberInput): Promise<MemberDoc> {
@@ -58,6 +65,25 @@ export class MemberService {
   /** A Shopify customer's member, matched, linked or registered (shopify-customer.service.ts). */
   upsertOnlineCustomer(customer: OnlineCustomer): Promise<OnlineCustomerOutcome> {
     return this.shopifyCustomers.upsert(customer);
+  }
+
+  /** Someone not yet a member joins from LINE: one member per LINE user (line-join.service.ts). */
+  joinFromLine(request: LineJoinRequest): Promise<LineJoinOutcome> {
+    return this.lineJoins.join(request);
+  }
+
+  /** The member's card, birthday and consent as the LINE member page shows them (member-profile.service.ts). */
+  profile(memberId: string): Promise<MemberProfile> {
+    return this.profiles.profile(memberId);
+  }
+
+  updateProfile(memberId: string, change: { birthday?: string | null; marketingConsent?: boolean }, source: MarketingConsentDoc['source']): Promise<MemberProfile> {
+    return this.profiles.update(memberId, change, source);
+  }
+
+  /** ACTIVE members with a birthday in `month`, by id, a page at a time. */
+  birthdays(month: number, after: string | undefined, limit: number): Promise<BirthdayPage> {
+    return this.profiles.birthdays(month, after, limit);
   }
 
   /** The active member a Shopify customer is linked to, after merges; null for none. */

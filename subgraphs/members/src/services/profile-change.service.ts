@@ -2,12 +2,13 @@ import type { Types } from 'mongoose';
 import { assertCanReadMember, requireAuthenticated, type Caller } from '@omo/lib/core/auth';
 import { BadUserInputError, ForbiddenError, NotFoundError } from '@omo/lib/core/errors';
 import type { MembersModels } from '../models';
-import type { MemberDoc } from '../models/member.model';
+import type { MarketingConsentDoc, MemberDoc } from '../models/member.model';
 import { normalizeEmail, normalizePhone } from './contact';
 import { ContactChangeLimit } from './contact-change-limit';
 import { contactClaimKey, type ContactClaims, type ContactKind } from './contact-claims';
 import { displayNameSchema, parseField, tagsSchema, type UpdateMemberInput } from './member-input';
 import { parseMemberId } from './member-id';
+import { birthdayFields, consentChoice } from './member-profile';
 
 /** A member's own record changing: profile and contacts (claimed before, released after), and withdrawal. */
 export class ProfileChangeService {
@@ -21,12 +22,21 @@ export class ProfileChangeService {
     this.contactChanges = new ContactChangeLimit(models.contactChangeAttempts, clock);
   }
 
-  async update(caller: Caller, id: string, input: UpdateMemberInput): Promise<MemberDoc> {
+  /**
+   * `consentSource`: where a consent change was made; omitted, the member themself (ONLINE) or staff (STAFF).
+   * A consent or birthday sent unchanged is not rewritten, so a choice's `updatedAt` says when it was made.
+   */
+  async update(caller: Caller, id: string, input: UpdateMemberInput, consentSource?: MarketingConsentDoc['source']): Promise<MemberDoc> {
     const member = await this.getForChange(caller, id);
     if (input.tags !== undefined && caller.kind !== 'staff') throw new ForbiddenError('Only staff can change tags');
+    const now = this.clock();
     const set: Partial<MemberDoc> = {};
     if (input.displayName != null) set.displayName = parseField(displayNameSchema, input.displayName, 'displayName');
     if (input.tags != null) set.tags = parseField(tagsSchema, input.tags, 'tags');
+    if (input.birthday !== undefined) Object.assign(set, birthdayFields(input.birthday, now));
+    if (input.marketingConsent != null && input.marketingConsent !== member.marketingConsent?.granted) {
+      set.marketingConsent = consentChoice(input.marketingConsent, consentSource ?? (caller.kind === 'customer' ? 'ONLINE' : 'STAFF'), now);
+    }
     const changes: { kind: ContactKind; from: string | null; to: string | null }[] = [];
     for (const kind of ['email', 'phone'] as const) {
       const raw = input[kind];

@@ -97,6 +97,24 @@ describe('a Shopify customer’s member', () => {
     expect(member).toMatchObject({ displayName: '佐藤 健太', registeredVia: 'ONLINE', registeredStoreId: STORE, shopifyCustomerIds: [`${STORE}:7623451099001`] });
   });
 
+  it('records a new customer’s e-mail marketing subscription as their consent, and leaves an existing member’s alone', async () => {
+    const subscribed = await service.upsertOnlineCustomer(customer({ emailMarketing: 'subscribed' }));
+    const other = await service.upsertOnlineCustomer(customer({ customerId: '7623451099002', email: 'aoi@example.com', phone: null, emailMarketing: 'not_subscribed' }));
+    const consent = async (id: string) => (await models.members.findById(id).lean())?.marketingConsent;
+    expect([await consent(subscribed.memberId), await consent(other.memberId)]).toEqual([
+      { granted: true, source: 'ONLINE', updatedAt: clock },
+      { granted: false, source: 'ONLINE', updatedAt: clock },
+    ]);
+    await service.upsertOnlineCustomer(customer({ emailMarketing: 'unsubscribed', updatedAt: '2030-04-02T18:00:00+09:00' }));
+    const store = await service.register({ kind: 'staff', staffId: 'staff-1', role: 'STAFF' }, { displayName: '高橋', email: 'takahashi@example.com', registeredVia: 'STORE', registeredStoreId: 'store-1', marketingConsent: false });
+    const linked = await service.upsertOnlineCustomer(customer({ customerId: '7623451099003', email: 'takahashi@example.com', phone: null, emailMarketing: 'subscribed' }));
+    expect(linked).toMatchObject({ memberId: store._id.toHexString(), outcome: 'linked' });
+    expect([await consent(subscribed.memberId), await consent(linked.memberId)]).toEqual([
+      { granted: true, source: 'ONLINE', updatedAt: clock },
+      { granted: false, source: 'STAFF', updatedAt: clock },
+    ]);
+  });
+
   it('does not bring a withdrawn member back', async () => {
     const { memberId } = await service.upsertOnlineCustomer(customer());
     await service.withdraw({ kind: 'staff', staffId: 'staff-1', role: 'STAFF' }, memberId);

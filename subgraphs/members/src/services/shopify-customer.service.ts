@@ -112,7 +112,16 @@ export class ShopifyCustomerService {
     try {
       member = await this.signUp.register(
         SHOPIFY_CALLER,
-        { displayName: displayName(input), email, phone, registeredVia: 'ONLINE', registeredStoreId: input.storeId },
+        {
+          displayName: displayName(input),
+          email,
+          phone,
+          registeredVia: 'ONLINE',
+          registeredStoreId: input.storeId,
+          // the customer's choice at the shop; an existing member's own choice is never overwritten from Shopify
+          marketingConsent: input.emailMarketing === 'subscribed',
+          consentSource: 'ONLINE',
+        },
         memberId,
       );
     } catch (error) {

@@ -9,23 +9,59 @@ import { normalizeEmail, normalizePhone } from './contact';
 import type { ContactClaims } from './contact-claims';
 import { generateMemberCode } from './member-code';
 import { displayNameSchema, parseField, tagsSchema, type RegisterMemberInput } from './member-input';
+import { birthdayFields, consentChoice } from './member-profile';
 
 /** The members outbox item type that gives a new member the sign-up bonus. */
 const SIGNUP_BONUS_OUTBOX_TYPE = 'signup-bonus';
 
 const MAX_CODE_ATTEMPTS = 5;
 
+type NewMemberFields = Omit<MemberDoc, '_id' | 'memberCode' | 'status' | 'createdAt' | 'updatedAt'>;
+
 /** Registration: the checks, the contact claims, a fresh card code, and the sign-up bonus queued before the member. */
 export class SignUpService {
   constructor(
     private readonly models: MembersModels,
     private readonly contacts: ContactClaims,
+    private readonly clock: () => Date,
     /** Where the sign-up bonus is queued; none in tools that only read or seed. */
     private readonly outbox?: Outbox,
   ) {}
 
   /** `memberId`: chosen by a caller that claimed something for the member before registering it (a Shopify customer link). */
   async register(caller: Caller, input: RegisterMemberInput, memberId = new Types.ObjectId()): Promise<MemberDoc> {
+    return (await this.registerAs(caller, input, memberId)).member;
+  }
+
+  /**
+   * As register, for a caller that may run the same registration again (a LINE join completing one that died, or
+   * its twin running at the same moment): a member already stored under `memberId` is answered, `created: false`.
+   * Claims this run took for contacts the stored member does not have are released; the ones it has are shared.
+   */
+  async registerAs(caller: Caller, input: RegisterMemberInput, memberId: Types.ObjectId): Promise<{ member: MemberDoc; created: boolean }> {
+    const fields = this.check(caller, input);
+    const bonusKey = `${SIGNUP_BONUS_OUTBOX_TYPE}:${memberId.toHexString()}`;
+    const claimed: string[] = [];
+    let stored: { member: MemberDoc; created: boolean };
+    try {
+      for (const [kind, value] of [['email', fields.email], ['phone', fields.phone]] as const) {
+        if (value) claimed.push(await this.contacts.claim(caller, kind, value, memberId));
+      }
+      // queued before the member is stored, so a crash in between cannot lose the bonus (the handler drops the
+      // item if the member never appears)
+      await this.outbox?.enqueue(bonusKey, SIGNUP_BONUS_OUTBOX_TYPE, { memberId: memberId.toHexString() });
+      stored = await this.insertWithFreshCode(memberId, fields);
+    } catch (error) {
+      await this.releaseUnheld(claimed, memberId);
+      throw error;
+    }
+    if (!stored.created) await this.releaseUnheld(claimed, memberId);
+    await this.deliverSoon(bonusKey, { memberId: memberId.toHexString() });
+    return stored;
+  }
+
+  /** The registration's checks, nothing written: BAD_USER_INPUT or FORBIDDEN, else the new member's fields. */
+  check(caller: Caller, input: RegisterMemberInput): NewMemberFields {
     const actor = requireAuthenticated(caller);
     if (actor.kind !== 'staff' && actor.kind !== 'pos' && actor.kind !== 'service') {
       throw new ForbiddenError('Only staff and POS keys can register members');
@@ -43,31 +79,29 @@ export class SignUpService {
     }
     if (input.tags && actor.kind === 'pos') throw new ForbiddenError('Only staff can set tags');
     const tags = parseField(tagsSchema, input.tags ?? [], 'tags');
+    const now = this.clock();
+    const consentSource = input.consentSource ?? (actor.kind === 'pos' ? 'POS' : 'STAFF');
+    return {
+      displayName,
+      email,
+      phone,
+      registeredVia: input.registeredVia,
+      registeredStoreId,
+      tags,
+      ...birthdayFields(input.birthday ?? null, now),
+      marketingConsent: consentChoice(input.marketingConsent ?? false, consentSource, now),
+    };
+  }
 
-    const bonusKey = `${SIGNUP_BONUS_OUTBOX_TYPE}:${memberId.toHexString()}`;
-    const claimed: string[] = [];
-    let member: MemberDoc;
-    try {
-      for (const [kind, value] of [['email', email], ['phone', phone]] as const) {
-        if (value) claimed.push(await this.contacts.claim(caller, kind, value, memberId));
-      }
-      // queued before the member is stored, so a crash in between cannot lose the bonus (the handler drops the
-      // item if the member never appears)
-      await this.outbox?.enqueue(bonusKey, SIGNUP_BONUS_OUTBOX_TYPE, { memberId: memberId.toHexString() });
-      member = await this.insertWithFreshCode(memberId, {
-        displayName,
-        email,
-        phone,
-        registeredVia: input.registeredVia,
-        registeredStoreId,
-        tags,
-      });
-    } catch (error) {
-      await this.contacts.release(claimed, memberId);
-      throw error;
-    }
-    await this.deliverSoon(bonusKey, { memberId: memberId.toHexString() });
-    return member;
+  /**
+   * Releases this run's contact claims except those the member stored under `memberId` holds: a twin run of the
+   * same registration shares them (a claim names the member id, not the run).
+   */
+  private async releaseUnheld(claimed: string[], memberId: Types.ObjectId): Promise<void> {
+    if (!claimed.length) return;
+    const member = await this.models.members.findById(memberId, { email: 1, phone: 1 }).lean<MemberDoc>().exec();
+    const held = new Set([member?.email, member?.phone].filter(Boolean).map(String));
+    await this.contacts.release(claimed.filter((key) => !held.has(key.slice(key.indexOf(':') + 1))), memberId);
   }
 
   /**
@@ -83,19 +117,23 @@ export class SignUpService {
   }
 
   /**
-   * Not insertOnce: a clash here is not a claim lost to someone (the _id is fresh, so it is a member code
-   * collision) but a cue to draw another code, and the caller needs the stored document with its timestamps.
+   * Not insertOnce: a clash here is either the member already stored under this id (a registration run twice,
+   * see registerAs) or a member code collision, a cue to draw another code; and the caller needs the stored
+   * document with its timestamps. FerretDB's duplicate-key error does not say which, so the id is looked up.
    */
   private async insertWithFreshCode(
     memberId: Types.ObjectId,
-    fields: Omit<MemberDoc, '_id' | 'memberCode' | 'status' | 'createdAt' | 'updatedAt'>,
-  ): Promise<MemberDoc> {
+    fields: NewMemberFields,
+  ): Promise<{ member: MemberDoc; created: boolean }> {
     for (let attempt = 1; ; attempt += 1) {
       try {
         const created = await this.models.members.create({ _id: memberId, memberCode: generateMemberCode(), status: 'ACTIVE', ...fields });
-        return created.toObject();
+        return { member: created.toObject(), created: true };
       } catch (error) {
-        if (!isDuplicateKeyError(error) || attempt >= MAX_CODE_ATTEMPTS) throw error;
+        if (!isDuplicateKeyError(error)) throw error;
+        const existing = await this.models.members.findById(memberId).lean<MemberDoc>().exec();
+        if (existing) return { member: existing, created: false };
+        if (attempt >= MAX_CODE_ATTEMPTS) throw error;
       }
     }
   }
