@@ -12,6 +12,7 @@ import { couponOnlineCodeModel } from './models/coupon-online-code.model';
 import { pointAccountModel } from './models/point-account.model';
 import { rewardModel } from './models/reward.model';
 import { resolvers } from './resolvers';
+import { BirthdayBonusJob } from './services/birthday-bonus.job';
 import { CouponExpiryJob } from './services/coupon-expiry.job';
 import { CouponOnlineService } from './services/coupon-online.service';
 import { CouponShopifySync } from './services/coupon-shopify-sync';
@@ -26,6 +27,11 @@ import { SettlementService } from './services/settlement.service';
 
 /** Expired points are written off, and expired coupons' points given back, hourly; balances never count expired points meanwhile. */
 const EXPIRY_INTERVAL_MS = 3_600_000;
+/**
+ * Birthday bonuses are given hourly through the birthday month: a member who joins or sets their birthday during
+ * it gets the bonus within the hour, and a run that found members unreachable is followed by another soon.
+ */
+const BIRTHDAY_BONUS_INTERVAL_MS = 3_600_000;
 /** How often points' outbox (coupons' Shopify codes) is worked through, as the other services' are. */
 const OUTBOX_INTERVAL_MS = 2_000;
 
@@ -35,6 +41,7 @@ export interface PointsSubgraph extends BuiltSubgraph<PointsContext> {
   deps: PointsDeps;
   settlement: SettlementService;
   expiry: ExpiryJob;
+  birthdayBonus: BirthdayBonusJob;
   couponExpiry: CouponExpiryJob;
   outbox: Outbox;
 }
@@ -46,6 +53,7 @@ export function buildPointsSubgraph(options: SubgraphBuildOptions): PointsSubgra
   const memberExists = (memberId: string) => members.exists(memberId);
   const ledger = new LedgerService(models.ledger, models.accounts, policy, options.clock, memberExists, options.config.STAFF_MAX_POINTS_ADJUSTMENT);
   const expiry = new ExpiryJob(models.accounts, ledger, options.logger);
+  const birthdayBonus = new BirthdayBonusJob(policy, ledger, models.ledger, (request) => members.birthdays(request), options.logger);
   const tierOf = async (memberId: string, at: Date) => (await tiers.tierFor(memberId, at)).tier;
   const rewards = new RewardService(rewardModel(options.connection), options.clock, tierOf);
   const couponStore = couponModels(options.connection);
@@ -75,12 +83,14 @@ export function buildPointsSubgraph(options: SubgraphBuildOptions): PointsSubgra
     deps,
     settlement,
     expiry,
+    birthdayBonus,
     couponExpiry,
     outbox,
     createContext: (base) => createPointsContext(deps, base),
     startBackground: () =>
       all([
         repeat('points expiry', EXPIRY_INTERVAL_MS, () => expiry.run(options.clock()), options.logger),
+        repeat('birthday bonus', BIRTHDAY_BONUS_INTERVAL_MS, () => birthdayBonus.run(options.clock()), options.logger),
         repeat('coupon expiry', EXPIRY_INTERVAL_MS, () => couponExpiry.run(options.clock()), options.logger),
         outbox.start(OUTBOX_INTERVAL_MS),
       ]),

@@ -323,6 +323,8 @@ export type EarnRules = {
   inactivityDays: Scalars['Int']['output'];
   /** Points given once to every new member. */
   signupBonusPoints: Scalars['Int']['output'];
+  /** Points given to each member once a year, in the JST month of their birthday (0 = off, the default). */
+  birthdayBonusPoints: Scalars['Int']['output'];
 };
 
 /** A time-limited promotion on earned points. */
@@ -464,6 +466,8 @@ export type SetPointsPolicyInput = {
   inactivityDays?: InputMaybe<Scalars['Int']['input']>;
   /** Sign-up bonus points (0-100000). */
   signupBonusPoints?: InputMaybe<Scalars['Int']['input']>;
+  /** Birthday bonus points (0-100000; 0 turns the birthday bonus off). */
+  birthdayBonusPoints?: InputMaybe<Scalars['Int']['input']>;
   /** Tier window (1-1095 days). */
   tierWindowDays?: InputMaybe<Scalars['Int']['input']>;
 };
@@ -789,7 +793,7 @@ export type Mutation = {
   setStoreEarnRate: EarnRules;
   /** Staff: replaces the tier thresholds and multipliers (all four tiers, REGULAR at 0). */
   setTierRules: EarnRules;
-  /** Staff: changes channel rates, rounding, pending days, expiry and the sign-up bonus. */
+  /** Staff: changes channel rates, rounding, pending days, expiry and the sign-up and birthday bonuses. */
   setPointsPolicy: EarnRules;
   /** Administrators: adds a reward to the catalogue. Errors: BAD_USER_INPUT. */
   createReward: Reward;
@@ -1305,6 +1309,7 @@ export type EarnRulesResolvers<ContextType = PointsContext, ParentType extends R
   lotValidityDays?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   inactivityDays?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   signupBonusPoints?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  birthdayBonusPoints?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 }>;
 
 export type CampaignResolvers<ContextType = PointsContext, ParentType extends ResolversParentTypes['Campaign'] = ResolversParentTypes['Campaign']> = ResolversObject<{

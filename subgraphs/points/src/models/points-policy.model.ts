@@ -33,6 +33,8 @@ export interface PointsPolicy {
   lotValidityDays: number;
   inactivityDays: number;
   signupBonusPoints: number;
+  /** Points each member gets once a year in their birthday month (the birthday bonus job); 0 = off. */
+  birthdayBonusPoints: number;
   tierWindowDays: number;
   /** One per channel. */
   channelRates: ChannelRate[];
@@ -78,6 +80,8 @@ const policyRevisionSchema = new Schema<PolicyRevisionDoc>(
     lotValidityDays: { type: Number, required: true },
     inactivityDays: { type: Number, required: true },
     signupBonusPoints: { type: Number, required: true },
+    // revisions written before the birthday bonus existed leave it out: off, as it was then
+    birthdayBonusPoints: { type: Number },
     tierWindowDays: { type: Number, required: true },
     channelRates: { type: [channelRateSchema], required: true },
     tiers: { type: [tierRuleSchema], required: true },

@@ -97,6 +97,16 @@ describe('rules over GraphQL', () => {
     expect(rules.data).toMatchObject({ earnRules: { tierWindowDays: 365, signupBonusPoints: 100, tiers: [{ tier: 'REGULAR', minSpend: 0 }, {}, {}, {}] } });
   });
 
+  it('shows the birthday bonus off by default and as an administrator sets it', async () => {
+    expect((await execute(POS, '{ earnRules { birthdayBonusPoints } }')).data).toEqual({ earnRules: { birthdayBonusPoints: 0 } });
+    const set = await execute(ADMIN, 'mutation { setPointsPolicy(input: { birthdayBonusPoints: 250 }) { birthdayBonusPoints signupBonusPoints } }');
+    expect(set).toMatchObject({ data: { setPointsPolicy: { birthdayBonusPoints: 250, signupBonusPoints: 100 } } });
+    const off = await execute(ADMIN, 'mutation { setPointsPolicy(input: { birthdayBonusPoints: 0 }) { birthdayBonusPoints } }');
+    expect(off).toMatchObject({ data: { setPointsPolicy: { birthdayBonusPoints: 0 } } });
+    const refused = await execute(POS, 'mutation { setPointsPolicy(input: { birthdayBonusPoints: 10 }) { birthdayBonusPoints } }');
+    expect(refused.errors?.[0]?.extensions).toEqual({ code: 'FORBIDDEN' });
+  });
+
   it('reports bad input, refusals and unknown campaigns with their codes', async () => {
     const bad = await execute(ADMIN, CREATE_CAMPAIGN, {
       input: { name: 'Bonus', kind: 'FIXED_BONUS', bonusPoints: 10, multiplierPercent: 200, startsAt: NOW.toISOString(), endsAt: '2030-04-08T00:00:00.000Z' },

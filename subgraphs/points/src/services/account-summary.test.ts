@@ -9,7 +9,9 @@ import { TEST_INTERNAL_SECRET, testBuildOptions } from '@omo/tools/testing/subgr
 import { listen, type RunningHttpServer } from '@omo/lib/server/http';
 import { buildPointsSubgraph, type PointsSubgraph } from '../server';
 import { pointsContract, type AccountSummary } from '@omo/lib/contracts/points';
+import { createLogger } from '@omo/lib/core/logger';
 import { accountSummary } from './account-summary';
+import { BirthdayBonusJob, type BirthdayPages } from './birthday-bonus.job';
 
 const ADMIN: Caller = { kind: 'staff', staffId: 'staff-1', role: 'ADMIN' };
 const START = new Date('2026-05-10T03:00:00.000Z');
@@ -41,13 +43,12 @@ const summaryOf = (memberId: string) => accountSummary(points.deps, { memberId }
 const signUp = (memberId: string) => points.settlement.signupBonus({ memberId, actor: 'system' });
 
 let purchases = 0;
-function buy(memberId: string, amount: number, pointsToRedeem = 0) {
+function buy(memberId: string, amount: number, pointsToRedeem = 0, where: { storeId: string; channel: 'STORE' | 'ONLINE' } = { storeId: 'store-1', channel: 'STORE' }) {
   purchases += 1;
   return points.settlement.settle({
     purchaseId: `p-${purchases}`,
     memberId,
-    storeId: 'store-1',
-    channel: 'STORE',
+    ...where,
     amount,
     pointsToRedeem,
     occurredAt: now.toISOString(),
@@ -89,9 +90,9 @@ describe('account summary', () => {
         { points: 600, expiresAt: new Date('2027-05-11T14:59:59.999Z') },
       ],
       history: [
-        { type: 'EARN', amount: 600, createdAt: now },
-        { type: 'REDEEM', amount: -50, createdAt: now },
-        { type: 'BONUS', amount: 100, createdAt: START },
+        { type: 'EARN', amount: 600, createdAt: now, channel: 'STORE', storeId: 'store-1', reason: null },
+        { type: 'REDEEM', amount: -50, createdAt: now, channel: 'STORE', storeId: 'store-1', reason: null },
+        { type: 'BONUS', amount: 100, createdAt: START, channel: null, storeId: null, reason: 'signup' },
       ],
     });
   });
@@ -117,6 +118,36 @@ describe('account summary', () => {
     expect(await summaryOf(memberId)).toMatchObject({ balance: 0, expiring: [], history: [{ type: 'BONUS', amount: 100 }] });
   });
 
+  it('says where each entry happened and what a bonus was for, across channels and refunds', async () => {
+    const memberId = newMember();
+    await signUp(memberId);
+    await points.deps.policy.setPointsPolicy(ADMIN, { birthdayBonusPoints: 200 });
+    const birthdays: BirthdayPages = () => Promise.resolve({ members: [{ memberId }], next: null });
+    await new BirthdayBonusJob(points.deps.policy, points.deps.ledger, points.deps.models.ledger, birthdays, createLogger('silent')).run(now);
+    await points.deps.policy.setPointsPolicy(ADMIN, { birthdayBonusPoints: 0 });
+    await buy(memberId, 3_000, 0, { storeId: 'shop-online', channel: 'ONLINE' });
+    const online = `p-${purchases}`;
+    await buy(memberId, 1_000, 0, { storeId: 'store-2', channel: 'STORE' });
+    await points.settlement.reverse({
+      refundId: 'r-1',
+      purchaseId: online,
+      memberId,
+      refundedAmountTotal: 3_000,
+      refundAmount: 3_000,
+      purchaseAmount: 3_000,
+      purchaseOccurredAt: now.toISOString(),
+      actor: 'shopify',
+    });
+    const { history } = await summaryOf(memberId);
+    expect(history.map(({ type, amount, channel, storeId, reason }) => ({ type, amount, channel, storeId, reason }))).toEqual([
+      { type: 'REVERSAL', amount: -30, channel: 'ONLINE', storeId: 'shop-online', reason: null },
+      { type: 'EARN', amount: 10, channel: 'STORE', storeId: 'store-2', reason: null },
+      { type: 'EARN', amount: 30, channel: 'ONLINE', storeId: 'shop-online', reason: null },
+      { type: 'BONUS', amount: 200, channel: null, storeId: null, reason: 'birthday' },
+      { type: 'BONUS', amount: 100, channel: null, storeId: null, reason: 'signup' },
+    ]);
+  });
+
   it('refuses a malformed member id as BAD_USER_INPUT', async () => {
     expect((await rejection(summaryOf('not-an-id'))).extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'memberId' });
   });
@@ -128,7 +159,7 @@ describe('account summary', () => {
     expect(await client.accountSummary({ memberId })).toMatchObject({
       balance: 100,
       expiring: [{ points: 100, expiresAt: new Date('2027-05-10T14:59:59.999Z') }],
-      history: [{ type: 'BONUS', amount: 100, createdAt: START }],
+      history: [{ type: 'BONUS', amount: 100, createdAt: START, channel: null, storeId: null, reason: 'signup' }],
     });
     expect((await rejection(client.accountSummary({ memberId: 42 as unknown as string }))).extensions).toMatchObject({ code: 'BAD_USER_INPUT' });
   });

@@ -1,13 +1,24 @@
 import { parseInput } from '@omo/lib/core/validation';
 import { accountSummarySchema, type AccountSummary } from '@omo/lib/contracts/points';
+import type { LedgerEntryDoc } from '../models/ledger-entry.model';
 import type { LedgerService } from './ledger.service';
 import { emptyState, stateFromEntry, viewAt } from './lots';
+import { SIGNUP_BONUS_KEY_PREFIX } from './settlement.service';
 import type { TierService } from './tier.service';
 
 /** Entries shown in chat: a phone screen's worth. */
 export const SUMMARY_HISTORY_LENGTH = 5;
 /** Expiry dates shown: the chat shows the soonest, the rest is for callers that want a little more. */
 export const SUMMARY_EXPIRING_LENGTH = 3;
+
+/**
+ * What a BONUS was for, in the contract's words ("signup", "birthday"): the sign-up bonus's entries say "Sign-up
+ * bonus", as they always have (and as GraphQL shows them), so it is known by its key; other bonuses keep their reason.
+ */
+function bonusReason(entry: LedgerEntryDoc): string | null {
+  if (entry.type !== 'BONUS') return null;
+  return entry.idempotencyKey.startsWith(SIGNUP_BONUS_KEY_PREFIX) ? 'signup' : (entry.reason ?? null);
+}
 
 /**
  * A member's points at a glance (the points contract's accountSummary): balance, tier and recent entries in one
@@ -34,6 +45,14 @@ export async function accountSummary(
     nextTier: standing.nextTier,
     spendToNextTier: standing.spendToNextTier,
     expiring: view.expiring.slice(0, SUMMARY_EXPIRING_LENGTH),
-    history: page.nodes.map((entry) => ({ type: entry.type, amount: entry.amount, createdAt: entry.createdAt })),
+    history: page.nodes.map((entry) => ({
+      type: entry.type,
+      amount: entry.amount,
+      createdAt: entry.createdAt,
+      // a purchase's entries and its refund's reversals carry where the sale was; nothing else does
+      channel: entry.channel ?? null,
+      storeId: entry.storeId ?? null,
+      reason: bonusReason(entry),
+    })),
   };
 }

@@ -245,13 +245,16 @@ export class LedgerService {
     );
   }
 
-  /** A lot given outside a purchase (sign-up bonus); usable at once. */
-  async bonus(input: { memberId: string; points: number; key: string; actor: string; reason: string }): Promise<LedgerEntryDoc | null> {
+  /**
+   * A lot given outside a purchase (sign-up and birthday bonuses); usable at once. `request` is what makes a replay
+   * of the key the same request (by default its points and reason).
+   */
+  async bonus(input: { memberId: string; points: number; key: string; actor: string; reason: string; request?: unknown[] }): Promise<LedgerEntryDoc | null> {
     const policy = await this.policy.getPolicy();
     return this.appender.append(
       input.memberId,
       input.key,
-      (memberId) => digest([memberId, input.points, input.reason]),
+      (memberId) => digest([memberId, ...(input.request ?? [input.points, input.reason])]),
       { type: 'BONUS', actor: input.actor, reason: input.reason },
       (state, now, entryId) =>
         credit(state, { lotId: entryId.toHexString(), amount: input.points, earnedAt: now, availableAt: now, expiresAt: lotExpiry(policy, now, state.lastPurchaseAt) }, true),

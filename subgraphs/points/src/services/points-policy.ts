@@ -17,6 +17,7 @@ export const POLICY_FIELDS = [
   'lotValidityDays',
   'inactivityDays',
   'signupBonusPoints',
+  'birthdayBonusPoints',
   'tierWindowDays',
   'channelRates',
   'tiers',
@@ -32,6 +33,8 @@ export function defaultPolicy(): PointsPolicy {
     lotValidityDays: 365,
     inactivityDays: 365,
     signupBonusPoints: 100,
+    // opt-in: a retailer decides to give points for birthdays, and how many
+    birthdayBonusPoints: 0,
     tierWindowDays: 365,
     channelRates: [
       { channel: 'STORE', ratePoints: 1, ratePerYen: 100 },
@@ -52,6 +55,7 @@ export function policyOf(doc: PolicyRevisionDoc): PointsPolicy {
     ...pick(doc, POLICY_FIELDS),
     // before ONLINE had its own window, pendingDays applied to every purchase
     onlinePendingDays: doc.onlinePendingDays ?? doc.pendingDays,
+    birthdayBonusPoints: doc.birthdayBonusPoints ?? 0,
     channelRates: doc.channelRates.map((rate) => pick(rate, ['channel', 'ratePoints', 'ratePerYen'])),
     tiers: doc.tiers.map((rule) => pick(rule, ['tier', 'minSpend', 'multiplierPercent'])),
   };

@@ -18,6 +18,7 @@ export interface SetPointsPolicyInput {
   lotValidityDays?: number | null;
   inactivityDays?: number | null;
   signupBonusPoints?: number | null;
+  birthdayBonusPoints?: number | null;
   tierWindowDays?: number | null;
 }
 
@@ -33,6 +34,7 @@ function policyPatch(input: SetPointsPolicyInput): { scalars: Partial<PolicyScal
   if (isGiven(input.lotValidityDays)) scalars.lotValidityDays = wholeNumber(input.lotValidityDays, 'lotValidityDays', 1, 3650);
   if (isGiven(input.inactivityDays)) scalars.inactivityDays = wholeNumber(input.inactivityDays, 'inactivityDays', 1, 3650);
   if (isGiven(input.signupBonusPoints)) scalars.signupBonusPoints = wholeNumber(input.signupBonusPoints, 'signupBonusPoints', 0, 100_000);
+  if (isGiven(input.birthdayBonusPoints)) scalars.birthdayBonusPoints = wholeNumber(input.birthdayBonusPoints, 'birthdayBonusPoints', 0, 100_000);
   if (isGiven(input.tierWindowDays)) scalars.tierWindowDays = wholeNumber(input.tierWindowDays, 'tierWindowDays', 1, 1095);
 
   const hasRate = isGiven(input.ratePoints) || isGiven(input.ratePerYen);
@@ -53,8 +55,8 @@ function policyPatch(input: SetPointsPolicyInput): { scalars: Partial<PolicyScal
 }
 
 /**
- * The points policy (channel rates, tier rules, rounding, return windows, expiry, sign-up bonus): revisions
- * numbered by `_id`, each with its audit record (rule-revisions.ts).
+ * The points policy (channel rates, tier rules, rounding, return windows, expiry, sign-up and birthday bonuses):
+ * revisions numbered by `_id`, each with its audit record (rule-revisions.ts).
  */
 export class PolicyService {
   constructor(

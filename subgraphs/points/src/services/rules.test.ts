@@ -76,6 +76,7 @@ describe('PolicyService.getPolicy', () => {
       lotValidityDays: 365,
       inactivityDays: 365,
       signupBonusPoints: 100,
+      birthdayBonusPoints: 0,
       tierWindowDays: 365,
       channelRates: [
         { channel: 'STORE', ratePoints: 1, ratePerYen: 100 },
@@ -96,6 +97,17 @@ describe('PolicyService.getPolicy of a policy written before ONLINE had its own 
     const { onlinePendingDays: _online, ...before } = defaultPolicy();
     await models.policies.create({ _id: 1, ...before, pendingDays: 5, change: { actor: 'staff:staff-1', at: START, action: 'SET_POINTS_POLICY', changes: [{ field: 'pendingDays', before: 0, after: 5 }] } });
     await expect(rules.policy.getPolicy()).resolves.toMatchObject({ pendingDays: 5, onlinePendingDays: 5 });
+  });
+});
+
+describe('PolicyService.getPolicy of a policy written before the birthday bonus existed', () => {
+  it('has the birthday bonus off, and a later change audits it from 0', async () => {
+    const { birthdayBonusPoints: _birthday, ...before } = defaultPolicy();
+    await models.policies.create({ _id: 1, ...before, signupBonusPoints: 200, change: { actor: 'staff:staff-1', at: START, action: 'SET_POINTS_POLICY', changes: [{ field: 'signupBonusPoints', before: 100, after: 200 }] } });
+    await expect(rules.policy.getPolicy()).resolves.toMatchObject({ signupBonusPoints: 200, birthdayBonusPoints: 0 });
+    await rules.policy.setPointsPolicy(ADMIN, { birthdayBonusPoints: 300 });
+    const revision = await models.policies.findById(2).lean();
+    expect(revision?.change.changes).toEqual([{ field: 'birthdayBonusPoints', before: 0, after: 300 }]);
   });
 });
 
@@ -135,6 +147,18 @@ describe('PolicyService.setPointsPolicy', () => {
     });
   });
 
+  it('turns the birthday bonus on and off again, each change audited with the whole policy after it', async () => {
+    await rules.policy.setPointsPolicy(ADMIN, { birthdayBonusPoints: 500 });
+    now = at(HOUR);
+    await rules.policy.setPointsPolicy(OTHER_STAFF, { birthdayBonusPoints: 0 });
+    await expect(rules.policy.getPolicy()).resolves.toEqual(defaultPolicy());
+    const revisions = await models.policies.find().sort({ _id: 1 }).lean();
+    expect(revisions.map((r) => [r.birthdayBonusPoints, r.signupBonusPoints, r.change])).toEqual([
+      [500, 100, { actor: 'staff:staff-1', at: START, action: 'SET_POINTS_POLICY', changes: [{ field: 'birthdayBonusPoints', before: 0, after: 500 }] }],
+      [0, 100, { actor: 'staff:staff-2', at: at(HOUR), action: 'SET_POINTS_POLICY', changes: [{ field: 'birthdayBonusPoints', before: 500, after: 0 }] }],
+    ]);
+  });
+
   it("changes one channel's rate and keeps the part of it not given", async () => {
     await rules.policy.setPointsPolicy(ADMIN, { channel: 'ONLINE', ratePoints: 2 });
     const { channelRates } = await rules.policy.getPolicy();
@@ -154,6 +178,7 @@ describe('PolicyService.setPointsPolicy', () => {
       { pendingDays: 7 },
       { onlinePendingDays: 30 },
       { signupBonusPoints: 500 },
+      { birthdayBonusPoints: 200 },
       { lotValidityDays: 730 },
       { inactivityDays: 400 },
       { tierWindowDays: 180 },
@@ -166,6 +191,7 @@ describe('PolicyService.setPointsPolicy', () => {
       pendingDays: 7,
       onlinePendingDays: 30,
       signupBonusPoints: 500,
+      birthdayBonusPoints: 200,
       lotValidityDays: 730,
       inactivityDays: 400,
       tierWindowDays: 180,
@@ -174,7 +200,7 @@ describe('PolicyService.setPointsPolicy', () => {
       channelRates: [{ channel: 'STORE', ratePoints: 1, ratePerYen: 200 }, { channel: 'ONLINE' }],
     });
     const revisions = await models.policies.find().sort({ _id: 1 }).lean();
-    expect(revisions.map((r) => r._id)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(revisions.map((r) => r._id)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
     expect(revisions.every((r) => r.change.changes.length === 1)).toBe(true);
   });
 });
@@ -466,6 +492,9 @@ describe('bad input', () => {
     ['fractional inactivity days', { inactivityDays: 1.5 }, 'inactivityDays'],
     ['a negative sign-up bonus', { signupBonusPoints: -1 }, 'signupBonusPoints'],
     ['a sign-up bonus over 100000', { signupBonusPoints: 100_001 }, 'signupBonusPoints'],
+    ['a negative birthday bonus', { birthdayBonusPoints: -1 }, 'birthdayBonusPoints'],
+    ['a birthday bonus over 100000', { birthdayBonusPoints: 100_001 }, 'birthdayBonusPoints'],
+    ['a fractional birthday bonus', { birthdayBonusPoints: 1.5 }, 'birthdayBonusPoints'],
     ['a tier window over 1095 days', { tierWindowDays: 1096 }, 'tierWindowDays'],
     ['a tier window of 0 days', { tierWindowDays: 0 }, 'tierWindowDays'],
     ['an unknown rounding', { rounding: 'CEILING' as 'FLOOR' }, 'rounding'],

@@ -19,6 +19,8 @@ export interface SettlementResult {
 }
 
 const redeemKey = (purchaseId: string) => `purchase:${purchaseId}:redeem`;
+/** The sign-up bonus's key is this and the member id: once per member (the account summary knows it by it). */
+export const SIGNUP_BONUS_KEY_PREFIX = 'signup:';
 
 const sumOf = (entries: LedgerEntryDoc[], pick: (e: LedgerEntryDoc) => boolean) =>
   entries.filter(pick).reduce((total, e) => total + e.amount, 0);
@@ -167,7 +169,7 @@ export class SettlementService {
   /** Once per member, whatever the retries: the bonus in force at the first attempt. */
   async signupBonus(raw: unknown): Promise<{ points: number }> {
     const input = parseInput(signupBonusSchema, raw);
-    const key = `signup:${input.memberId}`;
+    const key = `${SIGNUP_BONUS_KEY_PREFIX}${input.memberId}`;
     const existing = await this.ledger.findByKey(key);
     if (existing) return { points: existing.amount };
     const { signupBonusPoints } = await this.policy.getPolicy();

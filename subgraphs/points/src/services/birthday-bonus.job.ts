@@ -1,0 +1,114 @@
+import type { Logger } from '@omo/lib/core/logger';
+import { JST_OFFSET_MS } from '@omo/lib/core/time';
+import { ServiceUnavailableError } from '@omo/lib/server/internal-api';
+import type { LedgerEntryDoc, LedgerEntryModel } from '../models/ledger-entry.model';
+import type { LedgerService } from './ledger.service';
+import { MemberMergedError } from './ledger-merges';
+import type { PolicyService } from './policy.service';
+
+/** The members service's birthday list (lib/contracts/members.ts `birthdays`), a page at a time. */
+export type BirthdayPages = (request: { month: number; after?: string; limit?: number }) => Promise<{ members: { memberId: string }[]; next: string | null }>;
+
+/** Members per page asked of the members service; their keys are looked up in one query. */
+const PAGE_SIZE = 500;
+
+export const BIRTHDAY_REASON = 'birthday';
+
+export interface BirthdayBonusRun {
+  /** The JST year and month the run gave bonuses for. */
+  year: number;
+  month: number;
+  membersListed: number;
+  /** Bonuses this run wrote (a run racing another may count one the other wrote: the ledger holds it once). */
+  bonusesGiven: number;
+  /** False when members could not be reached before the last page: the next run carries on. */
+  finished: boolean;
+}
+
+/** The JST calendar year and month (1-12) of an instant. */
+export function jstMonthOf(at: Date): { year: number; month: number } {
+  const jst = new Date(at.getTime() + JST_OFFSET_MS);
+  return { year: jst.getUTCFullYear(), month: jst.getUTCMonth() + 1 };
+}
+
+/** The ledger key of a member's birthday bonus: one per member and JST year, whichever run writes it. */
+export function birthdayBonusKey(memberId: string, year: number): string {
+  return `birthday:${memberId}:${year}`;
+}
+
+/**
+ * Gives the birthday bonus (the policy's birthdayBonusPoints; 0 = off, the run writes nothing) to every member the
+ * members service lists with a birthday in the JST month of `now` (ACTIVE only: merged and withdrawn members are not
+ * listed), as a BONUS lot that expires like any other bonus.
+ *
+ * Once per member per JST year, however runs overlap: the entry's key is `birthday:<memberId>:<year>` under the
+ * ledger's unique idempotency key, so of two runs at once (or two processes) one insert wins and the other gets the
+ * same entry back. A key is never reused with another amount: the first run's policy decides, and a replay is the
+ * same request whatever the policy says by then.
+ *
+ * Crash points: the job keeps no state of its own. A run that dies mid-page, or whose members call fails, has
+ * written whole entries only (one insert each); the next run pages from the start again, skips the members whose
+ * key is in the ledger and gives the rest. The job runs hourly, so a member who joins during their birthday month
+ * gets the bonus within the hour.
+ *
+ * A birthday changed during the year: the key is per year, not per month, so a member who had this year's bonus gets
+ * none in their new month; one who had not gets it in the new month if it is this month or later in the year, and
+ * nothing this year if it has passed (next year, in the new month).
+ */
+export class BirthdayBonusJob {
+  constructor(
+    private readonly policy: PolicyService,
+    private readonly ledger: LedgerService,
+    private readonly entries: LedgerEntryModel,
+    private readonly birthdays: BirthdayPages,
+    private readonly logger: Logger,
+  ) {}
+
+  async run(now: Date): Promise<BirthdayBonusRun> {
+    const { year, month } = jstMonthOf(now);
+    const result: BirthdayBonusRun = { year, month, membersListed: 0, bonusesGiven: 0, finished: true };
+    const { birthdayBonusPoints: points } = await this.policy.getPolicy();
+    if (points <= 0) return result;
+    let after: string | undefined;
+    do {
+      let page: Awaited<ReturnType<BirthdayPages>>;
+      try {
+        page = await this.birthdays({ month, after, limit: PAGE_SIZE });
+      } catch (error) {
+        if (!(error instanceof ServiceUnavailableError)) throw error;
+        this.logger.warn({ err: error, ...result }, 'birthday bonus run stopped: members unavailable, the next run carries on');
+        return { ...result, finished: false };
+      }
+      result.membersListed += page.members.length;
+      const given = await this.givenAlready(page.members.map(({ memberId }) => birthdayBonusKey(memberId, year)));
+      for (const { memberId } of page.members) {
+        const key = birthdayBonusKey(memberId, year);
+        if (given.has(key)) continue;
+        if (await this.give(memberId, key, points, year)) result.bonusesGiven += 1;
+      }
+      after = page.next ?? undefined;
+    } while (after !== undefined);
+    this.logger.info({ ...result, points }, 'birthday bonus run');
+    return result;
+  }
+
+  /** The keys of a page that have their entry already: one query rather than a failed insert per member. */
+  private async givenAlready(keys: string[]): Promise<Set<string>> {
+    if (!keys.length) return new Set();
+    const found = await this.entries.find({ idempotencyKey: { $in: keys } }, { idempotencyKey: 1 }).lean<Pick<LedgerEntryDoc, 'idempotencyKey'>[]>().exec();
+    return new Set(found.map((entry) => entry.idempotencyKey));
+  }
+
+  private async give(memberId: string, key: string, points: number, year: number): Promise<boolean> {
+    try {
+      const entry = await this.ledger.bonus({ memberId, points, key, actor: 'system', reason: BIRTHDAY_REASON, request: [BIRTHDAY_REASON, year] });
+      return entry !== null;
+    } catch (error) {
+      // one member must not hold up the others; a merged one (merged after members listed them) gets nothing, as
+      // the survivor is listed for their own birthday; anything else is retried by the next run
+      if (error instanceof MemberMergedError) return false;
+      this.logger.error({ err: error, memberId }, 'birthday bonus failed');
+      return false;
+    }
+  }
+}
