@@ -158,7 +158,7 @@ describe('the LIFF member page', () => {
     await page.getByRole('heading', { name: '新規会員登録' }).waitFor();
     expect(liff.inits.at(-1)).toBe(liff.liffId);
 
-    await join(page, { name: '佐藤 葵', contact: 'aoi.sato@example.com' });
+    await join(page, { name: '佐藤 葵', contact: 'aoi.sato@example.com', birthday: '1995-07-07' });
 
     await page.locator('#card').waitFor();
     expect(await text(page, '#balance')).toBe(`${SIGNUP_BONUS} pt`);
@@ -169,6 +169,9 @@ describe('the LIFF member page', () => {
     expect(member).toEqual({ id: expect.any(String), displayName: '佐藤 葵', email: 'aoi.sato@example.com', memberCode: code, lineAccount: { displayName: '山田花子' }, points: { balance: SIGNUP_BONUS } });
     expect(await linkedUserOf(member.id)).toBe(user);
     expect(richMenuCalls(user)).toEqual([`/richmenu/${MEMBER_MENU}`]);
+    // what they chose at joining, shown back in their details
+    expect(await page.locator('#birthday').inputValue()).toBe('1995-07-07');
+    expect(await page.locator('#consent').isChecked()).toBe(false);
 
     // the card registers scan: the EAN-13 and the QR beside it both read as the member code
     expect(await decode(page, '#barcode', BarcodeFormat.EAN_13)).toBe(code);
@@ -310,8 +313,17 @@ describe('the LIFF member page', () => {
     await page.locator('#birthday').fill('1990-04-15');
     await page.locator('#consent').uncheck();
     await page.getByRole('button', { name: '保存する' }).click();
-    await expect(page.locator('#settings [role=status]').textContent()).resolves.toBe('保存しました');
+    await page.locator('#settings [role=status]', { hasText: '保存しました' }).waitFor();
+    const code = (await text(page, '#member-code'))!.replace(/\s/g, '');
     await page.close();
+    const saved = ok(
+      await system.graphql<{ memberByCode: { birthday: string | null; marketingConsent: { granted: boolean; source: string } } }>(
+        `query($code: String!) { memberByCode(code: $code) { birthday marketingConsent { granted source } } }`,
+        { code },
+        system.staffHeaders(),
+      ),
+    );
+    expect(saved.memberByCode).toEqual({ birthday: '1990-04-15', marketingConsent: { granted: false, source: 'LINE' } });
 
     const reopened = await openPage(user);
     await reopened.locator('#settings').waitFor();
