@@ -10,8 +10,11 @@ const HANAKO = 'U9d477349dd2a163f08517a6a01aa37ab';
 const JIRO = 'Uba197b1ade7c3b587bf2f8e2d801b3c4';
 const GROUP = 'Ca56f94637c0a3f2e7d1b3a8f35b1c2e9';
 const ROOM = 'Rb2c9e6f7a1d04c3e8f5a9b7d6c2e1f30';
+const EMILY = 'U5f1e2d3c4b5a69788796a5b4c3d2e1f0';
 const POINTER =
-  'ポイント・会員証・履歴は、ご本人だけに見えるよう1対1のトークでお送りしています。このアカウントとの1対1のトークで「ポイント」などと送ってください。';
+  'ポイント・会員証・履歴・特典は、ご本人だけに見えるよう1対1のトークでお送りしています。このアカウントとの1対1のトークで「ポイント」などと送ってください。';
+const POINTER_EN =
+  'Your points, card, history and rewards are shown only to you, in a one-to-one chat. Send "points" or the like to this account in a one-to-one chat.';
 
 type Source = { type: 'group'; groupId: string; userId?: string } | { type: 'room'; roomId: string; userId?: string } | { type: 'user'; userId: string };
 
@@ -44,9 +47,12 @@ const text = (source: Source, value: string) =>
   deliver(source, { type: 'message', message: { id: `5${String(sequence).padStart(17, '0')}`, type: 'text', text: value, quoteToken: `q-${sequence}` } });
 const postback = (source: Source, data: string) => deliver(source, { type: 'postback', postback: { data } });
 
-/** Every message call LINE got after `from` (reply, push, link token), as the path and the messages. */
+/** Every message call LINE got after `from` (reply, push, link token), as the path and the messages; profile reads aside. */
 const callsSince = (from: number) =>
-  fake.requests.slice(from).map((r) => ({ path: r.path, ...(r.body && typeof r.body === 'object' && 'messages' in r.body ? { messages: r.body.messages } : {}) }));
+  fake.requests
+    .slice(from)
+    .filter((r) => !r.path.startsWith('/v2/bot/profile/'))
+    .map((r) => ({ path: r.path, ...(r.body && typeof r.body === 'object' && 'messages' in r.body ? { messages: r.body.messages } : {}) }));
 
 beforeAll(async () => {
   fake = await startFakeLineApi();
@@ -128,5 +134,20 @@ describe('the LINE chat in groups and multi-person chats', () => {
     const calls = callsSince(from);
     expect(calls).toHaveLength(1);
     expect(calls[0]!.messages).toEqual([expect.objectContaining({ type: 'flex', altText: expect.stringMatching(/^ポイント残高 100 pt/) })]);
+    // the group's events never asked LINE for the profile: only the one-to-one chat did
+    expect(fake.profileReads(HANAKO)).toBe(1);
+  });
+
+  it('points to the one-to-one chat in the language that chat learned, without asking LINE from the group', async () => {
+    fake.profileLanguages.set(EMILY, 'en-US');
+    await text(inGroup(EMILY), 'points');
+    expect(fake.profileReads(EMILY)).toBe(0);
+    expect(fake.sent().at(-1)!.messages).toEqual([{ type: 'text', text: POINTER }]);
+    await text({ type: 'user', userId: EMILY }, 'hello');
+    expect(fake.profileReads(EMILY)).toBe(1);
+    const from = fake.requests.length;
+    await text(inRoom(EMILY), 'points');
+    expect(callsSince(from)).toEqual([{ path: '/v2/bot/message/reply', messages: [{ type: 'text', text: POINTER_EN }] }]);
+    expect(fake.profileReads(EMILY)).toBe(1);
   });
 });

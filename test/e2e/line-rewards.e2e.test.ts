@@ -128,7 +128,7 @@ describe('redeeming a reward in the LINE chat', () => {
     await deliver(event(TARO, '01JXRW0000000000000000RW04', 'reply-short-0001', { postback: `action=redeem_reward&reward=${rewardId}` }));
     expect(replyWith('reply-short-0001')).toEqual({
       type: 'text',
-      text: 'ポイントが足りないため、この特典と交換できませんでした。ポイントは使われていません。（必要 500 pt・残高 100 pt）\nNot enough points for this reward. No points were used.',
+      text: 'ポイントが足りないため、この特典と交換できませんでした。ポイントは使われていません。（必要 500 pt・残高 100 pt）',
     });
     expect(await me(taro)).toEqual({ points: { balance: 100 }, coupons: [] });
   });
@@ -140,7 +140,7 @@ describe('redeeming a reward in the LINE chat', () => {
     };
     body.events[0]!.source = { type: 'group', groupId: 'Ca56f94637cc4347f90a25382909b24b9', userId: HANAKO };
     await deliver(Buffer.from(JSON.stringify(body)));
-    expect(replyWith('reply-group-0001').text).toMatch(/^ポイント・会員証・履歴は、ご本人だけに見えるよう1対1のトークでお送りしています。/);
+    expect(replyWith('reply-group-0001').text).toMatch(/^ポイント・会員証・履歴・特典は、ご本人だけに見えるよう1対1のトークでお送りしています。/);
     expect(await me(hanako)).toEqual(before);
   });
 

@@ -100,4 +100,20 @@ describe('the LINE webhook', () => {
     expect(pushes.at(-1)).toMatchObject({ status: 200, body: { to: HANAKO } });
     expect(pushes.at(-1)!.headers['x-line-retry-key']).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-a[0-9a-f]{3}-[0-9a-f]{12}$/);
   });
+
+  it('keeps the language of a user first seen writing, and still follows their later block and follow', async () => {
+    const WRITER = 'U0000000000000000000000000000abc';
+    fake.profileLanguages.set(WRITER, 'en-GB');
+    const asWriter = (name: string, id: string) =>
+      Buffer.from(fixture(name).toString('utf8').replace(/"webhookEventId": "[^"]+"/, `"webhookEventId": "${id}"`).replaceAll(HANAKO, WRITER));
+    expect((await post(asWriter('webhook-text-message.json', '01JXNWFIRSTWRITER00000000A'))).status).toBe(200);
+    await drain();
+    // no follow seen yet: no friend status of its own (the link's, or FRIEND, stands), and any follow or block overrides it
+    const seen = await system.db.collection('line_users').findOne({ _id: WRITER as never });
+    expect(seen).toMatchObject({ statusAt: 0, language: 'en-GB' });
+    expect(seen).not.toHaveProperty('friendStatus');
+    expect((await post(asWriter('webhook-unfollow.json', '01JXNWWRITERBLOCKS0000000A'))).status).toBe(200);
+    await drain();
+    expect(await system.db.collection('line_users').findOne({ _id: WRITER as never })).toMatchObject({ friendStatus: 'BLOCKED', statusAt: 1750413493460, language: 'en-GB' });
+  });
 });

@@ -40,6 +40,13 @@ export interface FakeLineApi {
   failNext(path: string, status: number, body?: unknown, options?: FailureOptions): void;
   /** Reply tokens LINE no longer accepts (used or expired): replies with them get 400. */
   expiredReplyTokens: Set<string>;
+  /**
+   * The `language` each user's profile answers (GET /v2/bot/profile/{userId}); null leaves the field out, as LINE
+   * does for a user who has not agreed to its privacy policy. Users not set answer 'ja'.
+   */
+  profileLanguages: Map<string, string | null>;
+  /** How many times each user's profile was asked for. */
+  profileReads(userId: string): number;
   close(): Promise<void>;
 }
 
@@ -54,6 +61,7 @@ export async function startFakeLineApi(): Promise<FakeLineApi> {
   /** Who each accepted push or multicast went to; a lost answer is still accepted. */
   const accepted: string[][] = [];
   const expiredReplyTokens = new Set<string>();
+  const profileLanguages = new Map<string, string | null>();
   const server = await listen(async (req, res) => {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
@@ -100,7 +108,10 @@ export async function startFakeLineApi(): Promise<FakeLineApi> {
     const linkToken = /^\/v2\/bot\/user\/([^/]+)\/linkToken$/.exec(path);
     if (linkToken && req.method === 'POST') return send(200, { linkToken: `lt-${randomBytes(12).toString('hex')}` });
     const profile = /^\/v2\/bot\/profile\/([^/]+)$/.exec(path);
-    if (profile) return send(200, { userId: profile[1], displayName: '山田花子', language: 'ja' });
+    if (profile) {
+      const language = profileLanguages.has(profile[1]!) ? profileLanguages.get(profile[1]!) : 'ja';
+      return send(200, { userId: profile[1], displayName: '山田花子', ...(language === null ? {} : { language }) });
+    }
     if (/^\/v2\/bot\/user\/[^/]+\/richmenu(\/[^/]+)?$/.test(path)) return send(200, {});
     if (path === '/dialog/bot/accountLink') return send(200, '<!doctype html><title>LINE account link</title><p>LINE</p>', 'text/html');
     return send(404, { message: 'Not found' });
@@ -109,6 +120,8 @@ export async function startFakeLineApi(): Promise<FakeLineApi> {
     url: server.url,
     requests,
     expiredReplyTokens,
+    profileLanguages,
+    profileReads: (userId) => requests.filter((r) => r.method === 'GET' && r.path === `/v2/bot/profile/${userId}`).length,
     sent: () =>
       requests
         .filter((r) => (r.path === '/v2/bot/message/reply' || r.path === '/v2/bot/message/push') && r.status === 200)

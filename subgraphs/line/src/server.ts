@@ -69,7 +69,7 @@ export function buildLineSubgraph(options: SubgraphBuildOptions): LineSubgraph {
     onLinkRequest: (ctx) => linking.onLinkRequest(ctx),
     tryLinkCode: (ctx, text) => linking.tryLinkCode(ctx, text),
     onAccountLink: (ctx, link, userId) => linking.onAccountLink(ctx, link, userId),
-    onSharedChatRequest: (reply) => chat.onSharedChatRequest(reply),
+    onSharedChatRequest: (reply, locale) => chat.onSharedChatRequest(reply, locale),
   };
   const outbox = new Outbox(
     connection,

@@ -534,6 +534,12 @@ export type NotificationRule = {
   enabled: Scalars['Boolean']['output'];
   /** The 1 to 5 messages sent together; placeholders as in LineMessageInput. A default wording until staff set their own. */
   messages: Array<LineMessage>;
+  /**
+   * What members whose LINE is set to English (any language but Japanese) get instead of messages, its placeholders
+   * filled in English (tier names, dates); null: they get messages as written. The default wording has its English;
+   * setting messages without messagesEn clears it.
+   */
+  messagesEn?: Maybe<Array<LineMessage>>;
   /** POINTS_EXPIRING: how many days (1-90) before points expire members are told (default 30). Null for TIER_UP. */
   daysBefore?: Maybe<Scalars['Int']['output']>;
   /** Increases by one with every change; 0 while staff never set the rule. */
@@ -554,6 +560,11 @@ export type SetNotificationRuleInput = {
   enabled?: InputMaybe<Scalars['Boolean']['input']>;
   /** 1 to 5 messages, checked as sendSegmentMessage checks them. */
   messages?: InputMaybe<Array<LineMessageInput>>;
+  /**
+   * 0 to 5 messages for members whose LINE is in English, checked like messages; an empty list removes them, so those
+   * members get messages.
+   */
+  messagesEn?: InputMaybe<Array<LineMessageInput>>;
   /** POINTS_EXPIRING only: days before expiry, 1 to 90. */
   daysBefore?: InputMaybe<Scalars['Int']['input']>;
 };
@@ -952,6 +963,7 @@ export type NotificationRuleResolvers<ContextType = LineContext, ParentType exte
   kind?: Resolver<ResolversTypes['NotificationKind'], ParentType, ContextType>;
   enabled?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   messages?: Resolver<Array<ResolversTypes['LineMessage']>, ParentType, ContextType>;
+  messagesEn?: Resolver<Maybe<Array<ResolversTypes['LineMessage']>>, ParentType, ContextType>;
   daysBefore?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   revision?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   enabledAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;

@@ -1,16 +1,16 @@
 import type { messagingApi } from '@line/bot-sdk';
 import type { MemberRewards } from '@omo/lib/contracts/points';
 import { isChatPostback, matchCommand, postbackCommand, redeemPostbackData, redeemPostbackReward } from './chat-commands';
-import {
-  CAROUSEL_MAX_BUBBLES,
-  benefitText,
-  redeemedMessage,
-  redeemRefusedMessage,
-  rewardsMessage,
-} from './chat-messages';
+import { say } from '../i18n/locale';
+import { REWARDS } from '../i18n/rewards.messages';
+import { redeemedMessage, redeemRefusedMessage, rewardsMessage } from './chat-reward-messages';
+import { CAROUSEL_MAX_BUBBLES, type ReplyView } from './flex';
 import { bubbleActions, bubblesOf, bubbleTexts, expectWithinLineLimits } from './flex-expectations';
 
 const textsOf = bubbleTexts;
+const JA: ReplyView = { locale: 'ja', memberPageUrl: null };
+const EN: ReplyView = { locale: 'en', memberPageUrl: null };
+const benefitText = (benefit: Parameters<typeof REWARDS.benefit>[0], locale: 'ja' | 'en' = 'ja') => say(REWARDS.benefit(benefit), locale);
 const actionsOf = bubbleActions;
 
 const REWARD_ID = '65f0a1b2c3d4e5f601234567';
@@ -36,8 +36,11 @@ describe('the rewards commands', () => {
   });
 });
 
-describe('benefitText', () => {
-  it('says what each kind of reward gives', () => {
+describe('a benefit', () => {
+  it('says what each kind of reward gives, in either language', () => {
+    expect(benefitText(yenOff, 'en')).toBe('¥500 off');
+    expect(benefitText({ kind: 'PERCENT_OFF', yenOff: null, percentOff: 10, capYen: 1000, sku: null }, 'en')).toBe('10% off (up to ¥1,000)');
+    expect(benefitText({ kind: 'FREE_ITEM', yenOff: null, percentOff: null, capYen: null, sku: 'COFFEE-S' }, 'en')).toBe('One item free (COFFEE-S)');
     expect(benefitText(yenOff)).toBe('500円引き');
     expect(benefitText({ kind: 'PERCENT_OFF', yenOff: null, percentOff: 10, capYen: 1000, sku: null })).toBe('10%引き（上限1,000円）');
     expect(benefitText({ kind: 'PERCENT_OFF', yenOff: null, percentOff: 5, capYen: null, sku: null })).toBe('5%引き');
@@ -47,7 +50,7 @@ describe('benefitText', () => {
 
 describe('rewardsMessage', () => {
   it('shows each reward with its cost and a redeem button, then the coupons with their codes', () => {
-    const message = rewardsMessage({ balance: 1_000 }, offer);
+    const message = rewardsMessage(JA, { balance: 1_000 }, offer);
     expectWithinLineLimits(message, '交換できる特典 1件、お持ちのクーポン 1枚（残高 1,000 pt）');
     const [reward, coupons] = bubblesOf(message);
     expect(textsOf(reward!)).toEqual(['特典', '500円引き', '必要ポイント', '500 pt', '内容', '500円引き']);
@@ -58,10 +61,10 @@ describe('rewardsMessage', () => {
   });
 
   it('says when there is nothing to redeem and no coupon held', () => {
-    const message = rewardsMessage({ balance: 100 }, { rewards: [], coupons: [] });
+    const message = rewardsMessage(JA, { balance: 100 }, { rewards: [], coupons: [] });
     expectWithinLineLimits(message, '交換できる特典 0件、お持ちのクーポン 0枚（残高 100 pt）');
     expect(bubblesOf(message).map(textsOf)).toEqual([
-      ['特典', '残高 100 pt', 'いま交換できる特典はありません。', 'No rewards to redeem right now.'],
+      ['特典', '残高 100 pt', 'いま交換できる特典はありません。'],
       ['お持ちのクーポン', '0枚', 'お持ちのクーポンはありません'],
     ]);
   });
@@ -72,7 +75,7 @@ describe('rewardsMessage', () => {
       rewards: Array.from({ length: 30 }, (_, i) => ({ ...offer.rewards[0]!, rewardId: REWARD_ID.slice(0, -2) + String(i).padStart(2, '0'), nameJa: name })),
       coupons: Array.from({ length: 20 }, () => ({ ...offer.coupons[0]!, nameJa: name })),
     };
-    const message = rewardsMessage({ balance: 99_999_999 }, many);
+    const message = rewardsMessage(JA, { balance: 99_999_999 }, many);
     expectWithinLineLimits(message, '交換できる特典 30件、お持ちのクーポン 20枚（残高 99,999,999 pt）');
     expect(bubblesOf(message)).toHaveLength(CAROUSEL_MAX_BUBBLES);
     expect(textsOf(bubblesOf(message).at(-1)!)).toContain('ほか15枚');
@@ -81,7 +84,7 @@ describe('rewardsMessage', () => {
 
 describe('redeemedMessage', () => {
   it('gives the coupon’s code, its expiry and the points left', () => {
-    const message = redeemedMessage({ couponId: 'c1', code: 'K7QX-2M9P', nameJa: '500円引き', nameEn: '¥500 off', pointsCost: 500, balance: 500, expiresAt: new Date('2027-01-31T14:59:59.999Z') });
+    const message = redeemedMessage(JA, { couponId: 'c1', code: 'K7QX-2M9P', nameJa: '500円引き', nameEn: '¥500 off', pointsCost: 500, balance: 500, expiresAt: new Date('2027-01-31T14:59:59.999Z') });
     expectWithinLineLimits(message, 'クーポン「500円引き」を発行しました（2027年1月31日(日)まで）。残り 500 pt');
     const [bubble] = bubblesOf(message);
     expect(textsOf(bubble!)).toEqual([
@@ -96,23 +99,56 @@ describe('redeemedMessage', () => {
       '残りのポイント',
       '500 pt',
       'お会計のときにこのコードをお伝えください。オンラインストアではチェックアウトで入力できます。',
-      'Show this code at the register, or enter it at the online checkout.',
     ]);
     expect(postbackCommand((actionsOf(bubble!)[0] as messagingApi.PostbackAction).data ?? '')).toBe('rewards');
   });
 });
 
 describe('redeemRefusedMessage', () => {
-  it('says why, in Japanese then English, and how many points a shortfall needs', () => {
-    expect(redeemRefusedMessage('INSUFFICIENT_POINTS', { available: 100, requested: 500 }).text).toBe(
-      'ポイントが足りないため、この特典と交換できませんでした。ポイントは使われていません。（必要 500 pt・残高 100 pt）\nNot enough points for this reward. No points were used.',
+  it('says why, in the customer’s language only, and how many points a shortfall needs', () => {
+    expect(redeemRefusedMessage(JA, 'INSUFFICIENT_POINTS', { available: 100, requested: 500 }).text).toBe(
+      'ポイントが足りないため、この特典と交換できませんでした。ポイントは使われていません。（必要 500 pt・残高 100 pt）',
     );
-    expect(redeemRefusedMessage('OUT_OF_STOCK').text).toBe('この特典は在庫がなくなりました。ポイントは使われていません。\nThis reward is out of stock. No points were used.');
-    expect(redeemRefusedMessage('LIMIT_REACHED').text).toBe(
-      'この特典のクーポンは、お一人さまが一度に持てる枚数までお持ちです。ポイントは使われていません。\nYou already hold as many coupons of this reward as one member may.',
+    expect(redeemRefusedMessage(EN, 'INSUFFICIENT_POINTS', { available: 100, requested: 500 }).text).toBe(
+      'Not enough points for this reward. No points were used. (needs 500 pt, balance 100 pt)',
     );
-    expect(redeemRefusedMessage('REWARD_UNAVAILABLE').text).toBe(
-      'この特典は現在交換できません。ポイントは使われていません。「特典」と送ると、いま交換できる特典を表示します。\nThis reward cannot be redeemed now.',
-    );
+    expect(redeemRefusedMessage(JA, 'OUT_OF_STOCK').text).toBe('この特典は在庫がなくなりました。ポイントは使われていません。');
+    expect(redeemRefusedMessage(EN, 'LIMIT_REACHED').text).toBe('You already hold as many coupons of this reward as one member may. No points were used.');
+    expect(redeemRefusedMessage(JA, 'REWARD_UNAVAILABLE').text).toBe('この特典は現在交換できません。ポイントは使われていません。「特典」と送ると、いま交換できる特典を表示します。');
+    expect(redeemRefusedMessage(EN, 'NOT_FOUND').text).toBe('This reward cannot be redeemed now. No points were used. Send "rewards" to see the rewards you can redeem.');
+  });
+});
+
+describe('in English', () => {
+  it('shows the rewards by their English names, and the coupons', () => {
+    const message = rewardsMessage(EN, { balance: 1_000 }, offer);
+    expectWithinLineLimits(message, '1 reward to redeem, 1 coupon held (balance 1,000 pt)');
+    const [reward, coupons] = bubblesOf(message);
+    expect(textsOf(reward!)).toEqual(['Reward', '¥500 off', 'Points needed', '500 pt', 'You get', '¥500 off']);
+    expect(actionsOf(reward!)).toEqual([{ type: 'postback', label: 'Redeem', data: `action=redeem_reward&reward=${REWARD_ID}`, displayText: 'Redeem "¥500 off"' }]);
+    expect(textsOf(coupons!)).toEqual(['Your coupons', '1 coupon', 'Free coffee', 'Code', 'K7QX-2M9P', 'Valid until', 'Sun, Jan 31, 2027']);
+  });
+
+  it('falls back to the Japanese name of a reward staff gave no English name', () => {
+    const message = rewardsMessage(EN, { balance: 1_000 }, { rewards: [{ ...offer.rewards[0]!, nameEn: ' ' }], coupons: [] });
+    expect(textsOf(bubblesOf(message)[0]!)[1]).toBe('500円引き');
+  });
+
+  it('gives the coupon issued', () => {
+    const message = redeemedMessage(EN, { couponId: 'c1', code: 'K7QX-2M9P', nameJa: '500円引き', nameEn: '¥500 off', pointsCost: 500, balance: 500, expiresAt: new Date('2027-01-31T14:59:59.999Z') });
+    expectWithinLineLimits(message, 'Coupon "¥500 off" issued (valid until Sun, Jan 31, 2027). 500 pt left');
+    expect(textsOf(bubblesOf(message)[0]!)).toEqual([
+      'Your coupon',
+      '¥500 off',
+      'Coupon code',
+      'K7QX-2M9P',
+      'Valid until',
+      'Sun, Jan 31, 2027',
+      'Points used',
+      '500 pt',
+      'Points left',
+      '500 pt',
+      'Show this code at the register, or enter it at the online checkout.',
+    ]);
   });
 });

@@ -1,7 +1,7 @@
 import { AppError } from '@omo/lib/core/errors';
 import { pointsContract, type MemberRewards, type RedeemedCoupon } from '@omo/lib/contracts/points';
 import { internalClient, type ServiceDirectory } from '@omo/lib/server/internal-api';
-import { isRedeemRefusal, type RedeemRefusal } from './chat-messages';
+import { isRedeemRefusal, type RedeemRefusal } from './chat-reward-messages';
 
 /** The chat's rewards and coupons, from the points service's internal API (it owns them and their ledger). */
 export interface RewardsClientDeps {

@@ -80,7 +80,7 @@ async function linkedMember(userId: string): Promise<MemberDoc> {
 /** A chat context that records what would be sent to LINE. */
 function conversation(userId: string, eventId = 'chat-test-event'): { ctx: EventContext; replies: messagingApi.Message[][] } {
   const replies: messagingApi.Message[][] = [];
-  return { ctx: { userId, eventId, reply: async (messages) => void replies.push(messages) }, replies };
+  return { ctx: { userId, eventId, locale: 'ja', reply: async (messages) => void replies.push(messages) }, replies };
 }
 
 async function onlyReply(userId: string, send: (ctx: EventContext) => Promise<void>): Promise<messagingApi.FlexMessage> {
@@ -131,7 +131,7 @@ describe('the chat', () => {
   it('answers anything else from a member with the menu of what the chat does', async () => {
     await linkedMember(HANAKO);
     const message = await onlyReply(HANAKO, (ctx) => chat.onText(ctx, 'こんにちは'));
-    expect(message.altText).toBe('ご用件をお選びください: ポイント / 会員証 / 履歴');
+    expect(message.altText).toBe('ご用件をお選びください: ポイント / 会員証 / 履歴 / 特典');
   });
 
   it('answers someone not linked with help and the link action, whatever they ask', async () => {

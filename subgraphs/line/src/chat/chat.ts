@@ -3,23 +3,16 @@ import type { Router } from 'express';
 import type { AppConfig } from '@omo/lib/core/config';
 import type { ServiceDirectory } from '@omo/lib/server/internal-api';
 import type { Logger } from '@omo/lib/core/logger';
+import type { Locale } from '../i18n/locale';
 import type { LineLinkDoc, LineLinkModel } from '../linking/line-link.model';
 import type { EventContext } from '../webhook/event-context';
 import { CARD_IMAGE_PATH, cardImageRoutes } from './card-image.routes';
 import { CardTokens } from './card-token';
 import { matchCommand, postbackCommand, redeemPostbackReward, type ChatCommand } from './chat-commands';
-import {
-  guestHelpMessage,
-  historyMessage,
-  memberCardMessage,
-  memberHelpMessage,
-  pointsMessage,
-  redeemedMessage,
-  redeemRefusedMessage,
-  rewardsMessage,
-  SHARED_CHAT_POINTER,
-} from './chat-messages';
+import { guestHelpMessage, historyMessage, memberCardMessage, memberHelpMessage, pointsMessage, sharedChatPointer, type ReplyView } from './chat-messages';
+import { redeemedMessage, redeemRefusedMessage, rewardsMessage } from './chat-reward-messages';
 import { fetchMemberRewards, redeemForMember } from './chat-rewards.client';
+import { memberPageUrlOf } from '../line-api/liff-url';
 import { fetchAccountSummary, fetchMemberCard, type MemberCard } from '../member-view/member-account.client';
 
 export { isChatPostback } from './chat-commands';
@@ -42,20 +35,23 @@ export interface Chat {
   onText(ctx: EventContext, text: string): Promise<void>;
   onPostback(ctx: EventContext, data: string): Promise<void>;
   /** A personal request in a group or multi-person chat: a pointer to the one-to-one chat, and nothing of the account. */
-  onSharedChatRequest(reply: EventContext['reply']): Promise<void>;
+  onSharedChatRequest(reply: EventContext['reply'], locale: Locale): Promise<void>;
   /** GET /line/cards/:token.png, the member-card barcode image. */
   routes: Router;
 }
 
 /**
  * The customer chat: "ポイント", "会員証", "履歴", "特典" (and their English, full-width and postback forms) answered with
- * Flex cards built from the members and points services' internal APIs. Anything else, or anyone not linked, gets
+ * Flex cards built from the members and points services' internal APIs, in the customer's language (the event's
+ * locale) only, with a button to the LIFF member page when there is one. Anything else, or anyone not linked, gets
  * a short help message. A reward's button redeems it as the member (the points service's redeemForMember). An unreachable service throws ServiceUnavailableError, so the dispatcher's queue retries
  * the event rather than the customer getting a wrong answer.
  */
 export function createChat(deps: ChatDeps): Chat {
   const tokens = new CardTokens(deps.internalSecret);
   const publicBase = deps.config.LINE_PUBLIC_BASE_URL.replace(/\/+$/, '');
+  const memberPageUrl = memberPageUrlOf(deps.config);
+  const viewOf = (ctx: EventContext): ReplyView => ({ locale: ctx.locale, memberPageUrl });
 
   /** The linked member as they are now (a merged member's link leads to the survivor); null: answer as to a guest. */
   async function linkedMember(userId: string): Promise<MemberCard | null> {
@@ -65,29 +61,29 @@ export function createChat(deps: ChatDeps): Chat {
     return member?.status === 'ACTIVE' ? member : null;
   }
 
-  async function answer(member: MemberCard, command: ChatCommand | null): Promise<messagingApi.Message> {
+  async function answer(view: ReplyView, member: MemberCard, command: ChatCommand | null): Promise<messagingApi.Message> {
     switch (command) {
       case 'points':
-        return pointsMessage(member, await fetchAccountSummary(deps, member.memberId));
+        return pointsMessage(view, member, await fetchAccountSummary(deps, member.memberId));
       case 'history':
-        return historyMessage(await fetchAccountSummary(deps, member.memberId));
+        return historyMessage(view, await fetchAccountSummary(deps, member.memberId));
       case 'rewards': {
         const [account, offer] = await Promise.all([fetchAccountSummary(deps, member.memberId), fetchMemberRewards(deps, member.memberId)]);
-        return rewardsMessage(account, offer);
+        return rewardsMessage(view, account, offer);
       }
       case 'card': {
         const { token, expiresAt } = tokens.issue(member.memberCode, deps.clock());
-        return memberCardMessage(member, { url: `${publicBase}${CARD_IMAGE_PATH}/${token}.png`, expiresAt });
+        return memberCardMessage(view, member, { url: `${publicBase}${CARD_IMAGE_PATH}/${token}.png`, expiresAt });
       }
       default:
-        return memberHelpMessage();
+        return memberHelpMessage(view);
     }
   }
 
   async function handle(ctx: EventContext, command: ChatCommand | null): Promise<void> {
     const member = await linkedMember(ctx.userId);
-    deps.logger.debug({ command, linked: member !== null }, 'chat request');
-    await ctx.reply([member ? await answer(member, command) : guestHelpMessage()]);
+    deps.logger.debug({ command, linked: member !== null, locale: ctx.locale }, 'chat request');
+    await ctx.reply([member ? await answer(viewOf(ctx), member, command) : guestHelpMessage(viewOf(ctx))]);
   }
 
   /**
@@ -96,10 +92,10 @@ export function createChat(deps: ChatDeps): Chat {
    */
   async function redeem(ctx: EventContext, rewardId: string): Promise<void> {
     const member = await linkedMember(ctx.userId);
-    if (!member) return ctx.reply([guestHelpMessage()]);
+    if (!member) return ctx.reply([guestHelpMessage(viewOf(ctx))]);
     const outcome = await redeemForMember(deps, { memberId: member.memberId, rewardId, idempotencyKey: `line:${ctx.eventId}` });
     deps.logger.info({ rewardId, refused: 'refused' in outcome ? outcome.refused : null }, 'chat redemption');
-    await ctx.reply(['redeemed' in outcome ? redeemedMessage(outcome.redeemed) : redeemRefusedMessage(outcome.refused, outcome.shortfall)]);
+    await ctx.reply(['redeemed' in outcome ? redeemedMessage(viewOf(ctx), outcome.redeemed) : redeemRefusedMessage(viewOf(ctx), outcome.refused, outcome.shortfall)]);
   }
 
   return {
@@ -108,7 +104,7 @@ export function createChat(deps: ChatDeps): Chat {
       const rewardId = redeemPostbackReward(data);
       return rewardId ? redeem(ctx, rewardId) : handle(ctx, postbackCommand(data));
     },
-    onSharedChatRequest: (reply) => reply([SHARED_CHAT_POINTER]),
+    onSharedChatRequest: (reply, locale) => reply([sharedChatPointer({ locale })]),
     routes: cardImageRoutes({ tokens, clock: deps.clock, logger: deps.logger }),
   };
 }

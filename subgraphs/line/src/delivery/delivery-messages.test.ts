@@ -14,6 +14,11 @@ describe('placeholders', () => {
     expect(messagesFor(messages, hanako)).toEqual([{ type: 'text', text: '山田花子さま(ゴールド) 残高12,345pt、1,200ptが2027年5月10日(月)に失効' }]);
   });
 
+  it('are filled in English in a text written in English: tier names and dates', () => {
+    const messages: DeliveryMessage[] = [{ type: 'text', text: '{displayName} ({tier}): {expiringPoints} pt expire on {expiresAt}', locale: 'en' }];
+    expect(messagesFor(messages, hanako)).toEqual([{ type: 'text', text: '山田花子 (Gold): 1,200 pt expire on Mon, May 10, 2027' }]);
+  });
+
   it('show no expiry as 0 points and "-"', () => {
     const messages: DeliveryMessage[] = [{ type: 'text', text: '{expiringPoints}pt / {expiresAt}' }];
     expect(messagesFor(messages, { ...hanako, expiring: null })).toEqual([{ type: 'text', text: '0pt / -' }]);

@@ -1,6 +1,8 @@
 import type { messagingApi } from '@line/bot-sdk';
 import { z } from 'zod';
-import { formatJstDate, formatNumber, tierName } from '../member-view/format';
+import { LOCALES, type Locale } from '../i18n/locale';
+import { tierName } from '../i18n/tiers.messages';
+import { formatJstDate, formatNumber } from '../member-view/format';
 
 /**
  * The messages a delivery may carry: text or Flex, checked against the Messaging API's limits so a mistake is
@@ -39,6 +41,8 @@ const textMessage = z.strictObject({
     .string()
     .refine(notBlank, 'must not be empty')
     .refine((s) => s.length <= TEXT_MAX_LENGTH, `must be at most ${TEXT_MAX_LENGTH} characters`),
+  /** The language the text is written in, which its placeholders are filled in (tier names, dates); Japanese when absent. */
+  locale: z.enum(LOCALES).optional(),
 });
 
 const flexMessage = z.strictObject({
@@ -67,28 +71,28 @@ export interface Personal {
   displayName: string;
   /** The usable balance. */
   points: number;
-  /** The tier code (REGULAR, SILVER, ...), shown by its Japanese name. */
+  /** The tier code (REGULAR, SILVER, ...), shown by its name in the message's language. */
   tier: string;
   /** The soonest expiry: how many points and when (null when nothing expires). */
   expiring: { points: number; expiresAt: Date } | null;
 }
 
-/** {displayName} {points} {tier} {expiringPoints} {expiresAt} as a Japanese reader expects them. */
-function placeholderValues(personal: Personal): Record<(typeof PLACEHOLDERS)[number], string> {
+/** {displayName} {points} {tier} {expiringPoints} {expiresAt} as a reader of the message's language expects them. */
+function placeholderValues(personal: Personal, locale: Locale): Record<(typeof PLACEHOLDERS)[number], string> {
   return {
     displayName: personal.displayName,
     points: formatNumber(personal.points),
-    tier: tierName(personal.tier),
+    tier: tierName(personal.tier, locale),
     expiringPoints: formatNumber(personal.expiring?.points ?? 0),
-    expiresAt: personal.expiring ? formatJstDate(personal.expiring.expiresAt) : '-',
+    expiresAt: personal.expiring ? formatJstDate(personal.expiring.expiresAt, locale) : '-',
   };
 }
 
 /** The messages as sent: text placeholders filled in for one recipient (clipped to LINE's limit). */
 export function messagesFor(messages: DeliveryMessage[], personal: Personal | null): messagingApi.Message[] {
-  const values = personal ? placeholderValues(personal) : null;
   return messages.map((m): messagingApi.Message => {
     if (m.type === 'flex') return { type: 'flex', altText: m.altText, contents: m.contents as unknown as messagingApi.FlexContainer };
+    const values = personal ? placeholderValues(personal, m.locale ?? 'ja') : null;
     if (!values) return { type: 'text', text: m.text };
     // one pass, so a display name that looks like a placeholder stays as it is
     const text = m.text.replace(PLACEHOLDER_ALL, (_match, name: keyof typeof values) => values[name]);

@@ -84,10 +84,10 @@ export class LineClient {
     this.api = new messagingApi.MessagingApiClient({ channelAccessToken: config.LINE_CHANNEL_ACCESS_TOKEN, baseURL: config.LINE_API_BASE_URL });
   }
 
-  private async call<T>(operation: string, work: () => Promise<T>): Promise<T> {
+  private async call<T>(operation: string, work: () => Promise<T>, timeoutMs = this.config.LINE_TIMEOUT_MS): Promise<T> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new LineTimeoutError(operation, this.config.LINE_TIMEOUT_MS)), this.config.LINE_TIMEOUT_MS);
+      timer = setTimeout(() => reject(new LineTimeoutError(operation, timeoutMs)), timeoutMs);
     });
     try {
       return await Promise.race([work(), timeout]);
@@ -143,6 +143,14 @@ export class LineClient {
 
   async issueLinkToken(userId: string): Promise<string> {
     return (await this.call('issueLinkToken', () => this.api.issueLinkToken(userId))).linkToken;
+  }
+
+  /**
+   * The user's profile language (a BCP 47 tag; null when LINE has none, before the user agreed to LINE's privacy
+   * policy). Throws when LINE does not answer within `timeoutMs` or refuses (404: not a friend).
+   */
+  async profileLanguage(userId: string, timeoutMs: number): Promise<string | null> {
+    return (await this.call('getProfile', () => this.api.getProfile(userId), Math.min(timeoutMs, this.config.LINE_TIMEOUT_MS))).language ?? null;
   }
 
   async profileName(userId: string): Promise<string | null> {

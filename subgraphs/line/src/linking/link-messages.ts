@@ -1,69 +1,94 @@
 import type { messagingApi } from '@line/bot-sdk';
+import { LINK_CHAT } from '../i18n/link.messages';
+import { say, type Locale, type Text } from '../i18n/locale';
 import type { LinkOutcome } from './link-claims';
 
-function text(value: string): messagingApi.TextMessage {
-  return { type: 'text', text: value };
+/** The customer's language, and the LIFF member page when there is one (null: no reply points to it). */
+export interface LinkReplyView {
+  locale: Locale;
+  memberPageUrl: string | null;
 }
 
-/** The reply to "会員連携": a button to our login page, and the other way (a code from the member page). */
-export function linkInvitation(pageUrl: string): messagingApi.Message[] {
+function text(view: LinkReplyView, value: Text): messagingApi.TextMessage {
+  return { type: 'text', text: say(value, view.locale) };
+}
+
+/** A text that sends the customer to the member page: with a button to it when it exists, else its twin without. */
+function pointingToPage(view: LinkReplyView, withPage: Text, without: Text): messagingApi.Message {
+  if (!view.memberPageUrl) return text(view, without);
+  const body = say(withPage, view.locale);
+  return {
+    type: 'template',
+    altText: body,
+    template: { type: 'buttons', text: body, actions: [{ type: 'uri', label: say(LINK_CHAT.buttonMemberPage, view.locale), uri: view.memberPageUrl }] },
+  };
+}
+
+/**
+ * The reply to "会員連携": a button to our login page (and to the member page, to join there, when it exists), and
+ * the other way (a code from the online store's account page).
+ */
+export function linkInvitation(view: LinkReplyView, pageUrl: string): messagingApi.Message[] {
+  const { locale, memberPageUrl } = view;
+  const actions: messagingApi.Action[] = [{ type: 'uri', label: say(LINK_CHAT.buttonLink, locale), uri: pageUrl }];
+  if (memberPageUrl) actions.push({ type: 'uri', label: say(LINK_CHAT.buttonMemberPage, locale), uri: memberPageUrl });
   return [
     {
       type: 'template',
-      altText: '会員連携はこちらから: ' + pageUrl,
-      template: {
-        type: 'buttons',
-        text: 'LINEアカウントと会員情報を連携します。ボタンを押して、会員番号と登録済みの電話番号またはメールアドレスを入力してください（10分間有効）。',
-        actions: [{ type: 'uri', label: '会員連携する', uri: pageUrl }],
-      },
+      altText: say(LINK_CHAT.invitationAlt(pageUrl), locale),
+      template: { type: 'buttons', text: say(memberPageUrl ? LINK_CHAT.invitationWithPage : LINK_CHAT.invitation, locale), actions },
     },
-    text('会員ページで発行した8桁の連携コードを、このトークに送って連携することもできます。'),
+    text(view, LINK_CHAT.codeInstead),
   ];
 }
 
-export const ALREADY_LINKED = text('このLINEアカウントは既に会員と連携済みです。メニューからポイントや会員証をご確認いただけます。');
-export const ACCOUNT_LINK_FAILED = text('連携できませんでした。もう一度「会員連携」と送って、やり直してください。');
+export const alreadyLinked = (view: LinkReplyView) => text(view, LINK_CHAT.alreadyLinked);
+export const accountLinkFailed = (view: LinkReplyView) => text(view, LINK_CHAT.failed);
 
-const LINKED = '連携しました！メニューからポイント残高や会員証をご確認いただけます。';
-const USER_ELSEWHERE = 'このLINEアカウントは別の会員と連携済みです。会員ページで連携を解除してから、もう一度お試しください。';
-const MEMBER_ELSEWHERE = 'この会員は別のLINEアカウントと連携済みです。会員ページで連携を解除してから、もう一度お試しください。';
-
-/** What the user is told after LINE's account-link dialog. */
-export function accountLinkReply(outcome: LinkOutcome): messagingApi.Message[] {
+/** The outcomes both ways of linking answer alike. */
+function commonReply(view: LinkReplyView, outcome: 'linked' | 'already-linked' | 'user-linked-elsewhere' | 'member-linked-elsewhere'): messagingApi.Message {
   switch (outcome) {
     case 'linked':
-      return [text(LINKED)];
+      return text(view, LINK_CHAT.linked);
     case 'already-linked':
-      return [ALREADY_LINKED];
+      return alreadyLinked(view);
     case 'user-linked-elsewhere':
-      return [text(USER_ELSEWHERE)];
+      return pointingToPage(view, LINK_CHAT.userElsewhereWithPage, LINK_CHAT.userElsewhere);
     case 'member-linked-elsewhere':
-      return [text(MEMBER_ELSEWHERE)];
+      return pointingToPage(view, LINK_CHAT.memberElsewhereWithPage, LINK_CHAT.memberElsewhere);
+  }
+}
+
+/** What the user is told after LINE's account-link dialog. */
+export function accountLinkReply(view: LinkReplyView, outcome: LinkOutcome): messagingApi.Message[] {
+  switch (outcome) {
+    case 'linked':
+    case 'already-linked':
+    case 'user-linked-elsewhere':
+    case 'member-linked-elsewhere':
+      return [commonReply(view, outcome)];
     case 'expired':
-      return [text('連携の有効期限（10分）が切れました。もう一度「会員連携」と送って、やり直してください。')];
+      return [text(view, LINK_CHAT.dialogExpired)];
     default:
-      return [ACCOUNT_LINK_FAILED];
+      return [accountLinkFailed(view)];
   }
 }
 
 /** What the user is told after sending a link code. */
-export function linkCodeReply(outcome: LinkOutcome): messagingApi.Message[] {
+export function linkCodeReply(view: LinkReplyView, outcome: LinkOutcome): messagingApi.Message[] {
   switch (outcome) {
     case 'linked':
-      return [text(LINKED)];
     case 'already-linked':
-      return [ALREADY_LINKED];
     case 'user-linked-elsewhere':
-      return [text(USER_ELSEWHERE)];
     case 'member-linked-elsewhere':
-      return [text(MEMBER_ELSEWHERE)];
+      return [commonReply(view, outcome)];
     case 'expired':
-      return [text('この連携コードは有効期限（10分）が切れています。会員ページで新しいコードを発行してください。')];
+      return [text(view, LINK_CHAT.codeExpired)];
     case 'used':
-      return [text('この連携コードは使用済みです。会員ページで新しいコードを発行してください。')];
+      return [text(view, LINK_CHAT.codeUsed)];
     case 'too-many-attempts':
-      return [text('連携コードの入力回数が上限に達しました。10分ほど待ってから、もう一度お試しください。')];
+      return [text(view, LINK_CHAT.codeTooManyAttempts)];
     case 'unknown':
-      return [text('連携コードが正しくありません。会員ページに表示された8桁のコードをご確認ください。')];
+      return [text(view, LINK_CHAT.codeUnknown)];
   }
 }

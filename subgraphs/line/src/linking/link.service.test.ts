@@ -33,6 +33,7 @@ function chatOf(userId: string): EventContext & { replies: string[] } {
   return {
     userId,
     eventId: 'link-test-event',
+    locale: 'ja',
     replies,
     reply: async (messages: messagingApi.Message[]) => void replies.push(...messages.map((m) => (m.type === 'text' ? m.text : m.type))),
   };
@@ -114,7 +115,7 @@ describe('link codes', () => {
       expect(await linking.tryLinkCode(ctx, text)).toBe(false);
     }
     expect(await linking.tryLinkCode(ctx, 'abcd-2345')).toBe(true);
-    expect(ctx.replies).toEqual(['連携コードが正しくありません。会員ページに表示された8桁のコードをご確認ください。']);
+    expect(ctx.replies).toEqual(['連携コードが正しくありません。オンラインストアのマイページに表示された8桁のコードをご確認ください。']);
   });
 });
 

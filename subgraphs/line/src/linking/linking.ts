@@ -14,7 +14,8 @@ import { lineUserModel } from '../webhook/line-user.model';
 import type { LineClient } from '../line-api/line.client';
 import type { EventContext } from '../webhook/event-context';
 import { AttemptLimiter } from '@omo/lib/core/attempt-limiter';
-import { accountLinkReply, ACCOUNT_LINK_FAILED, ALREADY_LINKED, linkCodeReply, linkInvitation } from './link-messages';
+import { memberPageUrlOf } from '../line-api/liff-url';
+import { accountLinkFailed, accountLinkReply, alreadyLinked, linkCodeReply, linkInvitation, type LinkReplyView } from './link-messages';
 import { linkPageRoutes } from './link-page.routes';
 import { LinkMergeService } from './link-merge.service';
 import { parseLinkCode } from './link-secrets';
@@ -85,31 +86,35 @@ export function createLinking(deps: LinkingDeps): Linking {
     logger: deps.logger,
   });
   const pageBase = deps.config.LINE_PUBLIC_BASE_URL.replace(/\/+$/, '');
+  const memberPageUrl = memberPageUrlOf(deps.config);
+  const viewOf = (ctx: EventContext): LinkReplyView => ({ locale: ctx.locale, memberPageUrl });
 
   return {
     service,
     merges,
     async onLinkRequest(ctx) {
-      if (await service.linkOf(ctx.userId)) return ctx.reply([ALREADY_LINKED]);
+      if (await service.linkOf(ctx.userId)) return ctx.reply([alreadyLinked(viewOf(ctx))]);
       const linkToken = await deps.client.issueLinkToken(ctx.userId);
       await service.recordLinkToken(ctx.userId, linkToken);
-      await ctx.reply(linkInvitation(`${pageBase}/line/link?linkToken=${encodeURIComponent(linkToken)}`));
+      // the page is in the chat's language: LINE's in-app browser sends the phone's Accept-Language, not LINE's
+      const page = `${pageBase}/line/link?linkToken=${encodeURIComponent(linkToken)}&lang=${ctx.locale}`;
+      await ctx.reply(linkInvitation(viewOf(ctx), page));
     },
     async tryLinkCode(ctx, text) {
       const code = parseLinkCode(text);
       if (!code) return false;
-      await ctx.reply(linkCodeReply(await service.linkByCode(ctx.userId, code)));
+      await ctx.reply(linkCodeReply(viewOf(ctx), await service.linkByCode(ctx.userId, code)));
       return true;
     },
     async onAccountLink(ctx, link, userId) {
       if (link.result !== 'ok') {
         await service.spendNonce(userId, link.nonce);
         deps.logger.info('LINE reported a failed account link');
-        await ctx?.reply([ACCOUNT_LINK_FAILED]);
+        if (ctx) await ctx.reply([accountLinkFailed(viewOf(ctx))]);
         return;
       }
       const outcome = await service.linkByNonce(userId, link.nonce);
-      await ctx?.reply(accountLinkReply(outcome));
+      if (ctx) await ctx.reply(accountLinkReply(viewOf(ctx), outcome));
     },
     routes: linkPageRoutes({ service, limiter, config: deps.config, logger: deps.logger }),
   };

@@ -1,6 +1,7 @@
 import { JST_OFFSET_MS } from '@omo/lib/core/time';
+import { ENTRY_TYPE_NAMES, FORMAT } from '../i18n/format.messages';
+import { say, type Locale } from '../i18n/locale';
 
-const WEEKDAYS = ['日', '月', '火', '水', '木', '金', '土'] as const;
 const GROUPED = new Intl.NumberFormat('ja-JP', { maximumFractionDigits: 0 });
 
 /** The calendar fields of an instant as a clock in Japan shows it. */
@@ -10,19 +11,18 @@ function jstParts(at: Date) {
     year: jst.getUTCFullYear(),
     month: jst.getUTCMonth() + 1,
     day: jst.getUTCDate(),
-    weekday: WEEKDAYS[jst.getUTCDay()] ?? '',
+    weekday: jst.getUTCDay(),
     hours: jst.getUTCHours(),
     minutes: jst.getUTCMinutes(),
   };
 }
 
-/** "2027年5月10日(月)": how a Japanese reader expects a deadline. */
-export function formatJstDate(at: Date): string {
-  const { year, month, day, weekday } = jstParts(at);
-  return `${year}年${month}月${day}日(${weekday})`;
+/** "2027年5月10日(月)" / "Mon, May 10, 2027": a deadline, on the calendar in Japan. */
+export function formatJstDate(at: Date, locale: Locale): string {
+  return say(FORMAT.longDate(jstParts(at)), locale);
 }
 
-/** "2026/5/10": compact, for rows of a list. */
+/** "2026/5/10": compact, for rows of a list; year first reads the same in either language. */
 export function formatJstShortDate(at: Date): string {
   const { year, month, day } = jstParts(at);
   return `${year}/${month}/${day}`;
@@ -49,9 +49,9 @@ export function formatPointsChange(points: number): string {
   return `${points > 0 ? '+' : ''}${formatPoints(points)}`;
 }
 
-/** "90,000円". */
-export function formatYen(yen: number): string {
-  return `${formatNumber(yen)}円`;
+/** "90,000円" / "¥90,000". */
+export function formatYen(yen: number, locale: Locale): string {
+  return say(FORMAT.yen(formatNumber(yen)), locale);
 }
 
 /** "2912 3456 7890 3": groups of four, easy to read out or type at a register when a scan fails. */
@@ -59,31 +59,11 @@ export function formatMemberCode(code: string): string {
   return code.replace(/(.{4})(?=.)/g, '$1 ');
 }
 
-const TIER_NAMES: Readonly<Record<string, string>> = {
-  REGULAR: 'レギュラー',
-  SILVER: 'シルバー',
-  GOLD: 'ゴールド',
-  PLATINUM: 'プラチナ',
-};
+const isEntryType = (type: string): type is keyof typeof ENTRY_TYPE_NAMES => Object.hasOwn(ENTRY_TYPE_NAMES, type);
 
-/** A tier the chat does not know yet (added by the points service later) is shown by its code rather than failing. */
-export function tierName(tier: string): string {
-  return TIER_NAMES[tier] ?? tier;
-}
-
-const ENTRY_TYPE_NAMES: Readonly<Record<string, string>> = {
-  EARN: '獲得',
-  REDEEM: '利用',
-  ADJUST: '調整',
-  EXPIRE: '失効',
-  REVERSAL: '取消',
-  BONUS: 'ボーナス',
-  MERGE_OUT: '会員統合',
-  MERGE_IN: '会員統合',
-};
-
-export function entryTypeName(type: string): string {
-  return ENTRY_TYPE_NAMES[type] ?? type;
+/** A movement the chat does not know yet is shown by its code rather than failing. */
+export function entryTypeName(type: string, locale: Locale): string {
+  return isEntryType(type) ? say(ENTRY_TYPE_NAMES[type], locale) : type;
 }
 
 /**

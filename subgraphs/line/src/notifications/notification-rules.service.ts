@@ -3,7 +3,10 @@ import { actorOf, requireAdmin, requireStaff, type Caller } from '@omo/lib/core/
 import { insertOnce } from '@omo/lib/core/claims';
 import { BadUserInputError } from '@omo/lib/core/errors';
 import { parseInput } from '@omo/lib/core/validation';
-import { deliveryMessagesSchema } from '../delivery/delivery-messages';
+import { isDeepStrictEqual } from 'node:util';
+import { deliveryMessagesSchema, type DeliveryMessage } from '../delivery/delivery-messages';
+import type { Locale } from '../i18n/locale';
+import { NOTIFICATION_DEFAULTS } from '../i18n/notifications.messages';
 import { NOTIFICATION_KINDS, type NotificationKind, type NotificationModels, type NotificationRuleRevisionDoc, type NotificationRuleState } from './notification.model';
 
 export type NotificationRuleView = NotificationRuleState;
@@ -13,6 +16,8 @@ export interface SetNotificationRuleInput {
   enabled?: boolean | null;
   /** In the delivery's shape ({ type: 'text' | 'flex', ... }), checked like a segmented message's. */
   messages?: unknown[] | null;
+  /** The English variant (see NotificationRuleState.messagesEn); an empty list removes it. */
+  messagesEn?: unknown[] | null;
   daysBefore?: number | null;
 }
 
@@ -23,26 +28,45 @@ export const MAX_DAYS_BEFORE = 90;
 /** Concurrent changes of one rule: each lost race re-reads and tries again. */
 const MAX_ATTEMPTS = 10;
 
-/** Until staff write their own: a rule is off, with wording ready to turn on. */
-const DEFAULTS: Record<NotificationKind, Pick<NotificationRuleState, 'messages' | 'daysBefore'>> = {
+/** Until staff write their own: a rule is off, with wording (in both languages) ready to turn on. */
+const DEFAULTS: Record<NotificationKind, Pick<NotificationRuleState, 'messages' | 'messagesEn' | 'daysBefore'>> = {
   TIER_UP: {
-    messages: [{ type: 'text', text: '{displayName}さま、会員ランクが{tier}になりました。いつもご利用いただきありがとうございます。' }],
+    messages: [{ type: 'text', text: NOTIFICATION_DEFAULTS.tierUp.ja }],
+    messagesEn: [{ type: 'text', text: NOTIFICATION_DEFAULTS.tierUp.en, locale: 'en' }],
     daysBefore: null,
   },
   POINTS_EXPIRING: {
-    messages: [{ type: 'text', text: '{displayName}さま、{expiringPoints}ポイントが{expiresAt}に失効します。お早めにご利用ください。' }],
+    messages: [{ type: 'text', text: NOTIFICATION_DEFAULTS.pointsExpiring.ja }],
+    messagesEn: [{ type: 'text', text: NOTIFICATION_DEFAULTS.pointsExpiring.en, locale: 'en' }],
     daysBefore: 30,
   },
 };
+
+/** The English variant's texts are English: their placeholders are filled in English (tier names, dates). */
+const inEnglish = (messages: DeliveryMessage[]): DeliveryMessage[] => messages.map((m) => (m.type === 'text' ? { ...m, locale: 'en' } : m));
+
+/** The messages a member in this locale gets. */
+export function ruleMessages(rule: Pick<NotificationRuleState, 'messages' | 'messagesEn'>, locale: Locale): DeliveryMessage[] {
+  return locale === 'en' && rule.messagesEn ? rule.messagesEn : rule.messages;
+}
 
 const inputSchema = z.object({
   kind: z.enum(NOTIFICATION_KINDS),
   enabled: z.boolean().nullish(),
   messages: deliveryMessagesSchema.nullish(),
+  messagesEn: deliveryMessagesSchema.nullish(),
   daysBefore: z.number().int().min(MIN_DAYS_BEFORE, `must be ${MIN_DAYS_BEFORE}-${MAX_DAYS_BEFORE}`).max(MAX_DAYS_BEFORE, `must be ${MIN_DAYS_BEFORE}-${MAX_DAYS_BEFORE}`).nullish(),
 });
 
-const stateOf = ({ _id: _id, ...state }: NotificationRuleRevisionDoc): NotificationRuleState => state;
+/**
+ * A revision as the rule it states. One written before rules had an English variant has none: the default's English
+ * when its messages are the default wording (staff only turned it on), else none (staff's own words for everyone).
+ */
+function stateOf({ _id: _id, messagesEn, ...state }: NotificationRuleRevisionDoc): NotificationRuleState {
+  if (messagesEn !== undefined) return { ...state, messagesEn };
+  const defaults = DEFAULTS[state.kind];
+  return { ...state, messagesEn: isDeepStrictEqual(state.messages, defaults.messages) ? defaults.messagesEn : null };
+}
 
 /**
  * The automatic notifications' rules, owned by the line service: off until staff turn them on (the opt-in), with
@@ -73,9 +97,11 @@ export class NotificationRuleService {
   /** Administrators: turns a rule on or off and/or changes its messages or daysBefore; omitted (or null) fields stay. */
   async set(caller: Caller, raw: SetNotificationRuleInput): Promise<NotificationRuleView> {
     const actor = actorOf(requireAdmin(caller));
-    const input = parseInput(inputSchema, raw);
-    if (input.enabled == null && input.messages == null && input.daysBefore == null) {
-      throw new BadUserInputError('Give enabled, messages or daysBefore', { field: 'input' });
+    // an empty English variant removes it: checked apart, so a wrong one is refused like `messages` is
+    const clearEn = Array.isArray(raw.messagesEn) && raw.messagesEn.length === 0;
+    const input = parseInput(inputSchema, clearEn ? { ...raw, messagesEn: null } : raw);
+    if (input.enabled == null && input.messages == null && input.messagesEn == null && !clearEn && input.daysBefore == null) {
+      throw new BadUserInputError('Give enabled, messages, messagesEn or daysBefore', { field: 'input' });
     }
     if (input.kind !== 'POINTS_EXPIRING' && input.daysBefore != null) {
       throw new BadUserInputError('daysBefore is for POINTS_EXPIRING only', { field: 'daysBefore' });
@@ -88,6 +114,8 @@ export class NotificationRuleService {
         kind: input.kind,
         enabled,
         messages: input.messages ?? current.messages,
+        // new Japanese words without English ones: everyone gets the new words, rather than English members the old
+        messagesEn: clearEn ? null : input.messagesEn ? inEnglish(input.messagesEn) : input.messages != null ? null : current.messagesEn,
         daysBefore: input.daysBefore ?? current.daysBefore,
         revision: current.revision + 1,
         enabledAt: !enabled ? null : current.enabled ? current.enabledAt : now,

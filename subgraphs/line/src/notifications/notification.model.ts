@@ -9,6 +9,11 @@ export interface NotificationRuleState {
   kind: NotificationKind;
   enabled: boolean;
   messages: DeliveryMessage[];
+  /**
+   * What members whose LINE is in English get instead of `messages`; null: `messages`, as staff wrote them. The
+   * default wording has its English; staff changing `messages` alone set this to null.
+   */
+  messagesEn: DeliveryMessage[] | null;
   /** POINTS_EXPIRING: how many days before the points expire; null for TIER_UP. */
   daysBefore: number | null;
   revision: number;
@@ -23,8 +28,10 @@ export interface NotificationRuleState {
  * revision is the rule. Taking the next revision is a unique insert, so of two concurrent changes one wins and the
  * other re-reads and tries again.
  */
-export interface NotificationRuleRevisionDoc extends NotificationRuleState {
+export interface NotificationRuleRevisionDoc extends Omit<NotificationRuleState, 'messagesEn'> {
   _id: string;
+  /** Absent in revisions written before rules had an English variant (notification-rules.service.ts reads them). */
+  messagesEn?: DeliveryMessage[] | null;
 }
 
 /** The tier the line service last saw a linked member at, and when: a later, higher tier is a tier-up. */
@@ -57,6 +64,7 @@ const ruleRevisionSchema = new Schema<NotificationRuleRevisionDoc>(
     kind: { type: String, required: true, enum: NOTIFICATION_KINDS },
     enabled: { type: Boolean, required: true },
     messages: { type: Schema.Types.Mixed, required: true },
+    messagesEn: { type: Schema.Types.Mixed, default: undefined },
     daysBefore: { type: Number, default: null },
     revision: { type: Number, required: true },
     enabledAt: { type: Date, default: null },

@@ -4,6 +4,7 @@ import type { ServiceDirectory } from '@omo/lib/server/internal-api';
 import type { Logger } from '@omo/lib/core/logger';
 import type { DeliveryService } from '../delivery/delivery.service';
 import type { SegmentEvaluator } from '../segments/segment-evaluator';
+import { lineUserModel } from '../webhook/line-user.model';
 import { notificationModels } from './notification.model';
 import { NotificationRuleService } from './notification-rules.service';
 import { PointsExpiringNotifier, type PointsExpiringRun } from './points-expiring.job';
@@ -21,7 +22,10 @@ export interface Notifications {
   start(intervalMs: number): BackgroundTask;
 }
 
-/** Tier-up and points-expiring notifications (opt-in rules), sent as deliveries like segmented messages. */
+/**
+ * Tier-up and points-expiring notifications (opt-in rules), sent as deliveries like segmented messages, in each
+ * member's LINE language (the rule's English variant for English, when it has one).
+ */
 export function createNotifications(deps: {
   connection: Connection;
   evaluator: SegmentEvaluator;
@@ -33,8 +37,9 @@ export function createNotifications(deps: {
 }): Notifications {
   const models = notificationModels(deps.connection);
   const rules = new NotificationRuleService({ models, clock: deps.clock });
-  const tierUp = new TierUpNotifier({ ...deps, models });
-  const pointsExpiring = new PointsExpiringNotifier({ ...deps, models });
+  const users = lineUserModel(deps.connection);
+  const tierUp = new TierUpNotifier({ ...deps, models, users });
+  const pointsExpiring = new PointsExpiringNotifier({ ...deps, models, users });
   const run = async () => {
     const [tiers, expiring] = await Promise.allSettled([
       rules.current('TIER_UP').then((rule) => tierUp.run(rule)),

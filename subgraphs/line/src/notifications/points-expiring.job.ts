@@ -6,8 +6,11 @@ import { fetchAccountSummary, type MemberAccountDeps } from '../member-view/memb
 import { MAX_AUDIENCE_MEMBERS } from '../delivery/audience';
 import type { DeliveryService } from '../delivery/delivery.service';
 import type { SegmentEvaluator } from '../segments/segment-evaluator';
+import { LOCALES } from '../i18n/locale';
+import type { LineUserModel } from '../webhook/line-user.model';
+import { localesOf } from './member-locales';
 import type { ExpiryNoticeDoc, ExpiryRunDoc, NotificationModels } from './notification.model';
-import { NOTIFICATION_ACTOR, type NotificationRuleView } from './notification-rules.service';
+import { NOTIFICATION_ACTOR, ruleMessages, type NotificationRuleView } from './notification-rules.service';
 
 /** The day's notices go out from this hour (JST), not at midnight; quiet hours still apply on top. */
 export const SEND_HOUR_JST = 10;
@@ -19,8 +22,9 @@ const CHUNK = 5_000;
 export interface PointsExpiringRun {
   /** The JST day the run was for, or null when it was not time (rule off, before SEND_HOUR_JST, done already). */
   day: string | null;
+  /** The day's (first) delivery: the Japanese one, or the English one when nobody reads Japanese. */
   deliveryId: string | null;
-  /** Members the day's delivery is for. */
+  /** Members the day's deliveries are for. */
   members: number;
 }
 
@@ -31,11 +35,12 @@ function jstDay(at: Date): { day: string; hour: number } {
 }
 
 /**
- * POINTS_EXPIRING: once a JST day, from SEND_HOUR_JST, one delivery (key `points-expiring:<day>`) to the linked,
- * unblocked members whose soonest points expire within `daysBefore` days and who were not told of that expiry yet.
+ * POINTS_EXPIRING: once a JST day, from SEND_HOUR_JST, one delivery per language (key `points-expiring:<day>` in
+ * Japanese, `points-expiring:<day>:en` in English) to the linked, unblocked members whose soonest points expire
+ * within `daysBefore` days and who were not told of that expiry yet.
  * A member hears of each expiry date once, not every day until it: the notice (member, expiry) is recorded with
  * the delivery, so the next date is news again, and so is a date that moved (points that expire after the last
- * purchase). Safe to run twice or concurrently: the delivery's key makes one delivery a day, notices and the day's
+ * purchase). Safe to run twice or concurrently: the deliveries' keys make one delivery a day per language, notices and the day's
  * run are unique inserts, and a run that died half-way is finished by the next run that day.
  */
 export class PointsExpiringNotifier {
@@ -44,6 +49,7 @@ export class PointsExpiringNotifier {
       evaluator: SegmentEvaluator;
       deliveries: Pick<DeliveryService, 'createOnce'>;
       models: Pick<NotificationModels, 'expiryNotices' | 'expiryRuns'>;
+      users: LineUserModel;
       clock: () => Date;
     },
   ) {}
@@ -65,21 +71,31 @@ export class PointsExpiringNotifier {
     const told = await this.noticed(due.map((n) => n._id));
     const news = due.filter((n) => !told.has(n._id)).slice(0, MAX_AUDIENCE_MEMBERS);
 
+    const lineUserOf = new Map(matches.map((c) => [c.memberId, c.lineUserId]));
+    const locales = await localesOf(this.deps.users, news.flatMap((n) => lineUserOf.get(n.memberId) ?? []));
+    const localeOfMember = (memberId: string) => locales.get(lineUserOf.get(memberId) ?? '') ?? 'ja';
+
     let deliveryId: string | null = null;
     let members = 0;
-    if (news.length > 0) {
+    let left = news;
+    for (const locale of LOCALES) {
+      const group = left.filter((n) => localeOfMember(n.memberId) === locale);
+      if (group.length === 0) continue;
       const delivery = await this.deps.deliveries.createOnce({
-        spec: { memberIds: news.map((n) => n.memberId) },
-        messages: rule.messages,
-        idempotencyKey: `points-expiring:${day}`,
+        spec: { memberIds: group.map((n) => n.memberId) },
+        messages: ruleMessages(rule, locale),
+        idempotencyKey: locale === 'ja' ? `points-expiring:${day}` : `points-expiring:${day}:${locale}`,
         actor: NOTIFICATION_ACTOR,
       });
-      // an earlier run today may have made the delivery (and died before this step): notices only for who is in it
+      // an earlier run today may have made the delivery (and died before this step), maybe with a member whose
+      // language changed since: notices for everyone in it, whichever group they are in now, and none of them goes
+      // into a later language's delivery, so nobody hears of one expiry twice
       const inDelivery = new Set(delivery.audience.memberIds ?? []);
-      const notices: ExpiryNoticeDoc[] = news.filter((n) => inDelivery.has(n.memberId)).map((n) => ({ ...n, day, deliveryId: delivery.id }));
+      const notices: ExpiryNoticeDoc[] = left.filter((n) => inDelivery.has(n.memberId)).map((n) => ({ ...n, day, deliveryId: delivery.id }));
       await this.insertNotices(notices);
-      deliveryId = delivery.id;
-      members = inDelivery.size;
+      left = left.filter((n) => !inDelivery.has(n.memberId));
+      deliveryId ??= delivery.id;
+      members += inDelivery.size;
     }
     await insertOnce(this.deps.models.expiryRuns, { _id: day, at: this.deps.clock(), deliveryId, members });
     return { day, deliveryId, members };

@@ -2,8 +2,11 @@ import { isDuplicateKeyError } from '@omo/lib/core/db';
 import type { DeliveryService } from '../delivery/delivery.service';
 import type { Candidate, SegmentEvaluator } from '../segments/segment-evaluator';
 import type { Tier } from '../segments/segment-definition';
+import type { LineUserModel } from '../webhook/line-user.model';
+import { localesOf } from './member-locales';
 import type { MemberTierDoc, NotificationModels } from './notification.model';
-import { NOTIFICATION_ACTOR, type NotificationRuleView } from './notification-rules.service';
+import { NOTIFICATION_ACTOR, ruleMessages, type NotificationRuleView } from './notification-rules.service';
+import type { Locale } from '../i18n/locale';
 
 /** Lowest first, as the points service ranks them. */
 export const TIERS: readonly Tier[] = ['REGULAR', 'SILVER', 'GOLD', 'PLATINUM'];
@@ -20,7 +23,7 @@ export interface TierUpRun {
 /**
  * TIER_UP: compares each linked member's tier (asked of the points service in batches, one segment per tier) with
  * the tier this service last saw them at (line_member_tiers) and sends a member who went up the rule's messages, in
- * a delivery of their own keyed `tier-up:<memberId>:<tier>`: however often or concurrently this runs, a member is
+ * a delivery of their own keyed `tier-up:<memberId>:<tier>`, in their LINE's language: however often or concurrently this runs, a member is
  * congratulated on a tier once. Nothing is watched while the rule is off; a sighting from before the rule was last
  * turned on, or before the member's current LINE link, only records the tier (no news to announce).
  */
@@ -30,6 +33,7 @@ export class TierUpNotifier {
       evaluator: SegmentEvaluator;
       deliveries: Pick<DeliveryService, 'createOnce'>;
       models: Pick<NotificationModels, 'memberTiers'>;
+      users: LineUserModel;
     },
   ) {}
 
@@ -46,12 +50,13 @@ export class TierUpNotifier {
         .lean<MemberTierDoc[]>()
         .exec();
       const lastOf = new Map(seen.map((doc) => [doc._id, doc]));
+      const locales = await localesOf(this.deps.users, chunk.map((m) => m.candidate.lineUserId));
       const sightings: { memberId: string; tier: Tier }[] = [];
       for (const { candidate, tier } of chunk) {
         const last = lastOf.get(candidate.memberId);
         const news = last !== undefined && last.seenAt.getTime() >= Math.max(enabledAt.getTime(), candidate.linkedAt.getTime());
         if (news && rank(tier) > rank(last.tier) && !candidate.blocked) {
-          await this.congratulate(candidate, tier, rule);
+          await this.congratulate(candidate, tier, rule, locales.get(candidate.lineUserId) ?? 'ja');
           notified += 1;
         }
         if (!news || last.tier !== tier) sightings.push({ memberId: candidate.memberId, tier });
@@ -61,10 +66,10 @@ export class TierUpNotifier {
     return { checked: members.length, notified };
   }
 
-  private async congratulate(candidate: Candidate, tier: Tier, rule: NotificationRuleView): Promise<void> {
+  private async congratulate(candidate: Candidate, tier: Tier, rule: NotificationRuleView, locale: Locale): Promise<void> {
     await this.deps.deliveries.createOnce({
       spec: { memberIds: [candidate.memberId] },
-      messages: rule.messages,
+      messages: ruleMessages(rule, locale),
       idempotencyKey: `tier-up:${candidate.memberId}:${tier}`,
       actor: NOTIFICATION_ACTOR,
     });

@@ -23,6 +23,10 @@ export const Mutation: MutationResolvers = {
   cancelDelivery: (_parent, { id }, { caller, deliveries }) => deliveries.cancel(id, actorOf(requireStaff(caller))),
   setNotificationRule: (_parent, { input }, { caller, notifications }) => {
     requireStaff(caller);
-    return notifications.set(caller, { ...input, messages: input.messages ? deliveryMessagesOf(input.messages) : input.messages });
+    return notifications.set(caller, {
+      ...input,
+      messages: input.messages ? deliveryMessagesOf(input.messages) : input.messages,
+      messagesEn: input.messagesEn ? deliveryMessagesOf(input.messagesEn) : input.messagesEn,
+    });
   },
 };

@@ -9,6 +9,8 @@ import type { LineLinkModel } from '../linking/line-link.model';
 import type { LineUserModel } from './line-user.model';
 import type { LineClient } from '../line-api/line.client';
 import type { EventContext } from './event-context';
+import type { Locale } from '../i18n/locale';
+import { UserLanguages } from './user-language';
 
 export interface EventHandlers {
   onText(ctx: EventContext, text: string): Promise<void>;
@@ -17,7 +19,7 @@ export interface EventHandlers {
   tryLinkCode(ctx: EventContext, text: string): Promise<boolean>;
   onAccountLink(ctx: EventContext | null, link: { result: 'ok' | 'failed'; nonce: string }, userId: string): Promise<void>;
   /** Someone asked a group or multi-person chat for something personal: point them to the one-to-one chat. */
-  onSharedChatRequest(reply: EventContext['reply']): Promise<void>;
+  onSharedChatRequest(reply: EventContext['reply'], locale: Locale): Promise<void>;
 }
 
 const LINK_REQUEST = /^(会員連携|連携|link|link account)$/;
@@ -40,6 +42,9 @@ function asksForAccount(event: webhook.Event): boolean {
   return LINK_REQUEST.test(text.toLowerCase()) || matchCommand(text) !== null || parseLinkCode(text) !== null;
 }
 
+/** Events answered in the user's language: the profile is read for these. */
+const ANSWERED: ReadonlySet<string> = new Set(['follow', 'message', 'postback', 'accountLink']);
+
 /** What one LINE event does. Unknown event types (LINE keeps adding them) and standby-mode events are ignored. */
 export function lineEventHandler(deps: {
   client: LineClient;
@@ -49,14 +54,17 @@ export function lineEventHandler(deps: {
   clock: () => Date;
   logger: Logger;
 }): OutboxHandler {
+  const languages = new UserLanguages({ users: deps.users, client: deps.client, clock: deps.clock, logger: deps.logger });
   const setFriendStatus = async (userId: string, friendStatus: 'FRIEND' | 'BLOCKED', at: number) => {
     // a late redelivery of an older follow/unfollow must not undo a newer one
-    await deps.users
-      .updateOne({ _id: userId, statusAt: { $lt: at } }, { $set: { friendStatus, statusAt: at, updatedAt: deps.clock() } }, { upsert: true })
-      .catch((error: unknown) => {
-        // a newer state is stored: the filter misses it, and the upsert's insert clashes with its _id (no claim here)
-        if (!isDuplicateKeyError(error)) throw error;
-      });
+    const filter = { _id: userId, statusAt: { $lt: at } };
+    const update = { $set: { friendStatus, statusAt: at, updatedAt: deps.clock() } };
+    await deps.users.updateOne(filter, update, { upsert: true }).catch(async (error: unknown) => {
+      // the user is stored: with a newer state the filter misses it and the upsert's insert clashes with its _id (no
+      // claim here); or the language lookup inserted it at the same moment, and the filter matches it now
+      if (!isDuplicateKeyError(error)) throw error;
+      await deps.users.updateOne(filter, update);
+    });
     await deps.links.updateOne({ _id: userId }, { $set: { friendStatus } });
   };
 
@@ -69,16 +77,26 @@ export function lineEventHandler(deps: {
       // everything said in a group is seen by all its members: never a balance, card, history or link there, and
       // no answer at all to the group's own talk
       if (!asksForAccount(event)) return { ignored: `${event.type} in a ${event.source!.type}` };
-      await deps.handlers().onSharedChatRequest((messages) => deps.client.answer({ replyToken, webhookEventId: event.webhookEventId }, sharedChat, messages));
+      const sender = event.source && 'userId' in event.source ? (event.source.userId ?? null) : null;
+      await deps
+        .handlers()
+        .onSharedChatRequest((messages) => deps.client.answer({ replyToken, webhookEventId: event.webhookEventId }, sharedChat, messages), await languages.storedLocale(sender));
       return { handled: `request in a ${event.source!.type}` };
     }
     const userId = event.source && 'userId' in event.source ? (event.source.userId ?? null) : null;
     if (!userId) return { ignored: 'no user' };
-    const ctx: EventContext = { userId, eventId: event.webhookEventId, reply: (messages) => deps.client.answer({ replyToken, webhookEventId: event.webhookEventId }, userId, messages) };
+    // a follow is stored before its profile is read, so the user's document has its friend status from the start
+    if (event.type === 'follow') await setFriendStatus(userId, 'FRIEND', event.timestamp);
+    const locale = ANSWERED.has(event.type) ? await languages.localeFor(userId) : 'ja';
+    const ctx: EventContext = {
+      userId,
+      eventId: event.webhookEventId,
+      locale,
+      reply: (messages) => deps.client.answer({ replyToken, webhookEventId: event.webhookEventId }, userId, messages),
+    };
     const handlers = deps.handlers();
     switch (event.type) {
       case 'follow':
-        await setFriendStatus(userId, 'FRIEND', event.timestamp);
         await handlers.onText(ctx, '');
         return { handled: 'follow' };
       case 'unfollow':
