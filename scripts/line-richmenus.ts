@@ -1,7 +1,8 @@
 import { parseArgs } from 'node:util';
 import { HTTPFetchError } from '@line/bot-sdk';
 import { loadConfigOrExit } from '@omo/lib/core/config';
-import { createRichMenus, liffUrl } from '@omo/line/richmenus/rich-menus';
+import { createRichMenus } from '@omo/line/richmenus/rich-menus';
+import { memberPageUrlOf } from '@omo/line/src/line-api/liff-url';
 
 const USAGE = `usage: npm run line:richmenus [-- --keep-default]
   Creates the members' and the guests' rich menus from subgraphs/line/richmenus/ on the channel of
@@ -21,7 +22,7 @@ async function main(): Promise<void> {
   });
   process.stdout.write(
     `Created the rich menus${values['keep-default'] ? '' : ' (the guest menu is now the default)'}` +
-      `${config.LIFF_ID ? `; the card button opens ${liffUrl(config.LIFF_ID)}` : ''}. Add to the configuration:\n` +
+      `${config.LIFF_ID ? `; the card button opens ${memberPageUrlOf(config)}` : ''}. Add to the configuration:\n` +
       `LINE_MEMBER_RICH_MENU_ID=${ids.member}\nLINE_GUEST_RICH_MENU_ID=${ids.guest}\n`,
   );
 }

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { messagingApi } from '@line/bot-sdk';
+import { memberPageUrlOf } from '../src/line-api/liff-url';
 
 /** The two menus: linked members get `member`, everyone else `guest` (also the channel's default menu). */
 export const RICH_MENU_NAMES = ['member', 'guest'] as const;
@@ -20,22 +21,18 @@ export async function loadRichMenu(name: RichMenuName, dir = __dirname): Promise
 /** The member menu's card button, which shows the card in the chat (a postback) until the LIFF member page is set up. */
 const CARD_POSTBACK = 'action=show_member_card';
 
-/** LIFF's URL of a LIFF app: LINE opens it in its LIFF browser, at the app's endpoint (the member page). */
-export function liffUrl(liffId: string): string {
-  return `https://liff.line.me/${liffId}`;
-}
-
 /**
  * The menu as LINE gets it: with a LIFF app, the member menu's card button opens the member page (card, points,
  * history, coupons, settings) instead of posting back for the chat's card; the picture stays the same.
  */
 export function withLiff(name: RichMenuName, definition: messagingApi.RichMenuRequest, liffId: string | undefined): messagingApi.RichMenuRequest {
-  if (name !== 'member' || !liffId) return definition;
+  const page = memberPageUrlOf({ LIFF_ID: liffId });
+  if (name !== 'member' || !page) return definition;
   return {
     ...definition,
     areas: definition.areas?.map((area) =>
       area.action?.type === 'postback' && area.action.data === CARD_POSTBACK
-        ? { ...area, action: { type: 'uri', label: area.action.label, uri: liffUrl(liffId) } }
+        ? { ...area, action: { type: 'uri', label: area.action.label, uri: page } }
         : area,
     ),
   };

@@ -78,26 +78,6 @@ export const MEMBER_PAGE_TEXT = {
 
 export type MemberPageTextKey = keyof typeof MEMBER_PAGE_TEXT;
 
-/** Tier names. Defined here until the catalogue's tiers.messages.ts (branch i18n) lands; then that one is used. */
-export const TIER_TEXT = {
-  REGULAR: { ja: 'レギュラー', en: 'Regular' },
-  SILVER: { ja: 'シルバー', en: 'Silver' },
-  GOLD: { ja: 'ゴールド', en: 'Gold' },
-  PLATINUM: { ja: 'プラチナ', en: 'Platinum' },
-} satisfies Record<string, Text>;
-
-/** What a history entry was, by the ledger's entry type. */
-export const ENTRY_TEXT = {
-  EARN: { ja: '獲得', en: 'Earned' },
-  REDEEM: { ja: '利用', en: 'Used' },
-  ADJUST: { ja: '調整', en: 'Adjustment' },
-  EXPIRE: { ja: '失効', en: 'Expired' },
-  REVERSAL: { ja: '取消', en: 'Reversed' },
-  BONUS: { ja: 'ボーナス', en: 'Bonus' },
-  MERGE_OUT: { ja: '会員統合', en: 'Membership merge' },
-  MERGE_IN: { ja: '会員統合', en: 'Membership merge' },
-} satisfies Record<string, Text>;
-
 /** Where a history entry happened. */
 export const CHANNEL_TEXT = {
   STORE: { ja: '店舗', en: 'In store' },

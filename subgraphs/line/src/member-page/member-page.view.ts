@@ -1,8 +1,9 @@
 import type { MemberProfile, MemberCard } from '@omo/lib/contracts/members';
 import type { AccountSummary, MemberRewards } from '@omo/lib/contracts/points';
 import { say, type Locale, type Text } from '../i18n/locale';
-import { BONUS_REASON_TEXT, CHANNEL_TEXT, ENTRY_TEXT, TIER_TEXT, TOP_TIER_TEXT, tierProgressText } from '../i18n/member-page.messages';
-import { formatJstShortDate, formatMemberCode, formatNumber, formatPointsChange } from '../member-view/format';
+import { BONUS_REASON_TEXT, CHANNEL_TEXT, TOP_TIER_TEXT, tierProgressText } from '../i18n/member-page.messages';
+import { TIER_NAMES, tierName } from '../i18n/tiers.messages';
+import { entryTypeName, formatJstShortDate, formatMemberCode, formatNumber, formatPointsChange } from '../member-view/format';
 import { cardBarcodes } from './member-card.barcodes';
 
 /** Recent entries the page lists. */
@@ -65,12 +66,12 @@ function pointsView(locale: Locale, account: AccountSummary): PointsView {
   return {
     balanceText: `${formatNumber(account.balance)} pt`,
     pendingText: `${formatNumber(account.pendingBalance)} pt`,
-    tierName: say(tierText(account.tier), locale),
+    tierName: tierName(account.tier, locale),
     tierProgressPercent: !next || towards <= 0 ? 100 : Math.min(100, Math.floor((account.qualifyingSpend * 100) / towards)),
     tierProgressText: say(next ? tierProgressText(next, formatNumber(account.spendToNextTier)) : TOP_TIER_TEXT, locale),
     expiring: account.expiring.slice(0, EXPIRING_ROWS).map((lot) => ({ pointsText: `${formatNumber(lot.points)} pt`, dateText: formatDate(locale, new Date(lot.expiresAt)) })),
     history: account.history.slice(0, HISTORY_ROWS).map((entry) => ({
-      label: say(entryText(entry.type, entry.reason ?? null), locale),
+      label: entryLabel(entry.type, entry.reason ?? null, locale),
       detail: entry.channel ? say(CHANNEL_TEXT[entry.channel], locale) : '',
       dateText: formatDate(locale, new Date(entry.createdAt)),
       amountText: formatPointsChange(entry.amount),
@@ -78,14 +79,15 @@ function pointsView(locale: Locale, account: AccountSummary): PointsView {
   };
 }
 
-/** A tier points adds later than this catalogue shows by its code rather than failing. */
+/** A tier points adds later than the catalogue names is shown by its code rather than failing. */
 function tierText(tier: string): Text {
-  return (TIER_TEXT as Record<string, Text>)[tier] ?? { ja: tier, en: tier };
+  return (TIER_NAMES as Record<string, Text>)[tier] ?? { ja: tier, en: tier };
 }
 
-function entryText(type: string, reason: string | null): Text {
+/** What an entry was: a bonus by what it was for, when the catalogue knows the reason; else by its type. */
+function entryLabel(type: string, reason: string | null, locale: Locale): string {
   const bonus = type === 'BONUS' && reason ? (BONUS_REASON_TEXT as Record<string, Text>)[reason] : undefined;
-  return bonus ?? (ENTRY_TEXT as Record<string, Text>)[type] ?? { ja: type, en: type };
+  return bonus ? say(bonus, locale) : entryTypeName(type, locale);
 }
 
 const EN_DATE = new Intl.DateTimeFormat('en-GB', { timeZone: 'Asia/Tokyo', day: 'numeric', month: 'short', year: 'numeric' });
