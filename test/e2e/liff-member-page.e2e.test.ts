@@ -238,6 +238,46 @@ describe('the LIFF member page', () => {
     await page.close();
   });
 
+  it('stops checking member codes after the link page’s 10 wrong pairs an hour for the LINE user', async () => {
+    const member = await registerMember('guessed');
+    const user = newLineUser();
+    const idToken = await liff.mint(user, { now: clock() });
+    const tryLink = (contact: string) =>
+      fetch(`${system.subgraphs.line.url}/line/member/api/link`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${idToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ memberCode: member.memberCode, contact }),
+      });
+    for (let attempt = 1; attempt <= 10; attempt += 1) expect((await tryLink(`090-8888-${String(attempt).padStart(4, '0')}`)).status).toBe(400);
+    const late = await tryLink(member.phone); // right, but too late
+    expect(late.status).toBe(429);
+    expect(await late.json()).toEqual({ error: { code: 'RATE_LIMITED', message: '入力の回数が上限に達しました。しばらく時間をおいてからお試しください。' }, locale: 'ja' });
+    expect(await linkedUserOf(member.id)).toBeNull();
+  });
+
+  it('lets a LINE user whose membership was withdrawn join again, unlinking the ended one', async () => {
+    const member = await registerMember('leaving');
+    const user = newLineUser();
+    const page = await openPage(user);
+    await linkOnPage(page, member.memberCode, member.phone);
+    await page.locator('#card').waitFor();
+    await page.close();
+    ok(await system.graphql(`mutation($id: ID!) { withdrawMember(id: $id) { status } }`, { id: member.id }, system.staffHeaders()));
+
+    const reopened = await openPage(user);
+    await reopened.locator('#notice').waitFor();
+    expect(await text(reopened, '#notice')).toBe('連携していた会員資格は終了しています。新しく会員登録するか、お持ちの会員と連携してください。');
+    expect(await reopened.locator('#card').count()).toBe(0);
+    await join(reopened, { name: 'Returning', contact: 'returning@example.com' });
+    await reopened.locator('#card').waitFor();
+    const code = (await text(reopened, '#member-code'))!.replace(/\s/g, '');
+    expect(code).not.toBe(member.memberCode);
+    const joined = await memberByCode(code);
+    expect(await linkedUserOf(joined.id)).toBe(user);
+    expect(await linkedUserOf(member.id)).toBeNull();
+    await reopened.close();
+  });
+
   it('offers linking when the joining contact is already a member’s, and links it there', async () => {
     const member = await registerMember('kato');
     const user = newLineUser();

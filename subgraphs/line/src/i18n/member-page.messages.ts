@@ -72,7 +72,10 @@ export const MEMBER_PAGE_TEXT = {
   },
   lineLinkedElsewhere: { ja: 'このLINEアカウントは別の会員と連携済みです。', en: 'This LINE account is linked to another membership.' },
   notLinked: { ja: 'このLINEアカウントはまだ会員と連携していません。', en: 'This LINE account is not linked to a membership yet.' },
-  inactive: { ja: 'この会員資格はご利用いただけません。', en: 'This membership is no longer active.' },
+  inactive: {
+    ja: '連携していた会員資格は終了しています。新しく会員登録するか、お持ちの会員と連携してください。',
+    en: 'The membership linked to this LINE account has ended. Join again, or link another membership you hold.',
+  },
   tooLarge: { ja: '入力が長すぎます。', en: 'What you entered is too long.' },
 } satisfies Record<string, Text>;
 

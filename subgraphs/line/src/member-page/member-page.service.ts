@@ -7,6 +7,7 @@ import { internalClient, ServiceUnavailableError, type ServiceDirectory } from '
 import type { Locale } from '../i18n/locale';
 import type { MemberPageTextKey } from '../i18n/member-page.messages';
 import type { LinkClaims, LinkOutcome } from '../linking/link-claims';
+import type { LineLinkDoc, LineLinkModel } from '../linking/line-link.model';
 import { LIMITS, type LinkService } from '../linking/link.service';
 import { fetchMemberCard } from '../member-view/member-account.client';
 import type { LineIdentity } from './id-token.verifier';
@@ -19,6 +20,8 @@ export interface MemberPageServiceDeps {
   internalSecret: string;
   /** The one-to-one link of LINE users and members (every link a unique insert; the menu follows it). */
   claims: LinkClaims;
+  /** Only to remove a link to an ended membership; links are made through `claims`. */
+  links: LineLinkModel;
   /** The link page's credential check, shared so both pages answer the same. */
   linking: Pick<LinkService, 'verifyMember'>;
   /** Counts link attempts under the link page's limits (the same collection, so both pages share each user's). */
@@ -64,7 +67,7 @@ export class MemberPageService {
    *   (linkVerified of what is linked), and answers the card.
    */
   async join(identity: LineIdentity, input: JoinInput, locale: Locale): Promise<MemberPageView> {
-    const linked = await this.deps.claims.linkOf(identity.lineUserId);
+    const linked = await this.liveLink(identity.lineUserId);
     if (linked) {
       await this.deps.claims.linkVerified(identity.lineUserId, linked.memberId);
       return this.view(identity, locale);
@@ -93,7 +96,7 @@ export class MemberPageService {
    * per-user limit: a wrong pair counts, a right one or members failing to answer does not.
    */
   async link(identity: LineIdentity, input: LinkInput, locale: Locale): Promise<MemberPageView> {
-    if (await this.deps.claims.linkOf(identity.lineUserId)) throw new MemberPageError('ALREADY_EXISTS', 'lineLinkedElsewhere', 409);
+    if (await this.liveLink(identity.lineUserId)) throw new MemberPageError('ALREADY_EXISTS', 'lineLinkedElsewhere', 409);
     const reservation = await this.deps.limiter.reserve(LIMITS.pageTriesPerUser(identity.lineUserId));
     if (!reservation) throw new MemberPageError('RATE_LIMITED', 'tooManyTries', 429);
     let memberId: string | null;
@@ -118,6 +121,21 @@ export class MemberPageService {
       throw refusalOf(error);
     }
     return this.view(identity, locale);
+  }
+
+  /**
+   * The user's link, unless it leads to no active membership: withdrawing ended that membership, so its link is
+   * removed (only that link, by LINE user and member) and the user may join or link anew. A crash after the
+   * removal leaves the user simply unlinked, which the retry carries on from.
+   */
+  private async liveLink(lineUserId: string): Promise<LineLinkDoc | null> {
+    const link = await this.deps.claims.linkOf(lineUserId);
+    if (!link) return null;
+    const card = await fetchMemberCard(this.deps, link.memberId);
+    if (card?.status === 'ACTIVE') return link;
+    await this.deps.links.deleteOne({ _id: lineUserId, memberId: link.memberId }).exec();
+    this.deps.logger.info({ memberId: link.memberId }, 'LINE link of an ended membership removed on the member page');
+    return null;
   }
 
   private async linkAndView(identity: LineIdentity, memberId: string, locale: Locale): Promise<MemberPageView> {

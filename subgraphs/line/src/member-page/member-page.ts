@@ -43,6 +43,7 @@ export function createMemberPage(deps: MemberPageDeps): { routes: Router } {
     services: deps.services,
     internalSecret: deps.internalSecret,
     claims,
+    links: deps.links,
     linking: deps.linking,
     limiter: new AttemptLimiter(linkAttemptModel(connection), clock),
     logger,

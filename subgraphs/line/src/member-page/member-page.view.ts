@@ -18,6 +18,7 @@ const EXPIRING_ROWS = 3;
  */
 export type MemberPageView =
   | { state: 'guest'; locale: Locale }
+  /** Linked to a membership that has ended (withdrawn): the join and link forms, with a line saying so. */
   | { state: 'inactive'; locale: Locale }
   | {
       state: 'member';

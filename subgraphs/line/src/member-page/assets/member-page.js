@@ -73,8 +73,7 @@
   function render(view) {
     setLocale(view.locale);
     if (view.state === 'member') return renderMember(view);
-    if (view.state === 'inactive') return fail(t('inactive'));
-    renderGuest();
+    renderGuest(view.state === 'inactive' ? t('inactive') : null);
   }
 
   function list(items, empty, row) {
@@ -184,7 +183,8 @@
     return [el('label', { for: id, text: label }), el('input', Object.assign({ id: id, name: id }, attrs))];
   }
 
-  function renderGuest() {
+  /** The join and link forms; `notice` says why someone linked sees them (their membership ended). */
+  function renderGuest(notice) {
     var joinAlert = el('p', { class: 'hidden' });
     var joinButton = el('button', { type: 'submit', text: t('join') });
     var marketing = el('input', { id: 'join-marketing', type: 'checkbox' });
@@ -222,7 +222,13 @@
       event.preventDefault();
       submit(linkButton, linkAlert, 'link', { memberCode: linkForm.elements['link-code'].value, contact: linkForm.elements['link-contact'].value }, render);
     });
-    show([el('h1', { text: t('welcomeHeading') }), el('p', { text: t('welcomeText') }), el('section', {}, [joinForm]), el('section', {}, [linkForm])]);
+    show([
+      notice ? el('p', { class: 'error', id: 'notice', text: notice }) : null,
+      el('h1', { text: t('welcomeHeading') }),
+      el('p', { text: t('welcomeText') }),
+      el('section', {}, [joinForm]),
+      el('section', {}, [linkForm]),
+    ].filter(Boolean));
   }
 
   function start() {
