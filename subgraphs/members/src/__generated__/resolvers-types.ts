@@ -134,8 +134,8 @@ export type MemberMergeStep =
   /** The merged member becomes MERGED with mergedIntoId, so its card code leads to the survivor. */
   | 'MEMBER_STATUS'
   /**
-   * The merged member's tags are added to the survivor's, and its e-mail and phone move to the survivor where the
-   * survivor has none.
+   * The merged member's tags are added to the survivor's, and its e-mail, phone, birthday and recorded consent
+   * choice move to the survivor where the survivor has none.
    */
   | 'PROFILE'
   /**

@@ -78,7 +78,7 @@ describe('joinFromLine', () => {
 
   it('answers a repeat with the same member, created false, whatever else it carries', async () => {
     const first = await line().joinFromLine(join());
-    const again = await line().joinFromLine(join({ displayName: 'Someone Else', email: 'else@example.com', marketingConsent: false }));
+    const again = await line().joinFromLine(join({ displayName: 'Someone Else', email: 'else@example.com', birthday: '2999-01-01', marketingConsent: false }));
     expect(again).toEqual({ memberId: first.memberId, memberCode: first.memberCode, created: false });
     expect(await stored(first.memberId)).toMatchObject({ displayName: 'Emily Carter', email: 'emily@example.com', marketingConsent: { granted: true } });
     expect(await counts()).toEqual({ members: 1, contactClaims: 1, lineJoins: 1 });
@@ -153,6 +153,19 @@ describe('joinFromLine', () => {
     expect(again.created).toBe(true);
     expect(again.memberId).not.toBe(first.memberId);
     expect(await subgraph.models.lineJoins.findById(LINE_USER).lean().exec()).toMatchObject({ memberId: new Types.ObjectId(again.memberId) });
+    // the first membership's bonus was its only one
+    expect(await subgraph.outbox.find(`signup-bonus:${first.memberId}`)).toMatchObject({ payload: { memberId: first.memberId } });
+    expect(await subgraph.outbox.find(`signup-bonus:${again.memberId}`)).toBeNull();
+  });
+
+  it('gives no second bonus to a rejoin that died after the withdrawn member’s claim was removed', async () => {
+    const first = await line().joinFromLine(join());
+    await subgraph.memberService.withdraw({ kind: 'staff', staffId: 'staff-1', role: 'STAFF' }, first.memberId);
+    await subgraph.models.lineJoins.create({ _id: `rejoined:${LINE_USER}`, memberId: new Types.ObjectId(first.memberId), createdAt: clock });
+    await subgraph.models.lineJoins.deleteOne({ _id: LINE_USER });
+    const again = await line().joinFromLine(join());
+    expect(again.created).toBe(true);
+    expect(await subgraph.outbox.find(`signup-bonus:${again.memberId}`)).toBeNull();
   });
 
   it('answers the survivor when the LINE user’s member was merged', async () => {

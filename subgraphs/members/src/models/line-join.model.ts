@@ -3,6 +3,7 @@ import { Schema, type Connection, type Model, type Types } from 'mongoose';
 /**
  * One member per LINE user joining from LINE: `_id` is the LINE user id, claimed by its insert before the member
  * it names (`memberId`, chosen then) is registered. See LineJoinService for what a claim without its member means.
+ * `_id` "rejoined:<LINE user id>" marks a LINE user whose earlier member (`memberId`) withdrew: no second bonus.
  */
 export interface LineJoinDoc {
   _id: string;

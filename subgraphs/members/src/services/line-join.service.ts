@@ -3,6 +3,7 @@ import type { Caller } from '@omo/lib/core/auth';
 import { claimOnce, insertOnce } from '@omo/lib/core/claims';
 import { AppError } from '@omo/lib/core/errors';
 import type { MembersModels } from '../models';
+import type { LineJoinDoc } from '../models/line-join.model';
 import type { MemberDoc } from '../models/member.model';
 import type { MemberLookup } from './member-lookup.service';
 import type { RegisterMemberInput } from './member-input';
@@ -10,6 +11,8 @@ import type { SignUpService } from './sign-up.service';
 
 /** Joins from LINE are the line service's registrations. */
 const LINE_CALLER: Caller = { kind: 'service', service: 'line' };
+/** The mark a LINE user's earlier, withdrawn membership leaves in member_line_joins (its joins earn no second bonus). */
+const rejoinedKey = (lineUserId: string): string => `rejoined:${lineUserId}`;
 /** Rounds of "claim, find a withdrawn member or a claim released meanwhile, claim again". */
 const MAX_JOIN_ATTEMPTS = 3;
 
@@ -38,13 +41,18 @@ export interface LineJoinOutcome {
  *   naming that id are shared, the bonus item is keyed by it and rearmed once the member is stored). A twin join
  *   running at this moment does the same: both insert the member under one id, one insert wins (created: true),
  *   the other reads it (created: false).
+ * - after the member, before the bonus is delivered: the outbox worker delivers it (the item was written first).
  * - after the member, before the answer: the claim's member exists and is answered, created: false.
  * Nothing stays stuck: a claim without its member only waits for the next join of its LINE user, its contact
  * claims are cleaned by ContactClaims when anyone else asks for the contact, the bonus item is dropped.
  * A refused registration (a contact another member holds, bad input) removes the claim, so a later join with
  * other details is not blocked. The claimed member since withdrawn: the claim is removed and the LINE user joins
- * anew (a new member, a new card, a new sign-up bonus; withdrawing gave up the old one). Since merged: the
- * survivor is answered (their card is the one the LINE user now holds).
+ * anew: a new member and card, but no second sign-up bonus (withdrawing and joining again must not be a way to
+ * collect it over and over): a `rejoined:<LINE user id>` mark is inserted before the old claim is removed, and a
+ * join with the mark registers without the bonus. Since merged: the survivor is answered (their card is the one
+ * the LINE user now holds). What is left: a twin refused (its contact someone else's) while the other twin, with
+ * other details, is still storing the member releases contact claims they share; the member then holds a contact
+ * without its claim until it changes.
  */
 export class LineJoinService {
   constructor(
@@ -64,32 +72,44 @@ export class LineJoinService {
       consentSource: 'LINE',
       registeredVia: 'ONLINE',
     };
-    // refused before anything is written
+    // a repeat is answered whatever else it carries; a new join is checked before anything is written
+    const joined = await this.models.lineJoins.findById(request.lineUserId).lean<LineJoinDoc>().exec();
+    const standing = joined && (await this.standing(joined));
+    if (standing && standing !== 'ABSENT' && standing !== 'WITHDRAWN') return outcome(standing, false);
     this.signUp.check(LINE_CALLER, input);
     for (let attempt = 1; attempt <= MAX_JOIN_ATTEMPTS; attempt += 1) {
       const claim = await claimOnce(this.models.lineJoins, { _id: request.lineUserId, memberId: new Types.ObjectId(), createdAt: this.clock() });
       // released between our insert and our read: claimed afresh
       const held = claim.won ? claim.doc : claim.existing;
       if (!held) continue;
-      const memberId = held.memberId;
       if (!claim.won) {
-        const found = await this.models.members.findById(memberId).lean<MemberDoc>().exec();
-        const current = found && (await this.lookup.currentMember(found));
-        if (current && current.status !== 'WITHDRAWN') return outcome(current, false);
-        if (found) {
-          await this.models.lineJoins.deleteOne({ _id: request.lineUserId, memberId });
+        const now = await this.standing(held);
+        if (now === 'WITHDRAWN') {
+          // marked before the claim goes, so a crash in between cannot turn the next join into a first one
+          await insertOnce(this.models.lineJoins, { _id: rejoinedKey(request.lineUserId), memberId: held.memberId, createdAt: this.clock() });
+          await this.models.lineJoins.deleteOne({ _id: request.lineUserId, memberId: held.memberId });
           continue;
         }
+        if (now !== 'ABSENT') return outcome(now, false);
       }
       try {
-        const { member, created } = await this.signUp.registerAs(LINE_CALLER, input, memberId);
+        const signupBonus = !(await this.models.lineJoins.exists({ _id: rejoinedKey(request.lineUserId) }));
+        const { member, created } = await this.signUp.registerAs(LINE_CALLER, input, held.memberId, { signupBonus });
         return outcome(member, created);
       } catch (error) {
-        await this.releaseClaim(request.lineUserId, memberId);
+        await this.releaseClaim(request.lineUserId, held.memberId);
         throw error;
       }
     }
     throw new AppError('This LINE account is joining in another request; try again', 'SERVICE_UNAVAILABLE');
+  }
+
+  /** What a claim's member is now: the member to answer (a merged one's survivor), WITHDRAWN, or ABSENT (not stored). */
+  private async standing(claim: LineJoinDoc): Promise<MemberDoc | 'WITHDRAWN' | 'ABSENT'> {
+    const found = await this.models.members.findById(claim.memberId).lean<MemberDoc>().exec();
+    if (!found) return 'ABSENT';
+    const current = await this.lookup.currentMember(found);
+    return current && current.status !== 'WITHDRAWN' ? current : 'WITHDRAWN';
   }
 
   /**

@@ -77,7 +77,8 @@ export class MergeSteps {
   }
 
   /**
-   * The merged member's tags are added to the survivor's. Its e-mail and phone move to the survivor where the
+   * The merged member's tags are added to the survivor's, and its birthday and consent choice where the survivor
+   * has none. Its e-mail and phone move to the survivor where the
    * survivor has none of that kind, with their contact claims, so online orders and look-ups by them find the
    * survivor. A contact the survivor already has a different one of stays on the merged member with its claim: it
    * still keeps anyone else from registering it, and staff who try are shown a code that leads to the survivor.
@@ -87,6 +88,14 @@ export class MergeSteps {
     const [survivor, merged] = await loadPair(this.members.members, merge.survivorId, merge.mergedId);
     if (!survivor || !merged) throw new Error(`merge ${merge._id}: a member has disappeared`);
     if (merged.tags.length) await this.members.members.updateOne({ _id: survivor._id }, { $addToSet: { tags: { $each: merged.tags } } });
+    // filled only where the survivor has none, so a rerun changes nothing and the survivor's own choice wins; a
+    // recorded consent choice of the merged member replaces the survivor's LEGACY (none recorded)
+    if (merged.birthday) {
+      await this.members.members.updateOne({ _id: survivor._id, birthday: null }, { $set: { birthday: merged.birthday, birthMonth: merged.birthMonth ?? null } });
+    }
+    if (merged.marketingConsent) {
+      await this.members.members.updateOne({ _id: survivor._id, marketingConsent: null }, { $set: { marketingConsent: merged.marketingConsent } });
+    }
     for (const kind of ['email', 'phone'] as const) {
       const value = merged[kind];
       if (!value) continue;

@@ -202,6 +202,19 @@ describe('MergeService.merge', () => {
     expect(result.tags).toEqual(['vip', 'store:shinjuku', 'online-first']);
   });
 
+  it('gives the survivor the merged member’s birthday and recorded consent where it has none, and keeps its own otherwise', async () => {
+    const survivor = await register();
+    const merged = await register({ birthday: '1991-03-09', marketingConsent: false });
+    await subgraph.models.members.updateOne({ _id: survivor._id }, { $unset: { marketingConsent: 1 } });
+    await merge(survivor, merged);
+    expect(await stored(survivor)).toMatchObject({ birthday: '1991-03-09', birthMonth: 3, marketingConsent: { granted: false, source: 'STAFF' } });
+
+    const keeps = await register({ birthday: '1980-10-10', marketingConsent: true });
+    const other = await register({ birthday: '1991-03-09', marketingConsent: false });
+    await merge(keeps, other);
+    expect(await stored(keeps)).toMatchObject({ birthday: '1980-10-10', birthMonth: 10, marketingConsent: { granted: true } });
+  });
+
   it('refuses a merge that would leave the survivor with more than 20 tags, writing nothing', async () => {
     const survivor = await register({ tags: Array.from({ length: 15 }, (_, i) => `s${i}`) });
     const merged = await register({ tags: Array.from({ length: 6 }, (_, i) => `m${i}`) });

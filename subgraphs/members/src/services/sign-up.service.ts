@@ -37,9 +37,16 @@ export class SignUpService {
    * As register, for a caller that may run the same registration again (a LINE join completing one that died, or
    * its twin running at the same moment): a member already stored under `memberId` is answered, `created: false`.
    * Claims this run took for contacts the stored member does not have are released; the ones it has are shared.
+   * `signupBonus: false`: a registration that earns none (someone joining again after withdrawing).
    */
-  async registerAs(caller: Caller, input: RegisterMemberInput, memberId: Types.ObjectId): Promise<{ member: MemberDoc; created: boolean }> {
+  async registerAs(
+    caller: Caller,
+    input: RegisterMemberInput,
+    memberId: Types.ObjectId,
+    options: { signupBonus: boolean } = { signupBonus: true },
+  ): Promise<{ member: MemberDoc; created: boolean }> {
     const fields = this.check(caller, input);
+    const bonus = options.signupBonus ? this.outbox : undefined;
     const bonusKey = `${SIGNUP_BONUS_OUTBOX_TYPE}:${memberId.toHexString()}`;
     const claimed: string[] = [];
     let stored: { member: MemberDoc; created: boolean };
@@ -49,14 +56,14 @@ export class SignUpService {
       }
       // queued before the member is stored, so a crash in between cannot lose the bonus (the handler drops the
       // item if the member never appears)
-      await this.outbox?.enqueue(bonusKey, SIGNUP_BONUS_OUTBOX_TYPE, { memberId: memberId.toHexString() });
+      await bonus?.enqueue(bonusKey, SIGNUP_BONUS_OUTBOX_TYPE, { memberId: memberId.toHexString() });
       stored = await this.insertWithFreshCode(memberId, fields);
     } catch (error) {
       await this.releaseUnheld(claimed, memberId);
       throw error;
     }
     if (!stored.created) await this.releaseUnheld(claimed, memberId);
-    await this.deliverSoon(bonusKey, { memberId: memberId.toHexString() });
+    if (bonus) await this.deliverSoon(bonusKey, { memberId: memberId.toHexString() });
     return stored;
   }
 
