@@ -186,4 +186,29 @@ describe('the LIFF member page', () => {
     expect(await reopened.locator('#consent').isChecked()).toBe(false);
     await reopened.close();
   });
+
+  describe('while points is down', () => {
+    let member: { id: string; memberCode: string; phone: string };
+    let user: string;
+
+    beforeAll(async () => {
+      member = await h.registerMember('outage');
+      user = h.newLineUser();
+      const page = await h.openPage(user);
+      await linkOnPage(page, member.memberCode, member.phone);
+      await page.locator('#card').waitFor();
+      await page.close();
+      await h.system.stop('points');
+    });
+    afterAll(() => h.system.restart('points'));
+
+    it('still shows the card the register scans, and says the points cannot be shown', async () => {
+      const page = await h.openPage(user);
+      await page.locator('#card').waitFor();
+      expect(await decode(page, '#barcode', BarcodeFormat.EAN_13)).toBe(member.memberCode);
+      expect(await text(page, '#points [role=alert]')).toBe('ポイント情報を表示できません。しばらくしてから開き直してください。');
+      expect(await page.locator('#balance, #history, #coupons').count()).toBe(0);
+      await page.close();
+    });
+  });
 });
