@@ -57,6 +57,26 @@ describe('the LIFF member page', () => {
     await Promise.all([first.close(), second.close()]);
   });
 
+  it('makes one member and one link of two joins sent at once (a double tap)', async () => {
+    const user = h.newLineUser();
+    const idToken = await h.liff.mint(user, { now: h.clock() });
+    const joinOnce = () =>
+      fetch(`${h.system.subgraphs.line.url}/line/member/api/join`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${idToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'Twice', contact: 'twice@example.com', termsAccepted: true, marketingConsent: false }),
+      });
+    const answers = await Promise.all([joinOnce(), joinOnce()]);
+    expect(answers.map((answer) => answer.status)).toEqual([200, 200]);
+    const [first, second] = (await Promise.all(answers.map((answer) => answer.json()))) as { state: string; card: { memberCode: string } }[];
+    expect(first!.state).toBe('member');
+    expect(second!.card.memberCode).toBe(first!.card.memberCode);
+    const member = await h.memberByCode(first!.card.memberCode);
+    expect(member.points.balance).toBe(SIGNUP_BONUS);
+    expect(await h.system.db.collection('members').countDocuments({ email: 'twice@example.com' })).toBe(1);
+    expect(await h.linkedUserOf(member.id)).toBe(user);
+  });
+
   it('shows a linked member their card, balance, tier progress and history across channels', async () => {
     const store = ok(
       await h.system.graphql<{ createStore: { id: string } }>(
