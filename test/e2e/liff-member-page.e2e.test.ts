@@ -1,6 +1,6 @@
 import { BarcodeFormat } from '@zxing/library';
 import { ok, recordOneLinePurchase } from '../helpers/system';
-import { decode, join, linkOnPage, MEMBER_MENU, rows, SIGNUP_BONUS, startMemberPageHarness, text, type MemberPageHarness } from '../helpers/liff-member-page';
+import { decode, GUEST_MENU, join, linkOnPage, MEMBER_MENU, rows, SIGNUP_BONUS, startMemberPageHarness, text, type MemberPageHarness } from '../helpers/liff-member-page';
 
 /**
  * The LIFF member page end to end, as customers use it, in Chromium at a phone's size: a stand-in LIFF SDK and
@@ -142,6 +142,8 @@ describe('the LIFF member page', () => {
     const joined = await h.memberByCode(code);
     expect(await h.linkedUserOf(joined.id)).toBe(user);
     expect(await h.linkedUserOf(member.id)).toBeNull();
+    // the menu left the ended membership with its link, and came back with the new one
+    expect(h.richMenuCalls(user)).toEqual([`/richmenu/${MEMBER_MENU}`, `/richmenu/${GUEST_MENU}`, `/richmenu/${MEMBER_MENU}`]);
     await reopened.close();
   });
 

@@ -15,7 +15,7 @@ import { ok, startTestSystem, type TestSystem } from './system';
  * phone's size, and what the tests read back as staff through the gateway.
  */
 export const MEMBER_MENU = 'richmenu-members-0001';
-const GUEST_MENU = 'richmenu-guests-0001';
+export const GUEST_MENU = 'richmenu-guests-0001';
 export const SIGNUP_BONUS = 150;
 /** The system's clock starts here (12:00 in Japan) and runs on: dates on the page are this day's. */
 const START = new Date('2026-12-01T03:00:00.000Z');

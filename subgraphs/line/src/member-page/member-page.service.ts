@@ -3,7 +3,7 @@ import { pointsContract } from '@omo/lib/contracts/points';
 import type { AttemptLimiter } from '@omo/lib/core/attempt-limiter';
 import { AppError } from '@omo/lib/core/errors';
 import type { Logger } from '@omo/lib/core/logger';
-import { internalClient, ServiceUnavailableError, type ServiceDirectory } from '@omo/lib/server/internal-api';
+import { internalClient, ServiceUnavailableError, type InternalClient, type ServiceDirectory } from '@omo/lib/server/internal-api';
 import type { Locale } from '../i18n/locale';
 import type { MemberPageTextKey } from '../i18n/member-page.messages';
 import type { LinkClaims, LinkOutcome } from '../linking/link-claims';
@@ -34,8 +34,8 @@ export interface MemberPageServiceDeps {
  * and points are asked through their internal APIs, never their collections.
  */
 export class MemberPageService {
-  private readonly members;
-  private readonly points;
+  private readonly members: InternalClient<typeof membersContract>;
+  private readonly points: InternalClient<typeof pointsContract>;
 
   constructor(private readonly deps: MemberPageServiceDeps) {
     const caller = { directory: deps.services, internalSecret: deps.internalSecret, service: 'line' };
@@ -125,8 +125,9 @@ export class MemberPageService {
 
   /**
    * The user's link, unless it leads to no active membership: withdrawing ended that membership, so its link is
-   * removed (only that link, by LINE user and member) and the user may join or link anew. A crash after the
-   * removal leaves the user simply unlinked, which the retry carries on from.
+   * removed (only that link, by LINE user and member; a new link made meanwhile stays) and the user may join or
+   * link anew. A crash after the removal leaves the user simply unlinked, which the retry carries on from (the
+   * menu then follows the next link).
    */
   private async liveLink(lineUserId: string): Promise<LineLinkDoc | null> {
     const link = await this.deps.claims.linkOf(lineUserId);
@@ -135,6 +136,8 @@ export class MemberPageService {
     if (card?.status === 'ACTIVE') return link;
     await this.deps.links.deleteOne({ _id: lineUserId, memberId: link.memberId }).exec();
     this.deps.logger.info({ memberId: link.memberId }, 'LINE link of an ended membership removed on the member page');
+    // back to the guest menu, unless the join or link that follows links the user again first
+    await this.deps.claims.switchMenu(lineUserId);
     return null;
   }
 
