@@ -1,4 +1,5 @@
 import { BarcodeFormat } from '@zxing/library';
+import { rewardsDriver } from '../helpers/rewards';
 import { ok, recordOneLinePurchase } from '../helpers/system';
 import { decode, GUEST_MENU, join, linkOnPage, MEMBER_MENU, rows, SIGNUP_BONUS, startMemberPageHarness, text, type MemberPageHarness } from '../helpers/liff-member-page';
 
@@ -77,7 +78,7 @@ describe('the LIFF member page', () => {
     expect(await h.linkedUserOf(member.id)).toBe(user);
   });
 
-  it('shows a linked member their card, balance, tier progress and history across channels', async () => {
+  it('shows a linked member their card, balance, tier progress, expiring points, history across channels and coupons', async () => {
     const store = ok(
       await h.system.graphql<{ createStore: { id: string } }>(
         'mutation($input: CreateStoreInput!) { createStore(input: $input) { id } }',
@@ -87,22 +88,26 @@ describe('the LIFF member page', () => {
     ).createStore.id;
     const member = await h.registerMember('tanaka');
     expect(await recordOneLinePurchase(h.system, { idempotencyKey: 'liff-history-1', storeId: store, memberId: member.id, yen: 12_000, occurredAt: h.clock() })).toBe('COMPLETED');
+    const rewards = rewardsDriver(() => h.system, () => store);
+    const coupon = ok(await rewards.redeem(member.id, await rewards.createReward({ pointsCost: 100 }), 'liff-coupon-1')).redeemReward;
     const user = h.newLineUser();
     const page = await h.openPage(user);
     await linkOnPage(page, member.memberCode, member.phone);
     await page.locator('#card').waitFor();
 
-    expect(await text(page, '#balance')).toBe(`${SIGNUP_BONUS + 120} pt`);
+    expect(await text(page, '#balance')).toBe(`${SIGNUP_BONUS + 120 - 100} pt`);
     expect(await text(page, '#tier')).toBe('会員ランク: レギュラー');
     expect(await page.getByRole('progressbar').getAttribute('aria-valuenow')).toBe('24');
     expect(await text(page, '#tier-progress')).toBe('シルバーまで あと38,000円のお買い物');
     // each lot lasts 365 days, to the end of that day in Japan
-    expect(await rows(page, '#expiring')).toEqual([['2027/12/1', `${SIGNUP_BONUS + 120} pt`]]);
+    expect(await rows(page, '#expiring')).toEqual([['2027/12/1', `${SIGNUP_BONUS + 120 - 100} pt`]]);
     expect(await rows(page, '#history')).toEqual([
+      ['2026/12/1', '利用', '-100 pt'],
       ['2026/12/1', '獲得 · 店舗', '+120 pt'],
       ['2026/12/1', '入会ボーナス', `+${SIGNUP_BONUS} pt`],
     ]);
-    expect(await text(page, '#coupons p')).toBe('お持ちのクーポンはありません');
+    const until = new Date(new Date(coupon.expiresAt).getTime() + 9 * 3600_000);
+    expect(await rows(page, '#coupons')).toEqual([['500円引き', `有効期限 ${until.getUTCFullYear()}/${until.getUTCMonth() + 1}/${until.getUTCDate()}`]]);
     expect(await h.linkedUserOf(member.id)).toBe(user);
     await page.close();
   });
