@@ -38,6 +38,10 @@ export function createMemberPage(deps: MemberPageDeps): { routes: Router } {
   const verifier = config.LINE_LOGIN_CHANNEL_ID
     ? new LineIdTokenVerifier({ channelId: config.LINE_LOGIN_CHANNEL_ID, channelSecret: config.LINE_LOGIN_CHANNEL_SECRET, jwksUrl: config.LINE_LOGIN_JWKS_URL, clock })
     : null;
+  // a LIFF app's id starts with its channel's: another channel's app gets tokens for that channel, all refused here
+  if (config.LIFF_ID && config.LINE_LOGIN_CHANNEL_ID && !config.LIFF_ID.startsWith(`${config.LINE_LOGIN_CHANNEL_ID}-`)) {
+    logger.warn('LIFF_ID is not an app of LINE_LOGIN_CHANNEL_ID: the member page will refuse every ID token');
+  }
   const claims = new LinkClaims({ links: deps.links, users: lineUserModel(connection), claims: linkClaimModel(connection), client: deps.client, followMenu: deps.followMenu, clock, logger });
   const service = new MemberPageService({
     services: deps.services,
