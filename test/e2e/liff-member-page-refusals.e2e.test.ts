@@ -33,10 +33,10 @@ describe('the LIFF member page’s refusals and setup', () => {
   });
 
   it.each([
-    ['forged', { signedBy: 'stranger' }],
-    ['expired', { expiresInSeconds: -60 }],
+    ['a forged', { signedBy: 'stranger' }],
+    ['an expired', { expiresInSeconds: -60 }],
     ['another channel’s', { audience: '1657999999' }],
-  ] as const)('shows nothing and writes nothing for a %s ID token', async (_kind, token) => {
+  ] as const)('shows nothing and writes nothing for %s ID token', async (_kind, token) => {
     const user = h.newLineUser();
     const counts = async () =>
       Promise.all(['members', 'line_links', 'line_link_attempts', 'member_line_joins'].map((name) => h.system.db.collection(name).countDocuments()));
