@@ -20,6 +20,16 @@ export default tseslint.config(
     },
   },
   {
+    // the LIFF member page's browser script: plain JS served as it is, not part of the TypeScript project
+    files: ['subgraphs/line/src/member-page/assets/*.js'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: {
+      ...tseslint.configs.disableTypeChecked.languageOptions,
+      sourceType: 'script',
+      globals: { window: 'readonly', document: 'readonly', location: 'readonly', fetch: 'readonly', URLSearchParams: 'readonly', DOMParser: 'readonly', liff: 'readonly' },
+    },
+  },
+  {
     files: ['**/*.test.ts', 'test/**/*.ts'],
     rules: {
       '@typescript-eslint/no-non-null-assertion': 'off',

@@ -12,6 +12,7 @@ import { DeliveryService } from './delivery/delivery.service';
 import { parseQuietHours } from './delivery/quiet-hours';
 import { createLinking } from './linking/linking';
 import { lineLinkModel } from './linking/line-link.model';
+import { createMemberPage } from './member-page/member-page';
 import { lineUserModel } from './webhook/line-user.model';
 import { createNotifications, type Notifications } from './notifications/notifications';
 import { resolvers } from './resolvers';
@@ -50,6 +51,7 @@ export function buildLineSubgraph(options: SubgraphBuildOptions): LineSubgraph {
     await outbox.runNow(`${RICH_MENU}:${lineUserId}`, RICH_MENU, { lineUserId }, { ignoreBackoff: true });
   };
   const linking = createLinking({ links, client, followMenu, connection, ...common });
+  const memberPage = createMemberPage({ links, linking: linking.service, client, followMenu, connection, ...common });
   const segments = createSegments({ connection, links, users, ...common });
   const deliveries = new DeliveryService({
     connection,
@@ -103,6 +105,7 @@ export function buildLineSubgraph(options: SubgraphBuildOptions): LineSubgraph {
       lineWebhookRoutes({ channelSecret: config.LINE_CHANNEL_SECRET, outbox, logger, kick }),
       linking.routes,
       chat.routes,
+      memberPage.routes,
       lineRoutes(linking.merges, { internalSecret: options.internalSecret, logger }),
     ),
     startBackground: () => {

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { CHAT } from './chat.messages';
 import { ENTRY_TYPE_NAMES, FORMAT } from './format.messages';
 import { LINK_CHAT, LINK_PAGE } from './link.messages';
+import { BONUS_REASON_TEXT, CHANNEL_TEXT, MEMBER_PAGE_TEXT, TOP_TIER_TEXT, tierProgressText } from './member-page.messages';
 import type { Text } from './locale';
 import { NOTIFICATION_DEFAULTS } from './notifications.messages';
 import { REFUSALS, REWARDS, rewardName } from './rewards.messages';
@@ -23,6 +24,7 @@ const SAMPLES: Record<string, unknown[]> = {
   'CHAT.historyAlt': [[{ createdAt: AT, type: 'EARN', amount: 600 }]],
   'FORMAT.longDate': [{ year: 2027, month: 5, day: 10, weekday: 1 }],
   'FORMAT.yen': ['1,000'],
+  'MEMBER_PAGE.tierProgressText': [{ ja: 'シルバー', en: 'Silver' }, '38,000'],
   'LINK_CHAT.invitationAlt': ['https://line.example.com/line/link?linkToken=x&lang=en'],
   'REWARDS.benefit': [yenOff],
   'REWARDS.typedRedeem': [{ ja: '500円引き', en: 'Y500 off' }],
@@ -41,6 +43,10 @@ const AREAS: Record<string, Record<string, Text | ((...args: never[]) => Text)>>
   ENTRY_TYPE_NAMES,
   LINK_CHAT,
   LINK_PAGE,
+  MEMBER_PAGE_TEXT,
+  MEMBER_PAGE: { tierProgressText, TOP_TIER_TEXT },
+  CHANNEL_TEXT,
+  BONUS_REASON_TEXT,
   NOTIFICATION_DEFAULTS,
   REFUSALS,
   REWARDS,

@@ -58,6 +58,17 @@ export class LinkClaims {
   }
 
   /**
+   * Links a LINE user proven there and then (the member page: LINE's ID token for the user, the member's own join
+   * or credentials for the member), so there is no one-time secret to spend. Linking what is linked already
+   * succeeds again and queues the menu again, which finishes a link whose menu switch a crash cut off.
+   */
+  async linkVerified(lineUserId: string, memberId: string): Promise<LinkOutcome> {
+    const outcome = (await this.conflict(lineUserId, memberId)) ?? (await this.attach(lineUserId, memberId));
+    if (outcome === 'linked' || outcome === 'already-linked') await this.switchMenu(lineUserId);
+    return outcome;
+  }
+
+  /**
    * Takes a nonce or code for good (`spent`: without linking). Losing the insert means it was used — unless the
    * claim is ours and unfinished: the same event retried after a crash between claim and link, which must finish
    * rather than be refused.
