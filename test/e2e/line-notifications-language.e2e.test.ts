@@ -157,5 +157,14 @@ describe('notifications in the member’s language', () => {
     await deliveries().drain();
     expect(fake.sent()).toHaveLength(before + 2);
     expect(await system.db.collection('line_expiry_notices').countDocuments()).toBe(2);
+
+    // the same crash, and Emily set her LINE to Japanese since: her English delivery still counts her as told
+    await system.db.collection('line_expiry_notices').deleteMany({});
+    await system.db.collection('line_expiry_runs').deleteMany({});
+    await system.db.collection<{ _id: string }>('line_users').updateOne({ _id: EMILY }, { $set: { language: 'ja' } });
+    expect((await notifications().run()).pointsExpiring).toEqual({ day, deliveryId: japanese, members: 2 });
+    await deliveries().drain();
+    expect(fake.sent()).toHaveLength(before + 2);
+    expect(await system.db.collection('line_expiry_notices').countDocuments({ memberId: { $in: [ids.emily, ids.ken] } })).toBe(2);
   });
 });

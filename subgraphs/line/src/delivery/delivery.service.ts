@@ -100,13 +100,18 @@ export class DeliveryService {
     return this.record(raw, 'any');
   }
 
+  /** The delivery recorded under this idempotencyKey, if any, without recording one. */
+  async findByKey(idempotencyKey: string): Promise<MessageDelivery | null> {
+    return this.get(deliveryIdOf(idempotencyKey));
+  }
+
   private async record(raw: CreateDeliveryInput, replays: 'same-request' | 'any'): Promise<MessageDelivery> {
     const input = parseInput(createSchema, raw);
     const audience = audienceOf(input.spec);
     const personalised = isPersonalised(input.messages);
     if (personalised && !this.deps.personalise) throw new BadUserInputError('Placeholders such as {displayName} are not available for these messages', { field: 'messages' });
     const dryRun = input.dryRun ?? false;
-    const id = createHash('sha256').update(`delivery:${input.idempotencyKey}`).digest('hex').slice(0, 24);
+    const id = deliveryIdOf(input.idempotencyKey);
     const requestDigest = createHash('sha256')
       .update(JSON.stringify([audience, input.messages, input.scheduledAt?.toISOString() ?? null, dryRun]))
       .digest('base64url');
@@ -216,4 +221,9 @@ export class DeliveryService {
     if (requestDigest !== null && doc.requestDigest !== requestDigest) throw new BadUserInputError('This idempotencyKey was already used for a different delivery', { field: 'idempotencyKey' });
     return (await deliveryViews(this.models, [doc]))[0]!;
   }
+}
+
+/** A delivery's id is its key's digest, so one key can only ever be one delivery. */
+function deliveryIdOf(idempotencyKey: string): string {
+  return createHash('sha256').update(`delivery:${idempotencyKey}`).digest('hex').slice(0, 24);
 }

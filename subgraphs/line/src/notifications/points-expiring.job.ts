@@ -5,8 +5,9 @@ import { DAY_MS, JST_OFFSET_MS } from '@omo/lib/core/time';
 import { fetchAccountSummary, type MemberAccountDeps } from '../member-view/member-account.client';
 import { MAX_AUDIENCE_MEMBERS } from '../delivery/audience';
 import type { DeliveryService } from '../delivery/delivery.service';
+import type { MessageDelivery } from '../delivery/delivery-views';
 import type { SegmentEvaluator } from '../segments/segment-evaluator';
-import { LOCALES } from '../i18n/locale';
+import { LOCALES, type Locale } from '../i18n/locale';
 import type { LineUserModel } from '../webhook/line-user.model';
 import { localesOf } from './member-locales';
 import type { ExpiryNoticeDoc, ExpiryRunDoc, NotificationModels } from './notification.model';
@@ -47,7 +48,7 @@ export class PointsExpiringNotifier {
   constructor(
     private readonly deps: MemberAccountDeps & {
       evaluator: SegmentEvaluator;
-      deliveries: Pick<DeliveryService, 'createOnce'>;
+      deliveries: Pick<DeliveryService, 'createOnce' | 'findByKey'>;
       models: Pick<NotificationModels, 'expiryNotices' | 'expiryRuns'>;
       users: LineUserModel;
       clock: () => Date;
@@ -78,24 +79,37 @@ export class PointsExpiringNotifier {
     let deliveryId: string | null = null;
     let members = 0;
     let left = news;
+    const keyOf = (locale: Locale) => (locale === 'ja' ? `points-expiring:${day}` : `points-expiring:${day}:${locale}`);
+    const counted = async (delivery: MessageDelivery) => {
+      // notices for everyone in it, whichever group they are in now, and none of them goes into another language's
+      // delivery: so nobody hears of one expiry twice
+      const inDelivery = new Set(delivery.audience.memberIds ?? []);
+      await this.insertNotices(left.filter((n) => inDelivery.has(n.memberId)).map((n) => ({ ...n, day, deliveryId: delivery.id })));
+      left = left.filter((n) => !inDelivery.has(n.memberId));
+      members += inDelivery.size;
+      return delivery.id;
+    };
+    // An earlier run today may have made some deliveries and died before noting whom they tell, and members may
+    // have changed language since. Every language's existing delivery is read first, even one whose group is empty
+    // now, so its members are noted as told before any delivery of today is made for the rest.
+    const made = new Map<Locale, string>();
+    for (const locale of LOCALES) {
+      const existing = await this.deps.deliveries.findByKey(keyOf(locale));
+      if (existing) made.set(locale, await counted(existing));
+    }
     for (const locale of LOCALES) {
       const group = left.filter((n) => localeOfMember(n.memberId) === locale);
-      if (group.length === 0) continue;
-      const delivery = await this.deps.deliveries.createOnce({
-        spec: { memberIds: group.map((n) => n.memberId) },
-        messages: ruleMessages(rule, locale),
-        idempotencyKey: locale === 'ja' ? `points-expiring:${day}` : `points-expiring:${day}:${locale}`,
-        actor: NOTIFICATION_ACTOR,
-      });
-      // an earlier run today may have made the delivery (and died before this step), maybe with a member whose
-      // language changed since: notices for everyone in it, whichever group they are in now, and none of them goes
-      // into a later language's delivery, so nobody hears of one expiry twice
-      const inDelivery = new Set(delivery.audience.memberIds ?? []);
-      const notices: ExpiryNoticeDoc[] = left.filter((n) => inDelivery.has(n.memberId)).map((n) => ({ ...n, day, deliveryId: delivery.id }));
-      await this.insertNotices(notices);
-      left = left.filter((n) => !inDelivery.has(n.memberId));
-      deliveryId ??= delivery.id;
-      members += inDelivery.size;
+      // a language's delivery of today is made once: who is left of its group is told on the next day
+      if (!made.has(locale) && group.length > 0) {
+        const delivery = await this.deps.deliveries.createOnce({
+          spec: { memberIds: group.map((n) => n.memberId) },
+          messages: ruleMessages(rule, locale),
+          idempotencyKey: keyOf(locale),
+          actor: NOTIFICATION_ACTOR,
+        });
+        made.set(locale, await counted(delivery));
+      }
+      deliveryId ??= made.get(locale) ?? null;
     }
     await insertOnce(this.deps.models.expiryRuns, { _id: day, at: this.deps.clock(), deliveryId, members });
     return { day, deliveryId, members };
