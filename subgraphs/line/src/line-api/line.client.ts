@@ -153,9 +153,11 @@ export class LineClient {
     return (await this.call('getProfile', () => this.api.getProfile(userId), Math.min(timeoutMs, this.config.LINE_TIMEOUT_MS))).language ?? null;
   }
 
-  async profileName(userId: string): Promise<string | null> {
+  /** The user's name and language as their profile gives them; null when LINE does not answer (logged by `call`). */
+  async profile(userId: string): Promise<{ displayName: string; language: string | null } | null> {
     try {
-      return (await this.call('getProfile', () => this.api.getProfile(userId))).displayName;
+      const profile = await this.call('getProfile', () => this.api.getProfile(userId));
+      return { displayName: profile.displayName, language: profile.language ?? null };
     } catch {
       return null;
     }

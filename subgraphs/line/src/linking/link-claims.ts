@@ -2,6 +2,7 @@ import { claimOnce, insertOnce } from '@omo/lib/core/claims';
 import type { Logger } from '@omo/lib/core/logger';
 import type { LineClient } from '../line-api/line.client';
 import type { LineUserModel } from '../webhook/line-user.model';
+import { storeLanguage } from '../webhook/user-language';
 import type { LinkClaimDoc, LinkClaimModel } from './link-claim.model';
 import type { LineLinkDoc, LineLinkModel } from './line-link.model';
 
@@ -23,7 +24,7 @@ export interface LinkClaimsDeps {
   links: LineLinkModel;
   users: LineUserModel;
   claims: LinkClaimModel;
-  client: Pick<LineClient, 'profileName'>;
+  client: Pick<LineClient, 'profile'>;
   /** Makes the user's rich menu follow their link (members' menu when linked, guest menu otherwise), durably. */
   followMenu: (lineUserId: string) => Promise<void>;
   clock: () => Date;
@@ -104,9 +105,18 @@ export class LinkClaims {
     }
   }
 
-  /** Stores the link; the unique `_id` and memberId refuse a second link on either side. */
+  /**
+   * Stores the link; the unique `_id` and memberId refuse a second link on either side. The profile read for the
+   * name also gives the language, kept as the chat keeps it: notifications read it there, and someone who linked
+   * or joined on a page may never have written to the account.
+   */
   private async attach(lineUserId: string, memberId: string): Promise<LinkOutcome> {
-    const [displayName, user] = await Promise.all([this.deps.client.profileName(lineUserId), this.deps.users.findById(lineUserId).lean().exec()]);
+    const [profile, user] = await Promise.all([this.deps.client.profile(lineUserId), this.deps.users.findById(lineUserId).lean().exec()]);
+    if (profile) {
+      const now = this.deps.clock();
+      await storeLanguage(this.deps, lineUserId, { language: profile.language, languageReadAt: now, languageTriedAt: now });
+    }
+    const displayName = profile?.displayName ?? null;
     for (let race = 0; race < MAX_LINK_RACES; race += 1) {
       const link: LineLinkDoc = { _id: lineUserId, memberId, displayName, linkedAt: this.deps.clock(), friendStatus: user?.friendStatus ?? 'FRIEND' };
       if (await insertOnce(this.deps.links, link)) {

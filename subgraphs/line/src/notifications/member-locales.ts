@@ -7,7 +7,7 @@ const CHUNK = 5_000;
 /**
  * Each LINE user's locale, from the language the webhook stored (src/webhook/user-language.ts); Japanese for a user
  * whose language was never read. Notifications do not ask LINE themselves: thousands of profile calls would compete
- * with the chat's for LINE's rate limit, and a linked member has written to the account at least once.
+ * with the chat's for LINE's rate limit, and linking stores the language it reads with the name (linking/link-claims.ts).
  */
 export async function localesOf(users: LineUserModel, lineUserIds: string[]): Promise<Map<string, Locale>> {
   const locales = new Map<string, Locale>();

@@ -58,22 +58,28 @@ export class UserLanguages {
     return this.deps.users.findById(userId, { language: 1, languageReadAt: 1, languageTriedAt: 1 }).lean<LanguageFields>().exec();
   }
 
-  /**
-   * A user seen for the first time gets a document with no friend status (statusAt 0, so any follow or unfollow
-   * event overrides it). A failed write is logged and costs only a later ask: the answer does not wait for it.
-   */
-  private async store(userId: string, fields: LanguageFields): Promise<void> {
-    const update = { $set: { ...fields, updatedAt: this.deps.clock() } };
+  private store(userId: string, fields: LanguageFields): Promise<void> {
+    return storeLanguage(this.deps, userId, fields);
+  }
+}
+
+/**
+ * Keeps what LINE said of a user's language on line_users, for whoever read the profile (the chat here, linking
+ * when it reads the name). A user seen for the first time gets a document with no friend status (statusAt 0, so
+ * any follow or unfollow event overrides it). A failed write is logged and costs only a later ask: the answer does
+ * not wait for it.
+ */
+export async function storeLanguage(deps: { users: LineUserModel; clock: () => Date; logger: Logger }, userId: string, fields: LanguageFields): Promise<void> {
+  const update = { $set: { ...fields, updatedAt: deps.clock() } };
+  try {
     try {
-      try {
-        await this.deps.users.updateOne({ _id: userId }, { ...update, $setOnInsert: { statusAt: 0 } }, { upsert: true });
-      } catch (error) {
-        // a follow event inserted the user at the same moment: the document exists now
-        if (!isDuplicateKeyError(error)) throw error;
-        await this.deps.users.updateOne({ _id: userId }, update);
-      }
+      await deps.users.updateOne({ _id: userId }, { ...update, $setOnInsert: { statusAt: 0 } }, { upsert: true });
     } catch (error) {
-      this.deps.logger.warn({ err: error }, 'could not store the LINE user’s language');
+      // a follow event inserted the user at the same moment: the document exists now
+      if (!isDuplicateKeyError(error)) throw error;
+      await deps.users.updateOne({ _id: userId }, update);
     }
+  } catch (error) {
+    deps.logger.warn({ err: error }, 'could not store the LINE user’s language');
   }
 }
