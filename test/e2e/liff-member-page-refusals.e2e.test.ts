@@ -32,6 +32,38 @@ describe('the LIFF member page’s refusals and setup', () => {
     expect(await h.linkedUserOf(member.id)).toBeNull();
   });
 
+  it('counts joins refused because the contact is a member’s under the same limit, so contacts cannot be tested one by one', async () => {
+    const taken = await h.registerMember('probed');
+    const other = await h.registerMember('probed-too');
+    const idToken = await h.liff.mint(h.newLineUser(), { now: h.clock() });
+    const post = (route: string, body: object) =>
+      fetch(`${h.system.subgraphs.line.url}/line/member/api/${route}?lang=en`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${idToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    const joinWith = (contact: string) => post('join', { name: 'Prober', contact, termsAccepted: true, marketingConsent: false });
+    for (let attempt = 1; attempt <= 9; attempt += 1) expect((await joinWith(taken.email)).status).toBe(409);
+    expect((await post('link', { memberCode: taken.memberCode, contact: '090-7777-0001' })).status).toBe(400); // the tenth, shared
+    const members = await h.system.db.collection('members').countDocuments();
+    const late = await joinWith(other.phone);
+    expect(late.status).toBe(429);
+    expect(await late.json()).toEqual({ error: { code: 'RATE_LIMITED', message: 'Too many attempts. Please wait a while and try again.' }, locale: 'en' });
+    expect((await joinWith('fresh.prober@example.com')).status).toBe(429);
+    expect(await h.system.db.collection('members').countDocuments()).toBe(members);
+  });
+
+  it('refuses a token that does not verify before reading the body, however big', async () => {
+    const idToken = await h.liff.mint(h.newLineUser(), { now: h.clock(), signedBy: 'stranger' });
+    const response = await fetch(`${h.system.subgraphs.line.url}/line/member/api/join`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${idToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'x'.repeat(9000), contact: 'big@example.com', termsAccepted: true, marketingConsent: false }),
+    });
+    expect(response.status).toBe(401);
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe('UNAUTHENTICATED');
+  });
+
   it.each([
     ['a forged', { signedBy: 'stranger' }],
     ['an expired', { expiresInSeconds: -60 }],

@@ -107,7 +107,7 @@ describe('the LIFF member page', () => {
       ['2026/12/1', '入会ボーナス', `+${SIGNUP_BONUS} pt`],
     ]);
     const until = new Date(new Date(coupon.expiresAt).getTime() + 9 * 3600_000);
-    expect(await rows(page, '#coupons')).toEqual([['500円引き', `有効期限 ${until.getUTCFullYear()}/${until.getUTCMonth() + 1}/${until.getUTCDate()}`]]);
+    expect((await rows(page, '#coupons')).map((row) => row.map((part) => part.trim()))).toEqual([['500円引き', `有効期限 ${until.getUTCFullYear()}/${until.getUTCMonth() + 1}/${until.getUTCDate()}`, coupon.code, '']]);
     expect(await h.linkedUserOf(member.id)).toBe(user);
     await page.close();
   });

@@ -43,6 +43,8 @@ export interface MemberPageHarness {
   liff: FakeLiff;
   system: TestSystem;
   clock: () => Date;
+  /** Moves the system's clock on (an ID token the page holds expires); the browser's stays. */
+  advance(ms: number): void;
   /** A fresh LINE user id, as LINE writes them. */
   newLineUser(): string;
   /** Opens the member page in LINE as this user (their ID token from the stand-in SDK), at 390 x 844. */
@@ -60,7 +62,8 @@ export interface MemberPageHarness {
 export async function startMemberPageHarness(): Promise<MemberPageHarness> {
   const [line, liff] = await Promise.all([startFakeLineApi(), startFakeLiff()]);
   const startedAt = Date.now();
-  const clock = () => new Date(START.getTime() + (Date.now() - startedAt));
+  let shift = 0;
+  const clock = () => new Date(START.getTime() + shift + (Date.now() - startedAt));
   const system = await startTestSystem(
     {
       LINE_API_BASE_URL: line.url,
@@ -84,6 +87,7 @@ export async function startMemberPageHarness(): Promise<MemberPageHarness> {
     liff,
     system,
     clock,
+    advance: (ms) => void (shift += ms),
     newLineUser: () => `U${(0xa0000 + (userSeq += 1)).toString(16).padStart(32, '0')}`,
     async openPage(lineUserId, options = {}) {
       liff.signIn({ idToken: await liff.mint(lineUserId, { now: clock(), ...options.token }), language: options.language ?? 'ja' });

@@ -46,3 +46,11 @@ function ean13(code: string): string | null {
 function qr(code: string): string {
   return bwipjs.toSVG({ bcid: 'qrcode', text: code, paddingwidth: 4, paddingheight: 4, backgroundcolor: 'FFFFFF' });
 }
+
+/**
+ * A coupon's code as Code 128, what the registers scan (points' Coupon.barcodeValue is the code). Code 128 takes
+ * any ASCII code, so this draws every code points issues.
+ */
+export function couponBarcode(code: string): string {
+  return bwipjs.toSVG({ bcid: 'code128', text: code, scale: 2, height: 14, paddingwidth: 10, paddingheight: 4, backgroundcolor: 'FFFFFF' });
+}

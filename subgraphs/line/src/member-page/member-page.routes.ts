@@ -40,7 +40,7 @@ export interface MemberPageRoutesDeps {
  * /line/member/api/*: its JSON API, every call with `Authorization: Bearer <LINE ID token>` and `?lang=` (the
  * language LIFF reports, or the page's `lang`). Answers are the page's view, refusals
  * `{ error: { code, message }, locale }` with the message in the caller's locale. A token that does not verify is
- * 401 before anything is read or written.
+ * 401 before the body is parsed or anything is read or written.
  */
 export function memberPageRoutes(deps: MemberPageRoutesDeps): Router {
   const { service, verifier, logger } = deps;
@@ -66,17 +66,32 @@ export function memberPageRoutes(deps: MemberPageRoutesDeps): Router {
   const refuse = (res: Response, locale: Locale, status: number, code: string, text: MemberPageTextKey) =>
     void res.status(status).set(securityHeaders).json({ error: { code, message: say(MEMBER_PAGE_TEXT[text], locale) }, locale });
 
-  /** One API call: the caller verified from the bearer token, the handler's view answered, its refusals worded. */
+  /**
+   * The caller, verified from the bearer token before the body is read (a refused token is 401 whatever it
+   * sends), kept for the handler in res.locals.
+   */
+  const authenticate: RequestHandler = async (req, res, next) => {
+    const locale = localeOf(languageOf(req));
+    try {
+      if (!verifier) return refuse(res, locale, 503, 'SERVICE_UNAVAILABLE', 'notConfigured');
+      const token = /^Bearer\s+(\S+)$/i.exec(headerValue(req.headers.authorization)?.trim() ?? '')?.[1];
+      const identity = token ? await verifier.verify(token) : null;
+      if (!identity) return refuse(res, locale, 401, 'UNAUTHENTICATED', 'unauthenticated');
+      res.locals.identity = identity;
+      next();
+    } catch (error) {
+      logger.error({ err: error }, 'member page API could not check the ID token');
+      refuse(res, locale, 503, 'SERVICE_UNAVAILABLE', 'unavailable');
+    }
+  };
+
+  /** One API call of a verified caller: the handler's view answered, its refusals worded. */
   const api =
     (handle: (identity: LineIdentity, body: unknown, locale: Locale) => Promise<MemberPageView>): RequestHandler =>
     async (req, res) => {
       const locale = localeOf(languageOf(req));
       try {
-        if (!verifier) return refuse(res, locale, 503, 'SERVICE_UNAVAILABLE', 'notConfigured');
-        const token = /^Bearer\s+(\S+)$/i.exec(headerValue(req.headers.authorization)?.trim() ?? '')?.[1];
-        const identity = token ? await verifier.verify(token) : null;
-        if (!identity) return refuse(res, locale, 401, 'UNAUTHENTICATED', 'unauthenticated');
-        res.status(200).set(securityHeaders).json(await handle(identity, req.body, locale));
+        res.status(200).set(securityHeaders).json(await handle(res.locals.identity as LineIdentity, req.body, locale));
       } catch (error) {
         if (error instanceof MemberPageError) return refuse(res, locale, error.status, String(error.extensions.code), error.text);
         logger.error({ err: error }, 'member page API failed');
@@ -92,9 +107,10 @@ export function memberPageRoutes(deps: MemberPageRoutesDeps): Router {
     refuse(res, localeOf(languageOf(req)), tooLarge ? 413 : 400, 'BAD_REQUEST', tooLarge ? 'tooLarge' : 'badInput');
   };
 
-  router.get(`${MEMBER_PAGE_API}/me`, api((identity, _body, locale) => service.view(identity, locale)));
-  router.post(`${MEMBER_PAGE_API}/join`, json, api((identity, body, locale) => service.join(identity, parseJoin(body), locale)), bodyErrors);
-  router.post(`${MEMBER_PAGE_API}/link`, json, api((identity, body, locale) => service.link(identity, parseLink(body), locale)), bodyErrors);
-  router.post(`${MEMBER_PAGE_API}/profile`, json, api((identity, body, locale) => service.updateProfile(identity, parseProfile(body), locale)), bodyErrors);
+  router.get(`${MEMBER_PAGE_API}/me`, authenticate, api((identity, _body, locale) => service.view(identity, locale)));
+  router.post(`${MEMBER_PAGE_API}/join`, authenticate, json, api((identity, body, locale) => service.join(identity, parseJoin(body), locale)), bodyErrors);
+  router.post(`${MEMBER_PAGE_API}/link`, authenticate, json, api((identity, body, locale) => service.link(identity, parseLink(body), locale)), bodyErrors);
+  router.post(`${MEMBER_PAGE_API}/profile`, authenticate, json, api((identity, body, locale) => service.updateProfile(identity, parseProfile(body), locale)), bodyErrors);
+  router.post(`${MEMBER_PAGE_API}/unlink`, authenticate, api((identity, _body, locale) => service.unlink(identity, locale)));
   return router;
 }

@@ -72,6 +72,10 @@ export class MemberPageService {
       await this.deps.claims.linkVerified(identity.lineUserId, linked.memberId);
       return this.view(identity, locale);
     }
+    // a refusal because the contact is a member's tells the caller so: counted like a wrong pair on the link form,
+    // or one LINE account could test a list of phones and e-mails for membership
+    const reservation = await this.deps.limiter.reserve(LIMITS.pageTriesPerUser(identity.lineUserId));
+    if (!reservation) throw new MemberPageError('RATE_LIMITED', 'tooManyTries', 429);
     const email = input.contact.includes('@') ? input.contact : null;
     let memberId: string;
     try {
@@ -85,8 +89,11 @@ export class MemberPageService {
         termsAccepted: true,
       }));
     } catch (error) {
-      throw refusalOf(error);
+      const refusal = refusalOf(error);
+      if (!(refusal instanceof MemberPageError && refusal.text === 'offerLink')) await reservation.release();
+      throw refusal;
     }
+    await reservation.release();
     this.deps.logger.info({ memberId }, 'member joined from the LINE member page');
     return this.linkAndView(identity, memberId, locale);
   }
@@ -121,6 +128,20 @@ export class MemberPageService {
       throw refusalOf(error);
     }
     return this.view(identity, locale);
+  }
+
+  /**
+   * The member removes this LINE account's link (only the caller's own: by the token's LINE user and the member it
+   * is linked to, so a link made meanwhile stays), then the guest menu follows, as LinkService.unlink does. A crash
+   * between leaves the user unlinked with the members' menu until the next link or unlink sets it again.
+   */
+  async unlink(identity: LineIdentity, locale: Locale): Promise<MemberPageView> {
+    const link = await this.deps.claims.linkOf(identity.lineUserId);
+    if (!link) throw new MemberPageError('NOT_FOUND', 'notLinked', 404);
+    const { deletedCount } = await this.deps.links.deleteOne({ _id: identity.lineUserId, memberId: link.memberId }).exec();
+    if (deletedCount) this.deps.logger.info({ memberId: link.memberId }, 'LINE account unlinked on the member page');
+    await this.deps.claims.switchMenu(identity.lineUserId);
+    return { state: 'guest', locale, unlinked: true };
   }
 
   /**

@@ -4,7 +4,7 @@ import { say, type Locale, type Text } from '../i18n/locale';
 import { BONUS_REASON_TEXT, CHANNEL_TEXT, TOP_TIER_TEXT, tierProgressText } from '../i18n/member-page.messages';
 import { TIER_NAMES, tierName } from '../i18n/tiers.messages';
 import { entryTypeName, formatJstShortDate, formatMemberCode, formatNumber, formatPointsChange } from '../member-view/format';
-import { cardBarcodes } from './member-card.barcodes';
+import { cardBarcodes, couponBarcode } from './member-card.barcodes';
 
 /** Recent entries the page lists. */
 const HISTORY_ROWS = 10;
@@ -17,7 +17,8 @@ const EXPIRING_ROWS = 3;
  * A part whose owner could not answer is null and the page says so; the card itself needs only members.
  */
 export type MemberPageView =
-  | { state: 'guest'; locale: Locale }
+  /** `unlinked`: the caller has just removed their link, which the page says. */
+  | { state: 'guest'; locale: Locale; unlinked?: boolean }
   /** Linked to a membership that has ended (withdrawn): the join and link forms, with a line saying so. */
   | { state: 'inactive'; locale: Locale }
   | {
@@ -25,8 +26,10 @@ export type MemberPageView =
       locale: Locale;
       card: { memberCode: string; memberCodeText: string; displayName: string; ean13Svg: string | null; qrSvg: string };
       points: PointsView | null;
-      coupons: { name: string; code: string; expiresText: string }[] | null;
-      profile: { birthday: string | null; marketingConsent: boolean } | null;
+      /** `barcodeSvg`: the Code 128 of the coupon's code, what the registers scan as its barcodeValue. */
+      coupons: { name: string; code: string; barcodeSvg: string; expiresText: string }[] | null;
+      /** `marketingConsentConfirmed` false: the member never chose (LEGACY, counted as consenting). */
+      profile: { birthday: string | null; marketingConsent: boolean; marketingConsentConfirmed: boolean } | null;
     };
 
 export interface PointsView {
@@ -55,9 +58,11 @@ export function memberView(locale: Locale, parts: MemberParts): MemberPageView {
     card: { memberCode: card.memberCode, memberCodeText: formatMemberCode(card.memberCode), displayName: card.displayName, ...cardBarcodes(card.memberCode) },
     points: account ? pointsView(locale, account) : null,
     coupons: rewards
-      ? rewards.coupons.map((c) => ({ name: locale === 'ja' ? c.nameJa : c.nameEn, code: c.code, expiresText: formatDate(locale, new Date(c.expiresAt)) }))
+      ? rewards.coupons.map((c) => ({ name: locale === 'ja' ? c.nameJa : c.nameEn, code: c.code, barcodeSvg: couponBarcode(c.code), expiresText: formatDate(locale, new Date(c.expiresAt)) }))
       : null,
-    profile: profile ? { birthday: profile.birthday, marketingConsent: profile.marketingConsent.granted } : null,
+    profile: profile
+      ? { birthday: profile.birthday, marketingConsent: profile.marketingConsent.granted, marketingConsentConfirmed: profile.marketingConsent.source !== 'LEGACY' }
+      : null,
   };
 }
 

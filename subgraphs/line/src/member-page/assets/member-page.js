@@ -9,7 +9,8 @@
   var api = app.getAttribute('data-api');
   var locale = document.documentElement.lang === 'en' ? 'en' : 'ja';
   var language = new URLSearchParams(location.search).get('lang');
-  var idToken = null;
+  /** Set once the first view showed: a refused token after that has expired while the page stayed open. */
+  var opened = false;
 
   function t(key) {
     return TEXTS[key][locale];
@@ -50,7 +51,11 @@
     show([el('p', { class: 'error', role: 'alert', text: message })]);
   }
 
+  // LIFF's ID token is short-lived: asked for at every call, and when it has expired anyway, LIFF is initialised
+  // again (a reload: liff.init hands out a fresh one) rather than the page going blank
   function call(method, path, body) {
+    var idToken = liff.getIDToken();
+    if (!idToken) return Promise.reject(Object.assign(new Error(t('unauthenticated')), { code: 'UNAUTHENTICATED' }));
     var url = api + '/' + path + (language ? '?lang=' + encodeURIComponent(language) : '');
     var init = { method: method, headers: { authorization: 'Bearer ' + idToken } };
     if (body) {
@@ -63,6 +68,10 @@
         if (!response.ok) {
           var error = new Error(answer.error ? answer.error.message : t('unavailable'));
           error.code = answer.error ? answer.error.code : 'SERVICE_UNAVAILABLE';
+          if (error.code === 'UNAUTHENTICATED' && opened) {
+            location.reload();
+            return new Promise(function () {});
+          }
           throw error;
         }
         return answer;
@@ -71,9 +80,10 @@
   }
 
   function render(view) {
+    opened = true;
     setLocale(view.locale);
     if (view.state === 'member') return renderMember(view);
-    renderGuest(view.state === 'inactive' ? t('inactive') : null);
+    renderGuest(view.state === 'inactive' ? t('inactive') : view.unlinked ? t('unlinked') : null);
   }
 
   function list(items, empty, row) {
@@ -128,13 +138,39 @@
         el('section', { id: 'coupons' }, [
           el('h2', { text: t('couponsHeading') }),
           list(view.coupons, t('noCoupons'), function (coupon) {
-            return el('li', {}, [el('span', { text: coupon.name }), el('span', { class: 'muted', text: t('couponExpires') + ' ' + coupon.expiresText })]);
+            return el('li', { class: 'coupon' }, [
+              el('span', { text: coupon.name }),
+              el('span', { class: 'muted', text: t('couponExpires') + ' ' + coupon.expiresText }),
+              el('p', { class: 'coupon-code', 'aria-label': t('couponCode'), text: coupon.code }),
+              el('div', { class: 'coupon-barcode' }, [svg(coupon.barcodeSvg, t('couponBarcodeLabel'))]),
+            ]);
           }),
         ]),
       );
     }
-    sections.push(settingsSection(view.profile));
+    sections.push(settingsSection(view.profile), unlinkSection());
     show(sections);
+  }
+
+  /** Removing the link, behind a confirm step: the page then shows the join and link forms. */
+  function unlinkSection() {
+    var section = el('section', { id: 'unlink' });
+    var alert = el('p', { class: 'hidden' });
+    var ask = el('button', { type: 'button', class: 'secondary', text: t('unlink') });
+    ask.addEventListener('click', function () {
+      var yes = el('button', { type: 'button', text: t('unlinkYes') });
+      var no = el('button', { type: 'button', class: 'secondary', text: t('unlinkNo') });
+      var confirm = el('div', { id: 'unlink-confirm', role: 'group' }, [el('p', { text: t('unlinkConfirm') }), yes, no]);
+      no.addEventListener('click', function () {
+        section.replaceChildren(ask, alert);
+      });
+      yes.addEventListener('click', function () {
+        submit(yes, alert, 'unlink', {}, render);
+      });
+      section.replaceChildren(confirm, alert);
+    });
+    section.append(ask, alert);
+    return section;
   }
 
   function settingsSection(profile) {
@@ -145,7 +181,15 @@
     var status = el('p', { role: 'status', class: 'notice hidden' });
     var save = el('button', { type: 'button', text: t('save') });
     save.addEventListener('click', function () {
-      submit(save, status, 'profile', { birthday: birthday.value || null, marketingConsent: consent.checked }, function (view) {
+      // only what the member changed: an untouched box is no consent choice (a LEGACY member's stays unrecorded)
+      var changes = {};
+      if ((birthday.value || null) !== (profile.birthday || null)) changes.birthday = birthday.value || null;
+      if (consent.checked !== profile.marketingConsent) changes.marketingConsent = consent.checked;
+      if (!Object.keys(changes).length) {
+        status.textContent = t('saved');
+        return status.classList.remove('hidden');
+      }
+      submit(save, status, 'profile', changes, function (view) {
         render(view);
         var saved = document.querySelector('#settings [role=status]');
         if (saved) {
@@ -159,6 +203,7 @@
       el('label', { for: 'birthday', text: t('birthday') }),
       birthday,
       el('label', { class: 'check' }, [consent, el('span', { text: t('marketingConsent') })]),
+      profile.marketingConsentConfirmed ? null : el('p', { class: 'muted', id: 'consent-note', text: t('consentUnconfirmed') }),
       save,
       status,
     ]);
@@ -237,8 +282,6 @@
       .then(function () {
         // outside LINE's app the SDK logs in through LINE Login and comes back here
         if (!liff.isLoggedIn()) return liff.login({ redirectUri: location.href });
-        idToken = liff.getIDToken();
-        if (!idToken) return fail(t('unauthenticated'));
         if (!language) language = liff.getLanguage();
         return call('GET', 'me').then(render);
       })
