@@ -43,8 +43,8 @@ export const LINK_CHAT = {
     en: 'This membership is linked to another LINE account. Unlink it first, then try again.',
   },
   memberElsewhereWithPage: {
-    ja: 'この会員は別のLINEアカウントと連携済みです。会員ページで連携を解除してから、もう一度お試しください。',
-    en: 'This membership is linked to another LINE account. Unlink it on the member page first, then try again.',
+    ja: 'この会員は別のLINEアカウントと連携済みです。そのLINEアカウントの会員ページで連携を解除してから、もう一度お試しください。',
+    en: 'This membership is linked to another LINE account. Unlink it on that account’s member page first, then try again.',
   },
   dialogExpired: {
     ja: '連携の有効期限（10分）が切れました。もう一度「会員連携」と送って、やり直してください。',
