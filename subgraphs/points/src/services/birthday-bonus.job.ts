@@ -13,6 +13,7 @@ export type BirthdayPages = (request: { month: number; after?: string; limit?: n
 const PAGE_SIZE = 500;
 
 export const BIRTHDAY_REASON = 'birthday';
+export const BIRTHDAY_BONUS_KEY_PREFIX = 'birthday:';
 
 export interface BirthdayBonusRun {
   /** The JST year and month the run gave bonuses for. */
@@ -33,7 +34,7 @@ export function jstMonthOf(at: Date): { year: number; month: number } {
 
 /** The ledger key of a member's birthday bonus: one per member and JST year, whichever run writes it. */
 export function birthdayBonusKey(memberId: string, year: number): string {
-  return `birthday:${memberId}:${year}`;
+  return `${BIRTHDAY_BONUS_KEY_PREFIX}${memberId}:${year}`;
 }
 
 /**
