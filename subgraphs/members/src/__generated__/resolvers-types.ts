@@ -288,12 +288,14 @@ export type Mutation = {
    * Changes a member's details (staff, or the member themself without tags). A member changes their e-mail or phone
    * at most 5 times an hour, refused or not (RATE_LIMITED, with extensions.retryAfterSeconds); an e-mail or phone
    * that belongs to another member is refused to them as BAD_USER_INPUT "cannot be used", naming nobody. Staff are
-   * not limited and get ALREADY_EXISTS with extensions.existingMemberCode.
+   * not limited and get ALREADY_EXISTS with extensions.existingMemberCode. A WITHDRAWN member cannot be changed
+   * (NOT_FOUND "This member’s membership was withdrawn", also when the withdrawal lands while the change is made).
    */
   updateMember: Member;
   /**
    * Ends a membership (staff, or the member themself): status becomes WITHDRAWN and e-mail, phone and birthday are erased,
-   * so they may register again. Withdrawing twice returns the same result.
+   * so they may register again; its marketing consent is recorded as refused (source STAFF or ONLINE, by who withdrew,
+   * at that moment), and it is sent no segment messages. Withdrawing twice returns the same result.
    */
   withdrawMember: Member;
   /**

@@ -135,4 +135,18 @@ describe('segment leaves', () => {
     });
     expect(answer.matches).toEqual({ consent: [id(legacy), id(granted)], summer: [id(legacy)], december: [id(granted)] });
   });
+
+  it('marketingConsent leaves out members that are not ACTIVE, whatever their recorded choice says', async () => {
+    const consent = { granted: true, source: 'LINE' as const, updatedAt: clock };
+    const active = await member({ marketingConsent: consent });
+    const withdrawn = await member({ marketingConsent: consent, status: 'WITHDRAWN', email: null });
+    const legacyWithdrawn = await member({ status: 'WITHDRAWN', email: null });
+    const merged = await member({ marketingConsent: consent, status: 'MERGED', mergedIntoId: active._id });
+    const answer = await client('line').segmentFilter({
+      at: clock,
+      memberIds: [active, withdrawn, legacyWithdrawn, merged].map(id),
+      conditions: [{ key: 'consent', condition: { kind: 'marketingConsent' } }],
+    });
+    expect(answer.matches).toEqual({ consent: [id(active)] });
+  });
 });
