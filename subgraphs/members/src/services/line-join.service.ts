@@ -45,8 +45,10 @@ export interface LineJoinOutcome {
  * - after the member, before the answer: the claim's member exists and is answered, created: false.
  * Nothing stays stuck: a claim without its member only waits for the next join of its LINE user, its contact
  * claims are cleaned by ContactClaims when anyone else asks for the contact, the bonus item is dropped.
- * A refused registration (a contact another member holds, bad input) removes the claim, so a later join with
- * other details is not blocked. The claimed member since withdrawn: the claim is removed and the LINE user joins
+ * A refused registration (a contact another member holds, bad input) keeps the claim: a claim without its member
+ * blocks nothing (the next join completes it under its member id with its own details), while removing it would
+ * let a twin still storing the member under it end with a member and no claim, which a later join after a
+ * withdrawal would then take for a first join (a new sign-up bonus). The claimed member since withdrawn: the claim is removed and the LINE user joins
  * anew: a new member and card, but no second sign-up bonus (withdrawing and joining again must not be a way to
  * collect it over and over): a `rejoined:<LINE user id>` mark is inserted before the old claim is removed, and a
  * join with the mark registers without the bonus. Since merged: the survivor is answered (their card is the one
@@ -92,14 +94,10 @@ export class LineJoinService {
         }
         if (now !== 'ABSENT') return outcome(now, false);
       }
-      try {
-        const signupBonus = !(await this.models.lineJoins.exists({ _id: rejoinedKey(request.lineUserId) }));
-        const { member, created } = await this.signUp.registerAs(LINE_CALLER, input, held.memberId, { signupBonus });
-        return outcome(member, created);
-      } catch (error) {
-        await this.releaseClaim(request.lineUserId, held.memberId);
-        throw error;
-      }
+      // a refused registration keeps the claim (see the class comment)
+      const signupBonus = !(await this.models.lineJoins.exists({ _id: rejoinedKey(request.lineUserId) }));
+      const { member, created } = await this.signUp.registerAs(LINE_CALLER, input, held.memberId, { signupBonus });
+      return outcome(member, created);
     }
     throw new AppError('This LINE account is joining in another request; try again', 'SERVICE_UNAVAILABLE');
   }
@@ -110,17 +108,6 @@ export class LineJoinService {
     if (!found) return 'ABSENT';
     const current = await this.lookup.currentMember(found);
     return current && current.status !== 'WITHDRAWN' ? current : 'WITHDRAWN';
-  }
-
-  /**
-   * Removes a refused join's claim. A twin under the same claim may have stored the member meanwhile (with details
-   * of its own): then the claim is put back, so the LINE user keeps that one member.
-   */
-  private async releaseClaim(lineUserId: string, memberId: Types.ObjectId): Promise<void> {
-    await this.models.lineJoins.deleteOne({ _id: lineUserId, memberId });
-    if (await this.models.members.exists({ _id: memberId })) {
-      await insertOnce(this.models.lineJoins, { _id: lineUserId, memberId, createdAt: this.clock() });
-    }
   }
 }
 
