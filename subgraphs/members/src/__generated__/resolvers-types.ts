@@ -134,8 +134,9 @@ export type MemberMergeStep =
   /** The merged member becomes MERGED with mergedIntoId, so its card code leads to the survivor. */
   | 'MEMBER_STATUS'
   /**
-   * The merged member's tags are added to the survivor's, and its e-mail, phone, birthday and recorded consent
-   * choice move to the survivor where the survivor has none.
+   * The merged member's tags are added to the survivor's, and its e-mail, phone and birthday move to the survivor where
+   * the survivor has none. Marketing consent: of the two recorded choices, a refusal wins over a consent, otherwise the
+   * more recent one (a member with no recorded choice takes the other's).
    */
   | 'PROFILE'
   /**
@@ -304,7 +305,9 @@ export type Mutation = {
    * keeps working and leads to the survivor); its points with their expiry dates, its spend (the survivor's tier is
    * recomputed on the combined spend), its purchase history and its tags move to the survivor; its e-mail and phone
    * move to the survivor where the survivor has none, and otherwise stay with the merged member, where they still
-   * keep anyone else from registering them. Its LINE link moves to the survivor, unless the survivor has one of its
+   * keep anyone else from registering them; its birthday too where the survivor has none. Marketing consent: both
+   * memberships are one person's, so a recorded refusal in either wins over a consent in the other (refused on LINE,
+   * consented at a store: not consented); otherwise the more recent recorded choice stays. Its LINE link moves to the survivor, unless the survivor has one of its
    * own: then that one stays and the merged member's is unlinked (see Member.mergedLineAccounts).
    *
    * Returns the survivor; its `merges` field shows this merge's state. The merge usually completes within the call.
