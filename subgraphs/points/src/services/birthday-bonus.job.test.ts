@@ -93,9 +93,10 @@ describe('the birthday bonus job', () => {
     const [a, b] = await Promise.all([job().job.run(now), job().job.run(now)]);
     expect([a.membersListed, b.membersListed]).toEqual([5, 5]);
     expect([a.finished, b.finished]).toEqual([true, true]);
-    // three pages of two each run, for May only
+    // three pages of two each run for May, and (1 May being in the first 7 days) one of April
     expect(pageRequests.filter((request) => request.month === 5)).toHaveLength(6);
-    expect(pageRequests.every((request) => request.month === 5)).toBe(true);
+    expect(pageRequests.filter((request) => request.month === 4)).toHaveLength(2);
+    expect(pageRequests).toHaveLength(8);
 
     for (const id of may) expect(await balanceOf(id)).toBe(300);
     expect(await balanceOf(june)).toBe(0);
@@ -199,5 +200,23 @@ describe('the birthday bonus job', () => {
     await ledger.moveIn({ mergeId: 'm-1', out: out!, toMemberId: survivor, actor: 'system' });
     expect(await job().job.run(now)).toMatchObject({ membersListed: 2, bonusesGiven: 1, finished: true });
     expect([await balanceOf(other), await balanceOf(survivor)]).toEqual([300, 100]);
+  });
+
+  it('also gives, in the first 7 days of a month in Japan, the previous month’s birthdays added late, under that month’s year', async () => {
+    await rules.policy.setPointsPolicy(ADMIN, { birthdayBonusPoints: 300 });
+    const december = member(12);
+    const november = member(11);
+    // 7 January 2028, 23:59 JST: December's birthdays are still looked at, as 2027's
+    now = new Date('2028-01-07T14:59:00.000Z');
+    expect(await job().job.run(now)).toEqual({ year: 2028, month: 1, membersListed: 1, bonusesGiven: 1, finished: true });
+    expect(await entries.find({}, { memberId: 1, idempotencyKey: 1, _id: 0 }).lean()).toEqual([{ memberId: december, idempotencyKey: `birthday:${december}:2027` }]);
+    expect(await balanceOf(november)).toBe(0);
+    // 8 January 00:00 JST: December is over
+    const late = member(12);
+    now = new Date('2028-01-07T15:00:00.000Z');
+    pageRequests = [];
+    expect(await job().job.run(now)).toEqual({ year: 2028, month: 1, membersListed: 0, bonusesGiven: 0, finished: true });
+    expect(pageRequests).toEqual([{ month: 1 }]);
+    expect(await balanceOf(late)).toBe(0);
   });
 });
