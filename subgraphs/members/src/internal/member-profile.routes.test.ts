@@ -117,6 +117,27 @@ describe('birthdays', () => {
     ]);
     expect(await points.birthdays({ month: 12 })).toEqual({ members: [], next: null });
   });
+
+  it('name with a member the members merged into it at any depth and its LINE user’s earlier memberships', async () => {
+    await subgraph.models.lineJoins.deleteMany({});
+    const survivor = await member({ birthday: '1990-07-01', birthMonth: 7 });
+    const merged = await member({ status: 'MERGED', mergedIntoId: survivor._id });
+    const mergedEarlier = await member({ status: 'MERGED', mergedIntoId: merged._id });
+    const lineUser = `U${'c'.repeat(32)}`;
+    const joinAs = () =>
+      client('line').joinFromLine({ lineUserId: lineUser, displayName: 'Emily Carter', email: 'emily@example.com', birthday: '1992-07-20', marketingConsent: true, termsAccepted: true });
+    const staff = { kind: 'staff', staffId: 'staff-1', role: 'STAFF' } as const;
+    const first = await joinAs();
+    await subgraph.memberService.withdraw(staff, first.memberId);
+    const second = await joinAs();
+    await subgraph.memberService.withdraw(staff, second.memberId);
+    const third = await joinAs();
+    const page = await client('points').birthdays({ month: 7 });
+    expect(page.members.map(({ memberId, priorMemberIds }) => ({ memberId, priorMemberIds }))).toEqual([
+      { memberId: id(survivor), priorMemberIds: [id(merged), id(mergedEarlier)].sort() },
+      { memberId: third.memberId, priorMemberIds: [first.memberId, second.memberId].sort() },
+    ]);
+  });
 });
 
 describe('segment leaves', () => {

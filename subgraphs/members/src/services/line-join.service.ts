@@ -3,7 +3,7 @@ import type { Caller } from '@omo/lib/core/auth';
 import { claimOnce, insertOnce } from '@omo/lib/core/claims';
 import { AppError } from '@omo/lib/core/errors';
 import type { MembersModels } from '../models';
-import type { LineJoinDoc } from '../models/line-join.model';
+import { legacyRejoinedKey, rejoinedKey, type LineJoinDoc } from '../models/line-join.model';
 import type { MemberDoc } from '../models/member.model';
 import type { MemberLookup } from './member-lookup.service';
 import type { RegisterMemberInput } from './member-input';
@@ -11,8 +11,6 @@ import type { SignUpService } from './sign-up.service';
 
 /** Joins from LINE are the line service's registrations. */
 const LINE_CALLER: Caller = { kind: 'service', service: 'line' };
-/** The mark a LINE user's earlier, withdrawn membership leaves in member_line_joins (its joins earn no second bonus). */
-const rejoinedKey = (lineUserId: string): string => `rejoined:${lineUserId}`;
 /** Rounds of "claim, find a withdrawn member or a claim released meanwhile, claim again". */
 const MAX_JOIN_ATTEMPTS = 3;
 
@@ -50,8 +48,8 @@ export interface LineJoinOutcome {
  * let a twin still storing the member under it end with a member and no claim, which a later join after a
  * withdrawal would then take for a first join (a new sign-up bonus). The claimed member since withdrawn: the claim is removed and the LINE user joins
  * anew: a new member and card, but no second sign-up bonus (withdrawing and joining again must not be a way to
- * collect it over and over): a `rejoined:<LINE user id>` mark is inserted before the old claim is removed, and a
- * join with the mark registers without the bonus. Since merged: the survivor is answered (their card is the one
+ * collect it over and over): a `rejoined:<LINE user id>:<member id>` mark is inserted before the old claim is
+ * removed, and a join with a mark registers without the bonus. Since merged: the survivor is answered (their card is the one
  * the LINE user now holds). What is left: a twin refused (its contact someone else's) while the other twin, with
  * other details, is still storing the member releases contact claims they share; the member then holds a contact
  * without its claim until it changes.
@@ -88,14 +86,21 @@ export class LineJoinService {
         const now = await this.standing(held);
         if (now === 'WITHDRAWN') {
           // marked before the claim goes, so a crash in between cannot turn the next join into a first one
-          await insertOnce(this.models.lineJoins, { _id: rejoinedKey(request.lineUserId), memberId: held.memberId, createdAt: this.clock() });
+          // one mark per withdrawn member, so the birthday bonus finds the whole chain of a user's memberships
+          await insertOnce(this.models.lineJoins, {
+            _id: rejoinedKey(request.lineUserId, held.memberId),
+            memberId: held.memberId,
+            lineUserId: request.lineUserId,
+            createdAt: this.clock(),
+          });
           await this.models.lineJoins.deleteOne({ _id: request.lineUserId, memberId: held.memberId });
           continue;
         }
         if (now !== 'ABSENT') return outcome(now, false);
       }
       // a refused registration keeps the claim (see the class comment)
-      const signupBonus = !(await this.models.lineJoins.exists({ _id: rejoinedKey(request.lineUserId) }));
+      const rejoined = { $or: [{ lineUserId: request.lineUserId }, { _id: legacyRejoinedKey(request.lineUserId) }] };
+      const signupBonus = !(await this.models.lineJoins.exists(rejoined));
       const { member, created } = await this.signUp.registerAs(LINE_CALLER, input, held.memberId, { signupBonus });
       return outcome(member, created);
     }

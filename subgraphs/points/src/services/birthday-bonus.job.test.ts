@@ -24,6 +24,8 @@ let rules: RulesModule;
 let now: Date;
 /** What the members service lists: member id -> birthday month. */
 let birthdayMonths: Map<string, number>;
+/** The members merged into a listed member and its LINE user's earlier memberships, as members answers them. */
+let priors: Map<string, string[]>;
 let pageRequests: { month: number; after?: string }[];
 /** The page request (counted from 1 over the test) that finds the members service down. */
 let downAtPage: number | null;
@@ -35,6 +37,7 @@ beforeEach(async () => {
   accounts = pointAccountModel(db.connection);
   rules = createRulesModule(db.connection, () => now);
   birthdayMonths = new Map();
+  priors = new Map();
   pageRequests = [];
   downAtPage = null;
   await ensureIndexes(db.connection);
@@ -50,7 +53,8 @@ const birthdays: BirthdayPages = (request) => {
   if (downAtPage === pageRequests.length) return Promise.reject(new ServiceUnavailableError('members', 'connect ECONNREFUSED'));
   const listed = [...birthdayMonths].filter(([id, month]) => month === request.month && (!request.after || id > request.after)).map(([id]) => id).sort();
   const page = listed.slice(0, 2);
-  return Promise.resolve({ members: page.map((memberId) => ({ memberId })), next: listed.length > 2 ? (page.at(-1) ?? null) : null });
+  const members = page.map((memberId) => ({ memberId, ...(priors.has(memberId) ? { priorMemberIds: priors.get(memberId) } : {}) }));
+  return Promise.resolve({ members, next: listed.length > 2 ? (page.at(-1) ?? null) : null });
 };
 
 /** A job as one points process builds it: its own ledger service, so two of them race only through the database. */
@@ -218,5 +222,29 @@ describe('the birthday bonus job', () => {
     expect(await job().job.run(now)).toEqual({ year: 2028, month: 1, membersListed: 0, bonusesGiven: 0, finished: true });
     expect(pageRequests).toEqual([{ month: 1 }]);
     expect(await balanceOf(late)).toBe(0);
+  });
+
+  it('gives no second bonus in a year to a person whose earlier or merged-away membership had it, and looks them up in one query a page', async () => {
+    await rules.policy.setPointsPolicy(ADMIN, { birthdayBonusPoints: 300 });
+    const earlier = member(5);
+    const mergedAway = member(5);
+    await job().job.run(now);
+    // the LINE user withdrew and joined again; the other membership was merged into a third one
+    birthdayMonths.delete(earlier);
+    birthdayMonths.delete(mergedAway);
+    const rejoined = member(5);
+    const survivor = member(5);
+    const fresh = member(5);
+    priors.set(rejoined, [earlier]);
+    priors.set(survivor, [new Types.ObjectId().toHexString(), mergedAway]);
+    priors.set(fresh, [new Types.ObjectId().toHexString()]);
+    const queries = jest.spyOn(entries, 'find');
+    now = new Date('2027-05-20T03:00:00.000Z');
+    expect(await job().job.run(now)).toMatchObject({ membersListed: 3, bonusesGiven: 1, finished: true });
+    // two pages of May (three members, two a page)
+    expect(queries).toHaveBeenCalledTimes(2);
+    expect([await balanceOf(rejoined), await balanceOf(survivor), await balanceOf(fresh)]).toEqual([0, 0, 300]);
+    now = new Date('2028-05-20T03:00:00.000Z');
+    expect(await job().job.run(now)).toMatchObject({ year: 2028, membersListed: 3, bonusesGiven: 3 });
   });
 });

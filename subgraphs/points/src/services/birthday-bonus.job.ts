@@ -7,7 +7,11 @@ import { MemberMergedError } from './ledger-merges';
 import type { PolicyService } from './policy.service';
 
 /** The members service's birthday list (lib/contracts/members.ts `birthdays`), a page at a time. */
-export type BirthdayPages = (request: { month: number; after?: string; limit?: number }) => Promise<{ members: { memberId: string }[]; next: string | null }>;
+export type BirthdayPages = (request: {
+  month: number;
+  after?: string;
+  limit?: number;
+}) => Promise<{ members: { memberId: string; priorMemberIds?: string[] }[]; next: string | null }>;
 
 /** Days at the start of a JST month during which the previous month's birthdays are given too. */
 const LATE_BIRTHDAY_DAYS = 7;
@@ -58,7 +62,11 @@ export function birthdayBonusKey(memberId: string, year: number): string {
  *
  * Once per member per JST year, however runs overlap: the entry's key is `birthday:<memberId>:<year>` under the
  * ledger's unique idempotency key, so of two runs at once (or two processes) one insert wins and the other gets the
- * same entry back. A key is never reused with another amount: the first run's policy decides, and a replay is the
+ * same entry back. Once per person too: members lists with each member its `priorMemberIds` (the members merged
+ * into it, at any depth, and the earlier, withdrawn memberships of its LINE user), and a year whose key exists for
+ * the member or any of those is given (a merge that brings the merged member's birthday to the survivor, or
+ * withdrawing and joining again from LINE, is no second bonus). Those keys are looked up with the page's, in one
+ * query. A key is never reused with another amount: the first run's policy decides, and a replay is the
  * same request whatever the policy says by then.
  *
  * Crash points: the job keeps no state of its own. A run that dies mid-page, or whose members call fails, has
@@ -108,11 +116,11 @@ export class BirthdayBonusJob {
         return false;
       }
       result.membersListed += page.members.length;
-      const given = await this.givenAlready(page.members.map(({ memberId }) => birthdayBonusKey(memberId, year)));
-      for (const { memberId } of page.members) {
-        const key = birthdayBonusKey(memberId, year);
-        if (given.has(key)) continue;
-        if (await this.give(memberId, key, points, year)) result.bonusesGiven += 1;
+      const keysOf = (member: (typeof page.members)[number]) => [member.memberId, ...(member.priorMemberIds ?? [])].map((id) => birthdayBonusKey(id, year));
+      const given = await this.givenAlready(page.members.flatMap(keysOf));
+      for (const member of page.members) {
+        if (keysOf(member).some((key) => given.has(key))) continue;
+        if (await this.give(member.memberId, birthdayBonusKey(member.memberId, year), points, year)) result.bonusesGiven += 1;
       }
       after = page.next ?? undefined;
     } while (after !== undefined);
