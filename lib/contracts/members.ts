@@ -159,12 +159,17 @@ export const membersContract = contract('members', {
   ),
   /**
    * points' birthday bonus job: the ACTIVE members whose birthday falls in `month` (1-12), by id, a page at a
-   * time: pass the last page's `next` as `after` until it is null.
+   * time: pass the last page's `next` as `after` until it is null. `priorMemberIds`: the other memberships of the
+   * same person whose bonus counts as theirs (the members merged into this one, at any depth, and the earlier,
+   * withdrawn memberships of the LINE user who joined again); optional, absent from older members services.
    */
   birthdays: route(
     '/internal/members/birthdays',
     z.object({ month: z.number().int().min(1).max(12), after: z.string().optional(), limit: z.number().int().min(1).max(1000).default(500) }),
-    z.object({ members: z.array(z.object({ memberId: z.string(), birthday })), next: z.string().nullable() }),
+    z.object({
+      members: z.array(z.object({ memberId: z.string(), birthday, priorMemberIds: z.array(z.string()).optional() })),
+      next: z.string().nullable(),
+    }),
   ),
   segmentFilter: segmentFilterRoute(membersConditionSchema),
 });

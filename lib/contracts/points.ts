@@ -180,7 +180,7 @@ const accountSummaryResponse = z.object({
       /** Where it happened (a purchase's channel and store); null for entries of no sale (bonus, adjustment, expiry). Optional for older points services. */
       channel: z.enum(['STORE', 'ONLINE']).nullable().optional(),
       storeId: z.string().nullable().optional(),
-      /** BONUS: what for ("signup", "birthday", a campaign...), as the ledger keeps it; null otherwise. */
+      /** BONUS: what for, "signup" or "birthday"; null for any other entry (a reason staff wrote is never shown). */
       reason: z.string().nullable().optional(),
     }),
   ),

@@ -107,10 +107,27 @@ describe('the birthday bonus through the gateway', () => {
     expect(await birthdayKeys()).toEqual([`birthday:${hanako}:2027`, `birthday:${hanako}:2028`].sort());
   });
 
+  it('gives no second bonus in the year to the survivor of a merge that brings the merged member’s birthday', async () => {
+    const merged = await register('五月合併', '1995-05-05');
+    const survivor = await register('誕生日なし', null);
+    expect(await runJob()).toMatchObject({ year: 2028, month: 5, bonusesGiven: 1 });
+    const merge = await system.graphql<{ mergeMembers: { merges: { state: string }[] } }>(
+      'mutation($s: ID!, $m: ID!) { mergeMembers(survivorId: $s, mergedId: $m) { merges { state } } }',
+      { s: survivor, m: merged },
+      system.adminHeaders(),
+    );
+    expect(ok(merge).mergeMembers.merges).toEqual([{ state: 'COMPLETED' }]);
+    // the survivor now has the May birthday, and the merged member's bonus of this year counts as theirs
+    expect(await runJob()).toMatchObject({ year: 2028, month: 5, bonusesGiven: 0, finished: true });
+    expect(await pointsOf(survivor)).toMatchObject({ balance: 700 });
+    expect((await pointsOf(survivor)).history.nodes.filter((entry) => entry.reason === 'birthday')).toHaveLength(0);
+    expect((await birthdayKeys()).filter((key) => key.includes(survivor) || key.includes(merged))).toEqual([`birthday:${merged}:2028`]);
+  });
+
   it('writes nothing once it is turned off again', async () => {
     ok(await system.graphql(SET_BIRTHDAY_BONUS, { points: 0 }, system.adminHeaders()));
     now = new Date('2029-05-10T03:00:00.000Z');
     expect(await runJob()).toMatchObject({ year: 2029, month: 5, membersListed: 0, bonusesGiven: 0 });
-    expect(await birthdayKeys()).toHaveLength(2);
+    expect(await birthdayKeys()).toHaveLength(3);
   });
 });

@@ -99,4 +99,27 @@ describe('birthday and marketing consent through the gateway', () => {
     expect(await system.db.collection<{ _id: string }>('member_contact_claims').countDocuments({ _id: 'email:future@example.com' })).toBe(0);
     expect(await storedProfile(id)).toEqual(before);
   });
+
+  it('show a withdrawn member as not consented, by whoever withdrew, and refuse writing a birthday back to them', async () => {
+    const registered = await system.graphql<{ registerMember: Profile }>(
+      REGISTER,
+      { input: { displayName: '退会花子', email: 'leaving@example.com', registeredVia: 'ONLINE', birthday: '1991-03-03', marketingConsent: true } },
+      system.staffHeaders(),
+    );
+    const { id } = registered.data!.registerMember;
+    const withdrawn = await system.graphql<{ withdrawMember: Profile }>(
+      `mutation($id: ID!) { withdrawMember(id: $id) { ${PROFILE_FIELDS} } }`,
+      { id },
+      system.customerHeaders(id),
+    );
+    expect(withdrawn.errors).toBeUndefined();
+    const stored = (await storedProfile(id))!;
+    expect(stored).toEqual({ birthday: null, birthMonth: null, marketingConsent: { granted: false, source: 'ONLINE', updatedAt: expect.any(Date) } });
+    const withdrawnAt = (stored.marketingConsent as { updatedAt: Date }).updatedAt.toISOString();
+    expect(withdrawn.data!.withdrawMember).toEqual({ id, birthday: null, marketingConsent: { granted: false, source: 'ONLINE', updatedAt: withdrawnAt } });
+
+    const refused = await system.graphql(UPDATE, { id, input: { birthday: '1991-03-03' } }, system.staffHeaders());
+    expect([refused.data, refused.errors?.map((e) => [e.message, e.extensions?.code])]).toEqual([null, [['This member’s membership was withdrawn', 'NOT_FOUND']]]);
+    expect(await storedProfile(id)).toEqual(stored);
+  });
 });

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'graphql';
-import { all, repeat } from '@omo/lib/server/background';
+import { all, repeat, type BackgroundTask } from '@omo/lib/server/background';
+import type { Logger } from '@omo/lib/core/logger';
 import { Outbox } from '@omo/lib/outbox/outbox';
 import { buildSubgraphApollo, type BuiltSubgraph, type SubgraphBuildOptions } from '@omo/lib/server/subgraph-server';
 import { createPointsContext, type PointsContext, type PointsDeps } from './context';
@@ -28,8 +29,9 @@ import { SettlementService } from './services/settlement.service';
 /** Expired points are written off, and expired coupons' points given back, hourly; balances never count expired points meanwhile. */
 const EXPIRY_INTERVAL_MS = 3_600_000;
 /**
- * Birthday bonuses are given hourly through the birthday month: a member who joins or sets their birthday during
- * it gets the bonus within the hour, and a run that found members unreachable is followed by another soon.
+ * Birthday bonuses are given at start-up and hourly through the birthday month (and the first 7 days of the next):
+ * a member who joins or sets their birthday during it gets the bonus within the hour, a restart does not wait an
+ * hour, and a run that found members unreachable is followed by another soon.
  */
 const BIRTHDAY_BONUS_INTERVAL_MS = 3_600_000;
 /** How often points' outbox (coupons' Shopify codes) is worked through, as the other services' are. */
@@ -90,10 +92,22 @@ export function buildPointsSubgraph(options: SubgraphBuildOptions): PointsSubgra
     startBackground: () =>
       all([
         repeat('points expiry', EXPIRY_INTERVAL_MS, () => expiry.run(options.clock()), options.logger),
-        repeat('birthday bonus', BIRTHDAY_BONUS_INTERVAL_MS, () => birthdayBonus.run(options.clock()), options.logger),
+        nowAndRepeat('birthday bonus', BIRTHDAY_BONUS_INTERVAL_MS, () => birthdayBonus.run(options.clock()), options.logger),
         repeat('coupon expiry', EXPIRY_INTERVAL_MS, () => couponExpiry.run(options.clock()), options.logger),
         outbox.start(OUTBOX_INTERVAL_MS),
       ]),
     routes: pointsRoutes(deps, settlement, options),
+  };
+}
+
+/** `repeat`, with a first run at once; stopping waits for that one too (runs overlapping are safe for its tasks). */
+function nowAndRepeat(name: string, intervalMs: number, task: () => Promise<unknown>, logger: Logger): BackgroundTask {
+  const first = task().catch((error: unknown) => logger.error({ err: error, task: name }, 'background task failed'));
+  const repeated = repeat(name, intervalMs, task, logger);
+  return {
+    stop: async () => {
+      await repeated.stop();
+      await first;
+    },
   };
 }

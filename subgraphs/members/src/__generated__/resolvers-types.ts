@@ -134,8 +134,9 @@ export type MemberMergeStep =
   /** The merged member becomes MERGED with mergedIntoId, so its card code leads to the survivor. */
   | 'MEMBER_STATUS'
   /**
-   * The merged member's tags are added to the survivor's, and its e-mail, phone, birthday and recorded consent
-   * choice move to the survivor where the survivor has none.
+   * The merged member's tags are added to the survivor's, and its e-mail, phone and birthday move to the survivor where
+   * the survivor has none. Marketing consent: of the two recorded choices, a refusal wins over a consent, otherwise the
+   * more recent one (a member with no recorded choice takes the other's).
    */
   | 'PROFILE'
   /**
@@ -288,12 +289,14 @@ export type Mutation = {
    * Changes a member's details (staff, or the member themself without tags). A member changes their e-mail or phone
    * at most 5 times an hour, refused or not (RATE_LIMITED, with extensions.retryAfterSeconds); an e-mail or phone
    * that belongs to another member is refused to them as BAD_USER_INPUT "cannot be used", naming nobody. Staff are
-   * not limited and get ALREADY_EXISTS with extensions.existingMemberCode.
+   * not limited and get ALREADY_EXISTS with extensions.existingMemberCode. A WITHDRAWN member cannot be changed
+   * (NOT_FOUND "This member’s membership was withdrawn", also when the withdrawal lands while the change is made).
    */
   updateMember: Member;
   /**
    * Ends a membership (staff, or the member themself): status becomes WITHDRAWN and e-mail, phone and birthday are erased,
-   * so they may register again. Withdrawing twice returns the same result.
+   * so they may register again; its marketing consent is recorded as refused (source STAFF or ONLINE, by who withdrew,
+   * at that moment), and it is sent no segment messages. Withdrawing twice returns the same result.
    */
   withdrawMember: Member;
   /**
@@ -302,7 +305,9 @@ export type Mutation = {
    * keeps working and leads to the survivor); its points with their expiry dates, its spend (the survivor's tier is
    * recomputed on the combined spend), its purchase history and its tags move to the survivor; its e-mail and phone
    * move to the survivor where the survivor has none, and otherwise stay with the merged member, where they still
-   * keep anyone else from registering them. Its LINE link moves to the survivor, unless the survivor has one of its
+   * keep anyone else from registering them; its birthday too where the survivor has none. Marketing consent: both
+   * memberships are one person's, so a recorded refusal in either wins over a consent in the other (refused on LINE,
+   * consented at a store: not consented); otherwise the more recent recorded choice stays. Its LINE link moves to the survivor, unless the survivor has one of its
    * own: then that one stays and the merged member's is unlinked (see Member.mergedLineAccounts).
    *
    * Returns the survivor; its `merges` field shows this merge's state. The merge usually completes within the call.

@@ -102,10 +102,13 @@ describe('joinFromLine', () => {
     const refused = await rejection(line().joinFromLine(join({ email: 'taken@example.com', phone: '090-1234-5678' })));
     expect(refused.extensions).toEqual({ code: 'ALREADY_EXISTS', field: 'email' });
     expect(JSON.stringify(refused.extensions)).not.toContain(other.memberCode);
-    expect(await counts()).toEqual(before);
+    // only the LINE user's claim stays, naming a member not stored: the next join completes it
+    expect(await counts()).toEqual({ ...before, lineJoins: before.lineJoins + 1 });
+    const claim = await subgraph.models.lineJoins.findById(LINE_USER).lean().exec();
     const joined = await line().joinFromLine(join({ email: 'emily@example.com' }));
     expect(joined.created).toBe(true);
-    expect(joined.memberId).not.toBe(other.memberId);
+    expect(joined.memberId).toBe(claim?.memberId.toHexString());
+    expect(await stored(joined.memberId)).toMatchObject({ email: 'emily@example.com', phone: null });
   });
 
   it('refuses bad input naming the field and writes nothing', async () => {
@@ -202,5 +205,30 @@ describe('joinFromLine twins held at the same step', () => {
     const claims = await subgraph.models.contactClaims.find().lean().exec();
     expect(claims.map((claim) => claim._id).sort()).toEqual(['email:emily@example.com', ...(member?.phone ? [`phone:${member.phone}`] : [])].sort());
     expect(await counts()).toMatchObject({ members: 1, lineJoins: 1 });
+  });
+
+  it('keep the LINE user’s claim when one twin is refused while the other is still storing the member', async () => {
+    await line().joinFromLine(join({ lineUserId: OTHER_LINE_USER, email: 'taken@example.com' }));
+    let arrived = 0;
+    let release = (): void => undefined;
+    const opened = new Promise<void>((resolve) => (release = resolve));
+    const barrier = Object.assign(Object.create(subgraph.outbox) as Outbox, {
+      enqueue: async (...args: Parameters<Outbox['enqueue']>) => {
+        await subgraph.outbox.enqueue(...args);
+        arrived += 1;
+        await opened;
+      },
+    });
+    const service = new MemberService(subgraph.models, () => clock, barrier);
+    const { termsAccepted, ...rest } = join();
+    expect(termsAccepted).toBe(true);
+    const storing = service.joinFromLine(rest);
+    await until(() => arrived === 1);
+    const refused = await rejection(service.joinFromLine({ ...rest, email: 'taken@example.com' }));
+    expect(refused.extensions).toEqual({ code: 'ALREADY_EXISTS', field: 'email' });
+    release();
+    const stored = await storing;
+    expect(stored.created).toBe(true);
+    expect(await subgraph.models.lineJoins.findById(LINE_USER).lean().exec()).toMatchObject({ memberId: new Types.ObjectId(stored.memberId) });
   });
 });

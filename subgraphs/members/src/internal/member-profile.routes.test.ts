@@ -117,6 +117,27 @@ describe('birthdays', () => {
     ]);
     expect(await points.birthdays({ month: 12 })).toEqual({ members: [], next: null });
   });
+
+  it('name with a member the members merged into it at any depth and its LINE user’s earlier memberships', async () => {
+    await subgraph.models.lineJoins.deleteMany({});
+    const survivor = await member({ birthday: '1990-07-01', birthMonth: 7 });
+    const merged = await member({ status: 'MERGED', mergedIntoId: survivor._id });
+    const mergedEarlier = await member({ status: 'MERGED', mergedIntoId: merged._id });
+    const lineUser = `U${'c'.repeat(32)}`;
+    const joinAs = () =>
+      client('line').joinFromLine({ lineUserId: lineUser, displayName: 'Emily Carter', email: 'emily@example.com', birthday: '1992-07-20', marketingConsent: true, termsAccepted: true });
+    const staff = { kind: 'staff', staffId: 'staff-1', role: 'STAFF' } as const;
+    const first = await joinAs();
+    await subgraph.memberService.withdraw(staff, first.memberId);
+    const second = await joinAs();
+    await subgraph.memberService.withdraw(staff, second.memberId);
+    const third = await joinAs();
+    const page = await client('points').birthdays({ month: 7 });
+    expect(page.members.map(({ memberId, priorMemberIds }) => ({ memberId, priorMemberIds }))).toEqual([
+      { memberId: id(survivor), priorMemberIds: [id(merged), id(mergedEarlier)].sort() },
+      { memberId: third.memberId, priorMemberIds: [first.memberId, second.memberId].sort() },
+    ]);
+  });
 });
 
 describe('segment leaves', () => {
@@ -134,5 +155,19 @@ describe('segment leaves', () => {
       ],
     });
     expect(answer.matches).toEqual({ consent: [id(legacy), id(granted)], summer: [id(legacy)], december: [id(granted)] });
+  });
+
+  it('marketingConsent leaves out members that are not ACTIVE, whatever their recorded choice says', async () => {
+    const consent = { granted: true, source: 'LINE' as const, updatedAt: clock };
+    const active = await member({ marketingConsent: consent });
+    const withdrawn = await member({ marketingConsent: consent, status: 'WITHDRAWN', email: null });
+    const legacyWithdrawn = await member({ status: 'WITHDRAWN', email: null });
+    const merged = await member({ marketingConsent: consent, status: 'MERGED', mergedIntoId: active._id });
+    const answer = await client('line').segmentFilter({
+      at: clock,
+      memberIds: [active, withdrawn, legacyWithdrawn, merged].map(id),
+      conditions: [{ key: 'consent', condition: { kind: 'marketingConsent' } }],
+    });
+    expect(answer.matches).toEqual({ consent: [id(active)] });
   });
 });

@@ -18,7 +18,8 @@ function matches(condition: MembersCondition, member: Profile): boolean {
       return (!condition.any || condition.any.some((tag) => tags.has(tag))) && (!condition.all || condition.all.every((tag) => tags.has(tag)));
     }
     case 'marketingConsent':
-      return consentOf(member).granted;
+      // a withdrawn or merged membership is sent nothing, whatever choice it last recorded
+      return member.status === 'ACTIVE' && consentOf(member).granted;
     case 'birthdayMonth':
       return member.birthMonth != null && condition.months.includes(member.birthMonth);
   }

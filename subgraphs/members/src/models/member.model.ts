@@ -70,6 +70,8 @@ memberSchema.index({ memberCode: 1 }, { unique: true });
 memberSchema.index({ email: 1 });
 memberSchema.index({ phone: 1 });
 memberSchema.index({ birthMonth: 1, _id: 1 });
+// the members merged into one, for the birthday bonus's prior memberships
+memberSchema.index({ mergedIntoId: 1 });
 
 export type MemberModel = Model<MemberDoc>;
 

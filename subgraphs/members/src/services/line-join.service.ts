@@ -3,7 +3,7 @@ import type { Caller } from '@omo/lib/core/auth';
 import { claimOnce, insertOnce } from '@omo/lib/core/claims';
 import { AppError } from '@omo/lib/core/errors';
 import type { MembersModels } from '../models';
-import type { LineJoinDoc } from '../models/line-join.model';
+import { legacyRejoinedKey, rejoinedKey, type LineJoinDoc } from '../models/line-join.model';
 import type { MemberDoc } from '../models/member.model';
 import type { MemberLookup } from './member-lookup.service';
 import type { RegisterMemberInput } from './member-input';
@@ -11,8 +11,6 @@ import type { SignUpService } from './sign-up.service';
 
 /** Joins from LINE are the line service's registrations. */
 const LINE_CALLER: Caller = { kind: 'service', service: 'line' };
-/** The mark a LINE user's earlier, withdrawn membership leaves in member_line_joins (its joins earn no second bonus). */
-const rejoinedKey = (lineUserId: string): string => `rejoined:${lineUserId}`;
 /** Rounds of "claim, find a withdrawn member or a claim released meanwhile, claim again". */
 const MAX_JOIN_ATTEMPTS = 3;
 
@@ -45,11 +43,13 @@ export interface LineJoinOutcome {
  * - after the member, before the answer: the claim's member exists and is answered, created: false.
  * Nothing stays stuck: a claim without its member only waits for the next join of its LINE user, its contact
  * claims are cleaned by ContactClaims when anyone else asks for the contact, the bonus item is dropped.
- * A refused registration (a contact another member holds, bad input) removes the claim, so a later join with
- * other details is not blocked. The claimed member since withdrawn: the claim is removed and the LINE user joins
+ * A refused registration (a contact another member holds, bad input) keeps the claim: a claim without its member
+ * blocks nothing (the next join completes it under its member id with its own details), while removing it would
+ * let a twin still storing the member under it end with a member and no claim, which a later join after a
+ * withdrawal would then take for a first join (a new sign-up bonus). The claimed member since withdrawn: the claim is removed and the LINE user joins
  * anew: a new member and card, but no second sign-up bonus (withdrawing and joining again must not be a way to
- * collect it over and over): a `rejoined:<LINE user id>` mark is inserted before the old claim is removed, and a
- * join with the mark registers without the bonus. Since merged: the survivor is answered (their card is the one
+ * collect it over and over): a `rejoined:<LINE user id>:<member id>` mark is inserted before the old claim is
+ * removed, and a join with a mark registers without the bonus. Since merged: the survivor is answered (their card is the one
  * the LINE user now holds). What is left: a twin refused (its contact someone else's) while the other twin, with
  * other details, is still storing the member releases contact claims they share; the member then holds a contact
  * without its claim until it changes.
@@ -86,20 +86,23 @@ export class LineJoinService {
         const now = await this.standing(held);
         if (now === 'WITHDRAWN') {
           // marked before the claim goes, so a crash in between cannot turn the next join into a first one
-          await insertOnce(this.models.lineJoins, { _id: rejoinedKey(request.lineUserId), memberId: held.memberId, createdAt: this.clock() });
+          // one mark per withdrawn member, so the birthday bonus finds the whole chain of a user's memberships
+          await insertOnce(this.models.lineJoins, {
+            _id: rejoinedKey(request.lineUserId, held.memberId),
+            memberId: held.memberId,
+            lineUserId: request.lineUserId,
+            createdAt: this.clock(),
+          });
           await this.models.lineJoins.deleteOne({ _id: request.lineUserId, memberId: held.memberId });
           continue;
         }
         if (now !== 'ABSENT') return outcome(now, false);
       }
-      try {
-        const signupBonus = !(await this.models.lineJoins.exists({ _id: rejoinedKey(request.lineUserId) }));
-        const { member, created } = await this.signUp.registerAs(LINE_CALLER, input, held.memberId, { signupBonus });
-        return outcome(member, created);
-      } catch (error) {
-        await this.releaseClaim(request.lineUserId, held.memberId);
-        throw error;
-      }
+      // a refused registration keeps the claim (see the class comment)
+      const rejoined = { $or: [{ lineUserId: request.lineUserId }, { _id: legacyRejoinedKey(request.lineUserId) }] };
+      const signupBonus = !(await this.models.lineJoins.exists(rejoined));
+      const { member, created } = await this.signUp.registerAs(LINE_CALLER, input, held.memberId, { signupBonus });
+      return outcome(member, created);
     }
     throw new AppError('This LINE account is joining in another request; try again', 'SERVICE_UNAVAILABLE');
   }
@@ -110,17 +113,6 @@ export class LineJoinService {
     if (!found) return 'ABSENT';
     const current = await this.lookup.currentMember(found);
     return current && current.status !== 'WITHDRAWN' ? current : 'WITHDRAWN';
-  }
-
-  /**
-   * Removes a refused join's claim. A twin under the same claim may have stored the member meanwhile (with details
-   * of its own): then the claim is put back, so the LINE user keeps that one member.
-   */
-  private async releaseClaim(lineUserId: string, memberId: Types.ObjectId): Promise<void> {
-    await this.models.lineJoins.deleteOne({ _id: lineUserId, memberId });
-    if (await this.models.members.exists({ _id: memberId })) {
-      await insertOnce(this.models.lineJoins, { _id: lineUserId, memberId, createdAt: this.clock() });
-    }
   }
 }
 

@@ -7,13 +7,14 @@ import type { MarketingConsentDoc, MemberDoc } from '../models/member.model';
 import { parseMemberId } from './member-id';
 import type { MemberLookup } from './member-lookup.service';
 import { consentOf } from './member-profile';
+import { priorMemberships } from './prior-memberships';
 import type { ProfileChangeService } from './profile-change.service';
 
 /** The line service changing a member's profile on the member's behalf (it verified their LINE login). */
 const LINE_CALLER = { kind: 'service', service: 'line' } as const;
 
 export interface BirthdayPage {
-  members: { memberId: string; birthday: string }[];
+  members: { memberId: string; birthday: string; priorMemberIds?: string[] }[];
   next: string | null;
 }
 
@@ -42,7 +43,7 @@ export class MemberProfiles {
     return profileOf(await this.changes.update(LINE_CALLER, member._id.toHexString(), change, source));
   }
 
-  /** ACTIVE members with a birthday in `month`, by id, after the id `after`. */
+  /** ACTIVE members with a birthday in `month`, by id, after the id `after`, each with its prior memberships. */
   async birthdays(month: number, after: string | undefined, limit: number): Promise<BirthdayPage> {
     const filter: { birthMonth: number; status: 'ACTIVE'; _id?: { $gt: Types.ObjectId } } = { birthMonth: month, status: 'ACTIVE' };
     if (after !== undefined) filter._id = { $gt: parseMemberId(after, 'after') };
@@ -53,8 +54,13 @@ export class MemberProfiles {
       .lean<Pick<MemberDoc, '_id' | 'birthday'>[]>()
       .exec();
     const page = found.slice(0, limit);
+    const priors = await priorMemberships(this.models, page.map((member) => member._id));
     return {
-      members: page.map((member) => ({ memberId: member._id.toHexString(), birthday: String(member.birthday) })),
+      members: page.map((member) => {
+        const memberId = member._id.toHexString();
+        const prior = priors.get(memberId);
+        return { memberId, birthday: String(member.birthday), ...(prior ? { priorMemberIds: prior } : {}) };
+      }),
       next: found.length > limit ? (page.at(-1)?._id.toHexString() ?? null) : null,
     };
   }

@@ -6,6 +6,7 @@ import { rejection } from '@omo/tools/testing/errors';
 import { membersModels, type MembersModels } from '../models';
 import type { MemberDoc } from '../models/member.model';
 import { MemberService, type RegisterMemberInput } from './member.service';
+import { ProfileChangeService } from './profile-change.service';
 
 /** Birthday and marketing consent through registration and updates, on the real database. */
 const STAFF: Caller = { kind: 'staff', staffId: 'staff-1', role: 'STAFF' };
@@ -88,5 +89,39 @@ describe('birthday and marketing consent', () => {
     const refused = await rejection(service.update(STAFF, id, { birthday: '2030-02-30', marketingConsent: true }));
     expect([refused.extensions.code, refused.extensions.field]).toEqual(['BAD_USER_INPUT', 'birthday']);
     expect(await stored(member._id)).toMatchObject({ birthday: '1990-12-01', marketingConsent: { granted: false, source: 'STAFF' } });
+  });
+
+  it('records withdrawing as a refusal made by whoever withdrew, at that moment', async () => {
+    const byStaff = await service.register(STAFF, registration({ marketingConsent: true }));
+    const own = await service.register(STAFF, registration({ email: 'own@example.com', phone: null, marketingConsent: true }));
+    advanceClock(60_000);
+    const staffWithdrew = await service.withdraw(STAFF, byStaff._id.toHexString());
+    const memberWithdrew = await service.withdraw({ kind: 'customer', memberId: own._id.toHexString() }, own._id.toHexString());
+    expect([staffWithdrew.marketingConsent, memberWithdrew.marketingConsent]).toEqual([
+      { granted: false, source: 'STAFF', updatedAt: clock },
+      { granted: false, source: 'ONLINE', updatedAt: clock },
+    ]);
+    expect((await stored(byStaff._id))?.marketingConsent).toEqual({ granted: false, source: 'STAFF', updatedAt: clock });
+  });
+
+  it('refuses changing a withdrawn member as NOT_FOUND and writes no birthday back', async () => {
+    const member = await service.register(STAFF, registration({ birthday: '1990-07-14' }));
+    const id = member._id.toHexString();
+    await service.withdraw(STAFF, id);
+    const refused = await rejection(service.update(STAFF, id, { birthday: '1990-07-14', displayName: 'Back Again' }));
+    expect([refused.extensions.code, refused.message]).toEqual(['NOT_FOUND', 'This member’s membership was withdrawn']);
+    expect(await stored(member._id)).toMatchObject({ status: 'WITHDRAWN', birthday: null, birthMonth: null, displayName: '山田花子' });
+  });
+
+  it('refuses a change that read the member just before their withdrawal landed, and keeps none of its contact claims', async () => {
+    const member = await service.register(STAFF, registration({ birthday: '1990-07-14' }));
+    const id = member._id.toHexString();
+    const readBeforeWithdrawal = await stored(member._id);
+    await service.withdraw(STAFF, id);
+    jest.spyOn(ProfileChangeService.prototype as unknown as { getForChange: () => Promise<MemberDoc | null> }, 'getForChange').mockResolvedValueOnce(readBeforeWithdrawal);
+    const refused = await rejection(service.update(STAFF, id, { birthday: '1990-07-14', email: 'late@example.com' }));
+    expect(refused.extensions.code).toBe('NOT_FOUND');
+    expect(await stored(member._id)).toMatchObject({ status: 'WITHDRAWN', birthday: null, email: null });
+    await expect(storedCounts()).resolves.toEqual({ members: 1, claims: 0 });
   });
 });

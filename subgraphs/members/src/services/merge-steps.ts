@@ -1,5 +1,5 @@
 import type { MembersModels } from '../models';
-import type { MemberDoc } from '../models/member.model';
+import type { MarketingConsentDoc, MemberDoc } from '../models/member.model';
 import { MERGE_STEPS, type MemberMergeDoc, type MemberMergeModels, type MergeOutcomeDoc, type MergeStep } from '../models/member-merge.model';
 import { contactClaimKey, type ContactClaims } from './contact-claims';
 import type { MergeDecision } from './merge-decision';
@@ -77,8 +77,8 @@ export class MergeSteps {
   }
 
   /**
-   * The merged member's tags are added to the survivor's, and its birthday and consent choice where the survivor
-   * has none. Its e-mail and phone move to the survivor where the
+   * The merged member's tags are added to the survivor's, and its birthday where the survivor has none. Consent
+   * (mergedConsent): one person's recorded refusal wins over their consent, else the more recent choice. Its e-mail and phone move to the survivor where the
    * survivor has none of that kind, with their contact claims, so online orders and look-ups by them find the
    * survivor. A contact the survivor already has a different one of stays on the merged member with its claim: it
    * still keeps anyone else from registering it, and staff who try are shown a code that leads to the survivor.
@@ -88,13 +88,15 @@ export class MergeSteps {
     const [survivor, merged] = await loadPair(this.members.members, merge.survivorId, merge.mergedId);
     if (!survivor || !merged) throw new Error(`merge ${merge._id}: a member has disappeared`);
     if (merged.tags.length) await this.members.members.updateOne({ _id: survivor._id }, { $addToSet: { tags: { $each: merged.tags } } });
-    // filled only where the survivor has none, so a rerun changes nothing and the survivor's own choice wins; a
-    // recorded consent choice of the merged member replaces the survivor's LEGACY (none recorded)
+    // filled only where the survivor has none, so a rerun changes nothing and the survivor's own birthday wins
     if (merged.birthday) {
       await this.members.members.updateOne({ _id: survivor._id, birthday: null }, { $set: { birthday: merged.birthday, birthMonth: merged.birthMonth ?? null } });
     }
-    if (merged.marketingConsent) {
-      await this.members.members.updateOne({ _id: survivor._id, marketingConsent: null }, { $set: { marketingConsent: merged.marketingConsent } });
+    const consent = mergedConsent(survivor.marketingConsent, merged.marketingConsent);
+    if (consent !== survivor.marketingConsent) {
+      // only over the choice read: one the survivor makes meanwhile is newer and stays; a rerun picks the same
+      const unchanged = survivor.marketingConsent ? { 'marketingConsent.updatedAt': survivor.marketingConsent.updatedAt } : { marketingConsent: null };
+      await this.members.members.updateOne({ _id: survivor._id, ...unchanged }, { $set: { marketingConsent: consent } });
     }
     for (const kind of ['email', 'phone'] as const) {
       const value = merged[kind];
@@ -119,4 +121,17 @@ export class MergeSteps {
     if (!updated) throw new Error(`merge ${merge._id} has no record`);
     return updated;
   }
+}
+
+/**
+ * The survivor's marketing consent after a merge, of the two members' recorded choices (none recorded: LEGACY,
+ * which any recorded choice replaces). Both are one person's: a refusal made in either membership is not undone by
+ * a consent given in the other (refused on LINE, consented at a store: refused), so a refusal wins, and otherwise
+ * (or between two refusals) the more recent choice.
+ */
+export function mergedConsent(survivor: MarketingConsentDoc | null | undefined, merged: MarketingConsentDoc | null | undefined): MarketingConsentDoc | null | undefined {
+  if (!merged) return survivor;
+  if (!survivor) return merged;
+  if (survivor.granted !== merged.granted) return survivor.granted ? merged : survivor;
+  return merged.updatedAt > survivor.updatedAt ? merged : survivor;
 }

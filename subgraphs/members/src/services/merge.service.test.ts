@@ -202,7 +202,7 @@ describe('MergeService.merge', () => {
     expect(result.tags).toEqual(['vip', 'store:shinjuku', 'online-first']);
   });
 
-  it('gives the survivor the merged member’s birthday and recorded consent where it has none, and keeps its own otherwise', async () => {
+  it('gives the survivor the merged member’s birthday and recorded consent where it has none, and keeps its own birthday otherwise', async () => {
     const survivor = await register();
     const merged = await register({ birthday: '1991-03-09', marketingConsent: false });
     await subgraph.models.members.updateOne({ _id: survivor._id }, { $unset: { marketingConsent: 1 } });
@@ -210,9 +210,27 @@ describe('MergeService.merge', () => {
     expect(await stored(survivor)).toMatchObject({ birthday: '1991-03-09', birthMonth: 3, marketingConsent: { granted: false, source: 'STAFF' } });
 
     const keeps = await register({ birthday: '1980-10-10', marketingConsent: true });
-    const other = await register({ birthday: '1991-03-09', marketingConsent: false });
+    const other = await register({ birthday: '1991-03-09' });
+    await subgraph.models.members.updateOne({ _id: other._id }, { $unset: { marketingConsent: 1 } });
     await merge(keeps, other);
-    expect(await stored(keeps)).toMatchObject({ birthday: '1980-10-10', birthMonth: 10, marketingConsent: { granted: true } });
+    expect(await stored(keeps)).toMatchObject({ birthday: '1980-10-10', birthMonth: 10, marketingConsent: { granted: true, source: 'STAFF' } });
+  });
+
+  it('lets a recorded refusal win over a consent, and otherwise the more recent recorded choice', async () => {
+    const at = (minute: number) => new Date(Date.UTC(2026, 0, 1, 0, minute));
+    const pair = async (survivorChoice: MemberDoc['marketingConsent'], mergedChoice: MemberDoc['marketingConsent']) => {
+      const survivor = await register();
+      const merged = await register();
+      await subgraph.models.members.updateOne({ _id: survivor._id }, { $set: { marketingConsent: survivorChoice } });
+      await subgraph.models.members.updateOne({ _id: merged._id }, { $set: { marketingConsent: mergedChoice } });
+      await merge(survivor, merged);
+      return (await stored(survivor)).marketingConsent;
+    };
+    // refused on LINE first, consented at a store later: still refused
+    expect(await pair({ granted: true, source: 'POS', updatedAt: at(30) }, { granted: false, source: 'LINE', updatedAt: at(10) })).toEqual({ granted: false, source: 'LINE', updatedAt: at(10) });
+    expect(await pair({ granted: false, source: 'STAFF', updatedAt: at(10) }, { granted: true, source: 'LINE', updatedAt: at(30) })).toEqual({ granted: false, source: 'STAFF', updatedAt: at(10) });
+    expect(await pair({ granted: true, source: 'POS', updatedAt: at(10) }, { granted: true, source: 'LINE', updatedAt: at(30) })).toEqual({ granted: true, source: 'LINE', updatedAt: at(30) });
+    expect(await pair({ granted: false, source: 'POS', updatedAt: at(30) }, { granted: false, source: 'LINE', updatedAt: at(10) })).toEqual({ granted: false, source: 'POS', updatedAt: at(30) });
   });
 
   it('refuses a merge that would leave the survivor with more than 20 tags, writing nothing', async () => {

@@ -1,6 +1,6 @@
 import type { Types } from 'mongoose';
 import { assertCanReadMember, requireAuthenticated, type Caller } from '@omo/lib/core/auth';
-import { BadUserInputError, ForbiddenError, NotFoundError } from '@omo/lib/core/errors';
+import { AppError, BadUserInputError, ForbiddenError, NotFoundError } from '@omo/lib/core/errors';
 import type { MembersModels } from '../models';
 import type { MarketingConsentDoc, MemberDoc } from '../models/member.model';
 import { normalizeEmail, normalizePhone } from './contact';
@@ -28,6 +28,7 @@ export class ProfileChangeService {
    */
   async update(caller: Caller, id: string, input: UpdateMemberInput, consentSource?: MarketingConsentDoc['source']): Promise<MemberDoc> {
     const member = await this.getForChange(caller, id);
+    if (member.status !== 'ACTIVE') throw withdrawnError();
     if (input.tags !== undefined && caller.kind !== 'staff') throw new ForbiddenError('Only staff can change tags');
     const now = this.clock();
     const set: Partial<MemberDoc> = {};
@@ -35,7 +36,7 @@ export class ProfileChangeService {
     if (input.tags != null) set.tags = parseField(tagsSchema, input.tags, 'tags');
     if (input.birthday !== undefined) Object.assign(set, birthdayFields(input.birthday, now));
     if (input.marketingConsent != null && input.marketingConsent !== member.marketingConsent?.granted) {
-      set.marketingConsent = consentChoice(input.marketingConsent, consentSource ?? (caller.kind === 'customer' ? 'ONLINE' : 'STAFF'), now);
+      set.marketingConsent = consentChoice(input.marketingConsent, consentSource ?? sourceOf(caller), now);
     }
     const changes: { kind: ContactKind; from: string | null; to: string | null }[] = [];
     for (const kind of ['email', 'phone'] as const) {
@@ -60,10 +61,14 @@ export class ProfileChangeService {
       await this.contacts.release(claimed, member._id);
       throw error;
     }
+    // ACTIVE in the filter: a withdrawal landing after our read must not get a birthday or contact written back
     const updated = await this.models.members
-      .findOneAndUpdate({ _id: member._id }, { $set: set }, { new: true })
+      .findOneAndUpdate({ _id: member._id, status: 'ACTIVE' }, { $set: set }, { new: true })
       .lean<MemberDoc>();
-    if (!updated) throw new NotFoundError('Member');
+    if (!updated) {
+      await this.contacts.release(claimed, member._id);
+      throw withdrawnError();
+    }
     // Released after the member changed: a crash in between leaves a stale claim, which ContactClaims.claim detects.
     const released = changes.flatMap((c) => (c.from ? [contactClaimKey(c.kind, c.from)] : []));
     if (released.length) await this.contacts.release(released, member._id);
@@ -73,11 +78,23 @@ export class ProfileChangeService {
   async withdraw(caller: Caller, id: string): Promise<MemberDoc> {
     const member = await this.getForChange(caller, id);
     if (member.status === 'WITHDRAWN') return member;
+    const now = this.clock();
     const updated = await this.models.members
       .findOneAndUpdate(
         { _id: member._id, status: 'ACTIVE' },
-        // the birthday is personal data like the contacts: a withdrawn membership keeps none of it
-        { $set: { status: 'WITHDRAWN', withdrawnAt: this.clock(), email: null, phone: null, birthday: null, birthMonth: null } },
+        // the birthday is personal data like the contacts: a withdrawn membership keeps none of it; and ending a
+        // membership is a refusal of its marketing messages, recorded as one so every reader sees it
+        {
+          $set: {
+            status: 'WITHDRAWN',
+            withdrawnAt: now,
+            email: null,
+            phone: null,
+            birthday: null,
+            birthMonth: null,
+            marketingConsent: consentChoice(false, sourceOf(caller), now),
+          },
+        },
         { new: true },
       )
       .lean<MemberDoc>();
@@ -104,4 +121,14 @@ export class ProfileChangeService {
     if (member.status === 'MERGED') throw new BadUserInputError('This member was merged into another member', { field: 'id' });
     return member;
   }
+}
+
+/** Where a change without a named source was made: the member themself online, the line service on LINE, else staff. */
+function sourceOf(caller: Caller): MarketingConsentDoc['source'] {
+  if (caller.kind === 'customer') return 'ONLINE';
+  return caller.kind === 'service' && caller.service === 'line' ? 'LINE' : 'STAFF';
+}
+
+function withdrawnError(): AppError {
+  return new AppError('This member’s membership was withdrawn', 'NOT_FOUND');
 }

@@ -148,6 +148,13 @@ describe('account summary', () => {
     ]);
   });
 
+  it('names no reason for a bonus that is neither the sign-up nor the birthday bonus, so a text written for staff never reaches the customer', async () => {
+    const memberId = newMember();
+    await points.deps.ledger.bonus({ memberId, points: 50, key: `goodwill:${memberId}`, actor: 'staff:staff-1', reason: 'complained twice, keep him sweet' });
+    const { history } = await summaryOf(memberId);
+    expect(history.map(({ type, amount, reason }) => ({ type, amount, reason }))).toEqual([{ type: 'BONUS', amount: 50, reason: null }]);
+  });
+
   it('refuses a malformed member id as BAD_USER_INPUT', async () => {
     expect((await rejection(summaryOf('not-an-id'))).extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'memberId' });
   });

@@ -2,6 +2,7 @@ import { parseInput } from '@omo/lib/core/validation';
 import { accountSummarySchema, type AccountSummary } from '@omo/lib/contracts/points';
 import type { LedgerEntryDoc } from '../models/ledger-entry.model';
 import type { LedgerService } from './ledger.service';
+import { BIRTHDAY_BONUS_KEY_PREFIX } from './birthday-bonus.job';
 import { emptyState, stateFromEntry, viewAt } from './lots';
 import { SIGNUP_BONUS_KEY_PREFIX } from './settlement.service';
 import type { TierService } from './tier.service';
@@ -12,12 +13,14 @@ export const SUMMARY_HISTORY_LENGTH = 5;
 export const SUMMARY_EXPIRING_LENGTH = 3;
 
 /**
- * What a BONUS was for, in the contract's words ("signup", "birthday"): the sign-up bonus's entries say "Sign-up
- * bonus", as they always have (and as GraphQL shows them), so it is known by its key; other bonuses keep their reason.
+ * What a BONUS was for, in the contract's words: "signup" or "birthday", known by the entry's key (the sign-up
+ * bonus's entries say "Sign-up bonus", as GraphQL shows them). Any other bonus answers null rather than its reason:
+ * a reason may be a text staff wrote for staff, and the summary is shown to the customer.
  */
-function bonusReason(entry: LedgerEntryDoc): string | null {
+function bonusReason(entry: LedgerEntryDoc): 'signup' | 'birthday' | null {
   if (entry.type !== 'BONUS') return null;
-  return entry.idempotencyKey.startsWith(SIGNUP_BONUS_KEY_PREFIX) ? 'signup' : (entry.reason ?? null);
+  if (entry.idempotencyKey.startsWith(SIGNUP_BONUS_KEY_PREFIX)) return 'signup';
+  return entry.idempotencyKey.startsWith(BIRTHDAY_BONUS_KEY_PREFIX) ? 'birthday' : null;
 }
 
 /**

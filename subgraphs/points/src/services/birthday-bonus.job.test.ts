@@ -24,6 +24,8 @@ let rules: RulesModule;
 let now: Date;
 /** What the members service lists: member id -> birthday month. */
 let birthdayMonths: Map<string, number>;
+/** The members merged into a listed member and its LINE user's earlier memberships, as members answers them. */
+let priors: Map<string, string[]>;
 let pageRequests: { month: number; after?: string }[];
 /** The page request (counted from 1 over the test) that finds the members service down. */
 let downAtPage: number | null;
@@ -35,6 +37,7 @@ beforeEach(async () => {
   accounts = pointAccountModel(db.connection);
   rules = createRulesModule(db.connection, () => now);
   birthdayMonths = new Map();
+  priors = new Map();
   pageRequests = [];
   downAtPage = null;
   await ensureIndexes(db.connection);
@@ -50,7 +53,8 @@ const birthdays: BirthdayPages = (request) => {
   if (downAtPage === pageRequests.length) return Promise.reject(new ServiceUnavailableError('members', 'connect ECONNREFUSED'));
   const listed = [...birthdayMonths].filter(([id, month]) => month === request.month && (!request.after || id > request.after)).map(([id]) => id).sort();
   const page = listed.slice(0, 2);
-  return Promise.resolve({ members: page.map((memberId) => ({ memberId })), next: listed.length > 2 ? (page.at(-1) ?? null) : null });
+  const members = page.map((memberId) => ({ memberId, ...(priors.has(memberId) ? { priorMemberIds: priors.get(memberId) } : {}) }));
+  return Promise.resolve({ members, next: listed.length > 2 ? (page.at(-1) ?? null) : null });
 };
 
 /** A job as one points process builds it: its own ledger service, so two of them race only through the database. */
@@ -93,9 +97,10 @@ describe('the birthday bonus job', () => {
     const [a, b] = await Promise.all([job().job.run(now), job().job.run(now)]);
     expect([a.membersListed, b.membersListed]).toEqual([5, 5]);
     expect([a.finished, b.finished]).toEqual([true, true]);
-    // three pages of two each run, for May only
+    // three pages of two each run for May, and (1 May being in the first 7 days) one of April
     expect(pageRequests.filter((request) => request.month === 5)).toHaveLength(6);
-    expect(pageRequests.every((request) => request.month === 5)).toBe(true);
+    expect(pageRequests.filter((request) => request.month === 4)).toHaveLength(2);
+    expect(pageRequests).toHaveLength(8);
 
     for (const id of may) expect(await balanceOf(id)).toBe(300);
     expect(await balanceOf(june)).toBe(0);
@@ -199,5 +204,47 @@ describe('the birthday bonus job', () => {
     await ledger.moveIn({ mergeId: 'm-1', out: out!, toMemberId: survivor, actor: 'system' });
     expect(await job().job.run(now)).toMatchObject({ membersListed: 2, bonusesGiven: 1, finished: true });
     expect([await balanceOf(other), await balanceOf(survivor)]).toEqual([300, 100]);
+  });
+
+  it('also gives, in the first 7 days of a month in Japan, the previous month’s birthdays added late, under that month’s year', async () => {
+    await rules.policy.setPointsPolicy(ADMIN, { birthdayBonusPoints: 300 });
+    const december = member(12);
+    const november = member(11);
+    // 7 January 2028, 23:59 JST: December's birthdays are still looked at, as 2027's
+    now = new Date('2028-01-07T14:59:00.000Z');
+    expect(await job().job.run(now)).toEqual({ year: 2028, month: 1, membersListed: 1, bonusesGiven: 1, finished: true });
+    expect(await entries.find({}, { memberId: 1, idempotencyKey: 1, _id: 0 }).lean()).toEqual([{ memberId: december, idempotencyKey: `birthday:${december}:2027` }]);
+    expect(await balanceOf(november)).toBe(0);
+    // 8 January 00:00 JST: December is over
+    const late = member(12);
+    now = new Date('2028-01-07T15:00:00.000Z');
+    pageRequests = [];
+    expect(await job().job.run(now)).toEqual({ year: 2028, month: 1, membersListed: 0, bonusesGiven: 0, finished: true });
+    expect(pageRequests).toEqual([{ month: 1 }]);
+    expect(await balanceOf(late)).toBe(0);
+  });
+
+  it('gives no second bonus in a year to a person whose earlier or merged-away membership had it, and looks them up in one query a page', async () => {
+    await rules.policy.setPointsPolicy(ADMIN, { birthdayBonusPoints: 300 });
+    const earlier = member(5);
+    const mergedAway = member(5);
+    await job().job.run(now);
+    // the LINE user withdrew and joined again; the other membership was merged into a third one
+    birthdayMonths.delete(earlier);
+    birthdayMonths.delete(mergedAway);
+    const rejoined = member(5);
+    const survivor = member(5);
+    const fresh = member(5);
+    priors.set(rejoined, [earlier]);
+    priors.set(survivor, [new Types.ObjectId().toHexString(), mergedAway]);
+    priors.set(fresh, [new Types.ObjectId().toHexString()]);
+    const queries = jest.spyOn(entries, 'find');
+    now = new Date('2027-05-20T03:00:00.000Z');
+    expect(await job().job.run(now)).toMatchObject({ membersListed: 3, bonusesGiven: 1, finished: true });
+    // two pages of May (three members, two a page)
+    expect(queries).toHaveBeenCalledTimes(2);
+    expect([await balanceOf(rejoined), await balanceOf(survivor), await balanceOf(fresh)]).toEqual([0, 0, 300]);
+    now = new Date('2028-05-20T03:00:00.000Z');
+    expect(await job().job.run(now)).toMatchObject({ year: 2028, membersListed: 3, bonusesGiven: 3 });
   });
 });
