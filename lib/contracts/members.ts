@@ -165,7 +165,13 @@ export const membersContract = contract('members', {
    */
   birthdays: route(
     '/internal/members/birthdays',
-    z.object({ month: z.number().int().min(1).max(12), after: z.string().optional(), limit: z.number().int().min(1).max(1000).default(500) }),
+    z.object({
+      month: z.number().int().min(1).max(12),
+      after: z.string().optional(),
+      limit: z.number().int().min(1).max(1000).default(500),
+      /** Only members registered before this instant (points' late-birthday catch-up: members of the month it looks back on). */
+      registeredBefore: instant.optional(),
+    }),
     z.object({
       members: z.array(z.object({ memberId: z.string(), birthday, priorMemberIds: z.array(z.string()).optional() })),
       next: z.string().nullable(),

@@ -96,6 +96,23 @@ describe('the LIFF member page’s account', () => {
     await page.close();
   });
 
+  it('puts a user back on the guest menu when an unlink died after removing the link and the user taps unlink again', async () => {
+    const member = await h.registerMember('half-unlinked');
+    const user = h.newLineUser();
+    const page = await h.openPage(user);
+    await linkOnPage(page, member.memberCode, member.email);
+    await page.locator('#card').waitFor();
+    // the unlink that removed the link died before the guest menu was queued
+    await h.system.db.collection('line_links').deleteOne({ _id: user as never });
+    expect(h.richMenuCalls(user)).toEqual([`/richmenu/${MEMBER_MENU}`]);
+
+    await page.getByRole('button', { name: '連携を解除する' }).click();
+    await page.getByRole('button', { name: '解除する', exact: true }).click();
+    await page.locator('[role="alert"]', { hasText: 'このLINEアカウントはまだ会員と連携していません。' }).waitFor();
+    expect(h.richMenuCalls(user)).toEqual([`/richmenu/${MEMBER_MENU}`, `/richmenu/${GUEST_MENU}`]);
+    await page.close();
+  });
+
   it('sends notifications in English to a user whose LINE is in English and who only joined on the page', async () => {
     const user = h.newLineUser();
     h.line.profileLanguages.set(user, 'en-US');

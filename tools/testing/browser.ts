@@ -67,11 +67,17 @@ export async function findBrowser(log: (line: string) => void = () => undefined)
   throw new BrowserUnavailableError(attempts);
 }
 
+/** What a test's pages look like: a phone's viewport and pixel density, say. */
+export interface BrowserOptions {
+  viewport?: { width: number; height: number };
+  deviceScaleFactor?: number;
+}
+
 /** A persistent browser context on the browser jest's global setup found (or, outside jest, on the first that starts). */
-export async function launchBrowser(userDataDir: string): Promise<BrowserContext> {
+export async function launchBrowser(userDataDir: string, options: BrowserOptions = {}): Promise<BrowserContext> {
   const passed = process.env[BROWSER_ENV];
   const { executablePath } = passed ? (JSON.parse(passed) as FoundBrowser) : await findBrowser();
-  return chromium.launchPersistentContext(userDataDir, { executablePath, args: LAUNCH_ARGS, timeout: LAUNCH_TIMEOUT_MS });
+  return chromium.launchPersistentContext(userDataDir, { executablePath, args: LAUNCH_ARGS, timeout: LAUNCH_TIMEOUT_MS, ...options });
 }
 
 function systemBrowser(name: string): FoundBrowser {

@@ -133,11 +133,15 @@ export class MemberPageService {
   /**
    * The member removes this LINE account's link (only the caller's own: by the token's LINE user and the member it
    * is linked to, so a link made meanwhile stays), then the guest menu follows, as LinkService.unlink does. A crash
-   * between leaves the user unlinked with the members' menu until the next link or unlink sets it again.
+   * between leaves the user unlinked with the members' menu: their next tap of unlink finds no link and still makes
+   * the menu follow (to the guest menu) before it answers that nothing is linked.
    */
   async unlink(identity: LineIdentity, locale: Locale): Promise<MemberPageView> {
     const link = await this.deps.claims.linkOf(identity.lineUserId);
-    if (!link) throw new MemberPageError('NOT_FOUND', 'notLinked', 404);
+    if (!link) {
+      await this.deps.claims.switchMenu(identity.lineUserId);
+      throw new MemberPageError('NOT_FOUND', 'notLinked', 404);
+    }
     const { deletedCount } = await this.deps.links.deleteOne({ _id: identity.lineUserId, memberId: link.memberId }).exec();
     if (deletedCount) this.deps.logger.info({ memberId: link.memberId }, 'LINE account unlinked on the member page');
     await this.deps.claims.switchMenu(identity.lineUserId);

@@ -50,7 +50,7 @@ export function membersRoutes(deps: MembersDeps, options: { internalSecret: stri
     joinFromLine: (request) => memberService.joinFromLine(request),
     profile: ({ memberId }) => memberService.profile(memberId),
     updateProfile: ({ memberId, source, ...change }) => memberService.updateProfile(memberId, change, source),
-    birthdays: ({ month, after, limit }) => memberService.birthdays(month, after, limit),
+    birthdays: ({ month, after, limit, registeredBefore }) => memberService.birthdays(month, after, limit, registeredBefore),
     card: async ({ memberId }) => {
       const found = await models.members.findById(parseMemberId(memberId)).lean<MemberDoc>().exec();
       const member = found && (await memberService.currentMember(found));

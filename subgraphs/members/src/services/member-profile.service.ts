@@ -44,9 +44,10 @@ export class MemberProfiles {
   }
 
   /** ACTIVE members with a birthday in `month`, by id, after the id `after`, each with its prior memberships. */
-  async birthdays(month: number, after: string | undefined, limit: number): Promise<BirthdayPage> {
-    const filter: { birthMonth: number; status: 'ACTIVE'; _id?: { $gt: Types.ObjectId } } = { birthMonth: month, status: 'ACTIVE' };
+  async birthdays(month: number, after: string | undefined, limit: number, registeredBefore?: Date): Promise<BirthdayPage> {
+    const filter: { birthMonth: number; status: 'ACTIVE'; _id?: { $gt: Types.ObjectId }; createdAt?: { $lt: Date } } = { birthMonth: month, status: 'ACTIVE' };
     if (after !== undefined) filter._id = { $gt: parseMemberId(after, 'after') };
+    if (registeredBefore !== undefined) filter.createdAt = { $lt: registeredBefore };
     const found = await this.models.members
       .find(filter, { birthday: 1 })
       .sort({ _id: 1 })

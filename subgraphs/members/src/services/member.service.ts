@@ -82,8 +82,8 @@ export class MemberService {
   }
 
   /** ACTIVE members with a birthday in `month`, by id, a page at a time. */
-  birthdays(month: number, after: string | undefined, limit: number): Promise<BirthdayPage> {
-    return this.profiles.birthdays(month, after, limit);
+  birthdays(month: number, after: string | undefined, limit: number, registeredBefore?: Date): Promise<BirthdayPage> {
+    return this.profiles.birthdays(month, after, limit, registeredBefore);
   }
 
   /** The active member a Shopify customer is linked to, after merges; null for none. */

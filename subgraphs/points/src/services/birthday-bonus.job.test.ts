@@ -26,7 +26,7 @@ let now: Date;
 let birthdayMonths: Map<string, number>;
 /** The members merged into a listed member and its LINE user's earlier memberships, as members answers them. */
 let priors: Map<string, string[]>;
-let pageRequests: { month: number; after?: string }[];
+let pageRequests: { month: number; after?: string; registeredBefore?: Date }[];
 /** The page request (counted from 1 over the test) that finds the members service down. */
 let downAtPage: number | null;
 
@@ -49,7 +49,7 @@ afterEach(async () => {
 
 /** Two members a page, by id, as members' `birthdays` pages them (its `next` is the last id of a full page). */
 const birthdays: BirthdayPages = (request) => {
-  pageRequests.push({ month: request.month, ...(request.after ? { after: request.after } : {}) });
+  pageRequests.push({ month: request.month, ...(request.after ? { after: request.after } : {}), ...(request.registeredBefore ? { registeredBefore: request.registeredBefore } : {}) });
   if (downAtPage === pageRequests.length) return Promise.reject(new ServiceUnavailableError('members', 'connect ECONNREFUSED'));
   const listed = [...birthdayMonths].filter(([id, month]) => month === request.month && (!request.after || id > request.after)).map(([id]) => id).sort();
   const page = listed.slice(0, 2);
@@ -214,6 +214,8 @@ describe('the birthday bonus job', () => {
     now = new Date('2028-01-07T14:59:00.000Z');
     expect(await job().job.run(now)).toEqual({ year: 2028, month: 1, membersListed: 1, bonusesGiven: 1, finished: true });
     expect(await entries.find({}, { memberId: 1, idempotencyKey: 1, _id: 0 }).lean()).toEqual([{ memberId: december, idempotencyKey: `birthday:${december}:2027` }]);
+    // only members of December are looked back on: registered before 1 January 00:00 JST
+    expect(pageRequests.filter((request) => request.month === 12)).toEqual([{ month: 12, registeredBefore: new Date('2027-12-31T15:00:00.000Z') }]);
     expect(await balanceOf(november)).toBe(0);
     // 8 January 00:00 JST: December is over
     const late = member(12);

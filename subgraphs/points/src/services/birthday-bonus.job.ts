@@ -11,6 +11,7 @@ export type BirthdayPages = (request: {
   month: number;
   after?: string;
   limit?: number;
+  registeredBefore?: Date;
 }) => Promise<{ members: { memberId: string; priorMemberIds?: string[] }[]; next: string | null }>;
 
 /** Days at the start of a JST month during which the previous month's birthdays are given too. */
@@ -44,10 +45,14 @@ export function jstMonthOf(at: Date): { year: number; month: number } {
  * and, during its first LATE_BIRTHDAY_DAYS days, the previous one too (December's in January as the previous
  * year's), so a birthday added on the month's last evening is not missed for the year.
  */
-export function monthsDue(now: Date): { year: number; month: number }[] {
+export function monthsDue(now: Date): { year: number; month: number; registeredBefore?: Date }[] {
   const current = jstMonthOf(now);
   if (new Date(now.getTime() + JST_OFFSET_MS).getUTCDate() > LATE_BIRTHDAY_DAYS) return [current];
-  return [current, current.month === 1 ? { year: current.year - 1, month: 12 } : { year: current.year, month: current.month - 1 }];
+  // looking back is for members of the month looked back on: one who registers in January with a December birthday
+  // was no member in that December, and gets their first bonus in the next one
+  const registeredBefore = new Date(Date.UTC(current.year, current.month - 1, 1) - JST_OFFSET_MS);
+  const previous = current.month === 1 ? { year: current.year - 1, month: 12 } : { year: current.year, month: current.month - 1 };
+  return [current, { ...previous, registeredBefore }];
 }
 
 /** The ledger key of a member's birthday bonus: one per member and JST year, whichever run writes it. */
@@ -76,7 +81,9 @@ export function birthdayBonusKey(memberId: string, year: number): string {
  *
  * Birthdays added late in the month: during the first 7 days of a JST month a run also pages the previous month,
  * under that month's year (December's birthdays in a January run are the previous year's), so a birthday set in
- * the month's last hour, or while points was down then, still gets that year's bonus.
+ * the month's last hour, or while points was down then, still gets that year's bonus; only members registered
+ * before the current month began are looked back on (one who joins in January with a December birthday was no member
+ * that December).
  *
  * A birthday changed during the year: the key is per year, not per month, so a member who had this year's bonus gets
  * none in their new month; one who had not gets it in the new month if it is this month or later in the year, and
@@ -104,12 +111,16 @@ export class BirthdayBonusJob {
   }
 
   /** Pages the members born in one month, counting into `result`; false when members could not be reached. */
-  private async giveMonth({ year, month }: { year: number; month: number }, points: number, result: BirthdayBonusRun): Promise<boolean> {
+  private async giveMonth(
+    { year, month, registeredBefore }: { year: number; month: number; registeredBefore?: Date },
+    points: number,
+    result: BirthdayBonusRun,
+  ): Promise<boolean> {
     let after: string | undefined;
     do {
       let page: Awaited<ReturnType<BirthdayPages>>;
       try {
-        page = await this.birthdays({ month, after, limit: PAGE_SIZE });
+        page = await this.birthdays({ month, after, limit: PAGE_SIZE, ...(registeredBefore ? { registeredBefore } : {}) });
       } catch (error) {
         if (!(error instanceof ServiceUnavailableError)) throw error;
         this.logger.warn({ err: error, ...result }, 'birthday bonus run stopped: members unavailable, the next run carries on');
