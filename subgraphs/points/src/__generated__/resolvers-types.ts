@@ -325,7 +325,7 @@ export type EarnRules = {
   signupBonusPoints: Scalars['Int']['output'];
   /**
    * Points given to each member once a year, in the JST month of their birthday, or in the first 7 days of the next month
-   * for a birthday added late (0 = off, the default). Once per person: a membership merged into this one, or an earlier
+   * for a birthday added late by a member registered before that next month (0 = off, the default). Once per person: a membership merged into this one, or an earlier
    * one of the same LINE user, that had this year's bonus counts.
    */
   birthdayBonusPoints: Scalars['Int']['output'];
