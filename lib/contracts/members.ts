@@ -188,7 +188,7 @@ export type MemberCard = z.infer<typeof membersContract.routes.card.response>;
 
 /** The member lookups other services make, as one caller's client (points and purchases name themselves). */
 export class MembersClient {
-  private readonly members: InternalClient<typeof membersContract>;
+  protected readonly members: InternalClient<typeof membersContract>;
 
   constructor(options: InternalCallerOptions) {
     this.members = internalClient(membersContract, options);

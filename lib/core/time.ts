@@ -3,6 +3,12 @@ export const JST_OFFSET_MS = 9 * 3_600_000;
 export const HOUR_MS = 3_600_000;
 export const DAY_MS = 86_400_000;
 
+/** The JST calendar year and month (1-12) of an instant: birthdays and months are dates in Japan, whatever the server's zone. */
+export function jstMonthOf(at: Date): { year: number; month: number } {
+  const jst = new Date(at.getTime() + JST_OFFSET_MS);
+  return { year: jst.getUTCFullYear(), month: jst.getUTCMonth() + 1 };
+}
+
 /** The last millisecond of the JST calendar day containing `at`: what "until the end of the day" means in Japan. */
 export function endOfJstDay(at: Date): Date {
   const jstDay = Math.floor((at.getTime() + JST_OFFSET_MS) / DAY_MS);

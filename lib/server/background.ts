@@ -26,6 +26,18 @@ export function repeat(name: string, intervalMs: number, task: () => Promise<unk
   };
 }
 
+/** `repeat`, with a first run at once; stopping waits for that one too (runs overlapping are safe for its tasks). */
+export function nowAndRepeat(name: string, intervalMs: number, task: () => Promise<unknown>, logger: Logger): BackgroundTask {
+  const first = task().catch((error: unknown) => logger.error({ err: error, task: name }, 'background task failed'));
+  const repeated = repeat(name, intervalMs, task, logger);
+  return {
+    stop: async () => {
+      await repeated.stop();
+      await first;
+    },
+  };
+}
+
 /** Several background tasks stopped together. */
 export function all(tasks: BackgroundTask[]): BackgroundTask {
   return { stop: async () => void (await Promise.all(tasks.map((t) => t.stop()))) };

@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'graphql';
-import { all, repeat, type BackgroundTask } from '@omo/lib/server/background';
-import type { Logger } from '@omo/lib/core/logger';
+import { all, nowAndRepeat, repeat } from '@omo/lib/server/background';
 import { Outbox } from '@omo/lib/outbox/outbox';
 import { buildSubgraphApollo, type BuiltSubgraph, type SubgraphBuildOptions } from '@omo/lib/server/subgraph-server';
 import { createPointsContext, type PointsContext, type PointsDeps } from './context';
@@ -97,17 +96,5 @@ export function buildPointsSubgraph(options: SubgraphBuildOptions): PointsSubgra
         outbox.start(OUTBOX_INTERVAL_MS),
       ]),
     routes: pointsRoutes(deps, settlement, options),
-  };
-}
-
-/** `repeat`, with a first run at once; stopping waits for that one too (runs overlapping are safe for its tasks). */
-function nowAndRepeat(name: string, intervalMs: number, task: () => Promise<unknown>, logger: Logger): BackgroundTask {
-  const first = task().catch((error: unknown) => logger.error({ err: error, task: name }, 'background task failed'));
-  const repeated = repeat(name, intervalMs, task, logger);
-  return {
-    stop: async () => {
-      await repeated.stop();
-      await first;
-    },
   };
 }

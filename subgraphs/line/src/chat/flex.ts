@@ -88,7 +88,10 @@ export function flexMessage(altText: string, contents: messagingApi.FlexBubble |
     if (bytes > BUBBLE_MAX_BYTES) throw new Error(`Flex bubble of ${bytes} bytes is over LINE's ${BUBBLE_MAX_BYTES}`);
   }
   if (bubbles.length > CAROUSEL_MAX_BUBBLES) throw new Error(`carousel of ${bubbles.length} bubbles is over LINE's ${CAROUSEL_MAX_BUBBLES}`);
-  const bytes = Buffer.byteLength(JSON.stringify(contents));
-  if (contents.type === 'carousel' && bytes > CAROUSEL_MAX_BYTES) throw new Error(`carousel of ${bytes} bytes is over LINE's ${CAROUSEL_MAX_BYTES}`);
+  if (contents.type === 'carousel') {
+    // a bubble alone was measured above; only a carousel has a whole of its own to measure
+    const bytes = Buffer.byteLength(JSON.stringify(contents));
+    if (bytes > CAROUSEL_MAX_BYTES) throw new Error(`carousel of ${bytes} bytes is over LINE's ${CAROUSEL_MAX_BYTES}`);
+  }
   return { type: 'flex', altText: truncate(altText, ALT_TEXT_MAX), contents };
 }

@@ -1,5 +1,6 @@
 import { parseSegmentDefinition } from './segment-definition';
-import { combine, consentPlan, jstMonth, leavesByOwner, leavesOf, planSegment, type Plan } from './segment-plan';
+import { jstMonthOf } from '@omo/lib/core/time';
+import { combine, consentPlan, leavesByOwner, leavesOf, planSegment, type Plan } from './segment-plan';
 
 const at = new Date('2026-06-15T03:00:00.000Z');
 const batch = ['a', 'b', 'c', 'd'];
@@ -61,8 +62,8 @@ describe('planning a birthday month', () => {
   });
 
   it('reads the month in Japan', () => {
-    expect(jstMonth(new Date('2026-01-31T14:59:59.999Z'))).toBe(1);
-    expect(jstMonth(new Date('2026-01-31T15:00:00.000Z'))).toBe(2);
+    expect(jstMonthOf(new Date('2026-01-31T14:59:59.999Z')).month).toBe(1);
+    expect(jstMonthOf(new Date('2026-01-31T15:00:00.000Z')).month).toBe(2);
   });
 });
 

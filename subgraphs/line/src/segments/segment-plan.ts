@@ -1,5 +1,5 @@
 import type { MembersCondition, PointsCondition, PurchasesCondition, SegmentFilterTarget } from '@omo/lib/contracts/segment-filter';
-import { DAY_MS, JST_OFFSET_MS } from '@omo/lib/core/time';
+import { DAY_MS, jstMonthOf } from '@omo/lib/core/time';
 import { resolveWindow, type SegmentNode } from './segment-definition';
 
 /** A condition the line service answers itself, from the candidates it already holds. */
@@ -47,16 +47,11 @@ function leafOf(node: SegmentNode, at: Date): Unkeyed {
     return { owner: 'purchases', condition: { kind: 'storesVisited', ...stores, period: resolveWindow(window, at) } };
   }
   if ('birthdayMonth' in node) {
-    const months = 'months' in node.birthdayMonth ? node.birthdayMonth.months : [jstMonth(at)];
+    const months = 'months' in node.birthdayMonth ? node.birthdayMonth.months : [jstMonthOf(at).month];
     return { owner: 'members', condition: { kind: 'birthdayMonth', months } };
   }
   if ('lineFriendStatus' in node) return { owner: 'line', condition: { kind: 'lineFriendStatus', status: node.lineFriendStatus } };
   throw new Error(`not a leaf: ${Object.keys(node).join(', ')}`);
-}
-
-/** The calendar month (1-12) in Japan at this instant: birthdays are dates in Japan, whatever the server's zone. */
-export function jstMonth(at: Date): number {
-  return new Date(at.getTime() + JST_OFFSET_MS).getUTCMonth() + 1;
 }
 
 /** Unlike every other leaf's key, not a prefix and a number, so it never meets one. */

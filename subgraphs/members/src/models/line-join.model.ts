@@ -18,6 +18,8 @@ const REJOINED_PREFIX = 'rejoined:';
 
 /** The mark of a LINE user's withdrawn member as written before marks named their member (read, never written). */
 export const legacyRejoinedKey = (lineUserId: string): string => `${REJOINED_PREFIX}${lineUserId}`;
+/** The filter for every rejoin mark of these LINE users, new (one per withdrawn member) and legacy (one per user). */
+export const rejoinedMarksOf = (lineUserIds: string[]) => ({ $or: [{ lineUserId: { $in: lineUserIds } }, { _id: { $in: lineUserIds.map(legacyRejoinedKey) } }] });
 
 /** The mark of one withdrawn member of a LINE user who joins again. */
 export const rejoinedKey = (lineUserId: string, memberId: Types.ObjectId): string => `${REJOINED_PREFIX}${lineUserId}:${memberId.toHexString()}`;

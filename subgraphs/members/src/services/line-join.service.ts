@@ -3,14 +3,14 @@ import type { Caller } from '@omo/lib/core/auth';
 import { claimOnce, insertOnce } from '@omo/lib/core/claims';
 import { AppError } from '@omo/lib/core/errors';
 import type { MembersModels } from '../models';
-import { legacyRejoinedKey, rejoinedKey, type LineJoinDoc } from '../models/line-join.model';
+import { rejoinedKey, rejoinedMarksOf, type LineJoinDoc } from '../models/line-join.model';
 import type { MemberDoc } from '../models/member.model';
 import type { MemberLookup } from './member-lookup.service';
 import type { RegisterMemberInput } from './member-input';
 import type { SignUpService } from './sign-up.service';
 
-/** Joins from LINE are the line service's registrations. */
-const LINE_CALLER: Caller = { kind: 'service', service: 'line' };
+/** The line service acting for a member it verified (their LINE login): joins from LINE and member-page profile changes. */
+export const LINE_CALLER: Caller = { kind: 'service', service: 'line' };
 /** Rounds of "claim, find a withdrawn member or a claim released meanwhile, claim again". */
 const MAX_JOIN_ATTEMPTS = 3;
 
@@ -99,7 +99,7 @@ export class LineJoinService {
         if (now !== 'ABSENT') return outcome(now, false);
       }
       // a refused registration keeps the claim (see the class comment)
-      const rejoined = { $or: [{ lineUserId: request.lineUserId }, { _id: legacyRejoinedKey(request.lineUserId) }] };
+      const rejoined = rejoinedMarksOf([request.lineUserId]);
       const signupBonus = !(await this.models.lineJoins.exists(rejoined));
       const { member, created } = await this.signUp.registerAs(LINE_CALLER, input, held.memberId, { signupBonus });
       return outcome(member, created);

@@ -1,6 +1,6 @@
 import type { Types } from 'mongoose';
 import type { MemberProfile } from '@omo/lib/contracts/members';
-import { AppError, NotFoundError } from '@omo/lib/core/errors';
+import { NotFoundError } from '@omo/lib/core/errors';
 import { OBJECT_ID } from '@omo/lib/core/validation';
 import type { MembersModels } from '../models';
 import type { MarketingConsentDoc, MemberDoc } from '../models/member.model';
@@ -8,10 +8,8 @@ import { parseMemberId } from './member-id';
 import type { MemberLookup } from './member-lookup.service';
 import { consentOf } from './member-profile';
 import { priorMemberships } from './prior-memberships';
-import type { ProfileChangeService } from './profile-change.service';
-
-/** The line service changing a member's profile on the member's behalf (it verified their LINE login). */
-const LINE_CALLER = { kind: 'service', service: 'line' } as const;
+import { LINE_CALLER } from './line-join.service';
+import { withdrawnError, type ProfileChangeService } from './profile-change.service';
 
 export interface BirthdayPage {
   members: { memberId: string; birthday: string; priorMemberIds?: string[] }[];
@@ -39,7 +37,7 @@ export class MemberProfiles {
   ): Promise<MemberProfile> {
     const member = await this.current(memberId);
     // its contacts are erased and it receives nothing: there is no choice left to make
-    if (member.status === 'WITHDRAWN') throw new AppError('This member’s membership was withdrawn', 'NOT_FOUND');
+    if (member.status === 'WITHDRAWN') throw withdrawnError();
     return profileOf(await this.changes.update(LINE_CALLER, member._id.toHexString(), change, source));
   }
 

@@ -1,6 +1,6 @@
 import type { Types } from 'mongoose';
 import type { MembersModels } from '../models';
-import { legacyRejoinedKey, lineUserOf, type LineJoinDoc } from '../models/line-join.model';
+import { lineUserOf, rejoinedMarksOf, type LineJoinDoc } from '../models/line-join.model';
 import type { MemberDoc } from '../models/member.model';
 
 /**
@@ -32,7 +32,7 @@ export async function priorMemberships(models: MembersModels, memberIds: readonl
     if (personOfUser.size) {
       const users = [...personOfUser.keys()];
       const marks = await models.lineJoins
-        .find({ $or: [{ lineUserId: { $in: users } }, { _id: { $in: users.map(legacyRejoinedKey) } }] }, { memberId: 1, lineUserId: 1 })
+        .find(rejoinedMarksOf(users), { memberId: 1, lineUserId: 1 })
         .lean<Pick<LineJoinDoc, '_id' | 'memberId' | 'lineUserId'>[]>()
         .exec();
       for (const mark of marks) found.push({ id: mark.memberId, person: personOfUser.get(lineUserOf(mark)) });

@@ -129,6 +129,6 @@ function sourceOf(caller: Caller): MarketingConsentDoc['source'] {
   return caller.kind === 'service' && caller.service === 'line' ? 'LINE' : 'STAFF';
 }
 
-function withdrawnError(): AppError {
+export function withdrawnError(): AppError {
   return new AppError('This member’s membership was withdrawn', 'NOT_FOUND');
 }

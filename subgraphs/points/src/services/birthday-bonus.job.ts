@@ -1,5 +1,5 @@
 import type { Logger } from '@omo/lib/core/logger';
-import { JST_OFFSET_MS } from '@omo/lib/core/time';
+import { JST_OFFSET_MS, jstMonthOf } from '@omo/lib/core/time';
 import { ServiceUnavailableError } from '@omo/lib/server/internal-api';
 import type { LedgerEntryDoc, LedgerEntryModel } from '../models/ledger-entry.model';
 import type { LedgerService } from './ledger.service';
@@ -32,12 +32,6 @@ export interface BirthdayBonusRun {
   bonusesGiven: number;
   /** False when members could not be reached before the last page: the next run carries on. */
   finished: boolean;
-}
-
-/** The JST calendar year and month (1-12) of an instant. */
-export function jstMonthOf(at: Date): { year: number; month: number } {
-  const jst = new Date(at.getTime() + JST_OFFSET_MS);
-  return { year: jst.getUTCFullYear(), month: jst.getUTCMonth() + 1 };
 }
 
 /**
