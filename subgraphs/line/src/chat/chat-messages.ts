@@ -2,7 +2,7 @@ import type { messagingApi } from '@line/bot-sdk';
 import { CHAT } from '../i18n/chat.messages';
 import { say } from '../i18n/locale';
 import { tierName } from '../i18n/tiers.messages';
-import { entryTypeName, formatJstShortDate, formatMemberCode, formatNumber, formatPoints, formatPointsChange, truncate } from '../member-view/format';
+import { entryTypeName, formatJstShortDate, formatMemberCode, formatNumber, formatPoints, formatPointsChange, tierProgressPercent, truncate } from '../member-view/format';
 import type { AccountSummary } from '../member-view/member-account.client';
 import { BRAND, IMAGE_URL_MAX, MUTED, NEGATIVE, POSITIVE, TRACK, box, commandButton, flexMessage, header, memberPageButtons, row, text, type FlexComponent, type ReplyView } from './flex';
 
@@ -26,8 +26,7 @@ const honorific = (view: ReplyView, displayName: string) => say(CHAT.honorific(t
 
 /** How far the member is towards the next tier, as a bar; full at the top tier. */
 function tierProgressBar(account: Pick<AccountSummary, 'qualifyingSpend' | 'nextTier' | 'spendToNextTier'>): messagingApi.FlexBox {
-  const target = account.qualifyingSpend + account.spendToNextTier;
-  const percent = account.nextTier === null || target <= 0 ? 100 : Math.min(100, Math.floor((account.qualifyingSpend * 100) / target));
+  const percent = tierProgressPercent(account);
   const filled = percent > 0 ? [box('vertical', [], { width: `${percent}%`, height: '6px', backgroundColor: BRAND, cornerRadius: '3px' })] : [];
   return box('vertical', filled, { height: '6px', backgroundColor: TRACK, cornerRadius: '3px', margin: 'sm' });
 }

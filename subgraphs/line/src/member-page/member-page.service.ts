@@ -1,5 +1,4 @@
 import { membersContract } from '@omo/lib/contracts/members';
-import { pointsContract } from '@omo/lib/contracts/points';
 import type { AttemptLimiter } from '@omo/lib/core/attempt-limiter';
 import { AppError } from '@omo/lib/core/errors';
 import type { Logger } from '@omo/lib/core/logger';
@@ -9,7 +8,8 @@ import type { MemberPageTextKey } from '../i18n/member-page.messages';
 import type { LinkClaims, LinkOutcome } from '../linking/link-claims';
 import type { LineLinkDoc, LineLinkModel } from '../linking/line-link.model';
 import { LIMITS, type LinkService } from '../linking/link.service';
-import { fetchMemberCard } from '../member-view/member-account.client';
+import { fetchMemberRewards } from '../chat/chat-rewards.client';
+import { fetchAccountSummary, fetchMemberCard } from '../member-view/member-account.client';
 import type { LineIdentity } from './id-token.verifier';
 import { memberView, type MemberPageView } from './member-page.view';
 import { MemberPageError } from './member-page.errors';
@@ -35,12 +35,10 @@ export interface MemberPageServiceDeps {
  */
 export class MemberPageService {
   private readonly members: InternalClient<typeof membersContract>;
-  private readonly points: InternalClient<typeof pointsContract>;
 
   constructor(private readonly deps: MemberPageServiceDeps) {
     const caller = { directory: deps.services, internalSecret: deps.internalSecret, service: 'line' };
     this.members = internalClient(membersContract, caller);
-    this.points = internalClient(pointsContract, caller);
   }
 
   /** The card and everything around it for a linked member; the join and link forms' state otherwise. */
@@ -51,8 +49,8 @@ export class MemberPageService {
     if (!card || card.status !== 'ACTIVE') return { state: 'inactive', locale };
     // the card is what the register needs: points, coupons or the profile being unreachable leaves it showing
     const [account, rewards, profile] = await Promise.all([
-      this.optional('points', this.points.accountSummary({ memberId: card.memberId })),
-      this.optional('rewards', this.points.memberRewards({ memberId: card.memberId })),
+      this.optional('points', fetchAccountSummary(this.deps, card.memberId)),
+      this.optional('rewards', fetchMemberRewards(this.deps, card.memberId)),
       this.optional('profile', this.members.profile({ memberId: card.memberId })),
     ]);
     return memberView(locale, { card, account, rewards, profile });

@@ -3,7 +3,7 @@ import type { AccountSummary, MemberRewards } from '@omo/lib/contracts/points';
 import { say, type Locale, type Text } from '../i18n/locale';
 import { BONUS_REASON_TEXT, CHANNEL_TEXT, TOP_TIER_TEXT, tierProgressText } from '../i18n/member-page.messages';
 import { TIER_NAMES, tierName } from '../i18n/tiers.messages';
-import { entryTypeName, formatJstShortDate, formatMemberCode, formatNumber, formatPoints, formatPointsChange } from '../member-view/format';
+import { entryTypeName, formatJstShortDate, formatMemberCode, formatNumber, formatPoints, formatPointsChange, tierProgressPercent } from '../member-view/format';
 import { cardBarcodes, couponBarcode } from './member-card.barcodes';
 
 /** Recent entries the page lists. */
@@ -68,12 +68,11 @@ export function memberView(locale: Locale, parts: MemberParts): MemberPageView {
 
 function pointsView(locale: Locale, account: AccountSummary): PointsView {
   const next = account.nextTier ? tierText(account.nextTier) : null;
-  const towards = account.qualifyingSpend + account.spendToNextTier;
   return {
     balanceText: formatPoints(account.balance),
     pendingText: formatPoints(account.pendingBalance),
     tierName: tierName(account.tier, locale),
-    tierProgressPercent: !next || towards <= 0 ? 100 : Math.min(100, Math.floor((account.qualifyingSpend * 100) / towards)),
+    tierProgressPercent: tierProgressPercent(account),
     tierProgressText: say(next ? tierProgressText(next, formatNumber(account.spendToNextTier)) : TOP_TIER_TEXT, locale),
     expiring: account.expiring.slice(0, EXPIRING_ROWS).map((lot) => ({ pointsText: formatPoints(lot.points), dateText: formatDate(locale, new Date(lot.expiresAt)) })),
     history: account.history.slice(0, HISTORY_ROWS).map((entry) => ({

@@ -1,3 +1,4 @@
+import type { AccountSummary } from '@omo/lib/contracts/points';
 import { JST_OFFSET_MS } from '@omo/lib/core/time';
 import { ENTRY_TYPE_NAMES, FORMAT } from '../i18n/format.messages';
 import { say, type Locale } from '../i18n/locale';
@@ -37,6 +38,12 @@ export function formatJstTime(at: Date): string {
 /** "1,234"; negative balances (points owed after a refund) keep their sign. */
 export function formatNumber(value: number): string {
   return GROUPED.format(value);
+}
+
+/** How far the member is towards the next tier, 0-100; 100 at the top tier. */
+export function tierProgressPercent(account: Pick<AccountSummary, 'qualifyingSpend' | 'nextTier' | 'spendToNextTier'>): number {
+  const target = account.qualifyingSpend + account.spendToNextTier;
+  return account.nextTier === null || target <= 0 ? 100 : Math.min(100, Math.floor((account.qualifyingSpend * 100) / target));
 }
 
 /** "1,234 pt". */
