@@ -118,6 +118,43 @@ export const membersContract = contract('members', {
       conflicts: z.array(z.enum(['email', 'phone'])),
     }),
   ),
+  /**
+   * purchases (Smaregi connector, issue 17): a customer created or edited at a Smaregi register, as a member. The
+   * member is, in this order: the one whose member code is the customer's customerCode (a card we issued); the one
+   * this customer is linked to (`smaregi:<contractId>:<customerId>`, claimed by insert); else a new member,
+   * registered in store at `storeId`, with the sign-up bonus. Phone and e-mail are normalised; one another member
+   * holds is not taken and not merged: that member is named in `duplicateOf` and the pair is flagged for the staff
+   * merge flow. A withdrawn member is not brought back; an edit older than the last one applied changes nothing.
+   */
+  upsertRegisterCustomer: route(
+    '/internal/members/upsert-register-customer',
+    z.object({
+      contractId: z.string().min(1).max(40),
+      /** Smaregi's customerId (digits). */
+      customerId: z.string().regex(/^\d{1,20}$/),
+      customerCode: optional,
+      /** Our store the customer was registered at (the contract's mapping of its storeId), if known. */
+      storeId: optional,
+      lastName: optional,
+      firstName: optional,
+      lastKana: optional,
+      firstKana: optional,
+      /** mobileNumber, else phoneNumber, as Smaregi has it. */
+      phone: optional,
+      email: optional,
+      /** YYYY-MM-DD, as Smaregi's birthDate. */
+      birthday: optional,
+      /** Smaregi's updDateTime (ISO 8601 with offset); an edit older than the last one applied is `stale`. */
+      updatedAt: optional,
+    }),
+    z.object({
+      memberId: z.string(),
+      memberCode: z.string(),
+      outcome: z.enum(['created', 'code', 'linked', 'updated', 'unchanged', 'withdrawn', 'stale']),
+      /** A member holding this customer's phone or e-mail, flagged with this one as a likely duplicate. */
+      duplicateOf: z.string().nullable(),
+    }),
+  ),
   /** purchases (Shopify discount codes): the Shopify customers this member is, per ONLINE store (none: not linked). */
   shopifyCustomers: route(
     '/internal/members/shopify-customers',

@@ -37,6 +37,13 @@ export const settleSchema = z.object({
   /** The coupons the purchase uses (quoted by couponQuote when it was recorded), each with the discount it gave. */
   coupons: z.array(z.object({ couponId: objectIdSchema(), discount: yen })).max(MAX_COUPONS_PER_PURCHASE).default([]),
   couponPolicy: couponPolicySchema.default('STRICT'),
+  /**
+   * When the member's usable points are fewer than pointsToRedeem. REFUSE (default): INSUFFICIENT_POINTS, nothing
+   * written. ALLOW (issue 17, a Smaregi register that spent points its stale copy showed: the sale has happened):
+   * the usable points are spent and the rest becomes points owed (a negative balance, which blocks redemption until
+   * paid off by later earnings); the result's `overdrawn` says how many.
+   */
+  overdraft: z.enum(['REFUSE', 'ALLOW']).default('REFUSE'),
 });
 
 /**
@@ -156,6 +163,8 @@ const settlementResult = z.object({ pointsEarned: points, pointsRedeemed: points
  * or CANCELLED / EXPIRED first (their returned points then taken back by an ADJUST of this purchase).
  */
 const settleResult = settlementResult.extend({
+  /** overdraft ALLOW: the points redeemed beyond what was usable, now owed (0 otherwise). */
+  overdrawn: points.min(0).default(0),
   unconsumedCoupons: z.array(z.object({ couponId: z.string(), code: z.string(), state: z.enum(['USED', 'CANCELLED', 'EXPIRED']) })).default([]),
 });
 
@@ -215,5 +224,14 @@ export const pointsContract = contract('points', {
    * answers the same coupon. Refusals: INSUFFICIENT_POINTS, OUT_OF_STOCK, LIMIT_REACHED, REWARD_UNAVAILABLE, NOT_FOUND.
    */
   redeemForMember: route('/internal/rewards/redeem', redeemForMemberSchema, redeemedCoupon),
+  /**
+   * purchases (Smaregi connector, issue 17): the member's balance as the connector mirrors it, read now: the head
+   * entry's seq, the usable balance minus points owed, and when it was read (see purchases' smaregiBalance).
+   */
+  balanceState: route(
+    '/internal/accounts/balance-state',
+    z.object({ memberId }),
+    z.object({ memberId: z.string(), seq: z.number().int().min(0), balance: points, asOf: instant }),
+  ),
   segmentFilter: segmentFilterRoute(pointsConditionSchema),
 });

@@ -60,5 +60,46 @@ export const purchasesContract = contract('purchases', {
     z.object({ couponId: objectIdSchema(), code: z.string().min(1).max(40) }),
     shopifyDiscountOutcome,
   ),
+  /**
+   * points (outbox, issue 17): a member's points changed (any ledger entry, or pending points became usable). The
+   * Smaregi connector keeps it as a mark per Smaregi customer of the member and sets that customer's point field to
+   * the newest mark (by `seq`, then `asOf`) from its own outbox, so marks may arrive in any order and more than once.
+   * QUEUED: kept, sent soon; NOT_MAPPED: the member has no Smaregi customer (nothing kept; the customer's mapping
+   * asks points for the state when it is made); DISABLED: no contract is configured.
+   */
+  smaregiBalance: route(
+    '/internal/smaregi/balances',
+    z.object({
+      memberId: objectIdSchema(),
+      /** The ledger seq of the member's head entry when the balance was read. */
+      seq: z.number().int().min(0),
+      /** Usable points then (pending ones not counted), minus points owed; may be negative (Smaregi is sent 0). */
+      balance: z.number().int(),
+      /** When the balance was read: of two marks at one seq, the later one counts (pending points matured). */
+      asOf: instant,
+    }),
+    z.object({ status: z.enum(['QUEUED', 'NOT_MAPPED', 'DISABLED']) }),
+  ),
+  /**
+   * members (outbox, issue 17): a member was registered anywhere but at a Smaregi register (or their contacts or
+   * name changed): each configured contract with createCustomers gets a customer record for them (customerCode =
+   * the member code), once (idempotent by contract + member).
+   */
+  smaregiMember: route(
+    '/internal/smaregi/members',
+    z.object({
+      memberId: objectIdSchema(),
+      memberCode: z.string().min(1).max(20),
+      /** Family and given name when known; else the display name as lastName. */
+      lastName: z.string().min(1).max(85),
+      firstName: z.string().max(85).nullable(),
+      phone: z.string().max(30).nullable(),
+      email: z.string().max(254).nullable(),
+      birthday: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).nullable(),
+      /** The contract whose register created this member (that contract already has the customer). */
+      fromSmaregiContractId: z.string().nullable().default(null),
+    }),
+    z.object({ status: z.enum(['DONE', 'DISABLED']), customers: z.array(z.object({ contractId: z.string(), customerId: z.string() })) }),
+  ),
   segmentFilter: segmentFilterRoute(purchasesConditionSchema),
 });

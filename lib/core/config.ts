@@ -102,6 +102,46 @@ const configSchema = z.object({
   LIFF_ID: z.string().regex(/^\d{1,20}-[A-Za-z0-9]{1,20}$/, 'must be a LIFF ID such as 1234567890-AbcdEfgh').optional(),
   /** The LIFF SDK the page loads; tests serve a stand-in. */
   LIFF_SDK_URL: httpUrl.default('https://static.line-scdn.net/liff/edge/2/sdk.js'),
+  /**
+   * The Smaregi connector (issue 17, docs/smaregi-setup.md). The app's client id and secret (sandbox and production
+   * apps have their own), the value of the secret header the app registers for its webhooks, and the contracts that
+   * installed the app, as JSON: `[{"contractId":"sb_abc123","stores":{"1":"SHIBUYA"}}]`, where `stores` maps each
+   * Smaregi storeId to our store (its code or id). No contracts: the connector is off and its webhook answers 404.
+   */
+  SMAREGI_ENV: z.enum(['sandbox', 'production']).default('sandbox'),
+  SMAREGI_CLIENT_ID: z.string().min(1).optional(),
+  SMAREGI_CLIENT_SECRET: z.string().min(1).optional(),
+  SMAREGI_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** The header the app's webhook settings send the secret in (case does not matter). */
+  SMAREGI_WEBHOOK_SECRET_HEADER: z.string().regex(/^[A-Za-z0-9-]{1,64}$/, 'must be an HTTP header name').default('x-smaregi-webhook-secret'),
+  SMAREGI_CONTRACTS: z
+    .string()
+    .default('[]')
+    .transform((value, ctx) => {
+      try {
+        return JSON.parse(value) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'must be a JSON list of contracts' });
+        return z.NEVER;
+      }
+    })
+    .pipe(
+      z.array(
+        z.object({
+          contractId: z.string().regex(/^[A-Za-z0-9_]{1,40}$/, 'must be a Smaregi contract id'),
+          /** Smaregi storeId (digits) -> our store's code or id. A sale at a store not listed is kept for staff, not recorded. */
+          stores: z.record(z.string().regex(/^\d{1,10}$/), z.string().min(1)).default({}),
+          /** Whether members registered elsewhere get a customer record in this contract (default yes). */
+          createCustomers: z.boolean().default(true),
+        }),
+      ),
+    ),
+  /** Tests only: where the token endpoint and the API are called instead of id.smaregi.{dev,jp} and api.smaregi.{dev,jp}. */
+  SMAREGI_ID_BASE_URL: httpUrl.optional(),
+  SMAREGI_API_BASE_URL: httpUrl.optional(),
+  SMAREGI_TIMEOUT_MS: z.coerce.number().int().positive().default(5000),
+  /** Where Smaregi reaches the purchases service (the bulk point update's callback); without it catch-up uses single updates. */
+  SMAREGI_CALLBACK_BASE_URL: httpUrl.optional(),
   /** Where customers' browsers reach the line service (link page, member-card images). */
   LINE_PUBLIC_BASE_URL: httpUrl.default('http://127.0.0.1:4004'),
   /** When segmented messages wait instead of going out, in JST; empty for none. */
@@ -159,9 +199,25 @@ export function parseConfig(env: Record<string, string | undefined>): AppConfig 
     if (!config.LINE_PUBLIC_BASE_URL.startsWith('https://')) problems.push('LINE_PUBLIC_BASE_URL: must be https in production');
     // the shops' access tokens would go wherever it points
     if (config.SHOPIFY_ADMIN_BASE_URL) problems.push('SHOPIFY_ADMIN_BASE_URL: only for tests; production calls each shop at https://<shop>/');
+    for (const k of ['SMAREGI_ID_BASE_URL', 'SMAREGI_API_BASE_URL'] as const) {
+      if (config[k]) problems.push(`${k}: only for tests; production calls Smaregi's own hosts`);
+    }
   }
+  problems.push(...smaregiProblems(config));
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+/** A configured contract needs the app's credentials and its webhook secret; each contract is listed once. */
+function smaregiProblems(config: AppConfig): string[] {
+  if (config.SMAREGI_CONTRACTS.length === 0) return [];
+  const problems = (['SMAREGI_CLIENT_ID', 'SMAREGI_CLIENT_SECRET', 'SMAREGI_WEBHOOK_SECRET'] as const)
+    .filter((k) => !config[k])
+    .map((k) => `${k} is required when SMAREGI_CONTRACTS lists a contract`);
+  const ids = config.SMAREGI_CONTRACTS.map((c) => c.contractId);
+  const repeated = ids.filter((id, i) => ids.indexOf(id) !== i);
+  if (repeated.length > 0) problems.push(`SMAREGI_CONTRACTS: ${[...new Set(repeated)].join(', ')} listed more than once`);
+  return problems;
 }
 
 /** The issuers of our own tokens (POS tokens, service identities), which no identity provider may take. */

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { Router } from 'express';
 import { parse } from 'graphql';
 import { all, repeat } from '@omo/lib/server/background';
-import { Outbox } from '@omo/lib/outbox/outbox';
+import { Outbox, type OutboxHandler } from '@omo/lib/outbox/outbox';
 import { buildSubgraphApollo, type BuiltSubgraph, type SubgraphBuildOptions } from '@omo/lib/server/subgraph-server';
 import { createPurchasesContext, type PurchasesContext, type PurchasesDeps } from './context';
 import { purchasesRoutes } from './internal/purchases.routes';
@@ -19,6 +19,7 @@ import { StoreService } from './services/store.service';
 import { ShopifyDiscountCodes } from './shopify-admin/discount-codes.service';
 import { ShopifyAdminClient } from './shopify-admin/shopify-admin.client';
 import { shopifyWebhookRoutes } from './webhooks/shopify.routes';
+import { buildSmaregiConnector, type SmaregiConnector } from './smaregi';
 
 export const typeDefs = parse(readFileSync(path.join(__dirname, '..', 'schema.graphql'), 'utf8'));
 
@@ -29,19 +30,16 @@ const SWEEP_INTERVAL_MS = 60_000;
 export interface PurchasesSubgraph extends BuiltSubgraph<PurchasesContext>, PurchasesDeps {
   outbox: Outbox;
   settlementSweep: SettlementSweepJob;
+  smaregi: SmaregiConnector;
 }
 
 export function buildPurchasesSubgraph(options: SubgraphBuildOptions): PurchasesSubgraph {
   const models = purchasesModels(options.connection);
   const storeService = new StoreService(models.stores, models.storeLocations, options.clock);
   const members = new MembersClient(options.services, options.internalSecret);
-  const outbox = new Outbox(
-    options.connection,
-    'purchases',
-    settlementHandlers({ models, members, services: options.services, internalSecret: options.internalSecret, clock: options.clock, logger: options.logger }),
-    options.logger,
-    options.clock,
-  );
+  // the Smaregi connector's handlers join these once it is built on this outbox (the outbox keeps this object)
+  const handlers: Record<string, OutboxHandler> = settlementHandlers({ models, members, services: options.services, internalSecret: options.internalSecret, clock: options.clock, logger: options.logger });
+  const outbox = new Outbox(options.connection, 'purchases', handlers, options.logger, options.clock);
   const coupons = new CouponQuotes(options.services, options.internalSecret);
   const purchaseService = new PurchaseService(models, members, coupons, outbox, options.clock, { posMaxBackdateHours: options.config.POS_MAX_BACKDATE_HOURS });
   const refundService = new RefundService(models, outbox, options.clock);
@@ -53,6 +51,21 @@ export function buildPurchasesSubgraph(options: SubgraphBuildOptions): Purchases
     internalSecret: options.internalSecret,
     logger: options.logger,
   });
+  const smaregi = buildSmaregiConnector({
+    config: options.config,
+    connection: options.connection,
+    models,
+    purchases: purchaseService,
+    refunds: refundService,
+    stores: storeService,
+    members,
+    services: options.services,
+    internalSecret: options.internalSecret,
+    logger: options.logger,
+    clock: options.clock,
+    outbox: () => outbox,
+  });
+  Object.assign(handlers, smaregi.outboxHandlers);
   const deps: PurchasesDeps = { models, storeService, purchaseService, refundService };
   const apollo = buildSubgraphApollo<PurchasesContext>({ name: 'purchases', typeDefs, resolvers, ...options });
   return {
@@ -60,15 +73,18 @@ export function buildPurchasesSubgraph(options: SubgraphBuildOptions): Purchases
     apollo,
     outbox,
     settlementSweep,
+    smaregi,
     createContext: (base) => createPurchasesContext(deps, base),
     startBackground: () =>
       all([
         outbox.start(OUTBOX_INTERVAL_MS),
         repeat('rearm stuck settlements', SWEEP_INTERVAL_MS, () => settlementSweep.rearmStuck(), options.logger),
+        ...smaregi.background,
       ]),
     routes: Router().use(
+      smaregi.routes,
       shopifyWebhookRoutes({ models, purchases: purchaseService, refunds: refundService, coupons, services: options.services, internalSecret: options.internalSecret, logger: options.logger, clock: options.clock }),
-      purchasesRoutes({ models, purchaseService, storeService, discountCodes }, options),
+      purchasesRoutes({ models, purchaseService, storeService, discountCodes, smaregi }, options),
     ),
   };
 }

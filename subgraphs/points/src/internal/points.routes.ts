@@ -1,7 +1,7 @@
 import type { Router } from 'express';
 import type { Logger } from '@omo/lib/core/logger';
 import { pointsContract, type MemberRewards, type RedeemedCoupon } from '@omo/lib/contracts/points';
-import { internalRouter } from '@omo/lib/server/internal-api';
+import { internalRouter, ServiceUnavailableError } from '@omo/lib/server/internal-api';
 import type { PointsDeps } from '../context';
 import { accountSummary } from '../services/account-summary';
 import { viewAt } from '../services/lots';
@@ -23,6 +23,8 @@ export function pointsRoutes(deps: PointsDeps, settlement: SettlementService, op
     accountSummary: (input) => accountSummary(deps, input),
     memberRewards: (input) => memberRewards(deps, input.memberId.toLowerCase()),
     redeemForMember: (input) => redeemForMember(deps, input),
+    // issue 17, part C
+    balanceState: () => Promise.reject(new ServiceUnavailableError('points', 'balanceState is not built yet')),
     segmentFilter: pointsSegmentFilter(deps),
   }, options);
 }

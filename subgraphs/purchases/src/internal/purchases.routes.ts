@@ -6,11 +6,12 @@ import type { PurchasesModels } from '../models';
 import type { PurchaseService } from '../services/purchase.service';
 import type { StoreService } from '../services/store.service';
 import type { ShopifyDiscountCodes } from '../shopify-admin/discount-codes.service';
+import type { SmaregiConnector } from '../smaregi';
 import { purchasesSegmentFilter } from './segment-filter.routes';
 
-/** The purchases contract's routes (lib/contracts/purchases.ts): members merges and checks stores here, line filters segments, points' outbox makes coupons Shopify discount codes. */
+/** The purchases contract's routes (lib/contracts/purchases.ts): members merges and checks stores here, line filters segments, points' outbox makes coupons Shopify discount codes and marks Smaregi balances, members' outbox asks for Smaregi customers. */
 export function purchasesRoutes(
-  deps: { models: PurchasesModels; purchaseService: PurchaseService; storeService: StoreService; discountCodes: ShopifyDiscountCodes },
+  deps: { models: PurchasesModels; purchaseService: PurchaseService; storeService: StoreService; discountCodes: ShopifyDiscountCodes; smaregi: SmaregiConnector },
   options: { internalSecret: string; logger: Logger },
 ): Router {
   return internalRouter(purchasesContract, {
@@ -21,6 +22,8 @@ export function purchasesRoutes(
     },
     createShopifyDiscount: (input) => deps.discountCodes.create(input),
     deactivateShopifyDiscount: (input) => deps.discountCodes.deactivate(input),
+    smaregiBalance: (input) => (deps.smaregi.enabled ? deps.smaregi.mirror.mark(input) : Promise.resolve({ status: 'DISABLED' as const })),
+    smaregiMember: (input) => (deps.smaregi.enabled ? deps.smaregi.customers.ensureCustomers(input) : Promise.resolve({ status: 'DISABLED' as const, customers: [] })),
     segmentFilter: purchasesSegmentFilter(deps.models),
   }, options);
 }
