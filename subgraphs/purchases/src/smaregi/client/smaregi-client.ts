@@ -94,6 +94,7 @@ export class SmaregiClient implements SmaregiApi {
     let response = await this.send(contractId, call.method, url, init(token));
     if (response.status === 401) {
       // the token expired early or was revoked: one fresh token, one more try; a second 401 is not the token's age
+      await response.body?.cancel();
       const fresh = await this.tokens.get(contractId, token);
       response = await this.send(contractId, call.method, url, init(fresh));
     }
