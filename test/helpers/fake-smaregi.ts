@@ -22,6 +22,8 @@ export interface FakeSmaregiCall {
   headers: Record<string, string | string[] | undefined>;
   /** What the fake answered (0 while held). */
   status: number;
+  /** When it came in (real time, ms), to check a client's pace. */
+  receivedAt: number;
 }
 
 /** Which calls a failure or a hold applies to: a method and a path (substring or pattern; default: any API call). */
@@ -59,7 +61,7 @@ export interface FakeSmaregi {
   addContract(contractId: string, options?: { points?: boolean; requireKana?: boolean }): void;
   /** Every token issued so far stops working (as after a secret rotation): the next calls get 401. */
   revokeTokens(): void;
-  putTransaction(contractId: string, head: FakeFields & { details?: FakeFields[] }): Record<string, unknown>;
+  putTransaction(contractId: string, head: FakeTransaction): Record<string, unknown>;
   putCustomer(contractId: string, fields: FakeFields & { point?: number }): Record<string, unknown>;
   deleteCustomer(contractId: string, customerId: string): void;
   customer(contractId: string, customerId: string): Record<string, unknown> | null;
@@ -90,6 +92,9 @@ export interface FakeSmaregi {
 
 /** The webhook secret and header the fake's settings configure (sendWebhook's options). */
 export const FAKE_SMAREGI_WEBHOOK = { secret: 'fake-smaregi-webhook-secret-0123', header: 'x-smaregi-webhook-secret' };
+
+/** A transaction a test puts in: head fields, and its lines. */
+export type FakeTransaction = { [field: string]: FakeFields[keyof FakeFields] | FakeFields[]; details?: FakeFields[] };
 
 const SCOPES = ['pos.transactions:read', 'pos.transactions:write', 'pos.customers:read', 'pos.customers:write', 'pos.stores:read'];
 
@@ -138,7 +143,7 @@ export async function startFakeSmaregi(options: { clientId?: string; clientSecre
   app.use(express.json(), express.urlencoded({ extended: false }));
   app.use(async (req: Request, res: Response, next: NextFunction) => {
     const path = req.path;
-    const call: FakeSmaregiCall = { method: req.method, path, query: { ...req.query }, body: req.body ?? null, headers: req.headers, status: 0 };
+    const call: FakeSmaregiCall = { method: req.method, path, query: { ...req.query }, body: req.body ?? null, headers: req.headers, status: 0, receivedAt: Date.now() };
     calls.push(call);
     const json = res.json.bind(res);
     res.json = (payload: unknown) => {
@@ -296,8 +301,9 @@ export async function startFakeSmaregi(options: { clientId?: string; clientSecre
     tokensIssued: (contractId) => issued.get(contractId) ?? 0,
     addContract,
     revokeTokens: () => tokens.clear(),
-    putTransaction: (contractId, { details, ...head }) => {
+    putTransaction: (contractId, { details, ...rest }) => {
       const contract = contractOf(contractId);
+      const head = rest as FakeFields;
       const id = head.transactionHeadId === undefined || head.transactionHeadId === null ? String(contract.nextTransactionId++) : String(head.transactionHeadId);
       const record = { ...transactionHead(id, now(), head), details: (details ?? []).map((d, i) => transactionDetail(id, i, d)) };
       contract.transactions.set(id, record);
