@@ -9,7 +9,7 @@ const CONTRACT = 'sb_skp380c6';
 
 const EVENTS = /* GraphQL */ `
   query Events($outcome: SmaregiEventOutcome) {
-    smaregiEvents(outcome: $outcome, first: 50) {
+    smaregiEvents(outcome: $outcome, first: 20) {
       nodes {
         contractId event action transactionHeadId outcome reason pointsOverdrawn
         purchase { externalId channel status subtotal discount amountPaid refundedAmount store { code } lines { sku name unitPrice quantity refundedQuantity } }

@@ -17,7 +17,7 @@ const id = z.string().regex(/^\d{1,20}$/, 'must be a Smaregi id (digits)');
 /** The headers Smaregi sends with every webhook (developers.smaregi.dev, webhooks; a captured sandbox delivery). */
 export const webhookHeadersSchema = z.object({
   'smaregi-contract-id': z.string().min(1).max(40),
-  'smaregi-event-id': z.string().trim().min(1, 'is required').max(100),
+  'smaregi-event-id': z.string({ error: 'is required' }).trim().min(1, 'is required').max(100),
   'smaregi-event': z.string().max(100).optional(),
 });
 
