@@ -46,6 +46,7 @@ export const subgraphCodegen: Record<string, { contextType: string; mappers: Rec
       Member: '../mappers#MemberRef',
       PurchaseSummary: '../services/stats#PurchaseStats',
       Coupon: '../mappers#CouponRef',
+      SmaregiEvent: '../smaregi/webhook/event-log.model#SmaregiEventLogDoc',
     },
   },
   line: {

@@ -79,6 +79,7 @@ const ROWS: Record<string, Row> = {
   store: { query: 'query($id: ID!) { store(id: $id) { id } }', variables: (f) => ({ id: f.ownStore }), expect: signedIn },
   purchase: { query: 'query($id: ID!) { purchase(id: $id) { id } }', variables: (f) => ({ id: f.purchase }), expect: { ...ownData, posOtherStore: F, mergedAway: F } },
   purchasesNeedingAttention: { query: '{ purchasesNeedingAttention(first: 5) { nodes { id } } }', variables: () => ({}), expect: staffOnly },
+  smaregiEvents: { query: '{ smaregiEvents(first: 5) { nodes { id } } }', variables: () => ({}), expect: staffOnly },
   // --- Mutation (inputs an allowed caller is refused for with BAD_USER_INPUT or NOT_FOUND, so nothing changes)
   issueLineLinkCode: { query: 'mutation { issueLineLinkCode { expiresAt } }', variables: () => ({}), expect: customersOnly },
   unlinkLineAccount: { query: 'mutation($id: ID) { unlinkLineAccount(memberId: $id) }', variables: (f, c) => ({ id: f.self(c === 'customerOther' ? 'customerSelf' : c).id }), expect: { ...ownData, posOwnStore: F, posOtherStore: F } },
