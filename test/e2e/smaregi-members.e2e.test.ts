@@ -68,6 +68,13 @@ async function customersEvent(action: string, customerIds: string[]): Promise<vo
 /** The customer records made in Smaregi (POST /pos/customers). */
 const customerPosts = () => fake.apiCalls(CONTRACT, 'POST').filter((call) => call.path.endsWith('/pos/customers'));
 
+/** Every outbox run once, in the order a balance travels: members (sign-up bonus), points (its marks), purchases (the push). */
+async function settle(): Promise<void> {
+  await system.subgraphs.members.built.outbox.drain();
+  await system.subgraphs.points.built.outbox.drain();
+  await system.subgraphs.purchases.built.outbox.drain();
+}
+
 async function find(variables: { phone?: string; email?: string }): Promise<MemberView[]> {
   return ok(await system.graphql<{ findMembers: MemberView[] }>(FIND, variables, system.staffHeaders())).findMembers;
 }
@@ -91,6 +98,9 @@ describe('members both ways', () => {
     // made at the register: that contract has its customer already, so no record is created for it there
     await system.subgraphs.members.built.outbox.process(`smaregi-member:${member!.id}`);
     expect(customerPosts()).toEqual([]);
+    // the register shows the member's balance (the sign-up bonus) at the next sale
+    await settle();
+    expect(fake.pointOf(CONTRACT, String(customer.customerId))).toBe(100);
   });
 
   it('one with another member’s phone is made without it, and staff see the pair, which a merge resolves', async () => {
@@ -118,6 +128,11 @@ describe('members both ways', () => {
     expect(ok(await system.graphql<{ memberDuplicates: unknown[] }>(DUPLICATES, {}, system.staffHeaders())).memberDuplicates).toEqual([]);
     const merged = ok(await system.graphql<{ memberDuplicates: { id: string; state: string }[] }>(DUPLICATES, { state: 'MERGED' }, system.staffHeaders())).memberDuplicates;
     expect(merged.map(({ id, state }) => ({ id, state }))).toEqual([{ id: `${made!.id}:${online.id}`, state: 'MERGED' }]);
+    // the register's customer is the survivor's now: no second record is made for it, and it shows the survivor's
+    // balance (both sign-up bonuses)
+    await settle();
+    expect(customerPosts()).toEqual([]);
+    expect(fake.pointOf(CONTRACT, String(customer.customerId))).toBe(200);
   });
 
   it('a member registered through the gateway gets a Smaregi customer with its code, and the echo webhook changes nothing', async () => {
@@ -140,6 +155,8 @@ describe('members both ways', () => {
       mailAddress: 'kenta.mori@example.com',
       birthDate: '1985-11-30',
     });
+    await settle();
+    expect(fake.pointOf(CONTRACT, customerId)).toBe(100);
 
     const before = await find({ email: 'kenta.mori@example.com' });
     const flagsBefore = ok(await system.graphql<{ memberDuplicates: unknown[] }>(DUPLICATES, {}, system.staffHeaders())).memberDuplicates;

@@ -142,3 +142,22 @@ describe('a member registered elsewhere gets a customer record', () => {
     expect(await links().countDocuments({ memberId: input.memberId })).toBe(0);
   });
 });
+
+describe('a member merge', () => {
+  it('moves the merged member’s customers to the survivor, except in a contract where the survivor has its own', async () => {
+    const [survivor, merged] = await Promise.all([registerElsewhere('stays@example.com', '残'), registerElsewhere('goes@example.com', '去')]);
+    const [to, from] = [survivor._id.toHexString(), merged._id.toHexString()];
+    const linkOf = async (contractId: string, code: string, memberId: string) => {
+      const customer = smaregi.putCustomer(contractId, { customerCode: code, lastName: 'x', firstName: 'y' });
+      await links().insertOne({ _id: `${contractId}:${String(customer.customerId)}`, contractId, customerId: String(customer.customerId), memberId, customerCode: code, origin: 'REGISTER', createdAt: new Date() });
+      return `${contractId}:${String(customer.customerId)}`;
+    };
+    const own = await linkOf(SHIBUYA, 'M-STAYS', to);
+    const apart = await linkOf(SHIBUYA, 'M-GOES', from);
+    const moved = await linkOf(KANA, 'M-GOES-K', from);
+    await sync.moveLinks(from, to);
+    await sync.moveLinks(from, to);
+    const memberOf = async (id: string) => (await links().findOne({ _id: id }))?.memberId;
+    expect([await memberOf(own), await memberOf(apart), await memberOf(moved)]).toEqual([to, from, to]);
+  });
+});

@@ -2,6 +2,7 @@ import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import type { ParsedRequestOf, ReplyOf } from '@omo/lib/contracts/contract';
 import type { purchasesContract } from '@omo/lib/contracts/purchases';
 import { claimOnce } from '@omo/lib/core/claims';
+import { isDuplicateKeyError } from '@omo/lib/core/db';
 import { AppError } from '@omo/lib/core/errors';
 import type { OutboxHandler } from '@omo/lib/outbox/outbox';
 import { ServiceUnavailableError } from '@omo/lib/server/internal-api';
@@ -103,6 +104,26 @@ export class CustomerSync {
     }
     if (customers.length) await this.mirror.syncMember(input.memberId);
     return { status: 'DONE', customers };
+  }
+
+  /**
+   * A member merge (purchases' merge route, members' outbox): the merged member's customers become the survivor's,
+   * so the survivor's balance goes to them and the survivor gets no second record in their contracts. Where the
+   * survivor has a customer of that contract already, the merged one's stays linked to the merged member (one
+   * customer per member and contract; its sales still go to the survivor, whom members names for the merged id)
+   * and is logged for staff to merge in Smaregi. Idempotent: a rerun finds the links moved and syncs again.
+   */
+  async moveLinks(fromMemberId: string, toMemberId: string): Promise<void> {
+    const links = await this.deps.links.find({ memberId: fromMemberId }).lean<SmaregiCustomerLinkDoc[]>().exec();
+    for (const link of links) {
+      try {
+        await this.deps.links.updateOne({ _id: link._id, memberId: fromMemberId }, { $set: { memberId: toMemberId } });
+      } catch (error) {
+        if (!isDuplicateKeyError(error)) throw error;
+        this.deps.logger.warn({ contractId: link.contractId, customerId: link.customerId, fromMemberId, toMemberId }, 'merged member’s Smaregi customer kept apart: the survivor has its own in this contract');
+      }
+    }
+    if (await this.deps.links.exists({ memberId: toMemberId })) await this.mirror.syncMember(toMemberId);
   }
 
   handlers(): Record<string, OutboxHandler> {
