@@ -143,6 +143,24 @@ describe('a member registered elsewhere gets a customer record', () => {
   });
 });
 
+describe('two runs of one member’s item at once', () => {
+  it('make one record, and both answer it', async () => {
+    const sora = await registerElsewhere('sora@example.com', '空');
+    const input = { memberId: sora._id.toHexString(), memberCode: sora.memberCode, lastName: '空', firstName: null, phone: null, email: 'sora@example.com', birthday: null, fromSmaregiContractId: KANA };
+    const held = smaregi.hold({ method: 'POST', path: `/${SHIBUYA}/pos/customers` });
+    const first = sync.ensureCustomers(input);
+    await held.arrived;
+    const second = await sync.ensureCustomers(input);
+    held.release();
+    expect(await first).toEqual(second);
+    expect(second.customers).toHaveLength(1);
+    // in order of arrival: the held one, refused for the code the other had taken meanwhile (it found that record)
+    const posts = smaregi.apiCalls(SHIBUYA, 'POST').filter((call) => (call.body as { customerCode?: string }).customerCode === sora.memberCode);
+    expect(posts.map((call) => call.status)).toEqual([400, 200]);
+    expect(smaregi.customer(SHIBUYA, second.customers[0]!.customerId)).toMatchObject({ customerCode: sora.memberCode });
+  });
+});
+
 describe('a member merge', () => {
   it('moves the merged member’s customers to the survivor, except in a contract where the survivor has its own', async () => {
     const [survivor, merged] = await Promise.all([registerElsewhere('stays@example.com', '残'), registerElsewhere('goes@example.com', '去')]);

@@ -182,9 +182,12 @@ export class CustomerSync {
     try {
       return await this.smaregi(() => this.deps.api.createCustomer(contractId, customer));
     } catch (error) {
-      // a contract that requires kana refuses the record without it (400); which fields a contract requires is its
-      // own setting, so the record is sent again with Smaregi's placeholder rather than read from it first
       if (!(error instanceof SmaregiRefusedError) || error.status !== 400) throw error;
+      // a run of the same item made it meanwhile: the code is taken, by the record this run wanted
+      const made = await this.smaregi(() => this.deps.api.findCustomerByCode(contractId, input.memberCode));
+      if (made) return made;
+      // a contract that requires kana refuses the record without it; which fields a contract requires is its own
+      // setting, so the record is sent again with Smaregi's placeholder rather than read from it first
       return this.smaregi(() => this.deps.api.createCustomer(contractId, { ...customer, lastKana: NO_KANA, firstKana: NO_KANA }));
     }
   }
