@@ -56,6 +56,9 @@ describe('a register customer becomes a member', () => {
     const memberId = await sync.memberForCustomer(SHIBUYA, customerId);
     expect(await member(memberId!)).toMatchObject({ displayName: '山田 花子', phone: '+819012345678', email: 'hanako@example.com', registeredVia: 'STORE', registeredStoreId: storeId });
     expect(await links().findOne({ _id: `${SHIBUYA}:${customerId}` })).toMatchObject({ memberId, customerCode: 'R0001', origin: 'REGISTER' });
+    // the mirror was asked for the member's balance (the sign-up bonus) as the link was made
+    await system.subgraphs.purchases.built.outbox.drain();
+    expect(smaregi.pointOf(SHIBUYA, customerId)).toBe(100);
     const reads = smaregi.apiCalls(SHIBUYA, 'GET').length;
     expect(await sync.memberForCustomer(SHIBUYA, customerId)).toBe(memberId);
     expect(smaregi.apiCalls(SHIBUYA, 'GET')).toHaveLength(reads);

@@ -28,9 +28,9 @@ const LEFT = '3';
  * is asked to put our balance on the customer. Crash points:
  * - after creating a customer in Smaregi, before its link: the member's item runs again (members' outbox) and finds
  *   the customer by its customerCode (the member code) instead of creating a second one.
- * - after a link, before the mirror's sync: ensureCustomers and applyCustomers sync every member they find linked,
- *   so their retry (the caller's outbox) syncs it; a link made by memberForCustomer for a sale is followed by that
- *   sale's own balance change, which the mirror pushes anyway.
+ * - after a link, before the mirror's sync: every run syncs the member it linked or found linked, so the caller's
+ *   retry (its outbox) syncs it; memberForCustomer, which finds a link and returns, is followed by its sale's own
+ *   balance change, which the mirror pushes anyway.
  */
 export class CustomerSync {
   constructor(
@@ -64,8 +64,7 @@ export class CustomerSync {
           this.deps.logger.info({ contractId, customerId }, 'Smaregi customer gone before it was read; skipped');
           continue;
         }
-        const { memberId } = await this.upsert(contractId, customer);
-        await this.mirror.syncMember(memberId);
+        await this.upsert(contractId, customer);
       } catch (error) {
         // refused by Smaregi or by members (nothing a retry changes): logged for staff, and the others still go
         if (error instanceof SmaregiRefusedError) {
@@ -147,6 +146,7 @@ export class CustomerSync {
       updatedAt: customer.updDateTime ?? null,
     });
     await this.link(contractId, customer, result.memberId, 'REGISTER');
+    if (result.outcome !== 'withdrawn') await this.mirror.syncMember(result.memberId);
     return result;
   }
 
