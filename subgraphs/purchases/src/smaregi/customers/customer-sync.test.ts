@@ -78,6 +78,23 @@ describe('a register customer becomes a member', () => {
   });
 });
 
+describe('members down', () => {
+  it('leaves a new customer for the caller to retry, with nothing linked', async () => {
+    const customer = smaregi.putCustomer(SHIBUYA, { customerCode: 'R0009', lastName: '待', firstName: '機', mailAddress: 'wait@example.com' });
+    const customerId = String(customer.customerId);
+    await system.stop('members');
+    try {
+      await expect(sync.memberForCustomer(SHIBUYA, customerId)).rejects.toThrow('members is unavailable');
+      await expect(sync.applyCustomers(SHIBUYA, [customerId])).rejects.toThrow('members is unavailable');
+      expect(await links().countDocuments({ customerId, contractId: SHIBUYA })).toBe(0);
+    } finally {
+      await system.restart('members');
+    }
+    const memberId = await sync.memberForCustomer(SHIBUYA, customerId);
+    expect(await member(memberId!)).toMatchObject({ email: 'wait@example.com' });
+  });
+});
+
 describe('a member registered elsewhere gets a customer record', () => {
   it('in each contract that creates customers, with the member’s code; asked again, nothing is created twice', async () => {
     const aoi = await registerElsewhere('aoi.takahashi@example.com');
