@@ -4,6 +4,7 @@ import type { PurchasesModels } from './models';
 import type { PurchaseService } from './services/purchase.service';
 import type { RefundService } from './services/refund.service';
 import type { StoreService } from './services/store.service';
+import type { SmaregiEventLog } from './smaregi/webhook/event-log';
 
 export interface PurchasesContext extends BaseContext {
   loaders: PurchasesLoaders;
@@ -11,6 +12,7 @@ export interface PurchasesContext extends BaseContext {
   stores: StoreService;
   purchases: PurchaseService;
   refunds: RefundService;
+  smaregiEvents: SmaregiEventLog;
 }
 
 export interface PurchasesDeps {
@@ -18,8 +20,9 @@ export interface PurchasesDeps {
   storeService: StoreService;
   purchaseService: PurchaseService;
   refundService: RefundService;
+  smaregiEvents: SmaregiEventLog;
 }
 
 export function createPurchasesContext(deps: PurchasesDeps, base: BaseContext): PurchasesContext {
-  return { ...base, loaders: createPurchasesLoaders(deps.models), models: deps.models, stores: deps.storeService, purchases: deps.purchaseService, refunds: deps.refundService };
+  return { ...base, loaders: createPurchasesLoaders(deps.models), models: deps.models, stores: deps.storeService, purchases: deps.purchaseService, refunds: deps.refundService, smaregiEvents: deps.smaregiEvents };
 }

@@ -5,6 +5,7 @@ import type { PurchaseDoc } from '../models/purchase.model';
 import type { PurchaseLineView, MemberRef, CouponRef } from '../mappers';
 import type { RefundDoc } from '../models/refund.model';
 import type { PurchaseStats } from '../services/stats';
+import type { SmaregiEventLogDoc } from '../smaregi/webhook/event-log.model';
 import type { PurchasesContext } from '../context';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -203,6 +204,11 @@ export type Purchase = {
   statusReason?: Maybe<Scalars['String']['output']>;
   /** The refunds of this purchase, oldest first. */
   refunds: Array<Refund>;
+  /**
+   * A sale a connected register made already (Smaregi) that spent more points than the member had: the points
+   * spent beyond the balance, now owed (a negative balance). 0 for every other purchase.
+   */
+  pointsOverdrawn: Scalars['Int']['output'];
 };
 
 /** A page of purchases. */
@@ -401,6 +407,83 @@ export type UpdateStoreInput = {
   shopifyLocationIds?: InputMaybe<Array<Scalars['String']['input']>>;
 };
 
+/** What became of one Smaregi webhook event (for a pos:transactions event, of one of its transactions). */
+export type SmaregiEventOutcome =
+  /**
+   * Stored, not carried out yet, or waiting for Smaregi, members or points (statusReason says which; retried for 24
+   * hours, then FAILED).
+   */
+  | 'RECEIVED'
+  /** A sale recorded as a purchase. */
+  | 'RECORDED'
+  /**
+   * A sale recorded as a purchase whose points spent at the register were more than the member had: pointsOverdrawn
+   * points are owed.
+   */
+  | 'OVERDRAWN'
+  /** A void (取消), a return-cancel (返品取消) or a return (返品) recorded as a refund. */
+  | 'REFUNDED'
+  /** A sale an earlier event had recorded already (Smaregi delivered it again): nothing changed. */
+  | 'DUPLICATE'
+  /** A sale changed in Smaregi after it was recorded: the change is not applied, the purchase stands as first recorded. */
+  | 'EDITED_IGNORED'
+  /**
+   * Nothing to do: not a sale (a point change, money in or out), voided before it was recorded, or an event the
+   * connector does not read.
+   */
+  | 'IGNORED'
+  /** A return whose sale could not be found (no member, or no purchase of theirs with those units left): refund it by hand. */
+  | 'UNMATCHED'
+  /**
+   * Can never be carried out as it is (a store not mapped, amounts that do not add up, Smaregi refusing us, 24 hours of
+   * failures): reason says why; it needs staff.
+   */
+  | 'FAILED'
+  /** A pos:customers event handed to the customer sync. */
+  | 'CUSTOMERS_APPLIED';
+
+/** One entry of the Smaregi connector's event log: a webhook event, or one transaction of a pos:transactions event. */
+export type SmaregiEvent = {
+  __typename?: 'SmaregiEvent';
+  /** The entry's id: contract, Smaregi's event id, and the transaction. */
+  id: Scalars['ID']['output'];
+  /** The Smaregi contract that sent it. */
+  contractId: Scalars['String']['output'];
+  /** Smaregi's smaregi-event-id. */
+  eventId: Scalars['String']['output'];
+  /** The event, e.g. "pos:transactions". */
+  event: Scalars['String']['output'];
+  /** The event's action as Smaregi sent it, e.g. "created". */
+  action?: Maybe<Scalars['String']['output']>;
+  /** The Smaregi transaction (transactionHeadId) this entry is about; null for other events. */
+  transactionHeadId?: Maybe<Scalars['String']['output']>;
+  /** The Smaregi customers a pos:customers event named. */
+  customerIds: Array<Scalars['String']['output']>;
+  /** What became of it. */
+  outcome: SmaregiEventOutcome;
+  /** Why, for FAILED, UNMATCHED, IGNORED and the others that say more, e.g. "Smaregi store 3 is not mapped". */
+  reason?: Maybe<Scalars['String']['output']>;
+  /** The purchase the transaction was recorded as, or refunded. */
+  purchase?: Maybe<Purchase>;
+  /** OVERDRAWN: the points spent beyond the member's balance, now owed; 0 otherwise. */
+  pointsOverdrawn: Scalars['Int']['output'];
+  /** When the event arrived. */
+  receivedAt: Scalars['DateTime']['output'];
+  /** When its outcome was last written. */
+  updatedAt: Scalars['DateTime']['output'];
+};
+
+/** A page of the Smaregi connector's event log. */
+export type SmaregiEventConnection = {
+  __typename?: 'SmaregiEventConnection';
+  /** The entries on this page, newest first. */
+  nodes: Array<SmaregiEvent>;
+  /** Pass as `after` to get the next page. */
+  endCursor?: Maybe<Scalars['String']['output']>;
+  /** Whether there are older entries. */
+  hasNextPage: Scalars['Boolean']['output'];
+};
+
 export type Query = {
   __typename?: 'Query';
   /** All stores, ordered by code. Any authenticated caller may list them. */
@@ -414,6 +497,11 @@ export type Query = {
    * each with its statusReason. They need a person: the customer paid, and earned or redeemed nothing.
    */
   purchasesNeedingAttention: PurchaseConnection;
+  /**
+   * Staff: the Smaregi connector's event log, newest first: each webhook event (each transaction of a
+   * pos:transactions event) and what became of it, so a sale that can never be recorded is seen (FAILED, UNMATCHED).
+   */
+  smaregiEvents: SmaregiEventConnection;
 };
 
 
@@ -428,6 +516,13 @@ export type QueryPurchaseArgs = {
 
 
 export type QueryPurchasesNeedingAttentionArgs = {
+  first?: Scalars['Int']['input'];
+  after?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+export type QuerySmaregiEventsArgs = {
+  outcome?: InputMaybe<SmaregiEventOutcome>;
   first?: Scalars['Int']['input'];
   after?: InputMaybe<Scalars['String']['input']>;
 };
@@ -610,6 +705,9 @@ export type ResolversTypes = ResolversObject<{
   RefundPurchaseInput: RefundPurchaseInput;
   CreateStoreInput: CreateStoreInput;
   UpdateStoreInput: UpdateStoreInput;
+  SmaregiEventOutcome: SmaregiEventOutcome;
+  SmaregiEvent: ResolverTypeWrapper<SmaregiEventLogDoc>;
+  SmaregiEventConnection: ResolverTypeWrapper<Omit<SmaregiEventConnection, 'nodes'> & { nodes: Array<ResolversTypes['SmaregiEvent']> }>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   link__Purpose: Link__Purpose;
@@ -643,6 +741,8 @@ export type ResolversParentTypes = ResolversObject<{
   RefundPurchaseInput: RefundPurchaseInput;
   CreateStoreInput: CreateStoreInput;
   UpdateStoreInput: UpdateStoreInput;
+  SmaregiEvent: SmaregiEventLogDoc;
+  SmaregiEventConnection: Omit<SmaregiEventConnection, 'nodes'> & { nodes: Array<ResolversParentTypes['SmaregiEvent']> };
   Query: Record<PropertyKey, never>;
   Mutation: Record<PropertyKey, never>;
   link__Import: Scalars['link__Import']['output'];
@@ -831,6 +931,7 @@ export type PurchaseResolvers<ContextType = PurchasesContext, ParentType extends
   status?: Resolver<ResolversTypes['PurchaseStatus'], ParentType, ContextType>;
   statusReason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   refunds?: Resolver<Array<ResolversTypes['Refund']>, ParentType, ContextType>;
+  pointsOverdrawn?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 }>;
 
 export type PurchaseConnectionResolvers<ContextType = PurchasesContext, ParentType extends ResolversParentTypes['PurchaseConnection'] = ResolversParentTypes['PurchaseConnection']> = ResolversObject<{
@@ -858,11 +959,34 @@ export type MemberResolvers<ContextType = PurchasesContext, ParentType extends R
   purchaseSummary?: Resolver<Maybe<ResolversTypes['PurchaseSummary']>, ParentType, ContextType>;
 }>;
 
+export type SmaregiEventResolvers<ContextType = PurchasesContext, ParentType extends ResolversParentTypes['SmaregiEvent'] = ResolversParentTypes['SmaregiEvent']> = ResolversObject<{
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  contractId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  eventId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  event?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  action?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  transactionHeadId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  customerIds?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  outcome?: Resolver<ResolversTypes['SmaregiEventOutcome'], ParentType, ContextType>;
+  reason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  purchase?: Resolver<Maybe<ResolversTypes['Purchase']>, ParentType, ContextType>;
+  pointsOverdrawn?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  receivedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+}>;
+
+export type SmaregiEventConnectionResolvers<ContextType = PurchasesContext, ParentType extends ResolversParentTypes['SmaregiEventConnection'] = ResolversParentTypes['SmaregiEventConnection']> = ResolversObject<{
+  nodes?: Resolver<Array<ResolversTypes['SmaregiEvent']>, ParentType, ContextType>;
+  endCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+}>;
+
 export type QueryResolvers<ContextType = PurchasesContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
   stores?: Resolver<Array<ResolversTypes['Store']>, ParentType, ContextType>;
   store?: Resolver<Maybe<ResolversTypes['Store']>, ParentType, ContextType, RequireFields<QueryStoreArgs, 'id'>>;
   purchase?: Resolver<Maybe<ResolversTypes['Purchase']>, ParentType, ContextType, RequireFields<QueryPurchaseArgs, 'id'>>;
   purchasesNeedingAttention?: Resolver<ResolversTypes['PurchaseConnection'], ParentType, ContextType, RequireFields<QueryPurchasesNeedingAttentionArgs, 'first'>>;
+  smaregiEvents?: Resolver<ResolversTypes['SmaregiEventConnection'], ParentType, ContextType, RequireFields<QuerySmaregiEventsArgs, 'first'>>;
 }>;
 
 export type MutationResolvers<ContextType = PurchasesContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
@@ -904,6 +1028,8 @@ export type Resolvers<ContextType = PurchasesContext> = ResolversObject<{
   PurchaseConnection?: PurchaseConnectionResolvers<ContextType>;
   PurchaseSummary?: PurchaseSummaryResolvers<ContextType>;
   Member?: MemberResolvers<ContextType>;
+  SmaregiEvent?: SmaregiEventResolvers<ContextType>;
+  SmaregiEventConnection?: SmaregiEventConnectionResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   link__Import?: GraphQLScalarType;

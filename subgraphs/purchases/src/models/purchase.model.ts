@@ -5,6 +5,15 @@ export type PurchaseState = 'PENDING_POINTS' | 'COMPLETED' | 'REJECTED' | 'SETTL
 /** How the settlement treats the coupons (lib/contracts/points.ts): STRICT at a register, RECORD for an online order. */
 export type CouponPolicy = 'STRICT' | 'RECORD';
 
+/** Where a register sale came from, for a purchase a connector recorded (issue 17: Smaregi). */
+export interface RegisterSaleDoc {
+  system: 'SMAREGI';
+  contractId: string;
+  transactionHeadId: string;
+  terminalId: string;
+  terminalTranId: string;
+}
+
 /** A coupon (owned by points) a purchase used, with what it took off. */
 export interface PurchaseCouponDoc {
   couponId: string;
@@ -59,6 +68,14 @@ export interface PurchaseDoc {
   rejectionCode?: string | null;
   rejectionCouponCode?: string | null;
   actor: string;
+  /**
+   * ALLOW: a sale a register has already made (a Smaregi register spending points its stale copy showed): the
+   * settlement spends what is usable and owes the rest (lib/contracts/points.ts). Absent: REFUSE.
+   */
+  overdraft?: 'REFUSE' | 'ALLOW';
+  /** The points such a settlement spent beyond the member's balance, now owed. */
+  pointsOverdrawn?: number;
+  register?: RegisterSaleDoc | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -107,6 +124,21 @@ const purchaseSchema = new Schema<PurchaseDoc>(
     rejectionCode: { type: String, default: null },
     rejectionCouponCode: { type: String, default: null },
     actor: { type: String, required: true },
+    overdraft: { type: String, enum: ['REFUSE', 'ALLOW'], default: 'REFUSE' },
+    pointsOverdrawn: { type: Number, default: 0 },
+    register: {
+      type: new Schema<RegisterSaleDoc>(
+        {
+          system: { type: String, required: true, enum: ['SMAREGI'] },
+          contractId: { type: String, required: true },
+          transactionHeadId: { type: String, required: true },
+          terminalId: { type: String, required: true },
+          terminalTranId: { type: String, required: true },
+        },
+        { _id: false },
+      ),
+      default: null,
+    },
   },
   { timestamps: true, versionKey: false },
 );

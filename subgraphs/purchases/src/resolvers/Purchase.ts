@@ -11,6 +11,7 @@ export const Purchase: PurchaseResolvers = {
   id: (purchase) => purchase._id.toHexString(),
   externalId: (purchase) => purchase.externalId ?? null,
   couponDiscount: (purchase) => purchase.couponDiscount ?? 0,
+  pointsOverdrawn: (purchase) => purchase.pointsOverdrawn ?? 0,
   coupons: (purchase) => (purchase.coupons ?? []).map((c) => ({ coupon: { id: c.couponId }, code: c.code, discount: c.discount })),
   member: (purchase) => (purchase.memberId ? { id: purchase.memberId } : null),
   store: async (purchase, _args, { loaders }) => {

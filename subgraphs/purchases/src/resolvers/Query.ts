@@ -27,4 +27,5 @@ export const Query: QueryResolvers = {
     // purchase ids are digests of the register's key, not in time order
     return pageOfPurchases(models.purchases, { state: 'SETTLEMENT_FAILED' }, 'createdAt', { first, after });
   },
+  smaregiEvents: (_parent, { outcome, first, after }, { caller, smaregiEvents }) => smaregiEvents.page(caller, { outcome, first, after }),
 };

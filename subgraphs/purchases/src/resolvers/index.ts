@@ -7,6 +7,7 @@ import { PurchaseLine } from './PurchaseLine';
 import { PurchaseSummary } from './PurchaseSummary';
 import { Query } from './Query';
 import { Refund } from './Refund';
+import { SmaregiEvent } from './SmaregiEvent';
 import { Store } from './Store';
 
-export const resolvers: Resolvers = { DateTime: DateTimeScalar, Query, Mutation, Store, Purchase, PurchaseLine, Refund, Member, PurchaseSummary };
+export const resolvers: Resolvers = { DateTime: DateTimeScalar, Query, Mutation, Store, Purchase, PurchaseLine, Refund, Member, PurchaseSummary, SmaregiEvent };

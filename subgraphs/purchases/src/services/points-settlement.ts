@@ -155,7 +155,7 @@ export function settlementHandlers(deps: {
       const purchase = await deps.models.purchases.findById(String(payload.purchaseId)).lean<PurchaseDoc>().exec();
       if (!purchase) return missing(item.createdAt, 'purchase');
       if (purchase.state !== 'PENDING_POINTS' || (!purchase.memberId && !purchase.unquotedCoupons?.length)) return { state: purchase.state };
-      let result: { pointsEarned: number; pointsRedeemed: number; unconsumedCoupons: { code: string; state: string }[] } | null = null;
+      let result: { pointsEarned: number; pointsRedeemed: number; overdrawn: number; unconsumedCoupons: { code: string; state: string }[] } | null = null;
       let wanted: Omit<PurchaseOutcomeDoc, '_id' | 'decidedAt'>;
       try {
         if (purchase.unquotedCoupons?.length) await quoteWaitingCoupons(purchase);
@@ -178,8 +178,14 @@ export function settlementHandlers(deps: {
           actor: purchase.actor,
           coupons: (purchase.coupons ?? []).map((c) => ({ couponId: c.couponId, discount: c.discount })),
           couponPolicy: purchase.couponPolicy ?? 'STRICT',
+          overdraft: purchase.overdraft ?? 'REFUSE',
         });
         wanted = { state: 'COMPLETED', reason: null };
+        // a register sale already made (Smaregi) that spent points its stale copy showed: the rest is owed
+        if (result.overdrawn > 0) {
+          await deps.models.purchases.updateOne({ _id: purchase._id }, { $set: { pointsOverdrawn: result.overdrawn } });
+          deps.logger.warn({ purchaseId: purchase._id.toHexString(), memberId: purchase.memberId, overdrawn: result.overdrawn }, 'a register sale spent more points than the member had: the rest is owed');
+        }
         // RECORD (an online order): Shopify gave the discount already; a coupon used or ended meanwhile is for staff
         if (result.unconsumedCoupons.length) {
           deps.logger.warn({ purchaseId: purchase._id.toHexString(), coupons: result.unconsumedCoupons }, 'an online order used coupons points could not consume');

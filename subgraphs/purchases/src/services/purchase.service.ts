@@ -5,7 +5,7 @@ import { AlreadyExistsError, AppError, BadUserInputError, NotFoundError, type Er
 import { parseInput } from '@omo/lib/core/validation';
 import type { Outbox } from '@omo/lib/outbox/outbox';
 import type { PurchasesModels } from '../models';
-import type { PurchaseCouponDoc, PurchaseDoc } from '../models/purchase.model';
+import type { PurchaseCouponDoc, PurchaseDoc, RegisterSaleDoc } from '../models/purchase.model';
 import type { StoreDoc } from '../models/store.model';
 import type { CouponQuotes, QuoteRequest } from './coupon-quotes';
 import { assertSameRequest, digestOf, purchaseIdFor } from './idempotency';
@@ -29,6 +29,12 @@ interface CouponTerms {
 export interface OnlineCouponTerms {
   coupons: PurchaseCouponDoc[];
   unquoted: AppliedCode[];
+}
+
+/** A sale a register connector has made already (Smaregi): settled with the overdraft allowed, and where it came from. */
+export interface RegisterSaleTerms {
+  overdraft: 'ALLOW';
+  register: RegisterSaleDoc;
 }
 
 /** Registers' clocks drift; a purchase dated further ahead than this is refused. */
@@ -58,8 +64,9 @@ export class PurchaseService {
    * the settlement consumes them STRICT. `online` are an online order's coupons, whose discount Shopify has already
    * taken off the order's amounts: they are recorded as given and consumed RECORD, and the codes points could not
    * be asked about yet are kept for the settlement to ask (a guest's order too, for they may make it a member's).
+   * `sale`: a sale a connected register has made already, which its settlement may overdraw (never a caller's).
    */
-  async record(caller: Caller, raw: RecordPurchaseInput, online?: OnlineCouponTerms): Promise<PurchaseDoc> {
+  async record(caller: Caller, raw: RecordPurchaseInput, online?: OnlineCouponTerms, sale?: RegisterSaleTerms): Promise<PurchaseDoc> {
     const input = parseInput(recordSchema, raw);
     assertCanTradeAt(caller, input.storeId);
     assertCanIdentifyMember(caller, input);
@@ -117,6 +124,7 @@ export class PurchaseService {
       // a guest purchase has no points to settle
       state: settles ? 'PENDING_POINTS' : 'COMPLETED',
       actor: actorOf(caller),
+      ...(sale ? { overdraft: sale.overdraft, register: sale.register } : {}),
     };
     // createdAt and updatedAt are the schema's timestamps, which the insert sets
     const claim = await claimOnce(this.models.purchases, purchase as PurchaseDoc);

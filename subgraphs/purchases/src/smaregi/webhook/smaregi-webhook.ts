@@ -1,25 +1,148 @@
-import { Router } from 'express';
-import type { OutboxHandler } from '@omo/lib/outbox/outbox';
-import type { SmaregiDeps } from '../deps';
+import express, { Router, type Request } from 'express';
+import { AppError } from '@omo/lib/core/errors';
+import { RetryLater, type OutboxHandler, type OutboxItemDoc } from '@omo/lib/outbox/outbox';
 import type { CustomerSync } from '../customers/customer-sync';
+import type { SmaregiDeps } from '../deps';
+import { SmaregiRefusedError } from '../smaregi-api';
+import { RegisterSales } from '../transactions/register-sales';
+import { SmaregiTransactionError } from '../transactions/transaction-map';
+import type { SmaregiEventLogDoc } from './event-log.model';
+import { SmaregiEventLog, type LogResult } from './event-log';
+import { CUSTOMERS_EVENT, eventItemKey, secretMatches, TRANSACTIONS_EVENT, webhookBodySchema, webhookHeadersSchema, type SmaregiEventPayload } from './webhook-request';
+
+export const SMAREGI_WEBHOOK_PATH = '/webhooks/smaregi';
+const EVENT_ITEM = 'smaregiEvent';
+/** An event Smaregi, members or points could not let us carry out for this long ends FAILED for staff, as a settlement does. */
+const GIVE_UP_MS = 24 * 3_600_000;
+/** Codes that mean two of our services do not trust each other (a secret out of step) or one is down: retried. */
+const RETRIED_CODES = new Set(['UNAUTHENTICATED', 'FORBIDDEN', 'SERVICE_UNAVAILABLE']);
 
 /**
- * Webhooks in and register sales as purchases (stub: issue 17, part B): POST /webhooks/smaregi authenticated by the
- * app's secret header and a configured contract id, the event recorded and deduped by smaregi-event-id before the
- * 200, then carried out from the outbox: pos:transactions become purchases and refunds, pos:customers go to the
- * customer sync.
+ * Webhooks in (docs/smaregi-setup.md §2): POST /webhooks/smaregi authenticated by the app's secret header and a
+ * configured contract id, the event recorded and deduped by its smaregi-event-id (its outbox item, a unique insert)
+ * before the 200, then carried out from the purchases outbox: pos:transactions become purchases and refunds
+ * (transactions/), pos:customers go to the customer sync. Smaregi may not retry, may deliver twice and does not
+ * order its events, so the 200 only says the event is stored, and everything it leads to is keyed by Smaregi's
+ * own ids and read back from the API.
  */
 export class SmaregiWebhooks {
+  readonly log: SmaregiEventLog;
+  private readonly sales: RegisterSales;
+
   constructor(
     private readonly deps: SmaregiDeps,
     private readonly customers: CustomerSync,
-  ) {}
+  ) {
+    this.log = new SmaregiEventLog(deps.connection, deps.clock);
+    this.sales = new RegisterSales(deps, customers);
+  }
 
   routes(): Router {
-    return Router();
+    const router = Router();
+    // read raw: the headers decide what is accepted before the body is parsed
+    router.post(SMAREGI_WEBHOOK_PATH, express.raw({ type: () => true, limit: '1mb' }), async (req, res) => {
+      if (!this.deps.contracts.enabled) return void res.status(404).json({ error: 'Not found' });
+      const contractId = header(req, 'smaregi-contract-id');
+      const secretOk = secretMatches(header(req, this.deps.config.SMAREGI_WEBHOOK_SECRET_HEADER.toLowerCase()), this.deps.config.SMAREGI_WEBHOOK_SECRET);
+      if (!secretOk || !contractId || !this.deps.contracts.get(contractId)) {
+        // one answer for both, so the route does not tell which contracts exist
+        this.deps.logger.warn({ webhook: 'smaregi', contractId, reason: secretOk ? 'unknown contract' : 'wrong secret' }, 'Smaregi webhook refused');
+        return void res.status(401).json({ error: 'Unauthorized' });
+      }
+      const headers = webhookHeadersSchema.safeParse({ 'smaregi-contract-id': contractId, 'smaregi-event-id': header(req, 'smaregi-event-id'), 'smaregi-event': header(req, 'smaregi-event') });
+      const body = webhookBodySchema.safeParse(parseJson(req.body));
+      if (!headers.success || !body.success) {
+        const issue = (headers.error ?? body.error)?.issues[0];
+        return void res.status(400).json({ error: `Invalid webhook: ${issue ? `${issue.path.join('.')} ${issue.message}` : 'not JSON'}` });
+      }
+      if (body.data.contractId !== contractId) {
+        this.deps.logger.warn({ webhook: 'smaregi', contractId, bodyContractId: body.data.contractId }, 'Smaregi webhook refused: its body names another contract');
+        return void res.status(401).json({ error: 'Unauthorized' });
+      }
+      const event: SmaregiEventPayload = {
+        contractId,
+        eventId: headers.data['smaregi-event-id'],
+        event: body.data.event,
+        action: body.data.action ?? null,
+        transactionHeadIds: body.data.transactionHeadIds ?? [],
+        customerIds: body.data.customerIds ?? [],
+        receivedAt: this.deps.clock().toISOString(),
+      };
+      const key = eventItemKey(contractId, event.eventId);
+      try {
+        const seen = (await this.deps.outbox().find(key)) !== null;
+        await this.deps.outbox().enqueue(key, EVENT_ITEM, event);
+        res.status(200).json({ outcome: seen ? 'duplicate' : 'accepted' });
+        // at once, after the answer: Smaregi waits for nobody; the outbox's worker retries what fails
+        if (!seen) void this.deps.outbox().process(key).catch((error: unknown) => this.deps.logger.error({ err: error, key }, 'Smaregi event failed; the outbox retries it'));
+      } catch (error) {
+        this.deps.logger.error({ err: error, key }, 'Smaregi webhook could not be stored');
+        res.status(503).json({ error: 'Unavailable' });
+      }
+    });
+    return router;
   }
 
   handlers(): Record<string, OutboxHandler> {
-    return {};
+    return { [EVENT_ITEM]: (payload, item) => this.carryOut(payload as SmaregiEventPayload, item) };
   }
+
+  /**
+   * Every entry of the event not final yet, in turn: one that fails for a reason worth retrying (Smaregi, members
+   * or points unreachable, a settlement still pending) keeps the event's item retrying after the others have been
+   * carried out, and after 24 hours ends FAILED; one that can never succeed ends FAILED at once, with its reason.
+   */
+  private async carryOut(event: SmaregiEventPayload, item: OutboxItemDoc): Promise<{ entries: number }> {
+    const entries = await this.log.entriesOf(event);
+    const waiting: string[] = [];
+    for (const entry of entries.filter((e) => e.outcome === 'RECEIVED')) {
+      let result: LogResult;
+      try {
+        result = await this.carryOutEntry(event, entry);
+      } catch (error) {
+        const reason = error instanceof Error ? error.message : String(error);
+        if (isFinal(error)) result = { outcome: 'FAILED', reason };
+        else if (this.deps.clock().getTime() - item.createdAt.getTime() >= GIVE_UP_MS) result = { outcome: 'FAILED', reason: `not carried out within 24 hours: ${reason}` };
+        else {
+          waiting.push(`${entry._id}: ${reason}`);
+          await this.log.write(entry._id, { outcome: 'RECEIVED', reason: `waiting: ${reason}` });
+          continue;
+        }
+      }
+      if (result.outcome === 'FAILED' || result.outcome === 'UNMATCHED') this.deps.logger.error({ entry: entry._id, ...result }, 'Smaregi event needs staff');
+      await this.log.write(entry._id, result);
+    }
+    if (waiting.length) throw new RetryLater(waiting.join('; '));
+    return { entries: entries.length };
+  }
+
+  private async carryOutEntry(event: SmaregiEventPayload, entry: SmaregiEventLogDoc): Promise<LogResult> {
+    if (entry.transactionHeadId) return this.sales.carryOut(event.contractId, entry.transactionHeadId, event.eventId);
+    if (event.event === CUSTOMERS_EVENT) {
+      await this.customers.applyCustomers(event.contractId, event.customerIds);
+      return { outcome: 'CUSTOMERS_APPLIED', reason: null };
+    }
+    return { outcome: 'IGNORED', reason: event.event === TRANSACTIONS_EVENT ? 'no transactionHeadIds' : `event ${event.event} is not one the connector reads` };
+  }
+}
+
+/** What retrying cannot change: the transaction as Smaregi has it, Smaregi refusing us, or our own services refusing it. */
+function isFinal(error: unknown): boolean {
+  if (error instanceof SmaregiTransactionError || error instanceof SmaregiRefusedError) return true;
+  return error instanceof AppError && !RETRIED_CODES.has(String(error.extensions.code));
+}
+
+function parseJson(body: unknown): unknown {
+  if (!Buffer.isBuffer(body)) return undefined;
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+function header(req: Request, name: string): string | undefined {
+  const value = req.headers[name];
+  const first = Array.isArray(value) ? value[0] : value;
+  return first?.trim() || undefined;
 }

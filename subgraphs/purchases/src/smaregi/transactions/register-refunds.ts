@@ -1,0 +1,114 @@
+import type { Caller } from '@omo/lib/core/auth';
+import { insertOnce } from '@omo/lib/core/claims';
+import { RetryLater } from '@omo/lib/outbox/outbox';
+import type { PurchaseDoc } from '../../models/purchase.model';
+import type { RefundDoc } from '../../models/refund.model';
+import { refundStateOf } from '../../services/refund-amounts';
+import type { SmaregiDeps } from '../deps';
+import type { SmaregiTransactionModels } from './transaction-link.model';
+import { transactionKey } from './transaction-link.model';
+import { outcomeOf, type TransactionOutcome } from './transaction-outcome';
+
+/** How far back a return looks for the sale it returns (Smaregi does not link them). */
+const RETURN_LOOKBACK = 100;
+
+/**
+ * Voids and returns rung up at a Smaregi register, as refunds of the purchases their sales became, each keyed by the
+ * Smaregi ids so a redelivery (or the other of 取消 and 返品取消 of one sale) refunds nothing twice.
+ */
+export class RegisterRefunds {
+  constructor(
+    private readonly deps: SmaregiDeps,
+    private readonly tx: SmaregiTransactionModels,
+    private readonly caller: Caller,
+  ) {}
+
+  /**
+   * A 取消 (the sale itself voided) or a 返品取消 (a negative record undoing `voidedId`): the sale's purchase refunded
+   * in full. The void is inserted before the purchase is looked for, and the sale looks for it again after recording
+   * (RegisterSales), so of a void and its sale carried out at once one sees the other: a void first leaves the sale
+   * unrecorded, a sale first is refunded.
+   */
+  async voidSale(contractId: string, voidedId: string, byId: string): Promise<TransactionOutcome> {
+    const key = transactionKey(contractId, voidedId);
+    await insertOnce(this.tx.voids, { _id: key, contractId, transactionHeadId: voidedId, byTransactionHeadId: byId, createdAt: this.deps.clock() });
+    const link = await this.tx.links.findById(key).lean().exec();
+    const purchase = link ? await this.deps.models.purchases.findById(link.purchaseId).lean<PurchaseDoc>().exec() : null;
+    if (!purchase) return outcomeOf('IGNORED', `transaction ${voidedId} was voided at the register before it was recorded: nothing to refund, and it will not be recorded`);
+    return this.refundInFull(purchase, `smaregi-void:${contractId}:${voidedId}`);
+  }
+
+  /** Whether the transaction has been voided (a sale then records nothing, or is refunded if it just did). */
+  async isVoided(contractId: string, transactionHeadId: string): Promise<boolean> {
+    return (await this.tx.voids.exists({ _id: transactionKey(contractId, transactionHeadId) })) !== null;
+  }
+
+  /**
+   * Returned lines in a transaction of their own (返品): Smaregi does not say which sale they return, so the
+   * member's newest purchase from this contract, at or before the return, that still has every returned unit
+   * unrefunded is the one. The match is kept in smaregi_transactions before the refund, so a retry refunds the
+   * same purchase whatever has been bought since. No member, or no such purchase: UNMATCHED, for staff.
+   */
+  async applyReturn(contractId: string, transactionHeadId: string, memberId: string | null, ret: { lines: { sku: string; quantity: number }[]; occurredAt: Date }): Promise<TransactionOutcome> {
+    const key = transactionKey(contractId, transactionHeadId);
+    const linked = await this.tx.links.findById(key).lean().exec();
+    const purchase = linked
+      ? await this.deps.models.purchases.findById(linked.purchaseId).lean<PurchaseDoc>().exec()
+      : memberId
+        ? await this.matchReturn(contractId, memberId, ret)
+        : null;
+    if (!purchase) {
+      return outcomeOf('UNMATCHED', memberId ? `no purchase of this member from Smaregi has ${describe(ret.lines)} left to refund` : 'a return without a member: refund it by hand');
+    }
+    if (purchase.state === 'PENDING_POINTS') throw new RetryLater('the returned sale’s points are still being settled');
+    if (!linked) await insertOnce(this.tx.links, { _id: key, contractId, transactionHeadId, storeId: purchase.storeId, purchaseId: purchase._id.toHexString(), createdAt: this.deps.clock() });
+    // the same lines under the same key: a retry is the refund's replay
+    await this.deps.refunds.refund(this.caller, { purchaseId: purchase._id.toHexString(), idempotencyKey: `smaregi-return:${contractId}:${transactionHeadId}`, lines: ret.lines });
+    return outcomeOf('REFUNDED', null, purchase._id.toHexString());
+  }
+
+  /**
+   * Refunds what the purchase still has, by its units not refunded yet (so its lines show them returned), as
+   * shopify-webhook.service.ts does for a cancelled order. Done under `key` before: nothing more.
+   */
+  async refundInFull(purchase: PurchaseDoc, key: string): Promise<TransactionOutcome> {
+    const purchaseId = purchase._id.toHexString();
+    const refunds = await this.deps.models.refunds.find({ purchaseId }).lean<RefundDoc[]>().exec();
+    if (refunds.some((r) => r.idempotencyKey === key)) return outcomeOf('REFUNDED', null, purchaseId);
+    if (purchase.state === 'PENDING_POINTS') throw new RetryLater('the purchase’s points are still being settled');
+    if (purchase.state !== 'COMPLETED') return outcomeOf('FAILED', `its purchase is ${purchase.state}: staff must resolve it (${purchase.rejectionReason ?? 'no reason'})`, purchaseId);
+    const state = refundStateOf(purchase, refunds);
+    if (state.fullyRefunded) return outcomeOf('REFUNDED', 'already refunded in full', purchaseId);
+    const lines = purchase.lines
+      .map((line) => ({ sku: line.sku, quantity: line.quantity - (state.refundedQuantities[line.sku] ?? 0) }))
+      .filter((line) => line.quantity > 0);
+    await this.deps.refunds.refund(this.caller, { purchaseId, idempotencyKey: key, ...(lines.length > 0 ? { lines } : { amount: purchase.total - state.refundedAmount }) });
+    return outcomeOf('REFUNDED', null, purchaseId);
+  }
+
+  private async matchReturn(contractId: string, memberId: string, ret: { lines: { sku: string; quantity: number }[]; occurredAt: Date }): Promise<PurchaseDoc | null> {
+    const candidates = (
+      await this.deps.models.purchases
+        .find({ memberId, state: { $in: ['COMPLETED', 'PENDING_POINTS'] }, occurredAt: { $lte: ret.occurredAt } })
+        .sort({ occurredAt: -1 })
+        .limit(RETURN_LOOKBACK)
+        .lean<PurchaseDoc[]>()
+        .exec()
+    ).filter((p) => p.register?.system === 'SMAREGI' && p.register.contractId === contractId);
+    if (candidates.length === 0) return null;
+    const refunds = await this.deps.models.refunds.find({ purchaseId: { $in: candidates.map((p) => p._id.toHexString()) } }).lean<RefundDoc[]>().exec();
+    return (
+      candidates.find((p) => {
+        const state = refundStateOf(p, refunds.filter((r) => r.purchaseId === p._id.toHexString()));
+        return ret.lines.every((l) => {
+          const line = p.lines.find((pl) => pl.sku === l.sku);
+          return line !== undefined && line.quantity - (state.refundedQuantities[l.sku] ?? 0) >= l.quantity;
+        });
+      }) ?? null
+    );
+  }
+}
+
+function describe(lines: { sku: string; quantity: number }[]): string {
+  return lines.map((l) => `${l.quantity} × ${l.sku}`).join(', ');
+}

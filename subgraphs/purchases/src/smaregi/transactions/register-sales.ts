@@ -1,0 +1,122 @@
+import type { Caller } from '@omo/lib/core/auth';
+import { claimOnce } from '@omo/lib/core/claims';
+import { AppError } from '@omo/lib/core/errors';
+import { RetryLater } from '@omo/lib/outbox/outbox';
+import type { PurchaseDoc } from '../../models/purchase.model';
+import { purchaseIdFor } from '../../services/idempotency';
+import type { CustomerSync } from '../customers/customer-sync';
+import type { SmaregiDeps } from '../deps';
+import type { SmaregiTransaction } from '../smaregi-api';
+import { RegisterRefunds } from './register-refunds';
+import { smaregiTransactionModels, transactionKey, type SmaregiTransactionModels } from './transaction-link.model';
+import { kindOf, mapSale, SmaregiTransactionError } from './transaction-map';
+import { outcomeOf, type TransactionOutcome } from './transaction-outcome';
+
+/** The purchases and refunds a Smaregi register's transactions become are the connector's. */
+const SMAREGI_CALLER: Caller = { kind: 'service', service: 'smaregi' };
+
+/** The idempotency key of a transaction's purchase: every event about it, and every edit of it, names one purchase. */
+export const saleIdempotencyKey = (contractId: string, transactionHeadId: string): string => `smaregi:${contractId}:${transactionHeadId}`;
+
+/**
+ * One Smaregi transaction carried out: read from Smaregi (never from the webhook's body), then recorded as a
+ * purchase, refunded, or left alone, by what it is (transaction-map.ts). Safe to run again and in any order with
+ * the transaction's other events: every write is keyed by the contract and Smaregi's ids.
+ */
+export class RegisterSales {
+  private readonly tx: SmaregiTransactionModels;
+  private readonly refunds: RegisterRefunds;
+
+  constructor(
+    private readonly deps: SmaregiDeps,
+    private readonly customers: CustomerSync,
+  ) {
+    this.tx = smaregiTransactionModels(deps.connection);
+    this.refunds = new RegisterRefunds(deps, this.tx, SMAREGI_CALLER);
+  }
+
+  /** Throws what is worth retrying (Smaregi, members or points unreachable; points still settling). */
+  async carryOut(contractId: string, transactionHeadId: string, eventId: string): Promise<TransactionOutcome> {
+    const tx = await this.deps.api.getTransaction(contractId, transactionHeadId);
+    if (!tx) return outcomeOf('FAILED', `Smaregi has no transaction ${transactionHeadId}`);
+    const kind = kindOf(tx);
+    switch (kind.kind) {
+      case 'not-a-sale':
+        return outcomeOf('IGNORED', `not a sale (transactionHeadDivision ${kind.division})`);
+      case 'voided':
+        return this.refunds.voidSale(contractId, transactionHeadId, transactionHeadId);
+      case 'undo':
+        return this.refunds.voidSale(contractId, kind.originalId, transactionHeadId);
+      case 'return':
+        return this.refunds.applyReturn(contractId, transactionHeadId, await this.memberOf(contractId, kind.customerId), kind);
+      case 'sale':
+        return this.recordSale(contractId, tx, eventId);
+    }
+  }
+
+  /**
+   * A sale as a STORE purchase under `smaregi:<contractId>:<transactionHeadId>`, its points spent with the overdraft
+   * allowed (the register has made the sale; docs/smaregi-setup.md §3). A later edit of the transaction asks for a
+   * different purchase under the same key, which recordPurchase refuses: EDITED_IGNORED, the first one stands.
+   *
+   * Crash points: the link is inserted before the purchase (a crash between leaves a link whose purchase a retry or
+   * a later event records under the same id); the void is looked for before and after recording, so a void carried
+   * out meanwhile refunds what was just recorded. The outcome waits for the settlement (RetryLater while it is
+   * pending), so the log shows OVERDRAWN or a settlement that failed, not merely "recorded".
+   */
+  private async recordSale(contractId: string, tx: SmaregiTransaction, eventId: string): Promise<TransactionOutcome> {
+    const id = tx.transactionHeadId;
+    if (await this.refunds.isVoided(contractId, id)) return outcomeOf('IGNORED', `transaction ${id} was voided at the register before it was recorded`);
+    const sale = mapSale(tx);
+    const storeRef = this.deps.contracts.storeRefOf(contractId, tx.storeId);
+    if (!storeRef) throw new SmaregiTransactionError(`Smaregi store ${tx.storeId} is not mapped to a store of ours (SMAREGI_CONTRACTS stores)`);
+    const [store] = await this.deps.stores.resolveRefs([storeRef]).catch((error: unknown) => {
+      throw error instanceof AppError ? new SmaregiTransactionError(`Smaregi store ${tx.storeId} is mapped to ${storeRef}: ${error.message}`) : error;
+    });
+    if (!store || store.kind === 'ONLINE') throw new SmaregiTransactionError(`Smaregi store ${tx.storeId} is mapped to ${storeRef}, an online store`);
+    const storeId = store._id.toHexString();
+    const idempotencyKey = saleIdempotencyKey(contractId, id);
+    const purchaseId = purchaseIdFor(storeId, idempotencyKey).toHexString();
+    const memberId = await this.memberOf(contractId, sale.customerId);
+    const claim = await claimOnce(this.tx.links, { _id: transactionKey(contractId, id), contractId, transactionHeadId: id, storeId, purchaseId, createdAt: this.deps.clock(), eventId });
+    const firstEvent = claim.won || claim.existing?.eventId === eventId;
+    let purchase: PurchaseDoc;
+    try {
+      purchase = await this.deps.purchases.record(
+        SMAREGI_CALLER,
+        {
+          idempotencyKey,
+          storeId,
+          memberId,
+          externalId: sale.receipt,
+          lines: sale.lines,
+          discount: sale.discount,
+          total: sale.total,
+          pointsToRedeem: memberId ? sale.pointsToRedeem : 0,
+          occurredAt: sale.occurredAt,
+        },
+        undefined,
+        { overdraft: 'ALLOW', register: { system: 'SMAREGI', contractId, transactionHeadId: id, terminalId: sale.terminalId, terminalTranId: sale.terminalTranId } },
+      );
+    } catch (error) {
+      if (!(error instanceof AppError)) throw error;
+      if (error.extensions.code === 'SERVICE_UNAVAILABLE' && error.extensions.purchaseId) throw new RetryLater('its points are still being settled');
+      if (error.extensions.code === 'BAD_USER_INPUT' && error.extensions.field === 'idempotencyKey') {
+        return outcomeOf('EDITED_IGNORED', `transaction ${id} was edited after it was recorded: the edit is not applied`, purchaseId);
+      }
+      throw error;
+    }
+    if (await this.refunds.isVoided(contractId, id)) return this.refunds.refundInFull(purchase, `smaregi-void:${contractId}:${id}`);
+    if (purchase.state === 'PENDING_POINTS') throw new RetryLater('its points are still being settled');
+    if (purchase.state !== 'COMPLETED') return outcomeOf('FAILED', `its points could not be settled: ${purchase.rejectionReason ?? purchase.state}`, purchaseId);
+    if (!firstEvent) return outcomeOf('DUPLICATE', `transaction ${id} was recorded by an earlier event`, purchaseId);
+    const overdrawn = purchase.pointsOverdrawn ?? 0;
+    if (overdrawn > 0) return { outcome: 'OVERDRAWN', reason: `the register spent ${overdrawn} points more than the member had: they are owed`, purchaseId, pointsOverdrawn: overdrawn };
+    return outcomeOf('RECORDED', memberId ? null : 'a guest purchase (no Smaregi customer)', purchaseId);
+  }
+
+  /** The member a Smaregi customer is (the customer sync's: linked, else read from Smaregi and made a member). */
+  private memberOf(contractId: string, customerId: string | null): Promise<string | null> {
+    return customerId ? this.customers.memberForCustomer(contractId, customerId) : Promise.resolve(null);
+  }
+}
