@@ -230,3 +230,25 @@ describe('Outbox.rearm', () => {
     expect(await fresh).toMatchObject({ doneAt: expect.any(Date), result: 'settled' });
   });
 });
+
+describe('Outbox.enqueue', () => {
+  it('says whether it wrote the item, and an item due later is not run, nor drained, before then', async () => {
+    const [a] = await workers('a');
+    const due = new Date(now + 60_000);
+    expect(await a!.enqueue('item-1', 'effect', {}, { notBefore: due })).toBe(true);
+    expect(await a!.enqueue('item-1', 'effect', {})).toBe(false);
+    expect(await a!.find('item-1')).toMatchObject({ nextAttemptAt: due, doneAt: null });
+
+    now += 59_999;
+    expect(await a!.drain()).toBe(0);
+    expect(await a!.process('item-1')).toMatchObject({ doneAt: null, attempts: 0 });
+    expect(runs).toHaveLength(0);
+
+    now += 1;
+    const draining = a!.drain();
+    await until(() => runs.length === 1);
+    runs[0]!.finish('matured');
+    expect(await draining).toBe(1);
+    expect(await a!.find('item-1')).toMatchObject({ doneAt: new Date(now), result: 'matured' });
+  });
+});

@@ -64,11 +64,15 @@ export class Outbox {
     this.leases = new Leases(connection, { model: `${name}OutboxLease`, collection: `${name}_outbox_leases` }, clock, LEASE_MS);
   }
 
-  /** Records a side effect to carry out; the same key twice is one item. */
-  async enqueue(key: string, type: string, payload: Record<string, unknown>): Promise<void> {
+  /**
+   * Records a side effect to carry out; the same key twice is one item (false: it was there already). `notBefore`:
+   * not due until then (a change that happens with no write to follow it, e.g. pending points becoming usable).
+   */
+  async enqueue(key: string, type: string, payload: Record<string, unknown>, options: { notBefore?: Date } = {}): Promise<boolean> {
     if (!this.handlers[type]) throw new Error(`No outbox handler for ${type}`);
     const now = this.clock();
-    await insertOnce(this.items, { _id: key, type, payload, createdAt: now, attempts: 0, nextAttemptAt: now, doneAt: null, lastError: null, result: null });
+    const nextAttemptAt = options.notBefore ?? now;
+    return insertOnce(this.items, { _id: key, type, payload, createdAt: now, attempts: 0, nextAttemptAt, doneAt: null, lastError: null, result: null });
   }
 
   /**
@@ -85,7 +89,10 @@ export class Outbox {
    */
   async rearm(key: string, type: string, payload: Record<string, unknown>, options: { joinRunning?: boolean } = {}): Promise<void> {
     const item = await this.find(key);
-    if (!item) return this.enqueue(key, type, payload);
+    if (!item) {
+      await this.enqueue(key, type, payload);
+      return;
+    }
     if (!item.doneAt && (options.joinRunning || !(await this.leases.started(attemptOf(item))))) return;
     await this.items.updateOne(
       { _id: key },

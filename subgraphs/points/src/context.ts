@@ -16,6 +16,7 @@ import type { LedgerService } from './services/ledger.service';
 import type { MembersClient } from './services/members.client';
 import type { PolicyService } from './services/policy.service';
 import type { RewardService } from './services/reward.service';
+import type { SmaregiBalanceSync } from './services/smaregi-balance-sync';
 import type { StoreRateService } from './services/store-rate.service';
 import type { TierService } from './services/tier.service';
 
@@ -46,6 +47,7 @@ export interface PointsDeps {
   checkoutCodes: CouponOnlineService;
   shopifySync: CouponShopifySync;
   couponUse: CouponUseService;
+  smaregiBalance: SmaregiBalanceSync;
 }
 
 export function createPointsContext(deps: PointsDeps, base: BaseContext): PointsContext {

@@ -24,6 +24,7 @@ import { MembersClient } from './services/members.client';
 import { RewardService } from './services/reward.service';
 import { createRulesModule } from './services/rules.module';
 import { SettlementService } from './services/settlement.service';
+import { SmaregiBalanceSync } from './services/smaregi-balance-sync';
 
 /** Expired points are written off, and expired coupons' points given back, hourly; balances never count expired points meanwhile. */
 const EXPIRY_INTERVAL_MS = 3_600_000;
@@ -33,7 +34,7 @@ const EXPIRY_INTERVAL_MS = 3_600_000;
  * hour, and a run that found members unreachable is followed by another soon.
  */
 const BIRTHDAY_BONUS_INTERVAL_MS = 3_600_000;
-/** How often points' outbox (coupons' Shopify codes) is worked through, as the other services' are. */
+/** How often points' outbox (coupons' Shopify codes, Smaregi balance marks) is worked through, as the other services' are. */
 const OUTBOX_INTERVAL_MS = 2_000;
 
 export const typeDefs = parse(readFileSync(path.join(__dirname, '..', 'schema.graphql'), 'utf8'));
@@ -52,7 +53,16 @@ export function buildPointsSubgraph(options: SubgraphBuildOptions): PointsSubgra
   const { policy, storeRates, campaigns, tiers, calculator } = createRulesModule(options.connection, options.clock);
   const members = new MembersClient(options.services, options.internalSecret);
   const memberExists = (memberId: string) => members.exists(memberId);
-  const ledger = new LedgerService(models.ledger, models.accounts, policy, options.clock, memberExists, options.config.STAFF_MAX_POINTS_ADJUSTMENT);
+  const smaregiBalance = new SmaregiBalanceSync({
+    enabled: options.config.SMAREGI_CONTRACTS.length > 0,
+    ledger: (): LedgerService => ledger,
+    services: options.services,
+    internalSecret: options.internalSecret,
+    clock: options.clock,
+    logger: options.logger,
+    outbox: (): Outbox => outbox,
+  });
+  const ledger = new LedgerService(models.ledger, models.accounts, policy, options.clock, memberExists, options.config.STAFF_MAX_POINTS_ADJUSTMENT, smaregiBalance.watcher());
   const expiry = new ExpiryJob(models.accounts, ledger, options.logger);
   const birthdayBonus = new BirthdayBonusJob(policy, ledger, models.ledger, (request) => members.birthdays(request), options.logger);
   const tierOf = async (memberId: string, at: Date) => (await tiers.tierFor(memberId, at)).tier;
@@ -73,11 +83,11 @@ export function buildPointsSubgraph(options: SubgraphBuildOptions): PointsSubgra
     validityHours: options.config.CHECKOUT_CODE_VALIDITY_HOURS,
   }, options.clock, (): Outbox => outbox);
   const coupons = new CouponService(couponStore, rewards, ledger, tierOf, options.clock, shopifySync, (): Outbox => outbox);
-  const outbox: Outbox = new Outbox(options.connection, 'points', { ...shopifySync.handlers(), ...checkoutCodes.handlers(), ...coupons.handlers() }, options.logger, options.clock);
+  const outbox: Outbox = new Outbox(options.connection, 'points', { ...shopifySync.handlers(), ...checkoutCodes.handlers(), ...coupons.handlers(), ...smaregiBalance.handlers() }, options.logger, options.clock);
   const couponExpiry = new CouponExpiryJob(couponStore, coupons, options.logger);
   const couponUse = new CouponUseService(couponStore, coupons, ledger, options.logger);
-  const settlement = new SettlementService(ledger, policy, tiers, calculator, couponUse);
-  const deps: PointsDeps = { models, clock: options.clock, ledger, policy, storeRates, campaigns, tiers, calculator, members, rewards, coupons, couponUse, checkoutCodes, shopifySync };
+  const settlement = new SettlementService(ledger, policy, tiers, calculator, couponUse, options.logger);
+  const deps: PointsDeps = { models, clock: options.clock, ledger, policy, storeRates, campaigns, tiers, calculator, members, rewards, coupons, couponUse, checkoutCodes, shopifySync, smaregiBalance };
   const apollo = buildSubgraphApollo<PointsContext>({ name: 'points', typeDefs, resolvers, ...options });
   return {
     apollo,

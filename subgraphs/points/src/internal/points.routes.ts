@@ -1,7 +1,7 @@
 import type { Router } from 'express';
 import type { Logger } from '@omo/lib/core/logger';
 import { pointsContract, type MemberRewards, type RedeemedCoupon } from '@omo/lib/contracts/points';
-import { internalRouter, ServiceUnavailableError } from '@omo/lib/server/internal-api';
+import { internalRouter } from '@omo/lib/server/internal-api';
 import type { PointsDeps } from '../context';
 import { accountSummary } from '../services/account-summary';
 import { viewAt } from '../services/lots';
@@ -11,7 +11,7 @@ import { pointsSegmentFilter } from './segment-filter.routes';
 /** A member holds few coupons at once; the chat shows the newest of these. */
 const CHAT_COUPONS = 20;
 
-/** The points contract's routes (lib/contracts/points.ts): purchases quotes coupons and settles here, members merges, line reads accounts and redeems. */
+/** The points contract's routes (lib/contracts/points.ts): purchases quotes coupons, settles and reads Smaregi balances here, members merges, line reads accounts and redeems. */
 export function pointsRoutes(deps: PointsDeps, settlement: SettlementService, options: { internalSecret: string; logger: Logger }): Router {
   return internalRouter(pointsContract, {
     settle: (input) => settlement.settle(input),
@@ -23,8 +23,7 @@ export function pointsRoutes(deps: PointsDeps, settlement: SettlementService, op
     accountSummary: (input) => accountSummary(deps, input),
     memberRewards: (input) => memberRewards(deps, input.memberId.toLowerCase()),
     redeemForMember: (input) => redeemForMember(deps, input),
-    // issue 17, part C
-    balanceState: () => Promise.reject(new ServiceUnavailableError('points', 'balanceState is not built yet')),
+    balanceState: (input) => deps.smaregiBalance.balanceState(input.memberId.toLowerCase()),
     segmentFilter: pointsSegmentFilter(deps),
   }, options);
 }

@@ -56,6 +56,8 @@ export interface LedgerEntryDoc {
   couponId?: string | null;
   /** A coupon's spend: the reward revision it bought, so a resent redemption issues what was paid for. */
   rewardRevision?: number | null;
+  /** REDEEM with overdraft ALLOW only: the points it spent beyond the usable balance, owed since (in debtAfter). */
+  overdrawn?: number;
 }
 
 const lotSchema = new Schema<Lot>(
@@ -99,6 +101,7 @@ const ledgerEntrySchema = new Schema<LedgerEntryDoc>(
     counterpartMemberId: { type: String, default: null },
     couponId: { type: String, default: null },
     rewardRevision: { type: Number, default: null },
+    overdrawn: { type: Number },
   },
   { versionKey: false },
 );

@@ -32,6 +32,24 @@ export type Build = (state: LedgerState, now: Date, entryId: Types.ObjectId) => 
 /** A digest of a request, for the member whose entry it wrote (a replay may find it on a merged member's ledger). */
 export type RequestDigest = (memberId: string) => string;
 
+/** What a watcher noted before an insert, handed back to it once the insert succeeded. */
+export interface AppendNotice {
+  memberId: string;
+  idempotencyKey: string;
+  /** False: its note was there already (a replay, or a retry after a crash): it may have been acted on too soon. */
+  fresh: boolean;
+  at: Date;
+}
+
+/**
+ * Told of every ledger insert, before and after it (smaregi-balance-sync.ts: the balance followed elsewhere). Before:
+ * a process that dies between the two has left the note, never an entry nobody follows.
+ */
+export interface AppendWatcher {
+  before(memberId: string, idempotencyKey: string): Promise<AppendNotice>;
+  inserted(notice: AppendNotice): Promise<void>;
+}
+
 /** A member's head state, and whether their points moved out in a merge (the survivor's id, '' if unknown). */
 interface Head {
   state: LedgerState;
@@ -56,6 +74,7 @@ export class LedgerAppend {
     private readonly ledger: LedgerEntryModel,
     private readonly accounts: PointAccountModel,
     private readonly clock: () => Date,
+    private readonly watcher: AppendWatcher | null = null,
   ) {}
 
   /** The member's state after their latest entry, as the ledger itself has it. */
@@ -107,6 +126,7 @@ export class LedgerAppend {
     build: Build,
   ): Promise<LedgerEntryDoc | null> {
     let trustSnapshot = true;
+    const notices = new Map<string, AppendNotice>();
     const replayOr = async <T>(otherwise: () => T | Promise<T>): Promise<LedgerEntryDoc | T> => {
       const replay = await this.findByKey(idempotencyKey);
       return replay ? this.checkReplay(replay, memberId, requestDigest) : otherwise();
@@ -128,7 +148,7 @@ export class LedgerAppend {
       const expiry = expire(state, now);
       if (expiry) {
         // written only after the key was looked up: a replay must not leave an EXPIRE behind
-        if (!trustSnapshot) await this.tryInsert(state, `expire:${memberId}:${state.seq}`, null, EXPIRY_CONTEXT, expiry, new Types.ObjectId());
+        if (!trustSnapshot) await this.tryInsert(state, `expire:${memberId}:${state.seq}`, null, EXPIRY_CONTEXT, expiry, new Types.ObjectId(), notices);
         trustSnapshot = false;
         continue;
       }
@@ -153,7 +173,7 @@ export class LedgerAppend {
         trustSnapshot = false;
         continue;
       }
-      const inserted = await this.tryInsert(state, idempotencyKey, requestDigest?.(memberId) ?? null, context, change, entryId);
+      const inserted = await this.tryInsert(state, idempotencyKey, requestDigest?.(memberId) ?? null, context, change, entryId, notices);
       if (inserted) return inserted;
       trustSnapshot = false;
       if (attempt % 10 === 0) await yieldToEventLoop();
@@ -166,7 +186,7 @@ export class LedgerAppend {
       const state = await this.state(memberId);
       const expiry = expire(state, this.clock());
       if (!expiry) return null;
-      const entry = await this.tryInsert(state, `expire:${memberId}:${state.seq}`, null, EXPIRY_CONTEXT, expiry, new Types.ObjectId());
+      const entry = await this.tryInsert(state, `expire:${memberId}:${state.seq}`, null, EXPIRY_CONTEXT, expiry, new Types.ObjectId(), new Map());
       if (entry) return entry;
     }
     throw new Error(`Could not expire points of ${memberId}`);
@@ -203,7 +223,11 @@ export class LedgerAppend {
     return entry;
   }
 
-  /** One insert; null when the seq or the key was taken by someone else (the caller re-reads and decides). */
+  /**
+   * One insert; null when the seq or the key was taken by someone else (the caller re-reads and decides). The one
+   * place every entry is written, so the watcher hears of every change whatever its path; once per key and append
+   * (`notices`), not per try: a retry after losing the seq needs no second note.
+   */
   private async tryInsert(
     state: LedgerState,
     idempotencyKey: string,
@@ -211,7 +235,13 @@ export class LedgerAppend {
     context: EntryContext,
     change: Change,
     entryId: Types.ObjectId,
+    notices: Map<string, AppendNotice>,
   ): Promise<LedgerEntryDoc | null> {
+    let notice = notices.get(idempotencyKey);
+    if (this.watcher && !notice) {
+      notice = await this.watcher.before(state.memberId, idempotencyKey);
+      notices.set(idempotencyKey, notice);
+    }
     const entry: LedgerEntryDoc = {
       _id: entryId,
       ...context,
@@ -222,8 +252,11 @@ export class LedgerAppend {
     };
     // no re-read here: which of the two unique indexes clashed is for the loop above to find out, by reading
     // the head and the key on its next try
+    // Crash point: the note is written and the entry not (yet). The note's item finds no entry and ends, or finds
+    // the entry a retry of this key writes later (which then hears `inserted` with a note not fresh).
     if (!(await insertOnce(this.ledger, entry))) return null;
     await this.refreshSnapshot(entry);
+    if (notice) await this.watcher?.inserted(notice);
     return entry;
   }
 

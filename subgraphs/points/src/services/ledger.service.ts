@@ -6,10 +6,10 @@ import { DAY_MS } from '@omo/lib/core/time';
 import type { Channel, LedgerEntryDoc, LedgerEntryModel, LedgerEntryType, Lot } from '../models/ledger-entry.model';
 import type { PointAccountModel } from '../models/point-account.model';
 import type { EarnBreakdown } from './earn-calculator';
-import { LedgerAppend } from './ledger-append';
+import { LedgerAppend, type AppendWatcher } from './ledger-append';
 import { historyPage, type HistoryPage } from './ledger-history';
 import { MemberMergedError, mergeChain } from './ledger-merges';
-import { clawback, credit, debit, extendExpiry, moveIn, moveOut, type LedgerState } from './lots';
+import { clawback, credit, debit, extendExpiry, moveIn, moveOut, overdraw, type LedgerState } from './lots';
 import { lotExpiry, pendingDaysOf } from './points-policy';
 import type { PolicyService } from './policy.service';
 
@@ -68,8 +68,10 @@ export class LedgerService {
     private readonly memberExists: (memberId: string) => Promise<boolean>,
     /** The largest adjustment (either sign) a STAFF member may make; ADMIN may make any. */
     private readonly staffMaxAdjustment = Number.POSITIVE_INFINITY,
+    /** Told of every entry before and after it is written (the Smaregi balance mirror); null: nobody follows. */
+    watcher: AppendWatcher | null = null,
   ) {
-    this.appender = new LedgerAppend(ledger, accounts, clock);
+    this.appender = new LedgerAppend(ledger, accounts, clock, watcher);
   }
 
   state(memberId: string): Promise<LedgerState> {
@@ -78,6 +80,11 @@ export class LedgerService {
 
   findByKey(idempotencyKey: string): Promise<LedgerEntryDoc | null> {
     return this.appender.findByKey(idempotencyKey);
+  }
+
+  /** The member's state now, given an entry of theirs: from the snapshot (one read by _id) once it has caught up. */
+  stateSince(entry: LedgerEntryDoc): Promise<LedgerState> {
+    return this.appender.stateSince(entry);
   }
 
   /** Staff correction: positive adds a lot, negative spends usable points and never overdraws. */
@@ -115,14 +122,28 @@ export class LedgerService {
     return { transaction: entry, account: await this.appender.stateSince(entry) };
   }
 
-  /** Spends points on a purchase. */
-  redeem(input: { memberId: string; points: number; key: string; actor: string; purchaseId: string; storeId: string; channel: 'STORE' | 'ONLINE' }): Promise<LedgerEntryDoc | null> {
+  /**
+   * Spends points on a purchase. `overdraft` ALLOW (a sale that has happened at a register): fewer usable points
+   * than asked are spent all the same and the rest owed (lots.ts overdraw), the entry's `overdrawn` saying how many.
+   */
+  redeem(input: {
+    memberId: string;
+    points: number;
+    key: string;
+    actor: string;
+    purchaseId: string;
+    storeId: string;
+    channel: 'STORE' | 'ONLINE';
+    overdraft?: 'REFUSE' | 'ALLOW';
+  }): Promise<LedgerEntryDoc | null> {
+    const spend = input.overdraft === 'ALLOW' ? overdraw : debit;
     return this.appender.append(
       input.memberId,
       input.key,
+      // not the policy: the entry a key wrote answers its purchase whichever policy a retry names
       (memberId) => digest([memberId, input.points, input.purchaseId]),
       { type: 'REDEEM', actor: input.actor, purchaseId: input.purchaseId, storeId: input.storeId, channel: input.channel },
-      (state, now) => debit(state, input.points, now),
+      (state, now) => spend(state, input.points, now),
     );
   }
 

@@ -1,6 +1,6 @@
 import { thrownBy } from '@omo/tools/testing/errors';
 import type { Lot } from '../models/ledger-entry.model';
-import { clawback, credit, debit, emptyState, expire, moveIn, moveOut, totalPoints, viewAt, InsufficientPointsError, type LedgerState } from './lots';
+import { clawback, credit, debit, emptyState, expire, moveIn, moveOut, overdraw, totalPoints, viewAt, InsufficientPointsError, type LedgerState } from './lots';
 
 const day = (n: number) => new Date(Date.UTC(2026, 0, 1) + n * 86_400_000);
 const NOW = day(100);
@@ -37,6 +37,19 @@ describe('point lots', () => {
     const error = thrownBy(() => debit(before, 31, NOW));
     expect(error).toBeInstanceOf(InsufficientPointsError);
     expect(error).toMatchObject({ extensions: { code: 'INSUFFICIENT_POINTS', available: 30, requested: 31 } });
+  });
+
+  it('overdraws only what the usable balance cannot cover: the usable lots are spent, pending and expired ones kept, the rest owed', () => {
+    const before = state([lot('a', 30), lot('pending', 40, { available: 120 }), lot('expired', 20, { expires: 90 })], 5);
+    const after = overdraw(before, 100, NOW);
+    expect(after).toMatchObject({ amount: -100, debt: 75, overdrawn: 75, lifetimeEarned: 1000 });
+    expect(remainingOf(after.lots)).toEqual({ pending: 40, expired: 20 });
+    expect(totalPoints(after.lots, after.debt)).toBe(totalPoints(before.lots, before.debt) - 100);
+    expect(viewAt(after, NOW).balance).toBe(viewAt(before, NOW).balance - 100);
+    // a balance already below zero has nothing usable: all of it is overdrawn
+    expect(overdraw(state([], 10), 20, NOW)).toMatchObject({ debt: 30, overdrawn: 20 });
+    // enough usable points: an ordinary redemption, nothing owed
+    expect(overdraw(before, 25, NOW)).toEqual(debit(before, 25, NOW));
   });
 
   it('shows usable, pending and expiring points as the member sees them', () => {

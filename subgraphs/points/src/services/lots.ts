@@ -24,6 +24,8 @@ export interface Change {
   movedLifetimeEarned?: number;
   /** For a new lot: when it expires. */
   expiresAt?: Date;
+  /** An overdrawing redemption: the points it took beyond the usable balance, now owed. */
+  overdrawn?: number;
 }
 
 export class InsufficientPointsError extends AppError {
@@ -59,7 +61,19 @@ const sum = (values: number[]): number => values.reduce((a, b) => a + b, 0);
 /** The entry fields that `change`, applied after `state`, determines: its seq, what it moves and the state after it. */
 export type EntryChangeFields = Pick<
   LedgerEntryDoc,
-  'memberId' | 'seq' | 'amount' | 'balanceAfter' | 'lotsAfter' | 'debtAfter' | 'lifetimeEarnedAfter' | 'lastPurchaseAt' | 'movedLots' | 'movedDebt' | 'movedLifetimeEarned' | 'expiresAt'
+  | 'memberId'
+  | 'seq'
+  | 'amount'
+  | 'balanceAfter'
+  | 'lotsAfter'
+  | 'debtAfter'
+  | 'lifetimeEarnedAfter'
+  | 'lastPurchaseAt'
+  | 'movedLots'
+  | 'movedDebt'
+  | 'movedLifetimeEarned'
+  | 'expiresAt'
+  | 'overdrawn'
 >;
 
 export function entryFieldsFor(state: LedgerState, change: Change): EntryChangeFields {
@@ -77,6 +91,8 @@ export function entryFieldsFor(state: LedgerState, change: Change): EntryChangeF
     movedDebt: change.movedDebt ?? null,
     movedLifetimeEarned: change.movedLifetimeEarned ?? null,
     expiresAt: change.expiresAt ?? null,
+    // only an overdrawing REDEEM has it, so a replay of its settlement answers what it overdrew
+    ...(change.overdrawn ? { overdrawn: change.overdrawn } : {}),
   };
 }
 
@@ -149,6 +165,25 @@ export function debit(state: LedgerState, points: number, now: Date): Change {
   if (balance < points) throw new InsufficientPointsError(Math.max(balance, 0), points);
   const { lots } = take(state.lots, points, state.lots.filter((l) => isAvailable(l, now)).sort(byExpiry));
   return { amount: -points, lots, debt: state.debt, lifetimeEarned: state.lifetimeEarned, lastPurchaseAt: state.lastPurchaseAt };
+}
+
+/**
+ * A redemption that may overdraw (settle's overdraft ALLOW: a register sold against the balance its stale copy
+ * showed, and the sale has happened): what is usable is spent, soonest-expiring first, and the rest is owed like a
+ * refund of spent points, so the balance goes negative and blocks redemption until later credits pay it off.
+ */
+export function overdraw(state: LedgerState, points: number, now: Date): Change {
+  const { balance } = viewAt(state, now);
+  if (balance >= points) return debit(state, points, now);
+  const { lots, taken } = take(state.lots, points, state.lots.filter((l) => isAvailable(l, now)).sort(byExpiry));
+  return {
+    amount: -points,
+    lots,
+    debt: state.debt + (points - taken),
+    lifetimeEarned: state.lifetimeEarned,
+    lastPurchaseAt: state.lastPurchaseAt,
+    overdrawn: points - Math.max(balance, 0),
+  };
 }
 
 /**

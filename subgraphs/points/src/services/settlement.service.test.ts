@@ -11,6 +11,7 @@ import { createRulesModule, type RulesModule } from './rules.module';
 import { SettlementService } from './settlement.service';
 import type { EarnCalculator } from './earn-calculator';
 import { BadUserInputError } from '@omo/lib/core/errors';
+import type { Logger } from '@omo/lib/core/logger';
 
 const admin: Caller = { kind: 'staff', staffId: 'staff-1', role: 'ADMIN' };
 const AT = new Date('2026-05-10T03:00:00Z');
@@ -127,6 +128,64 @@ describe('settling purchases', () => {
       await expect(settlement.settle(bad)).rejects.toMatchObject({ extensions: { code: 'BAD_USER_INPUT' } });
     }
     expect(await ledgerModel.countDocuments({ purchaseId: 'p-5' })).toBe(0);
+  });
+});
+
+describe('a register that redeems more than the member has (overdraft)', () => {
+  const allow = (memberId: string, purchaseId: string, amount: number, pointsToRedeem: number) => ({ ...purchase(memberId, purchaseId, amount, pointsToRedeem), overdraft: 'ALLOW' });
+
+  it('REFUSE, the default, refuses it as before and writes nothing', async () => {
+    const memberId = member();
+    await settlement.settle(purchase(memberId, 'od-0', 3_000));
+    await expect(settlement.settle({ ...purchase(memberId, 'od-1', 1_000, 31), overdraft: 'REFUSE' })).rejects.toMatchObject({ extensions: { code: 'INSUFFICIENT_POINTS', available: 30, requested: 31 } });
+    expect(await ledgerModel.countDocuments({ memberId })).toBe(1);
+  });
+
+  it('ALLOW spends the usable points and owes the rest; the sale still earns, paying the debt first; a replay answers the same', async () => {
+    const memberId = member();
+    const warn = jest.fn();
+    const logged = new SettlementService(ledger, rules.policy, rules.tiers, rules.calculator, null, { warn } as unknown as Logger);
+    await settlement.settle(purchase(memberId, 'od-2', 3_000)); // earns 30
+    const result = await logged.settle(allow(memberId, 'od-3', 2_000, 100));
+    expect(result).toMatchObject({ pointsRedeemed: 100, pointsEarned: 20, overdrawn: 70 });
+    expect(result.transactions.map((t) => [t.type, t.amount, t.debtAfter])).toEqual([
+      ['REDEEM', -100, 70],
+      ['EARN', 20, 50],
+    ]);
+    expect(await ledger.state(memberId)).toMatchObject({ lots: [], debt: 50 });
+    expect(await balanceOf(memberId)).toBe(-50);
+    expect(warn).toHaveBeenCalledWith(expect.objectContaining({ purchaseId: 'od-3', memberId, pointsToRedeem: 100, overdrawn: 70 }), expect.any(String));
+
+    expect(await settlement.settle(allow(memberId, 'od-3', 2_000, 100))).toMatchObject({ pointsRedeemed: 100, pointsEarned: 20, overdrawn: 70 });
+    expect(await ledgerModel.countDocuments({ memberId })).toBe(3);
+
+    await expect(settlement.settle(purchase(memberId, 'od-4', 1_000, 1))).rejects.toMatchObject({ extensions: { code: 'INSUFFICIENT_POINTS', available: 0 } });
+    expect(await settlement.settle(purchase(memberId, 'od-5', 6_000))).toMatchObject({ pointsEarned: 60, overdrawn: 0 }); // 50 repay the debt
+    expect(await balanceOf(memberId)).toBe(10);
+    // a refund of the overdrawn sale gives its 100 back: 70 of it settles what was owed because of it
+    await settlement.reverse({ refundId: 'od-r', purchaseId: 'od-3', memberId, refundAmount: 2_000, refundedAmountTotal: 2_000, purchaseAmount: 2_000, purchaseOccurredAt: AT.toISOString(), actor: 'pos:key-1' });
+    expect(await balanceOf(memberId)).toBe(90);
+  });
+
+  it('owes exactly what is missing however many overdrawing sales and redemptions run at once in several processes', async () => {
+    for (let round = 0; round < 3; round += 1) {
+      const memberId = member();
+      await settlement.settle(purchase(memberId, `od-base-${round}`, 3_000)); // earns 30
+      const sales = Array.from({ length: 5 }, (_, i) => viaProcess(i).settle(allow(memberId, `od-${round}-${i}`, 0, 20)));
+      const refusable = viaProcess(5).settle(purchase(memberId, `od-${round}-refuse`, 0, 10)).then(
+        () => true,
+        (error: unknown) => {
+          expect(error).toMatchObject({ extensions: { code: 'INSUFFICIENT_POINTS' } });
+          return false;
+        },
+      );
+      const [results, redeemed] = await Promise.all([Promise.all(sales), refusable]);
+      const overdrawn = results.reduce((total, r) => total + r.overdrawn, 0);
+      const balance = await balanceOf(memberId);
+      expect(balance).toBe(30 - 100 - (redeemed ? 10 : 0));
+      expect(overdrawn).toBe(-balance);
+      await expect(settlement.settle(purchase(memberId, `od-${round}-after`, 0, 1))).rejects.toMatchObject({ extensions: { code: 'INSUFFICIENT_POINTS' } });
+    }
   });
 });
 

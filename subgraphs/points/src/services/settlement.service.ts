@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { AppError, BadUserInputError } from '@omo/lib/core/errors';
+import type { Logger } from '@omo/lib/core/logger';
 import { mergeSchema, redemptionSchema, reverseSchema, settleSchema, signupBonusSchema } from '@omo/lib/contracts/points';
 import type { LedgerEntryDoc } from '../models/ledger-entry.model';
 import type { EarnCalculator } from './earn-calculator';
@@ -13,6 +14,8 @@ import type { TierService } from './tier.service';
 export interface SettlementResult {
   pointsEarned: number;
   pointsRedeemed: number;
+  /** overdraft ALLOW: the points redeemed beyond what was usable, owed since (0 otherwise), read from the ledger. */
+  overdrawn: number;
   transactions: LedgerEntryDoc[];
   /** RECORD only: the coupons the settlement could not consume (coupon-use.service.ts). */
   unconsumedCoupons: UnconsumedCoupon[];
@@ -22,8 +25,8 @@ const redeemKey = (purchaseId: string) => `purchase:${purchaseId}:redeem`;
 /** The sign-up bonus's key is this and the member id: once per member (the account summary knows it by it). */
 export const SIGNUP_BONUS_KEY_PREFIX = 'signup:';
 
-const sumOf = (entries: LedgerEntryDoc[], pick: (e: LedgerEntryDoc) => boolean) =>
-  entries.filter(pick).reduce((total, e) => total + e.amount, 0);
+const sumOf = (entries: LedgerEntryDoc[], pick: (e: LedgerEntryDoc) => boolean, field: 'amount' | 'overdrawn' = 'amount') =>
+  entries.filter(pick).reduce((total, e) => total + (e[field] ?? 0), 0);
 
 /** Net points a purchase earned and spent, from its ledger entries. */
 export function purchasePoints(entries: LedgerEntryDoc[]): { pointsEarned: number; pointsRedeemed: number } {
@@ -46,6 +49,8 @@ export class SettlementService {
     private readonly calculator: EarnCalculator,
     /** Null only where a test builds the ledger side alone: then a settlement naming coupons is a bug. */
     private readonly couponUse: CouponUseService | null = null,
+    /** Where an overdrawn settlement is reported for staff. */
+    private readonly logger: Logger | null = null,
   ) {}
 
   /**
@@ -56,7 +61,14 @@ export class SettlementService {
   async settle(raw: unknown): Promise<SettlementResult> {
     const input = parseInput(settleSchema, raw);
     const unconsumedCoupons = await forCurrentMember(input.memberId, (memberId) => this.settleFor(input, memberId));
-    return { ...(await this.result(input.purchaseId)), unconsumedCoupons };
+    const result = await this.result(input.purchaseId);
+    if (result.overdrawn > 0) {
+      this.logger?.warn(
+        { purchaseId: input.purchaseId, memberId: input.memberId, storeId: input.storeId, pointsToRedeem: input.pointsToRedeem, overdrawn: result.overdrawn },
+        'a sale redeemed more points than the member had: the rest is owed, and blocks redemption until earnings pay it off',
+      );
+    }
+    return { ...result, unconsumedCoupons };
   }
 
   private async settleFor(input: z.infer<typeof settleSchema>, memberId: string): Promise<UnconsumedCoupon[]> {
@@ -91,7 +103,7 @@ export class SettlementService {
    */
   private async redeemAfterCoupons(input: z.infer<typeof settleSchema>, base: { memberId: string; actor: string; purchaseId: string; storeId: string; channel: 'STORE' | 'ONLINE' }, coupons: CouponUseService | null): Promise<void> {
     try {
-      await this.ledger.redeem({ ...base, points: input.pointsToRedeem, key: redeemKey(input.purchaseId) });
+      await this.ledger.redeem({ ...base, points: input.pointsToRedeem, key: redeemKey(input.purchaseId), overdraft: input.overdraft });
     } catch (error) {
       if (!(error instanceof AppError) || input.couponPolicy !== 'STRICT' || !coupons) throw error;
       await coupons.undo(input);
@@ -180,6 +192,6 @@ export class SettlementService {
 
   private async result(purchaseId: string): Promise<Omit<SettlementResult, 'unconsumedCoupons'>> {
     const transactions = await this.ledger.entriesOfPurchase(purchaseId);
-    return { ...purchasePoints(transactions), transactions };
+    return { ...purchasePoints(transactions), overdrawn: sumOf(transactions, (e) => e.type === 'REDEEM' && !!e.overdrawn, 'overdrawn'), transactions };
   }
 }
