@@ -19,6 +19,7 @@ export const subgraphCodegen: Record<string, { contextType: string; mappers: Rec
       MemberCard: '../models/member.model#MemberDoc',
       ApiKey: '../models/api-key.model#ApiKeyView',
       CreatedApiKey: '../services/api-key.service#IssuedApiKey',
+      MemberDuplicate: '../services/member-duplicates.service#DuplicateView',
     },
   },
   points: {

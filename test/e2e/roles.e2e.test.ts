@@ -60,6 +60,7 @@ const ROWS: Record<string, Row> = {
   memberByCode: { query: 'query($code: String!) { memberByCode(code: $code) { id } }', variables: (f, c) => ({ code: f.self(c === 'customerOther' ? 'customerSelf' : c).code }), expect: ownData },
   me: { query: '{ me { id } }', variables: () => ({}), expect: signedIn },
   findMembers: { query: '{ findMembers(email: "nobody@example.com") { id } }', variables: () => ({}), expect: staffOnly },
+  memberDuplicates: { query: '{ memberDuplicates(first: 5) { id } }', variables: () => ({}), expect: staffOnly },
   apiKeys: { query: '{ apiKeys { id } }', variables: () => ({}), expect: adminOnly },
   earnPreview: {
     query: 'query($s: ID!, $code: String) { earnPreview(storeId: $s, channel: STORE, amount: 1000, memberCode: $code) { points } }',
@@ -103,6 +104,8 @@ const ROWS: Record<string, Row> = {
     variables: (f, c) => ({ id: f.self(c === 'customerOther' ? 'customerSelf' : c).id }),
     expect: { ...ownData, posOwnStore: F, posOtherStore: F },
   },
+  // an unknown flag: NOT_FOUND for staff, so an allowed caller changes nothing
+  dismissMemberDuplicate: { query: 'mutation { dismissMemberDuplicate(id: "nosuchflag") { id } }', variables: () => ({}), expect: staffOnly },
   mergeMembers: { query: 'mutation($a: ID!, $b: ID!) { mergeMembers(survivorId: $a, mergedId: $b) { id } }', variables: () => ({ a: unknownId(), b: unknownId() }), expect: adminOnly },
   createApiKey: { query: 'mutation($s: ID!) { createApiKey(input: { label: "", storeIds: [$s] }) { key } }', variables: (f) => ({ s: f.ownStore }), expect: adminOnly },
   revokeApiKey: { query: 'mutation { revokeApiKey(id: "nokey000000x") { id } }', variables: () => ({}), expect: adminOnly },

@@ -22,6 +22,8 @@ import { ApiKeyService } from './services/api-key.service';
 import { MemberService } from './services/member.service';
 import { MERGE_OUTBOX_TYPE, MergeService } from './services/merge.service';
 import { PosTokenService } from './services/pos-token.service';
+import { SMAREGI_MEMBER_OUTBOX_TYPE } from './services/sign-up.service';
+import { smaregiMemberHandler } from './services/smaregi-member.handler';
 import { StoresClient } from './services/stores.client';
 
 export const typeDefs = parse(readFileSync(path.join(__dirname, '..', 'schema.graphql'), 'utf8'));
@@ -54,6 +56,14 @@ export function buildMembersSubgraph(options: SubgraphBuildOptions): MembersSubg
       },
       // Member merges: carried on until completed or refused; every step is idempotent (see MergeService).
       [MERGE_OUTBOX_TYPE]: (payload): Promise<unknown> => mergeService.resume(payload),
+      // A new member's Smaregi customer records: retried until purchases answers (smaregi-member.handler.ts).
+      [SMAREGI_MEMBER_OUTBOX_TYPE]: smaregiMemberHandler({
+        models,
+        services: options.services,
+        internalSecret: options.internalSecret,
+        clock: options.clock,
+        abandonedAfterMs: ABANDONED_REGISTRATION_MS,
+      }),
     },
     options.logger,
     options.clock,
@@ -67,7 +77,7 @@ export function buildMembersSubgraph(options: SubgraphBuildOptions): MembersSubg
   const apiKeys = new ApiKeyService(models, options.clock);
   const deps: MembersDeps = {
     models,
-    memberService: new MemberService(models, options.clock, outbox),
+    memberService: new MemberService(models, options.clock, outbox, { smaregiMembers: options.config.SMAREGI_CONTRACTS.length > 0 }),
     mergeService,
     apiKeys,
     stores: new StoresClient(options.services, options.internalSecret),

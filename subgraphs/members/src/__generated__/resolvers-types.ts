@@ -3,6 +3,7 @@ import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } f
 import type { MemberDoc } from '../models/member.model';
 import type { ApiKeyView } from '../models/api-key.model';
 import type { IssuedApiKey } from '../services/api-key.service';
+import type { DuplicateView } from '../services/member-duplicates.service';
 import type { MembersContext } from '../context';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -106,6 +107,58 @@ export type Member = {
    * one that was refused, is listed too). Visible to staff and to the member themself; empty for other callers.
    */
   merges: Array<MemberMerge>;
+};
+
+/** Where a likely-duplicate flag stands. */
+export type MemberDuplicateState =
+  /** For staff to decide: merge the two (mergeMembers, either way round) or dismiss the flag. */
+  | 'OPEN'
+  /** The two are one member now (one was merged into the other). */
+  | 'MERGED'
+  /** Staff decided they are different people (dismissMemberDuplicate). */
+  | 'DISMISSED'
+  /** One of the two memberships was withdrawn. */
+  | 'WITHDRAWN';
+
+/** The kind of contact detail two members share. */
+export type DuplicateContactKind =
+  /** An e-mail address. */
+  | 'EMAIL'
+  /** A phone number. */
+  | 'PHONE';
+
+/** A contact detail that led to a duplicate flag, as stored (normalised). */
+export type DuplicateContact = {
+  __typename?: 'DuplicateContact';
+  /** E-mail or phone. */
+  kind: DuplicateContactKind;
+  /** The e-mail address (lower case) or phone number (E.164, e.g. +819012345678). */
+  value: Scalars['String']['output'];
+};
+
+/**
+ * Two members who are likely one person: `member` was made (or edited) with a contact `duplicateOf` already held,
+ * e.g. a customer created at a Smaregi register with the phone of a member who signed up online. The contact was not
+ * taken and nothing was merged: staff merge them (mergeMembers) or dismiss the flag.
+ */
+export type MemberDuplicate = {
+  __typename?: 'MemberDuplicate';
+  /** The flag's id. */
+  id: Scalars['ID']['output'];
+  /** The member made (or edited) without the contact. */
+  member: Member;
+  /** The member who holds the contact. */
+  duplicateOf: Member;
+  /** The contacts that matched. */
+  contacts: Array<DuplicateContact>;
+  /** Where it was seen: "smaregi:<contractId>:<customerId>" for a Smaregi register customer. */
+  source: Scalars['String']['output'];
+  /** Where the flag stands (read from the two members: a merge of them resolves it). */
+  state: MemberDuplicateState;
+  /** When it was flagged. */
+  flaggedAt: Scalars['DateTime']['output'];
+  /** When staff dismissed it; null otherwise. */
+  dismissedAt?: Maybe<Scalars['DateTime']['output']>;
 };
 
 /** Where a merge of two members stands. */
@@ -256,6 +309,11 @@ export type Query = {
   /** Staff only: members with this e-mail address or phone number (compared after normalisation). */
   findMembers: Array<Member>;
   /**
+   * Staff only: likely duplicate members for the merge flow, newest first (see MemberDuplicate). Errors:
+   * UNAUTHENTICATED without credentials, FORBIDDEN for callers other than staff, BAD_USER_INPUT for `first` outside 1-100.
+   */
+  memberDuplicates: Array<MemberDuplicate>;
+  /**
    * Administrators only: every POS key, newest first, revoked ones included. A key's secret is never shown again
    * after createApiKey. Errors: UNAUTHENTICATED without credentials, FORBIDDEN for callers other than ADMIN staff.
    */
@@ -276,6 +334,12 @@ export type QueryMemberByCodeArgs = {
 export type QueryFindMembersArgs = {
   email?: InputMaybe<Scalars['String']['input']>;
   phone?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+export type QueryMemberDuplicatesArgs = {
+  state?: InputMaybe<MemberDuplicateState>;
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 export type Mutation = {
@@ -324,6 +388,11 @@ export type Mutation = {
    */
   mergeMembers: Member;
   /**
+   * Staff only: the two members of a duplicate flag are different people; it leaves the OPEN list. Dismissing twice
+   * changes nothing. Errors: UNAUTHENTICATED, FORBIDDEN for callers other than staff, NOT_FOUND for an unknown flag.
+   */
+  dismissMemberDuplicate: MemberDuplicate;
+  /**
    * Administrators only: issues a POS key for one or more stores. The key (x-api-key) is in the answer and nowhere
    * else: it is stored hashed and cannot be shown again. Errors (no key is written): UNAUTHENTICATED without
    * credentials; FORBIDDEN for callers other than ADMIN staff; BAD_USER_INPUT for an empty or over-long label, no
@@ -359,6 +428,11 @@ export type MutationWithdrawMemberArgs = {
 export type MutationMergeMembersArgs = {
   survivorId: Scalars['ID']['input'];
   mergedId: Scalars['ID']['input'];
+};
+
+
+export type MutationDismissMemberDuplicateArgs = {
+  id: Scalars['ID']['input'];
 };
 
 
@@ -527,6 +601,10 @@ export type ResolversTypes = ResolversObject<{
   BarcodeFormat: BarcodeFormat;
   Member: ResolverTypeWrapper<MemberDoc>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
+  MemberDuplicateState: MemberDuplicateState;
+  DuplicateContactKind: DuplicateContactKind;
+  DuplicateContact: ResolverTypeWrapper<DuplicateContact>;
+  MemberDuplicate: ResolverTypeWrapper<DuplicateView>;
   MemberMergeState: MemberMergeState;
   MemberMergeStep: MemberMergeStep;
   MemberMerge: ResolverTypeWrapper<MemberMerge>;
@@ -556,6 +634,8 @@ export type ResolversParentTypes = ResolversObject<{
   MarketingConsent: MarketingConsent;
   Member: MemberDoc;
   ID: Scalars['ID']['output'];
+  DuplicateContact: DuplicateContact;
+  MemberDuplicate: DuplicateView;
   MemberMerge: MemberMerge;
   MemberCard: MemberDoc;
   RegisterMemberInput: RegisterMemberInput;
@@ -710,6 +790,22 @@ export type MemberResolvers<ContextType = MembersContext, ParentType extends Res
   merges?: Resolver<Array<ResolversTypes['MemberMerge']>, ParentType, ContextType>;
 }>;
 
+export type DuplicateContactResolvers<ContextType = MembersContext, ParentType extends ResolversParentTypes['DuplicateContact'] = ResolversParentTypes['DuplicateContact']> = ResolversObject<{
+  kind?: Resolver<ResolversTypes['DuplicateContactKind'], ParentType, ContextType>;
+  value?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+}>;
+
+export type MemberDuplicateResolvers<ContextType = MembersContext, ParentType extends ResolversParentTypes['MemberDuplicate'] = ResolversParentTypes['MemberDuplicate']> = ResolversObject<{
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  member?: Resolver<ResolversTypes['Member'], ParentType, ContextType>;
+  duplicateOf?: Resolver<ResolversTypes['Member'], ParentType, ContextType>;
+  contacts?: Resolver<Array<ResolversTypes['DuplicateContact']>, ParentType, ContextType>;
+  source?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  state?: Resolver<ResolversTypes['MemberDuplicateState'], ParentType, ContextType>;
+  flaggedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  dismissedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+}>;
+
 export type MemberMergeResolvers<ContextType = MembersContext, ParentType extends ResolversParentTypes['MemberMerge'] = ResolversParentTypes['MemberMerge']> = ResolversObject<{
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   survivorId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
@@ -733,6 +829,7 @@ export type QueryResolvers<ContextType = MembersContext, ParentType extends Reso
   memberByCode?: Resolver<Maybe<ResolversTypes['Member']>, ParentType, ContextType, RequireFields<QueryMemberByCodeArgs, 'code'>>;
   me?: Resolver<Maybe<ResolversTypes['Member']>, ParentType, ContextType>;
   findMembers?: Resolver<Array<ResolversTypes['Member']>, ParentType, ContextType, Partial<QueryFindMembersArgs>>;
+  memberDuplicates?: Resolver<Array<ResolversTypes['MemberDuplicate']>, ParentType, ContextType, RequireFields<QueryMemberDuplicatesArgs, 'state' | 'first'>>;
   apiKeys?: Resolver<Array<ResolversTypes['ApiKey']>, ParentType, ContextType>;
 }>;
 
@@ -741,6 +838,7 @@ export type MutationResolvers<ContextType = MembersContext, ParentType extends R
   updateMember?: Resolver<ResolversTypes['Member'], ParentType, ContextType, RequireFields<MutationUpdateMemberArgs, 'id' | 'input'>>;
   withdrawMember?: Resolver<ResolversTypes['Member'], ParentType, ContextType, RequireFields<MutationWithdrawMemberArgs, 'id'>>;
   mergeMembers?: Resolver<ResolversTypes['Member'], ParentType, ContextType, RequireFields<MutationMergeMembersArgs, 'survivorId' | 'mergedId'>>;
+  dismissMemberDuplicate?: Resolver<ResolversTypes['MemberDuplicate'], ParentType, ContextType, RequireFields<MutationDismissMemberDuplicateArgs, 'id'>>;
   createApiKey?: Resolver<ResolversTypes['CreatedApiKey'], ParentType, ContextType, RequireFields<MutationCreateApiKeyArgs, 'input'>>;
   revokeApiKey?: Resolver<ResolversTypes['ApiKey'], ParentType, ContextType, RequireFields<MutationRevokeApiKeyArgs, 'id'>>;
 }>;
@@ -787,6 +885,8 @@ export type Resolvers<ContextType = MembersContext> = ResolversObject<{
   DateTime?: GraphQLScalarType;
   MarketingConsent?: MarketingConsentResolvers<ContextType>;
   Member?: MemberResolvers<ContextType>;
+  DuplicateContact?: DuplicateContactResolvers<ContextType>;
+  MemberDuplicate?: MemberDuplicateResolvers<ContextType>;
   MemberMerge?: MemberMergeResolvers<ContextType>;
   MemberCard?: MemberCardResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;

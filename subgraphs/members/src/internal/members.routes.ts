@@ -4,7 +4,7 @@ import { sameSecret } from '@omo/lib/core/auth';
 import { NotFoundError } from '@omo/lib/core/errors';
 import type { Logger } from '@omo/lib/core/logger';
 import { membersContract } from '@omo/lib/contracts/members';
-import { ServiceUnavailableError, internalRouter } from '@omo/lib/server/internal-api';
+import { internalRouter } from '@omo/lib/server/internal-api';
 import type { MembersDeps } from '../context';
 import { createMemberLoaders } from '../loaders/member.loaders';
 import type { MemberDoc } from '../models/member.model';
@@ -70,8 +70,7 @@ export function membersRoutes(deps: MembersDeps, options: { internalSecret: stri
     },
     exists: async ({ ids }) => ({ existing: (await membersOf(ids, { _id: 1 })).map((member) => member._id.toHexString()) }),
     upsertOnlineCustomer: (customer) => memberService.upsertOnlineCustomer(customer),
-    // issue 17, part D
-    upsertRegisterCustomer: () => Promise.reject(new ServiceUnavailableError('members', 'upsertRegisterCustomer is not built yet')),
+    upsertRegisterCustomer: (customer) => memberService.upsertRegisterCustomer(customer),
     segmentFilter: membersSegmentFilter(models.members),
   }, options);
 }

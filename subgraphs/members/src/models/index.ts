@@ -4,6 +4,8 @@ import { contactChangeAttemptModel, type ContactChangeAttemptModel } from './con
 import { contactClaimModel, type ContactClaimModel } from './contact-claim.model';
 import { lineJoinModel, type LineJoinModel } from './line-join.model';
 import { memberModel, type MemberModel } from './member.model';
+import { memberDuplicateModel, type MemberDuplicateModel } from './member-duplicate.model';
+import { registerCustomerLinkModel, type RegisterCustomerLinkModel } from './register-customer-link.model';
 import { shopifyCustomerLinkModel, type ShopifyCustomerLinkModel } from './shopify-customer-link.model';
 
 export interface MembersModels {
@@ -13,6 +15,8 @@ export interface MembersModels {
   apiKeys: ApiKeyModel;
   shopifyCustomers: ShopifyCustomerLinkModel;
   lineJoins: LineJoinModel;
+  registerCustomers: RegisterCustomerLinkModel;
+  duplicates: MemberDuplicateModel;
 }
 
 export function membersModels(connection: Connection): MembersModels {
@@ -23,5 +27,7 @@ export function membersModels(connection: Connection): MembersModels {
     apiKeys: apiKeyModel(connection),
     shopifyCustomers: shopifyCustomerLinkModel(connection),
     lineJoins: lineJoinModel(connection),
+    registerCustomers: registerCustomerLinkModel(connection),
+    duplicates: memberDuplicateModel(connection),
   };
 }

@@ -7,6 +7,7 @@ export const Mutation: MutationResolvers = {
   updateMember: (_parent, { id, input }, { caller, members }) => members.update(caller, id, input),
   withdrawMember: (_parent, { id }, { caller, members }) => members.withdraw(caller, id),
   mergeMembers: (_parent, { survivorId, mergedId }, { caller, merges }) => merges.merge(caller, survivorId, mergedId),
+  dismissMemberDuplicate: (_parent, { id }, { caller, members }) => members.dismissDuplicate(caller, id),
   createApiKey: (_parent, { input }, { caller, apiKeys, stores }) => {
     requireAdmin(caller);
     return apiKeys.createForStores({ name: input.label, stores: input.storeIds }, stores);

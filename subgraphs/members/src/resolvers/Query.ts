@@ -22,6 +22,7 @@ export const Query: QueryResolvers = {
     return member;
   },
   findMembers: (_parent, { email, phone }, { caller, members }) => members.findByContact(caller, email, phone),
+  memberDuplicates: (_parent, { state, first }, { caller, members }) => members.listDuplicates(caller, state, first),
   apiKeys: (_parent, _args, { caller, apiKeys }) => {
     requireAdmin(caller);
     return apiKeys.list();

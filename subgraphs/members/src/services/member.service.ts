@@ -7,9 +7,11 @@ import type { MarketingConsentDoc, MemberDoc } from '../models/member.model';
 import { ContactClaims } from './contact-claims';
 import { LineJoinService, type LineJoinOutcome, type LineJoinRequest } from './line-join.service';
 import type { RegisterMemberInput, UpdateMemberInput } from './member-input';
+import { MemberDuplicates, type DuplicateState, type DuplicateView } from './member-duplicates.service';
 import { MemberLookup } from './member-lookup.service';
 import { MemberProfiles, type BirthdayPage } from './member-profile.service';
 import { ProfileChangeService } from './profile-change.service';
+import { RegisterCustomerService, type RegisterCustomer, type RegisterCustomerOutcome } from './register-customer.service';
 import { ShopifyCustomerService } from './shopify-customer.service';
 import { SignUpService } from './sign-up.service';
 
@@ -25,7 +27,8 @@ export function canSeeContactDetails(caller: Caller, member: MemberDoc): boolean
  * The members service as its resolvers and internal routes see it; each job is in its own file: sign-up
  * (sign-up.service.ts), profile and contact changes (profile-change.service.ts), look-ups and the merge chain
  * (member-lookup.service.ts), joining from LINE (line-join.service.ts), the LINE member page's profile and the
- * birthdays of a month (member-profile.service.ts), the contact claims they share (contact-claims.ts).
+ * birthdays of a month (member-profile.service.ts), Smaregi register customers (register-customer.service.ts) and
+ * the likely duplicates they flag (member-duplicates.service.ts), the contact claims they share (contact-claims.ts).
  */
 export class MemberService {
   private readonly signUp: SignUpService;
@@ -34,20 +37,26 @@ export class MemberService {
   private readonly shopifyCustomers: ShopifyCustomerService;
   private readonly lineJoins: LineJoinService;
   private readonly profiles: MemberProfiles;
+  private readonly registerCustomers: RegisterCustomerService;
+  private readonly duplicates: MemberDuplicates;
 
   constructor(
     models: MembersModels,
     now: () => Date = () => new Date(),
     /** Where the sign-up bonus is queued; none in tools that only read or seed. */
     outbox?: Outbox,
+    /** `smaregiMembers`: a Smaregi contract is configured, so new members are queued for its customer records. */
+    options: { smaregiMembers: boolean } = { smaregiMembers: false },
   ) {
     const contacts = new ContactClaims(models, now);
-    this.signUp = new SignUpService(models, contacts, now, outbox);
+    this.signUp = new SignUpService(models, contacts, now, outbox, options.smaregiMembers);
     this.changes = new ProfileChangeService(models, contacts, now);
     this.lookup = new MemberLookup(models);
     this.shopifyCustomers = new ShopifyCustomerService(models, this.signUp, this.changes, this.lookup, now);
     this.lineJoins = new LineJoinService(models, this.signUp, this.lookup, now);
     this.profiles = new MemberProfiles(models, this.changes, this.lookup);
+    this.duplicates = new MemberDuplicates(models, this.lookup, now);
+    this.registerCustomers = new RegisterCustomerService(models, this.signUp, this.changes, this.lookup, this.duplicates, now);
   }
 
   register(caller: Caller, input: RegisterMemberInput): Promise<MemberDoc> {
@@ -65,6 +74,20 @@ export class MemberService {
   /** A Shopify customer's member, matched, linked or registered (shopify-customer.service.ts). */
   upsertOnlineCustomer(customer: OnlineCustomer): Promise<OnlineCustomerOutcome> {
     return this.shopifyCustomers.upsert(customer);
+  }
+
+  /** A Smaregi register customer's member, by code, link or registered in store (register-customer.service.ts). */
+  upsertRegisterCustomer(customer: RegisterCustomer): Promise<RegisterCustomerOutcome> {
+    return this.registerCustomers.upsert(customer);
+  }
+
+  /** Staff's list of likely duplicates in one state, newest first (member-duplicates.service.ts). */
+  listDuplicates(caller: Caller, state: DuplicateState, first: number): Promise<DuplicateView[]> {
+    return this.duplicates.list(caller, state, first);
+  }
+
+  dismissDuplicate(caller: Caller, id: string): Promise<DuplicateView> {
+    return this.duplicates.dismiss(caller, id);
   }
 
   /** Someone not yet a member joins from LINE: one member per LINE user (line-join.service.ts). */

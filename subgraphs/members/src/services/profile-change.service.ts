@@ -48,7 +48,8 @@ export class ProfileChangeService {
     }
     const emailAfter = set.email !== undefined ? set.email : member.email;
     const phoneAfter = set.phone !== undefined ? set.phone : member.phone;
-    if (!emailAfter && !phoneAfter) throw new BadUserInputError('A member keeps an e-mail address or a phone number', { field: 'email' });
+    // asked of a change of contacts only: a register customer may be a member without any (register-customer.service.ts)
+    if (changes.length && !emailAfter && !phoneAfter) throw new BadUserInputError('A member keeps an e-mail address or a phone number', { field: 'email' });
 
     // customers only: staff correct records in bulk, and nobody else may change a member
     if (caller.kind === 'customer' && changes.some((c) => c.to)) await this.contactChanges.take(member._id.toHexString());

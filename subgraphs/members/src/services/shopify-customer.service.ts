@@ -123,6 +123,7 @@ export class ShopifyCustomerService {
           consentSource: 'ONLINE',
         },
         memberId,
+        { lastName: input.lastName, firstName: input.firstName },
       );
     } catch (error) {
       // refused (no usable contact, or one a member holds that the match above did not find): the webhook keeps it

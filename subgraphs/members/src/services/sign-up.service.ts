@@ -13,10 +13,24 @@ import { birthdayFields, consentChoice } from './member-profile';
 
 /** The members outbox item type that gives a new member the sign-up bonus. */
 const SIGNUP_BONUS_OUTBOX_TYPE = 'signup-bonus';
+/** The members outbox item type that asks the Smaregi connector for the new member's customer records (smaregi-member.handler.ts). */
+export const SMAREGI_MEMBER_OUTBOX_TYPE = 'smaregi-member';
 
 const MAX_CODE_ATTEMPTS = 5;
 
 type NewMemberFields = Omit<MemberDoc, '_id' | 'memberCode' | 'status' | 'createdAt' | 'updatedAt'>;
+
+/** How a registration is made beyond its input (registerAs). */
+export interface RegistrationOptions {
+  /** false: a registration that earns no sign-up bonus (someone joining again after withdrawing). */
+  signupBonus: boolean;
+  /** false: a member without e-mail or phone may be made (a register customer whose contacts other members hold). */
+  contactRequired?: boolean;
+  /** The person's family and given name when the channel has them (Smaregi customers are made with both). */
+  names?: { lastName: string | null; firstName: string | null };
+  /** The Smaregi contract whose register made this member: it has the customer already. */
+  fromSmaregiContractId?: string | null;
+}
 
 /** Registration: the checks, the contact claims, a fresh card code, and the sign-up bonus queued before the member. */
 export class SignUpService {
@@ -26,28 +40,40 @@ export class SignUpService {
     private readonly clock: () => Date,
     /** Where the sign-up bonus is queued; none in tools that only read or seed. */
     private readonly outbox?: Outbox,
+    /** Whether any Smaregi contract is configured: then every new member gets a smaregi-member item. */
+    private readonly smaregiMembers = false,
   ) {}
 
   /** `memberId`: chosen by a caller that claimed something for the member before registering it (a Shopify customer link). */
-  async register(caller: Caller, input: RegisterMemberInput, memberId = new Types.ObjectId()): Promise<MemberDoc> {
-    return (await this.registerAs(caller, input, memberId)).member;
+  async register(caller: Caller, input: RegisterMemberInput, memberId = new Types.ObjectId(), names?: RegistrationOptions['names']): Promise<MemberDoc> {
+    return (await this.registerAs(caller, input, memberId, { signupBonus: true, names })).member;
   }
 
   /**
    * As register, for a caller that may run the same registration again (a LINE join completing one that died, or
    * its twin running at the same moment): a member already stored under `memberId` is answered, `created: false`.
    * Claims this run took for contacts the stored member does not have are released; the ones it has are shared.
-   * `signupBonus: false`: a registration that earns none (someone joining again after withdrawing).
+   * Every path that makes a member comes here, so this is where the Smaregi connector is asked for the member's
+   * customer records: its item, like the bonus's, is written before the member, so a crash in between cannot lose
+   * it (the handler drops it if the member never appears).
    */
   async registerAs(
     caller: Caller,
     input: RegisterMemberInput,
     memberId: Types.ObjectId,
-    options: { signupBonus: boolean } = { signupBonus: true },
+    options: RegistrationOptions = { signupBonus: true },
   ): Promise<{ member: MemberDoc; created: boolean }> {
-    const fields = this.check(caller, input);
+    const fields = this.check(caller, input, { contactRequired: options.contactRequired ?? true });
     const bonus = options.signupBonus ? this.outbox : undefined;
     const bonusKey = `${SIGNUP_BONUS_OUTBOX_TYPE}:${memberId.toHexString()}`;
+    const smaregi = this.smaregiMembers ? this.outbox : undefined;
+    const smaregiKey = `${SMAREGI_MEMBER_OUTBOX_TYPE}:${memberId.toHexString()}`;
+    const smaregiPayload = {
+      memberId: memberId.toHexString(),
+      lastName: options.names?.lastName ?? null,
+      firstName: options.names?.firstName ?? null,
+      fromSmaregiContractId: options.fromSmaregiContractId ?? null,
+    };
     const claimed: string[] = [];
     let stored: { member: MemberDoc; created: boolean };
     try {
@@ -57,6 +83,7 @@ export class SignUpService {
       // queued before the member is stored, so a crash in between cannot lose the bonus (the handler drops the
       // item if the member never appears)
       await bonus?.enqueue(bonusKey, SIGNUP_BONUS_OUTBOX_TYPE, { memberId: memberId.toHexString() });
+      await smaregi?.enqueue(smaregiKey, SMAREGI_MEMBER_OUTBOX_TYPE, smaregiPayload);
       stored = await this.insertWithFreshCode(memberId, fields);
     } catch (error) {
       await this.releaseUnheld(claimed, memberId);
@@ -64,11 +91,12 @@ export class SignUpService {
     }
     if (!stored.created) await this.releaseUnheld(claimed, memberId);
     if (bonus) await this.deliverSoon(bonusKey, { memberId: memberId.toHexString() });
+    if (smaregi) await this.rearmSoon(smaregi, smaregiKey, smaregiPayload);
     return stored;
   }
 
   /** The registration's checks, nothing written: BAD_USER_INPUT or FORBIDDEN, else the new member's fields. */
-  check(caller: Caller, input: RegisterMemberInput): NewMemberFields {
+  check(caller: Caller, input: RegisterMemberInput, options: { contactRequired: boolean } = { contactRequired: true }): NewMemberFields {
     const actor = requireAuthenticated(caller);
     if (actor.kind !== 'staff' && actor.kind !== 'pos' && actor.kind !== 'service') {
       throw new ForbiddenError('Only staff and POS keys can register members');
@@ -76,9 +104,10 @@ export class SignUpService {
     const displayName = parseField(displayNameSchema, input.displayName, 'displayName');
     const email = input.email ? normalizeEmail(input.email) : null;
     const phone = input.phone ? normalizePhone(input.phone) : null;
-    if (!email && !phone) throw new BadUserInputError('An e-mail address or a phone number is required', { field: 'email' });
+    if (!email && !phone && options.contactRequired) throw new BadUserInputError('An e-mail address or a phone number is required', { field: 'email' });
     const registeredStoreId = input.registeredStoreId?.trim() || null;
-    if (input.registeredVia === 'STORE' && !registeredStoreId) {
+    // a service registering a store customer may not know the store (a register customer of an unmapped store)
+    if (input.registeredVia === 'STORE' && !registeredStoreId && actor.kind !== 'service') {
       throw new BadUserInputError('registeredStoreId is required for a store registration', { field: 'registeredStoreId' });
     }
     if (actor.kind === 'pos' && (!registeredStoreId || !actor.storeIds.includes(registeredStoreId))) {
@@ -120,6 +149,19 @@ export class SignUpService {
       await this.outbox?.runNow(key, SIGNUP_BONUS_OUTBOX_TYPE, payload);
     } catch {
       // the item stays queued: the outbox worker delivers it later
+    }
+  }
+
+  /**
+   * The worker may have dropped the item while the member was not stored yet (a registration completed by a later
+   * run, as a LINE join's): it is made to run again. A failure here leaves the item as the worker left it (dropped
+   * only after a minute without the member) rather than failing the caller for a member that is stored.
+   */
+  private async rearmSoon(outbox: Outbox, key: string, payload: Record<string, unknown>): Promise<void> {
+    try {
+      await outbox.rearm(key, SMAREGI_MEMBER_OUTBOX_TYPE, payload);
+    } catch {
+      // kept as it was: queued, or dropped by a worker that found no member
     }
   }
 

@@ -1,16 +1,35 @@
+import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import type { ParsedRequestOf, ReplyOf } from '@omo/lib/contracts/contract';
 import type { purchasesContract } from '@omo/lib/contracts/purchases';
+import { claimOnce } from '@omo/lib/core/claims';
+import { AppError } from '@omo/lib/core/errors';
 import type { OutboxHandler } from '@omo/lib/outbox/outbox';
 import { ServiceUnavailableError } from '@omo/lib/server/internal-api';
 import type { SmaregiDeps } from '../deps';
 import type { BalanceMirror } from '../mirror/balance-mirror';
+import { SmaregiRefusedError, SmaregiUnavailableError, type NewSmaregiCustomer, type SmaregiCustomer } from '../smaregi-api';
+import { customerLinkId, type SmaregiCustomerLinkDoc } from './customer-link.model';
 
 type MemberRoute = typeof purchasesContract.routes.smaregiMember;
 
+/** Smaregi requires a given name; a member known by one name only gets this one, which staff may change there. */
+const NO_FIRST_NAME = '-';
+/** What a contract that requires kana (会員必須項目設定) takes for kana we do not have, as Smaregi's own apps send. */
+const NO_KANA = '@';
+/** Smaregi's 会員状態区分 of a customer who left (退会): the member stays ours, with their points. */
+const LEFT = '3';
+
 /**
- * Members both ways (stub: issue 17, part D). A customer made or edited at a register becomes / updates a member
- * (members' upsertRegisterCustomer) and is linked in smaregi_customers; a member registered elsewhere gets a
- * customer record in each contract that creates customers.
+ * Members both ways. A customer made or edited at a register becomes / updates a member (members'
+ * upsertRegisterCustomer decides which) and is linked in smaregi_customers; a member registered elsewhere gets a
+ * customer record in each contract that creates customers. Every link is an insert of `<contractId>:<customerId>`
+ * (unique `(contractId, memberId)` too), so a lost race finds the winner's link; after a link the balance mirror
+ * is asked to put our balance on the customer. Crash points:
+ * - after creating a customer in Smaregi, before its link: the member's item runs again (members' outbox) and finds
+ *   the customer by its customerCode (the member code) instead of creating a second one.
+ * - after a link, before the mirror's sync: ensureCustomers and applyCustomers sync every member they find linked,
+ *   so their retry (the caller's outbox) syncs it; a link made by memberForCustomer for a sale is followed by that
+ *   sale's own balance change, which the mirror pushes anyway.
  */
 export class CustomerSync {
   constructor(
@@ -18,22 +37,164 @@ export class CustomerSync {
     private readonly mirror: BalanceMirror,
   ) {}
 
-  /** The member a sale's customer is (linked, else fetched from Smaregi and upserted now); null for no customer. */
-  memberForCustomer(_contractId: string, _customerId: string): Promise<string | null> {
-    return Promise.reject(new ServiceUnavailableError('smaregi', 'the Smaregi customer sync is not built yet'));
+  /**
+   * The member a sale's customer is (linked, else fetched from Smaregi and upserted now); null for no customer, one
+   * Smaregi no longer has, or a withdrawn member's (their sale earns nothing).
+   */
+  async memberForCustomer(contractId: string, customerId: string): Promise<string | null> {
+    if (!customerId) return null;
+    const link = await this.deps.links.findById(customerLinkId(contractId, customerId)).lean<SmaregiCustomerLinkDoc>().exec();
+    if (link) return link.memberId;
+    const customer = await this.smaregi(() => this.deps.api.getCustomer(contractId, customerId));
+    if (!customer) {
+      this.deps.logger.warn({ contractId, customerId }, 'Smaregi has no such customer; the sale is recorded without a member');
+      return null;
+    }
+    const { memberId, outcome } = await this.upsert(contractId, customer);
+    return outcome === 'withdrawn' ? null : memberId;
   }
 
   /** pos:customers (created, edited, bulk-update): each customer read from Smaregi and upserted as a member. */
-  applyCustomers(_contractId: string, _customerIds: string[]): Promise<void> {
-    return Promise.reject(new ServiceUnavailableError('smaregi', 'the Smaregi customer sync is not built yet'));
+  async applyCustomers(contractId: string, customerIds: string[]): Promise<void> {
+    for (const customerId of customerIds) {
+      try {
+        const customer = await this.smaregi(() => this.deps.api.getCustomer(contractId, customerId));
+        if (!customer) {
+          this.deps.logger.info({ contractId, customerId }, 'Smaregi customer gone before it was read; skipped');
+          continue;
+        }
+        const { memberId } = await this.upsert(contractId, customer);
+        await this.mirror.syncMember(memberId);
+      } catch (error) {
+        // refused by Smaregi or by members (nothing a retry changes): logged for staff, and the others still go
+        if (error instanceof SmaregiRefusedError) {
+          this.deps.logger.error({ contractId, customerId, status: error.status, detail: error.detail }, 'Smaregi refused to give the customer; not made a member');
+        } else if (error instanceof AppError) {
+          this.deps.logger.error({ contractId, customerId, code: error.extensions.code, reason: error.message }, 'Smaregi customer not made a member');
+        } else {
+          throw error;
+        }
+      }
+    }
   }
 
   /** members' outbox: the member's customer record in each contract that creates customers. */
-  ensureCustomers(_input: ParsedRequestOf<MemberRoute>): Promise<ReplyOf<MemberRoute>> {
-    return Promise.reject(new ServiceUnavailableError('smaregi', 'the Smaregi customer sync is not built yet'));
+  async ensureCustomers(input: ParsedRequestOf<MemberRoute>): Promise<ReplyOf<MemberRoute>> {
+    const customers: { contractId: string; customerId: string }[] = [];
+    for (const contract of this.deps.contracts.all()) {
+      const { contractId } = contract;
+      if (!contract.createCustomers || contractId === input.fromSmaregiContractId) continue;
+      const linked = await this.deps.links.findOne({ contractId, memberId: input.memberId }).lean<SmaregiCustomerLinkDoc>().exec();
+      if (linked) {
+        customers.push({ contractId, customerId: linked.customerId });
+        continue;
+      }
+      try {
+        const customer = (await this.smaregi(() => this.deps.api.findCustomerByCode(contractId, input.memberCode))) ?? (await this.create(contractId, input));
+        const link = await this.link(contractId, customer, input.memberId, 'CONNECTOR');
+        if (link?.memberId === input.memberId) customers.push({ contractId, customerId: link.customerId });
+      } catch (error) {
+        if (!(error instanceof SmaregiRefusedError)) throw error;
+        this.deps.logger.error(
+          { contractId, memberId: input.memberId, status: error.status, detail: error.detail },
+          'Smaregi refused the member’s customer record; this contract is left without it',
+        );
+      }
+    }
+    if (customers.length) await this.mirror.syncMember(input.memberId);
+    return { status: 'DONE', customers };
   }
 
   handlers(): Record<string, OutboxHandler> {
     return {};
   }
+
+  private async upsert(contractId: string, customer: SmaregiCustomer) {
+    if (customer.status === LEFT) this.deps.logger.info({ contractId, customerId: customer.customerId }, 'Smaregi customer left (退会); the member stays');
+    const result = await this.deps.members.upsertRegisterCustomer({
+      contractId,
+      customerId: customer.customerId,
+      customerCode: customer.customerCode,
+      storeId: await this.storeIdOf(contractId, customer.storeId ?? null),
+      lastName: customer.lastName,
+      firstName: customer.firstName,
+      lastKana: customer.lastKana ?? null,
+      firstKana: customer.firstKana ?? null,
+      phone: customer.mobileNumber || customer.phoneNumber || null,
+      email: customer.mailAddress ?? null,
+      birthday: customer.birthDate ?? null,
+      updatedAt: customer.updDateTime ?? null,
+    });
+    await this.link(contractId, customer, result.memberId, 'REGISTER');
+    return result;
+  }
+
+  /**
+   * The customer's link, inserted or the one a racing run inserted. Null when the member already has another
+   * customer in this contract (two records of one person in Smaregi): the first stays the one whose points we set.
+   */
+  private async link(contractId: string, customer: SmaregiCustomer, memberId: string, origin: SmaregiCustomerLinkDoc['origin']): Promise<SmaregiCustomerLinkDoc | null> {
+    const claim = await claimOnce(this.deps.links, {
+      _id: customerLinkId(contractId, customer.customerId),
+      contractId,
+      customerId: customer.customerId,
+      memberId,
+      customerCode: customer.customerCode || null,
+      origin,
+      createdAt: this.deps.clock(),
+    });
+    const link = claim.won ? claim.doc : claim.existing;
+    if (!link) this.deps.logger.warn({ contractId, customerId: customer.customerId, memberId }, 'the member has another Smaregi customer in this contract; this one is not linked');
+    else if (link.memberId !== memberId) this.deps.logger.warn({ contractId, customerId: customer.customerId, memberId, linkedTo: link.memberId }, 'Smaregi customer is linked to another member');
+    return link;
+  }
+
+  private async create(contractId: string, input: ParsedRequestOf<MemberRoute>): Promise<SmaregiCustomer> {
+    const customer: NewSmaregiCustomer = {
+      customerCode: input.memberCode,
+      lastName: input.lastName,
+      firstName: input.firstName || NO_FIRST_NAME,
+      ...(input.phone ? { mobileNumber: nationalPhone(input.phone) } : {}),
+      ...(input.email ? { mailAddress: input.email } : {}),
+      ...(input.birthday ? { birthDate: input.birthday } : {}),
+    };
+    try {
+      return await this.smaregi(() => this.deps.api.createCustomer(contractId, customer));
+    } catch (error) {
+      // a contract that requires kana refuses the record without it (400); which fields a contract requires is its
+      // own setting, so the record is sent again with Smaregi's placeholder rather than read from it first
+      if (!(error instanceof SmaregiRefusedError) || error.status !== 400) throw error;
+      return this.smaregi(() => this.deps.api.createCustomer(contractId, { ...customer, lastKana: NO_KANA, firstKana: NO_KANA }));
+    }
+  }
+
+  /** Our store for the customer's Smaregi store (the contract's mapping), or null when it maps none we know. */
+  private async storeIdOf(contractId: string, smaregiStoreId: string | null): Promise<string | null> {
+    const ref = smaregiStoreId ? this.deps.contracts.storeRefOf(contractId, smaregiStoreId) : null;
+    if (!ref) return null;
+    try {
+      const [store] = await this.deps.stores.resolveRefs([ref]);
+      return store ? store._id.toHexString() : null;
+    } catch (error) {
+      if (!(error instanceof AppError)) throw error;
+      this.deps.logger.warn({ contractId, smaregiStoreId, ref }, 'SMAREGI_CONTRACTS maps a store we do not have');
+      return null;
+    }
+  }
+
+  /** Smaregi not answering is the caller's to retry (its outbox), as any service that is down. */
+  private async smaregi<T>(call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (error) {
+      if (error instanceof SmaregiUnavailableError) throw new ServiceUnavailableError('smaregi', error.message);
+      throw error;
+    }
+  }
+}
+
+/** 090-1234-5678 as the register shows it, from our +819012345678; a number from abroad stays international. */
+function nationalPhone(e164: string): string {
+  const phone = parsePhoneNumberFromString(e164);
+  return phone?.country === 'JP' ? phone.formatNational() : e164;
 }
