@@ -70,11 +70,10 @@ export class SmaregiWebhooks {
       };
       const key = eventItemKey(contractId, event.eventId);
       try {
-        const seen = (await this.deps.outbox().find(key)) !== null;
-        await this.deps.outbox().enqueue(key, EVENT_ITEM, event);
-        res.status(200).json({ outcome: seen ? 'duplicate' : 'accepted' });
+        const stored = await this.deps.outbox().enqueue(key, EVENT_ITEM, event);
+        res.status(200).json({ outcome: stored ? 'accepted' : 'duplicate' });
         // at once, after the answer: Smaregi waits for nobody; the outbox's worker retries what fails
-        if (!seen) void this.deps.outbox().process(key).catch((error: unknown) => this.deps.logger.error({ err: error, key }, 'Smaregi event failed; the outbox retries it'));
+        if (stored) void this.deps.outbox().process(key).catch((error: unknown) => this.deps.logger.error({ err: error, key }, 'Smaregi event failed; the outbox retries it'));
       } catch (error) {
         this.deps.logger.error({ err: error, key }, 'Smaregi webhook could not be stored');
         res.status(503).json({ error: 'Unavailable' });
