@@ -1,32 +1,68 @@
 import { Router } from 'express';
+import { insertOnce } from '@omo/lib/core/claims';
 import type { ParsedRequestOf, ReplyOf } from '@omo/lib/contracts/contract';
+import { pointsContract } from '@omo/lib/contracts/points';
 import type { purchasesContract } from '@omo/lib/contracts/purchases';
 import type { OutboxHandler } from '@omo/lib/outbox/outbox';
 import type { BackgroundTask } from '@omo/lib/server/background';
-import { ServiceUnavailableError } from '@omo/lib/server/internal-api';
+import { internalClient } from '@omo/lib/server/internal-api';
 import type { SmaregiDeps } from '../deps';
+import { markId, pointMirrorModels, type PointMirrorModels, type PointPushDoc } from './point-mirror.models';
+import { POINT_PUSH, PointPush, pointPushKey } from './point-push';
 
 type BalanceRoute = typeof purchasesContract.routes.smaregiBalance;
 
 /**
- * Our balance back to Smaregi (stub: issue 17, part A): marks from points (smaregiBalance), the newest pushed to each
- * mapped customer's point field from the outbox, never an older value over a newer one, retried with back-off.
+ * Our balance back to Smaregi (docs/smaregi-setup.md §4): points reports each change of a member's balance
+ * (smaregiBalance); each of the member's Smaregi customers keeps it as a mark, and the customer's outbox item sets
+ * its point field to the newest mark (point-push.ts), retried with back-off and Smaregi's Retry-After.
  */
 export class BalanceMirror {
-  constructor(private readonly deps: SmaregiDeps) {}
+  readonly models: PointMirrorModels;
+  private readonly push: PointPush;
+
+  constructor(private readonly deps: SmaregiDeps) {
+    this.models = pointMirrorModels(deps.connection);
+    this.push = new PointPush({ api: deps.api, models: this.models, logger: deps.logger.child({ part: 'smaregi-mirror' }), clock: deps.clock });
+  }
 
   /** points' smaregiBalance: keep the mark for each of the member's customers and make sure a push runs. */
-  mark(_input: ParsedRequestOf<BalanceRoute>): Promise<ReplyOf<BalanceRoute>> {
-    return Promise.reject(new ServiceUnavailableError('smaregi', 'the Smaregi balance mirror is not built yet'));
+  async mark(input: ParsedRequestOf<BalanceRoute>): Promise<ReplyOf<BalanceRoute>> {
+    const links = await this.deps.links.find({ memberId: input.memberId }).lean().exec();
+    if (links.length === 0) return { status: 'NOT_MAPPED' };
+    for (const link of links) {
+      await insertOnce(this.models.marks, {
+        _id: markId(link._id, input.seq, input.asOf),
+        linkId: link._id,
+        contractId: link.contractId,
+        customerId: link.customerId,
+        memberId: link.memberId,
+        seq: input.seq,
+        asOf: input.asOf,
+        balance: input.balance,
+        receivedAt: this.deps.clock(),
+      });
+      // crash point: the mark is kept and no push armed for it. points has no answer yet, so its outbox calls
+      // again; that mark is already there (a duplicate is no error) and this call arms the push.
+      await this.deps.outbox().rearm(pointPushKey(link._id), POINT_PUSH, { linkId: link._id });
+    }
+    return { status: 'QUEUED' };
   }
 
   /** A customer was just linked to this member: ask points for the balance now and mark it. */
-  syncMember(_memberId: string): Promise<void> {
-    return Promise.reject(new ServiceUnavailableError('smaregi', 'the Smaregi balance mirror is not built yet'));
+  async syncMember(memberId: string): Promise<void> {
+    const points = internalClient(pointsContract, { directory: this.deps.services, internalSecret: this.deps.internalSecret, service: 'purchases' });
+    const state = await points.balanceState({ memberId });
+    await this.mark({ memberId, seq: state.seq, balance: state.balance, asOf: state.asOf });
+  }
+
+  /** The customers whose point field Smaregi refused to set, newest first: for staff. */
+  refused(contractId?: string): Promise<PointPushDoc[]> {
+    return this.models.pushes.find({ state: 'REFUSED', ...(contractId ? { contractId } : {}) }).sort({ updatedAt: -1 }).lean<PointPushDoc[]>().exec();
   }
 
   handlers(): Record<string, OutboxHandler> {
-    return {};
+    return { [POINT_PUSH]: (payload) => this.push.run(String(payload.linkId)) };
   }
 
   /** The bulk point update's callback (POST /webhooks/smaregi/point-bulk-callback). */

@@ -1,0 +1,101 @@
+import type { Logger } from '@omo/lib/core/logger';
+import { RetryLater } from '@omo/lib/outbox/outbox';
+import { SmaregiRefusedError, SmaregiUnavailableError, type SmaregiApi } from '../smaregi-api';
+import { isNewer, type PointMarkDoc, type PointMirrorModels, type PushedMark, type PushState } from './point-mirror.models';
+
+/** The outbox item type of a customer's push, and its key: one item per customer link. */
+export const POINT_PUSH = 'smaregiPointPush';
+export const pointPushKey = (linkId: string): string => `smaregi-point:${linkId}`;
+
+/** Rounds one run may push before it leaves the rest to its next attempt (marks arriving faster than Smaregi answers). */
+const MAX_ROUNDS = 5;
+const BUSY_RETRY_MS = 1_000;
+
+export type PushOutcome =
+  | { outcome: 'PUSHED'; seq: number; point: number }
+  | { outcome: 'UP_TO_DATE' | 'NO_MARK' }
+  | { outcome: 'REFUSED'; reason: string };
+
+/**
+ * Sets one Smaregi customer's point field to the newest mark (Smaregi's absolute update, PATCH
+ * /customers/{id}/point), from the outbox item `smaregi-point:<link>`, which every new mark re-arms.
+ *
+ * Never an older value over a newer one, with no transaction and no atomic conditional update to lean on: after its
+ * PATCH returns, a run reads the newest mark again and, if a newer one came meanwhile, pushes that too. So the
+ * PATCH that lands last (whichever run sent it: two runs of one customer may overlap when a rearm starts a new
+ * attempt while one runs, or two workers hold two attempts) is always followed by a check that sees every mark
+ * kept before it, and a mark kept after it re-arms a run of its own. Before its first PATCH a run may skip one that
+ * would change nothing (the record says the newest mark was pushed); after a PATCH it never trusts the record,
+ * which an overlapping run may have written out of order.
+ */
+export class PointPush {
+  constructor(
+    private readonly deps: { api: SmaregiApi; models: PointMirrorModels; logger: Logger; clock: () => Date },
+  ) {}
+
+  async run(linkId: string): Promise<PushOutcome> {
+    let sent: { mark: PointMarkDoc; point: number } | null = null;
+    for (let round = 0; round < MAX_ROUNDS; round += 1) {
+      const newest = await this.newest(linkId);
+      if (!newest) return { outcome: 'NO_MARK' };
+      if (sent && !isNewer(newest, sent.mark)) {
+        await this.prune(linkId, sent.mark);
+        return { outcome: 'PUSHED', seq: sent.mark.seq, point: sent.point };
+      }
+      if (!sent) {
+        const record = await this.deps.models.pushes.findById(linkId).lean().exec();
+        if (record?.state === 'PUSHED' && record.pushed && !isNewer(newest, record.pushed)) return { outcome: 'UP_TO_DATE' };
+      }
+      const point = Math.max(0, newest.balance);
+      try {
+        await this.deps.api.setCustomerPoint(newest.contractId, newest.customerId, point);
+      } catch (error) {
+        if (error instanceof SmaregiUnavailableError) {
+          await this.record(newest, 'RETRYING', { reason: error.message, status: error.status });
+          throw new RetryLater(error.message, error.retryAfterMs === null ? {} : { afterMs: error.retryAfterMs });
+        }
+        if (error instanceof SmaregiRefusedError) {
+          const reason = error.detail ?? error.message;
+          await this.record(newest, 'REFUSED', { reason, status: error.status });
+          this.deps.logger.error({ contractId: newest.contractId, customerId: newest.customerId, memberId: newest.memberId, status: error.status, reason }, 'Smaregi refused to set a customer’s points; staff must look at it');
+          return { outcome: 'REFUSED', reason };
+        }
+        throw error;
+      }
+      // crash point: Smaregi has `point` and nothing here says so. The item is not done, so it runs again and sets
+      // the same absolute value once more: one more call, nothing wrong.
+      await this.record(newest, 'PUSHED', { pushed: { seq: newest.seq, asOf: newest.asOf, balance: newest.balance, point, at: this.deps.clock() } });
+      sent = { mark: newest, point };
+    }
+    throw new RetryLater(`marks for ${linkId} kept coming during ${MAX_ROUNDS} pushes; checking again`, { afterMs: BUSY_RETRY_MS });
+  }
+
+  /** The newest mark for the customer: the highest seq, and of one seq the latest reading. */
+  newest(linkId: string): Promise<PointMarkDoc | null> {
+    return this.deps.models.marks.findOne({ linkId }).sort({ seq: -1, asOf: -1 }).lean<PointMarkDoc>().exec();
+  }
+
+  private async record(mark: PointMarkDoc, state: PushState, fields: { pushed?: PushedMark; reason?: string; status?: number | null }): Promise<void> {
+    await this.deps.models.pushes.updateOne(
+      { _id: mark.linkId },
+      {
+        $set: {
+          contractId: mark.contractId,
+          customerId: mark.customerId,
+          memberId: mark.memberId,
+          state,
+          reason: fields.reason ?? null,
+          status: fields.status ?? null,
+          updatedAt: this.deps.clock(),
+          ...(fields.pushed ? { pushed: fields.pushed } : {}),
+        },
+      },
+      { upsert: true },
+    ).exec();
+  }
+
+  /** Marks of earlier seqs than one Smaregi has confirmed can never be the newest again. */
+  private async prune(linkId: string, confirmed: PointMarkDoc): Promise<void> {
+    await this.deps.models.marks.deleteMany({ linkId, seq: { $lt: confirmed.seq } }).exec();
+  }
+}
