@@ -183,6 +183,59 @@ describe('Smaregi register sales', () => {
     expect(fake.pointOf(CONTRACT, member.customerId)).toBe(378);
   });
 
+  it('a return of units no purchase of the member has left is UNMATCHED, for staff, and changes nothing', async () => {
+    const returned = String(
+      fake.putTransaction(CONTRACT, {
+        customerId: member.customerId,
+        subtotal: -300,
+        total: -300,
+        details: [{ productId: 13, productCode: 'SCONE-01', productName: 'スコーン', price: 300, salesPrice: 300, quantity: -1, unitDiscountedSum: -300, transactionDetailDivision: 2 }],
+      }).transactionHeadId,
+    );
+    await deliver([returned]);
+    expect((await entriesOf(returned)).map((e) => [e.outcome, e.reason, e.purchase])).toEqual([['UNMATCHED', 'no purchase of this member from Smaregi has 1 × SCONE-01 left to refund', null]]);
+    expect(fake.pointOf(CONTRACT, member.customerId)).toBe(378);
+  });
+
+  it('two events of one sale carried out at the same moment: one purchase, its points earned once', async () => {
+    const sale = putSale(member.customerId, 0);
+    const url = `${system.subgraphs.purchases.url}/webhooks/smaregi`;
+    const ids = [randomUUID(), randomUUID()];
+    const body = { contractId: CONTRACT, event: 'pos:transactions', action: 'created', transactionHeadIds: [sale] };
+    await Promise.all(ids.map((eventId) => fake.sendWebhook(url, body, { ...FAKE_SMAREGI_WEBHOOK, eventId })));
+    await Promise.all(ids.map((eventId) => system.subgraphs.purchases.built.outbox.process(eventItemKey(CONTRACT, eventId), { ignoreBackoff: true })));
+    await settleAll();
+    const entries = await entriesOf(sale);
+    expect(entries.map((e) => e.outcome).sort()).toEqual(['DUPLICATE', 'RECORDED']);
+    expect(entries[0]!.purchase!.id).toBe(entries[1]!.purchase!.id);
+    // ¥1,250 paid: 12 points, once
+    expect(await purchaseAsMember(entries[0]!.purchase!.id, member.memberId)).toMatchObject({ pointsEarned: 12, member: { points: { balance: 390 } } });
+    expect(fake.pointOf(CONTRACT, member.customerId)).toBe(390);
+  });
+
+  it('a 取消 carried out while its sale is being recorded: the sale ends refunded in full, its points back as they were', async () => {
+    const racer = await memberWithCustomer(500);
+    const sale = putSale(racer.customerId, 200);
+    // the sale's event waits in the middle, on Smaregi's answer about its (not yet linked) customer
+    const held = fake.hold({ method: 'GET', path: `/customers/${racer.customerId}` });
+    const saleEvent = randomUUID();
+    const url = `${system.subgraphs.purchases.url}/webhooks/smaregi`;
+    await fake.sendWebhook(url, { contractId: CONTRACT, event: 'pos:transactions', action: 'created', transactionHeadIds: [sale] }, { ...FAKE_SMAREGI_WEBHOOK, eventId: saleEvent });
+    await held.arrived;
+    putSale(racer.customerId, 200, { transactionHeadId: sale, cancelDivision: 1 });
+    const cancelEvent = randomUUID();
+    await fake.sendWebhook(url, { contractId: CONTRACT, event: 'pos:transactions', action: 'canceled', transactionHeadIds: [sale] }, { ...FAKE_SMAREGI_WEBHOOK, eventId: cancelEvent });
+    await system.subgraphs.purchases.built.outbox.process(eventItemKey(CONTRACT, cancelEvent), { ignoreBackoff: true });
+    held.release();
+    await system.subgraphs.purchases.built.outbox.process(eventItemKey(CONTRACT, saleEvent), { ignoreBackoff: true });
+    await settleAll();
+    const entries = await entriesOf(sale);
+    expect(entries.map((e) => e.outcome).sort()).toEqual(['IGNORED', 'REFUNDED']);
+    const refunded = entries.find((e) => e.outcome === 'REFUNDED')!.purchase!.id;
+    expect(await purchaseAsMember(refunded, racer.memberId)).toMatchObject({ status: 'REFUNDED', refundedAmount: 1250, member: { points: { balance: 500 } } });
+    expect(fake.pointOf(CONTRACT, racer.customerId)).toBe(500);
+  });
+
   it('the register spent more points than the member had: the sale is recorded, the rest owed, and staff see it; a POS integrator is still refused', async () => {
     const stale = await memberWithCustomer(100);
     const sale = putSale(stale.customerId, 300);

@@ -34,7 +34,7 @@ export class RegisterRefunds {
     await insertOnce(this.tx.voids, { _id: key, contractId, transactionHeadId: voidedId, byTransactionHeadId: byId, createdAt: this.deps.clock() });
     const link = await this.tx.links.findById(key).lean().exec();
     const purchase = link ? await this.deps.models.purchases.findById(link.purchaseId).lean<PurchaseDoc>().exec() : null;
-    if (!purchase) return outcomeOf('IGNORED', `transaction ${voidedId} was voided at the register before it was recorded: nothing to refund, and it will not be recorded`);
+    if (!purchase) return outcomeOf('IGNORED', `transaction ${voidedId} was voided at the register before it was recorded: nothing to refund; its sale records nothing (or, being recorded at this moment, is refunded)`);
     return this.refundInFull(purchase, `smaregi-void:${contractId}:${voidedId}`);
   }
 
