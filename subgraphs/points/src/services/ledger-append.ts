@@ -250,14 +250,16 @@ export class LedgerAppend {
       idempotencyKey,
       requestDigest,
     };
-    // no re-read here: which of the two unique indexes clashed is for the loop above to find out, by reading
-    // the head and the key on its next try
     // Crash point: the note is written and the entry not (yet). The note's item finds no entry and ends, or finds
-    // the entry a retry of this key writes later (which then hears `inserted` with a note not fresh).
-    if (!(await insertOnce(this.ledger, entry))) return null;
-    await this.refreshSnapshot(entry);
-    if (notice) await this.watcher?.inserted(notice);
-    return entry;
+    // the entry a retry of this key writes later. No re-read here: which of the two unique indexes clashed is for
+    // the loop above to find out, by reading the head and the key on its next try.
+    const inserted = await insertOnce(this.ledger, entry);
+    if (inserted) await this.refreshSnapshot(entry);
+    // A note that was there already is a retry's: its item may have ended before this entry was written, or before
+    // the entry of a first retry that died right after writing it (this insert then loses to its key): the watcher
+    // hears of it either way. Crash point: an entry written and a retry's watcher not told is told by the next retry.
+    if (notice && (inserted || !notice.fresh)) await this.watcher?.inserted(notice);
+    return inserted ? entry : null;
   }
 
   /** Best effort: a lagging snapshot is corrected by readers (see account loaders), never trusted alone. */

@@ -192,6 +192,6 @@ export class SettlementService {
 
   private async result(purchaseId: string): Promise<Omit<SettlementResult, 'unconsumedCoupons'>> {
     const transactions = await this.ledger.entriesOfPurchase(purchaseId);
-    return { ...purchasePoints(transactions), overdrawn: sumOf(transactions, (e) => e.type === 'REDEEM' && !!e.overdrawn, 'overdrawn'), transactions };
+    return { ...purchasePoints(transactions), overdrawn: sumOf(transactions, (e) => e.type === 'REDEEM', 'overdrawn'), transactions };
   }
 }

@@ -261,6 +261,26 @@ describe('a process that dies between the item and the ledger entry', () => {
     expect(marks).toEqual([{ memberId, seq: 1, balance: 40, asOf: at(now) }]);
   });
 
+  it('sends the change when the retry that wrote the entry died too, before running its item again', async () => {
+    const memberId = member();
+    const spy = failInsertOnce(points);
+    const request = { memberId, amount: 40, reason: 'w', idempotencyKey: `w-${memberId}` };
+    await expect(points.deps.ledger.adjust(admin, request)).rejects.toThrow('the process died');
+    spy.mockRestore();
+    now += 60_000;
+    await points.outbox.drain();
+    const rearm = jest.spyOn(points.outbox, 'rearm').mockRejectedValueOnce(new Error('the process died'));
+    await expect(points.deps.ledger.adjust(admin, request)).rejects.toThrow('the process died');
+    rearm.mockRestore();
+    expect(await points.outbox.drain()).toBe(0);
+    expect(marks).toEqual([]);
+
+    now += 1_000;
+    await points.deps.ledger.adjust(admin, request);
+    expect(await points.outbox.drain()).toBe(1);
+    expect(marks).toEqual([{ memberId, seq: 1, balance: 40, asOf: at(now) }]);
+  });
+
   it('does not send the state before the change when the item runs between the two writes', async () => {
     const memberId = member();
     await bonus(points, memberId, 100);

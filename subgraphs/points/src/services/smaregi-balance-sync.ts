@@ -43,7 +43,9 @@ export interface BalanceState {
  * - written after the insert, a crash between the two would lose the change: it is written before;
  * - a crash after the item and before the entry: the item finds no entry for ABANDONED_MS and ends, having sent
  *   nothing (nothing changed). A retry of that key later finds the item there (not fresh) and, once its entry is
- *   in, runs the item again (`inserted`), so the item having ended first loses nothing;
+ *   in, runs the item again (`inserted`), so the item having ended first loses nothing; a retry that dies between
+ *   its entry and that run is followed by another retry (its caller had no answer), which finds the entry a replay
+ *   and, its note not fresh, runs the item again all the same;
  * - the item running between the two writes (a worker polls every 2 s) would send the state before the change:
  *   it waits for the entry instead, and an append slower than SLOW_APPEND_MS runs it again after its insert.
  * With no Smaregi contract configured the watcher is not installed and nothing at all is written.

@@ -19,7 +19,7 @@ const linkId = customerLinkId(CONTRACT, '1');
 
 async function link(contractId: string, customerId: string, member = memberId): Promise<void> {
   fake.putCustomer(contractId, { customerId, customerCode: `C${customerId}`, lastName: '山田', firstName: '花子', point: 0 });
-  await db.connection.collection<{ _id: string }>('smaregi_customers').insertOne({
+  await db.connection.collection<{ _id: string; [field: string]: unknown }>('smaregi_customers').insertOne({
     _id: customerLinkId(contractId, customerId), contractId, customerId, memberId: member, customerCode: `C${customerId}`, origin: 'REGISTER', createdAt: clock(),
   });
 }
