@@ -183,6 +183,29 @@ describe('Smaregi register sales', () => {
     expect(fake.pointOf(CONTRACT, member.customerId)).toBe(378);
   });
 
+  it('a return voided at the register after its refund: FAILED for staff, and its sale is not refunded any further', async () => {
+    const returned = String(
+      fake.putTransaction(CONTRACT, {
+        customerId: member.customerId,
+        subtotal: -450,
+        total: -450,
+        details: [{ productId: 11, productCode: '4901234567894', productName: 'ブレンドコーヒー', price: 450, salesPrice: 450, quantity: -1, unitDiscountedSum: -450, transactionDetailDivision: 2 }],
+      }).transactionHeadId,
+    );
+    await deliver([returned]);
+    const refunded = await purchaseAsMember(purchaseId, member.memberId);
+    // a coffee's share, cumulative: floor(1250 × 950 / 1400) − 446 = 402; points floor(10 × 848 / 1250) − 3 = 3 earned
+    // back and floor(200 × 848 / 1250) − 71 = 64 redeemed returned: 378 − 3 + 64
+    expect(refunded).toMatchObject({ refundedAmount: 848, member: { points: { balance: 439 } } });
+    fake.putTransaction(CONTRACT, { transactionHeadId: returned, cancelDivision: 1, customerId: member.customerId, subtotal: -450, total: -450, details: [] });
+    await deliver([returned], 'canceled');
+    expect((await entriesOf(returned)).map((e) => [e.outcome, e.reason])).toEqual([
+      ['FAILED', `return ${returned} was voided at the register after its refund was recorded: staff must correct the purchase`],
+      ['REFUNDED', null],
+    ]);
+    expect(await purchaseAsMember(purchaseId, member.memberId)).toEqual(refunded);
+  });
+
   it('a return of units no purchase of the member has left is UNMATCHED, for staff, and changes nothing', async () => {
     const returned = String(
       fake.putTransaction(CONTRACT, {
@@ -194,7 +217,7 @@ describe('Smaregi register sales', () => {
     );
     await deliver([returned]);
     expect((await entriesOf(returned)).map((e) => [e.outcome, e.reason, e.purchase])).toEqual([['UNMATCHED', 'no purchase of this member from Smaregi has 1 × SCONE-01 left to refund', null]]);
-    expect(fake.pointOf(CONTRACT, member.customerId)).toBe(378);
+    expect(fake.pointOf(CONTRACT, member.customerId)).toBe(439);
   });
 
   it('two events of one sale carried out at the same moment: one purchase, its points earned once', async () => {
@@ -209,8 +232,8 @@ describe('Smaregi register sales', () => {
     expect(entries.map((e) => e.outcome).sort()).toEqual(['DUPLICATE', 'RECORDED']);
     expect(entries[0]!.purchase!.id).toBe(entries[1]!.purchase!.id);
     // ¥1,250 paid: 12 points, once
-    expect(await purchaseAsMember(entries[0]!.purchase!.id, member.memberId)).toMatchObject({ pointsEarned: 12, member: { points: { balance: 390 } } });
-    expect(fake.pointOf(CONTRACT, member.customerId)).toBe(390);
+    expect(await purchaseAsMember(entries[0]!.purchase!.id, member.memberId)).toMatchObject({ pointsEarned: 12, member: { points: { balance: 451 } } });
+    expect(fake.pointOf(CONTRACT, member.customerId)).toBe(451);
   });
 
   it('a 取消 carried out while its sale is being recorded: the sale ends refunded in full, its points back as they were', async () => {
