@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import express from 'express';
+import { listen } from '@omo/lib/server/http';
 import { testConfig } from '@omo/tools/testing/config';
 import { openTestDatabase, uniqueDbName, type TestDatabase } from '@omo/tools/testing/database';
 import { testBuildOptions } from '@omo/tools/testing/subgraph';
@@ -54,4 +56,18 @@ test('a sale carried out again after its Smaregi store was mapped to another of 
   expect(purchases.map((p) => [p.storeId, p.amountPaid])).toEqual([[shibuya._id.toHexString(), 120]]);
   const page = await after.smaregi.webhooks.log.page(ADMIN, { first: 10 });
   expect(page.nodes.filter((e) => e.transactionHeadId === id).map((e) => e.outcome).sort()).toEqual(['DUPLICATE', 'RECORDED']);
+});
+
+test('no contract configured: POST /webhooks/smaregi is 404, whatever it carries, and nothing is stored', async () => {
+  const db = await openTestDatabase();
+  databases.push(db);
+  const purchases = buildPurchasesSubgraph(testBuildOptions(db.connection));
+  const server = await listen(express().use(purchases.routes!), 0);
+  try {
+    const response = await fake.sendWebhook(`${server.url}/webhooks/smaregi`, { contractId: CONTRACT, event: 'pos:transactions', action: 'created', transactionHeadIds: ['1'] }, { secret: 'any-secret-at-all-0000', header: 'x-smaregi-webhook-secret' });
+    expect(response.status).toBe(404);
+    expect(await purchases.outbox.pending()).toBe(0);
+  } finally {
+    await server.close();
+  }
 });
