@@ -105,6 +105,26 @@ it('two quick changes: Smaregi ends at the later balance', async () => {
   expect(sent.at(-1)?.body).toEqual({ point: '280' });
 });
 
+it('a customer linked after the member’s points changed gets the balance now (syncMember asks points)', async () => {
+  customers += 1;
+  const { registerMember } = ok(
+    await system.graphql<{ registerMember: { id: string; memberCode: string } }>(
+      'mutation($input: RegisterMemberInput!) { registerMember(input: $input) { id memberCode } }',
+      { input: { displayName: '後から', email: 'linked-later@example.com', registeredVia: 'ONLINE' } },
+      system.staffHeaders(),
+    ),
+  );
+  await adjust(registerMember.id, 250, 'smaregi-e2e-later');
+  await runOutboxes();
+  const customer = fake.putCustomer(CONTRACT, { customerCode: registerMember.memberCode, lastName: '後から', firstName: '花子', point: 0 });
+  await system.db.collection<{ _id: string; [field: string]: unknown }>('smaregi_customers').insertOne({
+    _id: `${CONTRACT}:${String(customer.customerId)}`, contractId: CONTRACT, customerId: String(customer.customerId), memberId: registerMember.id, customerCode: registerMember.memberCode, origin: 'CONNECTOR', createdAt: new Date(now),
+  });
+  await system.subgraphs.purchases.built.smaregi.mirror.syncMember(registerMember.id);
+  await runOutboxes();
+  expect(fake.pointOf(CONTRACT, String(customer.customerId))).toBe(350);
+});
+
 it('Smaregi down, then answering 429 for a while: the connector catches up when it answers, nothing lost', async () => {
   const { memberId, customerId } = await mappedMember();
   await runOutboxes();

@@ -4,97 +4,10 @@ import { listen } from '@omo/lib/server/http';
 import {
   ACCESS_DENIED, customerFields, customerRecord, problem, transactionDetail, transactionHead, type FakeFields,
 } from './fake-smaregi-records';
+import { FAKE_SMAREGI_WEBHOOK, type FakeSmaregi, type FakeSmaregiBulk, type FakeSmaregiCall, type FakeSmaregiFailure, type FakeSmaregiMatch } from './fake-smaregi-types';
 
-/**
- * A stand-in for the Smaregi Platform API on loopback, both hosts on one port: the token endpoint
- * (`POST /app/{contractId}/token`, as id.smaregi.{dev,jp}) and the POS API (`/{contractId}/pos/...`, as
- * api.smaregi.{dev,jp}). Point SMAREGI_ID_BASE_URL and SMAREGI_API_BASE_URL at `url`. Like Smaregi it checks the
- * app's Basic credentials and each call's Bearer token (issued for that contract, not expired, with the scope),
- * answers every number as a string and unset fields as null, errors as RFC 7807 problems, applies the bulk point
- * update later (when the test calls `completeBulk`, then POSTs the callback), and records every call.
- */
-export interface FakeSmaregiCall {
-  method: string;
-  /** The path without the query, e.g. /sb_abc/pos/customers/1/point. */
-  path: string;
-  query: Record<string, unknown>;
-  body: unknown;
-  headers: Record<string, string | string[] | undefined>;
-  /** What the fake answered (0 while held). */
-  status: number;
-  /** When it came in (real time, ms), to check a client's pace. */
-  receivedAt: number;
-}
-
-/** Which calls a failure or a hold applies to: a method and a path (substring or pattern; default: any API call). */
-export interface FakeSmaregiMatch {
-  method?: string;
-  path?: string | RegExp;
-}
-
-export interface FakeSmaregiFailure extends FakeSmaregiMatch {
-  status: 401 | 429 | 500 | 503;
-  /** How many matching calls fail (default 1); 'always' until clearFailures(). */
-  times?: number | 'always';
-  /** The Retry-After header of a 429 or 503: seconds, or an HTTP date. */
-  retryAfter?: string;
-}
-
-export interface FakeSmaregiBulk {
-  requestId: number;
-  contractId: string;
-  callbackUrl: string;
-  customerPoints: { customerId: string; point: string }[];
-  completed: boolean;
-}
-
-export interface FakeSmaregi {
-  url: string;
-  clientId: string;
-  clientSecret: string;
-  calls: FakeSmaregiCall[];
-  /** The API calls (not the token endpoint) of a contract, optionally only one method. */
-  apiCalls(contractId: string, method?: string): FakeSmaregiCall[];
-  /** How many tokens were issued for the contract. */
-  tokensIssued(contractId: string): number;
-  /** A contract that installed the app; `points: false` is a plan without points (point calls answer 403). */
-  addContract(contractId: string, options?: { points?: boolean; requireKana?: boolean }): void;
-  /** Every token issued so far stops working (as after a secret rotation): the next calls get 401. */
-  revokeTokens(): void;
-  putTransaction(contractId: string, head: FakeTransaction): Record<string, unknown>;
-  putCustomer(contractId: string, fields: FakeFields & { point?: number }): Record<string, unknown>;
-  deleteCustomer(contractId: string, customerId: string): void;
-  customer(contractId: string, customerId: string): Record<string, unknown> | null;
-  /** The customer's point field, or null for no such customer. */
-  pointOf(contractId: string, customerId: string): number | null;
-  fail(failure: FakeSmaregiFailure): void;
-  clearFailures(): void;
-  /** The next matching call waits until released (then is carried out); `arrived` resolves when it comes in. */
-  hold(match: FakeSmaregiMatch): { arrived: Promise<void>; release(): void };
-  /** Every matching call is answered `ms` later (carried out then, whether or not the caller still waits). */
-  delay(match: FakeSmaregiMatch, ms: number): void;
-  bulks(contractId?: string): FakeSmaregiBulk[];
-  /** Smaregi finishes a bulk point update: the points are set and the callback POSTed; its HTTP status returned. */
-  completeBulk(requestId: number | string): Promise<number>;
-  /** Posts a webhook as Smaregi does (its headers, the app's secret header); answers the receiver's status and body. */
-  sendWebhook(
-    url: string,
-    body: { contractId: string; event: string; action: string; transactionHeadIds?: string[]; customerIds?: string[] },
-    options: { secret: string; header: string; eventId?: string },
-  ): Promise<{ status: number; body: string }>;
-  /**
-   * The SMAREGI_* settings of a system using this fake for these contracts (each added here), for startTestSystem's
-   * overrides; the webhook secret and its header are FAKE_SMAREGI_WEBHOOK.
-   */
-  settings(contracts: { contractId: string; stores?: Record<string, string>; createCustomers?: boolean }[], extra?: Record<string, string>): Record<string, string>;
-  close(): Promise<void>;
-}
-
-/** The webhook secret and header the fake's settings configure (sendWebhook's options). */
-export const FAKE_SMAREGI_WEBHOOK = { secret: 'fake-smaregi-webhook-secret-0123', header: 'x-smaregi-webhook-secret' };
-
-/** A transaction a test puts in: head fields, and its lines. */
-export type FakeTransaction = { [field: string]: FakeFields[keyof FakeFields] | FakeFields[]; details?: FakeFields[] };
+export { FAKE_SMAREGI_WEBHOOK } from './fake-smaregi-types';
+export type { FakeSmaregi, FakeSmaregiBulk, FakeSmaregiCall, FakeSmaregiFailure, FakeSmaregiMatch, FakeTransaction } from './fake-smaregi-types';
 
 const SCOPES = ['pos.transactions:read', 'pos.transactions:write', 'pos.customers:read', 'pos.customers:write', 'pos.stores:read'];
 
@@ -119,6 +32,14 @@ function matches(match: FakeSmaregiMatch, req: Request, path: string): boolean {
   return typeof match.path === 'string' ? path.includes(match.path) : match.path.test(path);
 }
 
+/**
+ * A stand-in for the Smaregi Platform API on loopback, both hosts on one port: the token endpoint
+ * (`POST /app/{contractId}/token`, as id.smaregi.{dev,jp}) and the POS API (`/{contractId}/pos/...`, as
+ * api.smaregi.{dev,jp}). Point SMAREGI_ID_BASE_URL and SMAREGI_API_BASE_URL at `url`. Like Smaregi it checks the
+ * app's Basic credentials and each call's Bearer token (issued for that contract, not expired, with the scope),
+ * answers every number as a string and unset fields as null, errors as RFC 7807 problems, applies the bulk point
+ * update later (when the test calls `completeBulk`, then POSTs the callback), and records every call.
+ */
 export async function startFakeSmaregi(options: { clientId?: string; clientSecret?: string; tokenTtlSeconds?: number; now?: () => Date } = {}): Promise<FakeSmaregi> {
   const clientId = options.clientId ?? 'fake-smaregi-client-id';
   const clientSecret = options.clientSecret ?? 'fake-smaregi-client-secret';

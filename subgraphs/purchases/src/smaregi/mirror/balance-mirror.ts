@@ -1,14 +1,22 @@
-import { Router } from 'express';
+import express, { Router } from 'express';
+import { z } from 'zod';
 import { insertOnce } from '@omo/lib/core/claims';
 import type { ParsedRequestOf, ReplyOf } from '@omo/lib/contracts/contract';
 import { pointsContract } from '@omo/lib/contracts/points';
 import type { purchasesContract } from '@omo/lib/contracts/purchases';
 import type { OutboxHandler } from '@omo/lib/outbox/outbox';
-import type { BackgroundTask } from '@omo/lib/server/background';
+import { repeat, type BackgroundTask } from '@omo/lib/server/background';
 import { internalClient } from '@omo/lib/server/internal-api';
 import type { SmaregiDeps } from '../deps';
 import { markId, pointMirrorModels, type PointMirrorModels, type PointPushDoc } from './point-mirror.models';
+import { BULK_CALLBACK_PATH, BulkCatchUp } from './bulk-catch-up';
 import { POINT_PUSH, PointPush, pointPushKey } from './point-push';
+
+/** Smaregi's callback body: `{ requestId, result: [...] }` (the result's shape is not relied on). */
+const callbackSchema = z.looseObject({ requestId: z.union([z.number().int(), z.string()]).transform(String).optional() });
+
+/** How often the contracts are looked at for customers to catch up in bulk. */
+const CATCH_UP_INTERVAL_MS = 30_000;
 
 type BalanceRoute = typeof purchasesContract.routes.smaregiBalance;
 
@@ -20,10 +28,17 @@ type BalanceRoute = typeof purchasesContract.routes.smaregiBalance;
 export class BalanceMirror {
   readonly models: PointMirrorModels;
   private readonly push: PointPush;
+  /** Only with SMAREGI_CALLBACK_BASE_URL: Smaregi must reach us with the bulk's result. */
+  private readonly bulk: BulkCatchUp | null;
 
   constructor(private readonly deps: SmaregiDeps) {
     this.models = pointMirrorModels(deps.connection);
-    this.push = new PointPush({ api: deps.api, models: this.models, logger: deps.logger.child({ part: 'smaregi-mirror' }), clock: deps.clock });
+    const logger = deps.logger.child({ part: 'smaregi-mirror' });
+    this.push = new PointPush({ api: deps.api, models: this.models, logger, clock: deps.clock });
+    const callbackBaseUrl = deps.config.SMAREGI_CALLBACK_BASE_URL;
+    this.bulk = callbackBaseUrl
+      ? new BulkCatchUp({ api: deps.api, contracts: deps.contracts, models: this.models, push: this.push, outbox: deps.outbox, callbackBaseUrl, logger, clock: deps.clock })
+      : null;
   }
 
   /** points' smaregiBalance: keep the mark for each of the member's customers and make sure a push runs. */
@@ -65,12 +80,25 @@ export class BalanceMirror {
     return { [POINT_PUSH]: (payload) => this.push.run(String(payload.linkId)) };
   }
 
-  /** The bulk point update's callback (POST /webhooks/smaregi/point-bulk-callback). */
+  /** One catch-up round (the background runs it every 30 s): how many customers went in bulk updates. */
+  catchUp(): Promise<number> {
+    return this.bulk ? this.bulk.run() : Promise.resolve(0);
+  }
+
+  /** The bulk point update's callback (POST /webhooks/smaregi/point-bulk-callback/<token>): 404 for a token not ours. */
   routes(): Router {
-    return Router();
+    const router = Router();
+    const bulk = this.bulk;
+    if (!bulk) return router;
+    router.post(`${BULK_CALLBACK_PATH}/:token`, express.json({ limit: '1mb' }), async (req, res) => {
+      const body = callbackSchema.safeParse(req.body ?? {});
+      const found = await bulk.confirm(String(req.params.token), body.success ? (body.data.requestId ?? null) : null);
+      res.status(found ? 200 : 404).json(found ? { ok: true } : { error: { code: 'NOT_FOUND', message: 'No such bulk update' } });
+    });
+    return router;
   }
 
   background(): BackgroundTask[] {
-    return [];
+    return this.bulk ? [repeat('smaregi bulk catch-up', CATCH_UP_INTERVAL_MS, () => this.catchUp(), this.deps.logger)] : [];
   }
 }

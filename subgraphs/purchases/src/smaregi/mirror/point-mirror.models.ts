@@ -90,15 +90,69 @@ const pushSchema = new Schema<PointPushDoc>(
 pushSchema.index({ contractId: 1, state: 1 });
 pushSchema.index({ memberId: 1 });
 
+/** A customer's newest mark as one bulk update carried it. */
+export interface BulkItem {
+  linkId: string;
+  customerId: string;
+  memberId: string;
+  seq: number;
+  asOf: Date;
+  balance: number;
+  point: number;
+}
+
+/**
+ * One bulk point update sent to catch a contract up (`smaregi_point_bulks`), `_id` the unguessable token its callback
+ * URL carries. SENDING: written before the request (a process dying in between leaves it to expire); SENT: Smaregi
+ * took it (its requestId); CONFIRMED: its callback came; EXPIRED: none came in time, its customers pushed one by one;
+ * FAILED: Smaregi did not take it.
+ */
+export interface PointBulkDoc {
+  _id: string;
+  contractId: string;
+  state: 'SENDING' | 'SENT' | 'CONFIRMED' | 'EXPIRED' | 'FAILED';
+  requestId: string | null;
+  /** The links it carries, for the lookup "is this customer in a bulk now". */
+  linkIds: string[];
+  items: BulkItem[];
+  sentAt: Date;
+  confirmedAt: Date | null;
+  reason: string | null;
+}
+
+const bulkItemSchema = new Schema<BulkItem>(
+  { linkId: String, customerId: String, memberId: String, seq: Number, asOf: Date, balance: Number, point: Number },
+  { _id: false, versionKey: false },
+);
+
+const bulkSchema = new Schema<PointBulkDoc>(
+  {
+    _id: { type: String, required: true },
+    contractId: { type: String, required: true },
+    state: { type: String, required: true, enum: ['SENDING', 'SENT', 'CONFIRMED', 'EXPIRED', 'FAILED'] },
+    requestId: { type: String, default: null },
+    linkIds: { type: [String], required: true },
+    items: { type: [bulkItemSchema], required: true },
+    sentAt: { type: Date, required: true },
+    confirmedAt: { type: Date, default: null },
+    reason: { type: String, default: null },
+  },
+  { versionKey: false },
+);
+bulkSchema.index({ contractId: 1, state: 1 });
+bulkSchema.index({ linkIds: 1 });
+
 export interface PointMirrorModels {
   marks: Model<PointMarkDoc>;
   pushes: Model<PointPushDoc>;
+  bulks: Model<PointBulkDoc>;
 }
 
 export function pointMirrorModels(connection: Connection): PointMirrorModels {
   return {
     marks: connection.model<PointMarkDoc>('SmaregiPointMark', markSchema, 'smaregi_point_marks'),
     pushes: connection.model<PointPushDoc>('SmaregiPointPush', pushSchema, 'smaregi_point_pushes'),
+    bulks: connection.model<PointBulkDoc>('SmaregiPointBulk', bulkSchema, 'smaregi_point_bulks'),
   };
 }
 

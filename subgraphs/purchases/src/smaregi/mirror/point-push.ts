@@ -7,6 +7,8 @@ import { isNewer, type PointMarkDoc, type PointMirrorModels, type PushedMark, ty
 export const POINT_PUSH = 'smaregiPointPush';
 export const pointPushKey = (linkId: string): string => `smaregi-point:${linkId}`;
 
+/** A bulk update whose callback has not come within this is over: its customers are pushed one by one again. */
+export const BULK_TIMEOUT_MS = 10 * 60_000;
 /** Rounds one run may push before it leaves the rest to its next attempt (marks arriving faster than Smaregi answers). */
 const MAX_ROUNDS = 5;
 const BUSY_RETRY_MS = 1_000;
@@ -45,6 +47,7 @@ export class PointPush {
       if (!sent) {
         const record = await this.deps.models.pushes.findById(linkId).lean().exec();
         if (record?.state === 'PUSHED' && record.pushed && !isNewer(newest, record.pushed)) return { outcome: 'UP_TO_DATE' };
+        await this.waitForBulk(linkId, newest);
       }
       const point = Math.max(0, newest.balance);
       try {
@@ -70,12 +73,25 @@ export class PointPush {
     throw new RetryLater(`marks for ${linkId} kept coming during ${MAX_ROUNDS} pushes; checking again`, { afterMs: BUSY_RETRY_MS });
   }
 
+  /**
+   * A bulk update carrying this very mark is on its way (bulk-catch-up.ts): no PATCH of the same value beside it.
+   * The push waits until the bulk times out (the callback runs it at once if a newer mark came meanwhile); a push
+   * that finds a newer mark than the bulk carried is not held by it.
+   */
+  private async waitForBulk(linkId: string, newest: PointMarkDoc): Promise<void> {
+    const since = new Date(this.deps.clock().getTime() - BULK_TIMEOUT_MS);
+    const bulk = await this.deps.models.bulks.findOne({ linkIds: linkId, state: { $in: ['SENDING', 'SENT'] }, sentAt: { $gt: since } }).lean().exec();
+    const carried = bulk?.items.find((i) => i.linkId === linkId);
+    if (!bulk || !carried || isNewer(newest, carried)) return;
+    throw new RetryLater(`${linkId} is in Smaregi's bulk update ${bulk.requestId ?? '(being sent)'}`, { afterMs: bulk.sentAt.getTime() + BULK_TIMEOUT_MS - this.deps.clock().getTime() });
+  }
+
   /** The newest mark for the customer: the highest seq, and of one seq the latest reading. */
   newest(linkId: string): Promise<PointMarkDoc | null> {
     return this.deps.models.marks.findOne({ linkId }).sort({ seq: -1, asOf: -1 }).lean<PointMarkDoc>().exec();
   }
 
-  private async record(mark: PointMarkDoc, state: PushState, fields: { pushed?: PushedMark; reason?: string; status?: number | null }): Promise<void> {
+  async record(mark: Pick<PointMarkDoc, 'linkId' | 'contractId' | 'customerId' | 'memberId'>, state: PushState, fields: { pushed?: PushedMark; reason?: string; status?: number | null }): Promise<void> {
     await this.deps.models.pushes.updateOne(
       { _id: mark.linkId },
       {
