@@ -56,10 +56,15 @@ export class MemberDuplicates {
       .limit(SCAN_LIMIT)
       .lean<MemberDuplicateDoc[]>()
       .exec();
+    // the flags' members in one query; following a merge chain is the rare case, one look-up a hop
+    const ids = [...new Set(flags.flatMap((flag) => [flag.memberId.toHexString(), flag.duplicateOfId.toHexString()]))];
+    const members = new Map(
+      (await this.models.members.find({ _id: { $in: ids } }).lean<MemberDoc[]>().exec()).map((member) => [member._id.toHexString(), member]),
+    );
     const views: DuplicateView[] = [];
     for (const flag of flags) {
       if (views.length >= limit) break;
-      const view = await this.view(flag);
+      const view = await this.view(flag, members);
       if (view?.state === state) views.push(view);
     }
     return views;
@@ -78,8 +83,9 @@ export class MemberDuplicates {
     return view;
   }
 
-  private async view(doc: MemberDuplicateDoc): Promise<DuplicateView | null> {
-    const [member, duplicateOf] = await Promise.all([doc.memberId, doc.duplicateOfId].map((id) => this.models.members.findById(id).lean<MemberDoc>().exec()));
+  private async view(doc: MemberDuplicateDoc, known?: Map<string, MemberDoc>): Promise<DuplicateView | null> {
+    const load = (id: Types.ObjectId) => known?.get(id.toHexString()) ?? this.models.members.findById(id).lean<MemberDoc>().exec();
+    const [member, duplicateOf] = await Promise.all([load(doc.memberId), load(doc.duplicateOfId)]);
     if (!member || !duplicateOf) return null;
     return { doc, state: await this.stateOf(doc, member, duplicateOf), member, duplicateOf };
   }

@@ -125,6 +125,19 @@ describe('a Smaregi register customer’s member', () => {
     expect(await stored(result.memberId)).toMatchObject({ displayName: '山田 花' });
   });
 
+  it('flags a pair once, naming every contact they share', async () => {
+    const holder = await staffMember({ phone: '090-1234-5678', email: 'hanako.yamada@example.com' });
+    const result = await service.upsertRegisterCustomer(customer());
+    expect(result).toMatchObject({ outcome: 'created', duplicateOf: holder._id.toHexString() });
+    const flags = await service.listDuplicates(STAFF, 'OPEN', 20);
+    expect(flags.map((view) => view.doc.contacts)).toEqual([
+      [
+        { kind: 'email', value: 'hanako.yamada@example.com' },
+        { kind: 'phone', value: '+819012345678' },
+      ],
+    ]);
+  });
+
   it('applies the register’s edits in its order, not in the order they arrive; a clashing contact is flagged, not taken', async () => {
     const { memberId } = await service.upsertRegisterCustomer(customer());
     const newer = customer({ email: 'hanako.newer@example.com', lastName: '佐藤', updatedAt: '2030-04-03T10:00:00+09:00' });

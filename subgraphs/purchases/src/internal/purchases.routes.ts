@@ -15,7 +15,11 @@ export function purchasesRoutes(
   options: { internalSecret: string; logger: Logger },
 ): Router {
   return internalRouter(purchasesContract, {
-    merge: (input) => deps.purchaseService.repointMember(input),
+    merge: async (input) => {
+      const moved = await deps.purchaseService.repointMember(input);
+      if (deps.smaregi.enabled) await deps.smaregi.customers.moveLinks(input.fromMemberId, input.toMemberId);
+      return moved;
+    },
     resolveStores: async ({ refs }) => {
       const stores = await deps.storeService.resolveRefs(refs);
       return { stores: stores.map((store) => ({ id: store._id.toHexString(), code: store.code })) };

@@ -56,6 +56,9 @@ describe('a register customer becomes a member', () => {
     const memberId = await sync.memberForCustomer(SHIBUYA, customerId);
     expect(await member(memberId!)).toMatchObject({ displayName: '山田 花子', phone: '+819012345678', email: 'hanako@example.com', registeredVia: 'STORE', registeredStoreId: storeId });
     expect(await links().findOne({ _id: `${SHIBUYA}:${customerId}` })).toMatchObject({ memberId, customerCode: 'R0001', origin: 'REGISTER' });
+    // the mirror was asked for the member's balance (the sign-up bonus) as the link was made
+    await system.subgraphs.purchases.built.outbox.drain();
+    expect(smaregi.pointOf(SHIBUYA, customerId)).toBe(100);
     const reads = smaregi.apiCalls(SHIBUYA, 'GET').length;
     expect(await sync.memberForCustomer(SHIBUYA, customerId)).toBe(memberId);
     expect(smaregi.apiCalls(SHIBUYA, 'GET')).toHaveLength(reads);
@@ -72,6 +75,23 @@ describe('a register customer becomes a member', () => {
     smaregi.putCustomer(SHIBUYA, { ...kept, status: '3' });
     await sync.applyCustomers(SHIBUYA, [String(kept.customerId)]);
     expect(await member(link!.memberId)).toMatchObject({ status: 'ACTIVE', email: 'ken.sato@example.com' });
+  });
+});
+
+describe('members down', () => {
+  it('leaves a new customer for the caller to retry, with nothing linked', async () => {
+    const customer = smaregi.putCustomer(SHIBUYA, { customerCode: 'R0009', lastName: '待', firstName: '機', mailAddress: 'wait@example.com' });
+    const customerId = String(customer.customerId);
+    await system.stop('members');
+    try {
+      await expect(sync.memberForCustomer(SHIBUYA, customerId)).rejects.toThrow('members is unavailable');
+      await expect(sync.applyCustomers(SHIBUYA, [customerId])).rejects.toThrow('members is unavailable');
+      expect(await links().countDocuments({ customerId, contractId: SHIBUYA })).toBe(0);
+    } finally {
+      await system.restart('members');
+    }
+    const memberId = await sync.memberForCustomer(SHIBUYA, customerId);
+    expect(await member(memberId!)).toMatchObject({ email: 'wait@example.com' });
   });
 });
 
@@ -140,5 +160,42 @@ describe('a member registered elsewhere gets a customer record', () => {
     const refused = await sync.ensureCustomers({ ...input, memberCode: '会員コード' });
     expect(refused).toEqual({ status: 'DONE', customers: [] });
     expect(await links().countDocuments({ memberId: input.memberId })).toBe(0);
+  });
+});
+
+describe('two runs of one member’s item at once', () => {
+  it('make one record, and both answer it', async () => {
+    const sora = await registerElsewhere('sora@example.com', '空');
+    const input = { memberId: sora._id.toHexString(), memberCode: sora.memberCode, lastName: '空', firstName: null, phone: null, email: 'sora@example.com', birthday: null, fromSmaregiContractId: KANA };
+    const held = smaregi.hold({ method: 'POST', path: `/${SHIBUYA}/pos/customers` });
+    const first = sync.ensureCustomers(input);
+    await held.arrived;
+    const second = await sync.ensureCustomers(input);
+    held.release();
+    expect(await first).toEqual(second);
+    expect(second.customers).toHaveLength(1);
+    // in order of arrival: the held one, refused for the code the other had taken meanwhile (it found that record)
+    const posts = smaregi.apiCalls(SHIBUYA, 'POST').filter((call) => (call.body as { customerCode?: string }).customerCode === sora.memberCode);
+    expect(posts.map((call) => call.status)).toEqual([400, 200]);
+    expect(smaregi.customer(SHIBUYA, second.customers[0]!.customerId)).toMatchObject({ customerCode: sora.memberCode });
+  });
+});
+
+describe('a member merge', () => {
+  it('moves the merged member’s customers to the survivor, except in a contract where the survivor has its own', async () => {
+    const [survivor, merged] = await Promise.all([registerElsewhere('stays@example.com', '残'), registerElsewhere('goes@example.com', '去')]);
+    const [to, from] = [survivor._id.toHexString(), merged._id.toHexString()];
+    const linkOf = async (contractId: string, code: string, memberId: string) => {
+      const customer = smaregi.putCustomer(contractId, { customerCode: code, lastName: 'x', firstName: 'y' });
+      await links().insertOne({ _id: `${contractId}:${String(customer.customerId)}`, contractId, customerId: String(customer.customerId), memberId, customerCode: code, origin: 'REGISTER', createdAt: new Date() });
+      return `${contractId}:${String(customer.customerId)}`;
+    };
+    const own = await linkOf(SHIBUYA, 'M-STAYS', to);
+    const apart = await linkOf(SHIBUYA, 'M-GOES', from);
+    const moved = await linkOf(KANA, 'M-GOES-K', from);
+    await sync.moveLinks(from, to);
+    await sync.moveLinks(from, to);
+    const memberOf = async (id: string) => (await links().findOne({ _id: id }))?.memberId;
+    expect([await memberOf(own), await memberOf(apart), await memberOf(moved)]).toEqual([to, from, to]);
   });
 });

@@ -2,6 +2,7 @@ import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import type { ParsedRequestOf, ReplyOf } from '@omo/lib/contracts/contract';
 import type { purchasesContract } from '@omo/lib/contracts/purchases';
 import { claimOnce } from '@omo/lib/core/claims';
+import { isDuplicateKeyError } from '@omo/lib/core/db';
 import { AppError } from '@omo/lib/core/errors';
 import type { OutboxHandler } from '@omo/lib/outbox/outbox';
 import { ServiceUnavailableError } from '@omo/lib/server/internal-api';
@@ -27,9 +28,9 @@ const LEFT = '3';
  * is asked to put our balance on the customer. Crash points:
  * - after creating a customer in Smaregi, before its link: the member's item runs again (members' outbox) and finds
  *   the customer by its customerCode (the member code) instead of creating a second one.
- * - after a link, before the mirror's sync: ensureCustomers and applyCustomers sync every member they find linked,
- *   so their retry (the caller's outbox) syncs it; a link made by memberForCustomer for a sale is followed by that
- *   sale's own balance change, which the mirror pushes anyway.
+ * - after a link, before the mirror's sync: every run syncs the member it linked or found linked, so the caller's
+ *   retry (its outbox) syncs it; memberForCustomer, which finds a link and returns, is followed by its sale's own
+ *   balance change, which the mirror pushes anyway.
  */
 export class CustomerSync {
   constructor(
@@ -63,8 +64,7 @@ export class CustomerSync {
           this.deps.logger.info({ contractId, customerId }, 'Smaregi customer gone before it was read; skipped');
           continue;
         }
-        const { memberId } = await this.upsert(contractId, customer);
-        await this.mirror.syncMember(memberId);
+        await this.upsert(contractId, customer);
       } catch (error) {
         // refused by Smaregi or by members (nothing a retry changes): logged for staff, and the others still go
         if (error instanceof SmaregiRefusedError) {
@@ -105,6 +105,26 @@ export class CustomerSync {
     return { status: 'DONE', customers };
   }
 
+  /**
+   * A member merge (purchases' merge route, members' outbox): the merged member's customers become the survivor's,
+   * so the survivor's balance goes to them and the survivor gets no second record in their contracts. Where the
+   * survivor has a customer of that contract already, the merged one's stays linked to the merged member (one
+   * customer per member and contract; its sales still go to the survivor, whom members names for the merged id)
+   * and is logged for staff to merge in Smaregi. Idempotent: a rerun finds the links moved and syncs again.
+   */
+  async moveLinks(fromMemberId: string, toMemberId: string): Promise<void> {
+    const links = await this.deps.links.find({ memberId: fromMemberId }).lean<SmaregiCustomerLinkDoc[]>().exec();
+    for (const link of links) {
+      try {
+        await this.deps.links.updateOne({ _id: link._id, memberId: fromMemberId }, { $set: { memberId: toMemberId } });
+      } catch (error) {
+        if (!isDuplicateKeyError(error)) throw error;
+        this.deps.logger.warn({ contractId: link.contractId, customerId: link.customerId, fromMemberId, toMemberId }, 'merged member’s Smaregi customer kept apart: the survivor has its own in this contract');
+      }
+    }
+    if (await this.deps.links.exists({ memberId: toMemberId })) await this.mirror.syncMember(toMemberId);
+  }
+
   handlers(): Record<string, OutboxHandler> {
     return {};
   }
@@ -126,6 +146,7 @@ export class CustomerSync {
       updatedAt: customer.updDateTime ?? null,
     });
     await this.link(contractId, customer, result.memberId, 'REGISTER');
+    if (result.outcome !== 'withdrawn') await this.mirror.syncMember(result.memberId);
     return result;
   }
 
@@ -161,9 +182,12 @@ export class CustomerSync {
     try {
       return await this.smaregi(() => this.deps.api.createCustomer(contractId, customer));
     } catch (error) {
-      // a contract that requires kana refuses the record without it (400); which fields a contract requires is its
-      // own setting, so the record is sent again with Smaregi's placeholder rather than read from it first
       if (!(error instanceof SmaregiRefusedError) || error.status !== 400) throw error;
+      // a run of the same item made it meanwhile: the code is taken, by the record this run wanted
+      const made = await this.smaregi(() => this.deps.api.findCustomerByCode(contractId, input.memberCode));
+      if (made) return made;
+      // a contract that requires kana refuses the record without it; which fields a contract requires is its own
+      // setting, so the record is sent again with Smaregi's placeholder rather than read from it first
       return this.smaregi(() => this.deps.api.createCustomer(contractId, { ...customer, lastKana: NO_KANA, firstKana: NO_KANA }));
     }
   }
