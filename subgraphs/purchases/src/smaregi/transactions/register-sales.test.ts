@@ -40,8 +40,9 @@ async function purchasesWith(dbName: string, stores: Record<string, string>): Pr
 }
 
 /** A pos:transactions event as the receiver stores it, carried out by this process's outbox. */
-async function carryOut(purchases: PurchasesSubgraph, transactionHeadId: string): Promise<string> {
-  const event: SmaregiEventPayload = { contractId: CONTRACT, eventId: randomUUID(), event: 'pos:transactions', action: 'created', transactionHeadIds: [transactionHeadId], customerIds: [], receivedAt: clock().toISOString() };
+/** `transactionHeadIds`: one id, or several joined by commas. */
+async function carryOut(purchases: PurchasesSubgraph, transactionHeadIds: string): Promise<string> {
+  const event: SmaregiEventPayload = { contractId: CONTRACT, eventId: randomUUID(), event: 'pos:transactions', action: 'created', transactionHeadIds: transactionHeadIds.split(','), customerIds: [], receivedAt: clock().toISOString() };
   const key = eventItemKey(CONTRACT, event.eventId);
   await purchases.outbox.enqueue(key, 'smaregiEvent', event);
   await purchases.outbox.process(key);
@@ -96,4 +97,27 @@ test('a member’s sale while members cannot be reached waits RECEIVED with the 
   now += 24 * 3_600_000 + 1;
   expect(await purchases.outbox.process(key, { ignoreBackoff: true })).toMatchObject({ doneAt: expect.any(Date) });
   expect(await entry()).toEqual([['FAILED', 'not carried out within 24 hours: members is unavailable: fetch failed']]);
+});
+
+test('an event of many transactions stops taking them after 15 s, within its outbox lease, and the next attempt carries on', async () => {
+  const purchases = await purchasesWith(uniqueDbName('smaregi'), { '1': 'SHIBUYA' });
+  await purchases.storeService.create(ADMIN, { code: 'SHIBUYA', name: '渋谷店', kind: 'PHYSICAL' });
+  const ids = [1, 2].map(() => String(fake.putTransaction(CONTRACT, { details: [{ productCode: 'TEA-01', productName: 'お茶', salesPrice: 120, quantity: 1, unitDiscountedSum: 120 }] }).transactionHeadId));
+  const held = fake.hold({ method: 'GET', path: `/transactions/${ids[0]}` });
+  const running = carryOut(purchases, ids.join(','));
+  await held.arrived;
+  now += 15_000;
+  held.release();
+  const key = await running;
+  const outcomes = async () => (await purchases.smaregi.webhooks.log.page(ADMIN, { first: 5 })).nodes.map((e) => [e.transactionHeadId, e.outcome]).sort();
+  expect(await purchases.outbox.find(key)).toMatchObject({ doneAt: null, attempts: 1, lastError: 'carrying on with the rest of the event' });
+  expect(await outcomes()).toEqual([
+    [ids[0], 'RECORDED'],
+    [ids[1], 'RECEIVED'],
+  ]);
+  expect(await purchases.outbox.process(key)).toMatchObject({ doneAt: expect.any(Date) });
+  expect(await outcomes()).toEqual([
+    [ids[0], 'RECORDED'],
+    [ids[1], 'RECORDED'],
+  ]);
 });
