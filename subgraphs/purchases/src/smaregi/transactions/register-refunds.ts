@@ -33,8 +33,12 @@ export class RegisterRefunds {
     const key = transactionKey(contractId, voidedId);
     await insertOnce(this.tx.voids, { _id: key, contractId, transactionHeadId: voidedId, byTransactionHeadId: byId, createdAt: this.deps.clock() });
     const link = await this.tx.links.findById(key).lean().exec();
+    // a return is matched to a sale, not that sale: voiding it cannot undo its refund, which refunds never do
+    if (link?.kind === 'RETURN') {
+      return outcomeOf('FAILED', `return ${voidedId} was voided at the register after its refund was recorded: staff must correct the purchase`, link.purchaseId);
+    }
     const purchase = link ? await this.deps.models.purchases.findById(link.purchaseId).lean<PurchaseDoc>().exec() : null;
-    if (!purchase) return outcomeOf('IGNORED', `transaction ${voidedId} was voided at the register before it was recorded: nothing to refund, and it will not be recorded`);
+    if (!purchase) return outcomeOf('IGNORED', `transaction ${voidedId} was voided at the register before it was recorded: nothing to refund; its sale records nothing (or, being recorded at this moment, is refunded)`);
     return this.refundInFull(purchase, `smaregi-void:${contractId}:${voidedId}`);
   }
 
@@ -61,7 +65,7 @@ export class RegisterRefunds {
       return outcomeOf('UNMATCHED', memberId ? `no purchase of this member from Smaregi has ${describe(ret.lines)} left to refund` : 'a return without a member: refund it by hand');
     }
     if (purchase.state === 'PENDING_POINTS') throw new RetryLater('the returned sale’s points are still being settled');
-    if (!linked) await insertOnce(this.tx.links, { _id: key, contractId, transactionHeadId, storeId: purchase.storeId, purchaseId: purchase._id.toHexString(), createdAt: this.deps.clock() });
+    if (!linked) await insertOnce(this.tx.links, { _id: key, contractId, transactionHeadId, storeId: purchase.storeId, purchaseId: purchase._id.toHexString(), createdAt: this.deps.clock(), kind: 'RETURN' });
     // the same lines under the same key: a retry is the refund's replay
     await this.deps.refunds.refund(this.caller, { purchaseId: purchase._id.toHexString(), idempotencyKey: `smaregi-return:${contractId}:${transactionHeadId}`, lines: ret.lines });
     return outcomeOf('REFUNDED', null, purchase._id.toHexString());

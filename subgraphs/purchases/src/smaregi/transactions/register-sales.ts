@@ -8,7 +8,7 @@ import type { CustomerSync } from '../customers/customer-sync';
 import type { SmaregiDeps } from '../deps';
 import type { SmaregiTransaction } from '../smaregi-api';
 import { RegisterRefunds } from './register-refunds';
-import { smaregiTransactionModels, transactionKey, type SmaregiTransactionModels } from './transaction-link.model';
+import { smaregiTransactionModels, transactionKey, type SmaregiTransactionLinkDoc, type SmaregiTransactionModels } from './transaction-link.model';
 import { kindOf, mapSale, SmaregiTransactionError } from './transaction-map';
 import { outcomeOf, type TransactionOutcome } from './transaction-outcome';
 
@@ -59,27 +59,30 @@ export class RegisterSales {
    * allowed (the register has made the sale; docs/smaregi-setup.md §3). A later edit of the transaction asks for a
    * different purchase under the same key, which recordPurchase refuses: EDITED_IGNORED, the first one stands.
    *
-   * Crash points: the link is inserted before the purchase (a crash between leaves a link whose purchase a retry or
-   * a later event records under the same id); the void is looked for before and after recording, so a void carried
-   * out meanwhile refunds what was just recorded. The outcome waits for the settlement (RetryLater while it is
+   * Crash points: the link (store and purchase id) is inserted before the purchase (a crash between leaves a link
+   * whose purchase a retry or a later event records under the same id, at the same store); the void is looked for
+   * before and after recording, so a void carried out meanwhile refunds what was just recorded. The outcome waits for the settlement (RetryLater while it is
    * pending), so the log shows OVERDRAWN or a settlement that failed, not merely "recorded".
    */
   private async recordSale(contractId: string, tx: SmaregiTransaction, eventId: string): Promise<TransactionOutcome> {
     const id = tx.transactionHeadId;
     if (await this.refunds.isVoided(contractId, id)) return outcomeOf('IGNORED', `transaction ${id} was voided at the register before it was recorded`);
     const sale = mapSale(tx);
-    const storeRef = this.deps.contracts.storeRefOf(contractId, tx.storeId);
-    if (!storeRef) throw new SmaregiTransactionError(`Smaregi store ${tx.storeId} is not mapped to a store of ours (SMAREGI_CONTRACTS stores)`);
-    const [store] = await this.deps.stores.resolveRefs([storeRef]).catch((error: unknown) => {
-      throw error instanceof AppError ? new SmaregiTransactionError(`Smaregi store ${tx.storeId} is mapped to ${storeRef}: ${error.message}`) : error;
-    });
-    if (!store || store.kind === 'ONLINE') throw new SmaregiTransactionError(`Smaregi store ${tx.storeId} is mapped to ${storeRef}, an online store`);
-    const storeId = store._id.toHexString();
     const idempotencyKey = saleIdempotencyKey(contractId, id);
-    const purchaseId = purchaseIdFor(storeId, idempotencyKey).toHexString();
+    // a transaction seen before stays at the store it was first recorded at, even if the mapping has changed since:
+    // recorded again at another store, its key would name a second purchase
+    const key = transactionKey(contractId, id);
+    const seen = await this.tx.links.findById(key).lean<SmaregiTransactionLinkDoc>().exec();
+    const claim = seen
+      ? ({ won: false, existing: seen } as const)
+      : await this.mappedStoreId(contractId, tx.storeId).then((storeId) =>
+          claimOnce(this.tx.links, { _id: key, contractId, transactionHeadId: id, storeId, purchaseId: purchaseIdFor(storeId, idempotencyKey).toHexString(), createdAt: this.deps.clock(), eventId }),
+        );
+    const link = claim.won ? claim.doc : claim.existing;
+    if (!link) throw new Error(`the link of transaction ${key} clashed on insert and is gone`);
+    const { storeId, purchaseId } = link;
+    const firstEvent = link.eventId === eventId;
     const memberId = await this.memberOf(contractId, sale.customerId);
-    const claim = await claimOnce(this.tx.links, { _id: transactionKey(contractId, id), contractId, transactionHeadId: id, storeId, purchaseId, createdAt: this.deps.clock(), eventId });
-    const firstEvent = claim.won || claim.existing?.eventId === eventId;
     let purchase: PurchaseDoc;
     try {
       purchase = await this.deps.purchases.record(
@@ -113,6 +116,17 @@ export class RegisterSales {
     const overdrawn = purchase.pointsOverdrawn ?? 0;
     if (overdrawn > 0) return { outcome: 'OVERDRAWN', reason: `the register spent ${overdrawn} points more than the member had: they are owed`, purchaseId, pointsOverdrawn: overdrawn };
     return outcomeOf('RECORDED', memberId ? null : 'a guest purchase (no Smaregi customer)', purchaseId);
+  }
+
+  /** Our store for a Smaregi storeId of the contract: mapped, existing and not online, else FAILED for staff. */
+  private async mappedStoreId(contractId: string, smaregiStoreId: string): Promise<string> {
+    const storeRef = this.deps.contracts.storeRefOf(contractId, smaregiStoreId);
+    if (!storeRef) throw new SmaregiTransactionError(`Smaregi store ${smaregiStoreId} is not mapped to a store of ours (SMAREGI_CONTRACTS stores)`);
+    const [store] = await this.deps.stores.resolveRefs([storeRef]).catch((error: unknown) => {
+      throw error instanceof AppError ? new SmaregiTransactionError(`Smaregi store ${smaregiStoreId} is mapped to ${storeRef}: ${error.message}`) : error;
+    });
+    if (!store || store.kind === 'ONLINE') throw new SmaregiTransactionError(`Smaregi store ${smaregiStoreId} is mapped to ${storeRef}, an online store`);
+    return store._id.toHexString();
   }
 
   /** The member a Smaregi customer is (the customer sync's: linked, else read from Smaregi and made a member). */

@@ -15,6 +15,8 @@ export interface SmaregiTransactionLinkDoc {
   createdAt: Date;
   /** The event whose sale inserted it (a later event finding the purchase is a DUPLICATE); none for a return's match. */
   eventId?: string | null;
+  /** SALE: the transaction became the purchase; RETURN: its returned units were matched to the purchase and refunded. */
+  kind?: 'SALE' | 'RETURN';
 }
 
 /**
@@ -40,6 +42,7 @@ const linkSchema = new Schema<SmaregiTransactionLinkDoc>(
     purchaseId: { type: String, required: true },
     createdAt: { type: Date, required: true },
     eventId: { type: String, default: null },
+    kind: { type: String, enum: ['SALE', 'RETURN'], default: 'SALE' },
   },
   { versionKey: false },
 );

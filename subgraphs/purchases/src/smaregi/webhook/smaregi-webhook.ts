@@ -14,6 +14,12 @@ export const SMAREGI_WEBHOOK_PATH = '/webhooks/smaregi';
 const EVENT_ITEM = 'smaregiEvent';
 /** An event Smaregi, members or points could not let us carry out for this long ends FAILED for staff, as a settlement does. */
 const GIVE_UP_MS = 24 * 3_600_000;
+/**
+ * One attempt stops taking entries after this long and the next attempt carries on: an attempt runs under a 30 s
+ * outbox lease, and an event of many transactions (a bulk edit) paced under Smaregi's rate limit would outlast it,
+ * letting another worker take over and carry out the same entries at the same time.
+ */
+const ATTEMPT_BUDGET_MS = 15_000;
 /** Codes that mean two of our services do not trust each other (a secret out of step) or one is down: retried. */
 const RETRIED_CODES = new Set(['UNAUTHENTICATED', 'FORBIDDEN', 'SERVICE_UNAVAILABLE']);
 
@@ -70,11 +76,10 @@ export class SmaregiWebhooks {
       };
       const key = eventItemKey(contractId, event.eventId);
       try {
-        const seen = (await this.deps.outbox().find(key)) !== null;
-        await this.deps.outbox().enqueue(key, EVENT_ITEM, event);
-        res.status(200).json({ outcome: seen ? 'duplicate' : 'accepted' });
+        const stored = await this.deps.outbox().enqueue(key, EVENT_ITEM, event);
+        res.status(200).json({ outcome: stored ? 'accepted' : 'duplicate' });
         // at once, after the answer: Smaregi waits for nobody; the outbox's worker retries what fails
-        if (!seen) void this.deps.outbox().process(key).catch((error: unknown) => this.deps.logger.error({ err: error, key }, 'Smaregi event failed; the outbox retries it'));
+        if (stored) void this.deps.outbox().process(key).catch((error: unknown) => this.deps.logger.error({ err: error, key }, 'Smaregi event failed; the outbox retries it'));
       } catch (error) {
         this.deps.logger.error({ err: error, key }, 'Smaregi webhook could not be stored');
         res.status(503).json({ error: 'Unavailable' });
@@ -94,8 +99,10 @@ export class SmaregiWebhooks {
    */
   private async carryOut(event: SmaregiEventPayload, item: OutboxItemDoc): Promise<{ entries: number }> {
     const entries = await this.log.entriesOf(event);
+    const started = this.deps.clock().getTime();
     const waiting: string[] = [];
     for (const entry of entries.filter((e) => e.outcome === 'RECEIVED')) {
+      if (this.deps.clock().getTime() - started >= ATTEMPT_BUDGET_MS) throw new RetryLater('carrying on with the rest of the event', { afterMs: 0 });
       let result: LogResult;
       try {
         result = await this.carryOutEntry(event, entry);
