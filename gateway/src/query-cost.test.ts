@@ -195,6 +195,6 @@ describe('the supergraph’s cost directives', () => {
       .map(({ type, field }) => `${type.name}.${field.name}`)
       .filter((coordinate) => !declared.get(coordinate)?.listSize && !sizedByParent.has(coordinate));
     expect(unsized).toEqual([]);
-    expect([...sizedByParent].sort()).toEqual(['PointTransactionConnection.nodes', 'PurchaseConnection.nodes']);
+    expect([...sizedByParent].sort()).toEqual(['PointTransactionConnection.nodes', 'PurchaseConnection.nodes', 'SmaregiEventConnection.nodes']);
   });
 });

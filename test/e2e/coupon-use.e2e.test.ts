@@ -135,7 +135,7 @@ describe('coupons consumed by a settlement', () => {
     const yen = await coupon(memberId, await reward());
     const sale = purchaseId();
     const first = await settle(memberId, sale, [{ couponId: yen.id, discount: 500 }], { pointsToRedeem: 100 });
-    expect(first).toEqual({ pointsEarned: 20, pointsRedeemed: 100, unconsumedCoupons: [] });
+    expect(first).toEqual({ pointsEarned: 20, pointsRedeemed: 100, overdrawn: 0, unconsumedCoupons: [] });
     expect(await settle(memberId, sale, [{ couponId: yen.id, discount: 500 }], { pointsToRedeem: 100 })).toEqual(first);
     expect(await byCode(yen.code)).toEqual({ id: yen.id, state: 'USED', usedAt: expect.any(String) as unknown, purchaseId: sale, restoreCouponOnRefund: false });
     // a used coupon keeps its points spent: 600 − 500 for the coupon − 100 redeemed + 20 earned
@@ -202,7 +202,7 @@ describe('coupons consumed by a settlement', () => {
       sibling.mockRestore();
     }
     expect(await byCode(yen.code)).toMatchObject({ state: 'USED', purchaseId: sale });
-    expect(await settle(memberId, sale, [{ couponId: yen.id, discount: 500 }], { pointsToRedeem: 200 })).toEqual({ pointsEarned: 20, pointsRedeemed: 200, unconsumedCoupons: [] });
+    expect(await settle(memberId, sale, [{ couponId: yen.id, discount: 500 }], { pointsToRedeem: 200 })).toEqual({ pointsEarned: 20, pointsRedeemed: 200, overdrawn: 0, unconsumedCoupons: [] });
     expect((await account(memberId)).balance).toBe(20);
   });
 
@@ -217,7 +217,7 @@ describe('coupons consumed by a settlement', () => {
       return earn(input);
     });
     try {
-      expect(await settle(memberId, sale, [{ couponId: yen.id, discount: 500 }])).toEqual({ pointsEarned: 20, pointsRedeemed: 0, unconsumedCoupons: [] });
+      expect(await settle(memberId, sale, [{ couponId: yen.id, discount: 500 }])).toEqual({ pointsEarned: 20, pointsRedeemed: 0, overdrawn: 0, unconsumedCoupons: [] });
     } finally {
       undone.mockRestore();
     }
@@ -233,7 +233,7 @@ describe('coupons consumed by a settlement', () => {
     const sale = purchaseId();
     const order = { channel: 'ONLINE', couponPolicy: 'RECORD', amount: 0 };
     const result = await settle(memberId, sale, [{ couponId: online.id, discount: 500 }], order);
-    expect(result).toEqual({ pointsEarned: 0, pointsRedeemed: 0, unconsumedCoupons: [{ couponId: online.id, code: online.code, state: 'CANCELLED' }] });
+    expect(result).toEqual({ pointsEarned: 0, pointsRedeemed: 0, overdrawn: 0, unconsumedCoupons: [{ couponId: online.id, code: online.code, state: 'CANCELLED' }] });
     expect(await settle(memberId, sale, [{ couponId: online.id, discount: 500 }], order)).toEqual(result);
     const after = await account(memberId);
     expect(after.balance).toBe(0);
@@ -253,7 +253,7 @@ describe('an online order using a coupon a register used first', () => {
     await settle(memberId, register, [{ couponId: both.id, discount: 500 }]);
     const order = purchaseId();
     const result = await settle(memberId, order, [{ couponId: both.id, discount: 500 }], { channel: 'ONLINE', couponPolicy: 'RECORD', amount: 1000 });
-    expect(result).toEqual({ pointsEarned: 10, pointsRedeemed: 0, unconsumedCoupons: [{ couponId: both.id, code: both.code, state: 'USED' }] });
+    expect(result).toEqual({ pointsEarned: 10, pointsRedeemed: 0, overdrawn: 0, unconsumedCoupons: [{ couponId: both.id, code: both.code, state: 'USED' }] });
     expect(await byCode(both.code)).toMatchObject({ state: 'USED', purchaseId: register });
     // 500 − 500 for the coupon + 20 earned at the register (the order's 10 are pending in its return window)
     expect((await account(memberId)).balance).toBe(20);
