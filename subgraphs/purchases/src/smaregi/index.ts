@@ -37,7 +37,7 @@ export function buildSmaregiConnector(deps: Omit<SmaregiDeps, 'contracts' | 'api
   };
   const mirror = new BalanceMirror(full);
   const customers = new CustomerSync(full, mirror);
-  const webhooks = new SmaregiWebhooks(full, customers);
+  const webhooks = new SmaregiWebhooks(full, customers, mirror);
   return {
     enabled: full.contracts.enabled,
     mirror,

@@ -71,6 +71,17 @@ export class BalanceMirror {
     await this.mark({ memberId, seq: state.seq, balance: state.balance, asOf: state.asOf });
   }
 
+  /**
+   * The register may have changed the customer's point field without our ledger moving (a ポイント加算 / 減算 at the
+   * register, a sale or edit we did not apply): read the field from Smaregi and, when it is not our balance, push our
+   * newest mark again whatever the push record says. IN_STEP: it is ours already (so our own point updates, which
+   * Smaregi records as transactions too, never loop); CORRECTED: a push is armed; NOT_MAPPED: no link. (Stub: the
+   * fix of review finding R1-4 builds it.)
+   */
+  reconcile(_contractId: string, _customerId: string): Promise<'IN_STEP' | 'CORRECTED' | 'NOT_MAPPED'> {
+    return Promise.resolve('IN_STEP');
+  }
+
   /** The customers whose point field Smaregi refused to set, newest first: for staff. */
   refused(contractId?: string): Promise<PointPushDoc[]> {
     return this.models.pushes.find({ state: 'REFUSED', ...(contractId ? { contractId } : {}) }).sort({ updatedAt: -1 }).lean<PointPushDoc[]>().exec();

@@ -1,6 +1,7 @@
 import express, { Router, type Request } from 'express';
 import { AppError } from '@omo/lib/core/errors';
 import { RetryLater, type OutboxHandler, type OutboxItemDoc } from '@omo/lib/outbox/outbox';
+import type { BalanceMirror } from '../mirror/balance-mirror';
 import type { CustomerSync } from '../customers/customer-sync';
 import type { SmaregiDeps } from '../deps';
 import { SmaregiRefusedError } from '../smaregi-api';
@@ -38,6 +39,7 @@ export class SmaregiWebhooks {
   constructor(
     private readonly deps: SmaregiDeps,
     private readonly customers: CustomerSync,
+    private readonly mirror: BalanceMirror,
   ) {
     this.log = new SmaregiEventLog(deps.connection, deps.clock);
     this.sales = new RegisterSales(deps, customers);
