@@ -141,6 +141,11 @@ export interface SmaregiApi {
   findCustomerByCode(contractId: string, customerCode: string): Promise<SmaregiCustomer | null>;
   /** POST /pos/customers: the created customer (with its customerId). */
   createCustomer(contractId: string, customer: NewSmaregiCustomer): Promise<SmaregiCustomer>;
+  /**
+   * GET /pos/customers/point?customer_id=...: the customer's point field as Smaregi has it now (expired points
+   * forfeited first), or null when Smaregi has no such customer.
+   */
+  getCustomerPoint(contractId: string, customerId: string): Promise<number | null>;
   /** PATCH /pos/customers/{id}/point: the customer's point field set to `point` (absolute). */
   setCustomerPoint(contractId: string, customerId: string, point: number): Promise<void>;
   /**

@@ -173,3 +173,46 @@ describe('when Smaregi refuses', () => {
     expect(fake.pointOf(CONTRACT, '1')).toBe(130);
   });
 });
+
+describe('a customer moved to another member (a merge)', () => {
+  it('shows the survivor’s balance, though the merged member’s seqs ran higher', async () => {
+    await mark(1, 100);
+    await mark(2, 150);
+    await mark(3, 180);
+    await purchases.outbox.drain();
+    const survivor = new Types.ObjectId().toHexString();
+    await db.connection.collection<{ _id: string }>('smaregi_customers').updateOne({ _id: linkId }, { $set: { memberId: survivor } });
+    await purchases.smaregi.mirror.mark({ memberId: survivor, seq: 1, balance: 40, asOf: clock() });
+    await purchases.outbox.drain();
+    expect(fake.pointOf(CONTRACT, '1')).toBe(40);
+    expect(await purchases.smaregi.mirror.models.pushes.findById(linkId).lean()).toMatchObject({ state: 'PUSHED', memberId: survivor, pushed: { seq: 1, point: 40 } });
+  });
+});
+
+describe('reconcile (a register transaction that did not move our ledger)', () => {
+  it('a point field the register changed is set back to our balance', async () => {
+    await mark(1, 100);
+    await purchases.outbox.drain();
+    fake.putCustomer(CONTRACT, { customerId: '1', customerCode: 'C1', lastName: '山田', firstName: '花子', point: 130 });
+    expect(await purchases.smaregi.mirror.reconcile(CONTRACT, '1')).toBe('CORRECTED');
+    await purchases.outbox.drain();
+    expect(fake.pointOf(CONTRACT, '1')).toBe(100);
+    expect(patches()).toEqual([['100', 200], ['100', 200]]);
+  });
+
+  it('our own update coming back as a transaction is in step and sends nothing', async () => {
+    await mark(1, -5);
+    await purchases.outbox.drain();
+    expect(await purchases.smaregi.mirror.reconcile(CONTRACT, '1')).toBe('IN_STEP');
+    await purchases.outbox.drain();
+    expect(patches()).toEqual([['0', 200]]);
+  });
+
+  it('a customer not linked is NOT_MAPPED; Smaregi down throws for the caller’s retry', async () => {
+    expect(await purchases.smaregi.mirror.reconcile(CONTRACT, '99')).toBe('NOT_MAPPED');
+    await mark(1, 100);
+    await purchases.outbox.drain();
+    fake.fail({ method: 'GET', status: 503 });
+    await expect(purchases.smaregi.mirror.reconcile(CONTRACT, '1')).rejects.toThrow('503');
+  });
+});
