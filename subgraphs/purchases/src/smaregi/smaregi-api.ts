@@ -115,13 +115,19 @@ export class SmaregiUnavailableError extends Error {
   }
 }
 
-/** Smaregi refused the request (4xx other than 429; a 401 after a fresh token): asking again cannot change it. */
+/**
+ * Smaregi refused the request (4xx other than 429; a 401 after a fresh token): asking the same again cannot change
+ * it. `contractWide`: the refusal is of the app in this contract, not of the request (the token endpoint refusing,
+ * a 401 after a fresh token, a 403: the app uninstalled, a scope or the plan's point feature missing), which staff
+ * can set right there, so it is "not now" for whatever asked, not refused for good.
+ */
 export class SmaregiRefusedError extends Error {
   constructor(
     message: string,
     readonly status: number,
     /** The problem body's `detail` (RFC 7807), for staff. */
     readonly detail: string | null,
+    readonly contractWide = false,
   ) {
     super(message);
     this.name = 'SmaregiRefusedError';

@@ -160,17 +160,21 @@ describe('when Smaregi refuses', () => {
     expect(patches()).toEqual([['100', 404]]);
   });
 
-  it('a plan without points likewise; a later mark tries again', async () => {
+  it('a plan without points (403, the whole contract) is not refused for good: it waits 10 minutes, then goes once the plan has points', async () => {
     fake.addContract(SECOND, { points: false });
     await link(SECOND, '3');
     await mark(1, 100);
     await purchases.outbox.drain();
-    expect((await purchases.smaregi.mirror.refused(SECOND)).map((r) => r.reason)).toEqual(['ご利用のプランではポイント機能を利用できません']);
+    expect(await purchases.smaregi.mirror.refused(SECOND)).toEqual([]);
+    expect(await purchases.smaregi.mirror.models.pushes.findById(customerLinkId(SECOND, '3')).lean()).toMatchObject({ state: 'RETRYING', status: 403, reason: 'ご利用のプランではポイント機能を利用できません' });
+    expect((await purchases.outbox.find(pointPushKey(customerLinkId(SECOND, '3'))))?.nextAttemptAt.getTime()).toBe(now + 10 * 60_000);
     expect(fake.pointOf(CONTRACT, '1')).toBe(100);
-    await mark(2, 130);
+    fake.addContract(SECOND, { points: true });
+    fake.putCustomer(SECOND, { customerId: '3', customerCode: 'C3', lastName: '山田', firstName: '花子', point: 0 });
+    now += 10 * 60_000;
     await purchases.outbox.drain();
-    expect(patches(SECOND)).toEqual([['100', 403], ['130', 403]]);
-    expect(fake.pointOf(CONTRACT, '1')).toBe(130);
+    expect(fake.pointOf(SECOND, '3')).toBe(100);
+    expect(await purchases.smaregi.mirror.models.pushes.findById(customerLinkId(SECOND, '3')).lean()).toMatchObject({ state: 'PUSHED', status: null });
   });
 });
 

@@ -80,7 +80,8 @@ export class BulkCatchUp {
     const since = new Date(this.deps.clock().getTime() - BULK_TIMEOUT_MS);
     const inFlight = await this.deps.models.bulks.find({ contractId, state: { $in: ['SENDING', 'SENT'] }, sentAt: { $gt: since } }).lean().exec();
     const busy = new Set(inFlight.flatMap((b) => b.linkIds));
-    const behind = (await this.deps.models.pushes.find({ contractId, state: 'RETRYING' }).lean().exec()).filter((p) => !busy.has(p._id));
+    // a RETRYING record with a 4xx is Smaregi refusing the app in the contract: a bulk would be refused alike
+    const behind = (await this.deps.models.pushes.find({ contractId, state: 'RETRYING' }).lean().exec()).filter((p) => !busy.has(p._id) && !(p.status !== null && p.status >= 400 && p.status < 500 && p.status !== 429));
     if (behind.length < BULK_MIN_CUSTOMERS) return 0;
     let sent = 0;
     for (let i = 0; i < behind.length; i += MAX_BULK_POINTS) {

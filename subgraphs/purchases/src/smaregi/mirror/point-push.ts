@@ -13,6 +13,8 @@ export const BULK_TIMEOUT_MS = 10 * 60_000;
 /** Rounds one run may push before it leaves the rest to its next attempt (marks arriving faster than Smaregi answers). */
 const MAX_ROUNDS = 5;
 const BUSY_RETRY_MS = 1_000;
+/** How long a push waits when Smaregi refuses the app in the whole contract (staff set that right in Smaregi). */
+export const CONTRACT_REFUSED_RETRY_MS = 10 * 60_000;
 
 export type PushOutcome =
   | { outcome: 'PUSHED'; seq: number; point: number }
@@ -58,6 +60,12 @@ export class PointPush {
         if (error instanceof SmaregiUnavailableError) {
           await this.record(newest, 'RETRYING', { reason: error.message, status: error.status });
           throw new RetryLater(error.message, error.retryAfterMs === null ? {} : { afterMs: error.retryAfterMs });
+        }
+        if (error instanceof SmaregiRefusedError && error.contractWide) {
+          const reason = error.detail ?? error.message;
+          await this.record(newest, 'RETRYING', { reason, status: error.status });
+          this.deps.logger.error({ contractId: newest.contractId, status: error.status, reason }, 'Smaregi refused the app in this contract; points are pushed again once staff set it right');
+          throw new RetryLater(reason, { afterMs: CONTRACT_REFUSED_RETRY_MS });
         }
         if (error instanceof SmaregiRefusedError) {
           const reason = error.detail ?? error.message;
