@@ -255,7 +255,7 @@ export async function startFakeSmaregi(options: { clientId?: string; clientSecre
     },
     delay: (match, ms) => void delays.push({ match, ms }),
     bulks: (contractId) => bulks.filter((b) => !contractId || b.contractId === contractId),
-    completeBulk: async (requestId) => {
+    completeBulk: async (requestId, options = {}) => {
       const bulk = bulks.find((b) => b.requestId === Number(requestId));
       if (!bulk || bulk.completed) throw new Error(`fake Smaregi: no pending bulk ${String(requestId)}`);
       bulk.completed = true;
@@ -267,6 +267,7 @@ export async function startFakeSmaregi(options: { clientId?: string; clientSecre
         Object.assign(customer, { point: Number(point), updatedAt: now() });
         return { customerId, transactionHeadIds };
       });
+      if (options.loseCallback) return null;
       const response = await fetch(bulk.callbackUrl, {
         method: 'POST',
         headers: { 'content-type': 'application/json;charset=UTF-8', 'user-agent': 'Smaregi-Platform-Api-Callback' },
