@@ -23,7 +23,7 @@ export interface FakeSmaregiMatch {
 }
 
 export interface FakeSmaregiFailure extends FakeSmaregiMatch {
-  status: 401 | 429 | 500 | 503;
+  status: 401 | 403 | 429 | 500 | 503;
   /** How many matching calls fail (default 1); 'always' until clearFailures(). */
   times?: number | 'always';
   /** The Retry-After header of a 429 or 503: seconds, or an HTTP date. */

@@ -85,7 +85,7 @@ export async function startFakeSmaregi(options: { clientId?: string; clientSecre
       if (failure.left <= 0) failures.splice(failures.indexOf(failure), 1);
       if (failure.retryAfter !== undefined) res.setHeader('retry-after', failure.retryAfter);
       if (failure.status === 401) return void res.status(401).json(ACCESS_DENIED);
-      const titles = { 429: 'Too Many Requests', 500: 'Internal Server Error', 503: 'Service Unavailable' } as const;
+      const titles = { 403: 'Forbidden', 429: 'Too Many Requests', 500: 'Internal Server Error', 503: 'Service Unavailable' } as const;
       return void res.status(failure.status).type('application/problem+json').json(problem(failure.status, titles[failure.status]));
     }
     next();
