@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { listen } from '@omo/lib/server/http';
 import {
-  ACCESS_DENIED, customerFields, customerRecord, problem, transactionDetail, transactionHead, type FakeFields,
+  ACCESS_DENIED, customerFields, customerRecord, problem, smaregiDateTime, transactionDetail, transactionHead, type FakeFields,
 } from './fake-smaregi-records';
 import { FAKE_SMAREGI_WEBHOOK, type FakeSmaregi, type FakeSmaregiBulk, type FakeSmaregiCall, type FakeSmaregiFailure, type FakeSmaregiMatch } from './fake-smaregi-types';
 
@@ -123,7 +123,13 @@ export async function startFakeSmaregi(options: { clientId?: string; clientSecre
   }, api);
 
   const here = (res: Response): Contract => res.locals.contract as Contract;
-  const customerOut = (id: string, c: StoredCustomer) => customerRecord(id, c.fields, c.point, c.updatedAt);
+  /** Smaregi forfeits (失効) the points of a customer whose pointExpireDate has passed before it answers with them. */
+  const forfeit = (c: StoredCustomer): StoredCustomer => {
+    const expires = c.fields.pointExpireDate;
+    if (expires && expires < smaregiDateTime(now()).slice(0, 10)) c.point = 0;
+    return c;
+  };
+  const customerOut = (id: string, c: StoredCustomer) => customerRecord(id, forfeit(c).fields, c.point, c.updatedAt);
   const notFound = (res: Response, what: string) => res.status(404).json(problem(404, 'Not Found', `${what}が存在しません`));
   const pointTransaction = (contract: Contract, customerId: string, before: number, after: number): string[] => {
     if (before === after) return [];
@@ -153,7 +159,7 @@ export async function startFakeSmaregi(options: { clientId?: string; clientSecre
     const only = typeof req.query.customer_id === 'string' ? req.query.customer_id : null;
     if (!here(res).points) return void res.status(403).json(problem(403, 'Forbidden', 'ご利用のプランではポイント機能を利用できません'));
     const rows = [...here(res).customers.entries()].filter(([id]) => only === null || id === only);
-    res.json(rows.map(([id, c]) => ({ customerId: id, point: String(c.point), mile: null, pointExpireDate: null })));
+    res.json(rows.map(([id, c]) => ({ customerId: id, point: String(forfeit(c).point), mile: null, pointExpireDate: c.fields.pointExpireDate ?? null })));
   });
   api.get('/customers/:id', (req, res) => {
     const customer = here(res).customers.get(req.params.id);
@@ -181,13 +187,19 @@ export async function startFakeSmaregi(options: { clientId?: string; clientSecre
     if (!contract.points) return void res.status(403).json(problem(403, 'Forbidden', 'ご利用のプランではポイント機能を利用できません'));
     const customer = contract.customers.get(String(req.params.id));
     if (!customer) return void notFound(res, '会員');
-    const raw = (req.body as { point?: unknown } | undefined)?.point;
+    const { point: raw, pointExpireDate } = (req.body ?? {}) as { point?: unknown; pointExpireDate?: unknown };
     if (typeof raw !== 'string' || !/^-?\d{1,9}$/.test(raw)) return void res.status(400).json(problem(400, 'Bad Request', 'pointは数値の文字列で入力してください'));
+    if (pointExpireDate !== undefined && (typeof pointExpireDate !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(pointExpireDate))) {
+      return void res.status(400).json(problem(400, 'Bad Request', 'pointExpireDateはYYYY-MM-DD形式で入力してください'));
+    }
+    forfeit(customer);
+    // as Smaregi: a pointExpireDate left out leaves the one the customer has
+    if (pointExpireDate !== undefined) customer.fields.pointExpireDate = pointExpireDate;
     const after = relative ? customer.point + Number(raw) : Number(raw);
     if (after < 0) return void res.status(400).json(problem(400, 'Bad Request', 'ポイントがマイナスになります'));
     const transactionHeadIds = pointTransaction(contract, String(req.params.id), customer.point, after);
     Object.assign(customer, { point: after, updatedAt: now() });
-    res.json({ customerId: req.params.id, mile: '0', point: String(after), pointExpireDate: null, updDateTime: customerOut(String(req.params.id), customer).updDateTime, transactionHeadIds });
+    res.json({ customerId: req.params.id, mile: '0', point: String(after), pointExpireDate: customer.fields.pointExpireDate ?? null, updDateTime: customerOut(String(req.params.id), customer).updDateTime, transactionHeadIds });
   };
   api.patch('/customers/point/bulk', (req, res) => {
     const body = (req.body ?? {}) as { customerPoints?: { customerId?: unknown; point?: unknown }[]; callbackUrl?: unknown };
@@ -242,7 +254,10 @@ export async function startFakeSmaregi(options: { clientId?: string; clientSecre
       const customer = contractOf(contractId).customers.get(customerId);
       return customer ? customerOut(customerId, customer) : null;
     },
-    pointOf: (contractId, customerId) => contractOf(contractId).customers.get(customerId)?.point ?? null,
+    pointOf: (contractId, customerId) => {
+      const customer = contractOf(contractId).customers.get(customerId);
+      return customer ? forfeit(customer).point : null;
+    },
     fail: (failure) => void failures.push({ ...failure, left: failure.times === 'always' ? Infinity : (failure.times ?? 1) }),
     clearFailures: () => void failures.splice(0),
     hold: (match) => {

@@ -144,7 +144,8 @@ describe('answers', () => {
     fake.putCustomer(CONTRACT, { customerCode: 'M1', lastName: '山田', firstName: '花子', point: 40 });
     const api = client();
     await api.setCustomerPoint(CONTRACT, '1', 250);
-    expect(fake.apiCalls(CONTRACT, 'PATCH')[0]!.body).toEqual({ point: '250' });
+    // with a pointExpireDate ten years from today in Japan, as Smaregi forfeits points past theirs
+    expect(fake.apiCalls(CONTRACT, 'PATCH')[0]!.body).toEqual({ point: '250', pointExpireDate: '2036-03-02' });
     expect(fake.pointOf(CONTRACT, '1')).toBe(250);
     expect(await failureOf(api.setCustomerPoint(CONTRACT, '2', 10))).toMatchObject({ name: 'SmaregiRefusedError', status: 404, detail: '会員が存在しません', contractWide: false });
     fake.addContract(OTHER, { points: false });
@@ -157,6 +158,9 @@ describe('answers', () => {
     const answer = await client().setCustomerPointsBulk(CONTRACT, [{ customerId: '1', point: 10 }, { customerId: '2', point: 0 }], 'https://loyalty.example.com/webhooks/smaregi/point-bulk-callback/t');
     expect(answer).toEqual({ requestId: String(fake.bulks(CONTRACT)[0]!.requestId) });
     expect(fake.bulks(CONTRACT)[0]!.customerPoints).toEqual([{ customerId: '1', point: '10' }, { customerId: '2', point: '0' }]);
+    expect((fake.apiCalls(CONTRACT, 'PATCH')[0]!.body as { customerPoints: unknown[] }).customerPoints).toEqual([
+      { customerId: '1', point: '10', pointExpireDate: '2036-03-02' }, { customerId: '2', point: '0', pointExpireDate: '2036-03-02' },
+    ]);
   });
 
   it('refuses a transaction that is not shaped as the reference says', async () => {

@@ -13,6 +13,9 @@ type ClientConfig = Pick<AppConfig, 'SMAREGI_ENV' | 'SMAREGI_CLIENT_ID' | 'SMARE
 
 /** The most customers one bulk point update may carry (the reference: 100). */
 export const MAX_BULK_POINTS = 100;
+/** How far ahead the pointExpireDate sent to Smaregi is (see pointExpireDate). */
+export const POINT_EXPIRY_YEARS = 10;
+const JST_OFFSET_MS = 9 * 3_600_000;
 
 interface Call {
   method: 'GET' | 'POST' | 'PATCH';
@@ -77,15 +80,27 @@ export class SmaregiClient implements SmaregiApi {
 
   async setCustomerPoint(contractId: string, customerId: string, point: number): Promise<void> {
     if (!Number.isSafeInteger(point) || point < 0) throw new RangeError(`a Smaregi point field is a whole number ≥ 0, not ${point}`);
-    await this.call(contractId, { method: 'PATCH', path: `/customers/${encodeURIComponent(customerId)}/point`, body: { point: String(point) } });
+    await this.call(contractId, { method: 'PATCH', path: `/customers/${encodeURIComponent(customerId)}/point`, body: { point: String(point), pointExpireDate: this.pointExpireDate() } });
   }
 
   async setCustomerPointsBulk(contractId: string, points: { customerId: string; point: number }[], callbackUrl: string): Promise<{ requestId: string }> {
     if (points.length === 0 || points.length > MAX_BULK_POINTS) throw new RangeError(`a bulk point update carries 1 to ${MAX_BULK_POINTS} customers, not ${points.length}`);
     for (const p of points) if (!Number.isSafeInteger(p.point) || p.point < 0) throw new RangeError(`a Smaregi point field is a whole number ≥ 0, not ${p.point}`);
-    const body = { customerPoints: points.map((p) => ({ customerId: p.customerId, point: String(p.point) })), callbackUrl };
+    const pointExpireDate = this.pointExpireDate();
+    const body = { customerPoints: points.map((p) => ({ customerId: p.customerId, point: String(p.point), pointExpireDate })), callbackUrl };
     const answer = await this.call(contractId, { method: 'PATCH', path: '/customers/point/bulk', body });
     return { requestId: parse<{ requestId: string }>(bulkResponseSchema, answer, contractId, 'bulk point update').requestId };
+  }
+
+  /**
+   * The pointExpireDate sent with every absolute update: Smaregi forfeits a customer's points once it passes and an
+   * update without it leaves the old one, while our own lots expire on our side (points' expiry moves the balance,
+   * which is mirrored). So a date that never comes first: today in Japan plus POINT_EXPIRY_YEARS.
+   */
+  private pointExpireDate(): string {
+    const japan = new Date(this.clock().getTime() + JST_OFFSET_MS);
+    japan.setUTCFullYear(japan.getUTCFullYear() + POINT_EXPIRY_YEARS);
+    return japan.toISOString().slice(0, 10);
   }
 
   /** One API call: its answer's JSON, or null for a GET Smaregi answers 404. */

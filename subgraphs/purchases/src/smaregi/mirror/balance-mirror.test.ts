@@ -77,6 +77,15 @@ describe('marks', () => {
     expect(patches()).toEqual([['100', 200], ['160', 200]]);
   });
 
+  it('carry a pointExpireDate ten years ahead, so Smaregi never forfeits the mirrored points', async () => {
+    fake.putCustomer(CONTRACT, { customerId: '1', customerCode: 'C1', lastName: '山田', firstName: '花子', point: 0, pointExpireDate: '2026-03-31' });
+    await mark(1, 100);
+    await purchases.outbox.drain();
+    now = Date.parse('2026-04-01T00:00:00+09:00');
+    expect(fake.pointOf(CONTRACT, '1')).toBe(100);
+    expect(fake.apiCalls(CONTRACT, 'PATCH').map((c) => c.body)).toEqual([{ point: '100', pointExpireDate: '2036-03-02' }]);
+  });
+
   it('of a negative balance (points owed) set Smaregi to 0', async () => {
     await mark(5, -40);
     await purchases.outbox.drain();
