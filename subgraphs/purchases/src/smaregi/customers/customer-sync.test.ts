@@ -95,6 +95,22 @@ describe('members down', () => {
   });
 });
 
+describe('a linked customer edited at the register again', () => {
+  it('sends no further point update: the balance did not change', async () => {
+    const customer = smaregi.putCustomer(SHIBUYA, { customerCode: 'R0012', lastName: '編', firstName: '集', mailAddress: 'edited@example.com' });
+    const customerId = String(customer.customerId);
+    const pointPatches = () => smaregi.apiCalls(SHIBUYA, 'PATCH').filter((c) => c.path === `/${SHIBUYA}/pos/customers/${customerId}/point`);
+    await sync.applyCustomers(SHIBUYA, [customerId]);
+    await system.subgraphs.purchases.built.outbox.drain();
+    expect(pointPatches().map((c) => (c.body as { point: string }).point)).toEqual(['100']);
+    smaregi.putCustomer(SHIBUYA, { ...customer, firstName: '修' });
+    await sync.applyCustomers(SHIBUYA, [customerId]);
+    await sync.applyCustomers(SHIBUYA, [customerId]);
+    await system.subgraphs.purchases.built.outbox.drain();
+    expect(pointPatches()).toHaveLength(1);
+  });
+});
+
 describe('a linked customer whose member was withdrawn', () => {
   it('is no member for any later sale: each is a guest purchase', async () => {
     const customer = smaregi.putCustomer(SHIBUYA, { customerCode: 'R0010', lastName: '退', firstName: '会', mailAddress: 'withdrawn@example.com' });

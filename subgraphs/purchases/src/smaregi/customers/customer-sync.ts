@@ -29,8 +29,8 @@ const LEFT = '3';
  * is asked to put our balance on the customer. Crash points:
  * - after creating a customer in Smaregi, before its link: the member's item runs again (members' outbox) and finds
  *   the customer by its customerCode (the member code) instead of creating a second one.
- * - after a link, before the mirror's sync: every run syncs the member it linked or found linked, so the caller's
- *   retry (its outbox) syncs it; memberForCustomer, which finds a link and returns, is followed by its sale's own
+ * - after a link, before the mirror's sync: a run syncs a link that has no mark yet, so the caller's retry (its
+ *   outbox) syncs it; memberForCustomer, which finds a link and returns, is followed by its sale's own
  *   balance change, which the mirror pushes anyway.
  */
 export class CustomerSync {
@@ -151,8 +151,11 @@ export class CustomerSync {
       birthday: customer.birthDate ?? null,
       updatedAt: customer.updDateTime ?? null,
     });
-    await this.link(contractId, customer, result.memberId, 'REGISTER');
-    if (result.outcome !== 'withdrawn') await this.mirror.syncMember(result.memberId);
+    const link = await this.link(contractId, customer, result.memberId, 'REGISTER');
+    // a customer linked before already has its balance, each change of which points reports: only a new link (or one
+    // whose sync a crash cut short, so no mark yet) is synced, not every edit at the register
+    const synced = link !== null && (await this.mirror.models.marks.exists({ linkId: link._id, memberId: link.memberId }));
+    if (result.outcome !== 'withdrawn' && !synced) await this.mirror.syncMember(result.memberId);
     return result;
   }
 

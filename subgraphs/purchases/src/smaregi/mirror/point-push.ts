@@ -21,6 +21,11 @@ export type PushOutcome =
   | { outcome: 'UP_TO_DATE' | 'NO_MARK' }
   | { outcome: 'REFUSED'; reason: string };
 
+/** Whether the mark would change what was pushed: newer, and not a later reading of the same seq and balance. */
+function changes(mark: PointMarkDoc, pushed: PushedMark): boolean {
+  return isNewer(mark, pushed) && !(mark.seq === pushed.seq && mark.balance === pushed.balance);
+}
+
 /**
  * Sets one Smaregi customer's point field to the newest mark (Smaregi's absolute update, PATCH
  * /customers/{id}/point), from the outbox item `smaregi-point:<link>`, which every new mark re-arms.
@@ -50,7 +55,7 @@ export class PointPush {
       if (!sent) {
         const record = await this.deps.models.pushes.findById(linkId).lean().exec();
         // a record of another member's mark (the customer moved in a merge) says nothing about this member's
-        if (record?.state === 'PUSHED' && record.memberId === newest.memberId && record.pushed && !isNewer(newest, record.pushed)) return { outcome: 'UP_TO_DATE' };
+        if (record?.state === 'PUSHED' && record.memberId === newest.memberId && record.pushed && !changes(newest, record.pushed)) return { outcome: 'UP_TO_DATE' };
         await this.waitForBulk(linkId, newest);
       }
       const point = Math.max(0, newest.balance);
