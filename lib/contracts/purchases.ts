@@ -81,9 +81,9 @@ export const purchasesContract = contract('purchases', {
     z.object({ status: z.enum(['QUEUED', 'NOT_MAPPED', 'DISABLED']) }),
   ),
   /**
-   * members (outbox, issue 17): a member was registered anywhere but at a Smaregi register (or their contacts or
-   * name changed): each configured contract with createCustomers gets a customer record for them (customerCode =
-   * the member code), once (idempotent by contract + member).
+   * members (outbox, issue 17): a member was registered anywhere but at a Smaregi register: each configured
+   * contract with createCustomers gets a customer record for them (customerCode = the member code), once
+   * (idempotent by contract + member). A later change of contacts or name is not sent.
    */
   smaregiMember: route(
     '/internal/smaregi/members',

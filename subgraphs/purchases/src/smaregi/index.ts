@@ -43,7 +43,7 @@ export function buildSmaregiConnector(deps: Omit<SmaregiDeps, 'contracts' | 'api
     mirror,
     customers,
     webhooks,
-    outboxHandlers: { ...mirror.handlers(), ...customers.handlers(), ...webhooks.handlers() },
+    outboxHandlers: { ...mirror.handlers(), ...webhooks.handlers() },
     routes: Router().use(webhooks.routes(), mirror.routes()),
     background: full.contracts.enabled ? mirror.background() : [],
   };

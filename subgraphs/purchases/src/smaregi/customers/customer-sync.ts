@@ -4,7 +4,6 @@ import type { purchasesContract } from '@omo/lib/contracts/purchases';
 import { claimOnce } from '@omo/lib/core/claims';
 import { isDuplicateKeyError } from '@omo/lib/core/db';
 import { AppError } from '@omo/lib/core/errors';
-import type { OutboxHandler } from '@omo/lib/outbox/outbox';
 import { ServiceUnavailableError } from '@omo/lib/server/internal-api';
 import { isRetryable } from '../../services/retryable';
 import type { SmaregiDeps } from '../deps';
@@ -129,10 +128,6 @@ export class CustomerSync {
       }
     }
     if (await this.deps.links.exists({ memberId: toMemberId })) await this.mirror.syncMember(toMemberId);
-  }
-
-  handlers(): Record<string, OutboxHandler> {
-    return {};
   }
 
   private async upsert(contractId: string, customer: SmaregiCustomer) {
