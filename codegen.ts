@@ -47,6 +47,7 @@ export const subgraphCodegen: Record<string, { contextType: string; mappers: Rec
       PurchaseSummary: '../services/stats#PurchaseStats',
       Coupon: '../mappers#CouponRef',
       SmaregiEvent: '../smaregi/webhook/event-log.model#SmaregiEventLogDoc',
+      SmaregiPointPush: '../smaregi/mirror/point-mirror.models#PointPushDoc',
     },
   },
   line: {

@@ -80,6 +80,7 @@ const ROWS: Record<string, Row> = {
   purchase: { query: 'query($id: ID!) { purchase(id: $id) { id } }', variables: (f) => ({ id: f.purchase }), expect: { ...ownData, posOtherStore: F, mergedAway: F } },
   purchasesNeedingAttention: { query: '{ purchasesNeedingAttention(first: 5) { nodes { id } } }', variables: () => ({}), expect: staffOnly },
   smaregiEvents: { query: '{ smaregiEvents(first: 5) { nodes { id } } }', variables: () => ({}), expect: staffOnly },
+  smaregiPointPushesOutOfStep: { query: '{ smaregiPointPushesOutOfStep { id } }', variables: () => ({}), expect: staffOnly },
   // --- Mutation (inputs an allowed caller is refused for with BAD_USER_INPUT or NOT_FOUND, so nothing changes)
   issueLineLinkCode: { query: 'mutation { issueLineLinkCode { expiresAt } }', variables: () => ({}), expect: customersOnly },
   unlinkLineAccount: { query: 'mutation($id: ID) { unlinkLineAccount(memberId: $id) }', variables: (f, c) => ({ id: f.self(c === 'customerOther' ? 'customerSelf' : c).id }), expect: { ...ownData, posOwnStore: F, posOtherStore: F } },
@@ -106,6 +107,7 @@ const ROWS: Record<string, Row> = {
   },
   // an unknown flag: NOT_FOUND for staff, so an allowed caller changes nothing
   dismissMemberDuplicate: { query: 'mutation { dismissMemberDuplicate(id: "nosuchflag") { id } }', variables: () => ({}), expect: staffOnly },
+  pushSmaregiPointsAgain: { query: 'mutation { pushSmaregiPointsAgain(contractId: "sb_none", customerId: "1") { id } }', variables: () => ({}), expect: adminOnly },
   mergeMembers: { query: 'mutation($a: ID!, $b: ID!) { mergeMembers(survivorId: $a, mergedId: $b) { id } }', variables: () => ({ a: unknownId(), b: unknownId() }), expect: adminOnly },
   createApiKey: { query: 'mutation($s: ID!) { createApiKey(input: { label: "", storeIds: [$s] }) { key } }', variables: (f) => ({ s: f.ownStore }), expect: adminOnly },
   revokeApiKey: { query: 'mutation { revokeApiKey(id: "nokey000000x") { id } }', variables: () => ({}), expect: adminOnly },

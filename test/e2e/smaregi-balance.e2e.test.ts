@@ -102,7 +102,7 @@ it('two quick changes: Smaregi ends at the later balance', async () => {
   expect(await balanceOf(memberId)).toBe(280);
   expect(fake.pointOf(CONTRACT, customerId)).toBe(280);
   const sent = fake.apiCalls(CONTRACT, 'PATCH').filter((c) => c.path === `/${CONTRACT}/pos/customers/${customerId}/point`);
-  expect(sent.at(-1)?.body).toEqual({ point: '280' });
+  expect(sent.at(-1)?.body).toEqual({ point: '280', pointExpireDate: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/) });
 });
 
 it('a member registered elsewhere gets a Smaregi customer that carries the balance points has when it is linked (syncMember)', async () => {
@@ -146,4 +146,23 @@ it('Smaregi down, then answering 429 for a while: the connector catches up when 
   expect(new Set(statuses)).toEqual(new Set([200, 503, 429]));
   expect(statuses.at(-1)).toBe(200);
   expect(await system.subgraphs.purchases.built.outbox.pending()).toBe(0);
+});
+
+it('a customer Smaregi refused is listed for staff, and an admin pushes it again once it is back', async () => {
+  const { memberId, customerId } = await mappedMember();
+  const fields = fake.customer(CONTRACT, customerId)!;
+  fake.deleteCustomer(CONTRACT, customerId);
+  await adjust(memberId, 20, 'smaregi-e2e-refused');
+  await runOutboxes();
+  const OUT_OF_STEP = 'query($c: String) { smaregiPointPushesOutOfStep(contractId: $c) { id customerId memberId state pushedPoint reason status } }';
+  const { smaregiPointPushesOutOfStep } = ok(await system.graphql<{ smaregiPointPushesOutOfStep: unknown[] }>(OUT_OF_STEP, { c: CONTRACT }, system.staffHeaders()));
+  expect(smaregiPointPushesOutOfStep).toEqual([{ id: `${CONTRACT}:${customerId}`, customerId, memberId, state: 'REFUSED', pushedPoint: null, reason: '会員が存在しません', status: 404 }]);
+  const AGAIN = 'mutation($c: String!, $id: String!) { pushSmaregiPointsAgain(contractId: $c, customerId: $id) { state pushedPoint reason } }';
+  expect((await system.graphql(AGAIN, { c: CONTRACT, id: customerId }, system.staffHeaders())).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+  expect((await system.graphql(OUT_OF_STEP, { c: CONTRACT }, system.customerHeaders(memberId))).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+  fake.putCustomer(CONTRACT, { ...fields, customerId, point: 0 });
+  const { pushSmaregiPointsAgain } = ok(await system.graphql<{ pushSmaregiPointsAgain: unknown }>(AGAIN, { c: CONTRACT, id: customerId }, system.adminHeaders()));
+  expect(pushSmaregiPointsAgain).toEqual({ state: 'PUSHED', pushedPoint: 120, reason: null });
+  expect(fake.pointOf(CONTRACT, customerId)).toBe(120);
+  expect(ok(await system.graphql<{ smaregiPointPushesOutOfStep: unknown[] }>(OUT_OF_STEP, { c: CONTRACT }, system.staffHeaders())).smaregiPointPushesOutOfStep).toEqual([]);
 });

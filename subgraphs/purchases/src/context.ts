@@ -4,6 +4,7 @@ import type { PurchasesModels } from './models';
 import type { PurchaseService } from './services/purchase.service';
 import type { RefundService } from './services/refund.service';
 import type { StoreService } from './services/store.service';
+import type { BalanceMirror } from './smaregi/mirror/balance-mirror';
 import type { SmaregiEventLog } from './smaregi/webhook/event-log';
 
 export interface PurchasesContext extends BaseContext {
@@ -13,6 +14,7 @@ export interface PurchasesContext extends BaseContext {
   purchases: PurchaseService;
   refunds: RefundService;
   smaregiEvents: SmaregiEventLog;
+  smaregiMirror: BalanceMirror;
 }
 
 export interface PurchasesDeps {
@@ -21,8 +23,9 @@ export interface PurchasesDeps {
   purchaseService: PurchaseService;
   refundService: RefundService;
   smaregiEvents: SmaregiEventLog;
+  smaregiMirror: BalanceMirror;
 }
 
 export function createPurchasesContext(deps: PurchasesDeps, base: BaseContext): PurchasesContext {
-  return { ...base, loaders: createPurchasesLoaders(deps.models), models: deps.models, stores: deps.storeService, purchases: deps.purchaseService, refunds: deps.refundService, smaregiEvents: deps.smaregiEvents };
+  return { ...base, loaders: createPurchasesLoaders(deps.models), models: deps.models, stores: deps.storeService, purchases: deps.purchaseService, refunds: deps.refundService, smaregiEvents: deps.smaregiEvents, smaregiMirror: deps.smaregiMirror };
 }

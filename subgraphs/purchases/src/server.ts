@@ -66,7 +66,7 @@ export function buildPurchasesSubgraph(options: SubgraphBuildOptions): Purchases
     outbox: () => outbox,
   });
   Object.assign(handlers, smaregi.outboxHandlers);
-  const deps: PurchasesDeps = { models, storeService, purchaseService, refundService, smaregiEvents: smaregi.webhooks.log };
+  const deps: PurchasesDeps = { models, storeService, purchaseService, refundService, smaregiEvents: smaregi.webhooks.log, smaregiMirror: smaregi.mirror };
   const apollo = buildSubgraphApollo<PurchasesContext>({ name: 'purchases', typeDefs, resolvers, ...options });
   return {
     ...deps,

@@ -6,6 +6,7 @@ import type { PurchaseLineView, MemberRef, CouponRef } from '../mappers';
 import type { RefundDoc } from '../models/refund.model';
 import type { PurchaseStats } from '../services/stats';
 import type { SmaregiEventLogDoc } from '../smaregi/webhook/event-log.model';
+import type { PointPushDoc } from '../smaregi/mirror/point-mirror.models';
 import type { PurchasesContext } from '../context';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -502,6 +503,12 @@ export type Query = {
    * pos:transactions event) and what became of it, so a sale that can never be recorded is seen (FAILED, UNMATCHED).
    */
   smaregiEvents: SmaregiEventConnection;
+  /**
+   * Staff: the Smaregi customers whose point field is not known to show our balance: Smaregi refused the update
+   * (REFUSED), or it has been retrying for over an hour (Smaregi down, or refusing the app in the contract). Newest
+   * first, at most 200.
+   */
+  smaregiPointPushesOutOfStep: Array<SmaregiPointPush>;
 };
 
 
@@ -527,8 +534,44 @@ export type QuerySmaregiEventsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
 };
 
+
+export type QuerySmaregiPointPushesOutOfStepArgs = {
+  contractId?: InputMaybe<Scalars['String']['input']>;
+};
+
+/**
+ * Where the balance mirror stands for one Smaregi customer: what was last pushed to its point field and why the last
+ * attempt did not set it.
+ */
+export type SmaregiPointPush = {
+  __typename?: 'SmaregiPointPush';
+  /** The customer link's id, "<contractId>:<customerId>". */
+  id: Scalars['ID']['output'];
+  /** The Smaregi contract. */
+  contractId: Scalars['String']['output'];
+  /** The Smaregi customerId. */
+  customerId: Scalars['String']['output'];
+  /** The member whose balance the customer shows. */
+  memberId: Scalars['ID']['output'];
+  /** PUSHED, RETRYING or REFUSED. */
+  state: Scalars['String']['output'];
+  /** The point value last set in Smaregi, if any was. */
+  pushedPoint?: Maybe<Scalars['Int']['output']>;
+  /** Why the last attempt did not set it, in Smaregi's words where it gave some. */
+  reason?: Maybe<Scalars['String']['output']>;
+  /** Smaregi's HTTP status for that, if it answered. */
+  status?: Maybe<Scalars['Int']['output']>;
+  /** When the record last changed. */
+  updatedAt: Scalars['DateTime']['output'];
+};
+
 export type Mutation = {
   __typename?: 'Mutation';
+  /**
+   * Admin: set one Smaregi customer's point field to our balance again, whatever the mirror last recorded (after
+   * staff set right what Smaregi refused). Errors: NOT_FOUND (no such linked customer), FORBIDDEN (not an admin).
+   */
+  pushSmaregiPointsAgain: SmaregiPointPush;
   /**
    * POS keys (for their stores) and staff: records a purchase and settles its points in the same call — redeems
    * pointsToRedeem, then earns on amountPaid. Errors: BAD_USER_INPUT (empty lines, negative prices or quantities,
@@ -552,6 +595,12 @@ export type Mutation = {
   createStore: Store;
   /** Staff: changes a store. */
   updateStore: Store;
+};
+
+
+export type MutationPushSmaregiPointsAgainArgs = {
+  contractId: Scalars['String']['input'];
+  customerId: Scalars['String']['input'];
 };
 
 
@@ -709,6 +758,7 @@ export type ResolversTypes = ResolversObject<{
   SmaregiEvent: ResolverTypeWrapper<SmaregiEventLogDoc>;
   SmaregiEventConnection: ResolverTypeWrapper<Omit<SmaregiEventConnection, 'nodes'> & { nodes: Array<ResolversTypes['SmaregiEvent']> }>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  SmaregiPointPush: ResolverTypeWrapper<PointPushDoc>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   link__Purpose: Link__Purpose;
   link__Import: ResolverTypeWrapper<Scalars['link__Import']['output']>;
@@ -744,6 +794,7 @@ export type ResolversParentTypes = ResolversObject<{
   SmaregiEvent: SmaregiEventLogDoc;
   SmaregiEventConnection: Omit<SmaregiEventConnection, 'nodes'> & { nodes: Array<ResolversParentTypes['SmaregiEvent']> };
   Query: Record<PropertyKey, never>;
+  SmaregiPointPush: PointPushDoc;
   Mutation: Record<PropertyKey, never>;
   link__Import: Scalars['link__Import']['output'];
   federation__FieldSet: Scalars['federation__FieldSet']['output'];
@@ -987,9 +1038,23 @@ export type QueryResolvers<ContextType = PurchasesContext, ParentType extends Re
   purchase?: Resolver<Maybe<ResolversTypes['Purchase']>, ParentType, ContextType, RequireFields<QueryPurchaseArgs, 'id'>>;
   purchasesNeedingAttention?: Resolver<ResolversTypes['PurchaseConnection'], ParentType, ContextType, RequireFields<QueryPurchasesNeedingAttentionArgs, 'first'>>;
   smaregiEvents?: Resolver<ResolversTypes['SmaregiEventConnection'], ParentType, ContextType, RequireFields<QuerySmaregiEventsArgs, 'first'>>;
+  smaregiPointPushesOutOfStep?: Resolver<Array<ResolversTypes['SmaregiPointPush']>, ParentType, ContextType, Partial<QuerySmaregiPointPushesOutOfStepArgs>>;
+}>;
+
+export type SmaregiPointPushResolvers<ContextType = PurchasesContext, ParentType extends ResolversParentTypes['SmaregiPointPush'] = ResolversParentTypes['SmaregiPointPush']> = ResolversObject<{
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  contractId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  customerId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  memberId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  state?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  pushedPoint?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  reason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  status?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
 }>;
 
 export type MutationResolvers<ContextType = PurchasesContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
+  pushSmaregiPointsAgain?: Resolver<ResolversTypes['SmaregiPointPush'], ParentType, ContextType, RequireFields<MutationPushSmaregiPointsAgainArgs, 'contractId' | 'customerId'>>;
   recordPurchase?: Resolver<ResolversTypes['Purchase'], ParentType, ContextType, RequireFields<MutationRecordPurchaseArgs, 'input'>>;
   refundPurchase?: Resolver<ResolversTypes['Purchase'], ParentType, ContextType, RequireFields<MutationRefundPurchaseArgs, 'input'>>;
   createStore?: Resolver<ResolversTypes['Store'], ParentType, ContextType, RequireFields<MutationCreateStoreArgs, 'input'>>;
@@ -1031,6 +1096,7 @@ export type Resolvers<ContextType = PurchasesContext> = ResolversObject<{
   SmaregiEvent?: SmaregiEventResolvers<ContextType>;
   SmaregiEventConnection?: SmaregiEventConnectionResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  SmaregiPointPush?: SmaregiPointPushResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   link__Import?: GraphQLScalarType;
   federation__FieldSet?: GraphQLScalarType;

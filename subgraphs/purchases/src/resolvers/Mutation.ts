@@ -5,4 +5,5 @@ export const Mutation: MutationResolvers = {
   refundPurchase: (_parent, { input }, { caller, refunds }) => refunds.refund(caller, input),
   createStore: (_parent, { input }, { caller, stores }) => stores.create(caller, input),
   updateStore: (_parent, { id, input }, { caller, stores }) => stores.update(caller, id, input),
+  pushSmaregiPointsAgain: (_parent, { contractId, customerId }, { caller, smaregiMirror }) => smaregiMirror.pushAgain(caller, contractId, customerId),
 };

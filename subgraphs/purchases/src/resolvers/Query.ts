@@ -28,4 +28,5 @@ export const Query: QueryResolvers = {
     return pageOfPurchases(models.purchases, { state: 'SETTLEMENT_FAILED' }, 'createdAt', { first, after });
   },
   smaregiEvents: (_parent, { outcome, first, after }, { caller, smaregiEvents }) => smaregiEvents.page(caller, { outcome, first, after }),
+  smaregiPointPushesOutOfStep: (_parent, { contractId }, { caller, smaregiMirror }) => smaregiMirror.outOfStep(caller, contractId ?? null),
 };

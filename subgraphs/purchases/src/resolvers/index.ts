@@ -8,6 +8,7 @@ import { PurchaseSummary } from './PurchaseSummary';
 import { Query } from './Query';
 import { Refund } from './Refund';
 import { SmaregiEvent } from './SmaregiEvent';
+import { SmaregiPointPush } from './SmaregiPointPush';
 import { Store } from './Store';
 
-export const resolvers: Resolvers = { DateTime: DateTimeScalar, Query, Mutation, Store, Purchase, PurchaseLine, Refund, Member, PurchaseSummary, SmaregiEvent };
+export const resolvers: Resolvers = { DateTime: DateTimeScalar, Query, Mutation, Store, Purchase, PurchaseLine, Refund, Member, PurchaseSummary, SmaregiEvent, SmaregiPointPush };

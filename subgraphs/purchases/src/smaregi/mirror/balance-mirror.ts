@@ -1,6 +1,8 @@
 import express, { Router } from 'express';
 import { z } from 'zod';
+import { requireAdmin, requireStaff, type Caller } from '@omo/lib/core/auth';
 import { insertOnce } from '@omo/lib/core/claims';
+import { NotFoundError } from '@omo/lib/core/errors';
 import type { ParsedRequestOf, ReplyOf } from '@omo/lib/contracts/contract';
 import { pointsContract } from '@omo/lib/contracts/points';
 import type { purchasesContract } from '@omo/lib/contracts/purchases';
@@ -16,6 +18,9 @@ import { POINT_PUSH, PointPush, pointPushKey } from './point-push';
 /** Smaregi's callback body: `{ requestId, result: [...] }` (the result's shape is not relied on). */
 const callbackSchema = z.looseObject({ requestId: z.union([z.number().int(), z.string()]).transform(String).optional() });
 
+/** A push retrying this long is shown to staff as out of step. */
+const STUCK_AFTER_MS = 3_600_000;
+const OUT_OF_STEP_LIMIT = 200;
 /** How often the contracts are looked at for customers to catch up in bulk. */
 const CATCH_UP_INTERVAL_MS = 30_000;
 
@@ -100,6 +105,28 @@ export class BalanceMirror {
   /** The customers whose point field Smaregi refused to set, newest first: for staff. */
   refused(contractId?: string): Promise<PointPushDoc[]> {
     return this.models.pushes.find({ state: 'REFUSED', ...(contractId ? { contractId } : {}) }).sort({ updatedAt: -1 }).lean<PointPushDoc[]>().exec();
+  }
+
+  /** Staff: REFUSED, and RETRYING for over STUCK_AFTER_MS, newest first. */
+  outOfStep(caller: Caller, contractId: string | null): Promise<PointPushDoc[]> {
+    requireStaff(caller);
+    const stuckSince = new Date(this.deps.clock().getTime() - STUCK_AFTER_MS);
+    const filter = { $or: [{ state: 'REFUSED' }, { state: 'RETRYING', updatedAt: { $lte: stuckSince } }], ...(contractId ? { contractId } : {}) };
+    return this.models.pushes.find(filter).sort({ updatedAt: -1 }).limit(OUT_OF_STEP_LIMIT).lean<PointPushDoc[]>().exec();
+  }
+
+  /** Admin: the customer's push run again now, not trusting the record (set RETRYING first). */
+  async pushAgain(caller: Caller, contractId: string, customerId: string): Promise<PointPushDoc> {
+    requireAdmin(caller);
+    const link = await this.deps.links.findById(customerLinkId(contractId, customerId)).lean().exec();
+    if (!link) throw new NotFoundError('Smaregi customer');
+    const newest = await this.push.newest(link._id);
+    if (!newest) await this.syncMember(link.memberId);
+    else await this.push.record(newest, 'RETRYING', { reason: 'pushed again by an admin' });
+    await this.deps.outbox().runNow(pointPushKey(link._id), POINT_PUSH, { linkId: link._id }, { ignoreBackoff: true });
+    const record = await this.models.pushes.findById(link._id).lean<PointPushDoc>().exec();
+    if (!record) throw new NotFoundError('Smaregi customer');
+    return record;
   }
 
   handlers(): Record<string, OutboxHandler> {
