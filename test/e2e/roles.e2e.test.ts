@@ -106,7 +106,7 @@ const ROWS: Record<string, Row> = {
     expect: { ...ownData, posOwnStore: F, posOtherStore: F },
   },
   // an unknown flag: NOT_FOUND for staff, so an allowed caller changes nothing
-  dismissMemberDuplicate: { query: 'mutation { dismissMemberDuplicate(id: "nosuchflag") { id } }', variables: () => ({}), expect: staffOnly },
+  dismissMemberDuplicate: { query: 'mutation { dismissMemberDuplicate(id: "nosuchflag") { id } }', variables: () => ({}), expect: adminOnly },
   pushSmaregiPointsAgain: { query: 'mutation { pushSmaregiPointsAgain(contractId: "sb_none", customerId: "1") { id } }', variables: () => ({}), expect: adminOnly },
   mergeMembers: { query: 'mutation($a: ID!, $b: ID!) { mergeMembers(survivorId: $a, mergedId: $b) { id } }', variables: () => ({ a: unknownId(), b: unknownId() }), expect: adminOnly },
   createApiKey: { query: 'mutation($s: ID!) { createApiKey(input: { label: "", storeIds: [$s] }) { key } }', variables: (f) => ({ s: f.ownStore }), expect: adminOnly },

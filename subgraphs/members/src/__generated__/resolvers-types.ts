@@ -115,7 +115,7 @@ export type MemberDuplicateState =
   | 'OPEN'
   /** The two are one member now (one was merged into the other). */
   | 'MERGED'
-  /** Staff decided they are different people (dismissMemberDuplicate). */
+  /** An admin decided they are different people (dismissMemberDuplicate). */
   | 'DISMISSED'
   /** One of the two memberships was withdrawn. */
   | 'WITHDRAWN';
@@ -388,8 +388,9 @@ export type Mutation = {
    */
   mergeMembers: Member;
   /**
-   * Staff only: the two members of a duplicate flag are different people; it leaves the OPEN list. Dismissing twice
-   * changes nothing. Errors: UNAUTHENTICATED, FORBIDDEN for callers other than staff, NOT_FOUND for an unknown flag.
+   * Admin only (as mergeMembers): the two members of a duplicate flag are different people; it leaves the OPEN list.
+   * Dismissing twice changes nothing. Errors: UNAUTHENTICATED, FORBIDDEN for callers other than admins, NOT_FOUND for
+   * an unknown flag.
    */
   dismissMemberDuplicate: MemberDuplicate;
   /**

@@ -1,6 +1,6 @@
 import type { Types } from 'mongoose';
 import { z } from 'zod';
-import { requireStaff, type Caller } from '@omo/lib/core/auth';
+import { requireAdmin, requireStaff, type Caller } from '@omo/lib/core/auth';
 import { insertOnce } from '@omo/lib/core/claims';
 import { NotFoundError } from '@omo/lib/core/errors';
 import type { MembersModels } from '../models';
@@ -70,9 +70,12 @@ export class MemberDuplicates {
     return views;
   }
 
-  /** Staff decided the two are different people: the flag leaves the open list (dismissing twice changes nothing). */
+  /**
+   * An admin decided the two are different people: the flag leaves the open list (dismissing twice changes nothing).
+   * Admin only, as merging is: staff see the flags, the decision either way is an admin's.
+   */
   async dismiss(caller: Caller, id: string): Promise<DuplicateView> {
-    const staff = requireStaff(caller);
+    const staff = requireAdmin(caller);
     const flag = await this.models.duplicates.findById(id).lean<MemberDuplicateDoc>().exec();
     if (!flag) throw new NotFoundError('Member duplicate');
     if (!flag.dismissedAt) {
