@@ -114,6 +114,23 @@ it('a bulk carrying an older mark lands after a newer PATCH, its callback lost: 
   expect(await purchases.outbox.pending()).toBe(0);
 });
 
+it('a callback delivered twice is taken once: the second records nothing over later pushes', async () => {
+  await behindAfterOutage(5);
+  await purchases.smaregi.mirror.catchUp();
+  const [bulk] = fake.bulks(CONTRACT);
+  expect(await fake.completeBulk(bulk!.requestId)).toBe(200);
+  await mark(1, 2, 77);
+  now += 60_000;
+  await purchases.outbox.drain();
+  const sent = singlePatches().length;
+  const token = (await purchases.smaregi.mirror.models.bulks.findOne().lean())!._id;
+  const again = await fetch(`${http.url}${BULK_CALLBACK_PATH}/${token}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ requestId: bulk!.requestId, result: [] }) });
+  expect(again.status).toBe(200);
+  expect(await purchases.smaregi.mirror.models.pushes.findById(customerLinkId(CONTRACT, '1')).lean()).toMatchObject({ state: 'PUSHED', pushed: { seq: 2, point: 77 } });
+  expect(singlePatches()).toHaveLength(sent);
+  expect(fake.pointOf(CONTRACT, '1')).toBe(77);
+});
+
 it('a few customers behind are left to their own pushes', async () => {
   await behindAfterOutage(4);
   expect(await purchases.smaregi.mirror.catchUp()).toBe(0);

@@ -51,6 +51,8 @@ export class BulkCatchUp {
   async confirm(token: string, requestId: string | null): Promise<boolean> {
     const bulk = await this.deps.models.bulks.findById(token).lean().exec();
     if (!bulk) return false;
+    // accepted once: a callback delivered again must not record the bulk's older marks over later pushes
+    if (bulk.state === 'CONFIRMED') return true;
     if (bulk.requestId !== null && requestId !== null && requestId !== bulk.requestId) {
       // the token is unguessable and was given to this bulk alone: the callback is this bulk's whatever it says
       this.deps.logger.warn({ contractId: bulk.contractId, requestId: bulk.requestId, got: requestId }, 'Smaregi bulk callback with another requestId; taken as this bulk’s');
