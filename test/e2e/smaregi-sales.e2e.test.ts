@@ -281,6 +281,35 @@ describe('Smaregi register sales', () => {
     expect(refused.errors?.map((e) => e.extensions?.code)).toEqual(['INSUFFICIENT_POINTS']);
   });
 
+  it('a return carried out again while its first run’s match is not visible yet: the one purchase the first run matched is refunded, never a second', async () => {
+    const twice = await memberWithCustomer(500);
+    const older = putSale(twice.customerId, 0);
+    await deliver([older]);
+    const newer = putSale(twice.customerId, 0);
+    await deliver([newer]);
+    const [olderId, newerId] = [(await entriesOf(older))[0]!.purchase!.id, (await entriesOf(newer))[0]!.purchase!.id];
+    const returned = String(
+      fake.putTransaction(CONTRACT, {
+        customerId: twice.customerId,
+        subtotal: -450,
+        total: -450,
+        details: [{ productId: 12, productCode: 'CAKE-01', productName: 'チーズケーキ', price: 500, salesPrice: 500, quantity: -1, unitDiscountPrice: 50, unitDiscountedSum: -450, transactionDetailDivision: 2 }],
+      }).transactionHeadId,
+    );
+    await deliver([returned]);
+    // the second run reads the link before the first inserted it (a lease taken over), and matches after its refund
+    const links = system.subgraphs.purchases.built.models.purchases.db.model('SmaregiTransactionLink');
+    const missed = jest.spyOn(links, 'findById').mockImplementationOnce(() => ({ lean: () => ({ exec: () => Promise.resolve(null) }) }) as never);
+    await deliver([returned]);
+    missed.mockRestore();
+    expect((await entriesOf(returned)).map((e) => [e.outcome, e.purchase?.id])).toEqual([
+      ['REFUNDED', newerId],
+      ['REFUNDED', newerId],
+    ]);
+    expect(await purchaseAsMember(newerId, twice.memberId)).toMatchObject({ status: 'PARTIALLY_REFUNDED', refundedAmount: 446 });
+    expect(await purchaseAsMember(olderId, twice.memberId)).toMatchObject({ status: 'COMPLETED', refundedAmount: 0 });
+  });
+
   it('a wrong secret or an unknown contract: 401, and nothing is recorded', async () => {
     const sale = putSale(member.customerId, 0);
     const body = { contractId: CONTRACT, event: 'pos:transactions', action: 'created', transactionHeadIds: [sale] };
