@@ -1,7 +1,6 @@
 import type { Caller } from '@omo/lib/core/auth';
 import { claimOnce } from '@omo/lib/core/claims';
 import { AppError } from '@omo/lib/core/errors';
-import { RetryLater } from '@omo/lib/outbox/outbox';
 import type { PurchaseDoc } from '../../models/purchase.model';
 import { purchaseIdFor } from '../../services/idempotency';
 import type { CustomerSync } from '../customers/customer-sync';
@@ -10,7 +9,7 @@ import type { SmaregiTransaction } from '../smaregi-api';
 import { RegisterRefunds } from './register-refunds';
 import { smaregiTransactionModels, transactionKey, type SmaregiTransactionLinkDoc, type SmaregiTransactionModels } from './transaction-link.model';
 import { kindOf, mapSale, SmaregiTransactionError } from './transaction-map';
-import { outcomeOf, type TransactionOutcome } from './transaction-outcome';
+import { outcomeOf, StillSettling, type TransactionOutcome } from './transaction-outcome';
 
 /** The purchases and refunds a Smaregi register's transactions become are the connector's. */
 const SMAREGI_CALLER: Caller = { kind: 'service', service: 'smaregi' };
@@ -82,7 +81,10 @@ export class RegisterSales {
     if (!link) throw new Error(`the link of transaction ${key} clashed on insert and is gone`);
     const { storeId, purchaseId } = link;
     const firstEvent = link.eventId === eventId;
-    const memberId = await this.memberOf(contractId, sale.customerId);
+    // a purchase recorded already keeps its member: the customer's member looked up again may have changed since (a
+    // merge, a withdrawal), and asked under the same key with another member recordPurchase would take it for an edit
+    const recorded = await this.deps.models.purchases.findById(purchaseId).lean<PurchaseDoc>().exec();
+    const memberId = recorded ? (recorded.memberId ?? null) : await this.memberOf(contractId, sale.customerId);
     let purchase: PurchaseDoc;
     try {
       purchase = await this.deps.purchases.record(
@@ -103,14 +105,14 @@ export class RegisterSales {
       );
     } catch (error) {
       if (!(error instanceof AppError)) throw error;
-      if (error.extensions.code === 'SERVICE_UNAVAILABLE' && error.extensions.purchaseId) throw new RetryLater('its points are still being settled');
+      if (error.extensions.code === 'SERVICE_UNAVAILABLE' && error.extensions.purchaseId) throw new StillSettling(purchaseId);
       if (error.extensions.code === 'BAD_USER_INPUT' && error.extensions.field === 'idempotencyKey') {
         return outcomeOf('EDITED_IGNORED', `transaction ${id} was edited after it was recorded: the edit is not applied`, purchaseId);
       }
       throw error;
     }
     if (await this.refunds.isVoided(contractId, id)) return this.refunds.refundInFull(purchase, `smaregi-void:${contractId}:${id}`);
-    if (purchase.state === 'PENDING_POINTS') throw new RetryLater('its points are still being settled');
+    if (purchase.state === 'PENDING_POINTS') throw new StillSettling(purchaseId);
     if (purchase.state !== 'COMPLETED') return outcomeOf('FAILED', `its points could not be settled: ${purchase.rejectionReason ?? purchase.state}`, purchaseId);
     if (!firstEvent) return outcomeOf('DUPLICATE', `transaction ${id} was recorded by an earlier event`, purchaseId);
     const overdrawn = purchase.pointsOverdrawn ?? 0;

@@ -1,8 +1,8 @@
 import type { Connection } from 'mongoose';
 import { requireStaff, type Caller } from '@omo/lib/core/auth';
-import { insertOnce } from '@omo/lib/core/claims';
+import { claimOnce, insertOnce } from '@omo/lib/core/claims';
 import { BadUserInputError } from '@omo/lib/core/errors';
-import { smaregiEventLogModel, type SmaregiEventLogDoc, type SmaregiEventLogModel, type SmaregiEventOutcome } from './event-log.model';
+import { smaregiEventLogModel, smaregiEventOutcomeModel, type SmaregiEventLogDoc, type SmaregiEventLogModel, type SmaregiEventOutcome, type SmaregiEventOutcomeDoc, type SmaregiEventOutcomeModel } from './event-log.model';
 import { CUSTOMERS_EVENT, TRANSACTIONS_EVENT, type SmaregiEventPayload } from './webhook-request';
 
 export interface SmaregiEventPage {
@@ -16,12 +16,14 @@ export type LogResult = Pick<SmaregiEventLogDoc, 'outcome' | 'reason'> & Partial
 /** The connector's event log (event-log.model.ts): what the event handler writes and what staff read. */
 export class SmaregiEventLog {
   private readonly log: SmaregiEventLogModel;
+  private readonly outcomes: SmaregiEventOutcomeModel;
 
   constructor(
     connection: Connection,
     private readonly clock: () => Date,
   ) {
     this.log = smaregiEventLogModel(connection);
+    this.outcomes = smaregiEventOutcomeModel(connection);
   }
 
   /** The event's entries, each inserted RECEIVED the first time (a retry of the event finds them as they were left). */
@@ -33,11 +35,38 @@ export class SmaregiEventLog {
         ? event.transactionHeadIds.map((id) => ({ ...base, _id: `${prefix}:tx:${id}`, transactionHeadId: id, customerIds: [], outcome: 'RECEIVED', updatedAt: this.clock() }))
         : [{ ...base, _id: `${prefix}:${event.event === CUSTOMERS_EVENT ? 'customers' : 'event'}`, transactionHeadId: null, customerIds: event.customerIds, outcome: 'RECEIVED', updatedAt: this.clock() }];
     for (const entry of wanted) await insertOnce(this.log, entry);
-    return this.log.find({ _id: { $in: wanted.map((e) => e._id) } }).lean<SmaregiEventLogDoc[]>().exec();
+    const entries = await this.log.find({ _id: { $in: wanted.map((e) => e._id) } }).lean<SmaregiEventLogDoc[]>().exec();
+    // an attempt that died between deciding an outcome and copying it: the copy is made now, not the entry run again
+    const decided = new Map((await this.outcomes.find({ _id: { $in: entries.filter((e) => e.outcome === 'RECEIVED').map((e) => e._id) } }).lean<SmaregiEventOutcomeDoc[]>().exec()).map((o) => [o._id, o]));
+    for (const outcome of decided.values()) await this.copy(outcome);
+    return entries.map((entry) => {
+      const outcome = decided.get(entry._id);
+      return outcome ? { ...entry, ...resultOf(outcome) } : entry;
+    });
   }
 
-  async write(entryId: string, result: LogResult): Promise<void> {
-    await this.log.updateOne({ _id: entryId }, { $set: { ...result, updatedAt: this.clock() } });
+  /**
+   * A final outcome is inserted (the first of two workers at once wins; the other's is dropped) and copied onto the
+   * entry; a RECEIVED one ("waiting") only goes onto an entry not decided, and is followed by a look for an outcome
+   * decided meanwhile, copied over it: whichever order two workers' writes land in, the entry ends at the decision.
+   */
+  async write(entryId: string, result: LogResult): Promise<LogResult> {
+    if (result.outcome === 'RECEIVED') {
+      await this.log.updateOne({ _id: entryId, outcome: 'RECEIVED' }, { $set: { ...result, updatedAt: this.clock() } });
+      const decided = await this.outcomes.findById(entryId).lean<SmaregiEventOutcomeDoc>().exec();
+      if (!decided) return result;
+      await this.copy(decided);
+      return resultOf(decided);
+    }
+    const claim = await claimOnce(this.outcomes, { _id: entryId, purchaseId: null, pointsOverdrawn: 0, ...result, decidedAt: this.clock() });
+    const decided = claim.won ? claim.doc : claim.existing;
+    if (!decided) throw new Error(`the outcome of Smaregi event entry ${entryId} clashed on insert and is gone`);
+    await this.copy(decided);
+    return resultOf(decided);
+  }
+
+  private async copy(decided: SmaregiEventOutcomeDoc): Promise<void> {
+    await this.log.updateOne({ _id: decided._id }, { $set: { ...resultOf(decided), updatedAt: this.clock() } });
   }
 
   /** Staff: entries newest first (by when the event came), optionally of one outcome; the cursor is `<receivedAt>|<id>`. */
@@ -63,4 +92,8 @@ function decodeCursor(cursor: string): { at: Date; id: string } {
   const at = new Date(text.slice(0, bar));
   if (bar < 0 || Number.isNaN(at.getTime()) || bar === text.length - 1) throw new BadUserInputError('Invalid cursor', { field: 'after' });
   return { at, id: text.slice(bar + 1) };
+}
+
+function resultOf(decided: SmaregiEventOutcomeDoc): LogResult {
+  return { outcome: decided.outcome, reason: decided.reason, purchaseId: decided.purchaseId, pointsOverdrawn: decided.pointsOverdrawn };
 }
