@@ -4,6 +4,7 @@ import { AppError } from '@omo/lib/core/errors';
 import type { PurchaseDoc } from '../../models/purchase.model';
 import { purchaseIdFor } from '../../services/idempotency';
 import type { CustomerSync } from '../customers/customer-sync';
+import type { BalanceMirror } from '../mirror/balance-mirror';
 import type { SmaregiDeps } from '../deps';
 import type { SmaregiTransaction } from '../smaregi-api';
 import { RegisterRefunds } from './register-refunds';
@@ -13,6 +14,8 @@ import { outcomeOf, StillSettling, type TransactionOutcome } from './transaction
 
 /** The purchases and refunds a Smaregi register's transactions become are the connector's. */
 const SMAREGI_CALLER: Caller = { kind: 'service', service: 'smaregi' };
+/** Outcomes after which our ledger has not moved for the transaction, whatever the register did to its point field. */
+const LEDGER_UNTOUCHED: ReadonlySet<TransactionOutcome['outcome']> = new Set(['IGNORED', 'EDITED_IGNORED', 'DUPLICATE', 'FAILED', 'UNMATCHED']);
 
 /** The idempotency key of a transaction's purchase: every event about it, and every edit of it, names one purchase. */
 export const saleIdempotencyKey = (contractId: string, transactionHeadId: string): string => `smaregi:${contractId}:${transactionHeadId}`;
@@ -29,15 +32,34 @@ export class RegisterSales {
   constructor(
     private readonly deps: SmaregiDeps,
     private readonly customers: CustomerSync,
+    private readonly mirror: BalanceMirror,
   ) {
     this.tx = smaregiTransactionModels(deps.connection);
     this.refunds = new RegisterRefunds(deps, this.tx, SMAREGI_CALLER);
   }
 
-  /** Throws what is worth retrying (Smaregi, members or points unreachable; points still settling). */
+  /**
+   * Throws what is worth retrying (Smaregi, members or points unreachable; points still settling). A transaction
+   * with a customer that wrote nothing to our ledger (a point change at the register, an edit not applied, a sale
+   * not recorded) may still have moved the customer's point field in Smaregi: the mirror sets it back to ours.
+   */
   async carryOut(contractId: string, transactionHeadId: string, eventId: string): Promise<TransactionOutcome> {
     const tx = await this.deps.api.getTransaction(contractId, transactionHeadId);
     if (!tx) return outcomeOf('FAILED', `Smaregi has no transaction ${transactionHeadId}`);
+    let outcome: TransactionOutcome;
+    try {
+      outcome = await this.decide(contractId, tx, eventId);
+    } catch (error) {
+      if (!(error instanceof SmaregiTransactionError) || !tx.customerId) throw error;
+      outcome = outcomeOf('FAILED', error.message);
+    }
+    if (!tx.customerId || !LEDGER_UNTOUCHED.has(outcome.outcome)) return outcome;
+    if ((await this.mirror.reconcile(contractId, tx.customerId)) !== 'CORRECTED') return outcome;
+    return { ...outcome, reason: [outcome.reason, 'the register changed the customer’s points; set back to ours'].filter(Boolean).join('; ') };
+  }
+
+  private async decide(contractId: string, tx: SmaregiTransaction, eventId: string): Promise<TransactionOutcome> {
+    const transactionHeadId = tx.transactionHeadId;
     const kind = kindOf(tx);
     switch (kind.kind) {
       case 'not-a-sale':

@@ -40,7 +40,7 @@ export class SmaregiWebhooks {
     private readonly mirror: BalanceMirror,
   ) {
     this.log = new SmaregiEventLog(deps.connection, deps.clock);
-    this.sales = new RegisterSales(deps, customers);
+    this.sales = new RegisterSales(deps, customers, mirror);
   }
 
   routes(): Router {
