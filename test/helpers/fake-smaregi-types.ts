@@ -23,7 +23,7 @@ export interface FakeSmaregiMatch {
 }
 
 export interface FakeSmaregiFailure extends FakeSmaregiMatch {
-  status: 401 | 429 | 500 | 503;
+  status: 401 | 403 | 429 | 500 | 503;
   /** How many matching calls fail (default 1); 'always' until clearFailures(). */
   times?: number | 'always';
   /** The Retry-After header of a 429 or 503: seconds, or an HTTP date. */
@@ -64,8 +64,11 @@ export interface FakeSmaregi {
   /** Every matching call is answered `ms` later (carried out then, whether or not the caller still waits). */
   delay(match: FakeSmaregiMatch, ms: number): void;
   bulks(contractId?: string): FakeSmaregiBulk[];
-  /** Smaregi finishes a bulk point update: the points are set and the callback POSTed; its HTTP status returned. */
-  completeBulk(requestId: number | string): Promise<number>;
+  /**
+   * Smaregi finishes a bulk point update: the points are set and the callback POSTed; its HTTP status returned.
+   * `loseCallback`: the points are set and the callback never arrives (null).
+   */
+  completeBulk(requestId: number | string, options?: { loseCallback?: boolean }): Promise<number | null>;
   /** Posts a webhook as Smaregi does (its headers, the app's secret header); answers the receiver's status and body. */
   sendWebhook(
     url: string,

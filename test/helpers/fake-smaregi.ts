@@ -85,7 +85,7 @@ export async function startFakeSmaregi(options: { clientId?: string; clientSecre
       if (failure.left <= 0) failures.splice(failures.indexOf(failure), 1);
       if (failure.retryAfter !== undefined) res.setHeader('retry-after', failure.retryAfter);
       if (failure.status === 401) return void res.status(401).json(ACCESS_DENIED);
-      const titles = { 429: 'Too Many Requests', 500: 'Internal Server Error', 503: 'Service Unavailable' } as const;
+      const titles = { 403: 'Forbidden', 429: 'Too Many Requests', 500: 'Internal Server Error', 503: 'Service Unavailable' } as const;
       return void res.status(failure.status).type('application/problem+json').json(problem(failure.status, titles[failure.status]));
     }
     next();
@@ -265,7 +265,7 @@ export async function startFakeSmaregi(options: { clientId?: string; clientSecre
     },
     delay: (match, ms) => void delays.push({ match, ms }),
     bulks: (contractId) => bulks.filter((b) => !contractId || b.contractId === contractId),
-    completeBulk: async (requestId) => {
+    completeBulk: async (requestId, options = {}) => {
       const bulk = bulks.find((b) => b.requestId === Number(requestId));
       if (!bulk || bulk.completed) throw new Error(`fake Smaregi: no pending bulk ${String(requestId)}`);
       bulk.completed = true;
@@ -277,6 +277,7 @@ export async function startFakeSmaregi(options: { clientId?: string; clientSecre
         Object.assign(customer, { point: Number(point), updatedAt: now() });
         return { customerId, transactionHeadIds };
       });
+      if (options.loseCallback) return null;
       const response = await fetch(bulk.callbackUrl, {
         method: 'POST',
         headers: { 'content-type': 'application/json;charset=UTF-8', 'user-agent': 'Smaregi-Platform-Api-Callback' },

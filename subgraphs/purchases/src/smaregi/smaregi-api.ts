@@ -115,13 +115,19 @@ export class SmaregiUnavailableError extends Error {
   }
 }
 
-/** Smaregi refused the request (4xx other than 429; a 401 after a fresh token): asking again cannot change it. */
+/**
+ * Smaregi refused the request (4xx other than 429; a 401 after a fresh token): asking the same again cannot change
+ * it. `contractWide`: the refusal is of the app in this contract, not of the request (the token endpoint refusing,
+ * a 401 after a fresh token, a 403: the app uninstalled, a scope or the plan's point feature missing), which staff
+ * can set right there, so it is "not now" for whatever asked, not refused for good.
+ */
 export class SmaregiRefusedError extends Error {
   constructor(
     message: string,
     readonly status: number,
     /** The problem body's `detail` (RFC 7807), for staff. */
     readonly detail: string | null,
+    readonly contractWide = false,
   ) {
     super(message);
     this.name = 'SmaregiRefusedError';
@@ -141,6 +147,11 @@ export interface SmaregiApi {
   findCustomerByCode(contractId: string, customerCode: string): Promise<SmaregiCustomer | null>;
   /** POST /pos/customers: the created customer (with its customerId). */
   createCustomer(contractId: string, customer: NewSmaregiCustomer): Promise<SmaregiCustomer>;
+  /**
+   * GET /pos/customers/point?customer_id=...: the customer's point field as Smaregi has it now (expired points
+   * forfeited first), or null when Smaregi has no such customer.
+   */
+  getCustomerPoint(contractId: string, customerId: string): Promise<number | null>;
   /** PATCH /pos/customers/{id}/point: the customer's point field set to `point` (absolute). */
   setCustomerPoint(contractId: string, customerId: string, point: number): Promise<void>;
   /**

@@ -74,12 +74,12 @@ describe('the access token', () => {
     expect(fake.apiCalls(CONTRACT).map((c) => c.status)).toEqual([200, 401, 200]);
   });
 
-  it('is refused for good after a 401 with a fresh token', async () => {
+  it('is refused for the whole contract after a 401 with a fresh token', async () => {
     const api = client();
     fake.fail({ status: 401, times: 2 });
     const error = await failureOf(api.getCustomer(CONTRACT, '1'));
     expect(error).toBeInstanceOf(SmaregiRefusedError);
-    expect((error as SmaregiRefusedError).status).toBe(401);
+    expect(error).toMatchObject({ status: 401, contractWide: true });
     expect(fake.apiCalls(CONTRACT).map((c) => c.status)).toEqual([401, 401]);
   });
 
@@ -101,7 +101,7 @@ describe('the access token', () => {
     const api = client({ SMAREGI_CLIENT_SECRET: 'not-the-secret' });
     const error = await failureOf(api.getCustomer(CONTRACT, '1'));
     expect(error).toBeInstanceOf(SmaregiRefusedError);
-    expect(error).toMatchObject({ status: 401, detail: 'Client authentication failed' });
+    expect(error).toMatchObject({ status: 401, detail: 'Client authentication failed', contractWide: true });
     expect((error as Error).message).not.toContain('not-the-secret');
     expect(fake.apiCalls(CONTRACT)).toHaveLength(0);
   });
@@ -146,10 +146,10 @@ describe('answers', () => {
     await api.setCustomerPoint(CONTRACT, '1', 250);
     expect(fake.apiCalls(CONTRACT, 'PATCH')[0]!.body).toEqual({ point: '250' });
     expect(fake.pointOf(CONTRACT, '1')).toBe(250);
-    expect(await failureOf(api.setCustomerPoint(CONTRACT, '2', 10))).toMatchObject({ name: 'SmaregiRefusedError', status: 404, detail: '会員が存在しません' });
+    expect(await failureOf(api.setCustomerPoint(CONTRACT, '2', 10))).toMatchObject({ name: 'SmaregiRefusedError', status: 404, detail: '会員が存在しません', contractWide: false });
     fake.addContract(OTHER, { points: false });
     fake.putCustomer(OTHER, { customerCode: 'M1', lastName: '山田', firstName: '花子' });
-    expect(await failureOf(api.setCustomerPoint(OTHER, '1', 10))).toMatchObject({ name: 'SmaregiRefusedError', status: 403, detail: 'ご利用のプランではポイント機能を利用できません' });
+    expect(await failureOf(api.setCustomerPoint(OTHER, '1', 10))).toMatchObject({ name: 'SmaregiRefusedError', status: 403, detail: 'ご利用のプランではポイント機能を利用できません', contractWide: true });
   });
 
   it('sends a bulk point update and gives its requestId as text', async () => {

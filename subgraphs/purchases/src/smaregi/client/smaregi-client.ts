@@ -5,7 +5,7 @@ import {
   SmaregiRefusedError, SmaregiUnavailableError, type NewSmaregiCustomer, type SmaregiApi, type SmaregiCustomer, type SmaregiTransaction,
 } from '../smaregi-api';
 import { failureOf } from './smaregi-answers';
-import { bulkResponseSchema, customerListSchema, customerSchema, transactionSchema } from './smaregi-schemas';
+import { bulkResponseSchema, customerListSchema, customerPointListSchema, customerSchema, transactionSchema } from './smaregi-schemas';
 import { SmaregiThrottle, type SmaregiLimits } from './smaregi-throttle';
 import { SmaregiTokens } from './smaregi-tokens';
 
@@ -66,6 +66,13 @@ export class SmaregiClient implements SmaregiApi {
   async createCustomer(contractId: string, customer: NewSmaregiCustomer): Promise<SmaregiCustomer> {
     const created = await this.call(contractId, { method: 'POST', path: '/customers', body: customer });
     return parse<SmaregiCustomer>(customerSchema, created, contractId, 'created customer');
+  }
+
+  async getCustomerPoint(contractId: string, customerId: string): Promise<number | null> {
+    const found = await this.call(contractId, { method: 'GET', path: '/customers/point', query: { customer_id: customerId, limit: '1' } });
+    const rows = found === null ? [] : parse<{ customerId: string; point: string }[]>(customerPointListSchema, found, contractId, 'customer points');
+    const row = rows.find((r) => r.customerId === customerId);
+    return row ? Number(row.point) : null;
   }
 
   async setCustomerPoint(contractId: string, customerId: string, point: number): Promise<void> {

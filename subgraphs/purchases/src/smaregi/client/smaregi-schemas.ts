@@ -87,6 +87,9 @@ export const customerSchema = z.looseObject({
 
 export const customerListSchema = z.array(customerSchema);
 
+/** GET /customers/point: one row a customer, its point field as text. */
+export const customerPointListSchema = z.array(z.looseObject({ customerId: id, point: numeric }));
+
 /** The answer to the bulk point update: its requestId (a number in the reference; kept as text). */
 export const bulkResponseSchema = z.looseObject({ requestId: z.union([z.number().int(), id]).transform(String) });
 

@@ -48,14 +48,14 @@ export class SmaregiTokens {
 
   private async fetch(contractId: string): Promise<CachedToken> {
     const { SMAREGI_CLIENT_ID: id, SMAREGI_CLIENT_SECRET: secret } = this.config;
-    if (!id || !secret) throw new SmaregiRefusedError('SMAREGI_CLIENT_ID and SMAREGI_CLIENT_SECRET are not set', 401, null);
+    if (!id || !secret) throw new SmaregiRefusedError('SMAREGI_CLIENT_ID and SMAREGI_CLIENT_SECRET are not set', 401, null, true);
     const what = `Smaregi token (${contractId})`;
     const response = await this.send(contractId, {
       method: 'POST',
       headers: { authorization: `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({ grant_type: 'client_credentials', scope: SMAREGI_SCOPES.join(' ') }).toString(),
     }, `${this.idBase}/app/${encodeURIComponent(contractId)}/token`);
-    if (!response.ok) throw await failureOf(response, what, this.clock());
+    if (!response.ok) throw await failureOf(response, what, this.clock(), { tokenEndpoint: true });
     const parsed = tokenResponseSchema.safeParse(await response.json().catch(() => null));
     if (!parsed.success) throw new SmaregiUnavailableError(`${what}: the answer carries no token`, response.status, null);
     const lifetimeMs = parsed.data.expires_in * 1000;

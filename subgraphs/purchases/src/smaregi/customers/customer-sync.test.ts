@@ -95,6 +95,29 @@ describe('members down', () => {
   });
 });
 
+describe('a linked customer whose member was withdrawn', () => {
+  it('is no member for any later sale: each is a guest purchase', async () => {
+    const customer = smaregi.putCustomer(SHIBUYA, { customerCode: 'R0010', lastName: '退', firstName: '会', mailAddress: 'withdrawn@example.com' });
+    const customerId = String(customer.customerId);
+    const memberId = await sync.memberForCustomer(SHIBUYA, customerId);
+    await system.subgraphs.members.built.memberService.withdraw({ kind: 'staff', staffId: 'staff-1', role: 'STAFF' }, memberId!);
+    expect(await sync.memberForCustomer(SHIBUYA, customerId)).toBeNull();
+    expect(await sync.memberForCustomer(SHIBUYA, customerId)).toBeNull();
+  });
+});
+
+describe('Smaregi refusing the app in the whole contract (a 403)', () => {
+  it('leaves pos:customers to the caller’s retry instead of dropping the customer', async () => {
+    const customer = smaregi.putCustomer(SHIBUYA, { customerCode: 'R0011', lastName: '権', firstName: '限', mailAddress: 'scope@example.com' });
+    const customerId = String(customer.customerId);
+    smaregi.fail({ method: 'GET', path: `/${SHIBUYA}/pos/customers/${customerId}`, status: 403 });
+    await expect(sync.applyCustomers(SHIBUYA, [customerId])).rejects.toThrow('smaregi is unavailable');
+    expect(await links().countDocuments({ customerId, contractId: SHIBUYA })).toBe(0);
+    await sync.applyCustomers(SHIBUYA, [customerId]);
+    expect(await links().countDocuments({ customerId, contractId: SHIBUYA })).toBe(1);
+  });
+});
+
 describe('a member registered elsewhere gets a customer record', () => {
   it('in each contract that creates customers, with the member’s code; asked again, nothing is created twice', async () => {
     const aoi = await registerElsewhere('aoi.takahashi@example.com');

@@ -6,6 +6,7 @@ import { isDuplicateKeyError } from '@omo/lib/core/db';
 import { AppError } from '@omo/lib/core/errors';
 import type { OutboxHandler } from '@omo/lib/outbox/outbox';
 import { ServiceUnavailableError } from '@omo/lib/server/internal-api';
+import { isRetryable } from '../../services/retryable';
 import type { SmaregiDeps } from '../deps';
 import type { BalanceMirror } from '../mirror/balance-mirror';
 import { SmaregiRefusedError, SmaregiUnavailableError, type NewSmaregiCustomer, type SmaregiCustomer } from '../smaregi-api';
@@ -40,12 +41,16 @@ export class CustomerSync {
 
   /**
    * The member a sale's customer is (linked, else fetched from Smaregi and upserted now); null for no customer, one
-   * Smaregi no longer has, or a withdrawn member's (their sale earns nothing).
+   * Smaregi no longer has, or a withdrawn member's (their sale earns nothing). A link is read through members'
+   * current: the member may have been withdrawn since (null) or merged (the survivor).
    */
   async memberForCustomer(contractId: string, customerId: string): Promise<string | null> {
     if (!customerId) return null;
     const link = await this.deps.links.findById(customerLinkId(contractId, customerId)).lean<SmaregiCustomerLinkDoc>().exec();
-    if (link) return link.memberId;
+    if (link) {
+      const now = await this.deps.members.current(link.memberId);
+      return now.status === 'WITHDRAWN' ? null : now.memberId;
+    }
     const customer = await this.smaregi(() => this.deps.api.getCustomer(contractId, customerId));
     if (!customer) {
       this.deps.logger.warn({ contractId, customerId }, 'Smaregi has no such customer; the sale is recorded without a member');
@@ -66,10 +71,11 @@ export class CustomerSync {
         }
         await this.upsert(contractId, customer);
       } catch (error) {
-        // refused by Smaregi or by members (nothing a retry changes): logged for staff, and the others still go
+        // refused by Smaregi or by members (nothing a retry changes): logged for staff, and the others still go;
+        // members not trusting us or down (isRetryable) is the caller's to retry, as is Smaregi refusing the app
         if (error instanceof SmaregiRefusedError) {
           this.deps.logger.error({ contractId, customerId, status: error.status, detail: error.detail }, 'Smaregi refused to give the customer; not made a member');
-        } else if (error instanceof AppError) {
+        } else if (error instanceof AppError && !isRetryable(error)) {
           this.deps.logger.error({ contractId, customerId, code: error.extensions.code, reason: error.message }, 'Smaregi customer not made a member');
         } else {
           throw error;
@@ -206,12 +212,15 @@ export class CustomerSync {
     }
   }
 
-  /** Smaregi not answering is the caller's to retry (its outbox), as any service that is down. */
+  /**
+   * Smaregi not answering, or refusing the app in the whole contract (which staff set right there), is the caller's
+   * to retry (its outbox), as any service that is down.
+   */
   private async smaregi<T>(call: () => Promise<T>): Promise<T> {
     try {
       return await call();
     } catch (error) {
-      if (error instanceof SmaregiUnavailableError) throw new ServiceUnavailableError('smaregi', error.message);
+      if (error instanceof SmaregiUnavailableError || (error instanceof SmaregiRefusedError && error.contractWide)) throw new ServiceUnavailableError('smaregi', error.message);
       throw error;
     }
   }

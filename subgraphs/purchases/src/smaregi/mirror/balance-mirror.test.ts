@@ -160,16 +160,63 @@ describe('when Smaregi refuses', () => {
     expect(patches()).toEqual([['100', 404]]);
   });
 
-  it('a plan without points likewise; a later mark tries again', async () => {
+  it('a plan without points (403, the whole contract) is not refused for good: it waits 10 minutes, then goes once the plan has points', async () => {
     fake.addContract(SECOND, { points: false });
     await link(SECOND, '3');
     await mark(1, 100);
     await purchases.outbox.drain();
-    expect((await purchases.smaregi.mirror.refused(SECOND)).map((r) => r.reason)).toEqual(['ご利用のプランではポイント機能を利用できません']);
+    expect(await purchases.smaregi.mirror.refused(SECOND)).toEqual([]);
+    expect(await purchases.smaregi.mirror.models.pushes.findById(customerLinkId(SECOND, '3')).lean()).toMatchObject({ state: 'RETRYING', status: 403, reason: 'ご利用のプランではポイント機能を利用できません' });
+    expect((await purchases.outbox.find(pointPushKey(customerLinkId(SECOND, '3'))))?.nextAttemptAt.getTime()).toBe(now + 10 * 60_000);
     expect(fake.pointOf(CONTRACT, '1')).toBe(100);
-    await mark(2, 130);
+    fake.addContract(SECOND, { points: true });
+    fake.putCustomer(SECOND, { customerId: '3', customerCode: 'C3', lastName: '山田', firstName: '花子', point: 0 });
+    now += 10 * 60_000;
     await purchases.outbox.drain();
-    expect(patches(SECOND)).toEqual([['100', 403], ['130', 403]]);
-    expect(fake.pointOf(CONTRACT, '1')).toBe(130);
+    expect(fake.pointOf(SECOND, '3')).toBe(100);
+    expect(await purchases.smaregi.mirror.models.pushes.findById(customerLinkId(SECOND, '3')).lean()).toMatchObject({ state: 'PUSHED', status: null });
+  });
+});
+
+describe('a customer moved to another member (a merge)', () => {
+  it('shows the survivor’s balance, though the merged member’s seqs ran higher', async () => {
+    await mark(1, 100);
+    await mark(2, 150);
+    await mark(3, 180);
+    await purchases.outbox.drain();
+    const survivor = new Types.ObjectId().toHexString();
+    await db.connection.collection<{ _id: string }>('smaregi_customers').updateOne({ _id: linkId }, { $set: { memberId: survivor } });
+    await purchases.smaregi.mirror.mark({ memberId: survivor, seq: 1, balance: 40, asOf: clock() });
+    await purchases.outbox.drain();
+    expect(fake.pointOf(CONTRACT, '1')).toBe(40);
+    expect(await purchases.smaregi.mirror.models.pushes.findById(linkId).lean()).toMatchObject({ state: 'PUSHED', memberId: survivor, pushed: { seq: 1, point: 40 } });
+  });
+});
+
+describe('reconcile (a register transaction that did not move our ledger)', () => {
+  it('a point field the register changed is set back to our balance', async () => {
+    await mark(1, 100);
+    await purchases.outbox.drain();
+    fake.putCustomer(CONTRACT, { customerId: '1', customerCode: 'C1', lastName: '山田', firstName: '花子', point: 130 });
+    expect(await purchases.smaregi.mirror.reconcile(CONTRACT, '1')).toBe('CORRECTED');
+    await purchases.outbox.drain();
+    expect(fake.pointOf(CONTRACT, '1')).toBe(100);
+    expect(patches()).toEqual([['100', 200], ['100', 200]]);
+  });
+
+  it('our own update coming back as a transaction is in step and sends nothing', async () => {
+    await mark(1, -5);
+    await purchases.outbox.drain();
+    expect(await purchases.smaregi.mirror.reconcile(CONTRACT, '1')).toBe('IN_STEP');
+    await purchases.outbox.drain();
+    expect(patches()).toEqual([['0', 200]]);
+  });
+
+  it('a customer not linked is NOT_MAPPED; Smaregi down throws for the caller’s retry', async () => {
+    expect(await purchases.smaregi.mirror.reconcile(CONTRACT, '99')).toBe('NOT_MAPPED');
+    await mark(1, 100);
+    await purchases.outbox.drain();
+    fake.fail({ method: 'GET', status: 503 });
+    await expect(purchases.smaregi.mirror.reconcile(CONTRACT, '1')).rejects.toThrow('503');
   });
 });

@@ -7,6 +7,7 @@ import type { purchasesContract } from '@omo/lib/contracts/purchases';
 import type { OutboxHandler } from '@omo/lib/outbox/outbox';
 import { repeat, type BackgroundTask } from '@omo/lib/server/background';
 import { internalClient } from '@omo/lib/server/internal-api';
+import { customerLinkId } from '../customers/customer-link.model';
 import type { SmaregiDeps } from '../deps';
 import { markId, pointMirrorModels, type PointMirrorModels, type PointPushDoc } from './point-mirror.models';
 import { BULK_CALLBACK_PATH, BulkCatchUp } from './bulk-catch-up';
@@ -34,7 +35,7 @@ export class BalanceMirror {
   constructor(private readonly deps: SmaregiDeps) {
     this.models = pointMirrorModels(deps.connection);
     const logger = deps.logger.child({ part: 'smaregi-mirror' });
-    this.push = new PointPush({ api: deps.api, models: this.models, logger, clock: deps.clock });
+    this.push = new PointPush({ api: deps.api, models: this.models, links: deps.links, logger, clock: deps.clock });
     const callbackBaseUrl = deps.config.SMAREGI_CALLBACK_BASE_URL;
     this.bulk = callbackBaseUrl
       ? new BulkCatchUp({ api: deps.api, contracts: deps.contracts, models: this.models, push: this.push, outbox: deps.outbox, callbackBaseUrl, logger, clock: deps.clock })
@@ -75,11 +76,25 @@ export class BalanceMirror {
    * The register may have changed the customer's point field without our ledger moving (a ポイント加算 / 減算 at the
    * register, a sale or edit we did not apply): read the field from Smaregi and, when it is not our balance, push our
    * newest mark again whatever the push record says. IN_STEP: it is ours already (so our own point updates, which
-   * Smaregi records as transactions too, never loop); CORRECTED: a push is armed; NOT_MAPPED: no link. (Stub: the
-   * fix of review finding R1-4 builds it.)
+   * Smaregi records as transactions too, never loop), or Smaregi no longer has the customer; CORRECTED: a push is
+   * armed; NOT_MAPPED: no link. Smaregi unavailable throws, for the caller's retry.
    */
-  reconcile(_contractId: string, _customerId: string): Promise<'IN_STEP' | 'CORRECTED' | 'NOT_MAPPED'> {
-    return Promise.resolve('IN_STEP');
+  async reconcile(contractId: string, customerId: string): Promise<'IN_STEP' | 'CORRECTED' | 'NOT_MAPPED'> {
+    const link = await this.deps.links.findById(customerLinkId(contractId, customerId)).lean().exec();
+    if (!link) return 'NOT_MAPPED';
+    const newest = await this.push.newest(link._id);
+    if (!newest) {
+      // linked but no balance kept yet (the link's own sync still to run): asking points now is the same as its sync
+      await this.syncMember(link.memberId);
+      return 'CORRECTED';
+    }
+    const point = await this.deps.api.getCustomerPoint(contractId, customerId);
+    if (point === null || point === Math.max(0, newest.balance)) return 'IN_STEP';
+    // RETRYING, not PUSHED, so the armed run does not skip the PATCH as done. crash point: the record says
+    // RETRYING with no push armed; the caller (its event's outbox item) has no answer, so it calls again and arms it
+    await this.push.record(newest, 'RETRYING', { reason: `Smaregi showed ${point} points, ours is ${Math.max(0, newest.balance)}` });
+    await this.deps.outbox().rearm(pointPushKey(link._id), POINT_PUSH, { linkId: link._id });
+    return 'CORRECTED';
   }
 
   /** The customers whose point field Smaregi refused to set, newest first: for staff. */

@@ -97,6 +97,23 @@ it('a bulk whose callback never comes expires and its customers are pushed one b
   expect(await purchases.outbox.pending()).toBe(0);
 });
 
+it('a bulk carrying an older mark lands after a newer PATCH, its callback lost: on expiry the customer ends at the newer value', async () => {
+  await behindAfterOutage(5);
+  expect(await purchases.smaregi.mirror.catchUp()).toBe(5);
+  const [bulk] = fake.bulks(CONTRACT);
+  await mark(2, 2, 99);
+  now += 60_000;
+  await purchases.outbox.drain();
+  expect(fake.pointOf(CONTRACT, '2')).toBe(99);
+  expect(await fake.completeBulk(bulk!.requestId, { loseCallback: true })).toBeNull();
+  expect(points(5)).toEqual([10, 20, 30, 40, 50]);
+  now += BULK_TIMEOUT_MS;
+  await purchases.smaregi.mirror.catchUp();
+  await purchases.outbox.drain();
+  expect(points(5)).toEqual([10, 99, 30, 40, 50]);
+  expect(await purchases.outbox.pending()).toBe(0);
+});
+
 it('a few customers behind are left to their own pushes', async () => {
   await behindAfterOutage(4);
   expect(await purchases.smaregi.mirror.catchUp()).toBe(0);

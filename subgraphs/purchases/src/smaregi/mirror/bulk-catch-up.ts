@@ -56,14 +56,14 @@ export class BulkCatchUp {
       this.deps.logger.warn({ contractId: bulk.contractId, requestId: bulk.requestId, got: requestId }, 'Smaregi bulk callback with another requestId; taken as this bulk’s');
     }
     const at = this.deps.clock();
-    await this.deps.models.bulks.updateOne({ _id: token }, { $set: { state: 'CONFIRMED', confirmedAt: at, reason: null } }).exec();
     for (const item of bulk.items) {
       await this.deps.push.record({ ...item, contractId: bulk.contractId }, 'PUSHED', { pushed: { seq: item.seq, asOf: item.asOf, balance: item.balance, point: item.point, at } });
       const newest = await this.deps.push.newest(item.linkId);
-      // crash point: the customer is recorded pushed with a newer mark waiting; its push is still armed (deferred
-      // to this bulk, which is no longer in flight), so its next attempt sends the newer mark
+      // crash point: the customer is recorded pushed with a newer mark waiting; its push is still armed, deferred
+      // to this bulk, which stays SENT until the last item is done, so it expires and re-pushes every customer
       if (newest && isNewer(newest, item)) await this.deps.outbox().runNow(pointPushKey(item.linkId), POINT_PUSH, { linkId: item.linkId }, { ignoreBackoff: true });
     }
+    await this.deps.models.bulks.updateOne({ _id: token }, { $set: { state: 'CONFIRMED', confirmedAt: at, reason: null } }).exec();
     return true;
   }
 
@@ -72,6 +72,14 @@ export class BulkCatchUp {
     const late = await this.deps.models.bulks.find({ state: { $in: ['SENDING', 'SENT'] }, sentAt: { $lte: before } }).lean().exec();
     for (const bulk of late) {
       this.deps.logger.warn({ contractId: bulk.contractId, requestId: bulk.requestId, customers: bulk.items.length }, 'Smaregi bulk point update: no callback in time; its customers are pushed one by one');
+      // Smaregi may have applied it after a newer single PATCH (a mark newer than the bulk's is not held by it), and
+      // the records may say that newer mark is PUSHED: each customer is set RETRYING, so its push sends the newest
+      // mark again instead of skipping. crash point: between the records and EXPIRED the bulk is still late, so
+      // the next round does it all again
+      for (const item of bulk.items) {
+        await this.deps.push.record({ ...item, contractId: bulk.contractId }, 'RETRYING', { reason: 'Smaregi bulk point update: no callback in time' });
+        await this.deps.outbox().runNow(pointPushKey(item.linkId), POINT_PUSH, { linkId: item.linkId }, { ignoreBackoff: true });
+      }
       await this.deps.models.bulks.updateOne({ _id: bulk._id }, { $set: { state: 'EXPIRED', reason: 'no callback within the timeout' } }).exec();
     }
   }
@@ -80,7 +88,8 @@ export class BulkCatchUp {
     const since = new Date(this.deps.clock().getTime() - BULK_TIMEOUT_MS);
     const inFlight = await this.deps.models.bulks.find({ contractId, state: { $in: ['SENDING', 'SENT'] }, sentAt: { $gt: since } }).lean().exec();
     const busy = new Set(inFlight.flatMap((b) => b.linkIds));
-    const behind = (await this.deps.models.pushes.find({ contractId, state: 'RETRYING' }).lean().exec()).filter((p) => !busy.has(p._id));
+    // a RETRYING record with a 4xx is Smaregi refusing the app in the contract: a bulk would be refused alike
+    const behind = (await this.deps.models.pushes.find({ contractId, state: 'RETRYING' }).lean().exec()).filter((p) => !busy.has(p._id) && !(p.status !== null && p.status >= 400 && p.status < 500 && p.status !== 429));
     if (behind.length < BULK_MIN_CUSTOMERS) return 0;
     let sent = 0;
     for (let i = 0; i < behind.length; i += MAX_BULK_POINTS) {

@@ -1,5 +1,6 @@
 import type { Logger } from '@omo/lib/core/logger';
 import { RetryLater } from '@omo/lib/outbox/outbox';
+import type { SmaregiCustomerLinkModel } from '../customers/customer-link.model';
 import { SmaregiRefusedError, SmaregiUnavailableError, type SmaregiApi } from '../smaregi-api';
 import { isNewer, type PointMarkDoc, type PointMirrorModels, type PushedMark, type PushState } from './point-mirror.models';
 
@@ -12,6 +13,8 @@ export const BULK_TIMEOUT_MS = 10 * 60_000;
 /** Rounds one run may push before it leaves the rest to its next attempt (marks arriving faster than Smaregi answers). */
 const MAX_ROUNDS = 5;
 const BUSY_RETRY_MS = 1_000;
+/** How long a push waits when Smaregi refuses the app in the whole contract (staff set that right in Smaregi). */
+export const CONTRACT_REFUSED_RETRY_MS = 10 * 60_000;
 
 export type PushOutcome =
   | { outcome: 'PUSHED'; seq: number; point: number }
@@ -32,7 +35,7 @@ export type PushOutcome =
  */
 export class PointPush {
   constructor(
-    private readonly deps: { api: SmaregiApi; models: PointMirrorModels; logger: Logger; clock: () => Date },
+    private readonly deps: { api: SmaregiApi; models: PointMirrorModels; links: SmaregiCustomerLinkModel; logger: Logger; clock: () => Date },
   ) {}
 
   async run(linkId: string): Promise<PushOutcome> {
@@ -46,7 +49,8 @@ export class PointPush {
       }
       if (!sent) {
         const record = await this.deps.models.pushes.findById(linkId).lean().exec();
-        if (record?.state === 'PUSHED' && record.pushed && !isNewer(newest, record.pushed)) return { outcome: 'UP_TO_DATE' };
+        // a record of another member's mark (the customer moved in a merge) says nothing about this member's
+        if (record?.state === 'PUSHED' && record.memberId === newest.memberId && record.pushed && !isNewer(newest, record.pushed)) return { outcome: 'UP_TO_DATE' };
         await this.waitForBulk(linkId, newest);
       }
       const point = Math.max(0, newest.balance);
@@ -56,6 +60,12 @@ export class PointPush {
         if (error instanceof SmaregiUnavailableError) {
           await this.record(newest, 'RETRYING', { reason: error.message, status: error.status });
           throw new RetryLater(error.message, error.retryAfterMs === null ? {} : { afterMs: error.retryAfterMs });
+        }
+        if (error instanceof SmaregiRefusedError && error.contractWide) {
+          const reason = error.detail ?? error.message;
+          await this.record(newest, 'RETRYING', { reason, status: error.status });
+          this.deps.logger.error({ contractId: newest.contractId, status: error.status, reason }, 'Smaregi refused the app in this contract; points are pushed again once staff set it right');
+          throw new RetryLater(reason, { afterMs: CONTRACT_REFUSED_RETRY_MS });
         }
         if (error instanceof SmaregiRefusedError) {
           const reason = error.detail ?? error.message;
@@ -82,13 +92,19 @@ export class PointPush {
     const since = new Date(this.deps.clock().getTime() - BULK_TIMEOUT_MS);
     const bulk = await this.deps.models.bulks.findOne({ linkIds: linkId, state: { $in: ['SENDING', 'SENT'] }, sentAt: { $gt: since } }).lean().exec();
     const carried = bulk?.items.find((i) => i.linkId === linkId);
-    if (!bulk || !carried || isNewer(newest, carried)) return;
+    if (!bulk || !carried || carried.memberId !== newest.memberId || isNewer(newest, carried)) return;
     throw new RetryLater(`${linkId} is in Smaregi's bulk update ${bulk.requestId ?? '(being sent)'}`, { afterMs: bulk.sentAt.getTime() + BULK_TIMEOUT_MS - this.deps.clock().getTime() });
   }
 
-  /** The newest mark for the customer: the highest seq, and of one seq the latest reading. */
-  newest(linkId: string): Promise<PointMarkDoc | null> {
-    return this.deps.models.marks.findOne({ linkId }).sort({ seq: -1, asOf: -1 }).lean<PointMarkDoc>().exec();
+  /**
+   * The newest mark for the customer: of the member it is linked to now (seqs are per member, so a merged member's
+   * marks left on a customer moved to the survivor must not outrank the survivor's), the highest seq, and of one
+   * seq the latest reading. None when the link is gone.
+   */
+  async newest(linkId: string): Promise<PointMarkDoc | null> {
+    const link = await this.deps.links.findById(linkId).lean().exec();
+    if (!link) return null;
+    return this.deps.models.marks.findOne({ linkId, memberId: link.memberId }).sort({ seq: -1, asOf: -1 }).lean<PointMarkDoc>().exec();
   }
 
   async record(mark: Pick<PointMarkDoc, 'linkId' | 'contractId' | 'customerId' | 'memberId'>, state: PushState, fields: { pushed?: PushedMark; reason?: string; status?: number | null }): Promise<void> {
@@ -110,8 +126,12 @@ export class PointPush {
     ).exec();
   }
 
-  /** Marks of earlier seqs than one Smaregi has confirmed can never be the newest again. */
+  /**
+   * Marks of the same member of earlier seqs than one Smaregi has confirmed can never be the newest again. Another
+   * member's are left: newest() passes them by, and a run that read the link just before a merge moved it must not
+   * delete the survivor's first mark.
+   */
   private async prune(linkId: string, confirmed: PointMarkDoc): Promise<void> {
-    await this.deps.models.marks.deleteMany({ linkId, seq: { $lt: confirmed.seq } }).exec();
+    await this.deps.models.marks.deleteMany({ linkId, memberId: confirmed.memberId, seq: { $lt: confirmed.seq } }).exec();
   }
 }
