@@ -326,6 +326,18 @@ describe('Smaregi register sales', () => {
     expect(await purchaseAsMember(entries[0]!.purchase!.id, merged.memberId)).toMatchObject({ pointsEarned: 12, member: { points: { balance: 512 } } });
   });
 
+  it('a ポイント加算 of 500 at the register for a linked member: IGNORED, and Smaregi’s point field is set back to our balance', async () => {
+    const added = await memberWithCustomer(300);
+    // the customer's first sale links it (12 points earned)
+    await deliver([putSale(added.customerId, 0)]);
+    expect(fake.pointOf(CONTRACT, added.customerId)).toBe(312);
+    const change = String(fake.putTransaction(CONTRACT, { transactionHeadDivision: 6, customerId: added.customerId, newPoint: 500, subtotal: 0, total: 0, details: [] }).transactionHeadId);
+    expect(fake.pointOf(CONTRACT, added.customerId)).toBe(812);
+    await deliver([change]);
+    expect((await entriesOf(change)).map((e) => [e.outcome, e.reason])).toEqual([['IGNORED', 'not a sale (transactionHeadDivision 6); the register changed the customer’s points; set back to ours']]);
+    expect(fake.pointOf(CONTRACT, added.customerId)).toBe(312);
+  });
+
   it('a wrong secret or an unknown contract: 401, and nothing is recorded', async () => {
     const sale = putSale(member.customerId, 0);
     const body = { contractId: CONTRACT, event: 'pos:transactions', action: 'created', transactionHeadIds: [sale] };
