@@ -198,6 +198,29 @@ describe('POST /webhooks/smaregi', () => {
     expect((await events('IGNORED')).find((e) => e.event === 'pos:stock')).toMatchObject({ transactionHeadId: null, reason: 'event pos:stock is not one the connector reads' });
   });
 
+  test('a pos:customers event is one entry per customer: an attempt stopped by its 15 s budget resumes at the next customer', async () => {
+    const customers = [1, 2].map((n) => String(fake.putCustomer(CONTRACT, { customerCode: `WH-${n}`, lastName: '佐藤', firstName: `${n}`, mobileNumber: `090-3000-000${n}` }).customerId));
+    const eventId = randomUUID();
+    const held = fake.hold({ method: 'GET', path: `/customers/${customers[0]}` });
+    offsetMs += 1000;
+    // the event as the receiver stores it, its first attempt run here so the test can hold it
+    const key = eventItemKey(CONTRACT, eventId);
+    const outbox = system.subgraphs.purchases.built.outbox;
+    await outbox.enqueue(key, 'smaregiEvent', { contractId: CONTRACT, eventId, event: 'pos:customers', action: 'bulk-update', transactionHeadIds: [], customerIds: customers, receivedAt: new Date(Date.now() + offsetMs).toISOString() });
+    const running = outbox.process(key);
+    await held.arrived;
+    offsetMs += 15_000;
+    held.release();
+    expect(await running).toMatchObject({ doneAt: null, attempts: 1, lastError: 'carrying on with the rest of the event' });
+    const outcomes = async () => (await events()).filter((e) => e.event === 'pos:customers').map((e) => e.outcome).sort();
+    expect(await outcomes()).toEqual(['CUSTOMERS_APPLIED', 'RECEIVED']);
+    const gets = () => fake.apiCalls(CONTRACT, 'GET').filter((c) => c.path.includes('/customers/')).map((c) => c.path.split('/').pop());
+    expect(gets()).toEqual([customers[0]]);
+    await outbox.process(key, { ignoreBackoff: true });
+    expect(await outcomes()).toEqual(['CUSTOMERS_APPLIED', 'CUSTOMERS_APPLIED']);
+    expect(gets()).toEqual(customers);
+  });
+
   test('Smaregi answering 503: the event waits, RECEIVED with the reason, and is carried out when Smaregi answers', async () => {
     const id = putSale();
     const eventId = randomUUID();

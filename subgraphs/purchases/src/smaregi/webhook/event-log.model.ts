@@ -20,8 +20,8 @@ export type SmaregiEventOutcome = (typeof SMAREGI_EVENT_OUTCOMES)[number];
 
 /**
  * One entry of the connector's event log (`smaregi_event_log`): one per transaction a `pos:transactions` event
- * names (`<contractId>:<eventId>:tx:<transactionHeadId>`), one per `pos:customers` event (`...:customers`), one
- * per other event (`...:event`). Written by the event's outbox item, which a second worker may run at the same time
+ * names (`<contractId>:<eventId>:tx:<transactionHeadId>`), one per customer a `pos:customers` event names
+ * (`...:customer:<customerId>`; `...:customers` for one naming none), one per other event (`...:event`). Written by the event's outbox item, which a second worker may run at the same time
  * (its lease taken over from a slow attempt): a final outcome is decided by a unique insert into
  * `smaregi_event_outcomes` (SmaregiEventOutcomeDoc) and this entry is a copy of it, so a late worker's "waiting" can
  * never stand over it. The durable record and dedupe of the event itself is that outbox item.

@@ -30,10 +30,15 @@ export class SmaregiEventLog {
   async entriesOf(event: SmaregiEventPayload): Promise<SmaregiEventLogDoc[]> {
     const base = { contractId: event.contractId, eventId: event.eventId, event: event.event, action: event.action, reason: null, purchaseId: null, pointsOverdrawn: 0, receivedAt: new Date(event.receivedAt) };
     const prefix = `${event.contractId}:${event.eventId}`;
+    const entry = (suffix: string, transactionHeadId: string | null, customerIds: string[]): SmaregiEventLogDoc => ({ ...base, _id: `${prefix}:${suffix}`, transactionHeadId, customerIds, outcome: 'RECEIVED', updatedAt: this.clock() });
+    // one entry per transaction and per customer, so an attempt that stops (its budget, Smaregi throttling) resumes
+    // where it stopped instead of from the first of a bulk-update's hundreds
     const wanted: SmaregiEventLogDoc[] =
       event.event === TRANSACTIONS_EVENT && event.transactionHeadIds.length > 0
-        ? event.transactionHeadIds.map((id) => ({ ...base, _id: `${prefix}:tx:${id}`, transactionHeadId: id, customerIds: [], outcome: 'RECEIVED', updatedAt: this.clock() }))
-        : [{ ...base, _id: `${prefix}:${event.event === CUSTOMERS_EVENT ? 'customers' : 'event'}`, transactionHeadId: null, customerIds: event.customerIds, outcome: 'RECEIVED', updatedAt: this.clock() }];
+        ? event.transactionHeadIds.map((id) => entry(`tx:${id}`, id, []))
+        : event.event === CUSTOMERS_EVENT && event.customerIds.length > 0
+          ? event.customerIds.map((id) => entry(`customer:${id}`, null, [id]))
+          : [entry(event.event === CUSTOMERS_EVENT ? 'customers' : 'event', null, event.customerIds)];
     for (const entry of wanted) await insertOnce(this.log, entry);
     const entries = await this.log.find({ _id: { $in: wanted.map((e) => e._id) } }).lean<SmaregiEventLogDoc[]>().exec();
     // an attempt that died between deciding an outcome and copying it: the copy is made now, not the entry run again

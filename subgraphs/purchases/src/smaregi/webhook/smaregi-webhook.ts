@@ -134,7 +134,7 @@ export class SmaregiWebhooks {
   private async carryOutEntry(event: SmaregiEventPayload, entry: SmaregiEventLogDoc): Promise<LogResult> {
     if (entry.transactionHeadId) return this.sales.carryOut(event.contractId, entry.transactionHeadId, event.eventId);
     if (event.event === CUSTOMERS_EVENT) {
-      await this.customers.applyCustomers(event.contractId, event.customerIds);
+      await this.customers.applyCustomers(event.contractId, entry.customerIds);
       return { outcome: 'CUSTOMERS_APPLIED', reason: null };
     }
     return { outcome: 'IGNORED', reason: event.event === TRANSACTIONS_EVENT ? 'no transactionHeadIds' : `event ${event.event} is not one the connector reads` };
