@@ -96,7 +96,7 @@ describe('POST /webhooks/smaregi', () => {
     expect(fake.apiCalls(CONTRACT)).toEqual([]);
   });
 
-  test('no smaregi-event-id: 400, nothing recorded', async () => {
+  test('an authenticated webhook that cannot be read (no smaregi-event-id): 400, nothing carried out, and a FAILED entry naming its ids for staff', async () => {
     const response = await fetch(webhookUrl, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'smaregi-contract-id': CONTRACT, [FAKE_SMAREGI_WEBHOOK.header]: FAKE_SMAREGI_WEBHOOK.secret },
@@ -104,6 +104,11 @@ describe('POST /webhooks/smaregi', () => {
     });
     expect({ status: response.status, body: await response.json() }).toEqual({ status: 400, body: { error: 'Invalid webhook: smaregi-event-id is required' } });
     expect(await outboxItemModel(system.db, 'purchases').countDocuments({ type: 'smaregiEvent' })).toBe(0);
+    expect((await events('FAILED')).map((e) => [e.event, e.transactionHeadId, e.reason])).toEqual([
+      ['pos:transactions', '1', 'Invalid webhook: smaregi-event-id is required; transactionHeadIds 1: carry it out by hand'],
+    ]);
+    await system.db.collection('smaregi_event_log').deleteMany({});
+    await system.db.collection('smaregi_event_outcomes').deleteMany({});
   });
 
   test('a guest sale becomes a STORE purchase with the register’s lines; the same event again, another event of it, and an edit double nothing', async () => {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Connection } from 'mongoose';
 import { requireStaff, type Caller } from '@omo/lib/core/auth';
 import { claimOnce, insertOnce } from '@omo/lib/core/claims';
@@ -72,6 +73,37 @@ export class SmaregiEventLog {
 
   private async copy(decided: SmaregiEventOutcomeDoc): Promise<void> {
     await this.log.updateOne({ _id: decided._id }, { $set: { ...resultOf(decided), updatedAt: this.clock() } });
+  }
+
+  /**
+   * An authenticated webhook that could not be read (no event id, not JSON, not the event's shape): one FAILED entry
+   * with whatever event id and ids it carries, for staff to carry out by hand. Its id is the event id's (else one of
+   * its own), so a redelivery of it is the same entry.
+   */
+  async unreadable(contractId: string, eventId: string | null, body: unknown, reason: string): Promise<void> {
+    const fields = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {};
+    const text = (value: unknown) => (typeof value === 'string' ? value.slice(0, 100) : null);
+    const ids = (value: unknown) => (Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string').map((v) => v.slice(0, 20)) : []);
+    const transactionHeadIds = ids(fields.transactionHeadIds);
+    const id = `${contractId}:${eventId?.slice(0, 100) ?? randomUUID()}:unreadable`;
+    const now = this.clock();
+    const summary = transactionHeadIds.length ? `; transactionHeadIds ${transactionHeadIds.slice(0, 50).join(', ')}${transactionHeadIds.length > 50 ? ` and ${transactionHeadIds.length - 50} more` : ''}` : '';
+    await insertOnce(this.log, {
+      _id: id,
+      contractId,
+      eventId: eventId?.slice(0, 100) ?? '(none)',
+      event: text(fields.event) ?? '(unreadable)',
+      action: text(fields.action),
+      transactionHeadId: transactionHeadIds.length === 1 ? transactionHeadIds[0]! : null,
+      customerIds: ids(fields.customerIds).slice(0, 1000),
+      outcome: 'RECEIVED',
+      reason: null,
+      purchaseId: null,
+      pointsOverdrawn: 0,
+      receivedAt: now,
+      updatedAt: now,
+    });
+    await this.write(id, { outcome: 'FAILED', reason: `${reason}${summary}: carry it out by hand` });
   }
 
   /** Staff: entries newest first (by when the event came), optionally of one outcome; the cursor is `<receivedAt>|<id>`. */

@@ -56,10 +56,19 @@ export class SmaregiWebhooks {
         return void res.status(401).json({ error: 'Unauthorized' });
       }
       const headers = webhookHeadersSchema.safeParse({ 'smaregi-contract-id': contractId, 'smaregi-event-id': header(req, 'smaregi-event-id'), 'smaregi-event': header(req, 'smaregi-event') });
-      const body = webhookBodySchema.safeParse(parseJson(req.body));
+      const json = parseJson(req.body);
+      const body = webhookBodySchema.safeParse(json);
       if (!headers.success || !body.success) {
         const issue = (headers.error ?? body.error)?.issues[0];
-        return void res.status(400).json({ error: `Invalid webhook: ${issue ? `${issue.path.join('.')} ${issue.message}` : 'not JSON'}` });
+        const reason = `Invalid webhook: ${issue ? `${issue.path.join('.')} ${issue.message}` : 'not JSON'}`;
+        // authenticated, so Smaregi's: what it is about is kept FAILED for staff, not lost with the 400
+        this.deps.logger.error({ webhook: 'smaregi', contractId, reason }, 'Smaregi webhook could not be read');
+        try {
+          await this.log.unreadable(contractId, header(req, 'smaregi-event-id') ?? null, json, reason);
+        } catch (error) {
+          this.deps.logger.error({ err: error, contractId }, 'an unreadable Smaregi webhook could not be logged');
+        }
+        return void res.status(400).json({ error: reason });
       }
       if (body.data.contractId !== contractId) {
         this.deps.logger.warn({ webhook: 'smaregi', contractId, bodyContractId: body.data.contractId }, 'Smaregi webhook refused: its body names another contract');
