@@ -338,6 +338,18 @@ describe('Smaregi register sales', () => {
     expect(fake.pointOf(CONTRACT, added.customerId)).toBe(312);
   });
 
+  it('a POS integrator cannot take a connector key (smaregi:<contract>:<id>) before the connector does', async () => {
+    const sale = putSale((await memberWithCustomer(100)).customerId, 0);
+    const refused = await system.graphql(
+      'mutation($input: RecordPurchaseInput!) { recordPurchase(input: $input) { id } }',
+      { input: { idempotencyKey: `smaregi:${CONTRACT}:${sale}`, storeId, lines: [{ sku: 'TEA-01', name: 'お茶', unitPrice: 300, quantity: 1 }], total: 300 } },
+      await system.posHeaders([storeId]),
+    );
+    expect(refused.errors?.map((e) => [e.extensions?.code, e.extensions?.field])).toEqual([['BAD_USER_INPUT', 'idempotencyKey']]);
+    await deliver([sale]);
+    expect((await entriesOf(sale)).map((e) => e.outcome)).toEqual(['RECORDED']);
+  });
+
   it('a wrong secret or an unknown contract: 401, and nothing is recorded', async () => {
     const sale = putSale(member.customerId, 0);
     const body = { contractId: CONTRACT, event: 'pos:transactions', action: 'created', transactionHeadIds: [sale] };
