@@ -82,8 +82,9 @@ export class RegisterSales {
    *
    * Crash points: the link (store and purchase id) is inserted before the purchase (a crash between leaves a link
    * whose purchase a retry or a later event records under the same id, at the same store); the void is looked for
-   * before and after recording, so a void carried out meanwhile refunds what was just recorded. The outcome waits for the settlement (RetryLater while it is
-   * pending), so the log shows OVERDRAWN or a settlement that failed, not merely "recorded".
+   * before and after recording, so a void carried out meanwhile refunds what was just recorded. The outcome waits
+   * for the settlement (StillSettling while it is pending, never given up: the purchase exists), so the log shows
+   * OVERDRAWN or a settlement that failed, not merely "recorded".
    */
   private async recordSale(contractId: string, tx: SmaregiTransaction, eventId: string): Promise<TransactionOutcome> {
     const id = tx.transactionHeadId;
