@@ -87,23 +87,16 @@ export class RegisterRefunds {
     return claim.won ? claim.doc : claim.existing;
   }
 
-  /**
-   * Refunds what the purchase still has, by its units not refunded yet (so its lines show them returned), as
-   * shopify-webhook.service.ts does for a cancelled order. Done under `key` before: nothing more.
-   */
+  /** Refunds what the purchase still has (RefundService.refundRemaining), once under `key`; not COMPLETED: FAILED for staff. */
   async refundInFull(purchase: PurchaseDoc, key: string): Promise<TransactionOutcome> {
     const purchaseId = purchase._id.toHexString();
-    const refunds = await this.deps.models.refunds.find({ purchaseId }).lean<RefundDoc[]>().exec();
-    if (refunds.some((r) => r.idempotencyKey === key)) return outcomeOf('REFUNDED', null, purchaseId);
-    if (purchase.state === 'PENDING_POINTS') throw new RetryLater('the purchase’s points are still being settled');
-    if (purchase.state !== 'COMPLETED') return outcomeOf('FAILED', `its purchase is ${purchase.state}: staff must resolve it (${purchase.rejectionReason ?? 'no reason'})`, purchaseId);
-    const state = refundStateOf(purchase, refunds);
-    if (state.fullyRefunded) return outcomeOf('REFUNDED', 'already refunded in full', purchaseId);
-    const lines = purchase.lines
-      .map((line) => ({ sku: line.sku, quantity: line.quantity - (state.refundedQuantities[line.sku] ?? 0) }))
-      .filter((line) => line.quantity > 0);
-    await this.deps.refunds.refund(this.caller, { purchaseId, idempotencyKey: key, ...(lines.length > 0 ? { lines } : { amount: purchase.total - state.refundedAmount }) });
-    return outcomeOf('REFUNDED', null, purchaseId);
+    if (purchase.state !== 'COMPLETED' && purchase.state !== 'PENDING_POINTS') {
+      const refunded = await this.deps.models.refunds.exists({ purchaseId, idempotencyKey: key });
+      if (!refunded) return outcomeOf('FAILED', `its purchase is ${purchase.state}: staff must resolve it (${purchase.rejectionReason ?? 'no reason'})`, purchaseId);
+    }
+    const done = await this.deps.refunds.refundRemaining(this.caller, purchase, key);
+    if (done === 'settling') throw new RetryLater('the purchase’s points are still being settled');
+    return outcomeOf('REFUNDED', done === 'already' ? 'already refunded in full' : null, purchaseId);
   }
 
   private async matchReturn(contractId: string, memberId: string, ret: { lines: { sku: string; quantity: number }[]; occurredAt: Date }): Promise<PurchaseDoc | null> {
