@@ -281,6 +281,75 @@ describe('Smaregi register sales', () => {
     expect(refused.errors?.map((e) => e.extensions?.code)).toEqual(['INSUFFICIENT_POINTS']);
   });
 
+  it('a return carried out again while its first run’s match is not visible yet: the one purchase the first run matched is refunded, never a second', async () => {
+    const twice = await memberWithCustomer(500);
+    const older = putSale(twice.customerId, 0);
+    await deliver([older]);
+    const newer = putSale(twice.customerId, 0);
+    await deliver([newer]);
+    const [olderId, newerId] = [(await entriesOf(older))[0]!.purchase!.id, (await entriesOf(newer))[0]!.purchase!.id];
+    const returned = String(
+      fake.putTransaction(CONTRACT, {
+        customerId: twice.customerId,
+        subtotal: -450,
+        total: -450,
+        details: [{ productId: 12, productCode: 'CAKE-01', productName: 'チーズケーキ', price: 500, salesPrice: 500, quantity: -1, unitDiscountPrice: 50, unitDiscountedSum: -450, transactionDetailDivision: 2 }],
+      }).transactionHeadId,
+    );
+    await deliver([returned]);
+    // the second run reads the link before the first inserted it (a lease taken over), and matches after its refund
+    const links = system.subgraphs.purchases.built.models.purchases.db.model('SmaregiTransactionLink');
+    const missed = jest.spyOn(links, 'findById').mockImplementationOnce(() => ({ lean: () => ({ exec: () => Promise.resolve(null) }) }) as never);
+    await deliver([returned]);
+    missed.mockRestore();
+    const entries = await entriesOf(returned);
+    // both sales were rung up within the same second: either may be the one matched, but only that one is refunded
+    const matched = entries[0]!.purchase!.id;
+    expect(entries.map((e) => [e.outcome, e.purchase?.id])).toEqual([
+      ['REFUNDED', matched],
+      ['REFUNDED', matched],
+    ]);
+    expect(await purchaseAsMember(matched, twice.memberId)).toMatchObject({ status: 'PARTIALLY_REFUNDED', refundedAmount: 446 });
+    expect(await purchaseAsMember(matched === newerId ? olderId : newerId, twice.memberId)).toMatchObject({ status: 'COMPLETED', refundedAmount: 0 });
+  });
+
+  it('a sale delivered again after its customer was relinked to another member (a merge): DUPLICATE, the purchase as first recorded', async () => {
+    const merged = await memberWithCustomer(500);
+    const survivor = await memberWithCustomer(100);
+    const sale = putSale(merged.customerId, 0);
+    await deliver([sale]);
+    await system.subgraphs.purchases.built.models.purchases.db.collection('smaregi_customers').updateOne({ _id: `${CONTRACT}:${merged.customerId}` } as never, { $set: { memberId: survivor.memberId } });
+    await deliver([sale]);
+    const entries = await entriesOf(sale);
+    expect(entries.map((e) => e.outcome).sort()).toEqual(['DUPLICATE', 'RECORDED']);
+    expect(entries[0]!.purchase!.id).toBe(entries[1]!.purchase!.id);
+    expect(await purchaseAsMember(entries[0]!.purchase!.id, merged.memberId)).toMatchObject({ pointsEarned: 12, member: { points: { balance: 512 } } });
+  });
+
+  it('a ポイント加算 of 500 at the register for a linked member: IGNORED, and Smaregi’s point field is set back to our balance', async () => {
+    const added = await memberWithCustomer(300);
+    // the customer's first sale links it (12 points earned)
+    await deliver([putSale(added.customerId, 0)]);
+    expect(fake.pointOf(CONTRACT, added.customerId)).toBe(312);
+    const change = String(fake.putTransaction(CONTRACT, { transactionHeadDivision: 6, customerId: added.customerId, newPoint: 500, subtotal: 0, total: 0, details: [] }).transactionHeadId);
+    expect(fake.pointOf(CONTRACT, added.customerId)).toBe(812);
+    await deliver([change]);
+    expect((await entriesOf(change)).map((e) => [e.outcome, e.reason])).toEqual([['IGNORED', 'not a sale (transactionHeadDivision 6); the register changed the customer’s points; set back to ours']]);
+    expect(fake.pointOf(CONTRACT, added.customerId)).toBe(312);
+  });
+
+  it('a POS integrator cannot take a connector key (smaregi:<contract>:<id>) before the connector does', async () => {
+    const sale = putSale((await memberWithCustomer(100)).customerId, 0);
+    const refused = await system.graphql(
+      'mutation($input: RecordPurchaseInput!) { recordPurchase(input: $input) { id } }',
+      { input: { idempotencyKey: `smaregi:${CONTRACT}:${sale}`, storeId, lines: [{ sku: 'TEA-01', name: 'お茶', unitPrice: 300, quantity: 1 }], total: 300 } },
+      await system.posHeaders([storeId]),
+    );
+    expect(refused.errors?.map((e) => [e.extensions?.code, e.extensions?.field])).toEqual([['BAD_USER_INPUT', 'idempotencyKey']]);
+    await deliver([sale]);
+    expect((await entriesOf(sale)).map((e) => e.outcome)).toEqual(['RECORDED']);
+  });
+
   it('a wrong secret or an unknown contract: 401, and nothing is recorded', async () => {
     const sale = putSale(member.customerId, 0);
     const body = { contractId: CONTRACT, event: 'pos:transactions', action: 'created', transactionHeadIds: [sale] };

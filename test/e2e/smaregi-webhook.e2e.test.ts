@@ -96,7 +96,7 @@ describe('POST /webhooks/smaregi', () => {
     expect(fake.apiCalls(CONTRACT)).toEqual([]);
   });
 
-  test('no smaregi-event-id: 400, nothing recorded', async () => {
+  test('an authenticated webhook that cannot be read (no smaregi-event-id): 400, nothing carried out, and a FAILED entry naming its ids for staff', async () => {
     const response = await fetch(webhookUrl, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'smaregi-contract-id': CONTRACT, [FAKE_SMAREGI_WEBHOOK.header]: FAKE_SMAREGI_WEBHOOK.secret },
@@ -104,6 +104,11 @@ describe('POST /webhooks/smaregi', () => {
     });
     expect({ status: response.status, body: await response.json() }).toEqual({ status: 400, body: { error: 'Invalid webhook: smaregi-event-id is required' } });
     expect(await outboxItemModel(system.db, 'purchases').countDocuments({ type: 'smaregiEvent' })).toBe(0);
+    expect((await events('FAILED')).map((e) => [e.event, e.transactionHeadId, e.reason])).toEqual([
+      ['pos:transactions', '1', 'Invalid webhook: smaregi-event-id is required; transactionHeadIds 1: carry it out by hand'],
+    ]);
+    await system.db.collection('smaregi_event_log').deleteMany({});
+    await system.db.collection('smaregi_event_outcomes').deleteMany({});
   });
 
   test('a guest sale becomes a STORE purchase with the register’s lines; the same event again, another event of it, and an edit double nothing', async () => {
@@ -158,10 +163,12 @@ describe('POST /webhooks/smaregi', () => {
 
     const voided = putSale({ cancelDivision: 1 });
     await deliver([voided], { action: 'canceled' });
+    // the sale's late event reads it not voided (a read from before the void): the stored void alone must decide
+    putSale({ transactionHeadId: voided, cancelDivision: 0 });
     await deliver([voided], { action: 'created' });
-    expect((await entryOf(voided)).map((e) => [e.outcome, e.purchase])).toEqual([
-      ['IGNORED', null],
-      ['IGNORED', null],
+    expect((await entryOf(voided)).map((e) => [e.outcome, e.reason, e.purchase])).toEqual([
+      ['IGNORED', `transaction ${voided} was voided at the register before it was recorded`, null],
+      ['IGNORED', `transaction ${voided} was voided at the register before it was recorded: nothing to refund; its sale records nothing (or, being recorded at this moment, is refunded)`, null],
     ]);
     expect(await system.db.collection('purchases').countDocuments({ idempotencyKey: `smaregi:${CONTRACT}:${voided}` })).toBe(0);
   });
@@ -196,6 +203,29 @@ describe('POST /webhooks/smaregi', () => {
       ]),
     );
     expect((await events('IGNORED')).find((e) => e.event === 'pos:stock')).toMatchObject({ transactionHeadId: null, reason: 'event pos:stock is not one the connector reads' });
+  });
+
+  test('a pos:customers event is one entry per customer: an attempt stopped by its 15 s budget resumes at the next customer', async () => {
+    const customers = [1, 2].map((n) => String(fake.putCustomer(CONTRACT, { customerCode: `WH-${n}`, lastName: '佐藤', firstName: `${n}`, mobileNumber: `090-3000-000${n}` }).customerId));
+    const eventId = randomUUID();
+    const held = fake.hold({ method: 'GET', path: `/customers/${customers[0]}` });
+    offsetMs += 1000;
+    // the event as the receiver stores it, its first attempt run here so the test can hold it
+    const key = eventItemKey(CONTRACT, eventId);
+    const outbox = system.subgraphs.purchases.built.outbox;
+    await outbox.enqueue(key, 'smaregiEvent', { contractId: CONTRACT, eventId, event: 'pos:customers', action: 'bulk-update', transactionHeadIds: [], customerIds: customers, receivedAt: new Date(Date.now() + offsetMs).toISOString() });
+    const running = outbox.process(key);
+    await held.arrived;
+    offsetMs += 15_000;
+    held.release();
+    expect(await running).toMatchObject({ doneAt: null, attempts: 1, lastError: 'carrying on with the rest of the event' });
+    const outcomes = async () => (await events()).filter((e) => e.event === 'pos:customers').map((e) => e.outcome).sort();
+    expect(await outcomes()).toEqual(['CUSTOMERS_APPLIED', 'RECEIVED']);
+    const gets = () => fake.apiCalls(CONTRACT, 'GET').filter((c) => c.path.includes('/customers/')).map((c) => c.path.split('/').pop());
+    expect(gets()).toEqual([customers[0]]);
+    await outbox.process(key, { ignoreBackoff: true });
+    expect(await outcomes()).toEqual(['CUSTOMERS_APPLIED', 'CUSTOMERS_APPLIED']);
+    expect(gets()).toEqual(customers);
   });
 
   test('Smaregi answering 503: the event waits, RECEIVED with the reason, and is carried out when Smaregi answers', async () => {

@@ -238,7 +238,17 @@ export async function startFakeSmaregi(options: { clientId?: string; clientSecre
       const contract = contractOf(contractId);
       const head = rest as FakeFields;
       const id = head.transactionHeadId === undefined || head.transactionHeadId === null ? String(contract.nextTransactionId++) : String(head.transactionHeadId);
-      const record = { ...transactionHead(id, now(), head), details: (details ?? []).map((d, i) => transactionDetail(id, i, d)) };
+      const fields = transactionHead(id, now(), head);
+      const record: Record<string, unknown> = { ...fields, details: (details ?? []).map((d, i) => transactionDetail(id, i, d)) };
+      // as Smaregi documents: a new transaction with a customer moves their point field by newPoint − spendPoint (a
+      // sale's, a ポイント加算 / 減算's), with point the field before and totalPoint after
+      const customer = fields.customerId === null ? undefined : contract.customers.get(fields.customerId!);
+      if (customer && !contract.transactions.has(id)) {
+        record.point = String(customer.point);
+        customer.point += Number(fields.newPoint) - Number(fields.spendPoint);
+        customer.updatedAt = now();
+        record.totalPoint = String(customer.point);
+      }
       contract.transactions.set(id, record);
       return record;
     },

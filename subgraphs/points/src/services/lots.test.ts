@@ -39,17 +39,26 @@ describe('point lots', () => {
     expect(error).toMatchObject({ extensions: { code: 'INSUFFICIENT_POINTS', available: 30, requested: 31 } });
   });
 
-  it('overdraws only what the usable balance cannot cover: the usable lots are spent, pending and expired ones kept, the rest owed', () => {
+  it('overdraws only what the usable and pending points cannot cover: both are spent, expired ones kept, the rest owed', () => {
     const before = state([lot('a', 30), lot('pending', 40, { available: 120 }), lot('expired', 20, { expires: 90 })], 5);
     const after = overdraw(before, 100, NOW);
-    expect(after).toMatchObject({ amount: -100, debt: 75, overdrawn: 75, lifetimeEarned: 1000 });
-    expect(remainingOf(after.lots)).toEqual({ pending: 40, expired: 20 });
+    expect(after).toMatchObject({ amount: -100, debt: 35, overdrawn: 35, lifetimeEarned: 1000 });
+    expect(remainingOf(after.lots)).toEqual({ expired: 20 });
     expect(totalPoints(after.lots, after.debt)).toBe(totalPoints(before.lots, before.debt) - 100);
-    expect(viewAt(after, NOW).balance).toBe(viewAt(before, NOW).balance - 100);
     // a balance already below zero has nothing usable: all of it is overdrawn
     expect(overdraw(state([], 10), 20, NOW)).toMatchObject({ debt: 30, overdrawn: 20 });
     // enough usable points: an ordinary redemption, nothing owed
     expect(overdraw(before, 25, NOW)).toEqual(debit(before, 25, NOW));
+  });
+
+  it('an overdraw takes pending points before owing, so their expiry cannot leave the debt unpaid: 30 usable + 40 pending, 100 redeemed → −30', () => {
+    const before = state([lot('a', 30), lot('pending', 40, { available: 120, expires: 130 })]);
+    const change = overdraw(before, 100, NOW);
+    const after = { ...before, lots: change.lots, debt: change.debt };
+    const later = day(131);
+    const expired = expire(after, later);
+    const settled = expired ? { ...after, lots: expired.lots, debt: expired.debt } : after;
+    expect(viewAt(settled, later)).toMatchObject({ balance: -30, pending: 0 });
   });
 
   it('shows usable, pending and expiring points as the member sees them', () => {

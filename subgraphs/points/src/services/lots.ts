@@ -169,20 +169,25 @@ export function debit(state: LedgerState, points: number, now: Date): Change {
 
 /**
  * A redemption that may overdraw (settle's overdraft ALLOW: a register sold against the balance its stale copy
- * showed, and the sale has happened): what is usable is spent, soonest-expiring first, and the rest is owed like a
- * refund of spent points, so the balance goes negative and blocks redemption until later credits pay it off.
+ * showed, and the sale has happened): what is usable is spent, soonest-expiring first, then points still pending (as
+ * a clawback takes them: left alone they could expire while the debt stays), and only the rest is owed like a refund
+ * of spent points, so the balance goes negative and blocks redemption until later credits pay it off. `overdrawn` is
+ * what neither covered.
  */
 export function overdraw(state: LedgerState, points: number, now: Date): Change {
   const { balance } = viewAt(state, now);
   if (balance >= points) return debit(state, points, now);
-  const { lots, taken } = take(state.lots, points, state.lots.filter((l) => isAvailable(l, now)).sort(byExpiry));
+  const usable = state.lots.filter((l) => isAvailable(l, now)).sort(byExpiry);
+  const pending = state.lots.filter((l) => !isAvailable(l, now) && !isExpired(l, now)).sort(byExpiry);
+  const { lots, taken } = take(state.lots, points, [...usable, ...pending]);
+  const pendingTaken = Math.max(0, taken - sum(usable.map((l) => l.remaining)));
   return {
     amount: -points,
     lots,
     debt: state.debt + (points - taken),
     lifetimeEarned: state.lifetimeEarned,
     lastPurchaseAt: state.lastPurchaseAt,
-    overdrawn: points - Math.max(balance, 0),
+    overdrawn: points - Math.max(balance, 0) - pendingTaken,
   };
 }
 

@@ -12,18 +12,11 @@ import { COUPON_REFUSALS, CouponQuotes } from './coupon-quotes';
 import type { MembersClient } from './members.client';
 import { onlineCoupons } from './online-coupons';
 import { paidShare, refundStateOf } from './refund-amounts';
+import { GIVE_UP_MS, RETRIED_CODES } from './retryable';
 import { recordPurchaseFact, recordRefundFact } from './stats';
 
 /** An outbox item whose purchase or refund never got stored (the request failed after queueing it) is dropped after this. */
 const ABANDONED_MS = 60_000;
-/**
- * A settlement that points could not carry out for this long (unreachable, 5xx, timeouts) ends SETTLEMENT_FAILED
- * for staff to resolve rather than retrying for ever; the outbox's back-off tops out at 10 minutes, so that is
- * well over a hundred attempts, through any outage a deploy or a restart causes.
- */
-const GIVE_UP_MS = 24 * 3_600_000;
-/** Codes that mean two services do not trust each other (a secret out of step), not that the request is wrong. */
-const RETRIED_CODES = new Set(['UNAUTHENTICATED', 'FORBIDDEN', 'SERVICE_UNAVAILABLE']);
 
 /**
  * The outbox handlers that carry purchases and refunds to the points service. Both are safe to run again: points

@@ -16,6 +16,9 @@ import { recordSchema, type RecordPurchaseInput } from './purchase-inputs';
 import { totalsOf } from './purchase-totals';
 import { settleItem } from './settlement-items';
 
+/** Idempotency keys the Smaregi connector records its register sales under (smaregi:<contractId>:<transactionHeadId>). */
+const CONNECTOR_KEY_PREFIX = 'smaregi:';
+
 /** A purchase's coupons as they shape its amounts, and the member they make it (the coupons' when none was named). */
 interface CouponTerms {
   memberId: string | null;
@@ -68,6 +71,8 @@ export class PurchaseService {
    */
   async record(caller: Caller, raw: RecordPurchaseInput, online?: OnlineCouponTerms, sale?: RegisterSaleTerms): Promise<PurchaseDoc> {
     const input = parseInput(recordSchema, raw);
+    // the connector's keys name Smaregi's transactions: taken first by another caller, they would block its sale
+    if (!sale && input.idempotencyKey.startsWith(CONNECTOR_KEY_PREFIX)) throw new BadUserInputError(`idempotencyKey may not start with ${CONNECTOR_KEY_PREFIX} (the Smaregi connector's)`, { field: 'idempotencyKey' });
     assertCanTradeAt(caller, input.storeId);
     assertCanIdentifyMember(caller, input);
     const store = await this.store(input.storeId);

@@ -10,7 +10,7 @@ import type { RefundDoc } from '../models/refund.model';
 import { assertSameRequest, digestOf, refundIdFor } from './idempotency';
 import { assertCanTradeAt } from './purchase-access';
 import { refundSchema, type RefundInput, type RefundPurchaseInput } from './purchase-inputs';
-import { nextRefundAmounts, type RefundRequest } from './refund-amounts';
+import { nextRefundAmounts, refundStateOf, type RefundRequest } from './refund-amounts';
 import { reverseItem } from './settlement-items';
 import { recordRefundFact } from './stats';
 
@@ -72,6 +72,26 @@ export class RefundService {
       // another refund of this purchase took the seq: recompute from it
     }
     throw new Error(`Could not record a refund of ${input.purchaseId}`);
+  }
+
+  /**
+   * Refunds whatever the purchase still has (a cancelled order, a voided register sale), by its units not refunded
+   * yet so its lines show them returned, under `idempotencyKey`. `done`: refunded now or under that key before;
+   * `already`: nothing was left; `settling`: its points are not settled yet, for the caller to retry.
+   */
+  async refundRemaining(caller: Caller, purchase: PurchaseDoc, idempotencyKey: string): Promise<'done' | 'already' | 'settling'> {
+    const purchaseId = purchase._id.toHexString();
+    const refunds = await this.models.refunds.find({ purchaseId }).lean<RefundDoc[]>().exec();
+    if (refunds.some((r) => r.idempotencyKey === idempotencyKey)) return 'done';
+    if (purchase.state === 'PENDING_POINTS') return 'settling';
+    const state = refundStateOf(purchase, refunds);
+    // not `refundable <= 0`: a purchase its coupons paid in full (total 0) has its units to return, and its coupons
+    if (state.fullyRefunded) return 'already';
+    const lines = purchase.lines
+      .map((line) => ({ sku: line.sku, quantity: line.quantity - (state.refundedQuantities[line.sku] ?? 0) }))
+      .filter((line) => line.quantity > 0);
+    await this.refund(caller, { purchaseId, idempotencyKey, ...(lines.length > 0 ? { lines } : { amount: purchase.total - state.refundedAmount }) });
+    return 'done';
   }
 
   private nextRefund(purchase: PurchaseDoc, previous: RefundDoc | null, request: RefundRequest, refundId: Types.ObjectId, idempotencyKey: string, requestDigest: string, caller: Caller): RefundDoc {

@@ -197,22 +197,9 @@ export class ShopifyWebhookService {
    */
   private async applyCancellation(purchase: PurchaseDoc, cancellation: ShopifyCancellation): Promise<Processed> {
     const purchaseId = purchase._id.toHexString();
-    const refunds = await this.deps.models.refunds.find({ purchaseId }).lean<RefundDoc[]>().exec();
-    if (refunds.some((r) => r.idempotencyKey === cancellation.idempotencyKey)) return { outcome: 'cancelled', purchaseId };
-    if (purchase.state === 'PENDING_POINTS') throw new RetryableError('The purchase’s points are still being settled');
-    const state = refundStateOf(purchase, refunds);
-    const refundable = purchase.total - state.refundedAmount;
-    // not `refundable <= 0`: an order its coupons paid in full (total 0) has its units to return, and its coupons
-    if (state.fullyRefunded) return { outcome: 'cancelled', reason: 'already refunded in full', purchaseId };
-    const lines = purchase.lines
-      .map((line) => ({ sku: line.sku, quantity: line.quantity - (state.refundedQuantities[line.sku] ?? 0) }))
-      .filter((line) => line.quantity > 0);
-    await this.deps.refunds.refund(SHOPIFY_CALLER, {
-      purchaseId,
-      idempotencyKey: cancellation.idempotencyKey,
-      ...(lines.length > 0 ? { lines } : { amount: refundable }),
-    });
-    return { outcome: 'cancelled', purchaseId };
+    const done = await this.deps.refunds.refundRemaining(SHOPIFY_CALLER, purchase, cancellation.idempotencyKey);
+    if (done === 'settling') throw new RetryableError('The purchase’s points are still being settled');
+    return done === 'already' ? { outcome: 'cancelled', reason: 'already refunded in full', purchaseId } : { outcome: 'cancelled', purchaseId };
   }
 
   private async cancellationWaiting(storeId: string, orderExternalId: string): Promise<boolean> {

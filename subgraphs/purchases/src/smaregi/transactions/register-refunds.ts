@@ -1,11 +1,11 @@
 import type { Caller } from '@omo/lib/core/auth';
-import { insertOnce } from '@omo/lib/core/claims';
+import { claimOnce, insertOnce } from '@omo/lib/core/claims';
 import { RetryLater } from '@omo/lib/outbox/outbox';
 import type { PurchaseDoc } from '../../models/purchase.model';
 import type { RefundDoc } from '../../models/refund.model';
 import { refundStateOf } from '../../services/refund-amounts';
 import type { SmaregiDeps } from '../deps';
-import type { SmaregiTransactionModels } from './transaction-link.model';
+import type { SmaregiTransactionLinkDoc, SmaregiTransactionModels } from './transaction-link.model';
 import { transactionKey } from './transaction-link.model';
 import { outcomeOf, type TransactionOutcome } from './transaction-outcome';
 
@@ -55,39 +55,48 @@ export class RegisterRefunds {
    */
   async applyReturn(contractId: string, transactionHeadId: string, memberId: string | null, ret: { lines: { sku: string; quantity: number }[]; occurredAt: Date }): Promise<TransactionOutcome> {
     const key = transactionKey(contractId, transactionHeadId);
-    const linked = await this.tx.links.findById(key).lean().exec();
-    const purchase = linked
-      ? await this.deps.models.purchases.findById(linked.purchaseId).lean<PurchaseDoc>().exec()
-      : memberId
-        ? await this.matchReturn(contractId, memberId, ret)
-        : null;
+    const link = (await this.tx.links.findById(key).lean<SmaregiTransactionLinkDoc>().exec()) ?? (memberId ? await this.claimMatch(contractId, transactionHeadId, memberId, ret) : null);
+    const purchase = link ? await this.deps.models.purchases.findById(link.purchaseId).lean<PurchaseDoc>().exec() : null;
     if (!purchase) {
       return outcomeOf('UNMATCHED', memberId ? `no purchase of this member from Smaregi has ${describe(ret.lines)} left to refund` : 'a return without a member: refund it by hand');
     }
     if (purchase.state === 'PENDING_POINTS') throw new RetryLater('the returned sale’s points are still being settled');
-    if (!linked) await insertOnce(this.tx.links, { _id: key, contractId, transactionHeadId, storeId: purchase.storeId, purchaseId: purchase._id.toHexString(), createdAt: this.deps.clock(), kind: 'RETURN' });
     // the same lines under the same key: a retry is the refund's replay
     await this.deps.refunds.refund(this.caller, { purchaseId: purchase._id.toHexString(), idempotencyKey: `smaregi-return:${contractId}:${transactionHeadId}`, lines: ret.lines });
     return outcomeOf('REFUNDED', null, purchase._id.toHexString());
   }
 
   /**
-   * Refunds what the purchase still has, by its units not refunded yet (so its lines show them returned), as
-   * shopify-webhook.service.ts does for a cancelled order. Done under `key` before: nothing more.
+   * The return's match, claimed by a unique insert of its link before anything is refunded: of two runs of one
+   * return at once (a redelivery, a lease taken over) that matched different purchases, only the winner's purchase is
+   * refunded, the loser reading the winner's link. A crash after the claim leaves the link; the retry refunds it.
    */
+  private async claimMatch(contractId: string, transactionHeadId: string, memberId: string, ret: { lines: { sku: string; quantity: number }[]; occurredAt: Date }): Promise<SmaregiTransactionLinkDoc | null> {
+    const matched = await this.matchReturn(contractId, memberId, ret);
+    if (!matched) return null;
+    const claim = await claimOnce(this.tx.links, {
+      _id: transactionKey(contractId, transactionHeadId),
+      contractId,
+      transactionHeadId,
+      storeId: matched.storeId,
+      purchaseId: matched._id.toHexString(),
+      createdAt: this.deps.clock(),
+      eventId: null,
+      kind: 'RETURN',
+    });
+    return claim.won ? claim.doc : claim.existing;
+  }
+
+  /** Refunds what the purchase still has (RefundService.refundRemaining), once under `key`; not COMPLETED: FAILED for staff. */
   async refundInFull(purchase: PurchaseDoc, key: string): Promise<TransactionOutcome> {
     const purchaseId = purchase._id.toHexString();
-    const refunds = await this.deps.models.refunds.find({ purchaseId }).lean<RefundDoc[]>().exec();
-    if (refunds.some((r) => r.idempotencyKey === key)) return outcomeOf('REFUNDED', null, purchaseId);
-    if (purchase.state === 'PENDING_POINTS') throw new RetryLater('the purchase’s points are still being settled');
-    if (purchase.state !== 'COMPLETED') return outcomeOf('FAILED', `its purchase is ${purchase.state}: staff must resolve it (${purchase.rejectionReason ?? 'no reason'})`, purchaseId);
-    const state = refundStateOf(purchase, refunds);
-    if (state.fullyRefunded) return outcomeOf('REFUNDED', 'already refunded in full', purchaseId);
-    const lines = purchase.lines
-      .map((line) => ({ sku: line.sku, quantity: line.quantity - (state.refundedQuantities[line.sku] ?? 0) }))
-      .filter((line) => line.quantity > 0);
-    await this.deps.refunds.refund(this.caller, { purchaseId, idempotencyKey: key, ...(lines.length > 0 ? { lines } : { amount: purchase.total - state.refundedAmount }) });
-    return outcomeOf('REFUNDED', null, purchaseId);
+    if (purchase.state !== 'COMPLETED' && purchase.state !== 'PENDING_POINTS') {
+      const refunded = await this.deps.models.refunds.exists({ purchaseId, idempotencyKey: key });
+      if (!refunded) return outcomeOf('FAILED', `its purchase is ${purchase.state}: staff must resolve it (${purchase.rejectionReason ?? 'no reason'})`, purchaseId);
+    }
+    const done = await this.deps.refunds.refundRemaining(this.caller, purchase, key);
+    if (done === 'settling') throw new RetryLater('the purchase’s points are still being settled');
+    return outcomeOf('REFUNDED', done === 'already' ? 'already refunded in full' : null, purchaseId);
   }
 
   private async matchReturn(contractId: string, memberId: string, ret: { lines: { sku: string; quantity: number }[]; occurredAt: Date }): Promise<PurchaseDoc | null> {

@@ -121,3 +121,51 @@ test('an event of many transactions stops taking them after 15 s, within its out
     [ids[1], 'RECORDED'],
   ]);
 });
+
+test('Smaregi answering 429 with Retry-After: the attempt stops at the first refused GET and the next comes after it', async () => {
+  const purchases = await purchasesWith(uniqueDbName('smaregi'), { '1': 'SHIBUYA' });
+  await purchases.storeService.create(ADMIN, { code: 'SHIBUYA', name: '渋谷店', kind: 'PHYSICAL' });
+  const ids = [1, 2, 3].map(() => String(fake.putTransaction(CONTRACT, { details: [{ productCode: 'TEA-01', productName: 'お茶', salesPrice: 120, quantity: 1, unitDiscountedSum: 120 }] }).transactionHeadId));
+  fake.fail({ method: 'GET', path: '/transactions/', status: 429, retryAfter: '30', times: 'always' });
+  const key = await carryOut(purchases, ids.join(','));
+  expect(fake.apiCalls(CONTRACT, 'GET').filter((c) => c.path.includes('/transactions/'))).toHaveLength(1);
+  expect(await purchases.outbox.find(key)).toMatchObject({ doneAt: null, attempts: 1, nextAttemptAt: new Date(now + 30_000) });
+  fake.clearFailures();
+  now += 30_000;
+  expect(await purchases.outbox.process(key)).toMatchObject({ doneAt: expect.any(Date) });
+  const outcomes = (await purchases.smaregi.webhooks.log.page(ADMIN, { first: 5 })).nodes.map((e) => e.outcome);
+  expect(outcomes).toEqual(['RECORDED', 'RECORDED', 'RECORDED']);
+});
+
+test('a sale recorded and still settling after 24 hours is not given up FAILED: it waits on its settlement, its purchase shown', async () => {
+  const purchases = await purchasesWith(uniqueDbName('smaregi'), { '1': 'SHIBUYA' });
+  await purchases.storeService.create(ADMIN, { code: 'SHIBUYA', name: '渋谷店', kind: 'PHYSICAL' });
+  const id = String(fake.putTransaction(CONTRACT, { details: [{ productCode: 'TEA-01', productName: 'お茶', salesPrice: 120, quantity: 1, unitDiscountedSum: 120 }] }).transactionHeadId);
+  // points unreachable for the purchase's settlement: it stays PENDING_POINTS (a guest sale stands in for it)
+  const record = purchases.purchaseService.record.bind(purchases.purchaseService);
+  const settling = jest.spyOn(purchases.purchaseService, 'record').mockImplementation(async (...args) => ({ ...(await record(...args)), state: 'PENDING_POINTS' }));
+  const key = await carryOut(purchases, id);
+  const entry = async () => (await purchases.smaregi.webhooks.log.page(ADMIN, { first: 5 })).nodes.map((e) => [e.outcome, e.reason, e.purchaseId]);
+  const [purchase] = await purchases.models.purchases.find({ idempotencyKey: `smaregi:${CONTRACT}:${id}` }).lean().exec();
+  const purchaseId = purchase!._id.toHexString();
+  expect(await entry()).toEqual([['RECEIVED', 'settling: its points are still being settled', purchaseId]]);
+
+  now += 24 * 3_600_000 + 1;
+  expect(await purchases.outbox.process(key, { ignoreBackoff: true })).toMatchObject({ doneAt: null });
+  expect(await entry()).toEqual([['RECEIVED', 'settling: its points are still being settled', purchaseId]]);
+  settling.mockRestore();
+  expect(await purchases.outbox.process(key, { ignoreBackoff: true })).toMatchObject({ doneAt: expect.any(Date) });
+  expect(await entry()).toEqual([['RECORDED', 'a guest purchase (no Smaregi customer)', purchaseId]]);
+});
+
+test('a late worker’s “waiting” written after another decided the entry never stands over the outcome', async () => {
+  const purchases = await purchasesWith(uniqueDbName('smaregi'), { '1': 'SHIBUYA' });
+  await purchases.storeService.create(ADMIN, { code: 'SHIBUYA', name: '渋谷店', kind: 'PHYSICAL' });
+  const id = String(fake.putTransaction(CONTRACT, { details: [{ productCode: 'TEA-01', productName: 'お茶', salesPrice: 120, quantity: 1, unitDiscountedSum: 120 }] }).transactionHeadId);
+  await carryOut(purchases, id);
+  const [decided] = (await purchases.smaregi.webhooks.log.page(ADMIN, { first: 5 })).nodes;
+  await purchases.smaregi.webhooks.log.write(decided!._id, { outcome: 'RECEIVED', reason: 'waiting: Smaregi GET (sb_sales0002): fetch failed' });
+  await purchases.smaregi.webhooks.log.write(decided!._id, { outcome: 'FAILED', reason: 'not carried out within 24 hours: fetch failed' });
+  const [after] = (await purchases.smaregi.webhooks.log.page(ADMIN, { first: 5 })).nodes;
+  expect([after!.outcome, after!.reason, after!.purchaseId]).toEqual(['RECORDED', 'a guest purchase (no Smaregi customer)', decided!.purchaseId]);
+});

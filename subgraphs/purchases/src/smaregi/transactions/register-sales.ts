@@ -1,19 +1,21 @@
 import type { Caller } from '@omo/lib/core/auth';
 import { claimOnce } from '@omo/lib/core/claims';
 import { AppError } from '@omo/lib/core/errors';
-import { RetryLater } from '@omo/lib/outbox/outbox';
 import type { PurchaseDoc } from '../../models/purchase.model';
 import { purchaseIdFor } from '../../services/idempotency';
 import type { CustomerSync } from '../customers/customer-sync';
+import type { BalanceMirror } from '../mirror/balance-mirror';
 import type { SmaregiDeps } from '../deps';
 import type { SmaregiTransaction } from '../smaregi-api';
 import { RegisterRefunds } from './register-refunds';
 import { smaregiTransactionModels, transactionKey, type SmaregiTransactionLinkDoc, type SmaregiTransactionModels } from './transaction-link.model';
 import { kindOf, mapSale, SmaregiTransactionError } from './transaction-map';
-import { outcomeOf, type TransactionOutcome } from './transaction-outcome';
+import { outcomeOf, StillSettling, type TransactionOutcome } from './transaction-outcome';
 
 /** The purchases and refunds a Smaregi register's transactions become are the connector's. */
 const SMAREGI_CALLER: Caller = { kind: 'service', service: 'smaregi' };
+/** Outcomes after which our ledger has not moved for the transaction, whatever the register did to its point field. */
+const LEDGER_UNTOUCHED: ReadonlySet<TransactionOutcome['outcome']> = new Set(['IGNORED', 'EDITED_IGNORED', 'DUPLICATE', 'FAILED', 'UNMATCHED']);
 
 /** The idempotency key of a transaction's purchase: every event about it, and every edit of it, names one purchase. */
 export const saleIdempotencyKey = (contractId: string, transactionHeadId: string): string => `smaregi:${contractId}:${transactionHeadId}`;
@@ -30,15 +32,34 @@ export class RegisterSales {
   constructor(
     private readonly deps: SmaregiDeps,
     private readonly customers: CustomerSync,
+    private readonly mirror: BalanceMirror,
   ) {
     this.tx = smaregiTransactionModels(deps.connection);
     this.refunds = new RegisterRefunds(deps, this.tx, SMAREGI_CALLER);
   }
 
-  /** Throws what is worth retrying (Smaregi, members or points unreachable; points still settling). */
+  /**
+   * Throws what is worth retrying (Smaregi, members or points unreachable; points still settling). A transaction
+   * with a customer that wrote nothing to our ledger (a point change at the register, an edit not applied, a sale
+   * not recorded) may still have moved the customer's point field in Smaregi: the mirror sets it back to ours.
+   */
   async carryOut(contractId: string, transactionHeadId: string, eventId: string): Promise<TransactionOutcome> {
     const tx = await this.deps.api.getTransaction(contractId, transactionHeadId);
     if (!tx) return outcomeOf('FAILED', `Smaregi has no transaction ${transactionHeadId}`);
+    let outcome: TransactionOutcome;
+    try {
+      outcome = await this.decide(contractId, tx, eventId);
+    } catch (error) {
+      if (!(error instanceof SmaregiTransactionError) || !tx.customerId) throw error;
+      outcome = outcomeOf('FAILED', error.message);
+    }
+    if (!tx.customerId || !LEDGER_UNTOUCHED.has(outcome.outcome)) return outcome;
+    if ((await this.mirror.reconcile(contractId, tx.customerId)) !== 'CORRECTED') return outcome;
+    return { ...outcome, reason: [outcome.reason, 'the register changed the customer’s points; set back to ours'].filter(Boolean).join('; ') };
+  }
+
+  private async decide(contractId: string, tx: SmaregiTransaction, eventId: string): Promise<TransactionOutcome> {
+    const transactionHeadId = tx.transactionHeadId;
     const kind = kindOf(tx);
     switch (kind.kind) {
       case 'not-a-sale':
@@ -61,8 +82,9 @@ export class RegisterSales {
    *
    * Crash points: the link (store and purchase id) is inserted before the purchase (a crash between leaves a link
    * whose purchase a retry or a later event records under the same id, at the same store); the void is looked for
-   * before and after recording, so a void carried out meanwhile refunds what was just recorded. The outcome waits for the settlement (RetryLater while it is
-   * pending), so the log shows OVERDRAWN or a settlement that failed, not merely "recorded".
+   * before and after recording, so a void carried out meanwhile refunds what was just recorded. The outcome waits
+   * for the settlement (StillSettling while it is pending, never given up: the purchase exists), so the log shows
+   * OVERDRAWN or a settlement that failed, not merely "recorded".
    */
   private async recordSale(contractId: string, tx: SmaregiTransaction, eventId: string): Promise<TransactionOutcome> {
     const id = tx.transactionHeadId;
@@ -82,7 +104,10 @@ export class RegisterSales {
     if (!link) throw new Error(`the link of transaction ${key} clashed on insert and is gone`);
     const { storeId, purchaseId } = link;
     const firstEvent = link.eventId === eventId;
-    const memberId = await this.memberOf(contractId, sale.customerId);
+    // a purchase recorded already keeps its member: the customer's member looked up again may have changed since (a
+    // merge, a withdrawal), and asked under the same key with another member recordPurchase would take it for an edit
+    const recorded = await this.deps.models.purchases.findById(purchaseId).lean<PurchaseDoc>().exec();
+    const memberId = recorded ? (recorded.memberId ?? null) : await this.memberOf(contractId, sale.customerId);
     let purchase: PurchaseDoc;
     try {
       purchase = await this.deps.purchases.record(
@@ -103,14 +128,14 @@ export class RegisterSales {
       );
     } catch (error) {
       if (!(error instanceof AppError)) throw error;
-      if (error.extensions.code === 'SERVICE_UNAVAILABLE' && error.extensions.purchaseId) throw new RetryLater('its points are still being settled');
+      if (error.extensions.code === 'SERVICE_UNAVAILABLE' && error.extensions.purchaseId) throw new StillSettling(purchaseId);
       if (error.extensions.code === 'BAD_USER_INPUT' && error.extensions.field === 'idempotencyKey') {
         return outcomeOf('EDITED_IGNORED', `transaction ${id} was edited after it was recorded: the edit is not applied`, purchaseId);
       }
       throw error;
     }
     if (await this.refunds.isVoided(contractId, id)) return this.refunds.refundInFull(purchase, `smaregi-void:${contractId}:${id}`);
-    if (purchase.state === 'PENDING_POINTS') throw new RetryLater('its points are still being settled');
+    if (purchase.state === 'PENDING_POINTS') throw new StillSettling(purchaseId);
     if (purchase.state !== 'COMPLETED') return outcomeOf('FAILED', `its points could not be settled: ${purchase.rejectionReason ?? purchase.state}`, purchaseId);
     if (!firstEvent) return outcomeOf('DUPLICATE', `transaction ${id} was recorded by an earlier event`, purchaseId);
     const overdrawn = purchase.pointsOverdrawn ?? 0;

@@ -34,6 +34,12 @@ describe('a Smaregi sale as a purchase', () => {
     });
   });
 
+  test('a line that is not a sale (salesDivision 1: a gift certificate, a deposit) is paid but earns nothing, like shipping', () => {
+    const giftCard = { productId: '90', productCode: 'GIFT-3000', productName: '商品券', salesPrice: 3000, price: 3000, quantity: 1, unitDiscountedSum: 3000, salesDivision: '1' };
+    const sale = mapSale(tx({ subtotal: 3900, total: 3900 }, [coffee, giftCard]));
+    expect({ lines: sale.lines.map((l) => l.sku), total: sale.total, discount: sale.discount }).toEqual({ lines: ['4901234567894'], total: 900, discount: 0 });
+  });
+
   test('a tax-exclusive store: the tax Smaregi adds to total earns nothing, like rounding', () => {
     const sale = mapSale(tx({ subtotal: 900, total: 989, taxExclude: 90, roundingPrice: -1 }, [coffee]));
     expect({ total: sale.total, discount: sale.discount }).toEqual({ total: 900, discount: 0 });

@@ -5,6 +5,8 @@ const MAX_LINE_NAME_LENGTH = 200;
 /** transactionHeadDivision 1 通常: the only kind that is a sale (6/7/8 are our own point updates, 2-5 money in and out). */
 const SALE_DIVISION = '1';
 const RETURN_LINE = '2';
+/** A detail line's salesDivision for what does not count as sales (gift certificates, deposits; UNCONFIRMED field on the platform). */
+const NOT_SALES = '1';
 
 /** A transaction that cannot become a purchase as Smaregi sent it; kept FAILED with this reason for staff. */
 export class SmaregiTransactionError extends Error {
@@ -67,13 +69,17 @@ export function kindOf(tx: SmaregiTransaction): TransactionKind {
  */
 export function mapSale(tx: SmaregiTransaction): RegisterSale {
   const details = (tx.details ?? []).filter((d) => d.transactionDetailDivision !== RETURN_LINE);
-  const lines = mapLines(details);
+  // lines that are not sales (salesDivision 1: gift certificates, deposits) are paid at the register but are not
+  // goods: kept out of the purchase's lines and of what earns, as what the register adds on top is
+  const goodsLines = details.filter((d) => d.salesDivision !== NOT_SALES);
+  const notSales = details.filter((d) => d.salesDivision === NOT_SALES).reduce((sum, d) => sum + lineTotalOf(d), 0);
+  const lines = mapLines(goodsLines);
   const subtotal = int(tx.subtotal, 'subtotal');
   const lineTotals = details.reduce((sum, d) => sum + lineTotalOf(d), 0);
   if (lineTotals !== subtotal) throw new SmaregiTransactionError(`the lines add up to ${lineTotals}, not the subtotal ${subtotal}`);
-  const goods = subtotal - int(tx.subtotalDiscountPrice, 'subtotalDiscountPrice') - int(tx.couponDiscount, 'couponDiscount');
+  const goods = subtotal - notSales - int(tx.subtotalDiscountPrice, 'subtotalDiscountPrice') - int(tx.couponDiscount, 'couponDiscount');
   const pointDiscount = int(tx.pointDiscount, 'pointDiscount');
-  const added = ['taxExclude', 'roundingPrice', 'commission', 'carriage'].reduce((sum, field) => sum + optionalInt(tx[field], field), 0);
+  const added = notSales + ['taxExclude', 'roundingPrice', 'commission', 'carriage'].reduce((sum, field) => sum + optionalInt(tx[field], field), 0);
   const total = int(tx.total, 'total');
   if (goods - pointDiscount + added !== total) {
     throw new SmaregiTransactionError(`total ${total} is not the goods ${goods} − pointDiscount ${pointDiscount} + tax, rounding, commission and carriage ${added}`);

@@ -20,9 +20,11 @@ export type SmaregiEventOutcome = (typeof SMAREGI_EVENT_OUTCOMES)[number];
 
 /**
  * One entry of the connector's event log (`smaregi_event_log`): one per transaction a `pos:transactions` event
- * names (`<contractId>:<eventId>:tx:<transactionHeadId>`), one per `pos:customers` event (`...:customers`), one
- * per other event (`...:event`). Written only by the event's outbox item, which one worker runs at a time, so its
- * plain updates race with nothing. The durable record and dedupe of the event itself is that outbox item.
+ * names (`<contractId>:<eventId>:tx:<transactionHeadId>`), one per customer a `pos:customers` event names
+ * (`...:customer:<customerId>`; `...:customers` for one naming none), one per other event (`...:event`). Written by the event's outbox item, which a second worker may run at the same time
+ * (its lease taken over from a slow attempt): a final outcome is decided by a unique insert into
+ * `smaregi_event_outcomes` (SmaregiEventOutcomeDoc) and this entry is a copy of it, so a late worker's "waiting" can
+ * never stand over it. The durable record and dedupe of the event itself is that outbox item.
  */
 export interface SmaregiEventLogDoc {
   _id: string;
@@ -62,7 +64,30 @@ const eventLogSchema = new Schema<SmaregiEventLogDoc>(
 eventLogSchema.index({ receivedAt: -1, _id: -1 });
 eventLogSchema.index({ outcome: 1, receivedAt: -1 });
 
+/**
+ * An entry's final outcome, `_id` the entry's: the first insert decides (FerretDB's conditional updates are not
+ * atomic, a unique insert is), every later attempt reads it, and the entry is set to it after.
+ */
+export type SmaregiEventOutcomeDoc = Pick<SmaregiEventLogDoc, '_id' | 'outcome' | 'reason' | 'purchaseId' | 'pointsOverdrawn'> & { decidedAt: Date };
+
+const eventOutcomeSchema = new Schema<SmaregiEventOutcomeDoc>(
+  {
+    _id: { type: String, required: true },
+    outcome: { type: String, required: true, enum: SMAREGI_EVENT_OUTCOMES },
+    reason: { type: String, default: null },
+    purchaseId: { type: String, default: null },
+    pointsOverdrawn: { type: Number, default: 0 },
+    decidedAt: { type: Date, required: true },
+  },
+  { versionKey: false },
+);
+
 export type SmaregiEventLogModel = Model<SmaregiEventLogDoc>;
+export type SmaregiEventOutcomeModel = Model<SmaregiEventOutcomeDoc>;
+
+export function smaregiEventOutcomeModel(connection: Connection): SmaregiEventOutcomeModel {
+  return connection.model<SmaregiEventOutcomeDoc>('SmaregiEventOutcome', eventOutcomeSchema, 'smaregi_event_outcomes');
+}
 
 export function smaregiEventLogModel(connection: Connection): SmaregiEventLogModel {
   return connection.model<SmaregiEventLogDoc>('SmaregiEventLog', eventLogSchema, 'smaregi_event_log');

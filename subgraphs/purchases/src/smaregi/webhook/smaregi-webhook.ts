@@ -1,28 +1,26 @@
 import express, { Router, type Request } from 'express';
-import { AppError } from '@omo/lib/core/errors';
 import { RetryLater, type OutboxHandler, type OutboxItemDoc } from '@omo/lib/outbox/outbox';
 import type { BalanceMirror } from '../mirror/balance-mirror';
 import type { CustomerSync } from '../customers/customer-sync';
 import type { SmaregiDeps } from '../deps';
-import { SmaregiRefusedError } from '../smaregi-api';
+import { GIVE_UP_MS, isRetryable } from '../../services/retryable';
+import { SmaregiRefusedError, SmaregiUnavailableError } from '../smaregi-api';
 import { RegisterSales } from '../transactions/register-sales';
 import { SmaregiTransactionError } from '../transactions/transaction-map';
+import { StillSettling } from '../transactions/transaction-outcome';
 import type { SmaregiEventLogDoc } from './event-log.model';
 import { SmaregiEventLog, type LogResult } from './event-log';
 import { CUSTOMERS_EVENT, eventItemKey, secretMatches, TRANSACTIONS_EVENT, webhookBodySchema, webhookHeadersSchema, type SmaregiEventPayload } from './webhook-request';
 
 export const SMAREGI_WEBHOOK_PATH = '/webhooks/smaregi';
 const EVENT_ITEM = 'smaregiEvent';
-/** An event Smaregi, members or points could not let us carry out for this long ends FAILED for staff, as a settlement does. */
-const GIVE_UP_MS = 24 * 3_600_000;
 /**
  * One attempt stops taking entries after this long and the next attempt carries on: an attempt runs under a 30 s
- * outbox lease, and an event of many transactions (a bulk edit) paced under Smaregi's rate limit would outlast it,
- * letting another worker take over and carry out the same entries at the same time.
+ * outbox lease, and an event of many transactions (a bulk edit) paced under Smaregi's rate limit would outlast it.
+ * A budget cannot bound a single slow call, so a worker may still take the event over mid-entry: every entry is
+ * safe to run twice at the same time (each write keyed by Smaregi's ids, each final outcome a unique insert).
  */
 const ATTEMPT_BUDGET_MS = 15_000;
-/** Codes that mean two of our services do not trust each other (a secret out of step) or one is down: retried. */
-const RETRIED_CODES = new Set(['UNAUTHENTICATED', 'FORBIDDEN', 'SERVICE_UNAVAILABLE']);
 
 /**
  * Webhooks in (docs/smaregi-setup.md §2): POST /webhooks/smaregi authenticated by the app's secret header and a
@@ -42,7 +40,7 @@ export class SmaregiWebhooks {
     private readonly mirror: BalanceMirror,
   ) {
     this.log = new SmaregiEventLog(deps.connection, deps.clock);
-    this.sales = new RegisterSales(deps, customers);
+    this.sales = new RegisterSales(deps, customers, mirror);
   }
 
   routes(): Router {
@@ -58,10 +56,19 @@ export class SmaregiWebhooks {
         return void res.status(401).json({ error: 'Unauthorized' });
       }
       const headers = webhookHeadersSchema.safeParse({ 'smaregi-contract-id': contractId, 'smaregi-event-id': header(req, 'smaregi-event-id'), 'smaregi-event': header(req, 'smaregi-event') });
-      const body = webhookBodySchema.safeParse(parseJson(req.body));
+      const json = parseJson(req.body);
+      const body = webhookBodySchema.safeParse(json);
       if (!headers.success || !body.success) {
         const issue = (headers.error ?? body.error)?.issues[0];
-        return void res.status(400).json({ error: `Invalid webhook: ${issue ? `${issue.path.join('.')} ${issue.message}` : 'not JSON'}` });
+        const reason = `Invalid webhook: ${issue ? `${issue.path.join('.')} ${issue.message}` : 'not JSON'}`;
+        // authenticated, so Smaregi's: what it is about is kept FAILED for staff, not lost with the 400
+        this.deps.logger.error({ webhook: 'smaregi', contractId, reason }, 'Smaregi webhook could not be read');
+        try {
+          await this.log.unreadable(contractId, header(req, 'smaregi-event-id') ?? null, json, reason);
+        } catch (error) {
+          this.deps.logger.error({ err: error, contractId }, 'an unreadable Smaregi webhook could not be logged');
+        }
+        return void res.status(400).json({ error: reason });
       }
       if (body.data.contractId !== contractId) {
         this.deps.logger.warn({ webhook: 'smaregi', contractId, bodyContractId: body.data.contractId }, 'Smaregi webhook refused: its body names another contract');
@@ -96,8 +103,10 @@ export class SmaregiWebhooks {
 
   /**
    * Every entry of the event not final yet, in turn: one that fails for a reason worth retrying (Smaregi, members
-   * or points unreachable, a settlement still pending) keeps the event's item retrying after the others have been
-   * carried out, and after 24 hours ends FAILED; one that can never succeed ends FAILED at once, with its reason.
+   * or points unreachable) keeps the event's item retrying after the others have been carried out, and after 24
+   * hours ends FAILED; one whose purchase is stored and settling waits on its settlement, never given up; one that
+   * can never succeed ends FAILED at once, with its reason. Smaregi throttling (429) or down stops the attempt at
+   * once: the next one comes after its Retry-After, rather than every other entry's GET being refused too.
    */
   private async carryOut(event: SmaregiEventPayload, item: OutboxItemDoc): Promise<{ entries: number }> {
     const entries = await this.log.entriesOf(event);
@@ -110,16 +119,22 @@ export class SmaregiWebhooks {
         result = await this.carryOutEntry(event, entry);
       } catch (error) {
         const reason = error instanceof Error ? error.message : String(error);
+        if (error instanceof StillSettling) {
+          waiting.push(`${entry._id}: ${reason}`);
+          await this.log.write(entry._id, { outcome: 'RECEIVED', reason, purchaseId: error.purchaseId });
+          continue;
+        }
         if (isFinal(error)) result = { outcome: 'FAILED', reason };
         else if (this.deps.clock().getTime() - item.createdAt.getTime() >= GIVE_UP_MS) result = { outcome: 'FAILED', reason: `not carried out within 24 hours: ${reason}` };
         else {
-          waiting.push(`${entry._id}: ${reason}`);
           await this.log.write(entry._id, { outcome: 'RECEIVED', reason: `waiting: ${reason}` });
+          if (error instanceof SmaregiUnavailableError) throw new RetryLater(reason, error.retryAfterMs === null ? {} : { afterMs: error.retryAfterMs });
+          waiting.push(`${entry._id}: ${reason}`);
           continue;
         }
       }
-      if (result.outcome === 'FAILED' || result.outcome === 'UNMATCHED') this.deps.logger.error({ entry: entry._id, ...result }, 'Smaregi event needs staff');
-      await this.log.write(entry._id, result);
+      const written = await this.log.write(entry._id, result);
+      if (written.outcome === 'FAILED' || written.outcome === 'UNMATCHED') this.deps.logger.error({ entry: entry._id, ...written }, 'Smaregi event needs staff');
     }
     if (waiting.length) throw new RetryLater(waiting.join('; '));
     return { entries: entries.length };
@@ -128,7 +143,7 @@ export class SmaregiWebhooks {
   private async carryOutEntry(event: SmaregiEventPayload, entry: SmaregiEventLogDoc): Promise<LogResult> {
     if (entry.transactionHeadId) return this.sales.carryOut(event.contractId, entry.transactionHeadId, event.eventId);
     if (event.event === CUSTOMERS_EVENT) {
-      await this.customers.applyCustomers(event.contractId, event.customerIds);
+      await this.customers.applyCustomers(event.contractId, entry.customerIds);
       return { outcome: 'CUSTOMERS_APPLIED', reason: null };
     }
     return { outcome: 'IGNORED', reason: event.event === TRANSACTIONS_EVENT ? 'no transactionHeadIds' : `event ${event.event} is not one the connector reads` };
@@ -137,8 +152,7 @@ export class SmaregiWebhooks {
 
 /** What retrying cannot change: the transaction as Smaregi has it, Smaregi refusing us, or our own services refusing it. */
 function isFinal(error: unknown): boolean {
-  if (error instanceof SmaregiTransactionError || error instanceof SmaregiRefusedError) return true;
-  return error instanceof AppError && !RETRIED_CODES.has(String(error.extensions.code));
+  return error instanceof SmaregiTransactionError || error instanceof SmaregiRefusedError || !isRetryable(error);
 }
 
 function parseJson(body: unknown): unknown {
