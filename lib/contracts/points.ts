@@ -40,8 +40,9 @@ export const settleSchema = z.object({
   /**
    * When the member's usable points are fewer than pointsToRedeem. REFUSE (default): INSUFFICIENT_POINTS, nothing
    * written. ALLOW (issue 17, a Smaregi register that spent points its stale copy showed: the sale has happened):
-   * the usable points are spent and the rest becomes points owed (a negative balance, which blocks redemption until
-   * paid off by later earnings); the result's `overdrawn` says how many.
+   * the usable points are spent, then points still pending (as a refund's take-back does, so they cannot expire
+   * while the member is in debt), and the rest becomes points owed (a negative balance, which blocks redemption
+   * until paid off by later earnings); the result's `overdrawn` says how many are owed.
    */
   overdraft: z.enum(['REFUSE', 'ALLOW']).default('REFUSE'),
 });
@@ -163,7 +164,7 @@ const settlementResult = z.object({ pointsEarned: points, pointsRedeemed: points
  * or CANCELLED / EXPIRED first (their returned points then taken back by an ADJUST of this purchase).
  */
 const settleResult = settlementResult.extend({
-  /** overdraft ALLOW: the points redeemed beyond what was usable, now owed (0 otherwise). */
+  /** overdraft ALLOW: the points redeemed beyond what the member had (usable and pending), now owed (0 otherwise). */
   overdrawn: points.min(0).default(0),
   unconsumedCoupons: z.array(z.object({ couponId: z.string(), code: z.string(), state: z.enum(['USED', 'CANCELLED', 'EXPIRED']) })).default([]),
 });
