@@ -349,14 +349,22 @@ describe('balanceState (points’ internal route)', () => {
     const memberId = member();
     await settle(points, memberId, 'online-3', 4_000, 0, 'ONLINE');
     await bonus(points, memberId, 30);
-    // a register that spent 50 on a stale copy: the 30 usable are spent and 20 owed; the sale's earn of 10 pays
-    // 10 of it; the online order's 40 are still pending
+    // a register that spent 50 on a stale copy: the 30 usable are spent, then 20 of the online order's 40 pending
+    // (as a refund's take-back would), so nothing is owed; the sale's earn of 10 is usable; 20 are still pending
     await points.settlement.settle({ purchaseId: 'store-3', memberId, storeId: 'store-1', channel: 'STORE', amount: 1_000, pointsToRedeem: 50, occurredAt: at(now), actor: 'pos:key-1', overdraft: 'ALLOW' });
-    expect(await client().balanceState({ memberId })).toEqual({ memberId, seq: 4, balance: -10, asOf: new Date(START) });
+    expect(await client().balanceState({ memberId })).toEqual({ memberId, seq: 4, balance: 10, asOf: new Date(START) });
     const maturity = `smaregi-balance-matures:${memberId}:${START + 14 * DAY}`;
     expect(await points.outbox.find(maturity)).toMatchObject({ nextAttemptAt: new Date(START + 14 * DAY), doneAt: null });
 
+    // one that spent 100: the 30 usable and the 40 pending are spent and 30 owed; the earn of 10 pays 10 of it
+    const owing = member();
+    await settle(points, owing, 'online-4', 4_000, 0, 'ONLINE');
+    await bonus(points, owing, 30);
+    await points.settlement.settle({ purchaseId: 'store-4', memberId: owing, storeId: 'store-1', channel: 'STORE', amount: 1_000, pointsToRedeem: 100, occurredAt: at(now), actor: 'pos:key-1', overdraft: 'ALLOW' });
+    expect(await client().balanceState({ memberId: owing })).toEqual({ memberId: owing, seq: 4, balance: -20, asOf: new Date(START) });
+
     now = START + 14 * DAY;
     expect(await client().balanceState({ memberId })).toEqual({ memberId, seq: 4, balance: 30, asOf: new Date(now) });
+    expect(await client().balanceState({ memberId: owing })).toEqual({ memberId: owing, seq: 4, balance: -20, asOf: new Date(now) });
   });
 });
