@@ -7,6 +7,7 @@ import { openTestDatabase, type TestDatabase } from '@omo/tools/testing/database
 import { testConfig } from '@omo/tools/testing/config';
 import { TEST_INTERNAL_SECRET, testBuildOptions } from '@omo/tools/testing/subgraph';
 import { buildMembersSubgraph, type MembersSubgraph } from '../server';
+import { queueSmaregiMembers } from './smaregi-member-backfill';
 
 const STAFF: Caller = { kind: 'staff', staffId: 'staff-1', role: 'STAFF' };
 const CONTRACTS = JSON.stringify([{ contractId: 'sb_shibuya', stores: { '1': 'SHIBUYA' } }]);
@@ -121,5 +122,27 @@ describe('a new member’s Smaregi customer records', () => {
     now = new Date(now.getTime() + 61_000);
     expect(await subgraph.outbox.process(key, { ignoreBackoff: true })).toMatchObject({ result: { dropped: 'the registration did not complete' } });
     expect(purchases.calls).toEqual([]);
+  });
+});
+
+describe('members who existed before the contract (npm run smaregi:sync-members)', () => {
+  it('are each asked for once, a member whose record was asked for before asked again, a withdrawn one not at all', async () => {
+    const before = build(undefined);
+    const old = await before.memberService.register(STAFF, { displayName: '古株 一', email: 'old-1@example.com', registeredVia: 'ONLINE' });
+    const left = await before.memberService.register(STAFF, { displayName: '退会 者', email: 'left@example.com', registeredVia: 'ONLINE' });
+    await before.memberService.withdraw(STAFF, left._id.toHexString());
+    const after = build(CONTRACTS);
+    const recent = await after.memberService.register(STAFF, { displayName: '新規 二', email: 'new-2@example.com', registeredVia: 'ONLINE' });
+    await after.outbox.drain();
+    purchases.calls.length = 0;
+
+    const queued = await queueSmaregiMembers(after.models, after.outbox);
+    await after.outbox.drain();
+    const asked = purchases.calls.map((call) => call.memberId);
+    expect(asked).toEqual(expect.arrayContaining([old._id.toHexString(), recent._id.toHexString()]));
+    expect(asked).not.toContain(left._id.toHexString());
+    expect(queued).toBe(asked.length);
+    expect(new Set(asked).size).toBe(asked.length);
+    expect(purchases.calls.find((call) => call.memberId === old._id.toHexString())).toMatchObject({ memberCode: old.memberCode, email: 'old-1@example.com' });
   });
 });
