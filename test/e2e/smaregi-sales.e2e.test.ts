@@ -365,6 +365,16 @@ describe('Smaregi register sales', () => {
     expect(fake.pointOf(CONTRACT, edited.customerId)).toBe(312);
   });
 
+  it('a sale delivered again (DUPLICATE) arms no reconcile: its pre-sale point field in Smaregi is not taken for a register change', async () => {
+    const twice = await memberWithCustomer(300);
+    const sale = putSale(twice.customerId, 0);
+    await deliver([sale]);
+    await deliver([sale]);
+    expect((await entriesOf(sale)).map((e) => e.outcome).sort()).toEqual(['DUPLICATE', 'RECORDED']);
+    expect(await system.subgraphs.purchases.built.outbox.find(`smaregi-reconcile:${CONTRACT}:${twice.customerId}`)).toBeNull();
+    expect(fake.pointOf(CONTRACT, twice.customerId)).toBe(312);
+  });
+
   it('a POS integrator cannot take a connector key (smaregi:<contract>:<id>) before the connector does', async () => {
     const sale = putSale((await memberWithCustomer(100)).customerId, 0);
     const refused = await system.graphql(

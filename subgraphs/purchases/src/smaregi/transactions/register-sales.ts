@@ -14,8 +14,12 @@ import { outcomeOf, StillSettling, type TransactionOutcome } from './transaction
 
 /** The purchases and refunds a Smaregi register's transactions become are the connector's. */
 const SMAREGI_CALLER: Caller = { kind: 'service', service: 'smaregi' };
-/** Outcomes after which our ledger has not moved for the transaction, whatever the register did to its point field. */
-const LEDGER_UNTOUCHED: ReadonlySet<TransactionOutcome['outcome']> = new Set(['IGNORED', 'EDITED_IGNORED', 'DUPLICATE', 'FAILED', 'UNMATCHED']);
+/**
+ * Outcomes after which our ledger has not moved for the transaction, whatever the register did to its point field.
+ * Not DUPLICATE: the sale moved our ledger at its first event, and a second event soon after would find the field
+ * still at the pre-sale balance (points' mark on its way) and push that back over the new one.
+ */
+const LEDGER_UNTOUCHED: ReadonlySet<TransactionOutcome['outcome']> = new Set(['IGNORED', 'EDITED_IGNORED', 'FAILED', 'UNMATCHED']);
 
 /** The idempotency key of a transaction's purchase: every event about it, and every edit of it, names one purchase. */
 export const saleIdempotencyKey = (contractId: string, transactionHeadId: string): string => `smaregi:${contractId}:${transactionHeadId}`;
