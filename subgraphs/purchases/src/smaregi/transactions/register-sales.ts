@@ -16,8 +16,8 @@ import { outcomeOf, StillSettling, type TransactionOutcome } from './transaction
 const SMAREGI_CALLER: Caller = { kind: 'service', service: 'smaregi' };
 /**
  * Outcomes after which our ledger has not moved for the transaction, whatever the register did to its point field.
- * Not DUPLICATE: the sale moved our ledger at its first event, and a second event soon after would find the field
- * still at the pre-sale balance (points' mark on its way) and push that back over the new one.
+ * Not DUPLICATE: the sale moved our ledger at its first event, and a second event soon after, points' mark of the
+ * sale still on its way, would compare the field with the pre-sale mark and push the pre-sale balance back.
  */
 const LEDGER_UNTOUCHED: ReadonlySet<TransactionOutcome['outcome']> = new Set(['IGNORED', 'EDITED_IGNORED', 'FAILED', 'UNMATCHED']);
 
