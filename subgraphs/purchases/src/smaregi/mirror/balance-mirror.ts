@@ -142,11 +142,18 @@ export class BalanceMirror {
     return this.models.pushes.find({ state: 'REFUSED', ...(contractId ? { contractId } : {}) }).sort({ updatedAt: -1 }).lean<PointPushDoc[]>().exec();
   }
 
-  /** Staff: REFUSED, and RETRYING for over STUCK_AFTER_MS, newest first. */
+  /**
+   * Staff: REFUSED, and RETRYING for over STUCK_AFTER_MS since it went RETRYING (retryingSince: every attempt moves
+   * updatedAt, and a contract-wide refusal retries every 10 minutes for ever), newest first. A record from before
+   * retryingSince is judged by its updatedAt until its next attempt sets it.
+   */
   outOfStep(caller: Caller, contractId: string | null): Promise<PointPushDoc[]> {
     requireStaff(caller);
     const stuckSince = new Date(this.deps.clock().getTime() - STUCK_AFTER_MS);
-    const filter = { $or: [{ state: 'REFUSED' }, { state: 'RETRYING', updatedAt: { $lte: stuckSince } }], ...(contractId ? { contractId } : {}) };
+    const filter = {
+      $or: [{ state: 'REFUSED' }, { state: 'RETRYING', retryingSince: { $lte: stuckSince } }, { state: 'RETRYING', retryingSince: { $exists: false }, updatedAt: { $lte: stuckSince } }],
+      ...(contractId ? { contractId } : {}),
+    };
     return this.models.pushes.find(filter).sort({ updatedAt: -1 }).limit(OUT_OF_STEP_LIMIT).lean<PointPushDoc[]>().exec();
   }
 
