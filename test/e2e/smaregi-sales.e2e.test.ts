@@ -334,8 +334,45 @@ describe('Smaregi register sales', () => {
     const change = String(fake.putTransaction(CONTRACT, { transactionHeadDivision: 6, customerId: added.customerId, newPoint: 500, subtotal: 0, total: 0, details: [] }).transactionHeadId);
     expect(fake.pointOf(CONTRACT, added.customerId)).toBe(812);
     await deliver([change]);
-    expect((await entriesOf(change)).map((e) => [e.outcome, e.reason])).toEqual([['IGNORED', 'not a sale (transactionHeadDivision 6); the register changed the customer’s points; set back to ours']]);
+    expect((await entriesOf(change)).map((e) => [e.outcome, e.reason])).toEqual([['IGNORED', 'not a sale (transactionHeadDivision 6)']]);
     expect(fake.pointOf(CONTRACT, added.customerId)).toBe(312);
+  });
+
+  it('a sale edited at the register while Smaregi refuses the point feature (403): EDITED_IGNORED with its purchase, the reconcile left to retry on its own', async () => {
+    const edited = await memberWithCustomer(300);
+    const sale = putSale(edited.customerId, 0);
+    await deliver([sale]);
+    const [recorded] = await entriesOf(sale);
+    expect(recorded!.outcome).toBe('RECORDED');
+    putSale(edited.customerId, 100, { transactionHeadId: sale });
+    fake.fail({ method: 'GET', path: '/customers/point', status: 403, times: 'always' });
+    try {
+      await deliver([sale], 'edited');
+      const entries = await entriesOf(sale);
+      expect(entries.map((e) => [e.outcome, e.purchase?.id]).sort()).toEqual([
+        ['EDITED_IGNORED', recorded!.purchase!.id],
+        ['RECORDED', recorded!.purchase!.id],
+      ]);
+      const reconcile = await system.subgraphs.purchases.built.outbox.find(`smaregi-reconcile:${CONTRACT}:${edited.customerId}`);
+      // a contract-wide refusal: again in 10 minutes, as a push
+      expect(reconcile).toMatchObject({ doneAt: null, lastError: 'Forbidden' });
+      expect(reconcile!.nextAttemptAt.getTime()).toBeGreaterThan(Date.now() + 9 * 60_000);
+    } finally {
+      fake.clearFailures();
+    }
+    await system.subgraphs.purchases.built.outbox.process(`smaregi-reconcile:${CONTRACT}:${edited.customerId}`, { ignoreBackoff: true });
+    await settleAll();
+    expect(fake.pointOf(CONTRACT, edited.customerId)).toBe(312);
+  });
+
+  it('a sale delivered again (DUPLICATE) arms no reconcile: its pre-sale point field in Smaregi is not taken for a register change', async () => {
+    const twice = await memberWithCustomer(300);
+    const sale = putSale(twice.customerId, 0);
+    await deliver([sale]);
+    await deliver([sale]);
+    expect((await entriesOf(sale)).map((e) => e.outcome).sort()).toEqual(['DUPLICATE', 'RECORDED']);
+    expect(await system.subgraphs.purchases.built.outbox.find(`smaregi-reconcile:${CONTRACT}:${twice.customerId}`)).toBeNull();
+    expect(fake.pointOf(CONTRACT, twice.customerId)).toBe(312);
   });
 
   it('a POS integrator cannot take a connector key (smaregi:<contract>:<id>) before the connector does', async () => {

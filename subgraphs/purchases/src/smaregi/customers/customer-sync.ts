@@ -63,7 +63,9 @@ export class CustomerSync {
   async applyCustomers(contractId: string, customerIds: string[]): Promise<void> {
     for (const customerId of customerIds) {
       try {
-        const customer = await this.smaregi(() => this.deps.api.getCustomer(contractId, customerId));
+        // Smaregi unavailable is thrown as it is, its retryAfterMs kept: the event's attempt stops at a 429 and
+        // comes again after its Retry-After (smaregi-webhook.ts), rather than every other id's GET being refused too
+        const customer = await this.smaregi(() => this.deps.api.getCustomer(contractId, customerId), { keepUnavailable: true });
         if (!customer) {
           this.deps.logger.info({ contractId, customerId }, 'Smaregi customer gone before it was read; skipped');
           continue;
@@ -212,12 +214,14 @@ export class CustomerSync {
 
   /**
    * Smaregi not answering, or refusing the app in the whole contract (which staff set right there), is the caller's
-   * to retry (its outbox), as any service that is down.
+   * to retry (its outbox), as any service that is down. `keepUnavailable`: for a caller that reads Smaregi's
+   * Retry-After (the webhook's outbox item), SmaregiUnavailableError is thrown unwrapped.
    */
-  private async smaregi<T>(call: () => Promise<T>): Promise<T> {
+  private async smaregi<T>(call: () => Promise<T>, options: { keepUnavailable?: boolean } = {}): Promise<T> {
     try {
       return await call();
     } catch (error) {
+      if (error instanceof SmaregiUnavailableError && options.keepUnavailable) throw error;
       if (error instanceof SmaregiUnavailableError || (error instanceof SmaregiRefusedError && error.contractWide)) throw new ServiceUnavailableError('smaregi', error.message);
       throw error;
     }

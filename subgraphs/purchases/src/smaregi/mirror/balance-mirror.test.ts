@@ -187,6 +187,22 @@ describe('when Smaregi refuses', () => {
   });
 });
 
+describe('smaregiPointPushesOutOfStep', () => {
+  it('lists a push retrying over an hour though each 10-minute retry of a 403 contract writes its record again', async () => {
+    fake.addContract(SECOND, { points: false });
+    await link(SECOND, '3');
+    await mark(1, 100);
+    const staff = { kind: 'staff', staffId: 'staff-1', role: 'STAFF' } as const;
+    for (let attempt = 0; attempt < 7; attempt += 1) {
+      await purchases.outbox.drain();
+      if (attempt < 6) now += 10 * 60_000;
+    }
+    expect(fake.apiCalls(SECOND, 'PATCH')).toHaveLength(7);
+    const listed = await purchases.smaregi.mirror.outOfStep(staff, SECOND);
+    expect(listed.map((r) => [r._id, r.state, r.status])).toEqual([[customerLinkId(SECOND, '3'), 'RETRYING', 403]]);
+  });
+});
+
 describe('a customer moved to another member (a merge)', () => {
   it('shows the survivor’s balance, though the merged member’s seqs ran higher', async () => {
     await mark(1, 100);

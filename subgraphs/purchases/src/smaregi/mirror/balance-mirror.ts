@@ -6,14 +6,15 @@ import { NotFoundError } from '@omo/lib/core/errors';
 import type { ParsedRequestOf, ReplyOf } from '@omo/lib/contracts/contract';
 import { pointsContract } from '@omo/lib/contracts/points';
 import type { purchasesContract } from '@omo/lib/contracts/purchases';
-import type { OutboxHandler } from '@omo/lib/outbox/outbox';
+import { RetryLater, type OutboxHandler } from '@omo/lib/outbox/outbox';
 import { repeat, type BackgroundTask } from '@omo/lib/server/background';
 import { internalClient } from '@omo/lib/server/internal-api';
 import { customerLinkId } from '../customers/customer-link.model';
 import type { SmaregiDeps } from '../deps';
+import { SmaregiRefusedError, SmaregiUnavailableError } from '../smaregi-api';
 import { markId, pointMirrorModels, type PointMirrorModels, type PointPushDoc } from './point-mirror.models';
 import { BULK_CALLBACK_PATH, BulkCatchUp } from './bulk-catch-up';
-import { POINT_PUSH, PointPush, pointPushKey } from './point-push';
+import { CONTRACT_REFUSED_RETRY_MS, POINT_PUSH, PointPush, pointPushKey } from './point-push';
 
 /** Smaregi's callback body: `{ requestId, result: [...] }` (the result's shape is not relied on). */
 const callbackSchema = z.looseObject({ requestId: z.union([z.number().int(), z.string()]).transform(String).optional() });
@@ -23,6 +24,10 @@ const STUCK_AFTER_MS = 3_600_000;
 const OUT_OF_STEP_LIMIT = 200;
 /** How often the contracts are looked at for customers to catch up in bulk. */
 const CATCH_UP_INTERVAL_MS = 30_000;
+
+/** The outbox item of a customer's reconcile (reconcile, run apart from whatever asked for it), and its key. */
+export const RECONCILE = 'smaregiReconcile';
+export const reconcileKey = (contractId: string, customerId: string): string => `smaregi-reconcile:${contractId}:${customerId}`;
 
 type BalanceRoute = typeof purchasesContract.routes.smaregiBalance;
 
@@ -102,16 +107,53 @@ export class BalanceMirror {
     return 'CORRECTED';
   }
 
+  /**
+   * A reconcile of the customer to run from its own outbox item, after the caller's outcome is written: Smaregi
+   * refusing or down for it never changes what the caller decided. Armed again for every transaction that asks,
+   * so a register change made while one runs is looked at by a run after it.
+   */
+  armReconcile(contractId: string, customerId: string): Promise<void> {
+    return this.deps.outbox().rearm(reconcileKey(contractId, customerId), RECONCILE, { contractId, customerId });
+  }
+
+  /**
+   * The reconcile item's run. Smaregi unavailable: again after its Retry-After; Smaregi refusing the app in the whole
+   * contract (a 403 plan without points, a 401 after a fresh token): again in 10 minutes, as a push does, once staff
+   * set it right; refusing this customer: logged, done (a push of the customer meets the same and is shown to staff).
+   */
+  private async runReconcile(contractId: string, customerId: string): Promise<{ outcome: string; reason?: string }> {
+    try {
+      return { outcome: await this.reconcile(contractId, customerId) };
+    } catch (error) {
+      if (error instanceof SmaregiUnavailableError) throw new RetryLater(error.message, error.retryAfterMs === null ? {} : { afterMs: error.retryAfterMs });
+      if (!(error instanceof SmaregiRefusedError)) throw error;
+      const reason = error.detail ?? error.message;
+      if (error.contractWide) {
+        this.deps.logger.error({ contractId, status: error.status, reason }, 'Smaregi refused the app in this contract; the customer’s points are reconciled once staff set it right');
+        throw new RetryLater(reason, { afterMs: CONTRACT_REFUSED_RETRY_MS });
+      }
+      this.deps.logger.error({ contractId, customerId, status: error.status, reason }, 'Smaregi refused to show a customer’s points; not reconciled');
+      return { outcome: 'REFUSED', reason };
+    }
+  }
+
   /** The customers whose point field Smaregi refused to set, newest first: for staff. */
   refused(contractId?: string): Promise<PointPushDoc[]> {
     return this.models.pushes.find({ state: 'REFUSED', ...(contractId ? { contractId } : {}) }).sort({ updatedAt: -1 }).lean<PointPushDoc[]>().exec();
   }
 
-  /** Staff: REFUSED, and RETRYING for over STUCK_AFTER_MS, newest first. */
+  /**
+   * Staff: REFUSED, and RETRYING for over STUCK_AFTER_MS since it went RETRYING (retryingSince: every attempt moves
+   * updatedAt, and a contract-wide refusal retries every 10 minutes for ever), newest first. A record from before
+   * retryingSince is judged by its updatedAt until its next attempt sets it.
+   */
   outOfStep(caller: Caller, contractId: string | null): Promise<PointPushDoc[]> {
     requireStaff(caller);
     const stuckSince = new Date(this.deps.clock().getTime() - STUCK_AFTER_MS);
-    const filter = { $or: [{ state: 'REFUSED' }, { state: 'RETRYING', updatedAt: { $lte: stuckSince } }], ...(contractId ? { contractId } : {}) };
+    const filter = {
+      $or: [{ state: 'REFUSED' }, { state: 'RETRYING', retryingSince: { $lte: stuckSince } }, { state: 'RETRYING', retryingSince: { $exists: false }, updatedAt: { $lte: stuckSince } }],
+      ...(contractId ? { contractId } : {}),
+    };
     return this.models.pushes.find(filter).sort({ updatedAt: -1 }).limit(OUT_OF_STEP_LIMIT).lean<PointPushDoc[]>().exec();
   }
 
@@ -130,7 +172,10 @@ export class BalanceMirror {
   }
 
   handlers(): Record<string, OutboxHandler> {
-    return { [POINT_PUSH]: (payload) => this.push.run(String(payload.linkId)) };
+    return {
+      [POINT_PUSH]: (payload) => this.push.run(String(payload.linkId)),
+      [RECONCILE]: (payload) => this.runReconcile(String(payload.contractId), String(payload.customerId)),
+    };
   }
 
   /** One catch-up round (the background runs it every 30 s): how many customers went in bulk updates. */

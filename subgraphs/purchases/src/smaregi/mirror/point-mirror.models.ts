@@ -49,6 +49,11 @@ export interface PointPushDoc {
   reason: string | null;
   /** Smaregi's HTTP status for that, if it answered. */
   status: number | null;
+  /**
+   * When the record last went RETRYING from another state (or none); null in any other state. updatedAt moves at
+   * every attempt, so this is what says how long the customer has been out of step. Absent on records from before it.
+   */
+  retryingSince?: Date | null;
   updatedAt: Date;
 }
 
@@ -83,6 +88,7 @@ const pushSchema = new Schema<PointPushDoc>(
     pushed: { type: pushedSchema, default: null },
     reason: { type: String, default: null },
     status: { type: Number, default: null },
+    retryingSince: { type: Date, default: null },
     updatedAt: { type: Date, required: true },
   },
   { versionKey: false },

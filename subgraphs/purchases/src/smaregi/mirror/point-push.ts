@@ -112,7 +112,14 @@ export class PointPush {
     return this.deps.models.marks.findOne({ linkId, memberId: link.memberId }).sort({ seq: -1, asOf: -1 }).lean<PointMarkDoc>().exec();
   }
 
+  /**
+   * The customer's push record. `retryingSince` is set only as the record goes RETRYING from another state (a
+   * second write, taken only where it is not set) and cleared in any other state, so a push retried for ever shows
+   * how long ago it started. Not atomic (FerretDB): a record leaving and entering RETRYING at the same moment may
+   * keep the earlier time, so staff see it a little early, never later than an hour after it was set.
+   */
   async record(mark: Pick<PointMarkDoc, 'linkId' | 'contractId' | 'customerId' | 'memberId'>, state: PushState, fields: { pushed?: PushedMark; reason?: string; status?: number | null }): Promise<void> {
+    const now = this.deps.clock();
     await this.deps.models.pushes.updateOne(
       { _id: mark.linkId },
       {
@@ -123,12 +130,14 @@ export class PointPush {
           state,
           reason: fields.reason ?? null,
           status: fields.status ?? null,
-          updatedAt: this.deps.clock(),
+          updatedAt: now,
           ...(fields.pushed ? { pushed: fields.pushed } : {}),
+          ...(state === 'RETRYING' ? {} : { retryingSince: null }),
         },
       },
       { upsert: true },
     ).exec();
+    if (state === 'RETRYING') await this.deps.models.pushes.updateOne({ _id: mark.linkId, retryingSince: null }, { $set: { retryingSince: now } }).exec();
   }
 
   /**

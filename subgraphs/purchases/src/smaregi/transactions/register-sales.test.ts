@@ -137,6 +137,18 @@ test('Smaregi answering 429 with Retry-After: the attempt stops at the first ref
   expect(outcomes).toEqual(['RECORDED', 'RECORDED', 'RECORDED']);
 });
 
+test('Smaregi answering 429 with Retry-After to a pos:customers event: the attempt stops at the first GET and the next comes after it', async () => {
+  const purchases = await purchasesWith(uniqueDbName('smaregi'), { '1': 'SHIBUYA' });
+  const ids = [1, 2, 3].map((n) => String(fake.putCustomer(CONTRACT, { customerCode: `R${n}`, lastName: '山田', firstName: String(n) }).customerId));
+  fake.fail({ method: 'GET', path: '/customers/', status: 429, retryAfter: '30', times: 'always' });
+  const event: SmaregiEventPayload = { contractId: CONTRACT, eventId: randomUUID(), event: 'pos:customers', action: 'edited', transactionHeadIds: [], customerIds: ids, receivedAt: clock().toISOString() };
+  const key = eventItemKey(CONTRACT, event.eventId);
+  await purchases.outbox.enqueue(key, 'smaregiEvent', event);
+  await purchases.outbox.process(key);
+  expect(fake.apiCalls(CONTRACT, 'GET').filter((c) => c.path.includes('/customers/'))).toHaveLength(1);
+  expect(await purchases.outbox.find(key)).toMatchObject({ doneAt: null, attempts: 1, nextAttemptAt: new Date(now + 30_000) });
+});
+
 test('a sale recorded and still settling after 24 hours is not given up FAILED: it waits on its settlement, its purchase shown', async () => {
   const purchases = await purchasesWith(uniqueDbName('smaregi'), { '1': 'SHIBUYA' });
   await purchases.storeService.create(ADMIN, { code: 'SHIBUYA', name: '渋谷店', kind: 'PHYSICAL' });

@@ -14,8 +14,12 @@ import { outcomeOf, StillSettling, type TransactionOutcome } from './transaction
 
 /** The purchases and refunds a Smaregi register's transactions become are the connector's. */
 const SMAREGI_CALLER: Caller = { kind: 'service', service: 'smaregi' };
-/** Outcomes after which our ledger has not moved for the transaction, whatever the register did to its point field. */
-const LEDGER_UNTOUCHED: ReadonlySet<TransactionOutcome['outcome']> = new Set(['IGNORED', 'EDITED_IGNORED', 'DUPLICATE', 'FAILED', 'UNMATCHED']);
+/**
+ * Outcomes after which our ledger has not moved for the transaction, whatever the register did to its point field.
+ * Not DUPLICATE: the sale moved our ledger at its first event, and a second event soon after, points' mark of the
+ * sale still on its way, would compare the field with the pre-sale mark and push the pre-sale balance back.
+ */
+const LEDGER_UNTOUCHED: ReadonlySet<TransactionOutcome['outcome']> = new Set(['IGNORED', 'EDITED_IGNORED', 'FAILED', 'UNMATCHED']);
 
 /** The idempotency key of a transaction's purchase: every event about it, and every edit of it, names one purchase. */
 export const saleIdempotencyKey = (contractId: string, transactionHeadId: string): string => `smaregi:${contractId}:${transactionHeadId}`;
@@ -41,7 +45,8 @@ export class RegisterSales {
   /**
    * Throws what is worth retrying (Smaregi, members or points unreachable; points still settling). A transaction
    * with a customer that wrote nothing to our ledger (a point change at the register, an edit not applied, a sale
-   * not recorded) may still have moved the customer's point field in Smaregi: the mirror sets it back to ours.
+   * not recorded) may still have moved the customer's point field in Smaregi: the mirror's reconcile item
+   * (`smaregi-reconcile:<contract>:<customer>`) sets it back to ours, after and apart from the outcome.
    */
   async carryOut(contractId: string, transactionHeadId: string, eventId: string): Promise<TransactionOutcome> {
     const tx = await this.deps.api.getTransaction(contractId, transactionHeadId);
@@ -53,9 +58,11 @@ export class RegisterSales {
       if (!(error instanceof SmaregiTransactionError) || !tx.customerId) throw error;
       outcome = outcomeOf('FAILED', error.message);
     }
-    if (!tx.customerId || !LEDGER_UNTOUCHED.has(outcome.outcome)) return outcome;
-    if ((await this.mirror.reconcile(contractId, tx.customerId)) !== 'CORRECTED') return outcome;
-    return { ...outcome, reason: [outcome.reason, 'the register changed the customer’s points; set back to ours'].filter(Boolean).join('; ') };
+    // the reconcile is its own outbox item, never part of the outcome: Smaregi refusing or down for it must not
+    // turn a decided outcome (a DUPLICATE's or an EDITED_IGNORED's purchase) into FAILED, for staff to record again.
+    // Armed before the outcome is written: a crash between leaves the entry to be decided again, arming it again
+    if (tx.customerId && LEDGER_UNTOUCHED.has(outcome.outcome)) await this.mirror.armReconcile(contractId, tx.customerId);
+    return outcome;
   }
 
   private async decide(contractId: string, tx: SmaregiTransaction, eventId: string): Promise<TransactionOutcome> {
