@@ -220,6 +220,35 @@ describe('Smaregi register sales', () => {
     expect(fake.pointOf(CONTRACT, member.customerId)).toBe(439);
   });
 
+  it('a return whose 返品取消 was carried out before it refunds nothing: both IGNORED, the purchase as it was', async () => {
+    const buyer = await memberWithCustomer(100);
+    const sale = putSale(buyer.customerId, 0);
+    await deliver([sale]);
+    const saleEntry = (await entriesOf(sale))[0]!;
+    const returned = String(
+      fake.putTransaction(CONTRACT, {
+        customerId: buyer.customerId,
+        subtotal: -450,
+        total: -450,
+        details: [{ productId: 12, productCode: 'CAKE-01', productName: 'チーズケーキ', price: 500, salesPrice: 500, quantity: -1, unitDiscountPrice: 50, unitDiscountedSum: -450, transactionDetailDivision: 2 }],
+      }).transactionHeadId,
+    );
+    const undo = String(
+      fake.putTransaction(CONTRACT, {
+        customerId: buyer.customerId,
+        disposeDivision: 2,
+        disposeServerTransactionHeadId: returned,
+        subtotal: 450,
+        total: 450,
+        details: [{ productId: 12, productCode: 'CAKE-01', productName: 'チーズケーキ', price: 500, salesPrice: 500, quantity: 1, unitDiscountPrice: 50, unitDiscountedSum: 450 }],
+      }).transactionHeadId,
+    );
+    await deliver([undo]);
+    await deliver([returned]);
+    expect((await entriesOf(returned)).map((e) => e.outcome)).toEqual(['IGNORED']);
+    expect(await purchaseAsMember(saleEntry.purchase!.id, buyer.memberId)).toMatchObject({ status: 'COMPLETED', refundedAmount: 0 });
+  });
+
   it('two events of one sale carried out at the same moment: one purchase, its points earned once', async () => {
     const sale = putSale(member.customerId, 0);
     const url = `${system.subgraphs.purchases.url}/webhooks/smaregi`;

@@ -60,6 +60,12 @@ export class RegisterRefunds {
     if (!purchase) {
       return outcomeOf('UNMATCHED', memberId ? `no purchase of this member from Smaregi has ${describe(ret.lines)} left to refund` : 'a return without a member: refund it by hand');
     }
+    // a 返品取消 of this return carried out first found no match to undo and inserted its void: looked for after
+    // the match is claimed, as a sale looks for its void after recording, so of the two one sees the other (a void
+    // after this check finds the RETURN match and is FAILED for staff)
+    if (await this.isVoided(contractId, transactionHeadId)) {
+      return outcomeOf('IGNORED', `return ${transactionHeadId} was voided at the register before its refund was recorded: nothing refunded`, purchase._id.toHexString());
+    }
     if (purchase.state === 'PENDING_POINTS') throw new RetryLater('the returned sale’s points are still being settled');
     // the same lines under the same key: a retry is the refund's replay
     await this.deps.refunds.refund(this.caller, { purchaseId: purchase._id.toHexString(), idempotencyKey: `smaregi-return:${contractId}:${transactionHeadId}`, lines: ret.lines });
