@@ -71,6 +71,17 @@ export class ServiceUnavailableError extends Error {
   }
 }
 
+/**
+ * The codes of an internal call's refusal that another attempt may get past: the two services not trusting each
+ * other (a secret out of step) or the owner down. Any other AppError says the request itself is refused.
+ */
+export const RETRIED_CODES: ReadonlySet<string> = new Set(['UNAUTHENTICATED', 'FORBIDDEN', 'SERVICE_UNAVAILABLE']);
+
+/** Whether another attempt of an internal call may succeed: anything but an AppError whose code refuses the request. */
+export function isRetryable(error: unknown): boolean {
+  return !(error instanceof AppError) || RETRIED_CODES.has(String(error.extensions.code));
+}
+
 /** Where the other services are; resolved at call time, so services may start in any order. */
 export interface ServiceDirectory {
   baseUrl(service: string): string;

@@ -2,7 +2,7 @@ import { insertOnce } from '@omo/lib/core/claims';
 import { AppError } from '@omo/lib/core/errors';
 import type { Logger } from '@omo/lib/core/logger';
 import { purchasesContract, type ShopifyDiscountOutcome } from '@omo/lib/contracts/purchases';
-import { internalClient, type ServiceDirectory } from '@omo/lib/server/internal-api';
+import { internalClient, isRetryable, type ServiceDirectory } from '@omo/lib/server/internal-api';
 import { RetryLater, type Outbox, type OutboxHandler, type OutboxItemDoc } from '@omo/lib/outbox/outbox';
 import type { CouponOnlineCodeDoc, CouponOnlineCodeModel, OnlineCodeOutcome, OnlineCodeStage } from '../models/coupon-online-code.model';
 import type { CouponDoc, CouponModels } from '../models/coupon.model';
@@ -20,8 +20,6 @@ const ABANDONED_MS = 60_000;
  * at the coupon's expiresAt) and it has been tried this long: past both, the code can no longer be used anyway.
  */
 const DEACTIVATE_TRYING_MS = 3_600_000;
-/** Codes that mean the two services do not trust each other (a secret out of step), not that the request is wrong. */
-const RETRIED_CODES = new Set(['UNAUTHENTICATED', 'FORBIDDEN', 'SERVICE_UNAVAILABLE']);
 
 type ShopifyBenefit = { kind: 'YEN_OFF'; yenOff: number } | { kind: 'PERCENT_OFF'; percentOff: number };
 
@@ -188,7 +186,7 @@ async function attempt(call: () => Promise<ShopifyDiscountOutcome>): Promise<Cal
   try {
     return await call();
   } catch (error) {
-    if (error instanceof AppError && !RETRIED_CODES.has(String(error.extensions.code))) return { status: 'REFUSED', reason: `purchases refused it: ${error.message}` };
+    if (error instanceof AppError && !isRetryable(error)) return { status: 'REFUSED', reason: `purchases refused it: ${error.message}` };
     return { status: 'UNREACHABLE', error: error instanceof Error ? error : new Error(String(error)) };
   }
 }

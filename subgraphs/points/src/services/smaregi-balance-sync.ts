@@ -1,7 +1,7 @@
 import { AppError } from '@omo/lib/core/errors';
 import type { Logger } from '@omo/lib/core/logger';
 import { purchasesContract } from '@omo/lib/contracts/purchases';
-import { internalClient, type ServiceDirectory } from '@omo/lib/server/internal-api';
+import { internalClient, isRetryable, type ServiceDirectory } from '@omo/lib/server/internal-api';
 import { RetryLater, type Outbox, type OutboxHandler, type OutboxItemDoc } from '@omo/lib/outbox/outbox';
 import type { AppendNotice, AppendWatcher } from './ledger-append';
 import type { LedgerService } from './ledger.service';
@@ -22,8 +22,6 @@ const ABANDONED_MS = 60_000;
  * process paused or a long race): it runs the item again. Half of ABANDONED_MS, for the clocks of two processes.
  */
 const SLOW_APPEND_MS = ABANDONED_MS / 2;
-/** Codes that mean the two services do not trust each other (a secret out of step), not that the request is wrong. */
-const RETRIED_CODES = new Set(['UNAUTHENTICATED', 'FORBIDDEN', 'SERVICE_UNAVAILABLE']);
 
 export interface BalanceState {
   memberId: string;
@@ -124,7 +122,7 @@ export class SmaregiBalanceSync implements AppendWatcher {
       ({ status } = await this.purchases.smaregiBalance(read));
     } catch (error) {
       // unreachable, failing, or the secrets out of step: the outbox retries with its back-off, and logs it
-      if (!(error instanceof AppError) || RETRIED_CODES.has(String(error.extensions.code))) throw error;
+      if (isRetryable(error) || !(error instanceof AppError)) throw error;
       // a request purchases refuses is refused again on every retry: kept on the item, and logged for staff
       this.deps.logger.error({ memberId: state.memberId, seq: state.seq, err: error.message }, 'purchases refused a Smaregi balance mark');
       return { refused: error.message };
