@@ -1,3 +1,4 @@
+import { Types } from 'mongoose';
 import { ok, startTestSystem, type TestSystem } from '../helpers/system';
 
 const IMPORT = /* GraphQL */ `
@@ -67,7 +68,7 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(() => system.close());
 
-async function importRows(dryRun: boolean, rows = ROWS): Promise<RowResult[]> {
+async function importRows(dryRun: boolean, rows: Record<string, unknown>[] = ROWS): Promise<RowResult[]> {
   const data = ok(await system.graphql<{ importMembers: { dryRun: boolean; rows: RowResult[] } }>(IMPORT, { input: { rows, dryRun } }, system.adminHeaders()));
   expect(data.importMembers.dryRun).toBe(dryRun);
   return data.importMembers.rows;
@@ -197,5 +198,31 @@ describe('importing the old card’s members through the gateway', () => {
     expect(hanako.points.history.nodes[0]).toEqual({ type: 'EXPIRE', amount: -300 });
     expect((await byCode('OLD-1002')).points.balance).toBe(500);
     expect((await byCode('OLD-1004')).points.balance).toBe(400);
+  });
+});
+
+describe('the import under concurrency and after a crash', () => {
+  const row = (line: number, legacyCode: string, points: number) => ({ line, legacyCode, balances: [{ points, expiresOn: '2028-12-31' }] });
+
+  it('two runs of the same rows at once give one member per code, and its balance once', async () => {
+    const rows = [row(2, 'OLD-2001', 100), row(3, 'OLD-2002', 200), row(4, 'OLD-2003', 300)];
+    const [first, second] = await Promise.all([importRows(false, rows), importRows(false, rows)]);
+    expect(first.map((r) => r.memberId)).toEqual(second.map((r) => r.memberId));
+    for (const [index, result] of first.entries()) {
+      expect([result.outcome, second[index]!.outcome].sort()).toEqual(['CREATED', 'UNCHANGED']);
+    }
+    expect(await system.db.collection('members').countDocuments({ _id: { $in: first.map((r) => new Types.ObjectId(r.memberId!)) } })).toBe(3);
+    expect(await system.db.collection<{ _id: string }>('member_legacy_codes').countDocuments({ _id: { $in: ['OLD2001', 'OLD2002', 'OLD2003'] } })).toBe(3);
+    expect((await Promise.all(['OLD-2001', 'OLD-2002', 'OLD-2003'].map(async (code) => (await byCode(code)).points.balance)))).toEqual([100, 200, 300]);
+  });
+
+  it('a run that died after claiming a code is completed by the next under the claimed member id', async () => {
+    const claimed = new Types.ObjectId();
+    // stored as normalised: hyphens and spaces out, upper case
+    await system.db.collection<{ _id: string; memberId: Types.ObjectId; createdAt: Date }>('member_legacy_codes').insertOne({ _id: 'OLD3001', memberId: claimed, createdAt: now });
+    const [result] = await importRows(false, [row(2, 'OLD 3001', 700)]);
+    expect(result).toMatchObject({ outcome: 'CREATED', memberId: claimed.toHexString() });
+    const member = await byCode('OLD-3001');
+    expect(member).toMatchObject({ id: claimed.toHexString(), points: { balance: 700 } });
   });
 });
