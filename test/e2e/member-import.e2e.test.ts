@@ -216,6 +216,15 @@ describe('the import under concurrency and after a crash', () => {
     expect((await Promise.all(['OLD-2001', 'OLD-2002', 'OLD-2003'].map(async (code) => (await byCode(code)).points.balance)))).toEqual([100, 200, 300]);
   });
 
+  it('a batch larger than one call to points gets every balance', async () => {
+    const rows = Array.from({ length: 120 }, (_, i) => row(i + 2, `BIG-${i}`, i + 1));
+    const results = await importRows(false, rows);
+    expect(results.every((result) => result.outcome === 'CREATED')).toBe(true);
+    const entries = await system.db.collection('point_ledger').find({ idempotencyKey: /^import:BIG/ }, { projection: { amount: 1 } }).toArray();
+    expect(entries.length).toBe(120);
+    expect(entries.reduce((sum, entry) => sum + Number(entry.amount), 0)).toBe((120 * 121) / 2);
+  }, 60_000);
+
   it('a run that died after claiming a code is completed by the next under the claimed member id', async () => {
     const claimed = new Types.ObjectId();
     // stored as normalised: hyphens and spaces out, upper case

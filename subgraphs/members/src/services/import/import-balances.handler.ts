@@ -8,6 +8,9 @@ import type { ImportTier } from './import-row';
 /** The members outbox item type that sends a batch's imported balances and tiers to points. */
 export const IMPORT_BALANCES_OUTBOX_TYPE = 'import-balances';
 
+/** Members sent to points in one call: a batch of 500 in one call outlasted the internal timeout on the bench (FerretDB). */
+const MEMBERS_PER_CALL = 50;
+
 /** What the item carries for each member of the batch it was written for (the points route's item). */
 export interface ImportBalanceItem {
   memberId: string;
@@ -43,7 +46,11 @@ export function importBalancesHandler(options: {
       throw new RetryLater('imported members not stored yet');
     }
     if (!ready.length) return { dropped: 'no member of the batch was stored' };
-    const { results } = await points.importBalances({ items: ready, actor: String(payload.actor) });
+    const results = [];
+    // a call per chunk, each well inside the internal client's timeout; a retry replays the chunks already written
+    for (let start = 0; start < ready.length; start += MEMBERS_PER_CALL) {
+      results.push(...(await points.importBalances({ items: ready.slice(start, start + MEMBERS_PER_CALL), actor: String(payload.actor) })).results);
+    }
     return {
       members: results.length,
       points: results.reduce((sum, result) => sum + result.points, 0),
