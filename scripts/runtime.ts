@@ -23,3 +23,10 @@ export function resolveMongodbUri(configured: string | undefined): string {
   if (existsSync(RUNTIME_FILE)) return (JSON.parse(readFileSync(RUNTIME_FILE, 'utf8')) as RuntimeInfo).mongodbUri;
   throw new Error('Set MONGODB_URI, or run `npm start` first so this command can use its database');
 }
+
+/** GATEWAY_URL if set, else the gateway of a running `npm start`. */
+export function resolveGatewayUrl(configured: string | undefined): string {
+  if (configured) return configured;
+  if (existsSync(RUNTIME_FILE)) return (JSON.parse(readFileSync(RUNTIME_FILE, 'utf8')) as RuntimeInfo).gatewayUrl;
+  throw new Error('Set GATEWAY_URL, or run `npm start` first so this command can use its gateway');
+}

@@ -10,7 +10,7 @@ const actor = z.string().min(1).max(200);
 const yen = z.number().int().min(0).max(MAX_YEN);
 const points = z.number().int();
 const tier = z.enum(['REGULAR', 'SILVER', 'GOLD', 'PLATINUM']);
-const ledgerEntryType = z.enum(['EARN', 'REDEEM', 'ADJUST', 'EXPIRE', 'REVERSAL', 'BONUS', 'MERGE_OUT', 'MERGE_IN']);
+const ledgerEntryType = z.enum(['EARN', 'REDEEM', 'ADJUST', 'EXPIRE', 'REVERSAL', 'BONUS', 'MERGE_OUT', 'MERGE_IN', 'IMPORT']);
 
 /** Coupons one purchase may present. */
 export const MAX_COUPONS_PER_PURCHASE = 5;
@@ -121,6 +121,46 @@ export const signupBonusSchema = z.object({ memberId, actor });
 
 export const accountSummarySchema = z.object({ memberId });
 
+/** Members in one importBalances call: the member import's batch (500 rows at most). */
+export const MAX_IMPORT_BALANCE_ITEMS = 500;
+/** Lots one imported member may bring: one per expiry date. */
+export const MAX_IMPORT_LOTS = 50;
+
+/**
+ * members (outbox, the member import): each imported member's old balance and tier. `key` is the import's key of
+ * the member (`import:<legacy code>`), the ledger entry's and the tier spend's idempotency key.
+ */
+export const importBalancesSchema = z.object({
+  items: z
+    .array(
+      z.object({
+        memberId,
+        key,
+        /** One lot per expiry date; each expires at its `expiresAt` (the end of that day in Japan). */
+        lots: z.array(z.object({ points: z.number().int().min(1).max(MAX_YEN), expiresAt: z.coerce.date() })).max(MAX_IMPORT_LOTS),
+        /** The old card's tier, held for one tier window from the import; null: none (REGULAR). */
+        tier: tier.nullable(),
+      }),
+    )
+    .min(1)
+    .max(MAX_IMPORT_BALANCE_ITEMS),
+  actor,
+});
+
+const importBalancesResponse = z.object({
+  results: z.array(
+    z.object({
+      /** The member who holds the points: the item's, or the survivor of a merge made before the import reached it. */
+      memberId: z.string(),
+      key: z.string(),
+      /** The points the IMPORT entry added (the first call's, on a replay); 0 when no lot was still live. */
+      points,
+      /** Lots already expired when the entry was written: not imported. */
+      expiredLots: z.number().int().min(0),
+    }),
+  ),
+});
+
 export const memberRewardsSchema = z.object({ memberId });
 
 /** line (chat postback): the customer's own redemption, the one redeemReward makes; the key makes a retry the same. */
@@ -216,6 +256,8 @@ export const pointsContract = contract('points', {
   merge: route('/internal/merges', mergeSchema, z.object({ moved: points })),
   /** members (outbox): the sign-up bonus, once per member. */
   signupBonus: route('/internal/signup-bonuses', signupBonusSchema, z.object({ points })),
+  /** members (outbox, the member import): imported balances and tiers, once per member key. */
+  importBalances: route('/internal/imports/balances', importBalancesSchema, importBalancesResponse),
   /** line: balance, tier, expiring points and recent entries in one call, for the chat. */
   accountSummary: route('/internal/accounts/summary', accountSummarySchema, accountSummaryResponse),
   /** line: the rewards a member may redeem now and their ISSUED coupons, for the chat. */

@@ -19,6 +19,7 @@ import type { MemberDoc } from './models/member.model';
 import { memberMergeModels } from './models/member-merge.model';
 import { resolvers } from './resolvers';
 import { ApiKeyService } from './services/api-key.service';
+import { IMPORT_BALANCES_OUTBOX_TYPE, importBalancesHandler } from './services/import/import-balances.handler';
 import { MemberService } from './services/member.service';
 import { MERGE_OUTBOX_TYPE, MergeService } from './services/merge.service';
 import { PosTokenService } from './services/pos-token.service';
@@ -58,6 +59,14 @@ export function buildMembersSubgraph(options: SubgraphBuildOptions): MembersSubg
       [MERGE_OUTBOX_TYPE]: (payload): Promise<unknown> => mergeService.resume(payload),
       // A new member's Smaregi customer records: retried until purchases answers (smaregi-member.handler.ts).
       [SMAREGI_MEMBER_OUTBOX_TYPE]: smaregiMemberHandler({
+        models,
+        services: options.services,
+        internalSecret: options.internalSecret,
+        clock: options.clock,
+        abandonedAfterMs: ABANDONED_REGISTRATION_MS,
+      }),
+      // An import batch's balances and tiers: retried until points answers (import-balances.handler.ts).
+      [IMPORT_BALANCES_OUTBOX_TYPE]: importBalancesHandler({
         models,
         services: options.services,
         internalSecret: options.internalSecret,

@@ -16,6 +16,7 @@ import type { LedgerService } from './services/ledger.service';
 import type { MembersClient } from './services/members.client';
 import type { PolicyService } from './services/policy.service';
 import type { RewardService } from './services/reward.service';
+import type { ImportBalances } from './services/import-balances';
 import type { SmaregiBalanceSync } from './services/smaregi-balance-sync';
 import type { StoreRateService } from './services/store-rate.service';
 import type { TierService } from './services/tier.service';
@@ -48,6 +49,7 @@ export interface PointsDeps {
   shopifySync: CouponShopifySync;
   couponUse: CouponUseService;
   smaregiBalance: SmaregiBalanceSync;
+  imports: ImportBalances;
 }
 
 export function createPointsContext(deps: PointsDeps, base: BaseContext): PointsContext {

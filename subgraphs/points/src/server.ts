@@ -19,6 +19,7 @@ import { CouponShopifySync } from './services/coupon-shopify-sync';
 import { CouponUseService } from './services/coupon-use.service';
 import { CouponService } from './services/coupon.service';
 import { ExpiryJob } from './services/expiry.job';
+import { ImportBalances } from './services/import-balances';
 import { LedgerService } from './services/ledger.service';
 import { MembersClient } from './services/members.client';
 import { RewardService } from './services/reward.service';
@@ -87,7 +88,7 @@ export function buildPointsSubgraph(options: SubgraphBuildOptions): PointsSubgra
   const couponExpiry = new CouponExpiryJob(couponStore, coupons, options.logger);
   const couponUse = new CouponUseService(couponStore, coupons, ledger, options.logger);
   const settlement = new SettlementService(ledger, policy, tiers, calculator, couponUse, options.logger);
-  const deps: PointsDeps = { models, clock: options.clock, ledger, policy, storeRates, campaigns, tiers, calculator, members, rewards, coupons, couponUse, checkoutCodes, shopifySync, smaregiBalance };
+  const deps: PointsDeps = { models, clock: options.clock, ledger, policy, storeRates, campaigns, tiers, calculator, members, rewards, coupons, couponUse, checkoutCodes, shopifySync, smaregiBalance, imports: new ImportBalances(ledger, tiers, policy, options.clock) };
   const apollo = buildSubgraphApollo<PointsContext>({ name: 'points', typeDefs, resolvers, ...options });
   return {
     apollo,

@@ -33,4 +33,5 @@ export const ENTRY_TYPE_NAMES = {
   BONUS: { ja: 'ボーナス', en: 'Bonus' },
   MERGE_OUT: { ja: '会員統合', en: 'Merged' },
   MERGE_IN: { ja: '会員統合', en: 'Merged' },
+  IMPORT: { ja: '移行', en: 'Carried over' },
 } satisfies Record<string, Text>;

@@ -394,6 +394,18 @@ export type Mutation = {
    */
   dismissMemberDuplicate: MemberDuplicate;
   /**
+   * Administrators only: imports members of the previous card system, a batch of rows at a time (at most 500; the
+   * `npm run import` CLI sends a file in batches, docs/member-import.md). Idempotent by the old card's code: each code
+   * gives one member however often the rows are sent (a second run answers UNCHANGED and changes nothing, whatever
+   * the row says now). Each row is answered on its own: a broken row is INVALID with messages naming the field, and
+   * the others proceed. Imported members earn no sign-up bonus; their old codes work wherever a card code does; their
+   * balances and tier reach points shortly after (through the members outbox). An e-mail or phone another member
+   * holds is left out of the new member and reported in duplicateContacts (flagged in memberDuplicates), never
+   * merged. `dryRun: true` checks the rows, the codes and the contacts and writes nothing. Errors (nothing written):
+   * UNAUTHENTICATED, FORBIDDEN for callers other than admins, BAD_USER_INPUT for more than 500 rows.
+   */
+  importMembers: MemberImportResult;
+  /**
    * Administrators only: issues a POS key for one or more stores. The key (x-api-key) is in the answer and nowhere
    * else: it is stored hashed and cannot be shown again. Errors (no key is written): UNAUTHENTICATED without
    * credentials; FORBIDDEN for callers other than ADMIN staff; BAD_USER_INPUT for an empty or over-long label, no
@@ -434,6 +446,11 @@ export type MutationMergeMembersArgs = {
 
 export type MutationDismissMemberDuplicateArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+export type MutationImportMembersArgs = {
+  input: MemberImportInput;
 };
 
 
@@ -491,6 +508,101 @@ export type CreateApiKeyInput = {
    * id.
    */
   storeIds: Array<Scalars['ID']['input']>;
+};
+
+/** A batch of the previous card system's members for importMembers. */
+export type MemberImportInput = {
+  /** The rows, as the file gave them (at most 500). */
+  rows: Array<MemberImportRow>;
+  /** True: only check and report what would happen (WOULD_CREATE, UNCHANGED, INVALID); nothing is written. */
+  dryRun: Scalars['Boolean']['input'];
+};
+
+/**
+ * One member of the previous card system. Text is taken as written and checked by the import, so a bad value makes
+ * its row INVALID rather than refusing the batch.
+ */
+export type MemberImportRow = {
+  /** The row's line in the file (for the report); the header is line 1 of a CSV file. */
+  line: Scalars['Int']['input'];
+  /**
+   * The old card's code (1-40 printable characters; full-width characters, spaces and hyphens are ignored, letters
+   * compared in upper case). Required: it is what makes the import idempotent.
+   */
+  legacyCode: Scalars['String']['input'];
+  /** The name the member is greeted by (1-50 characters); omitted: "Member <legacy code>". */
+  displayName?: InputMaybe<Scalars['String']['input']>;
+  /** E-mail address, optional. */
+  email?: InputMaybe<Scalars['String']['input']>;
+  /** Phone number, optional; Japanese formats accepted (090-1234-5678). */
+  phone?: InputMaybe<Scalars['String']['input']>;
+  /** YYYY-MM-DD, optional. */
+  birthday?: InputMaybe<Scalars['String']['input']>;
+  /** The old card's tier (REGULAR, SILVER, GOLD or PLATINUM), optional: held for one tier window from the import. */
+  tier?: InputMaybe<Scalars['String']['input']>;
+  /** The old balance, one lot per expiry date (at most 50 lots; the same date twice is refused). */
+  balances?: InputMaybe<Array<MemberImportLot>>;
+};
+
+/** Points of the old balance that expire on one day. */
+export type MemberImportLot = {
+  /** How many points (a whole number, at least 1). */
+  points: Scalars['Int']['input'];
+  /**
+   * The last day they may be used, YYYY-MM-DD: they expire at the end of that day in Japan. A date already past is
+   * not imported (reported in the row's messages).
+   */
+  expiresOn: Scalars['String']['input'];
+};
+
+/** What happened, or would happen, to one import row. */
+export type MemberImportOutcome =
+  /** A new member was made for the row's old code. */
+  | 'CREATED'
+  /** The old code's member exists already (an earlier run): nothing was changed. */
+  | 'UNCHANGED'
+  /** Dry run: a new member would be made. */
+  | 'WOULD_CREATE'
+  /** The row was refused (see messages); nothing was written for it. */
+  | 'INVALID';
+
+/** A contact of an import row that another member holds: left out of the imported member. */
+export type MemberImportDuplicate = {
+  __typename?: 'MemberImportDuplicate';
+  /** E-mail or phone. */
+  kind: DuplicateContactKind;
+  /** The member who holds it. */
+  memberId: Scalars['ID']['output'];
+  /** That member's card code. */
+  memberCode: Scalars['String']['output'];
+};
+
+/** One row's answer. */
+export type MemberImportRowResult = {
+  __typename?: 'MemberImportRowResult';
+  /** The row's line, as sent. */
+  line: Scalars['Int']['output'];
+  /** The row's old code as sent. */
+  legacyCode: Scalars['String']['output'];
+  /** What happened to the row. */
+  outcome: MemberImportOutcome;
+  /** The member of the old code (CREATED, UNCHANGED); null otherwise. */
+  memberId?: Maybe<Scalars['ID']['output']>;
+  /** That member's new card code (the old one keeps working too). */
+  memberCode?: Maybe<Scalars['String']['output']>;
+  /** Contacts another member holds, left out of the new member (flagged for staff in memberDuplicates). */
+  duplicateContacts: Array<MemberImportDuplicate>;
+  /** Problems, each naming its field (INVALID), and what was left out (a duplicate contact, an expired lot). */
+  messages: Array<Scalars['String']['output']>;
+};
+
+/** The answer to one importMembers batch, a row for each row sent, in their order. */
+export type MemberImportResult = {
+  __typename?: 'MemberImportResult';
+  /** Whether this was a dry run (nothing written). */
+  dryRun: Scalars['Boolean']['output'];
+  /** Each row's answer. */
+  rows: Array<MemberImportRowResult>;
 };
 
 export type Link__Purpose =
@@ -618,6 +730,13 @@ export type ResolversTypes = ResolversObject<{
   ApiKey: ResolverTypeWrapper<ApiKeyView>;
   CreatedApiKey: ResolverTypeWrapper<IssuedApiKey>;
   CreateApiKeyInput: CreateApiKeyInput;
+  MemberImportInput: MemberImportInput;
+  MemberImportRow: MemberImportRow;
+  MemberImportLot: MemberImportLot;
+  MemberImportOutcome: MemberImportOutcome;
+  MemberImportDuplicate: ResolverTypeWrapper<MemberImportDuplicate>;
+  MemberImportRowResult: ResolverTypeWrapper<MemberImportRowResult>;
+  MemberImportResult: ResolverTypeWrapper<MemberImportResult>;
   link__Purpose: Link__Purpose;
   link__Import: ResolverTypeWrapper<Scalars['link__Import']['output']>;
   federation__FieldSet: ResolverTypeWrapper<Scalars['federation__FieldSet']['output']>;
@@ -647,6 +766,12 @@ export type ResolversParentTypes = ResolversObject<{
   ApiKey: ApiKeyView;
   CreatedApiKey: IssuedApiKey;
   CreateApiKeyInput: CreateApiKeyInput;
+  MemberImportInput: MemberImportInput;
+  MemberImportRow: MemberImportRow;
+  MemberImportLot: MemberImportLot;
+  MemberImportDuplicate: MemberImportDuplicate;
+  MemberImportRowResult: MemberImportRowResult;
+  MemberImportResult: MemberImportResult;
   link__Import: Scalars['link__Import']['output'];
   federation__FieldSet: Scalars['federation__FieldSet']['output'];
   federation__Scope: Scalars['federation__Scope']['output'];
@@ -840,6 +965,7 @@ export type MutationResolvers<ContextType = MembersContext, ParentType extends R
   withdrawMember?: Resolver<ResolversTypes['Member'], ParentType, ContextType, RequireFields<MutationWithdrawMemberArgs, 'id'>>;
   mergeMembers?: Resolver<ResolversTypes['Member'], ParentType, ContextType, RequireFields<MutationMergeMembersArgs, 'survivorId' | 'mergedId'>>;
   dismissMemberDuplicate?: Resolver<ResolversTypes['MemberDuplicate'], ParentType, ContextType, RequireFields<MutationDismissMemberDuplicateArgs, 'id'>>;
+  importMembers?: Resolver<ResolversTypes['MemberImportResult'], ParentType, ContextType, RequireFields<MutationImportMembersArgs, 'input'>>;
   createApiKey?: Resolver<ResolversTypes['CreatedApiKey'], ParentType, ContextType, RequireFields<MutationCreateApiKeyArgs, 'input'>>;
   revokeApiKey?: Resolver<ResolversTypes['ApiKey'], ParentType, ContextType, RequireFields<MutationRevokeApiKeyArgs, 'id'>>;
 }>;
@@ -860,6 +986,27 @@ export type ApiKeyResolvers<ContextType = MembersContext, ParentType extends Res
 export type CreatedApiKeyResolvers<ContextType = MembersContext, ParentType extends ResolversParentTypes['CreatedApiKey'] = ResolversParentTypes['CreatedApiKey']> = ResolversObject<{
   key?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   apiKey?: Resolver<ResolversTypes['ApiKey'], ParentType, ContextType>;
+}>;
+
+export type MemberImportDuplicateResolvers<ContextType = MembersContext, ParentType extends ResolversParentTypes['MemberImportDuplicate'] = ResolversParentTypes['MemberImportDuplicate']> = ResolversObject<{
+  kind?: Resolver<ResolversTypes['DuplicateContactKind'], ParentType, ContextType>;
+  memberId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  memberCode?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+}>;
+
+export type MemberImportRowResultResolvers<ContextType = MembersContext, ParentType extends ResolversParentTypes['MemberImportRowResult'] = ResolversParentTypes['MemberImportRowResult']> = ResolversObject<{
+  line?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  legacyCode?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  outcome?: Resolver<ResolversTypes['MemberImportOutcome'], ParentType, ContextType>;
+  memberId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  memberCode?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  duplicateContacts?: Resolver<Array<ResolversTypes['MemberImportDuplicate']>, ParentType, ContextType>;
+  messages?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+}>;
+
+export type MemberImportResultResolvers<ContextType = MembersContext, ParentType extends ResolversParentTypes['MemberImportResult'] = ResolversParentTypes['MemberImportResult']> = ResolversObject<{
+  dryRun?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  rows?: Resolver<Array<ResolversTypes['MemberImportRowResult']>, ParentType, ContextType>;
 }>;
 
 export interface Link__ImportScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['link__Import'], any> {
@@ -895,6 +1042,9 @@ export type Resolvers<ContextType = MembersContext> = ResolversObject<{
   Store?: StoreResolvers<ContextType>;
   ApiKey?: ApiKeyResolvers<ContextType>;
   CreatedApiKey?: CreatedApiKeyResolvers<ContextType>;
+  MemberImportDuplicate?: MemberImportDuplicateResolvers<ContextType>;
+  MemberImportRowResult?: MemberImportRowResultResolvers<ContextType>;
+  MemberImportResult?: MemberImportResultResolvers<ContextType>;
   link__Import?: GraphQLScalarType;
   federation__FieldSet?: GraphQLScalarType;
   federation__Scope?: GraphQLScalarType;

@@ -2,6 +2,7 @@ import type { Connection } from 'mongoose';
 import { apiKeyModel, type ApiKeyModel } from './api-key.model';
 import { contactChangeAttemptModel, type ContactChangeAttemptModel } from './contact-change-attempt.model';
 import { contactClaimModel, type ContactClaimModel } from './contact-claim.model';
+import { legacyCodeModel, type LegacyCodeModel } from './legacy-code.model';
 import { lineJoinModel, type LineJoinModel } from './line-join.model';
 import { memberModel, type MemberModel } from './member.model';
 import { memberDuplicateModel, type MemberDuplicateModel } from './member-duplicate.model';
@@ -17,6 +18,7 @@ export interface MembersModels {
   lineJoins: LineJoinModel;
   registerCustomers: RegisterCustomerLinkModel;
   duplicates: MemberDuplicateModel;
+  legacyCodes: LegacyCodeModel;
 }
 
 export function membersModels(connection: Connection): MembersModels {
@@ -29,5 +31,6 @@ export function membersModels(connection: Connection): MembersModels {
     lineJoins: lineJoinModel(connection),
     registerCustomers: registerCustomerLinkModel(connection),
     duplicates: memberDuplicateModel(connection),
+    legacyCodes: legacyCodeModel(connection),
   };
 }

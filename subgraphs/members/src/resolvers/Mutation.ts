@@ -7,6 +7,7 @@ export const Mutation: MutationResolvers = {
   updateMember: (_parent, { id, input }, { caller, members }) => members.update(caller, id, input),
   withdrawMember: (_parent, { id }, { caller, members }) => members.withdraw(caller, id),
   mergeMembers: (_parent, { survivorId, mergedId }, { caller, merges }) => merges.merge(caller, survivorId, mergedId),
+  importMembers: (_parent, { input }, { caller, members }) => members.importMembers(caller, input),
   dismissMemberDuplicate: (_parent, { id }, { caller, members }) => members.dismissDuplicate(caller, id),
   createApiKey: (_parent, { input }, { caller, apiKeys, stores }) => {
     requireAdmin(caller);

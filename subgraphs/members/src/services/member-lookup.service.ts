@@ -2,8 +2,10 @@ import { assertCanReadMember, requireAuthenticated, type Caller } from '@omo/lib
 import { AppError, BadUserInputError, ForbiddenError, NotFoundError } from '@omo/lib/core/errors';
 import type { MemberLoaders } from '../loaders/member.loaders';
 import type { MembersModels } from '../models';
+import type { LegacyCodeDoc } from '../models/legacy-code.model';
 import type { MemberDoc } from '../models/member.model';
 import { normalizeEmail, normalizePhone } from './contact';
+import { normalizeLegacyCode } from './import/legacy-code';
 import { parseMemberCode } from './member-code';
 import { currentMemberOf } from './merge-chain';
 
@@ -14,13 +16,35 @@ export class MemberLookup {
   /** Resolves a scanned or typed card code; a merged member's code leads to the member it was merged into. */
   async resolveCode(caller: Caller, code: string, loaders: MemberLoaders): Promise<MemberDoc> {
     const actor = requireAuthenticated(caller);
-    const memberCode = parseMemberCode(code);
-    const member = await currentMemberOf(await loaders.byCode.load(memberCode), (id) => loaders.byId.load(id.toHexString()));
+    const member = await currentMemberOf(await this.byCardCode(code, loaders), (id) => loaders.byId.load(id.toHexString()));
     if (!member) throw new NotFoundError('Member');
     if (actor.kind === 'customer') assertCanReadMember(actor, member._id.toHexString());
     // the card of a withdrawn membership records and redeems nothing; staff still look it up to help the customer
     if (member.status === 'WITHDRAWN' && actor.kind !== 'staff') throw new AppError('This card’s membership was withdrawn', 'NOT_FOUND');
     return member;
+  }
+
+  /**
+   * The member whose card this is: one of our codes, else an old card's code brought over by the member import
+   * (member_legacy_codes). Ours are looked up first, so an old code can never take a card of ours over; a code that
+   * is neither and not written like ours is refused as ours would be (BAD_USER_INPUT).
+   */
+  private async byCardCode(code: string, loaders: MemberLoaders): Promise<MemberDoc | null> {
+    let memberCode: string | null = null;
+    let malformed: BadUserInputError | null = null;
+    try {
+      memberCode = parseMemberCode(code);
+    } catch (error) {
+      if (!(error instanceof BadUserInputError)) throw error;
+      malformed = error;
+    }
+    const member = memberCode ? await loaders.byCode.load(memberCode) : null;
+    if (member) return member;
+    const legacyCode = normalizeLegacyCode(code);
+    const claim = legacyCode ? await this.models.legacyCodes.findById(legacyCode).lean<LegacyCodeDoc>().exec() : null;
+    if (claim) return loaders.byId.load(claim.memberId.toHexString());
+    if (malformed) throw malformed;
+    return null;
   }
 
   async findByContact(caller: Caller, email?: string | null, phone?: string | null): Promise<MemberDoc[]> {

@@ -7,6 +7,8 @@ import type { MarketingConsentDoc, MemberDoc } from '../models/member.model';
 import { ContactClaims } from './contact-claims';
 import { LineJoinService, type LineJoinOutcome, type LineJoinRequest } from './line-join.service';
 import type { RegisterMemberInput, UpdateMemberInput } from './member-input';
+import { MemberImportService, type ImportResult } from './import/member-import.service';
+import type { ImportRowInput } from './import/import-row';
 import { MemberDuplicates, type DuplicateState, type DuplicateView } from './member-duplicates.service';
 import { MemberLookup } from './member-lookup.service';
 import { MemberProfiles, type BirthdayPage } from './member-profile.service';
@@ -39,6 +41,7 @@ export class MemberService {
   private readonly profiles: MemberProfiles;
   private readonly registerCustomers: RegisterCustomerService;
   private readonly duplicates: MemberDuplicates;
+  private readonly imports: MemberImportService;
 
   constructor(
     models: MembersModels,
@@ -57,6 +60,7 @@ export class MemberService {
     this.profiles = new MemberProfiles(models, this.changes, this.lookup);
     this.duplicates = new MemberDuplicates(models, this.lookup, now);
     this.registerCustomers = new RegisterCustomerService(models, this.signUp, this.changes, this.lookup, this.duplicates, now);
+    this.imports = new MemberImportService(models, this.signUp, this.duplicates, this.lookup, now, outbox);
   }
 
   register(caller: Caller, input: RegisterMemberInput): Promise<MemberDoc> {
@@ -79,6 +83,11 @@ export class MemberService {
   /** A Smaregi register customer's member, by code, link or registered in store (register-customer.service.ts). */
   upsertRegisterCustomer(customer: RegisterCustomer): Promise<RegisterCustomerOutcome> {
     return this.registerCustomers.upsert(customer);
+  }
+
+  /** Admins import the previous card system's members, a batch of rows at a time (import/member-import.service.ts). */
+  importMembers(caller: Caller, input: { rows: ImportRowInput[]; dryRun: boolean }): Promise<ImportResult> {
+    return this.imports.import(caller, input);
   }
 
   /** Staff's list of likely duplicates in one state, newest first (member-duplicates.service.ts). */

@@ -165,6 +165,14 @@ export class SignUpService {
     }
   }
 
+  /** A drawn code that is an imported old card's would be that card's member's at the register: drawn again. */
+  private async freshCode(): Promise<string> {
+    for (;;) {
+      const code = generateMemberCode();
+      if (!(await this.models.legacyCodes.exists({ _id: code }))) return code;
+    }
+  }
+
   /**
    * Not insertOnce: a clash here is either the member already stored under this id (a registration run twice,
    * see registerAs) or a member code collision, a cue to draw another code; and the caller needs the stored
@@ -176,7 +184,7 @@ export class SignUpService {
   ): Promise<{ member: MemberDoc; created: boolean }> {
     for (let attempt = 1; ; attempt += 1) {
       try {
-        const created = await this.models.members.create({ _id: memberId, memberCode: generateMemberCode(), status: 'ACTIVE', ...fields });
+        const created = await this.models.members.create({ _id: memberId, memberCode: await this.freshCode(), status: 'ACTIVE', ...fields });
         return { member: created.toObject(), created: true };
       } catch (error) {
         if (!isDuplicateKeyError(error)) throw error;

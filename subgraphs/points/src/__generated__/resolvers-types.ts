@@ -63,7 +63,12 @@ export type PointTransactionType =
   /** Points moved out of a member who was merged into another. */
   | 'MERGE_OUT'
   /** Points moved in from a member merged into this one. */
-  | 'MERGE_IN';
+  | 'MERGE_IN'
+  /**
+   * A balance brought over from the previous card by the member import: one lot per expiry date, usable at once,
+   * each expiring at the end of its day in Japan (the entry's expiresAt is the soonest of them).
+   */
+  | 'IMPORT';
 
 /** How earned points are rounded to a whole number, once per purchase, after every multiplier. */
 export type Rounding =
@@ -195,7 +200,10 @@ export type PointTransaction = {
   actor?: Maybe<Scalars['String']['output']>;
   /** When the entry was written. */
   createdAt: Scalars['DateTime']['output'];
-  /** For EARN and BONUS: when these points expire (as first set; AFTER_LAST_PURCHASE extends it). */
+  /**
+   * For EARN and BONUS: when these points expire (as first set; AFTER_LAST_PURCHASE extends it). For IMPORT: when
+   * the soonest of its lots expires.
+   */
   expiresAt?: Maybe<Scalars['DateTime']['output']>;
   /** For EARN: how the points were computed. */
   earnBreakdown?: Maybe<EarnBreakdown>;

@@ -20,6 +20,7 @@ export function pointsRoutes(deps: PointsDeps, settlement: SettlementService, op
     reverse: (input) => settlement.reverse(input),
     merge: (input) => settlement.merge(input),
     signupBonus: (input) => settlement.signupBonus(input),
+    importBalances: (input) => deps.imports.importBalances(input),
     accountSummary: (input) => accountSummary(deps, input),
     memberRewards: (input) => memberRewards(deps, input.memberId.toLowerCase()),
     redeemForMember: (input) => redeemForMember(deps, input),

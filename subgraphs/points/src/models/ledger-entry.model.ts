@@ -1,7 +1,7 @@
 import { Schema, type Connection, type Model, type Types } from 'mongoose';
 import type { EarnBreakdown } from '../services/earn-calculator';
 
-export type LedgerEntryType = 'EARN' | 'REDEEM' | 'ADJUST' | 'EXPIRE' | 'REVERSAL' | 'BONUS' | 'MERGE_OUT' | 'MERGE_IN';
+export type LedgerEntryType = 'EARN' | 'REDEEM' | 'ADJUST' | 'EXPIRE' | 'REVERSAL' | 'BONUS' | 'MERGE_OUT' | 'MERGE_IN' | 'IMPORT';
 export type Channel = 'STORE' | 'ONLINE';
 
 /** Points earned together, spent and expired together: FIFO by expiry. */
@@ -77,7 +77,7 @@ const ledgerEntrySchema = new Schema<LedgerEntryDoc>(
   {
     memberId: { type: String, required: true },
     seq: { type: Number, required: true },
-    type: { type: String, required: true, enum: ['EARN', 'REDEEM', 'ADJUST', 'EXPIRE', 'REVERSAL', 'BONUS', 'MERGE_OUT', 'MERGE_IN'] },
+    type: { type: String, required: true, enum: ['EARN', 'REDEEM', 'ADJUST', 'EXPIRE', 'REVERSAL', 'BONUS', 'MERGE_OUT', 'MERGE_IN', 'IMPORT'] },
     amount: { type: Number, required: true },
     balanceAfter: { type: Number, required: true },
     lotsAfter: { type: [lotSchema], default: [] },

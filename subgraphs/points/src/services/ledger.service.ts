@@ -9,7 +9,7 @@ import type { EarnBreakdown } from './earn-calculator';
 import { LedgerAppend, type AppendWatcher } from './ledger-append';
 import { historyPage, type HistoryPage } from './ledger-history';
 import { MemberMergedError, mergeChain } from './ledger-merges';
-import { clawback, credit, debit, extendExpiry, moveIn, moveOut, overdraw, type LedgerState } from './lots';
+import { clawback, credit, debit, extendExpiry, moveIn, moveOut, overdraw, type Change, type LedgerState } from './lots';
 import { lotExpiry, pendingDaysOf } from './points-policy';
 import type { PolicyService } from './policy.service';
 
@@ -279,6 +279,30 @@ export class LedgerService {
       { type: 'BONUS', actor: input.actor, reason: input.reason },
       (state, now, entryId) =>
         credit(state, { lotId: entryId.toHexString(), amount: input.points, earnedAt: now, availableAt: now, expiresAt: lotExpiry(policy, now, state.lastPurchaseAt) }, true),
+    );
+  }
+
+  /**
+   * A member's balance brought over from the old card (the member import): one IMPORT entry holding a lot per
+   * expiry date, usable at once; lots already expired when it is written are left out (null: none was live). Not
+   * counted as earned here. Once per key: a replay answers the first entry, whatever lots it carries.
+   */
+  async imported(input: { memberId: string; key: string; actor: string; lots: { points: number; expiresAt: Date }[] }): Promise<LedgerEntryDoc | null> {
+    return this.appender.append(
+      input.memberId,
+      input.key,
+      // no digest: two runs of an import may send one member's key with different files' lots, and the first stands
+      null,
+      { type: 'IMPORT', actor: input.actor, reason: 'Imported from the previous card' },
+      (state, now, entryId) => {
+        const live = input.lots.filter((lot) => lot.expiresAt.getTime() > now.getTime()).sort((a, b) => a.expiresAt.getTime() - b.expiresAt.getTime());
+        const [first, ...rest] = live.map((lot, index) => ({ lotId: `${entryId.toHexString()}:${index}`, amount: lot.points, earnedAt: now, availableAt: now, expiresAt: lot.expiresAt }));
+        if (!first) return null;
+        return rest.reduce<Change>((change, lot) => {
+          const next = credit({ ...state, lots: change.lots, debt: change.debt }, lot, false);
+          return { ...next, amount: change.amount + next.amount, expiresAt: change.expiresAt };
+        }, credit(state, first, false));
+      },
     );
   }
 

@@ -1,0 +1,46 @@
+import type { z } from 'zod';
+import { mapLimit } from '@omo/lib/core/concurrency';
+import type { importBalancesSchema, pointsContract } from '@omo/lib/contracts/points';
+import type { LedgerService } from './ledger.service';
+import { forCurrentMember } from './ledger-merges';
+import type { PolicyService } from './policy.service';
+import type { TierService } from './tier.service';
+
+type ImportBalancesInput = z.output<typeof importBalancesSchema>;
+type ImportBalancesResult = z.infer<typeof pointsContract.routes.importBalances.response>;
+
+/** Members of one call appended at once: each append is a few commands of its own member, none shared. */
+const PARALLEL_MEMBERS = 8;
+
+/**
+ * The points side of the member import (docs/member-import.md): per member, one IMPORT ledger entry with a lot per
+ * expiry date (LedgerService.imported, keyed by the item's key) and, for an imported tier, a qualifying-spend
+ * record of that tier's threshold dated now, under the same key, so the tier holds for one tier window from the
+ * import and then follows spend like any other. Both writes are keyed inserts: a resent item repeats nothing, and
+ * one that died between them writes the missing one. The ledger entry goes first: a tier without its points is
+ * the worse half to be left with. A member merged away before their item arrived is imported onto the survivor.
+ */
+export class ImportBalances {
+  constructor(
+    private readonly ledger: LedgerService,
+    private readonly tiers: TierService,
+    private readonly policy: PolicyService,
+    private readonly clock: () => Date,
+  ) {}
+
+  async importBalances(input: ImportBalancesInput): Promise<ImportBalancesResult> {
+    const { tiers } = await this.policy.getPolicy();
+    const results = await mapLimit(input.items, PARALLEL_MEMBERS, async (item) => {
+      const memberId = item.memberId.toLowerCase();
+      return forCurrentMember(memberId, async (holder) => {
+        const entry = await this.ledger.imported({ memberId: holder, key: item.key, actor: input.actor, lots: item.lots });
+        const threshold = item.tier ? (tiers.find((rule) => rule.tier === item.tier)?.minSpend ?? 0) : 0;
+        if (threshold > 0) await this.tiers.recordSpend({ key: item.key, memberId: holder, amountDelta: threshold, occurredAt: this.clock() });
+        const writtenAt = entry?.createdAt ?? this.clock();
+        const expiredLots = item.lots.filter((lot) => lot.expiresAt.getTime() <= writtenAt.getTime()).length;
+        return { memberId: holder, key: item.key, points: entry?.amount ?? 0, expiredLots };
+      });
+    });
+    return { results };
+  }
+}
