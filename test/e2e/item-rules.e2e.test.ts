@@ -11,7 +11,7 @@ const BREAKDOWN_FIELDS = `amount earningAmount campaignMultiplierPercent multipl
 const RECORD = /* GraphQL */ `
   mutation($input: RecordPurchaseInput!) {
     recordPurchase(input: $input) {
-      status amountPaid pointsEarned pointsRedeemed
+      id status amountPaid pointsEarned pointsRedeemed
       pointTransactions { type earnBreakdown { ${BREAKDOWN_FIELDS} } }
     }
   }
@@ -32,7 +32,7 @@ interface Breakdown {
   lines: { sku: string; rule: string; points: number; itemRuleIds: string[] }[];
 }
 interface Recorded {
-  recordPurchase: { status: string; amountPaid: number; pointsEarned: number; pointsRedeemed: number; pointTransactions: { type: string; earnBreakdown: Breakdown | null }[] };
+  recordPurchase: { id: string; status: string; amountPaid: number; pointsEarned: number; pointsRedeemed: number; pointTransactions: { type: string; earnBreakdown: Breakdown | null }[] };
 }
 
 const HOUR = 3_600_000;
@@ -204,5 +204,59 @@ describe('the segment "bought tea in the last 30 days"', () => {
     const recent = await register();
     await record('tea-10-days', { storeId: otherStore, memberId: recent, lines: [{ ...BASKET[1]!, category: 'Ｔｅａ ' }], occurredAt: new Date(Date.now() - 10 * DAY) });
     expect(await previewCount()).toBe(4);
+  });
+});
+
+describe('a refund of a purchase with excluded lines', () => {
+  it('takes back only the spend the purchase counted, so the full refund leaves the other purchases\' spend whole', async () => {
+    const member = await register();
+    await record('spend-before', { storeId: otherStore, memberId: member, lines: [BASKET[2]!] });
+    // gift card 5000 + tea 2560: only the tea's 2560 yen counted → 3300 + 2560
+    const purchase = await record('refund-me', { storeId: store, memberId: member, lines: [BASKET[0]!, BASKET[1]!] });
+    const spend = async () => ok(await system.graphql<{ me: { points: { tierProgress: { qualifyingSpend: number } } } }>('{ me { points { tierProgress { qualifyingSpend } } } }', {}, system.customerHeaders(member))).me.points.tierProgress.qualifyingSpend;
+    expect(await spend()).toBe(5860);
+
+    const refunded = ok(
+      await system.graphql<{ refundPurchase: { status: string; pointsEarned: number } }>(
+        'mutation($input: RefundPurchaseInput!) { refundPurchase(input: $input) { status pointsEarned } }',
+        { input: { purchaseId: purchase.id, idempotencyKey: 'refund-all', lines: [{ sku: 'GIFT-5000', quantity: 1 }, { sku: 'TEA-01', quantity: 2 }] } },
+        system.staffHeaders(),
+      ),
+    ).refundPurchase;
+    expect(refunded).toEqual({ status: 'REFUNDED', pointsEarned: 0 });
+    // 2560 taken back, not the refund's 7560 yen
+    expect(await spend()).toBe(3300);
+  });
+});
+
+describe('managing item rules and the excluded categories', () => {
+  it('refuses a rule that matches nothing and writes nothing', async () => {
+    const count = async () => ok(await system.graphql<{ itemRules: unknown[] }>('{ itemRules(all: true) { id } }', {}, system.staffHeaders())).itemRules.length;
+    const before = await count();
+    const refused = await system.graphql(CREATE_RULE, { input: { name: '空', action: 'EXCLUDE', startsAt: new Date().toISOString(), endsAt: new Date(Date.now() + DAY).toISOString() } }, system.adminHeaders());
+    expect(refused.errors?.map((e) => [e.extensions?.code, e.extensions?.field])).toEqual([['BAD_USER_INPUT', 'categories']]);
+    expect(await count()).toBe(before);
+  });
+
+  it('changes a rule by revisions, ends it, and refuses changes to a rule that is over', async () => {
+    const id = await createRule({ name: '試験', action: 'MULTIPLIER', multiplierPercent: 150, skus: ['NOTHING-1'], startsAt: new Date(Date.now() - HOUR).toISOString(), endsAt: new Date(Date.now() + DAY).toISOString() });
+    const updated = ok(await system.graphql<{ updateItemRule: unknown }>('mutation($id: ID!) { updateItemRule(id: $id, input: { multiplierPercent: 300, categories: [" Sweets "] }) { revision multiplierPercent categories skus } }', { id }, system.adminHeaders())).updateItemRule;
+    expect(updated).toEqual({ revision: 2, multiplierPercent: 300, categories: ['sweets'], skus: ['NOTHING-1'] });
+    const ended = ok(await system.graphql<{ endItemRule: { revision: number; endsAt: string } }>('mutation($id: ID!) { endItemRule(id: $id) { revision endsAt } }', { id }, system.adminHeaders())).endItemRule;
+    expect(ended.revision).toBe(3);
+    expect(new Date(ended.endsAt).getTime()).toBeLessThanOrEqual(Date.now());
+    const active = ok(await system.graphql<{ itemRules: { id: string }[] }>('{ itemRules { id } }', {}, system.staffHeaders())).itemRules.map((r) => r.id);
+    expect(active).not.toContain(id);
+    const late = await system.graphql('mutation($id: ID!) { updateItemRule(id: $id, input: { name: "x" }) { id } }', { id }, system.adminHeaders());
+    expect(late.errors?.map((e) => e.extensions?.code)).toEqual(['BAD_USER_INPUT']);
+  });
+
+  it('lets an administrator change the excluded categories: then a gift card earns like any line', async () => {
+    const rules = ok(await system.graphql<{ setPointsPolicy: { excludedCategories: string[] } }>('mutation { setPointsPolicy(input: { excludedCategories: ["Shipping"] }) { excludedCategories } }', {}, system.adminHeaders())).setPointsPolicy;
+    expect(rules).toEqual({ excludedCategories: ['shipping'] });
+    const member = await register();
+    // 5000 × the campaign's 150% / 100 = 75
+    const purchase = await record('gift-earns', { storeId: store, memberId: member, lines: [BASKET[0]!] });
+    expect({ pointsEarned: purchase.pointsEarned, rule: earnOf(purchase)?.lines[0]?.rule }).toEqual({ pointsEarned: 75, rule: 'CAMPAIGN' });
   });
 });
