@@ -179,7 +179,9 @@ export class SettlementService {
    * refund's own yen, as always. One with excluded lines counted only their earning share, so a refund takes back
    * that share of its yen (floored), and the full refund whatever is left of the purchase's spend, so a purchase's
    * spend never goes below 0. Refunds carry yen, not lines: a refund of only the gift card still lowers the spend
-   * by its share. Deterministic from the refund and the stored entries, so a retry records the same.
+   * by its share. A retry records the same (the spend's key stores the first). The full refund reads what the
+   * earlier refunds took back: one of them settling at the very same moment (purchases settles a purchase's
+   * refunds one outbox item each, at once) may be missed, and the spend then ends up to that refund's share low.
    */
   private async refundedSpend(input: z.infer<typeof reverseSchema>, full: boolean): Promise<number> {
     if (input.refundAmount === 0) return 0;
