@@ -984,7 +984,10 @@ export type Mutation = {
   setStoreEarnRate: EarnRules;
   /** Staff: replaces the tier thresholds and multipliers (all four tiers, REGULAR at 0). */
   setTierRules: EarnRules;
-  /** Staff: changes channel rates, rounding, pending days, expiry and the sign-up and birthday bonuses. */
+  /**
+   * Staff: changes channel rates, rounding, pending days, expiry, the sign-up and birthday bonuses and the excluded
+   * categories.
+   */
   setPointsPolicy: EarnRules;
   /** Administrators: adds a reward to the catalogue. Errors: BAD_USER_INPUT. */
   createReward: Reward;

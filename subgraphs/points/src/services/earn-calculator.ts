@@ -125,7 +125,8 @@ export function breakdownFor(policy: PointsPolicy, storeRate: StoreEarnRate | nu
   const inScope = itemRules.filter((rule) => itemRuleInScope(rule, input));
   const plans: LinePlan[] = givenLines
     ? planLines(givenLines, input.amount, inScope, policy.excludedCategories)
-    : [{ line: { sku: '', unitPrice: input.amount, quantity: 1 }, amount: input.amount, excludedBy: null, multiplier: null, bonuses: [] }];
+    : // no lines (an older caller, a preview by amount): one line no item rule can match, as before item rules
+      [{ line: { sku: '', unitPrice: input.amount, quantity: 1 }, amount: input.amount, excludedBy: null, multiplier: null, bonuses: [] }];
   const earningAmount = plans.reduce((sum, p) => sum + (p.excludedBy ? 0 : p.amount), 0);
   // a purchase of excluded lines only (a gift card) earns nothing, campaign bonuses included
   const earns = plans.some((p) => !p.excludedBy);
