@@ -30,6 +30,8 @@ export const subgraphCodegen: Record<string, { contextType: string; mappers: Rec
       PointsAccount: '../services/ledger.service#AccountState',
       PointTransaction: '../models/ledger-entry.model#LedgerEntryDoc',
       Campaign: '../models/campaign.model#CampaignDoc',
+      ItemRule: '../models/item-rule.model#ItemRuleDoc',
+      EarnBreakdown: '../services/earn-calculator#StoredEarnBreakdown',
       Reward: '../models/reward.model#RewardDoc',
       RewardChange: '../models/reward.model#RewardDoc',
       RewardFieldChange: '../models/rule-change.schema#FieldChange',

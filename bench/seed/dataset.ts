@@ -246,7 +246,7 @@ export function memberDocs(options: DatasetOptions, index: number): MemberDocs {
 
     // the tier before this purchase's own spend, as SettlementService.settle computes it
     const { tier } = standingFor(spent, POLICY.tiers);
-    const breakdown = breakdownFor(POLICY, null, [], { storeId, channel, amount: subtotal, tier, at: occurredAt });
+    const breakdown = breakdownFor(POLICY, null, [], [], { storeId, channel, amount: subtotal, tier, at: occurredAt });
     const entryId = objectIdOf(`bench:${options.seed}:earn:${pid}`);
     const lastPurchaseAt = occurredAt;
     const lot = { lotId: entryId.toHexString(), amount: breakdown.points, earnedAt: occurredAt, availableAt: new Date(occurredAt.getTime() + pendingDaysOf(POLICY, channel) * DAY_MS), expiresAt: lotExpiry(POLICY, occurredAt, lastPurchaseAt), purchaseId: pid };

@@ -24,6 +24,27 @@ export const couponCodeSchema = z.string().trim().min(1).max(40).transform((code
  */
 export const couponPolicySchema = z.enum(['STRICT', 'RECORD']);
 
+/**
+ * How categories compare, in item rules and the policy's exclusions (points) and in segments (purchases, line): NFKC,
+ * trimmed and lower-cased, so "Gift-Card", "gift-card " and a full-width "ｇｉｆｔ－ｃａｒｄ" from a register are one.
+ */
+export function normaliseCategory(value: string): string {
+  return value.normalize('NFKC').trim().toLowerCase();
+}
+
+/**
+ * A line of a settled purchase, for item rules (docs/item-rules.md): its category as the register sent it (null or
+ * absent: none, so only sku rules can match it).
+ */
+export const settleLineSchema = z.object({
+  sku: z.string().min(1).max(200),
+  // lenient: a register's odd line must never refuse a sale's points (a longer category matches no rule anyway)
+  category: z.string().max(1000).nullish(),
+  unitPrice: yen,
+  quantity: z.number().int().min(1).max(MAX_YEN),
+});
+export const MAX_SETTLE_LINES = 1000;
+
 export const settleSchema = z.object({
   purchaseId: key,
   memberId,
@@ -45,6 +66,11 @@ export const settleSchema = z.object({
    * until paid off by later earnings); the result's `overdrawn` says how many are owed.
    */
   overdraft: z.enum(['REFUSE', 'ALLOW']).default('REFUSE'),
+  /**
+   * The purchase's lines, which `amount` is pro-rated over to earn by item rules and leave excluded lines out of
+   * the tier spend. Absent (an older caller): the amount earns as one, as before item rules.
+   */
+  lines: z.array(settleLineSchema).max(MAX_SETTLE_LINES).optional(),
 });
 
 /**

@@ -60,6 +60,12 @@ export const purchasesConditionSchema = z.discriminatedUnion('kind', [
     city: z.string().optional(),
     period: periodSchema,
   }),
+  /**
+   * Bought a line of one of these categories in the period: a completed purchase (not REJECTED, nor still
+   * settling) with such a line, refunded since or not. Categories compare as points' item rules do: NFKC, trimmed,
+   * lower case, which the caller has applied.
+   */
+  z.object({ kind: z.literal('boughtCategory'), categories: z.array(z.string().min(1).max(100)).min(1).max(50), period: periodSchema }),
 ]);
 export type PurchasesCondition = z.infer<typeof purchasesConditionSchema>;
 

@@ -69,6 +69,7 @@ const ROWS: Record<string, Row> = {
     expect: { ...registers },
   },
   campaigns: { query: '{ campaigns { id } }', variables: () => ({}), expect: staffOnly },
+  itemRules: { query: '{ itemRules { id } }', variables: () => ({}), expect: staffOnly },
   earnRules: { query: '{ earnRules { rounding } }', variables: () => ({}), expect: { ...staffOnly, posOwnStore: A, posOtherStore: A } },
   // staff see the catalogue, a customer what they may redeem; registers read coupons by code, not rewards
   rewards: { query: '{ rewards { id } }', variables: () => ({}), expect: { ...customersOnly, staff: A, admin: A } },
@@ -123,6 +124,13 @@ const ROWS: Record<string, Row> = {
   },
   updateCampaign: { query: 'mutation($id: ID!) { updateCampaign(id: $id, input: { name: "x" }) { id } }', variables: () => ({ id: unknownId() }), expect: adminOnly },
   endCampaign: { query: 'mutation($id: ID!) { endCampaign(id: $id) { id } }', variables: () => ({ id: unknownId() }), expect: adminOnly },
+  createItemRule: {
+    query: 'mutation { createItemRule(input: { name: "", action: EXCLUDE, categories: ["tobacco"], startsAt: "2030-01-01T00:00:00Z", endsAt: "2030-02-01T00:00:00Z" }) { id } }',
+    variables: () => ({}),
+    expect: adminOnly,
+  },
+  updateItemRule: { query: 'mutation($id: ID!) { updateItemRule(id: $id, input: { name: "x" }) { id } }', variables: () => ({ id: unknownId() }), expect: adminOnly },
+  endItemRule: { query: 'mutation($id: ID!) { endItemRule(id: $id) { id } }', variables: () => ({ id: unknownId() }), expect: adminOnly },
   setStoreEarnRate: { query: 'mutation($s: ID!) { setStoreEarnRate(input: { storeId: $s, ratePoints: -1, ratePerYen: 100 }) { rounding } }', variables: (f) => ({ s: f.ownStore }), expect: adminOnly },
   setTierRules: { query: 'mutation { setTierRules(tiers: []) { rounding } }', variables: () => ({}), expect: adminOnly },
   setPointsPolicy: { query: 'mutation { setPointsPolicy(input: { pendingDays: -1 }) { rounding } }', variables: () => ({}), expect: adminOnly },

@@ -317,6 +317,17 @@ describe('Shopify order and refund webhooks', () => {
     expect(await purchaseOf(`gid://shopify/Order/${orderId}`)).toMatchObject({ status: 'PARTIALLY_REFUNDED', refundedAmount: 3018, pointsEarned: 24 });
   });
 
+  it('records a gift card sold online as a gift-card line, which earns no points', async () => {
+    const orderId = '5918273645130';
+    const order = edited(ORDER, [['5918273645012', orderId], ['"gift_card": false,\n      "grams": 280', '"gift_card": true,\n      "grams": 280']]);
+    expect(await deliver(order, newDelivery(ORDER_DELIVERY, 30))).toEqual({ status: 200, body: { outcome: 'recorded' } });
+    // 5360 yen over tea 2560 and the (gift card) cup 3300: the tea's share floor(5360 × 2560 / 5860) = 2341 → 23 points
+    expect(await purchaseOf(`gid://shopify/Order/${orderId}`)).toMatchObject({ status: 'COMPLETED', amountPaid: 5360, pointsEarned: 23 });
+    const stored = await system.db.collection<{ externalId: string; lines: { category: string | null }[] }>('purchases').findOne({ externalId: `gid://shopify/Order/${orderId}` });
+    const categories = stored?.lines.map((l) => l.category);
+    expect(categories).toEqual([null, 'gift-card']);
+  });
+
   it('answers 503 without keeping anything when the members service cannot be reached, so Shopify retries', async () => {
     const order = edited(ORDER, [['5918273645012', '5918273645107']]);
     const delivery = newDelivery(ORDER_DELIVERY, 9);

@@ -11,6 +11,7 @@ import type { CouponShopifySync } from './services/coupon-shopify-sync';
 import type { CouponUseService } from './services/coupon-use.service';
 import type { CouponService } from './services/coupon.service';
 import type { EarnCalculator } from './services/earn-calculator';
+import type { ItemRuleService } from './services/item-rule.service';
 import { currentEarnRules, earnRulesFor, type EarnRules } from './services/earn-rules';
 import type { LedgerService } from './services/ledger.service';
 import type { MembersClient } from './services/members.client';
@@ -40,6 +41,7 @@ export interface PointsDeps {
   policy: PolicyService;
   storeRates: StoreRateService;
   campaigns: CampaignService;
+  itemRules: ItemRuleService;
   tiers: TierService;
   calculator: EarnCalculator;
   members: MembersClient;

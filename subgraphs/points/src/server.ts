@@ -51,7 +51,7 @@ export interface PointsSubgraph extends BuiltSubgraph<PointsContext> {
 
 export function buildPointsSubgraph(options: SubgraphBuildOptions): PointsSubgraph {
   const models = { ledger: ledgerEntryModel(options.connection), accounts: pointAccountModel(options.connection) };
-  const { policy, storeRates, campaigns, tiers, calculator } = createRulesModule(options.connection, options.clock);
+  const { policy, storeRates, campaigns, itemRules, tiers, calculator } = createRulesModule(options.connection, options.clock);
   const members = new MembersClient(options.services, options.internalSecret);
   const memberExists = (memberId: string) => members.exists(memberId);
   const smaregiBalance = new SmaregiBalanceSync({
@@ -88,7 +88,7 @@ export function buildPointsSubgraph(options: SubgraphBuildOptions): PointsSubgra
   const couponExpiry = new CouponExpiryJob(couponStore, coupons, options.logger);
   const couponUse = new CouponUseService(couponStore, coupons, ledger, options.logger);
   const settlement = new SettlementService(ledger, policy, tiers, calculator, couponUse, options.logger);
-  const deps: PointsDeps = { models, clock: options.clock, ledger, policy, storeRates, campaigns, tiers, calculator, members, rewards, coupons, couponUse, checkoutCodes, shopifySync, smaregiBalance, imports: new ImportBalances(ledger, tiers, policy, options.clock) };
+  const deps: PointsDeps = { models, clock: options.clock, ledger, policy, storeRates, campaigns, itemRules, tiers, calculator, members, rewards, coupons, couponUse, checkoutCodes, shopifySync, smaregiBalance, imports: new ImportBalances(ledger, tiers, policy, options.clock) };
   const apollo = buildSubgraphApollo<PointsContext>({ name: 'points', typeDefs, resolvers, ...options });
   return {
     apollo,

@@ -277,6 +277,17 @@ export type StoresVisitedConditionInput = {
 };
 
 /**
+ * Members who bought a line of one of some categories (as the register sent it on the purchase line, compared
+ * ignoring case and width) in a completed purchase, refunded since or not.
+ */
+export type BoughtCategoryConditionInput = {
+  /** The categories (1 to 50), e.g. ["tea"]. */
+  categories: Array<Scalars['String']['input']>;
+  /** Only purchases in this period count, e.g. { fromDaysAgo: 30 }; omitted: all time. */
+  window?: InputMaybe<TimeWindowInput>;
+};
+
+/**
  * Members by the month of their birthday (a date in Japan, which members give optionally; members without one never
  * match). Give months or currentMonth, one of them.
  */
@@ -298,7 +309,7 @@ export type BirthdayMonthInput = {
  *
  * Every condition applies to the member as the service that owns the data sees them at evaluation time: tier, point
  * balance and expiring points (points); registeredVia, registration date, tags and birthday month (members);
- * purchase recency, frequency, spend, channels and stores (purchases); LINE friend status (line). Only ACTIVE members
+ * purchase recency, frequency, spend, channels, stores and categories bought (purchases); LINE friend status (line). Only ACTIVE members
  * ever match, and a message sent to a segment reaches only those who consent to marketing (SendSegmentMessageInput).
  *
  * Example, "bought at store X in the last 90 days but never online":
@@ -336,6 +347,8 @@ export type SegmentDefinitionInput = {
   channelUsage?: InputMaybe<ChannelUsageConditionInput>;
   /** Stores bought at. */
   storesVisited?: InputMaybe<StoresVisitedConditionInput>;
+  /** Categories bought (purchase lines' category). */
+  boughtCategory?: InputMaybe<BoughtCategoryConditionInput>;
   /** The linked LINE account follows (FRIEND) or has blocked (BLOCKED) the retailer's account. */
   lineFriendStatus?: InputMaybe<LineFriendStatus>;
   /** The member's birthday falls in one of these months (or in the month of evaluation). */
@@ -731,6 +744,7 @@ export type ResolversTypes = ResolversObject<{
   SpendConditionInput: SpendConditionInput;
   ChannelUsageConditionInput: ChannelUsageConditionInput;
   StoresVisitedConditionInput: StoresVisitedConditionInput;
+  BoughtCategoryConditionInput: BoughtCategoryConditionInput;
   BirthdayMonthInput: BirthdayMonthInput;
   SegmentDefinitionInput: SegmentDefinitionInput;
   Segment: ResolverTypeWrapper<SegmentView>;
@@ -777,6 +791,7 @@ export type ResolversParentTypes = ResolversObject<{
   SpendConditionInput: SpendConditionInput;
   ChannelUsageConditionInput: ChannelUsageConditionInput;
   StoresVisitedConditionInput: StoresVisitedConditionInput;
+  BoughtCategoryConditionInput: BoughtCategoryConditionInput;
   BirthdayMonthInput: BirthdayMonthInput;
   SegmentDefinitionInput: SegmentDefinitionInput;
   Segment: SegmentView;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { BadUserInputError } from '@omo/lib/core/errors';
+import { normaliseCategory } from '@omo/lib/contracts/points';
 import type { Period } from '@omo/lib/contracts/segment-filter';
 import { DAY_MS } from '@omo/lib/core/time';
 import { OBJECT_ID } from '@omo/lib/core/validation';
@@ -38,6 +39,7 @@ export type SegmentNode =
   | { spend: { window?: TimeWindow; amount: IntRange } }
   | { channelUsage: { usage: ChannelUsage; window?: TimeWindow } }
   | { storesVisited: { storeIds?: string[]; prefecture?: string; city?: string; window?: TimeWindow } }
+  | { boughtCategory: { categories: string[]; window?: TimeWindow } }
   | { lineFriendStatus: 'FRIEND' | 'BLOCKED' }
   | { birthdayMonth: BirthdayMonths };
 
@@ -101,6 +103,14 @@ const LEAVES = {
       window: timeWindow.optional(),
     })
     .refine((s) => (s.storeIds !== undefined) !== (s.prefecture !== undefined || s.city !== undefined), 'give storeIds, or a prefecture and/or city'),
+  boughtCategory: z.strictObject({
+    categories: z
+      .array(z.string().trim().min(1, 'categories are 1-100 characters').max(100, 'categories are 1-100 characters').transform(normaliseCategory))
+      .min(1, 'needs 1 to 50 categories')
+      .max(50, 'needs 1 to 50 categories')
+      .transform((categories) => [...new Set(categories)]),
+    window: timeWindow.optional(),
+  }),
   lineFriendStatus: z.enum(['FRIEND', 'BLOCKED']),
   birthdayMonth: z
     .strictObject({

@@ -46,6 +46,10 @@ function leafOf(node: SegmentNode, at: Date): Unkeyed {
     const { window, ...stores } = node.storesVisited;
     return { owner: 'purchases', condition: { kind: 'storesVisited', ...stores, period: resolveWindow(window, at) } };
   }
+  if ('boughtCategory' in node) {
+    const { categories, window } = node.boughtCategory;
+    return { owner: 'purchases', condition: { kind: 'boughtCategory', categories, period: resolveWindow(window, at) } };
+  }
   if ('birthdayMonth' in node) {
     const months = 'months' in node.birthdayMonth ? node.birthdayMonth.months : [jstMonthOf(at).month];
     return { owner: 'members', condition: { kind: 'birthdayMonth', months } };

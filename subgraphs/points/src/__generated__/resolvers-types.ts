@@ -4,6 +4,8 @@ import type { MemberRef, PurchaseRef } from '../mappers';
 import type { AccountState } from '../services/ledger.service';
 import type { LedgerEntryDoc } from '../models/ledger-entry.model';
 import type { CampaignDoc } from '../models/campaign.model';
+import type { ItemRuleDoc } from '../models/item-rule.model';
+import type { StoredEarnBreakdown } from '../services/earn-calculator';
 import type { RewardDoc } from '../models/reward.model';
 import type { FieldChange } from '../models/rule-change.schema';
 import type { CouponDoc } from '../models/coupon.model';
@@ -220,19 +222,81 @@ export type PointTransactionConnection = {
   hasNextPage: Scalars['Boolean']['output'];
 };
 
+/** What an item rule does to the lines it matches (docs/item-rules.md). */
+export type ItemRuleAction =
+  /**
+   * Multiplies the line's base points by multiplierPercent; the higher of it and the purchase's best campaign
+   * multiplier applies (they do not stack).
+   */
+  | 'MULTIPLIER'
+  /** Adds bonusPointsPerUnit points for each unit of the line. */
+  | 'FIXED_BONUS'
+  /** The line earns nothing, and its yen do not count toward the tier spend. Wins over every other rule. */
+  | 'EXCLUDE';
+
+/** What decided the points of one line. */
+export type LineEarnRule =
+  /** Excluded: its category is in the policy's excludedCategories, or an EXCLUDE item rule matched it. */
+  | 'EXCLUDED'
+  /** An item rule's multiplier (itemRuleIds names it first), higher than any campaign's. */
+  | 'ITEM_RULE'
+  /** The purchase's winning campaign multiplier (multiplierCampaignId). */
+  | 'CAMPAIGN'
+  /** The earn rate and tier alone. */
+  | 'NONE';
+
+/** How one line of a purchase earned. */
+export type LineEarn = {
+  __typename?: 'LineEarn';
+  /** The line's sku. */
+  sku: Scalars['String']['output'];
+  /** The line's category as the register sent it (null: none). */
+  category?: Maybe<Scalars['String']['output']>;
+  /** Yen per unit. */
+  unitPrice: Scalars['Int']['output'];
+  /** Units. */
+  quantity: Scalars['Int']['output'];
+  /**
+   * The line's share of the yen that earn: the purchase's earn amount (after discounts and redeemed points) pro-rated
+   * over the lines by unitPrice × quantity, floored cumulatively so the shares add up to it exactly.
+   */
+  amount: Scalars['Int']['output'];
+  /** The share's points from the earn rate alone, before multipliers and rounding, as a decimal string. */
+  basePoints: Scalars['String']['output'];
+  /** What decided its multiplier. */
+  rule: LineEarnRule;
+  /** The multiplier applied besides the tier's, in percent (100 = none, 0 when excluded). */
+  multiplierPercent: Scalars['Int']['output'];
+  /** The item rules that applied: its EXCLUDE rule, its winning multiplier, its fixed bonuses. */
+  itemRuleIds: Array<Scalars['ID']['output']>;
+  /** Points from item rules' fixed bonuses (points per unit × quantity). */
+  bonusPoints: Scalars['Int']['output'];
+  /**
+   * The line's points: its part of the purchase's once-rounded points (dealt by cumulative rounding, so the lines add
+   * up to the total) plus its bonus points.
+   */
+  points: Scalars['Int']['output'];
+};
+
 /**
- * How a purchase's points are computed: points = round(amount × rate × tier multiplier × best campaign multiplier)
- * + the sum of fixed bonuses, with `rounding` applied once.
+ * How a purchase's points are computed: each line's share of the amount × rate × tier multiplier × the higher of the
+ * best campaign multiplier and the line's best item-rule multiplier (0 for an excluded line), summed and rounded once
+ * with `rounding`, plus the lines' item-rule bonuses and the campaigns' fixed bonuses. Without lines the amount earns
+ * as one line.
  */
 export type EarnBreakdown = {
   __typename?: 'EarnBreakdown';
   /** The yen amount that earns points. */
   amount: Scalars['Int']['output'];
+  /** The part of amount on lines that are not excluded: what counted toward the tier spend. */
+  earningAmount: Scalars['Int']['output'];
+  /** Per line, when the purchase's lines were known (empty otherwise, and for purchases settled before item rules). */
+  lines: Array<LineEarn>;
   /** Points per `ratePerYen` yen from the store's or channel's earn rate. */
   ratePoints: Scalars['Int']['output'];
   /** The yen unit of the earn rate (e.g. 100 for "1 point per 100 yen"). */
   ratePerYen: Scalars['Int']['output'];
-  /** Points from the earn rate alone, before multipliers and rounding, as a decimal string (e.g. "19.99"). */
+  /** Points from the earn rate alone on earningAmount, before multipliers and rounding, as a decimal string (e.g. "19.99"). */
   basePoints: Scalars['String']['output'];
   /** The member's tier when the purchase was made. */
   tier: Tier;
@@ -242,7 +306,10 @@ export type EarnBreakdown = {
   campaignMultiplierPercent: Scalars['Int']['output'];
   /** The campaign whose multiplier applied, if any. */
   multiplierCampaignId?: Maybe<Scalars['ID']['output']>;
-  /** Fixed bonus points added by campaigns. */
+  /**
+   * Fixed bonus points added by campaigns (the lines' item-rule bonuses are in their lines). A purchase whose lines
+   * are all excluded gets none.
+   */
   bonusPoints: Scalars['Int']['output'];
   /** The campaigns that applied (multiplier and bonuses). */
   campaignIds: Array<Scalars['ID']['output']>;
@@ -337,6 +404,47 @@ export type EarnRules = {
    * one of the same LINE user, that had this year's bonus counts.
    */
   birthdayBonusPoints: Scalars['Int']['output'];
+  /**
+   * Line categories that earn nothing and do not count toward the tier spend, whatever the item rules say (compared
+   * ignoring case and width). ["gift-card", "shipping"] unless staff change it.
+   */
+  excludedCategories: Array<Scalars['String']['output']>;
+};
+
+/**
+ * An earn rule on purchase lines by category or sku, for a time window and a scope like a campaign's
+ * (docs/item-rules.md). Changes are revisions with their audit record, never edits in place.
+ */
+export type ItemRule = {
+  __typename?: 'ItemRule';
+  /** The rule's id. */
+  id: Scalars['ID']['output'];
+  /** The rule's name, shown to staff. */
+  name: Scalars['String']['output'];
+  /** What it does to the lines it matches. */
+  action: ItemRuleAction;
+  /** MULTIPLIER: percent applied to the line's base points (200 = double). */
+  multiplierPercent?: Maybe<Scalars['Int']['output']>;
+  /** FIXED_BONUS: points added for each unit of a matching line. */
+  bonusPointsPerUnit?: Maybe<Scalars['Int']['output']>;
+  /** Line categories it matches (lower case); a line matches when its category is here or its sku is in skus. */
+  categories: Array<Scalars['String']['output']>;
+  /** Skus it matches. */
+  skus: Array<Scalars['String']['output']>;
+  /** Stores where it applies (empty = all). */
+  storeIds: Array<Scalars['ID']['output']>;
+  /** Channels where it applies (empty = all). */
+  channels: Array<Channel>;
+  /** Tiers it applies to (empty = all). */
+  tiers: Array<Tier>;
+  /** Start of its window (inclusive). */
+  startsAt: Scalars['DateTime']['output'];
+  /** End of its window (exclusive); endItemRule moves it to the moment of ending. */
+  endsAt: Scalars['DateTime']['output'];
+  /** When the rule was created. */
+  createdAt: Scalars['DateTime']['output'];
+  /** Its revision: 1 when created, one more with each change. */
+  revision: Scalars['Int']['output'];
 };
 
 /** A time-limited promotion on earned points. */
@@ -432,6 +540,68 @@ export type UpdateCampaignInput = {
   endsAt?: InputMaybe<Scalars['DateTime']['input']>;
 };
 
+/** A new item rule. Give categories or skus (or both). */
+export type CreateItemRuleInput = {
+  /** Name (1-100 characters). */
+  name: Scalars['String']['input'];
+  /** What it does. */
+  action: ItemRuleAction;
+  /** MULTIPLIER only: percent, > 100 and at most 10000. */
+  multiplierPercent?: InputMaybe<Scalars['Int']['input']>;
+  /** FIXED_BONUS only: points per unit, 1 to 100,000. */
+  bonusPointsPerUnit?: InputMaybe<Scalars['Int']['input']>;
+  /** Categories to match (up to 200, each 1-100 characters; compared ignoring case and width). */
+  categories?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** Skus to match (up to 200). */
+  skus?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** Stores where it applies (default all). */
+  storeIds?: InputMaybe<Array<Scalars['ID']['input']>>;
+  /** Channels where it applies (default all). */
+  channels?: InputMaybe<Array<Channel>>;
+  /** Tiers it applies to (default all). */
+  tiers?: InputMaybe<Array<Tier>>;
+  /** Start (inclusive). */
+  startsAt: Scalars['DateTime']['input'];
+  /** End (exclusive); after startsAt and in the future. */
+  endsAt: Scalars['DateTime']['input'];
+};
+
+/** Changes to an item rule; omitted fields stay as they are (its action cannot change: end it and create another). */
+export type UpdateItemRuleInput = {
+  /** New name. */
+  name?: InputMaybe<Scalars['String']['input']>;
+  /** New multiplier (MULTIPLIER rules). */
+  multiplierPercent?: InputMaybe<Scalars['Int']['input']>;
+  /** New bonus per unit (FIXED_BONUS rules). */
+  bonusPointsPerUnit?: InputMaybe<Scalars['Int']['input']>;
+  /** New categories. */
+  categories?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** New skus. */
+  skus?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** New store scope. */
+  storeIds?: InputMaybe<Array<Scalars['ID']['input']>>;
+  /** New channel scope. */
+  channels?: InputMaybe<Array<Channel>>;
+  /** New tier scope. */
+  tiers?: InputMaybe<Array<Tier>>;
+  /** New start. */
+  startsAt?: InputMaybe<Scalars['DateTime']['input']>;
+  /** New end. */
+  endsAt?: InputMaybe<Scalars['DateTime']['input']>;
+};
+
+/** A line of a purchase to preview, as recordPurchase takes it. */
+export type EarnLineInput = {
+  /** The sku (1-200 characters). */
+  sku: Scalars['String']['input'];
+  /** The line's category (see docs/item-rules.md for what a register should send). */
+  category?: InputMaybe<Scalars['String']['input']>;
+  /** Yen per unit. */
+  unitPrice: Scalars['Int']['input'];
+  /** Units (at least 1). */
+  quantity: Scalars['Int']['input'];
+};
+
 /** A store's own earn rate, optionally for a time window (e.g. a pop-up at 3 points per 100 yen for two weeks). */
 export type SetStoreEarnRateInput = {
   /** The store. */
@@ -482,6 +652,8 @@ export type SetPointsPolicyInput = {
   birthdayBonusPoints?: InputMaybe<Scalars['Int']['input']>;
   /** Tier window (1-1095 days). */
   tierWindowDays?: InputMaybe<Scalars['Int']['input']>;
+  /** The line categories that earn nothing (replaces the list; up to 200, [] excludes none). */
+  excludedCategories?: InputMaybe<Array<Scalars['String']['input']>>;
 };
 
 /** A text in Japanese and English. */
@@ -748,6 +920,8 @@ export type Query = {
   campaigns: Array<Campaign>;
   /** Staff and POS keys: the earn rules and point policy in force. */
   earnRules: EarnRules;
+  /** Staff: item rules active at a moment (default now), or all when activeAt is null and all is true. */
+  itemRules: Array<ItemRule>;
   /**
    * Staff: every reward. A customer: the rewards they may redeem now (active, in their window, their tier; stock and
    * limits are checked on redemption). POS keys: FORBIDDEN.
@@ -769,10 +943,17 @@ export type QueryEarnPreviewArgs = {
   amount: Scalars['Int']['input'];
   memberCode?: InputMaybe<Scalars['String']['input']>;
   memberId?: InputMaybe<Scalars['ID']['input']>;
+  lines?: InputMaybe<Array<EarnLineInput>>;
 };
 
 
 export type QueryCampaignsArgs = {
+  activeAt?: InputMaybe<Scalars['DateTime']['input']>;
+  all?: InputMaybe<Scalars['Boolean']['input']>;
+};
+
+
+export type QueryItemRulesArgs = {
   activeAt?: InputMaybe<Scalars['DateTime']['input']>;
   all?: InputMaybe<Scalars['Boolean']['input']>;
 };
@@ -801,11 +982,20 @@ export type Mutation = {
   updateCampaign: Campaign;
   /** Staff: ends a campaign now (its end moves to now; no effect on one already over). */
   endCampaign: Campaign;
+  /** Administrators: creates an item rule. Errors: BAD_USER_INPUT. */
+  createItemRule: ItemRule;
+  /** Administrators: changes an item rule (its next revision). Errors: BAD_USER_INPUT (a rule that is over), NOT_FOUND. */
+  updateItemRule: ItemRule;
+  /** Administrators: ends an item rule now (no effect on one already over). Errors: NOT_FOUND. */
+  endItemRule: ItemRule;
   /** Staff: sets or removes a store's own earn rate. */
   setStoreEarnRate: EarnRules;
   /** Staff: replaces the tier thresholds and multipliers (all four tiers, REGULAR at 0). */
   setTierRules: EarnRules;
-  /** Staff: changes channel rates, rounding, pending days, expiry and the sign-up and birthday bonuses. */
+  /**
+   * Staff: changes channel rates, rounding, pending days, expiry, the sign-up and birthday bonuses and the excluded
+   * categories.
+   */
   setPointsPolicy: EarnRules;
   /** Administrators: adds a reward to the catalogue. Errors: BAD_USER_INPUT. */
   createReward: Reward;
@@ -862,6 +1052,22 @@ export type MutationUpdateCampaignArgs = {
 
 
 export type MutationEndCampaignArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type MutationCreateItemRuleArgs = {
+  input: CreateItemRuleInput;
+};
+
+
+export type MutationUpdateItemRuleArgs = {
+  id: Scalars['ID']['input'];
+  input: UpdateItemRuleInput;
+};
+
+
+export type MutationEndItemRuleArgs = {
   id: Scalars['ID']['input'];
 };
 
@@ -1031,16 +1237,23 @@ export type ResolversTypes = ResolversObject<{
   ExpiringPoints: ResolverTypeWrapper<ExpiringPoints>;
   PointTransaction: ResolverTypeWrapper<LedgerEntryDoc>;
   PointTransactionConnection: ResolverTypeWrapper<Omit<PointTransactionConnection, 'nodes'> & { nodes: Array<ResolversTypes['PointTransaction']> }>;
-  EarnBreakdown: ResolverTypeWrapper<EarnBreakdown>;
+  ItemRuleAction: ItemRuleAction;
+  LineEarnRule: LineEarnRule;
+  LineEarn: ResolverTypeWrapper<LineEarn>;
+  EarnBreakdown: ResolverTypeWrapper<StoredEarnBreakdown>;
   Purchase: ResolverTypeWrapper<PurchaseRef>;
   EarnRate: ResolverTypeWrapper<EarnRate>;
   TierRule: ResolverTypeWrapper<TierRule>;
   EarnRules: ResolverTypeWrapper<EarnRules>;
+  ItemRule: ResolverTypeWrapper<ItemRuleDoc>;
   Campaign: ResolverTypeWrapper<CampaignDoc>;
-  EarnPreview: ResolverTypeWrapper<EarnPreview>;
+  EarnPreview: ResolverTypeWrapper<Omit<EarnPreview, 'breakdown'> & { breakdown: ResolversTypes['EarnBreakdown'] }>;
   AdjustPointsResult: ResolverTypeWrapper<Omit<AdjustPointsResult, 'transaction' | 'account'> & { transaction: ResolversTypes['PointTransaction'], account: ResolversTypes['PointsAccount'] }>;
   CreateCampaignInput: CreateCampaignInput;
   UpdateCampaignInput: UpdateCampaignInput;
+  CreateItemRuleInput: CreateItemRuleInput;
+  UpdateItemRuleInput: UpdateItemRuleInput;
+  EarnLineInput: EarnLineInput;
   SetStoreEarnRateInput: SetStoreEarnRateInput;
   TierRuleInput: TierRuleInput;
   SetPointsPolicyInput: SetPointsPolicyInput;
@@ -1079,16 +1292,21 @@ export type ResolversParentTypes = ResolversObject<{
   ExpiringPoints: ExpiringPoints;
   PointTransaction: LedgerEntryDoc;
   PointTransactionConnection: Omit<PointTransactionConnection, 'nodes'> & { nodes: Array<ResolversParentTypes['PointTransaction']> };
-  EarnBreakdown: EarnBreakdown;
+  LineEarn: LineEarn;
+  EarnBreakdown: StoredEarnBreakdown;
   Purchase: PurchaseRef;
   EarnRate: EarnRate;
   TierRule: TierRule;
   EarnRules: EarnRules;
+  ItemRule: ItemRuleDoc;
   Campaign: CampaignDoc;
-  EarnPreview: EarnPreview;
+  EarnPreview: Omit<EarnPreview, 'breakdown'> & { breakdown: ResolversParentTypes['EarnBreakdown'] };
   AdjustPointsResult: Omit<AdjustPointsResult, 'transaction' | 'account'> & { transaction: ResolversParentTypes['PointTransaction'], account: ResolversParentTypes['PointsAccount'] };
   CreateCampaignInput: CreateCampaignInput;
   UpdateCampaignInput: UpdateCampaignInput;
+  CreateItemRuleInput: CreateItemRuleInput;
+  UpdateItemRuleInput: UpdateItemRuleInput;
+  EarnLineInput: EarnLineInput;
   SetStoreEarnRateInput: SetStoreEarnRateInput;
   TierRuleInput: TierRuleInput;
   SetPointsPolicyInput: SetPointsPolicyInput;
@@ -1271,8 +1489,24 @@ export type PointTransactionConnectionResolvers<ContextType = PointsContext, Par
   hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
 }>;
 
+export type LineEarnResolvers<ContextType = PointsContext, ParentType extends ResolversParentTypes['LineEarn'] = ResolversParentTypes['LineEarn']> = ResolversObject<{
+  sku?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  category?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  unitPrice?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  quantity?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  amount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  basePoints?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  rule?: Resolver<ResolversTypes['LineEarnRule'], ParentType, ContextType>;
+  multiplierPercent?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  itemRuleIds?: Resolver<Array<ResolversTypes['ID']>, ParentType, ContextType>;
+  bonusPoints?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  points?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+}>;
+
 export type EarnBreakdownResolvers<ContextType = PointsContext, ParentType extends ResolversParentTypes['EarnBreakdown'] = ResolversParentTypes['EarnBreakdown']> = ResolversObject<{
   amount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  earningAmount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  lines?: Resolver<Array<ResolversTypes['LineEarn']>, ParentType, ContextType>;
   ratePoints?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   ratePerYen?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   basePoints?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -1322,6 +1556,24 @@ export type EarnRulesResolvers<ContextType = PointsContext, ParentType extends R
   inactivityDays?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   signupBonusPoints?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   birthdayBonusPoints?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  excludedCategories?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+}>;
+
+export type ItemRuleResolvers<ContextType = PointsContext, ParentType extends ResolversParentTypes['ItemRule'] = ResolversParentTypes['ItemRule']> = ResolversObject<{
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  action?: Resolver<ResolversTypes['ItemRuleAction'], ParentType, ContextType>;
+  multiplierPercent?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  bonusPointsPerUnit?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  categories?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  skus?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  storeIds?: Resolver<Array<ResolversTypes['ID']>, ParentType, ContextType>;
+  channels?: Resolver<Array<ResolversTypes['Channel']>, ParentType, ContextType>;
+  tiers?: Resolver<Array<ResolversTypes['Tier']>, ParentType, ContextType>;
+  startsAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  endsAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  revision?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 }>;
 
 export type CampaignResolvers<ContextType = PointsContext, ParentType extends ResolversParentTypes['Campaign'] = ResolversParentTypes['Campaign']> = ResolversObject<{
@@ -1427,6 +1679,7 @@ export type QueryResolvers<ContextType = PointsContext, ParentType extends Resol
   earnPreview?: Resolver<ResolversTypes['EarnPreview'], ParentType, ContextType, RequireFields<QueryEarnPreviewArgs, 'storeId' | 'channel' | 'amount'>>;
   campaigns?: Resolver<Array<ResolversTypes['Campaign']>, ParentType, ContextType, RequireFields<QueryCampaignsArgs, 'all'>>;
   earnRules?: Resolver<ResolversTypes['EarnRules'], ParentType, ContextType>;
+  itemRules?: Resolver<Array<ResolversTypes['ItemRule']>, ParentType, ContextType, RequireFields<QueryItemRulesArgs, 'all'>>;
   rewards?: Resolver<Array<ResolversTypes['Reward']>, ParentType, ContextType>;
   rewardChanges?: Resolver<Array<ResolversTypes['RewardChange']>, ParentType, ContextType, RequireFields<QueryRewardChangesArgs, 'rewardId'>>;
   couponByCode?: Resolver<ResolversTypes['Coupon'], ParentType, ContextType, RequireFields<QueryCouponByCodeArgs, 'code'>>;
@@ -1437,6 +1690,9 @@ export type MutationResolvers<ContextType = PointsContext, ParentType extends Re
   createCampaign?: Resolver<ResolversTypes['Campaign'], ParentType, ContextType, RequireFields<MutationCreateCampaignArgs, 'input'>>;
   updateCampaign?: Resolver<ResolversTypes['Campaign'], ParentType, ContextType, RequireFields<MutationUpdateCampaignArgs, 'id' | 'input'>>;
   endCampaign?: Resolver<ResolversTypes['Campaign'], ParentType, ContextType, RequireFields<MutationEndCampaignArgs, 'id'>>;
+  createItemRule?: Resolver<ResolversTypes['ItemRule'], ParentType, ContextType, RequireFields<MutationCreateItemRuleArgs, 'input'>>;
+  updateItemRule?: Resolver<ResolversTypes['ItemRule'], ParentType, ContextType, RequireFields<MutationUpdateItemRuleArgs, 'id' | 'input'>>;
+  endItemRule?: Resolver<ResolversTypes['ItemRule'], ParentType, ContextType, RequireFields<MutationEndItemRuleArgs, 'id'>>;
   setStoreEarnRate?: Resolver<ResolversTypes['EarnRules'], ParentType, ContextType, RequireFields<MutationSetStoreEarnRateArgs, 'input'>>;
   setTierRules?: Resolver<ResolversTypes['EarnRules'], ParentType, ContextType, RequireFields<MutationSetTierRulesArgs, 'tiers'>>;
   setPointsPolicy?: Resolver<ResolversTypes['EarnRules'], ParentType, ContextType, RequireFields<MutationSetPointsPolicyArgs, 'input'>>;
@@ -1475,11 +1731,13 @@ export type Resolvers<ContextType = PointsContext> = ResolversObject<{
   ExpiringPoints?: ExpiringPointsResolvers<ContextType>;
   PointTransaction?: PointTransactionResolvers<ContextType>;
   PointTransactionConnection?: PointTransactionConnectionResolvers<ContextType>;
+  LineEarn?: LineEarnResolvers<ContextType>;
   EarnBreakdown?: EarnBreakdownResolvers<ContextType>;
   Purchase?: PurchaseResolvers<ContextType>;
   EarnRate?: EarnRateResolvers<ContextType>;
   TierRule?: TierRuleResolvers<ContextType>;
   EarnRules?: EarnRulesResolvers<ContextType>;
+  ItemRule?: ItemRuleResolvers<ContextType>;
   Campaign?: CampaignResolvers<ContextType>;
   EarnPreview?: EarnPreviewResolvers<ContextType>;
   AdjustPointsResult?: AdjustPointsResultResolvers<ContextType>;

@@ -36,6 +36,8 @@ export interface PointsPolicy {
   /** Points each member gets once a year in their birthday month (the birthday bonus job); 0 = off. */
   birthdayBonusPoints: number;
   tierWindowDays: number;
+  /** Line categories that earn nothing and are not tier spend (normalised: item-rule-match.ts), whatever the item rules say. */
+  excludedCategories: string[];
   /** One per channel. */
   channelRates: ChannelRate[];
   /** All four tiers, lowest first. */
@@ -83,6 +85,8 @@ const policyRevisionSchema = new Schema<PolicyRevisionDoc>(
     // revisions written before the birthday bonus existed leave it out: off, as it was then
     birthdayBonusPoints: { type: Number },
     tierWindowDays: { type: Number, required: true },
+    // revisions written before item rules leave it out: the default exclusions (points-policy.ts)
+    excludedCategories: { type: [String], default: undefined },
     channelRates: { type: [channelRateSchema], required: true },
     tiers: { type: [tierRuleSchema], required: true },
     change: { type: ruleChangeSchema, required: true },

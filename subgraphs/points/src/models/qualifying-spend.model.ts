@@ -28,6 +28,8 @@ const qualifyingSpendSchema = new Schema<QualifyingSpendDoc>(
   { versionKey: false },
 );
 qualifyingSpendSchema.index({ memberId: 1, occurredAt: 1 });
+// a full refund of a purchase with excluded lines reads what its earlier refunds took back (settlement.service.ts)
+qualifyingSpendSchema.index({ purchaseId: 1 });
 
 export type QualifyingSpendModel = Model<QualifyingSpendDoc>;
 

@@ -8,6 +8,9 @@ export type RuleAction =
   | 'CREATE_CAMPAIGN'
   | 'UPDATE_CAMPAIGN'
   | 'END_CAMPAIGN'
+  | 'CREATE_ITEM_RULE'
+  | 'UPDATE_ITEM_RULE'
+  | 'END_ITEM_RULE'
   | 'CREATE_REWARD'
   | 'UPDATE_REWARD';
 

@@ -5,6 +5,7 @@ export const Query: QueryResolvers = {
   earnPreview: (_parent, args, { caller, calculator, members }) => earnPreview(caller, args, { calculator, members }),
   campaigns: (_parent, { activeAt, all }, { caller, campaigns }) => campaigns.list(caller, { activeAt, all }),
   earnRules: (_parent, _args, { earnRules }) => earnRules(),
+  itemRules: (_parent, { activeAt, all }, { caller, itemRules }) => itemRules.list(caller, { activeAt, all }),
   rewards: (_parent, _args, { caller, rewards }) => rewards.list(caller),
   rewardChanges: (_parent, { rewardId }, { caller, rewards }) => rewards.changes(caller, rewardId),
   couponByCode: (_parent, { code }, { caller, coupons }) => coupons.byCode(caller, code),

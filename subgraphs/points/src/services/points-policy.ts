@@ -19,9 +19,16 @@ export const POLICY_FIELDS = [
   'signupBonusPoints',
   'birthdayBonusPoints',
   'tierWindowDays',
+  'excludedCategories',
   'channelRates',
   'tiers',
 ] as const satisfies readonly (keyof PointsPolicy)[];
+
+/**
+ * What a register sends for a gift card and for shipping (docs/item-rules.md): selling a gift card is taking money
+ * in advance, and the goods it later pays for earn their points then; shipping is not goods.
+ */
+export const DEFAULT_EXCLUDED_CATEGORIES = ['gift-card', 'shipping'];
 
 /** The rules in force until staff change them. */
 export function defaultPolicy(): PointsPolicy {
@@ -36,6 +43,7 @@ export function defaultPolicy(): PointsPolicy {
     // opt-in: a retailer decides to give points for birthdays, and how many
     birthdayBonusPoints: 0,
     tierWindowDays: 365,
+    excludedCategories: [...DEFAULT_EXCLUDED_CATEGORIES],
     channelRates: [
       { channel: 'STORE', ratePoints: 1, ratePerYen: 100 },
       { channel: 'ONLINE', ratePoints: 1, ratePerYen: 100 },
@@ -56,6 +64,7 @@ export function policyOf(doc: PolicyRevisionDoc): PointsPolicy {
     // before ONLINE had its own window, pendingDays applied to every purchase
     onlinePendingDays: doc.onlinePendingDays ?? doc.pendingDays,
     birthdayBonusPoints: doc.birthdayBonusPoints ?? 0,
+    excludedCategories: doc.excludedCategories ? [...doc.excludedCategories] : [...DEFAULT_EXCLUDED_CATEGORIES],
     channelRates: doc.channelRates.map((rate) => pick(rate, ['channel', 'ratePoints', 'ratePerYen'])),
     tiers: doc.tiers.map((rule) => pick(rule, ['tier', 'minSpend', 'multiplierPercent'])),
   };

@@ -3,6 +3,7 @@ import { BadUserInputError } from '@omo/lib/core/errors';
 import { CHANNELS, type Channel, type ExpiryMode, type PointsPolicy, type PolicyRevisionDoc, type PolicyRevisionModel, type Rounding } from '../models/points-policy.model';
 import type { RuleAction } from '../models/rule-change.schema';
 import { POLICY_FIELDS, defaultPolicy, policyOf } from './points-policy';
+import { categoryList } from './item-rule-match';
 import { isGiven, oneOf, wholeNumber } from './rule-inputs';
 import { adminActor, diff, insertRevision, retryOnClash } from './rule-revisions';
 import { tierRules, type TierRuleInput } from './tier-rules';
@@ -20,6 +21,7 @@ export interface SetPointsPolicyInput {
   signupBonusPoints?: number | null;
   birthdayBonusPoints?: number | null;
   tierWindowDays?: number | null;
+  excludedCategories?: readonly string[] | null;
 }
 
 type PolicyScalars = Omit<PointsPolicy, 'channelRates' | 'tiers'>;
@@ -36,6 +38,7 @@ function policyPatch(input: SetPointsPolicyInput): { scalars: Partial<PolicyScal
   if (isGiven(input.signupBonusPoints)) scalars.signupBonusPoints = wholeNumber(input.signupBonusPoints, 'signupBonusPoints', 0, 100_000);
   if (isGiven(input.birthdayBonusPoints)) scalars.birthdayBonusPoints = wholeNumber(input.birthdayBonusPoints, 'birthdayBonusPoints', 0, 100_000);
   if (isGiven(input.tierWindowDays)) scalars.tierWindowDays = wholeNumber(input.tierWindowDays, 'tierWindowDays', 1, 1095);
+  if (isGiven(input.excludedCategories)) scalars.excludedCategories = categoryList(input.excludedCategories, 'excludedCategories');
 
   const hasRate = isGiven(input.ratePoints) || isGiven(input.ratePerYen);
   if (!isGiven(input.channel)) {

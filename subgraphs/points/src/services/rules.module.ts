@@ -1,10 +1,12 @@
 import type { Connection } from 'mongoose';
 import { campaignModel, type CampaignModel } from '../models/campaign.model';
+import { itemRuleModel, type ItemRuleModel } from '../models/item-rule.model';
 import { policyRevisionModel, type PolicyRevisionModel } from '../models/points-policy.model';
 import { qualifyingSpendModel, type QualifyingSpendModel } from '../models/qualifying-spend.model';
 import { storeRateRevisionModel, type StoreRateRevisionModel } from '../models/store-earn-rate.model';
 import { CampaignService } from './campaign.service';
 import { EarnCalculator } from './earn-calculator';
+import { ItemRuleService } from './item-rule.service';
 import { PolicyService } from './policy.service';
 import { StoreRateService } from './store-rate.service';
 import { TierService } from './tier.service';
@@ -14,6 +16,7 @@ export interface RulesModule {
   policy: PolicyService;
   storeRates: StoreRateService;
   campaigns: CampaignService;
+  itemRules: ItemRuleService;
   tiers: TierService;
   calculator: EarnCalculator;
 }
@@ -22,6 +25,7 @@ export interface RulesModels {
   policies: PolicyRevisionModel;
   storeRates: StoreRateRevisionModel;
   campaigns: CampaignModel;
+  itemRules: ItemRuleModel;
   spend: QualifyingSpendModel;
 }
 
@@ -31,6 +35,7 @@ export function rulesModels(connection: Connection): RulesModels {
     policies: policyRevisionModel(connection),
     storeRates: storeRateRevisionModel(connection),
     campaigns: campaignModel(connection),
+    itemRules: itemRuleModel(connection),
     spend: qualifyingSpendModel(connection),
   };
 }
@@ -40,6 +45,7 @@ export function createRulesModule(connection: Connection, clock: () => Date): Ru
   const policy = new PolicyService(models.policies, clock);
   const storeRates = new StoreRateService(models.storeRates, clock);
   const campaigns = new CampaignService(models.campaigns, clock);
+  const itemRules = new ItemRuleService(models.itemRules, clock);
   const tiers = new TierService(models.spend, policy, clock);
-  return { policy, storeRates, campaigns, tiers, calculator: new EarnCalculator({ policy, storeRates, campaigns }, tiers, clock) };
+  return { policy, storeRates, campaigns, itemRules, tiers, calculator: new EarnCalculator({ policy, storeRates, campaigns, itemRules }, tiers, clock) };
 }

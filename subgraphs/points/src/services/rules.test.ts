@@ -78,6 +78,7 @@ describe('PolicyService.getPolicy', () => {
       signupBonusPoints: 100,
       birthdayBonusPoints: 0,
       tierWindowDays: 365,
+      excludedCategories: ['gift-card', 'shipping'],
       channelRates: [
         { channel: 'STORE', ratePoints: 1, ratePerYen: 100 },
         { channel: 'ONLINE', ratePoints: 1, ratePerYen: 100 },

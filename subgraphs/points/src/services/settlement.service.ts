@@ -3,7 +3,7 @@ import { AppError, BadUserInputError } from '@omo/lib/core/errors';
 import type { Logger } from '@omo/lib/core/logger';
 import { mergeSchema, redemptionSchema, reverseSchema, settleSchema, signupBonusSchema } from '@omo/lib/contracts/points';
 import type { LedgerEntryDoc } from '../models/ledger-entry.model';
-import type { EarnCalculator } from './earn-calculator';
+import type { EarnBreakdown, EarnCalculator } from './earn-calculator';
 import { parseInput } from '@omo/lib/core/validation';
 import type { CouponUseService, UnconsumedCoupon } from './coupon-use.service';
 import type { LedgerService } from './ledger.service';
@@ -34,6 +34,11 @@ export function purchasePoints(entries: LedgerEntryDoc[]): { pointsEarned: numbe
     pointsEarned: sumOf(entries, (e) => e.type === 'EARN' || (e.type === 'REVERSAL' && e.reverses === 'EARN')),
     pointsRedeemed: 0 - sumOf(entries, (e) => e.type === 'REDEEM' || (e.type === 'REVERSAL' && e.reverses === 'REDEEM')),
   };
+}
+
+/** The yen of a purchase that count as tier spend: all of `amount` for an entry from before item rules. */
+function earningAmountOf(breakdown: EarnBreakdown | null | undefined, amount: number): number {
+  return breakdown?.earningAmount ?? amount;
 }
 
 /**
@@ -81,14 +86,18 @@ export class SettlementService {
     const earnKey = `purchase:${input.purchaseId}:earn`;
     const breakdown = await this.tiers
       .tierFor(memberId, input.occurredAt)
-      .then(({ tier }) => this.calculator.calculate({ storeId: input.storeId, channel: input.channel, amount: input.amount, tier, at: input.occurredAt }))
+      .then(({ tier }) => this.calculator.calculate({ storeId: input.storeId, channel: input.channel, amount: input.amount, tier, at: input.occurredAt, lines: input.lines }))
       .catch(async (error: unknown) => {
         // a retry may no longer compute (its own spend moved the tier, the rules changed): the earn it wrote stands
         if (error instanceof AppError && (await this.ledger.findByKey(earnKey))) return null;
         throw error;
       });
-    if (breakdown) await this.ledger.earn({ ...base, breakdown, key: earnKey, occurredAt: input.occurredAt });
-    await this.tiers.recordSpend({ key: `purchase:${input.purchaseId}`, memberId, amountDelta: input.amount, occurredAt: input.occurredAt, purchaseId: input.purchaseId });
+    const earned = breakdown ? await this.ledger.earn({ ...base, breakdown, key: earnKey, occurredAt: input.occurredAt }) : await this.ledger.findByKey(earnKey);
+    // The tier spend is the earning yen of the EARN entry stored (excluded lines left out), not of this attempt's
+    // computation: a crash between the earn and the spend is retried with the entry the first attempt wrote, so
+    // the two never disagree; the spend's key stores it once.
+    const spend = earningAmountOf(earned?.earnBreakdown ?? breakdown, input.amount);
+    await this.tiers.recordSpend({ key: `purchase:${input.purchaseId}`, memberId, amountDelta: spend, occurredAt: input.occurredAt, purchaseId: input.purchaseId });
     // Another attempt at this purchase refused for want of points may have undone the claims after this one made
     // them (its delete names this purchase): claiming again puts them back. What is lost by then was taken by
     // another sale in that moment, and is reported, not refused: this purchase's points are settled.
@@ -159,9 +168,29 @@ export class SettlementService {
       key: `refund:${input.refundId}:redeem`,
       owed: (entries) => proportion(-sumOf(entries, (e) => e.type === 'REDEEM')) - sumOf(entries, (e) => e.type === 'REVERSAL' && e.reverses === 'REDEEM'),
     });
-    if (input.refundAmount > 0) {
-      await this.tiers.recordSpend({ key: `refund:${input.refundId}`, memberId, amountDelta: -input.refundAmount, occurredAt: input.purchaseOccurredAt, purchaseId: input.purchaseId });
+    const spendBack = await this.refundedSpend(input, full);
+    if (spendBack > 0) {
+      await this.tiers.recordSpend({ key: `refund:${input.refundId}`, memberId, amountDelta: -spendBack, occurredAt: input.purchaseOccurredAt, purchaseId: input.purchaseId });
     }
+  }
+
+  /**
+   * The tier spend a refund takes back. A purchase whose lines all counted (or settled before item rules): the
+   * refund's own yen, as always. One with excluded lines counted only their earning share, so a refund takes back
+   * that share of its yen (floored), and the full refund whatever is left of the purchase's spend, so a purchase's
+   * spend never goes below 0. Refunds carry yen, not lines: a refund of only the gift card still lowers the spend
+   * by its share. A retry records the same (the spend's key stores the first). The full refund reads what the
+   * earlier refunds took back: one of them settling at the very same moment (purchases settles a purchase's
+   * refunds one outbox item each, at once) may be missed, and the spend then ends up to that refund's share low.
+   */
+  private async refundedSpend(input: z.infer<typeof reverseSchema>, full: boolean): Promise<number> {
+    if (input.refundAmount === 0) return 0;
+    const earn = await this.ledger.findByKey(`purchase:${input.purchaseId}:earn`);
+    const amount = earn?.earnBreakdown?.amount;
+    const earning = earn?.earnBreakdown?.earningAmount;
+    if (amount === undefined || earning === undefined || earning >= amount) return input.refundAmount;
+    if (full) return Math.max(0, earning - (await this.tiers.refundedSpendOf(input.purchaseId, `refund:${input.refundId}`)));
+    return Math.floor((input.refundAmount * earning) / Math.max(amount, 1));
   }
 
   /** Moves all of a merged member's points (lots with their expiry, debt) and spend to the survivor. */

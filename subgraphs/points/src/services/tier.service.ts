@@ -82,6 +82,12 @@ export class TierService {
     });
   }
 
+  /** Yen the refunds of a purchase have taken back from its spend so far, leaving out the refund `exceptKey`. */
+  async refundedSpendOf(purchaseId: string, exceptKey: string): Promise<number> {
+    const records = await this.spend.find({ purchaseId, _id: { $ne: exceptKey }, amount: { $lt: 0 } }, { amount: 1 }).lean<{ amount: number }[]>();
+    return -records.reduce((sum, r) => sum + r.amount, 0);
+  }
+
   async tierFor(memberId: string, at: Date): Promise<TierStanding> {
     const standing = (await this.tierForMany([memberId], at)).get(memberId);
     if (!standing) throw new Error('tierForMany left out a member');

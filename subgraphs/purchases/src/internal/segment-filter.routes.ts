@@ -1,7 +1,9 @@
 import type { FilterQuery } from 'mongoose';
 import { inBatch, inRange, segmentFilterHandler, type Period, type PurchasesCondition } from '@omo/lib/contracts/segment-filter';
+import { normaliseCategory } from '@omo/lib/contracts/points';
 import type { PurchasesModels } from '../models';
 import type { PurchaseFactDoc } from '../models/purchase-fact.model';
+import type { PurchaseDoc } from '../models/purchase.model';
 
 function periodMatch(period: Period): FilterQuery<PurchaseFactDoc> {
   if (!period.from && !period.to) return {};
@@ -15,7 +17,7 @@ const PURCHASED = { count: { $gt: 0 } };
  * Answers each condition with aggregations over purchase_facts (the source of the per-member stats), summed per
  * member on the server: one small result per condition and batch however many purchases the members made.
  */
-export function purchasesSegmentFilter(models: Pick<PurchasesModels, 'facts' | 'stores'>) {
+export function purchasesSegmentFilter(models: Pick<PurchasesModels, 'facts' | 'stores' | 'purchases'>) {
   // one accumulator per $group: FerretDB 1.x answers 0 for every $sum after the first
   const sums = async (memberIds: string[], match: FilterQuery<PurchaseFactDoc>, field: 'count' | 'amount'): Promise<Map<string, number>> => {
     if (memberIds.length === 0) return new Map();
@@ -27,6 +29,26 @@ export function purchasesSegmentFilter(models: Pick<PurchasesModels, 'facts' | '
   };
   const purchasers = async (memberIds: string[], match: FilterQuery<PurchaseFactDoc>): Promise<Set<string>> =>
     new Set((await sums(memberIds, { ...PURCHASED, ...match }, 'count')).keys());
+
+  /**
+   * Members of the batch with a completed purchase in the period holding a line of one of the categories. Lines
+   * keep the category as the register sent it, so they are compared after normalising here: the query reads the
+   * batch's purchases in the period by the (memberId, occurredAt) index, their lines only.
+   */
+  const boughtCategory = async (memberIds: string[], categories: string[], period: Period): Promise<Set<string>> => {
+    if (memberIds.length === 0) return new Set();
+    const wanted = new Set(categories);
+    const purchases = await models.purchases
+      .find({ memberId: inBatch(memberIds), state: 'COMPLETED', ...periodMatch(period) }, { memberId: 1, lines: 1 })
+      .lean<Pick<PurchaseDoc, 'memberId' | 'lines'>[]>()
+      .exec();
+    return new Set(
+      purchases
+        .filter((p) => p.lines.some((line) => line.category && wanted.has(normaliseCategory(line.category))))
+        .map((p) => p.memberId)
+        .filter((id): id is string => typeof id === 'string'),
+    );
+  };
 
   const evaluate = async (memberIds: string[], condition: PurchasesCondition): Promise<Set<string>> => {
     switch (condition.kind) {
@@ -61,6 +83,8 @@ export function purchasesSegmentFilter(models: Pick<PurchasesModels, 'facts' | '
         if (storeIds.length === 0) return new Set();
         return purchasers(memberIds, { storeId: { $in: storeIds }, ...periodMatch(condition.period) });
       }
+      case 'boughtCategory':
+        return boughtCategory(memberIds, condition.categories, condition.period);
     }
   };
 

@@ -172,6 +172,7 @@ export function settlementHandlers(deps: {
           coupons: (purchase.coupons ?? []).map((c) => ({ couponId: c.couponId, discount: c.discount })),
           couponPolicy: purchase.couponPolicy ?? 'STRICT',
           overdraft: purchase.overdraft ?? 'REFUSE',
+          lines: purchase.lines.map((l) => ({ sku: l.sku, category: l.category ?? null, unitPrice: l.unitPrice, quantity: l.quantity })),
         });
         wanted = { state: 'COMPLETED', reason: null };
         // a register sale already made (Smaregi) that spent points its stale copy showed: the rest is owed

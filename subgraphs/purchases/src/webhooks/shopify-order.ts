@@ -33,6 +33,8 @@ const orderSchema = z.object({
       name: z.string().nullish(),
       price: money,
       quantity: z.number().int().nonnegative(),
+      /** A gift card sold: taking money in advance, so its line is the `gift-card` category points excludes (docs/item-rules.md). */
+      gift_card: z.boolean().nullish(),
     }),
   ),
   customer: z
@@ -210,7 +212,7 @@ function mapLines(items: OrderLineItem[]): RecordPurchaseInput['lines'] {
       existing.quantity += item.quantity;
     } else {
       const name = nonEmpty(item.name) ?? nonEmpty(item.title) ?? sku;
-      lines.set(sku, { sku, name: name.slice(0, MAX_LINE_NAME_LENGTH), unitPrice, quantity: item.quantity, category: null });
+      lines.set(sku, { sku, name: name.slice(0, MAX_LINE_NAME_LENGTH), unitPrice, quantity: item.quantity, category: item.gift_card ? 'gift-card' : null });
     }
   }
   return [...lines.values()];
