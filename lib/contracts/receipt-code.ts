@@ -3,7 +3,8 @@
  *
  * 12 symbols of the link codes' alphabet (no 0/O or 1/I to misread off a receipt), printed in groups of four
  * ("7KQ4-M2XD-9HRT"): 11 random symbols (55 bits) and a Luhn mod 32 check symbol, which catches every single
- * mistyped symbol and every swap of two neighbours before a lookup is spent on it. A link code is 8 symbols, so
+ * mistyped symbol and every swap of two neighbours but "2Z" / "Z2" (Luhn's one blind pair, the first and last
+ * symbols) before a lookup is spent on it. A link code is 8 symbols, so
  * the two are never confused however they are typed.
  */
 export const RECEIPT_CODE_ALPHABET = '23456789ABCDEFGHJKLMNPQRSTUVWXYZ';
