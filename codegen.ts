@@ -44,6 +44,7 @@ export const subgraphCodegen: Record<string, { contextType: string; mappers: Rec
       Store: '../models/store.model#StoreDoc',
       Purchase: '../models/purchase.model#PurchaseDoc',
       PurchaseLine: '../mappers#PurchaseLineView',
+      ReceiptClaim: '../services/receipt-code#ReceiptClaimView',
       Refund: '../models/refund.model#RefundDoc',
       Member: '../mappers#MemberRef',
       PurchaseSummary: '../services/stats#PurchaseStats',

@@ -102,4 +102,22 @@ export const purchasesContract = contract('purchases', {
     z.object({ status: z.enum(['DONE', 'DISABLED']), customers: z.array(z.object({ contractId: z.string(), customerId: z.string() })) }),
   ),
   segmentFilter: segmentFilterRoute(purchasesConditionSchema),
+  /**
+   * line (chat, member page): the linked member claims a guest purchase by its receipt code (docs/receipt-claims.md),
+   * as claimPurchase does for a signed-in customer. Refusals: BAD_USER_INPUT (not a code, or a typo its check
+   * symbol caught), NOT_FOUND (no such code, or the member withdrawn), CLAIM_EXPIRED, PURCHASE_REFUNDED,
+   * ALREADY_CLAIMED (`claimedByYou` in the details), RATE_LIMITED. `pointsEarned` null: settling, the points follow.
+   */
+  claimReceipt: route(
+    '/internal/receipt-claims',
+    z.object({ memberId: objectIdSchema(), code: z.string().min(1).max(40) }),
+    z.object({
+      purchaseId: z.string(),
+      storeName: z.string(),
+      amountPaid: z.number().int(),
+      occurredAt: instant,
+      pointsEarned: z.number().int().nullable(),
+    }),
+    { message: 'memberId and code are required', field: 'code' },
+  ),
 });

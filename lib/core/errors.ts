@@ -18,7 +18,10 @@ export type ErrorCode =
   | 'QUERY_TOO_COMPLEX'
   | 'RESPONSE_TOO_LARGE'
   | 'SERVICE_UNAVAILABLE'
-  | 'RATE_LIMITED';
+  | 'RATE_LIMITED'
+  | 'ALREADY_CLAIMED'
+  | 'CLAIM_EXPIRED'
+  | 'PURCHASE_REFUNDED';
 
 /** An expected failure the caller can act on: its message and code reach the client as they are. */
 export class AppError extends GraphQLError {
@@ -89,6 +92,9 @@ const CLIENT_CODES = new Set([
   'RESPONSE_TOO_LARGE',
   'SERVICE_UNAVAILABLE',
   'RATE_LIMITED',
+  'ALREADY_CLAIMED',
+  'CLAIM_EXPIRED',
+  'PURCHASE_REFUNDED',
 ]);
 
 export function isClientCode(code: unknown): code is string {
@@ -96,7 +102,7 @@ export function isClientCode(code: unknown): code is string {
 }
 
 /** Extension keys a client may see besides `code`; everything else (stack traces, service names) is dropped. */
-const PUBLIC_EXTENSION_KEYS = new Set(['couponCode', 'existingMemberCode', 'field', 'limit', 'purchaseId', 'retryAfterSeconds']);
+const PUBLIC_EXTENSION_KEYS = new Set(['claimedByYou', 'couponCode', 'existingMemberCode', 'field', 'limit', 'purchaseId', 'retryAfterSeconds']);
 
 /**
  * Apollo `formatError` for every server: known client errors keep their message and code, anything else

@@ -59,7 +59,7 @@ const examples = examplesOf(readFileSync(path.join(REPO_ROOT, 'docs', 'pos-integ
 
 describe('docs/pos-integration.md', () => {
   it('has its examples', () => {
-    expect(examples.map((e) => e.name)).toEqual(['lookup', 'preview', 'record', 'retry', 'refund', 'coupon', 'couponused', 'mistyped']);
+    expect(examples.map((e) => e.name)).toEqual(['lookup', 'preview', 'record', 'guest', 'retry', 'refund', 'coupon', 'couponused', 'mistyped']);
   });
 
   it.each(examples.map((e) => [e.name, e] as const))('example "%s" answers as documented', async (_name, example) => {

@@ -154,6 +154,8 @@ const ROWS: Record<string, Row> = {
   },
   updateReward: { query: 'mutation($id: ID!) { updateReward(id: $id, input: { pointsCost: 1 }) { id } }', variables: () => ({ id: unknownId() }), expect: adminOnly },
   // a member's points are theirs to spend: staff and registers do not redeem for them
+  // a code of the right shape that no purchase has: a customer is told NOT_FOUND, and nothing is written
+  claimPurchase: { query: 'mutation($c: String!) { claimPurchase(code: $c) { id } }', variables: () => ({ c: '2222-2222-2222' }), expect: customersOnly },
   redeemReward: { query: 'mutation($id: ID!, $k: String!) { redeemReward(rewardId: $id, idempotencyKey: $k) { id } }', variables: () => ({ id: unknownId(), k: randomUUID() }), expect: customersOnly },
   redeemPointsForCheckout: { query: 'mutation($k: String!) { redeemPointsForCheckout(points: 100, idempotencyKey: $k) { id } }', variables: () => ({ k: randomUUID() }), expect: customersOnly },
   cancelCoupon: { query: 'mutation($id: ID!) { cancelCoupon(couponId: $id) { id } }', variables: () => ({ id: unknownId() }), expect: { ...signedIn, posOwnStore: F, posOtherStore: F } },

@@ -2,6 +2,7 @@ import type { BaseContext } from '@omo/lib/server/subgraph-server';
 import { createPurchasesLoaders, type PurchasesLoaders } from './loaders/purchases.loaders';
 import type { PurchasesModels } from './models';
 import type { PurchaseService } from './services/purchase.service';
+import type { ReceiptClaimService } from './services/receipt-claim.service';
 import type { RefundService } from './services/refund.service';
 import type { StoreService } from './services/store.service';
 import type { BalanceMirror } from './smaregi/mirror/balance-mirror';
@@ -13,6 +14,7 @@ export interface PurchasesContext extends BaseContext {
   stores: StoreService;
   purchases: PurchaseService;
   refunds: RefundService;
+  receiptClaims: ReceiptClaimService;
   smaregiEvents: SmaregiEventLog;
   smaregiMirror: BalanceMirror;
 }
@@ -22,10 +24,11 @@ export interface PurchasesDeps {
   storeService: StoreService;
   purchaseService: PurchaseService;
   refundService: RefundService;
+  receiptClaims: ReceiptClaimService;
   smaregiEvents: SmaregiEventLog;
   smaregiMirror: BalanceMirror;
 }
 
 export function createPurchasesContext(deps: PurchasesDeps, base: BaseContext): PurchasesContext {
-  return { ...base, loaders: createPurchasesLoaders(deps.models), models: deps.models, stores: deps.storeService, purchases: deps.purchaseService, refunds: deps.refundService, smaregiEvents: deps.smaregiEvents, smaregiMirror: deps.smaregiMirror };
+  return { ...base, loaders: createPurchasesLoaders(deps.models), models: deps.models, stores: deps.storeService, purchases: deps.purchaseService, refunds: deps.refundService, receiptClaims: deps.receiptClaims, smaregiEvents: deps.smaregiEvents, smaregiMirror: deps.smaregiMirror };
 }

@@ -13,6 +13,7 @@ import { CouponQuotes } from './services/coupon-quotes';
 import { MembersClient } from './services/members.client';
 import { settlementHandlers } from './services/points-settlement';
 import { PurchaseService } from './services/purchase.service';
+import { ReceiptClaimService } from './services/receipt-claim.service';
 import { RefundService } from './services/refund.service';
 import { SettlementSweepJob } from './services/settlement-sweep.job';
 import { StoreService } from './services/store.service';
@@ -41,8 +42,9 @@ export function buildPurchasesSubgraph(options: SubgraphBuildOptions): Purchases
   const handlers: Record<string, OutboxHandler> = settlementHandlers({ models, members, services: options.services, internalSecret: options.internalSecret, clock: options.clock, logger: options.logger });
   const outbox = new Outbox(options.connection, 'purchases', handlers, options.logger, options.clock);
   const coupons = new CouponQuotes(options.services, options.internalSecret);
-  const purchaseService = new PurchaseService(models, members, coupons, outbox, options.clock, { posMaxBackdateHours: options.config.POS_MAX_BACKDATE_HOURS });
+  const purchaseService = new PurchaseService(models, members, coupons, outbox, options.clock, { posMaxBackdateHours: options.config.POS_MAX_BACKDATE_HOURS, receiptClaimDays: options.config.RECEIPT_CLAIM_DAYS });
   const refundService = new RefundService(models, outbox, options.clock);
+  const receiptClaims = new ReceiptClaimService(models, members, outbox, options.clock, options.config.LIFF_ID);
   const settlementSweep = new SettlementSweepJob(models, outbox, options.clock);
   const discountCodes = new ShopifyDiscountCodes({
     stores: models.stores,
@@ -66,7 +68,7 @@ export function buildPurchasesSubgraph(options: SubgraphBuildOptions): Purchases
     outbox: () => outbox,
   });
   Object.assign(handlers, smaregi.outboxHandlers);
-  const deps: PurchasesDeps = { models, storeService, purchaseService, refundService, smaregiEvents: smaregi.webhooks.log, smaregiMirror: smaregi.mirror };
+  const deps: PurchasesDeps = { models, storeService, purchaseService, refundService, receiptClaims, smaregiEvents: smaregi.webhooks.log, smaregiMirror: smaregi.mirror };
   const apollo = buildSubgraphApollo<PurchasesContext>({ name: 'purchases', typeDefs, resolvers, ...options });
   return {
     ...deps,
@@ -79,12 +81,13 @@ export function buildPurchasesSubgraph(options: SubgraphBuildOptions): Purchases
       all([
         outbox.start(OUTBOX_INTERVAL_MS),
         repeat('rearm stuck settlements', SWEEP_INTERVAL_MS, () => settlementSweep.rearmStuck(), options.logger),
+        repeat('finish receipt claims', SWEEP_INTERVAL_MS, () => receiptClaims.finishStale(), options.logger),
         ...smaregi.background,
       ]),
     routes: Router().use(
       smaregi.routes,
       shopifyWebhookRoutes({ models, purchases: purchaseService, refunds: refundService, coupons, services: options.services, internalSecret: options.internalSecret, logger: options.logger, clock: options.clock }),
-      purchasesRoutes({ models, purchaseService, storeService, discountCodes, smaregi }, options),
+      purchasesRoutes({ models, purchaseService, receiptClaims, storeService, discountCodes, smaregi }, options),
     ),
   };
 }

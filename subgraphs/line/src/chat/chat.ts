@@ -12,6 +12,9 @@ import { matchCommand, postbackCommand, redeemPostbackReward, type ChatCommand }
 import { guestHelpMessage, historyMessage, memberCardMessage, memberHelpMessage, pointsMessage, sharedChatPointer, type ReplyView } from './chat-messages';
 import { redeemedMessage, redeemRefusedMessage, rewardsMessage } from './chat-reward-messages';
 import { fetchMemberRewards, redeemForMember } from './chat-rewards.client';
+import { receiptClaimMessage, receiptNeedsLinkMessage } from './receipt-claim-messages';
+import { claimReceiptForMember } from './receipt-claim.client';
+import { parseReceiptCode } from '@omo/lib/contracts/receipt-code';
 import { memberPageUrlOf } from '../line-api/liff-url';
 import { fetchAccountSummary, fetchMemberCard, type MemberCard } from '../member-view/member-account.client';
 
@@ -44,7 +47,7 @@ export interface Chat {
  * The customer chat: "ポイント", "会員証", "履歴", "特典" (and their English, full-width and postback forms) answered with
  * Flex cards built from the members and points services' internal APIs, in the customer's language (the event's
  * locale) only, with a button to the LIFF member page when there is one. Anything else, or anyone not linked, gets
- * a short help message. A reward's button redeems it as the member (the points service's redeemForMember). An unreachable service throws ServiceUnavailableError, so the dispatcher's queue retries
+ * a short help message. A receipt code claims its purchase's points for the linked member. A reward's button redeems it as the member (the points service's redeemForMember). An unreachable service throws ServiceUnavailableError, so the dispatcher's queue retries
  * the event rather than the customer getting a wrong answer.
  */
 export function createChat(deps: ChatDeps): Chat {
@@ -98,8 +101,23 @@ export function createChat(deps: ChatDeps): Chat {
     await ctx.reply(['redeemed' in outcome ? redeemedMessage(viewOf(ctx), outcome.redeemed) : redeemRefusedMessage(viewOf(ctx), outcome.refused, outcome.shortfall)]);
   }
 
+  /**
+   * A receipt code sent (typed, or read by LINE's QR reader and sent as text): the linked member claims the purchase.
+   * Someone not linked is asked to link first, and the code is not used.
+   */
+  async function claimReceipt(ctx: EventContext, code: string): Promise<void> {
+    const member = await linkedMember(ctx.userId);
+    if (!member) return ctx.reply([receiptNeedsLinkMessage(viewOf(ctx))]);
+    const outcome = await claimReceiptForMember(deps, { memberId: member.memberId, code });
+    deps.logger.info({ refused: 'refused' in outcome ? outcome.refused : null }, 'chat receipt claim');
+    await ctx.reply([receiptClaimMessage(viewOf(ctx), outcome)]);
+  }
+
   return {
-    onText: (ctx, text) => handle(ctx, matchCommand(text)),
+    onText: (ctx, text) => {
+      const receipt = parseReceiptCode(text);
+      return receipt ? claimReceipt(ctx, receipt.code) : handle(ctx, matchCommand(text));
+    },
     onPostback: (ctx, data) => {
       const rewardId = redeemPostbackReward(data);
       return rewardId ? redeem(ctx, rewardId) : handle(ctx, postbackCommand(data));

@@ -6,6 +6,7 @@ import { LINK_CHAT, LINK_PAGE } from './link.messages';
 import { BONUS_REASON_TEXT, CHANNEL_TEXT, MEMBER_PAGE_TEXT, TOP_TIER_TEXT, tierProgressText } from './member-page.messages';
 import type { Text } from './locale';
 import { NOTIFICATION_DEFAULTS } from './notifications.messages';
+import { RECEIPT_CLAIM, RECEIPT_CLAIM_REFUSALS } from './receipt-claim.messages';
 import { REFUSALS, REWARDS, rewardName } from './rewards.messages';
 import { TIER_NAMES } from './tiers.messages';
 
@@ -35,6 +36,8 @@ const SAMPLES: Record<string, unknown[]> = {
   'REWARDS.rewardsAlt': [1, 2, 100],
   'REWARDS.issuedAlt': [{ ja: '500円引き', en: 'Y500 off' }, AT, 100],
   'REWARDS.shortfall': [500, 100],
+  'RECEIPT_CLAIM.earned': [{ amountPaid: 5_000, occurredAt: AT }, 50],
+  'RECEIPT_CLAIM.pending': [{ amountPaid: 5_000, occurredAt: AT }],
 };
 
 const AREAS: Record<string, Record<string, Text | ((...args: never[]) => Text)>> = {
@@ -50,6 +53,8 @@ const AREAS: Record<string, Record<string, Text | ((...args: never[]) => Text)>>
   NOTIFICATION_DEFAULTS,
   REFUSALS,
   REWARDS,
+  RECEIPT_CLAIM,
+  RECEIPT_CLAIM_REFUSALS,
   TIER_NAMES,
 };
 

@@ -52,6 +52,7 @@ export function memberPageHtml(options: { locale: Locale; liffId: string | null;
     : `<main id="app"><p role="alert">${escapeHtml(say(MEMBER_PAGE_TEXT.notConfigured, locale))}</p></main>`;
   const scripts = liffId
     ? `<script src="${escapeHtml(options.sdkUrl)}"></script>
+<script src="${MEMBER_PAGE_ASSETS}/member-page-claim.js" defer></script>
 <script src="${MEMBER_PAGE_ASSETS}/member-page.js" defer></script>`
     : '';
   return `<!doctype html>

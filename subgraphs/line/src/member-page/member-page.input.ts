@@ -22,6 +22,8 @@ const linkSchema = z.object({
   contact: z.string().trim().min(1).max(254),
 });
 
+const claimSchema = z.object({ code: z.string().trim().min(1).max(40) });
+
 const profileSchema = z
   .object({ birthday: birthday.nullable().optional(), marketingConsent: z.boolean().optional() })
   .refine((input) => input.birthday !== undefined || input.marketingConsent !== undefined);
@@ -29,6 +31,7 @@ const profileSchema = z
 export type JoinInput = z.output<typeof joinSchema>;
 export type LinkInput = z.output<typeof linkSchema>;
 export type ProfileInput = z.output<typeof profileSchema>;
+export type ClaimInput = z.output<typeof claimSchema>;
 
 /** The text naming what is wrong with a field, for the first field zod refused. */
 const FIELD_TEXT: Record<string, MemberPageTextKey> = {
@@ -49,3 +52,4 @@ function parse<S extends z.ZodType>(schema: S, body: unknown): z.output<S> {
 export const parseJoin = (body: unknown): JoinInput => parse(joinSchema, body);
 export const parseLink = (body: unknown): LinkInput => parse(linkSchema, body);
 export const parseProfile = (body: unknown): ProfileInput => parse(profileSchema, body);
+export const parseClaim = (body: unknown): ClaimInput => parse(claimSchema, body);

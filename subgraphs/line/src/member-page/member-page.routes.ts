@@ -8,13 +8,14 @@ import { MEMBER_PAGE_TEXT, type MemberPageTextKey } from '../i18n/member-page.me
 import type { LineIdentity, LineIdTokenVerifier } from './id-token.verifier';
 import { MemberPageError } from './member-page.errors';
 import { MEMBER_PAGE_API, MEMBER_PAGE_ASSETS, MEMBER_PAGE_PATH, memberPageHtml, memberPageSecurityPolicy } from './member-page.html';
-import { parseJoin, parseLink, parseProfile } from './member-page.input';
+import { parseClaim, parseJoin, parseLink, parseProfile } from './member-page.input';
 import type { MemberPageService } from './member-page.service';
 import type { MemberPageView } from './member-page.view';
 
 const ASSETS_DIR = path.join(__dirname, 'assets');
 const ASSETS: Record<string, { type: string; body: string }> = {
   'member-page.js': { type: 'text/javascript', body: readFileSync(path.join(ASSETS_DIR, 'member-page.js'), 'utf8') },
+  'member-page-claim.js': { type: 'text/javascript', body: readFileSync(path.join(ASSETS_DIR, 'member-page-claim.js'), 'utf8') },
   'member-page.css': { type: 'text/css', body: readFileSync(path.join(ASSETS_DIR, 'member-page.css'), 'utf8') },
 };
 
@@ -111,6 +112,7 @@ export function memberPageRoutes(deps: MemberPageRoutesDeps): Router {
   router.post(`${MEMBER_PAGE_API}/join`, authenticate, json, api((identity, body, locale) => service.join(identity, parseJoin(body), locale)), bodyErrors);
   router.post(`${MEMBER_PAGE_API}/link`, authenticate, json, api((identity, body, locale) => service.link(identity, parseLink(body), locale)), bodyErrors);
   router.post(`${MEMBER_PAGE_API}/profile`, authenticate, json, api((identity, body, locale) => service.updateProfile(identity, parseProfile(body), locale)), bodyErrors);
+  router.post(`${MEMBER_PAGE_API}/claim`, authenticate, json, api((identity, body, locale) => service.claimReceipt(identity, parseClaim(body), locale)), bodyErrors);
   router.post(`${MEMBER_PAGE_API}/unlink`, authenticate, api((identity, _body, locale) => service.unlink(identity, locale)));
   return router;
 }

@@ -9,11 +9,13 @@ import type { LinkClaims, LinkOutcome } from '../linking/link-claims';
 import type { LineLinkDoc, LineLinkModel } from '../linking/line-link.model';
 import { LIMITS, type LinkService } from '../linking/link.service';
 import { fetchMemberRewards } from '../chat/chat-rewards.client';
+import { receiptClaimMessage } from '../chat/receipt-claim-messages';
+import { claimReceiptForMember } from '../chat/receipt-claim.client';
 import { fetchAccountSummary, fetchMemberCard } from '../member-view/member-account.client';
 import type { LineIdentity } from './id-token.verifier';
 import { memberView, type MemberPageView } from './member-page.view';
 import { MemberPageError } from './member-page.errors';
-import type { JoinInput, LinkInput, ProfileInput } from './member-page.input';
+import type { ClaimInput, JoinInput, LinkInput, ProfileInput } from './member-page.input';
 
 export interface MemberPageServiceDeps {
   services: ServiceDirectory;
@@ -126,6 +128,19 @@ export class MemberPageService {
       throw refusalOf(error);
     }
     return this.view(identity, locale);
+  }
+
+  /**
+   * The linked member claims a receipt's points (the code typed, scanned, or in the page's URL from the receipt's
+   * QR code), as in the chat: purchases decides, and the page shows the card with its answer.
+   */
+  async claimReceipt(identity: LineIdentity, input: ClaimInput, locale: Locale): Promise<MemberPageView> {
+    const link = await this.deps.claims.linkOf(identity.lineUserId);
+    if (!link) throw new MemberPageError('NOT_FOUND', 'notLinked', 404);
+    const outcome = await claimReceiptForMember(this.deps, { memberId: link.memberId, code: input.code });
+    const view = await this.view(identity, locale);
+    if (view.state !== 'member') return view;
+    return { ...view, claim: { claimed: 'claimed' in outcome, message: receiptClaimMessage({ locale }, outcome).text } };
   }
 
   /**

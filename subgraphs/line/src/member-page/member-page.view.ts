@@ -30,6 +30,8 @@ export type MemberPageView =
       coupons: { name: string; code: string; barcodeSvg: string; expiresText: string }[] | null;
       /** `marketingConsentConfirmed` false: the member never chose (LEGACY, counted as consenting). */
       profile: { birthday: string | null; marketingConsent: boolean; marketingConsentConfirmed: boolean } | null;
+      /** The answer to a receipt code just sent (the points earned, or why not), shown above the claim form. */
+      claim?: { claimed: boolean; message: string };
     };
 
 export interface PointsView {

@@ -4,6 +4,7 @@ import type { Logger } from '@omo/lib/core/logger';
 import type { OutboxHandler } from '@omo/lib/outbox/outbox';
 import { isChatPostback, matchCommand } from '../chat/chat-commands';
 import { LINK_ACCOUNT_POSTBACK } from '../chat/chat-messages';
+import { parseReceiptCode } from '@omo/lib/contracts/receipt-code';
 import { parseLinkCode } from '../linking/link-secrets';
 import type { LineLinkModel } from '../linking/line-link.model';
 import type { LineUserModel } from './line-user.model';
@@ -33,13 +34,14 @@ function sharedChatOf(source: webhook.Source | undefined): string | null {
 
 /**
  * Whether a text or postback in a shared chat asks for what only its sender may see: a chat command, a link
- * request, or a link code (taken there, it would be shown to everyone, and its link page or answer with it).
+ * request, a link code or a receipt code (taken there, it would be shown to everyone, and its link page or answer
+ * with it).
  */
 function asksForAccount(event: webhook.Event): boolean {
   if (event.type === 'postback') return event.postback.data === LINK_ACCOUNT_POSTBACK || isChatPostback(event.postback.data);
   if (event.type !== 'message' || event.message.type !== 'text') return false;
   const text = event.message.text.normalize('NFKC').trim();
-  return LINK_REQUEST.test(text.toLowerCase()) || matchCommand(text) !== null || parseLinkCode(text) !== null;
+  return LINK_REQUEST.test(text.toLowerCase()) || matchCommand(text) !== null || parseLinkCode(text) !== null || parseReceiptCode(text) !== null;
 }
 
 /** Events answered in the user's language: the profile is read for these. */

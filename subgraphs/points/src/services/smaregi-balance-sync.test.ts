@@ -53,6 +53,7 @@ beforeAll(async () => {
       merge: () => Promise.reject(new Error('not in this test')),
       resolveStores: () => Promise.reject(new Error('not in this test')),
       segmentFilter: () => Promise.reject(new Error('not in this test')),
+      claimReceipt: () => Promise.reject(new Error('not in this test')),
       createShopifyDiscount: () => Promise.reject(new Error('not in this test')),
       deactivateShopifyDiscount: () => Promise.reject(new Error('not in this test')),
       smaregiMember: () => Promise.reject(new Error('not in this test')),

@@ -3,6 +3,7 @@ import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } f
 import type { StoreDoc } from '../models/store.model';
 import type { PurchaseDoc } from '../models/purchase.model';
 import type { PurchaseLineView, MemberRef, CouponRef } from '../mappers';
+import type { ReceiptClaimView } from '../services/receipt-code';
 import type { RefundDoc } from '../models/refund.model';
 import type { PurchaseStats } from '../services/stats';
 import type { SmaregiEventLogDoc } from '../smaregi/webhook/event-log.model';
@@ -162,6 +163,27 @@ export type PurchaseCoupon = {
   discount: Scalars['Int']['output'];
 };
 
+/** What a register prints so a guest can claim a purchase's points later (docs/receipt-claims.md). */
+export type ReceiptClaim = {
+  __typename?: 'ReceiptClaim';
+  /**
+   * The code as printed: 12 letters and digits in three groups of four (e.g. 7KQ4-M2XD-9HRT); the last is a check
+   * symbol that catches a mistyped one.
+   */
+  code: Scalars['String']['output'];
+  /** Until when it can be claimed (RECEIPT_CLAIM_DAYS after the purchase). */
+  claimableUntil: Scalars['DateTime']['output'];
+  /**
+   * The member page's URL that opens the claim with this code filled in (https://liff.line.me/<LIFF_ID>/?claim=...),
+   * or null when no LIFF app is configured.
+   */
+  claimUrl?: Maybe<Scalars['String']['output']>;
+  /** A QR code (SVG) to print: claimUrl when there is one, else the code itself. */
+  barcodeSvg: Scalars['String']['output'];
+  /** Whether a member has claimed it. */
+  claimed: Scalars['Boolean']['output'];
+};
+
 /** A purchase in a store or online: one purchase history whatever the channel. */
 export type Purchase = {
   __typename?: 'Purchase';
@@ -198,6 +220,12 @@ export type Purchase = {
   occurredAt: Scalars['DateTime']['output'];
   /** Where the purchase is in its life. */
   status: PurchaseStatus;
+  /**
+   * A guest purchase's receipt code, to print on the receipt: the customer claims the purchase's points with it later
+   * (claimPurchase, the LINE chat, the member page; docs/receipt-claims.md). Null for a member's purchase, an online
+   * order, a purchase recorded before receipt codes, and for customers (only the store's POS keys and staff see it).
+   */
+  receiptClaim?: Maybe<ReceiptClaim>;
   /**
    * Why the purchase is REJECTED or SETTLEMENT_FAILED, e.g. "Not enough points: 30 available, 60 requested". Staff
    * only: null for other callers, and for purchases in other states.
@@ -591,6 +619,15 @@ export type Mutation = {
    * the points taken back, their balance goes negative and redemption is refused until new points repay it.
    */
   refundPurchase: Purchase;
+  /**
+   * A signed-in customer claims a guest purchase's points by the code on its receipt (docs/receipt-claims.md): the
+   * purchase becomes theirs and earns as it would have when it was bought (the rules and their tier then), once; its
+   * status is PENDING_POINTS while the points are being settled. Errors: BAD_USER_INPUT (not a receipt code, or a
+   * typo its check symbol caught), NOT_FOUND (no purchase has this code), CLAIM_EXPIRED (past claimableUntil),
+   * PURCHASE_REFUNDED (refunded in part or whole), ALREADY_CLAIMED (claimedByYou in the extensions says whether it
+   * was this member), RATE_LIMITED (10 codes an hour that matched nothing), FORBIDDEN (not a customer).
+   */
+  claimPurchase: Purchase;
   /** Staff: creates a store. */
   createStore: Store;
   /** Staff: changes a store. */
@@ -611,6 +648,11 @@ export type MutationRecordPurchaseArgs = {
 
 export type MutationRefundPurchaseArgs = {
   input: RefundPurchaseInput;
+};
+
+
+export type MutationClaimPurchaseArgs = {
+  code: Scalars['String']['input'];
 };
 
 
@@ -744,6 +786,7 @@ export type ResolversTypes = ResolversObject<{
   RefundLine: ResolverTypeWrapper<RefundLine>;
   Coupon: ResolverTypeWrapper<CouponRef>;
   PurchaseCoupon: ResolverTypeWrapper<Omit<PurchaseCoupon, 'coupon'> & { coupon: ResolversTypes['Coupon'] }>;
+  ReceiptClaim: ResolverTypeWrapper<ReceiptClaimView>;
   Purchase: ResolverTypeWrapper<PurchaseDoc>;
   PurchaseConnection: ResolverTypeWrapper<Omit<PurchaseConnection, 'nodes'> & { nodes: Array<ResolversTypes['Purchase']> }>;
   PurchaseSummary: ResolverTypeWrapper<PurchaseStats>;
@@ -781,6 +824,7 @@ export type ResolversParentTypes = ResolversObject<{
   RefundLine: RefundLine;
   Coupon: CouponRef;
   PurchaseCoupon: Omit<PurchaseCoupon, 'coupon'> & { coupon: ResolversParentTypes['Coupon'] };
+  ReceiptClaim: ReceiptClaimView;
   Purchase: PurchaseDoc;
   PurchaseConnection: Omit<PurchaseConnection, 'nodes'> & { nodes: Array<ResolversParentTypes['Purchase']> };
   PurchaseSummary: PurchaseStats;
@@ -963,6 +1007,14 @@ export type PurchaseCouponResolvers<ContextType = PurchasesContext, ParentType e
   discount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 }>;
 
+export type ReceiptClaimResolvers<ContextType = PurchasesContext, ParentType extends ResolversParentTypes['ReceiptClaim'] = ResolversParentTypes['ReceiptClaim']> = ResolversObject<{
+  code?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  claimableUntil?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  claimUrl?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  barcodeSvg?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  claimed?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+}>;
+
 export type PurchaseResolvers<ContextType = PurchasesContext, ParentType extends ResolversParentTypes['Purchase'] = ResolversParentTypes['Purchase'], FederationReferenceType extends FederationReferenceTypes['Purchase'] = FederationReferenceTypes['Purchase']> = ResolversObject<{
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Purchase']> | FederationReferenceType, FederationReferenceType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
@@ -980,6 +1032,7 @@ export type PurchaseResolvers<ContextType = PurchasesContext, ParentType extends
   refundedAmount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   occurredAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   status?: Resolver<ResolversTypes['PurchaseStatus'], ParentType, ContextType>;
+  receiptClaim?: Resolver<Maybe<ResolversTypes['ReceiptClaim']>, ParentType, ContextType>;
   statusReason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   refunds?: Resolver<Array<ResolversTypes['Refund']>, ParentType, ContextType>;
   pointsOverdrawn?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
@@ -1057,6 +1110,7 @@ export type MutationResolvers<ContextType = PurchasesContext, ParentType extends
   pushSmaregiPointsAgain?: Resolver<ResolversTypes['SmaregiPointPush'], ParentType, ContextType, RequireFields<MutationPushSmaregiPointsAgainArgs, 'contractId' | 'customerId'>>;
   recordPurchase?: Resolver<ResolversTypes['Purchase'], ParentType, ContextType, RequireFields<MutationRecordPurchaseArgs, 'input'>>;
   refundPurchase?: Resolver<ResolversTypes['Purchase'], ParentType, ContextType, RequireFields<MutationRefundPurchaseArgs, 'input'>>;
+  claimPurchase?: Resolver<ResolversTypes['Purchase'], ParentType, ContextType, RequireFields<MutationClaimPurchaseArgs, 'code'>>;
   createStore?: Resolver<ResolversTypes['Store'], ParentType, ContextType, RequireFields<MutationCreateStoreArgs, 'input'>>;
   updateStore?: Resolver<ResolversTypes['Store'], ParentType, ContextType, RequireFields<MutationUpdateStoreArgs, 'id' | 'input'>>;
 }>;
@@ -1089,6 +1143,7 @@ export type Resolvers<ContextType = PurchasesContext> = ResolversObject<{
   RefundLine?: RefundLineResolvers<ContextType>;
   Coupon?: CouponResolvers<ContextType>;
   PurchaseCoupon?: PurchaseCouponResolvers<ContextType>;
+  ReceiptClaim?: ReceiptClaimResolvers<ContextType>;
   Purchase?: PurchaseResolvers<ContextType>;
   PurchaseConnection?: PurchaseConnectionResolvers<ContextType>;
   PurchaseSummary?: PurchaseSummaryResolvers<ContextType>;

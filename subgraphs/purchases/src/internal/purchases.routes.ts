@@ -4,14 +4,15 @@ import { purchasesContract } from '@omo/lib/contracts/purchases';
 import { internalRouter } from '@omo/lib/server/internal-api';
 import type { PurchasesModels } from '../models';
 import type { PurchaseService } from '../services/purchase.service';
+import type { ReceiptClaimService } from '../services/receipt-claim.service';
 import type { StoreService } from '../services/store.service';
 import type { ShopifyDiscountCodes } from '../shopify-admin/discount-codes.service';
 import type { SmaregiConnector } from '../smaregi';
 import { purchasesSegmentFilter } from './segment-filter.routes';
 
-/** The purchases contract's routes (lib/contracts/purchases.ts): members merges and checks stores here, line filters segments, points' outbox makes coupons Shopify discount codes and marks Smaregi balances, members' outbox asks for Smaregi customers. */
+/** The purchases contract's routes (lib/contracts/purchases.ts): members merges and checks stores here, line filters segments, points' outbox makes coupons Shopify discount codes and marks Smaregi balances, members' outbox asks for Smaregi customers, line claims receipts for linked members. */
 export function purchasesRoutes(
-  deps: { models: PurchasesModels; purchaseService: PurchaseService; storeService: StoreService; discountCodes: ShopifyDiscountCodes; smaregi: SmaregiConnector },
+  deps: { models: PurchasesModels; purchaseService: PurchaseService; receiptClaims: ReceiptClaimService; storeService: StoreService; discountCodes: ShopifyDiscountCodes; smaregi: SmaregiConnector },
   options: { internalSecret: string; logger: Logger },
 ): Router {
   return internalRouter(purchasesContract, {
@@ -29,5 +30,10 @@ export function purchasesRoutes(
     smaregiBalance: (input) => (deps.smaregi.enabled ? deps.smaregi.mirror.mark(input) : Promise.resolve({ status: 'DISABLED' as const })),
     smaregiMember: (input) => (deps.smaregi.enabled ? deps.smaregi.customers.ensureCustomers(input) : Promise.resolve({ status: 'DISABLED' as const, customers: [] })),
     segmentFilter: purchasesSegmentFilter(deps.models),
+    claimReceipt: async ({ memberId, code }) => {
+      const { purchase, pointsEarned } = await deps.receiptClaims.claim(memberId, code);
+      const [store] = await deps.storeService.resolveRefs([purchase.storeId]);
+      return { purchaseId: purchase._id.toHexString(), storeName: store!.name, amountPaid: purchase.amountPaid, occurredAt: purchase.occurredAt, pointsEarned };
+    },
   }, options);
 }

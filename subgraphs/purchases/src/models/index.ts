@@ -1,8 +1,11 @@
 import type { Connection } from 'mongoose';
+import { attemptModel, type AttemptModel } from '@omo/lib/core/attempt-limiter';
 import { externalIdClaimModel, type ExternalIdClaimModel } from './external-id-claim.model';
 import { purchaseFactModel, type PurchaseFactModel } from './purchase-fact.model';
 import { purchaseOutcomeModel, type PurchaseOutcomeModel } from './purchase-outcome.model';
 import { purchaseModel, type PurchaseModel } from './purchase.model';
+import { receiptClaimModel, type ReceiptClaimModel } from './receipt-claim.model';
+import { receiptCodeModel, type ReceiptCodeModel } from './receipt-claim-code.model';
 import { refundModel, type RefundModel } from './refund.model';
 import { shopifyOrderStoreModel, type ShopifyOrderStoreModel } from './shopify-order-store.model';
 import { storeLocationClaimModel, type StoreLocationClaimModel } from './store-location-claim.model';
@@ -17,6 +20,9 @@ export interface PurchasesModels {
   externalIds: ExternalIdClaimModel;
   refunds: RefundModel;
   facts: PurchaseFactModel;
+  receiptCodes: ReceiptCodeModel;
+  receiptClaims: ReceiptClaimModel;
+  receiptClaimAttempts: AttemptModel;
 }
 
 export function purchasesModels(connection: Connection): PurchasesModels {
@@ -29,5 +35,8 @@ export function purchasesModels(connection: Connection): PurchasesModels {
     externalIds: externalIdClaimModel(connection),
     refunds: refundModel(connection),
     facts: purchaseFactModel(connection),
+    receiptCodes: receiptCodeModel(connection),
+    receiptClaims: receiptClaimModel(connection),
+    receiptClaimAttempts: attemptModel(connection, 'ReceiptClaimAttempt', 'receipt_claim_attempts'),
   };
 }

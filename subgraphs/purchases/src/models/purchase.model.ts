@@ -76,6 +76,9 @@ export interface PurchaseDoc {
   /** The points such a settlement spent beyond the member's balance, now owed. */
   pointsOverdrawn?: number;
   register?: RegisterSaleDoc | null;
+  /** A guest purchase's receipt code (receipt_codes) and the end of the days it may be claimed in (docs/receipt-claims.md). */
+  receiptCode?: string | null;
+  receiptClaimableUntil?: Date | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -139,6 +142,8 @@ const purchaseSchema = new Schema<PurchaseDoc>(
       ),
       default: null,
     },
+    receiptCode: { type: String, default: null },
+    receiptClaimableUntil: { type: Date, default: null },
   },
   { timestamps: true, versionKey: false },
 );

@@ -31,6 +31,7 @@ export const Purchase: PurchaseResolvers = {
     const { fullyRefunded } = refundStateOf(purchase, refunds);
     return fullyRefunded ? 'REFUNDED' : refunds.length ? 'PARTIALLY_REFUNDED' : 'COMPLETED';
   },
+  receiptClaim: (purchase, _args, { caller, receiptClaims }) => receiptClaims.viewOf(caller, purchase),
   statusReason: (purchase, _args, { caller }) =>
     caller.kind === 'staff' && (purchase.state === 'REJECTED' || purchase.state === 'SETTLEMENT_FAILED') ? (purchase.rejectionReason ?? null) : null,
   refunds: (purchase, _args, { loaders }) => loaders.refundsByPurchaseId.load(purchase._id.toHexString()),

@@ -11,6 +11,7 @@ import type { RefundDoc } from '../models/refund.model';
 import { COUPON_REFUSALS, CouponQuotes } from './coupon-quotes';
 import type { MembersClient } from './members.client';
 import { onlineCoupons } from './online-coupons';
+import { purchaseToReverse } from './receipt-claim-refunds';
 import { paidShare, refundStateOf } from './refund-amounts';
 import { GIVE_UP_MS, RETRIED_CODES } from './retryable';
 import { recordPurchaseFact, recordRefundFact } from './stats';
@@ -194,8 +195,13 @@ export function settlementHandlers(deps: {
       const refund = await deps.models.refunds.findById(String(payload.refundId)).lean<RefundDoc>().exec();
       if (!refund) return missing(item.createdAt, 'refund');
       if (refund.pointsSettledAt) return { settled: true };
-      const purchase = await deps.models.purchases.findById(refund.purchaseId).lean<PurchaseDoc>().exec();
-      if (!purchase?.memberId) return { settled: false, reason: 'guest purchase' };
+      const stored = await deps.models.purchases.findById(refund.purchaseId).lean<PurchaseDoc>().exec();
+      // a guest purchase with a receipt code may be claimed while it is refunded: reversed for the claimant
+      const purchase = stored && (await purchaseToReverse(deps.models, stored));
+      if (!purchase?.memberId) {
+        if (stored?.receiptCode) await deps.models.refunds.updateOne({ _id: refund._id }, { $set: { pointsSettledAt: deps.clock() } });
+        return { settled: false, reason: 'guest purchase' };
+      }
       await recordRefundFact(deps.models.facts, purchase, refund);
       const result = await points.reverse({
         refundId: refund._id.toHexString(),

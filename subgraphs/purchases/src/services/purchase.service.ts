@@ -13,6 +13,7 @@ import type { MembersClient } from './members.client';
 import type { AppliedCode } from './online-coupons';
 import { assertCanBackdate, assertCanIdentifyMember, assertCanTradeAt } from './purchase-access';
 import { recordSchema, type RecordPurchaseInput } from './purchase-inputs';
+import { claimableUntil, newReceiptCode } from './receipt-code';
 import { totalsOf } from './purchase-totals';
 import { settleItem } from './settlement-items';
 
@@ -58,7 +59,7 @@ export class PurchaseService {
     private readonly coupons: CouponQuotes,
     private readonly outbox: Outbox,
     private readonly clock: () => Date,
-    private readonly limits: { posMaxBackdateHours: number },
+    private readonly limits: { posMaxBackdateHours: number; receiptClaimDays: number },
   ) {}
 
   /**
@@ -107,6 +108,9 @@ export class PurchaseService {
     if (input.externalId) await this.claimExternalId(input.storeId, input.externalId, purchaseId);
     const item = settleItem(purchaseId);
     if (settles) await this.outbox.enqueue(item.key, item.type, item.payload);
+    // a guest at a register (a POS key's sale, a Smaregi guest sale) may claim the points later by the receipt's
+    // code; an online guest order has no receipt, and its customer's account is the one to buy with
+    const receipt = settles || online ? {} : { receiptCode: await newReceiptCode(this.models.receiptCodes, purchaseId, now), receiptClaimableUntil: claimableUntil(occurredAt, this.limits.receiptClaimDays) };
     const purchase: Omit<PurchaseDoc, 'createdAt' | 'updatedAt'> = {
       _id: purchaseId,
       idempotencyKey: input.idempotencyKey,
@@ -130,6 +134,7 @@ export class PurchaseService {
       state: settles ? 'PENDING_POINTS' : 'COMPLETED',
       actor: actorOf(caller),
       ...(sale ? { overdraft: sale.overdraft, register: sale.register } : {}),
+      ...receipt,
     };
     // createdAt and updatedAt are the schema's timestamps, which the insert sets
     const claim = await claimOnce(this.models.purchases, purchase as PurchaseDoc);

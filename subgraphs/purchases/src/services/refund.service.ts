@@ -56,7 +56,9 @@ export class RefundService {
       return this.settleNow(replay);
     }
     const item = reverseItem(refundId);
-    if (purchase.memberId) await this.outbox.enqueue(item.key, item.type, item.payload);
+    // a guest purchase's receipt may be claimed at this moment: its reversal finds out (receipt-claim-refunds.ts)
+    const reverses = Boolean(purchase.memberId || purchase.receiptCode);
+    if (reverses) await this.outbox.enqueue(item.key, item.type, item.payload);
 
     for (let attempt = 1; attempt <= MAX_REFUND_ATTEMPTS; attempt += 1) {
       const previous = await this.models.refunds.findOne({ purchaseId: input.purchaseId }).sort({ seq: -1 }).lean<RefundDoc>().exec();
@@ -104,8 +106,8 @@ export class RefundService {
       ...nextRefundAmounts(purchase, previous, request),
       actor: actorOf(caller),
       createdAt: this.clock(),
-      // a guest purchase has no points to give back
-      pointsSettledAt: purchase.memberId ? null : this.clock(),
+      // a guest purchase has no points to give back, unless its receipt is being claimed
+      pointsSettledAt: purchase.memberId || purchase.receiptCode ? null : this.clock(),
     };
   }
 

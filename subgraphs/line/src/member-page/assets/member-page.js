@@ -148,7 +148,7 @@
         ]),
       );
     }
-    sections.push(settingsSection(view.profile), unlinkSection());
+    sections.push(window.memberPageClaim({ el: el, t: t, submit: submit, render: render }, view.claim), settingsSection(view.profile), unlinkSection());
     show(sections);
   }
 

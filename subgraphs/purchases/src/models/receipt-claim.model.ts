@@ -1,0 +1,36 @@
+import { Schema, type Connection, type Model, type Types } from 'mongoose';
+
+/**
+ * A member's claim of a guest purchase by its receipt code, `_id` = the purchase id: the claim is this insert, so of
+ * two members claiming at once exactly one wins (FerretDB has no atomic conditional update to decide it).
+ * `appliedAt`: the purchase was made the member's and its settlement queued; `refusal`: a refund was found after
+ * the claim was taken (the claim is kept, refused, for staff to see; the purchase stays a guest's).
+ */
+export interface ReceiptClaimDoc {
+  _id: Types.ObjectId;
+  /** The member as members named them when the claim was made (a merged member's survivor). */
+  memberId: string;
+  code: string;
+  claimedAt: Date;
+  appliedAt: Date | null;
+  refusal: { code: 'PURCHASE_REFUNDED'; at: Date } | null;
+}
+
+const claimSchema = new Schema<ReceiptClaimDoc>(
+  {
+    memberId: { type: String, required: true },
+    code: { type: String, required: true },
+    claimedAt: { type: Date, required: true },
+    appliedAt: { type: Date, default: null },
+    refusal: { type: new Schema({ code: { type: String, required: true }, at: { type: Date, required: true } }, { _id: false }), default: null },
+  },
+  { versionKey: false },
+);
+// the sweep's query: claims neither applied nor refused
+claimSchema.index({ appliedAt: 1, claimedAt: 1 });
+
+export type ReceiptClaimModel = Model<ReceiptClaimDoc>;
+
+export function receiptClaimModel(connection: Connection): ReceiptClaimModel {
+  return connection.model<ReceiptClaimDoc>('ReceiptClaim', claimSchema, 'receipt_claims');
+}

@@ -1,0 +1,151 @@
+import type { Types } from 'mongoose';
+import { AttemptLimiter } from '@omo/lib/core/attempt-limiter';
+import { requireAuthenticated, type Caller } from '@omo/lib/core/auth';
+import { claimOnce } from '@omo/lib/core/claims';
+import { AppError, BadUserInputError, ForbiddenError, RateLimitedError } from '@omo/lib/core/errors';
+import { HOUR_MS } from '@omo/lib/core/time';
+import { parseReceiptCode } from '@omo/lib/contracts/receipt-code';
+import type { Outbox } from '@omo/lib/outbox/outbox';
+import type { PurchasesModels } from '../models';
+import type { PurchaseDoc } from '../models/purchase.model';
+import type { ReceiptClaimDoc } from '../models/receipt-claim.model';
+import type { MembersClient } from './members.client';
+import { receiptClaimView, type ReceiptClaimView } from './receipt-code';
+import { settleItem } from './settlement-items';
+
+/**
+ * Failed claims a member may make an hour. The code space (2^55) makes guessing hopeless anyway; the limit keeps
+ * the noise down, as the link codes' does. A claim that finds its purchase is not counted.
+ */
+const FAILED_CLAIMS_PER_HOUR = 10;
+/** A claim neither applied nor refused this long after it was taken died half way: the sweep finishes it. */
+const STALE_CLAIM_MS = 60_000;
+
+/** What a claim came to: the purchase, now the member's, and the points it earned (null while they are pending). */
+export interface ClaimOutcome {
+  purchase: PurchaseDoc;
+  pointsEarned: number | null;
+}
+
+const notFound = () => new AppError('No purchase has this receipt code. Check the code on your receipt.', 'NOT_FOUND');
+const refunded = () => new AppError('This purchase was refunded, so its points cannot be claimed.', 'PURCHASE_REFUNDED');
+
+/**
+ * Claiming a guest purchase's points by its receipt code (docs/receipt-claims.md). The claim is the insert of the
+ * purchase id into receipt_claims; then the purchase becomes the member's and is settled by the same outbox item
+ * as any member's purchase (points-settlement.ts), which earns under the rules and the tier of the purchase time.
+ *
+ * Claim against refund: each inserts its own record first (the claim, the refund), then looks for the other, so at
+ * least one sees the other. A claim that finds a refund is refused and kept REFUSED for staff; a refund of a
+ * purchase with a receipt code queues its reversal, whose handler waits while a claim is unfinished and then
+ * reverses for the claim's member, or for no one (refund-claims in points-settlement.ts).
+ *
+ * Crash points: after the claim insert and before the purchase update, the claim is unfinished: the same member's
+ * retry, or the sweep (finishStale), finishes it. After the purchase update (PENDING_POINTS, the member's) and
+ * before the settle item is run or written, the settlement sweep re-arms the item of a purchase still pending.
+ */
+export class ReceiptClaimService {
+  private readonly limiter: AttemptLimiter;
+
+  constructor(
+    private readonly models: PurchasesModels,
+    private readonly members: MembersClient,
+    private readonly outbox: Outbox,
+    private readonly clock: () => Date,
+    private readonly liffId: string | undefined,
+  ) {
+    this.limiter = new AttemptLimiter(models.receiptClaimAttempts, clock);
+  }
+
+  /**
+   * Purchase.receiptClaim: for the register that prints it (its store's POS keys) and staff. A customer never sees
+   * one: before the claim the purchase is no customer's, and after it the code has done its work.
+   */
+  viewOf(caller: Caller, purchase: PurchaseDoc): ReceiptClaimView | null {
+    const readable = caller.kind === 'staff' || caller.kind === 'service' || (caller.kind === 'pos' && caller.storeIds.includes(purchase.storeId));
+    return readable ? receiptClaimView(purchase, this.liffId) : null;
+  }
+
+  /** claimPurchase: a signed-in customer's own claim. */
+  claimAsCustomer(caller: Caller, code: string): Promise<ClaimOutcome> {
+    const who = requireAuthenticated(caller);
+    if (who.kind !== 'customer') throw new ForbiddenError('Customers claim their own receipts');
+    return this.claim(who.memberId, code);
+  }
+
+  /** A member's claim (the customer's, or the one line's chat or member page names by the LINE link). */
+  async claim(memberId: string, text: string): Promise<ClaimOutcome> {
+    const parsed = parseReceiptCode(text);
+    if (!parsed) throw new BadUserInputError('A receipt code has 12 letters and digits, such as 7KQ4-M2XD-9HRT', { field: 'code' });
+    if (!parsed.checked) throw new BadUserInputError('This receipt code has a typo: check each character', { field: 'code' });
+    const member = await this.members.activeMemberId(memberId);
+    const attempt = await this.limiter.reserve({ key: `receipt-claim:${member}`, limit: FAILED_CLAIMS_PER_HOUR, windowMs: HOUR_MS });
+    if (!attempt) throw new RateLimitedError('Too many receipt codes that did not match: try again in an hour', 3600);
+    const found = await this.models.receiptCodes.findById(parsed.code).lean().exec();
+    const purchase = found ? await this.models.purchases.findById(found.purchaseId).lean<PurchaseDoc>().exec() : null;
+    if (!purchase?.receiptCode || purchase.receiptCode !== parsed.code) throw notFound();
+    await attempt.release();
+
+    if (!purchase.receiptClaimableUntil || this.clock() > purchase.receiptClaimableUntil) {
+      throw new AppError('The days to claim this receipt’s points are over.', 'CLAIM_EXPIRED', { field: 'code' });
+    }
+    if (await this.refunded(purchase._id)) throw refunded();
+    const claim = await claimOnce(this.models.receiptClaims, { _id: purchase._id, memberId: member, code: parsed.code, claimedAt: this.clock(), appliedAt: null, refusal: null });
+    if (!claim.won) {
+      const existing = claim.existing;
+      if (!existing) throw new Error(`the receipt claim of ${purchase._id.toHexString()} clashed on insert and is gone`);
+      if (existing.refusal) throw refunded();
+      const yours = existing.memberId === member || (await this.members.currentMemberId(existing.memberId)) === member;
+      // a retry after a crash half way finishes the claim before it is told it was made
+      if (yours) await this.finish(existing);
+      throw new AppError(yours ? 'You have already claimed this receipt.' : 'This receipt’s points have already been claimed.', 'ALREADY_CLAIMED', { claimedByYou: yours });
+    }
+    return this.finish(claim.doc);
+  }
+
+  /** The sweep: claims a crash left neither applied nor refused. Returns how many were finished. */
+  async finishStale(limit = 100): Promise<number> {
+    const before = new Date(this.clock().getTime() - STALE_CLAIM_MS);
+    const stale = await this.models.receiptClaims.find({ appliedAt: null, refusal: null, claimedAt: { $lt: before } }).limit(limit).lean<ReceiptClaimDoc[]>().exec();
+    let finished = 0;
+    for (const claim of stale) {
+      await this.finish(claim).catch((error: unknown) => {
+        if (!(error instanceof AppError) || error.extensions.code !== 'PURCHASE_REFUNDED') throw error;
+      });
+      finished += 1;
+    }
+    return finished;
+  }
+
+  /**
+   * After the claim insert: the refund check that a refund inserted meanwhile cannot slip past (its reversal sees
+   * this claim, unfinished, and waits for it), then the purchase made the member's and settled. Every step may run
+   * again: the purchase update sets the same values, the settle item is keyed by the purchase.
+   */
+  private async finish(claim: ReceiptClaimDoc): Promise<ClaimOutcome> {
+    if (await this.refunded(claim._id)) {
+      await this.models.receiptClaims.updateOne({ _id: claim._id }, { $set: { refusal: { code: 'PURCHASE_REFUNDED', at: this.clock() } } });
+      throw refunded();
+    }
+    if (!claim.appliedAt) {
+      await this.models.purchases.updateOne({ _id: claim._id, memberId: null }, { $set: { memberId: claim.memberId, state: 'PENDING_POINTS' } });
+      await this.models.receiptClaims.updateOne({ _id: claim._id }, { $set: { appliedAt: this.clock() } });
+    }
+    const item = settleItem(claim._id);
+    let pointsEarned: number | null = null;
+    try {
+      const done = await this.outbox.runNow(item.key, item.type, item.payload, { ignoreBackoff: true, joinRunning: true });
+      const result = done?.doneAt ? (done.result as { pointsEarned?: unknown } | null) : null;
+      if (typeof result?.pointsEarned === 'number') pointsEarned = result.pointsEarned;
+    } catch {
+      // stays queued; the worker settles it and the points follow
+    }
+    const purchase = await this.models.purchases.findById(claim._id).lean<PurchaseDoc>().exec();
+    if (!purchase) throw new Error(`claimed purchase ${claim._id.toHexString()} is gone`);
+    return { purchase, pointsEarned: purchase.state === 'COMPLETED' ? pointsEarned : null };
+  }
+
+  private async refunded(purchaseId: Types.ObjectId): Promise<boolean> {
+    return (await this.models.refunds.exists({ purchaseId: purchaseId.toHexString() })) !== null;
+  }
+}

@@ -1,0 +1,125 @@
+import { Types } from 'mongoose';
+import { ok, startTestSystem, type GraphQLResponse, type TestSystem } from '../helpers/system';
+
+/**
+ * Receipt claims that died half way, raced a refund, or guessed: the states a crash or a race leaves are written
+ * into the database as the code would have left them, then the real services carry on from them.
+ */
+const RECORD = 'mutation($input: RecordPurchaseInput!) { recordPurchase(input: $input) { id receiptClaim { code } } }';
+const CLAIM = 'mutation($code: String!) { claimPurchase(code: $code) { id status } }';
+const ACCOUNT = '{ me { points { balance history(first: 20) { nodes { type amount purchaseId } } } } }';
+
+let system: TestSystem;
+let now = new Date('2026-06-01T03:00:00.000Z');
+let storeId: string;
+let pos: Record<string, string>;
+let sequence = 0;
+
+beforeAll(async () => {
+  system = await startTestSystem({}, undefined, { runBackground: false, clock: () => now });
+  storeId = ok(await system.graphql<{ createStore: { id: string } }>('mutation($input: CreateStoreInput!) { createStore(input: $input) { id } }', { input: { code: 'S001', name: '新宿店', kind: 'PHYSICAL' } }, system.adminHeaders())).createStore.id;
+  pos = await system.posHeaders([storeId]);
+});
+afterAll(() => system?.close());
+
+async function guestSale(yen: number): Promise<{ id: string; code: string }> {
+  sequence += 1;
+  const input = { idempotencyKey: `recovery-${sequence}`, storeId, lines: [{ sku: 'TEA-01', name: '有機ほうじ茶', unitPrice: yen, quantity: 1 }], total: yen };
+  const { recordPurchase } = ok(await system.graphql<{ recordPurchase: { id: string; receiptClaim: { code: string } } }>(RECORD, { input }, pos));
+  return { id: recordPurchase.id, code: recordPurchase.receiptClaim.code.replace(/-/g, '') };
+}
+
+async function newMember(): Promise<string> {
+  sequence += 1;
+  const response = await system.graphql<{ registerMember: { id: string } }>(
+    'mutation($input: RegisterMemberInput!) { registerMember(input: $input) { id } }',
+    { input: { displayName: `会員${sequence}`, phone: `090-4000-${String(1000 + sequence)}`, registeredVia: 'STORE', registeredStoreId: storeId } },
+    system.staffHeaders(),
+  );
+  return ok(response).registerMember.id;
+}
+
+async function entriesFor(memberId: string, purchaseId: string) {
+  type Me = { me: { points: { balance: number; history: { nodes: { type: string; amount: number; purchaseId: string | null }[] } } } };
+  const { me } = ok(await system.graphql<Me>(ACCOUNT, {}, system.customerHeaders(memberId)));
+  return me.points.history.nodes.filter((n) => n.purchaseId === purchaseId).map((n) => ({ type: n.type, amount: n.amount }));
+}
+
+/** What a claim that died right after its insert leaves: the claim, and a purchase still a guest's. */
+async function claimDiedAfterInsert(purchaseId: string, code: string, memberId: string): Promise<void> {
+  await system.db.collection('receipt_claims').insertOne({ _id: new Types.ObjectId(purchaseId), memberId, code, claimedAt: now, appliedAt: null, refusal: null });
+}
+
+const refund = (purchaseId: string, amount: number) =>
+  system.graphql('mutation($input: RefundPurchaseInput!) { refundPurchase(input: $input) { id } }', { input: { purchaseId, idempotencyKey: `refund-${purchaseId}`, amount } }, pos);
+const codeOf = (response: GraphQLResponse<unknown>) => response.errors?.[0]?.extensions?.code;
+const purchases = () => system.subgraphs.purchases.built;
+
+describe('receipt claims that died half way or raced a refund', () => {
+  it('finishes a claim that died after its insert: the member’s retry earns it, once', async () => {
+    const sale = await guestSale(2_000);
+    const member = await newMember();
+    await claimDiedAfterInsert(sale.id, sale.code, member);
+    const retry = await system.graphql(CLAIM, { code: sale.code }, system.customerHeaders(member));
+    expect(retry.errors?.[0]?.extensions).toEqual({ code: 'ALREADY_CLAIMED', claimedByYou: true });
+    expect(await entriesFor(member, sale.id)).toEqual([{ type: 'EARN', amount: 20 }]);
+  });
+
+  it('finishes a claim that died after its insert in the sweep, when nobody retries', async () => {
+    const sale = await guestSale(4_000);
+    const member = await newMember();
+    await claimDiedAfterInsert(sale.id, sale.code, member);
+    expect(await purchases().receiptClaims.finishStale()).toBe(0);
+    now = new Date(now.getTime() + 2 * 60_000);
+    expect(await purchases().receiptClaims.finishStale()).toBe(1);
+    expect(await entriesFor(member, sale.id)).toEqual([{ type: 'EARN', amount: 40 }]);
+    expect(await purchases().receiptClaims.finishStale()).toBe(0);
+  });
+
+  it('refuses, for staff to see, a claim a refund got in before it was finished; the refund reverses for no one', async () => {
+    const sale = await guestSale(3_000);
+    const member = await newMember();
+    await claimDiedAfterInsert(sale.id, sale.code, member);
+    expect((await refund(sale.id, 1_000)).errors).toBeUndefined();
+    const [stored] = await system.db.collection('refunds').find({ purchaseId: sale.id }).toArray();
+    const reverse = await purchases().outbox.find(`reverse:${String(stored!._id)}`);
+    expect({ done: reverse?.doneAt !== null, error: reverse?.lastError }).toEqual({ done: false, error: 'a receipt claim of the purchase is not finished yet' });
+
+    now = new Date(now.getTime() + 2 * 60_000);
+    expect(await purchases().receiptClaims.finishStale()).toBe(1);
+    expect(await system.db.collection('receipt_claims').findOne({ _id: new Types.ObjectId(sale.id) })).toMatchObject({ memberId: member, appliedAt: null, refusal: { code: 'PURCHASE_REFUNDED' } });
+    await purchases().outbox.process(`reverse:${String(stored!._id)}`, { ignoreBackoff: true });
+    expect((await purchases().outbox.find(`reverse:${String(stored!._id)}`))?.result).toEqual({ settled: false, reason: 'guest purchase' });
+    expect(await system.db.collection('purchases').findOne({ _id: new Types.ObjectId(sale.id) })).toMatchObject({ memberId: null, state: 'COMPLETED' });
+    expect(await entriesFor(member, sale.id)).toEqual([]);
+    expect(codeOf(await system.graphql(CLAIM, { code: sale.code }, system.customerHeaders(member)))).toBe('PURCHASE_REFUNDED');
+  });
+
+  it('takes back, from the claimant, the refunded share of a purchase whose claim had looked for refunds just before the refund', async () => {
+    const sale = await guestSale(5_000);
+    const member = await newMember();
+    await claimDiedAfterInsert(sale.id, sale.code, member);
+    expect((await refund(sale.id, 2_000)).errors).toBeUndefined();
+    // the claim's refund check ran before the refund was stored: it applies the claim and settles
+    await system.db.collection('purchases').updateOne({ _id: new Types.ObjectId(sale.id) }, { $set: { memberId: member, state: 'PENDING_POINTS' } });
+    const [stored] = await system.db.collection('refunds').find({ purchaseId: sale.id }).toArray();
+    await purchases().outbox.process(`reverse:${String(stored!._id)}`, { ignoreBackoff: true });
+    expect((await purchases().outbox.find(`reverse:${String(stored!._id)}`))?.lastError).toBe('the claimed purchase is still being settled');
+
+    await purchases().outbox.runNow(`settle:${sale.id}`, 'settle', { purchaseId: sale.id }, { ignoreBackoff: true });
+    await purchases().outbox.process(`reverse:${String(stored!._id)}`, { ignoreBackoff: true });
+    expect(await entriesFor(member, sale.id)).toEqual([
+      { type: 'REVERSAL', amount: -20 },
+      { type: 'EARN', amount: 50 },
+    ]);
+  });
+
+  it('stops a member after 10 codes an hour that matched nothing, and counts none that matched', async () => {
+    const sale = await guestSale(1_000);
+    const member = await newMember();
+    for (let attempt = 0; attempt < 10; attempt += 1) expect(codeOf(await system.graphql(CLAIM, { code: '2222-2222-2222' }, system.customerHeaders(member)))).toBe('NOT_FOUND');
+    expect(codeOf(await system.graphql(CLAIM, { code: sale.code }, system.customerHeaders(member)))).toBe('RATE_LIMITED');
+    now = new Date(now.getTime() + 61 * 60_000);
+    expect(ok(await system.graphql<{ claimPurchase: { status: string } }>(CLAIM, { code: sale.code }, system.customerHeaders(member))).claimPurchase.status).toBe('COMPLETED');
+  });
+});
