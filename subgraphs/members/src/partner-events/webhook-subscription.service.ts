@@ -50,6 +50,8 @@ export class WebhookSubscriptionService {
       .url({ message: 'must be a URL' })
       .max(2000)
       .refine((value) => {
+        // zod runs this after a failed url check too: the first issue (not a URL) is the one reported
+        if (!URL.canParse(value)) return false;
         const parsed = new URL(value);
         if (parsed.username || parsed.password) return false;
         return parsed.protocol === 'https:' || (!production && parsed.protocol === 'http:' && LOOPBACK.has(parsed.hostname));
