@@ -1,5 +1,6 @@
 import { verifyPartnerSignature } from '@omo/lib/events/partner-signature';
 import { startFakePartner, type FakePartner } from '../helpers/fake-partner';
+import { rewardsDriver } from '../helpers/rewards';
 import { ok, startTestSystem, type TestSystem } from '../helpers/system';
 
 /**
@@ -11,6 +12,7 @@ let system: TestSystem;
 let now = Date.parse('2026-03-02T01:00:00.000Z');
 let storeId: string;
 let registered = 0;
+const rewards = rewardsDriver(() => system, () => storeId);
 
 const SUBSCRIBE = `mutation($url: String!, $topics: [PartnerEventTopic!]!, $description: String) {
   createWebhookSubscription(url: $url, topics: $topics, description: $description) { secret subscription { id url topics active } }
@@ -221,6 +223,61 @@ it('a receiver answering 503 for a while gets a member’s points changes later,
       [2, 'DELIVERED', [200]],
       [1, 'DELIVERED', [503, 503, 200]],
     ]);
+    const { disableWebhookSubscription } = ok(
+      await system.graphql<{ disableWebhookSubscription: { active: boolean } }>('mutation($id: ID!) { disableWebhookSubscription(id: $id) { active } }', { id: subscriptionId }, system.adminHeaders()),
+    );
+    expect(disableWebhookSubscription.active).toBe(false);
+  } finally {
+    await partner.close();
+  }
+});
+
+it('a coupon used by a purchase, and the purchase refunded', async () => {
+  const partner = await startFakePartner({ now: () => new Date(now) });
+  try {
+    await subscribe(partner, ['COUPON_USED', 'PURCHASE_REFUNDED']);
+    const memberId = await rewards.memberWith(600);
+    const rewardId = await rewards.createReward();
+    const coupon = ok(await rewards.redeem(memberId, rewardId, 'partner-coupon-1')).redeemReward;
+    const { recordPurchase } = ok(
+      await system.graphql<{ recordPurchase: { id: string; status: string; couponDiscount: number } }>(
+        'mutation($input: RecordPurchaseInput!) { recordPurchase(input: $input) { id status couponDiscount } }',
+        {
+          input: {
+            idempotencyKey: 'partner-sale-coupon',
+            storeId,
+            memberId,
+            lines: [{ sku: 'TEA', name: '紅茶', unitPrice: 1200, quantity: 1 }],
+            total: 1200,
+            couponCodes: [coupon.code],
+            occurredAt: '2026-03-02T00:59:00.000Z',
+          },
+        },
+        system.staffHeaders(),
+      ),
+    );
+    expect(recordPurchase).toMatchObject({ status: 'COMPLETED', couponDiscount: 500 });
+    const { refundPurchase } = ok(
+      await system.graphql<{ refundPurchase: { refunds: { id: string }[] } }>(
+        'mutation($input: RefundPurchaseInput!) { refundPurchase(input: $input) { refunds { id } } }',
+        { input: { purchaseId: recordPurchase.id, idempotencyKey: 'partner-refund-1', amount: 200 } },
+        system.staffHeaders(),
+      ),
+    );
+    const refundId = refundPurchase.refunds[0]!.id;
+    await runOutboxes();
+    // the member's sequence counts their events of every topic (this sale's purchase.recorded went to the first
+    // subscription): a subscriber sees it rise, with gaps
+    const [used, refunded] = partner.accepted as { sequence: number }[];
+    expect(used!.sequence).toBeLessThan(refunded!.sequence);
+    expect(partner.accepted.map(({ id, topic, data }) => ({ id, topic, data }))).toEqual([
+      { id: `coupon.used:${coupon.id}:${recordPurchase.id}`, topic: 'coupon.used', data: { memberId, couponId: coupon.id, purchaseId: recordPurchase.id } },
+      {
+        id: `purchase.refunded:${refundId}`,
+        topic: 'purchase.refunded',
+        data: { memberId, purchaseId: recordPurchase.id, refundId, amount: 200, refundedTotal: 200, refundedAt: new Date(now).toISOString() },
+      },
+    ]);
   } finally {
     await partner.close();
   }
@@ -249,7 +306,8 @@ describe('subscriptions', () => {
   it('STAFF may list them, without their secrets', async () => {
     const { webhookSubscriptions } = ok(await system.graphql<{ webhookSubscriptions: { topics: string[]; active: boolean }[] }>('{ webhookSubscriptions { topics active } }', {}, system.staffHeaders()));
     expect(webhookSubscriptions).toEqual([
-      { topics: ['POINTS_CHANGED'], active: true },
+      { topics: ['COUPON_USED', 'PURCHASE_REFUNDED'], active: true },
+      { topics: ['POINTS_CHANGED'], active: false },
       { topics: ['PURCHASE_RECORDED'], active: true },
     ]);
   });

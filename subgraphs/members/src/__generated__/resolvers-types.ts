@@ -541,9 +541,9 @@ export type PartnerEventTopic =
   | 'MEMBER_WITHDRAWN'
   /** Any change of a member's points: one per ledger entry, with the balance after it (points.changed). */
   | 'POINTS_CHANGED'
-  /** A member's tier changed (tier.changed). */
+  /** A member's tier changed (tier.changed). Not published yet: a subscription to it receives nothing. */
   | 'TIER_CHANGED'
-  /** A coupon used by a purchase (coupon.used). */
+  /** A coupon used by a member's purchase that completed (coupon.used). */
   | 'COUPON_USED'
   /** A member's purchase completed, its points settled (purchase.recorded). */
   | 'PURCHASE_RECORDED'

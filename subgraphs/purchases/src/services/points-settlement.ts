@@ -74,13 +74,24 @@ export function settlementHandlers(deps: {
    * by the purchase, so once), or, COMPLETED, records the fact and queues purchase.recorded again (both keyed). A void points cannot answer is retried the same way, the purchase showing
    * PENDING_POINTS until it can; one it refuses for good is logged for staff, not retried for ever.
    */
-  const decide = async (purchase: PurchaseDoc, wanted: Omit<PurchaseOutcomeDoc, '_id' | 'decidedAt'>, settled: boolean): Promise<PurchaseOutcomeDoc> => {
+  const decide = async (
+    purchase: PurchaseDoc,
+    wanted: Omit<PurchaseOutcomeDoc, '_id' | 'decidedAt'>,
+    settled: boolean,
+    /** The codes of an online order's coupons points could not consume: not announced as used. */
+    unconsumed: readonly string[] = [],
+  ): Promise<PurchaseOutcomeDoc> => {
     const claim = await claimOnce(deps.models.outcomes, { _id: purchase._id, ...wanted, decidedAt: deps.clock() });
     const outcome = claim.won ? claim.doc : claim.existing;
     if (!outcome) throw new Error(`the outcome of purchase ${purchase._id.toHexString()} clashed on insert and is gone`);
     if (outcome.state === 'COMPLETED') {
       await recordPurchaseFact(deps.models.facts, purchase);
-      if (purchase.memberId) await deps.publish?.(recordedEvent(purchase, outcome.decidedAt));
+      if (purchase.memberId) {
+        await deps.publish?.(recordedEvent(purchase, outcome.decidedAt));
+        for (const coupon of purchase.coupons ?? []) {
+          if (!unconsumed.includes(coupon.code)) await deps.publish?.(couponUsedEvent(purchase, coupon.couponId, outcome.decidedAt));
+        }
+      }
     } else if (purchase.memberId && (settled || (purchase.coupons?.length ?? 0) > 0)) await voidPurchase(purchase, outcome, settled);
     await deps.models.purchases.updateOne(
       { _id: purchase._id },
@@ -191,7 +202,7 @@ export function settlementHandlers(deps: {
       } catch (error) {
         wanted = await failure(purchase, error, item);
       }
-      const outcome = await decide(purchase, wanted, result !== null);
+      const outcome = await decide(purchase, wanted, result !== null, result?.unconsumedCoupons.map((c) => c.code));
       return outcome.state === 'COMPLETED' && result ? result : { state: outcome.state, reason: outcome.reason };
     },
     reverse: async (payload, item) => {
@@ -247,4 +258,10 @@ function refundedEvent(purchase: PurchaseDoc, refund: RefundDoc): PartnerEvent {
     refundedTotal: refund.refundedAmountAfter,
     refundedAt: refund.createdAt.toISOString(),
   });
+}
+
+/** coupon.used: a coupon consumed by a member's purchase that completed (a voided sale frees it for another). */
+function couponUsedEvent(purchase: PurchaseDoc, couponId: string, completedAt: Date): PartnerEvent {
+  const purchaseId = purchase._id.toHexString();
+  return partnerEvent('coupon.used', `coupon.used:${couponId}:${purchaseId}`, completedAt, { memberId: purchase.memberId!, couponId, purchaseId });
 }
