@@ -1,3 +1,4 @@
+import { Types } from 'mongoose';
 import { verifyPartnerSignature } from '@omo/lib/events/partner-signature';
 import { startFakePartner, type FakePartner } from '../helpers/fake-partner';
 import { rewardsDriver } from '../helpers/rewards';
@@ -283,6 +284,28 @@ it('a coupon used by a purchase, and the purchase refunded', async () => {
   }
 });
 
+it('a member registered, then withdrawn', async () => {
+  const partner = await startFakePartner({ now: () => new Date(now) });
+  try {
+    await subscribe(partner, ['MEMBER_REGISTERED', 'MEMBER_WITHDRAWN']);
+    const memberId = await register();
+    now += 1_000;
+    const withdrawnAt = new Date(now).toISOString();
+    ok(await system.graphql('mutation($id: ID!) { withdrawMember(id: $id) { id } }', { id: memberId }, system.staffHeaders()));
+    await runOutboxes();
+    // members' createdAt is mongoose's timestamp (the wall clock, not the system's injected one)
+    const stored = (await system.db.collection('members').findOne({ _id: new Types.ObjectId(memberId) }))!;
+    const memberCode = stored.memberCode as string;
+    const registeredAt = (stored.createdAt as Date).toISOString();
+    expect(partner.accepted.map(({ id, topic, occurredAt, data }) => ({ id, topic, occurredAt, data }))).toEqual([
+      { id: `member.registered:${memberId}`, topic: 'member.registered', occurredAt: registeredAt, data: { memberId, memberCode, registeredVia: 'ONLINE', registeredAt } },
+      { id: `member.withdrawn:${memberId}`, topic: 'member.withdrawn', occurredAt: withdrawnAt, data: { memberId, withdrawnAt } },
+    ]);
+  } finally {
+    await partner.close();
+  }
+});
+
 describe('subscriptions', () => {
   it('a STAFF user cannot create one (FORBIDDEN), and nothing is written', async () => {
     const before = await system.db.collection('partner_webhook_subscriptions').countDocuments();
@@ -306,6 +329,7 @@ describe('subscriptions', () => {
   it('STAFF may list them, without their secrets', async () => {
     const { webhookSubscriptions } = ok(await system.graphql<{ webhookSubscriptions: { topics: string[]; active: boolean }[] }>('{ webhookSubscriptions { topics active } }', {}, system.staffHeaders()));
     expect(webhookSubscriptions).toEqual([
+      { topics: ['MEMBER_REGISTERED', 'MEMBER_WITHDRAWN'], active: true },
       { topics: ['COUPON_USED', 'PURCHASE_REFUNDED'], active: true },
       { topics: ['POINTS_CHANGED'], active: false },
       { topics: ['PURCHASE_RECORDED'], active: true },
