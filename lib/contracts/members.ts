@@ -3,6 +3,8 @@ import type { CurrentMemberLookup } from '@omo/lib/core/customer-status';
 import { AppError, NotFoundError } from '@omo/lib/core/errors';
 import { contract, instant, route } from '@omo/lib/contracts/contract';
 import { membersConditionSchema, segmentFilterRoute } from '@omo/lib/contracts/segment-filter';
+import type { PartnerEventSink } from '@omo/lib/events/partner-event-publisher';
+import { partnerEventSchema } from '@omo/lib/events/partner-events';
 import { internalClient, type InternalCallerOptions, type InternalClient, type ServiceDirectory } from '@omo/lib/server/internal-api';
 
 const memberStatus = z.enum(['ACTIVE', 'MERGED', 'WITHDRAWN']);
@@ -215,6 +217,14 @@ export const membersContract = contract('members', {
     }),
   ),
   segmentFilter: segmentFilterRoute(membersConditionSchema),
+  /**
+   * points and purchases (their outboxes, `partner-event:<id>`): a partner event (lib/events/partner-events.ts),
+   * stored once by its id and delivered to every active webhook subscription of its topic. `accepted: false`: no
+   * subscription listens to it, nothing was stored.
+   */
+  publishPartnerEvent: route('/internal/partner-events', partnerEventSchema, z.object({ accepted: z.boolean(), deliveries: z.number().int().min(0) })),
+  /** points and purchases: the topics active webhook subscriptions listen to (publishers keep it TOPICS_CACHE_MS). */
+  partnerEventTopics: route('/internal/partner-events/topics', z.object({}), z.object({ topics: z.array(z.string()) })),
 });
 
 /** A Shopify customer as members reads it (every field present, null when Shopify sent none). */
@@ -266,6 +276,15 @@ export class MembersClient {
 export function currentMemberClient(directory: ServiceDirectory, internalSecret: string, service: string): CurrentMemberLookup {
   const members = internalClient(membersContract, { directory, internalSecret, service });
   return async (memberId) => (await members.current({ ids: [memberId] })).current[memberId] ?? null;
+}
+
+/** Partner events published by another service, through members' internal routes. */
+export function remotePartnerEventSink(options: InternalCallerOptions): PartnerEventSink {
+  const members = internalClient(membersContract, options);
+  return {
+    topics: async () => (await members.partnerEventTopics({})).topics,
+    publish: (event) => members.publishPartnerEvent(event),
+  };
 }
 
 /**

@@ -62,6 +62,8 @@ const ROWS: Record<string, Row> = {
   findMembers: { query: '{ findMembers(email: "nobody@example.com") { id } }', variables: () => ({}), expect: staffOnly },
   memberDuplicates: { query: '{ memberDuplicates(first: 5) { id } }', variables: () => ({}), expect: staffOnly },
   apiKeys: { query: '{ apiKeys { id } }', variables: () => ({}), expect: adminOnly },
+  webhookSubscriptions: { query: '{ webhookSubscriptions { id } }', variables: () => ({}), expect: staffOnly },
+  webhookDeliveries: { query: 'query($id: ID!) { webhookDeliveries(subscriptionId: $id) { nextCursor } }', variables: () => ({ id: unknownId() }), expect: staffOnly },
   earnPreview: {
     query: 'query($s: ID!, $code: String) { earnPreview(storeId: $s, channel: STORE, amount: 1000, memberCode: $code) { points } }',
     variables: (f, c) => ({ s: f.ownStore, code: f.self(c).code }),
@@ -112,6 +114,12 @@ const ROWS: Record<string, Row> = {
   mergeMembers: { query: 'mutation($a: ID!, $b: ID!) { mergeMembers(survivorId: $a, mergedId: $b) { id } }', variables: () => ({ a: unknownId(), b: unknownId() }), expect: adminOnly },
   createApiKey: { query: 'mutation($s: ID!) { createApiKey(input: { label: "", storeIds: [$s] }) { key } }', variables: (f) => ({ s: f.ownStore }), expect: adminOnly },
   revokeApiKey: { query: 'mutation { revokeApiKey(id: "nokey000000x") { id } }', variables: () => ({}), expect: adminOnly },
+  // an empty URL or an unknown id: BAD_USER_INPUT or NOT_FOUND for ADMIN, so an allowed caller changes nothing
+  createWebhookSubscription: { query: 'mutation { createWebhookSubscription(url: "", topics: [POINTS_CHANGED]) { secret } }', variables: () => ({}), expect: adminOnly },
+  updateWebhookSubscription: { query: 'mutation($id: ID!) { updateWebhookSubscription(id: $id, description: "x") { id } }', variables: () => ({ id: unknownId() }), expect: adminOnly },
+  disableWebhookSubscription: { query: 'mutation($id: ID!) { disableWebhookSubscription(id: $id) { id } }', variables: () => ({ id: unknownId() }), expect: adminOnly },
+  rotateWebhookSubscriptionSecret: { query: 'mutation($id: ID!) { rotateWebhookSubscriptionSecret(id: $id) { secret } }', variables: () => ({ id: unknownId() }), expect: adminOnly },
+  replayWebhookDelivery: { query: 'mutation { replayWebhookDelivery(id: "nosuchdelivery") { id } }', variables: () => ({}), expect: adminOnly },
   adjustPoints: {
     query: 'mutation($id: ID!, $k: String!) { adjustPoints(memberId: $id, amount: 0, reason: "x", idempotencyKey: $k) { transaction { id } } }',
     variables: (f) => ({ id: f.self('customerSelf').id, k: randomUUID() }),

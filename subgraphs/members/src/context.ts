@@ -2,6 +2,7 @@ import type { BaseContext } from '@omo/lib/server/subgraph-server';
 import { createMemberLoaders, type MemberLoaders } from './loaders/member.loaders';
 import { createMergeLoaders, type MergeLoaders } from './loaders/member-merge.loaders';
 import type { MembersModels } from './models';
+import type { PartnerEvents } from './partner-events/partner-events';
 import type { ApiKeyService, StoreDirectory } from './services/api-key.service';
 import type { MemberService } from './services/member.service';
 import type { MergeService } from './services/merge.service';
@@ -15,6 +16,8 @@ export interface MembersContext extends BaseContext {
   apiKeys: ApiKeyService;
   /** Where the stores of new POS keys are checked (the purchases service). */
   stores: StoreDirectory;
+  /** Partner webhook subscriptions and their delivery log. */
+  partnerEvents: PartnerEvents;
 }
 
 export interface MembersDeps {
@@ -23,6 +26,7 @@ export interface MembersDeps {
   mergeService: MergeService;
   apiKeys: ApiKeyService;
   stores: StoreDirectory;
+  partnerEvents: PartnerEvents;
 }
 
 export function createMembersContext(deps: MembersDeps, base: BaseContext): MembersContext {
@@ -34,5 +38,6 @@ export function createMembersContext(deps: MembersDeps, base: BaseContext): Memb
     merges: deps.mergeService,
     apiKeys: deps.apiKeys,
     stores: deps.stores,
+    partnerEvents: deps.partnerEvents,
   };
 }

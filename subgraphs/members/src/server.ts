@@ -17,6 +17,7 @@ import { createMembersContext, type MembersContext, type MembersDeps } from './c
 import { membersModels } from './models';
 import type { MemberDoc } from './models/member.model';
 import { memberMergeModels } from './models/member-merge.model';
+import { buildPartnerEvents } from './partner-events/partner-events';
 import { resolvers } from './resolvers';
 import { ApiKeyService } from './services/api-key.service';
 import { IMPORT_BALANCES_OUTBOX_TYPE, importBalancesHandler } from './services/import/import-balances.handler';
@@ -42,6 +43,15 @@ const OUTBOX_INTERVAL_MS = 2_000;
 export function buildMembersSubgraph(options: SubgraphBuildOptions): MembersSubgraph {
   const models = membersModels(options.connection);
   const points = internalClient(pointsContract, { directory: options.services, internalSecret: options.internalSecret, service: 'members' });
+  const partnerEvents = buildPartnerEvents({
+    connection: options.connection,
+    members: models.members,
+    outbox: () => outbox,
+    clock: options.clock,
+    logger: options.logger,
+    production: options.production,
+    timeoutMs: options.config.PARTNER_WEBHOOK_TIMEOUT_MS,
+  });
   const outbox = new Outbox(
     options.connection,
     'members',
@@ -55,8 +65,14 @@ export function buildMembersSubgraph(options: SubgraphBuildOptions): MembersSubg
         }
         return points.signupBonus({ memberId, actor: 'system' });
       },
-      // Member merges: carried on until completed or refused; every step is idempotent (see MergeService).
-      [MERGE_OUTBOX_TYPE]: (payload): Promise<unknown> => mergeService.resume(payload),
+      // Member merges: carried on until completed or refused; every step is idempotent (see MergeService). A
+      // completed merge's event is queued by the run that sees it completed, so a crash before it is followed by
+      // the item's retry, which finds the merge completed and queues it then.
+      [MERGE_OUTBOX_TYPE]: async (payload): Promise<unknown> => {
+        const result = await mergeService.resume(payload);
+        if (result.state === 'COMPLETED') await partnerEvents.memberEvents.merged(String(payload.mergeId), String(payload.survivorId), String(payload.mergedId));
+        return result;
+      },
       // A new member's Smaregi customer records: retried until purchases answers (smaregi-member.handler.ts).
       [SMAREGI_MEMBER_OUTBOX_TYPE]: smaregiMemberHandler({
         models,
@@ -73,6 +89,8 @@ export function buildMembersSubgraph(options: SubgraphBuildOptions): MembersSubg
         clock: options.clock,
         abandonedAfterMs: ABANDONED_REGISTRATION_MS,
       }),
+      // Partner events: members' own, and the deliveries of everyone's (partner-events/)
+      ...partnerEvents.handlers(),
     },
     options.logger,
     options.clock,
@@ -86,10 +104,14 @@ export function buildMembersSubgraph(options: SubgraphBuildOptions): MembersSubg
   const apiKeys = new ApiKeyService(models, options.clock);
   const deps: MembersDeps = {
     models,
-    memberService: new MemberService(models, options.clock, outbox, { smaregiMembers: options.config.SMAREGI_CONTRACTS.length > 0 }),
+    memberService: new MemberService(models, options.clock, outbox, {
+      smaregiMembers: options.config.SMAREGI_CONTRACTS.length > 0,
+      memberEvents: partnerEvents.memberEvents,
+    }),
     mergeService,
     apiKeys,
     stores: new StoresClient(options.services, options.internalSecret),
+    partnerEvents,
   };
   const posTokens = new PosTokenService(apiKeys, {
     signingKey: options.config.POS_TOKEN_SIGNING_KEY,

@@ -26,6 +26,7 @@ import { RewardService } from './services/reward.service';
 import { createRulesModule } from './services/rules.module';
 import { SettlementService } from './services/settlement.service';
 import { SmaregiBalanceSync } from './services/smaregi-balance-sync';
+import { appendWatchers, PointsPartnerEvents } from './services/points-partner-events';
 
 /** Expired points are written off, and expired coupons' points given back, hourly; balances never count expired points meanwhile. */
 const EXPIRY_INTERVAL_MS = 3_600_000;
@@ -63,7 +64,16 @@ export function buildPointsSubgraph(options: SubgraphBuildOptions): PointsSubgra
     logger: options.logger,
     outbox: (): Outbox => outbox,
   });
-  const ledger = new LedgerService(models.ledger, models.accounts, policy, options.clock, memberExists, options.config.STAFF_MAX_POINTS_ADJUSTMENT, smaregiBalance.watcher());
+  const partnerEvents = new PointsPartnerEvents({
+    ledger: (): LedgerService => ledger,
+    services: options.services,
+    internalSecret: options.internalSecret,
+    clock: options.clock,
+    logger: options.logger,
+    outbox: (): Outbox => outbox,
+  });
+  const watcher = appendWatchers([smaregiBalance.watcher(), partnerEvents]);
+  const ledger = new LedgerService(models.ledger, models.accounts, policy, options.clock, memberExists, options.config.STAFF_MAX_POINTS_ADJUSTMENT, watcher);
   const expiry = new ExpiryJob(models.accounts, ledger, options.logger);
   const birthdayBonus = new BirthdayBonusJob(policy, ledger, models.ledger, (request) => members.birthdays(request), options.logger);
   const tierOf = async (memberId: string, at: Date) => (await tiers.tierFor(memberId, at)).tier;
@@ -84,7 +94,7 @@ export function buildPointsSubgraph(options: SubgraphBuildOptions): PointsSubgra
     validityHours: options.config.CHECKOUT_CODE_VALIDITY_HOURS,
   }, options.clock, (): Outbox => outbox);
   const coupons = new CouponService(couponStore, rewards, ledger, tierOf, options.clock, shopifySync, (): Outbox => outbox);
-  const outbox: Outbox = new Outbox(options.connection, 'points', { ...shopifySync.handlers(), ...checkoutCodes.handlers(), ...coupons.handlers(), ...smaregiBalance.handlers() }, options.logger, options.clock);
+  const outbox: Outbox = new Outbox(options.connection, 'points', { ...shopifySync.handlers(), ...checkoutCodes.handlers(), ...coupons.handlers(), ...smaregiBalance.handlers(), ...partnerEvents.handlers() }, options.logger, options.clock);
   const couponExpiry = new CouponExpiryJob(couponStore, coupons, options.logger);
   const couponUse = new CouponUseService(couponStore, coupons, ledger, options.logger);
   const settlement = new SettlementService(ledger, policy, tiers, calculator, couponUse, options.logger);

@@ -11,6 +11,9 @@ import { purchasesModels } from './models';
 import { resolvers } from './resolvers';
 import { CouponQuotes } from './services/coupon-quotes';
 import { MembersClient } from './services/members.client';
+import { remotePartnerEventSink } from '@omo/lib/contracts/members';
+import { PartnerEventPublisher } from '@omo/lib/events/partner-event-publisher';
+import type { PartnerEvent } from '@omo/lib/events/partner-events';
 import { settlementHandlers } from './services/points-settlement';
 import { PurchaseService } from './services/purchase.service';
 import { ReceiptClaimService } from './services/receipt-claim.service';
@@ -38,8 +41,17 @@ export function buildPurchasesSubgraph(options: SubgraphBuildOptions): Purchases
   const models = purchasesModels(options.connection);
   const storeService = new StoreService(models.stores, models.storeLocations, options.clock);
   const members = new MembersClient(options.services, options.internalSecret);
+  const partnerEvents = new PartnerEventPublisher(
+    remotePartnerEventSink({ directory: options.services, internalSecret: options.internalSecret, service: 'purchases' }),
+    options.clock,
+    options.logger,
+  );
+  const publish = (event: PartnerEvent) => partnerEvents.publish(outbox, event);
   // the Smaregi connector's handlers join these once it is built on this outbox (the outbox keeps this object)
-  const handlers: Record<string, OutboxHandler> = settlementHandlers({ models, members, services: options.services, internalSecret: options.internalSecret, clock: options.clock, logger: options.logger });
+  const handlers: Record<string, OutboxHandler> = {
+    ...settlementHandlers({ models, members, services: options.services, internalSecret: options.internalSecret, clock: options.clock, logger: options.logger, publish }),
+    ...partnerEvents.handlers(),
+  };
   const outbox = new Outbox(options.connection, 'purchases', handlers, options.logger, options.clock);
   const coupons = new CouponQuotes(options.services, options.internalSecret);
   const purchaseService = new PurchaseService(models, members, coupons, outbox, options.clock, { posMaxBackdateHours: options.config.POS_MAX_BACKDATE_HOURS, receiptClaimDays: options.config.RECEIPT_CLAIM_DAYS });

@@ -318,6 +318,18 @@ export type Query = {
    * after createApiKey. Errors: UNAUTHENTICATED without credentials, FORBIDDEN for callers other than ADMIN staff.
    */
   apiKeys: Array<ApiKey>;
+  /**
+   * Staff only: every partner webhook subscription, newest first, disabled ones included (docs/events.md). Their
+   * secrets are never shown again after they are made or rotated. Errors: UNAUTHENTICATED without credentials,
+   * FORBIDDEN for callers other than staff.
+   */
+  webhookSubscriptions: Array<WebhookSubscription>;
+  /**
+   * Staff only: a subscription's delivery log, newest first, each delivery with every try's HTTP status or error.
+   * Errors: UNAUTHENTICATED without credentials, FORBIDDEN for callers other than staff, BAD_USER_INPUT for a
+   * malformed subscription id or cursor, or `first` outside 1-100.
+   */
+  webhookDeliveries: WebhookDeliveryPage;
 };
 
 
@@ -340,6 +352,14 @@ export type QueryFindMembersArgs = {
 export type QueryMemberDuplicatesArgs = {
   state?: InputMaybe<MemberDuplicateState>;
   first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+export type QueryWebhookDeliveriesArgs = {
+  subscriptionId: Scalars['ID']['input'];
+  state?: InputMaybe<WebhookDeliveryState>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  after?: InputMaybe<Scalars['String']['input']>;
 };
 
 export type Mutation = {
@@ -419,6 +439,38 @@ export type Mutation = {
    * credentials; FORBIDDEN for callers other than ADMIN staff; NOT_FOUND for an unknown key id.
    */
   revokeApiKey: ApiKey;
+  /**
+   * Administrators only: subscribes a partner's endpoint to events (docs/events.md). The answer carries the signing
+   * secret, shown this once. Events of changes from about 30 seconds after this on are delivered (publishers ask
+   * which topics are subscribed at most that often). Errors (nothing is written): UNAUTHENTICATED without credentials;
+   * FORBIDDEN for callers other than ADMIN staff; BAD_USER_INPUT for a URL that is not https (plain http is allowed
+   * only to loopback outside production) or carries credentials, or no topics.
+   */
+  createWebhookSubscription: IssuedWebhookSubscription;
+  /**
+   * Administrators only: changes a subscription's URL, topics or description; a field left out stays. Deliveries
+   * already made keep going to the subscription at its URL when they are sent. Errors: as createWebhookSubscription,
+   * and NOT_FOUND for an unknown subscription.
+   */
+  updateWebhookSubscription: WebhookSubscription;
+  /**
+   * Administrators only: stops a subscription for good. Its pending deliveries end FAILED (when their turn comes) and
+   * no new ones are made. Errors: UNAUTHENTICATED, FORBIDDEN for callers other than ADMIN staff, NOT_FOUND.
+   */
+  disableWebhookSubscription: WebhookSubscription;
+  /**
+   * Administrators only: a new signing secret, shown this once. For 24 hours deliveries carry a signature with the
+   * old secret beside the new one, so the partner can switch over. Errors: UNAUTHENTICATED, FORBIDDEN for callers
+   * other than ADMIN staff, NOT_FOUND.
+   */
+  rotateWebhookSubscriptionSecret: IssuedWebhookSubscription;
+  /**
+   * Administrators only: sends a delivered or failed delivery again, the same event id and body (receivers dedupe by
+   * the id), before the member's later deliveries still pending; a pending one is tried now rather than after its
+   * back-off. Errors: UNAUTHENTICATED, FORBIDDEN for callers other than ADMIN staff, NOT_FOUND for an unknown
+   * delivery, BAD_USER_INPUT when its subscription is disabled.
+   */
+  replayWebhookDelivery: WebhookDelivery;
 };
 
 
@@ -461,6 +513,151 @@ export type MutationCreateApiKeyArgs = {
 
 export type MutationRevokeApiKeyArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+export type MutationCreateWebhookSubscriptionArgs = {
+  url: Scalars['String']['input'];
+  topics: Array<PartnerEventTopic>;
+  description?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+export type MutationUpdateWebhookSubscriptionArgs = {
+  id: Scalars['ID']['input'];
+  url?: InputMaybe<Scalars['String']['input']>;
+  topics?: InputMaybe<Array<PartnerEventTopic>>;
+  description?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+export type MutationDisableWebhookSubscriptionArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type MutationRotateWebhookSubscriptionSecretArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type MutationReplayWebhookDeliveryArgs = {
+  id: Scalars['ID']['input'];
+};
+
+/**
+ * What a partner can subscribe to; each is delivered with the topic's wire name (in parentheses) in X-Omo-Topic and
+ * the body's `topic`. Payloads: docs/events.md.
+ */
+export type PartnerEventTopic =
+  /** A new member (member.registered). */
+  | 'MEMBER_REGISTERED'
+  /** A member merged into another, the survivor (member.merged). */
+  | 'MEMBER_MERGED'
+  /** A membership ended (member.withdrawn). */
+  | 'MEMBER_WITHDRAWN'
+  /** Any change of a member's points: one per ledger entry, with the balance after it (points.changed). */
+  | 'POINTS_CHANGED'
+  /** A member's tier changed (tier.changed). Not published yet: a subscription to it receives nothing. */
+  | 'TIER_CHANGED'
+  /** A coupon used by a member's purchase that completed (coupon.used). */
+  | 'COUPON_USED'
+  /** A member's purchase completed, its points settled (purchase.recorded). */
+  | 'PURCHASE_RECORDED'
+  /** A refund of a member's purchase, its points reversed (purchase.refunded). */
+  | 'PURCHASE_REFUNDED';
+
+/** A partner's endpoint that receives signed event deliveries. Its secret is not part of it. */
+export type WebhookSubscription = {
+  __typename?: 'WebhookSubscription';
+  /** The subscription's id. */
+  id: Scalars['ID']['output'];
+  /** Where deliveries are POSTed. */
+  url: Scalars['String']['output'];
+  /** The events it receives. */
+  topics: Array<PartnerEventTopic>;
+  /** What the endpoint is, for staff. */
+  description?: Maybe<Scalars['String']['output']>;
+  /** False once disabled: nothing more is delivered. */
+  active: Scalars['Boolean']['output'];
+  /** When it was made. */
+  createdAt: Scalars['DateTime']['output'];
+  /** When it was last changed (its secret rotated included). */
+  updatedAt: Scalars['DateTime']['output'];
+};
+
+/** A subscription with its signing secret, answered once. */
+export type IssuedWebhookSubscription = {
+  __typename?: 'IssuedWebhookSubscription';
+  /** The subscription. */
+  subscription: WebhookSubscription;
+  /** The secret deliveries are signed with (HMAC-SHA256, docs/events.md); it cannot be shown again. */
+  secret: Scalars['String']['output'];
+};
+
+/** Where a delivery stands. */
+export type WebhookDeliveryState =
+  /** Not accepted yet: waiting for its turn (the member's earlier deliveries) or for its next try. */
+  | 'PENDING'
+  /** The endpoint answered 2xx. */
+  | 'DELIVERED'
+  /** Given up (not accepted within 3 days, or its subscription disabled); can be replayed. */
+  | 'FAILED';
+
+/** One try of a delivery. */
+export type WebhookDeliveryAttempt = {
+  __typename?: 'WebhookDeliveryAttempt';
+  /** When it was sent. */
+  at: Scalars['DateTime']['output'];
+  /** The endpoint's HTTP status; null when none came back. */
+  statusCode?: Maybe<Scalars['Int']['output']>;
+  /**
+   * Why it did not count as delivered when the status does not say (no answer within 10 s, connection failed, a
+   * redirect, which is not followed).
+   */
+  error?: Maybe<Scalars['String']['output']>;
+  /** How long the try took, in milliseconds. */
+  durationMs: Scalars['Int']['output'];
+};
+
+/** One event for one subscription. */
+export type WebhookDelivery = {
+  __typename?: 'WebhookDelivery';
+  /** The delivery's id. */
+  id: Scalars['ID']['output'];
+  /** Its subscription. */
+  subscriptionId: Scalars['ID']['output'];
+  /** The event's id, the same in every try and replay (X-Omo-Event-Id). */
+  eventId: Scalars['String']['output'];
+  /** The event's topic. */
+  topic: PartnerEventTopic;
+  /** The member the event is about. */
+  memberId: Scalars['ID']['output'];
+  /** The event's place among its member's events (1, 2, ...), the order deliveries are made in. */
+  sequence: Scalars['Int']['output'];
+  /** Where it stands. */
+  state: WebhookDeliveryState;
+  /** Every try, oldest first. */
+  attempts: Array<WebhookDeliveryAttempt>;
+  /** When the next try is due (PENDING only; its turn may come later, after the member's earlier deliveries). */
+  nextAttemptAt?: Maybe<Scalars['DateTime']['output']>;
+  /** When it was made. */
+  createdAt: Scalars['DateTime']['output'];
+  /** When the endpoint accepted it. */
+  deliveredAt?: Maybe<Scalars['DateTime']['output']>;
+  /** When it was given up. */
+  failedAt?: Maybe<Scalars['DateTime']['output']>;
+  /** Why it was given up. */
+  failureReason?: Maybe<Scalars['String']['output']>;
+};
+
+/** A page of a delivery log. */
+export type WebhookDeliveryPage = {
+  __typename?: 'WebhookDeliveryPage';
+  /** The deliveries, newest first. */
+  deliveries: Array<WebhookDelivery>;
+  /** The next page's `after`; null on the last page. */
+  nextCursor?: Maybe<Scalars['String']['output']>;
 };
 
 /** A store, owned by the purchases service; POS keys are scoped to stores. */
@@ -726,6 +923,13 @@ export type ResolversTypes = ResolversObject<{
   UpdateMemberInput: UpdateMemberInput;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  PartnerEventTopic: PartnerEventTopic;
+  WebhookSubscription: ResolverTypeWrapper<WebhookSubscription>;
+  IssuedWebhookSubscription: ResolverTypeWrapper<IssuedWebhookSubscription>;
+  WebhookDeliveryState: WebhookDeliveryState;
+  WebhookDeliveryAttempt: ResolverTypeWrapper<WebhookDeliveryAttempt>;
+  WebhookDelivery: ResolverTypeWrapper<WebhookDelivery>;
+  WebhookDeliveryPage: ResolverTypeWrapper<WebhookDeliveryPage>;
   Store: ResolverTypeWrapper<Store>;
   ApiKey: ResolverTypeWrapper<ApiKeyView>;
   CreatedApiKey: ResolverTypeWrapper<IssuedApiKey>;
@@ -762,6 +966,11 @@ export type ResolversParentTypes = ResolversObject<{
   UpdateMemberInput: UpdateMemberInput;
   Query: Record<PropertyKey, never>;
   Mutation: Record<PropertyKey, never>;
+  WebhookSubscription: WebhookSubscription;
+  IssuedWebhookSubscription: IssuedWebhookSubscription;
+  WebhookDeliveryAttempt: WebhookDeliveryAttempt;
+  WebhookDelivery: WebhookDelivery;
+  WebhookDeliveryPage: WebhookDeliveryPage;
   Store: Store;
   ApiKey: ApiKeyView;
   CreatedApiKey: IssuedApiKey;
@@ -957,6 +1166,8 @@ export type QueryResolvers<ContextType = MembersContext, ParentType extends Reso
   findMembers?: Resolver<Array<ResolversTypes['Member']>, ParentType, ContextType, Partial<QueryFindMembersArgs>>;
   memberDuplicates?: Resolver<Array<ResolversTypes['MemberDuplicate']>, ParentType, ContextType, RequireFields<QueryMemberDuplicatesArgs, 'state' | 'first'>>;
   apiKeys?: Resolver<Array<ResolversTypes['ApiKey']>, ParentType, ContextType>;
+  webhookSubscriptions?: Resolver<Array<ResolversTypes['WebhookSubscription']>, ParentType, ContextType>;
+  webhookDeliveries?: Resolver<ResolversTypes['WebhookDeliveryPage'], ParentType, ContextType, RequireFields<QueryWebhookDeliveriesArgs, 'subscriptionId' | 'first'>>;
 }>;
 
 export type MutationResolvers<ContextType = MembersContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
@@ -968,6 +1179,54 @@ export type MutationResolvers<ContextType = MembersContext, ParentType extends R
   importMembers?: Resolver<ResolversTypes['MemberImportResult'], ParentType, ContextType, RequireFields<MutationImportMembersArgs, 'input'>>;
   createApiKey?: Resolver<ResolversTypes['CreatedApiKey'], ParentType, ContextType, RequireFields<MutationCreateApiKeyArgs, 'input'>>;
   revokeApiKey?: Resolver<ResolversTypes['ApiKey'], ParentType, ContextType, RequireFields<MutationRevokeApiKeyArgs, 'id'>>;
+  createWebhookSubscription?: Resolver<ResolversTypes['IssuedWebhookSubscription'], ParentType, ContextType, RequireFields<MutationCreateWebhookSubscriptionArgs, 'url' | 'topics'>>;
+  updateWebhookSubscription?: Resolver<ResolversTypes['WebhookSubscription'], ParentType, ContextType, RequireFields<MutationUpdateWebhookSubscriptionArgs, 'id'>>;
+  disableWebhookSubscription?: Resolver<ResolversTypes['WebhookSubscription'], ParentType, ContextType, RequireFields<MutationDisableWebhookSubscriptionArgs, 'id'>>;
+  rotateWebhookSubscriptionSecret?: Resolver<ResolversTypes['IssuedWebhookSubscription'], ParentType, ContextType, RequireFields<MutationRotateWebhookSubscriptionSecretArgs, 'id'>>;
+  replayWebhookDelivery?: Resolver<ResolversTypes['WebhookDelivery'], ParentType, ContextType, RequireFields<MutationReplayWebhookDeliveryArgs, 'id'>>;
+}>;
+
+export type WebhookSubscriptionResolvers<ContextType = MembersContext, ParentType extends ResolversParentTypes['WebhookSubscription'] = ResolversParentTypes['WebhookSubscription']> = ResolversObject<{
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  url?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  topics?: Resolver<Array<ResolversTypes['PartnerEventTopic']>, ParentType, ContextType>;
+  description?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  active?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+}>;
+
+export type IssuedWebhookSubscriptionResolvers<ContextType = MembersContext, ParentType extends ResolversParentTypes['IssuedWebhookSubscription'] = ResolversParentTypes['IssuedWebhookSubscription']> = ResolversObject<{
+  subscription?: Resolver<ResolversTypes['WebhookSubscription'], ParentType, ContextType>;
+  secret?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+}>;
+
+export type WebhookDeliveryAttemptResolvers<ContextType = MembersContext, ParentType extends ResolversParentTypes['WebhookDeliveryAttempt'] = ResolversParentTypes['WebhookDeliveryAttempt']> = ResolversObject<{
+  at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  statusCode?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  error?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  durationMs?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+}>;
+
+export type WebhookDeliveryResolvers<ContextType = MembersContext, ParentType extends ResolversParentTypes['WebhookDelivery'] = ResolversParentTypes['WebhookDelivery']> = ResolversObject<{
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  subscriptionId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  eventId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  topic?: Resolver<ResolversTypes['PartnerEventTopic'], ParentType, ContextType>;
+  memberId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  sequence?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  state?: Resolver<ResolversTypes['WebhookDeliveryState'], ParentType, ContextType>;
+  attempts?: Resolver<Array<ResolversTypes['WebhookDeliveryAttempt']>, ParentType, ContextType>;
+  nextAttemptAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  deliveredAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  failedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  failureReason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+}>;
+
+export type WebhookDeliveryPageResolvers<ContextType = MembersContext, ParentType extends ResolversParentTypes['WebhookDeliveryPage'] = ResolversParentTypes['WebhookDeliveryPage']> = ResolversObject<{
+  deliveries?: Resolver<Array<ResolversTypes['WebhookDelivery']>, ParentType, ContextType>;
+  nextCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 }>;
 
 export type StoreResolvers<ContextType = MembersContext, ParentType extends ResolversParentTypes['Store'] = ResolversParentTypes['Store']> = ResolversObject<{
@@ -1039,6 +1298,11 @@ export type Resolvers<ContextType = MembersContext> = ResolversObject<{
   MemberCard?: MemberCardResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
+  WebhookSubscription?: WebhookSubscriptionResolvers<ContextType>;
+  IssuedWebhookSubscription?: IssuedWebhookSubscriptionResolvers<ContextType>;
+  WebhookDeliveryAttempt?: WebhookDeliveryAttemptResolvers<ContextType>;
+  WebhookDelivery?: WebhookDeliveryResolvers<ContextType>;
+  WebhookDeliveryPage?: WebhookDeliveryPageResolvers<ContextType>;
   Store?: StoreResolvers<ContextType>;
   ApiKey?: ApiKeyResolvers<ContextType>;
   CreatedApiKey?: CreatedApiKeyResolvers<ContextType>;

@@ -72,5 +72,7 @@ export function membersRoutes(deps: MembersDeps, options: { internalSecret: stri
     upsertOnlineCustomer: (customer) => memberService.upsertOnlineCustomer(customer),
     upsertRegisterCustomer: (customer) => memberService.upsertRegisterCustomer(customer),
     segmentFilter: membersSegmentFilter(models.members),
+    publishPartnerEvent: (event) => deps.partnerEvents.inbox.receive(event),
+    partnerEventTopics: async () => ({ topics: await deps.partnerEvents.inbox.topics() }),
   }, options);
 }

@@ -6,5 +6,14 @@ import { MemberCard } from './MemberCard';
 import { MemberDuplicate } from './MemberDuplicate';
 import { Mutation } from './Mutation';
 import { Query } from './Query';
+import { partnerEventMutation, partnerEventQuery } from '../partner-events/partner-events.resolvers';
 
-export const resolvers: Resolvers = { DateTime: DateTimeScalar, Query, Mutation, Member, MemberCard, MemberDuplicate, ApiKey };
+export const resolvers: Resolvers = {
+  DateTime: DateTimeScalar,
+  Query: { ...Query, ...partnerEventQuery },
+  Mutation: { ...Mutation, ...partnerEventMutation },
+  Member,
+  MemberCard,
+  MemberDuplicate,
+  ApiKey,
+};

@@ -16,6 +16,7 @@ import { ProfileChangeService } from './profile-change.service';
 import { RegisterCustomerService, type RegisterCustomer, type RegisterCustomerOutcome } from './register-customer.service';
 import { ShopifyCustomerService } from './shopify-customer.service';
 import { SignUpService } from './sign-up.service';
+import type { MemberChangeHook } from '../partner-events/member-events';
 
 // the resolvers and the internal routes import these from here, beside the service
 export { parseMemberId } from './member-id';
@@ -48,12 +49,15 @@ export class MemberService {
     now: () => Date = () => new Date(),
     /** Where the sign-up bonus is queued; none in tools that only read or seed. */
     outbox?: Outbox,
-    /** `smaregiMembers`: a Smaregi contract is configured, so new members are queued for its customer records. */
-    options: { smaregiMembers: boolean } = { smaregiMembers: false },
+    /**
+     * `smaregiMembers`: a Smaregi contract is configured, so new members are queued for its customer records.
+     * `memberEvents`: told before a registration or withdrawal is written (partner events).
+     */
+    options: { smaregiMembers: boolean; memberEvents?: MemberChangeHook } = { smaregiMembers: false },
   ) {
     const contacts = new ContactClaims(models, now);
-    this.signUp = new SignUpService(models, contacts, now, outbox, options.smaregiMembers);
-    this.changes = new ProfileChangeService(models, contacts, now);
+    this.signUp = new SignUpService(models, contacts, now, outbox, options.smaregiMembers, options.memberEvents);
+    this.changes = new ProfileChangeService(models, contacts, now, options.memberEvents);
     this.lookup = new MemberLookup(models);
     this.shopifyCustomers = new ShopifyCustomerService(models, this.signUp, this.changes, this.lookup, now);
     this.lineJoins = new LineJoinService(models, this.signUp, this.lookup, now);

@@ -2,6 +2,7 @@ import type { Types } from 'mongoose';
 import { assertCanReadMember, requireAuthenticated, type Caller } from '@omo/lib/core/auth';
 import { AppError, BadUserInputError, ForbiddenError, NotFoundError } from '@omo/lib/core/errors';
 import type { MembersModels } from '../models';
+import type { MemberChangeHook } from '../partner-events/member-events';
 import type { MarketingConsentDoc, MemberDoc } from '../models/member.model';
 import { normalizeEmail, normalizePhone } from './contact';
 import { ContactChangeLimit } from './contact-change-limit';
@@ -18,6 +19,8 @@ export class ProfileChangeService {
     private readonly models: MembersModels,
     private readonly contacts: ContactClaims,
     private readonly clock: () => Date,
+    /** Partner events: member.withdrawn, queued before the withdrawal is written. */
+    private readonly memberEvents?: MemberChangeHook,
   ) {
     this.contactChanges = new ContactChangeLimit(models.contactChangeAttempts, clock);
   }
@@ -80,6 +83,7 @@ export class ProfileChangeService {
     const member = await this.getForChange(caller, id);
     if (member.status === 'WITHDRAWN') return member;
     const now = this.clock();
+    await this.memberEvents?.before('member.withdrawn', member._id);
     const updated = await this.models.members
       .findOneAndUpdate(
         { _id: member._id, status: 'ACTIVE' },

@@ -4,6 +4,7 @@ import { isDuplicateKeyError } from '@omo/lib/core/db';
 import { BadUserInputError, ForbiddenError } from '@omo/lib/core/errors';
 import type { Outbox } from '@omo/lib/outbox/outbox';
 import type { MembersModels } from '../models';
+import type { MemberChangeHook } from '../partner-events/member-events';
 import type { MemberDoc } from '../models/member.model';
 import { normalizeEmail, normalizePhone } from './contact';
 import type { ContactClaims } from './contact-claims';
@@ -42,6 +43,8 @@ export class SignUpService {
     private readonly outbox?: Outbox,
     /** Whether any Smaregi contract is configured: then every new member gets a smaregi-member item. */
     private readonly smaregiMembers = false,
+    /** Partner events: member.registered, queued before the member like the bonus. */
+    private readonly memberEvents?: MemberChangeHook,
   ) {}
 
   /** `memberId`: chosen by a caller that claimed something for the member before registering it (a Shopify customer link). */
@@ -84,6 +87,7 @@ export class SignUpService {
       // item if the member never appears)
       await bonus?.enqueue(bonusKey, SIGNUP_BONUS_OUTBOX_TYPE, { memberId: memberId.toHexString() });
       await smaregi?.enqueue(smaregiKey, SMAREGI_MEMBER_OUTBOX_TYPE, smaregiPayload);
+      await this.memberEvents?.before('member.registered', memberId);
       stored = await this.insertWithFreshCode(memberId, fields);
     } catch (error) {
       await this.releaseUnheld(claimed, memberId);

@@ -15,6 +15,7 @@ import { purchaseToReverse } from './receipt-claim-refunds';
 import { paidShare, refundStateOf } from './refund-amounts';
 import { GIVE_UP_MS, RETRIED_CODES } from './retryable';
 import { recordPurchaseFact, recordRefundFact } from './stats';
+import { partnerEvent, type PartnerEvent } from '@omo/lib/events/partner-events';
 
 /** An outbox item whose purchase or refund never got stored (the request failed after queueing it) is dropped after this. */
 const ABANDONED_MS = 60_000;
@@ -34,6 +35,8 @@ export function settlementHandlers(deps: {
   internalSecret: string;
   clock: () => Date;
   logger: Logger;
+  /** Queues a partner event on purchases' outbox (none when nobody subscribes to its topic); none: tests of settlement alone. */
+  publish?: (event: PartnerEvent) => Promise<unknown>;
 }): Record<string, OutboxHandler> {
   const points = internalClient(pointsContract, { directory: deps.services, internalSecret: deps.internalSecret, service: 'purchases' });
   const quotes = new CouponQuotes(deps.services, deps.internalSecret);
@@ -69,15 +72,28 @@ export function settlementHandlers(deps: {
    *
    * Crash points: the outcome is claimed first and the purchase's state written last, so a crash in between
    * leaves it PENDING_POINTS and its item retried, and the retry finds the outcome claimed and voids again (keyed
-   * by the purchase, so once). A void points cannot answer is retried the same way, the purchase showing
+   * by the purchase, so once), or, COMPLETED, records the fact and queues purchase.recorded again (both keyed). A void points cannot answer is retried the same way, the purchase showing
    * PENDING_POINTS until it can; one it refuses for good is logged for staff, not retried for ever.
    */
-  const decide = async (purchase: PurchaseDoc, wanted: Omit<PurchaseOutcomeDoc, '_id' | 'decidedAt'>, settled: boolean): Promise<PurchaseOutcomeDoc> => {
+  const decide = async (
+    purchase: PurchaseDoc,
+    wanted: Omit<PurchaseOutcomeDoc, '_id' | 'decidedAt'>,
+    settled: boolean,
+    /** The codes of an online order's coupons points could not consume: not announced as used. */
+    unconsumed: readonly string[] = [],
+  ): Promise<PurchaseOutcomeDoc> => {
     const claim = await claimOnce(deps.models.outcomes, { _id: purchase._id, ...wanted, decidedAt: deps.clock() });
     const outcome = claim.won ? claim.doc : claim.existing;
     if (!outcome) throw new Error(`the outcome of purchase ${purchase._id.toHexString()} clashed on insert and is gone`);
-    if (outcome.state === 'COMPLETED') await recordPurchaseFact(deps.models.facts, purchase);
-    else if (purchase.memberId && (settled || (purchase.coupons?.length ?? 0) > 0)) await voidPurchase(purchase, outcome, settled);
+    if (outcome.state === 'COMPLETED') {
+      await recordPurchaseFact(deps.models.facts, purchase);
+      if (purchase.memberId) {
+        await deps.publish?.(recordedEvent(purchase, outcome.decidedAt));
+        for (const coupon of purchase.coupons ?? []) {
+          if (!unconsumed.includes(coupon.code)) await deps.publish?.(couponUsedEvent(purchase, coupon.couponId, outcome.decidedAt));
+        }
+      }
+    } else if (purchase.memberId && (settled || (purchase.coupons?.length ?? 0) > 0)) await voidPurchase(purchase, outcome, settled);
     await deps.models.purchases.updateOne(
       { _id: purchase._id },
       { $set: { state: outcome.state, rejectionReason: outcome.reason, rejectionCode: outcome.code ?? null, rejectionCouponCode: outcome.couponCode ?? null } },
@@ -188,7 +204,7 @@ export function settlementHandlers(deps: {
       } catch (error) {
         wanted = await failure(purchase, error, item);
       }
-      const outcome = await decide(purchase, wanted, result !== null);
+      const outcome = await decide(purchase, wanted, result !== null, result?.unconsumedCoupons.map((c) => c.code));
       return outcome.state === 'COMPLETED' && result ? result : { state: outcome.state, reason: outcome.reason };
     },
     reverse: async (payload, item) => {
@@ -215,8 +231,44 @@ export function settlementHandlers(deps: {
         // as of this refund (its running totals), not of later ones: points releases coupons on a full refund
         fullyRefunded: refundStateOf(purchase, [refund]).fullyRefunded,
       });
+      // before pointsSettledAt: a crash in between runs this item again, which queues the same event id again
+      await deps.publish?.(refundedEvent(purchase, refund));
       await deps.models.refunds.updateOne({ _id: refund._id }, { $set: { pointsSettledAt: deps.clock() } });
       return result;
     },
   };
+}
+
+/** purchase.recorded: a member's purchase whose points are settled. */
+function recordedEvent(purchase: PurchaseDoc, completedAt: Date): PartnerEvent {
+  const purchaseId = purchase._id.toHexString();
+  return partnerEvent('purchase.recorded', `purchase.recorded:${purchaseId}`, completedAt, {
+    memberId: purchase.memberId!,
+    purchaseId,
+    storeId: purchase.storeId,
+    channel: purchase.channel,
+    total: purchase.total,
+    amountPaid: purchase.amountPaid,
+    pointsRedeemed: purchase.pointsApplied,
+    occurredAt: purchase.occurredAt.toISOString(),
+  });
+}
+
+/** purchase.refunded: one refund of a member's purchase, its points reversed. */
+function refundedEvent(purchase: PurchaseDoc, refund: RefundDoc): PartnerEvent {
+  const refundId = refund._id.toHexString();
+  return partnerEvent('purchase.refunded', `purchase.refunded:${refundId}`, refund.createdAt, {
+    memberId: purchase.memberId!,
+    purchaseId: purchase._id.toHexString(),
+    refundId,
+    amount: refund.amount,
+    refundedTotal: refund.refundedAmountAfter,
+    refundedAt: refund.createdAt.toISOString(),
+  });
+}
+
+/** coupon.used: a coupon consumed by a member's purchase that completed (a voided sale frees it for another). */
+function couponUsedEvent(purchase: PurchaseDoc, couponId: string, completedAt: Date): PartnerEvent {
+  const purchaseId = purchase._id.toHexString();
+  return partnerEvent('coupon.used', `coupon.used:${couponId}:${purchaseId}`, completedAt, { memberId: purchase.memberId!, couponId, purchaseId });
 }

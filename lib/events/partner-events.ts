@@ -1,0 +1,93 @@
+import { z } from 'zod';
+
+/**
+ * What partners (a marketing tool, a CRM, a POS keeping its own copy of the balance) can subscribe to. Each event is
+ * published by the service that owns the change (members, points, purchases) and delivered by members
+ * (subgraphs/members/src/partner-events/); docs/events.md gives every payload and the verification code.
+ */
+export const PARTNER_EVENT_TOPICS = [
+  'member.registered',
+  'member.merged',
+  'member.withdrawn',
+  'points.changed',
+  'tier.changed',
+  'coupon.used',
+  'purchase.recorded',
+  'purchase.refunded',
+] as const;
+export const partnerEventTopic = z.enum(PARTNER_EVENT_TOPICS);
+export type PartnerEventTopic = z.infer<typeof partnerEventTopic>;
+
+const id = z.string().min(1).max(100);
+const isoInstant = z.iso.datetime();
+
+/** The data of each topic: ids are our ids (lower-case hex), amounts integers (yen, points), instants ISO 8601 UTC. */
+export const partnerEventData = {
+  'member.registered': z.object({ memberId: id, memberCode: z.string(), registeredVia: z.enum(['STORE', 'ONLINE']), registeredAt: isoInstant }),
+  /** The merged member's points, purchases and LINE link now belong to the survivor. */
+  'member.merged': z.object({ memberId: id, survivorId: id, mergedId: id }),
+  'member.withdrawn': z.object({ memberId: id, withdrawnAt: isoInstant }),
+  /** One ledger entry: `seq` is the member's ledger position, so a partner keeping the balance keeps the highest. */
+  'points.changed': z.object({
+    memberId: id,
+    seq: z.number().int().positive(),
+    type: z.enum(['EARN', 'REDEEM', 'ADJUST', 'EXPIRE', 'REVERSAL', 'BONUS', 'MERGE_OUT', 'MERGE_IN', 'IMPORT']),
+    amount: z.number().int(),
+    balanceAfter: z.number().int(),
+    purchaseId: id.nullable(),
+  }),
+  'tier.changed': z.object({ memberId: id, from: z.string().nullable(), to: z.string() }),
+  'coupon.used': z.object({ memberId: id, couponId: id, purchaseId: id }),
+  /** A member's purchase whose points are settled (COMPLETED); guests' purchases are not published. */
+  'purchase.recorded': z.object({
+    memberId: id,
+    purchaseId: id,
+    storeId: id,
+    channel: z.enum(['STORE', 'ONLINE']),
+    total: z.number().int(),
+    amountPaid: z.number().int(),
+    pointsRedeemed: z.number().int(),
+    occurredAt: isoInstant,
+  }),
+  /** One refund of a member's purchase, its points reversed; `refundedTotal` is the purchase's refunds so far. */
+  'purchase.refunded': z.object({
+    memberId: id,
+    purchaseId: id,
+    refundId: id,
+    amount: z.number().int(),
+    refundedTotal: z.number().int(),
+    refundedAt: isoInstant,
+  }),
+} satisfies Record<PartnerEventTopic, z.ZodType>;
+
+export type PartnerEventDataOf<T extends PartnerEventTopic> = z.infer<(typeof partnerEventData)[T]>;
+
+/**
+ * An event as a publisher hands it to members. `id` is derived from the change (`purchase.recorded:<purchaseId>`,
+ * `points.changed:<memberId>:<seq>`), so publishing twice is one event.
+ */
+export const partnerEventSchema = z
+  .object({ id: z.string().min(1).max(200), topic: partnerEventTopic, memberId: id, occurredAt: isoInstant, data: z.record(z.string(), z.unknown()) })
+  .superRefine((event, ctx) => {
+    const parsed = partnerEventData[event.topic].safeParse(event.data);
+    if (!parsed.success) ctx.addIssue({ code: 'custom', path: ['data'], message: `is not a ${event.topic} payload: ${parsed.error.issues[0]?.message ?? 'invalid'}` });
+  });
+export type PartnerEvent = z.infer<typeof partnerEventSchema>;
+
+/** Builds an event of a topic, its data typed by the topic. */
+export function partnerEvent<T extends PartnerEventTopic>(topic: T, id: string, occurredAt: Date, data: PartnerEventDataOf<T>): PartnerEvent {
+  return { id, topic, memberId: data.memberId, occurredAt: occurredAt.toISOString(), data };
+}
+
+/**
+ * The JSON body partners receive. `sequence` is the event's position among this member's events (1, 2, ...), the
+ * order members delivers them in to each subscription.
+ */
+export interface PartnerDeliveryBody {
+  id: string;
+  topic: PartnerEventTopic;
+  memberId: string;
+  sequence: number;
+  occurredAt: string;
+  data: Record<string, unknown>;
+}

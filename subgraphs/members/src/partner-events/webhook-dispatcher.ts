@@ -1,0 +1,124 @@
+import type { Logger } from '@omo/lib/core/logger';
+import { DAY_MS, HOUR_MS } from '@omo/lib/core/time';
+import type { PartnerDeliveryBody } from '@omo/lib/events/partner-events';
+import { PARTNER_HEADERS, signPartnerPayload } from '@omo/lib/events/partner-signature';
+import { RetryLater, type OutboxHandler } from '@omo/lib/outbox/outbox';
+import { LANE_ITEM } from './partner-event-inbox';
+import type { DeliveryAttempt, PartnerEventDoc, PartnerEventModels, WebhookDeliveryDoc, WebhookSubscriptionDoc } from './partner-events.models';
+
+/** A delivery not accepted this long after its first try (or its replay) is given up: FAILED, for staff to replay. */
+export const GIVE_UP_MS = 3 * DAY_MS;
+/** The wait after each failed try: 1 min, 5 min, 30 min, 2 h, then 6 h. */
+const BACKOFF_MS = [60_000, 5 * 60_000, 30 * 60_000, 2 * HOUR_MS, 6 * HOUR_MS];
+/**
+ * A lane's run sends no new delivery after this long, so that with the send timeout it ends inside the outbox's
+ * 30 s lease: a run outliving its lease could be joined by a second runner sending the same lane at once.
+ */
+const RUN_BUDGET_MS = 15_000;
+
+/** The JSON body partners receive for a stored event. */
+export function deliveryBody(event: PartnerEventDoc, seq: number): PartnerDeliveryBody {
+  return { id: event._id, topic: event.topic, memberId: event.memberId, sequence: seq, occurredAt: event.occurredAt.toISOString(), data: event.data };
+}
+
+/**
+ * Sends deliveries, one lane (a subscription and a member) at a time, from members' outbox: the lane's item runs
+ * under the outbox's lease, so of several workers one sends a lane. A run sends the lane's lowest pending delivery,
+ * and only once it is delivered or given up the next one: a member's events reach a subscription in their order
+ * (a receiver down for a while gets them later, in order). A failed try waits its back-off, kept on the delivery
+ * (the outbox waits at most 10 minutes between runs, so a lane waiting hours is looked at, and left, every 10).
+ *
+ * Crash points: a send accepted and its DELIVERED not written is sent again by the next run (receivers dedupe by
+ * the event id, docs/events.md); a lease outlived by a stuck run may let a second runner send a delivery twice.
+ */
+export class WebhookDispatcher {
+  constructor(
+    private readonly models: PartnerEventModels,
+    private readonly deps: { clock: () => Date; logger: Logger; timeoutMs: number },
+  ) {}
+
+  handlers(): Record<string, OutboxHandler> {
+    return { [LANE_ITEM]: (payload) => this.runLane(String(payload.subscriptionId), String(payload.memberId)) };
+  }
+
+  async runLane(subscriptionId: string, memberId: string): Promise<unknown> {
+    const started = this.deps.clock().getTime();
+    const subscription = await this.models.subscriptions.findById(subscriptionId).lean<WebhookSubscriptionDoc>().exec();
+    let delivered = 0;
+    for (;;) {
+      const next = await this.models.deliveries.findOne({ subscriptionId, memberId, state: 'PENDING' }).sort({ seq: 1 }).lean<WebhookDeliveryDoc>().exec();
+      if (!next) return { delivered };
+      if (!subscription?.active) return { failed: await this.failRemaining(subscriptionId, memberId), delivered };
+      const now = this.deps.clock();
+      if (next.nextAttemptAt.getTime() > now.getTime()) throw new RetryLater(`delivery ${next._id} waits for its back-off`, { afterMs: next.nextAttemptAt.getTime() - now.getTime() });
+      if (now.getTime() - started > RUN_BUDGET_MS) throw new RetryLater('more deliveries to send in this lane', { afterMs: 0 });
+      const attempt = await this.send(subscription, next);
+      if (attempt.statusCode !== null && attempt.statusCode >= 200 && attempt.statusCode < 300) {
+        await this.finish(next, attempt, { state: 'DELIVERED', deliveredAt: attempt.at });
+        delivered += 1;
+        continue;
+      }
+      if (attempt.at.getTime() - next.since.getTime() >= GIVE_UP_MS) {
+        this.deps.logger.error({ deliveryId: next._id, statusCode: attempt.statusCode, err: attempt.error }, 'partner webhook delivery given up after 3 days');
+        await this.finish(next, attempt, { state: 'FAILED', failedAt: attempt.at, failureReason: 'Not accepted within 3 days' });
+        continue;
+      }
+      const wait = BACKOFF_MS[Math.min(next.attempts.length, BACKOFF_MS.length - 1)]!;
+      await this.finish(next, attempt, { nextAttemptAt: new Date(attempt.at.getTime() + wait) });
+      throw new RetryLater(`delivery ${next._id} failed (${attempt.statusCode ?? attempt.error}); next try in ${wait / 1000} s`, { afterMs: wait });
+    }
+  }
+
+  private async send(subscription: WebhookSubscriptionDoc, delivery: WebhookDeliveryDoc): Promise<DeliveryAttempt> {
+    const at = this.deps.clock();
+    const event = await this.models.events.findById(delivery.eventId).lean<PartnerEventDoc>().exec();
+    if (!event) return { at, statusCode: null, error: 'the event is not stored', durationMs: 0 };
+    const raw = JSON.stringify(deliveryBody(event, delivery.seq));
+    const timestamp = Math.floor(at.getTime() / 1000);
+    const secrets = [subscription.secret];
+    if (subscription.previousSecret && subscription.previousSecretUntil && subscription.previousSecretUntil.getTime() > at.getTime()) secrets.push(subscription.previousSecret);
+    const began = Date.now();
+    try {
+      const response = await fetch(subscription.url, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: {
+          'content-type': 'application/json',
+          'user-agent': 'omo-loyalty-webhooks/1',
+          [PARTNER_HEADERS.eventId]: event._id,
+          [PARTNER_HEADERS.topic]: event.topic,
+          [PARTNER_HEADERS.timestamp]: String(timestamp),
+          [PARTNER_HEADERS.signature]: signPartnerPayload(secrets, timestamp, raw),
+        },
+        body: raw,
+        signal: AbortSignal.timeout(this.deps.timeoutMs),
+      });
+      await response.body?.cancel().catch(() => undefined);
+      const error = response.status >= 300 && response.status < 400 ? 'redirects are not followed' : null;
+      return { at, statusCode: response.status, error, durationMs: Date.now() - began };
+    } catch (error) {
+      return { at, statusCode: null, error: describe(error, this.deps.timeoutMs), durationMs: Date.now() - began };
+    }
+  }
+
+  /** Written only while the delivery is still PENDING: a replay or a takeover may have moved it meanwhile. */
+  private async finish(delivery: WebhookDeliveryDoc, attempt: DeliveryAttempt, set: Partial<WebhookDeliveryDoc>): Promise<void> {
+    await this.models.deliveries.updateOne({ _id: delivery._id, state: 'PENDING' }, { $set: set, $push: { attempts: attempt } });
+  }
+
+  private async failRemaining(subscriptionId: string, memberId: string): Promise<number> {
+    const { modifiedCount } = await this.models.deliveries.updateMany(
+      { subscriptionId, memberId, state: 'PENDING' },
+      { $set: { state: 'FAILED', failedAt: this.deps.clock(), failureReason: 'The subscription was disabled' } },
+    );
+    return modifiedCount;
+  }
+}
+
+/** Why no status came back, without anything of the request (no URL, no headers). */
+function describe(error: unknown, timeoutMs: number): string {
+  if (error instanceof Error && error.name === 'TimeoutError') return `no answer within ${timeoutMs / 1000} s`;
+  const cause = (error as { cause?: { code?: unknown } } | null)?.cause;
+  if (cause && typeof cause.code === 'string') return `connection failed (${cause.code})`;
+  return 'connection failed';
+}
