@@ -14,12 +14,12 @@ const PARALLEL_MEMBERS = 8;
 
 /**
  * The points side of the member import (docs/member-import.md): per member, one IMPORT ledger entry with a lot per
- * expiry date (LedgerService.imported, keyed by the item's key) and, for an imported tier, a qualifying-spend
+ * expiry date (keyed by the item's key: LedgerService.importedFirst for the call's new members in one insert,
+ * LedgerService.imported for any it did not write) and, for an imported tier, a qualifying-spend
  * record of that tier's threshold dated now, under the same key, so the tier holds for one tier window from the
  * import and then follows spend like any other. Both writes are keyed inserts: a resent item repeats nothing, and
  * one that died between them writes the missing one. The ledger entry goes first: a tier without its points is
  * the worse half to be left with. A member merged away before their item arrived is imported onto the survivor.
- * Crash points: entries written and spends not: the resent item finds each key (ordinary path) and writes the spend.
  */
 export class ImportBalances {
   constructor(
