@@ -180,13 +180,15 @@ export class MemberImportService {
   /** Dry run: the contacts other members hold (or an earlier row of the batch), read only. */
   private async preview(toRegister: Pending[], results: ImportRowResult[]): Promise<void> {
     const inBatch = new Map<string, number>();
+    const holders = await this.holdersOf(toRegister);
     for (const entry of toRegister) {
       const result = results[entry.index]!;
       this.answer(result, 'WOULD_CREATE', null);
       for (const kind of ['email', 'phone'] as const) {
         const value = entry.row[kind];
         if (!value) continue;
-        const holder = await this.holderOf(kind, value, entry.memberId);
+        const found = holders.get(`${kind}:${value}`);
+        const holder = found && !(entry.memberId && found._id.equals(entry.memberId)) ? found : null;
         const earlier = inBatch.get(`${kind}:${value}`);
         if (holder) this.reportDuplicate(result, kind, holder);
         else if (earlier !== undefined) result.messages.push(`${kind} is the same as line ${earlier}'s: it would be left out`);
