@@ -178,6 +178,42 @@ describe('a purchase', () => {
   });
 });
 
+it('a publisher restarted while members cannot say which topics are followed still queues the purchase, delivered once members answers', async () => {
+  const partner = await startFakePartner({ now: () => new Date(now) });
+  const topics = jest.spyOn(system.subgraphs.members.built.partnerEvents.inbox, 'topics').mockRejectedValue(new Error('members is starting'));
+  try {
+    await subscribe(partner, ['PURCHASE_RECORDED']);
+    const memberId = await register();
+    // a fresh purchases process: it has never had members' answer
+    await system.restart('purchases');
+    const { recordPurchase } = ok(
+      await system.graphql<{ recordPurchase: { id: string; status: string } }>(
+        'mutation($input: RecordPurchaseInput!) { recordPurchase(input: $input) { id status } }',
+        {
+          input: {
+            idempotencyKey: 'partner-sale-members-silent',
+            storeId,
+            memberId,
+            lines: [{ sku: 'COFFEE', name: 'コーヒー豆', unitPrice: 800, quantity: 1 }],
+            total: 800,
+            occurredAt: '2026-03-02T01:00:00.000Z',
+          },
+        },
+        system.staffHeaders(),
+      ),
+    );
+    expect(recordPurchase.status).toBe('COMPLETED');
+    topics.mockRestore();
+    await runOutboxes();
+    expect(partner.accepted.map(({ id, topic, memberId: member }) => ({ id, topic, memberId: member }))).toEqual([
+      { id: `purchase.recorded:${recordPurchase.id}`, topic: 'purchase.recorded', memberId },
+    ]);
+  } finally {
+    topics.mockRestore();
+    await partner.close();
+  }
+});
+
 it('a receiver answering 503 for a while gets a member’s points changes later, in order', async () => {
   const partner = await startFakePartner({ now: () => new Date(now) });
   try {
@@ -332,6 +368,7 @@ describe('subscriptions', () => {
       { topics: ['MEMBER_REGISTERED', 'MEMBER_WITHDRAWN'], active: true },
       { topics: ['COUPON_USED', 'PURCHASE_REFUNDED'], active: true },
       { topics: ['POINTS_CHANGED'], active: false },
+      { topics: ['PURCHASE_RECORDED'], active: true },
       { topics: ['PURCHASE_RECORDED'], active: true },
     ]);
   });
