@@ -8,12 +8,13 @@ import { partnerEventSchema, type PartnerEvent, type PartnerEventTopic } from '.
 export const PARTNER_EVENT_ITEM = 'partner-event';
 
 /**
- * How long a publisher trusts members' answer to which topics have subscriptions. A subscription made now hears the
- * events of changes made from at most this long after it (docs/events.md).
+ * How long a publisher trusts members' answer that nobody listens to a topic. Past it (or before any answer) every
+ * topic counts as wanted, so a subscription made now hears the changes made from at most this long after it, also
+ * while members cannot answer (docs/events.md).
  */
 export const TOPICS_CACHE_MS = 30_000;
 
-/** Members not answering: its last answer (or none) stands this long before it is asked again. */
+/** Members not answering: asked again at most this often, so a sale path does not start a doomed call each time. */
 const UNREACHABLE_RETRY_MS = 5_000;
 
 /** Where events go: members' internal routes for points and purchases, members' own inbox for members. */
@@ -30,8 +31,10 @@ export interface PartnerEventSink {
  * topic nobody follows.
  */
 export class PartnerEventPublisher {
-  private known: { topics: ReadonlySet<string>; until: number } | null = null;
-  private asking: Promise<ReadonlySet<string>> | null = null;
+  /** Members' last answer, `at` the clock when it came (not when it was asked: a slow answer is that much older). */
+  private known: { topics: ReadonlySet<string>; at: number } | null = null;
+  private refreshing: Promise<void> | null = null;
+  private notBefore = 0;
 
   constructor(
     private readonly sink: PartnerEventSink,
@@ -40,22 +43,27 @@ export class PartnerEventPublisher {
   ) {}
 
   /**
-   * Whether the topic has subscribers, as members said at most TOPICS_CACHE_MS ago. Members unreachable: its last
-   * answer, asked again after UNREACHABLE_RETRY_MS; a process that has never had one publishes nothing until it
-   * does (docs/events.md: members down is deliveries down too, and a sale must not wait on it).
+   * Whether to queue an event of the topic, answered at once from what members last said: it never waits on
+   * members, because it sits in the sale path (a ledger append, a settlement, a refund, a sign-up). Only a fresh
+   * "nobody listens" skips the write; no answer yet, or one older than TOPICS_CACHE_MS, counts as wanted (members'
+   * receive checks the subscriptions again and drops what nobody follows), so an outage or a restart while members
+   * is down loses no event. A stale or missing answer starts one refresh in the background.
    */
-  async wants(topic: PartnerEventTopic): Promise<boolean> {
+  wants(topic: PartnerEventTopic): boolean {
     const now = this.clock().getTime();
-    if (this.known && this.known.until > now) return this.known.topics.has(topic);
-    this.asking ??= this.ask(now).finally(() => {
-      this.asking = null;
-    });
-    return (await this.asking).has(topic);
+    const fresh = this.known !== null && now - this.known.at < TOPICS_CACHE_MS;
+    if (!fresh) this.refresh(now);
+    return !fresh || this.known!.topics.has(topic);
+  }
+
+  /** Resolves once the refresh under way (if any) has ended; for callers that want the answer before going on. */
+  async settled(): Promise<void> {
+    await this.refreshing;
   }
 
   /** Queues the event on the owner's outbox (once per event id); false when nobody subscribes or it was queued before. */
   async publish(outbox: Outbox, event: PartnerEvent): Promise<boolean> {
-    if (!(await this.wants(event.topic))) return false;
+    if (!this.wants(event.topic)) return false;
     return outbox.enqueue(`${PARTNER_EVENT_ITEM}:${event.id}`, PARTNER_EVENT_ITEM, event);
   }
 
@@ -75,16 +83,20 @@ export class PartnerEventPublisher {
     };
   }
 
-  private async ask(now: number): Promise<ReadonlySet<string>> {
+  private refresh(now: number): void {
+    if (this.refreshing || now < this.notBefore) return;
+    this.refreshing = this.ask().finally(() => {
+      this.refreshing = null;
+    });
+  }
+
+  private async ask(): Promise<void> {
     try {
       const topics = new Set(await this.sink.topics());
-      this.known = { topics, until: now + TOPICS_CACHE_MS };
-      return topics;
+      this.known = { topics, at: this.clock().getTime() };
     } catch (error) {
+      this.notBefore = this.clock().getTime() + UNREACHABLE_RETRY_MS;
       this.logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'could not ask members which partner event topics are subscribed');
-      const topics = this.known?.topics ?? new Set<string>();
-      this.known = { topics, until: now + UNREACHABLE_RETRY_MS };
-      return topics;
     }
   }
 }

@@ -1,5 +1,7 @@
 import { Types } from 'mongoose';
+import { partnerEvent } from '@omo/lib/events/partner-events';
 import { verifyPartnerSignature } from '@omo/lib/events/partner-signature';
+import { EARLIER_PLACE_WAIT_MS } from '@omo/members/src/partner-events/webhook-dispatcher';
 import { startFakePartner, type FakePartner } from '../helpers/fake-partner';
 import { rewardsDriver } from '../helpers/rewards';
 import { ok, startTestSystem, type TestSystem } from '../helpers/system';
@@ -178,6 +180,82 @@ describe('a purchase', () => {
   });
 });
 
+it('a publisher restarted while members cannot say which topics are followed still queues the purchase, delivered once members answers', async () => {
+  const partner = await startFakePartner({ now: () => new Date(now) });
+  const topics = jest.spyOn(system.subgraphs.members.built.partnerEvents.inbox, 'topics').mockRejectedValue(new Error('members is starting'));
+  try {
+    await subscribe(partner, ['PURCHASE_RECORDED']);
+    const memberId = await register();
+    // a fresh purchases process: it has never had members' answer
+    await system.restart('purchases');
+    const { recordPurchase } = ok(
+      await system.graphql<{ recordPurchase: { id: string; status: string } }>(
+        'mutation($input: RecordPurchaseInput!) { recordPurchase(input: $input) { id status } }',
+        {
+          input: {
+            idempotencyKey: 'partner-sale-members-silent',
+            storeId,
+            memberId,
+            lines: [{ sku: 'COFFEE', name: 'コーヒー豆', unitPrice: 800, quantity: 1 }],
+            total: 800,
+            occurredAt: '2026-03-02T01:00:00.000Z',
+          },
+        },
+        system.staffHeaders(),
+      ),
+    );
+    expect(recordPurchase.status).toBe('COMPLETED');
+    topics.mockRestore();
+    await runOutboxes();
+    expect(partner.accepted.map(({ id, topic, memberId: member }) => ({ id, topic, memberId: member }))).toEqual([
+      { id: `purchase.recorded:${recordPurchase.id}`, topic: 'purchase.recorded', memberId },
+    ]);
+  } finally {
+    topics.mockRestore();
+    await partner.close();
+  }
+});
+
+it('a member’s later event waits for an earlier one whose place is taken and whose delivery is not written yet; not for ever', async () => {
+  const partner = await startFakePartner({ now: () => new Date(now) });
+  const { inbox } = system.subgraphs.members.built.partnerEvents;
+  const change = (memberId: string, seq: number) =>
+    partnerEvent('points.changed', `points.changed:${memberId}:${seq}`, new Date(now), { memberId, seq, type: 'ADJUST', amount: seq, balanceAfter: seq, purchaseId: null });
+  /** An event's publisher between the inbox's two steps: the event stored and its place taken, no delivery yet. */
+  const placedOnly = async (event: ReturnType<typeof change>, seq: number) => {
+    await system.db.collection('partner_events').insertOne({ _id: event.id as never, topic: event.topic, memberId: event.memberId, occurredAt: new Date(event.occurredAt), data: event.data, receivedAt: new Date(now), seq: null });
+    await system.db.collection('partner_event_sequence').insertOne({ _id: `${event.memberId}:${seq}` as never, memberId: event.memberId, seq, eventId: event.id });
+  };
+  try {
+    const subscriptionId = await subscribe(partner, ['POINTS_CHANGED']);
+    const memberId = new Types.ObjectId().toHexString();
+    const [first, second] = [change(memberId, 1), change(memberId, 2)];
+    await placedOnly(first, 1);
+    await inbox.receive(second);
+    await runOutboxes();
+    expect(partner.accepted).toEqual([]);
+    // the first event's publisher goes on (or retries): its delivery is made, and both go out in their order
+    await inbox.receive(first);
+    now += 2_000;
+    await runOutboxes();
+    expect(partner.accepted.map((e) => [e.id, e.sequence])).toEqual([[first.id, 1], [second.id, 2]]);
+
+    // an earlier place whose publisher never came back holds the lane only EARLIER_PLACE_WAIT_MS
+    const other = new Types.ObjectId().toHexString();
+    const [lost, later] = [change(other, 1), change(other, 2)];
+    await placedOnly(lost, 1);
+    await inbox.receive(later);
+    await runOutboxes();
+    expect(partner.accepted).toHaveLength(2);
+    now += EARLIER_PLACE_WAIT_MS + 1_000;
+    await runOutboxes();
+    expect(partner.accepted.slice(2).map((e) => [e.id, e.sequence])).toEqual([[later.id, 2]]);
+    ok(await system.graphql('mutation($id: ID!) { disableWebhookSubscription(id: $id) { active } }', { id: subscriptionId }, system.adminHeaders()));
+  } finally {
+    await partner.close();
+  }
+});
+
 it('a receiver answering 503 for a while gets a member’s points changes later, in order', async () => {
   const partner = await startFakePartner({ now: () => new Date(now) });
   try {
@@ -332,6 +410,8 @@ describe('subscriptions', () => {
       { topics: ['MEMBER_REGISTERED', 'MEMBER_WITHDRAWN'], active: true },
       { topics: ['COUPON_USED', 'PURCHASE_REFUNDED'], active: true },
       { topics: ['POINTS_CHANGED'], active: false },
+      { topics: ['POINTS_CHANGED'], active: false },
+      { topics: ['PURCHASE_RECORDED'], active: true },
       { topics: ['PURCHASE_RECORDED'], active: true },
     ]);
   });

@@ -138,6 +138,16 @@ describe('a guest purchase claimed by its receipt code', () => {
     expect(await system.db.collection('receipt_claims').countDocuments({ memberId: hanako })).toBe(0);
   });
 
+  it('tells the claimant who claims again after a refund of their claimed purchase that it is theirs, and the claim stays applied', async () => {
+    const sale = await guestSale(2_000);
+    const hanako = await newMember();
+    expect(ok(await claim(hanako, sale.receiptClaim!.code)).claimPurchase).toEqual({ id: sale.id, status: 'COMPLETED', pointsEarned: 20, member: { id: hanako } });
+    const refund = await system.graphql('mutation($input: RefundPurchaseInput!) { refundPurchase(input: $input) { id } }', { input: { purchaseId: sale.id, idempotencyKey: 'claimed-r1', amount: 500 } }, pos);
+    expect(refund.errors).toBeUndefined();
+    expect(errorOf(await claim(hanako, sale.receiptClaim!.code))).toEqual({ code: 'ALREADY_CLAIMED', message: 'You have already claimed this receipt.', claimedByYou: true });
+    expect(await system.db.collection('receipt_claims').findOne({ memberId: hanako }, { projection: { _id: 0, refusal: 1, appliedAt: 1 } })).toEqual({ refusal: null, appliedAt: expect.any(Date) });
+  });
+
   it('earns under the rules in force when it was bought, and refuses a code past its days', async () => {
     const sale = await guestSale(4_000);
     const late = await guestSale(1_000);

@@ -16,8 +16,8 @@ export interface ReceivedDelivery {
  * A partner's webhook endpoint on loopback, written as docs/events.md tells a partner to write one: it verifies
  * each request's X-Omo-Signature on the raw body with the subscription's secret (the documented
  * verifyPartnerSignature, 5 minutes' tolerance against the test's clock), answers 400 to a bad signature, and keeps
- * each event once by its id (a replay or a resend is answered 200 and not kept again). A test sets the secret once
- * the subscription is made, and the status it answers with (a 503 while "down").
+ * each event once by its verified body's `id` (a replay or a resend is answered 200 and not kept again). A test
+ * sets the secret once the subscription is made, and the status it answers with (a 503 while "down").
  */
 export interface FakePartner {
   url: string;
@@ -46,9 +46,12 @@ export async function startFakePartner(options: { now: () => Date }): Promise<Fa
     const eventId = header(PARTNER_HEADERS.eventId);
     const status = check.valid ? fake.status : 400;
     fake.received.push({ raw, eventId, topic: header(PARTNER_HEADERS.topic), timestamp: header(PARTNER_HEADERS.timestamp), signature: header(PARTNER_HEADERS.signature), check, status });
-    if (status >= 200 && status < 300 && eventId && !seen.has(eventId)) {
-      seen.add(eventId);
-      fake.accepted.push(JSON.parse(raw) as Record<string, unknown>);
+    // the body's id, which the signature covers; the X-Omo-Event-Id header is not signed
+    const event = check.valid ? (JSON.parse(raw) as Record<string, unknown>) : null;
+    const id = typeof event?.id === 'string' ? event.id : undefined;
+    if (status >= 200 && status < 300 && id && !seen.has(id)) {
+      seen.add(id);
+      fake.accepted.push(event!);
     }
     res.writeHead(status, { 'content-type': 'text/plain' });
     res.end(status === 200 ? 'ok' : 'no');

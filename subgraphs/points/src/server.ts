@@ -43,6 +43,7 @@ export const typeDefs = parse(readFileSync(path.join(__dirname, '..', 'schema.gr
 
 export interface PointsSubgraph extends BuiltSubgraph<PointsContext> {
   deps: PointsDeps;
+  partnerEvents: PointsPartnerEvents;
   settlement: SettlementService;
   expiry: ExpiryJob;
   birthdayBonus: BirthdayBonusJob;
@@ -103,6 +104,7 @@ export function buildPointsSubgraph(options: SubgraphBuildOptions): PointsSubgra
   return {
     apollo,
     deps,
+    partnerEvents,
     settlement,
     expiry,
     birthdayBonus,

@@ -31,7 +31,7 @@ export class MemberEvents implements MemberChangeHook {
   ) {}
 
   async before(topic: MemberTopic, memberId: Types.ObjectId): Promise<void> {
-    if (!(await this.publisher.wants(topic))) return;
+    if (!this.publisher.wants(topic)) return;
     const id = memberId.toHexString();
     await this.outbox().enqueue(`${PARTNER_EVENT_ITEM}:${topic}:${id}`, MEMBER_EVENT_ITEM, { topic, memberId: id });
   }

@@ -17,8 +17,10 @@ const MAX_ORDER_ATTEMPTS = 100;
  * 2. its place in the member's order, the unique `<memberId>:<seq>` of the next place (a clash: another event took
  *    it, or this one did in an earlier try, found by its unique eventId);
  * 3. a delivery per active subscription of its topic, `<subscriptionId>:<eventId>`, and its lane rearmed.
- * A crash after step 2 and before 3 leaves the event's place taken without deliveries until the publisher's retry
- * makes them; a later event of the member sent meanwhile goes first (the one order a crash can change).
+ * Between steps 2 and 3 a later event of the member may already have its deliveries: the lane waits for an
+ * earlier place without its delivery (WebhookDispatcher, EARLIER_PLACE_WAIT_MS). A crash after step 2 and before 3
+ * leaves the place without deliveries until the publisher's retry makes them; past that wait a later event goes
+ * first (the one order a crash can change).
  */
 export class PartnerEventInbox {
   constructor(

@@ -4,7 +4,7 @@ import type { PartnerDeliveryBody } from '@omo/lib/events/partner-events';
 import { PARTNER_HEADERS, signPartnerPayload } from '@omo/lib/events/partner-signature';
 import { RetryLater, type OutboxHandler } from '@omo/lib/outbox/outbox';
 import { LANE_ITEM } from './partner-event-inbox';
-import type { DeliveryAttempt, PartnerEventDoc, PartnerEventModels, WebhookDeliveryDoc, WebhookSubscriptionDoc } from './partner-events.models';
+import type { DeliveryAttempt, PartnerEventDoc, PartnerEventModels, PartnerEventSequenceDoc, WebhookDeliveryDoc, WebhookSubscriptionDoc } from './partner-events.models';
 
 /** A delivery not accepted this long after its first try (or its replay) is given up: FAILED, for staff to replay. */
 export const GIVE_UP_MS = 3 * DAY_MS;
@@ -15,6 +15,14 @@ const BACKOFF_MS = [60_000, 5 * 60_000, 30 * 60_000, 2 * HOUR_MS, 6 * HOUR_MS];
  * 30 s lease: a run outliving its lease could be joined by a second runner sending the same lane at once.
  */
 const RUN_BUDGET_MS = 15_000;
+/**
+ * How long a lane waits for an earlier event of its member that has its place but not yet its delivery (the inbox
+ * writes the place, then the deliveries): past it that event's publisher is taken to have died between the two,
+ * and the lane goes on (its retry makes the delivery later, out of order: docs/events.md).
+ */
+export const EARLIER_PLACE_WAIT_MS = 30_000;
+/** The earlier places a lane looks at: enough for a burst of one member's events in flight at once. */
+const EARLIER_PLACES_LOOKED_AT = 50;
 
 /** The JSON body partners receive for a stored event. */
 export function deliveryBody(event: PartnerEventDoc, seq: number): PartnerDeliveryBody {
@@ -52,6 +60,8 @@ export class WebhookDispatcher {
       const now = this.deps.clock();
       if (next.nextAttemptAt.getTime() > now.getTime()) throw new RetryLater(`delivery ${next._id} waits for its back-off`, { afterMs: next.nextAttemptAt.getTime() - now.getTime() });
       if (now.getTime() - started > RUN_BUDGET_MS) throw new RetryLater('more deliveries to send in this lane', { afterMs: 0 });
+      const earlier = await this.earlierWithoutDelivery(subscription, next, now);
+      if (earlier) throw new RetryLater(`delivery ${next._id} waits for the delivery of ${earlier}, placed before it`, { afterMs: 1_000 });
       const attempt = await this.send(subscription, next);
       if (attempt.statusCode !== null && attempt.statusCode >= 200 && attempt.statusCode < 300) {
         await this.finish(next, attempt, { state: 'DELIVERED', deliveredAt: attempt.at });
@@ -67,6 +77,31 @@ export class WebhookDispatcher {
       await this.finish(next, attempt, { nextAttemptAt: new Date(attempt.at.getTime() + wait) });
       throw new RetryLater(`delivery ${next._id} failed (${attempt.statusCode ?? attempt.error}); next try in ${wait / 1000} s`, { afterMs: wait });
     }
+  }
+
+  /**
+   * An event of this member placed before `next`, of a topic the subscription hears, received since the
+   * subscription was made and less than EARLIER_PLACE_WAIT_MS ago, that has no delivery for it yet: its publisher is
+   * between taking the place and writing the deliveries, and sending `next` now would overtake it.
+   */
+  private async earlierWithoutDelivery(subscription: WebhookSubscriptionDoc, next: WebhookDeliveryDoc, now: Date): Promise<string | null> {
+    const places = await this.models.sequence
+      .find({ memberId: next.memberId, seq: { $lt: next.seq } }, { eventId: 1 })
+      .sort({ seq: -1 })
+      .limit(EARLIER_PLACES_LOOKED_AT)
+      .lean<Pick<PartnerEventSequenceDoc, 'eventId'>[]>()
+      .exec();
+    if (places.length === 0) return null;
+    const since = Math.max(subscription.createdAt.getTime(), now.getTime() - EARLIER_PLACE_WAIT_MS);
+    const recent = await this.models.events
+      .find({ _id: { $in: places.map((p) => p.eventId) }, topic: { $in: subscription.topics }, receivedAt: { $gte: new Date(since) } }, { _id: 1 })
+      .lean<Pick<PartnerEventDoc, '_id'>[]>()
+      .exec();
+    if (recent.length === 0) return null;
+    const subscriptionId = subscription._id.toHexString();
+    const made = await this.models.deliveries.find({ _id: { $in: recent.map((e) => `${subscriptionId}:${e._id}`) } }, { eventId: 1 }).lean<Pick<WebhookDeliveryDoc, 'eventId'>[]>().exec();
+    const withDelivery = new Set(made.map((d) => d.eventId));
+    return recent.find((e) => !withDelivery.has(e._id))?._id ?? null;
   }
 
   private async send(subscription: WebhookSubscriptionDoc, delivery: WebhookDeliveryDoc): Promise<DeliveryAttempt> {

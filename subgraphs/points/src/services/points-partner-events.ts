@@ -23,7 +23,8 @@ interface PartnerNotice extends AppendNotice {
  * Smaregi balance sync and written the same way (read smaregi-balance-sync.ts for the crash points): before the
  * insert an item keyed by the entry's idempotency key (the seq is not known until the insert wins), whose handler
  * waits for the entry and publishes `points.changed:<memberId>:<seq>` to members. With no subscription to the topic
- * (the publisher's answer, cached 30 s) nothing is written, so a sale gains no database command.
+ * (members said so in the last 30 s; without a recent answer the item is written) nothing is written, so a sale gains
+ * no database command.
  */
 export class PointsPartnerEvents implements AppendWatcher {
   readonly publisher: PartnerEventPublisher;
@@ -46,7 +47,7 @@ export class PointsPartnerEvents implements AppendWatcher {
 
   async before(memberId: string, idempotencyKey: string): Promise<PartnerNotice> {
     const at = this.deps.clock();
-    if (!(await this.publisher.wants('points.changed'))) return { memberId, idempotencyKey, fresh: true, at, queued: false };
+    if (!this.publisher.wants('points.changed')) return { memberId, idempotencyKey, fresh: true, at, queued: false };
     const fresh = await this.deps.outbox().enqueue(itemKey(idempotencyKey), POINTS_CHANGED_ITEM, { idempotencyKey });
     return { memberId, idempotencyKey, fresh, at, queued: true };
   }

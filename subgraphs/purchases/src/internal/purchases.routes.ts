@@ -32,8 +32,9 @@ export function purchasesRoutes(
     segmentFilter: purchasesSegmentFilter(deps.models),
     claimReceipt: async ({ memberId, code }) => {
       const { purchase, pointsEarned } = await deps.receiptClaims.claim(memberId, code);
+      // the claim is made by now: a store that cannot be named must not turn it into an error the customer retries
       const [store] = await deps.storeService.resolveRefs([purchase.storeId]);
-      return { purchaseId: purchase._id.toHexString(), storeName: store!.name, amountPaid: purchase.amountPaid, occurredAt: purchase.occurredAt, pointsEarned };
+      return { purchaseId: purchase._id.toHexString(), storeName: store?.name ?? '', amountPaid: purchase.amountPaid, occurredAt: purchase.occurredAt, pointsEarned };
     },
   }, options);
 }

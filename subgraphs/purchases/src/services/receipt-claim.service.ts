@@ -89,18 +89,22 @@ export class ReceiptClaimService {
     if (!purchase.receiptClaimableUntil || this.clock() > purchase.receiptClaimableUntil) {
       throw new AppError('The days to claim this receipt’s points are over.', 'CLAIM_EXPIRED', { field: 'code' });
     }
+    // a claim already made answers for itself: its purchase refunded after the claim was applied is still the member's
+    const prior = await this.models.receiptClaims.findById(purchase._id).lean<ReceiptClaimDoc>().exec();
+    if (prior) return this.alreadyClaimed(prior, member);
     if (await this.refunded(purchase._id)) throw refunded();
     const claim = await claimOnce(this.models.receiptClaims, { _id: purchase._id, memberId: member, code: parsed.code, claimedAt: this.clock(), appliedAt: null, refusal: null });
-    if (!claim.won) {
-      const existing = claim.existing;
-      if (!existing) throw new Error(`the receipt claim of ${purchase._id.toHexString()} clashed on insert and is gone`);
-      if (existing.refusal) throw refunded();
-      const yours = existing.memberId === member || (await this.members.currentMemberId(existing.memberId)) === member;
-      // a retry after a crash half way finishes the claim before it is told it was made
-      if (yours) await this.finish(existing);
-      throw new AppError(yours ? 'You have already claimed this receipt.' : 'This receipt’s points have already been claimed.', 'ALREADY_CLAIMED', { claimedByYou: yours });
-    }
-    return this.finish(claim.doc);
+    if (claim.won) return this.finish(claim.doc);
+    if (!claim.existing) throw new Error(`the receipt claim of ${purchase._id.toHexString()} clashed on insert and is gone`);
+    return this.alreadyClaimed(claim.existing, member);
+  }
+
+  private async alreadyClaimed(existing: ReceiptClaimDoc, member: string): Promise<never> {
+    if (existing.refusal) throw refunded();
+    const yours = existing.memberId === member || (await this.members.currentMemberId(existing.memberId)) === member;
+    // a retry after a crash half way finishes the claim before it is told it was made
+    if (yours) await this.finish(existing);
+    throw new AppError(yours ? 'You have already claimed this receipt.' : 'This receipt’s points have already been claimed.', 'ALREADY_CLAIMED', { claimedByYou: yours });
   }
 
   /** The sweep: claims a crash left neither applied nor refused. Returns how many were finished. */
@@ -118,16 +122,19 @@ export class ReceiptClaimService {
   }
 
   /**
-   * After the claim insert: the refund check that a refund inserted meanwhile cannot slip past (its reversal sees
-   * this claim, unfinished, and waits for it), then the purchase made the member's and settled. Every step may run
-   * again: the purchase update sets the same values, the settle item is keyed by the purchase.
+   * After the claim insert, while it is not applied: the refund check that a refund inserted meanwhile cannot slip
+   * past (its reversal sees this claim, unfinished, and waits for it), then the purchase made the member's; then
+   * settled. Every step may run again: the purchase update sets the same values, the settle item is keyed by the
+   * purchase.
    */
   private async finish(claim: ReceiptClaimDoc): Promise<ClaimOutcome> {
-    if (await this.refunded(claim._id)) {
-      await this.models.receiptClaims.updateOne({ _id: claim._id }, { $set: { refusal: { code: 'PURCHASE_REFUNDED', at: this.clock() } } });
-      throw refunded();
-    }
+    // only an unapplied claim can lose to a refund: once applied, a refund is the member's own (its reversal takes
+    // back their points), and refusing the claim then would make the next refund reverse for no one
     if (!claim.appliedAt) {
+      if (await this.refunded(claim._id)) {
+        await this.models.receiptClaims.updateOne({ _id: claim._id, appliedAt: null }, { $set: { refusal: { code: 'PURCHASE_REFUNDED', at: this.clock() } } });
+        throw refunded();
+      }
       await this.models.purchases.updateOne({ _id: claim._id, memberId: null }, { $set: { memberId: claim.memberId, state: 'PENDING_POINTS' } });
       await this.models.receiptClaims.updateOne({ _id: claim._id }, { $set: { appliedAt: this.clock() } });
     }
