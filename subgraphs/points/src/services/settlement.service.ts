@@ -149,8 +149,8 @@ export class SettlementService {
    * alike). Either way the figure is what has been taken back in total after it (all of it for a full refund),
    * so several partial refunds never drift from one full refund by more than rounding, nor, running at once, ever
    * reverse more than the purchase earned or redeemed. A purchase refunded both by lines and by yen takes back
-   * at each refund what its own rule says is still owed, never less than the earlier refunds took, and all of it
-   * at the full refund. A merged member's refund lands on the survivor.
+   * at each refund what its own rule says is still owed (nothing, never a give-back, when earlier refunds took
+   * more), and all of it at the full refund. A merged member's refund lands on the survivor.
    */
   async reverse(raw: unknown): Promise<SettlementResult> {
     const input = parseInput(reverseSchema, raw);
