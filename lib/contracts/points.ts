@@ -137,6 +137,14 @@ export const reverseSchema = z.object({
    * coupons brought its total to 0 is full only when this says so.
    */
   fullyRefunded: z.boolean().optional(),
+  /**
+   * A refund of lines (purchases' refund.lines): the units it returns. With refundedQuantities, points and tier spend
+   * are taken back by the lines returned (docs/item-rules.md step 6). Absent (a refund of yen, an older caller): by
+   * the yen, as before.
+   */
+  lines: z.array(z.object({ sku: z.string().min(1).max(200), quantity: z.number().int().min(1).max(MAX_YEN) })).max(MAX_SETTLE_LINES).optional(),
+  /** With lines: the units of each sku refunded so far on the purchase, this refund's included. */
+  refundedQuantities: z.record(z.string().min(1).max(200), z.number().int().min(0).max(MAX_YEN)).optional(),
 });
 
 export const mergeSchema = z.object({ mergeId: key, fromMemberId: memberId, toMemberId: memberId, actor });

@@ -229,6 +229,52 @@ describe('a refund of a purchase with excluded lines', () => {
   });
 });
 
+describe('a refund of some lines', () => {
+  const REFUND = 'mutation($input: RefundPurchaseInput!) { refundPurchase(input: $input) { status pointsEarned pointsRedeemed } }';
+  async function refund(purchaseId: string, key: string, lines: { sku: string; quantity: number }[]) {
+    return ok(await system.graphql<{ refundPurchase: { status: string; pointsEarned: number; pointsRedeemed: number } }>(REFUND, { input: { purchaseId, idempotencyKey: key, lines } }, system.staffHeaders())).refundPurchase;
+  }
+  async function account(member: string) {
+    const points = ok(await system.graphql<{ me: { points: { balance: number; tierProgress: { qualifyingSpend: number } } } }>('{ me { points { balance tierProgress { qualifyingSpend } } } }', {}, system.customerHeaders(member))).me.points;
+    return { balance: points.balance, spend: points.tierProgress.qualifyingSpend };
+  }
+
+  it('takes back the points and the tier spend of the lines returned: none for the gift card, the cup\'s exactly', async () => {
+    const member = await register();
+    // the documented basket: 105 points (tea 48, cup 57, gift card and tobacco 0), 5,574 yen of tier spend
+    const purchase = await record('refund-lines', { storeId: store, memberId: member, lines: BASKET, discount: 460, pointsToRedeem: 100 });
+    expect({ pointsEarned: purchase.pointsEarned, ...(await account(member)) }).toEqual({ pointsEarned: 105, balance: 105, spend: 5574 });
+
+    // the unused gift card back: it earned nothing and counted no spend, so neither moves. Its share of the 100
+    // points it was partly paid with comes back, as refunds of redeemed points always have (by the yen):
+    // the gift card's value floor(11000 × 5000 ÷ 11460) = 4799 yen of 11000 → floor(100 × 4799 ÷ 11000) = 43
+    expect(await refund(purchase.id, 'gift-back', [{ sku: 'GIFT-5000', quantity: 1 }])).toEqual({ status: 'PARTIALLY_REFUNDED', pointsEarned: 105, pointsRedeemed: 57 });
+    expect(await account(member)).toEqual({ balance: 105 + 43, spend: 5574 });
+
+    // the cup back: its 47 points and its 10-point bonus, and its 3,139 yen share of the spend
+    expect(await refund(purchase.id, 'cup-back', [{ sku: 'CUP-01', quantity: 1 }])).toMatchObject({ status: 'PARTIALLY_REFUNDED', pointsEarned: 48 });
+    expect((await account(member)).spend).toBe(5574 - 3139);
+
+    // the rest: nothing earned is left, nor any spend, and every redeemed point is back
+    expect(await refund(purchase.id, 'rest-back', [{ sku: 'TEA-01', quantity: 2 }, { sku: 'TOB-01', quantity: 1 }])).toEqual({ status: 'REFUNDED', pointsEarned: 0, pointsRedeemed: 0 });
+    expect(await account(member)).toEqual({ balance: 100, spend: 0 });
+  });
+
+  it('takes back a line unit by unit with its bonus per unit, the last unit what the first ones left', async () => {
+    const member = await register();
+    // gift card 5,000 + 3 cups of 3,300: the cups' share is 9,900 yen → 99 × 150% = 148.5 → 148, plus 3 × 10 = 178
+    const purchase = await record('cups', { storeId: store, memberId: member, lines: [BASKET[0]!, { ...BASKET[2]!, quantity: 3 }] });
+    expect({ pointsEarned: purchase.pointsEarned, ...(await account(member)) }).toEqual({ pointsEarned: 178, balance: 100 + 178, spend: 9900 });
+    // one cup: floor(148 × 1 ÷ 3) = 49 + 10; two: floor(148 × 2 ÷ 3) = 98 + 20 (so 59 again); three: 148 + 30 (60)
+    expect((await refund(purchase.id, 'cup-1', [{ sku: 'CUP-01', quantity: 1 }])).pointsEarned).toBe(178 - 59);
+    expect(await account(member)).toEqual({ balance: 100 + 119, spend: 6600 });
+    expect((await refund(purchase.id, 'cup-2', [{ sku: 'CUP-01', quantity: 1 }])).pointsEarned).toBe(119 - 59);
+    expect(await account(member)).toEqual({ balance: 100 + 60, spend: 3300 });
+    expect((await refund(purchase.id, 'cup-3', [{ sku: 'CUP-01', quantity: 1 }])).pointsEarned).toBe(0);
+    expect(await account(member)).toEqual({ balance: 100, spend: 0 });
+  });
+});
+
 describe('managing item rules and the excluded categories', () => {
   it('refuses a rule that matches nothing and writes nothing', async () => {
     const count = async () => ok(await system.graphql<{ itemRules: unknown[] }>('{ itemRules(all: true) { id } }', {}, system.staffHeaders())).itemRules.length;

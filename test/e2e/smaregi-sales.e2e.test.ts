@@ -173,14 +173,15 @@ describe('Smaregi register sales', () => {
     await deliver([returned]);
     expect((await entriesOf(returned)).map((e) => [e.outcome, e.purchase?.id])).toEqual([['REFUNDED', purchaseId]]);
     const refunded = await purchaseAsMember(purchaseId, member.memberId);
-    // the cake's share of the ¥1,250 total: floor(1250 × 500 / 1400) = 446; of the points, floor(10 × 446 / 1250) = 3
-    // earned back and floor(200 × 446 / 1250) = 71 redeemed returned: 310 − 3 + 71
-    expect(refunded).toMatchObject({ status: 'PARTIALLY_REFUNDED', refundedAmount: 446, member: { points: { balance: 378 } } });
+    // the cake's share of the ¥1,250 total: floor(1250 × 500 / 1400) = 446. The points the cake earned back: of the
+    // ¥1,050 paid the coffees' share 675 earned 6.75, floored to 6, the cake 10 − 6 = 4; and floor(200 × 446 / 1250)
+    // = 71 redeemed returned: 310 − 4 + 71
+    expect(refunded).toMatchObject({ status: 'PARTIALLY_REFUNDED', refundedAmount: 446, member: { points: { balance: 377 } } });
     expect((refunded.lines as { sku: string; refundedQuantity: number }[]).map((l) => [l.sku, l.refundedQuantity])).toEqual([
       ['4901234567894', 0],
       ['CAKE-01', 1],
     ]);
-    expect(fake.pointOf(CONTRACT, member.customerId)).toBe(378);
+    expect(fake.pointOf(CONTRACT, member.customerId)).toBe(377);
   });
 
   it('a return voided at the register after its refund: FAILED for staff, and its sale is not refunded any further', async () => {
@@ -194,9 +195,9 @@ describe('Smaregi register sales', () => {
     );
     await deliver([returned]);
     const refunded = await purchaseAsMember(purchaseId, member.memberId);
-    // a coffee's share, cumulative: floor(1250 × 950 / 1400) − 446 = 402; points floor(10 × 848 / 1250) − 3 = 3 earned
-    // back and floor(200 × 848 / 1250) − 71 = 64 redeemed returned: 378 − 3 + 64
-    expect(refunded).toMatchObject({ refundedAmount: 848, member: { points: { balance: 439 } } });
+    // a coffee's share, cumulative: floor(1250 × 950 / 1400) − 446 = 402; one of the two coffees' 6 points, floor(6 × 1
+    // / 2) = 3, earned back and floor(200 × 848 / 1250) − 71 = 64 redeemed returned: 377 − 3 + 64
+    expect(refunded).toMatchObject({ refundedAmount: 848, member: { points: { balance: 438 } } });
     fake.putTransaction(CONTRACT, { transactionHeadId: returned, cancelDivision: 1, customerId: member.customerId, subtotal: -450, total: -450, details: [] });
     await deliver([returned], 'canceled');
     expect((await entriesOf(returned)).map((e) => [e.outcome, e.reason])).toEqual([
@@ -217,7 +218,7 @@ describe('Smaregi register sales', () => {
     );
     await deliver([returned]);
     expect((await entriesOf(returned)).map((e) => [e.outcome, e.reason, e.purchase])).toEqual([['UNMATCHED', 'no purchase of this member from Smaregi has 1 × SCONE-01 left to refund', null]]);
-    expect(fake.pointOf(CONTRACT, member.customerId)).toBe(439);
+    expect(fake.pointOf(CONTRACT, member.customerId)).toBe(438);
   });
 
   it('a return whose 返品取消 was carried out before it refunds nothing: both IGNORED, the purchase as it was', async () => {
@@ -261,8 +262,8 @@ describe('Smaregi register sales', () => {
     expect(entries.map((e) => e.outcome).sort()).toEqual(['DUPLICATE', 'RECORDED']);
     expect(entries[0]!.purchase!.id).toBe(entries[1]!.purchase!.id);
     // ¥1,250 paid: 12 points, once
-    expect(await purchaseAsMember(entries[0]!.purchase!.id, member.memberId)).toMatchObject({ pointsEarned: 12, member: { points: { balance: 451 } } });
-    expect(fake.pointOf(CONTRACT, member.customerId)).toBe(451);
+    expect(await purchaseAsMember(entries[0]!.purchase!.id, member.memberId)).toMatchObject({ pointsEarned: 12, member: { points: { balance: 450 } } });
+    expect(fake.pointOf(CONTRACT, member.customerId)).toBe(450);
   });
 
   it('a 取消 carried out while its sale is being recorded: the sale ends refunded in full, its points back as they were', async () => {

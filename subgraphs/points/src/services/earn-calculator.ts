@@ -152,8 +152,10 @@ export function breakdownFor(policy: PointsPolicy, storeRate: StoreEarnRate | nu
     const roundedUpTo = roundPoints(cumulative, denominator, policy.rounding);
     const linePoints = roundedUpTo - roundedBefore;
     roundedBefore = roundedUpTo;
-    const lineBonus = plan.bonuses.reduce((sum, rule) => sum + BigInt(rule.bonusPointsPerUnit ?? 0) * BigInt(plan.line.quantity), 0n);
-    const ruleIds = [plan.excludedBy && plan.excludedBy !== 'POLICY' ? plan.excludedBy : null, multiplier.rule === 'ITEM_RULE' ? plan.multiplier : null, ...plan.bonuses];
+    // a line none of the earning yen went to (paid all with points, a free item) was not bought for points: no bonus
+    const bonuses = plan.amount > 0 ? plan.bonuses : [];
+    const lineBonus = bonuses.reduce((sum, rule) => sum + BigInt(rule.bonusPointsPerUnit ?? 0) * BigInt(plan.line.quantity), 0n);
+    const ruleIds = [plan.excludedBy && plan.excludedBy !== 'POLICY' ? plan.excludedBy : null, multiplier.rule === 'ITEM_RULE' ? plan.multiplier : null, ...bonuses];
     return {
       sku: plan.line.sku,
       category: plan.line.category ?? null,

@@ -5,6 +5,7 @@ import type { ItemRuleDoc, ItemRuleFields } from '../models/item-rule.model';
 import type { PointsPolicy, Rounding, Tier } from '../models/points-policy.model';
 import { breakdownFor, type EarnInput } from './earn-calculator';
 import { shareOfAmount } from './item-rule-earn';
+import { lineRefundTarget } from './item-rule-refund';
 import type { EarnLine } from './item-rule-match';
 import { defaultPolicy } from './points-policy';
 
@@ -101,5 +102,48 @@ describe('breakdownFor with lines', () => {
       rule({ action: 'EXCLUDE', categories: ['tea'], startsAt: new Date(AT.getTime() + 1), endsAt: new Date(AT.getTime() + DAY) }),
     ];
     expect(breakdownFor(defaultPolicy(), null, [], rules, purchase(1000, [line('TEA', 1000, 1, 'tea')])).lines?.map((l) => [l.rule, l.points])).toEqual([['NONE', 10]]);
+  });
+
+  it('pays no item bonus on a line whose share of the earning yen is 0: paid all with points, or a ¥0 line', () => {
+    const bonus = rule({ action: 'FIXED_BONUS', bonusPointsPerUnit: 10, skus: ['CUP', 'FREE'] });
+    // everything paid with points: the amount is 0, so is every share
+    const allPoints = breakdownFor(defaultPolicy(), null, [], [bonus], purchase(0, [line('CUP', 3300, 2)]));
+    expect({ points: allPoints.points, lines: allPoints.lines?.map((l) => [l.sku, l.bonusPoints, l.points, l.itemRuleIds]) }).toEqual({ points: 0, lines: [['CUP', 0, 0, []]] });
+    // a free cup beside a paid one: only the paid one's unit earns its bonus (3300 yen → 33 + 10)
+    const free = breakdownFor(defaultPolicy(), null, [], [bonus], purchase(3300, [line('CUP', 3300), line('FREE', 0)]));
+    expect(free.lines?.map((l) => [l.sku, l.amount, l.bonusPoints, l.points])).toEqual([
+      ['CUP', 3300, 10, 43],
+      ['FREE', 0, 0, 0],
+    ]);
+  });
+});
+
+describe('lineRefundTarget', () => {
+  const bonus = rule({ action: 'FIXED_BONUS', bonusPointsPerUnit: 10, skus: ['CUP'] });
+  // gift card 5000 (excluded) + 3 cups: 9900 yen × 150% = 148.5 → 148, + 30
+  const earned = breakdownFor(defaultPolicy(), null, [campaign(150)], [bonus], purchase(14_900, [line('GIFT', 5000, 1, 'gift-card'), line('CUP', 3300, 3)]));
+
+  it('takes back nothing for an excluded line, and a line by its units, its bonus per unit exactly, cumulatively', () => {
+    expect(earned.points).toBe(178);
+    expect(lineRefundTarget(earned, { GIFT: 1 })).toEqual({ points: 0, spend: 0 });
+    expect([1, 2, 3].map((cups) => lineRefundTarget(earned, { CUP: cups }))).toEqual([
+      { points: 49 + 10, spend: 3300 },
+      { points: 98 + 20, spend: 6600 },
+      { points: 148 + 30, spend: 9900 },
+    ]);
+    expect(lineRefundTarget(earned, { GIFT: 1, CUP: 3 })).toEqual({ points: 178, spend: 9900 });
+  });
+
+  it('answers null for an entry from before item rules (no lines): the yen rule', () => {
+    expect(lineRefundTarget(breakdownFor(defaultPolicy(), null, [], [], purchase(1000, null)), { CUP: 1 })).toBeNull();
+  });
+
+  it('takes the campaigns\' per-purchase bonus back with the earning yen refunded', () => {
+    const fixed: CampaignDoc = { ...campaign(150), kind: 'FIXED_BONUS', multiplierPercent: null, bonusPoints: 50 };
+    const withBonus = breakdownFor(defaultPolicy(), null, [fixed], [], purchase(4000, [line('A', 1000), line('B', 3000)]));
+    // 10 + 30 + 50: A returned takes 10 and a quarter of the 50 (floor 12.5)
+    expect(withBonus.points).toBe(90);
+    expect(lineRefundTarget(withBonus, { A: 1 })).toEqual({ points: 10 + 12, spend: 1000 });
+    expect(lineRefundTarget(withBonus, { A: 1, B: 1 })).toEqual({ points: 90, spend: 4000 });
   });
 });

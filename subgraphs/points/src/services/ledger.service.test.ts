@@ -8,6 +8,9 @@ import { LedgerService } from './ledger.service';
 import { verifyLedger } from './ledger-verify';
 import { viewAt } from './lots';
 import { createRulesModule } from './rules.module';
+import type { PolicyService } from './policy.service';
+import { breakdownFor } from './earn-calculator';
+import { defaultPolicy } from './points-policy';
 
 const staff: Caller = { kind: 'staff', staffId: 'staff-1', role: 'STAFF' };
 const START = new Date('2026-04-01T00:00:00Z');
@@ -18,6 +21,7 @@ let accounts: PointAccountModel;
 let ledger: LedgerService;
 /** Separate service instances stand for separate processes: only the database arbitrates between them. */
 let processes: LedgerService[];
+let policyService: PolicyService;
 let now: Date;
 const knownMembers = new Set<string>();
 
@@ -28,6 +32,7 @@ beforeAll(async () => {
   ledgerModel = ledgerEntryModel(db.connection);
   accounts = pointAccountModel(db.connection);
   const { policy } = createRulesModule(db.connection, clock);
+  policyService = policy;
   processes = Array.from({ length: 4 }, () => new LedgerService(ledgerModel, accounts, policy, clock, (id) => Promise.resolve(knownMembers.has(id))));
   ledger = processes[0]!;
   await ensureIndexes(db.connection);
@@ -243,5 +248,48 @@ describe('the points ledger', () => {
     const second = await ledger.history(memberId, 3, first.endCursor, null);
     expect(second.nodes.map((n) => n.amount)).toEqual([3, 2, 1]);
     expect(second.hasNextPage).toBe(false);
+  });
+});
+
+describe('earning under AFTER_LAST_PURCHASE', () => {
+  const ADMIN: Caller = { kind: 'staff', staffId: 'admin-1', role: 'ADMIN' };
+  const STORE = new Types.ObjectId().toHexString();
+  const line = (sku: string, category: string | null) => ({ sku, category, unitPrice: 5000, quantity: 1 });
+  const earnAt = (memberId: string, purchaseId: string, occurredAt: Date, amount: number, lines: ReturnType<typeof line>[]) =>
+    ledger.earn({
+      memberId,
+      purchaseId,
+      key: `purchase:${purchaseId}:earn`,
+      actor: 'pos:key-1',
+      storeId: STORE,
+      channel: 'STORE',
+      occurredAt,
+      breakdown: breakdownFor(defaultPolicy(), null, [], [], { storeId: STORE, channel: 'STORE', amount, tier: 'REGULAR', at: occurredAt, lines }),
+    });
+  const lotsOf = async (memberId: string) => {
+    const state = await ledger.state(memberId);
+    return { lastPurchaseAt: state.lastPurchaseAt, expiries: state.lots.map((lot) => lot.expiresAt.toISOString()) };
+  };
+
+  beforeAll(() => policyService.setPointsPolicy(ADMIN, { expiryMode: 'AFTER_LAST_PURCHASE' }));
+  afterAll(() => policyService.setPointsPolicy(ADMIN, { expiryMode: defaultPolicy().expiryMode }));
+
+  it('leaves the last purchase and every expiry where they were for a gift card alone, and moves them for goods paid all with points', async () => {
+    const memberId = newMember();
+    await earnAt(memberId, 'alp-goods', START, 5000, [line('TEA', 'tea')]);
+    const before = await lotsOf(memberId);
+    expect(before.lastPurchaseAt).toEqual(START);
+
+    // 100 days later a gift card alone (excluded by default): 0 points, no purchase of goods
+    const giftAt = new Date(START.getTime() + 100 * 86_400_000);
+    expect(await earnAt(memberId, 'alp-gift', giftAt, 5000, [line('GIFT', 'gift-card')])).toMatchObject({ type: 'EARN', amount: 0 });
+    expect(await lotsOf(memberId)).toEqual(before);
+
+    // tea paid all with points earns nothing but was bought: the lots' expiry runs from it
+    const paidWithPointsAt = new Date(START.getTime() + 200 * 86_400_000);
+    await earnAt(memberId, 'alp-points', paidWithPointsAt, 0, [line('TEA', 'tea')]);
+    const after = await lotsOf(memberId);
+    expect(after.lastPurchaseAt).toEqual(paidWithPointsAt);
+    expect(after.expiries).not.toEqual(before.expiries);
   });
 });

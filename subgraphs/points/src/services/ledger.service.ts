@@ -236,7 +236,12 @@ export class LedgerService {
     return chain[chain.length - 1] ?? memberId;
   }
 
-  /** Earns a purchase's points as a lot, usable after its channel's pending days; AFTER_LAST_PURCHASE extends every lot. */
+  /**
+   * Earns a purchase's points as a lot, usable after its channel's pending days; AFTER_LAST_PURCHASE extends every
+   * lot. A purchase whose lines are all excluded (a gift card: money taken in advance, whose goods earn when it
+   * pays for them) is not the member's last purchase and extends nothing. One that earns on no yen because points
+   * paid for it all still is: its lines were bought, as before item rules.
+   */
   async earn(input: {
     memberId: string;
     breakdown: EarnBreakdown;
@@ -256,9 +261,11 @@ export class LedgerService {
       (memberId) => digest([memberId, input.purchaseId, 'yen', input.breakdown.amount]),
       { type: 'EARN', actor: input.actor, purchaseId: input.purchaseId, storeId: input.storeId, channel: input.channel, earnBreakdown: input.breakdown },
       (state, _now, entryId) => {
-        const lastPurchaseAt = latest(state.lastPurchaseAt, input.occurredAt);
+        const lines = input.breakdown.lines;
+        const bought = !lines?.length || lines.some((line) => line.rule !== 'EXCLUDED');
+        const lastPurchaseAt = bought ? latest(state.lastPurchaseAt, input.occurredAt) : state.lastPurchaseAt;
         const expiresAt = lotExpiry(policy, input.occurredAt, lastPurchaseAt);
-        const base = policy.expiryMode === 'AFTER_LAST_PURCHASE' ? { ...state, lots: extendExpiry(state.lots, expiresAt) } : state;
+        const base = bought && policy.expiryMode === 'AFTER_LAST_PURCHASE' ? { ...state, lots: extendExpiry(state.lots, expiresAt) } : state;
         const availableAt = new Date(input.occurredAt.getTime() + pendingDaysOf(policy, input.channel) * DAY_MS);
         const change =
           points > 0

@@ -4,6 +4,7 @@ import type { Logger } from '@omo/lib/core/logger';
 import { mergeSchema, redemptionSchema, reverseSchema, settleSchema, signupBonusSchema } from '@omo/lib/contracts/points';
 import type { LedgerEntryDoc } from '../models/ledger-entry.model';
 import type { EarnBreakdown, EarnCalculator } from './earn-calculator';
+import { lineRefundTarget, quantitiesBefore, type RefundedQuantities } from './item-rule-refund';
 import { parseInput } from '@omo/lib/core/validation';
 import type { CouponUseService, UnconsumedCoupon } from './coupon-use.service';
 import type { LedgerService } from './ledger.service';
@@ -39,6 +40,11 @@ export function purchasePoints(entries: LedgerEntryDoc[]): { pointsEarned: numbe
 /** The yen of a purchase that count as tier spend: all of `amount` for an entry from before item rules. */
 function earningAmountOf(breakdown: EarnBreakdown | null | undefined, amount: number): number {
   return breakdown?.earningAmount ?? amount;
+}
+
+/** A refund of lines: the units refunded so far per sku; null for a refund of yen (or from an older caller). */
+function refundedQuantitiesOf(input: z.infer<typeof reverseSchema>): RefundedQuantities | null {
+  return input.lines?.length && input.refundedQuantities ? input.refundedQuantities : null;
 }
 
 /**
@@ -137,10 +143,14 @@ export class SettlementService {
   }
 
   /**
-   * A refund takes back earned points and gives back redeemed points in proportion to the yen refunded so far:
-   * after it, floor(earned × refunded ÷ amount) have been taken back in total (all of them for a full refund),
+   * A refund takes back earned points by the lines refunded so far when it names lines and the EARN entry has its
+   * lines (item-rule-refund.ts: a gift card returned takes back nothing), else in proportion to the yen refunded
+   * so far, floor(earned × refunded ÷ amount); redeemed points come back by the yen (they paid for every line
+   * alike). Either way the figure is what has been taken back in total after it (all of it for a full refund),
    * so several partial refunds never drift from one full refund by more than rounding, nor, running at once, ever
-   * reverse more than the purchase earned or redeemed. A merged member's refund lands on the survivor.
+   * reverse more than the purchase earned or redeemed. A purchase refunded both by lines and by yen takes back
+   * at each refund what its own rule says is still owed (nothing, never a give-back, when earlier refunds took
+   * more), and all of it at the full refund. A merged member's refund lands on the survivor.
    */
   async reverse(raw: unknown): Promise<SettlementResult> {
     const input = parseInput(reverseSchema, raw);
@@ -158,10 +168,16 @@ export class SettlementService {
     const full = input.fullyRefunded === true || input.refundedAmountTotal === input.purchaseAmount;
     const proportion = (points: number) => (full ? points : Math.floor((points * input.refundedAmountTotal) / Math.max(input.purchaseAmount, 1)));
 
+    const quantities = refundedQuantitiesOf(input);
+    const earnedBack = (entries: LedgerEntryDoc[]) => {
+      const earned = sumOf(entries, (e) => e.type === 'EARN');
+      const byLines = !full && quantities ? lineRefundTarget(entries.find((e) => e.type === 'EARN')?.earnBreakdown, quantities) : null;
+      return byLines ? Math.min(byLines.points, earned) : proportion(earned);
+    };
     await this.ledger.takeBack({
       ...base,
       key: `refund:${input.refundId}:earn`,
-      owed: (entries) => proportion(sumOf(entries, (e) => e.type === 'EARN')) + sumOf(entries, (e) => e.type === 'REVERSAL' && e.reverses === 'EARN'),
+      owed: (entries) => earnedBack(entries) + sumOf(entries, (e) => e.type === 'REVERSAL' && e.reverses === 'EARN'),
     });
     await this.ledger.giveBack({
       ...base,
@@ -176,12 +192,14 @@ export class SettlementService {
 
   /**
    * The tier spend a refund takes back. A purchase whose lines all counted (or settled before item rules): the
-   * refund's own yen, as always. One with excluded lines counted only their earning share, so a refund takes back
-   * that share of its yen (floored), and the full refund whatever is left of the purchase's spend, so a purchase's
-   * spend never goes below 0. Refunds carry yen, not lines: a refund of only the gift card still lowers the spend
-   * by its share. A retry records the same (the spend's key stores the first). The full refund reads what the
-   * earlier refunds took back: one of them settling at the very same moment (purchases settles a purchase's
-   * refunds one outbox item each, at once) may be missed, and the spend then ends up to that refund's share low.
+   * refund's own yen, as always. One with excluded lines counted only their earning share, so a refund of lines
+   * takes back what those lines counted (the refunded units' part of their shares: a gift card's nothing; the
+   * figure after this refund less the one before it, so a line refunded in pieces adds up to its share), a refund
+   * of yen that share of its yen (floored), and the full refund whatever is left of the purchase's spend. No refund
+   * takes more than is left, so a purchase's spend never goes below 0 (a refund of yen after refunds of lines may
+   * ask for more). A retry records the same (the spend's key stores the first). What is left is read from the
+   * earlier refunds: one of them settling at the very same moment (purchases settles a purchase's refunds one
+   * outbox item each, at once) may be missed, and a full refund's spend then ends up to that refund's share low.
    */
   private async refundedSpend(input: z.infer<typeof reverseSchema>, full: boolean): Promise<number> {
     if (input.refundAmount === 0) return 0;
@@ -189,8 +207,13 @@ export class SettlementService {
     const amount = earn?.earnBreakdown?.amount;
     const earning = earn?.earnBreakdown?.earningAmount;
     if (amount === undefined || earning === undefined || earning >= amount) return input.refundAmount;
-    if (full) return Math.max(0, earning - (await this.tiers.refundedSpendOf(input.purchaseId, `refund:${input.refundId}`)));
-    return Math.floor((input.refundAmount * earning) / Math.max(amount, 1));
+    const left = async () => Math.max(0, earning - (await this.tiers.refundedSpendOf(input.purchaseId, `refund:${input.refundId}`)));
+    if (full) return left();
+    const quantities = refundedQuantitiesOf(input);
+    const after = quantities && lineRefundTarget(earn?.earnBreakdown, quantities);
+    const before = quantities && lineRefundTarget(earn?.earnBreakdown, quantitiesBefore(quantities, input.lines ?? []));
+    const share = after && before ? after.spend - before.spend : Math.floor((input.refundAmount * earning) / Math.max(amount, 1));
+    return share > 0 ? Math.min(share, await left()) : 0;
   }
 
   /** Moves all of a merged member's points (lots with their expiry, debt) and spend to the survivor. */

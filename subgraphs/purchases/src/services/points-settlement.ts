@@ -230,6 +230,8 @@ export function settlementHandlers(deps: {
         actor: refund.actor,
         // as of this refund (its running totals), not of later ones: points releases coupons on a full refund
         fullyRefunded: refundStateOf(purchase, [refund]).fullyRefunded,
+        // a refund of lines is taken back by those lines (a gift card's earned nothing), one of yen by its yen
+        ...(refund.lines?.length ? { lines: refund.lines.map((l) => ({ sku: l.sku, quantity: l.quantity })), refundedQuantities: refund.refundedQuantitiesAfter } : {}),
       });
       // before pointsSettledAt: a crash in between runs this item again, which queues the same event id again
       await deps.publish?.(refundedEvent(purchase, refund));
