@@ -14,7 +14,8 @@ const PARALLEL_MEMBERS = 8;
 
 /**
  * The points side of the member import (docs/member-import.md): per member, one IMPORT ledger entry with a lot per
- * expiry date (LedgerService.imported, keyed by the item's key) and, for an imported tier, a qualifying-spend
+ * expiry date (keyed by the item's key: LedgerService.importedFirst for the call's new members in one insert,
+ * LedgerService.imported for any it did not write) and, for an imported tier, a qualifying-spend
  * record of that tier's threshold dated now, under the same key, so the tier holds for one tier window from the
  * import and then follows spend like any other. Both writes are keyed inserts: a resent item repeats nothing, and
  * one that died between them writes the missing one. The ledger entry goes first: a tier without its points is
@@ -30,16 +31,21 @@ export class ImportBalances {
 
   async importBalances(input: ImportBalancesInput): Promise<ImportBalancesResult> {
     const { tiers } = await this.policy.getPolicy();
-    const results = await mapLimit(input.items, PARALLEL_MEMBERS, async (item) => {
-      const memberId = item.memberId.toLowerCase();
-      return forCurrentMember(memberId, async (holder) => {
-        const entry = await this.ledger.imported({ memberId: holder, key: item.key, actor: input.actor, lots: item.lots });
+    const items = input.items.map((item, index) => ({ ...item, memberId: item.memberId.toLowerCase(), index }));
+    // New members' entries in one insert; any the index refuses (an earlier run's key, a member with entries, a
+    // member merged away) go the ordinary way below, which reads the head and the key.
+    const firsts = await this.ledger.importedFirst(items.map((item) => ({ memberId: item.memberId, key: item.key, actor: input.actor, lots: item.lots })));
+    const results = await mapLimit(items, PARALLEL_MEMBERS, async (item) => {
+      const first = firsts[item.index];
+      const step = async (holder: string) => {
+        const entry = first ?? (await this.ledger.imported({ memberId: holder, key: item.key, actor: input.actor, lots: item.lots }));
         const threshold = item.tier ? (tiers.find((rule) => rule.tier === item.tier)?.minSpend ?? 0) : 0;
         if (threshold > 0) await this.tiers.recordSpend({ key: item.key, memberId: holder, amountDelta: threshold, occurredAt: this.clock() });
         const writtenAt = entry?.createdAt ?? this.clock();
         const expiredLots = item.lots.filter((lot) => lot.expiresAt.getTime() <= writtenAt.getTime()).length;
         return { memberId: holder, key: item.key, points: entry?.amount ?? 0, expiredLots };
-      });
+      };
+      return first ? step(item.memberId) : forCurrentMember(item.memberId, step);
     });
     return { results };
   }

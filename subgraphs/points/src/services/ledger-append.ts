@@ -263,28 +263,32 @@ export class LedgerAppend {
   }
 
   /** Best effort: a lagging snapshot is corrected by readers (see account loaders), never trusted alone. */
-  private async refreshSnapshot(entry: LedgerEntryDoc): Promise<void> {
-    try {
-      await this.accounts.updateOne(
-        { _id: entry.memberId, seq: { $lt: entry.seq } },
-        {
-          $set: {
-            seq: entry.seq,
-            lots: entry.lotsAfter,
-            debt: entry.debtAfter,
-            lifetimeEarned: entry.lifetimeEarnedAfter,
-            lastPurchaseAt: entry.lastPurchaseAt ?? null,
-            balance: entry.balanceAfter,
-            mergedInto: entry.type === 'MERGE_OUT' ? (entry.counterpartMemberId ?? '') : null,
-            mergedIntoSeq: entry.seq,
-            updatedAt: entry.createdAt,
-          },
-        },
-        { upsert: true },
-      );
-    } catch (error) {
-      // an upsert, not a claim: its insert losing only means a newer snapshot exists already, nothing to do
-      if (!isDuplicateKeyError(error)) throw error;
-    }
+  private refreshSnapshot(entry: LedgerEntryDoc): Promise<void> {
+    return refreshSnapshot(this.accounts, entry);
+  }
+}
+
+/** What the account snapshot copies of the entry it follows. */
+export function snapshotOf(entry: LedgerEntryDoc): Omit<PointAccountDoc, '_id'> {
+  return {
+    seq: entry.seq,
+    lots: entry.lotsAfter,
+    debt: entry.debtAfter,
+    lifetimeEarned: entry.lifetimeEarnedAfter,
+    lastPurchaseAt: entry.lastPurchaseAt ?? null,
+    balance: entry.balanceAfter,
+    mergedInto: entry.type === 'MERGE_OUT' ? (entry.counterpartMemberId ?? '') : null,
+    mergedIntoSeq: entry.seq,
+    updatedAt: entry.createdAt,
+  };
+}
+
+/** Moves the member's snapshot up to `entry` unless it is there already (or further). */
+export async function refreshSnapshot(accounts: PointAccountModel, entry: LedgerEntryDoc): Promise<void> {
+  try {
+    await accounts.updateOne({ _id: entry.memberId, seq: { $lt: entry.seq } }, { $set: snapshotOf(entry) }, { upsert: true });
+  } catch (error) {
+    // an upsert, not a claim: its insert losing only means a newer snapshot exists already, nothing to do
+    if (!isDuplicateKeyError(error)) throw error;
   }
 }

@@ -6,7 +6,8 @@ import { DAY_MS } from '@omo/lib/core/time';
 import type { Channel, LedgerEntryDoc, LedgerEntryModel, LedgerEntryType, Lot } from '../models/ledger-entry.model';
 import type { PointAccountModel } from '../models/point-account.model';
 import type { EarnBreakdown } from './earn-calculator';
-import { LedgerAppend, type AppendWatcher } from './ledger-append';
+import { LedgerAppend, type AppendWatcher, type Build, type EntryContext } from './ledger-append';
+import { LedgerFirstEntries } from './ledger-first-entries';
 import { historyPage, type HistoryPage } from './ledger-history';
 import { MemberMergedError, mergeChain } from './ledger-merges';
 import { clawback, credit, debit, extendExpiry, moveIn, moveOut, overdraw, type Change, type LedgerState } from './lots';
@@ -59,6 +60,7 @@ export function assertPointAmount(amount: number, field = 'amount', allowNegativ
  */
 export class LedgerService {
   private readonly appender: LedgerAppend;
+  private readonly firstEntries: LedgerFirstEntries;
 
   constructor(
     private readonly ledger: LedgerEntryModel,
@@ -72,6 +74,7 @@ export class LedgerService {
     watcher: AppendWatcher | null = null,
   ) {
     this.appender = new LedgerAppend(ledger, accounts, clock, watcher);
+    this.firstEntries = new LedgerFirstEntries(ledger, accounts, clock, watcher);
   }
 
   state(memberId: string): Promise<LedgerState> {
@@ -287,23 +290,18 @@ export class LedgerService {
    * expiry date, usable at once; lots already expired when it is written are left out (null: none was live). Not
    * counted as earned here. Once per key: a replay answers the first entry, whatever lots it carries.
    */
-  async imported(input: { memberId: string; key: string; actor: string; lots: { points: number; expiresAt: Date }[] }): Promise<LedgerEntryDoc | null> {
-    return this.appender.append(
-      input.memberId,
-      input.key,
-      // no digest: two runs of an import may send one member's key with different files' lots, and the first stands
-      null,
-      { type: 'IMPORT', actor: input.actor, reason: 'Imported from the previous card' },
-      (state, now, entryId) => {
-        const live = input.lots.filter((lot) => lot.expiresAt.getTime() > now.getTime()).sort((a, b) => a.expiresAt.getTime() - b.expiresAt.getTime());
-        const [first, ...rest] = live.map((lot, index) => ({ lotId: `${entryId.toHexString()}:${index}`, amount: lot.points, earnedAt: now, availableAt: now, expiresAt: lot.expiresAt }));
-        if (!first) return null;
-        return rest.reduce<Change>((change, lot) => {
-          const next = credit({ ...state, lots: change.lots, debt: change.debt }, lot, false);
-          return { ...next, amount: change.amount + next.amount, expiresAt: change.expiresAt };
-        }, credit(state, first, false));
-      },
-    );
+  async imported(input: ImportedBalance): Promise<LedgerEntryDoc | null> {
+    // no digest: two runs of an import may send one member's key with different files' lots, and the first stands
+    return this.appender.append(input.memberId, input.key, null, importContext(input.actor), importBuild(input.lots));
+  }
+
+  /**
+   * imported() for many members at once, each written as its FIRST entry in one insert (LedgerFirstEntries): by
+   * index, the entry written, or undefined for a member that has entries already, whose key was written by an
+   * earlier run, or whose lots had all expired: those go through imported() one by one.
+   */
+  importedFirst(inputs: ImportedBalance[]): Promise<(LedgerEntryDoc | undefined)[]> {
+    return this.firstEntries.insert(inputs.map((input) => ({ memberId: input.memberId, idempotencyKey: input.key, context: importContext(input.actor), build: importBuild(input.lots) })));
   }
 
   /**
@@ -396,4 +394,29 @@ export class LedgerService {
 
 function latest(a: Date | null, b: Date): Date {
   return a && a.getTime() > b.getTime() ? a : b;
+}
+
+/** One member's imported balance: a lot per expiry date, written as one IMPORT entry under the row's key. */
+export interface ImportedBalance {
+  memberId: string;
+  key: string;
+  actor: string;
+  lots: { points: number; expiresAt: Date }[];
+}
+
+function importContext(actor: string): EntryContext {
+  return { type: 'IMPORT', actor, reason: 'Imported from the previous card' };
+}
+
+/** The IMPORT entry's change: the lots still live, soonest expiry first; null when none is. */
+function importBuild(lots: ImportedBalance['lots']): Build {
+  return (state, now, entryId) => {
+    const live = lots.filter((lot) => lot.expiresAt.getTime() > now.getTime()).sort((a, b) => a.expiresAt.getTime() - b.expiresAt.getTime());
+    const [first, ...rest] = live.map((lot, index) => ({ lotId: `${entryId.toHexString()}:${index}`, amount: lot.points, earnedAt: now, availableAt: now, expiresAt: lot.expiresAt }));
+    if (!first) return null;
+    return rest.reduce<Change>((change, lot) => {
+      const next = credit({ ...state, lots: change.lots, debt: change.debt }, lot, false);
+      return { ...next, amount: change.amount + next.amount, expiresAt: change.expiresAt };
+    }, credit(state, first, false));
+  };
 }

@@ -180,13 +180,15 @@ export class MemberImportService {
   /** Dry run: the contacts other members hold (or an earlier row of the batch), read only. */
   private async preview(toRegister: Pending[], results: ImportRowResult[]): Promise<void> {
     const inBatch = new Map<string, number>();
+    const holders = await this.holdersOf(toRegister);
     for (const entry of toRegister) {
       const result = results[entry.index]!;
       this.answer(result, 'WOULD_CREATE', null);
       for (const kind of ['email', 'phone'] as const) {
         const value = entry.row[kind];
         if (!value) continue;
-        const holder = await this.holderOf(kind, value, entry.memberId);
+        const found = holders.get(`${kind}:${value}`);
+        const holder = found && !(entry.memberId && found._id.equals(entry.memberId)) ? found : null;
         const earlier = inBatch.get(`${kind}:${value}`);
         if (holder) this.reportDuplicate(result, kind, holder);
         else if (earlier !== undefined) result.messages.push(`${kind} is the same as line ${earlier}'s: it would be left out`);
@@ -209,8 +211,9 @@ export class MemberImportService {
     const payload = { items: balances, actor };
     // written before the members, so a crash between them cannot lose a balance (see the class comment)
     if (balances.length) await this.outbox?.enqueue(itemKey, IMPORT_BALANCES_OUTBOX_TYPE, payload);
+    const holders = await this.holdersOf(toRegister);
     await mapLimit(toRegister, PARALLEL_REGISTRATIONS, async (entry) => {
-      const { member, created } = await this.registerRow(entry, results[entry.index]!);
+      const { member, created } = await this.registerRow(entry, results[entry.index]!, holders);
       this.answer(results[entry.index]!, created ? 'CREATED' : 'UNCHANGED', member);
     });
     if (!balances.length) return;
@@ -244,14 +247,15 @@ export class MemberImportService {
   }
 
   /** The member under the claim's id, without any contact another member holds (flagged and reported instead). */
-  private async registerRow(entry: Pending, result: ImportRowResult): Promise<{ member: MemberDoc; created: boolean }> {
+  private async registerRow(entry: Pending, result: ImportRowResult, known: Map<string, MemberDoc>): Promise<{ member: MemberDoc; created: boolean }> {
     const memberId = entry.memberId!;
     const contacts: Record<ContactKind, string | null> = { email: entry.row.email, phone: entry.row.phone };
     for (let attempt = 1; attempt <= MAX_REGISTER_ATTEMPTS; attempt += 1) {
       for (const kind of ['email', 'phone'] as const) {
         const value = contacts[kind];
-        const holder = value && (await this.holderOf(kind, value, memberId));
-        if (!value || !holder) continue;
+        // the batch's look-up first; a later round looks again, for the holder that made the last one fail
+        const holder = value && (attempt === 1 ? (known.get(`${kind}:${value}`) ?? null) : await this.holderOf(kind, value, memberId));
+        if (!value || !holder || holder._id.equals(memberId)) continue;
         // flagged before the member is stored, so a crash in between cannot lose the flag
         await this.duplicates.flag(memberId, holder._id, { kind, value }, importKey(entry.row.legacyCode));
         this.reportDuplicate(result, kind, holder);
@@ -284,6 +288,24 @@ export class MemberImportService {
   private reportDuplicate(result: ImportRowResult, kind: ContactKind, holder: MemberDoc): void {
     result.duplicateContacts.push({ kind: kind === 'email' ? 'EMAIL' : 'PHONE', memberId: holder._id.toHexString(), memberCode: holder.memberCode });
     result.messages.push(`${kind} belongs to member ${holder.memberCode} already: left out`);
+  }
+
+  /**
+   * The active members holding the batch's contacts, by `<kind>:<value>`: one query per kind for the batch rather
+   * than two per row (each row's look-up was a third of the batch's commands).
+   */
+  private async holdersOf(entries: Pending[]): Promise<Map<string, MemberDoc>> {
+    const holders = new Map<string, MemberDoc>();
+    for (const kind of ['email', 'phone'] as const) {
+      const values = [...new Set(entries.map((entry) => entry.row[kind]).filter((value): value is string => Boolean(value)))];
+      if (!values.length) continue;
+      const found = await this.models.members.find({ [kind]: { $in: values }, status: { $in: ['ACTIVE', 'MERGED'] } }).lean<MemberDoc[]>().exec();
+      for (const member of found) {
+        const holder = await this.lookup.currentMember(member);
+        if (holder?.status === 'ACTIVE') holders.set(`${kind}:${String(member[kind])}`, holder);
+      }
+    }
+    return holders;
   }
 
   /** The active member other than `self` holding this contact (a merged holder's survivor), or null. */

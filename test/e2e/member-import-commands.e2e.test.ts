@@ -1,0 +1,65 @@
+import type { mongo } from 'mongoose';
+import { ok, startTestSystem, type TestSystem } from '../helpers/system';
+
+const IMPORT = /* GraphQL */ `
+  mutation Import($input: MemberImportInput!) {
+    importMembers(input: $input) { rows { outcome messages } }
+  }
+`;
+
+let system: TestSystem;
+
+beforeAll(async () => {
+  system = await startTestSystem({ RATE_LIMIT_STAFF_PER_MINUTE: '100000' }, undefined, { runBackground: false, monitorCommands: true });
+}, 60_000);
+afterAll(() => system.close());
+
+/** A batch of `n` rows as the bench generates them: e-mail, phone, birthday, two lots, one in five with a tier. */
+function rows(from: number, n: number) {
+  const tiers = [null, null, null, 'SILVER', 'GOLD'];
+  return Array.from({ length: n }, (_, k) => {
+    const i = from + k;
+    return {
+      line: i + 1,
+      legacyCode: `OLD-${String(i).padStart(7, '0')}`,
+      email: `member${i}@example.com`,
+      phone: `090${String(10_000_000 + i).slice(-8)}`,
+      birthday: '1980-04-15',
+      tier: tiers[i % tiers.length],
+      balances: [{ points: 100 + (i % 900), expiresOn: '2030-04-28' }, { points: 50, expiresOn: '2031-03-31' }],
+    };
+  });
+}
+
+/** Runs one batch and counts the database commands each subgraph sent for it, by command. */
+async function counted(batch: ReturnType<typeof rows>) {
+  const seen: Record<string, Record<string, number>> = {};
+  const listeners = Object.entries(system.subgraphs).map(([name, subgraph]) => {
+    const listener = (event: mongo.CommandStartedEvent) => {
+      const perService = (seen[name] ??= {});
+      perService[event.commandName] = (perService[event.commandName] ?? 0) + 1;
+    };
+    subgraph.connection.getClient().on('commandStarted', listener);
+    return () => subgraph.connection.getClient().off('commandStarted', listener);
+  });
+  const result = ok(await system.graphql<{ importMembers: { rows: { outcome: string }[] } }>(IMPORT, { input: { rows: batch, dryRun: false } }, system.adminHeaders()));
+  listeners.forEach((off) => off());
+  return { seen, outcomes: result.importMembers.rows.map((row) => row.outcome) };
+}
+
+test('a batch of new members costs a bounded number of database commands, and a rerun awards nothing twice', async () => {
+  // the first batch warms what each service reads once (the policy, the outbox's indexes)
+  expect((await counted(rows(0, 200))).outcomes).toEqual(Array(200).fill('CREATED'));
+  const { seen, outcomes } = await counted(rows(200, 200));
+  expect(outcomes).toEqual(Array(200).fill('CREATED'));
+  // members, per row: the fresh card code's check against the old codes, two contact claims, the member; per
+  // batch: the code checks, the claims, the contacts' holders (one query per kind), the balances item and its run
+  expect(seen.members).toEqual({ find: 210, insert: 603, getMore: 2, update: 1 });
+  // points: the new members' entries and snapshots in one insert each, a tier spend per member with a tier (80)
+  expect(seen.points).toEqual({ find: 1, insert: 82 });
+  const again = await counted(rows(200, 200));
+  expect(again.outcomes).toEqual(Array(200).fill('UNCHANGED'));
+  expect(again.seen.points).toBeUndefined();
+  const entries = await system.db.collection('point_ledger').countDocuments({ type: 'IMPORT' });
+  expect(entries).toBe(400);
+}, 600_000);
