@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { stringify } from 'csv-stringify/sync';
 import { signUserToken } from '@omo/lib/core/bearer-tokens';
 import { loadConfigOrExit } from '@omo/lib/core/config';
+import { normalizeLegacyCode } from '@omo/members/src/services/import/legacy-code';
 import { signWithDevIssuer } from './dev-issuer';
 import { ByteCounter, csvRows, jsonLinesRows, type FileRow, type ImportRow } from './import-members-rows';
 import { resolveGatewayUrl } from './runtime';
@@ -88,12 +89,29 @@ async function main(): Promise<number> {
     batch = [];
     bytes = 0;
   };
+  const refuse = (line: number, legacyCode: string, problem: string) =>
+    record([{ line, legacyCode, outcome: 'INVALID', memberId: null, messages: [problem], duplicateContacts: [] }]);
+  /**
+   * The first line of each normalised code sent. importMembers sees one batch and answers a code claimed by an
+   * earlier batch UNCHANGED, so a card repeated further down (or written otherwise: `AB-1`, `A-B1`) would be
+   * dropped without a word, its balance never imported. Kept in memory: 100,000 codes of at most 40 characters
+   * are a few MB, and this is the one thing the run holds for the whole file.
+   */
+  const firstLine = new Map<string, number>();
   const rows: AsyncGenerator<FileRow> = format === 'csv' ? csvRows(file, counter) : jsonLinesRows(file, counter);
   for await (const fileRow of rows) {
     if (!('row' in fileRow)) {
-      record([{ line: fileRow.line, legacyCode: fileRow.legacyCode, outcome: 'INVALID', memberId: null, messages: [fileRow.problem], duplicateContacts: [] }]);
+      refuse(fileRow.line, fileRow.legacyCode, fileRow.problem);
       continue;
     }
+    // a code that does not normalise is sent as it is, for the import to say why it is refused
+    const code = normalizeLegacyCode(fileRow.row.legacyCode);
+    const earlier = code === null ? undefined : firstLine.get(code);
+    if (earlier !== undefined) {
+      refuse(fileRow.line, fileRow.row.legacyCode, `legacyCode is the same card as line ${earlier}`);
+      continue;
+    }
+    if (code !== null) firstLine.set(code, fileRow.line);
     const rowBytes = Buffer.byteLength(JSON.stringify(fileRow.row));
     if (batch.length >= batchSize || bytes + rowBytes > MAX_BATCH_BYTES) await flush();
     batch.push(fileRow.row);

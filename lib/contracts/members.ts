@@ -75,6 +75,7 @@ export const membersContract = contract('members', {
   /**
    * line's account-link page: does this member code go with this e-mail or phone? One answer (NOT_FOUND) for an
    * unknown code, a wrong contact and an inactive member, so the page cannot be used to probe which one it was.
+   * The code is read as at a register: ours, else an imported old card's.
    */
   verifyIdentity: route(
     '/internal/members/verify-identity',

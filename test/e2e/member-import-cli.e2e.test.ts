@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { REPO_ROOT } from '@omo/lib/core/config';
@@ -90,5 +90,33 @@ describe('npm run import', () => {
     ]);
     const member = ok(await system.graphql<{ memberByCode: { displayName: string; points: { balance: number; tier: string } } }>('{ memberByCode(code: "OLD-2001") { displayName points { balance tier } } }', {}, system.staffHeaders()));
     expect(member.memberByCode).toEqual({ displayName: '山田 花子', points: { balance: 300, tier: 'GOLD' } });
+  }, 60_000);
+
+  it('reports a card repeated in a later batch, as written or written otherwise, and sends it no more', async () => {
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'import-')), 'repeats.csv');
+    writeFileSync(
+      file,
+      [
+        'legacy_code,display_name,email,phone,birthday,tier,balances',
+        'REP-3001,一郎,,,,,100@2027-12-31',
+        'AB-1,二郎,,,,,200@2027-12-31',
+        'REP-3001,一郎 again,,,,,900@2027-12-31',
+        'A-B1,三郎,,,,,300@2027-12-31',
+        '',
+      ].join('\n'),
+    );
+    const run = await cli([file, '--batch', '1']);
+    expect(run.stdout.replace(/in \d+\.\d s/, 'in T s').split('\n')).toEqual([
+      '4 rows in T s: CREATED 2, INVALID 2',
+      '2 rows need a look:',
+      '  line 4 REP-3001 INVALID: legacyCode is the same card as line 2',
+      '  line 5 A-B1 INVALID: legacyCode is the same card as line 3',
+      '',
+    ]);
+    expect(run.code).toBe(1);
+    const balance = async (code: string) =>
+      ok(await system.graphql<{ memberByCode: { points: { balance: number } } }>('query($code: String!) { memberByCode(code: $code) { points { balance } } }', { code }, system.staffHeaders()))
+        .memberByCode.points.balance;
+    expect([await balance('REP-3001'), await balance('AB1')]).toEqual([100, 200]);
   }, 60_000);
 });

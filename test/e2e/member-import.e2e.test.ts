@@ -174,7 +174,9 @@ describe('importing the old card’s members through the gateway', () => {
       [4, 'INVALID', null],
       [5, 'UNCHANGED', created[3]!.memberId],
     ]);
-    expect(await counts()).toEqual(snapshot);
+    // only the rerun's balances item, which sends the rows' balances again for points to find them written
+    expect(await counts()).toEqual({ ...snapshot, members_outbox: snapshot.members_outbox! + 1 });
+    expect(await system.db.collection('members_outbox').countDocuments({ type: 'import-balances', doneAt: null })).toBe(0);
   });
 
   it('the old card earns at the register for its member', async () => {

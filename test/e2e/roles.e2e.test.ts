@@ -111,6 +111,8 @@ const ROWS: Record<string, Row> = {
   // an unknown flag: NOT_FOUND for staff, so an allowed caller changes nothing
   dismissMemberDuplicate: { query: 'mutation { dismissMemberDuplicate(id: "nosuchflag") { id } }', variables: () => ({}), expect: adminOnly },
   pushSmaregiPointsAgain: { query: 'mutation { pushSmaregiPointsAgain(contractId: "sb_none", customerId: "1") { id } }', variables: () => ({}), expect: adminOnly },
+  // an empty dry run: an allowed caller writes nothing
+  importMembers: { query: 'mutation { importMembers(input: { rows: [], dryRun: true }) { dryRun } }', variables: () => ({}), expect: adminOnly },
   mergeMembers: { query: 'mutation($a: ID!, $b: ID!) { mergeMembers(survivorId: $a, mergedId: $b) { id } }', variables: () => ({ a: unknownId(), b: unknownId() }), expect: adminOnly },
   createApiKey: { query: 'mutation($s: ID!) { createApiKey(input: { label: "", storeIds: [$s] }) { key } }', variables: (f) => ({ s: f.ownStore }), expect: adminOnly },
   revokeApiKey: { query: 'mutation { revokeApiKey(id: "nokey000000x") { id } }', variables: () => ({}), expect: adminOnly },

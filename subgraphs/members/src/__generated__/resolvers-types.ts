@@ -756,11 +756,17 @@ export type MemberImportLot = {
 export type MemberImportOutcome =
   /** A new member was made for the row's old code. */
   | 'CREATED'
-  /** The old code's member exists already (an earlier run): nothing was changed. */
+  /**
+   * The old code's member exists already (an earlier run): nothing was changed. Its balance and tier are sent to
+   * points again, which keeps the first it got, so a run that died before sending them is completed.
+   */
   | 'UNCHANGED'
   /** Dry run: a new member would be made. */
   | 'WOULD_CREATE'
-  /** The row was refused (see messages); nothing was written for it. */
+  /**
+   * The row was refused (see messages); nothing was written for it. Or it could not be carried out this time (a
+   * message starting "not imported:"): sending it again completes it.
+   */
   | 'INVALID';
 
 /** A contact of an import row that another member holds: left out of the imported member. */

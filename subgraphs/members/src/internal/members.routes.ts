@@ -9,9 +9,10 @@ import type { MembersDeps } from '../context';
 import { createMemberLoaders } from '../loaders/member.loaders';
 import type { MemberDoc } from '../models/member.model';
 import { normalizeEmail, normalizePhone } from '../services/contact';
-import { parseMemberCode } from '../services/member-code';
 import { parseMemberId } from '../services/member.service';
 import { membersSegmentFilter } from './segment-filter.routes';
+
+const SERVICE_CALLER = { kind: 'service', service: 'internal' } as const;
 
 /** The members contract's routes (lib/contracts/members.ts): other services resolve member codes, contacts and merges here. */
 export function membersRoutes(deps: MembersDeps, options: { internalSecret: string; logger: Logger }): Router {
@@ -24,7 +25,7 @@ export function membersRoutes(deps: MembersDeps, options: { internalSecret: stri
   const ref = (member: MemberDoc) => ({ memberId: member._id.toHexString(), status: member.status });
 
   return internalRouter(membersContract, {
-    resolveCode: async ({ code }) => ref(await memberService.resolveCode({ kind: 'service', service: 'internal' }, code, createMemberLoaders(models))),
+    resolveCode: async ({ code }) => ref(await memberService.resolveCode(SERVICE_CALLER, code, createMemberLoaders(models))),
     findByContact: async ({ email, phone, storeId, customerId }) => {
       const linked = storeId && customerId ? await memberService.findActiveByShopifyCustomer(storeId, customerId) : null;
       const member = linked ?? (await memberService.findActiveByContact(email ?? null, phone ?? null));
@@ -61,11 +62,11 @@ export function membersRoutes(deps: MembersDeps, options: { internalSecret: stri
       const given: ['email' | 'phone', string][] = [];
       if (email !== undefined) given.push(['email', normalizeEmail(email)]);
       if (phone !== undefined) given.push(['phone', normalizePhone(phone)]);
-      const found = await models.members.findOne({ memberCode: parseMemberCode(memberCode) }).lean<MemberDoc>().exec();
-      // a merged member's old card still proves who they are: the contact is checked on the member it leads to
-      const member = found && (await memberService.currentMember(found));
-      const matches = given.map(([field, value]) => sameSecret(member?.[field] ?? '', value));
-      if (member?.status !== 'ACTIVE' || !matches.every(Boolean)) throw new NotFoundError('Member');
+      // the code as a register takes it (ours, else an imported old card's; a merged member's leads to the one it
+      // was merged into), so the contact is checked on the member the card stands for; NOT_FOUND when none
+      const member = await memberService.resolveCode(SERVICE_CALLER, memberCode, createMemberLoaders(models));
+      const matches = given.map(([field, value]) => sameSecret(member[field] ?? '', value));
+      if (member.status !== 'ACTIVE' || !matches.every(Boolean)) throw new NotFoundError('Member');
       return { memberId: member._id.toHexString() };
     },
     exists: async ({ ids }) => ({ existing: (await membersOf(ids, { _id: 1 })).map((member) => member._id.toHexString()) }),

@@ -31,6 +31,12 @@ export interface RegistrationOptions {
   names?: { lastName: string | null; firstName: string | null };
   /** The Smaregi contract whose register made this member: it has the customer already. */
   fromSmaregiContractId?: string | null;
+  /**
+   * false: no Smaregi customer record is asked for. An imported member came from the old card system, which may be
+   * Smaregi itself holding them under the old code already: a record under our new code would be a second
+   * customer for one person. They get one only by `npm run smaregi:sync-members` (docs/member-import.md).
+   */
+  smaregiCustomer?: boolean;
 }
 
 /** Registration: the checks, the contact claims, a fresh card code, and the sign-up bonus queued before the member. */
@@ -69,7 +75,7 @@ export class SignUpService {
     const fields = this.check(caller, input, { contactRequired: options.contactRequired ?? true });
     const bonus = options.signupBonus ? this.outbox : undefined;
     const bonusKey = `${SIGNUP_BONUS_OUTBOX_TYPE}:${memberId.toHexString()}`;
-    const smaregi = this.smaregiMembers ? this.outbox : undefined;
+    const smaregi = this.smaregiMembers && options.smaregiCustomer !== false ? this.outbox : undefined;
     const smaregiKey = `${SMAREGI_MEMBER_OUTBOX_TYPE}:${memberId.toHexString()}`;
     const smaregiPayload = {
       memberId: memberId.toHexString(),

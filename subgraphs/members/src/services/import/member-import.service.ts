@@ -1,8 +1,7 @@
-import { createHash } from 'node:crypto';
 import { Types } from 'mongoose';
 import { actorOf, requireAdmin, type Caller } from '@omo/lib/core/auth';
 import { isDuplicateKeyError } from '@omo/lib/core/db';
-import { AlreadyExistsError, BadUserInputError } from '@omo/lib/core/errors';
+import { AlreadyExistsError, AppError, BadUserInputError } from '@omo/lib/core/errors';
 import { mapLimit } from '@omo/lib/core/concurrency';
 import type { Outbox } from '@omo/lib/outbox/outbox';
 import type { MembersModels } from '../../models';
@@ -66,8 +65,11 @@ export const importKey = (legacyCode: string): string => `import:${legacyCode}`;
  * concurrently, the rows are sent. Crash points, in the order the writes are made:
  * - code claimed, nothing else: the next run finds the claim without its member and registers it under the
  *   claim's member id, with that run's row.
- * - balances item written (one per batch, before its members): it waits a minute for the members, then sends
- *   those stored and leaves out the rest, whose completing run writes its own item.
+ * - balances item written (one per call, before its members, keyed by a fresh id): it waits a minute for the
+ *   members, then sends those stored and leaves out the rest. Every call's item carries the lots and tier of each of
+ *   its rows with a member, UNCHANGED ones too, so any rerun sends again what a dead run left unsent (points replays
+ *   each member's import key: a balance that arrived is not added twice); a done item is never run again with
+ *   another call's payload.
  * - a duplicate flagged, contact claimed, member not inserted: the flag is not shown until its member is; the
  *   contact claim names the member id, so the completing run shares it (SignUpService.registerAs).
  * - member inserted, balances not sent: the item is durable, and the worker sends it.
@@ -102,10 +104,11 @@ export class MemberImportService {
     await this.refuseCardCodes(pending, results);
     await this.attachClaims(pending);
     for (const entry of pending) results[entry.index]!.messages.push(...entry.row.notes);
-    for (const entry of pending.filter((p) => p.member)) this.answer(results[entry.index]!, 'UNCHANGED', entry.member);
+    const unchanged = pending.filter((entry) => entry.member);
+    for (const entry of unchanged) this.answer(results[entry.index]!, 'UNCHANGED', entry.member);
     const toRegister = pending.filter((entry) => !entry.member);
     if (input.dryRun) await this.preview(toRegister, results);
-    else await this.register(toRegister, results, actorOf(admin));
+    else await this.register(toRegister, unchanged, results, actorOf(admin));
     return { dryRun: input.dryRun, rows: results };
   }
 
@@ -197,9 +200,9 @@ export class MemberImportService {
     }
   }
 
-  private async register(toRegister: Pending[], results: ImportRowResult[], actor: string): Promise<void> {
-    await this.claim(toRegister);
-    const balances: ImportBalanceItem[] = toRegister
+  private async register(toRegister: Pending[], unchanged: Pending[], results: ImportRowResult[], actor: string): Promise<void> {
+    const claimed = await this.claim(toRegister, results);
+    const balances: ImportBalanceItem[] = [...unchanged, ...claimed]
       .filter((entry) => entry.row.lots.length > 0 || (entry.row.tier && entry.row.tier !== 'REGULAR'))
       .map((entry) => ({
         memberId: entry.memberId!.toHexString(),
@@ -207,18 +210,31 @@ export class MemberImportService {
         lots: entry.row.lots.map((lot) => ({ points: lot.points, expiresAt: lot.expiresAt.toISOString() })),
         tier: entry.row.tier === 'REGULAR' ? null : entry.row.tier,
       }));
-    const itemKey = `${IMPORT_BALANCES_OUTBOX_TYPE}:${createHash('sha256').update(balances.map((b) => b.memberId).sort().join(',')).digest('base64url')}`;
+    const itemKey = `${IMPORT_BALANCES_OUTBOX_TYPE}:${new Types.ObjectId().toHexString()}`;
     const payload = { items: balances, actor };
     // written before the members, so a crash between them cannot lose a balance (see the class comment)
     if (balances.length) await this.outbox?.enqueue(itemKey, IMPORT_BALANCES_OUTBOX_TYPE, payload);
-    const holders = await this.holdersOf(toRegister);
-    await mapLimit(toRegister, PARALLEL_REGISTRATIONS, async (entry) => {
-      const { member, created } = await this.registerRow(entry, results[entry.index]!, holders);
-      this.answer(results[entry.index]!, created ? 'CREATED' : 'UNCHANGED', member);
+    const holders = await this.holdersOf(claimed);
+    await mapLimit(claimed, PARALLEL_REGISTRATIONS, async (entry) => {
+      const result = results[entry.index]!;
+      try {
+        const { member, created } = await this.registerRow(entry, result, holders);
+        this.answer(result, created ? 'CREATED' : 'UNCHANGED', member);
+      } catch (error) {
+        // one row's trouble is that row's: its claim stays, so a rerun registers it under the same member (and the
+        // item above leaves it out after its minute); anything else, a database failure, fails the batch for resending
+        if (!(error instanceof RowNotImported) && !(error instanceof AppError)) throw error;
+        result.messages.push(error instanceof RowNotImported ? error.message : `not imported: ${error.message}`);
+      }
     });
     if (!balances.length) return;
+    const failed = new Set(claimed.filter((entry) => results[entry.index]!.outcome === 'INVALID').map((entry) => entry.memberId!.toHexString()));
+    const stored = { items: balances.filter((item) => !failed.has(item.memberId)), actor };
+    // the item waits a minute for a row that failed here: the stored rows go now in an item of their own (sent
+    // twice then, the second a replay), rather than after that minute
+    const runKey = failed.size ? `${IMPORT_BALANCES_OUTBOX_TYPE}:${new Types.ObjectId().toHexString()}` : itemKey;
     try {
-      await this.outbox?.runNow(itemKey, IMPORT_BALANCES_OUTBOX_TYPE, payload);
+      if (stored.items.length) await this.outbox?.runNow(runKey, IMPORT_BALANCES_OUTBOX_TYPE, failed.size ? stored : payload);
     } catch {
       // the item stays queued: the outbox worker sends it
     }
@@ -226,11 +242,12 @@ export class MemberImportService {
 
   /**
    * Claims the codes not claimed yet, in one insert for the batch; a code another run claimed meanwhile is read
-   * back (FerretDB's duplicate-key error does not say which), and its member is that run's.
+   * back (FerretDB's duplicate-key error does not say which), and its member is that run's. The entries claimed:
+   * a code whose claim cannot be read back (removed meanwhile) is reported on its row, to be sent again.
    */
-  private async claim(toRegister: Pending[]): Promise<void> {
+  private async claim(toRegister: Pending[], results: ImportRowResult[]): Promise<Pending[]> {
     const unclaimed = toRegister.filter((entry) => !entry.memberId);
-    if (!unclaimed.length) return;
+    if (!unclaimed.length) return toRegister;
     const createdAt = this.clock();
     const docs = unclaimed.map((entry) => ({ _id: entry.row.legacyCode, memberId: new Types.ObjectId(), createdAt }));
     try {
@@ -241,9 +258,10 @@ export class MemberImportService {
     const claims = await this.claimsOf(unclaimed.map((entry) => entry.row.legacyCode));
     for (const entry of unclaimed) {
       const claim = claims.get(entry.row.legacyCode);
-      if (!claim) throw new Error(`The claim of an imported code was not stored: ${entry.row.legacyCode}`);
-      entry.memberId = claim.memberId;
+      if (claim) entry.memberId = claim.memberId;
+      else results[entry.index]!.messages.push('not imported: its code could not be claimed; send the row again');
     }
+    return toRegister.filter((entry) => entry.memberId);
   }
 
   /** The member under the claim's id, without any contact another member holds (flagged and reported instead). */
@@ -275,14 +293,15 @@ export class MemberImportService {
             consentSource: 'STAFF',
           },
           memberId,
-          { signupBonus: false, contactRequired: false },
+          // the old system may be Smaregi itself, holding the member already (docs/member-import.md)
+          { signupBonus: false, contactRequired: false, smaregiCustomer: false },
         );
       } catch (error) {
         // a holder appeared between the look-up and the claim: looked up again, and the contact left out
         if (!(error instanceof AlreadyExistsError)) throw error;
       }
     }
-    throw new Error(`The contacts of line ${entry.row.line} are being registered by someone else; send it again`);
+    throw new RowNotImported('not imported: its e-mail or phone is being registered by someone else; send the row again');
   }
 
   private reportDuplicate(result: ImportRowResult, kind: ContactKind, holder: MemberDoc): void {
@@ -315,6 +334,9 @@ export class MemberImportService {
     return holder?.status === 'ACTIVE' && !(self && holder._id.equals(self)) ? holder : null;
   }
 }
+
+/** A row that cannot be carried out now but may be on a rerun: reported on its row, the batch going on. */
+class RowNotImported extends Error {}
 
 /** insertMany with ordered: false reports every clash in one bulk error; only clashes are a claim lost. */
 function hasOnlyDuplicateKeyErrors(error: unknown): boolean {

@@ -1,0 +1,82 @@
+import { createHash } from 'node:crypto';
+import { Types } from 'mongoose';
+import { ok, startTestSystem, type TestSystem } from '../helpers/system';
+
+/**
+ * The member import after a run that died part way, and a batch one of whose rows cannot be carried out: every
+ * rerun completes what a dead run left, and one row's trouble is that row's.
+ */
+const IMPORT = /* GraphQL */ `
+  mutation Import($input: MemberImportInput!) {
+    importMembers(input: $input) { rows { line legacyCode outcome messages } }
+  }
+`;
+
+/** 10 May 2027, 12:00 JST. */
+const now = new Date('2027-05-10T03:00:00.000Z');
+let system: TestSystem;
+
+beforeAll(async () => {
+  system = await startTestSystem({}, undefined, { runBackground: false, clock: () => now });
+}, 60_000);
+afterAll(() => system.close());
+
+async function importRows(rows: Record<string, unknown>[]): Promise<{ line: number; legacyCode: string; outcome: string; messages: string[] }[]> {
+  return ok(await system.graphql<{ importMembers: { rows: { line: number; legacyCode: string; outcome: string; messages: string[] }[] } }>(IMPORT, { input: { rows, dryRun: false } }, system.adminHeaders()))
+    .importMembers.rows;
+}
+
+const balanceOf = async (code: string) =>
+  ok(await system.graphql<{ memberByCode: { points: { balance: number; tier: string } } }>('query($code: String!) { memberByCode(code: $code) { points { balance tier } } }', { code }, system.staffHeaders()))
+    .memberByCode.points;
+
+describe('the member import after trouble', () => {
+  it('gives the balance a dead run left unsent when the file is sent again', async () => {
+    // the dead run: its code claimed and its member stored, but its balances item was given up (done) while the
+    // member was not stored yet, and the run died before it could send it again
+    expect((await importRows([{ line: 2, legacyCode: 'DEAD-1', displayName: '途中 太郎' }])).map((row) => row.outcome)).toEqual(['CREATED']);
+    const claim = await system.db.collection<{ _id: string; memberId: Types.ObjectId }>('member_legacy_codes').findOne({ _id: 'DEAD1' });
+    const memberId = claim!.memberId.toHexString();
+    const lots = [{ points: 700, expiresAt: '2027-12-31T14:59:59.999Z' }];
+    await system.db.collection<{ _id: string } & Record<string, unknown>>('members_outbox').insertOne({
+      _id: `import-balances:${createHash('sha256').update(memberId).digest('base64url')}`,
+      type: 'import-balances',
+      payload: { items: [{ memberId, key: 'import:DEAD1', lots, tier: 'GOLD' }], actor: 'staff:admin' },
+      createdAt: now,
+      attempts: 1,
+      nextAttemptAt: now,
+      doneAt: now,
+      lastError: null,
+      result: { dropped: 'no member of the batch was stored' },
+    });
+    expect(await balanceOf('DEAD-1')).toEqual({ balance: 0, tier: 'REGULAR' });
+
+    const rerun = await importRows([{ line: 2, legacyCode: 'DEAD-1', displayName: '途中 太郎', tier: 'GOLD', balances: [{ points: 700, expiresOn: '2027-12-31' }] }]);
+    expect(rerun.map((row) => row.outcome)).toEqual(['UNCHANGED']);
+    expect(await balanceOf('DEAD-1')).toEqual({ balance: 700, tier: 'GOLD' });
+
+    // and once more: points replays the member's import key, so nothing is added
+    await importRows([{ line: 2, legacyCode: 'DEAD-1', balances: [{ points: 900, expiresOn: '2027-12-31' }] }]);
+    expect(await balanceOf('DEAD-1')).toEqual({ balance: 700, tier: 'GOLD' });
+  });
+
+  it('reports a row that cannot be registered now with a message, and imports the rest of the batch', async () => {
+    // someone else's registration of this phone is in flight: its claim is fresh and its member not stored yet
+    await system.db.collection<{ _id: string } & Record<string, unknown>>('member_contact_claims').insertOne({ _id: 'phone:+819055556666', memberId: new Types.ObjectId(), createdAt: now });
+    const rows = await importRows([
+      { line: 2, legacyCode: 'BUSY-1', phone: '090-5555-6666', balances: [{ points: 100, expiresOn: '2027-12-31' }] },
+      { line: 3, legacyCode: 'FINE-1', balances: [{ points: 200, expiresOn: '2027-12-31' }] },
+    ]);
+    expect(rows).toEqual([
+      { line: 2, legacyCode: 'BUSY-1', outcome: 'INVALID', messages: ['not imported: its e-mail or phone is being registered by someone else; send the row again'] },
+      { line: 3, legacyCode: 'FINE-1', outcome: 'CREATED', messages: [] },
+    ]);
+    expect((await balanceOf('FINE-1')).balance).toBe(200);
+
+    // once the other registration is over (here: given up), the row goes through
+    await system.db.collection<{ _id: string } & Record<string, unknown>>('member_contact_claims').deleteOne({ _id: 'phone:+819055556666' });
+    const again = await importRows([{ line: 2, legacyCode: 'BUSY-1', phone: '090-5555-6666', balances: [{ points: 100, expiresOn: '2027-12-31' }] }]);
+    expect(again.map((row) => row.outcome)).toEqual(['CREATED']);
+    expect((await balanceOf('BUSY-1')).balance).toBe(100);
+  });
+});
