@@ -24,7 +24,10 @@ beforeAll(async () => {
 afterAll(() => system.close());
 
 function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const env = system.processEnv({ GATEWAY_URL: system.gatewayUrl });
+  // The test system's own admin token: without ADMIN_TOKEN the CLI signs with `npm start`'s development issuer when
+  // .data holds its keys, which this system does not trust (a clone that ran `npm start` once failed here).
+  const adminToken = system.adminHeaders().authorization!.replace(/^Bearer /, '');
+  const env = system.processEnv({ GATEWAY_URL: system.gatewayUrl, ADMIN_TOKEN: adminToken });
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/import-members.ts', ...args], { cwd: REPO_ROOT, env });
     let stdout = '';

@@ -422,7 +422,9 @@ export type Mutation = {
    * balances and tier reach points shortly after (through the members outbox). An e-mail or phone another member
    * holds is left out of the new member and reported in duplicateContacts (flagged in memberDuplicates), never
    * merged. `dryRun: true` checks the rows, the codes and the contacts and writes nothing. Errors (nothing written):
-   * UNAUTHENTICATED, FORBIDDEN for callers other than admins, BAD_USER_INPUT for more than 500 rows.
+   * UNAUTHENTICATED, FORBIDDEN for callers other than admins, BAD_USER_INPUT for more than 500 rows. Its cost (the
+   * gateway's MAX_QUERY_COST) is the batch's work, 1000 whatever is selected: the answer's rows are priced 0, since
+   * they are the mutation's own result, with nothing further to fetch; so one request carries at most two batches.
    */
   importMembers: MemberImportResult;
   /**
