@@ -1,25 +1,16 @@
-import { Types } from 'mongoose';
-import { requireStaff, type Caller } from '@omo/lib/core/auth';
-import { BadUserInputError, NotFoundError } from '@omo/lib/core/errors';
+import type { Caller } from '@omo/lib/core/auth';
+import { BadUserInputError } from '@omo/lib/core/errors';
 import { ITEM_RULE_ACTIONS, type ItemRuleAction, type ItemRuleDoc, type ItemRuleFields, type ItemRuleModel } from '../models/item-rule.model';
-import { CHANNELS, TIERS, type Channel, type Tier } from '../models/points-policy.model';
-import type { RuleAction } from '../models/rule-change.schema';
 import { MAX_MATCH_ITEMS, categoryList, matchText } from './item-rule-match';
-import { assertFuture, assertWindow, isGiven, objectIdString, oneOf, uniqueList, validDate, wholeNumber } from './rule-inputs';
-import { type CLASHED, adminActor, diff, headsOnly, insertRevision, pick, retryOnClash } from './rule-revisions';
+import { isGiven, oneOf, uniqueList, wholeNumber } from './rule-inputs';
+import { ScopedRules, ruleName, ruleScope, ruleScopePatch, type RuleScopeInput } from './scoped-rules';
 
-export interface CreateItemRuleInput {
-  name: string;
+export interface CreateItemRuleInput extends RuleScopeInput {
   action: ItemRuleAction;
   multiplierPercent?: number | null;
   bonusPointsPerUnit?: number | null;
   categories?: readonly string[] | null;
   skus?: readonly string[] | null;
-  storeIds?: readonly string[] | null;
-  channels?: readonly Channel[] | null;
-  tiers?: readonly Tier[] | null;
-  startsAt: Date;
-  endsAt: Date;
 }
 
 export type UpdateItemRuleInput = { [K in Exclude<keyof CreateItemRuleInput, 'action'>]?: CreateItemRuleInput[K] | null };
@@ -38,22 +29,7 @@ const ITEM_RULE_FIELDS = [
   'endsAt',
 ] as const satisfies readonly (keyof ItemRuleFields)[];
 
-const MAX_SCOPE_ITEMS = 1000;
-
-function byStartThenId(a: ItemRuleDoc, b: ItemRuleDoc): number {
-  return a.startsAt.getTime() - b.startsAt.getTime() || a.itemRuleId.toHexString().localeCompare(b.itemRuleId.toHexString());
-}
-
-function ruleName(value: unknown): string {
-  const name = typeof value === 'string' ? value.normalize('NFKC').trim() : '';
-  if (name.length < 1 || name.length > 100) throw new BadUserInputError('name must be 1-100 characters', { field: 'name' });
-  return name;
-}
-
 const skuList = (values: unknown) => uniqueList(values, 'skus', MAX_MATCH_ITEMS, (v) => matchText(v, 'skus', 64));
-const storeIdList = (values: unknown) => uniqueList(values, 'storeIds', MAX_SCOPE_ITEMS, (v) => objectIdString(v, 'storeIds'));
-const channelList = (values: unknown) => uniqueList(values, 'channels', CHANNELS.length, (v) => oneOf(v, CHANNELS, 'channels'));
-const tierList = (values: unknown) => uniqueList(values, 'tiers', TIERS.length, (v) => oneOf(v, TIERS, 'tiers'));
 const multiplier = (value: unknown) => wholeNumber(value, 'multiplierPercent', 101, 10_000);
 const bonus = (value: unknown) => wholeNumber(value, 'bonusPointsPerUnit', 1, 100_000);
 
@@ -70,137 +46,64 @@ function assertMatchesSomething(fields: Pick<ItemRuleFields, 'categories' | 'sku
   if (!fields.categories.length && !fields.skus.length) throw new BadUserInputError('An item rule needs categories or skus to match', { field: 'categories' });
 }
 
-/** Item rules: revisions under the unique (itemRuleId, revision), each with its audit record (rule-revisions.ts). */
+/** Item rules: scoped rules (scoped-rules.ts) under the unique (itemRuleId, revision), each revision with its audit record. */
 export class ItemRuleService {
-  constructor(
-    private readonly rules: ItemRuleModel,
-    private readonly clock: () => Date,
-  ) {}
+  private readonly rules: ScopedRules<ItemRuleFields, 'itemRuleId', ItemRuleDoc>;
 
-  /** Rules whose window contains `at`; with `madeBy`, as they stood then (later revisions and rules do not count). */
-  async activeItemRules(at: Date, madeBy?: Date): Promise<ItemRuleDoc[]> {
-    const known = madeBy ? { 'change.at': { $lte: madeBy } } : {};
-    // a revision whose window contains `at` counts only if no later (known) revision of its rule replaced it
-    const candidates = await this.rules.find({ startsAt: { $lte: at }, endsAt: { $gt: at }, ...known }).lean<ItemRuleDoc[]>();
-    if (!candidates.length) return [];
-    const ids = [...new Map(candidates.map((r) => [r.itemRuleId.toHexString(), r.itemRuleId])).values()];
-    const revisions = await this.rules.find({ itemRuleId: { $in: ids }, ...known }, { itemRuleId: 1, revision: 1 }).lean<Pick<ItemRuleDoc, 'itemRuleId' | 'revision'>[]>();
-    return headsOnly(
-      candidates,
-      revisions.map((r) => ({ key: r.itemRuleId.toHexString(), revision: r.revision })),
-      (r) => r.itemRuleId.toHexString(),
-      (r) => r.revision,
-    ).sort(byStartThenId);
+  constructor(rules: ItemRuleModel, clock: () => Date) {
+    this.rules = new ScopedRules<ItemRuleFields, 'itemRuleId', ItemRuleDoc>(rules, clock, {
+      idField: 'itemRuleId',
+      fields: ITEM_RULE_FIELDS,
+      label: 'Item rule',
+      overMessage: 'This item rule is over; create a new one',
+      actions: { create: 'CREATE_ITEM_RULE', update: 'UPDATE_ITEM_RULE', end: 'END_ITEM_RULE' },
+      check: assertMatchesSomething,
+    });
+  }
+
+  /** Rules whose window contains `at`; with `madeBy`, as they stood then (scoped-rules.ts). */
+  activeItemRules(at: Date, madeBy?: Date): Promise<ItemRuleDoc[]> {
+    return this.rules.active(at, madeBy);
   }
 
   /** Staff: rules active at `activeAt` (default now), or every rule when `all` is set without a moment. */
-  async list(caller: Caller, options: { activeAt?: Date | null; all?: boolean | null }): Promise<ItemRuleDoc[]> {
-    requireStaff(caller);
-    if (options.all && !options.activeAt) return this.allRules();
-    return this.activeItemRules(options.activeAt ? validDate(options.activeAt, 'activeAt') : this.clock());
+  list(caller: Caller, options: { activeAt?: Date | null; all?: boolean | null }): Promise<ItemRuleDoc[]> {
+    return this.rules.list(caller, options);
   }
 
-  async create(caller: Caller, input: CreateItemRuleInput): Promise<ItemRuleDoc> {
-    const actor = adminActor(caller);
-    const now = this.clock();
-    const action = oneOf(input.action, ITEM_RULE_ACTIONS, 'action');
-    const fields: ItemRuleFields = {
-      name: ruleName(input.name),
-      action,
-      ...actionFields(action, input.multiplierPercent, input.bonusPointsPerUnit),
-      categories: categoryList(input.categories ?? []),
-      skus: skuList(input.skus ?? []),
-      storeIds: storeIdList(input.storeIds ?? []),
-      channels: channelList(input.channels ?? []),
-      tiers: tierList(input.tiers ?? []),
-      startsAt: validDate(input.startsAt, 'startsAt'),
-      endsAt: validDate(input.endsAt, 'endsAt'),
-    };
-    assertMatchesSomething(fields);
-    assertWindow(fields.startsAt, fields.endsAt);
-    assertFuture(fields.endsAt, now);
-    // a new itemRuleId: revision 1 cannot clash
-    const created = await this.rules.create({
-      itemRuleId: new Types.ObjectId(),
-      revision: 1,
-      ...fields,
-      createdAt: now,
-      change: { actor, at: now, action: 'CREATE_ITEM_RULE', changes: diff(null, fields, ITEM_RULE_FIELDS) },
+  create(caller: Caller, input: CreateItemRuleInput): Promise<ItemRuleDoc> {
+    return this.rules.create(caller, () => {
+      const action = oneOf(input.action, ITEM_RULE_ACTIONS, 'action');
+      return {
+        name: ruleName(input.name),
+        action,
+        ...actionFields(action, input.multiplierPercent, input.bonusPointsPerUnit),
+        categories: categoryList(input.categories ?? []),
+        skus: skuList(input.skus ?? []),
+        ...ruleScope(input),
+      };
     });
-    return created.toObject();
   }
 
   /** Omitted (or null) fields stay as they are; a rule that is over cannot change. */
-  async update(caller: Caller, id: string, input: UpdateItemRuleInput): Promise<ItemRuleDoc> {
-    const actor = adminActor(caller);
-    const itemRuleId = objectIdString(id, 'id');
-    const patch: Partial<ItemRuleFields> = {};
-    if (isGiven(input.name)) patch.name = ruleName(input.name);
-    if (isGiven(input.categories)) patch.categories = categoryList(input.categories);
-    if (isGiven(input.skus)) patch.skus = skuList(input.skus);
-    if (isGiven(input.storeIds)) patch.storeIds = storeIdList(input.storeIds);
-    if (isGiven(input.channels)) patch.channels = channelList(input.channels);
-    if (isGiven(input.tiers)) patch.tiers = tierList(input.tiers);
-    if (isGiven(input.startsAt)) patch.startsAt = validDate(input.startsAt, 'startsAt');
-    if (isGiven(input.endsAt)) patch.endsAt = validDate(input.endsAt, 'endsAt');
-
-    return retryOnClash(async () => {
-      const head = await this.head(itemRuleId);
-      const now = this.clock();
-      if (head.endsAt.getTime() <= now.getTime()) throw new BadUserInputError('This item rule is over; create a new one', { field: 'id' });
-      const before = pick(head, ITEM_RULE_FIELDS);
-      const after: ItemRuleFields = {
-        ...before,
-        ...patch,
-        ...actionFields(head.action, input.multiplierPercent ?? before.multiplierPercent, input.bonusPointsPerUnit ?? before.bonusPointsPerUnit),
-      };
-      assertMatchesSomething(after);
-      assertWindow(after.startsAt, after.endsAt);
-      if (patch.endsAt) assertFuture(after.endsAt, now);
-      return this.append(head, after, actor, 'UPDATE_ITEM_RULE', now);
-    });
+  update(caller: Caller, id: string, input: UpdateItemRuleInput): Promise<ItemRuleDoc> {
+    return this.rules.update(
+      caller,
+      id,
+      () => {
+        const patch: Partial<ItemRuleFields> = {};
+        if (isGiven(input.name)) patch.name = ruleName(input.name);
+        if (isGiven(input.categories)) patch.categories = categoryList(input.categories);
+        if (isGiven(input.skus)) patch.skus = skuList(input.skus);
+        return { ...patch, ...ruleScopePatch(input) };
+      },
+      // the action's fields are checked on the head they land on, as the action is the head's
+      (head, merged) => actionFields(head.action, input.multiplierPercent ?? merged.multiplierPercent, input.bonusPointsPerUnit ?? merged.bonusPointsPerUnit),
+    );
   }
 
   /** Ends a rule now; one already over is returned unchanged, one not started yet never starts. */
-  async end(caller: Caller, id: string): Promise<ItemRuleDoc> {
-    const actor = adminActor(caller);
-    const itemRuleId = objectIdString(id, 'id');
-    return retryOnClash(async () => {
-      const head = await this.head(itemRuleId);
-      const now = this.clock();
-      if (head.endsAt.getTime() <= now.getTime()) return head;
-      const startsAt = head.startsAt.getTime() > now.getTime() ? now : head.startsAt;
-      return this.append(head, { ...pick(head, ITEM_RULE_FIELDS), startsAt, endsAt: now }, actor, 'END_ITEM_RULE', now);
-    });
-  }
-
-  private async allRules(): Promise<ItemRuleDoc[]> {
-    const revisions = await this.rules.find().lean<ItemRuleDoc[]>();
-    const heads = new Map<string, ItemRuleDoc>();
-    for (const doc of revisions) {
-      const key = doc.itemRuleId.toHexString();
-      if ((heads.get(key)?.revision ?? 0) < doc.revision) heads.set(key, doc);
-    }
-    return [...heads.values()].sort(byStartThenId);
-  }
-
-  private async head(itemRuleId: string): Promise<ItemRuleDoc> {
-    const head = await this.rules.findOne({ itemRuleId: new Types.ObjectId(itemRuleId) }).sort({ revision: -1 }).lean<ItemRuleDoc>();
-    if (!head) throw new NotFoundError('Item rule');
-    return head;
-  }
-
-  private async append(head: ItemRuleDoc, after: ItemRuleFields, actor: string, action: RuleAction, now: Date): Promise<ItemRuleDoc | typeof CLASHED> {
-    const changes = diff(pick(head, ITEM_RULE_FIELDS), after, ITEM_RULE_FIELDS);
-    if (!changes.length) return head;
-    const revision: ItemRuleDoc = {
-      _id: new Types.ObjectId(),
-      itemRuleId: head.itemRuleId,
-      revision: head.revision + 1,
-      ...after,
-      createdAt: head.createdAt,
-      change: { actor, at: now, action, changes },
-    };
-    return insertRevision(this.rules, revision, revision);
+  end(caller: Caller, id: string): Promise<ItemRuleDoc> {
+    return this.rules.end(caller, id);
   }
 }
