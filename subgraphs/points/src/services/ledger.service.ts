@@ -1,48 +1,28 @@
-import { createHash } from 'node:crypto';
 import { Types } from 'mongoose';
 import { actorOf, requireStaff, type Caller } from '@omo/lib/core/auth';
 import { BadUserInputError, ForbiddenError, NotFoundError } from '@omo/lib/core/errors';
 import { DAY_MS } from '@omo/lib/core/time';
-import type { Channel, LedgerEntryDoc, LedgerEntryModel, LedgerEntryType, Lot } from '../models/ledger-entry.model';
+import type { LedgerEntryDoc, LedgerEntryModel, LedgerEntryType, Lot } from '../models/ledger-entry.model';
 import type { PointAccountModel } from '../models/point-account.model';
 import type { EarnBreakdown } from './earn-calculator';
-import { LedgerAppend, type AppendWatcher, type Build, type EntryContext } from './ledger-append';
+import { LedgerAppend, type AppendWatcher } from './ledger-append';
+import { LedgerCouponSpends, type CheckoutSpend, type CouponReturn, type CouponSpend } from './ledger-coupon-spends';
+import { digest } from './ledger-digest';
 import { LedgerFirstEntries } from './ledger-first-entries';
 import { historyPage, type HistoryPage } from './ledger-history';
+import { importBuild, importContext, type ImportedBalance } from './ledger-import';
 import { MemberMergedError, mergeChain } from './ledger-merges';
-import { clawback, credit, debit, extendExpiry, moveIn, moveOut, overdraw, type Change, type LedgerState } from './lots';
+import { LedgerRefunds, type Reversal } from './ledger-refunds';
+import { credit, debit, extendExpiry, moveIn, moveOut, overdraw, type LedgerState } from './lots';
 import { lotExpiry, pendingDaysOf } from './points-policy';
 import type { PolicyService } from './policy.service';
+
+export type { ImportedBalance, Reversal };
 
 /** What the GraphQL PointsAccount resolves from: the member's state after their latest entry. */
 export type AccountState = LedgerState;
 
-/** A refund's side of one purchase's points (taken back or given back). */
-export interface Reversal {
-  memberId: string;
-  key: string;
-  actor: string;
-  purchaseId: string;
-  reason: string;
-  /** What identifies the refund's request (replayed with other values: refused). */
-  request: unknown;
-  /** Points still to reverse, given every ledger entry of the purchase so far. */
-  owed: (purchaseEntries: LedgerEntryDoc[]) => number;
-}
-
 const MAX_AMOUNT = 1_000_000_000;
-
-function digest(parts: unknown[]): string {
-  return createHash('sha256').update(JSON.stringify(parts)).digest('base64url');
-}
-
-/**
- * Not the coupon: a twin of the request (same key) draws another coupon id and must get the first one. Not the
- * points either: the reward's cost may be edited between an attempt and its retry.
- */
-function couponSpendDigest(memberId: string, rewardId: string): string {
-  return digest([memberId, 'reward', rewardId]);
-}
 
 export function assertPointAmount(amount: number, field = 'amount', allowNegative = false): void {
   if (!Number.isInteger(amount) || amount === 0 || Math.abs(amount) > MAX_AMOUNT || (!allowNegative && amount < 0)) {
@@ -61,6 +41,8 @@ export function assertPointAmount(amount: number, field = 'amount', allowNegativ
 export class LedgerService {
   private readonly appender: LedgerAppend;
   private readonly firstEntries: LedgerFirstEntries;
+  private readonly coupons: LedgerCouponSpends;
+  private readonly refunds: LedgerRefunds;
 
   constructor(
     private readonly ledger: LedgerEntryModel,
@@ -75,6 +57,8 @@ export class LedgerService {
   ) {
     this.appender = new LedgerAppend(ledger, accounts, clock, watcher);
     this.firstEntries = new LedgerFirstEntries(ledger, accounts, clock, watcher);
+    this.coupons = new LedgerCouponSpends(ledger, this.appender, policy);
+    this.refunds = new LedgerRefunds(ledger, this.appender, policy);
   }
 
   state(memberId: string): Promise<LedgerState> {
@@ -150,84 +134,33 @@ export class LedgerService {
     );
   }
 
-  /** Spends a reward's points on the coupon it issues (coupon.service.ts); a replay of the key returns the first entry. */
-  spendOnCoupon(input: { memberId: string; points: number; key: string; actor: string; rewardId: string; rewardRevision: number; couponId: string }): Promise<LedgerEntryDoc | null> {
-    return this.appender.append(
-      input.memberId,
-      input.key,
-      (memberId) => couponSpendDigest(memberId, input.rewardId),
-      { type: 'REDEEM', actor: input.actor, couponId: input.couponId, rewardRevision: input.rewardRevision, reason: `Reward ${input.rewardId}` },
-      (state, now) => debit(state, input.points, now),
-    );
+  /** Coupons' points (ledger-coupon-spends.ts): spent on a reward's coupon; a replay of the key returns the first entry. */
+  spendOnCoupon(input: CouponSpend): Promise<LedgerEntryDoc | null> {
+    return this.coupons.spendOnCoupon(input);
   }
 
-  /** The entry a redemption's key wrote, if any; one written for another reward (the key reused) is refused. */
-  async couponSpendOf(key: string, memberId: string, rewardId: string): Promise<LedgerEntryDoc | null> {
-    const entry = await this.appender.findByKey(key);
-    if (!entry) return null;
-    if (entry.type !== 'REDEEM' || !entry.couponId || entry.requestDigest !== couponSpendDigest(memberId, rewardId)) {
-      throw new BadUserInputError('This idempotencyKey was already used for a different request', { field: 'idempotencyKey' });
-    }
-    return entry;
+  couponSpendOf(key: string, memberId: string, rewardId: string): Promise<LedgerEntryDoc | null> {
+    return this.coupons.couponSpendOf(key, memberId, rewardId);
   }
 
-  /**
-   * Spends points on an online checkout code (coupon-online.service.ts); a replay of the key returns the first
-   * entry, and the entry a key wrote is refused for another number of points.
-   */
-  spendOnCheckoutCode(input: { memberId: string; points: number; key: string; actor: string; couponId: string }): Promise<LedgerEntryDoc | null> {
-    return this.appender.append(
-      input.memberId,
-      input.key,
-      (memberId) => digest([memberId, 'checkout', input.points]),
-      { type: 'REDEEM', actor: input.actor, couponId: input.couponId, reason: 'Online checkout code' },
-      (state, now) => debit(state, input.points, now),
-    );
+  spendOnCheckoutCode(input: CheckoutSpend): Promise<LedgerEntryDoc | null> {
+    return this.coupons.spendOnCheckoutCode(input);
   }
 
-  /** The entry a checkout code's key wrote, if any; one written for another request (the key reused) is refused. */
-  async checkoutSpendOf(key: string, memberId: string, points: number): Promise<LedgerEntryDoc | null> {
-    const entry = await this.appender.findByKey(key);
-    if (!entry) return null;
-    if (entry.type !== 'REDEEM' || !entry.couponId || entry.requestDigest !== digest([memberId, 'checkout', points])) {
-      throw new BadUserInputError('This idempotencyKey was already used for a different request', { field: 'idempotencyKey' });
-    }
-    return entry;
+  checkoutSpendOf(key: string, memberId: string, points: number): Promise<LedgerEntryDoc | null> {
+    return this.coupons.checkoutSpendOf(key, memberId, points);
   }
 
-  /** Gives a cancelled or expired coupon's points back, once per coupon, as a new lot valid from now under the policy. */
-  async returnCouponPoints(input: { memberId: string; points: number; couponId: string; actor: string; reason: string }): Promise<LedgerEntryDoc | null> {
-    const policy = await this.policy.getPolicy();
-    return this.appender.append(
-      input.memberId,
-      `coupon:${input.couponId}:return`,
-      (memberId) => digest([memberId, input.couponId, input.points]),
-      { type: 'REVERSAL', reverses: 'REDEEM', actor: input.actor, couponId: input.couponId, reason: input.reason },
-      (state, now, entryId) =>
-        credit(state, { lotId: entryId.toHexString(), amount: input.points, earnedAt: now, availableAt: now, expiresAt: lotExpiry(policy, now, state.lastPurchaseAt) }, false),
-    );
+  returnCouponPoints(input: CouponReturn): Promise<LedgerEntryDoc | null> {
+    return this.coupons.returnCouponPoints(input);
   }
 
-  /**
-   * An online order used a coupon whose points had come back (it was cancelled or expired first; Shopify gave the
-   * discount all the same): the returned points are taken back as an ADJUST of the order, a debt if they are spent
-   * already, like a refund of spent points. Not earned points: lifetimeEarned stays. Once per coupon, not per order,
-   * as they came back once: its code is single use in each shop, but several shops may each take it once.
-   */
-  takeBackCouponReturn(input: { memberId: string; points: number; couponId: string; purchaseId: string; actor: string; reason: string }): Promise<LedgerEntryDoc | null> {
-    return this.appender.append(
-      input.memberId,
-      `coupon:${input.couponId}:used-after-end`,
-      // without the order: a second order's take-back is the first one's replay, not a different request
-      (memberId) => digest([memberId, input.couponId, input.points]),
-      { type: 'ADJUST', actor: input.actor, couponId: input.couponId, purchaseId: input.purchaseId, reason: input.reason },
-      (state, now) => ({ ...clawback(state, input.points, now, input.purchaseId), lifetimeEarned: state.lifetimeEarned }),
-    );
+  takeBackCouponReturn(input: CouponReturn & { purchaseId: string }): Promise<LedgerEntryDoc | null> {
+    return this.coupons.takeBackCouponReturn(input);
   }
 
-  /** The REDEEM entry that paid for a coupon, if any (the expiry job's sweep of units left by a crash). */
   spendOfCoupon(couponId: string): Promise<LedgerEntryDoc | null> {
-    return this.ledger.findOne({ couponId, type: 'REDEEM' }).lean<LedgerEntryDoc>().exec();
+    return this.coupons.spendOfCoupon(couponId);
   }
 
   /** The member who holds a member's points now: themself, or the last survivor of their merges. */
@@ -311,40 +244,14 @@ export class LedgerService {
     return this.firstEntries.insert(inputs.map((input) => ({ memberId: input.memberId, idempotencyKey: input.key, context: importContext(input.actor), build: importBuild(input.lots) })));
   }
 
-  /**
-   * Refund: takes back earned points (debt if already spent). How many is decided from the purchase's entries as
-   * they are at the head this entry follows: two refunds racing for the next seq cannot both count the same
-   * points as not yet taken back, the loser recounts. Null: nothing (more) to take back.
-   */
-  async takeBack(input: Reversal): Promise<LedgerEntryDoc | null> {
-    const where = await this.whereOfPurchase(input.purchaseId);
-    return this.appender.append(
-      input.memberId,
-      input.key,
-      (memberId) => digest([memberId, input.purchaseId, 'EARN', input.request]),
-      { type: 'REVERSAL', reverses: 'EARN', actor: input.actor, purchaseId: input.purchaseId, reason: input.reason, ...where },
-      async (state, now) => {
-        const points = input.owed(await this.entriesOfPurchase(input.purchaseId));
-        return points > 0 ? clawback(state, points, now, input.purchaseId) : null;
-      },
-    );
+  /** Refunds (ledger-refunds.ts): a purchase's earned points taken back, counted at the head the entry follows. */
+  takeBack(input: Reversal): Promise<LedgerEntryDoc | null> {
+    return this.refunds.takeBack(input);
   }
 
-  /** Refund: gives back redeemed points as a new lot, valid from now under the policy in force; counted like takeBack. */
-  async giveBack(input: Reversal): Promise<LedgerEntryDoc | null> {
-    const [policy, where] = await Promise.all([this.policy.getPolicy(), this.whereOfPurchase(input.purchaseId)]);
-    return this.appender.append(
-      input.memberId,
-      input.key,
-      (memberId) => digest([memberId, input.purchaseId, 'REDEEM', input.request]),
-      { type: 'REVERSAL', reverses: 'REDEEM', actor: input.actor, purchaseId: input.purchaseId, reason: input.reason, ...where },
-      async (state, now, entryId) => {
-        const points = input.owed(await this.entriesOfPurchase(input.purchaseId));
-        if (points <= 0) return null;
-        const expiresAt = lotExpiry(policy, now, state.lastPurchaseAt);
-        return credit(state, { lotId: entryId.toHexString(), amount: points, earnedAt: now, availableAt: now, expiresAt, purchaseId: input.purchaseId }, false);
-      },
-    );
+  /** Refunds: a purchase's redeemed points given back as a new lot, counted like takeBack. */
+  giveBack(input: Reversal): Promise<LedgerEntryDoc | null> {
+    return this.refunds.giveBack(input);
   }
 
   /** Writes off expired points of one member now (the expiry job); null when nothing had expired. */
@@ -380,17 +287,8 @@ export class LedgerService {
     );
   }
 
-  /**
-   * The store and channel of a purchase, from the entries its settlement wrote: a refund's reversals carry them
-   * too, so a store's view of the ledger (history filtered by store) includes its refunds.
-   */
-  private async whereOfPurchase(purchaseId: string): Promise<{ storeId: string | null; channel: Channel | null }> {
-    const settled = await this.ledger.findOne({ purchaseId, storeId: { $ne: null } }, { storeId: 1, channel: 1 }).lean<Pick<LedgerEntryDoc, 'storeId' | 'channel'>>().exec();
-    return { storeId: settled?.storeId ?? null, channel: settled?.channel ?? null };
-  }
-
   entriesOfPurchase(purchaseId: string): Promise<LedgerEntryDoc[]> {
-    return this.ledger.find({ purchaseId }).sort({ createdAt: 1, seq: 1 }).lean<LedgerEntryDoc[]>().exec();
+    return this.refunds.entriesOfPurchase(purchaseId);
   }
 
   /** A page of a member's ledger, newest first (ledger-history.ts). */
@@ -401,29 +299,4 @@ export class LedgerService {
 
 function latest(a: Date | null, b: Date): Date {
   return a && a.getTime() > b.getTime() ? a : b;
-}
-
-/** One member's imported balance: a lot per expiry date, written as one IMPORT entry under the row's key. */
-export interface ImportedBalance {
-  memberId: string;
-  key: string;
-  actor: string;
-  lots: { points: number; expiresAt: Date }[];
-}
-
-function importContext(actor: string): EntryContext {
-  return { type: 'IMPORT', actor, reason: 'Imported from the previous card' };
-}
-
-/** The IMPORT entry's change: the lots still live, soonest expiry first; null when none is. */
-function importBuild(lots: ImportedBalance['lots']): Build {
-  return (state, now, entryId) => {
-    const live = lots.filter((lot) => lot.expiresAt.getTime() > now.getTime()).sort((a, b) => a.expiresAt.getTime() - b.expiresAt.getTime());
-    const [first, ...rest] = live.map((lot, index) => ({ lotId: `${entryId.toHexString()}:${index}`, amount: lot.points, earnedAt: now, availableAt: now, expiresAt: lot.expiresAt }));
-    if (!first) return null;
-    return rest.reduce<Change>((change, lot) => {
-      const next = credit({ ...state, lots: change.lots, debt: change.debt }, lot, false);
-      return { ...next, amount: change.amount + next.amount, expiresAt: change.expiresAt };
-    }, credit(state, first, false));
-  };
 }
