@@ -101,3 +101,13 @@ it('a merge moves the tier with the spend: the survivor rises, the merged member
   ]);
   expect(tierEventsOf(survivor)).toEqual([[`tier.changed:${survivor}:1`, 'REGULAR', 'GOLD', 'MERGE']]);
 });
+
+it('an imported tier is one change, reason IMPORT; the import resent adds none', async () => {
+  const memberId = newMember();
+  const input = { actor: 'staff:admin-1', items: [{ memberId, key: 'import:OLD-0001', lots: [{ points: 300, expiresAt: new Date(START + 100 * 86_400_000) }], tier: 'GOLD' as const }] };
+  await points.deps.imports.importBalances(input);
+  await points.deps.imports.importBalances(input);
+  await drain();
+  expect(tierEventsOf(memberId)).toEqual([[`tier.changed:${memberId}:1`, 'REGULAR', 'GOLD', 'IMPORT']]);
+  expect(published.find((e) => e.memberId === memberId)?.data).toMatchObject({ qualifyingSpend: 150_000, ledgerSeq: 1 });
+});
