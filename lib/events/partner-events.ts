@@ -36,7 +36,20 @@ export const partnerEventData = {
     balanceAfter: z.number().int(),
     purchaseId: id.nullable(),
   }),
-  'tier.changed': z.object({ memberId: id, from: z.string().nullable(), to: z.string() }),
+  /**
+   * A member's tier moved (points' tier-changes.ts): `reason` PURCHASE / REFUND / IMPORT / MERGE (a spend record
+   * written) or EXPIRY (the tier job: spend left the window, or the tier rules changed); `ledgerSeq` is the member's
+   * ledger head when it was seen, so it follows that points.changed; `at` is points' clock.
+   */
+  'tier.changed': z.object({
+    memberId: id,
+    from: z.enum(['REGULAR', 'SILVER', 'GOLD', 'PLATINUM']),
+    to: z.enum(['REGULAR', 'SILVER', 'GOLD', 'PLATINUM']),
+    reason: z.enum(['PURCHASE', 'REFUND', 'IMPORT', 'MERGE', 'EXPIRY']),
+    qualifyingSpend: z.number().int(),
+    ledgerSeq: z.number().int().nonnegative(),
+    at: isoInstant,
+  }),
   'coupon.used': z.object({ memberId: id, couponId: id, purchaseId: id }),
   /** A member's purchase whose points are settled (COMPLETED); guests' purchases are not published. */
   'purchase.recorded': z.object({

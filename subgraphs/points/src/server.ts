@@ -27,6 +27,9 @@ import { createRulesModule } from './services/rules.module';
 import { SettlementService } from './services/settlement.service';
 import { SmaregiBalanceSync } from './services/smaregi-balance-sync';
 import { appendWatchers, PointsPartnerEvents } from './services/points-partner-events';
+import { TierChangeJob } from './services/tier-change.job';
+import { TierChanges } from './services/tier-changes';
+import { tierChangeModels } from './models/tier-change.model';
 
 /** Expired points are written off, and expired coupons' points given back, hourly; balances never count expired points meanwhile. */
 const EXPIRY_INTERVAL_MS = 3_600_000;
@@ -36,6 +39,11 @@ const EXPIRY_INTERVAL_MS = 3_600_000;
  * hour, and a run that found members unreachable is followed by another soon.
  */
 const BIRTHDAY_BONUS_INTERVAL_MS = 3_600_000;
+/**
+ * Tier drops with time alone (and tier rule changes) are looked for hourly: a spend record leaves the window at any
+ * moment, and an hour late is what partners and the LINE tier messages can live with.
+ */
+const TIER_CHANGE_INTERVAL_MS = 3_600_000;
 /** How often points' outbox (coupons' Shopify codes, Smaregi balance marks) is worked through, as the other services' are. */
 const OUTBOX_INTERVAL_MS = 2_000;
 
@@ -48,6 +56,7 @@ export interface PointsSubgraph extends BuiltSubgraph<PointsContext> {
   expiry: ExpiryJob;
   birthdayBonus: BirthdayBonusJob;
   couponExpiry: CouponExpiryJob;
+  tierChanges: TierChangeJob;
   outbox: Outbox;
 }
 
@@ -73,6 +82,9 @@ export function buildPointsSubgraph(options: SubgraphBuildOptions): PointsSubgra
     logger: options.logger,
     outbox: (): Outbox => outbox,
   });
+  const tierChangeStore = tierChangeModels(options.connection);
+  const tierChanges = new TierChanges({ models: tierChangeStore, ledger: models.ledger, tiers, publisher: partnerEvents.publisher, clock: options.clock, outbox: (): Outbox => outbox });
+  tiers.watchSpend({ spendWritten: (memberId, reason, key) => tierChanges.check(memberId, reason, key) });
   const watcher = appendWatchers([smaregiBalance.watcher(), partnerEvents]);
   const ledger = new LedgerService(models.ledger, models.accounts, policy, options.clock, memberExists, options.config.STAFF_MAX_POINTS_ADJUSTMENT, watcher);
   const expiry = new ExpiryJob(models.accounts, ledger, options.logger);
@@ -95,8 +107,9 @@ export function buildPointsSubgraph(options: SubgraphBuildOptions): PointsSubgra
     validityHours: options.config.CHECKOUT_CODE_VALIDITY_HOURS,
   }, options.clock, (): Outbox => outbox);
   const coupons = new CouponService(couponStore, rewards, ledger, tierOf, options.clock, shopifySync, (): Outbox => outbox);
-  const outbox: Outbox = new Outbox(options.connection, 'points', { ...shopifySync.handlers(), ...checkoutCodes.handlers(), ...coupons.handlers(), ...smaregiBalance.handlers(), ...partnerEvents.handlers() }, options.logger, options.clock);
+  const outbox: Outbox = new Outbox(options.connection, 'points', { ...shopifySync.handlers(), ...checkoutCodes.handlers(), ...coupons.handlers(), ...smaregiBalance.handlers(), ...partnerEvents.handlers(), ...tierChanges.handlers() }, options.logger, options.clock);
   const couponExpiry = new CouponExpiryJob(couponStore, coupons, options.logger);
+  const tierChangeJob = new TierChangeJob({ models: tierChangeStore, policy, tiers, changes: tierChanges, logger: options.logger });
   const couponUse = new CouponUseService(couponStore, coupons, ledger, options.logger);
   const settlement = new SettlementService(ledger, policy, tiers, calculator, couponUse, options.logger);
   const deps: PointsDeps = { models, clock: options.clock, ledger, policy, storeRates, campaigns, itemRules, tiers, calculator, members, rewards, coupons, couponUse, checkoutCodes, shopifySync, smaregiBalance, imports: new ImportBalances(ledger, tiers, policy, options.clock) };
@@ -109,6 +122,7 @@ export function buildPointsSubgraph(options: SubgraphBuildOptions): PointsSubgra
     expiry,
     birthdayBonus,
     couponExpiry,
+    tierChanges: tierChangeJob,
     outbox,
     createContext: (base) => createPointsContext(deps, base),
     startBackground: () =>
@@ -116,6 +130,7 @@ export function buildPointsSubgraph(options: SubgraphBuildOptions): PointsSubgra
         repeat('points expiry', EXPIRY_INTERVAL_MS, () => expiry.run(options.clock()), options.logger),
         nowAndRepeat('birthday bonus', BIRTHDAY_BONUS_INTERVAL_MS, () => birthdayBonus.run(options.clock()), options.logger),
         repeat('coupon expiry', EXPIRY_INTERVAL_MS, () => couponExpiry.run(options.clock()), options.logger),
+        repeat('tier changes', TIER_CHANGE_INTERVAL_MS, () => tierChangeJob.run(options.clock()), options.logger),
         outbox.start(OUTBOX_INTERVAL_MS),
       ]),
     routes: pointsRoutes(deps, settlement, options),

@@ -560,7 +560,10 @@ export type PartnerEventTopic =
   | 'MEMBER_WITHDRAWN'
   /** Any change of a member's points: one per ledger entry, with the balance after it (points.changed). */
   | 'POINTS_CHANGED'
-  /** A member's tier changed (tier.changed). Not published yet: a subscription to it receives nothing. */
+  /**
+   * A member's tier changed (tier.changed), once per change: by a purchase, a refund, an import or a merge, or found
+   * by points' hourly tier job when spend left the window (docs/events.md).
+   */
   | 'TIER_CHANGED'
   /** A coupon used by a member's purchase that completed (coupon.used). */
   | 'COUPON_USED'

@@ -224,7 +224,7 @@ describe('EarnCalculator.preview', () => {
 
   it("uses the member's tier now", async () => {
     const memberId = new Types.ObjectId().toHexString();
-    await tiers.recordSpend({ key: 'purchase:p-1', memberId, amountDelta: 150_000, occurredAt: at(-DAY) });
+    await tiers.recordSpend({ key: 'purchase:p-1', memberId, amountDelta: 150_000, occurredAt: at(-DAY), reason: 'PURCHASE' });
     const result = await preview(ADMIN, { memberId });
     expect(result).toMatchObject({ points: 12, breakdown: { tier: 'GOLD', tierMultiplierPercent: 125, points: 12 } });
   });

@@ -40,7 +40,7 @@ export class ImportBalances {
       const step = async (holder: string) => {
         const entry = first ?? (await this.ledger.imported({ memberId: holder, key: item.key, actor: input.actor, lots: item.lots }));
         const threshold = item.tier ? (tiers.find((rule) => rule.tier === item.tier)?.minSpend ?? 0) : 0;
-        if (threshold > 0) await this.tiers.recordSpend({ key: item.key, memberId: holder, amountDelta: threshold, occurredAt: this.clock() });
+        if (threshold > 0) await this.tiers.recordSpend({ key: item.key, memberId: holder, amountDelta: threshold, occurredAt: this.clock(), reason: 'IMPORT' });
         const writtenAt = entry?.createdAt ?? this.clock();
         const expiredLots = item.lots.filter((lot) => lot.expiresAt.getTime() <= writtenAt.getTime()).length;
         return { memberId: holder, key: item.key, points: entry?.amount ?? 0, expiredLots };

@@ -103,7 +103,7 @@ export class SettlementService {
     // computation: a crash between the earn and the spend is retried with the entry the first attempt wrote, so
     // the two never disagree; the spend's key stores it once.
     const spend = earningAmountOf(earned?.earnBreakdown ?? breakdown, input.amount);
-    await this.tiers.recordSpend({ key: `purchase:${input.purchaseId}`, memberId, amountDelta: spend, occurredAt: input.occurredAt, purchaseId: input.purchaseId });
+    await this.tiers.recordSpend({ key: `purchase:${input.purchaseId}`, memberId, amountDelta: spend, occurredAt: input.occurredAt, purchaseId: input.purchaseId, reason: 'PURCHASE' });
     // Another attempt at this purchase refused for want of points may have undone the claims after this one made
     // them (its delete names this purchase): claiming again puts them back. What is lost by then was taken by
     // another sale in that moment, and is reported, not refused: this purchase's points are settled.
@@ -186,7 +186,7 @@ export class SettlementService {
     });
     const spendBack = await this.refundedSpend(input, full);
     if (spendBack > 0) {
-      await this.tiers.recordSpend({ key: `refund:${input.refundId}`, memberId, amountDelta: -spendBack, occurredAt: input.purchaseOccurredAt, purchaseId: input.purchaseId });
+      await this.tiers.recordSpend({ key: `refund:${input.refundId}`, memberId, amountDelta: -spendBack, occurredAt: input.purchaseOccurredAt, purchaseId: input.purchaseId, reason: 'REFUND' });
     }
   }
 

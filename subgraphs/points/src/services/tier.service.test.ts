@@ -34,7 +34,7 @@ const newMember = () => new Types.ObjectId().toHexString();
 let keys = 0;
 
 function spend(memberId: string, amountDelta: number, occurredAt = START, key = `purchase-${(keys += 1)}`): Promise<void> {
-  return tiers.recordSpend({ key, memberId, amountDelta, occurredAt });
+  return tiers.recordSpend({ key, memberId, amountDelta, occurredAt, reason: 'PURCHASE' });
 }
 
 describe('TierService.tierFor', () => {
@@ -128,7 +128,7 @@ describe('TierService.tierFor', () => {
 describe('TierService.recordSpend', () => {
   it('stores the same key once under 20 concurrent calls', async () => {
     const memberId = newMember();
-    const input: RecordSpendInput = { key: 'purchase:p-1', memberId, amountDelta: 60_000, occurredAt: START, purchaseId: 'p-1' };
+    const input: RecordSpendInput = { key: 'purchase:p-1', memberId, amountDelta: 60_000, occurredAt: START, purchaseId: 'p-1', reason: 'PURCHASE' };
     await Promise.all(Array.from({ length: 20 }, () => tiers.recordSpend(input)));
     await expect(models.spend.countDocuments({ memberId })).resolves.toBe(1);
     await expect(tiers.tierFor(memberId, START)).resolves.toMatchObject({ tier: 'SILVER', qualifyingSpend: 60_000 });
@@ -141,7 +141,7 @@ describe('TierService.recordSpend', () => {
     ['an empty key', { key: '' }, 'key'],
     ['an invalid date', { occurredAt: new Date('nope') }, 'occurredAt'],
   ])('rejects %s as BAD_USER_INPUT and writes nothing', async (_label, overrides, field) => {
-    const error = await rejection(tiers.recordSpend({ key: 'k', memberId: newMember(), amountDelta: 100, occurredAt: START, ...overrides }));
+    const error = await rejection(tiers.recordSpend({ key: 'k', memberId: newMember(), amountDelta: 100, occurredAt: START, reason: 'PURCHASE', ...overrides }));
     expect(error.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field });
     await expect(models.spend.countDocuments()).resolves.toBe(0);
   });

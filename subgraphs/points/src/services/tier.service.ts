@@ -3,6 +3,7 @@ import { BadUserInputError } from '@omo/lib/core/errors';
 import { DAY_MS } from '@omo/lib/core/time';
 import type { Tier, TierRule } from '../models/points-policy.model';
 import type { QualifyingSpendModel } from '../models/qualifying-spend.model';
+import type { TierChangeReason } from '../models/tier-change.model';
 import { objectIdString, validDate } from './rule-inputs';
 import type { PolicyService } from './policy.service';
 
@@ -21,6 +22,13 @@ export interface RecordSpendInput {
   amountDelta: number;
   occurredAt: Date;
   purchaseId?: string | null;
+  /** What the spend is, for the tier change it may cause (tier-changes.ts). */
+  reason: 'PURCHASE' | 'REFUND' | 'IMPORT';
+}
+
+/** Told after every write of spend (also a replay: the first try may have died before telling), with its key. */
+export interface SpendWatcher {
+  spendWritten(memberId: string, reason: TierChangeReason, key: string): Promise<unknown>;
 }
 
 /** The API's limit on one purchase or refund. */
@@ -54,7 +62,8 @@ export function standingFor(spend: number, tiers: readonly TierRule[]): TierStan
 
 /**
  * Tiers follow qualifying spend in a rolling window, so a tier is computed when asked, never stored: spend that
- * drops out of the window lowers it without any job, and a tier can never be stale.
+ * drops out of the window lowers it at once, and a tier read can never be stale. What partners were told of it is
+ * tier-changes.ts, told here after every spend write (and, for a drop with time alone, by tier-change.job.ts).
  */
 export class TierService {
   constructor(
@@ -62,6 +71,13 @@ export class TierService {
     private readonly policy: PolicyService,
     private readonly clock: () => Date,
   ) {}
+
+  private watcher: SpendWatcher | null = null;
+
+  /** Set once by the server, which builds the tier changes (and their outbox) after the rules. */
+  watchSpend(watcher: SpendWatcher): void {
+    this.watcher = watcher;
+  }
 
   /** Idempotent by `key` (the record's _id): a replay, even concurrent, stores it once. */
   async recordSpend(input: RecordSpendInput): Promise<void> {
@@ -80,6 +96,7 @@ export class TierService {
       transferKey: null,
       createdAt: this.clock(),
     });
+    await this.watcher?.spendWritten(memberId, input.reason, key);
   }
 
   /** Yen the refunds of a purchase have taken back from its spend so far, leaving out the refund `exceptKey`. */
@@ -109,6 +126,20 @@ export class TierService {
   }
 
   /**
+   * Every member whose spend in the window (`from`, `at`] reaches `minSpend`, with that spend: one aggregation over
+   * the window, read from a cursor `batchSize` members at a time (the tier job, tier-change.job.ts).
+   */
+  spendAtLeast(minSpend: number, from: Date, at: Date, batchSize: number): AsyncIterable<{ _id: string; total: number }> {
+    return this.spend
+      .aggregate<{ _id: string; total: number }>([
+        { $match: { occurredAt: { $gt: from, $lte: at } } },
+        { $group: { _id: '$memberId', total: { $sum: '$amount' } } },
+        { $match: { total: { $gte: minSpend } } },
+      ])
+      .cursor({ batchSize });
+  }
+
+  /**
    * Moves every spend record of a merged member to the survivor, keeping when each was spent so it leaves the
    * survivor's window on time. A rerun (after a crash, or a record that arrived late) moves what is left.
    */
@@ -118,5 +149,7 @@ export class TierService {
     const toMemberId = objectIdString(input.toMemberId, 'toMemberId');
     if (fromMemberId === toMemberId) throw new BadUserInputError('A member cannot be merged into itself', { field: 'toMemberId' });
     await this.spend.updateMany({ memberId: fromMemberId }, { $set: { memberId: toMemberId, transferKey: key } });
+    await this.watcher?.spendWritten(toMemberId, 'MERGE', key);
+    await this.watcher?.spendWritten(fromMemberId, 'MERGE', key);
   }
 }

@@ -1,0 +1,113 @@
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import express from 'express';
+import { Types } from 'mongoose';
+import { ensureIndexes } from '@omo/lib/core/db';
+import type { PartnerEvent } from '@omo/lib/events/partner-events';
+import { openTestDatabase, type TestDatabase } from '@omo/tools/testing/database';
+import { testBuildOptions } from '@omo/tools/testing/subgraph';
+import { buildPointsSubgraph, type PointsSubgraph } from '../server';
+
+/**
+ * tier.changed's crash and race paths (tier-changes.ts), against a stand-in for members that follows the topic and
+ * keeps what it is sent. The default tiers: SILVER from 50,000 yen, GOLD from 150,000, over 365 days.
+ */
+const START = Date.UTC(2030, 3, 1, 3, 0, 0);
+
+let server: Server;
+let db: TestDatabase;
+let points: PointsSubgraph;
+let now: number;
+let published: PartnerEvent[];
+
+const newMember = () => new Types.ObjectId().toHexString();
+const spendRecords = () => db.connection.collection('qualifying_spend');
+const changesOf = (memberId: string) => db.connection.collection('tier_changes').find({ memberId }).sort({ n: 1 }).toArray();
+const tierEventsOf = (memberId: string) => published.filter((e) => e.memberId === memberId).map((e) => [e.id, e.data.from, e.data.to, e.data.reason]);
+
+beforeAll(async () => {
+  const app = express().use(express.json());
+  app.post('/internal/members/exists', (req, res) => res.json({ existing: (req.body as { ids: string[] }).ids }));
+  app.post('/internal/partner-events/topics', (_req, res) => res.json({ topics: ['tier.changed'] }));
+  app.post('/internal/partner-events', (req, res) => {
+    published.push(req.body as PartnerEvent);
+    res.json({ accepted: true, deliveries: 1 });
+  });
+  server = await new Promise<Server>((resolve) => {
+    const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
+  });
+  const standIn = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  db = await openTestDatabase();
+  points = buildPointsSubgraph(testBuildOptions(db.connection, { clock: () => new Date(now), services: { baseUrl: () => standIn } }));
+  await ensureIndexes(db.connection);
+});
+afterAll(async () => {
+  await new Promise((resolve) => server.close(resolve));
+  await db.drop();
+});
+beforeEach(() => {
+  now = START;
+  published = [];
+});
+
+async function drain(): Promise<void> {
+  for (let round = 0; round < 3; round += 1) await points.outbox.drain();
+}
+
+it('three job runs at once, after a spend write whose check was lost, record and publish the rise once', async () => {
+  const memberId = newMember();
+  // the spend written, its process dead before its check: only the job can see the change
+  await spendRecords().insertOne({ _id: `purchase:${new Types.ObjectId().toHexString()}` as never, memberId, amount: 60_000, occurredAt: new Date(now), purchaseId: null, transferKey: null, createdAt: new Date(now) });
+  const runs = await Promise.all([1, 2, 3].map(() => points.tierChanges.run(new Date(now))));
+  expect(runs.reduce((sum, r) => sum + r.changes, 0)).toBe(1);
+  await drain();
+  expect((await changesOf(memberId)).map((c) => [c._id, c.from, c.to, c.reason, c.cause] as unknown[])).toEqual([[`${memberId}:1`, 'REGULAR', 'SILVER', 'EXPIRY', 'tier-job']]);
+  expect(tierEventsOf(memberId)).toEqual([[`tier.changed:${memberId}:1`, 'REGULAR', 'SILVER', 'EXPIRY']]);
+  expect(await db.connection.collection('member_tiers').findOne({ _id: memberId as never })).toMatchObject({ tier: 'SILVER', n: 1 });
+});
+
+it('a writer that died between its item and its change: the item ends having published nothing, and the retry that writes the change publishes it', async () => {
+  const memberId = newMember();
+  const key = `purchase:${new Types.ObjectId().toHexString()}`;
+  await spendRecords().insertOne({ _id: key as never, memberId, amount: 150_000, occurredAt: new Date(now), purchaseId: null, transferKey: null, createdAt: new Date(now) });
+  await points.outbox.enqueue(`tier-change:${memberId}:1`, 'partner-tier-changed', { changeId: `${memberId}:1` });
+  await drain();
+  expect(published).toEqual([]);
+  now += 61_000;
+  await drain();
+  expect(await points.outbox.find(`tier-change:${memberId}:1`)).toMatchObject({ doneAt: expect.any(Date), result: { skipped: 'no tier change was written under this id' } });
+
+  // the settlement's retry: the spend's key stores nothing new, and its check writes the change
+  await points.deps.tiers.recordSpend({ key, memberId, amountDelta: 150_000, occurredAt: new Date(START), reason: 'PURCHASE' });
+  await drain();
+  expect(tierEventsOf(memberId)).toEqual([[`tier.changed:${memberId}:1`, 'REGULAR', 'GOLD', 'PURCHASE']]);
+  await points.deps.tiers.recordSpend({ key, memberId, amountDelta: 150_000, occurredAt: new Date(START), reason: 'PURCHASE' });
+  await drain();
+  expect(published).toHaveLength(1);
+});
+
+it('a merge moves the tier with the spend: the survivor rises, the merged member falls, each once, reason MERGE', async () => {
+  const [merged, survivor] = [newMember(), newMember()];
+  await points.deps.tiers.recordSpend({ key: `purchase:${new Types.ObjectId().toHexString()}`, memberId: merged, amountDelta: 160_000, occurredAt: new Date(now), reason: 'PURCHASE' });
+  await points.deps.tiers.recordSpend({ key: `purchase:${new Types.ObjectId().toHexString()}`, memberId: survivor, amountDelta: 10_000, occurredAt: new Date(now), reason: 'PURCHASE' });
+  now += 1_000;
+  const merge = { mergeId: new Types.ObjectId().toHexString(), fromMemberId: merged, toMemberId: survivor, actor: 'staff:admin-1' };
+  await points.settlement.merge(merge);
+  await points.settlement.merge(merge);
+  await drain();
+  expect(tierEventsOf(merged)).toEqual([
+    [`tier.changed:${merged}:1`, 'REGULAR', 'GOLD', 'PURCHASE'],
+    [`tier.changed:${merged}:2`, 'GOLD', 'REGULAR', 'MERGE'],
+  ]);
+  expect(tierEventsOf(survivor)).toEqual([[`tier.changed:${survivor}:1`, 'REGULAR', 'GOLD', 'MERGE']]);
+});
+
+it('an imported tier is one change, reason IMPORT; the import resent adds none', async () => {
+  const memberId = newMember();
+  const input = { actor: 'staff:admin-1', items: [{ memberId, key: 'import:OLD-0001', lots: [{ points: 300, expiresAt: new Date(START + 100 * 86_400_000) }], tier: 'GOLD' as const }] };
+  await points.deps.imports.importBalances(input);
+  await points.deps.imports.importBalances(input);
+  await drain();
+  expect(tierEventsOf(memberId)).toEqual([[`tier.changed:${memberId}:1`, 'REGULAR', 'GOLD', 'IMPORT']]);
+  expect(published.find((e) => e.memberId === memberId)?.data).toMatchObject({ qualifyingSpend: 150_000, ledgerSeq: 1 });
+});
