@@ -1,6 +1,6 @@
 import type { Types } from 'mongoose';
 import { AttemptLimiter } from '@omo/lib/core/attempt-limiter';
-import { requireAuthenticated, type Caller } from '@omo/lib/core/auth';
+import { actorOf, requireAuthenticated, type Caller } from '@omo/lib/core/auth';
 import { claimOnce } from '@omo/lib/core/claims';
 import { AppError, BadUserInputError, ForbiddenError, RateLimitedError } from '@omo/lib/core/errors';
 import { HOUR_MS } from '@omo/lib/core/time';
@@ -58,12 +58,16 @@ export class ReceiptClaimService {
   }
 
   /**
-   * Purchase.receiptClaim: for the register that prints it (its store's POS keys) and staff. A customer never sees
-   * one: before the claim the purchase is no customer's, and after it the code has done its work.
+   * Purchase.receiptClaim. The code is a bearer of the purchase's points, so only the caller that recorded the sale
+   * (the register's POS key, or the staff member who entered it: `actor`, stored on every purchase since the first)
+   * and ADMIN read it; STAFF see whether and until when it can be claimed, to answer a customer, without the code;
+   * the store's other POS keys, customers and services see nothing. A customer never needs it: before the claim the
+   * purchase is no customer's, and after it the code has done its work.
    */
   viewOf(caller: Caller, purchase: PurchaseDoc): ReceiptClaimView | null {
-    const readable = caller.kind === 'staff' || caller.kind === 'service' || (caller.kind === 'pos' && caller.storeIds.includes(purchase.storeId));
-    return readable ? receiptClaimView(purchase, this.liffId) : null;
+    const recorder = (caller.kind === 'pos' || caller.kind === 'staff') && actorOf(caller) === purchase.actor;
+    if (recorder || (caller.kind === 'staff' && caller.role === 'ADMIN')) return receiptClaimView(purchase, this.liffId, true);
+    return caller.kind === 'staff' ? receiptClaimView(purchase, this.liffId, false) : null;
   }
 
   /** claimPurchase: a signed-in customer's own claim. */
