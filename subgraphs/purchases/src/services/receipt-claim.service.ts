@@ -10,6 +10,7 @@ import type { PurchasesModels } from '../models';
 import type { PurchaseDoc } from '../models/purchase.model';
 import type { ReceiptClaimDoc } from '../models/receipt-claim.model';
 import type { MembersClient } from './members.client';
+import { ReceiptClaimSlots } from './receipt-claim-slots';
 import { receiptClaimView, type ReceiptClaimView } from './receipt-code';
 import { settleItem } from './settlement-items';
 
@@ -29,6 +30,8 @@ export interface ClaimOutcome {
 
 const notFound = () => new AppError('No purchase has this receipt code. Check the code on your receipt.', 'NOT_FOUND');
 const refunded = () => new AppError('This purchase was refunded, so its points cannot be claimed.', 'PURCHASE_REFUNDED');
+// not NOT_FOUND: the customer would read it as a wrong code
+const withdrawn = () => new AppError('This membership has been withdrawn, so it cannot claim a receipt’s points.', 'MEMBER_WITHDRAWN');
 
 /**
  * Claiming a guest purchase's points by its receipt code (docs/receipt-claims.md). The claim is the insert of the
@@ -46,15 +49,17 @@ const refunded = () => new AppError('This purchase was refunded, so its points c
  */
 export class ReceiptClaimService {
   private readonly limiter: AttemptLimiter;
+  private readonly slots: ReceiptClaimSlots;
 
   constructor(
     private readonly models: PurchasesModels,
     private readonly members: MembersClient,
     private readonly outbox: Outbox,
     private readonly clock: () => Date,
-    private readonly liffId: string | undefined,
+    private readonly options: { liffId: string | undefined; claimsPerDay: number },
   ) {
     this.limiter = new AttemptLimiter(models.receiptClaimAttempts, clock);
+    this.slots = new ReceiptClaimSlots(models.receiptClaimSlots, models.receiptClaims, clock, options.claimsPerDay);
   }
 
   /**
@@ -66,8 +71,8 @@ export class ReceiptClaimService {
    */
   viewOf(caller: Caller, purchase: PurchaseDoc): ReceiptClaimView | null {
     const recorder = (caller.kind === 'pos' || caller.kind === 'staff') && actorOf(caller) === purchase.actor;
-    if (recorder || (caller.kind === 'staff' && caller.role === 'ADMIN')) return receiptClaimView(purchase, this.liffId, true);
-    return caller.kind === 'staff' ? receiptClaimView(purchase, this.liffId, false) : null;
+    if (recorder || (caller.kind === 'staff' && caller.role === 'ADMIN')) return receiptClaimView(purchase, this.options.liffId, true);
+    return caller.kind === 'staff' ? receiptClaimView(purchase, this.options.liffId, false) : null;
   }
 
   /** claimPurchase: a signed-in customer's own claim. */
@@ -82,7 +87,9 @@ export class ReceiptClaimService {
     const parsed = parseReceiptCode(text);
     if (!parsed) throw new BadUserInputError('A receipt code has 12 letters and digits, such as 7KQ4-M2XD-9HRT', { field: 'code' });
     if (!parsed.checked) throw new BadUserInputError('This receipt code has a typo: check each character', { field: 'code' });
-    const member = await this.members.activeMemberId(memberId);
+    const standing = await this.members.current(memberId);
+    if (standing.status === 'WITHDRAWN') throw withdrawn();
+    const member = standing.memberId;
     const attempt = await this.limiter.reserve({ key: `receipt-claim:${member}`, limit: FAILED_CLAIMS_PER_HOUR, windowMs: HOUR_MS });
     if (!attempt) throw new RateLimitedError('Too many receipt codes that did not match: try again in an hour', 3600);
     const found = await this.models.receiptCodes.findById(parsed.code).lean().exec();
@@ -97,8 +104,12 @@ export class ReceiptClaimService {
     const prior = await this.models.receiptClaims.findById(purchase._id).lean<ReceiptClaimDoc>().exec();
     if (prior) return this.alreadyClaimed(prior, member);
     if (await this.refunded(purchase._id)) throw refunded();
-    const claim = await claimOnce(this.models.receiptClaims, { _id: purchase._id, memberId: member, code: parsed.code, claimedAt: this.clock(), appliedAt: null, refusal: null });
+    // the day's slot before the claim: a crash between the two leaves a slot no claim names, which the member gets
+    // back at the cap a minute later (ReceiptClaimSlots); a claim inserted first could pass the cap
+    const slot = await this.slots.take(member, purchase._id);
+    const claim = await claimOnce(this.models.receiptClaims, { _id: purchase._id, memberId: member, code: parsed.code, claimedAt: this.clock(), appliedAt: null, refusal: null, slot });
     if (claim.won) return this.finish(claim.doc);
+    await this.slots.release(slot, purchase._id);
     if (!claim.existing) throw new Error(`the receipt claim of ${purchase._id.toHexString()} clashed on insert and is gone`);
     return this.alreadyClaimed(claim.existing, member);
   }
@@ -137,6 +148,8 @@ export class ReceiptClaimService {
     if (!claim.appliedAt) {
       if (await this.refunded(claim._id)) {
         await this.models.receiptClaims.updateOne({ _id: claim._id, appliedAt: null }, { $set: { refusal: { code: 'PURCHASE_REFUNDED', at: this.clock() } } });
+        // a crash before this leaves the slot to a refused claim, which the member gets back at the cap
+        await this.slots.release(claim.slot, claim._id);
         throw refunded();
       }
       await this.models.purchases.updateOne({ _id: claim._id, memberId: null }, { $set: { memberId: claim.memberId, state: 'PENDING_POINTS' } });
