@@ -629,9 +629,11 @@ export type Mutation = {
    * A signed-in customer claims a guest purchase's points by the code on its receipt (docs/receipt-claims.md): the
    * purchase becomes theirs and earns as it would have when it was bought (the rules and their tier then), once; its
    * status is PENDING_POINTS while the points are being settled. Errors: BAD_USER_INPUT (not a receipt code, or a
-   * typo its check symbol caught), NOT_FOUND (no purchase has this code), CLAIM_EXPIRED (past claimableUntil),
-   * PURCHASE_REFUNDED (refunded in part or whole), ALREADY_CLAIMED (claimedByYou in the extensions says whether it
-   * was this member), RATE_LIMITED (10 codes an hour that matched nothing), FORBIDDEN (not a customer).
+   * typo its check symbol caught), NOT_FOUND (no purchase has this code), MEMBER_WITHDRAWN (the membership was
+   * withdrawn while the claim was on its way), CLAIM_EXPIRED (past claimableUntil), PURCHASE_REFUNDED (refunded in part
+   * or whole), ALREADY_CLAIMED (claimedByYou in the extensions says whether it was this member), RATE_LIMITED (10 codes
+   * an hour that matched nothing; or, with limit in the extensions, RECEIPT_CLAIMS_PER_DAY claims already made this day
+   * in Japan, retryAfterSeconds until its midnight), FORBIDDEN (not a customer).
    */
   claimPurchase: Purchase;
   /** Staff: creates a store. */
