@@ -43,9 +43,11 @@ const withdrawn = () => new AppError('This membership has been withdrawn, so it 
  * purchase with a receipt code queues its reversal, whose handler waits while a claim is unfinished and then
  * reverses for the claim's member, or for no one (refund-claims in points-settlement.ts).
  *
- * Crash points: after the claim insert and before the purchase update, the claim is unfinished: the same member's
- * retry, or the sweep (finishStale), finishes it. After the purchase update (PENDING_POINTS, the member's) and
- * before the settle item is run or written, the settlement sweep re-arms the item of a purchase still pending.
+ * Crash points: after the day's slot and before the claim insert, the slot is dead, and given back when the member
+ * is at the cap (receipt-claim-slots.ts). After the claim insert and before the purchase update, the claim is
+ * unfinished: the same member's retry, or the sweep (finishStale), finishes it. After the purchase update
+ * (PENDING_POINTS, the member's) and before the settle item is run or written, the settlement sweep re-arms the
+ * item of a purchase still pending.
  */
 export class ReceiptClaimService {
   private readonly limiter: AttemptLimiter;
