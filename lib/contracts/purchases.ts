@@ -105,8 +105,10 @@ export const purchasesContract = contract('purchases', {
   /**
    * line (chat, member page): the linked member claims a guest purchase by its receipt code (docs/receipt-claims.md),
    * as claimPurchase does for a signed-in customer. Refusals: BAD_USER_INPUT (not a code, or a typo its check
-   * symbol caught), NOT_FOUND (no such code, or the member withdrawn), CLAIM_EXPIRED, PURCHASE_REFUNDED,
-   * ALREADY_CLAIMED (`claimedByYou` in the details), RATE_LIMITED. `pointsEarned` null: settling, the points follow.
+   * symbol caught), NOT_FOUND (no such code), MEMBER_WITHDRAWN, CLAIM_EXPIRED, PURCHASE_REFUNDED, ALREADY_CLAIMED
+   * (`claimedByYou` in the details), RATE_LIMITED (`limit` in the details: the day's cap of claims, with
+   * `retryAfterSeconds` until midnight in Japan; without it, too many codes that matched nothing). `pointsEarned`
+   * null: settling, the points follow.
    */
   claimReceipt: route(
     '/internal/receipt-claims',

@@ -71,6 +71,8 @@ const configSchema = z.object({
   POS_MAX_BACKDATE_HOURS: z.coerce.number().int().min(0).max(8760).default(72),
   /** The days a guest purchase's receipt code can be claimed for points after the purchase (docs/receipt-claims.md). */
   RECEIPT_CLAIM_DAYS: z.coerce.number().int().min(1).max(365).default(30),
+  /** Receipt claims a member may make a Japanese calendar day (docs/receipt-claims.md). */
+  RECEIPT_CLAIMS_PER_DAY: z.coerce.number().int().min(1).max(100).default(5),
   /** "Use N points" at the online checkout: the points one code may take, and the hours it is valid unused. */
   CHECKOUT_CODE_MIN_POINTS: z.coerce.number().int().min(1).default(100),
   CHECKOUT_CODE_MAX_POINTS: z.coerce.number().int().min(1).max(1_000_000).default(50_000),

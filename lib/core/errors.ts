@@ -21,7 +21,8 @@ export type ErrorCode =
   | 'RATE_LIMITED'
   | 'ALREADY_CLAIMED'
   | 'CLAIM_EXPIRED'
-  | 'PURCHASE_REFUNDED';
+  | 'PURCHASE_REFUNDED'
+  | 'MEMBER_WITHDRAWN';
 
 /** An expected failure the caller can act on: its message and code reach the client as they are. */
 export class AppError extends GraphQLError {
@@ -95,6 +96,7 @@ const CLIENT_CODES = new Set([
   'ALREADY_CLAIMED',
   'CLAIM_EXPIRED',
   'PURCHASE_REFUNDED',
+  'MEMBER_WITHDRAWN',
 ]);
 
 export function isClientCode(code: unknown): code is string {

@@ -88,6 +88,23 @@ describe('a guest purchase claimed by its receipt code', () => {
     expect(memberSale.receiptClaim).toBeNull();
   });
 
+  it('shows the code only to the key that recorded the sale and to ADMIN; STAFF see whether and until when it can be claimed', async () => {
+    const sale = await guestSale(1_500);
+    const READ = 'query($id: ID!) { purchase(id: $id) { receiptClaim { code claimableUntil claimUrl barcodeSvg claimed } } }';
+    const read = async (headers: Record<string, string>) => ok(await system.graphql<{ purchase: { receiptClaim: unknown } }>(READ, { id: sale.id }, headers)).purchase.receiptClaim;
+    const full = { code: sale.receiptClaim!.code, claimableUntil: sale.receiptClaim!.claimableUntil, claimUrl: null, barcodeSvg: sale.receiptClaim!.barcodeSvg, claimed: false };
+    expect(await read(pos)).toEqual(full);
+    expect(await read(system.adminHeaders())).toEqual(full);
+    expect(await read(system.staffHeaders())).toEqual({ code: null, claimableUntil: sale.receiptClaim!.claimableUntil, claimUrl: null, barcodeSvg: null, claimed: false });
+    const otherRegister = await system.posHeaders([storeId]);
+    expect(await read(otherRegister)).toBeNull();
+    // the other register resending the same sale learns its outcome, not its code
+    const input = { idempotencyKey: 'guest-other-register', storeId, lines: [{ sku: 'TEA-01', name: '有機ほうじ茶', unitPrice: 700, quantity: 1 }], total: 700 };
+    const first = ok(await system.graphql<{ recordPurchase: Recorded }>(RECORD, { input }, pos)).recordPurchase;
+    const resent = ok(await system.graphql<{ recordPurchase: Recorded }>(RECORD, { input }, otherRegister)).recordPurchase;
+    expect({ id: resent.id, receiptClaim: resent.receiptClaim }).toEqual({ id: first.id, receiptClaim: null });
+  });
+
   it('earns the purchase’s points once for the member who claims it; a second claim and another member’s are refused', async () => {
     const sale = await guestSale(5_000);
     const hanako = await newMember();

@@ -56,7 +56,7 @@ export function buildPurchasesSubgraph(options: SubgraphBuildOptions): Purchases
   const coupons = new CouponQuotes(options.services, options.internalSecret);
   const purchaseService = new PurchaseService(models, members, coupons, outbox, options.clock, { posMaxBackdateHours: options.config.POS_MAX_BACKDATE_HOURS, receiptClaimDays: options.config.RECEIPT_CLAIM_DAYS });
   const refundService = new RefundService(models, outbox, options.clock);
-  const receiptClaims = new ReceiptClaimService(models, members, outbox, options.clock, options.config.LIFF_ID);
+  const receiptClaims = new ReceiptClaimService(models, members, outbox, options.clock, { liffId: options.config.LIFF_ID, claimsPerDay: options.config.RECEIPT_CLAIMS_PER_DAY });
   const settlementSweep = new SettlementSweepJob(models, outbox, options.clock);
   const discountCodes = new ShopifyDiscountCodes({
     stores: models.stores,

@@ -14,6 +14,7 @@ const REFUSAL_OF: Readonly<Record<string, ReceiptClaimRefusal>> = {
   PURCHASE_REFUNDED: 'PURCHASE_REFUNDED',
   ALREADY_CLAIMED: 'ALREADY_CLAIMED',
   RATE_LIMITED: 'RATE_LIMITED',
+  MEMBER_WITHDRAWN: 'MEMBER_WITHDRAWN',
 };
 
 /**
@@ -28,6 +29,10 @@ export async function claimReceiptForMember(deps: { services: ServiceDirectory; 
   } catch (error) {
     const refused = error instanceof AppError ? REFUSAL_OF[String(error.extensions.code)] : undefined;
     if (!refused) throw error;
-    return { refused: refused === 'ALREADY_CLAIMED' && error instanceof AppError && error.extensions.claimedByYou === true ? 'ALREADY_YOURS' : refused };
+    const { claimedByYou, limit } = (error as AppError).extensions;
+    if (refused === 'ALREADY_CLAIMED' && claimedByYou === true) return { refused: 'ALREADY_YOURS' };
+    // the day's cap names its limit; the hourly limit on codes that match nothing does not
+    if (refused === 'RATE_LIMITED' && typeof limit === 'number') return { refused: 'DAILY_LIMIT' };
+    return { refused };
   }
 }

@@ -2,7 +2,16 @@ import { formatJstDate, formatPoints, formatYen } from '../member-view/format';
 import type { Text } from './locale';
 
 /** Why a receipt code earned nothing, as the purchases service refuses it (lib/contracts/purchases.ts, claimReceipt). */
-export type ReceiptClaimRefusal = 'TYPO' | 'NOT_FOUND' | 'CLAIM_EXPIRED' | 'PURCHASE_REFUNDED' | 'ALREADY_YOURS' | 'ALREADY_CLAIMED' | 'RATE_LIMITED';
+export type ReceiptClaimRefusal =
+  | 'TYPO'
+  | 'NOT_FOUND'
+  | 'CLAIM_EXPIRED'
+  | 'PURCHASE_REFUNDED'
+  | 'ALREADY_YOURS'
+  | 'ALREADY_CLAIMED'
+  | 'RATE_LIMITED'
+  | 'DAILY_LIMIT'
+  | 'MEMBER_WITHDRAWN';
 
 /** A claimed purchase as the chat and the member page describe it. */
 interface Claimed {
@@ -35,4 +44,6 @@ export const RECEIPT_CLAIM_REFUSALS = {
   ALREADY_YOURS: { ja: 'このレシートのポイントは、すでにお客さまに付与されています。', en: 'This receipt’s points are already yours.' },
   ALREADY_CLAIMED: { ja: 'このレシートのポイントは、すでに受け取られています。', en: 'This receipt’s points have already been claimed.' },
   RATE_LIMITED: { ja: '見つからないコードが続いたため、しばらくお受けできません。1時間ほどしてからお試しください。', en: 'Too many codes did not match. Please try again in about an hour.' },
+  DAILY_LIMIT: { ja: '本日受け取れるレシートの数に達しました。日本時間の午前0時以降にもう一度お送りください。', en: 'You have claimed as many receipts as you can today. Please send the code again after midnight Japan time.' },
+  MEMBER_WITHDRAWN: { ja: 'この会員は退会済みのため、レシートのポイントは受け取れません。', en: 'This membership has been withdrawn, so it cannot get a receipt’s points.' },
 } satisfies Record<ReceiptClaimRefusal, Text>;

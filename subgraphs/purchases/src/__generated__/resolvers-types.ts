@@ -163,23 +163,28 @@ export type PurchaseCoupon = {
   discount: Scalars['Int']['output'];
 };
 
-/** What a register prints so a guest can claim a purchase's points later (docs/receipt-claims.md). */
+/**
+ * What a register prints so a guest can claim a purchase's points later (docs/receipt-claims.md). Whoever holds the
+ * code can claim the points, so code, claimUrl and barcodeSvg are given only to the caller that recorded the purchase
+ * (its POS key, or the staff member who entered it) and to ADMIN; other STAFF get null for them and see only whether
+ * and until when it can be claimed.
+ */
 export type ReceiptClaim = {
   __typename?: 'ReceiptClaim';
   /**
    * The code as printed: 12 letters and digits in three groups of four (e.g. 7KQ4-M2XD-9HRT); the last is a check
-   * symbol that catches a mistyped one.
+   * symbol that catches a mistyped one. Null unless the caller recorded the purchase or is ADMIN.
    */
-  code: Scalars['String']['output'];
+  code?: Maybe<Scalars['String']['output']>;
   /** Until when it can be claimed (RECEIPT_CLAIM_DAYS after the purchase). */
   claimableUntil: Scalars['DateTime']['output'];
   /**
    * The member page's URL that opens the claim with this code filled in (https://liff.line.me/<LIFF_ID>/?claim=...),
-   * or null when no LIFF app is configured.
+   * or null when no LIFF app is configured, or when code is null.
    */
   claimUrl?: Maybe<Scalars['String']['output']>;
-  /** A QR code (SVG) to print: claimUrl when there is one, else the code itself. */
-  barcodeSvg: Scalars['String']['output'];
+  /** A QR code (SVG) to print: claimUrl when there is one, else the code itself. Null when code is null. */
+  barcodeSvg?: Maybe<Scalars['String']['output']>;
   /** Whether a member has claimed it. */
   claimed: Scalars['Boolean']['output'];
 };
@@ -223,7 +228,8 @@ export type Purchase = {
   /**
    * A guest purchase's receipt code, to print on the receipt: the customer claims the purchase's points with it later
    * (claimPurchase, the LINE chat, the member page; docs/receipt-claims.md). Null for a member's purchase, an online
-   * order, a purchase recorded before receipt codes, and for customers (only the store's POS keys and staff see it).
+   * order, a purchase recorded before receipt codes, and for callers other than staff and the POS key that recorded
+   * it (customers, the store's other POS keys); see ReceiptClaim for who gets the code itself.
    */
   receiptClaim?: Maybe<ReceiptClaim>;
   /**
@@ -623,9 +629,11 @@ export type Mutation = {
    * A signed-in customer claims a guest purchase's points by the code on its receipt (docs/receipt-claims.md): the
    * purchase becomes theirs and earns as it would have when it was bought (the rules and their tier then), once; its
    * status is PENDING_POINTS while the points are being settled. Errors: BAD_USER_INPUT (not a receipt code, or a
-   * typo its check symbol caught), NOT_FOUND (no purchase has this code), CLAIM_EXPIRED (past claimableUntil),
-   * PURCHASE_REFUNDED (refunded in part or whole), ALREADY_CLAIMED (claimedByYou in the extensions says whether it
-   * was this member), RATE_LIMITED (10 codes an hour that matched nothing), FORBIDDEN (not a customer).
+   * typo its check symbol caught), NOT_FOUND (no purchase has this code), MEMBER_WITHDRAWN (the membership was
+   * withdrawn while the claim was on its way), CLAIM_EXPIRED (past claimableUntil), PURCHASE_REFUNDED (refunded in part
+   * or whole), ALREADY_CLAIMED (claimedByYou in the extensions says whether it was this member), RATE_LIMITED (10 codes
+   * an hour that matched nothing; or, with limit in the extensions, RECEIPT_CLAIMS_PER_DAY claims already made this day
+   * in Japan, retryAfterSeconds until its midnight), FORBIDDEN (not a customer).
    */
   claimPurchase: Purchase;
   /** Staff: creates a store. */
@@ -1008,10 +1016,10 @@ export type PurchaseCouponResolvers<ContextType = PurchasesContext, ParentType e
 }>;
 
 export type ReceiptClaimResolvers<ContextType = PurchasesContext, ParentType extends ResolversParentTypes['ReceiptClaim'] = ResolversParentTypes['ReceiptClaim']> = ResolversObject<{
-  code?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  code?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   claimableUntil?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   claimUrl?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
-  barcodeSvg?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  barcodeSvg?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   claimed?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
 }>;
 

@@ -6,6 +6,7 @@ import { purchaseOutcomeModel, type PurchaseOutcomeModel } from './purchase-outc
 import { purchaseModel, type PurchaseModel } from './purchase.model';
 import { receiptClaimModel, type ReceiptClaimModel } from './receipt-claim.model';
 import { receiptCodeModel, type ReceiptCodeModel } from './receipt-claim-code.model';
+import { receiptClaimSlotModel, type ReceiptClaimSlotModel } from './receipt-claim-slot.model';
 import { refundModel, type RefundModel } from './refund.model';
 import { shopifyOrderStoreModel, type ShopifyOrderStoreModel } from './shopify-order-store.model';
 import { storeLocationClaimModel, type StoreLocationClaimModel } from './store-location-claim.model';
@@ -23,6 +24,7 @@ export interface PurchasesModels {
   receiptCodes: ReceiptCodeModel;
   receiptClaims: ReceiptClaimModel;
   receiptClaimAttempts: AttemptModel;
+  receiptClaimSlots: ReceiptClaimSlotModel;
 }
 
 export function purchasesModels(connection: Connection): PurchasesModels {
@@ -38,5 +40,6 @@ export function purchasesModels(connection: Connection): PurchasesModels {
     receiptCodes: receiptCodeModel(connection),
     receiptClaims: receiptClaimModel(connection),
     receiptClaimAttempts: attemptModel(connection, 'ReceiptClaimAttempt', 'receipt_claim_attempts'),
+    receiptClaimSlots: receiptClaimSlotModel(connection),
   };
 }

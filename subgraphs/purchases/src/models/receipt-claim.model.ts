@@ -14,6 +14,8 @@ export interface ReceiptClaimDoc {
   claimedAt: Date;
   appliedAt: Date | null;
   refusal: { code: 'PURCHASE_REFUNDED'; at: Date } | null;
+  /** The member's day slot it holds (receipt_claim_slots); absent on claims made before the daily cap. */
+  slot?: string | null;
 }
 
 const claimSchema = new Schema<ReceiptClaimDoc>(
@@ -23,6 +25,7 @@ const claimSchema = new Schema<ReceiptClaimDoc>(
     claimedAt: { type: Date, required: true },
     appliedAt: { type: Date, default: null },
     refusal: { type: new Schema({ code: { type: String, required: true }, at: { type: Date, required: true } }, { _id: false }), default: null },
+    slot: { type: String, default: null },
   },
   { versionKey: false },
 );

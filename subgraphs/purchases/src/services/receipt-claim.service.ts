@@ -1,6 +1,6 @@
 import type { Types } from 'mongoose';
 import { AttemptLimiter } from '@omo/lib/core/attempt-limiter';
-import { requireAuthenticated, type Caller } from '@omo/lib/core/auth';
+import { actorOf, requireAuthenticated, type Caller } from '@omo/lib/core/auth';
 import { claimOnce } from '@omo/lib/core/claims';
 import { AppError, BadUserInputError, ForbiddenError, RateLimitedError } from '@omo/lib/core/errors';
 import { HOUR_MS } from '@omo/lib/core/time';
@@ -10,6 +10,7 @@ import type { PurchasesModels } from '../models';
 import type { PurchaseDoc } from '../models/purchase.model';
 import type { ReceiptClaimDoc } from '../models/receipt-claim.model';
 import type { MembersClient } from './members.client';
+import { ReceiptClaimSlots } from './receipt-claim-slots';
 import { receiptClaimView, type ReceiptClaimView } from './receipt-code';
 import { settleItem } from './settlement-items';
 
@@ -29,6 +30,8 @@ export interface ClaimOutcome {
 
 const notFound = () => new AppError('No purchase has this receipt code. Check the code on your receipt.', 'NOT_FOUND');
 const refunded = () => new AppError('This purchase was refunded, so its points cannot be claimed.', 'PURCHASE_REFUNDED');
+// not NOT_FOUND: the customer would read it as a wrong code
+const withdrawn = () => new AppError('This membership has been withdrawn, so it cannot claim a receipt’s points.', 'MEMBER_WITHDRAWN');
 
 /**
  * Claiming a guest purchase's points by its receipt code (docs/receipt-claims.md). The claim is the insert of the
@@ -40,30 +43,38 @@ const refunded = () => new AppError('This purchase was refunded, so its points c
  * purchase with a receipt code queues its reversal, whose handler waits while a claim is unfinished and then
  * reverses for the claim's member, or for no one (refund-claims in points-settlement.ts).
  *
- * Crash points: after the claim insert and before the purchase update, the claim is unfinished: the same member's
- * retry, or the sweep (finishStale), finishes it. After the purchase update (PENDING_POINTS, the member's) and
- * before the settle item is run or written, the settlement sweep re-arms the item of a purchase still pending.
+ * Crash points: after the day's slot and before the claim insert, the slot is dead, and given back when the member
+ * is at the cap (receipt-claim-slots.ts). After the claim insert and before the purchase update, the claim is
+ * unfinished: the same member's retry, or the sweep (finishStale), finishes it. After the purchase update
+ * (PENDING_POINTS, the member's) and before the settle item is run or written, the settlement sweep re-arms the
+ * item of a purchase still pending.
  */
 export class ReceiptClaimService {
   private readonly limiter: AttemptLimiter;
+  private readonly slots: ReceiptClaimSlots;
 
   constructor(
     private readonly models: PurchasesModels,
     private readonly members: MembersClient,
     private readonly outbox: Outbox,
     private readonly clock: () => Date,
-    private readonly liffId: string | undefined,
+    private readonly options: { liffId: string | undefined; claimsPerDay: number },
   ) {
     this.limiter = new AttemptLimiter(models.receiptClaimAttempts, clock);
+    this.slots = new ReceiptClaimSlots(models.receiptClaimSlots, models.receiptClaims, clock, options.claimsPerDay);
   }
 
   /**
-   * Purchase.receiptClaim: for the register that prints it (its store's POS keys) and staff. A customer never sees
-   * one: before the claim the purchase is no customer's, and after it the code has done its work.
+   * Purchase.receiptClaim. The code is a bearer of the purchase's points, so only the caller that recorded the sale
+   * (the register's POS key, or the staff member who entered it: `actor`, stored on every purchase since the first)
+   * and ADMIN read it; STAFF see whether and until when it can be claimed, to answer a customer, without the code;
+   * the store's other POS keys, customers and services see nothing. A customer never needs it: before the claim the
+   * purchase is no customer's, and after it the code has done its work.
    */
   viewOf(caller: Caller, purchase: PurchaseDoc): ReceiptClaimView | null {
-    const readable = caller.kind === 'staff' || caller.kind === 'service' || (caller.kind === 'pos' && caller.storeIds.includes(purchase.storeId));
-    return readable ? receiptClaimView(purchase, this.liffId) : null;
+    const recorder = (caller.kind === 'pos' || caller.kind === 'staff') && actorOf(caller) === purchase.actor;
+    if (recorder || (caller.kind === 'staff' && caller.role === 'ADMIN')) return receiptClaimView(purchase, this.options.liffId, true);
+    return caller.kind === 'staff' ? receiptClaimView(purchase, this.options.liffId, false) : null;
   }
 
   /** claimPurchase: a signed-in customer's own claim. */
@@ -78,7 +89,9 @@ export class ReceiptClaimService {
     const parsed = parseReceiptCode(text);
     if (!parsed) throw new BadUserInputError('A receipt code has 12 letters and digits, such as 7KQ4-M2XD-9HRT', { field: 'code' });
     if (!parsed.checked) throw new BadUserInputError('This receipt code has a typo: check each character', { field: 'code' });
-    const member = await this.members.activeMemberId(memberId);
+    const standing = await this.members.current(memberId);
+    if (standing.status === 'WITHDRAWN') throw withdrawn();
+    const member = standing.memberId;
     const attempt = await this.limiter.reserve({ key: `receipt-claim:${member}`, limit: FAILED_CLAIMS_PER_HOUR, windowMs: HOUR_MS });
     if (!attempt) throw new RateLimitedError('Too many receipt codes that did not match: try again in an hour', 3600);
     const found = await this.models.receiptCodes.findById(parsed.code).lean().exec();
@@ -93,8 +106,12 @@ export class ReceiptClaimService {
     const prior = await this.models.receiptClaims.findById(purchase._id).lean<ReceiptClaimDoc>().exec();
     if (prior) return this.alreadyClaimed(prior, member);
     if (await this.refunded(purchase._id)) throw refunded();
-    const claim = await claimOnce(this.models.receiptClaims, { _id: purchase._id, memberId: member, code: parsed.code, claimedAt: this.clock(), appliedAt: null, refusal: null });
+    // the day's slot before the claim: a crash between the two leaves a slot no claim names, which the member gets
+    // back at the cap a minute later (ReceiptClaimSlots); a claim inserted first could pass the cap
+    const slot = await this.slots.take(member, purchase._id);
+    const claim = await claimOnce(this.models.receiptClaims, { _id: purchase._id, memberId: member, code: parsed.code, claimedAt: this.clock(), appliedAt: null, refusal: null, slot });
     if (claim.won) return this.finish(claim.doc);
+    await this.slots.release(slot, purchase._id);
     if (!claim.existing) throw new Error(`the receipt claim of ${purchase._id.toHexString()} clashed on insert and is gone`);
     return this.alreadyClaimed(claim.existing, member);
   }
@@ -133,6 +150,8 @@ export class ReceiptClaimService {
     if (!claim.appliedAt) {
       if (await this.refunded(claim._id)) {
         await this.models.receiptClaims.updateOne({ _id: claim._id, appliedAt: null }, { $set: { refusal: { code: 'PURCHASE_REFUNDED', at: this.clock() } } });
+        // a crash before this leaves the slot to a refused claim, which the member gets back at the cap
+        await this.slots.release(claim.slot, claim._id);
         throw refunded();
       }
       await this.models.purchases.updateOne({ _id: claim._id, memberId: null }, { $set: { memberId: claim.memberId, state: 'PENDING_POINTS' } });

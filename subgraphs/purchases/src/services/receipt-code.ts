@@ -34,28 +34,30 @@ export function claimableUntil(occurredAt: Date, days: number): Date {
   return new Date(occurredAt.getTime() + days * DAY_MS);
 }
 
-/** What a register prints for a receipt code (Purchase.receiptClaim). */
+/** What a register prints for a receipt code (Purchase.receiptClaim); the code fields are null for callers who may not claim with it. */
 export interface ReceiptClaimView {
-  code: string;
+  code: string | null;
   claimableUntil: Date;
   claimUrl: string | null;
-  barcodeSvg: string;
+  barcodeSvg: string | null;
   claimed: boolean;
 }
 
 /**
  * The code grouped for reading, and a QR code to scan: with a LIFF app, the member page's URL carrying the code, so
  * LINE's own QR reader (or the phone camera) opens the claim directly; without one, the code itself, for the
- * chat's scanner. LIFF keeps the query of `https://liff.line.me/<LIFF_ID>/?claim=...` for the page.
+ * chat's scanner. LIFF keeps the query of `https://liff.line.me/<LIFF_ID>/?claim=...` for the page. Without
+ * `withCode` only whether and until when it can be claimed (the QR code is not drawn either).
  */
-export function receiptClaimView(purchase: PurchaseDoc, liffId: string | undefined): ReceiptClaimView | null {
+export function receiptClaimView(purchase: PurchaseDoc, liffId: string | undefined, withCode: boolean): ReceiptClaimView | null {
   if (!purchase.receiptCode || !purchase.receiptClaimableUntil) return null;
+  const status = { claimableUntil: purchase.receiptClaimableUntil, claimed: Boolean(purchase.memberId) };
+  if (!withCode) return { ...status, code: null, claimUrl: null, barcodeSvg: null };
   const claimUrl = liffId ? `https://liff.line.me/${liffId}/?claim=${purchase.receiptCode}` : null;
   return {
+    ...status,
     code: formatReceiptCode(purchase.receiptCode),
-    claimableUntil: purchase.receiptClaimableUntil,
     claimUrl,
     barcodeSvg: bwipjs.toSVG({ bcid: 'qrcode', text: claimUrl ?? purchase.receiptCode }),
-    claimed: Boolean(purchase.memberId),
   };
 }
