@@ -42,7 +42,7 @@ export function buildPartnerEvents(options: {
   timeoutMs: number;
 }): PartnerEvents {
   const models = partnerEventModels(options.connection);
-  const dispatcher = new WebhookDispatcher(models, { clock: options.clock, logger: options.logger, timeoutMs: options.timeoutMs });
+  const dispatcher = new WebhookDispatcher(models, { clock: options.clock, logger: options.logger, timeoutMs: options.timeoutMs, production: options.production });
   const deliveryOutbox = new Outbox(options.connection, 'partner_webhooks', dispatcher.handlers(), options.logger, options.clock, { concurrency: DELIVERY_CONCURRENCY });
   const inbox = new PartnerEventInbox(models, () => deliveryOutbox, options.clock);
   // members publishes to its own inbox: the same outbox item as other owners', without the HTTP hop
