@@ -1,3 +1,4 @@
+import { HOLD_FOR_EARLIER_MS } from '@omo/members/src/partner-events/partner-event-inbox';
 import { until, watch } from '@omo/tools/testing/concurrency';
 import { startFakePartner, type FakePartner } from '../helpers/fake-partner';
 import { ok, startTestSystem, type TestSystem } from '../helpers/system';
@@ -71,6 +72,81 @@ it('a receiver holding its answer does not hold up members’ other work queued 
     expect(partner.accepted.map((e) => e.id)).toEqual([`member.registered:${first}`]);
   } finally {
     partner.release();
+    await partner.close();
+  }
+});
+
+it('members down for the first of a member’s two points changes: the receiver still gets seq 1, then 2', async () => {
+  const partner = await startFakePartner({ now: () => new Date(now) });
+  const { inbox } = members().partnerEvents;
+  const points = system.subgraphs.points.built.outbox;
+  try {
+    await subscribe(partner, ['POINTS_CHANGED']);
+    const memberId = await register();
+    // the sign-up bonus is the member's first entry; members cannot take its event on the first try
+    await members().outbox.drain();
+    const receive = inbox.receive.bind(inbox);
+    const firstId = `points.changed:${memberId}:1`;
+    const down = jest.spyOn(inbox, 'receive').mockImplementation((event) => (event.id === firstId ? Promise.reject(new Error('members is restarting')) : receive(event)));
+    await points.drain();
+    expect(down.mock.calls.map(([event]) => event.id)).toContain(firstId);
+    down.mockRestore();
+    now += 1_000;
+    ok(await system.graphql(
+      'mutation($memberId: ID!) { adjustPoints(memberId: $memberId, amount: 30, reason: "調整", idempotencyKey: "order-1") { account { balance } } }',
+      { memberId },
+      system.staffHeaders(),
+    ));
+    // the second entry's item is due now, the first's after its back-off: the second reaches members first
+    await points.drain();
+    await drainDeliveries();
+    now += 2_000;
+    await points.drain();
+    await members().outbox.drain();
+    await drainDeliveries();
+    const got = partner.accepted.filter((e) => e.memberId === memberId) as { data: { seq: number }; sequence: number }[];
+    expect(got.map((e) => e.data.seq)).toEqual([1, 2]);
+    // the member's sequence (all topics: their member.registered went to the first test's subscription) rises with them
+    expect(got[0]!.sequence).toBeLessThan(got[1]!.sequence);
+  } finally {
+    await partner.close();
+  }
+});
+
+it('an earlier points change that does not come holds the later one HOLD_FOR_EARLIER_MS, then it goes without it', async () => {
+  const partner = await startFakePartner({ now: () => new Date(now) });
+  const { inbox } = members().partnerEvents;
+  const points = system.subgraphs.points.built.outbox;
+  try {
+    await subscribe(partner, ['POINTS_CHANGED']);
+    const memberId = await register();
+    await members().outbox.drain();
+    const receive = inbox.receive.bind(inbox);
+    const firstId = `points.changed:${memberId}:1`;
+    const stuck = jest.spyOn(inbox, 'receive').mockImplementation((event) => (event.id === firstId ? Promise.reject(new Error('members refuses it for now')) : receive(event)));
+    ok(await system.graphql(
+      'mutation($memberId: ID!) { adjustPoints(memberId: $memberId, amount: 40, reason: "調整", idempotencyKey: "order-bound-1") { account { balance } } }',
+      { memberId },
+      system.staffHeaders(),
+    ));
+    await points.drain();
+    await drainDeliveries();
+    const seqs = () => partner.accepted.filter((e) => e.memberId === memberId).map((e) => (e.data as { seq: number }).seq);
+    expect(seqs()).toEqual([]);
+    now += HOLD_FOR_EARLIER_MS - 1_000;
+    await members().outbox.drain();
+    await drainDeliveries();
+    expect(seqs()).toEqual([]);
+    now += 1_000;
+    await members().outbox.drain();
+    await drainDeliveries();
+    expect(seqs()).toEqual([2]);
+    // the first comes at last, and is delivered after the one that went without it
+    stuck.mockRestore();
+    await points.drain();
+    await drainDeliveries();
+    expect(seqs()).toEqual([2, 1]);
+  } finally {
     await partner.close();
   }
 });

@@ -44,7 +44,7 @@ export function buildPartnerEvents(options: {
   const models = partnerEventModels(options.connection);
   const dispatcher = new WebhookDispatcher(models, { clock: options.clock, logger: options.logger, timeoutMs: options.timeoutMs, production: options.production });
   const deliveryOutbox = new Outbox(options.connection, 'partner_webhooks', dispatcher.handlers(), options.logger, options.clock, { concurrency: DELIVERY_CONCURRENCY });
-  const inbox = new PartnerEventInbox(models, () => deliveryOutbox, options.clock);
+  const inbox = new PartnerEventInbox(models, { members: options.outbox, deliveries: () => deliveryOutbox }, options.clock);
   // members publishes to its own inbox: the same outbox item as other owners', without the HTTP hop
   const publisher = new PartnerEventPublisher({ topics: () => inbox.topics(), publish: (event) => inbox.receive(event) }, options.clock, options.logger);
   const memberEvents = new MemberEvents(options.members, publisher, options.outbox, options.clock);
@@ -59,7 +59,7 @@ export function buildPartnerEvents(options: {
     inbox,
     memberEvents,
     deliveryOutbox,
-    handlers: () => ({ ...publisher.handlers(), ...memberEvents.handlers((event) => inbox.receive(event)), ...movedLanes }),
+    handlers: () => ({ ...publisher.handlers(), ...memberEvents.handlers((event) => inbox.receive(event)), ...inbox.handlers(), ...movedLanes }),
     start: (intervalMs) => deliveryOutbox.start(intervalMs),
   };
 }
