@@ -1,4 +1,6 @@
-import { HOLD_FOR_EARLIER_MS } from '@omo/members/src/partner-events/partner-event-inbox';
+import { Types } from 'mongoose';
+import { partnerEvent } from '@omo/lib/events/partner-events';
+import { HOLD_FOR_EARLIER_MS, laneKey } from '@omo/members/src/partner-events/partner-event-inbox';
 import { until, watch } from '@omo/tools/testing/concurrency';
 import { startFakePartner, type FakePartner } from '../helpers/fake-partner';
 import { ok, startTestSystem, type TestSystem } from '../helpers/system';
@@ -146,6 +148,37 @@ it('an earlier points change that does not come holds the later one HOLD_FOR_EAR
     await points.drain();
     await drainDeliveries();
     expect(seqs()).toEqual([2, 1]);
+  } finally {
+    await partner.close();
+  }
+});
+
+it('an endpoint failing for every member is paused as a whole: one probe at a time, until it answers again', async () => {
+  const partner = await startFakePartner({ now: () => new Date(now) });
+  const { inbox, deliveryOutbox } = members().partnerEvents;
+  try {
+    const subscriptionId = await subscribe(partner, ['POINTS_CHANGED']);
+    partner.status = 503;
+    const memberIds = Array.from({ length: 6 }, () => new Types.ObjectId().toHexString());
+    for (const memberId of memberIds) {
+      await inbox.receive(partnerEvent('points.changed', `points.changed:${memberId}:1`, new Date(now), { memberId, seq: 1, type: 'ADJUST', amount: 1, balanceAfter: 1, purchaseId: null }));
+    }
+    // one lane after another, so that what each one sees is exact
+    const runLanes = async () => {
+      for (const memberId of memberIds) await deliveryOutbox.process(laneKey(subscriptionId, memberId));
+    };
+    await runLanes();
+    // five lanes failed in a row: the sixth does not try
+    expect(partner.received).toHaveLength(5);
+    now += 61_000;
+    await runLanes();
+    // past the pause, one lane probes (and fails); the others wait for the next pause to end
+    expect(partner.received).toHaveLength(6);
+    partner.status = 200;
+    now += 5 * 60_000 + 1_000;
+    await runLanes();
+    expect(partner.received).toHaveLength(12);
+    expect(partner.accepted.map((e) => e.memberId)).toEqual(memberIds);
   } finally {
     await partner.close();
   }

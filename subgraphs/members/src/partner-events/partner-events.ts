@@ -8,6 +8,7 @@ import { MemberEvents } from './member-events';
 import { LANE_ITEM, laneKey, PartnerEventInbox } from './partner-event-inbox';
 import { partnerEventModels, type PartnerEventModels } from './partner-events.models';
 import { WebhookDeliveryLog } from './webhook-delivery-log';
+import { SubscriptionPause } from './subscription-pause';
 import { WebhookDispatcher } from './webhook-dispatcher';
 import { WebhookSubscriptionService } from './webhook-subscription.service';
 
@@ -42,7 +43,13 @@ export function buildPartnerEvents(options: {
   timeoutMs: number;
 }): PartnerEvents {
   const models = partnerEventModels(options.connection);
-  const dispatcher = new WebhookDispatcher(models, { clock: options.clock, logger: options.logger, timeoutMs: options.timeoutMs, production: options.production });
+  const dispatcher = new WebhookDispatcher(models, {
+    clock: options.clock,
+    logger: options.logger,
+    timeoutMs: options.timeoutMs,
+    production: options.production,
+    pause: new SubscriptionPause(options.connection, options.clock),
+  });
   const deliveryOutbox = new Outbox(options.connection, 'partner_webhooks', dispatcher.handlers(), options.logger, options.clock, { concurrency: DELIVERY_CONCURRENCY });
   const inbox = new PartnerEventInbox(models, { members: options.outbox, deliveries: () => deliveryOutbox }, options.clock);
   // members publishes to its own inbox: the same outbox item as other owners', without the HTTP hop

@@ -4,6 +4,7 @@ import type { PartnerDeliveryBody } from '@omo/lib/events/partner-events';
 import { PARTNER_HEADERS, signPartnerPayload } from '@omo/lib/events/partner-signature';
 import { RetryLater, type OutboxHandler } from '@omo/lib/outbox/outbox';
 import { LANE_ITEM } from './partner-event-inbox';
+import type { SubscriptionPause } from './subscription-pause';
 import { postTo } from './webhook-http';
 import { hostOf, isInternalAddress, resolveWithDns, type ResolveHost } from './webhook-url-policy';
 import type { DeliveryAttempt, PartnerEventDoc, PartnerEventModels, PartnerEventSequenceDoc, WebhookDeliveryDoc, WebhookSubscriptionDoc } from './partner-events.models';
@@ -44,7 +45,7 @@ export function deliveryBody(event: PartnerEventDoc, seq: number): PartnerDelive
 export class WebhookDispatcher {
   constructor(
     private readonly models: PartnerEventModels,
-    private readonly deps: { clock: () => Date; logger: Logger; timeoutMs: number; production: boolean; resolve?: ResolveHost },
+    private readonly deps: { clock: () => Date; logger: Logger; timeoutMs: number; production: boolean; pause: SubscriptionPause; resolve?: ResolveHost },
   ) {}
 
   handlers(): Record<string, OutboxHandler> {
@@ -64,6 +65,12 @@ export class WebhookDispatcher {
       if (now.getTime() - started > RUN_BUDGET_MS) throw new RetryLater('more deliveries to send in this lane', { afterMs: 0 });
       const earlier = await this.earlierWithoutDelivery(subscription, next, now);
       if (earlier) throw new RetryLater(`delivery ${next._id} waits for the delivery of ${earlier}, placed before it`, { afterMs: 1_000 });
+      const admission = await this.deps.pause.admit(subscriptionId);
+      if (!admission.send) {
+        if (now.getTime() - next.since.getTime() < GIVE_UP_MS) throw new RetryLater(`delivery ${next._id} waits: ${admission.why}`, { afterMs: admission.waitMs });
+        await this.models.deliveries.updateOne({ _id: next._id, state: 'PENDING' }, { $set: { state: 'FAILED', failedAt: now, failureReason: 'Not accepted within 3 days (its endpoint kept failing)' } });
+        continue;
+      }
       const { attempt, refused } = await this.send(subscription, next);
       if (refused) {
         this.deps.logger.warn({ deliveryId: next._id, subscriptionId }, 'partner webhook not sent: its host is internal');
@@ -72,9 +79,11 @@ export class WebhookDispatcher {
       }
       if (attempt.statusCode !== null && attempt.statusCode >= 200 && attempt.statusCode < 300) {
         await this.finish(next, attempt, { state: 'DELIVERED', deliveredAt: attempt.at });
+        if (!admission.healthy) await this.deps.pause.succeeded(subscriptionId);
         delivered += 1;
         continue;
       }
+      await this.deps.pause.failed(subscriptionId, admission.probe);
       if (attempt.at.getTime() - next.since.getTime() >= GIVE_UP_MS) {
         this.deps.logger.error({ deliveryId: next._id, statusCode: attempt.statusCode, err: attempt.error }, 'partner webhook delivery given up after 3 days');
         await this.finish(next, attempt, { state: 'FAILED', failedAt: attempt.at, failureReason: 'Not accepted within 3 days' });

@@ -5,6 +5,7 @@ import { openTestDatabase, type TestDatabase } from '@omo/tools/testing/database
 import { rejection } from '@omo/tools/testing/errors';
 import { startFakePartner, type FakePartner } from '../../../../test/helpers/fake-partner';
 import { partnerEventModels, type PartnerEventModels, type WebhookDeliveryDoc } from './partner-events.models';
+import { SubscriptionPause } from './subscription-pause';
 import { WebhookDispatcher } from './webhook-dispatcher';
 import { WebhookSubscriptionService } from './webhook-subscription.service';
 import type { ResolveHost } from './webhook-url-policy';
@@ -93,7 +94,7 @@ describe('sending', () => {
     ['an IPv4-mapped loopback', [{ address: '::ffff:127.0.0.1', family: 6 }]],
   ])('in production, a name that resolves to %s is not sent: its deliveries end FAILED, with the reason', async (_what, addresses) => {
     const resolve: ResolveHost = async () => addresses;
-    const dispatcher = new WebhookDispatcher(models, { clock, logger, timeoutMs: 2_000, production: true, resolve });
+    const dispatcher = new WebhookDispatcher(models, { clock, logger, timeoutMs: 2_000, production: true, pause: new SubscriptionPause(db.connection, clock), resolve });
     const { subscriptionId, memberId } = await laneWith('https://hooks.partner.test/omo', [`e-${new Types.ObjectId().toHexString()}`, `e-${new Types.ObjectId().toHexString()}`]);
     const received = partner.received.length;
     await dispatcher.runLane(subscriptionId, memberId);
@@ -110,7 +111,7 @@ describe('sending', () => {
       asked.push(host);
       return answers.shift()!;
     };
-    const dispatcher = new WebhookDispatcher(models, { clock, logger, timeoutMs: 2_000, production: false, resolve });
+    const dispatcher = new WebhookDispatcher(models, { clock, logger, timeoutMs: 2_000, production: false, pause: new SubscriptionPause(db.connection, clock), resolve });
     const eventId = `e-${new Types.ObjectId().toHexString()}`;
     const { subscriptionId, memberId } = await laneWith(`http://partner.test:${port}/hooks/omo`, [eventId]);
     await dispatcher.runLane(subscriptionId, memberId);
