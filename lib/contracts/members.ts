@@ -221,7 +221,9 @@ export const membersContract = contract('members', {
   /**
    * points and purchases (their outboxes, `partner-event:<id>`): a partner event (lib/events/partner-events.ts),
    * stored once by its id and delivered to every active webhook subscription of its topic. `accepted: false`: no
-   * subscription listens to it, nothing was stored.
+   * subscription listens to it, nothing was stored. Its `order` is the publisher's own position for the member
+   * (`publisherOrder`: a sequence it keeps, else its clock's time and the id); a publisher without holes in a
+   * topic's positions also names the one before, and members holds the event while that one may still come.
    */
   publishPartnerEvent: route('/internal/partner-events', partnerEventSchema, z.object({ accepted: z.boolean(), deliveries: z.number().int().min(0) })),
   /** points and purchases: the topics active webhook subscriptions listen to (publishers keep it TOPICS_CACHE_MS). */

@@ -76,20 +76,51 @@ export const partnerEventData = {
 export type PartnerEventDataOf<T extends PartnerEventTopic> = z.infer<(typeof partnerEventData)[T]>;
 
 /**
+ * Where an event stands in its publisher's own order of the member's events of its topic, which the publisher's
+ * outbox does not keep (an item whose first try failed runs after a later one). `position` rises with the change:
+ * a sequence the publisher keeps for the member where it has one (points: the ledger entry's `seq`; a tier change
+ * from points: the seq of the entry that changed it), else the change's time from the publisher's injectable clock
+ * in ms, `tiebreak` (the event id) ordering equal times.
+ *
+ * `previous`, given only by a publisher whose positions of this topic have no holes (every position is published:
+ * points.changed), is the position just before this one and when that change happened (null: this is the first).
+ * members then holds this event while that one may still come (docs/events.md, "Order"): a publisher that cannot
+ * say leaves it out, and its events are placed as they arrive.
+ */
+export const publisherOrder = z.object({
+  position: z.number().int().nonnegative(),
+  tiebreak: z.string().max(200).default(''),
+  previous: z.object({ position: z.number().int().nonnegative(), at: isoInstant }).nullable().optional(),
+});
+export type PublisherOrder = z.input<typeof publisherOrder>;
+
+/**
  * An event as a publisher hands it to members. `id` is derived from the change (`purchase.recorded:<purchaseId>`,
- * `points.changed:<memberId>:<seq>`), so publishing twice is one event.
+ * `points.changed:<memberId>:<seq>`), so publishing twice is one event. `order` is optional only so that an item
+ * queued by a publisher older than it still goes through (placed as it arrives).
  */
 export const partnerEventSchema = z
-  .object({ id: z.string().min(1).max(200), topic: partnerEventTopic, memberId: id, occurredAt: isoInstant, data: z.record(z.string(), z.unknown()) })
+  .object({
+    id: z.string().min(1).max(200),
+    topic: partnerEventTopic,
+    memberId: id,
+    occurredAt: isoInstant,
+    data: z.record(z.string(), z.unknown()),
+    order: publisherOrder.optional(),
+  })
   .superRefine((event, ctx) => {
     const parsed = partnerEventData[event.topic].safeParse(event.data);
     if (!parsed.success) ctx.addIssue({ code: 'custom', path: ['data'], message: `is not a ${event.topic} payload: ${parsed.error.issues[0]?.message ?? 'invalid'}` });
   });
 export type PartnerEvent = z.infer<typeof partnerEventSchema>;
 
-/** Builds an event of a topic, its data typed by the topic. */
-export function partnerEvent<T extends PartnerEventTopic>(topic: T, id: string, occurredAt: Date, data: PartnerEventDataOf<T>): PartnerEvent {
-  return { id, topic, memberId: data.memberId, occurredAt: occurredAt.toISOString(), data };
+/**
+ * Builds an event of a topic, its data typed by the topic. Without an `order`, its position is `occurredAt` (which
+ * the caller takes from its injectable clock, or from the record the change wrote), the id breaking ties.
+ */
+export function partnerEvent<T extends PartnerEventTopic>(topic: T, id: string, occurredAt: Date, data: PartnerEventDataOf<T>, order?: PublisherOrder): PartnerEvent {
+  const placed = publisherOrder.parse(order ?? { position: occurredAt.getTime(), tiebreak: id });
+  return { id, topic, memberId: data.memberId, occurredAt: occurredAt.toISOString(), data, order: placed };
 }
 
 /**

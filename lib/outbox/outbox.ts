@@ -59,6 +59,8 @@ export class Outbox {
     private readonly handlers: Record<string, OutboxHandler>,
     private readonly logger: Logger,
     private readonly clock: () => Date,
+    /** How many items a drain runs at once: 1 keeps them in due order; more for slow, independent calls (webhooks). */
+    private readonly options: { concurrency?: number } = {},
   ) {
     this.items = outboxItemModel(connection, name);
     this.leases = new Leases(connection, { model: `${name}OutboxLease`, collection: `${name}_outbox_leases` }, clock, LEASE_MS);
@@ -161,7 +163,11 @@ export class Outbox {
       .lean<OutboxItemDoc[]>()
       .exec();
     let done = 0;
-    for (const item of due) if ((await this.process(item._id))?.doneAt) done += 1;
+    let next = 0;
+    const worker = async () => {
+      while (next < due.length) if ((await this.process(due[next++]!._id))?.doneAt) done += 1;
+    };
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(this.options.concurrency ?? 1, due.length)) }, worker));
     return done;
   }
 

@@ -28,16 +28,44 @@ export interface FakePartner {
   received: ReceivedDelivery[];
   /** The events accepted, once each, in the order they were first accepted: their parsed bodies. */
   accepted: Record<string, unknown>[];
+  /** From now on requests are read and kept but not answered until release() (a receiver that answers slowly). */
+  hold(): void;
+  /** Answers the requests held, and those that come after, at once. */
+  release(): void;
+  /** Requests read and not answered yet. */
+  held(): number;
   close(): Promise<void>;
 }
 
 export async function startFakePartner(options: { now: () => Date }): Promise<FakePartner> {
   const seen = new Set<string>();
-  const fake: Omit<FakePartner, 'url' | 'close'> = { secret: '', status: 200, received: [], accepted: [] };
+  let gate: { opened: Promise<void>; open: () => void; waiting: number } | null = null;
+  const fake: Omit<FakePartner, 'url' | 'close'> = {
+    secret: '',
+    status: 200,
+    received: [],
+    accepted: [],
+    hold() {
+      let open = () => {};
+      const opened = new Promise<void>((resolve) => (open = resolve));
+      gate ??= { opened, open, waiting: 0 };
+    },
+    release() {
+      gate?.open();
+      gate = null;
+    },
+    held: () => gate?.waiting ?? 0,
+  };
   const server = await listen(async (req, res) => {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const raw = Buffer.concat(chunks).toString('utf8');
+    if (gate) {
+      const current = gate;
+      current.waiting += 1;
+      await current.opened;
+      current.waiting -= 1;
+    }
     const header = (name: string) => {
       const value = req.headers[name];
       return Array.isArray(value) ? value[0] : value;

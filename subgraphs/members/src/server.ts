@@ -3,6 +3,7 @@ import path from 'node:path';
 import { Router } from 'express';
 import { parse } from 'graphql';
 import { Types } from 'mongoose';
+import { all } from '@omo/lib/server/background';
 import { internalClient } from '@omo/lib/server/internal-api';
 import { Outbox, RetryLater } from '@omo/lib/outbox/outbox';
 import { pointsContract } from '@omo/lib/contracts/points';
@@ -136,6 +137,6 @@ export function buildMembersSubgraph(options: SubgraphBuildOptions): MembersSubg
       const current = found && (await deps.memberService.currentMember(found));
       return current ? { memberId: current._id.toHexString(), status: current.status } : null;
     },
-    startBackground: () => outbox.start(OUTBOX_INTERVAL_MS),
+    startBackground: () => all([outbox.start(OUTBOX_INTERVAL_MS), partnerEvents.start(OUTBOX_INTERVAL_MS)]),
   };
 }

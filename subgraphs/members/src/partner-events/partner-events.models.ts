@@ -20,7 +20,19 @@ export interface WebhookSubscriptionDoc {
   createdBy: string;
 }
 
-/** An event as it arrived, once per id; `seq` its place among its member's events (partner_event_sequence). */
+/** Where the event stands in its publisher's order of the member's events of its topic (lib/events/partner-events.ts). */
+export interface StoredPublisherOrder {
+  position: number;
+  tiebreak: string;
+  /** Given by a publisher without holes in its positions: the position before this one, and when it happened. */
+  previousPosition: number | null;
+  previousAt: Date | null;
+}
+
+/**
+ * An event as it arrived, once per id; `seq` its place among its member's events (partner_event_sequence), null
+ * while it is held for an earlier event of its publisher (PartnerEventInbox) or between the inbox's steps.
+ */
 export interface PartnerEventDoc {
   _id: string;
   topic: PartnerEventTopic;
@@ -29,6 +41,8 @@ export interface PartnerEventDoc {
   data: Record<string, unknown>;
   receivedAt: Date;
   seq: number | null;
+  /** null: from a publisher older than the field, placed as it arrived. */
+  order?: StoredPublisherOrder | null;
 }
 
 /** One event's place in its member's order: `_id` `<memberId>:<seq>`, so each place is taken once; `eventId` unique. */
@@ -96,9 +110,19 @@ const eventSchema = new Schema<PartnerEventDoc>(
     data: { type: Schema.Types.Mixed, required: true },
     receivedAt: { type: Date, required: true },
     seq: { type: Number, default: null },
+    order: {
+      type: new Schema<StoredPublisherOrder>(
+        { position: { type: Number, required: true }, tiebreak: { type: String, default: '' }, previousPosition: { type: Number, default: null }, previousAt: { type: Date, default: null } },
+        { _id: false },
+      ),
+      default: null,
+    },
   },
   { versionKey: false, minimize: false },
 );
+// the publisher's order of a member's events of a topic: an event's predecessor, and the events held behind it
+eventSchema.index({ memberId: 1, topic: 1, 'order.position': 1 });
+eventSchema.index({ memberId: 1, topic: 1, 'order.previousPosition': 1 });
 
 const sequenceSchema = new Schema<PartnerEventSequenceDoc>(
   {

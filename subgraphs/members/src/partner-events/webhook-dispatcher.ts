@@ -4,6 +4,9 @@ import type { PartnerDeliveryBody } from '@omo/lib/events/partner-events';
 import { PARTNER_HEADERS, signPartnerPayload } from '@omo/lib/events/partner-signature';
 import { RetryLater, type OutboxHandler } from '@omo/lib/outbox/outbox';
 import { LANE_ITEM } from './partner-event-inbox';
+import type { SubscriptionPause } from './subscription-pause';
+import { postTo } from './webhook-http';
+import { hostOf, isInternalAddress, resolveWithDns, type ResolveHost } from './webhook-url-policy';
 import type { DeliveryAttempt, PartnerEventDoc, PartnerEventModels, PartnerEventSequenceDoc, WebhookDeliveryDoc, WebhookSubscriptionDoc } from './partner-events.models';
 
 /** A delivery not accepted this long after its first try (or its replay) is given up: FAILED, for staff to replay. */
@@ -42,7 +45,7 @@ export function deliveryBody(event: PartnerEventDoc, seq: number): PartnerDelive
 export class WebhookDispatcher {
   constructor(
     private readonly models: PartnerEventModels,
-    private readonly deps: { clock: () => Date; logger: Logger; timeoutMs: number },
+    private readonly deps: { clock: () => Date; logger: Logger; timeoutMs: number; production: boolean; pause: SubscriptionPause; resolve?: ResolveHost },
   ) {}
 
   handlers(): Record<string, OutboxHandler> {
@@ -62,12 +65,25 @@ export class WebhookDispatcher {
       if (now.getTime() - started > RUN_BUDGET_MS) throw new RetryLater('more deliveries to send in this lane', { afterMs: 0 });
       const earlier = await this.earlierWithoutDelivery(subscription, next, now);
       if (earlier) throw new RetryLater(`delivery ${next._id} waits for the delivery of ${earlier}, placed before it`, { afterMs: 1_000 });
-      const attempt = await this.send(subscription, next);
+      const admission = await this.deps.pause.admit(subscriptionId);
+      if (!admission.send) {
+        if (now.getTime() - next.since.getTime() < GIVE_UP_MS) throw new RetryLater(`delivery ${next._id} waits: ${admission.why}`, { afterMs: admission.waitMs });
+        await this.models.deliveries.updateOne({ _id: next._id, state: 'PENDING' }, { $set: { state: 'FAILED', failedAt: now, failureReason: 'Not accepted within 3 days (its endpoint kept failing)' } });
+        continue;
+      }
+      const { attempt, refused } = await this.send(subscription, next);
+      if (refused) {
+        this.deps.logger.warn({ deliveryId: next._id, subscriptionId }, 'partner webhook not sent: its host is internal');
+        await this.finish(next, attempt, { state: 'FAILED', failedAt: attempt.at, failureReason: refused });
+        continue;
+      }
       if (attempt.statusCode !== null && attempt.statusCode >= 200 && attempt.statusCode < 300) {
         await this.finish(next, attempt, { state: 'DELIVERED', deliveredAt: attempt.at });
+        if (!admission.healthy) await this.deps.pause.succeeded(subscriptionId);
         delivered += 1;
         continue;
       }
+      await this.deps.pause.failed(subscriptionId, admission.probe);
       if (attempt.at.getTime() - next.since.getTime() >= GIVE_UP_MS) {
         this.deps.logger.error({ deliveryId: next._id, statusCode: attempt.statusCode, err: attempt.error }, 'partner webhook delivery given up after 3 days');
         await this.finish(next, attempt, { state: 'FAILED', failedAt: attempt.at, failureReason: 'Not accepted within 3 days' });
@@ -104,35 +120,47 @@ export class WebhookDispatcher {
     return recent.find((e) => !withDelivery.has(e._id))?._id ?? null;
   }
 
-  private async send(subscription: WebhookSubscriptionDoc, delivery: WebhookDeliveryDoc): Promise<DeliveryAttempt> {
+  /**
+   * One try. The URL's name is resolved here and, in production, refused when any address it has is internal
+   * (docs/events.md, "URLs"): a refusal no retry changes, so the delivery ends FAILED. The request then goes to the
+   * address checked (postTo), never to a second lookup.
+   */
+  private async send(subscription: WebhookSubscriptionDoc, delivery: WebhookDeliveryDoc): Promise<{ attempt: DeliveryAttempt; refused?: string }> {
     const at = this.deps.clock();
     const event = await this.models.events.findById(delivery.eventId).lean<PartnerEventDoc>().exec();
-    if (!event) return { at, statusCode: null, error: 'the event is not stored', durationMs: 0 };
+    if (!event) return { attempt: { at, statusCode: null, error: 'the event is not stored', durationMs: 0 } };
+    const url = new URL(subscription.url);
+    const host = hostOf(url);
+    const began = Date.now();
+    const tried = (statusCode: number | null, error: string | null): DeliveryAttempt => ({ at, statusCode, error, durationMs: Date.now() - began });
+    let addresses: { address: string; family: number }[];
+    try {
+      addresses = await (this.deps.resolve ?? resolveWithDns)(host);
+    } catch (error) {
+      return { attempt: tried(null, `could not resolve the host${codeOf(error)}`) };
+    }
+    if (addresses.length === 0) return { attempt: tried(null, 'could not resolve the host') };
+    if (this.deps.production && addresses.some((a) => isInternalAddress(a.address))) {
+      const refused = `Not sent: ${host} resolves to a private, loopback, link-local or internal address`;
+      return { attempt: tried(null, refused), refused };
+    }
     const raw = JSON.stringify(deliveryBody(event, delivery.seq));
     const timestamp = Math.floor(at.getTime() / 1000);
     const secrets = [subscription.secret];
     if (subscription.previousSecret && subscription.previousSecretUntil && subscription.previousSecretUntil.getTime() > at.getTime()) secrets.push(subscription.previousSecret);
-    const began = Date.now();
+    const headers = {
+      'content-type': 'application/json',
+      'user-agent': 'omo-loyalty-webhooks/1',
+      [PARTNER_HEADERS.eventId]: event._id,
+      [PARTNER_HEADERS.topic]: event.topic,
+      [PARTNER_HEADERS.timestamp]: String(timestamp),
+      [PARTNER_HEADERS.signature]: signPartnerPayload(secrets, timestamp, raw),
+    };
     try {
-      const response = await fetch(subscription.url, {
-        method: 'POST',
-        redirect: 'manual',
-        headers: {
-          'content-type': 'application/json',
-          'user-agent': 'omo-loyalty-webhooks/1',
-          [PARTNER_HEADERS.eventId]: event._id,
-          [PARTNER_HEADERS.topic]: event.topic,
-          [PARTNER_HEADERS.timestamp]: String(timestamp),
-          [PARTNER_HEADERS.signature]: signPartnerPayload(secrets, timestamp, raw),
-        },
-        body: raw,
-        signal: AbortSignal.timeout(this.deps.timeoutMs),
-      });
-      await response.body?.cancel().catch(() => undefined);
-      const error = response.status >= 300 && response.status < 400 ? 'redirects are not followed' : null;
-      return { at, statusCode: response.status, error, durationMs: Date.now() - began };
+      const status = await postTo(url, addresses[0]!, headers, raw, this.deps.timeoutMs);
+      return { attempt: tried(status, status >= 300 && status < 400 ? 'redirects are not followed' : null) };
     } catch (error) {
-      return { at, statusCode: null, error: describe(error, this.deps.timeoutMs), durationMs: Date.now() - began };
+      return { attempt: tried(null, describe(error, this.deps.timeoutMs)) };
     }
   }
 
@@ -152,8 +180,13 @@ export class WebhookDispatcher {
 
 /** Why no status came back, without anything of the request (no URL, no headers). */
 function describe(error: unknown, timeoutMs: number): string {
-  if (error instanceof Error && error.name === 'TimeoutError') return `no answer within ${timeoutMs / 1000} s`;
-  const cause = (error as { cause?: { code?: unknown } } | null)?.cause;
-  if (cause && typeof cause.code === 'string') return `connection failed (${cause.code})`;
-  return 'connection failed';
+  const { name, cause } = (error ?? {}) as { name?: unknown; cause?: { name?: unknown } };
+  if (name === 'TimeoutError' || cause?.name === 'TimeoutError') return `no answer within ${timeoutMs / 1000} s`;
+  return `connection failed${codeOf(error)}`;
+}
+
+/** A system error's code (ECONNREFUSED, ENOTFOUND), in parentheses, or nothing. */
+function codeOf(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^E[A-Z_]+$/.test(code) ? ` (${code})` : '';
 }

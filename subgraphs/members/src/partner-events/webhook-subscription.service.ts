@@ -7,6 +7,7 @@ import { HOUR_MS } from '@omo/lib/core/time';
 import { objectIdSchema, parseInput } from '@omo/lib/core/validation';
 import { partnerEventTopic, type PartnerEventTopic } from '@omo/lib/events/partner-events';
 import type { PartnerEventModels, WebhookSubscriptionDoc } from './partner-events.models';
+import { hostOf, INTERNAL_HOST_MESSAGE, isInternalHost } from './webhook-url-policy';
 
 /** How long a rotated-out secret still signs deliveries beside the new one, for the partner to switch over. */
 export const PREVIOUS_SECRET_MS = 24 * HOUR_MS;
@@ -36,7 +37,8 @@ export const enumOfTopic = (topic: PartnerEventTopic): TopicEnum => topic.toUppe
 
 /**
  * ADMIN's webhook subscriptions (STAFF may list them). A URL must be https; plain http only to loopback outside
- * production (a test receiver, a developer's machine), and never with credentials in it.
+ * production (a test receiver, a developer's machine), and never with credentials in it. In production its host
+ * may not be an internal address (webhook-url-policy.ts), so a subscription cannot make us call our own network.
  */
 export class WebhookSubscriptionService {
   private readonly input;
@@ -55,7 +57,9 @@ export class WebhookSubscriptionService {
         const parsed = new URL(value);
         if (parsed.username || parsed.password) return false;
         return parsed.protocol === 'https:' || (!production && parsed.protocol === 'http:' && LOOPBACK.has(parsed.hostname));
-      }, production ? 'must be an https URL without credentials' : 'must be an https URL (http only to loopback) without credentials');
+      }, production ? 'must be an https URL without credentials' : 'must be an https URL (http only to loopback) without credentials')
+      // names are judged again when sent, once resolved (WebhookDispatcher)
+      .refine((value) => !production || !URL.canParse(value) || !isInternalHost(hostOf(new URL(value))), INTERNAL_HOST_MESSAGE);
     const topics = z
       .array(z.string().transform(topicOfEnum).pipe(partnerEventTopic))
       .min(1, 'must name at least one topic')

@@ -69,6 +69,11 @@ export class LedgerService {
     return this.appender.findByKey(idempotencyKey);
   }
 
+  /** The member's entry at `seq` (partner events: when the change before one happened). */
+  entryAt(memberId: string, seq: number): Promise<LedgerEntryDoc | null> {
+    return this.ledger.findOne({ memberId, seq }).lean<LedgerEntryDoc>().exec();
+  }
+
   /** The member's state now, given an entry of theirs: from the snapshot (one read by _id) once it has caught up. */
   stateSince(entry: LedgerEntryDoc): Promise<LedgerState> {
     return this.appender.stateSince(entry);

@@ -68,14 +68,16 @@ export class PointsPartnerEvents implements AppendWatcher {
       if (this.deps.clock().getTime() - item.createdAt.getTime() < ABANDONED_MS) throw new RetryLater('its ledger entry is not written yet');
       return { skipped: 'no entry was written under this key' };
     }
-    const event = partnerEvent('points.changed', `points.changed:${entry.memberId}:${entry.seq}`, entry.createdAt, {
-      memberId: entry.memberId,
-      seq: entry.seq,
-      type: entry.type,
-      amount: entry.amount,
-      balanceAfter: entry.balanceAfter,
-      purchaseId: entry.purchaseId ?? null,
-    });
+    // every entry after a subscription has its event, so members can hold this one until the one before it came
+    const previous = entry.seq > 1 ? await this.deps.ledger().entryAt(entry.memberId, entry.seq - 1) : null;
+    const id = `points.changed:${entry.memberId}:${entry.seq}`;
+    const event = partnerEvent(
+      'points.changed',
+      id,
+      entry.createdAt,
+      { memberId: entry.memberId, seq: entry.seq, type: entry.type, amount: entry.amount, balanceAfter: entry.balanceAfter, purchaseId: entry.purchaseId ?? null },
+      { position: entry.seq, tiebreak: id, previous: previous ? { position: previous.seq, at: previous.createdAt.toISOString() } : null },
+    );
     return this.sink.publish(event);
   }
 }
