@@ -8,7 +8,7 @@ import type { LegacyCodeDoc } from '../../models/legacy-code.model';
 import type { MemberDoc } from '../../models/member.model';
 import { IMPORT_BALANCES_OUTBOX_TYPE, type ImportBalanceItem } from './import-balances.handler';
 import { importKey, reportDuplicate, type ImportDuplicate, type ImportRegistrations } from './import-registration.service';
-import { parseImportRow, type ImportRow, type ImportRowInput } from './import-row';
+import { importRowParser, type ImportRow, type ImportRowInput } from './import-row';
 
 export { IMPORTED_TAG, importKey, type ImportDuplicate } from './import-registration.service';
 
@@ -96,8 +96,9 @@ export class MemberImportService {
   private checked(rows: ImportRowInput[], results: ImportRowResult[], now: Date): Pending[] {
     const firstLine = new Map<string, number>();
     const pending: Pending[] = [];
+    const parse = importRowParser(now);
     rows.forEach((input, index) => {
-      const parsed = parseImportRow(input, now);
+      const parsed = parse(input);
       if (!parsed.ok) {
         results[index]!.messages.push(...parsed.messages);
         return;
