@@ -64,7 +64,8 @@ export class SignUpService {
    * Claims this run took for contacts the stored member does not have are released; the ones it has are shared.
    * Every path that makes a member comes here, so this is where the Smaregi connector is asked for the member's
    * customer records: its item, like the bonus's, is written before the member, so a crash in between cannot lose
-   * it (the handler drops it if the member never appears).
+   * it (the handler drops it if the member never appears). The one exception is the member import, whose members
+   * get neither (import-registration.service.ts registers a batch of them with these checks and claims at once).
    */
   async registerAs(
     caller: Caller,
