@@ -35,6 +35,29 @@ export async function insertOnce<T>(model: Model<T>, doc: T): Promise<boolean> {
 }
 
 /**
+ * Inserts `docs` as one unordered insert (each document its own claim): true when every one went in, false when
+ * some lost to a unique key. FerretDB's duplicate-key errors do not say which key clashed, so the caller re-reads
+ * the keys to learn which claims are its own.
+ */
+export async function insertManyOnce<T>(model: Model<T>, docs: readonly T[]): Promise<boolean> {
+  if (!docs.length) return true;
+  try {
+    await model.insertMany(docs as T[], { ordered: false, throwOnValidationError: true });
+    return true;
+  } catch (error) {
+    // mongoose copies the driver's write errors into plain objects, which keeps their `err` and drops the getters
+    type WriteError = { code?: number; errmsg?: string; err?: { code?: number; errmsg?: string } };
+    const writeErrors = (error as { writeErrors?: WriteError[] } | null)?.writeErrors;
+    const clashes =
+      Array.isArray(writeErrors) && writeErrors.length > 0
+        ? writeErrors.every((writeError) => isDuplicateKeyError({ code: writeError.code ?? writeError.err?.code, message: writeError.errmsg ?? writeError.err?.errmsg }))
+        : isDuplicateKeyError(error);
+    if (clashes) return false;
+    throw error;
+  }
+}
+
+/**
  * One generation of a lease on a resource, `_id` `<resource>#<generation>`. A lease is never updated to be taken:
  * the first holder inserts generation 0; once the newest generation has expired (its holder died, hangs, or
  * released it), the next holder inserts generation n+1, so of several takers at once exactly one wins.

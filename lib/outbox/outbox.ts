@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Connection } from 'mongoose';
 import { repeat, type BackgroundTask } from '@omo/lib/server/background';
-import { insertOnce, Leases } from '@omo/lib/core/claims';
+import { insertManyOnce, insertOnce, Leases } from '@omo/lib/core/claims';
 import { KeyedLock } from '@omo/lib/core/keyed-lock';
 import type { Logger } from '@omo/lib/core/logger';
 import { outboxItemModel, type OutboxItemDoc, type OutboxItemModel } from './outbox-item.model';
@@ -75,6 +75,16 @@ export class Outbox {
     const now = this.clock();
     const nextAttemptAt = options.notBefore ?? now;
     return insertOnce(this.items, { _id: key, type, payload, createdAt: now, attempts: 0, nextAttemptAt, doneAt: null, lastError: null, result: null });
+  }
+
+  /** As enqueue, for a batch's items in one insert: an item whose key is there already is kept as it is. */
+  async enqueueMany(items: { key: string; type: string; payload: Record<string, unknown> }[]): Promise<void> {
+    for (const item of items) if (!this.handlers[item.type]) throw new Error(`No outbox handler for ${item.type}`);
+    const now = this.clock();
+    await insertManyOnce(
+      this.items,
+      items.map((item) => ({ _id: item.key, type: item.type, payload: item.payload, createdAt: now, attempts: 0, nextAttemptAt: now, doneAt: null, lastError: null, result: null })),
+    );
   }
 
   /**

@@ -79,4 +79,35 @@ describe('the member import after trouble', () => {
     expect(again.map((row) => row.outcome)).toEqual(['CREATED']);
     expect((await balanceOf('BUSY-1')).balance).toBe(100);
   });
+
+  it('gives two rows of one batch with one phone one member each, the later without it and flagged as the earlier’s duplicate', async () => {
+    const rows = await importRows([
+      { line: 2, legacyCode: 'TWIN-1', phone: '090-7777-0001', email: 'twin1@example.com' },
+      { line: 3, legacyCode: 'TWIN-2', phone: '090-7777-0001', email: 'twin2@example.com' },
+    ]);
+    const claims = system.db.collection<{ _id: string; memberId: Types.ObjectId }>('member_legacy_codes');
+    const [first, second] = await Promise.all(['TWIN1', 'TWIN2'].map(async (code) => (await claims.findOne({ _id: code }))!.memberId));
+    const firstCode = (await system.db.collection('members').findOne({ _id: first }))!.memberCode as string;
+    expect(rows).toEqual([
+      { line: 2, legacyCode: 'TWIN-1', outcome: 'CREATED', messages: [] },
+      { line: 3, legacyCode: 'TWIN-2', outcome: 'CREATED', messages: [`phone belongs to member ${firstCode} already: left out`] },
+    ]);
+    const stored = await system.db.collection('members').find({ _id: { $in: [first!, second!] } }, { projection: { email: 1, phone: 1 } }).sort({ email: 1 }).toArray();
+    expect(stored).toEqual([
+      { _id: first, email: 'twin1@example.com', phone: '+819077770001' },
+      { _id: second, email: 'twin2@example.com', phone: null },
+    ]);
+    expect(await system.db.collection('member_duplicates').findOne({ memberId: second })).toMatchObject({ duplicateOfId: first, contacts: [{ kind: 'phone', value: '+819077770001' }], source: 'import:TWIN2' });
+  });
+
+  it('takes over a contact claim a crashed registration left (its member never stored)', async () => {
+    const crashed = new Types.ObjectId();
+    await system.db.collection<{ _id: string } & Record<string, unknown>>('member_contact_claims').insertOne({ _id: 'email:left@example.com', memberId: crashed, createdAt: new Date(now.getTime() - 60_000) });
+    const rows = await importRows([{ line: 2, legacyCode: 'LEFT-1', email: 'left@example.com', balances: [{ points: 300, expiresOn: '2027-12-31' }] }]);
+    expect(rows).toEqual([{ line: 2, legacyCode: 'LEFT-1', outcome: 'CREATED', messages: [] }]);
+    const claim = await system.db.collection<{ _id: string; memberId: Types.ObjectId }>('member_legacy_codes').findOne({ _id: 'LEFT1' });
+    expect(await system.db.collection<{ _id: string } & Record<string, unknown>>('member_contact_claims').findOne({ _id: 'email:left@example.com' })).toMatchObject({ memberId: claim!.memberId });
+    expect(await system.db.collection('members').findOne({ _id: claim!.memberId }, { projection: { _id: 0, email: 1 } })).toEqual({ email: 'left@example.com' });
+    expect((await balanceOf('LEFT-1')).balance).toBe(300);
+  });
 });

@@ -14,6 +14,8 @@ type MemberTopic = 'member.registered' | 'member.withdrawn';
 /** What the sign-up and withdrawal paths call before their write (none in tools that only read or seed). */
 export interface MemberChangeHook {
   before(topic: MemberTopic, memberId: Types.ObjectId): Promise<void>;
+  /** As before, for a batch of members written together (the member import): their items in one insert. */
+  beforeMany(topic: MemberTopic, memberIds: Types.ObjectId[]): Promise<void>;
 }
 
 /**
@@ -30,10 +32,15 @@ export class MemberEvents implements MemberChangeHook {
     private readonly clock: () => Date,
   ) {}
 
-  async before(topic: MemberTopic, memberId: Types.ObjectId): Promise<void> {
-    if (!this.publisher.wants(topic)) return;
-    const id = memberId.toHexString();
-    await this.outbox().enqueue(`${PARTNER_EVENT_ITEM}:${topic}:${id}`, MEMBER_EVENT_ITEM, { topic, memberId: id });
+  before(topic: MemberTopic, memberId: Types.ObjectId): Promise<void> {
+    return this.beforeMany(topic, [memberId]);
+  }
+
+  async beforeMany(topic: MemberTopic, memberIds: Types.ObjectId[]): Promise<void> {
+    if (!memberIds.length || !this.publisher.wants(topic)) return;
+    await this.outbox().enqueueMany(
+      memberIds.map((memberId) => ({ key: `${PARTNER_EVENT_ITEM}:${topic}:${memberId.toHexString()}`, type: MEMBER_EVENT_ITEM, payload: { topic, memberId: memberId.toHexString() } })),
+    );
   }
 
   /** After a merge completed (its outbox handler, so a crash before this runs it again): the survivor continues. */

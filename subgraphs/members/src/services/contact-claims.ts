@@ -1,8 +1,9 @@
 import type { Types } from 'mongoose';
 import type { Caller } from '@omo/lib/core/auth';
-import { claimOnce, insertOnce } from '@omo/lib/core/claims';
+import { claimOnce, insertManyOnce, insertOnce } from '@omo/lib/core/claims';
 import { AlreadyExistsError, BadUserInputError } from '@omo/lib/core/errors';
 import type { MembersModels } from '../models';
+import type { ContactClaimDoc } from '../models/contact-claim.model';
 import type { MemberDoc } from '../models/member.model';
 
 export type ContactKind = 'email' | 'phone';
@@ -48,10 +49,7 @@ export class ContactClaims {
       if (!claim) continue;
       if (claim.memberId.equals(memberId)) return key;
       const holder = await this.models.members.findById(claim.memberId).lean<MemberDoc>();
-      // A holder that does not hold the value yet may be mid-update(): its fresh claim is in flight like a registration's
-      const inFlight = this.clock().getTime() - claim.createdAt.getTime() < IN_FLIGHT_CLAIM_MS;
-      const live = holder?.status === 'WITHDRAWN' ? false : holder?.[kind] === value || inFlight;
-      if (live) {
+      if (this.isLive(claim, kind, value, holder)) {
         const label = kind === 'email' ? 'e-mail address' : 'phone number';
         if (caller.kind === 'customer') throw unusableContact(kind);
         throw new AlreadyExistsError(
@@ -63,6 +61,49 @@ export class ContactClaims {
     }
     if (caller.kind === 'customer') throw unusableContact(kind);
     throw new AlreadyExistsError(`This ${kind} is being registered by someone else; try again`, { field: kind });
+  }
+
+  /**
+   * The member import's claims, a batch's in one insert; where some clashed, the claims and their holders are read
+   * back in one query each (FerretDB's duplicate-key error does not say which key clashed). Returns the keys the
+   * members asked for hold now (taken by this call, or by an earlier run for the same member id). A claim a crash
+   * left is removed, as claim does, for the caller's next round to take; a live one stays its holder's.
+   */
+  async claimMany(wanted: { kind: ContactKind; value: string; memberId: Types.ObjectId }[]): Promise<Set<string>> {
+    const createdAt = this.clock();
+    const docs = wanted.map((want) => ({ _id: contactClaimKey(want.kind, want.value), memberId: want.memberId, createdAt }));
+    if (await insertManyOnce(this.models.contactClaims, docs)) return new Set(docs.map((doc) => doc._id));
+    const claims = new Map(
+      (await this.models.contactClaims.find({ _id: { $in: docs.map((doc) => doc._id) } }).lean<ContactClaimDoc[]>().exec()).map((claim) => [claim._id, claim]),
+    );
+    const foreign = wanted.flatMap((want) => {
+      const claim = claims.get(contactClaimKey(want.kind, want.value));
+      return claim && !claim.memberId.equals(want.memberId) ? [claim.memberId] : [];
+    });
+    const holders = new Map(
+      (foreign.length ? await this.models.members.find({ _id: { $in: foreign } }).lean<MemberDoc[]>().exec() : []).map((member) => [member._id.toHexString(), member]),
+    );
+    const held = new Set<string>();
+    for (const want of wanted) {
+      const key = contactClaimKey(want.kind, want.value);
+      const claim = claims.get(key);
+      if (!claim) continue;
+      if (claim.memberId.equals(want.memberId)) held.add(key);
+      else if (!this.isLive(claim, want.kind, want.value, holders.get(claim.memberId.toHexString()))) {
+        await this.models.contactClaims.deleteOne({ _id: key, memberId: claim.memberId });
+      }
+    }
+    return held;
+  }
+
+  /**
+   * Whether a claim still stands for its holder: one not withdrawn that holds the value, or a claim young enough to
+   * be a registration in flight (a holder that does not hold the value yet may be mid-update(), its claim in flight
+   * like a registration's).
+   */
+  private isLive(claim: ContactClaimDoc, kind: ContactKind, value: string, holder: MemberDoc | null | undefined): boolean {
+    if (holder?.status === 'WITHDRAWN') return false;
+    return holder?.[kind] === value || this.clock().getTime() - claim.createdAt.getTime() < IN_FLIGHT_CLAIM_MS;
   }
 
   /**

@@ -7,6 +7,7 @@ import type { MarketingConsentDoc, MemberDoc } from '../models/member.model';
 import { ContactClaims } from './contact-claims';
 import { LineJoinService, type LineJoinOutcome, type LineJoinRequest } from './line-join.service';
 import type { RegisterMemberInput, UpdateMemberInput } from './member-input';
+import { ImportRegistrations } from './import/import-registration.service';
 import { MemberImportService, type ImportResult } from './import/member-import.service';
 import type { ImportRowInput } from './import/import-row';
 import { MemberDuplicates, type DuplicateState, type DuplicateView } from './member-duplicates.service';
@@ -64,7 +65,7 @@ export class MemberService {
     this.profiles = new MemberProfiles(models, this.changes, this.lookup);
     this.duplicates = new MemberDuplicates(models, this.lookup, now);
     this.registerCustomers = new RegisterCustomerService(models, this.signUp, this.changes, this.lookup, this.duplicates, now);
-    this.imports = new MemberImportService(models, this.signUp, this.duplicates, this.lookup, now, outbox);
+    this.imports = new MemberImportService(models, new ImportRegistrations(models, this.signUp, contacts, this.duplicates, this.lookup, options.memberEvents), now, outbox);
   }
 
   register(caller: Caller, input: RegisterMemberInput): Promise<MemberDoc> {

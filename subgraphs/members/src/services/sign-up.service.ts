@@ -64,7 +64,8 @@ export class SignUpService {
    * Claims this run took for contacts the stored member does not have are released; the ones it has are shared.
    * Every path that makes a member comes here, so this is where the Smaregi connector is asked for the member's
    * customer records: its item, like the bonus's, is written before the member, so a crash in between cannot lose
-   * it (the handler drops it if the member never appears).
+   * it (the handler drops it if the member never appears). The one exception is the member import, whose members
+   * get neither (import-registration.service.ts registers a batch of them with these checks and claims at once).
    */
   async registerAs(
     caller: Caller,
@@ -175,12 +176,20 @@ export class SignUpService {
     }
   }
 
-  /** A drawn code that is an imported old card's would be that card's member's at the register: drawn again. */
-  private async freshCode(): Promise<string> {
-    for (;;) {
-      const code = generateMemberCode();
-      if (!(await this.models.legacyCodes.exists({ _id: code }))) return code;
+  /**
+   * `count` distinct card codes, in one look-up of the old codes for all of them (a batch of the member import):
+   * a drawn code that is an imported old card's would be that card's member's at the register, so it is drawn again.
+   */
+  async freshCodes(count: number): Promise<string[]> {
+    const codes = new Set<string>();
+    while (codes.size < count) {
+      const drawn = new Set<string>();
+      while (codes.size + drawn.size < count) drawn.add(generateMemberCode());
+      const taken = await this.models.legacyCodes.find({ _id: { $in: [...drawn] } }, { _id: 1 }).lean<{ _id: string }[]>().exec();
+      const old = new Set(taken.map((claim) => claim._id));
+      for (const code of drawn) if (!old.has(code)) codes.add(code);
     }
+    return [...codes];
   }
 
   /**
@@ -194,7 +203,7 @@ export class SignUpService {
   ): Promise<{ member: MemberDoc; created: boolean }> {
     for (let attempt = 1; ; attempt += 1) {
       try {
-        const created = await this.models.members.create({ _id: memberId, memberCode: await this.freshCode(), status: 'ACTIVE', ...fields });
+        const created = await this.models.members.create({ _id: memberId, memberCode: (await this.freshCodes(1))[0]!, status: 'ACTIVE', ...fields });
         return { member: created.toObject(), created: true };
       } catch (error) {
         if (!isDuplicateKeyError(error)) throw error;

@@ -89,9 +89,18 @@ function rowSchema(now: Date) {
   });
 }
 
-/** Checks one row; a refusal lists every problem, each naming its field ("balances.1.points must be at least 1"). */
-export function parseImportRow(input: ImportRowInput, now: Date): ParsedRow {
-  const result = rowSchema(now).safeParse(input);
+/**
+ * The checks of a batch's rows at `now`: a refusal lists every problem, each naming its field ("balances.1.points
+ * must be at least 1"). The schema is built once a batch, not once a row: building it was most of a row's check
+ * (a 200-row batch's checks took 1.5 s with a schema a row, 0.25-0.6 s with one, on a loaded 2-core machine).
+ */
+export function importRowParser(now: Date): (input: ImportRowInput) => ParsedRow {
+  const schema = rowSchema(now);
+  return (input) => parseImportRow(schema, input, now);
+}
+
+function parseImportRow(schema: ReturnType<typeof rowSchema>, input: ImportRowInput, now: Date): ParsedRow {
+  const result = schema.safeParse(input);
   if (!result.success) return { ok: false, messages: result.error.issues.map((issue) => `${issue.path.join('.') || 'row'} ${issue.message}`) };
   const { data } = result;
   const notes: string[] = [];

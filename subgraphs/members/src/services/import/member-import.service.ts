@@ -1,36 +1,21 @@
 import { Types } from 'mongoose';
 import { actorOf, requireAdmin, type Caller } from '@omo/lib/core/auth';
-import { isDuplicateKeyError } from '@omo/lib/core/db';
-import { AlreadyExistsError, AppError, BadUserInputError } from '@omo/lib/core/errors';
-import { mapLimit } from '@omo/lib/core/concurrency';
+import { insertManyOnce } from '@omo/lib/core/claims';
+import { BadUserInputError } from '@omo/lib/core/errors';
 import type { Outbox } from '@omo/lib/outbox/outbox';
 import type { MembersModels } from '../../models';
 import type { LegacyCodeDoc } from '../../models/legacy-code.model';
 import type { MemberDoc } from '../../models/member.model';
-import type { ContactKind } from '../contact-claims';
-import type { MemberDuplicates } from '../member-duplicates.service';
-import type { MemberLookup } from '../member-lookup.service';
-import type { SignUpService } from '../sign-up.service';
 import { IMPORT_BALANCES_OUTBOX_TYPE, type ImportBalanceItem } from './import-balances.handler';
-import { parseImportRow, type ImportRow, type ImportRowInput } from './import-row';
+import { importKey, reportDuplicate, type ImportDuplicate, type ImportRegistrations } from './import-registration.service';
+import { importRowParser, type ImportRow, type ImportRowInput } from './import-row';
+
+export { IMPORTED_TAG, importKey, type ImportDuplicate } from './import-registration.service';
 
 /** Rows one importMembers call takes. */
 export const MAX_IMPORT_ROWS = 500;
-/** Registrations of one batch run at once: each is a few commands on its own member. */
-const PARALLEL_REGISTRATIONS = 8;
-/** Rounds of "look the contacts' holders up, register, find a holder that appeared meanwhile". */
-const MAX_REGISTER_ATTEMPTS = 3;
-/** Every imported member carries it, so staff and segments can tell them apart (tags leaf). */
-export const IMPORTED_TAG = 'imported';
-const IMPORT_CALLER: Caller = { kind: 'service', service: 'import' };
 
 export type ImportOutcome = 'CREATED' | 'UNCHANGED' | 'WOULD_CREATE' | 'INVALID';
-
-export interface ImportDuplicate {
-  kind: 'EMAIL' | 'PHONE';
-  memberId: string;
-  memberCode: string;
-}
 
 export interface ImportRowResult {
   line: number;
@@ -55,9 +40,6 @@ interface Pending {
   member: MemberDoc | null;
 }
 
-/** The member import's key of an old code: the ledger entry's and the tier spend's idempotency key in points. */
-export const importKey = (legacyCode: string): string => `import:${legacyCode}`;
-
 /**
  * Importing the previous card system's members (docs/member-import.md), a batch at a time. Idempotent by the old
  * code: each is claimed by inserting it into member_legacy_codes (`_id` the code, naming a member id chosen then)
@@ -70,19 +52,17 @@ export const importKey = (legacyCode: string): string => `import:${legacyCode}`;
  *   its rows with a member, UNCHANGED ones too, so any rerun sends again what a dead run left unsent (points replays
  *   each member's import key: a balance that arrived is not added twice); a done item is never run again with
  *   another call's payload.
- * - a duplicate flagged, contact claimed, member not inserted: the flag is not shown until its member is; the
- *   contact claim names the member id, so the completing run shares it (SignUpService.registerAs).
- * - member inserted, balances not sent: the item is durable, and the worker sends it.
+ * - duplicates flagged, contacts claimed, member.registered queued, members not inserted: see
+ *   ImportRegistrations, which registers the batch's members in a few commands for all of them.
+ * - members inserted, balances not sent: the item is durable, and the worker sends it.
  * Two runs of one code at once both register under the claimed id: the member insert under one id is the decision
- * (registerAs answers the loser `created: false`). A member registered this way is a STORE member registered by
- * staff (consent not granted, source STAFF; tag `imported`) and gets no sign-up bonus.
+ * (the loser answers UNCHANGED). A member registered this way is a STORE member registered by staff (consent not
+ * granted, source STAFF; tag `imported`) and gets no sign-up bonus and no Smaregi customer item.
  */
 export class MemberImportService {
   constructor(
     private readonly models: MembersModels,
-    private readonly signUp: SignUpService,
-    private readonly duplicates: MemberDuplicates,
-    private readonly lookup: MemberLookup,
+    private readonly registrations: ImportRegistrations,
     private readonly clock: () => Date,
     private readonly outbox?: Outbox,
   ) {}
@@ -116,8 +96,9 @@ export class MemberImportService {
   private checked(rows: ImportRowInput[], results: ImportRowResult[], now: Date): Pending[] {
     const firstLine = new Map<string, number>();
     const pending: Pending[] = [];
+    const parse = importRowParser(now);
     rows.forEach((input, index) => {
-      const parsed = parseImportRow(input, now);
+      const parsed = parse(input);
       if (!parsed.ok) {
         results[index]!.messages.push(...parsed.messages);
         return;
@@ -174,7 +155,7 @@ export class MemberImportService {
     return new Map(found.map((member) => [member._id.toHexString(), member]));
   }
 
-  private answer(result: ImportRowResult, outcome: ImportOutcome, member: MemberDoc | null): void {
+  private answer(result: ImportRowResult, outcome: ImportOutcome, member: Pick<MemberDoc, '_id' | 'memberCode'> | null): void {
     result.outcome = outcome;
     result.memberId = member?._id.toHexString() ?? null;
     result.memberCode = member?.memberCode ?? null;
@@ -183,7 +164,7 @@ export class MemberImportService {
   /** Dry run: the contacts other members hold (or an earlier row of the batch), read only. */
   private async preview(toRegister: Pending[], results: ImportRowResult[]): Promise<void> {
     const inBatch = new Map<string, number>();
-    const holders = await this.holdersOf(toRegister);
+    const holders = await this.registrations.holdersOf(toRegister.map((entry) => entry.row));
     for (const entry of toRegister) {
       const result = results[entry.index]!;
       this.answer(result, 'WOULD_CREATE', null);
@@ -193,7 +174,7 @@ export class MemberImportService {
         const found = holders.get(`${kind}:${value}`);
         const holder = found && !(entry.memberId && found._id.equals(entry.memberId)) ? found : null;
         const earlier = inBatch.get(`${kind}:${value}`);
-        if (holder) this.reportDuplicate(result, kind, holder);
+        if (holder) reportDuplicate(result, kind, holder);
         else if (earlier !== undefined) result.messages.push(`${kind} is the same as line ${earlier}'s: it would be left out`);
         else inBatch.set(`${kind}:${value}`, entry.row.line);
       }
@@ -214,35 +195,29 @@ export class MemberImportService {
     const payload = { items: balances, actor };
     // written before the members, so a crash between them cannot lose a balance (see the class comment)
     if (balances.length) await this.outbox?.enqueue(itemKey, IMPORT_BALANCES_OUTBOX_TYPE, payload);
-    const holders = await this.holdersOf(claimed);
-    await mapLimit(claimed, PARALLEL_REGISTRATIONS, async (entry) => {
-      const result = results[entry.index]!;
-      try {
-        const { member, created } = await this.registerRow(entry, result, holders);
-        this.answer(result, created ? 'CREATED' : 'UNCHANGED', member);
-      } catch (error) {
-        // one row's trouble is that row's: its claim stays, so a rerun registers it under the same member (and the
-        // item above leaves it out after its minute); anything else, a database failure, fails the batch for resending
-        if (!(error instanceof RowNotImported) && !(error instanceof AppError)) throw error;
-        result.messages.push(error instanceof RowNotImported ? error.message : `not imported: ${error.message}`);
-      }
-    });
+    const stored = await this.registrations.register(claimed.map((entry) => ({ row: entry.row, memberId: entry.memberId!, report: results[entry.index]! })));
+    for (const entry of claimed) {
+      const member = stored.get(entry.memberId!.toHexString());
+      // a row not stored keeps its claim, so a rerun registers it under the same member (and the item above leaves
+      // it out after its minute)
+      if (member) this.answer(results[entry.index]!, member.created ? 'CREATED' : 'UNCHANGED', { _id: entry.memberId!, memberCode: member.memberCode });
+    }
     if (!balances.length) return;
     const failed = new Set(claimed.filter((entry) => results[entry.index]!.outcome === 'INVALID').map((entry) => entry.memberId!.toHexString()));
-    const stored = { items: balances.filter((item) => !failed.has(item.memberId)), actor };
+    const sent = { items: balances.filter((item) => !failed.has(item.memberId)), actor };
     // the item waits a minute for a row that failed here: the stored rows go now in an item of their own (sent
     // twice then, the second a replay), rather than after that minute
     const runKey = failed.size ? `${IMPORT_BALANCES_OUTBOX_TYPE}:${new Types.ObjectId().toHexString()}` : itemKey;
     try {
-      if (stored.items.length) await this.outbox?.runNow(runKey, IMPORT_BALANCES_OUTBOX_TYPE, failed.size ? stored : payload);
+      if (sent.items.length) await this.outbox?.runNow(runKey, IMPORT_BALANCES_OUTBOX_TYPE, failed.size ? sent : payload);
     } catch {
       // the item stays queued: the outbox worker sends it
     }
   }
 
   /**
-   * Claims the codes not claimed yet, in one insert for the batch; a code another run claimed meanwhile is read
-   * back (FerretDB's duplicate-key error does not say which), and its member is that run's. The entries claimed:
+   * Claims the codes not claimed yet, in one insert for the batch; where any clashed, a code another run claimed
+   * meanwhile is read back (FerretDB's duplicate-key error does not say which), and its member is that run's. The entries claimed:
    * a code whose claim cannot be read back (removed meanwhile) is reported on its row, to be sent again.
    */
   private async claim(toRegister: Pending[], results: ImportRowResult[]): Promise<Pending[]> {
@@ -250,10 +225,9 @@ export class MemberImportService {
     if (!unclaimed.length) return toRegister;
     const createdAt = this.clock();
     const docs = unclaimed.map((entry) => ({ _id: entry.row.legacyCode, memberId: new Types.ObjectId(), createdAt }));
-    try {
-      await this.models.legacyCodes.insertMany(docs, { ordered: false });
-    } catch (error) {
-      if (!isDuplicateKeyError(error) && !hasOnlyDuplicateKeyErrors(error)) throw error;
+    if (await insertManyOnce(this.models.legacyCodes, docs)) {
+      unclaimed.forEach((entry, i) => (entry.memberId = docs[i]!.memberId));
+      return toRegister;
     }
     const claims = await this.claimsOf(unclaimed.map((entry) => entry.row.legacyCode));
     for (const entry of unclaimed) {
@@ -263,83 +237,4 @@ export class MemberImportService {
     }
     return toRegister.filter((entry) => entry.memberId);
   }
-
-  /** The member under the claim's id, without any contact another member holds (flagged and reported instead). */
-  private async registerRow(entry: Pending, result: ImportRowResult, known: Map<string, MemberDoc>): Promise<{ member: MemberDoc; created: boolean }> {
-    const memberId = entry.memberId!;
-    const contacts: Record<ContactKind, string | null> = { email: entry.row.email, phone: entry.row.phone };
-    for (let attempt = 1; attempt <= MAX_REGISTER_ATTEMPTS; attempt += 1) {
-      for (const kind of ['email', 'phone'] as const) {
-        const value = contacts[kind];
-        // the batch's look-up first; a later round looks again, for the holder that made the last one fail
-        const holder = value && (attempt === 1 ? (known.get(`${kind}:${value}`) ?? null) : await this.holderOf(kind, value, memberId));
-        if (!value || !holder || holder._id.equals(memberId)) continue;
-        // flagged before the member is stored, so a crash in between cannot lose the flag
-        await this.duplicates.flag(memberId, holder._id, { kind, value }, importKey(entry.row.legacyCode));
-        this.reportDuplicate(result, kind, holder);
-        contacts[kind] = null;
-      }
-      try {
-        return await this.signUp.registerAs(
-          IMPORT_CALLER,
-          {
-            displayName: entry.row.displayName,
-            ...contacts,
-            registeredVia: 'STORE',
-            registeredStoreId: null,
-            tags: [IMPORTED_TAG],
-            birthday: entry.row.birthday,
-            marketingConsent: false,
-            consentSource: 'STAFF',
-          },
-          memberId,
-          // the old system may be Smaregi itself, holding the member already (docs/member-import.md)
-          { signupBonus: false, contactRequired: false, smaregiCustomer: false },
-        );
-      } catch (error) {
-        // a holder appeared between the look-up and the claim: looked up again, and the contact left out
-        if (!(error instanceof AlreadyExistsError)) throw error;
-      }
-    }
-    throw new RowNotImported('not imported: its e-mail or phone is being registered by someone else; send the row again');
-  }
-
-  private reportDuplicate(result: ImportRowResult, kind: ContactKind, holder: MemberDoc): void {
-    result.duplicateContacts.push({ kind: kind === 'email' ? 'EMAIL' : 'PHONE', memberId: holder._id.toHexString(), memberCode: holder.memberCode });
-    result.messages.push(`${kind} belongs to member ${holder.memberCode} already: left out`);
-  }
-
-  /**
-   * The active members holding the batch's contacts, by `<kind>:<value>`: one query per kind for the batch rather
-   * than two per row (each row's look-up was a third of the batch's commands).
-   */
-  private async holdersOf(entries: Pending[]): Promise<Map<string, MemberDoc>> {
-    const holders = new Map<string, MemberDoc>();
-    for (const kind of ['email', 'phone'] as const) {
-      const values = [...new Set(entries.map((entry) => entry.row[kind]).filter((value): value is string => Boolean(value)))];
-      if (!values.length) continue;
-      const found = await this.models.members.find({ [kind]: { $in: values }, status: { $in: ['ACTIVE', 'MERGED'] } }).lean<MemberDoc[]>().exec();
-      for (const member of found) {
-        const holder = await this.lookup.currentMember(member);
-        if (holder?.status === 'ACTIVE') holders.set(`${kind}:${String(member[kind])}`, holder);
-      }
-    }
-    return holders;
-  }
-
-  /** The active member other than `self` holding this contact (a merged holder's survivor), or null. */
-  private async holderOf(kind: ContactKind, value: string, self: Types.ObjectId | null): Promise<MemberDoc | null> {
-    const found = await this.models.members.findOne({ [kind]: value, status: { $in: ['ACTIVE', 'MERGED'] } }).lean<MemberDoc>().exec();
-    const holder = found && (await this.lookup.currentMember(found));
-    return holder?.status === 'ACTIVE' && !(self && holder._id.equals(self)) ? holder : null;
-  }
-}
-
-/** A row that cannot be carried out now but may be on a rerun: reported on its row, the batch going on. */
-class RowNotImported extends Error {}
-
-/** insertMany with ordered: false reports every clash in one bulk error; only clashes are a claim lost. */
-function hasOnlyDuplicateKeyErrors(error: unknown): boolean {
-  const writeErrors = (error as { writeErrors?: { code?: number; errmsg?: string }[] } | null)?.writeErrors;
-  return Array.isArray(writeErrors) && writeErrors.length > 0 && writeErrors.every((writeError) => isDuplicateKeyError({ code: writeError.code, message: writeError.errmsg }));
 }
