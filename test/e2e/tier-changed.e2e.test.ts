@@ -22,6 +22,7 @@ async function runOutboxes(): Promise<void> {
     await system.subgraphs.purchases.built.outbox.drain();
     await system.subgraphs.points.built.outbox.drain();
     await system.subgraphs.members.built.outbox.drain();
+    await system.subgraphs.members.built.partnerEvents.deliveryOutbox.drain();
   }
 }
 
