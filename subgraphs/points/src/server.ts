@@ -130,7 +130,7 @@ export function buildPointsSubgraph(options: SubgraphBuildOptions): PointsSubgra
         repeat('points expiry', EXPIRY_INTERVAL_MS, () => expiry.run(options.clock()), options.logger),
         nowAndRepeat('birthday bonus', BIRTHDAY_BONUS_INTERVAL_MS, () => birthdayBonus.run(options.clock()), options.logger),
         repeat('coupon expiry', EXPIRY_INTERVAL_MS, () => couponExpiry.run(options.clock()), options.logger),
-        repeat('tier changes', TIER_CHANGE_INTERVAL_MS, () => tierChangeJob.run(options.clock()), options.logger),
+        nowAndRepeat('tier changes', TIER_CHANGE_INTERVAL_MS, () => tierChangeJob.run(options.clock()), options.logger),
         outbox.start(OUTBOX_INTERVAL_MS),
       ]),
     routes: pointsRoutes(deps, settlement, options),
