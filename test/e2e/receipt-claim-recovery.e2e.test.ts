@@ -1,4 +1,7 @@
 import { Types } from 'mongoose';
+import { ledgerEntryModel } from '@omo/points/src/models/ledger-entry.model';
+import { pointAccountModel } from '@omo/points/src/models/point-account.model';
+import { verifyLedger } from '@omo/points/src/services/ledger-verify';
 import { ok, startTestSystem, type GraphQLResponse, type TestSystem } from '../helpers/system';
 
 /**
@@ -100,7 +103,8 @@ describe('receipt claims that died half way or raced a refund', () => {
     const member = await newMember();
     await claimDiedAfterInsert(sale.id, sale.code, member);
     expect((await refund(sale.id, 2_000)).errors).toBeUndefined();
-    // the claim's refund check ran before the refund was stored: it applies the claim and settles
+    // the claim's refund check ran before the refund was stored: it decided to apply the claim, and settles
+    await system.db.collection('receipt_claim_decisions').insertOne({ _id: new Types.ObjectId(sale.id), verdict: 'APPLIED', reason: null, decidedAt: now });
     await system.db.collection('purchases').updateOne({ _id: new Types.ObjectId(sale.id) }, { $set: { memberId: member, state: 'PENDING_POINTS' } });
     const [stored] = await system.db.collection('refunds').find({ purchaseId: sale.id }).toArray();
     await purchases().outbox.process(`reverse:${String(stored!._id)}`, { ignoreBackoff: true });
@@ -112,6 +116,40 @@ describe('receipt claims that died half way or raced a refund', () => {
       { type: 'REVERSAL', amount: -20 },
       { type: 'EARN', amount: 50 },
     ]);
+  });
+
+  it('takes back the whole of a purchase refunded while two finishes of one claim ran, the second seeing the refund', async () => {
+    const sale = await guestSale(6_000);
+    const member = await newMember();
+    await claimDiedAfterInsert(sale.id, sale.code, member);
+    // finish A, the member's retry, has looked for refunds (none) and waits just before making the purchase theirs
+    const model = purchases().models.purchases;
+    const original = model.updateOne.bind(model);
+    let reachedA!: () => void;
+    const reached = new Promise<void>((resolve) => (reachedA = resolve));
+    let releaseA!: () => void;
+    const released = new Promise<void>((resolve) => (releaseA = resolve));
+    const seam = jest.spyOn(model, 'updateOne').mockImplementationOnce(((...args: Parameters<typeof model.updateOne>) => {
+      reachedA();
+      return released.then(() => original(...args));
+    }) as typeof model.updateOne);
+    const finishA = system.graphql(CLAIM, { code: sale.code }, system.customerHeaders(member));
+    await reached;
+    seam.mockRestore();
+    expect((await refund(sale.id, 6_000)).errors).toBeUndefined();
+    // finish B sees the refund, and follows A's verdict
+    expect((await system.graphql(CLAIM, { code: sale.code }, system.customerHeaders(member))).errors?.[0]?.extensions).toEqual({ code: 'ALREADY_CLAIMED', claimedByYou: true });
+    await purchases().outbox.drain();
+    releaseA();
+    expect((await finishA).errors?.[0]?.extensions).toEqual({ code: 'ALREADY_CLAIMED', claimedByYou: true });
+    const [stored] = await system.db.collection('refunds').find({ purchaseId: sale.id }).toArray();
+    await purchases().outbox.process(`reverse:${String(stored!._id)}`, { ignoreBackoff: true });
+    expect(await entriesFor(member, sale.id)).toEqual([
+      { type: 'REVERSAL', amount: -60 },
+      { type: 'EARN', amount: 60 },
+    ]);
+    const points = system.subgraphs.points.connection;
+    expect((await verifyLedger(ledgerEntryModel(points), pointAccountModel(points))).problems).toEqual([]);
   });
 
   it('stops a member after 10 codes an hour that matched nothing, and counts none that matched', async () => {

@@ -4,7 +4,8 @@ import { Schema, type Connection, type Model, type Types } from 'mongoose';
  * A member's claim of a guest purchase by its receipt code, `_id` = the purchase id: the claim is this insert, so of
  * two members claiming at once exactly one wins (FerretDB has no atomic conditional update to decide it).
  * `appliedAt`: the purchase was made the member's and its settlement queued; `refusal`: a refund was found after
- * the claim was taken (the claim is kept, refused, for staff to see; the purchase stays a guest's).
+ * the claim was taken and its decision (receipt_claim_decisions) is REFUSED (the claim is kept, refused, in the
+ * database only; the purchase stays a guest's).
  */
 export interface ReceiptClaimDoc {
   _id: Types.ObjectId;

@@ -9,6 +9,7 @@ import type { Outbox } from '@omo/lib/outbox/outbox';
 import type { PurchasesModels } from '../models';
 import type { PurchaseDoc } from '../models/purchase.model';
 import type { ReceiptClaimDoc } from '../models/receipt-claim.model';
+import type { ReceiptClaimDecisionDoc } from '../models/receipt-claim-decision.model';
 import type { MembersClient } from './members.client';
 import { ReceiptClaimSlots } from './receipt-claim-slots';
 import { receiptClaimView, type ReceiptClaimView } from './receipt-code';
@@ -39,7 +40,8 @@ const withdrawn = () => new AppError('This membership has been withdrawn, so it 
  * as any member's purchase (points-settlement.ts), which earns under the rules and the tier of the purchase time.
  *
  * Claim against refund: each inserts its own record first (the claim, the refund), then looks for the other, so at
- * least one sees the other. A claim that finds a refund is refused and kept REFUSED for staff; a refund of a
+ * least one sees the other. The claim's finishers decide apply or refuse once (decide); a claim that finds a refund
+ * before anyone decided is refused and kept refused in the database; a refund of a
  * purchase with a receipt code queues its reversal, whose handler waits while a claim is unfinished and then
  * reverses for the claim's member, or for no one (refund-claims in points-settlement.ts).
  *
@@ -148,7 +150,7 @@ export class ReceiptClaimService {
     // only an unapplied claim can lose to a refund: once applied, a refund is the member's own (its reversal takes
     // back their points), and refusing the claim then would make the next refund reverse for no one
     if (!claim.appliedAt) {
-      if (await this.refunded(claim._id)) {
+      if ((await this.decide(claim._id)) === 'REFUSED') {
         await this.models.receiptClaims.updateOne({ _id: claim._id, appliedAt: null }, { $set: { refusal: { code: 'PURCHASE_REFUNDED', at: this.clock() } } });
         // a crash before this leaves the slot to a refused claim, which the member gets back at the cap
         await this.slots.release(claim.slot, claim._id);
@@ -169,6 +171,23 @@ export class ReceiptClaimService {
     const purchase = await this.models.purchases.findById(claim._id).lean<PurchaseDoc>().exec();
     if (!purchase) throw new Error(`claimed purchase ${claim._id.toHexString()} is gone`);
     return { purchase, pointsEarned: purchase.state === 'COMPLETED' ? pointsEarned : null };
+  }
+
+  /**
+   * Applied or refused, once for the claim: this finisher's verdict (refused when a refund is stored) is inserted,
+   * and a finisher that loses follows the one that won, though it may have seen a refund the winner had not: the
+   * winner's APPLIED makes the refund the member's, whose reversal then takes back their points.
+   * Crash points: before the insert, nothing is decided and the next finisher decides; after it and before the
+   * claim's update (refusal, or the purchase and appliedAt), the next finisher reads the verdict and carries it
+   * out, and the refund's reversal waits meanwhile for the purchase to be the claimant's (receipt-claim-refunds.ts).
+   */
+  private async decide(purchaseId: Types.ObjectId): Promise<'APPLIED' | 'REFUSED'> {
+    const refused = await this.refunded(purchaseId);
+    const mine: ReceiptClaimDecisionDoc = { _id: purchaseId, verdict: refused ? 'REFUSED' : 'APPLIED', reason: refused ? 'PURCHASE_REFUNDED' : null, decidedAt: this.clock() };
+    const decision = await claimOnce(this.models.receiptClaimDecisions, mine);
+    if (decision.won) return mine.verdict;
+    if (!decision.existing) throw new Error(`the receipt claim decision of ${purchaseId.toHexString()} clashed on insert and is gone`);
+    return decision.existing.verdict;
   }
 
   private async refunded(purchaseId: Types.ObjectId): Promise<boolean> {
