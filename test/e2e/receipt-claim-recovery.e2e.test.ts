@@ -106,6 +106,7 @@ describe('receipt claims that died half way or raced a refund', () => {
     // the claim's refund check ran before the refund was stored: it decided to apply the claim, and settles
     await system.db.collection('receipt_claim_decisions').insertOne({ _id: new Types.ObjectId(sale.id), verdict: 'APPLIED', reason: null, decidedAt: now });
     await system.db.collection('purchases').updateOne({ _id: new Types.ObjectId(sale.id) }, { $set: { memberId: member, state: 'PENDING_POINTS' } });
+    await system.db.collection('receipt_claims').updateOne({ _id: new Types.ObjectId(sale.id) }, { $set: { appliedAt: now } });
     const [stored] = await system.db.collection('refunds').find({ purchaseId: sale.id }).toArray();
     await purchases().outbox.process(`reverse:${String(stored!._id)}`, { ignoreBackoff: true });
     expect((await purchases().outbox.find(`reverse:${String(stored!._id)}`))?.lastError).toBe('the claimed purchase is still being settled');
@@ -150,6 +151,20 @@ describe('receipt claims that died half way or raced a refund', () => {
     ]);
     const points = system.subgraphs.points.connection;
     expect((await verifyLedger(ledgerEntryModel(points), pointAccountModel(points))).problems).toEqual([]);
+  });
+
+  it('refuses, and gives its day slot back, a claim whose member was withdrawn between its insert and its finish', async () => {
+    const sale = await guestSale(7_000);
+    const member = await newMember();
+    const slot = `${member}:2026-06-01:0`;
+    await system.db.collection<{ _id: string; memberId: string; day: string; purchaseId: Types.ObjectId; takenAt: Date }>('receipt_claim_slots').insertOne({ _id: slot, memberId: member, day: '2026-06-01', purchaseId: new Types.ObjectId(sale.id), takenAt: now });
+    await system.db.collection('receipt_claims').insertOne({ _id: new Types.ObjectId(sale.id), memberId: member, code: sale.code, claimedAt: now, appliedAt: null, refusal: null, slot });
+    ok(await system.graphql('mutation($id: ID!) { withdrawMember(id: $id) { status } }', { id: member }, system.staffHeaders()));
+    now = new Date(now.getTime() + 2 * 60_000);
+    expect(await purchases().receiptClaims.finishStale()).toBe(1);
+    expect(await system.db.collection('receipt_claims').findOne({ _id: new Types.ObjectId(sale.id) })).toMatchObject({ appliedAt: null, refusal: { code: 'MEMBER_WITHDRAWN' } });
+    expect(await system.db.collection('purchases').findOne({ _id: new Types.ObjectId(sale.id) })).toMatchObject({ memberId: null, state: 'COMPLETED' });
+    expect(await system.db.collection<{ _id: string }>('receipt_claim_slots').countDocuments({ _id: slot })).toBe(0);
   });
 
   it('stops a member after 10 codes an hour that matched nothing, and counts none that matched', async () => {

@@ -1,4 +1,5 @@
 import { Schema, type Connection, type Model, type Types } from 'mongoose';
+import type { ClaimRefusal } from './receipt-claim.model';
 
 /**
  * Whether a receipt claim is applied or refused, `_id` = the purchase id, decided once by this insert: two finishes
@@ -10,7 +11,7 @@ export interface ReceiptClaimDecisionDoc {
   _id: Types.ObjectId;
   verdict: 'APPLIED' | 'REFUSED';
   /** Why a REFUSED claim was refused; null when APPLIED. */
-  reason: 'PURCHASE_REFUNDED' | null;
+  reason: ClaimRefusal | null;
   decidedAt: Date;
 }
 

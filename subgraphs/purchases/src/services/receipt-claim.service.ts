@@ -8,7 +8,7 @@ import { parseReceiptCode } from '@omo/lib/contracts/receipt-code';
 import type { Outbox } from '@omo/lib/outbox/outbox';
 import type { PurchasesModels } from '../models';
 import type { PurchaseDoc } from '../models/purchase.model';
-import type { ReceiptClaimDoc } from '../models/receipt-claim.model';
+import type { ClaimRefusal, ReceiptClaimDoc } from '../models/receipt-claim.model';
 import type { ReceiptClaimDecisionDoc } from '../models/receipt-claim-decision.model';
 import type { MembersClient } from './members.client';
 import { ReceiptClaimSlots } from './receipt-claim-slots';
@@ -33,6 +33,7 @@ const notFound = () => new AppError('No purchase has this receipt code. Check th
 const refunded = () => new AppError('This purchase was refunded, so its points cannot be claimed.', 'PURCHASE_REFUNDED');
 // not NOT_FOUND: the customer would read it as a wrong code
 const withdrawn = () => new AppError('This membership has been withdrawn, so it cannot claim a receipt’s points.', 'MEMBER_WITHDRAWN');
+const refusalError = (reason: ClaimRefusal) => (reason === 'MEMBER_WITHDRAWN' ? withdrawn() : refunded());
 
 /**
  * Claiming a guest purchase's points by its receipt code (docs/receipt-claims.md). The claim is the insert of the
@@ -119,7 +120,7 @@ export class ReceiptClaimService {
   }
 
   private async alreadyClaimed(existing: ReceiptClaimDoc, member: string): Promise<never> {
-    if (existing.refusal) throw refunded();
+    if (existing.refusal) throw refusalError(existing.refusal.code);
     const yours = existing.memberId === member || (await this.members.currentMemberId(existing.memberId)) === member;
     // a retry after a crash half way finishes the claim before it is told it was made
     if (yours) await this.finish(existing);
@@ -133,7 +134,7 @@ export class ReceiptClaimService {
     let finished = 0;
     for (const claim of stale) {
       await this.finish(claim).catch((error: unknown) => {
-        if (!(error instanceof AppError) || error.extensions.code !== 'PURCHASE_REFUNDED') throw error;
+        if (!(error instanceof AppError) || (error.extensions.code !== 'PURCHASE_REFUNDED' && error.extensions.code !== 'MEMBER_WITHDRAWN')) throw error;
       });
       finished += 1;
     }
@@ -150,11 +151,13 @@ export class ReceiptClaimService {
     // only an unapplied claim can lose to a refund: once applied, a refund is the member's own (its reversal takes
     // back their points), and refusing the claim then would make the next refund reverse for no one
     if (!claim.appliedAt) {
-      if ((await this.decide(claim._id)) === 'REFUSED') {
-        await this.models.receiptClaims.updateOne({ _id: claim._id, appliedAt: null }, { $set: { refusal: { code: 'PURCHASE_REFUNDED', at: this.clock() } } });
+      const decision = await this.decide(claim);
+      if (decision.verdict === 'REFUSED') {
+        const reason = decision.reason ?? 'PURCHASE_REFUNDED';
+        await this.models.receiptClaims.updateOne({ _id: claim._id, appliedAt: null }, { $set: { refusal: { code: reason, at: this.clock() } } });
         // a crash before this leaves the slot to a refused claim, which the member gets back at the cap
         await this.slots.release(claim.slot, claim._id);
-        throw refunded();
+        throw refusalError(reason);
       }
       await this.models.purchases.updateOne({ _id: claim._id, memberId: null }, { $set: { memberId: claim.memberId, state: 'PENDING_POINTS' } });
       await this.models.receiptClaims.updateOne({ _id: claim._id }, { $set: { appliedAt: this.clock() } });
@@ -181,13 +184,15 @@ export class ReceiptClaimService {
    * claim's update (refusal, or the purchase and appliedAt), the next finisher reads the verdict and carries it
    * out, and the refund's reversal waits meanwhile for the purchase to be the claimant's (receipt-claim-refunds.ts).
    */
-  private async decide(purchaseId: Types.ObjectId): Promise<'APPLIED' | 'REFUSED'> {
-    const refused = await this.refunded(purchaseId);
-    const mine: ReceiptClaimDecisionDoc = { _id: purchaseId, verdict: refused ? 'REFUSED' : 'APPLIED', reason: refused ? 'PURCHASE_REFUNDED' : null, decidedAt: this.clock() };
+  private async decide(claim: ReceiptClaimDoc): Promise<ReceiptClaimDecisionDoc> {
+    const purchaseId = claim._id;
+    // the membership withdrawn after the claim's start-of-claim check takes no purchase either
+    const reason = (await this.refunded(purchaseId)) ? 'PURCHASE_REFUNDED' : (await this.members.current(claim.memberId)).status === 'WITHDRAWN' ? 'MEMBER_WITHDRAWN' : null;
+    const mine: ReceiptClaimDecisionDoc = { _id: purchaseId, verdict: reason ? 'REFUSED' : 'APPLIED', reason, decidedAt: this.clock() };
     const decision = await claimOnce(this.models.receiptClaimDecisions, mine);
-    if (decision.won) return mine.verdict;
+    if (decision.won) return mine;
     if (!decision.existing) throw new Error(`the receipt claim decision of ${purchaseId.toHexString()} clashed on insert and is gone`);
-    return decision.existing.verdict;
+    return decision.existing;
   }
 
   private async refunded(purchaseId: Types.ObjectId): Promise<boolean> {
