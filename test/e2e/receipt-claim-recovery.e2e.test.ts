@@ -1,4 +1,7 @@
 import { Types } from 'mongoose';
+import { ledgerEntryModel } from '@omo/points/src/models/ledger-entry.model';
+import { pointAccountModel } from '@omo/points/src/models/point-account.model';
+import { verifyLedger } from '@omo/points/src/services/ledger-verify';
 import { ok, startTestSystem, type GraphQLResponse, type TestSystem } from '../helpers/system';
 
 /**
@@ -100,8 +103,10 @@ describe('receipt claims that died half way or raced a refund', () => {
     const member = await newMember();
     await claimDiedAfterInsert(sale.id, sale.code, member);
     expect((await refund(sale.id, 2_000)).errors).toBeUndefined();
-    // the claim's refund check ran before the refund was stored: it applies the claim and settles
+    // the claim's refund check ran before the refund was stored: it decided to apply the claim, and settles
+    await system.db.collection('receipt_claim_decisions').insertOne({ _id: new Types.ObjectId(sale.id), verdict: 'APPLIED', reason: null, decidedAt: now });
     await system.db.collection('purchases').updateOne({ _id: new Types.ObjectId(sale.id) }, { $set: { memberId: member, state: 'PENDING_POINTS' } });
+    await system.db.collection('receipt_claims').updateOne({ _id: new Types.ObjectId(sale.id) }, { $set: { appliedAt: now } });
     const [stored] = await system.db.collection('refunds').find({ purchaseId: sale.id }).toArray();
     await purchases().outbox.process(`reverse:${String(stored!._id)}`, { ignoreBackoff: true });
     expect((await purchases().outbox.find(`reverse:${String(stored!._id)}`))?.lastError).toBe('the claimed purchase is still being settled');
@@ -112,6 +117,54 @@ describe('receipt claims that died half way or raced a refund', () => {
       { type: 'REVERSAL', amount: -20 },
       { type: 'EARN', amount: 50 },
     ]);
+  });
+
+  it('takes back the whole of a purchase refunded while two finishes of one claim ran, the second seeing the refund', async () => {
+    const sale = await guestSale(6_000);
+    const member = await newMember();
+    await claimDiedAfterInsert(sale.id, sale.code, member);
+    // finish A, the member's retry, has looked for refunds (none) and waits just before making the purchase theirs
+    const model = purchases().models.purchases;
+    const original = model.updateOne.bind(model);
+    let reachedA!: () => void;
+    const reached = new Promise<void>((resolve) => (reachedA = resolve));
+    let releaseA!: () => void;
+    const released = new Promise<void>((resolve) => (releaseA = resolve));
+    const seam = jest.spyOn(model, 'updateOne').mockImplementationOnce(((...args: Parameters<typeof model.updateOne>) => {
+      reachedA();
+      return released.then(() => original(...args));
+    }) as typeof model.updateOne);
+    const finishA = system.graphql(CLAIM, { code: sale.code }, system.customerHeaders(member));
+    await reached;
+    seam.mockRestore();
+    expect((await refund(sale.id, 6_000)).errors).toBeUndefined();
+    // finish B sees the refund, and follows A's verdict
+    expect((await system.graphql(CLAIM, { code: sale.code }, system.customerHeaders(member))).errors?.[0]?.extensions).toEqual({ code: 'ALREADY_CLAIMED', claimedByYou: true });
+    await purchases().outbox.drain();
+    releaseA();
+    expect((await finishA).errors?.[0]?.extensions).toEqual({ code: 'ALREADY_CLAIMED', claimedByYou: true });
+    const [stored] = await system.db.collection('refunds').find({ purchaseId: sale.id }).toArray();
+    await purchases().outbox.process(`reverse:${String(stored!._id)}`, { ignoreBackoff: true });
+    expect(await entriesFor(member, sale.id)).toEqual([
+      { type: 'REVERSAL', amount: -60 },
+      { type: 'EARN', amount: 60 },
+    ]);
+    const points = system.subgraphs.points.connection;
+    expect((await verifyLedger(ledgerEntryModel(points), pointAccountModel(points))).problems).toEqual([]);
+  });
+
+  it('refuses, and gives its day slot back, a claim whose member was withdrawn between its insert and its finish', async () => {
+    const sale = await guestSale(7_000);
+    const member = await newMember();
+    const slot = `${member}:2026-06-01:0`;
+    await system.db.collection<{ _id: string; memberId: string; day: string; purchaseId: Types.ObjectId; takenAt: Date }>('receipt_claim_slots').insertOne({ _id: slot, memberId: member, day: '2026-06-01', purchaseId: new Types.ObjectId(sale.id), takenAt: now });
+    await system.db.collection('receipt_claims').insertOne({ _id: new Types.ObjectId(sale.id), memberId: member, code: sale.code, claimedAt: now, appliedAt: null, refusal: null, slot });
+    ok(await system.graphql('mutation($id: ID!) { withdrawMember(id: $id) { status } }', { id: member }, system.staffHeaders()));
+    now = new Date(now.getTime() + 2 * 60_000);
+    expect(await purchases().receiptClaims.finishStale()).toBe(1);
+    expect(await system.db.collection('receipt_claims').findOne({ _id: new Types.ObjectId(sale.id) })).toMatchObject({ appliedAt: null, refusal: { code: 'MEMBER_WITHDRAWN' } });
+    expect(await system.db.collection('purchases').findOne({ _id: new Types.ObjectId(sale.id) })).toMatchObject({ memberId: null, state: 'COMPLETED' });
+    expect(await system.db.collection<{ _id: string }>('receipt_claim_slots').countDocuments({ _id: slot })).toBe(0);
   });
 
   it('stops a member after 10 codes an hour that matched nothing, and counts none that matched', async () => {

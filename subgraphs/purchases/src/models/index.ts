@@ -5,6 +5,7 @@ import { purchaseFactModel, type PurchaseFactModel } from './purchase-fact.model
 import { purchaseOutcomeModel, type PurchaseOutcomeModel } from './purchase-outcome.model';
 import { purchaseModel, type PurchaseModel } from './purchase.model';
 import { receiptClaimModel, type ReceiptClaimModel } from './receipt-claim.model';
+import { receiptClaimDecisionModel, type ReceiptClaimDecisionModel } from './receipt-claim-decision.model';
 import { receiptCodeModel, type ReceiptCodeModel } from './receipt-claim-code.model';
 import { receiptClaimSlotModel, type ReceiptClaimSlotModel } from './receipt-claim-slot.model';
 import { refundModel, type RefundModel } from './refund.model';
@@ -25,6 +26,7 @@ export interface PurchasesModels {
   receiptClaims: ReceiptClaimModel;
   receiptClaimAttempts: AttemptModel;
   receiptClaimSlots: ReceiptClaimSlotModel;
+  receiptClaimDecisions: ReceiptClaimDecisionModel;
 }
 
 export function purchasesModels(connection: Connection): PurchasesModels {
@@ -41,5 +43,6 @@ export function purchasesModels(connection: Connection): PurchasesModels {
     receiptClaims: receiptClaimModel(connection),
     receiptClaimAttempts: attemptModel(connection, 'ReceiptClaimAttempt', 'receipt_claim_attempts'),
     receiptClaimSlots: receiptClaimSlotModel(connection),
+    receiptClaimDecisions: receiptClaimDecisionModel(connection),
   };
 }

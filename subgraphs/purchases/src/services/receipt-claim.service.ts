@@ -8,7 +8,8 @@ import { parseReceiptCode } from '@omo/lib/contracts/receipt-code';
 import type { Outbox } from '@omo/lib/outbox/outbox';
 import type { PurchasesModels } from '../models';
 import type { PurchaseDoc } from '../models/purchase.model';
-import type { ReceiptClaimDoc } from '../models/receipt-claim.model';
+import type { ClaimRefusal, ReceiptClaimDoc } from '../models/receipt-claim.model';
+import type { ReceiptClaimDecisionDoc } from '../models/receipt-claim-decision.model';
 import type { MembersClient } from './members.client';
 import { ReceiptClaimSlots } from './receipt-claim-slots';
 import { receiptClaimView, type ReceiptClaimView } from './receipt-code';
@@ -32,6 +33,7 @@ const notFound = () => new AppError('No purchase has this receipt code. Check th
 const refunded = () => new AppError('This purchase was refunded, so its points cannot be claimed.', 'PURCHASE_REFUNDED');
 // not NOT_FOUND: the customer would read it as a wrong code
 const withdrawn = () => new AppError('This membership has been withdrawn, so it cannot claim a receipt’s points.', 'MEMBER_WITHDRAWN');
+const refusalError = (reason: ClaimRefusal) => (reason === 'MEMBER_WITHDRAWN' ? withdrawn() : refunded());
 
 /**
  * Claiming a guest purchase's points by its receipt code (docs/receipt-claims.md). The claim is the insert of the
@@ -39,7 +41,8 @@ const withdrawn = () => new AppError('This membership has been withdrawn, so it 
  * as any member's purchase (points-settlement.ts), which earns under the rules and the tier of the purchase time.
  *
  * Claim against refund: each inserts its own record first (the claim, the refund), then looks for the other, so at
- * least one sees the other. A claim that finds a refund is refused and kept REFUSED for staff; a refund of a
+ * least one sees the other. The claim's finishers decide apply or refuse once (decide); a claim that finds a refund
+ * before anyone decided is refused and kept refused in the database; a refund of a
  * purchase with a receipt code queues its reversal, whose handler waits while a claim is unfinished and then
  * reverses for the claim's member, or for no one (refund-claims in points-settlement.ts).
  *
@@ -117,7 +120,7 @@ export class ReceiptClaimService {
   }
 
   private async alreadyClaimed(existing: ReceiptClaimDoc, member: string): Promise<never> {
-    if (existing.refusal) throw refunded();
+    if (existing.refusal) throw refusalError(existing.refusal.code);
     const yours = existing.memberId === member || (await this.members.currentMemberId(existing.memberId)) === member;
     // a retry after a crash half way finishes the claim before it is told it was made
     if (yours) await this.finish(existing);
@@ -131,7 +134,7 @@ export class ReceiptClaimService {
     let finished = 0;
     for (const claim of stale) {
       await this.finish(claim).catch((error: unknown) => {
-        if (!(error instanceof AppError) || error.extensions.code !== 'PURCHASE_REFUNDED') throw error;
+        if (!(error instanceof AppError) || (error.extensions.code !== 'PURCHASE_REFUNDED' && error.extensions.code !== 'MEMBER_WITHDRAWN')) throw error;
       });
       finished += 1;
     }
@@ -148,11 +151,13 @@ export class ReceiptClaimService {
     // only an unapplied claim can lose to a refund: once applied, a refund is the member's own (its reversal takes
     // back their points), and refusing the claim then would make the next refund reverse for no one
     if (!claim.appliedAt) {
-      if (await this.refunded(claim._id)) {
-        await this.models.receiptClaims.updateOne({ _id: claim._id, appliedAt: null }, { $set: { refusal: { code: 'PURCHASE_REFUNDED', at: this.clock() } } });
+      const decision = await this.decide(claim);
+      if (decision.verdict === 'REFUSED') {
+        const reason = decision.reason ?? 'PURCHASE_REFUNDED';
+        await this.models.receiptClaims.updateOne({ _id: claim._id, appliedAt: null }, { $set: { refusal: { code: reason, at: this.clock() } } });
         // a crash before this leaves the slot to a refused claim, which the member gets back at the cap
         await this.slots.release(claim.slot, claim._id);
-        throw refunded();
+        throw refusalError(reason);
       }
       await this.models.purchases.updateOne({ _id: claim._id, memberId: null }, { $set: { memberId: claim.memberId, state: 'PENDING_POINTS' } });
       await this.models.receiptClaims.updateOne({ _id: claim._id }, { $set: { appliedAt: this.clock() } });
@@ -169,6 +174,25 @@ export class ReceiptClaimService {
     const purchase = await this.models.purchases.findById(claim._id).lean<PurchaseDoc>().exec();
     if (!purchase) throw new Error(`claimed purchase ${claim._id.toHexString()} is gone`);
     return { purchase, pointsEarned: purchase.state === 'COMPLETED' ? pointsEarned : null };
+  }
+
+  /**
+   * Applied or refused, once for the claim: this finisher's verdict (refused when a refund is stored) is inserted,
+   * and a finisher that loses follows the one that won, though it may have seen a refund the winner had not: the
+   * winner's APPLIED makes the refund the member's, whose reversal then takes back their points.
+   * Crash points: before the insert, nothing is decided and the next finisher decides; after it and before the
+   * claim's update (refusal, or the purchase and appliedAt), the next finisher reads the verdict and carries it
+   * out, and the refund's reversal waits meanwhile for the purchase to be the claimant's (receipt-claim-refunds.ts).
+   */
+  private async decide(claim: ReceiptClaimDoc): Promise<ReceiptClaimDecisionDoc> {
+    const purchaseId = claim._id;
+    // the membership withdrawn after the claim's start-of-claim check takes no purchase either
+    const reason = (await this.refunded(purchaseId)) ? 'PURCHASE_REFUNDED' : (await this.members.current(claim.memberId)).status === 'WITHDRAWN' ? 'MEMBER_WITHDRAWN' : null;
+    const mine: ReceiptClaimDecisionDoc = { _id: purchaseId, verdict: reason ? 'REFUSED' : 'APPLIED', reason, decidedAt: this.clock() };
+    const decision = await claimOnce(this.models.receiptClaimDecisions, mine);
+    if (decision.won) return mine;
+    if (!decision.existing) throw new Error(`the receipt claim decision of ${purchaseId.toHexString()} clashed on insert and is gone`);
+    return decision.existing;
   }
 
   private async refunded(purchaseId: Types.ObjectId): Promise<boolean> {
