@@ -92,7 +92,11 @@ export class ImportRegistrations {
       waiting = [...later, ...now.filter((entry) => !ready.includes(entry))];
       // queued before the members, so a crash in between cannot lose an event (its handler waits for the member)
       await this.memberEvents?.beforeMany('member.registered', ready.map((entry) => entry.memberId));
-      for (const [id, member] of await this.insertMembers(ready, fields, contacts)) stored.set(id, member);
+      const inserted = await this.insertMembers(ready, fields, contacts);
+      for (const [id, member] of inserted) stored.set(id, member);
+      // Crash point: members stored, items not rearmed: a fresh item still publishes, but one a dead run left given
+      // up stays so (a rerun finds the member, UNCHANGED, and registers nothing); that takes two deaths in a row
+      await this.memberEvents?.storedMany('member.registered', ready.filter((entry) => inserted.get(entry.memberId.toHexString())?.created).map((entry) => entry.memberId));
     }
     for (const entry of waiting) {
       entry.report.messages.push('not imported: its e-mail or phone is being registered by someone else; send the row again');
