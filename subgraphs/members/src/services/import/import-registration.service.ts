@@ -98,9 +98,27 @@ export class ImportRegistrations {
       // up stays so (a rerun finds the member, UNCHANGED, and registers nothing); that takes two deaths in a row
       await this.memberEvents?.storedMany('member.registered', ready.filter((entry) => inserted.get(entry.memberId.toHexString())?.created).map((entry) => entry.memberId));
     }
+    for (const [id, member] of await this.giveUp(waiting, contacts)) stored.set(id, member);
+    return stored;
+  }
+
+  /**
+   * The rows still waiting after MAX_ROUNDS: their claims released, but a concurrent run of the same code (a CLI
+   * resend) may have stored the member meanwhile (one query for them all): that row is its member, UNCHANGED, and
+   * the claims on contacts it holds stay its own, as insertMembers and SignUpService.releaseUnheld do.
+   */
+  private async giveUp(waiting: RegistrationEntry[], contacts: Map<RegistrationEntry, Contacts>): Promise<Map<string, StoredMember>> {
+    const stored = new Map<string, StoredMember>();
+    if (!waiting.length) return stored;
+    const found = new Map(
+      (await this.models.members.find({ _id: { $in: waiting.map((entry) => entry.memberId) } }).lean<MemberDoc[]>().exec()).map((member) => [member._id.toHexString(), member]),
+    );
     for (const entry of waiting) {
-      entry.report.messages.push('not imported: its e-mail or phone is being registered by someone else; send the row again');
-      await this.contacts.release(keysOf(contacts.get(entry)!).map((claim) => contactClaimKey(claim.kind, claim.value)), entry.memberId);
+      const member = found.get(entry.memberId.toHexString());
+      if (member) stored.set(entry.memberId.toHexString(), { memberCode: member.memberCode, created: false });
+      else entry.report.messages.push('not imported: its e-mail or phone is being registered by someone else; send the row again');
+      const unheld = keysOf(contacts.get(entry)!).filter((claim) => member?.[claim.kind] !== claim.value);
+      if (unheld.length) await this.contacts.release(unheld.map((claim) => contactClaimKey(claim.kind, claim.value)), entry.memberId);
     }
     return stored;
   }
