@@ -2,6 +2,9 @@ import { Types } from 'mongoose';
 import { ensureIndexes } from '@omo/lib/core/db';
 import { openTestDatabase, type TestDatabase } from '@omo/tools/testing/database';
 import { membersModels, type MembersModels } from '../../models';
+import type { Caller } from '@omo/lib/core/auth';
+import type { MemberDoc } from '../../models/member.model';
+import type { MemberChangeHook } from '../../partner-events/member-events';
 import { ContactClaims } from '../contact-claims';
 import { MemberDuplicates } from '../member-duplicates.service';
 import { MemberLookup } from '../member-lookup.service';
@@ -26,11 +29,12 @@ beforeEach(async () => {
   clock = new Date('2030-04-01T09:00:00.000Z');
 });
 
-function registrations(): ImportRegistrations {
+function registrations(memberEvents?: MemberChangeHook): { registrations: ImportRegistrations; signUp: SignUpService } {
   const now = () => clock;
   const contacts = new ContactClaims(models, now);
   const lookup = new MemberLookup(models);
-  return new ImportRegistrations(models, new SignUpService(models, contacts, now), contacts, new MemberDuplicates(models, lookup, now), lookup);
+  const signUp = new SignUpService(models, contacts, now);
+  return { registrations: new ImportRegistrations(models, signUp, contacts, new MemberDuplicates(models, lookup, now), lookup, memberEvents), signUp };
 }
 
 function entry(row: Partial<ImportRow> & { legacyCode: string }, memberId = new Types.ObjectId()): RegistrationEntry {
@@ -53,11 +57,36 @@ describe('ImportRegistrations.register', () => {
     await models.contactClaims.create({ _id: 'phone:+819011112222', memberId: other, createdAt: clock });
 
     const row = entry({ legacyCode: 'TWIN1', email: 'twin@example.com', phone: '+819011112222' }, memberId);
-    const stored = await registrations().register([row]);
+    const stored = await registrations().registrations.register([row]);
 
     expect(await claimOf('email:twin@example.com')).toBe(memberId.toHexString());
     expect(await claimOf('phone:+819011112222')).toBe(other.toHexString());
     expect([...stored]).toEqual([[memberId.toHexString(), { memberCode: '2900000000017', created: false }]]);
     expect(row.report).toEqual({ duplicateContacts: [], messages: [] });
+  });
+
+  it('leaves one holder of a contact whose claim a sign-up took over while the batch was slow (past the in-flight window)', async () => {
+    const STAFF: Caller = { kind: 'staff', staffId: 'staff-1', role: 'STAFF' };
+    let rival: MemberDoc | null = null;
+    // the seam between the batch's claims and its member insert: 31 s pass, and a sign-up of the same e-mail comes
+    const hook: MemberChangeHook = {
+      before: async () => {},
+      beforeMany: async () => {
+        if (rival) return;
+        clock = new Date(clock.getTime() + 31_000);
+        rival = await service.signUp.register(STAFF, { displayName: '別人 花子', email: 'slow@example.com', registeredVia: 'ONLINE' });
+      },
+      storedMany: async () => {},
+    };
+    const service = registrations(hook);
+    const row = entry({ legacyCode: 'SLOW1', email: 'slow@example.com' });
+    const stored = await service.registrations.register([row]);
+
+    const holders = await models.members.find({ email: 'slow@example.com' }, { _id: 1 }).lean().exec();
+    expect(holders.map((member) => member._id.toHexString())).toEqual([rival!._id.toHexString()]);
+    expect(await claimOf('email:slow@example.com')).toBe(rival!._id.toHexString());
+    expect((await models.members.findById(row.memberId).lean<MemberDoc>().exec())?.email).toBeNull();
+    expect(stored.get(row.memberId.toHexString())?.created).toBe(true);
+    expect(row.report.messages).toEqual([`email belongs to member ${rival!.memberCode} already: left out`]);
   });
 });

@@ -84,14 +84,20 @@ export class ImportRegistrations {
     }
     const contacts = new Map<RegistrationEntry, Contacts>([...fields.keys()].map((entry) => [entry, { email: entry.row.email, phone: entry.row.phone }]));
     let waiting = [...fields.keys()];
+    const order = new Map(entries.map((entry, index) => [entry, index]));
     for (let round = 1; round <= MAX_ROUNDS && waiting.length; round += 1) {
       await this.leaveOutHeld(waiting, contacts);
       const { now, later } = firstToEachContact(waiting, contacts);
       const held = await this.contacts.claimMany(now.flatMap((entry) => keysOf(contacts.get(entry)!).map((claim) => ({ ...claim, memberId: entry.memberId }))));
-      const ready = now.filter((entry) => keysOf(contacts.get(entry)!).every((claim) => held.has(contactClaimKey(claim.kind, claim.value))));
-      waiting = [...later, ...now.filter((entry) => !ready.includes(entry))];
+      const claimed = now.filter((entry) => keysOf(contacts.get(entry)!).every((claim) => held.has(contactClaimKey(claim.kind, claim.value))));
       // queued before the members, so a crash in between cannot lose an event (its handler waits for the member)
-      await this.memberEvents?.beforeMany('member.registered', ready.map((entry) => entry.memberId));
+      await this.memberEvents?.beforeMany('member.registered', claimed.map((entry) => entry.memberId));
+      // a claim older than the in-flight window before its member is stored can be taken over by a sign-up: read
+      // the batch's claims again; a row that lost one waits a round (then its contact's holder, or a live claim)
+      const kept = await this.contacts.stillHeld(claimed.flatMap((entry) => claimKeysOf(contacts.get(entry)!).map((key) => ({ key, memberId: entry.memberId }))));
+      const ready = claimed.filter((entry) => claimKeysOf(contacts.get(entry)!).every((key) => kept.has(key)));
+      // in row order, so the next round gives a contact to the earlier row of the batch, not to one that waited less
+      waiting = [...later, ...now.filter((entry) => !ready.includes(entry))].sort((a, b) => order.get(a)! - order.get(b)!);
       const inserted = await this.insertMembers(ready, fields, contacts);
       for (const [id, member] of inserted) stored.set(id, member);
       // Crash point: members stored, items not rearmed: a fresh item still publishes, but one a dead run left given
@@ -217,6 +223,10 @@ export class ImportRegistrations {
 export function reportDuplicate(report: RegistrationEntry['report'], kind: ContactKind, holder: MemberDoc): void {
   report.duplicateContacts.push({ kind: kind === 'email' ? 'EMAIL' : 'PHONE', memberId: holder._id.toHexString(), memberCode: holder.memberCode });
   report.messages.push(`${kind} belongs to member ${holder.memberCode} already: left out`);
+}
+
+function claimKeysOf(contacts: Contacts): string[] {
+  return keysOf(contacts).map((claim) => contactClaimKey(claim.kind, claim.value));
 }
 
 function keysOf(contacts: Contacts): { kind: ContactKind; value: string }[] {
