@@ -89,4 +89,17 @@ describe('ImportRegistrations.register', () => {
     expect(stored.get(row.memberId.toHexString())?.created).toBe(true);
     expect(row.report.messages).toEqual([`email belongs to member ${rival!.memberCode} already: left out`]);
   });
+
+  it('tells a row not imported only that, and flags nothing for it', async () => {
+    const holder = new Types.ObjectId();
+    await models.members.create({ _id: holder, memberCode: '2900000000024', displayName: '先客 一郎', email: 'held@example.com', phone: null, registeredVia: 'ONLINE', tags: [], status: 'ACTIVE' });
+    // its phone: someone else's registration in flight all along
+    await models.contactClaims.create({ _id: 'phone:+819033334444', memberId: new Types.ObjectId(), createdAt: clock });
+    const row = entry({ legacyCode: 'BUSY1', email: 'held@example.com', phone: '+819033334444' });
+    const stored = await registrations().registrations.register([row]);
+
+    expect(stored.size).toBe(0);
+    expect(row.report).toEqual({ duplicateContacts: [], messages: ['not imported: its e-mail or phone is being registered by someone else; send the row again'] });
+    expect(await db.connection.collection('member_duplicates').countDocuments({ memberId: row.memberId })).toBe(0);
+  });
 });
