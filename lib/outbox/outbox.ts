@@ -113,6 +113,20 @@ export class Outbox {
   }
 
   /**
+   * As rearm, for a batch's records stored together, in one command: the items that are done, and those written
+   * before `queuedBefore` (a run of them may be deciding on what it read before the records existed), get a new
+   * attempt, due now. Items written since are left as they are (a run of them sees the records), which keeps the
+   * usual batch, its items fresh, from rewriting any; an item never written stays unwritten.
+   */
+  async rearmMany(keys: string[], queuedBefore: Date): Promise<void> {
+    if (!keys.length) return;
+    await this.items.updateMany(
+      { _id: { $in: keys }, $or: [{ doneAt: { $ne: null } }, { createdAt: { $lt: queuedBefore } }] },
+      { $set: { doneAt: null, result: null, nextAttemptAt: this.clock() }, $inc: { attempts: 1 } },
+    );
+  }
+
+  /**
    * For a caller that has just stored (or found) the record an item follows from and waits on its outcome:
    * rearm it, then run it now. See rearm and process.
    */

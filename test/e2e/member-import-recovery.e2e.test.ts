@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Types } from 'mongoose';
+import { startFakePartner } from '../helpers/fake-partner';
 import { ok, startTestSystem, type TestSystem } from '../helpers/system';
 
 /**
@@ -14,16 +15,25 @@ const IMPORT = /* GraphQL */ `
 
 /** 10 May 2027, 12:00 JST. */
 const now = new Date('2027-05-10T03:00:00.000Z');
+/** The system's clock: `now` until a test moves it on (the last ones, past the publishers' 30 s topic cache). */
+let clockMs = now.getTime();
 let system: TestSystem;
 
 beforeAll(async () => {
-  system = await startTestSystem({}, undefined, { runBackground: false, clock: () => now });
+  system = await startTestSystem({}, undefined, { runBackground: false, clock: () => new Date(clockMs) });
 }, 60_000);
 afterAll(() => system.close());
 
 async function importRows(rows: Record<string, unknown>[]): Promise<{ line: number; legacyCode: string; outcome: string; messages: string[] }[]> {
   return ok(await system.graphql<{ importMembers: { rows: { line: number; legacyCode: string; outcome: string; messages: string[] }[] } }>(IMPORT, { input: { rows, dryRun: false } }, system.adminHeaders()))
     .importMembers.rows;
+}
+
+async function drainMembers(): Promise<void> {
+  for (let round = 0; round < 2; round += 1) {
+    await system.subgraphs.members.built.outbox.drain();
+    await system.subgraphs.members.built.partnerEvents.deliveryOutbox.drain();
+  }
 }
 
 const balanceOf = async (code: string) =>
@@ -109,5 +119,44 @@ describe('the member import after trouble', () => {
     expect(await system.db.collection<{ _id: string } & Record<string, unknown>>('member_contact_claims').findOne({ _id: 'email:left@example.com' })).toMatchObject({ memberId: claim!.memberId });
     expect(await system.db.collection('members').findOne({ _id: claim!.memberId }, { projection: { _id: 0, email: 1 } })).toEqual({ email: 'left@example.com' });
     expect((await balanceOf('LEFT-1')).balance).toBe(300);
+  });
+
+  it('publishes member.registered for a member a rerun stores after a dead run’s item was given up', async () => {
+    // the earlier tests' events, queued before the publisher knew nobody listened, go to nobody
+    await drainMembers();
+    const partner = await startFakePartner({ now: () => new Date(clockMs) });
+    try {
+      const { createWebhookSubscription } = ok(
+        await system.graphql<{ createWebhookSubscription: { secret: string } }>(
+          'mutation($url: String!) { createWebhookSubscription(url: $url, topics: [MEMBER_REGISTERED]) { secret } }',
+          { url: partner.url },
+          system.adminHeaders(),
+        ),
+      );
+      partner.secret = createWebhookSubscription.secret;
+      clockMs += 31_000;
+      // the dead run: the old code claimed for X, member.registered queued for X and given up a minute later (X was
+      // not stored yet); then it died before inserting X
+      const memberId = new Types.ObjectId();
+      await system.db.collection<{ _id: string } & Record<string, unknown>>('member_legacy_codes').insertOne({ _id: 'LOST1', memberId, createdAt: new Date(clockMs - 120_000) });
+      await system.db.collection<{ _id: string } & Record<string, unknown>>('members_outbox').insertOne({
+        _id: `partner-event:member.registered:${memberId.toHexString()}`,
+        type: 'partner-member-event',
+        payload: { topic: 'member.registered', memberId: memberId.toHexString() },
+        createdAt: new Date(clockMs - 120_000),
+        attempts: 1,
+        nextAttemptAt: new Date(clockMs - 60_000),
+        doneAt: new Date(clockMs - 60_000),
+        lastError: null,
+        result: { dropped: 'the member.registered change was not stored' },
+      });
+
+      expect((await importRows([{ line: 2, legacyCode: 'LOST-1', displayName: '再送 花子' }])).map((row) => row.outcome)).toEqual(['CREATED']);
+      await drainMembers();
+      const memberCode = (await system.db.collection('members').findOne({ _id: memberId }))!.memberCode as string;
+      expect(partner.accepted.map(({ id, data }) => ({ id, memberCode: (data as { memberCode: string }).memberCode }))).toEqual([{ id: `member.registered:${memberId.toHexString()}`, memberCode }]);
+    } finally {
+      await partner.close();
+    }
   });
 });

@@ -16,6 +16,11 @@ export interface MemberChangeHook {
   before(topic: MemberTopic, memberId: Types.ObjectId): Promise<void>;
   /** As before, for a batch of members written together (the member import): their items in one insert. */
   beforeMany(topic: MemberTopic, memberIds: Types.ObjectId[]): Promise<void>;
+  /**
+   * After the members of beforeMany are stored: their items run again, for an earlier run may have queued them
+   * under the same ids and had them given up before dying (beforeMany keeps an item already there as it is).
+   */
+  storedMany(topic: MemberTopic, memberIds: Types.ObjectId[]): Promise<void>;
 }
 
 /**
@@ -38,8 +43,15 @@ export class MemberEvents implements MemberChangeHook {
 
   async beforeMany(topic: MemberTopic, memberIds: Types.ObjectId[]): Promise<void> {
     if (!memberIds.length || !this.publisher.wants(topic)) return;
-    await this.outbox().enqueueMany(
-      memberIds.map((memberId) => ({ key: `${PARTNER_EVENT_ITEM}:${topic}:${memberId.toHexString()}`, type: MEMBER_EVENT_ITEM, payload: { topic, memberId: memberId.toHexString() } })),
+    await this.outbox().enqueueMany(memberIds.map((memberId) => ({ key: itemKey(topic, memberId), type: MEMBER_EVENT_ITEM, payload: { topic, memberId: memberId.toHexString() } })));
+  }
+
+  async storedMany(topic: MemberTopic, memberIds: Types.ObjectId[]): Promise<void> {
+    if (!memberIds.length || !this.publisher.wants(topic)) return;
+    // only an item old enough to be given up can have a run deciding to drop it on a read from before the members
+    await this.outbox().rearmMany(
+      memberIds.map((memberId) => itemKey(topic, memberId)),
+      new Date(this.clock().getTime() - ABANDONED_MS),
     );
   }
 
@@ -62,6 +74,10 @@ export class MemberEvents implements MemberChangeHook {
       },
     };
   }
+}
+
+function itemKey(topic: MemberTopic, memberId: Types.ObjectId): string {
+  return `${PARTNER_EVENT_ITEM}:${topic}:${memberId.toHexString()}`;
 }
 
 function eventOf(topic: MemberTopic, member: MemberDoc): PartnerEvent | null {

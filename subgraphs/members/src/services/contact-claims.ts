@@ -97,6 +97,17 @@ export class ContactClaims {
   }
 
   /**
+   * Of the keys these members hold, those whose claim still names them, in one query: a claim older than
+   * IN_FLIGHT_CLAIM_MS whose member is not stored yet can have been taken over since by another registration.
+   */
+  async stillHeld(held: { key: string; memberId: Types.ObjectId }[]): Promise<Set<string>> {
+    if (!held.length) return new Set();
+    const claims = await this.models.contactClaims.find({ _id: { $in: held.map((claim) => claim.key) } }).lean<ContactClaimDoc[]>().exec();
+    const owners = new Map(claims.map((claim) => [claim._id, claim.memberId]));
+    return new Set(held.filter((claim) => owners.get(claim.key)?.equals(claim.memberId)).map((claim) => claim.key));
+  }
+
+  /**
    * Whether a claim still stands for its holder: one not withdrawn that holds the value, or a claim young enough to
    * be a registration in flight (a holder that does not hold the value yet may be mid-update(), its claim in flight
    * like a registration's).

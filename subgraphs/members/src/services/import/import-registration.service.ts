@@ -43,6 +43,8 @@ export interface StoredMember {
 }
 
 type Contacts = Record<ContactKind, string | null>;
+/** A contact left out of a row because an active member holds it. */
+type LeftOut = { kind: ContactKind; value: string; holder: MemberDoc };
 
 /**
  * The member import's registration, a batch at a time: what SignUpService.registerAs does for one member (the
@@ -50,10 +52,12 @@ type Contacts = Record<ContactKind, string | null>;
  * under a chosen id), in a few commands for the whole batch rather than four a row. Each step is one insert for the
  * batch (unordered) followed, only where something clashed, by one read of what it clashed with, since FerretDB's
  * duplicate-key error does not say which key. Crash points, in the order the writes are made:
- * - duplicates flagged: a flag is not shown until its member is stored; the rerun flags the same pair again (once).
  * - contact claims inserted: each names the member id, so the rerun of the code (same id) finds them its own; a
  *   registration elsewhere sees a claim whose member never appears and removes it after IN_FLIGHT_CLAIM_MS.
- * - member.registered items queued: they wait a minute for their members, then end having published nothing.
+ * - member.registered items queued: they wait a minute for their members, then end having published nothing
+ *   (rearmed once the members are stored).
+ * - duplicates flagged (rows about to be inserted only): a flag is not shown until its member is stored; the rerun
+ *   flags the same pair again (once).
  * - members inserted: the import's balances item, written before all this, sends their balances.
  * A contact an active member holds is left out, flagged and reported, never merged; two rows of a batch with one
  * contact: the first takes it, the later waits a round and is flagged as the first's duplicate. A row whose contact
@@ -84,19 +88,49 @@ export class ImportRegistrations {
     }
     const contacts = new Map<RegistrationEntry, Contacts>([...fields.keys()].map((entry) => [entry, { email: entry.row.email, phone: entry.row.phone }]));
     let waiting = [...fields.keys()];
+    const order = new Map(entries.map((entry, index) => [entry, index]));
+    const leftOut = new Map<RegistrationEntry, LeftOut[]>();
     for (let round = 1; round <= MAX_ROUNDS && waiting.length; round += 1) {
-      await this.leaveOutHeld(waiting, contacts);
+      await this.leaveOutHeld(waiting, contacts, leftOut);
       const { now, later } = firstToEachContact(waiting, contacts);
       const held = await this.contacts.claimMany(now.flatMap((entry) => keysOf(contacts.get(entry)!).map((claim) => ({ ...claim, memberId: entry.memberId }))));
-      const ready = now.filter((entry) => keysOf(contacts.get(entry)!).every((claim) => held.has(contactClaimKey(claim.kind, claim.value))));
-      waiting = [...later, ...now.filter((entry) => !ready.includes(entry))];
+      const claimed = now.filter((entry) => keysOf(contacts.get(entry)!).every((claim) => held.has(contactClaimKey(claim.kind, claim.value))));
       // queued before the members, so a crash in between cannot lose an event (its handler waits for the member)
-      await this.memberEvents?.beforeMany('member.registered', ready.map((entry) => entry.memberId));
-      for (const [id, member] of await this.insertMembers(ready, fields, contacts)) stored.set(id, member);
+      await this.memberEvents?.beforeMany('member.registered', claimed.map((entry) => entry.memberId));
+      // a claim older than the in-flight window before its member is stored can be taken over by a sign-up: read
+      // the batch's claims again; a row that lost one waits a round (then its contact's holder, or a live claim)
+      const kept = await this.contacts.stillHeld(claimed.flatMap((entry) => claimKeysOf(contacts.get(entry)!).map((key) => ({ key, memberId: entry.memberId }))));
+      const ready = claimed.filter((entry) => claimKeysOf(contacts.get(entry)!).every((key) => kept.has(key)));
+      // in row order, so the next round gives a contact to the earlier row of the batch, not to one that waited less
+      waiting = [...later, ...now.filter((entry) => !ready.includes(entry))].sort((a, b) => order.get(a)! - order.get(b)!);
+      await this.flagAndReport(ready, leftOut);
+      const inserted = await this.insertMembers(ready, fields, contacts);
+      for (const [id, member] of inserted) stored.set(id, member);
+      // Crash point: members stored, items not rearmed: a fresh item still publishes, but one a dead run left given
+      // up stays so (a rerun finds the member, UNCHANGED, and registers nothing); that takes two deaths in a row
+      await this.memberEvents?.storedMany('member.registered', ready.filter((entry) => inserted.get(entry.memberId.toHexString())?.created).map((entry) => entry.memberId));
     }
+    for (const [id, member] of await this.giveUp(waiting, contacts)) stored.set(id, member);
+    return stored;
+  }
+
+  /**
+   * The rows still waiting after MAX_ROUNDS: their claims released, but a concurrent run of the same code (a CLI
+   * resend) may have stored the member meanwhile (one query for them all): that row is its member, UNCHANGED, and
+   * the claims on contacts it holds stay its own, as insertMembers and SignUpService.releaseUnheld do.
+   */
+  private async giveUp(waiting: RegistrationEntry[], contacts: Map<RegistrationEntry, Contacts>): Promise<Map<string, StoredMember>> {
+    const stored = new Map<string, StoredMember>();
+    if (!waiting.length) return stored;
+    const found = new Map(
+      (await this.models.members.find({ _id: { $in: waiting.map((entry) => entry.memberId) } }).lean<MemberDoc[]>().exec()).map((member) => [member._id.toHexString(), member]),
+    );
     for (const entry of waiting) {
-      entry.report.messages.push('not imported: its e-mail or phone is being registered by someone else; send the row again');
-      await this.contacts.release(keysOf(contacts.get(entry)!).map((claim) => contactClaimKey(claim.kind, claim.value)), entry.memberId);
+      const member = found.get(entry.memberId.toHexString());
+      if (member) stored.set(entry.memberId.toHexString(), { memberCode: member.memberCode, created: false });
+      else entry.report.messages.push('not imported: its e-mail or phone is being registered by someone else; send the row again');
+      const unheld = keysOf(contacts.get(entry)!).filter((claim) => member?.[claim.kind] !== claim.value);
+      if (unheld.length) await this.contacts.release(unheld.map((claim) => contactClaimKey(claim.kind, claim.value)), entry.memberId);
     }
     return stored;
   }
@@ -133,8 +167,8 @@ export class ImportRegistrations {
     };
   }
 
-  /** Leaves out of each entry the contacts another active member holds: flagged (before the member is stored) and reported. */
-  private async leaveOutHeld(entries: RegistrationEntry[], contacts: Map<RegistrationEntry, Contacts>): Promise<void> {
+  /** Leaves out of each entry the contacts another active member holds, noting them for flagAndReport. */
+  private async leaveOutHeld(entries: RegistrationEntry[], contacts: Map<RegistrationEntry, Contacts>, leftOut: Map<RegistrationEntry, LeftOut[]>): Promise<void> {
     const holders = await this.holdersOf(entries.map((entry) => contacts.get(entry)!));
     for (const entry of entries) {
       const own = contacts.get(entry)!;
@@ -142,9 +176,18 @@ export class ImportRegistrations {
         const value = own[kind];
         const holder = value ? holders.get(`${kind}:${value}`) : undefined;
         if (!value || !holder || holder._id.equals(entry.memberId)) continue;
+        leftOut.set(entry, [...(leftOut.get(entry) ?? []), { kind, value, holder }]);
+        own[kind] = null;
+      }
+    }
+  }
+
+  /** The rows about to be inserted only: flagged (before the member is stored) and told; a row given up is neither. */
+  private async flagAndReport(entries: RegistrationEntry[], leftOut: Map<RegistrationEntry, LeftOut[]>): Promise<void> {
+    for (const entry of entries) {
+      for (const { kind, value, holder } of leftOut.get(entry) ?? []) {
         await this.duplicates.flag(entry.memberId, holder._id, { kind, value }, importKey(entry.row.legacyCode));
         reportDuplicate(entry.report, kind, holder);
-        own[kind] = null;
       }
     }
   }
@@ -195,6 +238,10 @@ export class ImportRegistrations {
 export function reportDuplicate(report: RegistrationEntry['report'], kind: ContactKind, holder: MemberDoc): void {
   report.duplicateContacts.push({ kind: kind === 'email' ? 'EMAIL' : 'PHONE', memberId: holder._id.toHexString(), memberCode: holder.memberCode });
   report.messages.push(`${kind} belongs to member ${holder.memberCode} already: left out`);
+}
+
+function claimKeysOf(contacts: Contacts): string[] {
+  return keysOf(contacts).map((claim) => contactClaimKey(claim.kind, claim.value));
 }
 
 function keysOf(contacts: Contacts): { kind: ContactKind; value: string }[] {
