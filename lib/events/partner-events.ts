@@ -78,12 +78,12 @@ export type PartnerEventDataOf<T extends PartnerEventTopic> = z.infer<(typeof pa
 /**
  * Where an event stands in its publisher's own order of the member's events of its topic, which the publisher's
  * outbox does not keep (an item whose first try failed runs after a later one). `position` rises with the change:
- * a sequence the publisher keeps for the member where it has one (points: the ledger entry's `seq`; a tier change
- * from points: the seq of the entry that changed it), else the change's time from the publisher's injectable clock
+ * a sequence the publisher keeps for the member where it has one (points: the ledger entry's `seq`; a tier change:
+ * the member's change number `n`), else the change's time from the publisher's injectable clock
  * in ms, `tiebreak` (the event id) ordering equal times.
  *
  * `previous`, given only by a publisher whose positions of this topic have no holes (every position is published:
- * points.changed), is the position just before this one and when that change happened (null: this is the first).
+ * points.changed, tier.changed), is the position just before this one and when that change happened (null: this is the first).
  * members then holds this event while that one may still come (docs/events.md, "Order"): a publisher that cannot
  * say leaves it out, and its events are placed as they arrive.
  */

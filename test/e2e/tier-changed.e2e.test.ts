@@ -208,3 +208,37 @@ describe('time passing beyond the window, with no purchase', () => {
     expect(partner.received.filter((r) => r.raw.includes(memberId))).toHaveLength(2);
   });
 });
+
+describe('members down for the first of a member’s two tier changes', () => {
+  it('the receiver still gets change 1 (REGULAR → GOLD), then change 2 (GOLD → SILVER)', async () => {
+    const memberId = await register();
+    await runOutboxes();
+    const { inbox } = system.subgraphs.members.built.partnerEvents;
+    const receive = inbox.receive.bind(inbox);
+    const firstId = `tier.changed:${memberId}:1`;
+    const down = jest.spyOn(inbox, 'receive').mockImplementation((event) => (event.id === firstId ? Promise.reject(new Error('members is restarting')) : receive(event)));
+    now += 1_000;
+    const purchaseId = await buy(memberId, 'tier-order-sale', 150_000);
+    // the change's item, then the event's item it queues
+    await system.subgraphs.points.built.outbox.drain();
+    await system.subgraphs.points.built.outbox.drain();
+    expect(down.mock.calls.map(([event]) => event.id)).toContain(firstId);
+    down.mockRestore();
+    now += 1_000;
+    ok(
+      await system.graphql(
+        'mutation($input: RefundPurchaseInput!) { refundPurchase(input: $input) { id } }',
+        { input: { purchaseId, idempotencyKey: 'tier-order-refund', amount: 1_000 } },
+        system.staffHeaders(),
+      ),
+    );
+    // the second change's item is due now, the first's only after its back-off: the second reaches members first
+    await runOutboxes();
+    now += 120_000;
+    await runOutboxes();
+    expect(acceptedFor(memberId).map((e) => [e.id, e.data.from, e.data.to])).toEqual([
+      [`tier.changed:${memberId}:1`, 'REGULAR', 'GOLD'],
+      [`tier.changed:${memberId}:2`, 'GOLD', 'SILVER'],
+    ]);
+  });
+});

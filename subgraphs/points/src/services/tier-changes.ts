@@ -95,7 +95,12 @@ export class TierChanges {
       return { skipped: 'no tier change was written under this id' };
     }
     await this.copy({ memberId: change.memberId, n: change.n, to: change.to, at: change.at });
-    const event = partnerEvent('tier.changed', `tier.changed:${change._id}`, change.at, {
+    // a member's changes are numbered without holes and each is published, so members can hold change n while
+    // n - 1 (whose item backed off) may still come (docs/events.md, "Order")
+    const before = change.n > 1 ? await this.deps.models.changes.findById(`${change.memberId}:${change.n - 1}`, { at: 1 }).lean<Pick<TierChangeDoc, 'at'>>().exec() : null;
+    const id = `tier.changed:${change._id}`;
+    const order = { position: change.n, tiebreak: id, previous: before ? { position: change.n - 1, at: before.at.toISOString() } : null };
+    const event = partnerEvent('tier.changed', id, change.at, {
       memberId: change.memberId,
       from: change.from,
       to: change.to,
@@ -103,7 +108,7 @@ export class TierChanges {
       qualifyingSpend: change.qualifyingSpend,
       ledgerSeq: change.ledgerSeq,
       at: change.at.toISOString(),
-    });
+    }, order);
     return { queued: await this.deps.publisher.publish(this.deps.outbox(), event) };
   }
 
