@@ -7,7 +7,7 @@ import { LANE_ITEM } from './partner-event-inbox';
 import type { SubscriptionPause } from './subscription-pause';
 import { postTo } from './webhook-http';
 import { hostOf, isInternalAddress, resolveWithDns, type ResolveHost } from './webhook-url-policy';
-import type { DeliveryAttempt, PartnerEventDoc, PartnerEventModels, PartnerEventSequenceDoc, WebhookDeliveryDoc, WebhookSubscriptionDoc } from './partner-events.models';
+import { followedSince, type DeliveryAttempt, type PartnerEventDoc, type PartnerEventModels, type PartnerEventSequenceDoc, type WebhookDeliveryDoc, type WebhookSubscriptionDoc } from './partner-events.models';
 
 /** A delivery not accepted this long after its first try (or its replay) is given up: FAILED, for staff to replay. */
 export const GIVE_UP_MS = 3 * DAY_MS;
@@ -96,8 +96,8 @@ export class WebhookDispatcher {
   }
 
   /**
-   * An event of this member placed before `next`, of a topic the subscription hears, received since the
-   * subscription was made and less than EARLIER_PLACE_WAIT_MS ago, that has no delivery for it yet: its publisher is
+   * An event of this member placed before `next`, of a topic the subscription hears, received since it began to
+   * follow that topic and less than EARLIER_PLACE_WAIT_MS ago, that has no delivery for it yet: its publisher is
    * between taking the place and writing the deliveries, and sending `next` now would overtake it.
    */
   private async earlierWithoutDelivery(subscription: WebhookSubscriptionDoc, next: WebhookDeliveryDoc, now: Date): Promise<string | null> {
@@ -108,9 +108,10 @@ export class WebhookDispatcher {
       .lean<Pick<PartnerEventSequenceDoc, 'eventId'>[]>()
       .exec();
     if (places.length === 0) return null;
-    const since = Math.max(subscription.createdAt.getTime(), now.getTime() - EARLIER_PLACE_WAIT_MS);
+    const waited = now.getTime() - EARLIER_PLACE_WAIT_MS;
+    const followed = subscription.topics.map((topic) => ({ topic, receivedAt: { $gte: new Date(Math.max(followedSince(subscription, topic).getTime(), waited)) } }));
     const recent = await this.models.events
-      .find({ _id: { $in: places.map((p) => p.eventId) }, topic: { $in: subscription.topics }, receivedAt: { $gte: new Date(since) } }, { _id: 1 })
+      .find({ _id: { $in: places.map((p) => p.eventId) }, $or: followed }, { _id: 1 })
       .lean<Pick<PartnerEventDoc, '_id'>[]>()
       .exec();
     if (recent.length === 0) return null;
