@@ -27,7 +27,8 @@ export class RetryLater extends Error {
 
 export type OutboxHandler = (payload: Record<string, unknown>, item: OutboxItemDoc) => Promise<unknown>;
 
-const LEASE_MS = 30_000;
+/** How long an attempt's lease holds: a handler's run must end within it, or a second runner may join it. */
+export const LEASE_MS = 30_000;
 /** Leases only matter while they run (and, for rearm, while their attempt is current); long after it they are deleted. */
 const LEASE_RETENTION_MS = 24 * 3_600_000;
 
