@@ -146,8 +146,11 @@ const configSchema = z.object({
   SMAREGI_TIMEOUT_MS: z.coerce.number().int().positive().default(5000),
   /** Where Smaregi reaches the purchases service (the bulk point update's callback); without it catch-up uses single updates. */
   SMAREGI_CALLBACK_BASE_URL: httpUrl.optional(),
-  /** How long a partner's webhook endpoint has to answer a delivery (docs/events.md). */
-  PARTNER_WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(1000).max(30_000).default(10_000),
+  /**
+   * How long a partner's webhook endpoint has to answer a delivery (docs/events.md). At most 20 s: with the 5 s
+   * lookup and a 5 s margin, a send fits inside the outbox's 30 s lease (members' webhook-dispatcher.ts).
+   */
+  PARTNER_WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(1000).max(20_000).default(10_000),
   /** Where customers' browsers reach the line service (link page, member-card images). */
   LINE_PUBLIC_BASE_URL: httpUrl.default('http://127.0.0.1:4004'),
   /** When segmented messages wait instead of going out, in JST; empty for none. */

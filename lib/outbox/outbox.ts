@@ -27,7 +27,8 @@ export class RetryLater extends Error {
 
 export type OutboxHandler = (payload: Record<string, unknown>, item: OutboxItemDoc) => Promise<unknown>;
 
-const LEASE_MS = 30_000;
+/** How long an attempt's lease holds: a handler's run must end within it, or a second runner may join it. */
+export const LEASE_MS = 30_000;
 /** Leases only matter while they run (and, for rearm, while their attempt is current); long after it they are deleted. */
 const LEASE_RETENTION_MS = 24 * 3_600_000;
 
@@ -59,8 +60,12 @@ export class Outbox {
     private readonly handlers: Record<string, OutboxHandler>,
     private readonly logger: Logger,
     private readonly clock: () => Date,
-    /** How many items a drain runs at once: 1 keeps them in due order; more for slow, independent calls (webhooks). */
-    private readonly options: { concurrency?: number } = {},
+    /**
+     * `concurrency`: how many items a drain runs at once: 1 keeps them in due order; more for slow, independent
+     * calls (webhooks). `fairBy`: items sharing the value at `field` (a webhook subscription) take at most `atOnce`
+     * of those slots, so one slow group cannot hold every slot (see drain).
+     */
+    private readonly options: { concurrency?: number; fairBy?: { field: string; atOnce: number } } = {},
   ) {
     this.items = outboxItemModel(connection, name);
     this.leases = new Leases(connection, { model: `${name}OutboxLease`, collection: `${name}_outbox_leases` }, clock, LEASE_MS);
@@ -177,22 +182,59 @@ export class Outbox {
     return this.find(key);
   }
 
-  /** Processes every due item once; returns how many were completed. */
+  /**
+   * Processes due items once; returns how many were completed. With `fairBy`, the due items are taken in turns
+   * across their groups (so one group with many due items cannot fill the `limit` and starve the others), and an
+   * item whose group already runs `atOnce` items is passed over and left due for the next drain: a group answering
+   * slowly keeps `atOnce` slots for one item's run and the drain ends after it, while a quick group's next items
+   * are taken as its runs end.
+   */
   async drain(limit = 100): Promise<number> {
     await this.leases.prune(new Date(this.clock().getTime() - LEASE_RETENTION_MS));
-    const due = await this.items
-      .find({ doneAt: null, nextAttemptAt: { $lte: this.clock() } })
+    const due = this.options.fairBy ? await this.dueInTurns(limit, this.options.fairBy.field) : await this.dueItems({}, limit);
+    const groupOf = (item: OutboxItemDoc) => (this.options.fairBy ? String(valueAt(item, this.options.fairBy.field)) : '');
+    const atOnce = this.options.fairBy?.atOnce ?? Infinity;
+    const running = new Map<string, number>();
+    let done = 0;
+    let next = 0;
+    const worker = async () => {
+      while (next < due.length) {
+        const item = due[next++]!;
+        const group = groupOf(item);
+        if ((running.get(group) ?? 0) >= atOnce) continue;
+        running.set(group, (running.get(group) ?? 0) + 1);
+        try {
+          if ((await this.process(item._id))?.doneAt) done += 1;
+        } finally {
+          running.set(group, running.get(group)! - 1);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(this.options.concurrency ?? 1, due.length)) }, worker));
+    return done;
+  }
+
+  private dueItems(filter: Record<string, unknown>, limit: number): Promise<OutboxItemDoc[]> {
+    return this.items
+      .find({ ...filter, doneAt: null, nextAttemptAt: { $lte: this.clock() } })
       .sort({ nextAttemptAt: 1 })
       .limit(limit)
       .lean<OutboxItemDoc[]>()
       .exec();
-    let done = 0;
-    let next = 0;
-    const worker = async () => {
-      while (next < due.length) if ((await this.process(due[next++]!._id))?.doneAt) done += 1;
-    };
-    await Promise.all(Array.from({ length: Math.max(1, Math.min(this.options.concurrency ?? 1, due.length)) }, worker));
-    return done;
+  }
+
+  /** Each group's due items in due order, taken one from each group in turn (the group due first leads). */
+  private async dueInTurns(limit: number, field: string): Promise<OutboxItemDoc[]> {
+    const groups = await this.items
+      .aggregate<{ _id: unknown }>([{ $match: { doneAt: null, nextAttemptAt: { $lte: this.clock() } } }, { $group: { _id: `$${field}`, n: { $sum: 1 } } }])
+      .exec();
+    const lists = await Promise.all(groups.map((g) => this.dueItems({ [field]: g._id ?? null }, limit)));
+    lists.sort((a, b) => (a[0]?.nextAttemptAt.getTime() ?? Infinity) - (b[0]?.nextAttemptAt.getTime() ?? Infinity));
+    const due: OutboxItemDoc[] = [];
+    for (let turn = 0; due.length < limit && lists.some((list) => turn < list.length); turn += 1) {
+      for (const list of lists) if (turn < list.length && due.length < limit) due.push(list[turn]!);
+    }
+    return due;
   }
 
   /** Items not done yet (for /ready, tests and operators). */
@@ -204,6 +246,11 @@ export class Outbox {
   start(intervalMs: number): BackgroundTask {
     return repeat(`${this.name} outbox`, intervalMs, () => this.drain(), this.logger);
   }
+}
+
+/** The value at a dotted path of an item (`payload.subscriptionId`). */
+function valueAt(item: OutboxItemDoc, field: string): unknown {
+  return field.split('.').reduce<unknown>((value, key) => (value as Record<string, unknown> | null | undefined)?.[key], item);
 }
 
 /** The resource an attempt's leases are on: a failed attempt's retry and a rearm start with a fresh one. */

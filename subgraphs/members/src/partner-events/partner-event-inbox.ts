@@ -2,7 +2,7 @@ import { insertOnce } from '@omo/lib/core/claims';
 import { TOPICS_CACHE_MS } from '@omo/lib/events/partner-event-publisher';
 import type { PartnerEvent } from '@omo/lib/events/partner-events';
 import type { Outbox, OutboxHandler } from '@omo/lib/outbox/outbox';
-import type { PartnerEventDoc, PartnerEventModels, WebhookDeliveryDoc, WebhookSubscriptionDoc } from './partner-events.models';
+import { followedSince, type PartnerEventDoc, type PartnerEventModels, type WebhookDeliveryDoc, type WebhookSubscriptionDoc } from './partner-events.models';
 
 export const LANE_ITEM = 'webhook-lane';
 /** One outbox item per subscription and member: its runner sends that member's deliveries in order. */
@@ -93,15 +93,15 @@ export class PartnerEventInbox {
 
   /**
    * Whether the event before this one in its publisher's order may still come: the publisher names it, it happened
-   * once every subscription of the topic had been heard of by publishers (TOPICS_CACHE_MS after the first was made;
-   * before that it may never have been queued), it is not placed yet, and this event has waited less than
+   * once the topic's subscriptions had been heard of by publishers (TOPICS_CACHE_MS after the first of them began to
+   * follow the topic, at its creation or the update adding it; before that it may never have been queued), it is not placed yet, and this event has waited less than
    * HOLD_FOR_EARLIER_MS.
    */
   private async waitsForEarlier(event: PartnerEventDoc, subscriptions: WebhookSubscriptionDoc[]): Promise<boolean> {
     const { previousPosition, previousAt } = event.order ?? {};
     if (event.seq !== null || previousPosition == null || !previousAt) return false;
     if (this.clock().getTime() - event.receivedAt.getTime() >= HOLD_FOR_EARLIER_MS) return false;
-    const heardOf = Math.min(...subscriptions.map((s) => s.createdAt.getTime())) + TOPICS_CACHE_MS;
+    const heardOf = Math.min(...subscriptions.map((s) => followedSince(s, event.topic).getTime())) + TOPICS_CACHE_MS;
     if (previousAt.getTime() < heardOf) return false;
     const placed = await this.models.events.exists({ memberId: event.memberId, topic: event.topic, 'order.position': previousPosition, seq: { $ne: null } });
     return !placed;

@@ -10,6 +10,11 @@ export interface WebhookSubscriptionDoc {
   _id: Types.ObjectId;
   url: string;
   topics: PartnerEventTopic[];
+  /**
+   * When each of its topics became followed (at the creation, or the update that added it): an event of a topic is
+   * only expected to have been published since then. Absent on subscriptions made before it: their createdAt.
+   */
+  followedSince?: { topic: PartnerEventTopic; since: Date }[];
   description: string | null;
   active: boolean;
   secret: string;
@@ -89,6 +94,7 @@ const subscriptionSchema = new Schema<WebhookSubscriptionDoc>(
   {
     url: { type: String, required: true },
     topics: { type: [String], required: true },
+    followedSince: { type: [{ _id: false, topic: { type: String, required: true }, since: { type: Date, required: true } }], default: undefined },
     description: { type: String, default: null },
     active: { type: Boolean, required: true },
     secret: { type: String, required: true },
@@ -177,4 +183,9 @@ export function partnerEventModels(connection: Connection): PartnerEventModels {
     sequence: connection.model<PartnerEventSequenceDoc>('PartnerEventSequence', sequenceSchema, 'partner_event_sequence'),
     deliveries: connection.model<WebhookDeliveryDoc>('WebhookDelivery', deliverySchema, 'partner_webhook_deliveries'),
   };
+}
+
+/** When the subscription began to follow `topic` (docs/events.md, "Order"). */
+export function followedSince(subscription: WebhookSubscriptionDoc, topic: string): Date {
+  return subscription.followedSince?.find((f) => f.topic === topic)?.since ?? subscription.createdAt;
 }

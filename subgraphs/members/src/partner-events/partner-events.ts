@@ -28,10 +28,15 @@ export interface PartnerEvents {
 }
 
 /**
- * Lanes sent at once by one process. Each holds its slot for at most one send's timeout per run, so a slow receiver
- * takes one slot, never members' own outbox (sign-up bonuses, Smaregi customers, merges), which drains apart.
+ * Lanes sent at once by one process. They never hold members' own outbox (sign-up bonuses, Smaregi customers,
+ * merges), which drains apart.
  */
 export const DELIVERY_CONCURRENCY = 4;
+/**
+ * Of those, the most one subscription's lanes take in a drain: a receiver answering slowly for many members keeps
+ * two slots for one lane run each, and the other subscriptions' lanes go in the others meanwhile.
+ */
+export const LANES_PER_SUBSCRIPTION = 2;
 
 export function buildPartnerEvents(options: {
   connection: Connection;
@@ -50,7 +55,10 @@ export function buildPartnerEvents(options: {
     production: options.production,
     pause: new SubscriptionPause(options.connection, options.clock),
   });
-  const deliveryOutbox = new Outbox(options.connection, 'partner_webhooks', dispatcher.handlers(), options.logger, options.clock, { concurrency: DELIVERY_CONCURRENCY });
+  const deliveryOutbox = new Outbox(options.connection, 'partner_webhooks', dispatcher.handlers(), options.logger, options.clock, {
+    concurrency: DELIVERY_CONCURRENCY,
+    fairBy: { field: 'payload.subscriptionId', atOnce: LANES_PER_SUBSCRIPTION },
+  });
   const inbox = new PartnerEventInbox(models, { members: options.outbox, deliveries: () => deliveryOutbox }, options.clock);
   // members publishes to its own inbox: the same outbox item as other owners', without the HTTP hop
   const publisher = new PartnerEventPublisher({ topics: () => inbox.topics(), publish: (event) => inbox.receive(event) }, options.clock, options.logger);

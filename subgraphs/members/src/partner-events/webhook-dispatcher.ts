@@ -2,22 +2,26 @@ import type { Logger } from '@omo/lib/core/logger';
 import { DAY_MS, HOUR_MS } from '@omo/lib/core/time';
 import type { PartnerDeliveryBody } from '@omo/lib/events/partner-events';
 import { PARTNER_HEADERS, signPartnerPayload } from '@omo/lib/events/partner-signature';
-import { RetryLater, type OutboxHandler } from '@omo/lib/outbox/outbox';
+import { LEASE_MS, RetryLater, type OutboxHandler } from '@omo/lib/outbox/outbox';
 import { LANE_ITEM } from './partner-event-inbox';
 import type { SubscriptionPause } from './subscription-pause';
 import { postTo } from './webhook-http';
 import { hostOf, isInternalAddress, resolveWithDns, type ResolveHost } from './webhook-url-policy';
-import type { DeliveryAttempt, PartnerEventDoc, PartnerEventModels, PartnerEventSequenceDoc, WebhookDeliveryDoc, WebhookSubscriptionDoc } from './partner-events.models';
+import { followedSince, type DeliveryAttempt, type PartnerEventDoc, type PartnerEventModels, type PartnerEventSequenceDoc, type WebhookDeliveryDoc, type WebhookSubscriptionDoc } from './partner-events.models';
 
 /** A delivery not accepted this long after its first try (or its replay) is given up: FAILED, for staff to replay. */
 export const GIVE_UP_MS = 3 * DAY_MS;
 /** The wait after each failed try: 1 min, 5 min, 30 min, 2 h, then 6 h. */
 const BACKOFF_MS = [60_000, 5 * 60_000, 30 * 60_000, 2 * HOUR_MS, 6 * HOUR_MS];
+/** How long a send's lookup of the URL's name may take; past it the try fails (its retry resolves again). */
+export const DNS_TIMEOUT_MS = 5_000;
 /**
- * A lane's run sends no new delivery after this long, so that with the send timeout it ends inside the outbox's
- * 30 s lease: a run outliving its lease could be joined by a second runner sending the same lane at once.
+ * A lane's run starts no further send that could still be running this close to the end of the outbox's lease
+ * (LEASE_MS): a run outliving its lease could be joined by a second runner sending the same lane at once, out of
+ * order. The margin is for the run's own reads and writes around the sends. A run's first send always starts:
+ * PARTNER_WEBHOOK_TIMEOUT_MS is capped (lib/core/config.ts) so that it fits with the lookup.
  */
-const RUN_BUDGET_MS = 15_000;
+const LEASE_MARGIN_MS = 5_000;
 /**
  * How long a lane waits for an earlier event of its member that has its place but not yet its delivery (the inbox
  * writes the place, then the deliveries): past it that event's publisher is taken to have died between the two,
@@ -45,7 +49,16 @@ export function deliveryBody(event: PartnerEventDoc, seq: number): PartnerDelive
 export class WebhookDispatcher {
   constructor(
     private readonly models: PartnerEventModels,
-    private readonly deps: { clock: () => Date; logger: Logger; timeoutMs: number; production: boolean; pause: SubscriptionPause; resolve?: ResolveHost },
+    private readonly deps: {
+      clock: () => Date;
+      logger: Logger;
+      timeoutMs: number;
+      production: boolean;
+      pause: SubscriptionPause;
+      resolve?: ResolveHost;
+      /** DNS_TIMEOUT_MS unless a test's own. */
+      dnsTimeoutMs?: number;
+    },
   ) {}
 
   handlers(): Record<string, OutboxHandler> {
@@ -53,7 +66,10 @@ export class WebhookDispatcher {
   }
 
   async runLane(subscriptionId: string, memberId: string): Promise<unknown> {
-    const started = this.deps.clock().getTime();
+    // real time, not the injectable clock: what the lease guards against is this process's run taking too long
+    const started = Date.now();
+    const sendTakesAtMost = this.deps.timeoutMs + this.dnsTimeoutMs();
+    let sent = false;
     const subscription = await this.models.subscriptions.findById(subscriptionId).lean<WebhookSubscriptionDoc>().exec();
     let delivered = 0;
     for (;;) {
@@ -62,7 +78,7 @@ export class WebhookDispatcher {
       if (!subscription?.active) return { failed: await this.failRemaining(subscriptionId, memberId), delivered };
       const now = this.deps.clock();
       if (next.nextAttemptAt.getTime() > now.getTime()) throw new RetryLater(`delivery ${next._id} waits for its back-off`, { afterMs: next.nextAttemptAt.getTime() - now.getTime() });
-      if (now.getTime() - started > RUN_BUDGET_MS) throw new RetryLater('more deliveries to send in this lane', { afterMs: 0 });
+      if (sent && Date.now() - started + sendTakesAtMost > LEASE_MS - LEASE_MARGIN_MS) throw new RetryLater('more deliveries to send in this lane', { afterMs: 0 });
       const earlier = await this.earlierWithoutDelivery(subscription, next, now);
       if (earlier) throw new RetryLater(`delivery ${next._id} waits for the delivery of ${earlier}, placed before it`, { afterMs: 1_000 });
       const admission = await this.deps.pause.admit(subscriptionId);
@@ -71,6 +87,7 @@ export class WebhookDispatcher {
         await this.models.deliveries.updateOne({ _id: next._id, state: 'PENDING' }, { $set: { state: 'FAILED', failedAt: now, failureReason: 'Not accepted within 3 days (its endpoint kept failing)' } });
         continue;
       }
+      sent = true;
       const { attempt, refused } = await this.send(subscription, next);
       if (refused) {
         this.deps.logger.warn({ deliveryId: next._id, subscriptionId }, 'partner webhook not sent: its host is internal');
@@ -96,8 +113,8 @@ export class WebhookDispatcher {
   }
 
   /**
-   * An event of this member placed before `next`, of a topic the subscription hears, received since the
-   * subscription was made and less than EARLIER_PLACE_WAIT_MS ago, that has no delivery for it yet: its publisher is
+   * An event of this member placed before `next`, of a topic the subscription hears, received since it began to
+   * follow that topic and less than EARLIER_PLACE_WAIT_MS ago, that has no delivery for it yet: its publisher is
    * between taking the place and writing the deliveries, and sending `next` now would overtake it.
    */
   private async earlierWithoutDelivery(subscription: WebhookSubscriptionDoc, next: WebhookDeliveryDoc, now: Date): Promise<string | null> {
@@ -108,9 +125,10 @@ export class WebhookDispatcher {
       .lean<Pick<PartnerEventSequenceDoc, 'eventId'>[]>()
       .exec();
     if (places.length === 0) return null;
-    const since = Math.max(subscription.createdAt.getTime(), now.getTime() - EARLIER_PLACE_WAIT_MS);
+    const waited = now.getTime() - EARLIER_PLACE_WAIT_MS;
+    const followed = subscription.topics.map((topic) => ({ topic, receivedAt: { $gte: new Date(Math.max(followedSince(subscription, topic).getTime(), waited)) } }));
     const recent = await this.models.events
-      .find({ _id: { $in: places.map((p) => p.eventId) }, topic: { $in: subscription.topics }, receivedAt: { $gte: new Date(since) } }, { _id: 1 })
+      .find({ _id: { $in: places.map((p) => p.eventId) }, $or: followed }, { _id: 1 })
       .lean<Pick<PartnerEventDoc, '_id'>[]>()
       .exec();
     if (recent.length === 0) return null;
@@ -123,7 +141,7 @@ export class WebhookDispatcher {
   /**
    * One try. The URL's name is resolved here and, in production, refused when any address it has is internal
    * (docs/events.md, "URLs"): a refusal no retry changes, so the delivery ends FAILED. The request then goes to the
-   * address checked (postTo), never to a second lookup.
+   * addresses checked, each tried in turn (postTo), never to a second lookup.
    */
   private async send(subscription: WebhookSubscriptionDoc, delivery: WebhookDeliveryDoc): Promise<{ attempt: DeliveryAttempt; refused?: string }> {
     const at = this.deps.clock();
@@ -135,8 +153,9 @@ export class WebhookDispatcher {
     const tried = (statusCode: number | null, error: string | null): DeliveryAttempt => ({ at, statusCode, error, durationMs: Date.now() - began });
     let addresses: { address: string; family: number }[];
     try {
-      addresses = await (this.deps.resolve ?? resolveWithDns)(host);
+      addresses = await withTimeout((this.deps.resolve ?? resolveWithDns)(host), this.dnsTimeoutMs());
     } catch (error) {
+      if (error instanceof LookupTimeout) return { attempt: tried(null, `could not resolve the host within ${this.dnsTimeoutMs() / 1000} s`) };
       return { attempt: tried(null, `could not resolve the host${codeOf(error)}`) };
     }
     if (addresses.length === 0) return { attempt: tried(null, 'could not resolve the host') };
@@ -157,11 +176,15 @@ export class WebhookDispatcher {
       [PARTNER_HEADERS.signature]: signPartnerPayload(secrets, timestamp, raw),
     };
     try {
-      const status = await postTo(url, addresses[0]!, headers, raw, this.deps.timeoutMs);
+      const status = await postTo(url, addresses, headers, raw, this.deps.timeoutMs);
       return { attempt: tried(status, status >= 300 && status < 400 ? 'redirects are not followed' : null) };
     } catch (error) {
       return { attempt: tried(null, describe(error, this.deps.timeoutMs)) };
     }
+  }
+
+  private dnsTimeoutMs(): number {
+    return this.deps.dnsTimeoutMs ?? DNS_TIMEOUT_MS;
   }
 
   /** Written only while the delivery is still PENDING: a replay or a takeover may have moved it meanwhile. */
@@ -176,6 +199,17 @@ export class WebhookDispatcher {
     );
     return modifiedCount;
   }
+}
+
+class LookupTimeout extends Error {}
+
+/** The lookup, or LookupTimeout after `ms` (node's lookup cannot be cancelled: it is left to finish unread). */
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new LookupTimeout()), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 /** Why no status came back, without anything of the request (no URL, no headers). */

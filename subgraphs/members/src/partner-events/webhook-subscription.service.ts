@@ -6,7 +6,7 @@ import { NotFoundError } from '@omo/lib/core/errors';
 import { HOUR_MS } from '@omo/lib/core/time';
 import { objectIdSchema, parseInput } from '@omo/lib/core/validation';
 import { partnerEventTopic, type PartnerEventTopic } from '@omo/lib/events/partner-events';
-import type { PartnerEventModels, WebhookSubscriptionDoc } from './partner-events.models';
+import { followedSince, type PartnerEventModels, type WebhookSubscriptionDoc } from './partner-events.models';
 import { hostOf, INTERNAL_HOST_MESSAGE, isInternalHost } from './webhook-url-policy';
 
 /** How long a rotated-out secret still signs deliveries beside the new one, for the partner to switch over. */
@@ -86,6 +86,7 @@ export class WebhookSubscriptionService {
       _id: new Types.ObjectId(),
       url,
       topics,
+      followedSince: topics.map((topic) => ({ topic, since: now })),
       description,
       active: true,
       secret: newSecret(),
@@ -106,9 +107,15 @@ export class WebhookSubscriptionService {
       url: request.url ?? undefined,
       topics: request.topics ?? undefined,
     });
-    const set: Partial<WebhookSubscriptionDoc> = { updatedAt: this.clock() };
+    const now = this.clock();
+    const set: Partial<WebhookSubscriptionDoc> = { updatedAt: now };
     if (url) set.url = url;
-    if (topics) set.topics = topics;
+    if (topics) {
+      const existing = await this.find(id);
+      set.topics = topics;
+      // a topic kept keeps its date; one added is followed from now, so publishers may not have heard of it yet
+      set.followedSince = topics.map((topic) => ({ topic, since: existing.topics.includes(topic) ? followedSince(existing, topic) : now }));
+    }
     if (request.description !== undefined) set.description = description;
     return view(await this.change(id, set));
   }

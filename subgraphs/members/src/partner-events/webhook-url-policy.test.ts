@@ -45,6 +45,9 @@ describe('subscribing in production', () => {
     ['IPv6 unique local (a metadata address)', 'https://[fd00:ec2::254]/hooks'],
     ['IPv4-mapped IPv6 of a private address', 'https://[::ffff:10.0.0.5]/hooks'],
     ['IPv4-mapped IPv6 of loopback, in hex', 'https://[::ffff:7f00:1]/hooks'],
+    ['the benchmarking range', 'https://198.19.255.1/hooks'],
+    ['IPv6 site-local (deprecated, still routed inside some networks)', 'https://[fec0::1]/hooks'],
+    ['local-use NAT64', 'https://[64:ff9b:1::a00:5]/hooks'],
   ])('%s is BAD_USER_INPUT, nothing written', async (_what, url) => {
     const before = await models.subscriptions.countDocuments();
     const error = await rejection(service().create(admin, { url, topics: ['POINTS_CHANGED'] }));
@@ -92,6 +95,8 @@ describe('sending', () => {
     ['a private address', [{ address: '10.1.2.3', family: 4 }]],
     ['a public and a metadata address', [{ address: '93.184.215.14', family: 4 }, { address: '169.254.169.254', family: 4 }]],
     ['an IPv4-mapped loopback', [{ address: '::ffff:127.0.0.1', family: 6 }]],
+    ['a benchmarking address', [{ address: '198.18.0.7', family: 4 }]],
+    ['a public and an IPv6 site-local address', [{ address: '93.184.215.14', family: 4 }, { address: 'fec0::7', family: 6 }]],
   ])('in production, a name that resolves to %s is not sent: its deliveries end FAILED, with the reason', async (_what, addresses) => {
     const resolve: ResolveHost = async () => addresses;
     const dispatcher = new WebhookDispatcher(models, { clock, logger, timeoutMs: 2_000, production: true, pause: new SubscriptionPause(db.connection, clock), resolve });
