@@ -82,11 +82,14 @@ export class Outbox {
     return insertOnce(this.items, { _id: key, type, payload, createdAt: now, attempts: 0, nextAttemptAt, doneAt: null, lastError: null, result: null });
   }
 
-  /** As enqueue, for a batch's items in one insert: an item whose key is there already is kept as it is. */
-  async enqueueMany(items: { key: string; type: string; payload: Record<string, unknown> }[]): Promise<void> {
+  /**
+   * As enqueue, for a batch's items in one insert: an item whose key is there already is kept as it is (false:
+   * some were, which FerretDB does not say).
+   */
+  async enqueueMany(items: { key: string; type: string; payload: Record<string, unknown> }[]): Promise<boolean> {
     for (const item of items) if (!this.handlers[item.type]) throw new Error(`No outbox handler for ${item.type}`);
     const now = this.clock();
-    await insertManyOnce(
+    return insertManyOnce(
       this.items,
       items.map((item) => ({ _id: item.key, type: item.type, payload: item.payload, createdAt: now, attempts: 0, nextAttemptAt: now, doneAt: null, lastError: null, result: null })),
     );

@@ -57,13 +57,20 @@ test('a batch of new members costs a bounded number of database commands, and a 
   // fresh codes' check against the old ones, the members, and the balances item (written, then run: its lease, its
   // reads and its outcome)
   expect(seen.members).toEqual({ find: 11, insert: 5, getMore: 2, update: 1 });
-  // points: the new members' entries and snapshots in one insert each, a tier spend per member with a tier (80)
-  expect(seen.points).toEqual({ find: 1, insert: 82 });
+  // points, per batch and none per row: the new members' entries and snapshots in one insert each; then the 80
+  // tiered members' spend records in one insert and their tier changes decided together: the policy read, one
+  // aggregation of their window spend, one read of their latest changes and one of their ledger heads, the
+  // tier.changed items in one insert and the changes in one more
+  expect(seen.points).toEqual({ aggregate: 1, find: 4, insert: 5 });
   const again = await counted(rows(200, 200));
   expect(again.outcomes).toEqual(Array(200).fill('UNCHANGED'));
   // a rerun sends the UNCHANGED rows' balances again (what heals a run that died before sending them): points
-  // finds every key written, its inserts refused by the unique indexes, and adds no entry (counted below)
-  expect(again.seen.points).toEqual({ find: 402, insert: 281 });
+  // finds every key written, its inserts refused by the unique indexes, and adds no entry (counted below); the
+  // tiered members' spend goes again in one refused insert, and their tiers, read in one aggregation and one read
+  // of their changes (with the policy read), have not changed: no item and no change is written
+  expect(again.seen.points).toEqual({ aggregate: 1, find: 404, insert: 202 });
   const entries = await system.db.collection('point_ledger').countDocuments({ type: 'IMPORT' });
   expect(entries).toBe(400);
+  expect(await system.db.collection('qualifying_spend').countDocuments()).toBe(160);
+  expect(await system.db.collection('tier_changes').countDocuments({ reason: 'IMPORT' })).toBe(160);
 }, 600_000);

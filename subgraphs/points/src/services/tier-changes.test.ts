@@ -111,3 +111,60 @@ it('an imported tier is one change, reason IMPORT; the import resent adds none',
   expect(tierEventsOf(memberId)).toEqual([[`tier.changed:${memberId}:1`, 'REGULAR', 'GOLD', 'IMPORT']]);
   expect(published.find((e) => e.memberId === memberId)?.data).toMatchObject({ qualifyingSpend: 150_000, ledgerSeq: 1 });
 });
+
+it('a writer stalled past a minute between its item and its change: its item, given up meanwhile, is rearmed and publishes the change', async () => {
+  const memberId = newMember();
+  const changes = db.connection.model('TierChange');
+  const insert = changes.insertMany.bind(changes);
+  // the stall: the item runs, finds no change and is given up, before the change goes in
+  const stalled = jest.spyOn(changes, 'insertMany').mockImplementationOnce((async (...args: Parameters<typeof insert>) => {
+    await drain();
+    now += 61_000;
+    await drain();
+    return insert(...args);
+  }) as never);
+  await points.deps.tiers.recordSpend({ key: `purchase:${new Types.ObjectId().toHexString()}`, memberId, amountDelta: 60_000, occurredAt: new Date(now), reason: 'PURCHASE' });
+  stalled.mockRestore();
+  await drain();
+  expect(tierEventsOf(memberId)).toEqual([[`tier.changed:${memberId}:1`, 'REGULAR', 'SILVER', 'PURCHASE']]);
+});
+
+it('an import batch that died between its items and its changes: the rerun writes the changes and rearms the items, each published once', async () => {
+  const members = [newMember(), newMember()];
+  for (const memberId of members) await points.outbox.enqueue(`tier-change:${memberId}:1`, 'partner-tier-changed', { changeId: `${memberId}:1` });
+  now += 61_000;
+  await drain();
+  expect(published).toEqual([]);
+  const input = {
+    actor: 'staff:admin-1',
+    items: members.map((memberId, i) => ({ memberId, key: `import:OLD-10${i}`, lots: [{ points: 300, expiresAt: new Date(START + 100 * 86_400_000) }], tier: i ? ('SILVER' as const) : ('GOLD' as const) })),
+  };
+  await points.deps.imports.importBalances(input);
+  await points.deps.imports.importBalances(input);
+  await drain();
+  expect(members.flatMap(tierEventsOf)).toEqual([
+    [`tier.changed:${members[0]}:1`, 'REGULAR', 'GOLD', 'IMPORT'],
+    [`tier.changed:${members[1]}:1`, 'REGULAR', 'SILVER', 'IMPORT'],
+  ]);
+});
+
+it('an import batch racing another writer on one member: the writer keeps its change, the batch records the next one and the others, each published once', async () => {
+  const [raced, other] = [newMember(), newMember()];
+  const changes = db.connection.model('TierChange');
+  const insert = changes.insertMany.bind(changes);
+  // another writer (a purchase seen before the import's spend) records the raced member's first change first
+  const racing = jest.spyOn(changes, 'insertMany').mockImplementationOnce((async (...args: Parameters<typeof insert>) => {
+    await db.connection.collection('tier_changes').insertOne({ _id: `${raced}:1` as never, memberId: raced, n: 1, from: 'REGULAR', to: 'SILVER', reason: 'PURCHASE', cause: 'purchase:other', qualifyingSpend: 60_000, ledgerSeq: 1, at: new Date(now) });
+    return insert(...args);
+  }) as never);
+  const items = [raced, other].map((memberId, i) => ({ memberId, key: `import:OLD-20${i}`, lots: [{ points: 300, expiresAt: new Date(START + 100 * 86_400_000) }], tier: 'GOLD' as const }));
+  await points.deps.imports.importBalances({ actor: 'staff:admin-1', items });
+  racing.mockRestore();
+  await drain();
+  expect(tierEventsOf(raced).filter(([id]) => String(id).startsWith('tier.changed:'))).toEqual([
+    [`tier.changed:${raced}:1`, 'REGULAR', 'SILVER', 'PURCHASE'],
+    [`tier.changed:${raced}:2`, 'SILVER', 'GOLD', 'IMPORT'],
+  ]);
+  expect(tierEventsOf(other).filter(([id]) => String(id).startsWith('tier.changed:'))).toEqual([[`tier.changed:${other}:1`, 'REGULAR', 'GOLD', 'IMPORT']]);
+  expect((await changesOf(raced)).map((change) => change._id)).toEqual([`${raced}:1`, `${raced}:2`]);
+});

@@ -1,4 +1,4 @@
-import { insertOnce } from '@omo/lib/core/claims';
+import { insertManyOnce } from '@omo/lib/core/claims';
 import { BadUserInputError } from '@omo/lib/core/errors';
 import { DAY_MS } from '@omo/lib/core/time';
 import type { Tier, TierRule } from '../models/points-policy.model';
@@ -26,9 +26,16 @@ export interface RecordSpendInput {
   reason: 'PURCHASE' | 'REFUND' | 'IMPORT';
 }
 
-/** Told after every write of spend (also a replay: the first try may have died before telling), with its key. */
+/** One member's spend just written, for the watcher: `key` is the record's, the cause of the change it may make. */
+export interface SpendWritten {
+  memberId: string;
+  reason: TierChangeReason;
+  key: string;
+}
+
+/** Told after every write of spend (also a replay: the first try may have died before telling), a batch at once. */
 export interface SpendWatcher {
-  spendWritten(memberId: string, reason: TierChangeReason, key: string): Promise<unknown>;
+  spendWritten(spends: readonly SpendWritten[]): Promise<unknown>;
 }
 
 /** The API's limit on one purchase or refund. */
@@ -80,23 +87,30 @@ export class TierService {
   }
 
   /** Idempotent by `key` (the record's _id): a replay, even concurrent, stores it once. */
-  async recordSpend(input: RecordSpendInput): Promise<void> {
-    const key = idempotencyKey(input.key, 'key');
-    const memberId = objectIdString(input.memberId, 'memberId');
-    if (!Number.isInteger(input.amountDelta) || Math.abs(input.amountDelta) > MAX_SPEND_DELTA) {
-      throw new BadUserInputError(`amountDelta must be a whole number of yen, at most ${MAX_SPEND_DELTA} either way`, { field: 'amountDelta' });
-    }
-    const occurredAt = validDate(input.occurredAt, 'occurredAt');
-    await insertOnce(this.spend, {
-      _id: key,
-      memberId,
-      amount: input.amountDelta,
-      occurredAt,
-      purchaseId: input.purchaseId ?? null,
-      transferKey: null,
-      createdAt: this.clock(),
+  recordSpend(input: RecordSpendInput): Promise<void> {
+    return this.recordSpendMany([input]);
+  }
+
+  /**
+   * As recordSpend, for a batch (the member import) in one insert and one watcher call: every input is checked
+   * before anything is written. A key already stored (a rerun) is refused by the unique _id and keeps its record,
+   * so nothing is added twice; which keys clashed does not matter (FerretDB would not say), for the watcher is
+   * told of every member either way, a replay being how a first try that died before telling is completed.
+   */
+  async recordSpendMany(inputs: readonly RecordSpendInput[]): Promise<void> {
+    const now = this.clock();
+    const records = inputs.map((input) => {
+      const key = idempotencyKey(input.key, 'key');
+      const memberId = objectIdString(input.memberId, 'memberId');
+      if (!Number.isInteger(input.amountDelta) || Math.abs(input.amountDelta) > MAX_SPEND_DELTA) {
+        throw new BadUserInputError(`amountDelta must be a whole number of yen, at most ${MAX_SPEND_DELTA} either way`, { field: 'amountDelta' });
+      }
+      const occurredAt = validDate(input.occurredAt, 'occurredAt');
+      return { _id: key, memberId, amount: input.amountDelta, occurredAt, purchaseId: input.purchaseId ?? null, transferKey: null, createdAt: now };
     });
-    await this.watcher?.spendWritten(memberId, input.reason, key);
+    if (!records.length) return;
+    await insertManyOnce(this.spend, records);
+    await this.watcher?.spendWritten(records.map((record, i) => ({ memberId: record.memberId, reason: inputs[i]!.reason, key: record._id })));
   }
 
   /** Yen the refunds of a purchase have taken back from its spend so far, leaving out the refund `exceptKey`. */
@@ -149,7 +163,9 @@ export class TierService {
     const toMemberId = objectIdString(input.toMemberId, 'toMemberId');
     if (fromMemberId === toMemberId) throw new BadUserInputError('A member cannot be merged into itself', { field: 'toMemberId' });
     await this.spend.updateMany({ memberId: fromMemberId }, { $set: { memberId: toMemberId, transferKey: key } });
-    await this.watcher?.spendWritten(toMemberId, 'MERGE', key);
-    await this.watcher?.spendWritten(fromMemberId, 'MERGE', key);
+    await this.watcher?.spendWritten([
+      { memberId: toMemberId, reason: 'MERGE', key },
+      { memberId: fromMemberId, reason: 'MERGE', key },
+    ]);
   }
 }
