@@ -27,10 +27,20 @@ function env(): NodeJS.ProcessEnv {
   });
 }
 
-/** Starts points as its own process and resolves when it logs that it listens (bounded). */
-async function startPointsProcess(): Promise<ChildProcess> {
+/**
+ * Starts points as its own process and resolves when it logs that it listens (bounded). The port is points' old
+ * one, free again once it died, but an ephemeral port: another socket on the machine (an outgoing connection of
+ * the other test worker) can hold it for a moment, and a process started then fails with EADDRINUSE, so it is
+ * started again, a few times at most.
+ */
+async function startPointsProcess(attempts = 5): Promise<ChildProcess> {
   const child = spawn(process.execPath, [...NODE_ARGS, 'subgraphs/points/src/index.ts'], { cwd: REPO_ROOT, env: env(), stdio: ['ignore', 'pipe', 'inherit'] });
-  await waitForReadyLine(child, 'points', 'subgraph listening', 20_000, 'stdout');
+  try {
+    await waitForReadyLine(child, 'points', 'subgraph listening', 20_000, 'stdout');
+  } catch (error) {
+    if (attempts > 1 && String(error).includes('EADDRINUSE')) return startPointsProcess(attempts - 1);
+    throw error;
+  }
   return child;
 }
 

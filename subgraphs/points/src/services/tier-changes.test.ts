@@ -23,7 +23,13 @@ let published: PartnerEvent[];
 const newMember = () => new Types.ObjectId().toHexString();
 const spendRecords = () => db.connection.collection('qualifying_spend');
 const changesOf = (memberId: string) => db.connection.collection('tier_changes').find({ memberId }).sort({ n: 1 }).toArray();
-const tierEventsOf = (memberId: string) => published.filter((e) => e.memberId === memberId).map((e) => [e.id, e.data.from, e.data.to, e.data.reason]);
+// in the publisher's order (the change number n): points' outbox may hand two changes over the other way round,
+// which members puts right (docs/events.md, "Order"); this stand-in for members only records them
+const tierEventsOf = (memberId: string) =>
+  published
+    .filter((e) => e.memberId === memberId)
+    .sort((a, b) => (a.order?.position ?? 0) - (b.order?.position ?? 0))
+    .map((e) => [e.id, e.data.from, e.data.to, e.data.reason]);
 
 beforeAll(async () => {
   const app = express().use(express.json());
