@@ -1,35 +1,8 @@
-import { loadConfigOrExit } from '@omo/lib/core/config';
-import { connectDatabase, ensureIndexes } from '@omo/lib/core/db';
-import { createLogger } from '@omo/lib/core/logger';
-import { directoryFromUrls } from '@omo/lib/server/run-subgraph';
-import { subgraphUrls } from '@omo/lib/core/config';
 import { buildPointsSubgraph } from '@omo/points/src/server';
-import { resolveMongodbUri } from './runtime';
+import { runSubgraphJob } from './subgraph-job';
 
 /** `npm run points:expire`: writes off expired points now. Safe to run twice or alongside the scheduled run. */
-async function main(): Promise<void> {
-  const config = loadConfigOrExit();
-  const logger = createLogger(config.LOG_LEVEL).child({ service: 'points-expiry' });
-  const connection = await connectDatabase(resolveMongodbUri(config.MONGODB_URI), config.MONGODB_DB);
-  try {
-    const points = buildPointsSubgraph({
-      config,
-      connection,
-      logger,
-      internalSecret: config.INTERNAL_SECRET,
-      production: config.NODE_ENV === 'production',
-      services: directoryFromUrls(subgraphUrls(config)),
-      clock: () => new Date(),
-    });
-    await ensureIndexes(connection);
-    const result = await points.expiry.run(new Date());
-    process.stdout.write(`${result.entriesWritten} members had ${result.pointsExpired} points expire (${result.membersChecked} checked)\n`);
-  } finally {
-    await connection.close();
-  }
-}
-
-main().catch((error: unknown) => {
-  process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
-  process.exit(1);
+runSubgraphJob('points-expiry', buildPointsSubgraph, async (points) => {
+  const result = await points.expiry.run(new Date());
+  return `${result.entriesWritten} members had ${result.pointsExpired} points expire (${result.membersChecked} checked)`;
 });
