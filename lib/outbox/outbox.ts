@@ -76,10 +76,8 @@ export class Outbox {
    * not due until then (a change that happens with no write to follow it, e.g. pending points becoming usable).
    */
   async enqueue(key: string, type: string, payload: Record<string, unknown>, options: { notBefore?: Date } = {}): Promise<boolean> {
-    if (!this.handlers[type]) throw new Error(`No outbox handler for ${type}`);
     const now = this.clock();
-    const nextAttemptAt = options.notBefore ?? now;
-    return insertOnce(this.items, { _id: key, type, payload, createdAt: now, attempts: 0, nextAttemptAt, doneAt: null, lastError: null, result: null });
+    return insertOnce(this.items, this.newItem({ key, type, payload }, now, options.notBefore ?? now));
   }
 
   /**
@@ -87,12 +85,15 @@ export class Outbox {
    * some were, which FerretDB does not say).
    */
   async enqueueMany(items: { key: string; type: string; payload: Record<string, unknown> }[]): Promise<boolean> {
-    for (const item of items) if (!this.handlers[item.type]) throw new Error(`No outbox handler for ${item.type}`);
     const now = this.clock();
-    return insertManyOnce(
-      this.items,
-      items.map((item) => ({ _id: item.key, type: item.type, payload: item.payload, createdAt: now, attempts: 0, nextAttemptAt: now, doneAt: null, lastError: null, result: null })),
-    );
+    const docs = items.map((item) => this.newItem(item, now, now));
+    return insertManyOnce(this.items, docs);
+  }
+
+  /** A new item, not run yet; its type must have a handler here (a programming error otherwise). */
+  private newItem(item: { key: string; type: string; payload: Record<string, unknown> }, now: Date, nextAttemptAt: Date) {
+    if (!this.handlers[item.type]) throw new Error(`No outbox handler for ${item.type}`);
+    return { _id: item.key, type: item.type, payload: item.payload, createdAt: now, attempts: 0, nextAttemptAt, doneAt: null, lastError: null, result: null };
   }
 
   /**
