@@ -41,7 +41,10 @@ export class SmaregiEventLog {
           ? event.customerIds.map((id) => entry(`customer:${id}`, null, [id]))
           : [entry(event.event === CUSTOMERS_EVENT ? 'customers' : 'event', null, event.customerIds)];
     for (const entry of wanted) await insertOnce(this.log, entry);
-    const entries = await this.log.find({ _id: { $in: wanted.map((e) => e._id) } }).lean<SmaregiEventLogDoc[]>().exec();
+    // in the event's order (a find by $in has none on FerretDB): a sale before its void, and an attempt stopped by its
+    // budget resumes at the next entry rather than at one chosen by the database
+    const found = new Map((await this.log.find({ _id: { $in: wanted.map((e) => e._id) } }).lean<SmaregiEventLogDoc[]>().exec()).map((e) => [e._id, e]));
+    const entries = wanted.flatMap((e) => found.get(e._id) ?? []);
     // an attempt that died between deciding an outcome and copying it: the copy is made now, not the entry run again
     const decided = new Map((await this.outcomes.find({ _id: { $in: entries.filter((e) => e.outcome === 'RECEIVED').map((e) => e._id) } }).lean<SmaregiEventOutcomeDoc[]>().exec()).map((o) => [o._id, o]));
     for (const outcome of decided.values()) await this.copy(outcome);
