@@ -6,8 +6,8 @@ import { signUserToken } from '@omo/lib/core/bearer-tokens';
 import { REPO_ROOT } from '@omo/lib/core/config';
 import { waitForReadyLine } from '@omo/lib/server/server-process';
 import { freePort } from '@omo/tools/dev-db/ferretdb';
-import { testConfig } from '@omo/tools/testing/config';
-import { openTestDatabase, testMongodbUri, type TestDatabase } from '@omo/tools/testing/database';
+import { testConfig, testProcessEnv } from '@omo/tools/testing/config';
+import { openTestDatabase, type TestDatabase } from '@omo/tools/testing/database';
 
 /**
  * `npm run build`, then services started from dist/ with plain node (no tsx, as README's Production section runs
@@ -41,18 +41,8 @@ beforeAll(async () => {
   for (const name of Object.keys(ports) as (keyof typeof ports)[]) ports[name] = await freePort();
   // points and purchases are not started: nothing asked here reaches them (members' sign-up bonus waits in its outbox)
   const unused = `http://127.0.0.1:${await freePort()}/graphql`;
-  const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH,
-    NODE_ENV: 'test',
+  const env = testProcessEnv(config, database.dbName, {
     LOG_LEVEL: 'info', // the "listening" lines say a service is up
-    MONGODB_URI: testMongodbUri(),
-    MONGODB_DB: database.dbName,
-    CUSTOMER_JWT_SECRET: config.CUSTOMER_JWT_SECRET,
-    STAFF_JWT_SECRET: config.STAFF_JWT_SECRET,
-    GATEWAY_SECRET: config.GATEWAY_SECRET,
-    INTERNAL_SECRET: config.INTERNAL_SECRET,
-    LINE_CHANNEL_SECRET: config.LINE_CHANNEL_SECRET,
-    LINE_CHANNEL_ACCESS_TOKEN: config.LINE_CHANNEL_ACCESS_TOKEN,
     LINE_API_BASE_URL: config.LINE_API_BASE_URL,
     GATEWAY_PORT: String(ports.gateway),
     MEMBERS_PORT: String(ports.members),
@@ -61,7 +51,7 @@ beforeAll(async () => {
     LINE_URL: `http://127.0.0.1:${ports.line}/graphql`,
     POINTS_URL: unused,
     PURCHASES_URL: unused,
-  };
+  });
   await Promise.all([startBuilt('members', env), startBuilt('line', env), startBuilt('gateway', env)]);
 }, 120_000);
 

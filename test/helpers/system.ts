@@ -3,7 +3,7 @@ import { signUserToken } from '@omo/lib/core/bearer-tokens';
 import type { AppConfig } from '@omo/lib/core/config';
 import { connectDatabase, type Connection } from '@omo/lib/core/db';
 import { createLogger, type Logger } from '@omo/lib/core/logger';
-import { testConfig } from '@omo/tools/testing/config';
+import { testConfig, testProcessEnv } from '@omo/tools/testing/config';
 import { testMongodbUri, uniqueDbName } from '@omo/tools/testing/database';
 import { membersModels } from '@omo/members/src/models';
 import { ApiKeyService } from '@omo/members/src/services/api-key.service';
@@ -64,19 +64,7 @@ export async function startTestSystem(
       const body = (await response.json()) as Omit<GraphQLResponse, 'status' | 'headers'>;
       return { status: response.status, headers: response.headers, ...body } as GraphQLResponse<never>;
     },
-    processEnv: (extra = {}) => ({
-      PATH: process.env.PATH,
-      NODE_ENV: 'test',
-      MONGODB_URI: mongodbUri,
-      MONGODB_DB: dbName,
-      CUSTOMER_JWT_SECRET: config.CUSTOMER_JWT_SECRET,
-      STAFF_JWT_SECRET: config.STAFF_JWT_SECRET,
-      GATEWAY_SECRET: config.GATEWAY_SECRET,
-      INTERNAL_SECRET: config.INTERNAL_SECRET,
-      LINE_CHANNEL_SECRET: config.LINE_CHANNEL_SECRET,
-      LINE_CHANNEL_ACCESS_TOKEN: config.LINE_CHANNEL_ACCESS_TOKEN,
-      ...extra,
-    }),
+    processEnv: (extra = {}) => testProcessEnv(config, dbName, extra),
     staffHeaders: () => ({ authorization: `Bearer ${signUserToken({ sub: 'staff-1', role: 'STAFF' }, config)}` }),
     adminHeaders: () => ({ authorization: `Bearer ${signUserToken({ sub: 'admin-1', role: 'ADMIN' }, config)}` }),
     customerHeaders: (memberId) => ({ authorization: `Bearer ${signUserToken({ sub: memberId, role: 'CUSTOMER' }, config)}` }),

@@ -1,4 +1,5 @@
 import { parseConfig, type AppConfig } from '@omo/lib/core/config';
+import { testMongodbUri } from './database';
 
 export const TEST_INTERNAL_SECRET = 'test-internal-secret-0123456789abcdef01234';
 
@@ -34,4 +35,21 @@ export function testConfig(overrides: Record<string, string | undefined> = {}): 
     ...overrides,
   };
   return parseConfig(env);
+}
+
+/** The environment of a service or CLI spawned as its own process against the test database `dbName`, with `config`'s secrets. */
+export function testProcessEnv(config: AppConfig, dbName: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env.PATH,
+    NODE_ENV: 'test',
+    MONGODB_URI: testMongodbUri(),
+    MONGODB_DB: dbName,
+    CUSTOMER_JWT_SECRET: config.CUSTOMER_JWT_SECRET,
+    STAFF_JWT_SECRET: config.STAFF_JWT_SECRET,
+    GATEWAY_SECRET: config.GATEWAY_SECRET,
+    INTERNAL_SECRET: config.INTERNAL_SECRET,
+    LINE_CHANNEL_SECRET: config.LINE_CHANNEL_SECRET,
+    LINE_CHANNEL_ACCESS_TOKEN: config.LINE_CHANNEL_ACCESS_TOKEN,
+    ...extra,
+  };
 }
