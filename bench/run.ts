@@ -3,7 +3,7 @@ import { connectDatabase } from '@omo/lib/core/db';
 import { benchDatabaseIsIndexed, startBenchDatabase, type BenchDatabase } from './lib/database';
 import { PeakMemory } from './lib/meter';
 import { machine, RESULTS_DIR } from './lib/report';
-import type { ServiceProcess } from './lib/services';
+import { useBuiltServices, type ServiceProcess } from './lib/services';
 import { benchSettings, startHiveGateway, startMonolithProcess, startSystem, type BenchSystem } from './lib/system';
 import { DEFAULT_SIZE, FULL_SIZE, INDEXED_SIZE } from './seed/generate';
 import { totalMembers, totalPurchases } from './seed/dataset';
@@ -25,7 +25,8 @@ const USAGE = `usage: npm run bench -- [options]
   --members N          ordinary members of the scale data set (default ${INDEXED_SIZE.members.toLocaleString('en')}; ${DEFAULT_SIZE.members} on FerretDB/SQLite)
   --purchases N        their purchases (default ${INDEXED_SIZE.purchases.toLocaleString('en')}; ${DEFAULT_SIZE.purchases} on FerretDB/SQLite)
   --full               ${FULL_SIZE.members.toLocaleString('en')} members / ${FULL_SIZE.purchases.toLocaleString('en')} purchases (longer than 10 minutes: see bench/README.md)
-  --seed N             data set seed (default 42)`;
+  --seed N             data set seed (default 42)
+  --built              run our gateway and subgraphs from npm run build's dist/ with plain node instead of tsx`;
 
 function positive(value: string | undefined, fallback: number, name: string): number {
   if (value === undefined) return fallback;
@@ -34,7 +35,7 @@ function positive(value: string | undefined, fallback: number, name: string): nu
   return n;
 }
 
-function parseOptions(): { options: BenchOptions; scenarios: Set<number> } {
+function parseOptions(): { options: BenchOptions; scenarios: Set<number>; built: boolean } {
   const { values } = parseArgs({
     options: {
       only: { type: 'string' },
@@ -47,6 +48,7 @@ function parseOptions(): { options: BenchOptions; scenarios: Set<number> } {
       purchases: { type: 'string' },
       full: { type: 'boolean', default: false },
       seed: { type: 'string' },
+      built: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
   });
@@ -59,6 +61,7 @@ function parseOptions(): { options: BenchOptions; scenarios: Set<number> } {
   if ([...scenarios].some((s) => !Number.isInteger(s) || s < 1 || s > 5)) throw new Error(`--only takes scenario numbers 1-5\n${USAGE}`);
   return {
     scenarios,
+    built: values.built,
     options: {
       durationSeconds: positive(values.duration, 10, 'duration'),
       writeDurationSeconds: positive(values['write-duration'], 30, 'write-duration'),
@@ -145,9 +148,13 @@ function observeSystem(run: BenchRun, system: BenchSystem): void {
 }
 
 async function main(): Promise<void> {
-  const { options, scenarios } = parseOptions();
+  const { options, scenarios, built } = parseOptions();
   const started = Date.now();
   const log = (line: string) => process.stderr.write(`[bench ${((Date.now() - started) / 1000).toFixed(0).padStart(3)} s] ${line}\n`);
+  if (built) {
+    await useBuiltServices();
+    log('our services run from dist/ (npm run build) with plain node');
+  }
   const info = { startedAt: new Date(), machine: machine(), database: '' };
   const database = await startBenchDatabase(log);
   info.database = database.kind;

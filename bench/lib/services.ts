@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { REPO_ROOT } from '@omo/lib/core/config';
+import { SERVICE_ENTRIES, buildServices } from '../../scripts/build';
 
 /** The IPC protocol between the bench and a service process (bench/service-process.ts). */
 export type ServiceMessage =
@@ -34,9 +35,23 @@ const START_TIMEOUT_MS = 90_000;
 export const SERVICE_NODE_FLAGS = ['--max-old-space-size=128'];
 const OUTPUT_TAIL = 4_000;
 
+/** `--built`: the scripts that have a build, and the file in dist/ that plain node runs instead (set by useBuiltServices). */
+let builtScripts: Map<string, string> | undefined;
+
 /**
- * Starts a Node process running TypeScript through tsx's loader in the same process (`node --import tsx`), so
- * its pid is the server itself and its /proc counters are the server's alone; resolves once `healthPath` answers.
+ * Builds our services as `npm run build` does, and the bench's own service process with them (the same bundling, so
+ * the subgraphs it starts are the built code with the bench's IPC), then has spawnService run those files.
+ */
+export async function useBuiltServices(): Promise<void> {
+  const entries = { ...SERVICE_ENTRIES, 'bench-service-process': 'bench/service-process.ts' };
+  await buildServices(entries);
+  builtScripts = new Map(Object.entries(entries).map(([name, source]) => [source, `dist/${name}.js`]));
+}
+
+/**
+ * Starts a Node process running TypeScript through tsx's loader in the same process (`node --import tsx`), or
+ * with `--built` its built file with plain node, so its pid is the server itself and its /proc counters are the
+ * server's alone; resolves once `healthPath` answers.
  */
 export async function spawnService(options: {
   name: string;
@@ -49,7 +64,9 @@ export async function spawnService(options: {
   /** Node flags before the script (SERVICE_NODE_FLAGS for ours). */
   nodeFlags?: string[];
 }): Promise<ServiceProcess> {
-  const child = spawn(process.execPath, [...(options.nodeFlags ?? []), '--import', 'tsx', ...options.args], {
+  const [script = '', ...rest] = options.args;
+  const built = builtScripts?.get(script);
+  const child = spawn(process.execPath, [...(options.nodeFlags ?? []), ...(built ? [built, ...rest] : ['--import', 'tsx', ...options.args])], {
     cwd: REPO_ROOT,
     env: options.env,
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
