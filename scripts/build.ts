@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { builtinModules } from 'node:module';
 import path from 'node:path';
 import { build, type Plugin } from 'esbuild';
 import { REPO_ROOT, SUBGRAPH_NAMES } from '@omo/lib/core/config';
@@ -33,9 +34,20 @@ const sourceDirname: Plugin = {
   },
 };
 
-/** Builds the given entries (name: source path from the repository root) into dist/<name>.js. */
-export async function buildServices(entries: Record<string, string> = SERVICE_ENTRIES): Promise<void> {
-  await build({
+/** The package an external import names: `@apollo/server/errors` -> `@apollo/server`; undefined for Node's own. */
+function packageOf(importPath: string): string | undefined {
+  if (importPath.startsWith('node:') || builtinModules.includes(importPath)) return undefined;
+  const parts = importPath.split('/');
+  return importPath.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0];
+}
+
+/**
+ * Builds the given entries (name: source path from the repository root) into dist/<name>.js. Refuses a bundle
+ * that requires a package outside package.json's dependencies, which a production install (`npm prune --omit=dev`,
+ * docs/deployment.md) would not have, unless `devDependencies` allows them (the bench's own process).
+ */
+export async function buildServices(entries: Record<string, string> = SERVICE_ENTRIES, options: { devDependencies?: boolean } = {}): Promise<void> {
+  const result = await build({
     absWorkingDir: REPO_ROOT,
     entryPoints: Object.entries(entries).map(([name, source]) => ({ in: source, out: name })),
     outdir: DIST_DIR,
@@ -48,7 +60,13 @@ export async function buildServices(entries: Record<string, string> = SERVICE_EN
     sourcemap: true,
     logLevel: 'warning',
     plugins: [sourceDirname],
+    metafile: true,
   });
+  if (options.devDependencies) return;
+  const dependencies = Object.keys((JSON.parse(await readFile(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string> }).dependencies);
+  const required = Object.values(result.metafile.outputs).flatMap((output) => output.imports.filter((i) => i.external).map((i) => packageOf(i.path)));
+  const missing = [...new Set(required)].filter((name): name is string => name !== undefined && !dependencies.includes(name));
+  if (missing.length > 0) throw new Error(`the build requires packages that are not dependencies in package.json (devDependencies are not installed in production): ${missing.join(', ')}`);
 }
 
 if (require.main === module) {

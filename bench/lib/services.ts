@@ -40,11 +40,12 @@ let builtScripts: Map<string, string> | undefined;
 
 /**
  * Builds our services as `npm run build` does, and the bench's own service process with them (the same bundling, so
- * the subgraphs it starts are the built code with the bench's IPC), then has spawnService run those files.
+ * the subgraphs it starts are the built code with the bench's IPC; the monolith in it needs devDependencies), then
+ * has spawnService run those files.
  */
 export async function useBuiltServices(): Promise<void> {
   const entries = { ...SERVICE_ENTRIES, 'bench-service-process': 'bench/service-process.ts' };
-  await buildServices(entries);
+  await buildServices(entries, { devDependencies: true });
   builtScripts = new Map(Object.entries(entries).map(([name, source]) => [source, `dist/${name}.js`]));
 }
 
