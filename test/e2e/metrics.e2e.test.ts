@@ -1,4 +1,7 @@
-import { startTestSystem, ok, recordOneLinePurchase, type TestSystem } from '../helpers/system';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { startFakeLineApi, type FakeLineApi } from '../helpers/fake-line-api';
+import { deliverLineEvent, startTestSystem, ok, recordOneLinePurchase, type TestSystem } from '../helpers/system';
 
 /**
  * GET /metrics of the gateway and the subgraphs after real requests through the gateway, and a subgraph's /ready
@@ -8,11 +11,17 @@ const METRICS_TOKEN = 'metrics-token-for-tests-0123456789';
 const MAX_OUTBOX_AGE_SECONDS = 600;
 
 let system: TestSystem;
+let line: FakeLineApi;
 let storeId: string;
 let memberId: string;
 
 beforeAll(async () => {
-  system = await startTestSystem({ METRICS_TOKEN, READY_MAX_OUTBOX_AGE_SECONDS: String(MAX_OUTBOX_AGE_SECONDS) }, undefined, { runBackground: false });
+  line = await startFakeLineApi();
+  system = await startTestSystem(
+    { METRICS_TOKEN, READY_MAX_OUTBOX_AGE_SECONDS: String(MAX_OUTBOX_AGE_SECONDS), LINE_API_BASE_URL: line.url },
+    undefined,
+    { runBackground: false },
+  );
   storeId = ok(
     await system.graphql<{ createStore: { id: string } }>('mutation { createStore(input: { code: "M001", name: "計測店", kind: PHYSICAL }) { id } }', {}, system.adminHeaders()),
   ).createStore.id;
@@ -24,7 +33,10 @@ beforeAll(async () => {
     ),
   ).registerMember.id;
 });
-afterAll(() => system.close());
+afterAll(async () => {
+  await system.close();
+  await line.close();
+});
 
 async function scrape(baseUrl: string): Promise<string> {
   const response = await fetch(`${baseUrl}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
@@ -84,6 +96,22 @@ describe('/metrics', () => {
     );
     expect(refused.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
     expect(sample(await scrape(gatewayBase()), 'omo_graphql_requests_total', { operation: 'RecordNothing', outcome: 'BAD_USER_INPUT' })).toBe(before + 1);
+  });
+
+  it('counts the calls to LINE by what LINE answered', async () => {
+    line.failNext('/v2/bot/message/reply', 500);
+    const follow = JSON.parse(readFileSync(path.resolve(__dirname, '../fixtures/line/webhook-follow.json'), 'utf8')) as { events: Record<string, unknown>[] };
+    await deliverLineEvent(system, follow.events[0]!);
+
+    const answered = new Map<string, number>();
+    for (const request of line.requests) {
+      const outcome = request.status !== undefined && request.status < 300 ? 'ok' : String(request.status);
+      answered.set(outcome, (answered.get(outcome) ?? 0) + 1);
+    }
+    expect(answered.get('500')).toBe(1);
+    const metrics = await scrape(system.subgraphs.line.url);
+    for (const [outcome, calls] of answered) expect(sample(metrics, 'omo_external_calls_total', { provider: 'line', outcome })).toBe(calls);
+    expect(sample(metrics, 'omo_external_call_duration_seconds_count', { provider: 'line' })).toBe(line.requests.length);
   });
 
   it('answers only the metrics token when one is configured', async () => {
