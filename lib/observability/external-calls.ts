@@ -1,20 +1,14 @@
-import { Counter, Histogram } from 'prom-client';
-import { processRegistry } from './metrics';
+import { outcomeMetrics, processRegistry } from './metrics';
 
 export type Provider = 'line' | 'shopify' | 'smaregi';
 
-const calls = new Counter({
-  name: 'omo_external_calls_total',
-  help: 'Calls to LINE, Shopify and Smaregi by outcome: ok, the HTTP status of a refusal, timeout or unreachable',
-  labelNames: ['provider', 'outcome'],
-  registers: [processRegistry],
-});
-const seconds = new Histogram({
-  name: 'omo_external_call_duration_seconds',
-  help: 'Time to the answer (or the failure) of a call to LINE, Shopify or Smaregi',
-  labelNames: ['provider'],
-  buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20],
-  registers: [processRegistry],
+const calls = outcomeMetrics(processRegistry, 'provider', {
+  total: { name: 'omo_external_calls_total', help: 'Calls to LINE, Shopify and Smaregi by outcome: ok, the HTTP status of a refusal, timeout or unreachable' },
+  seconds: {
+    name: 'omo_external_call_duration_seconds',
+    help: 'Time to the answer (or the failure) of a call to LINE, Shopify or Smaregi',
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20],
+  },
 });
 
 /** A failed call's outcome: the HTTP status it carries (the LINE SDK's HTTPFetchError), else timeout or unreachable. */
@@ -27,16 +21,15 @@ function failureOutcome(error: unknown): string {
 
 /** Runs one call to a third party and counts it: ok, the status of an answer that refused it, what went wrong. */
 export async function countedCall<T>(provider: Provider, call: () => Promise<T>, refusalOf: (answer: T) => number | undefined = () => undefined): Promise<T> {
-  const end = seconds.startTimer({ provider });
+  const started = process.hrtime.bigint();
+  const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
   try {
     const answer = await call();
-    calls.inc({ provider, outcome: String(refusalOf(answer) ?? 'ok') });
+    calls.record(provider, String(refusalOf(answer) ?? 'ok'), seconds());
     return answer;
   } catch (error) {
-    calls.inc({ provider, outcome: failureOutcome(error) });
+    calls.record(provider, failureOutcome(error), seconds());
     throw error;
-  } finally {
-    end();
   }
 }
 

@@ -18,6 +18,27 @@ export interface ScrapeGauge {
 }
 
 const SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+/** Events counted by what they are (`key`) and their outcome, and timed by what they are. */
+export interface OutcomeMetrics {
+  record(key: string, outcome: string, seconds: number): void;
+}
+
+/** A counter `<total>` by `key` and outcome, and a histogram `<seconds>` by `key`, on `registry`. */
+export function outcomeMetrics(
+  registry: Registry,
+  key: string,
+  names: { total: { name: string; help: string }; seconds: { name: string; help: string; buckets?: number[] } },
+): OutcomeMetrics {
+  const total = new Counter({ ...names.total, labelNames: [key, 'outcome'], registers: [registry] });
+  const seconds = new Histogram({ buckets: SECONDS, ...names.seconds, labelNames: [key], registers: [registry] });
+  return {
+    record(value, outcome, duration) {
+      total.inc({ [key]: value, outcome });
+      seconds.observe({ [key]: value }, duration);
+    },
+  };
+}
 /** Distinct operation names kept per service; more (a client inventing names) are counted as `other`. */
 const MAX_OPERATIONS = 300;
 
@@ -27,18 +48,9 @@ export class ServiceMetrics {
   private readonly operations = new Set<string>();
   private readonly refreshers: (() => Promise<void>)[] = [];
 
-  readonly requests = new Counter({
-    name: 'omo_graphql_requests_total',
-    help: 'GraphQL requests by operation and outcome (ok, or the first error code)',
-    labelNames: ['operation', 'outcome'],
-    registers: [this.registry],
-  });
-  readonly requestSeconds = new Histogram({
-    name: 'omo_graphql_request_duration_seconds',
-    help: 'GraphQL request time from receipt to response, by operation',
-    labelNames: ['operation'],
-    buckets: SECONDS,
-    registers: [this.registry],
+  readonly requests = outcomeMetrics(this.registry, 'operation', {
+    total: { name: 'omo_graphql_requests_total', help: 'GraphQL requests by operation and outcome (ok, or the first error code)' },
+    seconds: { name: 'omo_graphql_request_duration_seconds', help: 'GraphQL request time from receipt to response, by operation' },
   });
   readonly httpResponses = new Counter({
     name: 'omo_http_responses_total',
@@ -72,28 +84,13 @@ export class ServiceMetrics {
 
   /** The MongoDB driver's command monitoring (the connection is opened with `monitorCommands`). */
   private observeDatabase(connection: Connection): void {
-    const commands = new Counter({
-      name: 'omo_db_commands_total',
-      help: 'MongoDB commands sent by this service, by command and outcome (ok, error)',
-      labelNames: ['command', 'outcome'],
-      registers: [this.registry],
-    });
-    const seconds = new Histogram({
-      name: 'omo_db_command_duration_seconds',
-      help: 'MongoDB command round-trip time, by command',
-      labelNames: ['command'],
-      buckets: SECONDS,
-      registers: [this.registry],
+    const commands = outcomeMetrics(this.registry, 'command', {
+      total: { name: 'omo_db_commands_total', help: 'MongoDB commands sent by this service, by command and outcome (ok, error)' },
+      seconds: { name: 'omo_db_command_duration_seconds', help: 'MongoDB command round-trip time, by command' },
     });
     const client = connection.getClient();
-    client.on('commandSucceeded', (event) => {
-      commands.inc({ command: event.commandName, outcome: 'ok' });
-      seconds.observe({ command: event.commandName }, event.duration / 1000);
-    });
-    client.on('commandFailed', (event) => {
-      commands.inc({ command: event.commandName, outcome: 'error' });
-      seconds.observe({ command: event.commandName }, event.duration / 1000);
-    });
+    client.on('commandSucceeded', (event) => commands.record(event.commandName, 'ok', event.duration / 1000));
+    client.on('commandFailed', (event) => commands.record(event.commandName, 'error', event.duration / 1000));
   }
 
   private outboxGauges(connection: Connection): void {

@@ -34,9 +34,8 @@ export function requestMetricsPlugin<TContext extends object>(metrics: ServiceMe
       const started = process.hrtime.bigint();
       return {
         async willSendResponse(context) {
-          const operation = metrics.operationLabel(operationName(context));
-          metrics.requests.inc({ operation, outcome: outcomeOf(context) });
-          metrics.requestSeconds.observe({ operation }, Number(process.hrtime.bigint() - started) / 1e9);
+          const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+          metrics.requests.record(metrics.operationLabel(operationName(context)), outcomeOf(context), seconds);
         },
       };
     },
