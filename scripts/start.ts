@@ -1,7 +1,9 @@
+import '@omo/lib/observability/register-tracing';
 import path from 'node:path';
 import { loadConfigOrExit } from '@omo/lib/core/config';
 import { provideDatabase } from '@omo/tools/dev-db/db-provider';
 import { createLogger } from '@omo/lib/core/logger';
+import { stopTracing } from '@omo/lib/observability/tracing';
 import { signWithDevIssuer, startDevIssuer, trustingDevIssuer } from './dev-issuer';
 import { DATA_DIR, writeRuntime } from './runtime';
 import { seedDemoData } from './seed';
@@ -63,6 +65,7 @@ async function main(): Promise<void> {
       .close()
       .then(() => devIssuer?.close())
       .then(() => database.stop())
+      .then(stopTracing)
       .finally(() => process.exit(0));
   };
   process.once('SIGINT', stop);

@@ -1,3 +1,4 @@
+import '@omo/lib/observability/register-tracing';
 import { loadConfigOrExit } from '@omo/lib/core/config';
 import { createLogger } from '@omo/lib/core/logger';
 import { runStandalone } from '@omo/lib/server/run-subgraph';

@@ -16,6 +16,8 @@ import { POS_TOKEN_PATH } from '@omo/lib/contracts/members';
 import type { Logger } from '@omo/lib/core/logger';
 import { requestLoggingPlugin } from '@omo/lib/server/subgraph-server';
 import { headerValue, jsonErrorHandler, listen, type RunningHttpServer } from '@omo/lib/server/http';
+import { ServiceMetrics } from '@omo/lib/observability/metrics';
+import { httpResponseMetrics, metricsEndpoint, requestMetricsPlugin } from '@omo/lib/observability/request-metrics';
 import { EXCHANGE_TIMEOUT_MS, GatewayAuthenticator, type Authenticated } from './auth';
 import type { GatewayContext } from './context';
 import { IdentityForwardingDataSource } from './datasource';
@@ -71,6 +73,7 @@ export async function startGateway(options: {
     logger,
   });
   const production = config.NODE_ENV === 'production';
+  const metrics = new ServiceMetrics();
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
     formatError: makeFormatError(logger),
@@ -87,6 +90,7 @@ export async function startGateway(options: {
       costLimitPlugin<GatewayContext>(config.MAX_QUERY_COST, supergraphSdl),
       responseSizeLimitPlugin<GatewayContext>(config.MAX_RESPONSE_BYTES),
       requestLoggingPlugin<GatewayContext>('info'),
+      requestMetricsPlugin<GatewayContext>(metrics),
     ],
   });
   await apollo.start();
@@ -105,8 +109,10 @@ export async function startGateway(options: {
     const ready = Object.values(subgraphs).every((s) => s === 'up');
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'unavailable', subgraphs });
   });
+  app.get('/metrics', metricsEndpoint(metrics, config.METRICS_TOKEN));
   app.use(
     '/graphql',
+    httpResponseMetrics(metrics),
     (req, res, next) => {
       // A caller's request id is kept (up to 100 safe characters) so their logs and ours line up
       const given = headerValue(req.headers[REQUEST_ID_HEADER]);

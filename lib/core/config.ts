@@ -158,6 +158,17 @@ const configSchema = z.object({
     .string()
     .regex(/^(([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d)?$/, 'must be HH:MM-HH:MM (JST), or empty for none')
     .default('21:00-09:00'),
+  /**
+   * When set, GET /metrics of every service and the gateway answers only `Authorization: Bearer <token>`; unset,
+   * anyone who reaches the port reads it (docs/observability.md).
+   */
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  /**
+   * A subgraph's /ready fails (503) while one of its outboxes has an item due for longer than this; 0 (the
+   * default) leaves outboxes out of /ready. Every instance of a service shares its outboxes, so all of them fail
+   * together: see docs/observability.md before turning it on.
+   */
+  READY_MAX_OUTBOX_AGE_SECONDS: z.coerce.number().int().min(0).default(0),
 });
 
 export type AppConfig = z.infer<typeof configSchema>;

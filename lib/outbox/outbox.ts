@@ -10,6 +10,24 @@ export type { OutboxItemDoc } from './outbox-item.model';
 
 const MAX_BACKOFF_MS = 10 * 60_000;
 
+/** Each connection's outboxes, so a service's /ready and /metrics find them without being told. */
+const outboxesByConnection = new WeakMap<Connection, Outbox[]>();
+
+/** The outboxes built on a service's connection. */
+export function outboxesOn(connection: Connection): readonly Outbox[] {
+  return outboxesByConnection.get(connection) ?? [];
+}
+
+/** What /metrics and /ready read of an outbox. */
+export interface OutboxBacklog {
+  /** Items not done, deferred ones included. */
+  pending: number;
+  /** Items not done whose last attempt failed: retrying, or stuck. */
+  failing: number;
+  /** How long the item due first has been due (0 with none due): how far the workers are behind. */
+  oldestDueSeconds: number;
+}
+
 /**
  * What a handler decides about an item it cannot complete yet. `afterMs`: when the other side said when to ask
  * again (Shopify's Retry-After, its cost throttle's restore time), the next attempt is due then instead of after
@@ -56,7 +74,7 @@ export class Outbox {
 
   constructor(
     connection: Connection,
-    private readonly name: string,
+    readonly name: string,
     private readonly handlers: Record<string, OutboxHandler>,
     private readonly logger: Logger,
     private readonly clock: () => Date,
@@ -69,6 +87,7 @@ export class Outbox {
   ) {
     this.items = outboxItemModel(connection, name);
     this.leases = new Leases(connection, { model: `${name}OutboxLease`, collection: `${name}_outbox_leases` }, clock, LEASE_MS);
+    outboxesByConnection.set(connection, [...outboxesOn(connection).filter((o) => o.name !== name), this]);
   }
 
   /**
@@ -244,6 +263,23 @@ export class Outbox {
   /** Items not done yet (for /ready, tests and operators). */
   pending(): Promise<number> {
     return this.items.countDocuments({ doneAt: null }).exec();
+  }
+
+  /**
+   * Three queries on the `{ doneAt, nextAttemptAt }` index: two counts over the items not done (their cost grows
+   * with the backlog, not with the collection) and the first due item. An item's age is counted from when it
+   * became due, not from its creation: a deferred item (`notBefore`) is not late when its time comes, and a
+   * failing one's back-off is not the workers' delay (`failing` shows those).
+   */
+  async backlog(): Promise<OutboxBacklog> {
+    const now = this.clock();
+    const [pending, failing, first] = await Promise.all([
+      this.items.countDocuments({ doneAt: null }).exec(),
+      this.items.countDocuments({ doneAt: null, lastError: { $ne: null } }).exec(),
+      this.items.findOne({ doneAt: null, nextAttemptAt: { $lte: now } }, { nextAttemptAt: 1 }).sort({ nextAttemptAt: 1 }).lean<Pick<OutboxItemDoc, 'nextAttemptAt'>>().exec(),
+    ]);
+    const oldestDueSeconds = first ? Math.max(0, (now.getTime() - first.nextAttemptAt.getTime()) / 1000) : 0;
+    return { pending, failing, oldestDueSeconds };
   }
 
   /** Drains on an interval until stopped. */

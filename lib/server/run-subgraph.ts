@@ -8,6 +8,8 @@ import { startSubgraphHttp } from '@omo/lib/server/subgraph-server';
 import { bearerVerifierFor } from '@omo/lib/core/bearer-tokens';
 import { CustomerStatus } from '@omo/lib/core/customer-status';
 import { currentMemberClient } from '@omo/lib/contracts/members';
+import { ServiceMetrics } from '@omo/lib/observability/metrics';
+import { stopTracing } from '@omo/lib/observability/tracing';
 
 
 export interface RunningSubgraph<TBuilt = unknown> extends RunningHttpServer {
@@ -29,11 +31,11 @@ export async function runSubgraph<TContext extends BaseContext, TBuilt extends B
   clock?: () => Date;
   /** Tests turn background workers off and drive them explicitly. */
   runBackground?: boolean;
-  /** Tests count the database commands each service sends. */
+  /** The driver's command events, which omo_db_commands_total counts (and tests read); false: it stays at 0. */
   monitorCommands?: boolean;
 }): Promise<RunningSubgraph<TBuilt>> {
   const logger = options.logger.child({ service: options.name });
-  const connection = await connectDatabase(options.mongodbUri, options.config.MONGODB_DB, { monitorCommands: options.monitorCommands });
+  const connection = await connectDatabase(options.mongodbUri, options.config.MONGODB_DB, { monitorCommands: options.monitorCommands ?? true });
   const subgraph = options.build({
     config: options.config,
     connection,
@@ -53,6 +55,9 @@ export async function runSubgraph<TContext extends BaseContext, TBuilt extends B
     customers: new CustomerStatus(lookup, options.config.CUSTOMER_STATUS_CACHE_SECONDS),
     logger,
     port: options.port,
+    metrics: new ServiceMetrics({ connection, gauges: subgraph.gauges }),
+    metricsToken: options.config.METRICS_TOKEN,
+    readyMaxOutboxAgeSeconds: options.config.READY_MAX_OUTBOX_AGE_SECONDS,
   });
   logger.info({ url: `${http.url}/graphql` }, 'subgraph listening');
   const background = options.runBackground === false ? undefined : subgraph.startBackground?.();
@@ -74,7 +79,7 @@ export async function runStandalone(start: () => Promise<{ close(): Promise<void
   try {
     const running = await start();
     const stop = () => {
-      running.close().then(
+      running.close().then(stopTracing).then(
         () => process.exit(0),
         () => process.exit(1),
       );

@@ -19,6 +19,9 @@ import type { AppConfig } from '@omo/lib/core/config';
 import type { ServiceDirectory } from '@omo/lib/server/internal-api';
 import type { Logger } from '@omo/lib/core/logger';
 import { headerValue, jsonErrorHandler, listen, type RunningHttpServer } from '@omo/lib/server/http';
+import type { ScrapeGauge, ServiceMetrics } from '@omo/lib/observability/metrics';
+import { httpResponseMetrics, metricsEndpoint, requestMetricsPlugin } from '@omo/lib/observability/request-metrics';
+import { outboxesOn } from '@omo/lib/outbox/outbox';
 
 export interface BaseContext {
   caller: Caller;
@@ -99,6 +102,8 @@ export interface BuiltSubgraph<TContext extends BaseContext> {
   startBackground?(): { stop(): Promise<void> };
   /** Where a customer's membership is now; the members service answers from its own data, the others ask it. */
   currentMember?: CurrentMemberLookup;
+  /** The service's own gauges on /metrics, read from its data at each scrape (its outboxes' are added for it). */
+  gauges?: ScrapeGauge[];
 }
 
 export interface SubgraphHttpOptions<TContext extends BaseContext> {
@@ -110,11 +115,30 @@ export interface SubgraphHttpOptions<TContext extends BaseContext> {
   logger: Logger;
   port: number;
   host?: string;
+  metrics: ServiceMetrics;
+  metricsToken?: string;
+  /** /ready fails while an outbox's first due item has been due longer than this; 0: outboxes are not looked at. */
+  readyMaxOutboxAgeSeconds: number;
+}
+
+/**
+ * Ready: the database answers and, with a limit, no outbox on it has an item due for longer than the limit (its
+ * workers stopped or cannot keep up). The reason names the outbox and the item's wait.
+ */
+async function readiness(connection: Connection, maxOutboxAgeSeconds: number): Promise<{ ready: boolean; body: Record<string, unknown> }> {
+  if (!(await pingDatabase(connection))) return { ready: false, body: { status: 'unavailable', db: 'down', reason: 'the database does not answer' } };
+  if (maxOutboxAgeSeconds <= 0) return { ready: true, body: { status: 'ready', db: 'up' } };
+  const backlogs = await Promise.all(outboxesOn(connection).map(async (outbox) => ({ name: outbox.name, ...(await outbox.backlog()) })));
+  const late = backlogs.filter((backlog) => backlog.oldestDueSeconds > maxOutboxAgeSeconds);
+  const outboxes = Object.fromEntries(backlogs.map((b) => [b.name, { pending: b.pending, oldestDueSeconds: Math.floor(b.oldestDueSeconds) }]));
+  if (!late.length) return { ready: true, body: { status: 'ready', db: 'up', outboxes } };
+  const reason = late.map((b) => `outbox ${b.name}: an item has been due for ${Math.floor(b.oldestDueSeconds)} s (limit ${maxOutboxAgeSeconds} s)`).join('; ');
+  return { ready: false, body: { status: 'unavailable', db: 'up', outboxes, reason } };
 }
 
 
 /**
- * Serves a subgraph over HTTP: /health, /ready, /graphql. Every GraphQL request must carry the gateway credential
+ * Serves a subgraph over HTTP: /health, /ready, /metrics, /graphql. Every GraphQL request must carry the gateway credential
  * (HTTP 401 otherwise), so a subgraph cannot be called around a gateway; the caller is who its bearer token says,
  * verified here against the token's own issuer, so what reaches a subgraph is what any gateway can pass on.
  */
@@ -123,17 +147,20 @@ export async function startSubgraphHttp<TContext extends BaseContext>(
 ): Promise<RunningHttpServer> {
   const { subgraph } = options;
   const { apollo, routes } = subgraph;
+  apollo.addPlugin(requestMetricsPlugin<TContext>(options.metrics));
   await apollo.start();
   const app = express();
   app.disable('x-powered-by');
   app.get('/health', (_req, res) => void res.json({ status: 'ok' }));
   app.get('/ready', async (_req, res) => {
-    const db = await pingDatabase(options.connection);
-    res.status(db ? 200 : 503).json({ status: db ? 'ready' : 'unavailable', db: db ? 'up' : 'down' });
+    const { ready, body } = await readiness(options.connection, options.readyMaxOutboxAgeSeconds);
+    res.status(ready ? 200 : 503).json(body);
   });
+  app.get('/metrics', metricsEndpoint(options.metrics, options.metricsToken));
   if (routes) app.use(routes);
   app.use(
     '/graphql',
+    httpResponseMetrics(options.metrics),
     express.json({ limit: '1mb' }),
     expressMiddleware(apollo, {
       context: async ({ req }) => {

@@ -100,6 +100,7 @@ export function buildLineSubgraph(options: SubgraphBuildOptions): LineSubgraph {
     client,
     deliveries,
     notifications,
+    gauges: deliveries.gauges(),
     createContext: (base) => createLineContext({ links, linking: linking.service, linkMerges: linking.merges, segments: segments.service, deliveries, notifications: notifications.rules }, base),
     routes: Router().use(
       lineWebhookRoutes({ channelSecret: config.LINE_CHANNEL_SECRET, outbox, logger, kick }),

@@ -8,6 +8,7 @@ import { buildSubgraphApollo, type BuiltSubgraph, type SubgraphBuildOptions } fr
 import { createPurchasesContext, type PurchasesContext, type PurchasesDeps } from './context';
 import { purchasesRoutes } from './internal/purchases.routes';
 import { purchasesModels } from './models';
+import { settlementGauges } from './services/settlement-gauges';
 import { resolvers } from './resolvers';
 import { CouponQuotes } from './services/coupon-quotes';
 import { MembersClient } from './services/members.client';
@@ -88,6 +89,7 @@ export function buildPurchasesSubgraph(options: SubgraphBuildOptions): Purchases
     outbox,
     settlementSweep,
     smaregi,
+    gauges: settlementGauges(models.purchases),
     createContext: (base) => createPurchasesContext(deps, base),
     startBackground: () =>
       all([

@@ -10,6 +10,8 @@ import { MAX_AUDIENCE_MEMBERS, type AudienceSource, type AudienceSpec } from './
 import { deliveryMessagesSchema, isPersonalised } from './delivery-messages';
 import type { DeliverySender, Personaliser } from './batch-sender';
 import { deliveryModels, type DeliveryDoc, type DeliveryModels } from './delivery.model';
+import { deliveryGauges } from './delivery-gauges';
+import type { ScrapeGauge } from '@omo/lib/observability/metrics';
 import { batchViews, deliveryView, deliveryViews, type DeliveryBatchView, type MessageDelivery } from './delivery-views';
 import { DeliveryWorker, LEASE_MS } from './delivery-worker';
 import type { QuietHours } from './quiet-hours';
@@ -82,6 +84,11 @@ export class DeliveryService {
     this.models = deliveryModels(deps.connection);
     const leases = new Leases(deps.connection, { model: 'LineDeliveryLeaseGeneration', collection: DELIVERY_LEASES }, deps.clock, LEASE_MS);
     this.worker = new DeliveryWorker({ ...deps, models: this.models, leases, holder: deps.workerId ?? randomUUID() });
+  }
+
+  /** Deliveries' progress on /metrics (delivery-gauges.ts). */
+  gauges(): ScrapeGauge[] {
+    return deliveryGauges(this.models, this.deps.clock);
   }
 
   /**

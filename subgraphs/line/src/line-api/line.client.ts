@@ -3,6 +3,7 @@ import { HTTPFetchError, LINE_REQUEST_ID_HTTP_HEADER_NAME, messagingApi } from '
 import { z } from 'zod';
 import type { AppConfig } from '@omo/lib/core/config';
 import type { Logger } from '@omo/lib/core/logger';
+import { countedCall } from '@omo/lib/observability/external-calls';
 
 export class LineTimeoutError extends Error {
   constructor(operation: string, ms: number) {
@@ -90,7 +91,7 @@ export class LineClient {
       timer = setTimeout(() => reject(new LineTimeoutError(operation, timeoutMs)), timeoutMs);
     });
     try {
-      return await Promise.race([work(), timeout]);
+      return await countedCall('line', () => Promise.race([work(), timeout]));
     } catch (error) {
       if (error instanceof HTTPFetchError) {
         this.logger.warn({ operation, status: error.status, lineRequestId: error.headers.get(LINE_REQUEST_ID_HTTP_HEADER_NAME), body: error.body }, 'LINE API call failed');

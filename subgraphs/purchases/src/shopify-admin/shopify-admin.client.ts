@@ -1,4 +1,5 @@
 import type { AppConfig } from '@omo/lib/core/config';
+import { countedFetch } from '@omo/lib/observability/external-calls';
 
 /** What one Admin GraphQL call came to. */
 export type AdminResult<T> =
@@ -52,12 +53,14 @@ export class ShopifyAdminClient {
     if (left < MIN_CALL_MS) return { kind: 'retry', retryAfterMs: DEFAULT_RETRY_MS, reason: `${shop.domain}: no time left for the call before the caller gives up` };
     let response: Response;
     try {
-      response = await fetch(`${base}/admin/api/${this.config.SHOPIFY_ADMIN_API_VERSION}/graphql.json`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-shopify-access-token': shop.accessToken },
-        body: JSON.stringify({ query, variables }),
-        signal: AbortSignal.timeout(Math.floor(Math.min(this.config.SHOPIFY_ADMIN_TIMEOUT_MS, left))),
-      });
+      response = await countedFetch('shopify', () =>
+        fetch(`${base}/admin/api/${this.config.SHOPIFY_ADMIN_API_VERSION}/graphql.json`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-shopify-access-token': shop.accessToken },
+          body: JSON.stringify({ query, variables }),
+          signal: AbortSignal.timeout(Math.floor(Math.min(this.config.SHOPIFY_ADMIN_TIMEOUT_MS, left))),
+        }),
+      );
     } catch (error) {
       return { kind: 'retry', retryAfterMs: DEFAULT_RETRY_MS, reason: `${shop.domain} did not answer: ${(error as Error).message}` };
     }

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { AppConfig } from '@omo/lib/core/config';
 import type { Logger } from '@omo/lib/core/logger';
+import { countedFetch } from '@omo/lib/observability/external-calls';
 import {
   SmaregiRefusedError, SmaregiUnavailableError, type NewSmaregiCustomer, type SmaregiApi, type SmaregiCustomer, type SmaregiTransaction,
 } from '../smaregi-api';
@@ -132,7 +133,7 @@ export class SmaregiClient implements SmaregiApi {
   private async send(contractId: string, method: string, url: string, init: RequestInit): Promise<Response> {
     await this.throttle.take(contractId, method);
     try {
-      return await fetch(url, { ...init, signal: AbortSignal.timeout(this.config.SMAREGI_TIMEOUT_MS) });
+      return await countedFetch('smaregi', () => fetch(url, { ...init, signal: AbortSignal.timeout(this.config.SMAREGI_TIMEOUT_MS) }));
     } catch (error) {
       // fetch's timeout is a DOMException, which is no `instanceof Error` across realms (jest's, for one): read its name
       const name = (error as { name?: unknown } | null)?.name;

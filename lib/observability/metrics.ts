@@ -1,0 +1,119 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Connection } from 'mongoose';
+import { outboxesOn } from '@omo/lib/outbox/outbox';
+
+/**
+ * What the whole process shares: Node's own metrics and the third-party clients' calls. Every service's /metrics
+ * shows it; in `npm start`, where all five share one process, each port shows the same process metrics.
+ */
+export const processRegistry = new Registry();
+collectDefaultMetrics({ register: processRegistry });
+
+/** A gauge computed when /metrics is read, from a cheap indexed query of the service's own data. */
+export interface ScrapeGauge {
+  name: string;
+  help: string;
+  labelNames?: string[];
+  read(): Promise<{ labels?: Record<string, string>; value: number }[]>;
+}
+
+const SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+/** Events counted by what they are (`key`) and their outcome, and timed by what they are. */
+export interface OutcomeMetrics {
+  record(key: string, outcome: string, seconds: number): void;
+}
+
+/** A counter `<total>` by `key` and outcome, and a histogram `<seconds>` by `key`, on `registry`. */
+export function outcomeMetrics(
+  registry: Registry,
+  key: string,
+  names: { total: { name: string; help: string }; seconds: { name: string; help: string; buckets?: number[] } },
+): OutcomeMetrics {
+  const total = new Counter({ ...names.total, labelNames: [key, 'outcome'], registers: [registry] });
+  const seconds = new Histogram({ buckets: SECONDS, ...names.seconds, labelNames: [key], registers: [registry] });
+  return {
+    record(value, outcome, duration) {
+      total.inc({ [key]: value, outcome });
+      seconds.observe({ [key]: value }, duration);
+    },
+  };
+}
+/** Distinct operation names kept per service; more (a client inventing names) are counted as `other`. */
+const MAX_OPERATIONS = 300;
+
+/** One service's metrics (a subgraph's or the gateway's), on a registry of its own, served at its /metrics. */
+export class ServiceMetrics {
+  readonly registry = new Registry();
+  private readonly operations = new Set<string>();
+  private readonly refreshers: (() => Promise<void>)[] = [];
+
+  readonly requests = outcomeMetrics(this.registry, 'operation', {
+    total: { name: 'omo_graphql_requests_total', help: 'GraphQL requests by operation and outcome (ok, or the first error code)' },
+    seconds: { name: 'omo_graphql_request_duration_seconds', help: 'GraphQL request time from receipt to response, by operation' },
+  });
+  readonly httpResponses = new Counter({
+    name: 'omo_http_responses_total',
+    help: 'Responses of /graphql by HTTP status, including those refused before GraphQL (authentication, rate limit, body)',
+    labelNames: ['status'],
+    registers: [this.registry],
+  });
+
+  constructor(options: { connection?: Connection; gauges?: ScrapeGauge[] } = {}) {
+    if (options.connection) {
+      this.observeDatabase(options.connection);
+      this.outboxGauges(options.connection);
+    }
+    for (const gauge of options.gauges ?? []) this.scrapeGauge(gauge);
+  }
+
+  /** The label of an operation name: the name itself while fewer than MAX_OPERATIONS are known. */
+  operationLabel(name: string): string {
+    if (this.operations.has(name)) return name;
+    if (this.operations.size >= MAX_OPERATIONS) return 'other';
+    this.operations.add(name);
+    return name;
+  }
+
+  /** The text Prometheus reads: this service's metrics, then the process's. */
+  async render(): Promise<{ contentType: string; body: string }> {
+    await Promise.all(this.refreshers.map((refresh) => refresh()));
+    const merged = Registry.merge([this.registry, processRegistry]);
+    return { contentType: merged.contentType, body: await merged.metrics() };
+  }
+
+  /** The MongoDB driver's command monitoring (the connection is opened with `monitorCommands`). */
+  private observeDatabase(connection: Connection): void {
+    const commands = outcomeMetrics(this.registry, 'command', {
+      total: { name: 'omo_db_commands_total', help: 'MongoDB commands sent by this service, by command and outcome (ok, error)' },
+      seconds: { name: 'omo_db_command_duration_seconds', help: 'MongoDB command round-trip time, by command' },
+    });
+    const client = connection.getClient();
+    client.on('commandSucceeded', (event) => commands.record(event.commandName, 'ok', event.duration / 1000));
+    client.on('commandFailed', (event) => commands.record(event.commandName, 'error', event.duration / 1000));
+  }
+
+  private outboxGauges(connection: Connection): void {
+    const gauge = (name: string, help: string) => new Gauge({ name, help, labelNames: ['outbox'], registers: [this.registry] });
+    const pending = gauge('omo_outbox_pending_items', 'Outbox items not done yet, deferred ones included');
+    const failing = gauge('omo_outbox_failing_items', 'Outbox items not done whose last attempt failed');
+    const oldest = gauge('omo_outbox_oldest_due_seconds', 'How long the outbox item due first has been due (0: none due)');
+    this.refreshers.push(async () => {
+      for (const outbox of outboxesOn(connection)) {
+        const backlog = await outbox.backlog();
+        pending.set({ outbox: outbox.name }, backlog.pending);
+        failing.set({ outbox: outbox.name }, backlog.failing);
+        oldest.set({ outbox: outbox.name }, backlog.oldestDueSeconds);
+      }
+    });
+  }
+
+  private scrapeGauge(definition: ScrapeGauge): void {
+    const gauge = new Gauge({ name: definition.name, help: definition.help, labelNames: definition.labelNames ?? [], registers: [this.registry] });
+    this.refreshers.push(async () => {
+      const values = await definition.read();
+      gauge.reset();
+      for (const { labels, value } of values) gauge.set(labels ?? {}, value);
+    });
+  }
+}
