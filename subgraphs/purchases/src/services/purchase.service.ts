@@ -3,7 +3,7 @@ import { actorOf, type Caller } from '@omo/lib/core/auth';
 import { claimOnce } from '@omo/lib/core/claims';
 import { AlreadyExistsError, AppError, BadUserInputError, NotFoundError, type ErrorCode } from '@omo/lib/core/errors';
 import { parseInput } from '@omo/lib/core/validation';
-import type { Outbox } from '@omo/lib/outbox/outbox';
+import type { Outbox, OutboxItemDoc } from '@omo/lib/outbox/outbox';
 import type { PurchasesModels } from '../models';
 import type { PurchaseCouponDoc, PurchaseDoc, RegisterSaleDoc } from '../models/purchase.model';
 import type { StoreDoc } from '../models/store.model';
@@ -107,7 +107,7 @@ export class PurchaseService {
     const settles = Boolean(memberId) || unquoted.length > 0;
     if (input.externalId) await this.claimExternalId(input.storeId, input.externalId, purchaseId);
     const item = settleItem(purchaseId);
-    if (settles) await this.outbox.enqueue(item.key, item.type, item.payload);
+    const queued = settles ? await this.outbox.enqueueItem(item.key, item.type, item.payload) : null;
     // a guest at a register (a POS key's sale, a Smaregi guest sale) may claim the points later by the receipt's
     // code; an online guest order has no receipt, and its customer's account is the one to buy with
     const receipt = settles || online ? {} : { receiptCode: await newReceiptCode(this.models.receiptCodes, purchaseId, now), receiptClaimableUntil: claimableUntil(occurredAt, this.limits.receiptClaimDays) };
@@ -143,7 +143,8 @@ export class PurchaseService {
       if (!claim.existing) throw new Error(`purchase ${purchaseId.toHexString()} clashed on insert and is gone`);
       return this.replayed(claim.existing, requestDigest);
     }
-    return settles ? this.settleNow(purchaseId) : this.get(purchaseId);
+    if (!settles) return this.get(purchaseId);
+    return this.settleNow(purchaseId, queued ? { item: queued, purchase: claim.doc } : undefined);
   }
 
   /**
@@ -204,16 +205,24 @@ export class PurchaseService {
    * retried after the worker had dropped it for want of the purchase, would otherwise leave the purchase pending
    * for good. An attempt already running (the worker's, or another resend's) is joined, not doubled: a second
    * attempt could redeem what the first was refused.
+   *
+   * `fresh`: the item and the purchase this request has just written. Neither is read back: the item is run as
+   * written (Outbox.process), its handler settles the purchase held here and keeps it in step with what it writes,
+   * and the answer is that purchase once it has left PENDING_POINTS. An item that ended without settling it (the
+   * worker gave it up while this request stalled between the item and the purchase) is rearmed as above.
    */
-  private async settleNow(purchaseId: Types.ObjectId): Promise<PurchaseDoc> {
+  private async settleNow(purchaseId: Types.ObjectId, fresh?: { item: OutboxItemDoc; purchase: PurchaseDoc }): Promise<PurchaseDoc> {
     const item = settleItem(purchaseId);
     try {
       // the register is waiting (or resending to learn the outcome): try now, whatever the back-off says
-      await this.outbox.runNow(item.key, item.type, item.payload, { ignoreBackoff: true, joinRunning: true });
+      const ran = fresh && (await this.outbox.process(item.key, { ignoreBackoff: true, item: fresh.item, record: fresh.purchase }));
+      if (!fresh || (ran?.doneAt && fresh.purchase.state === 'PENDING_POINTS')) {
+        await this.outbox.runNow(item.key, item.type, item.payload, { ignoreBackoff: true, joinRunning: true });
+      }
     } catch {
       // stays queued; the worker settles it
     }
-    return this.outcome(await this.get(purchaseId));
+    return this.outcome(fresh && fresh.purchase.state !== 'PENDING_POINTS' ? fresh.purchase : await this.get(purchaseId));
   }
 
   /**
