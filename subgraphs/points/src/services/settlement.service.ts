@@ -88,22 +88,24 @@ export class SettlementService {
     const unconsumed = coupons ? await coupons.consume(input, memberId) : [];
     if (input.pointsToRedeem > 0) await this.redeemAfterCoupons(input, base, coupons);
     // the tier before this purchase's own spend is recorded (spend is recorded after the earn, below); a retried
-    // settlement computes it again, and the earn's key answers with the entry written the first time
+    // settlement computes it again, and the earn's key answers with the entry written the first time. The policy
+    // is read once for the tier, the earn, its lot and the tier change (PolicyService.view).
     const earnKey = `purchase:${input.purchaseId}:earn`;
+    const policy = await this.policy.view();
     const breakdown = await this.tiers
-      .tierFor(memberId, input.occurredAt)
-      .then(({ tier }) => this.calculator.calculate({ storeId: input.storeId, channel: input.channel, amount: input.amount, tier, at: input.occurredAt, lines: input.lines }))
+      .tierFor(memberId, input.occurredAt, policy)
+      .then(({ tier }) => this.calculator.calculate({ storeId: input.storeId, channel: input.channel, amount: input.amount, tier, at: input.occurredAt, lines: input.lines }, policy))
       .catch(async (error: unknown) => {
         // a retry may no longer compute (its own spend moved the tier, the rules changed): the earn it wrote stands
         if (error instanceof AppError && (await this.ledger.findByKey(earnKey))) return null;
         throw error;
       });
-    const earned = breakdown ? await this.ledger.earn({ ...base, breakdown, key: earnKey, occurredAt: input.occurredAt }) : await this.ledger.findByKey(earnKey);
+    const earned = breakdown ? await this.ledger.earn({ ...base, breakdown, key: earnKey, occurredAt: input.occurredAt, policy }) : await this.ledger.findByKey(earnKey);
     // The tier spend is the earning yen of the EARN entry stored (excluded lines left out), not of this attempt's
     // computation: a crash between the earn and the spend is retried with the entry the first attempt wrote, so
     // the two never disagree; the spend's key stores it once.
     const spend = earningAmountOf(earned?.earnBreakdown ?? breakdown, input.amount);
-    await this.tiers.recordSpend({ key: `purchase:${input.purchaseId}`, memberId, amountDelta: spend, occurredAt: input.occurredAt, purchaseId: input.purchaseId, reason: 'PURCHASE' });
+    await this.tiers.recordSpend({ key: `purchase:${input.purchaseId}`, memberId, amountDelta: spend, occurredAt: input.occurredAt, purchaseId: input.purchaseId, reason: 'PURCHASE' }, policy);
     // Another attempt at this purchase refused for want of points may have undone the claims after this one made
     // them (its delete names this purchase): claiming again puts them back. What is lost by then was taken by
     // another sale in that moment, and is reported, not refused: this purchase's points are settled.

@@ -5,7 +5,7 @@ import type { Tier, TierRule } from '../models/points-policy.model';
 import type { QualifyingSpendModel } from '../models/qualifying-spend.model';
 import type { TierChangeReason } from '../models/tier-change.model';
 import { objectIdString, validDate } from './rule-inputs';
-import type { PolicyService } from './policy.service';
+import type { PolicyService, PolicySource } from './policy.service';
 
 export interface TierStanding {
   tier: Tier;
@@ -33,9 +33,12 @@ export interface SpendWritten {
   key: string;
 }
 
-/** Told after every write of spend (also a replay: the first try may have died before telling), a batch at once. */
+/**
+ * Told after every write of spend (also a replay: the first try may have died before telling), a batch at once;
+ * `policy`: where the writer read the policy (a settlement's single read), else the policy service.
+ */
 export interface SpendWatcher {
-  spendWritten(spends: readonly SpendWritten[]): Promise<unknown>;
+  spendWritten(spends: readonly SpendWritten[], policy?: PolicySource): Promise<unknown>;
 }
 
 /** The API's limit on one purchase or refund. */
@@ -86,9 +89,9 @@ export class TierService {
     this.watcher = watcher;
   }
 
-  /** Idempotent by `key` (the record's _id): a replay, even concurrent, stores it once. */
-  recordSpend(input: RecordSpendInput): Promise<void> {
-    return this.recordSpendMany([input]);
+  /** Idempotent by `key` (the record's _id): a replay, even concurrent, stores it once. `policy`: as SpendWatcher's. */
+  recordSpend(input: RecordSpendInput, policy?: PolicySource): Promise<void> {
+    return this.recordSpendMany([input], policy);
   }
 
   /**
@@ -97,7 +100,7 @@ export class TierService {
    * so nothing is added twice; which keys clashed does not matter (FerretDB would not say), for the watcher is
    * told of every member either way, a replay being how a first try that died before telling is completed.
    */
-  async recordSpendMany(inputs: readonly RecordSpendInput[]): Promise<void> {
+  async recordSpendMany(inputs: readonly RecordSpendInput[], policy?: PolicySource): Promise<void> {
     const now = this.clock();
     const records = inputs.map((input) => {
       const key = idempotencyKey(input.key, 'key');
@@ -110,7 +113,7 @@ export class TierService {
     });
     if (!records.length) return;
     await insertManyOnce(this.spend, records);
-    await this.watcher?.spendWritten(records.map((record, i) => ({ memberId: record.memberId, reason: inputs[i]!.reason, key: record._id })));
+    await this.watcher?.spendWritten(records.map((record, i) => ({ memberId: record.memberId, reason: inputs[i]!.reason, key: record._id })), policy);
   }
 
   /** Yen the refunds of a purchase have taken back from its spend so far, leaving out the refund `exceptKey`. */
@@ -119,15 +122,15 @@ export class TierService {
     return -records.reduce((sum, r) => sum + r.amount, 0);
   }
 
-  async tierFor(memberId: string, at: Date): Promise<TierStanding> {
-    const standing = (await this.tierForMany([memberId], at)).get(memberId);
+  async tierFor(memberId: string, at: Date, policy?: PolicySource): Promise<TierStanding> {
+    const standing = (await this.tierForMany([memberId], at, policy)).get(memberId);
     if (!standing) throw new Error('tierForMany left out a member');
     return standing;
   }
 
-  /** One policy read and one aggregation, however many members; by the tier rules in force at `at`. */
-  async tierForMany(memberIds: readonly string[], at: Date): Promise<Map<string, TierStanding>> {
-    const policy = await this.policy.policyAt(at);
+  /** One policy read (none from a `source` that has it) and one aggregation, however many members; by the tier rules in force at `at`. */
+  async tierForMany(memberIds: readonly string[], at: Date, source: PolicySource = this.policy): Promise<Map<string, TierStanding>> {
+    const policy = await source.policyAt(at);
     const from = new Date(at.getTime() - policy.tierWindowDays * DAY_MS);
     const totals = memberIds.length
       ? await this.spend.aggregate<{ _id: string; total: number }>([
