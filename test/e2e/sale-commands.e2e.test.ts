@@ -74,7 +74,7 @@ test('a new POS purchase and its replay cost a bounded number of database comman
   expect(first.result).toMatchObject({ status: 'COMPLETED', pointsEarned: 25 });
   const balance = first.result.member.points.balance;
   // members: the card resolved; the member mapped to the current one by the settlement.
-  // purchases: the store; the replay check; the settlement item and the purchase inserted, then run as written
+  // purchases (the store's kind known since the warm-up sale): the replay check; the settlement item and the purchase inserted, then run as written
   // (its lease); the outcome and the fact inserted; the purchase's state and the item's result written; its
   // refunds (the answer).
   // points: the policy once, the tier spend twice (before and after the sale) and the store rate, campaigns and
@@ -82,12 +82,12 @@ test('a new POS purchase and its replay cost a bounded number of database comman
   // changes, the purchase's entries (the settlement's result); the answer: its entries, the snapshot and the head.
   expect(first.seen).toEqual({
     members: { find: 2 },
-    purchases: { find: 3, insert: 5, update: 2 },
+    purchases: { find: 2, insert: 5, update: 2 },
     points: { aggregate: 2, find: 10, insert: 2, update: 1 },
   });
 
   const replay = await counted(sale('sale-1', member));
   expect(replay.result).toMatchObject({ id: first.result.id, status: 'COMPLETED', pointsEarned: 25, member: { points: { balance } } });
-  // the store, the purchase, its refunds; points: its entries, the member's snapshot and the head after it
-  expect(replay.seen).toEqual({ purchases: { find: 3 }, points: { find: 3 } });
+  // the purchase, its refunds; points: its entries, the member's snapshot and the head after it
+  expect(replay.seen).toEqual({ purchases: { find: 2 }, points: { find: 3 } });
 }, 120_000);

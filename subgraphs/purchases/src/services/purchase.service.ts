@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import type { Types } from 'mongoose';
 import { actorOf, type Caller } from '@omo/lib/core/auth';
 import { claimOnce } from '@omo/lib/core/claims';
@@ -53,6 +54,9 @@ const ABANDONED_CLAIM_MS = 60_000;
  * (points-settlement.ts); this service only runs the item and reads what it left.
  */
 export class PurchaseService {
+  /** Bounded: a process records sales at however many stores there are. */
+  private readonly storeKinds = new LRUCache<string, StoreDoc['kind']>({ max: 10_000 });
+
   constructor(
     private readonly models: PurchasesModels,
     private readonly members: MembersClient,
@@ -76,7 +80,7 @@ export class PurchaseService {
     if (!sale && input.idempotencyKey.startsWith(CONNECTOR_KEY_PREFIX)) throw new BadUserInputError(`idempotencyKey may not start with ${CONNECTOR_KEY_PREFIX} (the Smaregi connector's)`, { field: 'idempotencyKey' });
     assertCanTradeAt(caller, input.storeId);
     assertCanIdentifyMember(caller, input);
-    const store = await this.store(input.storeId);
+    const storeKind = await this.storeKind(input.storeId);
     const { lines, subtotal, discount, pointsApplied } = totalsOf(input);
     if (input.memberCode && input.memberId) throw new BadUserInputError('Give memberCode or memberId, not both', { field: 'memberCode' });
     if (pointsApplied > 0 && !input.memberCode && !input.memberId) throw new BadUserInputError('Redeeming points needs a member', { field: 'pointsToRedeem' });
@@ -98,7 +102,7 @@ export class PurchaseService {
       : input.memberId
         ? await this.members.activeMemberId(input.memberId)
         : null;
-    const channel = store.kind === 'ONLINE' ? 'ONLINE' : 'STORE';
+    const channel = storeKind === 'ONLINE' ? 'ONLINE' : 'STORE';
     const couponTerms = online
       ? this.onlineTerms(online, named, input.total, discount)
       : await this.registerTerms(codes, { memberId: named, storeId: input.storeId, channel, lines, amount: input.total, occurredAt }, discount, pointsApplied);
@@ -249,10 +253,17 @@ export class PurchaseService {
     return purchase;
   }
 
-  private async store(storeId: string): Promise<StoreDoc> {
-    const store = await this.models.stores.findById(storeId).lean<StoreDoc>().exec();
+  /**
+   * Whether the store is ONLINE, the one thing a purchase needs of it. A store is never deleted and its kind never
+   * changes (updateStore leaves it out), so what was read once stays true: each store is read once per process.
+   */
+  private async storeKind(storeId: string): Promise<StoreDoc['kind']> {
+    const known = this.storeKinds.get(storeId);
+    if (known) return known;
+    const store = await this.models.stores.findById(storeId, { kind: 1 }).lean<Pick<StoreDoc, 'kind'>>().exec();
     if (!store) throw new NotFoundError('Store');
-    return store;
+    this.storeKinds.set(storeId, store.kind);
+    return store.kind;
   }
 
   /**
