@@ -37,6 +37,10 @@ export function purchasePoints(entries: LedgerEntryDoc[]): { pointsEarned: numbe
   };
 }
 
+function resultOf(transactions: LedgerEntryDoc[]): Omit<SettlementResult, 'unconsumedCoupons'> {
+  return { ...purchasePoints(transactions), overdrawn: sumOf(transactions, (e) => e.type === 'REDEEM', 'overdrawn'), transactions };
+}
+
 /** The yen of a purchase that count as tier spend: all of `amount` for an entry from before item rules. */
 function earningAmountOf(breakdown: EarnBreakdown | null | undefined, amount: number): number {
   return breakdown?.earningAmount ?? amount;
@@ -71,8 +75,11 @@ export class SettlementService {
    */
   async settle(raw: unknown): Promise<SettlementResult> {
     const input = parseInput(settleSchema, raw);
-    const unconsumedCoupons = await forCurrentMember(input.memberId, (memberId) => this.settleFor(input, memberId));
-    const result = await this.result(input.purchaseId);
+    const { unconsumedCoupons, entries } = await forCurrentMember(input.memberId, (memberId) => this.settleFor(input, memberId));
+    // The purchase's entries are the two this settlement wrote or found by their keys: its only others are
+    // reversals, which follow a refund (of a purchase already COMPLETED) or a void (of one that will not be), and
+    // purchases reads a settlement's result only for the attempt that completes it.
+    const result = resultOf(entries);
     if (result.overdrawn > 0) {
       this.logger?.warn(
         { purchaseId: input.purchaseId, memberId: input.memberId, storeId: input.storeId, pointsToRedeem: input.pointsToRedeem, overdrawn: result.overdrawn },
@@ -82,11 +89,11 @@ export class SettlementService {
     return { ...result, unconsumedCoupons };
   }
 
-  private async settleFor(input: z.infer<typeof settleSchema>, memberId: string): Promise<UnconsumedCoupon[]> {
+  private async settleFor(input: z.infer<typeof settleSchema>, memberId: string): Promise<{ unconsumedCoupons: UnconsumedCoupon[]; entries: LedgerEntryDoc[] }> {
     const base = { memberId, actor: input.actor, purchaseId: input.purchaseId, storeId: input.storeId, channel: input.channel };
     const coupons = input.coupons.length ? this.couponUseOrFail() : null;
     const unconsumed = coupons ? await coupons.consume(input, memberId) : [];
-    if (input.pointsToRedeem > 0) await this.redeemAfterCoupons(input, base, coupons);
+    const redeemed = input.pointsToRedeem > 0 ? await this.redeemAfterCoupons(input, base, coupons) : null;
     // the tier before this purchase's own spend is recorded (spend is recorded after the earn, below); a retried
     // settlement computes it again, and the earn's key answers with the entry written the first time. The policy
     // is read once for the tier, the earn, its lot and the tier change (PolicyService.view).
@@ -109,8 +116,9 @@ export class SettlementService {
     // Another attempt at this purchase refused for want of points may have undone the claims after this one made
     // them (its delete names this purchase): claiming again puts them back. What is lost by then was taken by
     // another sale in that moment, and is reported, not refused: this purchase's points are settled.
-    if (coupons && input.couponPolicy === 'STRICT') return coupons.consume({ ...input, couponPolicy: 'RECORD' }, memberId);
-    return unconsumed;
+    const entries = [redeemed, earned].filter((entry): entry is LedgerEntryDoc => entry !== null);
+    if (coupons && input.couponPolicy === 'STRICT') return { unconsumedCoupons: await coupons.consume({ ...input, couponPolicy: 'RECORD' }, memberId), entries };
+    return { unconsumedCoupons: unconsumed, entries };
   }
 
   /**
@@ -118,9 +126,9 @@ export class SettlementService {
    * holds this purchase's redemption, another attempt at it settled meanwhile, and may have counted on the claims
    * just undone: they are claimed again and this attempt fails to be retried (it will find the redemption).
    */
-  private async redeemAfterCoupons(input: z.infer<typeof settleSchema>, base: { memberId: string; actor: string; purchaseId: string; storeId: string; channel: 'STORE' | 'ONLINE' }, coupons: CouponUseService | null): Promise<void> {
+  private async redeemAfterCoupons(input: z.infer<typeof settleSchema>, base: { memberId: string; actor: string; purchaseId: string; storeId: string; channel: 'STORE' | 'ONLINE' }, coupons: CouponUseService | null): Promise<LedgerEntryDoc | null> {
     try {
-      await this.ledger.redeem({ ...base, points: input.pointsToRedeem, key: redeemKey(input.purchaseId), overdraft: input.overdraft });
+      return await this.ledger.redeem({ ...base, points: input.pointsToRedeem, key: redeemKey(input.purchaseId), overdraft: input.overdraft });
     } catch (error) {
       if (!(error instanceof AppError) || input.couponPolicy !== 'STRICT' || !coupons) throw error;
       await coupons.undo(input);
@@ -245,7 +253,6 @@ export class SettlementService {
   }
 
   private async result(purchaseId: string): Promise<Omit<SettlementResult, 'unconsumedCoupons'>> {
-    const transactions = await this.ledger.entriesOfPurchase(purchaseId);
-    return { ...purchasePoints(transactions), overdrawn: sumOf(transactions, (e) => e.type === 'REDEEM', 'overdrawn'), transactions };
+    return resultOf(await this.ledger.entriesOfPurchase(purchaseId));
   }
 }
