@@ -10,6 +10,7 @@ import type { CouponUseService, UnconsumedCoupon } from './coupon-use.service';
 import type { LedgerService } from './ledger.service';
 import { forCurrentMember } from './ledger-merges';
 import type { PolicyService } from './policy.service';
+import type { Tier } from '../models/points-policy.model';
 import type { TierService } from './tier.service';
 
 export interface SettlementResult {
@@ -99,9 +100,14 @@ export class SettlementService {
     // is read once for the tier, the earn, its lot and the tier change (PolicyService.view).
     const earnKey = `purchase:${input.purchaseId}:earn`;
     const policy = await this.policy.view();
+    // the tier the earn used, which the tier change compares with the tier after the spend
+    let tierBefore: Tier | undefined;
     const breakdown = await this.tiers
       .tierFor(memberId, input.occurredAt, policy)
-      .then(({ tier }) => this.calculator.calculate({ storeId: input.storeId, channel: input.channel, amount: input.amount, tier, at: input.occurredAt, lines: input.lines }, policy))
+      .then(({ tier }) => {
+        tierBefore = tier;
+        return this.calculator.calculate({ storeId: input.storeId, channel: input.channel, amount: input.amount, tier, at: input.occurredAt, lines: input.lines }, policy);
+      })
       .catch(async (error: unknown) => {
         // a retry may no longer compute (its own spend moved the tier, the rules changed): the earn it wrote stands
         if (error instanceof AppError && (await this.ledger.findByKey(earnKey))) return null;
@@ -112,7 +118,7 @@ export class SettlementService {
     // computation: a crash between the earn and the spend is retried with the entry the first attempt wrote, so
     // the two never disagree; the spend's key stores it once.
     const spend = earningAmountOf(earned?.earnBreakdown ?? breakdown, input.amount);
-    await this.tiers.recordSpend({ key: `purchase:${input.purchaseId}`, memberId, amountDelta: spend, occurredAt: input.occurredAt, purchaseId: input.purchaseId, reason: 'PURCHASE' }, policy);
+    await this.tiers.recordSpend({ key: `purchase:${input.purchaseId}`, memberId, amountDelta: spend, occurredAt: input.occurredAt, purchaseId: input.purchaseId, reason: 'PURCHASE', tierBefore }, policy);
     // Another attempt at this purchase refused for want of points may have undone the claims after this one made
     // them (its delete names this purchase): claiming again puts them back. What is lost by then was taken by
     // another sale in that moment, and is reported, not refused: this purchase's points are settled.

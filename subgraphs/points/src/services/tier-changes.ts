@@ -102,10 +102,15 @@ export class TierChanges {
    * One try for every member: the changes it decided, and `clean` when all were written by this call with items
    * of its own. Not clean, some item or change was there first: which FerretDB does not say.
    */
-  private async round(spends: readonly SpendWritten[], options: RoundOptions): Promise<{ changes: TierChangeDoc[]; clean: boolean }> {
+  private async round(allSpends: readonly SpendWritten[], options: RoundOptions): Promise<{ changes: TierChangeDoc[]; clean: boolean }> {
     const at = this.deps.clock();
-    const memberIds = spends.map((spend) => spend.memberId);
-    const [standings, latest] = await Promise.all([this.deps.tiers.tierForMany(memberIds, at, options.policy), this.latestMany(memberIds)]);
+    const standings = await this.deps.tiers.tierForMany(allSpends.map((spend) => spend.memberId), at, options.policy);
+    // A spend that left its member's tier where it found it causes no change, and its latest change is not read:
+    // a change still due is time's (the tier job's) or another write's, whose own check (or its retry, which
+    // carries no tierBefore) records it.
+    const spends = allSpends.filter((spend) => spend.tierBefore === undefined || spend.tierBefore !== standings.get(spend.memberId)!.tier);
+    if (!spends.length) return { changes: [], clean: true };
+    const latest = await this.latestMany(spends.map((spend) => spend.memberId));
     const changing = spends.filter((spend) => standings.get(spend.memberId)!.tier !== (latest.get(spend.memberId)?.to ?? 'REGULAR'));
     if (options.repair) {
       for (const spend of spends) {

@@ -24,6 +24,8 @@ export interface RecordSpendInput {
   purchaseId?: string | null;
   /** What the spend is, for the tier change it may cause (tier-changes.ts). */
   reason: 'PURCHASE' | 'REFUND' | 'IMPORT';
+  /** The member's tier before this spend as its writer computed it (a settlement's earn), if it did. */
+  tierBefore?: Tier;
 }
 
 /** One member's spend just written, for the watcher: `key` is the record's, the cause of the change it may make. */
@@ -31,6 +33,8 @@ export interface SpendWritten {
   memberId: string;
   reason: TierChangeReason;
   key: string;
+  /** The tier before the spend, when this write stored it (not a replay's: the first try may have died before its check). */
+  tierBefore?: Tier;
 }
 
 /**
@@ -112,8 +116,12 @@ export class TierService {
       return { _id: key, memberId, amount: input.amountDelta, occurredAt, purchaseId: input.purchaseId ?? null, transferKey: null, createdAt: now };
     });
     if (!records.length) return;
-    await insertManyOnce(this.spend, records);
-    await this.watcher?.spendWritten(records.map((record, i) => ({ memberId: record.memberId, reason: inputs[i]!.reason, key: record._id })), policy);
+    const stored = await insertManyOnce(this.spend, records);
+    const spends = records.map((record, i) => {
+      const tierBefore = stored ? inputs[i]!.tierBefore : undefined;
+      return { memberId: record.memberId, reason: inputs[i]!.reason, key: record._id, ...(tierBefore ? { tierBefore } : {}) };
+    });
+    await this.watcher?.spendWritten(spends, policy);
   }
 
   /** Yen the refunds of a purchase have taken back from its spend so far, leaving out the refund `exceptKey`. */
