@@ -75,6 +75,11 @@ export class PurchaseService {
    * `sale`: a sale a connected register has made already, which its settlement may overdraw (never a caller's).
    */
   async record(caller: Caller, raw: RecordPurchaseInput, online?: OnlineCouponTerms, sale?: RegisterSaleTerms): Promise<PurchaseDoc> {
+    return (await this.recordOrReplay(caller, raw, online, sale)).purchase;
+  }
+
+  /** As record, saying whether this call stored the purchase (`created`) or answered one stored before. */
+  async recordOrReplay(caller: Caller, raw: RecordPurchaseInput, online?: OnlineCouponTerms, sale?: RegisterSaleTerms): Promise<{ purchase: PurchaseDoc; created: boolean }> {
     const input = parseInput(recordSchema, raw);
     // the connector's keys name Smaregi's transactions: taken first by another caller, they would block its sale
     if (!sale && input.idempotencyKey.startsWith(CONNECTOR_KEY_PREFIX)) throw new BadUserInputError(`idempotencyKey may not start with ${CONNECTOR_KEY_PREFIX} (the Smaregi connector's)`, { field: 'idempotencyKey' });
@@ -93,7 +98,7 @@ export class PurchaseService {
     // a purchase without coupons keeps the digest it had before coupons existed, so its resend still matches
     const requestDigest = digestOf([input.memberCode ?? null, input.memberId ?? null, input.externalId ?? null, lines, discount, pointsApplied, input.occurredAt?.toISOString() ?? null, ...(codes.length ? [codes] : [])]);
     const replay = await this.models.purchases.findById(purchaseId).lean<PurchaseDoc>().exec();
-    if (replay) return this.replayed(replay, requestDigest);
+    if (replay) return { purchase: await this.replayed(replay, requestDigest), created: false };
     // after the replay: a register resending a purchase it sent in time learns its outcome however late it is
     assertCanBackdate(caller, occurredAt, now, this.limits.posMaxBackdateHours);
 
@@ -145,10 +150,10 @@ export class PurchaseService {
     if (!claim.won) {
       // the same request, sent concurrently, got there first
       if (!claim.existing) throw new Error(`purchase ${purchaseId.toHexString()} clashed on insert and is gone`);
-      return this.replayed(claim.existing, requestDigest);
+      return { purchase: await this.replayed(claim.existing, requestDigest), created: false };
     }
-    if (!settles) return this.get(purchaseId);
-    return this.settleNow(purchaseId, queued ? { item: queued, purchase: claim.doc } : undefined);
+    const stored = settles ? await this.settleNow(purchaseId, queued ? { item: queued, purchase: claim.doc } : undefined) : await this.get(purchaseId);
+    return { purchase: stored, created: true };
   }
 
   /**
