@@ -1,5 +1,4 @@
-import type { mongo } from 'mongoose';
-import { ok, startTestSystem, type TestSystem } from '../helpers/system';
+import { countCommands, ok, startTestSystem, type TestSystem } from '../helpers/system';
 
 const IMPORT = /* GraphQL */ `
   mutation Import($input: MemberImportInput!) {
@@ -33,17 +32,9 @@ function rows(from: number, n: number) {
 
 /** Runs one batch and counts the database commands each subgraph sent for it, by command. */
 async function counted(batch: ReturnType<typeof rows>) {
-  const seen: Record<string, Record<string, number>> = {};
-  const listeners = Object.entries(system.subgraphs).map(([name, subgraph]) => {
-    const listener = (event: mongo.CommandStartedEvent) => {
-      const perService = (seen[name] ??= {});
-      perService[event.commandName] = (perService[event.commandName] ?? 0) + 1;
-    };
-    subgraph.connection.getClient().on('commandStarted', listener);
-    return () => subgraph.connection.getClient().off('commandStarted', listener);
-  });
-  const result = ok(await system.graphql<{ importMembers: { rows: { outcome: string }[] } }>(IMPORT, { input: { rows: batch, dryRun: false } }, system.adminHeaders()));
-  listeners.forEach((off) => off());
+  const { seen, result } = await countCommands(system, async () =>
+    ok(await system.graphql<{ importMembers: { rows: { outcome: string }[] } }>(IMPORT, { input: { rows: batch, dryRun: false } }, system.adminHeaders())),
+  );
   return { seen, outcomes: result.importMembers.rows.map((row) => row.outcome) };
 }
 
