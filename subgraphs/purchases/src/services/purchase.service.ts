@@ -217,21 +217,29 @@ export class PurchaseService {
    *
    * `fresh`: the item and the purchase this request has just written. Neither is read back: the item is run as
    * written (Outbox.process), its handler settles the purchase held here and keeps it in step with what it writes,
-   * and the answer is that purchase once it has left PENDING_POINTS. An item that ended without settling it (the
-   * worker gave it up while this request stalled between the item and the purchase) is rearmed as above.
+   * and the answer is that purchase once it has left PENDING_POINTS. An item another runner ended (the worker
+   * took it first) is answered by the purchase it left; one that ended without settling it (given up while this
+   * request stalled between the item and the purchase) is rearmed as above.
    */
   private async settleNow(purchaseId: Types.ObjectId, fresh?: { item: OutboxItemDoc; purchase: PurchaseDoc }): Promise<PurchaseDoc> {
     const item = settleItem(purchaseId);
+    let answer: PurchaseDoc | null = null;
     try {
       // the register is waiting (or resending to learn the outcome): try now, whatever the back-off says
-      const ran = fresh && (await this.outbox.process(item.key, { ignoreBackoff: true, item: fresh.item, record: fresh.purchase }));
-      if (!fresh || (ran?.doneAt && fresh.purchase.state === 'PENDING_POINTS')) {
-        await this.outbox.runNow(item.key, item.type, item.payload, { ignoreBackoff: true, joinRunning: true });
-      }
+      if (fresh) answer = await this.runFresh(item.key, fresh);
+      if (!answer) await this.outbox.runNow(item.key, item.type, item.payload, { ignoreBackoff: true, joinRunning: true });
     } catch {
       // stays queued; the worker settles it
     }
-    return this.outcome(fresh && fresh.purchase.state !== 'PENDING_POINTS' ? fresh.purchase : await this.get(purchaseId));
+    return this.outcome(answer ?? (await this.get(purchaseId)));
+  }
+
+  /** The fresh item run as written: the purchase as it left it, or null when it ended without settling it (rearm it). */
+  private async runFresh(key: string, fresh: { item: OutboxItemDoc; purchase: PurchaseDoc }): Promise<PurchaseDoc | null> {
+    const ran = await this.outbox.process(key, { ignoreBackoff: true, item: fresh.item, record: fresh.purchase });
+    if (fresh.purchase.state !== 'PENDING_POINTS') return fresh.purchase;
+    const stored = await this.get(fresh.purchase._id);
+    return !ran?.doneAt || stored.state !== 'PENDING_POINTS' ? stored : null;
   }
 
   /**
