@@ -252,3 +252,28 @@ describe('Outbox.enqueue', () => {
     expect(await a!.find('item-1')).toMatchObject({ doneAt: new Date(now), result: 'matured' });
   });
 });
+
+it('runs an item as enqueueItem wrote it, reading it only when another worker took its first attempt, and hands the handler the record', async () => {
+  const dbName = uniqueDbName('outbox');
+  const seen: unknown[] = [];
+  const [a, b] = await Promise.all(
+    ['a', 'b'].map(async (name) => {
+      const db = await openTestDatabase(dbName);
+      databases.push(db);
+      const handler: OutboxHandler = (_payload, item, record) => {
+        seen.push([name, item.attempts, record ?? null]);
+        // the worker's first run comes before the record exists
+        return item.attempts === 0 ? Promise.reject(new RetryLater('not stored yet')) : Promise.resolve({ ran: name });
+      };
+      return new Outbox(db.connection, 'test', { effect: handler }, createLogger('silent'), clock);
+    }),
+  );
+  const item = await a!.enqueueItem('k', 'effect', {});
+  expect(item).not.toBeNull();
+  await b!.process('k');
+  const after = await a!.process('k', { ignoreBackoff: true, item: item!, record: { id: 'record' } });
+  expect(seen).toEqual([['b', 0, null], ['a', 1, { id: 'record' }]]);
+  expect(after).toMatchObject({ attempts: 1, doneAt: expect.any(Date), result: { ran: 'a' } });
+  // the item as that run's own write left it is the stored one
+  expect(after).toEqual(await a!.find('k'));
+});

@@ -43,7 +43,11 @@ export class RetryLater extends Error {
   }
 }
 
-export type OutboxHandler = (payload: Record<string, unknown>, item: OutboxItemDoc) => Promise<unknown>;
+/**
+ * `record`: what the item follows from as the caller that just stored it holds it (process's `record`), so the
+ * handler need not read it back; absent when the worker runs the item. A handler checks it is the record it wants.
+ */
+export type OutboxHandler = (payload: Record<string, unknown>, item: OutboxItemDoc, record?: unknown) => Promise<unknown>;
 
 /** How long an attempt's lease holds: a handler's run must end within it, or a second runner may join it. */
 export const LEASE_MS = 30_000;
@@ -95,8 +99,14 @@ export class Outbox {
    * not due until then (a change that happens with no write to follow it, e.g. pending points becoming usable).
    */
   async enqueue(key: string, type: string, payload: Record<string, unknown>, options: { notBefore?: Date } = {}): Promise<boolean> {
+    return (await this.enqueueItem(key, type, payload, options)) !== null;
+  }
+
+  /** As enqueue, returning the item as written (null: it was there already), for `process`'s `item`. */
+  async enqueueItem(key: string, type: string, payload: Record<string, unknown>, options: { notBefore?: Date } = {}): Promise<OutboxItemDoc | null> {
     const now = this.clock();
-    return insertOnce(this.items, this.newItem({ key, type, payload }, now, options.notBefore ?? now));
+    const item = this.newItem({ key, type, payload }, now, options.notBefore ?? now);
+    return (await insertOnce(this.items, item)) ? item : null;
   }
 
   /**
@@ -110,7 +120,7 @@ export class Outbox {
   }
 
   /** A new item, not run yet; its type must have a handler here (a programming error otherwise). */
-  private newItem(item: { key: string; type: string; payload: Record<string, unknown> }, now: Date, nextAttemptAt: Date) {
+  private newItem(item: { key: string; type: string; payload: Record<string, unknown> }, now: Date, nextAttemptAt: Date): OutboxItemDoc {
     if (!this.handlers[item.type]) throw new Error(`No outbox handler for ${item.type}`);
     return { _id: item.key, type: item.type, payload: item.payload, createdAt: now, attempts: 0, nextAttemptAt, doneAt: null, lastError: null, result: null };
   }
@@ -178,31 +188,40 @@ export class Outbox {
    * client resending its request) runs the next attempt now rather than after the back-off; the attempt is
    * still claimed exclusively, so this only brings it forward.
    */
-  process(key: string, options: { ignoreBackoff?: boolean } = {}): Promise<OutboxItemDoc | null> {
+  process(key: string, options: { ignoreBackoff?: boolean; item?: OutboxItemDoc; record?: unknown } = {}): Promise<OutboxItemDoc | null> {
     // callers in this process wait for an attempt already running, then see its outcome
-    return this.inFlight.run(key, () => this.processNow(key, options.ignoreBackoff ?? false));
+    return this.inFlight.run(key, () => this.processNow(key, options.ignoreBackoff ?? false, options));
   }
 
-  private async processNow(key: string, ignoreBackoff: boolean): Promise<OutboxItemDoc | null> {
-    const item = await this.find(key);
+  /**
+   * `item`: the item as enqueueItem just wrote it, which saves reading it back. Another runner may have taken its
+   * first attempt since (the worker, before the record it follows from was stored): then its lease is taken, and
+   * the item is read and run as any other. `record` goes to the handler (OutboxHandler).
+   */
+  private async processNow(key: string, ignoreBackoff: boolean, given: { item?: OutboxItemDoc; record?: unknown }): Promise<OutboxItemDoc | null> {
+    const item = given.item ?? (await this.find(key));
     if (!item || item.doneAt || (!ignoreBackoff && item.nextAttemptAt.getTime() > this.clock().getTime())) return item;
-    if (!(await this.leases.acquireNew(attemptOf(item), this.holder))) return item;
+    if (!(await this.leases.acquireNew(attemptOf(item), this.holder))) {
+      return given.item ? this.processNow(key, ignoreBackoff, { record: given.record }) : item;
+    }
     const handler = this.handlers[item.type];
+    let after: Partial<OutboxItemDoc>;
+    let written: { matchedCount: number };
     try {
       if (!handler) throw new Error(`No outbox handler for ${item.type}`);
-      const result = await handler(item.payload, item);
-      await this.items.updateOne({ _id: item._id, attempts: item.attempts }, { $set: { doneAt: this.clock(), result: result ?? null, lastError: null } });
+      const result = (await handler(item.payload, item, given.record)) ?? null;
+      after = { doneAt: this.clock(), result, lastError: null };
+      written = await this.items.updateOne({ _id: item._id, attempts: item.attempts }, { $set: after });
     } catch (error) {
       const attempts = item.attempts + 1;
       const delay = error instanceof RetryLater && error.afterMs !== null ? error.afterMs : Math.min(1000 * 2 ** Math.min(attempts, 20), MAX_BACKOFF_MS);
       const message = error instanceof Error ? error.message : String(error);
       if (!(error instanceof RetryLater)) this.logger.warn({ outbox: this.name, key, attempts, err: message }, 'outbox item failed; will retry');
-      await this.items.updateOne(
-        { _id: item._id, attempts: item.attempts, doneAt: null },
-        { $set: { attempts, nextAttemptAt: new Date(this.clock().getTime() + delay), lastError: message } },
-      );
+      after = { attempts, nextAttemptAt: new Date(this.clock().getTime() + delay), lastError: message };
+      written = await this.items.updateOne({ _id: item._id, attempts: item.attempts, doneAt: null }, { $set: after });
     }
-    return this.find(key);
+    // what this attempt wrote is the item now; one moved on meanwhile (a rearm, another runner) is read
+    return written.matchedCount === 1 ? { ...item, ...after } : this.find(key);
   }
 
   /**

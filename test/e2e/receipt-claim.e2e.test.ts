@@ -1,5 +1,5 @@
 import { DAY_MS, HOUR_MS } from '@omo/lib/core/time';
-import { ok, startTestSystem, type GraphQLResponse, type TestSystem } from '../helpers/system';
+import { createStore, ok, startTestSystem, type GraphQLResponse, type TestSystem } from '../helpers/system';
 
 /**
  * Claiming a guest purchase's points by its receipt code, through the gateway: the register records the sale
@@ -32,12 +32,7 @@ let sequence = 0;
 
 beforeAll(async () => {
   system = await startTestSystem({}, undefined, { runBackground: false, clock: () => now });
-  const store = await system.graphql<{ createStore: { id: string } }>(
-    'mutation($input: CreateStoreInput!) { createStore(input: $input) { id } }',
-    { input: { code: 'S001', name: '新宿店', kind: 'PHYSICAL' } },
-    system.adminHeaders(),
-  );
-  storeId = ok(store).createStore.id;
+  storeId = await createStore(system);
   pos = await system.posHeaders([storeId]);
 });
 afterAll(() => system?.close());

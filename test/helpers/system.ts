@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import type { mongo } from 'mongoose';
 import { signUserToken } from '@omo/lib/core/bearer-tokens';
 import type { AppConfig } from '@omo/lib/core/config';
 import { connectDatabase, type Connection } from '@omo/lib/core/db';
@@ -81,6 +82,37 @@ export async function startTestSystem(
 export function ok<T>(response: GraphQLResponse<T>): T {
   expect(response.errors).toBeUndefined();
   return response.data!;
+}
+
+/** Creates a store as ADMIN through the gateway (by default S001, a PHYSICAL one) and returns its id. */
+export async function createStore(system: TestSystem, input: Record<string, unknown> = { code: 'S001', name: '新宿店', kind: 'PHYSICAL' }): Promise<string> {
+  const store = await system.graphql<{ createStore: { id: string } }>(
+    'mutation($input: CreateStoreInput!) { createStore(input: $input) { id } }',
+    { input },
+    system.adminHeaders(),
+  );
+  return ok(store).createStore.id;
+}
+
+/**
+ * Runs `act` and counts the database commands each subgraph sent meanwhile, per service and command (the system
+ * started with `monitorCommands`).
+ */
+export async function countCommands<T>(system: TestSystem, act: () => Promise<T>): Promise<{ seen: Record<string, Record<string, number>>; result: T }> {
+  const seen: Record<string, Record<string, number>> = {};
+  const listeners = Object.entries(system.subgraphs).map(([name, subgraph]) => {
+    const listener = (event: mongo.CommandStartedEvent) => {
+      const perService = (seen[name] ??= {});
+      perService[event.commandName] = (perService[event.commandName] ?? 0) + 1;
+    };
+    subgraph.connection.getClient().on('commandStarted', listener);
+    return () => subgraph.connection.getClient().off('commandStarted', listener);
+  });
+  try {
+    return { seen, result: await act() };
+  } finally {
+    listeners.forEach((off) => off());
+  }
 }
 
 /** Records a one-line purchase of a ¥`yen` item as staff, and returns its status. */

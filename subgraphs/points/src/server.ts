@@ -84,7 +84,7 @@ export function buildPointsSubgraph(options: SubgraphBuildOptions): PointsSubgra
   });
   const tierChangeStore = tierChangeModels(options.connection);
   const tierChanges = new TierChanges({ models: tierChangeStore, ledger: models.ledger, tiers, publisher: partnerEvents.publisher, clock: options.clock, outbox: (): Outbox => outbox });
-  tiers.watchSpend({ spendWritten: (spends) => tierChanges.checkMany(spends) });
+  tiers.watchSpend({ spendWritten: (spends, policy) => tierChanges.checkMany(spends, policy) });
   const watcher = appendWatchers([smaregiBalance.watcher(), partnerEvents]);
   const ledger = new LedgerService(models.ledger, models.accounts, policy, options.clock, memberExists, options.config.STAFF_MAX_POINTS_ADJUSTMENT, watcher);
   const expiry = new ExpiryJob(models.accounts, ledger, options.logger);

@@ -8,7 +8,7 @@ import type { CampaignService } from './campaign.service';
 import { planLines, type LineEarn, type LinePlan } from './item-rule-earn';
 import { itemRuleInScope, type EarnLine } from './item-rule-match';
 import type { ItemRuleService } from './item-rule.service';
-import type { PolicyService } from './policy.service';
+import type { PolicyService, PolicySource } from './policy.service';
 import type { StoreEarnRate, StoreRateService } from './store-rate.service';
 import type { TierService } from './tier.service';
 
@@ -209,8 +209,11 @@ export class EarnCalculator {
     private readonly clock: () => Date,
   ) {}
 
-  /** Points for a purchase by a member of `input.tier`, under the rules in force at `input.at` (as they stood then). */
-  async calculate(input: EarnInput): Promise<EarnBreakdown> {
+  /**
+   * Points for a purchase by a member of `input.tier`, under the rules in force at `input.at` (as they stood then).
+   * `policy`: where the policy is read (a settlement's single read of it).
+   */
+  async calculate(input: EarnInput, source: PolicySource = this.rules.policy): Promise<EarnBreakdown> {
     const amount = wholeNumber(input.amount, 'amount', 0, MAX_YEN);
     const channel = oneOf(input.channel, CHANNELS, 'channel');
     const at = validDate(input.at, 'at');
@@ -218,7 +221,7 @@ export class EarnCalculator {
     // store rates and campaign scopes hold store ids as lower-case hex
     const storeId = input.storeId.toLowerCase();
     const [policy, storeRate, campaigns, itemRules] = await Promise.all([
-      this.rules.policy.policyAt(at),
+      source.policyAt(at),
       this.rules.storeRates.storeRate(storeId, at),
       this.rules.campaigns.activeCampaigns(at, at),
       input.lines?.length ? this.rules.itemRules.activeItemRules(at, at) : [],

@@ -259,7 +259,10 @@ export class LedgerAppend {
     // the entry of a first retry that died right after writing it (this insert then loses to its key): the watcher
     // hears of it either way. Crash point: an entry written and a retry's watcher not told is told by the next retry.
     if (notice && (inserted || !notice.fresh)) await this.watcher?.inserted(notice);
-    return inserted ? entry : null;
+    if (!inserted) return null;
+    // the schema's defaults filled in (in place), as the insert stored them: a caller holding the entry holds what a read gives
+    this.ledger.applyDefaults(entry);
+    return entry;
   }
 
   /** Best effort: a lagging snapshot is corrected by readers (see account loaders), never trusted alone. */

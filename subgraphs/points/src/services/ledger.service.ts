@@ -15,7 +15,7 @@ import { MemberMergedError, mergeChain } from './ledger-merges';
 import { LedgerRefunds, type Reversal } from './ledger-refunds';
 import { credit, debit, extendExpiry, moveIn, moveOut, overdraw, type LedgerState } from './lots';
 import { lotExpiry, pendingDaysOf } from './points-policy';
-import type { PolicyService } from './policy.service';
+import type { PolicyService, PolicySource } from './policy.service';
 
 export type { ImportedBalance, Reversal };
 
@@ -189,8 +189,10 @@ export class LedgerService {
     storeId: string;
     channel: 'STORE' | 'ONLINE';
     occurredAt: Date;
+    /** Where the policy is read (a settlement's single read of it). */
+    policy?: PolicySource;
   }): Promise<LedgerEntryDoc | null> {
-    const policy = await this.policy.getPolicy();
+    const policy = await (input.policy ?? this.policy).getPolicy();
     const points = input.breakdown.points;
     return this.appender.append(
       input.memberId,

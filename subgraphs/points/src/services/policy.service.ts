@@ -57,11 +57,44 @@ function policyPatch(input: SetPointsPolicyInput): { scalars: Partial<PolicyScal
   };
 }
 
+/** Where the policy is read from: the service, or one settlement's single read of it (PolicyService.view). */
+export interface PolicySource {
+  /** The policy in force now. */
+  getPolicy(): Promise<PointsPolicy>;
+  /** The policy as it stood at `at`. */
+  policyAt(at: Date): Promise<PointsPolicy>;
+}
+
+/**
+ * The policy as one read of its head revision found it. The head is the policy at any time since it was made, so
+ * it answers a sale's tier, its earn, its lot and its tier change alike; only a time before it (a sale dated
+ * before the latest change) is read again, as PolicyService.policyAt reads it. A change made after the read is
+ * seen by the next settlement, as if this one had run a moment earlier.
+ */
+class PolicyView implements PolicySource {
+  private readonly policy: PointsPolicy;
+
+  constructor(
+    private readonly head: PolicyRevisionDoc | null,
+    private readonly service: PolicyService,
+  ) {
+    this.policy = head ? policyOf(head) : defaultPolicy();
+  }
+
+  getPolicy(): Promise<PointsPolicy> {
+    return Promise.resolve(this.policy);
+  }
+
+  policyAt(at: Date): Promise<PointsPolicy> {
+    return !this.head || this.head.change.at.getTime() <= at.getTime() ? this.getPolicy() : this.service.policyAt(at);
+  }
+}
+
 /**
  * The points policy (channel rates, tier rules, rounding, return windows, expiry, sign-up and birthday bonuses):
  * revisions numbered by `_id`, each with its audit record (rule-revisions.ts).
  */
-export class PolicyService {
+export class PolicyService implements PolicySource {
   constructor(
     private readonly policies: PolicyRevisionModel,
     private readonly clock: () => Date,
@@ -78,6 +111,11 @@ export class PolicyService {
   async policyAt(at: Date): Promise<PointsPolicy> {
     const revision = await this.policies.findOne({ 'change.at': { $lte: at } }).sort({ _id: -1 }).lean<PolicyRevisionDoc>();
     return revision ? policyOf(revision) : defaultPolicy();
+  }
+
+  /** The policy read once, for the several steps of one settlement that each need it. */
+  async view(): Promise<PolicySource> {
+    return new PolicyView(await this.headRevision(), this);
   }
 
   /** Staff: replaces all four tier rules at once. */
@@ -99,8 +137,12 @@ export class PolicyService {
   }
 
   private async policyHead(): Promise<{ revision: number; policy: PointsPolicy }> {
-    const head = await this.policies.findOne().sort({ _id: -1 }).lean<PolicyRevisionDoc>();
+    const head = await this.headRevision();
     return head ? { revision: head._id, policy: policyOf(head) } : { revision: 0, policy: defaultPolicy() };
+  }
+
+  private headRevision(): Promise<PolicyRevisionDoc | null> {
+    return this.policies.findOne().sort({ _id: -1 }).lean<PolicyRevisionDoc>().exec();
   }
 
   private async changePolicy(actor: string, action: RuleAction, change: (policy: PointsPolicy) => PointsPolicy): Promise<void> {

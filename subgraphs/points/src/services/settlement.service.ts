@@ -10,6 +10,7 @@ import type { CouponUseService, UnconsumedCoupon } from './coupon-use.service';
 import type { LedgerService } from './ledger.service';
 import { forCurrentMember } from './ledger-merges';
 import type { PolicyService } from './policy.service';
+import type { Tier } from '../models/points-policy.model';
 import type { TierService } from './tier.service';
 
 export interface SettlementResult {
@@ -35,6 +36,10 @@ export function purchasePoints(entries: LedgerEntryDoc[]): { pointsEarned: numbe
     pointsEarned: sumOf(entries, (e) => e.type === 'EARN' || (e.type === 'REVERSAL' && e.reverses === 'EARN')),
     pointsRedeemed: 0 - sumOf(entries, (e) => e.type === 'REDEEM' || (e.type === 'REVERSAL' && e.reverses === 'REDEEM')),
   };
+}
+
+function resultOf(transactions: LedgerEntryDoc[]): Omit<SettlementResult, 'unconsumedCoupons'> {
+  return { ...purchasePoints(transactions), overdrawn: sumOf(transactions, (e) => e.type === 'REDEEM', 'overdrawn'), transactions };
 }
 
 /** The yen of a purchase that count as tier spend: all of `amount` for an entry from before item rules. */
@@ -71,8 +76,11 @@ export class SettlementService {
    */
   async settle(raw: unknown): Promise<SettlementResult> {
     const input = parseInput(settleSchema, raw);
-    const unconsumedCoupons = await forCurrentMember(input.memberId, (memberId) => this.settleFor(input, memberId));
-    const result = await this.result(input.purchaseId);
+    const { unconsumedCoupons, entries } = await forCurrentMember(input.memberId, (memberId) => this.settleFor(input, memberId));
+    // The purchase's entries are the two this settlement wrote or found by their keys: its only others are
+    // reversals, which follow a refund (of a purchase already COMPLETED) or a void (of one that will not be), and
+    // purchases reads a settlement's result only for the attempt that completes it.
+    const result = resultOf(entries);
     if (result.overdrawn > 0) {
       this.logger?.warn(
         { purchaseId: input.purchaseId, memberId: input.memberId, storeId: input.storeId, pointsToRedeem: input.pointsToRedeem, overdrawn: result.overdrawn },
@@ -82,33 +90,41 @@ export class SettlementService {
     return { ...result, unconsumedCoupons };
   }
 
-  private async settleFor(input: z.infer<typeof settleSchema>, memberId: string): Promise<UnconsumedCoupon[]> {
+  private async settleFor(input: z.infer<typeof settleSchema>, memberId: string): Promise<{ unconsumedCoupons: UnconsumedCoupon[]; entries: LedgerEntryDoc[] }> {
     const base = { memberId, actor: input.actor, purchaseId: input.purchaseId, storeId: input.storeId, channel: input.channel };
     const coupons = input.coupons.length ? this.couponUseOrFail() : null;
     const unconsumed = coupons ? await coupons.consume(input, memberId) : [];
-    if (input.pointsToRedeem > 0) await this.redeemAfterCoupons(input, base, coupons);
+    const redeemed = input.pointsToRedeem > 0 ? await this.redeemAfterCoupons(input, base, coupons) : null;
     // the tier before this purchase's own spend is recorded (spend is recorded after the earn, below); a retried
-    // settlement computes it again, and the earn's key answers with the entry written the first time
+    // settlement computes it again, and the earn's key answers with the entry written the first time. The policy
+    // is read once for the tier, the earn, its lot and the tier change (PolicyService.view).
     const earnKey = `purchase:${input.purchaseId}:earn`;
+    const policy = await this.policy.view();
+    // the tier the earn used, which the tier change compares with the tier after the spend
+    let tierBefore: Tier | undefined;
     const breakdown = await this.tiers
-      .tierFor(memberId, input.occurredAt)
-      .then(({ tier }) => this.calculator.calculate({ storeId: input.storeId, channel: input.channel, amount: input.amount, tier, at: input.occurredAt, lines: input.lines }))
+      .tierFor(memberId, input.occurredAt, policy)
+      .then(({ tier }) => {
+        tierBefore = tier;
+        return this.calculator.calculate({ storeId: input.storeId, channel: input.channel, amount: input.amount, tier, at: input.occurredAt, lines: input.lines }, policy);
+      })
       .catch(async (error: unknown) => {
         // a retry may no longer compute (its own spend moved the tier, the rules changed): the earn it wrote stands
         if (error instanceof AppError && (await this.ledger.findByKey(earnKey))) return null;
         throw error;
       });
-    const earned = breakdown ? await this.ledger.earn({ ...base, breakdown, key: earnKey, occurredAt: input.occurredAt }) : await this.ledger.findByKey(earnKey);
+    const earned = breakdown ? await this.ledger.earn({ ...base, breakdown, key: earnKey, occurredAt: input.occurredAt, policy }) : await this.ledger.findByKey(earnKey);
     // The tier spend is the earning yen of the EARN entry stored (excluded lines left out), not of this attempt's
     // computation: a crash between the earn and the spend is retried with the entry the first attempt wrote, so
     // the two never disagree; the spend's key stores it once.
     const spend = earningAmountOf(earned?.earnBreakdown ?? breakdown, input.amount);
-    await this.tiers.recordSpend({ key: `purchase:${input.purchaseId}`, memberId, amountDelta: spend, occurredAt: input.occurredAt, purchaseId: input.purchaseId, reason: 'PURCHASE' });
+    await this.tiers.recordSpend({ key: `purchase:${input.purchaseId}`, memberId, amountDelta: spend, occurredAt: input.occurredAt, purchaseId: input.purchaseId, reason: 'PURCHASE', tierBefore }, policy);
     // Another attempt at this purchase refused for want of points may have undone the claims after this one made
     // them (its delete names this purchase): claiming again puts them back. What is lost by then was taken by
     // another sale in that moment, and is reported, not refused: this purchase's points are settled.
-    if (coupons && input.couponPolicy === 'STRICT') return coupons.consume({ ...input, couponPolicy: 'RECORD' }, memberId);
-    return unconsumed;
+    const entries = [redeemed, earned].filter((entry): entry is LedgerEntryDoc => entry !== null);
+    if (coupons && input.couponPolicy === 'STRICT') return { unconsumedCoupons: await coupons.consume({ ...input, couponPolicy: 'RECORD' }, memberId), entries };
+    return { unconsumedCoupons: unconsumed, entries };
   }
 
   /**
@@ -116,9 +132,9 @@ export class SettlementService {
    * holds this purchase's redemption, another attempt at it settled meanwhile, and may have counted on the claims
    * just undone: they are claimed again and this attempt fails to be retried (it will find the redemption).
    */
-  private async redeemAfterCoupons(input: z.infer<typeof settleSchema>, base: { memberId: string; actor: string; purchaseId: string; storeId: string; channel: 'STORE' | 'ONLINE' }, coupons: CouponUseService | null): Promise<void> {
+  private async redeemAfterCoupons(input: z.infer<typeof settleSchema>, base: { memberId: string; actor: string; purchaseId: string; storeId: string; channel: 'STORE' | 'ONLINE' }, coupons: CouponUseService | null): Promise<LedgerEntryDoc | null> {
     try {
-      await this.ledger.redeem({ ...base, points: input.pointsToRedeem, key: redeemKey(input.purchaseId), overdraft: input.overdraft });
+      return await this.ledger.redeem({ ...base, points: input.pointsToRedeem, key: redeemKey(input.purchaseId), overdraft: input.overdraft });
     } catch (error) {
       if (!(error instanceof AppError) || input.couponPolicy !== 'STRICT' || !coupons) throw error;
       await coupons.undo(input);
@@ -243,7 +259,6 @@ export class SettlementService {
   }
 
   private async result(purchaseId: string): Promise<Omit<SettlementResult, 'unconsumedCoupons'>> {
-    const transactions = await this.ledger.entriesOfPurchase(purchaseId);
-    return { ...purchasePoints(transactions), overdrawn: sumOf(transactions, (e) => e.type === 'REDEEM', 'overdrawn'), transactions };
+    return resultOf(await this.ledger.entriesOfPurchase(purchaseId));
   }
 }

@@ -5,6 +5,7 @@ import { partnerEvent } from '@omo/lib/events/partner-events';
 import { RetryLater, type Outbox, type OutboxHandler, type OutboxItemDoc } from '@omo/lib/outbox/outbox';
 import type { LedgerEntryModel } from '../models/ledger-entry.model';
 import type { TierChangeDoc, TierChangeModels, TierChangeReason } from '../models/tier-change.model';
+import type { PolicySource } from './policy.service';
 import type { SpendWritten, TierService } from './tier.service';
 
 export const TIER_CHANGED_ITEM = 'partner-tier-changed';
@@ -18,6 +19,12 @@ const ABANDONED_MS = 60_000;
 const REARM_AFTER_MS = ABANDONED_MS / 2;
 /** Enough for many writers racing on one member's next change: each round, one of them wins. */
 const MAX_ATTEMPTS = 20;
+
+/** `repair`: see check. `policy`: where the policy is read (a settlement's single read), else the policy service. */
+interface RoundOptions {
+  repair?: boolean;
+  policy?: PolicySource;
+}
 
 /** What a member's tier was last decided to be: REGULAR before their first change (every member starts there). */
 export type LatestChange = Pick<TierChangeDoc, 'n' | 'to' | 'at'> | null;
@@ -63,7 +70,7 @@ export class TierChanges {
    * when nothing changed, also copies the latest change over a `member_tiers` copy that lags (the job passes it,
    * having acted on that copy).
    */
-  async check(memberId: string, reason: TierChangeReason, cause: string, options: { repair?: boolean } = {}): Promise<TierChangeDoc | null> {
+  async check(memberId: string, reason: TierChangeReason, cause: string, options: RoundOptions = {}): Promise<TierChangeDoc | null> {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt += 1) {
       const round = await this.round([{ memberId, reason, key: cause }], options);
       // a clash: another writer recorded this member's next change first; the next round reads it
@@ -72,17 +79,20 @@ export class TierChanges {
     throw new Error(`Could not record the tier change of member ${memberId} after ${MAX_ATTEMPTS} attempts`);
   }
 
-  /** As check, for the members of a batch of spend writes at once (a member twice is checked once, for its first). */
-  async checkMany(spends: readonly SpendWritten[]): Promise<TierChangeDoc[]> {
+  /**
+   * As check, for the members of a batch of spend writes at once (a member twice is checked once, for its first).
+   * `policy`: where the spend's writer read the policy (SpendWatcher).
+   */
+  async checkMany(spends: readonly SpendWritten[], policy?: PolicySource): Promise<TierChangeDoc[]> {
     const first = new Map<string, SpendWritten>();
     for (const spend of spends) if (!first.has(spend.memberId)) first.set(spend.memberId, spend);
-    const round = await this.round([...first.values()], {});
+    const round = await this.round([...first.values()], { policy });
     if (round.clean) return round.changes;
     const outbox = this.deps.outbox();
     const changes: TierChangeDoc[] = [];
     for (const change of round.changes) await outbox.rearm(itemKey(change._id), TIER_CHANGED_ITEM, { changeId: change._id });
     for (const spend of first.values()) {
-      const change = await this.check(spend.memberId, spend.reason, spend.key);
+      const change = await this.check(spend.memberId, spend.reason, spend.key, { policy });
       if (change) changes.push(change);
     }
     return changes;
@@ -92,10 +102,15 @@ export class TierChanges {
    * One try for every member: the changes it decided, and `clean` when all were written by this call with items
    * of its own. Not clean, some item or change was there first: which FerretDB does not say.
    */
-  private async round(spends: readonly SpendWritten[], options: { repair?: boolean }): Promise<{ changes: TierChangeDoc[]; clean: boolean }> {
+  private async round(allSpends: readonly SpendWritten[], options: RoundOptions): Promise<{ changes: TierChangeDoc[]; clean: boolean }> {
     const at = this.deps.clock();
-    const memberIds = spends.map((spend) => spend.memberId);
-    const [standings, latest] = await Promise.all([this.deps.tiers.tierForMany(memberIds, at), this.latestMany(memberIds)]);
+    const standings = await this.deps.tiers.tierForMany(allSpends.map((spend) => spend.memberId), at, options.policy);
+    // A spend that left its member's tier where it found it causes no change, and its latest change is not read:
+    // a change still due is time's (the tier job's) or another write's, whose own check (or its retry, which
+    // carries no tierBefore) records it.
+    const spends = allSpends.filter((spend) => spend.tierBefore === undefined || spend.tierBefore !== standings.get(spend.memberId)!.tier);
+    if (!spends.length) return { changes: [], clean: true };
+    const latest = await this.latestMany(spends.map((spend) => spend.memberId));
     const changing = spends.filter((spend) => standings.get(spend.memberId)!.tier !== (latest.get(spend.memberId)?.to ?? 'REGULAR'));
     if (options.repair) {
       for (const spend of spends) {

@@ -5,7 +5,7 @@ import type { Tier, TierRule } from '../models/points-policy.model';
 import type { QualifyingSpendModel } from '../models/qualifying-spend.model';
 import type { TierChangeReason } from '../models/tier-change.model';
 import { objectIdString, validDate } from './rule-inputs';
-import type { PolicyService } from './policy.service';
+import type { PolicyService, PolicySource } from './policy.service';
 
 export interface TierStanding {
   tier: Tier;
@@ -24,6 +24,8 @@ export interface RecordSpendInput {
   purchaseId?: string | null;
   /** What the spend is, for the tier change it may cause (tier-changes.ts). */
   reason: 'PURCHASE' | 'REFUND' | 'IMPORT';
+  /** The member's tier before this spend as its writer computed it (a settlement's earn), if it did. */
+  tierBefore?: Tier;
 }
 
 /** One member's spend just written, for the watcher: `key` is the record's, the cause of the change it may make. */
@@ -31,11 +33,16 @@ export interface SpendWritten {
   memberId: string;
   reason: TierChangeReason;
   key: string;
+  /** The tier before the spend, when this write stored it (not a replay's: the first try may have died before its check). */
+  tierBefore?: Tier;
 }
 
-/** Told after every write of spend (also a replay: the first try may have died before telling), a batch at once. */
+/**
+ * Told after every write of spend (also a replay: the first try may have died before telling), a batch at once;
+ * `policy`: where the writer read the policy (a settlement's single read), else the policy service.
+ */
 export interface SpendWatcher {
-  spendWritten(spends: readonly SpendWritten[]): Promise<unknown>;
+  spendWritten(spends: readonly SpendWritten[], policy?: PolicySource): Promise<unknown>;
 }
 
 /** The API's limit on one purchase or refund. */
@@ -86,9 +93,9 @@ export class TierService {
     this.watcher = watcher;
   }
 
-  /** Idempotent by `key` (the record's _id): a replay, even concurrent, stores it once. */
-  recordSpend(input: RecordSpendInput): Promise<void> {
-    return this.recordSpendMany([input]);
+  /** Idempotent by `key` (the record's _id): a replay, even concurrent, stores it once. `policy`: as SpendWatcher's. */
+  recordSpend(input: RecordSpendInput, policy?: PolicySource): Promise<void> {
+    return this.recordSpendMany([input], policy);
   }
 
   /**
@@ -97,7 +104,7 @@ export class TierService {
    * so nothing is added twice; which keys clashed does not matter (FerretDB would not say), for the watcher is
    * told of every member either way, a replay being how a first try that died before telling is completed.
    */
-  async recordSpendMany(inputs: readonly RecordSpendInput[]): Promise<void> {
+  async recordSpendMany(inputs: readonly RecordSpendInput[], policy?: PolicySource): Promise<void> {
     const now = this.clock();
     const records = inputs.map((input) => {
       const key = idempotencyKey(input.key, 'key');
@@ -109,8 +116,12 @@ export class TierService {
       return { _id: key, memberId, amount: input.amountDelta, occurredAt, purchaseId: input.purchaseId ?? null, transferKey: null, createdAt: now };
     });
     if (!records.length) return;
-    await insertManyOnce(this.spend, records);
-    await this.watcher?.spendWritten(records.map((record, i) => ({ memberId: record.memberId, reason: inputs[i]!.reason, key: record._id })));
+    const stored = await insertManyOnce(this.spend, records);
+    const spends = records.map((record, i) => {
+      const tierBefore = stored ? inputs[i]!.tierBefore : undefined;
+      return { memberId: record.memberId, reason: inputs[i]!.reason, key: record._id, ...(tierBefore ? { tierBefore } : {}) };
+    });
+    await this.watcher?.spendWritten(spends, policy);
   }
 
   /** Yen the refunds of a purchase have taken back from its spend so far, leaving out the refund `exceptKey`. */
@@ -119,15 +130,15 @@ export class TierService {
     return -records.reduce((sum, r) => sum + r.amount, 0);
   }
 
-  async tierFor(memberId: string, at: Date): Promise<TierStanding> {
-    const standing = (await this.tierForMany([memberId], at)).get(memberId);
+  async tierFor(memberId: string, at: Date, policy?: PolicySource): Promise<TierStanding> {
+    const standing = (await this.tierForMany([memberId], at, policy)).get(memberId);
     if (!standing) throw new Error('tierForMany left out a member');
     return standing;
   }
 
-  /** One policy read and one aggregation, however many members; by the tier rules in force at `at`. */
-  async tierForMany(memberIds: readonly string[], at: Date): Promise<Map<string, TierStanding>> {
-    const policy = await this.policy.policyAt(at);
+  /** One policy read (none from a `source` that has it) and one aggregation, however many members; by the tier rules in force at `at`. */
+  async tierForMany(memberIds: readonly string[], at: Date, source: PolicySource = this.policy): Promise<Map<string, TierStanding>> {
+    const policy = await source.policyAt(at);
     const from = new Date(at.getTime() - policy.tierWindowDays * DAY_MS);
     const totals = memberIds.length
       ? await this.spend.aggregate<{ _id: string; total: number }>([

@@ -1,3 +1,4 @@
+import { Types } from 'mongoose';
 import { claimOnce } from '@omo/lib/core/claims';
 import { AppError } from '@omo/lib/core/errors';
 import { pointsContract } from '@omo/lib/contracts/points';
@@ -16,6 +17,11 @@ import { paidShare, refundStateOf } from './refund-amounts';
 import { GIVE_UP_MS, RETRIED_CODES } from './retryable';
 import { recordPurchaseFact, recordRefundFact } from './stats';
 import { partnerEvent, type PartnerEvent } from '@omo/lib/events/partner-events';
+
+/** The purchase recordPurchase stored and hands its settlement (Outbox's `record`), if that is what `record` is. */
+function isPurchase(record: unknown, purchaseId: string): record is PurchaseDoc {
+  return record instanceof Object && '_id' in record && record._id instanceof Types.ObjectId && record._id.toHexString() === purchaseId;
+}
 
 /** An outbox item whose purchase or refund never got stored (the request failed after queueing it) is dropped after this. */
 const ABANDONED_MS = 60_000;
@@ -94,10 +100,10 @@ export function settlementHandlers(deps: {
         }
       }
     } else if (purchase.memberId && (settled || (purchase.coupons?.length ?? 0) > 0)) await voidPurchase(purchase, outcome, settled);
-    await deps.models.purchases.updateOne(
-      { _id: purchase._id },
-      { $set: { state: outcome.state, rejectionReason: outcome.reason, rejectionCode: outcome.code ?? null, rejectionCouponCode: outcome.couponCode ?? null } },
-    );
+    const decided = { state: outcome.state, rejectionReason: outcome.reason, rejectionCode: outcome.code ?? null, rejectionCouponCode: outcome.couponCode ?? null };
+    await deps.models.purchases.updateOne({ _id: purchase._id }, { $set: decided });
+    // the caller that gave the purchase (recordPurchase) answers from it
+    Object.assign(purchase, decided);
     return outcome;
   };
   /**
@@ -161,8 +167,8 @@ export function settlementHandlers(deps: {
   };
 
   return {
-    settle: async (payload, item) => {
-      const purchase = await deps.models.purchases.findById(String(payload.purchaseId)).lean<PurchaseDoc>().exec();
+    settle: async (payload, item, record) => {
+      const purchase = isPurchase(record, String(payload.purchaseId)) ? record : await deps.models.purchases.findById(String(payload.purchaseId)).lean<PurchaseDoc>().exec();
       if (!purchase) return missing(item.createdAt, 'purchase');
       if (purchase.state !== 'PENDING_POINTS' || (!purchase.memberId && !purchase.unquotedCoupons?.length)) return { state: purchase.state };
       let result: { pointsEarned: number; pointsRedeemed: number; overdrawn: number; unconsumedCoupons: { code: string; state: string }[] } | null = null;
@@ -195,6 +201,7 @@ export function settlementHandlers(deps: {
         // a register sale already made (Smaregi) that spent points its stale copy showed: the rest is owed
         if (result.overdrawn > 0) {
           await deps.models.purchases.updateOne({ _id: purchase._id }, { $set: { pointsOverdrawn: result.overdrawn } });
+          purchase.pointsOverdrawn = result.overdrawn;
           deps.logger.warn({ purchaseId: purchase._id.toHexString(), memberId: purchase.memberId, overdrawn: result.overdrawn }, 'a register sale spent more points than the member had: the rest is owed');
         }
         // RECORD (an online order): Shopify gave the discount already; a coupon used or ended meanwhile is for staff

@@ -1,9 +1,10 @@
+import { LRUCache } from 'lru-cache';
 import type { Types } from 'mongoose';
 import { actorOf, type Caller } from '@omo/lib/core/auth';
 import { claimOnce } from '@omo/lib/core/claims';
 import { AlreadyExistsError, AppError, BadUserInputError, NotFoundError, type ErrorCode } from '@omo/lib/core/errors';
 import { parseInput } from '@omo/lib/core/validation';
-import type { Outbox } from '@omo/lib/outbox/outbox';
+import type { Outbox, OutboxItemDoc } from '@omo/lib/outbox/outbox';
 import type { PurchasesModels } from '../models';
 import type { PurchaseCouponDoc, PurchaseDoc, RegisterSaleDoc } from '../models/purchase.model';
 import type { StoreDoc } from '../models/store.model';
@@ -53,6 +54,9 @@ const ABANDONED_CLAIM_MS = 60_000;
  * (points-settlement.ts); this service only runs the item and reads what it left.
  */
 export class PurchaseService {
+  /** Bounded: a process records sales at however many stores there are. */
+  private readonly storeKinds = new LRUCache<string, StoreDoc['kind']>({ max: 10_000 });
+
   constructor(
     private readonly models: PurchasesModels,
     private readonly members: MembersClient,
@@ -71,12 +75,17 @@ export class PurchaseService {
    * `sale`: a sale a connected register has made already, which its settlement may overdraw (never a caller's).
    */
   async record(caller: Caller, raw: RecordPurchaseInput, online?: OnlineCouponTerms, sale?: RegisterSaleTerms): Promise<PurchaseDoc> {
+    return (await this.recordOrReplay(caller, raw, online, sale)).purchase;
+  }
+
+  /** As record, saying whether this call stored the purchase (`created`) or answered one stored before. */
+  async recordOrReplay(caller: Caller, raw: RecordPurchaseInput, online?: OnlineCouponTerms, sale?: RegisterSaleTerms): Promise<{ purchase: PurchaseDoc; created: boolean }> {
     const input = parseInput(recordSchema, raw);
     // the connector's keys name Smaregi's transactions: taken first by another caller, they would block its sale
     if (!sale && input.idempotencyKey.startsWith(CONNECTOR_KEY_PREFIX)) throw new BadUserInputError(`idempotencyKey may not start with ${CONNECTOR_KEY_PREFIX} (the Smaregi connector's)`, { field: 'idempotencyKey' });
     assertCanTradeAt(caller, input.storeId);
     assertCanIdentifyMember(caller, input);
-    const store = await this.store(input.storeId);
+    const storeKind = await this.storeKind(input.storeId);
     const { lines, subtotal, discount, pointsApplied } = totalsOf(input);
     if (input.memberCode && input.memberId) throw new BadUserInputError('Give memberCode or memberId, not both', { field: 'memberCode' });
     if (pointsApplied > 0 && !input.memberCode && !input.memberId) throw new BadUserInputError('Redeeming points needs a member', { field: 'pointsToRedeem' });
@@ -89,7 +98,7 @@ export class PurchaseService {
     // a purchase without coupons keeps the digest it had before coupons existed, so its resend still matches
     const requestDigest = digestOf([input.memberCode ?? null, input.memberId ?? null, input.externalId ?? null, lines, discount, pointsApplied, input.occurredAt?.toISOString() ?? null, ...(codes.length ? [codes] : [])]);
     const replay = await this.models.purchases.findById(purchaseId).lean<PurchaseDoc>().exec();
-    if (replay) return this.replayed(replay, requestDigest);
+    if (replay) return { purchase: await this.replayed(replay, requestDigest), created: false };
     // after the replay: a register resending a purchase it sent in time learns its outcome however late it is
     assertCanBackdate(caller, occurredAt, now, this.limits.posMaxBackdateHours);
 
@@ -98,7 +107,7 @@ export class PurchaseService {
       : input.memberId
         ? await this.members.activeMemberId(input.memberId)
         : null;
-    const channel = store.kind === 'ONLINE' ? 'ONLINE' : 'STORE';
+    const channel = storeKind === 'ONLINE' ? 'ONLINE' : 'STORE';
     const couponTerms = online
       ? this.onlineTerms(online, named, input.total, discount)
       : await this.registerTerms(codes, { memberId: named, storeId: input.storeId, channel, lines, amount: input.total, occurredAt }, discount, pointsApplied);
@@ -107,7 +116,7 @@ export class PurchaseService {
     const settles = Boolean(memberId) || unquoted.length > 0;
     if (input.externalId) await this.claimExternalId(input.storeId, input.externalId, purchaseId);
     const item = settleItem(purchaseId);
-    if (settles) await this.outbox.enqueue(item.key, item.type, item.payload);
+    const queued = settles ? await this.outbox.enqueueItem(item.key, item.type, item.payload) : null;
     // a guest at a register (a POS key's sale, a Smaregi guest sale) may claim the points later by the receipt's
     // code; an online guest order has no receipt, and its customer's account is the one to buy with
     const receipt = settles || online ? {} : { receiptCode: await newReceiptCode(this.models.receiptCodes, purchaseId, now), receiptClaimableUntil: claimableUntil(occurredAt, this.limits.receiptClaimDays) };
@@ -141,9 +150,10 @@ export class PurchaseService {
     if (!claim.won) {
       // the same request, sent concurrently, got there first
       if (!claim.existing) throw new Error(`purchase ${purchaseId.toHexString()} clashed on insert and is gone`);
-      return this.replayed(claim.existing, requestDigest);
+      return { purchase: await this.replayed(claim.existing, requestDigest), created: false };
     }
-    return settles ? this.settleNow(purchaseId) : this.get(purchaseId);
+    const stored = settles ? await this.settleNow(purchaseId, queued ? { item: queued, purchase: claim.doc } : undefined) : await this.get(purchaseId);
+    return { purchase: stored, created: true };
   }
 
   /**
@@ -204,16 +214,32 @@ export class PurchaseService {
    * retried after the worker had dropped it for want of the purchase, would otherwise leave the purchase pending
    * for good. An attempt already running (the worker's, or another resend's) is joined, not doubled: a second
    * attempt could redeem what the first was refused.
+   *
+   * `fresh`: the item and the purchase this request has just written. Neither is read back: the item is run as
+   * written (Outbox.process), its handler settles the purchase held here and keeps it in step with what it writes,
+   * and the answer is that purchase once it has left PENDING_POINTS. An item another runner ended (the worker
+   * took it first) is answered by the purchase it left; one that ended without settling it (given up while this
+   * request stalled between the item and the purchase) is rearmed as above.
    */
-  private async settleNow(purchaseId: Types.ObjectId): Promise<PurchaseDoc> {
+  private async settleNow(purchaseId: Types.ObjectId, fresh?: { item: OutboxItemDoc; purchase: PurchaseDoc }): Promise<PurchaseDoc> {
     const item = settleItem(purchaseId);
+    let answer: PurchaseDoc | null = null;
     try {
       // the register is waiting (or resending to learn the outcome): try now, whatever the back-off says
-      await this.outbox.runNow(item.key, item.type, item.payload, { ignoreBackoff: true, joinRunning: true });
+      if (fresh) answer = await this.runFresh(item.key, fresh);
+      if (!answer) await this.outbox.runNow(item.key, item.type, item.payload, { ignoreBackoff: true, joinRunning: true });
     } catch {
       // stays queued; the worker settles it
     }
-    return this.outcome(await this.get(purchaseId));
+    return this.outcome(answer ?? (await this.get(purchaseId)));
+  }
+
+  /** The fresh item run as written: the purchase as it left it, or null when it ended without settling it (rearm it). */
+  private async runFresh(key: string, fresh: { item: OutboxItemDoc; purchase: PurchaseDoc }): Promise<PurchaseDoc | null> {
+    const ran = await this.outbox.process(key, { ignoreBackoff: true, item: fresh.item, record: fresh.purchase });
+    if (fresh.purchase.state !== 'PENDING_POINTS') return fresh.purchase;
+    const stored = await this.get(fresh.purchase._id);
+    return !ran?.doneAt || stored.state !== 'PENDING_POINTS' ? stored : null;
   }
 
   /**
@@ -240,10 +266,17 @@ export class PurchaseService {
     return purchase;
   }
 
-  private async store(storeId: string): Promise<StoreDoc> {
-    const store = await this.models.stores.findById(storeId).lean<StoreDoc>().exec();
+  /**
+   * Whether the store is ONLINE, the one thing a purchase needs of it. A store is never deleted and its kind never
+   * changes (updateStore leaves it out), so what was read once stays true: each store is read once per process.
+   */
+  private async storeKind(storeId: string): Promise<StoreDoc['kind']> {
+    const known = this.storeKinds.get(storeId);
+    if (known) return known;
+    const store = await this.models.stores.findById(storeId, { kind: 1 }).lean<Pick<StoreDoc, 'kind'>>().exec();
     if (!store) throw new NotFoundError('Store');
-    return store;
+    this.storeKinds.set(storeId, store.kind);
+    return store.kind;
   }
 
   /**
