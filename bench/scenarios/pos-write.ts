@@ -3,12 +3,14 @@ import { membersModels } from '@omo/members/src/models';
 import { ApiKeyService } from '@omo/members/src/services/api-key.service';
 import { purchasesModels } from '@omo/purchases/src/models';
 import { Types } from 'mongoose';
-import { PRODUCTS, memberCodeOf, ordinaryMemberIndex, prng, storeIdOf, totalMembers } from '../seed/dataset';
+import { prng, storeIdOf, totalMembers } from '../seed/dataset';
 import { runLoad, type LoadStats } from '../lib/load';
 import { measure, type ProcessCost } from '../lib/meter';
 import { printTable, writeReport } from '../lib/report';
 import { graphqlUrl, type BenchSystem } from '../lib/system';
 import { databaseProcess, type BenchRun } from './bench-run';
+import { bareWritesRun } from './bare-writes';
+import { randomSale } from './pos-sale';
 import { RECORD_PURCHASE } from './queries';
 
 export interface PosRow extends LoadStats {
@@ -70,17 +72,8 @@ export async function posWriteScenario(run: BenchRun, system: BenchSystem, dbNam
       let answeredPending = 0;
       let replays = 0;
       const newRequest = (prefix: string): Sent => {
-        const product = PRODUCTS[Math.floor(random() * PRODUCTS.length)] ?? PRODUCTS[0];
-        const quantity = 1 + Math.floor(random() * 3);
-        const idempotencyKey = `${runId}-${prefix}-${(next += 1)}`;
-        const input = {
-          idempotencyKey,
-          storeId: storeIds[Math.floor(random() * storeIds.length)],
-          memberCode: memberCodeOf(ordinaryMemberIndex(Math.floor(random() * dataset.members))),
-          lines: [{ sku: product.sku, name: product.name, unitPrice: product.unitPrice, quantity }],
-          total: product.unitPrice * quantity,
-        };
-        return { key: idempotencyKey, body: JSON.stringify({ query: RECORD_PURCHASE, variables: { input } }), replay: false };
+        const input = randomSale(random, dataset, storeIds, `${runId}-${prefix}-${(next += 1)}`);
+        return { key: input.idempotencyKey, body: JSON.stringify({ query: RECORD_PURCHASE, variables: { input } }), replay: false };
       };
       const load = (prefix: string, durationSeconds: number) =>
         runLoad({
@@ -154,6 +147,14 @@ export async function posWriteScenario(run: BenchRun, system: BenchSystem, dbNam
   } finally {
     await connection.close();
   }
+  const bare = await bareWritesRun(run, dbName);
+  if (bare.errors) notes.push(`bare writes: ${bare.errors} errors, e.g. ${bare.firstError}`);
+  if (bare.completedWithEntry !== bare.acknowledged) notes.push(`bare writes: only ${bare.completedWithEntry} of ${bare.acknowledged} purchases are COMPLETED with their EARN entry`);
+  const ours = rows[0];
+  const oursToBare = {
+    purchasesPerSecond: ours && bare.purchasesPerSecond ? Number((ours.purchasesPerSecond / bare.purchasesPerSecond).toFixed(3)) : null,
+    dbOpsPerPurchase: { ours: ours?.dbOpsPerRequest ?? null, bare: bare.dbOpsPerRequest },
+  };
 
   const subgraphNames = Object.keys(system.subgraphs);
   const cpu = (row: PosRow, names: string[]) => Number(names.reduce((sum, n) => sum + (row.perProcess[n]?.cpuMs ?? 0), 0).toFixed(2));
@@ -183,12 +184,21 @@ export async function posWriteScenario(run: BenchRun, system: BenchSystem, dbNam
     ['run', ...subgraphNames],
     rows.map((r) => [r.run, ...subgraphNames.map((n) => r.perProcess[n]?.dbOps)]),
   );
+  printTable(
+    `Scenario 2: bare writes (the same purchases' essential writes with the driver alone, ${options.registers} concurrent loops) against ours`,
+    ['run', 'new purchases/s', 'p50 ms', 'p95 ms', 'CPU ms/purchase: writer', 'database', 'DB ops/purchase', 'new purchases', 'errors'],
+    [
+      ...(ours ? [[`ours: ${ours.run}`, ours.purchasesPerSecond, ours.p50Ms, ours.p95Ms, cpu(ours, ['gateway', ...subgraphNames]), cpu(ours, ['database', 'postgres']), ours.dbOpsPerRequest, ours.acknowledged, ours.errors]] : []),
+      [bare.run, bare.purchasesPerSecond, bare.p50Ms, bare.p95Ms, bare.perProcess['bare-writer']?.cpuMs, Number(((bare.perProcess.database?.cpuMs ?? 0) + (bare.perProcess.postgres?.cpuMs ?? 0)).toFixed(2)), bare.dbOpsPerRequest, bare.acknowledged, bare.errors],
+    ],
+  );
+  process.stdout.write(`purchases/s ours / bare: ${oursToBare.purchasesPerSecond ?? '-'} (the issue's figure; aim: 1/3 or more)\n`);
   writeReport(
     {
       scenario: 'pos-write',
       title: 'POS write path: recordPurchase through the gateway with a POS key',
       parameters: { registers: options.registers, durationSeconds: options.writeDurationSeconds, members: totalMembers(dataset), seededPurchases: dataset.purchases, replayShare: options.replayShare },
-      results: { rows },
+      results: { rows, bare, oursToBare },
       notes,
     },
     run.info,
