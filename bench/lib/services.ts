@@ -35,8 +35,9 @@ export const SERVICE_NODE_FLAGS = ['--max-old-space-size=128'];
 const OUTPUT_TAIL = 4_000;
 
 /**
- * Starts a Node process running TypeScript through tsx's loader in the same process (`node --import tsx`), so
- * its pid is the server itself and its /proc counters are the server's alone; resolves once `healthPath` answers.
+ * Starts a Node process running TypeScript through tsx's loader in the same process (`node --import tsx`), or
+ * `executable`, so its pid is the server itself and its /proc counters are the server's alone; resolves once
+ * `healthPath` answers.
  */
 export async function spawnService(options: {
   name: string;
@@ -48,8 +49,11 @@ export async function spawnService(options: {
   countsCommands: boolean;
   /** Node flags before the script (SERVICE_NODE_FLAGS for ours). */
   nodeFlags?: string[];
+  /** A program that is not a Node script (Apollo Router): run as it is, with `args`. */
+  executable?: string;
 }): Promise<ServiceProcess> {
-  const child = spawn(process.execPath, [...(options.nodeFlags ?? []), '--import', 'tsx', ...options.args], {
+  const [command, args] = options.executable ? [options.executable, options.args] : [process.execPath, [...(options.nodeFlags ?? []), '--import', 'tsx', ...options.args]];
+  const child = spawn(command, args, {
     cwd: REPO_ROOT,
     env: options.env,
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
