@@ -29,7 +29,8 @@ interface Sent {
 export interface PosEndpoint {
   target: PosRow['target'];
   gateway: ServiceProcess;
-  headers: Record<string, string>;
+  /** Asked for at the start of each run: a POS token lives POS_TOKEN_TTL_SECONDS (5 minutes by default). */
+  headers: () => Promise<Record<string, string>>;
 }
 
 interface PosContext {
@@ -60,9 +61,9 @@ export async function posWriteScenario(run: BenchRun, system: BenchSystem, dbNam
     const storeIds = Array.from({ length: dataset.stores }, (_, i) => storeIdOf(dataset, i).toHexString());
     const { key } = await new ApiKeyService(membersModels(connection)).create({ name: 'bench-pos', storeIds });
     const context: PosContext = { run, system, connection, storeIds, random: prng(dataset.seed), runId: `bench-${Date.now().toString(36)}`, notes };
-    const endpoints: PosEndpoint[] = [{ target: 'ours', gateway: system.gateway, headers: { 'x-api-key': key } }];
+    const endpoints: PosEndpoint[] = [{ target: 'ours', gateway: system.gateway, headers: () => Promise.resolve({ 'x-api-key': key }) }];
     // the router cannot exchange a key (that is our gateway's code): its register exchanges it, as docs/pos-integration.md allows
-    if (router) endpoints.push({ target: 'router', gateway: router, headers: { authorization: `Bearer ${await posToken(system, key)}` } });
+    if (router) endpoints.push({ target: 'router', gateway: router, headers: async () => ({ authorization: `Bearer ${await posToken(system, key)}` }) });
     const phases = [
       { name: 'distinct keys', replayShare: 0 },
       { name: `${Math.round(options.replayShare * 100)}% replayed`, replayShare: options.replayShare },
@@ -89,6 +90,7 @@ async function posPhase(context: PosContext, endpoint: PosEndpoint, phase: { nam
   let wrongReplays = 0;
   let answeredPending = 0;
   let replays = 0;
+  const headers = await endpoint.headers();
   const newRequest = (runPrefix: string): Sent => {
     const input = randomSale(random, options.scale, context.storeIds, `${context.runId}-${runPrefix}-${(next += 1)}`);
     return { key: input.idempotencyKey, body: purchaseBody(input), replay: false };
@@ -98,7 +100,7 @@ async function posPhase(context: PosContext, endpoint: PosEndpoint, phase: { nam
       url: graphqlUrl(endpoint.gateway),
       connections: options.registers,
       durationSeconds,
-      headers: endpoint.headers,
+      headers,
       body: (connection) => {
         const earlier = acknowledgedBodies[Math.floor(random() * acknowledgedBodies.length)];
         const sent = earlier && random() < phase.replayShare ? { ...earlier, replay: true } : newRequest(runPrefix);
@@ -184,7 +186,7 @@ async function posToken(system: BenchSystem, key: string): Promise<string> {
 async function compareReplayAnswers(context: PosContext, endpoints: PosEndpoint[]): Promise<void> {
   const body = purchaseBody(randomSale(context.random, context.run.options.scale, context.storeIds, `${context.runId}-compare`));
   const send = async (endpoint: PosEndpoint) => {
-    const response = await fetch(graphqlUrl(endpoint.gateway), { method: 'POST', headers: { 'content-type': 'application/json', ...endpoint.headers }, body });
+    const response = await fetch(graphqlUrl(endpoint.gateway), { method: 'POST', headers: { 'content-type': 'application/json', ...(await endpoint.headers()) }, body });
     return response.json();
   };
   const [ours, ...others] = endpoints;
