@@ -5,6 +5,7 @@ import { PeakMemory } from './lib/meter';
 import { machine, RESULTS_DIR } from './lib/report';
 import { useBuiltServices, type ServiceProcess } from './lib/services';
 import { benchSettings, startHiveGateway, startMonolithProcess, startSystem, type BenchSystem } from './lib/system';
+import { startApolloRouter } from './router/apollo-router';
 import { DEFAULT_SIZE, FULL_SIZE, INDEXED_SIZE } from './seed/generate';
 import { totalMembers, totalPurchases } from './seed/dataset';
 import { writeDataset } from './seed/seed-writer';
@@ -26,7 +27,8 @@ const USAGE = `usage: npm run bench -- [options]
   --purchases N        their purchases (default ${INDEXED_SIZE.purchases.toLocaleString('en')}; ${DEFAULT_SIZE.purchases} on FerretDB/SQLite)
   --full               ${FULL_SIZE.members.toLocaleString('en')} members / ${FULL_SIZE.purchases.toLocaleString('en')} purchases (longer than 10 minutes: see bench/README.md)
   --seed N             data set seed (default 42)
-  --built              run our gateway and subgraphs from npm run build's dist/ with plain node instead of tsx`;
+  --built              run our gateway and subgraphs from npm run build's dist/ with plain node instead of tsx
+  --router             scenarios 1 and 2 through Apollo Router too (built with cargo on first use: see bench/README.md)`;
 
 function positive(value: string | undefined, fallback: number, name: string): number {
   if (value === undefined) return fallback;
@@ -35,7 +37,7 @@ function positive(value: string | undefined, fallback: number, name: string): nu
   return n;
 }
 
-function parseOptions(): { options: BenchOptions; scenarios: Set<number>; built: boolean } {
+function parseOptions(): { options: BenchOptions; scenarios: Set<number>; built: boolean; router: boolean } {
   const { values } = parseArgs({
     options: {
       only: { type: 'string' },
@@ -49,6 +51,7 @@ function parseOptions(): { options: BenchOptions; scenarios: Set<number>; built:
       full: { type: 'boolean', default: false },
       seed: { type: 'string' },
       built: { type: 'boolean', default: false },
+      router: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
   });
@@ -62,6 +65,7 @@ function parseOptions(): { options: BenchOptions; scenarios: Set<number>; built:
   return {
     scenarios,
     built: values.built,
+    router: values.router,
     options: {
       durationSeconds: positive(values.duration, 10, 'duration'),
       writeDurationSeconds: positive(values['write-duration'], 30, 'write-duration'),
@@ -95,7 +99,7 @@ async function dropDatabases(database: BenchDatabase, names: string[]): Promise<
 }
 
 /** Scenarios 1 and 3: the probe members only, our system, the monolith and Hive Gateway. */
-async function readScenarios(run: BenchRun, scenarios: Set<number>): Promise<void> {
+async function readScenarios(run: BenchRun, scenarios: Set<number>, withRouter: boolean): Promise<void> {
   await dropDatabases(run.database, [READS_DB]);
   const connection = await connectDatabase(run.database.uri, READS_DB);
   await writeDataset(connection, run.options.reads);
@@ -104,15 +108,17 @@ async function readScenarios(run: BenchRun, scenarios: Set<number>): Promise<voi
   const system = await startSystem(run.settings, READS_DB);
   let monolith: ServiceProcess | undefined;
   let hive: ServiceProcess | undefined;
+  let router: ServiceProcess | undefined;
   try {
     await run.database.prepareIndexes();
     if (scenarios.has(1)) {
-      run.log('starting the monolith and Hive Gateway');
-      [monolith, hive] = await Promise.all([
+      run.log(`starting the monolith and Hive Gateway${withRouter ? ' and Apollo Router' : ''}`);
+      [monolith, hive, router] = await Promise.all([
         startMonolithProcess(run.settings, READS_DB).catch((error: unknown) => void run.log(`monolith: ${String(error)}`)),
         startHiveGateway(run.settings, system).catch((error: unknown) => void run.log(`Hive Gateway: ${String(error)}`)),
+        withRouter ? startRouter(run, system) : undefined,
       ]);
-      await gatewayOverhead(run, { system, monolith, hive });
+      await gatewayOverhead(run, { system, monolith, hive, router, routerWanted: withRouter });
     }
     if (scenarios.has(3)) {
       // added only now: FerretDB reads a whole collection per query, and the 100-purchase member's ledger is large
@@ -124,23 +130,32 @@ async function readScenarios(run: BenchRun, scenarios: Set<number>): Promise<voi
     }
   } finally {
     observeSystem(run, system);
-    await Promise.all([monolith?.stop(), hive?.stop(), system.stop()]);
+    await Promise.all([monolith?.stop(), hive?.stop(), router?.stop(), system.stop()]);
   }
 }
 
 /** Scenarios 2 and 4: the scale data set, seeded by the generator, then written to through the gateway. */
-async function scaleScenarios(run: BenchRun, scenarios: Set<number>): Promise<void> {
+async function scaleScenarios(run: BenchRun, scenarios: Set<number>, withRouter: boolean): Promise<void> {
   const seeded = await seedScaleDataset(run, SCALE_DB);
   run.log('starting the gateway and the four subgraphs on the scale data set');
   const system = await startSystem(run.settings, SCALE_DB);
+  let router: ServiceProcess | undefined;
   try {
     await run.database.prepareIndexes();
-    if (scenarios.has(2)) await posWriteScenario(run, system, SCALE_DB);
+    if (scenarios.has(2)) {
+      router = withRouter ? await startRouter(run, system) : undefined;
+      await posWriteScenario(run, system, SCALE_DB, router);
+    }
     if (scenarios.has(4)) await scaleScenario(run, system, SCALE_DB, seeded);
   } finally {
     observeSystem(run, system);
-    await system.stop();
+    await Promise.all([router?.stop(), system.stop()]);
   }
+}
+
+/** Apollo Router over the system's subgraphs; a failure to build or start it is reported, and the run goes on without it. */
+function startRouter(run: BenchRun, system: BenchSystem): Promise<ServiceProcess | undefined> {
+  return startApolloRouter(run.settings, system, (line) => run.log(line)).catch((error: unknown) => void run.log(`Apollo Router: ${error instanceof Error ? error.message : String(error)}`));
 }
 
 function observeSystem(run: BenchRun, system: BenchSystem): void {
@@ -148,7 +163,7 @@ function observeSystem(run: BenchRun, system: BenchSystem): void {
 }
 
 async function main(): Promise<void> {
-  const { options, scenarios, built } = parseOptions();
+  const { options, scenarios, built, router } = parseOptions();
   const started = Date.now();
   const log = (line: string) => process.stderr.write(`[bench ${((Date.now() - started) / 1000).toFixed(0).padStart(3)} s] ${line}\n`);
   if (built) {
@@ -162,8 +177,8 @@ async function main(): Promise<void> {
   log(`scale data set: ${totalMembers(options.scale).toLocaleString('en')} members, ${totalPurchases(options.scale).toLocaleString('en')} purchases`);
   const run: BenchRun = { options, info, settings: await benchSettings(database.uri), database, memory: new PeakMemory(), log };
   try {
-    if (scenarios.has(1) || scenarios.has(3)) await readScenarios(run, scenarios);
-    if (scenarios.has(2) || scenarios.has(4)) await scaleScenarios(run, scenarios);
+    if (scenarios.has(1) || scenarios.has(3)) await readScenarios(run, scenarios, router);
+    if (scenarios.has(2) || scenarios.has(4)) await scaleScenarios(run, scenarios, router);
     if (scenarios.has(5)) memoryScenario(run, run.memory);
     if (database.kind === 'external') await dropDatabases(database, [READS_DB, SCALE_DB]);
   } finally {

@@ -75,17 +75,21 @@ export async function runLoad(options: LoadOptions): Promise<LoadStats> {
     instance.on('response', (_client, _status, _bytes, responseTime) => latencies.push(responseTime));
     instance.on('reqError', (error: unknown) => fail(`request error: ${String(error)}`));
   });
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  latencies.sort((a, b) => a - b);
+  return loadStats({ latencies, sent: result.requests.sent, seconds: Number(process.hrtime.bigint() - started) / 1e9, errors, firstError });
+}
+
+/** A run's figures from every answer's latency (ms), the requests sent and the run's wall time. */
+export function loadStats(run: { latencies: number[]; sent: number; seconds: number; errors: number; firstError: string | null }): LoadStats {
+  const latencies = [...run.latencies].sort((a, b) => a - b);
   return {
     requests: latencies.length,
-    sent: result.requests.sent,
-    seconds: Number(seconds.toFixed(2)),
-    requestsPerSecond: Number((latencies.length / seconds).toFixed(1)),
+    sent: run.sent,
+    seconds: Number(run.seconds.toFixed(2)),
+    requestsPerSecond: Number((latencies.length / run.seconds).toFixed(1)),
     p50Ms: percentile(latencies, 50),
     p95Ms: percentile(latencies, 95),
     p99Ms: percentile(latencies, 99),
-    errors,
-    firstError,
+    errors: run.errors,
+    firstError: run.firstError,
   };
 }

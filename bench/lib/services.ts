@@ -51,7 +51,7 @@ export async function useBuiltServices(): Promise<void> {
 
 /**
  * Starts a Node process running TypeScript through tsx's loader in the same process (`node --import tsx`), or
- * with `--built` its built file with plain node, so its pid is the server itself and its /proc counters are the
+ * with `--built` its built file with plain node, or `executable`, so its pid is the server itself and its /proc counters are the
  * server's alone; resolves once `healthPath` answers.
  */
 export async function spawnService(options: {
@@ -64,10 +64,15 @@ export async function spawnService(options: {
   countsCommands: boolean;
   /** Node flags before the script (SERVICE_NODE_FLAGS for ours). */
   nodeFlags?: string[];
+  /** A program that is not a Node script (Apollo Router): run as it is, with `args`. */
+  executable?: string;
 }): Promise<ServiceProcess> {
   const [script = '', ...rest] = options.args;
   const built = builtScripts?.get(script);
-  const child = spawn(process.execPath, [...(options.nodeFlags ?? []), ...(built ? [built, ...rest] : ['--import', 'tsx', ...options.args])], {
+  const [command, args] = options.executable
+    ? [options.executable, options.args]
+    : [process.execPath, [...(options.nodeFlags ?? []), ...(built ? [built, ...rest] : ['--import', 'tsx', ...options.args])]];
+  const child = spawn(command, args, {
     cwd: REPO_ROOT,
     env: options.env,
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],

@@ -8,7 +8,7 @@ import { staffToken, type BenchSystem } from '../lib/system';
 import { databaseProcess, type BenchRun } from './bench-run';
 import { FANOUT, LOOKUP, POINTS_HOP } from './queries';
 
-type Target = 'ours' | 'monolith' | 'hive';
+type Target = 'ours' | 'monolith' | 'hive' | 'router';
 
 export interface OverheadRow extends LoadStats {
   query: string;
@@ -23,17 +23,24 @@ export interface OverheadRatios {
   p95OursToMonolith: number | null;
   throughputOursToHive: number | null;
   p95OursToHive: number | null;
+  /** With --router: Apollo Router's req/s and p95 over ours (above 1: the router serves more, or is slower). */
+  throughputRouterToOurs: number | null;
+  p95RouterToOurs: number | null;
 }
+
+/** The process that is the gateway of each target (the monolith is its own). */
+const GATEWAY_PROCESS: Record<Target, string> = { ours: 'gateway', monolith: 'monolith', hive: 'hive-gateway', router: 'apollo-router' };
 
 const ratio = (a: number | undefined, b: number | undefined) => (a !== undefined && b ? Number((a / b).toFixed(2)) : null);
 
 /**
  * Scenario 1: the same read queries through our gateway over the four subgraph processes, against the monolith,
- * and through Hive Gateway over the same subgraph processes; side by side, one query at a time.
+ * and through Hive Gateway (and, with --router, Apollo Router) over the same subgraph processes; side by side, one
+ * query at a time.
  */
 export async function gatewayOverhead(
   run: BenchRun,
-  targets: { system: BenchSystem; monolith?: ServiceProcess; hive?: ServiceProcess },
+  targets: { system: BenchSystem; monolith?: ServiceProcess; hive?: ServiceProcess; router?: ServiceProcess; routerWanted?: boolean },
 ): Promise<{ rows: OverheadRow[]; ratios: OverheadRatios[] }> {
   const { options } = run;
   const memberId = memberIdOf(run.options.reads, probeIndex('fanout20')).toHexString();
@@ -49,11 +56,13 @@ export async function gatewayOverhead(
   ];
   if (targets.monolith) endpoints.push({ target: 'monolith', service: targets.monolith, processes: [targets.monolith, ...databaseProcess(run)] });
   if (targets.hive) endpoints.push({ target: 'hive', service: targets.hive, processes: [targets.hive, ...subgraphs, ...databaseProcess(run)] });
+  if (targets.router) endpoints.push({ target: 'router', service: targets.router, processes: [targets.router, ...subgraphs, ...databaseProcess(run)] });
 
   const headers = { authorization: `Bearer ${staffToken(run.settings)}` };
   const notes: string[] = [];
   if (!targets.monolith) notes.push('the monolith did not start: no ours/monolith ratios');
   if (!targets.hive) notes.push('Hive Gateway did not start: no ours/Hive ratios');
+  if (targets.routerWanted && !targets.router) notes.push('Apollo Router did not start: no router/ours ratios');
   const rows: OverheadRow[] = [];
   for (const q of queries) {
     const body = JSON.stringify({ query: q.query, variables: q.variables });
@@ -78,12 +87,15 @@ export async function gatewayOverhead(
     const ours = find(name, 'ours');
     const monolith = find(name, 'monolith');
     const hive = find(name, 'hive');
+    const router = find(name, 'router');
     return {
       query: name,
       throughputOursToMonolith: ratio(ours?.requestsPerSecond, monolith?.requestsPerSecond),
       p95OursToMonolith: ratio(ours?.p95Ms, monolith?.p95Ms),
       throughputOursToHive: ratio(ours?.requestsPerSecond, hive?.requestsPerSecond),
       p95OursToHive: ratio(ours?.p95Ms, hive?.p95Ms),
+      throughputRouterToOurs: ratio(router?.requestsPerSecond, ours?.requestsPerSecond),
+      p95RouterToOurs: ratio(router?.p95Ms, ours?.p95Ms),
     };
   });
 
@@ -99,7 +111,7 @@ export async function gatewayOverhead(
       r.p50Ms,
       r.p95Ms,
       r.p99Ms,
-      r.target === 'monolith' ? cpu(r, ['monolith']) : cpu(r, [r.target === 'ours' ? 'gateway' : 'hive-gateway']),
+      cpu(r, [GATEWAY_PROCESS[r.target]]),
       r.target === 'monolith' ? null : cpu(r, subgraphNames),
       cpu(r, ['database', 'postgres']),
       r.dbOpsPerRequest,
@@ -108,13 +120,13 @@ export async function gatewayOverhead(
   );
   printTable(
     'Scenario 1: ratios (throughput: above 1 means ours serves more; p95: above 1 means ours is slower)',
-    ['query', 'req/s ours/monolith', 'p95 ours/monolith', 'req/s ours/Hive', 'p95 ours/Hive'],
-    ratios.map((r) => [r.query, r.throughputOursToMonolith, r.p95OursToMonolith, r.throughputOursToHive, r.p95OursToHive]),
+    ['query', 'req/s ours/monolith', 'p95 ours/monolith', 'req/s ours/Hive', 'p95 ours/Hive', ...(targets.router ? ['req/s router/ours', 'p95 router/ours'] : [])],
+    ratios.map((r) => [r.query, r.throughputOursToMonolith, r.p95OursToMonolith, r.throughputOursToHive, r.p95OursToHive, ...(targets.router ? [r.throughputRouterToOurs, r.p95RouterToOurs] : [])]),
   );
   writeReport(
     {
       scenario: 'gateway-overhead',
-      title: 'Gateway overhead: our gateway vs a monolith vs Hive Gateway',
+      title: `Gateway overhead: our gateway vs a monolith vs Hive Gateway${targets.router ? ' vs Apollo Router' : ''}`,
       parameters: { connections: options.connections, durationSeconds: options.durationSeconds, warmupSeconds: options.warmupSeconds, memberPurchases: 20 },
       results: { rows, ratios },
       notes,
