@@ -8,9 +8,11 @@ function pricing() {
   const cache = new CostEstimateCache(new Set(['first']));
   const document = parse(PAGE);
   let made = 0;
-  const estimate = (variables: Record<string, unknown>): CostEstimate =>
+  // like the real one, it makes nothing of variables that do not coerce (a page size that is not an Int)
+  const estimate = (variables: Record<string, unknown>): CostEstimate | undefined =>
     cache.estimate({ queryHash: 'hash-of-page', document, name: 'Page', variables }, () => {
       made += 1;
+      if (variables.first !== undefined && variables.first !== null && !Number.isInteger(variables.first)) return undefined;
       return 1 + Number(variables.first ?? 20) * (variables.full ? 2 : 1);
     });
   return { estimate, made: () => made };
@@ -37,6 +39,13 @@ describe('CostEstimateCache', () => {
     const { estimate, made } = pricing();
     estimate({ id: 'a', full: false });
     estimate({ id: 'a', first: null, full: false });
+    expect(made()).toBe(2);
+  });
+
+  it('keeps nothing for variables that do not coerce, so their next request is estimated (and refused) again', () => {
+    const { estimate, made } = pricing();
+    expect(estimate({ id: 'a', first: 'ten', full: false })).toBeUndefined();
+    expect(estimate({ id: 'a', first: 'ten', full: false })).toBeUndefined();
     expect(made()).toBe(2);
   });
 

@@ -30,16 +30,20 @@ export class CostEstimateCache {
   /** @param slicingArguments every argument name any @listSize slices by, whichever field declares it */
   constructor(private readonly slicingArguments: ReadonlySet<string>) {}
 
-  /** The estimate of the operation with these (coerced) variables: remembered, or made by `estimate` and kept. */
+  /**
+   * The estimate of the operation with these variables, as the request sent them (the same values coerce to the
+   * same, so a hit need not coerce them again): remembered, or made by `estimate` and kept; `estimate` answers
+   * undefined for variables that do not coerce, and that is not kept.
+   */
   estimate(
     operation: { queryHash: string; document: DocumentNode; name: string | undefined; variables: Record<string, unknown> },
-    estimate: () => CostEstimate,
-  ): CostEstimate {
+    estimate: () => CostEstimate | undefined,
+  ): CostEstimate | undefined {
     const key = this.keyOf(operation);
     const known = key === undefined ? undefined : this.estimates.get(key);
     if (known !== undefined) return known;
     const made = estimate();
-    if (key !== undefined) this.estimates.set(key, made);
+    if (key !== undefined && made !== undefined) this.estimates.set(key, made);
     return made;
   }
 

@@ -234,10 +234,10 @@ export function costLimitPlugin<TContext extends object>(maxCost: number, superg
         async didResolveOperation({ request, document, operation, schema, queryHash }) {
           // An operation that cannot be picked is refused by operationResolutionPlugin
           if (!operation) return;
-          // Variables that do not fit the operation are reported by the executor as BAD_USER_INPUT
-          const variables = getVariableValues(schema, operation.variableDefinitions ?? [], request.variables ?? {});
-          if (variables.errors) return;
-          const estimate = estimates.estimate({ queryHash, document, name: operation.name?.value, variables: variables.coerced }, () => {
+          const estimate = estimates.estimate({ queryHash, document, name: operation.name?.value, variables: request.variables ?? {} }, () => {
+            const variables = getVariableValues(schema, operation.variableDefinitions ?? [], request.variables ?? {});
+            // Variables that do not fit the operation are reported by the executor as BAD_USER_INPUT
+            if (variables.errors) return undefined;
             const fragments = new Map(
               document.definitions
                 .filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION)
@@ -250,6 +250,7 @@ export function costLimitPlugin<TContext extends object>(maxCost: number, superg
               return 'too-many-selections';
             }
           });
+          if (estimate === undefined) return;
           if (estimate === 'too-many-selections') {
             throw new AppError('The query expands to too many selections', 'QUERY_TOO_COMPLEX', { limit: maxCost }, 400);
           }
