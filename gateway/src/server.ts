@@ -97,6 +97,8 @@ export async function startGateway(options: {
 
   const app = express();
   app.disable('x-powered-by');
+  // express hashes every response body for an ETag; nothing revalidates a GraphQL POST, so that hash was wasted work
+  app.set('etag', false);
   if (config.TRUST_PROXY) app.set('trust proxy', config.TRUST_PROXY);
   app.use(cors({ origin: config.CORS_ORIGINS, credentials: true, maxAge: 600 }));
   app.get('/health', (_req, res) => void res.json({ status: 'ok' }));
