@@ -61,6 +61,9 @@ export async function startGateway(options: {
   const { config, logger } = options;
   const urls = subgraphUrls(config);
   const supergraphSdl = readSupergraph();
+  // @apollo/gateway otherwise probes the cloud metadata addresses at start and reports this host (OS, CPUs, memory)
+  // to Apollo every hour and at stop; this variable is its only switch
+  process.env.APOLLO_TELEMETRY_DISABLED ??= 'true';
   const gateway = new ApolloGateway({
     supergraphSdl,
     buildService: ({ name }) => {
