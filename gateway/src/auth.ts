@@ -1,3 +1,4 @@
+import { decodeJwt } from 'jose';
 import { LRUCache } from 'lru-cache';
 import type { Caller } from '@omo/lib/core/auth';
 import { callerOf, type BearerVerifier } from '@omo/lib/core/bearer-tokens';
@@ -10,6 +11,13 @@ export const EXCHANGE_TIMEOUT_MS = 3_000;
 const API_KEY_FORMAT = /^omo_pos_[A-Za-z0-9_-]{12}_[A-Za-z0-9_-]{43}$/;
 /** A cached POS token is renewed this long before it expires, so none expires on its way to a subgraph. */
 const RENEW_BEFORE_MS = 60_000;
+
+/**
+ * A bearer token, once verified, is trusted again for at most this long without checking its signature (and never
+ * past its own exp): a caller sends the same token with every request, and the check was a tenth of the gateway's
+ * CPU per request. The subgraphs verify every request's token themselves.
+ */
+const TRUST_VERIFIED_BEARER_MS = 60_000;
 
 /** The caller, and the bearer token that speaks for them to the subgraphs (none for anonymous callers). */
 export interface Authenticated {
@@ -27,6 +35,8 @@ export class GatewayAuthenticator {
   // valid keys' tokens and refused keys apart, so a flood of wrong keys cannot push the integrators' tokens out
   private readonly posTokens = new LRUCache<string, { auth: Required<Authenticated>; renewAt: number }>({ max: MAX_CACHED_KEYS });
   private readonly refusedKeys = new LRUCache<string, number>({ max: MAX_CACHED_KEYS });
+  // by the whole token, signature included: a caller is only ever answered with what their own token says
+  private readonly verifiedBearers = new LRUCache<string, { caller: Caller; trustUntil: number }>({ max: MAX_CACHED_KEYS });
 
   constructor(
     private readonly options: {
@@ -37,10 +47,7 @@ export class GatewayAuthenticator {
   ) {}
 
   async authenticate(headers: { authorization?: string; apiKey?: string }): Promise<Authenticated> {
-    if (headers.authorization !== undefined) {
-      const caller = await callerOf(headers.authorization, this.options.verifier);
-      return { caller, bearer: headers.authorization.trim() };
-    }
+    if (headers.authorization !== undefined) return this.bearer(headers.authorization.trim());
     if (headers.apiKey !== undefined) {
       const auth = await this.posToken(headers.apiKey.trim());
       if (!auth) throw new UnauthenticatedError('Invalid API key', 401);
@@ -49,10 +56,26 @@ export class GatewayAuthenticator {
     return { caller: { kind: 'anonymous' } };
   }
 
+  /** The caller of an Authorization header; a token that verifies is remembered, one that does not is checked each time. */
+  private async bearer(authorization: string): Promise<Required<Authenticated>> {
+    const now = this.now();
+    const verified = this.verifiedBearers.get(authorization);
+    if (verified && verified.trustUntil > now) return { caller: verified.caller, bearer: authorization };
+    const caller = await callerOf(authorization, this.options.verifier);
+    // callerOf accepted "Bearer <token>" with an exp (the verifier requires one)
+    const exp = decodeJwt(authorization.slice(authorization.search(/\s/)).trim()).exp!;
+    this.verifiedBearers.set(authorization, { caller, trustUntil: Math.min(exp * 1000, now + TRUST_VERIFIED_BEARER_MS) });
+    return { caller, bearer: authorization };
+  }
+
+  private now(): number {
+    return this.options.now?.() ?? Date.now();
+  }
+
   /** The key's caller and POS token: verified once when exchanged, then kept until it is renewed. */
   private async posToken(key: string): Promise<Required<Authenticated> | null> {
     if (!API_KEY_FORMAT.test(key)) return null;
-    const now = this.options.now?.() ?? Date.now();
+    const now = this.now();
     const cached = this.posTokens.get(key);
     if (cached && cached.renewAt > now) return cached.auth;
     // a refused key is remembered briefly, so a bad key hammering the gateway does not hammer members

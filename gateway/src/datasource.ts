@@ -1,5 +1,7 @@
+import { Agent } from 'node:http';
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { Kind, parse, type GraphQLFormattedError, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
+import fetch, { type RequestInit } from 'node-fetch';
 import { AUTHORIZATION_HEADER, GATEWAY_CREDENTIAL_HEADER, REQUEST_ID_HEADER } from '@omo/lib/core/auth';
 import { isClientCode } from '@omo/lib/core/errors';
 import type { GatewayContext } from './context';
@@ -51,6 +53,16 @@ function requestedPaths(request: GraphQLDataSourceProcessOptions['request']): (s
 }
 
 /**
+ * node-fetch (which @apollo/gateway builds its requests with) over a keep-alive agent of its own. The gateway's
+ * default, make-fetch-happen, cost four times the CPU per subgraph fetch (420 µs against 90 µs, measured on
+ * loopback), much of it agent-base taking a stack trace on every request to tell http from https.
+ */
+function keepAliveFetch() {
+  const agent = new Agent({ keepAlive: true });
+  return (url: string, init?: RequestInit) => fetch(url, { ...init, agent });
+}
+
+/**
  * Forwards the caller's bearer token to a subgraph with the gateway credential: two headers that Apollo Router and
  * Hive Gateway can send too (propagate Authorization, insert a static header), so the subgraphs need no gateway of ours.
  */
@@ -59,7 +71,7 @@ export class IdentityForwardingDataSource extends RemoteGraphQLDataSource<Gatewa
     url: string,
     private readonly gatewaySecret: string,
   ) {
-    super({ url });
+    super({ url, fetcher: keepAliveFetch() });
   }
 
   override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): void {

@@ -30,6 +30,7 @@ import {
   type SelectionSetNode,
 } from 'graphql';
 import { AppError } from '@omo/lib/core/errors';
+import { CostEstimateCache } from './query-cost-cache';
 
 interface ListSize {
   assumedSize?: number;
@@ -221,33 +222,40 @@ export function estimateCost(options: {
 
 /**
  * Refuses an operation whose estimated cost (estimateCost, from the supergraph's @cost and @listSize) exceeds the
- * limit, before any subgraph is called.
+ * limit, before any subgraph is called. An operation sent again with the same values of the variables its cost
+ * reads is not estimated again (CostEstimateCache).
  */
 export function costLimitPlugin<TContext extends object>(maxCost: number, supergraphSdl: string): ApolloServerPlugin<TContext> {
   const directives = readCostDirectives(supergraphSdl);
+  const estimates = new CostEstimateCache(new Set([...directives.values()].flatMap((pricing) => pricing.listSize?.slicingArguments ?? [])));
   return {
     async requestDidStart() {
       return {
-        async didResolveOperation({ request, document, operation, schema }) {
+        async didResolveOperation({ request, document, operation, schema, queryHash }) {
           // An operation that cannot be picked is refused by operationResolutionPlugin
           if (!operation) return;
-          // Variables that do not fit the operation are reported by the executor as BAD_USER_INPUT
-          const variables = getVariableValues(schema, operation.variableDefinitions ?? [], request.variables ?? {});
-          if (variables.errors) return;
-          const fragments = new Map(
-            document.definitions
-              .filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION)
-              .map((d) => [d.name.value, d]),
-          );
-          let cost: number;
-          try {
-            cost = estimateCost({ schema, directives, fragments, operation, variables: variables.coerced });
-          } catch (error) {
-            if (!(error instanceof TooManySelections)) throw error;
+          const estimate = estimates.estimate({ queryHash, document, name: operation.name?.value, variables: request.variables ?? {} }, () => {
+            const variables = getVariableValues(schema, operation.variableDefinitions ?? [], request.variables ?? {});
+            // Variables that do not fit the operation are reported by the executor as BAD_USER_INPUT
+            if (variables.errors) return undefined;
+            const fragments = new Map(
+              document.definitions
+                .filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION)
+                .map((d) => [d.name.value, d]),
+            );
+            try {
+              return estimateCost({ schema, directives, fragments, operation, variables: variables.coerced });
+            } catch (error) {
+              if (!(error instanceof TooManySelections)) throw error;
+              return 'too-many-selections';
+            }
+          });
+          if (estimate === undefined) return;
+          if (estimate === 'too-many-selections') {
             throw new AppError('The query expands to too many selections', 'QUERY_TOO_COMPLEX', { limit: maxCost }, 400);
           }
-          if (cost > maxCost) {
-            throw new AppError(`Query cost ${cost} exceeds the limit of ${maxCost}`, 'QUERY_TOO_COMPLEX', { limit: maxCost }, 400);
+          if (estimate > maxCost) {
+            throw new AppError(`Query cost ${estimate} exceeds the limit of ${maxCost}`, 'QUERY_TOO_COMPLEX', { limit: maxCost }, 400);
           }
         },
       };

@@ -63,6 +63,9 @@ export async function startGateway(options: {
   const { config, logger } = options;
   const urls = subgraphUrls(config);
   const supergraphSdl = readSupergraph();
+  // @apollo/gateway otherwise probes the cloud metadata addresses at start and reports this host (OS, CPUs, memory)
+  // to Apollo every hour and at stop; this variable is its only switch
+  process.env.APOLLO_TELEMETRY_DISABLED ??= 'true';
   const gateway = new ApolloGateway({
     supergraphSdl,
     buildService: ({ name }) => {
@@ -101,6 +104,8 @@ export async function startGateway(options: {
 
   const app = express();
   app.disable('x-powered-by');
+  // express hashes every response body for an ETag; nothing revalidates a GraphQL POST, so that hash was wasted work
+  app.set('etag', false);
   if (config.TRUST_PROXY) app.set('trust proxy', config.TRUST_PROXY);
   app.use(cors({ origin: config.CORS_ORIGINS, credentials: true, maxAge: 600 }));
   app.get('/health', (_req, res) => void res.json({ status: 'ok' }));

@@ -106,6 +106,16 @@ describe("customers' tokens from the retailer's identity provider (JWKS, RS256)"
     expect(ok(response).me).toEqual({ id: member.id, displayName: 'JWKS 花子' });
   });
 
+  it('answer each customer as themself when two take turns, however often each token was seen before', async () => {
+    const other = await registerMember('JWKS 次郎');
+    const tokens = [customerToken(member.id), customerToken(other.id)];
+    const seen = [];
+    for (let round = 0; round < 3; round++) {
+      for (const token of tokens) seen.push(ok(await system.graphql<{ me: { id: string } }>(ME, {}, bearer(token))).me.id);
+    }
+    expect(seen).toEqual([member.id, other.id, member.id, other.id, member.id, other.id]);
+  });
+
   it.each([
     ['another audience', () => customerToken(member.id, { audience: 'another-app' })],
     ['another issuer', () => sign(customerIdp, { sub: member.id }, { issuer: 'https://evil.example.com/', audience: 'shop-members' })],

@@ -58,6 +58,29 @@ describe('the cost of a query through the gateway', () => {
     expect(barcodeRenderCount()).toBe(before);
   });
 
+  it('prices a document sent again anew when a variable its cost reads changes: the page size, an @include', async () => {
+    const member = await registerMember();
+    const query = `query Page($first: Int!, $draw: Boolean!) {
+      me { purchases(first: $first) { nodes { id amountPaid } } card { ... @include(if: $draw) { ${barcodeAliases(40)} } } }
+    }`;
+    const ask = async (variables: { first: number; draw: boolean }) => {
+      const response = await system.graphql(query, variables, system.customerHeaders(member.id));
+      return { status: response.status, data: response.data, errors: response.errors };
+    };
+    const refused = (cost: number) => ({
+      status: 400,
+      data: undefined,
+      errors: [{ message: `Query cost ${cost} exceeds the limit of 2000`, extensions: { code: 'QUERY_TOO_COMPLEX', limit: 2000 } }],
+    });
+    const answered = { status: 200, data: { me: { purchases: { nodes: [] }, card: {} } }, errors: undefined };
+
+    // me 1 + purchases (1 + first × 3) + card (1, and 40 × 50 when drawn)
+    expect(await ask({ first: 5, draw: false })).toEqual(answered);
+    expect(await ask({ first: 1000, draw: false })).toEqual(refused(3003));
+    expect(await ask({ first: 5, draw: true })).toEqual(refused(2018));
+    expect(await ask({ first: 5, draw: false })).toEqual(answered);
+  });
+
   it('answers a card with three barcodes, drawing each (code, format) once and later ones from the cache', async () => {
     const member = await registerMember();
     const query = `{ me { card { code a: barcodeSvg b: barcodeSvg(format: QR) c: barcodeSvg(format: CODE128) } } }`;
