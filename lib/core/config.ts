@@ -283,11 +283,17 @@ export function subgraphUrls(config: AppConfig): Record<SubgraphName, string> {
 
 export const REPO_ROOT = path.resolve(__dirname, '../..');
 
+/** true in the bundles of `npm run build` (an esbuild `define`, scripts/build.ts); not defined under tsx. */
+declare const OMO_BUILT: boolean | undefined;
+
 /**
  * Reads .env.development (outside production) without overriding variables already set, so `npm start`
- * and the CLIs work on a fresh clone while a deployment sets everything explicitly.
+ * and the CLIs work on a fresh clone while a deployment sets everything explicitly. The built services never
+ * read it, whatever NODE_ENV says: the build is what production runs, and a secret missing there must stop the
+ * process rather than be filled in with the public development value.
  */
 export function loadDevelopmentEnv(): void {
+  if (typeof OMO_BUILT !== 'undefined') return;
   const file = path.join(REPO_ROOT, '.env.development');
   if (process.env.NODE_ENV !== 'production' && existsSync(file)) process.loadEnvFile(file);
 }
