@@ -160,7 +160,7 @@ const configSchema = z.object({
     .default('21:00-09:00'),
   /**
    * When set, GET /metrics of every service and the gateway answers only `Authorization: Bearer <token>`; unset,
-   * anyone who reaches the port reads it (docs/observability.md).
+   * anyone who reaches the port reads it, which production refuses (docs/observability.md).
    */
   METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   /**
@@ -213,6 +213,8 @@ export function parseConfig(env: Record<string, string | undefined>): AppConfig 
       const url = config[k] ? new URL(config[k]) : undefined;
       if (url?.protocol === 'http:' && !['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname)) problems.push(`${k}: must be https in production`);
     }
+    // the gateway's /metrics is on its public port, and every process parses the same environment
+    if (!config.METRICS_TOKEN) problems.push("METRICS_TOKEN is required in production: the gateway's /metrics is on its public port");
     // a key made at start-up would be one per process and lost on restart
     if (!config.POS_TOKEN_SIGNING_KEY) problems.push('POS_TOKEN_SIGNING_KEY is required in production');
     // LINE only loads images over https, and the link page carries credentials
