@@ -39,13 +39,14 @@ export function outcomeMetrics(
     },
   };
 }
-/** Distinct operation names kept per service; more (a client inventing names) are counted as `other`. */
-const MAX_OPERATIONS = 300;
+/** Distinct combinations of several root fields kept per service; more are counted as `other`. */
+const MAX_COMBINATIONS = 300;
+const MAX_LABEL_LENGTH = 100;
 
 /** One service's metrics (a subgraph's or the gateway's), on a registry of its own, served at its /metrics. */
 export class ServiceMetrics {
   readonly registry = new Registry();
-  private readonly operations = new Set<string>();
+  private readonly combinations = new Set<string>();
   private readonly refreshers: (() => Promise<void>)[] = [];
 
   readonly requests = outcomeMetrics(this.registry, 'operation', {
@@ -67,12 +68,18 @@ export class ServiceMetrics {
     for (const gauge of options.gauges ?? []) this.scrapeGauge(gauge);
   }
 
-  /** The label of an operation name: the name itself while fewer than MAX_OPERATIONS are known. */
-  operationLabel(name: string): string {
-    if (this.operations.has(name)) return name;
-    if (this.operations.size >= MAX_OPERATIONS) return 'other';
-    this.operations.add(name);
-    return name;
+  /**
+   * The label of an operation: its root fields' names, sorted and joined by commas. The client chooses the
+   * operation's name, but the schema bounds its root fields, so a single field is always its own label; only
+   * combinations of several, which a client can multiply, share MAX_COMBINATIONS labels and then count as `other`.
+   */
+  operationLabel(rootFields: readonly string[]): string {
+    const fields = [...new Set(rootFields)].sort();
+    const label = fields.join(',').slice(0, MAX_LABEL_LENGTH);
+    if (fields.length <= 1 || this.combinations.has(label)) return label;
+    if (this.combinations.size >= MAX_COMBINATIONS) return 'other';
+    this.combinations.add(label);
+    return label;
   }
 
   /** The text Prometheus reads: this service's metrics, then the process's. */

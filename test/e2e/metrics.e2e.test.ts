@@ -88,14 +88,27 @@ describe('/metrics', () => {
   });
 
   it('counts a refused request under its error code', async () => {
-    const before = sample(await scrape(gatewayBase()), 'omo_graphql_requests_total', { operation: 'RecordNothing', outcome: 'BAD_USER_INPUT' }) ?? 0;
+    const before = sample(await scrape(gatewayBase()), 'omo_graphql_requests_total', { operation: 'recordPurchase', outcome: 'BAD_USER_INPUT' }) ?? 0;
     const refused = await system.graphql(
       'mutation RecordNothing($input: RecordPurchaseInput!) { recordPurchase(input: $input) { status } }',
       { input: { idempotencyKey: 'metrics-bad', storeId, memberId, lines: [], total: -1, occurredAt: new Date().toISOString() } },
       system.staffHeaders(),
     );
     expect(refused.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
-    expect(sample(await scrape(gatewayBase()), 'omo_graphql_requests_total', { operation: 'RecordNothing', outcome: 'BAD_USER_INPUT' })).toBe(before + 1);
+    expect(sample(await scrape(gatewayBase()), 'omo_graphql_requests_total', { operation: 'recordPurchase', outcome: 'BAD_USER_INPUT' })).toBe(before + 1);
+  });
+
+  it('labels operations by their root fields, so made-up operation names cannot use up the labels', async () => {
+    for (let sent = 0; sent < 320; sent += 20) {
+      await Promise.all(Array.from({ length: 20 }, (_, i) => system.graphql(`query Invented${sent + i} { __typename }`, {}, system.staffHeaders())));
+    }
+    const before = sample(await scrape(gatewayBase()), 'omo_graphql_requests_total', { operation: 'member', outcome: 'ok' }) ?? 0;
+    ok(await system.graphql('query WhoIsIt($id: ID!) { member(id: $id) { id } }', { id: memberId }, system.staffHeaders()));
+
+    const gateway = await scrape(gatewayBase());
+    expect(sample(gateway, 'omo_graphql_requests_total', { operation: 'other' })).toBeNull();
+    expect(sample(gateway, 'omo_graphql_requests_total', { operation: '__typename', outcome: 'ok' })).toBe(320);
+    expect(sample(gateway, 'omo_graphql_requests_total', { operation: 'member', outcome: 'ok' })).toBe(before + 1);
   });
 
   it('counts the calls to LINE by what LINE answered', async () => {
