@@ -18,7 +18,7 @@ export const SERVICE_ENTRIES: Record<string, string> = {
 
 /**
  * A bundle has one `__dirname`, the dist directory, where each module read files beside its own source (a
- * subgraph's schema.graphql, the member page's assets, .env.development). Each of our modules that names it gets its
+ * subgraph's schema.graphql, the member page's assets). Each of our modules that names it gets its
  * source directory instead, relative to the bundle, so those reads find the same files in the checkout.
  */
 const sourceDirname: Plugin = {
@@ -60,6 +60,8 @@ export async function buildServices(entries: Record<string, string> = SERVICE_EN
     sourcemap: true,
     logLevel: 'warning',
     plugins: [sourceDirname],
+    // the built services never read .env.development (lib/core/config.ts, loadDevelopmentEnv)
+    define: { OMO_BUILT: 'true' },
     metafile: true,
   });
   if (options.devDependencies) return;

@@ -62,6 +62,8 @@ export function serviceEnv(settings: BenchSettings, dbName: string, extra: Recor
     CUSTOMER_JWKS_URL: settings.customerJwksUrl,
     STAFF_JWKS_URL: settings.staffJwksUrl,
     POS_TOKEN_SIGNING_KEY: settings.posSigningKey,
+    // production requires one; the bench does not read /metrics
+    METRICS_TOKEN: 'bench-metrics-token-never-scraped',
     // the bench measures throughput, not the limits
     RATE_LIMIT_STAFF_PER_MINUTE: '100000000',
     RATE_LIMIT_POS_PER_MINUTE: '100000000',

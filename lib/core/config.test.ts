@@ -52,10 +52,16 @@ describe('configuration', () => {
     LINE_CHANNEL_SECRET: 'line-secret',
     LINE_CHANNEL_ACCESS_TOKEN: 'line-token',
     LINE_PUBLIC_BASE_URL: 'https://line.shop.example.com',
+    METRICS_TOKEN: 'm'.repeat(16),
   };
 
   it('accepts a production environment that verifies tokens against JWKS URLs', () => {
     expect(problems(production)).toEqual([]);
+  });
+
+  it("refuses production without a metrics token: the gateway's /metrics would be open on its public port", () => {
+    const { METRICS_TOKEN: _m, ...rest } = production;
+    expect(problems(rest)).toEqual(["METRICS_TOKEN is required in production: the gateway's /metrics is on its public port"]);
   });
 
   it('refuses a Shopify Admin API base URL in production, where the shops’ tokens would go to it', () => {

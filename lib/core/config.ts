@@ -160,7 +160,7 @@ const configSchema = z.object({
     .default('21:00-09:00'),
   /**
    * When set, GET /metrics of every service and the gateway answers only `Authorization: Bearer <token>`; unset,
-   * anyone who reaches the port reads it (docs/observability.md).
+   * anyone who reaches the port reads it, which production refuses (docs/observability.md).
    */
   METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   /**
@@ -213,6 +213,8 @@ export function parseConfig(env: Record<string, string | undefined>): AppConfig 
       const url = config[k] ? new URL(config[k]) : undefined;
       if (url?.protocol === 'http:' && !['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname)) problems.push(`${k}: must be https in production`);
     }
+    // the gateway's /metrics is on its public port, and every process parses the same environment
+    if (!config.METRICS_TOKEN) problems.push("METRICS_TOKEN is required in production: the gateway's /metrics is on its public port");
     // a key made at start-up would be one per process and lost on restart
     if (!config.POS_TOKEN_SIGNING_KEY) problems.push('POS_TOKEN_SIGNING_KEY is required in production');
     // LINE only loads images over https, and the link page carries credentials
@@ -283,11 +285,17 @@ export function subgraphUrls(config: AppConfig): Record<SubgraphName, string> {
 
 export const REPO_ROOT = path.resolve(__dirname, '../..');
 
+/** true in the bundles of `npm run build` (an esbuild `define`, scripts/build.ts); not defined under tsx. */
+declare const OMO_BUILT: boolean | undefined;
+
 /**
  * Reads .env.development (outside production) without overriding variables already set, so `npm start`
- * and the CLIs work on a fresh clone while a deployment sets everything explicitly.
+ * and the CLIs work on a fresh clone while a deployment sets everything explicitly. The built services never
+ * read it, whatever NODE_ENV says: the build is what production runs, and a secret missing there must stop the
+ * process rather than be filled in with the public development value.
  */
 export function loadDevelopmentEnv(): void {
+  if (typeof OMO_BUILT !== 'undefined') return;
   const file = path.join(REPO_ROOT, '.env.development');
   if (process.env.NODE_ENV !== 'production' && existsSync(file)) process.loadEnvFile(file);
 }

@@ -1,21 +1,28 @@
 import { timingSafeEqual, createHash } from 'node:crypto';
 import type { ApolloServerPlugin, GraphQLRequestContextWillSendResponse } from '@apollo/server';
 import type { RequestHandler } from 'express';
-import { Kind } from 'graphql';
+import { Kind, type FragmentDefinitionNode, type SelectionNode } from 'graphql';
 import type { ServiceMetrics } from './metrics';
 
-const MAX_LABEL_LENGTH = 100;
+/** The names of the fields a selection selects at its level, through its fragments. */
+function fieldNames(selections: readonly SelectionNode[], fragments: ReadonlyMap<string, FragmentDefinitionNode>): string[] {
+  return selections.flatMap((selection) => {
+    if (selection.kind === Kind.FIELD) return [selection.name.value];
+    if (selection.kind === Kind.INLINE_FRAGMENT) return fieldNames(selection.selectionSet.selections, fragments);
+    const fragment = fragments.get(selection.name.value);
+    return fragment ? fieldNames(fragment.selectionSet.selections, fragments) : [];
+  });
+}
 
 /**
- * What a request is called on the metrics: its operation name, else (an anonymous operation) its root fields, so
- * `mutation { recordPurchase(...) }` counts as recordPurchase; `(invalid)` when it never parsed or validated.
+ * What a request is counted as: its operation's root fields (`recordPurchase`), not its name, which the client
+ * makes up; `(invalid)` when it never parsed or validated, so every field named is one of the schema's.
  */
-function operationName(context: GraphQLRequestContextWillSendResponse<object>): string {
+function requestLabel(context: GraphQLRequestContextWillSendResponse<object>, metrics: ServiceMetrics): string {
   const operation = context.operation;
-  if (!operation) return '(invalid)';
-  if (operation.name) return operation.name.value.slice(0, MAX_LABEL_LENGTH);
-  const fields = operation.selectionSet.selections.map((selection) => (selection.kind === Kind.FIELD ? selection.name.value : '...'));
-  return fields.join(',').slice(0, MAX_LABEL_LENGTH);
+  if (!operation || !context.document) return '(invalid)';
+  const fragments = new Map(context.document.definitions.filter((d) => d.kind === Kind.FRAGMENT_DEFINITION).map((d) => [d.name.value, d]));
+  return metrics.operationLabel(fieldNames(operation.selectionSet.selections, fragments));
 }
 
 /** The outcome label: ok, or the first error's code (partial data with an error is not ok). */
@@ -35,7 +42,7 @@ export function requestMetricsPlugin<TContext extends object>(metrics: ServiceMe
       return {
         async willSendResponse(context) {
           const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-          metrics.requests.record(metrics.operationLabel(operationName(context)), outcomeOf(context), seconds);
+          metrics.requests.record(requestLabel(context, metrics), outcomeOf(context), seconds);
         },
       };
     },

@@ -13,9 +13,9 @@ export function tracingEnabled(env: NodeJS.ProcessEnv = process.env): boolean {
 }
 
 /**
- * Starts the OpenTelemetry SDK when tracing is on: W3C trace context in and out of every HTTP server and client
- * (node:http, which the gateway's subgraph fetches use, and undici, behind the internal APIs' and third parties'
- * fetch), GraphQL execution and MongoDB commands. The exporter, endpoint, sampler and service name come from the
+ * Starts the OpenTelemetry SDK when tracing is on: W3C trace context into every HTTP server and out of every HTTP
+ * client call to our own services (node:http, which the gateway's subgraph fetches use, and undici, behind the
+ * internal APIs' fetch; not to third parties), GraphQL execution and MongoDB commands. The exporter, endpoint, sampler and service name come from the
  * standard OTEL_* variables, read by the SDK itself. Must run before those modules are first required: the
  * instrumentations patch them as they load (see register-tracing.ts).
  */

@@ -91,3 +91,33 @@ describe('the built services', () => {
     expect(await response.text()).toBe(readFileSync(path.join(REPO_ROOT, 'subgraphs/line/src/member-page/assets/member-page.css'), 'utf8'));
   });
 });
+
+/** Runs a command that should stop at once, and what it said; one still running after 20 s is killed (a failure). */
+async function stopsWith(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stderr: string }> {
+  try {
+    await promisify(execFile)(command, args, { cwd: REPO_ROOT, env, timeout: 20_000 });
+    return { code: 0, stderr: '' };
+  } catch (error) {
+    const failed = error as { code?: number; stderr?: string };
+    return { code: typeof failed.code === 'number' ? failed.code : null, stderr: failed.stderr ?? '' };
+  }
+}
+
+describe('the built services without their secrets', () => {
+  // no secret at all: .env.development, beside dist/ in the checkout, holds a public value for each
+  const bare = { PATH: process.env.PATH, HOME: process.env.HOME };
+
+  it('npm run start:<service> runs in production mode: it refuses what only production refuses', async () => {
+    const secrets = testProcessEnv(config, 'unused');
+    const given = { ...bare, ...Object.fromEntries(['GATEWAY_SECRET', 'INTERNAL_SECRET', 'LINE_CHANNEL_SECRET', 'LINE_CHANNEL_ACCESS_TOKEN'].map((k) => [k, secrets[k]])) };
+    const { code, stderr } = await stopsWith('npm', ['run', '--silent', 'start:members'], given);
+    expect(code).toBe(1);
+    expect(stderr).toContain('POS_TOKEN_SIGNING_KEY is required in production');
+  });
+
+  it('never take the development secrets, whatever NODE_ENV says', async () => {
+    const { code, stderr } = await stopsWith(process.execPath, ['dist/members.js'], bare);
+    expect(code).toBe(1);
+    expect(stderr).toContain('GATEWAY_SECRET is required but not set');
+  });
+});

@@ -72,7 +72,10 @@ describe('/metrics', () => {
     const purchases = await scrape(system.subgraphs.purchases.url);
     expect(sample(purchases, 'omo_graphql_requests_total', { operation: 'recordPurchase', outcome: 'ok' })).toBe(1);
     expect(sample(purchases, 'omo_db_commands_total', { command: 'insert', outcome: 'ok' })).toBeGreaterThan(0);
-    expect(sample(purchases, 'omo_outbox_pending_items', { outbox: 'purchases' })).not.toBeNull();
+    // the workers are off, so the settlement the purchase queued is still in its outbox
+    const queued = await system.db.collection('purchases_outbox').countDocuments({ doneAt: null });
+    expect(queued).toBeGreaterThan(0);
+    expect(sample(purchases, 'omo_outbox_pending_items', { outbox: 'purchases' })).toBe(queued);
     // the workers are off here, so what the purchase queued is still due: a wait, however short
     expect(sample(purchases, 'omo_outbox_oldest_due_seconds', { outbox: 'purchases' })).toBeGreaterThanOrEqual(0);
     expect(sample(purchases, 'omo_purchases_by_state', { state: 'SETTLEMENT_FAILED' })).toBe(0);
@@ -81,21 +84,38 @@ describe('/metrics', () => {
 
     const points = await scrape(system.subgraphs.points.url);
     expect(sample(points, 'omo_db_commands_total', { command: 'insert', outcome: 'ok' })).toBeGreaterThan(0);
+    const members = await scrape(system.subgraphs.members.url);
     for (const outbox of ['members', 'partner_webhooks']) {
-      expect(sample(await scrape(system.subgraphs.members.url), 'omo_outbox_pending_items', { outbox })).not.toBeNull();
+      const pending = await system.db.collection(`${outbox}_outbox`).countDocuments({ doneAt: null });
+      expect(sample(members, 'omo_outbox_pending_items', { outbox })).toBe(pending);
     }
+    // the member's sign-up bonus waits in members' outbox
+    expect(sample(members, 'omo_outbox_pending_items', { outbox: 'members' })).toBeGreaterThan(0);
     expect(sample(await scrape(system.subgraphs.line.url), 'omo_line_deliveries_open')).toBe(0);
   });
 
   it('counts a refused request under its error code', async () => {
-    const before = sample(await scrape(gatewayBase()), 'omo_graphql_requests_total', { operation: 'RecordNothing', outcome: 'BAD_USER_INPUT' }) ?? 0;
+    const before = sample(await scrape(gatewayBase()), 'omo_graphql_requests_total', { operation: 'recordPurchase', outcome: 'BAD_USER_INPUT' }) ?? 0;
     const refused = await system.graphql(
       'mutation RecordNothing($input: RecordPurchaseInput!) { recordPurchase(input: $input) { status } }',
       { input: { idempotencyKey: 'metrics-bad', storeId, memberId, lines: [], total: -1, occurredAt: new Date().toISOString() } },
       system.staffHeaders(),
     );
     expect(refused.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
-    expect(sample(await scrape(gatewayBase()), 'omo_graphql_requests_total', { operation: 'RecordNothing', outcome: 'BAD_USER_INPUT' })).toBe(before + 1);
+    expect(sample(await scrape(gatewayBase()), 'omo_graphql_requests_total', { operation: 'recordPurchase', outcome: 'BAD_USER_INPUT' })).toBe(before + 1);
+  });
+
+  it('labels operations by their root fields, so made-up operation names cannot use up the labels', async () => {
+    for (let sent = 0; sent < 320; sent += 20) {
+      await Promise.all(Array.from({ length: 20 }, (_, i) => system.graphql(`query Invented${sent + i} { __typename }`, {}, system.staffHeaders())));
+    }
+    const before = sample(await scrape(gatewayBase()), 'omo_graphql_requests_total', { operation: 'member', outcome: 'ok' }) ?? 0;
+    ok(await system.graphql('query WhoIsIt($id: ID!) { member(id: $id) { id } }', { id: memberId }, system.staffHeaders()));
+
+    const gateway = await scrape(gatewayBase());
+    expect(sample(gateway, 'omo_graphql_requests_total', { operation: 'other' })).toBeNull();
+    expect(sample(gateway, 'omo_graphql_requests_total', { operation: '__typename', outcome: 'ok' })).toBe(320);
+    expect(sample(gateway, 'omo_graphql_requests_total', { operation: 'member', outcome: 'ok' })).toBe(before + 1);
   });
 
   it('counts the calls to LINE by what LINE answered', async () => {

@@ -37,7 +37,7 @@ let proxy: RunningHttpServer;
 const spans: ExportedSpan[] = [];
 /** Who waits for the next batch of spans. */
 const onBatch: (() => void)[] = [];
-const proxied: { path: string; traceparent: string | undefined }[] = [];
+const proxied: { path: string; traceparent: string | undefined; baggage: string | undefined }[] = [];
 const children: ChildProcess[] = [];
 let gatewayUrl: string;
 let memberId: string;
@@ -67,8 +67,8 @@ function recordingProxy(target: string): Promise<RunningHttpServer> {
   return listen(async (req, res) => {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
-    const traceparent = req.headers.traceparent;
-    proxied.push({ path: req.url ?? '', traceparent: Array.isArray(traceparent) ? traceparent[0] : traceparent });
+    const first = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value);
+    proxied.push({ path: req.url ?? '', traceparent: first(req.headers.traceparent), baggage: first(req.headers.baggage) });
     const headers = Object.fromEntries(Object.entries(req.headers).filter(([name]) => !['host', 'connection', 'content-length'].includes(name))) as Record<string, string>;
     const answer = await fetch(`${target}${req.url}`, { method: req.method, headers, body: chunks.length ? Buffer.concat(chunks) : undefined });
     res.writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? 'application/json' }).end(Buffer.from(await answer.arrayBuffer()));
@@ -151,9 +151,17 @@ describe('a trace across the gateway, the subgraphs and MongoDB', () => {
   it("carries the client's trace id into every service the request reaches", async () => {
     const traceId = randomBytes(16).toString('hex');
     const clientSpanId = randomBytes(8).toString('hex');
-    const response = await fetch(gatewayUrl, {
+    // a credential in the query string, as the LINE link page's linkToken is, must not reach a span
+    const linkToken = randomBytes(12).toString('hex');
+    const response = await fetch(`${gatewayUrl}?linkToken=${linkToken}`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', traceparent: `00-${traceId}-${clientSpanId}-01`, ...system.customerHeaders(memberId) },
+      headers: {
+        'content-type': 'application/json',
+        traceparent: `00-${traceId}-${clientSpanId}-01`,
+        // the client's baggage is the client's: it is not passed on to our services (nor to third parties)
+        baggage: 'user.secret=from-the-client',
+        ...system.customerHeaders(memberId),
+      },
       body: JSON.stringify({ query: '{ me { id points { balance } } }' }),
     });
     const body = (await response.json()) as { data?: { me: { id: string; points: { balance: number } } }; errors?: unknown };
@@ -164,6 +172,7 @@ describe('a trace across the gateway, the subgraphs and MongoDB', () => {
     const traced = proxied.filter((request) => request.traceparent?.split('-')[1] === traceId);
     expect(traced.some((request) => request.path === '/graphql')).toBe(true);
     expect(traced.some((request) => request.path !== '/graphql')).toBe(true);
+    expect(traced.map((request) => request.baggage)).toEqual(traced.map(() => undefined));
 
     const exported = await spansUntil(
       (all) =>
@@ -171,6 +180,9 @@ describe('a trace across the gateway, the subgraphs and MongoDB', () => {
         all.some((s) => s.service === 'omo-points' && s.traceId === traceId && isMongoSpan(s)),
     );
     const inTrace = exported.filter((s) => s.traceId === traceId);
+    const gatewayServer = inTrace.find((s) => s.service === 'omo-gateway' && s.parentSpanId === clientSpanId);
+    expect(gatewayServer?.attributes['url.query']).toBe('linkToken=REDACTED');
+    expect(JSON.stringify(exported)).not.toContain(linkToken);
     // points' server span is a child of one of the gateway's spans (its fetch to points)
     const gatewaySpanIds = new Set(inTrace.filter((s) => s.service === 'omo-gateway').map((s) => s.spanId));
     expect(inTrace.some((s) => s.service === 'omo-points' && s.parentSpanId !== undefined && gatewaySpanIds.has(s.parentSpanId))).toBe(true);
