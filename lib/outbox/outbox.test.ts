@@ -277,3 +277,34 @@ it('runs an item as enqueueItem wrote it, reading it only when another worker to
   // the item as that run's own write left it is the stored one
   expect(after).toEqual(await a!.find('k'));
 });
+
+it('joins the attempt another worker runs rather than running the written item again once its first lease has expired', async () => {
+  const dbName = uniqueDbName('outbox');
+  const seen: unknown[] = [];
+  const [a, b] = await Promise.all(
+    ['a', 'b'].map(async (name) => {
+      const db = await openTestDatabase(dbName);
+      databases.push(db);
+      const handler: OutboxHandler = (_payload, item) => {
+        seen.push([name, item.attempts]);
+        if (item.attempts === 0) return Promise.reject(new RetryLater('not stored yet'));
+        return new Promise((resolve, reject) => runs.push({ worker: name, finish: resolve, fail: reject }));
+      };
+      return new Outbox(db.connection, 'test', { effect: handler }, createLogger('silent'), clock);
+    }),
+  );
+  const item = await a!.enqueueItem('k', 'effect', {});
+  await b!.process('k');
+  now += LEASE_MS / 2;
+  const running = b!.process('k', { ignoreBackoff: true });
+  processing.push(running);
+  await until(() => runs.length === 1);
+  // the request that wrote the item resumes after its first attempt's lease (never released) has expired, while
+  // the second attempt's still runs
+  now += LEASE_MS / 2 + 1;
+  const after = await a!.process('k', { ignoreBackoff: true, item: item!, record: { id: 'record' } });
+  expect(after).toMatchObject({ attempts: 1, doneAt: null });
+  runs[0]!.finish({ ran: 'b' });
+  expect(await running).toMatchObject({ attempts: 1, result: { ran: 'b' } });
+  expect(seen).toEqual([['b', 0], ['b', 1]]);
+});
