@@ -2,11 +2,13 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import express from 'express';
 import { Types } from 'mongoose';
+import type { Caller } from '@omo/lib/core/auth';
 import { ensureIndexes } from '@omo/lib/core/db';
 import type { PartnerEvent } from '@omo/lib/events/partner-events';
 import { openTestDatabase, type TestDatabase } from '@omo/tools/testing/database';
 import { testBuildOptions } from '@omo/tools/testing/subgraph';
 import { buildPointsSubgraph, type PointsSubgraph } from '../server';
+import { defaultPolicy } from './points-policy';
 
 /**
  * tier.changed's crash and race paths (tier-changes.ts), against a stand-in for members that follows the topic and
@@ -225,4 +227,24 @@ it('a settlement retried after its first try died before its spend does the full
   expect(await reasonsOf(memberId)).toEqual(FELL_BACK);
   expect(await points.settlement.settle(late)).toMatchObject({ pointsEarned: expect.any(Number) });
   expect((await reasonsOf(memberId)).slice(2)).toEqual([['REGULAR', 'SILVER', 'PURCHASE']]);
+});
+
+it('a sale made just before the tier rules changed does the full check, and records the change its spend caused with reason PURCHASE', async () => {
+  const memberId = newMember();
+  await points.settlement.settle(sale(memberId, 60_000, now));
+  now += 60_000;
+  const changedAt = now;
+  const admin: Caller = { kind: 'staff', staffId: 'staff-1', role: 'ADMIN' };
+  const doubled = defaultPolicy().tiers.map((rule) => ({ ...rule, minSpend: rule.minSpend * 2 }));
+  await points.deps.policy.setTierRules(admin, doubled);
+  try {
+    await tierJobAt(changedAt + 1_000);
+    expect(await reasonsOf(memberId)).toEqual(FELL_BACK);
+    // SILVER by the old rules at its time (60,000 yen), SILVER by the new ones after it (110,000)
+    now = changedAt + 10_000;
+    await points.settlement.settle(sale(memberId, 50_000, changedAt - 30_000));
+    expect((await reasonsOf(memberId)).slice(2)).toEqual([['REGULAR', 'SILVER', 'PURCHASE']]);
+  } finally {
+    await points.deps.policy.setTierRules(admin, defaultPolicy().tiers);
+  }
 });
