@@ -39,8 +39,8 @@ export interface SpendWritten {
   reason: TierChangeReason;
   key: string;
   /**
-   * The tier before the spend, when this write stored it (not a replay's: the first try may have died before its
-   * check) as it happened, by the tier rules in force now.
+   * The tier before the spend, only when this write stored it (not a replay's: the first try may have died before
+   * its check) as the spend happened, under the tier rules in force now (recordSpendMany decides).
    */
   tierBefore?: Tier;
 }
