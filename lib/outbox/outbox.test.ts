@@ -253,21 +253,25 @@ describe('Outbox.enqueue', () => {
   });
 });
 
-it('runs an item as enqueueItem wrote it, reading it only when another worker took its first attempt, and hands the handler the record', async () => {
+/** Workers a and b on one outbox, each with the handler `handlerOf` gives it (their `process` left as it is). */
+async function workersWith(handlerOf: (worker: string) => OutboxHandler): Promise<Outbox[]> {
   const dbName = uniqueDbName('outbox');
-  const seen: unknown[] = [];
-  const [a, b] = await Promise.all(
+  return Promise.all(
     ['a', 'b'].map(async (name) => {
       const db = await openTestDatabase(dbName);
       databases.push(db);
-      const handler: OutboxHandler = (_payload, item, record) => {
-        seen.push([name, item.attempts, record ?? null]);
-        // the worker's first run comes before the record exists
-        return item.attempts === 0 ? Promise.reject(new RetryLater('not stored yet')) : Promise.resolve({ ran: name });
-      };
-      return new Outbox(db.connection, 'test', { effect: handler }, createLogger('silent'), clock);
+      return new Outbox(db.connection, 'test', { effect: handlerOf(name) }, createLogger('silent'), clock);
     }),
   );
+}
+
+it('runs an item as enqueueItem wrote it, reading it only when another worker took its first attempt, and hands the handler the record', async () => {
+  const seen: unknown[] = [];
+  const [a, b] = await workersWith((name) => (_payload, item, record) => {
+    seen.push([name, item.attempts, record ?? null]);
+    // the worker's first run comes before the record exists
+    return item.attempts === 0 ? Promise.reject(new RetryLater('not stored yet')) : Promise.resolve({ ran: name });
+  });
   const item = await a!.enqueueItem('k', 'effect', {});
   expect(item).not.toBeNull();
   await b!.process('k');
@@ -276,4 +280,27 @@ it('runs an item as enqueueItem wrote it, reading it only when another worker to
   expect(after).toMatchObject({ attempts: 1, doneAt: expect.any(Date), result: { ran: 'a' } });
   // the item as that run's own write left it is the stored one
   expect(after).toEqual(await a!.find('k'));
+});
+
+it('joins the attempt another worker runs rather than running the written item again once its first lease has expired', async () => {
+  const seen: unknown[] = [];
+  const [a, b] = await workersWith((name) => (_payload, item) => {
+    seen.push([name, item.attempts]);
+    if (item.attempts === 0) return Promise.reject(new RetryLater('not stored yet'));
+    return new Promise((resolve, reject) => runs.push({ worker: name, finish: resolve, fail: reject }));
+  });
+  const item = await a!.enqueueItem('k', 'effect', {});
+  await b!.process('k');
+  now += LEASE_MS / 2;
+  const running = b!.process('k', { ignoreBackoff: true });
+  processing.push(running);
+  await until(() => runs.length === 1);
+  // the request that wrote the item resumes after its first attempt's lease (never released) has expired, while
+  // the second attempt's still runs
+  now += LEASE_MS / 2 + 1;
+  const after = await a!.process('k', { ignoreBackoff: true, item: item!, record: { id: 'record' } });
+  expect(after).toMatchObject({ attempts: 1, doneAt: null });
+  runs[0]!.finish({ ran: 'b' });
+  expect(await running).toMatchObject({ attempts: 1, result: { ran: 'b' } });
+  expect(seen).toEqual([['b', 0], ['b', 1]]);
 });

@@ -194,16 +194,26 @@ export class Outbox {
   }
 
   /**
-   * `item`: the item as enqueueItem just wrote it, which saves reading it back. Another runner may have taken its
-   * first attempt since (the worker, before the record it follows from was stored): then its lease is taken, and
-   * the item is read and run as any other. `record` goes to the handler (OutboxHandler).
+   * `item`: the item as enqueueItem just wrote it, which saves reading it back. It is only as written while nobody
+   * has leased its first attempt: when this call's lease is not generation 0 of that attempt, another runner took it
+   * (the worker, before the record it follows from was stored) and may have moved the item on to a later attempt
+   * that is running now, so the item is read and its current attempt leased as any other. A takeover of the first
+   * attempt's expired lease is no proof that nobody runs the item: leases are never released, and that runner's
+   * next attempt holds a lease of its own. `record` goes to the handler (OutboxHandler).
    */
   private async processNow(key: string, ignoreBackoff: boolean, given: { item?: OutboxItemDoc; record?: unknown }): Promise<OutboxItemDoc | null> {
-    const item = given.item ?? (await this.find(key));
-    if (!item || item.doneAt || (!ignoreBackoff && item.nextAttemptAt.getTime() > this.clock().getTime())) return item;
-    if (!(await this.leases.acquireNew(attemptOf(item), this.holder))) {
-      return given.item ? this.processNow(key, ignoreBackoff, { record: given.record }) : item;
+    const toRun = (item: OutboxItemDoc | null): item is OutboxItemDoc =>
+      item !== null && !item.doneAt && (ignoreBackoff || item.nextAttemptAt.getTime() <= this.clock().getTime());
+    let item = given.item ?? (await this.find(key));
+    if (!toRun(item)) return item;
+    let lease = await this.leases.acquireNew(attemptOf(item), this.holder);
+    if (given.item && lease?.generation !== 0) {
+      const written = item;
+      item = await this.find(key);
+      if (!toRun(item)) return item;
+      if (item.attempts !== written.attempts) lease = await this.leases.acquireNew(attemptOf(item), this.holder);
     }
+    if (!lease) return item;
     const handler = this.handlers[item.type];
     let after: Partial<OutboxItemDoc>;
     let written: { matchedCount: number };

@@ -3,7 +3,7 @@ import { ledgerEntryModel } from '@omo/points/src/models/ledger-entry.model';
 import { pointAccountModel } from '@omo/points/src/models/point-account.model';
 import { verifyLedger } from '@omo/points/src/services/ledger-verify';
 import { idFromKey } from '@omo/purchases/src/services/idempotency';
-import { startTestSystem, type TestSystem } from '../helpers/system';
+import { startTestSystem, type GraphQLResponse, type TestSystem } from '../helpers/system';
 
 const RECORD = /* GraphQL */ `
   mutation Record($input: RecordPurchaseInput!) {
@@ -190,6 +190,31 @@ describe('the POS flow through the gateway', () => {
     const retried = await system.graphql<Recorded>(RECORD, { input }, pos);
     expect(retried.errors).toBeUndefined();
     expect(retried.data!.recordPurchase).toMatchObject({ id: purchaseId, status: 'COMPLETED', pointsEarned: 53, member: { points: { balance: 153 } } });
+    expect(await countIn('point_ledger', { memberId: member.id, type: 'EARN' })).toBe(1);
+  });
+
+  it('completes a purchase whose request stalled between queueing its settlement and storing it while the worker gave the settlement up', async () => {
+    const member = await registerAtStore();
+    const input = teaAndCup('reg1-0008', member.memberCode);
+    const purchaseId = idFromKey(`purchase:${storeId}:${input.idempotencyKey}`).toHexString();
+    const outbox = system.subgraphs.purchases.built.outbox;
+    const enqueueItem = outbox.enqueueItem.bind(outbox);
+    // the request holds here, its item written and its purchase not yet, while the worker drops the item as abandoned
+    outbox.enqueueItem = async (...args) => {
+      const written = await enqueueItem(...args);
+      await system.db.collection<{ _id: string }>('purchases_outbox').updateOne({ _id: `settle:${purchaseId}` }, { $set: { createdAt: new Date(Date.now() - 120_000) } });
+      await outbox.drain();
+      expect(await outbox.find(`settle:${purchaseId}`)).toMatchObject({ doneAt: expect.any(Date), result: { dropped: expect.any(String) } });
+      return written;
+    };
+    let recorded: GraphQLResponse<Recorded>;
+    try {
+      recorded = await system.graphql<Recorded>(RECORD, { input }, pos);
+    } finally {
+      outbox.enqueueItem = enqueueItem;
+    }
+    expect(recorded.errors).toBeUndefined();
+    expect(recorded.data!.recordPurchase).toMatchObject({ id: purchaseId, status: 'COMPLETED', pointsEarned: 53, member: { points: { balance: 153 } } });
     expect(await countIn('point_ledger', { memberId: member.id, type: 'EARN' })).toBe(1);
   });
 

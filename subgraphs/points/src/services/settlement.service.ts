@@ -100,7 +100,8 @@ export class SettlementService {
     // is read once for the tier, the earn, its lot and the tier change (PolicyService.view).
     const earnKey = `purchase:${input.purchaseId}:earn`;
     const policy = await this.policy.view();
-    // the tier the earn used, which the tier change compares with the tier after the spend
+    // the tier the earn used, which the tier change compares with the tier after the spend if the sale settles as
+    // it happens under the tier rules of its time (TierService.recordSpendMany decides)
     let tierBefore: Tier | undefined;
     const breakdown = await this.tiers
       .tierFor(memberId, input.occurredAt, policy)

@@ -2,11 +2,13 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import express from 'express';
 import { Types } from 'mongoose';
+import type { Caller } from '@omo/lib/core/auth';
 import { ensureIndexes } from '@omo/lib/core/db';
 import type { PartnerEvent } from '@omo/lib/events/partner-events';
 import { openTestDatabase, type TestDatabase } from '@omo/tools/testing/database';
 import { testBuildOptions } from '@omo/tools/testing/subgraph';
 import { buildPointsSubgraph, type PointsSubgraph } from '../server';
+import { defaultPolicy } from './points-policy';
 
 /**
  * tier.changed's crash and race paths (tier-changes.ts), against a stand-in for members that follows the topic and
@@ -173,4 +175,76 @@ it('an import batch racing another writer on one member: the writer keeps its ch
   ]);
   expect(tierEventsOf(other).filter(([id]) => String(id).startsWith('tier.changed:'))).toEqual([[`tier.changed:${other}:1`, 'REGULAR', 'GOLD', 'IMPORT']]);
   expect((await changesOf(raced)).map((change) => change._id)).toEqual([`${raced}:1`, `${raced}:2`]);
+});
+
+const DAY_MS = 86_400_000;
+const sale = (memberId: string, amount: number, occurredAt: number) => ({
+  purchaseId: new Types.ObjectId().toHexString(),
+  memberId,
+  storeId: 'store-1',
+  channel: 'STORE',
+  amount,
+  pointsToRedeem: 0,
+  occurredAt: new Date(occurredAt).toISOString(),
+  actor: 'pos:key-1',
+});
+const reasonsOf = async (memberId: string) => (await changesOf(memberId)).map((c) => [c.from, c.to, c.reason] as unknown[]);
+
+/** The clock moved to `at` (a member's purchase at START out of the window by then), and the tier job run. */
+async function tierJobAt(at: number): Promise<void> {
+  now = at;
+  await drain();
+  await points.tierChanges.run(new Date(now));
+  await drain();
+}
+const FELL_BACK = [['REGULAR', 'SILVER', 'PURCHASE'], ['SILVER', 'REGULAR', 'EXPIRY']];
+
+it('a backdated sale that crosses a tier records the change with reason PURCHASE at once, though its tier at its time was the tier after', async () => {
+  const memberId = newMember();
+  await points.settlement.settle(sale(memberId, 60_000, now));
+  await tierJobAt(START + 365 * DAY_MS + 2 * 60 * 60_000);
+  expect(await reasonsOf(memberId)).toEqual(FELL_BACK);
+  // at its time (two days ago) the first purchase was still in the window: SILVER before this sale, and SILVER after
+  await points.settlement.settle(sale(memberId, 60_000, now - 2 * DAY_MS));
+  expect((await reasonsOf(memberId)).slice(2)).toEqual([['REGULAR', 'SILVER', 'PURCHASE']]);
+});
+
+it('a settlement retried after its first try died before its spend does the full check, and records the change with reason PURCHASE', async () => {
+  const memberId = newMember();
+  await points.settlement.settle(sale(memberId, 60_000, now));
+  now = START + 365 * DAY_MS - 60 * 60_000;
+  const late = sale(memberId, 60_000, now);
+  const tiers = points.deps.tiers;
+  const recordSpend = tiers.recordSpend.bind(tiers);
+  tiers.recordSpend = () => Promise.reject(new Error('the process died after the earn'));
+  try {
+    await expect(points.settlement.settle(late)).rejects.toThrow('the process died after the earn');
+  } finally {
+    tiers.recordSpend = recordSpend;
+  }
+  // two hours on, the first purchase has left the window and the job has seen the member fall back
+  await tierJobAt(now + 2 * 60 * 60_000);
+  expect(await reasonsOf(memberId)).toEqual(FELL_BACK);
+  expect(await points.settlement.settle(late)).toMatchObject({ pointsEarned: expect.any(Number) });
+  expect((await reasonsOf(memberId)).slice(2)).toEqual([['REGULAR', 'SILVER', 'PURCHASE']]);
+});
+
+it('a sale made just before the tier rules changed does the full check, and records the change its spend caused with reason PURCHASE', async () => {
+  const memberId = newMember();
+  await points.settlement.settle(sale(memberId, 60_000, now));
+  now += 60_000;
+  const changedAt = now;
+  const admin: Caller = { kind: 'staff', staffId: 'staff-1', role: 'ADMIN' };
+  const doubled = defaultPolicy().tiers.map((rule) => ({ ...rule, minSpend: rule.minSpend * 2 }));
+  await points.deps.policy.setTierRules(admin, doubled);
+  try {
+    await tierJobAt(changedAt + 1_000);
+    expect(await reasonsOf(memberId)).toEqual(FELL_BACK);
+    // SILVER by the old rules at its time (60,000 yen), SILVER by the new ones after it (110,000)
+    now = changedAt + 10_000;
+    await points.settlement.settle(sale(memberId, 50_000, changedAt - 30_000));
+    expect((await reasonsOf(memberId)).slice(2)).toEqual([['REGULAR', 'SILVER', 'PURCHASE']]);
+  } finally {
+    await points.deps.policy.setTierRules(admin, defaultPolicy().tiers);
+  }
 });

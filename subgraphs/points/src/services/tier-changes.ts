@@ -107,7 +107,10 @@ export class TierChanges {
     const standings = await this.deps.tiers.tierForMany(allSpends.map((spend) => spend.memberId), at, options.policy);
     // A spend that left its member's tier where it found it causes no change, and its latest change is not read:
     // a change still due is time's (the tier job's) or another write's, whose own check (or its retry, which
-    // carries no tierBefore) records it.
+    // carries no tierBefore) records it. Only a spend written as it happens, under the rules of its time, carries
+    // a tierBefore (TierService): else the two tiers are of different windows or rules. A refund recorded between
+    // the sale's read of its tier and its spend may leave the latest change differing from a tier the sale
+    // restored: that change is the tier job's (docs/events.md).
     const spends = allSpends.filter((spend) => spend.tierBefore === undefined || spend.tierBefore !== standings.get(spend.memberId)!.tier);
     if (!spends.length) return { changes: [], clean: true };
     const latest = await this.latestMany(spends.map((spend) => spend.memberId));

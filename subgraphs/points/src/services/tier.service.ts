@@ -1,7 +1,8 @@
+import { isDeepStrictEqual } from 'node:util';
 import { insertManyOnce } from '@omo/lib/core/claims';
 import { BadUserInputError } from '@omo/lib/core/errors';
 import { DAY_MS } from '@omo/lib/core/time';
-import type { Tier, TierRule } from '../models/points-policy.model';
+import type { PointsPolicy, Tier, TierRule } from '../models/points-policy.model';
 import type { QualifyingSpendModel } from '../models/qualifying-spend.model';
 import type { TierChangeReason } from '../models/tier-change.model';
 import { objectIdString, validDate } from './rule-inputs';
@@ -24,7 +25,11 @@ export interface RecordSpendInput {
   purchaseId?: string | null;
   /** What the spend is, for the tier change it may cause (tier-changes.ts). */
   reason: 'PURCHASE' | 'REFUND' | 'IMPORT';
-  /** The member's tier before this spend as its writer computed it (a settlement's earn), if it did. */
+  /**
+   * The member's tier before this spend as its writer computed it (a settlement's earn, at `occurredAt`), if it did.
+   * It is passed on to the watcher only when comparable with the tier after, which is computed at the clock's now
+   * (see tierBeforeComparable).
+   */
   tierBefore?: Tier;
 }
 
@@ -33,7 +38,10 @@ export interface SpendWritten {
   memberId: string;
   reason: TierChangeReason;
   key: string;
-  /** The tier before the spend, when this write stored it (not a replay's: the first try may have died before its check). */
+  /**
+   * The tier before the spend, only when this write stored it (not a replay's: the first try may have died before
+   * its check) as the spend happened, under the tier rules in force now (recordSpendMany decides).
+   */
   tierBefore?: Tier;
 }
 
@@ -44,6 +52,12 @@ export interface SpendWritten {
 export interface SpendWatcher {
   spendWritten(spends: readonly SpendWritten[], policy?: PolicySource): Promise<unknown>;
 }
+
+/**
+ * How near the clock a spend's time must be for the tier before it (at that time, in that time's window) to be
+ * compared with the tier after (now, in today's window): spend leaving the window in between is the tier job's.
+ */
+const AS_IT_HAPPENS_MS = 60_000;
 
 /** The API's limit on one purchase or refund. */
 const MAX_SPEND_DELTA = 1_000_000_000;
@@ -117,11 +131,27 @@ export class TierService {
     });
     if (!records.length) return;
     const stored = await insertManyOnce(this.spend, records);
-    const spends = records.map((record, i) => {
-      const tierBefore = stored ? inputs[i]!.tierBefore : undefined;
-      return { memberId: record.memberId, reason: inputs[i]!.reason, key: record._id, ...(tierBefore ? { tierBefore } : {}) };
-    });
+    const spends = await Promise.all(
+      records.map(async (record, i) => {
+        const { tierBefore, reason } = inputs[i]!;
+        const comparable = stored && tierBefore !== undefined && (await this.tierBeforeComparable(record.occurredAt, now, policy ?? this.policy));
+        return { memberId: record.memberId, reason, key: record._id, ...(comparable ? { tierBefore } : {}) };
+      }),
+    );
     await this.watcher?.spendWritten(spends, policy);
+  }
+
+  /**
+   * Whether a tier computed at `occurredAt` can stand for the tier just before a spend written `now`: only for a
+   * spend written as it happens (not a backdated sale, nor a settlement retried later), under the tier rules that
+   * were in force at its time. A settlement's policy view answers both policies from its one read, unless the
+   * policy changed after `occurredAt` (then it reads the older revision).
+   */
+  private async tierBeforeComparable(occurredAt: Date, now: Date, source: PolicySource): Promise<boolean> {
+    if (Math.abs(now.getTime() - occurredAt.getTime()) > AS_IT_HAPPENS_MS) return false;
+    const [then, current] = await Promise.all([source.policyAt(occurredAt), source.getPolicy()]);
+    const tierRules = (policy: PointsPolicy) => [policy.tierWindowDays, policy.tiers.map(({ tier, minSpend }) => [tier, minSpend])];
+    return isDeepStrictEqual(tierRules(then), tierRules(current));
   }
 
   /** Yen the refunds of a purchase have taken back from its spend so far, leaving out the refund `exceptKey`. */
