@@ -62,16 +62,17 @@ test('a new POS purchase and its replay cost a bounded number of database comman
   // the outcome and the fact inserted; the purchase's state and the item's result written.
   // points: the policy once; the tier spend before the sale; the store rate, campaigns and item rules; the account
   // snapshot, the EARN entry, the snapshot moved; the tier spend inserted and the spend after it (the tier is
-  // where it was: its changes are not read); the answer: the purchase's entries, the snapshot and the head.
+  // where it was: its changes are not read); the answer: the purchase's entries, and the member's entries from
+  // the one the settlement wrote (this process knows it: services/known-heads.ts).
   expect(first.seen).toEqual({
     members: { find: 2 },
     purchases: { find: 1, insert: 5, update: 2 },
-    points: { aggregate: 2, find: 8, insert: 2, update: 1 },
+    points: { aggregate: 2, find: 7, insert: 2, update: 1 },
   });
 
   const replay = await counted(sale('sale-1', member));
   expect(replay.result).toMatchObject({ id: first.result.id, status: 'COMPLETED', pointsEarned: 25, member: { points: { balance } } });
-  // the purchase (which says it has no refunds to look for); points: its entries, the member's snapshot and the
-  // head after it
-  expect(replay.seen).toEqual({ purchases: { find: 1 }, points: { find: 3 } });
+  // the purchase (which says it has no refunds to look for); points: its entries, and the member's entries from
+  // the head the first answer read (another replica would read the snapshot and the entries after it: one more)
+  expect(replay.seen).toEqual({ purchases: { find: 1 }, points: { find: 2 } });
 }, 120_000);

@@ -11,6 +11,7 @@ import type { CouponShopifySync } from './services/coupon-shopify-sync';
 import type { CouponUseService } from './services/coupon-use.service';
 import type { CouponService } from './services/coupon.service';
 import type { EarnCalculator } from './services/earn-calculator';
+import type { KnownHeads } from './services/known-heads';
 import type { ItemRuleService } from './services/item-rule.service';
 import { currentEarnRules, earnRulesFor, type EarnRules } from './services/earn-rules';
 import type { LedgerService } from './services/ledger.service';
@@ -52,6 +53,8 @@ export interface PointsDeps {
   couponUse: CouponUseService;
   smaregiBalance: SmaregiBalanceSync;
   imports: ImportBalances;
+  /** The ledger seqs this process has written or read, for one-query balances. */
+  heads: KnownHeads;
 }
 
 export function createPointsContext(deps: PointsDeps, base: BaseContext): PointsContext {
@@ -62,7 +65,7 @@ export function createPointsContext(deps: PointsDeps, base: BaseContext): Points
     ...base,
     ...services,
     now,
-    loaders: createPointsLoaders({ ...models, tiers: deps.tiers, coupons: deps.coupons, now }),
+    loaders: createPointsLoaders({ ...models, heads: deps.heads, tiers: deps.tiers, coupons: deps.coupons, now }),
     onlineCodeOutcomes: batchLoader((couponIds) => deps.shopifySync.outcomes(couponIds)),
     earnRules: () => (earnRules ??= earnRulesFor(base.caller, deps)),
     currentEarnRules: () => currentEarnRules(deps),

@@ -24,6 +24,7 @@ import { LedgerService } from './services/ledger.service';
 import { MembersClient } from './services/members.client';
 import { RewardService } from './services/reward.service';
 import { createRulesModule } from './services/rules.module';
+import { KnownHeads } from './services/known-heads';
 import { SettlementService } from './services/settlement.service';
 import { SmaregiBalanceSync } from './services/smaregi-balance-sync';
 import { appendWatchers, PointsPartnerEvents } from './services/points-partner-events';
@@ -111,8 +112,9 @@ export function buildPointsSubgraph(options: SubgraphBuildOptions): PointsSubgra
   const couponExpiry = new CouponExpiryJob(couponStore, coupons, options.logger);
   const tierChangeJob = new TierChangeJob({ models: tierChangeStore, policy, tiers, changes: tierChanges, logger: options.logger });
   const couponUse = new CouponUseService(couponStore, coupons, ledger, options.logger);
-  const settlement = new SettlementService(ledger, policy, tiers, calculator, couponUse, options.logger);
-  const deps: PointsDeps = { models, clock: options.clock, ledger, policy, storeRates, campaigns, itemRules, tiers, calculator, members, rewards, coupons, couponUse, checkoutCodes, shopifySync, smaregiBalance, imports: new ImportBalances(ledger, tiers, policy, options.clock) };
+  const heads = new KnownHeads();
+  const settlement = new SettlementService(ledger, policy, tiers, calculator, couponUse, options.logger, heads);
+  const deps: PointsDeps = { models, clock: options.clock, ledger, policy, storeRates, campaigns, itemRules, tiers, calculator, members, rewards, coupons, couponUse, checkoutCodes, shopifySync, smaregiBalance, imports: new ImportBalances(ledger, tiers, policy, options.clock), heads };
   const apollo = buildSubgraphApollo<PointsContext>({ name: 'points', typeDefs, resolvers, ...options });
   return {
     apollo,

@@ -10,6 +10,7 @@ import { TEST_INTERNAL_SECRET } from '@omo/tools/testing/subgraph';
 import { createPointsLoaders } from '../loaders/points.loaders';
 import { ledgerEntryModel, type LedgerEntryModel } from '../models/ledger-entry.model';
 import { pointAccountModel, type PointAccountModel } from '../models/point-account.model';
+import { KnownHeads } from './known-heads';
 import { LedgerService } from './ledger.service';
 import { verifyLedger } from './ledger-verify';
 import { viewAt } from './lots';
@@ -52,6 +53,20 @@ describe('crash recovery', () => {
     // and the next write starts from the ledger, not the stale snapshot
     await ledger.adjust(staff, { memberId: id, amount: -42, reason: 'c', idempotencyKey: `c-${id}` });
     expect(await accounts.findById(id).lean()).toMatchObject({ seq: 3, balance: 0 });
+  });
+
+  it('reads the head another process wrote when this one knows only an older entry of the member, its snapshot lagging', async () => {
+    const id = memberId();
+    const heads = new KnownHeads();
+    const loadersOf = () => createPointsLoaders({ ledger: ledgerModel, accounts, heads, tiers: rules.tiers, coupons: { byIds: () => Promise.resolve([]) }, now: NOW });
+    await ledger.adjust(staff, { memberId: id, amount: 40, reason: 'a', idempotencyKey: `h-a-${id}` });
+    expect(viewAt(await loadersOf().stateByMemberId.load(id), NOW).balance).toBe(40);
+    expect(heads.seqOf(id)).toBe(1);
+    // another replica writes entry 2 and dies before refreshing the snapshot: this process still knows seq 1
+    await ledger.adjust(staff, { memberId: id, amount: 2, reason: 'b', idempotencyKey: `h-b-${id}` });
+    await accounts.updateOne({ _id: id }, { $set: { seq: 1, balance: 40 } });
+    expect(viewAt(await loadersOf().stateByMemberId.load(id), NOW).balance).toBe(42);
+    expect(heads.seqOf(id)).toBe(2);
   });
 
   it('completes a merge that died after moving the points out, moving them in exactly once', async () => {

@@ -8,6 +8,7 @@ import { lineRefundTarget, quantitiesBefore, type RefundedQuantities } from './i
 import { parseInput } from '@omo/lib/core/validation';
 import type { CouponUseService, UnconsumedCoupon } from './coupon-use.service';
 import type { LedgerService } from './ledger.service';
+import type { KnownHeads } from './known-heads';
 import { forCurrentMember } from './ledger-merges';
 import type { PolicyService } from './policy.service';
 import type { Tier } from '../models/points-policy.model';
@@ -67,6 +68,8 @@ export class SettlementService {
     private readonly couponUse: CouponUseService | null = null,
     /** Where an overdrawn settlement is reported for staff. */
     private readonly logger: Logger | null = null,
+    /** Told of the entries a settlement wrote or found, so the answer's balance that follows is one read. */
+    private readonly heads: KnownHeads | null = null,
   ) {}
 
   /**
@@ -80,6 +83,7 @@ export class SettlementService {
     // The purchase's entries are the two this settlement wrote or found by their keys: its only others are
     // reversals, which follow a refund (of a purchase already COMPLETED) or a void (of one that will not be), and
     // purchases reads a settlement's result only for the attempt that completes it.
+    for (const entry of entries) this.heads?.note(entry);
     const result = resultOf(entries);
     if (result.overdrawn > 0) {
       this.logger?.warn(
