@@ -125,9 +125,6 @@ describe('the POS flow through the gateway', () => {
         member: { points: { balance: 96 } },
       },
     });
-    // the register's resend of the sale, after the refund, is told of it (the purchase no longer says it has none)
-    const resent = await system.graphql<Recorded>(RECORD, { input: teaAndCup('reg1-0001', member.memberCode, 60) }, pos);
-    expect(resent.data?.recordPurchase).toMatchObject({ id: purchaseId, status: 'PARTIALLY_REFUNDED', pointsEarned: 23, member: { points: { balance: 96 } } });
     // stats for segments: the refund takes its share of the money paid (5300 × 3018 / 5360 = 2984) off the spend
     const summary = await system.graphql(
       'query($id: ID!) { member(id: $id) { purchaseSummary { count totalSpent storeCount onlineCount storesVisited { code } } } }',

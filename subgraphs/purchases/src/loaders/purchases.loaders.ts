@@ -41,8 +41,3 @@ export function createPurchasesLoaders(models: PurchasesModels): PurchasesLoader
     }),
   };
 }
-
-/** A purchase's refunds, not looked for when the purchase says it has none (PurchaseDoc.neverRefunded). */
-export function refundsOf(loaders: PurchasesLoaders, purchase: PurchaseDoc): Promise<RefundDoc[]> {
-  return purchase.neverRefunded ? Promise.resolve([]) : loaders.refundsByPurchaseId.load(purchase._id.toHexString());
-}

@@ -31,8 +31,7 @@ export interface PurchaseLineDoc {
 
 /**
  * A purchase. Refund state (PARTIALLY_REFUNDED / REFUNDED) is not stored here: it follows from the refunds, which
- * are their own append-only records, so there is no second copy to keep in step. `neverRefunded` only says when
- * there are none to read.
+ * are their own append-only records, so there is no second copy to keep in step.
  */
 export interface PurchaseDoc {
   _id: Types.ObjectId;
@@ -80,12 +79,6 @@ export interface PurchaseDoc {
   /** A guest purchase's receipt code (receipt_codes) and the end of the days it may be claimed in (docs/receipt-claims.md). */
   receiptCode?: string | null;
   receiptClaimableUntil?: Date | null;
-  /**
-   * True from the insert until a refund is about to be stored (RefundService clears it first), so a purchase
-   * marked so has no refunds and its answer need not look (a resend's); absent (purchases stored before the mark)
-   * or cleared, the refunds are read.
-   */
-  neverRefunded?: boolean;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -151,7 +144,6 @@ const purchaseSchema = new Schema<PurchaseDoc>(
     },
     receiptCode: { type: String, default: null },
     receiptClaimableUntil: { type: Date, default: null },
-    neverRefunded: { type: Boolean },
   },
   { timestamps: true, versionKey: false },
 );

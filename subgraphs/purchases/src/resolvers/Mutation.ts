@@ -1,8 +1,12 @@
 import type { MutationResolvers } from '../__generated__/resolvers-types';
 
 export const Mutation: MutationResolvers = {
-  // a purchase recorded (or resent) before any refund says so itself (neverRefunded): its refunds are not read
-  recordPurchase: async (_parent, { input }, { caller, purchases }) => (await purchases.recordOrReplay(caller, input)).purchase,
+  recordPurchase: async (_parent, { input }, { caller, purchases, loaders }) => {
+    const { purchase, created } = await purchases.recordOrReplay(caller, input);
+    // the answer is the purchase as this request left it, and a purchase it created has no refund to look for
+    if (created) loaders.refundsByPurchaseId.prime(purchase._id.toHexString(), []);
+    return purchase;
+  },
   refundPurchase: (_parent, { input }, { caller, refunds }) => refunds.refund(caller, input),
   claimPurchase: async (_parent, { code }, { caller, receiptClaims }) => (await receiptClaims.claimAsCustomer(caller, code)).purchase,
   createStore: (_parent, { input }, { caller, stores }) => stores.create(caller, input),

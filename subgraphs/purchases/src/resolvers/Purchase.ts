@@ -1,5 +1,4 @@
 import type { PurchaseResolvers } from '../__generated__/resolvers-types';
-import { refundsOf } from '../loaders/purchases.loaders';
 import { assertCanReadPurchase } from '../services/purchase-access';
 import { refundStateOf } from '../services/refund-amounts';
 
@@ -21,19 +20,19 @@ export const Purchase: PurchaseResolvers = {
     return store;
   },
   lines: async (purchase, _args, { loaders }) => {
-    const { refundedQuantities } = refundStateOf(purchase, await refundsOf(loaders, purchase));
+    const { refundedQuantities } = refundStateOf(purchase, await loaders.refundsByPurchaseId.load(purchase._id.toHexString()));
     return purchase.lines.map((line) => ({ ...line, refundedQuantity: refundedQuantities[line.sku] ?? 0 }));
   },
   refundedAmount: async (purchase, _args, { loaders }) =>
-    refundStateOf(purchase, await refundsOf(loaders, purchase)).refundedAmount,
+    refundStateOf(purchase, await loaders.refundsByPurchaseId.load(purchase._id.toHexString())).refundedAmount,
   status: async (purchase, _args, { loaders }) => {
     if (purchase.state !== 'COMPLETED') return purchase.state;
-    const refunds = await refundsOf(loaders, purchase);
+    const refunds = await loaders.refundsByPurchaseId.load(purchase._id.toHexString());
     const { fullyRefunded } = refundStateOf(purchase, refunds);
     return fullyRefunded ? 'REFUNDED' : refunds.length ? 'PARTIALLY_REFUNDED' : 'COMPLETED';
   },
   receiptClaim: (purchase, _args, { caller, receiptClaims }) => receiptClaims.viewOf(caller, purchase),
   statusReason: (purchase, _args, { caller }) =>
     caller.kind === 'staff' && (purchase.state === 'REJECTED' || purchase.state === 'SETTLEMENT_FAILED') ? (purchase.rejectionReason ?? null) : null,
-  refunds: (purchase, _args, { loaders }) => refundsOf(loaders, purchase),
+  refunds: (purchase, _args, { loaders }) => loaders.refundsByPurchaseId.load(purchase._id.toHexString()),
 };

@@ -142,7 +142,6 @@ export class PurchaseService {
       // a guest purchase has no points to settle
       state: settles ? 'PENDING_POINTS' : 'COMPLETED',
       actor: actorOf(caller),
-      neverRefunded: true,
       ...(sale ? { overdraft: sale.overdraft, register: sale.register } : {}),
       ...receipt,
     };

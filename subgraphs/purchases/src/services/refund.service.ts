@@ -59,8 +59,6 @@ export class RefundService {
     // a guest purchase's receipt may be claimed at this moment: its reversal finds out (receipt-claim-refunds.ts)
     const reverses = Boolean(purchase.memberId || purchase.receiptCode);
     if (reverses) await this.outbox.enqueue(item.key, item.type, item.payload);
-    // before the refund exists, so a reader that sees the mark (a resend's answer) is right not to look for refunds
-    if (purchase.neverRefunded) await this.models.purchases.updateOne({ _id: purchase._id }, { $unset: { neverRefunded: 1 } });
 
     for (let attempt = 1; attempt <= MAX_REFUND_ATTEMPTS; attempt += 1) {
       const previous = await this.models.refunds.findOne({ purchaseId: input.purchaseId }).sort({ seq: -1 }).lean<RefundDoc>().exec();
