@@ -4,13 +4,19 @@ import type { RequestHandler } from 'express';
 import { Kind, type FragmentDefinitionNode, type SelectionNode } from 'graphql';
 import type { ServiceMetrics } from './metrics';
 
-/** The names of the fields a selection selects at its level, through its fragments. */
-function fieldNames(selections: readonly SelectionNode[], fragments: ReadonlyMap<string, FragmentDefinitionNode>): string[] {
+/**
+ * The names of the fields a selection selects at its level, through its fragments, each fragment followed once: a
+ * small document whose fragments spread the next one twice would otherwise take 2^depth steps (the cost limit that
+ * refuses it runs only after this count, which sees every request).
+ */
+function fieldNames(selections: readonly SelectionNode[], fragments: ReadonlyMap<string, FragmentDefinitionNode>, followed = new Set<string>()): string[] {
   return selections.flatMap((selection) => {
     if (selection.kind === Kind.FIELD) return [selection.name.value];
-    if (selection.kind === Kind.INLINE_FRAGMENT) return fieldNames(selection.selectionSet.selections, fragments);
+    if (selection.kind === Kind.INLINE_FRAGMENT) return fieldNames(selection.selectionSet.selections, fragments, followed);
     const fragment = fragments.get(selection.name.value);
-    return fragment ? fieldNames(fragment.selectionSet.selections, fragments) : [];
+    if (!fragment || followed.has(fragment.name.value)) return [];
+    followed.add(fragment.name.value);
+    return fieldNames(fragment.selectionSet.selections, fragments, followed);
   });
 }
 
