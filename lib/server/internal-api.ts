@@ -1,4 +1,5 @@
 import express, { Router, type Request, type Response } from 'express';
+import { request, type Dispatcher } from 'undici';
 import { SERVICE_IDENTITY_HEADER, signServiceIdentity, verifyServiceIdentity, type ServiceCaller } from '@omo/lib/core/auth';
 import { AppError, BadUserInputError, type ErrorCode } from '@omo/lib/core/errors';
 import type { Logger } from '@omo/lib/core/logger';
@@ -113,23 +114,26 @@ export function internalClient<C extends Contract>(contract: C, options: Interna
   ) as InternalClient<C>;
 }
 
-async function call(target: string, route: Route, request: unknown, options: InternalCallerOptions): Promise<unknown> {
-  let response: globalThis.Response;
+async function call(target: string, route: Route, payload: unknown, options: InternalCallerOptions): Promise<unknown> {
+  let response: Dispatcher.ResponseData;
   try {
-    response = await fetch(`${options.directory.baseUrl(target)}${route.path}`, {
+    // undici's own request, not fetch: the WHATWG Request/Response and web streams around each call were about 8% of
+    // the purchases service's CPU per sale (its settlement call), for the same keep-alive pool underneath
+    response = await request(`${options.directory.baseUrl(target)}${route.path}`, {
       method: route.method,
       headers: {
         'content-type': 'application/json',
         [SERVICE_IDENTITY_HEADER]: signServiceIdentity(options.service, target, options.internalSecret),
       },
-      body: JSON.stringify(request),
+      body: JSON.stringify(payload),
       signal: AbortSignal.timeout(TIMEOUT_MS),
     });
   } catch (error) {
     throw new ServiceUnavailableError(target, (error as Error).message);
   }
-  if (response.ok) {
-    const reply = route.response.safeParse(await response.json().catch(() => undefined));
+  const { statusCode, body: stream } = response;
+  if (statusCode >= 200 && statusCode < 300) {
+    const reply = route.response.safeParse(await stream.json().catch(() => undefined));
     if (!reply.success) {
       const issue = reply.error.issues[0];
       throw new ServiceUnavailableError(target, `its reply to ${route.path} does not match the contract (${issue?.path.join('.') || 'reply'}: ${issue?.message ?? 'invalid'})`);
@@ -137,9 +141,13 @@ async function call(target: string, route: Route, request: unknown, options: Int
     return reply.data;
   }
   // a timeout or a rate limit (ours or a proxy's) says nothing about the request: the same one may pass later
-  if (response.status >= 500 || response.status === 408 || response.status === 429) throw new ServiceUnavailableError(target, `HTTP ${response.status}`);
-  const body = (await response.json().catch(() => ({}))) as { error?: { code?: string; message?: string; details?: Record<string, unknown> } };
+  if (statusCode >= 500 || statusCode === 408 || statusCode === 429) {
+    // read to the end, so the connection goes back to the pool
+    await stream.dump().catch(() => undefined);
+    throw new ServiceUnavailableError(target, `HTTP ${statusCode}`);
+  }
+  const body = (await stream.json().catch(() => ({}))) as { error?: { code?: string; message?: string; details?: Record<string, unknown> } };
   const { code, message, details } = body.error ?? {};
   const { code: _code, ...rest } = details ?? {};
-  throw new AppError(message ?? `HTTP ${response.status}`, (code ?? 'BAD_USER_INPUT') as ErrorCode, rest);
+  throw new AppError(message ?? `HTTP ${statusCode}`, (code ?? 'BAD_USER_INPUT') as ErrorCode, rest);
 }
