@@ -1,6 +1,6 @@
 import express, { Router, type Request, type Response } from 'express';
 import { request, type Dispatcher } from 'undici';
-import { SERVICE_IDENTITY_HEADER, signServiceIdentity, verifyServiceIdentity, type ServiceCaller } from '@omo/lib/core/auth';
+import { SERVICE_IDENTITY_HEADER, serviceIdentitySigner, serviceIdentityVerifier, type ServiceCaller } from '@omo/lib/core/auth';
 import { AppError, BadUserInputError, type ErrorCode } from '@omo/lib/core/errors';
 import type { Logger } from '@omo/lib/core/logger';
 import { parseInput } from '@omo/lib/core/validation';
@@ -40,12 +40,13 @@ export function internalRouter<C extends Contract>(
   options: { internalSecret: string; logger: Logger },
 ): Router {
   const router = Router();
+  const verifyIdentity = serviceIdentityVerifier(options.internalSecret, contract.owner);
   for (const [name, route] of Object.entries(contract.routes)) {
     const handler = handlers[name] as InternalHandler<Route>;
     router.post(route.path, express.json({ limit: '256kb' }), async (req: Request, res: Response) => {
       let caller: ServiceCaller;
       try {
-        caller = verifyServiceIdentity(headerValue(req.headers[SERVICE_IDENTITY_HEADER]), options.internalSecret, contract.owner);
+        caller = verifyIdentity(headerValue(req.headers[SERVICE_IDENTITY_HEADER]));
       } catch {
         return void res.status(401).json({ error: { code: 'UNAUTHENTICATED', message: 'Service credential required' } });
       }
@@ -109,21 +110,22 @@ const TIMEOUT_MS = 10_000;
  * request) are ServiceUnavailableError, which callers keep and retry.
  */
 export function internalClient<C extends Contract>(contract: C, options: InternalCallerOptions): InternalClient<C> {
+  const identity = serviceIdentitySigner(options.service, contract.owner, options.internalSecret);
   return Object.fromEntries(
-    Object.entries(contract.routes).map(([name, route]) => [name, (request: unknown) => call(contract.owner, route, request, options)]),
+    Object.entries(contract.routes).map(([name, route]) => [name, (request: unknown) => call(contract.owner, route, request, options.directory, identity)]),
   ) as InternalClient<C>;
 }
 
-async function call(target: string, route: Route, payload: unknown, options: InternalCallerOptions): Promise<unknown> {
+async function call(target: string, route: Route, payload: unknown, directory: ServiceDirectory, identity: () => string): Promise<unknown> {
   let response: Dispatcher.ResponseData;
   try {
     // undici's own request, not fetch: the WHATWG Request/Response and web streams around each call were about 8% of
     // the purchases service's CPU per sale (its settlement call), for the same keep-alive pool underneath
-    response = await request(`${options.directory.baseUrl(target)}${route.path}`, {
+    response = await request(`${directory.baseUrl(target)}${route.path}`, {
       method: route.method,
       headers: {
         'content-type': 'application/json',
-        [SERVICE_IDENTITY_HEADER]: signServiceIdentity(options.service, target, options.internalSecret),
+        [SERVICE_IDENTITY_HEADER]: identity(),
       },
       body: JSON.stringify(payload),
       signal: AbortSignal.timeout(TIMEOUT_MS),
