@@ -118,6 +118,7 @@ export function internalClient<C extends Contract>(contract: C, options: Interna
 
 async function call(target: string, route: Route, payload: unknown, directory: ServiceDirectory, identity: () => string): Promise<unknown> {
   let response: Dispatcher.ResponseData;
+  const signal = AbortSignal.timeout(TIMEOUT_MS);
   try {
     // undici's own request, not fetch: the WHATWG Request/Response and web streams around each call were about 8% of
     // the purchases service's CPU per sale (its settlement call), for the same keep-alive pool underneath
@@ -128,10 +129,12 @@ async function call(target: string, route: Route, payload: unknown, directory: S
         [SERVICE_IDENTITY_HEADER]: identity(),
       },
       body: JSON.stringify(payload),
-      signal: AbortSignal.timeout(TIMEOUT_MS),
+      signal,
     });
-  } catch (error) {
-    throw new ServiceUnavailableError(target, (error as Error).message);
+  } catch {
+    // worded as fetch worded them: the reason reaches staff (webhook log, outbox items), and undici's own names the
+    // owner's address, which is not theirs to see
+    throw new ServiceUnavailableError(target, signal.aborted ? 'The operation was aborted due to timeout' : 'fetch failed');
   }
   const { statusCode, body: stream } = response;
   if (statusCode >= 200 && statusCode < 300) {
