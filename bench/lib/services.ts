@@ -33,6 +33,15 @@ const START_TIMEOUT_MS = 90_000;
  * it they peaked at 190-200 MB and served the POS run as fast.
  */
 export const SERVICE_NODE_FLAGS = ['--max-old-space-size=128'];
+
+/**
+ * `BENCH_CPU_PROF=dir`: each of our Node processes writes a V8 CPU profile, `<name>-<time>.cpuprofile`, into dir
+ * when it stops (SIGTERM closes it cleanly), for bench/profile-summary.ts. Off by default: the profiler costs CPU.
+ */
+function cpuProfileFlags(name: string): string[] {
+  const dir = process.env.BENCH_CPU_PROF;
+  return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`, `--cpu-prof-name=${name}-${Date.now()}.cpuprofile`] : [];
+}
 const OUTPUT_TAIL = 4_000;
 
 /** `--built`: the scripts that have a build, and the file in dist/ that plain node runs instead (set by useBuiltServices). */
@@ -71,7 +80,7 @@ export async function spawnService(options: {
   const built = builtScripts?.get(script);
   const [command, args] = options.executable
     ? [options.executable, options.args]
-    : [process.execPath, [...(options.nodeFlags ?? []), ...(built ? [built, ...rest] : ['--import', 'tsx', ...options.args])]];
+    : [process.execPath, [...(options.nodeFlags ?? []), ...(options.nodeFlags ? cpuProfileFlags(options.name) : []), ...(built ? [built, ...rest] : ['--import', 'tsx', ...options.args])]];
   const child = spawn(command, args, {
     cwd: REPO_ROOT,
     env: options.env,

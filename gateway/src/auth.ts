@@ -1,7 +1,6 @@
-import { decodeJwt } from 'jose';
 import { LRUCache } from 'lru-cache';
 import type { Caller } from '@omo/lib/core/auth';
-import { callerOf, type BearerVerifier } from '@omo/lib/core/bearer-tokens';
+import { VerifiedBearers, type BearerVerifier } from '@omo/lib/core/bearer-tokens';
 import { UnauthenticatedError } from '@omo/lib/core/errors';
 import { POS_TOKEN_PATH, posTokenResponseSchema, type PosTokenRequest } from '@omo/lib/contracts/members';
 
@@ -11,13 +10,6 @@ export const EXCHANGE_TIMEOUT_MS = 3_000;
 const API_KEY_FORMAT = /^omo_pos_[A-Za-z0-9_-]{12}_[A-Za-z0-9_-]{43}$/;
 /** A cached POS token is renewed this long before it expires, so none expires on its way to a subgraph. */
 const RENEW_BEFORE_MS = 60_000;
-
-/**
- * A bearer token, once verified, is trusted again for at most this long without checking its signature (and never
- * past its own exp): a caller sends the same token with every request, and the check was a tenth of the gateway's
- * CPU per request. The subgraphs verify every request's token themselves.
- */
-const TRUST_VERIFIED_BEARER_MS = 60_000;
 
 /** The caller, and the bearer token that speaks for them to the subgraphs (none for anonymous callers). */
 export interface Authenticated {
@@ -35,8 +27,7 @@ export class GatewayAuthenticator {
   // valid keys' tokens and refused keys apart, so a flood of wrong keys cannot push the integrators' tokens out
   private readonly posTokens = new LRUCache<string, { auth: Required<Authenticated>; renewAt: number }>({ max: MAX_CACHED_KEYS });
   private readonly refusedKeys = new LRUCache<string, number>({ max: MAX_CACHED_KEYS });
-  // by the whole token, signature included: a caller is only ever answered with what their own token says
-  private readonly verifiedBearers = new LRUCache<string, { caller: Caller; trustUntil: number }>({ max: MAX_CACHED_KEYS });
+  private readonly verifiedBearers: VerifiedBearers;
 
   constructor(
     private readonly options: {
@@ -44,7 +35,9 @@ export class GatewayAuthenticator {
       membersBaseUrl: string;
       now?: () => number;
     },
-  ) {}
+  ) {
+    this.verifiedBearers = new VerifiedBearers(options.verifier, () => this.now());
+  }
 
   async authenticate(headers: { authorization?: string; apiKey?: string }): Promise<Authenticated> {
     if (headers.authorization !== undefined) return this.bearer(headers.authorization.trim());
@@ -58,14 +51,7 @@ export class GatewayAuthenticator {
 
   /** The caller of an Authorization header; a token that verifies is remembered, one that does not is checked each time. */
   private async bearer(authorization: string): Promise<Required<Authenticated>> {
-    const now = this.now();
-    const verified = this.verifiedBearers.get(authorization);
-    if (verified && verified.trustUntil > now) return { caller: verified.caller, bearer: authorization };
-    const caller = await callerOf(authorization, this.options.verifier);
-    // callerOf accepted "Bearer <token>" with an exp (the verifier requires one)
-    const exp = decodeJwt(authorization.slice(authorization.search(/\s/)).trim()).exp!;
-    this.verifiedBearers.set(authorization, { caller, trustUntil: Math.min(exp * 1000, now + TRUST_VERIFIED_BEARER_MS) });
-    return { caller, bearer: authorization };
+    return { caller: await this.verifiedBearers.callerOf(authorization), bearer: authorization };
   }
 
   private now(): number {

@@ -1,5 +1,6 @@
 import { createHash, createSecretKey, timingSafeEqual, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
+import { LRUCache } from 'lru-cache';
 import { ForbiddenError, UnauthenticatedError } from '@omo/lib/core/errors';
 
 /** Who is calling, as established from the caller's bearer token (or a service's identity). */
@@ -91,6 +92,40 @@ export function verifyServiceIdentity(header: string | undefined, internalSecret
     // fall through: the reason (expired, bad signature, another audience) is not the caller's business
   }
   throw new UnauthenticatedError('Invalid service credential', 401);
+}
+
+/**
+ * `service`'s identity for calls to `target`, signed again once it has lived half its TTL: each call signing its
+ * own was about 1.3% of the purchases service's CPU per sale, and an identity arrives with at least 30 s to live.
+ */
+export function serviceIdentitySigner(service: string, target: string, internalSecret: string, now: () => number = () => Date.now()): () => string {
+  let held: { identity: string; renewAt: number } | undefined;
+  return () => {
+    const at = now();
+    if (!held || held.renewAt <= at) {
+      held = { identity: signServiceIdentity(service, target, internalSecret), renewAt: at + (SERVICE_IDENTITY_TTL_SECONDS * 1000) / 2 };
+    }
+    return held.identity;
+  };
+}
+
+const MAX_VERIFIED_IDENTITIES = 1_000;
+
+/**
+ * verifyServiceIdentity for one service's routes, remembering the identities that verified, by the whole header
+ * (signature included), until their exp (what the check itself would allow); one that did not is checked each time.
+ */
+export function serviceIdentityVerifier(internalSecret: string, self: string, now: () => number = () => Date.now()): (header: string | undefined) => ServiceCaller {
+  const verified = new LRUCache<string, { caller: ServiceCaller; trustUntil: number }>({ max: MAX_VERIFIED_IDENTITIES });
+  return (header) => {
+    const known = header === undefined ? undefined : verified.get(header);
+    if (known && known.trustUntil > now()) return known.caller;
+    const caller = verifyServiceIdentity(header, internalSecret, self);
+    // verified, so the header is a token with an exp (signServiceIdentity always sets one)
+    const { exp } = jwt.decode(header!, { json: true })!;
+    verified.set(header!, { caller, trustUntil: exp! * 1000 });
+    return caller;
+  };
 }
 
 /**

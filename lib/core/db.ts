@@ -2,6 +2,11 @@ import mongoose, { type Connection } from 'mongoose';
 
 export type { Connection };
 
+// Every query's exec otherwise keeps `new Error().stack`, only to quote it if the same query object is run twice (a
+// bug we do not write); with source maps on (tsx, --enable-source-maps) formatting that stack cost about 3% of the
+// points service's CPU per sale.
+mongoose.set('skipOriginalStackTraces', true);
+
 /** Opens one connection per service; each service owns its own collections on it. */
 export async function connectDatabase(
   uri: string,

@@ -1,5 +1,6 @@
 import express, { Router, type Request, type Response } from 'express';
-import { SERVICE_IDENTITY_HEADER, signServiceIdentity, verifyServiceIdentity, type ServiceCaller } from '@omo/lib/core/auth';
+import { request, type Dispatcher } from 'undici';
+import { SERVICE_IDENTITY_HEADER, serviceIdentitySigner, serviceIdentityVerifier, type ServiceCaller } from '@omo/lib/core/auth';
 import { AppError, BadUserInputError, type ErrorCode } from '@omo/lib/core/errors';
 import type { Logger } from '@omo/lib/core/logger';
 import { parseInput } from '@omo/lib/core/validation';
@@ -39,12 +40,13 @@ export function internalRouter<C extends Contract>(
   options: { internalSecret: string; logger: Logger },
 ): Router {
   const router = Router();
+  const verifyIdentity = serviceIdentityVerifier(options.internalSecret, contract.owner);
   for (const [name, route] of Object.entries(contract.routes)) {
     const handler = handlers[name] as InternalHandler<Route>;
     router.post(route.path, express.json({ limit: '256kb' }), async (req: Request, res: Response) => {
       let caller: ServiceCaller;
       try {
-        caller = verifyServiceIdentity(headerValue(req.headers[SERVICE_IDENTITY_HEADER]), options.internalSecret, contract.owner);
+        caller = verifyIdentity(headerValue(req.headers[SERVICE_IDENTITY_HEADER]));
       } catch {
         return void res.status(401).json({ error: { code: 'UNAUTHENTICATED', message: 'Service credential required' } });
       }
@@ -108,28 +110,35 @@ const TIMEOUT_MS = 10_000;
  * request) are ServiceUnavailableError, which callers keep and retry.
  */
 export function internalClient<C extends Contract>(contract: C, options: InternalCallerOptions): InternalClient<C> {
+  const identity = serviceIdentitySigner(options.service, contract.owner, options.internalSecret);
   return Object.fromEntries(
-    Object.entries(contract.routes).map(([name, route]) => [name, (request: unknown) => call(contract.owner, route, request, options)]),
+    Object.entries(contract.routes).map(([name, route]) => [name, (request: unknown) => call(contract.owner, route, request, options.directory, identity)]),
   ) as InternalClient<C>;
 }
 
-async function call(target: string, route: Route, request: unknown, options: InternalCallerOptions): Promise<unknown> {
-  let response: globalThis.Response;
+async function call(target: string, route: Route, payload: unknown, directory: ServiceDirectory, identity: () => string): Promise<unknown> {
+  let response: Dispatcher.ResponseData;
+  const signal = AbortSignal.timeout(TIMEOUT_MS);
   try {
-    response = await fetch(`${options.directory.baseUrl(target)}${route.path}`, {
+    // undici's own request, not fetch: the WHATWG Request/Response and web streams around each call were about 8% of
+    // the purchases service's CPU per sale (its settlement call), for the same keep-alive pool underneath
+    response = await request(`${directory.baseUrl(target)}${route.path}`, {
       method: route.method,
       headers: {
         'content-type': 'application/json',
-        [SERVICE_IDENTITY_HEADER]: signServiceIdentity(options.service, target, options.internalSecret),
+        [SERVICE_IDENTITY_HEADER]: identity(),
       },
-      body: JSON.stringify(request),
-      signal: AbortSignal.timeout(TIMEOUT_MS),
+      body: JSON.stringify(payload),
+      signal,
     });
-  } catch (error) {
-    throw new ServiceUnavailableError(target, (error as Error).message);
+  } catch {
+    // worded as fetch worded them: the reason reaches staff (webhook log, outbox items), and undici's own names the
+    // owner's address, which is not theirs to see
+    throw new ServiceUnavailableError(target, signal.aborted ? 'The operation was aborted due to timeout' : 'fetch failed');
   }
-  if (response.ok) {
-    const reply = route.response.safeParse(await response.json().catch(() => undefined));
+  const { statusCode, body: stream } = response;
+  if (statusCode >= 200 && statusCode < 300) {
+    const reply = route.response.safeParse(await stream.json().catch(() => undefined));
     if (!reply.success) {
       const issue = reply.error.issues[0];
       throw new ServiceUnavailableError(target, `its reply to ${route.path} does not match the contract (${issue?.path.join('.') || 'reply'}: ${issue?.message ?? 'invalid'})`);
@@ -137,9 +146,13 @@ async function call(target: string, route: Route, request: unknown, options: Int
     return reply.data;
   }
   // a timeout or a rate limit (ours or a proxy's) says nothing about the request: the same one may pass later
-  if (response.status >= 500 || response.status === 408 || response.status === 429) throw new ServiceUnavailableError(target, `HTTP ${response.status}`);
-  const body = (await response.json().catch(() => ({}))) as { error?: { code?: string; message?: string; details?: Record<string, unknown> } };
+  if (statusCode >= 500 || statusCode === 408 || statusCode === 429) {
+    // read to the end, so the connection goes back to the pool
+    await stream.dump().catch(() => undefined);
+    throw new ServiceUnavailableError(target, `HTTP ${statusCode}`);
+  }
+  const body = (await stream.json().catch(() => ({}))) as { error?: { code?: string; message?: string; details?: Record<string, unknown> } };
   const { code, message, details } = body.error ?? {};
   const { code: _code, ...rest } = details ?? {};
-  throw new AppError(message ?? `HTTP ${response.status}`, (code ?? 'BAD_USER_INPUT') as ErrorCode, rest);
+  throw new AppError(message ?? `HTTP ${statusCode}`, (code ?? 'BAD_USER_INPUT') as ErrorCode, rest);
 }

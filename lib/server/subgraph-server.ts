@@ -11,7 +11,7 @@ import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/res
 import express, { type Router } from 'express';
 import type { DocumentNode } from 'graphql';
 import { AUTHORIZATION_HEADER, GATEWAY_CREDENTIAL_HEADER, REQUEST_ID_HEADER, checkGatewayCredential, type Caller } from '@omo/lib/core/auth';
-import { callerOf, type BearerVerifier } from '@omo/lib/core/bearer-tokens';
+import { VerifiedBearers, type BearerVerifier } from '@omo/lib/core/bearer-tokens';
 import type { CurrentMemberLookup, CustomerStatus } from '@omo/lib/core/customer-status';
 import { pingDatabase, type Connection } from '@omo/lib/core/db';
 import { makeFormatError } from '@omo/lib/core/errors';
@@ -149,6 +149,8 @@ export async function startSubgraphHttp<TContext extends BaseContext>(
   const { apollo, routes } = subgraph;
   apollo.addPlugin(requestMetricsPlugin<TContext>(options.metrics));
   await apollo.start();
+  // every request's token is verified here (no gateway is trusted for who calls), once per token while it lives
+  const bearers = new VerifiedBearers(options.verifier);
   const app = express();
   app.disable('x-powered-by');
   app.get('/health', (_req, res) => void res.json({ status: 'ok' }));
@@ -166,7 +168,7 @@ export async function startSubgraphHttp<TContext extends BaseContext>(
       context: async ({ req }) => {
         const requestId = headerValue(req.headers[REQUEST_ID_HEADER]) ?? randomUUID();
         checkGatewayCredential(headerValue(req.headers[GATEWAY_CREDENTIAL_HEADER]), options.gatewaySecret);
-        const caller = await options.customers.resolve(await callerOf(headerValue(req.headers[AUTHORIZATION_HEADER]), options.verifier));
+        const caller = await options.customers.resolve(await bearers.callerOf(headerValue(req.headers[AUTHORIZATION_HEADER])));
         const logger = options.logger.child({ requestId });
         return subgraph.createContext({ caller, requestId, logger });
       },
