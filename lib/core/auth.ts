@@ -109,21 +109,43 @@ export function serviceIdentitySigner(service: string, target: string, internalS
   };
 }
 
+/**
+ * Tokens that verified, by their whole header (signature included: a caller is only ever answered with what their
+ * own token says), each trusted until its own bound; a header not here, or past its bound, is checked again.
+ */
+export class VerifiedHeaders<T> {
+  private readonly verified: LRUCache<string, { caller: T; trustUntil: number }>;
+
+  constructor(max: number) {
+    this.verified = new LRUCache({ max });
+  }
+
+  /** The caller of a header that verified and is still trusted at `now`. */
+  known(header: string | undefined, now: number): T | undefined {
+    const entry = header === undefined ? undefined : this.verified.get(header);
+    return entry && entry.trustUntil > now ? entry.caller : undefined;
+  }
+
+  remember(header: string, caller: T, trustUntil: number): void {
+    this.verified.set(header, { caller, trustUntil });
+  }
+}
+
 const MAX_VERIFIED_IDENTITIES = 1_000;
 
 /**
- * verifyServiceIdentity for one service's routes, remembering the identities that verified, by the whole header
- * (signature included), until their exp (what the check itself would allow); one that did not is checked each time.
+ * verifyServiceIdentity for one service's routes, remembering the identities that verified until their exp (what
+ * the check itself would allow); one that did not is checked each time.
  */
 export function serviceIdentityVerifier(internalSecret: string, self: string, now: () => number = () => Date.now()): (header: string | undefined) => ServiceCaller {
-  const verified = new LRUCache<string, { caller: ServiceCaller; trustUntil: number }>({ max: MAX_VERIFIED_IDENTITIES });
+  const verified = new VerifiedHeaders<ServiceCaller>(MAX_VERIFIED_IDENTITIES);
   return (header) => {
-    const known = header === undefined ? undefined : verified.get(header);
-    if (known && known.trustUntil > now()) return known.caller;
+    const known = verified.known(header, now());
+    if (known) return known;
     const caller = verifyServiceIdentity(header, internalSecret, self);
     // verified, so the header is a token with an exp (signServiceIdentity always sets one)
     const { exp } = jwt.decode(header!, { json: true })!;
-    verified.set(header!, { caller, trustUntil: exp! * 1000 });
+    verified.remember(header!, caller, exp! * 1000);
     return caller;
   };
 }

@@ -1,9 +1,8 @@
 import type { KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { createRemoteJWKSet, decodeJwt, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey, type KeyLike } from 'jose';
-import { LRUCache } from 'lru-cache';
 import { z } from 'zod';
-import { hmacKey, type Caller } from '@omo/lib/core/auth';
+import { hmacKey, VerifiedHeaders, type Caller } from '@omo/lib/core/auth';
 import type { AppConfig } from '@omo/lib/core/config';
 import { AppError, UnauthenticatedError } from '@omo/lib/core/errors';
 
@@ -116,12 +115,9 @@ export async function callerOf(authorization: string | undefined, verifier: Bear
 const TRUST_VERIFIED_BEARER_MS = 60_000;
 const MAX_VERIFIED_BEARERS = 10_000;
 
-/**
- * callerOf with a memory of the Authorization headers that verified, by the whole header (signature included: a
- * caller is only ever answered with what their own token says). One that did not verify is checked each time.
- */
+/** callerOf with a memory of the Authorization headers that verified (VerifiedHeaders). */
 export class VerifiedBearers {
-  private readonly verified = new LRUCache<string, { caller: Caller; trustUntil: number }>({ max: MAX_VERIFIED_BEARERS });
+  private readonly verified = new VerifiedHeaders<Caller>(MAX_VERIFIED_BEARERS);
 
   constructor(
     private readonly verifier: BearerVerifier,
@@ -132,12 +128,12 @@ export class VerifiedBearers {
     if (authorization === undefined) return { kind: 'anonymous' };
     const header = authorization.trim();
     const now = this.now();
-    const known = this.verified.get(header);
-    if (known && known.trustUntil > now) return known.caller;
+    const known = this.verified.known(header, now);
+    if (known) return known;
     const caller = await callerOf(header, this.verifier);
     // callerOf accepted "Bearer <token>" with an exp (the verifier requires one)
     const exp = decodeJwt(header.slice(header.search(/\s/)).trim()).exp!;
-    this.verified.set(header, { caller, trustUntil: Math.min(exp * 1000, now + TRUST_VERIFIED_BEARER_MS) });
+    this.verified.remember(header, caller, Math.min(exp * 1000, now + TRUST_VERIFIED_BEARER_MS));
     return caller;
   }
 }

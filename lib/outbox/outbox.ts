@@ -303,7 +303,7 @@ export class Outbox {
   async backlog(): Promise<OutboxBacklog> {
     const now = this.clock();
     const [pending, failing, first] = await Promise.all([
-      this.items.countDocuments({ doneAt: null }).exec(),
+      this.pending(),
       this.items.countDocuments({ doneAt: null, lastError: { $ne: null } }).exec(),
       this.items.findOne({ doneAt: null, nextAttemptAt: { $lte: now } }, { nextAttemptAt: 1 }).sort({ nextAttemptAt: 1 }).lean<Pick<OutboxItemDoc, 'nextAttemptAt'>>().exec(),
     ]);
