@@ -45,6 +45,8 @@ beforeAll(async () => {
   };
   const app = express()
     .use('/echo-status', (_req, res) => void res.status(echoStatus).json({ error: { code: 'BAD_USER_INPUT', message: 'a proxy said so' } }))
+    // what a proxy in front of the owner may answer: a redirect, or a page of its own instead of the owner's error
+    .use('/proxy-status', (_req, res) => void res.status(echoStatus).set('location', '/elsewhere').type('html').send('<h1>moved or missing</h1>'))
     .use(internalRouter(notesContract, handlers, { internalSecret: SECRET, logger: createLogger('silent') }));
   owner = await listen(app, 0);
 });
@@ -82,13 +84,21 @@ describe('a contract client', () => {
     expect(error.extensions).toEqual({ code: 'NOT_FOUND' });
   });
 
-  it('makes a 5xx, a timeout status, a rate limit and a refused connection ServiceUnavailableError, other 4xx the error sent', async () => {
+  it('makes a 5xx, a timeout status, a rate limit, a redirect, a 4xx without the owner’s error and a refused connection ServiceUnavailableError, other 4xx the error sent', async () => {
     const viaStatus = (status: number) => {
       echoStatus = status;
       return client(() => `${owner.url}/echo-status`).add({ memberId: MEMBER, text: 'x' }).catch((e: unknown) => e);
     };
     for (const status of [500, 503, 408, 429]) expect(await viaStatus(status)).toMatchObject({ name: 'ServiceUnavailableError', message: `notes is unavailable: HTTP ${status}` });
     expect(await viaStatus(400)).toMatchObject({ name: 'AppError', message: 'a proxy said so', extensions: { code: 'BAD_USER_INPUT' } });
+    const viaProxy = (status: number) => {
+      echoStatus = status;
+      return client(() => `${owner.url}/proxy-status`).add({ memberId: MEMBER, text: 'x' }).catch((e: unknown) => e);
+    };
+    // a redirect is not followed (the identity must not go to another address) and not the request's fault either
+    for (const status of [301, 307, 308]) expect(await viaProxy(status)).toMatchObject({ name: 'ServiceUnavailableError', message: `notes is unavailable: HTTP ${status}` });
+    // a 4xx without the owner's error in it came from something in between (a route not deployed yet): retried
+    expect(await viaProxy(404)).toMatchObject({ name: 'ServiceUnavailableError', message: 'notes is unavailable: HTTP 404' });
     const closed = await listen(express(), 0);
     await closed.close();
     expect(await client(() => closed.url).add({ memberId: MEMBER, text: 'x' }).catch((e: unknown) => e)).toBeInstanceOf(ServiceUnavailableError);

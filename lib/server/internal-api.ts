@@ -106,8 +106,9 @@ const TIMEOUT_MS = 10_000;
 
 /**
  * The callers' side of a contract. A route's expected failures are rethrown as the AppError of their code; a
- * timeout, a refused connection, a 5xx and a reply that does not match the contract (the owner failing, not the
- * request) are ServiceUnavailableError, which callers keep and retry.
+ * timeout, a refused connection, a 5xx, a redirect, a 4xx without the owner's error in it and a reply that does not
+ * match the contract (the owner failing or out of reach, not the request) are ServiceUnavailableError, which callers
+ * keep and retry.
  */
 export function internalClient<C extends Contract>(contract: C, options: InternalCallerOptions): InternalClient<C> {
   const identity = serviceIdentitySigner(options.service, contract.owner, options.internalSecret);
@@ -145,14 +146,19 @@ async function call(target: string, route: Route, payload: unknown, directory: S
     }
     return reply.data;
   }
-  // a timeout or a rate limit (ours or a proxy's) says nothing about the request: the same one may pass later
-  if (statusCode >= 500 || statusCode === 408 || statusCode === 429) {
+  // a timeout or a rate limit (ours or a proxy's) says nothing about the request: the same one may pass later. Nor
+  // does a redirect (a proxy's 307/308 in front of the owner), which is not followed: the signed identity is for
+  // the owner's address alone
+  if (statusCode >= 500 || statusCode < 400 || statusCode === 408 || statusCode === 429) {
     // read to the end, so the connection goes back to the pool
     await stream.dump().catch(() => undefined);
     throw new ServiceUnavailableError(target, `HTTP ${statusCode}`);
   }
   const body = (await stream.json().catch(() => ({}))) as { error?: { code?: string; message?: string; details?: Record<string, unknown> } };
   const { code, message, details } = body.error ?? {};
+  // the owner's refusals always name their code; a 4xx without one came from something in between (a route a
+  // replica still on older code does not have, a proxy's page), so another attempt may reach an owner that answers
+  if (!code) throw new ServiceUnavailableError(target, `HTTP ${statusCode}`);
   const { code: _code, ...rest } = details ?? {};
-  throw new AppError(message ?? `HTTP ${statusCode}`, (code ?? 'BAD_USER_INPUT') as ErrorCode, rest);
+  throw new AppError(message ?? `HTTP ${statusCode}`, code as ErrorCode, rest);
 }
