@@ -16,8 +16,17 @@ describe('a service identity points has verified before', () => {
     expect(() => verify(forged)).toThrow('Invalid service credential');
     expect(() => verify(signServiceIdentity('purchases', 'members', SECRET))).toThrow('Invalid service credential');
     expect(() => verify(undefined)).toThrow('Missing service credential');
-    jest.advanceTimersByTime(61_000);
+    jest.advanceTimersByTime(66_000);
     expect(() => verify(identity)).toThrow('Invalid service credential');
+  });
+
+  it('still takes one a few seconds past its exp on a receiver whose clock runs ahead of the signer’s', () => {
+    jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
+    const identity = signServiceIdentity('purchases', 'points', SECRET);
+    jest.advanceTimersByTime(63_000);
+    expect(serviceIdentityVerifier(SECRET, 'points')(identity)).toEqual({ kind: 'service', service: 'purchases' });
+    jest.advanceTimersByTime(3_000);
+    expect(() => serviceIdentityVerifier(SECRET, 'points')(identity)).toThrow('Invalid service credential');
   });
 });
 

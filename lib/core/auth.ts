@@ -39,6 +39,8 @@ export const API_KEY_HEADER = 'x-api-key';
 export const SERVICE_IDENTITY_HEADER = 'x-omo-identity';
 export const REQUEST_ID_HEADER = 'x-request-id';
 const SERVICE_IDENTITY_TTL_SECONDS = 60;
+/** How far a receiver's clock may run ahead of the signer's before an identity still in its life is refused. */
+const SERVICE_IDENTITY_CLOCK_TOLERANCE_SECONDS = 5;
 
 const hmacKeys = new Map<string, KeyObject>();
 
@@ -85,6 +87,7 @@ export function verifyServiceIdentity(header: string | undefined, internalSecret
       issuer: 'omo-services',
       // an identity signed without exp would never expire
       maxAge: SERVICE_IDENTITY_TTL_SECONDS,
+      clockTolerance: SERVICE_IDENTITY_CLOCK_TOLERANCE_SECONDS,
     });
     const service = typeof payload === 'object' ? payload.sub : undefined;
     if (service) return { kind: 'service', service };
@@ -134,8 +137,8 @@ export class VerifiedHeaders<T> {
 const MAX_VERIFIED_IDENTITIES = 1_000;
 
 /**
- * verifyServiceIdentity for one service's routes, remembering the identities that verified until their exp (what
- * the check itself would allow); one that did not is checked each time.
+ * verifyServiceIdentity for one service's routes, remembering the identities that verified until their exp and the
+ * clock tolerance (what the check itself would allow); one that did not is checked each time.
  */
 export function serviceIdentityVerifier(internalSecret: string, self: string, now: () => number = () => Date.now()): (header: string | undefined) => ServiceCaller {
   const verified = new VerifiedHeaders<ServiceCaller>(MAX_VERIFIED_IDENTITIES);
@@ -145,7 +148,7 @@ export function serviceIdentityVerifier(internalSecret: string, self: string, no
     const caller = verifyServiceIdentity(header, internalSecret, self);
     // verified, so the header is a token with an exp (signServiceIdentity always sets one)
     const { exp } = jwt.decode(header!, { json: true })!;
-    verified.remember(header!, caller, exp! * 1000);
+    verified.remember(header!, caller, (exp! + SERVICE_IDENTITY_CLOCK_TOLERANCE_SECONDS) * 1000);
     return caller;
   };
 }
