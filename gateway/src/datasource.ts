@@ -9,9 +9,13 @@ import type { GatewayContext } from './context';
 
 const UNAVAILABLE = 'A service needed to answer part of this query is unavailable; try again shortly';
 
-/** What the fetcher throws when it cannot reach the subgraph at all (refused, reset, no route). */
+/**
+ * What the fetcher throws when it cannot reach the subgraph at all (refused, reset, no route) or the subgraph did not
+ * answer within SUBGRAPH_TIMEOUT_MS (node-fetch's `timeout`).
+ */
 function isUnreachable(error: unknown): boolean {
-  return error instanceof Error && error.name === 'FetchError' && (error as { type?: unknown }).type === 'system';
+  const type = (error as { type?: unknown }).type;
+  return error instanceof Error && error.name === 'FetchError' && (type === 'system' || type === 'request-timeout');
 }
 
 type SubgraphError = GraphQLFormattedError & { extensions: { code: string } };
@@ -58,10 +62,11 @@ function requestedPaths(request: GraphQLDataSourceProcessOptions['request']): (s
  * default, make-fetch-happen, cost four times the CPU per subgraph fetch (420 µs against 90 µs, measured on
  * loopback), much of it agent-base taking a stack trace on every request to tell http from https.
  */
-export function keepAliveFetch(subgraphUrl: string) {
+export function keepAliveFetch(subgraphUrl: string, timeoutMs: number) {
   // a subgraph's URL is fixed, and the config accepts https ones (behind a mesh, a managed platform)
   const agent = new URL(subgraphUrl).protocol === 'https:' ? new HttpsAgent({ keepAlive: true }) : new HttpAgent({ keepAlive: true });
-  return (url: string, init?: RequestInit) => fetch(url, { ...init, agent });
+  // a hung subgraph would otherwise hold the client's request (and its connection) for ever
+  return (url: string, init?: RequestInit) => fetch(url, { ...init, agent, timeout: timeoutMs });
 }
 
 /**
@@ -72,8 +77,9 @@ export class IdentityForwardingDataSource extends RemoteGraphQLDataSource<Gatewa
   constructor(
     url: string,
     private readonly gatewaySecret: string,
+    timeoutMs: number,
   ) {
-    super({ url, fetcher: keepAliveFetch(url) });
+    super({ url, fetcher: keepAliveFetch(url, timeoutMs) });
   }
 
   override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): void {
@@ -87,7 +93,8 @@ export class IdentityForwardingDataSource extends RemoteGraphQLDataSource<Gatewa
   /**
    * A subgraph that refuses a request as the client's fault (HTTP 400 with client error codes) answers those
    * errors, as it would with HTTP 200, instead of a fetch failure the client would see as internal.
-   * A subgraph that cannot be reached answers, in its place, SERVICE_UNAVAILABLE on each field it was asked for,
+   * A subgraph that cannot be reached, or does not answer in time, answers in its place SERVICE_UNAVAILABLE on each
+   * field it was asked for (a mutation among them may have run: its idempotency key makes the retry safe),
    * so the client gets the rest of the query and knows which fields are missing and why (the fetcher's own error
    * names the subgraph's address).
    */

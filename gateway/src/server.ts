@@ -71,7 +71,7 @@ export async function startGateway(options: {
     buildService: ({ name }) => {
       const url = urls[name as SubgraphName];
       if (!url) throw new Error(`No URL configured for subgraph ${name}`);
-      return new IdentityForwardingDataSource(url, config.GATEWAY_SECRET);
+      return new IdentityForwardingDataSource(url, config.GATEWAY_SECRET, config.SUBGRAPH_TIMEOUT_MS);
     },
     logger,
   });

@@ -49,6 +49,11 @@ const configSchema = z.object({
     .default('')
     .transform((s) => s.split(',').map((o) => o.trim()).filter(Boolean))
     .pipe(z.array(httpUrl)),
+  /**
+   * How long the gateway waits for a subgraph's answer before it answers SERVICE_UNAVAILABLE in its place: above the
+   * longest a subgraph may take on purpose (a sale waits up to 10 s on its settlement call).
+   */
+  SUBGRAPH_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
   MAX_QUERY_DEPTH: z.coerce.number().int().positive().default(10),
   MAX_QUERY_COST: z.coerce.number().int().positive().default(2000),
   MAX_QUERY_TOKENS: z.coerce.number().int().positive().default(5000),
