@@ -111,8 +111,11 @@ export async function startGateway(options: {
   app.get('/health', (_req, res) => void res.json({ status: 'ok' }));
   app.get('/ready', async (_req, res) => {
     const subgraphs = await readiness(urls);
-    const ready = Object.values(subgraphs).every((s) => s === 'up');
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'unavailable', subgraphs });
+    const up = Object.values(subgraphs).filter((s) => s === 'up').length;
+    // with some subgraphs down this gateway still answers their fields SERVICE_UNAVAILABLE and serves the rest, as
+    // every other gateway would: unready, it would be taken out of rotation with all its peers at once
+    const status = up === Object.keys(subgraphs).length ? 'ready' : up > 0 ? 'degraded' : 'unavailable';
+    res.status(up > 0 ? 200 : 503).json({ status, subgraphs });
   });
   app.get('/metrics', metricsEndpoint(metrics, config.METRICS_TOKEN));
   app.use(

@@ -2,8 +2,8 @@ import { startTestSystem, type GraphQLResponse, type TestSystem } from '../helpe
 
 /**
  * The gateway with one subgraph down (its port no longer answers, as if its process had died): a query gets what
- * the other subgraphs can give, with an error in place of the rest; the gateway keeps serving; /ready names the
- * subgraph that is down until it is back.
+ * the other subgraphs can give, with an error in place of the rest; the gateway keeps serving and stays ready
+ * (degraded), naming the subgraph that is down until it is back.
  */
 /** The error a client finds at the path of each field the missing subgraph would have answered. */
 const unavailableAt = (...path: string[]) => ({
@@ -91,10 +91,10 @@ describe('while points is down', () => {
     }
   });
 
-  it('reports on /ready with HTTP 503 that points is down and the others up', async () => {
+  it('stays ready on /ready (HTTP 200, degraded) naming points down and the others up: it still serves their fields', async () => {
     expect(await ready()).toEqual({
-      status: 503,
-      body: { status: 'unavailable', subgraphs: { members: 'up', points: 'down', purchases: 'up', line: 'up' } },
+      status: 200,
+      body: { status: 'degraded', subgraphs: { members: 'up', points: 'down', purchases: 'up', line: 'up' } },
     });
   });
 });
@@ -116,10 +116,27 @@ describe('while line is down', () => {
     });
   });
 
-  it('reports on /ready that line is down', async () => {
+  it('stays ready on /ready (HTTP 200, degraded) naming line down and the others up: it still serves their fields', async () => {
+    expect(await ready()).toEqual({
+      status: 200,
+      body: { status: 'degraded', subgraphs: { members: 'up', points: 'up', purchases: 'up', line: 'down' } },
+    });
+  });
+});
+
+describe('while every subgraph is down', () => {
+  const all = ['members', 'points', 'purchases', 'line'] as const;
+  beforeAll(async () => {
+    for (const name of all) await system.stop(name);
+  });
+  afterAll(async () => {
+    for (const name of all) await system.restart(name);
+  });
+
+  it('reports on /ready with HTTP 503 that it can answer nothing', async () => {
     expect(await ready()).toEqual({
       status: 503,
-      body: { status: 'unavailable', subgraphs: { members: 'up', points: 'up', purchases: 'up', line: 'down' } },
+      body: { status: 'unavailable', subgraphs: { members: 'down', points: 'down', purchases: 'down', line: 'down' } },
     });
   });
 });
