@@ -14,3 +14,8 @@ export function endOfJstDay(at: Date): Date {
   const jstDay = Math.floor((at.getTime() + JST_OFFSET_MS) / DAY_MS);
   return new Date((jstDay + 1) * DAY_MS - JST_OFFSET_MS - 1);
 }
+
+/** Seconds from `since` to `now`, 0 when there is nothing (`since` absent) or it is still ahead: how late the first due item is. */
+export function secondsLate(since: Date | undefined | null, now: Date): number {
+  return since ? Math.max(0, (now.getTime() - since.getTime()) / 1000) : 0;
+}

@@ -3,6 +3,7 @@ import type { Connection } from 'mongoose';
 import { repeat, type BackgroundTask } from '@omo/lib/server/background';
 import { insertManyOnce, insertOnce, Leases } from '@omo/lib/core/claims';
 import { KeyedLock } from '@omo/lib/core/keyed-lock';
+import { secondsLate } from '@omo/lib/core/time';
 import type { Logger } from '@omo/lib/core/logger';
 import { outboxItemModel, type OutboxItemDoc, type OutboxItemModel } from './outbox-item.model';
 
@@ -307,8 +308,7 @@ export class Outbox {
       this.items.countDocuments({ doneAt: null, lastError: { $ne: null } }).exec(),
       this.items.findOne({ doneAt: null, nextAttemptAt: { $lte: now } }, { nextAttemptAt: 1 }).sort({ nextAttemptAt: 1 }).lean<Pick<OutboxItemDoc, 'nextAttemptAt'>>().exec(),
     ]);
-    const oldestDueSeconds = first ? Math.max(0, (now.getTime() - first.nextAttemptAt.getTime()) / 1000) : 0;
-    return { pending, failing, oldestDueSeconds };
+    return { pending, failing, oldestDueSeconds: secondsLate(first?.nextAttemptAt, now) };
   }
 
   /** Drains on an interval until stopped. */

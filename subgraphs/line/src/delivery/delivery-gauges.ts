@@ -1,3 +1,4 @@
+import { secondsLate } from '@omo/lib/core/time';
 import type { ScrapeGauge } from '@omo/lib/observability/metrics';
 import type { DeliveryModels } from './delivery.model';
 
@@ -25,7 +26,7 @@ export function deliveryGauges(models: Pick<DeliveryModels, 'deliveries'>, clock
       read: async () => {
         const now = clock();
         const first = await deliveries.findOne({ open: true, dueAt: { $lte: now } }, { dueAt: 1 }).sort({ dueAt: 1 }).lean<{ dueAt: Date }>().exec();
-        return [{ value: first ? Math.max(0, (now.getTime() - first.dueAt.getTime()) / 1000) : 0 }];
+        return [{ value: secondsLate(first?.dueAt, now) }];
       },
     },
   ];
