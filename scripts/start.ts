@@ -30,17 +30,18 @@ async function main(): Promise<void> {
     dataDir: path.join(DATA_DIR, 'ferretdb'),
     log: say,
   });
-  const system = await startSystem({ config, mongodbUri: database.uri, logger });
-  writeRuntime({ mongodbUri: database.uri, dbName: config.MONGODB_DB, gatewayUrl: system.gatewayUrl });
   const adminToken = token({ sub: 'demo-admin', role: 'ADMIN' });
   const staffToken = token({ sub: 'demo-staff', role: 'STAFF' });
+  // the IDE at the endpoint opens with the STAFF token, the least of the printed ones that reads members and stores
+  const system = await startSystem({ config, mongodbUri: database.uri, logger, ide: { headers: { authorization: `Bearer ${staffToken}` } } });
+  writeRuntime({ mongodbUri: database.uri, dbName: config.MONGODB_DB, gatewayUrl: system.gatewayUrl });
   const seed = await seedDemoData({ gatewayUrl: system.gatewayUrl, staffToken: adminToken, mongodbUri: database.uri, dbName: config.MONGODB_DB });
   const hanako = seed.members[0]!;
   const customerToken = token({ sub: hanako.id, role: 'CUSTOMER' });
 
   say('');
   say('OMO loyalty supergraph is running');
-  say(`  GraphQL endpoint (open it in a browser for the landing page): ${system.gatewayUrl}`);
+  say(`  GraphQL endpoint (open it in a browser for GraphiQL, with the STAFF token below filled in): ${system.gatewayUrl}`);
   say(`  Database: ${database.kind} ${database.uri} (db "${config.MONGODB_DB}")`);
   say('');
   say('Demo stores:');

@@ -1,6 +1,7 @@
 import { SUBGRAPH_NAMES, type AppConfig, type SubgraphName } from '@omo/lib/core/config';
 import type { Logger } from '@omo/lib/core/logger';
 import { directoryFromUrls, runSubgraph, type RunningSubgraph } from '@omo/lib/server/run-subgraph';
+import type { IdeDefaults } from '@omo/gateway/src/ide';
 import { startGateway } from '@omo/gateway/src/server';
 import { buildLineSubgraph, type LineSubgraph } from '@omo/line/src/server';
 import { buildMembersSubgraph, type MembersSubgraph } from '@omo/members/src/server';
@@ -34,6 +35,8 @@ export async function startSystem(options: {
   clock?: () => Date;
   runBackground?: boolean;
   monitorCommands?: boolean;
+  /** What the gateway's GraphQL IDE opens with (development only). */
+  ide?: Partial<IdeDefaults>;
 }): Promise<RunningSystem> {
   const { config, logger, mongodbUri } = options;
   const port = (name: SubgraphName | 'gateway', fallback: number) => options.ports?.[name] ?? fallback;
@@ -78,6 +81,7 @@ export async function startSystem(options: {
       },
       logger: logger.child({ service: 'gateway' }),
       port: port('gateway', config.GATEWAY_PORT),
+      ide: options.ide,
     });
     gateway = started;
     return {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import {
+  ApolloServerPluginLandingPageDisabled,
   ApolloServerPluginSchemaReportingDisabled,
   ApolloServerPluginUsageReportingDisabled,
 } from '@apollo/server/plugin/disabled';
@@ -21,6 +22,7 @@ import { httpResponseMetrics, metricsEndpoint, requestMetricsPlugin } from '@omo
 import { EXCHANGE_TIMEOUT_MS, GatewayAuthenticator, type Authenticated } from './auth';
 import type { GatewayContext } from './context';
 import { IdentityForwardingDataSource } from './datasource';
+import { ideRouter, type IdeDefaults } from './ide';
 import { depthLimitRule } from './depth-limit';
 import { costLimitPlugin } from './query-cost';
 import { responseSizeLimitPlugin } from './response-size';
@@ -59,6 +61,8 @@ export async function startGateway(options: {
   logger: Logger;
   port: number;
   host?: string;
+  /** What the GraphQL IDE (outside production) opens with: `npm start`'s development headers, a sample query. */
+  ide?: Partial<IdeDefaults>;
 }): Promise<RunningHttpServer & { apollo: ApolloServer<GatewayContext> }> {
   const { config, logger } = options;
   const urls = subgraphUrls(config);
@@ -87,6 +91,8 @@ export async function startGateway(options: {
     parseOptions: { maxTokens: config.MAX_QUERY_TOKENS },
     validationRules: [depthLimitRule(config.MAX_QUERY_DEPTH)],
     plugins: [
+      // Apollo's landing pages load Sandbox or Studio from a CDN; outside production /graphql serves GraphiQL (./ide)
+      ApolloServerPluginLandingPageDisabled(),
       ApolloServerPluginUsageReportingDisabled(),
       ApolloServerPluginSchemaReportingDisabled(),
       operationResolutionPlugin<GatewayContext>(),
@@ -118,6 +124,11 @@ export async function startGateway(options: {
     res.status(up > 0 ? 200 : 503).json({ status, subgraphs });
   });
   app.get('/metrics', metricsEndpoint(metrics, config.METRICS_TOKEN));
+  if (!production) {
+    const ide = ideRouter(options.ide);
+    app.use('/graphql/ide', ide.assets);
+    app.get('/graphql', ide.page);
+  }
   app.use(
     '/graphql',
     httpResponseMetrics(metrics),
