@@ -80,6 +80,31 @@ async function historyPages(run: BenchRun, system: BenchSystem): Promise<TimedRu
   return { requests: times.length, medianMs: at(0.5), p95Ms: at(0.95), maxMs: at(1) };
 }
 
+export interface LiabilityRun {
+  /** Wall time of one `pointsLiability` through the gateway, now and as of 30 days before. */
+  nowSeconds: number;
+  pastSeconds: number;
+  accounts: number;
+  outstandingPoints: number;
+}
+
+const LIABILITY = 'query($asOf: DateTime) { pointsLiability(asOf: $asOf) { accounts outstandingPoints byExpiryMonth { month points } } }';
+
+/** The points liability report over the whole data set, once now (snapshots) and once in the past (the ledger). */
+async function liabilityReport(run: BenchRun, system: BenchSystem): Promise<LiabilityRun> {
+  const headers = { 'content-type': 'application/json', authorization: `Bearer ${staffToken(run.settings)}` };
+  const timed = async (asOf: Date | null) => {
+    const started = process.hrtime.bigint();
+    const response = await fetch(graphqlUrl(system.gateway), { method: 'POST', headers, body: JSON.stringify({ query: LIABILITY, variables: { asOf: asOf?.toISOString() ?? null } }) });
+    const answer = (await response.json()) as { data?: { pointsLiability: { accounts: number; outstandingPoints: number } }; errors?: unknown[] };
+    if (answer.errors || !answer.data) throw new Error(`pointsLiability failed: ${JSON.stringify(answer.errors)}`);
+    return { seconds: Number((Number(process.hrtime.bigint() - started) / 1e9).toFixed(1)), report: answer.data.pointsLiability };
+  };
+  const now = await timed(null);
+  const past = await timed(new Date(Date.now() - 30 * 86_400_000));
+  return { nowSeconds: now.seconds, pastSeconds: past.seconds, accounts: now.report.accounts, outstandingPoints: now.report.outstandingPoints };
+}
+
 async function pointsVerify(run: BenchRun, dbName: string): Promise<VerifyRun> {
   const result = await runProcess('npm', ['run', '--silent', 'points:verify'], serviceEnv(run.settings, dbName));
   const checked = /checked (\d+) ledger entries of \d+ members in ([\d.]+) s/.exec(result.stdout);
@@ -93,9 +118,11 @@ async function pointsVerify(run: BenchRun, dbName: string): Promise<VerifyRun> {
 
 /** Scenario 4, second half (after scenario 2 has written to the same data set): history page and points:verify. */
 export async function scaleScenario(run: BenchRun, system: BenchSystem, dbName: string, seeded: SeedRun): Promise<{ history: TimedRun; verify: VerifyRun }> {
-  run.log('scenario 4: member-history page and points:verify');
+  run.log('scenario 4: member-history page, points liability and points:verify');
   const history = await historyPages(run, system);
-  run.log(`member-history page: median ${history.medianMs} ms, p95 ${history.p95Ms} ms over ${history.requests} requests; now points:verify`);
+  run.log(`member-history page: median ${history.medianMs} ms, p95 ${history.p95Ms} ms over ${history.requests} requests; now the points liability`);
+  const liability = await liabilityReport(run, system);
+  run.log(`points liability: ${liability.nowSeconds} s now, ${liability.pastSeconds} s as of 30 days ago (${liability.accounts} accounts)`);
   const verify = await pointsVerify(run, dbName);
   const notes = verify.ok ? [] : ['points:verify found a mismatch (or failed): see its output above'];
   printTable(
@@ -106,6 +133,8 @@ export async function scaleScenario(run: BenchRun, system: BenchSystem, dbName: 
       ['seeding rate', Number(((seeded.purchases + seeded.members) / seeded.seconds).toFixed(0)), 'members+purchases/s'],
       [`member-history page, median of ${history.requests}`, history.medianMs, 'ms'],
       ['member-history page, p95', history.p95Ms, 'ms'],
+      [`points liability now, through the gateway (${liability.accounts} accounts)`, liability.nowSeconds, 's'],
+      ['points liability as of 30 days ago (from the ledger)', liability.pastSeconds, 's'],
       ['npm run points:verify (wall, incl. start-up)', verify.seconds, 's'],
       [`points:verify check itself (${verify.entries ?? '?'} entries)`, verify.checkSeconds, 's'],
       ['points:verify result', verify.ok ? 'ledger OK' : 'FAILED', ''],
@@ -114,9 +143,9 @@ export async function scaleScenario(run: BenchRun, system: BenchSystem, dbName: 
   writeReport(
     {
       scenario: 'scale',
-      title: 'Scale: seeding, member-history page, points:verify',
+      title: 'Scale: seeding, member-history page, points liability, points:verify',
       parameters: { ...run.options.scale, anchor: run.options.scale.anchor.toISOString(), historyRequests: HISTORY_REQUESTS },
-      results: { seeded, history, verify },
+      results: { seeded, history, liability, verify },
       notes,
     },
     run.info,

@@ -19,6 +19,7 @@ import type { MembersClient } from './services/members.client';
 import type { PolicyService } from './services/policy.service';
 import type { RewardService } from './services/reward.service';
 import type { ImportBalances } from './services/import-balances';
+import type { LiabilityReport } from './services/liability-report';
 import type { SmaregiBalanceSync } from './services/smaregi-balance-sync';
 import type { StoreRateService } from './services/store-rate.service';
 import type { TierService } from './services/tier.service';
@@ -53,6 +54,7 @@ export interface PointsDeps {
   couponUse: CouponUseService;
   smaregiBalance: SmaregiBalanceSync;
   imports: ImportBalances;
+  liability: LiabilityReport;
   /** The ledger seqs this process has written or read, for one-query balances. */
   heads: KnownHeads;
 }

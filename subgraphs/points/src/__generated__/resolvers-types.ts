@@ -912,8 +912,54 @@ export type RewardInput = {
   restoreCouponOnRefund?: InputMaybe<Scalars['Boolean']['input']>;
 };
 
+/**
+ * What the program owes its members in points at a moment (issue 20's first report): every member's account as it
+ * stood then, read from the ledger, in yen at the redemption value.
+ */
+export type PointsLiability = {
+  __typename?: 'PointsLiability';
+  /** The moment the report is for. */
+  asOf: Scalars['DateTime']['output'];
+  /** Yen a point is worth when redeemed: 1 everywhere (registers, Smaregi, online checkout codes). */
+  yenPerPoint: Scalars['Int']['output'];
+  /** Accounts with anything outstanding or owed at asOf. */
+  accounts: Scalars['Int']['output'];
+  /**
+   * The sum of every member's balance at asOf: points usable then, less what members owed (each member's balance
+   * as PointsAccount.balance shows it).
+   */
+  balancePoints: Scalars['Int']['output'];
+  /** Points earned but still in their return window at asOf (usable later). */
+  pendingPoints: Scalars['Int']['output'];
+  /** Points members owed at asOf, after refunds took back points already spent (already subtracted in balancePoints). */
+  owedPoints: Scalars['Int']['output'];
+  /** balancePoints + pendingPoints: what the program owes. */
+  outstandingPoints: Scalars['Int']['output'];
+  /** outstandingPoints in yen at yenPerPoint. */
+  outstandingYen: Scalars['Int']['output'];
+  /**
+   * The points of the unexpired lots at asOf (usable and pending) by the month (Japan time) they expire, earliest
+   * first. They add up to outstandingPoints + owedPoints: what is owed is not taken from any one month.
+   */
+  byExpiryMonth: Array<LiabilityMonth>;
+};
+
+/** Points of a points liability that expire in one month. */
+export type LiabilityMonth = {
+  __typename?: 'LiabilityMonth';
+  /** The month, Japan time: "2027-03". */
+  month: Scalars['String']['output'];
+  points: Scalars['Int']['output'];
+  yen: Scalars['Int']['output'];
+};
+
 export type Query = {
   __typename?: 'Query';
+  /**
+   * Staff (STAFF and ADMIN): the points liability at asOf (default now; not in the future). It reads every account,
+   * 1,000 members a batch: a report, not a page view.
+   */
+  pointsLiability: PointsLiability;
   /** Staff and POS keys: how many points a purchase would earn now and why, before payment. */
   earnPreview: EarnPreview;
   /** Staff: campaigns active at a moment (default now), or all when activeAt is null and all is true. */
@@ -934,6 +980,11 @@ export type Query = {
    * whether it can be used before the sale. NOT_FOUND for an unknown code, or one not valid at the key's stores.
    */
   couponByCode: Coupon;
+};
+
+
+export type QueryPointsLiabilityArgs = {
+  asOf?: InputMaybe<Scalars['DateTime']['input']>;
 };
 
 
@@ -1269,6 +1320,8 @@ export type ResolversTypes = ResolversObject<{
   OnlineCode: ResolverTypeWrapper<OnlineCode>;
   RewardBenefitInput: RewardBenefitInput;
   RewardInput: RewardInput;
+  PointsLiability: ResolverTypeWrapper<PointsLiability>;
+  LiabilityMonth: ResolverTypeWrapper<LiabilityMonth>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   link__Purpose: Link__Purpose;
@@ -1319,6 +1372,8 @@ export type ResolversParentTypes = ResolversObject<{
   OnlineCode: OnlineCode;
   RewardBenefitInput: RewardBenefitInput;
   RewardInput: RewardInput;
+  PointsLiability: PointsLiability;
+  LiabilityMonth: LiabilityMonth;
   Query: Record<PropertyKey, never>;
   Mutation: Record<PropertyKey, never>;
   link__Import: Scalars['link__Import']['output'];
@@ -1675,7 +1730,26 @@ export type OnlineCodeResolvers<ContextType = PointsContext, ParentType extends 
   storeIds?: Resolver<Array<ResolversTypes['ID']>, ParentType, ContextType>;
 }>;
 
+export type PointsLiabilityResolvers<ContextType = PointsContext, ParentType extends ResolversParentTypes['PointsLiability'] = ResolversParentTypes['PointsLiability']> = ResolversObject<{
+  asOf?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  yenPerPoint?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  accounts?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  balancePoints?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  pendingPoints?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  owedPoints?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  outstandingPoints?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  outstandingYen?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  byExpiryMonth?: Resolver<Array<ResolversTypes['LiabilityMonth']>, ParentType, ContextType>;
+}>;
+
+export type LiabilityMonthResolvers<ContextType = PointsContext, ParentType extends ResolversParentTypes['LiabilityMonth'] = ResolversParentTypes['LiabilityMonth']> = ResolversObject<{
+  month?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  points?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  yen?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+}>;
+
 export type QueryResolvers<ContextType = PointsContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
+  pointsLiability?: Resolver<ResolversTypes['PointsLiability'], ParentType, ContextType, Partial<QueryPointsLiabilityArgs>>;
   earnPreview?: Resolver<ResolversTypes['EarnPreview'], ParentType, ContextType, RequireFields<QueryEarnPreviewArgs, 'storeId' | 'channel' | 'amount'>>;
   campaigns?: Resolver<Array<ResolversTypes['Campaign']>, ParentType, ContextType, RequireFields<QueryCampaignsArgs, 'all'>>;
   earnRules?: Resolver<ResolversTypes['EarnRules'], ParentType, ContextType>;
@@ -1748,6 +1822,8 @@ export type Resolvers<ContextType = PointsContext> = ResolversObject<{
   RewardChange?: RewardChangeResolvers<ContextType>;
   Coupon?: CouponResolvers<ContextType>;
   OnlineCode?: OnlineCodeResolvers<ContextType>;
+  PointsLiability?: PointsLiabilityResolvers<ContextType>;
+  LiabilityMonth?: LiabilityMonthResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   link__Import?: GraphQLScalarType;

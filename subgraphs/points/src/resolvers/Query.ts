@@ -9,4 +9,5 @@ export const Query: QueryResolvers = {
   rewards: (_parent, _args, { caller, rewards }) => rewards.list(caller),
   rewardChanges: (_parent, { rewardId }, { caller, rewards }) => rewards.changes(caller, rewardId),
   couponByCode: (_parent, { code }, { caller, coupons }) => coupons.byCode(caller, code),
+  pointsLiability: (_parent, { asOf }, { caller, liability }) => liability.asOf(caller, asOf),
 };
