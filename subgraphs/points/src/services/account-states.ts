@@ -30,8 +30,16 @@ async function fromKnownHeads(ledger: LedgerEntryModel, memberIds: string[], hea
 
 async function fromSnapshots(models: Models, memberIds: string[]): Promise<LedgerState[]> {
   const snapshots = await models.accounts.find({ _id: inBatch(memberIds) }).lean<PointAccountDoc[]>().exec();
+  return topUp(models.ledger, memberIds, snapshots);
+}
+
+/**
+ * The accounts of `memberIds` from snapshots already read (some may be missing): each topped up with any entry
+ * newer than it, in one query.
+ */
+export async function topUp(ledger: LedgerEntryModel, memberIds: string[], snapshots: PointAccountDoc[]): Promise<LedgerState[]> {
   const snapshotOf = new Map(snapshots.map((s) => [s._id, s]));
-  const headOf = await latestEntries(models.ledger, memberIds, (id) => snapshotOf.get(id)?.seq ?? 0, '$gt');
+  const headOf = await latestEntries(ledger, memberIds, (id) => snapshotOf.get(id)?.seq ?? 0, '$gt');
   return memberIds.map((memberId) => {
     const head = headOf.get(memberId);
     if (head) return stateFromEntry(head);

@@ -3,13 +3,13 @@ import { BadUserInputError } from '@omo/lib/core/errors';
 import { jstMonthOf } from '@omo/lib/core/time';
 import type { LedgerEntryDoc, LedgerEntryModel } from '../models/ledger-entry.model';
 import type { PointAccountDoc, PointAccountModel } from '../models/point-account.model';
-import { accountStates } from './account-states';
+import { topUp } from './account-states';
 import { stateFromEntry, viewAt, type LedgerState } from './lots';
 
 /** Points are redeemed at one yen each everywhere (registers, Smaregi, online checkout codes). */
 export const YEN_PER_POINT = 1;
 
-/** Members read per batch: two indexed queries each, whatever the size of the program. */
+/** Members per batch: each batch costs one indexed query of the ledger besides the pass over the snapshots. */
 const BATCH = 1_000;
 
 export interface PointsLiability {
@@ -28,9 +28,9 @@ type Models = { ledger: LedgerEntryModel; accounts: PointAccountModel };
 
 /**
  * What the program owes its members at a moment: every member's account as it stood then, from the ledger (each
- * entry carries the state after it, so the latest entry at or before the moment is the account then). Members are
- * read in batches of BATCH by `_id` from the account snapshots, which every member with an entry has; now, a batch
- * costs the snapshots and any entry newer than them (accountStates), in the past the batch's entries up to then.
+ * entry carries the state after it, so the latest entry at or before the moment is the account then). The members
+ * are the account snapshots, which every member with an entry has, read in one pass and taken BATCH at a time: now,
+ * a batch is its snapshots topped up with any newer entry (one query), in the past its entries up to then (one).
  */
 export class LiabilityReport {
   constructor(
@@ -45,11 +45,7 @@ export class LiabilityReport {
     if (at.getTime() > now.getTime()) throw new BadUserInputError('asOf cannot be in the future', { field: 'asOf' });
     const totals = { accounts: 0, balance: 0, pending: 0, owed: 0 };
     const byMonth = new Map<string, number>();
-    for (let after: string | null = null; ; ) {
-      const ids = await this.memberIds(after);
-      if (ids.length === 0) break;
-      after = ids.at(-1)!;
-      const states = asOf ? await this.statesAt(ids, at) : await accountStates(this.models, ids);
+    const tally = (states: LedgerState[]) => {
       for (const state of states) {
         const view = viewAt(state, at);
         if (view.balance === 0 && view.pending === 0 && state.debt === 0) continue;
@@ -63,8 +59,21 @@ export class LiabilityReport {
           byMonth.set(key, (byMonth.get(key) ?? 0) + points);
         }
       }
-      if (ids.length < BATCH) break;
+    };
+    // one pass over the snapshots, as they stream: a database that cannot serve a range of _ids in order by index
+    // (FerretDB 1.x sorts in memory) would read the whole collection again for every page of a paged read
+    const snapshots = this.models.accounts.find({}, asOf ? { _id: 1 } : {}).lean<PointAccountDoc[]>().cursor({ batchSize: BATCH });
+    let batch: PointAccountDoc[] = [];
+    const flush = async () => {
+      const ids = batch.map((s) => s._id);
+      tally(asOf ? await this.statesAt(ids, at) : await topUp(this.models.ledger, ids, batch));
+      batch = [];
+    };
+    for await (const snapshot of snapshots) {
+      batch.push(snapshot);
+      if (batch.length === BATCH) await flush();
     }
+    if (batch.length) await flush();
     const outstanding = totals.balance + totals.pending;
     return {
       asOf: at,
@@ -77,16 +86,6 @@ export class LiabilityReport {
       outstandingYen: outstanding * YEN_PER_POINT,
       byExpiryMonth: [...byMonth.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([month, points]) => ({ month, points, yen: points * YEN_PER_POINT })),
     };
-  }
-
-  private async memberIds(after: string | null): Promise<string[]> {
-    const snapshots = await this.models.accounts
-      .find(after === null ? {} : { _id: { $gt: after } }, { _id: 1 })
-      .sort({ _id: 1 })
-      .limit(BATCH)
-      .lean<Pick<PointAccountDoc, '_id'>[]>()
-      .exec();
-    return snapshots.map((s) => s._id);
   }
 
   /** Each member's state as its latest entry at or before `at` left it (none yet: nothing). */
