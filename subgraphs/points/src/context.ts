@@ -20,6 +20,7 @@ import type { PolicyService } from './services/policy.service';
 import type { RewardService } from './services/reward.service';
 import type { ImportBalances } from './services/import-balances';
 import type { LiabilityReport } from './services/liability-report';
+import type { ActivityReport } from './services/activity-report';
 import type { SmaregiBalanceSync } from './services/smaregi-balance-sync';
 import type { StoreRateService } from './services/store-rate.service';
 import type { TierService } from './services/tier.service';
@@ -55,6 +56,7 @@ export interface PointsDeps {
   smaregiBalance: SmaregiBalanceSync;
   imports: ImportBalances;
   liability: LiabilityReport;
+  activity: ActivityReport;
   /** The ledger seqs this process has written or read, for one-query balances. */
   heads: KnownHeads;
 }

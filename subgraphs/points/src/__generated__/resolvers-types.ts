@@ -953,8 +953,53 @@ export type LiabilityMonth = {
   yen: Scalars['Int']['output'];
 };
 
+/**
+ * Points earned, redeemed and expired over a period, by month (Japan time) × store × channel, with the redemption
+ * rate. From the ledger: each change is counted in the month it was written.
+ */
+export type PointsActivity = {
+  __typename?: 'PointsActivity';
+  from: Scalars['DateTime']['output'];
+  to: Scalars['DateTime']['output'];
+  /** One row per month, store and channel with any activity, by month, then store id, then channel. */
+  rows: Array<PointsActivityRow>;
+  /** Points earned in the period (purchases' EARN and bonuses), less those taken back by refunds. */
+  earned: Scalars['Int']['output'];
+  /** Points redeemed in the period, less those given back by voids and refunds. */
+  redeemed: Scalars['Int']['output'];
+  /** redeemed / earned over the period; null when nothing was earned. */
+  redemptionRate?: Maybe<Scalars['Float']['output']>;
+};
+
+/**
+ * One month's points at one store and channel. storeId and channel are null where the change has none: expiry, a
+ * sign-up or birthday bonus, a reward bought with points outside a purchase.
+ */
+export type PointsActivityRow = {
+  __typename?: 'PointsActivityRow';
+  /** The month, Japan time: "2026-11". */
+  month: Scalars['String']['output'];
+  storeId?: Maybe<Scalars['ID']['output']>;
+  channel?: Maybe<Channel>;
+  /** Points earned: purchases' EARN and bonuses (BONUS). */
+  earned: Scalars['Int']['output'];
+  /** Points spent (REDEEM), as a positive number. */
+  redeemed: Scalars['Int']['output'];
+  /** Points written off at their expiry (EXPIRE), as a positive number. */
+  expired: Scalars['Int']['output'];
+  /** Earned points taken back by a refund (REVERSAL of an earn), as a positive number. */
+  earnReversed: Scalars['Int']['output'];
+  /** Redeemed points given back by a void or refund (REVERSAL of a redemption). */
+  redeemReturned: Scalars['Int']['output'];
+};
+
 export type Query = {
   __typename?: 'Query';
+  /**
+   * Staff (STAFF and ADMIN): points earned, redeemed and expired between from (inclusive) and to (exclusive), at most
+   * 731 days, by month × store × channel, and the redemption rate. One pass over the period's ledger entries.
+   */
+  pointsActivity: PointsActivity;
   /**
    * Staff (STAFF and ADMIN): the points liability at asOf (default now; not in the future). It reads every account,
    * 1,000 members a batch: a report, not a page view.
@@ -980,6 +1025,12 @@ export type Query = {
    * whether it can be used before the sale. NOT_FOUND for an unknown code, or one not valid at the key's stores.
    */
   couponByCode: Coupon;
+};
+
+
+export type QueryPointsActivityArgs = {
+  from: Scalars['DateTime']['input'];
+  to: Scalars['DateTime']['input'];
 };
 
 
@@ -1322,6 +1373,9 @@ export type ResolversTypes = ResolversObject<{
   RewardInput: RewardInput;
   PointsLiability: ResolverTypeWrapper<PointsLiability>;
   LiabilityMonth: ResolverTypeWrapper<LiabilityMonth>;
+  PointsActivity: ResolverTypeWrapper<PointsActivity>;
+  Float: ResolverTypeWrapper<Scalars['Float']['output']>;
+  PointsActivityRow: ResolverTypeWrapper<PointsActivityRow>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   link__Purpose: Link__Purpose;
@@ -1374,6 +1428,9 @@ export type ResolversParentTypes = ResolversObject<{
   RewardInput: RewardInput;
   PointsLiability: PointsLiability;
   LiabilityMonth: LiabilityMonth;
+  PointsActivity: PointsActivity;
+  Float: Scalars['Float']['output'];
+  PointsActivityRow: PointsActivityRow;
   Query: Record<PropertyKey, never>;
   Mutation: Record<PropertyKey, never>;
   link__Import: Scalars['link__Import']['output'];
@@ -1748,7 +1805,28 @@ export type LiabilityMonthResolvers<ContextType = PointsContext, ParentType exte
   yen?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 }>;
 
+export type PointsActivityResolvers<ContextType = PointsContext, ParentType extends ResolversParentTypes['PointsActivity'] = ResolversParentTypes['PointsActivity']> = ResolversObject<{
+  from?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  to?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  rows?: Resolver<Array<ResolversTypes['PointsActivityRow']>, ParentType, ContextType>;
+  earned?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  redeemed?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  redemptionRate?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+}>;
+
+export type PointsActivityRowResolvers<ContextType = PointsContext, ParentType extends ResolversParentTypes['PointsActivityRow'] = ResolversParentTypes['PointsActivityRow']> = ResolversObject<{
+  month?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  storeId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  channel?: Resolver<Maybe<ResolversTypes['Channel']>, ParentType, ContextType>;
+  earned?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  redeemed?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  expired?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  earnReversed?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  redeemReturned?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+}>;
+
 export type QueryResolvers<ContextType = PointsContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
+  pointsActivity?: Resolver<ResolversTypes['PointsActivity'], ParentType, ContextType, RequireFields<QueryPointsActivityArgs, 'from' | 'to'>>;
   pointsLiability?: Resolver<ResolversTypes['PointsLiability'], ParentType, ContextType, Partial<QueryPointsLiabilityArgs>>;
   earnPreview?: Resolver<ResolversTypes['EarnPreview'], ParentType, ContextType, RequireFields<QueryEarnPreviewArgs, 'storeId' | 'channel' | 'amount'>>;
   campaigns?: Resolver<Array<ResolversTypes['Campaign']>, ParentType, ContextType, RequireFields<QueryCampaignsArgs, 'all'>>;
@@ -1824,6 +1902,8 @@ export type Resolvers<ContextType = PointsContext> = ResolversObject<{
   OnlineCode?: OnlineCodeResolvers<ContextType>;
   PointsLiability?: PointsLiabilityResolvers<ContextType>;
   LiabilityMonth?: LiabilityMonthResolvers<ContextType>;
+  PointsActivity?: PointsActivityResolvers<ContextType>;
+  PointsActivityRow?: PointsActivityRowResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   link__Import?: GraphQLScalarType;

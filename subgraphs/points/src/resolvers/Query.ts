@@ -10,4 +10,5 @@ export const Query: QueryResolvers = {
   rewardChanges: (_parent, { rewardId }, { caller, rewards }) => rewards.changes(caller, rewardId),
   couponByCode: (_parent, { code }, { caller, coupons }) => coupons.byCode(caller, code),
   pointsLiability: (_parent, { asOf }, { caller, liability }) => liability.asOf(caller, asOf),
+  pointsActivity: (_parent, { from, to }, { caller, activity }) => activity.between(caller, from, to),
 };
