@@ -84,6 +84,12 @@ const ROWS: Record<string, Row> = {
   purchasesNeedingAttention: { query: '{ purchasesNeedingAttention(first: 5) { nodes { id } } }', variables: () => ({}), expect: staffOnly },
   smaregiEvents: { query: '{ smaregiEvents(first: 5) { nodes { id } } }', variables: () => ({}), expect: staffOnly },
   smaregiPointPushesOutOfStep: { query: '{ smaregiPointPushesOutOfStep { id } }', variables: () => ({}), expect: staffOnly },
+  pointsLiability: { query: '{ pointsLiability { outstandingPoints } }', variables: () => ({}), expect: staffOnly },
+  pointsActivity: {
+    query: 'query($from: DateTime!, $to: DateTime!) { pointsActivity(from: $from, to: $to) { earned } }',
+    variables: () => ({ from: new Date(Date.now() - 86_400_000).toISOString(), to: new Date().toISOString() }),
+    expect: staffOnly,
+  },
   // --- Mutation (inputs an allowed caller is refused for with BAD_USER_INPUT or NOT_FOUND, so nothing changes)
   issueLineLinkCode: { query: 'mutation { issueLineLinkCode { expiresAt } }', variables: () => ({}), expect: customersOnly },
   unlinkLineAccount: { query: 'mutation($id: ID) { unlinkLineAccount(memberId: $id) }', variables: (f, c) => ({ id: f.self(c === 'customerOther' ? 'customerSelf' : c).id }), expect: { ...ownData, posOwnStore: F, posOtherStore: F } },

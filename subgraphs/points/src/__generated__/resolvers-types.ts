@@ -949,7 +949,9 @@ export type LiabilityMonth = {
   __typename?: 'LiabilityMonth';
   /** The month, Japan time: "2027-03". */
   month: Scalars['String']['output'];
+  /** Points of the lots that expire in the month. */
   points: Scalars['Int']['output'];
+  /** points in yen at the redemption value. */
   yen: Scalars['Int']['output'];
 };
 
@@ -959,7 +961,9 @@ export type LiabilityMonth = {
  */
 export type PointsActivity = {
   __typename?: 'PointsActivity';
+  /** The period's start (inclusive). */
   from: Scalars['DateTime']['output'];
+  /** The period's end (exclusive). */
   to: Scalars['DateTime']['output'];
   /** One row per month, store and channel with any activity, by month, then store id, then channel. */
   rows: Array<PointsActivityRow>;
@@ -979,7 +983,9 @@ export type PointsActivityRow = {
   __typename?: 'PointsActivityRow';
   /** The month, Japan time: "2026-11". */
   month: Scalars['String']['output'];
+  /** The store of the changes (null: none, as for expiry and bonuses). */
   storeId?: Maybe<Scalars['ID']['output']>;
+  /** The channel of the changes (null: none). */
   channel?: Maybe<Channel>;
   /** Points earned: purchases' EARN and bonuses (BONUS). */
   earned: Scalars['Int']['output'];
