@@ -84,7 +84,7 @@ describe('a contract client', () => {
     expect(error.extensions).toEqual({ code: 'NOT_FOUND' });
   });
 
-  it('makes a 5xx, a timeout status, a rate limit, a redirect, a 4xx without the owner’s error and a refused connection ServiceUnavailableError, other 4xx the error sent', async () => {
+  it('makes a 5xx, a timeout status, a rate limit, a redirect, a 404 without the owner’s error and a refused connection ServiceUnavailableError, other 4xx the error sent', async () => {
     const viaStatus = (status: number) => {
       echoStatus = status;
       return client(() => `${owner.url}/echo-status`).add({ memberId: MEMBER, text: 'x' }).catch((e: unknown) => e);
@@ -99,6 +99,8 @@ describe('a contract client', () => {
     for (const status of [301, 307, 308]) expect(await viaProxy(status)).toMatchObject({ name: 'ServiceUnavailableError', message: `notes is unavailable: HTTP ${status}` });
     // a 4xx without the owner's error in it came from something in between (a route not deployed yet): retried
     expect(await viaProxy(404)).toMatchObject({ name: 'ServiceUnavailableError', message: 'notes is unavailable: HTTP 404' });
+    // the owner's body parser refusing a payload too large is about the request: the same one never passes
+    expect(await viaProxy(413)).toMatchObject({ name: 'AppError', message: 'HTTP 413', extensions: { code: 'BAD_USER_INPUT' } });
     const closed = await listen(express(), 0);
     await closed.close();
     expect(await client(() => closed.url).add({ memberId: MEMBER, text: 'x' }).catch((e: unknown) => e)).toBeInstanceOf(ServiceUnavailableError);

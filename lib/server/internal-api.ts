@@ -106,8 +106,8 @@ const TIMEOUT_MS = 10_000;
 
 /**
  * The callers' side of a contract. A route's expected failures are rethrown as the AppError of their code; a
- * timeout, a refused connection, a 5xx, a redirect, a 4xx without the owner's error in it and a reply that does not
- * match the contract (the owner failing or out of reach, not the request) are ServiceUnavailableError, which callers
+ * timeout, a refused connection, a 5xx, a redirect, a 404 or 405 without the owner's error in it and a reply that
+ * does not match the contract (the owner failing or out of reach, not the request) are ServiceUnavailableError, which callers
  * keep and retry.
  */
 export function internalClient<C extends Contract>(contract: C, options: InternalCallerOptions): InternalClient<C> {
@@ -156,9 +156,11 @@ async function call(target: string, route: Route, payload: unknown, directory: S
   }
   const body = (await stream.json().catch(() => ({}))) as { error?: { code?: string; message?: string; details?: Record<string, unknown> } };
   const { code, message, details } = body.error ?? {};
-  // the owner's refusals always name their code; a 4xx without one came from something in between (a route a
-  // replica still on older code does not have, a proxy's page), so another attempt may reach an owner that answers
-  if (!code) throw new ServiceUnavailableError(target, `HTTP ${statusCode}`);
+  // a 404 or 405 without the owner's error came from something in between (a route a replica still on older code does
+  // not have, a proxy's page), so another attempt may reach an owner that answers. Any other 4xx without a code is
+  // about the request itself (the owner's body parser refusing it as too large or malformed): resending the same
+  // one would never pass
+  if (!code && (statusCode === 404 || statusCode === 405)) throw new ServiceUnavailableError(target, `HTTP ${statusCode}`);
   const { code: _code, ...rest } = details ?? {};
-  throw new AppError(message ?? `HTTP ${statusCode}`, code as ErrorCode, rest);
+  throw new AppError(message ?? `HTTP ${statusCode}`, (code ?? 'BAD_USER_INPUT') as ErrorCode, rest);
 }
