@@ -922,7 +922,10 @@ export type PointsLiability = {
   asOf: Scalars['DateTime']['output'];
   /** Yen a point is worth when redeemed: 1 everywhere (registers, Smaregi, online checkout codes). */
   yenPerPoint: Scalars['Int']['output'];
-  /** Accounts with anything outstanding or owed at asOf. */
+  /**
+   * Accounts with anything outstanding or owed at asOf (a member whose only entry's writer died before writing the
+   * account snapshot is counted from their next entry on).
+   */
   accounts: Scalars['Int']['output'];
   /**
    * The sum of every member's balance at asOf: points usable then, less what members owed (each member's balance

@@ -29,8 +29,9 @@ type Models = { ledger: LedgerEntryModel; accounts: PointAccountModel };
 /**
  * What the program owes its members at a moment: every member's account as it stood then, from the ledger (each
  * entry carries the state after it, so the latest entry at or before the moment is the account then). The members
- * are the account snapshots, which every member with an entry has, read in one pass and taken BATCH at a time: now,
- * a batch is its snapshots topped up with any newer entry (one query), in the past its entries up to then (one).
+ * are the account snapshots, read in one pass and taken BATCH at a time: now, a batch is its snapshots topped up
+ * with any newer entry (one query), in the past its entries' seqs up to then and then its heads (two). A member whose
+ * first entry's writer died before writing the snapshot has none yet, and is missing until their next entry.
  */
 export class LiabilityReport {
   constructor(
@@ -88,14 +89,22 @@ export class LiabilityReport {
     };
   }
 
-  /** Each member's state as its latest entry at or before `at` left it (none yet: nothing). */
+  /**
+   * Each member's state as its latest entry at or before `at` left it (none yet: nothing). The batch's entries up to
+   * then are read without their lots (a long history is many entries), and only the heads are read in full.
+   */
   private async statesAt(memberIds: string[], at: Date): Promise<LedgerState[]> {
-    const entries = await this.models.ledger
-      .find({ memberId: { $in: memberIds }, createdAt: { $lte: at } }, { memberId: 1, seq: 1, lotsAfter: 1, debtAfter: 1, lifetimeEarnedAfter: 1, lastPurchaseAt: 1 })
+    const seqs = await this.models.ledger
+      .find({ memberId: { $in: memberIds }, createdAt: { $lte: at } }, { _id: 1, memberId: 1, seq: 1 })
+      .lean<Pick<LedgerEntryDoc, '_id' | 'memberId' | 'seq'>[]>()
+      .exec();
+    const headOf = new Map<string, Pick<LedgerEntryDoc, '_id' | 'memberId' | 'seq'>>();
+    for (const entry of seqs) if ((headOf.get(entry.memberId)?.seq ?? -1) < entry.seq) headOf.set(entry.memberId, entry);
+    if (headOf.size === 0) return [];
+    const heads = await this.models.ledger
+      .find({ _id: { $in: [...headOf.values()].map((h) => h._id) } }, { memberId: 1, seq: 1, lotsAfter: 1, debtAfter: 1, lifetimeEarnedAfter: 1, lastPurchaseAt: 1 })
       .lean<LedgerEntryDoc[]>()
       .exec();
-    const headOf = new Map<string, LedgerEntryDoc>();
-    for (const entry of entries) if ((headOf.get(entry.memberId)?.seq ?? -1) < entry.seq) headOf.set(entry.memberId, entry);
-    return [...headOf.values()].map((head) => stateFromEntry(head));
+    return heads.map((head) => stateFromEntry(head));
   }
 }
