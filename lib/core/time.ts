@@ -9,6 +9,12 @@ export function jstMonthOf(at: Date): { year: number; month: number } {
   return { year: jst.getUTCFullYear(), month: jst.getUTCMonth() + 1 };
 }
 
+/** The JST month of an instant as a report labels it: "2026-11". */
+export function jstMonthLabel(at: Date): string {
+  const { year, month } = jstMonthOf(at);
+  return `${year}-${String(month).padStart(2, '0')}`;
+}
+
 /** The last millisecond of the JST calendar day containing `at`: what "until the end of the day" means in Japan. */
 export function endOfJstDay(at: Date): Date {
   const jstDay = Math.floor((at.getTime() + JST_OFFSET_MS) / DAY_MS);

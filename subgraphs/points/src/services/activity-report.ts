@@ -1,6 +1,6 @@
 import { requireStaff, type Caller } from '@omo/lib/core/auth';
 import { BadUserInputError } from '@omo/lib/core/errors';
-import { jstMonthOf } from '@omo/lib/core/time';
+import { jstMonthLabel } from '@omo/lib/core/time';
 import type { Channel, LedgerEntryDoc, LedgerEntryModel } from '../models/ledger-entry.model';
 
 /** The longest period one report covers: two years of months. */
@@ -50,8 +50,7 @@ export class ActivityReport {
       .lean<Entry[]>()
       .cursor({ batchSize: 1_000 });
     for await (const entry of entries) {
-      const { year, month } = jstMonthOf(entry.createdAt);
-      const row = rowOf(rows, `${year}-${String(month).padStart(2, '0')}`, entry.storeId ?? null, entry.channel ?? null);
+      const row = rowOf(rows, jstMonthLabel(entry.createdAt), entry.storeId ?? null, entry.channel ?? null);
       if (entry.type === 'EARN' || entry.type === 'BONUS') row.earned += entry.amount;
       else if (entry.type === 'REDEEM') row.redeemed -= entry.amount;
       else if (entry.type === 'EXPIRE') row.expired -= entry.amount;
