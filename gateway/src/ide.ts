@@ -66,7 +66,7 @@ function page(defaults: IdeDefaults): string {
 }
 
 /** Whether a GET of /graphql comes from a browser that wants a page (not a GraphQL GET request). */
-export function wantsPage(req: Request): boolean {
+function wantsPage(req: Request): boolean {
   return req.method === 'GET' && req.accepts(['application/json', 'application/graphql-response+json', 'text/html']) === 'text/html';
 }
 

@@ -58,8 +58,12 @@ async function latestEntries(ledger: LedgerEntryModel, memberIds: string[], seqO
   // the batch's memberIds at the top level too: a database that does not plan $or clauses with indexes (FerretDB
   // pushes only top-level equality and $in down) still reads only the batch's entries, not the whole ledger
   const filter = clauses.length === 1 ? clauses[0]! : { memberId: inBatch(memberIds), $or: clauses };
-  const entries = await ledger.find(filter).lean<LedgerEntryDoc[]>().exec();
-  const headOf = new Map<string, LedgerEntryDoc>();
+  return latestPerMember(await ledger.find(filter).lean<LedgerEntryDoc[]>().exec());
+}
+
+/** Of entries found in no order, each member's with the highest seq. */
+export function latestPerMember<T extends Pick<LedgerEntryDoc, 'memberId' | 'seq'>>(entries: T[]): Map<string, T> {
+  const headOf = new Map<string, T>();
   for (const entry of entries) {
     if ((headOf.get(entry.memberId)?.seq ?? -1) < entry.seq) headOf.set(entry.memberId, entry);
   }

@@ -1,9 +1,10 @@
 import { requireStaff, type Caller } from '@omo/lib/core/auth';
 import { BadUserInputError } from '@omo/lib/core/errors';
-import { jstMonthOf } from '@omo/lib/core/time';
+import { jstMonthLabel } from '@omo/lib/core/time';
 import type { LedgerEntryDoc, LedgerEntryModel } from '../models/ledger-entry.model';
 import type { PointAccountDoc, PointAccountModel } from '../models/point-account.model';
-import { topUp } from './account-states';
+import { inBatch } from '@omo/lib/contracts/segment-filter';
+import { latestPerMember, topUp } from './account-states';
 import { stateFromEntry, viewAt, type LedgerState } from './lots';
 
 /** Points are redeemed at one yen each everywhere (registers, Smaregi, online checkout codes). */
@@ -55,8 +56,7 @@ export class LiabilityReport {
         totals.pending += view.pending;
         totals.owed += state.debt;
         for (const { points, expiresAt } of view.expiring) {
-          const { year, month } = jstMonthOf(expiresAt);
-          const key = `${year}-${String(month).padStart(2, '0')}`;
+          const key = jstMonthLabel(expiresAt);
           byMonth.set(key, (byMonth.get(key) ?? 0) + points);
         }
       }
@@ -95,14 +95,13 @@ export class LiabilityReport {
    */
   private async statesAt(memberIds: string[], at: Date): Promise<LedgerState[]> {
     const seqs = await this.models.ledger
-      .find({ memberId: { $in: memberIds }, createdAt: { $lte: at } }, { _id: 1, memberId: 1, seq: 1 })
+      .find({ memberId: inBatch(memberIds), createdAt: { $lte: at } }, { _id: 1, memberId: 1, seq: 1 })
       .lean<Pick<LedgerEntryDoc, '_id' | 'memberId' | 'seq'>[]>()
       .exec();
-    const headOf = new Map<string, Pick<LedgerEntryDoc, '_id' | 'memberId' | 'seq'>>();
-    for (const entry of seqs) if ((headOf.get(entry.memberId)?.seq ?? -1) < entry.seq) headOf.set(entry.memberId, entry);
+    const headOf = latestPerMember(seqs);
     if (headOf.size === 0) return [];
     const heads = await this.models.ledger
-      .find({ _id: { $in: [...headOf.values()].map((h) => h._id) } }, { memberId: 1, seq: 1, lotsAfter: 1, debtAfter: 1, lifetimeEarnedAfter: 1, lastPurchaseAt: 1 })
+      .find({ _id: inBatch([...headOf.values()].map((h) => h._id)) }, { memberId: 1, seq: 1, lotsAfter: 1, debtAfter: 1, lifetimeEarnedAfter: 1, lastPurchaseAt: 1 })
       .lean<LedgerEntryDoc[]>()
       .exec();
     return heads.map((head) => stateFromEntry(head));
