@@ -136,6 +136,27 @@ describe('members through the gateway', () => {
     expect(refused.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
   });
 
+  it('finds members by the start of their name, its characters taken literally, and refuses an empty or long prefix', async () => {
+    await register({ displayName: '山田 花子', email: 'yamada.h@example.com', registeredVia: 'ONLINE' });
+    await register({ displayName: '山田 太郎', email: 'yamada.t@example.com', registeredVia: 'ONLINE' });
+    await register({ displayName: '小山田 次郎', email: 'oyamada@example.com', registeredVia: 'ONLINE' });
+    await register({ displayName: 'a.b (test)', email: 'dots@example.com', registeredVia: 'ONLINE' });
+    const FIND = `query($namePrefix: String) { findMembers(namePrefix: $namePrefix) { displayName } }`;
+    const names = async (namePrefix: string) => (await system.graphql<{ findMembers: { displayName: string }[] }>(FIND, { namePrefix }, system.staffHeaders())).data?.findMembers.map((m) => m.displayName).sort();
+
+    await expect(names('山田')).resolves.toEqual(['山田 太郎', '山田 花子']);
+    await expect(names(' 山田 花')).resolves.toEqual(['山田 花子']);
+    // regex characters match only themselves
+    await expect(names('a.b (')).resolves.toEqual(['a.b (test)']);
+    await expect(names('a.')).resolves.toEqual(['a.b (test)']);
+    await expect(names('.*')).resolves.toEqual([]);
+
+    for (const bad of ['  ', 'x'.repeat(51)]) {
+      const refused = await system.graphql(FIND, { namePrefix: bad }, system.staffHeaders());
+      expect(refused.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'namePrefix' });
+    }
+  });
+
   it('serves the member card barcode as SVG in both formats', async () => {
     const member = (await register({ displayName: 'Card', email: 'card@example.com', registeredVia: 'ONLINE' })).data!.registerMember;
     const card = await system.graphql<{ member: { card: { code128: string; qr: string } } }>(

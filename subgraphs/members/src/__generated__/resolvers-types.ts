@@ -306,7 +306,10 @@ export type Query = {
   memberByCode?: Maybe<Member>;
   /** The calling customer's own membership; null for staff and POS callers. */
   me?: Maybe<Member>;
-  /** Staff only: members with this e-mail address or phone number (compared after normalisation). */
+  /**
+   * Staff only: members with this e-mail address or phone number (compared after normalisation), or whose display
+   * name starts with namePrefix (as written; at most 50 found, oldest first). Give at least one.
+   */
   findMembers: Array<Member>;
   /**
    * Staff only: likely duplicate members for the merge flow, newest first (see MemberDuplicate). Errors:
@@ -346,6 +349,7 @@ export type QueryMemberByCodeArgs = {
 export type QueryFindMembersArgs = {
   email?: InputMaybe<Scalars['String']['input']>;
   phone?: InputMaybe<Scalars['String']['input']>;
+  namePrefix?: InputMaybe<Scalars['String']['input']>;
 };
 
 

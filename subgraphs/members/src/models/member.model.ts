@@ -69,6 +69,8 @@ const memberSchema = new Schema<MemberDoc>(
 memberSchema.index({ memberCode: 1 }, { unique: true });
 memberSchema.index({ email: 1 });
 memberSchema.index({ phone: 1 });
+// findMembers(namePrefix): an anchored regex on displayName is a range scan of this index
+memberSchema.index({ displayName: 1 });
 memberSchema.index({ birthMonth: 1, _id: 1 });
 // the members merged into one, for the birthday bonus's prior memberships
 memberSchema.index({ mergedIntoId: 1 });

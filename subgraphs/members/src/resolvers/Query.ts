@@ -21,7 +21,7 @@ export const Query: QueryResolvers = {
     if (!member) throw new NotFoundError('Member');
     return member;
   },
-  findMembers: (_parent, { email, phone }, { caller, members }) => members.findByContact(caller, email, phone),
+  findMembers: (_parent, { email, phone, namePrefix }, { caller, members }) => members.findByContact(caller, email, phone, namePrefix),
   memberDuplicates: (_parent, { state, first }, { caller, members }) => members.listDuplicates(caller, state, first),
   apiKeys: (_parent, _args, { caller, apiKeys }) => {
     requireAdmin(caller);

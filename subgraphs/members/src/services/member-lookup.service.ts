@@ -47,13 +47,14 @@ export class MemberLookup {
     return null;
   }
 
-  async findByContact(caller: Caller, email?: string | null, phone?: string | null): Promise<MemberDoc[]> {
+  async findByContact(caller: Caller, email?: string | null, phone?: string | null, namePrefix?: string | null): Promise<MemberDoc[]> {
     const actor = requireAuthenticated(caller);
     if (actor.kind !== 'staff') throw new ForbiddenError('Staff only');
-    const or: Record<string, string>[] = [];
+    const or: Record<string, unknown>[] = [];
     if (email) or.push({ email: normalizeEmail(email) });
     if (phone) or.push({ phone: normalizePhone(phone) });
-    if (!or.length) throw new BadUserInputError('Give an e-mail address or a phone number', { field: 'email' });
+    if (namePrefix != null) or.push({ displayName: { $regex: `^${namePrefixPattern(namePrefix)}` } });
+    if (!or.length) throw new BadUserInputError('Give an e-mail address, a phone number or the start of a name', { field: 'email' });
     return this.models.members.find({ $or: or }).sort({ createdAt: 1 }).limit(50).lean<MemberDoc[]>().exec();
   }
 
@@ -82,4 +83,11 @@ export class MemberLookup {
   currentMember(member: MemberDoc): Promise<MemberDoc | null> {
     return currentMemberOf(member, (id) => this.models.members.findById(id).lean<MemberDoc>().exec());
   }
+}
+
+/** The start of a name as an anchored regex (an index range scan), its characters taken literally. */
+function namePrefixPattern(prefix: string): string {
+  const trimmed = prefix.trim();
+  if (!trimmed || trimmed.length > 50) throw new BadUserInputError('namePrefix must be 1-50 characters', { field: 'namePrefix' });
+  return trimmed.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

@@ -134,8 +134,8 @@ export class MemberService {
   }
 
   /** Staff's search by e-mail or phone, merged and withdrawn members included. */
-  findByContact(caller: Caller, email?: string | null, phone?: string | null): Promise<MemberDoc[]> {
-    return this.lookup.findByContact(caller, email, phone);
+  findByContact(caller: Caller, email?: string | null, phone?: string | null, namePrefix?: string | null): Promise<MemberDoc[]> {
+    return this.lookup.findByContact(caller, email, phone, namePrefix);
   }
 
   /** The active member an online customer's e-mail (else phone) leads to, after merges; null for none. */
