@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', '.cache/', '.data/', 'coverage/', 'dist/', '**/__generated__/', 'eslint.config.mjs'] },
+  { ignores: ['node_modules/', '.cache/', '.data/', 'coverage/', 'dist/', '**/__generated__/', 'console/dist/', 'console/src/gql/', 'eslint.config.mjs'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

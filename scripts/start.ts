@@ -4,6 +4,7 @@ import { loadConfigOrExit } from '@omo/lib/core/config';
 import { provideDatabase } from '@omo/tools/dev-db/db-provider';
 import { createLogger } from '@omo/lib/core/logger';
 import { stopTracing } from '@omo/lib/observability/tracing';
+import { buildConsole, consoleBuildIsStale } from './console-build';
 import { signWithDevIssuer, startDevIssuer, trustingDevIssuer } from './dev-issuer';
 import { DATA_DIR, writeRuntime } from './runtime';
 import { seedDemoData } from './seed';
@@ -30,10 +31,21 @@ async function main(): Promise<void> {
     dataDir: path.join(DATA_DIR, 'ferretdb'),
     log: say,
   });
+  if (consoleBuildIsStale()) {
+    say('building the staff console (console/, Vite; a few seconds)...');
+    await buildConsole();
+  }
   const adminToken = token({ sub: 'demo-admin', role: 'ADMIN' });
   const staffToken = token({ sub: 'demo-staff', role: 'STAFF' });
   // the IDE at the endpoint opens with the STAFF token, the least of the printed ones that reads members and stores
-  const system = await startSystem({ config, mongodbUri: database.uri, logger, ide: { headers: { authorization: `Bearer ${staffToken}` } } });
+  const system = await startSystem({
+    config,
+    mongodbUri: database.uri,
+    logger,
+    ide: { headers: { authorization: `Bearer ${staffToken}` } },
+    // the console's development sign-in: the same issuer's tokens, for whoever opens it on this machine
+    console: devIssuer ? { devSignIn: (role) => token({ sub: `demo-${role.toLowerCase()}`, role }) } : {},
+  });
   writeRuntime({ mongodbUri: database.uri, dbName: config.MONGODB_DB, gatewayUrl: system.gatewayUrl });
   const seed = await seedDemoData({ gatewayUrl: system.gatewayUrl, staffToken: adminToken, mongodbUri: database.uri, dbName: config.MONGODB_DB });
   const hanako = seed.members[0]!;
@@ -42,6 +54,7 @@ async function main(): Promise<void> {
   say('');
   say('OMO loyalty supergraph is running');
   say(`  GraphQL endpoint (open it in a browser for GraphiQL, with the STAFF token below filled in): ${system.gatewayUrl}`);
+  say(`  Staff console (sign in as STAFF or ADMIN with the development sign-in): ${system.gatewayUrl.replace(/\/graphql$/, '/console/')}`);
   say(`  Database: ${database.kind} ${database.uri} (db "${config.MONGODB_DB}")`);
   say('');
   say('Demo stores:');

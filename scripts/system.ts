@@ -1,6 +1,7 @@
 import { SUBGRAPH_NAMES, type AppConfig, type SubgraphName } from '@omo/lib/core/config';
 import type { Logger } from '@omo/lib/core/logger';
 import { directoryFromUrls, runSubgraph, type RunningSubgraph } from '@omo/lib/server/run-subgraph';
+import type { ConsoleOptions } from '@omo/gateway/src/console';
 import type { IdeDefaults } from '@omo/gateway/src/ide';
 import { startGateway } from '@omo/gateway/src/server';
 import { buildLineSubgraph, type LineSubgraph } from '@omo/line/src/server';
@@ -37,6 +38,8 @@ export async function startSystem(options: {
   monitorCommands?: boolean;
   /** What the gateway's GraphQL IDE opens with (development only). */
   ide?: Partial<IdeDefaults>;
+  /** The staff console the gateway serves at /console/ (its build, the development sign-in). */
+  console?: ConsoleOptions;
 }): Promise<RunningSystem> {
   const { config, logger, mongodbUri } = options;
   const port = (name: SubgraphName | 'gateway', fallback: number) => options.ports?.[name] ?? fallback;
@@ -82,6 +85,7 @@ export async function startSystem(options: {
       logger: logger.child({ service: 'gateway' }),
       port: port('gateway', config.GATEWAY_PORT),
       ide: options.ide,
+      console: options.console,
     });
     gateway = started;
     return {

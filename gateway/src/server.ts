@@ -22,6 +22,7 @@ import { httpResponseMetrics, metricsEndpoint, requestMetricsPlugin } from '@omo
 import { EXCHANGE_TIMEOUT_MS, GatewayAuthenticator, type Authenticated } from './auth';
 import type { GatewayContext } from './context';
 import { IdentityForwardingDataSource } from './datasource';
+import { consoleRouter, type ConsoleOptions } from './console';
 import { ideRouter, type IdeDefaults } from './ide';
 import { depthLimitRule } from './depth-limit';
 import { costLimitPlugin } from './query-cost';
@@ -63,6 +64,8 @@ export async function startGateway(options: {
   host?: string;
   /** What the GraphQL IDE (outside production) opens with: `npm start`'s development headers, a sample query. */
   ide?: Partial<IdeDefaults>;
+  /** The staff console at /console/: where its build is, and `npm start`'s development sign-in. */
+  console?: ConsoleOptions;
 }): Promise<RunningHttpServer & { apollo: ApolloServer<GatewayContext> }> {
   const { config, logger } = options;
   const urls = subgraphUrls(config);
@@ -129,6 +132,7 @@ export async function startGateway(options: {
     app.use('/graphql/ide', ide.assets);
     app.get('/graphql', ide.page);
   }
+  app.use('/console', consoleRouter(options.console ?? {}, production));
   app.use(
     '/graphql',
     httpResponseMetrics(metrics),

@@ -1,3 +1,4 @@
+import type { ConsoleOptions } from '@omo/gateway/src/console';
 import type { IdeDefaults } from '@omo/gateway/src/ide';
 import { createHmac } from 'node:crypto';
 import type { mongo } from 'mongoose';
@@ -44,7 +45,7 @@ export interface TestSystem extends RunningSystem {
 export async function startTestSystem(
   overrides: Record<string, string | undefined> = {},
   logger?: Logger,
-  options: { runBackground?: boolean; clock?: () => Date; monitorCommands?: boolean; ide?: Partial<IdeDefaults> } = {},
+  options: { runBackground?: boolean; clock?: () => Date; monitorCommands?: boolean; ide?: Partial<IdeDefaults>; console?: ConsoleOptions } = {},
 ): Promise<TestSystem> {
   const dbName = uniqueDbName('e2e');
   const config = testConfig({ ...overrides, MONGODB_DB: dbName });

@@ -1,0 +1,26 @@
+import { useEffect, useRef } from 'react';
+import { BarController, BarElement, CategoryScale, Chart, Legend, LinearScale, Tooltip, type ChartDataset } from 'chart.js';
+
+Chart.register(BarController, BarElement, CategoryScale, LinearScale, Legend, Tooltip);
+
+const COLOURS = ['#06c755', '#1f6feb', '#d97706', '#9333ea', '#dc2626'];
+
+/** A bar chart (Chart.js) of a report's series by label, stacked or side by side. */
+export function BarChart({ labels, series, stacked = false, label }: { labels: string[]; series: { name: string; values: number[] }[]; stacked?: boolean; label: string }) {
+  const canvas = useRef<HTMLCanvasElement>(null);
+  useEffect(() => {
+    if (!canvas.current) return;
+    const datasets: ChartDataset<'bar'>[] = series.map((s, i) => ({ label: s.name, data: s.values, backgroundColor: COLOURS[i % COLOURS.length] }));
+    const chart = new Chart(canvas.current, {
+      type: 'bar',
+      data: { labels, datasets },
+      options: { animation: false, responsive: true, maintainAspectRatio: false, scales: { x: { stacked }, y: { stacked, beginAtZero: true } } },
+    });
+    return () => chart.destroy();
+  }, [labels, series, stacked]);
+  return (
+    <div className="chart">
+      <canvas ref={canvas} role="img" aria-label={label} />
+    </div>
+  );
+}

@@ -1,0 +1,99 @@
+import type { ChannelUsage, LineFriendStatus, RegistrationChannel, SegmentDefinitionInput, Tier } from '../gql/graphql';
+
+/**
+ * The segment builder's tree: AND / OR groups of conditions, any node negated (NOT), turned into the
+ * SegmentDefinitionInput the API evaluates. Each condition is one of the API's, with the fields staff fill in.
+ */
+export type Condition =
+  | { type: 'tier'; tiers: Tier[] }
+  | { type: 'pointBalance'; min: string; max: string }
+  | { type: 'pointsExpiring'; withinDays: string; minPoints: string }
+  | { type: 'registeredVia'; channel: RegistrationChannel }
+  | { type: 'tags'; any: string }
+  | { type: 'lastPurchase'; withinDays: string }
+  | { type: 'purchaseCount'; min: string; withinDays: string }
+  | { type: 'spend'; min: string; withinDays: string }
+  | { type: 'channelUsage'; usage: ChannelUsage; withinDays: string }
+  | { type: 'lineFriendStatus'; status: LineFriendStatus }
+  | { type: 'birthdayMonth' };
+
+export type ConditionType = Condition['type'];
+
+export type SegmentNode =
+  | { id: string; kind: 'group'; op: 'and' | 'or'; not: boolean; children: SegmentNode[] }
+  | { id: string; kind: 'condition'; not: boolean; condition: Condition };
+
+let counter = 0;
+const nextId = () => `n${++counter}`;
+
+export function newGroup(op: 'and' | 'or' = 'and', children: SegmentNode[] = []): SegmentNode {
+  return { id: nextId(), kind: 'group', op, not: false, children };
+}
+
+export function newCondition(type: ConditionType): SegmentNode {
+  const condition: Record<ConditionType, Condition> = {
+    tier: { type: 'tier', tiers: ['GOLD'] },
+    pointBalance: { type: 'pointBalance', min: '100', max: '' },
+    pointsExpiring: { type: 'pointsExpiring', withinDays: '30', minPoints: '' },
+    registeredVia: { type: 'registeredVia', channel: 'STORE' },
+    tags: { type: 'tags', any: '' },
+    lastPurchase: { type: 'lastPurchase', withinDays: '90' },
+    purchaseCount: { type: 'purchaseCount', min: '2', withinDays: '365' },
+    spend: { type: 'spend', min: '10000', withinDays: '365' },
+    channelUsage: { type: 'channelUsage', usage: 'BOTH', withinDays: '' },
+    lineFriendStatus: { type: 'lineFriendStatus', status: 'FRIEND' },
+    birthdayMonth: { type: 'birthdayMonth' },
+  };
+  return { id: nextId(), kind: 'condition', not: false, condition: condition[type] };
+}
+
+const int = (value: string): number | undefined => (value.trim() === '' ? undefined : Number(value));
+const window = (withinDays: string) => (int(withinDays) === undefined ? undefined : { fromDaysAgo: int(withinDays) });
+
+function conditionInput(condition: Condition): SegmentDefinitionInput {
+  switch (condition.type) {
+    case 'tier':
+      return { tier: condition.tiers };
+    case 'pointBalance':
+      return { pointBalance: { min: int(condition.min), max: int(condition.max) } };
+    case 'pointsExpiring':
+      return { pointsExpiring: { withinDays: int(condition.withinDays) ?? 30, minPoints: int(condition.minPoints) } };
+    case 'registeredVia':
+      return { registeredVia: condition.channel };
+    case 'tags':
+      return {
+        tags: {
+          any: condition.any
+            .split(',')
+            .map((tag) => tag.trim())
+            .filter(Boolean),
+        },
+      };
+    case 'lastPurchase':
+      return { lastPurchase: window(condition.withinDays) ?? {} };
+    case 'purchaseCount':
+      return { purchaseCount: { count: { min: int(condition.min) }, window: window(condition.withinDays) } };
+    case 'spend':
+      return { spend: { amount: { min: int(condition.min) }, window: window(condition.withinDays) } };
+    case 'channelUsage':
+      return { channelUsage: { usage: condition.usage, window: window(condition.withinDays) } };
+    case 'lineFriendStatus':
+      return { lineFriendStatus: condition.status };
+    case 'birthdayMonth':
+      return { birthdayMonth: { currentMonth: true } };
+  }
+}
+
+/** The tree as the API's definition; an empty group is "everyone" (an AND of nothing). */
+export function toDefinition(node: SegmentNode): SegmentDefinitionInput {
+  const inner: SegmentDefinitionInput = node.kind === 'condition' ? conditionInput(node.condition) : { [node.op]: node.children.map(toDefinition) };
+  return node.not ? { not: inner } : inner;
+}
+
+/** The tree with one node replaced (or removed, given null), found by id. */
+export function replaceNode(root: SegmentNode, id: string, next: SegmentNode | null): SegmentNode {
+  if (root.id === id) return next ?? newGroup();
+  if (root.kind === 'condition') return root;
+  const children = root.children.flatMap((child) => (child.id === id ? (next ? [next] : []) : [replaceNode(child, id, next)]));
+  return { ...root, children };
+}

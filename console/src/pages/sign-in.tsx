@@ -1,0 +1,53 @@
+import { useEffect, useState, type FormEvent, type ReactNode } from 'react';
+import { useI18n } from '../i18n';
+import { devSignIn, devSignInOffered, signIn, type StaffRole } from '../session';
+
+/**
+ * Sign-in: under `npm start` the development sign-in as STAFF or ADMIN; everywhere, a staff token from the
+ * retailer's identity provider (docs/console.md says how production signs in).
+ */
+export function SignInPage({ languageSwitch }: { languageSwitch: ReactNode }) {
+  const { t } = useI18n();
+  const [offered, setOffered] = useState(false);
+  const [token, setToken] = useState('');
+  const [problem, setProblem] = useState<string>();
+  useEffect(() => void devSignInOffered().then(setOffered), []);
+  const asRole = (role: StaffRole) => void devSignIn(role).catch((error: unknown) => setProblem(String(error)));
+  const withToken = (event: FormEvent) => {
+    event.preventDefault();
+    if (!signIn(token)) setProblem(t('This is not a valid staff token (or it has expired).', 'スタッフ用のトークンではないか、期限切れです。'));
+  };
+  return (
+    <main className="sign-in">
+      <h1>{t('OMO loyalty console', 'OMOポイント 管理コンソール')}</h1>
+      {offered ? (
+        <section className="card">
+          <h2>{t('Development sign-in', '開発用サインイン')}</h2>
+          <p className="muted">{t('Offered by npm start only; production refuses it.', 'npm start のときだけ使えます。本番環境では使えません。')}</p>
+          <div className="row">
+            <button type="button" onClick={() => asRole('STAFF')}>
+              {t('Sign in as STAFF', 'STAFF としてサインイン')}
+            </button>
+            <button type="button" onClick={() => asRole('ADMIN')}>
+              {t('Sign in as ADMIN', 'ADMIN としてサインイン')}
+            </button>
+          </div>
+        </section>
+      ) : null}
+      <form className="card" onSubmit={withToken}>
+        <h2>{t('Sign in with a staff token', 'スタッフトークンでサインイン')}</h2>
+        <label className="field">
+          <span>{t('Bearer token from your identity provider', 'IDプロバイダーが発行したトークン')}</span>
+          <textarea value={token} onChange={(e) => setToken(e.target.value)} rows={3} />
+        </label>
+        <button type="submit">{t('Sign in', 'サインイン')}</button>
+      </form>
+      {problem ? (
+        <p className="error" role="alert">
+          {problem}
+        </p>
+      ) : null}
+      <p>{languageSwitch}</p>
+    </main>
+  );
+}

@@ -1,0 +1,53 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import express, { type Router } from 'express';
+import { REPO_ROOT } from '@omo/lib/core/config';
+
+/**
+ * The staff console (console/, a Vite + React app) as the gateway serves it at /console/: its built files, every
+ * other path under /console answered with its page (the app routes in the browser), and the session endpoints its
+ * sign-in uses. The app talks to nothing but this gateway's /graphql, and its Content-Security-Policy holds it to
+ * that.
+ */
+export interface ConsoleOptions {
+  /** The built console; default console/dist (`npm start` and `npm run build` build it). */
+  dir?: string;
+  /**
+   * The development sign-in (`npm start`): a staff token for the role, from the development issuer. Never offered in
+   * production, whatever is passed here: there staff bring a token from the retailer's identity provider.
+   */
+  devSignIn?: (role: StaffRole) => string;
+}
+
+type StaffRole = 'STAFF' | 'ADMIN';
+
+export const CONSOLE_DIST = path.join(REPO_ROOT, 'console', 'dist');
+
+// React and Chart.js set element styles; everything else comes from this origin only
+const POLICY =
+  "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; font-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+export function consoleRouter(options: ConsoleOptions, production: boolean): Router {
+  const dir = options.dir ?? CONSOLE_DIST;
+  const devSignIn = production ? undefined : options.devSignIn;
+  const router = express.Router();
+  router.get('/session/config', (_req, res) => void res.set('cache-control', 'no-store').json({ devSignIn: devSignIn !== undefined }));
+  router.post('/session/dev', express.json({ limit: '1kb' }), (req, res) => {
+    if (!devSignIn) return void res.status(404).json({ error: 'The development sign-in is not offered here: sign in with a token from your identity provider.' });
+    const role = (req.body as { role?: unknown } | undefined)?.role;
+    if (role !== 'STAFF' && role !== 'ADMIN') return void res.status(400).json({ error: 'role must be STAFF or ADMIN' });
+    res.set('cache-control', 'no-store').json({ token: devSignIn(role) });
+  });
+  // Vite names each built file by its content: they never change under one name
+  router.use('/assets', express.static(path.join(dir, 'assets'), { immutable: true, maxAge: '365d', fallthrough: false, index: false }));
+  let page: string | undefined;
+  router.get(/.*/, (_req, res) => {
+    const index = path.join(dir, 'index.html');
+    if (!page && !existsSync(index)) {
+      return void res.status(503).type('text').send('The staff console is not built: run `npm run build` (or `npm start`, which builds it).\n');
+    }
+    page ??= readFileSync(index, 'utf8');
+    res.type('html').set('content-security-policy', POLICY).set('cache-control', 'no-cache').set('x-content-type-options', 'nosniff').send(page);
+  });
+  return router;
+}

@@ -1,0 +1,291 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { BrowserContext, Page } from 'playwright-core';
+import { signUserToken } from '@omo/lib/core/bearer-tokens';
+import { launchBrowser } from '@omo/tools/testing/browser';
+import { testConfig } from '@omo/tools/testing/config';
+import { buildConsole } from '../../scripts/console-build';
+import { ok, recordOneLinePurchase, startTestSystem, type TestSystem } from '../helpers/system';
+
+/**
+ * The staff console as staff use it: built by Vite as `npm start` builds it, served by the gateway at /console/,
+ * driven in Chromium with nothing reachable but the gateway. Every figure it shows is checked against what the API
+ * answers on its own; what a STAFF member may not do is neither offered nor, when forced, allowed.
+ */
+let system: TestSystem;
+let browser: BrowserContext;
+let tempDir: string;
+let consoleUrl: string;
+const stores: { shibuya: string; online: string } = { shibuya: '', online: '' };
+const members: { hanako: string; taro: string; jiro: string } = { hanako: '', taro: '', jiro: '' };
+const devToken = (role: 'STAFF' | 'ADMIN') => signUserToken({ sub: `console-${role.toLowerCase()}`, role }, testConfig());
+
+async function register(displayName: string, phone: string): Promise<string> {
+  const data = ok(
+    await system.graphql<{ registerMember: { id: string } }>(
+      'mutation($input: RegisterMemberInput!) { registerMember(input: $input) { id } }',
+      { input: { displayName, phone, registeredVia: 'STORE', registeredStoreId: stores.shibuya, marketingConsent: true } },
+      system.adminHeaders(),
+    ),
+  );
+  return data.registerMember.id;
+}
+
+async function balanceOf(memberId: string): Promise<number> {
+  const data = ok(await system.graphql<{ member: { points: { balance: number } } }>('query($id: ID!) { member(id: $id) { points { balance } } }', { id: memberId }, system.staffHeaders()));
+  return data.member.points.balance;
+}
+
+beforeAll(async () => {
+  tempDir = await mkdtemp(path.join(os.tmpdir(), 'omo-console-'));
+  const dir = path.join(tempDir, 'dist');
+  const [started] = await Promise.all([startTestSystem({}, undefined, { console: { dir, devSignIn: devToken } }), buildConsole(dir)]);
+  system = started;
+  consoleUrl = system.gatewayUrl.replace(/\/graphql$/, '/console/');
+  const store = async (code: string, name: string, kind: 'PHYSICAL' | 'ONLINE') =>
+    ok(await system.graphql<{ createStore: { id: string } }>('mutation($input: CreateStoreInput!) { createStore(input: $input) { id } }', { input: { code, name, kind } }, system.adminHeaders())).createStore.id;
+  stores.shibuya = await store('CON1', '渋谷店', 'PHYSICAL');
+  stores.online = await store('CONEC', 'オンラインストア', 'ONLINE');
+  members.hanako = await register('山田 花子', '090-1111-2222');
+  members.taro = await register('山田 太郎', '090-3333-4444');
+  members.jiro = await register('佐藤 次郎', '090-5555-6666');
+  const at = new Date(Date.now() - 60_000);
+  for (const [key, memberId, storeId, yen] of [
+    ['c-1', members.hanako, stores.shibuya, 12_000],
+    ['c-2', members.taro, stores.online, 3_000],
+  ] as const) {
+    expect(await recordOneLinePurchase(system, { idempotencyKey: key, memberId, storeId, yen, occurredAt: at })).toBe('COMPLETED');
+  }
+  // every member has linked a LINE account (as the line service stores a link): segments count linked members
+  await system.db
+    .collection('line_links')
+    .insertMany(Object.values(members).map((memberId) => ({ _id: `U${memberId}` as never, memberId, linkedAt: new Date(), friendStatus: 'FRIEND' })));
+  browser = await launchBrowser(path.join(tempDir, 'chromium'), { viewport: { width: 1280, height: 900 }, locale: 'en-GB', acceptDownloads: true });
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await system?.close();
+  if (tempDir) await rm(tempDir, { recursive: true, force: true });
+});
+
+/** A page with every host but the gateway refused, its script errors and refused loads collected. */
+async function openConsole(): Promise<{ page: Page; problems: string[] }> {
+  const gateway = new URL(system.gatewayUrl).origin;
+  const page = await browser.newPage();
+  const problems: string[] = [];
+  await page.route('**/*', (route) => {
+    const url = route.request().url();
+    if (new URL(url).origin === gateway || url.startsWith('blob:') || url.startsWith('data:')) return route.continue();
+    problems.push(`went to ${url}`);
+    return route.abort('internetdisconnected');
+  });
+  page.on('pageerror', (error) => void problems.push(error.message));
+  await page.goto(consoleUrl);
+  return { page, problems };
+}
+
+async function signIn(page: Page, role: 'STAFF' | 'ADMIN'): Promise<void> {
+  await page.getByRole('button', { name: `Sign in as ${role}` }).click();
+  await page.getByRole('navigation').getByText(role, { exact: true }).waitFor();
+}
+
+describe('the staff console', () => {
+  it('signs a STAFF member in, finds a member by phone, and adjusts their points: balance and history change', async () => {
+    const { page, problems } = await openConsole();
+    await signIn(page, 'STAFF');
+    await page.getByRole('link', { name: 'Members' }).click();
+    await page.getByLabel('Search by').selectOption('phone');
+    await page.getByLabel('Search term').fill('09011112222');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.getByRole('link', { name: '山田 花子' }).click();
+
+    const before = await balanceOf(members.hanako);
+    expect(before).toBeGreaterThan(0);
+    await expect(page.getByTestId('balance').innerText()).resolves.toBe(before.toLocaleString('en-GB'));
+    await page.getByLabel('Points (+ or −)').fill('150');
+    await page.getByLabel('Reason (shown to the member)').fill('お詫びポイント');
+    await page.getByRole('button', { name: 'Adjust points' }).click();
+
+    await page.getByTestId('balance').getByText((before + 150).toLocaleString('en-GB'), { exact: true }).waitFor();
+    expect(await balanceOf(members.hanako)).toBe(before + 150);
+    const newest = page.getByTestId('history').locator('tbody tr').first();
+    await expect(newest.innerText()).resolves.toMatch(/ADJUST\s+\+150\s+[\d,]+\s+お詫びポイント/);
+    // the form is empty again: a second click would need a new amount (and sends a new idempotency key)
+    await expect(page.getByLabel('Points (+ or −)').inputValue()).resolves.toBe('');
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it('finds members by the start of their name, and follows a merged member to the survivor', async () => {
+    const { page } = await openConsole();
+    await signIn(page, 'STAFF');
+    await page.getByLabel('Search by').selectOption('name');
+    await page.getByLabel('Search term').fill('山田');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.getByRole('link', { name: '山田 太郎' }).waitFor();
+    await expect(page.locator('tbody tr').count()).resolves.toBe(2);
+    await page.close();
+  });
+
+  it('builds a segment with a live count equal to the API’s, saves it, and runs a dry run that finishes', async () => {
+    const { page, problems } = await openConsole();
+    await signIn(page, 'STAFF');
+    await page.getByRole('link', { name: 'Segments' }).click();
+    // the starting condition is a point balance of at least 100; make it "more than the sign-up bonus alone": who
+    // bought in the store (the online purchase's points are still pending)
+    const least = (await balanceOf(members.jiro)) + 1;
+    await page.getByLabel('at least').fill(String(least));
+    const count = async (d: unknown) =>
+      ok(await system.graphql<{ segmentPreview: { memberCount: number } }>('query($d: SegmentDefinitionInput) { segmentPreview(definition: $d) { memberCount } }', { d }, system.staffHeaders())).segmentPreview.memberCount;
+    const bought = await count({ and: [{ pointBalance: { min: least } }] });
+    expect(bought).toBe(1);
+    await page.getByTestId('segment-count').getByText(`${bought} members match`).waitFor();
+
+    // AND registered in a store (all three were); then NOT the balance: the other two
+    await page.getByLabel('Add a condition').selectOption('registeredVia');
+    await page.getByTestId('segment-count').getByText(`${bought} members match`).waitFor();
+    const balanceCondition = page.locator('.condition', { hasText: 'Point balance' });
+    await balanceCondition.getByLabel('NOT').check();
+    await expect(count({ and: [{ not: { pointBalance: { min: least } } }, { registeredVia: 'STORE' }] })).resolves.toBe(2);
+    await page.getByTestId('segment-count').getByText('2 members match').waitFor();
+
+    await page.getByLabel('Segment name').fill('店舗登録・ポイントの少ない会員');
+    await page.getByRole('button', { name: 'Save segment' }).click();
+    await page.getByRole('cell', { name: '店舗登録・ポイントの少ない会員' }).waitFor();
+    const saved = ok(await system.graphql<{ segments: { id: string; name: string; definition: unknown }[] }>('{ segments { id name definition } }', {}, system.staffHeaders())).segments;
+    expect(saved).toEqual([expect.objectContaining({ name: '店舗登録・ポイントの少ない会員', definition: { and: [{ not: { pointBalance: { min: least } } }, { registeredVia: 'STORE' }] } })]);
+
+    await page.getByRole('link', { name: 'Send a message' }).click();
+    await page.getByLabel('Message').fill('週末はポイント2倍です');
+    await expect(page.locator('.phone').innerText()).resolves.toContain('週末はポイント2倍です');
+    await page.getByRole('button', { name: 'Run the dry run' }).click();
+    const delivery = page.getByTestId('delivery').first();
+    await delivery.and(page.locator('[data-status="COMPLETED"]')).waitFor({ timeout: 20_000 });
+    await expect(delivery.innerText()).resolves.toMatch(/COMPLETED\s+dry run\s+recipients 2 · sent 0 · failed 0/);
+    await expect(delivery.locator('progress').getAttribute('value')).resolves.toBe('100');
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it('lets ADMIN create a POS key for a store, shown once, and revoke it: the gateway then refuses it', async () => {
+    const { page, problems } = await openConsole();
+    await signIn(page, 'ADMIN');
+    await page.getByRole('link', { name: 'POS keys' }).click();
+    await page.getByLabel('Label (e.g. the register)').fill('渋谷レジ1');
+    await page.getByLabel('渋谷店').check();
+    await page.getByRole('button', { name: 'Create key' }).click();
+    const key = (await page.getByTestId('new-key').locator('code').innerText()).trim();
+    const { memberCode } = ok(await system.graphql<{ member: { memberCode: string } }>('query($id: ID!) { member(id: $id) { memberCode } }', { id: members.hanako }, system.staffHeaders())).member;
+    const lookup = (headers: Record<string, string>) => system.graphql('query($code: String!) { memberByCode(code: $code) { id } }', { code: memberCode }, headers);
+    expect(await lookup({ 'x-api-key': key })).toMatchObject({ data: { memberByCode: { id: members.hanako } } });
+
+    const row = page.getByTestId('api-key').filter({ hasText: '渋谷レジ1' });
+    await expect(row.innerText()).resolves.toContain('渋谷店');
+    await row.getByRole('button', { name: 'Revoke' }).click();
+    await row.getByText('revoked').waitFor();
+    expect((await lookup({ 'x-api-key': key })).errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it('downloads the liability CSV whose balance total equals the sum of every member’s balance', async () => {
+    const { page, problems } = await openConsole();
+    await signIn(page, 'STAFF');
+    await page.getByRole('link', { name: 'Reports' }).click();
+    await page.getByTestId('liability').waitFor();
+    const download = page.waitForEvent('download');
+    await page.getByRole('button', { name: 'Download CSV' }).click();
+    const file = await (await download).path();
+    const rows = (await readFile(file, 'utf8'))
+      .replace(/^\uFEFF/, '')
+      .trim()
+      .split('\r\n')
+      .map((line) => line.split(','));
+    const value = (name: string) => Number(rows.find((row) => row[0] === name)?.[1]);
+
+    const balances = (await Promise.all(Object.values(members).map(balanceOf))).reduce((sum, b) => sum + b, 0);
+    expect(balances).toBeGreaterThan(0);
+    expect(value('balance_points')).toBe(balances);
+    expect(value('outstanding_yen')).toBe(value('outstanding_points'));
+    const months = rows.slice(rows.findIndex((row) => row[0] === 'expiry_month') + 1);
+    expect(months.reduce((sum, row) => sum + Number(row[1]), 0)).toBe(value('outstanding_points') + value('owed_points'));
+    // the chart drew the same months
+    await expect(page.getByRole('img', { name: 'Outstanding points by expiry month' }).isVisible()).resolves.toBe(true);
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it('offers a STAFF member no ADMIN action, and the gateway refuses one forced from the console’s session', async () => {
+    const { page } = await openConsole();
+    await signIn(page, 'STAFF');
+    await expect(page.getByRole('navigation').getByRole('link', { name: 'POS keys' }).count()).resolves.toBe(0);
+    await page.getByRole('link', { name: 'Stores' }).click();
+    await page.getByRole('cell', { name: '渋谷店' }).waitFor();
+    await expect(page.getByRole('button', { name: 'Add store' }).count()).resolves.toBe(0);
+    await page.getByRole('link', { name: 'Campaigns & rules' }).click();
+    await page.getByRole('heading', { name: 'Campaigns' }).waitFor();
+    await expect(page.getByRole('button', { name: 'Create campaign' }).count()).resolves.toBe(0);
+    await page.goto(`${consoleUrl}members/${members.taro}`);
+    await page.getByRole('heading', { name: 'Merges' }).waitFor();
+    await expect(page.getByRole('button', { name: 'Preview' }).count()).resolves.toBe(0);
+    await page.goto(`${consoleUrl}api-keys`);
+    await page.getByText('POS keys are managed by ADMIN staff.').waitFor();
+
+    // forced: the console's own STAFF session calling an ADMIN mutation
+    const forced = await page.evaluate(async (storeId) => {
+      const token = sessionStorage.getItem('omo-console-token');
+      const response = await fetch('/graphql', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ query: 'mutation($s: [ID!]!) { createApiKey(input: { label: "forced", storeIds: $s }) { key } }', variables: { s: [storeId] } }),
+      });
+      return (await response.json()) as { data: unknown; errors?: { extensions?: { code?: string } }[] };
+    }, stores.shibuya);
+    expect(forced.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    expect(ok(await system.graphql<{ apiKeys: { label: string }[] }>('{ apiKeys { label } }', {}, system.adminHeaders())).apiKeys.map((k) => k.label)).not.toContain('forced');
+    await page.close();
+  });
+
+  it('speaks Japanese when asked, and keeps the choice', async () => {
+    const { page } = await openConsole();
+    await page.getByRole('button', { name: '日本語' }).click();
+    await page.getByRole('button', { name: 'STAFF としてサインイン' }).click();
+    await page.getByRole('link', { name: 'レポート' }).click();
+    await page.getByRole('tab', { name: 'ポイント負債' }).waitFor();
+    await page.reload();
+    await page.getByRole('link', { name: '会員' }).waitFor();
+    await page.close();
+  });
+});
+
+describe('sign-in', () => {
+  it('offers no development sign-in in production, and refuses one asked for', async () => {
+    const config = { dir: path.join(tempDir, 'dist'), devSignIn: devToken };
+    const { consoleRouter } = await import('@omo/gateway/src/console');
+    const express = (await import('express')).default;
+    const { listen } = await import('@omo/lib/server/http');
+    const app = express();
+    app.use('/console', consoleRouter(config, true));
+    const running = await listen(app, 0);
+    try {
+      const offered = await fetch(`${running.url}/console/session/config`).then((r) => r.json() as Promise<unknown>);
+      expect(offered).toEqual({ devSignIn: false });
+      const asked = await fetch(`${running.url}/console/session/dev`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ role: 'ADMIN' }) });
+      expect(asked.status).toBe(404);
+      await expect(asked.text()).resolves.not.toMatch(/eyJ/);
+      // the console itself is still served: in production staff sign in with their identity provider's token
+      const page = await fetch(`${running.url}/console/members`);
+      expect(page.status).toBe(200);
+      expect(page.headers.get('content-security-policy')).toContain("connect-src 'self'");
+    } finally {
+      await running.close();
+    }
+  });
+
+  it('refuses a development sign-in for a role other than STAFF or ADMIN', async () => {
+    const response = await fetch(`${consoleUrl}session/dev`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ role: 'CUSTOMER' }) });
+    expect(response.status).toBe(400);
+  });
+});
