@@ -131,7 +131,8 @@ const MergeMembers = graphql(`
 /** A member: profile, card, points and their expiry, history, purchases across channels, LINE, merges. */
 export function MemberPage({ id, session }: { id: string; session: Session }) {
   const { t, number, dateTime } = useI18n();
-  const { data, error, loading, refetch } = useQuery(MemberQuery, { id });
+  // a merge runs in steps after it was asked for: the page follows it until it completed or was refused
+  const { data, error, loading, refetch } = useQuery(MemberQuery, { id }, { pollMs: 1000, poll: (d) => !!d.member?.merges.some((m) => m.state === 'PENDING' || m.state === 'IN_PROGRESS') });
   const member = data?.member;
   if (member?.status === 'MERGED' && member.mergedIntoId) {
     return (
