@@ -49,7 +49,7 @@ export class ChannelReport {
       const bit = purchase.channel === 'ONLINE' ? ONLINE : STORE;
       const month = jstMonthLabel(purchase.occurredAt);
       let members = months.get(month);
-      if (!members) months.set(month, (members = new Map()));
+      if (!members) months.set(month, (members = new Map<string, number>()));
       members.set(memberId, (members.get(memberId) ?? 0) | bit);
       period.set(memberId, (period.get(memberId) ?? 0) | bit);
     }
