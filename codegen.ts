@@ -49,6 +49,7 @@ export const subgraphCodegen: Record<string, { contextType: string; mappers: Rec
       Member: '../mappers#MemberRef',
       PurchaseSummary: '../services/stats#PurchaseStats',
       Coupon: '../mappers#CouponRef',
+      Campaign: '../mappers#CampaignRepresentation',
       SmaregiEvent: '../smaregi/webhook/event-log.model#SmaregiEventLogDoc',
       SmaregiPointPush: '../smaregi/mirror/point-mirror.models#PointPushDoc',
     },

@@ -25,3 +25,24 @@ export function endOfJstDay(at: Date): Date {
 export function secondsLate(since: Date | undefined | null, now: Date): number {
   return since ? Math.max(0, (now.getTime() - since.getTime()) / 1000) : 0;
 }
+
+/** A period [from, to) of a report. */
+export interface Period {
+  from: Date;
+  to: Date;
+}
+
+/**
+ * A campaign's window so far, [startsAt, min(endsAt, now)) (empty before it starts), and the period of the same
+ * length immediately before it: what both campaign reports (points and purchases) compare.
+ */
+export function campaignPeriods(startsAt: Date, endsAt: Date, now: Date): { during: Period; before: Period } {
+  const end = Math.max(startsAt.getTime(), Math.min(endsAt.getTime(), now.getTime()));
+  const length = end - startsAt.getTime();
+  return { during: { from: startsAt, to: new Date(end) }, before: { from: new Date(startsAt.getTime() - length), to: startsAt } };
+}
+
+/** during / before, null when there was nothing before: a report's change ratio. */
+export function changeRatio(during: number, before: number): number | null {
+  return before === 0 ? null : during / before;
+}

@@ -90,6 +90,11 @@ const ROWS: Record<string, Row> = {
     variables: () => ({ from: new Date(Date.now() - 86_400_000).toISOString(), to: new Date().toISOString() }),
     expect: staffOnly,
   },
+  membersByChannel: {
+    query: 'query($from: DateTime!, $to: DateTime!) { membersByChannel(from: $from, to: $to) { both } }',
+    variables: () => ({ from: new Date(Date.now() - 86_400_000).toISOString(), to: new Date().toISOString() }),
+    expect: staffOnly,
+  },
   // --- Mutation (inputs an allowed caller is refused for with BAD_USER_INPUT or NOT_FOUND, so nothing changes)
   issueLineLinkCode: { query: 'mutation { issueLineLinkCode { expiresAt } }', variables: () => ({}), expect: customersOnly },
   unlinkLineAccount: { query: 'mutation($id: ID) { unlinkLineAccount(memberId: $id) }', variables: (f, c) => ({ id: f.self(c === 'customerOther' ? 'customerSelf' : c).id }), expect: { ...ownData, posOwnStore: F, posOtherStore: F } },

@@ -21,6 +21,7 @@ import type { RewardService } from './services/reward.service';
 import type { ImportBalances } from './services/import-balances';
 import type { LiabilityReport } from './services/liability-report';
 import type { ActivityReport } from './services/activity-report';
+import type { CampaignPoints } from './services/campaign-points';
 import type { SmaregiBalanceSync } from './services/smaregi-balance-sync';
 import type { StoreRateService } from './services/store-rate.service';
 import type { TierService } from './services/tier.service';
@@ -57,6 +58,7 @@ export interface PointsDeps {
   imports: ImportBalances;
   liability: LiabilityReport;
   activity: ActivityReport;
+  campaignPoints: CampaignPoints;
   /** The ledger seqs this process has written or read, for one-query balances. */
   heads: KnownHeads;
 }

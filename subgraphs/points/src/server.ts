@@ -27,6 +27,7 @@ import { createRulesModule } from './services/rules.module';
 import { KnownHeads } from './services/known-heads';
 import { LiabilityReport } from './services/liability-report';
 import { ActivityReport } from './services/activity-report';
+import { CampaignPoints } from './services/campaign-points';
 import { SettlementService } from './services/settlement.service';
 import { SmaregiBalanceSync } from './services/smaregi-balance-sync';
 import { appendWatchers, PointsPartnerEvents } from './services/points-partner-events';
@@ -116,7 +117,7 @@ export function buildPointsSubgraph(options: SubgraphBuildOptions): PointsSubgra
   const couponUse = new CouponUseService(couponStore, coupons, ledger, options.logger);
   const heads = new KnownHeads();
   const settlement = new SettlementService(ledger, policy, tiers, calculator, couponUse, options.logger, heads);
-  const deps: PointsDeps = { models, clock: options.clock, ledger, policy, storeRates, campaigns, itemRules, tiers, calculator, members, rewards, coupons, couponUse, checkoutCodes, shopifySync, smaregiBalance, imports: new ImportBalances(ledger, tiers, policy, options.clock), liability: new LiabilityReport(models, options.clock), activity: new ActivityReport(models.ledger), heads };
+  const deps: PointsDeps = { models, clock: options.clock, ledger, policy, storeRates, campaigns, itemRules, tiers, calculator, members, rewards, coupons, couponUse, checkoutCodes, shopifySync, smaregiBalance, imports: new ImportBalances(ledger, tiers, policy, options.clock), liability: new LiabilityReport(models, options.clock), activity: new ActivityReport(models.ledger), campaignPoints: new CampaignPoints(models.ledger, options.clock), heads };
   const apollo = buildSubgraphApollo<PointsContext>({ name: 'points', typeDefs, resolvers, ...options });
   return {
     apollo,

@@ -1,6 +1,8 @@
 import type { BaseContext } from '@omo/lib/server/subgraph-server';
 import { createPurchasesLoaders, type PurchasesLoaders } from './loaders/purchases.loaders';
 import type { PurchasesModels } from './models';
+import type { CampaignPurchases } from './services/campaign-purchases';
+import type { ChannelReport } from './services/channel-report';
 import type { PurchaseService } from './services/purchase.service';
 import type { ReceiptClaimService } from './services/receipt-claim.service';
 import type { RefundService } from './services/refund.service';
@@ -17,6 +19,8 @@ export interface PurchasesContext extends BaseContext {
   receiptClaims: ReceiptClaimService;
   smaregiEvents: SmaregiEventLog;
   smaregiMirror: BalanceMirror;
+  channelReport: ChannelReport;
+  campaignPurchases: CampaignPurchases;
 }
 
 export interface PurchasesDeps {
@@ -27,8 +31,10 @@ export interface PurchasesDeps {
   receiptClaims: ReceiptClaimService;
   smaregiEvents: SmaregiEventLog;
   smaregiMirror: BalanceMirror;
+  channelReport: ChannelReport;
+  campaignPurchases: CampaignPurchases;
 }
 
 export function createPurchasesContext(deps: PurchasesDeps, base: BaseContext): PurchasesContext {
-  return { ...base, loaders: createPurchasesLoaders(deps.models), models: deps.models, stores: deps.storeService, purchases: deps.purchaseService, refunds: deps.refundService, receiptClaims: deps.receiptClaims, smaregiEvents: deps.smaregiEvents, smaregiMirror: deps.smaregiMirror };
+  return { ...base, loaders: createPurchasesLoaders(deps.models), models: deps.models, stores: deps.storeService, purchases: deps.purchaseService, refunds: deps.refundService, receiptClaims: deps.receiptClaims, smaregiEvents: deps.smaregiEvents, smaregiMirror: deps.smaregiMirror, channelReport: deps.channelReport, campaignPurchases: deps.campaignPurchases };
 }

@@ -18,3 +18,16 @@ export interface PurchaseLineView extends PurchaseLineDoc {
 export interface CouponRef {
   id: string;
 }
+
+/**
+ * A campaign (owned by the points service) as the gateway sends it for purchaseResults: its id and the fields the
+ * field @requires, the dates as the JSON strings they travel as (an entity's representation is not parsed by the
+ * DateTime scalar).
+ */
+export interface CampaignRepresentation {
+  id: string;
+  startsAt: string | Date;
+  endsAt: string | Date;
+  storeIds: string[];
+  channels: ('STORE' | 'ONLINE')[];
+}

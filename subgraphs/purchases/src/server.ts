@@ -10,6 +10,8 @@ import { purchasesRoutes } from './internal/purchases.routes';
 import { purchasesModels } from './models';
 import { settlementGauges } from './services/settlement-gauges';
 import { resolvers } from './resolvers';
+import { CampaignPurchases } from './services/campaign-purchases';
+import { ChannelReport } from './services/channel-report';
 import { CouponQuotes } from './services/coupon-quotes';
 import { MembersClient } from './services/members.client';
 import { remotePartnerEventSink } from '@omo/lib/contracts/members';
@@ -81,7 +83,7 @@ export function buildPurchasesSubgraph(options: SubgraphBuildOptions): Purchases
     outbox: () => outbox,
   });
   Object.assign(handlers, smaregi.outboxHandlers);
-  const deps: PurchasesDeps = { models, storeService, purchaseService, refundService, receiptClaims, smaregiEvents: smaregi.webhooks.log, smaregiMirror: smaregi.mirror };
+  const deps: PurchasesDeps = { models, storeService, purchaseService, refundService, receiptClaims, smaregiEvents: smaregi.webhooks.log, smaregiMirror: smaregi.mirror, channelReport: new ChannelReport(models.purchases), campaignPurchases: new CampaignPurchases(models.purchases, options.clock) };
   const apollo = buildSubgraphApollo<PurchasesContext>({ name: 'purchases', typeDefs, resolvers, ...options });
   return {
     ...deps,

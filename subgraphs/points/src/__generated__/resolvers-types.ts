@@ -474,6 +474,48 @@ export type Campaign = {
   endsAt: Scalars['DateTime']['output'];
   /** When the campaign was created. */
   createdAt: Scalars['DateTime']['output'];
+  /**
+   * Staff: the points earned in the campaign window [startsAt, min(endsAt, now)) and in the period of the same
+   * length just before it, at the campaign's stores and channels.
+   */
+  pointResults: CampaignPointResults;
+};
+
+/**
+ * A campaign's points against the period just before it (Campaign.pointResults): one streamed pass over both
+ * periods' EARN and BONUS ledger entries, by when they were written, at the campaign's stores and channels (all when
+ * its lists are empty; bonuses with no store, such as sign-up and birthday bonuses, count only then). Refunds'
+ * reversals are not taken off.
+ */
+export type CampaignPointResults = {
+  __typename?: 'CampaignPointResults';
+  /** The campaign window so far: [startsAt, min(endsAt, now)); empty before the campaign starts. */
+  during: CampaignPointPeriod;
+  /** The period of the same length immediately before the campaign window. */
+  before: CampaignPointPeriod;
+  /** during.earned / before.earned; null when before earned nothing. */
+  earnedChange?: Maybe<Scalars['Float']['output']>;
+  /**
+   * EARN entries in the window whose earn breakdown names this campaign (it was the winning multiplier or one of
+   * the fixed bonuses): the purchases it applied to.
+   */
+  campaignPurchases: Scalars['Int']['output'];
+  /**
+   * All the points those entries earned, base points included: the breakdown records which campaigns applied, not
+   * each one's share, so the campaign's own part is not given.
+   */
+  pointsOnCampaignPurchases: Scalars['Int']['output'];
+};
+
+/** The points earned in one period at a campaign's stores and channels. */
+export type CampaignPointPeriod = {
+  __typename?: 'CampaignPointPeriod';
+  /** The period's start (inclusive). */
+  from: Scalars['DateTime']['output'];
+  /** The period's end (exclusive). */
+  to: Scalars['DateTime']['output'];
+  /** Points earned: EARN and BONUS entries. */
+  earned: Scalars['Int']['output'];
 };
 
 /** What a purchase would earn, and why. */
@@ -1314,6 +1356,7 @@ export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = 
 export type FederationTypes = ResolversObject<{
   Member: Member;
   Purchase: Purchase;
+  Campaign: Campaign;
   Coupon: Coupon;
 }>;
 
@@ -1325,6 +1368,9 @@ export type FederationReferenceTypes = ResolversObject<{
   Purchase:
     ( { __typename: 'Purchase' }
     & GraphQLRecursivePick<FederationTypes['Purchase'], {"id":true}> );
+  Campaign:
+    ( { __typename: 'Campaign' }
+    & GraphQLRecursivePick<FederationTypes['Campaign'], {"id":true}> );
   Coupon:
     ( { __typename: 'Coupon' }
     & GraphQLRecursivePick<FederationTypes['Coupon'], {"id":true}> );
@@ -1358,6 +1404,9 @@ export type ResolversTypes = ResolversObject<{
   EarnRules: ResolverTypeWrapper<EarnRules>;
   ItemRule: ResolverTypeWrapper<ItemRuleDoc>;
   Campaign: ResolverTypeWrapper<CampaignDoc>;
+  CampaignPointResults: ResolverTypeWrapper<CampaignPointResults>;
+  Float: ResolverTypeWrapper<Scalars['Float']['output']>;
+  CampaignPointPeriod: ResolverTypeWrapper<CampaignPointPeriod>;
   EarnPreview: ResolverTypeWrapper<Omit<EarnPreview, 'breakdown'> & { breakdown: ResolversTypes['EarnBreakdown'] }>;
   AdjustPointsResult: ResolverTypeWrapper<Omit<AdjustPointsResult, 'transaction' | 'account'> & { transaction: ResolversTypes['PointTransaction'], account: ResolversTypes['PointsAccount'] }>;
   CreateCampaignInput: CreateCampaignInput;
@@ -1383,7 +1432,6 @@ export type ResolversTypes = ResolversObject<{
   PointsLiability: ResolverTypeWrapper<PointsLiability>;
   LiabilityMonth: ResolverTypeWrapper<LiabilityMonth>;
   PointsActivity: ResolverTypeWrapper<PointsActivity>;
-  Float: ResolverTypeWrapper<Scalars['Float']['output']>;
   PointsActivityRow: ResolverTypeWrapper<PointsActivityRow>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
@@ -1416,6 +1464,9 @@ export type ResolversParentTypes = ResolversObject<{
   EarnRules: EarnRules;
   ItemRule: ItemRuleDoc;
   Campaign: CampaignDoc;
+  CampaignPointResults: CampaignPointResults;
+  Float: Scalars['Float']['output'];
+  CampaignPointPeriod: CampaignPointPeriod;
   EarnPreview: Omit<EarnPreview, 'breakdown'> & { breakdown: ResolversParentTypes['EarnBreakdown'] };
   AdjustPointsResult: Omit<AdjustPointsResult, 'transaction' | 'account'> & { transaction: ResolversParentTypes['PointTransaction'], account: ResolversParentTypes['PointsAccount'] };
   CreateCampaignInput: CreateCampaignInput;
@@ -1438,7 +1489,6 @@ export type ResolversParentTypes = ResolversObject<{
   PointsLiability: PointsLiability;
   LiabilityMonth: LiabilityMonth;
   PointsActivity: PointsActivity;
-  Float: Scalars['Float']['output'];
   PointsActivityRow: PointsActivityRow;
   Query: Record<PropertyKey, never>;
   Mutation: Record<PropertyKey, never>;
@@ -1697,7 +1747,8 @@ export type ItemRuleResolvers<ContextType = PointsContext, ParentType extends Re
   revision?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 }>;
 
-export type CampaignResolvers<ContextType = PointsContext, ParentType extends ResolversParentTypes['Campaign'] = ResolversParentTypes['Campaign']> = ResolversObject<{
+export type CampaignResolvers<ContextType = PointsContext, ParentType extends ResolversParentTypes['Campaign'] = ResolversParentTypes['Campaign'], FederationReferenceType extends FederationReferenceTypes['Campaign'] = FederationReferenceTypes['Campaign']> = ResolversObject<{
+  __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Campaign']> | FederationReferenceType, FederationReferenceType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   kind?: Resolver<ResolversTypes['CampaignKind'], ParentType, ContextType>;
@@ -1710,6 +1761,21 @@ export type CampaignResolvers<ContextType = PointsContext, ParentType extends Re
   startsAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   endsAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  pointResults?: Resolver<ResolversTypes['CampaignPointResults'], ParentType, ContextType>;
+}>;
+
+export type CampaignPointResultsResolvers<ContextType = PointsContext, ParentType extends ResolversParentTypes['CampaignPointResults'] = ResolversParentTypes['CampaignPointResults']> = ResolversObject<{
+  during?: Resolver<ResolversTypes['CampaignPointPeriod'], ParentType, ContextType>;
+  before?: Resolver<ResolversTypes['CampaignPointPeriod'], ParentType, ContextType>;
+  earnedChange?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  campaignPurchases?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  pointsOnCampaignPurchases?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+}>;
+
+export type CampaignPointPeriodResolvers<ContextType = PointsContext, ParentType extends ResolversParentTypes['CampaignPointPeriod'] = ResolversParentTypes['CampaignPointPeriod']> = ResolversObject<{
+  from?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  to?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  earned?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 }>;
 
 export type EarnPreviewResolvers<ContextType = PointsContext, ParentType extends ResolversParentTypes['EarnPreview'] = ResolversParentTypes['EarnPreview']> = ResolversObject<{
@@ -1900,6 +1966,8 @@ export type Resolvers<ContextType = PointsContext> = ResolversObject<{
   EarnRules?: EarnRulesResolvers<ContextType>;
   ItemRule?: ItemRuleResolvers<ContextType>;
   Campaign?: CampaignResolvers<ContextType>;
+  CampaignPointResults?: CampaignPointResultsResolvers<ContextType>;
+  CampaignPointPeriod?: CampaignPointPeriodResolvers<ContextType>;
   EarnPreview?: EarnPreviewResolvers<ContextType>;
   AdjustPointsResult?: AdjustPointsResultResolvers<ContextType>;
   LocalizedText?: LocalizedTextResolvers<ContextType>;

@@ -64,6 +64,11 @@ export class CampaignService {
     return this.rules.list(caller, options);
   }
 
+  /** Staff: one campaign as it stands now, null when there is none (the Campaign entity's reference). */
+  byId(caller: Caller, id: string): Promise<CampaignDoc | null> {
+    return this.rules.byId(caller, id);
+  }
+
   createCampaign(caller: Caller, input: CreateCampaignInput): Promise<CampaignDoc> {
     return this.rules.create(caller, () => {
       const kind = oneOf(input.kind, ['MULTIPLIER', 'FIXED_BONUS'] as const, 'kind');

@@ -1,6 +1,7 @@
 import { Types, type Model } from 'mongoose';
 import { requireStaff, type Caller } from '@omo/lib/core/auth';
 import { BadUserInputError, NotFoundError } from '@omo/lib/core/errors';
+import { isObjectId } from '@omo/lib/core/validation';
 import { CHANNELS, TIERS, type Channel, type Tier } from '../models/points-policy.model';
 import type { RuleAction } from '../models/rule-change.schema';
 import type { RuleRevision, RuleScope } from '../models/scoped-rule.schema';
@@ -158,6 +159,16 @@ export class ScopedRules<F extends RuleScope, K extends string, D extends F & Ru
       const startsAt = head.startsAt.getTime() > now.getTime() ? now : head.startsAt;
       return this.append(head, { ...this.fieldsOf(head), startsAt, endsAt: now }, actor, this.kind.actions.end, now);
     });
+  }
+
+  /** Staff: one rule as it stands now (its head revision), null when there is none or the id is not one. */
+  async byId(caller: Caller, id: string): Promise<D | null> {
+    requireStaff(caller);
+    if (!isObjectId(id)) return null;
+    return this.model
+      .findOne({ [this.kind.idField]: new Types.ObjectId(id) })
+      .sort({ revision: -1 })
+      .lean<D>();
   }
 
   private async all(): Promise<D[]> {

@@ -2,7 +2,7 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
 import type { StoreDoc } from '../models/store.model';
 import type { PurchaseDoc } from '../models/purchase.model';
-import type { PurchaseLineView, MemberRef, CouponRef } from '../mappers';
+import type { PurchaseLineView, MemberRef, CouponRef, CampaignRepresentation } from '../mappers';
 import type { ReceiptClaimView } from '../services/receipt-code';
 import type { RefundDoc } from '../models/refund.model';
 import type { PurchaseStats } from '../services/stats';
@@ -519,6 +519,95 @@ export type SmaregiEventConnection = {
   hasNextPage: Scalars['Boolean']['output'];
 };
 
+/**
+ * Distinct members by the channels they bought at over a period (membersByChannel): one streamed pass over the
+ * period's purchases. A purchase's channel is where it was made (STORE: a register in a physical or pop-up store;
+ * ONLINE: an online shop). Guest purchases (no member) and REJECTED ones do not count; PENDING_POINTS and
+ * SETTLEMENT_FAILED ones do (the customer paid), and refunds are not taken off.
+ */
+export type MembersByChannel = {
+  __typename?: 'MembersByChannel';
+  /** The period's start (inclusive). */
+  from: Scalars['DateTime']['output'];
+  /** The period's end (exclusive). */
+  to: Scalars['DateTime']['output'];
+  /** One row per month (Japan time) with purchases, by month; months with no counted purchase are left out. */
+  rows: Array<MembersByChannelRow>;
+  /** Over the whole period: members who bought only in stores. */
+  storeOnly: Scalars['Int']['output'];
+  /** Over the whole period: members who bought only online. */
+  onlineOnly: Scalars['Int']['output'];
+  /** Over the whole period: members who bought both in stores and online (not necessarily in the same month). */
+  both: Scalars['Int']['output'];
+};
+
+/** Distinct members by the channels they bought at in one month (Japan time). */
+export type MembersByChannelRow = {
+  __typename?: 'MembersByChannelRow';
+  /** The month, Japan time: "2026-11". */
+  month: Scalars['String']['output'];
+  /** Members who bought in stores that month and not online. */
+  storeOnly: Scalars['Int']['output'];
+  /** Members who bought online that month and not in stores. */
+  onlineOnly: Scalars['Int']['output'];
+  /** Members who bought both in stores and online that month. */
+  both: Scalars['Int']['output'];
+};
+
+/** A points campaign (owned by the points service), with what was bought around it. */
+export type Campaign = {
+  __typename?: 'Campaign';
+  /** The campaign's id. */
+  id: Scalars['ID']['output'];
+  /** Start of the campaign window (inclusive), from the points service. */
+  startsAt: Scalars['DateTime']['output'];
+  /** End of the campaign window (exclusive), from the points service. */
+  endsAt: Scalars['DateTime']['output'];
+  /** Stores where it applies (empty = all), from the points service. */
+  storeIds: Array<Scalars['ID']['output']>;
+  /** Channels where it applies (empty = all), from the points service. */
+  channels: Array<Channel>;
+  /**
+   * Staff: the purchases made in the campaign window [startsAt, min(endsAt, now)) and in the period of the same
+   * length just before it, at the campaign's stores and channels (all when its lists are empty): one streamed pass
+   * over both periods' purchases.
+   */
+  purchaseResults: CampaignPurchaseResults;
+};
+
+/**
+ * A campaign's purchases against the period just before it. Purchases count by when they were made (occurredAt);
+ * REJECTED ones do not count, guests' do (members counts only members), and refunds are not taken off.
+ */
+export type CampaignPurchaseResults = {
+  __typename?: 'CampaignPurchaseResults';
+  /** The campaign window so far: [startsAt, min(endsAt, now)); empty before the campaign starts. */
+  during: CampaignPurchasePeriod;
+  /** The period of the same length immediately before the campaign window. */
+  before: CampaignPurchasePeriod;
+  /** during.purchases / before.purchases; null when before has none. */
+  purchasesChange?: Maybe<Scalars['Float']['output']>;
+  /** during.sales / before.sales; null when before sold nothing. */
+  salesChange?: Maybe<Scalars['Float']['output']>;
+  /** during.members / before.members; null when before has no member. */
+  membersChange?: Maybe<Scalars['Float']['output']>;
+};
+
+/** The purchases of one period at a campaign's stores and channels. */
+export type CampaignPurchasePeriod = {
+  __typename?: 'CampaignPurchasePeriod';
+  /** The period's start (inclusive). */
+  from: Scalars['DateTime']['output'];
+  /** The period's end (exclusive). */
+  to: Scalars['DateTime']['output'];
+  /** Number of purchases. */
+  purchases: Scalars['Int']['output'];
+  /** Their sales in yen: the sum of their totals (after discounts and coupons; points count as payment). */
+  sales: Scalars['Int']['output'];
+  /** Distinct members who bought. */
+  members: Scalars['Int']['output'];
+};
+
 export type Query = {
   __typename?: 'Query';
   /** All stores, ordered by code. Any authenticated caller may list them. */
@@ -543,6 +632,13 @@ export type Query = {
    * first, at most 200.
    */
   smaregiPointPushesOutOfStep: Array<SmaregiPointPush>;
+  /**
+   * Staff (STAFF and ADMIN): for each month (Japan time) in [from, to) with purchases, how many distinct members
+   * bought only in stores, only online, and at both, and the same over the whole period. One streamed pass over the
+   * period's purchases (memberId, channel and occurredAt only), counted in memory: a report, not a page view. At
+   * most 731 days.
+   */
+  membersByChannel: MembersByChannel;
 };
 
 
@@ -571,6 +667,12 @@ export type QuerySmaregiEventsArgs = {
 
 export type QuerySmaregiPointPushesOutOfStepArgs = {
   contractId?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+export type QueryMembersByChannelArgs = {
+  from: Scalars['DateTime']['input'];
+  to: Scalars['DateTime']['input'];
 };
 
 /**
@@ -764,6 +866,7 @@ export type FederationTypes = ResolversObject<{
   Store: Store;
   Purchase: Purchase;
   Member: Member;
+  Campaign: Campaign;
 }>;
 
 /** Mapping of federation reference types */
@@ -777,6 +880,11 @@ export type FederationReferenceTypes = ResolversObject<{
   Member:
     ( { __typename: 'Member' }
     & GraphQLRecursivePick<FederationTypes['Member'], {"id":true}> );
+  Campaign:
+    ( { __typename: 'Campaign' }
+    & GraphQLRecursivePick<FederationTypes['Campaign'], {"id":true}>
+    & ( Record<PropertyKey, never>
+        | GraphQLRecursivePick<FederationTypes['Campaign'], {"startsAt":true,"endsAt":true,"storeIds":true,"channels":true}> ) );
 }>;
 
 
@@ -808,6 +916,12 @@ export type ResolversTypes = ResolversObject<{
   SmaregiEventOutcome: SmaregiEventOutcome;
   SmaregiEvent: ResolverTypeWrapper<SmaregiEventLogDoc>;
   SmaregiEventConnection: ResolverTypeWrapper<Omit<SmaregiEventConnection, 'nodes'> & { nodes: Array<ResolversTypes['SmaregiEvent']> }>;
+  MembersByChannel: ResolverTypeWrapper<MembersByChannel>;
+  MembersByChannelRow: ResolverTypeWrapper<MembersByChannelRow>;
+  Campaign: ResolverTypeWrapper<CampaignRepresentation>;
+  CampaignPurchaseResults: ResolverTypeWrapper<CampaignPurchaseResults>;
+  Float: ResolverTypeWrapper<Scalars['Float']['output']>;
+  CampaignPurchasePeriod: ResolverTypeWrapper<CampaignPurchasePeriod>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   SmaregiPointPush: ResolverTypeWrapper<PointPushDoc>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
@@ -845,6 +959,12 @@ export type ResolversParentTypes = ResolversObject<{
   UpdateStoreInput: UpdateStoreInput;
   SmaregiEvent: SmaregiEventLogDoc;
   SmaregiEventConnection: Omit<SmaregiEventConnection, 'nodes'> & { nodes: Array<ResolversParentTypes['SmaregiEvent']> };
+  MembersByChannel: MembersByChannel;
+  MembersByChannelRow: MembersByChannelRow;
+  Campaign: CampaignRepresentation;
+  CampaignPurchaseResults: CampaignPurchaseResults;
+  Float: Scalars['Float']['output'];
+  CampaignPurchasePeriod: CampaignPurchasePeriod;
   Query: Record<PropertyKey, never>;
   SmaregiPointPush: PointPushDoc;
   Mutation: Record<PropertyKey, never>;
@@ -867,23 +987,11 @@ export type LinkDirectiveArgs = {
 
 export type LinkDirectiveResolver<Result, Parent, ContextType = PurchasesContext, Args = LinkDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
-export type Federation__RequiresDirectiveArgs = {
-  fields: Scalars['federation__FieldSet']['input'];
-};
-
-export type Federation__RequiresDirectiveResolver<Result, Parent, ContextType = PurchasesContext, Args = Federation__RequiresDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
-
 export type Federation__ProvidesDirectiveArgs = {
   fields: Scalars['federation__FieldSet']['input'];
 };
 
 export type Federation__ProvidesDirectiveResolver<Result, Parent, ContextType = PurchasesContext, Args = Federation__ProvidesDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
-
-export type Federation__ExternalDirectiveArgs = {
-  reason?: Maybe<Scalars['String']['input']>;
-};
-
-export type Federation__ExternalDirectiveResolver<Result, Parent, ContextType = PurchasesContext, Args = Federation__ExternalDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
 export type Federation__TagDirectiveArgs = {
   name: Scalars['String']['input'];
@@ -1093,6 +1201,44 @@ export type SmaregiEventConnectionResolvers<ContextType = PurchasesContext, Pare
   hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
 }>;
 
+export type MembersByChannelResolvers<ContextType = PurchasesContext, ParentType extends ResolversParentTypes['MembersByChannel'] = ResolversParentTypes['MembersByChannel']> = ResolversObject<{
+  from?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  to?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  rows?: Resolver<Array<ResolversTypes['MembersByChannelRow']>, ParentType, ContextType>;
+  storeOnly?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  onlineOnly?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  both?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+}>;
+
+export type MembersByChannelRowResolvers<ContextType = PurchasesContext, ParentType extends ResolversParentTypes['MembersByChannelRow'] = ResolversParentTypes['MembersByChannelRow']> = ResolversObject<{
+  month?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  storeOnly?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  onlineOnly?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  both?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+}>;
+
+export type CampaignResolvers<ContextType = PurchasesContext, ParentType extends ResolversParentTypes['Campaign'] = ResolversParentTypes['Campaign'], FederationReferenceType extends FederationReferenceTypes['Campaign'] = FederationReferenceTypes['Campaign']> = ResolversObject<{
+  __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Campaign']> | FederationReferenceType, FederationReferenceType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  purchaseResults?: Resolver<ResolversTypes['CampaignPurchaseResults'], ParentType, ContextType>;
+}>;
+
+export type CampaignPurchaseResultsResolvers<ContextType = PurchasesContext, ParentType extends ResolversParentTypes['CampaignPurchaseResults'] = ResolversParentTypes['CampaignPurchaseResults']> = ResolversObject<{
+  during?: Resolver<ResolversTypes['CampaignPurchasePeriod'], ParentType, ContextType>;
+  before?: Resolver<ResolversTypes['CampaignPurchasePeriod'], ParentType, ContextType>;
+  purchasesChange?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  salesChange?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  membersChange?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+}>;
+
+export type CampaignPurchasePeriodResolvers<ContextType = PurchasesContext, ParentType extends ResolversParentTypes['CampaignPurchasePeriod'] = ResolversParentTypes['CampaignPurchasePeriod']> = ResolversObject<{
+  from?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  to?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  purchases?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  sales?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  members?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+}>;
+
 export type QueryResolvers<ContextType = PurchasesContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
   stores?: Resolver<Array<ResolversTypes['Store']>, ParentType, ContextType>;
   store?: Resolver<Maybe<ResolversTypes['Store']>, ParentType, ContextType, RequireFields<QueryStoreArgs, 'id'>>;
@@ -1100,6 +1246,7 @@ export type QueryResolvers<ContextType = PurchasesContext, ParentType extends Re
   purchasesNeedingAttention?: Resolver<ResolversTypes['PurchaseConnection'], ParentType, ContextType, RequireFields<QueryPurchasesNeedingAttentionArgs, 'first'>>;
   smaregiEvents?: Resolver<ResolversTypes['SmaregiEventConnection'], ParentType, ContextType, RequireFields<QuerySmaregiEventsArgs, 'first'>>;
   smaregiPointPushesOutOfStep?: Resolver<Array<ResolversTypes['SmaregiPointPush']>, ParentType, ContextType, Partial<QuerySmaregiPointPushesOutOfStepArgs>>;
+  membersByChannel?: Resolver<ResolversTypes['MembersByChannel'], ParentType, ContextType, RequireFields<QueryMembersByChannelArgs, 'from' | 'to'>>;
 }>;
 
 export type SmaregiPointPushResolvers<ContextType = PurchasesContext, ParentType extends ResolversParentTypes['SmaregiPointPush'] = ResolversParentTypes['SmaregiPointPush']> = ResolversObject<{
@@ -1158,6 +1305,11 @@ export type Resolvers<ContextType = PurchasesContext> = ResolversObject<{
   Member?: MemberResolvers<ContextType>;
   SmaregiEvent?: SmaregiEventResolvers<ContextType>;
   SmaregiEventConnection?: SmaregiEventConnectionResolvers<ContextType>;
+  MembersByChannel?: MembersByChannelResolvers<ContextType>;
+  MembersByChannelRow?: MembersByChannelRowResolvers<ContextType>;
+  Campaign?: CampaignResolvers<ContextType>;
+  CampaignPurchaseResults?: CampaignPurchaseResultsResolvers<ContextType>;
+  CampaignPurchasePeriod?: CampaignPurchasePeriodResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   SmaregiPointPush?: SmaregiPointPushResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
@@ -1170,9 +1322,7 @@ export type Resolvers<ContextType = PurchasesContext> = ResolversObject<{
 
 export type DirectiveResolvers<ContextType = PurchasesContext> = ResolversObject<{
   link?: LinkDirectiveResolver<any, any, ContextType>;
-  federation__requires?: Federation__RequiresDirectiveResolver<any, any, ContextType>;
   federation__provides?: Federation__ProvidesDirectiveResolver<any, any, ContextType>;
-  federation__external?: Federation__ExternalDirectiveResolver<any, any, ContextType>;
   federation__tag?: Federation__TagDirectiveResolver<any, any, ContextType>;
   federation__extends?: Federation__ExtendsDirectiveResolver<any, any, ContextType>;
   federation__shareable?: Federation__ShareableDirectiveResolver<any, any, ContextType>;

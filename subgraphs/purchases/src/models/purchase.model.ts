@@ -149,6 +149,8 @@ const purchaseSchema = new Schema<PurchaseDoc>(
 );
 purchaseSchema.index({ memberId: 1, occurredAt: -1 });
 purchaseSchema.index({ state: 1 });
+// the reports' streamed passes over a period (membersByChannel, Campaign.purchaseResults)
+purchaseSchema.index({ occurredAt: 1 });
 
 export type PurchaseModel = Model<PurchaseDoc>;
 

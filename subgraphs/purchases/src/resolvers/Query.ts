@@ -29,4 +29,5 @@ export const Query: QueryResolvers = {
   },
   smaregiEvents: (_parent, { outcome, first, after }, { caller, smaregiEvents }) => smaregiEvents.page(caller, { outcome, first, after }),
   smaregiPointPushesOutOfStep: (_parent, { contractId }, { caller, smaregiMirror }) => smaregiMirror.outOfStep(caller, contractId ?? null),
+  membersByChannel: (_parent, { from, to }, { caller, channelReport }) => channelReport.between(caller, from, to),
 };

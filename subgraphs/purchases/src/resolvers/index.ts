@@ -1,5 +1,6 @@
 import { DateTimeScalar } from '@omo/lib/core/scalars';
 import type { Resolvers } from '../__generated__/resolvers-types';
+import { Campaign } from './Campaign';
 import { Member } from './Member';
 import { Mutation } from './Mutation';
 import { Purchase } from './Purchase';
@@ -11,4 +12,4 @@ import { SmaregiEvent } from './SmaregiEvent';
 import { SmaregiPointPush } from './SmaregiPointPush';
 import { Store } from './Store';
 
-export const resolvers: Resolvers = { DateTime: DateTimeScalar, Query, Mutation, Store, Purchase, PurchaseLine, Refund, Member, PurchaseSummary, SmaregiEvent, SmaregiPointPush };
+export const resolvers: Resolvers = { DateTime: DateTimeScalar, Query, Mutation, Store, Purchase, PurchaseLine, Refund, Member, PurchaseSummary, SmaregiEvent, SmaregiPointPush, Campaign };
