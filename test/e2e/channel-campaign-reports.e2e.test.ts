@@ -186,6 +186,25 @@ describe('a campaign’s results', () => {
     });
   });
 
+  it('answers one campaign by id with the same results, and null for an id that is none', async () => {
+    const ONE = `query($id: ID!) { campaign(id: $id) { id name
+      purchaseResults { during { purchases sales members } before { purchases sales members } }
+      pointResults { during { earned } before { earned } }
+    } }`;
+    const all = ok(await system.graphql<{ campaigns: { id: string; purchaseResults: { during: object; before: object }; pointResults: { during: object; before: object } }[] }>(RESULTS, {}, system.staffHeaders())).campaigns.find((c) => c.id === campaignId)!;
+    const one = ok(await system.graphql<{ campaign: { id: string; name: string; purchaseResults: unknown; pointResults: unknown } }>(ONE, { id: campaignId }, system.staffHeaders())).campaign;
+    expect(one).toEqual({
+      id: campaignId,
+      name: '春の2倍',
+      purchaseResults: { during: expect.objectContaining({ purchases: 3, sales: 14_000 }), before: expect.objectContaining({ purchases: 3, sales: 18_000 }) },
+      pointResults: { during: { earned: (all.pointResults.during as { earned: number }).earned }, before: { earned: (all.pointResults.before as { earned: number }).earned } },
+    });
+    for (const id of ['0123456789abcdef01234567', 'not-an-id']) {
+      expect(ok(await system.graphql<{ campaign: null }>(ONE, { id }, system.staffHeaders()))).toEqual({ campaign: null });
+    }
+    expect((await system.graphql(ONE, { id: campaignId }, system.customerHeaders(members[0]!))).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+  });
+
   it('answers empty periods and null changes before the campaign starts', async () => {
     now = new Date(T0.getTime() + 5 * HOUR);
     try {

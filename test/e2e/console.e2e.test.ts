@@ -64,7 +64,7 @@ beforeAll(async () => {
   await system.db
     .collection('line_links')
     .insertMany(Object.values(members).map((memberId) => ({ _id: `U${memberId}` as never, memberId, linkedAt: new Date(), friendStatus: 'FRIEND' })));
-  browser = await launchBrowser(path.join(tempDir, 'chromium'), { viewport: { width: 1280, height: 900 }, locale: 'en-GB', acceptDownloads: true });
+  browser = await launchBrowser(path.join(tempDir, 'chromium'), { viewport: { width: 1280, height: 900 }, locale: 'en-GB' });
 }, 120_000);
 
 afterAll(async () => {
@@ -269,7 +269,7 @@ describe('the staff console', () => {
 
     // forced: the console's own STAFF session calling an ADMIN mutation
     const forced = await page.evaluate(async (storeId) => {
-      const token = sessionStorage.getItem('omo-console-token');
+      const token = (globalThis as unknown as { sessionStorage: { getItem(key: string): string | null } }).sessionStorage.getItem('omo-console-token');
       const response = await fetch('/graphql', {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },

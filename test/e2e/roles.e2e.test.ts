@@ -71,6 +71,7 @@ const ROWS: Record<string, Row> = {
     expect: { ...registers },
   },
   campaigns: { query: '{ campaigns { id } }', variables: () => ({}), expect: staffOnly },
+  campaign: { query: 'query($id: ID!) { campaign(id: $id) { id } }', variables: () => ({ id: '0123456789abcdef01234567' }), expect: staffOnly },
   itemRules: { query: '{ itemRules { id } }', variables: () => ({}), expect: staffOnly },
   earnRules: { query: '{ earnRules { rounding } }', variables: () => ({}), expect: { ...staffOnly, posOwnStore: A, posOtherStore: A } },
   // staff see the catalogue, a customer what they may redeem; registers read coupons by code, not rewards

@@ -71,6 +71,8 @@ export async function findBrowser(log: (line: string) => void = () => undefined)
 export interface BrowserOptions {
   viewport?: { width: number; height: number };
   deviceScaleFactor?: number;
+  /** navigator.language and Accept-Language, e.g. 'en-GB' for a page that follows the browser's language. */
+  locale?: string;
 }
 
 /** A persistent browser context on the browser jest's global setup found (or, outside jest, on the first that starts). */

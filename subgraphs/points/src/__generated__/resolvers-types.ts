@@ -1060,6 +1060,11 @@ export type Query = {
   earnPreview: EarnPreview;
   /** Staff: campaigns active at a moment (default now), or all when activeAt is null and all is true. */
   campaigns: Array<Campaign>;
+  /**
+   * Staff: one campaign (any window), or null if there is none with this id; e.g. for its pointResults and
+   * purchaseResults, which cost a pass over its periods each.
+   */
+  campaign?: Maybe<Campaign>;
   /** Staff and POS keys: the earn rules and point policy in force. */
   earnRules: EarnRules;
   /** Staff: item rules active at a moment (default now), or all when activeAt is null and all is true. */
@@ -1103,6 +1108,11 @@ export type QueryEarnPreviewArgs = {
 export type QueryCampaignsArgs = {
   activeAt?: InputMaybe<Scalars['DateTime']['input']>;
   all?: InputMaybe<Scalars['Boolean']['input']>;
+};
+
+
+export type QueryCampaignArgs = {
+  id: Scalars['ID']['input'];
 };
 
 
@@ -1905,6 +1915,7 @@ export type QueryResolvers<ContextType = PointsContext, ParentType extends Resol
   pointsLiability?: Resolver<ResolversTypes['PointsLiability'], ParentType, ContextType, Partial<QueryPointsLiabilityArgs>>;
   earnPreview?: Resolver<ResolversTypes['EarnPreview'], ParentType, ContextType, RequireFields<QueryEarnPreviewArgs, 'storeId' | 'channel' | 'amount'>>;
   campaigns?: Resolver<Array<ResolversTypes['Campaign']>, ParentType, ContextType, RequireFields<QueryCampaignsArgs, 'all'>>;
+  campaign?: Resolver<Maybe<ResolversTypes['Campaign']>, ParentType, ContextType, RequireFields<QueryCampaignArgs, 'id'>>;
   earnRules?: Resolver<ResolversTypes['EarnRules'], ParentType, ContextType>;
   itemRules?: Resolver<Array<ResolversTypes['ItemRule']>, ParentType, ContextType, RequireFields<QueryItemRulesArgs, 'all'>>;
   rewards?: Resolver<Array<ResolversTypes['Reward']>, ParentType, ContextType>;

@@ -4,6 +4,7 @@ import { earnPreview } from '../services/earn-preview';
 export const Query: QueryResolvers = {
   earnPreview: (_parent, args, { caller, calculator, members }) => earnPreview(caller, args, { calculator, members }),
   campaigns: (_parent, { activeAt, all }, { caller, campaigns }) => campaigns.list(caller, { activeAt, all }),
+  campaign: (_parent, { id }, { caller, campaigns }) => campaigns.byId(caller, id),
   earnRules: (_parent, _args, { earnRules }) => earnRules(),
   itemRules: (_parent, { activeAt, all }, { caller, itemRules }) => itemRules.list(caller, { activeAt, all }),
   rewards: (_parent, _args, { caller, rewards }) => rewards.list(caller),
