@@ -251,6 +251,52 @@ describe('the staff console', () => {
     await page.close();
   });
 
+  it('shows members by channel and a campaign’s results as the API computes them, with their CSVs', async () => {
+    const campaign = ok(
+      await system.graphql<{ createCampaign: { id: string } }>(
+        'mutation($input: CreateCampaignInput!) { createCampaign(input: $input) { id } }',
+        { input: { name: '渋谷店ポイント2倍', kind: 'MULTIPLIER', multiplierPercent: 200, storeIds: [stores.shibuya], startsAt: new Date(Date.now() - 3_600_000).toISOString(), endsAt: new Date(Date.now() + 86_400_000).toISOString() } },
+        system.adminHeaders(),
+      ),
+    ).createCampaign.id;
+    // a purchase in its window at its store (the sales before it, a minute ago, are in the window too)
+    const buyer = await register('高橋 美咲', '080-7000-8000');
+    expect(await recordOneLinePurchase(system, { idempotencyKey: 'c-campaign', memberId: buyer, storeId: stores.shibuya, yen: 4_000, occurredAt: new Date() })).toBe('COMPLETED');
+    const { page, problems } = await openConsole();
+    await signIn(page, 'STAFF');
+    await page.getByRole('link', { name: 'Reports' }).click();
+    const asked: { query: string; variables: Record<string, unknown> }[] = [];
+    page.on('request', (request) => void (request.method() === 'POST' && request.url().endsWith('/graphql') && asked.push(JSON.parse(request.postData() ?? '{}') as (typeof asked)[number])));
+
+    await page.getByRole('tab', { name: 'Members by channel' }).click();
+    await page.getByTestId('channel-totals').waitFor();
+    const variables = asked.find((r) => r.query.includes('membersByChannel'))!.variables;
+    const api = ok(await system.graphql<{ membersByChannel: { storeOnly: number; onlineOnly: number; both: number } }>('query($from: DateTime!, $to: DateTime!) { membersByChannel(from: $from, to: $to) { storeOnly onlineOnly both } }', variables, system.staffHeaders())).membersByChannel;
+    expect(api.storeOnly + api.onlineOnly + api.both).toBeGreaterThan(0);
+    await expect(page.getByTestId('channel-totals').innerText()).resolves.toBe(`Over the period: stores only ${api.storeOnly} · online only ${api.onlineOnly} · both ${api.both}`);
+
+    await page.getByRole('tab', { name: 'Campaign results' }).click();
+    await page.getByLabel('Campaign').selectOption(campaign);
+    await page.getByTestId('campaign-results').waitFor();
+    const results = ok(
+      await system.graphql<{ campaign: { purchaseResults: { during: { purchases: number; sales: number }; before: { purchases: number; sales: number } } } }>(
+        'query($id: ID!) { campaign(id: $id) { purchaseResults { during { purchases sales } before { purchases sales } } } }',
+        { id: campaign },
+        system.staffHeaders(),
+      ),
+    ).campaign.purchaseResults;
+    expect(results.during.purchases).toBeGreaterThan(0);
+    const rows = await page.getByTestId('campaign-results').locator('tbody tr').allInnerTexts();
+    expect(rows[0]).toMatch(new RegExp(`^Purchases\\s+${results.before.purchases}\\s+${results.during.purchases}\\s`));
+    expect(rows[1]).toMatch(new RegExp(`^Sales \\(yen\\)\\s+${results.before.sales.toLocaleString('en-GB')}\\s+${results.during.sales.toLocaleString('en-GB')}\\s`));
+    const download = page.waitForEvent('download');
+    await page.getByRole('button', { name: 'Download CSV' }).click();
+    const csv = await readFile(await (await download).path(), 'utf8');
+    expect(csv).toContain(`\r\nPurchases,${results.before.purchases},${results.during.purchases},`);
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
   it('offers a STAFF member no ADMIN action, and the gateway refuses one forced from the console’s session', async () => {
     const { page } = await openConsole();
     await signIn(page, 'STAFF');

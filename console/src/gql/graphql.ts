@@ -628,6 +628,26 @@ export type ConsolePointsActivityQueryVariables = Exact<{
 
 export type ConsolePointsActivityQuery = { pointsActivity: { earned: number, redeemed: number, redemptionRate: number | null, rows: Array<{ month: string, storeId: string | null, channel: Channel | null, earned: number, redeemed: number, expired: number, earnReversed: number, redeemReturned: number }> } };
 
+export type ConsoleMembersByChannelQueryVariables = Exact<{
+  from: string;
+  to: string;
+}>;
+
+
+export type ConsoleMembersByChannelQuery = { membersByChannel: { storeOnly: number, onlineOnly: number, both: number, rows: Array<{ month: string, storeOnly: number, onlineOnly: number, both: number }> } };
+
+export type ConsoleCampaignListQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type ConsoleCampaignListQuery = { campaigns: Array<{ id: string, name: string, startsAt: string, endsAt: string }> };
+
+export type ConsoleCampaignResultsQueryVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type ConsoleCampaignResultsQuery = { campaign: { id: string, name: string, purchaseResults: { purchasesChange: number | null, salesChange: number | null, membersChange: number | null, during: { from: string, to: string, purchases: number, sales: number, members: number }, before: { from: string, to: string, purchases: number, sales: number, members: number } }, pointResults: { earnedChange: number | null, campaignPurchases: number, pointsOnCampaignPurchases: number, during: { earned: number }, before: { earned: number } } } | null };
+
 export type ConsoleSegmentsQueryVariables = Exact<{ [key: string]: never; }>;
 
 
@@ -1071,6 +1091,69 @@ export const ConsolePointsActivityDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<ConsolePointsActivityQuery, ConsolePointsActivityQueryVariables>;
+export const ConsoleMembersByChannelDocument = new TypedDocumentString(`
+    query ConsoleMembersByChannel($from: DateTime!, $to: DateTime!) {
+  membersByChannel(from: $from, to: $to) {
+    storeOnly
+    onlineOnly
+    both
+    rows {
+      month
+      storeOnly
+      onlineOnly
+      both
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<ConsoleMembersByChannelQuery, ConsoleMembersByChannelQueryVariables>;
+export const ConsoleCampaignListDocument = new TypedDocumentString(`
+    query ConsoleCampaignList {
+  campaigns(all: true) {
+    id
+    name
+    startsAt
+    endsAt
+  }
+}
+    `) as unknown as TypedDocumentString<ConsoleCampaignListQuery, ConsoleCampaignListQueryVariables>;
+export const ConsoleCampaignResultsDocument = new TypedDocumentString(`
+    query ConsoleCampaignResults($id: ID!) {
+  campaign(id: $id) {
+    id
+    name
+    purchaseResults {
+      during {
+        from
+        to
+        purchases
+        sales
+        members
+      }
+      before {
+        from
+        to
+        purchases
+        sales
+        members
+      }
+      purchasesChange
+      salesChange
+      membersChange
+    }
+    pointResults {
+      during {
+        earned
+      }
+      before {
+        earned
+      }
+      earnedChange
+      campaignPurchases
+      pointsOnCampaignPurchases
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<ConsoleCampaignResultsQuery, ConsoleCampaignResultsQueryVariables>;
 export const ConsoleSegmentsDocument = new TypedDocumentString(`
     query ConsoleSegments {
   segments {

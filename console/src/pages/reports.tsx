@@ -47,7 +47,73 @@ const Activity = graphql(`
   }
 `);
 
-type Report = 'liability' | 'activity';
+const ByChannel = graphql(`
+  query ConsoleMembersByChannel($from: DateTime!, $to: DateTime!) {
+    membersByChannel(from: $from, to: $to) {
+      storeOnly
+      onlineOnly
+      both
+      rows {
+        month
+        storeOnly
+        onlineOnly
+        both
+      }
+    }
+  }
+`);
+
+const CampaignList = graphql(`
+  query ConsoleCampaignList {
+    campaigns(all: true) {
+      id
+      name
+      startsAt
+      endsAt
+    }
+  }
+`);
+
+const CampaignResults = graphql(`
+  query ConsoleCampaignResults($id: ID!) {
+    campaign(id: $id) {
+      id
+      name
+      purchaseResults {
+        during {
+          from
+          to
+          purchases
+          sales
+          members
+        }
+        before {
+          from
+          to
+          purchases
+          sales
+          members
+        }
+        purchasesChange
+        salesChange
+        membersChange
+      }
+      pointResults {
+        during {
+          earned
+        }
+        before {
+          earned
+        }
+        earnedChange
+        campaignPurchases
+        pointsOnCampaignPurchases
+      }
+    }
+  }
+`);
+
+type Report = 'liability' | 'activity' | 'channels' | 'campaign';
 
 /** Reports: each a query the owning service computes, a chart where one reads better, and a CSV download. */
 export function ReportsPage() {
@@ -56,6 +122,8 @@ export function ReportsPage() {
   const tabs: [Report, string][] = [
     ['liability', t('Points liability', 'ポイント負債')],
     ['activity', t('Points earned / redeemed / expired', 'ポイント付与・利用・失効')],
+    ['channels', t('Members by channel', 'チャネル別会員')],
+    ['campaign', t('Campaign results', 'キャンペーン効果')],
   ];
   return (
     <>
@@ -66,7 +134,7 @@ export function ReportsPage() {
           </button>
         ))}
       </div>
-      {report === 'liability' ? <LiabilityReport /> : <ActivityReport />}
+      {report === 'liability' ? <LiabilityReport /> : report === 'activity' ? <ActivityReport /> : report === 'channels' ? <ChannelReport /> : <CampaignReport />}
     </>
   );
 }
@@ -173,10 +241,9 @@ function monthsAgo(months: number): string {
 
 function ActivityReport() {
   const { t, number } = useI18n();
-  const [from, setFrom] = useState(monthsAgo(11));
-  const [to, setTo] = useState(monthsAgo(0));
-  const [period, setPeriod] = useState({ from: jstStart(monthsAgo(11)), to: jstStart(monthsAgo(-1)) });
-  const activity = useQuery(Activity, period);
+  const range = usePeriod();
+  const { from, to } = range;
+  const activity = useQuery(Activity, range.period);
   const stores = useQuery(StoresQuery, {});
   const storeName = (id: string | null | undefined) => (id ? (stores.data?.stores.find((s) => s.id === id)?.name ?? id) : '—');
   const report = activity.data?.pointsActivity;
@@ -199,11 +266,6 @@ function ActivityReport() {
       ],
     };
   }, [report, t]);
-  const show = () => {
-    const end = new Date(jstStart(to));
-    end.setUTCMonth(end.getUTCMonth() + 1);
-    setPeriod({ from: jstStart(from), to: end.toISOString() });
-  };
   const download = () => {
     if (!report) return;
     downloadCsv(`points-activity-${from}-${to}.csv`, [
@@ -220,17 +282,7 @@ function ActivityReport() {
         </button>
       }
     >
-      <div className="row">
-        <Field label={t('From month', '開始月')}>
-          <input type="month" value={from} onChange={(e) => setFrom(e.target.value)} />
-        </Field>
-        <Field label={t('To month', '終了月')}>
-          <input type="month" value={to} onChange={(e) => setTo(e.target.value)} />
-        </Field>
-        <button type="button" onClick={show}>
-          {t('Show', '表示')}
-        </button>
-      </div>
+      <MonthRange range={range} />
       <Loading when={activity.loading} />
       <ErrorNote error={activity.error} />
       {report ? (
@@ -264,6 +316,177 @@ function ActivityReport() {
               ))}
             </tbody>
           </table>
+        </>
+      ) : null}
+    </Section>
+  );
+}
+
+/** The months [from, to] picked as JST month starts: the period from the first's start to the end of the last. */
+function usePeriod(): { from: string; to: string; setFrom: (m: string) => void; setTo: (m: string) => void; period: { from: string; to: string }; apply: () => void } {
+  const [from, setFrom] = useState(monthsAgo(11));
+  const [to, setTo] = useState(monthsAgo(0));
+  const [period, setPeriod] = useState({ from: jstStart(monthsAgo(11)), to: jstStart(monthsAgo(-1)) });
+  const apply = () => {
+    const end = new Date(jstStart(to));
+    end.setUTCMonth(end.getUTCMonth() + 1);
+    setPeriod({ from: jstStart(from), to: end.toISOString() });
+  };
+  return { from, to, setFrom, setTo, period, apply };
+}
+
+function MonthRange({ range }: { range: ReturnType<typeof usePeriod> }) {
+  const { t } = useI18n();
+  return (
+    <div className="row">
+      <Field label={t('From month', '開始月')}>
+        <input type="month" value={range.from} onChange={(e) => range.setFrom(e.target.value)} />
+      </Field>
+      <Field label={t('To month', '終了月')}>
+        <input type="month" value={range.to} onChange={(e) => range.setTo(e.target.value)} />
+      </Field>
+      <button type="button" onClick={range.apply}>
+        {t('Show', '表示')}
+      </button>
+    </div>
+  );
+}
+
+function ChannelReport() {
+  const { t, number } = useI18n();
+  const range = usePeriod();
+  const byChannel = useQuery(ByChannel, range.period);
+  const report = byChannel.data?.membersByChannel;
+  const chart = useMemo(
+    () =>
+      report
+        ? {
+            labels: report.rows.map((r) => r.month),
+            series: [
+              { name: t('stores only', '店舗のみ'), values: report.rows.map((r) => r.storeOnly) },
+              { name: t('online only', 'オンラインのみ'), values: report.rows.map((r) => r.onlineOnly) },
+              { name: t('both', '両方'), values: report.rows.map((r) => r.both) },
+            ],
+          }
+        : undefined,
+    [report, t],
+  );
+  const download = () => {
+    if (!report) return;
+    downloadCsv(`members-by-channel-${range.from}-${range.to}.csv`, [
+      ['month', 'store_only', 'online_only', 'both'],
+      ...report.rows.map((r) => [r.month, r.storeOnly, r.onlineOnly, r.both]),
+      ['period', report.storeOnly, report.onlineOnly, report.both],
+    ]);
+  };
+  return (
+    <Section
+      title={t('Members by channel: who bought in stores, online, or both', 'チャネル別会員：店舗・オンライン・両方')}
+      actions={
+        <button type="button" disabled={!report} onClick={download}>
+          {t('Download CSV', 'CSVをダウンロード')}
+        </button>
+      }
+    >
+      <MonthRange range={range} />
+      <Loading when={byChannel.loading} />
+      <ErrorNote error={byChannel.error} />
+      {report && chart ? (
+        <>
+          <p data-testid="channel-totals">
+            {t('Over the period', '期間全体')}: {t('stores only', '店舗のみ')} {number(report.storeOnly)} · {t('online only', 'オンラインのみ')} {number(report.onlineOnly)} · {t('both', '両方')}{' '}
+            {number(report.both)}
+          </p>
+          <BarChart label={t('Members by channel per month', '月別・チャネル別の購入会員')} labels={chart.labels} series={chart.series} stacked />
+        </>
+      ) : null}
+    </Section>
+  );
+}
+
+function CampaignReport() {
+  const { t, number, dateTime } = useI18n();
+  const list = useQuery(CampaignList, {});
+  const [id, setId] = useState('');
+  const results = useQuery(CampaignResults, { id }, { skip: !id });
+  const campaign = id ? results.data?.campaign : undefined;
+  const change = (ratio: number | null | undefined) => (ratio == null ? '—' : `${ratio >= 1 ? '+' : ''}${((ratio - 1) * 100).toFixed(1)}%`);
+  const rows = campaign
+    ? [
+        [t('Purchases', '購入件数'), campaign.purchaseResults.before.purchases, campaign.purchaseResults.during.purchases, change(campaign.purchaseResults.purchasesChange)],
+        [t('Sales (yen)', '売上（円）'), campaign.purchaseResults.before.sales, campaign.purchaseResults.during.sales, change(campaign.purchaseResults.salesChange)],
+        [t('Members who bought', '購入会員数'), campaign.purchaseResults.before.members, campaign.purchaseResults.during.members, change(campaign.purchaseResults.membersChange)],
+        [t('Points earned', '付与ポイント'), campaign.pointResults.before.earned, campaign.pointResults.during.earned, change(campaign.pointResults.earnedChange)],
+      ]
+    : [];
+  const download = () => {
+    if (!campaign) return;
+    downloadCsv(`campaign-${campaign.id}.csv`, [
+      ['figure', 'before', 'during', 'change'],
+      ...rows,
+      ['purchases_the_campaign_applied_to', '', campaign.pointResults.campaignPurchases, ''],
+      ['points_on_those_purchases', '', campaign.pointResults.pointsOnCampaignPurchases, ''],
+    ]);
+  };
+  return (
+    <Section
+      title={t('A campaign against the same length of time before it', 'キャンペーン期間と直前の同じ長さの期間の比較')}
+      actions={
+        <button type="button" disabled={!campaign} onClick={download}>
+          {t('Download CSV', 'CSVをダウンロード')}
+        </button>
+      }
+    >
+      <Field label={t('Campaign', 'キャンペーン')}>
+        <select value={id} onChange={(e) => setId(e.target.value)}>
+          <option value="">{t('Choose a campaign…', 'キャンペーンを選択…')}</option>
+          {list.data?.campaigns.map((c) => (
+            <option key={c.id} value={c.id}>
+              {c.name} ({dateTime(c.startsAt)} – {dateTime(c.endsAt)})
+            </option>
+          ))}
+        </select>
+      </Field>
+      <Loading when={!!id && results.loading} />
+      <ErrorNote error={list.error ?? results.error} />
+      {campaign ? (
+        <>
+          <p className="muted">
+            {t('Before', '直前')}: {dateTime(campaign.purchaseResults.before.from)} – {dateTime(campaign.purchaseResults.before.to)} · {t('During', '期間中')}:{' '}
+            {dateTime(campaign.purchaseResults.during.from)} – {dateTime(campaign.purchaseResults.during.to)}
+          </p>
+          <table data-testid="campaign-results">
+            <thead>
+              <tr>
+                <th />
+                <th>{t('Before', '直前')}</th>
+                <th>{t('During', '期間中')}</th>
+                <th>{t('Change', '増減')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {rows.map(([label, before, during, delta]) => (
+                <tr key={String(label)}>
+                  <td>{label}</td>
+                  <td className="num">{number(Number(before))}</td>
+                  <td className="num">{number(Number(during))}</td>
+                  <td className="num">{delta}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          <p>
+            {t('Purchases the campaign applied to', 'キャンペーンが適用された購入')}: {number(campaign.pointResults.campaignPurchases)} · {t('points they earned', 'その付与ポイント')}{' '}
+            {number(campaign.pointResults.pointsOnCampaignPurchases)}
+          </p>
+          <BarChart
+            label={t('Before and during the campaign', 'キャンペーン前後')}
+            labels={[t('Purchases', '購入件数'), t('Members who bought', '購入会員数')]}
+            series={[
+              { name: t('before', '直前'), values: [campaign.purchaseResults.before.purchases, campaign.purchaseResults.before.members] },
+              { name: t('during', '期間中'), values: [campaign.purchaseResults.during.purchases, campaign.purchaseResults.during.members] },
+            ]}
+          />
         </>
       ) : null}
     </Section>
