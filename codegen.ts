@@ -34,6 +34,7 @@ export const subgraphCodegen: Record<string, { contextType: string; mappers: Rec
       EarnBreakdown: '../services/earn-calculator#StoredEarnBreakdown',
       Reward: '../models/reward.model#RewardDoc',
       RewardChange: '../models/reward.model#RewardDoc',
+      RuleChange: '../services/rule-audit#RuleChangeView',
       RewardFieldChange: '../models/rule-change.schema#FieldChange',
       Coupon: '../models/coupon.model#CouponDoc',
     },

@@ -307,6 +307,9 @@ describe('the staff console', () => {
     await page.getByRole('link', { name: 'Campaigns & rules' }).click();
     await page.getByRole('heading', { name: 'Campaigns' }).waitFor();
     await expect(page.getByRole('button', { name: 'Create campaign' }).count()).resolves.toBe(0);
+    await expect(page.getByRole('button', { name: 'End now' }).count()).resolves.toBe(0);
+    // staff read the rules' audit: the campaign the reports test created, by whom
+    await page.getByTestId('rule-audit').getByText('CREATE_CAMPAIGN · 渋谷店ポイント2倍').waitFor();
     await page.goto(`${consoleUrl}members/${members.taro}`);
     await page.getByRole('heading', { name: 'Merges' }).waitFor();
     await expect(page.getByRole('button', { name: 'Preview' }).count()).resolves.toBe(0);
@@ -350,7 +353,7 @@ describe('sign-in', () => {
     app.use('/console', consoleRouter(config, true));
     const running = await listen(app, 0);
     try {
-      const offered = await fetch(`${running.url}/console/session/config`).then((r) => r.json() as Promise<unknown>);
+      const offered = await fetch(`${running.url}/console/session/config`).then((r) => r.json());
       expect(offered).toEqual({ devSignIn: false });
       const asked = await fetch(`${running.url}/console/session/dev`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ role: 'ADMIN' }) });
       expect(asked.status).toBe(404);

@@ -76,6 +76,7 @@ const ROWS: Record<string, Row> = {
   earnRules: { query: '{ earnRules { rounding } }', variables: () => ({}), expect: { ...staffOnly, posOwnStore: A, posOtherStore: A } },
   // staff see the catalogue, a customer what they may redeem; registers read coupons by code, not rewards
   rewards: { query: '{ rewards { id } }', variables: () => ({}), expect: { ...customersOnly, staff: A, admin: A } },
+  ruleChanges: { query: '{ ruleChanges(first: 5) { action } }', variables: () => ({}), expect: staffOnly },
   rewardChanges: { query: 'query($id: ID!) { rewardChanges(rewardId: $id) { revision } }', variables: () => ({ id: unknownId() }), expect: staffOnly },
   // an unknown code: NOT_FOUND for every register (a key at other stores is told the same of a real one)
   couponByCode: { query: '{ couponByCode(code: "NOSUCHCODE234567") { id } }', variables: () => ({}), expect: { ...registers, posOtherStore: A } },

@@ -322,6 +322,17 @@ export type RegistrationChannel =
   /** At a register in a physical or pop-up store. */
   | 'STORE';
 
+/** The kind of earn rule an audit record (RuleChange) belongs to. */
+export type RuleKind =
+  /** A campaign. */
+  | 'CAMPAIGN'
+  /** An item rule. */
+  | 'ITEM_RULE'
+  /** The point policy: channel rates, tiers, pending and expiry settings, bonuses (one for the whole program). */
+  | 'POINTS_POLICY'
+  /** A store's own earn rate. */
+  | 'STORE_EARN_RATE';
+
 /**
  * A segment definition: a tree of conditions. Each node sets EXACTLY ONE field: a combinator (and, or, not) or one
  * condition; anything else is BAD_USER_INPUT naming the node. At most 50 nodes and 8 levels.
@@ -508,6 +519,11 @@ export type ConsoleRulesQueryVariables = Exact<{ [key: string]: never; }>;
 
 
 export type ConsoleRulesQuery = { campaigns: Array<{ id: string, name: string, kind: CampaignKind, multiplierPercent: number | null, bonusPoints: number | null, minAmount: number, channels: Array<Channel>, tiers: Array<Tier>, storeIds: Array<string>, startsAt: string, endsAt: string }>, earnRules: { tierWindowDays: number, pendingDays: number, onlinePendingDays: number, expiryMode: ExpiryMode, lotValidityDays: number, signupBonusPoints: number, birthdayBonusPoints: number, channelRates: Array<{ channel: Channel | null, ratePoints: number, ratePerYen: number }>, storeRates: Array<{ storeId: string | null, ratePoints: number, ratePerYen: number, startsAt: string | null, endsAt: string | null }>, tiers: Array<{ tier: Tier, minSpend: number, multiplierPercent: number }> }, rewards: Array<{ id: string, pointsCost: number, active: boolean, stock: number | null, revision: number, name: { ja: string, en: string } }> };
+
+export type ConsoleRuleChangesQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type ConsoleRuleChangesQuery = { ruleChanges: Array<{ rule: RuleKind, ruleId: string | null, revision: number, actor: string, at: string, action: string, changes: Array<{ field: string, before: string | null, after: string | null }> }> };
 
 export type ConsoleRewardChangesQueryVariables = Exact<{
   rewardId: string | number;
@@ -807,6 +823,23 @@ export const ConsoleRulesDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<ConsoleRulesQuery, ConsoleRulesQueryVariables>;
+export const ConsoleRuleChangesDocument = new TypedDocumentString(`
+    query ConsoleRuleChanges {
+  ruleChanges(first: 20) {
+    rule
+    ruleId
+    revision
+    actor
+    at
+    action
+    changes {
+      field
+      before
+      after
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<ConsoleRuleChangesQuery, ConsoleRuleChangesQueryVariables>;
 export const ConsoleRewardChangesDocument = new TypedDocumentString(`
     query ConsoleRewardChanges($rewardId: ID!) {
   rewardChanges(rewardId: $rewardId) {

@@ -61,6 +61,24 @@ const Rules = graphql(`
   }
 `);
 
+const RuleAudit = graphql(`
+  query ConsoleRuleChanges {
+    ruleChanges(first: 20) {
+      rule
+      ruleId
+      revision
+      actor
+      at
+      action
+      changes {
+        field
+        before
+        after
+      }
+    }
+  }
+`);
+
 const RewardAudit = graphql(`
   query ConsoleRewardChanges($rewardId: ID!) {
     rewardChanges(rewardId: $rewardId) {
@@ -98,6 +116,10 @@ const EndCampaign = graphql(`
 export function CampaignsPage({ session }: { session: Session }) {
   const { t, dateTime, language } = useI18n();
   const rules = useQuery(Rules, {});
+  const ruleAudit = useQuery(RuleAudit, {});
+  const reload = async () => {
+    await Promise.all([rules.refetch(), ruleAudit.refetch()]);
+  };
   const end = useMutation(EndCampaign);
   const [audited, setAudited] = useState<string>();
   const audit = useQuery(RewardAudit, { rewardId: audited ?? '' }, { skip: !audited });
@@ -128,7 +150,7 @@ export function CampaignsPage({ session }: { session: Session }) {
                 </td>
                 <td>
                   {admin && new Date(campaign.endsAt).getTime() > now ? (
-                    <button type="button" className="danger" onClick={() => void end.run({ id: campaign.id }).then(() => rules.refetch())}>
+                    <button type="button" className="danger" onClick={() => void end.run({ id: campaign.id }).then(reload)}>
                       {t('End now', '今すぐ終了')}
                     </button>
                   ) : null}
@@ -137,7 +159,7 @@ export function CampaignsPage({ session }: { session: Session }) {
             ))}
           </tbody>
         </table>
-        {admin ? <CampaignForm onDone={rules.refetch} /> : null}
+        {admin ? <CampaignForm onDone={reload} /> : null}
       </Section>
       {r ? (
         <Section title={t('Earn rules', '付与ルール')}>
@@ -169,6 +191,32 @@ export function CampaignsPage({ session }: { session: Session }) {
           </p>
         </Section>
       ) : null}
+      <Section title={t('Audit: the newest rule changes', '変更履歴：最近のルール変更')}>
+        <table data-testid="rule-audit">
+          <thead>
+            <tr>
+              <th>{t('When', '日時')}</th>
+              <th>{t('Who', '担当')}</th>
+              <th>{t('What', '操作')}</th>
+              <th>{t('Changed', '変更内容')}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {ruleAudit.data?.ruleChanges.map((change) => (
+              <tr key={`${change.rule}-${change.ruleId ?? ''}-${change.revision}`}>
+                <td>{dateTime(change.at)}</td>
+                <td>{change.actor}</td>
+                <td>
+                  {change.action}
+                  {change.rule === 'CAMPAIGN' ? ` · ${rules.data?.campaigns.find((c) => c.id === change.ruleId)?.name ?? change.ruleId}` : ''}
+                </td>
+                <td>{change.changes.map((c) => `${c.field}: ${c.before ?? '—'} → ${c.after ?? '—'}`).join('; ')}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        <ErrorNote error={ruleAudit.error} />
+      </Section>
       <Section title={t('Rewards', '特典')}>
         <table>
           <tbody>

@@ -22,6 +22,7 @@ import type { ImportBalances } from './services/import-balances';
 import type { LiabilityReport } from './services/liability-report';
 import type { ActivityReport } from './services/activity-report';
 import type { CampaignPoints } from './services/campaign-points';
+import type { RuleAudit } from './services/rule-audit';
 import type { SmaregiBalanceSync } from './services/smaregi-balance-sync';
 import type { StoreRateService } from './services/store-rate.service';
 import type { TierService } from './services/tier.service';
@@ -59,6 +60,7 @@ export interface PointsDeps {
   liability: LiabilityReport;
   activity: ActivityReport;
   campaignPoints: CampaignPoints;
+  ruleAudit: RuleAudit;
   /** The ledger seqs this process has written or read, for one-query balances. */
   heads: KnownHeads;
 }

@@ -66,7 +66,7 @@ export interface PointsSubgraph extends BuiltSubgraph<PointsContext> {
 
 export function buildPointsSubgraph(options: SubgraphBuildOptions): PointsSubgraph {
   const models = { ledger: ledgerEntryModel(options.connection), accounts: pointAccountModel(options.connection) };
-  const { policy, storeRates, campaigns, itemRules, tiers, calculator } = createRulesModule(options.connection, options.clock);
+  const { policy, storeRates, campaigns, itemRules, tiers, calculator, audit } = createRulesModule(options.connection, options.clock);
   const members = new MembersClient(options.services, options.internalSecret);
   const memberExists = (memberId: string) => members.exists(memberId);
   const smaregiBalance = new SmaregiBalanceSync({
@@ -117,7 +117,7 @@ export function buildPointsSubgraph(options: SubgraphBuildOptions): PointsSubgra
   const couponUse = new CouponUseService(couponStore, coupons, ledger, options.logger);
   const heads = new KnownHeads();
   const settlement = new SettlementService(ledger, policy, tiers, calculator, couponUse, options.logger, heads);
-  const deps: PointsDeps = { models, clock: options.clock, ledger, policy, storeRates, campaigns, itemRules, tiers, calculator, members, rewards, coupons, couponUse, checkoutCodes, shopifySync, smaregiBalance, imports: new ImportBalances(ledger, tiers, policy, options.clock), liability: new LiabilityReport(models, options.clock), activity: new ActivityReport(models.ledger), campaignPoints: new CampaignPoints(models.ledger, options.clock), heads };
+  const deps: PointsDeps = { models, clock: options.clock, ledger, policy, storeRates, campaigns, itemRules, tiers, calculator, members, rewards, coupons, couponUse, checkoutCodes, shopifySync, smaregiBalance, imports: new ImportBalances(ledger, tiers, policy, options.clock), liability: new LiabilityReport(models, options.clock), activity: new ActivityReport(models.ledger), campaignPoints: new CampaignPoints(models.ledger, options.clock), ruleAudit: audit, heads };
   const apollo = buildSubgraphApollo<PointsContext>({ name: 'points', typeDefs, resolvers, ...options });
   return {
     apollo,

@@ -7,6 +7,7 @@ import type { CampaignDoc } from '../models/campaign.model';
 import type { ItemRuleDoc } from '../models/item-rule.model';
 import type { StoredEarnBreakdown } from '../services/earn-calculator';
 import type { RewardDoc } from '../models/reward.model';
+import type { RuleChangeView } from '../services/rule-audit';
 import type { FieldChange } from '../models/rule-change.schema';
 import type { CouponDoc } from '../models/coupon.model';
 import type { PointsContext } from '../context';
@@ -774,12 +775,45 @@ export type Reward = {
   revision: Scalars['Int']['output'];
 };
 
-/** One field an edit of a reward changed. */
+/** The kind of earn rule an audit record (RuleChange) belongs to. */
+export type RuleKind =
+  /** The point policy: channel rates, tiers, pending and expiry settings, bonuses (one for the whole program). */
+  | 'POINTS_POLICY'
+  /** A store's own earn rate. */
+  | 'STORE_EARN_RATE'
+  /** A campaign. */
+  | 'CAMPAIGN'
+  /** An item rule. */
+  | 'ITEM_RULE';
+
+/**
+ * The audit record of one revision of an earn rule: who changed what, when. It is stored in the revision it
+ * describes, so no change is without its audit.
+ */
+export type RuleChange = {
+  __typename?: 'RuleChange';
+  /** The kind of rule. */
+  rule: RuleKind;
+  /** The campaign's or item rule's id, or the store's id for a store rate; null for the point policy. */
+  ruleId?: Maybe<Scalars['ID']['output']>;
+  /** The revision it made (of that rule; the policy's revisions are numbered on their own). */
+  revision: Scalars['Int']['output'];
+  /** Who (staff:<id>). */
+  actor: Scalars['String']['output'];
+  /** When. */
+  at: Scalars['DateTime']['output'];
+  /** What was done, e.g. SET_TIER_RULES, CREATE_CAMPAIGN, END_CAMPAIGN, SET_STORE_EARN_RATE. */
+  action: Scalars['String']['output'];
+  /** The fields it changed. */
+  changes: Array<RewardFieldChange>;
+};
+
+/** One field an edit of a reward or an earn rule changed. */
 export type RewardFieldChange = {
   __typename?: 'RewardFieldChange';
   /** The field (e.g. pointsCost). */
   field: Scalars['String']['output'];
-  /** Its value before, as JSON; null when the reward was created. */
+  /** Its value before, as JSON; null when the reward or rule was created. */
   before?: Maybe<Scalars['String']['output']>;
   /** Its value after, as JSON. */
   after?: Maybe<Scalars['String']['output']>;
@@ -1077,6 +1111,11 @@ export type Query = {
   /** Staff: the audit of a reward, every revision oldest first. NOT_FOUND for an unknown reward. */
   rewardChanges: Array<RewardChange>;
   /**
+   * Staff: the newest changes to the earn rules (point policy and tiers, store rates, campaigns, item rules), newest
+   * first, each with who made it and what it changed. BAD_USER_INPUT for first outside 1-200.
+   */
+  ruleChanges: Array<RuleChange>;
+  /**
    * A register (only a coupon valid at one of its stores) or staff: the coupon of a code, to show what it gives and
    * whether it can be used before the sale. NOT_FOUND for an unknown code, or one not valid at the key's stores.
    */
@@ -1124,6 +1163,11 @@ export type QueryItemRulesArgs = {
 
 export type QueryRewardChangesArgs = {
   rewardId: Scalars['ID']['input'];
+};
+
+
+export type QueryRuleChangesArgs = {
+  first?: Scalars['Int']['input'];
 };
 
 
@@ -1431,6 +1475,8 @@ export type ResolversTypes = ResolversObject<{
   BenefitKind: BenefitKind;
   RewardBenefit: ResolverTypeWrapper<RewardBenefit>;
   Reward: ResolverTypeWrapper<RewardDoc>;
+  RuleKind: RuleKind;
+  RuleChange: ResolverTypeWrapper<RuleChangeView>;
   RewardFieldChange: ResolverTypeWrapper<FieldChange>;
   RewardChange: ResolverTypeWrapper<RewardDoc>;
   CouponState: CouponState;
@@ -1490,6 +1536,7 @@ export type ResolversParentTypes = ResolversObject<{
   LocalizedText: LocalizedText;
   RewardBenefit: RewardBenefit;
   Reward: RewardDoc;
+  RuleChange: RuleChangeView;
   RewardFieldChange: FieldChange;
   RewardChange: RewardDoc;
   Coupon: CouponDoc;
@@ -1830,6 +1877,16 @@ export type RewardResolvers<ContextType = PointsContext, ParentType extends Reso
   revision?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 }>;
 
+export type RuleChangeResolvers<ContextType = PointsContext, ParentType extends ResolversParentTypes['RuleChange'] = ResolversParentTypes['RuleChange']> = ResolversObject<{
+  rule?: Resolver<ResolversTypes['RuleKind'], ParentType, ContextType>;
+  ruleId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  revision?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  actor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  action?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  changes?: Resolver<Array<ResolversTypes['RewardFieldChange']>, ParentType, ContextType>;
+}>;
+
 export type RewardFieldChangeResolvers<ContextType = PointsContext, ParentType extends ResolversParentTypes['RewardFieldChange'] = ResolversParentTypes['RewardFieldChange']> = ResolversObject<{
   field?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   before?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
@@ -1920,6 +1977,7 @@ export type QueryResolvers<ContextType = PointsContext, ParentType extends Resol
   itemRules?: Resolver<Array<ResolversTypes['ItemRule']>, ParentType, ContextType, RequireFields<QueryItemRulesArgs, 'all'>>;
   rewards?: Resolver<Array<ResolversTypes['Reward']>, ParentType, ContextType>;
   rewardChanges?: Resolver<Array<ResolversTypes['RewardChange']>, ParentType, ContextType, RequireFields<QueryRewardChangesArgs, 'rewardId'>>;
+  ruleChanges?: Resolver<Array<ResolversTypes['RuleChange']>, ParentType, ContextType, RequireFields<QueryRuleChangesArgs, 'first'>>;
   couponByCode?: Resolver<ResolversTypes['Coupon'], ParentType, ContextType, RequireFields<QueryCouponByCodeArgs, 'code'>>;
 }>;
 
@@ -1984,6 +2042,7 @@ export type Resolvers<ContextType = PointsContext> = ResolversObject<{
   LocalizedText?: LocalizedTextResolvers<ContextType>;
   RewardBenefit?: RewardBenefitResolvers<ContextType>;
   Reward?: RewardResolvers<ContextType>;
+  RuleChange?: RuleChangeResolvers<ContextType>;
   RewardFieldChange?: RewardFieldChangeResolvers<ContextType>;
   RewardChange?: RewardChangeResolvers<ContextType>;
   Coupon?: CouponResolvers<ContextType>;

@@ -9,6 +9,7 @@ export const Query: QueryResolvers = {
   itemRules: (_parent, { activeAt, all }, { caller, itemRules }) => itemRules.list(caller, { activeAt, all }),
   rewards: (_parent, _args, { caller, rewards }) => rewards.list(caller),
   rewardChanges: (_parent, { rewardId }, { caller, rewards }) => rewards.changes(caller, rewardId),
+  ruleChanges: (_parent, { first }, { caller, ruleAudit }) => ruleAudit.recent(caller, first),
   couponByCode: (_parent, { code }, { caller, coupons }) => coupons.byCode(caller, code),
   pointsLiability: (_parent, { asOf }, { caller, liability }) => liability.asOf(caller, asOf),
   pointsActivity: (_parent, { from, to }, { caller, activity }) => activity.between(caller, from, to),

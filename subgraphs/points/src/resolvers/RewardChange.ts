@@ -1,4 +1,4 @@
-import type { RewardChangeResolvers, RewardFieldChangeResolvers } from '../__generated__/resolvers-types';
+import type { RewardChangeResolvers, RewardFieldChangeResolvers, RuleChangeResolvers } from '../__generated__/resolvers-types';
 
 const json = (value: unknown) => (value === null || value === undefined ? null : JSON.stringify(value));
 
@@ -12,4 +12,12 @@ export const RewardChange: RewardChangeResolvers = {
 export const RewardFieldChange: RewardFieldChangeResolvers = {
   before: (change) => json(change.before),
   after: (change) => json(change.after),
+};
+
+/** The audit of the earn rules' revisions (rule-audit.ts), with the same field changes as a reward's. */
+export const RuleChange: RuleChangeResolvers = {
+  actor: (view) => view.change.actor,
+  at: (view) => view.change.at,
+  action: (view) => view.change.action,
+  changes: (view) => view.change.changes,
 };

@@ -10,6 +10,6 @@ import { PointTransaction } from './PointTransaction';
 import { Purchase } from './Purchase';
 import { Query } from './Query';
 import { Reward } from './Reward';
-import { RewardChange, RewardFieldChange } from './RewardChange';
+import { RewardChange, RewardFieldChange, RuleChange } from './RewardChange';
 
-export const resolvers: Resolvers = { DateTime: DateTimeScalar, Query, Mutation, Member, PointsAccount, PointTransaction, Purchase, Campaign, ItemRule, EarnBreakdown, Reward, RewardChange, RewardFieldChange, Coupon };
+export const resolvers: Resolvers = { DateTime: DateTimeScalar, Query, Mutation, Member, PointsAccount, PointTransaction, Purchase, Campaign, ItemRule, EarnBreakdown, Reward, RewardChange, RewardFieldChange, RuleChange, Coupon };

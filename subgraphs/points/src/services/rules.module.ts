@@ -8,6 +8,7 @@ import { CampaignService } from './campaign.service';
 import { EarnCalculator } from './earn-calculator';
 import { ItemRuleService } from './item-rule.service';
 import { PolicyService } from './policy.service';
+import { RuleAudit } from './rule-audit';
 import { StoreRateService } from './store-rate.service';
 import { TierService } from './tier.service';
 
@@ -19,6 +20,7 @@ export interface RulesModule {
   itemRules: ItemRuleService;
   tiers: TierService;
   calculator: EarnCalculator;
+  audit: RuleAudit;
 }
 
 export interface RulesModels {
@@ -47,5 +49,5 @@ export function createRulesModule(connection: Connection, clock: () => Date): Ru
   const campaigns = new CampaignService(models.campaigns, clock);
   const itemRules = new ItemRuleService(models.itemRules, clock);
   const tiers = new TierService(models.spend, policy, clock);
-  return { policy, storeRates, campaigns, itemRules, tiers, calculator: new EarnCalculator({ policy, storeRates, campaigns, itemRules }, tiers, clock) };
+  return { policy, storeRates, campaigns, itemRules, tiers, calculator: new EarnCalculator({ policy, storeRates, campaigns, itemRules }, tiers, clock), audit: new RuleAudit(models) };
 }
