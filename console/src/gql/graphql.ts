@@ -62,6 +62,20 @@ export type ChannelUsageConditionInput = {
   window?: TimeWindowInput | null | undefined;
 };
 
+/** Where a coupon is in its life. */
+export type CouponState =
+  /** Cancelled by the member or staff: its points were given back. */
+  | 'CANCELLED'
+  /** Past expiresAt unused: its points were given back. */
+  | 'EXPIRED'
+  /** Issued, usable until expiresAt. */
+  | 'ISSUED'
+  /**
+   * Used by a purchase (purchaseId): its points are spent. ISSUED again only if that purchase is voided, or fully
+   * refunded when its reward says restoreCouponOnRefund.
+   */
+  | 'USED';
+
 /** A POS key to issue. */
 export type CreateApiKeyInput = {
   /** What the key is for, e.g. a register or an integrator (1-100 characters). */
@@ -551,7 +565,7 @@ export type ConsoleMemberQueryVariables = Exact<{
 }>;
 
 
-export type ConsoleMemberQuery = { member: { id: string, memberCode: string, displayName: string, email: string | null, phone: string | null, birthday: string | null, status: MemberStatus, mergedIntoId: string | null, registeredVia: RegistrationChannel, tags: Array<string>, createdAt: string, marketingConsent: { granted: boolean } | null, card: { code: string, barcodeSvg: string }, lineAccount: { displayName: string | null, friendStatus: LineFriendStatus, linkedAt: string } | null, merges: Array<{ id: string, survivorId: string, mergedId: string, state: MemberMergeState, pointsMoved: number | null, purchasesMoved: number | null, requestedAt: string }>, points: { balance: number, pendingBalance: number, lifetimeEarned: number, tier: Tier, expiring: Array<{ points: number, expiresAt: string }>, history: { nodes: Array<{ id: string, type: PointTransactionType, amount: number, balanceAfter: number, reason: string | null, actor: string | null, storeId: string | null, channel: Channel | null, createdAt: string, expiresAt: string | null }> } } | null, purchaseSummary: { count: number, totalSpent: number, storeCount: number, onlineCount: number } | null, purchases: { nodes: Array<{ id: string, occurredAt: string, channel: Channel, amountPaid: number, pointsEarned: number | null, pointsRedeemed: number | null, status: PurchaseStatus, store: { name: string } }> } | null } | null };
+export type ConsoleMemberQuery = { member: { id: string, memberCode: string, displayName: string, email: string | null, phone: string | null, birthday: string | null, status: MemberStatus, mergedIntoId: string | null, registeredVia: RegistrationChannel, tags: Array<string>, createdAt: string, marketingConsent: { granted: boolean } | null, card: { code: string, barcodeSvg: string }, lineAccount: { displayName: string | null, friendStatus: LineFriendStatus, linkedAt: string } | null, merges: Array<{ id: string, survivorId: string, mergedId: string, state: MemberMergeState, pointsMoved: number | null, purchasesMoved: number | null, requestedAt: string }>, points: { balance: number, pendingBalance: number, lifetimeEarned: number, tier: Tier, expiring: Array<{ points: number, expiresAt: string }>, history: { nodes: Array<{ id: string, type: PointTransactionType, amount: number, balanceAfter: number, reason: string | null, actor: string | null, storeId: string | null, channel: Channel | null, createdAt: string, expiresAt: string | null }> } } | null, coupons: Array<{ id: string, code: string, state: CouponState, pointsCost: number, expiresAt: string, name: { ja: string, en: string } }>, purchaseSummary: { count: number, totalSpent: number, storeCount: number, onlineCount: number } | null, purchases: { nodes: Array<{ id: string, occurredAt: string, channel: Channel, amountPaid: number, pointsEarned: number | null, pointsRedeemed: number | null, status: PurchaseStatus, store: { name: string } }> } | null } | null };
 
 export type ConsoleAdjustPointsMutationVariables = Exact<{
   memberId: string | number;
@@ -927,6 +941,17 @@ export const ConsoleMemberDocument = new TypedDocumentString(`
           createdAt
           expiresAt
         }
+      }
+    }
+    coupons(first: 10) {
+      id
+      code
+      state
+      pointsCost
+      expiresAt
+      name {
+        ja
+        en
       }
     }
     purchaseSummary {

@@ -65,6 +65,17 @@ const MemberQuery = graphql(`
           }
         }
       }
+      coupons(first: 10) {
+        id
+        code
+        state
+        pointsCost
+        expiresAt
+        name {
+          ja
+          en
+        }
+      }
       purchaseSummary {
         count
         totalSpent
@@ -130,7 +141,7 @@ const MergeMembers = graphql(`
 
 /** A member: profile, card, points and their expiry, history, purchases across channels, LINE, merges. */
 export function MemberPage({ id, session }: { id: string; session: Session }) {
-  const { t, number, dateTime } = useI18n();
+  const { t, number, dateTime, language } = useI18n();
   // a merge runs in steps after it was asked for: the page follows it until it completed or was refused
   const { data, error, loading, refetch } = useQuery(MemberQuery, { id }, { pollMs: 1000, poll: (d) => !!d.member?.merges.some((m) => m.state === 'PENDING' || m.state === 'IN_PROGRESS') });
   const member = data?.member;
@@ -225,6 +236,25 @@ export function MemberPage({ id, session }: { id: string; session: Session }) {
                 ))}
               </tbody>
             </table>
+          </Section>
+          <Section title={t('Coupons', 'クーポン')}>
+            {member.coupons.length ? (
+              <table>
+                <tbody>
+                  {member.coupons.map((coupon) => (
+                    <tr key={coupon.id}>
+                      <td>{language === 'ja' ? coupon.name.ja : coupon.name.en}</td>
+                      <td>{coupon.code}</td>
+                      <td>{coupon.state}</td>
+                      <td className="num">{coupon.pointsCost} pt</td>
+                      <td>{dateTime(coupon.expiresAt)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            ) : (
+              <p className="muted">—</p>
+            )}
           </Section>
           <Section title={t('Purchases', '購入履歴')}>
             {member.purchaseSummary ? (

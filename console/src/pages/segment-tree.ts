@@ -9,6 +9,9 @@ export type Condition =
   | { type: 'pointBalance'; min: string; max: string }
   | { type: 'pointsExpiring'; withinDays: string; minPoints: string }
   | { type: 'registeredVia'; channel: RegistrationChannel }
+  | { type: 'registered'; withinDays: string }
+  | { type: 'storesVisited'; storeIds: string[]; withinDays: string }
+  | { type: 'boughtCategory'; categories: string; withinDays: string }
   | { type: 'tags'; any: string }
   | { type: 'lastPurchase'; withinDays: string }
   | { type: 'purchaseCount'; min: string; withinDays: string }
@@ -36,6 +39,9 @@ export function newCondition(type: ConditionType): SegmentNode {
     pointBalance: { type: 'pointBalance', min: '100', max: '' },
     pointsExpiring: { type: 'pointsExpiring', withinDays: '30', minPoints: '' },
     registeredVia: { type: 'registeredVia', channel: 'STORE' },
+    registered: { type: 'registered', withinDays: '30' },
+    storesVisited: { type: 'storesVisited', storeIds: [], withinDays: '90' },
+    boughtCategory: { type: 'boughtCategory', categories: '', withinDays: '90' },
     tags: { type: 'tags', any: '' },
     lastPurchase: { type: 'lastPurchase', withinDays: '90' },
     purchaseCount: { type: 'purchaseCount', min: '2', withinDays: '365' },
@@ -47,6 +53,11 @@ export function newCondition(type: ConditionType): SegmentNode {
   return { id: nextId(), kind: 'condition', not: false, condition: condition[type] };
 }
 
+const list = (value: string): string[] =>
+  value
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
 const int = (value: string): number | undefined => (value.trim() === '' ? undefined : Number(value));
 const window = (withinDays: string) => (int(withinDays) === undefined ? undefined : { fromDaysAgo: int(withinDays) });
 
@@ -60,15 +71,14 @@ function conditionInput(condition: Condition): SegmentDefinitionInput {
       return { pointsExpiring: { withinDays: int(condition.withinDays) ?? 30, minPoints: int(condition.minPoints) } };
     case 'registeredVia':
       return { registeredVia: condition.channel };
+    case 'registered':
+      return { registered: window(condition.withinDays) ?? {} };
+    case 'storesVisited':
+      return { storesVisited: { storeIds: condition.storeIds, window: window(condition.withinDays) } };
+    case 'boughtCategory':
+      return { boughtCategory: { categories: list(condition.categories), window: window(condition.withinDays) } };
     case 'tags':
-      return {
-        tags: {
-          any: condition.any
-            .split(',')
-            .map((tag) => tag.trim())
-            .filter(Boolean),
-        },
-      };
+      return { tags: { any: list(condition.any) } };
     case 'lastPurchase':
       return { lastPurchase: window(condition.withinDays) ?? {} };
     case 'purchaseCount':

@@ -5,6 +5,7 @@ import { useMutation, useQuery } from '../hooks';
 import { useI18n } from '../i18n';
 import { Link } from '../router';
 import { ErrorNote, Field, Loading, Section } from '../ui';
+import { StoresQuery } from './stores';
 import { newCondition, newGroup, replaceNode, toDefinition, type Condition, type ConditionType, type SegmentNode } from './segment-tree';
 
 export const SegmentsQuery = graphql(`
@@ -186,6 +187,9 @@ function useConditionLabels(): Record<ConditionType, string> {
     pointBalance: t('Point balance', 'ポイント残高'),
     pointsExpiring: t('Points expiring', '失効予定ポイント'),
     registeredVia: t('Registered via', '登録経路'),
+    registered: t('Registered within days', '登録（日以内）'),
+    storesVisited: t('Bought at stores', '購入店舗'),
+    boughtCategory: t('Bought a category (any of)', '購入カテゴリ（いずれか）'),
     tags: t('Tags (any)', 'タグ（いずれか）'),
     lastPurchase: t('Bought within days', '最終購入（日以内）'),
     purchaseCount: t('Purchases at least', '購入回数（以上）'),
@@ -214,6 +218,7 @@ function AddCondition({ onAdd }: { onAdd: (type: ConditionType) => void }) {
 function ConditionEditor({ condition, onChange }: { condition: Condition; onChange: (condition: Condition) => void }) {
   const { t } = useI18n();
   const label = useConditionLabels()[condition.type];
+  const stores = useQuery(StoresQuery, {}, { skip: condition.type !== 'storesVisited' });
   const days = t('within days', '日以内');
   const number = (value: string, set: (value: string) => void, aria: string) => <input type="number" className="short" aria-label={aria} value={value} onChange={(e) => set(e.target.value)} />;
   let fields;
@@ -250,6 +255,34 @@ function ConditionEditor({ condition, onChange }: { condition: Condition; onChan
           <option value="STORE">{t('store', '店舗')}</option>
           <option value="ONLINE">{t('online', 'オンライン')}</option>
         </select>
+      );
+      break;
+    case 'registered':
+      fields = number(condition.withinDays, (withinDays) => onChange({ ...condition, withinDays }), days);
+      break;
+    case 'storesVisited':
+      fields = (
+        <>
+          {stores.data?.stores.map((store) => (
+            <label key={store.id} className="inline">
+              <input
+                type="checkbox"
+                checked={condition.storeIds.includes(store.id)}
+                onChange={(e) => onChange({ ...condition, storeIds: e.target.checked ? [...condition.storeIds, store.id] : condition.storeIds.filter((id) => id !== store.id) })}
+              />
+              {store.name}
+            </label>
+          ))}
+          / {number(condition.withinDays, (withinDays) => onChange({ ...condition, withinDays }), days)} {days}
+        </>
+      );
+      break;
+    case 'boughtCategory':
+      fields = (
+        <>
+          <input aria-label={label} placeholder="food, drink" value={condition.categories} onChange={(e) => onChange({ ...condition, categories: e.target.value })} /> /{' '}
+          {number(condition.withinDays, (withinDays) => onChange({ ...condition, withinDays }), days)} {days}
+        </>
       );
       break;
     case 'tags':
