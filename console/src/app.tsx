@@ -39,7 +39,7 @@ function Content({ path, session }: { path: string; session: Session }) {
   if (path.startsWith('/campaigns')) return <CampaignsPage session={session} />;
   if (path.startsWith('/stores')) return <StoresPage session={session} />;
   if (path.startsWith('/api-keys')) return <ApiKeysPage session={session} />;
-  if (path.startsWith('/notifications')) return <NotificationRulesPage />;
+  if (path.startsWith('/notifications')) return <NotificationRulesPage session={session} />;
   if (path.startsWith('/reports')) return <ReportsPage />;
   return <MembersPage />;
 }

@@ -308,8 +308,20 @@ describe('the staff console', () => {
     await page.getByRole('heading', { name: 'Campaigns' }).waitFor();
     await expect(page.getByRole('button', { name: 'Create campaign' }).count()).resolves.toBe(0);
     await expect(page.getByRole('button', { name: 'End now' }).count()).resolves.toBe(0);
-    // staff read the rules' audit: the campaign the reports test created, by whom
-    await page.getByTestId('rule-audit').getByText('CREATE_CAMPAIGN · 渋谷店ポイント2倍').waitFor();
+    // staff read the rules' audit: a campaign an administrator created (next month, so it changes no other test)
+    const inAMonth = Date.now() + 30 * 86_400_000;
+    ok(
+      await system.graphql(
+        'mutation($input: CreateCampaignInput!) { createCampaign(input: $input) { id } }',
+        { input: { name: '来月のボーナス', kind: 'FIXED_BONUS', bonusPoints: 50, startsAt: new Date(inAMonth).toISOString(), endsAt: new Date(inAMonth + 86_400_000).toISOString() } },
+        system.adminHeaders(),
+      ),
+    );
+    await page.reload();
+    await expect(page.getByTestId('rule-audit').locator('tbody tr').first().innerText()).resolves.toMatch(/staff:admin-1\s+CREATE_CAMPAIGN · 来月のボーナス\s+name: — → "来月のボーナス"/);
+    await page.getByRole('link', { name: 'Notifications' }).click();
+    await page.getByRole('cell', { name: 'Points expiring' }).waitFor();
+    await expect(page.getByRole('checkbox').count()).resolves.toBe(0);
     await page.goto(`${consoleUrl}members/${members.taro}`);
     await page.getByRole('heading', { name: 'Merges' }).waitFor();
     await expect(page.getByRole('button', { name: 'Preview' }).count()).resolves.toBe(0);

@@ -1,6 +1,7 @@
 import { graphql } from '../gql';
 import { useMutation, useQuery } from '../hooks';
 import { useI18n } from '../i18n';
+import type { Session } from '../session';
 import { ErrorNote, Loading, Section } from '../ui';
 
 const Rules = graphql(`
@@ -28,8 +29,8 @@ const SetRule = graphql(`
   }
 `);
 
-/** The automatic LINE notifications (tier up, points expiring): on or off, and what they say. */
-export function NotificationRulesPage() {
+/** The automatic LINE notifications (tier up, points expiring): on or off (ADMIN), and what they say. */
+export function NotificationRulesPage({ session }: { session: Session }) {
   const { t, dateTime } = useI18n();
   const rules = useQuery(Rules, {});
   const set = useMutation(SetRule);
@@ -44,10 +45,16 @@ export function NotificationRulesPage() {
             <tr key={rule.kind}>
               <td>{names[rule.kind]}</td>
               <td>
-                <label className="inline">
-                  <input type="checkbox" checked={rule.enabled} onChange={(e) => void set.run({ input: { kind: rule.kind, enabled: e.target.checked } }).then(() => rules.refetch())} />
-                  {rule.enabled ? t('on', 'オン') : t('off', 'オフ')}
-                </label>
+                {session.role === 'ADMIN' ? (
+                  <label className="inline">
+                    <input type="checkbox" checked={rule.enabled} onChange={(e) => void set.run({ input: { kind: rule.kind, enabled: e.target.checked } }).then(() => rules.refetch())} />
+                    {rule.enabled ? t('on', 'オン') : t('off', 'オフ')}
+                  </label>
+                ) : rule.enabled ? (
+                  t('on', 'オン')
+                ) : (
+                  t('off', 'オフ')
+                )}
               </td>
               <td>{rule.daysBefore != null ? `${rule.daysBefore} ${t('days before', '日前')}` : ''}</td>
               <td>{rule.messages.map((m) => m.text ?? 'Flex').join(' / ')}</td>
