@@ -224,6 +224,23 @@ describe('the staff console', () => {
     await page.close();
   });
 
+  it('lets ADMIN set a store’s earn rate, which the rules then hold and the audit shows with who set it', async () => {
+    const { page, problems } = await openConsole();
+    await signIn(page, 'ADMIN');
+    await page.getByRole('link', { name: 'Campaigns & rules' }).click();
+    const form = page.getByRole('form', { name: 'Set a store rate' });
+    await form.getByLabel('Store').selectOption(stores.online);
+    await form.getByLabel('Points').fill('3');
+    await form.getByLabel('per yen').fill('100');
+    await form.getByRole('button', { name: 'Set store rate' }).click();
+    await page.getByTestId('rule-audit').locator('tbody tr').first().getByText('SET_STORE_EARN_RATE').waitFor();
+    await expect(page.getByTestId('rule-audit').locator('tbody tr').first().innerText()).resolves.toContain('staff:console-admin');
+    const rules = ok(await system.graphql<{ earnRules: { storeRates: { storeId: string; ratePoints: number; ratePerYen: number }[] } }>('{ earnRules { storeRates { storeId ratePoints ratePerYen } } }', {}, system.staffHeaders())).earnRules;
+    expect(rules.storeRates).toContainEqual({ storeId: stores.online, ratePoints: 3, ratePerYen: 100 });
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
   it('downloads the liability CSV whose balance total equals the sum of every member’s balance', async () => {
     const { page, problems } = await openConsole();
     await signIn(page, 'STAFF');

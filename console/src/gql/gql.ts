@@ -40,6 +40,9 @@ type Documents = {
     "\n  query ConsoleMembersByChannel($from: DateTime!, $to: DateTime!) {\n    membersByChannel(from: $from, to: $to) {\n      storeOnly\n      onlineOnly\n      both\n      rows {\n        month\n        storeOnly\n        onlineOnly\n        both\n      }\n    }\n  }\n": typeof types.ConsoleMembersByChannelDocument,
     "\n  query ConsoleCampaignList {\n    campaigns(all: true) {\n      id\n      name\n      startsAt\n      endsAt\n    }\n  }\n": typeof types.ConsoleCampaignListDocument,
     "\n  query ConsoleCampaignResults($id: ID!) {\n    campaign(id: $id) {\n      id\n      name\n      purchaseResults {\n        during {\n          from\n          to\n          purchases\n          sales\n          members\n        }\n        before {\n          from\n          to\n          purchases\n          sales\n          members\n        }\n        purchasesChange\n        salesChange\n        membersChange\n      }\n      pointResults {\n        during {\n          earned\n        }\n        before {\n          earned\n        }\n        earnedChange\n        campaignPurchases\n        pointsOnCampaignPurchases\n      }\n    }\n  }\n": typeof types.ConsoleCampaignResultsDocument,
+    "\n  mutation ConsoleSetStoreEarnRate($input: SetStoreEarnRateInput!) {\n    setStoreEarnRate(input: $input) {\n      rounding\n    }\n  }\n": typeof types.ConsoleSetStoreEarnRateDocument,
+    "\n  mutation ConsoleSetTierRules($tiers: [TierRuleInput!]!) {\n    setTierRules(tiers: $tiers) {\n      rounding\n    }\n  }\n": typeof types.ConsoleSetTierRulesDocument,
+    "\n  mutation ConsoleSetPointsPolicy($input: SetPointsPolicyInput!) {\n    setPointsPolicy(input: $input) {\n      rounding\n    }\n  }\n": typeof types.ConsoleSetPointsPolicyDocument,
     "\n  query ConsoleSegments {\n    segments {\n      id\n      name\n      description\n      revision\n      updatedAt\n      updatedBy\n    }\n  }\n": typeof types.ConsoleSegmentsDocument,
     "\n  query ConsoleSegmentPreview($definition: SegmentDefinitionInput) {\n    segmentPreview(definition: $definition) {\n      memberCount\n      reachableCount\n      consentedCount\n      recipientCount\n    }\n  }\n": typeof types.ConsoleSegmentPreviewDocument,
     "\n  mutation ConsoleCreateSegment($input: CreateSegmentInput!) {\n    createSegment(input: $input) {\n      id\n      name\n    }\n  }\n": typeof types.ConsoleCreateSegmentDocument,
@@ -73,6 +76,9 @@ const documents: Documents = {
     "\n  query ConsoleMembersByChannel($from: DateTime!, $to: DateTime!) {\n    membersByChannel(from: $from, to: $to) {\n      storeOnly\n      onlineOnly\n      both\n      rows {\n        month\n        storeOnly\n        onlineOnly\n        both\n      }\n    }\n  }\n": types.ConsoleMembersByChannelDocument,
     "\n  query ConsoleCampaignList {\n    campaigns(all: true) {\n      id\n      name\n      startsAt\n      endsAt\n    }\n  }\n": types.ConsoleCampaignListDocument,
     "\n  query ConsoleCampaignResults($id: ID!) {\n    campaign(id: $id) {\n      id\n      name\n      purchaseResults {\n        during {\n          from\n          to\n          purchases\n          sales\n          members\n        }\n        before {\n          from\n          to\n          purchases\n          sales\n          members\n        }\n        purchasesChange\n        salesChange\n        membersChange\n      }\n      pointResults {\n        during {\n          earned\n        }\n        before {\n          earned\n        }\n        earnedChange\n        campaignPurchases\n        pointsOnCampaignPurchases\n      }\n    }\n  }\n": types.ConsoleCampaignResultsDocument,
+    "\n  mutation ConsoleSetStoreEarnRate($input: SetStoreEarnRateInput!) {\n    setStoreEarnRate(input: $input) {\n      rounding\n    }\n  }\n": types.ConsoleSetStoreEarnRateDocument,
+    "\n  mutation ConsoleSetTierRules($tiers: [TierRuleInput!]!) {\n    setTierRules(tiers: $tiers) {\n      rounding\n    }\n  }\n": types.ConsoleSetTierRulesDocument,
+    "\n  mutation ConsoleSetPointsPolicy($input: SetPointsPolicyInput!) {\n    setPointsPolicy(input: $input) {\n      rounding\n    }\n  }\n": types.ConsoleSetPointsPolicyDocument,
     "\n  query ConsoleSegments {\n    segments {\n      id\n      name\n      description\n      revision\n      updatedAt\n      updatedBy\n    }\n  }\n": types.ConsoleSegmentsDocument,
     "\n  query ConsoleSegmentPreview($definition: SegmentDefinitionInput) {\n    segmentPreview(definition: $definition) {\n      memberCount\n      reachableCount\n      consentedCount\n      recipientCount\n    }\n  }\n": types.ConsoleSegmentPreviewDocument,
     "\n  mutation ConsoleCreateSegment($input: CreateSegmentInput!) {\n    createSegment(input: $input) {\n      id\n      name\n    }\n  }\n": types.ConsoleCreateSegmentDocument,
@@ -181,6 +187,18 @@ export function graphql(source: "\n  query ConsoleCampaignList {\n    campaigns(
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  query ConsoleCampaignResults($id: ID!) {\n    campaign(id: $id) {\n      id\n      name\n      purchaseResults {\n        during {\n          from\n          to\n          purchases\n          sales\n          members\n        }\n        before {\n          from\n          to\n          purchases\n          sales\n          members\n        }\n        purchasesChange\n        salesChange\n        membersChange\n      }\n      pointResults {\n        during {\n          earned\n        }\n        before {\n          earned\n        }\n        earnedChange\n        campaignPurchases\n        pointsOnCampaignPurchases\n      }\n    }\n  }\n"): typeof import('./graphql').ConsoleCampaignResultsDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ConsoleSetStoreEarnRate($input: SetStoreEarnRateInput!) {\n    setStoreEarnRate(input: $input) {\n      rounding\n    }\n  }\n"): typeof import('./graphql').ConsoleSetStoreEarnRateDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ConsoleSetTierRules($tiers: [TierRuleInput!]!) {\n    setTierRules(tiers: $tiers) {\n      rounding\n    }\n  }\n"): typeof import('./graphql').ConsoleSetTierRulesDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ConsoleSetPointsPolicy($input: SetPointsPolicyInput!) {\n    setPointsPolicy(input: $input) {\n      rounding\n    }\n  }\n"): typeof import('./graphql').ConsoleSetPointsPolicyDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -336,6 +336,13 @@ export type RegistrationChannel =
   /** At a register in a physical or pop-up store. */
   | 'STORE';
 
+/** How earned points are rounded to a whole number, once per purchase, after every multiplier. */
+export type Rounding =
+  /** Round down: 1,999 yen at 1 point per 100 yen earns 19 points. */
+  | 'FLOOR'
+  /** Round half up: 1,950 yen at 1 point per 100 yen earns 20 points. */
+  | 'HALF_UP';
+
 /** The kind of earn rule an audit record (RuleChange) belongs to. */
 export type RuleKind =
   /** A campaign. */
@@ -439,6 +446,50 @@ export type SetNotificationRuleInput = {
   messagesEn?: Array<LineMessageInput> | null | undefined;
 };
 
+/** Point policy settings; omitted fields stay as they are. */
+export type SetPointsPolicyInput = {
+  /** Birthday bonus points (0-100000; 0 turns the birthday bonus off). */
+  birthdayBonusPoints?: number | null | undefined;
+  /** Default earn rate of a channel: points. */
+  channel?: Channel | null | undefined;
+  /** The line categories that earn nothing (replaces the list; up to 200, [] excludes none). */
+  excludedCategories?: Array<string> | null | undefined;
+  /** How points expire. */
+  expiryMode?: ExpiryMode | null | undefined;
+  /** AFTER_LAST_PURCHASE inactivity (1-3650 days). */
+  inactivityDays?: number | null | undefined;
+  /** PER_LOT validity (1-3650 days). */
+  lotValidityDays?: number | null | undefined;
+  /** Days before online purchase points become usable (0-365). */
+  onlinePendingDays?: number | null | undefined;
+  /** Days before store purchase points become usable (0-365). */
+  pendingDays?: number | null | undefined;
+  /** With channel: the yen unit. */
+  ratePerYen?: number | null | undefined;
+  /** With channel: points per ratePerYen yen. */
+  ratePoints?: number | null | undefined;
+  /** Rounding of earned points. */
+  rounding?: Rounding | null | undefined;
+  /** Sign-up bonus points (0-100000). */
+  signupBonusPoints?: number | null | undefined;
+  /** Tier window (1-1095 days). */
+  tierWindowDays?: number | null | undefined;
+};
+
+/** A store's own earn rate, optionally for a time window (e.g. a pop-up at 3 points per 100 yen for two weeks). */
+export type SetStoreEarnRateInput = {
+  /** Until (default: open-ended). */
+  endsAt?: string | null | undefined;
+  /** The yen unit (1-100000, default 100). */
+  ratePerYen?: number | null | undefined;
+  /** Points per ratePerYen yen (0-1000); null removes the store rate so the channel default applies. */
+  ratePoints?: number | null | undefined;
+  /** From (default: now). */
+  startsAt?: string | null | undefined;
+  /** The store. */
+  storeId: string | number;
+};
+
 /**
  * How much a member spent in a period: yen paid, net of refunds (points used are not spend). A member who bought
  * nothing spent 0.
@@ -492,6 +543,16 @@ export type Tier =
   | 'REGULAR'
   /** The first tier above REGULAR. */
   | 'SILVER';
+
+/** A tier's threshold and multiplier. */
+export type TierRuleInput = {
+  /** Qualifying spend in yen (REGULAR must be 0; higher tiers strictly increasing). */
+  minSpend: number;
+  /** Earn multiplier in percent (100-1000). */
+  multiplierPercent: number;
+  /** The tier. */
+  tier: Tier;
+};
 
 /**
  * A period of time, evaluated when the segment is used (previewed or sent), so a saved "last 90 days" stays the last
@@ -677,6 +738,27 @@ export type ConsoleCampaignResultsQueryVariables = Exact<{
 
 
 export type ConsoleCampaignResultsQuery = { campaign: { id: string, name: string, purchaseResults: { purchasesChange: number | null, salesChange: number | null, membersChange: number | null, during: { from: string, to: string, purchases: number, sales: number, members: number }, before: { from: string, to: string, purchases: number, sales: number, members: number } }, pointResults: { earnedChange: number | null, campaignPurchases: number, pointsOnCampaignPurchases: number, during: { earned: number }, before: { earned: number } } } | null };
+
+export type ConsoleSetStoreEarnRateMutationVariables = Exact<{
+  input: SetStoreEarnRateInput;
+}>;
+
+
+export type ConsoleSetStoreEarnRateMutation = { setStoreEarnRate: { rounding: Rounding } };
+
+export type ConsoleSetTierRulesMutationVariables = Exact<{
+  tiers: Array<TierRuleInput> | TierRuleInput;
+}>;
+
+
+export type ConsoleSetTierRulesMutation = { setTierRules: { rounding: Rounding } };
+
+export type ConsoleSetPointsPolicyMutationVariables = Exact<{
+  input: SetPointsPolicyInput;
+}>;
+
+
+export type ConsoleSetPointsPolicyMutation = { setPointsPolicy: { rounding: Rounding } };
 
 export type ConsoleSegmentsQueryVariables = Exact<{ [key: string]: never; }>;
 
@@ -1212,6 +1294,27 @@ export const ConsoleCampaignResultsDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<ConsoleCampaignResultsQuery, ConsoleCampaignResultsQueryVariables>;
+export const ConsoleSetStoreEarnRateDocument = new TypedDocumentString(`
+    mutation ConsoleSetStoreEarnRate($input: SetStoreEarnRateInput!) {
+  setStoreEarnRate(input: $input) {
+    rounding
+  }
+}
+    `) as unknown as TypedDocumentString<ConsoleSetStoreEarnRateMutation, ConsoleSetStoreEarnRateMutationVariables>;
+export const ConsoleSetTierRulesDocument = new TypedDocumentString(`
+    mutation ConsoleSetTierRules($tiers: [TierRuleInput!]!) {
+  setTierRules(tiers: $tiers) {
+    rounding
+  }
+}
+    `) as unknown as TypedDocumentString<ConsoleSetTierRulesMutation, ConsoleSetTierRulesMutationVariables>;
+export const ConsoleSetPointsPolicyDocument = new TypedDocumentString(`
+    mutation ConsoleSetPointsPolicy($input: SetPointsPolicyInput!) {
+  setPointsPolicy(input: $input) {
+    rounding
+  }
+}
+    `) as unknown as TypedDocumentString<ConsoleSetPointsPolicyMutation, ConsoleSetPointsPolicyMutationVariables>;
 export const ConsoleSegmentsDocument = new TypedDocumentString(`
     query ConsoleSegments {
   segments {

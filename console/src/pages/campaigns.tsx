@@ -5,6 +5,7 @@ import { useMutation, useQuery } from '../hooks';
 import { useI18n } from '../i18n';
 import type { Session } from '../session';
 import { ErrorNote, Field, Loading, Section } from '../ui';
+import { PolicyForm, StoreRateForm, TierForm } from './rule-forms';
 
 const Rules = graphql(`
   query ConsoleRules {
@@ -176,6 +177,7 @@ export function CampaignsPage({ session }: { session: Session }) {
               </li>
             ))}
           </ul>
+          {admin ? <StoreRateForm onDone={reload} /> : null}
           <h3>{t('Tiers', 'ランク')}</h3>
           <ul>
             {r.tiers.map((tier) => (
@@ -184,11 +186,19 @@ export function CampaignsPage({ session }: { session: Session }) {
               </li>
             ))}
           </ul>
+          {admin ? <TierForm key={JSON.stringify(r.tiers)} tiers={r.tiers} onDone={reload} /> : null}
           <h3>{t('Policy', 'ポリシー')}</h3>
           <p>
             {t('Pending days', '仮付与日数')} {r.pendingDays} / {r.onlinePendingDays} · {t('Expiry', '有効期限')} {r.expiryMode} {r.lotValidityDays}d · {t('Sign-up bonus', '入会ボーナス')}{' '}
             {r.signupBonusPoints} · {t('Birthday bonus', '誕生日ボーナス')} {r.birthdayBonusPoints}
           </p>
+          {admin ? (
+            <PolicyForm
+              key={`${r.pendingDays}-${r.onlinePendingDays}-${r.lotValidityDays}-${r.signupBonusPoints}-${r.birthdayBonusPoints}`}
+              policy={{ pendingDays: r.pendingDays, onlinePendingDays: r.onlinePendingDays, lotValidityDays: r.lotValidityDays, signupBonusPoints: r.signupBonusPoints, birthdayBonusPoints: r.birthdayBonusPoints }}
+              onDone={reload}
+            />
+          ) : null}
         </Section>
       ) : null}
       <Section title={t('Audit: the newest rule changes', '変更履歴：最近のルール変更')}>
