@@ -1,7 +1,10 @@
 import { requireStaff, type Caller } from '@omo/lib/core/auth';
 import { BadUserInputError } from '@omo/lib/core/errors';
+import type { CampaignModel } from '../models/campaign.model';
+import type { ItemRuleModel } from '../models/item-rule.model';
+import type { PolicyRevisionModel } from '../models/points-policy.model';
 import type { RuleChange } from '../models/rule-change.schema';
-import type { RulesModels } from './rules.module';
+import type { StoreRateRevisionModel } from '../models/store-earn-rate.model';
 
 export type RuleKind = 'POINTS_POLICY' | 'STORE_EARN_RATE' | 'CAMPAIGN' | 'ITEM_RULE';
 
@@ -31,7 +34,7 @@ const MAX_FIRST = 200;
  * revisions themselves, the newest of each collection, merged. Rewards have theirs per reward (rewardChanges).
  */
 export class RuleAudit {
-  constructor(private readonly models: Pick<RulesModels, 'policies' | 'storeRates' | 'campaigns' | 'itemRules'>) {}
+  constructor(private readonly models: { policies: PolicyRevisionModel; storeRates: StoreRateRevisionModel; campaigns: CampaignModel; itemRules: ItemRuleModel }) {}
 
   async recent(caller: Caller, first: number): Promise<RuleChangeView[]> {
     requireStaff(caller);
