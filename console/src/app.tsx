@@ -1,6 +1,7 @@
 import { useI18n } from './i18n';
 import { Link, usePath } from './router';
 import { signOut, useSession, type Session } from './session';
+import { PageErrorBoundary } from './ui';
 import { ApiKeysPage } from './pages/api-keys';
 import { CampaignsPage } from './pages/campaigns';
 import { MemberPage } from './pages/member';
@@ -74,7 +75,9 @@ export function App() {
         </div>
       </nav>
       <main>
-        <Content path={path} session={session} />
+        <PageErrorBoundary key={path} message={t('This page could not be shown.', 'このページを表示できませんでした。')}>
+          <Content path={path} session={session} />
+        </PageErrorBoundary>
       </main>
     </div>
   );

@@ -41,12 +41,15 @@ export function useQuery<R, V>(
   useEffect(() => {
     if (!options.skip) void run();
   }, [run, options.skip]);
-  const { pollMs, poll } = options;
+  const { pollMs } = options;
+  const poll = useRef(options.poll);
+  poll.current = options.poll;
+  // after each answer, or each failure (a network blip must not stop a progress bar for good), while poll() says so
   useEffect(() => {
-    if (!pollMs || !data || !poll?.(data)) return;
-    const timer = setTimeout(() => void run(), pollMs);
+    if (!pollMs || loading || !data || !poll.current?.(data)) return;
+    const timer = setTimeout(() => void run(), error ? pollMs * 3 : pollMs);
     return () => clearTimeout(timer);
-  }, [data, pollMs, poll, run]);
+  }, [data, error, loading, pollMs, run]);
   return { data, error, loading, refetch: run };
 }
 

@@ -1,4 +1,4 @@
-import type { ReactNode } from 'react';
+import { Component, useRef, type ReactNode } from 'react';
 import type { GraphQLRequestError } from './client';
 import { useI18n } from './i18n';
 
@@ -41,7 +41,41 @@ export function Field({ label, children }: { label: string; children: ReactNode 
   );
 }
 
-/** A fresh idempotency key for one intended change: kept while it is retried, replaced once it succeeded. */
-export function newKey(): string {
-  return crypto.randomUUID();
+/**
+ * The idempotency key of one intended change: the same while the same change is sent again (a resend after a lost
+ * answer cannot apply it twice), a new one when what is sent differs or after it succeeded.
+ */
+export function useIdempotencyKey(): { keyFor: (change: unknown) => string; done: () => void } {
+  const current = useRef<{ key: string; change: string }>();
+  return {
+    keyFor: (change) => {
+      const fingerprint = JSON.stringify(change);
+      if (current.current?.change !== fingerprint) current.current = { key: crypto.randomUUID(), change: fingerprint };
+      return current.current.key;
+    },
+    done: () => {
+      current.current = undefined;
+    },
+  };
+}
+
+/**
+ * A page that throws while drawing shows what went wrong instead of blanking the whole console; the rest (navigation,
+ * the session) stays. Keyed by the path, so moving to another page starts afresh.
+ */
+export class PageErrorBoundary extends Component<{ children: ReactNode; message: string }, { error: Error | undefined }> {
+  override state: { error: Error | undefined } = { error: undefined };
+
+  static getDerivedStateFromError(error: Error): { error: Error } {
+    return { error };
+  }
+
+  override render(): ReactNode {
+    if (!this.state.error) return this.props.children;
+    return (
+      <p className="error" role="alert">
+        {this.props.message} <code className="code">{this.state.error.message}</code>
+      </p>
+    );
+  }
 }

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import express, { type Router } from 'express';
 import { REPO_ROOT } from '@omo/lib/core/config';
@@ -21,6 +21,16 @@ export interface ConsoleOptions {
 
 type StaffRole = 'STAFF' | 'ADMIN';
 
+/**
+ * The hosts a development sign-in may be asked on: this machine's loopback names. A page elsewhere that points its
+ * own domain at 127.0.0.1 (DNS rebinding) reaches the gateway under its own Host, and is refused.
+ */
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+function hostname(host: string | undefined): string {
+  return (host ?? '').replace(/:\d+$/, '').toLowerCase();
+}
+
 export const CONSOLE_DIST = path.join(REPO_ROOT, 'console', 'dist');
 
 // React and Chart.js set element styles; everything else comes from this origin only
@@ -34,20 +44,21 @@ export function consoleRouter(options: ConsoleOptions, production: boolean): Rou
   router.get('/session/config', (_req, res) => void res.set('cache-control', 'no-store').json({ devSignIn: devSignIn !== undefined }));
   router.post('/session/dev', express.json({ limit: '1kb' }), (req, res) => {
     if (!devSignIn) return void res.status(404).json({ error: 'The development sign-in is not offered here: sign in with a token from your identity provider.' });
+    if (!LOOPBACK_HOSTS.has(hostname(req.headers.host))) return void res.status(403).json({ error: 'The development sign-in answers on this machine only (127.0.0.1 or localhost).' });
     const role = (req.body as { role?: unknown } | undefined)?.role;
     if (role !== 'STAFF' && role !== 'ADMIN') return void res.status(400).json({ error: 'role must be STAFF or ADMIN' });
     res.set('cache-control', 'no-store').json({ token: devSignIn(role) });
   });
   // Vite names each built file by its content: they never change under one name
   router.use('/assets', express.static(path.join(dir, 'assets'), { immutable: true, maxAge: '365d', fallthrough: false, index: false }));
-  let page: string | undefined;
+  // the page names the build's hashed files: read again whenever a new build replaced it
+  let page: { html: string; mtimeMs: number } | undefined;
   router.get(/.*/, (_req, res) => {
     const index = path.join(dir, 'index.html');
-    if (!page && !existsSync(index)) {
-      return void res.status(503).type('text').send('The staff console is not built: run `npm run build` (or `npm start`, which builds it).\n');
-    }
-    page ??= readFileSync(index, 'utf8');
-    res.type('html').set('content-security-policy', POLICY).set('cache-control', 'no-cache').set('x-content-type-options', 'nosniff').send(page);
+    const built = statSync(index, { throwIfNoEntry: false });
+    if (!built) return void res.status(503).type('text').send('The staff console is not built: run `npm run build` (or `npm start`, which builds it).\n');
+    if (page?.mtimeMs !== built.mtimeMs) page = { html: readFileSync(index, 'utf8'), mtimeMs: built.mtimeMs };
+    res.type('html').set('content-security-policy', POLICY).set('cache-control', 'no-cache').set('x-content-type-options', 'nosniff').send(page.html);
   });
   return router;
 }

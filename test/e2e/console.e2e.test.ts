@@ -1,8 +1,11 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
+import { startGateway } from '@omo/gateway/src/server';
 import { signUserToken } from '@omo/lib/core/bearer-tokens';
+import { createLogger } from '@omo/lib/core/logger';
 import { launchBrowser } from '@omo/tools/testing/browser';
 import { testConfig } from '@omo/tools/testing/config';
 import { buildConsole } from '../../scripts/console-build';
@@ -85,6 +88,8 @@ async function openConsole(): Promise<{ page: Page; problems: string[] }> {
     return route.abort('internetdisconnected');
   });
   page.on('pageerror', (error) => void problems.push(error.message));
+  // what the page's policy refused (it makes no request the route sees) and any other script error it logged
+  page.on('console', (message) => void (message.type() === 'error' && problems.push(message.text())));
   await page.goto(consoleUrl);
   return { page, problems };
 }
@@ -241,6 +246,26 @@ describe('the staff console', () => {
     await page.close();
   });
 
+  it('reads a campaign’s start and end as Japan time, in a browser set to another time zone', async () => {
+    const elsewhere = await launchBrowser(path.join(tempDir, 'chromium-ny'), { viewport: { width: 1280, height: 900 }, locale: 'en-GB', timezoneId: 'America/New_York' });
+    try {
+      const page = await elsewhere.newPage();
+      await page.goto(consoleUrl);
+      await signIn(page, 'ADMIN');
+      await page.getByRole('link', { name: 'Campaigns & rules' }).click();
+      const form = page.getByRole('form', { name: 'New campaign' });
+      await form.getByLabel('Name').fill('年末セール');
+      await form.getByLabel('Starts (Japan time)').fill('2030-12-26T10:00');
+      await form.getByLabel('Ends (Japan time)').fill('2031-01-01T00:00');
+      await form.getByRole('button', { name: 'Create campaign' }).click();
+      await page.getByRole('cell', { name: '年末セール', exact: true }).waitFor();
+      const campaigns = ok(await system.graphql<{ campaigns: { name: string; startsAt: string; endsAt: string }[] }>('{ campaigns(all: true) { name startsAt endsAt } }', {}, system.staffHeaders())).campaigns;
+      expect(campaigns.find((c) => c.name === '年末セール')).toEqual({ name: '年末セール', startsAt: '2030-12-26T01:00:00.000Z', endsAt: '2030-12-31T15:00:00.000Z' });
+    } finally {
+      await elsewhere.close();
+    }
+  });
+
   it('downloads the liability CSV whose balance total equals the sum of every member’s balance', async () => {
     const { page, problems } = await openConsole();
     await signIn(page, 'STAFF');
@@ -262,8 +287,10 @@ describe('the staff console', () => {
     expect(value('outstanding_yen')).toBe(value('outstanding_points'));
     const months = rows.slice(rows.findIndex((row) => row[0] === 'expiry_month') + 1);
     expect(months.reduce((sum, row) => sum + Number(row[1]), 0)).toBe(value('outstanding_points') + value('owed_points'));
-    // the chart drew the same months
+    // the chart is drawn, and the table beside it has the CSV's months
     await expect(page.getByRole('img', { name: 'Outstanding points by expiry month' }).isVisible()).resolves.toBe(true);
+    const shown = await page.getByTestId('liability').locator('xpath=following-sibling::table').locator('tbody tr td:first-child').allInnerTexts();
+    expect(shown).toEqual(months.map((row) => row[0]));
     expect(problems).toEqual([]);
     await page.close();
   });
@@ -291,6 +318,13 @@ describe('the staff console', () => {
     const api = ok(await system.graphql<{ membersByChannel: { storeOnly: number; onlineOnly: number; both: number } }>('query($from: DateTime!, $to: DateTime!) { membersByChannel(from: $from, to: $to) { storeOnly onlineOnly both } }', variables, system.staffHeaders())).membersByChannel;
     expect(api.storeOnly + api.onlineOnly + api.both).toBeGreaterThan(0);
     await expect(page.getByTestId('channel-totals').innerText()).resolves.toBe(`Over the period: stores only ${api.storeOnly} · online only ${api.onlineOnly} · both ${api.both}`);
+
+    // months staff pick: from the first of the first to the end of the last, in Japan (a 30-day month included)
+    await page.getByLabel('From month').fill('2026-02');
+    await page.getByLabel('To month').fill('2026-04');
+    const picked = page.waitForRequest((r) => r.method() === 'POST' && (r.postData() ?? '').includes('membersByChannel'));
+    await page.getByRole('button', { name: 'Show' }).click();
+    expect((JSON.parse((await picked).postData() ?? '{}') as { variables: unknown }).variables).toEqual({ from: '2026-01-31T15:00:00.000Z', to: '2026-04-30T15:00:00.000Z' });
 
     await page.getByRole('tab', { name: 'Campaign results' }).click();
     await page.getByLabel('Campaign').selectOption(campaign);
@@ -374,26 +408,44 @@ describe('the staff console', () => {
 
 describe('sign-in', () => {
   it('offers no development sign-in in production, and refuses one asked for', async () => {
-    const config = { dir: path.join(tempDir, 'dist'), devSignIn: devToken };
-    const { consoleRouter } = await import('@omo/gateway/src/console');
-    const express = (await import('express')).default;
-    const { listen } = await import('@omo/lib/server/http');
-    const app = express();
-    app.use('/console', consoleRouter(config, true));
-    const running = await listen(app, 0);
+    // the gateway alone, as start:gateway runs it, given a development sign-in it must not use
+    const production = await startGateway({
+      config: { ...testConfig(), NODE_ENV: 'production' },
+      logger: createLogger('silent'),
+      port: 0,
+      console: { dir: path.join(tempDir, 'dist'), devSignIn: devToken },
+    });
     try {
-      const offered = await fetch(`${running.url}/console/session/config`).then((r) => r.json());
+      const offered = await fetch(`${production.url}/console/session/config`).then((r) => r.json());
       expect(offered).toEqual({ devSignIn: false });
-      const asked = await fetch(`${running.url}/console/session/dev`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ role: 'ADMIN' }) });
+      const asked = await fetch(`${production.url}/console/session/dev`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ role: 'ADMIN' }) });
       expect(asked.status).toBe(404);
       await expect(asked.text()).resolves.not.toMatch(/eyJ/);
       // the console itself is still served: in production staff sign in with their identity provider's token
-      const page = await fetch(`${running.url}/console/members`);
+      const page = await fetch(`${production.url}/console/members`);
       expect(page.status).toBe(200);
+      await expect(page.text()).resolves.toContain('<div id="root">');
       expect(page.headers.get('content-security-policy')).toContain("connect-src 'self'");
     } finally {
-      await running.close();
+      await production.close();
     }
+  });
+
+  it('answers the development sign-in on this machine’s loopback names only', async () => {
+    const ask = (host: string) =>
+      new Promise<number>((resolve, reject) => {
+        // fetch sets Host from the URL; a rebinding page's request carries its own domain
+        const request = http.request(`${consoleUrl}session/dev`, { method: 'POST', headers: { host, 'content-type': 'application/json' } }, (response) => {
+          response.resume();
+          resolve(response.statusCode ?? 0);
+        });
+        request.on('error', reject);
+        request.end(JSON.stringify({ role: 'ADMIN' }));
+      });
+    const port = new URL(consoleUrl).port;
+    await expect(ask(`127.0.0.1:${port}`)).resolves.toBe(200);
+    await expect(ask(`localhost:${port}`)).resolves.toBe(200);
+    await expect(ask(`attacker.example:${port}`)).resolves.toBe(403);
   });
 
   it('refuses a development sign-in for a role other than STAFF or ADMIN', async () => {

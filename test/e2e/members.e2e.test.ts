@@ -141,6 +141,7 @@ describe('members through the gateway', () => {
     await register({ displayName: '山田 太郎', email: 'yamada.t@example.com', registeredVia: 'ONLINE' });
     await register({ displayName: '小山田 次郎', email: 'oyamada@example.com', registeredVia: 'ONLINE' });
     await register({ displayName: 'a.b (test)', email: 'dots@example.com', registeredVia: 'ONLINE' });
+    await register({ displayName: 'ヤマダ商店', email: 'shop@example.com', registeredVia: 'ONLINE' });
     const FIND = `query($namePrefix: String) { findMembers(namePrefix: $namePrefix) { displayName } }`;
     const names = async (namePrefix: string) => (await system.graphql<{ findMembers: { displayName: string }[] }>(FIND, { namePrefix }, system.staffHeaders())).data?.findMembers.map((m) => m.displayName).sort();
 
@@ -150,6 +151,9 @@ describe('members through the gateway', () => {
     await expect(names('a.b (')).resolves.toEqual(['a.b (test)']);
     await expect(names('a.')).resolves.toEqual(['a.b (test)']);
     await expect(names('.*')).resolves.toEqual([]);
+    // as typed at an IME: half-width kana and full-width letters, normalised as the names were
+    await expect(names('ﾔﾏﾀﾞ')).resolves.toEqual(['ヤマダ商店']);
+    await expect(names('ａ．ｂ')).resolves.toEqual(['a.b (test)']);
 
     for (const bad of ['  ', 'x'.repeat(51)]) {
       const refused = await system.graphql(FIND, { namePrefix: bad }, system.staffHeaders());

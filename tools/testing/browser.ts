@@ -73,6 +73,8 @@ export interface BrowserOptions {
   deviceScaleFactor?: number;
   /** navigator.language and Accept-Language, e.g. 'en-GB' for a page that follows the browser's language. */
   locale?: string;
+  /** The browser's time zone, e.g. 'America/New_York' for a page that must not depend on it. */
+  timezoneId?: string;
 }
 
 /** A persistent browser context on the browser jest's global setup found (or, outside jest, on the first that starts). */

@@ -3,6 +3,7 @@ import { graphql } from '../gql';
 import type { CampaignKind } from '../gql/graphql';
 import { useMutation, useQuery } from '../hooks';
 import { useI18n } from '../i18n';
+import { fromJstInput } from '../jst';
 import type { Session } from '../session';
 import { ErrorNote, Field, Loading, Section } from '../ui';
 import { PolicyForm, StoreRateForm, TierForm } from './rule-forms';
@@ -270,7 +271,7 @@ function CampaignForm({ onDone }: { onDone: () => Promise<void> }) {
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     const effect = kind === 'MULTIPLIER' ? { multiplierPercent: Number(value) } : { bonusPoints: Number(value) };
-    if (await create.run({ input: { name, kind, ...effect, startsAt: new Date(startsAt).toISOString(), endsAt: new Date(endsAt).toISOString() } })) {
+    if (await create.run({ input: { name, kind, ...effect, startsAt: fromJstInput(startsAt)!, endsAt: fromJstInput(endsAt)! } })) {
       setName('');
       await onDone();
     }
@@ -289,10 +290,10 @@ function CampaignForm({ onDone }: { onDone: () => Promise<void> }) {
       <Field label={kind === 'MULTIPLIER' ? '%' : 'pt'}>
         <input type="number" className="short" required value={value} onChange={(e) => setValue(e.target.value)} />
       </Field>
-      <Field label={t('Starts', '開始')}>
+      <Field label={t('Starts (Japan time)', '開始（日本時間）')}>
         <input type="datetime-local" required value={startsAt} onChange={(e) => setStartsAt(e.target.value)} />
       </Field>
-      <Field label={t('Ends', '終了')}>
+      <Field label={t('Ends (Japan time)', '終了（日本時間）')}>
         <input type="datetime-local" required value={endsAt} onChange={(e) => setEndsAt(e.target.value)} />
       </Field>
       <button type="submit" disabled={create.pending}>

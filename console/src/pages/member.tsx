@@ -4,7 +4,7 @@ import { useMutation, useQuery } from '../hooks';
 import { useI18n } from '../i18n';
 import { Link, navigate } from '../router';
 import type { Session } from '../session';
-import { ErrorNote, Field, Loading, newKey, Section } from '../ui';
+import { ErrorNote, Field, Loading, Section, useIdempotencyKey } from '../ui';
 
 const MemberQuery = graphql(`
   query ConsoleMember($id: ID!) {
@@ -212,7 +212,7 @@ export function MemberPage({ id, session }: { id: string; session: Session }) {
             ) : (
               <p className="muted">—</p>
             )}
-            <AdjustForm memberId={member.id} onDone={refetch} />
+            <AdjustForm key={member.id} memberId={member.id} onDone={refetch} />
             <h3>{t('History', '履歴')}</h3>
             <table data-testid="history">
               <thead>
@@ -303,7 +303,7 @@ export function MemberPage({ id, session }: { id: string; session: Session }) {
             ) : (
               <p className="muted">—</p>
             )}
-            {session.role === 'ADMIN' ? <MergeForm survivorId={member.id} onDone={refetch} /> : null}
+            {session.role === 'ADMIN' ? <MergeForm key={member.id} survivorId={member.id} onDone={refetch} /> : null}
           </Section>
         </>
       ) : null}
@@ -317,12 +317,13 @@ function AdjustForm({ memberId, onDone }: { memberId: string; onDone: () => Prom
   const [amount, setAmount] = useState('');
   const [reason, setReason] = useState('');
   // one key per intended adjustment: a resend after a lost answer cannot add the points twice
-  const [key, setKey] = useState(newKey);
+  const idempotency = useIdempotencyKey();
   const submit = async (event: FormEvent) => {
     event.preventDefault();
-    const done = await adjust.run({ memberId, amount: Number(amount), reason, idempotencyKey: key });
+    const change = { memberId, amount: Number(amount), reason };
+    const done = await adjust.run({ ...change, idempotencyKey: idempotency.keyFor(change) });
     if (!done) return;
-    setKey(newKey());
+    idempotency.done();
     setAmount('');
     setReason('');
     await onDone();

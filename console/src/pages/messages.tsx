@@ -3,7 +3,8 @@ import { graphql } from '../gql';
 import type { MessageDeliveryStatus } from '../gql/graphql';
 import { useMutation, useQuery } from '../hooks';
 import { useI18n } from '../i18n';
-import { ErrorNote, Field, newKey, Section } from '../ui';
+import { fromJstInput } from '../jst';
+import { ErrorNote, Field, Section, useIdempotencyKey } from '../ui';
 import { SegmentsQuery } from './segments';
 
 const Send = graphql(`
@@ -72,7 +73,7 @@ export function MessagesPage() {
   const [altText, setAltText] = useState('週末ポイント2倍');
   const [scheduledAt, setScheduledAt] = useState('');
   const [dryRun, setDryRun] = useState(true);
-  const [key, setKey] = useState(newKey);
+  const idempotency = useIdempotencyKey();
   const [deliveries, setDeliveries] = useState<string[]>(() => JSON.parse(sessionStorage.getItem(DELIVERIES_KEY) ?? '[]') as string[]);
   const send = useMutation(Send);
   let contents: unknown;
@@ -84,11 +85,10 @@ export function MessagesPage() {
   }
   const submit = async () => {
     const message = kind === 'text' ? { text } : { flex: { altText, contents } };
-    const delivery = await send.run({
-      input: { segmentId, messages: [message], idempotencyKey: key, dryRun, scheduledAt: scheduledAt ? new Date(scheduledAt).toISOString() : undefined },
-    });
+    const change = { segmentId, messages: [message], dryRun, scheduledAt: fromJstInput(scheduledAt) };
+    const delivery = await send.run({ input: { ...change, idempotencyKey: idempotency.keyFor(change) } });
     if (!delivery) return;
-    setKey(newKey());
+    idempotency.done();
     const next = [delivery.sendSegmentMessage.id, ...deliveries.filter((id) => id !== delivery.sendSegmentMessage.id)].slice(0, 20);
     sessionStorage.setItem(DELIVERIES_KEY, JSON.stringify(next));
     setDeliveries(next);
@@ -132,7 +132,7 @@ export function MessagesPage() {
                 {flexProblem ? <p className="error">{flexProblem}</p> : null}
               </>
             )}
-            <Field label={t('Send at (empty: now)', '配信日時（空欄：今すぐ）')}>
+            <Field label={t('Send at, Japan time (empty: now)', '配信日時・日本時間（空欄：今すぐ）')}>
               <input type="datetime-local" value={scheduledAt} onChange={(e) => setScheduledAt(e.target.value)} />
             </Field>
             <label className="inline">
@@ -188,28 +188,41 @@ function DeliveryProgress({ id }: { id: string }) {
   );
 }
 
-type FlexNode = { type?: string; layout?: string; contents?: FlexNode[]; text?: string; url?: string; weight?: string; size?: string; action?: { label?: string }; header?: FlexNode; hero?: FlexNode; body?: FlexNode; footer?: FlexNode };
+type FlexNode = { type?: unknown; layout?: unknown; contents?: unknown; text?: unknown; url?: unknown; weight?: unknown; size?: unknown; action?: { label?: unknown }; header?: unknown; hero?: unknown; body?: unknown; footer?: unknown };
 
-/** A preview of a Flex bubble or carousel: boxes, text, images, buttons and separators, as LINE lays them out roughly. */
+const asText = (value: unknown): string => (typeof value === 'string' || typeof value === 'number' ? String(value) : '');
+const children = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
+
+/**
+ * A preview of a Flex bubble or carousel: boxes, text, images, buttons and separators, as LINE lays them out roughly.
+ * Whatever JSON staff typed, it draws what it recognises and skips the rest (LINE itself checks the message).
+ */
 function FlexPreview({ node }: { node: unknown }): ReactNode {
-  const flex = (node ?? {}) as FlexNode;
-  if (flex.type === 'carousel') return <div className="carousel">{flex.contents?.map((bubble, i) => <FlexPreview key={i} node={bubble} />)}</div>;
+  if (typeof node !== 'object' || node === null) return null;
+  const flex = node as FlexNode;
+  if (flex.type === 'carousel') return <div className="carousel">{children(flex.contents).map((bubble, i) => <FlexPreview key={i} node={bubble} />)}</div>;
   if (flex.type === 'bubble') {
     return (
       <div className="bubble flex">
-        {(['header', 'hero', 'body', 'footer'] as const).map((part) => (flex[part] ? <div key={part} className={`flex-${part}`}>{<FlexPreview node={flex[part]} />}</div> : null))}
+        {(['header', 'hero', 'body', 'footer'] as const).map((part) =>
+          flex[part] ? (
+            <div key={part} className={`flex-${part}`}>
+              <FlexPreview node={flex[part]} />
+            </div>
+          ) : null,
+        )}
       </div>
     );
   }
   switch (flex.type) {
     case 'box':
-      return <div className={`flex-box ${flex.layout ?? 'vertical'}`}>{flex.contents?.map((child, i) => <FlexPreview key={i} node={child} />)}</div>;
+      return <div className={`flex-box ${flex.layout === 'horizontal' ? 'horizontal' : 'vertical'}`}>{children(flex.contents).map((child, i) => <FlexPreview key={i} node={child} />)}</div>;
     case 'text':
-      return <p className={`flex-text size-${flex.size ?? 'md'} ${flex.weight === 'bold' ? 'bold' : ''}`}>{flex.text}</p>;
+      return <p className={`flex-text size-${asText(flex.size) || 'md'} ${flex.weight === 'bold' ? 'bold' : ''}`}>{asText(flex.text)}</p>;
     case 'image':
-      return <div className="flex-image">🖼 {flex.url}</div>;
+      return <div className="flex-image">🖼 {asText(flex.url)}</div>;
     case 'button':
-      return <div className="flex-button">{flex.action?.label}</div>;
+      return <div className="flex-button">{asText(flex.action?.label)}</div>;
     case 'separator':
       return <hr />;
     default:

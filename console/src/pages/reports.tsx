@@ -3,6 +3,7 @@ import { BarChart } from '../chart';
 import { downloadCsv } from '../csv';
 import { graphql } from '../gql';
 import { useQuery } from '../hooks';
+import { jstEndOfDayOrNow, monthRange, monthsAgo } from '../jst';
 import { useI18n } from '../i18n';
 import { ErrorNote, Field, Loading, Section } from '../ui';
 import { StoresQuery } from './stores';
@@ -139,15 +140,6 @@ export function ReportsPage() {
   );
 }
 
-/** JST midnight at the start of a yyyy-mm-dd day (or the first of a yyyy-mm month), as an instant. */
-function jstStart(day: string): string {
-  return new Date(`${day.length === 7 ? `${day}-01` : day}T00:00:00+09:00`).toISOString();
-}
-
-function jstEndOfDay(day: string): string {
-  return new Date(new Date(jstStart(day)).getTime() + 86_400_000).toISOString();
-}
-
 function LiabilityReport() {
   const { t, number, dateTime } = useI18n();
   const [day, setDay] = useState('');
@@ -184,7 +176,7 @@ function LiabilityReport() {
         <Field label={t('As of the end of (empty: now, Japan time)', '基準日（空欄：現在、日本時間）')}>
           <input type="date" value={day} onChange={(e) => setDay(e.target.value)} />
         </Field>
-        <button type="button" onClick={() => setAsOf(day ? jstEndOfDay(day) : null)}>
+        <button type="button" onClick={() => setAsOf(day ? jstEndOfDayOrNow(day) : null)}>
           {t('Show', '表示')}
         </button>
       </div>
@@ -231,12 +223,6 @@ function LiabilityReport() {
       ) : null}
     </Section>
   );
-}
-
-function monthsAgo(months: number): string {
-  const now = new Date(Date.now() + 9 * 3_600_000);
-  const d = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - months, 1));
-  return d.toISOString().slice(0, 7);
 }
 
 function ActivityReport() {
@@ -326,12 +312,8 @@ function ActivityReport() {
 function usePeriod(): { from: string; to: string; setFrom: (m: string) => void; setTo: (m: string) => void; period: { from: string; to: string }; apply: () => void } {
   const [from, setFrom] = useState(monthsAgo(11));
   const [to, setTo] = useState(monthsAgo(0));
-  const [period, setPeriod] = useState({ from: jstStart(monthsAgo(11)), to: jstStart(monthsAgo(-1)) });
-  const apply = () => {
-    const end = new Date(jstStart(to));
-    end.setUTCMonth(end.getUTCMonth() + 1);
-    setPeriod({ from: jstStart(from), to: end.toISOString() });
-  };
+  const [period, setPeriod] = useState(() => monthRange(monthsAgo(11), monthsAgo(0)));
+  const apply = () => setPeriod(monthRange(from, to));
   return { from, to, setFrom, setTo, period, apply };
 }
 

@@ -103,7 +103,7 @@ export function TierForm({ tiers, onDone }: { tiers: { tier: Tier; minSpend: num
   );
 }
 
-/** ADMIN: the policy's bonuses and windows; fields left as they are stay unchanged. */
+/** ADMIN: the policy's bonuses and windows; fields left as they are stay unchanged (remounted when the policy changes). */
 export function PolicyForm({ policy, onDone }: { policy: { pendingDays: number; onlinePendingDays: number; lotValidityDays: number; signupBonusPoints: number; birthdayBonusPoints: number }; onDone: () => Promise<void> }) {
   const { t } = useI18n();
   const set = useMutation(SetPolicy);
@@ -117,14 +117,19 @@ export function PolicyForm({ policy, onDone }: { policy: { pendingDays: number; 
   };
   const submit = async (event: FormEvent) => {
     event.preventDefault();
-    const changed = Object.fromEntries(Object.entries(values).filter(([key, value]) => Number(value) !== policy[key as keyof typeof policy]).map(([key, value]) => [key, Number(value)]));
+    // only what staff changed (an emptied field changes nothing), so another administrator's change to the rest stays
+    const changed = Object.fromEntries(
+      Object.entries(values)
+        .filter(([key, value]) => value.trim() !== '' && Number(value) !== policy[key as keyof typeof policy])
+        .map(([key, value]) => [key, Number(value)]),
+    );
     if (Object.keys(changed).length && (await set.run({ input: changed }))) await onDone();
   };
   return (
     <form className="row" onSubmit={(e) => void submit(e)} aria-label={t('Policy', 'ポリシー')}>
       {(Object.keys(labels) as (keyof typeof policy)[]).map((key) => (
         <Field key={key} label={labels[key]}>
-          <input type="number" className="short" value={values[key]} onChange={(e) => setValues({ ...values, [key]: e.target.value })} />
+          <input type="number" className="short" required min={0} value={values[key]} onChange={(e) => setValues({ ...values, [key]: e.target.value })} />
         </Field>
       ))}
       <button type="submit" disabled={set.pending}>

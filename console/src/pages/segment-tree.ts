@@ -94,10 +94,34 @@ function conditionInput(condition: Condition): SegmentDefinitionInput {
   }
 }
 
-/** The tree as the API's definition; an empty group is "everyone" (an AND of nothing). */
-export function toDefinition(node: SegmentNode): SegmentDefinitionInput {
-  const inner: SegmentDefinitionInput = node.kind === 'condition' ? conditionInput(node.condition) : { [node.op]: node.children.map(toDefinition) };
-  return node.not ? { not: inner } : inner;
+/** Whether a condition has what the API needs (a store, a tag, a category, a tier chosen). */
+function complete(condition: Condition): boolean {
+  switch (condition.type) {
+    case 'tier':
+      return condition.tiers.length > 0;
+    case 'storesVisited':
+      return condition.storeIds.length > 0;
+    case 'tags':
+      return list(condition.any).length > 0;
+    case 'boughtCategory':
+      return list(condition.categories).length > 0;
+    default:
+      return true;
+  }
+}
+
+/**
+ * The tree as the API's definition, leaving out what is not filled in yet: an empty group and an incomplete
+ * condition (the API refuses both). Null when nothing is left: there is no segment to count yet.
+ */
+export function toDefinition(node: SegmentNode): SegmentDefinitionInput | null {
+  let inner: SegmentDefinitionInput | null;
+  if (node.kind === 'condition') inner = complete(node.condition) ? conditionInput(node.condition) : null;
+  else {
+    const parts = node.children.map(toDefinition).filter((part): part is SegmentDefinitionInput => part !== null);
+    inner = parts.length ? { [node.op]: parts } : null;
+  }
+  return inner && node.not ? { not: inner } : inner;
 }
 
 /** The tree with one node replaced (or removed, given null), found by id. */

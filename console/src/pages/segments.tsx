@@ -66,10 +66,10 @@ export function SegmentsPage() {
   const [name, setName] = useState('');
   const definition = useMemo(() => toDefinition(root), [root]);
   const settled = useSettled(definition, 300);
-  const preview = useQuery(Preview, { definition: settled });
+  const preview = useQuery(Preview, { definition: settled }, { skip: settled === null });
   const create = useMutation(CreateSegment);
   const save = async () => {
-    if (await create.run({ input: { name, definition } })) {
+    if (definition && (await create.run({ input: { name, definition } }))) {
       setName('');
       await saved.refetch();
     }
@@ -79,7 +79,9 @@ export function SegmentsPage() {
       <Section title={t('Segment builder', 'セグメント作成')}>
         <NodeEditor node={root} onChange={(next) => setRoot(replaceNode(root, next.id, next))} onRemove={undefined} />
         <div className="preview-count" aria-live="polite" data-testid="segment-count">
-          {preview.data ? (
+          {settled === null ? (
+            <span className="muted">{t('Add a condition to see who matches.', '条件を追加すると該当人数が表示されます。')}</span>
+          ) : preview.data ? (
             <>
               <strong>{preview.data.segmentPreview.memberCount}</strong> {t('members match', '人が該当')} · {preview.data.segmentPreview.recipientCount}{' '}
               {t('would receive a LINE message (linked, friends, consented)', '人にLINEで配信できます（連携・友だち・同意あり）')}
@@ -94,7 +96,7 @@ export function SegmentsPage() {
           <Field label={t('Segment name', 'セグメント名')}>
             <input value={name} onChange={(e) => setName(e.target.value)} />
           </Field>
-          <button type="button" disabled={!name.trim() || create.pending} onClick={() => void save()}>
+          <button type="button" disabled={!name.trim() || !definition || create.pending} onClick={() => void save()}>
             {t('Save segment', 'セグメントを保存')}
           </button>
         </div>

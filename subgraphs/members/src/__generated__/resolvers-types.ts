@@ -308,7 +308,7 @@ export type Query = {
   me?: Maybe<Member>;
   /**
    * Staff only: members with this e-mail address or phone number (compared after normalisation), or whose display
-   * name starts with namePrefix (as written; at most 50 found, oldest first). Give at least one.
+   * name starts with namePrefix (normalised as names are, NFKC; at most 50 found, oldest first). Give at least one.
    */
   findMembers: Array<Member>;
   /**

@@ -85,9 +85,12 @@ export class MemberLookup {
   }
 }
 
-/** The start of a name as an anchored regex (an index range scan), its characters taken literally. */
+/**
+ * The start of a name as an anchored regex (an index range scan), its characters taken literally, normalised as
+ * display names are stored (NFKC: full-width ＡＢ and half-width ｶﾅ typed at an IME find AB and カナ).
+ */
 function namePrefixPattern(prefix: string): string {
-  const trimmed = prefix.trim();
+  const trimmed = prefix.normalize('NFKC').trim();
   if (!trimmed || trimmed.length > 50) throw new BadUserInputError('namePrefix must be 1-50 characters', { field: 'namePrefix' });
   return trimmed.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
