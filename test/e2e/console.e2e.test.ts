@@ -246,6 +246,34 @@ describe('the staff console', () => {
     await page.close();
   });
 
+  it('lets ADMIN add a reward and withdraw it; its audit shows both revisions', async () => {
+    const { page, problems } = await openConsole();
+    await signIn(page, 'ADMIN');
+    await page.getByRole('link', { name: 'Campaigns & rules' }).click();
+    const form = page.getByRole('form', { name: 'New reward' });
+    await form.getByLabel('Name (Japanese)').fill('コーヒー1杯無料');
+    await form.getByLabel('Name (English)').fill('A free coffee');
+    await form.getByLabel('Points').fill('250');
+    await form.getByLabel('Benefit').selectOption('FREE_ITEM');
+    await form.getByLabel('SKU', { exact: true }).fill('COFFEE-S');
+    await form.getByLabel('渋谷店').check();
+    await form.getByRole('button', { name: 'Add reward' }).click();
+    const row = page.getByRole('row').filter({ hasText: 'A free coffee' });
+    await row.getByText('active').waitFor();
+    await row.getByRole('button', { name: 'Withdraw' }).click();
+    await row.getByText('inactive').waitFor();
+    const rewards = ok(await system.graphql<{ rewards: { id: string; name: { en: string } }[] }>('{ rewards { id name { en } } }', {}, system.staffHeaders())).rewards;
+    const { id } = rewards.find((r) => r.name.en === 'A free coffee')!;
+    const changes = ok(await system.graphql<{ rewardChanges: { revision: number; changes: { field: string; after: string | null }[] }[] }>('query($id: ID!) { rewardChanges(rewardId: $id) { revision changes { field after } } }', { id }, system.staffHeaders())).rewardChanges;
+    expect(changes.map((c) => c.revision)).toEqual([1, 2]);
+    expect(changes[0]!.changes).toEqual(expect.arrayContaining([{ field: 'pointsCost', after: '250' }, { field: 'storeIds', after: JSON.stringify([stores.shibuya]) }, { field: 'online', after: 'true' }]));
+    expect(changes[1]!.changes).toEqual([{ field: 'active', after: 'false' }]);
+    await row.getByRole('button', { name: /Audit/ }).click();
+    await page.getByRole('listitem').filter({ hasText: 'r2 UPDATE_REWARD' }).getByText('active: true → false').waitFor();
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
   it('reads a campaign’s start and end as Japan time, in a browser set to another time zone', async () => {
     const elsewhere = await launchBrowser(path.join(tempDir, 'chromium-ny'), { viewport: { width: 1280, height: 900 }, locale: 'en-GB', timezoneId: 'America/New_York' });
     try {

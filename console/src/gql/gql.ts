@@ -40,6 +40,8 @@ type Documents = {
     "\n  query ConsoleMembersByChannel($from: DateTime!, $to: DateTime!) {\n    membersByChannel(from: $from, to: $to) {\n      storeOnly\n      onlineOnly\n      both\n      rows {\n        month\n        storeOnly\n        onlineOnly\n        both\n      }\n    }\n  }\n": typeof types.ConsoleMembersByChannelDocument,
     "\n  query ConsoleCampaignList {\n    campaigns(all: true) {\n      id\n      name\n      startsAt\n      endsAt\n    }\n  }\n": typeof types.ConsoleCampaignListDocument,
     "\n  query ConsoleCampaignResults($id: ID!) {\n    campaign(id: $id) {\n      id\n      name\n      purchaseResults {\n        during {\n          from\n          to\n          purchases\n          sales\n          members\n        }\n        before {\n          from\n          to\n          purchases\n          sales\n          members\n        }\n        purchasesChange\n        salesChange\n        membersChange\n      }\n      pointResults {\n        during {\n          earned\n        }\n        before {\n          earned\n        }\n        earnedChange\n        campaignPurchases\n        pointsOnCampaignPurchases\n      }\n    }\n  }\n": typeof types.ConsoleCampaignResultsDocument,
+    "\n  mutation ConsoleCreateReward($input: RewardInput!) {\n    createReward(input: $input) {\n      id\n    }\n  }\n": typeof types.ConsoleCreateRewardDocument,
+    "\n  mutation ConsoleSetRewardActive($id: ID!, $input: RewardInput!) {\n    updateReward(id: $id, input: $input) {\n      id\n      active\n      revision\n    }\n  }\n": typeof types.ConsoleSetRewardActiveDocument,
     "\n  mutation ConsoleSetStoreEarnRate($input: SetStoreEarnRateInput!) {\n    setStoreEarnRate(input: $input) {\n      rounding\n    }\n  }\n": typeof types.ConsoleSetStoreEarnRateDocument,
     "\n  mutation ConsoleSetTierRules($tiers: [TierRuleInput!]!) {\n    setTierRules(tiers: $tiers) {\n      rounding\n    }\n  }\n": typeof types.ConsoleSetTierRulesDocument,
     "\n  mutation ConsoleSetPointsPolicy($input: SetPointsPolicyInput!) {\n    setPointsPolicy(input: $input) {\n      rounding\n    }\n  }\n": typeof types.ConsoleSetPointsPolicyDocument,
@@ -76,6 +78,8 @@ const documents: Documents = {
     "\n  query ConsoleMembersByChannel($from: DateTime!, $to: DateTime!) {\n    membersByChannel(from: $from, to: $to) {\n      storeOnly\n      onlineOnly\n      both\n      rows {\n        month\n        storeOnly\n        onlineOnly\n        both\n      }\n    }\n  }\n": types.ConsoleMembersByChannelDocument,
     "\n  query ConsoleCampaignList {\n    campaigns(all: true) {\n      id\n      name\n      startsAt\n      endsAt\n    }\n  }\n": types.ConsoleCampaignListDocument,
     "\n  query ConsoleCampaignResults($id: ID!) {\n    campaign(id: $id) {\n      id\n      name\n      purchaseResults {\n        during {\n          from\n          to\n          purchases\n          sales\n          members\n        }\n        before {\n          from\n          to\n          purchases\n          sales\n          members\n        }\n        purchasesChange\n        salesChange\n        membersChange\n      }\n      pointResults {\n        during {\n          earned\n        }\n        before {\n          earned\n        }\n        earnedChange\n        campaignPurchases\n        pointsOnCampaignPurchases\n      }\n    }\n  }\n": types.ConsoleCampaignResultsDocument,
+    "\n  mutation ConsoleCreateReward($input: RewardInput!) {\n    createReward(input: $input) {\n      id\n    }\n  }\n": types.ConsoleCreateRewardDocument,
+    "\n  mutation ConsoleSetRewardActive($id: ID!, $input: RewardInput!) {\n    updateReward(id: $id, input: $input) {\n      id\n      active\n      revision\n    }\n  }\n": types.ConsoleSetRewardActiveDocument,
     "\n  mutation ConsoleSetStoreEarnRate($input: SetStoreEarnRateInput!) {\n    setStoreEarnRate(input: $input) {\n      rounding\n    }\n  }\n": types.ConsoleSetStoreEarnRateDocument,
     "\n  mutation ConsoleSetTierRules($tiers: [TierRuleInput!]!) {\n    setTierRules(tiers: $tiers) {\n      rounding\n    }\n  }\n": types.ConsoleSetTierRulesDocument,
     "\n  mutation ConsoleSetPointsPolicy($input: SetPointsPolicyInput!) {\n    setPointsPolicy(input: $input) {\n      rounding\n    }\n  }\n": types.ConsoleSetPointsPolicyDocument,
@@ -187,6 +191,14 @@ export function graphql(source: "\n  query ConsoleCampaignList {\n    campaigns(
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  query ConsoleCampaignResults($id: ID!) {\n    campaign(id: $id) {\n      id\n      name\n      purchaseResults {\n        during {\n          from\n          to\n          purchases\n          sales\n          members\n        }\n        before {\n          from\n          to\n          purchases\n          sales\n          members\n        }\n        purchasesChange\n        salesChange\n        membersChange\n      }\n      pointResults {\n        during {\n          earned\n        }\n        before {\n          earned\n        }\n        earnedChange\n        campaignPurchases\n        pointsOnCampaignPurchases\n      }\n    }\n  }\n"): typeof import('./graphql').ConsoleCampaignResultsDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ConsoleCreateReward($input: RewardInput!) {\n    createReward(input: $input) {\n      id\n    }\n  }\n"): typeof import('./graphql').ConsoleCreateRewardDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ConsoleSetRewardActive($id: ID!, $input: RewardInput!) {\n    updateReward(id: $id, input: $input) {\n      id\n      active\n      revision\n    }\n  }\n"): typeof import('./graphql').ConsoleSetRewardActiveDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -4,6 +4,15 @@ type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 /** Internal type. DO NOT USE DIRECTLY. */
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
 import type { DocumentTypeDecoration } from '@graphql-typed-document-node/core';
+/** What a reward's coupon gives. */
+export type BenefitKind =
+  /** One item free (sku). */
+  | 'FREE_ITEM'
+  /** A percentage off the sale (percentOff), at most capYen yen when it has a cap (capYen null: no cap). */
+  | 'PERCENT_OFF'
+  /** A fixed number of yen off the sale (yenOff). */
+  | 'YEN_OFF';
+
 /**
  * Members by the month of their birthday (a date in Japan, which members give optionally; members without one never
  * match). Give months or currentMonth, one of them.
@@ -335,6 +344,65 @@ export type RegistrationChannel =
   | 'ONLINE'
   /** At a register in a physical or pop-up store. */
   | 'STORE';
+
+/** The benefit of a reward: give the fields of its kind only. */
+export type RewardBenefitInput = {
+  /**
+   * PERCENT_OFF: the most yen off (1-10,000,000); omitted or null: no cap (a percentage without a cap can be a
+   * Shopify discount code online, one with a cap cannot).
+   */
+  capYen?: number | null | undefined;
+  /** The kind. */
+  kind: BenefitKind;
+  /** PERCENT_OFF: percent off (1-100). */
+  percentOff?: number | null | undefined;
+  /** FREE_ITEM: the item's SKU (1-100 characters). */
+  sku?: string | null | undefined;
+  /** YEN_OFF: yen off (1-10,000,000). */
+  yenOff?: number | null | undefined;
+};
+
+/**
+ * A reward's settings. On create, nameJa, nameEn, pointsCost and benefit are required; on update, omitted fields stay
+ * as they are (give null to clear validUntil, stock, perMemberLimit or minTier).
+ */
+export type RewardInput = {
+  /** Whether it may be redeemed (default true). */
+  active?: boolean | null | undefined;
+  /** What its coupon gives (replaces the whole benefit on update). */
+  benefit?: RewardBenefitInput | null | undefined;
+  /** Days (of 24 hours) a coupon is valid after it is issued (1-365; default 30). */
+  couponValidityDays?: number | null | undefined;
+  /** Description in English (up to 1000 characters; default empty). */
+  descriptionEn?: string | null | undefined;
+  /** Description in Japanese (up to 1000 characters; default empty). */
+  descriptionJa?: string | null | undefined;
+  /** The lowest tier that may redeem it (default every tier). */
+  minTier?: Tier | null | undefined;
+  /** Name in English (1-100 characters). */
+  nameEn?: string | null | undefined;
+  /** Name in Japanese (1-100 characters). */
+  nameJa?: string | null | undefined;
+  /** Whether its coupons are valid online (default false). */
+  online?: boolean | null | undefined;
+  /** Coupons one member may hold at once (1-1000; default no limit). */
+  perMemberLimit?: number | null | undefined;
+  /** Points a coupon costs (1-1,000,000). */
+  pointsCost?: number | null | undefined;
+  /**
+   * Whether a full refund of the purchase that used a coupon makes it ISSUED again (default false). Coupons already
+   * issued keep what they were issued with.
+   */
+  restoreCouponOnRefund?: boolean | null | undefined;
+  /** Coupons outstanding at once (1-1,000,000; default unlimited). */
+  stock?: number | null | undefined;
+  /** Stores where its coupons are valid (default none; a reward needs a store or online). */
+  storeIds?: Array<string | number> | null | undefined;
+  /** From when it may be redeemed (default now). */
+  validFrom?: string | null | undefined;
+  /** Until when (exclusive; default no end). */
+  validUntil?: string | null | undefined;
+};
 
 /** How earned points are rounded to a whole number, once per purchase, after every multiplier. */
 export type Rounding =
@@ -738,6 +806,21 @@ export type ConsoleCampaignResultsQueryVariables = Exact<{
 
 
 export type ConsoleCampaignResultsQuery = { campaign: { id: string, name: string, purchaseResults: { purchasesChange: number | null, salesChange: number | null, membersChange: number | null, during: { from: string, to: string, purchases: number, sales: number, members: number }, before: { from: string, to: string, purchases: number, sales: number, members: number } }, pointResults: { earnedChange: number | null, campaignPurchases: number, pointsOnCampaignPurchases: number, during: { earned: number }, before: { earned: number } } } | null };
+
+export type ConsoleCreateRewardMutationVariables = Exact<{
+  input: RewardInput;
+}>;
+
+
+export type ConsoleCreateRewardMutation = { createReward: { id: string } };
+
+export type ConsoleSetRewardActiveMutationVariables = Exact<{
+  id: string | number;
+  input: RewardInput;
+}>;
+
+
+export type ConsoleSetRewardActiveMutation = { updateReward: { id: string, active: boolean, revision: number } };
 
 export type ConsoleSetStoreEarnRateMutationVariables = Exact<{
   input: SetStoreEarnRateInput;
@@ -1294,6 +1377,22 @@ export const ConsoleCampaignResultsDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<ConsoleCampaignResultsQuery, ConsoleCampaignResultsQueryVariables>;
+export const ConsoleCreateRewardDocument = new TypedDocumentString(`
+    mutation ConsoleCreateReward($input: RewardInput!) {
+  createReward(input: $input) {
+    id
+  }
+}
+    `) as unknown as TypedDocumentString<ConsoleCreateRewardMutation, ConsoleCreateRewardMutationVariables>;
+export const ConsoleSetRewardActiveDocument = new TypedDocumentString(`
+    mutation ConsoleSetRewardActive($id: ID!, $input: RewardInput!) {
+  updateReward(id: $id, input: $input) {
+    id
+    active
+    revision
+  }
+}
+    `) as unknown as TypedDocumentString<ConsoleSetRewardActiveMutation, ConsoleSetRewardActiveMutationVariables>;
 export const ConsoleSetStoreEarnRateDocument = new TypedDocumentString(`
     mutation ConsoleSetStoreEarnRate($input: SetStoreEarnRateInput!) {
   setStoreEarnRate(input: $input) {

@@ -6,6 +6,7 @@ import { useI18n } from '../i18n';
 import { fromJstInput } from '../jst';
 import type { Session } from '../session';
 import { ErrorNote, Field, Loading, Section } from '../ui';
+import { RewardActiveSwitch, RewardForm } from './reward-form';
 import { PolicyForm, StoreRateForm, TierForm } from './rule-forms';
 
 const Rules = graphql(`
@@ -119,12 +120,12 @@ export function CampaignsPage({ session }: { session: Session }) {
   const { t, dateTime, language } = useI18n();
   const rules = useQuery(Rules, {});
   const ruleAudit = useQuery(RuleAudit, {});
-  const reload = async () => {
-    await Promise.all([rules.refetch(), ruleAudit.refetch()]);
-  };
   const end = useMutation(EndCampaign);
   const [audited, setAudited] = useState<string>();
   const audit = useQuery(RewardAudit, { rewardId: audited ?? '' }, { skip: !audited });
+  const reload = async () => {
+    await Promise.all([rules.refetch(), ruleAudit.refetch(), audited ? audit.refetch() : undefined]);
+  };
   const admin = session.role === 'ADMIN';
   const now = Date.now();
   const r = rules.data?.earnRules;
@@ -235,7 +236,9 @@ export function CampaignsPage({ session }: { session: Session }) {
               <tr key={reward.id}>
                 <td>{language === 'ja' ? reward.name.ja : reward.name.en}</td>
                 <td>{reward.pointsCost} pt</td>
-                <td>{reward.active ? t('active', '有効') : t('inactive', '無効')}</td>
+                <td>
+                  {reward.active ? t('active', '有効') : t('inactive', '無効')} {admin ? <RewardActiveSwitch id={reward.id} active={reward.active} onDone={reload} /> : null}
+                </td>
                 <td>
                   <button type="button" className="link" onClick={() => setAudited(reward.id)}>
                     {t('Audit', '変更履歴')} (r{reward.revision})
@@ -245,6 +248,7 @@ export function CampaignsPage({ session }: { session: Session }) {
             ))}
           </tbody>
         </table>
+        {admin ? <RewardForm onDone={reload} /> : null}
         {audited && audit.data ? (
           <ol>
             {audit.data.rewardChanges.map((change) => (
