@@ -67,11 +67,66 @@ export function useSession(): Session | null {
   );
 }
 
-/** Whether this gateway offers the development sign-in (never in production). */
-export async function devSignInOffered(): Promise<boolean> {
+/** The sign-ins this gateway offers: the development one (never in production), the staff identity provider's. */
+export interface SignInOptions {
+  devSignIn: boolean;
+  oidc: { authorizationEndpoint: string; clientId: string; scope: string } | { error: string } | null;
+}
+
+export async function signInOptions(): Promise<SignInOptions> {
   const response = await fetch('/console/session/config').catch(() => undefined);
-  if (!response?.ok) return false;
-  return ((await response.json()) as { devSignIn?: boolean }).devSignIn === true;
+  if (!response?.ok) return { devSignIn: false, oidc: null };
+  return (await response.json()) as SignInOptions;
+}
+
+// the console's address at the provider: registered there as the client's redirect URI
+const REDIRECT_URI = () => `${location.origin}/console/`;
+const PENDING = 'omo-console-oidc';
+
+const base64url = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+const random = (length: number) => base64url(crypto.getRandomValues(new Uint8Array(length)));
+
+/**
+ * Sends staff to their identity provider (OpenID Connect, authorization code with PKCE, RFC 7636): a fresh verifier
+ * and state kept in this tab, the S256 challenge sent. completeSignIn() finishes when the provider sends them back.
+ */
+export async function startSignIn(oidc: { authorizationEndpoint: string; clientId: string; scope: string }): Promise<void> {
+  const verifier = random(32);
+  const state = random(16);
+  sessionStorage.setItem(PENDING, JSON.stringify({ verifier, state }));
+  const challenge = base64url(new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(verifier))));
+  const url = new URL(oidc.authorizationEndpoint);
+  for (const [name, value] of Object.entries({ response_type: 'code', client_id: oidc.clientId, redirect_uri: REDIRECT_URI(), scope: oidc.scope, state, code_challenge: challenge, code_challenge_method: 'S256' })) {
+    url.searchParams.set(name, value);
+  }
+  location.assign(url.toString());
+}
+
+/**
+ * The provider's answer in this page's address (?code=&state= or ?error=), if there is one: the code redeemed by the
+ * gateway for the staff token, the session started, the address cleaned. Throws with what went wrong; false when the
+ * address holds no answer.
+ */
+export async function completeSignIn(): Promise<boolean> {
+  const params = new URLSearchParams(location.search);
+  const code = params.get('code');
+  const error = params.get('error');
+  if (!code && !error) return false;
+  const pending = JSON.parse(sessionStorage.getItem(PENDING) ?? 'null') as { verifier: string; state: string } | null;
+  sessionStorage.removeItem(PENDING);
+  history.replaceState(null, '', '/console/');
+  if (error) throw new Error(params.get('error_description') ?? error);
+  // a code this tab did not ask for (another tab's, or a forged link) is not redeemed
+  if (!pending || params.get('state') !== pending.state) throw new Error('The sign-in answer does not match this tab’s sign-in: start again.');
+  const response = await fetch('/console/session/oidc', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ code, codeVerifier: pending.verifier, redirectUri: REDIRECT_URI() }),
+  });
+  const answer = (await response.json().catch(() => ({}))) as { token?: string; error?: string };
+  if (!response.ok || !answer.token) throw new Error(answer.error ?? `HTTP ${response.status}`);
+  if (!signIn(answer.token)) throw new Error('The identity provider’s token is not a staff token.');
+  return true;
 }
 
 export async function devSignIn(role: StaffRole): Promise<void> {

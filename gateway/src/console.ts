@@ -2,6 +2,8 @@ import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import express, { type Router } from 'express';
 import { REPO_ROOT } from '@omo/lib/core/config';
+import type { Logger } from '@omo/lib/core/logger';
+import { SignInRefused, type StaffOidc } from './console-oidc';
 
 /**
  * The staff console (console/, a Vite + React app) as the gateway serves it at /console/: its built files, every
@@ -17,6 +19,9 @@ export interface ConsoleOptions {
    * production, whatever is passed here: there staff bring a token from the retailer's identity provider.
    */
   devSignIn?: (role: StaffRole) => string;
+  /** The sign-in with the staff identity provider (STAFF_OIDC_*), in production and out of it. */
+  oidc?: StaffOidc;
+  logger?: Logger;
 }
 
 type StaffRole = 'STAFF' | 'ADMIN';
@@ -41,7 +46,28 @@ export function consoleRouter(options: ConsoleOptions, production: boolean): Rou
   const dir = options.dir ?? CONSOLE_DIST;
   const devSignIn = production ? undefined : options.devSignIn;
   const router = express.Router();
-  router.get('/session/config', (_req, res) => void res.set('cache-control', 'no-store').json({ devSignIn: devSignIn !== undefined }));
+  router.get('/session/config', async (_req, res) => {
+    // a provider that cannot be read now leaves the other sign-ins offered, and says so
+    const oidc = options.oidc ? await options.oidc.start().catch((error: unknown) => ({ error: error instanceof Error ? error.message : String(error) })) : null;
+    res.set('cache-control', 'no-store').json({ devSignIn: devSignIn !== undefined, oidc });
+  });
+  router.post('/session/oidc', express.json({ limit: '8kb' }), async (req, res) => {
+    if (!options.oidc) return void res.status(404).json({ error: 'No staff identity provider is configured (STAFF_OIDC_ISSUER)' });
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const [code, codeVerifier, redirectUri] = [body.code, body.codeVerifier, body.redirectUri];
+    if (typeof code !== 'string' || typeof codeVerifier !== 'string' || typeof redirectUri !== 'string' || !/^[A-Za-z0-9._~-]{43,128}$/.test(codeVerifier)) {
+      return void res.status(400).json({ error: 'code, codeVerifier (43-128 characters, RFC 7636) and redirectUri are required' });
+    }
+    try {
+      const { token, caller } = await options.oidc.exchange({ code, codeVerifier, redirectUri });
+      options.logger?.info({ staffId: caller.staffId, role: caller.role }, 'staff signed in to the console');
+      res.set('cache-control', 'no-store').json({ token });
+    } catch (error) {
+      if (error instanceof SignInRefused) return void res.status(error.status).json({ error: error.message });
+      options.logger?.error({ err: error }, 'console sign-in failed');
+      res.status(500).json({ error: 'The sign-in failed' });
+    }
+  });
   router.post('/session/dev', express.json({ limit: '1kb' }), (req, res) => {
     if (!devSignIn) return void res.status(404).json({ error: 'The development sign-in is not offered here: sign in with a token from your identity provider.' });
     if (!LOOPBACK_HOSTS.has(hostname(req.headers.host))) return void res.status(403).json({ error: 'The development sign-in answers on this machine only (127.0.0.1 or localhost).' });

@@ -23,6 +23,7 @@ import { EXCHANGE_TIMEOUT_MS, GatewayAuthenticator, type Authenticated } from '.
 import type { GatewayContext } from './context';
 import { IdentityForwardingDataSource } from './datasource';
 import { consoleRouter, type ConsoleOptions } from './console';
+import { StaffOidc } from './console-oidc';
 import { ideRouter, type IdeDefaults } from './ide';
 import { depthLimitRule } from './depth-limit';
 import { costLimitPlugin } from './query-cost';
@@ -108,7 +109,8 @@ export async function startGateway(options: {
   await apollo.start();
 
   const membersBaseUrl = baseUrl(urls.members);
-  const authenticator = new GatewayAuthenticator({ verifier: bearerVerifierFor(config, () => membersBaseUrl), membersBaseUrl });
+  const verifier = bearerVerifierFor(config, () => membersBaseUrl);
+  const authenticator = new GatewayAuthenticator({ verifier, membersBaseUrl });
   const limit = rateLimit(config, (res) => (res.locals.auth as Authenticated | undefined)?.caller);
 
   const app = express();
@@ -132,7 +134,13 @@ export async function startGateway(options: {
     app.use('/graphql/ide', ide.assets);
     app.get('/graphql', ide.page);
   }
-  app.use('/console', consoleRouter(options.console ?? {}, production));
+  const staffOidc = config.STAFF_OIDC_ISSUER && config.STAFF_OIDC_CLIENT_ID
+    ? new StaffOidc(
+        { issuer: config.STAFF_OIDC_ISSUER, clientId: config.STAFF_OIDC_CLIENT_ID, clientSecret: config.STAFF_OIDC_CLIENT_SECRET, scope: config.STAFF_OIDC_SCOPE },
+        (token) => verifier.verify(token),
+      )
+    : undefined;
+  app.use('/console', consoleRouter({ oidc: staffOidc, logger, ...options.console }, production));
   app.use(
     '/graphql',
     httpResponseMetrics(metrics),

@@ -101,6 +101,14 @@ describe('configuration', () => {
     expect(problems({ ...valid, CUSTOMER_JWT_ISSUER: 'omo-members' })).toEqual(["CUSTOMER_JWT_ISSUER: omo-members is this system's own issuer"]);
   });
 
+  it('takes the console’s staff sign-in provider with its client, and only over https in production', () => {
+    expect(problems({ ...valid, STAFF_OIDC_ISSUER: 'https://sso.example.com' })).toEqual(['STAFF_OIDC_ISSUER and STAFF_OIDC_CLIENT_ID: set both or neither']);
+    expect(problems({ ...valid, STAFF_OIDC_CLIENT_ID: 'omo-console' })).toEqual(['STAFF_OIDC_ISSUER and STAFF_OIDC_CLIENT_ID: set both or neither']);
+    expect(problems({ ...production, STAFF_OIDC_ISSUER: 'https://sso.example.com', STAFF_OIDC_CLIENT_ID: 'omo-console' })).toEqual([]);
+    expect(problems({ ...production, STAFF_OIDC_ISSUER: 'http://sso.example.com', STAFF_OIDC_CLIENT_ID: 'omo-console' })).toEqual(['STAFF_OIDC_ISSUER: must be https in production']);
+    expect(parseConfig({ ...valid, STAFF_OIDC_ISSUER: 'https://sso.example.com', STAFF_OIDC_CLIENT_ID: 'omo-console' }).STAFF_OIDC_SCOPE).toBe('openid');
+  });
+
   it('reads TRUST_PROXY as a hop count or addresses, and refuses true', () => {
     expect(parseConfig({ ...valid, TRUST_PROXY: '1' }).TRUST_PROXY).toBe(1);
     expect(parseConfig({ ...valid, TRUST_PROXY: 'loopback, 10.0.0.0/8' }).TRUST_PROXY).toBe('loopback, 10.0.0.0/8');

@@ -24,6 +24,18 @@ const configSchema = z.object({
   STAFF_JWT_AUDIENCE: z.string().min(1).default('omo-loyalty-staff'),
   STAFF_JWKS_URL: httpUrl.optional(),
   STAFF_JWT_SECRET: secret.optional(),
+  /**
+   * The staff console's sign-in (docs/console.md): the staff identity provider's OpenID Connect issuer (discovery
+   * at <issuer>/.well-known/openid-configuration) and the console's client there. Staff sign in with the
+   * authorization code flow and PKCE; the gateway exchanges the code and hands the console the access token, which
+   * must be a staff token as above (STAFF_JWT_ISSUER, STAFF_JWT_AUDIENCE, a role claim). Unset: no such sign-in.
+   */
+  STAFF_OIDC_ISSUER: httpUrl.optional(),
+  STAFF_OIDC_CLIENT_ID: z.string().min(1).optional(),
+  /** For a confidential client only (client_secret_basic at the token endpoint); a public client sends none. */
+  STAFF_OIDC_CLIENT_SECRET: z.string().min(1).optional(),
+  /** What the console asks for; add the scope that puts the role claim and the API audience in the access token. */
+  STAFF_OIDC_SCOPE: z.string().min(1).default('openid'),
   /** The longest lifetime (exp - iat) a customer or staff token may claim. */
   JWT_MAX_LIFETIME_SECONDS: z.coerce.number().int().positive().default(24 * 60 * 60),
   /** POS keys are exchanged for store-scoped tokens signed by the members service with this key (a private JWK, ES256). */
@@ -214,7 +226,7 @@ export function parseConfig(env: Record<string, string | undefined>): AppConfig 
       if (config[k]) problems.push(`${k}: production verifies tokens against a JWKS URL, not a shared secret`);
     }
     // whoever can answer a plain-http key set fetch could mint ADMIN tokens (loopback stays on the machine)
-    for (const k of ['CUSTOMER_JWKS_URL', 'STAFF_JWKS_URL'] as const) {
+    for (const k of ['CUSTOMER_JWKS_URL', 'STAFF_JWKS_URL', 'STAFF_OIDC_ISSUER'] as const) {
       const url = config[k] ? new URL(config[k]) : undefined;
       if (url?.protocol === 'http:' && !['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname)) problems.push(`${k}: must be https in production`);
     }
@@ -260,6 +272,7 @@ function issuerProblems(config: AppConfig): string[] {
     if (jwks && secret) problems.push(`${who}_JWKS_URL and ${who}_JWT_SECRET: set one of them, not both`);
   }
   if (config.CUSTOMER_JWT_ISSUER === config.STAFF_JWT_ISSUER) problems.push('STAFF_JWT_ISSUER: must differ from CUSTOMER_JWT_ISSUER');
+  if (!config.STAFF_OIDC_ISSUER !== !config.STAFF_OIDC_CLIENT_ID) problems.push('STAFF_OIDC_ISSUER and STAFF_OIDC_CLIENT_ID: set both or neither');
   // one key set for both would let whoever signs customers' tokens sign staff's
   if (config.CUSTOMER_JWKS_URL && config.CUSTOMER_JWKS_URL === config.STAFF_JWKS_URL) problems.push('STAFF_JWKS_URL: must differ from CUSTOMER_JWKS_URL');
   for (const who of ['CUSTOMER', 'STAFF'] as const) {

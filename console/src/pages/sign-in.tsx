@@ -1,6 +1,6 @@
 import { useEffect, useState, type FormEvent, type ReactNode } from 'react';
 import { useI18n } from '../i18n';
-import { devSignIn, devSignInOffered, signIn, type StaffRole } from '../session';
+import { completeSignIn, devSignIn, signIn, signInOptions, startSignIn, type SignInOptions, type StaffRole } from '../session';
 
 /**
  * Sign-in: under `npm start` the development sign-in as STAFF or ADMIN; everywhere, a staff token from the
@@ -8,10 +8,16 @@ import { devSignIn, devSignInOffered, signIn, type StaffRole } from '../session'
  */
 export function SignInPage({ languageSwitch }: { languageSwitch: ReactNode }) {
   const { t } = useI18n();
-  const [offered, setOffered] = useState(false);
+  const [options, setOptions] = useState<SignInOptions>({ devSignIn: false, oidc: null });
   const [token, setToken] = useState('');
   const [problem, setProblem] = useState<string>();
-  useEffect(() => void devSignInOffered().then(setOffered), []);
+  useEffect(() => {
+    // back from the identity provider: finish that sign-in first
+    void completeSignIn().catch((error: unknown) => setProblem(error instanceof Error ? error.message : String(error)));
+    void signInOptions().then(setOptions);
+  }, []);
+  const offered = options.devSignIn;
+  const oidc = options.oidc;
   const asRole = (role: StaffRole) => void devSignIn(role).catch((error: unknown) => setProblem(String(error)));
   const withToken = (event: FormEvent) => {
     event.preventDefault();
@@ -20,6 +26,17 @@ export function SignInPage({ languageSwitch }: { languageSwitch: ReactNode }) {
   return (
     <main className="sign-in">
       <h1>{t('OMO loyalty console', 'OMOポイント 管理コンソール')}</h1>
+      {oidc && 'authorizationEndpoint' in oidc ? (
+        <section className="card">
+          <button type="button" onClick={() => void startSignIn(oidc)}>
+            {t('Sign in with your staff account', 'スタッフアカウントでサインイン')}
+          </button>
+        </section>
+      ) : oidc ? (
+        <p className="error" role="alert">
+          {t('The staff identity provider cannot be reached now.', 'スタッフ用IDプロバイダーに接続できません。')} {oidc.error}
+        </p>
+      ) : null}
       {offered ? (
         <section className="card">
           <h2>{t('Development sign-in', '開発用サインイン')}</h2>
