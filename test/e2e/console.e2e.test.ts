@@ -445,7 +445,7 @@ describe('sign-in', () => {
     });
     try {
       const offered = await fetch(`${production.url}/console/session/config`).then((r) => r.json());
-      expect(offered).toEqual({ devSignIn: false });
+      expect(offered).toEqual({ devSignIn: false, oidc: null });
       const asked = await fetch(`${production.url}/console/session/dev`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ role: 'ADMIN' }) });
       expect(asked.status).toBe(404);
       await expect(asked.text()).resolves.not.toMatch(/eyJ/);

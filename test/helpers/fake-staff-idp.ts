@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import express from 'express';
-import { exportJWK, generateKeyPair, SignJWT, type KeyLike } from 'jose';
+import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { listen } from '@omo/lib/server/http';
 
 /**
