@@ -274,6 +274,21 @@ describe('the staff console', () => {
     await page.close();
   });
 
+  it('lets ADMIN reword the points-expiring notification and its timing, as the API then has it', async () => {
+    const { page, problems } = await openConsole();
+    await signIn(page, 'ADMIN');
+    await page.getByRole('link', { name: 'Notifications' }).click();
+    const form = page.getByRole('form', { name: 'Points expiring: wording' });
+    await form.getByLabel('Message (Japanese; a blank line starts another)').fill('{points}ポイントが{date}に失効します。\n\nお早めにご利用ください。');
+    await form.getByLabel('Days before expiry').fill('14');
+    await form.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('cell', { name: '14 days before' }).waitFor();
+    const rules = ok(await system.graphql<{ notificationRules: { kind: string; daysBefore: number | null; messages: { text: string }[]; updatedBy: string }[] }>('{ notificationRules { kind daysBefore messages { text } updatedBy } }', {}, system.staffHeaders())).notificationRules;
+    expect(rules.find((r) => r.kind === 'POINTS_EXPIRING')).toEqual({ kind: 'POINTS_EXPIRING', daysBefore: 14, messages: [{ text: '{points}ポイントが{date}に失効します。' }, { text: 'お早めにご利用ください。' }], updatedBy: 'staff:console-admin' });
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
   it('reads a campaign’s start and end as Japan time, in a browser set to another time zone', async () => {
     const elsewhere = await launchBrowser(path.join(tempDir, 'chromium-ny'), { viewport: { width: 1280, height: 900 }, locale: 'en-GB', timezoneId: 'America/New_York' });
     try {

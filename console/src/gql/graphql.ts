@@ -763,7 +763,7 @@ export type ConsoleCancelDeliveryMutation = { cancelDelivery: { id: string, stat
 export type ConsoleNotificationRulesQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type ConsoleNotificationRulesQuery = { notificationRules: Array<{ kind: NotificationKind, enabled: boolean, daysBefore: number | null, revision: number, updatedAt: string | null, updatedBy: string | null, messages: Array<{ text: string | null }> }> };
+export type ConsoleNotificationRulesQuery = { notificationRules: Array<{ kind: NotificationKind, enabled: boolean, daysBefore: number | null, revision: number, updatedAt: string | null, updatedBy: string | null, messages: Array<{ text: string | null }>, messagesEn: Array<{ text: string | null }> | null }> };
 
 export type ConsoleSetNotificationRuleMutationVariables = Exact<{
   input: SetNotificationRuleInput;
@@ -1263,6 +1263,9 @@ export const ConsoleNotificationRulesDocument = new TypedDocumentString(`
     updatedAt
     updatedBy
     messages {
+      text
+    }
+    messagesEn {
       text
     }
   }

@@ -1,8 +1,10 @@
+import { useState, type FormEvent } from 'react';
 import { graphql } from '../gql';
+import type { NotificationKind } from '../gql/graphql';
 import { useMutation, useQuery } from '../hooks';
 import { useI18n } from '../i18n';
 import type { Session } from '../session';
-import { ErrorNote, Loading, Section } from '../ui';
+import { ErrorNote, Field, Loading, Section } from '../ui';
 
 const Rules = graphql(`
   query ConsoleNotificationRules {
@@ -14,6 +16,9 @@ const Rules = graphql(`
       updatedAt
       updatedBy
       messages {
+        text
+      }
+      messagesEn {
         text
       }
     }
@@ -61,8 +66,69 @@ export function NotificationRulesPage({ session }: { session: Session }) {
               <td className="muted">{rule.updatedAt ? `${dateTime(rule.updatedAt)} · ${rule.updatedBy ?? ''} (r${rule.revision})` : ''}</td>
             </tr>
           ))}
+          {session.role === 'ADMIN'
+            ? rules.data?.notificationRules
+                // a rule whose messages are all text is edited here; Flex ones through the API (setNotificationRule)
+                .filter((rule) => rule.messages.every((m) => m.text != null))
+                .map((rule) => (
+                  <tr key={`${rule.kind}-edit`}>
+                    <td colSpan={5}>
+                      <RuleEditor
+                        key={rule.revision}
+                        kind={rule.kind}
+                        title={names[rule.kind]}
+                        text={rule.messages.map((m) => m.text ?? '').join('\n\n')}
+                        textEn={(rule.messagesEn ?? []).map((m) => m.text ?? '').join('\n\n')}
+                        daysBefore={rule.daysBefore ?? null}
+                        onDone={rules.refetch}
+                      />
+                    </td>
+                  </tr>
+                ))
+            : null}
         </tbody>
       </table>
     </Section>
+  );
+}
+
+/** ADMIN: a text notification's wording (Japanese, and English for members whose LINE is in English) and timing. */
+function RuleEditor(props: { kind: NotificationKind; title: string; text: string; textEn: string; daysBefore: number | null; onDone: () => Promise<void> }) {
+  const { t } = useI18n();
+  const set = useMutation(SetRule);
+  const [text, setText] = useState(props.text);
+  const [textEn, setTextEn] = useState(props.textEn);
+  const [daysBefore, setDaysBefore] = useState(props.daysBefore == null ? '' : String(props.daysBefore));
+  const messages = (value: string) =>
+    value
+      .split(/\n{2,}/)
+      .map((part) => part.trim())
+      .filter(Boolean)
+      .map((part) => ({ text: part }));
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    const input = { kind: props.kind, messages: messages(text), messagesEn: messages(textEn), ...(props.daysBefore != null && daysBefore !== '' ? { daysBefore: Number(daysBefore) } : {}) };
+    if (await set.run({ input })) await props.onDone();
+  };
+  return (
+    <form onSubmit={(e) => void submit(e)} aria-label={`${props.title}: ${t('wording', '文面')}`}>
+      <div className="row">
+        <Field label={t('Message (Japanese; a blank line starts another)', '本文（日本語・空行で次のメッセージ）')}>
+          <textarea rows={3} cols={50} required value={text} onChange={(e) => setText(e.target.value)} />
+        </Field>
+        <Field label={t('Message in English (optional)', '英語の本文（任意）')}>
+          <textarea rows={3} cols={50} value={textEn} onChange={(e) => setTextEn(e.target.value)} />
+        </Field>
+        {props.daysBefore != null ? (
+          <Field label={t('Days before expiry', '失効の何日前')}>
+            <input type="number" className="short" min={1} max={90} required value={daysBefore} onChange={(e) => setDaysBefore(e.target.value)} />
+          </Field>
+        ) : null}
+        <button type="submit" disabled={set.pending}>
+          {t('Save', '保存')}
+        </button>
+      </div>
+      <ErrorNote error={set.error} />
+    </form>
   );
 }
