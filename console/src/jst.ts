@@ -4,8 +4,23 @@
  */
 const JST = '+09:00';
 
+const MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+const LOCAL_TIME = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2})(:\d{2})?$/;
+
+/** Whether a field holds a "2026-11" month (a browser without a month picker lets anything be typed). */
+export function isMonth(label: string): boolean {
+  return MONTH.test(label);
+}
+
+/** Whether a field holds a "2026-11-05" day. */
+export function isDay(label: string): boolean {
+  return DAY.test(label);
+}
+
 /** The instant a "2026-11" month or a "2026-11-05" day starts in Japan. */
 export function jstStart(label: string): string {
+  if (!MONTH.test(label) && !DAY.test(label)) throw new RangeError(`not a month or a day: ${label}`);
   return new Date(`${label.length === 7 ? `${label}-01` : label}T00:00:00${JST}`).toISOString();
 }
 
@@ -32,7 +47,10 @@ export function jstEndOfDayOrNow(day: string, now: Date = new Date()): string {
   return new Date(Math.min(end, now.getTime())).toISOString();
 }
 
-/** A datetime-local field's "2026-11-05T10:30" read as Japan time; undefined when empty. */
+/** A datetime-local field's "2026-11-05T10:30" (or with seconds) read as Japan time; undefined when empty or not one. */
 export function fromJstInput(value: string): string | undefined {
-  return value ? new Date(`${value}:00${JST}`).toISOString() : undefined;
+  const match = LOCAL_TIME.exec(value);
+  if (!match) return undefined;
+  const date = new Date(`${match[1]}${match[2] ?? ':00'}${JST}`);
+  return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
 }

@@ -2,8 +2,9 @@ import { useSyncExternalStore } from 'react';
 
 /**
  * The staff member's session: a bearer token from the staff identity provider, kept for this browser tab only.
- * Under `npm start` the gateway offers a development sign-in (POST /console/session/dev) that issues one from its
- * development issuer; in production staff bring a token from the retailer's identity provider (docs/console.md).
+ * Staff get it by signing in with that provider (OpenID Connect, startSignIn / completeSignIn); under `npm start`
+ * the gateway also offers a development sign-in (POST /console/session/dev) from its development issuer, and a
+ * token from elsewhere can be pasted (docs/console.md).
  * The role read here only decides what the console offers: the gateway checks every call itself.
  */
 export type StaffRole = 'STAFF' | 'ADMIN';
@@ -113,11 +114,16 @@ export async function completeSignIn(): Promise<boolean> {
   const error = params.get('error');
   if (!code && !error) return false;
   const pending = JSON.parse(sessionStorage.getItem(PENDING) ?? 'null') as { verifier: string; state: string } | null;
+  // an answer this tab did not ask for (another tab's, or a forged link) is neither redeemed nor shown, and leaves a
+  // sign-in this tab did start waiting for its own answer
+  if (!pending || params.get('state') !== pending.state) {
+    history.replaceState(null, '', '/console/');
+    throw new Error('The sign-in answer does not match this tab’s sign-in: start again.');
+  }
   sessionStorage.removeItem(PENDING);
   history.replaceState(null, '', '/console/');
-  if (error) throw new Error(params.get('error_description') ?? error);
-  // a code this tab did not ask for (another tab's, or a forged link) is not redeemed
-  if (!pending || params.get('state') !== pending.state) throw new Error('The sign-in answer does not match this tab’s sign-in: start again.');
+  // the provider's error code only (RFC 6749 4.1.2.1), in our words: its description is not shown
+  if (error) throw new Error(error === 'access_denied' ? 'The sign-in was cancelled or refused at the identity provider.' : `The identity provider could not sign you in (${error.replace(/[^a-z_]/g, '')}).`);
   const response = await fetch('/console/session/oidc', {
     method: 'POST',
     headers: { 'content-type': 'application/json' },

@@ -1,4 +1,7 @@
+import { decodeJwt } from 'jose';
 import type { Caller } from '@omo/lib/core/auth';
+import { AppError } from '@omo/lib/core/errors';
+import type { Logger } from '@omo/lib/core/logger';
 
 /**
  * The staff console's sign-in against the retailer's staff identity provider: OpenID Connect's authorization code
@@ -26,6 +29,7 @@ interface Discovery {
   issuer: string;
   authorization_endpoint: string;
   token_endpoint: string;
+  code_challenge_methods_supported?: unknown;
 }
 
 /** A sign-in that cannot be completed: `status` is what the console is answered (400 its request, 403 the person, 502 the provider). */
@@ -39,14 +43,33 @@ export class SignInRefused extends Error {
 }
 
 const TIMEOUT_MS = 10_000;
+/** How long a failed discovery is remembered before the provider is asked again. */
+const DISCOVERY_RETRY_MS = 30_000;
+
+/** The provider's errors that mean our client is misconfigured (RFC 6749 5.2), not that this person's code was bad. */
+const CLIENT_ERRORS = new Set(['invalid_client', 'unauthorized_client', 'unsupported_grant_type']);
+
+/** An endpoint staff's browser or the gateway may be sent to: https, or http on this machine (development, tests). */
+function safeEndpoint(value: unknown): value is string {
+  if (typeof value !== 'string') return false;
+  try {
+    const url = new URL(value);
+    return url.protocol === 'https:' || (url.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname));
+  } catch {
+    return false;
+  }
+}
 
 export class StaffOidc {
   private discovery: Promise<Discovery> | undefined;
+  private failedAt = 0;
+  private lastFailure: SignInRefused | undefined;
 
   constructor(
     private readonly config: StaffOidcConfig,
     /** The gateway's own verification of a bearer token (its issuer, audience, keys, lifetime, role). */
     private readonly verify: (token: string) => Promise<Caller>,
+    private readonly logger?: Logger,
   ) {}
 
   async start(): Promise<StaffOidcStart> {
@@ -63,41 +86,68 @@ export class StaffOidc {
       // client_secret_basic (RFC 6749 2.3.1): both parts form-encoded, then base64
       headers.authorization = `Basic ${Buffer.from(`${encodeURIComponent(this.config.clientId)}:${encodeURIComponent(this.config.clientSecret)}`).toString('base64')}`;
     } else body.set('client_id', this.config.clientId);
-    const response = await fetch(found.token_endpoint, { method: 'POST', headers, body, signal: AbortSignal.timeout(TIMEOUT_MS) }).catch(() => {
+    const response = await fetch(found.token_endpoint, { method: 'POST', headers, body, signal: AbortSignal.timeout(TIMEOUT_MS) }).catch((error: unknown) => {
+      this.logger?.warn({ err: error }, 'staff sign-in: the token endpoint could not be reached');
       throw new SignInRefused(502, 'The staff identity provider could not be reached');
     });
     const answer = (await response.json().catch(() => ({}))) as { access_token?: unknown; error?: unknown };
     if (!response.ok || typeof answer.access_token !== 'string') {
+      const code = typeof answer.error === 'string' ? answer.error : undefined;
+      this.logger?.warn({ status: response.status, error: code }, 'staff sign-in: the token endpoint refused the code');
+      // our client's own problem (a wrong id or secret, a grant it may not use): nothing the person can do about it
+      if (code && CLIENT_ERRORS.has(code)) throw new SignInRefused(502, 'The console is not set up correctly at the staff identity provider');
       // invalid_grant: a code used twice, expired, or redeemed with another verifier or redirect
-      if (response.status >= 400 && response.status < 500) throw new SignInRefused(400, `The identity provider refused the sign-in (${typeof answer.error === 'string' ? answer.error : response.status})`);
+      if (response.status >= 400 && response.status < 500) throw new SignInRefused(400, `The identity provider refused the sign-in (${code ?? response.status}): start again`);
       throw new SignInRefused(502, 'The staff identity provider answered no access token');
     }
     let caller: Caller;
     try {
       caller = await this.verify(answer.access_token);
-    } catch {
+    } catch (error) {
+      // a key set that cannot be read now is the provider's outage, not this person's token
+      if (error instanceof AppError && error.extensions.code === 'SERVICE_UNAVAILABLE') throw new SignInRefused(502, 'The staff identity provider’s keys could not be read');
+      this.logger?.warn({ token: claimsOf(answer.access_token), reason: error instanceof Error ? error.message : String(error) }, 'staff sign-in: the access token is not a staff token');
       throw new SignInRefused(403, 'The identity provider’s token is not a staff token for this program (issuer, audience or role)');
     }
-    if (caller.kind !== 'staff') throw new SignInRefused(403, 'This account has no staff role in the program');
+    if (caller.kind !== 'staff') {
+      this.logger?.warn({ token: claimsOf(answer.access_token), kind: caller.kind }, 'staff sign-in: the access token is not a staff token');
+      throw new SignInRefused(403, 'This account has no staff role in the program');
+    }
     return { token: answer.access_token, caller };
   }
 
   private discover(): Promise<Discovery> {
+    // a provider that just failed is not asked again by every page load for a while
+    if (!this.discovery && this.lastFailure && Date.now() - this.failedAt < DISCOVERY_RETRY_MS) return Promise.reject(this.lastFailure);
     this.discovery ??= (async () => {
       const url = `${this.config.issuer.replace(/\/$/, '')}/.well-known/openid-configuration`;
       const response = await fetch(url, { headers: { accept: 'application/json' }, signal: AbortSignal.timeout(TIMEOUT_MS) });
       if (!response.ok) throw new Error(`HTTP ${response.status}`);
       const found = (await response.json()) as Partial<Discovery>;
       // OpenID Connect Discovery 4.3: the document must name the issuer it was asked for
-      if (found.issuer !== this.config.issuer || typeof found.authorization_endpoint !== 'string' || typeof found.token_endpoint !== 'string') {
-        throw new Error('the discovery document does not match STAFF_OIDC_ISSUER');
-      }
+      if (found.issuer !== this.config.issuer) throw new Error(`the discovery document names issuer ${String(found.issuer)}, not STAFF_OIDC_ISSUER`);
+      if (!safeEndpoint(found.authorization_endpoint) || !safeEndpoint(found.token_endpoint)) throw new Error('the discovery document has no https authorization and token endpoints');
+      const methods = found.code_challenge_methods_supported;
+      if (Array.isArray(methods) && !methods.includes('S256')) throw new Error('the provider does not support PKCE with S256');
       return found as Discovery;
     })().catch((error: unknown) => {
-      // asked again next time: a provider down at start-up must not disable the sign-in for good
+      // asked again after a while: a provider down at start-up must not disable the sign-in for good
       this.discovery = undefined;
-      throw new SignInRefused(502, `The staff identity provider's configuration could not be read: ${error instanceof Error ? error.message : String(error)}`);
+      this.failedAt = Date.now();
+      this.logger?.warn({ err: error, issuer: this.config.issuer }, 'staff sign-in: the identity provider’s discovery document could not be used');
+      this.lastFailure = new SignInRefused(502, 'The staff identity provider cannot be reached now');
+      throw this.lastFailure;
     });
     return this.discovery;
+  }
+}
+
+/** A token's issuer, audience and subject for a log line (never the token itself). */
+function claimsOf(token: string): Record<string, unknown> {
+  try {
+    const { iss, aud, sub } = decodeJwt(token);
+    return { iss, aud, sub };
+  } catch {
+    return { opaque: true };
   }
 }

@@ -1,6 +1,6 @@
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import express, { type Router } from 'express';
+import express, { type ErrorRequestHandler, type Router } from 'express';
 import { REPO_ROOT } from '@omo/lib/core/config';
 import type { Logger } from '@omo/lib/core/logger';
 import { SignInRefused, type StaffOidc } from './console-oidc';
@@ -47,8 +47,10 @@ export function consoleRouter(options: ConsoleOptions, production: boolean): Rou
   const devSignIn = production ? undefined : options.devSignIn;
   const router = express.Router();
   router.get('/session/config', async (_req, res) => {
-    // a provider that cannot be read now leaves the other sign-ins offered, and says so
-    const oidc = options.oidc ? await options.oidc.start().catch((error: unknown) => ({ error: error instanceof Error ? error.message : String(error) })) : null;
+    // a provider that cannot be read now leaves the other sign-ins offered, and says so (in words for staff; the
+    // details are in the gateway's log)
+    const unavailable = { error: 'The staff identity provider cannot be reached now' };
+    const oidc = options.oidc ? await Promise.race([options.oidc.start().catch(() => unavailable), new Promise<typeof unavailable>((resolve) => setTimeout(() => resolve(unavailable), 3_000).unref())]) : null;
     res.set('cache-control', 'no-store').json({ devSignIn: devSignIn !== undefined, oidc });
   });
   router.post('/session/oidc', express.json({ limit: '8kb' }), async (req, res) => {
@@ -75,6 +77,12 @@ export function consoleRouter(options: ConsoleOptions, production: boolean): Rou
     if (role !== 'STAFF' && role !== 'ADMIN') return void res.status(400).json({ error: 'role must be STAFF or ADMIN' });
     res.set('cache-control', 'no-store').json({ token: devSignIn(role) });
   });
+  // a body that is not JSON, or too large, gets a JSON answer (express's own page would show a stack outside production)
+  router.use('/session', ((error, _req, res, next) => {
+    if (res.headersSent) return next(error);
+    const status = typeof (error as { status?: unknown }).status === 'number' ? (error as { status: number }).status : 500;
+    res.status(status >= 400 && status < 500 ? status : 500).json({ error: status >= 400 && status < 500 ? 'The request body is not valid JSON (or too large)' : 'The sign-in failed' });
+  }) as ErrorRequestHandler);
   // Vite names each built file by its content: they never change under one name
   router.use('/assets', express.static(path.join(dir, 'assets'), { immutable: true, maxAge: '365d', fallthrough: false, index: false }));
   // the page names the build's hashed files: read again whenever a new build replaced it

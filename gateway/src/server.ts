@@ -138,8 +138,11 @@ export async function startGateway(options: {
     ? new StaffOidc(
         { issuer: config.STAFF_OIDC_ISSUER, clientId: config.STAFF_OIDC_CLIENT_ID, clientSecret: config.STAFF_OIDC_CLIENT_SECRET, scope: config.STAFF_OIDC_SCOPE },
         (token) => verifier.verify(token),
+        logger,
       )
     : undefined;
+  // the sign-in routes call the identity provider: anyone may ask, within the anonymous limit per address
+  app.use('/console/session', limit);
   app.use('/console', consoleRouter({ oidc: staffOidc, logger, ...options.console }, production));
   app.use(
     '/graphql',

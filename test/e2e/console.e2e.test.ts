@@ -196,6 +196,13 @@ describe('the staff console', () => {
     const saved = ok(await system.graphql<{ segments: { id: string; name: string; definition: unknown }[] }>('{ segments { id name definition } }', {}, system.staffHeaders())).segments;
     expect(saved).toEqual([expect.objectContaining({ name: '店舗登録・ポイントの少ない会員', definition: { and: [{ not: { pointBalance: { min: least } } }, { registeredVia: 'STORE' }] } })]);
 
+    // a condition left unfinished (no store chosen) is neither counted nor saved as a wider segment
+    await page.getByLabel('Add a condition').selectOption('storesVisited');
+    await page.getByTestId('segment-count').getByText('Finish or remove the condition that is not filled in').waitFor();
+    await expect(page.getByRole('button', { name: 'Save segment' }).isDisabled()).resolves.toBe(true);
+    await page.locator('.condition', { hasText: 'Bought at stores' }).getByLabel('渋谷店').check();
+    await page.getByTestId('segment-count').getByText('members match').waitFor();
+
     await page.getByRole('link', { name: 'Send a message' }).click();
     await page.getByLabel('Message').fill('週末はポイント2倍です');
     await expect(page.locator('.phone').innerText()).resolves.toContain('週末はポイント2倍です');

@@ -6,8 +6,10 @@ import { listen } from '@omo/lib/server/http';
 /**
  * A retailer's staff identity provider on loopback, as OpenID Connect providers document it: discovery
  * (/.well-known/openid-configuration, OpenID Connect Discovery 1.0), the authorization endpoint of the code flow
- * with PKCE (RFC 7636, S256 only), the token endpoint (RFC 6749 4.1.3, invalid_grant for a code used twice, expired,
- * or redeemed with another verifier, redirect or client) and its JWKS. The person "signing in" is `user`, who
+ * with PKCE (RFC 7636, S256 only), the token endpoint (RFC 6749 4.1.3 and 5.2: invalid_client (401) for an unknown
+ * client or a wrong secret, unsupported_grant_type, invalid_grant for a code used twice, older than a minute, or
+ * redeemed with another verifier or redirect) and its JWKS. A client with a `clientSecret` authenticates with
+ * client_secret_basic (2.3.1), one without sends its client_id in the form. The person "signing in" is `user`, who
  * approves at once; their access token carries the program's audience and, if they have one, their role.
  */
 export interface FakeStaffIdp {
@@ -20,10 +22,13 @@ export interface FakeStaffIdp {
   /** What the authorization endpoint and the token endpoint were sent, in order. */
   authorizations: URLSearchParams[];
   tokenRequests: URLSearchParams[];
+  /** The Authorization header of each token request (a confidential client's credentials). */
+  tokenAuthorizations: (string | undefined)[];
   close(): Promise<void>;
 }
 
 interface Grant {
+  issuedAt: number;
   clientId: string;
   redirectUri: string;
   challenge: string;
@@ -31,7 +36,9 @@ interface Grant {
   used: boolean;
 }
 
-export async function startFakeStaffIdp(options: { clientId: string; audience: string }): Promise<FakeStaffIdp> {
+const CODE_LIFETIME_MS = 60_000;
+
+export async function startFakeStaffIdp(options: { clientId: string; audience: string; clientSecret?: string }): Promise<FakeStaffIdp> {
   const { privateKey, publicKey } = await generateKeyPair('ES256');
   const kid = randomUUID();
   const grants = new Map<string, Grant>();
@@ -42,6 +49,7 @@ export async function startFakeStaffIdp(options: { clientId: string; audience: s
     redirectUris: new Set(),
     authorizations: [],
     tokenRequests: [],
+    tokenAuthorizations: [],
   };
   let issuer = '';
 
@@ -75,17 +83,28 @@ export async function startFakeStaffIdp(options: { clientId: string; audience: s
       return void res.redirect(302, back.toString());
     }
     const code = randomUUID();
-    grants.set(code, { clientId: idp.clientId, redirectUri, challenge: q.get('code_challenge')!, user: { ...idp.user }, used: false });
+    grants.set(code, { issuedAt: Date.now(), clientId: idp.clientId, redirectUri, challenge: q.get('code_challenge')!, user: { ...idp.user }, used: false });
     back.searchParams.set('code', code);
     res.redirect(302, back.toString());
   });
   app.post('/token', express.urlencoded({ extended: false }), async (req, res) => {
     const form = new URLSearchParams(req.body as Record<string, string>);
     idp.tokenRequests.push(form);
+    idp.tokenAuthorizations.push(req.headers.authorization);
+    // who the client is: HTTP Basic with its form-encoded id and secret, or (a public client) client_id in the form
+    let clientId = form.get('client_id');
+    let secret: string | undefined;
+    const basic = /^Basic (.+)$/.exec(req.headers.authorization ?? '');
+    if (basic) {
+      const [id = '', password = ''] = Buffer.from(basic[1]!, 'base64').toString().split(':');
+      [clientId, secret] = [decodeURIComponent(id), decodeURIComponent(password)];
+    }
+    if (clientId !== idp.clientId || secret !== options.clientSecret) return void res.status(401).set('www-authenticate', 'Basic').json({ error: 'invalid_client' });
+    if (form.get('grant_type') !== 'authorization_code') return void res.status(400).json({ error: 'unsupported_grant_type' });
     const grant = grants.get(form.get('code') ?? '');
     const verifier = form.get('code_verifier') ?? '';
     const challenge = createHash('sha256').update(verifier).digest('base64url');
-    if (form.get('grant_type') !== 'authorization_code' || !grant || grant.used || grant.redirectUri !== form.get('redirect_uri') || grant.clientId !== form.get('client_id') || grant.challenge !== challenge) {
+    if (!grant || grant.used || Date.now() - grant.issuedAt > CODE_LIFETIME_MS || grant.redirectUri !== form.get('redirect_uri') || grant.challenge !== challenge) {
       return void res.status(400).json({ error: 'invalid_grant' });
     }
     grant.used = true;

@@ -275,7 +275,10 @@ function CampaignForm({ onDone }: { onDone: () => Promise<void> }) {
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     const effect = kind === 'MULTIPLIER' ? { multiplierPercent: Number(value) } : { bonusPoints: Number(value) };
-    if (await create.run({ input: { name, kind, ...effect, startsAt: fromJstInput(startsAt)!, endsAt: fromJstInput(endsAt)! } })) {
+    const [from, until] = [fromJstInput(startsAt), fromJstInput(endsAt)];
+    // the inputs are required; a browser without a date-time picker may still hold something that is not one
+    if (!from || !until) return;
+    if (await create.run({ input: { name, kind, ...effect, startsAt: from, endsAt: until } })) {
       setName('');
       await onDone();
     }

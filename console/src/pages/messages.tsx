@@ -74,6 +74,7 @@ export function MessagesPage() {
   const [scheduledAt, setScheduledAt] = useState('');
   const [dryRun, setDryRun] = useState(true);
   const idempotency = useIdempotencyKey();
+  const [timeProblem, setTimeProblem] = useState(false);
   const [deliveries, setDeliveries] = useState<string[]>(() => JSON.parse(sessionStorage.getItem(DELIVERIES_KEY) ?? '[]') as string[]);
   const send = useMutation(Send);
   let contents: unknown;
@@ -85,7 +86,11 @@ export function MessagesPage() {
   }
   const submit = async () => {
     const message = kind === 'text' ? { text } : { flex: { altText, contents } };
-    const change = { segmentId, messages: [message], dryRun, scheduledAt: fromJstInput(scheduledAt) };
+    const at = fromJstInput(scheduledAt);
+    // a send time that is not one must not turn into "now"
+    if (scheduledAt && !at) return setTimeProblem(true);
+    setTimeProblem(false);
+    const change = { segmentId, messages: [message], dryRun, scheduledAt: at };
     const delivery = await send.run({ input: { ...change, idempotencyKey: idempotency.keyFor(change) } });
     if (!delivery) return;
     idempotency.done();
@@ -135,6 +140,11 @@ export function MessagesPage() {
             <Field label={t('Send at, Japan time (empty: now)', '配信日時・日本時間（空欄：今すぐ）')}>
               <input type="datetime-local" value={scheduledAt} onChange={(e) => setScheduledAt(e.target.value)} />
             </Field>
+            {timeProblem ? (
+              <p className="error" role="alert">
+                {t('Give the send time as a date and time, or leave it empty to send now.', '配信日時を日付と時刻で入力するか、空欄にして今すぐ配信してください。')}
+              </p>
+            ) : null}
             <label className="inline">
               <input type="checkbox" checked={dryRun} onChange={(e) => setDryRun(e.target.checked)} /> {t('Dry run: count the recipients, send nothing', 'テスト実行：配信対象を数えるだけで送信しない')}
             </label>

@@ -3,7 +3,7 @@ import { BarChart } from '../chart';
 import { downloadCsv } from '../csv';
 import { graphql } from '../gql';
 import { useQuery } from '../hooks';
-import { jstEndOfDayOrNow, monthRange, monthsAgo } from '../jst';
+import { isDay, isMonth, jstEndOfDayOrNow, monthRange, monthsAgo } from '../jst';
 import { useI18n } from '../i18n';
 import { ErrorNote, Field, Loading, Section } from '../ui';
 import { StoresQuery } from './stores';
@@ -176,7 +176,7 @@ function LiabilityReport() {
         <Field label={t('As of the end of (empty: now, Japan time)', '基準日（空欄：現在、日本時間）')}>
           <input type="date" value={day} onChange={(e) => setDay(e.target.value)} />
         </Field>
-        <button type="button" onClick={() => setAsOf(day ? jstEndOfDayOrNow(day) : null)}>
+        <button type="button" onClick={() => setAsOf(isDay(day) ? jstEndOfDayOrNow(day) : null)}>
           {t('Show', '表示')}
         </button>
       </div>
@@ -309,12 +309,17 @@ function ActivityReport() {
 }
 
 /** The months [from, to] picked as JST month starts: the period from the first's start to the end of the last. */
-function usePeriod(): { from: string; to: string; setFrom: (m: string) => void; setTo: (m: string) => void; period: { from: string; to: string }; apply: () => void } {
+function usePeriod(): { from: string; to: string; setFrom: (m: string) => void; setTo: (m: string) => void; period: { from: string; to: string }; apply: () => void; invalid: boolean } {
   const [from, setFrom] = useState(monthsAgo(11));
   const [to, setTo] = useState(monthsAgo(0));
   const [period, setPeriod] = useState(() => monthRange(monthsAgo(11), monthsAgo(0)));
-  const apply = () => setPeriod(monthRange(from, to));
-  return { from, to, setFrom, setTo, period, apply };
+  const [invalid, setInvalid] = useState(false);
+  const apply = () => {
+    const ok = isMonth(from) && isMonth(to) && from <= to;
+    setInvalid(!ok);
+    if (ok) setPeriod(monthRange(from, to));
+  };
+  return { from, to, setFrom, setTo, period, apply, invalid };
 }
 
 function MonthRange({ range }: { range: ReturnType<typeof usePeriod> }) {
@@ -330,6 +335,11 @@ function MonthRange({ range }: { range: ReturnType<typeof usePeriod> }) {
       <button type="button" onClick={range.apply}>
         {t('Show', '表示')}
       </button>
+      {range.invalid ? (
+        <span className="error" role="alert">
+          {t('Give two months as 2026-04, the first not after the last.', '開始月と終了月を 2026-04 の形で、開始が終了より後にならないように入力してください。')}
+        </span>
+      ) : null}
     </div>
   );
 }

@@ -110,13 +110,18 @@ function complete(condition: Condition): boolean {
   }
 }
 
+/** Whether some condition in the tree is not filled in: the segment is not what staff mean yet, so it is not counted or saved. */
+export function hasUnfinished(node: SegmentNode): boolean {
+  return node.kind === 'condition' ? !complete(node.condition) : node.children.some(hasUnfinished);
+}
+
 /**
- * The tree as the API's definition, leaving out what is not filled in yet: an empty group and an incomplete
- * condition (the API refuses both). Null when nothing is left: there is no segment to count yet.
+ * The tree as the API's definition, leaving out an empty group (the API refuses one; "+ group" makes one to fill).
+ * Null when nothing is left: there is no segment to count yet. Call it on a tree without unfinished conditions.
  */
 export function toDefinition(node: SegmentNode): SegmentDefinitionInput | null {
   let inner: SegmentDefinitionInput | null;
-  if (node.kind === 'condition') inner = complete(node.condition) ? conditionInput(node.condition) : null;
+  if (node.kind === 'condition') inner = conditionInput(node.condition);
   else {
     const parts = node.children.map(toDefinition).filter((part): part is SegmentDefinitionInput => part !== null);
     inner = parts.length ? { [node.op]: parts } : null;

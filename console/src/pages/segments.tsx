@@ -6,7 +6,7 @@ import { useI18n } from '../i18n';
 import { Link } from '../router';
 import { ErrorNote, Field, Loading, Section } from '../ui';
 import { StoresQuery } from './stores';
-import { newCondition, newGroup, replaceNode, toDefinition, type Condition, type ConditionType, type SegmentNode } from './segment-tree';
+import { hasUnfinished, newCondition, newGroup, replaceNode, toDefinition, type Condition, type ConditionType, type SegmentNode } from './segment-tree';
 
 export const SegmentsQuery = graphql(`
   query ConsoleSegments {
@@ -64,7 +64,8 @@ export function SegmentsPage() {
   const remove = useMutation(DeleteSegment);
   const [root, setRoot] = useState<SegmentNode>(() => newGroup('and', [newCondition('pointBalance')]));
   const [name, setName] = useState('');
-  const definition = useMemo(() => toDefinition(root), [root]);
+  const unfinished = hasUnfinished(root);
+  const definition = useMemo(() => (hasUnfinished(root) ? null : toDefinition(root)), [root]);
   const settled = useSettled(definition, 300);
   const preview = useQuery(Preview, { definition: settled }, { skip: settled === null });
   const create = useMutation(CreateSegment);
@@ -79,7 +80,9 @@ export function SegmentsPage() {
       <Section title={t('Segment builder', 'セグメント作成')}>
         <NodeEditor node={root} onChange={(next) => setRoot(replaceNode(root, next.id, next))} onRemove={undefined} />
         <div className="preview-count" aria-live="polite" data-testid="segment-count">
-          {settled === null ? (
+          {unfinished ? (
+            <span className="error">{t('Finish or remove the condition that is not filled in (a tier, a store, a tag or a category to choose).', '未入力の条件（ランク・店舗・タグ・カテゴリ）を入力するか削除してください。')}</span>
+          ) : settled === null ? (
             <span className="muted">{t('Add a condition to see who matches.', '条件を追加すると該当人数が表示されます。')}</span>
           ) : preview.data ? (
             <>

@@ -3,8 +3,8 @@ import { useI18n } from '../i18n';
 import { completeSignIn, devSignIn, signIn, signInOptions, startSignIn, type SignInOptions, type StaffRole } from '../session';
 
 /**
- * Sign-in: under `npm start` the development sign-in as STAFF or ADMIN; everywhere, a staff token from the
- * retailer's identity provider (docs/console.md says how production signs in).
+ * Sign-in: with the retailer's staff identity provider when the gateway has one (STAFF_OIDC_*); under `npm start`
+ * the development sign-in as STAFF or ADMIN; everywhere, a staff token pasted (docs/console.md).
  */
 export function SignInPage({ languageSwitch }: { languageSwitch: ReactNode }) {
   const { t } = useI18n();
