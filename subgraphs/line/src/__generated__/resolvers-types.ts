@@ -120,9 +120,9 @@ export type Mutation = {
   /** Staff: stops a delivery between batches. Returns the delivery; one already finished is returned unchanged. */
   cancelDelivery: MessageDelivery;
   /**
-   * Staff: turns an automatic notification on or off, or changes its messages or daysBefore; fields omitted stay as
-   * they are (give at least one). Every change is kept with who made it and when. POS keys and customers get
-   * FORBIDDEN; BAD_USER_INPUT names the field at fault.
+   * Administrators: turns an automatic notification on or off, or changes its messages or daysBefore; fields omitted
+   * stay as they are (give at least one). Every change is kept with who made it and when. STAFF, POS keys and
+   * customers get FORBIDDEN; BAD_USER_INPUT names the field at fault.
    */
   setNotificationRule: NotificationRule;
 };
