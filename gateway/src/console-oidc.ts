@@ -2,6 +2,7 @@ import { decodeJwt } from 'jose';
 import type { Caller } from '@omo/lib/core/auth';
 import { AppError } from '@omo/lib/core/errors';
 import type { Logger } from '@omo/lib/core/logger';
+import { isLoopbackHostname } from '@omo/lib/core/loopback';
 
 /**
  * The staff console's sign-in against the retailer's staff identity provider: OpenID Connect's authorization code
@@ -54,7 +55,7 @@ function safeEndpoint(value: unknown): value is string {
   if (typeof value !== 'string') return false;
   try {
     const url = new URL(value);
-    return url.protocol === 'https:' || (url.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname));
+    return url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHostname(url.hostname));
   } catch {
     return false;
   }

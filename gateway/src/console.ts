@@ -2,6 +2,7 @@ import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import express, { type ErrorRequestHandler, type Router } from 'express';
 import { REPO_ROOT } from '@omo/lib/core/config';
+import { isLoopbackHostname } from '@omo/lib/core/loopback';
 import type { Logger } from '@omo/lib/core/logger';
 import { SignInRefused, type StaffOidc } from './console-oidc';
 
@@ -27,13 +28,11 @@ export interface ConsoleOptions {
 type StaffRole = 'STAFF' | 'ADMIN';
 
 /**
- * The hosts a development sign-in may be asked on: this machine's loopback names. A page elsewhere that points its
- * own domain at 127.0.0.1 (DNS rebinding) reaches the gateway under its own Host, and is refused.
+ * The host name of a request's Host header. A development sign-in is answered only under this machine's loopback
+ * names: a page elsewhere that points its own domain at 127.0.0.1 (DNS rebinding) arrives under its own Host.
  */
-const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
-
 function hostname(host: string | undefined): string {
-  return (host ?? '').replace(/:\d+$/, '').toLowerCase();
+  return (host ?? '').replace(/:\d+$/, '');
 }
 
 export const CONSOLE_DIST = path.join(REPO_ROOT, 'console', 'dist');
@@ -72,7 +71,7 @@ export function consoleRouter(options: ConsoleOptions, production: boolean): Rou
   });
   router.post('/session/dev', express.json({ limit: '1kb' }), (req, res) => {
     if (!devSignIn) return void res.status(404).json({ error: 'The development sign-in is not offered here: sign in with a token from your identity provider.' });
-    if (!LOOPBACK_HOSTS.has(hostname(req.headers.host))) return void res.status(403).json({ error: 'The development sign-in answers on this machine only (127.0.0.1 or localhost).' });
+    if (!isLoopbackHostname(hostname(req.headers.host))) return void res.status(403).json({ error: 'The development sign-in answers on this machine only (127.0.0.1 or localhost).' });
     const role = (req.body as { role?: unknown } | undefined)?.role;
     if (role !== 'STAFF' && role !== 'ADMIN') return void res.status(400).json({ error: 'role must be STAFF or ADMIN' });
     res.set('cache-control', 'no-store').json({ token: devSignIn(role) });

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { isLoopbackHostname } from './loopback';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const secret = z.string().min(32, 'must be at least 32 characters');
@@ -228,7 +229,7 @@ export function parseConfig(env: Record<string, string | undefined>): AppConfig 
     // whoever can answer a plain-http key set fetch could mint ADMIN tokens (loopback stays on the machine)
     for (const k of ['CUSTOMER_JWKS_URL', 'STAFF_JWKS_URL', 'STAFF_OIDC_ISSUER'] as const) {
       const url = config[k] ? new URL(config[k]) : undefined;
-      if (url?.protocol === 'http:' && !['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname)) problems.push(`${k}: must be https in production`);
+      if (url?.protocol === 'http:' && !isLoopbackHostname(url.hostname)) problems.push(`${k}: must be https in production`);
     }
     // the gateway's /metrics is on its public port, and every process parses the same environment
     if (!config.METRICS_TOKEN) problems.push("METRICS_TOKEN is required in production: the gateway's /metrics is on its public port");

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { BadUserInputError } from '@omo/lib/core/errors';
+import { DAY_MS } from '@omo/lib/core/time';
 
 /** Validates input with a zod schema; the first problem becomes BAD_USER_INPUT naming the field. */
 export function parseInput<T>(schema: z.ZodType<T>, input: unknown): T {
@@ -21,3 +22,12 @@ export const isObjectId = (value: unknown): value is string => typeof value === 
 
 /** A zod string that must be an ObjectId (any case). */
 export const objectIdSchema = (message = 'must be an id') => z.string().regex(OBJECT_ID, message);
+
+/** The longest period one report covers: two years of months. */
+export const MAX_REPORT_PERIOD_DAYS = 731;
+
+/** A report's period [from, to): to after from, at most MAX_REPORT_PERIOD_DAYS long; BAD_USER_INPUT naming `to` otherwise. */
+export function checkReportPeriod(from: Date, to: Date): void {
+  if (to.getTime() <= from.getTime()) throw new BadUserInputError('to must be after from', { field: 'to' });
+  if (to.getTime() - from.getTime() > MAX_REPORT_PERIOD_DAYS * DAY_MS) throw new BadUserInputError(`The period can be at most ${MAX_REPORT_PERIOD_DAYS} days`, { field: 'to' });
+}

@@ -7,11 +7,11 @@ import { HOUR_MS } from '@omo/lib/core/time';
 import { objectIdSchema, parseInput } from '@omo/lib/core/validation';
 import { partnerEventTopic, type PartnerEventTopic } from '@omo/lib/events/partner-events';
 import { followedSince, type PartnerEventModels, type WebhookSubscriptionDoc } from './partner-events.models';
+import { isLoopbackHostname } from '@omo/lib/core/loopback';
 import { hostOf, INTERNAL_HOST_MESSAGE, isInternalHost } from './webhook-url-policy';
 
 /** How long a rotated-out secret still signs deliveries beside the new one, for the partner to switch over. */
 export const PREVIOUS_SECRET_MS = 24 * HOUR_MS;
-const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
 /** A subscription as staff see it (never its secret). */
 export interface WebhookSubscriptionView {
@@ -56,7 +56,7 @@ export class WebhookSubscriptionService {
         if (!URL.canParse(value)) return false;
         const parsed = new URL(value);
         if (parsed.username || parsed.password) return false;
-        return parsed.protocol === 'https:' || (!production && parsed.protocol === 'http:' && LOOPBACK.has(parsed.hostname));
+        return parsed.protocol === 'https:' || (!production && parsed.protocol === 'http:' && isLoopbackHostname(parsed.hostname));
       }, production ? 'must be an https URL without credentials' : 'must be an https URL (http only to loopback) without credentials')
       // names are judged again when sent, once resolved (WebhookDispatcher)
       .refine((value) => !production || !URL.canParse(value) || !isInternalHost(hostOf(new URL(value))), INTERNAL_HOST_MESSAGE);

@@ -1,10 +1,8 @@
 import { requireStaff, type Caller } from '@omo/lib/core/auth';
-import { BadUserInputError } from '@omo/lib/core/errors';
 import { jstMonthLabel } from '@omo/lib/core/time';
+import { checkReportPeriod } from '@omo/lib/core/validation';
 import type { Channel, LedgerEntryDoc, LedgerEntryModel } from '../models/ledger-entry.model';
 
-/** The longest period one report covers: two years of months. */
-const MAX_PERIOD_DAYS = 731;
 
 export interface ActivityRow {
   month: string;
@@ -39,8 +37,7 @@ export class ActivityReport {
 
   async between(caller: Caller, from: Date, to: Date): Promise<PointsActivity> {
     requireStaff(caller);
-    if (to.getTime() <= from.getTime()) throw new BadUserInputError('to must be after from', { field: 'to' });
-    if (to.getTime() - from.getTime() > MAX_PERIOD_DAYS * 86_400_000) throw new BadUserInputError(`The period can be at most ${MAX_PERIOD_DAYS} days`, { field: 'to' });
+    checkReportPeriod(from, to);
     const rows = new Map<string, ActivityRow>();
     const entries = this.ledger
       .find(

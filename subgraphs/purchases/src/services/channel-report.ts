@@ -1,10 +1,8 @@
 import { requireStaff, type Caller } from '@omo/lib/core/auth';
-import { BadUserInputError } from '@omo/lib/core/errors';
 import { jstMonthLabel } from '@omo/lib/core/time';
+import { checkReportPeriod } from '@omo/lib/core/validation';
 import type { PurchaseDoc, PurchaseModel } from '../models/purchase.model';
 
-/** The longest period one report covers: two years of months. */
-const MAX_PERIOD_DAYS = 731;
 const STORE = 1;
 const ONLINE = 2;
 
@@ -36,8 +34,7 @@ export class ChannelReport {
 
   async between(caller: Caller, from: Date, to: Date): Promise<MembersByChannel> {
     requireStaff(caller);
-    if (to.getTime() <= from.getTime()) throw new BadUserInputError('to must be after from', { field: 'to' });
-    if (to.getTime() - from.getTime() > MAX_PERIOD_DAYS * 86_400_000) throw new BadUserInputError(`The period can be at most ${MAX_PERIOD_DAYS} days`, { field: 'to' });
+    checkReportPeriod(from, to);
     const months = new Map<string, Map<string, number>>();
     const period = new Map<string, number>();
     const purchases = this.purchases
