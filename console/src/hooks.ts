@@ -2,6 +2,11 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import { execute, GraphQLRequestError } from './client';
 import type { TypedDocumentString } from './gql/graphql';
 
+/** What a failed call threw, as the gateway's error (a network failure or a bug becomes one without a code). */
+function asRequestError(failure: unknown): GraphQLRequestError {
+  return failure instanceof GraphQLRequestError ? failure : new GraphQLRequestError(String(failure), undefined);
+}
+
 export interface QueryState<R> {
   data: R | undefined;
   error: GraphQLRequestError | undefined;
@@ -33,7 +38,7 @@ export function useQuery<R, V>(
         setError(undefined);
       }
     } catch (failure) {
-      if (call === latest.current) setError(failure instanceof GraphQLRequestError ? failure : new GraphQLRequestError(String(failure), undefined));
+      if (call === latest.current) setError(asRequestError(failure));
     } finally {
       if (call === latest.current) setLoading(false);
     }
@@ -73,7 +78,7 @@ export function useMutation<R, V>(document: TypedDocumentString<R, V>): {
         setResult(answer);
         return answer;
       } catch (failure) {
-        setError(failure instanceof GraphQLRequestError ? failure : new GraphQLRequestError(String(failure), undefined));
+        setError(asRequestError(failure));
         return undefined;
       } finally {
         setPending(false);
