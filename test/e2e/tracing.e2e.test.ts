@@ -175,10 +175,17 @@ describe('a trace across the gateway, the subgraphs and MongoDB', () => {
     expect(traced.some((request) => request.path.startsWith('/internal/'))).toBe(true);
     expect(traced.map((request) => request.baggage)).toEqual(traced.map(() => undefined));
 
+    // each service exports in its own batches: wait for every span the checks below read (points' server span ends
+    // after its MongoDB spans and may come in a later batch than they do)
+    const pointsUnderGateway = (all: ExportedSpan[]) => {
+      const gatewayIds = new Set(all.filter((s) => s.service === 'omo-gateway' && s.traceId === traceId).map((s) => s.spanId));
+      return all.some((s) => s.service === 'omo-points' && s.traceId === traceId && s.parentSpanId !== undefined && gatewayIds.has(s.parentSpanId));
+    };
     const exported = await spansUntil(
       (all) =>
         all.some((s) => s.service === 'omo-gateway' && s.traceId === traceId && s.parentSpanId === clientSpanId) &&
-        all.some((s) => s.service === 'omo-points' && s.traceId === traceId && isMongoSpan(s)),
+        all.some((s) => s.service === 'omo-points' && s.traceId === traceId && isMongoSpan(s)) &&
+        pointsUnderGateway(all),
     );
     const inTrace = exported.filter((s) => s.traceId === traceId);
     const gatewayServer = inTrace.find((s) => s.service === 'omo-gateway' && s.parentSpanId === clientSpanId);
